@@ -1,0 +1,229 @@
+//! Sealed tips and their replies (`docs/protocol.md` §5): HPKE, RFC 9180, suite
+//! DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / ChaCha20-Poly1305, through the `hpke` crate.
+//!
+//! - A first tip is sealed in Base mode to the certified tip-inbox key.
+//! - A tipster's follow-up is sealed in Auth mode with the receipt-derived key, so the inbox
+//!   knows it comes from the same receipt.
+//! - A reply is sealed in Auth mode from the inbox key to the tipster's key, so the browser
+//!   knows it comes from the organisation.
+//!
+//! Every `info` binds the organisation and inbox fingerprints, so a sealed tip cannot be
+//! replayed to another organisation. The relay stores these bytes and can open none of them.
+
+use std::fmt;
+
+use hpke::aead::ChaCha20Poly1305;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::X25519HkdfSha256;
+use hpke::rand_core::{CryptoRng, RngCore};
+use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
+use zeroize::Zeroizing;
+
+use super::encoding::{DecodeError, Reader, Writer, check_display_text};
+use super::keys::{DhPublicKey, DhSecret, Fingerprint};
+use super::labelled;
+use super::padding::{self, TIP_BUCKETS};
+
+type Kem = X25519HkdfSha256;
+
+pub const TIP_LABEL: &str = "lifeline v1 tip";
+pub const FOLLOWUP_LABEL: &str = "lifeline v1 tip follow-up";
+pub const REPLY_LABEL: &str = "lifeline v1 tip reply";
+pub const ENC_LEN: usize = 32;
+pub const MAX_CATEGORY_BYTES: usize = 64;
+const KIND_TIP: u8 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TipError {
+    #[error("sealed tip malformed")]
+    Malformed,
+    #[error("sealed tip failed to open (wrong key, wrong organisation or tampered)")]
+    Open,
+    #[error("tip content invalid: {0}")]
+    Content(#[from] DecodeError),
+    #[error("tip too long")]
+    TooLong,
+}
+
+/// The plaintext of a tip, a follow-up or a reply. Every field but the text is optional:
+/// no one is ever required to say more than they want to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TipMessage {
+    /// The tipster's receipt-derived key, so replies can be sealed to it.
+    pub reply_key: Option<DhPublicKey>,
+    pub category: Option<String>,
+    pub text: String,
+}
+
+impl fmt::Debug for TipMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TipMessage(reply_key={}, <{} bytes>)", self.reply_key.is_some(), self.text.len())
+    }
+}
+
+impl TipMessage {
+    /// `version u8 | has_key u8 | key [32]? | category_len u8 | category | text (rest)`,
+    /// then padded to a tip bucket.
+    fn encode_padded(&self) -> Result<Zeroizing<Vec<u8>>, TipError> {
+        let mut w = Writer::new();
+        w.u8(1);
+        match &self.reply_key {
+            Some(k) => w.u8(1).bytes(&k.0),
+            None => w.u8(0),
+        };
+        let category = self.category.as_deref().unwrap_or("");
+        if !category.is_empty() {
+            check_display_text(category, MAX_CATEGORY_BYTES, "category")?;
+        }
+        w.u8(category.len() as u8).bytes(category.as_bytes()).bytes(self.text.as_bytes());
+        let body = Zeroizing::new(w.finish());
+        Ok(Zeroizing::new(padding::pad(KIND_TIP, &body, &TIP_BUCKETS).ok_or(TipError::TooLong)?))
+    }
+
+    fn decode_padded(padded: &[u8]) -> Result<Self, TipError> {
+        let (kind, body) = padding::unpad(padded, &TIP_BUCKETS)?;
+        if kind != KIND_TIP {
+            return Err(DecodeError::Invalid("kind").into());
+        }
+        let mut r = Reader::new(body);
+        if r.u8("version")? != 1 {
+            return Err(DecodeError::Invalid("version").into());
+        }
+        let reply_key = match r.u8("key flag")? {
+            0 => None,
+            1 => Some(DhPublicKey(r.array("reply key")?)),
+            _ => return Err(DecodeError::Invalid("key flag").into()),
+        };
+        let cat_len = r.u8("category length")? as usize;
+        let category = std::str::from_utf8(r.take(cat_len, "category")?).map_err(|_| DecodeError::Invalid("category"))?;
+        let text_len = r.remaining();
+        let text = std::str::from_utf8(r.take(text_len, "text")?).map_err(|_| DecodeError::Invalid("text"))?;
+        Ok(Self {
+            reply_key,
+            category: (!category.is_empty()).then(|| category.to_owned()),
+            text: text.to_owned(),
+        })
+    }
+}
+
+/// `label 0x00 | org_fp [32] | inbox_fp [32]`: the HPKE `info` for one of the three uses.
+pub fn info(label: &str, org: &Fingerprint, inbox: &DhPublicKey) -> Vec<u8> {
+    labelled(label, &[&org.0, &inbox.fingerprint().0])
+}
+
+fn public(key: &DhPublicKey) -> Result<<Kem as hpke::Kem>::PublicKey, TipError> {
+    <Kem as hpke::Kem>::PublicKey::from_bytes(&key.0).map_err(|_| TipError::Malformed)
+}
+
+fn private(key: &DhSecret) -> Result<<Kem as hpke::Kem>::PrivateKey, TipError> {
+    <Kem as hpke::Kem>::PrivateKey::from_bytes(&key.to_bytes()[..]).map_err(|_| TipError::Malformed)
+}
+
+/// Raw HPKE seal: returns `enc [32] | ciphertext`. Public for the RFC 9180 vector tests.
+pub fn hpke_seal<R: RngCore + CryptoRng>(
+    sender: Option<&DhSecret>,
+    recipient: &DhPublicKey,
+    info: &[u8],
+    plaintext: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    let mode = match sender {
+        Some(s) => OpModeS::Auth((private(s)?, public(&s.public())?)),
+        None => OpModeS::Base,
+    };
+    let (enc, ct) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem, _>(
+        &mode,
+        &public(recipient)?,
+        info,
+        plaintext,
+        &[],
+        rng,
+    )
+    .map_err(|_| TipError::Malformed)?;
+    let mut out = enc.to_bytes().to_vec();
+    out.extend(ct);
+    Ok(out)
+}
+
+/// Raw HPKE open of `enc | ciphertext`.
+pub fn hpke_open(
+    sender: Option<&DhPublicKey>,
+    recipient: &DhSecret,
+    info: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, TipError> {
+    if sealed.len() < ENC_LEN + 16 {
+        return Err(TipError::Malformed);
+    }
+    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&sealed[..ENC_LEN]).map_err(|_| TipError::Malformed)?;
+    let mode = match sender {
+        Some(s) => OpModeR::Auth(public(s)?),
+        None => OpModeR::Base,
+    };
+    hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
+        &mode,
+        &private(recipient)?,
+        &enc,
+        info,
+        &sealed[ENC_LEN..],
+        &[],
+    )
+    .map(Zeroizing::new)
+    .map_err(|_| TipError::Open)
+}
+
+/// Seals a first tip (Base mode) to the certified inbox key.
+pub fn seal_tip<R: RngCore + CryptoRng>(
+    org: &Fingerprint,
+    inbox: &DhPublicKey,
+    tip: &TipMessage,
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    hpke_seal(None, inbox, &info(TIP_LABEL, org, inbox), &tip.encode_padded()?, rng)
+}
+
+pub fn open_tip(org: &Fingerprint, inbox: &DhSecret, sealed: &[u8]) -> Result<TipMessage, TipError> {
+    TipMessage::decode_padded(&hpke_open(None, inbox, &info(TIP_LABEL, org, &inbox.public()), sealed)?)
+}
+
+/// Seals a tipster's follow-up (Auth mode, from the receipt key).
+pub fn seal_followup<R: RngCore + CryptoRng>(
+    org: &Fingerprint,
+    inbox: &DhPublicKey,
+    tipster: &DhSecret,
+    message: &TipMessage,
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    hpke_seal(Some(tipster), inbox, &info(FOLLOWUP_LABEL, org, inbox), &message.encode_padded()?, rng)
+}
+
+pub fn open_followup(
+    org: &Fingerprint,
+    inbox: &DhSecret,
+    tipster: &DhPublicKey,
+    sealed: &[u8],
+) -> Result<TipMessage, TipError> {
+    let info = info(FOLLOWUP_LABEL, org, &inbox.public());
+    TipMessage::decode_padded(&hpke_open(Some(tipster), inbox, &info, sealed)?)
+}
+
+/// Seals the organisation's reply (Auth mode, from the inbox key) to the tipster's key.
+pub fn seal_reply<R: RngCore + CryptoRng>(
+    org: &Fingerprint,
+    inbox: &DhSecret,
+    tipster: &DhPublicKey,
+    message: &TipMessage,
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    let info = info(REPLY_LABEL, org, &inbox.public());
+    hpke_seal(Some(inbox), tipster, &info, &message.encode_padded()?, rng)
+}
+
+pub fn open_reply(
+    org: &Fingerprint,
+    inbox: &DhPublicKey,
+    tipster: &DhSecret,
+    sealed: &[u8],
+) -> Result<TipMessage, TipError> {
+    TipMessage::decode_padded(&hpke_open(Some(inbox), tipster, &info(REPLY_LABEL, org, inbox), sealed)?)
+}

@@ -1,0 +1,31 @@
+//! Lifeline: a secure, anonymous help-request and tip relay.
+//!
+//! Visitors (survivors, tipsters) talk to trained safety-network coordinators through a relay
+//! that only ever carries ciphertext and keeps nothing that identifies anyone.
+//!
+//! # Layout
+//!
+//! Data flows one way: socket → [`protocol`] → [`relay`] → [`store`]. [`crypto`] never knows
+//! about sockets, and the relay never holds a key that opens a message.
+//!
+//! - [`crypto`]: pure cryptography, one file per section of `docs/protocol.md`: organisation
+//!   certificates, the Noise NX live-chat handshake, the ratcheting session cipher and its
+//!   padding, HPKE sealed tips, receipt codes, proof-of-work.
+//! - [`protocol`]: the JSON wire frames, their strict decoding, size limits and close codes.
+//! - [`store`]: what the relay remembers (sessions, queue, delivery buffers, sealed tips)
+//!   behind one trait.
+//! - [`relay`]: the axum server: HTTP surface, WebSocket endpoints, routing, limits.
+//! - [`client`]: the tokio-tungstenite client shared by the console, the tests and the load
+//!   generator.
+//! - [`config`]: `config/lifeline.toml` with `LIFELINE_*` overrides, validated at start.
+//! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
+
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod config;
+pub mod crypto;
+pub mod keyfile;
+pub mod protocol;
+pub mod relay;
+pub mod store;
