@@ -15,6 +15,8 @@ pub mod proof_of_work;
 pub mod receipt;
 pub mod sealed_tip;
 pub mod session;
+#[doc(hidden)]
+pub mod vectors;
 
 pub use certificate::{Certificate, CertificateError, RevocationList, Role};
 pub use handshake::{CoordinatorHandshake, HandshakeError, VerifiedCoordinator, VisitorHandshake};

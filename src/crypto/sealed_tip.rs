@@ -119,11 +119,13 @@ fn private(key: &DhSecret) -> Result<<Kem as hpke::Kem>::PrivateKey, TipError> {
     <Kem as hpke::Kem>::PrivateKey::from_bytes(&key.to_bytes()[..]).map_err(|_| TipError::Malformed)
 }
 
-/// Raw HPKE seal: returns `enc [32] | ciphertext`. Public for the RFC 9180 vector tests.
+/// Raw single-shot HPKE seal: returns `enc [32] | ciphertext`. Lifeline always passes an
+/// empty `aad`; the RFC 9180 vector tests pass the published one.
 pub fn hpke_seal<R: RngCore + CryptoRng>(
     sender: Option<&DhSecret>,
     recipient: &DhPublicKey,
     info: &[u8],
+    aad: &[u8],
     plaintext: &[u8],
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
@@ -136,7 +138,7 @@ pub fn hpke_seal<R: RngCore + CryptoRng>(
         &public(recipient)?,
         info,
         plaintext,
-        &[],
+        aad,
         rng,
     )
     .map_err(|_| TipError::Malformed)?;
@@ -150,6 +152,7 @@ pub fn hpke_open(
     sender: Option<&DhPublicKey>,
     recipient: &DhSecret,
     info: &[u8],
+    aad: &[u8],
     sealed: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, TipError> {
     if sealed.len() < ENC_LEN + 16 {
@@ -166,7 +169,7 @@ pub fn hpke_open(
         &enc,
         info,
         &sealed[ENC_LEN..],
-        &[],
+        aad,
     )
     .map(Zeroizing::new)
     .map_err(|_| TipError::Open)
@@ -179,11 +182,11 @@ pub fn seal_tip<R: RngCore + CryptoRng>(
     tip: &TipMessage,
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
-    hpke_seal(None, inbox, &info(TIP_LABEL, org, inbox), &tip.encode_padded()?, rng)
+    hpke_seal(None, inbox, &info(TIP_LABEL, org, inbox), &[], &tip.encode_padded()?, rng)
 }
 
 pub fn open_tip(org: &Fingerprint, inbox: &DhSecret, sealed: &[u8]) -> Result<TipMessage, TipError> {
-    TipMessage::decode_padded(&hpke_open(None, inbox, &info(TIP_LABEL, org, &inbox.public()), sealed)?)
+    TipMessage::decode_padded(&hpke_open(None, inbox, &info(TIP_LABEL, org, &inbox.public()), &[], sealed)?)
 }
 
 /// Seals a tipster's follow-up (Auth mode, from the receipt key).
@@ -194,7 +197,7 @@ pub fn seal_followup<R: RngCore + CryptoRng>(
     message: &TipMessage,
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
-    hpke_seal(Some(tipster), inbox, &info(FOLLOWUP_LABEL, org, inbox), &message.encode_padded()?, rng)
+    hpke_seal(Some(tipster), inbox, &info(FOLLOWUP_LABEL, org, inbox), &[], &message.encode_padded()?, rng)
 }
 
 pub fn open_followup(
@@ -204,7 +207,7 @@ pub fn open_followup(
     sealed: &[u8],
 ) -> Result<TipMessage, TipError> {
     let info = info(FOLLOWUP_LABEL, org, &inbox.public());
-    TipMessage::decode_padded(&hpke_open(Some(tipster), inbox, &info, sealed)?)
+    TipMessage::decode_padded(&hpke_open(Some(tipster), inbox, &info, &[], sealed)?)
 }
 
 /// Seals the organisation's reply (Auth mode, from the inbox key) to the tipster's key.
@@ -216,7 +219,7 @@ pub fn seal_reply<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
     let info = info(REPLY_LABEL, org, &inbox.public());
-    hpke_seal(Some(inbox), tipster, &info, &message.encode_padded()?, rng)
+    hpke_seal(Some(inbox), tipster, &info, &[], &message.encode_padded()?, rng)
 }
 
 pub fn open_reply(
@@ -225,5 +228,5 @@ pub fn open_reply(
     tipster: &DhSecret,
     sealed: &[u8],
 ) -> Result<TipMessage, TipError> {
-    TipMessage::decode_padded(&hpke_open(Some(inbox), tipster, &info(REPLY_LABEL, org, inbox), sealed)?)
+    TipMessage::decode_padded(&hpke_open(Some(inbox), tipster, &info(REPLY_LABEL, org, inbox), &[], sealed)?)
 }
