@@ -90,7 +90,11 @@ impl CertificateBody {
         let signature = org.sign(&labelled(CERTIFICATE_LABEL, &[&body]));
         let mut encoded = body;
         encoded.extend_from_slice(&signature);
-        Ok(Certificate { body: self, signature, encoded })
+        Ok(Certificate {
+            body: self,
+            signature,
+            encoded,
+        })
     }
 }
 
@@ -126,8 +130,20 @@ impl Certificate {
         check_display_text(&alias, MAX_ALIAS_BYTES, "alias")?;
         let signature = r.array("signature")?;
         r.finish()?;
-        let body = CertificateBody { role, serial, not_before, not_after, x25519_public, ed25519_public, alias };
-        Ok(Self { body, signature, encoded: bytes.to_vec() })
+        let body = CertificateBody {
+            role,
+            serial,
+            not_before,
+            not_after,
+            x25519_public,
+            ed25519_public,
+            alias,
+        };
+        Ok(Self {
+            body,
+            signature,
+            encoded: bytes.to_vec(),
+        })
     }
 
     /// Checks, in this order: signer, validity window at `now` (Unix seconds), revocation,
@@ -140,7 +156,10 @@ impl Certificate {
         role: Role,
     ) -> Result<(), CertificateError> {
         let body_len = self.encoded.len() - 64;
-        if !org.verify(&labelled(CERTIFICATE_LABEL, &[&self.encoded[..body_len]]), &self.signature) {
+        if !org.verify(
+            &labelled(CERTIFICATE_LABEL, &[&self.encoded[..body_len]]),
+            &self.signature,
+        ) {
             return Err(CertificateError::WrongSigner);
         }
         if now < self.body.not_before {
@@ -187,14 +206,20 @@ impl RevocationList {
         serials.sort_unstable();
         serials.dedup();
         let mut w = Writer::new();
-        w.u8(CERTIFICATE_VERSION).u64(issued_at).u32(serials.len() as u32);
+        w.u8(CERTIFICATE_VERSION)
+            .u64(issued_at)
+            .u32(serials.len() as u32);
         for s in &serials {
             w.u64(*s);
         }
         let mut encoded = w.finish();
         let signature = org.sign(&labelled(REVOCATION_LABEL, &[&encoded]));
         encoded.extend_from_slice(&signature);
-        Self { issued_at, serials, encoded }
+        Self {
+            issued_at,
+            serials,
+            encoded,
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -245,6 +270,10 @@ impl RevocationList {
         {
             return Err(CertificateError::StaleRevocationList);
         }
-        Ok(Self { issued_at, serials, encoded: bytes.to_vec() })
+        Ok(Self {
+            issued_at,
+            serials,
+            encoded: bytes.to_vec(),
+        })
     }
 }

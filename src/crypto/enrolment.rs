@@ -51,7 +51,11 @@ impl EnrolmentRequest {
         check_display_text(&alias, MAX_ALIAS_BYTES, "alias")?;
         let signature: [u8; 64] = r.array("signature")?;
         r.finish()?;
-        let request = Self { alias, x25519_public, ed25519_public };
+        let request = Self {
+            alias,
+            x25519_public,
+            ed25519_public,
+        };
         if !ed25519_public.verify(&labelled(ENROLMENT_LABEL, &[&request.body()]), &signature) {
             return Err(CertificateError::WrongSigner);
         }

@@ -63,7 +63,12 @@ struct SymmetricState {
 impl SymmetricState {
     fn new(prologue: &[u8]) -> Self {
         // The protocol name is exactly HASHLEN bytes, so h = name (Noise §5.2).
-        let mut s = Self { ck: Zeroizing::new(*PROTOCOL_NAME), h: *PROTOCOL_NAME, k: None, n: 0 };
+        let mut s = Self {
+            ck: Zeroizing::new(*PROTOCOL_NAME),
+            h: *PROTOCOL_NAME,
+            k: None,
+            n: 0,
+        };
         s.mix_hash(prologue);
         s
     }
@@ -98,7 +103,8 @@ impl SymmetricState {
     fn decrypt_and_hash(&mut self, ciphertext: &[u8]) -> Result<Vec<u8>, HandshakeError> {
         let out = match &self.k {
             Some(k) => {
-                let pt = aead_open(k, self.n, &self.h, ciphertext).ok_or(HandshakeError::Decrypt)?;
+                let pt =
+                    aead_open(k, self.n, &self.h, ciphertext).ok_or(HandshakeError::Decrypt)?;
                 self.n += 1;
                 pt
             }
@@ -155,13 +161,25 @@ pub fn noise_nonce(n: u64) -> [u8; 12] {
 
 pub(crate) fn aead_seal(key: &[u8; 32], n: u64, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     ChaCha20Poly1305::new(Key::from_slice(key))
-        .encrypt(Nonce::from_slice(&noise_nonce(n)), Payload { msg: plaintext, aad: ad })
+        .encrypt(
+            Nonce::from_slice(&noise_nonce(n)),
+            Payload {
+                msg: plaintext,
+                aad: ad,
+            },
+        )
         .expect("ChaCha20-Poly1305 encryption of an in-memory buffer cannot fail")
 }
 
 pub(crate) fn aead_open(key: &[u8; 32], n: u64, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
     ChaCha20Poly1305::new(Key::from_slice(key))
-        .decrypt(Nonce::from_slice(&noise_nonce(n)), Payload { msg: ciphertext, aad: ad })
+        .decrypt(
+            Nonce::from_slice(&noise_nonce(n)),
+            Payload {
+                msg: ciphertext,
+                aad: ad,
+            },
+        )
         .ok()
 }
 
@@ -201,7 +219,15 @@ impl VisitorHandshake {
         state.mix_hash(&e.0);
         let mut message = e.0.to_vec();
         message.extend(state.encrypt_and_hash(&[]));
-        (Self { state, ephemeral, session_id, org }, message)
+        (
+            Self {
+                state,
+                ephemeral,
+                session_id,
+                org,
+            },
+            message,
+        )
     }
 
     /// Reads message 2 and, if everything checks out, returns the session cipher and who
@@ -216,20 +242,34 @@ impl VisitorHandshake {
             return Err(HandshakeError::Malformed);
         }
         let s = &mut self.state;
-        let re = DhPublicKey(message[..32].try_into().map_err(|_| HandshakeError::Malformed)?);
+        let re = DhPublicKey(
+            message[..32]
+                .try_into()
+                .map_err(|_| HandshakeError::Malformed)?,
+        );
         s.mix_hash(&re.0);
         s.mix_key(&dh(&self.ephemeral, &re)?[..]);
         let rs_bytes = s.decrypt_and_hash(&message[32..80])?;
-        let rs = DhPublicKey(rs_bytes.as_slice().try_into().map_err(|_| HandshakeError::Malformed)?);
+        let rs = DhPublicKey(
+            rs_bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| HandshakeError::Malformed)?,
+        );
         s.mix_key(&dh(&self.ephemeral, &rs)?[..]);
         let signed_hash = s.h;
         let payload = s.decrypt_and_hash(&message[80..])?;
         let (cert_bytes, signature) = split_payload(&payload)?;
-        let certificate = Certificate::decode_verified(cert_bytes, &self.org, now, revoked, Role::Coordinator)?;
+        let certificate =
+            Certificate::decode_verified(cert_bytes, &self.org, now, revoked, Role::Coordinator)?;
         if certificate.body.x25519_public != rs {
             return Err(HandshakeError::KeyMismatch);
         }
-        if !certificate.body.ed25519_public.verify(&labelled(SIGNATURE_LABEL, &[&signed_hash]), signature) {
+        if !certificate
+            .body
+            .ed25519_public
+            .verify(&labelled(SIGNATURE_LABEL, &[&signed_hash]), signature)
+        {
             return Err(HandshakeError::BadSignature);
         }
         let (to_coordinator, to_visitor) = s.split();
@@ -245,7 +285,10 @@ impl VisitorHandshake {
 }
 
 fn split_payload(payload: &[u8]) -> Result<(&[u8], &[u8]), HandshakeError> {
-    let len_bytes: [u8; 2] = payload.get(..2).and_then(|b| b.try_into().ok()).ok_or(HandshakeError::Malformed)?;
+    let len_bytes: [u8; 2] = payload
+        .get(..2)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(HandshakeError::Malformed)?;
     let cert_len = u16::from_be_bytes(len_bytes) as usize;
     if payload.len() != 2 + cert_len + 64 {
         return Err(HandshakeError::Malformed);
@@ -286,7 +329,9 @@ impl CoordinatorHandshake {
         s.mix_key(&dh(&ephemeral, &re)?[..]);
         message.extend(s.encrypt_and_hash(&identity.static_key.public().0));
         s.mix_key(&dh(identity.static_key, &re)?[..]);
-        let signature = identity.signing_key.sign(&labelled(SIGNATURE_LABEL, &[&s.h]));
+        let signature = identity
+            .signing_key
+            .sign(&labelled(SIGNATURE_LABEL, &[&s.h]));
         let cert = identity.certificate.as_bytes();
         let mut payload = Vec::with_capacity(2 + cert.len() + 64);
         payload.extend_from_slice(&(cert.len() as u16).to_be_bytes());
@@ -298,6 +343,9 @@ impl CoordinatorHandshake {
             return Err(HandshakeError::Malformed);
         }
         let (to_coordinator, to_visitor) = s.split();
-        Ok((message, SessionCipher::for_coordinator(session_id, s.h, to_coordinator, to_visitor)))
+        Ok((
+            message,
+            SessionCipher::for_coordinator(session_id, s.h, to_coordinator, to_visitor),
+        ))
     }
 }

@@ -77,7 +77,11 @@ impl SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SigningKey(public={:?}, secret=<redacted>)", self.public().fingerprint())
+        write!(
+            f,
+            "SigningKey(public={:?}, secret=<redacted>)",
+            self.public().fingerprint()
+        )
     }
 }
 
@@ -88,7 +92,9 @@ pub struct OrgPublicKey(pub [u8; 32]);
 
 impl OrgPublicKey {
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&ED25519, &self.0).verify(message, signature).is_ok()
+        UnparsedPublicKey::new(&ED25519, &self.0)
+            .verify(message, signature)
+            .is_ok()
     }
     pub fn fingerprint(&self) -> Fingerprint {
         Fingerprint::of(&self.0)
@@ -137,7 +143,9 @@ impl DhSecret {
     /// X25519(self, peer). An all-zero result (a low-order peer key) is refused, as Noise
     /// and RFC 7748 §6.1 allow, so a malicious peer cannot force a known shared secret.
     pub fn agree(&self, peer: &DhPublicKey) -> Option<Zeroizing<[u8; 32]>> {
-        let shared = self.0.diffie_hellman(&x25519_dalek::PublicKey::from(peer.0));
+        let shared = self
+            .0
+            .diffie_hellman(&x25519_dalek::PublicKey::from(peer.0));
         if !shared.was_contributory() {
             return None;
         }

@@ -30,7 +30,8 @@ pub const LABEL_PREFIX: &str = "lifeline v1 ";
 /// `label || 0x00 || parts...`: the domain-separated byte string that every signature in
 /// Lifeline covers. The NUL ends the label, so no label can be a prefix of another's input.
 pub fn labelled(label: &str, parts: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(label.len() + 1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(label.len() + 1 + parts.iter().map(|p| p.len()).sum::<usize>());
     out.extend_from_slice(label.as_bytes());
     out.push(0);
     for part in parts {

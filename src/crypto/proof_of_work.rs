@@ -36,5 +36,7 @@ pub fn verify(seed: &[u8; 16], context: &[u8], nonce: u64, difficulty: u8) -> bo
 
 /// Finds the smallest nonce that solves the puzzle (clients and tests).
 pub fn solve(seed: &[u8; 16], context: &[u8], difficulty: u8) -> u64 {
-    (0..=u64::MAX).find(|n| verify(seed, context, *n, difficulty)).unwrap_or(u64::MAX)
+    (0..=u64::MAX)
+        .find(|n| verify(seed, context, *n, difficulty))
+        .unwrap_or(u64::MAX)
 }

@@ -56,9 +56,15 @@ impl fmt::Debug for ReceiptCode {
 }
 
 fn check_value(values: &[u8]) -> u8 {
-    let sum: u32 = values.iter().enumerate().map(|(i, v)| (i as u32 + 1) * *v as u32).sum();
+    let sum: u32 = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as u32 + 1) * *v as u32)
+        .sum();
     // Choose c so that sum + SYMBOLS·c ≡ 0 (mod 31): c = -sum · SYMBOLS⁻¹.
-    let inverse = (1..31).find(|x| (x * SYMBOLS as u32) % 31 == 1).unwrap_or(1);
+    let inverse = (1..31)
+        .find(|x| (x * SYMBOLS as u32) % 31 == 1)
+        .unwrap_or(1);
     ((31 - sum % 31) % 31 * inverse % 31) as u8
 }
 
@@ -82,17 +88,23 @@ impl ReceiptCode {
 
     /// Parses what a person typed: case, spaces and dashes are ignored.
     pub fn parse(typed: &str) -> Result<Self, ReceiptError> {
-        let symbols: Vec<char> = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let symbols: Vec<char> = typed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if symbols.len() != SYMBOLS {
             return Err(ReceiptError::Length(symbols.len()));
         }
         let mut values = [0u8; SYMBOLS];
         for (position, c) in symbols.iter().enumerate() {
             let upper = c.to_ascii_uppercase() as u32;
-            values[position] = ALPHABET
-                .iter()
-                .position(|a| *a as u32 == upper)
-                .ok_or(ReceiptError::Character { position: position + 1 })? as u8;
+            values[position] =
+                ALPHABET
+                    .iter()
+                    .position(|a| *a as u32 == upper)
+                    .ok_or(ReceiptError::Character {
+                        position: position + 1,
+                    })? as u8;
         }
         if check_value(&values[..DATA_SYMBOLS]) != values[DATA_SYMBOLS] {
             return Err(ReceiptError::Check);
@@ -102,13 +114,20 @@ impl ReceiptCode {
 
     /// The 20 symbols without separators: the KDF's password.
     pub fn canonical(&self) -> Zeroizing<String> {
-        Zeroizing::new(self.0.iter().map(|v| ALPHABET[*v as usize] as char).collect())
+        Zeroizing::new(
+            self.0
+                .iter()
+                .map(|v| ALPHABET[*v as usize] as char)
+                .collect(),
+        )
     }
 
     /// `XXXX-XXXX-XXXX-XXXX-XXXX`, for showing to the tipster.
     pub fn display(&self) -> Zeroizing<String> {
         let canonical = self.canonical();
-        let groups: Vec<&str> = (0..SYMBOLS / GROUP).map(|g| &canonical[g * GROUP..(g + 1) * GROUP]).collect();
+        let groups: Vec<&str> = (0..SYMBOLS / GROUP)
+            .map(|g| &canonical[g * GROUP..(g + 1) * GROUP])
+            .collect();
         Zeroizing::new(groups.join("-"))
     }
 
@@ -133,7 +152,11 @@ impl ReceiptCode {
         hkdf_expand(&prk, LOOKUP_INFO, &mut lookup_id);
         let mut key = Zeroizing::new([0u8; 32]);
         hkdf_expand(&prk, KEY_INFO, &mut key[..]);
-        ReceiptKeys { master, lookup_id, tipster_key: DhSecret::from_bytes(*key) }
+        ReceiptKeys {
+            master,
+            lookup_id,
+            tipster_key: DhSecret::from_bytes(*key),
+        }
     }
 }
 
@@ -146,6 +169,10 @@ pub struct ReceiptKeys {
 
 impl fmt::Debug for ReceiptKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReceiptKeys(public={:?}, secrets=<redacted>)", self.tipster_key.public())
+        write!(
+            f,
+            "ReceiptKeys(public={:?}, secrets=<redacted>)",
+            self.tipster_key.public()
+        )
     }
 }

@@ -57,7 +57,12 @@ pub struct TipMessage {
 
 impl fmt::Debug for TipMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TipMessage(reply_key={}, <{} bytes>)", self.reply_key.is_some(), self.text.len())
+        write!(
+            f,
+            "TipMessage(reply_key={}, <{} bytes>)",
+            self.reply_key.is_some(),
+            self.text.len()
+        )
     }
 }
 
@@ -75,9 +80,13 @@ impl TipMessage {
         if !category.is_empty() {
             check_display_text(category, MAX_CATEGORY_BYTES, "category")?;
         }
-        w.u8(category.len() as u8).bytes(category.as_bytes()).bytes(self.text.as_bytes());
+        w.u8(category.len() as u8)
+            .bytes(category.as_bytes())
+            .bytes(self.text.as_bytes());
         let body = Zeroizing::new(w.finish());
-        Ok(Zeroizing::new(padding::pad(KIND_TIP, &body, &TIP_BUCKETS).ok_or(TipError::TooLong)?))
+        Ok(Zeroizing::new(
+            padding::pad(KIND_TIP, &body, &TIP_BUCKETS).ok_or(TipError::TooLong)?,
+        ))
     }
 
     fn decode_padded(padded: &[u8]) -> Result<Self, TipError> {
@@ -95,9 +104,11 @@ impl TipMessage {
             _ => return Err(DecodeError::Invalid("key flag").into()),
         };
         let cat_len = r.u8("category length")? as usize;
-        let category = std::str::from_utf8(r.take(cat_len, "category")?).map_err(|_| DecodeError::Invalid("category"))?;
+        let category = std::str::from_utf8(r.take(cat_len, "category")?)
+            .map_err(|_| DecodeError::Invalid("category"))?;
         let text_len = r.remaining();
-        let text = std::str::from_utf8(r.take(text_len, "text")?).map_err(|_| DecodeError::Invalid("text"))?;
+        let text = std::str::from_utf8(r.take(text_len, "text")?)
+            .map_err(|_| DecodeError::Invalid("text"))?;
         Ok(Self {
             reply_key,
             category: (!category.is_empty()).then(|| category.to_owned()),
@@ -158,7 +169,8 @@ pub fn hpke_open(
     if sealed.len() < ENC_LEN + 16 {
         return Err(TipError::Malformed);
     }
-    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&sealed[..ENC_LEN]).map_err(|_| TipError::Malformed)?;
+    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&sealed[..ENC_LEN])
+        .map_err(|_| TipError::Malformed)?;
     let mode = match sender {
         Some(s) => OpModeR::Auth(public(s)?),
         None => OpModeR::Base,
@@ -182,11 +194,28 @@ pub fn seal_tip<R: RngCore + CryptoRng>(
     tip: &TipMessage,
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
-    hpke_seal(None, inbox, &info(TIP_LABEL, org, inbox), &[], &tip.encode_padded()?, rng)
+    hpke_seal(
+        None,
+        inbox,
+        &info(TIP_LABEL, org, inbox),
+        &[],
+        &tip.encode_padded()?,
+        rng,
+    )
 }
 
-pub fn open_tip(org: &Fingerprint, inbox: &DhSecret, sealed: &[u8]) -> Result<TipMessage, TipError> {
-    TipMessage::decode_padded(&hpke_open(None, inbox, &info(TIP_LABEL, org, &inbox.public()), &[], sealed)?)
+pub fn open_tip(
+    org: &Fingerprint,
+    inbox: &DhSecret,
+    sealed: &[u8],
+) -> Result<TipMessage, TipError> {
+    TipMessage::decode_padded(&hpke_open(
+        None,
+        inbox,
+        &info(TIP_LABEL, org, &inbox.public()),
+        &[],
+        sealed,
+    )?)
 }
 
 /// Seals a tipster's follow-up (Auth mode, from the receipt key).
@@ -197,7 +226,14 @@ pub fn seal_followup<R: RngCore + CryptoRng>(
     message: &TipMessage,
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
-    hpke_seal(Some(tipster), inbox, &info(FOLLOWUP_LABEL, org, inbox), &[], &message.encode_padded()?, rng)
+    hpke_seal(
+        Some(tipster),
+        inbox,
+        &info(FOLLOWUP_LABEL, org, inbox),
+        &[],
+        &message.encode_padded()?,
+        rng,
+    )
 }
 
 pub fn open_followup(
@@ -219,7 +255,14 @@ pub fn seal_reply<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
     let info = info(REPLY_LABEL, org, &inbox.public());
-    hpke_seal(Some(inbox), tipster, &info, &[], &message.encode_padded()?, rng)
+    hpke_seal(
+        Some(inbox),
+        tipster,
+        &info,
+        &[],
+        &message.encode_padded()?,
+        rng,
+    )
 }
 
 pub fn open_reply(
@@ -228,5 +271,11 @@ pub fn open_reply(
     tipster: &DhSecret,
     sealed: &[u8],
 ) -> Result<TipMessage, TipError> {
-    TipMessage::decode_padded(&hpke_open(Some(inbox), tipster, &info(REPLY_LABEL, org, inbox), &[], sealed)?)
+    TipMessage::decode_padded(&hpke_open(
+        Some(inbox),
+        tipster,
+        &info(REPLY_LABEL, org, inbox),
+        &[],
+        sealed,
+    )?)
 }

@@ -78,7 +78,11 @@ struct Chain {
 
 impl Chain {
     fn new(key: Zeroizing<[u8; 32]>) -> Self {
-        Self { key, next: 0, closed: false }
+        Self {
+            key,
+            next: 0,
+            closed: false,
+        }
     }
 
     /// The message key for `self.next` and the chain key after it; commits nothing.
@@ -160,7 +164,10 @@ impl SessionCipher {
     }
 
     fn associated_data(&self, dir: Direction, n: u64) -> Vec<u8> {
-        labelled(MESSAGE_LABEL, &[&self.session_id, &[dir as u8], &n.to_be_bytes()])
+        labelled(
+            MESSAGE_LABEL,
+            &[&self.session_id, &[dir as u8], &n.to_be_bytes()],
+        )
     }
 
     pub fn encrypt_text(&mut self, text: &str) -> Result<Vec<u8>, SessionError> {
@@ -178,7 +185,9 @@ impl SessionCipher {
         if self.send.closed {
             return Err(SessionError::Closed);
         }
-        let padded = Zeroizing::new(padding::pad(kind, content, &CHAT_BUCKETS).ok_or(SessionError::TooLong)?);
+        let padded = Zeroizing::new(
+            padding::pad(kind, content, &CHAT_BUCKETS).ok_or(SessionError::TooLong)?,
+        );
         let n = self.send.next;
         let (mk, ck) = self.send.step();
         let ad = self.associated_data(self.send_dir, n);
@@ -194,7 +203,11 @@ impl SessionCipher {
         if envelope.len() < ENVELOPE_OVERHEAD {
             return Err(SessionError::Malformed);
         }
-        let n = u64::from_be_bytes(envelope[..8].try_into().map_err(|_| SessionError::Malformed)?);
+        let n = u64::from_be_bytes(
+            envelope[..8]
+                .try_into()
+                .map_err(|_| SessionError::Malformed)?,
+        );
         let expected = self.recv.next;
         if n < expected {
             return Err(SessionError::Replay { expected, got: n });
@@ -207,11 +220,15 @@ impl SessionCipher {
         }
         let (mk, ck) = self.recv.step();
         let ad = self.associated_data(self.recv_dir, n);
-        let padded = Zeroizing::new(aead_open(&mk, n, &ad, &envelope[8..]).ok_or(SessionError::Tamper)?);
+        let padded =
+            Zeroizing::new(aead_open(&mk, n, &ad, &envelope[8..]).ok_or(SessionError::Tamper)?);
         // Authentic bytes that do not unpad mean a broken peer, not an attacker: still refuse.
-        let (kind, content) = padding::unpad(&padded, &CHAT_BUCKETS).map_err(|_| SessionError::Malformed)?;
+        let (kind, content) =
+            padding::unpad(&padded, &CHAT_BUCKETS).map_err(|_| SessionError::Malformed)?;
         let plaintext = match kind {
-            KIND_TEXT => Plaintext::Text(String::from_utf8(content.to_vec()).map_err(|_| SessionError::Malformed)?),
+            KIND_TEXT => Plaintext::Text(
+                String::from_utf8(content.to_vec()).map_err(|_| SessionError::Malformed)?,
+            ),
             KIND_CLOSE if content.is_empty() => Plaintext::Close,
             _ => return Err(SessionError::Malformed),
         };
@@ -225,6 +242,10 @@ impl SessionCipher {
 
     /// Call when the conversation is over: succeeds only if the peer closed it properly.
     pub fn finish(&self) -> Result<(), SessionError> {
-        if self.recv.closed { Ok(()) } else { Err(SessionError::Truncated) }
+        if self.recv.closed {
+            Ok(())
+        } else {
+            Err(SessionError::Truncated)
+        }
     }
 }

@@ -62,7 +62,10 @@ pub fn org_key() -> SigningKey {
 }
 
 pub fn coordinator_keys() -> (SigningKey, DhSecret) {
-    (SigningKey::from_seed(fixed(0x20)), DhSecret::from_bytes(fixed(0x30)))
+    (
+        SigningKey::from_seed(fixed(0x20)),
+        DhSecret::from_bytes(fixed(0x30)),
+    )
 }
 
 pub fn inbox_key() -> DhSecret {
@@ -139,8 +142,13 @@ pub fn handshake() -> Value {
     let cert = coordinator_certificate();
     let visitor_e = fixed(0x50);
     let coordinator_e = fixed(0x60);
-    let (visitor, msg1) = VisitorHandshake::start(SESSION_ID, org.public(), DhSecret::from_bytes(visitor_e));
-    let identity = CoordinatorIdentity { static_key: &static_key, signing_key: &sign, certificate: &cert };
+    let (visitor, msg1) =
+        VisitorHandshake::start(SESSION_ID, org.public(), DhSecret::from_bytes(visitor_e));
+    let identity = CoordinatorIdentity {
+        static_key: &static_key,
+        signing_key: &sign,
+        certificate: &cert,
+    };
     let (msg2, mut coordinator) = CoordinatorHandshake::respond(
         SESSION_ID,
         &org.public().fingerprint(),
@@ -149,10 +157,15 @@ pub fn handshake() -> Value {
         &msg1,
     )
     .expect("fixed handshake succeeds");
-    let (mut visitor, _) = visitor.finish(&msg2, NOW, None).expect("fixed handshake verifies");
+    let (mut visitor, _) = visitor
+        .finish(&msg2, NOW, None)
+        .expect("fixed handshake verifies");
     let script: [(&str, &str); 6] = [
         ("v2c", "Hello, I need help. Is this safe?"),
-        ("c2v", "Yes. I am Amara, a coordinator. You can leave at any time."),
+        (
+            "c2v",
+            "Yes. I am Amara, a coordinator. You can leave at any time.",
+        ),
         ("c2v", "Where are you, roughly? Only if you want to say."),
         ("v2c", &"I can't talk long. ".repeat(20)),
         ("v2c", ""),
@@ -160,14 +173,20 @@ pub fn handshake() -> Value {
     ];
     let mut messages = Vec::new();
     for (direction, text) in script {
-        let (sender, receiver) = if direction == "v2c" { (&mut visitor, &mut coordinator) } else { (&mut coordinator, &mut visitor) };
+        let (sender, receiver) = if direction == "v2c" {
+            (&mut visitor, &mut coordinator)
+        } else {
+            (&mut coordinator, &mut visitor)
+        };
         let n = sender.next_send();
         let (kind, envelope) = if text == "close" {
             ("close", sender.encrypt_close().expect("close"))
         } else {
             ("text", sender.encrypt_text(text).expect("encrypt"))
         };
-        receiver.decrypt(&envelope).expect("the peer opens its own vector");
+        receiver
+            .decrypt(&envelope)
+            .expect("the peer opens its own vector");
         messages.push(json!({"direction": direction, "n": n, "kind": kind, "text": text, "envelope": hex(&envelope)}));
     }
     json!({
@@ -198,16 +217,36 @@ pub fn sealed_tip() -> Value {
         text: "Workers at the farm on the north road are locked in at night.".into(),
     };
     let ikm_tip = fixed(0x80);
-    let sealed = sealed_tip::seal_tip(&org, &inbox.public(), &tip, &mut FixedRng::new(&ikm_tip)).expect("seal");
-    let reply = TipMessage { reply_key: None, category: None, text: "Thank you. We have passed this on.".into() };
+    let sealed = sealed_tip::seal_tip(&org, &inbox.public(), &tip, &mut FixedRng::new(&ikm_tip))
+        .expect("seal");
+    let reply = TipMessage {
+        reply_key: None,
+        category: None,
+        text: "Thank you. We have passed this on.".into(),
+    };
     let ikm_reply = fixed(0x90);
-    let sealed_reply =
-        sealed_tip::seal_reply(&org, &inbox, &tipster.public(), &reply, &mut FixedRng::new(&ikm_reply)).expect("seal");
-    let followup = TipMessage { reply_key: None, category: None, text: "They moved them yesterday.".into() };
+    let sealed_reply = sealed_tip::seal_reply(
+        &org,
+        &inbox,
+        &tipster.public(),
+        &reply,
+        &mut FixedRng::new(&ikm_reply),
+    )
+    .expect("seal");
+    let followup = TipMessage {
+        reply_key: None,
+        category: None,
+        text: "They moved them yesterday.".into(),
+    };
     let ikm_followup = fixed(0xa0);
-    let sealed_followup =
-        sealed_tip::seal_followup(&org, &inbox.public(), &tipster, &followup, &mut FixedRng::new(&ikm_followup))
-            .expect("seal");
+    let sealed_followup = sealed_tip::seal_followup(
+        &org,
+        &inbox.public(),
+        &tipster,
+        &followup,
+        &mut FixedRng::new(&ikm_followup),
+    )
+    .expect("seal");
     json!({
         "org_fingerprint": org.to_hex(),
         "inbox_secret": hex(&inbox.to_bytes()[..]),
@@ -233,7 +272,9 @@ pub fn receipt() -> Value {
     let mut typo: Vec<char> = display.chars().collect();
     typo[1] = if typo[1] == 'A' { 'B' } else { 'A' };
     let mut swapped: Vec<char> = display.chars().collect();
-    let swap_at = (0..display.len() - 1).find(|i| swapped[*i] != swapped[i + 1] && swapped[*i] != '-' && swapped[i + 1] != '-').unwrap_or(0);
+    let swap_at = (0..display.len() - 1)
+        .find(|i| swapped[*i] != swapped[i + 1] && swapped[*i] != '-' && swapped[i + 1] != '-')
+        .unwrap_or(0);
     swapped.swap(swap_at, swap_at + 1);
     json!({
         "org_fingerprint": org.to_hex(),

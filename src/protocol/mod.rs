@@ -1,1 +1,92 @@
-//! placeholder
+//! The wire protocol: JSON text frames over WebSocket (`docs/protocol.md` §8).
+//!
+//! Every frame is an object with a protocol version `v` and a `type`. Decoding is strict:
+//! unknown types, unknown fields, a wrong version, a frame over its kind's size limit and
+//! malformed base64url are all refused with a [`CloseCode`] that says why. Binary values are
+//! base64url without padding. This module is pure: it never touches a socket, and it never
+//! parses ciphertext, which stays opaque [`Bytes`].
+
+pub mod b64;
+pub mod close;
+pub mod frames;
+
+pub use b64::Bytes;
+pub use close::CloseCode;
+pub use frames::{CoordinatorFrame, RelayFrame, VisitorFrame};
+
+/// The protocol version every frame carries as `v`.
+pub const VERSION: u8 = 1;
+
+/// Why a frame could not be decoded, with the close code the relay answers it with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame of {0} bytes is over the limit")]
+    TooLarge(usize),
+    #[error("unsupported protocol version")]
+    Version,
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+}
+
+impl FrameError {
+    pub fn close_code(&self) -> CloseCode {
+        match self {
+            FrameError::TooLarge(_) => CloseCode::TooLarge,
+            FrameError::Version => CloseCode::Version,
+            FrameError::Malformed(_) => CloseCode::Malformed,
+        }
+    }
+}
+
+/// Decodes one frame of type `T`, enforcing the global limit before parsing and the
+/// per-kind limit after, and the version.
+pub fn decode<T: frames::Frame>(text: &str) -> Result<T, FrameError> {
+    if text.len() > frames::MAX_FRAME_BYTES {
+        return Err(FrameError::TooLarge(text.len()));
+    }
+    let frame: T = serde_json::from_str(text).map_err(|e| {
+        // serde_json's message names the field or type, never echoes a value.
+        FrameError::Malformed(e.to_string())
+    })?;
+    if frame.version() != VERSION {
+        return Err(FrameError::Version);
+    }
+    if text.len() > frame.max_len() {
+        return Err(FrameError::TooLarge(text.len()));
+    }
+    Ok(frame)
+}
+
+/// Encodes a frame; our own frames always serialise.
+pub fn encode<T: serde::Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// Decodes a visitor frame.
+pub fn decode_visitor(text: &str) -> Result<VisitorFrame, FrameError> {
+    decode::<frames::Envelope<VisitorFrame>>(text).map(|e| e.frame)
+}
+
+/// Decodes a coordinator frame.
+pub fn decode_coordinator(text: &str) -> Result<CoordinatorFrame, FrameError> {
+    decode::<frames::Envelope<CoordinatorFrame>>(text).map(|e| e.frame)
+}
+
+/// Decodes a relay frame (clients). Relay frames may exceed the client-frame limit (queue
+/// and tip lists), so only a generous bound applies.
+pub fn decode_relay(text: &str) -> Result<RelayFrame, FrameError> {
+    if text.len() > 4 * 1024 * 1024 {
+        return Err(FrameError::TooLarge(text.len()));
+    }
+    let e: frames::Envelope<RelayFrame> =
+        serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    if e.v != VERSION {
+        return Err(FrameError::Version);
+    }
+    Ok(e.frame)
+}
+
+/// Encodes any frame with its version.
+pub fn encode_frame<T: serde::Serialize>(frame: T) -> String {
+    encode(&frames::Envelope::new(frame))
+}

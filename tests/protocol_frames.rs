@@ -1,0 +1,120 @@
+//! Strict decoding of wire frames: what is accepted, and the close code for what is not.
+
+use lifeline::protocol::frames::{ConversationKind, PayloadKind, RelayFrame, VisitorFrame};
+use lifeline::protocol::{self, Bytes, CloseCode, FrameError};
+use proptest::prelude::*;
+
+#[test]
+fn frames_round_trip_with_version_and_type() {
+    let hello = VisitorFrame::Hello {
+        pow_nonce: 42,
+        kind: ConversationKind::Chat,
+        lang: Some("fr".into()),
+        handshake: Bytes(vec![7; 32]),
+    };
+    let text = protocol::encode_frame(hello.clone());
+    assert!(text.starts_with(r#"{"v":1,"type":"hello""#), "{text}");
+    assert_eq!(protocol::decode_visitor(&text).unwrap(), hello);
+    let deliver = RelayFrame::Deliver {
+        session: None,
+        seq: 3,
+        kind: PayloadKind::Data,
+        body: Bytes(vec![1, 2, 3]),
+    };
+    let text = protocol::encode_frame(deliver.clone());
+    assert_eq!(
+        text,
+        r#"{"v":1,"type":"deliver","seq":3,"kind":"data","body":"AQID"}"#
+    );
+    assert_eq!(protocol::decode_relay(&text).unwrap(), deliver);
+    assert_eq!(
+        protocol::decode_visitor(r#"{"v":1,"type":"end"}"#).unwrap(),
+        VisitorFrame::End {}
+    );
+}
+
+#[test]
+fn strict_decoding_names_the_reason() {
+    let cases = [
+        (r#"{"v":2,"type":"ping"}"#, CloseCode::Version),
+        (r#"{"type":"ping"}"#, CloseCode::Malformed),
+        (r#"{"v":1,"type":"pong"}"#, CloseCode::Malformed),
+        (r#"{"v":1,"type":"ping","extra":1}"#, CloseCode::Malformed),
+        (r#"{"v":1,"type":"ack","seq":-1}"#, CloseCode::Malformed),
+        (
+            r#"{"v":1,"type":"msg","seq":1,"body":"not base64!"}"#,
+            CloseCode::Malformed,
+        ),
+        (
+            r#"{"v":1,"type":"msg","seq":1,"body":"AQID="}"#,
+            CloseCode::Malformed,
+        ),
+        (
+            r#"{"v":1,"type":"resume","session":"AQID","token":"AQID","last_seq":0}"#,
+            CloseCode::Malformed,
+        ),
+        ("not json", CloseCode::Malformed),
+        ("", CloseCode::Malformed),
+    ];
+    for (text, code) in cases {
+        let err = protocol::decode_visitor(text).unwrap_err();
+        assert_eq!(err.close_code(), code, "{text}: {err}");
+    }
+    let huge = format!(
+        r#"{{"v":1,"type":"msg","seq":1,"body":"{}"}}"#,
+        "A".repeat(40_000)
+    );
+    assert!(matches!(
+        protocol::decode_visitor(&huge),
+        Err(FrameError::TooLarge(_))
+    ));
+    // A control frame padded out past its own kind's limit is refused even under the global one.
+    let padded = format!(r#"{{"v":1,"type":"ack","seq":1{}}}"#, " ".repeat(1000));
+    assert!(matches!(
+        protocol::decode_visitor(&padded),
+        Err(FrameError::TooLarge(_))
+    ));
+    let long_lang = format!(
+        r#"{{"v":1,"type":"hello","pow_nonce":1,"kind":"chat","lang":"{}","handshake":"AA"}}"#,
+        "x".repeat(40)
+    );
+    assert!(protocol::decode_visitor(&long_lang).is_err());
+}
+
+#[test]
+fn close_codes_are_distinct_and_round_trip() {
+    let mut seen = std::collections::HashSet::new();
+    for c in protocol::close::ALL {
+        assert!(seen.insert(c.code()), "{c:?} reuses a code");
+        assert_eq!(CloseCode::from_code(c.code()), Some(c));
+        assert!(
+            !c.reason().is_empty() && c.reason().len() < 123,
+            "a close reason must fit a control frame"
+        );
+    }
+}
+
+#[test]
+fn debug_of_binary_fields_shows_only_lengths() {
+    let frame = VisitorFrame::Msg {
+        seq: 1,
+        body: Bytes(b"secret".to_vec()),
+    };
+    let text = format!("{frame:?}");
+    assert!(text.contains("<6>") && !text.contains("115, 101"), "{text}");
+}
+
+proptest! {
+    #[test]
+    fn decoding_arbitrary_text_never_panics(text in ".{0,300}") {
+        let _ = protocol::decode_visitor(&text);
+        let _ = protocol::decode_coordinator(&text);
+        let _ = protocol::decode_relay(&text);
+    }
+
+    #[test]
+    fn message_frames_round_trip(seq in any::<u64>(), body in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let frame = VisitorFrame::Msg { seq, body: Bytes(body) };
+        prop_assert_eq!(protocol::decode_visitor(&protocol::encode_frame(frame.clone())).unwrap(), frame);
+    }
+}
