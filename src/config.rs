@@ -1,1 +1,283 @@
-//! placeholder
+//! Configuration: `config/lifeline.toml` with `LIFELINE_<SECTION>_<KEY>` overrides,
+//! validated at start. A mistake names the key and the reason; the binary exits 2.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config key `{key}`: {reason}")]
+pub struct ConfigError {
+    pub key: String,
+    pub reason: String,
+}
+
+fn err(key: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        reason: reason.into(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: Server,
+    pub keys: Keys,
+    pub store: Store,
+    pub sessions: Sessions,
+    pub limits: Limits,
+    pub pow: Pow,
+    pub tips: Tips,
+    pub widget: Widget,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub tls_cert: String,
+    pub tls_key: String,
+    pub log_level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    pub organisation_public: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sessions {
+    pub idle_ttl_s: u64,
+    pub queue_max: usize,
+    pub buffer_max_frames: usize,
+    pub buffer_max_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub frames_per_s: u32,
+    pub frames_burst: u32,
+    pub bytes_per_s: u32,
+    pub idle_timeout_s: u64,
+    pub outbound_queue: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pow {
+    pub base_difficulty: u8,
+    pub max_difficulty: u8,
+    pub visitors_per_step: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tips {
+    pub retention_days: u64,
+    pub max_tips: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyNumber {
+    pub label: String,
+    pub number: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Widget {
+    pub neutral_url: String,
+    pub resume_in_session_storage: bool,
+    pub emergency: Vec<EmergencyNumber>,
+    pub tip_categories: Vec<String>,
+}
+
+/// Environment variables that are not config keys.
+const NON_KEY_VARIABLES: [&str; 1] = ["LIFELINE_CONFIG"];
+
+impl Config {
+    /// The defaults shipped in `config/lifeline.toml`, compiled in so a test or a bare binary
+    /// has the same values.
+    pub fn defaults() -> Self {
+        Self::parse(include_str!("../config/lifeline.toml"), std::iter::empty())
+            .expect("shipped config is valid")
+    }
+
+    /// Reads a file and applies the process environment.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| err("(file)", format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text, std::env::vars())
+    }
+
+    /// Parses TOML text, applies `LIFELINE_*` overrides from `env`, and validates.
+    pub fn parse(
+        text: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| err("(file)", e.message().to_string()))?;
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("LIFELINE_") else {
+                continue;
+            };
+            if NON_KEY_VARIABLES.contains(&name.as_str()) {
+                continue;
+            }
+            apply_override(&mut table, rest, &value)
+                .ok_or_else(|| err(&name, "no such config key"))?;
+        }
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    let message = e.message().to_string();
+                    let key = message.split('`').nth(1).unwrap_or("(file)").to_owned();
+                    err(&key, message)
+                })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .listen
+            .parse()
+            .map_err(|_| err("server.listen", "not an address:port (e.g. 127.0.0.1:8080)"))
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        if !["error", "warn", "info", "debug", "trace"].contains(&self.server.log_level.as_str()) {
+            return Err(err(
+                "server.log_level",
+                "one of error, warn, info, debug, trace",
+            ));
+        }
+        if self.server.tls_cert.is_empty() != self.server.tls_key.is_empty() {
+            return Err(err(
+                "server.tls_cert",
+                "set both tls_cert and tls_key, or neither",
+            ));
+        }
+        if !self.keys.organisation_public.is_empty() {
+            let ok = crate::protocol::b64::decode(&self.keys.organisation_public)
+                .is_some_and(|k| k.len() == 32);
+            if !ok {
+                return Err(err(
+                    "keys.organisation_public",
+                    "must be a 32-byte Ed25519 key in base64url",
+                ));
+            }
+        }
+        if self.store.kind != "memory" {
+            return Err(err(
+                "store.kind",
+                "only \"memory\" is available in this version",
+            ));
+        }
+        let positive = [
+            ("sessions.idle_ttl_s", self.sessions.idle_ttl_s as usize),
+            ("sessions.queue_max", self.sessions.queue_max),
+            (
+                "sessions.buffer_max_frames",
+                self.sessions.buffer_max_frames,
+            ),
+            ("limits.max_connections", self.limits.max_connections),
+            ("limits.frames_per_s", self.limits.frames_per_s as usize),
+            ("limits.bytes_per_s", self.limits.bytes_per_s as usize),
+            ("limits.idle_timeout_s", self.limits.idle_timeout_s as usize),
+            ("limits.outbound_queue", self.limits.outbound_queue),
+            ("tips.retention_days", self.tips.retention_days as usize),
+            ("tips.max_tips", self.tips.max_tips),
+            ("pow.visitors_per_step", self.pow.visitors_per_step),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(err(key, "must be greater than zero"));
+            }
+        }
+        if self.sessions.buffer_max_bytes < 64 * 1024 {
+            return Err(err(
+                "sessions.buffer_max_bytes",
+                "must be at least 65536 (a few full messages)",
+            ));
+        }
+        if self.limits.frames_burst < self.limits.frames_per_s {
+            return Err(err(
+                "limits.frames_burst",
+                "must be at least limits.frames_per_s",
+            ));
+        }
+        if self.limits.bytes_per_s < 32 * 1024 {
+            return Err(err(
+                "limits.bytes_per_s",
+                "must be at least 32768 (one full message per second)",
+            ));
+        }
+        if self.pow.max_difficulty > crate::crypto::proof_of_work::MAX_DIFFICULTY {
+            return Err(err(
+                "pow.max_difficulty",
+                format!("at most {}", crate::crypto::proof_of_work::MAX_DIFFICULTY),
+            ));
+        }
+        if self.pow.base_difficulty > self.pow.max_difficulty {
+            return Err(err(
+                "pow.base_difficulty",
+                "must not exceed pow.max_difficulty",
+            ));
+        }
+        if !(self.widget.neutral_url.starts_with("https://")
+            || self.widget.neutral_url.starts_with("http://"))
+        {
+            return Err(err("widget.neutral_url", "must be an http(s) URL"));
+        }
+        Ok(())
+    }
+}
+
+/// `SERVER_LISTEN` → table["server"]["listen"], matching section and key case-insensitively.
+/// The value is read as TOML (numbers, booleans, arrays) and otherwise as a plain string.
+fn apply_override(table: &mut toml::Table, name: &str, value: &str) -> Option<()> {
+    let lower = name.to_ascii_lowercase();
+    for (section, inner) in table.iter_mut() {
+        let Some(rest) = lower.strip_prefix(&format!("{section}_")) else {
+            continue;
+        };
+        let inner = inner.as_table_mut()?;
+        if !inner.contains_key(rest) {
+            return None;
+        }
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+        // Keep strings strings: LIFELINE_KEYS_ORGANISATION_PUBLIC=123 must not become a number.
+        let parsed = match (&inner[rest], parsed) {
+            (toml::Value::String(_), other) if !other.is_str() => {
+                toml::Value::String(value.to_owned())
+            }
+            (_, other) => other,
+        };
+        inner.insert(rest.to_owned(), parsed);
+        return Some(());
+    }
+    None
+}

@@ -1,1 +1,266 @@
-//! placeholder
+//! Keys at rest: base64url text files with owner-only (0600) rights, and the development
+//! key set a first `lifeline serve` creates.
+//!
+//! The relay itself holds only public material: the organisation public key, the tip-inbox
+//! certificate and the signed revocation list. Secret keys written here belong to the
+//! organisation (offline in production) or to a development setup, which is marked as such
+//! and refused on anything but a loopback address.
+
+use std::path::{Path, PathBuf};
+
+use crate::crypto::certificate::{
+    Certificate, CertificateBody, CertificateError, RevocationList, Role,
+};
+use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use crate::protocol::b64;
+use crate::store::tips::write_private;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Certificate(#[from] CertificateError),
+    #[error("development keys are refused on {0}: they only work on a loopback address")]
+    DevelopmentOnPublicAddress(String),
+}
+
+pub const DEV_MARKER: &str = "DEVELOPMENT-KEYS-DO-NOT-USE-IN-PRODUCTION";
+const DAY: u64 = 86_400;
+
+fn file_error(path: &Path, reason: impl ToString) -> KeyError {
+    KeyError::File {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+pub fn write_key(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
+    }
+    write_private(path, (b64::encode(bytes) + "\n").as_bytes()).map_err(|e| file_error(path, e))
+}
+
+pub fn read_key(path: &Path) -> Result<Vec<u8>, KeyError> {
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+    b64::decode(text.trim()).ok_or_else(|| file_error(path, "not base64url"))
+}
+
+fn read_32(path: &Path) -> Result<[u8; 32], KeyError> {
+    read_key(path)?
+        .try_into()
+        .map_err(|_| file_error(path, "expected 32 bytes"))
+}
+
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
+    Ok(SigningKey::from_seed(read_32(path)?))
+}
+
+pub fn read_dh_secret(path: &Path) -> Result<DhSecret, KeyError> {
+    Ok(DhSecret::from_bytes(read_32(path)?))
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The public material the relay serves and checks against.
+#[derive(Debug, Clone)]
+pub struct RelayKeys {
+    pub organisation: OrgPublicKey,
+    pub inbox: Certificate,
+    pub revocations: RevocationList,
+    pub development: bool,
+}
+
+/// File names inside `<data_dir>/keys`.
+pub struct KeyPaths {
+    pub dir: PathBuf,
+}
+
+impl KeyPaths {
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            dir: data_dir.join("keys"),
+        }
+    }
+    pub fn organisation_key(&self) -> PathBuf {
+        self.dir.join("organisation.key")
+    }
+    pub fn inbox_key(&self) -> PathBuf {
+        self.dir.join("inbox.key")
+    }
+    pub fn inbox_certificate(&self) -> PathBuf {
+        self.dir.join("inbox.cert")
+    }
+    pub fn revocations(&self) -> PathBuf {
+        self.dir.join("revocations.list")
+    }
+    pub fn dev_coordinator(&self) -> PathBuf {
+        self.dir.join("dev-coordinator")
+    }
+    pub fn dev_marker(&self) -> PathBuf {
+        self.dir.join(DEV_MARKER)
+    }
+}
+
+/// A coordinator key set in a folder: `signing.key`, `dh.key`, `certificate`.
+pub struct CoordinatorFiles {
+    pub signing: SigningKey,
+    pub dh: DhSecret,
+    pub certificate: Certificate,
+}
+
+impl CoordinatorFiles {
+    pub fn load(dir: &Path) -> Result<Self, KeyError> {
+        let certificate = Certificate::decode(&read_key(&dir.join("certificate"))?)?;
+        Ok(Self {
+            signing: read_signing_key(&dir.join("signing.key"))?,
+            dh: read_dh_secret(&dir.join("dh.key"))?,
+            certificate,
+        })
+    }
+    pub fn save(&self, dir: &Path) -> Result<(), KeyError> {
+        write_key(&dir.join("signing.key"), self.signing.seed())?;
+        write_key(&dir.join("dh.key"), &self.dh.to_bytes()[..])?;
+        write_key(&dir.join("certificate"), self.certificate.as_bytes())
+    }
+}
+
+/// Creates the tip-inbox key and its certificate, signed by the organisation.
+pub fn create_inbox(
+    org: &SigningKey,
+    paths: &KeyPaths,
+    serial: u64,
+    days: u64,
+) -> Result<Certificate, KeyError> {
+    let inbox = DhSecret::generate();
+    let now = now();
+    let cert = CertificateBody {
+        role: Role::TipInbox,
+        serial,
+        not_before: now - 3600,
+        not_after: now + days * DAY,
+        x25519_public: inbox.public(),
+        ed25519_public: org.public(),
+        alias: "Tip inbox".into(),
+    }
+    .sign(org)?;
+    write_key(&paths.inbox_key(), &inbox.to_bytes()[..])?;
+    write_key(&paths.inbox_certificate(), cert.as_bytes())?;
+    Ok(cert)
+}
+
+/// Signs a fresh revocation list holding `serials` and writes it.
+pub fn publish_revocations(
+    org: &SigningKey,
+    paths: &KeyPaths,
+    serials: &[u64],
+) -> Result<RevocationList, KeyError> {
+    let list = RevocationList::sign(org, now(), serials);
+    write_key(&paths.revocations(), list.as_bytes())?;
+    Ok(list)
+}
+
+/// Creates the development key set: organisation, tip inbox, one coordinator.
+pub fn create_development_keys(paths: &KeyPaths) -> Result<(), KeyError> {
+    let org = SigningKey::generate();
+    write_key(&paths.organisation_key(), org.seed())?;
+    write_private(
+        &paths.dev_marker(),
+        b"These keys were generated for development. Never deploy them.\n",
+    )
+    .map_err(|e| file_error(&paths.dev_marker(), e))?;
+    create_inbox(&org, paths, 1, 365)?;
+    publish_revocations(&org, paths, &[])?;
+    let signing = SigningKey::generate();
+    let dh = DhSecret::generate();
+    let now = now();
+    let certificate = CertificateBody {
+        role: Role::Coordinator,
+        serial: 100,
+        not_before: now - 3600,
+        not_after: now + 30 * DAY,
+        x25519_public: dh.public(),
+        ed25519_public: signing.public(),
+        alias: "Dev coordinator".into(),
+    }
+    .sign(&org)?;
+    CoordinatorFiles {
+        signing,
+        dh,
+        certificate,
+    }
+    .save(&paths.dev_coordinator())
+}
+
+/// Loads the relay's keys. With no configured organisation key, development keys are used
+/// (and created on first start), but only when listening on loopback.
+pub fn load_relay_keys(
+    data_dir: &Path,
+    organisation_public: &str,
+    listen_is_loopback: bool,
+    listen: &str,
+) -> Result<(RelayKeys, bool), KeyError> {
+    let paths = KeyPaths::new(data_dir);
+    let mut created = false;
+    let (organisation, development) = if organisation_public.is_empty() {
+        if !listen_is_loopback {
+            return Err(KeyError::DevelopmentOnPublicAddress(listen.to_owned()));
+        }
+        if !paths.organisation_key().exists() {
+            create_development_keys(&paths)?;
+            created = true;
+        }
+        (read_signing_key(&paths.organisation_key())?.public(), true)
+    } else {
+        let bytes = b64::decode(organisation_public).and_then(|b| <[u8; 32]>::try_from(b).ok());
+        let key = bytes.ok_or_else(|| {
+            file_error(Path::new("config"), "keys.organisation_public is not a key")
+        })?;
+        if paths.dev_marker().exists() {
+            return Err(file_error(
+                &paths.dev_marker(),
+                "development keys in a production data folder",
+            ));
+        }
+        (OrgPublicKey(key), false)
+    };
+    let now = now();
+    let inbox = Certificate::decode_verified(
+        &read_key(&paths.inbox_certificate())?,
+        &organisation,
+        now,
+        None,
+        Role::TipInbox,
+    )?;
+    let revocations = RevocationList::decode_verified(
+        &read_key(&paths.revocations())?,
+        &organisation,
+        now,
+        None,
+    )?;
+    // A dev key set is re-signed on every start so its list never looks stale.
+    let revocations = if development {
+        publish_revocations(
+            &read_signing_key(&paths.organisation_key())?,
+            &paths,
+            revocations.serials(),
+        )?
+    } else {
+        revocations
+    };
+    Ok((
+        RelayKeys {
+            organisation,
+            inbox,
+            revocations,
+            development,
+        },
+        created,
+    ))
+}

@@ -267,6 +267,10 @@ pub enum RelayFrame {
     ClaimLost {
         session: SessionId,
     },
+    /// The transfer could not happen (target off duty, full, or unknown); you still hold it.
+    TransferFailed {
+        session: SessionId,
+    },
     /// The conversation is no longer yours (transferred away, ended, expired).
     Released {
         session: SessionId,

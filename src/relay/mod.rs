@@ -1,1 +1,191 @@
-//! placeholder
+//! The relay server (`lifeline serve`): axum over tokio, routing ciphertext between visitors
+//! and coordinators.
+//!
+//! It must never read a peer address (no `ConnectInfo`), never read forwarding headers or
+//! user agents, never log content, and never hold a key that opens a message.
+
+pub mod connection;
+pub mod coordinator;
+pub mod http;
+pub mod metrics;
+pub mod pow;
+pub mod routing;
+pub mod visitor;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::keyfile::RelayKeys;
+use crate::protocol::CloseCode;
+use crate::store::memory::MemoryStore;
+use crate::store::tips::TipFiles;
+use crate::store::{BufferLimits, ChatStore, now_minute};
+use connection::RateLimits;
+
+/// Everything one relay node shares between its connections.
+pub struct Relay {
+    pub config: Config,
+    pub keys: RelayKeys,
+    pub store: MemoryStore,
+    pub tips: TipFiles,
+    pub live: routing::Live,
+    pub seeds: pow::SeedBook,
+    pub metrics: metrics::Metrics,
+    connections: AtomicUsize,
+    pub shutting_down: tokio::sync::watch::Sender<bool>,
+}
+
+/// Holds one connection slot until dropped.
+pub struct ConnectionSlot(Arc<Relay>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Relay {
+    pub fn new(config: Config, keys: RelayKeys) -> Result<Arc<Self>, crate::store::StoreError> {
+        let tips = TipFiles::open(&config.server.data_dir.join("tips"), config.tips.max_tips)?;
+        let (shutting_down, _) = tokio::sync::watch::channel(false);
+        Ok(Arc::new(Self {
+            store: MemoryStore::new(),
+            tips,
+            live: routing::Live::default(),
+            seeds: pow::SeedBook::new(10_000),
+            metrics: metrics::Metrics::default(),
+            connections: AtomicUsize::new(0),
+            shutting_down,
+            config,
+            keys,
+        }))
+    }
+
+    /// Takes a connection slot, or `None` at the configured maximum.
+    pub fn admit(self: &Arc<Self>) -> Option<ConnectionSlot> {
+        let previous = self.connections.fetch_add(1, Ordering::Relaxed);
+        if previous >= self.config.limits.max_connections || *self.shutting_down.borrow() {
+            self.connections.fetch_sub(1, Ordering::Relaxed);
+            metrics::Metrics::inc(&self.metrics.connections_refused);
+            return None;
+        }
+        Some(ConnectionSlot(self.clone()))
+    }
+
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            frames_per_s: self.config.limits.frames_per_s,
+            frames_burst: self.config.limits.frames_burst,
+            bytes_per_s: self.config.limits.bytes_per_s,
+        }
+    }
+
+    pub fn buffer_limits(&self) -> BufferLimits {
+        BufferLimits {
+            max_frames: self.config.sessions.buffer_max_frames,
+            max_bytes: self.config.sessions.buffer_max_bytes,
+        }
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.limits.idle_timeout_s)
+    }
+
+    /// Proof-of-work difficulty now: one more bit per `visitors_per_step` waiting.
+    pub fn difficulty(&self, queued: usize) -> u8 {
+        let pow = &self.config.pow;
+        let extra = (queued / pow.visitors_per_step).min(u8::MAX as usize) as u8;
+        pow.base_difficulty
+            .saturating_add(extra)
+            .min(pow.max_difficulty)
+    }
+
+    /// Recomputes and sends everyone's view of the queue.
+    pub async fn broadcast_queue(&self) {
+        let queue = self.store.queue().await.unwrap_or_default();
+        self.live.with(|live| live.broadcast(&queue));
+    }
+
+    /// Erases idle sessions and old tips; run every minute.
+    pub async fn sweep(&self) {
+        let ttl_minutes = self.config.sessions.idle_ttl_s.div_ceil(60);
+        let expired = self
+            .store
+            .expire(now_minute().saturating_sub(ttl_minutes))
+            .await
+            .unwrap_or_default();
+        if !expired.is_empty() {
+            self.live.with(|live| {
+                for id in &expired {
+                    if let Some(outbox) = live.visitors.remove(id) {
+                        outbox.close(CloseCode::UnknownSession);
+                    }
+                    for c in live.coordinators.values_mut() {
+                        if c.sessions.remove(id) {
+                            c.outbox.send(crate::protocol::RelayFrame::Released {
+                                session: crate::protocol::b64::Fixed(*id),
+                            });
+                        }
+                    }
+                }
+            });
+            for _ in &expired {
+                metrics::Metrics::inc(&self.metrics.sessions_expired);
+            }
+            tracing::info!(count = expired.len(), "expired idle sessions");
+            self.broadcast_queue().await;
+        }
+        let retention = self.config.tips.retention_days * 24 * 60;
+        if let Ok(n) = self.tips.expire(now_minute().saturating_sub(retention))
+            && n > 0
+        {
+            tracing::info!(count = n, "deleted tips past retention");
+        }
+    }
+
+    /// Tells every client to reconnect (1001) and refuses new connections.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.send_replace(true);
+        self.live.with(|live| {
+            for outbox in live.visitors.values() {
+                outbox.close(CloseCode::GoingAway);
+            }
+            for c in live.coordinators.values() {
+                c.outbox.close(CloseCode::GoingAway);
+            }
+        });
+    }
+}
+
+/// Serves until `shutdown` resolves, then tells clients to reconnect and stops.
+pub async fn serve(
+    relay: Arc<Relay>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let sweeper = {
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                relay.sweep().await;
+            }
+        })
+    };
+    let app = http::router(relay.clone());
+    let notify = relay.clone();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: telling clients to reconnect");
+            notify.begin_shutdown();
+            // Give writers a moment to deliver the close frames.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        })
+        .await;
+    sweeper.abort();
+    result
+}

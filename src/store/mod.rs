@@ -1,1 +1,188 @@
-//! placeholder
+//! What the relay remembers, behind one trait: live-chat sessions, the queue, claims,
+//! delivery buffers, and sealed tips.
+//!
+//! Everything here is ciphertext or routing state. A backend must never hold an address,
+//! a user agent, plaintext or a precise time (times are Unix minutes), and must forget a
+//! session entirely when it ends, is wiped or expires. Sealed tips are the only records that
+//! outlive a session, until handled or past retention.
+
+pub mod memory;
+pub mod tips;
+
+use crate::protocol::frames::{ConversationKind, PayloadKind};
+
+pub type SessionId = [u8; 16];
+pub type TipId = [u8; 16];
+
+/// Which way a relayed frame travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Way {
+    ToCoordinator,
+    ToVisitor,
+}
+
+/// Where a session stands in routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    Queued,
+    /// Held by the coordinator with this certificate serial.
+    Claimed(u64),
+}
+
+/// A frame kept until its receiver acknowledges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFrame {
+    pub seq: u64,
+    pub kind: PayloadKind,
+    pub body: Vec<u8>,
+}
+
+/// The routing view of a session (no buffers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    /// SHA-256 of the resume token: a store dump cannot be used to resume.
+    pub token_hash: [u8; 32],
+    pub kind: ConversationKind,
+    pub lang: Option<String>,
+    /// The visitor's current Noise message 1 (replaced on every rekey).
+    pub handshake: Vec<u8>,
+    pub assignment: Assignment,
+    /// Unix minute the visitor (re)entered the queue.
+    pub queued_minute: u64,
+    /// The next sequence number expected from each sender, and the last acknowledged.
+    pub next_to_coordinator: u64,
+    pub next_to_visitor: u64,
+    pub acked_to_coordinator: u64,
+    pub acked_to_visitor: u64,
+}
+
+/// Limits on one direction's delivery buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct BufferLimits {
+    pub max_frames: usize,
+    pub max_bytes: usize,
+}
+
+/// The outcome of offering a frame to a delivery buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Append {
+    Stored,
+    /// Already stored (a resend after a reconnect): drop it, confirm again.
+    Duplicate,
+    /// Not the next number: a client bug or an attack.
+    Gap {
+        expected: u64,
+    },
+    /// The receiver is too far behind; the session cannot continue.
+    Full,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such session")]
+    UnknownSession,
+    #[error("the queue is full")]
+    QueueFull,
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("tip storage failed: {0}")]
+    Tips(String),
+}
+
+/// A sealed tip as filed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TipRecord {
+    pub id: TipId,
+    /// SHA-256 of the receipt's lookup id.
+    pub lookup_hash: [u8; 32],
+    pub received_minute: u64,
+    pub sealed: Vec<u8>,
+    pub followups: Vec<Vec<u8>>,
+    pub replies: Vec<Vec<u8>>,
+}
+
+/// The chat-state store. Implementations must make `claim` atomic: of two claims for one
+/// queued session, exactly one succeeds.
+pub trait ChatStore: Send + Sync + 'static {
+    fn create(
+        &self,
+        info: SessionInfo,
+        queue_max: usize,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
+    /// Atomically moves a queued session to `coordinator`; `None` if someone else won.
+    fn claim(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
+    /// Assigns a session directly (transfer), whatever its state.
+    fn assign(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Puts a session back in the queue, at the front (its wait keeps counting).
+    fn requeue(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn set_handshake(
+        &self,
+        id: &SessionId,
+        message1: Vec<u8>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Queued sessions, oldest first.
+    fn queue(&self) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+    fn append(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+    ) -> impl Future<Output = Result<Append, StoreError>> + Send;
+    /// Cumulative acknowledgement; returns the new acknowledged number.
+    fn ack(
+        &self,
+        id: &SessionId,
+        way: Way,
+        seq: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Unacknowledged frames with `seq > after`, in order.
+    fn pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+        after: u64,
+    ) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
+    /// Drops unacknowledged frames towards the coordinator (a transfer re-keys).
+    fn discard_pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks activity, pushing back the idle expiry.
+    fn touch(
+        &self,
+        id: &SessionId,
+        now_minute: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Erases a session and everything about it.
+    fn remove(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes sessions idle since before `cutoff_minute`; returns their ids.
+    fn expire(
+        &self,
+        cutoff_minute: u64,
+    ) -> impl Future<Output = Result<Vec<SessionId>, StoreError>> + Send;
+    /// Everything stored, rendered as text: for the privacy tests, which scan it.
+    fn dump(&self) -> impl Future<Output = String> + Send;
+}
+
+/// Current Unix time rounded down to the minute: the only clock the store ever sees.
+pub fn now_minute() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 60)
+        .unwrap_or(0)
+}

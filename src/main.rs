@@ -1,0 +1,259 @@
+//! The `lifeline` binary: `serve` (the default), and `keys` for the organisation's key work.
+//! Errors become a message and an exit code here, at the edge, and nowhere else.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use lifeline::config::Config;
+use lifeline::crypto::enrolment::EnrolmentRequest;
+use lifeline::keyfile::{self, KeyPaths};
+use lifeline::protocol::b64;
+
+#[derive(Parser)]
+#[command(
+    name = "lifeline",
+    version,
+    about = "Secure, anonymous help-request and tip relay"
+)]
+struct Cli {
+    /// Configuration file (also LIFELINE_CONFIG).
+    #[arg(
+        long,
+        global = true,
+        env = "LIFELINE_CONFIG",
+        default_value = "config/lifeline.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the relay (the default).
+    Serve,
+    /// Organisation key management: run on the organisation's offline machine.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create the organisation's signing key in <dir>/organisation.key; prints the public key.
+    InitOrganisation {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Create the tip-inbox key and its certificate in <dir> (signed by the organisation key).
+    CreateInbox {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 365)]
+        days: u64,
+    },
+    /// Certify a coordinator from the enrolment request their console printed.
+    Enrol {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The request, base64url.
+        #[arg(long)]
+        request: String,
+        #[arg(long)]
+        serial: u64,
+        /// Certificates are short-lived on purpose; renew them.
+        #[arg(long, default_value_t = 14)]
+        days: u64,
+    },
+    /// Revoke coordinator certificates by serial and publish a fresh signed list.
+    Revoke {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, required = true)]
+        serial: Vec<u64>,
+    },
+    /// Re-sign the current revocation list (do this more often than its maximum age).
+    PublishRevocations {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config),
+        Command::Keys(command) => match keys(command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn serve(path: &std::path::Path) -> ExitCode {
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "lifeline={},warn",
+            config.server.log_level
+        )))
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let addr = config.listen_addr()?;
+    let (keys, created) = keyfile::load_relay_keys(
+        &config.server.data_dir,
+        &config.keys.organisation_public,
+        addr.ip().is_loopback(),
+        &config.server.listen,
+    )?;
+    if keys.development {
+        let paths = KeyPaths::new(&config.server.data_dir);
+        if created {
+            println!(
+                "Created DEVELOPMENT keys in {} (never use them in production).",
+                paths.dir.display()
+            );
+        }
+        println!(
+            "Development coordinator keys: {}",
+            paths.dev_coordinator().display()
+        );
+    }
+    let relay = lifeline::relay::Relay::new(config, keys).context("opening the tip store")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    println!("Lifeline relay listening on http://{addr}");
+    lifeline::relay::serve(relay, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::InitOrganisation { dir } => {
+            let paths = KeyPaths { dir };
+            anyhow::ensure!(
+                !paths.organisation_key().exists(),
+                "{} already exists",
+                paths.organisation_key().display()
+            );
+            let key = lifeline::crypto::SigningKey::generate();
+            keyfile::write_key(&paths.organisation_key(), key.seed())?;
+            keyfile::publish_revocations(&key, &paths, &[])?;
+            println!(
+                "Organisation key written to {} (0600). Keep it offline.",
+                paths.organisation_key().display()
+            );
+            println!(
+                "Put this in config/lifeline.toml [keys] organisation_public and in the widget's embed snippet:"
+            );
+            println!("{}", b64::encode(&key.public().0));
+        }
+        KeysCommand::CreateInbox { dir, days } => {
+            let paths = KeyPaths { dir };
+            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            keyfile::create_inbox(&org, &paths, 1, days)?;
+            println!(
+                "Tip-inbox key: {} (give to coordinators, never to the relay)",
+                paths.inbox_key().display()
+            );
+            println!(
+                "Tip-inbox certificate: {} (copy to the relay's data/keys/)",
+                paths.inbox_certificate().display()
+            );
+        }
+        KeysCommand::Enrol {
+            dir,
+            request,
+            serial,
+            days,
+        } => {
+            let paths = KeyPaths { dir };
+            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
+            let request = EnrolmentRequest::decode_verified(&bytes)?;
+            let now = keyfile::now();
+            let alias = request.alias.clone();
+            let cert = request.certify(&org, serial, now - 300, now + days * 86_400)?;
+            println!("Certificate for {alias} (serial {serial}, valid {days} days):");
+            println!("{}", b64::encode(cert.as_bytes()));
+        }
+        KeysCommand::Revoke { dir, serial } => {
+            let paths = KeyPaths { dir };
+            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let current = keyfile::read_key(&paths.revocations()).ok().and_then(|b| {
+                lifeline::crypto::RevocationList::decode_verified(&b, &org.public(), 0, None).ok()
+            });
+            let mut serials = current.map(|l| l.serials().to_vec()).unwrap_or_default();
+            serials.extend(serial);
+            let list = keyfile::publish_revocations(&org, &paths, &serials)?;
+            println!(
+                "Revoked: {:?}. Copy {} to every relay's data/keys/.",
+                list.serials(),
+                paths.revocations().display()
+            );
+        }
+        KeysCommand::PublishRevocations { dir } => {
+            let paths = KeyPaths { dir };
+            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let current = lifeline::crypto::RevocationList::decode_verified(
+                &keyfile::read_key(&paths.revocations())?,
+                &org.public(),
+                0,
+                None,
+            )?;
+            keyfile::publish_revocations(&org, &paths, current.serials())?;
+            println!(
+                "Re-signed {} with {} serials.",
+                paths.revocations().display(),
+                current.serials().len()
+            );
+        }
+    }
+    Ok(())
+}

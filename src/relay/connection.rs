@@ -1,0 +1,239 @@
+//! One WebSocket connection's plumbing, shared by visitors and coordinators: a bounded
+//! outbound queue with its writer task, a way to close with a code from anywhere, per-
+//! connection rate limits, and reading with an idle timeout.
+//!
+//! A client that does not read is cut off (its queue fills, or a write stalls) instead of
+//! making the relay buffer for it. Nothing here knows who is on the other end: no address
+//! is ever read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+
+use crate::protocol::{self, CloseCode, RelayFrame};
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+const WRITE_STALL: Duration = Duration::from_secs(10);
+
+/// The sending side of a connection, cheap to clone into routing tables.
+#[derive(Clone)]
+pub struct Outbox {
+    pub id: u64,
+    tx: mpsc::Sender<Utf8Bytes>,
+    kill: Arc<watch::Sender<Option<CloseCode>>>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Outbox({})", self.id)
+    }
+}
+
+impl Outbox {
+    /// Queues a frame. A full queue means the client is not reading: it is cut off.
+    pub fn send(&self, frame: RelayFrame) -> bool {
+        self.send_text(protocol::encode_frame(frame))
+    }
+
+    pub fn send_text(&self, text: String) -> bool {
+        match self.tx.try_send(text.into()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close(CloseCode::SlowConsumer);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Closes the connection with `code` after the frames already queued.
+    pub fn close(&self, code: CloseCode) {
+        self.kill.send_if_modified(|current| {
+            if current.is_none() {
+                *current = Some(code);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.kill.borrow().is_some() || self.tx.is_closed()
+    }
+}
+
+/// The receiving half, owned by the connection's handler.
+pub struct Inbox {
+    stream: SplitStream<WebSocket>,
+    killed: watch::Receiver<Option<CloseCode>>,
+    idle: Duration,
+    limiter: RateLimiter,
+    pub outbox: Outbox,
+}
+
+/// What reading produced.
+pub enum Incoming {
+    Text(Utf8Bytes),
+    /// The connection is over; `Some` when the relay closed it for a reason.
+    Closed,
+}
+
+/// Splits a socket, starts its writer task, returns the inbox (with its outbox).
+pub fn open(socket: WebSocket, queue: usize, idle: Duration, limits: RateLimits) -> Inbox {
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel(queue);
+    let (kill, killed) = watch::channel(None);
+    let outbox = Outbox {
+        id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+        tx,
+        kill: Arc::new(kill),
+    };
+    tokio::spawn(write_loop(sink, rx, killed.clone()));
+    Inbox {
+        stream,
+        killed,
+        idle,
+        limiter: RateLimiter::new(limits),
+        outbox,
+    }
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Utf8Bytes>,
+    mut killed: watch::Receiver<Option<CloseCode>>,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            frame = rx.recv() => match frame {
+                Some(text) => match tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await {
+                    Ok(Ok(())) => {}
+                    _ => break,
+                },
+                None => break,
+            },
+            changed = killed.changed() => {
+                let code = *killed.borrow();
+                if changed.is_err() || code.is_some() {
+                    // Flush what was queued before the close (e.g. a final `peer ended`).
+                    while let Ok(text) = rx.try_recv() {
+                        if tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await.is_err() {
+                            break;
+                        }
+                    }
+                    if let Some(code) = code {
+                        let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
+                        let _ = tokio::time::timeout(WRITE_STALL, sink.send(Message::Close(Some(frame)))).await;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
+}
+
+impl Inbox {
+    /// The next text frame, or `Closed`. Enforces the idle timeout and the rate limits, and
+    /// refuses binary frames, closing with the matching code.
+    pub async fn next(&mut self) -> Incoming {
+        loop {
+            if self.killed.borrow().is_some() {
+                return Incoming::Closed;
+            }
+            let next = tokio::select! {
+                _ = self.killed.changed() => return Incoming::Closed,
+                next = tokio::time::timeout(self.idle, self.stream.next()) => next,
+            };
+            let message = match next {
+                Err(_) => return self.fail(CloseCode::IdleTimeout),
+                Ok(None) => return Incoming::Closed,
+                Ok(Some(Err(e))) => {
+                    return match e.into_inner().downcast_ref::<tungstenite_error::Error>() {
+                        Some(tungstenite_error::Error::Capacity(_)) => {
+                            self.fail(CloseCode::TooLarge)
+                        }
+                        _ => Incoming::Closed,
+                    };
+                }
+                Ok(Some(Ok(message))) => message,
+            };
+            match message {
+                Message::Text(text) => {
+                    if !self.limiter.allow(text.len()) {
+                        return self.fail(CloseCode::RateLimited);
+                    }
+                    return Incoming::Text(text);
+                }
+                Message::Binary(_) => return self.fail(CloseCode::Malformed),
+                Message::Close(_) => return Incoming::Closed,
+                Message::Ping(_) | Message::Pong(_) => {
+                    if !self.limiter.allow(0) {
+                        return self.fail(CloseCode::RateLimited);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn fail(&self, code: CloseCode) -> Incoming {
+        tracing::debug!(code = code.code(), "closing connection");
+        self.outbox.close(code);
+        Incoming::Closed
+    }
+}
+
+mod tungstenite_error {
+    pub use tokio_tungstenite::tungstenite::Error;
+}
+
+/// Per-connection limits.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub frames_per_s: u32,
+    pub frames_burst: u32,
+    pub bytes_per_s: u32,
+}
+
+/// Two token buckets: frames and bytes. The byte bucket holds two seconds' worth, so one
+/// full-size message always fits.
+pub struct RateLimiter {
+    limits: RateLimits,
+    frames: f64,
+    bytes: f64,
+    last: Instant,
+}
+
+impl RateLimiter {
+    pub fn new(limits: RateLimits) -> Self {
+        Self {
+            limits,
+            frames: limits.frames_burst as f64,
+            bytes: 2.0 * limits.bytes_per_s as f64,
+            last: Instant::now(),
+        }
+    }
+
+    pub fn allow(&mut self, len: usize) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.frames = (self.frames + elapsed * self.limits.frames_per_s as f64)
+            .min(self.limits.frames_burst as f64);
+        self.bytes = (self.bytes + elapsed * self.limits.bytes_per_s as f64)
+            .min(2.0 * self.limits.bytes_per_s as f64);
+        if self.frames < 1.0 || self.bytes < len as f64 {
+            return false;
+        }
+        self.frames -= 1.0;
+        self.bytes -= len as f64;
+        true
+    }
+}

@@ -1,0 +1,343 @@
+//! The HTTP surface: health, readiness, metrics, the widget's public configuration, proof-
+//! of-work seeds, tip submission and reply retrieval, and the two WebSocket endpoints.
+//!
+//! Every response carries the security headers below and never a cookie. No handler takes
+//! `ConnectInfo` or reads a forwarding header or the user agent.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::Relay;
+use super::metrics::Metrics;
+use crate::protocol::b64::{Bytes, Fixed};
+use crate::protocol::{self, VERSION};
+use crate::store::tips::lookup_hash;
+use crate::store::{ChatStore, TipRecord, now_minute};
+
+pub const TIP_POW_CONTEXT: &[u8] = b"tip";
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+                       base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+pub fn router(relay: Arc<Relay>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .route("/v1/config", get(public_config))
+        .route("/v1/pow", get(pow_seed))
+        .route("/v1/tips", post(submit_tip))
+        .route("/v1/receipt", post(read_replies))
+        .route("/v1/receipt/followup", post(submit_followup))
+        .route("/v1/visitor", get(super::visitor::upgrade))
+        .route("/v1/coordinator", get(super::coordinator::upgrade))
+        .layer(DefaultBodyLimit::max(relay.config.limits.max_body_bytes))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(relay)
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    // The widget may call the tip endpoints from the organisation's own site: no cookies
+    // or credentials exist, so a wildcard origin exposes nothing.
+    let preflight = request.method() == Method::OPTIONS;
+    let mut response = if preflight {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(request).await
+    };
+    let h = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, "content-security-policy", CSP);
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    );
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(h, "access-control-allow-origin", "*");
+    set(h, "access-control-allow-methods", "GET, POST");
+    set(h, "access-control-allow-headers", "content-type");
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
+    h.remove(header::SET_COOKIE);
+    h.remove(header::SERVER);
+    response
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Lifeline relay is running. Visitors connect through the web widget; coordinators through `lifeline console`.\n",
+    )
+}
+
+async fn ready(State(relay): State<Arc<Relay>>) -> Response {
+    if *relay.shutting_down.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    match relay.store.queue().await {
+        Ok(_) => "ready".into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
+    }
+}
+
+async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
+    let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
+    let on_duty = relay.live.with(|live| live.on_duty());
+    let body = relay.metrics.render(queued, on_duty, relay.tips.len());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+#[derive(Serialize)]
+struct PublicConfig<'a> {
+    v: u8,
+    organisation: Fixed<32>,
+    inbox_certificate: Bytes,
+    revocations: Bytes,
+    emergency: &'a [crate::config::EmergencyNumber],
+    tip_categories: &'a [String],
+    neutral_url: &'a str,
+    resume_in_session_storage: bool,
+    on_duty: usize,
+}
+
+async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
+    let w = &relay.config.widget;
+    let on_duty = relay.live.with(|live| live.on_duty());
+    axum::Json(PublicConfig {
+        v: VERSION,
+        organisation: Fixed(relay.keys.organisation.0),
+        inbox_certificate: Bytes(relay.keys.inbox.as_bytes().to_vec()),
+        revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+        emergency: &w.emergency,
+        tip_categories: &w.tip_categories,
+        neutral_url: &w.neutral_url,
+        resume_in_session_storage: w.resume_in_session_storage,
+        on_duty,
+    })
+    .into_response()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowSeed {
+    pub v: u8,
+    pub seed: Fixed<16>,
+    pub difficulty: u8,
+}
+
+async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
+    let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
+    let difficulty = relay.difficulty(queued);
+    match relay.seeds.issue(difficulty) {
+        Some(seed) => axum::Json(PowSeed {
+            v: VERSION,
+            seed: Fixed(seed),
+            difficulty,
+        })
+        .into_response(),
+        None => refuse(StatusCode::SERVICE_UNAVAILABLE, "busy, retry later"),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TipSubmission {
+    pub v: u8,
+    pub seed: Fixed<16>,
+    pub nonce: u64,
+    pub lookup: Fixed<32>,
+    pub sealed: Bytes,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TipAccepted {
+    pub v: u8,
+    pub id: Fixed<16>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptQuery {
+    pub v: u8,
+    pub lookup: Fixed<32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptReplies {
+    pub v: u8,
+    pub replies: Vec<Bytes>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    pub v: u8,
+    pub error: String,
+}
+
+fn refuse(status: StatusCode, reason: &str) -> Response {
+    (
+        status,
+        axum::Json(ErrorBody {
+            v: VERSION,
+            error: reason.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// Parses a JSON body strictly (unknown fields refused) and checks the version.
+fn parse<T: for<'de> Deserialize<'de>>(
+    body: &[u8],
+    version: impl Fn(&T) -> u8,
+) -> Result<T, Response> {
+    let value: T = serde_json::from_slice(body)
+        .map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed request"))?;
+    if version(&value) != VERSION {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "unsupported protocol version",
+        ));
+    }
+    Ok(value)
+}
+
+/// Smallest and largest sealed tip: an HPKE enc, a tag and the smallest/largest bucket.
+fn sealed_size_ok(sealed: &[u8]) -> bool {
+    let buckets = crate::crypto::padding::TIP_BUCKETS;
+    buckets
+        .iter()
+        .any(|b| sealed.len() == crate::crypto::sealed_tip::ENC_LEN + b + 16)
+}
+
+async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+    let tip: TipSubmission = match parse(&body, |t: &TipSubmission| t.v) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
+        return refuse(StatusCode::FORBIDDEN, "proof of work refused");
+    }
+    if !sealed_size_ok(&tip.sealed.0) {
+        return refuse(StatusCode::BAD_REQUEST, "sealed tip has an invalid size");
+    }
+    let hash = lookup_hash(&tip.lookup.0);
+    if relay.tips.replies(&hash).is_some() {
+        return refuse(
+            StatusCode::CONFLICT,
+            "this receipt already has a tip; send a follow-up",
+        );
+    }
+    let id: [u8; 16] = crate::crypto::keys::random_bytes();
+    let record = TipRecord {
+        id,
+        lookup_hash: hash,
+        received_minute: now_minute(),
+        sealed: tip.sealed.0,
+        followups: vec![],
+        replies: vec![],
+    };
+    if relay.tips.put(record).is_err() {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "tip store unavailable, retry later",
+        );
+    }
+    Metrics::inc(&relay.metrics.tips_received);
+    tracing::info!("sealed tip received");
+    notify_tips(&relay);
+    axum::Json(TipAccepted {
+        v: VERSION,
+        id: Fixed(id),
+    })
+    .into_response()
+}
+
+/// On-duty coordinators see new tips without asking.
+fn notify_tips(relay: &Relay) {
+    let items: Vec<_> = relay
+        .tips
+        .list()
+        .into_iter()
+        .map(|t| crate::protocol::frames::TipSummary {
+            id: Fixed(t.id),
+            received: t.received_minute * 60,
+            followups: t.followups.len() as u32,
+            replies: t.replies.len() as u32,
+        })
+        .collect();
+    let text = protocol::encode_frame(crate::protocol::RelayFrame::Tips { items });
+    relay.live.with(|live| {
+        for c in live.coordinators.values().filter(|c| c.on_duty) {
+            c.outbox.send_text(text.clone());
+        }
+    });
+}
+
+async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+    let query: ReceiptQuery = match parse(&body, |q: &ReceiptQuery| q.v) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    match relay.tips.replies(&lookup_hash(&query.lookup.0)) {
+        Some(replies) => axum::Json(ReceiptReplies {
+            v: VERSION,
+            replies: replies.into_iter().map(Bytes).collect(),
+        })
+        .into_response(),
+        None => refuse(
+            StatusCode::NOT_FOUND,
+            "no tip under this receipt (handled, expired, or mistyped)",
+        ),
+    }
+}
+
+async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+    let tip: TipSubmission = match parse(&body, |t: &TipSubmission| t.v) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
+        return refuse(StatusCode::FORBIDDEN, "proof of work refused");
+    }
+    if !sealed_size_ok(&tip.sealed.0) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "sealed follow-up has an invalid size",
+        );
+    }
+    match relay
+        .tips
+        .add_followup(&lookup_hash(&tip.lookup.0), tip.sealed.0)
+    {
+        Ok(true) => {
+            notify_tips(&relay);
+            axum::Json(ErrorBody {
+                v: VERSION,
+                error: String::new(),
+            })
+            .into_response()
+        }
+        Ok(false) => refuse(StatusCode::NOT_FOUND, "no tip under this receipt"),
+        Err(_) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "tip store unavailable, retry later",
+        ),
+    }
+}

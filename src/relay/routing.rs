@@ -1,0 +1,149 @@
+//! Who is connected and who holds which conversation, on this node, and the broadcasts that
+//! keep everyone's view of the queue current.
+//!
+//! The store holds the sessions; this registry holds only live sockets: visitor outboxes by
+//! session, coordinators by certificate serial with their duty state and conversations.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use super::connection::Outbox;
+use crate::protocol::RelayFrame;
+use crate::protocol::b64::Fixed;
+use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
+use crate::store::{SessionId, SessionInfo, now_minute};
+
+pub struct LiveCoordinator {
+    pub outbox: Outbox,
+    pub alias: String,
+    pub on_duty: bool,
+    pub capacity: u32,
+    pub langs: Vec<String>,
+    pub sessions: HashSet<SessionId>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    pub visitors: HashMap<SessionId, Outbox>,
+    pub coordinators: HashMap<u64, LiveCoordinator>,
+    /// Sessions handed over and waiting for the visitor's rekey: the previous alias.
+    pub transferred_from: HashMap<SessionId, String>,
+}
+
+/// The registry behind a lock that is never held across an await.
+#[derive(Default)]
+pub struct Live(Mutex<Registry>);
+
+impl Live {
+    pub fn with<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Registry {
+    pub fn on_duty(&self) -> usize {
+        self.coordinators.values().filter(|c| c.on_duty).count()
+    }
+
+    pub fn visitor_send(&self, session: &SessionId, frame: RelayFrame) {
+        if let Some(outbox) = self.visitors.get(session) {
+            outbox.send(frame);
+        }
+    }
+
+    pub fn coordinator_send(&self, serial: u64, frame: RelayFrame) {
+        if let Some(c) = self.coordinators.get(&serial) {
+            c.outbox.send(frame);
+        }
+    }
+
+    pub fn peer_to_visitor(&self, session: &SessionId, event: PeerEvent) {
+        self.visitor_send(
+            session,
+            RelayFrame::Peer {
+                session: None,
+                event,
+            },
+        );
+    }
+
+    pub fn peer_to_coordinator(&self, serial: u64, session: &SessionId, event: PeerEvent) {
+        self.coordinator_send(
+            serial,
+            RelayFrame::Peer {
+                session: Some(Fixed(*session)),
+                event,
+            },
+        );
+    }
+
+    pub fn roster(&self) -> Vec<CoordinatorInfo> {
+        let mut on_duty: Vec<CoordinatorInfo> = self
+            .coordinators
+            .iter()
+            .filter(|(_, c)| c.on_duty)
+            .map(|(serial, c)| CoordinatorInfo {
+                serial: *serial,
+                alias: c.alias.clone(),
+                load: c.sessions.len() as u32,
+                capacity: c.capacity,
+            })
+            .collect();
+        on_duty.sort_by_key(|c| c.serial);
+        on_duty
+    }
+
+    /// Sends every on-duty coordinator the queue and the roster, and every waiting visitor
+    /// its position. `queue` is oldest first; sessions waiting for a rekey are not claimable
+    /// and so not listed, but still counted for the visitors behind them.
+    pub fn broadcast(&self, queue: &[SessionInfo]) {
+        let now = now_minute();
+        let items: Vec<QueueItem> = queue
+            .iter()
+            .filter(|s| !s.handshake.is_empty())
+            .map(|s| QueueItem {
+                session: Fixed(s.id),
+                waited_s: now.saturating_sub(s.queued_minute) * 60,
+                kind: s.kind,
+                lang: s.lang.clone(),
+            })
+            .collect();
+        let roster = self.roster();
+        for c in self.coordinators.values().filter(|c| c.on_duty) {
+            c.outbox.send(RelayFrame::QueueList {
+                items: items.clone(),
+            });
+            c.outbox.send(RelayFrame::Coordinators {
+                on_duty: roster.clone(),
+            });
+        }
+        let on_duty = roster.len() as u32;
+        let free: u32 = roster
+            .iter()
+            .map(|c| c.capacity.saturating_sub(c.load))
+            .sum();
+        for (index, session) in queue.iter().enumerate() {
+            let position = index as u32 + 1;
+            self.visitor_send(
+                &session.id,
+                RelayFrame::Queue {
+                    position,
+                    wait_estimate_s: wait_estimate(position, on_duty, free),
+                    on_duty,
+                },
+            );
+        }
+    }
+}
+
+/// A rough, honest estimate: a free seat means about a minute; otherwise about five minutes
+/// of conversation per visitor ahead, shared among those on duty. Zero on duty: unknown (0).
+pub fn wait_estimate(position: u32, on_duty: u32, free_seats: u32) -> u32 {
+    if on_duty == 0 {
+        return 0;
+    }
+    if position <= free_seats {
+        return 60;
+    }
+    60 + (position - free_seats) * 300 / on_duty
+}

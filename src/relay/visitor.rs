@@ -1,0 +1,422 @@
+//! A visitor's WebSocket: challenge, hello or resume, then relaying and acknowledgements.
+//!
+//! States: `Challenged` (only `hello` or `resume` accepted) → `Open` (msg, ack, rekey, end,
+//! ping). Anything else closes this one connection with a code; the session itself survives
+//! a dropped connection until its idle TTL.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use super::Relay;
+use super::connection::{self, Inbox, Incoming, Outbox};
+use super::metrics::Metrics;
+use crate::crypto::handshake::MESSAGE1_LEN;
+use crate::crypto::keys::{Fingerprint, random_bytes};
+use crate::crypto::proof_of_work;
+use crate::protocol::b64::Fixed;
+use crate::protocol::frames::{MAX_FRAME_BYTES, MAX_LANG_BYTES, PayloadKind, PeerEvent};
+use crate::protocol::{self, Bytes, CloseCode, RelayFrame, VisitorFrame};
+use crate::store::{
+    Append, Assignment, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame, Way, now_minute,
+};
+
+pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
+    let Some(slot) = relay.admit() else {
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+    };
+    ws.read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| async move {
+            run(relay, socket).await;
+            drop(slot);
+        })
+}
+
+async fn run(relay: Arc<Relay>, socket: WebSocket) {
+    let c = &relay.config.limits;
+    let mut inbox = connection::open(
+        socket,
+        c.outbound_queue,
+        relay.idle_timeout(),
+        relay.rate_limits(),
+    );
+    Metrics::inc(&relay.metrics.visitor_connections);
+    let session = open_session(&relay, &mut inbox).await;
+    if let Some(session) = session {
+        relay_frames(&relay, &mut inbox, session).await;
+        disconnected(&relay, &session, &inbox.outbox).await;
+    }
+    Metrics::dec(&relay.metrics.visitor_connections);
+}
+
+fn decode(inbox: &Inbox, text: &str) -> Option<VisitorFrame> {
+    match protocol::decode_visitor(text) {
+        Ok(frame) => Some(frame),
+        Err(e) => {
+            tracing::debug!(error = %e, "refused visitor frame");
+            inbox.fail(e.close_code());
+            None
+        }
+    }
+}
+
+fn close(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<SessionId> {
+    Metrics::inc(&relay.metrics.protocol_closes);
+    inbox.fail(code);
+    None
+}
+
+/// Challenge, then a hello (new session) or a resume (existing one).
+async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId> {
+    let session: SessionId = random_bytes();
+    let seed: [u8; 16] = random_bytes();
+    let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
+    let difficulty = relay.difficulty(queued);
+    inbox.outbox.send(RelayFrame::Challenge {
+        session: Fixed(session),
+        seed: Fixed(seed),
+        difficulty,
+    });
+    let Incoming::Text(text) = inbox.next().await else {
+        return None;
+    };
+    match decode(inbox, &text)? {
+        VisitorFrame::Hello {
+            pow_nonce,
+            kind,
+            lang,
+            handshake,
+        } => {
+            if !proof_of_work::verify(&seed, &session, pow_nonce, difficulty) {
+                return close(relay, inbox, CloseCode::ProofOfWork);
+            }
+            if handshake.0.len() != MESSAGE1_LEN {
+                return close(relay, inbox, CloseCode::Malformed);
+            }
+            let lang = match lang {
+                Some(l)
+                    if l.len() <= MAX_LANG_BYTES
+                        && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+                {
+                    Some(l)
+                }
+                Some(_) => return close(relay, inbox, CloseCode::Malformed),
+                None => None,
+            };
+            let token: [u8; 32] = random_bytes();
+            let info = SessionInfo {
+                id: session,
+                token_hash: Fingerprint::of(&token).0,
+                kind,
+                lang,
+                handshake: handshake.0,
+                assignment: Assignment::Queued,
+                queued_minute: now_minute(),
+                next_to_coordinator: 1,
+                next_to_visitor: 1,
+                acked_to_coordinator: 0,
+                acked_to_visitor: 0,
+            };
+            match relay
+                .store
+                .create(info, relay.config.sessions.queue_max)
+                .await
+            {
+                Ok(()) => {}
+                Err(StoreError::QueueFull) => return close(relay, inbox, CloseCode::Busy),
+                Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),
+            }
+            Metrics::inc(&relay.metrics.sessions_opened);
+            tracing::info!("visitor session opened");
+            relay
+                .live
+                .with(|live| live.visitors.insert(session, inbox.outbox.clone()));
+            inbox.outbox.send(welcome(relay, session, token, 1, 0));
+            relay.broadcast_queue().await;
+            Some(session)
+        }
+        VisitorFrame::Resume {
+            session,
+            token,
+            last_seq,
+        } => resume(relay, inbox, session.0, token.0, last_seq).await,
+        _ => close(relay, inbox, CloseCode::Unexpected),
+    }
+}
+
+fn welcome(
+    relay: &Relay,
+    session: SessionId,
+    token: [u8; 32],
+    next_seq: u64,
+    delivered: u64,
+) -> RelayFrame {
+    RelayFrame::Welcome {
+        session: Fixed(session),
+        token: Fixed(token),
+        next_seq,
+        delivered,
+        revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+    }
+}
+
+async fn resume(
+    relay: &Arc<Relay>,
+    inbox: &mut Inbox,
+    session: SessionId,
+    token: [u8; 32],
+    last_seq: u64,
+) -> Option<SessionId> {
+    let Ok(Some(info)) = relay.store.get(&session).await else {
+        return close(relay, inbox, CloseCode::UnknownSession);
+    };
+    if !bool::from(Fingerprint::of(&token).0.ct_eq(&info.token_hash)) {
+        return close(relay, inbox, CloseCode::UnknownSession);
+    }
+    // What the visitor says it has is an acknowledgement.
+    let acked = relay
+        .store
+        .ack(&session, Way::ToVisitor, last_seq)
+        .await
+        .unwrap_or(0);
+    let pending = relay
+        .store
+        .pending(&session, Way::ToVisitor, last_seq)
+        .await
+        .unwrap_or_default();
+    let _ = relay.store.touch(&session, now_minute()).await;
+    let holder = match info.assignment {
+        Assignment::Claimed(serial) => Some(serial),
+        Assignment::Queued => None,
+    };
+    relay.live.with(|live| {
+        if let Some(old) = live.visitors.insert(session, inbox.outbox.clone()) {
+            old.close(CloseCode::Replaced);
+        }
+        if let Some(serial) = holder {
+            live.peer_to_coordinator(serial, &session, PeerEvent::Returned);
+            live.coordinator_send(
+                serial,
+                RelayFrame::Delivered {
+                    session: Some(Fixed(session)),
+                    seq: acked,
+                },
+            );
+        }
+    });
+    Metrics::inc(&relay.metrics.sessions_resumed);
+    tracing::info!("visitor session resumed");
+    inbox.outbox.send(welcome(
+        relay,
+        session,
+        token,
+        info.next_to_coordinator,
+        info.acked_to_coordinator,
+    ));
+    for frame in pending {
+        inbox.outbox.send(RelayFrame::Deliver {
+            session: None,
+            seq: frame.seq,
+            kind: frame.kind,
+            body: Bytes(frame.body),
+        });
+    }
+    if holder.is_none() {
+        relay.broadcast_queue().await;
+    }
+    Some(session)
+}
+
+async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId) {
+    while let Incoming::Text(text) = inbox.next().await {
+        let Some(frame) = decode(inbox, &text) else {
+            return;
+        };
+        let _ = relay.store.touch(&session, now_minute()).await;
+        let holder = match relay.store.get(&session).await {
+            Ok(Some(info)) => info.assignment,
+            Ok(None) => {
+                close(relay, inbox, CloseCode::Ended);
+                return;
+            }
+            Err(_) => {
+                inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+                continue;
+            }
+        };
+        let holder = match holder {
+            Assignment::Claimed(serial) => Some(serial),
+            Assignment::Queued => None,
+        };
+        match frame {
+            VisitorFrame::Msg { seq, body } => {
+                let stored = StoredFrame {
+                    seq,
+                    kind: PayloadKind::Data,
+                    body: body.0,
+                };
+                match relay
+                    .store
+                    .append(
+                        &session,
+                        Way::ToCoordinator,
+                        stored.clone(),
+                        relay.buffer_limits(),
+                    )
+                    .await
+                {
+                    Ok(Append::Stored) => {
+                        Metrics::inc(&relay.metrics.frames_relayed);
+                        inbox.outbox.send(RelayFrame::Stored { session: None, seq });
+                        if let Some(serial) = holder {
+                            let frame = RelayFrame::Deliver {
+                                session: Some(Fixed(session)),
+                                seq,
+                                kind: stored.kind,
+                                body: Bytes(stored.body),
+                            };
+                            relay.live.with(|live| live.coordinator_send(serial, frame));
+                        }
+                    }
+                    Ok(Append::Duplicate) => {
+                        inbox.outbox.send(RelayFrame::Stored { session: None, seq });
+                    }
+                    Ok(Append::Gap { .. }) => {
+                        close(relay, inbox, CloseCode::Unexpected);
+                        return;
+                    }
+                    Ok(Append::Full) => {
+                        end_session(relay, &session, holder).await;
+                        return;
+                    }
+                    Err(_) => {
+                        inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+                    }
+                }
+            }
+            VisitorFrame::Ack { seq } => {
+                if let Ok(acked) = relay.store.ack(&session, Way::ToVisitor, seq).await
+                    && let Some(serial) = holder
+                {
+                    relay.live.with(|live| {
+                        live.coordinator_send(
+                            serial,
+                            RelayFrame::Delivered {
+                                session: Some(Fixed(session)),
+                                seq: acked,
+                            },
+                        )
+                    });
+                }
+            }
+            VisitorFrame::Rekey { handshake } => {
+                if handshake.0.len() != MESSAGE1_LEN {
+                    close(relay, inbox, CloseCode::Malformed);
+                    return;
+                }
+                let _ = relay
+                    .store
+                    .set_handshake(&session, handshake.0.clone())
+                    .await;
+                match holder {
+                    Some(serial) => offer_to_holder(relay, &session, serial, handshake.0).await,
+                    None => relay.broadcast_queue().await,
+                }
+            }
+            VisitorFrame::End {} => {
+                end_session(relay, &session, holder).await;
+                return;
+            }
+            VisitorFrame::Ping {} => {
+                inbox.outbox.send(RelayFrame::Pong {});
+            }
+            VisitorFrame::Hello { .. } | VisitorFrame::Resume { .. } => {
+                close(relay, inbox, CloseCode::Unexpected);
+                return;
+            }
+        }
+    }
+}
+
+/// After a transfer, the new holder gets the visitor's fresh message 1.
+async fn offer_to_holder(relay: &Relay, session: &SessionId, serial: u64, handshake: Vec<u8>) {
+    let Ok(Some(info)) = relay.store.get(session).await else {
+        return;
+    };
+    relay.live.with(|live| {
+        let from = live.transferred_from.remove(session);
+        live.coordinator_send(
+            serial,
+            RelayFrame::Claimed {
+                session: Fixed(*session),
+                handshake: Bytes(handshake),
+                kind: info.kind,
+                lang: info.lang.clone(),
+                next_seq: info.next_to_visitor,
+                transferred_from: from,
+            },
+        );
+    });
+}
+
+/// Ends a session from the visitor's side (or on overflow): every trace goes at once.
+pub async fn end_session(relay: &Relay, session: &SessionId, holder: Option<u64>) {
+    let _ = relay.store.remove(session).await;
+    Metrics::inc(&relay.metrics.sessions_ended);
+    tracing::info!("session ended");
+    relay.live.with(|live| {
+        if let Some(outbox) = live.visitors.remove(session) {
+            outbox.send(RelayFrame::Peer {
+                session: None,
+                event: PeerEvent::Ended,
+            });
+            outbox.close(CloseCode::Ended);
+        }
+        live.transferred_from.remove(session);
+        if let Some(serial) = holder {
+            live.peer_to_coordinator(serial, session, PeerEvent::Ended);
+            live.coordinator_send(
+                serial,
+                RelayFrame::Released {
+                    session: Fixed(*session),
+                },
+            );
+            if let Some(c) = live.coordinators.get_mut(&serial) {
+                c.sessions.remove(session);
+            }
+        }
+    });
+    relay.broadcast_queue().await;
+}
+
+async fn disconnected(relay: &Relay, session: &SessionId, outbox: &Outbox) {
+    let holder = relay
+        .store
+        .get(session)
+        .await
+        .ok()
+        .flatten()
+        .map(|i| i.assignment);
+    let gone = relay.live.with(|live| {
+        let ours = live
+            .visitors
+            .get(session)
+            .is_some_and(|o| o.id == outbox.id);
+        if ours {
+            live.visitors.remove(session);
+            if let Some(Assignment::Claimed(serial)) = holder {
+                live.peer_to_coordinator(serial, session, PeerEvent::Away);
+            }
+        }
+        ours
+    });
+    if gone {
+        tracing::debug!("visitor connection dropped");
+    }
+}

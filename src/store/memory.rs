@@ -1,0 +1,277 @@
+//! The embedded chat-state store: everything in one process's memory, gone on restart.
+//! The default for a single node.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use super::{
+    Append, Assignment, BufferLimits, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame,
+    Way,
+};
+
+#[derive(Default)]
+struct Buffer {
+    frames: VecDeque<StoredFrame>,
+    bytes: usize,
+}
+
+struct Entry {
+    info: SessionInfo,
+    to_coordinator: Buffer,
+    to_visitor: Buffer,
+    last_active_minute: u64,
+}
+
+impl Entry {
+    fn buffer(&mut self, way: Way) -> &mut Buffer {
+        match way {
+            Way::ToCoordinator => &mut self.to_coordinator,
+            Way::ToVisitor => &mut self.to_visitor,
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    sessions: HashMap<SessionId, Entry>,
+    queue: VecDeque<SessionId>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        // A panic while holding the lock would be a bug in this file; recover the data
+        // rather than take the whole relay down.
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    fn with_entry<T>(
+        &self,
+        id: &SessionId,
+        f: impl FnOnce(&mut Entry) -> T,
+    ) -> Result<T, StoreError> {
+        self.with(|s| {
+            s.sessions
+                .get_mut(id)
+                .map(f)
+                .ok_or(StoreError::UnknownSession)
+        })
+    }
+}
+
+impl ChatStore for MemoryStore {
+    async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
+        self.with(|s| {
+            if s.queue.len() >= queue_max {
+                return Err(StoreError::QueueFull);
+            }
+            s.queue.push_back(info.id);
+            let last_active_minute = info.queued_minute;
+            s.sessions.insert(
+                info.id,
+                Entry {
+                    info,
+                    to_coordinator: Buffer::default(),
+                    to_visitor: Buffer::default(),
+                    last_active_minute,
+                },
+            );
+            Ok(())
+        })
+    }
+
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
+        Ok(self.with(|s| s.sessions.get(id).map(|e| e.info.clone())))
+    }
+
+    async fn claim(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> Result<Option<SessionInfo>, StoreError> {
+        self.with(|s| {
+            let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
+            if entry.info.assignment != Assignment::Queued {
+                return Ok(None);
+            }
+            entry.info.assignment = Assignment::Claimed(coordinator);
+            let info = entry.info.clone();
+            s.queue.retain(|q| q != id);
+            Ok(Some(info))
+        })
+    }
+
+    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+        self.with(|s| {
+            let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
+            entry.info.assignment = Assignment::Claimed(coordinator);
+            s.queue.retain(|q| q != id);
+            Ok(())
+        })
+    }
+
+    async fn requeue(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.with(|s| {
+            let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
+            entry.info.assignment = Assignment::Queued;
+            if !s.queue.contains(id) {
+                s.queue.push_front(*id);
+            }
+            Ok(())
+        })
+    }
+
+    async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
+        self.with_entry(id, |e| e.info.handshake = message1)
+    }
+
+    async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
+        Ok(self.with(|s| {
+            s.queue
+                .iter()
+                .filter_map(|id| s.sessions.get(id).map(|e| e.info.clone()))
+                .collect()
+        }))
+    }
+
+    async fn append(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+    ) -> Result<Append, StoreError> {
+        self.with_entry(id, |e| {
+            let next = match way {
+                Way::ToCoordinator => &mut e.info.next_to_coordinator,
+                Way::ToVisitor => &mut e.info.next_to_visitor,
+            };
+            if frame.seq < *next {
+                return Append::Duplicate;
+            }
+            if frame.seq > *next {
+                return Append::Gap { expected: *next };
+            }
+            let buffer = e.buffer(way);
+            if buffer.frames.len() >= limits.max_frames
+                || buffer.bytes + frame.body.len() > limits.max_bytes
+            {
+                return Append::Full;
+            }
+            buffer.bytes += frame.body.len();
+            buffer.frames.push_back(frame);
+            match way {
+                Way::ToCoordinator => e.info.next_to_coordinator += 1,
+                Way::ToVisitor => e.info.next_to_visitor += 1,
+            }
+            Append::Stored
+        })
+    }
+
+    async fn ack(&self, id: &SessionId, way: Way, seq: u64) -> Result<u64, StoreError> {
+        self.with_entry(id, |e| {
+            let (acked, next) = match way {
+                Way::ToCoordinator => {
+                    (&mut e.info.acked_to_coordinator, e.info.next_to_coordinator)
+                }
+                Way::ToVisitor => (&mut e.info.acked_to_visitor, e.info.next_to_visitor),
+            };
+            // An ack can only cover what was stored.
+            let seq = seq.min(next.saturating_sub(1));
+            if seq > *acked {
+                *acked = seq;
+            }
+            let acked = *acked;
+            let buffer = e.buffer(way);
+            while buffer.frames.front().is_some_and(|f| f.seq <= acked) {
+                if let Some(f) = buffer.frames.pop_front() {
+                    buffer.bytes -= f.body.len();
+                }
+            }
+            acked
+        })
+    }
+
+    async fn pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+        after: u64,
+    ) -> Result<Vec<StoredFrame>, StoreError> {
+        self.with_entry(id, |e| {
+            e.buffer(way)
+                .frames
+                .iter()
+                .filter(|f| f.seq > after)
+                .cloned()
+                .collect()
+        })
+    }
+
+    async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
+        self.with_entry(id, |e| *e.buffer(way) = Buffer::default())
+    }
+
+    async fn touch(&self, id: &SessionId, now_minute: u64) -> Result<(), StoreError> {
+        self.with_entry(id, |e| e.last_active_minute = now_minute)
+    }
+
+    async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.sessions.remove(id);
+            s.queue.retain(|q| q != id);
+        });
+        Ok(())
+    }
+
+    async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
+        Ok(self.with(|s| {
+            let expired: Vec<SessionId> = s
+                .sessions
+                .iter()
+                .filter(|(_, e)| e.last_active_minute < cutoff_minute)
+                .map(|(id, _)| *id)
+                .collect();
+            for id in &expired {
+                s.sessions.remove(id);
+            }
+            s.queue.retain(|q| !expired.contains(q));
+            expired
+        }))
+    }
+
+    async fn dump(&self) -> String {
+        self.with(|s| {
+            let mut out = String::new();
+            for e in s.sessions.values() {
+                out.push_str(&format!(
+                    "{:?} last_active={}\n",
+                    e.info, e.last_active_minute
+                ));
+                for f in e
+                    .to_coordinator
+                    .frames
+                    .iter()
+                    .chain(e.to_visitor.frames.iter())
+                {
+                    out.push_str(&format!(
+                        "frame {} {:?} {}\n",
+                        f.seq,
+                        f.kind,
+                        crate::protocol::b64::encode(&f.body)
+                    ));
+                }
+            }
+            out
+        })
+    }
+}
