@@ -1,0 +1,353 @@
+//! A coordinator: authentication, duty, claims, several conversations at once, transfers
+//! and the tip inbox. The console drives this; so do the tests and the load generator.
+
+use std::collections::HashMap;
+
+use super::ClientError;
+use super::wire::Wire;
+use crate::crypto::handshake::{CoordinatorHandshake, CoordinatorIdentity};
+use crate::crypto::keys::{DhSecret, Fingerprint};
+use crate::crypto::session::{Plaintext, SessionCipher};
+use crate::keyfile::CoordinatorFiles;
+use crate::protocol::b64::Fixed;
+use crate::protocol::frames::{
+    ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, TipSummary,
+};
+use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame};
+use crate::relay::coordinator::auth_message;
+
+pub type SessionId = [u8; 16];
+
+/// One conversation this coordinator holds.
+pub struct Conversation {
+    cipher: SessionCipher,
+    next_seq: u64,
+    last_received: u64,
+    pub kind: ConversationKind,
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CoordinatorEvent {
+    Queue(Vec<QueueItem>),
+    Roster(Vec<CoordinatorInfo>),
+    Claimed {
+        session: SessionId,
+        transferred_from: Option<String>,
+    },
+    ClaimLost(SessionId),
+    TransferFailed(SessionId),
+    Text {
+        session: SessionId,
+        text: String,
+    },
+    /// The visitor sent its authenticated close.
+    VisitorClosed(SessionId),
+    Stored {
+        session: SessionId,
+        seq: u64,
+    },
+    Delivered {
+        session: SessionId,
+        seq: u64,
+    },
+    Peer {
+        session: SessionId,
+        event: PeerEvent,
+    },
+    Released(SessionId),
+    Tips(Vec<TipSummary>),
+    Tip {
+        id: [u8; 16],
+        sealed: Vec<u8>,
+        followups: Vec<Vec<u8>>,
+    },
+    Retry(u32),
+}
+
+pub struct CoordinatorClient {
+    wire: Wire,
+    org: Fingerprint,
+    keys: CoordinatorFiles,
+    pub alias: String,
+    pub serial: u64,
+    pub conversations: HashMap<SessionId, Conversation>,
+}
+
+impl CoordinatorClient {
+    /// Connects and authenticates by signing the relay's challenge.
+    pub async fn connect(
+        url: &str,
+        org: Fingerprint,
+        keys: CoordinatorFiles,
+    ) -> Result<Self, ClientError> {
+        let mut wire = Wire::connect(url, &[]).await?;
+        let RelayFrame::AuthChallenge { nonce } = wire.recv().await? else {
+            return Err(ClientError::Protocol("expected an auth challenge".into()));
+        };
+        let signature = keys.signing.sign(&auth_message(&nonce.0, &org));
+        wire.send(CoordinatorFrame::Auth {
+            certificate: Bytes(keys.certificate.as_bytes().to_vec()),
+            signature: Bytes(signature.to_vec()),
+        })
+        .await?;
+        let RelayFrame::Authed { alias, serial, .. } = wire.recv().await? else {
+            return Err(ClientError::Protocol("expected authed".into()));
+        };
+        Ok(Self {
+            wire,
+            org,
+            keys,
+            alias,
+            serial,
+            conversations: HashMap::new(),
+        })
+    }
+
+    pub fn wire(&mut self) -> &mut Wire {
+        &mut self.wire
+    }
+
+    pub async fn duty(
+        &mut self,
+        on: bool,
+        capacity: u8,
+        langs: &[&str],
+    ) -> Result<(), ClientError> {
+        self.wire
+            .send(CoordinatorFrame::Duty {
+                on,
+                capacity,
+                langs: langs.iter().map(|l| l.to_string()).collect(),
+            })
+            .await
+    }
+
+    pub async fn claim(&mut self, session: SessionId) -> Result<(), ClientError> {
+        self.wire
+            .send(CoordinatorFrame::Claim {
+                session: Fixed(session),
+            })
+            .await
+    }
+
+    pub async fn transfer(&mut self, session: SessionId, to: u64) -> Result<(), ClientError> {
+        self.wire
+            .send(CoordinatorFrame::Transfer {
+                session: Fixed(session),
+                to,
+            })
+            .await
+    }
+
+    pub async fn send_text(&mut self, session: SessionId, text: &str) -> Result<u64, ClientError> {
+        let conversation = self
+            .conversations
+            .get_mut(&session)
+            .ok_or_else(|| ClientError::Protocol("not our conversation".into()))?;
+        let body = conversation.cipher.encrypt_text(text)?;
+        let seq = conversation.next_seq;
+        conversation.next_seq += 1;
+        self.wire
+            .send(CoordinatorFrame::Msg {
+                session: Fixed(session),
+                seq,
+                kind: PayloadKind::Data,
+                body: Bytes(body),
+            })
+            .await?;
+        Ok(seq)
+    }
+
+    /// Sends the authenticated close and ends the conversation.
+    pub async fn end(&mut self, session: SessionId) -> Result<(), ClientError> {
+        if let Some(conversation) = self.conversations.get_mut(&session) {
+            let body = conversation.cipher.encrypt_close()?;
+            let seq = conversation.next_seq;
+            conversation.next_seq += 1;
+            self.wire
+                .send(CoordinatorFrame::Msg {
+                    session: Fixed(session),
+                    seq,
+                    kind: PayloadKind::Data,
+                    body: Bytes(body),
+                })
+                .await?;
+        }
+        self.conversations.remove(&session);
+        self.wire
+            .send(CoordinatorFrame::End {
+                session: Fixed(session),
+            })
+            .await
+    }
+
+    pub async fn list_tips(&mut self) -> Result<(), ClientError> {
+        self.wire.send(CoordinatorFrame::ListTips {}).await
+    }
+
+    pub async fn open_tip(&mut self, id: [u8; 16]) -> Result<(), ClientError> {
+        self.wire
+            .send(CoordinatorFrame::OpenTip { id: Fixed(id) })
+            .await
+    }
+
+    pub async fn reply_tip(&mut self, id: [u8; 16], sealed: Vec<u8>) -> Result<(), ClientError> {
+        self.wire
+            .send(CoordinatorFrame::ReplyTip {
+                id: Fixed(id),
+                sealed: Bytes(sealed),
+            })
+            .await
+    }
+
+    pub async fn close_tip(&mut self, id: [u8; 16]) -> Result<(), ClientError> {
+        self.wire
+            .send(CoordinatorFrame::CloseTip { id: Fixed(id) })
+            .await
+    }
+
+    fn answer(
+        &self,
+        session: SessionId,
+        message1: &[u8],
+    ) -> Result<(Vec<u8>, SessionCipher), ClientError> {
+        let identity = CoordinatorIdentity {
+            static_key: &self.keys.dh,
+            signing_key: &self.keys.signing,
+            certificate: &self.keys.certificate,
+        };
+        Ok(CoordinatorHandshake::respond(
+            session,
+            &self.org,
+            &identity,
+            DhSecret::generate(),
+            message1,
+        )?)
+    }
+
+    pub async fn next_event(&mut self) -> Result<CoordinatorEvent, ClientError> {
+        loop {
+            let frame = self.wire.recv().await?;
+            return Ok(match frame {
+                RelayFrame::QueueList { items } => CoordinatorEvent::Queue(items),
+                RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
+                RelayFrame::Claimed {
+                    session,
+                    handshake,
+                    kind,
+                    lang,
+                    next_seq,
+                    transferred_from,
+                } => {
+                    let (message2, cipher) = self.answer(session.0, &handshake.0)?;
+                    self.wire
+                        .send(CoordinatorFrame::Msg {
+                            session,
+                            seq: next_seq,
+                            kind: PayloadKind::Handshake,
+                            body: Bytes(message2),
+                        })
+                        .await?;
+                    self.conversations.insert(
+                        session.0,
+                        Conversation {
+                            cipher,
+                            next_seq: next_seq + 1,
+                            last_received: 0,
+                            kind,
+                            lang,
+                        },
+                    );
+                    CoordinatorEvent::Claimed {
+                        session: session.0,
+                        transferred_from,
+                    }
+                }
+                RelayFrame::ClaimLost { session } => CoordinatorEvent::ClaimLost(session.0),
+                RelayFrame::TransferFailed { session } => {
+                    CoordinatorEvent::TransferFailed(session.0)
+                }
+                RelayFrame::Deliver {
+                    session: Some(session),
+                    seq,
+                    kind: PayloadKind::Data,
+                    body,
+                } => {
+                    let Some(conversation) = self.conversations.get_mut(&session.0) else {
+                        continue;
+                    };
+                    if seq <= conversation.last_received {
+                        continue;
+                    }
+                    let plaintext = conversation.cipher.decrypt(&body.0)?;
+                    conversation.last_received = seq;
+                    self.wire
+                        .send(CoordinatorFrame::Ack { session, seq })
+                        .await?;
+                    match plaintext {
+                        Plaintext::Text(text) => CoordinatorEvent::Text {
+                            session: session.0,
+                            text,
+                        },
+                        Plaintext::Close => CoordinatorEvent::VisitorClosed(session.0),
+                    }
+                }
+                RelayFrame::Stored {
+                    session: Some(session),
+                    seq,
+                } => CoordinatorEvent::Stored {
+                    session: session.0,
+                    seq,
+                },
+                RelayFrame::Delivered {
+                    session: Some(session),
+                    seq,
+                } => CoordinatorEvent::Delivered {
+                    session: session.0,
+                    seq,
+                },
+                RelayFrame::Peer {
+                    session: Some(session),
+                    event,
+                } => CoordinatorEvent::Peer {
+                    session: session.0,
+                    event,
+                },
+                RelayFrame::Released { session } => {
+                    self.conversations.remove(&session.0);
+                    CoordinatorEvent::Released(session.0)
+                }
+                RelayFrame::Tips { items } => CoordinatorEvent::Tips(items),
+                RelayFrame::Tip {
+                    id,
+                    sealed,
+                    followups,
+                } => CoordinatorEvent::Tip {
+                    id: id.0,
+                    sealed: sealed.0,
+                    followups: followups.into_iter().map(|b| b.0).collect(),
+                },
+                RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
+                RelayFrame::Pong {} => continue,
+                other => {
+                    return Err(ClientError::Protocol(format!(
+                        "unexpected frame for a coordinator: {other:?}"
+                    )));
+                }
+            });
+        }
+    }
+
+    pub async fn wait_for(
+        &mut self,
+        want: impl Fn(&CoordinatorEvent) -> bool,
+    ) -> Result<CoordinatorEvent, ClientError> {
+        loop {
+            let event = self.next_event().await?;
+            if want(&event) {
+                return Ok(event);
+            }
+        }
+    }
+}

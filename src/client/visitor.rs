@@ -1,0 +1,299 @@
+//! A visitor: what the web widget does, in Rust, for tests and load generation.
+
+use std::collections::BTreeMap;
+
+use super::wire::Wire;
+use super::{ClientError, unix_now};
+use crate::crypto::certificate::RevocationList;
+use crate::crypto::handshake::{VerifiedCoordinator, VisitorHandshake};
+use crate::crypto::keys::{DhSecret, OrgPublicKey};
+use crate::crypto::proof_of_work;
+use crate::crypto::session::{Plaintext, SessionCipher};
+use crate::protocol::b64::Fixed;
+use crate::protocol::frames::{ConversationKind, PayloadKind, PeerEvent};
+use crate::protocol::{Bytes, RelayFrame, VisitorFrame};
+
+/// What the visitor's side saw happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitorEvent {
+    Queue {
+        position: u32,
+        wait_estimate_s: u32,
+        on_duty: u32,
+    },
+    /// The handshake completed with this verified coordinator alias.
+    Connected(String),
+    Text(String),
+    /// The coordinator sent its authenticated close.
+    CoordinatorClosed,
+    Stored(u64),
+    Delivered(u64),
+    Peer(PeerEvent),
+    Retry(u32),
+}
+
+pub struct VisitorClient {
+    wire: Option<Wire>,
+    url: String,
+    org: OrgPublicKey,
+    pub session: [u8; 16],
+    token: [u8; 32],
+    revocations: Option<RevocationList>,
+    handshake: Option<VisitorHandshake>,
+    cipher: Option<SessionCipher>,
+    pub coordinator: Option<VerifiedCoordinator>,
+    next_seq: u64,
+    last_received: u64,
+    /// Sent but not yet confirmed stored by the relay: re-sent after a resume.
+    unconfirmed: BTreeMap<u64, Vec<u8>>,
+}
+
+impl VisitorClient {
+    /// Connects, solves the proof-of-work and sends the hello with Noise message 1.
+    pub async fn connect(
+        url: &str,
+        org: OrgPublicKey,
+        kind: ConversationKind,
+        lang: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, ClientError> {
+        let mut wire = Wire::connect(url, headers).await?;
+        let RelayFrame::Challenge {
+            session,
+            seed,
+            difficulty,
+        } = wire.recv().await?
+        else {
+            return Err(ClientError::Protocol("expected a challenge".into()));
+        };
+        let pow_nonce = proof_of_work::solve(&seed.0, &session.0, difficulty);
+        let (handshake, message1) = VisitorHandshake::start(session.0, org, DhSecret::generate());
+        wire.send(VisitorFrame::Hello {
+            pow_nonce,
+            kind,
+            lang: lang.map(str::to_owned),
+            handshake: Bytes(message1),
+        })
+        .await?;
+        let mut client = Self {
+            wire: Some(wire),
+            url: url.to_owned(),
+            org,
+            session: session.0,
+            token: [0; 32],
+            revocations: None,
+            handshake: Some(handshake),
+            cipher: None,
+            coordinator: None,
+            next_seq: 1,
+            last_received: 0,
+            unconfirmed: BTreeMap::new(),
+        };
+        client.expect_welcome().await?;
+        Ok(client)
+    }
+
+    async fn expect_welcome(&mut self) -> Result<(), ClientError> {
+        let RelayFrame::Welcome {
+            session,
+            token,
+            next_seq,
+            revocations,
+            ..
+        } = self.wire()?.recv().await?
+        else {
+            return Err(ClientError::Protocol("expected a welcome".into()));
+        };
+        if session.0 != self.session {
+            return Err(ClientError::Protocol("welcome for another session".into()));
+        }
+        self.token = token.0;
+        self.next_seq = next_seq;
+        // Visitors refuse a revocation list not signed by the pinned organisation key.
+        self.revocations = Some(
+            RevocationList::decode_verified(&revocations.0, &self.org, unix_now(), None)
+                .map_err(|e| ClientError::Protocol(format!("revocation list: {e}")))?,
+        );
+        Ok(())
+    }
+
+    /// The live connection; an error while the visitor is offline.
+    pub fn wire(&mut self) -> Result<&mut Wire, ClientError> {
+        self.wire.as_mut().ok_or(ClientError::Closed {
+            code: None,
+            reason: "offline".into(),
+        })
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// Drops the socket without a goodbye, as a phone losing signal does.
+    pub fn drop_connection(&mut self) {
+        self.wire = None;
+    }
+
+    /// Reconnects with the resume token, telling the relay what was received, and re-sends
+    /// what the relay had not confirmed.
+    pub async fn resume(&mut self) -> Result<(), ClientError> {
+        let mut wire = Wire::connect(&self.url, &[]).await?;
+        let RelayFrame::Challenge { .. } = wire.recv().await? else {
+            return Err(ClientError::Protocol("expected a challenge".into()));
+        };
+        wire.send(VisitorFrame::Resume {
+            session: Fixed(self.session),
+            token: Fixed(self.token),
+            last_seq: self.last_received,
+        })
+        .await?;
+        self.wire = Some(wire);
+        self.expect_welcome().await?;
+        let resend: Vec<(u64, Vec<u8>)> = self
+            .unconfirmed
+            .range(self.next_seq..)
+            .map(|(s, b)| (*s, b.clone()))
+            .collect();
+        self.unconfirmed.retain(|seq, _| *seq >= self.next_seq);
+        for (seq, body) in resend {
+            self.wire()?
+                .send(VisitorFrame::Msg {
+                    seq,
+                    body: Bytes(body),
+                })
+                .await?;
+            self.next_seq = seq + 1;
+        }
+        Ok(())
+    }
+
+    pub async fn send_text(&mut self, text: &str) -> Result<u64, ClientError> {
+        let cipher = self
+            .cipher
+            .as_mut()
+            .ok_or_else(|| ClientError::Protocol("no coordinator yet".into()))?;
+        let body = cipher.encrypt_text(text)?;
+        self.send_body(body).await
+    }
+
+    async fn send_body(&mut self, body: Vec<u8>) -> Result<u64, ClientError> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.unconfirmed.insert(seq, body.clone());
+        // Offline, the message waits in `unconfirmed` and goes out on resume.
+        if let Some(wire) = self.wire.as_mut() {
+            wire.send(VisitorFrame::Msg {
+                seq,
+                body: Bytes(body),
+            })
+            .await?;
+        }
+        Ok(seq)
+    }
+
+    /// Sends the authenticated close, then ends the session (the relay erases it).
+    pub async fn end(&mut self) -> Result<(), ClientError> {
+        if let Some(cipher) = self.cipher.as_mut() {
+            let body = cipher.encrypt_close()?;
+            self.send_body(body).await?;
+        }
+        self.wire()?.send(VisitorFrame::End {}).await
+    }
+
+    async fn rekey(&mut self) -> Result<(), ClientError> {
+        self.cipher = None;
+        self.coordinator = None;
+        let (handshake, message1) =
+            VisitorHandshake::start(self.session, self.org, DhSecret::generate());
+        self.handshake = Some(handshake);
+        self.wire()?
+            .send(VisitorFrame::Rekey {
+                handshake: Bytes(message1),
+            })
+            .await
+    }
+
+    /// Reads frames until one means something to the visitor, acting on it (handshake,
+    /// decryption, acknowledgement, rekey) on the way.
+    pub async fn next_event(&mut self) -> Result<VisitorEvent, ClientError> {
+        loop {
+            let frame = self.wire()?.recv().await?;
+            match frame {
+                RelayFrame::Queue {
+                    position,
+                    wait_estimate_s,
+                    on_duty,
+                } => {
+                    return Ok(VisitorEvent::Queue {
+                        position,
+                        wait_estimate_s,
+                        on_duty,
+                    });
+                }
+                RelayFrame::Deliver {
+                    seq, kind, body, ..
+                } => {
+                    if seq <= self.last_received {
+                        continue; // a duplicate after a resume
+                    }
+                    let event = match kind {
+                        PayloadKind::Handshake => {
+                            let handshake = self.handshake.take().ok_or_else(|| {
+                                ClientError::Protocol("unexpected handshake".into())
+                            })?;
+                            let (cipher, who) =
+                                handshake.finish(&body.0, unix_now(), self.revocations.as_ref())?;
+                            self.cipher = Some(cipher);
+                            let alias = who.alias.clone();
+                            self.coordinator = Some(who);
+                            VisitorEvent::Connected(alias)
+                        }
+                        PayloadKind::Data => {
+                            let cipher = self.cipher.as_mut().ok_or_else(|| {
+                                ClientError::Protocol("data before handshake".into())
+                            })?;
+                            match cipher.decrypt(&body.0)? {
+                                Plaintext::Text(text) => VisitorEvent::Text(text),
+                                Plaintext::Close => VisitorEvent::CoordinatorClosed,
+                            }
+                        }
+                    };
+                    self.last_received = seq;
+                    self.wire()?.send(VisitorFrame::Ack { seq }).await?;
+                    return Ok(event);
+                }
+                RelayFrame::Stored { seq, .. } => {
+                    self.unconfirmed.retain(|s, _| *s > seq);
+                    return Ok(VisitorEvent::Stored(seq));
+                }
+                RelayFrame::Delivered { seq, .. } => return Ok(VisitorEvent::Delivered(seq)),
+                RelayFrame::Peer { event, .. } => {
+                    if matches!(event, PeerEvent::Transferring | PeerEvent::Left) {
+                        self.rekey().await?;
+                    }
+                    return Ok(VisitorEvent::Peer(event));
+                }
+                RelayFrame::Retry { after_s } => return Ok(VisitorEvent::Retry(after_s)),
+                RelayFrame::Pong {} => continue,
+                other => {
+                    return Err(ClientError::Protocol(format!(
+                        "unexpected frame for a visitor: {other:?}"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Reads events until `want` matches one, returning it.
+    pub async fn wait_for(
+        &mut self,
+        want: impl Fn(&VisitorEvent) -> bool,
+    ) -> Result<VisitorEvent, ClientError> {
+        loop {
+            let event = self.next_event().await?;
+            if want(&event) {
+                return Ok(event);
+            }
+        }
+    }
+}

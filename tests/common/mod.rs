@@ -1,0 +1,210 @@
+//! Test harness: a real relay on a loopback port with its own temporary data folder and
+//! development keys, and helpers to make coordinators and visitors against it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::visitor::{VisitorClient, VisitorEvent};
+use lifeline::config::Config;
+use lifeline::crypto::Role;
+use lifeline::crypto::certificate::CertificateBody;
+use lifeline::crypto::keys::{DhSecret, SigningKey};
+use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
+use lifeline::protocol::frames::ConversationKind;
+use lifeline::relay::Relay;
+use tokio::sync::oneshot;
+
+pub struct TestRelay {
+    pub addr: SocketAddr,
+    pub relay: Arc<Relay>,
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub fn test_config(data_dir: &std::path::Path) -> Config {
+    let mut config = Config::defaults();
+    config.server.data_dir = data_dir.to_path_buf();
+    config.server.listen = "127.0.0.1:0".into();
+    // Keep tests quick: low proof-of-work, generous per-connection limits.
+    config.pow.base_difficulty = 8;
+    config.pow.max_difficulty = 10;
+    config
+}
+
+impl TestRelay {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut relay = Self::start_in(dir.path().to_path_buf(), adjust).await;
+        relay._dir = Some(dir);
+        relay
+    }
+
+    /// Starts a relay on an existing data folder (a restart).
+    pub async fn start_in(data_dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = test_config(&data_dir);
+        adjust(&mut config);
+        let (keys, _) =
+            keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0").expect("dev keys");
+        let relay = Relay::new(config, keys).expect("relay");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            relay,
+            data_dir,
+            _dir: None,
+            shutdown: Some(tx),
+            task,
+        }
+    }
+
+    /// Graceful shutdown; returns once the server stopped.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
+        self._dir.take()
+    }
+
+    pub fn visitor_url(&self) -> String {
+        format!("ws://{}/v1/visitor", self.addr)
+    }
+
+    pub fn coordinator_url(&self) -> String {
+        format!("ws://{}/v1/coordinator", self.addr)
+    }
+
+    pub fn paths(&self) -> KeyPaths {
+        KeyPaths::new(&self.data_dir)
+    }
+
+    pub fn org_key(&self) -> SigningKey {
+        keyfile::read_signing_key(&self.paths().organisation_key()).expect("org key")
+    }
+
+    pub fn inbox_key(&self) -> DhSecret {
+        keyfile::read_dh_secret(&self.paths().inbox_key()).expect("inbox key")
+    }
+
+    /// A coordinator certified by this relay's organisation key.
+    pub fn coordinator_keys(&self, serial: u64, alias: &str) -> CoordinatorFiles {
+        let now = keyfile::now();
+        let signing = SigningKey::generate();
+        let dh = DhSecret::generate();
+        let certificate = CertificateBody {
+            role: Role::Coordinator,
+            serial,
+            not_before: now - 60,
+            not_after: now + 86_400,
+            x25519_public: dh.public(),
+            ed25519_public: signing.public(),
+            alias: alias.into(),
+        }
+        .sign(&self.org_key())
+        .expect("certificate");
+        CoordinatorFiles {
+            signing,
+            dh,
+            certificate,
+        }
+    }
+
+    pub async fn coordinator(&self, serial: u64, alias: &str) -> CoordinatorClient {
+        let keys = self.coordinator_keys(serial, alias);
+        CoordinatorClient::connect(
+            &self.coordinator_url(),
+            self.relay.keys.organisation.fingerprint(),
+            keys,
+        )
+        .await
+        .expect("coordinator connects")
+    }
+
+    /// A coordinator on duty with room for `capacity` conversations.
+    pub async fn on_duty(&self, serial: u64, alias: &str, capacity: u8) -> CoordinatorClient {
+        let mut c = self.coordinator(serial, alias).await;
+        c.duty(true, capacity, &["en", "fr"]).await.expect("duty");
+        c.wait_for(|e| matches!(e, CoordinatorEvent::Queue(_)))
+            .await
+            .expect("queue list");
+        c
+    }
+
+    pub async fn visitor(&self) -> VisitorClient {
+        self.visitor_with(&[]).await
+    }
+
+    pub async fn visitor_with(&self, headers: &[(&str, &str)]) -> VisitorClient {
+        VisitorClient::connect(
+            &self.visitor_url(),
+            self.relay.keys.organisation,
+            ConversationKind::Chat,
+            Some("en"),
+            headers,
+        )
+        .await
+        .expect("visitor connects")
+    }
+}
+
+/// Waits until the coordinator sees `session` in the queue, claims it, and both sides finish
+/// the handshake. Returns the alias the visitor verified.
+pub async fn claim_and_connect(c: &mut CoordinatorClient, v: &mut VisitorClient) -> String {
+    let session = v.session;
+    let listed = |e: &CoordinatorEvent| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session.0 == session));
+    if !c.conversations.contains_key(&session) {
+        // The queue list may have arrived already; claiming is idempotent for the test.
+        let _ = tokio::time::timeout(Duration::from_millis(500), c.wait_for(listed)).await;
+        c.claim(session).await.expect("claim");
+        c.wait_for(|e| matches!(e, CoordinatorEvent::Claimed { session: s, .. } if *s == session))
+            .await
+            .expect("claimed");
+    }
+    match v
+        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+        .await
+        .expect("visitor handshake")
+    {
+        VisitorEvent::Connected(alias) => alias,
+        _ => unreachable!(),
+    }
+}
+
+pub async fn next_text_visitor(v: &mut VisitorClient) -> String {
+    match v
+        .wait_for(|e| matches!(e, VisitorEvent::Text(_)))
+        .await
+        .expect("visitor text")
+    {
+        VisitorEvent::Text(t) => t,
+        _ => unreachable!(),
+    }
+}
+
+pub async fn next_text_coordinator(c: &mut CoordinatorClient) -> ([u8; 16], String) {
+    match c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Text { .. }))
+        .await
+        .expect("coordinator text")
+    {
+        CoordinatorEvent::Text { session, text } => (session, text),
+        _ => unreachable!(),
+    }
+}

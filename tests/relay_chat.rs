@@ -1,0 +1,304 @@
+//! Live chat over real sockets, real crypto on both sides: claim, both directions, the
+//! claim race, transfer, resume with no loss or duplicate, requeue, end and wipe, expiry.
+
+mod common;
+
+use common::*;
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::visitor::VisitorEvent;
+use lifeline::protocol::frames::PeerEvent;
+use lifeline::store::ChatStore;
+
+#[tokio::test]
+async fn visitor_and_coordinator_chat_both_ways_then_visitor_ends_and_wipes() {
+    let relay = TestRelay::start().await;
+    let mut coordinator = relay.on_duty(200, "Amara", 2).await;
+    let mut visitor = relay.visitor().await;
+    let alias = claim_and_connect(&mut coordinator, &mut visitor).await;
+    assert_eq!(alias, "Amara", "the visitor sees the certified alias");
+
+    visitor
+        .send_text("I need help, is this safe?")
+        .await
+        .unwrap();
+    let (session, text) = next_text_coordinator(&mut coordinator).await;
+    assert_eq!(
+        (session, text.as_str()),
+        (visitor.session, "I need help, is this safe?")
+    );
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Delivered(1)))
+        .await
+        .unwrap();
+
+    for line in ["Yes. You can leave at any time.", "Where are you, roughly?"] {
+        coordinator.send_text(session, line).await.unwrap();
+    }
+    assert_eq!(
+        next_text_visitor(&mut visitor).await,
+        "Yes. You can leave at any time."
+    );
+    assert_eq!(
+        next_text_visitor(&mut visitor).await,
+        "Where are you, roughly?"
+    );
+
+    visitor.end().await.unwrap();
+    coordinator
+        .wait_for(|e| matches!(e, CoordinatorEvent::VisitorClosed(_)))
+        .await
+        .unwrap();
+    coordinator
+        .wait_for(|e| {
+            matches!(
+                e,
+                CoordinatorEvent::Peer {
+                    event: PeerEvent::Ended,
+                    ..
+                }
+            )
+        })
+        .await
+        .unwrap();
+    coordinator
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(_)))
+        .await
+        .unwrap();
+    assert!(
+        relay.relay.store.get(&session).await.unwrap().is_none(),
+        "end and wipe leaves nothing"
+    );
+    assert_eq!(relay.relay.store.dump().await, "");
+    let err = visitor.wait_for(|_| false).await.unwrap_err();
+    assert_eq!(err.close_code(), Some(4010));
+}
+
+#[tokio::test]
+async fn visitor_is_told_at_once_when_nobody_is_on_duty() {
+    let relay = TestRelay::start().await;
+    let mut visitor = relay.visitor().await;
+    match visitor.next_event().await.unwrap() {
+        VisitorEvent::Queue {
+            position, on_duty, ..
+        } => assert_eq!((position, on_duty), (1, 0)),
+        other => panic!("expected the queue, got {other:?}"),
+    }
+    // A coordinator going on duty updates the waiting visitor.
+    let _c = relay.on_duty(201, "Bo", 1).await;
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Queue { on_duty: 1, .. }))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn two_claims_of_one_visitor_exactly_one_wins() {
+    let relay = TestRelay::start().await;
+    let mut a = relay.on_duty(210, "A", 1).await;
+    let mut b = relay.on_duty(211, "B", 1).await;
+    let visitor = relay.visitor().await;
+    let session = visitor.session;
+    let (ra, rb) = tokio::join!(a.claim(session), b.claim(session));
+    ra.unwrap();
+    rb.unwrap();
+    let outcome = |e: &CoordinatorEvent| {
+        matches!(
+            e,
+            CoordinatorEvent::Claimed { .. } | CoordinatorEvent::ClaimLost(_)
+        )
+    };
+    let (ea, eb) = tokio::join!(a.wait_for(outcome), b.wait_for(outcome));
+    let wins = [ea.unwrap(), eb.unwrap()]
+        .iter()
+        .filter(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+        .count();
+    assert_eq!(wins, 1);
+}
+
+#[tokio::test]
+async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
+    let relay = TestRelay::start().await;
+    let mut a = relay.on_duty(220, "Amara", 2).await;
+    let mut b = relay.on_duty(221, "Bastien", 2).await;
+    let mut visitor = relay.visitor().await;
+    assert_eq!(claim_and_connect(&mut a, &mut visitor).await, "Amara");
+    let session = visitor.session;
+    visitor.send_text("hello Amara").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut a).await.1, "hello Amara");
+
+    a.transfer(session, 999).await.unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::TransferFailed(_)))
+        .await
+        .unwrap();
+    a.transfer(session, 221).await.unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+        .await
+        .unwrap();
+    match b
+        .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+        .await
+        .unwrap()
+    {
+        CoordinatorEvent::Claimed {
+            transferred_from, ..
+        } => assert_eq!(transferred_from.as_deref(), Some("Amara")),
+        _ => unreachable!(),
+    }
+    match visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+        .await
+        .unwrap()
+    {
+        VisitorEvent::Connected(alias) => {
+            assert_eq!(alias, "Bastien", "the visitor sees the new verified alias")
+        }
+        _ => unreachable!(),
+    }
+    visitor.send_text("hello Bastien").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut b).await.1, "hello Bastien");
+    b.send_text(session, "I'm here").await.unwrap();
+    assert_eq!(next_text_visitor(&mut visitor).await, "I'm here");
+    // The previous coordinator no longer holds it.
+    assert!(!a.conversations.contains_key(&session));
+}
+
+#[tokio::test]
+async fn resume_after_a_dropped_connection_loses_nothing_and_duplicates_nothing() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(230, "Amara", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    let session = visitor.session;
+    c.send_text(session, "m1").await.unwrap();
+    assert_eq!(next_text_visitor(&mut visitor).await, "m1");
+
+    visitor.drop_connection();
+    c.wait_for(|e| {
+        matches!(
+            e,
+            CoordinatorEvent::Peer {
+                event: PeerEvent::Away,
+                ..
+            }
+        )
+    })
+    .await
+    .unwrap();
+    for text in ["m2", "m3", "m4"] {
+        c.send_text(session, text).await.unwrap();
+    }
+    // Written while offline: goes out on resume.
+    visitor.send_text("typed while offline").await.unwrap();
+    visitor.resume().await.unwrap();
+    c.wait_for(|e| {
+        matches!(
+            e,
+            CoordinatorEvent::Peer {
+                event: PeerEvent::Returned,
+                ..
+            }
+        )
+    })
+    .await
+    .unwrap();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(next_text_visitor(&mut visitor).await);
+    }
+    assert_eq!(got, ["m2", "m3", "m4"]);
+    assert_eq!(next_text_coordinator(&mut c).await.1, "typed while offline");
+    // A second resume right away replays nothing already received.
+    visitor.resume().await.unwrap();
+    c.send_text(session, "m5").await.unwrap();
+    assert_eq!(next_text_visitor(&mut visitor).await, "m5");
+}
+
+#[tokio::test]
+async fn a_coordinator_whose_connection_dies_has_its_visitors_requeued_and_told() {
+    let relay = TestRelay::start().await;
+    let mut a = relay.on_duty(240, "A", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut a, &mut visitor).await;
+    drop(a);
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
+        .await
+        .unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Queue { position: 1, .. }))
+        .await
+        .unwrap();
+    let mut b = relay.on_duty(241, "B", 1).await;
+    assert_eq!(claim_and_connect(&mut b, &mut visitor).await, "B");
+    visitor.send_text("still here").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut b).await.1, "still here");
+}
+
+#[tokio::test]
+async fn coordinator_ends_and_the_visitor_is_told() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(250, "A", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    c.end(visitor.session).await.unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
+        .await
+        .unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Ended)))
+        .await
+        .unwrap();
+    assert_eq!(
+        visitor.wait_for(|_| false).await.unwrap_err().close_code(),
+        Some(4010)
+    );
+    assert!(
+        relay
+            .relay
+            .store
+            .get(&visitor.session)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn idle_sessions_expire_and_leave_nothing() {
+    let relay = TestRelay::start().await;
+    let mut visitor = relay.visitor().await;
+    visitor.next_event().await.unwrap();
+    relay.relay.store.touch(&visitor.session, 0).await.unwrap();
+    relay.relay.sweep().await;
+    assert!(
+        relay
+            .relay
+            .store
+            .get(&visitor.session)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(relay.relay.store.dump().await, "");
+    let err = visitor.wait_for(|_| false).await.unwrap_err();
+    assert_eq!(err.close_code(), Some(4007));
+    assert!(
+        visitor.resume().await.is_err(),
+        "an expired session cannot be resumed"
+    );
+}
+
+#[tokio::test]
+async fn graceful_shutdown_tells_clients_to_reconnect() {
+    let relay = TestRelay::start().await;
+    let mut visitor = relay.visitor().await;
+    visitor.next_event().await.unwrap();
+    let _dir = relay.stop().await;
+    let err = visitor.wait_for(|_| false).await.unwrap_err();
+    assert_eq!(err.close_code(), Some(1001));
+}
