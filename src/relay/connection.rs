@@ -183,6 +183,20 @@ impl Inbox {
         }
     }
 
+    /// Reads and discards until the peer answers our close (or a short timeout), so the
+    /// socket is not torn down with unread data, which would make the kernel reset it and
+    /// lose the close frame (and its code) on the way to the client.
+    pub async fn drain(mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout_at(deadline, self.stream.next()).await
+        {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    }
+
     pub fn fail(&self, code: CloseCode) -> Incoming {
         tracing::debug!(code = code.code(), "closing connection");
         self.outbox.close(code);

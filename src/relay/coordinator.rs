@@ -64,6 +64,8 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
         serve(&relay, &mut inbox, serial).await;
         disconnected(&relay, serial, &inbox.outbox).await;
     }
+    inbox.outbox.close(CloseCode::Ended);
+    inbox.drain().await;
     Metrics::dec(&relay.metrics.coordinator_connections);
 }
 

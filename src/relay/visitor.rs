@@ -52,6 +52,8 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
         relay_frames(&relay, &mut inbox, session).await;
         disconnected(&relay, &session, &inbox.outbox).await;
     }
+    inbox.outbox.close(CloseCode::Ended);
+    inbox.drain().await;
     Metrics::dec(&relay.metrics.visitor_connections);
 }
 
