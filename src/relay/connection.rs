@@ -251,3 +251,47 @@ impl RateLimiter {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_outbound_queue_closes_the_connection_as_a_slow_consumer() {
+        let (tx, _rx) = mpsc::channel(2);
+        let (kill, killed) = watch::channel(None);
+        let outbox = Outbox {
+            id: 1,
+            tx,
+            kill: Arc::new(kill),
+        };
+        assert!(outbox.send_text("a".into()));
+        assert!(outbox.send_text("b".into()));
+        assert!(
+            !outbox.send_text("c".into()),
+            "the third frame does not fit"
+        );
+        assert_eq!(*killed.borrow(), Some(CloseCode::SlowConsumer));
+        // The first reason sticks.
+        outbox.close(CloseCode::Ended);
+        assert_eq!(*killed.borrow(), Some(CloseCode::SlowConsumer));
+    }
+
+    #[test]
+    fn rate_limiter_allows_the_burst_then_refuses() {
+        let mut limiter = RateLimiter::new(RateLimits {
+            frames_per_s: 1,
+            frames_burst: 3,
+            bytes_per_s: 100,
+        });
+        assert!(limiter.allow(10) && limiter.allow(10) && limiter.allow(10));
+        assert!(!limiter.allow(10), "the burst is spent");
+        let mut bytes = RateLimiter::new(RateLimits {
+            frames_per_s: 100,
+            frames_burst: 100,
+            bytes_per_s: 100,
+        });
+        assert!(bytes.allow(200), "two seconds' worth of bytes fit at once");
+        assert!(!bytes.allow(50));
+    }
+}

@@ -30,8 +30,10 @@ pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> R
     };
     ws.read_buffer_size(4096)
         .write_buffer_size(0)
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+        // Twice our own limit: frames in between get our close code (4002) from the
+        // decoder; only absurd ones hit tungstenite's hard stop.
+        .max_message_size(2 * MAX_FRAME_BYTES)
+        .max_frame_size(2 * MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
             run(relay, socket).await;
             drop(slot);

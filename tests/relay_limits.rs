@@ -1,0 +1,421 @@
+//! Bad input and abuse: every violation closes that one connection with its code, and the
+//! relay keeps serving everyone else.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use lifeline::client::ClientError;
+use lifeline::client::coordinator::CoordinatorClient;
+use lifeline::client::visitor::VisitorEvent;
+use lifeline::client::wire::Wire;
+use lifeline::crypto::certificate::CertificateBody;
+use lifeline::crypto::keys::{DhSecret, SigningKey};
+use lifeline::keyfile::{self, CoordinatorFiles};
+use lifeline::protocol::b64::Fixed;
+use lifeline::protocol::frames::ConversationKind;
+use lifeline::protocol::{Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
+use lifeline::store::ChatStore;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Reads until the relay closes; returns the close code.
+async fn close_code(wire: &mut Wire) -> Option<u16> {
+    loop {
+        match wire.recv().await {
+            Ok(_) => continue,
+            Err(e) => {
+                eprintln!("closed: {e}");
+                return e.close_code();
+            }
+        }
+    }
+}
+
+async fn challenged(relay: &TestRelay) -> (Wire, [u8; 16], [u8; 16], u8) {
+    let mut wire = Wire::connect(&relay.visitor_url(), &[]).await.unwrap();
+    let RelayFrame::Challenge {
+        session,
+        seed,
+        difficulty,
+    } = wire.recv().await.unwrap()
+    else {
+        panic!("no challenge")
+    };
+    (wire, session.0, seed.0, difficulty)
+}
+
+fn hello(session: &[u8; 16], seed: &[u8; 16], difficulty: u8) -> VisitorFrame {
+    let nonce = lifeline::crypto::proof_of_work::solve(seed, session, difficulty);
+    VisitorFrame::Hello {
+        pow_nonce: nonce,
+        kind: ConversationKind::Chat,
+        lang: None,
+        handshake: Bytes(vec![9; 32]),
+    }
+}
+
+#[tokio::test]
+async fn malformed_frames_close_with_their_reason_and_others_are_unaffected() {
+    let relay = TestRelay::start().await;
+    let mut bystander = relay.visitor().await;
+    bystander.next_event().await.unwrap();
+    let cases: [(&str, u16); 5] = [
+        ("not json", 4001),
+        (r#"{"v":9,"type":"ping"}"#, 4000),
+        (r#"{"v":1,"type":"msg","seq":1,"body":"AA"}"#, 4004),
+        (
+            r#"{"v":1,"type":"hello","pow_nonce":0,"kind":"chat","handshake":"AA","evil":1}"#,
+            4001,
+        ),
+        (
+            r#"{"v":1,"type":"hello","pow_nonce":0,"kind":"chat","handshake":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk"}"#,
+            4005,
+        ),
+    ];
+    for (text, code) in cases {
+        let (mut wire, ..) = challenged(&relay).await;
+        wire.send_raw(text.to_owned()).await.unwrap();
+        assert_eq!(close_code(&mut wire).await, Some(code), "{text}");
+    }
+    let (mut wire, ..) = challenged(&relay).await;
+    wire.send_message(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        close_code(&mut wire).await,
+        Some(4001),
+        "binary frames are refused"
+    );
+    let (mut wire, ..) = challenged(&relay).await;
+    wire.send_raw(format!(
+        r#"{{"v":1,"type":"ping","x":"{}"}}"#,
+        "A".repeat(40_000)
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        close_code(&mut wire).await,
+        Some(4002),
+        "oversized frames are cut off"
+    );
+    // The bystander's session is untouched.
+    bystander.resume().await.unwrap();
+    assert!(
+        relay
+            .relay
+            .store
+            .queue()
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.id == bystander.session)
+    );
+}
+
+#[tokio::test]
+async fn proof_of_work_must_match_this_connection() {
+    let relay = TestRelay::start().await;
+    let (_, other_session, other_seed, difficulty) = challenged(&relay).await;
+    let (mut wire, ..) = challenged(&relay).await;
+    // A solution for another connection's challenge is refused (no replay across sessions).
+    wire.send(hello(&other_session, &other_seed, difficulty))
+        .await
+        .unwrap();
+    assert_eq!(close_code(&mut wire).await, Some(4005));
+}
+
+#[tokio::test]
+async fn flooding_clients_are_cut_off() {
+    let relay = TestRelay::start().await;
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
+    for _ in 0..200 {
+        if wire.send(VisitorFrame::Ping {}).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(close_code(&mut wire).await, Some(4003));
+}
+
+#[tokio::test]
+async fn silent_clients_time_out() {
+    let relay = TestRelay::start_with(|c| c.limits.idle_timeout_s = 1).await;
+    let (mut wire, ..) = challenged(&relay).await;
+    assert_eq!(close_code(&mut wire).await, Some(4012));
+}
+
+#[tokio::test]
+async fn sequence_gaps_are_refused() {
+    let relay = TestRelay::start().await;
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
+    wire.send(VisitorFrame::Msg {
+        seq: 1,
+        body: Bytes(vec![0; 300]),
+    })
+    .await
+    .unwrap();
+    wire.send(VisitorFrame::Msg {
+        seq: 1,
+        body: Bytes(vec![0; 300]),
+    })
+    .await
+    .unwrap();
+    wire.send(VisitorFrame::Msg {
+        seq: 5,
+        body: Bytes(vec![0; 300]),
+    })
+    .await
+    .unwrap();
+    let mut stored = 0;
+    loop {
+        match wire.recv().await {
+            Ok(RelayFrame::Stored { seq: 1, .. }) => stored += 1,
+            Ok(_) => {}
+            Err(e) => {
+                assert_eq!(e.close_code(), Some(4004));
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        stored, 2,
+        "a duplicate is confirmed again, not stored twice"
+    );
+}
+
+#[tokio::test]
+async fn connection_and_queue_caps_hold() {
+    let relay = TestRelay::start_with(|c| {
+        c.sessions.queue_max = 2;
+        c.limits.max_connections = 3;
+    })
+    .await;
+    let _a = relay.visitor().await;
+    let _b = relay.visitor().await;
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
+    assert_eq!(
+        close_code(&mut wire).await,
+        Some(4008),
+        "a full queue says busy"
+    );
+    drop(wire);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _c = Wire::connect(&relay.visitor_url(), &[]).await.unwrap();
+    match Wire::connect(&relay.visitor_url(), &[]).await {
+        Err(ClientError::Connect(reason)) => assert!(reason.contains("503"), "{reason}"),
+        Ok(_) => panic!("a fourth connection was accepted"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_cut_off() {
+    let relay = TestRelay::start_with(|c| c.limits.outbound_queue = 2).await;
+    // A coordinator with a tiny receive buffer that stops reading once on duty: the queue
+    // broadcasts pile up for it until the relay cuts it off.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(2048).unwrap();
+    let stream = socket.connect(relay.addr).await.unwrap();
+    let (mut lazy, _) = tokio_tungstenite::client_async(relay.coordinator_url(), stream)
+        .await
+        .unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    let keys = relay.coordinator_keys(300, "Lazy");
+    let Some(Ok(Message::Text(challenge))) = lazy.next().await else {
+        panic!()
+    };
+    let RelayFrame::AuthChallenge { nonce } = lifeline::protocol::decode_relay(&challenge).unwrap()
+    else {
+        panic!()
+    };
+    let signature = keys
+        .signing
+        .sign(&lifeline::relay::coordinator::auth_message(
+            &nonce.0,
+            &relay.relay.keys.organisation.fingerprint(),
+        ));
+    let auth = CoordinatorFrame::Auth {
+        certificate: Bytes(keys.certificate.as_bytes().to_vec()),
+        signature: Bytes(signature.to_vec()),
+    };
+    lazy.send(Message::Text(lifeline::protocol::encode_frame(auth).into()))
+        .await
+        .unwrap();
+    let duty = CoordinatorFrame::Duty {
+        on: true,
+        capacity: 1,
+        langs: vec![],
+    };
+    lazy.send(Message::Text(lifeline::protocol::encode_frame(duty).into()))
+        .await
+        .unwrap();
+    let on_duty = || {
+        relay
+            .relay
+            .live
+            .with(|live| live.coordinators.get(&300).is_some_and(|c| c.on_duty))
+    };
+    while !on_duty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut visitors = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while relay
+        .relay
+        .live
+        .with(|live| live.coordinators.contains_key(&300))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay kept buffering for a client that never reads"
+        );
+        visitors.push(relay.visitor().await);
+    }
+    // Everyone else carries on.
+    let mut c = relay.on_duty(301, "Busy", 1).await;
+    claim_and_connect(&mut c, &mut visitors[0]).await;
+}
+
+fn cert_with(
+    relay: &TestRelay,
+    org: &SigningKey,
+    serial: u64,
+    not_before: u64,
+    not_after: u64,
+) -> CoordinatorFiles {
+    let _ = relay;
+    let signing = SigningKey::generate();
+    let dh = DhSecret::generate();
+    let certificate = CertificateBody {
+        role: lifeline::crypto::Role::Coordinator,
+        serial,
+        not_before,
+        not_after,
+        x25519_public: dh.public(),
+        ed25519_public: signing.public(),
+        alias: "Mallory".into(),
+    }
+    .sign(org)
+    .unwrap();
+    CoordinatorFiles {
+        signing,
+        dh,
+        certificate,
+    }
+}
+
+async fn auth_code(relay: &TestRelay, keys: CoordinatorFiles) -> Option<u16> {
+    match CoordinatorClient::connect(
+        &relay.coordinator_url(),
+        relay.relay.keys.organisation.fingerprint(),
+        keys,
+    )
+    .await
+    {
+        Ok(_) => None,
+        Err(e) => e.close_code(),
+    }
+}
+
+#[tokio::test]
+async fn coordinator_authentication_refuses_bad_certificates_and_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = keyfile::KeyPaths::new(dir.path());
+    keyfile::create_development_keys(&paths).unwrap();
+    let org = keyfile::read_signing_key(&paths.organisation_key()).unwrap();
+    keyfile::publish_revocations(&org, &paths, &[666]).unwrap();
+    let relay = TestRelay::start_in(dir.path().to_path_buf(), |_| {}).await;
+    let now = keyfile::now();
+    assert_eq!(
+        auth_code(&relay, cert_with(&relay, &org, 665, now - 10, now + 100)).await,
+        None,
+        "a good certificate works"
+    );
+    assert_eq!(
+        auth_code(&relay, cert_with(&relay, &org, 1, now - 100, now - 10)).await,
+        Some(4006),
+        "expired"
+    );
+    assert_eq!(
+        auth_code(&relay, cert_with(&relay, &org, 2, now + 100, now + 200)).await,
+        Some(4006),
+        "not yet valid"
+    );
+    assert_eq!(
+        auth_code(&relay, cert_with(&relay, &org, 666, now - 10, now + 100)).await,
+        Some(4006),
+        "revoked"
+    );
+    let foreign = SigningKey::generate();
+    assert_eq!(
+        auth_code(&relay, cert_with(&relay, &foreign, 3, now - 10, now + 100)).await,
+        Some(4006),
+        "foreign organisation"
+    );
+
+    // A captured auth frame replayed on a new connection answers the wrong challenge.
+    let keys = cert_with(&relay, &org, 4, now - 10, now + 100);
+    let mut first = Wire::connect(&relay.coordinator_url(), &[]).await.unwrap();
+    let RelayFrame::AuthChallenge { nonce } = first.recv().await.unwrap() else {
+        panic!()
+    };
+    let org_fp = relay.relay.keys.organisation.fingerprint();
+    let signature = keys
+        .signing
+        .sign(&lifeline::relay::coordinator::auth_message(
+            &nonce.0, &org_fp,
+        ));
+    let auth = CoordinatorFrame::Auth {
+        certificate: Bytes(keys.certificate.as_bytes().to_vec()),
+        signature: Bytes(signature.to_vec()),
+    };
+    let mut replay = Wire::connect(&relay.coordinator_url(), &[]).await.unwrap();
+    replay.recv().await.unwrap();
+    replay.send(auth.clone()).await.unwrap();
+    assert_eq!(close_code(&mut replay).await, Some(4006));
+    first.send(auth).await.unwrap();
+    assert!(matches!(
+        first.recv().await.unwrap(),
+        RelayFrame::Authed { .. }
+    ));
+    let _ = Fixed([0u8; 1]);
+}
+
+#[tokio::test]
+async fn garbage_ciphertext_from_a_visitor_reaches_only_its_coordinator_who_refuses_it() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(310, "A", 2).await;
+    let mut honest = relay.visitor().await;
+    let mut rogue = relay.visitor().await;
+    claim_and_connect(&mut c, &mut honest).await;
+    claim_and_connect(&mut c, &mut rogue).await;
+    let seq = 1;
+    rogue
+        .wire()
+        .unwrap()
+        .send(VisitorFrame::Msg {
+            seq,
+            body: Bytes(vec![0xAB; 300]),
+        })
+        .await
+        .unwrap();
+    let err = c
+        .wait_for(|e| {
+            matches!(
+                e,
+                lifeline::client::coordinator::CoordinatorEvent::Text { .. }
+            )
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Session(_)), "{err}");
+    // The honest visitor's channel is unaffected at the relay.
+    honest.send_text("fine").await.unwrap();
+    honest
+        .wait_for(|e| matches!(e, VisitorEvent::Stored(_)))
+        .await
+        .unwrap();
+}
