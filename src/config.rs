@@ -143,14 +143,10 @@ impl Config {
             apply_override(&mut table, rest, &value)
                 .ok_or_else(|| err(&name, "no such config key"))?;
         }
-        let config: Config =
-            toml::Value::Table(table)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    let message = e.message().to_string();
-                    let key = message.split('`').nth(1).unwrap_or("(file)").to_owned();
-                    err(&key, message)
-                })?;
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            err(&key, e.into_inner().message().to_string())
+        })?;
         config.validate()?;
         Ok(config)
     }

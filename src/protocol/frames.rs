@@ -158,7 +158,8 @@ pub enum CoordinatorFrame {
         id: TipId,
         sealed: Bytes,
     },
-    /// Marks a tip handled: the relay deletes it and its follow-ups.
+    /// Marks a tip handled: the relay erases it and its follow-ups at once; replies stay
+    /// readable under the receipt until the retention period ends.
     CloseTip {
         id: TipId,
     },

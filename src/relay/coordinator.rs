@@ -276,7 +276,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 }
             }
             CoordinatorFrame::ListTips {} => send_tip_list(relay, out),
-            CoordinatorFrame::OpenTip { id } => match relay.tips.get(&id.0) {
+            CoordinatorFrame::OpenTip { id } => match relay.tips.get(&id.0).filter(|t| !t.handled) {
                 Some(tip) => {
                     out.send(RelayFrame::Tip {
                         id,
@@ -293,7 +293,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 send_tip_list(relay, out);
             }
             CoordinatorFrame::CloseTip { id } => {
-                if relay.tips.remove(&id.0).is_err() {
+                if relay.tips.mark_handled(&id.0).is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });
                 }
                 send_tip_list(relay, out);

@@ -186,6 +186,12 @@ pub struct ReceiptReplies {
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct FollowupAccepted {
+    pub v: u8,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     pub v: u8,
     pub error: String,
@@ -252,6 +258,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
         sealed: tip.sealed.0,
         followups: vec![],
         replies: vec![],
+        handled: false,
     };
     if relay.tips.put(record).is_err() {
         return refuse(

@@ -100,6 +100,10 @@ pub struct TipRecord {
     pub sealed: Vec<u8>,
     pub followups: Vec<Vec<u8>>,
     pub replies: Vec<Vec<u8>>,
+    /// Marked handled by a coordinator: the tip and its follow-ups are erased, the replies
+    /// stay readable by the tipster until the retention period ends.
+    #[serde(default)]
+    pub handled: bool,
 }
 
 /// The chat-state store. Implementations must make `claim` atomic: of two claims for one

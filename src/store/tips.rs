@@ -78,8 +78,9 @@ impl TipFiles {
         Ok(())
     }
 
+    /// Tips still waiting for a coordinator, oldest first.
     pub fn list(&self) -> Vec<TipRecord> {
-        let mut all: Vec<TipRecord> = self.locked().values().cloned().collect();
+        let mut all: Vec<TipRecord> = self.locked().values().filter(|t| !t.handled).cloned().collect();
         all.sort_by_key(|t| (t.received_minute, t.id));
         all
     }
@@ -108,14 +109,27 @@ impl TipFiles {
         self.update(|t| &t.id == id, |t| t.replies.push(sealed))
     }
 
-    pub fn add_followup(
-        &self,
-        lookup_hash: &[u8; 32],
-        sealed: Vec<u8>,
-    ) -> Result<bool, StoreError> {
+    /// A follow-up on a handled tip reopens it.
+    pub fn add_followup(&self, lookup_hash: &[u8; 32], sealed: Vec<u8>) -> Result<bool, StoreError> {
         self.update(
             |t| &t.lookup_hash == lookup_hash,
-            |t| t.followups.push(sealed),
+            |t| {
+                t.followups.push(sealed);
+                t.handled = false;
+            },
+        )
+    }
+
+    /// Marks a tip handled: its sealed content and follow-ups are erased at once; replies
+    /// stay for the tipster until retention ends.
+    pub fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
+        self.update(
+            |t| &t.id == id,
+            |t| {
+                t.handled = true;
+                t.sealed.clear();
+                t.followups.clear();
+            },
         )
     }
 
@@ -129,6 +143,7 @@ impl TipFiles {
 
     pub fn remove(&self, id: &TipId) -> Result<bool, StoreError> {
         let removed = self.locked().remove(id).is_some();
+        // Removing the file is what forgets the tip; the index follows.
         if removed {
             std::fs::remove_file(self.path(id)).map_err(io_error)?;
         }
