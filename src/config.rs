@@ -143,10 +143,11 @@ impl Config {
             apply_override(&mut table, rest, &value)
                 .ok_or_else(|| err(&name, "no such config key"))?;
         }
-        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let key = e.path().to_string();
-            err(&key, e.into_inner().message().to_string())
-        })?;
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let key = e.path().to_string();
+                err(&key, e.into_inner().message().to_string())
+            })?;
         config.validate()?;
         Ok(config)
     }

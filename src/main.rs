@@ -103,10 +103,9 @@ fn serve(path: &std::path::Path) -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-            "lifeline={},warn",
-            config.server.log_level
-        )))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            lifeline::relay::log_filter(&config.server.log_level),
+        ))
         .with_target(false)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {

@@ -276,16 +276,18 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 }
             }
             CoordinatorFrame::ListTips {} => send_tip_list(relay, out),
-            CoordinatorFrame::OpenTip { id } => match relay.tips.get(&id.0).filter(|t| !t.handled) {
-                Some(tip) => {
-                    out.send(RelayFrame::Tip {
-                        id,
-                        sealed: Bytes(tip.sealed),
-                        followups: tip.followups.into_iter().map(Bytes).collect(),
-                    });
+            CoordinatorFrame::OpenTip { id } => {
+                match relay.tips.get(&id.0).filter(|t| !t.handled) {
+                    Some(tip) => {
+                        out.send(RelayFrame::Tip {
+                            id,
+                            sealed: Bytes(tip.sealed),
+                            followups: tip.followups.into_iter().map(Bytes).collect(),
+                        });
+                    }
+                    None => send_tip_list(relay, out),
                 }
-                None => send_tip_list(relay, out),
-            },
+            }
             CoordinatorFrame::ReplyTip { id, sealed } => {
                 if relay.tips.add_reply(&id.0, sealed.0).is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });

@@ -24,6 +24,12 @@ use crate::store::tips::TipFiles;
 use crate::store::{BufferLimits, ChatStore, now_minute};
 use connection::RateLimits;
 
+/// The log filter: our own events at `level`, every dependency at `warn` at most, because
+/// HTTP and WebSocket libraries log request details (headers) at debug and trace.
+pub fn log_filter(level: &str) -> String {
+    format!("lifeline={level},warn")
+}
+
 /// Everything one relay node shares between its connections.
 pub struct Relay {
     pub config: Config,

@@ -80,7 +80,12 @@ impl TipFiles {
 
     /// Tips still waiting for a coordinator, oldest first.
     pub fn list(&self) -> Vec<TipRecord> {
-        let mut all: Vec<TipRecord> = self.locked().values().filter(|t| !t.handled).cloned().collect();
+        let mut all: Vec<TipRecord> = self
+            .locked()
+            .values()
+            .filter(|t| !t.handled)
+            .cloned()
+            .collect();
         all.sort_by_key(|t| (t.received_minute, t.id));
         all
     }
@@ -110,7 +115,11 @@ impl TipFiles {
     }
 
     /// A follow-up on a handled tip reopens it.
-    pub fn add_followup(&self, lookup_hash: &[u8; 32], sealed: Vec<u8>) -> Result<bool, StoreError> {
+    pub fn add_followup(
+        &self,
+        lookup_hash: &[u8; 32],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError> {
         self.update(
             |t| &t.lookup_hash == lookup_hash,
             |t| {
