@@ -6,7 +6,11 @@ use lifeline::config::Config;
 const SHIPPED: &str = include_str!("../config/lifeline.toml");
 
 fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 #[test]
@@ -14,7 +18,15 @@ fn shipped_config_is_valid_and_overridable() {
     let config = Config::parse(SHIPPED, env(&[])).unwrap();
     assert_eq!(config.server.listen, "127.0.0.1:8080");
     assert_eq!(config.store.kind, "memory");
-    let config = Config::parse(SHIPPED, env(&[("LIFELINE_SERVER_LISTEN", "127.0.0.1:9999"), ("LIFELINE_POW_BASE_DIFFICULTY", "12"), ("LIFELINE_CONFIG", "x")])).unwrap();
+    let config = Config::parse(
+        SHIPPED,
+        env(&[
+            ("LIFELINE_SERVER_LISTEN", "127.0.0.1:9999"),
+            ("LIFELINE_POW_BASE_DIFFICULTY", "12"),
+            ("LIFELINE_CONFIG", "x"),
+        ]),
+    )
+    .unwrap();
     assert_eq!(config.server.listen, "127.0.0.1:9999");
     assert_eq!(config.pow.base_difficulty, 12);
 }
@@ -22,12 +34,24 @@ fn shipped_config_is_valid_and_overridable() {
 #[test]
 fn mistakes_name_the_key_and_the_reason() {
     let cases: [(&[(&str, &str)], &str); 7] = [
-        (&[("LIFELINE_SERVER_LISTEN", "not-an-address")], "server.listen"),
-        (&[("LIFELINE_SESSIONS_QUEUE_MAX", "0")], "sessions.queue_max"),
-        (&[("LIFELINE_POW_MAX_DIFFICULTY", "40")], "pow.max_difficulty"),
+        (
+            &[("LIFELINE_SERVER_LISTEN", "not-an-address")],
+            "server.listen",
+        ),
+        (
+            &[("LIFELINE_SESSIONS_QUEUE_MAX", "0")],
+            "sessions.queue_max",
+        ),
+        (
+            &[("LIFELINE_POW_MAX_DIFFICULTY", "40")],
+            "pow.max_difficulty",
+        ),
         (&[("LIFELINE_LIMITS_FRAMES_PER_S", "many")], "frames_per_s"),
         (&[("LIFELINE_SERVER_LISTN", "x")], "LIFELINE_SERVER_LISTN"),
-        (&[("LIFELINE_KEYS_ORGANISATION_PUBLIC", "short")], "keys.organisation_public"),
+        (
+            &[("LIFELINE_KEYS_ORGANISATION_PUBLIC", "short")],
+            "keys.organisation_public",
+        ),
         (&[("LIFELINE_STORE_KIND", "postgres")], "store.kind"),
     ];
     for (vars, key) in cases {
@@ -35,7 +59,11 @@ fn mistakes_name_the_key_and_the_reason() {
         assert!(err.to_string().contains(key), "{vars:?}: {err}");
         assert!(!err.reason.is_empty());
     }
-    let err = Config::parse(&SHIPPED.replace("[tips]", "[tips]\nretention_dayz = 3"), env(&[])).unwrap_err();
+    let err = Config::parse(
+        &SHIPPED.replace("[tips]", "[tips]\nretention_dayz = 3"),
+        env(&[]),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("retention_dayz"), "{err}");
 }
 
@@ -43,7 +71,11 @@ fn mistakes_name_the_key_and_the_reason() {
 fn the_binary_exits_2_on_a_bad_value_and_refuses_dev_keys_off_loopback() {
     let bin = env!("CARGO_BIN_EXE_lifeline");
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/lifeline.toml");
-    let out = std::process::Command::new(bin).args(["--config", config, "serve"]).env("LIFELINE_LIMITS_IDLE_TIMEOUT_S", "0").output().unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["--config", config, "serve"])
+        .env("LIFELINE_LIMITS_IDLE_TIMEOUT_S", "0")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("limits.idle_timeout_s"));
 
@@ -55,5 +87,9 @@ fn the_binary_exits_2_on_a_bad_value_and_refuses_dev_keys_off_loopback() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("development keys are refused"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("development keys are refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -9,7 +9,9 @@ use lifeline::client::tipster::request;
 async fn raw(addr: &str, method: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    );
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut out = String::new();
     stream.read_to_string(&mut out).await.unwrap();
@@ -20,7 +22,15 @@ async fn raw(addr: &str, method: &str, path: &str) -> String {
 async fn every_response_carries_the_security_headers_and_no_cookie() {
     let relay = TestRelay::start().await;
     let addr = relay.addr.to_string();
-    for (method, path) in [("GET", "/"), ("GET", "/healthz"), ("GET", "/v1/config"), ("GET", "/nope"), ("POST", "/v1/tips"), ("OPTIONS", "/v1/tips"), ("GET", "/v1/visitor")] {
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/healthz"),
+        ("GET", "/v1/config"),
+        ("GET", "/nope"),
+        ("POST", "/v1/tips"),
+        ("OPTIONS", "/v1/tips"),
+        ("GET", "/v1/visitor"),
+    ] {
         let response = raw(&addr, method, path).await;
         for header in [
             "content-security-policy: default-src 'none'; script-src 'self'",
@@ -30,9 +40,15 @@ async fn every_response_carries_the_security_headers_and_no_cookie() {
             "permissions-policy: camera=()",
             "cache-control: no-store",
         ] {
-            assert!(response.contains(header), "{method} {path} lacks {header}:\n{response}");
+            assert!(
+                response.contains(header),
+                "{method} {path} lacks {header}:\n{response}"
+            );
         }
-        assert!(!response.contains("set-cookie"), "{method} {path} sets a cookie");
+        assert!(
+            !response.contains("set-cookie"),
+            "{method} {path} sets a cookie"
+        );
         assert!(!response.contains("unsafe-inline") && !response.contains("unsafe-eval"));
     }
 }
@@ -41,22 +57,41 @@ async fn every_response_carries_the_security_headers_and_no_cookie() {
 async fn health_readiness_metrics_and_public_config() {
     let relay = TestRelay::start().await;
     let addr = relay.addr.to_string();
-    assert_eq!(request(&addr, "GET", "/healthz", None, &[]).await.unwrap(), (200, "ok".into()));
-    assert_eq!(request(&addr, "GET", "/readyz", None, &[]).await.unwrap().0, 200);
+    assert_eq!(
+        request(&addr, "GET", "/healthz", None, &[]).await.unwrap(),
+        (200, "ok".into())
+    );
+    assert_eq!(
+        request(&addr, "GET", "/readyz", None, &[]).await.unwrap().0,
+        200
+    );
     let _visitor = relay.visitor().await;
     let (status, metrics) = request(&addr, "GET", "/metrics", None, &[]).await.unwrap();
     assert_eq!(status, 200);
-    assert!(metrics.contains("lifeline_sessions_opened_total 1"), "{metrics}");
+    assert!(
+        metrics.contains("lifeline_sessions_opened_total 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("lifeline_queue_length 1"));
     // Counts only: every sample line is a name and a number.
     for line in metrics.lines().filter(|l| !l.starts_with('#')) {
         let parts: Vec<&str> = line.split(' ').collect();
-        assert!(parts.len() == 2 && parts[0].starts_with("lifeline_") && parts[1].parse::<u64>().is_ok(), "{line}");
+        assert!(
+            parts.len() == 2
+                && parts[0].starts_with("lifeline_")
+                && parts[1].parse::<u64>().is_ok(),
+            "{line}"
+        );
     }
-    let (status, config) = request(&addr, "GET", "/v1/config", None, &[]).await.unwrap();
+    let (status, config) = request(&addr, "GET", "/v1/config", None, &[])
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     let config: serde_json::Value = serde_json::from_str(&config).unwrap();
-    assert_eq!(config["organisation"], lifeline::protocol::b64::encode(&relay.relay.keys.organisation.0));
+    assert_eq!(
+        config["organisation"],
+        lifeline::protocol::b64::encode(&relay.relay.keys.organisation.0)
+    );
     assert_eq!(config["emergency"][1]["number"], "211");
     assert_eq!(config["on_duty"], 0);
 }

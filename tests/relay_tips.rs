@@ -24,7 +24,11 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     let code = ReceiptCode::generate(&mut OsRng);
     let typed = code.display().to_lowercase();
     let keys = ReceiptCode::parse(&typed).unwrap().derive(&org);
-    let tip = TipMessage { reply_key: Some(keys.tipster_key.public()), category: Some("labour".into()), text: "Locked in at night".into() };
+    let tip = TipMessage {
+        reply_key: Some(keys.tipster_key.public()),
+        category: Some("labour".into()),
+        text: "Locked in at night".into(),
+    };
     let sealed = sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap();
     let tipster = Tipster::new(&relay.addr.to_string());
     tipster.submit(keys.lookup_id, sealed).await.unwrap();
@@ -33,27 +37,70 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     // A coordinator sees it, opens it with the inbox key, replies to the tipster's key.
     let mut c = relay.on_duty(400, "Amara", 1).await;
     c.list_tips().await.unwrap();
-    let CoordinatorEvent::Tips(items) = c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if !i.is_empty())).await.unwrap() else { unreachable!() };
+    let CoordinatorEvent::Tips(items) = c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if !i.is_empty()))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].received % 60, 0, "times are rounded to the minute");
     c.open_tip(items[0].id.0).await.unwrap();
-    let CoordinatorEvent::Tip { id, sealed, .. } = c.wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. })).await.unwrap() else { unreachable!() };
+    let CoordinatorEvent::Tip { id, sealed, .. } = c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
     let inbox_key = relay.inbox_key();
     let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();
     assert_eq!(opened.text, "Locked in at night");
     assert_eq!(opened.category.as_deref(), Some("labour"));
-    let reply = TipMessage { reply_key: None, category: None, text: "Thank you. We are on it.".into() };
-    let sealed_reply = sealed_tip::seal_reply(&org, &inbox_key, &opened.reply_key.unwrap(), &reply, &mut OsRng).unwrap();
+    let reply = TipMessage {
+        reply_key: None,
+        category: None,
+        text: "Thank you. We are on it.".into(),
+    };
+    let sealed_reply = sealed_tip::seal_reply(
+        &org,
+        &inbox_key,
+        &opened.reply_key.unwrap(),
+        &reply,
+        &mut OsRng,
+    )
+    .unwrap();
     c.reply_tip(id, sealed_reply).await.unwrap();
-    c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.first().is_some_and(|t| t.replies == 1))).await.unwrap();
+    c.wait_for(
+        |e| matches!(e, CoordinatorEvent::Tips(i) if i.first().is_some_and(|t| t.replies == 1)),
+    )
+    .await
+    .unwrap();
 
     // The tipster comes back with the code and reads the reply, and answers.
     let again = ReceiptCode::parse(&code.display()).unwrap().derive(&org);
     let replies = tipster.replies(again.lookup_id).await.unwrap();
     assert_eq!(replies.len(), 1);
-    assert_eq!(sealed_tip::open_reply(&org, &inbox, &again.tipster_key, &replies[0]).unwrap().text, "Thank you. We are on it.");
-    let followup = TipMessage { reply_key: None, category: None, text: "They moved them.".into() };
-    tipster.follow_up(again.lookup_id, sealed_tip::seal_followup(&org, &inbox, &again.tipster_key, &followup, &mut OsRng).unwrap()).await.unwrap();
+    assert_eq!(
+        sealed_tip::open_reply(&org, &inbox, &again.tipster_key, &replies[0])
+            .unwrap()
+            .text,
+        "Thank you. We are on it."
+    );
+    let followup = TipMessage {
+        reply_key: None,
+        category: None,
+        text: "They moved them.".into(),
+    };
+    tipster
+        .follow_up(
+            again.lookup_id,
+            sealed_tip::seal_followup(&org, &inbox, &again.tipster_key, &followup, &mut OsRng)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
 
     // Restart on the same data folder: the tip, its reply and follow-up are still there.
     let data_dir = relay.data_dir.clone();
@@ -61,17 +108,43 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     let relay = TestRelay::start_in(data_dir, |_| {}).await;
     let mut c = relay.on_duty(400, "Amara", 1).await;
     c.open_tip(id).await.unwrap();
-    let CoordinatorEvent::Tip { followups, .. } = c.wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. })).await.unwrap() else { unreachable!() };
+    let CoordinatorEvent::Tip { followups, .. } = c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
     assert_eq!(followups.len(), 1);
     let tipster_public = again.tipster_key.public();
-    assert_eq!(sealed_tip::open_followup(&org, &relay.inbox_key(), &tipster_public, &followups[0]).unwrap().text, "They moved them.");
+    assert_eq!(
+        sealed_tip::open_followup(&org, &relay.inbox_key(), &tipster_public, &followups[0])
+            .unwrap()
+            .text,
+        "They moved them."
+    );
 
     // Handled: gone from the inbox, content erased, the reply still readable by the tipster.
     c.close_tip(id).await.unwrap();
-    c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.is_empty())).await.unwrap();
-    assert_eq!(Tipster::new(&relay.addr.to_string()).replies(again.lookup_id).await.unwrap().len(), 1);
-    let on_disk: String = std::fs::read_dir(relay.data_dir.join("tips")).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
-    assert!(!on_disk.contains(&lifeline::protocol::b64::encode(&sealed)), "handled tip content is erased");
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.is_empty()))
+        .await
+        .unwrap();
+    assert_eq!(
+        Tipster::new(&relay.addr.to_string())
+            .replies(again.lookup_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let on_disk: String = std::fs::read_dir(relay.data_dir.join("tips"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        !on_disk.contains(&lifeline::protocol::b64::encode(&sealed)),
+        "handled tip content is erased"
+    );
 }
 
 #[tokio::test]
@@ -81,20 +154,73 @@ async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
     let (status, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
     assert_eq!(status, 200);
     let seed: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce = lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
-    let tip = |sealed: Vec<u8>| TipSubmission { v: 1, seed: seed.seed, nonce, lookup: Fixed([7; 32]), sealed: lifeline::protocol::Bytes(sealed) };
+    let nonce =
+        lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
+    let tip = |sealed: Vec<u8>| TipSubmission {
+        v: 1,
+        seed: seed.seed,
+        nonce,
+        lookup: Fixed([7; 32]),
+        sealed: lifeline::protocol::Bytes(sealed),
+    };
     let post = |t: TipSubmission| {
         let addr = addr.clone();
-        async move { request(&addr, "POST", "/v1/tips", Some(serde_json::to_string(&t).unwrap()), &[]).await.unwrap().0 }
+        async move {
+            request(
+                &addr,
+                "POST",
+                "/v1/tips",
+                Some(serde_json::to_string(&t).unwrap()),
+                &[],
+            )
+            .await
+            .unwrap()
+            .0
+        }
     };
     assert_eq!(post(tip(vec![0; 32 + 1024 + 16])).await, 200);
-    assert_eq!(post(tip(vec![0; 32 + 1024 + 16])).await, 403, "a used seed cannot be replayed");
+    assert_eq!(
+        post(tip(vec![0; 32 + 1024 + 16])).await,
+        403,
+        "a used seed cannot be replayed"
+    );
     let (_, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
     let fresh: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce = lifeline::crypto::proof_of_work::solve(&fresh.seed.0, TIP_POW_CONTEXT, fresh.difficulty);
-    let odd = TipSubmission { v: 1, seed: fresh.seed, nonce, lookup: Fixed([8; 32]), sealed: lifeline::protocol::Bytes(vec![0; 999]) };
-    assert_eq!(request(&addr, "POST", "/v1/tips", Some(serde_json::to_string(&odd).unwrap()), &[]).await.unwrap().0, 400);
-    assert_eq!(request(&addr, "POST", "/v1/tips", Some(r#"{"v":1,"bogus":true}"#.into()), &[]).await.unwrap().0, 400);
+    let nonce =
+        lifeline::crypto::proof_of_work::solve(&fresh.seed.0, TIP_POW_CONTEXT, fresh.difficulty);
+    let odd = TipSubmission {
+        v: 1,
+        seed: fresh.seed,
+        nonce,
+        lookup: Fixed([8; 32]),
+        sealed: lifeline::protocol::Bytes(vec![0; 999]),
+    };
+    assert_eq!(
+        request(
+            &addr,
+            "POST",
+            "/v1/tips",
+            Some(serde_json::to_string(&odd).unwrap()),
+            &[]
+        )
+        .await
+        .unwrap()
+        .0,
+        400
+    );
+    assert_eq!(
+        request(
+            &addr,
+            "POST",
+            "/v1/tips",
+            Some(r#"{"v":1,"bogus":true}"#.into()),
+            &[]
+        )
+        .await
+        .unwrap()
+        .0,
+        400
+    );
     let unknown = Tipster::new(&addr).replies([9; 32]).await.unwrap_err();
     assert!(matches!(unknown, ClientError::Http { status: 404, .. }));
 }

@@ -212,14 +212,10 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
 fn parse<T: for<'de> Deserialize<'de>>(
     body: &[u8],
     version: impl Fn(&T) -> u8,
-) -> Result<T, Response> {
-    let value: T = serde_json::from_slice(body)
-        .map_err(|_| refuse(StatusCode::BAD_REQUEST, "malformed request"))?;
+) -> Result<T, &'static str> {
+    let value: T = serde_json::from_slice(body).map_err(|_| "malformed request")?;
     if version(&value) != VERSION {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "unsupported protocol version",
-        ));
+        return Err("unsupported protocol version");
     }
     Ok(value)
 }
@@ -235,7 +231,7 @@ fn sealed_size_ok(sealed: &[u8]) -> bool {
 async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
     let tip: TipSubmission = match parse(&body, |t: &TipSubmission| t.v) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
     };
     if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
         return refuse(StatusCode::FORBIDDEN, "proof of work refused");
@@ -300,7 +296,7 @@ fn notify_tips(relay: &Relay) {
 async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
     let query: ReceiptQuery = match parse(&body, |q: &ReceiptQuery| q.v) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
     };
     match relay.tips.replies(&lookup_hash(&query.lookup.0)) {
         Some(replies) => axum::Json(ReceiptReplies {
@@ -318,7 +314,7 @@ async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
 async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
     let tip: TipSubmission = match parse(&body, |t: &TipSubmission| t.v) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
     };
     if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
         return refuse(StatusCode::FORBIDDEN, "proof of work refused");
