@@ -150,7 +150,7 @@ fn visitor_refuses_every_bad_coordinator() {
     assert_eq!(respond_with(&good, &sign, &static_key), Ok(()));
     // A certificate signed by another organisation.
     let foreign = CertificateBody {
-        ..good.body.clone()
+        ..good.body().clone()
     }
     .sign(&SigningKey::from_seed(fixed(0x99)))
     .unwrap();
@@ -162,7 +162,7 @@ fn visitor_refuses_every_bad_coordinator() {
     let expired = CertificateBody {
         not_before: NOW - 10,
         not_after: NOW - 1,
-        ..good.body.clone()
+        ..good.body().clone()
     }
     .sign(&org_key())
     .unwrap();
@@ -172,7 +172,7 @@ fn visitor_refuses_every_bad_coordinator() {
     );
     let future = CertificateBody {
         not_before: NOW + 10,
-        ..good.body.clone()
+        ..good.body().clone()
     }
     .sign(&org_key())
     .unwrap();
@@ -182,7 +182,7 @@ fn visitor_refuses_every_bad_coordinator() {
     );
     let revoked = CertificateBody {
         serial: 99,
-        ..good.body.clone()
+        ..good.body().clone()
     }
     .sign(&org_key())
     .unwrap();
@@ -203,7 +203,7 @@ fn visitor_refuses_every_bad_coordinator() {
     // A tip-inbox certificate cannot be used to answer chats.
     let inbox = CertificateBody {
         role: Role::TipInbox,
-        ..good.body.clone()
+        ..good.body().clone()
     }
     .sign(&org_key())
     .unwrap();

@@ -74,7 +74,7 @@ async fn logs_store_and_tip_files_hold_no_address_header_or_plaintext() {
     };
     let sealed = sealed_tip::seal_tip(
         &org,
-        &relay.relay.keys.inbox.body.x25519_public,
+        &relay.relay.keys.inbox.body().x25519_public,
         &tip,
         &mut OsRng,
     )

@@ -18,7 +18,7 @@ use rand_core::OsRng;
 async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     let relay = TestRelay::start().await;
     let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body.x25519_public;
+    let inbox = relay.relay.keys.inbox.body().x25519_public;
 
     // The tipster: a receipt code, its keys, a sealed tip.
     let code = ReceiptCode::generate(&mut OsRng);

@@ -99,14 +99,23 @@ impl CertificateBody {
 }
 
 /// A certificate as it travels: body bytes followed by the organisation's 64-byte signature.
+/// Its fields are read-only, so what `verify` checks is always what was signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
-    pub body: CertificateBody,
-    pub signature: [u8; 64],
+    body: CertificateBody,
+    signature: [u8; 64],
     encoded: Vec<u8>,
 }
 
 impl Certificate {
+    pub fn body(&self) -> &CertificateBody {
+        &self.body
+    }
+
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signature
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.encoded
     }

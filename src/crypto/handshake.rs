@@ -262,11 +262,11 @@ impl VisitorHandshake {
         let (cert_bytes, signature) = split_payload(&payload)?;
         let certificate =
             Certificate::decode_verified(cert_bytes, &self.org, now, revoked, Role::Coordinator)?;
-        if certificate.body.x25519_public != rs {
+        if certificate.body().x25519_public != rs {
             return Err(HandshakeError::KeyMismatch);
         }
         if !certificate
-            .body
+            .body()
             .ed25519_public
             .verify(&labelled(SIGNATURE_LABEL, &[&signed_hash]), signature)
         {
@@ -275,9 +275,9 @@ impl VisitorHandshake {
         let (to_coordinator, to_visitor) = s.split();
         let cipher = SessionCipher::for_visitor(self.session_id, s.h, to_coordinator, to_visitor);
         let verified = VerifiedCoordinator {
-            alias: certificate.body.alias.clone(),
-            serial: certificate.body.serial,
-            not_after: certificate.body.not_after,
+            alias: certificate.body().alias.clone(),
+            serial: certificate.body().serial,
+            not_after: certificate.body().not_after,
             certificate,
         };
         Ok((cipher, verified))

@@ -112,8 +112,8 @@ pub fn certificates() -> Value {
         "coordinator": {
             "ed25519_seed": hex(coordinator_keys().0.seed()),
             "x25519_secret": hex(&coordinator_keys().1.to_bytes()[..]),
-            "serial": cert.body.serial, "alias": cert.body.alias,
-            "not_before": cert.body.not_before, "not_after": cert.body.not_after,
+            "serial": cert.body().serial, "alias": cert.body().alias,
+            "not_before": cert.body().not_before, "not_after": cert.body().not_after,
             "certificate": hex(cert.as_bytes()),
         },
         "inbox": {

@@ -115,7 +115,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
             return None;
         }
     };
-    if !cert.body.ed25519_public.verify(
+    if !cert.body().ed25519_public.verify(
         &auth_message(&nonce, &keys.organisation.fingerprint()),
         &signature.0,
     ) {
@@ -123,8 +123,8 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
         inbox.fail(CloseCode::AuthFailed);
         return None;
     }
-    let serial = cert.body.serial;
-    let alias = cert.body.alias.clone();
+    let serial = cert.body().serial;
+    let alias = cert.body().alias.clone();
     let previous = relay.live.with(|live| {
         live.coordinators.insert(
             serial,
@@ -147,7 +147,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
     inbox.outbox.send(RelayFrame::Authed {
         alias,
         serial,
-        not_after: cert.body.not_after,
+        not_after: cert.body().not_after,
     });
     Some(serial)
 }
