@@ -25,9 +25,8 @@ pub const TIP_POW_CONTEXT: &[u8] = b"tip";
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
                        base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-pub fn router(relay: Arc<Relay>) -> Router {
+pub fn router(relay: Arc<Relay>, tls: bool) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
@@ -38,8 +37,12 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/receipt/followup", post(submit_followup))
         .route("/v1/visitor", get(super::visitor::upgrade))
         .route("/v1/coordinator", get(super::coordinator::upgrade))
+        .merge(super::widget::routes())
         .layer(DefaultBodyLimit::max(relay.config.limits.max_body_bytes))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(move |request, next| {
+            strict_transport(tls, request, next)
+        }))
         .with_state(relay)
 }
 
@@ -77,11 +80,16 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Lifeline relay is running. Visitors connect through the web widget; coordinators through `lifeline console`.\n",
-    )
+/// HSTS only when this relay itself serves TLS (behind a proxy, the proxy sets it).
+async fn strict_transport(tls: bool, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if tls {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
 }
 
 async fn ready(State(relay): State<Arc<Relay>>) -> Response {

@@ -7,10 +7,12 @@
 pub mod connection;
 pub mod coordinator;
 pub mod http;
+pub mod listener;
 pub mod metrics;
 pub mod pow;
 pub mod routing;
 pub mod visitor;
+pub mod widget;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -165,12 +167,22 @@ impl Relay {
     }
 }
 
-/// Serves until `shutdown` resolves, then tells clients to reconnect and stops.
+/// Serves until `shutdown` resolves, then tells clients to reconnect and stops. With
+/// `server.tls_cert` and `server.tls_key` set, serves HTTPS/WSS with rustls (and HSTS).
 pub async fn serve(
     relay: Arc<Relay>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> Result<(), ServeError> {
+    let server = &relay.config.server;
+    let tls = if server.tls_cert.is_empty() {
+        None
+    } else {
+        Some(listener::acceptor(
+            std::path::Path::new(&server.tls_cert),
+            std::path::Path::new(&server.tls_key),
+        )?)
+    };
     let sweeper = {
         let relay = relay.clone();
         tokio::spawn(async move {
@@ -181,17 +193,35 @@ pub async fn serve(
             }
         })
     };
-    let app = http::router(relay.clone());
+    let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: telling clients to reconnect");
-            notify.begin_shutdown();
-            // Give writers a moment to deliver the close frames.
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        })
-        .await;
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutting down: telling clients to reconnect");
+        notify.begin_shutdown();
+        // Give writers a moment to deliver the close frames.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let result = match tls {
+        Some(acceptor) => {
+            axum::serve(listener::Tls::new(listener, acceptor), app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener::Plain(listener), app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     sweeper.abort();
-    result
+    Ok(result?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Tls(#[from] listener::TlsError),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
 }

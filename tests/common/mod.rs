@@ -24,7 +24,7 @@ pub struct TestRelay {
     pub data_dir: PathBuf,
     _dir: Option<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<Result<(), lifeline::relay::ServeError>>,
 }
 
 pub fn test_config(data_dir: &std::path::Path) -> Config {

@@ -1,0 +1,105 @@
+//! Optional TLS: with a certificate and key in the config the relay serves HTTPS and WSS
+//! through rustls and adds HSTS; a wrong path fails at start naming the key.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+use lifeline::protocol::RelayFrame;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+async fn tls_connect(
+    addr: std::net::SocketAddr,
+    roots: &RootCertStore,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots.clone())
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serves_https_and_wss_with_hsts() {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let relay = TestRelay::start_with(|c| {
+        c.server.tls_cert = cert.display().to_string();
+        c.server.tls_key = key.display().to_string();
+    })
+    .await;
+    let mut roots = RootCertStore::empty();
+    roots.add(generated.cert.der().clone()).unwrap();
+
+    let tls = tls_connect(relay.addr, &roots).await;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = hyper::Request::get("/healthz")
+        .header("host", "localhost")
+        .body(Empty::<hyper::body::Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let hsts = response
+        .headers()
+        .get("strict-transport-security")
+        .expect("HSTS over TLS")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(hsts.starts_with("max-age="), "{hsts}");
+    assert_eq!(
+        response.into_body().collect().await.unwrap().to_bytes(),
+        "ok"
+    );
+
+    let tls = tls_connect(relay.addr, &roots).await;
+    let (mut ws, _) = tokio_tungstenite::client_async("wss://localhost/v1/visitor", tls)
+        .await
+        .unwrap();
+    use futures_util::StreamExt;
+    let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = ws.next().await else {
+        panic!("no frame over wss")
+    };
+    assert!(matches!(
+        lifeline::protocol::decode_relay(&text).unwrap(),
+        RelayFrame::Challenge { .. }
+    ));
+
+    // Plain HTTP to the TLS port gets nothing useful.
+    let plain =
+        lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/healthz", None, &[])
+            .await;
+    assert!(plain.is_err() || plain.unwrap().0 != 200);
+}
+
+#[tokio::test]
+async fn a_missing_certificate_fails_at_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.server.tls_cert = dir.path().join("missing.pem").display().to_string();
+    config.server.tls_key = dir.path().join("missing.key").display().to_string();
+    let (keys, _) =
+        lifeline::keyfile::load_relay_keys(dir.path(), "", true, "127.0.0.1:0").unwrap();
+    let relay = lifeline::relay::Relay::new(config, keys).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = lifeline::relay::serve(relay, listener, std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("server.tls_cert"), "{err}");
+}
