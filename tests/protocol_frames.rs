@@ -74,11 +74,7 @@ fn strict_decoding_names_the_reason() {
         protocol::decode_visitor(&padded),
         Err(FrameError::TooLarge(_))
     ));
-    let long_lang = format!(
-        r#"{{"v":1,"type":"hello","pow_nonce":1,"kind":"chat","lang":"{}","handshake":"AA"}}"#,
-        "x".repeat(40)
-    );
-    assert!(protocol::decode_visitor(&long_lang).is_err());
+    // Languages are checked by the relay (close 4001), not by the codec: see relay_limits.
 }
 
 #[test]

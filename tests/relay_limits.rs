@@ -114,6 +114,66 @@ async fn malformed_frames_close_with_their_reason_and_others_are_unaffected() {
 }
 
 #[tokio::test]
+async fn a_hello_with_a_bogus_language_tag_is_malformed() {
+    let relay = TestRelay::start().await;
+    for lang in ["x".repeat(40), "en<script>".to_string()] {
+        let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+        let VisitorFrame::Hello {
+            pow_nonce,
+            kind,
+            handshake,
+            ..
+        } = hello(&session, &seed, difficulty)
+        else {
+            unreachable!()
+        };
+        wire.send(VisitorFrame::Hello {
+            pow_nonce,
+            kind,
+            lang: Some(lang.clone()),
+            handshake,
+        })
+        .await
+        .unwrap();
+        assert_eq!(close_code(&mut wire).await, Some(4001), "{lang}");
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_too_far_behind_ends_the_session_instead_of_growing_the_buffer() {
+    let relay = TestRelay::start_with(|c| {
+        c.sessions.buffer_max_frames = 3;
+        c.limits.frames_burst = 100;
+    })
+    .await;
+    let mut c = relay.on_duty(320, "A", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    // The coordinator stops acknowledging (never reads); the visitor keeps writing.
+    for i in 0..5 {
+        visitor.send_text(&format!("line {i}")).await.unwrap();
+    }
+    let ended = visitor
+        .wait_for(|e| {
+            matches!(
+                e,
+                VisitorEvent::Peer(lifeline::protocol::frames::PeerEvent::Ended)
+            )
+        })
+        .await;
+    assert!(ended.is_ok(), "{ended:?}");
+    assert!(
+        relay
+            .relay
+            .store
+            .get(&visitor.session)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
 async fn proof_of_work_must_match_this_connection() {
     let relay = TestRelay::start().await;
     let (_, other_session, other_seed, difficulty) = challenged(&relay).await;

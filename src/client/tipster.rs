@@ -75,6 +75,12 @@ impl Tipster {
 
     async fn solved_seed(&self) -> Result<([u8; 16], u64), ClientError> {
         let seed: PowSeed = ok_json(request(&self.addr, "GET", "/v1/pow", None, &[]).await?)?;
+        if seed.difficulty > proof_of_work::MAX_DIFFICULTY {
+            return Err(ClientError::Protocol(format!(
+                "refusing a proof-of-work of {} bits",
+                seed.difficulty
+            )));
+        }
         Ok((
             seed.seed.0,
             proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty),

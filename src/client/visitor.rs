@@ -66,6 +66,11 @@ impl VisitorClient {
         else {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };
+        if difficulty > proof_of_work::MAX_DIFFICULTY {
+            return Err(ClientError::Protocol(format!(
+                "refusing a proof-of-work of {difficulty} bits"
+            )));
+        }
         let pow_nonce = proof_of_work::solve(&seed.0, &session.0, difficulty);
         let (handshake, message1) = VisitorHandshake::start(session.0, org, DhSecret::generate());
         wire.send(VisitorFrame::Hello {

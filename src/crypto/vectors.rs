@@ -49,7 +49,7 @@ impl RngCore for FixedRng {
 
 impl CryptoRng for FixedRng {}
 
-/// A deterministic 32-byte value for the vectors: `label` repeated byte `seed`.
+/// A deterministic 32-byte value for the vectors: `seed, seed+1, …, seed+31` (wrapping).
 pub fn fixed(seed: u8) -> [u8; 32] {
     std::array::from_fn(|i| seed.wrapping_add(i as u8))
 }

@@ -294,10 +294,6 @@ pub enum RelayFrame {
     },
 }
 
-fn control_or(len: usize, limit: usize) -> usize {
-    len.max(MAX_CONTROL_FRAME_BYTES).min(limit)
-}
-
 impl Frame for Envelope<VisitorFrame> {
     fn version(&self) -> u8 {
         self.v
@@ -305,12 +301,6 @@ impl Frame for Envelope<VisitorFrame> {
     fn max_len(&self) -> usize {
         match &self.frame {
             VisitorFrame::Msg { .. } => MAX_MESSAGE_FRAME_BYTES,
-            VisitorFrame::Hello { lang, .. }
-                if lang.as_ref().is_some_and(|l| l.len() > MAX_LANG_BYTES) =>
-            {
-                0
-            }
-            VisitorFrame::Hello { .. } | VisitorFrame::Rekey { .. } => MAX_CONTROL_FRAME_BYTES,
             _ => MAX_CONTROL_FRAME_BYTES,
         }
     }
@@ -332,9 +322,6 @@ impl Frame for Envelope<CoordinatorFrame> {
             }
             | CoordinatorFrame::Auth { .. } => MAX_HANDSHAKE_FRAME_BYTES,
             CoordinatorFrame::ReplyTip { .. } => MAX_FRAME_BYTES,
-            CoordinatorFrame::Duty { langs, .. } => {
-                control_or(langs.len() * (MAX_LANG_BYTES + 3), MAX_CONTROL_FRAME_BYTES)
-            }
             _ => MAX_CONTROL_FRAME_BYTES,
         }
     }

@@ -225,3 +225,27 @@ pub enum ServeError {
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_of_work_difficulty_rises_with_the_queue_and_is_capped() {
+        let dir = std::env::temp_dir().join(format!("lifeline-difficulty-{}", std::process::id()));
+        let mut config = Config::defaults();
+        config.server.data_dir = dir.clone();
+        config.pow.base_difficulty = 16;
+        config.pow.max_difficulty = 20;
+        config.pow.visitors_per_step = 50;
+        let (keys, _) =
+            crate::keyfile::load_relay_keys(&dir, "", true, "127.0.0.1:0").expect("dev keys");
+        let relay = Relay::new(config, keys).expect("relay");
+        assert_eq!(relay.difficulty(0), 16);
+        assert_eq!(relay.difficulty(49), 16);
+        assert_eq!(relay.difficulty(50), 17);
+        assert_eq!(relay.difficulty(120), 18);
+        assert_eq!(relay.difficulty(10_000), 20, "capped");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

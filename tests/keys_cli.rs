@@ -1,0 +1,130 @@
+//! `lifeline keys`: the organisation's key work, through the real binary. Key files are
+//! owner-only, enrolment turns a console's request into a certificate the relay accepts,
+//! and revocation publishes a signed list.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use lifeline::crypto::certificate::{Certificate, RevocationList, Role};
+use lifeline::crypto::enrolment::EnrolmentRequest;
+use lifeline::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use lifeline::protocol::b64;
+
+fn lifeline(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_lifeline"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn organisation_inbox_enrolment_and_revocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = lifeline(&["keys", "init-organisation", "--dir", d]);
+    let public = out.lines().last().unwrap().trim();
+    let org = OrgPublicKey(b64::decode(public).unwrap().try_into().unwrap());
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("organisation.key"), 0o600);
+    let again = Command::new(env!("CARGO_BIN_EXE_lifeline"))
+        .args(["keys", "init-organisation", "--dir", d])
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "an existing organisation key is never overwritten"
+    );
+
+    lifeline(&["keys", "create-inbox", "--dir", d]);
+    assert_eq!(mode("inbox.key"), 0o600);
+    let inbox = b64::decode(
+        std::fs::read_to_string(dir.path().join("inbox.cert"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let now = lifeline::keyfile::now();
+    Certificate::decode_verified(&inbox, &org, now, None, Role::TipInbox).unwrap();
+
+    // A coordinator's console prints a request; the organisation certifies it.
+    let signing = SigningKey::generate();
+    let request = EnrolmentRequest {
+        alias: "Noor".into(),
+        x25519_public: DhSecret::generate().public(),
+        ed25519_public: signing.public(),
+    };
+    let encoded = b64::encode(&request.encode_signed(&signing).unwrap());
+    let out = lifeline(&[
+        "keys",
+        "enrol",
+        "--dir",
+        d,
+        "--request",
+        &encoded,
+        "--serial",
+        "101",
+        "--days",
+        "7",
+    ]);
+    let cert = Certificate::decode_verified(
+        &b64::decode(out.lines().last().unwrap().trim()).unwrap(),
+        &org,
+        now,
+        None,
+        Role::Coordinator,
+    )
+    .unwrap();
+    assert_eq!(
+        (cert.body().alias.as_str(), cert.body().serial),
+        ("Noor", 101)
+    );
+    assert!(cert.body().not_after <= now + 7 * 86_400 + 5);
+    let mut forged = b64::decode(&encoded).unwrap();
+    forged[3] ^= 1;
+    let refused = Command::new(env!("CARGO_BIN_EXE_lifeline"))
+        .args([
+            "keys",
+            "enrol",
+            "--dir",
+            d,
+            "--request",
+            &b64::encode(&forged),
+            "--serial",
+            "102",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "a request without proof of possession is refused"
+    );
+
+    lifeline(&["keys", "revoke", "--dir", d, "--serial", "101"]);
+    lifeline(&["keys", "revoke", "--dir", d, "--serial", "55"]);
+    let list = b64::decode(
+        std::fs::read_to_string(dir.path().join("revocations.list"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let list = RevocationList::decode_verified(&list, &org, now, Some(60)).unwrap();
+    assert_eq!(list.serials(), &[55, 101]);
+    assert_eq!(
+        Certificate::decode_verified(cert.as_bytes(), &org, now, Some(&list), Role::Coordinator)
+            .unwrap_err(),
+        lifeline::crypto::CertificateError::Revoked
+    );
+    lifeline(&["keys", "publish-revocations", "--dir", d]);
+}
