@@ -17,6 +17,8 @@
 //! - [`relay`]: the axum server: HTTP surface, WebSocket endpoints, routing, limits.
 //! - [`client`]: the tokio-tungstenite client shared by the console, the tests and the load
 //!   generator.
+//! - [`console`]: `lifeline console`, the coordinators' terminal app (ratatui): identity
+//!   encrypted at rest, queue, several conversations, transfer, tips, resources, idle lock.
 //! - [`config`]: `config/lifeline.toml` with `LIFELINE_*` overrides, validated at start.
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
 
@@ -24,6 +26,7 @@
 
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod keyfile;
 pub mod protocol;

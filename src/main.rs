@@ -37,6 +37,43 @@ enum Command {
     /// Organisation key management: run on the organisation's offline machine.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The coordinator console: a terminal app for a whole shift.
+    Console(ConsoleArgs),
+}
+
+#[derive(clap::Args)]
+struct ConsoleArgs {
+    /// The relay, ws://host:port.
+    #[arg(long, default_value = "ws://127.0.0.1:8080")]
+    relay: String,
+    /// The passphrase-encrypted identity file (created on first run).
+    /// Default: ~/.config/lifeline/console.identity.
+    #[arg(long, conflicts_with = "dev_keys")]
+    identity: Option<PathBuf>,
+    /// Development only: an unencrypted coordinator key folder (data/keys/dev-coordinator).
+    #[arg(long)]
+    dev_keys: Option<PathBuf>,
+    /// The tip-inbox key file, to open and answer tips.
+    #[arg(long)]
+    inbox_key: Option<PathBuf>,
+    /// Ready-made resources.
+    #[arg(long, default_value = "config/resources.toml")]
+    resources: PathBuf,
+    /// Install the certificate `lifeline keys enrol` printed into the identity, then exit.
+    #[arg(long, conflicts_with = "dev_keys")]
+    install_certificate: Option<String>,
+    /// Alias for a new identity (asked for when missing).
+    #[arg(long)]
+    alias: Option<String>,
+    /// How many conversations at once (1-16).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
+    capacity: u8,
+    /// Languages you answer in, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "en")]
+    langs: Vec<String>,
+    /// Lock after this many idle seconds.
+    #[arg(long, default_value_t = 300)]
+    lock_after: u64,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +121,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config),
+        Command::Console(args) => match console(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Keys(command) => match keys(command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -124,6 +168,27 @@ fn serve(path: &std::path::Path) -> ExitCode {
     }
 }
 
+/// `lifeline console`: no tracing subscriber here, so nothing of a shift is ever logged.
+fn console(args: ConsoleArgs) -> anyhow::Result<()> {
+    let options = lifeline::console::runner::Options {
+        relay: args.relay,
+        identity: args.identity,
+        dev_keys: args.dev_keys,
+        inbox_key: args.inbox_key,
+        resources: args.resources,
+        install_certificate: args.install_certificate,
+        alias: args.alias,
+        settings: lifeline::console::app::Settings {
+            capacity: args.capacity,
+            langs: args.langs,
+            idle_lock: std::time::Duration::from_secs(args.lock_after.max(10)),
+        },
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(lifeline::console::runner::run(options))?;
+    Ok(())
+}
+
 async fn run(config: Config) -> anyhow::Result<()> {
     let addr = config.listen_addr()?;
     let (keys, created) = keyfile::load_relay_keys(
@@ -143,6 +208,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         println!(
             "Development coordinator keys: {}",
             paths.dev_coordinator().display()
+        );
+        println!(
+            "Open the coordinator console against them with:\n  cargo run --release -- console --relay ws://{addr} --dev-keys {} --inbox-key {}",
+            paths.dev_coordinator().display(),
+            paths.inbox_key().display()
         );
     }
     let relay = lifeline::relay::Relay::new(config, keys).context("opening the tip store")?;

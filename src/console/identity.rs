@@ -1,0 +1,521 @@
+//! The coordinator's identity at rest: an Ed25519 signing key, an X25519 static key, the
+//! chosen alias, and once enrolled the organisation's certificate and public key, sealed in
+//! one file with ChaCha20-Poly1305 under a key derived from a passphrase by Argon2id
+//! (64 MiB, 3 passes), owner-only (0600).
+//!
+//! File: the line `lifeline-console-identity v1`, then base64url of
+//! `m_kib u32 | t u32 | p u32 | salt [16] | nonce [12] | ciphertext` (big-endian), the
+//! header bound as associated data. Plaintext: `signing seed [32] | x25519 secret [32] |
+//! alias_len u8 | alias | has_org u8 | org [32]? | cert_len u16 | certificate`.
+//!
+//! It must never write a secret unencrypted, never keep the passphrase, and never accept a
+//! certificate that is not for exactly these keys.
+
+use std::path::Path;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use zeroize::Zeroizing;
+
+use crate::crypto::certificate::{Certificate, CertificateError, Role};
+use crate::crypto::enrolment::EnrolmentRequest;
+use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey, random_bytes};
+use crate::keyfile::CoordinatorFiles;
+use crate::protocol::b64;
+use crate::store::tips::write_private;
+
+pub const MAGIC: &str = "lifeline-console-identity v1";
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("{0}: {1}")]
+    File(String, String),
+    #[error("{0} already exists; refusing to overwrite an identity")]
+    Exists(String),
+    #[error("not a console identity file")]
+    Format,
+    #[error("wrong passphrase, or the identity file was altered")]
+    Decrypt,
+    #[error("passphrase too short: at least {MIN_PASSPHRASE_CHARS} characters")]
+    WeakPassphrase,
+    #[error("this identity has no certificate yet: enrol it first")]
+    NotEnrolled,
+    #[error("the certificate is not for this identity's keys")]
+    ForeignCertificate,
+    #[error("certificate: {0}")]
+    Certificate(#[from] CertificateError),
+    #[error("the certificate is not base64url")]
+    Encoding,
+    #[error("the relay's organisation key differs from the one this identity was enrolled with")]
+    OrganisationMismatch,
+}
+
+/// Argon2id cost, stored in the file so it can be raised later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfParams {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl KdfParams {
+    /// The cost every new identity gets: 64 MiB, 3 passes, 1 lane.
+    pub const STANDARD: Self = Self {
+        m_kib: 65_536,
+        t: 3,
+        p: 1,
+    };
+}
+
+pub struct Identity {
+    signing: SigningKey,
+    dh: DhSecret,
+    pub alias: String,
+    certificate: Option<Certificate>,
+    organisation: Option<OrgPublicKey>,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Identity({:?}, enrolled: {})",
+            self.alias,
+            self.certificate.is_some()
+        )
+    }
+}
+
+fn file_error(path: &Path, e: impl ToString) -> IdentityError {
+    IdentityError::File(path.display().to_string(), e.to_string())
+}
+
+fn derive_key(
+    passphrase: &str,
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, IdentityError> {
+    let argon_params = Params::new(params.m_kib, params.t, params.p, Some(32))
+        .map_err(|_| IdentityError::Format)?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key[..])
+        .map_err(|_| IdentityError::Format)?;
+    Ok(key)
+}
+
+fn header(params: KdfParams, salt: &[u8; 16], nonce: &[u8; 12]) -> Vec<u8> {
+    let mut h = Vec::with_capacity(40);
+    h.extend_from_slice(&params.m_kib.to_be_bytes());
+    h.extend_from_slice(&params.t.to_be_bytes());
+    h.extend_from_slice(&params.p.to_be_bytes());
+    h.extend_from_slice(salt);
+    h.extend_from_slice(nonce);
+    h
+}
+
+fn aad(header: &[u8]) -> Vec<u8> {
+    let mut aad = MAGIC.as_bytes().to_vec();
+    aad.push(b'\n');
+    aad.extend_from_slice(header);
+    aad
+}
+
+impl Identity {
+    /// Fresh keys for a coordinator who will be known as `alias`.
+    pub fn generate(alias: &str) -> Result<Self, IdentityError> {
+        let identity = Self {
+            signing: SigningKey::generate(),
+            dh: DhSecret::generate(),
+            alias: alias.trim().to_owned(),
+            certificate: None,
+            organisation: None,
+        };
+        // Checks the alias the way the organisation's tooling will.
+        identity.enrolment_request()?;
+        Ok(identity)
+    }
+
+    /// The enrolment request (`docs/protocol.md` §2.3), base64url, for `lifeline keys enrol`.
+    pub fn enrolment_request(&self) -> Result<String, IdentityError> {
+        let request = EnrolmentRequest {
+            alias: self.alias.clone(),
+            x25519_public: self.dh.public(),
+            ed25519_public: self.signing.public(),
+        };
+        Ok(b64::encode(&request.encode_signed(&self.signing)?))
+    }
+
+    pub fn certificate(&self) -> Option<&Certificate> {
+        self.certificate.as_ref()
+    }
+
+    pub fn organisation(&self) -> Option<OrgPublicKey> {
+        self.organisation
+    }
+
+    /// Installs the certificate the organisation returned (base64url). It must be a
+    /// coordinator certificate for exactly these keys, signed by `organisation`.
+    pub fn install_certificate(
+        &mut self,
+        certificate_b64: &str,
+        organisation: OrgPublicKey,
+        now: u64,
+    ) -> Result<(), IdentityError> {
+        let bytes = b64::decode(certificate_b64.trim()).ok_or(IdentityError::Encoding)?;
+        let certificate =
+            Certificate::decode_verified(&bytes, &organisation, now, None, Role::Coordinator)?;
+        let body = certificate.body();
+        if body.x25519_public != self.dh.public() || body.ed25519_public != self.signing.public() {
+            return Err(IdentityError::ForeignCertificate);
+        }
+        self.alias = body.alias.clone();
+        self.certificate = Some(certificate);
+        self.organisation = Some(organisation);
+        Ok(())
+    }
+
+    /// The key set the relay client authenticates with.
+    pub fn coordinator_files(&self) -> Result<CoordinatorFiles, IdentityError> {
+        let certificate = self.certificate.clone().ok_or(IdentityError::NotEnrolled)?;
+        Ok(CoordinatorFiles {
+            signing: SigningKey::from_seed(*self.signing.seed()),
+            dh: DhSecret::from_bytes(*self.dh.to_bytes()),
+            certificate,
+        })
+    }
+
+    fn plaintext(&self) -> Zeroizing<Vec<u8>> {
+        let mut p = Zeroizing::new(Vec::with_capacity(400));
+        p.extend_from_slice(self.signing.seed());
+        p.extend_from_slice(&self.dh.to_bytes()[..]);
+        p.push(self.alias.len() as u8);
+        p.extend_from_slice(self.alias.as_bytes());
+        match &self.organisation {
+            Some(org) => {
+                p.push(1);
+                p.extend_from_slice(&org.0);
+            }
+            None => p.push(0),
+        }
+        let cert = self
+            .certificate
+            .as_ref()
+            .map(|c| c.as_bytes())
+            .unwrap_or(&[]);
+        p.extend_from_slice(&(cert.len() as u16).to_be_bytes());
+        p.extend_from_slice(cert);
+        p
+    }
+
+    fn from_plaintext(p: &[u8]) -> Result<Self, IdentityError> {
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], IdentityError> {
+            let slice = p.get(at..at + n).ok_or(IdentityError::Format)?;
+            at += n;
+            Ok(slice)
+        };
+        let seed: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;
+        let dh: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;
+        let alias_len = take(1)?[0] as usize;
+        let alias = std::str::from_utf8(take(alias_len)?)
+            .map_err(|_| IdentityError::Format)?
+            .to_owned();
+        let organisation = match take(1)?[0] {
+            0 => None,
+            1 => Some(OrgPublicKey(
+                take(32)?.try_into().map_err(|_| IdentityError::Format)?,
+            )),
+            _ => return Err(IdentityError::Format),
+        };
+        let len_bytes = take(2)?;
+        let cert_len = u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize;
+        let certificate = match cert_len {
+            0 => None,
+            n => Some(Certificate::decode(take(n)?)?),
+        };
+        if at != p.len() {
+            return Err(IdentityError::Format);
+        }
+        Ok(Self {
+            signing: SigningKey::from_seed(seed),
+            dh: DhSecret::from_bytes(dh),
+            alias,
+            certificate,
+            organisation,
+        })
+    }
+
+    /// Seals this identity into its file text.
+    pub fn seal(&self, passphrase: &str, params: KdfParams) -> Result<String, IdentityError> {
+        let salt = random_bytes::<16>();
+        let nonce = random_bytes::<12>();
+        let header = header(params, &salt, &nonce);
+        let key = derive_key(passphrase, &salt, params)?;
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
+        let plaintext = self.plaintext();
+        let ciphertext = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: &aad(&header),
+                },
+            )
+            .map_err(|_| IdentityError::Format)?;
+        let mut body = header;
+        body.extend_from_slice(&ciphertext);
+        Ok(format!("{MAGIC}\n{}\n", b64::encode(&body)))
+    }
+
+    /// Opens file text sealed by [`Identity::seal`].
+    pub fn open(text: &str, passphrase: &str) -> Result<Self, IdentityError> {
+        let mut lines = text.lines();
+        if lines.next() != Some(MAGIC) {
+            return Err(IdentityError::Format);
+        }
+        let body = lines
+            .next()
+            .and_then(|l| b64::decode(l.trim()))
+            .ok_or(IdentityError::Format)?;
+        if body.len() < 40 + 16 {
+            return Err(IdentityError::Format);
+        }
+        let word = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+        let params = KdfParams {
+            m_kib: word(0),
+            t: word(4),
+            p: word(8),
+        };
+        let (header, ciphertext) = body.split_at(40);
+        let key = derive_key(passphrase, &header[12..28], params)?;
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
+        let plaintext = Zeroizing::new(
+            cipher
+                .decrypt(
+                    Nonce::from_slice(&header[28..40]),
+                    Payload {
+                        msg: ciphertext,
+                        aad: &aad(header),
+                    },
+                )
+                .map_err(|_| IdentityError::Decrypt)?,
+        );
+        Self::from_plaintext(&plaintext)
+    }
+
+    /// Writes a new identity file (0600); refuses to replace an existing one.
+    pub fn create_file(
+        &self,
+        path: &Path,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<(), IdentityError> {
+        if path.exists() {
+            return Err(IdentityError::Exists(path.display().to_string()));
+        }
+        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(IdentityError::WeakPassphrase);
+        }
+        self.write_file(path, passphrase, params)
+    }
+
+    /// Rewrites the identity file (after installing a certificate).
+    pub fn write_file(
+        &self,
+        path: &Path,
+        passphrase: &str,
+        params: KdfParams,
+    ) -> Result<(), IdentityError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
+        }
+        let text = self.seal(passphrase, params)?;
+        write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
+    }
+
+    pub fn read_file(path: &Path, passphrase: &str) -> Result<Self, IdentityError> {
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        Self::open(&text, passphrase)
+    }
+
+    /// The KDF cost the file at `path` was sealed with (to rewrite it at the same cost).
+    pub fn file_params(path: &Path) -> Result<KdfParams, IdentityError> {
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        let body = text
+            .lines()
+            .nth(1)
+            .and_then(|l| b64::decode(l.trim()))
+            .filter(|b| b.len() >= 12)
+            .ok_or(IdentityError::Format)?;
+        let word = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+        Ok(KdfParams {
+            m_kib: word(0),
+            t: word(4),
+            p: word(8),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::certificate::CertificateBody;
+    use crate::keyfile::now;
+
+    const CHEAP: KdfParams = KdfParams {
+        m_kib: 64,
+        t: 1,
+        p: 1,
+    };
+
+    fn certify(identity: &Identity, org: &SigningKey, serial: u64) -> String {
+        let bytes = b64::decode(&identity.enrolment_request().unwrap()).unwrap();
+        let request = EnrolmentRequest::decode_verified(&bytes).unwrap();
+        let t = now();
+        b64::encode(
+            request
+                .certify(org, serial, t - 60, t + 14 * 86_400)
+                .unwrap()
+                .as_bytes(),
+        )
+    }
+
+    #[test]
+    fn first_run_enrol_install_and_unlock_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("console.identity");
+        let identity = Identity::generate("Amara (Lyon)").unwrap();
+        identity
+            .create_file(&path, "a long passphrase", CHEAP)
+            .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Nothing secret and not the alias in clear on disk.
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("Amara"));
+        assert!(!text.contains(&b64::encode(identity.signing.seed())));
+
+        let mut reopened = Identity::read_file(&path, "a long passphrase").unwrap();
+        assert!(matches!(
+            reopened.coordinator_files(),
+            Err(IdentityError::NotEnrolled)
+        ));
+        let org = SigningKey::generate();
+        let cert = certify(&reopened, &org, 101);
+        reopened
+            .install_certificate(&cert, org.public(), now())
+            .unwrap();
+        reopened
+            .write_file(&path, "a long passphrase", CHEAP)
+            .unwrap();
+
+        let enrolled = Identity::read_file(&path, "a long passphrase").unwrap();
+        assert_eq!(enrolled.alias, "Amara (Lyon)");
+        assert_eq!(enrolled.organisation(), Some(org.public()));
+        let files = enrolled.coordinator_files().unwrap();
+        assert_eq!(files.certificate.body().serial, 101);
+        assert_eq!(files.signing.public(), identity.signing.public());
+        assert_eq!(files.dh.public(), identity.dh.public());
+    }
+
+    #[test]
+    fn wrong_passphrase_and_tampering_are_refused() {
+        let identity = Identity::generate("Bo").unwrap();
+        let text = identity.seal("a long passphrase", CHEAP).unwrap();
+        assert!(matches!(
+            Identity::open(&text, "another passphrase"),
+            Err(IdentityError::Decrypt)
+        ));
+        // Lowering the stored cost changes the derived key: refused, not weakened.
+        let mut body = b64::decode(text.lines().nth(1).unwrap()).unwrap();
+        body[7] ^= 1;
+        let tampered = format!("{MAGIC}\n{}\n", b64::encode(&body));
+        assert!(Identity::open(&tampered, "a long passphrase").is_err());
+        assert!(matches!(
+            Identity::open("something else\n", "a long passphrase"),
+            Err(IdentityError::Format)
+        ));
+    }
+
+    #[test]
+    fn refuses_short_passphrases_and_overwriting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("id");
+        let identity = Identity::generate("Bo").unwrap();
+        assert!(matches!(
+            identity.create_file(&path, "short", CHEAP),
+            Err(IdentityError::WeakPassphrase)
+        ));
+        identity.create_file(&path, "long enough!", CHEAP).unwrap();
+        assert!(matches!(
+            identity.create_file(&path, "long enough!", CHEAP),
+            Err(IdentityError::Exists(_))
+        ));
+    }
+
+    #[test]
+    fn a_certificate_for_other_keys_or_another_organisation_is_refused() {
+        let org = SigningKey::generate();
+        let mut mine = Identity::generate("Amara").unwrap();
+        let other = Identity::generate("Amara").unwrap();
+        let foreign = certify(&other, &org, 7);
+        assert!(matches!(
+            mine.install_certificate(&foreign, org.public(), now()),
+            Err(IdentityError::ForeignCertificate)
+        ));
+        let own = certify(&mine, &org, 8);
+        assert!(matches!(
+            mine.install_certificate(&own, SigningKey::generate().public(), now()),
+            Err(IdentityError::Certificate(CertificateError::WrongSigner))
+        ));
+        // An inbox certificate is not a coordinator certificate.
+        let t = now();
+        let inbox = CertificateBody {
+            role: Role::TipInbox,
+            serial: 9,
+            not_before: t - 60,
+            not_after: t + 60,
+            x25519_public: mine.dh.public(),
+            ed25519_public: mine.signing.public(),
+            alias: "Tip inbox".into(),
+        }
+        .sign(&org)
+        .unwrap();
+        assert!(
+            mine.install_certificate(&b64::encode(inbox.as_bytes()), org.public(), t)
+                .is_err()
+        );
+        assert!(mine.certificate().is_none());
+    }
+
+    #[test]
+    fn the_standard_cost_is_argon2id_64_mib_3_passes() {
+        assert_eq!(
+            KdfParams::STANDARD,
+            KdfParams {
+                m_kib: 65_536,
+                t: 3,
+                p: 1
+            }
+        );
+        let identity = Identity::generate("Bo").unwrap();
+        let text = identity
+            .seal("a long passphrase", KdfParams::STANDARD)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("id");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(Identity::file_params(&path).unwrap(), KdfParams::STANDARD);
+        assert_eq!(
+            Identity::open(&text, "a long passphrase").unwrap().alias,
+            "Bo"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! The relay side of the console: logging in (organisation key from the relay checked
+//! against our certificate, then the challenge-response), and one task that owns the
+//! [`CoordinatorClient`], runs the app's [`Command`]s, forwards relay events as
+//! [`NetEvent`]s and keeps the connection alive with pings.
+//!
+//! It must never log or store what passes through it.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::app::{Command, NetEvent};
+use crate::client::ClientError;
+use crate::client::coordinator::CoordinatorClient;
+use crate::client::tipster;
+use crate::crypto::certificate::Role;
+use crate::crypto::keys::OrgPublicKey;
+use crate::keyfile::{CoordinatorFiles, now};
+use crate::protocol::CoordinatorFrame;
+use crate::protocol::b64;
+
+/// Heartbeat: well inside the relay's 90 s idle timeout (`docs/protocol.md` §9.7).
+pub const PING_EVERY: Duration = Duration::from_secs(25);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("relay address {0:?}: expected ws://host:port")]
+    Url(String),
+    #[error("reading the relay's configuration: {0}")]
+    Config(String),
+    #[error("our certificate does not verify under the relay's organisation key: {0}")]
+    Certificate(#[from] crate::crypto::CertificateError),
+    #[error("the relay's organisation key is not the one this identity was enrolled with")]
+    OrganisationMismatch,
+    #[error("{0}")]
+    Client(#[from] ClientError),
+}
+
+/// `ws://host:port[/]` → (`host:port`, `ws://host:port/v1/coordinator`).
+pub fn relay_endpoints(relay: &str) -> Result<(String, String), LoginError> {
+    let base = relay.trim().trim_end_matches('/');
+    let base = base.strip_suffix("/v1/coordinator").unwrap_or(base);
+    let host = base
+        .strip_prefix("ws://")
+        .filter(|h| !h.is_empty() && !h.contains('/'))
+        .ok_or_else(|| LoginError::Url(relay.to_owned()))?;
+    Ok((host.to_owned(), format!("{base}/v1/coordinator")))
+}
+
+/// The organisation key the relay publishes (`GET /v1/config`). Not trusted by itself: the
+/// caller checks our certificate verifies under it, or compares it with a pinned key.
+pub async fn fetch_organisation(http_addr: &str) -> Result<OrgPublicKey, LoginError> {
+    let (status, body) = tipster::request(http_addr, "GET", "/v1/config", None, &[])
+        .await
+        .map_err(|e| LoginError::Config(e.to_string()))?;
+    if status != 200 {
+        return Err(LoginError::Config(format!("HTTP {status}")));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| LoginError::Config(e.to_string()))?;
+    value
+        .get("organisation")
+        .and_then(|v| v.as_str())
+        .and_then(b64::decode)
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .map(OrgPublicKey)
+        .ok_or_else(|| LoginError::Config("no organisation key".into()))
+}
+
+/// A logged-in coordinator connection.
+pub struct Login {
+    pub client: CoordinatorClient,
+    pub organisation: OrgPublicKey,
+    pub not_after: u64,
+}
+
+/// Logs in to `relay` (`ws://host:port`). With `pinned`, the relay must publish exactly that
+/// organisation key; in any case our certificate must verify under it.
+pub async fn login(
+    relay: &str,
+    keys: CoordinatorFiles,
+    pinned: Option<OrgPublicKey>,
+) -> Result<Login, LoginError> {
+    let (http, ws) = relay_endpoints(relay)?;
+    let organisation = fetch_organisation(&http).await?;
+    if pinned.is_some_and(|p| p != organisation) {
+        return Err(LoginError::OrganisationMismatch);
+    }
+    keys.certificate
+        .verify(&organisation, now(), None, Role::Coordinator)?;
+    let not_after = keys.certificate.body().not_after;
+    let client = CoordinatorClient::connect(&ws, organisation.fingerprint(), keys).await?;
+    Ok(Login {
+        client,
+        organisation,
+        not_after,
+    })
+}
+
+/// The app's handle on the connection task.
+pub struct NetHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    pub events: mpsc::UnboundedReceiver<NetEvent>,
+    task: JoinHandle<()>,
+}
+
+impl NetHandle {
+    /// Starts the task that owns `client`.
+    pub fn spawn(client: CoordinatorClient) -> Self {
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (tx, events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(client, rx, tx));
+        Self {
+            commands,
+            events,
+            task,
+        }
+    }
+
+    /// Queues commands for the relay, in order.
+    pub fn send(&self, commands: impl IntoIterator<Item = Command>) {
+        for command in commands {
+            // A closed task already reported `Disconnected`.
+            let _ = self.commands.send(command);
+        }
+    }
+
+    /// Waits (up to `limit`) for the task to finish after a `Quit`.
+    pub async fn finish(self, limit: Duration) {
+        drop(self.commands);
+        let _ = tokio::time::timeout(limit, self.task).await;
+    }
+}
+
+/// Whether an error leaves the connection usable.
+fn survivable(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Protocol(_) | ClientError::Handshake(_) | ClientError::Session(_)
+    )
+}
+
+async fn execute(
+    client: &mut CoordinatorClient,
+    command: Command,
+) -> Result<Option<NetEvent>, ClientError> {
+    match command {
+        Command::Duty {
+            on,
+            capacity,
+            langs,
+        } => {
+            let langs: Vec<&str> = langs.iter().map(String::as_str).collect();
+            client.duty(on, capacity, &langs).await?;
+        }
+        Command::Claim(session) => client.claim(session).await?,
+        Command::Send { session, text } => {
+            let seq = client.send_text(session, &text).await?;
+            return Ok(Some(NetEvent::Sent { session, seq }));
+        }
+        Command::Transfer { session, to } => client.transfer(session, to).await?,
+        Command::End(session) => client.end(session).await?,
+        Command::ListTips => client.list_tips().await?,
+        Command::OpenTip(id) => client.open_tip(id).await?,
+        Command::ReplyTip { id, sealed } => client.reply_tip(id, sealed).await?,
+        Command::CloseTip(id) => client.close_tip(id).await?,
+        Command::Quit => {}
+    }
+    Ok(None)
+}
+
+async fn run(
+    mut client: CoordinatorClient,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<NetEvent>,
+) {
+    // The heartbeat below keeps the relay talking; a silent relay is noticed by the ping
+    // failing, not by the client's receive timeout.
+    client.wire().set_timeout(PING_EVERY * 4);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            command = commands.recv() => {
+                let Some(command) = command else { break };
+                let quit = command == Command::Quit;
+                match execute(&mut client, command).await {
+                    Ok(Some(event)) => { let _ = events.send(event); }
+                    Ok(None) => {}
+                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
+                    Err(e) => {
+                        let _ = events.send(NetEvent::Disconnected(e.to_string()));
+                        break;
+                    }
+                }
+                if quit {
+                    break;
+                }
+            }
+            event = client.next_event() => match event {
+                Ok(event) => { let _ = events.send(NetEvent::Relay(event)); }
+                Err(ClientError::Timeout) => {}
+                Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
+                Err(e) => {
+                    let _ = events.send(NetEvent::Disconnected(e.to_string()));
+                    break;
+                }
+            },
+            _ = ping.tick() => {
+                if let Err(e) = client.wire().send(CoordinatorFrame::Ping {}).await {
+                    let _ = events.send(NetEvent::Disconnected(e.to_string()));
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_addresses_are_parsed_strictly() {
+        assert_eq!(
+            relay_endpoints("ws://127.0.0.1:8080").unwrap(),
+            (
+                "127.0.0.1:8080".to_owned(),
+                "ws://127.0.0.1:8080/v1/coordinator".to_owned()
+            )
+        );
+        assert_eq!(
+            relay_endpoints("ws://h:1/v1/coordinator").unwrap().1,
+            "ws://h:1/v1/coordinator"
+        );
+        assert!(relay_endpoints("http://h:1").is_err());
+        assert!(relay_endpoints("ws://").is_err());
+        assert!(relay_endpoints("ws://h:1/elsewhere").is_err());
+    }
+}

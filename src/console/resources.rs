@@ -1,0 +1,150 @@
+//! Ready-made resources a coordinator inserts into a reply with a key press and edits before
+//! sending: emergency and help numbers, anonymous tip lines, shelters, legal aid. They come
+//! from `config/resources.toml`, one `[[resource]]` per entry, each for a region and a
+//! language.
+//!
+//! It must never send anything by itself: a resource only ever becomes draft text.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResourceError {
+    #[error("{path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+/// One entry of `config/resources.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// Where it applies (`any`, `EU`, `US`, `FR`…): shown, not interpreted.
+    pub region: String,
+    /// Language of the text (`en`, `fr`…), matched against the conversation's language.
+    pub lang: String,
+    /// `emergency`, `helpline`, `tip-line`, `shelter`, `legal`…
+    pub category: String,
+    /// Short label in the picker.
+    pub title: String,
+    /// What is inserted into the draft.
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    resource: Vec<Resource>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub items: Vec<Resource>,
+}
+
+impl Resources {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        for (i, r) in file.resource.iter().enumerate() {
+            if r.text.trim().is_empty() || r.title.trim().is_empty() {
+                return Err(format!(
+                    "resource {}: title and text must not be empty",
+                    i + 1
+                ));
+            }
+        }
+        Ok(Self {
+            items: file.resource,
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ResourceError> {
+        let error = |reason: String| ResourceError::File {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        Self::parse(&text).map_err(error)
+    }
+
+    /// The resources to offer in a conversation in `lang`: that language first (a primary
+    /// subtag match: `fr` matches `fr-CA`), then every other, each group in file order.
+    pub fn for_lang(&self, lang: Option<&str>) -> Vec<&Resource> {
+        let primary = |tag: &str| {
+            tag.split('-')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let wanted = lang.map(primary);
+        let matches = |r: &Resource| wanted.as_deref() == Some(primary(&r.lang).as_str());
+        let mut out: Vec<&Resource> = self.items.iter().filter(|r| matches(r)).collect();
+        out.extend(self.items.iter().filter(|r| !matches(r)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_file_parses_and_covers_the_categories() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/resources.toml");
+        let resources = Resources::load(&path).unwrap();
+        for category in ["emergency", "helpline", "tip-line", "shelter", "legal"] {
+            assert!(
+                resources.items.iter().any(|r| r.category == category),
+                "no {category} resource"
+            );
+        }
+        assert!(resources.items.iter().any(|r| r.text.contains("211")));
+        assert!(resources.items.iter().any(|r| r.lang == "fr"));
+    }
+
+    #[test]
+    fn the_conversation_language_comes_first() {
+        let resources = Resources::parse(
+            r#"
+            [[resource]]
+            region = "any"
+            lang = "en"
+            category = "emergency"
+            title = "Emergency"
+            text = "Call 112"
+            [[resource]]
+            region = "FR"
+            lang = "fr"
+            category = "emergency"
+            title = "Urgence"
+            text = "Appelez le 112"
+            "#,
+        )
+        .unwrap();
+        let fr: Vec<_> = resources
+            .for_lang(Some("fr-CA"))
+            .iter()
+            .map(|r| r.title.as_str())
+            .collect();
+        assert_eq!(fr, ["Urgence", "Emergency"]);
+        let none: Vec<_> = resources
+            .for_lang(None)
+            .iter()
+            .map(|r| r.title.as_str())
+            .collect();
+        assert_eq!(none, ["Emergency", "Urgence"]);
+    }
+
+    #[test]
+    fn unknown_keys_and_empty_text_are_errors() {
+        assert!(Resources::parse("[[resource]]\nregion='x'\nlang='en'\ncategory='c'\ntitle='t'\ntext='x'\nphone='1'\n").is_err());
+        assert!(
+            Resources::parse(
+                "[[resource]]\nregion='x'\nlang='en'\ncategory='c'\ntitle='t'\ntext=' '\n"
+            )
+            .is_err()
+        );
+        assert_eq!(Resources::parse("").unwrap().items.len(), 0);
+    }
+}

@@ -1,0 +1,325 @@
+//! Starting a shift: the identity (first run, enrolment, unlock) or the development keys,
+//! the passphrase prompts, logging in, then the terminal loop that feeds key presses, clock
+//! ticks and relay events into the [`App`] and draws it.
+//!
+//! It must never install a tracing subscriber, print a conversation, or write anything to
+//! disk but the encrypted identity; the terminal is restored on every exit path.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::terminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+use zeroize::Zeroizing;
+
+use super::ConsoleError;
+use super::app::{App, AppEvent, Me, Settings, TipKeys};
+use super::identity::{Identity, KdfParams};
+use super::lock::PassphraseLock;
+use super::net::{self, NetHandle};
+use super::resources::Resources;
+use super::ui;
+use crate::keyfile::{self, CoordinatorFiles};
+
+/// What `lifeline console` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub relay: String,
+    pub identity: Option<PathBuf>,
+    pub dev_keys: Option<PathBuf>,
+    pub inbox_key: Option<PathBuf>,
+    pub resources: PathBuf,
+    pub install_certificate: Option<String>,
+    pub alias: Option<String>,
+    pub settings: Settings,
+}
+
+/// Where the identity lives when `--identity` is not given.
+pub fn default_identity_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("lifeline").join("console.identity")
+}
+
+/// Reads a line from the terminal without echoing it.
+pub fn prompt_secret(prompt: &str) -> Result<Zeroizing<String>, ConsoleError> {
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let mut typed = Zeroizing::new(String::new());
+    terminal::enable_raw_mode()?;
+    let result = (|| -> Result<bool, ConsoleError> {
+        loop {
+            if let Event::Key(key) = event::read()? {
+                if key.kind != KeyEventKind::Press {
+                    continue;
+                }
+                match key.code {
+                    KeyCode::Enter => return Ok(true),
+                    KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        return Ok(false);
+                    }
+                    KeyCode::Backspace => {
+                        typed.pop();
+                    }
+                    KeyCode::Char(c) => typed.push(c),
+                    _ => {}
+                }
+            }
+        }
+    })();
+    terminal::disable_raw_mode()?;
+    eprintln!();
+    match result? {
+        true => Ok(typed),
+        false => Err(ConsoleError::Setup("cancelled".into())),
+    }
+}
+
+fn prompt_line(prompt: &str) -> Result<String, ConsoleError> {
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim().to_owned())
+}
+
+fn enrolment_instructions(identity: &Identity, path: &Path) -> Result<(), ConsoleError> {
+    println!("Enrolment request for {:?}:", identity.alias);
+    println!();
+    println!("{}", identity.enrolment_request()?);
+    println!();
+    println!("Give it to your organisation. On its offline machine they run:");
+    println!("  lifeline keys enrol --dir org-keys --request <REQUEST> --serial <N> --days 14");
+    println!("and send you back the certificate it prints. Install it with:");
+    println!(
+        "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
+        path.display()
+    );
+    Ok(())
+}
+
+/// First run: new keys, sealed under a new passphrase; prints the enrolment request.
+fn create_identity(path: &Path, alias: Option<String>) -> Result<(), ConsoleError> {
+    println!("No console identity at {}: creating one.", path.display());
+    let alias = match alias {
+        Some(a) => a,
+        None => prompt_line("Alias visitors will see (e.g. \"Amara (Lyon)\"): ")?,
+    };
+    let identity = Identity::generate(&alias)?;
+    let passphrase = prompt_secret("Choose a passphrase (at least 10 characters): ")?;
+    let again = prompt_secret("Type it again: ")?;
+    if *passphrase != *again {
+        return Err(ConsoleError::Setup("the passphrases differ".into()));
+    }
+    eprintln!("Sealing the identity (Argon2id, 64 MiB)…");
+    identity.create_file(path, &passphrase, KdfParams::STANDARD)?;
+    println!("Identity written to {} (0600, encrypted).", path.display());
+    enrolment_instructions(&identity, path)
+}
+
+/// Everything a shift needs once the keys are unlocked.
+struct Ready {
+    files: CoordinatorFiles,
+    pinned: Option<crate::crypto::OrgPublicKey>,
+    lock: PassphraseLock,
+}
+
+async fn install_certificate(
+    path: &Path,
+    relay: &str,
+    certificate: &str,
+) -> Result<(), ConsoleError> {
+    let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+    let mut identity = Identity::read_file(path, &passphrase)?;
+    let (http, _) = net::relay_endpoints(relay).map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let organisation = net::fetch_organisation(&http)
+        .await
+        .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    // The relay's key is trusted only because the organisation's signature on our
+    // certificate verifies under it; from now on it is pinned in the identity.
+    identity.install_certificate(certificate, organisation, keyfile::now())?;
+    let params = Identity::file_params(path)?;
+    identity.write_file(path, &passphrase, params)?;
+    if let Some(cert) = identity.certificate() {
+        println!(
+            "Certificate installed: {} (serial {}), valid until {} UTC. Start a shift with:",
+            cert.body().alias,
+            cert.body().serial,
+            ui::date(cert.body().not_after)
+        );
+        println!(
+            "  lifeline console --identity {} --relay {relay}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
+    if let Some(dir) = &opts.dev_keys {
+        let files = CoordinatorFiles::load(dir)?;
+        eprintln!(
+            "DEVELOPMENT coordinator keys from {} ({}).",
+            dir.display(),
+            files.certificate.body().alias
+        );
+        let passphrase =
+            prompt_secret("Choose a passphrase to unlock this console when it locks itself: ")?;
+        if passphrase.is_empty() {
+            return Err(ConsoleError::Setup(
+                "an empty passphrase cannot lock".into(),
+            ));
+        }
+        let lock = PassphraseLock::new(&passphrase);
+        return Ok(Some(Ready {
+            files,
+            pinned: None,
+            lock,
+        }));
+    }
+    let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+    if !path.exists() {
+        create_identity(&path, opts.alias.clone())?;
+        return Ok(None);
+    }
+    let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+    let identity = Identity::read_file(&path, &passphrase)?;
+    if identity.certificate().is_none() {
+        println!("This identity is not enrolled yet.");
+        enrolment_instructions(&identity, &path)?;
+        return Ok(None);
+    }
+    let lock = PassphraseLock::new(&passphrase);
+    Ok(Some(Ready {
+        files: identity.coordinator_files()?,
+        pinned: identity.organisation(),
+        lock,
+    }))
+}
+
+/// `lifeline console`.
+pub async fn run(opts: Options) -> Result<(), ConsoleError> {
+    if let Some(certificate) = &opts.install_certificate {
+        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+        return install_certificate(&path, &opts.relay, certificate).await;
+    }
+    let Some(ready) = unlock(&opts)? else {
+        return Ok(());
+    };
+    let resources = if opts.resources.exists() {
+        Resources::load(&opts.resources)?
+    } else {
+        eprintln!(
+            "No resources file at {}: the resource picker is empty.",
+            opts.resources.display()
+        );
+        Resources::default()
+    };
+    let inbox = match &opts.inbox_key {
+        Some(path) => Some(keyfile::read_dh_secret(path)?),
+        None => None,
+    };
+    let login = net::login(&opts.relay, ready.files, ready.pinned)
+        .await
+        .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    eprintln!(
+        "Authenticated as {} (serial {}); certificate valid until {} UTC.",
+        login.client.alias,
+        login.client.serial,
+        ui::date(login.not_after)
+    );
+    let me = Me {
+        alias: login.client.alias.clone(),
+        serial: login.client.serial,
+        not_after: login.not_after,
+    };
+    let tip_keys = inbox.map(|inbox| TipKeys {
+        organisation: login.organisation.fingerprint(),
+        inbox,
+    });
+    let app = App::new(
+        me,
+        opts.settings.clone(),
+        ready.lock,
+        resources,
+        tip_keys,
+        Instant::now(),
+    );
+    let net = NetHandle::spawn(login.client);
+    shift(app, net).await
+}
+
+/// Key presses from a blocking reader thread.
+fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        loop {
+            match event::poll(Duration::from_millis(250)) {
+                Ok(true) => match event::read() {
+                    Ok(e) => {
+                        if tx.send(e).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) => {
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    rx
+}
+
+/// The terminal loop of a shift.
+async fn shift(mut app: App, mut net: NetHandle) -> Result<(), ConsoleError> {
+    terminal::enable_raw_mode()?;
+    let mut stdout = std::io::stdout();
+    crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
+    let result = shift_loop(&mut app, &mut net).await;
+    let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
+    let _ = terminal::disable_raw_mode();
+    net.finish(Duration::from_secs(2)).await;
+    result
+}
+
+async fn shift_loop(app: &mut App, net: &mut NetHandle) -> Result<(), ConsoleError> {
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let mut keys = spawn_key_reader();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        terminal.draw(|frame| ui::draw(frame, app, Instant::now()))?;
+        if app.take_bell() {
+            print!("\x07");
+            std::io::stdout().flush()?;
+        }
+        let event = tokio::select! {
+            key = keys.recv() => match key {
+                Some(Event::Key(k)) if k.kind != KeyEventKind::Release => AppEvent::Key(k),
+                Some(_) => continue,
+                None => break,
+            },
+            net_event = net.events.recv(), if app.connected => match net_event {
+                Some(e) => AppEvent::Net(e),
+                None => { app.connected = false; continue; }
+            },
+            _ = tick.tick() => AppEvent::Tick,
+        };
+        let commands = app.handle(event, Instant::now());
+        net.send(commands);
+        if app.quit {
+            break;
+        }
+    }
+    Ok(())
+}
