@@ -273,7 +273,11 @@ async fn connection_and_queue_caps_hold() {
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_cut_off() {
-    let relay = TestRelay::start_with(|c| c.limits.outbound_queue = 2).await;
+    let relay = TestRelay::start_with(|c| {
+        c.limits.outbound_queue = 2;
+        c.sessions.queue_max = 5000;
+    })
+    .await;
     // A coordinator with a tiny receive buffer that stops reading once on duty: the queue
     // broadcasts pile up for it until the relay cuts it off.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();

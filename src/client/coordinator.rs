@@ -230,7 +230,7 @@ impl CoordinatorClient {
         loop {
             let frame = self.wire.recv().await?;
             return Ok(match frame {
-                RelayFrame::QueueList { items } => CoordinatorEvent::Queue(items),
+                RelayFrame::QueueList { items, .. } => CoordinatorEvent::Queue(items),
                 RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
                 RelayFrame::Claimed {
                     session,

@@ -251,8 +251,10 @@ pub enum RelayFrame {
         serial: u64,
         not_after: u64,
     },
+    /// The oldest waiting visitors (at most 200) and how many wait in all.
     QueueList {
         items: Vec<QueueItem>,
+        total: u32,
     },
     /// The claim succeeded (or a colleague transferred the conversation here).
     Claimed {

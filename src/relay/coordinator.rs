@@ -190,7 +190,10 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 tracing::info!(on_duty = on, "coordinator duty changed");
                 relay.broadcast_queue().await;
                 if !on {
-                    out.send(RelayFrame::QueueList { items: vec![] });
+                    out.send(RelayFrame::QueueList {
+                        items: vec![],
+                        total: 0,
+                    });
                 }
             }
             CoordinatorFrame::Claim { session } => claim(relay, out, serial, session.0).await,

@@ -19,6 +19,10 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::server::TlsStream;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Kernel send buffer per connection. A fixed size (instead of autotuning to megabytes)
+/// bounds what a client that stops reading can make the kernel hold, so the relay's own
+/// queue fills and cuts it off; 64 KiB still carries several full-size frames.
+pub const SOCKET_SEND_BUFFER: usize = 64 * 1024;
 const PENDING_HANDSHAKES: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +74,8 @@ impl axum::serve::Listener for Plain {
             match self.0.accept().await {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
+                    let _ =
+                        socket2::SockRef::from(&stream).set_send_buffer_size(SOCKET_SEND_BUFFER);
                     return (stream, ());
                 }
                 // Out of file descriptors and the like: back off rather than spin.

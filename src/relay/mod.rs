@@ -43,7 +43,13 @@ pub struct Relay {
     pub metrics: metrics::Metrics,
     connections: AtomicUsize,
     pub shutting_down: tokio::sync::watch::Sender<bool>,
+    /// Set whenever the queue or the roster changes; one task turns bursts of changes into
+    /// one broadcast, so a thousand arrivals cost a few broadcasts, not a thousand.
+    queue_changed: tokio::sync::Notify,
 }
+
+/// How long queue changes are gathered before one broadcast.
+pub const QUEUE_BROADCAST_WINDOW: Duration = Duration::from_millis(150);
 
 /// Holds one connection slot until dropped.
 pub struct ConnectionSlot(Arc<Relay>);
@@ -66,6 +72,7 @@ impl Relay {
             metrics: metrics::Metrics::default(),
             connections: AtomicUsize::new(0),
             shutting_down,
+            queue_changed: tokio::sync::Notify::new(),
             config,
             keys,
         }))
@@ -110,10 +117,23 @@ impl Relay {
             .min(pow.max_difficulty)
     }
 
-    /// Recomputes and sends everyone's view of the queue.
+    /// Marks the queue changed; the broadcaster sends everyone's new view shortly.
     pub async fn broadcast_queue(&self) {
+        self.queue_changed.notify_one();
+    }
+
+    /// Recomputes and sends everyone's view of the queue, now.
+    pub async fn publish_queue(&self) {
         let queue = self.store.queue().await.unwrap_or_default();
         self.live.with(|live| live.broadcast(&queue));
+    }
+
+    async fn queue_broadcaster(self: Arc<Self>) {
+        loop {
+            self.queue_changed.notified().await;
+            tokio::time::sleep(QUEUE_BROADCAST_WINDOW).await;
+            self.publish_queue().await;
+        }
     }
 
     /// Erases idle sessions and old tips; run every minute.
@@ -193,6 +213,7 @@ pub async fn serve(
             }
         })
     };
+    let broadcaster = tokio::spawn(relay.clone().queue_broadcaster());
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -215,6 +236,7 @@ pub async fn serve(
         }
     };
     sweeper.abort();
+    broadcaster.abort();
     Ok(result?)
 }
 

@@ -98,9 +98,10 @@ impl Registry {
     /// and so not listed, but still counted for the visitors behind them.
     pub fn broadcast(&self, queue: &[SessionInfo]) {
         let now = now_minute();
-        let items: Vec<QueueItem> = queue
-            .iter()
-            .filter(|s| !s.handshake.is_empty())
+        let claimable = queue.iter().filter(|s| !s.handshake.is_empty());
+        let total = claimable.clone().count() as u32;
+        let items: Vec<QueueItem> = claimable
+            .take(MAX_LISTED)
             .map(|s| QueueItem {
                 session: Fixed(s.id),
                 waited_s: now.saturating_sub(s.queued_minute) * 60,
@@ -112,6 +113,7 @@ impl Registry {
         for c in self.coordinators.values().filter(|c| c.on_duty) {
             c.outbox.send(RelayFrame::QueueList {
                 items: items.clone(),
+                total,
             });
             c.outbox.send(RelayFrame::Coordinators {
                 on_duty: roster.clone(),
@@ -135,6 +137,9 @@ impl Registry {
         }
     }
 }
+
+/// Coordinators see the oldest this many waiting visitors (and how many wait in all).
+pub const MAX_LISTED: usize = 200;
 
 /// A rough, honest estimate: a free seat means about a minute; otherwise about five minutes
 /// of conversation per visitor ahead, shared among those on duty. Zero on duty: unknown (0).
