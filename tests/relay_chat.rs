@@ -302,3 +302,41 @@ async fn graceful_shutdown_tells_clients_to_reconnect() {
     let err = visitor.wait_for(|_| false).await.unwrap_err();
     assert_eq!(err.close_code(), Some(1001));
 }
+
+#[tokio::test]
+async fn a_visitor_offline_during_a_transfer_rekeys_on_return() {
+    let relay = TestRelay::start().await;
+    let mut a = relay.on_duty(260, "Amara", 1).await;
+    let mut b = relay.on_duty(261, "Bastien", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut a, &mut visitor).await;
+    let session = visitor.session;
+    visitor.drop_connection();
+    a.wait_for(|e| {
+        matches!(
+            e,
+            CoordinatorEvent::Peer {
+                event: PeerEvent::Away,
+                ..
+            }
+        )
+    })
+    .await
+    .unwrap();
+    a.transfer(session, 261).await.unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::Released(_)))
+        .await
+        .unwrap();
+    visitor.resume().await.unwrap();
+    let (connected, claimed) = tokio::join!(
+        visitor.wait_for(|e| matches!(e, VisitorEvent::Connected(_))),
+        b.wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+    );
+    claimed.unwrap();
+    assert_eq!(
+        connected.unwrap(),
+        VisitorEvent::Connected("Bastien".into())
+    );
+    b.send_text(session, "welcome back").await.unwrap();
+    assert_eq!(next_text_visitor(&mut visitor).await, "welcome back");
+}

@@ -23,7 +23,7 @@ use crate::keyfile::now;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_FRAME_BYTES, MAX_LANG_BYTES, PeerEvent, TipSummary};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
-use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
+use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way, now_minute};
 
 pub const AUTH_LABEL: &str = "lifeline v1 coordinator auth";
 pub const MAX_CAPACITY: u8 = 16;
@@ -207,6 +207,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                     out.send(RelayFrame::Released { session });
                     continue;
                 }
+                let _ = relay.store.touch(&session.0, now_minute()).await;
                 let stored = StoredFrame {
                     seq,
                     kind,

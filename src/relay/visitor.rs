@@ -231,6 +231,18 @@ async fn resume(
             body: Bytes(frame.body),
         });
     }
+    // Handed over or requeued while offline: the visitor still owes a fresh message 1.
+    if info.handshake.is_empty() {
+        let event = if holder.is_some() {
+            PeerEvent::Transferring
+        } else {
+            PeerEvent::Left
+        };
+        inbox.outbox.send(RelayFrame::Peer {
+            session: None,
+            event,
+        });
+    }
     if holder.is_none() {
         relay.broadcast_queue().await;
     }
