@@ -1,0 +1,428 @@
+//! A whole coordinator shift from the console against a real relay over loopback sockets:
+//! log in with the development keys, go on duty, answer two visitors at once, insert a
+//! resource, transfer one visitor to a colleague, answer a tip to its receipt, end a
+//! conversation, go off duty and quit. The console's app logic runs with a real
+//! `CoordinatorClient` (through `console::net`), driven by its event API instead of a
+//! terminal; visitors and the tipster are the Rust clients.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::tipster::Tipster;
+use lifeline::client::visitor::{VisitorClient, VisitorEvent};
+use lifeline::console::app::{App, AppEvent, Command, Mark, Me, Settings, TipKeys};
+use lifeline::console::lock::PassphraseLock;
+use lifeline::console::net::{self, LoginError, NetHandle};
+use lifeline::console::resources::Resources;
+use lifeline::crypto::receipt::ReceiptCode;
+use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::keyfile::CoordinatorFiles;
+use lifeline::protocol::frames::{ConversationKind, PeerEvent};
+use lifeline::store::ChatStore;
+use rand_core::OsRng;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+struct Shift {
+    app: App,
+    net: NetHandle,
+}
+
+impl Shift {
+    fn press(&mut self, code: KeyCode) -> Vec<Command> {
+        let commands = self.app.handle(
+            AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        self.net.send(commands.clone());
+        commands
+    }
+
+    fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    /// Feeds relay events into the app until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.net.events.recv()).await {
+                Ok(Some(event)) => {
+                    let commands = self.app.handle(AppEvent::Net(event), Instant::now());
+                    self.net.send(commands);
+                }
+                Ok(None) => panic!("the relay task stopped while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; status: {:?}",
+                    self.app.status
+                ),
+            }
+        }
+    }
+}
+
+async fn visitor(relay: &TestRelay, lang: &str) -> VisitorClient {
+    VisitorClient::connect(
+        &relay.visitor_url(),
+        relay.relay.keys.organisation,
+        ConversationKind::Chat,
+        Some(lang),
+        &[],
+    )
+    .await
+    .expect("visitor connects")
+}
+
+async fn connected_alias(v: &mut VisitorClient) -> String {
+    match v
+        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+        .await
+        .expect("handshake")
+    {
+        VisitorEvent::Connected(alias) => alias,
+        _ => unreachable!(),
+    }
+}
+
+fn relay_url(relay: &TestRelay) -> String {
+    format!("ws://{}", relay.addr)
+}
+
+/// Logs the console in with the development coordinator folder, as `--dev-keys` does.
+async fn start_console(relay: &TestRelay) -> Shift {
+    let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).expect("dev keys");
+    let login = net::login(&relay_url(relay), files, None)
+        .await
+        .expect("console logs in");
+    assert_eq!(login.organisation, relay.relay.keys.organisation);
+    let resources =
+        Resources::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/resources.toml"))
+            .expect("shipped resources");
+    let app = App::new(
+        Me {
+            alias: login.client.alias.clone(),
+            serial: login.client.serial,
+            not_after: login.not_after,
+        },
+        Settings {
+            capacity: 3,
+            langs: vec!["en".into(), "fr".into()],
+            idle_lock: Duration::from_secs(300),
+        },
+        PassphraseLock::with_cost("test passphrase", 64, 1),
+        resources,
+        Some(TipKeys {
+            organisation: login.organisation.fingerprint(),
+            inbox: relay.inbox_key(),
+        }),
+        Instant::now(),
+    );
+    Shift {
+        app,
+        net: NetHandle::spawn(login.client),
+    }
+}
+
+#[tokio::test]
+async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
+    let relay = TestRelay::start().await;
+    let org = relay.relay.keys.organisation.fingerprint();
+    let mut colleague = relay.on_duty(221, "Bastien", 2).await;
+    let mut shift = start_console(&relay).await;
+    assert_eq!(shift.app.me.alias, "Dev coordinator");
+
+    // On duty: the queue and the roster arrive.
+    let commands = shift.press(KeyCode::Char('d'));
+    assert!(matches!(commands[0], Command::Duty { on: true, .. }));
+    shift
+        .until("the roster", |a| {
+            a.roster.iter().any(|c| c.serial == 221) && a.roster.iter().any(|c| c.serial == 100)
+        })
+        .await;
+
+    // Two visitors arrive: the queue shows them live, with their language, and rings.
+    let mut v1 = visitor(&relay, "en").await;
+    let mut v2 = visitor(&relay, "fr").await;
+    shift
+        .until("two queued visitors", |a| a.queue.len() == 2)
+        .await;
+    assert!(shift.app.take_bell(), "a new visitor rings the bell");
+    assert_eq!(shift.app.queue[0].session, v1.session, "oldest first");
+    assert_eq!(shift.app.queue[1].lang.as_deref(), Some("fr"));
+
+    // Answer both (c answers the one waiting longest).
+    assert_eq!(
+        shift.press(KeyCode::Char('c')),
+        vec![Command::Claim(v1.session)]
+    );
+    shift
+        .until("visitor 1 claimed", |a| a.conversations.len() == 1)
+        .await;
+    shift
+        .until("visitor 2 queued", |a| a.queue.len() == 1)
+        .await;
+    assert_eq!(
+        shift.press(KeyCode::Char('c')),
+        vec![Command::Claim(v2.session)]
+    );
+    shift
+        .until("visitor 2 claimed", |a| a.conversations.len() == 2)
+        .await;
+    assert_eq!(connected_alias(&mut v1).await, "Dev coordinator");
+    assert_eq!(connected_alias(&mut v2).await, "Dev coordinator");
+    let c2 = shift.app.conversation(&v2.session).expect("conversation 2");
+    assert_eq!((c2.number, c2.lang.as_deref()), (2, Some("fr")));
+
+    // Both write; the one not on screen counts as unread.
+    v1.send_text("I need help, is this safe?").await.unwrap();
+    v2.send_text("J'ai besoin d'aide").await.unwrap();
+    let (s1, s2) = (v1.session, v2.session);
+    let has = move |a: &App, s, t: &'static str| {
+        a.conversation(&s)
+            .is_some_and(|c| c.lines.iter().any(|l| l.text == t))
+    };
+    shift
+        .until("both messages", |a| {
+            has(a, s1, "I need help, is this safe?") && has(a, s2, "J'ai besoin d'aide")
+        })
+        .await;
+    assert_eq!(shift.app.current().unwrap().session, s2);
+    assert_eq!(shift.app.conversation(&s1).unwrap().unread, 1);
+    assert_eq!(shift.app.conversation(&s2).unwrap().unread, 0);
+
+    // Answer visitor 1.
+    shift.press(KeyCode::Char('1'));
+    assert_eq!(shift.app.conversation(&s1).unwrap().unread, 0);
+    shift.press(KeyCode::Enter);
+    shift.keys("Yes. You can leave at any time.");
+    assert_eq!(
+        shift.press(KeyCode::Enter),
+        vec![Command::Send {
+            session: s1,
+            text: "Yes. You can leave at any time.".into()
+        }]
+    );
+    shift.press(KeyCode::Esc);
+    assert_eq!(
+        next_text_visitor(&mut v1).await,
+        "Yes. You can leave at any time."
+    );
+
+    // Answer visitor 2 with a French resource, edited before sending.
+    shift.press(KeyCode::Char('2'));
+    shift.press(KeyCode::Char('r'));
+    let first = shift.app.offered_resources()[0].clone();
+    assert_eq!(first.lang, "fr", "the visitor's language first");
+    shift.press(KeyCode::Enter);
+    shift.keys(" Bon courage.");
+    let expected = format!("{} Bon courage.", first.text);
+    assert_eq!(
+        shift.press(KeyCode::Enter),
+        vec![Command::Send {
+            session: s2,
+            text: expected.clone()
+        }]
+    );
+    shift.press(KeyCode::Esc);
+    assert_eq!(next_text_visitor(&mut v2).await, expected);
+
+    // The visitors' devices acknowledged: both replies are marked delivered.
+    let delivered = |a: &App, s| {
+        a.conversation(&s).is_some_and(|c| {
+            c.lines
+                .iter()
+                .any(|l| l.mark == Mark::Delivered && l.seq.is_some())
+        })
+    };
+    shift
+        .until("delivered marks", |a| delivered(a, s1) && delivered(a, s2))
+        .await;
+
+    // Transfer visitor 1 to Bastien, chosen from the roster.
+    shift.press(KeyCode::Char('1'));
+    shift.press(KeyCode::Char('x'));
+    assert_eq!(
+        shift.press(KeyCode::Enter),
+        vec![Command::Transfer {
+            session: s1,
+            to: 221
+        }]
+    );
+    shift
+        .until("the transfer", |a| a.conversation(&s1).is_none())
+        .await;
+    assert!(
+        shift.app.status.contains("handed to Bastien"),
+        "{}",
+        shift.app.status
+    );
+    // The visitor rekeys and the colleague answers the new handshake, concurrently.
+    let (claimed, alias) = tokio::join!(
+        colleague.wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. })),
+        connected_alias(&mut v1)
+    );
+    match claimed.unwrap() {
+        CoordinatorEvent::Claimed {
+            session,
+            transferred_from,
+        } => {
+            assert_eq!(session, s1);
+            assert_eq!(transferred_from.as_deref(), Some("Dev coordinator"));
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(alias, "Bastien", "the visitor sees the new verified alias");
+    v1.send_text("hello Bastien").await.unwrap();
+    assert_eq!(
+        next_text_coordinator(&mut colleague).await,
+        (s1, "hello Bastien".into())
+    );
+
+    // A tip arrives while on duty: open it, answer to the receipt, mark it handled.
+    let code = ReceiptCode::generate(&mut OsRng);
+    let receipt = code.derive(&org);
+    let inbox_public = relay.relay.keys.inbox.body().x25519_public;
+    let sealed = sealed_tip::seal_tip(
+        &org,
+        &inbox_public,
+        &TipMessage {
+            reply_key: Some(receipt.tipster_key.public()),
+            category: Some("labour".into()),
+            text: "Workers locked in at night behind the bakery".into(),
+        },
+        &mut OsRng,
+    )
+    .unwrap();
+    let tipster = Tipster::new(&relay.addr.to_string());
+    tipster.submit(receipt.lookup_id, sealed).await.unwrap();
+    shift.until("the tip", |a| a.tips.len() == 1).await;
+    shift.press(KeyCode::Char('t'));
+    shift.press(KeyCode::Enter);
+    shift
+        .until("the opened tip", |a| a.opened_tip.is_some())
+        .await;
+    let opened = shift.app.opened_tip.as_ref().unwrap();
+    assert_eq!(opened.text, "Workers locked in at night behind the bakery");
+    assert_eq!(opened.category.as_deref(), Some("labour"));
+    shift.press(KeyCode::Char('r'));
+    shift.keys("Thank you. We are on it.");
+    let commands = shift.press(KeyCode::Enter);
+    assert!(matches!(commands.as_slice(), [Command::ReplyTip { .. }]));
+    shift
+        .until("the reply count", |a| {
+            a.tips.first().is_some_and(|t| t.replies == 1)
+        })
+        .await;
+    let replies = tipster.replies(receipt.lookup_id).await.unwrap();
+    assert_eq!(replies.len(), 1);
+    let again = ReceiptCode::parse(&code.display()).unwrap().derive(&org);
+    assert_eq!(
+        sealed_tip::open_reply(&org, &inbox_public, &again.tipster_key, &replies[0])
+            .unwrap()
+            .text,
+        "Thank you. We are on it.",
+        "the reply reaches the tipster's receipt"
+    );
+    shift.press(KeyCode::Char('h'));
+    shift.press(KeyCode::Char('y'));
+    shift.until("the tip handled", |a| a.tips.is_empty()).await;
+
+    // Back to chats: end visitor 2's conversation; the visitor is told.
+    shift.press(KeyCode::Char('t'));
+    shift.press(KeyCode::Char('1'));
+    assert_eq!(shift.app.current().unwrap().session, s2);
+    shift.press(KeyCode::Char('e'));
+    assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::End(s2)]);
+    v2.wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
+        .await
+        .unwrap();
+    v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Ended)))
+        .await
+        .unwrap();
+    assert!(relay.relay.store.get(&s2).await.unwrap().is_none());
+    assert!(shift.app.conversations.is_empty());
+
+    // Off duty: the colleague's roster no longer lists this console.
+    let commands = shift.press(KeyCode::Char('d'));
+    assert!(matches!(commands[0], Command::Duty { on: false, .. }));
+    colleague
+        .wait_for(
+            |e| matches!(e, CoordinatorEvent::Roster(r) if !r.iter().any(|c| c.serial == 100)),
+        )
+        .await
+        .unwrap();
+    assert!(!shift.app.on_duty);
+
+    // Quit: nothing held, so only the connection closes.
+    shift.press(KeyCode::Char('q'));
+    assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::Quit]);
+    assert!(shift.app.quit);
+    shift.net.finish(Duration::from_secs(5)).await;
+    // The relay sees the console gone: the colleague is alone on duty.
+    colleague.duty(true, 2, &["en"]).await.unwrap();
+    colleague
+        .wait_for(
+            |e| matches!(e, CoordinatorEvent::Roster(r) if r.len() == 1 && r[0].serial == 221),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_console_refuses_a_relay_of_another_organisation() {
+    let relay = TestRelay::start().await;
+    let other = TestRelay::start().await;
+    // Keys certified by `relay`'s organisation, pointed at `other`.
+    let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).unwrap();
+    match net::login(&relay_url(&other), files, None).await {
+        Err(LoginError::Certificate(_)) => {}
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("logged in to a foreign relay"),
+    }
+    // A pinned organisation key must match what the relay publishes.
+    let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).unwrap();
+    match net::login(
+        &relay_url(&relay),
+        files,
+        Some(other.relay.keys.organisation),
+    )
+    .await
+    {
+        Err(LoginError::OrganisationMismatch) => {}
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("logged in despite a different pinned key"),
+    }
+}
+
+#[tokio::test]
+async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
+    let relay = TestRelay::start().await;
+    let mut shift = start_console(&relay).await;
+    shift.press(KeyCode::Char('d'));
+    let mut v = visitor(&relay, "en").await;
+    shift.until("the visitor", |a| a.queue.len() == 1).await;
+    shift.press(KeyCode::Enter);
+    shift
+        .until("the claim", |a| a.conversations.len() == 1)
+        .await;
+    connected_alias(&mut v).await;
+    shift.press(KeyCode::Char('q'));
+    let commands = shift.press(KeyCode::Char('y'));
+    assert!(matches!(commands[0], Command::Duty { on: false, .. }));
+    assert_eq!(commands[1], Command::Quit);
+    shift.net.finish(Duration::from_secs(5)).await;
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
+        .await
+        .unwrap();
+    v.wait_for(|e| matches!(e, VisitorEvent::Queue { position: 1, .. }))
+        .await
+        .unwrap();
+}
