@@ -27,7 +27,7 @@ fn other_org() -> SigningKey {
 }
 
 fn body() -> CertificateBody {
-    coordinator_certificate().body
+    coordinator_certificate().body().clone()
 }
 
 fn malformed(e: DecodeError) -> CertificateError {
@@ -81,7 +81,7 @@ fn check(bytes: &[u8]) -> Result<Certificate, CertificateError> {
 fn hand_encoding_matches_the_library() {
     // Pins the offsets the other tests rely on.
     let cert = coordinator_certificate();
-    let alias = cert.body.alias.as_bytes();
+    let alias = cert.body().alias.as_bytes();
     let ours = hand_signed(
         CERTIFICATE_VERSION,
         Role::Coordinator as u8,
@@ -106,12 +106,12 @@ fn certificate_round_trips() {
     let decoded = Certificate::decode(&bytes).unwrap();
     assert_eq!(decoded, cert);
     assert_eq!(decoded.as_bytes(), &bytes[..]);
-    assert_eq!(decoded.body.encode(), bytes[..bytes.len() - 64]);
-    assert_eq!(decoded.signature[..], bytes[bytes.len() - 64..]);
+    assert_eq!(decoded.body().encode(), bytes[..bytes.len() - 64]);
+    assert_eq!(decoded.signature()[..], bytes[bytes.len() - 64..]);
     let verified = check(&bytes).unwrap();
-    assert_eq!(verified.body.alias, "Amara (Lyon)");
-    assert_eq!(verified.body.serial, 7);
-    assert_eq!(verified.body.role, Role::Coordinator);
+    assert_eq!(verified.body().alias, "Amara (Lyon)");
+    assert_eq!(verified.body().serial, 7);
+    assert_eq!(verified.body().role, Role::Coordinator);
     // A tip-inbox certificate round-trips too and verifies for its own role.
     let inbox = CertificateBody {
         role: Role::TipInbox,
@@ -132,7 +132,7 @@ fn certificate_round_trips() {
     }
     .sign(&org_key())
     .unwrap();
-    assert_eq!(check(long.as_bytes()).unwrap().body.alias, alias);
+    assert_eq!(check(long.as_bytes()).unwrap().body().alias, alias);
 }
 
 #[test]
@@ -161,7 +161,7 @@ fn another_organisation_is_the_wrong_signer() {
     );
     // A signature made over the body without the domain label does not count.
     let cert = coordinator_certificate();
-    let mut unlabelled = cert.body.encode();
+    let mut unlabelled = cert.body().encode();
     let sig = org_key().sign(&unlabelled);
     unlabelled.extend_from_slice(&sig);
     assert_eq!(check(&unlabelled), Err(CertificateError::WrongSigner));
@@ -206,7 +206,7 @@ fn a_flipped_bit_in_body_or_signature_is_the_wrong_signer() {
 #[test]
 fn validity_window_edges() {
     let cert = coordinator_certificate();
-    let (nb, na) = (cert.body.not_before, cert.body.not_after);
+    let (nb, na) = (cert.body().not_before, cert.body().not_after);
     let at = |now| cert.verify(&org(), now, None, Role::Coordinator);
     assert_eq!(at(nb - 1), Err(CertificateError::NotYetValid));
     assert_eq!(at(0), Err(CertificateError::NotYetValid));
@@ -323,7 +323,7 @@ fn bad_version_and_role_are_malformed_even_when_signed() {
     }
     // The control: the same construction with good values verifies.
     let good = hand_signed(CERTIFICATE_VERSION, 1, 5, alias, &org);
-    assert_eq!(check(&good).unwrap().body.alias, "Amara");
+    assert_eq!(check(&good).unwrap().body().alias, "Amara");
 }
 
 #[test]
@@ -370,32 +370,6 @@ fn bad_aliases_are_malformed_even_when_signed() {
             "sign {alias:?}"
         );
     }
-}
-
-/// `Certificate` keeps `body` public and mutable, while `verify` checks the signature
-/// over the bytes it was decoded from and then trusts `body` for the validity window,
-/// the serial and the role. A body edited after decoding is therefore accepted although
-/// the organisation never signed it.
-#[test]
-#[ignore = "bug: Certificate::verify trusts the pub body, not the signed bytes"]
-fn a_body_edited_after_decoding_is_not_accepted() {
-    let inbox = CertificateBody {
-        role: Role::TipInbox,
-        serial: 7,
-        ..body()
-    }
-    .sign(&org_key())
-    .unwrap();
-    let revoking = RevocationList::sign(&org_key(), NOW, &[7]);
-    let mut cert = Certificate::decode(inbox.as_bytes()).unwrap();
-    cert.body.role = Role::Coordinator;
-    cert.body.serial = 8;
-    cert.body.not_after = u64::MAX;
-    assert!(
-        cert.verify(&org(), NOW + 365 * DAY, Some(&revoking), Role::Coordinator)
-            .is_err(),
-        "an expired, revoked tip-inbox certificate passed as a coordinator's"
-    );
 }
 
 #[test]
@@ -650,11 +624,11 @@ fn certify_gives_a_coordinator_certificate_that_verifies_and_handshakes() {
     let cert = received
         .certify(&org_key(), 42, NOW - 60, NOW + 30 * DAY)
         .unwrap();
-    assert_eq!(cert.body.role, Role::Coordinator);
-    assert_eq!(cert.body.serial, 42);
-    assert_eq!(cert.body.alias, "Noor (Marseille)");
-    assert_eq!(cert.body.x25519_public, dh.public());
-    assert_eq!(cert.body.ed25519_public, sign.public());
+    assert_eq!(cert.body().role, Role::Coordinator);
+    assert_eq!(cert.body().serial, 42);
+    assert_eq!(cert.body().alias, "Noor (Marseille)");
+    assert_eq!(cert.body().x25519_public, dh.public());
+    assert_eq!(cert.body().ed25519_public, sign.public());
     let decoded = check(cert.as_bytes()).unwrap();
     assert_eq!(decoded, cert);
     assert_eq!(
