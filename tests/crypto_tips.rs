@@ -504,7 +504,6 @@ fn decoder_refuses_bad_plaintext_even_when_authentic() {
 /// 64 bytes) but `open_tip` does not, so anyone holding the public inbox key can deliver a
 /// category carrying terminal escape sequences or 255 bytes to the coordinator's console.
 #[test]
-#[ignore = "bug: open_tip does not apply the category rules that seal_tip enforces"]
 fn opened_categories_obey_the_same_rules_as_sealed_ones() {
     let inbox = inbox_key();
     let long = "c".repeat(255);

@@ -106,6 +106,11 @@ impl TipMessage {
         let cat_len = r.u8("category length")? as usize;
         let category = std::str::from_utf8(r.take(cat_len, "category")?)
             .map_err(|_| DecodeError::Invalid("category"))?;
+        // The same rules as on sealing: a sender cannot push control characters (terminal
+        // escapes) into a coordinator's console through the category.
+        if !category.is_empty() {
+            check_display_text(category, MAX_CATEGORY_BYTES, "category")?;
+        }
         let text_len = r.remaining();
         let text = std::str::from_utf8(r.take(text_len, "text")?)
             .map_err(|_| DecodeError::Invalid("text"))?;
