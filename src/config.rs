@@ -62,6 +62,7 @@ pub struct Sessions {
     pub queue_max: usize,
     pub buffer_max_frames: usize,
     pub buffer_max_bytes: usize,
+    pub auto_offer: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -340,3 +340,72 @@ async fn a_visitor_offline_during_a_transfer_rekeys_on_return() {
     b.send_text(session, "welcome back").await.unwrap();
     assert_eq!(next_text_visitor(&mut visitor).await, "welcome back");
 }
+
+#[tokio::test]
+async fn auto_offer_gives_visitors_to_the_least_loaded_coordinator_who_speaks_their_language() {
+    let relay = TestRelay::start_with(|c| c.sessions.auto_offer = true).await;
+    let mut busy = relay.coordinator(270, "Busy").await;
+    busy.duty(true, 2, &["en"]).await.unwrap();
+    let mut french = relay.coordinator(271, "Fleur").await;
+    french.duty(true, 2, &["fr"]).await.unwrap();
+    let claimed = |e: &CoordinatorEvent| matches!(e, CoordinatorEvent::Claimed { .. });
+    let mut first = relay.visitor().await; // lang "en"
+    busy.wait_for(claimed).await.unwrap();
+    assert_eq!(
+        first
+            .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+            .await
+            .unwrap(),
+        VisitorEvent::Connected("Busy".into())
+    );
+    let mut french_visitor = lifeline::client::visitor::VisitorClient::connect(
+        &relay.visitor_url(),
+        relay.relay.keys.organisation,
+        lifeline::protocol::frames::ConversationKind::Tip,
+        Some("fr"),
+        &[],
+    )
+    .await
+    .unwrap();
+    french.wait_for(claimed).await.unwrap();
+    assert_eq!(
+        french_visitor
+            .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+            .await
+            .unwrap(),
+        VisitorEvent::Connected("Fleur".into())
+    );
+    // Nobody speaks Spanish: that visitor waits for a manual claim.
+    let mut spanish = lifeline::client::visitor::VisitorClient::connect(
+        &relay.visitor_url(),
+        relay.relay.keys.organisation,
+        lifeline::protocol::frames::ConversationKind::Chat,
+        Some("es"),
+        &[],
+    )
+    .await
+    .unwrap();
+    spanish
+        .wait_for(|e| {
+            matches!(
+                e,
+                VisitorEvent::Queue {
+                    position: 1,
+                    on_duty: 2,
+                    ..
+                }
+            )
+        })
+        .await
+        .unwrap();
+    assert!(
+        relay
+            .relay
+            .store
+            .queue()
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.id == spanish.session)
+    );
+}

@@ -331,6 +331,16 @@ fn send_tip_list(relay: &Relay, out: &Outbox) {
 }
 
 async fn claim(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId) {
+    if !try_claim(relay, serial, session).await {
+        out.send(RelayFrame::ClaimLost {
+            session: Fixed(session),
+        });
+    }
+}
+
+/// Gives `session` to coordinator `serial` if it is queued, claimable, and they have room.
+/// The store's atomic claim decides races: of two claims, exactly one returns true.
+async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool {
     let has_room = relay.live.with(|live| {
         live.coordinators
             .get(&serial)
@@ -343,12 +353,7 @@ async fn claim(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId
     } else {
         None
     };
-    let Some(info) = won else {
-        out.send(RelayFrame::ClaimLost {
-            session: Fixed(session),
-        });
-        return;
-    };
+    let Some(info) = won else { return false };
     // Frames the visitor sent under an earlier handshake cannot be read by this coordinator.
     let _ = relay
         .store
@@ -359,18 +364,48 @@ async fn claim(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId
     relay.live.with(|live| {
         if let Some(c) = live.coordinators.get_mut(&serial) {
             c.sessions.insert(session);
+            c.outbox.send(RelayFrame::Claimed {
+                session: Fixed(session),
+                handshake: Bytes(info.handshake.clone()),
+                kind: info.kind,
+                lang: info.lang.clone(),
+                next_seq: info.next_to_visitor,
+                transferred_from: None,
+            });
         }
-        out.send(RelayFrame::Claimed {
-            session: Fixed(session),
-            handshake: Bytes(info.handshake.clone()),
-            kind: info.kind,
-            lang: info.lang.clone(),
-            next_seq: info.next_to_visitor,
-            transferred_from: None,
-        });
         live.peer_to_visitor(&session, PeerEvent::Joined);
     });
     relay.broadcast_queue().await;
+    true
+}
+
+/// `sessions.auto_offer`: each claimable visitor, oldest first, goes to the least-loaded
+/// on-duty coordinator with room who speaks their language (anyone, if they gave none).
+/// Visitors no one on duty speaks to stay in the queue for a manual claim.
+pub async fn auto_offer(relay: &Arc<Relay>) {
+    let queue = relay.store.queue().await.unwrap_or_default();
+    for info in queue.iter().filter(|s| !s.handshake.is_empty()) {
+        let pick = relay.live.with(|live| {
+            live.coordinators
+                .iter()
+                .filter(|(_, c)| c.on_duty && (c.sessions.len() as u32) < c.capacity)
+                .filter(|(_, c)| {
+                    info.lang
+                        .as_ref()
+                        .is_none_or(|l| c.langs.iter().any(|x| x.eq_ignore_ascii_case(l)))
+                })
+                .min_by_key(|(serial, c)| {
+                    (
+                        c.sessions.len() * 1000 / c.capacity.max(1) as usize,
+                        **serial,
+                    )
+                })
+                .map(|(serial, _)| *serial)
+        });
+        if let Some(serial) = pick {
+            try_claim(relay, serial, info.id).await;
+        }
+    }
 }
 
 async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId, to: u64) {

@@ -132,6 +132,9 @@ impl Relay {
         loop {
             self.queue_changed.notified().await;
             tokio::time::sleep(QUEUE_BROADCAST_WINDOW).await;
+            if self.config.sessions.auto_offer {
+                coordinator::auto_offer(&self).await;
+            }
             self.publish_queue().await;
         }
     }
