@@ -44,7 +44,7 @@ pub enum IdentityError {
     NotEnrolled,
     #[error("the certificate is not for this identity's keys")]
     ForeignCertificate,
-    #[error("certificate: {0}")]
+    #[error("certificate")]
     Certificate(#[from] CertificateError),
     #[error("the certificate is not base64url")]
     Encoding,
@@ -329,8 +329,16 @@ impl Identity {
         passphrase: &str,
         params: KdfParams,
     ) -> Result<(), IdentityError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
             std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700))
+                    .map_err(|e| file_error(parent, e))?;
+            }
         }
         let text = self.seal(passphrase, params)?;
         write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))

@@ -30,15 +30,15 @@ use crate::keyfile::KeyError;
 /// Why the console could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
-    #[error("identity: {0}")]
+    #[error("identity")]
     Identity(#[from] identity::IdentityError),
-    #[error("relay: {0}")]
+    #[error("relay")]
     Client(#[from] ClientError),
-    #[error("keys: {0}")]
+    #[error("keys")]
     Key(#[from] KeyError),
-    #[error("resources: {0}")]
+    #[error("resources")]
     Resources(#[from] resources::ResourceError),
-    #[error("terminal: {0}")]
+    #[error("terminal")]
     Terminal(#[from] std::io::Error),
     #[error("{0}")]
     Setup(String),

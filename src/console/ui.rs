@@ -206,9 +206,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
-    for (key, action) in footer_keys(app) {
+    for (i, (key, action)) in footer_keys(app).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
         spans.push(Span::styled(key, key_style()));
-        spans.push(Span::raw(format!("{action} ")));
+        spans.push(Span::raw(format!(" {action}")));
     }
     frame.render_widget(Paragraph::new(TextLine::from(spans)), area);
 }
@@ -678,7 +681,14 @@ mod tests {
         ] {
             assert!(footer.contains(k), "footer lacks {k}: {footer}");
         }
-        assert!(footer.trim_end().chars().count() <= 80);
+        assert!(
+            footer.starts_with("↑↓ sel ⏎ answer/write d duty"),
+            "{footer}"
+        );
+        assert!(
+            footer.trim_end().ends_with("q quit"),
+            "the whole footer fits: {footer}"
+        );
     }
 
     #[test]
