@@ -106,7 +106,8 @@ async fn demo(State(relay): State<Arc<Relay>>) -> Response {
          button opens it. Organisations embed the widget on their own site with one script tag \
          and its integrity hash (<a href=\"/widget/sri.json\">sri.json</a>); the full-page mode \
          is at <a href=\"/help\">/help</a>.</p>\n\
-         <pre><code>{snippet}</code></pre>\n</main>\n</body>\n</html>\n",
+         <p><label for=\"snippet\">Embed snippet</label><br>\n\
+         <textarea id=\"snippet\" readonly rows=\"8\" cols=\"30\">{snippet}</textarea></p>\n</main>\n</body>\n</html>\n",
         css = *STYLESHEET_SRI,
         snippet = tag
             .replace('&', "&amp;")

@@ -1,0 +1,239 @@
+//! A coordinator driven by lines on stdin, for the web widget's end-to-end tests
+//! (`web-widget/test/e2e.test.mjs`): real crypto on the coordinator's side, against a real
+//! `lifeline serve`.
+//!
+//! Run: `cargo run --example e2e-coordinator -- <ws://127.0.0.1:PORT/v1/coordinator> <keys dir>`
+//! where `<keys dir>` is the relay's `<data_dir>/keys` (its `dev-coordinator/` folder and
+//! `inbox.key` are used). Each command line gets one JSON line back (`{"ok":…}` or
+//! `{"error":…}`):
+//!
+//! | command | does |
+//! |---|---|
+//! | `duty` | goes on duty (capacity 4) |
+//! | `wait_claim` | waits for a queued visitor, claims it, answers the handshake |
+//! | `send <text>` | sends a chat message to the claimed visitor |
+//! | `expect <text>` | waits (≤ 20 s) until the visitor's `<text>` has arrived |
+//! | `texts` | every visitor text received so far, in order (duplicates would show) |
+//! | `end` | authenticated close, then ends the conversation |
+//! | `reply_tip <text>` | opens the newest tip, returns its text and category, seals `<text>` as a reply |
+//! | `followups` | opens that tip again and returns its follow-ups' texts |
+//! | `quit` | exits |
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lifeline::client::ClientError;
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent, SessionId};
+use lifeline::crypto::keys::{DhPublicKey, Fingerprint};
+use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::keyfile::{CoordinatorFiles, read_dh_secret, read_signing_key};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Driver {
+    client: CoordinatorClient,
+    org: Fingerprint,
+    keys: PathBuf,
+    session: Option<SessionId>,
+    texts: Vec<String>,
+    tip: Option<[u8; 16]>,
+    tipster: Option<DhPublicKey>,
+}
+
+impl Driver {
+    /// Reads one event with a deadline, remembering visitor texts on the way.
+    async fn event(&mut self, timeout: Duration) -> Result<CoordinatorEvent, ClientError> {
+        self.client.wire().set_timeout(timeout);
+        let event = self.client.next_event().await?;
+        if let CoordinatorEvent::Text { text, .. } = &event {
+            self.texts.push(text.clone());
+        }
+        Ok(event)
+    }
+
+    async fn until(
+        &mut self,
+        want: impl Fn(&CoordinatorEvent) -> bool,
+    ) -> Result<CoordinatorEvent, ClientError> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Err(ClientError::Timeout);
+            }
+            let event = self.event(left).await?;
+            if want(&event) {
+                return Ok(event);
+            }
+        }
+    }
+
+    async fn run(&mut self, line: &str) -> Result<serde_json::Value, ClientError> {
+        let (command, arg) = line.split_once(' ').unwrap_or((line, ""));
+        let _ = self
+            .client
+            .wire()
+            .send(lifeline::protocol::CoordinatorFrame::Ping {})
+            .await;
+        match command {
+            "duty" => {
+                self.client.duty(true, 4, &[]).await?;
+                Ok(json!({"ok": "duty"}))
+            }
+            "wait_claim" => {
+                let event = self
+                    .until(|e| matches!(e, CoordinatorEvent::Queue(items) if !items.is_empty()))
+                    .await?;
+                let CoordinatorEvent::Queue(items) = event else {
+                    unreachable!()
+                };
+                let session = items[0].session.0;
+                let lang = items[0].lang.clone();
+                self.client.claim(session).await?;
+                self.until(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+                    .await?;
+                self.session = Some(session);
+                Ok(json!({"ok": "claimed", "lang": lang}))
+            }
+            "send" => {
+                let session = self
+                    .session
+                    .ok_or(ClientError::Protocol("no session".into()))?;
+                let seq = self.client.send_text(session, arg).await?;
+                Ok(json!({"ok": "sent", "seq": seq}))
+            }
+            "expect" => {
+                if !self.texts.iter().any(|t| t == arg) {
+                    let want = arg.to_owned();
+                    self.until(
+                        |e| matches!(e, CoordinatorEvent::Text { text, .. } if *text == want),
+                    )
+                    .await?;
+                }
+                Ok(json!({"ok": "got", "text": arg}))
+            }
+            "texts" => {
+                // drain what is already waiting, briefly
+                while self.event(Duration::from_millis(300)).await.is_ok() {}
+                Ok(json!({"ok": "texts", "texts": self.texts}))
+            }
+            "end" => {
+                let session = self
+                    .session
+                    .take()
+                    .ok_or(ClientError::Protocol("no session".into()))?;
+                self.client.end(session).await?;
+                Ok(json!({"ok": "ended"}))
+            }
+            "reply_tip" => {
+                self.client.list_tips().await?;
+                let CoordinatorEvent::Tips(items) = self
+                    .until(|e| matches!(e, CoordinatorEvent::Tips(_)))
+                    .await?
+                else {
+                    unreachable!()
+                };
+                let newest = items
+                    .iter()
+                    .max_by_key(|t| t.received)
+                    .ok_or(ClientError::Protocol("no tip".into()))?;
+                let id = newest.id.0;
+                self.client.open_tip(id).await?;
+                let CoordinatorEvent::Tip { sealed, .. } = self
+                    .until(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+                    .await?
+                else {
+                    unreachable!()
+                };
+                let inbox = read_dh_secret(&self.keys.join("inbox.key"))
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let tip = sealed_tip::open_tip(&self.org, &inbox, &sealed)
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let tipster = tip
+                    .reply_key
+                    .ok_or(ClientError::Protocol("tip without a reply key".into()))?;
+                let reply = TipMessage {
+                    reply_key: None,
+                    category: None,
+                    text: arg.to_owned(),
+                };
+                let sealed = sealed_tip::seal_reply(
+                    &self.org,
+                    &inbox,
+                    &tipster,
+                    &reply,
+                    &mut rand_core::OsRng,
+                )
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                self.client.reply_tip(id, sealed).await?;
+                self.until(|e| matches!(e, CoordinatorEvent::Tips(_)))
+                    .await?;
+                self.tip = Some(id);
+                self.tipster = Some(tipster);
+                Ok(json!({"ok": "replied", "text": tip.text, "category": tip.category}))
+            }
+            "followups" => {
+                let (id, tipster) = self
+                    .tip
+                    .zip(self.tipster)
+                    .ok_or(ClientError::Protocol("reply_tip first".into()))?;
+                self.client.open_tip(id).await?;
+                let CoordinatorEvent::Tip { followups, .. } = self
+                    .until(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+                    .await?
+                else {
+                    unreachable!()
+                };
+                let inbox = read_dh_secret(&self.keys.join("inbox.key"))
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let texts: Vec<String> = followups
+                    .iter()
+                    .filter_map(|f| sealed_tip::open_followup(&self.org, &inbox, &tipster, f).ok())
+                    .map(|m| m.text)
+                    .collect();
+                Ok(json!({"ok": "followups", "texts": texts}))
+            }
+            other => Err(ClientError::Protocol(format!("unknown command {other}"))),
+        }
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: <ws url> <keys dir>"))?;
+    let keys = PathBuf::from(
+        args.next()
+            .ok_or_else(|| anyhow::anyhow!("usage: <ws url> <keys dir>"))?,
+    );
+    let org = read_signing_key(&keys.join("organisation.key"))?
+        .public()
+        .fingerprint();
+    let files = CoordinatorFiles::load(&keys.join("dev-coordinator"))?;
+    let client = CoordinatorClient::connect(&url, org, files).await?;
+    println!("{}", json!({"ok": "authed", "alias": client.alias}));
+    let mut driver = Driver {
+        client,
+        org,
+        keys,
+        session: None,
+        texts: Vec::new(),
+        tip: None,
+        tipster: None,
+    };
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        let line = line.trim();
+        if line == "quit" {
+            break;
+        }
+        let answer = match driver.run(line).await {
+            Ok(v) => v,
+            Err(e) => json!({"error": e.to_string()}),
+        };
+        println!("{answer}");
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+// Builds dist/lifeline.js, dist/lifeline.css and dist/sri.json reproducibly (same source and
+// lockfile → same bytes → same SRI hashes), and prints the gzipped size against the budget.
+//   node scripts/build.mjs           write dist/
+//   node scripts/build.mjs --check   fail if dist/ differs from a fresh build
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const BUDGET = 60 * 1024;
+const sri = (b) => 'sha384-' + createHash('sha384').update(b).digest('base64');
+
+export async function fresh() {
+  const css = await build({
+    entryPoints: [join(root, 'src/styles.css')],
+    bundle: true,
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const cssBytes = Buffer.from(css.outputFiles[0].contents);
+  const js = await build({
+    entryPoints: [join(root, 'src/main.ts')],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2020'],
+    platform: 'browser',
+    charset: 'utf8',
+    legalComments: 'eof',
+    sourcemap: false,
+    write: false,
+    logLevel: 'silent',
+    define: { __CSS_INTEGRITY__: JSON.stringify(sri(cssBytes)) },
+    absWorkingDir: root,
+  });
+  const jsBytes = Buffer.from(js.outputFiles[0].contents);
+  const sriJson = Buffer.from(JSON.stringify({ 'lifeline.js': sri(jsBytes), 'lifeline.css': sri(cssBytes) }, null, 2) + '\n');
+  return { 'lifeline.js': jsBytes, 'lifeline.css': cssBytes, 'sri.json': sriJson };
+}
+
+async function main() {
+  const files = await fresh();
+  const gz = (b) => gzipSync(b, { level: 9 }).length;
+  const total = gz(files['lifeline.js']) + gz(files['lifeline.css']);
+  if (process.argv.includes('--check')) {
+    const stale = Object.entries(files).filter(([name, bytes]) => !existsSync(join(dist, name)) || !readFileSync(join(dist, name)).equals(bytes));
+    if (stale.length) {
+      console.error(`dist/ is not a fresh build: ${stale.map(([n]) => n).join(', ')} differ. Run npm run build and commit dist/.`);
+      process.exit(1);
+    }
+    console.log('dist/ equals a fresh build');
+  } else {
+    mkdirSync(dist, { recursive: true });
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dist, name), bytes);
+  }
+  for (const [name, bytes] of Object.entries(files)) if (name !== 'sri.json') console.log(`${name}: ${bytes.length} bytes, ${gz(bytes)} bytes gzipped`);
+  console.log(`total gzipped: ${(total / 1024).toFixed(1)} KiB (budget ${BUDGET / 1024} KiB)`);
+  console.log(JSON.parse(files['sri.json']));
+  if (total >= BUDGET) {
+    console.error('over the size budget');
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,409 @@
+// The visitor's live chat: a state machine over the relay's visitor endpoint
+// (docs/protocol.md §8.2, §8.4, §9.1, §9.3–§9.7). It mirrors src/client/visitor.rs and keeps
+// every secret in memory only. The socket and the proof-of-work solver are injected so unit
+// tests can drive it with a simulated relay.
+import { b64url, fromB64url, wipe } from './crypto/bytes';
+import { decodeRevocations, RevocationList } from './crypto/certificate';
+import { SessionCipher, VisitorHandshake } from './crypto/noise';
+import { randomBytes } from './crypto/primitives';
+
+export interface Socket {
+  send(text: string): void;
+  close(): void;
+}
+export interface SocketHandlers {
+  onMessage(text: string): void;
+  onClose(code: number): void;
+}
+export type Connect = (h: SocketHandlers) => Socket;
+export type Solver = (seed: Uint8Array, context: Uint8Array, difficulty: number, progress: (p: number) => void) => Promise<number>;
+
+export type ChatPhase = 'connecting' | 'pow' | 'waiting' | 'chatting' | 'reconnecting' | 'ended' | 'failed';
+export type Mark = 'pending' | 'sent' | 'delivered';
+
+export interface ChatMessage {
+  id: number;
+  from: 'me' | 'them' | 'system';
+  text: string;
+  mark?: Mark;
+  /** seq of the frame carrying it, once encrypted */
+  seq?: number;
+}
+
+export interface ChatView {
+  phase: ChatPhase;
+  powProgress: number;
+  position: number;
+  waitEstimate: number;
+  onDuty: number | null;
+  alias: string | null;
+  messages: ChatMessage[];
+  /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'error' */
+  endReason: string | null;
+  transferring: boolean;
+}
+
+export interface ChatOptions {
+  connect: Connect;
+  solve: Solver;
+  org: Uint8Array;
+  lang?: string;
+  now?: () => number;
+  revocationMaxAge?: number;
+  onChange: (v: ChatView, event?: { kind: 'message'; message: ChatMessage }) => void;
+  keepToken?: (session: string, token: string) => void;
+  dropToken?: () => void;
+  /** reconnect delays in ms (tests shorten them) */
+  backoff?: number[];
+  pingMs?: number;
+}
+
+const RETRYABLE = new Set([1001, 1005, 1006, 4008, 4012, 4013]);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+function u64(x: unknown): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > MAX_SAFE) throw new Error('u64 out of range');
+  return x;
+}
+
+export class Chat {
+  readonly view: ChatView = {
+    phase: 'connecting',
+    powProgress: 0,
+    position: 0,
+    waitEstimate: 0,
+    onDuty: null,
+    alias: null,
+    messages: [],
+    endReason: null,
+    transferring: false,
+  };
+  private socket: Socket | null = null;
+  private session: Uint8Array | null = null;
+  private token: Uint8Array | null = null;
+  private revocations: RevocationList | null = null;
+  private handshake: VisitorHandshake | null = null;
+  private cipher: SessionCipher | null = null;
+  private nextSeq = 1;
+  private lastReceived = 0;
+  private lastDelivered = 0;
+  /** seq → envelope, sent but not yet stored by the relay */
+  private unconfirmed = new Map<number, Uint8Array>();
+  /** my messages waiting for keys (typed before the handshake, or to resend after a rekey) */
+  private pending: ChatMessage[] = [];
+  private nextId = 1;
+  private attempts = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private pinger: ReturnType<typeof setInterval> | null = null;
+  private stopped = false;
+  private lastHeard = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ChatOptions) {
+    this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  start(): void {
+    this.open();
+    this.pinger = setInterval(() => this.tick(), this.o.pingMs ?? 30_000);
+  }
+
+  private changed(event?: { kind: 'message'; message: ChatMessage }) {
+    if (!this.stopped || this.view.phase === 'ended' || this.view.phase === 'failed') this.o.onChange(this.view, event);
+  }
+
+  private open() {
+    let sock: Socket | null = null;
+    sock = this.o.connect({
+      onMessage: (t) => {
+        if (sock !== this.socket) return; // a socket we already gave up on
+        this.lastHeard = Date.now();
+        try {
+          this.onFrame(JSON.parse(t));
+        } catch (e) {
+          this.fail('error');
+        }
+      },
+      onClose: (code) => {
+        if (sock === this.socket) this.onClose(code);
+      },
+    });
+    this.socket = sock;
+    this.lastHeard = Date.now();
+  }
+
+  /** The device says the network is gone (or the relay went silent): drop the socket now. */
+  networkLost(): void {
+    if (!this.socket || this.stopped) return;
+    const dead = this.socket;
+    this.socket = null;
+    dead.close();
+    this.onClose(1006);
+  }
+
+  /** The network is back: reconnect at once rather than at the next backoff step. */
+  networkBack(): void {
+    if (this.stopped || this.socket || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.open();
+  }
+
+  private tick() {
+    const ms = this.o.pingMs ?? 30_000;
+    // Nothing heard for two ping periods (not even a pong): the connection is dead.
+    if (this.socket && Date.now() - this.lastHeard > 2 * ms + 1000) return this.networkLost();
+    this.sendFrame({ type: 'ping' });
+  }
+
+  private sendFrame(frame: Record<string, unknown>) {
+    if (!this.socket || this.stopped) return;
+    this.socket.send(JSON.stringify({ v: 1, ...frame }));
+  }
+
+  private async onChallenge(f: { session: string; seed: string; difficulty: number }) {
+    if (this.session && this.token) {
+      // A reconnect: the token is the proof, no PoW (§9.5).
+      this.sendFrame({ type: 'resume', session: b64url(this.session), token: b64url(this.token), last_seq: this.lastReceived });
+      return;
+    }
+    const session = fromB64url(f.session);
+    const seed = fromB64url(f.seed);
+    if (session.length !== 16 || seed.length !== 16) throw new Error('challenge');
+    if (f.difficulty > 28) return this.fail('error');
+    this.view.phase = 'pow';
+    this.changed();
+    const nonce = await this.o.solve(seed, session, f.difficulty, (p) => {
+      this.view.powProgress = p;
+      this.changed();
+    });
+    if (this.stopped) return;
+    this.session = session;
+    this.handshake = new VisitorHandshake(session, this.o.org, randomBytes(32));
+    const hello: Record<string, unknown> = { type: 'hello', pow_nonce: nonce, kind: 'chat', handshake: b64url(this.handshake.message1) };
+    if (this.o.lang && /^[A-Za-z0-9-]{1,16}$/.test(this.o.lang)) hello.lang = this.o.lang;
+    this.view.powProgress = 1;
+    this.view.phase = 'waiting';
+    this.changed();
+    this.sendFrame(hello);
+  }
+
+  private onFrame(f: Record<string, any>) {
+    if (f.v !== 1 || typeof f.type !== 'string') throw new Error('frame');
+    switch (f.type) {
+      case 'challenge':
+        void this.onChallenge(f as any).catch(() => this.fail('error'));
+        return;
+      case 'welcome': {
+        const session = fromB64url(f.session);
+        if (this.session && b64url(session) !== b64url(this.session)) throw new Error('welcome for another session');
+        this.session = session;
+        this.token = fromB64url(f.token);
+        this.revocations = decodeRevocations(fromB64url(f.revocations), this.o.org, this.now(), this.o.revocationMaxAge);
+        this.o.keepToken?.(b64url(session), b64url(this.token));
+        const next = u64(f.next_seq);
+        const delivered = u64(f.delivered);
+        this.attempts = 0;
+        this.markDelivered(delivered);
+        // resend what the relay never stored, with the same numbers (§9.5)
+        for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) {
+          if (seq >= next) this.sendFrame({ type: 'msg', seq, body: b64url(body) });
+          else this.unconfirmed.delete(seq);
+        }
+        if (this.view.phase === 'reconnecting') this.view.phase = this.cipher ? 'chatting' : 'waiting';
+        this.changed();
+        return;
+      }
+      case 'queue':
+        this.view.position = u64(f.position);
+        this.view.waitEstimate = u64(f.wait_estimate_s);
+        this.view.onDuty = u64(f.on_duty);
+        this.changed();
+        return;
+      case 'deliver':
+        this.onDeliver(u64(f.seq), f.kind, fromB64url(f.body));
+        return;
+      case 'stored': {
+        const seq = u64(f.seq);
+        for (const s of [...this.unconfirmed.keys()]) if (s <= seq) this.unconfirmed.delete(s);
+        for (const m of this.view.messages) if (m.from === 'me' && m.seq !== undefined && m.seq <= seq && m.mark === 'pending') m.mark = 'sent';
+        this.changed();
+        return;
+      }
+      case 'delivered':
+        this.markDelivered(u64(f.seq));
+        this.changed();
+        return;
+      case 'peer':
+        this.onPeer(f.event);
+        return;
+      case 'retry':
+        setTimeout(() => {
+          for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) this.sendFrame({ type: 'msg', seq, body: b64url(body) });
+        }, u64(f.after_s) * 1000);
+        return;
+      case 'pong':
+        return;
+      default:
+        throw new Error('unexpected frame');
+    }
+  }
+
+  private markDelivered(seq: number) {
+    if (seq > this.lastDelivered) this.lastDelivered = seq;
+    for (const m of this.view.messages) if (m.from === 'me' && m.seq !== undefined && m.seq <= this.lastDelivered) m.mark = 'delivered';
+  }
+
+  private onDeliver(seq: number, kind: string, body: Uint8Array) {
+    if (seq <= this.lastReceived) return; // a duplicate after a resume
+    if (kind === 'handshake') {
+      if (!this.handshake) throw new Error('unexpected handshake');
+      const { cipher, coordinator } = this.handshake.finish(body, this.now(), this.revocations);
+      this.handshake = null;
+      this.cipher?.wipe();
+      this.cipher = cipher;
+      this.view.alias = coordinator.alias;
+      this.view.phase = 'chatting';
+      this.view.transferring = false;
+      this.addMessage({ from: 'system', text: 'joined:' + coordinator.alias });
+      this.lastReceived = seq;
+      this.sendFrame({ type: 'ack', seq });
+      this.flushPending();
+    } else if (kind === 'data') {
+      if (!this.cipher) throw new Error('data before handshake');
+      const p = this.cipher.decrypt(body);
+      this.lastReceived = seq;
+      this.sendFrame({ type: 'ack', seq });
+      if (p.kind === 'text') this.addMessage({ from: 'them', text: p.text });
+      else this.addMessage({ from: 'system', text: 'closed' });
+    } else throw new Error('payload kind');
+    this.changed();
+  }
+
+  private onPeer(event: string) {
+    if (event === 'left' || event === 'transferring') {
+      // §9.6: a new handshake with a fresh ephemeral; undelivered text is re-encrypted under
+      // the new keys with new numbers once the next coordinator answers.
+      const undelivered = this.view.messages.filter((m) => m.from === 'me' && m.seq !== undefined && m.seq > this.lastDelivered);
+      for (const m of undelivered) {
+        this.unconfirmed.delete(m.seq!);
+        m.seq = undefined;
+        m.mark = 'pending';
+        this.pending.push(m);
+      }
+      this.handshake = new VisitorHandshake(this.session!, this.o.org, randomBytes(32));
+      this.view.transferring = event === 'transferring';
+      if (event === 'left') this.view.phase = 'waiting';
+      this.addMessage({ from: 'system', text: event });
+      this.sendFrame({ type: 'rekey', handshake: b64url(this.handshake.message1) });
+      this.changed();
+    } else if (event === 'ended') {
+      this.finish(this.cipher?.finish() ? 'ended' : 'truncated');
+    } else if (event === 'joined') {
+      this.addMessage({ from: 'system', text: 'joining' });
+      this.changed();
+    }
+  }
+
+  private addMessage(m: Omit<ChatMessage, 'id'>): ChatMessage {
+    const msg = { id: this.nextId++, ...m };
+    this.view.messages.push(msg);
+    this.o.onChange(this.view, { kind: 'message', message: msg });
+    return msg;
+  }
+
+  /** Sends now if keys exist; otherwise waits in the widget until they do (§9.3 step 4). */
+  send(text: string): void {
+    if (this.stopped || text.length === 0) return;
+    const m = this.addMessage({ from: 'me', text, mark: 'pending' });
+    if (this.cipher && !this.handshake) this.encryptAndSend(m);
+    else this.pending.push(m);
+    this.changed();
+  }
+
+  private flushPending() {
+    const list = this.pending;
+    this.pending = [];
+    for (const m of list) this.encryptAndSend(m);
+  }
+
+  private encryptAndSend(m: ChatMessage) {
+    const body = this.cipher!.encryptText(m.text);
+    const seq = this.nextSeq++;
+    m.seq = seq;
+    this.unconfirmed.set(seq, body);
+    this.sendFrame({ type: 'msg', seq, body: b64url(body) });
+  }
+
+  private onClose(code: number) {
+    this.socket = null;
+    if (this.stopped) return;
+    if (code === 4010) return this.finish(this.cipher?.finish() ? 'ended' : 'truncated');
+    if (code === 4007) return this.finish('expired');
+    const canResume = this.session && this.token;
+    if (canResume || RETRYABLE.has(code) || (!this.session && code === 1006)) {
+      this.view.phase = 'reconnecting';
+      this.changed();
+      const backoff = this.o.backoff ?? [500, 1000, 2000, 4000, 8000];
+      const delay = backoff[Math.min(this.attempts, backoff.length - 1)];
+      this.attempts++;
+      if (this.attempts > 60) return this.fail('error');
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (!this.stopped) this.open();
+      }, delay);
+      return;
+    }
+    this.fail('error');
+  }
+
+  /** The visitor ends: authenticated Close, then `end` (the relay erases the session). */
+  end(): void {
+    if (this.stopped) return;
+    if (this.cipher && !this.cipher.sendClosed && this.socket) {
+      const body = this.cipher.encryptClose();
+      this.sendFrame({ type: 'msg', seq: this.nextSeq++, body: b64url(body) });
+    }
+    this.sendFrame({ type: 'end' });
+    this.finish('ended');
+  }
+
+  private finish(reason: string) {
+    this.view.phase = 'ended';
+    this.view.endReason = reason;
+    this.teardown();
+    this.o.onChange(this.view);
+  }
+
+  private fail(reason: string) {
+    this.view.phase = 'failed';
+    this.view.endReason = reason;
+    this.teardown();
+    this.o.onChange(this.view);
+  }
+
+  private teardown() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.pinger) clearInterval(this.pinger);
+    this.socket?.close();
+    this.socket = null;
+    this.cipher?.wipe();
+    this.cipher = null;
+    this.handshake = null;
+    wipe(this.token, this.session);
+    this.token = null;
+    this.unconfirmed.clear();
+    this.pending = [];
+    this.o.dropToken?.();
+  }
+
+  /** Quick exit: best-effort `end`, then forget everything at once. */
+  wipeNow(): void {
+    if (!this.stopped) this.sendFrame({ type: 'end' });
+    this.teardown();
+    for (const m of this.view.messages) m.text = '';
+    this.view.messages.length = 0;
+    this.view.alias = null;
+  }
+}

@@ -1,0 +1,39 @@
+// Proof-of-work (docs/protocol.md §7): SHA-256(labelled("lifeline v1 pow", seed || context ||
+// BE64(nonce))) must start with `difficulty` zero bits. Solvers search from 0 upward.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { labelled } from './bytes';
+
+export const MAX_DIFFICULTY = 28;
+
+export function powInput(seed: Uint8Array, context: Uint8Array, nonce: number): Uint8Array {
+  const input = labelled('lifeline v1 pow', seed, context, new Uint8Array(8));
+  const view = new DataView(input.buffer);
+  view.setBigUint64(input.length - 8, BigInt(nonce), false);
+  return input;
+}
+
+export function leadingZeroBits(h: Uint8Array): number {
+  let bits = 0;
+  for (const b of h) {
+    if (b === 0) bits += 8;
+    else return bits + Math.clz32(b) - 24;
+  }
+  return bits;
+}
+
+/**
+ * Searches nonces [from, from + count) and returns the first solution or -1. The input is
+ * built once and only the nonce bytes change, so a phone spends its time hashing.
+ */
+export function searchPow(seed: Uint8Array, context: Uint8Array, difficulty: number, from: number, count: number): number {
+  if (difficulty > MAX_DIFFICULTY) throw new Error('difficulty above 28 refused');
+  const input = powInput(seed, context, 0);
+  const view = new DataView(input.buffer);
+  const at = input.length - 8;
+  for (let n = from; n < from + count; n++) {
+    view.setUint32(at, Math.floor(n / 0x100000000), false);
+    view.setUint32(at + 4, n >>> 0, false);
+    if (leadingZeroBits(sha256(input)) >= difficulty) return n;
+  }
+  return -1;
+}

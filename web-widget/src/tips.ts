@@ -1,0 +1,155 @@
+// Tips over HTTP (docs/protocol.md §5, §6, §9.9, §9.10): the public configuration verified
+// against the pinned organisation key, sealing, receipt codes, replies and follow-ups.
+// Mirrors src/client/tipster.rs.
+import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/bytes';
+import { decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
+import { sha256 } from './crypto/primitives';
+import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
+import { openReply, sealFollowup, sealTip } from './crypto/tip';
+import type { Solver } from './chat';
+
+export interface PublicConfig {
+  emergency: { label: string; number: string }[];
+  tipCategories: string[];
+  neutralUrl: string;
+  resumeInSessionStorage: boolean;
+  onDuty: number;
+  inbox: Uint8Array;
+  revocations: RevocationList;
+}
+
+export type Fetch = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string> }) => Promise<{ status: number; text(): Promise<string> }>;
+
+const TIP_CONTEXT = new Uint8Array([0x74, 0x69, 0x70]); // "tip"
+
+export class TipError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Relay {
+  constructor(
+    readonly base: string,
+    readonly org: Uint8Array,
+    private readonly fetcher: Fetch,
+    private readonly solve: Solver,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    private readonly revocationMaxAge?: number,
+  ) {}
+
+  get orgFp(): Uint8Array {
+    return sha256(this.org);
+  }
+
+  private async json(path: string, body?: unknown): Promise<any> {
+    const res = await this.fetcher(this.base + path, {
+      method: body === undefined ? 'GET' : 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    });
+    const text = await res.text();
+    let parsed: any = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    if (res.status !== 200) throw new TipError(res.status, parsed?.error ?? text);
+    return parsed;
+  }
+
+  /** `/v1/config` is a convenience, not a trust anchor: the key must match the pinned one. */
+  async config(): Promise<PublicConfig> {
+    const c = await this.json('/v1/config');
+    if (c.v !== 1) throw new Error('version');
+    if (!equal(fromB64url(c.organisation), this.org)) throw new Error('organisation key does not match the pinned key');
+    const now = this.now();
+    const revocations = decodeRevocations(fromB64url(c.revocations), this.org, now, this.revocationMaxAge);
+    const inbox = verifyCertificate(fromB64url(c.inbox_certificate), this.org, now, revocations, ROLE_INBOX);
+    const strings = (a: unknown) => (Array.isArray(a) ? a.filter((x) => typeof x === 'string') : []);
+    return {
+      emergency: Array.isArray(c.emergency) ? c.emergency.filter((e: any) => typeof e?.label === 'string' && typeof e?.number === 'string') : [],
+      tipCategories: strings(c.tip_categories),
+      neutralUrl: typeof c.neutral_url === 'string' ? c.neutral_url : '',
+      resumeInSessionStorage: c.resume_in_session_storage === true,
+      onDuty: Number.isSafeInteger(c.on_duty) ? c.on_duty : 0,
+      inbox: inbox.x25519,
+      revocations,
+    };
+  }
+
+  private async solved(progress: (p: number) => void): Promise<{ seed: string; nonce: number }> {
+    const p = await this.json('/v1/pow');
+    const seed = fromB64url(p.seed);
+    if (seed.length !== 16 || typeof p.difficulty !== 'number' || p.difficulty > 28) throw new Error('pow');
+    const nonce = await this.solve(seed, TIP_CONTEXT, p.difficulty, progress);
+    return { seed: p.seed, nonce };
+  }
+
+  /** Seals and files a first tip under a fresh receipt; returns the receipt to show. */
+  async submitTip(
+    inbox: Uint8Array,
+    text: string,
+    category: string | undefined,
+    progress: (stage: 'receipt' | 'pow', p: number) => void,
+  ): Promise<Receipt> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const receipt = Receipt.generate();
+      progress('receipt', 0);
+      const keys = await deriveReceipt(receipt, this.orgFp);
+      progress('receipt', 1);
+      const sealed = sealTip(this.orgFp, inbox, { replyKey: keys.tipsterPublic, category: category || undefined, text });
+      const { seed, nonce } = await this.solved((p) => progress('pow', p));
+      try {
+        await this.json('/v1/tips', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
+        forget(keys);
+        return receipt;
+      } catch (e) {
+        forget(keys);
+        // 409: astronomically unlikely collision; draw another code
+        if (!(e instanceof TipError && e.status === 409)) throw e;
+      }
+    }
+    throw new Error('could not file the tip');
+  }
+
+  /** Derives the keys of a typed receipt (slow on purpose). */
+  derive(receipt: Receipt): Promise<ReceiptKeys> {
+    return deriveReceipt(receipt, this.orgFp);
+  }
+
+  /** Replies sealed by the inbox to this receipt, oldest first; null if none filed here. */
+  async replies(inbox: Uint8Array, keys: ReceiptKeys): Promise<string[] | null> {
+    try {
+      const r = await this.json('/v1/receipt', { v: 1, lookup: b64url(keys.lookupId) });
+      const out: string[] = [];
+      for (const s of r.replies ?? []) {
+        try {
+          out.push(openReply(this.orgFp, inbox, keys.tipsterSecret, fromB64url(s)).text);
+        } catch {
+          /* not from the inbox key: ignored, never shown */
+        }
+      }
+      return out;
+    } catch (e) {
+      if (e instanceof TipError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void): Promise<void> {
+    const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
+    const { seed, nonce } = await this.solved(progress);
+    await this.json('/v1/receipt/followup', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
+  }
+}
+
+export function forget(keys: ReceiptKeys): void {
+  wipe(keys.master, keys.tipsterSecret, keys.lookupId);
+}
+
+export { fromUtf8 };

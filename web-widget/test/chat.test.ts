@@ -1,0 +1,192 @@
+// The chat state machine against a simulated relay and a coordinator built from the vectors:
+// PoW then hello, queue, text typed before the handshake, marks, duplicates, resume with
+// resend, rekey after `left` with re-encryption under new numbers, ends and failures.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Chat, ChatView, SocketHandlers } from '../src/chat';
+import { b64url, fromB64url, fromHex } from '../src/crypto/bytes';
+import { ed25519Sign, sha256 } from '../src/crypto/primitives';
+import { respondForTests, SessionCipher, DIR_C2V, DIR_V2C } from '../src/crypto/noise';
+
+const dir = new URL('../../tests/vectors/', import.meta.url);
+const hs = JSON.parse(readFileSync(new URL('handshake.json', dir), 'utf8'));
+const certs = JSON.parse(readFileSync(new URL('certificates.json', dir), 'utf8'));
+const H = fromHex;
+const ORG = H(hs.org_public);
+const SESSION = H(hs.session_id);
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+class FakeRelay {
+  sockets: { h: SocketHandlers; sent: any[]; closed: boolean }[] = [];
+  connect = (h: SocketHandlers) => {
+    const s = { h, sent: [] as any[], closed: false };
+    this.sockets.push(s);
+    return { send: (t: string) => s.sent.push(JSON.parse(t)), close: () => (s.closed = true) };
+  };
+  get current() {
+    return this.sockets[this.sockets.length - 1];
+  }
+  push(frame: Record<string, unknown>) {
+    this.current.h.onMessage(JSON.stringify({ v: 1, ...frame }));
+  }
+  sentOf(type: string) {
+    return this.sockets.flatMap((s) => s.sent).filter((f) => f.type === type);
+  }
+}
+
+function coordinatorAnswer(message1: Uint8Array, eph = H(hs.coordinator_ephemeral_secret)) {
+  const r = respondForTests(SESSION, sha256(ORG), H(hs.coordinator_static_secret), H(hs.coordinator_ed25519_seed), ed25519Sign, H(hs.coordinator_certificate), eph, message1);
+  return { message2: r.message2, cipher: new SessionCipher(SESSION, r.k2, r.k1, r.handshakeHash, DIR_C2V, DIR_V2C) };
+}
+
+function newChat(relay: FakeRelay, views: ChatView[] = []) {
+  return new Chat({
+    connect: relay.connect,
+    solve: async (seed, ctx, difficulty, progress) => {
+      assert.equal(difficulty, 3);
+      assert.deepEqual(ctx, SESSION, 'PoW context is the session id');
+      progress(0.5);
+      return 42;
+    },
+    org: ORG,
+    lang: 'en',
+    now: () => hs.now,
+    onChange: (v) => views.push(structuredClone({ ...v, messages: v.messages.map((m) => ({ ...m })) })),
+    backoff: [10],
+    pingMs: 60_000,
+  });
+}
+
+async function openedChat() {
+  const relay = new FakeRelay();
+  const views: ChatView[] = [];
+  const chat = newChat(relay, views);
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  const [hello] = relay.sentOf('hello');
+  assert.equal(hello.pow_nonce, 42);
+  assert.equal(hello.kind, 'chat');
+  assert.equal(hello.lang, 'en');
+  assert.equal(fromB64url(hello.handshake).length, 32);
+  assert.ok(views.some((v) => v.phase === 'pow' && v.powProgress === 0.5), 'PoW progress shown');
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: certs.revocation_list.encoded.length ? b64url(H(certs.revocation_list.encoded)) : '' });
+  relay.push({ type: 'queue', position: 2, wait_estimate_s: 120, on_duty: 1 });
+  return { relay, chat, views, message1: fromB64url(hello.handshake) };
+}
+
+test('hello, queue, text typed before the handshake, alias, marks, duplicates', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  assert.equal(chat.view.phase, 'waiting');
+  assert.equal(chat.view.position, 2);
+  assert.equal(chat.view.waitEstimate, 120);
+  chat.send('typed early');
+  assert.equal(relay.sentOf('msg').length, 0, 'nothing leaves before keys exist');
+  const coord = coordinatorAnswer(message1);
+  relay.push({ type: 'peer', event: 'joined' });
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+  assert.equal(chat.view.phase, 'chatting');
+  assert.equal(chat.view.alias, 'Amara (Lyon)');
+  assert.deepEqual(relay.sentOf('ack').map((f) => f.seq), [1]);
+  const [msg] = relay.sentOf('msg');
+  assert.equal(msg.seq, 1);
+  assert.deepEqual(coord.cipher.decrypt(fromB64url(msg.body)), { kind: 'text', text: 'typed early' });
+  const mine = () => chat.view.messages.filter((m) => m.from === 'me');
+  assert.equal(mine()[0].mark, 'pending');
+  relay.push({ type: 'stored', seq: 1 });
+  assert.equal(mine()[0].mark, 'sent');
+  relay.push({ type: 'delivered', seq: 1 });
+  assert.equal(mine()[0].mark, 'delivered');
+  const hi = b64url(coord.cipher.encryptText('hello from the coordinator'));
+  relay.push({ type: 'deliver', seq: 2, kind: 'data', body: hi });
+  relay.push({ type: 'deliver', seq: 2, kind: 'data', body: hi }); // duplicate after a resume
+  assert.deepEqual(chat.view.messages.filter((m) => m.from === 'them').map((m) => m.text), ['hello from the coordinator']);
+  assert.deepEqual(relay.sentOf('ack').map((f) => f.seq), [1, 2]);
+  // the coordinator's Close, then the end: an orderly end, not a truncation
+  relay.push({ type: 'deliver', seq: 3, kind: 'data', body: b64url(coord.cipher.encryptClose()) });
+  relay.push({ type: 'peer', event: 'ended' });
+  assert.equal(chat.view.phase, 'ended');
+  assert.equal(chat.view.endReason, 'ended');
+  assert.ok(relay.current.closed);
+});
+
+test('resume after a dropped socket resends what was not stored, with the same numbers', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  const coord = coordinatorAnswer(message1);
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+  chat.send('first');
+  assert.deepEqual(coord.cipher.decrypt(fromB64url(relay.sentOf('msg')[0].body)), { kind: 'text', text: 'first' });
+  relay.push({ type: 'stored', seq: 1 });
+  relay.push({ type: 'delivered', seq: 1 });
+  relay.current.h.onClose(1006);
+  assert.equal(chat.view.phase, 'reconnecting');
+  chat.send('while offline');
+  const before = relay.sockets.length;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(relay.sockets.length, before + 1, 'reconnected after the backoff');
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(1)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  const [resume] = relay.current.sent;
+  assert.deepEqual(resume, { v: 1, type: 'resume', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), last_seq: 1 });
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 2, delivered: 1, revocations: b64url(H(certs.revocation_list.encoded)) });
+  const resent = relay.current.sent.filter((f) => f.type === 'msg');
+  assert.deepEqual(resent.map((f) => f.seq), [2], 'only the unstored frame, same seq');
+  assert.deepEqual(coord.cipher.decrypt(fromB64url(resent[0].body)), { kind: 'text', text: 'while offline' });
+  assert.equal(chat.view.phase, 'chatting');
+  // the relay ends the session without the coordinator's Close: a truncation
+  relay.current.h.onClose(4010);
+  assert.equal(chat.view.endReason, 'truncated');
+});
+
+test('after `left`, a rekey with a fresh ephemeral; undelivered text re-encrypted under new numbers', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  const first = coordinatorAnswer(message1);
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(first.message2) });
+  chat.send('delivered one');
+  relay.push({ type: 'delivered', seq: 1 });
+  chat.send('never delivered');
+  relay.push({ type: 'stored', seq: 2 });
+  relay.push({ type: 'peer', event: 'left' });
+  const [rekey] = relay.sentOf('rekey');
+  assert.ok(rekey, 'rekey sent');
+  assert.notEqual(rekey.handshake, b64url(message1), 'fresh ephemeral');
+  assert.equal(chat.view.phase, 'waiting');
+  const second = coordinatorAnswer(fromB64url(rekey.handshake), new Uint8Array(32).fill(0x44));
+  relay.push({ type: 'deliver', seq: 2, kind: 'handshake', body: b64url(second.message2) });
+  const msgs = relay.sentOf('msg');
+  assert.deepEqual(msgs.map((m) => m.seq), [1, 2, 3], 'a new number for the re-sent text');
+  assert.deepEqual(second.cipher.decrypt(fromB64url(msgs[2].body)), { kind: 'text', text: 'never delivered' });
+  chat.end();
+  const sent = relay.current.sent;
+  assert.equal(sent[sent.length - 1].type, 'end');
+  assert.equal(second.cipher.decrypt(fromB64url(sent[sent.length - 2].body)).kind, 'close', 'authenticated Close before end');
+  assert.equal(chat.view.phase, 'ended');
+});
+
+test('a message 2 from a key the organisation did not certify fails the chat; wipeNow forgets all', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  const bad = coordinatorAnswer(message1).message2;
+  bad[200] ^= 1;
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(bad) });
+  assert.equal(chat.view.phase, 'failed');
+  assert.ok(relay.current.closed);
+
+  const again = await openedChat();
+  again.chat.send('secret');
+  again.chat.wipeNow();
+  assert.equal(again.chat.view.messages.length, 0);
+  assert.equal(again.relay.current.sent[again.relay.current.sent.length - 1].type, 'end');
+  assert.ok(again.relay.current.closed);
+});
+
+test('a welcome with a revocation list not signed by the pinned key fails', async () => {
+  const relay = new FakeRelay();
+  const chat = newChat(relay);
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  const forged = H(certs.revocation_list.encoded);
+  forged[forged.length - 1] ^= 1;
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32)), next_seq: 1, delivered: 0, revocations: b64url(forged) });
+  assert.equal(chat.view.phase, 'failed');
+});

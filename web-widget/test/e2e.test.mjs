@@ -1,0 +1,289 @@
+// End to end: Debian's Chromium (playwright-core, phone viewport) runs the built widget served
+// by a real `lifeline serve`, against a coordinator driven by the Rust client (real crypto on
+// both sides). Screenshots of each screen go to test-results/screenshots/ for review.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+import { buildRust, startRelay, startCoordinator, screenshotDir } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
+
+let relay, coord, browser, shots;
+
+before(async () => {
+  buildRust();
+  relay = await startRelay();
+  coord = await startCoordinator(relay);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  shots = screenshotDir();
+});
+
+after(async () => {
+  await browser?.close();
+  coord?.stop();
+  relay?.stop();
+});
+
+/** A fresh context (fresh storage) watching for CSP violations and any off-relay request. */
+async function open(path = '/help', options = {}) {
+  const context = await browser.newContext({ ...PHONE, ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push('CSP: ' + m.text());
+  });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(relay.base) && !u.startsWith(relay.base.replace('http', 'ws')) && !u.startsWith('data:') && u !== 'about:blank') problems.push('third-party request: ' + u);
+  });
+  await page.goto(relay.base + path);
+  if (path === '/') await page.getByRole('button', { name: 'Get help' }).waitFor();
+  else await page.getByRole('button', { name: /Talk to someone now|Parler à quelqu'un/ }).waitFor();
+  return { context, page, problems };
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+
+async function noStorage(page, context) {
+  const cookies = await context.cookies();
+  assert.deepEqual(cookies, [], 'no cookie');
+  const kept = await page.evaluate(async () => ({
+    local: localStorage.length,
+    session: sessionStorage.length,
+    idb: (await indexedDB.databases()).length,
+  }));
+  assert.deepEqual(kept, { local: 0, session: 0, idb: 0 });
+}
+
+test('nobody on duty: said at once on the home screen, with the tip path and the numbers', async () => {
+  const { context, page, problems } = await open('/help');
+  await page.getByText('No one can answer right now').waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
+  assert.ok(await page.getByRole('link', { name: '112' }).isVisible());
+  await shot(page, '01-home-nobody-on-duty');
+  // and in the chat path too: the queue frame says on_duty 0
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await page.getByText('No one can answer right now').waitFor();
+  await shot(page, '02-waiting-nobody-on-duty');
+  await page.getByRole('button', { name: 'Leave a tip instead' }).click();
+  await page.getByLabel('What would you like to tell us?').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('live chat both ways with a Rust coordinator: alias, marks, reconnect without loss or duplicate, end', async () => {
+  await coord.cmd('duty');
+  const { context, page, problems } = await open('/');
+  // launcher mode on the demo page
+  await page.getByRole('button', { name: 'Get help' }).click();
+  await shot(page, '03-launcher-open');
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await page.getByText('Waiting for someone to answer').waitFor();
+  await page.getByText(/You are number 1 in line/).waitFor();
+  await shot(page, '04-waiting');
+  // typed before anyone joins: waits in the widget, goes out once keys exist
+  await page.getByLabel('Your message').fill('Hello, is anyone there?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const claimed = await coord.cmd('wait_claim');
+  assert.equal(claimed.lang, 'en');
+  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  assert.ok(await page.getByText('verified by the organisation').isVisible());
+  await coord.cmd('expect Hello, is anyone there?');
+  await page.locator('.ll-me .ll-mark[data-mark="delivered"]').first().waitFor();
+  await coord.cmd('send Yes. You are safe to talk here.');
+  const log = page.getByRole('log');
+  await log.getByText('Yes. You are safe to talk here.').waitFor();
+  assert.equal(await log.getAttribute('aria-live'), 'polite');
+  await page.getByLabel('Your message').fill('Thank you');
+  await page.keyboard.press('Enter');
+  await coord.cmd('expect Thank you');
+  await page.locator('.ll-me .ll-mark[data-mark="delivered"]').nth(1).waitFor();
+  await shot(page, '05-chat');
+  assert.doesNotMatch(await page.locator('.ll-status').textContent(), /null|undefined/);
+  // the quick exit stays on screen however far the conversation scrolls
+  await page.evaluate(() => {
+    for (const el of [document.querySelector('.ll-panel'), document.scrollingElement]) if (el) el.scrollTop = 1e6;
+  });
+  const box = await page.getByRole('button', { name: /^Emergency/ }).boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 740, `exit button on screen: ${JSON.stringify(box)}`);
+
+  // cut the network: messages both ways while offline
+  await context.setOffline(true);
+  await page.getByText('Connection lost. Reconnecting…').waitFor();
+  await page.getByLabel('Your message').fill('Sent while offline');
+  await page.keyboard.press('Enter');
+  await coord.cmd('send Are you still there?');
+  await shot(page, '06-reconnecting');
+  await context.setOffline(false);
+  await log.getByText('Are you still there?').waitFor({ timeout: 15000 });
+  await coord.cmd('expect Sent while offline');
+  await page.locator('.ll-me .ll-mark[data-mark="delivered"]').nth(2).waitFor();
+  await coord.cmd('send Good, I am here.');
+  await log.getByText('Good, I am here.').waitFor();
+  const texts = (await coord.cmd('texts')).texts;
+  assert.deepEqual(texts, ['Hello, is anyone there?', 'Thank you', 'Sent while offline'], 'coordinator got each message once, in order');
+  const theirs = await page.locator('.ll-them .ll-text').allTextContents();
+  assert.deepEqual(theirs, ['Yes. You are safe to talk here.', 'Are you still there?', 'Good, I am here.'], 'visitor got each message once, in order');
+
+  await page.getByRole('button', { name: 'End and wipe' }).click();
+  await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
+  await shot(page, '07-ended');
+  assert.equal(await page.locator('.ll-msg').count(), 0, 'the conversation is gone from the page');
+  await noStorage(page, context);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a tip with a receipt code, a reply read back, and a follow-up', async () => {
+  const { context, page, problems } = await open('/help');
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill('Workers at the farm on the north road are locked in at night.');
+  await page.getByLabel('Category (optional)').selectOption('labour');
+  await shot(page, '08-tip-form');
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 30000 });
+  const code = (await page.locator('.ll-code').textContent()).trim();
+  assert.match(code, /^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){4}$/);
+  assert.ok(await page.getByText('Write it down').isVisible());
+  assert.ok(await page.getByRole('button', { name: 'Copy the code' }).isVisible());
+  await shot(page, '09-receipt');
+  const tip = await coord.cmd('reply_tip Thank you. We have passed this on.');
+  assert.equal(tip.text, 'Workers at the farm on the north road are locked in at night.');
+  assert.equal(tip.category, 'labour');
+  await page.getByRole('button', { name: 'I have it' }).click();
+  await page.getByRole('button', { name: 'I have a receipt code' }).click();
+  // a typo is caught before the slow KDF
+  await page.getByLabel('Receipt code').fill(code.slice(0, -1) + (code.endsWith('2') ? '3' : '2'));
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByText('The code has a typo').waitFor();
+  await page.getByLabel('Receipt code').fill(code.toLowerCase().replaceAll('-', ' '));
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByText('Thank you. We have passed this on.').waitFor({ timeout: 30000 });
+  await page.getByLabel('Add more information or answer').fill('There are about twenty people.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByText('Sent. Thank you.').waitFor({ timeout: 30000 });
+  await shot(page, '10-replies');
+  assert.deepEqual((await coord.cmd('followups')).texts, ['There are about twenty people.']);
+  await noStorage(page, context);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const how of ['button', 'Escape', 'Shift x3']) {
+  test(`quick exit by ${how}: leaves for the neutral page, keeps nothing, Back does not return`, async () => {
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(relay.base + '/healthz');
+    await page.goto(relay.base + '/help');
+    await page.getByRole('button', { name: 'Report a tip' }).click();
+    await page.getByLabel('What would you like to tell us?').fill('something private');
+    const exit = page.getByRole('button', { name: /^Emergency/ });
+    assert.ok(await exit.isVisible());
+    if (how === 'button') await exit.click();
+    else if (how === 'Escape') await page.keyboard.press('Escape');
+    else for (let i = 0; i < 3; i++) await page.keyboard.press('Shift');
+    await page.waitForURL(relay.base + '/healthz');
+    await noStorage(page, context);
+    await page.goBack().catch(() => {});
+    await page.waitForTimeout(300);
+    assert.notEqual(new URL(page.url()).pathname, '/help', 'Back does not return to the widget');
+    assert.equal(await page.locator('[data-lifeline-root]').count(), 0);
+    await context.close();
+  });
+}
+
+test('the widget in French, switchable at any time, keeping what was typed', async () => {
+  const { context, page, problems } = await open('/help');
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill('texte en cours');
+  await page.getByLabel('Language').selectOption('fr');
+  await page.getByLabel('Que souhaitez-vous nous dire ?').waitFor();
+  assert.equal(await page.getByLabel('Que souhaitez-vous nous dire ?').inputValue(), 'texte en cours');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  await page.getByRole('button', { name: 'Retour' }).click();
+  await page.getByRole('button', { name: "Parler à quelqu'un maintenant" }).waitFor();
+  assert.ok(await page.getByRole('button', { name: /^Emergency/ }).isVisible());
+  await shot(page, '11-home-fr');
+  await page.getByRole('button', { name: 'Conseils de sécurité' }).click();
+  await page.getByRole('heading', { name: 'Rester en sécurité sur cet appareil' }).waitFor();
+  await shot(page, '12-safety-fr');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('320 px wide and keyboard only: no horizontal scroll, every path reachable with Tab', async () => {
+  const { context, page } = await open('/help', { viewport: { width: 320, height: 640 } });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'no horizontal scroll at 320 px');
+  await shot(page, '13-home-320');
+  const names = [];
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    names.push(await page.evaluate(() => document.activeElement?.textContent?.trim() || document.activeElement?.id || ''));
+  }
+  assert.match(names[0], /^Emergency/, 'the quick exit comes first in focus order');
+  for (const want of ['Talk to someone now', 'Report a tip', 'I have a receipt code', 'Safety tips']) assert.ok(names.includes(want), `${want} reachable by Tab: ${names}`);
+  // open the tip form with the keyboard alone
+  while ((await page.evaluate(() => document.activeElement?.textContent)) !== 'Report a tip') await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByLabel('What would you like to tell us?').waitFor();
+  await context.close();
+});
+
+test('axe-core: no serious or critical violation on the home, tip, receipt-entry and safety screens', async () => {
+  const { context, page } = await open('/help', { bypassCSP: true });
+  const screens = { home: null, tip: 'Report a tip', return: 'I have a receipt code', safety: 'Safety tips' };
+  for (const [name, button] of Object.entries(screens)) {
+    if (button) {
+      await page.getByRole('button', { name: button }).click();
+      await page.locator('.ll-h').waitFor();
+    }
+    const result = await page.evaluate(async (src) => {
+      if (!window.axe) (0, eval)(src);
+      const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
+      return { violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })), passes: r.passes.length };
+    }, AXE);
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad, [], `${name}: ${JSON.stringify(result.violations)}`);
+    assert.ok(result.passes > 5, 'axe actually ran');
+    if (button) await page.getByRole('button', { name: 'Back' }).click();
+  }
+  await context.close();
+});
+
+test('the relay serves the committed bundle with SRI, long cache, strict CSP and no inline script', async () => {
+  const dist = (f) => readFileSync(new URL('../dist/' + f, import.meta.url));
+  const js = await fetch(relay.base + '/widget/lifeline.js');
+  assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.match(js.headers.get('content-type'), /javascript/);
+  assert.ok(Buffer.from(await js.arrayBuffer()).equals(dist('lifeline.js')), 'the embedded script is dist/lifeline.js');
+  const css = await fetch(relay.base + '/widget/lifeline.css');
+  assert.equal(css.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.ok(Buffer.from(await css.arrayBuffer()).equals(dist('lifeline.css')));
+  const sri = await (await fetch(relay.base + '/widget/sri.json')).json();
+  assert.deepEqual(sri, JSON.parse(dist('sri.json')), 'hashes computed by the relay equal the build’s');
+  const config = await (await fetch(relay.base + '/v1/config')).json();
+  for (const path of ['/', '/help']) {
+    const res = await fetch(relay.base + path);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(res.headers.get('set-cookie'), null);
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)].filter((m) => !m[0].startsWith('&lt;'));
+    assert.equal(scripts.length, 1, `${path}: one script tag`);
+    assert.equal(scripts[0][2].trim(), '', 'no inline script');
+    assert.ok(scripts[0][1].includes(`integrity="${sri['lifeline.js']}"`));
+    assert.ok(scripts[0][1].includes(`data-organisation="${config.organisation}"`));
+    assert.doesNotMatch(html, /<style|style=/, 'no inline style');
+  }
+});
