@@ -19,7 +19,7 @@ use crate::store::tips::write_private;
 pub enum KeyError {
     #[error("{path}: {reason}")]
     File { path: PathBuf, reason: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Certificate(#[from] CertificateError),
     #[error("development keys are refused on {0}: they only work on a loopback address")]
     DevelopmentOnPublicAddress(String),

@@ -20,9 +20,9 @@ pub enum ClientError {
     #[error("protocol error: {0}")]
     Protocol(String),
     #[error("handshake failed: {0}")]
-    Handshake(#[from] HandshakeError),
+    Handshake(HandshakeError),
     #[error("session cipher: {0}")]
-    Session(#[from] SessionError),
+    Session(SessionError),
     #[error("timed out waiting for the relay")]
     Timeout,
     #[error("HTTP {status}: {body}")]
@@ -41,4 +41,18 @@ impl ClientError {
 
 pub fn unix_now() -> u64 {
     crate::keyfile::now()
+}
+
+// The messages above already include the cause, so these conversions carry it in the text
+// only: as a `source` too, `{:#}` would print it twice.
+impl From<HandshakeError> for ClientError {
+    fn from(e: HandshakeError) -> Self {
+        ClientError::Handshake(e)
+    }
+}
+
+impl From<SessionError> for ClientError {
+    fn from(e: SessionError) -> Self {
+        ClientError::Session(e)
+    }
 }

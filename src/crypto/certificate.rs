@@ -36,7 +36,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
     #[error("malformed: {0}")]
-    Malformed(#[from] DecodeError),
+    Malformed(DecodeError),
     #[error("not signed by the pinned organisation key")]
     WrongSigner,
     #[error("expired")]
@@ -284,5 +284,12 @@ impl RevocationList {
             serials,
             encoded: bytes.to_vec(),
         })
+    }
+}
+
+// The message already includes the cause; kept out of `source` so `{:#}` prints it once.
+impl From<DecodeError> for CertificateError {
+    fn from(e: DecodeError) -> Self {
+        CertificateError::Malformed(e)
     }
 }

@@ -37,7 +37,7 @@ pub enum HandshakeError {
     #[error("peer key is of low order")]
     WeakKey,
     #[error("coordinator certificate refused: {0}")]
-    Certificate(#[from] CertificateError),
+    Certificate(CertificateError),
     #[error("certificate key does not match the handshake static key")]
     KeyMismatch,
     #[error("handshake signature invalid")]
@@ -347,5 +347,12 @@ impl CoordinatorHandshake {
             message,
             SessionCipher::for_coordinator(session_id, s.h, to_coordinator, to_visitor),
         ))
+    }
+}
+
+// The message already includes the cause; kept out of `source` so `{:#}` prints it once.
+impl From<CertificateError> for HandshakeError {
+    fn from(e: CertificateError) -> Self {
+        HandshakeError::Certificate(e)
     }
 }

@@ -40,7 +40,7 @@ pub enum TipError {
     #[error("sealed tip failed to open (wrong key, wrong organisation or tampered)")]
     Open,
     #[error("tip content invalid: {0}")]
-    Content(#[from] DecodeError),
+    Content(DecodeError),
     #[error("tip too long")]
     TooLong,
 }
@@ -283,4 +283,11 @@ pub fn open_reply(
         &[],
         sealed,
     )?)
+}
+
+// The message already includes the cause; kept out of `source` so `{:#}` prints it once.
+impl From<DecodeError> for TipError {
+    fn from(e: DecodeError) -> Self {
+        TipError::Content(e)
+    }
 }

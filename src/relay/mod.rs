@@ -248,7 +248,7 @@ pub enum ServeError {
     #[error(transparent)]
     Tls(#[from] listener::TlsError),
     #[error("server: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 }
 
 #[cfg(test)]
@@ -272,5 +272,12 @@ mod tests {
         assert_eq!(relay.difficulty(120), 18);
         assert_eq!(relay.difficulty(10_000), 20, "capped");
         let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+// The message already includes the cause; kept out of `source` so `{:#}` prints it once.
+impl From<std::io::Error> for ServeError {
+    fn from(e: std::io::Error) -> Self {
+        ServeError::Io(e)
     }
 }
