@@ -91,11 +91,14 @@ function boot(script: HTMLScriptElement | null) {
   const host = h('div', { class: 'lifeline lifeline-' + mode, 'data-lifeline-root': '' });
   const panel = h('section', { class: 'll-panel', id: 'lifeline-panel' });
   let launcher: HTMLElement | null = null;
+  let outerExit: HTMLElement | null = null;
   if (mode === 'launcher') {
     panel.hidden = true;
     panel.setAttribute('role', 'dialog');
+    // The quick exit stays visible while the panel is closed too.
+    outerExit = h('button', { type: 'button', class: 'll-exit ll-exit-fixed', onclick: () => quickExit() });
     launcher = h('button', { type: 'button', class: 'll-launcher', 'aria-expanded': 'false', 'aria-controls': 'lifeline-panel', onclick: () => togglePanel(true) });
-    host.append(launcher);
+    host.append(outerExit, launcher);
   }
   host.append(panel);
   document.body.append(host);
@@ -103,6 +106,7 @@ function boot(script: HTMLScriptElement | null) {
   function togglePanel(open: boolean) {
     if (!launcher) return;
     panel.hidden = !open;
+    if (outerExit) outerExit.hidden = open;
     launcher.setAttribute('aria-expanded', String(open));
     if (open) {
       render();
@@ -506,6 +510,7 @@ function boot(script: HTMLScriptElement | null) {
       document.title = t('title');
     }
     if (launcher) launcher.textContent = t('launcher');
+    if (outerExit) outerExit.textContent = t('quick_exit');
     panel.setAttribute('aria-label', t('title'));
     // keep what the visitor typed and where they were across a re-render (language switch)
     const kept = new Map<string, string>();

@@ -84,8 +84,11 @@ test('nobody on duty: said at once on the home screen, with the tip path and the
 test('live chat both ways with a Rust coordinator: alias, marks, reconnect without loss or duplicate, end', async () => {
   await coord.cmd('duty');
   const { context, page, problems } = await open('/');
-  // launcher mode on the demo page
+  // launcher mode on the demo page: the quick exit is visible before the panel opens
+  assert.ok(await page.getByRole('button', { name: /^Emergency/ }).isVisible());
+  await shot(page, '03-launcher-closed');
   await page.getByRole('button', { name: 'Get help' }).click();
+  assert.equal(await page.getByRole('button', { name: /^Emergency/ }).count(), 1, 'one exit button at a time');
   await shot(page, '03-launcher-open');
   await page.getByRole('button', { name: 'Talk to someone now' }).click();
   await page.getByText('Waiting for someone to answer').waitFor();
@@ -99,6 +102,8 @@ test('live chat both ways with a Rust coordinator: alias, marks, reconnect witho
   await page.getByText(`You are talking to ${coord.alias}`).waitFor();
   assert.ok(await page.getByText('verified by the organisation').isVisible());
   await coord.cmd('expect Hello, is anyone there?');
+  // mid-chat, with the operator's default (no resume in sessionStorage): nothing stored at all
+  await noStorage(page, context);
   await page.locator('.ll-me .ll-mark[data-mark="delivered"]').first().waitFor();
   await coord.cmd('send Yes. You are safe to talk here.');
   const log = page.getByRole('log');
@@ -285,5 +290,27 @@ test('the relay serves the committed bundle with SRI, long cache, strict CSP and
     assert.ok(scripts[0][1].includes(`integrity="${sri['lifeline.js']}"`));
     assert.ok(scripts[0][1].includes(`data-organisation="${config.organisation}"`));
     assert.doesNotMatch(html, /<style|style=/, 'no inline style');
+  }
+});
+
+test('resume token in sessionStorage only when the operator enables it, and quick exit removes it', async () => {
+  const other = await startRelay({ LIFELINE_WIDGET_RESUME_IN_SESSION_STORAGE: 'true' });
+  try {
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(other.base + '/help');
+    await page.getByRole('button', { name: 'Talk to someone now' }).click();
+    await page.getByText('Waiting for someone to answer').waitFor();
+    await page.waitForFunction(() => sessionStorage.length === 1);
+    const kept = await page.evaluate(() => JSON.parse(sessionStorage.getItem('lifeline-resume')));
+    assert.equal(Object.keys(kept).sort().join(), 's,tok', 'only the session id and its resume token');
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    await page.keyboard.press('Escape');
+    await page.waitForURL(other.base + '/healthz');
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'quick exit removed it');
+    assert.deepEqual(await context.cookies(), []);
+    await context.close();
+  } finally {
+    other.stop();
   }
 });
