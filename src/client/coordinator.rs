@@ -226,10 +226,30 @@ impl CoordinatorClient {
         )?)
     }
 
+    /// Reads frames until one means something to the coordinator, acting on it on the way.
+    /// Not cancel-safe: inside `select!`, use [`Self::recv_frame`] then [`Self::handle`].
     pub async fn next_event(&mut self) -> Result<CoordinatorEvent, ClientError> {
         loop {
-            let frame = self.wire.recv().await?;
-            return Ok(match frame {
+            let frame = self.recv_frame().await?;
+            if let Some(event) = self.handle(frame).await? {
+                return Ok(event);
+            }
+        }
+    }
+
+    /// The next relay frame. Cancel-safe: dropping it loses nothing.
+    pub async fn recv_frame(&mut self) -> Result<RelayFrame, ClientError> {
+        self.wire.recv().await
+    }
+
+    /// Acts on one relay frame (handshake reply, decryption, acknowledgement) and says what
+    /// it means, if anything. Run it to completion: cancelling it mid-way can lose the frame.
+    pub async fn handle(
+        &mut self,
+        frame: RelayFrame,
+    ) -> Result<Option<CoordinatorEvent>, ClientError> {
+        {
+            return Ok(Some(match frame {
                 RelayFrame::QueueList { items, .. } => CoordinatorEvent::Queue(items),
                 RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
                 RelayFrame::Claimed {
@@ -275,10 +295,10 @@ impl CoordinatorClient {
                     body,
                 } => {
                     let Some(conversation) = self.conversations.get_mut(&session.0) else {
-                        continue;
+                        return Ok(None);
                     };
                     if seq <= conversation.last_received {
-                        continue;
+                        return Ok(None);
                     }
                     let plaintext = conversation.cipher.decrypt(&body.0)?;
                     conversation.last_received = seq;
@@ -329,13 +349,13 @@ impl CoordinatorClient {
                     followups: followups.into_iter().map(|b| b.0).collect(),
                 },
                 RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
-                RelayFrame::Pong {} => continue,
+                RelayFrame::Pong {} => return Ok(None),
                 other => {
                     return Err(ClientError::Protocol(format!(
                         "unexpected frame for a coordinator: {other:?}"
                     )));
                 }
-            });
+            }));
         }
     }
 

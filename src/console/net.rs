@@ -198,8 +198,17 @@ async fn run(
                     break;
                 }
             }
-            event = client.next_event() => match event {
-                Ok(event) => { let _ = events.send(NetEvent::Relay(event)); }
+            // Receiving is cancel-safe; handling runs to completion in the arm's body.
+            frame = client.recv_frame() => match frame {
+                Ok(frame) => match client.handle(frame).await {
+                    Ok(Some(event)) => { let _ = events.send(NetEvent::Relay(event)); }
+                    Ok(None) => {}
+                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
+                    Err(e) => {
+                        let _ = events.send(NetEvent::Disconnected(e.to_string()));
+                        break;
+                    }
+                },
                 Err(ClientError::Timeout) => {}
                 Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
                 Err(e) => {
