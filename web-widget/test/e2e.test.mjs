@@ -149,6 +149,22 @@ test('live chat both ways with a Rust coordinator: alias, marks, reconnect witho
   await context.close();
 });
 
+test('the coordinator ends: its authenticated Close makes an orderly end, not a truncation', async () => {
+  const { context, page, problems } = await open('/help');
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await coord.cmd('wait_claim');
+  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await coord.cmd('send Take care. I am closing this now.');
+  await page.getByRole('log').getByText('Take care. I am closing this now.').waitFor();
+  await coord.cmd('end');
+  await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
+  assert.ok(await page.getByText('The conversation has ended and nothing of it is kept').isVisible());
+  assert.equal(await page.getByText('cut off').count(), 0);
+  await noStorage(page, context);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a tip with a receipt code, a reply read back, and a follow-up', async () => {
   const { context, page, problems } = await open('/help');
   await page.getByRole('button', { name: 'Report a tip' }).click();

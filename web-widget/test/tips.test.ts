@@ -1,0 +1,101 @@
+// The tip path against a simulated relay: /v1/config is checked against the pinned key, a tip
+// is sealed to the certified inbox with a receipt-derived reply key, replies open only when
+// sealed by the inbox, follow-ups are Auth-sealed from the receipt key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Relay, TipError } from '../src/tips';
+import { b64url, fromB64url, fromHex, hex } from '../src/crypto/bytes';
+import { sha256 } from '../src/crypto/primitives';
+import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/tip';
+import { seal } from '../src/crypto/hpke';
+import { deriveReceipt } from '../src/crypto/receipt';
+
+const certs = JSON.parse(readFileSync(new URL('../../tests/vectors/certificates.json', import.meta.url), 'utf8'));
+const H = fromHex;
+const ORG = H(certs.org_public);
+const NOW = certs.checks[0].now;
+const INBOX_SECRET = H(certs.inbox.x25519_secret);
+const INBOX_CERT = H(certs.inbox.certificate);
+const INBOX_PUBLIC = INBOX_CERT.subarray(26, 58);
+
+function fakeRelay(overrides: Record<string, unknown> = {}) {
+  const posts: { path: string; body: any }[] = [];
+  const replies: string[] = [];
+  const fetcher = async (url: string, init?: { method?: string; body?: string }) => {
+    const path = new URL(url).pathname;
+    const reply = (status: number, body: unknown) => ({ status, text: async () => JSON.stringify(body) });
+    if (path === '/v1/config')
+      return reply(200, {
+        v: 1,
+        organisation: b64url(ORG),
+        inbox_certificate: b64url(INBOX_CERT),
+        revocations: b64url(H(certs.revocation_list.encoded)),
+        emergency: [{ label: 'Emergency services', number: '112' }],
+        tip_categories: ['labour'],
+        neutral_url: 'https://www.wikipedia.org/',
+        resume_in_session_storage: false,
+        on_duty: 0,
+        ...overrides,
+      });
+    if (path === '/v1/pow') return reply(200, { v: 1, seed: b64url(new Uint8Array(16).fill(3)), difficulty: 2 });
+    const body = JSON.parse(init!.body!);
+    posts.push({ path, body });
+    if (path === '/v1/tips') return reply(200, { v: 1, id: b64url(new Uint8Array(16)) });
+    if (path === '/v1/receipt') return posts.filter((p) => p.path === '/v1/tips').some((p) => p.body.lookup === body.lookup) ? reply(200, { v: 1, replies }) : reply(404, { v: 1, error: 'no tip under this receipt' });
+    if (path === '/v1/receipt/followup') return reply(200, { v: 1, error: '' });
+    return reply(404, {});
+  };
+  const solve = async (seed: Uint8Array, ctx: Uint8Array, difficulty: number, progress: (p: number) => void) => {
+    assert.equal(new TextDecoder().decode(ctx), 'tip', 'tip PoW context');
+    assert.equal(difficulty, 2);
+    assert.deepEqual(seed, new Uint8Array(16).fill(3));
+    progress(1);
+    return 7;
+  };
+  const relay = new Relay('http://relay.test', ORG, fetcher, solve, () => NOW);
+  return { relay, posts, replies };
+}
+
+test('config: verified against the pinned key; a foreign organisation or a forged inbox is refused', async () => {
+  const ok = await fakeRelay().relay.config();
+  assert.equal(hex(ok.inbox), hex(INBOX_PUBLIC));
+  assert.equal(ok.onDuty, 0);
+  assert.deepEqual(ok.tipCategories, ['labour']);
+  await assert.rejects(fakeRelay({ organisation: b64url(new Uint8Array(32).fill(1)) }).relay.config(), /pinned/);
+  const forged = INBOX_CERT.slice();
+  forged[30] ^= 1;
+  await assert.rejects(fakeRelay({ inbox_certificate: b64url(forged) }).relay.config());
+  // a coordinator certificate is not an inbox (role 2 required)
+  await assert.rejects(fakeRelay({ inbox_certificate: certs.coordinator.certificate.length ? b64url(H(certs.coordinator.certificate)) : '' }).relay.config());
+});
+
+test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; replies and follow-ups', async () => {
+  const { relay, posts, replies } = fakeRelay();
+  const config = await relay.config();
+  const stages = new Set<string>();
+  const receipt = await relay.submitTip(config.inbox, 'They are locked in at night.', 'labour', (s) => stages.add(s));
+  assert.deepEqual([...stages].sort(), ['pow', 'receipt']);
+  const [filed] = posts;
+  assert.equal(filed.path, '/v1/tips');
+  assert.equal(filed.body.nonce, 7);
+  assert.equal(fromB64url(filed.body.sealed).length, 32 + 1024 + 16, 'smallest tip bucket');
+  const keys = await deriveReceipt(receipt, sha256(ORG));
+  assert.equal(filed.body.lookup, b64url(keys.lookupId), 'filed under the receipt lookup id');
+  const opened = openAsInbox(sha256(ORG), INBOX_SECRET, INBOX_PUBLIC, TIP_LABEL, fromB64url(filed.body.sealed));
+  assert.equal(opened.text, 'They are locked in at night.');
+  assert.equal(opened.category, 'labour');
+  assert.equal(hex(opened.replyKey!), hex(keys.tipsterPublic));
+  // a reply from the inbox opens; one sealed by someone else is dropped, never shown
+  replies.push(b64url(seal(keys.tipsterPublic, tipInfo(REPLY_LABEL, sha256(ORG), INBOX_PUBLIC), new Uint8Array(0), encodeTip({ text: 'Thank you.' }), INBOX_SECRET)));
+  replies.push(b64url(seal(keys.tipsterPublic, tipInfo(REPLY_LABEL, sha256(ORG), INBOX_PUBLIC), new Uint8Array(0), encodeTip({ text: 'forged' }), new Uint8Array(32).fill(9))));
+  assert.deepEqual(await relay.replies(config.inbox, keys), ['Thank you.']);
+  await relay.followUp(config.inbox, keys, 'More detail.', () => {});
+  const fu = posts[posts.length - 1];
+  assert.equal(fu.path, '/v1/receipt/followup');
+  assert.equal(openAsInbox(sha256(ORG), INBOX_SECRET, INBOX_PUBLIC, FOLLOWUP_LABEL, fromB64url(fu.body.sealed), keys.tipsterPublic).text, 'More detail.');
+  // an unknown receipt is "not found", not an error
+  const other = await deriveReceipt(receipt, new Uint8Array(32));
+  assert.equal(await relay.replies(config.inbox, other), null);
+  assert.ok(new TipError(404, 'x') instanceof Error);
+});
