@@ -248,115 +248,111 @@ impl CoordinatorClient {
         &mut self,
         frame: RelayFrame,
     ) -> Result<Option<CoordinatorEvent>, ClientError> {
-        {
-            return Ok(Some(match frame {
-                RelayFrame::QueueList { items, .. } => CoordinatorEvent::Queue(items),
-                RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
-                RelayFrame::Claimed {
-                    session,
-                    handshake,
-                    kind,
-                    lang,
-                    next_seq,
+        Ok(Some(match frame {
+            RelayFrame::QueueList { items, .. } => CoordinatorEvent::Queue(items),
+            RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
+            RelayFrame::Claimed {
+                session,
+                handshake,
+                kind,
+                lang,
+                next_seq,
+                transferred_from,
+            } => {
+                let (message2, cipher) = self.answer(session.0, &handshake.0)?;
+                self.wire
+                    .send(CoordinatorFrame::Msg {
+                        session,
+                        seq: next_seq,
+                        kind: PayloadKind::Handshake,
+                        body: Bytes(message2),
+                    })
+                    .await?;
+                self.conversations.insert(
+                    session.0,
+                    Conversation {
+                        cipher,
+                        next_seq: next_seq + 1,
+                        last_received: 0,
+                        kind,
+                        lang,
+                    },
+                );
+                CoordinatorEvent::Claimed {
+                    session: session.0,
                     transferred_from,
-                } => {
-                    let (message2, cipher) = self.answer(session.0, &handshake.0)?;
-                    self.wire
-                        .send(CoordinatorFrame::Msg {
-                            session,
-                            seq: next_seq,
-                            kind: PayloadKind::Handshake,
-                            body: Bytes(message2),
-                        })
-                        .await?;
-                    self.conversations.insert(
-                        session.0,
-                        Conversation {
-                            cipher,
-                            next_seq: next_seq + 1,
-                            last_received: 0,
-                            kind,
-                            lang,
-                        },
-                    );
-                    CoordinatorEvent::Claimed {
+                }
+            }
+            RelayFrame::ClaimLost { session } => CoordinatorEvent::ClaimLost(session.0),
+            RelayFrame::TransferFailed { session } => CoordinatorEvent::TransferFailed(session.0),
+            RelayFrame::Deliver {
+                session: Some(session),
+                seq,
+                kind: PayloadKind::Data,
+                body,
+            } => {
+                let Some(conversation) = self.conversations.get_mut(&session.0) else {
+                    return Ok(None);
+                };
+                if seq <= conversation.last_received {
+                    return Ok(None);
+                }
+                let plaintext = conversation.cipher.decrypt(&body.0)?;
+                conversation.last_received = seq;
+                self.wire
+                    .send(CoordinatorFrame::Ack { session, seq })
+                    .await?;
+                match plaintext {
+                    Plaintext::Text(text) => CoordinatorEvent::Text {
                         session: session.0,
-                        transferred_from,
-                    }
+                        text,
+                    },
+                    Plaintext::Close => CoordinatorEvent::VisitorClosed(session.0),
                 }
-                RelayFrame::ClaimLost { session } => CoordinatorEvent::ClaimLost(session.0),
-                RelayFrame::TransferFailed { session } => {
-                    CoordinatorEvent::TransferFailed(session.0)
-                }
-                RelayFrame::Deliver {
-                    session: Some(session),
-                    seq,
-                    kind: PayloadKind::Data,
-                    body,
-                } => {
-                    let Some(conversation) = self.conversations.get_mut(&session.0) else {
-                        return Ok(None);
-                    };
-                    if seq <= conversation.last_received {
-                        return Ok(None);
-                    }
-                    let plaintext = conversation.cipher.decrypt(&body.0)?;
-                    conversation.last_received = seq;
-                    self.wire
-                        .send(CoordinatorFrame::Ack { session, seq })
-                        .await?;
-                    match plaintext {
-                        Plaintext::Text(text) => CoordinatorEvent::Text {
-                            session: session.0,
-                            text,
-                        },
-                        Plaintext::Close => CoordinatorEvent::VisitorClosed(session.0),
-                    }
-                }
-                RelayFrame::Stored {
-                    session: Some(session),
-                    seq,
-                } => CoordinatorEvent::Stored {
-                    session: session.0,
-                    seq,
-                },
-                RelayFrame::Delivered {
-                    session: Some(session),
-                    seq,
-                } => CoordinatorEvent::Delivered {
-                    session: session.0,
-                    seq,
-                },
-                RelayFrame::Peer {
-                    session: Some(session),
-                    event,
-                } => CoordinatorEvent::Peer {
-                    session: session.0,
-                    event,
-                },
-                RelayFrame::Released { session } => {
-                    self.conversations.remove(&session.0);
-                    CoordinatorEvent::Released(session.0)
-                }
-                RelayFrame::Tips { items } => CoordinatorEvent::Tips(items),
-                RelayFrame::Tip {
-                    id,
-                    sealed,
-                    followups,
-                } => CoordinatorEvent::Tip {
-                    id: id.0,
-                    sealed: sealed.0,
-                    followups: followups.into_iter().map(|b| b.0).collect(),
-                },
-                RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
-                RelayFrame::Pong {} => return Ok(None),
-                other => {
-                    return Err(ClientError::Protocol(format!(
-                        "unexpected frame for a coordinator: {other:?}"
-                    )));
-                }
-            }));
-        }
+            }
+            RelayFrame::Stored {
+                session: Some(session),
+                seq,
+            } => CoordinatorEvent::Stored {
+                session: session.0,
+                seq,
+            },
+            RelayFrame::Delivered {
+                session: Some(session),
+                seq,
+            } => CoordinatorEvent::Delivered {
+                session: session.0,
+                seq,
+            },
+            RelayFrame::Peer {
+                session: Some(session),
+                event,
+            } => CoordinatorEvent::Peer {
+                session: session.0,
+                event,
+            },
+            RelayFrame::Released { session } => {
+                self.conversations.remove(&session.0);
+                CoordinatorEvent::Released(session.0)
+            }
+            RelayFrame::Tips { items } => CoordinatorEvent::Tips(items),
+            RelayFrame::Tip {
+                id,
+                sealed,
+                followups,
+            } => CoordinatorEvent::Tip {
+                id: id.0,
+                sealed: sealed.0,
+                followups: followups.into_iter().map(|b| b.0).collect(),
+            },
+            RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
+            RelayFrame::Pong {} => return Ok(None),
+            other => {
+                return Err(ClientError::Protocol(format!(
+                    "unexpected frame for a coordinator: {other:?}"
+                )));
+            }
+        }))
     }
 
     pub async fn wait_for(

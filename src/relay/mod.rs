@@ -251,6 +251,13 @@ pub enum ServeError {
     Io(std::io::Error),
 }
 
+// The message already includes the cause; kept out of `source` so `{:#}` prints it once.
+impl From<std::io::Error> for ServeError {
+    fn from(e: std::io::Error) -> Self {
+        ServeError::Io(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,12 +279,5 @@ mod tests {
         assert_eq!(relay.difficulty(120), 18);
         assert_eq!(relay.difficulty(10_000), 20, "capped");
         let _ = std::fs::remove_dir_all(dir);
-    }
-}
-
-// The message already includes the cause; kept out of `source` so `{:#}` prints it once.
-impl From<std::io::Error> for ServeError {
-    fn from(e: std::io::Error) -> Self {
-        ServeError::Io(e)
     }
 }
