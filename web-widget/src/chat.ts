@@ -376,6 +376,8 @@ export class Chat {
   }
 
   private fail(reason: string) {
+    // Erase the session at the relay too: a chat that could not be verified must not linger.
+    if (!this.stopped) this.sendFrame({ type: 'end' });
     this.view.phase = 'failed';
     this.view.endReason = reason;
     this.teardown();

@@ -169,6 +169,7 @@ test('a message 2 from a key the organisation did not certify fails the chat; wi
   bad[200] ^= 1;
   relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(bad) });
   assert.equal(chat.view.phase, 'failed');
+  assert.equal(relay.current.sent[relay.current.sent.length - 1].type, 'end', 'the relay is told to erase it');
   assert.ok(relay.current.closed);
 
   const again = await openedChat();
