@@ -260,7 +260,7 @@ test('320 px wide and keyboard only: no horizontal scroll, every path reachable 
   await context.close();
 });
 
-test('axe-core: no serious or critical violation on the home, tip, receipt-entry and safety screens', async () => {
+test('axe-core: no serious or critical violation on the home, tip, receipt-entry, safety, waiting and ended screens', async () => {
   const { context, page } = await open('/help', { bypassCSP: true });
   const screens = { home: null, tip: 'Report a tip', return: 'I have a receipt code', safety: 'Safety tips' };
   for (const [name, button] of Object.entries(screens)) {
@@ -277,6 +277,20 @@ test('axe-core: no serious or critical violation on the home, tip, receipt-entry
     assert.deepEqual(bad, [], `${name}: ${JSON.stringify(result.violations)}`);
     assert.ok(result.passes > 5, 'axe actually ran');
     if (button) await page.getByRole('button', { name: 'Back' }).click();
+  }
+  // the chat screens: waiting in the queue, then ended
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await page.getByText('Waiting for someone to answer').waitFor();
+  for (const name of ['waiting', 'ended']) {
+    const result = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    assert.deepEqual(result.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `${name}: ${JSON.stringify(result)}`);
+    if (name === 'waiting') {
+      await page.getByRole('button', { name: 'End and wipe' }).click();
+      await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
+    }
   }
   await context.close();
 });
