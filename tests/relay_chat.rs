@@ -358,15 +358,9 @@ async fn auto_offer_gives_visitors_to_the_least_loaded_coordinator_who_speaks_th
             .unwrap(),
         VisitorEvent::Connected("Busy".into())
     );
-    let mut french_visitor = lifeline::client::visitor::VisitorClient::connect(
-        &relay.visitor_url(),
-        relay.relay.keys.organisation,
-        lifeline::protocol::frames::ConversationKind::Tip,
-        Some("fr"),
-        &[],
-    )
-    .await
-    .unwrap();
+    let mut french_visitor = relay
+        .visitor_speaking(lifeline::protocol::frames::ConversationKind::Tip, "fr")
+        .await;
     french.wait_for(claimed).await.unwrap();
     assert_eq!(
         french_visitor
@@ -376,15 +370,9 @@ async fn auto_offer_gives_visitors_to_the_least_loaded_coordinator_who_speaks_th
         VisitorEvent::Connected("Fleur".into())
     );
     // Nobody speaks Spanish: that visitor waits for a manual claim.
-    let mut spanish = lifeline::client::visitor::VisitorClient::connect(
-        &relay.visitor_url(),
-        relay.relay.keys.organisation,
-        lifeline::protocol::frames::ConversationKind::Chat,
-        Some("es"),
-        &[],
-    )
-    .await
-    .unwrap();
+    let mut spanish = relay
+        .visitor_speaking(lifeline::protocol::frames::ConversationKind::Chat, "es")
+        .await;
     spanish
         .wait_for(|e| {
             matches!(

@@ -146,6 +146,15 @@ impl CoordinatorClient {
             .get_mut(&session)
             .ok_or_else(|| ClientError::Protocol("not our conversation".into()))?;
         let body = conversation.cipher.encrypt_text(text)?;
+        self.send_data(session, body).await
+    }
+
+    /// Sends a session-cipher envelope with the conversation's next sequence number.
+    async fn send_data(&mut self, session: SessionId, body: Vec<u8>) -> Result<u64, ClientError> {
+        let conversation = self
+            .conversations
+            .get_mut(&session)
+            .ok_or_else(|| ClientError::Protocol("not our conversation".into()))?;
         let seq = conversation.next_seq;
         conversation.next_seq += 1;
         self.wire
@@ -163,16 +172,7 @@ impl CoordinatorClient {
     pub async fn end(&mut self, session: SessionId) -> Result<(), ClientError> {
         if let Some(conversation) = self.conversations.get_mut(&session) {
             let body = conversation.cipher.encrypt_close()?;
-            let seq = conversation.next_seq;
-            conversation.next_seq += 1;
-            self.wire
-                .send(CoordinatorFrame::Msg {
-                    session: Fixed(session),
-                    seq,
-                    kind: PayloadKind::Data,
-                    body: Bytes(body),
-                })
-                .await?;
+            self.send_data(session, body).await?;
         }
         self.conversations.remove(&session);
         self.wire

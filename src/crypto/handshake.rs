@@ -17,7 +17,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::certificate::{Certificate, CertificateError, RevocationList, Role};
 use super::keys::{DhPublicKey, DhSecret, Fingerprint, OrgPublicKey, SigningKey};
 use super::labelled;
-use super::session::SessionCipher;
+use super::session::{Direction, SessionCipher};
 
 pub const PROTOCOL_NAME: &[u8; 32] = b"Noise_NX_25519_ChaChaPoly_SHA256";
 pub const PROLOGUE_LABEL: &[u8] = b"lifeline v1 chat";
@@ -273,7 +273,13 @@ impl VisitorHandshake {
             return Err(HandshakeError::BadSignature);
         }
         let (to_coordinator, to_visitor) = s.split();
-        let cipher = SessionCipher::for_visitor(self.session_id, s.h, to_coordinator, to_visitor);
+        let cipher = SessionCipher::new(
+            Direction::VisitorToCoordinator,
+            self.session_id,
+            s.h,
+            to_coordinator,
+            to_visitor,
+        );
         let verified = VerifiedCoordinator {
             alias: certificate.body().alias.clone(),
             serial: certificate.body().serial,
@@ -345,7 +351,13 @@ impl CoordinatorHandshake {
         let (to_coordinator, to_visitor) = s.split();
         Ok((
             message,
-            SessionCipher::for_coordinator(session_id, s.h, to_coordinator, to_visitor),
+            SessionCipher::new(
+                Direction::CoordinatorToVisitor,
+                session_id,
+                s.h,
+                to_coordinator,
+                to_visitor,
+            ),
         ))
     }
 }

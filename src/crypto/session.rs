@@ -118,35 +118,29 @@ impl fmt::Debug for SessionCipher {
 }
 
 impl SessionCipher {
-    pub(crate) fn for_visitor(
+    /// The cipher for the side that sends in direction `sends`, from `Split()`'s two keys.
+    pub(crate) fn new(
+        sends: Direction,
         session_id: [u8; 16],
         handshake_hash: [u8; 32],
         to_coordinator: Zeroizing<[u8; 32]>,
         to_visitor: Zeroizing<[u8; 32]>,
     ) -> Self {
+        let (send, recv, recv_dir) = match sends {
+            Direction::VisitorToCoordinator => {
+                (to_coordinator, to_visitor, Direction::CoordinatorToVisitor)
+            }
+            Direction::CoordinatorToVisitor => {
+                (to_visitor, to_coordinator, Direction::VisitorToCoordinator)
+            }
+        };
         Self {
             session_id,
             handshake_hash,
-            send: Chain::new(to_coordinator),
-            recv: Chain::new(to_visitor),
-            send_dir: Direction::VisitorToCoordinator,
-            recv_dir: Direction::CoordinatorToVisitor,
-        }
-    }
-
-    pub(crate) fn for_coordinator(
-        session_id: [u8; 16],
-        handshake_hash: [u8; 32],
-        to_coordinator: Zeroizing<[u8; 32]>,
-        to_visitor: Zeroizing<[u8; 32]>,
-    ) -> Self {
-        Self {
-            session_id,
-            handshake_hash,
-            send: Chain::new(to_visitor),
-            recv: Chain::new(to_coordinator),
-            send_dir: Direction::CoordinatorToVisitor,
-            recv_dir: Direction::VisitorToCoordinator,
+            send: Chain::new(send),
+            recv: Chain::new(recv),
+            send_dir: sends,
+            recv_dir,
         }
     }
 

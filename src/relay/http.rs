@@ -236,17 +236,28 @@ fn sealed_size_ok(sealed: &[u8]) -> bool {
         .any(|b| sealed.len() == crate::crypto::sealed_tip::ENC_LEN + b + 16)
 }
 
-async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
-    let tip: TipSubmission = match parse(&body, |t: &TipSubmission| t.v) {
-        Ok(t) => t,
-        Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
-    };
+/// What a tip and a follow-up both need before anything is filed: a strict body, a fresh
+/// proof-of-work (the seed is spent either way) and a sealed size that is a tip bucket.
+fn checked_submission(
+    relay: &Relay,
+    body: &[u8],
+) -> Result<TipSubmission, (StatusCode, &'static str)> {
+    let tip: TipSubmission =
+        parse(body, |t: &TipSubmission| t.v).map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
     if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
-        return refuse(StatusCode::FORBIDDEN, "proof of work refused");
+        return Err((StatusCode::FORBIDDEN, "proof of work refused"));
     }
     if !sealed_size_ok(&tip.sealed.0) {
-        return refuse(StatusCode::BAD_REQUEST, "sealed tip has an invalid size");
+        return Err((StatusCode::BAD_REQUEST, "sealed tip has an invalid size"));
     }
+    Ok(tip)
+}
+
+async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+    let tip = match checked_submission(&relay, &body) {
+        Ok(tip) => tip,
+        Err((status, reason)) => return refuse(status, reason),
+    };
     let hash = lookup_hash(&tip.lookup.0);
     if relay.tips.replies(&hash).is_some() {
         return refuse(
@@ -320,19 +331,10 @@ async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
 }
 
 async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
-    let tip: TipSubmission = match parse(&body, |t: &TipSubmission| t.v) {
-        Ok(t) => t,
-        Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
+    let tip = match checked_submission(&relay, &body) {
+        Ok(tip) => tip,
+        Err((status, reason)) => return refuse(status, reason),
     };
-    if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
-        return refuse(StatusCode::FORBIDDEN, "proof of work refused");
-    }
-    if !sealed_size_ok(&tip.sealed.0) {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "sealed follow-up has an invalid size",
-        );
-    }
     match relay
         .tips
         .add_followup(&lookup_hash(&tip.lookup.0), tip.sealed.0)

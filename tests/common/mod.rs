@@ -151,6 +151,18 @@ impl TestRelay {
         self.visitor_with(&[]).await
     }
 
+    pub async fn visitor_speaking(&self, kind: ConversationKind, lang: &str) -> VisitorClient {
+        VisitorClient::connect(
+            &self.visitor_url(),
+            self.relay.keys.organisation,
+            kind,
+            Some(lang),
+            &[],
+        )
+        .await
+        .expect("visitor connects")
+    }
+
     pub async fn visitor_with(&self, headers: &[(&str, &str)]) -> VisitorClient {
         VisitorClient::connect(
             &self.visitor_url(),
