@@ -341,11 +341,7 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Byte
     {
         Ok(true) => {
             notify_tips(&relay);
-            axum::Json(ErrorBody {
-                v: VERSION,
-                error: String::new(),
-            })
-            .into_response()
+            axum::Json(FollowupAccepted { v: VERSION }).into_response()
         }
         Ok(false) => refuse(StatusCode::NOT_FOUND, "no tip under this receipt"),
         Err(_) => refuse(
