@@ -53,6 +53,7 @@ pub struct Keys {
 #[serde(deny_unknown_fields)]
 pub struct Store {
     pub kind: String,
+    pub redis_url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,6 +136,12 @@ impl Config {
             .parse()
             .map_err(|e: toml::de::Error| err("(file)", e.message().to_string()))?;
         for (name, value) in env {
+            // The shorthand the operators' guide uses for the Redis URL.
+            let name = if name == "LIFELINE_REDIS_URL" {
+                "LIFELINE_STORE_REDIS_URL".to_owned()
+            } else {
+                name
+            };
             let Some(rest) = name.strip_prefix("LIFELINE_") else {
                 continue;
             };
@@ -184,11 +191,21 @@ impl Config {
                 ));
             }
         }
-        if self.store.kind != "memory" {
-            return Err(err(
-                "store.kind",
-                "only \"memory\" is available in this version",
-            ));
+        match self.store.kind.as_str() {
+            "memory" => {}
+            "redis" => {
+                let url = &self.store.redis_url;
+                if !["redis://", "rediss://", "unix://"]
+                    .iter()
+                    .any(|scheme| url.starts_with(scheme))
+                {
+                    return Err(err(
+                        "store.redis_url",
+                        "a redis://, rediss:// or unix:// URL is needed with store.kind = \"redis\"",
+                    ));
+                }
+            }
+            _ => return Err(err("store.kind", "\"memory\" or \"redis\"")),
         }
         let positive = [
             ("sessions.idle_ttl_s", self.sessions.idle_ttl_s as usize),

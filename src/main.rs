@@ -215,7 +215,21 @@ async fn run(config: Config) -> anyhow::Result<()> {
             paths.inbox_key().display()
         );
     }
-    let relay = lifeline::relay::Relay::new(config, keys).context("opening the tip store")?;
+    let store = lifeline::store::Store::open(&config)
+        .await
+        .context("connecting to the store")?;
+    if let lifeline::store::Store::Redis(redis) = &store {
+        match redis.persistence().await {
+            Ok((true, settings)) => println!("Redis store: persistence on ({settings})."),
+            Ok((false, settings)) => eprintln!(
+                "WARNING: Redis does not persist ({settings}): a Redis restart loses every live \
+                 session. Turn on appendonly (see docs/redis.md)."
+            ),
+            Err(e) => eprintln!("WARNING: could not read Redis persistence settings: {e}"),
+        }
+    }
+    let relay =
+        lifeline::relay::Relay::new(config, keys, store).context("opening the tip store")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;

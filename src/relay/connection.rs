@@ -26,6 +26,11 @@ pub struct Outbox {
     pub id: u64,
     tx: mpsc::Sender<Utf8Bytes>,
     kill: Arc<watch::Sender<Option<CloseCode>>>,
+    /// "Something new waits for you in the store": visitors pull their frames in order.
+    wake: Arc<tokio::sync::Notify>,
+    /// The last stored sequence number queued to this connection. Whoever sends stored frames
+    /// holds this lock, so they go out once each and in order.
+    pub delivered: Arc<tokio::sync::Mutex<u64>>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -63,6 +68,20 @@ impl Outbox {
         });
     }
 
+    /// Signals that new frames wait in the store; never lost if nobody is waiting yet.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves at the next [`Outbox::wake`] or when the connection's writer has ended
+    /// (then `false`).
+    pub async fn woken(&self) -> bool {
+        tokio::select! {
+            _ = self.wake.notified() => true,
+            _ = self.tx.closed() => false,
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.kill.borrow().is_some() || self.tx.is_closed()
     }
@@ -93,6 +112,8 @@ pub fn open(socket: WebSocket, queue: usize, idle: Duration, limits: RateLimits)
         id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
         tx,
         kill: Arc::new(kill),
+        wake: Arc::new(tokio::sync::Notify::new()),
+        delivered: Arc::default(),
     };
     tokio::spawn(write_loop(sink, rx, killed.clone()));
     Inbox {
@@ -264,6 +285,8 @@ mod tests {
             id: 1,
             tx,
             kill: Arc::new(kill),
+            wake: Arc::default(),
+            delivered: Arc::default(),
         };
         assert!(outbox.send_text("a".into()));
         assert!(outbox.send_text("b".into()));

@@ -229,13 +229,8 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                             session: Some(session),
                             seq,
                         });
-                        let frame = RelayFrame::Deliver {
-                            session: None,
-                            seq,
-                            kind: stored.kind,
-                            body: Bytes(stored.body),
-                        };
-                        relay.live.with(|live| live.visitor_send(&session.0, frame));
+                        // The visitor's delivery task reads it from the store, in order.
+                        relay.live.with(|live| live.visitor_wake(&session.0));
                     }
                     Ok(Append::Duplicate) => {
                         out.send(RelayFrame::Stored {
@@ -274,6 +269,13 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
             }
             CoordinatorFrame::End { session } => {
                 if holds(relay, serial, &session.0) {
+                    // The coordinator's last frames (its authenticated close) go out first.
+                    let visitor = relay
+                        .live
+                        .with(|live| live.visitors.get(&session.0).cloned());
+                    if let Some(visitor) = visitor {
+                        super::visitor::send_pending(relay, &session.0, &visitor).await;
+                    }
                     end_session(relay, &session.0, Some(serial)).await;
                 } else {
                     out.send(RelayFrame::Released { session });

@@ -21,9 +21,8 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::keyfile::RelayKeys;
 use crate::protocol::CloseCode;
-use crate::store::memory::MemoryStore;
 use crate::store::tips::TipFiles;
-use crate::store::{BufferLimits, ChatStore, now_minute};
+use crate::store::{BufferLimits, ChatStore, Store, now_minute};
 use connection::RateLimits;
 
 /// The log filter: our own events at `level`, every dependency at `warn` at most, because
@@ -36,7 +35,7 @@ pub fn log_filter(level: &str) -> String {
 pub struct Relay {
     pub config: Config,
     pub keys: RelayKeys,
-    pub store: MemoryStore,
+    pub store: Store,
     pub tips: TipFiles,
     pub live: routing::Live,
     pub seeds: pow::SeedBook,
@@ -61,11 +60,15 @@ impl Drop for ConnectionSlot {
 }
 
 impl Relay {
-    pub fn new(config: Config, keys: RelayKeys) -> Result<Arc<Self>, crate::store::StoreError> {
+    pub fn new(
+        config: Config,
+        keys: RelayKeys,
+        store: Store,
+    ) -> Result<Arc<Self>, crate::store::StoreError> {
         let tips = TipFiles::open(&config.server.data_dir.join("tips"), config.tips.max_tips)?;
         let (shutting_down, _) = tokio::sync::watch::channel(false);
         Ok(Arc::new(Self {
-            store: MemoryStore::new(),
+            store,
             tips,
             live: routing::Live::default(),
             seeds: pow::SeedBook::new(10_000),
@@ -272,7 +275,12 @@ mod tests {
         config.pow.visitors_per_step = 50;
         let (keys, _) =
             crate::keyfile::load_relay_keys(&dir, "", true, "127.0.0.1:0").expect("dev keys");
-        let relay = Relay::new(config, keys).expect("relay");
+        let relay = Relay::new(
+            config,
+            keys,
+            Store::Memory(crate::store::memory::MemoryStore::new()),
+        )
+        .expect("relay");
         assert_eq!(relay.difficulty(0), 16);
         assert_eq!(relay.difficulty(49), 16);
         assert_eq!(relay.difficulty(50), 17);

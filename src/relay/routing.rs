@@ -45,6 +45,13 @@ impl Registry {
         self.coordinators.values().filter(|c| c.on_duty).count()
     }
 
+    /// Tells a connected visitor's delivery task that frames wait in the store.
+    pub fn visitor_wake(&self, session: &SessionId) {
+        if let Some(outbox) = self.visitors.get(session) {
+            outbox.wake();
+        }
+    }
+
     pub fn visitor_send(&self, session: &SessionId, frame: RelayFrame) {
         if let Some(outbox) = self.visitors.get(session) {
             outbox.send(frame);

@@ -51,6 +51,7 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
     Metrics::inc(&relay.metrics.visitor_connections);
     let session = open_session(&relay, &mut inbox).await;
     if let Some(session) = session {
+        tokio::spawn(deliver(relay.clone(), session, inbox.outbox.clone()));
         relay_frames(&relay, &mut inbox, session).await;
         disconnected(&relay, &session, &inbox.outbox).await;
     }
@@ -70,7 +71,7 @@ fn decode(inbox: &Inbox, text: &str) -> Option<VisitorFrame> {
     }
 }
 
-fn close(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<SessionId> {
+fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<T> {
     Metrics::inc(&relay.metrics.protocol_closes);
     inbox.fail(code);
     None
@@ -189,11 +190,6 @@ async fn resume(
         .ack(&session, Way::ToVisitor, last_seq)
         .await
         .unwrap_or(0);
-    let pending = relay
-        .store
-        .pending(&session, Way::ToVisitor, last_seq)
-        .await
-        .unwrap_or_default();
     let _ = relay.store.touch(&session, now_minute()).await;
     let holder = match info.assignment {
         Assignment::Claimed(serial) => Some(serial),
@@ -223,14 +219,10 @@ async fn resume(
         info.next_to_coordinator,
         info.acked_to_coordinator,
     ));
-    for frame in pending {
-        inbox.outbox.send(RelayFrame::Deliver {
-            session: None,
-            seq: frame.seq,
-            kind: frame.kind,
-            body: Bytes(frame.body),
-        });
-    }
+    // Registered first, replayed second: anything stored after this read wakes the delivery
+    // task, which continues from the last frame replayed here. No gap, no duplicate.
+    *inbox.outbox.delivered.lock().await = last_seq;
+    send_pending(relay, &session, &inbox.outbox).await;
     // Handed over or requeued while offline: the visitor still owes a fresh message 1.
     if info.handshake.is_empty() {
         let event = if holder.is_some() {
@@ -249,6 +241,42 @@ async fn resume(
     Some(session)
 }
 
+/// Queues every stored coordinator-to-visitor frame this connection has not had yet, in
+/// order. `false` once the session is gone or the connection closed.
+pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -> bool {
+    let mut delivered = outbox.delivered.lock().await;
+    let frames = match relay
+        .store
+        .pending(session, Way::ToVisitor, *delivered)
+        .await
+    {
+        Ok(frames) => frames,
+        Err(StoreError::UnknownSession) => return false,
+        // Store unreachable: the next wake tries again.
+        Err(_) => return true,
+    };
+    for frame in frames {
+        let seq = frame.seq;
+        if !outbox.send(RelayFrame::Deliver {
+            session: None,
+            seq,
+            kind: frame.kind,
+            body: Bytes(frame.body),
+        }) {
+            return false;
+        }
+        *delivered = seq;
+    }
+    true
+}
+
+/// One per visitor connection: whenever woken, sends what the store holds beyond what this
+/// connection already got. Frames reach a visitor only through [`send_pending`], so they
+/// arrive in order however the relay's tasks interleave.
+async fn deliver(relay: Arc<Relay>, session: SessionId, outbox: Outbox) {
+    while send_pending(&relay, &session, &outbox).await && outbox.woken().await {}
+}
+
 async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId) {
     while let Incoming::Text(text) = inbox.next().await {
         let Some(frame) = decode(inbox, &text) else {
@@ -258,7 +286,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
         let holder = match relay.store.get(&session).await {
             Ok(Some(info)) => info.assignment,
             Ok(None) => {
-                close(relay, inbox, CloseCode::Ended);
+                close::<()>(relay, inbox, CloseCode::Ended);
                 return;
             }
             Err(_) => {
@@ -304,7 +332,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                         inbox.outbox.send(RelayFrame::Stored { session: None, seq });
                     }
                     Ok(Append::Gap { .. }) => {
-                        close(relay, inbox, CloseCode::Unexpected);
+                        close::<()>(relay, inbox, CloseCode::Unexpected);
                         return;
                     }
                     Ok(Append::Full) => {
@@ -333,7 +361,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
             }
             VisitorFrame::Rekey { handshake } => {
                 if handshake.0.len() != MESSAGE1_LEN {
-                    close(relay, inbox, CloseCode::Malformed);
+                    close::<()>(relay, inbox, CloseCode::Malformed);
                     return;
                 }
                 let _ = relay
@@ -353,7 +381,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                 inbox.outbox.send(RelayFrame::Pong {});
             }
             VisitorFrame::Hello { .. } | VisitorFrame::Resume { .. } => {
-                close(relay, inbox, CloseCode::Unexpected);
+                close::<()>(relay, inbox, CloseCode::Unexpected);
                 return;
             }
         }

@@ -7,6 +7,7 @@
 //! outlive a session, until handled or past retention.
 
 pub mod memory;
+pub mod redis;
 pub mod tips;
 
 use crate::protocol::frames::{ConversationKind, PayloadKind};
@@ -189,4 +190,95 @@ pub fn now_minute() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() / 60)
         .unwrap_or(0)
+}
+
+/// The configured backend: one type the relay holds whichever store runs underneath.
+pub enum Store {
+    Memory(memory::MemoryStore),
+    Redis(redis::RedisStore),
+}
+
+impl Store {
+    /// Opens the store `store.kind` names: memory, or Redis at `store.redis_url`.
+    pub async fn open(config: &crate::config::Config) -> Result<Self, StoreError> {
+        match config.store.kind.as_str() {
+            "redis" => Ok(Store::Redis(
+                redis::RedisStore::connect(&config.store.redis_url, config.sessions.idle_ttl_s)
+                    .await?,
+            )),
+            _ => Ok(Store::Memory(memory::MemoryStore::new())),
+        }
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Memory($store) => $call,
+            Store::Redis($store) => $call,
+        }
+    };
+}
+
+impl ChatStore for Store {
+    async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create(info, queue_max).await)
+    }
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
+        dispatch!(self, s => s.get(id).await)
+    }
+    async fn claim(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> Result<Option<SessionInfo>, StoreError> {
+        dispatch!(self, s => s.claim(id, coordinator).await)
+    }
+    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.assign(id, coordinator).await)
+    }
+    async fn requeue(&self, id: &SessionId) -> Result<(), StoreError> {
+        dispatch!(self, s => s.requeue(id).await)
+    }
+    async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_handshake(id, message1).await)
+    }
+    async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
+        dispatch!(self, s => s.queue().await)
+    }
+    async fn append(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+    ) -> Result<Append, StoreError> {
+        dispatch!(self, s => s.append(id, way, frame, limits).await)
+    }
+    async fn ack(&self, id: &SessionId, way: Way, seq: u64) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.ack(id, way, seq).await)
+    }
+    async fn pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+        after: u64,
+    ) -> Result<Vec<StoredFrame>, StoreError> {
+        dispatch!(self, s => s.pending(id, way, after).await)
+    }
+    async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
+        dispatch!(self, s => s.discard_pending(id, way).await)
+    }
+    async fn touch(&self, id: &SessionId, now_minute: u64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch(id, now_minute).await)
+    }
+    async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
+        dispatch!(self, s => s.remove(id).await)
+    }
+    async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
+        dispatch!(self, s => s.expire(cutoff_minute).await)
+    }
+    async fn dump(&self) -> String {
+        dispatch!(self, s => s.dump().await)
+    }
 }

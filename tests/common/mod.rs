@@ -18,7 +18,73 @@ use lifeline::protocol::frames::ConversationKind;
 use lifeline::relay::Relay;
 use tokio::sync::oneshot;
 
+/// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
+/// shared default port.
+pub struct RedisServer {
+    child: std::process::Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let dir = tempfile::tempdir().expect("redis dir");
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (.ci/test installs it)");
+        let url = format!("redis://127.0.0.1:{port}/0");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child,
+            url,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Which store the suite runs against: `LIFELINE_TEST_STORE=redis` runs the same tests on
+/// Redis (each relay with its own server), anything else on the memory store.
+pub fn store_under_test() -> &'static str {
+    match std::env::var("LIFELINE_TEST_STORE").as_deref() {
+        Ok("redis") => "redis",
+        _ => "memory",
+    }
+}
+
 pub struct TestRelay {
+    pub redis: Option<RedisServer>,
     pub addr: SocketAddr,
     pub relay: Arc<Relay>,
     pub data_dir: PathBuf,
@@ -52,10 +118,16 @@ impl TestRelay {
     /// Starts a relay on an existing data folder (a restart).
     pub async fn start_in(data_dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = test_config(&data_dir);
+        let redis = (store_under_test() == "redis").then(RedisServer::start);
+        if let Some(redis) = &redis {
+            config.store.kind = "redis".into();
+            config.store.redis_url = redis.url.clone();
+        }
         adjust(&mut config);
         let (keys, _) =
             keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0").expect("dev keys");
-        let relay = Relay::new(config, keys).expect("relay");
+        let store = lifeline::store::Store::open(&config).await.expect("store");
+        let relay = Relay::new(config, keys, store).expect("relay");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -65,6 +137,7 @@ impl TestRelay {
             let _ = rx.await;
         }));
         Self {
+            redis,
             addr,
             relay,
             data_dir,

@@ -1,0 +1,607 @@
+//! The Redis chat-state store: sessions, the queue, claims and delivery buffers in Redis, so
+//! they survive a relay restart and (with cross-node delivery) can be shared by several nodes.
+//!
+//! Key schema (`docs/redis.md`): every key of one session carries the hash tag `{<sid>}`, so
+//! in a Redis Cluster they share a slot and the Lua scripts below touch one slot only. Every
+//! session key has a TTL (the idle TTL plus a margin) refreshed on activity. Check-then-set
+//! steps (claim, append, ack) are Lua scripts, atomic on the server. Nothing stored here is
+//! plaintext, an address or a precise time (times are Unix minutes).
+
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+
+use super::{
+    Append, Assignment, BufferLimits, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame,
+    Way,
+};
+use crate::crypto::keys::hex;
+use crate::protocol::b64::{self, Bytes};
+use crate::protocol::frames::{ConversationKind, PayloadKind};
+
+const QUEUE: &str = "ll:queue";
+const QUEUE_ORDER: &str = "ll:queue:order";
+const SESSIONS: &str = "ll:sessions";
+/// Keys outlive the idle TTL by this much, so the sweeper (not Redis) decides expiry and can
+/// tell live clients; the TTL is the safety net if every node is down.
+const TTL_MARGIN_S: u64 = 300;
+
+/// The parts of a session that change rarely, as one JSON value.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record {
+    token_hash: Bytes,
+    kind: ConversationKind,
+    lang: Option<String>,
+    handshake: Bytes,
+    queued_minute: u64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FrameRecord {
+    seq: u64,
+    kind: PayloadKind,
+    body: Bytes,
+}
+
+struct Keys {
+    record: String,
+    owner: String,
+    active: String,
+    next: [String; 2],
+    acked: [String; 2],
+    buffer: [String; 2],
+    bytes: [String; 2],
+}
+
+fn way_index(way: Way) -> usize {
+    match way {
+        Way::ToCoordinator => 0,
+        Way::ToVisitor => 1,
+    }
+}
+
+impl Keys {
+    fn of(id: &SessionId) -> Self {
+        let tag = format!("{{{}}}", hex(id));
+        let per_way = |name: &str| [format!("ll:{tag}:{name}:c"), format!("ll:{tag}:{name}:v")];
+        Self {
+            record: format!("ll:{tag}:record"),
+            owner: format!("ll:{tag}:owner"),
+            active: format!("ll:{tag}:active"),
+            next: per_way("next"),
+            acked: per_way("acked"),
+            buffer: per_way("buffer"),
+            bytes: per_way("bytes"),
+        }
+    }
+
+    fn all(&self) -> Vec<&str> {
+        let mut keys = vec![
+            self.record.as_str(),
+            self.owner.as_str(),
+            self.active.as_str(),
+        ];
+        for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
+            keys.extend(group.iter().map(String::as_str));
+        }
+        keys
+    }
+}
+
+fn unavailable(e: redis::RedisError) -> StoreError {
+    // The kind only: a Redis error can quote the server address.
+    StoreError::Unavailable(format!("{:?}", e.kind()))
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Unavailable(format!("unreadable {what} in Redis"))
+}
+
+/// Atomic claim: the owner key goes from "q" (queued) to the coordinator's serial, once.
+const CLAIM: &str = r#"
+if redis.call('GET', KEYS[1]) == 'q' then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  return 1
+end
+return 0
+"#;
+
+/// Atomic append: duplicate, gap, full, or store and advance. KEYS: next, buffer, bytes.
+/// ARGV: seq, frame, body length, max frames, max bytes.
+const APPEND: &str = r#"
+local next = tonumber(redis.call('GET', KEYS[1]) or '1')
+local seq = tonumber(ARGV[1])
+if seq < next then return 'dup' end
+if seq > next then return 'gap:' .. next end
+local count = redis.call('LLEN', KEYS[2])
+local bytes = tonumber(redis.call('GET', KEYS[3]) or '0')
+if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then return 'full' end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], bytes + tonumber(ARGV[3]), 'KEEPTTL')
+redis.call('SET', KEYS[1], next + 1, 'KEEPTTL')
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+return 'ok'
+"#;
+
+/// Atomic cumulative ack. KEYS: acked, next, buffer, bytes. ARGV: seq. Returns the new ack.
+const ACK: &str = r#"
+local next = tonumber(redis.call('GET', KEYS[2]) or '1')
+local acked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local seq = math.min(tonumber(ARGV[1]), next - 1)
+if seq > acked then
+  acked = seq
+  redis.call('SET', KEYS[1], acked, 'KEEPTTL')
+end
+local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
+while true do
+  local head = redis.call('LINDEX', KEYS[3], 0)
+  if not head then break end
+  local frame = cjson.decode(head)
+  if frame.seq > acked then break end
+  redis.call('LPOP', KEYS[3])
+  bytes = bytes - tonumber(frame.len or 0)
+end
+redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
+return acked
+"#;
+
+pub struct RedisStore {
+    connection: ConnectionManager,
+    ttl_s: u64,
+    claim: redis::Script,
+    append: redis::Script,
+    ack: redis::Script,
+}
+
+impl RedisStore {
+    /// Connects (with reconnection and backoff handled by the connection manager).
+    pub async fn connect(url: &str, idle_ttl_s: u64) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let connection = ConnectionManager::new(client).await.map_err(unavailable)?;
+        Ok(Self {
+            connection,
+            ttl_s: idle_ttl_s + TTL_MARGIN_S,
+            claim: redis::Script::new(CLAIM),
+            append: redis::Script::new(APPEND),
+            ack: redis::Script::new(ACK),
+        })
+    }
+
+    fn con(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    /// Whether Redis persists to disk (AOF or RDB snapshots): tips and resumable sessions
+    /// need it. Returns the settings seen.
+    pub async fn persistence(&self) -> Result<(bool, String), StoreError> {
+        let mut con = self.con();
+        let aof: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("appendonly")
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        let save: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("save")
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        let aof_on = aof.get(1).is_some_and(|v| v == "yes");
+        let save_rule = save.get(1).cloned().unwrap_or_default();
+        Ok((
+            aof_on || !save_rule.trim().is_empty(),
+            format!(
+                "appendonly={} save=\"{}\"",
+                aof.get(1).map_or("?", |s| s),
+                save_rule
+            ),
+        ))
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut con = self.con();
+        redis::cmd("PING")
+            .query_async::<String>(&mut con)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn refresh_ttl(&self, keys: &Keys) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        for key in keys.all() {
+            pipe.expire(key, self.ttl_s as i64).ignore();
+        }
+        pipe.query_async::<()>(&mut self.con())
+            .await
+            .map_err(unavailable)
+    }
+}
+
+/// What `get` reads in one round trip: record, owner, next and acked per direction.
+type SessionKeys = (
+    Option<String>,
+    Option<String>,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+);
+
+fn parse_frame(text: &str) -> Result<StoredFrame, StoreError> {
+    let f: FrameRecord = serde_json::from_str(text).map_err(|_| corrupt("frame"))?;
+    Ok(StoredFrame {
+        seq: f.seq,
+        kind: f.kind,
+        body: f.body.0,
+    })
+}
+
+impl ChatStore for RedisStore {
+    async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
+        let mut con = self.con();
+        let queued: usize = con.zcard(QUEUE).await.map_err(unavailable)?;
+        if queued >= queue_max {
+            return Err(StoreError::QueueFull);
+        }
+        let keys = Keys::of(&info.id);
+        let record = Record {
+            token_hash: Bytes(info.token_hash.to_vec()),
+            kind: info.kind,
+            lang: info.lang.clone(),
+            handshake: Bytes(info.handshake.clone()),
+            queued_minute: info.queued_minute,
+        };
+        let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
+        let ttl = self.ttl_s;
+        let mut pipe = redis::pipe();
+        pipe.set_ex(
+            &keys.record,
+            serde_json::to_string(&record).map_err(|_| corrupt("record"))?,
+            ttl,
+        )
+        .ignore();
+        pipe.set_ex(&keys.owner, "q", ttl).ignore();
+        pipe.set_ex(&keys.active, info.queued_minute, ttl).ignore();
+        for i in 0..2 {
+            pipe.set_ex(&keys.next[i], 1, ttl).ignore();
+            pipe.set_ex(&keys.acked[i], 0, ttl).ignore();
+            pipe.set_ex(&keys.bytes[i], 0, ttl).ignore();
+        }
+        pipe.zadd(QUEUE, hex(&info.id), order).ignore();
+        pipe.sadd(SESSIONS, hex(&info.id)).ignore();
+        pipe.query_async::<()>(&mut con).await.map_err(unavailable)
+    }
+
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let (record, owner, next_c, next_v, acked_c, acked_v): SessionKeys = redis::pipe()
+            .get(&keys.record)
+            .get(&keys.owner)
+            .get(&keys.next[0])
+            .get(&keys.next[1])
+            .get(&keys.acked[0])
+            .get(&keys.acked[1])
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        let (Some(record), Some(owner)) = (record, owner) else {
+            return Ok(None);
+        };
+        let record: Record = serde_json::from_str(&record).map_err(|_| corrupt("session"))?;
+        let assignment = match owner.as_str() {
+            "q" => Assignment::Queued,
+            serial => Assignment::Claimed(serial.parse().map_err(|_| corrupt("owner"))?),
+        };
+        Ok(Some(SessionInfo {
+            id: *id,
+            token_hash: record
+                .token_hash
+                .0
+                .try_into()
+                .map_err(|_| corrupt("token hash"))?,
+            kind: record.kind,
+            lang: record.lang,
+            handshake: record.handshake.0,
+            assignment,
+            queued_minute: record.queued_minute,
+            next_to_coordinator: next_c.unwrap_or(1),
+            next_to_visitor: next_v.unwrap_or(1),
+            acked_to_coordinator: acked_c.unwrap_or(0),
+            acked_to_visitor: acked_v.unwrap_or(0),
+        }))
+    }
+
+    async fn claim(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> Result<Option<SessionInfo>, StoreError> {
+        let keys = Keys::of(id);
+        let won: i32 = self
+            .claim
+            .key(&keys.owner)
+            .arg(coordinator.to_string())
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        if won != 1 {
+            return Ok(None);
+        }
+        let _: () = self.con().zrem(QUEUE, hex(id)).await.map_err(unavailable)?;
+        self.get(id).await
+    }
+
+    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let _: () = redis::pipe()
+            .cmd("SET")
+            .arg(&keys.owner)
+            .arg(coordinator.to_string())
+            .arg("KEEPTTL")
+            .ignore()
+            .zrem(QUEUE, hex(id))
+            .ignore()
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn requeue(&self, id: &SessionId) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let exists: bool = con.exists(&keys.record).await.map_err(unavailable)?;
+        if !exists {
+            return Err(StoreError::UnknownSession);
+        }
+        let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
+        // Negative scores sort before every new arrival: back at the front.
+        let _: () = redis::pipe()
+            .cmd("SET")
+            .arg(&keys.owner)
+            .arg("q")
+            .arg("KEEPTTL")
+            .ignore()
+            .zadd(QUEUE, hex(id), -order)
+            .ignore()
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let text: Option<String> = con.get(&keys.record).await.map_err(unavailable)?;
+        let mut record: Record = serde_json::from_str(&text.ok_or(StoreError::UnknownSession)?)
+            .map_err(|_| corrupt("session"))?;
+        record.handshake = Bytes(message1);
+        let _: () = redis::cmd("SET")
+            .arg(&keys.record)
+            .arg(serde_json::to_string(&record).map_err(|_| corrupt("session"))?)
+            .arg("KEEPTTL")
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
+        let ids: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(bytes) = decode_hex(&id) else {
+                continue;
+            };
+            if let Some(info) = self.get(&bytes).await? {
+                out.push(info);
+            } else {
+                // Expired under us: drop it from the queue too.
+                let _: () = self.con().zrem(QUEUE, &id).await.map_err(unavailable)?;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn append(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+    ) -> Result<Append, StoreError> {
+        let keys = Keys::of(id);
+        let i = way_index(way);
+        let len = frame.body.len();
+        let record = serde_json::json!({"seq": frame.seq, "kind": frame.kind, "body": b64::encode(&frame.body), "len": len});
+        let outcome: String = self
+            .append
+            .key(&keys.next[i])
+            .key(&keys.buffer[i])
+            .key(&keys.bytes[i])
+            .arg(frame.seq)
+            .arg(record.to_string())
+            .arg(len)
+            .arg(limits.max_frames)
+            .arg(limits.max_bytes)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(match outcome.as_str() {
+            "ok" => Append::Stored,
+            "dup" => Append::Duplicate,
+            "full" => Append::Full,
+            other => Append::Gap {
+                expected: other
+                    .trim_start_matches("gap:")
+                    .parse()
+                    .map_err(|_| corrupt("append result"))?,
+            },
+        })
+    }
+
+    async fn ack(&self, id: &SessionId, way: Way, seq: u64) -> Result<u64, StoreError> {
+        let keys = Keys::of(id);
+        let i = way_index(way);
+        self.ack
+            .key(&keys.acked[i])
+            .key(&keys.next[i])
+            .key(&keys.buffer[i])
+            .key(&keys.bytes[i])
+            .arg(seq)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+        after: u64,
+    ) -> Result<Vec<StoredFrame>, StoreError> {
+        let keys = Keys::of(id);
+        let frames: Vec<String> = self
+            .con()
+            .lrange(&keys.buffer[way_index(way)], 0, -1)
+            .await
+            .map_err(unavailable)?;
+        let mut out = Vec::with_capacity(frames.len());
+        for text in frames {
+            let frame = parse_frame(&text)?;
+            if frame.seq > after {
+                out.push(frame);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let i = way_index(way);
+        let _: () = redis::pipe()
+            .del(&keys.buffer[i])
+            .ignore()
+            .cmd("SET")
+            .arg(&keys.bytes[i])
+            .arg(0)
+            .arg("KEEPTTL")
+            .ignore()
+            .query_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn touch(&self, id: &SessionId, now_minute: u64) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let exists: bool = self.con().exists(&keys.record).await.map_err(unavailable)?;
+        if !exists {
+            return Err(StoreError::UnknownSession);
+        }
+        let _: () = self
+            .con()
+            .set_ex(&keys.active, now_minute, self.ttl_s)
+            .await
+            .map_err(unavailable)?;
+        self.refresh_ttl(&keys).await
+    }
+
+    async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let mut pipe = redis::pipe();
+        pipe.del(keys.all())
+            .ignore()
+            .zrem(QUEUE, hex(id))
+            .ignore()
+            .srem(SESSIONS, hex(id))
+            .ignore();
+        pipe.query_async::<()>(&mut self.con())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
+        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
+        let mut expired = Vec::new();
+        for text in ids {
+            let Some(id) = decode_hex(&text) else {
+                continue;
+            };
+            let active: Option<u64> = self
+                .con()
+                .get(Keys::of(&id).active)
+                .await
+                .map_err(unavailable)?;
+            if active.is_none_or(|minute| minute < cutoff_minute) {
+                self.remove(&id).await?;
+                expired.push(id);
+            }
+        }
+        Ok(expired)
+    }
+
+    async fn dump(&self) -> String {
+        let mut con = self.con();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("ll:*")
+            .query_async(&mut con)
+            .await
+            .unwrap_or_default();
+        let mut out = String::new();
+        for key in keys {
+            let kind: String = redis::cmd("TYPE")
+                .arg(&key)
+                .query_async(&mut con)
+                .await
+                .unwrap_or_default();
+            let value = match kind.as_str() {
+                "string" => con
+                    .get::<_, Option<String>>(&key)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+                "list" => con
+                    .lrange::<_, Vec<String>>(&key, 0, -1)
+                    .await
+                    .unwrap_or_default()
+                    .join(" "),
+                "set" => con
+                    .smembers::<_, Vec<String>>(&key)
+                    .await
+                    .unwrap_or_default()
+                    .join(" "),
+                "zset" => con
+                    .zrange::<_, Vec<String>>(&key, 0, -1)
+                    .await
+                    .unwrap_or_default()
+                    .join(" "),
+                _ => String::new(),
+            };
+            if key != QUEUE_ORDER {
+                out.push_str(&format!("{key} {value}\n"));
+            }
+        }
+        out
+    }
+}
+
+fn decode_hex(text: &str) -> Option<SessionId> {
+    if text.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
