@@ -65,6 +65,20 @@ fn mistakes_name_the_key_and_the_reason() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("retention_dayz"), "{err}");
+    let err = Config::parse(SHIPPED, env(&[("LIFELINE_STORE_KIND", "redis")])).unwrap_err();
+    assert!(err.to_string().contains("store.redis_url"), "{err}");
+    let redis = Config::parse(
+        SHIPPED,
+        env(&[
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", "redis://:secret@127.0.0.1:6380/0"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        redis.store.redis_url, "redis://:secret@127.0.0.1:6380/0",
+        "LIFELINE_REDIS_URL is the shorthand"
+    );
 }
 
 #[test]
