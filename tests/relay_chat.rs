@@ -138,6 +138,14 @@ async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
         .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
         .await
         .unwrap();
+    // Typed during the hand-over: waits for the new keys, never goes to the old coordinator.
+    assert_eq!(
+        visitor
+            .send_text("typed during the hand-over")
+            .await
+            .unwrap(),
+        lifeline::client::visitor::Sent::Waiting
+    );
     match b
         .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
         .await
@@ -158,6 +166,10 @@ async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
         }
         _ => unreachable!(),
     }
+    assert_eq!(
+        next_text_coordinator(&mut b).await.1,
+        "typed during the hand-over"
+    );
     visitor.send_text("hello Bastien").await.unwrap();
     assert_eq!(next_text_coordinator(&mut b).await.1, "hello Bastien");
     b.send_text(session, "I'm here").await.unwrap();

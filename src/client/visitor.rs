@@ -46,6 +46,17 @@ pub struct VisitorClient {
     last_received: u64,
     /// Sent but not yet confirmed stored by the relay: re-sent after a resume.
     unconfirmed: BTreeMap<u64, Vec<u8>>,
+    /// Typed during a hand-over, sent once the new coordinator's keys exist.
+    waiting: Vec<String>,
+}
+
+/// What became of a text given to [`VisitorClient::send_text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Sent with this relay sequence number.
+    Now(u64),
+    /// Waiting for the new coordinator's handshake.
+    Waiting,
 }
 
 impl VisitorClient {
@@ -93,6 +104,7 @@ impl VisitorClient {
             next_seq: 1,
             last_received: 0,
             unconfirmed: BTreeMap::new(),
+            waiting: Vec::new(),
         };
         client.expect_welcome().await?;
         Ok(client)
@@ -172,13 +184,19 @@ impl VisitorClient {
         Ok(())
     }
 
-    pub async fn send_text(&mut self, text: &str) -> Result<u64, ClientError> {
+    /// Encrypts and sends `text`; while a new handshake is pending (after a transfer or a
+    /// requeue) it waits here and goes out under the new keys once they exist.
+    pub async fn send_text(&mut self, text: &str) -> Result<Sent, ClientError> {
+        if self.handshake.is_some() && self.cipher.is_some() {
+            self.waiting.push(text.to_owned());
+            return Ok(Sent::Waiting);
+        }
         let cipher = self
             .cipher
             .as_mut()
             .ok_or_else(|| ClientError::Protocol("no coordinator yet".into()))?;
         let body = cipher.encrypt_text(text)?;
-        self.send_body(body).await
+        Ok(Sent::Now(self.send_body(body).await?))
     }
 
     async fn send_body(&mut self, body: Vec<u8>) -> Result<u64, ClientError> {
@@ -206,7 +224,8 @@ impl VisitorClient {
     }
 
     async fn rekey(&mut self) -> Result<(), ClientError> {
-        self.cipher = None;
+        // The old keys stay until the new handshake: frames the previous coordinator sent
+        // before the hand-over may still be on their way.
         self.coordinator = None;
         let (handshake, message1) =
             VisitorHandshake::start(self.session, self.org, DhSecret::generate());
@@ -251,6 +270,16 @@ impl VisitorClient {
                             self.cipher = Some(cipher);
                             let alias = who.alias.clone();
                             self.coordinator = Some(who);
+                            for text in std::mem::take(&mut self.waiting) {
+                                let body = self
+                                    .cipher
+                                    .as_mut()
+                                    .map(|c| c.encrypt_text(&text))
+                                    .transpose()?;
+                                if let Some(body) = body {
+                                    self.send_body(body).await?;
+                                }
+                            }
                             VisitorEvent::Connected(alias)
                         }
                         PayloadKind::Data => {
