@@ -21,56 +21,82 @@ use tokio::sync::oneshot;
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.
 pub struct RedisServer {
-    child: std::process::Child,
+    child: Option<std::process::Child>,
+    port: u16,
+    persistent: bool,
     pub url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl RedisServer {
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// With `persistent`, an append-only file fsynced on every write, as production runs.
+    pub fn start_with(persistent: bool) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("free port")
             .local_addr()
             .expect("addr")
             .port();
         let dir = tempfile::tempdir().expect("redis dir");
+        let mut server = Self {
+            child: None,
+            port,
+            persistent,
+            url: format!("redis://127.0.0.1:{port}/0"),
+            dir,
+        };
+        server.restart();
+        server
+    }
+
+    /// Starts (again) on the same port and folder, so persisted data comes back.
+    pub fn restart(&mut self) {
+        let aof = if self.persistent {
+            ["--appendonly", "yes", "--appendfsync", "always"]
+        } else {
+            ["--appendonly", "no", "--appendfsync", "no"]
+        };
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
-                &port.to_string(),
+                &self.port.to_string(),
                 "--bind",
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
             ])
+            .args(aof)
             .arg("--dir")
-            .arg(dir.path())
+            .arg(self.dir.path())
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server is installed (.ci/test installs it)");
-        let url = format!("redis://127.0.0.1:{port}/0");
+        self.child = Some(child);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
                 std::time::Instant::now() < deadline,
                 "redis-server did not start"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self {
-            child,
-            url,
-            _dir: dir,
+    }
+
+    /// Kills the server at once (no shutdown save), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
