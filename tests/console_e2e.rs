@@ -23,7 +23,6 @@ use lifeline::crypto::receipt::ReceiptCode;
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::CoordinatorFiles;
 use lifeline::protocol::frames::{ConversationKind, PeerEvent};
-use lifeline::store::ChatStore;
 use rand_core::OsRng;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -347,7 +346,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Ended)))
         .await
         .unwrap();
-    assert!(relay.relay.store.get(&s2).await.unwrap().is_none());
+    assert!(!relay.has_session(&s2).await);
     assert!(shift.app.conversations.is_empty());
 
     // Off duty: the colleague's roster no longer lists this console.

@@ -65,7 +65,7 @@ async fn visitor_and_coordinator_chat_both_ways_then_visitor_ends_and_wipes() {
         .await
         .unwrap();
     assert!(
-        relay.relay.store.get(&session).await.unwrap().is_none(),
+        !relay.has_session(&session).await,
         "end and wipe leaves nothing"
     );
     assert_eq!(relay.relay.store.dump().await, "");
@@ -269,15 +269,7 @@ async fn coordinator_ends_and_the_visitor_is_told() {
         visitor.wait_for(|_| false).await.unwrap_err().close_code(),
         Some(4010)
     );
-    assert!(
-        relay
-            .relay
-            .store
-            .get(&visitor.session)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!relay.has_session(&visitor.session).await);
 }
 
 #[tokio::test]
@@ -287,15 +279,7 @@ async fn idle_sessions_expire_and_leave_nothing() {
     visitor.next_event().await.unwrap();
     relay.relay.store.touch(&visitor.session, 0).await.unwrap();
     relay.relay.sweep().await;
-    assert!(
-        relay
-            .relay
-            .store
-            .get(&visitor.session)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!relay.has_session(&visitor.session).await);
     assert_eq!(relay.relay.store.dump().await, "");
     let err = visitor.wait_for(|_| false).await.unwrap_err();
     assert_eq!(err.close_code(), Some(4007));

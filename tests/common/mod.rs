@@ -182,6 +182,17 @@ impl TestRelay {
         self._dir.take()
     }
 
+    /// Whether the store still holds anything of `session`.
+    pub async fn has_session(&self, session: &[u8; 16]) -> bool {
+        use lifeline::store::ChatStore;
+        self.relay
+            .store
+            .get(session)
+            .await
+            .expect("store")
+            .is_some()
+    }
+
     pub fn visitor_url(&self) -> String {
         format!("ws://{}/v1/visitor", self.addr)
     }
