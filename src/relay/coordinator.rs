@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::Relay;
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::metrics::Metrics;
+use super::nodes::{ForCoordinator, ForVisitor, apply_to_coordinator};
 use super::routing::LiveCoordinator;
 use super::visitor::end_session;
 use crate::crypto::certificate::{Certificate, Role};
@@ -24,6 +25,7 @@ use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_FRAME_BYTES, MAX_LANG_BYTES, PeerEvent, TipSummary};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way, now_minute};
+use std::collections::HashMap;
 
 pub const AUTH_LABEL: &str = "lifeline v1 coordinator auth";
 pub const MAX_CAPACITY: u8 = 16;
@@ -63,6 +65,7 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
     );
     Metrics::inc(&relay.metrics.coordinator_connections);
     if let Some(serial) = authenticate(&relay, &mut inbox).await {
+        tokio::spawn(deliver(relay.clone(), serial, inbox.outbox.clone()));
         serve(&relay, &mut inbox, serial).await;
         disconnected(&relay, serial, &inbox.outbox).await;
     }
@@ -125,6 +128,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
     }
     let serial = cert.body().serial;
     let alias = cert.body().alias.clone();
+    relay.replace_elsewhere(serial).await;
     let previous = relay.live.with(|live| {
         live.coordinators.insert(
             serial,
@@ -135,14 +139,24 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
                 capacity: 1,
                 langs: vec![],
                 sessions: HashSet::new(),
+                woken: HashSet::new(),
+                delivered: HashMap::new(),
             },
         )
     });
     if let Some(previous) = previous {
-        // The same coordinator signed in again: the old connection's visitors are requeued.
         previous.outbox.close(CloseCode::Replaced);
-        release_all(relay, previous.sessions).await;
     }
+    // Signed in again (here, or on another node that may have died): whatever the old
+    // connection held goes back to the queue, its visitors told.
+    if let Ok(assignments) = relay.store.assignments().await {
+        for (session, assignment) in assignments {
+            if assignment == Assignment::Claimed(serial) {
+                release(relay, &session, serial).await;
+            }
+        }
+    }
+    relay.broadcast_queue().await;
     tracing::info!("coordinator authenticated");
     inbox.outbox.send(RelayFrame::Authed {
         alias,
@@ -230,7 +244,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                             seq,
                         });
                         // The visitor's delivery task reads it from the store, in order.
-                        relay.live.with(|live| live.visitor_wake(&session.0));
+                        relay.to_visitor(&session.0, ForVisitor::Wake).await;
                     }
                     Ok(Append::Duplicate) => {
                         out.send(RelayFrame::Stored {
@@ -253,15 +267,13 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 if holds(relay, serial, &session.0)
                     && let Ok(acked) = relay.store.ack(&session.0, Way::ToCoordinator, seq).await
                 {
-                    relay.live.with(|live| {
-                        live.visitor_send(
-                            &session.0,
-                            RelayFrame::Delivered {
-                                session: None,
-                                seq: acked,
-                            },
-                        )
-                    });
+                    let frame = RelayFrame::Delivered {
+                        session: None,
+                        seq: acked,
+                    };
+                    relay
+                        .to_visitor(&session.0, ForVisitor::Frame { frame })
+                        .await;
                 }
             }
             CoordinatorFrame::Transfer { session, to } => {
@@ -269,14 +281,14 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
             }
             CoordinatorFrame::End { session } => {
                 if holds(relay, serial, &session.0) {
-                    // The coordinator's last frames (its authenticated close) go out first.
-                    let visitor = relay
-                        .live
-                        .with(|live| live.visitors.get(&session.0).cloned());
-                    if let Some(visitor) = visitor {
-                        super::visitor::send_pending(relay, &session.0, &visitor).await;
+                    // The visitor's node delivers the coordinator's last frames (its
+                    // authenticated close), tells them, and erases the session.
+                    if !relay.to_visitor(&session.0, ForVisitor::End).await {
+                        let _ = relay.store.remove(&session.0).await;
                     }
-                    end_session(relay, &session.0, Some(serial)).await;
+                    Metrics::inc(&relay.metrics.sessions_ended);
+                    tracing::info!("session ended");
+                    apply_to_coordinator(relay, serial, ForCoordinator::Dropped { session }).await;
                 } else {
                     out.send(RelayFrame::Released { session });
                 }
@@ -375,8 +387,8 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
                 transferred_from: None,
             });
         }
-        live.peer_to_visitor(&session, PeerEvent::Joined);
     });
+    peer_to_visitor(relay, &session, PeerEvent::Joined).await;
     relay.broadcast_queue().await;
     true
 }
@@ -411,12 +423,8 @@ pub async fn auto_offer(relay: &Arc<Relay>) {
 }
 
 async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId, to: u64) {
+    let target_ok = to != serial && relay.has_room(to);
     let moved = relay.live.with(|live| {
-        let target_ok = to != serial
-            && live
-                .coordinators
-                .get(&to)
-                .is_some_and(|c| c.on_duty && (c.sessions.len() as u32) < c.capacity);
         let held = live
             .coordinators
             .get(&serial)
@@ -424,22 +432,17 @@ async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: Sessio
         if !(target_ok && held) {
             return None;
         }
-        let from = live.coordinators.get_mut(&serial).map(|c| {
+        live.coordinators.get_mut(&serial).map(|c| {
             c.sessions.remove(&session);
             c.alias.clone()
-        })?;
-        live.coordinators
-            .get_mut(&to)
-            .map(|c| c.sessions.insert(session));
-        live.transferred_from.insert(session, from.clone());
-        Some(from)
+        })
     });
-    if moved.is_none() {
+    let Some(from) = moved else {
         out.send(RelayFrame::TransferFailed {
             session: Fixed(session),
         });
         return;
-    }
+    };
     // The visitor must answer with a fresh ephemeral: never reuse one across handshakes.
     let _ = relay.store.assign(&session, to).await;
     let _ = relay.store.set_handshake(&session, Vec::new()).await;
@@ -452,27 +455,128 @@ async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: Sessio
     out.send(RelayFrame::Released {
         session: Fixed(session),
     });
+    // Told before the visitor, so the visitor's fresh handshake finds them holding it.
     relay
-        .live
-        .with(|live| live.peer_to_visitor(&session, PeerEvent::Transferring));
+        .to_coordinator(
+            to,
+            ForCoordinator::Assigned {
+                session: Fixed(session),
+                from,
+            },
+        )
+        .await;
+    peer_to_visitor(relay, &session, PeerEvent::Transferring).await;
     relay.broadcast_queue().await;
 }
 
-/// Puts every visitor of a departed coordinator back at the front of the queue.
-async fn release_all(relay: &Relay, sessions: HashSet<SessionId>) {
-    for session in sessions {
-        if relay.store.requeue(&session).await.is_ok() {
-            let _ = relay.store.set_handshake(&session, Vec::new()).await;
-            relay.live.with(|live| {
-                live.transferred_from.remove(&session);
-                live.peer_to_visitor(&session, PeerEvent::Left);
+async fn peer_to_visitor(relay: &Arc<Relay>, session: &SessionId, event: PeerEvent) {
+    let frame = RelayFrame::Peer {
+        session: None,
+        event,
+    };
+    relay.to_visitor(session, ForVisitor::Frame { frame }).await;
+}
+
+/// Puts a conversation of a departed coordinator back at the front of the queue, if they
+/// still hold it, and tells the visitor (who answers with a fresh handshake).
+pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
+    if let Ok(true) = relay.store.requeue(session, serial).await {
+        let _ = relay.store.set_handshake(session, Vec::new()).await;
+        relay.live.with(|live| {
+            live.transferred_from.remove(session);
+            if let Some(c) = live.coordinators.get_mut(&serial) {
+                c.sessions.remove(session);
+            }
+        });
+        peer_to_visitor(relay, session, PeerEvent::Left).await;
+        relay.broadcast_queue().await;
+    }
+}
+
+/// After a hand-over, the new holder gets the visitor's fresh Noise message 1.
+pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
+    let Ok(Some(info)) = relay.store.get(session).await else {
+        return;
+    };
+    if info.assignment != Assignment::Claimed(serial) || info.handshake.is_empty() {
+        return;
+    }
+    relay.live.with(|live| {
+        let from = live.transferred_from.remove(session);
+        live.coordinator_send(
+            serial,
+            RelayFrame::Claimed {
+                session: Fixed(*session),
+                handshake: Bytes(info.handshake.clone()),
+                kind: info.kind,
+                lang: info.lang.clone(),
+                next_seq: info.next_to_visitor,
+                transferred_from: from,
+            },
+        );
+    });
+}
+
+/// One per coordinator connection: whenever woken, pulls each woken conversation.
+async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
+    while outbox.woken().await {
+        let woken = relay
+            .live
+            .with(|live| match live.coordinators.get_mut(&serial) {
+                Some(c) if c.outbox.id == outbox.id => std::mem::take(&mut c.woken),
+                _ => HashSet::new(),
             });
+        for session in woken {
+            pull(&relay, serial, &outbox, &session).await;
         }
     }
-    relay.broadcast_queue().await;
 }
 
-async fn disconnected(relay: &Relay, serial: u64, outbox: &Outbox) {
+/// Queues the conversation's stored visitor frames this connection has not had yet, in
+/// order. Frames reach a coordinator only through here (one pull at a time per connection),
+/// so they arrive once each and in order, whichever node stored them.
+pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &SessionId) {
+    let _turn = outbox.delivered.lock().await;
+    let after = relay.live.with(|live| {
+        let c = live.coordinators.get_mut(&serial)?;
+        if c.outbox.id != outbox.id || !c.sessions.contains(session) {
+            c.delivered.remove(session);
+            return None;
+        }
+        Some(c.delivered.get(session).copied().unwrap_or(0))
+    });
+    let Some(after) = after else { return };
+    let Ok(frames) = relay
+        .store
+        .pending(session, Way::ToCoordinator, after)
+        .await
+    else {
+        // The store is unreachable: this conversation is pulled at the next wake.
+        relay.live.with(|live| {
+            if let Some(c) = live.coordinators.get_mut(&serial) {
+                c.woken.insert(*session);
+            }
+        });
+        return;
+    };
+    let mut last = after;
+    for frame in frames {
+        last = frame.seq;
+        outbox.send(RelayFrame::Deliver {
+            session: Some(Fixed(*session)),
+            seq: frame.seq,
+            kind: frame.kind,
+            body: Bytes(frame.body),
+        });
+    }
+    relay.live.with(|live| {
+        if let Some(c) = live.coordinators.get_mut(&serial) {
+            c.delivered.insert(*session, last);
+        }
+    });
+}
+
+async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {
     let gone = relay.live.with(|live| {
         if live
             .coordinators
@@ -489,7 +593,10 @@ async fn disconnected(relay: &Relay, serial: u64, outbox: &Outbox) {
             conversations = c.sessions.len(),
             "coordinator disconnected; visitors requeued"
         );
-        release_all(relay, c.sessions).await;
+        for session in c.sessions {
+            release(relay, &session, serial).await;
+        }
+        relay.broadcast_queue().await;
     }
 }
 

@@ -9,6 +9,7 @@ pub mod coordinator;
 pub mod http;
 pub mod listener;
 pub mod metrics;
+pub mod nodes;
 pub mod pow;
 pub mod routing;
 pub mod visitor;
@@ -40,11 +41,15 @@ pub struct Relay {
     pub live: routing::Live,
     pub seeds: pow::SeedBook,
     pub metrics: metrics::Metrics,
+    pub nodes: nodes::Nodes,
     connections: AtomicUsize,
     pub shutting_down: tokio::sync::watch::Sender<bool>,
     /// Set whenever the queue or the roster changes; one task turns bursts of changes into
     /// one broadcast, so a thousand arrivals cost a few broadcasts, not a thousand.
     queue_changed: tokio::sync::Notify,
+    /// Whether a change since the last broadcast happened here (and so must be shared with
+    /// the other nodes), not only elsewhere.
+    changed_here: std::sync::atomic::AtomicBool,
 }
 
 /// How long queue changes are gathered before one broadcast.
@@ -68,6 +73,7 @@ impl Relay {
         let tips = TipFiles::open(&config.server.data_dir.join("tips"), config.tips.max_tips)?;
         let (shutting_down, _) = tokio::sync::watch::channel(false);
         Ok(Arc::new(Self {
+            nodes: nodes::Nodes::new(&store),
             store,
             tips,
             live: routing::Live::default(),
@@ -76,6 +82,7 @@ impl Relay {
             connections: AtomicUsize::new(0),
             shutting_down,
             queue_changed: tokio::sync::Notify::new(),
+            changed_here: std::sync::atomic::AtomicBool::new(false),
             config,
             keys,
         }))
@@ -122,19 +129,29 @@ impl Relay {
 
     /// Marks the queue changed; the broadcaster sends everyone's new view shortly.
     pub async fn broadcast_queue(&self) {
+        self.changed_here.store(true, Ordering::Relaxed);
+        self.queue_changed.notify_one();
+    }
+
+    /// Another node changed the queue or the roster: send our clients the new view.
+    pub fn queue_changed_elsewhere(&self) {
         self.queue_changed.notify_one();
     }
 
     /// Recomputes and sends everyone's view of the queue, now.
     pub async fn publish_queue(&self) {
         let queue = self.store.queue().await.unwrap_or_default();
-        self.live.with(|live| live.broadcast(&queue));
+        let roster = self.roster().await;
+        self.live.with(|live| live.broadcast(&queue, &roster));
     }
 
     async fn queue_broadcaster(self: Arc<Self>) {
         loop {
             self.queue_changed.notified().await;
             tokio::time::sleep(QUEUE_BROADCAST_WINDOW).await;
+            if self.changed_here.swap(false, Ordering::Relaxed) {
+                self.share_queue_change().await;
+            }
             if self.config.sessions.auto_offer {
                 coordinator::auto_offer(&self).await;
             }
@@ -143,7 +160,7 @@ impl Relay {
     }
 
     /// Erases idle sessions and old tips; run every minute.
-    pub async fn sweep(&self) {
+    pub async fn sweep(self: &Arc<Self>) {
         let ttl_minutes = self.config.sessions.idle_ttl_s.div_ceil(60);
         let expired = self
             .store
@@ -151,20 +168,8 @@ impl Relay {
             .await
             .unwrap_or_default();
         if !expired.is_empty() {
-            self.live.with(|live| {
-                for id in &expired {
-                    if let Some(outbox) = live.visitors.remove(id) {
-                        outbox.close(CloseCode::UnknownSession);
-                    }
-                    for c in live.coordinators.values_mut() {
-                        if c.sessions.remove(id) {
-                            c.outbox.send(crate::protocol::RelayFrame::Released {
-                                session: crate::protocol::b64::Fixed(*id),
-                            });
-                        }
-                    }
-                }
-            });
+            nodes::forget_expired(self, &expired);
+            self.share_expired(&expired).await;
             for _ in &expired {
                 metrics::Metrics::inc(&self.metrics.sessions_expired);
             }
@@ -220,6 +225,8 @@ pub async fn serve(
         })
     };
     let broadcaster = tokio::spawn(relay.clone().queue_broadcaster());
+    let node_link = tokio::spawn(nodes::run(relay.clone()));
+    let heartbeat = tokio::spawn(nodes::heartbeat(relay.clone()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -243,6 +250,8 @@ pub async fn serve(
     };
     sweeper.abort();
     broadcaster.abort();
+    node_link.abort();
+    heartbeat.abort();
     Ok(result?)
 }
 

@@ -20,6 +20,18 @@ pub struct LiveCoordinator {
     pub capacity: u32,
     pub langs: Vec<String>,
     pub sessions: HashSet<SessionId>,
+    /// Conversations with frames waiting in the store for this connection's pull task.
+    pub woken: HashSet<SessionId>,
+    /// The last visitor frame of each conversation queued to this connection.
+    pub delivered: HashMap<SessionId, u64>,
+}
+
+impl LiveCoordinator {
+    /// Tells this connection's pull task that frames from `session` wait in the store.
+    pub fn wake(&mut self, session: SessionId) {
+        self.woken.insert(session);
+        self.outbox.wake();
+    }
 }
 
 #[derive(Default)]
@@ -50,6 +62,18 @@ impl Registry {
         if let Some(outbox) = self.visitors.get(session) {
             outbox.wake();
         }
+    }
+
+    /// Tells a connected visitor the conversation is over and closes their connection.
+    pub fn visitor_ended(&mut self, session: &SessionId) {
+        if let Some(outbox) = self.visitors.remove(session) {
+            outbox.send(RelayFrame::Peer {
+                session: None,
+                event: PeerEvent::Ended,
+            });
+            outbox.close(crate::protocol::CloseCode::Ended);
+        }
+        self.transferred_from.remove(session);
     }
 
     pub fn visitor_send(&self, session: &SessionId, frame: RelayFrame) {
@@ -84,26 +108,11 @@ impl Registry {
         );
     }
 
-    pub fn roster(&self) -> Vec<CoordinatorInfo> {
-        let mut on_duty: Vec<CoordinatorInfo> = self
-            .coordinators
-            .iter()
-            .filter(|(_, c)| c.on_duty)
-            .map(|(serial, c)| CoordinatorInfo {
-                serial: *serial,
-                alias: c.alias.clone(),
-                load: c.sessions.len() as u32,
-                capacity: c.capacity,
-            })
-            .collect();
-        on_duty.sort_by_key(|c| c.serial);
-        on_duty
-    }
-
-    /// Sends every on-duty coordinator the queue and the roster, and every waiting visitor
-    /// its position. `queue` is oldest first; sessions waiting for a rekey are not claimable
-    /// and so not listed, but still counted for the visitors behind them.
-    pub fn broadcast(&self, queue: &[SessionInfo]) {
+    /// Sends every on-duty coordinator here the queue and the roster (of every node), and
+    /// every waiting visitor here its position. `queue` is oldest first; sessions waiting
+    /// for a rekey are not claimable and so not listed, but still counted for the visitors
+    /// behind them.
+    pub fn broadcast(&self, queue: &[SessionInfo], roster: &[CoordinatorInfo]) {
         let now = now_minute();
         let claimable = queue.iter().filter(|s| !s.handshake.is_empty());
         let total = claimable.clone().count() as u32;
@@ -116,14 +125,13 @@ impl Registry {
                 lang: s.lang.clone(),
             })
             .collect();
-        let roster = self.roster();
         for c in self.coordinators.values().filter(|c| c.on_duty) {
             c.outbox.send(RelayFrame::QueueList {
                 items: items.clone(),
                 total,
             });
             c.outbox.send(RelayFrame::Coordinators {
-                on_duty: roster.clone(),
+                on_duty: roster.to_vec(),
             });
         }
         let on_duty = roster.len() as u32;

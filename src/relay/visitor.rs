@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 use super::Relay;
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::metrics::Metrics;
+use super::nodes::ForCoordinator;
 use crate::crypto::handshake::MESSAGE1_LEN;
 use crate::crypto::keys::{Fingerprint, random_bytes};
 use crate::crypto::proof_of_work;
@@ -142,6 +143,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             relay
                 .live
                 .with(|live| live.visitors.insert(session, inbox.outbox.clone()));
+            relay.visitor_arrived(&session).await;
             inbox.outbox.send(welcome(relay, session, token, 1, 0));
             relay.broadcast_queue().await;
             Some(session)
@@ -199,17 +201,24 @@ async fn resume(
         if let Some(old) = live.visitors.insert(session, inbox.outbox.clone()) {
             old.close(CloseCode::Replaced);
         }
-        if let Some(serial) = holder {
-            live.peer_to_coordinator(serial, &session, PeerEvent::Returned);
-            live.coordinator_send(
-                serial,
-                RelayFrame::Delivered {
-                    session: Some(Fixed(session)),
-                    seq: acked,
-                },
-            );
-        }
     });
+    relay.visitor_arrived(&session).await;
+    if let Some(serial) = holder {
+        for frame in [
+            RelayFrame::Peer {
+                session: Some(Fixed(session)),
+                event: PeerEvent::Returned,
+            },
+            RelayFrame::Delivered {
+                session: Some(Fixed(session)),
+                seq: acked,
+            },
+        ] {
+            relay
+                .to_coordinator(serial, ForCoordinator::Frame { frame })
+                .await;
+        }
+    }
     Metrics::inc(&relay.metrics.sessions_resumed);
     tracing::info!("visitor session resumed");
     inbox.outbox.send(welcome(
@@ -319,13 +328,11 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                         Metrics::inc(&relay.metrics.frames_relayed);
                         inbox.outbox.send(RelayFrame::Stored { session: None, seq });
                         if let Some(serial) = holder {
-                            let frame = RelayFrame::Deliver {
-                                session: Some(Fixed(session)),
-                                seq,
-                                kind: stored.kind,
-                                body: Bytes(stored.body),
+                            // The coordinator's delivery task reads it from the store.
+                            let wake = ForCoordinator::Wake {
+                                session: Fixed(session),
                             };
-                            relay.live.with(|live| live.coordinator_send(serial, frame));
+                            relay.to_coordinator(serial, wake).await;
                         }
                     }
                     Ok(Append::Duplicate) => {
@@ -348,15 +355,13 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                 if let Ok(acked) = relay.store.ack(&session, Way::ToVisitor, seq).await
                     && let Some(serial) = holder
                 {
-                    relay.live.with(|live| {
-                        live.coordinator_send(
-                            serial,
-                            RelayFrame::Delivered {
-                                session: Some(Fixed(session)),
-                                seq: acked,
-                            },
-                        )
-                    });
+                    let frame = RelayFrame::Delivered {
+                        session: Some(Fixed(session)),
+                        seq: acked,
+                    };
+                    relay
+                        .to_coordinator(serial, ForCoordinator::Frame { frame })
+                        .await;
                 }
             }
             VisitorFrame::Rekey { handshake } => {
@@ -369,7 +374,12 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                     .set_handshake(&session, handshake.0.clone())
                     .await;
                 match holder {
-                    Some(serial) => offer_to_holder(relay, &session, serial, handshake.0).await,
+                    Some(serial) => {
+                        let rekeyed = ForCoordinator::Rekeyed {
+                            session: Fixed(session),
+                        };
+                        relay.to_coordinator(serial, rekeyed).await;
+                    }
                     None => relay.broadcast_queue().await,
                 }
             }
@@ -388,58 +398,28 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
     }
 }
 
-/// After a transfer, the new holder gets the visitor's fresh message 1.
-async fn offer_to_holder(relay: &Relay, session: &SessionId, serial: u64, handshake: Vec<u8>) {
-    let Ok(Some(info)) = relay.store.get(session).await else {
-        return;
-    };
-    relay.live.with(|live| {
-        let from = live.transferred_from.remove(session);
-        live.coordinator_send(
-            serial,
-            RelayFrame::Claimed {
-                session: Fixed(*session),
-                handshake: Bytes(handshake),
-                kind: info.kind,
-                lang: info.lang.clone(),
-                next_seq: info.next_to_visitor,
-                transferred_from: from,
-            },
-        );
-    });
-}
-
 /// Ends a session from the visitor's side (or on overflow): every trace goes at once.
-pub async fn end_session(relay: &Relay, session: &SessionId, holder: Option<u64>) {
-    let _ = relay.store.remove(session).await;
+pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option<u64>) {
     Metrics::inc(&relay.metrics.sessions_ended);
     tracing::info!("session ended");
-    relay.live.with(|live| {
-        if let Some(outbox) = live.visitors.remove(session) {
-            outbox.send(RelayFrame::Peer {
-                session: None,
-                event: PeerEvent::Ended,
-            });
-            outbox.close(CloseCode::Ended);
+    relay.live.with(|live| live.visitor_ended(session));
+    // The holder's node delivers what it has not had yet, then erases the session.
+    let handed = match holder {
+        Some(serial) => {
+            let dropped = ForCoordinator::Dropped {
+                session: Fixed(*session),
+            };
+            relay.to_coordinator(serial, dropped).await
         }
-        live.transferred_from.remove(session);
-        if let Some(serial) = holder {
-            live.peer_to_coordinator(serial, session, PeerEvent::Ended);
-            live.coordinator_send(
-                serial,
-                RelayFrame::Released {
-                    session: Fixed(*session),
-                },
-            );
-            if let Some(c) = live.coordinators.get_mut(&serial) {
-                c.sessions.remove(session);
-            }
-        }
-    });
+        None => false,
+    };
+    if !handed {
+        let _ = relay.store.remove(session).await;
+    }
     relay.broadcast_queue().await;
 }
 
-async fn disconnected(relay: &Relay, session: &SessionId, outbox: &Outbox) {
+async fn disconnected(relay: &Arc<Relay>, session: &SessionId, outbox: &Outbox) {
     let holder = relay
         .store
         .get(session)
@@ -454,13 +434,19 @@ async fn disconnected(relay: &Relay, session: &SessionId, outbox: &Outbox) {
             .is_some_and(|o| o.id == outbox.id);
         if ours {
             live.visitors.remove(session);
-            if let Some(Assignment::Claimed(serial)) = holder {
-                live.peer_to_coordinator(serial, session, PeerEvent::Away);
-            }
         }
         ours
     });
     if gone {
         tracing::debug!("visitor connection dropped");
+        if let Some(Assignment::Claimed(serial)) = holder {
+            let frame = RelayFrame::Peer {
+                session: Some(Fixed(*session)),
+                event: PeerEvent::Away,
+            };
+            relay
+                .to_coordinator(serial, ForCoordinator::Frame { frame })
+                .await;
+        }
     }
 }

@@ -119,15 +119,27 @@ impl ChatStore for MemoryStore {
         })
     }
 
-    async fn requeue(&self, id: &SessionId) -> Result<(), StoreError> {
+    async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
         self.with(|s| {
             let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
+            if entry.info.assignment != Assignment::Claimed(holder) {
+                return Ok(false);
+            }
             entry.info.assignment = Assignment::Queued;
             if !s.queue.contains(id) {
                 s.queue.push_front(*id);
             }
-            Ok(())
+            Ok(true)
         })
+    }
+
+    async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
+        Ok(self.with(|s| {
+            s.sessions
+                .iter()
+                .map(|(id, e)| (*id, e.info.assignment.clone()))
+                .collect()
+        }))
     }
 
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {

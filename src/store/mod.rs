@@ -131,8 +131,17 @@ pub trait ChatStore: Send + Sync + 'static {
         id: &SessionId,
         coordinator: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Puts a session back in the queue, at the front (its wait keeps counting).
-    fn requeue(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Puts a session back in the queue, at the front (its wait keeps counting), if
+    /// `holder` still holds it; `false` if someone else does (or no one).
+    fn requeue(
+        &self,
+        id: &SessionId,
+        holder: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Who holds each live session: to find conversations whose coordinator is gone.
+    fn assignments(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Assignment)>, StoreError>> + Send;
     fn set_handshake(
         &self,
         id: &SessionId,
@@ -195,17 +204,17 @@ pub fn now_minute() -> u64 {
 /// The configured backend: one type the relay holds whichever store runs underneath.
 pub enum Store {
     Memory(memory::MemoryStore),
-    Redis(redis::RedisStore),
+    Redis(Box<redis::RedisStore>),
 }
 
 impl Store {
     /// Opens the store `store.kind` names: memory, or Redis at `store.redis_url`.
     pub async fn open(config: &crate::config::Config) -> Result<Self, StoreError> {
         match config.store.kind.as_str() {
-            "redis" => Ok(Store::Redis(
+            "redis" => Ok(Store::Redis(Box::new(
                 redis::RedisStore::connect(&config.store.redis_url, config.sessions.idle_ttl_s)
                     .await?,
-            )),
+            ))),
             _ => Ok(Store::Memory(memory::MemoryStore::new())),
         }
     }
@@ -237,8 +246,11 @@ impl ChatStore for Store {
     async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
         dispatch!(self, s => s.assign(id, coordinator).await)
     }
-    async fn requeue(&self, id: &SessionId) -> Result<(), StoreError> {
-        dispatch!(self, s => s.requeue(id).await)
+    async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.requeue(id, holder).await)
+    }
+    async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
+        dispatch!(self, s => s.assignments().await)
     }
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
         dispatch!(self, s => s.set_handshake(id, message1).await)

@@ -46,6 +46,8 @@ struct Keys {
     record: String,
     owner: String,
     active: String,
+    /// The relay node the visitor is connected to (several nodes, one Redis).
+    node: String,
     next: [String; 2],
     acked: [String; 2],
     buffer: [String; 2],
@@ -67,6 +69,7 @@ impl Keys {
             record: format!("ll:{tag}:record"),
             owner: format!("ll:{tag}:owner"),
             active: format!("ll:{tag}:active"),
+            node: format!("ll:{tag}:node"),
             next: per_way("next"),
             acked: per_way("acked"),
             buffer: per_way("buffer"),
@@ -79,6 +82,7 @@ impl Keys {
             self.record.as_str(),
             self.owner.as_str(),
             self.active.as_str(),
+            self.node.as_str(),
         ];
         for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
             keys.extend(group.iter().map(String::as_str));
@@ -100,6 +104,15 @@ fn corrupt(what: &str) -> StoreError {
 const CLAIM: &str = r#"
 if redis.call('GET', KEYS[1]) == 'q' then
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  return 1
+end
+return 0
+"#;
+
+/// Atomic conditional requeue: the owner key goes from this holder's serial back to "q".
+const RELEASE: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'q', 'KEEPTTL')
   return 1
 end
 return 0
@@ -149,9 +162,11 @@ return acked
 "#;
 
 pub struct RedisStore {
+    client: redis::Client,
     connection: ConnectionManager,
     ttl_s: u64,
     claim: redis::Script,
+    release: redis::Script,
     append: redis::Script,
     ack: redis::Script,
 }
@@ -160,11 +175,15 @@ impl RedisStore {
     /// Connects (with reconnection and backoff handled by the connection manager).
     pub async fn connect(url: &str, idle_ttl_s: u64) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let connection = ConnectionManager::new(client).await.map_err(unavailable)?;
+        let connection = ConnectionManager::new(client.clone())
+            .await
+            .map_err(unavailable)?;
         Ok(Self {
+            client,
             connection,
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
+            release: redis::Script::new(RELEASE),
             append: redis::Script::new(APPEND),
             ack: redis::Script::new(ACK),
         })
@@ -172,6 +191,40 @@ impl RedisStore {
 
     fn con(&self) -> ConnectionManager {
         self.connection.clone()
+    }
+
+    /// A handle on the shared connection, for node-to-node messages and presence.
+    pub fn connection(&self) -> ConnectionManager {
+        self.con()
+    }
+
+    /// The client, to open the dedicated subscriber connection pub/sub needs.
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// Records that the visitor of `id` is connected to relay node `node`; returns the node
+    /// it was connected to before, if another.
+    pub async fn set_visitor_node(
+        &self,
+        id: &SessionId,
+        node: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let previous: Option<String> = redis::cmd("SET")
+            .arg(Keys::of(id).node)
+            .arg(node)
+            .arg("EX")
+            .arg(self.ttl_s)
+            .arg("GET")
+            .query_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(previous.filter(|p| p != node))
+    }
+
+    /// The relay node the visitor of `id` was last connected to.
+    pub async fn visitor_node(&self, id: &SessionId) -> Result<Option<String>, StoreError> {
+        self.con().get(Keys::of(id).node).await.map_err(unavailable)
     }
 
     /// Whether Redis persists to disk (AOF or RDB snapshots): tips and resumable sessions
@@ -354,27 +407,57 @@ impl ChatStore for RedisStore {
         Ok(())
     }
 
-    async fn requeue(&self, id: &SessionId) -> Result<(), StoreError> {
+    async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
         let keys = Keys::of(id);
         let mut con = self.con();
         let exists: bool = con.exists(&keys.record).await.map_err(unavailable)?;
         if !exists {
             return Err(StoreError::UnknownSession);
         }
-        let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
-        // Negative scores sort before every new arrival: back at the front.
-        let _: () = redis::pipe()
-            .cmd("SET")
-            .arg(&keys.owner)
-            .arg("q")
-            .arg("KEEPTTL")
-            .ignore()
-            .zadd(QUEUE, hex(id), -order)
-            .ignore()
-            .query_async(&mut con)
+        let released: i32 = self
+            .release
+            .key(&keys.owner)
+            .arg(holder.to_string())
+            .invoke_async(&mut con)
             .await
             .map_err(unavailable)?;
-        Ok(())
+        if released != 1 {
+            return Ok(false);
+        }
+        let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
+        // Negative scores sort before every new arrival: back at the front.
+        let _: () = con
+            .zadd(QUEUE, hex(id), -order)
+            .await
+            .map_err(unavailable)?;
+        Ok(true)
+    }
+
+    async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
+        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
+        let ids: Vec<SessionId> = ids.iter().filter_map(|t| decode_hex(t)).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.get(Keys::of(id).owner);
+        }
+        let owners: Vec<Option<String>> = pipe
+            .query_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(ids
+            .into_iter()
+            .zip(owners)
+            .filter_map(|(id, owner)| {
+                let assignment = match owner?.as_str() {
+                    "q" => Assignment::Queued,
+                    serial => Assignment::Claimed(serial.parse().ok()?),
+                };
+                Some((id, assignment))
+            })
+            .collect())
     }
 
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
@@ -577,6 +660,11 @@ impl ChatStore for RedisStore {
                     .join(" "),
                 "set" => con
                     .smembers::<_, Vec<String>>(&key)
+                    .await
+                    .unwrap_or_default()
+                    .join(" "),
+                "hash" => con
+                    .hgetall::<_, Vec<String>>(&key)
                     .await
                     .unwrap_or_default()
                     .join(" "),

@@ -183,6 +183,20 @@ impl TestRelay {
     }
 
     /// Whether the store still holds anything of `session`.
+    /// Everything the store holds about visitors: its dump without the relay nodes' own
+    /// presence records (which name coordinators, never visitors).
+    pub async fn visitor_state(&self) -> String {
+        use lifeline::store::ChatStore;
+        self.relay
+            .store
+            .dump()
+            .await
+            .lines()
+            .filter(|line| !line.starts_with("ll:node"))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+
     pub async fn has_session(&self, session: &[u8; 16]) -> bool {
         use lifeline::store::ChatStore;
         self.relay
