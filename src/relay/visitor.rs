@@ -402,7 +402,6 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
 pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option<u64>) {
     Metrics::inc(&relay.metrics.sessions_ended);
     tracing::info!("session ended");
-    relay.live.with(|live| live.visitor_ended(session));
     // The holder's node delivers what it has not had yet, then erases the session.
     let handed = match holder {
         Some(serial) => {
@@ -416,6 +415,7 @@ pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option
     if !handed {
         let _ = relay.store.remove(session).await;
     }
+    relay.live.with(|live| live.visitor_ended(session));
     relay.broadcast_queue().await;
 }
 
