@@ -146,26 +146,12 @@ async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
             .unwrap(),
         lifeline::client::visitor::Sent::Waiting
     );
-    match b
-        .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
-        .await
-        .unwrap()
-    {
-        CoordinatorEvent::Claimed {
-            transferred_from, ..
-        } => assert_eq!(transferred_from.as_deref(), Some("Amara")),
-        _ => unreachable!(),
-    }
-    match visitor
-        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
-        .await
-        .unwrap()
-    {
-        VisitorEvent::Connected(alias) => {
-            assert_eq!(alias, "Bastien", "the visitor sees the new verified alias")
-        }
-        _ => unreachable!(),
-    }
+    assert_eq!(handed_over(&mut b).await.as_deref(), Some("Amara"));
+    assert_eq!(
+        connected_to(&mut visitor).await,
+        "Bastien",
+        "the visitor sees the new verified alias"
+    );
     assert_eq!(
         next_text_coordinator(&mut b).await.1,
         "typed during the hand-over"

@@ -134,6 +134,12 @@ impl VisitorClient {
         Ok(())
     }
 
+    /// Sends the next [`VisitorClient::resume`] to this relay URL: another node of the same
+    /// service (what a load balancer does when the first node is gone).
+    pub fn set_relay_url(&mut self, url: &str) {
+        url.clone_into(&mut self.url);
+    }
+
     /// The live connection; an error while the visitor is offline.
     pub fn wire(&mut self) -> Result<&mut Wire, ClientError> {
         self.wire.as_mut().ok_or(ClientError::Closed {

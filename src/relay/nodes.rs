@@ -30,7 +30,7 @@ use crate::store::{Assignment, ChatStore, SessionId, Store};
 /// How often a node re-announces its coordinators and looks for orphaned conversations.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// A node silent for this long is taken for dead: its coordinators leave the roster.
-pub const NODE_TTL_S: u64 = 20;
+pub const NODE_TTL_S: u64 = 15;
 const BROADCAST: &str = "ll:nodes";
 const NODES: &str = "ll:nodes:live";
 

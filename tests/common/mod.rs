@@ -313,6 +313,25 @@ pub async fn claim_and_connect(c: &mut CoordinatorClient, v: &mut VisitorClient)
             .await
             .expect("claimed");
     }
+    connected_to(v).await
+}
+
+/// Waits for a hand-over to reach `c`; returns the alias it came from.
+pub async fn handed_over(c: &mut CoordinatorClient) -> Option<String> {
+    match c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+        .await
+        .expect("hand-over")
+    {
+        CoordinatorEvent::Claimed {
+            transferred_from, ..
+        } => transferred_from,
+        _ => unreachable!(),
+    }
+}
+
+/// Waits for the visitor's handshake; returns the coordinator's verified alias.
+pub async fn connected_to(v: &mut VisitorClient) -> String {
     match v
         .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
         .await

@@ -1,0 +1,309 @@
+//! Several relay nodes, one Redis: a conversation whose two sides are on different nodes,
+//! a hand-over to a coordinator on the other node, a visitor resuming on the other node,
+//! and a node killed outright (its clients carry on through the other).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::visitor::{Sent, VisitorEvent};
+use lifeline::protocol::frames::PeerEvent;
+
+/// Two relay nodes on one data folder (the same keys) and one Redis.
+async fn two_nodes(redis: &RedisServer) -> (TestRelay, TestRelay, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("data dir");
+    let on_redis = |c: &mut lifeline::config::Config| {
+        c.store.kind = "redis".into();
+        c.store.redis_url = redis.url.clone();
+    };
+    let a = TestRelay::start_in(dir.path().to_path_buf(), on_redis).await;
+    let b = TestRelay::start_in(dir.path().to_path_buf(), on_redis).await;
+    (a, b, dir)
+}
+
+async fn wait_until_listed(c: &mut lifeline::client::coordinator::CoordinatorClient, serial: u64) {
+    c.wait_for(|e| {
+        matches!(e, CoordinatorEvent::Roster(on_duty) if on_duty.iter().any(|x| x.serial == serial))
+    })
+    .await
+    .expect("the other node's coordinator appears in the roster");
+}
+
+#[tokio::test]
+async fn a_conversation_spans_two_nodes_through_a_transfer_and_a_resume() {
+    let redis = RedisServer::start();
+    let (node_a, node_b, _dir) = two_nodes(&redis).await;
+    let mut visitor = node_a.visitor().await;
+    let session = visitor.session;
+    let mut bastien = node_b.on_duty(801, "Bastien", 2).await;
+
+    // Visitor on A, coordinator on B.
+    assert_eq!(
+        claim_and_connect(&mut bastien, &mut visitor).await,
+        "Bastien"
+    );
+    for text in ["one", "two", "three"] {
+        visitor.send_text(text).await.unwrap();
+    }
+    for text in ["one", "two", "three"] {
+        assert_eq!(
+            next_text_coordinator(&mut bastien).await,
+            (session, text.into())
+        );
+    }
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Delivered(3)))
+        .await
+        .expect("delivered marks cross nodes");
+    bastien.send_text(session, "I read you").await.unwrap();
+    assert_eq!(next_text_visitor(&mut visitor).await, "I read you");
+
+    // Hand-over to a coordinator on A.
+    let mut amara = node_a.on_duty(802, "Amara", 2).await;
+    wait_until_listed(&mut bastien, 802).await;
+    bastien.transfer(session, 802).await.unwrap();
+    bastien
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+        .await
+        .unwrap();
+    assert_eq!(handed_over(&mut amara).await.as_deref(), Some("Bastien"));
+    assert_eq!(connected_to(&mut visitor).await, "Amara");
+    visitor.send_text("hello Amara").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut amara).await.1, "hello Amara");
+
+    // The visitor's connection drops; they come back through node B. What Amara wrote
+    // meanwhile arrives once, in order; nothing already read comes again.
+    visitor.drop_connection();
+    amara
+        .wait_for(|e| {
+            matches!(
+                e,
+                CoordinatorEvent::Peer {
+                    event: PeerEvent::Away,
+                    ..
+                }
+            )
+        })
+        .await
+        .unwrap();
+    for text in ["while you were away", "are you safe?"] {
+        amara.send_text(session, text).await.unwrap();
+    }
+    visitor.set_relay_url(&node_b.visitor_url());
+    visitor.resume().await.unwrap();
+    amara
+        .wait_for(|e| {
+            matches!(
+                e,
+                CoordinatorEvent::Peer {
+                    event: PeerEvent::Returned,
+                    ..
+                }
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(next_text_visitor(&mut visitor).await, "while you were away");
+    assert_eq!(next_text_visitor(&mut visitor).await, "are you safe?");
+    assert!(matches!(
+        visitor.send_text("yes, back now").await.unwrap(),
+        Sent::Now(_)
+    ));
+    assert_eq!(next_text_coordinator(&mut amara).await.1, "yes, back now");
+
+    // The visitor ends it from node B: Amara on node A gets their close and the release,
+    // and nothing of the session is left in Redis.
+    visitor.end().await.unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::VisitorClosed(_)))
+        .await
+        .unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .unwrap();
+    assert!(!node_a.has_session(&session).await);
+    assert_eq!(node_b.visitor_state().await, "");
+}
+
+#[tokio::test]
+async fn the_queue_and_the_roster_are_the_same_on_every_node() {
+    let redis = RedisServer::start();
+    let (node_a, node_b, _dir) = two_nodes(&redis).await;
+    let mut on_a = node_a.on_duty(811, "Amara", 1).await;
+    let mut on_b = node_b.on_duty(812, "Bastien", 1).await;
+    wait_until_listed(&mut on_a, 812).await;
+    wait_until_listed(&mut on_b, 811).await;
+    // A visitor arriving on B is listed to the coordinator on A, who claims it; the claim
+    // race across nodes has one winner.
+    let mut visitor = node_b.visitor().await;
+    let session = visitor.session;
+    on_a.wait_for(|e| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session.0 == session)))
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(on_a.claim(session), on_b.claim(session));
+    first.unwrap();
+    second.unwrap();
+    let won_a = tokio::time::timeout(
+        Duration::from_secs(5),
+        on_a.wait_for(|e| {
+            matches!(e, CoordinatorEvent::Claimed { session: s, .. } | CoordinatorEvent::ClaimLost(s) if *s == session)
+        }),
+    );
+    let won_b = tokio::time::timeout(
+        Duration::from_secs(5),
+        on_b.wait_for(|e| {
+            matches!(e, CoordinatorEvent::Claimed { session: s, .. } | CoordinatorEvent::ClaimLost(s) if *s == session)
+        }),
+    );
+    let (a, b) = tokio::join!(won_a, won_b);
+    let wins = [a.unwrap().unwrap(), b.unwrap().unwrap()]
+        .iter()
+        .filter(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+        .count();
+    assert_eq!(wins, 1, "exactly one claim wins across nodes");
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+        .await
+        .unwrap();
+}
+
+/// A relay node as its own process, so it can be killed outright.
+struct NodeProcess {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl NodeProcess {
+    async fn start(data_dir: &std::path::Path, redis_url: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+            .args(["--config", "config/lifeline.toml", "serve"])
+            .env("LIFELINE_SERVER_LISTEN", &addr)
+            .env("LIFELINE_SERVER_DATA_DIR", data_dir)
+            .env("LIFELINE_STORE_KIND", "redis")
+            .env("LIFELINE_REDIS_URL", redis_url)
+            .env("LIFELINE_POW_BASE_DIFFICULTY", "8")
+            .env("LIFELINE_POW_MAX_DIFFICULTY", "10")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("relay process starts");
+        let node = Self { child, addr };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready =
+                lifeline::client::tipster::request(&node.addr, "GET", "/readyz", None, &[]).await;
+            if matches!(ready, Ok((200, _))) {
+                return node;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "node did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().expect("data dir");
+    let url = redis.url.clone();
+    // Node B first: it creates the development keys node A then reads.
+    let node_b = TestRelay::start_in(dir.path().to_path_buf(), |c| {
+        c.store.kind = "redis".into();
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut node_a = NodeProcess::start(dir.path(), &redis.url).await;
+    let a_visitors = format!("ws://{}/v1/visitor", node_a.addr);
+    let a_coordinators = format!("ws://{}/v1/coordinator", node_a.addr);
+
+    // Visitor and coordinator both on node A.
+    let keys = node_b.coordinator_keys(821, "Amara");
+    let mut amara = lifeline::client::coordinator::CoordinatorClient::connect(
+        &a_coordinators,
+        node_b.relay.keys.organisation.fingerprint(),
+        keys,
+    )
+    .await
+    .unwrap();
+    amara.duty(true, 1, &["en"]).await.unwrap();
+    let mut visitor = lifeline::client::visitor::VisitorClient::connect(
+        &a_visitors,
+        node_b.relay.keys.organisation,
+        lifeline::protocol::frames::ConversationKind::Chat,
+        Some("en"),
+        &[],
+    )
+    .await
+    .unwrap();
+    let session = visitor.session;
+    claim_and_connect(&mut amara, &mut visitor).await;
+    amara
+        .send_text(session, "first, before the crash")
+        .await
+        .unwrap();
+    assert_eq!(
+        next_text_visitor(&mut visitor).await,
+        "first, before the crash"
+    );
+    visitor.send_text("got it").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut amara).await.1, "got it");
+
+    // A colleague on node B; then node A dies without a word.
+    let mut bastien = node_b.on_duty(822, "Bastien", 1).await;
+    node_a.kill();
+    visitor.set_relay_url(&node_b.visitor_url());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while visitor.resume().await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "could not resume");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Amara is gone with her node: after the roster forgets her node, her conversation goes
+    // back to the queue, the visitor is told, and Bastien answers with a fresh handshake.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match visitor.next_event().await {
+            Ok(VisitorEvent::Peer(PeerEvent::Left)) => break,
+            Ok(_) | Err(lifeline::client::ClientError::Timeout) => {}
+            Err(e) => panic!("the visitor's connection failed: {e}"),
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the visitor was never told"
+        );
+    }
+    assert_eq!(
+        claim_and_connect(&mut bastien, &mut visitor).await,
+        "Bastien"
+    );
+    visitor.send_text("is someone there?").await.unwrap();
+    assert_eq!(
+        next_text_coordinator(&mut bastien).await,
+        (session, "is someone there?".into())
+    );
+    bastien.send_text(session, "yes, I'm here").await.unwrap();
+    // Nothing already read comes again: the next text is the new one.
+    assert_eq!(next_text_visitor(&mut visitor).await, "yes, I'm here");
+}
