@@ -91,10 +91,7 @@ async fn logs_store_and_tip_files_hold_no_address_header_or_plaintext() {
     // Snapshot what the relay holds while the session is live.
     let store_dump = relay.relay.store.dump().await;
     assert!(!store_dump.is_empty(), "the scan must see a live session");
-    let tip_files: String = std::fs::read_dir(relay.data_dir.join("tips"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    let tip_files = relay.tip_state().await;
     assert!(!tip_files.is_empty());
     visitor.end().await.unwrap();
     drop(c);

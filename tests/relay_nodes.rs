@@ -307,3 +307,74 @@ async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
     // Nothing already read comes again: the next text is the new one.
     assert_eq!(next_text_visitor(&mut visitor).await, "yes, I'm here");
 }
+
+#[tokio::test]
+async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
+    use lifeline::client::tipster::Tipster;
+    use lifeline::crypto::receipt::ReceiptCode;
+    use lifeline::crypto::sealed_tip::{self, TipMessage};
+    use rand_core::OsRng;
+
+    let redis = RedisServer::start();
+    let (node_a, node_b, _dir) = two_nodes(&redis).await;
+    let org = node_a.relay.keys.organisation.fingerprint();
+    let inbox = node_a.relay.keys.inbox.body().x25519_public;
+    let mut c = node_b.on_duty(831, "Amara", 1).await;
+
+    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
+    let tip = TipMessage {
+        reply_key: Some(keys.tipster_key.public()),
+        category: None,
+        text: "A van comes every night at two".into(),
+    };
+    let tipster = Tipster::new(&node_a.addr.to_string());
+    tipster
+        .submit(
+            keys.lookup_id,
+            sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap(),
+        )
+        .await
+        .unwrap();
+
+    // The coordinator on node B is shown it without asking, opens and answers it.
+    let CoordinatorEvent::Tips(items) = c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if !i.is_empty()))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    c.open_tip(items[0].id.0).await.unwrap();
+    let CoordinatorEvent::Tip { id, sealed, .. } = c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    let opened = sealed_tip::open_tip(&org, &node_b.inbox_key(), &sealed).unwrap();
+    assert_eq!(opened.text, "A van comes every night at two");
+    let reply = TipMessage {
+        reply_key: None,
+        category: None,
+        text: "Thank you, we are looking".into(),
+    };
+    let reply_key = opened.reply_key.expect("the tipster left a reply key");
+    c.reply_tip(
+        id,
+        sealed_tip::seal_reply(&org, &node_b.inbox_key(), &reply_key, &reply, &mut OsRng).unwrap(),
+    )
+    .await
+    .unwrap();
+    c.wait_for(
+        |e| matches!(e, CoordinatorEvent::Tips(i) if i.first().is_some_and(|t| t.replies == 1)),
+    )
+    .await
+    .unwrap();
+
+    // The tipster reads the reply back through node A.
+    let replies = tipster.replies(keys.lookup_id).await.unwrap();
+    assert_eq!(replies.len(), 1);
+    let read = sealed_tip::open_reply(&org, &inbox, &keys.tipster_key, &replies[0]).unwrap();
+    assert_eq!(read.text, "Thank you, we are looking");
+}

@@ -103,9 +103,7 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
         .unwrap();
 
     // Restart on the same data folder: the tip, its reply and follow-up are still there.
-    let data_dir = relay.data_dir.clone();
-    let _dir = relay.stop().await;
-    let relay = TestRelay::start_in(data_dir, |_| {}).await;
+    let relay = relay.restart().await;
     let mut c = relay.on_duty(400, "Amara", 1).await;
     c.open_tip(id).await.unwrap();
     let CoordinatorEvent::Tip { followups, .. } = c
@@ -137,14 +135,18 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
             .len(),
         1
     );
-    let on_disk: String = std::fs::read_dir(relay.data_dir.join("tips"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    let held = relay.tip_state().await;
     assert!(
-        !on_disk.contains(&lifeline::protocol::b64::encode(&sealed)),
-        "handled tip content is erased"
+        held.contains(&lifeline::protocol::b64::encode(&replies[0]))
+            || held.contains(&serde_json::to_string(&replies[0]).unwrap()),
+        "the reply is still held: {held}"
     );
+    for form in [
+        lifeline::protocol::b64::encode(&sealed),
+        serde_json::to_string(&sealed).unwrap(),
+    ] {
+        assert!(!held.contains(&form), "handled tip content is erased");
+    }
 }
 
 #[tokio::test]

@@ -293,9 +293,11 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                     out.send(RelayFrame::Released { session });
                 }
             }
-            CoordinatorFrame::ListTips {} => send_tip_list(relay, out),
+            CoordinatorFrame::ListTips {} => {
+                out.send(tip_list(relay).await);
+            }
             CoordinatorFrame::OpenTip { id } => {
-                match relay.tips.get(&id.0).filter(|t| !t.handled) {
+                match relay.tips.get(&id.0).await.filter(|t| !t.handled) {
                     Some(tip) => {
                         out.send(RelayFrame::Tip {
                             id,
@@ -303,20 +305,22 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                             followups: tip.followups.into_iter().map(Bytes).collect(),
                         });
                     }
-                    None => send_tip_list(relay, out),
+                    None => {
+                        out.send(tip_list(relay).await);
+                    }
                 }
             }
             CoordinatorFrame::ReplyTip { id, sealed } => {
-                if relay.tips.add_reply(&id.0, sealed.0).is_err() {
+                if relay.tips.add_reply(&id.0, sealed.0).await.is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });
                 }
-                send_tip_list(relay, out);
+                tips_changed_by(relay, out, serial).await;
             }
             CoordinatorFrame::CloseTip { id } => {
-                if relay.tips.mark_handled(&id.0).is_err() {
+                if relay.tips.mark_handled(&id.0).await.is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });
                 }
-                send_tip_list(relay, out);
+                tips_changed_by(relay, out, serial).await;
             }
             CoordinatorFrame::Ping {} => {
                 out.send(RelayFrame::Pong {});
@@ -329,10 +333,12 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
     }
 }
 
-fn send_tip_list(relay: &Relay, out: &Outbox) {
+/// The tips inbox as coordinators see it: ciphertext stays until one opens a tip.
+pub async fn tip_list(relay: &Relay) -> RelayFrame {
     let items = relay
         .tips
         .list()
+        .await
         .into_iter()
         .map(|t| TipSummary {
             id: Fixed(t.id),
@@ -341,7 +347,29 @@ fn send_tip_list(relay: &Relay, out: &Outbox) {
             replies: t.replies.len() as u32,
         })
         .collect();
-    out.send(RelayFrame::Tips { items });
+    RelayFrame::Tips { items }
+}
+
+/// After a coordinator changed a tip: everyone on duty sees the new inbox, and so does
+/// that coordinator if off duty.
+async fn tips_changed_by(relay: &Arc<Relay>, out: &Outbox, serial: u64) {
+    relay.tips_changed().await;
+    let on_duty = relay
+        .live
+        .with(|live| live.coordinators.get(&serial).is_some_and(|c| c.on_duty));
+    if !on_duty {
+        out.send(tip_list(relay).await);
+    }
+}
+
+/// Sends every on-duty coordinator on this node the current tips inbox.
+pub async fn notify_tips(relay: &Relay) {
+    let text = protocol::encode_frame(tip_list(relay).await);
+    relay.live.with(|live| {
+        for c in live.coordinators.values().filter(|c| c.on_duty) {
+            c.outbox.send_text(text.clone());
+        }
+    });
 }
 
 async fn claim(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId) {

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Relay;
 use super::metrics::Metrics;
+use crate::protocol::VERSION;
 use crate::protocol::b64::{Bytes, Fixed};
-use crate::protocol::{self, VERSION};
 use crate::store::tips::lookup_hash;
 use crate::store::{ChatStore, TipRecord, now_minute};
 
@@ -105,7 +105,9 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
 async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
     let on_duty = relay.live.with(|live| live.on_duty());
-    let body = relay.metrics.render(queued, on_duty, relay.tips.len());
+    let body = relay
+        .metrics
+        .render(queued, on_duty, relay.tips.count().await);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
@@ -259,7 +261,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
         Err((status, reason)) => return refuse(status, reason),
     };
     let hash = lookup_hash(&tip.lookup.0);
-    if relay.tips.replies(&hash).is_some() {
+    if relay.tips.replies(&hash).await.is_some() {
         return refuse(
             StatusCode::CONFLICT,
             "this receipt already has a tip; send a follow-up",
@@ -275,7 +277,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
         replies: vec![],
         handled: false,
     };
-    if relay.tips.put(record).is_err() {
+    if relay.tips.put(record).await.is_err() {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "tip store unavailable, retry later",
@@ -283,7 +285,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
     }
     Metrics::inc(&relay.metrics.tips_received);
     tracing::info!("sealed tip received");
-    notify_tips(&relay);
+    relay.tips_changed().await;
     axum::Json(TipAccepted {
         v: VERSION,
         id: Fixed(id),
@@ -291,33 +293,12 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
     .into_response()
 }
 
-/// On-duty coordinators see new tips without asking.
-fn notify_tips(relay: &Relay) {
-    let items: Vec<_> = relay
-        .tips
-        .list()
-        .into_iter()
-        .map(|t| crate::protocol::frames::TipSummary {
-            id: Fixed(t.id),
-            received: t.received_minute * 60,
-            followups: t.followups.len() as u32,
-            replies: t.replies.len() as u32,
-        })
-        .collect();
-    let text = protocol::encode_frame(crate::protocol::RelayFrame::Tips { items });
-    relay.live.with(|live| {
-        for c in live.coordinators.values().filter(|c| c.on_duty) {
-            c.outbox.send_text(text.clone());
-        }
-    });
-}
-
 async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
     let query: ReceiptQuery = match parse(&body, |q: &ReceiptQuery| q.v) {
         Ok(q) => q,
         Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
     };
-    match relay.tips.replies(&lookup_hash(&query.lookup.0)) {
+    match relay.tips.replies(&lookup_hash(&query.lookup.0)).await {
         Some(replies) => axum::Json(ReceiptReplies {
             v: VERSION,
             replies: replies.into_iter().map(Bytes).collect(),
@@ -338,9 +319,10 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Byte
     match relay
         .tips
         .add_followup(&lookup_hash(&tip.lookup.0), tip.sealed.0)
+        .await
     {
         Ok(true) => {
-            notify_tips(&relay);
+            relay.tips_changed().await;
             axum::Json(FollowupAccepted { v: VERSION }).into_response()
         }
         Ok(false) => refuse(StatusCode::NOT_FOUND, "no tip under this receipt"),

@@ -22,7 +22,9 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::keyfile::RelayKeys;
 use crate::protocol::CloseCode;
-use crate::store::tips::TipFiles;
+use crate::store::redis_tips::RedisTips;
+use crate::store::tip_files::TipFiles;
+use crate::store::tips::Tips;
 use crate::store::{BufferLimits, ChatStore, Store, now_minute};
 use connection::RateLimits;
 
@@ -37,7 +39,7 @@ pub struct Relay {
     pub config: Config,
     pub keys: RelayKeys,
     pub store: Store,
-    pub tips: TipFiles,
+    pub tips: Tips,
     pub live: routing::Live,
     pub seeds: pow::SeedBook,
     pub metrics: metrics::Metrics,
@@ -70,7 +72,18 @@ impl Relay {
         keys: RelayKeys,
         store: Store,
     ) -> Result<Arc<Self>, crate::store::StoreError> {
-        let tips = TipFiles::open(&config.server.data_dir.join("tips"), config.tips.max_tips)?;
+        // Several nodes share one Redis: tips go there, so every node sees every tip.
+        let tips = match &store {
+            Store::Redis(redis) => Tips::Redis(RedisTips::new(
+                redis.connection(),
+                config.tips.retention_days,
+                config.tips.max_tips,
+            )),
+            Store::Memory(_) => Tips::Files(TipFiles::open(
+                &config.server.data_dir.join("tips"),
+                config.tips.max_tips,
+            )?),
+        };
         let (shutting_down, _) = tokio::sync::watch::channel(false);
         Ok(Arc::new(Self {
             nodes: nodes::Nodes::new(&store),
@@ -177,7 +190,10 @@ impl Relay {
             self.broadcast_queue().await;
         }
         let retention = self.config.tips.retention_days * 24 * 60;
-        if let Ok(n) = self.tips.expire(now_minute().saturating_sub(retention))
+        if let Ok(n) = self
+            .tips
+            .expire(now_minute().saturating_sub(retention))
+            .await
             && n > 0
         {
             tracing::info!(count = n, "deleted tips past retention");

@@ -103,6 +103,8 @@ enum Event {
     Expired {
         sessions: Vec<Fixed<16>>,
     },
+    /// A tip arrived, was answered or handled somewhere.
+    TipsChanged,
 }
 
 /// One connected coordinator as the other nodes see it.
@@ -303,6 +305,12 @@ impl Relay {
             self.nodes.announce(&self.local_roster()).await;
             self.nodes.publish(BROADCAST, &Event::QueueChanged).await;
         }
+    }
+
+    /// Sends every on-duty coordinator, on every node, the new tips inbox.
+    pub async fn tips_changed(&self) {
+        super::coordinator::notify_tips(self).await;
+        self.nodes.publish(BROADCAST, &Event::TipsChanged).await;
     }
 
     /// Tells the other nodes that the sweep erased these sessions.
@@ -540,6 +548,7 @@ async fn handle(relay: &Arc<Relay>, event: Event) {
             forget_expired(relay, &ids);
             relay.queue_changed_elsewhere();
         }
+        Event::TipsChanged => super::coordinator::notify_tips(relay).await,
     }
 }
 

@@ -8,6 +8,8 @@
 
 pub mod memory;
 pub mod redis;
+pub mod redis_tips;
+pub mod tip_files;
 pub mod tips;
 
 use crate::protocol::frames::{ConversationKind, PayloadKind};

@@ -182,7 +182,24 @@ impl TestRelay {
         self._dir.take()
     }
 
-    /// Whether the store still holds anything of `session`.
+    /// Stops and starts again on the same data folder and the same Redis (if any).
+    pub async fn restart(mut self) -> Self {
+        let redis = self.redis.take();
+        let data_dir = self.data_dir.clone();
+        let dir = self.stop().await;
+        let url = redis.as_ref().map(|r| r.url.clone());
+        let mut relay = Self::start_in(data_dir, |c| {
+            if let Some(url) = url {
+                c.store.kind = "redis".into();
+                c.store.redis_url = url;
+            }
+        })
+        .await;
+        relay.redis = redis;
+        relay._dir = dir;
+        relay
+    }
+
     /// Everything the store holds about visitors: its dump without the relay nodes' own
     /// presence records (which name coordinators, never visitors).
     pub async fn visitor_state(&self) -> String {
@@ -197,6 +214,27 @@ impl TestRelay {
             .collect()
     }
 
+    /// Everything the relay holds about tips: the tip files, or (on Redis) the tip keys.
+    pub async fn tip_state(&self) -> String {
+        use lifeline::store::ChatStore;
+        if self.relay.config.store.kind == "redis" {
+            return self
+                .relay
+                .store
+                .dump()
+                .await
+                .lines()
+                .filter(|line| line.starts_with("ll:tip"))
+                .map(|line| format!("{line}\n"))
+                .collect();
+        }
+        std::fs::read_dir(self.data_dir.join("tips"))
+            .expect("tip folder")
+            .map(|e| std::fs::read_to_string(e.expect("tip file").path()).expect("tip"))
+            .collect()
+    }
+
+    /// Whether the store still holds anything of `session`.
     pub async fn has_session(&self, session: &[u8; 16]) -> bool {
         use lifeline::store::ChatStore;
         self.relay

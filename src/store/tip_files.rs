@@ -1,0 +1,204 @@
+//! The single-node sealed-tip store: one file per tip in the data folder (0600), written
+//! atomically, so tips survive a restart of `lifeline serve`. (Several nodes keep tips in
+//! Redis instead: `redis_tips.rs`.)
+//!
+//! A file holds only what the relay has: HPKE ciphertexts, SHA-256 of the receipt's lookup
+//! id, and the minute the tip arrived. Files are deleted when a coordinator marks the tip
+//! handled or when the retention period ends.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::{StoreError, TipId, TipRecord};
+
+pub struct TipFiles {
+    dir: PathBuf,
+    /// In-memory index of what is on disk; the files are the truth on start.
+    tips: Mutex<HashMap<TipId, TipRecord>>,
+    max_tips: usize,
+}
+
+fn io_error(e: std::io::Error) -> StoreError {
+    StoreError::Tips(e.kind().to_string())
+}
+
+impl TipFiles {
+    /// Opens (creating if needed) the tip folder and loads every tip in it.
+    pub fn open(dir: &Path, max_tips: usize) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_error)?;
+        restrict(dir, 0o700)?;
+        let mut tips = HashMap::new();
+        for entry in std::fs::read_dir(dir).map_err(io_error)? {
+            let path = entry.map_err(io_error)?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).map_err(io_error)?;
+                let record: TipRecord = serde_json::from_str(&text).map_err(|_| {
+                    StoreError::Tips(format!("unreadable tip file {}", path.display()))
+                })?;
+                tips.insert(record.id, record);
+            }
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            tips: Mutex::new(tips),
+            max_tips,
+        })
+    }
+
+    fn path(&self, id: &TipId) -> PathBuf {
+        self.dir
+            .join(format!("{}.json", crate::crypto::keys::hex(id)))
+    }
+
+    fn write(&self, record: &TipRecord) -> Result<(), StoreError> {
+        let text = serde_json::to_string(record).map_err(|e| StoreError::Tips(e.to_string()))?;
+        let tmp = self
+            .dir
+            .join(format!(".{}.tmp", crate::crypto::keys::hex(&record.id)));
+        write_private(&tmp, text.as_bytes())?;
+        std::fs::rename(&tmp, self.path(&record.id)).map_err(io_error)
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<TipId, TipRecord>> {
+        self.tips.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn put(&self, record: TipRecord) -> Result<(), StoreError> {
+        let mut tips = self.locked();
+        if tips.len() >= self.max_tips {
+            return Err(StoreError::Tips("tip store full".into()));
+        }
+        self.write(&record)?;
+        tips.insert(record.id, record);
+        Ok(())
+    }
+
+    /// Tips still waiting for a coordinator, oldest first.
+    pub fn list(&self) -> Vec<TipRecord> {
+        let mut all: Vec<TipRecord> = self
+            .locked()
+            .values()
+            .filter(|t| !t.handled)
+            .cloned()
+            .collect();
+        all.sort_by_key(|t| (t.received_minute, t.id));
+        all
+    }
+
+    pub fn get(&self, id: &TipId) -> Option<TipRecord> {
+        self.locked().get(id).cloned()
+    }
+
+    fn update(
+        &self,
+        pick: impl Fn(&TipRecord) -> bool,
+        change: impl FnOnce(&mut TipRecord),
+    ) -> Result<bool, StoreError> {
+        let mut tips = self.locked();
+        let Some(record) = tips.values_mut().find(|t| pick(t)) else {
+            return Ok(false);
+        };
+        let mut updated = record.clone();
+        change(&mut updated);
+        self.write(&updated)?;
+        *record = updated;
+        Ok(true)
+    }
+
+    pub fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
+        self.update(|t| &t.id == id, |t| t.replies.push(sealed))
+    }
+
+    /// A follow-up on a handled tip reopens it.
+    pub fn add_followup(
+        &self,
+        lookup_hash: &[u8; 32],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        self.update(
+            |t| &t.lookup_hash == lookup_hash,
+            |t| {
+                t.followups.push(sealed);
+                t.handled = false;
+            },
+        )
+    }
+
+    /// Marks a tip handled: its sealed content and follow-ups are erased at once; replies
+    /// stay for the tipster until retention ends.
+    pub fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
+        self.update(
+            |t| &t.id == id,
+            |t| {
+                t.handled = true;
+                t.sealed.clear();
+                t.followups.clear();
+            },
+        )
+    }
+
+    /// Replies filed under a receipt, oldest first.
+    pub fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
+        self.locked()
+            .values()
+            .find(|t| &t.lookup_hash == lookup_hash)
+            .map(|t| t.replies.clone())
+    }
+
+    pub fn remove(&self, id: &TipId) -> Result<bool, StoreError> {
+        let removed = self.locked().remove(id).is_some();
+        // Removing the file is what forgets the tip; the index follows.
+        if removed {
+            std::fs::remove_file(self.path(id)).map_err(io_error)?;
+        }
+        Ok(removed)
+    }
+
+    /// Deletes tips received before `cutoff_minute`; returns how many.
+    pub fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
+        let old: Vec<TipId> = self
+            .locked()
+            .values()
+            .filter(|t| t.received_minute < cutoff_minute)
+            .map(|t| t.id)
+            .collect();
+        for id in &old {
+            self.remove(id)?;
+        }
+        Ok(old.len())
+    }
+
+    pub fn len(&self) -> usize {
+        self.locked().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Creates (or replaces) a file readable and writable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).map_err(io_error)?;
+    file.write_all(bytes).map_err(io_error)?;
+    file.sync_all().map_err(io_error)?;
+    restrict(path, 0o600)
+}
+
+fn restrict(path: &Path, mode: u32) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io_error)?;
+    }
+    let _ = mode;
+    Ok(())
+}
