@@ -344,14 +344,7 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
     else {
         unreachable!()
     };
-    c.open_tip(items[0].id.0).await.unwrap();
-    let CoordinatorEvent::Tip { id, sealed, .. } = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let (id, sealed, _) = open_tip(&mut c, items[0].id.0).await;
     let opened = sealed_tip::open_tip(&org, &node_b.inbox_key(), &sealed).unwrap();
     assert_eq!(opened.text, "A van comes every night at two");
     let reply = TipMessage {

@@ -46,14 +46,7 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     };
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].received % 60, 0, "times are rounded to the minute");
-    c.open_tip(items[0].id.0).await.unwrap();
-    let CoordinatorEvent::Tip { id, sealed, .. } = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let (id, sealed, _) = open_tip(&mut c, items[0].id.0).await;
     let inbox_key = relay.inbox_key();
     let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();
     assert_eq!(opened.text, "Locked in at night");
@@ -105,14 +98,7 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     // Restart on the same data folder: the tip, its reply and follow-up are still there.
     let relay = relay.restart().await;
     let mut c = relay.on_duty(400, "Amara", 1).await;
-    c.open_tip(id).await.unwrap();
-    let CoordinatorEvent::Tip { followups, .. } = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let (_, _, followups) = open_tip(&mut c, id).await;
     assert_eq!(followups.len(), 1);
     let tipster_public = again.tipster_key.public();
     assert_eq!(

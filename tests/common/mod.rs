@@ -354,6 +354,26 @@ pub async fn claim_and_connect(c: &mut CoordinatorClient, v: &mut VisitorClient)
     connected_to(v).await
 }
 
+/// Opens tip `id` and waits for it: (id, sealed tip, sealed follow-ups).
+pub async fn open_tip(
+    c: &mut CoordinatorClient,
+    id: [u8; 16],
+) -> ([u8; 16], Vec<u8>, Vec<Vec<u8>>) {
+    c.open_tip(id).await.expect("open tip");
+    match c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+        .await
+        .expect("tip")
+    {
+        CoordinatorEvent::Tip {
+            id,
+            sealed,
+            followups,
+        } => (id, sealed, followups),
+        _ => unreachable!(),
+    }
+}
+
 /// Waits for a hand-over to reach `c`; returns the alias it came from.
 pub async fn handed_over(c: &mut CoordinatorClient) -> Option<String> {
     match c
