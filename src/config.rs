@@ -54,6 +54,18 @@ pub struct Keys {
 pub struct Store {
     pub kind: String,
     pub redis_url: String,
+    pub redis_cluster: bool,
+}
+
+impl Store {
+    /// The Redis URL, or with `redis_cluster` the comma-separated seed nodes.
+    pub fn redis_urls(&self) -> Vec<&str> {
+        self.redis_url
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,14 +206,22 @@ impl Config {
         match self.store.kind.as_str() {
             "memory" => {}
             "redis" => {
-                let url = &self.store.redis_url;
-                if !["redis://", "rediss://", "unix://"]
-                    .iter()
-                    .any(|scheme| url.starts_with(scheme))
-                {
+                let urls = self.store.redis_urls();
+                let well_formed = |url: &&str| {
+                    ["redis://", "rediss://", "unix://"]
+                        .iter()
+                        .any(|scheme| url.starts_with(scheme))
+                };
+                if urls.is_empty() || !urls.iter().all(well_formed) {
                     return Err(err(
                         "store.redis_url",
                         "a redis://, rediss:// or unix:// URL is needed with store.kind = \"redis\"",
+                    ));
+                }
+                if urls.len() > 1 && !self.store.redis_cluster {
+                    return Err(err(
+                        "store.redis_url",
+                        "several URLs are the seed nodes of a Cluster: set store.redis_cluster = true",
                     ));
                 }
             }

@@ -79,6 +79,32 @@ fn mistakes_name_the_key_and_the_reason() {
         redis.store.redis_url, "redis://:secret@127.0.0.1:6380/0",
         "LIFELINE_REDIS_URL is the shorthand"
     );
+    let seeds = "redis://10.0.0.1:7000, redis://10.0.0.2:7000";
+    let err = Config::parse(
+        SHIPPED,
+        env(&[
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", seeds),
+        ]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("store.redis_cluster"),
+        "several URLs without cluster mode: {err}"
+    );
+    let cluster = Config::parse(
+        SHIPPED,
+        env(&[
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", seeds),
+            ("LIFELINE_STORE_REDIS_CLUSTER", "true"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        cluster.store.redis_urls(),
+        ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]
+    );
 }
 
 #[test]

@@ -13,10 +13,16 @@ use lifeline::protocol::frames::PeerEvent;
 
 /// Two relay nodes on one data folder (the same keys) and one Redis.
 async fn two_nodes(redis: &RedisServer) -> (TestRelay, TestRelay, tempfile::TempDir) {
+    two_nodes_on(&redis.url, false).await
+}
+
+/// Two relay nodes on one data folder and one Redis (or Redis Cluster) at `url`.
+async fn two_nodes_on(url: &str, cluster: bool) -> (TestRelay, TestRelay, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("data dir");
     let on_redis = |c: &mut lifeline::config::Config| {
         c.store.kind = "redis".into();
-        c.store.redis_url = redis.url.clone();
+        c.store.redis_url = url.into();
+        c.store.redis_cluster = cluster;
     };
     let a = TestRelay::start_in(dir.path().to_path_buf(), on_redis).await;
     let b = TestRelay::start_in(dir.path().to_path_buf(), on_redis).await;
@@ -35,6 +41,17 @@ async fn wait_until_listed(c: &mut lifeline::client::coordinator::CoordinatorCli
 async fn a_conversation_spans_two_nodes_through_a_transfer_and_a_resume() {
     let redis = RedisServer::start();
     let (node_a, node_b, _dir) = two_nodes(&redis).await;
+    conversation_across_nodes(node_a, node_b).await;
+}
+
+#[tokio::test]
+async fn on_a_redis_cluster_a_conversation_spans_two_nodes_through_a_transfer_and_a_resume() {
+    let cluster = RedisCluster::start();
+    let (node_a, node_b, _dir) = two_nodes_on(&cluster.url, true).await;
+    conversation_across_nodes(node_a, node_b).await;
+}
+
+async fn conversation_across_nodes(node_a: TestRelay, node_b: TestRelay) {
     let mut visitor = node_a.visitor().await;
     let session = visitor.session;
     let mut bastien = node_b.on_duty(801, "Bastien", 2).await;

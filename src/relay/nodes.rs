@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use super::Relay;
@@ -130,7 +129,7 @@ pub struct Nodes {
 }
 
 struct Link {
-    con: ConnectionManager,
+    con: crate::store::redis_connection::RedisConnection,
     client: redis::Client,
 }
 

@@ -8,6 +8,7 @@
 
 pub mod memory;
 pub mod redis;
+pub mod redis_connection;
 pub mod redis_tips;
 pub mod tip_files;
 pub mod tips;
@@ -214,8 +215,12 @@ impl Store {
     pub async fn open(config: &crate::config::Config) -> Result<Self, StoreError> {
         match config.store.kind.as_str() {
             "redis" => Ok(Store::Redis(Box::new(
-                redis::RedisStore::connect(&config.store.redis_url, config.sessions.idle_ttl_s)
-                    .await?,
+                redis::RedisStore::connect(
+                    &config.store.redis_urls(),
+                    config.store.redis_cluster,
+                    config.sessions.idle_ttl_s,
+                )
+                .await?,
             ))),
             _ => Ok(Store::Memory(memory::MemoryStore::new())),
         }

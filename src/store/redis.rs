@@ -8,7 +8,8 @@
 //! plaintext, an address or a precise time (times are Unix minutes).
 
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+
+use super::redis_connection::RedisConnection;
 
 use super::{
     Append, Assignment, BufferLimits, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame,
@@ -163,7 +164,7 @@ return acked
 
 pub struct RedisStore {
     client: redis::Client,
-    connection: ConnectionManager,
+    connection: RedisConnection,
     ttl_s: u64,
     claim: redis::Script,
     release: redis::Script,
@@ -172,10 +173,14 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects (with reconnection and backoff handled by the connection manager).
-    pub async fn connect(url: &str, idle_ttl_s: u64) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let connection = ConnectionManager::new(client.clone())
+    /// Connects to one server, or with `cluster` to a Redis Cluster through its seed nodes
+    /// (reconnection with backoff is handled by the connection either way).
+    pub async fn connect(
+        urls: &[&str],
+        cluster: bool,
+        idle_ttl_s: u64,
+    ) -> Result<Self, StoreError> {
+        let (connection, client) = RedisConnection::connect(urls, cluster)
             .await
             .map_err(unavailable)?;
         Ok(Self {
@@ -189,12 +194,12 @@ impl RedisStore {
         })
     }
 
-    fn con(&self) -> ConnectionManager {
+    fn con(&self) -> RedisConnection {
         self.connection.clone()
     }
 
     /// A handle on the shared connection, for node-to-node messages and presence.
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> RedisConnection {
         self.con()
     }
 
@@ -325,9 +330,17 @@ impl ChatStore for RedisStore {
             pipe.set_ex(&keys.acked[i], 0, ttl).ignore();
             pipe.set_ex(&keys.bytes[i], 0, ttl).ignore();
         }
-        pipe.zadd(QUEUE, hex(&info.id), order).ignore();
-        pipe.sadd(SESSIONS, hex(&info.id)).ignore();
-        pipe.query_async::<()>(&mut con).await.map_err(unavailable)
+        pipe.query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)?;
+        // The global indexes live in slots of their own: separate commands on a Cluster.
+        let _: () = con
+            .sadd(SESSIONS, hex(&info.id))
+            .await
+            .map_err(unavailable)?;
+        con.zadd(QUEUE, hex(&info.id), order)
+            .await
+            .map_err(unavailable)
     }
 
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
@@ -393,18 +406,14 @@ impl ChatStore for RedisStore {
     async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
         let keys = Keys::of(id);
         let mut con = self.con();
-        let _: () = redis::pipe()
-            .cmd("SET")
+        let _: () = redis::cmd("SET")
             .arg(&keys.owner)
             .arg(coordinator.to_string())
             .arg("KEEPTTL")
-            .ignore()
-            .zrem(QUEUE, hex(id))
-            .ignore()
             .query_async(&mut con)
             .await
             .map_err(unavailable)?;
-        Ok(())
+        con.zrem(QUEUE, hex(id)).await.map_err(unavailable)
     }
 
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
@@ -439,14 +448,15 @@ impl ChatStore for RedisStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
-        for id in &ids {
-            pipe.get(Keys::of(id).owner);
-        }
-        let owners: Vec<Option<String>> = pipe
-            .query_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
+        // One GET per session, concurrently: each owner key is in its session's slot.
+        let owners = futures_util::future::join_all(ids.iter().map(|id| {
+            let mut con = self.con();
+            async move { con.get::<_, Option<String>>(Keys::of(id).owner).await }
+        }))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unavailable)?;
         Ok(ids
             .into_iter()
             .zip(owners)
@@ -600,16 +610,10 @@ impl ChatStore for RedisStore {
 
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        let mut pipe = redis::pipe();
-        pipe.del(keys.all())
-            .ignore()
-            .zrem(QUEUE, hex(id))
-            .ignore()
-            .srem(SESSIONS, hex(id))
-            .ignore();
-        pipe.query_async::<()>(&mut self.con())
-            .await
-            .map_err(unavailable)
+        let mut con = self.con();
+        let _: () = con.del(keys.all()).await.map_err(unavailable)?;
+        let _: () = con.zrem(QUEUE, hex(id)).await.map_err(unavailable)?;
+        con.srem(SESSIONS, hex(id)).await.map_err(unavailable)
     }
 
     async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {

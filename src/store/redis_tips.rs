@@ -7,7 +7,8 @@
 //! can lose a reply written by another node at the same moment.
 
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+
+use super::redis_connection::RedisConnection;
 
 use super::{StoreError, TipId, TipRecord, now_minute};
 use crate::crypto::keys::hex;
@@ -60,7 +61,7 @@ fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
 }
 
 pub struct RedisTips {
-    con: ConnectionManager,
+    con: RedisConnection,
     retention_minutes: u64,
     max_tips: usize,
 }
@@ -73,7 +74,7 @@ type TipKeysRead = (
 );
 
 impl RedisTips {
-    pub fn new(con: ConnectionManager, retention_days: u64, max_tips: usize) -> Self {
+    pub fn new(con: RedisConnection, retention_days: u64, max_tips: usize) -> Self {
         Self {
             con,
             retention_minutes: retention_days * 24 * 60,
@@ -81,7 +82,7 @@ impl RedisTips {
         }
     }
 
-    fn con(&self) -> ConnectionManager {
+    fn con(&self) -> RedisConnection {
         self.con.clone()
     }
 
@@ -113,16 +114,11 @@ impl RedisTips {
             ("sealed", b64::encode(&record.sealed)),
             ("handled", u8::from(record.handled).to_string()),
         ];
+        // One pipeline per slot: the tip's own keys, then the lookup key and the index.
         let mut pipe = redis::pipe();
         pipe.hset_multiple(&keys.record, &fields)
             .ignore()
             .expire(&keys.record, ttl)
-            .ignore()
-            .set_ex(lookup_key(&record.lookup_hash), &id, ttl as u64)
-            .ignore()
-            .zadd(TIPS, &id, record.received_minute)
-            .ignore()
-            .expire(TIPS, (self.retention_minutes * 60) as i64)
             .ignore();
         for (key, items) in [
             (&keys.followups, &record.followups),
@@ -133,7 +129,21 @@ impl RedisTips {
             }
             pipe.expire(key, ttl).ignore();
         }
-        pipe.query_async::<()>(&mut con).await.map_err(unavailable)
+        pipe.query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)?;
+        let _: () = con
+            .set_ex(lookup_key(&record.lookup_hash), &id, ttl as u64)
+            .await
+            .map_err(unavailable)?;
+        redis::pipe()
+            .zadd(TIPS, &id, record.received_minute)
+            .ignore()
+            .expire(TIPS, (self.retention_minutes * 60) as i64)
+            .ignore()
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(unavailable)
     }
 
     pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
@@ -261,21 +271,19 @@ impl RedisTips {
                 .hget(&keys.record, "lookup")
                 .await
                 .map_err(unavailable)?;
-            let mut pipe = redis::pipe();
-            pipe.del(&[&keys.record, &keys.followups, &keys.replies])
-                .ignore()
-                .zrem(TIPS, text)
-                .ignore();
+            let mut con = self.con();
+            let _: () = con
+                .del(&[&keys.record, &keys.followups, &keys.replies])
+                .await
+                .map_err(unavailable)?;
             if let Some(hash) = lookup
                 .as_deref()
                 .and_then(decode_hex)
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
             {
-                pipe.del(lookup_key(&hash)).ignore();
+                let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
             }
-            pipe.query_async::<()>(&mut self.con())
-                .await
-                .map_err(unavailable)?;
+            let _: () = con.zrem(TIPS, text).await.map_err(unavailable)?;
         }
         Ok(old.len())
     }

@@ -24,6 +24,8 @@ pub struct RedisServer {
     child: Option<std::process::Child>,
     port: u16,
     persistent: bool,
+    /// Extra `redis-server` arguments (Cluster mode).
+    extra: Vec<String>,
     pub url: String,
     dir: tempfile::TempDir,
 }
@@ -40,11 +42,16 @@ impl RedisServer {
             .local_addr()
             .expect("addr")
             .port();
+        Self::spawn(port, persistent, vec![])
+    }
+
+    fn spawn(port: u16, persistent: bool, extra: Vec<String>) -> Self {
         let dir = tempfile::tempdir().expect("redis dir");
         let mut server = Self {
             child: None,
             port,
             persistent,
+            extra,
             url: format!("redis://127.0.0.1:{port}/0"),
             dir,
         };
@@ -69,6 +76,7 @@ impl RedisServer {
                 "",
             ])
             .args(aof)
+            .args(&self.extra)
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(std::process::Stdio::null())
@@ -97,6 +105,66 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A three-master Redis Cluster of the test's own on loopback, stopped on drop.
+pub struct RedisCluster {
+    _nodes: Vec<RedisServer>,
+    /// The seed nodes, comma-separated, as `store.redis_url` takes them.
+    pub url: String,
+}
+
+impl RedisCluster {
+    pub fn start() -> Self {
+        let ports: Vec<u16> = (0..3).map(|_| free_port_with_bus()).collect();
+        let nodes: Vec<RedisServer> = ports
+            .iter()
+            .map(|port| {
+                let extra = ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"];
+                RedisServer::spawn(*port, false, extra.map(String::from).to_vec())
+            })
+            .collect();
+        let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let created = std::process::Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("redis-cli is installed with redis-server");
+        assert!(created.success(), "redis-cli --cluster create failed");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        for port in &ports {
+            loop {
+                let info = std::process::Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .expect("redis-cli");
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(std::time::Instant::now() < deadline, "cluster not ready");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        let url = ports
+            .iter()
+            .map(|p| format!("redis://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        Self { _nodes: nodes, url }
+    }
+}
+
+/// A free port whose Cluster bus port (+10000) is free too.
+fn free_port_with_bus() -> u16 {
+    loop {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        let port = listener.local_addr().expect("addr").port();
+        if port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
     }
 }
 
