@@ -13,8 +13,9 @@
 //!   padding, HPKE sealed tips, receipt codes, proof-of-work.
 //! - [`protocol`]: the JSON wire frames, their strict decoding, size limits and close codes.
 //! - [`store`]: what the relay remembers (sessions, queue, delivery buffers, sealed tips)
-//!   behind one trait.
-//! - [`relay`]: the axum server: HTTP surface, WebSocket endpoints, routing, limits.
+//!   behind one trait, in memory or in Redis (one server or a Cluster).
+//! - [`relay`]: the axum server: HTTP surface, WebSocket endpoints, routing, limits, and the
+//!   events that let several nodes share one Redis.
 //! - [`client`]: the tokio-tungstenite client shared by the console, the tests and the load
 //!   generator.
 //! - [`console`]: `lifeline console`, the coordinators' terminal app (ratatui): identity

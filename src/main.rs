@@ -223,7 +223,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             Ok((true, settings)) => println!("Redis store: persistence on ({settings})."),
             Ok((false, settings)) => eprintln!(
                 "WARNING: Redis does not persist ({settings}): a Redis restart loses every live \
-                 session. Turn on appendonly (see docs/redis.md)."
+                 session and every sealed tip. Turn on appendonly (see docs/redis.md)."
             ),
             Err(e) => eprintln!("WARNING: could not read Redis persistence settings: {e}"),
         }
