@@ -130,6 +130,12 @@ async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
     a.wait_for(|e| matches!(e, CoordinatorEvent::TransferFailed(_)))
         .await
         .unwrap();
+    // Stored, but Amara hands over before acknowledging it.
+    visitor.send_text("sent as she hands over").await.unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Stored(2)))
+        .await
+        .unwrap();
     a.transfer(session, 221).await.unwrap();
     a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
         .await
@@ -151,6 +157,11 @@ async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
         connected_to(&mut visitor).await,
         "Bastien",
         "the visitor sees the new verified alias"
+    );
+    // Undelivered text is re-encrypted for Bastien, in order, before what was typed meanwhile.
+    assert_eq!(
+        next_text_coordinator(&mut b).await.1,
+        "sent as she hands over"
     );
     assert_eq!(
         next_text_coordinator(&mut b).await.1,

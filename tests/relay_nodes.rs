@@ -297,6 +297,11 @@ async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
         assert!(tokio::time::Instant::now() < deadline, "could not resume");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Stored for Amara, who will never read it.
+    assert!(matches!(
+        visitor.send_text("are you still there?").await.unwrap(),
+        Sent::Now(_)
+    ));
     // Amara is gone with her node: after the roster forgets her node, her conversation goes
     // back to the queue, the visitor is told, and Bastien answers with a fresh handshake.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -314,6 +319,11 @@ async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
     assert_eq!(
         claim_and_connect(&mut bastien, &mut visitor).await,
         "Bastien"
+    );
+    // What Amara never received reaches Bastien first, re-encrypted for him (§9.6).
+    assert_eq!(
+        next_text_coordinator(&mut bastien).await,
+        (session, "are you still there?".into())
     );
     visitor.send_text("is someone there?").await.unwrap();
     assert_eq!(

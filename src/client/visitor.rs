@@ -48,6 +48,9 @@ pub struct VisitorClient {
     unconfirmed: BTreeMap<u64, Vec<u8>>,
     /// Typed during a hand-over, sent once the new coordinator's keys exist.
     waiting: Vec<String>,
+    /// Sent under the current keys and not yet marked delivered: after a hand-over or a
+    /// requeue they are re-encrypted for the next coordinator (protocol §9.6).
+    undelivered: BTreeMap<u64, String>,
 }
 
 /// What became of a text given to [`VisitorClient::send_text`].
@@ -105,6 +108,7 @@ impl VisitorClient {
             last_received: 0,
             unconfirmed: BTreeMap::new(),
             waiting: Vec::new(),
+            undelivered: BTreeMap::new(),
         };
         client.expect_welcome().await?;
         Ok(client)
@@ -115,8 +119,8 @@ impl VisitorClient {
             session,
             token,
             next_seq,
+            delivered,
             revocations,
-            ..
         } = self.wire()?.recv().await?
         else {
             return Err(ClientError::Protocol("expected a welcome".into()));
@@ -126,6 +130,7 @@ impl VisitorClient {
         }
         self.token = token.0;
         self.next_seq = next_seq;
+        self.undelivered.retain(|seq, _| *seq > delivered);
         // Visitors refuse a revocation list not signed by the pinned organisation key.
         self.revocations = Some(
             RevocationList::decode_verified(&revocations.0, &self.org, unix_now(), None)
@@ -197,12 +202,18 @@ impl VisitorClient {
             self.waiting.push(text.to_owned());
             return Ok(Sent::Waiting);
         }
+        Ok(Sent::Now(self.send_text_now(text).await?))
+    }
+
+    async fn send_text_now(&mut self, text: &str) -> Result<u64, ClientError> {
         let cipher = self
             .cipher
             .as_mut()
             .ok_or_else(|| ClientError::Protocol("no coordinator yet".into()))?;
         let body = cipher.encrypt_text(text)?;
-        Ok(Sent::Now(self.send_body(body).await?))
+        let seq = self.send_body(body).await?;
+        self.undelivered.insert(seq, text.to_owned());
+        Ok(seq)
     }
 
     async fn send_body(&mut self, body: Vec<u8>) -> Result<u64, ClientError> {
@@ -233,6 +244,14 @@ impl VisitorClient {
         // The old keys stay until the new handshake: frames the previous coordinator sent
         // before the hand-over may still be on their way.
         self.coordinator = None;
+        // What the previous coordinator never got goes to the next one, first and in order;
+        // never again under the old keys.
+        let undelivered = std::mem::take(&mut self.undelivered);
+        for seq in undelivered.keys() {
+            self.unconfirmed.remove(seq);
+        }
+        let typed_meanwhile = std::mem::take(&mut self.waiting);
+        self.waiting = undelivered.into_values().chain(typed_meanwhile).collect();
         let (handshake, message1) =
             VisitorHandshake::start(self.session, self.org, DhSecret::generate());
         self.handshake = Some(handshake);
@@ -277,14 +296,7 @@ impl VisitorClient {
                             let alias = who.alias.clone();
                             self.coordinator = Some(who);
                             for text in std::mem::take(&mut self.waiting) {
-                                let body = self
-                                    .cipher
-                                    .as_mut()
-                                    .map(|c| c.encrypt_text(&text))
-                                    .transpose()?;
-                                if let Some(body) = body {
-                                    self.send_body(body).await?;
-                                }
+                                self.send_text_now(&text).await?;
                             }
                             VisitorEvent::Connected(alias)
                         }
@@ -306,7 +318,10 @@ impl VisitorClient {
                     self.unconfirmed.retain(|s, _| *s > seq);
                     return Ok(VisitorEvent::Stored(seq));
                 }
-                RelayFrame::Delivered { seq, .. } => return Ok(VisitorEvent::Delivered(seq)),
+                RelayFrame::Delivered { seq, .. } => {
+                    self.undelivered.retain(|s, _| *s > seq);
+                    return Ok(VisitorEvent::Delivered(seq));
+                }
                 RelayFrame::Peer { event, .. } => {
                     if matches!(event, PeerEvent::Transferring | PeerEvent::Left) {
                         self.rekey().await?;

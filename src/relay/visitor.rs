@@ -369,6 +369,12 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                     close::<()>(relay, inbox, CloseCode::Malformed);
                     return;
                 }
+                // Whatever this visitor sent before the rekey was under the old keys: the next
+                // coordinator cannot read it (the visitor re-encrypts what was undelivered).
+                let _ = relay
+                    .store
+                    .discard_pending(&session, Way::ToCoordinator)
+                    .await;
                 let _ = relay
                     .store
                     .set_handshake(&session, handshake.0.clone())
