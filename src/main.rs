@@ -43,9 +43,13 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ConsoleArgs {
-    /// The relay, ws://host:port.
+    /// The relay: wss://host[:port], or ws://host:port on loopback or an onion service.
     #[arg(long, default_value = "ws://127.0.0.1:8080")]
     relay: String,
+    /// For a wss:// relay whose certificate comes from the organisation's own CA: that CA's
+    /// certificate (PEM). Public CAs are trusted without it.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
     /// The passphrase-encrypted identity file (created on first run).
     /// Default: ~/.config/lifeline/console.identity.
     #[arg(long, conflicts_with = "dev_keys")]
@@ -178,6 +182,7 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
         resources: args.resources,
         install_certificate: args.install_certificate,
         alias: args.alias,
+        ca_cert: args.ca_cert,
         settings: lifeline::console::app::Settings {
             capacity: args.capacity,
             langs: args.langs,

@@ -7,6 +7,8 @@
 
 mod common;
 
+use lifeline::client::wire::TlsTrust;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -98,7 +100,7 @@ fn relay_url(relay: &TestRelay) -> String {
 /// Logs the console in with the development coordinator folder, as `--dev-keys` does.
 async fn start_console(relay: &TestRelay) -> Shift {
     let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).expect("dev keys");
-    let login = net::login(&relay_url(relay), files, None)
+    let login = net::login(&relay_url(relay), files, None, &TlsTrust::default())
         .await
         .expect("console logs in");
     assert_eq!(login.organisation, relay.relay.keys.organisation);
@@ -381,7 +383,7 @@ async fn the_console_refuses_a_relay_of_another_organisation() {
     let other = TestRelay::start().await;
     // Keys certified by `relay`'s organisation, pointed at `other`.
     let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).unwrap();
-    match net::login(&relay_url(&other), files, None).await {
+    match net::login(&relay_url(&other), files, None, &TlsTrust::default()).await {
         Err(LoginError::Certificate(_)) => {}
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("logged in to a foreign relay"),
@@ -392,6 +394,7 @@ async fn the_console_refuses_a_relay_of_another_organisation() {
         &relay_url(&relay),
         files,
         Some(other.relay.keys.organisation),
+        &TlsTrust::default(),
     )
     .await
     {

@@ -283,7 +283,8 @@ async fn a_client_that_never_reads_is_cut_off() {
     let Some(Ok(Message::Text(challenge))) = lazy.next().await else {
         panic!()
     };
-    let RelayFrame::AuthChallenge { nonce } = lifeline::protocol::decode_relay(&challenge).unwrap()
+    let RelayFrame::AuthChallenge { nonce, .. } =
+        lifeline::protocol::decode_relay(&challenge).unwrap()
     else {
         panic!()
     };
@@ -415,7 +416,7 @@ async fn coordinator_authentication_refuses_bad_certificates_and_replays() {
     // A captured auth frame replayed on a new connection answers the wrong challenge.
     let keys = cert_with(&relay, &org, 4, now - 10, now + 100);
     let mut first = Wire::connect(&relay.coordinator_url(), &[]).await.unwrap();
-    let RelayFrame::AuthChallenge { nonce } = first.recv().await.unwrap() else {
+    let RelayFrame::AuthChallenge { nonce, .. } = first.recv().await.unwrap() else {
         panic!()
     };
     let org_fp = relay.relay.keys.organisation.fingerprint();

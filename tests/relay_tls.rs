@@ -29,11 +29,10 @@ async fn tls_connect(
         .unwrap()
 }
 
-#[tokio::test]
-async fn serves_https_and_wss_with_hsts() {
+/// A relay serving TLS with a self-signed certificate for `localhost`, written to `dir`.
+async fn tls_relay(dir: &std::path::Path) -> (TestRelay, rcgen::CertifiedKey<rcgen::KeyPair>) {
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, generated.cert.pem()).unwrap();
     std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
     let relay = TestRelay::start_with(|c| {
@@ -41,6 +40,37 @@ async fn serves_https_and_wss_with_hsts() {
         c.server.tls_key = key.display().to_string();
     })
     .await;
+    (relay, generated)
+}
+
+#[tokio::test]
+async fn a_console_logs_in_over_wss_trusting_the_organisation_s_ca_and_only_then() {
+    use lifeline::client::wire::TlsTrust;
+    use lifeline::console::net;
+    use lifeline::keyfile::CoordinatorFiles;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, _) = tls_relay(dir.path()).await;
+    let url = format!("wss://localhost:{}", relay.addr.port());
+    let files = || CoordinatorFiles::load(&relay.paths().dev_coordinator()).unwrap();
+    // Not signed by a public CA: refused without the organisation's CA, before anything.
+    let refused = net::login(&url, files(), None, &TlsTrust::default()).await;
+    assert!(
+        matches!(refused, Err(net::LoginError::Client(_))),
+        "an unknown certificate must be refused"
+    );
+    let trust = TlsTrust::with_ca_file(&dir.path().join("cert.pem")).unwrap();
+    let login = net::login(&url, files(), Some(relay.relay.keys.organisation), &trust)
+        .await
+        .expect("login over wss");
+    assert_eq!(login.organisation, relay.relay.keys.organisation);
+    assert_eq!(login.client.serial, files().certificate.body().serial);
+}
+
+#[tokio::test]
+async fn serves_https_and_wss_with_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, generated) = tls_relay(dir.path()).await;
     let mut roots = RootCertStore::empty();
     roots.add(generated.cert.der().clone()).unwrap();
 

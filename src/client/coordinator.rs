@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::ClientError;
-use super::wire::Wire;
+use super::wire::{TlsTrust, Wire};
 use crate::crypto::handshake::{CoordinatorHandshake, CoordinatorIdentity};
-use crate::crypto::keys::{DhSecret, Fingerprint};
+use crate::crypto::keys::{DhSecret, Fingerprint, OrgPublicKey};
 use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64::Fixed;
@@ -74,18 +74,60 @@ pub struct CoordinatorClient {
     pub conversations: HashMap<SessionId, Conversation>,
 }
 
+/// An open coordinator connection before authentication: the relay's challenge and the
+/// organisation key it names (to be checked before anything is signed).
+pub struct Challenge {
+    wire: Wire,
+    nonce: [u8; 32],
+    pub organisation: OrgPublicKey,
+}
+
 impl CoordinatorClient {
-    /// Connects and authenticates by signing the relay's challenge.
+    /// Connects and authenticates by signing the relay's challenge, if the relay serves the
+    /// organisation `org`.
     pub async fn connect(
         url: &str,
         org: Fingerprint,
         keys: CoordinatorFiles,
     ) -> Result<Self, ClientError> {
-        let mut wire = Wire::connect(url, &[]).await?;
-        let RelayFrame::AuthChallenge { nonce } = wire.recv().await? else {
+        let challenge = Self::challenge(url, &TlsTrust::default()).await?;
+        if challenge.organisation.fingerprint() != org {
+            return Err(ClientError::Protocol(
+                "the relay serves another organisation".into(),
+            ));
+        }
+        Self::authenticate(challenge, keys).await
+    }
+
+    /// Opens the connection and reads the relay's challenge.
+    pub async fn challenge(url: &str, trust: &TlsTrust) -> Result<Challenge, ClientError> {
+        let mut wire = Wire::connect_trusting(url, &[], trust).await?;
+        let RelayFrame::AuthChallenge {
+            nonce,
+            organisation,
+        } = wire.recv().await?
+        else {
             return Err(ClientError::Protocol("expected an auth challenge".into()));
         };
-        let signature = keys.signing.sign(&auth_message(&nonce.0, &org));
+        Ok(Challenge {
+            wire,
+            nonce: nonce.0,
+            organisation: OrgPublicKey(organisation.0),
+        })
+    }
+
+    /// Signs the challenge with the coordinator's enrolled key.
+    pub async fn authenticate(
+        challenge: Challenge,
+        keys: CoordinatorFiles,
+    ) -> Result<Self, ClientError> {
+        let Challenge {
+            mut wire,
+            nonce,
+            organisation,
+        } = challenge;
+        let org = organisation.fingerprint();
+        let signature = keys.signing.sign(&auth_message(&nonce, &org));
         wire.send(CoordinatorFrame::Auth {
             certificate: Bytes(keys.certificate.as_bytes().to_vec()),
             signature: Bytes(signature.to_vec()),

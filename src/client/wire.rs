@@ -1,14 +1,19 @@
 //! A WebSocket connection to a relay, speaking JSON frames.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::ClientError;
 use crate::protocol::{self, RelayFrame};
@@ -18,10 +23,59 @@ pub struct Wire {
     timeout: Duration,
 }
 
+/// Whom a `wss://` relay's certificate may chain to: the Web PKI roots, and an
+/// organisation's own certificate authority if it runs one.
+#[derive(Clone, Default)]
+pub struct TlsTrust {
+    extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl TlsTrust {
+    /// Also trusts the CA certificates in the PEM file at `path`.
+    pub fn with_ca_file(path: &Path) -> Result<Self, ClientError> {
+        let extra_roots = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| ClientError::Connect(format!("CA file {}: {e}", path.display())))?;
+        if extra_roots.is_empty() {
+            return Err(ClientError::Connect(format!(
+                "CA file {}: no certificate in it",
+                path.display()
+            )));
+        }
+        Ok(Self { extra_roots })
+    }
+
+    fn connector(&self) -> Result<Connector, ClientError> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in &self.extra_roots {
+            roots
+                .add(cert.clone())
+                .map_err(|e| ClientError::Connect(format!("CA certificate: {e}")))?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ClientError::Connect(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Connector::Rustls(Arc::new(config)))
+    }
+}
+
 impl Wire {
     /// Connects to `url` (`ws://host:port/v1/visitor`), adding `headers` to the upgrade
     /// request (tests use this to prove the relay ignores them).
     pub async fn connect(url: &str, headers: &[(&str, &str)]) -> Result<Self, ClientError> {
+        Self::connect_trusting(url, headers, &TlsTrust::default()).await
+    }
+
+    /// As [`Wire::connect`]; a `wss://` relay's certificate must chain to `trust`.
+    pub async fn connect_trusting(
+        url: &str,
+        headers: &[(&str, &str)],
+        trust: &TlsTrust,
+    ) -> Result<Self, ClientError> {
         let mut request = url
             .into_client_request()
             .map_err(|e| ClientError::Connect(e.to_string()))?;
@@ -36,9 +90,19 @@ impl Wire {
         let config = WebSocketConfig::default()
             .read_buffer_size(8192)
             .write_buffer_size(0);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-            .await
-            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        let connector = if url.starts_with("wss://") {
+            Some(trust.connector()?)
+        } else {
+            None
+        };
+        let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(config),
+            true,
+            connector,
+        )
+        .await
+        .map_err(|e| ClientError::Connect(e.to_string()))?;
         Ok(Self {
             ws,
             timeout: Duration::from_secs(10),

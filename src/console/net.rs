@@ -1,5 +1,6 @@
-//! The relay side of the console: logging in (organisation key from the relay checked
-//! against our certificate, then the challenge-response), and one task that owns the
+//! The relay side of the console: logging in (the organisation key the relay's challenge
+//! names, checked against our certificate and pinned key, then the signed response), over
+//! `ws://` or `wss://`, and one task that owns the
 //! [`CoordinatorClient`], runs the app's [`Command`]s, forwards relay events as
 //! [`NetEvent`]s and keeps the connection alive with pings.
 //!
@@ -13,22 +14,21 @@ use tokio::task::JoinHandle;
 use super::app::{Command, NetEvent};
 use crate::client::ClientError;
 use crate::client::coordinator::CoordinatorClient;
-use crate::client::tipster;
+use crate::client::wire::TlsTrust;
 use crate::crypto::certificate::Role;
 use crate::crypto::keys::OrgPublicKey;
 use crate::keyfile::{CoordinatorFiles, now};
 use crate::protocol::CoordinatorFrame;
-use crate::protocol::b64;
 
 /// Heartbeat: well inside the relay's 90 s idle timeout (`docs/protocol.md` §9.7).
 pub const PING_EVERY: Duration = Duration::from_secs(25);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error("relay address {0:?}: expected ws://host:port")]
+    #[error(
+        "relay address {0:?}: expected wss://host[:port] (or ws:// on loopback or an onion service)"
+    )]
     Url(String),
-    #[error("reading the relay's configuration: {0}")]
-    Config(String),
     #[error("our certificate does not verify under the relay's organisation key: {0}")]
     Certificate(#[from] crate::crypto::CertificateError),
     #[error("the relay's organisation key is not the one this identity was enrolled with")]
@@ -37,35 +37,23 @@ pub enum LoginError {
     Client(#[from] ClientError),
 }
 
-/// `ws://host:port[/]` → (`host:port`, `ws://host:port/v1/coordinator`).
-pub fn relay_endpoints(relay: &str) -> Result<(String, String), LoginError> {
+/// `wss://host:port[/]` (or `ws://`) → `wss://host:port/v1/coordinator`.
+pub fn coordinator_url(relay: &str) -> Result<String, LoginError> {
     let base = relay.trim().trim_end_matches('/');
     let base = base.strip_suffix("/v1/coordinator").unwrap_or(base);
-    let host = base
-        .strip_prefix("ws://")
+    ["wss://", "ws://"]
+        .iter()
+        .find_map(|scheme| base.strip_prefix(scheme))
         .filter(|h| !h.is_empty() && !h.contains('/'))
         .ok_or_else(|| LoginError::Url(relay.to_owned()))?;
-    Ok((host.to_owned(), format!("{base}/v1/coordinator")))
+    Ok(format!("{base}/v1/coordinator"))
 }
 
-/// The organisation key the relay publishes (`GET /v1/config`). Not trusted by itself: the
-/// caller checks our certificate verifies under it, or compares it with a pinned key.
-pub async fn fetch_organisation(http_addr: &str) -> Result<OrgPublicKey, LoginError> {
-    let (status, body) = tipster::request(http_addr, "GET", "/v1/config", None, &[])
-        .await
-        .map_err(|e| LoginError::Config(e.to_string()))?;
-    if status != 200 {
-        return Err(LoginError::Config(format!("HTTP {status}")));
-    }
-    let value: serde_json::Value =
-        serde_json::from_str(&body).map_err(|e| LoginError::Config(e.to_string()))?;
-    value
-        .get("organisation")
-        .and_then(|v| v.as_str())
-        .and_then(b64::decode)
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .map(OrgPublicKey)
-        .ok_or_else(|| LoginError::Config("no organisation key".into()))
+/// The organisation key the relay names in its challenge. Not trusted by itself: the caller
+/// checks our certificate verifies under it, or compares it with a pinned key.
+pub async fn relay_organisation(relay: &str, trust: &TlsTrust) -> Result<OrgPublicKey, LoginError> {
+    let challenge = CoordinatorClient::challenge(&coordinator_url(relay)?, trust).await?;
+    Ok(challenge.organisation)
 }
 
 /// A logged-in coordinator connection.
@@ -75,22 +63,23 @@ pub struct Login {
     pub not_after: u64,
 }
 
-/// Logs in to `relay` (`ws://host:port`). With `pinned`, the relay must publish exactly that
-/// organisation key; in any case our certificate must verify under it.
+/// Logs in to `relay` (`wss://host:port`). With `pinned`, the relay must name exactly that
+/// organisation key; in any case our certificate must verify under it before we sign.
 pub async fn login(
     relay: &str,
     keys: CoordinatorFiles,
     pinned: Option<OrgPublicKey>,
+    trust: &TlsTrust,
 ) -> Result<Login, LoginError> {
-    let (http, ws) = relay_endpoints(relay)?;
-    let organisation = fetch_organisation(&http).await?;
+    let challenge = CoordinatorClient::challenge(&coordinator_url(relay)?, trust).await?;
+    let organisation = challenge.organisation;
     if pinned.is_some_and(|p| p != organisation) {
         return Err(LoginError::OrganisationMismatch);
     }
     keys.certificate
         .verify(&organisation, now(), None, Role::Coordinator)?;
     let not_after = keys.certificate.body().not_after;
-    let client = CoordinatorClient::connect(&ws, organisation.fingerprint(), keys).await?;
+    let client = CoordinatorClient::authenticate(challenge, keys).await?;
     Ok(Login {
         client,
         organisation,
@@ -233,18 +222,19 @@ mod tests {
     #[test]
     fn relay_addresses_are_parsed_strictly() {
         assert_eq!(
-            relay_endpoints("ws://127.0.0.1:8080").unwrap(),
-            (
-                "127.0.0.1:8080".to_owned(),
-                "ws://127.0.0.1:8080/v1/coordinator".to_owned()
-            )
+            coordinator_url("ws://127.0.0.1:8080").unwrap(),
+            "ws://127.0.0.1:8080/v1/coordinator"
         );
         assert_eq!(
-            relay_endpoints("ws://h:1/v1/coordinator").unwrap().1,
+            coordinator_url("wss://relay.example.org/").unwrap(),
+            "wss://relay.example.org/v1/coordinator"
+        );
+        assert_eq!(
+            coordinator_url("ws://h:1/v1/coordinator").unwrap(),
             "ws://h:1/v1/coordinator"
         );
-        assert!(relay_endpoints("http://h:1").is_err());
-        assert!(relay_endpoints("ws://").is_err());
-        assert!(relay_endpoints("ws://h:1/elsewhere").is_err());
+        assert!(coordinator_url("http://h:1").is_err());
+        assert!(coordinator_url("ws://").is_err());
+        assert!(coordinator_url("ws://h:1/elsewhere").is_err());
     }
 }

@@ -23,6 +23,7 @@ use super::lock::PassphraseLock;
 use super::net::{self, NetHandle};
 use super::resources::Resources;
 use super::ui;
+use crate::client::wire::TlsTrust;
 use crate::keyfile::{self, CoordinatorFiles};
 
 /// What `lifeline console` was asked to do.
@@ -35,7 +36,20 @@ pub struct Options {
     pub resources: PathBuf,
     pub install_certificate: Option<String>,
     pub alias: Option<String>,
+    /// An organisation's own CA for a `wss://` relay (PEM), besides the Web PKI roots.
+    pub ca_cert: Option<PathBuf>,
     pub settings: Settings,
+}
+
+impl Options {
+    fn trust(&self) -> Result<TlsTrust, ConsoleError> {
+        match &self.ca_cert {
+            Some(path) => {
+                TlsTrust::with_ca_file(path).map_err(|e| ConsoleError::Setup(e.to_string()))
+            }
+            None => Ok(TlsTrust::default()),
+        }
+    }
 }
 
 /// Where the identity lives when `--identity` is not given.
@@ -133,12 +147,12 @@ struct Ready {
 async fn install_certificate(
     path: &Path,
     relay: &str,
+    trust: &TlsTrust,
     certificate: &str,
 ) -> Result<(), ConsoleError> {
     let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
     let mut identity = Identity::read_file(path, &passphrase)?;
-    let (http, _) = net::relay_endpoints(relay).map_err(|e| ConsoleError::Setup(e.to_string()))?;
-    let organisation = net::fetch_organisation(&http)
+    let organisation = net::relay_organisation(relay, trust)
         .await
         .map_err(|e| ConsoleError::Setup(e.to_string()))?;
     // The relay's key is trusted only because the organisation's signature on our
@@ -207,7 +221,7 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
 pub async fn run(opts: Options) -> Result<(), ConsoleError> {
     if let Some(certificate) = &opts.install_certificate {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
-        return install_certificate(&path, &opts.relay, certificate).await;
+        return install_certificate(&path, &opts.relay, &opts.trust()?, certificate).await;
     }
     let Some(ready) = unlock(&opts)? else {
         return Ok(());
@@ -225,7 +239,7 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         Some(path) => Some(keyfile::read_dh_secret(path)?),
         None => None,
     };
-    let login = net::login(&opts.relay, ready.files, ready.pinned)
+    let login = net::login(&opts.relay, ready.files, ready.pinned, &opts.trust()?)
         .await
         .map_err(|e| ConsoleError::Setup(e.to_string()))?;
     eprintln!(

@@ -245,6 +245,9 @@ pub enum RelayFrame {
     },
     AuthChallenge {
         nonce: Fixed<32>,
+        /// The organisation's Ed25519 public key: a console checks its own certificate and
+        /// its pinned key against it before signing anything.
+        organisation: Fixed<32>,
     },
     Authed {
         alias: String,

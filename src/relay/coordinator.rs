@@ -90,6 +90,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
     let nonce: [u8; 32] = random_bytes();
     inbox.outbox.send(RelayFrame::AuthChallenge {
         nonce: Fixed(nonce),
+        organisation: Fixed(relay.keys.organisation.0),
     });
     let Incoming::Text(text) = inbox.next().await else {
         return None;
