@@ -159,6 +159,9 @@ pub enum ConvState {
     Ended,
 }
 
+/// Transcript rows one PgUp / PgDn moves.
+pub const SCROLL_STEP: usize = 8;
+
 #[derive(Debug, Clone)]
 pub struct Conversation {
     pub session: SessionId,
@@ -172,6 +175,8 @@ pub struct Conversation {
     pub unread: u32,
     pub draft: String,
     pub state: ConvState,
+    /// How many transcript rows the view is scrolled up from the newest (PgUp / PgDn).
+    pub scrolled_back: usize,
     transfer_to: Option<String>,
 }
 
@@ -514,6 +519,7 @@ impl App {
                     unread: 0,
                     draft: String::new(),
                     state: ConvState::Open,
+                    scrolled_back: 0,
                     transfer_to: None,
                 };
                 match &transferred_from {
@@ -941,7 +947,28 @@ impl App {
         vec![Command::Claim(session)]
     }
 
+    /// PgUp / PgDn scroll the current transcript; `true` if the key was one of them.
+    fn scroll_key(&mut self, key: &KeyEvent) -> bool {
+        let step = match key.code {
+            KeyCode::PageUp => SCROLL_STEP as isize,
+            KeyCode::PageDown => -(SCROLL_STEP as isize),
+            _ => return false,
+        };
+        let Some(session) = self.current_session() else {
+            return true;
+        };
+        if let Some(c) = self.conversation_mut(&session) {
+            // Clamped to the transcript here; the view clamps again to what fits.
+            let most = c.lines.len().saturating_mul(4);
+            c.scrolled_back = c.scrolled_back.saturating_add_signed(step).min(most);
+        }
+        true
+    }
+
     fn chats_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if self.scroll_key(&key) {
+            return Vec::new();
+        }
         match key.code {
             KeyCode::Up | KeyCode::Char('k') => self.move_cursor(false),
             KeyCode::Down | KeyCode::Char('j') => self.move_cursor(true),
@@ -1063,6 +1090,9 @@ impl App {
             self.open_resources(true);
             return Vec::new();
         }
+        if self.screen == Screen::Chats && self.scroll_key(&key) {
+            return Vec::new();
+        }
         match key.code {
             KeyCode::Esc => {
                 self.mode = Mode::Normal;
@@ -1115,6 +1145,7 @@ impl App {
             return Vec::new();
         }
         c.draft.clear();
+        c.scrolled_back = 0;
         c.lines.push(Line {
             who: Who::Me,
             text: text.clone(),

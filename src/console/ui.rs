@@ -414,8 +414,12 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
         rows.extend(wrapped.into_iter().map(|w| TextLine::styled(w, style)));
     }
     let visible = transcript_area.height.saturating_sub(2) as usize;
-    let skip = rows.len().saturating_sub(visible);
-    let rows: Vec<TextLine> = rows.into_iter().skip(skip).collect();
+    let back = c.scrolled_back.min(rows.len().saturating_sub(visible));
+    if back > 0 {
+        title.push_str(&format!(" · ↑{back} (PgDn)"));
+    }
+    let skip = rows.len().saturating_sub(visible + back);
+    let rows: Vec<TextLine> = rows.into_iter().skip(skip).take(visible).collect();
     frame.render_widget(
         Paragraph::new(rows).block(Block::default().borders(Borders::ALL).title(title)),
         transcript_area,
@@ -598,6 +602,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter", "answer the selected visitor / write to them"),
     ("c", "answer the visitor waiting longest"),
     ("1-9, Tab", "switch conversation"),
+    ("PgUp PgDn", "scroll the conversation back / forward"),
     ("r, ^R", "insert a ready-made resource (editable)"),
     ("x", "transfer to a colleague on duty"),
     ("e", "end (or close an ended) conversation"),
@@ -613,7 +618,7 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         .map(|(k, v)| {
             TextLine::from(vec![
                 Span::styled(
-                    format!("{k:<9}"),
+                    format!("{k:<10}"),
                     Style::default().add_modifier(Modifier::BOLD),
                 ),
                 Span::raw(*v),
@@ -727,6 +732,32 @@ mod tests {
         assert!(contains(&s, "To Visitor 2 (Enter sends)"));
         assert!(contains(&s, "Vous êtes en sécurité ?"));
         assert!(s[23].contains("send") && s[23].contains("insert resource"));
+    }
+
+    #[test]
+    fn a_long_conversation_scrolls_back_with_page_up_and_returns_with_page_down() {
+        let mut k = kit();
+        k.two_conversations();
+        k.on(key(KeyCode::Char('2')));
+        for i in 1..=40 {
+            k.on(text(2, &format!("line {i:02}")));
+        }
+        let s = screen(&k.app, k.now);
+        assert!(contains(&s, "line 40"), "the newest at the bottom: {s:#?}");
+        assert!(!contains(&s, "line 01"));
+        for _ in 0..10 {
+            k.on(key(KeyCode::PageUp));
+        }
+        let s = screen(&k.app, k.now);
+        assert!(contains(&s, "line 01"), "scrolled to the start: {s:#?}");
+        assert!(!contains(&s, "line 40"));
+        assert!(contains(&s, "(PgDn)"), "the title says it is scrolled");
+        for _ in 0..10 {
+            k.on(key(KeyCode::PageDown));
+        }
+        let s = screen(&k.app, k.now);
+        assert!(contains(&s, "line 40"), "back at the newest: {s:#?}");
+        assert!(!contains(&s, "(PgDn)"));
     }
 
     #[test]
