@@ -17,7 +17,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
-use lifeline::console::app::{App, AppEvent, Command, Mark, Me, Settings, TipKeys};
+use lifeline::console::app::{App, AppEvent, Command, ConvState, Mark, Me, Settings, TipKeys};
 use lifeline::console::lock::PassphraseLock;
 use lifeline::console::net::{self, LoginError, NetHandle};
 use lifeline::console::resources::Resources;
@@ -126,10 +126,50 @@ async fn start_console(relay: &TestRelay) -> Shift {
         }),
         Instant::now(),
     );
+    let reconnect = net::Reconnect {
+        relay: relay_url(relay),
+        trust: TlsTrust::default(),
+        organisation: login.organisation,
+    };
     Shift {
         app,
-        net: NetHandle::spawn(login.client),
+        net: NetHandle::spawn(login.client, Some(reconnect)),
     }
+}
+
+#[tokio::test]
+async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
+    let relay = TestRelay::start().await;
+    let mut shift = start_console(&relay).await;
+    shift.press(KeyCode::Char('d'));
+    let mut first = visitor(&relay, "en").await;
+    shift.until("a visitor", |a| a.queue.len() == 1).await;
+    shift.press(KeyCode::Char('c'));
+    shift
+        .until("answering", |a| a.conversations.len() == 1)
+        .await;
+    connected_alias(&mut first).await;
+
+    let relay = relay.restart().await;
+    shift.until("the loss noticed", |a| !a.connected).await;
+    assert!(
+        shift.app.conversations[0].state == ConvState::Ended,
+        "a conversation on the lost connection is shown as over"
+    );
+    shift
+        .until("signed in again, back on duty", |a| {
+            a.connected && a.on_duty
+        })
+        .await;
+    // The relay has it on duty again: a new visitor is listed and answered.
+    let mut second = visitor(&relay, "en").await;
+    shift
+        .until("the new visitor", |a| {
+            a.queue.iter().any(|q| q.session == second.session)
+        })
+        .await;
+    shift.press(KeyCode::Char('c'));
+    assert_eq!(connected_alias(&mut second).await, "Dev coordinator");
 }
 
 #[tokio::test]

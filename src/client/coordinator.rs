@@ -121,6 +121,17 @@ impl CoordinatorClient {
         challenge: Challenge,
         keys: CoordinatorFiles,
     ) -> Result<Self, ClientError> {
+        Self::try_authenticate(challenge, keys)
+            .await
+            .map_err(|(e, _)| e)
+    }
+
+    /// As [`CoordinatorClient::authenticate`], handing the keys back on failure (to try
+    /// again later without copying secrets).
+    pub async fn try_authenticate(
+        challenge: Challenge,
+        keys: CoordinatorFiles,
+    ) -> Result<Self, (ClientError, CoordinatorFiles)> {
         let Challenge {
             mut wire,
             nonce,
@@ -128,22 +139,34 @@ impl CoordinatorClient {
         } = challenge;
         let org = organisation.fingerprint();
         let signature = keys.signing.sign(&auth_message(&nonce, &org));
-        wire.send(CoordinatorFrame::Auth {
-            certificate: Bytes(keys.certificate.as_bytes().to_vec()),
-            signature: Bytes(signature.to_vec()),
-        })
-        .await?;
-        let RelayFrame::Authed { alias, serial, .. } = wire.recv().await? else {
-            return Err(ClientError::Protocol("expected authed".into()));
-        };
-        Ok(Self {
-            wire,
-            org,
-            keys,
-            alias,
-            serial,
-            conversations: HashMap::new(),
-        })
+        let authed = async {
+            wire.send(CoordinatorFrame::Auth {
+                certificate: Bytes(keys.certificate.as_bytes().to_vec()),
+                signature: Bytes(signature.to_vec()),
+            })
+            .await?;
+            match wire.recv().await? {
+                RelayFrame::Authed { alias, serial, .. } => Ok((alias, serial)),
+                _ => Err(ClientError::Protocol("expected authed".into())),
+            }
+        }
+        .await;
+        match authed {
+            Ok((alias, serial)) => Ok(Self {
+                wire,
+                org,
+                keys,
+                alias,
+                serial,
+                conversations: HashMap::new(),
+            }),
+            Err(e) => Err((e, keys)),
+        }
+    }
+
+    /// Gives back the keys (to sign in again after the connection is lost).
+    pub fn into_keys(self) -> CoordinatorFiles {
+        self.keys
     }
 
     pub fn wire(&mut self) -> &mut Wire {

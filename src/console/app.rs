@@ -60,8 +60,10 @@ pub enum NetEvent {
     },
     /// A command failed but the connection lives on.
     Failed(String),
-    /// The connection is gone.
+    /// The connection is gone (the net task signs in again by itself, with backoff).
     Disconnected(String),
+    /// Signed in again after a lost connection.
+    Reconnected,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -245,6 +247,8 @@ pub struct App {
     pub settings: Settings,
     pub on_duty: bool,
     pub connected: bool,
+    /// On duty when the connection dropped: back on duty once signed in again.
+    duty_before_loss: bool,
     pub queue: Vec<QueueRow>,
     pub roster: Vec<CoordinatorInfo>,
     pub conversations: Vec<Conversation>,
@@ -290,6 +294,7 @@ impl App {
             settings,
             on_duty: false,
             connected: true,
+            duty_before_loss: false,
             queue: Vec::new(),
             roster: Vec::new(),
             conversations: Vec::new(),
@@ -452,10 +457,28 @@ impl App {
             }
             NetEvent::Disconnected(reason) => {
                 self.connected = false;
+                self.duty_before_loss |= self.on_duty;
                 self.on_duty = false;
+                self.queue.clear();
+                self.roster.clear();
+                // The relay requeues a dropped coordinator's visitors: these are over here.
+                for c in &mut self.conversations {
+                    if c.state != ConvState::Ended {
+                        c.state = ConvState::Ended;
+                        c.system("Connection lost: this visitor went back to the queue.");
+                    }
+                }
                 self.status = format!(
-                    "Disconnected from the relay ({reason}). Your visitors were returned to the queue. Restart the console."
+                    "Connection to the relay lost ({reason}). Reconnecting by itself; your visitors went back to the queue."
                 );
+                Vec::new()
+            }
+            NetEvent::Reconnected => {
+                self.connected = true;
+                self.status = "Reconnected.".into();
+                if std::mem::take(&mut self.duty_before_loss) {
+                    return self.duty(true);
+                }
                 Vec::new()
             }
         }

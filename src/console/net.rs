@@ -94,12 +94,26 @@ pub struct NetHandle {
     task: JoinHandle<()>,
 }
 
+/// How to sign in again when the connection is lost: the same relay, trusted the same way,
+/// and it must still name the same organisation key.
+#[derive(Clone)]
+pub struct Reconnect {
+    pub relay: String,
+    pub trust: TlsTrust,
+    pub organisation: OrgPublicKey,
+}
+
+/// Waits between sign-in attempts after a lost connection: 1 s doubling to 30 s.
+const RECONNECT_FIRST: Duration = Duration::from_secs(1);
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
+
 impl NetHandle {
-    /// Starts the task that owns `client`.
-    pub fn spawn(client: CoordinatorClient) -> Self {
+    /// Starts the task that owns `client`; with `reconnect`, a lost connection is signed in
+    /// again by itself (the app is told `Disconnected`, then `Reconnected`).
+    pub fn spawn(client: CoordinatorClient, reconnect: Option<Reconnect>) -> Self {
         let (commands, rx) = mpsc::unbounded_channel();
         let (tx, events) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(client, rx, tx));
+        let task = tokio::spawn(run(client, reconnect, rx, tx));
         Self {
             commands,
             events,
@@ -159,32 +173,101 @@ async fn execute(
     Ok(None)
 }
 
+/// Why the connected loop stopped.
+enum Stopped {
+    Quit,
+    Lost,
+}
+
 async fn run(
     mut client: CoordinatorClient,
+    reconnect: Option<Reconnect>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<NetEvent>,
 ) {
+    loop {
+        if let Stopped::Quit = serve(&mut client, &mut commands, &events).await {
+            return;
+        }
+        let Some(how) = &reconnect else { return };
+        match sign_in_again(client.into_keys(), how, &mut commands, &events).await {
+            Some(again) => {
+                client = again;
+                let _ = events.send(NetEvent::Reconnected);
+            }
+            None => return,
+        }
+    }
+}
+
+/// Tries to sign in again with backoff until it works or the app quits. Commands given
+/// meanwhile fail at once ("offline"), except `Quit`.
+async fn sign_in_again(
+    mut keys: CoordinatorFiles,
+    how: &Reconnect,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    events: &mpsc::UnboundedSender<NetEvent>,
+) -> Option<CoordinatorClient> {
+    let url = coordinator_url(&how.relay).ok()?;
+    let mut wait = RECONNECT_FIRST;
+    loop {
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => break,
+                command = commands.recv() => match command {
+                    None | Some(Command::Quit) => return None,
+                    Some(_) => {
+                        let _ = events.send(NetEvent::Failed("offline, reconnecting".into()));
+                    }
+                },
+            }
+        }
+        wait = (wait * 2).min(RECONNECT_MAX);
+        let Ok(challenge) = CoordinatorClient::challenge(&url, &how.trust).await else {
+            continue;
+        };
+        if challenge.organisation != how.organisation {
+            let _ = events.send(NetEvent::Failed(
+                "the relay now names another organisation key; not signing in".into(),
+            ));
+            continue;
+        }
+        match CoordinatorClient::try_authenticate(challenge, keys).await {
+            Ok(client) => return Some(client),
+            Err((_, back)) => keys = back,
+        }
+    }
+}
+
+async fn serve(
+    client: &mut CoordinatorClient,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    events: &mpsc::UnboundedSender<NetEvent>,
+) -> Stopped {
     // The heartbeat below keeps the relay talking; a silent relay is noticed by the ping
     // failing, not by the client's receive timeout.
     client.wire().set_timeout(PING_EVERY * 4);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let lost = |e: ClientError| {
+        let _ = events.send(NetEvent::Disconnected(e.to_string()));
+        Stopped::Lost
+    };
     loop {
         tokio::select! {
             command = commands.recv() => {
-                let Some(command) = command else { break };
+                let Some(command) = command else { return Stopped::Quit };
                 let quit = command == Command::Quit;
-                match execute(&mut client, command).await {
+                match execute(client, command).await {
                     Ok(Some(event)) => { let _ = events.send(event); }
                     Ok(None) => {}
                     Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
-                    Err(e) => {
-                        let _ = events.send(NetEvent::Disconnected(e.to_string()));
-                        break;
-                    }
+                    Err(e) => return lost(e),
                 }
                 if quit {
-                    break;
+                    return Stopped::Quit;
                 }
             }
             // Receiving is cancel-safe; handling runs to completion in the arm's body.
@@ -193,22 +276,15 @@ async fn run(
                     Ok(Some(event)) => { let _ = events.send(NetEvent::Relay(event)); }
                     Ok(None) => {}
                     Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
-                    Err(e) => {
-                        let _ = events.send(NetEvent::Disconnected(e.to_string()));
-                        break;
-                    }
+                    Err(e) => return lost(e),
                 },
                 Err(ClientError::Timeout) => {}
                 Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
-                Err(e) => {
-                    let _ = events.send(NetEvent::Disconnected(e.to_string()));
-                    break;
-                }
+                Err(e) => return lost(e),
             },
             _ = ping.tick() => {
                 if let Err(e) = client.wire().send(CoordinatorFrame::Ping {}).await {
-                    let _ = events.send(NetEvent::Disconnected(e.to_string()));
-                    break;
+                    return lost(e);
                 }
             }
         }

@@ -265,7 +265,12 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         tip_keys,
         Instant::now(),
     );
-    let net = NetHandle::spawn(login.client);
+    let reconnect = net::Reconnect {
+        relay: opts.relay.clone(),
+        trust: opts.trust()?,
+        organisation: login.organisation,
+    };
+    let net = NetHandle::spawn(login.client, Some(reconnect));
     shift(app, net).await
 }
 

@@ -211,6 +211,15 @@ impl TestRelay {
 
     /// Starts a relay on an existing data folder (a restart).
     pub async fn start_in(data_dir: PathBuf, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_at(data_dir, "127.0.0.1:0", adjust).await
+    }
+
+    /// Starts a relay on an existing data folder, listening on `listen`.
+    pub async fn start_at(
+        data_dir: PathBuf,
+        listen: &str,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = test_config(&data_dir);
         let redis = (store_under_test() == "redis").then(RedisServer::start);
         if let Some(redis) = &redis {
@@ -222,9 +231,7 @@ impl TestRelay {
             keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0").expect("dev keys");
         let store = lifeline::store::Store::open(&config).await.expect("store");
         let relay = Relay::new(config, keys, store).expect("relay");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind(listen).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
@@ -250,13 +257,14 @@ impl TestRelay {
         self._dir.take()
     }
 
-    /// Stops and starts again on the same data folder and the same Redis (if any).
+    /// Stops and starts again on the same address, data folder and Redis (if any).
     pub async fn restart(mut self) -> Self {
         let redis = self.redis.take();
         let data_dir = self.data_dir.clone();
+        let addr = self.addr.to_string();
         let dir = self.stop().await;
         let url = redis.as_ref().map(|r| r.url.clone());
-        let mut relay = Self::start_in(data_dir, |c| {
+        let mut relay = Self::start_at(data_dir, &addr, |c| {
             if let Some(url) = url {
                 c.store.kind = "redis".into();
                 c.store.redis_url = url;
