@@ -81,7 +81,18 @@ impl CoordinatorClient {
         org: Fingerprint,
         keys: CoordinatorFiles,
     ) -> Result<Self, ClientError> {
-        let mut wire = Wire::connect(url, &[]).await?;
+        Self::connect_with_headers(url, org, keys, &[]).await
+    }
+
+    /// [`Self::connect`] with extra request headers on the upgrade (tests use them to prove
+    /// the relay ignores them).
+    pub async fn connect_with_headers(
+        url: &str,
+        org: Fingerprint,
+        keys: CoordinatorFiles,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, ClientError> {
+        let mut wire = Wire::connect(url, headers).await?;
         let RelayFrame::AuthChallenge { nonce } = wire.recv().await? else {
             return Err(ClientError::Protocol("expected an auth challenge".into()));
         };
