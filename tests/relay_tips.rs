@@ -36,86 +36,35 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
 
     // A coordinator sees it, opens it with the inbox key, replies to the tipster's key.
     let mut c = relay.on_duty(400, "Amara", 1).await;
-    c.list_tips().await.unwrap();
-    let CoordinatorEvent::Tips(items) = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if !i.is_empty()))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let items = listed_tips(&mut c).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].received % 60, 0, "times are rounded to the minute");
-    c.open_tip(items[0].id.0).await.unwrap();
-    let CoordinatorEvent::Tip { id, sealed, .. } = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let id = items[0].id.0;
+    let (sealed, _) = open_tip(&mut c, id, 0).await;
     let inbox_key = relay.inbox_key();
     let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();
     assert_eq!(opened.text, "Locked in at night");
     assert_eq!(opened.category.as_deref(), Some("labour"));
-    let reply = TipMessage {
-        reply_key: None,
-        category: None,
-        text: "Thank you. We are on it.".into(),
-    };
-    let sealed_reply = sealed_tip::seal_reply(
-        &org,
-        &inbox_key,
+    reply_to_tip(
+        &relay,
+        &mut c,
+        id,
         &opened.reply_key.unwrap(),
-        &reply,
-        &mut OsRng,
+        "Thank you. We are on it.",
     )
-    .unwrap();
-    c.reply_tip(id, sealed_reply).await.unwrap();
-    c.wait_for(
-        |e| matches!(e, CoordinatorEvent::Tips(i) if i.first().is_some_and(|t| t.replies == 1)),
-    )
-    .await
-    .unwrap();
+    .await;
 
     // The tipster comes back with the code and reads the reply, and answers.
-    let again = ReceiptCode::parse(&code.display()).unwrap().derive(&org);
-    let replies = tipster.replies(again.lookup_id).await.unwrap();
-    assert_eq!(replies.len(), 1);
-    assert_eq!(
-        sealed_tip::open_reply(&org, &inbox, &again.tipster_key, &replies[0])
-            .unwrap()
-            .text,
-        "Thank you. We are on it."
-    );
-    let followup = TipMessage {
-        reply_key: None,
-        category: None,
-        text: "They moved them.".into(),
-    };
-    tipster
-        .follow_up(
-            again.lookup_id,
-            sealed_tip::seal_followup(&org, &inbox, &again.tipster_key, &followup, &mut OsRng)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let (reply, again) =
+        read_reply_and_follow_up(&relay, &tipster, &code, "They moved them.").await;
+    assert_eq!(reply, "Thank you. We are on it.");
 
     // Restart on the same data folder: the tip, its reply and follow-up are still there.
     let data_dir = relay.data_dir.clone();
     let _dir = relay.stop().await;
     let relay = TestRelay::start_in(data_dir, |_| {}).await;
     let mut c = relay.on_duty(400, "Amara", 1).await;
-    c.open_tip(id).await.unwrap();
-    let CoordinatorEvent::Tip { followups, .. } = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
-    assert_eq!(followups.len(), 1);
+    let (_, followups) = open_tip(&mut c, id, 1).await;
     let tipster_public = again.tipster_key.public();
     assert_eq!(
         sealed_tip::open_followup(&org, &relay.inbox_key(), &tipster_public, &followups[0])
@@ -137,12 +86,8 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
             .len(),
         1
     );
-    let on_disk: String = std::fs::read_dir(relay.data_dir.join("tips"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
     assert!(
-        !on_disk.contains(&lifeline::protocol::b64::encode(&sealed)),
+        !tip_files(&relay).contains(&lifeline::protocol::b64::encode(&sealed)),
         "handled tip content is erased"
     );
 }
