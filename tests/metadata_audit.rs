@@ -249,6 +249,11 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
 
     let evening_store = relay.relay.store.dump().await;
     let evening_tips = tip_files(&relay);
+    let data_folder = every_file_below(&relay.data_dir);
+    assert!(
+        data_folder.contains("tips/") && data_folder.contains("keys/"),
+        "the audit must see the whole data folder"
+    );
     let (status, metrics) =
         lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/metrics", None, &[])
             .await
@@ -310,6 +315,7 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
         ("store in the evening", &evening_store),
         ("tip files at midday", &midday_tips),
         ("tip files in the evening", &evening_tips),
+        ("the data folder", &data_folder),
         ("metrics", &metrics),
     ] {
         for needle in &forbidden {
@@ -322,6 +328,25 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
         }
     }
     assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+}
+
+/// Every file below `dir` (keys, tips, anything else the relay might have written), each
+/// as its path and its content (lossy UTF-8).
+fn every_file_below(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).expect("data folder") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out += &every_file_below(&path);
+        } else {
+            let relative = path
+                .strip_prefix(dir.parent().unwrap_or(dir))
+                .unwrap_or(&path);
+            out += &format!("{}\n", relative.display());
+            out += &String::from_utf8_lossy(&std::fs::read(&path).expect("file"));
+        }
+    }
+    out
 }
 
 /// The scanner itself: it must find every address form and nothing else, or the audit
