@@ -2,7 +2,7 @@
 //! request carrying a distinctive User-Agent and forwarding headers, then a scan of everything
 //! the relay keeps or says about it: its logs at the most verbose level it allows, dumps of
 //! the chat store (memory or Redis, by `LIFELINE_TEST_STORE`) taken during and after the day,
-//! every tip file, and `/metrics`. Any IP address (IPv4 or IPv6, with or without a port), the
+//! every file in the data folder (tips, keys), and `/metrics`. Any IP address (IPv4 or IPv6, with or without a port), the
 //! user agent, a forwarded value, a receipt code or lookup id, or any text typed during the
 //! day fails it.
 //!
