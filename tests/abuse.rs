@@ -278,6 +278,7 @@ async fn fresh_seed(addr: &str) -> (u16, Option<PowSeed>) {
 #[tokio::test]
 async fn one_tip_proof_of_work_replayed_concurrently_is_accepted_once() {
     let relay = TestRelay::start().await;
+    let (mut c, mut v) = bystanders(&relay, 809).await;
     let addr = relay.addr.to_string();
     let (_, Some(seed)) = fresh_seed(&addr).await else {
         panic!("no seed")
@@ -316,6 +317,7 @@ async fn one_tip_proof_of_work_replayed_concurrently_is_accepted_once() {
         .unwrap();
     assert_eq!(status, 403);
     assert_eq!(metric(&relay, "lifeline_tips_stored").await, 1);
+    round_trip(&mut c, &mut v, "after the replays").await;
 }
 
 /// `n` seed requests, one after the other on one kept-alive HTTP connection (as a flooder
@@ -353,9 +355,11 @@ async fn seed_flood(relay: &TestRelay) -> Vec<u16> {
 #[tokio::test]
 async fn outstanding_proof_of_work_seeds_are_capped() {
     let relay = TestRelay::start().await;
+    let (mut c, mut v) = bystanders(&relay, 808).await;
     // Seeds cost the asker nothing, so the relay bounds how many it remembers (10,000).
     let statuses = seed_flood(&relay).await;
     assert_eq!(tally(&statuses), [(200, 10_000), (503, 500)].into());
+    round_trip(&mut c, &mut v, "after the seed flood").await;
 }
 
 #[tokio::test]
