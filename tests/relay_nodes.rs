@@ -371,7 +371,8 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
     else {
         unreachable!()
     };
-    let (id, sealed, _) = open_tip(&mut c, items[0].id.0).await;
+    let id = items[0].id.0;
+    let (sealed, _) = open_tip(&mut c, id, 0).await;
     let opened = sealed_tip::open_tip(&org, &node_b.inbox_key(), &sealed).unwrap();
     assert_eq!(opened.text, "A van comes every night at two");
     let reply = TipMessage {

@@ -36,70 +36,33 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
 
     // A coordinator sees it, opens it with the inbox key, replies to the tipster's key.
     let mut c = relay.on_duty(400, "Amara", 1).await;
-    c.list_tips().await.unwrap();
-    let CoordinatorEvent::Tips(items) = c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if !i.is_empty()))
-        .await
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let items = listed_tips(&mut c).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].received % 60, 0, "times are rounded to the minute");
-    let (id, sealed, _) = open_tip(&mut c, items[0].id.0).await;
+    let id = items[0].id.0;
+    let (sealed, _) = open_tip(&mut c, id, 0).await;
     let inbox_key = relay.inbox_key();
     let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();
     assert_eq!(opened.text, "Locked in at night");
     assert_eq!(opened.category.as_deref(), Some("labour"));
-    let reply = TipMessage {
-        reply_key: None,
-        category: None,
-        text: "Thank you. We are on it.".into(),
-    };
-    let sealed_reply = sealed_tip::seal_reply(
-        &org,
-        &inbox_key,
+    reply_to_tip(
+        &relay,
+        &mut c,
+        id,
         &opened.reply_key.unwrap(),
-        &reply,
-        &mut OsRng,
+        "Thank you. We are on it.",
     )
-    .unwrap();
-    c.reply_tip(id, sealed_reply).await.unwrap();
-    c.wait_for(
-        |e| matches!(e, CoordinatorEvent::Tips(i) if i.first().is_some_and(|t| t.replies == 1)),
-    )
-    .await
-    .unwrap();
+    .await;
 
     // The tipster comes back with the code and reads the reply, and answers.
-    let again = ReceiptCode::parse(&code.display()).unwrap().derive(&org);
-    let replies = tipster.replies(again.lookup_id).await.unwrap();
-    assert_eq!(replies.len(), 1);
-    assert_eq!(
-        sealed_tip::open_reply(&org, &inbox, &again.tipster_key, &replies[0])
-            .unwrap()
-            .text,
-        "Thank you. We are on it."
-    );
-    let followup = TipMessage {
-        reply_key: None,
-        category: None,
-        text: "They moved them.".into(),
-    };
-    tipster
-        .follow_up(
-            again.lookup_id,
-            sealed_tip::seal_followup(&org, &inbox, &again.tipster_key, &followup, &mut OsRng)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let (reply, again) =
+        read_reply_and_follow_up(&relay, &tipster, &code, "They moved them.").await;
+    assert_eq!(reply, "Thank you. We are on it.");
 
     // Restart on the same data folder: the tip, its reply and follow-up are still there.
     let relay = relay.restart().await;
     let mut c = relay.on_duty(400, "Amara", 1).await;
-    let (_, _, followups) = open_tip(&mut c, id).await;
-    assert_eq!(followups.len(), 1);
+    let (_, followups) = open_tip(&mut c, id, 1).await;
     let tipster_public = again.tipster_key.public();
     assert_eq!(
         sealed_tip::open_followup(&org, &relay.inbox_key(), &tipster_public, &followups[0])
@@ -113,14 +76,11 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.is_empty()))
         .await
         .unwrap();
-    assert_eq!(
-        Tipster::new(&relay.addr.to_string())
-            .replies(again.lookup_id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let replies = Tipster::new(&relay.addr.to_string())
+        .replies(again.lookup_id)
+        .await
+        .unwrap();
+    assert_eq!(replies.len(), 1);
     let held = relay.tip_state().await;
     assert!(
         held.contains(&lifeline::protocol::b64::encode(&replies[0]))

@@ -90,7 +90,18 @@ impl CoordinatorClient {
         org: Fingerprint,
         keys: CoordinatorFiles,
     ) -> Result<Self, ClientError> {
-        let challenge = Self::challenge(url, &TlsTrust::default()).await?;
+        Self::connect_with_headers(url, org, keys, &[]).await
+    }
+
+    /// [`Self::connect`] with extra request headers on the upgrade (tests use them to prove
+    /// the relay ignores them).
+    pub async fn connect_with_headers(
+        url: &str,
+        org: Fingerprint,
+        keys: CoordinatorFiles,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, ClientError> {
+        let challenge = Self::challenge_with_headers(url, &TlsTrust::default(), headers).await?;
         if challenge.organisation.fingerprint() != org {
             return Err(ClientError::Protocol(
                 "the relay serves another organisation".into(),
@@ -101,7 +112,15 @@ impl CoordinatorClient {
 
     /// Opens the connection and reads the relay's challenge.
     pub async fn challenge(url: &str, trust: &TlsTrust) -> Result<Challenge, ClientError> {
-        let mut wire = Wire::connect_trusting(url, &[], trust).await?;
+        Self::challenge_with_headers(url, trust, &[]).await
+    }
+
+    async fn challenge_with_headers(
+        url: &str,
+        trust: &TlsTrust,
+        headers: &[(&str, &str)],
+    ) -> Result<Challenge, ClientError> {
+        let mut wire = Wire::connect_trusting(url, headers, trust).await?;
         let RelayFrame::AuthChallenge {
             nonce,
             organisation,

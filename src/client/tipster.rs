@@ -64,17 +64,43 @@ fn ok_json<T: for<'de> serde::Deserialize<'de>>(
 
 pub struct Tipster {
     pub addr: String,
+    /// Extra request headers (tests use them to prove the relay ignores them).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Tipster {
     pub fn new(addr: &str) -> Self {
         Self {
             addr: addr.to_owned(),
+            headers: Vec::new(),
         }
     }
 
+    /// Sends `headers` with every request, as a browser sends its user agent.
+    pub fn with_headers(mut self, headers: &[(&str, &str)]) -> Self {
+        self.headers = headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        self
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(u16, String), ClientError> {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        request(&self.addr, method, path, body, &headers).await
+    }
+
     async fn solved_seed(&self) -> Result<([u8; 16], u64), ClientError> {
-        let seed: PowSeed = ok_json(request(&self.addr, "GET", "/v1/pow", None, &[]).await?)?;
+        let seed: PowSeed = ok_json(self.call("GET", "/v1/pow", None).await?)?;
         if seed.difficulty > proof_of_work::MAX_DIFFICULTY {
             return Err(ClientError::Protocol(format!(
                 "refusing a proof-of-work of {} bits",
@@ -121,12 +147,10 @@ impl Tipster {
             lookup: Fixed(lookup_id),
             sealed: Bytes(sealed),
         };
-        request(
-            &self.addr,
+        self.call(
             "POST",
             path,
             Some(serde_json::to_string(&body).unwrap_or_default()),
-            &[],
         )
         .await
     }
@@ -137,8 +161,7 @@ impl Tipster {
             lookup: Fixed(lookup_id),
         })
         .unwrap_or_default();
-        let replies: ReceiptReplies =
-            ok_json(request(&self.addr, "POST", "/v1/receipt", Some(body), &[]).await?)?;
+        let replies: ReceiptReplies = ok_json(self.call("POST", "/v1/receipt", Some(body)).await?)?;
         Ok(replies.replies.into_iter().map(|b| b.0).collect())
     }
 }

@@ -35,6 +35,8 @@ pub enum VisitorEvent {
 pub struct VisitorClient {
     wire: Option<Wire>,
     url: String,
+    /// Sent again with every reconnect, as a browser would.
+    headers: Vec<(String, String)>,
     org: OrgPublicKey,
     pub session: [u8; 16],
     token: [u8; 32],
@@ -97,6 +99,10 @@ impl VisitorClient {
         let mut client = Self {
             wire: Some(wire),
             url: url.to_owned(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
             org,
             session: session.0,
             token: [0; 32],
@@ -165,7 +171,12 @@ impl VisitorClient {
     /// Reconnects with the resume token, telling the relay what was received, and re-sends
     /// what the relay had not confirmed.
     pub async fn resume(&mut self) -> Result<(), ClientError> {
-        let mut wire = Wire::connect(&self.url, &[]).await?;
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let mut wire = Wire::connect(&self.url, &headers).await?;
         let RelayFrame::Challenge { .. } = wire.recv().await? else {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };

@@ -110,6 +110,16 @@ end
 return 0
 "#;
 
+/// Atomic capped insert into an index (the queue, the tips): KEYS: the sorted set. ARGV:
+/// the cap, the member, its score, a TTL in seconds (0: none). 1 if added, 0 if full.
+/// One key, so it runs as well on a Cluster.
+pub(super) const ADMIT: &str = r#"
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return 1
+"#;
+
 /// Atomic conditional requeue: the owner key goes from this holder's serial back to "q".
 const RELEASE: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -168,6 +178,7 @@ pub struct RedisStore {
     ttl_s: u64,
     claim: redis::Script,
     release: redis::Script,
+    admit: redis::Script,
     append: redis::Script,
     ack: redis::Script,
 }
@@ -189,6 +200,7 @@ impl RedisStore {
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
             release: redis::Script::new(RELEASE),
+            admit: redis::Script::new(ADMIT),
             append: redis::Script::new(APPEND),
             ack: redis::Script::new(ACK),
         })
@@ -302,10 +314,6 @@ fn parse_frame(text: &str) -> Result<StoredFrame, StoreError> {
 impl ChatStore for RedisStore {
     async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
         let mut con = self.con();
-        let queued: usize = con.zcard(QUEUE).await.map_err(unavailable)?;
-        if queued >= queue_max {
-            return Err(StoreError::QueueFull);
-        }
         let keys = Keys::of(&info.id);
         let record = Record {
             token_hash: Bytes(info.token_hash.to_vec()),
@@ -334,13 +342,24 @@ impl ChatStore for RedisStore {
             .await
             .map_err(unavailable)?;
         // The global indexes live in slots of their own: separate commands on a Cluster.
-        let _: () = con
-            .sadd(SESSIONS, hex(&info.id))
+        // The session exists before it is queued (a queue entry without one is dropped as
+        // expired), and the cap is checked and the entry added in one step (or hellos
+        // arriving together would all pass the check).
+        let admitted: i32 = self
+            .admit
+            .key(QUEUE)
+            .arg(queue_max)
+            .arg(hex(&info.id))
+            .arg(order)
+            .arg(0)
+            .invoke_async(&mut con)
             .await
             .map_err(unavailable)?;
-        con.zadd(QUEUE, hex(&info.id), order)
-            .await
-            .map_err(unavailable)
+        if admitted != 1 {
+            let _: () = con.del(keys.all()).await.map_err(unavailable)?;
+            return Err(StoreError::QueueFull);
+        }
+        con.sadd(SESSIONS, hex(&info.id)).await.map_err(unavailable)
     }
 
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {

@@ -62,6 +62,7 @@ fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
 
 pub struct RedisTips {
     con: RedisConnection,
+    admit: redis::Script,
     retention_minutes: u64,
     max_tips: usize,
 }
@@ -77,6 +78,7 @@ impl RedisTips {
     pub fn new(con: RedisConnection, retention_days: u64, max_tips: usize) -> Self {
         Self {
             con,
+            admit: redis::Script::new(super::redis::ADMIT),
             retention_minutes: retention_days * 24 * 60,
             max_tips,
         }
@@ -101,10 +103,6 @@ impl RedisTips {
 
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut con = self.con();
-        let count: usize = con.zcard(TIPS).await.map_err(unavailable)?;
-        if count >= self.max_tips {
-            return Err(StoreError::Tips("tip store full".into()));
-        }
         let keys = TipKeys::of(&record.id);
         let ttl = self.ttl_s(record.received_minute);
         let id = hex(&record.id);
@@ -136,14 +134,30 @@ impl RedisTips {
             .set_ex(lookup_key(&record.lookup_hash), &id, ttl as u64)
             .await
             .map_err(unavailable)?;
-        redis::pipe()
-            .zadd(TIPS, &id, record.received_minute)
-            .ignore()
-            .expire(TIPS, (self.retention_minutes * 60) as i64)
-            .ignore()
-            .query_async::<()>(&mut con)
+        // Filed first, listed second, and the cap checked in the same step as the listing:
+        // tips arriving together cannot overfill the store.
+        let admitted: i32 = self
+            .admit
+            .key(TIPS)
+            .arg(self.max_tips)
+            .arg(&id)
+            .arg(record.received_minute)
+            .arg(self.retention_minutes * 60)
+            .invoke_async(&mut con)
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        if admitted != 1 {
+            let _: () = con
+                .del(&[&keys.record, &keys.followups, &keys.replies])
+                .await
+                .map_err(unavailable)?;
+            let _: () = con
+                .del(lookup_key(&record.lookup_hash))
+                .await
+                .map_err(unavailable)?;
+            return Err(StoreError::Tips("tip store full".into()));
+        }
+        Ok(())
     }
 
     pub async fn get(&self, id: &TipId) -> Option<TipRecord> {

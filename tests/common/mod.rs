@@ -310,6 +310,21 @@ impl TestRelay {
             .collect()
     }
 
+    /// How many tips the relay holds (files, or tip records in Redis).
+    pub async fn tips_held(&self) -> usize {
+        if self.relay.config.store.kind == "redis" {
+            return self
+                .tip_state()
+                .await
+                .lines()
+                .filter(|l| l.split(' ').next().is_some_and(|k| k.ends_with(":record")))
+                .count();
+        }
+        std::fs::read_dir(self.data_dir.join("tips"))
+            .expect("tip folder")
+            .count()
+    }
+
     /// Whether the store still holds anything of `session`.
     pub async fn has_session(&self, session: &[u8; 16]) -> bool {
         use lifeline::store::ChatStore;
@@ -430,26 +445,6 @@ pub async fn claim_and_connect(c: &mut CoordinatorClient, v: &mut VisitorClient)
     connected_to(v).await
 }
 
-/// Opens tip `id` and waits for it: (id, sealed tip, sealed follow-ups).
-pub async fn open_tip(
-    c: &mut CoordinatorClient,
-    id: [u8; 16],
-) -> ([u8; 16], Vec<u8>, Vec<Vec<u8>>) {
-    c.open_tip(id).await.expect("open tip");
-    match c
-        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
-        .await
-        .expect("tip")
-    {
-        CoordinatorEvent::Tip {
-            id,
-            sealed,
-            followups,
-        } => (id, sealed, followups),
-        _ => unreachable!(),
-    }
-}
-
 /// Waits for a hand-over to reach `c`; returns the alias it came from.
 pub async fn handed_over(c: &mut CoordinatorClient) -> Option<String> {
     match c
@@ -496,4 +491,240 @@ pub async fn next_text_coordinator(c: &mut CoordinatorClient) -> ([u8; 16], Stri
         CoordinatorEvent::Text { session, text } => (session, text),
         _ => unreachable!(),
     }
+}
+
+/// What the relay logged in this test binary, captured at the most verbose level the relay
+/// allows (`lifeline::relay::log_filter("trace")`: our events at trace, dependencies at
+/// warn). One process-wide subscriber, installed by the first call; every later call returns
+/// the same buffer, so several tests of one binary may share it.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn capture_logs() -> CapturedLogs {
+    static LOGS: std::sync::OnceLock<CapturedLogs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = CapturedLogs::default();
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                lifeline::relay::log_filter("trace"),
+            ))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        logs
+    })
+    .clone()
+}
+
+/// The relay's `/metrics` value for `name` (a counter or gauge).
+pub async fn metric(relay: &TestRelay, name: &str) -> u64 {
+    let (status, body) =
+        lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/metrics", None, &[])
+            .await
+            .expect("metrics");
+    assert_eq!(status, 200);
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name} in\n{body}"))
+}
+
+/// Every IP address in `text`: IPv4 dotted quads (alone or as `a.b.c.d:port`) and IPv6
+/// literals (bare, bracketed, with a port), wherever they stand. Version numbers with three
+/// or five parts, timestamps (`10:32:55.123Z`) and Rust paths (`lifeline::relay`) are not
+/// addresses.
+pub fn find_addresses(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    // Runs of the characters an address literal is made of (and letters, so that a run
+    // like `lifeline::relay` or `T10:32:55Z` stays whole and fails to parse).
+    let runs = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '.'));
+    for run in runs.filter(|r| !r.is_empty()) {
+        let trimmed = run.trim_matches('.');
+        // IPv6: the whole run, or the run without a trailing `:port`.
+        let bare = trimmed.trim_end_matches(':');
+        let candidates = [Some(bare), bare.rsplit_once(':').map(|(a, _)| a)];
+        let v6 = candidates.iter().flatten().any(|c| {
+            c.contains(':')
+                && c.chars().any(|ch| ch.is_ascii_hexdigit())
+                && c.parse::<std::net::Ipv6Addr>().is_ok()
+        });
+        // IPv4: any colon-separated piece that is exactly four dot-separated numbers.
+        let v4 = trimmed.split(':').any(|piece| {
+            let parts: Vec<&str> = piece.split('.').collect();
+            parts.len() == 4
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+        });
+        if v4 || v6 {
+            found.push(run.to_owned());
+        }
+    }
+    found
+}
+
+/// One message each way on an established chat: the containment check of the abuse and
+/// fault suites ("a chat alongside still completes").
+pub async fn round_trip(c: &mut CoordinatorClient, v: &mut VisitorClient, tag: &str) {
+    let up = format!("{tag}: visitor to coordinator");
+    let down = format!("{tag}: coordinator to visitor");
+    exchange(c, v, &up, &down).await;
+}
+
+/// The visitor says `up`, the coordinator receives it; the coordinator says `down`, the
+/// visitor receives it.
+pub async fn exchange(c: &mut CoordinatorClient, v: &mut VisitorClient, up: &str, down: &str) {
+    v.send_text(up).await.expect("visitor sends");
+    let (session, text) = next_text_coordinator(c).await;
+    assert_eq!((session, text.as_str()), (v.session, up));
+    c.send_text(v.session, down)
+        .await
+        .expect("coordinator sends");
+    assert_eq!(next_text_visitor(v).await, down);
+}
+
+/// Whether `session` waits in the queue.
+pub async fn is_queued(relay: &TestRelay, session: &[u8; 16]) -> bool {
+    use lifeline::store::ChatStore;
+    relay
+        .relay
+        .store
+        .queue()
+        .await
+        .expect("store")
+        .iter()
+        .any(|s| s.id == *session)
+}
+
+/// The coordinator asks for the tip list and gets a non-empty one.
+pub async fn listed_tips(c: &mut CoordinatorClient) -> Vec<lifeline::protocol::frames::TipSummary> {
+    c.list_tips().await.expect("list_tips");
+    match c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if !i.is_empty()))
+        .await
+        .expect("tips")
+    {
+        CoordinatorEvent::Tips(items) => items,
+        _ => unreachable!(),
+    }
+}
+
+/// Polls `done` every 20 ms until it holds; fails the test after `within`.
+pub async fn eventually(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within {within:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A tip, follow-up or reply with text only (no reply key, no category).
+pub fn plain_tip(text: &str) -> lifeline::crypto::sealed_tip::TipMessage {
+    lifeline::crypto::sealed_tip::TipMessage {
+        reply_key: None,
+        category: None,
+        text: text.into(),
+    }
+}
+
+/// The coordinator opens tip `id`: its sealed body and sealed follow-ups, once the relay has
+/// `followups` of them.
+pub async fn open_tip(
+    c: &mut CoordinatorClient,
+    id: [u8; 16],
+    followups: usize,
+) -> (Vec<u8>, Vec<Vec<u8>>) {
+    c.open_tip(id).await.expect("open_tip");
+    match c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { id: i, followups: f, .. } if *i == id && f.len() == followups))
+        .await
+        .expect("tip")
+    {
+        CoordinatorEvent::Tip {
+            sealed, followups, ..
+        } => (sealed, followups),
+        _ => unreachable!(),
+    }
+}
+
+/// The coordinator answers tip `id` (sealed to `reply_key`, found inside the tip) and waits
+/// until the relay lists the reply.
+pub async fn reply_to_tip(
+    relay: &TestRelay,
+    c: &mut CoordinatorClient,
+    id: [u8; 16],
+    reply_key: &lifeline::crypto::keys::DhPublicKey,
+    text: &str,
+) {
+    let org = relay.relay.keys.organisation.fingerprint();
+    let sealed = lifeline::crypto::sealed_tip::seal_reply(
+        &org,
+        &relay.inbox_key(),
+        reply_key,
+        &plain_tip(text),
+        &mut rand_core::OsRng,
+    )
+    .expect("seal reply");
+    c.reply_tip(id, sealed).await.expect("reply_tip");
+    c.wait_for(
+        |e| matches!(e, CoordinatorEvent::Tips(i) if i.iter().any(|t| t.id.0 == id && t.replies == 1)),
+    )
+    .await
+    .expect("reply listed");
+}
+
+/// The tipster comes back with the code as displayed, reads the one reply there is (its
+/// text is returned, with the keys the code derives) and answers with a follow-up.
+pub async fn read_reply_and_follow_up(
+    relay: &TestRelay,
+    tipster: &lifeline::client::tipster::Tipster,
+    code: &lifeline::crypto::receipt::ReceiptCode,
+    followup: &str,
+) -> (String, lifeline::crypto::receipt::ReceiptKeys) {
+    use lifeline::crypto::sealed_tip;
+    let org = relay.relay.keys.organisation.fingerprint();
+    let inbox = relay.relay.keys.inbox.body().x25519_public;
+    let again = lifeline::crypto::receipt::ReceiptCode::parse(&code.display())
+        .expect("typed code")
+        .derive(&org);
+    let replies = tipster.replies(again.lookup_id).await.expect("replies");
+    assert_eq!(replies.len(), 1);
+    let reply = sealed_tip::open_reply(&org, &inbox, &again.tipster_key, &replies[0])
+        .expect("reply opens")
+        .text;
+    let sealed = sealed_tip::seal_followup(
+        &org,
+        &inbox,
+        &again.tipster_key,
+        &plain_tip(followup),
+        &mut rand_core::OsRng,
+    )
+    .expect("seal follow-up");
+    tipster
+        .follow_up(again.lookup_id, sealed)
+        .await
+        .expect("follow-up filed");
+    (reply, again)
 }

@@ -1,0 +1,380 @@
+//! The metadata audit, as a test: a scripted "day" of traffic against a real relay, every
+//! request carrying a distinctive User-Agent and forwarding headers, then a scan of everything
+//! the relay keeps or says about it: its logs at the most verbose level it allows, dumps of
+//! the chat store (memory or Redis, by `LIFELINE_TEST_STORE`) taken during and after the day,
+//! every file in the data folder (tips, keys), and `/metrics`. Any IP address (IPv4 or IPv6, with or without a port), the
+//! user agent, a forwarded value, a receipt code or lookup id, or any text typed during the
+//! day fails it.
+//!
+//! The day: three coordinators on duty (one leaves mid-shift), four visitors (chats both ways,
+//! a transfer between coordinators, a dropped connection and a resume, a requeue, an expiry,
+//! ends from either side) and a tipster (tip, reply read back with the receipt code, a
+//! follow-up read by the coordinator).
+
+mod common;
+
+use common::*;
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::tipster::Tipster;
+use lifeline::client::visitor::{VisitorClient, VisitorEvent};
+use lifeline::crypto::receipt::ReceiptCode;
+use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::protocol::frames::PeerEvent;
+use lifeline::store::ChatStore;
+use rand_core::OsRng;
+
+const AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) MetadataAuditProbe/4.2 Gecko/20100101";
+const XFF_V4: &str = "203.0.113.45";
+const XFF_V6: &str = "2001:db8:77::45";
+const REAL_IP: &str = "198.51.100.23";
+
+fn identifying_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("user-agent", AGENT.to_owned()),
+        ("x-forwarded-for", format!("{XFF_V4}, {XFF_V6}")),
+        ("x-real-ip", REAL_IP.to_owned()),
+        (
+            "forwarded",
+            format!("for={XFF_V4};proto=https, for=\"[{XFF_V6}]\""),
+        ),
+        ("referer", "https://audit-referrer.example/help".to_owned()),
+    ]
+}
+
+/// Every distinct text typed during the day, by anyone.
+const VISITOR_1: [&str; 2] = [
+    "audit v1: he took my passport in March",
+    "audit v1: I can talk after ten at night",
+];
+const COORDINATOR_TO_1: [&str; 2] = [
+    "audit c1: you are safe to talk here",
+    "audit c1: here is the hotline for your region",
+];
+const VISITOR_2: [&str; 3] = [
+    "audit v2: I work on the farm near the river",
+    "audit v2: typed while being handed over",
+    "audit v2: thank you Bastien",
+];
+const COORDINATOR_TO_2: [&str; 2] = [
+    "audit c2: passing you to my colleague who speaks Romanian",
+    "audit c2: Bastien here, I have your messages",
+];
+const VISITOR_3: [&str; 2] = [
+    "audit v3: the manager listens at the door",
+    "audit v3: back again after losing signal",
+];
+const COORDINATOR_TO_3: [&str; 2] = [
+    "audit c3: are you still there",
+    "audit c3: written while you were offline",
+];
+const VISITOR_4: &str = "audit v4: a message to a coordinator who then left";
+const TIP_TEXT: &str = "audit tip: twelve workers sleep in the container at the depot";
+const TIP_REPLY: &str = "audit reply: we have informed the labour inspectorate";
+const TIP_FOLLOWUP: &str = "audit follow-up: they moved them to the other site";
+
+async fn coordinator(relay: &TestRelay, serial: u64, alias: &str) -> CoordinatorClient {
+    let headers = identifying_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let mut c = CoordinatorClient::connect_with_headers(
+        &relay.coordinator_url(),
+        relay.relay.keys.organisation.fingerprint(),
+        relay.coordinator_keys(serial, alias),
+        &headers,
+    )
+    .await
+    .expect("coordinator connects");
+    c.duty(true, 3, &["en", "ro"]).await.expect("duty");
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Queue(_)))
+        .await
+        .expect("queue");
+    c
+}
+
+async fn visitor(relay: &TestRelay) -> VisitorClient {
+    let headers = identifying_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    relay.visitor_with(&headers).await
+}
+
+async fn tip_day(relay: &TestRelay, amara: &mut CoordinatorClient) -> ReceiptCode {
+    let headers = identifying_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let org = relay.relay.keys.organisation.fingerprint();
+    let inbox = relay.relay.keys.inbox.body().x25519_public;
+    let tipster = Tipster::new(&relay.addr.to_string()).with_headers(&headers);
+    let code = ReceiptCode::generate(&mut OsRng);
+    let keys = code.derive(&org);
+    let tip = TipMessage {
+        reply_key: Some(keys.tipster_key.public()),
+        category: Some("labour".into()),
+        text: TIP_TEXT.into(),
+    };
+    tipster
+        .submit(
+            keys.lookup_id,
+            sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap(),
+        )
+        .await
+        .expect("tip filed");
+
+    let id = listed_tips(amara).await[0].id.0;
+    let (sealed, _) = open_tip(amara, id, 0).await;
+    let inbox_key = relay.inbox_key();
+    let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();
+    assert_eq!(opened.text, TIP_TEXT);
+    reply_to_tip(relay, amara, id, &opened.reply_key.unwrap(), TIP_REPLY).await;
+
+    // The tipster comes back with the typed code, reads the reply and answers.
+    let (reply, again) = read_reply_and_follow_up(relay, &tipster, &code, TIP_FOLLOWUP).await;
+    assert_eq!(reply, TIP_REPLY);
+    let (_, followups) = open_tip(amara, id, 1).await;
+    assert_eq!(
+        sealed_tip::open_followup(&org, &inbox_key, &again.tipster_key.public(), &followups[0])
+            .unwrap()
+            .text,
+        TIP_FOLLOWUP
+    );
+    code
+}
+
+#[tokio::test]
+async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind() {
+    let logs = capture_logs();
+    let relay = TestRelay::start().await;
+    let mut amara = coordinator(&relay, 700, "Amara").await;
+    let mut bastien = coordinator(&relay, 701, "Bastien").await;
+
+    // Visitor 1: a chat both ways with Amara.
+    let mut v1 = visitor(&relay).await;
+    claim_and_connect(&mut amara, &mut v1).await;
+    exchange(&mut amara, &mut v1, VISITOR_1[0], COORDINATOR_TO_1[0]).await;
+    exchange(&mut amara, &mut v1, VISITOR_1[1], COORDINATOR_TO_1[1]).await;
+
+    // Visitor 2: starts with Amara, transferred to Bastien, typing during the hand-over.
+    let mut v2 = visitor(&relay).await;
+    claim_and_connect(&mut amara, &mut v2).await;
+    exchange(&mut amara, &mut v2, VISITOR_2[0], COORDINATOR_TO_2[0]).await;
+    amara.transfer(v2.session, 701).await.unwrap();
+    let s2 = v2.session;
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == s2))
+        .await
+        .unwrap();
+    v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+        .await
+        .unwrap();
+    v2.send_text(VISITOR_2[1]).await.unwrap();
+    bastien
+        .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { session, .. } if *session == s2))
+        .await
+        .unwrap();
+    assert_eq!(
+        v2.wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+            .await
+            .unwrap(),
+        VisitorEvent::Connected("Bastien".into())
+    );
+    assert_eq!(next_text_coordinator(&mut bastien).await.1, VISITOR_2[1]);
+    bastien.send_text(s2, COORDINATOR_TO_2[1]).await.unwrap();
+    assert_eq!(next_text_visitor(&mut v2).await, COORDINATOR_TO_2[1]);
+    v2.send_text(VISITOR_2[2]).await.unwrap();
+    assert_eq!(next_text_coordinator(&mut bastien).await.1, VISITOR_2[2]);
+
+    // Visitor 3: chats with Bastien, loses signal, Bastien writes meanwhile, it resumes.
+    let mut v3 = visitor(&relay).await;
+    claim_and_connect(&mut bastien, &mut v3).await;
+    exchange(&mut bastien, &mut v3, VISITOR_3[0], COORDINATOR_TO_3[0]).await;
+    v3.drop_connection();
+    let s3 = v3.session;
+    bastien
+        .wait_for(|e| {
+            matches!(e, CoordinatorEvent::Peer { session, event: PeerEvent::Away } if *session == s3)
+        })
+        .await
+        .unwrap();
+    bastien.send_text(s3, COORDINATOR_TO_3[1]).await.unwrap();
+    v3.resume().await.unwrap();
+    assert_eq!(next_text_visitor(&mut v3).await, COORDINATOR_TO_3[1]);
+    v3.send_text(VISITOR_3[1]).await.unwrap();
+    assert_eq!(next_text_coordinator(&mut bastien).await.1, VISITOR_3[1]);
+
+    // Visitor 4: claimed by a third coordinator who then leaves; requeued, it idles out.
+    let mut chidi = coordinator(&relay, 702, "Chidi").await;
+    let mut v4 = visitor(&relay).await;
+    claim_and_connect(&mut chidi, &mut v4).await;
+    v4.send_text(VISITOR_4).await.unwrap();
+    assert_eq!(next_text_coordinator(&mut chidi).await.1, VISITOR_4);
+    drop(chidi);
+    v4.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
+        .await
+        .unwrap();
+
+    // The tip line, the same day.
+    let code = tip_day(&relay, &mut amara).await;
+    let keys_lookup = code
+        .derive(&relay.relay.keys.organisation.fingerprint())
+        .lookup_id;
+
+    // What the relay holds in the middle of the day.
+    let midday_store = relay.relay.store.dump().await;
+    assert!(
+        !midday_store.is_empty(),
+        "the audit must see live sessions in the store"
+    );
+    let midday_tips = relay.tip_state().await;
+    assert!(!midday_tips.is_empty(), "the audit must see tip files");
+
+    // Sessions end: by the visitor, by the coordinator, and by expiry.
+    v1.end().await.unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == v1.session))
+        .await
+        .unwrap();
+    bastien.end(s2).await.unwrap();
+    v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Ended)))
+        .await
+        .unwrap();
+    v3.end().await.unwrap();
+    bastien
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == s3))
+        .await
+        .unwrap();
+    relay.relay.store.touch(&v4.session, 0).await.unwrap();
+    relay.relay.sweep().await;
+    assert_eq!(
+        v4.wait_for(|_| false).await.unwrap_err().close_code(),
+        Some(4007),
+        "the idle session expired"
+    );
+
+    let evening_store = relay.relay.store.dump().await;
+    let evening_tips = relay.tip_state().await;
+    let data_folder = every_file_below(&relay.data_dir);
+    assert!(
+        data_folder.contains("tips/") && data_folder.contains("keys/"),
+        "the audit must see the whole data folder"
+    );
+    let (status, metrics) =
+        lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/metrics", None, &[])
+            .await
+            .unwrap();
+    assert_eq!(status, 200);
+    drop((amara, bastien));
+    let _dir = relay.stop().await;
+
+    let log_text = logs.text();
+    for event in [
+        "visitor session opened",
+        "visitor session resumed",
+        "coordinator authenticated",
+        "session claimed",
+        "session transferred",
+        "coordinator disconnected",
+        "sealed tip received",
+        "session ended",
+        "expired idle sessions",
+    ] {
+        assert!(
+            log_text.contains(event),
+            "the day was logged ({event:?} missing):\n{log_text}"
+        );
+    }
+
+    let mut forbidden: Vec<String> = vec![
+        AGENT.into(),
+        "MetadataAuditProbe".into(),
+        "Mozilla".into(),
+        XFF_V4.into(),
+        XFF_V6.into(),
+        REAL_IP.into(),
+        "audit-referrer".into(),
+        "127.0.0.1".into(),
+        code.canonical().to_string(),
+        code.display().to_string(),
+        lifeline::protocol::b64::encode(&keys_lookup),
+        lifeline::crypto::keys::hex(&keys_lookup),
+    ];
+    forbidden.extend(
+        VISITOR_1
+            .iter()
+            .chain(&COORDINATOR_TO_1)
+            .chain(&VISITOR_2)
+            .chain(&COORDINATOR_TO_2)
+            .chain(&VISITOR_3)
+            .chain(&COORDINATOR_TO_3)
+            .chain(&[VISITOR_4, TIP_TEXT, TIP_REPLY, TIP_FOLLOWUP])
+            .map(|s| s.to_string()),
+    );
+    // Even a fragment of typed text is a leak.
+    forbidden.push("audit ".into());
+
+    let mut leaks = Vec::new();
+    for (name, text) in [
+        ("logs", &log_text),
+        ("store at midday", &midday_store),
+        ("store in the evening", &evening_store),
+        ("tip files at midday", &midday_tips),
+        ("tip files in the evening", &evening_tips),
+        ("the data folder", &data_folder),
+        ("metrics", &metrics),
+    ] {
+        for needle in &forbidden {
+            if text.contains(needle.as_str()) {
+                leaks.push(format!("{name} contain {needle:?}"));
+            }
+        }
+        for address in find_addresses(text) {
+            leaks.push(format!("{name} contain the address {address:?}"));
+        }
+    }
+    assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+}
+
+/// Every file below `dir` (keys, tips, anything else the relay might have written), each
+/// as its path and its content (lossy UTF-8).
+fn every_file_below(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).expect("data folder") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out += &every_file_below(&path);
+        } else {
+            let relative = path
+                .strip_prefix(dir.parent().unwrap_or(dir))
+                .unwrap_or(&path);
+            out += &format!("{}\n", relative.display());
+            out += &String::from_utf8_lossy(&std::fs::read(&path).expect("file"));
+        }
+    }
+    out
+}
+
+/// The scanner itself: it must find every address form and nothing else, or the audit
+/// above proves nothing.
+#[test]
+fn the_address_scanner_finds_addresses_and_only_addresses() {
+    for leak in [
+        "peer=127.0.0.1:51234 connected",
+        "from 203.0.113.45",
+        "addr=[::1]:8080",
+        "x ::1 y",
+        "client \"2001:db8:77::45\"",
+        "for=\"[2001:db8::7]:443\"",
+        "mapped ::ffff:192.0.2.1 here",
+        "fe80::1%eth0",
+    ] {
+        assert!(
+            !find_addresses(leak).is_empty(),
+            "missed an address in {leak:?}"
+        );
+    }
+    for clean in [
+        "2026-11-23T10:32:55.123456Z  INFO lifeline::relay::visitor: visitor session opened",
+        "lifeline=trace,warn version 0.0.4 and 1.2.3.4.5",
+        "ll:{5e5e5e5e}:buffer:c [{\"seq\":1,\"body\":\"q83v-_AA\"}]",
+        "# TYPE lifeline_frames_relayed_total counter\nlifeline_frames_relayed_total 42",
+        "1.5 seconds, 10:30, Vec::new and fn::new are paths",
+    ] {
+        assert_eq!(find_addresses(clean), Vec::<String>::new(), "{clean:?}");
+    }
+}

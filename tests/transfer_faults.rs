@@ -1,0 +1,122 @@
+//! A coordinator's connection dies in the middle of a transfer (docs/protocol.md §9.6). The
+//! visitor must be told, end up requeued or with the new coordinator, and lose nothing the
+//! relay had confirmed: frames the old coordinator had stored still arrive, in order, and
+//! text the visitor typed during the hand-over reaches whoever answers next.
+//!
+//! (A relay node killed mid-chat is the two-node Redis suite's: see docs/threat-model.md.)
+
+mod common;
+
+use common::*;
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::visitor::{Sent, VisitorEvent};
+use lifeline::protocol::frames::PeerEvent;
+
+#[tokio::test]
+async fn the_receiving_coordinator_dies_mid_transfer_and_the_visitor_is_requeued_then_answered() {
+    let relay = TestRelay::start().await;
+    let mut amara = relay.on_duty(900, "Amara", 2).await;
+    let bastien = relay.on_duty(901, "Bastien", 2).await;
+    let mut chidi = relay.on_duty(902, "Chidi", 2).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut amara, &mut v).await;
+    let session = v.session;
+    round_trip(&mut amara, &mut v, "before the transfer").await;
+
+    // Amara writes one last line (the relay confirms it stored) and hands over to Bastien.
+    let last = amara
+        .send_text(session, "stored before the transfer")
+        .await
+        .unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Stored { seq, .. } if *seq == last))
+        .await
+        .unwrap();
+    amara.transfer(session, 901).await.unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .unwrap();
+    // Bastien's connection dies before he answers the visitor's new handshake.
+    drop(bastien);
+
+    assert_eq!(
+        next_text_visitor(&mut v).await,
+        "stored before the transfer",
+        "what the old coordinator had stored still arrives"
+    );
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+        .await
+        .unwrap();
+    assert_eq!(
+        v.send_text("typed during the hand-over").await.unwrap(),
+        Sent::Waiting
+    );
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
+        .await
+        .expect("the visitor is told the new coordinator left");
+    v.wait_for(|e| matches!(e, VisitorEvent::Queue { position: 1, .. }))
+        .await
+        .expect("and is back at the front of the queue");
+    assert!(is_queued(&relay, &session).await, "claimable again");
+
+    // Chidi answers: a fresh handshake, the waiting text arrives, the chat goes on.
+    assert_eq!(claim_and_connect(&mut chidi, &mut v).await, "Chidi");
+    assert_eq!(
+        next_text_coordinator(&mut chidi).await,
+        (session, "typed during the hand-over".into())
+    );
+    round_trip(&mut chidi, &mut v, "after the failed transfer").await;
+}
+
+#[tokio::test]
+async fn the_sending_coordinator_dies_right_after_asking_for_a_transfer() {
+    let relay = TestRelay::start().await;
+    let mut amara = relay.on_duty(910, "Amara", 2).await;
+    let mut bastien = relay.on_duty(911, "Bastien", 2).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut amara, &mut v).await;
+    let session = v.session;
+    round_trip(&mut amara, &mut v, "before the transfer").await;
+    v.send_text("acknowledged before the transfer")
+        .await
+        .unwrap();
+    assert_eq!(
+        next_text_coordinator(&mut amara).await.1,
+        "acknowledged before the transfer"
+    );
+    v.wait_for(|e| matches!(e, VisitorEvent::Delivered(_)))
+        .await
+        .unwrap();
+
+    // Amara asks for the transfer and her laptop dies in the same instant.
+    amara.transfer(session, 911).await.unwrap();
+    drop(amara);
+
+    // The relay read the transfer before the close: the visitor is told, rekeys, and
+    // Bastien gets it, named as a hand-over from Amara.
+    let (claimed, connected) = tokio::join!(
+        bastien.wait_for(
+            |e| matches!(e, CoordinatorEvent::Claimed { session: s, .. } if *s == session)
+        ),
+        v.wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+    );
+    match claimed.unwrap() {
+        CoordinatorEvent::Claimed {
+            transferred_from, ..
+        } => assert_eq!(transferred_from.as_deref(), Some("Amara")),
+        _ => unreachable!(),
+    }
+    assert_eq!(
+        connected.unwrap(),
+        VisitorEvent::Connected("Bastien".into())
+    );
+    round_trip(&mut bastien, &mut v, "after the sender died").await;
+    assert_eq!(
+        relay.relay.live.with(|live| live
+            .coordinators
+            .get(&911)
+            .map(|c| c.sessions.contains(&session))),
+        Some(true)
+    );
+}
