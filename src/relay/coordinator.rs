@@ -130,7 +130,15 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
     let serial = cert.body().serial;
     let alias = cert.body().alias.clone();
     relay.replace_elsewhere(serial).await;
+    let not_after = cert.body().not_after;
     let previous = relay.live.with(|live| {
+        // `authed` is queued under the registry lock, before anything another task can send
+        // to this serial now that it is registered: it is always the first frame.
+        inbox.outbox.send(RelayFrame::Authed {
+            alias: alias.clone(),
+            serial,
+            not_after,
+        });
         live.coordinators.insert(
             serial,
             LiveCoordinator {
@@ -148,6 +156,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
     if let Some(previous) = previous {
         previous.outbox.close(CloseCode::Replaced);
     }
+    tracing::info!("coordinator authenticated");
     // Signed in again (here, or on another node that may have died): whatever the old
     // connection held goes back to the queue, its visitors told.
     if let Ok(assignments) = relay.store.assignments().await {
@@ -158,12 +167,6 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
         }
     }
     relay.broadcast_queue().await;
-    tracing::info!("coordinator authenticated");
-    inbox.outbox.send(RelayFrame::Authed {
-        alias,
-        serial,
-        not_after: cert.body().not_after,
-    });
     Some(serial)
 }
 
