@@ -248,8 +248,14 @@ async fn idle(ctx: Arc<Ctx>) -> Outcome {
     let (stop, stopped) = watch::channel(false);
     let gate = Arc::new(Semaphore::new(ctx.job.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    // Connections are opened until `count` or the end of the ramp, whichever comes first.
+    let ramp_end = Instant::now() + Duration::from_millis(ctx.job.duration_ms);
+    let mut launched = 0u64;
     for _ in 0..ctx.job.count {
-        let permit = gate.clone().acquire_owned().await.expect("semaphore");
+        let permit = tokio::time::timeout_at(ramp_end.into(), gate.clone().acquire_owned()).await;
+        let Ok(permit) = permit else { break };
+        let permit = permit.expect("semaphore");
+        launched += 1;
         let (ctx, tally, mut stopped) = (ctx.clone(), tally.clone(), stopped.clone());
         tasks.spawn(async move {
             let connect = Duration::from_secs(30);
@@ -293,8 +299,8 @@ async fn idle(ctx: Arc<Ctx>) -> Outcome {
         });
     }
     // Everyone has connected or failed.
-    while tally.ok.load(Ordering::Relaxed) + tally.failures.load(Ordering::Relaxed)
-        < ctx.job.count as u64
+    while tally.ok.load(Ordering::Relaxed) + tally.failures.load(Ordering::Relaxed) < launched
+        && Instant::now() < ramp_end + Duration::from_secs(30)
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -671,16 +677,28 @@ async fn visitor_sender(
             },
             _ = sleep_until(due) => {
                 let stamp = schedule.take();
-                if encrypted {
-                    if let Sent::Now(seq) = v.send_text(&text_payload(stamp, counter)).await? {
-                        last_seq = seq;
+                let sent = if encrypted {
+                    match v.send_text(&text_payload(stamp, counter)).await {
+                        Ok(Sent::Now(seq)) => {
+                            last_seq = seq;
+                            Ok(())
+                        }
+                        Ok(Sent::Waiting) => Ok(()),
+                        Err(e) => Err(e),
                     }
                 } else {
                     last_seq += 1;
                     let frame = VisitorFrame::Msg { seq: last_seq, body: Bytes(body_payload(stamp, counter)) };
-                    v.wire()?.send_raw(protocol::encode_frame(frame)).await?;
-                }
+                    match v.wire() {
+                        Ok(wire) => wire.send_raw(protocol::encode_frame(frame)).await,
+                        Err(e) => Err(e),
+                    }
+                };
+                // Counted once handed to the socket: a failed send may still have arrived.
                 counter += 1;
+                if let Err(e) = sent {
+                    break Err(e);
+                }
             }
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(schedule.end)) => {}
         }
