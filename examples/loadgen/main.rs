@@ -72,6 +72,11 @@ struct Args {
     baseline_server: bool,
 }
 
+/// Idle connections held against the Redis store. Every hello reads the whole queue from
+/// Redis (ZRANGE, then one GET per waiting session) to set the proof-of-work difficulty, so
+/// holding N waiting visitors costs O(N²) round trips: 19,000 is out of reach in minutes.
+const REDIS_IDLE: usize = 500;
+
 /// Sizes of a run.
 #[derive(Debug, Clone)]
 struct Profile {
@@ -372,7 +377,8 @@ impl Run {
         }
     }
 
-    fn measure(&self, server: &Server, target: Target, label: &str) -> Figures {
+    /// `idle`: connections to hold (the Redis store gets fewer: see [`REDIS_IDLE`]).
+    fn measure(&self, server: &Server, target: Target, label: &str, idle: usize) -> Figures {
         let p = &self.profile;
         let mut f = Figures::default();
         if self.wants("idle") {
@@ -383,7 +389,7 @@ impl Run {
                 server,
                 &job,
                 p.workers,
-                p.idle,
+                idle,
                 &format!("{label} idle"),
             ));
             // Let the server release what closing 19,000 sessions freed before going on.
@@ -499,18 +505,28 @@ fn main() -> ExitCode {
     );
 
     let baseline = procs::start_baseline(run.pinning);
-    let bare = run.measure(&baseline, Target::Echo, "bare stack");
+    let bare = run.measure(&baseline, Target::Echo, "bare stack", run.profile.idle);
     drop(baseline);
 
     let memory_server = run.relay("memory", 0, false);
-    let mut memory = run.measure(&memory_server, Target::Lifeline, "memory store");
+    let mut memory = run.measure(
+        &memory_server,
+        Target::Lifeline,
+        "memory store",
+        run.profile.idle,
+    );
     drop(memory_server);
     memory.setup_pow = run.setup_with_pow(false);
 
     let has_redis = run.profile.redis && redis_installed();
     let redis = has_redis.then(|| {
         let server = run.relay("redis", 0, true);
-        run.measure(&server, Target::Lifeline, "redis store")
+        run.measure(
+            &server,
+            Target::Lifeline,
+            "redis store",
+            run.profile.idle.min(REDIS_IDLE),
+        )
     });
     if run.profile.redis && !has_redis {
         eprintln!("redis-server not found: the Redis store is not measured");

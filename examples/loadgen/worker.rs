@@ -128,7 +128,9 @@ impl Ctx {
         capacity: u8,
     ) -> Result<CoordinatorClient, ClientError> {
         let org = self.org_key.as_ref().expect("lifeline job");
-        let serial = 1_000_000 + u64::from(self.job.worker) * 10_000 + index;
+        // Unique per worker process: a serial signing in again replaces the earlier
+        // connection, and a previous phase's coordinators may not be gone yet.
+        let serial = u64::from(std::process::id()) * 1_000 + index;
         let now = keyfile::now();
         let signing = SigningKey::generate();
         let dh = DhSecret::generate();
