@@ -698,6 +698,7 @@ async fn visitor_sender(
                 };
                 // Counted once handed to the socket: a failed send may still have arrived.
                 counter += 1;
+                shared.sent[stream].store(counter, Ordering::Relaxed);
                 if let Err(e) = sent {
                     break Err(e);
                 }
