@@ -119,15 +119,15 @@ impl Profile {
             Profile {
                 name: "quick",
                 workers: 3,
-                idle: 3_000,
-                idle_ramp_ms: 12000,
-                streams_per_worker: 48,
+                idle: 2_000,
+                idle_ramp_ms: 8000,
+                streams_per_worker: 24,
                 rate: 40_000.0,
                 window: 16,
-                message_ms: 1_500,
-                setup_ms: 1_000,
+                message_ms: 1_000,
+                setup_ms: 700,
                 setup_concurrency: 8,
-                pow_ms: 1_000,
+                pow_ms: 700,
                 redis: !args.no_redis,
                 budget: Duration::from_secs(120),
             }
@@ -481,6 +481,7 @@ fn main() -> ExitCode {
     if args.baseline_server {
         return baseline::serve();
     }
+    procs::own_exe();
     raise_file_limit();
     let profile = Profile::from(&args);
     let relay_bin = args.relay_bin.clone().unwrap_or_else(build_relay);
@@ -585,7 +586,7 @@ fn raise_file_limit() {
 /// `cargo build [--release] --bin lifeline --example loadgen` (with the example, so dependency
 /// features unify as for this build and nothing else is rebuilt).
 fn build_relay() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
+    let exe = procs::own_exe();
     // target/<profile>/examples/loadgen → target/<profile>/lifeline
     let dir = exe
         .parent()

@@ -12,6 +12,16 @@ use lifeline::config::Config;
 
 use crate::job::{Job, Report};
 
+static OWN_EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// This program's path, as it was at start: building the relay may replace the file (then
+/// `/proc/self/exe` reads "… (deleted)"), and workers are started from the path.
+pub fn own_exe() -> PathBuf {
+    OWN_EXE
+        .get_or_init(|| std::env::current_exe().expect("own path"))
+        .clone()
+}
+
 /// Every child's pid, so the watchdog can stop them all if a run overstays.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
@@ -260,7 +270,7 @@ pub fn start_relay(
 }
 
 pub fn start_baseline(pinning: Pinning) -> Server {
-    let exe = std::env::current_exe().expect("own path");
+    let exe = own_exe();
     let mut command = server_command(pinning, &exe);
     command.arg("--baseline-server");
     let proc = Proc::spawn(command, "baseline server");
@@ -287,7 +297,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn spawn(pinning: Pinning, job: &Job) -> Self {
-        let exe = std::env::current_exe().expect("own path");
+        let exe = own_exe();
         let mut command = pinning.command(&exe, false);
         command
             .arg("--worker")

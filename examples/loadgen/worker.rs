@@ -39,8 +39,9 @@ pub const TEXT_LEN: usize = 1019;
 pub const BODY_LEN: usize = 1024 + 24;
 /// A coordinator holds at most this many conversations.
 const PER_COORDINATOR: usize = 16;
-/// Longest the measurement may run past its window while the last messages drain.
-const DRAIN: Duration = Duration::from_secs(5);
+/// Longest the measurement may run past its window while the last messages drain: the
+/// window's length, within these bounds.
+const DRAIN: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(5));
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -404,6 +405,7 @@ struct Streams {
     received: AtomicU64,
     start: Instant,
     end: Instant,
+    drain: Duration,
 }
 
 /// Says `Ready` with `count` streams set up, waits for `go`, and opens the window.
@@ -420,6 +422,7 @@ async fn ready_then_go(count: usize, duration_ms: u64) -> Arc<Streams> {
         received: AtomicU64::new(0),
         start,
         end: start + Duration::from_millis(duration_ms),
+        drain: Duration::from_millis(duration_ms).clamp(DRAIN.0, DRAIN.1),
     })
 }
 
@@ -741,7 +744,7 @@ async fn coordinator_receiver(
 ) -> Received {
     let mut received = Received::new(streams.values().copied());
     let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let hard_end = shared.end + DRAIN;
+    let hard_end = shared.end + shared.drain;
     loop {
         tokio::select! {
             biased;
@@ -832,7 +835,7 @@ async fn echo_stream(
     let mut received = Received::new(std::iter::once(stream));
     let mut counter = 0u64;
     let mut sending = true;
-    let hard_end = tokio::time::Instant::from_std(shared.end + DRAIN);
+    let hard_end = tokio::time::Instant::from_std(shared.end + shared.drain);
     loop {
         if sending && schedule.over() {
             sending = false;
