@@ -349,17 +349,16 @@ async fn seed_flood(relay: &TestRelay) -> Vec<u16> {
 }
 
 #[tokio::test]
-async fn outstanding_proof_of_work_seeds_are_capped() {
+async fn a_seed_flood_is_served_without_the_relay_remembering_anything() {
     let relay = TestRelay::start().await;
     let (mut c, mut v) = bystanders(&relay, 808).await;
-    // Seeds cost the asker nothing, so the relay bounds how many it remembers (10,000).
+    // Seeds are self-authenticating: issuing one stores nothing, so every request is served.
     let statuses = seed_flood(&relay).await;
-    assert_eq!(tally(&statuses), [(200, 10_000), (503, 500)].into());
+    assert_eq!(tally(&statuses), [(200, 10_500)].into());
     round_trip(&mut c, &mut v, "after the seed flood").await;
 }
 
 #[tokio::test]
-#[ignore = "bug: anyone can take all 10,000 proof-of-work seeds for free and lock honest tipsters out for 300 s"]
 async fn a_seed_flood_does_not_lock_honest_tipsters_out() {
     let relay = TestRelay::start().await;
     let addr = relay.addr.to_string();

@@ -152,15 +152,12 @@ pub struct PowSeed {
 async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
     let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
     let difficulty = relay.difficulty(queued);
-    match relay.seeds.issue(difficulty) {
-        Some(seed) => axum::Json(PowSeed {
-            v: VERSION,
-            seed: Fixed(seed),
-            difficulty,
-        })
-        .into_response(),
-        None => refuse(StatusCode::SERVICE_UNAVAILABLE, "busy, retry later"),
-    }
+    axum::Json(PowSeed {
+        v: VERSION,
+        seed: Fixed(relay.seeds.issue(difficulty)),
+        difficulty,
+    })
+    .into_response()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -240,13 +237,17 @@ fn sealed_size_ok(sealed: &[u8]) -> bool {
 
 /// What a tip and a follow-up both need before anything is filed: a strict body, a fresh
 /// proof-of-work (the seed is spent either way) and a sealed size that is a tip bucket.
-fn checked_submission(
+async fn checked_submission(
     relay: &Relay,
     body: &[u8],
 ) -> Result<TipSubmission, (StatusCode, &'static str)> {
     let tip: TipSubmission =
         parse(body, |t: &TipSubmission| t.v).map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
-    if !relay.seeds.redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce) {
+    if !relay
+        .seeds
+        .redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce)
+        .await
+    {
         return Err((StatusCode::FORBIDDEN, "proof of work refused"));
     }
     if !sealed_size_ok(&tip.sealed.0) {
@@ -256,7 +257,7 @@ fn checked_submission(
 }
 
 async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
-    let tip = match checked_submission(&relay, &body) {
+    let tip = match checked_submission(&relay, &body).await {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
     };
@@ -312,7 +313,7 @@ async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
 }
 
 async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
-    let tip = match checked_submission(&relay, &body) {
+    let tip = match checked_submission(&relay, &body).await {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
     };

@@ -85,12 +85,16 @@ impl Relay {
             )?),
         };
         let (shutting_down, _) = tokio::sync::watch::channel(false);
+        let seeds = pow::SeedBook::new(match &store {
+            Store::Redis(redis) => Some(redis.connection()),
+            Store::Memory(_) => None,
+        });
         Ok(Arc::new(Self {
             nodes: nodes::Nodes::new(&store),
             store,
             tips,
             live: routing::Live::default(),
-            seeds: pow::SeedBook::new(10_000),
+            seeds,
             metrics: metrics::Metrics::default(),
             connections: AtomicUsize::new(0),
             shutting_down,
@@ -230,6 +234,8 @@ pub async fn serve(
             std::path::Path::new(&server.tls_key),
         )?)
     };
+    // Every node must issue and accept the same proof-of-work seeds.
+    relay.seeds.sync_key().await;
     let sweeper = {
         let relay = relay.clone();
         tokio::spawn(async move {

@@ -578,5 +578,6 @@ pub async fn heartbeat(relay: Arc<Relay>) {
         tick.tick().await;
         relay.nodes.announce(&relay.local_roster()).await;
         relay.release_orphans().await;
+        relay.seeds.sync_key().await;
     }
 }

@@ -1,54 +1,177 @@
-//! Proof-of-work challenges for HTTP tip submissions: each seed is issued once, expires,
-//! and is forgotten the moment it is used, so a solution cannot be replayed. (A chat's
-//! challenge lives in its connection and dies with it.)
+//! Proof-of-work seeds for HTTP tip submissions and follow-ups.
+//!
+//! A seed is self-authenticating: `BE32(expiry, Unix seconds) || difficulty || 3 random
+//! bytes || HMAC-SHA256(node key, the first 8 bytes)[..8]`. Issuing one stores nothing, so a
+//! flood of `GET /v1/pow` costs the relay nothing and cannot crowd honest tipsters out. What
+//! is remembered is a seed *redeemed* with a valid solution, until it expires, so it cannot
+//! be replayed; each entry cost its sender a solved puzzle. With Redis the key and the
+//! redeemed seeds are shared, so a seed fetched through one node is accepted by another.
+//! (A chat's challenge lives in its connection and dies with it.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::crypto::keys::random_bytes;
+use redis::AsyncCommands;
+use ring::hmac;
+use subtle::ConstantTimeEq;
+
+use crate::crypto::keys::{hex, random_bytes};
 use crate::crypto::proof_of_work;
+use crate::store::redis_connection::RedisConnection;
 
 pub const SEED_LIFETIME: Duration = Duration::from_secs(300);
+/// Redeemed seeds remembered at most (memory store); beyond it new redemptions are refused
+/// until some expire. Each one took a solved puzzle, so reaching it is itself costly.
+const MAX_REDEEMED: usize = 100_000;
+const SHARED_KEY: &str = "ll:pow:key";
+/// The shared key lives a week, renewed by every node's heartbeat.
+const SHARED_KEY_TTL_S: u64 = 7 * 24 * 3600;
 
 pub struct SeedBook {
-    seeds: Mutex<HashMap<[u8; 16], (Instant, u8)>>,
-    capacity: usize,
+    key: Mutex<[u8; 32]>,
+    redeemed: Mutex<HashMap<[u8; 16], u64>>,
+    shared: Option<RedisConnection>,
+}
+
+fn now_s() -> u64 {
+    crate::keyfile::now()
 }
 
 impl SeedBook {
-    pub fn new(capacity: usize) -> Self {
+    /// A book with a key of its own; with `shared`, [`SeedBook::sync_key`] adopts the key all
+    /// nodes share and redeemed seeds are recorded in Redis.
+    pub fn new(shared: Option<RedisConnection>) -> Self {
         Self {
-            seeds: Mutex::new(HashMap::new()),
-            capacity,
+            key: Mutex::new(random_bytes()),
+            redeemed: Mutex::default(),
+            shared,
         }
     }
 
-    /// A fresh seed at `difficulty`, or `None` when too many are outstanding.
-    pub fn issue(&self, difficulty: u8) -> Option<[u8; 16]> {
-        let mut seeds = self.seeds.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        seeds.retain(|_, (issued, _)| now.duration_since(*issued) < SEED_LIFETIME);
-        if seeds.len() >= self.capacity {
-            return None;
-        }
-        let seed = random_bytes();
-        seeds.insert(seed, (now, difficulty));
-        Some(seed)
+    fn mac(&self, head: &[u8]) -> [u8; 8] {
+        let key = *self.key.lock().unwrap_or_else(|p| p.into_inner());
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), head);
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&tag.as_ref()[..8]);
+        out
     }
 
-    /// Consumes the seed whatever the outcome: a wrong answer cannot be retried on it.
-    pub fn redeem(&self, seed: &[u8; 16], context: &[u8], nonce: u64) -> bool {
-        let entry = self
-            .seeds
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(seed);
-        match entry {
-            Some((issued, difficulty)) if issued.elapsed() < SEED_LIFETIME => {
-                proof_of_work::verify(seed, context, nonce, difficulty)
+    /// A fresh seed at `difficulty`, valid for [`SEED_LIFETIME`].
+    pub fn issue(&self, difficulty: u8) -> [u8; 16] {
+        let expiry = (now_s() + SEED_LIFETIME.as_secs()) as u32;
+        let mut seed = [0u8; 16];
+        seed[..4].copy_from_slice(&expiry.to_be_bytes());
+        seed[4] = difficulty;
+        seed[5..8].copy_from_slice(&random_bytes::<3>());
+        let tag = self.mac(&seed[..8]);
+        seed[8..].copy_from_slice(&tag);
+        seed
+    }
+
+    /// Whether `nonce` solves a seed this relay issued, unexpired and never redeemed before;
+    /// a valid redemption uses the seed up.
+    pub async fn redeem(&self, seed: &[u8; 16], context: &[u8], nonce: u64) -> bool {
+        let authentic: bool = self.mac(&seed[..8]).ct_eq(&seed[8..]).into();
+        let expiry = u64::from(u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]));
+        let now = now_s();
+        if !authentic || expiry <= now || expiry > now + SEED_LIFETIME.as_secs() {
+            return false;
+        }
+        if !proof_of_work::verify(seed, context, nonce, seed[4]) {
+            return false;
+        }
+        match &self.shared {
+            Some(con) => {
+                let first: Option<String> = redis::cmd("SET")
+                    .arg(format!("ll:pow:used:{}", hex(seed)))
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(expiry - now)
+                    .query_async(&mut con.clone())
+                    .await
+                    .unwrap_or(None);
+                first.is_some()
             }
-            _ => false,
+            None => {
+                let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
+                redeemed.retain(|_, until| *until > now);
+                if redeemed.len() >= MAX_REDEEMED || redeemed.contains_key(seed) {
+                    return false;
+                }
+                redeemed.insert(*seed, expiry);
+                true
+            }
         }
+    }
+
+    /// Adopts the key every node shares (creating it if none exists yet) and renews it.
+    /// Without Redis, nothing to do.
+    pub async fn sync_key(&self) {
+        let Some(con) = &self.shared else { return };
+        let mut con = con.clone();
+        let mine = hex(&random_bytes::<32>());
+        let _: Result<Option<String>, _> = redis::cmd("SET")
+            .arg(SHARED_KEY)
+            .arg(&mine)
+            .arg("NX")
+            .arg("EX")
+            .arg(SHARED_KEY_TTL_S)
+            .query_async(&mut con)
+            .await;
+        let _: Result<(), _> = con.expire(SHARED_KEY, SHARED_KEY_TTL_S as i64).await;
+        let shared: Option<String> = con.get(SHARED_KEY).await.unwrap_or(None);
+        if let Some(key) = shared.as_deref().and_then(decode_key) {
+            *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
+        }
+    }
+}
+
+fn decode_key(text: &str) -> Option<[u8; 32]> {
+    let bytes: Option<Vec<u8>> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect();
+    bytes?.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solve(seed: &[u8; 16]) -> u64 {
+        proof_of_work::solve(seed, b"tip", seed[4])
+    }
+
+    #[tokio::test]
+    async fn a_seed_is_accepted_once_and_only_as_issued() {
+        let book = SeedBook::new(None);
+        let seed = book.issue(8);
+        let nonce = solve(&seed);
+        assert!(book.redeem(&seed, b"tip", nonce).await);
+        assert!(!book.redeem(&seed, b"tip", nonce).await, "replayed");
+
+        let mut forged = book.issue(8);
+        forged[4] = 0; // a lower difficulty than issued breaks the tag
+        let nonce = solve(&forged);
+        assert!(!book.redeem(&forged, b"tip", nonce).await, "forged");
+
+        let other = SeedBook::new(None).issue(8);
+        assert!(
+            !book.redeem(&other, b"tip", solve(&other)).await,
+            "another relay's seed"
+        );
+    }
+
+    #[tokio::test]
+    async fn issuing_stores_nothing_so_a_flood_cannot_lock_anyone_out() {
+        let book = SeedBook::new(None);
+        for _ in 0..200_000 {
+            book.issue(8);
+        }
+        let seed = book.issue(8);
+        assert!(book.redeem(&seed, b"tip", solve(&seed)).await);
+        assert_eq!(book.redeemed.lock().unwrap().len(), 1);
     }
 }
