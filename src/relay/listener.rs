@@ -138,3 +138,48 @@ impl axum::serve::Listener for Tls {
         Ok(())
     }
 }
+
+/// How long a client may take to send a request's headers: a request that never finishes
+/// them (slowloris) is cut off instead of holding a socket and a task for ever.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 (with upgrades to WebSocket) on every connection `listener` accepts,
+/// with a header read timeout, until `shutdown` resolves; then asks open HTTP connections
+/// to finish (WebSockets are closed by the relay itself).
+pub async fn serve_http<L>(
+    mut listener: L,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
+    L: axum::serve::Listener<Addr = ()>,
+{
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            (io, ()) = listener.accept() => {
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = builder
+                    .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+                    .with_upgrades();
+                let mut stopping = stopping.clone();
+                tokio::spawn(async move {
+                    tokio::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        _ = stopping.changed() => {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    let _ = stop.send(true);
+}

@@ -258,23 +258,17 @@ pub async fn serve(
         // Give writers a moment to deliver the close frames.
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
-    let result = match tls {
+    match tls {
         Some(acceptor) => {
-            axum::serve(listener::Tls::new(listener, acceptor), app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            listener::serve_http(listener::Tls::new(listener, acceptor), app, shutdown).await
         }
-        None => {
-            axum::serve(listener::Plain(listener), app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    };
+        None => listener::serve_http(listener::Plain(listener), app, shutdown).await,
+    }
     sweeper.abort();
     broadcaster.abort();
     node_link.abort();
     heartbeat.abort();
-    Ok(result?)
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
