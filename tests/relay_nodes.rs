@@ -206,6 +206,8 @@ impl NodeProcess {
         let addr = format!("127.0.0.1:{port}");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
             .args(["--config", "config/lifeline.toml", "serve"])
+            // The suite's own switch is not a relay setting (the relay refuses unknown keys).
+            .env_remove("LIFELINE_TEST_STORE")
             .env("LIFELINE_SERVER_LISTEN", &addr)
             .env("LIFELINE_SERVER_DATA_DIR", data_dir)
             .env("LIFELINE_STORE_KIND", "redis")

@@ -96,14 +96,14 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if *relay.shutting_down.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
-    match relay.store.queue().await {
+    match relay.store.queue_len().await {
         Ok(_) => "ready".into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
     }
 }
 
 async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
-    let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
+    let queued = relay.store.queue_len().await.unwrap_or(0);
     let on_duty = relay.live.with(|live| live.on_duty());
     let body = relay
         .metrics
@@ -150,7 +150,7 @@ pub struct PowSeed {
 }
 
 async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
-    let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
+    let queued = relay.store.queue_len().await.unwrap_or(0);
     let difficulty = relay.difficulty(queued);
     axum::Json(PowSeed {
         v: VERSION,

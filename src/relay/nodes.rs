@@ -419,8 +419,10 @@ pub async fn apply_to_visitor(relay: &Arc<Relay>, session: &SessionId, what: For
                 // The coordinator's last frames (its authenticated close) go out first.
                 super::visitor::send_pending(relay, session, visitor).await;
             }
-            let _ = relay.store.remove(session).await;
+            // Told before the erasure: a frame the visitor sends meanwhile must not find the
+            // session gone and be answered with a bare close instead of `ended`.
             relay.live.with(|live| live.visitor_ended(session));
+            let _ = relay.store.remove(session).await;
         }
         ForVisitor::Replaced => relay.live.with(|live| {
             if let Some(outbox) = live.visitors.remove(session) {

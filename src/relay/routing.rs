@@ -40,6 +40,9 @@ pub struct Registry {
     pub coordinators: HashMap<u64, LiveCoordinator>,
     /// Sessions handed over and waiting for the visitor's rekey: the previous alias.
     pub transferred_from: HashMap<SessionId, String>,
+    /// What each waiting visitor here was last told (position, wait, on duty): they are
+    /// told again only when it changes, so holding N waiting visitors is not O(N²).
+    told: HashMap<SessionId, (u64, (u32, u32, u32))>,
 }
 
 /// The registry behind a lock that is never held across an await.
@@ -112,7 +115,7 @@ impl Registry {
     /// every waiting visitor here its position. `queue` is oldest first; sessions waiting
     /// for a rekey are not claimable and so not listed, but still counted for the visitors
     /// behind them.
-    pub fn broadcast(&self, queue: &[SessionInfo], roster: &[CoordinatorInfo]) {
+    pub fn broadcast(&mut self, queue: &[SessionInfo], roster: &[CoordinatorInfo]) {
         let now = now_minute();
         let claimable = queue.iter().filter(|s| !s.handshake.is_empty());
         let total = claimable.clone().count() as u32;
@@ -139,17 +142,25 @@ impl Registry {
             .iter()
             .map(|c| c.capacity.saturating_sub(c.load))
             .sum();
+        let mut told = HashMap::with_capacity(self.told.len());
         for (index, session) in queue.iter().enumerate() {
+            let Some(outbox) = self.visitors.get(&session.id) else {
+                continue;
+            };
             let position = index as u32 + 1;
-            self.visitor_send(
-                &session.id,
-                RelayFrame::Queue {
-                    position,
-                    wait_estimate_s: wait_estimate(position, on_duty, free),
-                    on_duty,
-                },
-            );
+            let view = (position, wait_estimate(position, on_duty, free), on_duty);
+            // Keyed by connection too: a fresh connection (a resume) is told again.
+            let seen = (outbox.id, view);
+            if self.told.get(&session.id) != Some(&seen) {
+                outbox.send(RelayFrame::Queue {
+                    position: view.0,
+                    wait_estimate_s: view.1,
+                    on_duty: view.2,
+                });
+            }
+            told.insert(session.id, seen);
         }
+        self.told = told;
     }
 }
 

@@ -82,7 +82,7 @@ fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<T> {
 async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId> {
     let session: SessionId = random_bytes();
     let seed: [u8; 16] = random_bytes();
-    let queued = relay.store.queue().await.map(|q| q.len()).unwrap_or(0);
+    let queued = relay.store.queue_len().await.unwrap_or(0);
     let difficulty = relay.difficulty(queued);
     inbox.outbox.send(RelayFrame::Challenge {
         session: Fixed(session),

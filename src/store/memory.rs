@@ -146,6 +146,10 @@ impl ChatStore for MemoryStore {
         self.with_entry(id, |e| e.info.handshake = message1)
     }
 
+    async fn queue_len(&self) -> Result<usize, StoreError> {
+        Ok(self.with(|s| s.queue.len()))
+    }
+
     async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
         Ok(self.with(|s| {
             s.queue

@@ -152,6 +152,8 @@ pub trait ChatStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Queued sessions, oldest first.
     fn queue(&self) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+    /// How many sessions are queued (cheap: for the proof-of-work difficulty and metrics).
+    fn queue_len(&self) -> impl Future<Output = Result<usize, StoreError>> + Send;
     fn append(
         &self,
         id: &SessionId,
@@ -264,6 +266,9 @@ impl ChatStore for Store {
     }
     async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
         dispatch!(self, s => s.queue().await)
+    }
+    async fn queue_len(&self) -> Result<usize, StoreError> {
+        dispatch!(self, s => s.queue_len().await)
     }
     async fn append(
         &self,

@@ -506,18 +506,29 @@ impl ChatStore for RedisStore {
         Ok(())
     }
 
+    async fn queue_len(&self) -> Result<usize, StoreError> {
+        self.con().zcard(QUEUE).await.map_err(unavailable)
+    }
+
     async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
         let ids: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(bytes) = decode_hex(&id) else {
-                continue;
+        // Read concurrently (each session is in its own slot), kept in queue order.
+        let sessions = futures_util::future::join_all(ids.iter().map(|id| async move {
+            let info = match decode_hex(id) {
+                Some(bytes) => self.get(&bytes).await,
+                None => Ok(None),
             };
-            if let Some(info) = self.get(&bytes).await? {
-                out.push(info);
-            } else {
+            (id, info)
+        }))
+        .await;
+        let mut out = Vec::with_capacity(sessions.len());
+        for (id, info) in sessions {
+            match info? {
+                Some(info) => out.push(info),
                 // Expired under us: drop it from the queue too.
-                let _: () = self.con().zrem(QUEUE, &id).await.map_err(unavailable)?;
+                None => {
+                    let _: () = self.con().zrem(QUEUE, id).await.map_err(unavailable)?;
+                }
             }
         }
         Ok(out)

@@ -277,7 +277,7 @@ impl TestRelay {
     }
 
     /// Everything the store holds about visitors: its dump without the relay nodes' own
-    /// presence records (which name coordinators, never visitors).
+    /// records (presence, which names coordinators, and the proof-of-work key).
     pub async fn visitor_state(&self) -> String {
         use lifeline::store::ChatStore;
         self.relay
@@ -285,7 +285,7 @@ impl TestRelay {
             .dump()
             .await
             .lines()
-            .filter(|line| !line.starts_with("ll:node"))
+            .filter(|line| !line.starts_with("ll:node") && !line.starts_with("ll:pow:key"))
             .map(|line| format!("{line}\n"))
             .collect()
     }

@@ -632,5 +632,24 @@ fn a_lost_connection_is_shown_and_ends_duty() {
     k.on(AppEvent::Net(NetEvent::Disconnected("closed".into())));
     assert!(!k.app.connected);
     assert!(!k.app.on_duty);
-    assert!(k.app.status.contains("Disconnected"));
+    assert!(k.app.status.contains("lost"), "{}", k.app.status);
+    assert!(k.app.status.contains("Reconnecting"));
+}
+
+#[test]
+fn after_a_lost_connection_the_conversations_are_over_and_duty_resumes_on_reconnect() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(AppEvent::Net(NetEvent::Disconnected("closed".into())));
+    assert!(
+        k.app
+            .conversations
+            .iter()
+            .all(|c| c.state == ConvState::Ended),
+        "the relay requeued them: shown as over"
+    );
+    let commands = k.on(AppEvent::Net(NetEvent::Reconnected));
+    assert!(k.app.connected);
+    assert!(k.app.on_duty, "back on duty as before the loss");
+    assert!(matches!(commands[0], Command::Duty { on: true, .. }));
 }
