@@ -28,6 +28,10 @@ pub struct Job {
     pub target: Target,
     /// `127.0.0.1:port`.
     pub addr: String,
+    /// Coordinators connect here instead (a second relay node on the same Redis), so every
+    /// message crosses from one node to the other.
+    #[serde(default)]
+    pub coordinator_addr: Option<String>,
     /// The relay's data folder, where its development organisation key is.
     pub data_dir: String,
     /// Numbers this worker's coordinator certificates apart from the other workers'.

@@ -366,6 +366,7 @@ impl Run {
             kind,
             target,
             addr: server.addr.clone(),
+            coordinator_addr: None,
             data_dir: server.data_dir.to_string_lossy().into_owned(),
             worker: 0,
             count: 0,
@@ -449,6 +450,42 @@ impl Run {
         )
     }
 
+    /// Saturation, encrypted and pre-encrypted, with visitors on `first` and their
+    /// coordinators on a second node on the same Redis: every message crosses nodes.
+    /// Server CPU is the first node's only.
+    fn two_nodes(&self, first: &Server) -> Option<Figures> {
+        if !self.wants("messages") {
+            return None;
+        }
+        let second = procs::start_second_node(self.pinning, &self.relay_bin, first);
+        let p = &self.profile;
+        let mut f = Figures::default();
+        for encrypted in [true, false] {
+            let mut job = self.job(first, Target::Lifeline, Kind::Messages);
+            job.coordinator_addr = Some(second.addr.clone());
+            job.encrypted = encrypted;
+            job.duration_ms = p.message_ms;
+            let name = format!(
+                "redis two nodes messages saturation {}",
+                if encrypted { "e2e" } else { "pre-encrypted" }
+            );
+            let m = phase(
+                self.pinning,
+                first,
+                &job,
+                p.workers,
+                p.streams_per_worker * p.workers,
+                &name,
+            );
+            if encrypted {
+                f.sat_e2e = Some(m);
+            } else {
+                f.sat_pre = Some(m);
+            }
+        }
+        Some(f)
+    }
+
     /// Set-ups with proof-of-work at the configured difficulty, on a relay of its own.
     fn setup_with_pow(&self, redis: bool) -> Option<Measured> {
         if !self.wants("setup") {
@@ -520,26 +557,37 @@ fn main() -> ExitCode {
     memory.setup_pow = run.setup_with_pow(false);
 
     let has_redis = run.profile.redis && redis_installed();
+    let mut two_nodes = None;
     let redis = has_redis.then(|| {
         let server = run.relay("redis", 0, true);
-        run.measure(
+        let figures = run.measure(
             &server,
             Target::Lifeline,
             "redis store",
             run.profile.idle.min(REDIS_IDLE),
-        )
+        );
+        two_nodes = run.two_nodes(&server);
+        figures
     });
     if run.profile.redis && !has_redis {
         eprintln!("redis-server not found: the Redis store is not measured");
     }
 
-    print_table(&run, &memory, redis.as_ref(), &bare, started.elapsed());
+    print_table(
+        &run,
+        &memory,
+        redis.as_ref(),
+        two_nodes.as_ref(),
+        &bare,
+        started.elapsed(),
+    );
 
     // The smoke checks delivery only: every message sent arrived once and in order.
     let mut ok = true;
     for (server, f) in [
         ("memory", Some(&memory)),
         ("redis", redis.as_ref()),
+        ("redis, two nodes", two_nodes.as_ref()),
         ("bare", Some(&bare)),
     ] {
         let Some(f) = f else { continue };
@@ -698,6 +746,7 @@ fn print_table(
     run: &Run,
     memory: &Figures,
     redis: Option<&Figures>,
+    two_nodes: Option<&Figures>,
     bare: &Figures,
     took: Duration,
 ) {
@@ -819,14 +868,29 @@ fn print_table(
             1,
         );
     }
-    rows.push([
-        "two relay nodes against one Redis".into(),
-        "–".into(),
-        "not measured yet (TODO: two-node hook)".into(),
-        "–".into(),
-        "–".into(),
-        "–".into(),
-    ]);
+    let bare_sat = bare.sat_pre.as_ref().map(Measured::rate);
+    for (name, m) in [
+        ("e2e encrypted", two_nodes.and_then(|f| f.sat_e2e.as_ref())),
+        ("pre-encrypted", two_nodes.and_then(|f| f.sat_pre.as_ref())),
+    ] {
+        let rate = m.map(Measured::rate);
+        rows.push([
+            format!("two relay nodes, one Redis (visitors on one, coordinators on the other), saturation, {name}: relayed msg/s"),
+            "–".into(),
+            cell(rate, 0),
+            cell(bare_sat, 0),
+            "–".into(),
+            ratio(rate, bare_sat),
+        ]);
+        rows.push([
+            "  p99 latency ms".into(),
+            "–".into(),
+            cell(m.map(|m| m.quantile_ms(0.99)), 2),
+            "–".into(),
+            "–".into(),
+            "–".into(),
+        ]);
+    }
 
     println!();
     println!(

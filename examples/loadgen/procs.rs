@@ -269,6 +269,26 @@ pub fn start_relay(
     }
 }
 
+/// A second relay node beside `first`: the same configuration, keys and Redis, another port.
+pub fn start_second_node(pinning: Pinning, binary: &Path, first: &Server) -> Server {
+    let text = std::fs::read_to_string(first.data_dir.join("lifeline.toml")).expect("config");
+    let mut config: Config = toml::from_str(&text).expect("config parses");
+    let port = free_port();
+    config.server.listen = format!("127.0.0.1:{port}");
+    let path = first.data_dir.join("lifeline-second-node.toml");
+    std::fs::write(&path, toml::to_string(&config).expect("config serialises")).expect("write");
+    let mut command = server_command(pinning, binary);
+    command.arg("--config").arg(&path).arg("serve");
+    let proc = Proc::spawn(command, "lifeline serve (second node)");
+    proc.wait_line("listening on", Duration::from_secs(30));
+    Server {
+        proc,
+        addr: format!("127.0.0.1:{port}"),
+        data_dir: first.data_dir.clone(),
+        redis: None,
+    }
+}
+
 pub fn start_baseline(pinning: Pinning) -> Server {
     let exe = own_exe();
     let mut command = server_command(pinning, &exe);

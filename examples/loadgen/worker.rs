@@ -151,8 +151,9 @@ impl Ctx {
             dh,
             certificate,
         };
+        let node = self.job.coordinator_addr.as_deref().unwrap_or(&self.job.addr);
         let mut c = CoordinatorClient::connect(
-            &self.url("/v1/coordinator"),
+            &format!("ws://{node}/v1/coordinator"),
             org.public().fingerprint(),
             keys,
         )
