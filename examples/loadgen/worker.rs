@@ -151,7 +151,11 @@ impl Ctx {
             dh,
             certificate,
         };
-        let node = self.job.coordinator_addr.as_deref().unwrap_or(&self.job.addr);
+        let node = self
+            .job
+            .coordinator_addr
+            .as_deref()
+            .unwrap_or(&self.job.addr);
         let mut c = CoordinatorClient::connect(
             &format!("ws://{node}/v1/coordinator"),
             org.public().fingerprint(),
