@@ -82,17 +82,6 @@ async fn visitor(relay: &TestRelay, lang: &str) -> VisitorClient {
     .expect("visitor connects")
 }
 
-async fn connected_alias(v: &mut VisitorClient) -> String {
-    match v
-        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
-        .await
-        .expect("handshake")
-    {
-        VisitorEvent::Connected(alias) => alias,
-        _ => unreachable!(),
-    }
-}
-
 fn relay_url(relay: &TestRelay) -> String {
     format!("ws://{}", relay.addr)
 }
@@ -148,7 +137,7 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
     shift
         .until("answering", |a| a.conversations.len() == 1)
         .await;
-    connected_alias(&mut first).await;
+    connected_to(&mut first).await;
 
     let relay = relay.restart().await;
     shift.until("the loss noticed", |a| !a.connected).await;
@@ -169,7 +158,7 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
         })
         .await;
     shift.press(KeyCode::Char('c'));
-    assert_eq!(connected_alias(&mut second).await, "Dev coordinator");
+    assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }
 
 #[tokio::test]
@@ -217,8 +206,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     shift
         .until("visitor 2 claimed", |a| a.conversations.len() == 2)
         .await;
-    assert_eq!(connected_alias(&mut v1).await, "Dev coordinator");
-    assert_eq!(connected_alias(&mut v2).await, "Dev coordinator");
+    assert_eq!(connected_to(&mut v1).await, "Dev coordinator");
+    assert_eq!(connected_to(&mut v2).await, "Dev coordinator");
     let c2 = shift.app.conversation(&v2.session).expect("conversation 2");
     assert_eq!((c2.number, c2.lang.as_deref()), (2, Some("fr")));
 
@@ -308,7 +297,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     // The visitor rekeys and the colleague answers the new handshake, concurrently.
     let (claimed, alias) = tokio::join!(
         colleague.wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. })),
-        connected_alias(&mut v1)
+        connected_to(&mut v1)
     );
     match claimed.unwrap() {
         CoordinatorEvent::Claimed {
@@ -455,7 +444,7 @@ async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
     shift
         .until("the claim", |a| a.conversations.len() == 1)
         .await;
-    connected_alias(&mut v).await;
+    connected_to(&mut v).await;
     shift.press(KeyCode::Char('q'));
     let commands = shift.press(KeyCode::Char('y'));
     assert!(matches!(commands[0], Command::Duty { on: false, .. }));
