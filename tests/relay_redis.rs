@@ -49,3 +49,39 @@ async fn a_redis_restart_mid_conversation_loses_nothing_acknowledged() {
     visitor.send_text("still here").await.unwrap();
     assert_eq!(next_text_coordinator(&mut c).await.1, "still here");
 }
+
+/// An acknowledgement or activity arriving just as the session is erased (the coordinator's
+/// `ack` on one node, the visitor's `end` on another) must not bring back keys of the gone
+/// session: some would have no TTL and outlive it for ever.
+#[tokio::test]
+async fn a_late_ack_or_touch_leaves_nothing_of_an_erased_session() {
+    use lifeline::store::{ChatStore, StoreError, Way};
+    let redis = RedisServer::start();
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = "redis".into();
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut c = relay.on_duty(601, "Amara", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    let session = visitor.session;
+    visitor.send_text("hello").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut c).await.1, "hello");
+    assert_ne!(relay.visitor_state().await, "");
+
+    let store = &relay.relay.store;
+    store.remove(&session).await.unwrap();
+    assert_eq!(store.ack(&session, Way::ToCoordinator, 1).await.unwrap(), 0);
+    assert_eq!(store.ack(&session, Way::ToVisitor, 1).await.unwrap(), 0);
+    assert!(matches!(
+        store.touch(&session, 1).await,
+        Err(StoreError::UnknownSession)
+    ));
+    assert_eq!(
+        relay.visitor_state().await,
+        "",
+        "nothing of the session is left"
+    );
+}

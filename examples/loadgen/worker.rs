@@ -24,7 +24,7 @@ use lifeline::crypto::certificate::CertificateBody;
 use lifeline::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
 use lifeline::protocol::frames::{ConversationKind, PayloadKind};
-use lifeline::protocol::{self, Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
+use lifeline::protocol::{self, Bytes, RelayFrame, VisitorFrame};
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 use tokio_tungstenite::tungstenite::Message;
@@ -781,7 +781,7 @@ async fn coordinator_receiver(
                         (Some(stream), Some((stamp, counter))) => received.record(&shared, *stream, stamp, counter),
                         _ => tally.fail("unexpected body"),
                     }
-                    if let Err(e) = c.wire().send(CoordinatorFrame::Ack { session, seq }).await {
+                    if let Err(e) = c.received(session.0, seq).await {
                         tally.fail(e);
                         break;
                     }

@@ -72,6 +72,9 @@ pub struct CoordinatorClient {
     pub alias: String,
     pub serial: u64,
     pub conversations: HashMap<SessionId, Conversation>,
+    /// Frames received but not acknowledged yet: acknowledgements are cumulative, so a burst
+    /// of frames is acknowledged once per conversation, when no further frame is ready.
+    unacked: HashMap<SessionId, u64>,
 }
 
 /// An open coordinator connection before authentication: the relay's challenge and the
@@ -178,6 +181,7 @@ impl CoordinatorClient {
                 alias,
                 serial,
                 conversations: HashMap::new(),
+                unacked: HashMap::new(),
             }),
             Err(e) => Err((e, keys)),
         }
@@ -332,6 +336,38 @@ impl CoordinatorClient {
         &mut self,
         frame: RelayFrame,
     ) -> Result<Option<CoordinatorEvent>, ClientError> {
+        let event = self.interpret(frame).await?;
+        self.acknowledge_unless_more_ready().await?;
+        Ok(event)
+    }
+
+    /// Notes that frame `seq` of `session` arrived (whoever read it) and acknowledges it,
+    /// unless more frames are ready to read: then the acknowledgement waits for the last.
+    pub async fn received(&mut self, session: SessionId, seq: u64) -> Result<(), ClientError> {
+        let acked = self.unacked.entry(session).or_default();
+        *acked = (*acked).max(seq);
+        self.acknowledge_unless_more_ready().await
+    }
+
+    async fn acknowledge_unless_more_ready(&mut self) -> Result<(), ClientError> {
+        if self.unacked.is_empty() || self.wire.has_ready() {
+            return Ok(());
+        }
+        let frames: Vec<_> = self
+            .unacked
+            .drain()
+            .map(|(session, seq)| CoordinatorFrame::Ack {
+                session: Fixed(session),
+                seq,
+            })
+            .collect();
+        self.wire.send_all(frames).await
+    }
+
+    async fn interpret(
+        &mut self,
+        frame: RelayFrame,
+    ) -> Result<Option<CoordinatorEvent>, ClientError> {
         Ok(Some(match frame {
             RelayFrame::QueueList { items, .. } => CoordinatorEvent::Queue(items),
             RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
@@ -383,9 +419,8 @@ impl CoordinatorClient {
                 }
                 let plaintext = conversation.cipher.decrypt(&body.0)?;
                 conversation.last_received = seq;
-                self.wire
-                    .send(CoordinatorFrame::Ack { session, seq })
-                    .await?;
+                let acked = self.unacked.entry(session.0).or_default();
+                *acked = (*acked).max(seq);
                 match plaintext {
                     Plaintext::Text(text) => CoordinatorEvent::Text {
                         session: session.0,

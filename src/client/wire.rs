@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::CertificateDer;
@@ -21,6 +21,8 @@ use crate::protocol::{self, RelayFrame};
 pub struct Wire {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     timeout: Duration,
+    /// A frame already read by [`Wire::has_ready`], returned by the next [`Wire::recv`].
+    lookahead: Option<Result<RelayFrame, ClientError>>,
 }
 
 /// Whom a `wss://` relay's certificate may chain to: the Web PKI roots, and an
@@ -63,6 +65,30 @@ impl TlsTrust {
     }
 }
 
+/// A relay frame from what the socket gave; `None` for frames a client ignores (pings).
+fn interpret(
+    next: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+) -> Option<Result<RelayFrame, ClientError>> {
+    Some(match next {
+        None => Err(ClientError::Closed {
+            code: None,
+            reason: "stream ended".into(),
+        }),
+        Some(Err(e)) => Err(ClientError::Closed {
+            code: None,
+            reason: e.to_string(),
+        }),
+        Some(Ok(Message::Text(text))) => {
+            protocol::decode_relay(&text).map_err(|e| ClientError::Protocol(e.to_string()))
+        }
+        Some(Ok(Message::Close(frame))) => Err(ClientError::Closed {
+            code: frame.as_ref().map(|f| u16::from(f.code)),
+            reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+        }),
+        Some(Ok(_)) => return None,
+    })
+}
+
 impl Wire {
     /// Connects to `url` (`ws://host:port/v1/visitor`), adding `headers` to the upgrade
     /// request (tests use this to prove the relay ignores them).
@@ -89,7 +115,8 @@ impl Wire {
         }
         let config = WebSocketConfig::default()
             .read_buffer_size(8192)
-            .write_buffer_size(0);
+            // Frames fed before a flush leave in one write ([`Wire::send_all`]).
+            .write_buffer_size(16 * 1024);
         let connector = if url.starts_with("wss://") {
             Some(trust.connector()?)
         } else {
@@ -106,6 +133,7 @@ impl Wire {
         Ok(Self {
             ws,
             timeout: Duration::from_secs(10),
+            lookahead: None,
         })
     }
 
@@ -115,6 +143,22 @@ impl Wire {
 
     pub async fn send<T: serde::Serialize>(&mut self, frame: T) -> Result<(), ClientError> {
         self.send_raw(protocol::encode_frame(frame)).await
+    }
+
+    /// Sends several frames with one flush (one write for all of them).
+    pub async fn send_all<T: serde::Serialize>(
+        &mut self,
+        frames: impl IntoIterator<Item = T>,
+    ) -> Result<(), ClientError> {
+        let closed = |e: tokio_tungstenite::tungstenite::Error| ClientError::Closed {
+            code: None,
+            reason: e.to_string(),
+        };
+        for frame in frames {
+            let text = Utf8Bytes::from(protocol::encode_frame(frame));
+            self.ws.feed(Message::Text(text)).await.map_err(closed)?;
+        }
+        self.ws.flush().await.map_err(closed)
     }
 
     pub async fn send_raw(&mut self, text: String) -> Result<(), ClientError> {
@@ -138,37 +182,31 @@ impl Wire {
     }
 
     /// The next relay frame; a close becomes `ClientError::Closed` with its code.
+    /// Cancel-safe: dropping it loses nothing.
     pub async fn recv(&mut self) -> Result<RelayFrame, ClientError> {
+        if let Some(frame) = self.lookahead.take() {
+            return frame;
+        }
         loop {
             let next = tokio::time::timeout(self.timeout, self.ws.next())
                 .await
                 .map_err(|_| ClientError::Timeout)?;
-            match next {
-                None => {
-                    return Err(ClientError::Closed {
-                        code: None,
-                        reason: "stream ended".into(),
-                    });
-                }
-                Some(Err(e)) => {
-                    return Err(ClientError::Closed {
-                        code: None,
-                        reason: e.to_string(),
-                    });
-                }
-                Some(Ok(Message::Text(text))) => {
-                    return protocol::decode_relay(&text)
-                        .map_err(|e| ClientError::Protocol(e.to_string()));
-                }
-                Some(Ok(Message::Close(frame))) => {
-                    return Err(ClientError::Closed {
-                        code: frame.as_ref().map(|f| u16::from(f.code)),
-                        reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                    });
-                }
-                Some(Ok(_)) => continue,
+            if let Some(frame) = interpret(next) {
+                return frame;
             }
         }
+    }
+
+    /// Whether a frame can be read at once, without waiting on the network (it is kept for
+    /// the next [`Wire::recv`]). Lets a reader acknowledge once after a burst of frames.
+    pub fn has_ready(&mut self) -> bool {
+        while self.lookahead.is_none() {
+            match self.ws.next().now_or_never() {
+                Some(next) => self.lookahead = interpret(next),
+                None => return false,
+            }
+        }
+        true
     }
 
     pub async fn close(mut self) {

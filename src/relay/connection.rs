@@ -10,15 +10,38 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 
+use crate::protocol::frames::MAX_FRAME_BYTES;
 use crate::protocol::{self, CloseCode, RelayFrame};
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 const WRITE_STALL: Duration = Duration::from_secs(10);
+
+/// Frames already queued are written together, up to this many bytes a write: one syscall
+/// for a burst (a `stored` and a `delivered`, a coordinator's run of `deliver`s) instead of
+/// one per frame, which was most of the relay's time under load (docs/benchmarks.md).
+pub const WRITE_BATCH_BYTES: usize = 16 * 1024;
+
+/// A visitor's read buffer: one 1 KiB message's frame fits in one read.
+pub const VISITOR_READ_BUFFER: usize = 4096;
+/// A coordinator's: it reads for a dozen conversations.
+pub const COORDINATOR_READ_BUFFER: usize = 8192;
+
+/// The socket settings every WebSocket of the relay gets (and the bare stack it is measured
+/// against): a small read buffer, since an idle visitor's memory is mostly buffers, and
+/// frames coalesced up to [`WRITE_BATCH_BYTES`] until the writer flushes.
+pub fn sized(ws: WebSocketUpgrade, read_buffer: usize) -> WebSocketUpgrade {
+    ws.read_buffer_size(read_buffer)
+        .write_buffer_size(WRITE_BATCH_BYTES)
+        // Twice our own limit: frames in between get our close code (4002) from the
+        // decoder; only absurd ones hit tungstenite's hard stop.
+        .max_message_size(2 * MAX_FRAME_BYTES)
+        .max_frame_size(2 * MAX_FRAME_BYTES)
+}
 
 /// The sending side of a connection, cheap to clone into routing tables.
 #[derive(Clone)]
@@ -45,7 +68,7 @@ impl Outbox {
         self.send_text(protocol::encode_frame(frame))
     }
 
-    pub fn send_text(&self, text: String) -> bool {
+    pub fn send_text(&self, text: impl Into<Utf8Bytes>) -> bool {
         match self.tx.try_send(text.into()) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -134,31 +157,52 @@ async fn write_loop(
         tokio::select! {
             biased;
             frame = rx.recv() => match frame {
-                Some(text) => match tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await {
-                    Ok(Ok(())) => {}
-                    _ => break,
-                },
+                Some(text) => {
+                    let batch = write_batch(&mut sink, text, &mut rx);
+                    if !matches!(tokio::time::timeout(WRITE_STALL, batch).await, Ok(Ok(()))) {
+                        break;
+                    }
+                }
                 None => break,
             },
             changed = killed.changed() => {
                 let code = *killed.borrow();
                 if changed.is_err() || code.is_some() {
                     // Flush what was queued before the close (e.g. a final `peer ended`).
-                    while let Ok(text) = rx.try_recv() {
-                        if tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await.is_err() {
-                            break;
+                    let flushed = async {
+                        while let Ok(text) = rx.try_recv() {
+                            sink.feed(Message::Text(text)).await?;
                         }
-                    }
-                    if let Some(code) = code {
-                        let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
-                        let _ = tokio::time::timeout(WRITE_STALL, sink.send(Message::Close(Some(frame)))).await;
-                    }
+                        if let Some(code) = code {
+                            let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
+                            sink.feed(Message::Close(Some(frame))).await?;
+                        }
+                        sink.flush().await
+                    };
+                    let _ = tokio::time::timeout(WRITE_STALL, flushed).await;
                     break;
                 }
             }
         }
     }
     let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
+}
+
+/// Writes `first` and whatever else is already queued (up to [`WRITE_BATCH_BYTES`]), then
+/// flushes once.
+async fn write_batch(
+    sink: &mut SplitSink<WebSocket, Message>,
+    first: Utf8Bytes,
+    rx: &mut mpsc::Receiver<Utf8Bytes>,
+) -> Result<(), axum::Error> {
+    let mut batched = first.len();
+    sink.feed(Message::Text(first)).await?;
+    while batched < WRITE_BATCH_BYTES {
+        let Ok(text) = rx.try_recv() else { break };
+        batched += text.len();
+        sink.feed(Message::Text(text)).await?;
+    }
+    sink.flush().await
 }
 
 impl Inbox {
@@ -288,12 +332,9 @@ mod tests {
             wake: Arc::default(),
             delivered: Arc::default(),
         };
-        assert!(outbox.send_text("a".into()));
-        assert!(outbox.send_text("b".into()));
-        assert!(
-            !outbox.send_text("c".into()),
-            "the third frame does not fit"
-        );
+        assert!(outbox.send_text("a"));
+        assert!(outbox.send_text("b"));
+        assert!(!outbox.send_text("c"), "the third frame does not fit");
         assert_eq!(*killed.borrow(), Some(CloseCode::SlowConsumer));
         // The first reason sticks.
         outbox.close(CloseCode::Ended);

@@ -22,7 +22,7 @@ use crate::crypto::keys::random_bytes;
 use crate::crypto::labelled;
 use crate::keyfile::now;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_FRAME_BYTES, MAX_LANG_BYTES, PeerEvent, TipSummary};
+use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent, TipSummary};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way, now_minute};
 use std::collections::HashMap;
@@ -34,15 +34,12 @@ pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> R
     let Some(slot) = relay.admit() else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
     };
-    ws.read_buffer_size(8192)
-        // Twice our own limit: frames in between get our close code (4002) from the
-        // decoder; only absurd ones hit tungstenite's hard stop.
-        .max_message_size(2 * MAX_FRAME_BYTES)
-        .max_frame_size(2 * MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| async move {
+    connection::sized(ws, connection::COORDINATOR_READ_BUFFER).on_upgrade(
+        move |socket| async move {
             run(relay, socket).await;
             drop(slot);
-        })
+        },
+    )
 }
 
 /// What the coordinator signs to authenticate: the relay's nonce and the organisation.

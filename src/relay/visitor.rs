@@ -19,7 +19,7 @@ use crate::crypto::handshake::MESSAGE1_LEN;
 use crate::crypto::keys::{Fingerprint, random_bytes};
 use crate::crypto::proof_of_work;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_FRAME_BYTES, MAX_LANG_BYTES, PayloadKind, PeerEvent};
+use crate::protocol::frames::{MAX_LANG_BYTES, PayloadKind, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, RelayFrame, VisitorFrame};
 use crate::store::{
     Append, Assignment, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame, Way, now_minute,
@@ -29,16 +29,10 @@ pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> R
     let Some(slot) = relay.admit() else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
     };
-    ws.read_buffer_size(4096)
-        .write_buffer_size(0)
-        // Twice our own limit: frames in between get our close code (4002) from the
-        // decoder; only absurd ones hit tungstenite's hard stop.
-        .max_message_size(2 * MAX_FRAME_BYTES)
-        .max_frame_size(2 * MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| async move {
-            run(relay, socket).await;
-            drop(slot);
-        })
+    connection::sized(ws, connection::VISITOR_READ_BUFFER).on_upgrade(move |socket| async move {
+        run(relay, socket).await;
+        drop(slot);
+    })
 }
 
 async fn run(relay: Arc<Relay>, socket: WebSocket) {

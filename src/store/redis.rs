@@ -151,7 +151,10 @@ return 'ok'
 "#;
 
 /// Atomic cumulative ack. KEYS: acked, next, buffer, bytes. ARGV: seq. Returns the new ack.
+// KEYS[5] is the session record: an acknowledgement racing the session's removal must not
+// bring back keys of a session that no longer exists (they would have no TTL).
 const ACK: &str = r#"
+if redis.call('EXISTS', KEYS[5]) == 0 then return 0 end
 local next = tonumber(redis.call('GET', KEYS[2]) or '1')
 local acked = tonumber(redis.call('GET', KEYS[1]) or '0')
 local seq = math.min(tonumber(ARGV[1]), next - 1)
@@ -172,11 +175,21 @@ redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
 return acked
 "#;
 
+// KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked
+// and written in one step, so a touch racing a removal cannot re-create the activity key.
+const TOUCH: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return 1
+"#;
+
 pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
     ttl_s: u64,
     claim: redis::Script,
+    touch: redis::Script,
     release: redis::Script,
     admit: redis::Script,
     append: redis::Script,
@@ -199,6 +212,7 @@ impl RedisStore {
             connection,
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
+            touch: redis::Script::new(TOUCH),
             release: redis::Script::new(RELEASE),
             admit: redis::Script::new(ADMIT),
             append: redis::Script::new(APPEND),
@@ -278,16 +292,6 @@ impl RedisStore {
             .query_async::<String>(&mut con)
             .await
             .map(|_| ())
-            .map_err(unavailable)
-    }
-
-    async fn refresh_ttl(&self, keys: &Keys) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        for key in keys.all() {
-            pipe.expire(key, self.ttl_s as i64).ignore();
-        }
-        pipe.query_async::<()>(&mut self.con())
-            .await
             .map_err(unavailable)
     }
 }
@@ -579,6 +583,7 @@ impl ChatStore for RedisStore {
             .key(&keys.next[i])
             .key(&keys.buffer[i])
             .key(&keys.bytes[i])
+            .key(&keys.record)
             .arg(seq)
             .invoke_async(&mut self.con())
             .await
@@ -626,16 +631,24 @@ impl ChatStore for RedisStore {
 
     async fn touch(&self, id: &SessionId, now_minute: u64) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        let exists: bool = self.con().exists(&keys.record).await.map_err(unavailable)?;
-        if !exists {
-            return Err(StoreError::UnknownSession);
+        let mut script = self.touch.key(&keys.record);
+        script.key(&keys.active);
+        for key in keys.all() {
+            if key != keys.record && key != keys.active {
+                script.key(key);
+            }
         }
-        let _: () = self
-            .con()
-            .set_ex(&keys.active, now_minute, self.ttl_s)
+        let exists: bool = script
+            .arg(now_minute)
+            .arg(self.ttl_s)
+            .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
-        self.refresh_ttl(&keys).await
+        if exists {
+            Ok(())
+        } else {
+            Err(StoreError::UnknownSession)
+        }
     }
 
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
