@@ -5,15 +5,20 @@
 //! A client that does not read is cut off (its queue fills, or a write stalls) instead of
 //! making the relay buffer for it. Nothing here knows who is on the other end: no address
 //! is ever read.
+//!
+//! Everything a connection shares between its tasks lives in one small allocation
+//! ([`Shared`]): an idle visitor's memory is mostly this plumbing, and at tens of thousands
+//! of connections every allocation counts (docs/benchmarks.md).
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::Notify;
 
 use crate::protocol::frames::MAX_FRAME_BYTES;
 use crate::protocol::{self, CloseCode, RelayFrame};
@@ -26,8 +31,9 @@ const WRITE_STALL: Duration = Duration::from_secs(10);
 /// one per frame, which was most of the relay's time under load (docs/benchmarks.md).
 pub const WRITE_BATCH_BYTES: usize = 16 * 1024;
 
-/// A visitor's read buffer: one 1 KiB message's frame fits in one read.
-pub const VISITOR_READ_BUFFER: usize = 4096;
+/// A visitor's read buffer. A 1 KiB message's frame (about 1.5 KiB of JSON) fits in one
+/// read; an idle visitor pays for it all the time, so it is no larger.
+pub const VISITOR_READ_BUFFER: usize = 2048;
 /// A coordinator's: it reads for a dozen conversations.
 pub const COORDINATOR_READ_BUFFER: usize = 8192;
 
@@ -43,17 +49,33 @@ pub fn sized(ws: WebSocketUpgrade, read_buffer: usize) -> WebSocketUpgrade {
         .max_frame_size(2 * MAX_FRAME_BYTES)
 }
 
+/// What a connection's tasks share.
+struct Shared {
+    outgoing: Mutex<Outgoing>,
+    /// Frames (or a close) wait for the writer.
+    to_writer: Notify,
+    /// The connection is closing: the reader stops.
+    to_reader: Notify,
+    /// "Something new waits for you in the store": frames are pulled from it in order.
+    wake: Notify,
+    /// The last stored sequence number queued to this connection. Whoever sends stored frames
+    /// holds this lock, so they go out once each and in order.
+    delivered: tokio::sync::Mutex<u64>,
+}
+
+struct Outgoing {
+    frames: VecDeque<Utf8Bytes>,
+    capacity: usize,
+    close: Option<CloseCode>,
+    /// The writer has ended: nothing queued now would ever leave.
+    writer_gone: bool,
+}
+
 /// The sending side of a connection, cheap to clone into routing tables.
 #[derive(Clone)]
 pub struct Outbox {
     pub id: u64,
-    tx: mpsc::Sender<Utf8Bytes>,
-    kill: Arc<watch::Sender<Option<CloseCode>>>,
-    /// "Something new waits for you in the store": visitors pull their frames in order.
-    wake: Arc<tokio::sync::Notify>,
-    /// The last stored sequence number queued to this connection. Whoever sends stored frames
-    /// holds this lock, so they go out once each and in order.
-    pub delivered: Arc<tokio::sync::Mutex<u64>>,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -63,58 +85,101 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
+    fn new(capacity: usize) -> Self {
+        Self {
+            id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+            shared: Arc::new(Shared {
+                outgoing: Mutex::new(Outgoing {
+                    frames: VecDeque::new(),
+                    capacity,
+                    close: None,
+                    writer_gone: false,
+                }),
+                to_writer: Notify::new(),
+                to_reader: Notify::new(),
+                wake: Notify::new(),
+                delivered: tokio::sync::Mutex::new(0),
+            }),
+        }
+    }
+
+    fn outgoing(&self) -> std::sync::MutexGuard<'_, Outgoing> {
+        // Nothing panics while holding it; a poisoned queue is still a queue.
+        self.shared
+            .outgoing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Queues a frame. A full queue means the client is not reading: it is cut off.
     pub fn send(&self, frame: RelayFrame) -> bool {
         self.send_text(protocol::encode_frame(frame))
     }
 
     pub fn send_text(&self, text: impl Into<Utf8Bytes>) -> bool {
-        match self.tx.try_send(text.into()) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(CloseCode::SlowConsumer);
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        let mut outgoing = self.outgoing();
+        if outgoing.writer_gone {
+            return false;
         }
+        if outgoing.frames.len() >= outgoing.capacity {
+            drop(outgoing);
+            self.close(CloseCode::SlowConsumer);
+            return false;
+        }
+        outgoing.frames.push_back(text.into());
+        drop(outgoing);
+        self.shared.to_writer.notify_one();
+        true
     }
 
-    /// Closes the connection with `code` after the frames already queued.
+    /// Closes the connection with `code` after the frames already queued. The first reason
+    /// given is the one sent.
     pub fn close(&self, code: CloseCode) {
-        self.kill.send_if_modified(|current| {
-            if current.is_none() {
-                *current = Some(code);
-                true
-            } else {
-                false
-            }
-        });
+        let mut outgoing = self.outgoing();
+        if outgoing.close.is_some() {
+            return;
+        }
+        outgoing.close = Some(code);
+        drop(outgoing);
+        self.shared.to_writer.notify_one();
+        self.shared.to_reader.notify_one();
+    }
+
+    /// The reason this connection is closing, if it is.
+    pub fn closing(&self) -> Option<CloseCode> {
+        self.outgoing().close
     }
 
     /// Signals that new frames wait in the store; never lost if nobody is waiting yet.
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.shared.wake.notify_one();
     }
 
-    /// Resolves at the next [`Outbox::wake`] or when the connection's writer has ended
-    /// (then `false`).
+    /// Resolves at the next [`Outbox::wake`] (`true`), or `false` once the connection's
+    /// writer has ended. Cancel-safe.
     pub async fn woken(&self) -> bool {
-        tokio::select! {
-            _ = self.wake.notified() => true,
-            _ = self.tx.closed() => false,
-        }
+        self.shared.wake.notified().await;
+        !self.outgoing().writer_gone
+    }
+
+    /// Held by whoever queues stored frames; the number is the last one queued.
+    pub fn delivered(&self) -> &tokio::sync::Mutex<u64> {
+        &self.shared.delivered
     }
 
     pub fn is_closed(&self) -> bool {
-        self.kill.borrow().is_some() || self.tx.is_closed()
+        let outgoing = self.outgoing();
+        outgoing.close.is_some() || outgoing.writer_gone
     }
 }
 
 /// The receiving half, owned by the connection's handler.
 pub struct Inbox {
     stream: SplitStream<WebSocket>,
-    killed: watch::Receiver<Option<CloseCode>>,
     idle: Duration,
+    /// When the client last sent a frame: the idle timeout counts from here, however often
+    /// reading is interrupted to do something else.
+    last_heard: tokio::time::Instant,
     limiter: RateLimiter,
     pub outbox: Outbox,
 }
@@ -129,93 +194,86 @@ pub enum Incoming {
 /// Splits a socket, starts its writer task, returns the inbox (with its outbox).
 pub fn open(socket: WebSocket, queue: usize, idle: Duration, limits: RateLimits) -> Inbox {
     let (sink, stream) = socket.split();
-    let (tx, rx) = mpsc::channel(queue);
-    let (kill, killed) = watch::channel(None);
-    let outbox = Outbox {
-        id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
-        tx,
-        kill: Arc::new(kill),
-        wake: Arc::new(tokio::sync::Notify::new()),
-        delivered: Arc::default(),
-    };
-    tokio::spawn(write_loop(sink, rx, killed.clone()));
+    let outbox = Outbox::new(queue);
+    tokio::spawn(write_loop(sink, outbox.clone()));
     Inbox {
         stream,
-        killed,
         idle,
+        last_heard: tokio::time::Instant::now(),
         limiter: RateLimiter::new(limits),
         outbox,
     }
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
-    mut killed: watch::Receiver<Option<CloseCode>>,
-) {
+/// Moves what is queued into `batch`; gives the close code once nothing else is left.
+fn take_queued(outbox: &Outbox, batch: &mut Vec<Utf8Bytes>) -> Option<CloseCode> {
+    let mut outgoing = outbox.outgoing();
+    batch.extend(outgoing.frames.drain(..));
+    // A connection quiet after a burst should not keep its busiest moment's capacity.
+    if outgoing.frames.capacity() > LARGE_QUEUE {
+        outgoing.frames.shrink_to(SMALL_QUEUE);
+    }
+    outgoing.close
+}
+
+/// Frames queued at once by a quiet connection (a challenge, a welcome, a queue position).
+const SMALL_QUEUE: usize = 8;
+/// Beyond this, queue capacity left over from a burst is given back.
+const LARGE_QUEUE: usize = 64;
+
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, outbox: Outbox) {
+    let mut batch = Vec::new();
     loop {
-        tokio::select! {
-            biased;
-            frame = rx.recv() => match frame {
-                Some(text) => {
-                    let batch = write_batch(&mut sink, text, &mut rx);
-                    if !matches!(tokio::time::timeout(WRITE_STALL, batch).await, Ok(Ok(()))) {
-                        break;
-                    }
-                }
-                None => break,
-            },
-            changed = killed.changed() => {
-                let code = *killed.borrow();
-                if changed.is_err() || code.is_some() {
-                    // Flush what was queued before the close (e.g. a final `peer ended`).
-                    let flushed = async {
-                        while let Ok(text) = rx.try_recv() {
-                            sink.feed(Message::Text(text)).await?;
-                        }
-                        if let Some(code) = code {
-                            let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
-                            sink.feed(Message::Close(Some(frame))).await?;
-                        }
-                        sink.flush().await
-                    };
-                    let _ = tokio::time::timeout(WRITE_STALL, flushed).await;
-                    break;
-                }
+        let close = take_queued(&outbox, &mut batch);
+        if batch.is_empty() && close.is_none() {
+            outbox.shared.to_writer.notified().await;
+            continue;
+        }
+        // Tungstenite writes to the socket whenever WRITE_BATCH_BYTES are buffered, and the
+        // rest at the flush: one syscall for a burst instead of one per frame.
+        let written = async {
+            for text in batch.drain(..) {
+                sink.feed(Message::Text(text)).await?;
             }
+            if let Some(code) = close {
+                let frame = CloseFrame {
+                    code: code.code(),
+                    reason: code.reason().into(),
+                };
+                sink.feed(Message::Close(Some(frame))).await?;
+            }
+            sink.flush().await
+        };
+        let ok = matches!(tokio::time::timeout(WRITE_STALL, written).await, Ok(Ok(())));
+        if batch.capacity() > LARGE_QUEUE {
+            batch = Vec::with_capacity(SMALL_QUEUE);
+        }
+        if !ok || close.is_some() {
+            break;
         }
     }
     let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
-}
-
-/// Writes `first` and whatever else is already queued (up to [`WRITE_BATCH_BYTES`]), then
-/// flushes once.
-async fn write_batch(
-    sink: &mut SplitSink<WebSocket, Message>,
-    first: Utf8Bytes,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
-) -> Result<(), axum::Error> {
-    let mut batched = first.len();
-    sink.feed(Message::Text(first)).await?;
-    while batched < WRITE_BATCH_BYTES {
-        let Ok(text) = rx.try_recv() else { break };
-        batched += text.len();
-        sink.feed(Message::Text(text)).await?;
-    }
-    sink.flush().await
+    let mut outgoing = outbox.outgoing();
+    outgoing.writer_gone = true;
+    outgoing.frames = VecDeque::new();
+    outgoing.close.get_or_insert(CloseCode::Ended);
+    drop(outgoing);
+    outbox.shared.to_reader.notify_one();
+    outbox.shared.wake.notify_one();
 }
 
 impl Inbox {
     /// The next text frame, or `Closed`. Enforces the idle timeout and the rate limits, and
-    /// refuses binary frames, closing with the matching code.
+    /// refuses binary frames, closing with the matching code. Cancel-safe.
     pub async fn next(&mut self) -> Incoming {
         loop {
-            if self.killed.borrow().is_some() {
+            if self.outbox.closing().is_some() {
                 return Incoming::Closed;
             }
+            let deadline = self.last_heard + self.idle;
             let next = tokio::select! {
-                _ = self.killed.changed() => return Incoming::Closed,
-                next = tokio::time::timeout(self.idle, self.stream.next()) => next,
+                _ = self.outbox.shared.to_reader.notified() => continue,
+                next = tokio::time::timeout_at(deadline, self.stream.next()) => next,
             };
             let message = match next {
                 Err(_) => return self.fail(CloseCode::IdleTimeout),
@@ -230,6 +288,7 @@ impl Inbox {
                 }
                 Ok(Some(Ok(message))) => message,
             };
+            self.last_heard = tokio::time::Instant::now();
             match message {
                 Message::Text(text) => {
                     if !self.limiter.allow(text.len()) {
@@ -323,22 +382,14 @@ mod tests {
 
     #[test]
     fn a_full_outbound_queue_closes_the_connection_as_a_slow_consumer() {
-        let (tx, _rx) = mpsc::channel(2);
-        let (kill, killed) = watch::channel(None);
-        let outbox = Outbox {
-            id: 1,
-            tx,
-            kill: Arc::new(kill),
-            wake: Arc::default(),
-            delivered: Arc::default(),
-        };
+        let outbox = Outbox::new(2);
         assert!(outbox.send_text("a"));
         assert!(outbox.send_text("b"));
         assert!(!outbox.send_text("c"), "the third frame does not fit");
-        assert_eq!(*killed.borrow(), Some(CloseCode::SlowConsumer));
+        assert_eq!(outbox.closing(), Some(CloseCode::SlowConsumer));
         // The first reason sticks.
         outbox.close(CloseCode::Ended);
-        assert_eq!(*killed.borrow(), Some(CloseCode::SlowConsumer));
+        assert_eq!(outbox.closing(), Some(CloseCode::SlowConsumer));
     }
 
     #[test]

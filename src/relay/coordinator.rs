@@ -565,7 +565,7 @@ async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
 /// order. Frames reach a coordinator only through here (one pull at a time per connection),
 /// so they arrive once each and in order, whichever node stored them.
 pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &SessionId) {
-    let _turn = outbox.delivered.lock().await;
+    let _turn = outbox.delivered().lock().await;
     let after = relay.live.with(|live| {
         let c = live.coordinators.get_mut(&serial)?;
         if c.outbox.id != outbox.id || !c.sessions.contains(session) {

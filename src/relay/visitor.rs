@@ -4,10 +4,11 @@
 //! ping). Anything else closes this one connection with a code; the session itself survives
 //! a dropped connection until its idle TTL.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
@@ -44,14 +45,14 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
         relay.rate_limits(),
     );
     Metrics::inc(&relay.metrics.visitor_connections);
-    let session = open_session(&relay, &mut inbox).await;
+    // Boxed, so its large future is gone once the session is open (docs/benchmarks.md).
+    let session = Box::pin(open_session(&relay, &mut inbox)).await;
     if let Some(session) = session {
-        tokio::spawn(deliver(relay.clone(), session, inbox.outbox.clone()));
         relay_frames(&relay, &mut inbox, session).await;
-        disconnected(&relay, &session, &inbox.outbox).await;
+        Box::pin(disconnected(&relay, &session, &inbox.outbox)).await;
     }
     inbox.outbox.close(CloseCode::Ended);
-    inbox.drain().await;
+    Box::pin(inbox.drain()).await;
     Metrics::dec(&relay.metrics.visitor_connections);
 }
 
@@ -224,7 +225,7 @@ async fn resume(
     ));
     // Registered first, replayed second: anything stored after this read wakes the delivery
     // task, which continues from the last frame replayed here. No gap, no duplicate.
-    *inbox.outbox.delivered.lock().await = last_seq;
+    *inbox.outbox.delivered().lock().await = last_seq;
     send_pending(relay, &session, &inbox.outbox).await;
     // Handed over or requeued while offline: the visitor still owes a fresh message 1.
     if info.handshake.is_empty() {
@@ -247,7 +248,7 @@ async fn resume(
 /// Queues every stored coordinator-to-visitor frame this connection has not had yet, in
 /// order. `false` once the session is gone or the connection closed.
 pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -> bool {
-    let mut delivered = outbox.delivered.lock().await;
+    let mut delivered = outbox.delivered().lock().await;
     let frames = match relay
         .store
         .pending(session, Way::ToVisitor, *delivered)
@@ -273,129 +274,157 @@ pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -
     true
 }
 
-/// One per visitor connection: whenever woken, sends what the store holds beyond what this
-/// connection already got. Frames reach a visitor only through [`send_pending`], so they
-/// arrive in order however the relay's tasks interleave.
-async fn deliver(relay: Arc<Relay>, session: SessionId, outbox: Outbox) {
-    while send_pending(&relay, &session, &outbox).await && outbox.woken().await {}
-}
-
+/// Reads the visitor's frames and, whenever woken, sends what the store holds beyond what
+/// this connection already got. Frames reach a visitor only through [`send_pending`], so they
+/// arrive in order however the relay's tasks interleave. One task does both: an idle
+/// visitor costs one task less (docs/benchmarks.md).
 async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId) {
-    while let Incoming::Text(text) = inbox.next().await {
-        let Some(frame) = decode(inbox, &text) else {
-            return;
-        };
-        let _ = relay.store.touch(&session, now_minute()).await;
-        let holder = match relay.store.get(&session).await {
-            Ok(Some(info)) => info.assignment,
-            Ok(None) => {
-                close::<()>(relay, inbox, CloseCode::Ended);
-                return;
-            }
-            Err(_) => {
-                inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+    let outbox = inbox.outbox.clone();
+    // Until the session is gone (its end is being delivered by whoever ended it).
+    let mut delivering = send_pending(relay, &session, &outbox).await;
+    loop {
+        let text = tokio::select! {
+            incoming = inbox.next() => match incoming {
+                Incoming::Text(text) => text,
+                Incoming::Closed => return,
+            },
+            woken = outbox.woken(), if delivering => {
+                delivering = woken && send_pending(relay, &session, &outbox).await;
                 continue;
             }
         };
-        let holder = match holder {
-            Assignment::Claimed(serial) => Some(serial),
-            Assignment::Queued => None,
-        };
-        match frame {
-            VisitorFrame::Msg { seq, body } => {
-                let stored = StoredFrame {
-                    seq,
-                    kind: PayloadKind::Data,
-                    body: body.0,
-                };
-                match relay
-                    .store
-                    .append(
-                        &session,
-                        Way::ToCoordinator,
-                        stored.clone(),
-                        relay.buffer_limits(),
-                    )
-                    .await
-                {
-                    Ok(Append::Stored) => {
-                        Metrics::inc(&relay.metrics.frames_relayed);
-                        inbox.outbox.send(RelayFrame::Stored { session: None, seq });
-                        if let Some(serial) = holder {
-                            // The coordinator's delivery task reads it from the store.
-                            let wake = ForCoordinator::Wake {
-                                session: Fixed(session),
-                            };
-                            relay.to_coordinator(serial, wake).await;
-                        }
-                    }
-                    Ok(Append::Duplicate) => {
-                        inbox.outbox.send(RelayFrame::Stored { session: None, seq });
-                    }
-                    Ok(Append::Gap { .. }) => {
-                        close::<()>(relay, inbox, CloseCode::Unexpected);
-                        return;
-                    }
-                    Ok(Append::Full) => {
-                        end_session(relay, &session, holder).await;
-                        return;
-                    }
-                    Err(_) => {
-                        inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
-                    }
-                }
-            }
-            VisitorFrame::Ack { seq } => {
-                if let Ok(acked) = relay.store.ack(&session, Way::ToVisitor, seq).await
-                    && let Some(serial) = holder
-                {
-                    let frame = RelayFrame::Delivered {
-                        session: Some(Fixed(session)),
-                        seq: acked,
-                    };
-                    relay
-                        .to_coordinator(serial, ForCoordinator::Frame { frame })
-                        .await;
-                }
-            }
-            VisitorFrame::Rekey { handshake } => {
-                if handshake.0.len() != MESSAGE1_LEN {
-                    close::<()>(relay, inbox, CloseCode::Malformed);
-                    return;
-                }
-                // Whatever this visitor sent before the rekey was under the old keys: the next
-                // coordinator cannot read it (the visitor re-encrypts what was undelivered).
-                let _ = relay
-                    .store
-                    .discard_pending(&session, Way::ToCoordinator)
-                    .await;
-                let _ = relay
-                    .store
-                    .set_handshake(&session, handshake.0.clone())
-                    .await;
-                match holder {
-                    Some(serial) => {
-                        let rekeyed = ForCoordinator::Rekeyed {
-                            session: Fixed(session),
-                        };
-                        relay.to_coordinator(serial, rekeyed).await;
-                    }
-                    None => relay.broadcast_queue().await,
-                }
-            }
-            VisitorFrame::End {} => {
-                end_session(relay, &session, holder).await;
-                return;
-            }
-            VisitorFrame::Ping {} => {
-                inbox.outbox.send(RelayFrame::Pong {});
-            }
-            VisitorFrame::Hello { .. } | VisitorFrame::Resume { .. } => {
-                close::<()>(relay, inbox, CloseCode::Unexpected);
-                return;
-            }
+        // Boxed: the frame handlers' futures are large, and an idle visitor's task should
+        // not carry them while it waits (docs/benchmarks.md).
+        if Box::pin(handle_frame(relay, inbox, session, text))
+            .await
+            .is_break()
+        {
+            return;
         }
     }
+}
+
+/// Acts on one frame from the visitor; `Break` when the connection is done.
+async fn handle_frame(
+    relay: &Arc<Relay>,
+    inbox: &mut Inbox,
+    session: SessionId,
+    text: Utf8Bytes,
+) -> ControlFlow<()> {
+    let Some(frame) = decode(inbox, &text) else {
+        return ControlFlow::Break(());
+    };
+    let _ = relay.store.touch(&session, now_minute()).await;
+    let holder = match relay.store.get(&session).await {
+        Ok(Some(info)) => info.assignment,
+        Ok(None) => {
+            close::<()>(relay, inbox, CloseCode::Ended);
+            return ControlFlow::Break(());
+        }
+        Err(_) => {
+            inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+            return ControlFlow::Continue(());
+        }
+    };
+    let holder = match holder {
+        Assignment::Claimed(serial) => Some(serial),
+        Assignment::Queued => None,
+    };
+    match frame {
+        VisitorFrame::Msg { seq, body } => {
+            let stored = StoredFrame {
+                seq,
+                kind: PayloadKind::Data,
+                body: body.0,
+            };
+            match relay
+                .store
+                .append(
+                    &session,
+                    Way::ToCoordinator,
+                    stored.clone(),
+                    relay.buffer_limits(),
+                )
+                .await
+            {
+                Ok(Append::Stored) => {
+                    Metrics::inc(&relay.metrics.frames_relayed);
+                    inbox.outbox.send(RelayFrame::Stored { session: None, seq });
+                    if let Some(serial) = holder {
+                        // The coordinator's delivery task reads it from the store.
+                        let wake = ForCoordinator::Wake {
+                            session: Fixed(session),
+                        };
+                        relay.to_coordinator(serial, wake).await;
+                    }
+                }
+                Ok(Append::Duplicate) => {
+                    inbox.outbox.send(RelayFrame::Stored { session: None, seq });
+                }
+                Ok(Append::Gap { .. }) => {
+                    close::<()>(relay, inbox, CloseCode::Unexpected);
+                    return ControlFlow::Break(());
+                }
+                Ok(Append::Full) => {
+                    end_session(relay, &session, holder).await;
+                    return ControlFlow::Break(());
+                }
+                Err(_) => {
+                    inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+                }
+            }
+        }
+        VisitorFrame::Ack { seq } => {
+            if let Ok(acked) = relay.store.ack(&session, Way::ToVisitor, seq).await
+                && let Some(serial) = holder
+            {
+                let frame = RelayFrame::Delivered {
+                    session: Some(Fixed(session)),
+                    seq: acked,
+                };
+                relay
+                    .to_coordinator(serial, ForCoordinator::Frame { frame })
+                    .await;
+            }
+        }
+        VisitorFrame::Rekey { handshake } => {
+            if handshake.0.len() != MESSAGE1_LEN {
+                close::<()>(relay, inbox, CloseCode::Malformed);
+                return ControlFlow::Break(());
+            }
+            // Whatever this visitor sent before the rekey was under the old keys: the next
+            // coordinator cannot read it (the visitor re-encrypts what was undelivered).
+            let _ = relay
+                .store
+                .discard_pending(&session, Way::ToCoordinator)
+                .await;
+            let _ = relay
+                .store
+                .set_handshake(&session, handshake.0.clone())
+                .await;
+            match holder {
+                Some(serial) => {
+                    let rekeyed = ForCoordinator::Rekeyed {
+                        session: Fixed(session),
+                    };
+                    relay.to_coordinator(serial, rekeyed).await;
+                }
+                None => relay.broadcast_queue().await,
+            }
+        }
+        VisitorFrame::End {} => {
+            end_session(relay, &session, holder).await;
+            return ControlFlow::Break(());
+        }
+        VisitorFrame::Ping {} => {
+            inbox.outbox.send(RelayFrame::Pong {});
+        }
+        VisitorFrame::Hello { .. } | VisitorFrame::Resume { .. } => {
+            close::<()>(relay, inbox, CloseCode::Unexpected);
+            return ControlFlow::Break(());
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 /// Ends a session from the visitor's side (or on overflow): every trace goes at once.

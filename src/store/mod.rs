@@ -229,46 +229,50 @@ impl Store {
     }
 }
 
+/// The Redis futures are boxed: every relay task that awaits the store holds the largest
+/// future it may await, and Redis's are large while the memory store's are small. Boxing
+/// them keeps an idle visitor's task small (docs/benchmarks.md) and costs one allocation
+/// per Redis call, beside a network round trip.
 macro_rules! dispatch {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
-            Store::Memory($store) => $call,
-            Store::Redis($store) => $call,
+            Store::Memory($store) => $call.await,
+            Store::Redis($store) => Box::pin($call).await,
         }
     };
 }
 
 impl ChatStore for Store {
     async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
-        dispatch!(self, s => s.create(info, queue_max).await)
+        dispatch!(self, s => s.create(info, queue_max))
     }
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
-        dispatch!(self, s => s.get(id).await)
+        dispatch!(self, s => s.get(id))
     }
     async fn claim(
         &self,
         id: &SessionId,
         coordinator: u64,
     ) -> Result<Option<SessionInfo>, StoreError> {
-        dispatch!(self, s => s.claim(id, coordinator).await)
+        dispatch!(self, s => s.claim(id, coordinator))
     }
     async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
-        dispatch!(self, s => s.assign(id, coordinator).await)
+        dispatch!(self, s => s.assign(id, coordinator))
     }
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
-        dispatch!(self, s => s.requeue(id, holder).await)
+        dispatch!(self, s => s.requeue(id, holder))
     }
     async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
-        dispatch!(self, s => s.assignments().await)
+        dispatch!(self, s => s.assignments())
     }
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
-        dispatch!(self, s => s.set_handshake(id, message1).await)
+        dispatch!(self, s => s.set_handshake(id, message1))
     }
     async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
-        dispatch!(self, s => s.queue().await)
+        dispatch!(self, s => s.queue())
     }
     async fn queue_len(&self) -> Result<usize, StoreError> {
-        dispatch!(self, s => s.queue_len().await)
+        dispatch!(self, s => s.queue_len())
     }
     async fn append(
         &self,
@@ -277,10 +281,10 @@ impl ChatStore for Store {
         frame: StoredFrame,
         limits: BufferLimits,
     ) -> Result<Append, StoreError> {
-        dispatch!(self, s => s.append(id, way, frame, limits).await)
+        dispatch!(self, s => s.append(id, way, frame, limits))
     }
     async fn ack(&self, id: &SessionId, way: Way, seq: u64) -> Result<u64, StoreError> {
-        dispatch!(self, s => s.ack(id, way, seq).await)
+        dispatch!(self, s => s.ack(id, way, seq))
     }
     async fn pending(
         &self,
@@ -288,21 +292,21 @@ impl ChatStore for Store {
         way: Way,
         after: u64,
     ) -> Result<Vec<StoredFrame>, StoreError> {
-        dispatch!(self, s => s.pending(id, way, after).await)
+        dispatch!(self, s => s.pending(id, way, after))
     }
     async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
-        dispatch!(self, s => s.discard_pending(id, way).await)
+        dispatch!(self, s => s.discard_pending(id, way))
     }
     async fn touch(&self, id: &SessionId, now_minute: u64) -> Result<(), StoreError> {
-        dispatch!(self, s => s.touch(id, now_minute).await)
+        dispatch!(self, s => s.touch(id, now_minute))
     }
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
-        dispatch!(self, s => s.remove(id).await)
+        dispatch!(self, s => s.remove(id))
     }
     async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
-        dispatch!(self, s => s.expire(cutoff_minute).await)
+        dispatch!(self, s => s.expire(cutoff_minute))
     }
     async fn dump(&self) -> String {
-        dispatch!(self, s => s.dump().await)
+        dispatch!(self, s => s.dump())
     }
 }
