@@ -18,6 +18,8 @@ pub enum Kind {
     Idle,
     /// Set up and tear down sessions (bare stack: upgrades) as fast as `concurrency` allows.
     Setup,
+    /// Visitors arriving and leaving (bare stack: upgrades), no coordinator involved.
+    Arrival,
     /// Relay messages between `count` visitors and their coordinators (bare stack: echo).
     Messages,
 }

@@ -336,6 +336,7 @@ fn phase(
 struct Figures {
     idle: Option<Measured>,
     setup: Option<Measured>,
+    arrival: Option<Measured>,
     setup_pow: Option<Measured>,
     /// Open loop and saturation, each encrypted and pre-encrypted (the bare stack has only
     /// pre-encrypted frames: it does not speak the protocol).
@@ -408,6 +409,19 @@ impl Run {
                 0,
                 &format!("{label} set-ups"),
             ));
+            if target == Target::Lifeline {
+                let mut job = self.job(server, target, Kind::Arrival);
+                job.concurrency = p.setup_concurrency;
+                job.duration_ms = p.setup_ms;
+                f.arrival = Some(phase(
+                    self.pinning,
+                    server,
+                    &job,
+                    p.workers,
+                    0,
+                    &format!("{label} arrivals"),
+                ));
+            }
         }
         if self.wants("messages") {
             let streams = p.streams_per_worker * p.workers;
@@ -806,6 +820,21 @@ fn print_table(
     row(
         "  server CPU µs per set-up (bare: per upgrade)".into(),
         &setup_cpu,
+        &setup_cpu,
+        0,
+    );
+    let arrivals = |f: &Figures| f.arrival.as_ref().map(Measured::rate);
+    row(
+        "visitor arrivals/s: upgrade, challenge, hello, welcome, queued, end (bare: upgrades/s)"
+            .into(),
+        &arrivals,
+        &setups,
+        0,
+    );
+    let arrival_cpu = |f: &Figures| f.arrival.as_ref().map(Measured::cpu_us);
+    row(
+        "  server CPU µs per arrival (bare: per upgrade)".into(),
+        &arrival_cpu,
         &setup_cpu,
         0,
     );

@@ -205,7 +205,7 @@ async fn work(job: Job) {
     let ctx = Arc::new(Ctx { job, org_key });
     let outcome = match ctx.job.kind {
         Kind::Idle => idle(ctx).await,
-        Kind::Setup => setup(ctx).await,
+        Kind::Setup | Kind::Arrival => setup(ctx).await,
         Kind::Messages => messages(ctx).await,
     };
     report(&Report::Done(outcome));
@@ -328,12 +328,13 @@ async fn idle(ctx: Arc<Ctx>) -> Outcome {
 }
 
 /// Set-ups, back to back on `concurrency` loops for `duration_ms`. Lifeline: upgrade,
-/// challenge, proof-of-work, hello, queue, claim by a coordinator, Noise handshake, end.
-/// Bare stack: upgrade and close.
+/// challenge, proof-of-work, hello, queue, claim by a coordinator, Noise handshake, end
+/// (arrivals: upgrade, challenge, proof-of-work, hello, welcome, queued, end; no
+/// coordinator). Bare stack: upgrade and close.
 async fn setup(ctx: Arc<Ctx>) -> Outcome {
     let tally = Arc::new(Tally::default());
     let mut coordinators = Vec::new();
-    if ctx.job.target == Target::Lifeline {
+    if ctx.job.target == Target::Lifeline && ctx.job.kind == Kind::Setup {
         for i in 0..ctx.job.concurrency {
             match ctx.coordinator(i as u64, 1).await {
                 Ok(c) => coordinators.push(Some(c)),
@@ -369,6 +370,11 @@ async fn setup(ctx: Arc<Ctx>) -> Outcome {
                                 |e| matches!(e, CoordinatorEvent::Released(s) if *s == session),
                             )
                             .await?;
+                            Ok(())
+                        }
+                        None if ctx.job.target == Target::Lifeline => {
+                            let mut v = ctx.visitor().await?;
+                            v.end().await?;
                             Ok(())
                         }
                         None => {

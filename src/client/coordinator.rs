@@ -325,8 +325,10 @@ impl CoordinatorClient {
         }
     }
 
-    /// The next relay frame. Cancel-safe: dropping it loses nothing.
+    /// The next relay frame; acknowledges what was received first if it has to wait.
+    /// Cancel-safe: dropping it loses nothing.
     pub async fn recv_frame(&mut self) -> Result<RelayFrame, ClientError> {
+        self.acknowledge_unless_more_ready().await?;
         self.wire.recv().await
     }
 
@@ -355,13 +357,16 @@ impl CoordinatorClient {
         }
         let frames: Vec<_> = self
             .unacked
-            .drain()
+            .iter()
             .map(|(session, seq)| CoordinatorFrame::Ack {
-                session: Fixed(session),
-                seq,
+                session: Fixed(*session),
+                seq: *seq,
             })
             .collect();
-        self.wire.send_all(frames).await
+        // Forgotten only once sent: a cancelled send leaves them to the next call.
+        self.wire.send_all(frames).await?;
+        self.unacked.clear();
+        Ok(())
     }
 
     async fn interpret(

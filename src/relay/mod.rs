@@ -131,6 +131,12 @@ impl Relay {
         }
     }
 
+    /// How often a visitor's activity is written to the store. The session's idle TTL is
+    /// counted in minutes, so a write per frame (a Redis round trip each) buys nothing.
+    pub fn touch_interval(&self) -> Duration {
+        Duration::from_secs((self.config.sessions.idle_ttl_s / 4).clamp(1, 30))
+    }
+
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.config.limits.idle_timeout_s)
     }

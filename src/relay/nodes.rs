@@ -559,6 +559,17 @@ async fn resync(relay: &Arc<Relay>) {
         for outbox in live.visitors.values() {
             outbox.wake();
         }
+    });
+    wake_held_conversations(relay);
+    relay.broadcast_queue().await;
+}
+
+/// Every coordinator here pulls each conversation it holds. A wake from another node is a
+/// PUBLISH, at most once: one lost (Redis busy past its timeout, a roster read that came
+/// back empty) would leave a conversation's frames waiting in the store until the next;
+/// this bounds that wait by one heartbeat. A pull finds nothing new at the cost of one read.
+fn wake_held_conversations(relay: &Arc<Relay>) {
+    relay.live.with(|live| {
         for c in live.coordinators.values_mut() {
             let held: Vec<SessionId> = c.sessions.iter().copied().collect();
             for session in held {
@@ -566,7 +577,6 @@ async fn resync(relay: &Arc<Relay>) {
             }
         }
     });
-    relay.broadcast_queue().await;
 }
 
 /// Re-announces this node's coordinators and releases orphaned conversations, every
@@ -580,6 +590,7 @@ pub async fn heartbeat(relay: Arc<Relay>) {
         tick.tick().await;
         relay.nodes.announce(&relay.local_roster()).await;
         relay.release_orphans().await;
+        wake_held_conversations(&relay);
         relay.seeds.sync_key().await;
     }
 }

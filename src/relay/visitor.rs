@@ -282,6 +282,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
     let outbox = inbox.outbox.clone();
     // Until the session is gone (its end is being delivered by whoever ended it).
     let mut delivering = send_pending(relay, &session, &outbox).await;
+    let mut touched: Option<tokio::time::Instant> = None;
     loop {
         let text = tokio::select! {
             incoming = inbox.next() => match incoming {
@@ -293,6 +294,10 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                 continue;
             }
         };
+        if touched.is_none_or(|at| at.elapsed() >= relay.touch_interval()) {
+            let _ = relay.store.touch(&session, now_minute()).await;
+            touched = Some(tokio::time::Instant::now());
+        }
         // Boxed: the frame handlers' futures are large, and an idle visitor's task should
         // not carry them while it waits (docs/benchmarks.md).
         if Box::pin(handle_frame(relay, inbox, session, text))
@@ -314,7 +319,6 @@ async fn handle_frame(
     let Some(frame) = decode(inbox, &text) else {
         return ControlFlow::Break(());
     };
-    let _ = relay.store.touch(&session, now_minute()).await;
     let holder = match relay.store.get(&session).await {
         Ok(Some(info)) => info.assignment,
         Ok(None) => {

@@ -150,6 +150,18 @@ end
 return 'ok'
 "#;
 
+/// The frames after ARGV[1], without the ones before: a buffer's frames are numbered one
+/// after another from its head (appends are in order, acks pop the head, a discard empties
+/// it), so they start at (after + 1 - head's seq). KEYS: buffer.
+const PENDING: &str = r#"
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return {} end
+local first = tonumber(string.match(head, '"seq":(%d+)'))
+local start = 0
+if first then start = math.max(tonumber(ARGV[1]) + 1 - first, 0) end
+return redis.call('LRANGE', KEYS[1], start, -1)
+"#;
+
 /// Atomic cumulative ack. KEYS: acked, next, buffer, bytes. ARGV: seq. Returns the new ack.
 // KEYS[5] is the session record: an acknowledgement racing the session's removal must not
 // bring back keys of a session that no longer exists (they would have no TTL).
@@ -190,6 +202,7 @@ pub struct RedisStore {
     ttl_s: u64,
     claim: redis::Script,
     touch: redis::Script,
+    pending: redis::Script,
     release: redis::Script,
     admit: redis::Script,
     append: redis::Script,
@@ -213,6 +226,7 @@ impl RedisStore {
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
             touch: redis::Script::new(TOUCH),
+            pending: redis::Script::new(PENDING),
             release: redis::Script::new(RELEASE),
             admit: redis::Script::new(ADMIT),
             append: redis::Script::new(APPEND),
@@ -598,8 +612,10 @@ impl ChatStore for RedisStore {
     ) -> Result<Vec<StoredFrame>, StoreError> {
         let keys = Keys::of(id);
         let frames: Vec<String> = self
-            .con()
-            .lrange(&keys.buffer[way_index(way)], 0, -1)
+            .pending
+            .key(&keys.buffer[way_index(way)])
+            .arg(after)
+            .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
         let mut out = Vec::with_capacity(frames.len());
