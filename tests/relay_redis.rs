@@ -85,3 +85,74 @@ async fn a_late_ack_or_touch_leaves_nothing_of_an_erased_session() {
         "nothing of the session is left"
     );
 }
+
+/// A pull reads from Redis only the frames after the last one sent, and still finds every
+/// one of them after acknowledgements, a discard (rekey) and new appends.
+#[tokio::test]
+async fn pending_frames_are_read_from_where_the_last_pull_stopped() {
+    use lifeline::protocol::frames::PayloadKind;
+    use lifeline::store::{Append, ChatStore, StoredFrame, Way};
+    let redis = RedisServer::start();
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = "redis".into();
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut c = relay.on_duty(602, "Amara", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    let session = visitor.session;
+    drop(c);
+    drop(visitor);
+    let store = &relay.relay.store;
+    let limits = relay.relay.buffer_limits();
+    let way = Way::ToVisitor;
+    let seqs = |frames: Vec<StoredFrame>| frames.iter().map(|f| f.seq).collect::<Vec<_>>();
+    let next = store.get(&session).await.unwrap().unwrap().next_to_visitor;
+    for seq in next..next + 5 {
+        let frame = StoredFrame {
+            seq,
+            kind: PayloadKind::Data,
+            body: vec![seq as u8; 40],
+        };
+        assert_eq!(
+            store.append(&session, way, frame, limits).await.unwrap(),
+            Append::Stored
+        );
+    }
+    let all: Vec<u64> = (next..next + 5).collect();
+    assert_eq!(seqs(store.pending(&session, way, 0).await.unwrap()), all);
+    assert_eq!(
+        seqs(store.pending(&session, way, next + 2).await.unwrap()),
+        all[3..]
+    );
+    assert_eq!(
+        seqs(store.pending(&session, way, next + 4).await.unwrap()),
+        Vec::<u64>::new()
+    );
+    store.ack(&session, way, next + 1).await.unwrap();
+    assert_eq!(
+        seqs(store.pending(&session, way, next + 1).await.unwrap()),
+        all[2..]
+    );
+    assert_eq!(
+        seqs(store.pending(&session, way, next + 3).await.unwrap()),
+        all[4..]
+    );
+    store.discard_pending(&session, way).await.unwrap();
+    let frame = StoredFrame {
+        seq: next + 5,
+        kind: PayloadKind::Data,
+        body: vec![1; 40],
+    };
+    store.append(&session, way, frame, limits).await.unwrap();
+    assert_eq!(
+        seqs(store.pending(&session, way, next + 1).await.unwrap()),
+        vec![next + 5]
+    );
+    assert_eq!(
+        seqs(store.pending(&session, way, next + 4).await.unwrap()),
+        vec![next + 5]
+    );
+}
