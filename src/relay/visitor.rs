@@ -135,11 +135,13 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             }
             Metrics::inc(&relay.metrics.sessions_opened);
             tracing::info!("visitor session opened");
+            // The welcome is the first frame after the challenge: queued before the
+            // connection is registered, so no queue position or delivery can overtake it.
+            inbox.outbox.send(welcome(relay, session, token, 1, 0));
             relay
                 .live
                 .with(|live| live.visitors.insert(session, inbox.outbox.clone()));
             relay.visitor_arrived(&session).await;
-            inbox.outbox.send(welcome(relay, session, token, 1, 0));
             relay.broadcast_queue().await;
             Some(session)
         }
@@ -192,6 +194,14 @@ async fn resume(
         Assignment::Claimed(serial) => Some(serial),
         Assignment::Queued => None,
     };
+    // First, before the connection is registered: nothing may overtake the welcome.
+    inbox.outbox.send(welcome(
+        relay,
+        session,
+        token,
+        info.next_to_coordinator,
+        info.acked_to_coordinator,
+    ));
     relay.live.with(|live| {
         if let Some(old) = live.visitors.insert(session, inbox.outbox.clone()) {
             old.close(CloseCode::Replaced);
@@ -216,13 +226,6 @@ async fn resume(
     }
     Metrics::inc(&relay.metrics.sessions_resumed);
     tracing::info!("visitor session resumed");
-    inbox.outbox.send(welcome(
-        relay,
-        session,
-        token,
-        info.next_to_coordinator,
-        info.acked_to_coordinator,
-    ));
     // Registered first, replayed second: anything stored after this read wakes the delivery
     // task, which continues from the last frame replayed here. No gap, no duplicate.
     *inbox.outbox.delivered().lock().await = last_seq;
@@ -319,8 +322,8 @@ async fn handle_frame(
     let Some(frame) = decode(inbox, &text) else {
         return ControlFlow::Break(());
     };
-    let holder = match relay.store.get(&session).await {
-        Ok(Some(info)) => info.assignment,
+    let holder = match relay.store.assignment(&session).await {
+        Ok(Some(assignment)) => assignment,
         Ok(None) => {
             close::<()>(relay, inbox, CloseCode::Ended);
             return ControlFlow::Break(());

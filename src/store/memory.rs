@@ -93,6 +93,10 @@ impl ChatStore for MemoryStore {
         Ok(self.with(|s| s.sessions.get(id).map(|e| e.info.clone())))
     }
 
+    async fn assignment(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
+        Ok(self.with(|s| s.sessions.get(id).map(|e| e.info.assignment.clone())))
+    }
+
     async fn claim(
         &self,
         id: &SessionId,

@@ -178,10 +178,10 @@ local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
 while true do
   local head = redis.call('LINDEX', KEYS[3], 0)
   if not head then break end
-  local frame = cjson.decode(head)
-  if frame.seq > acked then break end
+  local seq = tonumber(string.match(head, '"seq":(%d+)'))
+  if not seq or seq > acked then break end
   redis.call('LPOP', KEYS[3])
-  bytes = bytes - tonumber(frame.len or 0)
+  bytes = bytes - tonumber(string.match(head, '"len":(%d+)') or '0')
 end
 redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
 return acked
@@ -320,6 +320,14 @@ type SessionKeys = (
     Option<u64>,
 );
 
+/// The owner key: "q" while queued, else the holder's certificate serial.
+fn parse_owner(owner: &str) -> Result<Assignment, StoreError> {
+    Ok(match owner {
+        "q" => Assignment::Queued,
+        serial => Assignment::Claimed(serial.parse().map_err(|_| corrupt("owner"))?),
+    })
+}
+
 fn parse_frame(text: &str) -> Result<StoredFrame, StoreError> {
     let f: FrameRecord = serde_json::from_str(text).map_err(|_| corrupt("frame"))?;
     Ok(StoredFrame {
@@ -397,10 +405,7 @@ impl ChatStore for RedisStore {
             return Ok(None);
         };
         let record: Record = serde_json::from_str(&record).map_err(|_| corrupt("session"))?;
-        let assignment = match owner.as_str() {
-            "q" => Assignment::Queued,
-            serial => Assignment::Claimed(serial.parse().map_err(|_| corrupt("owner"))?),
-        };
+        let assignment = parse_owner(&owner)?;
         Ok(Some(SessionInfo {
             id: *id,
             token_hash: record
@@ -418,6 +423,15 @@ impl ChatStore for RedisStore {
             acked_to_coordinator: acked_c.unwrap_or(0),
             acked_to_visitor: acked_v.unwrap_or(0),
         }))
+    }
+
+    async fn assignment(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
+        let owner: Option<String> = self
+            .con()
+            .get(Keys::of(id).owner)
+            .await
+            .map_err(unavailable)?;
+        owner.map(|owner| parse_owner(&owner)).transpose()
     }
 
     async fn claim(
