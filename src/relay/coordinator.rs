@@ -591,12 +591,12 @@ pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &Session
     let mut last = after;
     for frame in frames {
         last = frame.seq;
-        outbox.send(RelayFrame::Deliver {
-            session: Some(Fixed(*session)),
-            seq: frame.seq,
-            kind: frame.kind,
-            body: Bytes(frame.body),
-        });
+        outbox.send_text(protocol::encode_deliver(
+            Some(session),
+            frame.seq,
+            frame.kind,
+            &frame.body,
+        ));
     }
     relay.live.with(|live| {
         if let Some(c) = live.coordinators.get_mut(&serial) {

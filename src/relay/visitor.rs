@@ -264,12 +264,7 @@ pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -
     };
     for frame in frames {
         let seq = frame.seq;
-        if !outbox.send(RelayFrame::Deliver {
-            session: None,
-            seq,
-            kind: frame.kind,
-            body: Bytes(frame.body),
-        }) {
+        if !outbox.send_text(protocol::encode_deliver(None, seq, frame.kind, &frame.body)) {
             return false;
         }
         *delivered = seq;
