@@ -72,9 +72,10 @@ struct Args {
     baseline_server: bool,
 }
 
-/// Idle connections held against the Redis store. Every hello reads the whole queue from
-/// Redis (ZRANGE, then one GET per waiting session) to set the proof-of-work difficulty, so
-/// holding N waiting visitors costs O(N²) round trips: 19,000 is out of reach in minutes.
+/// Idle connections held against the Redis store. While visitors arrive, the queue
+/// broadcaster reads the whole queue from Redis every 150 ms (ZRANGE, then one GET per
+/// waiting session, concurrently), so holding N waiting visitors costs O(N) reads per
+/// arrival window: thousands are slow to ramp on one core shared with Redis.
 const REDIS_IDLE: usize = 500;
 
 /// Sizes of a run.
