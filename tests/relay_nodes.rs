@@ -438,3 +438,68 @@ async fn a_proof_of_work_seed_from_one_node_is_accepted_once_by_any_node() {
         assert_eq!(status, 403, "spent on one node, refused on every node");
     }
 }
+
+/// A wake between nodes is a PUBLISH, at most once. A frame stored without one (as if its
+/// wake had been lost) still reaches the visitor: at its next keepalive.
+#[tokio::test]
+async fn a_frame_whose_wake_was_lost_arrives_with_the_next_keepalive() {
+    use lifeline::client::wire::Wire;
+    use lifeline::protocol::frames::{ConversationKind, PayloadKind};
+    use lifeline::protocol::{Bytes, RelayFrame, VisitorFrame};
+    use lifeline::store::{Append, ChatStore, StoredFrame, Way};
+    let redis = RedisServer::start();
+    let (node_a, _node_b, _dir) = two_nodes(&redis).await;
+    let mut wire = Wire::connect(&node_a.visitor_url(), &[]).await.unwrap();
+    wire.set_timeout(Duration::from_secs(3));
+    let RelayFrame::Challenge {
+        session,
+        seed,
+        difficulty,
+    } = wire.recv().await.unwrap()
+    else {
+        panic!("no challenge")
+    };
+    let pow_nonce = lifeline::crypto::proof_of_work::solve(&seed.0, &session.0, difficulty);
+    wire.send(VisitorFrame::Hello {
+        pow_nonce,
+        kind: ConversationKind::Chat,
+        lang: None,
+        handshake: Bytes(vec![9; 32]),
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        wire.recv().await.unwrap(),
+        RelayFrame::Welcome { .. }
+    ));
+    // The queue position comes 150 ms later: by then the connection only waits for wakes.
+    assert!(matches!(
+        wire.recv().await.unwrap(),
+        RelayFrame::Queue { .. }
+    ));
+
+    let frame = StoredFrame {
+        seq: 1,
+        kind: PayloadKind::Data,
+        body: vec![5; 40],
+    };
+    let limits = node_a.relay.buffer_limits();
+    let stored = node_a
+        .relay
+        .store
+        .append(&session.0, Way::ToVisitor, frame, limits)
+        .await
+        .unwrap();
+    assert_eq!(stored, Append::Stored);
+    wire.send(VisitorFrame::Ping {}).await.unwrap();
+    loop {
+        match wire.recv().await.expect("the stored frame arrives") {
+            RelayFrame::Deliver { seq, body, .. } => {
+                assert_eq!((seq, body.0), (1, vec![5; 40]));
+                break;
+            }
+            RelayFrame::Pong {} | RelayFrame::Queue { .. } => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

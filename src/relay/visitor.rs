@@ -420,6 +420,11 @@ async fn handle_frame(
         }
         VisitorFrame::Ping {} => {
             inbox.outbox.send(RelayFrame::Pong {});
+            // Across nodes a wake is a PUBLISH, at most once: if one was lost, the frames
+            // wait in the store. The widget's keepalive (every 30 s) then fetches them.
+            if relay.nodes.is_shared() {
+                send_pending(relay, &session, &inbox.outbox).await;
+            }
         }
         VisitorFrame::Hello { .. } | VisitorFrame::Resume { .. } => {
             close::<()>(relay, inbox, CloseCode::Unexpected);
