@@ -124,6 +124,29 @@ impl CoordinatorFiles {
             certificate,
         })
     }
+    /// A fresh coordinator key set whose certificate `org` signs, valid from an hour ago
+    /// (clock skew) for `days`.
+    pub fn issue(org: &SigningKey, serial: u64, alias: &str, days: u64) -> Result<Self, KeyError> {
+        let signing = SigningKey::generate();
+        let dh = DhSecret::generate();
+        let now = now();
+        let certificate = CertificateBody {
+            role: Role::Coordinator,
+            serial,
+            not_before: now - 3600,
+            not_after: now + days * DAY,
+            x25519_public: dh.public(),
+            ed25519_public: signing.public(),
+            alias: alias.into(),
+        }
+        .sign(org)?;
+        Ok(Self {
+            signing,
+            dh,
+            certificate,
+        })
+    }
+
     pub fn save(&self, dir: &Path) -> Result<(), KeyError> {
         write_key(&dir.join("signing.key"), self.signing.seed())?;
         write_key(&dir.join("dh.key"), &self.dh.to_bytes()[..])?;
@@ -177,25 +200,7 @@ pub fn create_development_keys(paths: &KeyPaths) -> Result<(), KeyError> {
     .map_err(|e| file_error(&paths.dev_marker(), e))?;
     create_inbox(&org, paths, 1, 365)?;
     publish_revocations(&org, paths, &[])?;
-    let signing = SigningKey::generate();
-    let dh = DhSecret::generate();
-    let now = now();
-    let certificate = CertificateBody {
-        role: Role::Coordinator,
-        serial: 100,
-        not_before: now - 3600,
-        not_after: now + 30 * DAY,
-        x25519_public: dh.public(),
-        ed25519_public: signing.public(),
-        alias: "Dev coordinator".into(),
-    }
-    .sign(&org)?;
-    CoordinatorFiles {
-        signing,
-        dh,
-        certificate,
-    }
-    .save(&paths.dev_coordinator())
+    CoordinatorFiles::issue(&org, 100, "Dev coordinator", 30)?.save(&paths.dev_coordinator())
 }
 
 /// Loads the relay's keys. With no configured organisation key, development keys are used

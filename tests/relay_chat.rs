@@ -390,3 +390,38 @@ async fn auto_offer_gives_visitors_to_the_least_loaded_coordinator_who_speaks_th
             .any(|s| s.id == spanish.session)
     );
 }
+
+/// Acknowledgements are cumulative. A coordinator that stops reading right after a message
+/// has still acknowledged it (the default); one batching its acknowledgements covers a whole
+/// burst through its last frame as soon as it reads on.
+#[tokio::test]
+async fn every_message_read_is_acknowledged_batched_or_not() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(710, "Amara", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+
+    visitor.send_text("one").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut c).await.1, "one");
+    // The coordinator reads nothing more; the visitor still sees "one" delivered.
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Delivered(seq) if *seq >= 1))
+        .await
+        .unwrap();
+
+    c.batch_acks(true);
+    let texts = ["two", "three", "four", "five"];
+    for text in texts {
+        visitor.send_text(text).await.unwrap();
+    }
+    for text in texts {
+        assert_eq!(next_text_coordinator(&mut c).await.1, text);
+    }
+    // Reading on (here: until a quiet moment) sends what the burst owes.
+    let quiet = std::time::Duration::from_millis(300);
+    let _ = tokio::time::timeout(quiet, c.recv_frame()).await;
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Delivered(seq) if *seq >= 5))
+        .await
+        .unwrap();
+}

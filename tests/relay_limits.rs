@@ -14,7 +14,6 @@ use lifeline::crypto::certificate::CertificateBody;
 use lifeline::crypto::keys::{DhSecret, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles};
 use lifeline::protocol::b64::Fixed;
-use lifeline::protocol::frames::ConversationKind;
 use lifeline::protocol::{Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
 use lifeline::store::ChatStore;
 use tokio_tungstenite::tungstenite::Message;
@@ -29,29 +28,6 @@ async fn close_code(wire: &mut Wire) -> Option<u16> {
                 return e.close_code();
             }
         }
-    }
-}
-
-async fn challenged(relay: &TestRelay) -> (Wire, [u8; 16], [u8; 16], u8) {
-    let mut wire = Wire::connect(&relay.visitor_url(), &[]).await.unwrap();
-    let RelayFrame::Challenge {
-        session,
-        seed,
-        difficulty,
-    } = wire.recv().await.unwrap()
-    else {
-        panic!("no challenge")
-    };
-    (wire, session.0, seed.0, difficulty)
-}
-
-fn hello(session: &[u8; 16], seed: &[u8; 16], difficulty: u8) -> VisitorFrame {
-    let nonce = lifeline::crypto::proof_of_work::solve(seed, session, difficulty);
-    VisitorFrame::Hello {
-        pow_nonce: nonce,
-        kind: ConversationKind::Chat,
-        lang: None,
-        handshake: Bytes(vec![9; 32]),
     }
 }
 

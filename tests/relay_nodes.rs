@@ -443,31 +443,14 @@ async fn a_proof_of_work_seed_from_one_node_is_accepted_once_by_any_node() {
 /// wake had been lost) still reaches the visitor: at its next keepalive.
 #[tokio::test]
 async fn a_frame_whose_wake_was_lost_arrives_with_the_next_keepalive() {
-    use lifeline::client::wire::Wire;
-    use lifeline::protocol::frames::{ConversationKind, PayloadKind};
-    use lifeline::protocol::{Bytes, RelayFrame, VisitorFrame};
+    use lifeline::protocol::frames::PayloadKind;
+    use lifeline::protocol::{RelayFrame, VisitorFrame};
     use lifeline::store::{Append, ChatStore, StoredFrame, Way};
     let redis = RedisServer::start();
     let (node_a, _node_b, _dir) = two_nodes(&redis).await;
-    let mut wire = Wire::connect(&node_a.visitor_url(), &[]).await.unwrap();
+    let (mut wire, session, seed, difficulty) = challenged(&node_a).await;
     wire.set_timeout(Duration::from_secs(3));
-    let RelayFrame::Challenge {
-        session,
-        seed,
-        difficulty,
-    } = wire.recv().await.unwrap()
-    else {
-        panic!("no challenge")
-    };
-    let pow_nonce = lifeline::crypto::proof_of_work::solve(&seed.0, &session.0, difficulty);
-    wire.send(VisitorFrame::Hello {
-        pow_nonce,
-        kind: ConversationKind::Chat,
-        lang: None,
-        handshake: Bytes(vec![9; 32]),
-    })
-    .await
-    .unwrap();
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
     assert!(matches!(
         wire.recv().await.unwrap(),
         RelayFrame::Welcome { .. }
@@ -487,7 +470,7 @@ async fn a_frame_whose_wake_was_lost_arrives_with_the_next_keepalive() {
     let stored = node_a
         .relay
         .store
-        .append(&session.0, Way::ToVisitor, frame, limits)
+        .append(&session, Way::ToVisitor, frame, limits)
         .await
         .unwrap();
     assert_eq!(stored, Append::Stored);

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::client::tipster::request;
+use lifeline::client::visitor::VisitorClient;
 
 async fn ready(relay: &TestRelay) -> u16 {
     request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
@@ -50,12 +52,10 @@ async fn a_redis_restart_mid_conversation_loses_nothing_acknowledged() {
     assert_eq!(next_text_coordinator(&mut c).await.1, "still here");
 }
 
-/// An acknowledgement or activity arriving just as the session is erased (the coordinator's
-/// `ack` on one node, the visitor's `end` on another) must not bring back keys of the gone
-/// session: some would have no TTL and outlive it for ever.
-#[tokio::test]
-async fn a_late_ack_or_touch_leaves_nothing_of_an_erased_session() {
-    use lifeline::store::{ChatStore, StoreError, Way};
+/// A relay on its own Redis, a coordinator (`serial`) on duty and a visitor it claimed.
+async fn claimed_on_redis(
+    serial: u64,
+) -> (RedisServer, TestRelay, CoordinatorClient, VisitorClient) {
     let redis = RedisServer::start();
     let url = redis.url.clone();
     let relay = TestRelay::start_with(|c| {
@@ -63,9 +63,19 @@ async fn a_late_ack_or_touch_leaves_nothing_of_an_erased_session() {
         c.store.redis_url = url;
     })
     .await;
-    let mut c = relay.on_duty(601, "Amara", 1).await;
+    let mut c = relay.on_duty(serial, "Amara", 1).await;
     let mut visitor = relay.visitor().await;
     claim_and_connect(&mut c, &mut visitor).await;
+    (redis, relay, c, visitor)
+}
+
+/// An acknowledgement or activity arriving just as the session is erased (the coordinator's
+/// `ack` on one node, the visitor's `end` on another) must not bring back keys of the gone
+/// session: some would have no TTL and outlive it for ever.
+#[tokio::test]
+async fn a_late_ack_or_touch_leaves_nothing_of_an_erased_session() {
+    use lifeline::store::{ChatStore, StoreError, Way};
+    let (_redis, relay, mut c, mut visitor) = claimed_on_redis(601).await;
     let session = visitor.session;
     visitor.send_text("hello").await.unwrap();
     assert_eq!(next_text_coordinator(&mut c).await.1, "hello");
@@ -92,16 +102,7 @@ async fn a_late_ack_or_touch_leaves_nothing_of_an_erased_session() {
 async fn pending_frames_are_read_from_where_the_last_pull_stopped() {
     use lifeline::protocol::frames::PayloadKind;
     use lifeline::store::{Append, ChatStore, StoredFrame, Way};
-    let redis = RedisServer::start();
-    let url = redis.url.clone();
-    let relay = TestRelay::start_with(|c| {
-        c.store.kind = "redis".into();
-        c.store.redis_url = url;
-    })
-    .await;
-    let mut c = relay.on_duty(602, "Amara", 1).await;
-    let mut visitor = relay.visitor().await;
-    claim_and_connect(&mut c, &mut visitor).await;
+    let (_redis, relay, c, visitor) = claimed_on_redis(602).await;
     let session = visitor.session;
     drop(c);
     drop(visitor);

@@ -399,29 +399,16 @@ impl Run {
             std::thread::sleep(Duration::from_millis(500));
         }
         if self.wants("setup") {
-            let mut job = self.job(server, target, Kind::Setup);
-            job.concurrency = p.setup_concurrency;
-            job.duration_ms = p.setup_ms;
-            f.setup = Some(phase(
-                self.pinning,
-                server,
-                &job,
-                p.workers,
-                0,
-                &format!("{label} set-ups"),
-            ));
-            if target == Target::Lifeline {
-                let mut job = self.job(server, target, Kind::Arrival);
+            let run_loops = |kind: Kind, name: &str| {
+                let mut job = self.job(server, target, kind);
                 job.concurrency = p.setup_concurrency;
                 job.duration_ms = p.setup_ms;
-                f.arrival = Some(phase(
-                    self.pinning,
-                    server,
-                    &job,
-                    p.workers,
-                    0,
-                    &format!("{label} arrivals"),
-                ));
+                let title = format!("{label} {name}");
+                Some(phase(self.pinning, server, &job, p.workers, 0, &title))
+            };
+            f.setup = run_loops(Kind::Setup, "set-ups");
+            if target == Target::Lifeline {
+                f.arrival = run_loops(Kind::Arrival, "arrivals");
             }
         }
         if self.wants("messages") {

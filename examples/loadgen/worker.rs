@@ -19,9 +19,7 @@ use hdrhistogram::serialization::{Serializer, V2Serializer};
 use lifeline::client::ClientError;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::{Sent, VisitorClient, VisitorEvent};
-use lifeline::crypto::Role;
-use lifeline::crypto::certificate::CertificateBody;
-use lifeline::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use lifeline::crypto::keys::{OrgPublicKey, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
 use lifeline::protocol::frames::{ConversationKind, PayloadKind};
 use lifeline::protocol::{self, Bytes, RelayFrame, VisitorFrame};
@@ -132,25 +130,8 @@ impl Ctx {
         // Unique per worker process: a serial signing in again replaces the earlier
         // connection, and a previous phase's coordinators may not be gone yet.
         let serial = u64::from(std::process::id()) * 1_000 + index;
-        let now = keyfile::now();
-        let signing = SigningKey::generate();
-        let dh = DhSecret::generate();
-        let certificate = CertificateBody {
-            role: Role::Coordinator,
-            serial,
-            not_before: now - 60,
-            not_after: now + 86_400,
-            x25519_public: dh.public(),
-            ed25519_public: signing.public(),
-            alias: format!("load-{serial}"),
-        }
-        .sign(org)
-        .map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let keys = CoordinatorFiles {
-            signing,
-            dh,
-            certificate,
-        };
+        let keys = CoordinatorFiles::issue(org, serial, &format!("load-{serial}"), 1)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
         let node = self
             .job
             .coordinator_addr
@@ -162,6 +143,8 @@ impl Ctx {
             keys,
         )
         .await?;
+        // Its receivers read without pause until the phase ends.
+        c.batch_acks(true);
         c.duty(true, capacity, &["en"]).await?;
         c.wait_for(|e| matches!(e, CoordinatorEvent::Queue(_)))
             .await?;

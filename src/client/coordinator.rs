@@ -72,9 +72,9 @@ pub struct CoordinatorClient {
     pub alias: String,
     pub serial: u64,
     pub conversations: HashMap<SessionId, Conversation>,
-    /// Frames received but not acknowledged yet: acknowledgements are cumulative, so a burst
-    /// of frames is acknowledged once per conversation, when no further frame is ready.
+    /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
     unacked: HashMap<SessionId, u64>,
+    batch_acks: bool,
 }
 
 /// An open coordinator connection before authentication: the relay's challenge and the
@@ -182,6 +182,7 @@ impl CoordinatorClient {
                 serial,
                 conversations: HashMap::new(),
                 unacked: HashMap::new(),
+                batch_acks: false,
             }),
             Err(e) => Err((e, keys)),
         }
@@ -343,8 +344,18 @@ impl CoordinatorClient {
         Ok(event)
     }
 
+    /// Acknowledgements are cumulative: with batching on, a burst of frames is acknowledged
+    /// once per conversation, when no further frame is ready to read (and always before
+    /// [`CoordinatorClient::recv_frame`] waits). Only for a caller that keeps reading (the
+    /// console's network task, the load generator): one that stops reading after an event
+    /// would leave its last frames unacknowledged. Off by default: each frame is
+    /// acknowledged as it is handled.
+    pub fn batch_acks(&mut self, on: bool) {
+        self.batch_acks = on;
+    }
+
     /// Notes that frame `seq` of `session` arrived (whoever read it) and acknowledges it,
-    /// unless more frames are ready to read: then the acknowledgement waits for the last.
+    /// at once or, batching, with the last frame of the burst.
     pub async fn received(&mut self, session: SessionId, seq: u64) -> Result<(), ClientError> {
         let acked = self.unacked.entry(session).or_default();
         *acked = (*acked).max(seq);
@@ -352,7 +363,7 @@ impl CoordinatorClient {
     }
 
     async fn acknowledge_unless_more_ready(&mut self) -> Result<(), ClientError> {
-        if self.unacked.is_empty() || self.wire.has_ready() {
+        if self.unacked.is_empty() || (self.batch_acks && self.wire.has_ready()) {
             return Ok(());
         }
         let frames: Vec<_> = self

@@ -249,6 +249,8 @@ async fn serve(
     // The heartbeat below keeps the relay talking; a silent relay is noticed by the ping
     // failing, not by the client's receive timeout.
     client.wire().set_timeout(PING_EVERY * 4);
+    // This loop never stops reading while connected: acknowledging once per burst is safe.
+    client.batch_acks(true);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let lost = |e: ClientError| {

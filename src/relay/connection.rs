@@ -187,7 +187,7 @@ pub struct Inbox {
 /// What reading produced.
 pub enum Incoming {
     Text(Utf8Bytes),
-    /// The connection is over; `Some` when the relay closed it for a reason.
+    /// The connection is over (closed by either side).
     Closed,
 }
 

@@ -10,8 +10,6 @@ use std::time::Duration;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::config::Config;
-use lifeline::crypto::Role;
-use lifeline::crypto::certificate::CertificateBody;
 use lifeline::crypto::keys::{DhSecret, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
 use lifeline::protocol::frames::ConversationKind;
@@ -358,25 +356,7 @@ impl TestRelay {
 
     /// A coordinator certified by this relay's organisation key.
     pub fn coordinator_keys(&self, serial: u64, alias: &str) -> CoordinatorFiles {
-        let now = keyfile::now();
-        let signing = SigningKey::generate();
-        let dh = DhSecret::generate();
-        let certificate = CertificateBody {
-            role: Role::Coordinator,
-            serial,
-            not_before: now - 60,
-            not_after: now + 86_400,
-            x25519_public: dh.public(),
-            ed25519_public: signing.public(),
-            alias: alias.into(),
-        }
-        .sign(&self.org_key())
-        .expect("certificate");
-        CoordinatorFiles {
-            signing,
-            dh,
-            certificate,
-        }
+        CoordinatorFiles::issue(&self.org_key(), serial, alias, 1).expect("certificate")
     }
 
     pub async fn coordinator(&self, serial: u64, alias: &str) -> CoordinatorClient {
@@ -727,4 +707,39 @@ pub async fn read_reply_and_follow_up(
         .await
         .expect("follow-up filed");
     (reply, again)
+}
+
+/// A raw visitor connection (no client logic) that has read its challenge: the wire, the
+/// session id, the proof-of-work seed and difficulty.
+pub async fn challenged(
+    relay: &TestRelay,
+) -> (lifeline::client::wire::Wire, [u8; 16], [u8; 16], u8) {
+    use lifeline::protocol::RelayFrame;
+    let mut wire = lifeline::client::wire::Wire::connect(&relay.visitor_url(), &[])
+        .await
+        .unwrap();
+    let RelayFrame::Challenge {
+        session,
+        seed,
+        difficulty,
+    } = wire.recv().await.unwrap()
+    else {
+        panic!("no challenge")
+    };
+    (wire, session.0, seed.0, difficulty)
+}
+
+/// A valid `hello` answering that challenge (its handshake is 32 placeholder bytes).
+pub fn hello(
+    session: &[u8; 16],
+    seed: &[u8; 16],
+    difficulty: u8,
+) -> lifeline::protocol::VisitorFrame {
+    let nonce = lifeline::crypto::proof_of_work::solve(seed, session, difficulty);
+    lifeline::protocol::VisitorFrame::Hello {
+        pow_nonce: nonce,
+        kind: ConversationKind::Chat,
+        lang: None,
+        handshake: lifeline::protocol::Bytes(vec![9; 32]),
+    }
 }
