@@ -230,12 +230,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 };
                 match relay
                     .store
-                    .append(
-                        &session.0,
-                        Way::ToVisitor,
-                        stored.clone(),
-                        relay.buffer_limits(),
-                    )
+                    .append(&session.0, Way::ToVisitor, stored, relay.buffer_limits())
                     .await
                 {
                     Ok(Append::Stored) => {

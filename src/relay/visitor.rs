@@ -341,12 +341,7 @@ async fn handle_frame(
             };
             match relay
                 .store
-                .append(
-                    &session,
-                    Way::ToCoordinator,
-                    stored.clone(),
-                    relay.buffer_limits(),
-                )
+                .append(&session, Way::ToCoordinator, stored, relay.buffer_limits())
                 .await
             {
                 Ok(Append::Stored) => {
