@@ -72,12 +72,6 @@ struct Args {
     baseline_server: bool,
 }
 
-/// Idle connections held against the Redis store. While visitors arrive, the queue
-/// broadcaster reads the whole queue from Redis every 150 ms (ZRANGE, then one GET per
-/// waiting session, concurrently), so holding N waiting visitors costs O(N) reads per
-/// arrival window: thousands are slow to ramp on one core shared with Redis.
-const REDIS_IDLE: usize = 500;
-
 /// Sizes of a run.
 #[derive(Debug, Clone)]
 struct Profile {
@@ -380,7 +374,7 @@ impl Run {
         }
     }
 
-    /// `idle`: connections to hold (the Redis store gets fewer: see [`REDIS_IDLE`]).
+    /// `idle`: connections to hold.
     fn measure(&self, server: &Server, target: Target, label: &str, idle: usize) -> Figures {
         let p = &self.profile;
         let mut f = Figures::default();
@@ -562,12 +556,7 @@ fn main() -> ExitCode {
     let mut two_nodes = None;
     let redis = has_redis.then(|| {
         let server = run.relay("redis", 0, true);
-        let figures = run.measure(
-            &server,
-            Target::Lifeline,
-            "redis store",
-            run.profile.idle.min(REDIS_IDLE),
-        );
+        let figures = run.measure(&server, Target::Lifeline, "redis store", run.profile.idle);
         two_nodes = run.two_nodes(&server);
         figures
     });

@@ -422,7 +422,7 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
 /// Visitors no one on duty speaks to stay in the queue for a manual claim.
 pub async fn auto_offer(relay: &Arc<Relay>) {
     let queue = relay.store.queue().await.unwrap_or_default();
-    for info in queue.iter().filter(|s| !s.handshake.is_empty()) {
+    for info in queue.iter().filter(|s| s.claimable) {
         let pick = relay.live.with(|live| {
             live.coordinators
                 .iter()

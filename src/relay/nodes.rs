@@ -171,11 +171,14 @@ impl Nodes {
             .clone()
     }
 
+    /// Looked up on every cross-node wake: reads the roster in place, no copy of it.
     fn remote_node_of(&self, serial: u64) -> Option<String> {
-        self.remote()
-            .into_iter()
+        self.remote
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
             .find(|e| e.serial == serial)
-            .map(|e| e.node)
+            .map(|e| e.node.clone())
     }
 
     /// Writes this node's coordinators for the others to read (replacing the last list).

@@ -11,7 +11,7 @@ use super::connection::Outbox;
 use crate::protocol::RelayFrame;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
-use crate::store::{SessionId, SessionInfo, now_minute};
+use crate::store::{Queued, SessionId, now_minute};
 
 pub struct LiveCoordinator {
     pub outbox: Outbox,
@@ -115,9 +115,9 @@ impl Registry {
     /// every waiting visitor here its position. `queue` is oldest first; sessions waiting
     /// for a rekey are not claimable and so not listed, but still counted for the visitors
     /// behind them.
-    pub fn broadcast(&mut self, queue: &[SessionInfo], roster: &[CoordinatorInfo]) {
+    pub fn broadcast(&mut self, queue: &[Queued], roster: &[CoordinatorInfo]) {
         let now = now_minute();
-        let claimable = queue.iter().filter(|s| !s.handshake.is_empty());
+        let claimable = queue.iter().filter(|s| s.claimable);
         let total = claimable.clone().count() as u32;
         let items: Vec<QueueItem> = claimable
             .take(MAX_LISTED)

@@ -5,8 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Append, Assignment, BufferLimits, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame,
-    Way,
+    Append, Assignment, BufferLimits, ChatStore, Queued, SessionId, SessionInfo, StoreError,
+    StoredFrame, Way,
 };
 
 #[derive(Default)]
@@ -154,11 +154,11 @@ impl ChatStore for MemoryStore {
         Ok(self.with(|s| s.queue.len()))
     }
 
-    async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
+    async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
         Ok(self.with(|s| {
             s.queue
                 .iter()
-                .filter_map(|id| s.sessions.get(id).map(|e| e.info.clone()))
+                .filter_map(|id| s.sessions.get(id).map(|e| Queued::from(&e.info)))
                 .collect()
         }))
     }

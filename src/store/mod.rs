@@ -62,6 +62,32 @@ pub struct SessionInfo {
 }
 
 /// Limits on one direction's delivery buffer.
+/// A waiting visitor as the queue shows it: what the coordinators' list, the positions and
+/// auto-offer need, and no more (on Redis, one key read per waiting visitor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub id: SessionId,
+    pub kind: ConversationKind,
+    pub lang: Option<String>,
+    /// Unix minute the visitor (re)entered the queue.
+    pub queued_minute: u64,
+    /// A coordinator can answer its Noise message 1 (false while a requeued visitor owes a
+    /// fresh one).
+    pub claimable: bool,
+}
+
+impl From<&SessionInfo> for Queued {
+    fn from(info: &SessionInfo) -> Self {
+        Self {
+            id: info.id,
+            kind: info.kind,
+            lang: info.lang.clone(),
+            queued_minute: info.queued_minute,
+            claimable: !info.handshake.is_empty(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct BufferLimits {
     pub max_frames: usize,
@@ -157,7 +183,7 @@ pub trait ChatStore: Send + Sync + 'static {
         message1: Vec<u8>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Queued sessions, oldest first.
-    fn queue(&self) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+    fn queue(&self) -> impl Future<Output = Result<Vec<Queued>, StoreError>> + Send;
     /// How many sessions are queued (cheap: for the proof-of-work difficulty and metrics).
     fn queue_len(&self) -> impl Future<Output = Result<usize, StoreError>> + Send;
     fn append(
@@ -277,7 +303,7 @@ impl ChatStore for Store {
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
         dispatch!(self, s => s.set_handshake(id, message1))
     }
-    async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
+    async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
         dispatch!(self, s => s.queue())
     }
     async fn queue_len(&self) -> Result<usize, StoreError> {

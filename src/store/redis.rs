@@ -12,8 +12,8 @@ use redis::AsyncCommands;
 use super::redis_connection::RedisConnection;
 
 use super::{
-    Append, Assignment, BufferLimits, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame,
-    Way,
+    Append, Assignment, BufferLimits, ChatStore, Queued, SessionId, SessionInfo, StoreError,
+    StoredFrame, Way,
 };
 use crate::crypto::keys::hex;
 use crate::protocol::b64::{self, Bytes};
@@ -542,23 +542,38 @@ impl ChatStore for RedisStore {
         self.con().zcard(QUEUE).await.map_err(unavailable)
     }
 
-    async fn queue(&self) -> Result<Vec<SessionInfo>, StoreError> {
+    async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
         let ids: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
-        // Read concurrently (each session is in its own slot), kept in queue order.
-        let sessions = futures_util::future::join_all(ids.iter().map(|id| async move {
-            let info = match decode_hex(id) {
-                Some(bytes) => self.get(&bytes).await,
-                None => Ok(None),
+        // Only each session's record (one GET each, concurrently: each session is in its own
+        // slot), kept in queue order: with thousands waiting this runs every broadcast.
+        let records = futures_util::future::join_all(ids.iter().map(|id| async move {
+            let Some(session) = decode_hex(id) else {
+                return Ok((id, None));
             };
-            (id, info)
+            let record: Option<String> = self
+                .con()
+                .get(Keys::of(&session).record)
+                .await
+                .map_err(unavailable)?;
+            Ok::<_, StoreError>((id, record.map(|r| (session, r))))
         }))
         .await;
-        let mut out = Vec::with_capacity(sessions.len());
-        for (id, info) in sessions {
-            match info? {
-                Some(info) => out.push(info),
+        let mut out = Vec::with_capacity(records.len());
+        for read in records {
+            match read? {
+                (_, Some((id, record))) => {
+                    let record: Record =
+                        serde_json::from_str(&record).map_err(|_| corrupt("session"))?;
+                    out.push(Queued {
+                        id,
+                        kind: record.kind,
+                        lang: record.lang,
+                        queued_minute: record.queued_minute,
+                        claimable: !record.handshake.0.is_empty(),
+                    });
+                }
                 // Expired under us: drop it from the queue too.
-                None => {
+                (id, None) => {
                     let _: () = self.con().zrem(QUEUE, id).await.map_err(unavailable)?;
                 }
             }
