@@ -421,8 +421,12 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
 /// on-duty coordinator with room who speaks their language (anyone, if they gave none).
 /// Visitors no one on duty speaks to stay in the queue for a manual claim.
 pub async fn auto_offer(relay: &Arc<Relay>) {
-    let queue = relay.store.queue().await.unwrap_or_default();
-    for info in queue.iter().filter(|s| s.claimable) {
+    let queue = relay
+        .store
+        .queue_view(super::routing::QUEUE_HEAD)
+        .await
+        .unwrap_or_default();
+    for info in queue.head.iter().filter(|s| s.claimable) {
         let pick = relay.live.with(|live| {
             live.coordinators
                 .iter()

@@ -163,7 +163,11 @@ impl Relay {
 
     /// Recomputes and sends everyone's view of the queue, now.
     pub async fn publish_queue(&self) {
-        let queue = self.store.queue().await.unwrap_or_default();
+        let queue = self
+            .store
+            .queue_view(routing::QUEUE_HEAD)
+            .await
+            .unwrap_or_default();
         let roster = self.roster().await;
         self.live.with(|live| live.broadcast(&queue, &roster));
     }

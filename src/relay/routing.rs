@@ -11,7 +11,7 @@ use super::connection::Outbox;
 use crate::protocol::RelayFrame;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
-use crate::store::{Queued, SessionId, now_minute};
+use crate::store::{QueueView, SessionId, now_minute};
 
 pub struct LiveCoordinator {
     pub outbox: Outbox,
@@ -115,10 +115,13 @@ impl Registry {
     /// every waiting visitor here its position. `queue` is oldest first; sessions waiting
     /// for a rekey are not claimable and so not listed, but still counted for the visitors
     /// behind them.
-    pub fn broadcast(&mut self, queue: &[Queued], roster: &[CoordinatorInfo]) {
+    pub fn broadcast(&mut self, queue: &QueueView, roster: &[CoordinatorInfo]) {
         let now = now_minute();
-        let claimable = queue.iter().filter(|s| s.claimable);
-        let total = claimable.clone().count() as u32;
+        let claimable = queue.head.iter().filter(|s| s.claimable);
+        // Those beyond the head were not read: counted as waiting (a requeued visitor owing
+        // a fresh handshake is claimable again within seconds).
+        let unread = queue.order.len().saturating_sub(queue.head.len());
+        let total = (claimable.clone().count() + unread) as u32;
         let items: Vec<QueueItem> = claimable
             .take(MAX_LISTED)
             .map(|s| QueueItem {
@@ -143,22 +146,22 @@ impl Registry {
             .map(|c| c.capacity.saturating_sub(c.load))
             .sum();
         let mut told = HashMap::with_capacity(self.told.len());
-        for (index, session) in queue.iter().enumerate() {
-            let Some(outbox) = self.visitors.get(&session.id) else {
+        for (index, session) in queue.order.iter().enumerate() {
+            let Some(outbox) = self.visitors.get(session) else {
                 continue;
             };
             let position = index as u32 + 1;
             let view = (position, wait_estimate(position, on_duty, free), on_duty);
             // Keyed by connection too: a fresh connection (a resume) is told again.
             let seen = (outbox.id, view);
-            if self.told.get(&session.id) != Some(&seen) {
+            if self.told.get(session) != Some(&seen) {
                 outbox.send(RelayFrame::Queue {
                     position: view.0,
                     wait_estimate_s: view.1,
                     on_duty: view.2,
                 });
             }
-            told.insert(session.id, seen);
+            told.insert(*session, seen);
         }
         self.told = told;
     }
@@ -166,6 +169,10 @@ impl Registry {
 
 /// Coordinators see the oldest this many waiting visitors (and how many wait in all).
 pub const MAX_LISTED: usize = 200;
+
+/// Waiting sessions read in full per broadcast: the list's length with room for some not
+/// claimable at the moment.
+pub const QUEUE_HEAD: usize = 2 * MAX_LISTED;
 
 /// A rough, honest estimate: a free seat means about a minute; otherwise about five minutes
 /// of conversation per visitor ahead, shared among those on duty. Zero on duty: unknown (0).

@@ -5,8 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Append, Assignment, BufferLimits, ChatStore, Queued, SessionId, SessionInfo, StoreError,
-    StoredFrame, Way,
+    Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
+    StoreError, StoredFrame, Way,
 };
 
 #[derive(Default)]
@@ -160,6 +160,18 @@ impl ChatStore for MemoryStore {
                 .iter()
                 .filter_map(|id| s.sessions.get(id).map(|e| Queued::from(&e.info)))
                 .collect()
+        }))
+    }
+
+    async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
+        Ok(self.with(|s| QueueView {
+            order: s.queue.iter().copied().collect(),
+            head: s
+                .queue
+                .iter()
+                .take(head)
+                .filter_map(|id| s.sessions.get(id).map(|e| Queued::from(&e.info)))
+                .collect(),
         }))
     }
 

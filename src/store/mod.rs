@@ -76,6 +76,16 @@ pub struct Queued {
     pub claimable: bool,
 }
 
+/// The queue as a broadcast needs it: every waiting session in order (for positions), and
+/// the first few in full (for the coordinators' list and auto-offer). With thousands waiting,
+/// reading every record on every queue change would be the relay's (and Redis's) main work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueView {
+    pub order: Vec<SessionId>,
+    /// The first sessions of `order`, in full (fewer if some expired meanwhile).
+    pub head: Vec<Queued>,
+}
+
 impl From<&SessionInfo> for Queued {
     fn from(info: &SessionInfo) -> Self {
         Self {
@@ -184,6 +194,9 @@ pub trait ChatStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Queued sessions, oldest first.
     fn queue(&self) -> impl Future<Output = Result<Vec<Queued>, StoreError>> + Send;
+    /// Every queued session's id in order, and the first `head` of them in full.
+    fn queue_view(&self, head: usize)
+    -> impl Future<Output = Result<QueueView, StoreError>> + Send;
     /// How many sessions are queued (cheap: for the proof-of-work difficulty and metrics).
     fn queue_len(&self) -> impl Future<Output = Result<usize, StoreError>> + Send;
     fn append(
@@ -305,6 +318,9 @@ impl ChatStore for Store {
     }
     async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
         dispatch!(self, s => s.queue())
+    }
+    async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
+        dispatch!(self, s => s.queue_view(head))
     }
     async fn queue_len(&self) -> Result<usize, StoreError> {
         dispatch!(self, s => s.queue_len())

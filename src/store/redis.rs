@@ -12,8 +12,8 @@ use redis::AsyncCommands;
 use super::redis_connection::RedisConnection;
 
 use super::{
-    Append, Assignment, BufferLimits, ChatStore, Queued, SessionId, SessionInfo, StoreError,
-    StoredFrame, Way,
+    Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
+    StoreError, StoredFrame, Way,
 };
 use crate::crypto::keys::hex;
 use crate::protocol::b64::{self, Bytes};
@@ -543,28 +543,34 @@ impl ChatStore for RedisStore {
     }
 
     async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
+        Ok(self.queue_view(usize::MAX).await?.head)
+    }
+
+    async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
         let ids: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
-        // Only each session's record (one GET each, concurrently: each session is in its own
-        // slot), kept in queue order: with thousands waiting this runs every broadcast.
-        let records = futures_util::future::join_all(ids.iter().map(|id| async move {
-            let Some(session) = decode_hex(id) else {
-                return Ok((id, None));
-            };
-            let record: Option<String> = self
-                .con()
-                .get(Keys::of(&session).record)
-                .await
-                .map_err(unavailable)?;
-            Ok::<_, StoreError>((id, record.map(|r| (session, r))))
-        }))
-        .await;
-        let mut out = Vec::with_capacity(records.len());
+        let order: Vec<SessionId> = ids.iter().filter_map(|id| decode_hex(id)).collect();
+        // The head's records, one GET each, concurrently (each session is in its own slot),
+        // kept in queue order.
+        let records =
+            futures_util::future::join_all(order.iter().take(head).map(|id| async move {
+                let record: Option<String> = self
+                    .con()
+                    .get(Keys::of(id).record)
+                    .await
+                    .map_err(unavailable)?;
+                Ok::<_, StoreError>((*id, record))
+            }))
+            .await;
+        let mut view = QueueView {
+            order,
+            head: Vec::with_capacity(records.len()),
+        };
         for read in records {
             match read? {
-                (_, Some((id, record))) => {
+                (id, Some(record)) => {
                     let record: Record =
                         serde_json::from_str(&record).map_err(|_| corrupt("session"))?;
-                    out.push(Queued {
+                    view.head.push(Queued {
                         id,
                         kind: record.kind,
                         lang: record.lang,
@@ -574,11 +580,16 @@ impl ChatStore for RedisStore {
                 }
                 // Expired under us: drop it from the queue too.
                 (id, None) => {
-                    let _: () = self.con().zrem(QUEUE, id).await.map_err(unavailable)?;
+                    let _: () = self
+                        .con()
+                        .zrem(QUEUE, hex(&id))
+                        .await
+                        .map_err(unavailable)?;
+                    view.order.retain(|o| *o != id);
                 }
             }
         }
-        Ok(out)
+        Ok(view)
     }
 
     async fn append(
