@@ -494,13 +494,16 @@ impl ChatStore for RedisStore {
     }
 
     async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
+        // Queued sessions are known from the queue itself: only the others' owner keys are
+        // read (this runs on every heartbeat, and most sessions may be waiting).
+        let queued: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
+        let queued: std::collections::HashSet<String> = queued.into_iter().collect();
         let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
-        let ids: Vec<SessionId> = ids.iter().filter_map(|t| decode_hex(t)).collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
+        let (waiting, others): (Vec<String>, Vec<String>) =
+            ids.into_iter().partition(|id| queued.contains(id));
+        let others: Vec<SessionId> = others.iter().filter_map(|t| decode_hex(t)).collect();
         // One GET per session, concurrently: each owner key is in its session's slot.
-        let owners = futures_util::future::join_all(ids.iter().map(|id| {
+        let owners = futures_util::future::join_all(others.iter().map(|id| {
             let mut con = self.con();
             async move { con.get::<_, Option<String>>(Keys::of(id).owner).await }
         }))
@@ -508,16 +511,18 @@ impl ChatStore for RedisStore {
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .map_err(unavailable)?;
-        Ok(ids
-            .into_iter()
-            .zip(owners)
-            .filter_map(|(id, owner)| {
-                let assignment = match owner?.as_str() {
-                    "q" => Assignment::Queued,
-                    serial => Assignment::Claimed(serial.parse().ok()?),
-                };
-                Some((id, assignment))
-            })
+        let claimed = others.into_iter().zip(owners).filter_map(|(id, owner)| {
+            let assignment = match owner?.as_str() {
+                "q" => Assignment::Queued,
+                serial => Assignment::Claimed(serial.parse().ok()?),
+            };
+            Some((id, assignment))
+        });
+        Ok(waiting
+            .iter()
+            .filter_map(|t| decode_hex(t))
+            .map(|id| (id, Assignment::Queued))
+            .chain(claimed)
             .collect())
     }
 
