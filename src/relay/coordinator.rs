@@ -239,7 +239,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                             session: Some(session),
                             seq,
                         });
-                        // The visitor's delivery task reads it from the store, in order.
+                        // The visitor's connection reads it from the store when woken, in order.
                         relay.to_visitor(&session.0, ForVisitor::Wake).await;
                     }
                     Ok(Append::Duplicate) => {

@@ -60,7 +60,7 @@ impl Registry {
         self.coordinators.values().filter(|c| c.on_duty).count()
     }
 
-    /// Tells a connected visitor's delivery task that frames wait in the store.
+    /// Tells a connected visitor's connection that frames wait in the store.
     pub fn visitor_wake(&self, session: &SessionId) {
         if let Some(outbox) = self.visitors.get(session) {
             outbox.wake();
