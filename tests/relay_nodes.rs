@@ -486,3 +486,54 @@ async fn a_frame_whose_wake_was_lost_arrives_with_the_next_keepalive() {
         }
     }
 }
+
+/// The same for a coordinator: a frame stored for the conversation it holds, with its wake
+/// lost, reaches it at the next heartbeat (every 5 s) of its node.
+#[tokio::test]
+async fn a_coordinator_gets_a_frame_whose_wake_was_lost_at_the_next_heartbeat() {
+    use lifeline::protocol::RelayFrame;
+    use lifeline::protocol::frames::PayloadKind;
+    use lifeline::store::{Append, ChatStore, StoredFrame, Way};
+    let redis = RedisServer::start();
+    let (node_a, node_b, _dir) = two_nodes(&redis).await;
+    let mut visitor = node_a.visitor().await;
+    let session = visitor.session;
+    let mut c = node_b.on_duty(803, "Bastien", 1).await;
+    claim_and_connect(&mut c, &mut visitor).await;
+
+    let store = &node_a.relay.store;
+    let seq = store
+        .get(&session)
+        .await
+        .unwrap()
+        .unwrap()
+        .next_to_coordinator;
+    let frame = StoredFrame {
+        seq,
+        kind: PayloadKind::Data,
+        body: vec![7; 40],
+    };
+    let limits = node_a.relay.buffer_limits();
+    let stored = store.append(&session, Way::ToCoordinator, frame, limits);
+    assert_eq!(stored.await.unwrap(), Append::Stored);
+    // Raw frames: the body is not a real envelope, only its arrival matters here.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    loop {
+        let next = tokio::time::timeout_at(deadline, c.recv_frame()).await;
+        match next
+            .expect("the stored frame arrives within a heartbeat")
+            .unwrap()
+        {
+            RelayFrame::Deliver {
+                session: Some(s),
+                seq: got,
+                body,
+                ..
+            } if s.0 == session && got == seq => {
+                assert_eq!(body.0, vec![7; 40]);
+                break;
+            }
+            _ => continue,
+        }
+    }
+}
