@@ -166,11 +166,6 @@ impl Outbox {
     pub fn delivered(&self) -> &tokio::sync::Mutex<u64> {
         &self.shared.delivered
     }
-
-    pub fn is_closed(&self) -> bool {
-        let outgoing = self.outgoing();
-        outgoing.close.is_some() || outgoing.writer_gone
-    }
 }
 
 /// The receiving half, owned by the connection's handler.

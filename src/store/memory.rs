@@ -154,15 +154,6 @@ impl ChatStore for MemoryStore {
         Ok(self.with(|s| s.queue.len()))
     }
 
-    async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
-        Ok(self.with(|s| {
-            s.queue
-                .iter()
-                .filter_map(|id| s.sessions.get(id).map(|e| Queued::from(&e.info)))
-                .collect()
-        }))
-    }
-
     async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
         Ok(self.with(|s| QueueView {
             order: s.queue.iter().copied().collect(),

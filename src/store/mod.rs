@@ -192,8 +192,6 @@ pub trait ChatStore: Send + Sync + 'static {
         id: &SessionId,
         message1: Vec<u8>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Queued sessions, oldest first.
-    fn queue(&self) -> impl Future<Output = Result<Vec<Queued>, StoreError>> + Send;
     /// Every queued session's id in order, and the first `head` of them in full.
     fn queue_view(&self, head: usize)
     -> impl Future<Output = Result<QueueView, StoreError>> + Send;
@@ -278,6 +276,14 @@ impl Store {
 /// future it may await, and Redis's are large while the memory store's are small. Boxing
 /// them keeps an idle visitor's task small (docs/benchmarks.md) and costs one allocation
 /// per Redis call, beside a network round trip.
+impl Store {
+    /// Every queued session in full, oldest first (tests and diagnostics: the relay itself
+    /// reads [`ChatStore::queue_view`]).
+    pub async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
+        Ok(self.queue_view(usize::MAX).await?.head)
+    }
+}
+
 macro_rules! dispatch {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
@@ -315,9 +321,6 @@ impl ChatStore for Store {
     }
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
         dispatch!(self, s => s.set_handshake(id, message1))
-    }
-    async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
-        dispatch!(self, s => s.queue())
     }
     async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
         dispatch!(self, s => s.queue_view(head))

@@ -547,10 +547,6 @@ impl ChatStore for RedisStore {
         self.con().zcard(QUEUE).await.map_err(unavailable)
     }
 
-    async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
-        Ok(self.queue_view(usize::MAX).await?.head)
-    }
-
     async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
         let ids: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
         let order: Vec<SessionId> = ids.iter().filter_map(|id| decode_hex(id)).collect();

@@ -584,7 +584,6 @@ pub async fn exchange(c: &mut CoordinatorClient, v: &mut VisitorClient, up: &str
 
 /// Whether `session` waits in the queue.
 pub async fn is_queued(relay: &TestRelay, session: &[u8; 16]) -> bool {
-    use lifeline::store::ChatStore;
     relay
         .relay
         .store
