@@ -23,10 +23,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lifeline::client::ClientError;
-use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent, SessionId};
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::crypto::keys::{DhPublicKey, Fingerprint};
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::{CoordinatorFiles, read_dh_secret, read_signing_key};
+use lifeline::protocol::{SessionId, TipId};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -36,7 +37,7 @@ struct Driver {
     keys: PathBuf,
     session: Option<SessionId>,
     texts: Vec<String>,
-    tip: Option<[u8; 16]>,
+    tip: Option<TipId>,
     tipster: Option<DhPublicKey>,
 }
 
@@ -87,7 +88,7 @@ impl Driver {
                 let CoordinatorEvent::Queue(items) = event else {
                     unreachable!()
                 };
-                let session = items[0].session.0;
+                let session = items[0].session;
                 let lang = items[0].lang.clone();
                 self.client.claim(session).await?;
                 self.until(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
@@ -137,7 +138,7 @@ impl Driver {
                     .iter()
                     .max_by_key(|t| t.received)
                     .ok_or(ClientError::Protocol("no tip".into()))?;
-                let id = newest.id.0;
+                let id = newest.id;
                 self.client.open_tip(id).await?;
                 let CoordinatorEvent::Tip { sealed, .. } = self
                     .until(|e| matches!(e, CoordinatorEvent::Tip { .. }))

@@ -52,9 +52,19 @@ pub struct Keys {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Store {
-    pub kind: String,
+    pub kind: StoreKind,
     pub redis_url: String,
     pub redis_cluster: bool,
+}
+
+/// Which backend keeps the relay's state; any other value in the file is refused at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// In the process: one node, sessions lost on restart, tips in files.
+    Memory,
+    /// A Redis server or Cluster, shared by every node.
+    Redis,
 }
 
 impl Store {
@@ -105,12 +115,7 @@ pub struct Tips {
     pub max_tips: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct EmergencyNumber {
-    pub label: String,
-    pub number: String,
-}
+pub use crate::protocol::http::EmergencyNumber;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -203,9 +208,9 @@ impl Config {
                 ));
             }
         }
-        match self.store.kind.as_str() {
-            "memory" => {}
-            "redis" => {
+        match self.store.kind {
+            StoreKind::Memory => {}
+            StoreKind::Redis => {
                 let urls = self.store.redis_urls();
                 let well_formed = |url: &&str| {
                     ["redis://", "rediss://", "unix://"]
@@ -225,7 +230,6 @@ impl Config {
                     ));
                 }
             }
-            _ => return Err(err("store.kind", "\"memory\" or \"redis\"")),
         }
         let positive = [
             ("sessions.idle_ttl_s", self.sessions.idle_ttl_s as usize),

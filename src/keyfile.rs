@@ -8,12 +8,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::clock::Clock;
 use crate::crypto::certificate::{
     Certificate, CertificateBody, CertificateError, RevocationList, Role,
 };
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use crate::fs::write_private;
 use crate::protocol::b64;
-use crate::store::tips::write_private;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -59,13 +60,6 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
 
 pub fn read_dh_secret(path: &Path) -> Result<DhSecret, KeyError> {
     Ok(DhSecret::from_bytes(read_32(path)?))
-}
-
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The public material the relay serves and checks against.
@@ -126,10 +120,16 @@ impl CoordinatorFiles {
     }
     /// A fresh coordinator key set whose certificate `org` signs, valid from an hour ago
     /// (clock skew) for `days`.
-    pub fn issue(org: &SigningKey, serial: u64, alias: &str, days: u64) -> Result<Self, KeyError> {
+    pub fn issue(
+        org: &SigningKey,
+        serial: u64,
+        alias: &str,
+        days: u64,
+        clock: &Clock,
+    ) -> Result<Self, KeyError> {
         let signing = SigningKey::generate();
         let dh = DhSecret::generate();
-        let now = now();
+        let now = clock.unix_s();
         let certificate = CertificateBody {
             role: Role::Coordinator,
             serial,
@@ -160,9 +160,10 @@ pub fn create_inbox(
     paths: &KeyPaths,
     serial: u64,
     days: u64,
+    clock: &Clock,
 ) -> Result<Certificate, KeyError> {
     let inbox = DhSecret::generate();
-    let now = now();
+    let now = clock.unix_s();
     let cert = CertificateBody {
         role: Role::TipInbox,
         serial,
@@ -183,14 +184,15 @@ pub fn publish_revocations(
     org: &SigningKey,
     paths: &KeyPaths,
     serials: &[u64],
+    clock: &Clock,
 ) -> Result<RevocationList, KeyError> {
-    let list = RevocationList::sign(org, now(), serials);
+    let list = RevocationList::sign(org, clock.unix_s(), serials);
     write_key(&paths.revocations(), list.as_bytes())?;
     Ok(list)
 }
 
 /// Creates the development key set: organisation, tip inbox, one coordinator.
-pub fn create_development_keys(paths: &KeyPaths) -> Result<(), KeyError> {
+pub fn create_development_keys(paths: &KeyPaths, clock: &Clock) -> Result<(), KeyError> {
     let org = SigningKey::generate();
     write_key(&paths.organisation_key(), org.seed())?;
     write_private(
@@ -198,9 +200,9 @@ pub fn create_development_keys(paths: &KeyPaths) -> Result<(), KeyError> {
         b"These keys were generated for development. Never deploy them.\n",
     )
     .map_err(|e| file_error(&paths.dev_marker(), e))?;
-    create_inbox(&org, paths, 1, 365)?;
-    publish_revocations(&org, paths, &[])?;
-    CoordinatorFiles::issue(&org, 100, "Dev coordinator", 30)?.save(&paths.dev_coordinator())
+    create_inbox(&org, paths, 1, 365, clock)?;
+    publish_revocations(&org, paths, &[], clock)?;
+    CoordinatorFiles::issue(&org, 100, "Dev coordinator", 30, clock)?.save(&paths.dev_coordinator())
 }
 
 /// Loads the relay's keys. With no configured organisation key, development keys are used
@@ -210,6 +212,7 @@ pub fn load_relay_keys(
     organisation_public: &str,
     listen_is_loopback: bool,
     listen: &str,
+    clock: &Clock,
 ) -> Result<(RelayKeys, bool), KeyError> {
     let paths = KeyPaths::new(data_dir);
     let mut created = false;
@@ -218,7 +221,7 @@ pub fn load_relay_keys(
             return Err(KeyError::DevelopmentOnPublicAddress(listen.to_owned()));
         }
         if !paths.organisation_key().exists() {
-            create_development_keys(&paths)?;
+            create_development_keys(&paths, clock)?;
             created = true;
         }
         (read_signing_key(&paths.organisation_key())?.public(), true)
@@ -235,7 +238,7 @@ pub fn load_relay_keys(
         }
         (OrgPublicKey(key), false)
     };
-    let now = now();
+    let now = clock.unix_s();
     let inbox = Certificate::decode_verified(
         &read_key(&paths.inbox_certificate())?,
         &organisation,
@@ -255,6 +258,7 @@ pub fn load_relay_keys(
             &read_signing_key(&paths.organisation_key())?,
             &paths,
             revocations.serials(),
+            clock,
         )?
     } else {
         revocations

@@ -26,9 +26,11 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod crypto;
+pub mod fs;
 pub mod keyfile;
 pub mod protocol;
 pub mod relay;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use lifeline::clock::Clock;
 use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
 use lifeline::keyfile::{self, KeyPaths};
@@ -201,6 +202,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         &config.keys.organisation_public,
         addr.ip().is_loopback(),
         &config.server.listen,
+        &Clock::system(),
     )?;
     if keys.development {
         let paths = KeyPaths::new(&config.server.data_dir);
@@ -223,15 +225,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let store = lifeline::store::Store::open(&config)
         .await
         .context("connecting to the store")?;
-    if let lifeline::store::Store::Redis(redis) = &store {
-        match redis.persistence().await {
-            Ok((true, settings)) => println!("Redis store: persistence on ({settings})."),
-            Ok((false, settings)) => eprintln!(
-                "WARNING: Redis does not persist ({settings}): a Redis restart loses every live \
-                 session and every sealed tip. Turn on appendonly (see docs/redis.md)."
-            ),
-            Err(e) => eprintln!("WARNING: could not read Redis persistence settings: {e}"),
-        }
+    match store.persistence().await {
+        Some(Ok((true, settings))) => println!("Redis store: persistence on ({settings})."),
+        Some(Ok((false, settings))) => eprintln!(
+            "WARNING: Redis does not persist ({settings}): a Redis restart loses every live \
+             session and every sealed tip. Turn on appendonly (see docs/redis.md)."
+        ),
+        Some(Err(e)) => eprintln!("WARNING: could not read Redis persistence settings: {e}"),
+        None => {}
     }
     let relay =
         lifeline::relay::Relay::new(config, keys, store).context("opening the tip store")?;
@@ -272,7 +273,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
             );
             let key = lifeline::crypto::SigningKey::generate();
             keyfile::write_key(&paths.organisation_key(), key.seed())?;
-            keyfile::publish_revocations(&key, &paths, &[])?;
+            keyfile::publish_revocations(&key, &paths, &[], &Clock::system())?;
             println!(
                 "Organisation key written to {} (0600). Keep it offline.",
                 paths.organisation_key().display()
@@ -285,7 +286,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::CreateInbox { dir, days } => {
             let paths = KeyPaths { dir };
             let org = keyfile::read_signing_key(&paths.organisation_key())?;
-            keyfile::create_inbox(&org, &paths, 1, days)?;
+            keyfile::create_inbox(&org, &paths, 1, days, &Clock::system())?;
             println!(
                 "Tip-inbox key: {} (give to coordinators, never to the relay)",
                 paths.inbox_key().display()
@@ -305,7 +306,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
             let org = keyfile::read_signing_key(&paths.organisation_key())?;
             let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
             let request = EnrolmentRequest::decode_verified(&bytes)?;
-            let now = keyfile::now();
+            let now = Clock::system().unix_s();
             let alias = request.alias.clone();
             let cert = request.certify(&org, serial, now - 300, now + days * 86_400)?;
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
@@ -319,7 +320,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
             });
             let mut serials = current.map(|l| l.serials().to_vec()).unwrap_or_default();
             serials.extend(serial);
-            let list = keyfile::publish_revocations(&org, &paths, &serials)?;
+            let list = keyfile::publish_revocations(&org, &paths, &serials, &Clock::system())?;
             println!(
                 "Revoked: {:?}. Copy {} to every relay's data/keys/.",
                 list.serials(),
@@ -335,7 +336,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
                 0,
                 None,
             )?;
-            keyfile::publish_revocations(&org, &paths, current.serials())?;
+            keyfile::publish_revocations(&org, &paths, current.serials(), &Clock::system())?;
             println!(
                 "Re-signed {} with {} serials.",
                 paths.revocations().display(),

@@ -24,8 +24,8 @@ use lifeline::crypto::keys::{DhSecret, OrgPublicKey};
 use lifeline::crypto::proof_of_work;
 use lifeline::protocol::b64::Fixed;
 use lifeline::protocol::frames::ConversationKind;
+use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
 use lifeline::protocol::{Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
-use lifeline::relay::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
 use lifeline::store::ChatStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -611,7 +611,7 @@ async fn a_visitor_that_never_reads_is_cut_off_and_its_buffer_stays_bounded() {
     ))
     .await
     .unwrap();
-    let lazy_session = session.0;
+    let lazy_session = session;
     eventually("the lazy visitor is queued", BOUND, || {
         relay
             .relay
@@ -669,7 +669,9 @@ async fn a_replayed_coordinator_auth_neither_logs_in_nor_displaces_the_real_one(
         certificate: Bytes(keys.certificate.as_bytes().to_vec()),
         signature: Bytes(
             keys.signing
-                .sign(&lifeline::relay::coordinator::auth_message(&nonce.0, &org))
+                .sign(&lifeline::crypto::coordinator_auth::auth_message(
+                    &nonce.0, &org,
+                ))
                 .to_vec(),
         ),
     };

@@ -1,7 +1,7 @@
 //! Configuration: shipped defaults are valid, `LIFELINE_*` overrides apply, and every
 //! mistake names the key and the reason; the binary exits 2 on one.
 
-use lifeline::config::Config;
+use lifeline::config::{Config, StoreKind};
 
 const SHIPPED: &str = include_str!("../config/lifeline.toml");
 
@@ -17,7 +17,7 @@ fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
 fn shipped_config_is_valid_and_overridable() {
     let config = Config::parse(SHIPPED, env(&[])).unwrap();
     assert_eq!(config.server.listen, "127.0.0.1:8080");
-    assert_eq!(config.store.kind, "memory");
+    assert_eq!(config.store.kind, StoreKind::Memory);
     let config = Config::parse(
         SHIPPED,
         env(&[
@@ -105,6 +105,36 @@ fn mistakes_name_the_key_and_the_reason() {
         cluster.store.redis_urls(),
         ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]
     );
+}
+
+#[test]
+fn an_unknown_store_kind_is_refused_with_the_key_and_the_kinds_there_are() {
+    for text in [
+        SHIPPED.replace("kind = \"memory\"", "kind = \"postgres\""),
+        SHIPPED.replace("kind = \"memory\"", "kind = \"Redis\""),
+    ] {
+        assert_ne!(text, SHIPPED, "the shipped file names the store kind");
+        let err = Config::parse(&text, env(&[])).unwrap_err();
+        assert_eq!(err.key, "store.kind", "{err}");
+        assert!(
+            err.reason.contains("memory") && err.reason.contains("redis"),
+            "the reason lists the kinds: {err}"
+        );
+    }
+    let err = Config::parse(SHIPPED, env(&[("LIFELINE_STORE_KIND", "")])).unwrap_err();
+    assert_eq!(
+        err.key, "store.kind",
+        "an empty kind is no fallback to memory: {err}"
+    );
+    let redis = Config::parse(
+        SHIPPED,
+        env(&[
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", "redis://127.0.0.1:6379"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(redis.store.kind, StoreKind::Redis);
 }
 
 #[test]

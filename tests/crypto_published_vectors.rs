@@ -2,8 +2,8 @@
 //! functions the protocol code calls.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use lifeline::crypto::handshake::hkdf_sha256;
 use lifeline::crypto::keys::{DhPublicKey, DhSecret, SigningKey, hex};
+use lifeline::crypto::primitives::hkdf_sha256;
 use lifeline::crypto::sealed_tip::{hpke_open, hpke_seal};
 use lifeline::crypto::vectors::FixedRng;
 

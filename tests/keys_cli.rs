@@ -55,7 +55,7 @@ fn organisation_inbox_enrolment_and_revocation() {
             .trim(),
     )
     .unwrap();
-    let now = lifeline::keyfile::now();
+    let now = lifeline::clock::Clock::system().unix_s();
     Certificate::decode_verified(&inbox, &org, now, None, Role::TipInbox).unwrap();
 
     // A coordinator's console prints a request; the organisation certifies it.

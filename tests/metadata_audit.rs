@@ -117,7 +117,7 @@ async fn tip_day(relay: &TestRelay, amara: &mut CoordinatorClient) -> ReceiptCod
         .await
         .expect("tip filed");
 
-    let id = listed_tips(amara).await[0].id.0;
+    let id = listed_tips(amara).await[0].id;
     let (sealed, _) = open_tip(amara, id, 0).await;
     let inbox_key = relay.inbox_key();
     let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();
@@ -251,7 +251,7 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
     let evening_tips = relay.tip_state().await;
     let data_folder = every_file_below(&relay.data_dir);
     // Tips are files on the memory store, Redis keys (in the store dump) on Redis.
-    let tips_on_disk = relay.relay.config.store.kind != "redis";
+    let tips_on_disk = relay.relay.config.store.kind != lifeline::config::StoreKind::Redis;
     assert!(
         data_folder.contains("keys/") && (data_folder.contains("tips/") || !tips_on_disk),
         "the audit must see the whole data folder"

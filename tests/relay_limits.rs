@@ -10,6 +10,7 @@ use lifeline::client::ClientError;
 use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::client::visitor::VisitorEvent;
 use lifeline::client::wire::Wire;
+use lifeline::clock::Clock;
 use lifeline::crypto::certificate::CertificateBody;
 use lifeline::crypto::keys::{DhSecret, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles};
@@ -54,7 +55,7 @@ async fn malformed_frames_close_with_their_reason_and_others_are_unaffected() {
     // solve it by chance once in 2^difficulty runs).
     let (mut wire, session, seed, difficulty) = challenged(&relay).await;
     let wrong = (0u64..)
-        .find(|n| !lifeline::crypto::proof_of_work::verify(&seed, &session, *n, difficulty))
+        .find(|n| !lifeline::crypto::proof_of_work::verify(&seed, &session.0, *n, difficulty))
         .unwrap();
     let text = format!(
         r#"{{"v":1,"type":"hello","pow_nonce":{wrong},"kind":"chat","handshake":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk"}}"#
@@ -158,8 +159,8 @@ async fn proof_of_work_must_match_this_connection() {
     // One that happens to solve this challenge too (once in 2^difficulty) would prove nothing.
     let pow_nonce = (0u64..)
         .find(|n| {
-            verify(&other_seed, &other_session, *n, difficulty)
-                && !verify(&seed, &session, *n, difficulty)
+            verify(&other_seed, &other_session.0, *n, difficulty)
+                && !verify(&seed, &session.0, *n, difficulty)
         })
         .unwrap();
     wire.send(VisitorFrame::Hello {
@@ -283,7 +284,7 @@ async fn a_client_that_never_reads_is_cut_off() {
     };
     let signature = keys
         .signing
-        .sign(&lifeline::relay::coordinator::auth_message(
+        .sign(&lifeline::crypto::coordinator_auth::auth_message(
             &nonce.0,
             &relay.relay.keys.organisation.fingerprint(),
         ));
@@ -374,11 +375,11 @@ async fn auth_code(relay: &TestRelay, keys: CoordinatorFiles) -> Option<u16> {
 async fn coordinator_authentication_refuses_bad_certificates_and_replays() {
     let dir = tempfile::tempdir().unwrap();
     let paths = keyfile::KeyPaths::new(dir.path());
-    keyfile::create_development_keys(&paths).unwrap();
+    keyfile::create_development_keys(&paths, &Clock::system()).unwrap();
     let org = keyfile::read_signing_key(&paths.organisation_key()).unwrap();
-    keyfile::publish_revocations(&org, &paths, &[666]).unwrap();
+    keyfile::publish_revocations(&org, &paths, &[666], &Clock::system()).unwrap();
     let relay = TestRelay::start_in(dir.path().to_path_buf(), |_| {}).await;
-    let now = keyfile::now();
+    let now = relay.relay.clock.unix_s();
     assert_eq!(
         auth_code(&relay, cert_with(&relay, &org, 665, now - 10, now + 100)).await,
         None,
@@ -415,7 +416,7 @@ async fn coordinator_authentication_refuses_bad_certificates_and_replays() {
     let org_fp = relay.relay.keys.organisation.fingerprint();
     let signature = keys
         .signing
-        .sign(&lifeline::relay::coordinator::auth_message(
+        .sign(&lifeline::crypto::coordinator_auth::auth_message(
             &nonce.0, &org_fp,
         ));
     let auth = CoordinatorFrame::Auth {

@@ -20,7 +20,7 @@ async fn two_nodes(redis: &RedisServer) -> (TestRelay, TestRelay, tempfile::Temp
 async fn two_nodes_on(url: &str, cluster: bool) -> (TestRelay, TestRelay, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("data dir");
     let on_redis = |c: &mut lifeline::config::Config| {
-        c.store.kind = "redis".into();
+        c.store.kind = lifeline::config::StoreKind::Redis;
         c.store.redis_url = url.into();
         c.store.redis_cluster = cluster;
     };
@@ -161,7 +161,7 @@ async fn the_queue_and_the_roster_are_the_same_on_every_node() {
     // race across nodes has one winner.
     let mut visitor = node_b.visitor().await;
     let session = visitor.session;
-    on_a.wait_for(|e| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session.0 == session)))
+    on_a.wait_for(|e| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session == session)))
         .await
         .unwrap();
     let (first, second) = tokio::join!(on_a.claim(session), on_b.claim(session));
@@ -250,7 +250,7 @@ async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
     let url = redis.url.clone();
     // Node B first: it creates the development keys node A then reads.
     let node_b = TestRelay::start_in(dir.path().to_path_buf(), |c| {
-        c.store.kind = "redis".into();
+        c.store.kind = lifeline::config::StoreKind::Redis;
         c.store.redis_url = url;
     })
     .await;
@@ -373,7 +373,7 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
     else {
         unreachable!()
     };
-    let id = items[0].id.0;
+    let id = items[0].id;
     let (sealed, _) = open_tip(&mut c, id, 0).await;
     let opened = sealed_tip::open_tip(&org, &node_b.inbox_key(), &sealed).unwrap();
     assert_eq!(opened.text, "A van comes every night at two");
@@ -407,7 +407,7 @@ async fn a_proof_of_work_seed_from_one_node_is_accepted_once_by_any_node() {
     use lifeline::client::tipster::request;
     use lifeline::protocol::Bytes;
     use lifeline::protocol::b64::Fixed;
-    use lifeline::relay::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
+    use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
 
     let redis = RedisServer::start();
     let (node_a, node_b, _dir) = two_nodes(&redis).await;
@@ -529,7 +529,7 @@ async fn a_coordinator_gets_a_frame_whose_wake_was_lost_at_the_next_heartbeat() 
                 seq: got,
                 body,
                 ..
-            } if s.0 == session && got == seq => {
+            } if s == session && got == seq => {
                 assert_eq!(body.0, vec![7; 40]);
                 break;
             }

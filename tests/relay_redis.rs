@@ -22,7 +22,7 @@ async fn a_redis_restart_mid_conversation_loses_nothing_acknowledged() {
     let mut redis = RedisServer::start_with(true);
     let url = redis.url.clone();
     let relay = TestRelay::start_with(|c| {
-        c.store.kind = "redis".into();
+        c.store.kind = lifeline::config::StoreKind::Redis;
         c.store.redis_url = url;
     })
     .await;
@@ -59,7 +59,7 @@ async fn claimed_on_redis(
     let redis = RedisServer::start();
     let url = redis.url.clone();
     let relay = TestRelay::start_with(|c| {
-        c.store.kind = "redis".into();
+        c.store.kind = lifeline::config::StoreKind::Redis;
         c.store.redis_url = url;
     })
     .await;

@@ -11,7 +11,7 @@ use lifeline::client::tipster::{Tipster, request};
 use lifeline::crypto::receipt::ReceiptCode;
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::protocol::b64::Fixed;
-use lifeline::relay::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
+use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
 use rand_core::OsRng;
 
 #[tokio::test]
@@ -39,7 +39,7 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
     let items = listed_tips(&mut c).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].received % 60, 0, "times are rounded to the minute");
-    let id = items[0].id.0;
+    let id = items[0].id;
     let (sealed, _) = open_tip(&mut c, id, 0).await;
     let inbox_key = relay.inbox_key();
     let opened = sealed_tip::open_tip(&org, &inbox_key, &sealed).unwrap();

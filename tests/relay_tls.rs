@@ -124,8 +124,14 @@ async fn a_missing_certificate_fails_at_start_naming_the_key() {
     let mut config = test_config(dir.path());
     config.server.tls_cert = dir.path().join("missing.pem").display().to_string();
     config.server.tls_key = dir.path().join("missing.key").display().to_string();
-    let (keys, _) =
-        lifeline::keyfile::load_relay_keys(dir.path(), "", true, "127.0.0.1:0").unwrap();
+    let (keys, _) = lifeline::keyfile::load_relay_keys(
+        dir.path(),
+        "",
+        true,
+        "127.0.0.1:0",
+        &lifeline::clock::Clock::system(),
+    )
+    .unwrap();
     let store = lifeline::store::Store::open(&config).await.unwrap();
     let relay = lifeline::relay::Relay::new(config, keys, store).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

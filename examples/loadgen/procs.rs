@@ -240,7 +240,7 @@ pub fn start_relay(
     config.server.data_dir = data_dir.to_path_buf();
     config.server.log_level = "warn".into();
     if let Some(redis) = &redis {
-        config.store.kind = "redis".into();
+        config.store.kind = lifeline::config::StoreKind::Redis;
         config.store.redis_url = redis.name.clone();
     }
     config.sessions.queue_max = 50_000;

@@ -130,8 +130,14 @@ impl Ctx {
         // Unique per worker process: a serial signing in again replaces the earlier
         // connection, and a previous phase's coordinators may not be gone yet.
         let serial = u64::from(std::process::id()) * 1_000 + index;
-        let keys = CoordinatorFiles::issue(org, serial, &format!("load-{serial}"), 1)
-            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let keys = CoordinatorFiles::issue(
+            org,
+            serial,
+            &format!("load-{serial}"),
+            1,
+            &lifeline::clock::Clock::system(),
+        )
+        .map_err(|e| ClientError::Protocol(e.to_string()))?;
         let node = self
             .job
             .coordinator_addr
@@ -602,7 +608,7 @@ async fn lifeline_messages(ctx: Arc<Ctx>) -> Outcome {
     let mut coordinators = Vec::new();
     let mut visitors = Vec::new();
     // Which stream each session is, per coordinator.
-    let mut owned: Vec<HashMap<[u8; 16], usize>> = Vec::new();
+    let mut owned: Vec<HashMap<lifeline::protocol::SessionId, usize>> = Vec::new();
     for stream in 0..count {
         if stream % PER_COORDINATOR == 0 {
             let index = coordinators.len() as u64;
@@ -731,7 +737,7 @@ async fn next_delivered(
 
 async fn coordinator_receiver(
     mut c: CoordinatorClient,
-    streams: HashMap<[u8; 16], usize>,
+    streams: HashMap<lifeline::protocol::SessionId, usize>,
     encrypted: bool,
     shared: Arc<Streams>,
     tally: Arc<Tally>,
@@ -766,11 +772,11 @@ async fn coordinator_receiver(
                         }
                     }
                 } else if let RelayFrame::Deliver { session: Some(session), seq, kind: PayloadKind::Data, body } = frame {
-                    match (streams.get(&session.0), parse_body(&body.0)) {
+                    match (streams.get(&session), parse_body(&body.0)) {
                         (Some(stream), Some((stamp, counter))) => received.record(&shared, *stream, stamp, counter),
                         _ => tally.fail("unexpected body"),
                     }
-                    if let Err(e) = c.received(session.0, seq).await {
+                    if let Err(e) = c.received(session, seq).await {
                         tally.fail(e);
                         break;
                     }

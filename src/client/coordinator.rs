@@ -5,18 +5,15 @@ use std::collections::HashMap;
 
 use super::ClientError;
 use super::wire::{TlsTrust, Wire};
+use crate::crypto::coordinator_auth::auth_message;
 use crate::crypto::handshake::{CoordinatorHandshake, CoordinatorIdentity};
 use crate::crypto::keys::{DhSecret, Fingerprint, OrgPublicKey};
 use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::keyfile::CoordinatorFiles;
-use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{
     ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, TipSummary,
 };
-use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame};
-use crate::relay::coordinator::auth_message;
-
-pub type SessionId = [u8; 16];
+use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
 
 /// One conversation this coordinator holds.
 pub struct Conversation {
@@ -58,7 +55,7 @@ pub enum CoordinatorEvent {
     Released(SessionId),
     Tips(Vec<TipSummary>),
     Tip {
-        id: [u8; 16],
+        id: TipId,
         sealed: Vec<u8>,
         followups: Vec<Vec<u8>>,
     },
@@ -213,19 +210,12 @@ impl CoordinatorClient {
     }
 
     pub async fn claim(&mut self, session: SessionId) -> Result<(), ClientError> {
-        self.wire
-            .send(CoordinatorFrame::Claim {
-                session: Fixed(session),
-            })
-            .await
+        self.wire.send(CoordinatorFrame::Claim { session }).await
     }
 
     pub async fn transfer(&mut self, session: SessionId, to: u64) -> Result<(), ClientError> {
         self.wire
-            .send(CoordinatorFrame::Transfer {
-                session: Fixed(session),
-                to,
-            })
+            .send(CoordinatorFrame::Transfer { session, to })
             .await
     }
 
@@ -248,7 +238,7 @@ impl CoordinatorClient {
         conversation.next_seq += 1;
         self.wire
             .send(CoordinatorFrame::Msg {
-                session: Fixed(session),
+                session,
                 seq,
                 kind: PayloadKind::Data,
                 body: Bytes(body),
@@ -264,36 +254,28 @@ impl CoordinatorClient {
             self.send_data(session, body).await?;
         }
         self.conversations.remove(&session);
-        self.wire
-            .send(CoordinatorFrame::End {
-                session: Fixed(session),
-            })
-            .await
+        self.wire.send(CoordinatorFrame::End { session }).await
     }
 
     pub async fn list_tips(&mut self) -> Result<(), ClientError> {
         self.wire.send(CoordinatorFrame::ListTips {}).await
     }
 
-    pub async fn open_tip(&mut self, id: [u8; 16]) -> Result<(), ClientError> {
-        self.wire
-            .send(CoordinatorFrame::OpenTip { id: Fixed(id) })
-            .await
+    pub async fn open_tip(&mut self, id: TipId) -> Result<(), ClientError> {
+        self.wire.send(CoordinatorFrame::OpenTip { id }).await
     }
 
-    pub async fn reply_tip(&mut self, id: [u8; 16], sealed: Vec<u8>) -> Result<(), ClientError> {
+    pub async fn reply_tip(&mut self, id: TipId, sealed: Vec<u8>) -> Result<(), ClientError> {
         self.wire
             .send(CoordinatorFrame::ReplyTip {
-                id: Fixed(id),
+                id,
                 sealed: Bytes(sealed),
             })
             .await
     }
 
-    pub async fn close_tip(&mut self, id: [u8; 16]) -> Result<(), ClientError> {
-        self.wire
-            .send(CoordinatorFrame::CloseTip { id: Fixed(id) })
-            .await
+    pub async fn close_tip(&mut self, id: TipId) -> Result<(), ClientError> {
+        self.wire.send(CoordinatorFrame::CloseTip { id }).await
     }
 
     fn answer(
@@ -307,7 +289,7 @@ impl CoordinatorClient {
             certificate: &self.keys.certificate,
         };
         Ok(CoordinatorHandshake::respond(
-            session,
+            session.0,
             &self.org,
             &identity,
             DhSecret::generate(),
@@ -370,7 +352,7 @@ impl CoordinatorClient {
             .unacked
             .iter()
             .map(|(session, seq)| CoordinatorFrame::Ack {
-                session: Fixed(*session),
+                session: *session,
                 seq: *seq,
             })
             .collect();
@@ -395,7 +377,7 @@ impl CoordinatorClient {
                 next_seq,
                 transferred_from,
             } => {
-                let (message2, cipher) = self.answer(session.0, &handshake.0)?;
+                let (message2, cipher) = self.answer(session, &handshake.0)?;
                 self.wire
                     .send(CoordinatorFrame::Msg {
                         session,
@@ -405,7 +387,7 @@ impl CoordinatorClient {
                     })
                     .await?;
                 self.conversations.insert(
-                    session.0,
+                    session,
                     Conversation {
                         cipher,
                         next_seq: next_seq + 1,
@@ -415,19 +397,19 @@ impl CoordinatorClient {
                     },
                 );
                 CoordinatorEvent::Claimed {
-                    session: session.0,
+                    session,
                     transferred_from,
                 }
             }
-            RelayFrame::ClaimLost { session } => CoordinatorEvent::ClaimLost(session.0),
-            RelayFrame::TransferFailed { session } => CoordinatorEvent::TransferFailed(session.0),
+            RelayFrame::ClaimLost { session } => CoordinatorEvent::ClaimLost(session),
+            RelayFrame::TransferFailed { session } => CoordinatorEvent::TransferFailed(session),
             RelayFrame::Deliver {
                 session: Some(session),
                 seq,
                 kind: PayloadKind::Data,
                 body,
             } => {
-                let Some(conversation) = self.conversations.get_mut(&session.0) else {
+                let Some(conversation) = self.conversations.get_mut(&session) else {
                     return Ok(None);
                 };
                 if seq <= conversation.last_received {
@@ -435,40 +417,28 @@ impl CoordinatorClient {
                 }
                 let plaintext = conversation.cipher.decrypt(&body.0)?;
                 conversation.last_received = seq;
-                let acked = self.unacked.entry(session.0).or_default();
+                let acked = self.unacked.entry(session).or_default();
                 *acked = (*acked).max(seq);
                 match plaintext {
-                    Plaintext::Text(text) => CoordinatorEvent::Text {
-                        session: session.0,
-                        text,
-                    },
-                    Plaintext::Close => CoordinatorEvent::VisitorClosed(session.0),
+                    Plaintext::Text(text) => CoordinatorEvent::Text { session, text },
+                    Plaintext::Close => CoordinatorEvent::VisitorClosed(session),
                 }
             }
             RelayFrame::Stored {
                 session: Some(session),
                 seq,
-            } => CoordinatorEvent::Stored {
-                session: session.0,
-                seq,
-            },
+            } => CoordinatorEvent::Stored { session, seq },
             RelayFrame::Delivered {
                 session: Some(session),
                 seq,
-            } => CoordinatorEvent::Delivered {
-                session: session.0,
-                seq,
-            },
+            } => CoordinatorEvent::Delivered { session, seq },
             RelayFrame::Peer {
                 session: Some(session),
                 event,
-            } => CoordinatorEvent::Peer {
-                session: session.0,
-                event,
-            },
+            } => CoordinatorEvent::Peer { session, event },
             RelayFrame::Released { session } => {
-                self.conversations.remove(&session.0);
-                CoordinatorEvent::Released(session.0)
+                self.conversations.remove(&session);
+                CoordinatorEvent::Released(session)
             }
             RelayFrame::Tips { items } => CoordinatorEvent::Tips(items),
             RelayFrame::Tip {
@@ -476,7 +446,7 @@ impl CoordinatorClient {
                 sealed,
                 followups,
             } => CoordinatorEvent::Tip {
-                id: id.0,
+                id,
                 sealed: sealed.0,
                 followups: followups.into_iter().map(|b| b.0).collect(),
             },

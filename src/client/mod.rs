@@ -40,7 +40,7 @@ impl ClientError {
 }
 
 pub fn unix_now() -> u64 {
-    crate::keyfile::now()
+    crate::clock::Clock::system().unix_s()
 }
 
 // The messages above already include the cause, so these conversions carry it in the text

@@ -8,8 +8,9 @@ use hyper_util::rt::TokioIo;
 
 use super::ClientError;
 use crate::crypto::proof_of_work;
+use crate::protocol::TipId;
 use crate::protocol::b64::{Bytes, Fixed};
-use crate::relay::http::{
+use crate::protocol::http::{
     PowSeed, ReceiptQuery, ReceiptReplies, TIP_POW_CONTEXT, TipAccepted, TipSubmission,
 };
 
@@ -113,14 +114,10 @@ impl Tipster {
         ))
     }
 
-    pub async fn submit(
-        &self,
-        lookup_id: [u8; 32],
-        sealed: Vec<u8>,
-    ) -> Result<[u8; 16], ClientError> {
+    pub async fn submit(&self, lookup_id: [u8; 32], sealed: Vec<u8>) -> Result<TipId, ClientError> {
         self.post_sealed("/v1/tips", lookup_id, sealed)
             .await
-            .and_then(|(s, b)| ok_json::<TipAccepted>((s, b)).map(|a| a.id.0))
+            .and_then(|(s, b)| ok_json::<TipAccepted>((s, b)).map(|a| a.id))
     }
 
     pub async fn follow_up(&self, lookup_id: [u8; 32], sealed: Vec<u8>) -> Result<(), ClientError> {

@@ -11,7 +11,7 @@ use crate::crypto::proof_of_work;
 use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{ConversationKind, PayloadKind, PeerEvent};
-use crate::protocol::{Bytes, RelayFrame, VisitorFrame};
+use crate::protocol::{Bytes, RelayFrame, SessionId, VisitorFrame};
 
 /// What the visitor's side saw happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub struct VisitorClient {
     /// Sent again with every reconnect, as a browser would.
     headers: Vec<(String, String)>,
     org: OrgPublicKey,
-    pub session: [u8; 16],
+    pub session: SessionId,
     token: [u8; 32],
     revocations: Option<RevocationList>,
     handshake: Option<VisitorHandshake>,
@@ -104,7 +104,7 @@ impl VisitorClient {
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect(),
             org,
-            session: session.0,
+            session,
             token: [0; 32],
             revocations: None,
             handshake: Some(handshake),
@@ -131,7 +131,7 @@ impl VisitorClient {
         else {
             return Err(ClientError::Protocol("expected a welcome".into()));
         };
-        if session.0 != self.session {
+        if session != self.session {
             return Err(ClientError::Protocol("welcome for another session".into()));
         }
         self.token = token.0;
@@ -181,7 +181,7 @@ impl VisitorClient {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };
         wire.send(VisitorFrame::Resume {
-            session: Fixed(self.session),
+            session: self.session,
             token: Fixed(self.token),
             last_seq: self.last_received,
         })
@@ -264,7 +264,7 @@ impl VisitorClient {
         let typed_meanwhile = std::mem::take(&mut self.waiting);
         self.waiting = undelivered.into_values().chain(typed_meanwhile).collect();
         let (handshake, message1) =
-            VisitorHandshake::start(self.session, self.org, DhSecret::generate());
+            VisitorHandshake::start(self.session.0, self.org, DhSecret::generate());
         self.handshake = Some(handshake);
         self.wire()?
             .send(VisitorFrame::Rekey {

@@ -14,12 +14,11 @@ use rand_core::OsRng;
 
 use super::lock::PassphraseLock;
 use super::resources::{Resource, Resources};
-use crate::client::coordinator::{CoordinatorEvent, SessionId};
+use crate::client::coordinator::CoordinatorEvent;
 use crate::crypto::keys::{DhPublicKey, DhSecret, Fingerprint};
 use crate::crypto::sealed_tip::{self, TipMessage};
 use crate::protocol::frames::{ConversationKind, CoordinatorInfo, PeerEvent, TipSummary};
-
-pub type TipId = [u8; 16];
+use crate::protocol::{SessionId, TipId};
 
 /// What the app asks the relay connection to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +276,7 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
 
 /// A short, non-identifying label for a session in status lines.
 fn short(session: &SessionId) -> String {
-    crate::crypto::keys::hex(&session[..2])
+    crate::crypto::keys::hex(&session.0[..2])
 }
 
 impl App {
@@ -488,13 +487,13 @@ impl App {
         match event {
             CoordinatorEvent::Queue(items) => {
                 let before: HashSet<SessionId> = self.queue.iter().map(|q| q.session).collect();
-                if items.iter().any(|i| !before.contains(&i.session.0)) {
+                if items.iter().any(|i| !before.contains(&i.session)) {
                     self.bell = true;
                 }
                 self.queue = items
                     .into_iter()
                     .map(|i| QueueRow {
-                        session: i.session.0,
+                        session: i.session,
                         waited_s: i.waited_s,
                         kind: i.kind,
                         lang: i.lang,
@@ -651,13 +650,13 @@ impl App {
                 }
             }
             CoordinatorEvent::Tips(items) => {
-                let before: HashSet<TipId> = self.tips.iter().map(|t| t.id.0).collect();
-                if items.iter().any(|t| !before.contains(&t.id.0)) && !before.is_empty() {
+                let before: HashSet<TipId> = self.tips.iter().map(|t| t.id).collect();
+                if items.iter().any(|t| !before.contains(&t.id)) && !before.is_empty() {
                     self.status = "A new tip arrived (t: tips).".into();
                 }
                 self.tips = items;
                 if let Some(opened) = &self.opened_tip
-                    && !self.tips.iter().any(|t| t.id.0 == opened.id)
+                    && !self.tips.iter().any(|t| t.id == opened.id)
                 {
                     self.opened_tip = None;
                 }
@@ -1084,7 +1083,7 @@ impl App {
                         self.status =
                             "No tip-inbox key: start with --inbox-key to open tips.".into();
                     } else {
-                        return vec![Command::OpenTip(t.id.0)];
+                        return vec![Command::OpenTip(t.id)];
                     }
                 }
             }
@@ -1095,7 +1094,7 @@ impl App {
             },
             KeyCode::Char('h') => {
                 if let Some(t) = self.tips.get(self.tip_cursor) {
-                    self.mode = Mode::ConfirmHandled(t.id.0);
+                    self.mode = Mode::ConfirmHandled(t.id);
                 }
             }
             KeyCode::Char('u') => return vec![Command::ListTips],

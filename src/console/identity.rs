@@ -21,9 +21,9 @@ use zeroize::Zeroizing;
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey, random_bytes};
+use crate::fs::write_private;
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64;
-use crate::store::tips::write_private;
 
 pub const MAGIC: &str = "lifeline-console-identity v1";
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
@@ -371,7 +371,9 @@ impl Identity {
 mod tests {
     use super::*;
     use crate::crypto::certificate::CertificateBody;
-    use crate::keyfile::now;
+    fn now() -> u64 {
+        crate::clock::Clock::system().unix_s()
+    }
 
     const CHEAP: KdfParams = KdfParams {
         m_kib: 64,

@@ -15,9 +15,10 @@ use super::app::{Command, NetEvent};
 use crate::client::ClientError;
 use crate::client::coordinator::CoordinatorClient;
 use crate::client::wire::TlsTrust;
+use crate::clock::Clock;
 use crate::crypto::certificate::Role;
 use crate::crypto::keys::OrgPublicKey;
-use crate::keyfile::{CoordinatorFiles, now};
+use crate::keyfile::CoordinatorFiles;
 use crate::protocol::CoordinatorFrame;
 
 /// Heartbeat: well inside the relay's 90 s idle timeout (`docs/protocol.md` §9.7).
@@ -76,8 +77,12 @@ pub async fn login(
     if pinned.is_some_and(|p| p != organisation) {
         return Err(LoginError::OrganisationMismatch);
     }
-    keys.certificate
-        .verify(&organisation, now(), None, Role::Coordinator)?;
+    keys.certificate.verify(
+        &organisation,
+        Clock::system().unix_s(),
+        None,
+        Role::Coordinator,
+    )?;
     let not_after = keys.certificate.body().not_after;
     let client = CoordinatorClient::authenticate(challenge, keys).await?;
     Ok(Login {

@@ -24,6 +24,7 @@ use super::net::{self, NetHandle};
 use super::resources::Resources;
 use super::ui;
 use crate::client::wire::TlsTrust;
+use crate::clock::Clock;
 use crate::keyfile::{self, CoordinatorFiles};
 
 /// What `lifeline console` was asked to do.
@@ -157,7 +158,7 @@ async fn install_certificate(
         .map_err(|e| ConsoleError::Setup(e.to_string()))?;
     // The relay's key is trusted only because the organisation's signature on our
     // certificate verifies under it; from now on it is pinned in the identity.
-    identity.install_certificate(certificate, organisation, keyfile::now())?;
+    identity.install_certificate(certificate, organisation, Clock::system().unix_s())?;
     let params = Identity::file_params(path)?;
     identity.write_file(path, &passphrase, params)?;
     if let Some(cert) = identity.certificate() {

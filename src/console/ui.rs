@@ -638,7 +638,6 @@ mod tests {
     use crate::client::coordinator::CoordinatorEvent;
     use crate::console::app::tests::*;
     use crate::console::app::{AppEvent, NetEvent};
-    use crate::protocol::b64::Fixed;
     use crate::protocol::frames::{CoordinatorInfo, TipSummary};
     use crossterm::event::KeyCode;
     use ratatui::backend::TestBackend;
@@ -784,7 +783,7 @@ mod tests {
         k.on(key(KeyCode::Esc));
         k.on(ch('t'));
         k.on(relay(CoordinatorEvent::Tips(vec![TipSummary {
-            id: Fixed([3; 16]),
+            id: crate::protocol::TipId([3; 16]),
             received: 1_700_000_040,
             followups: 2,
             replies: 1,

@@ -6,7 +6,7 @@
 
 use super::encoding::{DecodeError, Reader, Writer, check_display_text};
 use super::keys::{DhPublicKey, OrgPublicKey, SigningKey};
-use super::labelled;
+use super::primitives::labelled;
 
 pub const CERTIFICATE_VERSION: u8 = 1;
 pub const CERTIFICATE_LABEL: &str = "lifeline v1 certificate";

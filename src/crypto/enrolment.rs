@@ -6,7 +6,7 @@
 use super::certificate::{Certificate, CertificateBody, CertificateError, MAX_ALIAS_BYTES, Role};
 use super::encoding::{DecodeError, Reader, Writer, check_display_text};
 use super::keys::{DhPublicKey, OrgPublicKey, SigningKey};
-use super::labelled;
+use super::primitives::labelled;
 
 pub const ENROLMENT_LABEL: &str = "lifeline v1 enrolment request";
 

@@ -10,13 +10,11 @@
 //! handshake hash taken just before the payload, so a signature cannot be spliced into
 //! another session. `Split()` then seeds the two ratcheting chains of [`SessionCipher`].
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::certificate::{Certificate, CertificateError, RevocationList, Role};
 use super::keys::{DhPublicKey, DhSecret, Fingerprint, OrgPublicKey, SigningKey};
-use super::labelled;
+use super::primitives::{aead_open, aead_seal, hkdf_sha256, labelled};
 use super::session::{Direction, SessionCipher};
 
 pub const PROTOCOL_NAME: &[u8; 32] = b"Noise_NX_25519_ChaChaPoly_SHA256";
@@ -130,57 +128,6 @@ fn noise_hkdf(ck: &[u8; 32], ikm: &[u8]) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8;
     a.copy_from_slice(&okm[..32]);
     b.copy_from_slice(&okm[32..]);
     (a, b)
-}
-
-/// RFC 5869 HKDF-SHA256 (extract then expand) into `out`, through ring.
-pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) {
-    let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, salt).extract(ikm);
-    hkdf_expand(&prk, info, out);
-}
-
-/// RFC 5869 HKDF-Expand from a pseudorandom key, through ring.
-pub fn hkdf_expand(prk: &ring::hkdf::Prk, info: &[u8], out: &mut [u8]) {
-    struct Len(usize);
-    impl ring::hkdf::KeyType for Len {
-        fn len(&self) -> usize {
-            self.0
-        }
-    }
-    let info = [info];
-    prk.expand(&info, Len(out.len()))
-        .and_then(|okm| okm.fill(out))
-        .expect("HKDF output length is at most 255 * 32 bytes");
-}
-
-/// Noise's ChaChaPoly nonce: 32 zero bits then the 64-bit counter, little-endian.
-pub fn noise_nonce(n: u64) -> [u8; 12] {
-    let mut nonce = [0u8; 12];
-    nonce[4..].copy_from_slice(&n.to_le_bytes());
-    nonce
-}
-
-pub(crate) fn aead_seal(key: &[u8; 32], n: u64, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    ChaCha20Poly1305::new(Key::from_slice(key))
-        .encrypt(
-            Nonce::from_slice(&noise_nonce(n)),
-            Payload {
-                msg: plaintext,
-                aad: ad,
-            },
-        )
-        .expect("ChaCha20-Poly1305 encryption of an in-memory buffer cannot fail")
-}
-
-pub(crate) fn aead_open(key: &[u8; 32], n: u64, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
-    ChaCha20Poly1305::new(Key::from_slice(key))
-        .decrypt(
-            Nonce::from_slice(&noise_nonce(n)),
-            Payload {
-                msg: ciphertext,
-                aad: ad,
-            },
-        )
-        .ok()
 }
 
 fn dh(secret: &DhSecret, public: &DhPublicKey) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {

@@ -5,7 +5,7 @@
 //! `SHA-256("lifeline v1 pow" 0x00 | seed [16] | context | nonce u64 BE)` must start with
 //! `difficulty` zero bits. The relay issues each seed once and forgets it once used.
 
-use super::labelled;
+use super::primitives::labelled;
 
 pub const POW_LABEL: &str = "lifeline v1 pow";
 /// Above this a phone could not solve the puzzle in reasonable time.

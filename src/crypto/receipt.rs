@@ -16,9 +16,8 @@ use std::num::NonZeroU32;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::handshake::hkdf_expand;
 use super::keys::{DhSecret, Fingerprint};
-use super::labelled;
+use super::primitives::{hkdf_expand, labelled};
 
 pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub const DATA_SYMBOLS: usize = 19;

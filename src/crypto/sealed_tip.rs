@@ -21,8 +21,8 @@ use zeroize::Zeroizing;
 
 use super::encoding::{DecodeError, Reader, Writer, check_display_text};
 use super::keys::{DhPublicKey, DhSecret, Fingerprint};
-use super::labelled;
 use super::padding::{self, TIP_BUCKETS};
+use super::primitives::labelled;
 
 type Kem = X25519HkdfSha256;
 

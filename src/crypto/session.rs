@@ -16,9 +16,8 @@ use std::fmt;
 use ring::hmac;
 use zeroize::Zeroizing;
 
-use super::handshake::{aead_open, aead_seal};
-use super::labelled;
 use super::padding::{self, CHAT_BUCKETS};
+use super::primitives::{aead_open, aead_seal, labelled};
 
 pub const MESSAGE_LABEL: &str = "lifeline v1 message";
 pub const TAG_LEN: usize = 16;

@@ -17,8 +17,7 @@ pub const MAX_HANDSHAKE_FRAME_BYTES: usize = 2 * 1024;
 pub const MAX_CONTROL_FRAME_BYTES: usize = 512;
 pub const MAX_LANG_BYTES: usize = 16;
 
-pub type SessionId = Fixed<16>;
-pub type TipId = Fixed<16>;
+pub use super::ids::{SessionId, TipId};
 
 /// A frame type the codec knows how to check.
 pub trait Frame: for<'de> Deserialize<'de> {

@@ -9,10 +9,13 @@
 pub mod b64;
 pub mod close;
 pub mod frames;
+pub mod http;
+pub mod ids;
 
 pub use b64::Bytes;
 pub use close::CloseCode;
 pub use frames::{CoordinatorFrame, RelayFrame, VisitorFrame};
+pub use ids::{SessionId, TipId};
 
 /// The protocol version every frame carries as `v`.
 pub const VERSION: u8 = 1;
@@ -91,7 +94,7 @@ pub fn decode_relay(text: &str) -> Result<RelayFrame, FrameError> {
 /// serde's escape scan of a body that is base64url, which never needs escaping, and
 /// without an intermediate copy of it.
 pub fn encode_deliver(
-    session: Option<&[u8; 16]>,
+    session: Option<&SessionId>,
     seq: u64,
     kind: frames::PayloadKind,
     body: &[u8],
@@ -103,7 +106,7 @@ pub fn encode_deliver(
     let _ = write!(out, "{{\"v\":{VERSION},\"type\":\"deliver\",");
     if let Some(session) = session {
         out.push_str("\"session\":\"");
-        URL_SAFE_NO_PAD.encode_string(session, &mut out);
+        URL_SAFE_NO_PAD.encode_string(session.0, &mut out);
         out.push_str("\",");
     }
     let kind = match kind {
@@ -124,12 +127,11 @@ pub fn encode_frame<T: serde::Serialize>(frame: T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::b64::Fixed;
     use crate::protocol::frames::PayloadKind;
 
     #[test]
     fn a_deliver_written_directly_is_the_frame_serde_writes() {
-        let session = [7u8; 16];
+        let session = SessionId([7u8; 16]);
         for with_session in [false, true] {
             for kind in [PayloadKind::Data, PayloadKind::Handshake] {
                 for body in [
@@ -140,7 +142,7 @@ mod tests {
                 ] {
                     let direct = encode_deliver(with_session.then_some(&session), 42, kind, &body);
                     let frame = RelayFrame::Deliver {
-                        session: with_session.then_some(Fixed(session)),
+                        session: with_session.then_some(session),
                         seq: 42,
                         kind,
                         body: Bytes(body.clone()),

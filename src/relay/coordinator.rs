@@ -11,23 +11,23 @@ use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
-use super::Relay;
 use super::connection::{self, Inbox, Incoming, Outbox};
+use super::delivery::{pull, tip_list};
+use super::events::{ForCoordinator, ForVisitor};
+use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::metrics::Metrics;
-use super::nodes::{ForCoordinator, ForVisitor, apply_to_coordinator};
 use super::routing::LiveCoordinator;
+use super::state::Relay;
 use super::visitor::end_session;
 use crate::crypto::certificate::{Certificate, Role};
+use crate::crypto::coordinator_auth::auth_message;
 use crate::crypto::keys::random_bytes;
-use crate::crypto::labelled;
-use crate::keyfile::now;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent, TipSummary};
+use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
-use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way, now_minute};
+use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 use std::collections::HashMap;
 
-pub const AUTH_LABEL: &str = "lifeline v1 coordinator auth";
 pub const MAX_CAPACITY: u8 = 16;
 
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
@@ -40,11 +40,6 @@ pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> R
             drop(slot);
         },
     )
-}
-
-/// What the coordinator signs to authenticate: the relay's nonce and the organisation.
-pub fn auth_message(nonce: &[u8; 32], org: &crate::crypto::Fingerprint) -> Vec<u8> {
-    labelled(AUTH_LABEL, &[nonce, &org.0])
 }
 
 async fn run(relay: Arc<Relay>, socket: WebSocket) {
@@ -104,7 +99,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
     let checked = Certificate::decode_verified(
         &certificate.0,
         &keys.organisation,
-        now(),
+        relay.clock.unix_s(),
         Some(&keys.revocations),
         Role::Coordinator,
     );
@@ -211,18 +206,18 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                     });
                 }
             }
-            CoordinatorFrame::Claim { session } => claim(relay, out, serial, session.0).await,
+            CoordinatorFrame::Claim { session } => claim(relay, out, serial, session).await,
             CoordinatorFrame::Msg {
                 session,
                 seq,
                 kind,
                 body,
             } => {
-                if !holds(relay, serial, &session.0) {
+                if !holds(relay, serial, &session) {
                     out.send(RelayFrame::Released { session });
                     continue;
                 }
-                let _ = relay.store.touch(&session.0, now_minute()).await;
+                let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
                 let stored = StoredFrame {
                     seq,
                     kind,
@@ -230,7 +225,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 };
                 match relay
                     .store
-                    .append(&session.0, Way::ToVisitor, stored, relay.buffer_limits())
+                    .append(&session, Way::ToVisitor, stored, relay.buffer_limits())
                     .await
                 {
                     Ok(Append::Stored) => {
@@ -240,7 +235,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                             seq,
                         });
                         // The visitor's connection reads it from the store when woken, in order.
-                        relay.to_visitor(&session.0, ForVisitor::Wake).await;
+                        relay.to_visitor(&session, ForVisitor::Wake).await;
                     }
                     Ok(Append::Duplicate) => {
                         out.send(RelayFrame::Stored {
@@ -253,34 +248,34 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                         inbox.fail(CloseCode::Unexpected);
                         return;
                     }
-                    Ok(Append::Full) => end_session(relay, &session.0, Some(serial)).await,
+                    Ok(Append::Full) => end_session(relay, &session, Some(serial)).await,
                     Err(_) => {
                         out.send(RelayFrame::Retry { after_s: 5 });
                     }
                 }
             }
             CoordinatorFrame::Ack { session, seq } => {
-                if holds(relay, serial, &session.0)
-                    && let Ok(acked) = relay.store.ack(&session.0, Way::ToCoordinator, seq).await
+                if holds(relay, serial, &session)
+                    && let Ok(acked) = relay.store.ack(&session, Way::ToCoordinator, seq).await
                 {
                     let frame = RelayFrame::Delivered {
                         session: None,
                         seq: acked,
                     };
                     relay
-                        .to_visitor(&session.0, ForVisitor::Frame { frame })
+                        .to_visitor(&session, ForVisitor::Frame { frame })
                         .await;
                 }
             }
             CoordinatorFrame::Transfer { session, to } => {
-                transfer(relay, out, serial, session.0, to).await
+                transfer(relay, out, serial, session, to).await
             }
             CoordinatorFrame::End { session } => {
-                if holds(relay, serial, &session.0) {
+                if holds(relay, serial, &session) {
                     // The visitor's node delivers the coordinator's last frames (its
                     // authenticated close), tells them, and erases the session.
-                    if !relay.to_visitor(&session.0, ForVisitor::End).await {
-                        let _ = relay.store.remove(&session.0).await;
+                    if !relay.to_visitor(&session, ForVisitor::End).await {
+                        let _ = relay.store.remove(&session).await;
                     }
                     Metrics::inc(&relay.metrics.sessions_ended);
                     tracing::info!("session ended");
@@ -293,7 +288,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 out.send(tip_list(relay).await);
             }
             CoordinatorFrame::OpenTip { id } => {
-                match relay.tips.get(&id.0).await.filter(|t| !t.handled) {
+                match relay.tips.get(&id).await.filter(|t| !t.handled) {
                     Some(tip) => {
                         out.send(RelayFrame::Tip {
                             id,
@@ -307,13 +302,13 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 }
             }
             CoordinatorFrame::ReplyTip { id, sealed } => {
-                if relay.tips.add_reply(&id.0, sealed.0).await.is_err() {
+                if relay.tips.add_reply(&id, sealed.0).await.is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });
                 }
                 tips_changed_by(relay, out, serial).await;
             }
             CoordinatorFrame::CloseTip { id } => {
-                if relay.tips.mark_handled(&id.0).await.is_err() {
+                if relay.tips.mark_handled(&id).await.is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });
                 }
                 tips_changed_by(relay, out, serial).await;
@@ -329,23 +324,6 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
     }
 }
 
-/// The tips inbox as coordinators see it: ciphertext stays until one opens a tip.
-pub async fn tip_list(relay: &Relay) -> RelayFrame {
-    let items = relay
-        .tips
-        .list()
-        .await
-        .into_iter()
-        .map(|t| TipSummary {
-            id: Fixed(t.id),
-            received: t.received_minute * 60,
-            followups: t.followups.len() as u32,
-            replies: t.replies.len() as u32,
-        })
-        .collect();
-    RelayFrame::Tips { items }
-}
-
 /// After a coordinator changed a tip: everyone on duty sees the new inbox, and so does
 /// that coordinator if off duty.
 async fn tips_changed_by(relay: &Arc<Relay>, out: &Outbox, serial: u64) {
@@ -358,21 +336,9 @@ async fn tips_changed_by(relay: &Arc<Relay>, out: &Outbox, serial: u64) {
     }
 }
 
-/// Sends every on-duty coordinator on this node the current tips inbox.
-pub async fn notify_tips(relay: &Relay) {
-    let text = protocol::encode_frame(tip_list(relay).await);
-    relay.live.with(|live| {
-        for c in live.coordinators.values().filter(|c| c.on_duty) {
-            c.outbox.send_text(text.clone());
-        }
-    });
-}
-
 async fn claim(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId) {
     if !try_claim(relay, serial, session).await {
-        out.send(RelayFrame::ClaimLost {
-            session: Fixed(session),
-        });
+        out.send(RelayFrame::ClaimLost { session });
     }
 }
 
@@ -403,7 +369,7 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
         if let Some(c) = live.coordinators.get_mut(&serial) {
             c.sessions.insert(session);
             c.outbox.send(RelayFrame::Claimed {
-                session: Fixed(session),
+                session,
                 handshake: Bytes(info.handshake.clone()),
                 kind: info.kind,
                 lang: info.lang.clone(),
@@ -466,9 +432,7 @@ async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: Sessio
         })
     });
     let Some(from) = moved else {
-        out.send(RelayFrame::TransferFailed {
-            session: Fixed(session),
-        });
+        out.send(RelayFrame::TransferFailed { session });
         return;
     };
     // The visitor must answer with a fresh ephemeral: never reuse one across handshakes.
@@ -480,69 +444,13 @@ async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: Sessio
         .await;
     Metrics::inc(&relay.metrics.transfers);
     tracing::info!("session transferred");
-    out.send(RelayFrame::Released {
-        session: Fixed(session),
-    });
+    out.send(RelayFrame::Released { session });
     // Told before the visitor, so the visitor's fresh handshake finds them holding it.
     relay
-        .to_coordinator(
-            to,
-            ForCoordinator::Assigned {
-                session: Fixed(session),
-                from,
-            },
-        )
+        .to_coordinator(to, ForCoordinator::Assigned { session, from })
         .await;
     peer_to_visitor(relay, &session, PeerEvent::Transferring).await;
     relay.broadcast_queue().await;
-}
-
-async fn peer_to_visitor(relay: &Arc<Relay>, session: &SessionId, event: PeerEvent) {
-    let frame = RelayFrame::Peer {
-        session: None,
-        event,
-    };
-    relay.to_visitor(session, ForVisitor::Frame { frame }).await;
-}
-
-/// Puts a conversation of a departed coordinator back at the front of the queue, if they
-/// still hold it, and tells the visitor (who answers with a fresh handshake).
-pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
-    if let Ok(true) = relay.store.requeue(session, serial).await {
-        let _ = relay.store.set_handshake(session, Vec::new()).await;
-        relay.live.with(|live| {
-            live.transferred_from.remove(session);
-            if let Some(c) = live.coordinators.get_mut(&serial) {
-                c.sessions.remove(session);
-            }
-        });
-        peer_to_visitor(relay, session, PeerEvent::Left).await;
-        relay.broadcast_queue().await;
-    }
-}
-
-/// After a hand-over, the new holder gets the visitor's fresh Noise message 1.
-pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
-    let Ok(Some(info)) = relay.store.get(session).await else {
-        return;
-    };
-    if info.assignment != Assignment::Claimed(serial) || info.handshake.is_empty() {
-        return;
-    }
-    relay.live.with(|live| {
-        let from = live.transferred_from.remove(session);
-        live.coordinator_send(
-            serial,
-            RelayFrame::Claimed {
-                session: Fixed(*session),
-                handshake: Bytes(info.handshake.clone()),
-                kind: info.kind,
-                lang: info.lang.clone(),
-                next_seq: info.next_to_visitor,
-                transferred_from: from,
-            },
-        );
-    });
 }
 
 /// One per coordinator connection: whenever woken, pulls each woken conversation.
@@ -558,50 +466,6 @@ async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
             pull(&relay, serial, &outbox, &session).await;
         }
     }
-}
-
-/// Queues the conversation's stored visitor frames this connection has not had yet, in
-/// order. Frames reach a coordinator only through here (one pull at a time per connection),
-/// so they arrive once each and in order, whichever node stored them.
-pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &SessionId) {
-    let _turn = outbox.delivered().lock().await;
-    let after = relay.live.with(|live| {
-        let c = live.coordinators.get_mut(&serial)?;
-        if c.outbox.id != outbox.id || !c.sessions.contains(session) {
-            c.delivered.remove(session);
-            return None;
-        }
-        Some(c.delivered.get(session).copied().unwrap_or(0))
-    });
-    let Some(after) = after else { return };
-    let Ok(frames) = relay
-        .store
-        .pending(session, Way::ToCoordinator, after)
-        .await
-    else {
-        // The store is unreachable: this conversation is pulled at the next wake.
-        relay.live.with(|live| {
-            if let Some(c) = live.coordinators.get_mut(&serial) {
-                c.woken.insert(*session);
-            }
-        });
-        return;
-    };
-    let mut last = after;
-    for frame in frames {
-        last = frame.seq;
-        outbox.send_text(protocol::encode_deliver(
-            Some(session),
-            frame.seq,
-            frame.kind,
-            &frame.body,
-        ));
-    }
-    relay.live.with(|live| {
-        if let Some(c) = live.coordinators.get_mut(&serial) {
-            c.delivered.insert(*session, last);
-        }
-    });
 }
 
 async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {

@@ -12,16 +12,19 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::Relay;
 use super::metrics::Metrics;
+use super::state::Relay;
 use crate::protocol::VERSION;
 use crate::protocol::b64::{Bytes, Fixed};
+use crate::protocol::http::{
+    ErrorBody, FollowupAccepted, PowSeed, PublicConfig, ReceiptQuery, ReceiptReplies,
+    TIP_POW_CONTEXT, TipAccepted, TipSubmission,
+};
 use crate::store::tips::lookup_hash;
-use crate::store::{ChatStore, TipRecord, now_minute};
+use crate::store::{ChatStore, TipId, TipRecord};
 
-pub const TIP_POW_CONTEXT: &[u8] = b"tip";
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
                        base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -111,19 +114,6 @@ async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-#[derive(Serialize)]
-struct PublicConfig<'a> {
-    v: u8,
-    organisation: Fixed<32>,
-    inbox_certificate: Bytes,
-    revocations: Bytes,
-    emergency: &'a [crate::config::EmergencyNumber],
-    tip_categories: &'a [String],
-    neutral_url: &'a str,
-    resume_in_session_storage: bool,
-    on_duty: usize,
-}
-
 async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
     let w = &relay.config.widget;
     let on_duty = relay.live.with(|live| live.on_duty());
@@ -141,14 +131,6 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
     .into_response()
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PowSeed {
-    pub v: u8,
-    pub seed: Fixed<16>,
-    pub difficulty: u8,
-}
-
 async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
     let queued = relay.store.queue_len().await.unwrap_or(0);
     let difficulty = relay.difficulty(queued);
@@ -158,50 +140,6 @@ async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
         difficulty,
     })
     .into_response()
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TipSubmission {
-    pub v: u8,
-    pub seed: Fixed<16>,
-    pub nonce: u64,
-    pub lookup: Fixed<32>,
-    pub sealed: Bytes,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TipAccepted {
-    pub v: u8,
-    pub id: Fixed<16>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReceiptQuery {
-    pub v: u8,
-    pub lookup: Fixed<32>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReceiptReplies {
-    pub v: u8,
-    pub replies: Vec<Bytes>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FollowupAccepted {
-    pub v: u8,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorBody {
-    pub v: u8,
-    pub error: String,
 }
 
 fn refuse(status: StatusCode, reason: &str) -> Response {
@@ -268,11 +206,11 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
             "this receipt already has a tip; send a follow-up",
         );
     }
-    let id: [u8; 16] = crate::crypto::keys::random_bytes();
+    let id = TipId(crate::crypto::keys::random_bytes());
     let record = TipRecord {
         id,
         lookup_hash: hash,
-        received_minute: now_minute(),
+        received_minute: relay.clock.unix_minute(),
         sealed: tip.sealed.0,
         followups: vec![],
         replies: vec![],
@@ -287,11 +225,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
     Metrics::inc(&relay.metrics.tips_received);
     tracing::info!("sealed tip received");
     relay.tips_changed().await;
-    axum::Json(TipAccepted {
-        v: VERSION,
-        id: Fixed(id),
-    })
-    .into_response()
+    axum::Json(TipAccepted { v: VERSION, id }).into_response()
 }
 
 async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {

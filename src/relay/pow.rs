@@ -12,37 +12,34 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::AsyncCommands;
 use ring::hmac;
 use subtle::ConstantTimeEq;
 
+use crate::clock::Clock;
 use crate::crypto::keys::{hex, random_bytes};
 use crate::crypto::proof_of_work;
-use crate::store::redis_connection::RedisConnection;
+use crate::store::redis::seeds::SharedSeeds;
 
 pub const SEED_LIFETIME: Duration = Duration::from_secs(300);
 /// Redeemed seeds remembered at most (memory store); beyond it new redemptions are refused
 /// until some expire. Each one took a solved puzzle, so reaching it is itself costly.
 const MAX_REDEEMED: usize = 100_000;
-const SHARED_KEY: &str = "ll:pow:key";
 /// The shared key lives a week, renewed by every node's heartbeat.
 const SHARED_KEY_TTL_S: u64 = 7 * 24 * 3600;
 
 pub struct SeedBook {
     key: Mutex<[u8; 32]>,
     redeemed: Mutex<HashMap<[u8; 16], u64>>,
-    shared: Option<RedisConnection>,
-}
-
-fn now_s() -> u64 {
-    crate::keyfile::now()
+    shared: Option<SharedSeeds>,
+    clock: Clock,
 }
 
 impl SeedBook {
     /// A book with a key of its own; with `shared`, [`SeedBook::sync_key`] adopts the key all
     /// nodes share and redeemed seeds are recorded in Redis.
-    pub fn new(shared: Option<RedisConnection>) -> Self {
+    pub fn new(shared: Option<SharedSeeds>, clock: Clock) -> Self {
         Self {
+            clock,
             key: Mutex::new(random_bytes()),
             redeemed: Mutex::default(),
             shared,
@@ -59,7 +56,7 @@ impl SeedBook {
 
     /// A fresh seed at `difficulty`, valid for [`SEED_LIFETIME`].
     pub fn issue(&self, difficulty: u8) -> [u8; 16] {
-        let expiry = (now_s() + SEED_LIFETIME.as_secs()) as u32;
+        let expiry = (self.clock.unix_s() + SEED_LIFETIME.as_secs()) as u32;
         let mut seed = [0u8; 16];
         seed[..4].copy_from_slice(&expiry.to_be_bytes());
         seed[4] = difficulty;
@@ -74,7 +71,7 @@ impl SeedBook {
     pub async fn redeem(&self, seed: &[u8; 16], context: &[u8], nonce: u64) -> bool {
         let authentic: bool = self.mac(&seed[..8]).ct_eq(&seed[8..]).into();
         let expiry = u64::from(u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]));
-        let now = now_s();
+        let now = self.clock.unix_s();
         if !authentic || expiry <= now || expiry > now + SEED_LIFETIME.as_secs() {
             return false;
         }
@@ -82,18 +79,7 @@ impl SeedBook {
             return false;
         }
         match &self.shared {
-            Some(con) => {
-                let first: Option<String> = redis::cmd("SET")
-                    .arg(format!("ll:pow:used:{}", hex(seed)))
-                    .arg(1)
-                    .arg("NX")
-                    .arg("EX")
-                    .arg(expiry - now)
-                    .query_async(&mut con.clone())
-                    .await
-                    .unwrap_or(None);
-                first.is_some()
-            }
+            Some(shared) => shared.redeem_once(seed, expiry - now).await,
             None => {
                 let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
                 redeemed.retain(|_, until| *until > now);
@@ -109,19 +95,9 @@ impl SeedBook {
     /// Adopts the key every node shares (creating it if none exists yet) and renews it.
     /// Without Redis, nothing to do.
     pub async fn sync_key(&self) {
-        let Some(con) = &self.shared else { return };
-        let mut con = con.clone();
+        let Some(shared) = &self.shared else { return };
         let mine = hex(&random_bytes::<32>());
-        let _: Result<Option<String>, _> = redis::cmd("SET")
-            .arg(SHARED_KEY)
-            .arg(&mine)
-            .arg("NX")
-            .arg("EX")
-            .arg(SHARED_KEY_TTL_S)
-            .query_async(&mut con)
-            .await;
-        let _: Result<(), _> = con.expire(SHARED_KEY, SHARED_KEY_TTL_S as i64).await;
-        let shared: Option<String> = con.get(SHARED_KEY).await.unwrap_or(None);
+        let shared = shared.key(&mine, SHARED_KEY_TTL_S).await;
         if let Some(key) = shared.as_deref().and_then(decode_key) {
             *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
         }
@@ -146,7 +122,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_seed_is_accepted_once_and_only_as_issued() {
-        let book = SeedBook::new(None);
+        let book = SeedBook::new(None, Clock::system());
         let seed = book.issue(8);
         let nonce = solve(&seed);
         assert!(book.redeem(&seed, b"tip", nonce).await);
@@ -157,7 +133,7 @@ mod tests {
         let nonce = solve(&forged);
         assert!(!book.redeem(&forged, b"tip", nonce).await, "forged");
 
-        let other = SeedBook::new(None).issue(8);
+        let other = SeedBook::new(None, Clock::system()).issue(8);
         assert!(
             !book.redeem(&other, b"tip", solve(&other)).await,
             "another relay's seed"
@@ -166,7 +142,7 @@ mod tests {
 
     #[tokio::test]
     async fn issuing_stores_nothing_so_a_flood_cannot_lock_anyone_out() {
-        let book = SeedBook::new(None);
+        let book = SeedBook::new(None, Clock::system());
         for _ in 0..200_000 {
             book.issue(8);
         }

@@ -9,9 +9,8 @@ use std::sync::Mutex;
 
 use super::connection::Outbox;
 use crate::protocol::RelayFrame;
-use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
-use crate::store::{QueueView, SessionId, now_minute};
+use crate::store::{QueueView, SessionId};
 
 pub struct LiveCoordinator {
     pub outbox: Outbox,
@@ -105,7 +104,7 @@ impl Registry {
         self.coordinator_send(
             serial,
             RelayFrame::Peer {
-                session: Some(Fixed(*session)),
+                session: Some(*session),
                 event,
             },
         );
@@ -115,8 +114,8 @@ impl Registry {
     /// every waiting visitor here its position. `queue` is oldest first; sessions waiting
     /// for a rekey are not claimable and so not listed, but still counted for the visitors
     /// behind them.
-    pub fn broadcast(&mut self, queue: &QueueView, roster: &[CoordinatorInfo]) {
-        let now = now_minute();
+    pub fn broadcast(&mut self, queue: &QueueView, roster: &[CoordinatorInfo], now_minute: u64) {
+        let now = now_minute;
         let claimable = queue.head.iter().filter(|s| s.claimable);
         // Those beyond the head were not read: counted as waiting (a requeued visitor owing
         // a fresh handshake is claimable again within seconds).
@@ -125,7 +124,7 @@ impl Registry {
         let items: Vec<QueueItem> = claimable
             .take(MAX_LISTED)
             .map(|s| QueueItem {
-                session: Fixed(s.id),
+                session: s.id,
                 waited_s: now.saturating_sub(s.queued_minute) * 60,
                 kind: s.kind,
                 lang: s.lang.clone(),

@@ -12,10 +12,11 @@ use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use super::Relay;
 use super::connection::{self, Inbox, Incoming, Outbox};
+use super::delivery::send_pending;
+use super::events::ForCoordinator;
 use super::metrics::Metrics;
-use super::nodes::ForCoordinator;
+use super::state::Relay;
 use crate::crypto::handshake::MESSAGE1_LEN;
 use crate::crypto::keys::{Fingerprint, random_bytes};
 use crate::crypto::proof_of_work;
@@ -23,7 +24,7 @@ use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_LANG_BYTES, PayloadKind, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, RelayFrame, VisitorFrame};
 use crate::store::{
-    Append, Assignment, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame, Way, now_minute,
+    Append, Assignment, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame, Way,
 };
 
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
@@ -75,12 +76,12 @@ fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<T> {
 
 /// Challenge, then a hello (new session) or a resume (existing one).
 async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId> {
-    let session: SessionId = random_bytes();
+    let session = SessionId(random_bytes());
     let seed: [u8; 16] = random_bytes();
     let queued = relay.store.queue_len().await.unwrap_or(0);
     let difficulty = relay.difficulty(queued);
     inbox.outbox.send(RelayFrame::Challenge {
-        session: Fixed(session),
+        session,
         seed: Fixed(seed),
         difficulty,
     });
@@ -94,7 +95,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             lang,
             handshake,
         } => {
-            if !proof_of_work::verify(&seed, &session, pow_nonce, difficulty) {
+            if !proof_of_work::verify(&seed, &session.0, pow_nonce, difficulty) {
                 return close(relay, inbox, CloseCode::ProofOfWork);
             }
             if handshake.0.len() != MESSAGE1_LEN {
@@ -118,7 +119,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
                 lang,
                 handshake: handshake.0,
                 assignment: Assignment::Queued,
-                queued_minute: now_minute(),
+                queued_minute: relay.clock.unix_minute(),
                 next_to_coordinator: 1,
                 next_to_visitor: 1,
                 acked_to_coordinator: 0,
@@ -149,7 +150,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             session,
             token,
             last_seq,
-        } => resume(relay, inbox, session.0, token.0, last_seq).await,
+        } => resume(relay, inbox, session, token.0, last_seq).await,
         _ => close(relay, inbox, CloseCode::Unexpected),
     }
 }
@@ -162,7 +163,7 @@ fn welcome(
     delivered: u64,
 ) -> RelayFrame {
     RelayFrame::Welcome {
-        session: Fixed(session),
+        session,
         token: Fixed(token),
         next_seq,
         delivered,
@@ -189,7 +190,7 @@ async fn resume(
         .ack(&session, Way::ToVisitor, last_seq)
         .await
         .unwrap_or(0);
-    let _ = relay.store.touch(&session, now_minute()).await;
+    let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
     let holder = match info.assignment {
         Assignment::Claimed(serial) => Some(serial),
         Assignment::Queued => None,
@@ -211,11 +212,11 @@ async fn resume(
     if let Some(serial) = holder {
         for frame in [
             RelayFrame::Peer {
-                session: Some(Fixed(session)),
+                session: Some(session),
                 event: PeerEvent::Returned,
             },
             RelayFrame::Delivered {
-                session: Some(Fixed(session)),
+                session: Some(session),
                 seq: acked,
             },
         ] {
@@ -248,30 +249,6 @@ async fn resume(
     Some(session)
 }
 
-/// Queues every stored coordinator-to-visitor frame this connection has not had yet, in
-/// order. `false` once the session is gone or the connection closed.
-pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -> bool {
-    let mut delivered = outbox.delivered().lock().await;
-    let frames = match relay
-        .store
-        .pending(session, Way::ToVisitor, *delivered)
-        .await
-    {
-        Ok(frames) => frames,
-        Err(StoreError::UnknownSession) => return false,
-        // Store unreachable: the next wake tries again.
-        Err(_) => return true,
-    };
-    for frame in frames {
-        let seq = frame.seq;
-        if !outbox.send_text(protocol::encode_deliver(None, seq, frame.kind, &frame.body)) {
-            return false;
-        }
-        *delivered = seq;
-    }
-    true
-}
-
 /// Reads the visitor's frames and, whenever woken, sends what the store holds beyond what
 /// this connection already got. Frames reach a visitor only through [`send_pending`], so they
 /// arrive in order however the relay's tasks interleave. One task does both: an idle
@@ -293,7 +270,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
             }
         };
         if touched.is_none_or(|at| at.elapsed() >= relay.touch_interval()) {
-            let _ = relay.store.touch(&session, now_minute()).await;
+            let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
             touched = Some(tokio::time::Instant::now());
         }
         // Boxed: the frame handlers' futures are large, and an idle visitor's task should
@@ -349,9 +326,7 @@ async fn handle_frame(
                     inbox.outbox.send(RelayFrame::Stored { session: None, seq });
                     if let Some(serial) = holder {
                         // The coordinator's delivery task reads it from the store.
-                        let wake = ForCoordinator::Wake {
-                            session: Fixed(session),
-                        };
+                        let wake = ForCoordinator::Wake { session };
                         relay.to_coordinator(serial, wake).await;
                     }
                 }
@@ -376,7 +351,7 @@ async fn handle_frame(
                 && let Some(serial) = holder
             {
                 let frame = RelayFrame::Delivered {
-                    session: Some(Fixed(session)),
+                    session: Some(session),
                     seq: acked,
                 };
                 relay
@@ -401,9 +376,7 @@ async fn handle_frame(
                 .await;
             match holder {
                 Some(serial) => {
-                    let rekeyed = ForCoordinator::Rekeyed {
-                        session: Fixed(session),
-                    };
+                    let rekeyed = ForCoordinator::Rekeyed { session };
                     relay.to_coordinator(serial, rekeyed).await;
                 }
                 None => relay.broadcast_queue().await,
@@ -436,9 +409,7 @@ pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option
     // The holder's node delivers what it has not had yet, then erases the session.
     let handed = match holder {
         Some(serial) => {
-            let dropped = ForCoordinator::Dropped {
-                session: Fixed(*session),
-            };
+            let dropped = ForCoordinator::Dropped { session: *session };
             relay.to_coordinator(serial, dropped).await
         }
         None => false,
@@ -472,7 +443,7 @@ async fn disconnected(relay: &Arc<Relay>, session: &SessionId, outbox: &Outbox) 
         tracing::debug!("visitor connection dropped");
         if let Some(Assignment::Claimed(serial)) = holder {
             let frame = RelayFrame::Peer {
-                session: Some(Fixed(*session)),
+                session: Some(*session),
                 event: PeerEvent::Away,
             };
             relay

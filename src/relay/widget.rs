@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 
-use super::Relay;
+use super::state::Relay;
 
 pub const SCRIPT: &[u8] = include_bytes!("../../web-widget/dist/lifeline.js");
 pub const STYLESHEET: &[u8] = include_bytes!("../../web-widget/dist/lifeline.css");

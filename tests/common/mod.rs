@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
+use lifeline::clock::Clock;
 use lifeline::config::Config;
 use lifeline::crypto::keys::{DhSecret, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
 use lifeline::protocol::frames::ConversationKind;
+use lifeline::protocol::{SessionId, TipId};
 use lifeline::relay::Relay;
 use tokio::sync::oneshot;
 
@@ -221,12 +223,13 @@ impl TestRelay {
         let mut config = test_config(&data_dir);
         let redis = (store_under_test() == "redis").then(RedisServer::start);
         if let Some(redis) = &redis {
-            config.store.kind = "redis".into();
+            config.store.kind = lifeline::config::StoreKind::Redis;
             config.store.redis_url = redis.url.clone();
         }
         adjust(&mut config);
         let (keys, _) =
-            keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0").expect("dev keys");
+            keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0", &Clock::system())
+                .expect("dev keys");
         let store = lifeline::store::Store::open(&config).await.expect("store");
         let relay = Relay::new(config, keys, store).expect("relay");
         let listener = tokio::net::TcpListener::bind(listen).await.expect("bind");
@@ -264,7 +267,7 @@ impl TestRelay {
         let url = redis.as_ref().map(|r| r.url.clone());
         let mut relay = Self::start_at(data_dir, &addr, |c| {
             if let Some(url) = url {
-                c.store.kind = "redis".into();
+                c.store.kind = lifeline::config::StoreKind::Redis;
                 c.store.redis_url = url;
             }
         })
@@ -291,7 +294,7 @@ impl TestRelay {
     /// Everything the relay holds about tips: the tip files, or (on Redis) the tip keys.
     pub async fn tip_state(&self) -> String {
         use lifeline::store::ChatStore;
-        if self.relay.config.store.kind == "redis" {
+        if self.relay.config.store.kind == lifeline::config::StoreKind::Redis {
             return self
                 .relay
                 .store
@@ -310,7 +313,7 @@ impl TestRelay {
 
     /// How many tips the relay holds (files, or tip records in Redis).
     pub async fn tips_held(&self) -> usize {
-        if self.relay.config.store.kind == "redis" {
+        if self.relay.config.store.kind == lifeline::config::StoreKind::Redis {
             return self
                 .tip_state()
                 .await
@@ -324,7 +327,7 @@ impl TestRelay {
     }
 
     /// Whether the store still holds anything of `session`.
-    pub async fn has_session(&self, session: &[u8; 16]) -> bool {
+    pub async fn has_session(&self, session: &SessionId) -> bool {
         use lifeline::store::ChatStore;
         self.relay
             .store
@@ -356,7 +359,8 @@ impl TestRelay {
 
     /// A coordinator certified by this relay's organisation key.
     pub fn coordinator_keys(&self, serial: u64, alias: &str) -> CoordinatorFiles {
-        CoordinatorFiles::issue(&self.org_key(), serial, alias, 1).expect("certificate")
+        CoordinatorFiles::issue(&self.org_key(), serial, alias, 1, &self.relay.clock)
+            .expect("certificate")
     }
 
     pub async fn coordinator(&self, serial: u64, alias: &str) -> CoordinatorClient {
@@ -413,7 +417,7 @@ impl TestRelay {
 /// the handshake. Returns the alias the visitor verified.
 pub async fn claim_and_connect(c: &mut CoordinatorClient, v: &mut VisitorClient) -> String {
     let session = v.session;
-    let listed = |e: &CoordinatorEvent| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session.0 == session));
+    let listed = |e: &CoordinatorEvent| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session == session));
     if !c.conversations.contains_key(&session) {
         // The queue list may have arrived already; claiming is idempotent for the test.
         let _ = tokio::time::timeout(Duration::from_millis(500), c.wait_for(listed)).await;
@@ -462,7 +466,7 @@ pub async fn next_text_visitor(v: &mut VisitorClient) -> String {
     }
 }
 
-pub async fn next_text_coordinator(c: &mut CoordinatorClient) -> ([u8; 16], String) {
+pub async fn next_text_coordinator(c: &mut CoordinatorClient) -> (SessionId, String) {
     match c
         .wait_for(|e| matches!(e, CoordinatorEvent::Text { .. }))
         .await
@@ -583,7 +587,7 @@ pub async fn exchange(c: &mut CoordinatorClient, v: &mut VisitorClient, up: &str
 }
 
 /// Whether `session` waits in the queue.
-pub async fn is_queued(relay: &TestRelay, session: &[u8; 16]) -> bool {
+pub async fn is_queued(relay: &TestRelay, session: &SessionId) -> bool {
     relay
         .relay
         .store
@@ -632,7 +636,7 @@ pub fn plain_tip(text: &str) -> lifeline::crypto::sealed_tip::TipMessage {
 /// `followups` of them.
 pub async fn open_tip(
     c: &mut CoordinatorClient,
-    id: [u8; 16],
+    id: TipId,
     followups: usize,
 ) -> (Vec<u8>, Vec<Vec<u8>>) {
     c.open_tip(id).await.expect("open_tip");
@@ -653,7 +657,7 @@ pub async fn open_tip(
 pub async fn reply_to_tip(
     relay: &TestRelay,
     c: &mut CoordinatorClient,
-    id: [u8; 16],
+    id: TipId,
     reply_key: &lifeline::crypto::keys::DhPublicKey,
     text: &str,
 ) {
@@ -668,7 +672,7 @@ pub async fn reply_to_tip(
     .expect("seal reply");
     c.reply_tip(id, sealed).await.expect("reply_tip");
     c.wait_for(
-        |e| matches!(e, CoordinatorEvent::Tips(i) if i.iter().any(|t| t.id.0 == id && t.replies == 1)),
+        |e| matches!(e, CoordinatorEvent::Tips(i) if i.iter().any(|t| t.id == id && t.replies == 1)),
     )
     .await
     .expect("reply listed");
@@ -712,7 +716,7 @@ pub async fn read_reply_and_follow_up(
 /// session id, the proof-of-work seed and difficulty.
 pub async fn challenged(
     relay: &TestRelay,
-) -> (lifeline::client::wire::Wire, [u8; 16], [u8; 16], u8) {
+) -> (lifeline::client::wire::Wire, SessionId, [u8; 16], u8) {
     use lifeline::protocol::RelayFrame;
     let mut wire = lifeline::client::wire::Wire::connect(&relay.visitor_url(), &[])
         .await
@@ -725,16 +729,16 @@ pub async fn challenged(
     else {
         panic!("no challenge")
     };
-    (wire, session.0, seed.0, difficulty)
+    (wire, session, seed.0, difficulty)
 }
 
 /// A valid `hello` answering that challenge (its handshake is 32 placeholder bytes).
 pub fn hello(
-    session: &[u8; 16],
+    session: &SessionId,
     seed: &[u8; 16],
     difficulty: u8,
 ) -> lifeline::protocol::VisitorFrame {
-    let nonce = lifeline::crypto::proof_of_work::solve(seed, session, difficulty);
+    let nonce = lifeline::crypto::proof_of_work::solve(seed, &session.0, difficulty);
     lifeline::protocol::VisitorFrame::Hello {
         pow_nonce: nonce,
         kind: ConversationKind::Chat,

@@ -10,7 +10,6 @@ use super::*;
 use crate::console::resources::Resources;
 use crate::crypto::keys::{DhSecret, SigningKey};
 use crate::crypto::receipt::ReceiptCode;
-use crate::protocol::b64::Fixed;
 use crate::protocol::frames::QueueItem;
 
 pub(crate) const PASS: &str = "shift passphrase";
@@ -91,7 +90,7 @@ pub(crate) fn relay(e: CoordinatorEvent) -> AppEvent {
 }
 
 pub(crate) fn sid(n: u8) -> SessionId {
-    [n; 16]
+    SessionId([n; 16])
 }
 
 pub(crate) fn queue(items: &[(u8, u64, &str)]) -> AppEvent {
@@ -99,7 +98,7 @@ pub(crate) fn queue(items: &[(u8, u64, &str)]) -> AppEvent {
         items
             .iter()
             .map(|(n, waited, lang)| QueueItem {
-                session: Fixed(sid(*n)),
+                session: sid(*n),
                 waited_s: *waited,
                 kind: ConversationKind::Chat,
                 lang: Some((*lang).into()),
@@ -480,11 +479,11 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
         &mut OsRng,
     )
     .unwrap();
-    let id = [9u8; 16];
+    let id = TipId([9u8; 16]);
     assert_eq!(k.on(ch('t')), vec![Command::ListTips]);
     assert_eq!(k.app.screen, Screen::Tips);
     k.on(relay(CoordinatorEvent::Tips(vec![TipSummary {
-        id: Fixed(id),
+        id,
         received: 1_700_000_040,
         followups: 1,
         replies: 0,
@@ -531,7 +530,7 @@ fn a_tip_that_does_not_open_or_a_missing_inbox_key_is_reported_not_shown() {
     let mut k = kit();
     k.on(ch('t'));
     k.on(relay(CoordinatorEvent::Tip {
-        id: [1; 16],
+        id: TipId([1; 16]),
         sealed: vec![0; 200],
         followups: vec![],
     }));
@@ -549,7 +548,7 @@ fn a_tip_that_does_not_open_or_a_missing_inbox_key_is_reported_not_shown() {
     bare.handle(ch('t'), k.now);
     bare.handle(
         relay(CoordinatorEvent::Tips(vec![TipSummary {
-            id: Fixed([1; 16]),
+            id: TipId([1; 16]),
             received: 0,
             followups: 0,
             replies: 0,
@@ -566,7 +565,7 @@ fn idle_lock_hides_everything_and_only_the_passphrase_unlocks() {
     k.two_conversations();
     k.on(ch('t'));
     k.app.opened_tip = Some(OpenedTip {
-        id: [1; 16],
+        id: TipId([1; 16]),
         category: None,
         text: "secret".into(),
         followups: vec![],

@@ -1,6 +1,6 @@
 //! The single-node sealed-tip store: one file per tip in the data folder (0600), written
 //! atomically, so tips survive a restart of `lifeline serve`. (Several nodes keep tips in
-//! Redis instead: `redis_tips.rs`.)
+//! Redis instead: `redis.rs`.)
 //!
 //! A file holds only what the relay has: HPKE ciphertexts, SHA-256 of the receipt's lookup
 //! id, and the minute the tip arrived. Files are deleted when a coordinator marks the tip
@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::{StoreError, TipId, TipRecord};
+use super::{TipId, TipRecord};
+use crate::fs::{create_private_dir, write_private};
+use crate::store::chat::StoreError;
 
 pub struct TipFiles {
     dir: PathBuf,
@@ -26,8 +28,7 @@ fn io_error(e: std::io::Error) -> StoreError {
 impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
     pub fn open(dir: &Path, max_tips: usize) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(io_error)?;
-        restrict(dir, 0o700)?;
+        create_private_dir(dir)?;
         let mut tips = HashMap::new();
         for entry in std::fs::read_dir(dir).map_err(io_error)? {
             let path = entry.map_err(io_error)?.path();
@@ -48,14 +49,14 @@ impl TipFiles {
 
     fn path(&self, id: &TipId) -> PathBuf {
         self.dir
-            .join(format!("{}.json", crate::crypto::keys::hex(id)))
+            .join(format!("{}.json", crate::crypto::keys::hex(&id.0)))
     }
 
     fn write(&self, record: &TipRecord) -> Result<(), StoreError> {
         let text = serde_json::to_string(record).map_err(|e| StoreError::Tips(e.to_string()))?;
         let tmp = self
             .dir
-            .join(format!(".{}.tmp", crate::crypto::keys::hex(&record.id)));
+            .join(format!(".{}.tmp", crate::crypto::keys::hex(&record.id.0)));
         write_private(&tmp, text.as_bytes())?;
         std::fs::rename(&tmp, self.path(&record.id)).map_err(io_error)
     }
@@ -64,7 +65,7 @@ impl TipFiles {
         self.tips.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn put(&self, record: TipRecord) -> Result<(), StoreError> {
+    pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut tips = self.locked();
         if tips.len() >= self.max_tips {
             return Err(StoreError::Tips("tip store full".into()));
@@ -75,7 +76,7 @@ impl TipFiles {
     }
 
     /// Tips still waiting for a coordinator, oldest first.
-    pub fn list(&self) -> Vec<TipRecord> {
+    pub async fn list(&self) -> Vec<TipRecord> {
         let mut all: Vec<TipRecord> = self
             .locked()
             .values()
@@ -86,7 +87,7 @@ impl TipFiles {
         all
     }
 
-    pub fn get(&self, id: &TipId) -> Option<TipRecord> {
+    pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
         self.locked().get(id).cloned()
     }
 
@@ -106,12 +107,12 @@ impl TipFiles {
         Ok(true)
     }
 
-    pub fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
+    pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
         self.update(|t| &t.id == id, |t| t.replies.push(sealed))
     }
 
     /// A follow-up on a handled tip reopens it.
-    pub fn add_followup(
+    pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
         sealed: Vec<u8>,
@@ -127,7 +128,7 @@ impl TipFiles {
 
     /// Marks a tip handled: its sealed content and follow-ups are erased at once; replies
     /// stay for the tipster until retention ends.
-    pub fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
+    pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
         self.update(
             |t| &t.id == id,
             |t| {
@@ -139,7 +140,7 @@ impl TipFiles {
     }
 
     /// Replies filed under a receipt, oldest first.
-    pub fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
+    pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
         self.locked()
             .values()
             .find(|t| &t.lookup_hash == lookup_hash)
@@ -156,7 +157,7 @@ impl TipFiles {
     }
 
     /// Deletes tips received before `cutoff_minute`; returns how many.
-    pub fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
+    pub async fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
         let old: Vec<TipId> = self
             .locked()
             .values()
@@ -169,36 +170,8 @@ impl TipFiles {
         Ok(old.len())
     }
 
-    pub fn len(&self) -> usize {
+    /// How many tips are filed, handled ones included.
+    pub async fn count(&self) -> usize {
         self.locked().len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Creates (or replaces) a file readable and writable by its owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).map_err(io_error)?;
-    file.write_all(bytes).map_err(io_error)?;
-    file.sync_all().map_err(io_error)?;
-    restrict(path, 0o600)
-}
-
-fn restrict(path: &Path, mode: u32) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io_error)?;
-    }
-    let _ = mode;
-    Ok(())
 }

@@ -8,11 +8,12 @@
 
 use redis::AsyncCommands;
 
-use super::redis_connection::RedisConnection;
-
-use super::{StoreError, TipId, TipRecord, now_minute};
+use super::{TipId, TipRecord};
+use crate::clock::Clock;
 use crate::crypto::keys::hex;
 use crate::protocol::b64;
+use crate::store::chat::StoreError;
+use crate::store::redis::connection::RedisConnection;
 
 const TIPS: &str = "ll:tips";
 
@@ -24,7 +25,7 @@ struct TipKeys {
 
 impl TipKeys {
     fn of(id: &TipId) -> Self {
-        let tag = format!("{{tip-{}}}", hex(id));
+        let tag = format!("{{tip-{}}}", hex(&id.0));
         Self {
             record: format!("ll:tip:{tag}:record"),
             followups: format!("ll:tip:{tag}:followups"),
@@ -43,7 +44,7 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 
 fn decode_id(text: &str) -> Option<TipId> {
     let bytes = decode_hex(text)?;
-    bytes.try_into().ok()
+    bytes.try_into().ok().map(TipId)
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
@@ -65,6 +66,8 @@ pub struct RedisTips {
     admit: redis::Script,
     retention_minutes: u64,
     max_tips: usize,
+    /// When a tip's retention ends (Redis expires it then).
+    clock: Clock,
 }
 
 /// What `get` reads in one round trip: the record's fields, follow-ups and replies.
@@ -75,10 +78,11 @@ type TipKeysRead = (
 );
 
 impl RedisTips {
-    pub fn new(con: RedisConnection, retention_days: u64, max_tips: usize) -> Self {
+    pub fn new(con: RedisConnection, retention_days: u64, max_tips: usize, clock: Clock) -> Self {
         Self {
             con,
-            admit: redis::Script::new(super::redis::ADMIT),
+            clock,
+            admit: redis::Script::new(crate::store::redis::scripts::ADMIT),
             retention_minutes: retention_days * 24 * 60,
             max_tips,
         }
@@ -91,7 +95,7 @@ impl RedisTips {
     /// Seconds until a tip received at `received_minute` reaches the end of retention.
     fn ttl_s(&self, received_minute: u64) -> i64 {
         let end = received_minute + self.retention_minutes;
-        (end.saturating_sub(now_minute()).max(1) * 60) as i64
+        (end.saturating_sub(self.clock.unix_minute()).max(1) * 60) as i64
     }
 
     async fn received(&self, id: &TipId) -> Result<Option<u64>, StoreError> {
@@ -105,7 +109,7 @@ impl RedisTips {
         let mut con = self.con();
         let keys = TipKeys::of(&record.id);
         let ttl = self.ttl_s(record.received_minute);
-        let id = hex(&record.id);
+        let id = hex(&record.id.0);
         let fields = [
             ("lookup", hex(&record.lookup_hash)),
             ("received", record.received_minute.to_string()),

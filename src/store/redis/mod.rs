@@ -7,17 +7,25 @@
 //! steps (claim, append, ack) are Lua scripts, atomic on the server. Nothing stored here is
 //! plaintext, an address or a precise time (times are Unix minutes).
 
+pub mod connection;
+mod keys;
+pub mod node_link;
+pub mod scripts;
+pub mod seeds;
+
 use redis::AsyncCommands;
 
-use super::redis_connection::RedisConnection;
-
-use super::{
-    Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
-    StoreError, StoredFrame, Way,
-};
 use crate::crypto::keys::hex;
 use crate::protocol::b64::{self, Bytes};
 use crate::protocol::frames::{ConversationKind, PayloadKind};
+use crate::store::chat::{
+    Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
+    StoreError, StoredFrame, Way,
+};
+use connection::{RedisConnection, unavailable};
+use keys::{Keys, way_index};
+use node_link::NodeLink;
+use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const QUEUE_ORDER: &str = "ll:queue:order";
@@ -43,158 +51,9 @@ struct FrameRecord {
     body: Bytes,
 }
 
-struct Keys {
-    record: String,
-    owner: String,
-    active: String,
-    /// The relay node the visitor is connected to (several nodes, one Redis).
-    node: String,
-    next: [String; 2],
-    acked: [String; 2],
-    buffer: [String; 2],
-    bytes: [String; 2],
-}
-
-fn way_index(way: Way) -> usize {
-    match way {
-        Way::ToCoordinator => 0,
-        Way::ToVisitor => 1,
-    }
-}
-
-impl Keys {
-    fn of(id: &SessionId) -> Self {
-        let tag = format!("{{{}}}", hex(id));
-        let per_way = |name: &str| [format!("ll:{tag}:{name}:c"), format!("ll:{tag}:{name}:v")];
-        Self {
-            record: format!("ll:{tag}:record"),
-            owner: format!("ll:{tag}:owner"),
-            active: format!("ll:{tag}:active"),
-            node: format!("ll:{tag}:node"),
-            next: per_way("next"),
-            acked: per_way("acked"),
-            buffer: per_way("buffer"),
-            bytes: per_way("bytes"),
-        }
-    }
-
-    fn all(&self) -> Vec<&str> {
-        let mut keys = vec![
-            self.record.as_str(),
-            self.owner.as_str(),
-            self.active.as_str(),
-            self.node.as_str(),
-        ];
-        for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
-            keys.extend(group.iter().map(String::as_str));
-        }
-        keys
-    }
-}
-
-fn unavailable(e: redis::RedisError) -> StoreError {
-    // The kind only: a Redis error can quote the server address.
-    StoreError::Unavailable(format!("{:?}", e.kind()))
-}
-
 fn corrupt(what: &str) -> StoreError {
     StoreError::Unavailable(format!("unreadable {what} in Redis"))
 }
-
-/// Atomic claim: the owner key goes from "q" (queued) to the coordinator's serial, once.
-const CLAIM: &str = r#"
-if redis.call('GET', KEYS[1]) == 'q' then
-  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
-  return 1
-end
-return 0
-"#;
-
-/// Atomic capped insert into an index (the queue, the tips): KEYS: the sorted set. ARGV:
-/// the cap, the member, its score, a TTL in seconds (0: none). 1 if added, 0 if full.
-/// One key, so it runs as well on a Cluster.
-pub(super) const ADMIT: &str = r#"
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
-if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
-return 1
-"#;
-
-/// Atomic conditional requeue: the owner key goes from this holder's serial back to "q".
-const RELEASE: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], 'q', 'KEEPTTL')
-  return 1
-end
-return 0
-"#;
-
-/// Atomic append: duplicate, gap, full, or store and advance. KEYS: next, buffer, bytes.
-/// ARGV: seq, frame, body length, max frames, max bytes.
-const APPEND: &str = r#"
-local next = tonumber(redis.call('GET', KEYS[1]) or '1')
-local seq = tonumber(ARGV[1])
-if seq < next then return 'dup' end
-if seq > next then return 'gap:' .. next end
-local count = redis.call('LLEN', KEYS[2])
-local bytes = tonumber(redis.call('GET', KEYS[3]) or '0')
-if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then return 'full' end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('SET', KEYS[3], bytes + tonumber(ARGV[3]), 'KEEPTTL')
-redis.call('SET', KEYS[1], next + 1, 'KEEPTTL')
-local ttl = redis.call('TTL', KEYS[1])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
-return 'ok'
-"#;
-
-/// The frames after ARGV[1], without the ones before: a buffer's frames are numbered one
-/// after another from its head (appends are in order, acks pop the head, a discard empties
-/// it), so they start at (after + 1 - head's seq). KEYS: buffer.
-const PENDING: &str = r#"
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return {} end
-local first = tonumber(string.match(head, '"seq":(%d+)'))
-local start = 0
-if first then start = math.max(tonumber(ARGV[1]) + 1 - first, 0) end
-return redis.call('LRANGE', KEYS[1], start, -1)
-"#;
-
-/// Atomic cumulative ack. KEYS: acked, next, buffer, bytes. ARGV: seq. Returns the new ack.
-// KEYS[5] is the session record: an acknowledgement racing the session's removal must not
-// bring back keys of a session that no longer exists (they would have no TTL).
-const ACK: &str = r#"
-if redis.call('EXISTS', KEYS[5]) == 0 then return 0 end
-local next = tonumber(redis.call('GET', KEYS[2]) or '1')
-local acked = tonumber(redis.call('GET', KEYS[1]) or '0')
-local seq = math.min(tonumber(ARGV[1]), next - 1)
-if seq > acked then
-  acked = seq
-  redis.call('SET', KEYS[1], acked, 'KEEPTTL')
-end
-local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
-while true do
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  if not head then break end
-  local seq = tonumber(string.match(head, '"seq":(%d+)'))
-  if not seq or seq > acked then break end
-  redis.call('LPOP', KEYS[3])
-  bytes = bytes - tonumber(string.match(head, '"len":(%d+)') or '0')
-end
-redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
-return acked
-"#;
-
-// KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked
-// and written in one step, so a touch racing a removal cannot re-create the activity key.
-const TOUCH: &str = r#"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
-return 1
-"#;
 
 pub struct RedisStore {
     client: redis::Client,
@@ -238,38 +97,14 @@ impl RedisStore {
         self.connection.clone()
     }
 
-    /// A handle on the shared connection, for node-to-node messages and presence.
+    /// A handle on the shared connection, for the tips kept beside the sessions.
     pub fn connection(&self) -> RedisConnection {
         self.con()
     }
 
-    /// The client, to open the dedicated subscriber connection pub/sub needs.
-    pub fn client(&self) -> &redis::Client {
-        &self.client
-    }
-
-    /// Records that the visitor of `id` is connected to relay node `node`; returns the node
-    /// it was connected to before, if another.
-    pub async fn set_visitor_node(
-        &self,
-        id: &SessionId,
-        node: &str,
-    ) -> Result<Option<String>, StoreError> {
-        let previous: Option<String> = redis::cmd("SET")
-            .arg(Keys::of(id).node)
-            .arg(node)
-            .arg("EX")
-            .arg(self.ttl_s)
-            .arg("GET")
-            .query_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
-        Ok(previous.filter(|p| p != node))
-    }
-
-    /// The relay node the visitor of `id` was last connected to.
-    pub async fn visitor_node(&self, id: &SessionId) -> Result<Option<String>, StoreError> {
-        self.con().get(Keys::of(id).node).await.map_err(unavailable)
+    /// How this node reaches the others sharing this Redis, and records where visitors are.
+    pub fn node_link(&self) -> NodeLink {
+        NodeLink::new(self.con(), self.client.clone(), self.ttl_s)
     }
 
     /// Whether Redis persists to disk (AOF or RDB snapshots): tips and resumable sessions
@@ -375,7 +210,7 @@ impl ChatStore for RedisStore {
             .admit
             .key(QUEUE)
             .arg(queue_max)
-            .arg(hex(&info.id))
+            .arg(hex(&info.id.0))
             .arg(order)
             .arg(0)
             .invoke_async(&mut con)
@@ -385,7 +220,9 @@ impl ChatStore for RedisStore {
             let _: () = con.del(keys.all()).await.map_err(unavailable)?;
             return Err(StoreError::QueueFull);
         }
-        con.sadd(SESSIONS, hex(&info.id)).await.map_err(unavailable)
+        con.sadd(SESSIONS, hex(&info.id.0))
+            .await
+            .map_err(unavailable)
     }
 
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
@@ -450,7 +287,11 @@ impl ChatStore for RedisStore {
         if won != 1 {
             return Ok(None);
         }
-        let _: () = self.con().zrem(QUEUE, hex(id)).await.map_err(unavailable)?;
+        let _: () = self
+            .con()
+            .zrem(QUEUE, hex(&id.0))
+            .await
+            .map_err(unavailable)?;
         self.get(id).await
     }
 
@@ -464,7 +305,7 @@ impl ChatStore for RedisStore {
             .query_async(&mut con)
             .await
             .map_err(unavailable)?;
-        con.zrem(QUEUE, hex(id)).await.map_err(unavailable)
+        con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)
     }
 
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
@@ -487,7 +328,7 @@ impl ChatStore for RedisStore {
         let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
         // Negative scores sort before every new arrival: back at the front.
         let _: () = con
-            .zadd(QUEUE, hex(id), -order)
+            .zadd(QUEUE, hex(&id.0), -order)
             .await
             .map_err(unavailable)?;
         Ok(true)
@@ -583,7 +424,7 @@ impl ChatStore for RedisStore {
                 (id, None) => {
                     let _: () = self
                         .con()
-                        .zrem(QUEUE, hex(&id))
+                        .zrem(QUEUE, hex(&id.0))
                         .await
                         .map_err(unavailable)?;
                     view.order.retain(|o| *o != id);
@@ -712,8 +553,8 @@ impl ChatStore for RedisStore {
         let keys = Keys::of(id);
         let mut con = self.con();
         let _: () = con.del(keys.all()).await.map_err(unavailable)?;
-        let _: () = con.zrem(QUEUE, hex(id)).await.map_err(unavailable)?;
-        con.srem(SESSIONS, hex(id)).await.map_err(unavailable)
+        let _: () = con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)?;
+        con.srem(SESSIONS, hex(&id.0)).await.map_err(unavailable)
     }
 
     async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
@@ -795,5 +636,5 @@ fn decode_hex(text: &str) -> Option<SessionId> {
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
-    Some(out)
+    Some(SessionId(out))
 }

@@ -8,6 +8,8 @@ use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
+use crate::store::chat::StoreError;
+
 #[derive(Clone)]
 pub enum RedisConnection {
     /// One server, reconnecting with backoff (the connection manager).
@@ -59,4 +61,9 @@ impl ConnectionLike for RedisConnection {
             Self::Cluster(c) => c.get_db(),
         }
     }
+}
+
+pub(crate) fn unavailable(e: redis::RedisError) -> StoreError {
+    // The kind only: a Redis error can quote the server address.
+    StoreError::Unavailable(format!("{:?}", e.kind()))
 }

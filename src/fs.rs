@@ -1,0 +1,92 @@
+//! Files only their owner may read: key files, the console's sealed identity, sealed tips.
+//!
+//! Everything written here is created with owner-only rights (0600 files, 0700 folders) from
+//! the first byte, never widened afterwards. Must never write a file any other way, nor
+//! put the file's content in an error.
+
+use std::path::{Path, PathBuf};
+
+/// A file or folder that could not be created, written or restricted.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct FsError {
+    /// The file or folder concerned.
+    pub path: PathBuf,
+    /// What the system said.
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl FsError {
+    fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Creates (or replaces) a file readable and writable by its owner only, and syncs it.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).map_err(FsError::at(path))?;
+    file.write_all(bytes).map_err(FsError::at(path))?;
+    file.sync_all().map_err(FsError::at(path))?;
+    // `mode` applies only to a file it creates: an existing one keeps its rights otherwise.
+    restrict(path, 0o600)
+}
+
+/// Creates a folder (and its parents) and makes it its owner's only.
+pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
+    std::fs::create_dir_all(path).map_err(FsError::at(path))?;
+    restrict(path, 0o700)
+}
+
+fn restrict(path: &Path, mode: u32) -> Result<(), FsError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(FsError::at(path))?;
+    }
+    let _ = mode;
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn files_and_folders_are_their_owners_only_even_when_they_existed_before() {
+        let dir = std::env::temp_dir().join(format!("lifeline-fs-{}", std::process::id()));
+        let folder = dir.join("keys");
+        create_private_dir(&folder).unwrap();
+        assert_eq!(mode(&folder), 0o700);
+
+        let file = folder.join("secret");
+        std::fs::write(&file, b"old").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&file, b"new").unwrap();
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
+
+        let missing = dir.join("absent").join("file");
+        let error = write_private(&missing, b"x").unwrap_err();
+        assert_eq!(error.path, missing);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

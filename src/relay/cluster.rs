@@ -1,0 +1,240 @@
+//! Several relay nodes, one Redis: the shared roster of coordinators, the events a node
+//! hears from the others, the heartbeat that keeps the roster fresh and hands back the
+//! conversations of coordinators whose node died, and "the queue changed".
+//!
+//! Each node has its own channel and all share a broadcast one (the store's node link).
+//! With the memory store there is one node and nothing leaves the process. Must never
+//! carry plaintext, an address, or anything about a visitor but a session id.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use super::delivery::notify_tips;
+use super::events::{Event, ForCoordinator};
+use super::forward::{apply_to_coordinator, apply_to_visitor, forget_expired, release};
+use super::metrics::Metrics;
+use super::nodes::{HEARTBEAT, RosterEntry};
+use super::routing;
+use super::state::Relay;
+use crate::protocol::SessionId;
+use crate::protocol::frames::CoordinatorInfo;
+use crate::store::{Assignment, ChatStore};
+
+impl Relay {
+    /// Closes this coordinator's connection on another node, if any: they signed in here.
+    pub async fn replace_elsewhere(&self, serial: u64) {
+        self.nodes.refresh_remote().await;
+        if let Some(node) = self.nodes.remote_node_of(serial) {
+            let event = Event::Coordinator {
+                serial,
+                what: ForCoordinator::Replaced,
+            };
+            self.nodes.send_to(&node, &event).await;
+        }
+    }
+
+    /// Tells the other nodes that the queue or roster changed (after announcing ours).
+    pub async fn share_queue_change(&self) {
+        if self.nodes.is_shared() {
+            self.nodes.announce(&self.local_roster()).await;
+            self.nodes.broadcast(&Event::QueueChanged).await;
+        }
+    }
+
+    /// Sends every on-duty coordinator, on every node, the new tips inbox.
+    pub async fn tips_changed(&self) {
+        notify_tips(self).await;
+        self.nodes.broadcast(&Event::TipsChanged).await;
+    }
+
+    /// Tells the other nodes that the sweep erased these sessions.
+    pub async fn share_expired(&self, sessions: &[SessionId]) {
+        let event = Event::Expired {
+            sessions: sessions.to_vec(),
+        };
+        self.nodes.broadcast(&event).await;
+    }
+
+    fn local_roster(&self) -> Vec<RosterEntry> {
+        self.live.with(|live| {
+            live.coordinators
+                .iter()
+                .map(|(serial, c)| RosterEntry {
+                    serial: *serial,
+                    node: self.nodes.id.clone(),
+                    alias: c.alias.clone(),
+                    on_duty: c.on_duty,
+                    capacity: c.capacity,
+                    load: c.sessions.len() as u32,
+                })
+                .collect()
+        })
+    }
+
+    /// Everyone on duty, on every node, by serial.
+    pub async fn roster(&self) -> Vec<CoordinatorInfo> {
+        self.nodes.refresh_remote().await;
+        let mut all: Vec<CoordinatorInfo> = self
+            .local_roster()
+            .into_iter()
+            .chain(self.nodes.remote())
+            .filter(|e| e.on_duty)
+            .map(|e| CoordinatorInfo {
+                serial: e.serial,
+                alias: e.alias,
+                load: e.load,
+                capacity: e.capacity,
+            })
+            .collect();
+        all.sort_by_key(|c| c.serial);
+        all.dedup_by_key(|c| c.serial);
+        all
+    }
+
+    /// Whether `serial` is on duty with room, on any node (a hand-over target).
+    pub fn has_room(&self, serial: u64) -> bool {
+        let local = self.live.with(|live| {
+            live.coordinators
+                .get(&serial)
+                .map(|c| c.on_duty && (c.sessions.len() as u32) < c.capacity)
+        });
+        local.unwrap_or_else(|| {
+            self.nodes
+                .remote()
+                .iter()
+                .any(|e| e.serial == serial && e.on_duty && e.load < e.capacity)
+        })
+    }
+
+    /// Releases conversations held by coordinators connected to no node (their node died):
+    /// after two heartbeats in a row, so one signing in elsewhere right now is not robbed.
+    async fn release_orphans(self: &Arc<Self>) {
+        let Ok(assignments) = self.store.assignments().await else {
+            return;
+        };
+        self.nodes.refresh_remote().await;
+        let present: HashSet<u64> = self
+            .local_roster()
+            .into_iter()
+            .chain(self.nodes.remote())
+            .map(|e| e.serial)
+            .collect();
+        let absent: HashSet<(SessionId, u64)> = assignments
+            .into_iter()
+            .filter_map(|(id, a)| match a {
+                Assignment::Claimed(serial) if !present.contains(&serial) => Some((id, serial)),
+                _ => None,
+            })
+            .collect();
+        let confirmed: Vec<(SessionId, u64)> = {
+            let mut suspects = self
+                .nodes
+                .suspects
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let confirmed = absent.intersection(&suspects).copied().collect();
+            *suspects = absent;
+            confirmed
+        };
+        for (session, serial) in confirmed {
+            tracing::info!("conversation of a departed coordinator requeued");
+            release(self, &session, serial).await;
+        }
+    }
+
+    /// Recomputes and sends everyone's view of the queue, now.
+    pub async fn publish_queue(&self) {
+        let queue = self
+            .store
+            .queue_view(routing::QUEUE_HEAD)
+            .await
+            .unwrap_or_default();
+        let roster = self.roster().await;
+        self.live
+            .with(|live| live.broadcast(&queue, &roster, self.clock.unix_minute()));
+    }
+}
+
+/// Listens on this node's channel and the broadcast channel, and keeps the roster fresh;
+/// reconnects by itself after Redis comes back, then re-wakes every local connection (a
+/// wake sent while it was away is lost, what it announced is in the store).
+pub async fn run(relay: Arc<Relay>) {
+    let Some(link) = relay.nodes.link().cloned() else {
+        return;
+    };
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if let Some(messages) = link.subscribe(&relay.nodes.id).await {
+            backoff = Duration::from_millis(100);
+            resync(&relay).await;
+            let mut messages = std::pin::pin!(messages);
+            while let Some(text) = messages.next().await {
+                match serde_json::from_str::<Event>(&text) {
+                    Ok(event) => handle(&relay, event).await,
+                    Err(_) => Metrics::inc(&relay.metrics.protocol_closes),
+                }
+            }
+            tracing::warn!("lost the node channel; reconnecting");
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn handle(relay: &Arc<Relay>, event: Event) {
+    match event {
+        Event::Visitor { session, what } => apply_to_visitor(relay, &session, what).await,
+        Event::Coordinator { serial, what } => apply_to_coordinator(relay, serial, what).await,
+        Event::QueueChanged => relay.queue_changed_elsewhere(),
+        Event::Expired { sessions } => {
+            forget_expired(relay, &sessions);
+            relay.queue_changed_elsewhere();
+        }
+        Event::TipsChanged => notify_tips(relay).await,
+    }
+}
+
+/// After the node channel was down: everyone pulls again, the queue is sent again.
+async fn resync(relay: &Arc<Relay>) {
+    relay.live.with(|live| {
+        for outbox in live.visitors.values() {
+            outbox.wake();
+        }
+    });
+    wake_held_conversations(relay);
+    relay.broadcast_queue().await;
+}
+
+/// Every coordinator here pulls each conversation it holds. A wake from another node is a
+/// PUBLISH, at most once: one lost (Redis busy past its timeout, a roster read that came
+/// back empty) would leave a conversation's frames waiting in the store until the next;
+/// this bounds that wait by one heartbeat. A pull finds nothing new at the cost of one read.
+fn wake_held_conversations(relay: &Arc<Relay>) {
+    relay.live.with(|live| {
+        for c in live.coordinators.values_mut() {
+            let held: Vec<SessionId> = c.sessions.iter().copied().collect();
+            for session in held {
+                c.wake(session);
+            }
+        }
+    });
+}
+
+/// Re-announces this node's coordinators and releases orphaned conversations, every
+/// [`HEARTBEAT`]; returns at once with the memory store.
+pub async fn heartbeat(relay: Arc<Relay>) {
+    if !relay.nodes.is_shared() {
+        return;
+    }
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    loop {
+        tick.tick().await;
+        relay.nodes.announce(&relay.local_roster()).await;
+        relay.release_orphans().await;
+        wake_held_conversations(&relay);
+        relay.seeds.sync_key().await;
+    }
+}

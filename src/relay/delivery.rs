@@ -1,0 +1,132 @@
+//! Moving what the store holds into this node's connections: a visitor's or a
+//! coordinator's stored frames (in order, each once), a re-keyed visitor's handshake, the
+//! tips inbox.
+//!
+//! Frames reach a connection only through here, whichever node stored them. Must never
+//! decide routing (who holds what): it reads the store and the live connections only.
+
+use super::connection::Outbox;
+use super::state::Relay;
+use crate::protocol::b64::Bytes;
+use crate::protocol::frames::TipSummary;
+use crate::protocol::{self, RelayFrame, SessionId};
+use crate::store::{Assignment, ChatStore, StoreError, Way};
+
+/// Queues every stored coordinator-to-visitor frame this connection has not had yet, in
+/// order. `false` once the session is gone or the connection closed.
+pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -> bool {
+    let mut delivered = outbox.delivered().lock().await;
+    let frames = match relay
+        .store
+        .pending(session, Way::ToVisitor, *delivered)
+        .await
+    {
+        Ok(frames) => frames,
+        Err(StoreError::UnknownSession) => return false,
+        // Store unreachable: the next wake tries again.
+        Err(_) => return true,
+    };
+    for frame in frames {
+        let seq = frame.seq;
+        if !outbox.send_text(protocol::encode_deliver(None, seq, frame.kind, &frame.body)) {
+            return false;
+        }
+        *delivered = seq;
+    }
+    true
+}
+
+/// Queues the conversation's stored visitor frames this connection has not had yet, in
+/// order. Frames reach a coordinator only through here (one pull at a time per connection),
+/// so they arrive once each and in order, whichever node stored them.
+pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &SessionId) {
+    let _turn = outbox.delivered().lock().await;
+    let after = relay.live.with(|live| {
+        let c = live.coordinators.get_mut(&serial)?;
+        if c.outbox.id != outbox.id || !c.sessions.contains(session) {
+            c.delivered.remove(session);
+            return None;
+        }
+        Some(c.delivered.get(session).copied().unwrap_or(0))
+    });
+    let Some(after) = after else { return };
+    let Ok(frames) = relay
+        .store
+        .pending(session, Way::ToCoordinator, after)
+        .await
+    else {
+        // The store is unreachable: this conversation is pulled at the next wake.
+        relay.live.with(|live| {
+            if let Some(c) = live.coordinators.get_mut(&serial) {
+                c.woken.insert(*session);
+            }
+        });
+        return;
+    };
+    let mut last = after;
+    for frame in frames {
+        last = frame.seq;
+        outbox.send_text(protocol::encode_deliver(
+            Some(session),
+            frame.seq,
+            frame.kind,
+            &frame.body,
+        ));
+    }
+    relay.live.with(|live| {
+        if let Some(c) = live.coordinators.get_mut(&serial) {
+            c.delivered.insert(*session, last);
+        }
+    });
+}
+
+/// After a hand-over, the new holder gets the visitor's fresh Noise message 1.
+pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
+    let Ok(Some(info)) = relay.store.get(session).await else {
+        return;
+    };
+    if info.assignment != Assignment::Claimed(serial) || info.handshake.is_empty() {
+        return;
+    }
+    relay.live.with(|live| {
+        let from = live.transferred_from.remove(session);
+        live.coordinator_send(
+            serial,
+            RelayFrame::Claimed {
+                session: *session,
+                handshake: Bytes(info.handshake.clone()),
+                kind: info.kind,
+                lang: info.lang.clone(),
+                next_seq: info.next_to_visitor,
+                transferred_from: from,
+            },
+        );
+    });
+}
+
+/// The tips inbox as coordinators see it: ciphertext stays until one opens a tip.
+pub async fn tip_list(relay: &Relay) -> RelayFrame {
+    let items = relay
+        .tips
+        .list()
+        .await
+        .into_iter()
+        .map(|t| TipSummary {
+            id: t.id,
+            received: t.received_minute * 60,
+            followups: t.followups.len() as u32,
+            replies: t.replies.len() as u32,
+        })
+        .collect();
+    RelayFrame::Tips { items }
+}
+
+/// Sends every on-duty coordinator on this node the current tips inbox.
+pub async fn notify_tips(relay: &Relay) {
+    let text = protocol::encode_frame(tip_list(relay).await);
+    relay.live.with(|live| {
+        for c in live.coordinators.values().filter(|c| c.on_duty) {
+            c.outbox.send_text(text.clone());
+        }
+    });
+}

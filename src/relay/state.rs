@@ -1,0 +1,167 @@
+//! What one relay node shares between its connections: configuration, keys, the store,
+//! the live connections, the seed book, metrics, the link to other nodes, and the clock.
+//!
+//! Only the state and the small decisions that read nothing else (limits, difficulty,
+//! admission) live here; routing lives above it. Must never hold a key that opens a message.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::connection::RateLimits;
+use super::metrics::Metrics;
+use super::nodes::Nodes;
+use super::pow::SeedBook;
+use super::routing::Live;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::keyfile::RelayKeys;
+use crate::protocol::CloseCode;
+use crate::store::tips::Tips;
+use crate::store::{BufferLimits, Store, StoreError};
+
+/// Everything one relay node shares between its connections.
+pub struct Relay {
+    pub config: Config,
+    /// The only time the relay reads: tests advance it to live a month in seconds.
+    pub clock: Clock,
+    pub keys: RelayKeys,
+    pub store: Store,
+    pub tips: Tips,
+    pub live: Live,
+    pub seeds: SeedBook,
+    pub metrics: Metrics,
+    pub nodes: Nodes,
+    connections: AtomicUsize,
+    pub shutting_down: tokio::sync::watch::Sender<bool>,
+    /// Set whenever the queue or the roster changes; one task turns bursts of changes into
+    /// one broadcast, so a thousand arrivals cost a few broadcasts, not a thousand.
+    queue_changed: tokio::sync::Notify,
+    /// Whether a change since the last broadcast happened here (and so must be shared with
+    /// the other nodes), not only elsewhere.
+    changed_here: std::sync::atomic::AtomicBool,
+}
+
+/// How long queue changes are gathered before one broadcast.
+pub const QUEUE_BROADCAST_WINDOW: Duration = Duration::from_millis(150);
+
+/// Holds one connection slot until dropped.
+pub struct ConnectionSlot(Arc<Relay>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Relay {
+    /// A relay on the system clock.
+    pub fn new(config: Config, keys: RelayKeys, store: Store) -> Result<Arc<Self>, StoreError> {
+        Self::with_clock(config, keys, store, Clock::system())
+    }
+
+    /// A relay that reads the time from `clock` (a test's, which it can advance).
+    pub fn with_clock(
+        config: Config,
+        keys: RelayKeys,
+        store: Store,
+        clock: Clock,
+    ) -> Result<Arc<Self>, StoreError> {
+        // Several nodes share one Redis: tips go there, so every node sees every tip.
+        let tips = store.tips(&config, clock.clone())?;
+        let (shutting_down, _) = tokio::sync::watch::channel(false);
+        let seeds = SeedBook::new(store.shared_seeds(), clock.clone());
+        Ok(Arc::new(Self {
+            nodes: Nodes::new(store.node_link()),
+            store,
+            tips,
+            live: Live::default(),
+            seeds,
+            metrics: Metrics::default(),
+            connections: AtomicUsize::new(0),
+            shutting_down,
+            queue_changed: tokio::sync::Notify::new(),
+            changed_here: std::sync::atomic::AtomicBool::new(false),
+            config,
+            keys,
+            clock,
+        }))
+    }
+
+    /// Takes a connection slot, or `None` at the configured maximum.
+    pub fn admit(self: &Arc<Self>) -> Option<ConnectionSlot> {
+        let previous = self.connections.fetch_add(1, Ordering::Relaxed);
+        if previous >= self.config.limits.max_connections || *self.shutting_down.borrow() {
+            self.connections.fetch_sub(1, Ordering::Relaxed);
+            Metrics::inc(&self.metrics.connections_refused);
+            return None;
+        }
+        Some(ConnectionSlot(self.clone()))
+    }
+
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            frames_per_s: self.config.limits.frames_per_s,
+            frames_burst: self.config.limits.frames_burst,
+            bytes_per_s: self.config.limits.bytes_per_s,
+        }
+    }
+
+    pub fn buffer_limits(&self) -> BufferLimits {
+        BufferLimits {
+            max_frames: self.config.sessions.buffer_max_frames,
+            max_bytes: self.config.sessions.buffer_max_bytes,
+        }
+    }
+
+    /// How often a visitor's activity is written to the store. The session's idle TTL is
+    /// counted in minutes, so a write per frame (a Redis round trip each) buys nothing.
+    pub fn touch_interval(&self) -> Duration {
+        Duration::from_secs((self.config.sessions.idle_ttl_s / 4).clamp(1, 30))
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.limits.idle_timeout_s)
+    }
+
+    /// Proof-of-work difficulty now: one more bit per `visitors_per_step` waiting.
+    pub fn difficulty(&self, queued: usize) -> u8 {
+        let pow = &self.config.pow;
+        let extra = (queued / pow.visitors_per_step).min(u8::MAX as usize) as u8;
+        pow.base_difficulty
+            .saturating_add(extra)
+            .min(pow.max_difficulty)
+    }
+
+    /// Marks the queue changed; the broadcaster sends everyone's new view shortly.
+    pub async fn broadcast_queue(&self) {
+        self.changed_here.store(true, Ordering::Relaxed);
+        self.queue_changed.notify_one();
+    }
+
+    /// Another node changed the queue or the roster: send our clients the new view.
+    pub fn queue_changed_elsewhere(&self) {
+        self.queue_changed.notify_one();
+    }
+
+    /// Waits for a burst of queue changes to end ([`QUEUE_BROADCAST_WINDOW`] after the
+    /// first); `true` if any happened here (and so must be shared with the other nodes).
+    pub async fn queue_changes(&self) -> bool {
+        self.queue_changed.notified().await;
+        tokio::time::sleep(QUEUE_BROADCAST_WINDOW).await;
+        self.changed_here.swap(false, Ordering::Relaxed)
+    }
+
+    /// Tells every client to reconnect (1001) and refuses new connections.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.send_replace(true);
+        self.live.with(|live| {
+            for outbox in live.visitors.values() {
+                outbox.close(CloseCode::GoingAway);
+            }
+            for c in live.coordinators.values() {
+                c.outbox.close(CloseCode::GoingAway);
+            }
+        });
+    }
+}

@@ -1,0 +1,165 @@
+//! The configured backend: one type the relay holds whichever store runs underneath, and
+//! everything the relay needs that depends on it (where tips go, how nodes reach each other,
+//! where redeemed proof-of-work seeds are shared).
+//!
+//! This is the only place that matches on a backend. Must never hand the relay a Redis
+//! handle it could use for anything but what was asked.
+
+use super::chat::{
+    Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
+    StoreError, StoredFrame, Way,
+};
+use super::redis::node_link::NodeLink;
+use super::redis::seeds::SharedSeeds;
+use super::tips::Tips;
+use super::tips::files::TipFiles;
+use super::tips::redis::RedisTips;
+use super::{memory, redis};
+use crate::clock::Clock;
+use crate::config::{Config, StoreKind};
+
+/// The configured backend: one type the relay holds whichever store runs underneath.
+pub enum Store {
+    Memory(memory::MemoryStore),
+    Redis(Box<redis::RedisStore>),
+}
+
+impl Store {
+    /// Opens the store `store.kind` names: memory, or Redis at `store.redis_url`.
+    pub async fn open(config: &Config) -> Result<Self, StoreError> {
+        match config.store.kind {
+            StoreKind::Redis => Ok(Store::Redis(Box::new(
+                redis::RedisStore::connect(
+                    &config.store.redis_urls(),
+                    config.store.redis_cluster,
+                    config.sessions.idle_ttl_s,
+                )
+                .await?,
+            ))),
+            StoreKind::Memory => Ok(Store::Memory(memory::MemoryStore::new())),
+        }
+    }
+}
+
+impl Store {
+    /// Where sealed tips go: Redis when several nodes share one (a tip sent through one
+    /// node must be readable through another), else files in `<data_dir>/tips`.
+    pub fn tips(&self, config: &Config, clock: Clock) -> Result<Tips, StoreError> {
+        Ok(match self {
+            Store::Redis(redis) => Tips::Redis(RedisTips::new(
+                redis.connection(),
+                config.tips.retention_days,
+                config.tips.max_tips,
+                clock,
+            )),
+            Store::Memory(_) => Tips::Files(TipFiles::open(
+                &config.server.data_dir.join("tips"),
+                config.tips.max_tips,
+            )?),
+        })
+    }
+
+    /// How this node reaches the others sharing its Redis; `None` alone in memory.
+    pub fn node_link(&self) -> Option<NodeLink> {
+        match self {
+            Store::Redis(redis) => Some(redis.node_link()),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// Where every node's redeemed proof-of-work seeds and seed key are kept; `None` alone
+    /// in memory (the seed book keeps them itself).
+    pub fn shared_seeds(&self) -> Option<SharedSeeds> {
+        match self {
+            Store::Redis(redis) => Some(SharedSeeds::new(redis.connection())),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// Whether the backend keeps its data across its own restart, and the settings seen;
+    /// `None` for the memory store, which never does (and says so in the README).
+    pub async fn persistence(&self) -> Option<Result<(bool, String), StoreError>> {
+        match self {
+            Store::Redis(redis) => Some(redis.persistence().await),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// Every queued session in full, oldest first (tests and diagnostics: the relay itself
+    /// reads [`ChatStore::queue_view`]).
+    pub async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
+        Ok(self.queue_view(usize::MAX).await?.head)
+    }
+}
+
+impl ChatStore for Store {
+    async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.create(info, queue_max))
+    }
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.get(id))
+    }
+    async fn claim(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> Result<Option<SessionInfo>, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.claim(id, coordinator))
+    }
+    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.assign(id, coordinator))
+    }
+    async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.requeue(id, holder))
+    }
+    async fn assignment(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.assignment(id))
+    }
+    async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.assignments())
+    }
+    async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.set_handshake(id, message1))
+    }
+    async fn queue_view(&self, head: usize) -> Result<QueueView, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.queue_view(head))
+    }
+    async fn queue_len(&self) -> Result<usize, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.queue_len())
+    }
+    async fn append(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+    ) -> Result<Append, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.append(id, way, frame, limits))
+    }
+    async fn ack(&self, id: &SessionId, way: Way, seq: u64) -> Result<u64, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.ack(id, way, seq))
+    }
+    async fn pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+        after: u64,
+    ) -> Result<Vec<StoredFrame>, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.pending(id, way, after))
+    }
+    async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.discard_pending(id, way))
+    }
+    async fn touch(&self, id: &SessionId, now_minute: u64) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.touch(id, now_minute))
+    }
+    async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.remove(id))
+    }
+    async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.expire(cutoff_minute))
+    }
+    async fn dump(&self) -> String {
+        dispatch!(self, Store::{Memory, Redis}, s => s.dump())
+    }
+}

@@ -1,0 +1,223 @@
+//! What the relay remembers of live chats, as one trait every backend implements: sessions,
+//! the queue, claims and the two delivery buffers of each conversation.
+//!
+//! Everything here is ciphertext or routing state. A backend must never hold an address, a
+//! user agent, plaintext or a precise time (times are Unix minutes), and must forget a
+//! session entirely when it ends, is wiped or expires.
+
+use crate::protocol::frames::{ConversationKind, PayloadKind};
+pub use crate::protocol::ids::SessionId;
+
+/// Which way a relayed frame travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Way {
+    ToCoordinator,
+    ToVisitor,
+}
+
+/// Where a session stands in routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    Queued,
+    /// Held by the coordinator with this certificate serial.
+    Claimed(u64),
+}
+
+/// A frame kept until its receiver acknowledges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFrame {
+    pub seq: u64,
+    pub kind: PayloadKind,
+    pub body: Vec<u8>,
+}
+
+/// The routing view of a session (no buffers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    /// SHA-256 of the resume token: a store dump cannot be used to resume.
+    pub token_hash: [u8; 32],
+    pub kind: ConversationKind,
+    pub lang: Option<String>,
+    /// The visitor's current Noise message 1 (replaced on every rekey).
+    pub handshake: Vec<u8>,
+    pub assignment: Assignment,
+    /// Unix minute the visitor (re)entered the queue.
+    pub queued_minute: u64,
+    /// The next sequence number expected from each sender, and the last acknowledged.
+    pub next_to_coordinator: u64,
+    pub next_to_visitor: u64,
+    pub acked_to_coordinator: u64,
+    pub acked_to_visitor: u64,
+}
+
+/// Limits on one direction's delivery buffer.
+/// A waiting visitor as the queue shows it: what the coordinators' list, the positions and
+/// auto-offer need, and no more (on Redis, one key read per waiting visitor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub id: SessionId,
+    pub kind: ConversationKind,
+    pub lang: Option<String>,
+    /// Unix minute the visitor (re)entered the queue.
+    pub queued_minute: u64,
+    /// A coordinator can answer its Noise message 1 (false while a requeued visitor owes a
+    /// fresh one).
+    pub claimable: bool,
+}
+
+/// The queue as a broadcast needs it: every waiting session in order (for positions), and
+/// the first few in full (for the coordinators' list and auto-offer). With thousands waiting,
+/// reading every record on every queue change would be the relay's (and Redis's) main work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueView {
+    pub order: Vec<SessionId>,
+    /// The first sessions of `order`, in full (fewer if some expired meanwhile).
+    pub head: Vec<Queued>,
+}
+
+impl From<&SessionInfo> for Queued {
+    fn from(info: &SessionInfo) -> Self {
+        Self {
+            id: info.id,
+            kind: info.kind,
+            lang: info.lang.clone(),
+            queued_minute: info.queued_minute,
+            claimable: !info.handshake.is_empty(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BufferLimits {
+    pub max_frames: usize,
+    pub max_bytes: usize,
+}
+
+/// The outcome of offering a frame to a delivery buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Append {
+    Stored,
+    /// Already stored (a resend after a reconnect): drop it, confirm again.
+    Duplicate,
+    /// Not the next number: a client bug or an attack.
+    Gap {
+        expected: u64,
+    },
+    /// The receiver is too far behind; the session cannot continue.
+    Full,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such session")]
+    UnknownSession,
+    #[error("the queue is full")]
+    QueueFull,
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("tip storage failed: {0}")]
+    Tips(String),
+}
+
+// A tip file's path names the tip: only the kind of failure goes into the error.
+impl From<crate::fs::FsError> for StoreError {
+    fn from(e: crate::fs::FsError) -> Self {
+        StoreError::Tips(e.source.kind().to_string())
+    }
+}
+
+/// The chat-state store. Implementations must make `claim` atomic: of two claims for one
+/// queued session, exactly one succeeds.
+pub trait ChatStore: Send + Sync + 'static {
+    fn create(
+        &self,
+        info: SessionInfo,
+        queue_max: usize,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
+    /// Atomically moves a queued session to `coordinator`; `None` if someone else won.
+    fn claim(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
+    /// Assigns a session directly (transfer), whatever its state.
+    fn assign(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Puts a session back in the queue, at the front (its wait keeps counting), if
+    /// `holder` still holds it; `false` if someone else does (or no one).
+    fn requeue(
+        &self,
+        id: &SessionId,
+        holder: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Who holds the session, if it exists: what routing a frame needs, cheaper than
+    /// [`ChatStore::get`] (one key read on Redis instead of six, and no record to parse).
+    fn assignment(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<Option<Assignment>, StoreError>> + Send;
+    /// Who holds each live session: to find conversations whose coordinator is gone.
+    fn assignments(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Assignment)>, StoreError>> + Send;
+    fn set_handshake(
+        &self,
+        id: &SessionId,
+        message1: Vec<u8>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every queued session's id in order, and the first `head` of them in full.
+    fn queue_view(&self, head: usize)
+    -> impl Future<Output = Result<QueueView, StoreError>> + Send;
+    /// How many sessions are queued (cheap: for the proof-of-work difficulty and metrics).
+    fn queue_len(&self) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    fn append(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+    ) -> impl Future<Output = Result<Append, StoreError>> + Send;
+    /// Cumulative acknowledgement; returns the new acknowledged number.
+    fn ack(
+        &self,
+        id: &SessionId,
+        way: Way,
+        seq: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Unacknowledged frames with `seq > after`, in order.
+    fn pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+        after: u64,
+    ) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
+    /// Drops unacknowledged frames towards the coordinator (a transfer re-keys).
+    fn discard_pending(
+        &self,
+        id: &SessionId,
+        way: Way,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks activity, pushing back the idle expiry.
+    fn touch(
+        &self,
+        id: &SessionId,
+        now_minute: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Erases a session and everything about it.
+    fn remove(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes sessions idle since before `cutoff_minute`; returns their ids.
+    fn expire(
+        &self,
+        cutoff_minute: u64,
+    ) -> impl Future<Output = Result<Vec<SessionId>, StoreError>> + Send;
+    /// Everything stored, rendered as text: for the privacy tests, which scan it.
+    fn dump(&self) -> impl Future<Output = String> + Send;
+}

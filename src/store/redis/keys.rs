@@ -1,0 +1,58 @@
+//! The Redis key schema of a live-chat session (`docs/redis.md`): every key of one session
+//! carries the hash tag `{<sid>}`, so in a Redis Cluster they share a slot and one Lua
+//! script can touch them all.
+//!
+//! Must never put anything in a key name but the session id and a fixed word.
+
+use crate::crypto::keys::hex;
+use crate::store::chat::{SessionId, Way};
+
+/// The names of one session's keys.
+pub(super) struct Keys {
+    pub(super) record: String,
+    pub(super) owner: String,
+    pub(super) active: String,
+    /// The relay node the visitor is connected to (several nodes, one Redis).
+    pub(super) node: String,
+    pub(super) next: [String; 2],
+    pub(super) acked: [String; 2],
+    pub(super) buffer: [String; 2],
+    pub(super) bytes: [String; 2],
+}
+
+pub(super) fn way_index(way: Way) -> usize {
+    match way {
+        Way::ToCoordinator => 0,
+        Way::ToVisitor => 1,
+    }
+}
+
+impl Keys {
+    pub(super) fn of(id: &SessionId) -> Self {
+        let tag = format!("{{{}}}", hex(&id.0));
+        let per_way = |name: &str| [format!("ll:{tag}:{name}:c"), format!("ll:{tag}:{name}:v")];
+        Self {
+            record: format!("ll:{tag}:record"),
+            owner: format!("ll:{tag}:owner"),
+            active: format!("ll:{tag}:active"),
+            node: format!("ll:{tag}:node"),
+            next: per_way("next"),
+            acked: per_way("acked"),
+            buffer: per_way("buffer"),
+            bytes: per_way("bytes"),
+        }
+    }
+
+    pub(super) fn all(&self) -> Vec<&str> {
+        let mut keys = vec![
+            self.record.as_str(),
+            self.owner.as_str(),
+            self.active.as_str(),
+            self.node.as_str(),
+        ];
+        for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
+            keys.extend(group.iter().map(String::as_str));
+        }
+        keys
+    }
+}

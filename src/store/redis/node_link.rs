@@ -1,0 +1,140 @@
+//! How relay nodes sharing one Redis reach each other: a channel per node and one for all
+//! (plain PUBLISH, which reaches every subscriber in a Cluster too), each node's roster of
+//! coordinators, and which node each visitor is connected to.
+//!
+//! It carries opaque text the relay wrote; it must never see plaintext, an address, or
+//! anything about a visitor but a session id.
+
+use futures_util::{Stream, StreamExt};
+use redis::AsyncCommands;
+
+use super::connection::{RedisConnection, unavailable};
+use super::keys::Keys;
+use crate::store::chat::{SessionId, StoreError};
+
+const BROADCAST: &str = "ll:nodes";
+const NODES: &str = "ll:nodes:live";
+
+fn node_channel(node: &str) -> String {
+    format!("ll:node:{node}")
+}
+
+fn roster_key(node: &str) -> String {
+    format!("ll:node:{node}:roster")
+}
+
+/// One node's handle on the others.
+#[derive(Clone)]
+pub struct NodeLink {
+    con: RedisConnection,
+    /// Pub/sub needs a connection of its own, opened from this client.
+    client: redis::Client,
+    /// How long a visitor's node record lives: as long as the session's keys.
+    session_ttl_s: u64,
+}
+
+impl NodeLink {
+    pub(super) fn new(con: RedisConnection, client: redis::Client, session_ttl_s: u64) -> Self {
+        Self {
+            con,
+            client,
+            session_ttl_s,
+        }
+    }
+
+    /// Sends `text` to node `node`; `false` if Redis did not take it.
+    pub async fn send_to(&self, node: &str, text: String) -> bool {
+        self.publish(&node_channel(node), text).await
+    }
+
+    /// Sends `text` to every node (this one included).
+    pub async fn broadcast(&self, text: String) -> bool {
+        self.publish(BROADCAST, text).await
+    }
+
+    async fn publish(&self, channel: &str, text: String) -> bool {
+        let mut con = self.con.clone();
+        con.publish::<_, _, i64>(channel, text).await.is_ok()
+    }
+
+    /// What is sent to `node` and to every node, as it arrives; `None` if Redis cannot be
+    /// reached now. The stream ends when the subscription is lost.
+    pub async fn subscribe(&self, node: &str) -> Option<impl Stream<Item = String> + use<>> {
+        let mut pubsub = self.client.get_async_pubsub().await.ok()?;
+        pubsub.subscribe(node_channel(node)).await.ok()?;
+        pubsub.subscribe(BROADCAST).await.ok()?;
+        Some(
+            pubsub
+                .into_on_message()
+                .filter_map(|m| async move { m.get_payload::<String>().ok() }),
+        )
+    }
+
+    /// Replaces node `node`'s roster with `entries` (serial, text), for `ttl_s` seconds,
+    /// and marks the node live.
+    pub async fn announce(&self, node: &str, entries: &[(u64, String)], ttl_s: u64) {
+        let key = roster_key(node);
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(&key).ignore();
+        for (serial, text) in entries {
+            pipe.hset(&key, serial, text).ignore();
+        }
+        pipe.expire(&key, ttl_s as i64).ignore();
+        let mut con = self.con.clone();
+        let _ = pipe.query_async::<()>(&mut con).await;
+        let _ = redis::pipe()
+            .sadd(NODES, node)
+            .ignore()
+            .expire(NODES, (ttl_s * 3) as i64)
+            .ignore()
+            .query_async::<()>(&mut con)
+            .await;
+    }
+
+    /// The roster entries of every live node but `except`; forgets nodes whose roster has
+    /// expired. `None` if Redis could not be read.
+    pub async fn rosters(&self, except: &str) -> Option<Vec<String>> {
+        let mut con = self.con.clone();
+        let nodes = con.smembers::<_, Vec<String>>(NODES).await.ok()?;
+        let mut entries = Vec::new();
+        for node in nodes.into_iter().filter(|n| n != except) {
+            let roster = con
+                .hgetall::<_, std::collections::HashMap<String, String>>(roster_key(&node))
+                .await
+                .ok()?;
+            if roster.is_empty() {
+                let _ = con.srem::<_, _, ()>(NODES, &node).await;
+            }
+            entries.extend(roster.into_values());
+        }
+        Some(entries)
+    }
+
+    /// Records that the visitor of `id` is connected to node `node`; returns the node it was
+    /// connected to before, if another.
+    pub async fn set_visitor_node(
+        &self,
+        id: &SessionId,
+        node: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let previous: Option<String> = redis::cmd("SET")
+            .arg(Keys::of(id).node)
+            .arg(node)
+            .arg("EX")
+            .arg(self.session_ttl_s)
+            .arg("GET")
+            .query_async(&mut self.con.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(previous.filter(|p| p != node))
+    }
+
+    /// The node the visitor of `id` was last connected to.
+    pub async fn visitor_node(&self, id: &SessionId) -> Result<Option<String>, StoreError> {
+        self.con
+            .clone()
+            .get(Keys::of(id).node)
+            .await
+            .map_err(unavailable)
+    }
+}

@@ -1,0 +1,100 @@
+//! The Lua scripts that make the Redis store's check-then-set steps atomic on the server
+//! (claim, requeue, capped insert, append, acknowledgement, touch).
+//!
+//! Each touches the keys of one session (or one index) only, so it runs on a Cluster too.
+//! Must never read or write a key it was not passed.
+
+/// Atomic claim: the owner key goes from "q" (queued) to the coordinator's serial, once.
+pub(super) const CLAIM: &str = r#"
+if redis.call('GET', KEYS[1]) == 'q' then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  return 1
+end
+return 0
+"#;
+
+/// Atomic capped insert into an index (the queue, the tips): KEYS: the sorted set. ARGV:
+/// the cap, the member, its score, a TTL in seconds (0: none). 1 if added, 0 if full.
+/// One key, so it runs as well on a Cluster.
+pub const ADMIT: &str = r#"
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return 1
+"#;
+
+/// Atomic conditional requeue: the owner key goes from this holder's serial back to "q".
+pub(super) const RELEASE: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'q', 'KEEPTTL')
+  return 1
+end
+return 0
+"#;
+
+/// Atomic append: duplicate, gap, full, or store and advance. KEYS: next, buffer, bytes.
+/// ARGV: seq, frame, body length, max frames, max bytes.
+pub(super) const APPEND: &str = r#"
+local next = tonumber(redis.call('GET', KEYS[1]) or '1')
+local seq = tonumber(ARGV[1])
+if seq < next then return 'dup' end
+if seq > next then return 'gap:' .. next end
+local count = redis.call('LLEN', KEYS[2])
+local bytes = tonumber(redis.call('GET', KEYS[3]) or '0')
+if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then return 'full' end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], bytes + tonumber(ARGV[3]), 'KEEPTTL')
+redis.call('SET', KEYS[1], next + 1, 'KEEPTTL')
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+return 'ok'
+"#;
+
+/// The frames after ARGV[1], without the ones before: a buffer's frames are numbered one
+/// after another from its head (appends are in order, acks pop the head, a discard empties
+/// it), so they start at (after + 1 - head's seq). KEYS: buffer.
+pub(super) const PENDING: &str = r#"
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return {} end
+local first = tonumber(string.match(head, '"seq":(%d+)'))
+local start = 0
+if first then start = math.max(tonumber(ARGV[1]) + 1 - first, 0) end
+return redis.call('LRANGE', KEYS[1], start, -1)
+"#;
+
+/// Atomic cumulative ack. KEYS: acked, next, buffer, bytes. ARGV: seq. Returns the new ack.
+// KEYS[5] is the session record: an acknowledgement racing the session's removal must not
+// bring back keys of a session that no longer exists (they would have no TTL).
+pub(super) const ACK: &str = r#"
+if redis.call('EXISTS', KEYS[5]) == 0 then return 0 end
+local next = tonumber(redis.call('GET', KEYS[2]) or '1')
+local acked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local seq = math.min(tonumber(ARGV[1]), next - 1)
+if seq > acked then
+  acked = seq
+  redis.call('SET', KEYS[1], acked, 'KEEPTTL')
+end
+local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
+while true do
+  local head = redis.call('LINDEX', KEYS[3], 0)
+  if not head then break end
+  local seq = tonumber(string.match(head, '"seq":(%d+)'))
+  if not seq or seq > acked then break end
+  redis.call('LPOP', KEYS[3])
+  bytes = bytes - tonumber(string.match(head, '"len":(%d+)') or '0')
+end
+redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
+return acked
+"#;
+
+// KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked
+// and written in one step, so a touch racing a removal cannot re-create the activity key.
+pub(super) const TOUCH: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return 1
+"#;

@@ -1,0 +1,54 @@
+//! The half of the proof-of-work seed book that several nodes share through Redis: the key
+//! that authenticates seeds, so a seed fetched through one node is accepted by another, and
+//! the seeds already redeemed, so none is accepted twice anywhere.
+//!
+//! Must never hold anything but a random key and the ids of spent seeds.
+
+use redis::AsyncCommands;
+
+use super::connection::RedisConnection;
+use crate::crypto::keys::hex;
+
+const SHARED_KEY: &str = "ll:pow:key";
+
+/// The seed key and the redeemed seeds, shared by every node.
+pub struct SharedSeeds {
+    con: RedisConnection,
+}
+
+impl SharedSeeds {
+    pub(crate) fn new(con: RedisConnection) -> Self {
+        Self { con }
+    }
+
+    /// Records `seed` as redeemed for `ttl_s` seconds; `false` if it already was (or Redis
+    /// cannot say: a seed is never accepted on doubt).
+    pub async fn redeem_once(&self, seed: &[u8; 16], ttl_s: u64) -> bool {
+        let first: Option<String> = redis::cmd("SET")
+            .arg(format!("ll:pow:used:{}", hex(seed)))
+            .arg(1)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl_s)
+            .query_async(&mut self.con.clone())
+            .await
+            .unwrap_or(None);
+        first.is_some()
+    }
+
+    /// The key every node shares: `mine` if none was set yet. Renews it for `ttl_s` seconds
+    /// either way; `None` if Redis cannot be read.
+    pub async fn key(&self, mine: &str, ttl_s: u64) -> Option<String> {
+        let mut con = self.con.clone();
+        let _: Result<Option<String>, _> = redis::cmd("SET")
+            .arg(SHARED_KEY)
+            .arg(mine)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl_s)
+            .query_async(&mut con)
+            .await;
+        let _: Result<(), _> = con.expire(SHARED_KEY, ttl_s as i64).await;
+        con.get(SHARED_KEY).await.unwrap_or(None)
+    }
+}

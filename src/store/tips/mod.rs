@@ -1,0 +1,105 @@
+//! Sealed tips, the only records that outlive a session: in files on a single node, in
+//! Redis when several nodes share one Redis (a tip sent through one node must be readable
+//! by a coordinator on another).
+//!
+//! A backend holds only HPKE ciphertexts, SHA-256 of the receipt's lookup id and the minute
+//! a tip arrived; never the receipt code, the lookup id itself, or anything about the sender.
+
+pub mod files;
+pub mod redis;
+
+use files::TipFiles;
+use redis::RedisTips;
+
+use super::chat::StoreError;
+pub use crate::protocol::ids::TipId;
+
+/// SHA-256 of a receipt lookup id: the only form in which the relay files it.
+pub fn lookup_hash(lookup_id: &[u8]) -> [u8; 32] {
+    crate::crypto::keys::Fingerprint::of(lookup_id).0
+}
+
+/// Tip files hold the id as the array of its bytes, as they did before [`TipId`] was a type
+/// of its own: files written by an earlier relay still load.
+mod id_as_array {
+    use super::TipId;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &TipId, s: S) -> Result<S::Ok, S::Error> {
+        id.0.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TipId, D::Error> {
+        <[u8; 16]>::deserialize(d).map(TipId)
+    }
+}
+
+/// A sealed tip as filed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TipRecord {
+    #[serde(with = "id_as_array")]
+    pub id: TipId,
+    /// SHA-256 of the receipt's lookup id.
+    pub lookup_hash: [u8; 32],
+    pub received_minute: u64,
+    pub sealed: Vec<u8>,
+    pub followups: Vec<Vec<u8>>,
+    pub replies: Vec<Vec<u8>>,
+    /// Marked handled by a coordinator: the tip and its follow-ups are erased, the replies
+    /// stay readable by the tipster until the retention period ends.
+    #[serde(default)]
+    pub handled: bool,
+}
+
+/// The tips backend the store chose ([`crate::store::Store::tips`]).
+pub enum Tips {
+    Files(TipFiles),
+    Redis(RedisTips),
+}
+
+impl Tips {
+    pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.put(record))
+    }
+
+    /// Tips still waiting for a coordinator, oldest first.
+    pub async fn list(&self) -> Vec<TipRecord> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.list())
+    }
+
+    pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.get(id))
+    }
+
+    pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, sealed))
+    }
+
+    /// A follow-up on a handled tip reopens it.
+    pub async fn add_followup(
+        &self,
+        lookup_hash: &[u8; 32],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.add_followup(lookup_hash, sealed))
+    }
+
+    /// Erases the tip's content and follow-ups; replies stay until retention ends.
+    pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.mark_handled(id))
+    }
+
+    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt.
+    pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.replies(lookup_hash))
+    }
+
+    /// Deletes tips received before `cutoff_minute`; returns how many.
+    pub async fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.expire(cutoff_minute))
+    }
+
+    pub async fn count(&self) -> usize {
+        dispatch!(self, Tips::{Files, Redis}, t => t.count())
+    }
+}
