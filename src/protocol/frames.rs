@@ -19,6 +19,9 @@ pub const MAX_LANG_BYTES: usize = 16;
 
 pub use super::ids::{SessionId, TipId};
 
+/// The protocol version every frame carries as `v`.
+pub const VERSION: u8 = 1;
+
 /// A frame type the codec knows how to check.
 pub trait Frame: for<'de> Deserialize<'de> {
     fn version(&self) -> u8;
@@ -35,10 +38,7 @@ pub struct Envelope<T> {
 
 impl<T> Envelope<T> {
     pub fn new(frame: T) -> Self {
-        Self {
-            v: super::VERSION,
-            frame,
-        }
+        Self { v: VERSION, frame }
     }
 }
 

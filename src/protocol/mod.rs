@@ -14,11 +14,8 @@ pub mod ids;
 
 pub use b64::Bytes;
 pub use close::CloseCode;
-pub use frames::{CoordinatorFrame, RelayFrame, VisitorFrame};
+pub use frames::{CoordinatorFrame, RelayFrame, VERSION, VisitorFrame};
 pub use ids::{SessionId, TipId};
-
-/// The protocol version every frame carries as `v`.
-pub const VERSION: u8 = 1;
 
 /// Why a frame could not be decoded, with the close code the relay answers it with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,6 +3,27 @@
 //!
 //! It must never read a peer address (no `ConnectInfo`), never read forwarding headers or
 //! user agents, never log content, and never hold a key that opens a message.
+//!
+//! # Layout
+//!
+//! Each module needs only those above it in this list, never one below.
+//!
+//! - [`connection`]: one WebSocket's plumbing: outbound queue, close codes, rate limits.
+//! - [`metrics`]: the counters `/metrics` shows.
+//! - [`listener`]: plain TCP or TLS accepting.
+//! - [`routing`]: the live connections of this node, and the queue broadcast to them.
+//! - [`events`]: what is asked of a visitor's or a coordinator's connection, wherever it is.
+//! - [`pow`]: the proof-of-work seed book of HTTP tips.
+//! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
+//! - [`state`]: [`Relay`], everything one node shares between its connections.
+//! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
+//! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
+//! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
+//! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
+//! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
+//! - [`widget`]: the widget's static files.
+//! - [`http`]: the router, security headers, and the HTTP endpoints.
+//! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
 pub mod cluster;
 pub mod connection;

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::{
+use super::chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
     StoreError, StoredFrame, Way,
 };

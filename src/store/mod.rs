@@ -9,13 +9,16 @@
 //!
 //! # Layout
 //!
-//! - `chat.rs`: the [`ChatStore`] trait and the records it keeps.
-//! - `backend.rs`: [`Store`], the configured backend, and what the relay asks it for (the
-//!   tips backend, the link to other nodes, the proof-of-work seed book's shared half).
-//! - `memory.rs`: one node, in the process.
-//! - `redis/`: several nodes, one Redis (server or Cluster): the chat store, its key schema
+//! - [`chat`]: the [`ChatStore`] trait and the records it keeps.
+//! - [`memory`]: one node, in the process.
+//! - [`redis`]: several nodes, one Redis (server or Cluster): the chat store, its key schema
 //!   and Lua scripts, the connection, node-to-node messages, shared proof-of-work seeds.
-//! - `tips/`: sealed tips, in files (one node) or in Redis (several).
+//! - [`tips`]: sealed tips as filed (`record.rs`), in files (one node) or in Redis (several).
+//! - [`backend`]: [`Store`], the configured backend, and what the relay asks it for (the
+//!   tips backend, the link to other nodes, the proof-of-work seed book's shared half); the
+//!   only module that knows every backend, and the only `match` on one.
+//!
+//! Each module needs only those above it in this list, never one below.
 
 /// Forwards a call to whichever backend an enum over backends holds. The Redis futures are
 /// boxed: every relay task that awaits the store holds the largest future it may await, and

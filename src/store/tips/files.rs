@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::{TipId, TipRecord};
+use super::record::TipRecord;
 use crate::fs::{create_private_dir, write_private};
+use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 
 pub struct TipFiles {

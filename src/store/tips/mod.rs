@@ -6,6 +6,7 @@
 //! a tip arrived; never the receipt code, the lookup id itself, or anything about the sender.
 
 pub mod files;
+pub mod record;
 pub mod redis;
 
 use files::TipFiles;
@@ -13,43 +14,7 @@ use redis::RedisTips;
 
 use super::chat::StoreError;
 pub use crate::protocol::ids::TipId;
-
-/// SHA-256 of a receipt lookup id: the only form in which the relay files it.
-pub fn lookup_hash(lookup_id: &[u8]) -> [u8; 32] {
-    crate::crypto::keys::Fingerprint::of(lookup_id).0
-}
-
-/// Tip files hold the id as the array of its bytes, as they did before [`TipId`] was a type
-/// of its own: files written by an earlier relay still load.
-mod id_as_array {
-    use super::TipId;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(id: &TipId, s: S) -> Result<S::Ok, S::Error> {
-        id.0.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TipId, D::Error> {
-        <[u8; 16]>::deserialize(d).map(TipId)
-    }
-}
-
-/// A sealed tip as filed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TipRecord {
-    #[serde(with = "id_as_array")]
-    pub id: TipId,
-    /// SHA-256 of the receipt's lookup id.
-    pub lookup_hash: [u8; 32],
-    pub received_minute: u64,
-    pub sealed: Vec<u8>,
-    pub followups: Vec<Vec<u8>>,
-    pub replies: Vec<Vec<u8>>,
-    /// Marked handled by a coordinator: the tip and its follow-ups are erased, the replies
-    /// stay readable by the tipster until the retention period ends.
-    #[serde(default)]
-    pub handled: bool,
-}
+pub use record::{TipRecord, lookup_hash};
 
 /// The tips backend the store chose ([`crate::store::Store::tips`]).
 pub enum Tips {

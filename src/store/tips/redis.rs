@@ -8,10 +8,11 @@
 
 use redis::AsyncCommands;
 
-use super::{TipId, TipRecord};
+use super::record::TipRecord;
 use crate::clock::Clock;
 use crate::crypto::keys::hex;
 use crate::protocol::b64;
+use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 use crate::store::redis::connection::RedisConnection;
 
