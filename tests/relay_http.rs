@@ -95,3 +95,23 @@ async fn health_readiness_metrics_and_public_config() {
     assert_eq!(config["emergency"][1]["number"], "211");
     assert_eq!(config["on_duty"], 0);
 }
+
+/// §2.2, §9.10: the deployment's revocation-list maximum age is published (30 days by
+/// default), and follows the operator's setting.
+#[tokio::test]
+async fn public_config_publishes_the_revocation_list_maximum_age() {
+    for (days, expected) in [(None, 30), (Some(7), 7)] {
+        let relay = TestRelay::start_with(|c| {
+            if let Some(days) = days {
+                c.widget.revocations_max_age_days = days;
+            }
+        })
+        .await;
+        let (status, config) = request(&relay.addr.to_string(), "GET", "/v1/config", None, &[])
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        assert_eq!(config["revocations_max_age_days"], expected, "{config}");
+    }
+}

@@ -121,6 +121,7 @@ struct PublicConfig<'a> {
     tip_categories: &'a [String],
     neutral_url: &'a str,
     resume_in_session_storage: bool,
+    revocations_max_age_days: u64,
     on_duty: usize,
 }
 
@@ -136,6 +137,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         tip_categories: &w.tip_categories,
         neutral_url: &w.neutral_url,
         resume_in_session_storage: w.resume_in_session_storage,
+        revocations_max_age_days: w.revocations_max_age_days,
         on_duty,
     })
     .into_response()
