@@ -217,6 +217,28 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
         .into_response()
 }
 
+/// A request body within `limits.max_body_bytes`. Refusals keep the JSON error shape of
+/// §9.9 (`413` for a body over the limit), where the framework would answer plain text.
+struct Body(axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(|e| {
+                let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "request body too large"
+                } else {
+                    "unreadable request body"
+                };
+                refuse(e.status(), reason)
+            })
+    }
+}
+
 /// Parses a JSON body strictly (unknown fields refused) and checks the version.
 fn parse<T: for<'de> Deserialize<'de>>(
     body: &[u8],
@@ -258,7 +280,7 @@ async fn checked_submission(
     Ok(tip)
 }
 
-async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let tip = match checked_submission(&relay, &body).await {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
@@ -296,7 +318,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
     .into_response()
 }
 
-async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+async fn read_replies(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let query: ReceiptQuery = match parse(&body, |q: &ReceiptQuery| q.v) {
         Ok(q) => q,
         Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
@@ -314,7 +336,7 @@ async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
     }
 }
 
-async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let tip = match checked_submission(&relay, &body).await {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
