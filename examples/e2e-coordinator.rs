@@ -4,8 +4,12 @@
 //!
 //! Run: `cargo run --example e2e-coordinator -- <ws://127.0.0.1:PORT/v1/coordinator> <keys dir>`
 //! where `<keys dir>` is the relay's `<data_dir>/keys` (its `dev-coordinator/` folder and
-//! `inbox.key` are used). Each command line gets one JSON line back (`{"ok":…}` or
-//! `{"error":…}`):
+//! `inbox.key` are used).
+//!
+//! Output is JSON, one object per line. First, unasked, the sign-in: `{"ok":"authed",
+//! "alias":…}`, or `{"error":…}` and exit status 1 if it failed; wait for it before the first
+//! command. Then each command line gets exactly one line back (`{"ok":…}` or `{"error":…}`),
+//! except `quit`, which gets none:
 //!
 //! | command | does |
 //! |---|---|
@@ -199,8 +203,8 @@ impl Driver {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
+/// Reads the keys and signs in with the development coordinator.
+async fn sign_in() -> anyhow::Result<(CoordinatorClient, Fingerprint, PathBuf)> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
@@ -214,6 +218,19 @@ async fn main() -> anyhow::Result<()> {
         .fingerprint();
     let files = CoordinatorFiles::load(&keys.join("dev-coordinator"))?;
     let client = CoordinatorClient::connect(&url, org, files).await?;
+    Ok((client, org, keys))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let (client, org, keys) = match sign_in().await {
+        Ok(signed_in) => signed_in,
+        Err(e) => {
+            // The one line the usage text promises, so a driver need not read stderr.
+            println!("{}", json!({"error": format!("{e:#}")}));
+            std::process::exit(1);
+        }
+    };
     println!("{}", json!({"ok": "authed", "alias": client.alias}));
     let mut driver = Driver {
         client,

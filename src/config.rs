@@ -124,6 +124,8 @@ pub struct Widget {
     pub resume_in_session_storage: bool,
     pub emergency: Vec<EmergencyNumber>,
     pub tip_categories: Vec<String>,
+    /// The revocation list's maximum age the embed pins (§2.2), published in `/v1/config`.
+    pub revocations_max_age_days: u64,
 }
 
 /// Environment variables that are not config keys.
@@ -246,6 +248,10 @@ impl Config {
             ("tips.retention_days", self.tips.retention_days as usize),
             ("tips.max_tips", self.tips.max_tips),
             ("pow.visitors_per_step", self.pow.visitors_per_step),
+            (
+                "widget.revocations_max_age_days",
+                self.widget.revocations_max_age_days as usize,
+            ),
         ];
         for (key, value) in positive {
             if value == 0 {

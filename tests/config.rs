@@ -163,3 +163,18 @@ fn the_binary_exits_2_on_a_bad_value_and_refuses_dev_keys_off_loopback() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_revocation_list_maximum_age_of_zero_is_refused() {
+    let config = Config::parse(SHIPPED, env(&[])).unwrap();
+    assert_eq!(config.widget.revocations_max_age_days, 30, "§2.2 default");
+    let err = Config::parse(
+        SHIPPED,
+        env(&[("LIFELINE_WIDGET_REVOCATIONS_MAX_AGE_DAYS", "0")]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("widget.revocations_max_age_days"),
+        "{err}"
+    );
+}

@@ -213,6 +213,52 @@ fn visitor_refuses_every_bad_coordinator() {
     );
 }
 
+/// Every low-order X25519 key (libsodium's list: the points of order 1, 2, 4 and 8 and
+/// their unreduced encodings, and with the ignored top bit set) is refused by the check the
+/// relay runs at `hello` and `rekey`, and by the coordinator; real keys pass.
+#[test]
+fn low_order_message1_is_refused_and_real_keys_pass() {
+    use lifeline::crypto::handshake::check_message1;
+    let low_order = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ];
+    let (sign, static_key) = coordinator_keys();
+    let cert = coordinator_certificate();
+    let identity = CoordinatorIdentity {
+        static_key: &static_key,
+        signing_key: &sign,
+        certificate: &cert,
+    };
+    for text in low_order {
+        let mut key = unhex(text);
+        for top_bit in [false, true] {
+            key[31] |= if top_bit { 0x80 } else { 0 };
+            assert_eq!(check_message1(&key), Err(HandshakeError::WeakKey), "{text}");
+            let answered = CoordinatorHandshake::respond(
+                SESSION_ID,
+                &org_key().public().fingerprint(),
+                &identity,
+                DhSecret::generate(),
+                &key,
+            );
+            assert_eq!(answered.err(), Some(HandshakeError::WeakKey), "{text}");
+        }
+    }
+    assert_eq!(check_message1(&[9; 31]), Err(HandshakeError::Malformed));
+    assert_eq!(check_message1(&[9; 33]), Err(HandshakeError::Malformed));
+    for _ in 0..32 {
+        let (_, message1) =
+            VisitorHandshake::start(SESSION_ID, org_key().public(), DhSecret::generate());
+        assert_eq!(check_message1(&message1), Ok(()));
+    }
+}
+
 #[test]
 fn message2_for_another_session_is_refused() {
     let org = org_key();

@@ -77,6 +77,25 @@ fn strict_decoding_names_the_reason() {
     // Languages are checked by the relay (close 4001), not by the codec: see relay_limits.
 }
 
+/// §8.1: an optional field may be omitted, never `null` (serde alone reads `null` as absent).
+#[test]
+fn a_null_optional_field_is_malformed_and_an_omitted_one_is_not() {
+    let hello = |lang: &str| {
+        format!(
+            r#"{{"v":1,"type":"hello","pow_nonce":1,"kind":"chat",{lang}"handshake":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk"}}"#
+        )
+    };
+    let refused = protocol::decode_visitor(&hello(r#""lang":null,"#)).unwrap_err();
+    assert_eq!(refused.close_code(), CloseCode::Malformed, "{refused}");
+    let omitted = protocol::decode_visitor(&hello("")).unwrap();
+    assert!(matches!(omitted, VisitorFrame::Hello { lang: None, .. }));
+    let given = protocol::decode_visitor(&hello(r#""lang":"fr","#)).unwrap();
+    assert!(matches!(given, VisitorFrame::Hello { lang: Some(l), .. } if l == "fr"));
+    // Clients read the relay's frames as strictly.
+    assert!(protocol::decode_relay(r#"{"v":1,"type":"stored","session":null,"seq":1}"#).is_err());
+    assert!(protocol::decode_relay(r#"{"v":1,"type":"stored","seq":1}"#).is_ok());
+}
+
 #[test]
 fn close_codes_are_distinct_and_round_trip() {
     let mut seen = std::collections::HashSet::new();

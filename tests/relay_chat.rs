@@ -425,3 +425,116 @@ async fn every_message_read_is_acknowledged_batched_or_not() {
         .await
         .unwrap();
 }
+
+/// §9.6: `rekey` only answers `left` or `transferring`. At any other moment the relay closes
+/// the visitor's connection with 4004 and changes nothing: the holder keeps the session and
+/// gets no second `claimed`, and the conversation carries on under the same keys.
+#[tokio::test]
+async fn a_rekey_while_held_is_refused_and_changes_nothing() {
+    use lifeline::crypto::handshake::VisitorHandshake;
+    use lifeline::crypto::keys::DhSecret;
+    use lifeline::protocol::{Bytes, VisitorFrame};
+    use lifeline::store::Assignment;
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(280, "Amara", 2).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    let session = visitor.session;
+    let message1_before = relay
+        .relay
+        .store
+        .get(&session)
+        .await
+        .unwrap()
+        .unwrap()
+        .handshake;
+
+    let (_, fresh) = VisitorHandshake::start(
+        session.0,
+        relay.relay.keys.organisation,
+        DhSecret::generate(),
+    );
+    let wire = visitor.wire().unwrap();
+    wire.send(VisitorFrame::Rekey {
+        handshake: Bytes(fresh),
+    })
+    .await
+    .unwrap();
+    assert_eq!(close_code(wire).await, Some(4004));
+
+    // Everything the holder hears for a while (read cancel-safely): no second `claimed`.
+    let quiet_until = tokio::time::Instant::now() + std::time::Duration::from_millis(700);
+    while let Ok(frame) = tokio::time::timeout_at(quiet_until, c.recv_frame()).await {
+        let frame = frame.unwrap();
+        assert!(
+            !matches!(frame, lifeline::protocol::RelayFrame::Claimed { .. }),
+            "the holder got a second claimed"
+        );
+        c.handle(frame).await.unwrap();
+    }
+    let info = relay.relay.store.get(&session).await.unwrap().unwrap();
+    assert_eq!(info.assignment, Assignment::Claimed(280));
+    assert_eq!(info.handshake, message1_before, "message 1 unchanged");
+
+    // Same session, same keys: the visitor resumes and both directions still work.
+    visitor.resume().await.unwrap();
+    round_trip(&mut c, &mut visitor, "after a refused rekey").await;
+}
+
+/// A queued session is no one's yet: a `rekey` there (a visitor told `transferring` then
+/// `left` answers both) replaces the waiting message 1, and the next claim answers the
+/// latest one.
+#[tokio::test]
+async fn a_rekey_while_queued_replaces_the_waiting_message1() {
+    use lifeline::protocol::{Bytes, VisitorFrame};
+    let relay = TestRelay::start().await;
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
+    wire.send(VisitorFrame::Rekey {
+        handshake: Bytes(vec![7; 32]),
+    })
+    .await
+    .unwrap();
+    wire.send(VisitorFrame::Ping {}).await.unwrap();
+    while !matches!(
+        wire.recv().await.unwrap(),
+        lifeline::protocol::RelayFrame::Pong {}
+    ) {}
+    let info = relay.relay.store.get(&session).await.unwrap().unwrap();
+    assert_eq!(info.handshake, vec![7; 32]);
+    assert!(is_queued(&relay, &session).await, "still claimable");
+}
+
+/// §3: a coordinator that cannot answer a message 1 (a low-order key some relay let
+/// through: planted in the store here) ends that conversation and keeps its connection.
+#[tokio::test]
+async fn a_coordinator_ends_a_conversation_whose_message1_it_cannot_answer() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(281, "Amara", 2).await;
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
+    while !matches!(
+        wire.recv().await.unwrap(),
+        lifeline::protocol::RelayFrame::Welcome { .. }
+    ) {}
+    relay
+        .relay
+        .store
+        .set_handshake(&session, vec![0; 32])
+        .await
+        .unwrap();
+    c.claim(session).await.unwrap();
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .expect("the conversation ends, the connection stays");
+    assert!(!relay.has_session(&session).await, "the session is erased");
+    assert_eq!(
+        close_code(&mut wire).await,
+        Some(4010),
+        "the visitor is told it ended"
+    );
+    // Still connected and on duty: the next visitor is claimed and answered.
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut c, &mut visitor).await;
+    round_trip(&mut c, &mut visitor, "next").await;
+}

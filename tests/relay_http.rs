@@ -95,3 +95,45 @@ async fn health_readiness_metrics_and_public_config() {
     assert_eq!(config["emergency"][1]["number"], "211");
     assert_eq!(config["on_duty"], 0);
 }
+
+/// §9.9: a body over the limit gets `413` in the JSON error shape, like every other refusal,
+/// on every endpoint that takes one; a body at the limit is read (and here refused as
+/// malformed, 400).
+#[tokio::test]
+async fn an_oversized_body_gets_413_in_the_json_error_shape() {
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let limit = relay.relay.config.limits.max_body_bytes;
+    for path in ["/v1/tips", "/v1/receipt", "/v1/receipt/followup"] {
+        for (size, status) in [(limit + 1, 413), (limit, 400)] {
+            let body = format!("{{{}}}", " ".repeat(size - 2));
+            let (got, text) = request(&addr, "POST", path, Some(body), &[]).await.unwrap();
+            assert_eq!(got, status, "{path} with {size} bytes: {text}");
+            let error: serde_json::Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
+            assert_eq!(error["v"], 1, "{text}");
+            assert!(error["error"].is_string(), "{text}");
+            assert_eq!(error.as_object().unwrap().len(), 2, "{text}");
+        }
+    }
+}
+
+/// §2.2, §9.10: the deployment's revocation-list maximum age is published (30 days by
+/// default), and follows the operator's setting.
+#[tokio::test]
+async fn public_config_publishes_the_revocation_list_maximum_age() {
+    for (days, expected) in [(None, 30), (Some(7), 7)] {
+        let relay = TestRelay::start_with(|c| {
+            if let Some(days) = days {
+                c.widget.revocations_max_age_days = days;
+            }
+        })
+        .await;
+        let (status, config) = request(&relay.addr.to_string(), "GET", "/v1/config", None, &[])
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        assert_eq!(config["revocations_max_age_days"], expected, "{config}");
+    }
+}

@@ -19,19 +19,6 @@ use lifeline::protocol::{Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
 use lifeline::store::ChatStore;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Reads until the relay closes; returns the close code.
-async fn close_code(wire: &mut Wire) -> Option<u16> {
-    loop {
-        match wire.recv().await {
-            Ok(_) => continue,
-            Err(e) => {
-                eprintln!("closed: {e}");
-                return e.close_code();
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn malformed_frames_close_with_their_reason_and_others_are_unaffected() {
     let relay = TestRelay::start().await;
@@ -101,26 +88,67 @@ async fn malformed_frames_close_with_their_reason_and_others_are_unaffected() {
 async fn a_hello_with_a_bogus_language_tag_is_malformed() {
     let relay = TestRelay::start().await;
     for lang in ["x".repeat(40), "en<script>".to_string()] {
-        let (mut wire, session, seed, difficulty) = challenged(&relay).await;
-        let VisitorFrame::Hello {
-            pow_nonce,
-            kind,
-            handshake,
-            ..
-        } = hello(&session, &seed, difficulty)
-        else {
-            unreachable!()
-        };
-        wire.send(VisitorFrame::Hello {
-            pow_nonce,
-            kind,
-            lang: Some(lang.clone()),
-            handshake,
-        })
-        .await
-        .unwrap();
+        let (mut wire, _) = hello_with(&relay, Some(lang.clone()), vec![9; 32]).await;
         assert_eq!(close_code(&mut wire).await, Some(4001), "{lang}");
     }
+}
+
+/// A raw visitor that answered its challenge with a valid proof-of-work and this `lang` and
+/// handshake; returns the wire and the session id.
+async fn hello_with(
+    relay: &TestRelay,
+    lang: Option<String>,
+    handshake: Vec<u8>,
+) -> (Wire, lifeline::protocol::SessionId) {
+    let (mut wire, session, seed, difficulty) = challenged(relay).await;
+    let VisitorFrame::Hello {
+        pow_nonce, kind, ..
+    } = hello(&session, &seed, difficulty)
+    else {
+        unreachable!()
+    };
+    wire.send(VisitorFrame::Hello {
+        pow_nonce,
+        kind,
+        lang,
+        handshake: Bytes(handshake),
+    })
+    .await
+    .unwrap();
+    (wire, session)
+}
+
+/// §9.1: a message 1 no coordinator could answer (a low-order X25519 key, in any encoding)
+/// is refused at `hello` with 4001 and never reaches the queue; `"lang": null` likewise.
+#[tokio::test]
+async fn a_hello_with_a_low_order_key_or_a_null_is_malformed() {
+    let relay = TestRelay::start().await;
+    let mut p_plus_one = [0xffu8; 32]; // 2^255 - 18: u = 1, order 4, not reduced
+    p_plus_one[0] = 0xee;
+    p_plus_one[31] = 0x7f;
+    // A point of order 8, as libsodium's list of low-order points gives it.
+    let order_8_hex = "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800";
+    let order_8: [u8; 32] =
+        std::array::from_fn(|i| u8::from_str_radix(&order_8_hex[2 * i..2 * i + 2], 16).unwrap());
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    for key in [[0u8; 32], one, p_plus_one, order_8] {
+        let (mut wire, session) = hello_with(&relay, None, key.to_vec()).await;
+        assert_eq!(close_code(&mut wire).await, Some(4001), "{key:?}");
+        assert!(!relay.has_session(&session).await, "{key:?} was queued");
+    }
+    // The same hello with a key of full order, but `"lang": null`: refused too.
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    let VisitorFrame::Hello { pow_nonce, .. } = hello(&session, &seed, difficulty) else {
+        unreachable!()
+    };
+    wire.send_raw(format!(
+        r#"{{"v":1,"type":"hello","pow_nonce":{pow_nonce},"kind":"chat","lang":null,"handshake":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk"}}"#
+    ))
+    .await
+    .unwrap();
+    assert_eq!(close_code(&mut wire).await, Some(4001));
+    assert!(!relay.has_session(&session).await);
 }
 
 #[tokio::test]

@@ -14,3 +14,113 @@ fn committed_vectors_match_the_implementation() {
         );
     }
 }
+
+fn vector(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn unhex(v: &serde_json::Value) -> Vec<u8> {
+    let text = v.as_str().unwrap();
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Every certificate check in the file, and the decode-only ones, give their named result
+/// through the library's own `decode_verified` (§2.4).
+#[test]
+fn certificate_checks_give_their_named_results() {
+    use lifeline::crypto::certificate::{Certificate, CertificateError, RevocationList, Role};
+    use lifeline::crypto::keys::OrgPublicKey;
+    let v = vector("certificates.json");
+    let org = OrgPublicKey(unhex(&v["org_public"]).try_into().unwrap());
+    let checks = v["checks"].as_array().unwrap();
+    let decode_checks = v["decode_checks"].as_array().unwrap();
+    let wrong_signers: Vec<_> = checks
+        .iter()
+        .filter(|c| c["expect"] == "wrong_signer")
+        .collect();
+    assert_eq!(
+        wrong_signers.len(),
+        2,
+        "a tampered body and a foreign signer"
+    );
+    for check in checks.iter().chain(decode_checks) {
+        let now = check["now"].as_u64().unwrap();
+        let revocations = check.get("revocations").map(|r| {
+            RevocationList::decode_verified(&unhex(r), &org, now, None).expect("list verifies")
+        });
+        let role = match check["role"].as_str().unwrap() {
+            "coordinator" => Role::Coordinator,
+            _ => Role::TipInbox,
+        };
+        let got = match Certificate::decode_verified(
+            &unhex(&check["certificate"]),
+            &org,
+            now,
+            revocations.as_ref(),
+            role,
+        ) {
+            Ok(_) => "ok",
+            Err(CertificateError::Malformed(_)) => "malformed",
+            Err(CertificateError::WrongSigner) => "wrong_signer",
+            Err(CertificateError::Expired) => "expired",
+            Err(CertificateError::NotYetValid) => "not_yet_valid",
+            Err(CertificateError::Revoked) => "revoked",
+            Err(CertificateError::WrongRole) => "wrong_role",
+            Err(CertificateError::StaleRevocationList) => "stale",
+        };
+        assert_eq!(got, check["expect"], "{}", check["why"]);
+    }
+    // The foreign one really is signed: it verifies under the other organisation's key.
+    let other = lifeline::crypto::keys::SigningKey::from_seed(
+        unhex(&v["other_org_seed"]).try_into().unwrap(),
+    );
+    let foreign = unhex(&wrong_signers[1]["certificate"]);
+    assert!(
+        Certificate::decode_verified(
+            &foreign,
+            &other.public(),
+            checks[0]["now"].as_u64().unwrap(),
+            None,
+            Role::Coordinator
+        )
+        .is_ok()
+    );
+}
+
+/// The receipt vector exercises the generator's rejection rule and its cyclic reading of
+/// `rng`, and pins where a bad character's position is counted (§6).
+#[test]
+fn receipt_vector_exercises_rejection_wrap_around_and_positions() {
+    use lifeline::crypto::receipt::{DATA_SYMBOLS, ReceiptCode, ReceiptError};
+    let v = vector("receipt.json");
+    let rng = unhex(&v["rng"]);
+    assert!(rng.len() < DATA_SYMBOLS, "rng is read more than once");
+    assert!(rng.iter().any(|b| *b >= 248), "a byte is rejected");
+    assert!(rng.contains(&247), "the largest accepted byte");
+    let code = ReceiptCode::generate(&mut lifeline::crypto::vectors::FixedRng::new(&rng));
+    assert_eq!(code.display().to_string(), v["code"]);
+    for rejected in v["rejected"].as_array().unwrap() {
+        let err = ReceiptCode::parse(rejected["typed"].as_str().unwrap()).unwrap_err();
+        let (name, position) = match err {
+            ReceiptError::Check => ("check", None),
+            ReceiptError::Length(_) => ("length", None),
+            ReceiptError::Character { position } => ("character", Some(position as u64)),
+        };
+        assert_eq!(name, rejected["expect"], "{rejected}");
+        assert_eq!(position, rejected["position"].as_u64(), "{rejected}");
+    }
+    assert!(
+        v["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["position"] == 5 && r["typed"].as_str().unwrap().chars().nth(5) == Some('0')),
+        "a position counted after the dashes are removed"
+    );
+}

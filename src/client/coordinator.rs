@@ -377,7 +377,17 @@ impl CoordinatorClient {
                 next_seq,
                 transferred_from,
             } => {
-                let (message2, cipher) = self.answer(session, &handshake.0)?;
+                let (message2, cipher) = match self.answer(session, &handshake.0) {
+                    Ok(answer) => answer,
+                    // A message 1 no one can answer (a low-order key a relay let through):
+                    // the visitor may not rekey a held session (§9.6), so this conversation
+                    // ends; the connection and every other conversation carry on.
+                    Err(ClientError::Handshake(_)) => {
+                        self.wire.send(CoordinatorFrame::End { session }).await?;
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e),
+                };
                 self.wire
                     .send(CoordinatorFrame::Msg {
                         session,

@@ -130,6 +130,10 @@ impl Certificate {
         let serial = r.u64("serial")?;
         let not_before = r.u64("not_before")?;
         let not_after = r.u64("not_after")?;
+        // An empty or inverted window is no certificate at all, signed or not (§2.1).
+        if not_after <= not_before {
+            return Err(DecodeError::Invalid("validity window").into());
+        }
         let x25519_public = DhPublicKey(r.array("x25519 key")?);
         let ed25519_public = OrgPublicKey(r.array("ed25519 key")?);
         let alias_len = r.u8("alias length")? as usize;

@@ -42,6 +42,20 @@ pub enum HandshakeError {
     BadSignature,
 }
 
+/// Checks a visitor's message 1 before anyone answers it: exactly 32 bytes (`Malformed`)
+/// and a key of full order (`WeakKey`). A low-order key makes every X25519 result zero, so
+/// no coordinator could answer it; the relay refuses it at `hello` and `rekey` (§9.1) rather
+/// than queue a session no one can take. Probed with a real X25519 and a fixed scalar: every
+/// clamped scalar is a multiple of the cofactor 8, so the result is all-zero exactly for the
+/// points of order 1, 2, 4 or 8 (in any encoding), with no hand-kept list of them.
+pub fn check_message1(message1: &[u8]) -> Result<(), HandshakeError> {
+    let key: [u8; MESSAGE1_LEN] = message1.try_into().map_err(|_| HandshakeError::Malformed)?;
+    DhSecret::from_bytes([1; 32])
+        .agree(&DhPublicKey(key))
+        .map(drop)
+        .ok_or(HandshakeError::WeakKey)
+}
+
 /// The prologue both sides mix in first: `"lifeline v1 chat" | session_id [16] | org_fp [32]`.
 pub fn prologue(session_id: &[u8; 16], org: &Fingerprint) -> Vec<u8> {
     let mut p = PROLOGUE_LABEL.to_vec();

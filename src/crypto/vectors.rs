@@ -105,6 +105,25 @@ pub fn certificates() -> Value {
     let revoking_cert = RevocationList::sign(&org, NOW - 3600, &[7]);
     let mut tampered = cert.as_bytes().to_vec();
     tampered[20] ^= 1;
+    // The same body, genuinely signed by another organisation's key.
+    let other_org = SigningKey::from_seed(fixed(0xc0));
+    let foreign = cert
+        .body()
+        .clone()
+        .sign(&other_org)
+        .expect("fixed certificate is valid");
+    // An empty validity window, signed by the right key: `sign` refuses to make one, so it
+    // is signed by hand, and `decode` refuses it all the same.
+    let mut empty_window = CertificateBody {
+        not_after: cert.body().not_before,
+        ..cert.body().clone()
+    }
+    .encode();
+    let signature = org.sign(&super::labelled(
+        super::certificate::CERTIFICATE_LABEL,
+        &[&empty_window],
+    ));
+    empty_window.extend_from_slice(&signature);
     json!({
         "org_seed": hex(org.seed()),
         "org_public": hex(&org.public().0),
@@ -122,14 +141,20 @@ pub fn certificates() -> Value {
         },
         "revocation_list": {"issued_at": revocations.issued_at, "serials": revocations.serials(), "encoded": hex(revocations.as_bytes())},
         "revocation_list_revoking_7": hex(revoking_cert.as_bytes()),
+        "other_org_seed": hex(other_org.seed()),
         "checks": [
-            {"certificate": hex(cert.as_bytes()), "now": NOW, "role": "coordinator", "expect": "ok"},
-            {"certificate": hex(cert.as_bytes()), "now": NOW + 15 * DAY, "role": "coordinator", "expect": "expired"},
-            {"certificate": hex(cert.as_bytes()), "now": NOW - 2 * DAY, "role": "coordinator", "expect": "not_yet_valid"},
-            {"certificate": hex(&tampered), "now": NOW, "role": "coordinator", "expect": "wrong_signer"},
-            {"certificate": hex(&cert.as_bytes()[..40]), "now": NOW, "role": "coordinator", "expect": "malformed"},
-            {"certificate": hex(cert.as_bytes()), "now": NOW, "role": "coordinator", "revocations": hex(revoking_cert.as_bytes()), "expect": "revoked"},
-            {"certificate": hex(inbox.as_bytes()), "now": NOW, "role": "coordinator", "expect": "wrong_role"},
+            {"why": "valid", "certificate": hex(cert.as_bytes()), "now": NOW, "role": "coordinator", "expect": "ok"},
+            {"why": "now = not_after + 1 day", "certificate": hex(cert.as_bytes()), "now": NOW + 15 * DAY, "role": "coordinator", "expect": "expired"},
+            {"why": "now = not_before - 1 day", "certificate": hex(cert.as_bytes()), "now": NOW - 2 * DAY, "role": "coordinator", "expect": "not_yet_valid"},
+            {"why": "a body bit flipped after signing", "certificate": hex(&tampered), "now": NOW, "role": "coordinator", "expect": "wrong_signer"},
+            {"why": "signed by another organisation (other_org_seed)", "certificate": hex(foreign.as_bytes()), "now": NOW, "role": "coordinator", "expect": "wrong_signer"},
+            {"why": "truncated", "certificate": hex(&cert.as_bytes()[..40]), "now": NOW, "role": "coordinator", "expect": "malformed"},
+            {"why": "serial 7 in the list", "certificate": hex(cert.as_bytes()), "now": NOW, "role": "coordinator", "revocations": hex(revoking_cert.as_bytes()), "expect": "revoked"},
+            {"why": "an inbox certificate where a coordinator's is expected", "certificate": hex(inbox.as_bytes()), "now": NOW, "role": "coordinator", "expect": "wrong_role"},
+        ],
+        // Kept out of `checks` until the widget refuses it too (it reads `checks`).
+        "decode_checks": [
+            {"why": "not_after = not_before, signed by the organisation", "certificate": hex(&empty_window), "now": NOW, "role": "coordinator", "expect": "malformed"},
         ],
     })
 }
@@ -265,7 +290,12 @@ pub fn sealed_tip() -> Value {
 
 pub fn receipt() -> Value {
     let org = org_key().public().fingerprint();
-    let rng_bytes = fixed(0xb0);
+    // Shorter than the 19 accepted bytes a code needs, with three bytes ≥ 248 to reject
+    // (248 itself, 252, 255) and 247, the largest accepted: the generator reads it
+    // cyclically, so these exercise both the rejection rule and the wrap-around (§6).
+    let rng_bytes = [
+        0xf8, 0x00, 0x1e, 0xf7, 0xff, 0x47, 0x95, 0x13, 0xc5, 0x6a, 0xfc, 0x2b, 0xe2,
+    ];
     let code = ReceiptCode::generate(&mut FixedRng::new(&rng_bytes));
     let keys = code.derive(&org);
     let display = code.display().to_string();
@@ -291,7 +321,10 @@ pub fn receipt() -> Value {
         "rejected": [
             {"typed": typo.iter().collect::<String>(), "expect": "check"},
             {"typed": swapped.iter().collect::<String>(), "expect": "check"},
-            {"typed": display.replacen(&display[0..1], "0", 1), "expect": "character"},
+            {"typed": display.replacen(&display[0..1], "0", 1), "expect": "character", "position": 1},
+            // Positions count symbols, after spaces and dashes are removed: the sixth
+            // character typed is the fifth symbol.
+            {"typed": format!("{}0{}", &display[..5], &display[6..]), "expect": "character", "position": 5},
             {"typed": &display[..display.len() - 1], "expect": "length"},
         ],
     })

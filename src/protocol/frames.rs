@@ -5,7 +5,7 @@
 //! that has its own vocabulary: [`VisitorFrame`] and [`CoordinatorFrame`] are what clients
 //! send, [`RelayFrame`] is what the relay sends to either.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::b64::{Bytes, Fixed};
 
@@ -21,6 +21,12 @@ pub use super::ids::{SessionId, TipId};
 
 /// The protocol version every frame carries as `v`.
 pub const VERSION: u8 = 1;
+
+/// An optional field: it may be omitted, but an explicit `null` is refused like any other
+/// value of the wrong type (§8.1). Serde alone would read `null` as absent.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
 
 /// A frame type the codec knows how to check.
 pub trait Frame: for<'de> Deserialize<'de> {
@@ -87,6 +93,7 @@ pub enum VisitorFrame {
         pow_nonce: u64,
         kind: ConversationKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         lang: Option<String>,
         handshake: Bytes,
     },
@@ -172,6 +179,7 @@ pub struct QueueItem {
     pub waited_s: u64,
     pub kind: ConversationKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "present")]
     pub lang: Option<String>,
 }
 
@@ -220,6 +228,7 @@ pub enum RelayFrame {
     },
     Deliver {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         session: Option<SessionId>,
         seq: u64,
         kind: PayloadKind,
@@ -228,17 +237,20 @@ pub enum RelayFrame {
     /// The relay holds every frame you sent up to `seq` (the "sent" mark).
     Stored {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         session: Option<SessionId>,
         seq: u64,
     },
     /// The other side acknowledged every frame up to `seq` (the "delivered" mark).
     Delivered {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         session: Option<SessionId>,
         seq: u64,
     },
     Peer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         session: Option<SessionId>,
         event: PeerEvent,
     },
@@ -264,9 +276,11 @@ pub enum RelayFrame {
         handshake: Bytes,
         kind: ConversationKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         lang: Option<String>,
         next_seq: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
         transferred_from: Option<String>,
     },
     ClaimLost {

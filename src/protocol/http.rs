@@ -83,5 +83,6 @@ pub struct PublicConfig<'a> {
     pub tip_categories: &'a [String],
     pub neutral_url: &'a str,
     pub resume_in_session_storage: bool,
+    pub revocations_max_age_days: u64,
     pub on_duty: usize,
 }

@@ -126,6 +126,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         tip_categories: &w.tip_categories,
         neutral_url: &w.neutral_url,
         resume_in_session_storage: w.resume_in_session_storage,
+        revocations_max_age_days: w.revocations_max_age_days,
         on_duty,
     })
     .into_response()
@@ -151,6 +152,28 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
         }),
     )
         .into_response()
+}
+
+/// A request body within `limits.max_body_bytes`. Refusals keep the JSON error shape of
+/// §9.9 (`413` for a body over the limit), where the framework would answer plain text.
+struct Body(axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(|e| {
+                let reason = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "request body too large"
+                } else {
+                    "unreadable request body"
+                };
+                refuse(e.status(), reason)
+            })
+    }
 }
 
 /// Parses a JSON body strictly (unknown fields refused) and checks the version.
@@ -194,7 +217,7 @@ async fn checked_submission(
     Ok(tip)
 }
 
-async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let tip = match checked_submission(&relay, &body).await {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
@@ -228,7 +251,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) ->
     axum::Json(TipAccepted { v: VERSION, id }).into_response()
 }
 
-async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+async fn read_replies(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let query: ReceiptQuery = match parse(&body, |q: &ReceiptQuery| q.v) {
         Ok(q) => q,
         Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
@@ -246,7 +269,7 @@ async fn read_replies(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
     }
 }
 
-async fn submit_followup(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let tip = match checked_submission(&relay, &body).await {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),

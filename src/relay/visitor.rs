@@ -17,7 +17,7 @@ use super::delivery::send_pending;
 use super::events::ForCoordinator;
 use super::metrics::Metrics;
 use super::state::Relay;
-use crate::crypto::handshake::MESSAGE1_LEN;
+use crate::crypto::handshake::check_message1;
 use crate::crypto::keys::{Fingerprint, random_bytes};
 use crate::crypto::proof_of_work;
 use crate::protocol::b64::Fixed;
@@ -98,7 +98,8 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             if !proof_of_work::verify(&seed, &session.0, pow_nonce, difficulty) {
                 return close(relay, inbox, CloseCode::ProofOfWork);
             }
-            if handshake.0.len() != MESSAGE1_LEN {
+            // A wrong length or a low-order key: no coordinator could ever answer it.
+            if check_message1(&handshake.0).is_err() {
                 return close(relay, inbox, CloseCode::Malformed);
             }
             let lang = match lang {
@@ -360,9 +361,27 @@ async fn handle_frame(
             }
         }
         VisitorFrame::Rekey { handshake } => {
-            if handshake.0.len() != MESSAGE1_LEN {
+            if check_message1(&handshake.0).is_err() {
                 close::<()>(relay, inbox, CloseCode::Malformed);
                 return ControlFlow::Break(());
+            }
+            // A holder answering a current message 1 never gets a second one (§9.6): that
+            // would restart a handshake under its feet and discard frames sent under keys
+            // still in use. So only a queued session, or one handed over and waiting for the
+            // visitor's fresh message 1, may be rekeyed. Queued covers a visitor told
+            // `transferring` then `left` before its first rekey arrived: the later message 1
+            // replaces the earlier one, and the next claim answers it.
+            match relay.store.get(&session).await {
+                Ok(Some(info))
+                    if info.assignment == Assignment::Queued || info.handshake.is_empty() => {}
+                Ok(_) => {
+                    close::<()>(relay, inbox, CloseCode::Unexpected);
+                    return ControlFlow::Break(());
+                }
+                Err(_) => {
+                    inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+                    return ControlFlow::Continue(());
+                }
             }
             // Whatever this visitor sent before the rekey was under the old keys: the next
             // coordinator cannot read it (the visitor re-encrypts what was undelivered).

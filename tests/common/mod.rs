@@ -732,6 +732,19 @@ pub async fn challenged(
     (wire, session, seed.0, difficulty)
 }
 
+/// Reads until the relay closes; returns the close code.
+pub async fn close_code(wire: &mut lifeline::client::wire::Wire) -> Option<u16> {
+    loop {
+        match wire.recv().await {
+            Ok(_) => continue,
+            Err(e) => {
+                eprintln!("closed: {e}");
+                return e.close_code();
+            }
+        }
+    }
+}
+
 /// A valid `hello` answering that challenge (its handshake is 32 placeholder bytes).
 pub fn hello(
     session: &SessionId,
