@@ -2,9 +2,10 @@
 // (docs/protocol.md §8.2, §8.4, §9.1, §9.3–§9.7). It mirrors src/client/visitor.rs and keeps
 // every secret in memory only. The socket and the proof-of-work solver are injected so unit
 // tests can drive it with a simulated relay.
-import { b64url, fromB64url, wipe } from './crypto/bytes';
+import { b64url, fromB64url, wipe } from './crypto/encoding';
 import { decodeRevocations, RevocationList } from './crypto/certificate';
-import { SessionCipher, VisitorHandshake } from './crypto/noise';
+import { VisitorHandshake } from './crypto/handshake';
+import { SessionCipher } from './crypto/session';
 import { randomBytes } from './crypto/primitives';
 
 export interface Socket {

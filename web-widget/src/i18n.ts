@@ -1,4 +1,6 @@
-// Every user-visible string lives in locales/*.json; `t` fills `{name}` placeholders.
+// Every user-visible string lives in locales/*.json; `t` fills `{name}` placeholders. A
+// string is never built from relay or coordinator text here: placeholders only take values
+// the screens pass.
 import en from './locales/en.json';
 import fr from './locales/fr.json';
 import es from './locales/es.json';

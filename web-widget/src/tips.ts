@@ -1,11 +1,12 @@
 // Tips over HTTP (docs/protocol.md §5, §6, §9.9, §9.10): the public configuration verified
 // against the pinned organisation key, sealing, receipt codes, replies and follow-ups.
 // Mirrors src/client/tipster.rs.
-import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/bytes';
+import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/encoding';
 import { decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
 import { sha256 } from './crypto/primitives';
+import { TIP_CONTEXT } from './crypto/proof_of_work';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
-import { openReply, sealFollowup, sealTip } from './crypto/tip';
+import { openReply, sealFollowup, sealTip } from './crypto/sealed_tip';
 import type { Solver } from './chat';
 
 export interface PublicConfig {
@@ -20,7 +21,6 @@ export interface PublicConfig {
 
 export type Fetch = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string> }) => Promise<{ status: number; text(): Promise<string> }>;
 
-const TIP_CONTEXT = new Uint8Array([0x74, 0x69, 0x70]); // "tip"
 
 export class TipError extends Error {
   constructor(

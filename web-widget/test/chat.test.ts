@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Chat, ChatView, SocketHandlers } from '../src/chat';
-import { b64url, fromB64url, fromHex } from '../src/crypto/bytes';
+import { b64url, fromB64url, fromHex } from '../src/crypto/encoding';
 import { ed25519Sign, sha256 } from '../src/crypto/primitives';
-import { respondForTests, SessionCipher, DIR_C2V, DIR_V2C } from '../src/crypto/noise';
+import { respondForTests } from '../src/crypto/handshake';
+import { SessionCipher, DIR_C2V, DIR_V2C } from '../src/crypto/session';
 
 const dir = new URL('../../tests/vectors/', import.meta.url);
 const hs = JSON.parse(readFileSync(new URL('handshake.json', dir), 'utf8'));

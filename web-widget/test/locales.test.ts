@@ -32,7 +32,8 @@ test('every key is present in every language, non-empty, with the same placehold
 });
 
 test('every key the code uses exists in the English table', () => {
-  const src = readFileSync(new URL('../src/main.ts', import.meta.url), 'utf8');
+  const dirs = ['../src/', '../src/screens/'];
+  const src = dirs.flatMap((d) => readdirSync(new URL(d, import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(new URL(d + f, import.meta.url), 'utf8'))).join('\n');
   const used = new Set([...src.matchAll(/\bt\('([a-z_0-9]+)'/g)].map((m) => m[1]));
   assert.ok(used.size > 30);
   for (const k of used) assert.ok(k in LOCALES.en, `missing key ${k}`);

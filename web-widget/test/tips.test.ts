@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Relay, TipError } from '../src/tips';
-import { b64url, fromB64url, fromHex, hex } from '../src/crypto/bytes';
+import { b64url, fromB64url, fromHex, hex } from '../src/crypto/encoding';
 import { sha256 } from '../src/crypto/primitives';
-import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/tip';
+import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/sealed_tip';
 import { seal } from '../src/crypto/hpke';
 import { deriveReceipt } from '../src/crypto/receipt';
 
