@@ -119,6 +119,13 @@ pub struct Widget {
     pub resume_in_session_storage: bool,
     pub emergency: Vec<EmergencyNumber>,
     pub tip_categories: Vec<String>,
+    /// The tab title of the relay's `/help` page: neutral, because it stays in the history.
+    #[serde(default = "neutral_page_title")]
+    pub page_title: String,
+}
+
+fn neutral_page_title() -> String {
+    "Information".into()
 }
 
 /// Environment variables that are not config keys.

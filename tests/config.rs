@@ -133,3 +133,25 @@ fn the_binary_exits_2_on_a_bad_value_and_refuses_dev_keys_off_loopback() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_help_page_title_is_neutral_by_default_and_configurable() {
+    let config = Config::parse(SHIPPED, env(&[])).unwrap();
+    assert_eq!(config.widget.page_title, "Information");
+    let config = Config::parse(
+        SHIPPED,
+        env(&[("LIFELINE_WIDGET_PAGE_TITLE", "Opening hours")]),
+    )
+    .unwrap();
+    assert_eq!(config.widget.page_title, "Opening hours");
+    // a config file written before the key existed still starts, with the neutral title
+    let older: String = SHIPPED
+        .lines()
+        .filter(|l| !l.starts_with("page_title"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        Config::parse(&older, env(&[])).unwrap().widget.page_title,
+        "Information"
+    );
+}

@@ -16,6 +16,14 @@ export function h(tag: string, attrs: Record<string, Attr> = {}, ...children: Ch
   return el;
 }
 
+/**
+ * Attributes of every field that holds what the visitor types: no spellcheck (Chrome's
+ * enhanced spellcheck sends text to a server), no autocorrect or autocapitalize (phone
+ * keyboards learn the words), no autocomplete (the browser would keep the value); `dir=auto`
+ * so text in another script than the interface's is typed in its own direction.
+ */
+export const PRIVATE_FIELD = { spellcheck: 'false', autocorrect: 'off', autocapitalize: 'off', autocomplete: 'off', dir: 'auto' } as const;
+
 /** Appends the children that are present (screens return optional parts as null). */
 export function append(el: Element, children: Child[]): void {
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);

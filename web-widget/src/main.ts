@@ -10,7 +10,7 @@
 // style and no eval, and never reads anything from the host page but its own tag's data-* and the page's lang.
 import { fromB64url } from './crypto/encoding';
 import { append, h } from './dom';
-import { Key, LANGS, LOCALES, pickLang, translate } from './i18n';
+import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
 import { runWorker, workerSolver } from './pow-solver';
 import { quickExit } from './quick_exit';
 import { chatScreen, endStaleSession } from './screens/chat';
@@ -22,6 +22,7 @@ import { returnScreen } from './screens/returning';
 import { safetyScreen } from './screens/safety';
 import { progressScreen, tipScreen } from './screens/tip';
 import { heading } from './screens/common';
+import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
 
@@ -52,6 +53,25 @@ function loadStylesheet(scriptUrl: string) {
   document.head.append(link);
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab and Shift+Tab cycle inside the open launcher panel: it is a modal dialog. */
+function trapFocus(panel: HTMLElement, e: KeyboardEvent) {
+  if (e.key !== 'Tab') return;
+  const items = [...panel.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.getClientRects().length > 0);
+  if (!items.length) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const at = document.activeElement;
+  if (e.shiftKey && (at === first || !panel.contains(at))) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && at === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 function boot(script: HTMLScriptElement | null) {
   const data = script?.dataset ?? {};
   const scriptUrl = script?.src ?? null;
@@ -68,18 +88,25 @@ function boot(script: HTMLScriptElement | null) {
   const maxAge = Number(data.revocationMaxAge ?? 30 * 86400);
   const solve = workerSolver(scriptUrl);
   const relay = new Relay(base, org, (u, i) => fetch(u, { ...i, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' }), solve, undefined, maxAge);
-  const state = initialState(pickLang(data.lang ?? document.documentElement.lang));
+  // The snippet's plain-HTML fallback (numbers, tip link) stood in for us until now.
+  document.querySelectorAll('[data-lifeline-fallback]').forEach((el) => el.remove());
+  // Embedded, the host page's language counts; the full page is the widget's own, so there
+  // only the snippet's data-lang and then the browser's languages do.
+  const hostLang = mode === 'launcher' ? document.documentElement.lang : undefined;
+  const state = initialState(chooseLang(data.lang, hostLang, navigator.languages ?? [navigator.language]));
   const t = (k: Key, v?: Record<string, string | number>) => translate(state.lang, k, v);
   if (scriptUrl) loadStylesheet(scriptUrl);
 
   const host = h('div', { class: 'lifeline lifeline-' + mode, 'data-lifeline-root': '' });
   const panel = h('section', { class: 'll-panel', id: 'lifeline-panel' });
-  const exit = quickExit(state, host, data.exitUrl);
+  const exit = quickExit(state, host, data.exitUrl, mode === 'page');
   let launcher: HTMLElement | null = null;
   let outerExit: HTMLElement | null = null;
   if (mode === 'launcher') {
     panel.hidden = true;
     panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-modal', 'true');
+    panel.addEventListener('keydown', (e) => trapFocus(panel, e));
     // The quick exit stays visible while the panel is closed too.
     outerExit = h('button', { type: 'button', class: 'll-exit ll-exit-fixed', onclick: exit.leave });
     launcher = h('button', { type: 'button', class: 'll-launcher', 'aria-expanded': 'false', 'aria-controls': 'lifeline-panel', onclick: () => togglePanel(true) });
@@ -107,6 +134,8 @@ function boot(script: HTMLScriptElement | null) {
     org,
     solve,
     revocationMaxAge: maxAge,
+    snippetNumbers: parseNumbers(data.numbers),
+    tipUrl: httpUrl(data.tipUrl),
     t,
     go(screen: Screen) {
       state.previous = state.screen;
@@ -124,7 +153,8 @@ function boot(script: HTMLScriptElement | null) {
       'div',
       { class: 'll-top' },
       h('button', { type: 'button', class: 'll-exit', onclick: exit.leave }, t('quick_exit')),
-      h('div', { class: 'll-lang' }, h('label', { for: 'll-lang' }, t('language')), langSelect),
+      // Labelled in every language: a visitor may not read the one shown.
+      h('div', { class: 'll-lang' }, h('label', { for: 'll-lang' }, ...languageLabels().flatMap(({ lang, text }, i) => [i ? ' · ' : '', h('span', { lang }, text)])), langSelect),
       launcher ? h('button', { type: 'button', class: 'll-close', onclick: () => togglePanel(false) }, t('close_panel')) : null,
     );
   }
@@ -137,7 +167,8 @@ function boot(script: HTMLScriptElement | null) {
     if (mode === 'page') {
       document.documentElement.lang = state.lang;
       document.documentElement.dir = dir;
-      document.title = t('title');
+      // The tab title stays the host page's own (neutral, configurable at /help): it is kept
+      // in the history and session-restore files after the visitor leaves.
     }
     if (launcher) launcher.textContent = t('launcher');
     if (outerExit) outerExit.textContent = t('quick_exit');
@@ -173,6 +204,12 @@ function boot(script: HTMLScriptElement | null) {
     render(!first);
   }
 
+  // Leaving the page (or the tab going to the back/forward cache) forgets the receipt too.
+  addEventListener('pagehide', () => {
+    state.receipt?.wipe();
+    state.receipt = null;
+    if (state.screen === 'receipt') w.go('home');
+  });
   render();
   void loadConfig().then(() => {
     if (state.config?.resumeInSessionStorage) endStaleSession(base);

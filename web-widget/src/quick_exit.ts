@@ -12,7 +12,12 @@ export interface QuickExit {
   readonly leaving: boolean;
 }
 
-export function quickExit(state: State, host: HTMLElement, exitUrl: string | undefined): QuickExit {
+/**
+ * `fullPage`: Esc anywhere leaves. Embedded, Esc leaves only when the focus is in the widget:
+ * on the host page Esc closes a menu or a dialog, and must not wipe a live chat. Shift ×3
+ * leaves from anywhere, as it cannot happen by accident while typing.
+ */
+export function quickExit(state: State, host: HTMLElement, exitUrl: string | undefined, fullPage: boolean): QuickExit {
   let leaving = false;
   const leave = () => {
     if (leaving) return;
@@ -26,7 +31,8 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
     if (state.keys) forget(state.keys);
     state.receipt?.wipe();
     forgetResumeToken();
-    Object.assign(state, { chat: null, keys: null, receipt: null, replies: [], config: null });
+    state.tipDraft.text = '';
+    Object.assign(state, { chat: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' } });
     host.remove();
     document.title = '';
     location.replace(target);
@@ -35,7 +41,9 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
   document.addEventListener(
     'keydown',
     (e) => {
+      if (e.isComposing) return; // Esc cancels an IME composition; it is not for us
       if (e.key === 'Escape') {
+        if (!fullPage && !host.contains(document.activeElement)) return;
         e.preventDefault();
         leave();
       } else if (e.key === 'Shift' && !e.repeat) {

@@ -9,6 +9,11 @@ import type { Key } from './i18n';
 import type { PublicConfig, Relay } from './tips';
 import type { Solver } from './chat';
 
+export interface HelpNumber {
+  label: string;
+  number: string;
+}
+
 export type Screen = 'home' | 'safety' | 'chat' | 'tip' | 'tip-sending' | 'receipt' | 'return' | 'replies' | 'error' | 'loading';
 
 export interface State {
@@ -22,10 +27,12 @@ export interface State {
   progress: number;
   notice: string;
   previous: Screen;
+  /** A tip being written or sent: kept until the relay confirms it, so no word is lost. */
+  tipDraft: { text: string; category: string };
 }
 
 export function initialState(lang: string): State {
-  return { screen: 'loading', lang, config: null, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home' };
+  return { screen: 'loading', lang, config: null, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' } };
 }
 
 /** What a screen may use: the state, strings, navigation and the relay. */
@@ -38,6 +45,10 @@ export interface Widget {
   readonly org: Uint8Array;
   readonly solve: Solver;
   readonly revocationMaxAge: number;
+  /** The help numbers the embed snippet carries: shown even when the relay never answers. */
+  readonly snippetNumbers: HelpNumber[];
+  /** The snippet's link to a tip page, for when the relay cannot take a tip itself. */
+  readonly tipUrl: string | null;
   t(key: Key, vars?: Record<string, string | number>): string;
   /** Shows another screen and moves the focus to its heading. */
   go(screen: Screen): void;

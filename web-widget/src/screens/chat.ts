@@ -3,11 +3,11 @@
 // patch the log in place so a screen reader hears each new message once. It must never show
 // a coordinator's alias before the handshake verified it.
 import { Chat, ChatMessage, ChatView } from '../chat';
-import { h } from '../dom';
+import { h, PRIVATE_FIELD } from '../dom';
 import type { Child } from '../dom';
 import type { Key } from '../i18n';
 import type { Widget } from '../state';
-import { heading, noOneBlock, numbers, progressBar } from './common';
+import { CHAT_LIMIT, heading, limited, noOneBlock, numbers, progressBar, tipOption } from './common';
 
 const TOKEN_KEY = 'lifeline-resume';
 
@@ -90,9 +90,11 @@ function markText(m: ChatMessage): string {
 
 function messageNode(w: Widget, m: ChatMessage, view: ChatView): HTMLElement {
   const who = m.from === 'me' ? w.t('you') : m.from === 'them' ? (view.alias ?? '') : '';
-  const li = h('li', { class: 'll-msg ll-' + m.from, 'data-id': String(m.id) });
+  // A div, not an li: a list may not take role=log, and the log must be one (axe `listitem`).
+  const li = h('div', { class: 'll-msg ll-' + m.from, 'data-id': String(m.id) });
   if (who) li.append(h('span', { class: 'll-sr' }, who + ': '));
-  li.append(h('span', { class: 'll-text' }, messageText(w, m, view)));
+  // dir=auto: a message in another script than the interface's reads in its own direction.
+  li.append(h('span', { class: 'll-text', dir: 'auto' }, messageText(w, m, view)));
   if (m.from === 'me') {
     li.append(
       h('span', { class: 'll-mark', 'data-mark': m.mark ?? 'pending' }, h('span', { 'aria-hidden': 'true' }, markText(m)), h('span', { class: 'll-sr' }, ' ' + w.t(('mark_' + (m.mark ?? 'pending')) as Key))),
@@ -117,15 +119,18 @@ function updateChat(w: Widget, view: ChatView) {
   status.replaceChildren(...(chatStatus(w, view).filter((c) => c !== null && c !== undefined && c !== false) as (Node | string)[]));
   for (const m of view.messages) {
     if (m.from !== 'me') continue;
-    const mark = log.querySelector(`li[data-id="${m.id}"] .ll-mark`);
+    const mark = log.querySelector(`[data-id="${m.id}"] .ll-mark`);
     if (mark && mark.getAttribute('data-mark') !== m.mark) mark.replaceWith(messageNode(w, m, view).querySelector('.ll-mark')!);
   }
 }
 
 function chatStatus(w: Widget, view: ChatView): Child[] {
   const t = w.t;
+  // No one can answer: said first, whatever the connection is doing behind it.
+  if (view.busy) return [noOneBlock(w, 'line_full')];
+  if (view.unreachable) return [noOneBlock(w, 'unreachable')];
   if (view.phase === 'pow' || view.phase === 'connecting') return [h('p', {}, t('pow')), progressBar(w, view.powProgress)];
-  if (view.phase === 'reconnecting') return [h('p', { class: 'll-warn', role: 'status' }, t('reconnecting'))];
+  if (view.phase === 'reconnecting') return [h('p', { class: 'll-warn', role: 'status' }, t('reconnecting')), numbers(w)];
   if (view.phase === 'chatting' && view.alias) {
     return [h('p', { class: 'll-alias' }, t('talking_to', { alias: view.alias }), ' ', h('span', { class: 'll-verified' }, '✔ ' + t('verified'))), view.transferring ? h('p', {}, t('transferring')) : null];
   }
@@ -139,13 +144,40 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   return out;
 }
 
-function endedScreen(w: Widget, view: ChatView): Child[] {
+/** Read-only conversation: what was said stays readable after the end, until wiped. */
+function log(w: Widget, view: ChatView): HTMLElement {
+  return h('div', { class: 'll-log', role: 'region', 'aria-label': w.t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view)));
+}
+
+function endedScreen(w: Widget, chat: Chat): Child[] {
+  const view = chat.view;
   const reason = view.phase === 'failed' ? 'failed' : view.endReason === 'truncated' ? 'truncated' : view.endReason === 'expired' ? 'expired' : 'ended';
+  const wipe = () => {
+    chat.forgetMessages();
+    w.render(true);
+  };
   const home = () => {
+    chat.forgetMessages();
     w.state.chat = null;
     w.go('home');
   };
-  return [heading(w.t('ended_title')), h('p', { role: 'status' }, w.t(reason as Key)), numbers(w), h('button', { type: 'button', class: 'll-primary', onclick: home }, w.t('home'))];
+  const kept = view.messages.some((m) => m.from !== 'system');
+  return [
+    heading(w.t('ended_title')),
+    h('p', { role: 'status' }, w.t(reason as Key)),
+    kept ? h('p', { class: 'll-hint' }, w.t('ended_kept')) : null,
+    kept ? log(w, view) : null,
+    kept ? h('button', { type: 'button', class: 'll-secondary', onclick: wipe }, w.t('wipe_now')) : null,
+    numbers(w),
+    tipOption(w),
+    h('button', { type: 'button', class: 'll-primary', onclick: home }, w.t('home')),
+  ];
+}
+
+/** "End and wipe": the visitor's own end forgets the conversation at once, as the button says. */
+function endAndWipe(chat: Chat): void {
+  chat.forgetMessages(); // first: the ended screen drawn by end() must not show them
+  chat.end();
 }
 
 export function chatScreen(w: Widget): Child[] {
@@ -153,13 +185,16 @@ export function chatScreen(w: Widget): Child[] {
   const t = w.t;
   if (!chat) return [];
   const view = chat.view;
-  if (view.phase === 'ended' || view.phase === 'failed') return endedScreen(w, view);
-  const input = h('textarea', { id: 'll-message', rows: '2', maxlength: '4000', autocomplete: 'off', spellcheck: 'true' }) as HTMLTextAreaElement;
+  if (view.phase === 'ended' || view.phase === 'failed') return endedScreen(w, chat);
+  const input = h('textarea', { id: 'll-message', rows: '2', ...PRIVATE_FIELD }) as HTMLTextAreaElement;
+  const limit = limited(w, input, CHAT_LIMIT);
   const submit = (e: Event) => {
     e.preventDefault();
+    if (!limit.fits()) return;
     const text = input.value.trim();
     if (text) chat.send(text);
     input.value = '';
+    input.dispatchEvent(new Event('input'));
     input.focus();
   };
   input.addEventListener('keydown', (e) => {
@@ -168,8 +203,8 @@ export function chatScreen(w: Widget): Child[] {
   return [
     heading(t('messages_label')),
     h('div', { class: 'll-status', 'aria-live': 'polite' }, ...chatStatus(w, view)),
-    h('ol', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
-    h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, h('button', { type: 'submit', class: 'll-primary' }, t('send'))),
-    h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => chat.end() }, t('end')),
+    h('div', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
+    h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send'))),
+    h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(chat) }, t('end')),
   ];
 }

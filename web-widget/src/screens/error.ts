@@ -3,8 +3,8 @@
 import { h } from '../dom';
 import type { Child } from '../dom';
 import type { Widget } from '../state';
-import { heading, numbers } from './common';
+import { heading, numbers, tipOption } from './common';
 
 export function errorScreen(w: Widget): Child[] {
-  return [heading(w.t('title')), h('p', { class: 'll-error', role: 'alert' }, w.t('config_error')), numbers(w), h('button', { type: 'button', class: 'll-primary', onclick: () => w.loadConfig() }, w.t('retry'))];
+  return [heading(w.t('title')), h('p', { class: 'll-error', role: 'alert' }, w.t('config_error')), numbers(w), tipOption(w), h('button', { type: 'button', class: 'll-primary', onclick: () => w.loadConfig() }, w.t('retry'))];
 }

@@ -15,6 +15,7 @@ export function homeScreen(w: Widget): Child[] {
     c && c.onDuty === 0 ? noOneBlock(w) : null,
     h('div', { class: 'll-actions' }, h('button', { type: 'button', class: 'll-primary', onclick: () => startChat(w) }, t('talk')), h('button', { type: 'button', class: 'll-primary', onclick: () => w.go('tip') }, t('tip'))),
     h('div', { class: 'll-actions' }, h('button', { type: 'button', class: 'll-link', onclick: () => w.go('return') }, t('have_receipt')), h('button', { type: 'button', class: 'll-link', onclick: () => w.go('safety') }, t('safety'))),
+    w.state.receipt ? h('button', { type: 'button', class: 'll-link', onclick: () => w.go('receipt') }, t('show_receipt')) : null,
     c && c.onDuty !== 0 ? numbers(w) : null,
   ];
 }

@@ -2,7 +2,7 @@
 // stretching, and a code unknown here says so without telling anything else. The typed code
 // is never kept after its keys are derived.
 import { isReceipt, Receipt } from '../crypto/receipt';
-import { h } from '../dom';
+import { h, PRIVATE_FIELD } from '../dom';
 import type { Child } from '../dom';
 import type { Widget } from '../state';
 import { forget } from '../tips';
@@ -10,7 +10,7 @@ import { backButton, heading } from './common';
 
 export function returnScreen(w: Widget): Child[] {
   const { state, t } = w;
-  const input = h('input', { id: 'll-receipt', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'll-receipt-help' }) as HTMLInputElement;
+  const input = h('input', { id: 'll-receipt', type: 'text', ...PRIVATE_FIELD, 'aria-describedby': 'll-receipt-help' }) as HTMLInputElement;
   const failed = (notice: string) => {
     w.go('return');
     state.notice = notice;
