@@ -1,6 +1,7 @@
 //! Configuration: `config/lifeline.toml` with `LIFELINE_<SECTION>_<KEY>` overrides,
 //! validated at start. A mistake names the key and the reason; the binary exits 2.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -110,6 +111,9 @@ pub struct Tips {
 pub struct EmergencyNumber {
     pub label: String,
     pub number: String,
+    /// The label in other languages (language tag → text), shown when the widget speaks one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,6 +123,10 @@ pub struct Widget {
     pub resume_in_session_storage: bool,
     pub emergency: Vec<EmergencyNumber>,
     pub tip_categories: Vec<String>,
+    /// Tip categories as shown in other languages: language → category → label. The category
+    /// sealed into a tip stays the one in `tip_categories`, so coordinators see one set.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tip_category_labels: BTreeMap<String, BTreeMap<String, String>>,
     /// The tab title of the relay's `/help` page: neutral, because it stays in the history.
     #[serde(default = "neutral_page_title")]
     pub page_title: String,

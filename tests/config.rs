@@ -138,6 +138,20 @@ fn the_binary_exits_2_on_a_bad_value_and_refuses_dev_keys_off_loopback() {
 fn the_help_page_title_is_neutral_by_default_and_configurable() {
     let config = Config::parse(SHIPPED, env(&[])).unwrap();
     assert_eq!(config.widget.page_title, "Information");
+    // numbers and categories carry their labels in the widget's other languages
+    assert_eq!(
+        config.widget.emergency[0]
+            .labels
+            .get("fr")
+            .map(String::as_str),
+        Some("Services d'urgence")
+    );
+    assert_eq!(
+        config.widget.tip_category_labels["ar"]
+            .get("labour")
+            .map(String::as_str),
+        Some("العمل")
+    );
     let config = Config::parse(
         SHIPPED,
         env(&[("LIFELINE_WIDGET_PAGE_TITLE", "Opening hours")]),

@@ -119,6 +119,9 @@ struct PublicConfig<'a> {
     revocations: Bytes,
     emergency: &'a [crate::config::EmergencyNumber],
     tip_categories: &'a [String],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    tip_category_labels:
+        &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     neutral_url: &'a str,
     resume_in_session_storage: bool,
     on_duty: usize,
@@ -134,6 +137,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
         emergency: &w.emergency,
         tip_categories: &w.tip_categories,
+        tip_category_labels: &w.tip_category_labels,
         neutral_url: &w.neutral_url,
         resume_in_session_storage: w.resume_in_session_storage,
         on_duty,

@@ -202,6 +202,7 @@ mod tests {
         vec![EmergencyNumber {
             label: "<script>alert('x')</script> & \"help\"".into(),
             number: "+33 (0)1 23\" onclick=\"x".into(),
+            labels: [("fr".to_owned(), "<b>aide</b>".to_owned())].into(),
         }]
     }
 

@@ -16,7 +16,14 @@ export function parseNumbers(json: string | undefined): HelpNumber[] {
   }
   if (!Array.isArray(list)) return [];
   const valid = (n: { label?: unknown; number?: unknown } | null) => typeof n?.label === 'string' && n.label.trim() !== '' && typeof n?.number === 'string' && /[0-9]/.test(n.number);
-  return list.filter(valid).slice(0, MAX_NUMBERS).map((n) => ({ label: n.label, number: n.number }));
+  return list.filter(valid).slice(0, MAX_NUMBERS).map((n) => ({ label: n.label, number: n.number, labels: stringMap(n.labels) }));
+}
+
+/** A `{string: string}` object with anything else left out (labels per language). */
+export function stringMap(x: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (x && typeof x === 'object' && !Array.isArray(x)) for (const [k, v] of Object.entries(x)) if (typeof v === 'string' && v.trim()) out[k] = v;
+  return out;
 }
 
 /** Only an http(s) link or a path on the host page's site is followed: a `javascript:` URL must do nothing. */

@@ -12,6 +12,8 @@ import type { Solver } from './chat';
 export interface HelpNumber {
   label: string;
   number: string;
+  /** The label in other languages (language tag → text). */
+  labels?: Record<string, string>;
 }
 
 export type Screen = 'home' | 'safety' | 'chat' | 'tip' | 'tip-sending' | 'receipt' | 'return' | 'replies' | 'error' | 'loading';

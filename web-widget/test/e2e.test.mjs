@@ -194,9 +194,14 @@ test('the widget in French, switchable at any time, keeping what was typed', asy
   await page.getByLabel('Que souhaitez-vous nous dire ?').waitFor();
   assert.equal(await page.getByLabel('Que souhaitez-vous nous dire ?').inputValue(), 'texte en cours');
   assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  // the operator's categories in French too, while the value sealed stays the canonical one
+  assert.deepEqual(await page.locator('#ll-tip-category option').allTextContents(), ['Aucune catégorie', 'travail', 'exploitation sexuelle', 'servitude domestique', 'autre']);
+  assert.equal(await page.locator('#ll-tip-category option', { hasText: 'travail' }).getAttribute('value'), 'labour');
   await page.getByRole('button', { name: 'Retour' }).click();
   await page.getByRole('button', { name: "Parler à quelqu'un maintenant" }).waitFor();
   assert.ok(await page.getByRole('button', { name: /^Emergency/ }).isVisible());
+  assert.ok(await page.getByText("Services d'urgence").isVisible(), 'the number labels in French');
+  assert.equal(await page.getByText('Emergency services').count(), 0, 'no English label on a French screen');
   await shot(page, '11-home-fr');
   await page.getByRole('button', { name: 'Conseils de sécurité' }).click();
   await page.getByRole('heading', { name: 'Rester en sécurité sur cet appareil' }).waitFor();

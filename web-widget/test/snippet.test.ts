@@ -7,9 +7,11 @@ import { httpUrl, parseNumbers } from '../src/snippet';
 test('data-numbers: well-formed entries kept in order, the rest left out', () => {
   const json = JSON.stringify([{ label: 'Emergency services', number: '112' }, { label: 'No digits', number: 'call us' }, { label: '', number: '211' }, { number: '999' }, null, 7, { label: 'Help line', number: '+33 1 23 45 67 89' }]);
   assert.deepEqual(parseNumbers(json), [
-    { label: 'Emergency services', number: '112' },
-    { label: 'Help line', number: '+33 1 23 45 67 89' },
+    { label: 'Emergency services', number: '112', labels: {} },
+    { label: 'Help line', number: '+33 1 23 45 67 89', labels: {} },
   ]);
+  const labelled = JSON.stringify([{ label: 'Emergency services', number: '112', labels: { fr: "Services d'urgence", ar: 'خدمات الطوارئ', es: 3 } }]);
+  assert.deepEqual(parseNumbers(labelled)[0].labels, { fr: "Services d'urgence", ar: 'خدمات الطوارئ' }, 'labels per language, strings only');
   assert.deepEqual(parseNumbers('not json'), []);
   assert.deepEqual(parseNumbers('{"label":"x","number":"1"}'), []);
   assert.deepEqual(parseNumbers(undefined), []);

@@ -99,3 +99,16 @@ test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; r
   assert.equal(await relay.replies(config.inbox, other), null);
   assert.ok(new TipError(404, 'x') instanceof Error);
 });
+
+test('config: labels per language for numbers and categories, malformed parts left out', async () => {
+  const c = await fakeRelay({
+    emergency: [{ label: 'Emergency services', number: '112', labels: { fr: "Services d'urgence", es: 7, ar: '' } }, { label: 'Help line', number: '211' }],
+    tip_category_labels: { fr: { labour: 'travail', other: ['x'] }, es: 'not a map' },
+  }).relay.config();
+  assert.deepEqual(c.emergency, [
+    { label: 'Emergency services', number: '112', labels: { fr: "Services d'urgence" } },
+    { label: 'Help line', number: '211', labels: {} },
+  ]);
+  assert.deepEqual(c.tipCategoryLabels, { fr: { labour: 'travail' }, es: {} });
+  assert.deepEqual((await fakeRelay().relay.config()).tipCategoryLabels, {}, 'absent: none');
+});

@@ -22,7 +22,7 @@ export function numbers(w: Widget): HTMLElement | null {
     'div',
     { class: 'll-numbers' },
     h('h3', {}, w.t('numbers_title')),
-    h('ul', {}, ...list.map((n) => h('li', {}, n.label + ': ', h('a', { href: 'tel:' + n.number.replace(/[^0-9+*#]/g, '') }, n.number)))),
+    h('ul', {}, ...list.map((n) => h('li', {}, (n.labels?.[w.state.lang] ?? n.label) + ': ', h('a', { href: 'tel:' + n.number.replace(/[^0-9+*#]/g, '') }, n.number)))),
   );
 }
 

@@ -15,7 +15,7 @@ export function tipScreen(w: Widget): Child[] {
   const text = h('textarea', { id: 'll-tip-text', rows: '6', ...PRIVATE_FIELD }) as HTMLTextAreaElement;
   text.value = draft.text;
   text.addEventListener('input', () => (draft.text = text.value));
-  const select = h('select', { id: 'll-tip-category', onchange: () => (draft.category = select.value) }, h('option', { value: '' }, t('tip_no_category')), ...cats.map((c) => h('option', { value: c, selected: c === draft.category }, c))) as HTMLSelectElement;
+  const select = h('select', { id: 'll-tip-category', onchange: () => (draft.category = select.value) }, h('option', { value: '' }, t('tip_no_category')), ...cats.map((c) => h('option', { value: c, selected: c === draft.category }, state.config?.tipCategoryLabels[state.lang]?.[c] ?? c))) as HTMLSelectElement;
   const limit = limited(w, text, TIP_LIMIT);
   const failed = (notice: Key) => {
     w.go('tip');
