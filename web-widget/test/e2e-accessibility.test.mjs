@@ -136,7 +136,7 @@ test('the open launcher keeps the focus inside it, both ways', async () => {
   await context.close();
 });
 
-test('keyboard only: a tip, a chat and the language switch, without a pointer', async () => {
+test('keyboard only: a tip, its receipt and replies, safety tips, a chat and the language switch, without a pointer', async () => {
   const { context, page } = await s.open('/help');
   const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
   async function tabTo(name) {
@@ -154,7 +154,22 @@ test('keyboard only: a tip, a chat and the language switch, without a pointer', 
   await tabTo('Send the tip');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 30000 });
+  const code = (await page.locator('.ll-code .ll-group').allTextContents()).join(' ');
   await tabTo('I have it');
+  await page.keyboard.press('Enter');
+  await tabTo('I have a receipt code');
+  await page.keyboard.press('Enter');
+  await tabTo('ll-receipt');
+  await page.keyboard.type(code);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Replies' }).waitFor({ timeout: 30000 });
+  await tabTo('ll-followup');
+  await tabTo('Back to start');
+  await page.keyboard.press('Enter');
+  await tabTo('Safety tips');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Staying safe on this device' }).waitFor();
+  await tabTo('Back');
   await page.keyboard.press('Enter');
   await tabTo('Talk to someone now');
   await page.keyboard.press('Enter');

@@ -4,7 +4,7 @@
 // is tested in e2e.test.mjs, "the coordinator ends".)
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite } from './suite.mjs';
+import { axe, browserSuite } from './suite.mjs';
 
 const s = browserSuite({ coordinator: false });
 let relay;
@@ -13,7 +13,7 @@ before(async () => ({ relay } = await s.ready));
 const TIP = 'The van comes every Tuesday at 5 in the morning.';
 
 test('a tip whose sending fails keeps its text and category, says why, and sends on retry', async () => {
-  const { context, page } = await s.open('/help');
+  const { context, page } = await s.open('/help', { bypassCSP: true });
   let failing = true;
   const filed = [];
   await page.route(relay.base + '/v1/tips', (route) => {
@@ -32,6 +32,8 @@ test('a tip whose sending fails keeps its text and category, says why, and sends
   assert.equal(await page.getByLabel('What would you like to tell us?').inputValue(), TIP, 'the text is still there');
   assert.equal(await page.getByLabel('Category (optional)').inputValue(), 'labour');
   await s.shot(page, '30-tip-failed-kept');
+  assert.deepEqual(await axe(page), [], 'the send error');
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'll-error', 'the focus is on the error');
   failing = false;
   await page.getByRole('button', { name: 'Send the tip' }).click();
   await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 30000 });
