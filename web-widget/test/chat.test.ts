@@ -60,10 +60,10 @@ function newChat(relay: FakeRelay, views: ChatView[] = [], extra: Partial<ChatOp
   });
 }
 
-async function openedChat() {
+async function openedChat(extra: Partial<ChatOptions> = {}) {
   const relay = new FakeRelay();
   const views: ChatView[] = [];
-  const chat = newChat(relay, views);
+  const chat = newChat(relay, views, extra);
   chat.start();
   relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
   await tick();
@@ -215,9 +215,7 @@ test('a full line (4008) says so at once; retries go on quietly and a welcome cl
 });
 
 test('a reconnect failing for unreachableAfterMs marks the chat unreachable, still retrying; a welcome clears it', async () => {
-  const { relay, chat, views } = await openedChat();
-  const c = chat as unknown as { o: ChatOptions };
-  c.o.unreachableAfterMs = 40;
+  const { relay, chat, views } = await openedChat({ unreachableAfterMs: 40 });
   relay.current.h.onClose(1006);
   assert.equal(chat.view.unreachable, false, 'a short drop is not "no one can answer"');
   for (let i = 0; i < 6; i++) {
