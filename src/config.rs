@@ -1,6 +1,7 @@
 //! Configuration: `config/lifeline.toml` with `LIFELINE_<SECTION>_<KEY>` overrides,
 //! validated at start. A mistake names the key and the reason; the binary exits 2.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -126,6 +127,17 @@ pub struct Widget {
     pub tip_categories: Vec<String>,
     /// The revocation list's maximum age the embed pins (§2.2), published in `/v1/config`.
     pub revocations_max_age_days: u64,
+    /// Tip categories as shown in other languages: language → category → label. The category
+    /// sealed into a tip stays the one in `tip_categories`, so coordinators see one set.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tip_category_labels: BTreeMap<String, BTreeMap<String, String>>,
+    /// The tab title of the relay's `/help` page: neutral, because it stays in the history.
+    #[serde(default = "neutral_page_title")]
+    pub page_title: String,
+}
+
+fn neutral_page_title() -> String {
+    "Information".into()
 }
 
 /// Environment variables that are not config keys.

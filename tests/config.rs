@@ -178,3 +178,39 @@ fn a_revocation_list_maximum_age_of_zero_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn the_help_page_title_is_neutral_by_default_and_configurable() {
+    let config = Config::parse(SHIPPED, env(&[])).unwrap();
+    assert_eq!(config.widget.page_title, "Information");
+    // numbers and categories carry their labels in the widget's other languages
+    assert_eq!(
+        config.widget.emergency[0]
+            .labels
+            .get("fr")
+            .map(String::as_str),
+        Some("Services d'urgence")
+    );
+    assert_eq!(
+        config.widget.tip_category_labels["ar"]
+            .get("labour")
+            .map(String::as_str),
+        Some("العمل")
+    );
+    let config = Config::parse(
+        SHIPPED,
+        env(&[("LIFELINE_WIDGET_PAGE_TITLE", "Opening hours")]),
+    )
+    .unwrap();
+    assert_eq!(config.widget.page_title, "Opening hours");
+    // a config file written before the key existed still starts, with the neutral title
+    let older: String = SHIPPED
+        .lines()
+        .filter(|l| !l.starts_with("page_title"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        Config::parse(&older, env(&[])).unwrap().widget.page_title,
+        "Information"
+    );
+}

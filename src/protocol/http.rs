@@ -69,8 +69,13 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencyNumber {
+    /// What the number is, in English (the default language).
     pub label: String,
+    /// The number to call, as dialled.
     pub number: String,
+    /// The label in other languages (language tag → text), shown when the widget speaks one.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,6 +86,10 @@ pub struct PublicConfig<'a> {
     pub revocations: Bytes,
     pub emergency: &'a [EmergencyNumber],
     pub tip_categories: &'a [String],
+    /// Tip categories in other languages: language → category → label.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tip_category_labels:
+        &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub neutral_url: &'a str,
     pub resume_in_session_storage: bool,
     pub revocations_max_age_days: u64,

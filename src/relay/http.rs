@@ -124,6 +124,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
         emergency: &w.emergency,
         tip_categories: &w.tip_categories,
+        tip_category_labels: &w.tip_category_labels,
         neutral_url: &w.neutral_url,
         resume_in_session_storage: w.resume_in_session_storage,
         revocations_max_age_days: w.revocations_max_age_days,

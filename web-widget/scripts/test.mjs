@@ -18,4 +18,5 @@ const run = (title, args) => {
 const unit = readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => join('test', f));
 run('widget unit tests', ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=dot', ...unit]);
 run('dist/ equals a fresh build', ['scripts/build.mjs', '--check']);
-if (!process.argv.includes('--unit')) run('widget end-to-end (Chromium, real relay)', ['--test', '--test-force-exit', '--test-reporter=spec', 'test/e2e.test.mjs']);
+const e2e = readdirSync(join(root, 'test')).filter((f) => /^e2e.*\.test\.mjs$/.test(f)).map((f) => join('test', f));
+if (!process.argv.includes('--unit')) run('widget end-to-end (Chromium, real relay)', ['--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', ...e2e]);

@@ -2,9 +2,10 @@
 // (docs/protocol.md §8.2, §8.4, §9.1, §9.3–§9.7). It mirrors src/client/visitor.rs and keeps
 // every secret in memory only. The socket and the proof-of-work solver are injected so unit
 // tests can drive it with a simulated relay.
-import { b64url, fromB64url, wipe } from './crypto/bytes';
+import { b64url, fromB64url, wipe } from './crypto/encoding';
 import { decodeRevocations, RevocationList } from './crypto/certificate';
-import { SessionCipher, VisitorHandshake } from './crypto/noise';
+import { VisitorHandshake } from './crypto/handshake';
+import { SessionCipher } from './crypto/session';
 import { randomBytes } from './crypto/primitives';
 
 export interface Socket {
@@ -41,6 +42,10 @@ export interface ChatView {
   /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'error' */
   endReason: string | null;
   transferring: boolean;
+  /** The relay said the line is full (close 4008): no one can take this chat now. */
+  busy: boolean;
+  /** Reconnecting has failed for `unreachableAfterMs`: the screen shows the numbers while we keep trying. */
+  unreachable: boolean;
 }
 
 export interface ChatOptions {
@@ -56,9 +61,13 @@ export interface ChatOptions {
   /** reconnect delays in ms (tests shorten them) */
   backoff?: number[];
   pingMs?: number;
+  /** How long reconnecting may fail before the view says no one can answer (20 s). */
+  unreachableAfterMs?: number;
 }
 
 const RETRYABLE = new Set([1001, 1005, 1006, 4008, 4012, 4013]);
+const BUSY = 4008;
+const UNREACHABLE_AFTER_MS = 20_000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function u64(x: unknown): number {
@@ -77,6 +86,8 @@ export class Chat {
     messages: [],
     endReason: null,
     transferring: false,
+    busy: false,
+    unreachable: false,
   };
   private socket: Socket | null = null;
   private session: Uint8Array | null = null;
@@ -94,6 +105,7 @@ export class Chat {
   private nextId = 1;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private unreachableTimer: ReturnType<typeof setTimeout> | null = null;
   private pinger: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private lastHeard = 0;
@@ -204,6 +216,7 @@ export class Chat {
         const next = u64(f.next_seq);
         const delivered = u64(f.delivered);
         this.attempts = 0;
+        this.reachable();
         this.markDelivered(delivered);
         // resend what the relay never stored, with the same numbers (§9.5)
         for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) {
@@ -343,6 +356,13 @@ export class Chat {
     const canResume = this.session && this.token;
     if (canResume || RETRYABLE.has(code) || (!this.session && code === 1006)) {
       this.view.phase = 'reconnecting';
+      if (code === BUSY) this.view.busy = true;
+      // Retries go on quietly; after a while the visitor is told no one can answer and gets
+      // the numbers, rather than a spinner for minutes.
+      this.unreachableTimer ??= setTimeout(() => {
+        this.view.unreachable = true;
+        this.changed();
+      }, this.o.unreachableAfterMs ?? UNREACHABLE_AFTER_MS);
       this.changed();
       const backoff = this.o.backoff ?? [500, 1000, 2000, 4000, 8000];
       const delay = backoff[Math.min(this.attempts, backoff.length - 1)];
@@ -384,8 +404,17 @@ export class Chat {
     this.o.onChange(this.view);
   }
 
+  /** A welcome arrived: the relay answers again. */
+  private reachable() {
+    if (this.unreachableTimer) clearTimeout(this.unreachableTimer);
+    this.unreachableTimer = null;
+    this.view.busy = false;
+    this.view.unreachable = false;
+  }
+
   private teardown() {
     this.stopped = true;
+    this.reachable();
     if (this.timer) clearTimeout(this.timer);
     if (this.pinger) clearInterval(this.pinger);
     this.socket?.close();
@@ -404,6 +433,14 @@ export class Chat {
   wipeNow(): void {
     if (!this.stopped) this.sendFrame({ type: 'end' });
     this.teardown();
+    this.forgetMessages();
+  }
+
+  /**
+   * An ended chat stays readable (the coordinator's last words must not vanish) until the
+   * visitor leaves or asks for this.
+   */
+  forgetMessages(): void {
     for (const m of this.view.messages) m.text = '';
     this.view.messages.length = 0;
     this.view.alias = null;

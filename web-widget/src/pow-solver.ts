@@ -2,7 +2,7 @@
 // script URL (same origin, so CSP `script-src 'self'` allows it and no blob: is needed), with
 // progress. Where a worker cannot start (the script is cross-origin) it searches in slices on
 // the main thread so the page stays responsive.
-import { searchPow } from './crypto/pow';
+import { searchPow } from './crypto/proof_of_work';
 import type { Solver } from './chat';
 
 const SLICE = 4096;

@@ -1,16 +1,21 @@
 // Tips over HTTP (docs/protocol.md §5, §6, §9.9, §9.10): the public configuration verified
 // against the pinned organisation key, sealing, receipt codes, replies and follow-ups.
 // Mirrors src/client/tipster.rs.
-import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/bytes';
+import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/encoding';
 import { decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
 import { sha256 } from './crypto/primitives';
+import { TIP_CONTEXT } from './crypto/proof_of_work';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
-import { openReply, sealFollowup, sealTip } from './crypto/tip';
+import { openReply, sealFollowup, sealTip } from './crypto/sealed_tip';
 import type { Solver } from './chat';
+import { stringMap } from './snippet';
+import type { HelpNumber } from './state';
 
 export interface PublicConfig {
-  emergency: { label: string; number: string }[];
+  emergency: HelpNumber[];
   tipCategories: string[];
+  /** language → category → what the tipster reads; the category sealed stays the canonical one */
+  tipCategoryLabels: Record<string, Record<string, string>>;
   neutralUrl: string;
   resumeInSessionStorage: boolean;
   onDuty: number;
@@ -20,7 +25,6 @@ export interface PublicConfig {
 
 export type Fetch = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string> }) => Promise<{ status: number; text(): Promise<string> }>;
 
-const TIP_CONTEXT = new Uint8Array([0x74, 0x69, 0x70]); // "tip"
 
 export class TipError extends Error {
   constructor(
@@ -72,8 +76,9 @@ export class Relay {
     const inbox = verifyCertificate(fromB64url(c.inbox_certificate), this.org, now, revocations, ROLE_INBOX);
     const strings = (a: unknown) => (Array.isArray(a) ? a.filter((x) => typeof x === 'string') : []);
     return {
-      emergency: Array.isArray(c.emergency) ? c.emergency.filter((e: any) => typeof e?.label === 'string' && typeof e?.number === 'string') : [],
+      emergency: Array.isArray(c.emergency) ? c.emergency.filter((e: any) => typeof e?.label === 'string' && typeof e?.number === 'string').map((e: any) => ({ label: e.label, number: e.number, labels: stringMap(e.labels) })) : [],
       tipCategories: strings(c.tip_categories),
+      tipCategoryLabels: Object.fromEntries(Object.entries(objectOr(c.tip_category_labels)).map(([lang, m]) => [lang, stringMap(m)])),
       neutralUrl: typeof c.neutral_url === 'string' ? c.neutral_url : '',
       resumeInSessionStorage: c.resume_in_session_storage === true,
       onDuty: Number.isSafeInteger(c.on_duty) ? c.on_duty : 0,
@@ -146,6 +151,10 @@ export class Relay {
     const { seed, nonce } = await this.solved(progress);
     await this.json('/v1/receipt/followup', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
   }
+}
+
+function objectOr(x: unknown): object {
+  return x && typeof x === 'object' && !Array.isArray(x) ? x : {};
 }
 
 export function forget(keys: ReceiptKeys): void {

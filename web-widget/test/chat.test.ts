@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Chat, ChatView, SocketHandlers } from '../src/chat';
-import { b64url, fromB64url, fromHex } from '../src/crypto/bytes';
+import { Chat, ChatOptions, ChatView, SocketHandlers } from '../src/chat';
+import { b64url, fromB64url, fromHex } from '../src/crypto/encoding';
 import { ed25519Sign, sha256 } from '../src/crypto/primitives';
-import { respondForTests, SessionCipher, DIR_C2V, DIR_V2C } from '../src/crypto/noise';
+import { respondForTests } from '../src/crypto/handshake';
+import { SessionCipher, DIR_C2V, DIR_V2C } from '../src/crypto/session';
 
 const dir = new URL('../../tests/vectors/', import.meta.url);
 const hs = JSON.parse(readFileSync(new URL('handshake.json', dir), 'utf8'));
@@ -40,7 +41,7 @@ function coordinatorAnswer(message1: Uint8Array, eph = H(hs.coordinator_ephemera
   return { message2: r.message2, cipher: new SessionCipher(SESSION, r.k2, r.k1, r.handshakeHash, DIR_C2V, DIR_V2C) };
 }
 
-function newChat(relay: FakeRelay, views: ChatView[] = []) {
+function newChat(relay: FakeRelay, views: ChatView[] = [], extra: Partial<ChatOptions> = {}) {
   return new Chat({
     connect: relay.connect,
     solve: async (seed, ctx, difficulty, progress) => {
@@ -55,13 +56,14 @@ function newChat(relay: FakeRelay, views: ChatView[] = []) {
     onChange: (v) => views.push(structuredClone({ ...v, messages: v.messages.map((m) => ({ ...m })) })),
     backoff: [10],
     pingMs: 60_000,
+    ...extra,
   });
 }
 
-async function openedChat() {
+async function openedChat(extra: Partial<ChatOptions> = {}) {
   const relay = new FakeRelay();
   const views: ChatView[] = [];
-  const chat = newChat(relay, views);
+  const chat = newChat(relay, views, extra);
   chat.start();
   relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
   await tick();
@@ -190,4 +192,44 @@ test('a welcome with a revocation list not signed by the pinned key fails', asyn
   forged[forged.length - 1] ^= 1;
   relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32)), next_seq: 1, delivered: 0, revocations: b64url(forged) });
   assert.equal(chat.view.phase, 'failed');
+});
+
+test('a full line (4008) says so at once; retries go on quietly and a welcome clears it', async () => {
+  const relay = new FakeRelay();
+  const chat = newChat(relay, [], { unreachableAfterMs: 60_000 });
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  relay.current.h.onClose(4008);
+  assert.equal(chat.view.busy, true, 'busy at once, not after the 20 s');
+  assert.equal(chat.view.phase, 'reconnecting');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(relay.sockets.length, 2, 'kept trying behind the notice');
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  assert.equal(relay.sentOf('hello').length, 2, 'a fresh hello (no token yet: a new proof-of-work)');
+  assert.equal(chat.view.busy, true, 'still busy until the relay takes the chat');
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: b64url(H(certs.revocation_list.encoded)) });
+  assert.equal(chat.view.busy, false);
+  chat.end();
+});
+
+test('a reconnect failing for unreachableAfterMs marks the chat unreachable, still retrying; a welcome clears it', async () => {
+  const { relay, chat, views } = await openedChat({ unreachableAfterMs: 40 });
+  relay.current.h.onClose(1006);
+  assert.equal(chat.view.unreachable, false, 'a short drop is not "no one can answer"');
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 12));
+    if (!relay.current.closed) relay.current.h.onClose(1006);
+  }
+  assert.equal(chat.view.unreachable, true);
+  assert.ok(views.some((v) => v.unreachable && v.phase === 'reconnecting'), 'the screen was told');
+  const tries = relay.sockets.length;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(relay.sockets.length > tries, 'still retrying behind the numbers');
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(1)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: b64url(H(certs.revocation_list.encoded)) });
+  assert.equal(chat.view.unreachable, false);
+  assert.equal(chat.view.phase, 'waiting');
+  chat.end();
 });

@@ -3,14 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { fromHex, hex, b64url, fromB64url, concat } from '../src/crypto/bytes';
+import { fromHex, hex, b64url, fromB64url, concat } from '../src/crypto/encoding';
 import { verifyCertificate, decodeRevocations, CertError, ROLE_COORDINATOR, ROLE_INBOX } from '../src/crypto/certificate';
-import { VisitorHandshake, SessionCipher, HandshakeError, SessionError, respondForTests, DIR_C2V, DIR_V2C } from '../src/crypto/noise';
+import { VisitorHandshake, HandshakeError, respondForTests } from '../src/crypto/handshake';
+import { SessionCipher, SessionError, DIR_C2V, DIR_V2C } from '../src/crypto/session';
 import { ed25519Sign, sha256, hkdfExtract, hkdfExpand } from '../src/crypto/primitives';
-import { sealTip, sealFollowup, openReply, openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, tipInfo } from '../src/crypto/tip';
+import { sealTip, sealFollowup, openReply, openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, tipInfo } from '../src/crypto/sealed_tip';
 import { seal, open, deriveKeyPair } from '../src/crypto/hpke';
 import { Receipt, deriveReceipt, isReceipt, receiptSalt } from '../src/crypto/receipt';
-import { powInput, searchPow, leadingZeroBits } from '../src/crypto/pow';
+import { powInput, searchPow, leadingZeroBits } from '../src/crypto/proof_of_work';
 import { pad, unpad, CHAT_BUCKETS, TIP_BUCKETS } from '../src/crypto/padding';
 
 const dir = new URL('../../tests/vectors/', import.meta.url);

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Relay, TipError } from '../src/tips';
-import { b64url, fromB64url, fromHex, hex } from '../src/crypto/bytes';
+import { b64url, fromB64url, fromHex, hex } from '../src/crypto/encoding';
 import { sha256 } from '../src/crypto/primitives';
-import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/tip';
+import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/sealed_tip';
 import { seal } from '../src/crypto/hpke';
 import { deriveReceipt } from '../src/crypto/receipt';
 
@@ -98,4 +98,17 @@ test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; r
   const other = await deriveReceipt(receipt, new Uint8Array(32));
   assert.equal(await relay.replies(config.inbox, other), null);
   assert.ok(new TipError(404, 'x') instanceof Error);
+});
+
+test('config: labels per language for numbers and categories, malformed parts left out', async () => {
+  const c = await fakeRelay({
+    emergency: [{ label: 'Emergency services', number: '112', labels: { fr: "Services d'urgence", es: 7, ar: '' } }, { label: 'Help line', number: '211' }],
+    tip_category_labels: { fr: { labour: 'travail', other: ['x'] }, es: 'not a map' },
+  }).relay.config();
+  assert.deepEqual(c.emergency, [
+    { label: 'Emergency services', number: '112', labels: { fr: "Services d'urgence" } },
+    { label: 'Help line', number: '211', labels: {} },
+  ]);
+  assert.deepEqual(c.tipCategoryLabels, { fr: { labour: 'travail' }, es: {} });
+  assert.deepEqual((await fakeRelay().relay.config()).tipCategoryLabels, {}, 'absent: none');
 });

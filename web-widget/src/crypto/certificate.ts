@@ -1,6 +1,8 @@
 // Certificates and revocation lists (docs/protocol.md §2), read strictly and verified
-// against the pinned organisation key.
-import { Reader, checkDisplayText, fromUtf8, labelled } from './bytes';
+// against the pinned organisation key. Mirrors src/crypto/certificate.rs. It never accepts a
+// certificate or list it could not check, nor a list older than the embed's maximum age.
+import { Reader, checkDisplayText, fromUtf8, labelled } from './encoding';
+import { CERTIFICATE_LABEL, REVOCATION_LABEL } from './labels';
 import { ed25519Verify } from './primitives';
 
 export const ROLE_COORDINATOR = 1;
@@ -84,7 +86,7 @@ export function decodeRevocations(
     throw new CertError('malformed');
   }
   const bodyLen = bytes.length - 64;
-  if (!ed25519Verify(org, labelled('lifeline v1 revocation list', bytes.subarray(0, bodyLen)), bytes.subarray(bodyLen))) {
+  if (!ed25519Verify(org, labelled(REVOCATION_LABEL, bytes.subarray(0, bodyLen)), bytes.subarray(bodyLen))) {
     throw new CertError('wrong_signer');
   }
   if (maxAge !== undefined && BigInt(now) - list.issuedAt > BigInt(maxAge)) {
@@ -103,7 +105,7 @@ export function verifyCertificate(
 ): Certificate {
   const cert = decodeCertificate(bytes);
   const bodyLen = bytes.length - 64;
-  if (!ed25519Verify(org, labelled('lifeline v1 certificate', bytes.subarray(0, bodyLen)), bytes.subarray(bodyLen))) {
+  if (!ed25519Verify(org, labelled(CERTIFICATE_LABEL, bytes.subarray(0, bodyLen)), bytes.subarray(bodyLen))) {
     throw new CertError('wrong_signer');
   }
   const t = BigInt(now);

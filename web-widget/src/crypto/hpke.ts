@@ -1,6 +1,7 @@
 // RFC 9180 HPKE, single shot (sequence 0), suite DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
-// ChaCha20-Poly1305, Base and Auth modes, built on noble (docs/protocol.md §5).
-import { concat, utf8, wipe } from './bytes';
+// ChaCha20-Poly1305, Base and Auth modes, built on noble (docs/protocol.md §5). Rust uses the
+// `hpke` crate; this must never be used beyond sequence 0 nor with a low-order key.
+import { concat, utf8, wipe } from './encoding';
 import { aeadOpen, aeadSeal, dh, hkdfExpand, hkdfExtract, randomBytes, x25519Public } from './primitives';
 
 const KEM_SUITE = concat(utf8('KEM'), new Uint8Array([0x00, 0x20]));

@@ -1,4 +1,5 @@
-// Size buckets (docs/protocol.md §4.2): `kind u8 || length u32 || content || zeros`.
+// Size buckets (docs/protocol.md §4.2): `kind u8 || length u32 || content || zeros`. Mirrors
+// src/crypto/padding.rs; unpadding never accepts a size outside the buckets or non-zero fill.
 export const CHAT_BUCKETS = [256, 1024, 4096, 16384];
 export const TIP_BUCKETS = [1024, 4096, 16384, 65536, 262144];
 export const HEADER_LEN = 5;

@@ -1,11 +1,11 @@
 // Thin wrappers over the audited noble libraries: SHA-256, HMAC, HKDF, X25519, Ed25519,
-// ChaCha20-Poly1305 (docs/protocol.md §1).
+// ChaCha20-Poly1305 (docs/protocol.md §1). Only wrappers: a primitive is never written here.
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { x25519, ed25519 } from '@noble/curves/ed25519.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { concat, le64 } from './bytes';
+import { concat, le64 } from './encoding';
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
   return nobleSha256(parts.length === 1 ? parts[0] : concat(...parts));

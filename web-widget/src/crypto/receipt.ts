@@ -1,9 +1,11 @@
 // Receipt codes (docs/protocol.md §6): 19 random symbols + 1 check symbol, stretched with
 // PBKDF2-HMAC-SHA256 (600 000 iterations; WebCrypto, noble as a fallback) into the lookup id
-// and the tipster's X25519 key.
+// and the tipster's X25519 key. Mirrors src/crypto/receipt.rs. A code is never stored or
+// logged; callers wipe it when the visitor leaves.
 import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { labelled, utf8, wipe } from './bytes';
+import { labelled, utf8, wipe } from './encoding';
+import { RECEIPT_KEY_INFO, RECEIPT_LOOKUP_INFO, RECEIPT_SALT_LABEL } from './labels';
 import { hkdfExpand, randomBytes, x25519Public } from './primitives';
 
 export const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -83,7 +85,7 @@ export interface ReceiptKeys {
 }
 
 export function receiptSalt(orgFp: Uint8Array): Uint8Array {
-  return labelled('lifeline v1 receipt', orgFp);
+  return labelled(RECEIPT_SALT_LABEL, orgFp);
 }
 
 async function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
@@ -108,7 +110,7 @@ export async function deriveReceipt(r: Receipt, orgFp: Uint8Array, iterations = 
     ? await pbkdf2Async(nobleSha256, password, salt, { c: iterations, dkLen: 32 })
     : await pbkdf2(password, salt, iterations);
   wipe(password);
-  const lookupId = hkdfExpand(master, utf8('lifeline v1 receipt lookup id'), 32);
-  const tipsterSecret = hkdfExpand(master, utf8('lifeline v1 receipt x25519'), 32);
+  const lookupId = hkdfExpand(master, utf8(RECEIPT_LOOKUP_INFO), 32);
+  const tipsterSecret = hkdfExpand(master, utf8(RECEIPT_KEY_INFO), 32);
   return { master, lookupId, tipsterSecret, tipsterPublic: x25519Public(tipsterSecret) };
 }

@@ -1,12 +1,12 @@
 // Sealed tips, follow-ups and replies (docs/protocol.md §5). Mirrors src/crypto/sealed_tip.rs.
-import { Reader, checkDisplayText, concat, fromUtf8, labelled, utf8 } from './bytes';
+// A reply is only ever opened in Auth mode under the inbox key, never trusted otherwise.
+import { Reader, checkDisplayText, concat, fromUtf8, labelled, utf8 } from './encoding';
+import { FOLLOWUP_LABEL, REPLY_LABEL, TIP_LABEL } from './labels';
 import { sha256 } from './primitives';
 import { TIP_BUCKETS, pad, unpad } from './padding';
 import { open, seal } from './hpke';
 
-export const TIP_LABEL = 'lifeline v1 tip';
-export const FOLLOWUP_LABEL = 'lifeline v1 tip follow-up';
-export const REPLY_LABEL = 'lifeline v1 tip reply';
+export { FOLLOWUP_LABEL, REPLY_LABEL, TIP_LABEL };
 
 export interface TipMessage {
   replyKey?: Uint8Array;

@@ -1,11 +1,13 @@
-// The visitor side of the live-chat handshake (docs/protocol.md §3, Noise NX initiator)
-// and the ratcheting session cipher (§4). Mirrors src/crypto/handshake.rs and session.rs.
-import { be16, be64, concat, equal, fromUtf8, labelled, utf8, wipe } from './bytes';
+// The visitor side of the live-chat handshake (docs/protocol.md §3, Noise NX initiator).
+// Mirrors src/crypto/handshake.rs. It must never accept a coordinator whose certificate,
+// static key or signature over the handshake hash does not check (§3's table, in order).
+import { be16, concat, equal, labelled, utf8, wipe } from './encoding';
 import { Certificate, RevocationList, ROLE_COORDINATOR, verifyCertificate, CertError } from './certificate';
-import { aeadOpen, aeadSeal, dh, ed25519Verify, hkdfExpand, hkdfExtract, hmac, noiseNonce, sha256, x25519Public } from './primitives';
-import { CHAT_BUCKETS, pad, unpad } from './padding';
+import { PROLOGUE_LABEL, PROTOCOL_NAME, SIGNATURE_LABEL } from './labels';
+import { aeadOpen, aeadSeal, dh, ed25519Verify, hkdfExpand, hkdfExtract, noiseNonce, sha256, x25519Public } from './primitives';
+import { SessionCipher } from './session';
 
-export const PROTOCOL_NAME = 'Noise_NX_25519_ChaChaPoly_SHA256';
+export { PROTOCOL_NAME };
 const MESSAGE2_MIN = 32 + 48 + 16 + 2 + 64;
 const MESSAGE2_MAX = 1024;
 
@@ -21,7 +23,7 @@ export class HandshakeError extends Error {
 }
 
 export function prologue(sessionId: Uint8Array, orgFp: Uint8Array): Uint8Array {
-  return concat(utf8('lifeline v1 chat'), sessionId, orgFp);
+  return concat(utf8(PROLOGUE_LABEL), sessionId, orgFp);
 }
 
 function hkdf2(ck: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
@@ -127,7 +129,7 @@ export class VisitorHandshake {
         throw new HandshakeError('Certificate', e instanceof CertError ? e.code : 'malformed');
       }
       if (!equal(cert.x25519, rs)) throw new HandshakeError('KeyMismatch');
-      if (!ed25519Verify(cert.ed25519, labelled('lifeline v1 handshake signature', h7), sig)) {
+      if (!ed25519Verify(cert.ed25519, labelled(SIGNATURE_LABEL, h7), sig)) {
         throw new HandshakeError('BadSignature');
       }
       const [k1, k2] = hkdf2(s.ck, new Uint8Array(0));
@@ -158,118 +160,8 @@ export function respondForTests(
   s.mixKey(dh(ephemeralSecret, message1)!);
   const cs = s.encryptAndHash(x25519Public(staticSecret));
   s.mixKey(dh(staticSecret, message1)!);
-  const sig = sign(signingSeed, labelled('lifeline v1 handshake signature', s.h));
+  const sig = sign(signingSeed, labelled(SIGNATURE_LABEL, s.h));
   const cp = s.encryptAndHash(concat(be16(certificate.length), certificate, sig));
   const [k1, k2] = hkdf2(s.ck, new Uint8Array(0));
   return { message2: concat(ePub, cs, cp), handshakeHash: s.h, k1, k2 };
-}
-
-export const DIR_V2C = 1;
-export const DIR_C2V = 2;
-
-export type SessionErrorCode = 'Malformed' | 'Replay' | 'Reorder' | 'Closed' | 'Tamper' | 'TooLong';
-export class SessionError extends Error {
-  constructor(readonly code: SessionErrorCode) {
-    super(code);
-  }
-}
-
-export type Plaintext = { kind: 'text'; text: string } | { kind: 'close' };
-
-interface Chain {
-  key: Uint8Array;
-  next: number;
-  closed: boolean;
-}
-
-/** §4.1: two one-way chains; every message key is used once and the chain key replaced. */
-export class SessionCipher {
-  private send: Chain;
-  private recv: Chain;
-  constructor(
-    private readonly sessionId: Uint8Array,
-    sendKey: Uint8Array,
-    recvKey: Uint8Array,
-    readonly handshakeHash: Uint8Array,
-    private readonly sendDir = DIR_V2C,
-    private readonly recvDir = DIR_C2V,
-  ) {
-    this.send = { key: sendKey, next: 0, closed: false };
-    this.recv = { key: recvKey, next: 0, closed: false };
-  }
-
-  private ad(dir: number, n: number): Uint8Array {
-    return labelled('lifeline v1 message', this.sessionId, new Uint8Array([dir]), be64(n));
-  }
-
-  get sendClosed(): boolean {
-    return this.send.closed;
-  }
-  get peerClosed(): boolean {
-    return this.recv.closed;
-  }
-
-  encryptText(text: string): Uint8Array {
-    return this.encrypt(1, utf8(text));
-  }
-
-  encryptClose(): Uint8Array {
-    const out = this.encrypt(2, new Uint8Array(0));
-    this.send.closed = true;
-    return out;
-  }
-
-  private encrypt(kind: number, content: Uint8Array): Uint8Array {
-    if (this.send.closed) throw new SessionError('Closed');
-    const padded = pad(kind, content, CHAT_BUCKETS);
-    if (!padded) throw new SessionError('TooLong');
-    const n = this.send.next;
-    const mk = hmac(this.send.key, new Uint8Array([1]));
-    const nextKey = hmac(this.send.key, new Uint8Array([2]));
-    wipe(this.send.key);
-    this.send.key = nextKey;
-    const ct = aeadSeal(mk, noiseNonce(n), this.ad(this.sendDir, n), padded);
-    wipe(mk, padded);
-    this.send.next = n + 1;
-    return concat(be64(n), ct);
-  }
-
-  decrypt(envelope: Uint8Array): Plaintext {
-    if (envelope.length < 24) throw new SessionError('Malformed');
-    const n64 = new DataView(envelope.buffer, envelope.byteOffset, 8).getBigUint64(0, false);
-    if (n64 < BigInt(this.recv.next)) throw new SessionError('Replay');
-    if (n64 > BigInt(this.recv.next)) throw new SessionError('Reorder');
-    if (this.recv.closed) throw new SessionError('Closed');
-    const n = this.recv.next;
-    const mk = hmac(this.recv.key, new Uint8Array([1]));
-    const pt = aeadOpen(mk, noiseNonce(n), this.ad(this.recvDir, n), envelope.subarray(8));
-    wipe(mk);
-    if (!pt) throw new SessionError('Tamper');
-    let result: Plaintext;
-    try {
-      const { kind, content } = unpad(pt, CHAT_BUCKETS);
-      if (kind === 1) result = { kind: 'text', text: fromUtf8(content) };
-      else if (kind === 2 && content.length === 0) result = { kind: 'close' };
-      else throw new Error('kind');
-    } catch {
-      throw new SessionError('Malformed');
-    } finally {
-      wipe(pt);
-    }
-    const nextKey = hmac(this.recv.key, new Uint8Array([2]));
-    wipe(this.recv.key);
-    this.recv.key = nextKey;
-    this.recv.next = n + 1;
-    if (result.kind === 'close') this.recv.closed = true;
-    return result;
-  }
-
-  /** True only if the peer's authenticated Close arrived; otherwise the chat was truncated. */
-  finish(): boolean {
-    return this.recv.closed;
-  }
-
-  wipe(): void {
-    wipe(this.send.key, this.recv.key);
-  }
 }

@@ -1,4 +1,5 @@
-// Byte helpers shared by every protocol module (docs/protocol.md §1).
+// Byte helpers shared by every protocol module (docs/protocol.md §1). Mirrors
+// src/crypto/encoding.rs: decoding is strict and never accepts a second form of a value.
 
 export const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });

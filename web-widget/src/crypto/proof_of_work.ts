@@ -1,12 +1,16 @@
-// Proof-of-work (docs/protocol.md §7): SHA-256(labelled("lifeline v1 pow", seed || context ||
-// BE64(nonce))) must start with `difficulty` zero bits. Solvers search from 0 upward.
+// Proof-of-work (docs/protocol.md §7): SHA-256(labelled(POW_LABEL, seed || context ||
+// BE64(nonce))) must start with `difficulty` zero bits. Mirrors src/crypto/proof_of_work.rs.
+// Solvers search from 0 upward; a difficulty above 28 is refused, never searched.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { labelled } from './bytes';
+import { labelled, utf8 } from './encoding';
+import { POW_LABEL, POW_TIP_CONTEXT } from './labels';
 
 export const MAX_DIFFICULTY = 28;
+/** The context of a tip's or a follow-up's proof-of-work (§7). */
+export const TIP_CONTEXT = utf8(POW_TIP_CONTEXT);
 
 export function powInput(seed: Uint8Array, context: Uint8Array, nonce: number): Uint8Array {
-  const input = labelled('lifeline v1 pow', seed, context, new Uint8Array(8));
+  const input = labelled(POW_LABEL, seed, context, new Uint8Array(8));
   const view = new DataView(input.buffer);
   view.setBigUint64(input.length - 8, BigInt(nonce), false);
   return input;

@@ -1,0 +1,64 @@
+// Quick exit: the button, Esc and Shift ×3 wipe everything the widget holds and leave for
+// the neutral page with location.replace (so Back does not return). It must never wait on
+// the network or ask for confirmation: the visitor may have seconds.
+import { forgetResumeToken } from './screens/chat';
+import type { State } from './state';
+import { forget } from './tips';
+
+export interface QuickExit {
+  /** Leaves now; safe to call twice. */
+  leave(): void;
+  /** True once leaving started: nothing may draw after that. */
+  readonly leaving: boolean;
+}
+
+/**
+ * `fullPage`: Esc anywhere leaves. Embedded, Esc leaves only when the focus is in the widget:
+ * on the host page Esc closes a menu or a dialog, and must not wipe a live chat. Shift ×3
+ * leaves from anywhere, as it cannot happen by accident while typing.
+ */
+export function quickExit(state: State, host: HTMLElement, exitUrl: string | undefined, fullPage: boolean): QuickExit {
+  let leaving = false;
+  const leave = () => {
+    if (leaving) return;
+    leaving = true;
+    const target = state.config?.neutralUrl || exitUrl || 'about:blank';
+    try {
+      state.chat?.wipeNow();
+    } catch {
+      /* leaving anyway */
+    }
+    if (state.keys) forget(state.keys);
+    state.receipt?.wipe();
+    forgetResumeToken();
+    state.tipDraft.text = '';
+    Object.assign(state, { chat: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' } });
+    host.remove();
+    document.title = '';
+    location.replace(target);
+  };
+  let shifts: number[] = [];
+  document.addEventListener(
+    'keydown',
+    (e) => {
+      if (e.isComposing) return; // Esc cancels an IME composition; it is not for us
+      if (e.key === 'Escape') {
+        if (!fullPage && !host.contains(document.activeElement)) return;
+        e.preventDefault();
+        leave();
+      } else if (e.key === 'Shift' && !e.repeat) {
+        const now = Date.now();
+        shifts = shifts.filter((x) => now - x < 1500);
+        shifts.push(now);
+        if (shifts.length >= 3) leave();
+      } else shifts = [];
+    },
+    true,
+  );
+  return {
+    leave,
+    get leaving() {
+      return leaving;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The organisation's replies to a receipt, and the follow-up form. Leaving forgets the
+// receipt's keys at once; they are never kept beyond this screen.
+import { h, PRIVATE_FIELD } from '../dom';
+import type { Child } from '../dom';
+import type { Widget } from '../state';
+import { forget } from '../tips';
+import { heading, limited, TIP_LIMIT } from './common';
+
+export function repliesScreen(w: Widget): Child[] {
+  const { state, t } = w;
+  const text = h('textarea', { id: 'll-followup', rows: '4', ...PRIVATE_FIELD }) as HTMLTextAreaElement;
+  const status = h('p', { role: 'status', class: 'll-hint' }, state.notice);
+  const limit = limited(w, text, TIP_LIMIT);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!state.config || !state.keys || !limit.fits()) return;
+    if (!text.value.trim()) {
+      status.textContent = t('tip_empty');
+      return;
+    }
+    const button = (e.target as HTMLElement).querySelector('button') as HTMLButtonElement;
+    button.disabled = true;
+    try {
+      await w.relay.followUp(state.config.inbox, state.keys, text.value, () => {});
+      text.value = '';
+      status.textContent = t('followup_sent');
+    } catch {
+      status.textContent = t('tip_error'); // the text stays in the field to send again
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const leave = () => {
+    if (state.keys) forget(state.keys);
+    state.keys = null;
+    state.replies = [];
+    w.go('home');
+  };
+  return [
+    heading(t('replies_title')),
+    state.replies.length ? h('ol', { class: 'll-log ll-replies' }, ...state.replies.map((r) => h('li', { class: 'll-msg ll-them' }, h('span', { class: 'll-text', dir: 'auto' }, r)))) : h('p', {}, t('no_replies')),
+    h('form', { class: 'll-form', onsubmit: submit }, h('label', { for: 'll-followup' }, t('followup_label')), text, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('followup_send'))),
+    status,
+    h('button', { type: 'button', class: 'll-secondary', onclick: leave }, t('home')),
+  ];
+}

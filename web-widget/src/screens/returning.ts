@@ -1,0 +1,53 @@
+// A returning tipster types their receipt code: typos are caught before the slow key
+// stretching, and a code unknown here says so without telling anything else. The typed code
+// is never kept after its keys are derived.
+import { isReceipt, Receipt } from '../crypto/receipt';
+import { h, PRIVATE_FIELD } from '../dom';
+import type { Child } from '../dom';
+import type { Widget } from '../state';
+import { forget } from '../tips';
+import { backButton, heading } from './common';
+
+export function returnScreen(w: Widget): Child[] {
+  const { state, t } = w;
+  const input = h('input', { id: 'll-receipt', type: 'text', ...PRIVATE_FIELD, 'aria-describedby': 'll-receipt-help' }) as HTMLInputElement;
+  const failed = (notice: string) => {
+    w.go('return');
+    state.notice = notice;
+    w.render();
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const config = state.config;
+    const parsed = Receipt.parse(input.value);
+    if (!isReceipt(parsed)) {
+      state.notice = parsed.kind === 'length' ? t('err_length', { n: parsed.count }) : parsed.kind === 'character' ? t('err_character', { n: parsed.position }) : t('err_check');
+      w.render();
+      (w.panel.querySelector('#ll-receipt') as HTMLInputElement | null)?.focus();
+      return;
+    }
+    if (!config) return;
+    state.progress = 0;
+    w.go('tip-sending');
+    (w.panel.querySelector('.ll-h') as HTMLElement).textContent = t('checking');
+    try {
+      const keys = await w.relay.derive(parsed);
+      const replies = await w.relay.replies(config.inbox, keys);
+      if (replies === null) {
+        forget(keys);
+        return failed(t('not_found'));
+      }
+      state.keys = keys;
+      state.replies = replies;
+      w.go('replies');
+    } catch {
+      failed(t('tip_error'));
+    }
+  };
+  return [
+    heading(t('return_title')),
+    h('p', { id: 'll-receipt-help' }, t('return_intro')),
+    h('form', { class: 'll-form', onsubmit: submit }, h('label', { for: 'll-receipt' }, t('receipt_label')), input, state.notice ? h('p', { class: 'll-error', role: 'alert' }, state.notice) : null, h('button', { type: 'submit', class: 'll-primary' }, t('open'))),
+    backButton(w),
+  ];
+}
