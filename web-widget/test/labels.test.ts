@@ -23,9 +23,9 @@ const spec = read('docs/protocol.md');
 const specLabels = new Set([...spec.matchAll(/[`"](lifeline v1 [a-z0-9][a-z0-9 -]*[a-z0-9]|Noise_[A-Za-z0-9_]+)[`"]/g)].map((m) => m[1]));
 const tsLabels = Object.entries(labels).filter(([name]) => name !== 'LABEL_PREFIX' && name !== 'POW_TIP_CONTEXT');
 
-// Labels the spec gives that the Rust code keeps outside src/crypto today, with where.
-// Issue 14 item 1 moves the coordinator-auth label into src/crypto; then this may go.
-const RUST_ELSEWHERE: Record<string, string> = { 'lifeline v1 coordinator auth': 'src/relay/coordinator.rs' };
+// Labels the spec gives that the Rust code keeps outside src/crypto, with where (none since
+// the coordinator-auth label moved to src/crypto/coordinator_auth.rs).
+const RUST_ELSEWHERE: Record<string, string> = {};
 
 test('the spec names at least the labels the widget needs (the extraction itself works)', () => {
   for (const l of ['lifeline v1 chat', 'lifeline v1 message', 'lifeline v1 tip follow-up', 'lifeline v1 receipt x25519', 'Noise_NX_25519_ChaChaPoly_SHA256']) assert.ok(specLabels.has(l), l);
