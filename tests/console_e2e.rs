@@ -1,9 +1,9 @@
 //! A whole coordinator shift from the console against a real relay over loopback sockets:
 //! log in with the development keys, go on duty, answer two visitors at once, insert a
 //! resource, transfer one visitor to a colleague, answer a tip to its receipt, end a
-//! conversation, go off duty and quit. The console's app logic runs with a real
-//! `CoordinatorClient` (through `console::net`), driven by its event API instead of a
-//! terminal; visitors and the tipster are the Rust clients.
+//! conversation, go off duty and quit. The shift core and the terminal's key mapping
+//! (`console::tui::App`) run with a real `CoordinatorClient` (through `console::net`), fed
+//! key events without a terminal; visitors and the tipster are the Rust clients.
 
 mod common;
 
@@ -17,10 +17,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
-use lifeline::console::app::{App, AppEvent, Command, ConvState, Mark, Me, Settings, TipKeys};
 use lifeline::console::lock::PassphraseLock;
 use lifeline::console::net::{self, LoginError, NetHandle};
 use lifeline::console::resources::Resources;
+use lifeline::console::shift::{
+    Command, ConvState, Mark, Me, Notice, Settings, Shift as ShiftCore, TipKeys,
+};
+use lifeline::console::tui::{App, AppEvent};
 use lifeline::crypto::receipt::ReceiptCode;
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::CoordinatorFiles;
@@ -51,9 +54,9 @@ impl Shift {
     }
 
     /// Feeds relay events into the app until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+    async fn until(&mut self, what: &str, done: impl Fn(&ShiftCore) -> bool) {
         let deadline = Instant::now() + WAIT;
-        while !done(&self.app) {
+        while !done(&self.app.shift) {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.net.events.recv()).await {
                 Ok(Some(event)) => {
@@ -63,7 +66,7 @@ impl Shift {
                 Ok(None) => panic!("the relay task stopped while waiting for {what}"),
                 Err(_) => panic!(
                     "timed out waiting for {what}; status: {:?}",
-                    self.app.status
+                    self.app.shift.status
                 ),
             }
         }
@@ -96,7 +99,7 @@ async fn start_console(relay: &TestRelay) -> Shift {
     let resources =
         Resources::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/resources.toml"))
             .expect("shipped resources");
-    let app = App::new(
+    let core = ShiftCore::new(
         Me {
             alias: login.client.alias.clone(),
             serial: login.client.serial,
@@ -121,7 +124,7 @@ async fn start_console(relay: &TestRelay) -> Shift {
         organisation: login.organisation,
     };
     Shift {
-        app,
+        app: App::new(core),
         net: NetHandle::spawn(login.client, Some(reconnect)),
     }
 }
@@ -142,7 +145,7 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
     let relay = relay.restart().await;
     shift.until("the loss noticed", |a| !a.connected).await;
     assert!(
-        shift.app.conversations[0].state == ConvState::Ended,
+        shift.app.shift.conversations[0].state == ConvState::Ended,
         "a conversation on the lost connection is shown as over"
     );
     shift
@@ -167,7 +170,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let org = relay.relay.keys.organisation.fingerprint();
     let mut colleague = relay.on_duty(221, "Bastien", 2).await;
     let mut shift = start_console(&relay).await;
-    assert_eq!(shift.app.me.alias, "Dev coordinator");
+    assert_eq!(shift.app.shift.me.alias, "Dev coordinator");
 
     // On duty: the queue and the roster arrive.
     let commands = shift.press(KeyCode::Char('d'));
@@ -184,9 +187,9 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     shift
         .until("two queued visitors", |a| a.queue.len() == 2)
         .await;
-    assert!(shift.app.take_bell(), "a new visitor rings the bell");
-    assert_eq!(shift.app.queue[0].session, v1.session, "oldest first");
-    assert_eq!(shift.app.queue[1].lang.as_deref(), Some("fr"));
+    assert!(shift.app.shift.take_bell(), "a new visitor rings the bell");
+    assert_eq!(shift.app.shift.queue[0].session, v1.session, "oldest first");
+    assert_eq!(shift.app.shift.queue[1].lang.as_deref(), Some("fr"));
 
     // Answer both (c answers the one waiting longest).
     assert_eq!(
@@ -208,14 +211,18 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .await;
     assert_eq!(connected_to(&mut v1).await, "Dev coordinator");
     assert_eq!(connected_to(&mut v2).await, "Dev coordinator");
-    let c2 = shift.app.conversation(&v2.session).expect("conversation 2");
+    let c2 = shift
+        .app
+        .shift
+        .conversation(&v2.session)
+        .expect("conversation 2");
     assert_eq!((c2.number, c2.lang.as_deref()), (2, Some("fr")));
 
     // Both write; the one not on screen counts as unread.
     v1.send_text("I need help, is this safe?").await.unwrap();
     v2.send_text("J'ai besoin d'aide").await.unwrap();
     let (s1, s2) = (v1.session, v2.session);
-    let has = move |a: &App, s, t: &'static str| {
+    let has = move |a: &ShiftCore, s, t: &'static str| {
         a.conversation(&s)
             .is_some_and(|c| c.lines.iter().any(|l| l.text == t))
     };
@@ -224,13 +231,13 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
             has(a, s1, "I need help, is this safe?") && has(a, s2, "J'ai besoin d'aide")
         })
         .await;
-    assert_eq!(shift.app.current().unwrap().session, s2);
-    assert_eq!(shift.app.conversation(&s1).unwrap().unread, 1);
-    assert_eq!(shift.app.conversation(&s2).unwrap().unread, 0);
+    assert_eq!(shift.app.shift.current().unwrap().session, s2);
+    assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 1);
+    assert_eq!(shift.app.shift.conversation(&s2).unwrap().unread, 0);
 
     // Answer visitor 1.
     shift.press(KeyCode::Char('1'));
-    assert_eq!(shift.app.conversation(&s1).unwrap().unread, 0);
+    assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 0);
     shift.press(KeyCode::Enter);
     shift.keys("Yes. You can leave at any time.");
     assert_eq!(
@@ -249,7 +256,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     // Answer visitor 2 with a French resource, edited before sending.
     shift.press(KeyCode::Char('2'));
     shift.press(KeyCode::Char('r'));
-    let first = shift.app.offered_resources()[0].clone();
+    let target = shift.app.shift.current_target();
+    let first = shift.app.shift.offered_resources(target)[0].clone();
     assert_eq!(first.lang, "fr", "the visitor's language first");
     shift.press(KeyCode::Enter);
     shift.keys(" Bon courage.");
@@ -265,7 +273,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(next_text_visitor(&mut v2).await, expected);
 
     // The visitors' devices acknowledged: both replies are marked delivered.
-    let delivered = |a: &App, s| {
+    let delivered = |a: &ShiftCore, s| {
         a.conversation(&s).is_some_and(|c| {
             c.lines
                 .iter()
@@ -290,9 +298,9 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .until("the transfer", |a| a.conversation(&s1).is_none())
         .await;
     assert!(
-        shift.app.status.contains("handed to Bastien"),
-        "{}",
-        shift.app.status
+        matches!(&shift.app.shift.status, Notice::HandedOver { to, .. } if to == "Bastien"),
+        "{:?}",
+        shift.app.shift.status
     );
     // The visitor rekeys and the colleague answers the new handshake, concurrently.
     let (claimed, alias) = tokio::join!(
@@ -339,7 +347,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     shift
         .until("the opened tip", |a| a.opened_tip.is_some())
         .await;
-    let opened = shift.app.opened_tip.as_ref().unwrap();
+    let opened = shift.app.shift.opened_tip.as_ref().unwrap();
     assert_eq!(opened.text, "Workers locked in at night behind the bakery");
     assert_eq!(opened.category.as_deref(), Some("labour"));
     shift.press(KeyCode::Char('r'));
@@ -368,7 +376,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     // Back to chats: end visitor 2's conversation; the visitor is told.
     shift.press(KeyCode::Char('t'));
     shift.press(KeyCode::Char('1'));
-    assert_eq!(shift.app.current().unwrap().session, s2);
+    assert_eq!(shift.app.shift.current().unwrap().session, s2);
     shift.press(KeyCode::Char('e'));
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::End(s2)]);
     v2.wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
@@ -378,7 +386,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .await
         .unwrap();
     assert!(!relay.has_session(&s2).await);
-    assert!(shift.app.conversations.is_empty());
+    assert!(shift.app.shift.conversations.is_empty());
 
     // Off duty: the colleague's roster no longer lists this console.
     let commands = shift.press(KeyCode::Char('d'));
@@ -389,12 +397,12 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         )
         .await
         .unwrap();
-    assert!(!shift.app.on_duty);
+    assert!(!shift.app.shift.on_duty);
 
     // Quit: nothing held, so only the connection closes.
     shift.press(KeyCode::Char('q'));
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::Quit]);
-    assert!(shift.app.quit);
+    assert!(shift.app.shift.quit);
     shift.net.finish(Duration::from_secs(5)).await;
     // The relay sees the console gone: the colleague is alone on duty.
     colleague.duty(true, 2, &["en"]).await.unwrap();

@@ -1,0 +1,36 @@
+//! What the shift core asks the relay connection to do. The network task
+//! ([`crate::console::net`]) carries these out in order; the core only returns them.
+//!
+//! It must never hold anything but what the relay needs: a tip reply is already sealed here.
+
+use super::state::TipId;
+use crate::client::coordinator::SessionId;
+
+/// One request to the relay connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Go on or off duty with this capacity and these languages.
+    Duty {
+        on: bool,
+        capacity: u8,
+        langs: Vec<String>,
+    },
+    /// Answer a waiting visitor.
+    Claim(SessionId),
+    /// Encrypt and send this text in that conversation.
+    Send { session: SessionId, text: String },
+    /// Hand a conversation to the colleague with this certificate serial.
+    Transfer { session: SessionId, to: u64 },
+    /// End a conversation; the visitor is told.
+    End(SessionId),
+    /// Ask for the list of tips.
+    ListTips,
+    /// Fetch a tip and its follow-ups.
+    OpenTip(TipId),
+    /// Store a reply sealed to the tipster's receipt.
+    ReplyTip { id: TipId, sealed: Vec<u8> },
+    /// Delete a handled tip.
+    CloseTip(TipId),
+    /// Close the connection: the shift is over.
+    Quit,
+}
