@@ -1,6 +1,7 @@
 //! Starting a shift: the identity (first run, enrolment, unlock) or the development keys,
-//! the passphrase prompts, logging in, then the [`Shift`] handed to the terminal front end
-//! ([`tui::terminal`]) with the relay connection.
+//! the passphrase prompts, logging in ([`start`]), then the [`Shift`] handed with the relay
+//! connection to the terminal front end ([`tui::terminal`]); another front end starts the
+//! same way.
 //!
 //! It must never install a tracing subscriber, print a conversation, or write anything to
 //! disk but the encrypted identity; the terminal is restored on every exit path.
@@ -220,8 +221,25 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate).await;
     }
-    let Some(ready) = unlock(&opts)? else {
-        return Ok(());
+    match start(&opts).await? {
+        Some(started) => tui::terminal::run(tui::App::new(started.shift), started.net).await,
+        None => Ok(()),
+    }
+}
+
+/// A shift ready for a front end: the core, and the task that owns the relay connection.
+pub struct Started {
+    /// The shift, off duty.
+    pub shift: Shift,
+    /// The relay connection, signed in.
+    pub net: NetHandle,
+}
+
+/// Unlocks the keys (or creates and enrols an identity, then `None`), loads the resources
+/// and the inbox key, and logs in: everything a shift needs before any front end starts.
+pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
+    let Some(ready) = unlock(opts)? else {
+        return Ok(None);
     };
     let resources = if opts.resources.exists() {
         Resources::load(&opts.resources)?
@@ -268,5 +286,5 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         organisation: login.organisation,
     };
     let net = NetHandle::spawn(login.client, Some(reconnect));
-    tui::terminal::run(tui::App::new(shift), net).await
+    Ok(Some(Started { shift, net }))
 }
