@@ -3,7 +3,9 @@
 //! resource, transfer one visitor to a colleague, answer a tip to its receipt, end a
 //! conversation, go off duty and quit. The shift core and the terminal's key mapping
 //! (`console::tui::App`) run with a real `CoordinatorClient` (through `console::net`), fed
-//! key events without a terminal; visitors and the tipster are the Rust clients.
+//! key events without a terminal; visitors and the tipster are the Rust clients. One test
+//! runs the real `lifeline console` binary in a pseudo-terminal (`script(1)`), typing keys
+//! into it: prompts, the terminal loop, the key mapping and the relay connection together.
 
 mod common;
 
@@ -462,6 +464,140 @@ async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
         .await
         .unwrap();
     v.wait_for(|e| matches!(e, VisitorEvent::Queue { position: 1, .. }))
+        .await
+        .unwrap();
+}
+
+/// The real `lifeline console` binary in a pseudo-terminal (`script` gives it one): what it
+/// prints goes to `screen`, and `type_keys` writes to it as a keyboard would.
+struct TerminalConsole {
+    child: std::process::Child,
+    keyboard: std::process::ChildStdin,
+    screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl TerminalConsole {
+    fn start(relay: &TestRelay) -> Self {
+        use std::io::Read;
+        use std::process::{Command as Process, Stdio};
+        let console = format!(
+            "stty cols 100 rows 30; exec {} console --relay {} --dev-keys {} --resources {}",
+            env!("CARGO_BIN_EXE_lifeline"),
+            relay_url(relay),
+            relay.paths().dev_coordinator().display(),
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config/resources.toml")
+                .display()
+        );
+        let mut child = Process::new("script")
+            .args(["-qefc", &console, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script(1) runs the console in a pseudo-terminal");
+        let keyboard = child.stdin.take().unwrap();
+        let mut output = child.stdout.take().unwrap();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = output.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self {
+            child,
+            keyboard,
+            screen,
+        }
+    }
+
+    fn shown(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    async fn until_shown(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.shown().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the console never showed {text:?}; it showed:\n{}",
+                self.shown()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn type_keys(&mut self, keys: &str) {
+        use std::io::Write;
+        // One key at a time, as typed: the key reader sees each as its own event.
+        for key in keys.chars() {
+            write!(self.keyboard, "{key}").unwrap();
+            self.keyboard.flush().unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn exit_status(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the console did not exit; it showed:\n{}", self.shown());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TerminalConsole {
+    fn drop(&mut self) {
+        // A failed test leaves nothing running: the console goes with its terminal.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
+    let relay = TestRelay::start().await;
+    let mut colleague = relay.on_duty(221, "Bastien", 2).await;
+    let mut console = TerminalConsole::start(&relay);
+    console.until_shown("Choose a passphrase").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    console.type_keys("terminal passphrase\r").await;
+    console.until_shown("Off duty. Press d to go on duty").await;
+
+    console.type_keys("d").await;
+    colleague
+        .wait_for(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == 100)))
+        .await
+        .unwrap();
+    let mut v = visitor(&relay, "en").await;
+    let session = v.session;
+    colleague
+        .wait_for(
+            |e| matches!(e, CoordinatorEvent::Queue(q) if q.iter().any(|i| i.session.0 == session)),
+        )
+        .await
+        .unwrap();
+    // The queue row is drawn (ratatui redraws only what changed, so match a whole run).
+    console.until_shown("chat  en").await;
+    console.type_keys("c").await;
+    assert_eq!(connected_to(&mut v).await, "Dev coordinator");
+
+    // Enter writes to the visitor just answered; Enter again sends.
+    console.type_keys("\rhello from the terminal\r").await;
+    assert_eq!(next_text_visitor(&mut v).await, "hello from the terminal");
+
+    // Ctrl-C asks, y quits: off duty, the connection closed, the visitor requeued.
+    console.type_keys("\x03y").await;
+    assert!(console.exit_status().await.success());
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
         .await
         .unwrap();
 }
