@@ -59,14 +59,29 @@ pub enum Action {
     /// Answer the visitor waiting longest.
     ClaimNext,
     /// Change a draft.
-    Edit { target: Target, edit: Edit },
+    Edit {
+        /// Whose draft.
+        target: Target,
+        /// The change.
+        edit: Edit,
+    },
     /// Append a ready-made resource (by its place in [`Shift::offered_resources`]) to a
     /// draft, to be edited before sending.
-    InsertResource { target: Target, index: usize },
+    InsertResource {
+        /// Whose draft.
+        target: Target,
+        /// Its place among the offered resources.
+        index: usize,
+    },
     /// Send a draft: to the visitor, or sealed to the opened tip's tipster.
     Send(Target),
     /// Hand a conversation to the colleague with this serial.
-    Transfer { session: SessionId, to: u64 },
+    Transfer {
+        /// The conversation.
+        session: SessionId,
+        /// The colleague's certificate serial.
+        to: u64,
+    },
     /// End a conversation (or close one already over) and erase it here.
     End(SessionId),
     /// Ask the relay for the tips list again.

@@ -11,16 +11,29 @@ use crate::client::coordinator::SessionId;
 pub enum Command {
     /// Go on or off duty with this capacity and these languages.
     Duty {
+        /// On (`true`) or off duty.
         on: bool,
+        /// Conversations this coordinator holds at once.
         capacity: u8,
+        /// Languages this coordinator answers in.
         langs: Vec<String>,
     },
     /// Answer a waiting visitor.
     Claim(SessionId),
     /// Encrypt and send this text in that conversation.
-    Send { session: SessionId, text: String },
+    Send {
+        /// The conversation.
+        session: SessionId,
+        /// The words, as typed.
+        text: String,
+    },
     /// Hand a conversation to the colleague with this certificate serial.
-    Transfer { session: SessionId, to: u64 },
+    Transfer {
+        /// The conversation.
+        session: SessionId,
+        /// The colleague's certificate serial.
+        to: u64,
+    },
     /// End a conversation; the visitor is told.
     End(SessionId),
     /// Ask for the list of tips.
@@ -28,7 +41,12 @@ pub enum Command {
     /// Fetch a tip and its follow-ups.
     OpenTip(TipId),
     /// Store a reply sealed to the tipster's receipt.
-    ReplyTip { id: TipId, sealed: Vec<u8> },
+    ReplyTip {
+        /// The tip.
+        id: TipId,
+        /// The reply sealed to the tipster's receipt key.
+        sealed: Vec<u8>,
+    },
     /// Delete a handled tip.
     CloseTip(TipId),
     /// Close the connection: the shift is over.

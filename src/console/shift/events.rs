@@ -21,7 +21,12 @@ pub enum NetEvent {
     /// A frame from the relay, decrypted where it carried a conversation's text.
     Relay(CoordinatorEvent),
     /// A `Send` went out with this sequence number.
-    Sent { session: SessionId, seq: u64 },
+    Sent {
+        /// The conversation.
+        session: SessionId,
+        /// Its sequence number in the conversation.
+        seq: u64,
+    },
     /// A command failed but the connection lives on.
     Failed(String),
     /// The connection is gone (the net task signs in again by itself, with backoff).

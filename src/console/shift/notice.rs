@@ -17,29 +17,57 @@ pub enum Notice {
     /// A claim was asked while off duty.
     NotOnDuty,
     /// A claim was refused locally: this many held, the capacity.
-    AtCapacity { held: usize },
+    AtCapacity {
+        /// Conversations held, the capacity.
+        held: usize,
+    },
     /// A claim went to the relay (`short` is a non-identifying label of the session).
-    Answering { short: String },
+    Answering {
+        /// A short, non-identifying label of the session.
+        short: String,
+    },
     /// "Claim the next" with nobody waiting.
     NobodyWaiting,
     /// A claim succeeded.
-    Claimed { number: u32 },
+    Claimed {
+        /// The per-shift visitor number.
+        number: u32,
+    },
     /// A colleague handed this conversation to me.
-    TransferredIn { number: u32, from: String },
+    TransferredIn {
+        /// The per-shift visitor number.
+        number: u32,
+        /// The colleague's alias.
+        from: String,
+    },
     /// Another coordinator answered that visitor first.
     ClaimLost,
     /// A transfer went to the relay.
-    Transferring { to: String },
+    Transferring {
+        /// The colleague's alias.
+        to: String,
+    },
     /// The relay refused a transfer: the conversation is still mine.
-    TransferFailed { number: u32 },
+    TransferFailed {
+        /// The per-shift visitor number.
+        number: u32,
+    },
     /// A transfer went through.
-    HandedOver { number: u32, to: String },
+    HandedOver {
+        /// The per-shift visitor number.
+        number: u32,
+        /// The colleague's alias.
+        to: String,
+    },
     /// A transfer was asked with no colleague on duty with a free seat.
     NoFreeColleague,
     /// A transfer was asked of a conversation that is over or already moving.
     CannotTransferNow,
     /// A conversation was closed here and its transcript erased.
-    Erased { number: u32 },
+    Erased {
+        /// The per-shift visitor number.
+        number: u32,
+    },
     /// Something needs a conversation and none is selected.
     SelectConversationFirst,
     /// Writing to a conversation that is over.
@@ -55,7 +83,10 @@ pub enum Notice {
     /// A tip was opened.
     TipOpened,
     /// A tip did not decrypt.
-    TipDoesNotOpen { reason: String },
+    TipDoesNotOpen {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
     /// Replying was asked with no tip open.
     OpenTipFirst,
     /// The opened tip has no reply key.
@@ -63,15 +94,27 @@ pub enum Notice {
     /// A reply was sealed and handed to the connection.
     ReplySent,
     /// A reply could not be sealed.
-    ReplyNotSealed { reason: String },
+    ReplyNotSealed {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
     /// A tip was marked handled.
     TipHandled,
     /// The relay asked to retry after this many seconds.
-    RelayBusy { retry_after: u32 },
+    RelayBusy {
+        /// Seconds to wait.
+        retry_after: u32,
+    },
     /// A command failed; the connection lives on.
-    NotDone { reason: String },
+    NotDone {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
     /// The connection is gone; the network task signs in again by itself.
-    ConnectionLost { reason: String },
+    ConnectionLost {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
     /// Signed in again.
     Reconnected,
     /// The passphrase unlocked the console.
@@ -84,9 +127,15 @@ pub enum Note {
     /// I claimed it; the visitor sees my verified alias.
     Joined,
     /// A colleague handed it to me.
-    TransferredIn { from: String },
+    TransferredIn {
+        /// The colleague's alias.
+        from: String,
+    },
     /// I am handing it to a colleague.
-    HandingOver { to: String },
+    HandingOver {
+        /// The colleague's alias.
+        to: String,
+    },
     /// The relay refused the transfer: still mine.
     TransferFailed,
     /// The visitor sent their authenticated close.

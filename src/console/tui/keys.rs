@@ -98,7 +98,7 @@ impl App {
             return;
         }
         self.return_to_compose = from_compose;
-        self.mode = Mode::PickResource { index: 0 };
+        self.open(Mode::PickResource { index: 0 });
     }
 
     fn leave_picker(&mut self) {
@@ -110,7 +110,7 @@ impl App {
     }
 
     fn resource_key(&mut self, key: KeyEvent, index: usize, now: Instant) -> Vec<Command> {
-        let target = self.shift.current_target();
+        let target = self.subject;
         let count = self.shift.offered_resources(target).len();
         if let Some(index) = picker_step(&key, index, count) {
             self.mode = Mode::PickResource { index };
@@ -139,7 +139,7 @@ impl App {
             KeyCode::Enter => {
                 self.mode = Mode::Normal;
                 let to = self.shift.transfer_targets().get(index).map(|c| c.serial);
-                if let (Some(to), Some(session)) = (to, self.shift.current_session()) {
+                if let (Some(to), Some(Target::Conversation(session))) = (to, self.subject) {
                     return self.shift.act(Action::Transfer { session, to }, now);
                 }
             }
@@ -249,7 +249,7 @@ impl App {
                     None => Err(Notice::SelectConversationFirst),
                 };
                 match checked {
-                    Ok(()) => self.mode = Mode::PickTransfer { index: 0 },
+                    Ok(()) => self.open(Mode::PickTransfer { index: 0 }),
                     Err(refused) => self.shift.status = refused,
                 }
                 return Vec::new();
@@ -321,7 +321,7 @@ impl App {
         if self.shift.screen == Screen::Chats && self.scroll_key(&key) {
             return Vec::new();
         }
-        let Some(target) = self.writing else {
+        let Some(target) = self.subject else {
             self.mode = Mode::Normal;
             return Vec::new();
         };

@@ -36,9 +36,15 @@ pub enum Mode {
     /// Typing into the current draft (a conversation's, or the opened tip's reply).
     Compose,
     /// Choosing a resource to insert.
-    PickResource { index: usize },
+    PickResource {
+        /// The highlighted row.
+        index: usize,
+    },
     /// Choosing a colleague to hand the conversation to.
-    PickTransfer { index: usize },
+    PickTransfer {
+        /// The highlighted row.
+        index: usize,
+    },
     /// Asking before ending this conversation.
     ConfirmEnd(SessionId),
     /// Asking before marking this tip handled.
@@ -70,8 +76,9 @@ pub struct App {
     pub tip_cursor: usize,
     /// Leave a picker back into writing rather than to normal mode.
     return_to_compose: bool,
-    /// The draft [`Mode::Compose`] was entered for: writing stops if another is shown.
-    writing: Option<Target>,
+    /// What writing or a picker was opened for (a conversation, or the opened tip): it
+    /// closes if something else is shown, so it never acts on another visitor.
+    subject: Option<Target>,
     /// What has been typed at the lock so far.
     typed: Zeroizing<String>,
     was_locked: bool,
@@ -87,7 +94,7 @@ impl App {
             mode: Mode::Normal,
             tip_cursor: 0,
             return_to_compose: false,
-            writing: None,
+            subject: None,
             typed: Zeroizing::new(String::new()),
             was_locked: false,
             scrolled_back: HashMap::new(),
@@ -116,7 +123,8 @@ impl App {
     }
 
     /// Keeps the terminal's view state true to the shift after anything changed it: a lock
-    /// drops every picker and the half-typed passphrase, writing stops when its draft is gone
+    /// drops every picker and the half-typed passphrase, writing and pickers close when what
+    /// they were opened for is gone
     /// or no longer shown, and cursors and scrolls forget what the shift forgot.
     fn follow_shift(&mut self) {
         let locked = self.shift.is_locked();
@@ -125,8 +133,12 @@ impl App {
             self.typed.clear();
         }
         self.was_locked = locked;
-        if self.mode == Mode::Compose
-            && (self.writing.is_none() || self.writing != self.shift.current_target())
+        let about_something = matches!(
+            self.mode,
+            Mode::Compose | Mode::PickResource { .. } | Mode::PickTransfer { .. }
+        );
+        if about_something
+            && (self.subject.is_none() || self.subject != self.shift.current_target())
         {
             self.mode = Mode::Normal;
         }
@@ -136,9 +148,14 @@ impl App {
             .retain(|s, _| shift.conversation(s).is_some());
     }
 
+    /// Opens `mode` about what is shown now (its draft, or its conversation).
+    fn open(&mut self, mode: Mode) {
+        self.subject = self.shift.current_target();
+        self.mode = mode;
+    }
+
     /// Starts typing into the draft now shown.
     fn write(&mut self) {
-        self.writing = self.shift.current_target();
-        self.mode = Mode::Compose;
+        self.open(Mode::Compose);
     }
 }

@@ -164,6 +164,30 @@ fn writing_stops_when_the_conversation_written_to_is_handed_over() {
 }
 
 #[test]
+fn a_picker_closes_when_a_claim_answered_meanwhile_takes_the_screen() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(queue(&[(3, 0, "en")])));
+    k.on(key(KeyCode::Up));
+    k.on(key(KeyCode::Up));
+    assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(3))));
+    assert_eq!(k.on(key(KeyCode::Enter)), vec![Command::Claim(sid(3))]);
+    k.on(ch('1'));
+    k.on(ch('r'));
+    assert_eq!(k.app.mode, Mode::PickResource { index: 0 });
+    k.on(relay(claimed(3, None)));
+    assert_eq!(
+        k.shown(),
+        Some(sid(3)),
+        "the claim asked for takes the screen"
+    );
+    assert_eq!(k.app.mode, Mode::Normal, "the picker for visitor 1 closed");
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "");
+    assert_eq!(k.app.shift.conversation(&sid(3)).unwrap().draft, "");
+}
+
+#[test]
 fn refusals_the_core_explains_are_shown_and_open_nothing() {
     let mut k = kit();
     k.two_conversations();

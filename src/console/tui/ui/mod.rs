@@ -129,6 +129,7 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// Draws the whole console for `now` (live waits and open times count from it).
 pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),

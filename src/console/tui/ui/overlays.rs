@@ -61,6 +61,7 @@ pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, text: &str) {
     );
 }
 
+/// Every key and what it does, as `?` lists them.
 pub const HELP: &[(&str, &str)] = &[
     ("d", "go on / off duty"),
     ("↑↓ j k", "move in the queue and conversations"),
