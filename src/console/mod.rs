@@ -32,16 +32,22 @@ use crate::keyfile::KeyError;
 /// Why the console could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    /// The identity file could not be created, opened or enrolled.
     #[error("identity")]
     Identity(#[from] identity::IdentityError),
+    /// The relay connection failed.
     #[error("relay")]
     Client(#[from] ClientError),
+    /// A key file (development keys, inbox key) could not be read.
     #[error("keys")]
     Key(#[from] KeyError),
+    /// The resources file could not be used.
     #[error("resources")]
     Resources(#[from] resources::ResourceError),
+    /// The terminal could not be read or drawn on.
     #[error("terminal")]
     Terminal(#[from] std::io::Error),
+    /// Starting the shift failed for the reason given (login, passphrases, a CA file).
     #[error("{0}")]
     Setup(String),
 }
