@@ -260,3 +260,49 @@ fn claiming_needs_duty_and_a_free_seat_and_a_lost_claim_is_explained() {
     assert!(k.act(Action::ClaimNext).is_empty());
     assert_eq!(k.shift.status, Notice::AtCapacity { held: 3 });
 }
+
+#[test]
+fn the_core_touches_no_terminal_socket_file_or_log() {
+    // What makes it drivable by any front end and testable without one: checked on the
+    // source, so a new import of a terminal or I/O API into the core fails here.
+    let forbidden = [
+        "crossterm",
+        "ratatui",
+        "tokio",
+        "std::fs",
+        "std::io",
+        "std::net",
+        "std::process",
+        "tracing",
+        "println!",
+        "eprintln!",
+        "super::tui",
+        "console::tui",
+        "console::net",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/console/shift");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        read += 1;
+        for (n, line) in source.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            for word in forbidden {
+                assert!(
+                    !code.contains(word),
+                    "{}:{}: the shift core must not use {word}",
+                    path.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+    assert!(read >= 8, "the core's files were read ({read})");
+}
