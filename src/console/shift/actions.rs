@@ -146,7 +146,7 @@ impl Shift {
                 Vec::new()
             }
             Action::Send(Target::Conversation(session)) => self.send(session),
-            Action::Send(Target::OpenedTip) => self.send_tip_reply(),
+            Action::Send(Target::Tip(id)) => self.send_tip_reply(id),
             Action::Transfer { session, to } => self.transfer(session, to),
             Action::End(session) => self.end(session),
             Action::RefreshTips => vec![Command::ListTips],

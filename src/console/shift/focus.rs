@@ -28,7 +28,7 @@ impl Shift {
     pub fn current_target(&self) -> Option<Target> {
         match self.screen {
             Screen::Chats => self.current_session().map(Target::Conversation),
-            Screen::Tips => self.opened_tip.as_ref().map(|_| Target::OpenedTip),
+            Screen::Tips => self.opened_tip.as_ref().map(|t| Target::Tip(t.id)),
         }
     }
 
@@ -36,14 +36,22 @@ impl Shift {
     pub fn draft(&self, target: Target) -> Option<&str> {
         match target {
             Target::Conversation(s) => self.conversation(&s).map(|c| c.draft.as_str()),
-            Target::OpenedTip => self.opened_tip.as_ref().map(|t| t.draft.as_str()),
+            Target::Tip(id) => self
+                .opened_tip
+                .as_ref()
+                .filter(|t| t.id == id)
+                .map(|t| t.draft.as_str()),
         }
     }
 
     pub(super) fn draft_mut(&mut self, target: Target) -> Option<&mut String> {
         match target {
             Target::Conversation(s) => self.conversation_mut(&s).map(|c| &mut c.draft),
-            Target::OpenedTip => self.opened_tip.as_mut().map(|t| &mut t.draft),
+            Target::Tip(id) => self
+                .opened_tip
+                .as_mut()
+                .filter(|t| t.id == id)
+                .map(|t| &mut t.draft),
         }
     }
 
@@ -51,7 +59,7 @@ impl Shift {
     pub fn offered_resources(&self, target: Option<Target>) -> Vec<&Resource> {
         let lang = match target {
             Some(Target::Conversation(s)) => self.conversation(&s).and_then(|c| c.lang.as_deref()),
-            Some(Target::OpenedTip) | None => None,
+            Some(Target::Tip(_)) | None => None,
         };
         self.resources.for_lang(lang)
     }

@@ -222,11 +222,11 @@ pub enum Selected {
     Conversation(SessionId),
 }
 
-/// What a draft belongs to: a conversation, or the reply to the opened tip.
+/// What a draft belongs to, by identity: a conversation, or the reply to an opened tip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// The draft to this conversation's visitor.
     Conversation(SessionId),
-    /// The reply to the tip that is open.
-    OpenedTip,
+    /// The reply to this tip, while it is the one open.
+    Tip(TipId),
 }

@@ -64,8 +64,9 @@ impl Shift {
         }
     }
 
-    pub(super) fn send_tip_reply(&mut self) -> Vec<Command> {
-        let (Some(keys), Some(tip)) = (&self.tip_keys, self.opened_tip.as_mut()) else {
+    pub(super) fn send_tip_reply(&mut self, id: TipId) -> Vec<Command> {
+        let opened = self.opened_tip.as_mut().filter(|t| t.id == id);
+        let (Some(keys), Some(tip)) = (&self.tip_keys, opened) else {
             return Vec::new();
         };
         let Some(reply_key) = tip.reply_key else {

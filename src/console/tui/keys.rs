@@ -348,7 +348,7 @@ impl App {
                 Target::Conversation(session) => {
                     self.scrolled_back.remove(&session);
                 }
-                Target::OpenedTip => self.mode = Mode::Normal,
+                Target::Tip(_) => self.mode = Mode::Normal,
             }
         }
         commands

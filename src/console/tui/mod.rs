@@ -81,6 +81,7 @@ pub struct App {
     subject: Option<Target>,
     /// What has been typed at the lock so far.
     typed: Zeroizing<String>,
+    /// Whether the shift was locked after the last event: a new lock starts a clean field.
     was_locked: bool,
     /// Rows each conversation's transcript is scrolled back from the newest.
     scrolled_back: HashMap<SessionId, usize>,
@@ -124,8 +125,8 @@ impl App {
 
     /// Keeps the terminal's view state true to the shift after anything changed it: a lock
     /// drops every picker and the half-typed passphrase, writing and pickers close when what
-    /// they were opened for is gone
-    /// or no longer shown, and cursors and scrolls forget what the shift forgot.
+    /// they were opened for is gone or no longer shown, and cursors and scrolls forget what
+    /// the shift forgot.
     fn follow_shift(&mut self) {
         let locked = self.shift.is_locked();
         if locked && !self.was_locked {

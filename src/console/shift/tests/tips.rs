@@ -67,11 +67,18 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
             Followup::DoesNotOpen
         ]
     );
-    assert_eq!(k.shift.current_target(), Some(Target::OpenedTip));
+    assert_eq!(k.shift.current_target(), Some(Target::Tip(id)));
     assert_eq!(k.shift.replyable(), Ok(()));
 
-    k.write(Target::OpenedTip, "Thank you, we are on it.");
-    let commands = k.act(Action::Send(Target::OpenedTip));
+    k.write(Target::Tip([8; 16]), "to a tip that is not open");
+    assert_eq!(
+        k.shift.draft(Target::Tip(id)),
+        Some(""),
+        "only the open tip's draft"
+    );
+    assert!(k.act(Action::Send(Target::Tip([8; 16]))).is_empty());
+    k.write(Target::Tip(id), "Thank you, we are on it.");
+    let commands = k.act(Action::Send(Target::Tip(id)));
     let [
         Command::ReplyTip {
             id: replied,
@@ -83,7 +90,7 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
     };
     assert_eq!(*replied, id);
     assert_eq!(k.shift.status, Notice::ReplySent);
-    assert_eq!(k.shift.draft(Target::OpenedTip), Some(""));
+    assert_eq!(k.shift.draft(Target::Tip(id)), Some(""));
     assert_eq!(k.shift.opened_tip.as_ref().unwrap().replies_sent, 1);
     // The tipster opens it with their receipt code.
     let reply = sealed_tip::open_reply(&k.org, &k.inbox, &tipster.tipster_key, sealed).unwrap();
@@ -122,8 +129,8 @@ fn an_opened_tip_gone_from_the_list_is_forgotten_and_one_without_a_reply_key_tak
     let opened = k.shift.opened_tip.as_ref().unwrap();
     assert_eq!(opened.followups, [Followup::WithoutReplyKey]);
     assert_eq!(k.shift.replyable(), Err(Notice::NoReplyKey));
-    k.write(Target::OpenedTip, "hello?");
-    assert!(k.act(Action::Send(Target::OpenedTip)).is_empty());
+    k.write(Target::Tip(id), "hello?");
+    assert!(k.act(Action::Send(Target::Tip(id))).is_empty());
     assert_eq!(k.shift.status, Notice::NoReplyKey);
     // A colleague marked it handled: it leaves the list and this console's memory.
     k.relay(CoordinatorEvent::Tips(vec![]));
