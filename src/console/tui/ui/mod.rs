@@ -6,8 +6,8 @@
 //! It must never change state or talk to the network: it only reads an [`App`] and its
 //! shift. While the console is locked it draws nothing of a conversation or a tip.
 //!
-//! Here: the frame, header, footer, lock screen and shared helpers; [`chats`] and [`tips`]
-//! draw the two screens, [`overlays`] the pickers, confirmations and help.
+//! Here: the frame, header, footer, lock screen and shared helpers; `chats` and `tips`
+//! draw the two screens, `overlays` the pickers, confirmations and help.
 
 use std::time::{Duration, Instant};
 
