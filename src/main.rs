@@ -184,7 +184,7 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
         install_certificate: args.install_certificate,
         alias: args.alias,
         ca_cert: args.ca_cert,
-        settings: lifeline::console::app::Settings {
+        settings: lifeline::console::shift::Settings {
             capacity: args.capacity,
             langs: args.langs,
             idle_lock: std::time::Duration::from_secs(args.lock_after.max(10)),

@@ -1,9 +1,11 @@
 //! A whole coordinator shift from the console against a real relay over loopback sockets:
 //! log in with the development keys, go on duty, answer two visitors at once, insert a
 //! resource, transfer one visitor to a colleague, answer a tip to its receipt, end a
-//! conversation, go off duty and quit. The console's app logic runs with a real
-//! `CoordinatorClient` (through `console::net`), driven by its event API instead of a
-//! terminal; visitors and the tipster are the Rust clients.
+//! conversation, go off duty and quit. The shift core and the terminal's key mapping
+//! (`console::tui::App`) run with a real `CoordinatorClient` (through `console::net`), fed
+//! key events without a terminal; visitors and the tipster are the Rust clients. One test
+//! runs the real `lifeline console` binary in a pseudo-terminal (`script(1)`), typing keys
+//! into it: prompts, the terminal loop, the key mapping and the relay connection together.
 
 mod common;
 
@@ -17,10 +19,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
-use lifeline::console::app::{App, AppEvent, Command, ConvState, Mark, Me, Settings, TipKeys};
 use lifeline::console::lock::PassphraseLock;
 use lifeline::console::net::{self, LoginError, NetHandle};
 use lifeline::console::resources::Resources;
+use lifeline::console::shift::{
+    Command, ConvState, Mark, Me, Notice, Settings, Shift as ShiftCore, TipKeys,
+};
+use lifeline::console::tui::{App, AppEvent};
 use lifeline::crypto::receipt::ReceiptCode;
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::CoordinatorFiles;
@@ -51,9 +56,9 @@ impl Shift {
     }
 
     /// Feeds relay events into the app until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+    async fn until(&mut self, what: &str, done: impl Fn(&ShiftCore) -> bool) {
         let deadline = Instant::now() + WAIT;
-        while !done(&self.app) {
+        while !done(&self.app.shift) {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.net.events.recv()).await {
                 Ok(Some(event)) => {
@@ -63,7 +68,7 @@ impl Shift {
                 Ok(None) => panic!("the relay task stopped while waiting for {what}"),
                 Err(_) => panic!(
                     "timed out waiting for {what}; status: {:?}",
-                    self.app.status
+                    self.app.shift.status
                 ),
             }
         }
@@ -96,7 +101,7 @@ async fn start_console(relay: &TestRelay) -> Shift {
     let resources =
         Resources::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/resources.toml"))
             .expect("shipped resources");
-    let app = App::new(
+    let core = ShiftCore::new(
         Me {
             alias: login.client.alias.clone(),
             serial: login.client.serial,
@@ -121,7 +126,7 @@ async fn start_console(relay: &TestRelay) -> Shift {
         organisation: login.organisation,
     };
     Shift {
-        app,
+        app: App::new(core),
         net: NetHandle::spawn(login.client, Some(reconnect)),
     }
 }
@@ -142,7 +147,7 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
     let relay = relay.restart().await;
     shift.until("the loss noticed", |a| !a.connected).await;
     assert!(
-        shift.app.conversations[0].state == ConvState::Ended,
+        shift.app.shift.conversations[0].state == ConvState::Ended,
         "a conversation on the lost connection is shown as over"
     );
     shift
@@ -167,7 +172,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let org = relay.relay.keys.organisation.fingerprint();
     let mut colleague = relay.on_duty(221, "Bastien", 2).await;
     let mut shift = start_console(&relay).await;
-    assert_eq!(shift.app.me.alias, "Dev coordinator");
+    assert_eq!(shift.app.shift.me.alias, "Dev coordinator");
 
     // On duty: the queue and the roster arrive.
     let commands = shift.press(KeyCode::Char('d'));
@@ -184,9 +189,9 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     shift
         .until("two queued visitors", |a| a.queue.len() == 2)
         .await;
-    assert!(shift.app.take_bell(), "a new visitor rings the bell");
-    assert_eq!(shift.app.queue[0].session, v1.session, "oldest first");
-    assert_eq!(shift.app.queue[1].lang.as_deref(), Some("fr"));
+    assert!(shift.app.shift.take_bell(), "a new visitor rings the bell");
+    assert_eq!(shift.app.shift.queue[0].session, v1.session, "oldest first");
+    assert_eq!(shift.app.shift.queue[1].lang.as_deref(), Some("fr"));
 
     // Answer both (c answers the one waiting longest).
     assert_eq!(
@@ -208,14 +213,18 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .await;
     assert_eq!(connected_to(&mut v1).await, "Dev coordinator");
     assert_eq!(connected_to(&mut v2).await, "Dev coordinator");
-    let c2 = shift.app.conversation(&v2.session).expect("conversation 2");
+    let c2 = shift
+        .app
+        .shift
+        .conversation(&v2.session)
+        .expect("conversation 2");
     assert_eq!((c2.number, c2.lang.as_deref()), (2, Some("fr")));
 
     // Both write; the one not on screen counts as unread.
     v1.send_text("I need help, is this safe?").await.unwrap();
     v2.send_text("J'ai besoin d'aide").await.unwrap();
     let (s1, s2) = (v1.session, v2.session);
-    let has = move |a: &App, s, t: &'static str| {
+    let has = move |a: &ShiftCore, s, t: &'static str| {
         a.conversation(&s)
             .is_some_and(|c| c.lines.iter().any(|l| l.text == t))
     };
@@ -224,13 +233,13 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
             has(a, s1, "I need help, is this safe?") && has(a, s2, "J'ai besoin d'aide")
         })
         .await;
-    assert_eq!(shift.app.current().unwrap().session, s2);
-    assert_eq!(shift.app.conversation(&s1).unwrap().unread, 1);
-    assert_eq!(shift.app.conversation(&s2).unwrap().unread, 0);
+    assert_eq!(shift.app.shift.current().unwrap().session, s2);
+    assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 1);
+    assert_eq!(shift.app.shift.conversation(&s2).unwrap().unread, 0);
 
     // Answer visitor 1.
     shift.press(KeyCode::Char('1'));
-    assert_eq!(shift.app.conversation(&s1).unwrap().unread, 0);
+    assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 0);
     shift.press(KeyCode::Enter);
     shift.keys("Yes. You can leave at any time.");
     assert_eq!(
@@ -249,7 +258,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     // Answer visitor 2 with a French resource, edited before sending.
     shift.press(KeyCode::Char('2'));
     shift.press(KeyCode::Char('r'));
-    let first = shift.app.offered_resources()[0].clone();
+    let target = shift.app.shift.current_target();
+    let first = shift.app.shift.offered_resources(target)[0].clone();
     assert_eq!(first.lang, "fr", "the visitor's language first");
     shift.press(KeyCode::Enter);
     shift.keys(" Bon courage.");
@@ -265,7 +275,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(next_text_visitor(&mut v2).await, expected);
 
     // The visitors' devices acknowledged: both replies are marked delivered.
-    let delivered = |a: &App, s| {
+    let delivered = |a: &ShiftCore, s| {
         a.conversation(&s).is_some_and(|c| {
             c.lines
                 .iter()
@@ -290,9 +300,9 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .until("the transfer", |a| a.conversation(&s1).is_none())
         .await;
     assert!(
-        shift.app.status.contains("handed to Bastien"),
-        "{}",
-        shift.app.status
+        matches!(&shift.app.shift.status, Notice::HandedOver { to, .. } if to == "Bastien"),
+        "{:?}",
+        shift.app.shift.status
     );
     // The visitor rekeys and the colleague answers the new handshake, concurrently.
     let (claimed, alias) = tokio::join!(
@@ -339,7 +349,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     shift
         .until("the opened tip", |a| a.opened_tip.is_some())
         .await;
-    let opened = shift.app.opened_tip.as_ref().unwrap();
+    let opened = shift.app.shift.opened_tip.as_ref().unwrap();
     assert_eq!(opened.text, "Workers locked in at night behind the bakery");
     assert_eq!(opened.category.as_deref(), Some("labour"));
     shift.press(KeyCode::Char('r'));
@@ -368,7 +378,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     // Back to chats: end visitor 2's conversation; the visitor is told.
     shift.press(KeyCode::Char('t'));
     shift.press(KeyCode::Char('1'));
-    assert_eq!(shift.app.current().unwrap().session, s2);
+    assert_eq!(shift.app.shift.current().unwrap().session, s2);
     shift.press(KeyCode::Char('e'));
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::End(s2)]);
     v2.wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
@@ -378,7 +388,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .await
         .unwrap();
     assert!(!relay.has_session(&s2).await);
-    assert!(shift.app.conversations.is_empty());
+    assert!(shift.app.shift.conversations.is_empty());
 
     // Off duty: the colleague's roster no longer lists this console.
     let commands = shift.press(KeyCode::Char('d'));
@@ -389,12 +399,12 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         )
         .await
         .unwrap();
-    assert!(!shift.app.on_duty);
+    assert!(!shift.app.shift.on_duty);
 
     // Quit: nothing held, so only the connection closes.
     shift.press(KeyCode::Char('q'));
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::Quit]);
-    assert!(shift.app.quit);
+    assert!(shift.app.shift.quit);
     shift.net.finish(Duration::from_secs(5)).await;
     // The relay sees the console gone: the colleague is alone on duty.
     colleague.duty(true, 2, &["en"]).await.unwrap();
@@ -454,6 +464,140 @@ async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
         .await
         .unwrap();
     v.wait_for(|e| matches!(e, VisitorEvent::Queue { position: 1, .. }))
+        .await
+        .unwrap();
+}
+
+/// The real `lifeline console` binary in a pseudo-terminal (`script` gives it one): what it
+/// prints goes to `screen`, and `type_keys` writes to it as a keyboard would.
+struct TerminalConsole {
+    child: std::process::Child,
+    keyboard: std::process::ChildStdin,
+    screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl TerminalConsole {
+    fn start(relay: &TestRelay) -> Self {
+        use std::io::Read;
+        use std::process::{Command as Process, Stdio};
+        let console = format!(
+            "stty cols 100 rows 30; exec {} console --relay {} --dev-keys {} --resources {}",
+            env!("CARGO_BIN_EXE_lifeline"),
+            relay_url(relay),
+            relay.paths().dev_coordinator().display(),
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config/resources.toml")
+                .display()
+        );
+        let mut child = Process::new("script")
+            .args(["-qefc", &console, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script(1) runs the console in a pseudo-terminal");
+        let keyboard = child.stdin.take().unwrap();
+        let mut output = child.stdout.take().unwrap();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = output.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self {
+            child,
+            keyboard,
+            screen,
+        }
+    }
+
+    fn shown(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    async fn until_shown(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.shown().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the console never showed {text:?}; it showed:\n{}",
+                self.shown()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn type_keys(&mut self, keys: &str) {
+        use std::io::Write;
+        // One key at a time, as typed: the key reader sees each as its own event.
+        for key in keys.chars() {
+            write!(self.keyboard, "{key}").unwrap();
+            self.keyboard.flush().unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn exit_status(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the console did not exit; it showed:\n{}", self.shown());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TerminalConsole {
+    fn drop(&mut self) {
+        // A failed test leaves nothing running: the console goes with its terminal.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
+    let relay = TestRelay::start().await;
+    let mut colleague = relay.on_duty(221, "Bastien", 2).await;
+    let mut console = TerminalConsole::start(&relay);
+    console.until_shown("Choose a passphrase").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    console.type_keys("terminal passphrase\r").await;
+    console.until_shown("Off duty. Press d to go on duty").await;
+
+    console.type_keys("d").await;
+    colleague
+        .wait_for(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == 100)))
+        .await
+        .unwrap();
+    let mut v = visitor(&relay, "en").await;
+    let session = v.session;
+    colleague
+        .wait_for(
+            |e| matches!(e, CoordinatorEvent::Queue(q) if q.iter().any(|i| i.session == session)),
+        )
+        .await
+        .unwrap();
+    // The queue row is drawn (ratatui redraws only what changed, so match a whole run).
+    console.until_shown("chat  en").await;
+    console.type_keys("c").await;
+    assert_eq!(connected_to(&mut v).await, "Dev coordinator");
+
+    // Enter writes to the visitor just answered; Enter again sends.
+    console.type_keys("\rhello from the terminal\r").await;
+    assert_eq!(next_text_visitor(&mut v).await, "hello from the terminal");
+
+    // Ctrl-C asks, y quits: off duty, the connection closed, the visitor requeued.
+    console.type_keys("\x03y").await;
+    assert!(console.exit_status().await.success());
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
         .await
         .unwrap();
 }

@@ -11,8 +11,10 @@ use crate::crypto::keys::random_bytes;
 
 /// Argon2id cost of the lock check: OWASP's minimum (19 MiB, 2 passes), quick to unlock.
 pub const LOCK_M_KIB: u32 = 19_456;
+/// Argon2id passes of the lock check.
 pub const LOCK_T: u32 = 2;
 
+/// What unlocks the console: a salted digest of the passphrase, never the passphrase.
 pub struct PassphraseLock {
     salt: [u8; 16],
     digest: [u8; 32],

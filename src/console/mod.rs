@@ -1,9 +1,11 @@
 //! The coordinator console, `lifeline console`: a terminal app for a whole shift.
 //!
 //! A coordinator goes on duty, watches the queue, answers several visitors at once, hands a
-//! conversation to a colleague, reads and answers tips, and goes off duty. The state and its
-//! logic ([`app`]) are separate from drawing ([`ui`]) and from the terminal and the network
-//! ([`runner`], [`net`]), so the whole shift can be driven and tested without a terminal.
+//! conversation to a colleague, reads and answers tips, and goes off duty. The shift's state
+//! and logic ([`shift`]) take events and return commands, with no terminal and no socket;
+//! the terminal front end ([`tui`]) maps keys to the core's actions and draws its state, and
+//! the network ([`net`]) carries the commands out, so the whole shift can be driven and
+//! tested without a terminal, and a second front end can drive the same core.
 //!
 //! It must never write anything to disk but the passphrase-encrypted identity
 //! ([`identity`]): no transcript, no log, no tracing subscriber.
@@ -11,18 +13,18 @@
 //! - [`identity`]: the coordinator's keys at rest, encrypted with a passphrase; enrolment.
 //! - [`lock`]: the idle lock's in-memory passphrase check.
 //! - [`resources`]: ready-made resources from `config/resources.toml`.
-//! - [`app`]: the state of a shift and every key and relay event's effect on it.
-//! - [`ui`]: drawing the state with ratatui (works at 80×24).
+//! - [`shift`]: the shift core: its state, and what every action and relay event does.
+//! - [`tui`]: the terminal front end: key bindings, drawing with ratatui (80×24), the loop.
 //! - [`net`]: the task that owns the relay connection, and logging in.
-//! - [`runner`]: prompts, the terminal, and the loop wiring keys, ticks and the relay.
+//! - [`runner`]: prompts, unlocking the keys, logging in, then the terminal front end.
 
-pub mod app;
 pub mod identity;
 pub mod lock;
 pub mod net;
 pub mod resources;
 pub mod runner;
-pub mod ui;
+pub mod shift;
+pub mod tui;
 
 use crate::client::ClientError;
 use crate::keyfile::KeyError;
@@ -30,16 +32,22 @@ use crate::keyfile::KeyError;
 /// Why the console could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    /// The identity file could not be created, opened or enrolled.
     #[error("identity")]
     Identity(#[from] identity::IdentityError),
+    /// The relay connection failed.
     #[error("relay")]
     Client(#[from] ClientError),
+    /// A key file (development keys, inbox key) could not be read.
     #[error("keys")]
     Key(#[from] KeyError),
+    /// The resources file could not be used.
     #[error("resources")]
     Resources(#[from] resources::ResourceError),
+    /// The terminal could not be read or drawn on.
     #[error("terminal")]
     Terminal(#[from] std::io::Error),
+    /// Starting the shift failed for the reason given (login, passphrases, a CA file).
     #[error("{0}")]
     Setup(String),
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::app::{Command, NetEvent};
+use super::shift::{Command, NetEvent};
 use crate::client::ClientError;
 use crate::client::coordinator::CoordinatorClient;
 use crate::client::wire::TlsTrust;

@@ -9,10 +9,17 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+/// Why the resources file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ResourceError {
+    /// Unreadable, not TOML, or an entry is incomplete.
     #[error("{path}: {reason}")]
-    File { path: String, reason: String },
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// One entry of `config/resources.toml`.
@@ -38,12 +45,15 @@ struct File {
     resource: Vec<Resource>,
 }
 
+/// The resources a shift offers, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resources {
+    /// Every entry of the file.
     pub items: Vec<Resource>,
 }
 
 impl Resources {
+    /// Reads the TOML text of a resources file; every entry needs a title and a text.
     pub fn parse(text: &str) -> Result<Self, String> {
         let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
         for (i, r) in file.resource.iter().enumerate() {
@@ -59,6 +69,7 @@ impl Resources {
         })
     }
 
+    /// Reads and parses a resources file.
     pub fn load(path: &Path) -> Result<Self, ResourceError> {
         let error = |reason: String| ResourceError::File {
             path: path.display().to_string(),

@@ -1,28 +1,26 @@
 //! Starting a shift: the identity (first run, enrolment, unlock) or the development keys,
-//! the passphrase prompts, logging in, then the terminal loop that feeds key presses, clock
-//! ticks and relay events into the [`App`] and draws it.
+//! the passphrase prompts, logging in ([`start`]), then the [`Shift`] handed with the relay
+//! connection to the terminal front end ([`tui::terminal`]); another front end starts the
+//! same way.
 //!
 //! It must never install a tracing subscriber, print a conversation, or write anything to
 //! disk but the encrypted identity; the terminal is restored on every exit path.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use tokio::sync::mpsc;
 use zeroize::Zeroizing;
 
 use super::ConsoleError;
-use super::app::{App, AppEvent, Me, Settings, TipKeys};
 use super::identity::{Identity, KdfParams};
 use super::lock::PassphraseLock;
 use super::net::{self, NetHandle};
 use super::resources::Resources;
-use super::ui;
+use super::shift::{Me, Settings, Shift, TipKeys};
+use super::tui::{self, ui};
 use crate::client::wire::TlsTrust;
 use crate::clock::Clock;
 use crate::keyfile::{self, CoordinatorFiles};
@@ -224,8 +222,25 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate).await;
     }
-    let Some(ready) = unlock(&opts)? else {
-        return Ok(());
+    match start(&opts).await? {
+        Some(started) => tui::terminal::run(tui::App::new(started.shift), started.net).await,
+        None => Ok(()),
+    }
+}
+
+/// A shift ready for a front end: the core, and the task that owns the relay connection.
+pub struct Started {
+    /// The shift, off duty.
+    pub shift: Shift,
+    /// The relay connection, signed in.
+    pub net: NetHandle,
+}
+
+/// Unlocks the keys (or creates and enrols an identity, then `None`), loads the resources
+/// and the inbox key, and logs in: everything a shift needs before any front end starts.
+pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
+    let Some(ready) = unlock(opts)? else {
+        return Ok(None);
     };
     let resources = if opts.resources.exists() {
         Resources::load(&opts.resources)?
@@ -258,7 +273,7 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         organisation: login.organisation.fingerprint(),
         inbox,
     });
-    let app = App::new(
+    let shift = Shift::new(
         me,
         opts.settings.clone(),
         ready.lock,
@@ -272,74 +287,5 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         organisation: login.organisation,
     };
     let net = NetHandle::spawn(login.client, Some(reconnect));
-    shift(app, net).await
-}
-
-/// Key presses from a blocking reader thread.
-fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        loop {
-            match event::poll(Duration::from_millis(250)) {
-                Ok(true) => match event::read() {
-                    Ok(e) => {
-                        if tx.send(e).is_err() {
-                            return;
-                        }
-                    }
-                    Err(_) => return,
-                },
-                Ok(false) => {
-                    if tx.is_closed() {
-                        return;
-                    }
-                }
-                Err(_) => return,
-            }
-        }
-    });
-    rx
-}
-
-/// The terminal loop of a shift.
-async fn shift(mut app: App, mut net: NetHandle) -> Result<(), ConsoleError> {
-    terminal::enable_raw_mode()?;
-    let mut stdout = std::io::stdout();
-    crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
-    let result = shift_loop(&mut app, &mut net).await;
-    let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
-    let _ = terminal::disable_raw_mode();
-    net.finish(Duration::from_secs(2)).await;
-    result
-}
-
-async fn shift_loop(app: &mut App, net: &mut NetHandle) -> Result<(), ConsoleError> {
-    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    let mut keys = spawn_key_reader();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        terminal.draw(|frame| ui::draw(frame, app, Instant::now()))?;
-        if app.take_bell() {
-            print!("\x07");
-            std::io::stdout().flush()?;
-        }
-        let event = tokio::select! {
-            key = keys.recv() => match key {
-                Some(Event::Key(k)) if k.kind != KeyEventKind::Release => AppEvent::Key(k),
-                Some(_) => continue,
-                None => break,
-            },
-            net_event = net.events.recv(), if app.connected => match net_event {
-                Some(e) => AppEvent::Net(e),
-                None => { app.connected = false; continue; }
-            },
-            _ = tick.tick() => AppEvent::Tick,
-        };
-        let commands = app.handle(event, Instant::now());
-        net.send(commands);
-        if app.quit {
-            break;
-        }
-    }
-    Ok(())
+    Ok(Some(Started { shift, net }))
 }

@@ -1,0 +1,54 @@
+//! What the shift core asks the relay connection to do. The network task
+//! ([`crate::console::net`]) carries these out in order; the core only returns them.
+//!
+//! It must never hold anything but what the relay needs: a tip reply is already sealed here.
+
+use super::state::TipId;
+use crate::protocol::SessionId;
+
+/// One request to the relay connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Go on or off duty with this capacity and these languages.
+    Duty {
+        /// On (`true`) or off duty.
+        on: bool,
+        /// Conversations this coordinator holds at once.
+        capacity: u8,
+        /// Languages this coordinator answers in.
+        langs: Vec<String>,
+    },
+    /// Answer a waiting visitor.
+    Claim(SessionId),
+    /// Encrypt and send this text in that conversation.
+    Send {
+        /// The conversation.
+        session: SessionId,
+        /// The words, as typed.
+        text: String,
+    },
+    /// Hand a conversation to the colleague with this certificate serial.
+    Transfer {
+        /// The conversation.
+        session: SessionId,
+        /// The colleague's certificate serial.
+        to: u64,
+    },
+    /// End a conversation; the visitor is told.
+    End(SessionId),
+    /// Ask for the list of tips.
+    ListTips,
+    /// Fetch a tip and its follow-ups.
+    OpenTip(TipId),
+    /// Store a reply sealed to the tipster's receipt.
+    ReplyTip {
+        /// The tip.
+        id: TipId,
+        /// The reply sealed to the tipster's receipt key.
+        sealed: Vec<u8>,
+    },
+    /// Delete a handled tip.
+    CloseTip(TipId),
+    /// Close the connection: the shift is over.
+    Quit,
+}

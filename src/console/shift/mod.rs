@@ -1,0 +1,221 @@
+//! The shift core: the whole of a coordinator's shift (duty, queue, conversations, transfers,
+//! tips, the idle lock, a lost connection) as one state machine that takes [`Input`]s (what
+//! the coordinator intends, what the relay connection reports, the clock) and returns the
+//! [`Command`]s for the relay. Every front end (the terminal's [`super::tui`], and a browser
+//! desk later) feeds it its own input mapping and renders the same state, so no shift logic
+//! is written twice.
+//!
+//! It must never do I/O: no terminal, no socket, no file, no log. It never shows or sends one
+//! conversation's text in another: conversations are keyed by session id, never by position.
+//!
+//! - [`state`]: the data a shift is made of.
+//! - [`actions`]: what the coordinator intends, and what each intent does.
+//! - [`events`]: what the relay connection reports, and what each report does.
+//! - [`commands`]: what the core asks the relay connection to do.
+//! - [`notice`]: the status line and transcript notes, as data for each front end to word.
+//! - [`focus`]: what the coordinator is looking at, kept on identities as the queue moves.
+//! - [`tips`]: opening tips and sealing replies with the inbox key.
+
+pub mod actions;
+pub mod commands;
+pub mod events;
+pub mod focus;
+pub mod notice;
+pub mod state;
+pub mod tips;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+use std::time::Instant;
+
+pub use actions::{Action, Edit, Passphrase};
+pub use commands::Command;
+pub use events::NetEvent;
+pub use notice::{Note, Notice};
+pub use state::{
+    ConvState, Conversation, Followup, Line, Mark, Me, OpenedTip, QueueRow, Screen, Selected,
+    Settings, Target, TipId, TipKeys, Who,
+};
+
+use super::lock::PassphraseLock;
+use super::resources::Resources;
+use crate::protocol::SessionId;
+use crate::protocol::frames::{CoordinatorInfo, TipSummary};
+
+/// Everything that moves a shift.
+#[derive(Debug)]
+pub enum Input {
+    /// The coordinator wants something done.
+    Act(Action),
+    /// The relay connection reported something.
+    Net(NetEvent),
+    /// The clock moved (drives the idle lock).
+    Tick,
+}
+
+/// The state of one coordinator's shift.
+pub struct Shift {
+    /// Who is signed in.
+    pub me: Me,
+    /// The settings the shift started with.
+    pub settings: Settings,
+    /// Whether the relay offers me visitors.
+    pub on_duty: bool,
+    /// Whether the relay connection is up.
+    pub connected: bool,
+    /// On duty when the connection dropped: back on duty once signed in again.
+    duty_before_loss: bool,
+    /// Waiting visitors, oldest first.
+    pub queue: Vec<QueueRow>,
+    /// Colleagues on duty, as the relay last listed them.
+    pub roster: Vec<CoordinatorInfo>,
+    /// Conversations held, in the order they were claimed.
+    pub conversations: Vec<Conversation>,
+    /// What the coordinator is looking at among the queue and conversations.
+    pub selected: Option<Selected>,
+    /// Chats or tips.
+    pub screen: Screen,
+    /// The tips inbox, as the relay last listed it.
+    pub tips: Vec<TipSummary>,
+    /// The tip opened with the inbox key, if any.
+    pub opened_tip: Option<OpenedTip>,
+    /// Ready-made resources for drafts.
+    pub resources: Resources,
+    /// The latest thing that happened or was refused.
+    pub status: Notice,
+    /// The shift is over: the front end stops.
+    pub quit: bool,
+    tip_keys: Option<TipKeys>,
+    lock: PassphraseLock,
+    locked: bool,
+    unlock_failed: bool,
+    last_activity: Instant,
+    bell: bool,
+    next_number: u32,
+    pending_claim: Option<SessionId>,
+}
+
+impl Shift {
+    /// A shift starting off duty at `now`.
+    pub fn new(
+        me: Me,
+        settings: Settings,
+        lock: PassphraseLock,
+        resources: Resources,
+        tip_keys: Option<TipKeys>,
+        now: Instant,
+    ) -> Self {
+        Self {
+            me,
+            settings,
+            on_duty: false,
+            connected: true,
+            duty_before_loss: false,
+            queue: Vec::new(),
+            roster: Vec::new(),
+            conversations: Vec::new(),
+            selected: None,
+            screen: Screen::Chats,
+            tips: Vec::new(),
+            opened_tip: None,
+            resources,
+            status: Notice::Welcome,
+            quit: false,
+            tip_keys,
+            lock,
+            locked: false,
+            unlock_failed: false,
+            last_activity: now,
+            bell: false,
+            next_number: 1,
+            pending_claim: None,
+        }
+    }
+
+    /// Handles one input at time `now`; returns what to send to the relay.
+    pub fn handle(&mut self, input: Input, now: Instant) -> Vec<Command> {
+        match input {
+            Input::Act(action) => self.act(action, now),
+            Input::Net(event) => self.on_net(event, now),
+            Input::Tick => {
+                self.tick(now);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The coordinator did something (any key, click or touch): the idle lock starts over.
+    pub fn touch(&mut self, now: Instant) {
+        self.last_activity = now;
+    }
+
+    /// Locks the console if it has been idle for the configured time.
+    pub fn tick(&mut self, now: Instant) {
+        if !self.locked
+            && now.saturating_duration_since(self.last_activity) >= self.settings.idle_lock
+        {
+            self.lock_now();
+        }
+    }
+
+    /// Locks the console: everything is hidden and opened tips are forgotten.
+    pub fn lock_now(&mut self) {
+        // An opened tip and its unsent reply leave memory; they are decrypted again on demand.
+        self.opened_tip = None;
+        self.locked = true;
+        self.unlock_failed = false;
+    }
+
+    /// Whether the console is locked (front ends show nothing of the shift).
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Whether the last passphrase typed at the lock was wrong.
+    pub fn unlock_failed(&self) -> bool {
+        self.unlock_failed
+    }
+
+    /// Whether a bell is due (a new visitor, or one transferred to me); clears it.
+    pub fn take_bell(&mut self) -> bool {
+        std::mem::take(&mut self.bell)
+    }
+
+    /// The conversation with this session, if held here.
+    pub fn conversation(&self, session: &SessionId) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| &c.session == session)
+    }
+
+    fn conversation_mut(&mut self, session: &SessionId) -> Option<&mut Conversation> {
+        self.conversations
+            .iter_mut()
+            .find(|c| &c.session == session)
+    }
+
+    /// Conversations not over yet: what counts against the capacity.
+    pub fn held(&self) -> usize {
+        self.conversations
+            .iter()
+            .filter(|c| c.state != ConvState::Ended)
+            .count()
+    }
+
+    /// Unread visitor lines over all conversations.
+    pub fn total_unread(&self) -> u32 {
+        self.conversations.iter().map(|c| c.unread).sum()
+    }
+
+    /// Colleagues a conversation can be handed to: on duty, not me, with a free seat.
+    pub fn transfer_targets(&self) -> Vec<&CoordinatorInfo> {
+        self.roster
+            .iter()
+            .filter(|c| c.serial != self.me.serial && c.load < c.capacity)
+            .collect()
+    }
+}
+
+/// A short, non-identifying label for a session in status lines.
+fn short(session: &SessionId) -> String {
+    crate::crypto::keys::hex(&session.0[..2])
+}

@@ -1,0 +1,153 @@
+//! What a shift tells the coordinator, as data: the latest [`Notice`] (a status line) and the
+//! [`Note`]s written into a transcript. Each front end words them in its own language and
+//! with its own controls ("press e", "click End").
+//!
+//! It must never carry a visitor's or a tipster's words: only numbers, aliases of colleagues
+//! and reasons from the connection.
+
+/// The latest thing that happened or was refused, shown until the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The shift has just started, off duty.
+    Welcome,
+    /// Going on duty.
+    OnDuty,
+    /// Going off duty (held conversations are kept).
+    OffDuty,
+    /// A claim was asked while off duty.
+    NotOnDuty,
+    /// A claim was refused locally: this many held, the capacity.
+    AtCapacity {
+        /// Conversations held, the capacity.
+        held: usize,
+    },
+    /// A claim went to the relay (`short` is a non-identifying label of the session).
+    Answering {
+        /// A short, non-identifying label of the session.
+        short: String,
+    },
+    /// "Claim the next" with nobody waiting.
+    NobodyWaiting,
+    /// A claim succeeded.
+    Claimed {
+        /// The per-shift visitor number.
+        number: u32,
+    },
+    /// A colleague handed this conversation to me.
+    TransferredIn {
+        /// The per-shift visitor number.
+        number: u32,
+        /// The colleague's alias.
+        from: String,
+    },
+    /// Another coordinator answered that visitor first.
+    ClaimLost,
+    /// A transfer went to the relay.
+    Transferring {
+        /// The colleague's alias.
+        to: String,
+    },
+    /// The relay refused a transfer: the conversation is still mine.
+    TransferFailed {
+        /// The per-shift visitor number.
+        number: u32,
+    },
+    /// A transfer went through.
+    HandedOver {
+        /// The per-shift visitor number.
+        number: u32,
+        /// The colleague's alias.
+        to: String,
+    },
+    /// A transfer was asked with no colleague on duty with a free seat.
+    NoFreeColleague,
+    /// A transfer was asked of a conversation that is over or already moving.
+    CannotTransferNow,
+    /// A conversation was closed here and its transcript erased.
+    Erased {
+        /// The per-shift visitor number.
+        number: u32,
+    },
+    /// Something needs a conversation and none is selected.
+    SelectConversationFirst,
+    /// Writing to a conversation that is over.
+    ConversationOver,
+    /// Sending to a conversation that is over or being handed over.
+    NoLongerTakesMessages,
+    /// The resource picker was asked for with no resources loaded.
+    NoResources,
+    /// A tip arrived that was not listed before.
+    NewTip,
+    /// Tips cannot be opened without the inbox key.
+    NoInboxKey,
+    /// A tip was opened.
+    TipOpened,
+    /// A tip did not decrypt.
+    TipDoesNotOpen {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
+    /// Replying was asked with no tip open.
+    OpenTipFirst,
+    /// The opened tip has no reply key.
+    NoReplyKey,
+    /// A reply was sealed and handed to the connection.
+    ReplySent,
+    /// A reply could not be sealed.
+    ReplyNotSealed {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
+    /// A tip was marked handled.
+    TipHandled,
+    /// The relay asked to retry after this many seconds.
+    RelayBusy {
+        /// Seconds to wait.
+        retry_after: u32,
+    },
+    /// A command failed; the connection lives on.
+    NotDone {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
+    /// The connection is gone; the network task signs in again by itself.
+    ConnectionLost {
+        /// Why, as the connection or the crypto reported it.
+        reason: String,
+    },
+    /// Signed in again.
+    Reconnected,
+    /// The passphrase unlocked the console.
+    Unlocked,
+}
+
+/// Something that happened to a conversation, written into its transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// I claimed it; the visitor sees my verified alias.
+    Joined,
+    /// A colleague handed it to me.
+    TransferredIn {
+        /// The colleague's alias.
+        from: String,
+    },
+    /// I am handing it to a colleague.
+    HandingOver {
+        /// The colleague's alias.
+        to: String,
+    },
+    /// The relay refused the transfer: still mine.
+    TransferFailed,
+    /// The visitor sent their authenticated close.
+    VisitorClosed,
+    /// The visitor's connection dropped; they may come back.
+    VisitorAway,
+    /// The visitor came back.
+    VisitorBack,
+    /// The visitor ended the conversation.
+    VisitorEnded,
+    /// The relay released it (expired or ended elsewhere).
+    Over,
+    /// My connection was lost and the relay requeued the visitor.
+    ConnectionLost,
+}

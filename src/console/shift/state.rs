@@ -1,0 +1,231 @@
+//! The state a shift is made of: who is signed in, the settings it started with, the queue
+//! rows, the conversations with their transcripts and drafts, and an opened tip. Plain data,
+//! shared by every front end that renders a shift.
+//!
+//! It must never hold a conversation by position (always by session id), never hold a tip's
+//! plaintext anywhere but [`OpenedTip`] (dropped on lock), and never do I/O.
+
+use std::time::{Duration, Instant};
+
+use super::notice::Note;
+use crate::crypto::keys::{DhPublicKey, DhSecret, Fingerprint};
+use crate::protocol::SessionId;
+use crate::protocol::frames::ConversationKind;
+
+pub use crate::protocol::TipId;
+
+/// Who this console is logged in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    /// The certified alias visitors see.
+    pub alias: String,
+    /// The certificate's serial, as colleagues' rosters list it.
+    pub serial: u64,
+    /// Certificate expiry, Unix seconds.
+    pub not_after: u64,
+}
+
+/// Settings a shift starts with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How many conversations this coordinator holds at once.
+    pub capacity: u8,
+    /// Languages this coordinator answers in, as given to the relay with duty.
+    pub langs: Vec<String>,
+    /// Quiet time after which the console locks itself.
+    pub idle_lock: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            capacity: 4,
+            langs: vec!["en".into()],
+            idle_lock: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The organisation fingerprint and the tip-inbox secret: what opens tips.
+pub struct TipKeys {
+    /// Bound into every sealed tip and reply.
+    pub organisation: Fingerprint,
+    /// The inbox's X25519 secret.
+    pub inbox: DhSecret,
+}
+
+/// A visitor waiting in the queue, as the relay last reported them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    /// The waiting session.
+    pub session: SessionId,
+    /// Seconds waited when the relay reported it.
+    pub waited_s: u64,
+    /// Chat or tip conversation.
+    pub kind: ConversationKind,
+    /// The visitor's language, if they gave one.
+    pub lang: Option<String>,
+    /// When this wait time was reported: the shown wait keeps counting from here.
+    pub seen_at: Instant,
+}
+
+impl QueueRow {
+    /// How long this visitor has waited by `now`.
+    pub fn waited(&self, now: Instant) -> Duration {
+        Duration::from_secs(self.waited_s) + now.saturating_duration_since(self.seen_at)
+    }
+}
+
+/// Who a transcript line is from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// The visitor's words.
+    Visitor,
+    /// My words.
+    Me,
+    /// Something that happened to the conversation; the front end words it.
+    System(Note),
+}
+
+/// Delivery state of one of my messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mark {
+    /// Handed to the connection.
+    Pending,
+    /// The relay holds it.
+    Sent,
+    /// The visitor's device acknowledged it.
+    Delivered,
+}
+
+/// One line of a transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Who it is from.
+    pub who: Who,
+    /// The words (empty for a [`Who::System`] line, whose note is in `who`).
+    pub text: String,
+    /// My message's sequence number, once the connection sent it.
+    pub seq: Option<u64>,
+    /// My message's delivery state (visitor and system lines are `Delivered`).
+    pub mark: Mark,
+}
+
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvState {
+    /// Claimed; the handshake message went out.
+    Open,
+    /// The visitor's connection dropped; they may come back.
+    Away,
+    /// Being handed to a colleague.
+    Transferring,
+    /// Over (visitor ended, expired or released): read-only until closed.
+    Ended,
+}
+
+/// A conversation this console holds.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// The session, the only key a conversation is found by.
+    pub session: SessionId,
+    /// Shown as "Visitor N": a per-shift number, never anything about the person.
+    pub number: u32,
+    /// Chat or tip conversation.
+    pub kind: ConversationKind,
+    /// The visitor's language, if they gave one.
+    pub lang: Option<String>,
+    /// When it was claimed here.
+    pub opened_at: Instant,
+    /// The colleague who handed it over, if it came by transfer.
+    pub transferred_from: Option<String>,
+    /// The transcript, oldest first; in memory only.
+    pub lines: Vec<Line>,
+    /// Visitor lines not seen yet.
+    pub unread: u32,
+    /// What I am writing to this visitor.
+    pub draft: String,
+    /// Where it stands.
+    pub state: ConvState,
+    /// The colleague it is being handed to, while transferring.
+    pub(super) transfer_to: Option<String>,
+}
+
+impl Conversation {
+    /// How long it has been open by `now`.
+    pub fn open_for(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.opened_at)
+    }
+
+    /// Whether I can still write to it.
+    pub fn takes_messages(&self) -> bool {
+        !matches!(self.state, ConvState::Ended | ConvState::Transferring)
+    }
+
+    pub(super) fn note(&mut self, note: Note) {
+        self.lines.push(Line {
+            who: Who::System(note),
+            text: String::new(),
+            seq: None,
+            mark: Mark::Delivered,
+        });
+    }
+}
+
+/// A tip opened with the inbox key. Lives in memory only, and is dropped on lock.
+#[derive(Debug, Clone)]
+pub struct OpenedTip {
+    /// The tip's id on the relay.
+    pub id: TipId,
+    /// The category the tipster chose, if any.
+    pub category: Option<String>,
+    /// The tip's text.
+    pub text: String,
+    /// The tipster's follow-ups, oldest first.
+    pub followups: Vec<Followup>,
+    /// The key replies are sealed to; `None` when the tipster left no way to reply.
+    pub reply_key: Option<DhPublicKey>,
+    /// The reply being written.
+    pub draft: String,
+    /// Replies sent from this console since it was opened.
+    pub replies_sent: u32,
+}
+
+/// One follow-up to an opened tip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followup {
+    /// What the tipster added.
+    Text(String),
+    /// It did not decrypt (tampered, or not sealed with the tip's receipt key).
+    DoesNotOpen,
+    /// The tip carries no receipt key, so no follow-up can be authenticated.
+    WithoutReplyKey,
+}
+
+/// Which of the two halves of a shift the coordinator is looking at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The queue and conversations.
+    Chats,
+    /// The tips inbox.
+    Tips,
+}
+
+/// What the coordinator is looking at among the queue and conversations, by identity, so a
+/// moving queue never shifts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selected {
+    /// A waiting visitor.
+    Queue(SessionId),
+    /// A held conversation.
+    Conversation(SessionId),
+}
+
+/// What a draft belongs to, by identity: a conversation, or the reply to an opened tip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The draft to this conversation's visitor.
+    Conversation(SessionId),
+    /// The reply to this tip, while it is the one open.
+    Tip(TipId),
+}

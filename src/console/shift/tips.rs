@@ -1,0 +1,115 @@
+//! Tips with the inbox key: opening a fetched tip and its follow-ups into an [`OpenedTip`],
+//! and sealing a reply to the tipster's receipt key.
+//!
+//! It must never keep a tip's plaintext outside the one [`OpenedTip`], never send a reply
+//! unsealed, and never do I/O (the sealed bytes go out as a [`Command`]).
+
+use rand_core::OsRng;
+
+use super::Shift;
+use super::commands::Command;
+use super::notice::Notice;
+use super::state::{Followup, OpenedTip, TipId};
+use crate::crypto::sealed_tip::{self, TipMessage};
+
+impl Shift {
+    /// Whether the opened tip can be answered; the reason it cannot otherwise.
+    pub fn replyable(&self) -> Result<(), Notice> {
+        match &self.opened_tip {
+            Some(t) if t.reply_key.is_some() => Ok(()),
+            Some(_) => Err(Notice::NoReplyKey),
+            None => Err(Notice::OpenTipFirst),
+        }
+    }
+
+    pub(super) fn ask_tip(&mut self, id: TipId) -> Vec<Command> {
+        if self.tip_keys.is_none() {
+            self.status = Notice::NoInboxKey;
+            return Vec::new();
+        }
+        vec![Command::OpenTip(id)]
+    }
+
+    pub(super) fn open_tip(&mut self, id: TipId, sealed: &[u8], followups: &[Vec<u8>]) {
+        let Some(keys) = &self.tip_keys else {
+            self.status = Notice::NoInboxKey;
+            return;
+        };
+        match sealed_tip::open_tip(&keys.organisation, &keys.inbox, sealed) {
+            Ok(tip) => {
+                let followups = followups
+                    .iter()
+                    .map(|f| match &tip.reply_key {
+                        Some(k) => sealed_tip::open_followup(&keys.organisation, &keys.inbox, k, f)
+                            .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text)),
+                        None => Followup::WithoutReplyKey,
+                    })
+                    .collect();
+                self.opened_tip = Some(OpenedTip {
+                    id,
+                    category: tip.category,
+                    text: tip.text,
+                    followups,
+                    reply_key: tip.reply_key,
+                    draft: String::new(),
+                    replies_sent: 0,
+                });
+                self.status = Notice::TipOpened;
+            }
+            Err(e) => {
+                self.status = Notice::TipDoesNotOpen {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+
+    pub(super) fn send_tip_reply(&mut self, id: TipId) -> Vec<Command> {
+        let opened = self.opened_tip.as_mut().filter(|t| t.id == id);
+        let (Some(keys), Some(tip)) = (&self.tip_keys, opened) else {
+            return Vec::new();
+        };
+        let Some(reply_key) = tip.reply_key else {
+            self.status = Notice::NoReplyKey;
+            return Vec::new();
+        };
+        let text = tip.draft.trim().to_owned();
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let message = TipMessage {
+            reply_key: None,
+            category: None,
+            text,
+        };
+        match sealed_tip::seal_reply(
+            &keys.organisation,
+            &keys.inbox,
+            &reply_key,
+            &message,
+            &mut OsRng,
+        ) {
+            Ok(sealed) => {
+                tip.draft.clear();
+                tip.replies_sent += 1;
+                let id = tip.id;
+                self.status = Notice::ReplySent;
+                vec![Command::ReplyTip { id, sealed }]
+            }
+            Err(e) => {
+                self.status = Notice::ReplyNotSealed {
+                    reason: e.to_string(),
+                };
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn tip_handled(&mut self, id: TipId) -> Vec<Command> {
+        if self.opened_tip.as_ref().is_some_and(|t| t.id == id) {
+            self.opened_tip = None;
+        }
+        self.status = Notice::TipHandled;
+        vec![Command::CloseTip(id)]
+    }
+}

@@ -1,0 +1,356 @@
+//! The terminal's key bindings: each key press becomes one of the core's [`Action`]s, or
+//! moves the terminal's own view state (a picker's cursor, a confirmation, scrolling, help).
+//! `?` lists them ([`super::ui::HELP`]).
+//!
+//! It must never decide what an action does or whether it is allowed (the core refuses what
+//! it must, and says why), and while the console is locked every key goes to the passphrase.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, Mode, SCROLL_STEP};
+use crate::console::shift::{Action, Command, Edit, Notice, Passphrase, Screen, Selected, Target};
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => Some(c),
+        _ => None,
+    }
+}
+
+/// ↑ / k and ↓ / j move a picker's cursor among `count` rows; `None` for any other key.
+fn picker_step(key: &KeyEvent, index: usize, count: usize) -> Option<usize> {
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => Some(index.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') => Some((index + 1).min(count.saturating_sub(1))),
+        _ => None,
+    }
+}
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        self.shift.touch(now);
+        if self.shift.is_locked() {
+            return self.lock_key(key, now);
+        }
+        if ctrl(&key, 'l') {
+            return self.shift.act(Action::Lock, now);
+        }
+        if ctrl(&key, 'c') {
+            self.mode = Mode::ConfirmQuit;
+            return Vec::new();
+        }
+        let yes = key.code == KeyCode::Char('y');
+        match self.mode.clone() {
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                Vec::new()
+            }
+            Mode::Compose => self.compose_key(key, now),
+            Mode::PickResource { index } => self.resource_key(key, index, now),
+            Mode::PickTransfer { index } => self.transfer_key(key, index, now),
+            Mode::ConfirmEnd(session) => self.confirmed(yes, Action::End(session), now),
+            Mode::ConfirmHandled(id) => self.confirmed(yes, Action::TipHandled(id), now),
+            Mode::ConfirmQuit => self.confirmed(yes, Action::Quit, now),
+            Mode::Normal => match self.shift.screen {
+                Screen::Chats => self.chats_key(key, now),
+                Screen::Tips => self.tips_key(key, now),
+            },
+        }
+    }
+
+    fn confirmed(&mut self, yes: bool, action: Action, now: Instant) -> Vec<Command> {
+        self.mode = Mode::Normal;
+        if yes {
+            self.shift.act(action, now)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn lock_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        match key.code {
+            KeyCode::Enter => {
+                let typed = std::mem::take(&mut *self.typed);
+                return self.shift.act(Action::Unlock(Passphrase::new(typed)), now);
+            }
+            KeyCode::Backspace => {
+                self.typed.pop();
+            }
+            KeyCode::Esc => self.typed.clear(),
+            _ => {
+                if let Some(c) = typed_char(&key) {
+                    self.typed.push(c);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn open_resources(&mut self, from_compose: bool) {
+        if self.shift.resources.items.is_empty() {
+            self.shift.status = Notice::NoResources;
+            return;
+        }
+        self.return_to_compose = from_compose;
+        self.open(Mode::PickResource { index: 0 });
+    }
+
+    fn leave_picker(&mut self) {
+        self.mode = if self.return_to_compose {
+            Mode::Compose
+        } else {
+            Mode::Normal
+        };
+    }
+
+    fn resource_key(&mut self, key: KeyEvent, index: usize, now: Instant) -> Vec<Command> {
+        let target = self.subject;
+        let count = self.shift.offered_resources(target).len();
+        if let Some(index) = picker_step(&key, index, count) {
+            self.mode = Mode::PickResource { index };
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Enter => {
+                if let Some(target) = target {
+                    self.shift
+                        .act(Action::InsertResource { target, index }, now);
+                }
+                self.write();
+            }
+            _ => self.leave_picker(),
+        }
+        Vec::new()
+    }
+
+    fn transfer_key(&mut self, key: KeyEvent, index: usize, now: Instant) -> Vec<Command> {
+        let count = self.shift.transfer_targets().len();
+        if let Some(index) = picker_step(&key, index, count) {
+            self.mode = Mode::PickTransfer { index };
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                let to = self.shift.transfer_targets().get(index).map(|c| c.serial);
+                if let (Some(to), Some(Target::Conversation(session))) = (to, self.subject) {
+                    return self.shift.act(Action::Transfer { session, to }, now);
+                }
+            }
+            _ => self.mode = Mode::Normal,
+        }
+        Vec::new()
+    }
+
+    /// PgUp / PgDn scroll the current transcript; `true` if the key was one of them.
+    fn scroll_key(&mut self, key: &KeyEvent) -> bool {
+        let step = match key.code {
+            KeyCode::PageUp => SCROLL_STEP as isize,
+            KeyCode::PageDown => -(SCROLL_STEP as isize),
+            _ => return false,
+        };
+        if let Some(c) = self.shift.current() {
+            // Clamped to the transcript here; the view clamps again to what fits.
+            let most = c.lines.len().saturating_mul(4);
+            let back = self.scrolled_back.entry(c.session).or_default();
+            *back = back.saturating_add_signed(step).min(most);
+        }
+        true
+    }
+
+    fn select(&mut self, selected: Option<Selected>, now: Instant) {
+        self.shift.act(Action::Select(selected), now);
+    }
+
+    fn move_cursor(&mut self, down: bool, now: Instant) {
+        let items = self.shift.sidebar();
+        let at = self
+            .shift
+            .selected
+            .and_then(|s| items.iter().position(|i| *i == s));
+        let next = match (at, down) {
+            (_, _) if items.is_empty() => None,
+            (None, _) => Some(0),
+            (Some(i), true) => Some((i + 1).min(items.len() - 1)),
+            (Some(i), false) => Some(i.saturating_sub(1)),
+        };
+        self.select(next.map(|i| items[i]), now);
+    }
+
+    /// The conversation at `index` in claim order, or the one after the shown one (`None`).
+    fn switch_conversation(&mut self, index: Option<usize>, now: Instant) {
+        let conversations = &self.shift.conversations;
+        let index = index.unwrap_or_else(|| {
+            let at = self
+                .shift
+                .current_session()
+                .and_then(|s| conversations.iter().position(|c| c.session == s));
+            match at {
+                Some(i) => (i + 1) % conversations.len().max(1),
+                None => 0,
+            }
+        });
+        if let Some(s) = conversations.get(index).map(|c| c.session) {
+            self.select(Some(Selected::Conversation(s)), now);
+        }
+    }
+
+    fn chats_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        if self.scroll_key(&key) {
+            return Vec::new();
+        }
+        let action = match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.move_cursor(false, now);
+                return Vec::new();
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.move_cursor(true, now);
+                return Vec::new();
+            }
+            KeyCode::Tab => {
+                self.switch_conversation(None, now);
+                return Vec::new();
+            }
+            KeyCode::Char(c @ '1'..='9') => {
+                self.switch_conversation(Some(c as usize - '1' as usize), now);
+                return Vec::new();
+            }
+            KeyCode::Enter | KeyCode::Char('i') => match self.shift.selected {
+                Some(Selected::Queue(session)) => Action::Claim(session),
+                Some(Selected::Conversation(session)) => {
+                    match self.shift.writable(session) {
+                        Ok(()) => self.write(),
+                        Err(refused) => self.shift.status = refused,
+                    }
+                    return Vec::new();
+                }
+                None => return Vec::new(),
+            },
+            KeyCode::Char('c') => Action::ClaimNext,
+            KeyCode::Char('d') => Action::Duty(!self.shift.on_duty),
+            KeyCode::Char('r') => {
+                if self.shift.current().is_some() {
+                    self.open_resources(false);
+                } else {
+                    self.shift.status = Notice::SelectConversationFirst;
+                }
+                return Vec::new();
+            }
+            KeyCode::Char('x') => {
+                let checked = match self.shift.current_session() {
+                    Some(session) => self.shift.transferable(session),
+                    None => Err(Notice::SelectConversationFirst),
+                };
+                match checked {
+                    Ok(()) => self.open(Mode::PickTransfer { index: 0 }),
+                    Err(refused) => self.shift.status = refused,
+                }
+                return Vec::new();
+            }
+            KeyCode::Char('e') => {
+                if let Some(s) = self.shift.current_session() {
+                    self.mode = Mode::ConfirmEnd(s);
+                }
+                return Vec::new();
+            }
+            KeyCode::Char('t') => Action::Show(Screen::Tips),
+            _ => return self.common_key(key, now),
+        };
+        self.shift.act(action, now)
+    }
+
+    fn tips_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        let selected = self.shift.tips.get(self.tip_cursor).map(|t| t.id);
+        let action = match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.tip_cursor = self.tip_cursor.saturating_sub(1);
+                return Vec::new();
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.tip_cursor =
+                    (self.tip_cursor + 1).min(self.shift.tips.len().saturating_sub(1));
+                return Vec::new();
+            }
+            KeyCode::Enter | KeyCode::Char('o') => match selected {
+                Some(id) => Action::OpenTip(id),
+                None => return Vec::new(),
+            },
+            KeyCode::Char('r') => {
+                match self.shift.replyable() {
+                    Ok(()) => self.write(),
+                    Err(refused) => self.shift.status = refused,
+                }
+                return Vec::new();
+            }
+            KeyCode::Char('h') => {
+                if let Some(id) = selected {
+                    self.mode = Mode::ConfirmHandled(id);
+                }
+                return Vec::new();
+            }
+            KeyCode::Char('u') => Action::RefreshTips,
+            KeyCode::Char('t') | KeyCode::Esc => Action::Show(Screen::Chats),
+            _ => return self.common_key(key, now),
+        };
+        self.shift.act(action, now)
+    }
+
+    /// Keys that mean the same on both screens.
+    fn common_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        match key.code {
+            KeyCode::Char('L') => return self.shift.act(Action::Lock, now),
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Char('q') => self.mode = Mode::ConfirmQuit,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn compose_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        if ctrl(&key, 'r') {
+            self.open_resources(true);
+            return Vec::new();
+        }
+        if self.shift.screen == Screen::Chats && self.scroll_key(&key) {
+            return Vec::new();
+        }
+        let Some(target) = self.subject else {
+            self.mode = Mode::Normal;
+            return Vec::new();
+        };
+        let edit = match key.code {
+            KeyCode::Esc => {
+                self.mode = Mode::Normal;
+                return Vec::new();
+            }
+            KeyCode::Enter => return self.send(target, now),
+            KeyCode::Backspace => Edit::Pop,
+            _ => match typed_char(&key) {
+                Some(c) => Edit::Push(c),
+                None => return Vec::new(),
+            },
+        };
+        self.shift.act(Action::Edit { target, edit }, now)
+    }
+
+    fn send(&mut self, target: Target, now: Instant) -> Vec<Command> {
+        let commands = self.shift.act(Action::Send(target), now);
+        if !commands.is_empty() {
+            match target {
+                // What I just sent is shown: the transcript goes back to the newest line.
+                Target::Conversation(session) => {
+                    self.scrolled_back.remove(&session);
+                }
+                Target::Tip(_) => self.mode = Mode::Normal,
+            }
+        }
+        commands
+    }
+}

@@ -1,0 +1,88 @@
+//! The terminal loop of a shift: raw mode and the alternate screen, a thread reading keys,
+//! a one-second tick, and the relay connection's events, each fed into the [`App`], which is
+//! drawn after every one; the commands it returns go to the connection.
+//!
+//! It must never print a conversation outside the alternate screen, and it restores the
+//! terminal on every exit path.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::terminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use super::{App, AppEvent, ui};
+use crate::console::ConsoleError;
+use crate::console::net::NetHandle;
+
+/// Key presses from a blocking reader thread.
+fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        loop {
+            match event::poll(Duration::from_millis(250)) {
+                Ok(true) => match event::read() {
+                    Ok(e) => {
+                        if tx.send(e).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) => {
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    rx
+}
+
+/// The terminal loop of a shift: the terminal is restored however it ends.
+pub async fn run(mut app: App, mut net: NetHandle) -> Result<(), ConsoleError> {
+    terminal::enable_raw_mode()?;
+    let mut stdout = std::io::stdout();
+    crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
+    let result = shift_loop(&mut app, &mut net).await;
+    let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
+    let _ = terminal::disable_raw_mode();
+    net.finish(Duration::from_secs(2)).await;
+    result
+}
+
+async fn shift_loop(app: &mut App, net: &mut NetHandle) -> Result<(), ConsoleError> {
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let mut keys = spawn_key_reader();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        terminal.draw(|frame| ui::draw(frame, app, Instant::now()))?;
+        if app.shift.take_bell() {
+            print!("\x07");
+            std::io::stdout().flush()?;
+        }
+        let event = tokio::select! {
+            key = keys.recv() => match key {
+                Some(Event::Key(k)) if k.kind != KeyEventKind::Release => AppEvent::Key(k),
+                Some(_) => continue,
+                None => break,
+            },
+            net_event = net.events.recv(), if app.shift.connected => match net_event {
+                Some(e) => AppEvent::Net(e),
+                None => { app.shift.connected = false; continue; }
+            },
+            _ = tick.tick() => AppEvent::Tick,
+        };
+        let commands = app.handle(event, Instant::now());
+        net.send(commands);
+        if app.shift.quit {
+            break;
+        }
+    }
+    Ok(())
+}

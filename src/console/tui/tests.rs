@@ -1,0 +1,350 @@
+//! The terminal's key mapping: that keys reach the core as the right actions, and that the
+//! terminal's own modes (writing, pickers, confirmations, the lock's typing) follow the
+//! shift. What the actions do is tested on the core ([`crate::console::shift`]).
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::client::coordinator::CoordinatorEvent;
+use crate::console::shift::tests::{self as core, PASS, claimed, queue, roster, sid, text};
+use crate::console::shift::{ConvState, Notice, Screen, Selected};
+use crate::protocol::frames::TipSummary;
+
+pub(crate) struct Kit {
+    pub app: App,
+    pub now: Instant,
+}
+
+pub(crate) fn kit() -> Kit {
+    let core = core::kit();
+    Kit {
+        app: App::new(core.shift),
+        now: core.now,
+    }
+}
+
+pub(crate) fn key(code: KeyCode) -> AppEvent {
+    AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub(crate) fn ch(c: char) -> AppEvent {
+    key(KeyCode::Char(c))
+}
+
+pub(crate) fn ctrl_key(c: char) -> AppEvent {
+    AppEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub(crate) fn relay(e: CoordinatorEvent) -> AppEvent {
+    AppEvent::Net(NetEvent::Relay(e))
+}
+
+impl Kit {
+    pub(crate) fn on(&mut self, event: AppEvent) -> Vec<Command> {
+        self.app.handle(event, self.now)
+    }
+    pub(crate) fn later(&mut self, secs: u64, event: AppEvent) -> Vec<Command> {
+        self.now += Duration::from_secs(secs);
+        self.app.handle(event, self.now)
+    }
+    pub(crate) fn typing(&mut self, s: &str) {
+        for c in s.chars() {
+            assert!(self.on(ch(c)).is_empty());
+        }
+    }
+    /// On duty with two visitors claimed from the keyboard: Visitor 1 (en, session 1) with
+    /// Enter on the queue, Visitor 2 (fr, session 2) with `c`; Visitor 2 is shown.
+    pub(crate) fn two_conversations(&mut self) {
+        self.on(ch('d'));
+        self.on(relay(queue(&[(1, 120, "en"), (2, 60, "fr")])));
+        assert_eq!(self.on(key(KeyCode::Enter)), vec![Command::Claim(sid(1))]);
+        self.on(relay(claimed(1, None)));
+        self.on(relay(queue(&[(2, 60, "fr")])));
+        assert_eq!(self.on(ch('c')), vec![Command::Claim(sid(2))]);
+        self.on(relay(claimed(2, None)));
+        self.on(relay(queue(&[])));
+    }
+    fn shown(&self) -> Option<SessionId> {
+        self.app.shift.current_session()
+    }
+}
+
+#[test]
+fn moving_keys_select_in_sidebar_order_and_number_keys_and_tab_switch_conversations() {
+    let mut k = kit();
+    assert_eq!(k.on(ch('d'))[0], core_duty(true));
+    k.on(relay(queue(&[(1, 0, "en"), (2, 0, "fr")])));
+    assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(1))));
+    k.on(key(KeyCode::Down));
+    assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(2))));
+    k.on(ch('j'));
+    assert_eq!(
+        k.app.shift.selected,
+        Some(Selected::Queue(sid(2))),
+        "stays at the end"
+    );
+    k.on(ch('k'));
+    assert_eq!(k.on(key(KeyCode::Enter)), vec![Command::Claim(sid(1))]);
+    k.on(relay(claimed(1, None)));
+    k.on(relay(claimed(3, None)));
+    assert_eq!(k.shown(), Some(sid(1)));
+    k.on(ch('2'));
+    assert_eq!(k.shown(), Some(sid(3)));
+    k.on(key(KeyCode::Tab));
+    assert_eq!(k.shown(), Some(sid(1)), "Tab wraps");
+    k.on(ch('9'));
+    assert_eq!(k.shown(), Some(sid(1)), "no ninth conversation: unchanged");
+    k.on(key(KeyCode::Up));
+    assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(2))));
+    assert_eq!(k.on(ch('c')), vec![Command::Claim(sid(2))]);
+}
+
+fn core_duty(on: bool) -> Command {
+    Command::Duty {
+        on,
+        capacity: 3,
+        langs: vec!["en".into(), "fr".into()],
+    }
+}
+
+#[test]
+fn enter_writes_to_the_shown_visitor_and_sends_and_esc_stops_writing() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.mode, Mode::Compose);
+    k.typing("Bonjour ");
+    k.on(key(KeyCode::Backspace));
+    k.typing("!");
+    assert_eq!(k.app.shift.current().unwrap().draft, "Bonjour!");
+    k.on(key(KeyCode::Esc));
+    assert_eq!(k.app.mode, Mode::Normal);
+    k.typing("1");
+    k.on(ch('i'));
+    k.typing("Hello");
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Send {
+            session: sid(1),
+            text: "Hello".into()
+        }]
+    );
+    assert_eq!(k.app.mode, Mode::Compose, "still writing after sending");
+    assert_eq!(k.app.shift.conversation(&sid(2)).unwrap().draft, "Bonjour!");
+}
+
+#[test]
+fn writing_stops_when_the_conversation_written_to_is_handed_over() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(roster()));
+    k.on(ch('x'));
+    assert_eq!(k.app.mode, Mode::PickTransfer { index: 0 });
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Transfer {
+            session: sid(2),
+            to: 102
+        }]
+    );
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.mode, Mode::Compose);
+    k.on(relay(CoordinatorEvent::Released(sid(2))));
+    assert_eq!(k.shown(), Some(sid(1)));
+    assert_eq!(
+        k.app.mode,
+        Mode::Normal,
+        "no typing into visitor 1 by surprise"
+    );
+    k.typing("q");
+    assert_eq!(k.app.mode, Mode::ConfirmQuit, "keys are commands again");
+}
+
+#[test]
+fn a_picker_closes_when_a_claim_answered_meanwhile_takes_the_screen() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(queue(&[(3, 0, "en")])));
+    k.on(key(KeyCode::Up));
+    k.on(key(KeyCode::Up));
+    assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(3))));
+    assert_eq!(k.on(key(KeyCode::Enter)), vec![Command::Claim(sid(3))]);
+    k.on(ch('1'));
+    k.on(ch('r'));
+    assert_eq!(k.app.mode, Mode::PickResource { index: 0 });
+    k.on(relay(claimed(3, None)));
+    assert_eq!(
+        k.shown(),
+        Some(sid(3)),
+        "the claim asked for takes the screen"
+    );
+    assert_eq!(k.app.mode, Mode::Normal, "the picker for visitor 1 closed");
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "");
+    assert_eq!(k.app.shift.conversation(&sid(3)).unwrap().draft, "");
+}
+
+#[test]
+fn refusals_the_core_explains_are_shown_and_open_nothing() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(ch('x'));
+    assert_eq!(k.app.mode, Mode::Normal);
+    assert_eq!(k.app.shift.status, Notice::NoFreeColleague);
+    k.on(relay(CoordinatorEvent::Peer {
+        session: sid(2),
+        event: crate::protocol::frames::PeerEvent::Ended,
+    }));
+    assert_eq!(k.app.shift.current().unwrap().state, ConvState::Ended);
+    k.on(key(KeyCode::Enter));
+    assert_eq!(
+        k.app.mode,
+        Mode::Normal,
+        "no writing to an ended conversation"
+    );
+    assert_eq!(
+        text::notice(&k.app.shift.status),
+        "This conversation is over; e closes it."
+    );
+    k.on(ch('e'));
+    assert!(k.on(ch('n')).is_empty(), "anything but y cancels");
+    k.on(ch('e'));
+    assert!(k.on(ch('y')).is_empty(), "over already: closed here only");
+    assert!(k.app.shift.conversation(&sid(2)).is_none());
+    k.on(ch('e'));
+    assert_eq!(k.on(ch('y')), vec![Command::End(sid(1))]);
+    k.on(ch('r'));
+    assert_eq!(k.app.shift.status, Notice::SelectConversationFirst);
+}
+
+#[test]
+fn the_resource_picker_inserts_into_the_draft_and_returns_to_writing() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(ch('r'));
+    assert_eq!(k.app.mode, Mode::PickResource { index: 0 });
+    assert!(
+        k.on(key(KeyCode::Enter)).is_empty(),
+        "inserting sends nothing"
+    );
+    assert_eq!(k.app.mode, Mode::Compose);
+    assert_eq!(k.app.shift.current().unwrap().draft, "Appelez le 115.");
+    k.on(ctrl_key('r'));
+    k.on(key(KeyCode::Down));
+    k.on(key(KeyCode::Enter));
+    let draft = "Appelez le 115. Call or text 211 for local help.";
+    assert_eq!(k.app.shift.current().unwrap().draft, draft);
+    // Esc in the picker goes back to writing, keeping the draft.
+    k.on(ctrl_key('r'));
+    k.on(key(KeyCode::Esc));
+    assert_eq!(k.app.mode, Mode::Compose);
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Send {
+            session: sid(2),
+            text: draft.into()
+        }]
+    );
+}
+
+#[test]
+fn tips_keys_open_reply_and_mark_handled_after_asking() {
+    let mut k = kit();
+    assert_eq!(k.on(ch('t')), vec![Command::ListTips]);
+    assert_eq!(k.app.shift.screen, Screen::Tips);
+    let listed = |id: u8| TipSummary {
+        id: TipId([id; 16]),
+        received: 0,
+        followups: 0,
+        replies: 0,
+    };
+    k.on(relay(CoordinatorEvent::Tips(vec![listed(1), listed(2)])));
+    k.on(ch('j'));
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::OpenTip(TipId([2; 16]))]
+    );
+    k.on(ch('r'));
+    assert_eq!(k.app.shift.status, Notice::OpenTipFirst);
+    assert_eq!(k.app.mode, Mode::Normal);
+    assert_eq!(k.on(ch('u')), vec![Command::ListTips]);
+    k.on(ch('h'));
+    assert_eq!(k.app.mode, Mode::ConfirmHandled(TipId([2; 16])));
+    assert_eq!(k.on(ch('y')), vec![Command::CloseTip(TipId([2; 16]))]);
+    k.on(relay(CoordinatorEvent::Tips(vec![listed(1)])));
+    assert_eq!(k.app.tip_cursor, 0, "the cursor stays on the list");
+    k.on(key(KeyCode::Esc));
+    assert_eq!(k.app.shift.screen, Screen::Chats);
+}
+
+#[test]
+fn while_locked_every_key_goes_to_the_passphrase() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(key(KeyCode::Enter));
+    k.typing("draft");
+    k.later(300, AppEvent::Tick);
+    assert!(k.app.shift.is_locked());
+    assert_eq!(k.app.mode, Mode::Normal, "writing stops at the lock");
+    k.typing("dq");
+    assert_eq!(k.app.typed_len(), 2);
+    assert!(k.app.shift.on_duty);
+    assert_eq!(k.app.mode, Mode::Normal);
+    k.on(key(KeyCode::Enter));
+    assert!(k.app.shift.unlock_failed());
+    assert_eq!(k.app.typed_len(), 0, "a try empties the field");
+    k.typing(PASS);
+    k.on(key(KeyCode::Enter));
+    assert!(!k.app.shift.is_locked());
+    assert_eq!(
+        k.app.shift.current().unwrap().draft,
+        "draft",
+        "drafts survive the lock"
+    );
+    // Locking by hand, with a half-typed passphrase from before left behind.
+    k.on(ctrl_key('l'));
+    assert!(k.app.shift.is_locked());
+    k.typing("x");
+    k.on(key(KeyCode::Esc));
+    assert_eq!(k.app.typed_len(), 0);
+    k.typing(PASS);
+    k.on(key(KeyCode::Enter));
+    k.on(ch('L'));
+    assert!(k.app.shift.is_locked());
+}
+
+#[test]
+fn quitting_asks_first_with_q_or_ctrl_c() {
+    let mut k = kit();
+    k.on(ch('d'));
+    k.on(ch('q'));
+    assert!(k.on(ch('n')).is_empty());
+    assert!(!k.app.shift.quit);
+    k.on(ctrl_key('c'));
+    assert_eq!(k.on(ch('y')), vec![core_duty(false), Command::Quit]);
+    assert!(k.app.shift.quit);
+}
+
+#[test]
+fn page_keys_scroll_only_the_shown_transcript_and_sending_returns_to_the_newest() {
+    let mut k = kit();
+    k.two_conversations();
+    for i in 0..10 {
+        k.on(relay(text(2, &format!("line {i}"))));
+    }
+    k.on(key(KeyCode::PageUp));
+    assert_eq!(k.app.scrolled_back(&sid(2)), SCROLL_STEP);
+    assert_eq!(k.app.scrolled_back(&sid(1)), 0);
+    k.on(key(KeyCode::Enter));
+    k.on(key(KeyCode::PageUp));
+    assert_eq!(
+        k.app.scrolled_back(&sid(2)),
+        2 * SCROLL_STEP,
+        "also while writing"
+    );
+    k.typing("ok");
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.scrolled_back(&sid(2)), 0);
+}

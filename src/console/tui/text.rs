@@ -1,0 +1,93 @@
+//! The terminal's words for what the shift core reports: each [`Notice`] as a status line,
+//! each [`Note`] as a transcript line and each [`Followup`] of a tip, in English, naming the
+//! terminal's keys.
+//!
+//! It must never add anything the notice does not carry (no visitor's words, no session id).
+
+use crate::console::shift::{Followup, Note, Notice};
+
+/// The status line for `notice`.
+pub fn notice(notice: &Notice) -> String {
+    match notice {
+        Notice::Welcome => "Off duty. Press d to go on duty, ? for help.".into(),
+        Notice::OnDuty => {
+            "On duty. The queue updates live; Enter on a visitor answers them.".into()
+        }
+        Notice::OffDuty => "Off duty. You keep the conversations you hold.".into(),
+        Notice::NotOnDuty => "Go on duty (d) to answer visitors.".into(),
+        Notice::AtCapacity { held } => {
+            format!("You hold {held} conversations, your capacity. Close or hand one over first.")
+        }
+        Notice::Answering { short } => format!("Answering visitor {short}…"),
+        Notice::NobodyWaiting => "Nobody is waiting.".into(),
+        Notice::Claimed { number } => format!("Visitor {number} is yours."),
+        Notice::TransferredIn { number, from } => {
+            format!("Visitor {number} transferred to you by {from}.")
+        }
+        Notice::ClaimLost => "Someone else answered that visitor first.".into(),
+        Notice::Transferring { to } => format!("Transferring to {to}…"),
+        Notice::TransferFailed { number } => {
+            format!("Transfer of Visitor {number} failed; it is still yours.")
+        }
+        Notice::HandedOver { number, to } => format!("Visitor {number} handed to {to}."),
+        Notice::NoFreeColleague => "No colleague on duty has a free seat.".into(),
+        Notice::CannotTransferNow => "This conversation cannot be transferred now.".into(),
+        Notice::Erased { number } => {
+            format!("Visitor {number}: conversation closed and erased.")
+        }
+        Notice::SelectConversationFirst => "Select a conversation first.".into(),
+        Notice::ConversationOver => "This conversation is over; e closes it.".into(),
+        Notice::NoLongerTakesMessages => "This conversation no longer takes messages.".into(),
+        Notice::NoResources => "No resources: add them to config/resources.toml.".into(),
+        Notice::NewTip => "A new tip arrived (t: tips).".into(),
+        Notice::NoInboxKey => "No tip-inbox key: start with --inbox-key to open tips.".into(),
+        Notice::TipOpened => "Tip opened. r: reply, h: mark handled.".into(),
+        Notice::TipDoesNotOpen { reason } => format!("This tip does not open: {reason}"),
+        Notice::OpenTipFirst => "Open a tip first (Enter).".into(),
+        Notice::NoReplyKey => "This tipster left no way to reply.".into(),
+        Notice::ReplySent => {
+            "Reply sealed and sent; the tipster reads it with their receipt code.".into()
+        }
+        Notice::ReplyNotSealed { reason } => {
+            format!("The reply could not be sealed: {reason}")
+        }
+        Notice::TipHandled => "Tip marked handled.".into(),
+        Notice::RelayBusy { retry_after } => {
+            format!("The relay is busy; retry in {retry_after} s.")
+        }
+        Notice::NotDone { reason } => format!("Not done: {reason}"),
+        Notice::ConnectionLost { reason } => format!(
+            "Connection to the relay lost ({reason}). Reconnecting by itself; your visitors went back to the queue."
+        ),
+        Notice::Reconnected => "Reconnected.".into(),
+        Notice::Unlocked => "Unlocked.".into(),
+    }
+}
+
+/// The transcript line for `note`.
+pub fn note(note: &Note) -> String {
+    match note {
+        Note::Joined => "You joined. The visitor sees your verified alias.".into(),
+        Note::TransferredIn { from } => format!("Transferred to you by {from}."),
+        Note::HandingOver { to } => format!("Handing over to {to}…"),
+        Note::TransferFailed => {
+            "Transfer failed: that colleague is off duty or full. You still hold this conversation."
+                .into()
+        }
+        Note::VisitorClosed => "The visitor closed the chat.".into(),
+        Note::VisitorAway => "The visitor's connection dropped; they may come back.".into(),
+        Note::VisitorBack => "The visitor is back.".into(),
+        Note::VisitorEnded => "The visitor ended the conversation. Press e to close it.".into(),
+        Note::Over => "This conversation is over. Press e to close it.".into(),
+        Note::ConnectionLost => "Connection lost: this visitor went back to the queue.".into(),
+    }
+}
+
+/// A tip's follow-up: the tipster's words, or why there are none to show.
+pub fn followup(followup: &Followup) -> std::borrow::Cow<'_, str> {
+    match followup {
+        Followup::Text(words) => words.into(),
+        Followup::DoesNotOpen => "(a follow-up that does not open)".into(),
+        Followup::WithoutReplyKey => "(a follow-up without a reply key)".into(),
+    }
+}

@@ -1,0 +1,310 @@
+//! Drawing the console with ratatui: a header (who, certificate expiry, duty), the sidebar
+//! (queue, conversations with unread counts), the open conversation or tip with its
+//! composer, pickers and confirmations as overlays, a status line, and the keys in a footer.
+//! Works at 80×24.
+//!
+//! It must never change state or talk to the network: it only reads an [`App`] and its
+//! shift. While the console is locked it draws nothing of a conversation or a tip.
+//!
+//! Here: the frame, header, footer, lock screen and shared helpers; `chats` and `tips`
+//! draw the two screens, `overlays` the pickers, confirmations and help.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line as TextLine, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::text;
+use super::{App, Mode};
+use crate::console::shift::Screen;
+use crate::protocol::frames::ConversationKind;
+
+mod chats;
+mod overlays;
+#[cfg(test)]
+mod tests;
+mod tips;
+
+pub use overlays::HELP;
+use overlays::{draw_confirm, draw_help, draw_resources, draw_transfer};
+
+/// `45s`, `12m`, `1h05m`.
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// Unix seconds as a UTC date, `YYYY-MM-DD`.
+pub fn date(unix: u64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = (unix / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn kind(kind: ConversationKind) -> &'static str {
+    match kind {
+        ConversationKind::Chat => "chat",
+        ConversationKind::Tip => "tip",
+    }
+}
+
+fn key_style() -> Style {
+    Style::default()
+        .fg(Color::Black)
+        .bg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// The footer: `(key, action)` pairs for the current mode.
+pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.shift.is_locked() {
+        return vec![("type", "passphrase"), ("⏎", "unlock")];
+    }
+    match (&app.mode, app.shift.screen) {
+        (Mode::Help, _) => vec![("any key", "close help")],
+        (Mode::Compose, Screen::Chats) => vec![
+            ("⏎", "send"),
+            ("Esc", "stop writing"),
+            ("^R", "insert resource"),
+            ("^L", "lock"),
+        ],
+        (Mode::Compose, Screen::Tips) => vec![
+            ("⏎", "seal & send reply"),
+            ("Esc", "stop writing"),
+            ("^R", "insert resource"),
+        ],
+        (Mode::PickResource { .. }, _) => {
+            vec![
+                ("↑↓", "choose"),
+                ("⏎", "insert (editable)"),
+                ("Esc", "cancel"),
+            ]
+        }
+        (Mode::PickTransfer { .. }, _) => {
+            vec![("↑↓", "choose"), ("⏎", "transfer"), ("Esc", "cancel")]
+        }
+        (Mode::ConfirmEnd(_) | Mode::ConfirmHandled(_) | Mode::ConfirmQuit, _) => {
+            vec![("y", "confirm"), ("other", "cancel")]
+        }
+        (Mode::Normal, Screen::Chats) => vec![
+            ("↑↓", "sel"),
+            ("⏎", "answer/write"),
+            ("d", "duty"),
+            ("r", "res"),
+            ("x", "transfer"),
+            ("e", "end"),
+            ("t", "tips"),
+            ("L", "lock"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        (Mode::Normal, Screen::Tips) => vec![
+            ("↑↓", "sel"),
+            ("⏎", "open"),
+            ("r", "reply"),
+            ("h", "handled"),
+            ("u", "refresh"),
+            ("t", "chats"),
+            ("L", "lock"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    }
+}
+
+/// Draws the whole console for `now` (live waits and open times count from it).
+pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_header(frame, app, header);
+    draw_footer(frame, app, footer);
+    let shift = &app.shift;
+    if shift.is_locked() {
+        draw_locked(frame, body, app.typed_len(), shift.unlock_failed());
+        let note = if shift.queue.is_empty() {
+            String::new()
+        } else {
+            format!("{} waiting", shift.queue.len())
+        };
+        frame.render_widget(Paragraph::new(note), status);
+        return;
+    }
+    frame.render_widget(
+        Paragraph::new(text::notice(&shift.status)).style(Style::default().fg(Color::Yellow)),
+        status,
+    );
+    match shift.screen {
+        Screen::Chats => chats::draw_chats(frame, app, body, now),
+        Screen::Tips => tips::draw_tips(frame, app, body),
+    }
+    match &app.mode {
+        Mode::PickResource { index } => draw_resources(frame, app, body, *index),
+        Mode::PickTransfer { index } => draw_transfer(frame, app, body, *index),
+        Mode::ConfirmEnd(_) => draw_confirm(
+            frame,
+            body,
+            "End this conversation? The visitor is told and everything is erased. (y/n)",
+        ),
+        Mode::ConfirmHandled(_) => draw_confirm(
+            frame,
+            body,
+            "Mark this tip handled? It is deleted from the relay. (y/n)",
+        ),
+        Mode::ConfirmQuit => draw_confirm(
+            frame,
+            body,
+            "Quit? You go off duty; visitors you hold return to the queue. (y/n)",
+        ),
+        Mode::Help => draw_help(frame, body),
+        _ => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let app = &app.shift;
+    let duty = if !app.connected {
+        Span::styled(
+            " OFFLINE ",
+            Style::default().bg(Color::Red).fg(Color::White),
+        )
+    } else if app.on_duty {
+        Span::styled(
+            " ON DUTY ",
+            Style::default().bg(Color::Green).fg(Color::Black),
+        )
+    } else {
+        Span::styled(" off duty ", Style::default().bg(Color::DarkGray))
+    };
+    let held = app.held();
+    let line = TextLine::from(vec![
+        Span::styled(
+            format!(" {} ", app.me.alias),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(
+            "#{} · cert until {} ",
+            app.me.serial,
+            date(app.me.not_after)
+        )),
+        duty,
+        Span::raw(format!(
+            " {held}/{} · queue {} · tips {}",
+            app.settings.capacity,
+            app.queue.len(),
+            app.tips.len()
+        )),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+    let mut spans = Vec::new();
+    for (i, (key, action)) in footer_keys(app).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(key, key_style()));
+        spans.push(Span::raw(format!(" {action}")));
+    }
+    frame.render_widget(Paragraph::new(TextLine::from(spans)), area);
+}
+
+fn draw_locked(frame: &mut Frame, area: Rect, typed: usize, failed: bool) {
+    let mut lines = vec![
+        TextLine::from(""),
+        TextLine::from(Span::styled(
+            "  Console locked",
+            Style::default().add_modifier(Modifier::BOLD),
+        )),
+        TextLine::from(""),
+        TextLine::from("  Type your passphrase and press Enter to unlock."),
+        TextLine::from(format!("  {}", "•".repeat(typed.min(40)))),
+    ];
+    if failed {
+        lines.push(TextLine::from(Span::styled(
+            "  Wrong passphrase.",
+            Style::default().fg(Color::Red),
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
+        area,
+    );
+}
+
+fn selected_style() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED)
+}
+
+/// Wraps `text` to `width` columns (by characters), prefixing the first line.
+fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
+    let width = width.max(prefix.chars().count() + 8);
+    let mut out = Vec::new();
+    let mut line = prefix.to_owned();
+    let indent = " ".repeat(prefix.chars().count());
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + word.chars().count() + 1;
+        if needed > width && line.trim().len() > prefix.trim().len() {
+            out.push(std::mem::replace(&mut line, indent.clone()));
+        }
+        if !line.ends_with(' ') && !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+fn draw_composer(frame: &mut Frame, area: Rect, draft: &str, active: bool, title: String) {
+    let width = area.width.saturating_sub(3) as usize;
+    let chars: Vec<char> = draft.chars().collect();
+    let shown: String = chars[chars.len().saturating_sub(width)..].iter().collect();
+    let style = if active {
+        Style::default().fg(Color::Green)
+    } else {
+        Style::default().fg(Color::DarkGray)
+    };
+    frame.render_widget(
+        Paragraph::new(format!("{shown}{}", if active { "▏" } else { "" })).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(style)
+                .title(title),
+        ),
+        area,
+    );
+}
+
+fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}

@@ -1,0 +1,99 @@
+//! What is drawn over a screen: the resource and transfer pickers, confirmations, and the
+//! list of keys.
+//!
+//! It must never act: a picker only shows what [`super::super::keys`] will choose from.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line as TextLine, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::super::App;
+use super::{popup, selected_style};
+
+pub(super) fn draw_resources(frame: &mut Frame, app: &App, area: Rect, index: usize) {
+    let offered = app.shift.offered_resources(app.shift.current_target());
+    let rows = offered
+        .iter()
+        .map(|r| format!("{:<4} {:<3} {}", r.region, r.lang, r.title));
+    let rect = popup(area, 70, (offered.len() as u16 + 2).min(16));
+    draw_picker(frame, rect, "Insert a resource", rows, index);
+}
+
+pub(super) fn draw_transfer(frame: &mut Frame, app: &App, area: Rect, index: usize) {
+    let targets = app.shift.transfer_targets();
+    let rows = targets
+        .iter()
+        .map(|c| format!("{} ({}/{})", c.alias, c.load, c.capacity));
+    let rect = popup(area, 50, targets.len() as u16 + 2);
+    draw_picker(frame, rect, "Transfer to", rows, index);
+}
+
+/// A titled list over the screen with the row at `index` highlighted.
+fn draw_picker(
+    frame: &mut Frame,
+    rect: Rect,
+    title: &str,
+    rows: impl Iterator<Item = String>,
+    index: usize,
+) {
+    let items: Vec<ListItem> = rows.map(ListItem::new).collect();
+    let mut state = ListState::default().with_selected(Some(index));
+    frame.render_widget(Clear, rect);
+    frame.render_stateful_widget(
+        List::new(items)
+            .highlight_style(selected_style())
+            .block(Block::default().borders(Borders::ALL).title(title)),
+        rect,
+        &mut state,
+    );
+}
+
+pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, text: &str) {
+    let rect = popup(area, 60, 5);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL).title("Confirm")),
+        rect,
+    );
+}
+
+/// Every key and what it does, as `?` lists them.
+pub const HELP: &[(&str, &str)] = &[
+    ("d", "go on / off duty"),
+    ("↑↓ j k", "move in the queue and conversations"),
+    ("Enter", "answer the selected visitor / write to them"),
+    ("c", "answer the visitor waiting longest"),
+    ("1-9, Tab", "switch conversation"),
+    ("PgUp PgDn", "scroll the conversation back / forward"),
+    ("r, ^R", "insert a ready-made resource (editable)"),
+    ("x", "transfer to a colleague on duty"),
+    ("e", "end (or close an ended) conversation"),
+    ("t", "tips inbox: Enter open, r reply, h handled"),
+    ("L, ^L", "lock now (also after idle time)"),
+    ("q, ^C", "quit (goes off duty)"),
+];
+
+pub(super) fn draw_help(frame: &mut Frame, area: Rect) {
+    let rect = popup(area, 64, HELP.len() as u16 + 2);
+    let lines: Vec<TextLine> = HELP
+        .iter()
+        .map(|(k, v)| {
+            TextLine::from(vec![
+                Span::styled(
+                    format!("{k:<10}"),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(*v),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title("Keys")),
+        rect,
+    );
+}

@@ -1,0 +1,201 @@
+//! Screen snapshots at 80×24, rendered from states reached through the terminal's keys.
+
+use super::*;
+use crate::client::coordinator::CoordinatorEvent;
+use crate::console::shift::NetEvent;
+use crate::console::shift::tests::{queue, sid, text};
+use crate::console::tui::AppEvent;
+use crate::console::tui::tests::{ch, ctrl_key, key, kit, relay};
+use crate::protocol::TipId;
+use crate::protocol::frames::{CoordinatorInfo, TipSummary};
+use crossterm::event::KeyCode;
+use ratatui::backend::TestBackend;
+
+/// Renders at 80×24 and returns the screen as lines of text.
+fn screen(app: &App, now: Instant) -> Vec<String> {
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| draw(f, app, now)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..24)
+        .map(|y| (0..80).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+        .collect()
+}
+
+fn contains(screen: &[String], needle: &str) -> bool {
+    screen.iter().any(|l| l.contains(needle))
+}
+
+#[test]
+fn the_queue_screen_at_80x24_shows_who_i_am_the_queue_and_the_keys() {
+    let mut k = kit();
+    k.on(ch('d'));
+    k.on(relay(queue(&[(1, 120, "en"), (2, 0, "fr")])));
+    k.later(30, AppEvent::Tick);
+    let s = screen(&k.app, k.now);
+    assert!(s[0].contains("Amara (Lyon)"), "{s:#?}");
+    assert!(s[0].contains("#101"));
+    assert!(s[0].contains("cert until 2026-01-01"));
+    assert!(s[0].contains("ON DUTY"));
+    assert!(contains(&s, "Queue (2)"));
+    assert!(contains(&s, "chat  en        2m"), "{s:#?}");
+    assert!(contains(&s, "chat  fr       30s"));
+    assert!(contains(&s, "Press Enter to answer."));
+    let footer = &s[23];
+    for k in [
+        "sel",
+        "answer/write",
+        "duty",
+        "transfer",
+        "end",
+        "tips",
+        "lock",
+        "help",
+        "quit",
+    ] {
+        assert!(footer.contains(k), "footer lacks {k}: {footer}");
+    }
+    assert!(
+        footer.starts_with("↑↓ sel ⏎ answer/write d duty"),
+        "{footer}"
+    );
+    assert!(
+        footer.trim_end().ends_with("q quit"),
+        "the whole footer fits: {footer}"
+    );
+}
+
+#[test]
+fn the_conversation_screen_separates_visitors_and_shows_unread_and_marks() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(text(1, "are you there?")));
+    k.on(relay(text(2, "bonjour, j'ai besoin d'aide")));
+    k.on(key(KeyCode::Enter));
+    k.typing("Je suis là.");
+    k.on(key(KeyCode::Enter));
+    k.on(AppEvent::Net(NetEvent::Sent {
+        session: sid(2),
+        seq: 2,
+    }));
+    k.on(relay(CoordinatorEvent::Delivered {
+        session: sid(2),
+        seq: 2,
+    }));
+    k.typing("Vous êtes en sécurité ?");
+    k.later(125, AppEvent::Tick);
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "Conversations (2)"), "{s:#?}");
+    assert!(
+        contains(&s, "1 Visitor 1 en [1]"),
+        "unread count on the other one: {s:#?}"
+    );
+    assert!(contains(&s, "2 Visitor 2 fr"));
+    assert!(contains(&s, "Visitor 2 · chat · fr · open 2m"));
+    assert!(contains(&s, "Visitor: bonjour, j'ai besoin d'aide"));
+    assert!(contains(&s, "You: Je suis là. ✓✓"));
+    assert!(
+        !contains(&s, "are you there?"),
+        "never another visitor's text"
+    );
+    assert!(contains(&s, "To Visitor 2 (Enter sends)"));
+    assert!(contains(&s, "Vous êtes en sécurité ?"));
+    assert!(s[23].contains("send") && s[23].contains("insert resource"));
+}
+
+#[test]
+fn a_long_conversation_scrolls_back_with_page_up_and_returns_with_page_down() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(key(KeyCode::Char('2')));
+    for i in 1..=40 {
+        k.on(relay(text(2, &format!("line {i:02}"))));
+    }
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "line 40"), "the newest at the bottom: {s:#?}");
+    assert!(!contains(&s, "line 01"));
+    for _ in 0..10 {
+        k.on(key(KeyCode::PageUp));
+    }
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "line 01"), "scrolled to the start: {s:#?}");
+    assert!(!contains(&s, "line 40"));
+    assert!(contains(&s, "(PgDn)"), "the title says it is scrolled");
+    for _ in 0..10 {
+        k.on(key(KeyCode::PageDown));
+    }
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "line 40"), "back at the newest: {s:#?}");
+    assert!(!contains(&s, "(PgDn)"));
+}
+
+#[test]
+fn the_transfer_and_resource_pickers_and_the_tips_screen_render() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(CoordinatorEvent::Roster(vec![CoordinatorInfo {
+        serial: 102,
+        alias: "Bastien".into(),
+        load: 0,
+        capacity: 2,
+    }])));
+    k.on(ch('x'));
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "Transfer to"));
+    assert!(contains(&s, "Bastien (0/2)"));
+    k.on(key(KeyCode::Esc));
+    k.on(ch('r'));
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "Insert a resource"));
+    assert!(contains(&s, "Hébergement 115"));
+    assert!(contains(&s, "211 local help"));
+    k.on(key(KeyCode::Esc));
+    k.on(key(KeyCode::Esc));
+    k.on(ch('t'));
+    k.on(relay(CoordinatorEvent::Tips(vec![TipSummary {
+        id: TipId([3; 16]),
+        received: 1_700_000_040,
+        followups: 2,
+        replies: 1,
+    }])));
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "Tips (1)"), "{s:#?}");
+    assert!(contains(&s, "22:14 11-14 +2 ↩1"), "{s:#?}");
+    assert!(s[23].contains("open") && s[23].contains("handled"));
+}
+
+#[test]
+fn the_lock_screen_shows_no_conversation_and_the_help_lists_every_key() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(text(2, "my address is 12 rue X")));
+    k.on(ch('?'));
+    let s = screen(&k.app, k.now);
+    for (key, _) in HELP {
+        assert!(contains(&s, key), "help lacks {key}");
+    }
+    k.on(ch('x'));
+    k.on(ctrl_key('l'));
+    k.typing("abc");
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "Console locked"));
+    assert!(contains(&s, "•••"));
+    assert!(!contains(&s, "rue X"));
+    assert!(!contains(&s, "Visitor 2"));
+    assert!(!contains(&s, "abc"), "the passphrase is never shown");
+}
+
+#[test]
+fn durations_and_dates_read_well() {
+    assert_eq!(duration(Duration::from_secs(45)), "45s");
+    assert_eq!(duration(Duration::from_secs(12 * 60 + 5)), "12m");
+    assert_eq!(duration(Duration::from_secs(3900)), "1h05m");
+    assert_eq!(date(0), "1970-01-01");
+    assert_eq!(date(1_709_251_200), "2024-03-01");
+    assert_eq!(date(951_782_400), "2000-02-29");
+}
+
+#[test]
+fn wrapping_keeps_words_and_indents() {
+    let lines = wrap("You: ", "one two three four five six", 16);
+    assert_eq!(lines, ["You: one two", "     three four", "     five six"]);
+}

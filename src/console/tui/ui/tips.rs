@@ -1,0 +1,98 @@
+//! The tips screen: the inbox list on the left, the opened tip with its follow-ups and the
+//! reply composer on the right.
+//!
+//! It must never draw a tip while the console is locked (the shift drops it on lock).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line as TextLine;
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::super::{App, Mode, text};
+use super::{date, draw_composer, selected_style, wrap};
+
+pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
+    let app = &tui.shift;
+    let [side, main] =
+        Layout::horizontal([Constraint::Length(27), Constraint::Min(20)]).areas(area);
+    let items: Vec<ListItem> = app
+        .tips
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let text = format!("{} +{} ↩{}", &date(t.received)[5..], t.followups, t.replies);
+            let time = format!(
+                "{:02}:{:02} ",
+                (t.received % 86_400) / 3600,
+                (t.received % 3600) / 60
+            );
+            let style = if i == tui.tip_cursor {
+                selected_style()
+            } else {
+                Style::default()
+            };
+            ListItem::new(format!("{time}{text}")).style(style)
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(tui.tip_cursor));
+    frame.render_stateful_widget(
+        List::new(items).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!("Tips ({})", app.tips.len())),
+        ),
+        side,
+        &mut state,
+    );
+    let [tip_area, compose_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(main);
+    match &app.opened_tip {
+        Some(tip) => {
+            let width = tip_area.width.saturating_sub(3) as usize;
+            let mut rows: Vec<TextLine> = Vec::new();
+            if let Some(category) = &tip.category {
+                rows.push(TextLine::from(format!("Category: {category}")));
+            }
+            rows.extend(wrap("", &tip.text, width).into_iter().map(TextLine::from));
+            for (i, f) in tip.followups.iter().enumerate() {
+                let f = text::followup(f);
+                rows.extend(
+                    wrap(&format!("Follow-up {}: ", i + 1), &f, width)
+                        .into_iter()
+                        .map(|l| TextLine::styled(l, Style::default().fg(Color::Cyan))),
+                );
+            }
+            if tip.reply_key.is_none() {
+                rows.push(TextLine::from("(no reply possible: no receipt key)"));
+            }
+            if tip.replies_sent > 0 {
+                rows.push(TextLine::styled(
+                    format!("You replied {} time(s) this shift.", tip.replies_sent),
+                    Style::default().fg(Color::DarkGray),
+                ));
+            }
+            frame.render_widget(
+                Paragraph::new(rows).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title("Tip (decrypted in memory only)"),
+                ),
+                tip_area,
+            );
+            draw_composer(
+                frame,
+                compose_area,
+                &tip.draft,
+                tui.mode == Mode::Compose,
+                "Reply to the tipster's receipt".into(),
+            );
+        }
+        None => frame.render_widget(
+            Paragraph::new("Select a tip and press Enter to open it with the inbox key.")
+                .wrap(Wrap { trim: true })
+                .block(Block::default().borders(Borders::ALL).title("Tip")),
+            main,
+        ),
+    }
+}
