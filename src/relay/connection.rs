@@ -74,6 +74,7 @@ struct Outgoing {
 /// The sending side of a connection, cheap to clone into routing tables.
 #[derive(Clone)]
 pub struct Outbox {
+    /// Tells this connection from a later one of the same visitor or coordinator.
     pub id: u64,
     shared: Arc<Shared>,
 }
@@ -116,6 +117,7 @@ impl Outbox {
         self.send_text(protocol::encode_frame(frame))
     }
 
+    /// Queues already encoded frame text; `false` if the connection is closing.
     pub fn send_text(&self, text: impl Into<Utf8Bytes>) -> bool {
         let mut outgoing = self.outgoing();
         if outgoing.writer_gone {
@@ -176,11 +178,13 @@ pub struct Inbox {
     /// reading is interrupted to do something else.
     last_heard: tokio::time::Instant,
     limiter: RateLimiter,
+    /// Where frames for this client are queued.
     pub outbox: Outbox,
 }
 
 /// What reading produced.
 pub enum Incoming {
+    /// A text frame within the size and rate limits.
     Text(Utf8Bytes),
     /// The connection is over (closed by either side).
     Closed,
@@ -316,6 +320,7 @@ impl Inbox {
         }
     }
 
+    /// Closes with `code` (counted as a protocol close) and reports the connection over.
     pub fn fail(&self, code: CloseCode) -> Incoming {
         tracing::debug!(code = code.code(), "closing connection");
         self.outbox.close(code);
@@ -330,8 +335,11 @@ mod tungstenite_error {
 /// Per-connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
+    /// Sustained frames per second.
     pub frames_per_s: u32,
+    /// Frames allowed in a burst above the sustained rate.
     pub frames_burst: u32,
+    /// Sustained bytes per second.
     pub bytes_per_s: u32,
 }
 
@@ -345,6 +353,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// Full buckets, as for a client that has sent nothing yet.
     pub fn new(limits: RateLimits) -> Self {
         Self {
             limits,
@@ -354,6 +363,7 @@ impl RateLimiter {
         }
     }
 
+    /// Takes one frame of `len` bytes from the buckets; `false` if either is short.
     pub fn allow(&mut self, len: usize) -> bool {
         let now = Instant::now();
         let elapsed = now.duration_since(self.last).as_secs_f64();

@@ -20,6 +20,7 @@ use crate::crypto::keys::{hex, random_bytes};
 use crate::crypto::proof_of_work;
 use crate::store::redis::seeds::SharedSeeds;
 
+/// How long an issued seed may be redeemed.
 pub const SEED_LIFETIME: Duration = Duration::from_secs(300);
 /// Redeemed seeds remembered at most (memory store); beyond it new redemptions are refused
 /// until some expire. Each one took a solved puzzle, so reaching it is itself costly.
@@ -27,6 +28,7 @@ const MAX_REDEEMED: usize = 100_000;
 /// The shared key lives a week, renewed by every node's heartbeat.
 const SHARED_KEY_TTL_S: u64 = 7 * 24 * 3600;
 
+/// Issues and redeems the proof-of-work seeds of tips and follow-ups.
 pub struct SeedBook {
     key: Mutex<[u8; 32]>,
     redeemed: Mutex<HashMap<[u8; 16], u64>>,

@@ -25,7 +25,9 @@ use base64::Engine;
 
 use super::state::Relay;
 
+/// The built widget script, served at a fixed path.
 pub const SCRIPT: &[u8] = include_bytes!("../../web-widget/dist/lifeline.js");
+/// The built widget stylesheet, served at a fixed path.
 pub const STYLESHEET: &[u8] = include_bytes!("../../web-widget/dist/lifeline.css");
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -41,6 +43,7 @@ pub fn sri(bytes: &[u8]) -> String {
 static SCRIPT_SRI: LazyLock<String> = LazyLock::new(|| sri(SCRIPT));
 static STYLESHEET_SRI: LazyLock<String> = LazyLock::new(|| sri(STYLESHEET));
 
+/// The routes serving the widget's files (cacheable, unlike everything else).
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new()
         .route("/", get(demo))

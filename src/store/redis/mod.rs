@@ -55,6 +55,7 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Unavailable(format!("unreadable {what} in Redis"))
 }
 
+/// Live-chat state in Redis, shared by every node connected to it.
 pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
@@ -135,6 +136,7 @@ impl RedisStore {
         ))
     }
 
+    /// Whether Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut con = self.con();
         redis::cmd("PING")
