@@ -13,12 +13,13 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::protocol::frames::MAX_FRAME_BYTES;
 use crate::protocol::{self, CloseCode, RelayFrame};
@@ -176,7 +177,7 @@ pub struct Inbox {
     idle: Duration,
     /// When the client last sent a frame: the idle timeout counts from here, however often
     /// reading is interrupted to do something else.
-    last_heard: tokio::time::Instant,
+    last_heard: Instant,
     limiter: RateLimiter,
     /// Where frames for this client are queued.
     pub outbox: Outbox,
@@ -198,7 +199,7 @@ pub fn open(socket: WebSocket, queue: usize, idle: Duration, limits: RateLimits)
     Inbox {
         stream,
         idle,
-        last_heard: tokio::time::Instant::now(),
+        last_heard: Instant::now(),
         limiter: RateLimiter::new(limits),
         outbox,
     }
@@ -287,7 +288,7 @@ impl Inbox {
                 }
                 Ok(Some(Ok(message))) => message,
             };
-            self.last_heard = tokio::time::Instant::now();
+            self.last_heard = Instant::now();
             match message {
                 Message::Text(text) => {
                     if !self.limiter.allow(text.len()) {
@@ -310,7 +311,7 @@ impl Inbox {
     /// socket is not torn down with unread data, which would make the kernel reset it and
     /// lose the close frame (and its code) on the way to the client.
     pub async fn drain(mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        let deadline = Instant::now() + Duration::from_secs(3);
         while let Ok(Some(Ok(message))) =
             tokio::time::timeout_at(deadline, self.stream.next()).await
         {
