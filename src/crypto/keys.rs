@@ -38,6 +38,18 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Reads exactly `N` bytes back from what [`hex`] wrote; `None` on anything else.
+pub fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
 /// Fresh random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
@@ -168,5 +180,22 @@ impl DhSecret {
 impl fmt::Debug for DhSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DhSecret(public={:?}, secret=<redacted>)", self.public())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_reads_back_only_what_it_wrote_at_the_expected_length() {
+        let bytes: [u8; 4] = [0x00, 0x7f, 0xa0, 0xff];
+        assert_eq!(hex(&bytes), "007fa0ff");
+        assert_eq!(from_hex::<4>("007fa0ff"), Some(bytes));
+        assert_eq!(from_hex::<4>("007FA0FF"), Some(bytes));
+        assert_eq!(from_hex::<4>("007fa0f"), None, "odd length");
+        assert_eq!(from_hex::<3>("007fa0ff"), None, "too long");
+        assert_eq!(from_hex::<4>("007fa0fg"), None, "not hex");
+        assert_eq!(from_hex::<2>("é0"), None, "not ASCII");
     }
 }

@@ -16,7 +16,7 @@ use ring::hmac;
 use subtle::ConstantTimeEq;
 
 use crate::clock::Clock;
-use crate::crypto::keys::{hex, random_bytes};
+use crate::crypto::keys::{from_hex, hex, random_bytes};
 use crate::crypto::proof_of_work;
 use crate::store::redis::seeds::SharedSeeds;
 
@@ -100,18 +100,10 @@ impl SeedBook {
         let Some(shared) = &self.shared else { return };
         let mine = hex(&random_bytes::<32>());
         let shared = shared.key(&mine, SHARED_KEY_TTL_S).await;
-        if let Some(key) = shared.as_deref().and_then(decode_key) {
+        if let Some(key) = shared.as_deref().and_then(from_hex) {
             *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
         }
     }
-}
-
-fn decode_key(text: &str) -> Option<[u8; 32]> {
-    let bytes: Option<Vec<u8>> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect();
-    bytes?.try_into().ok()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub mod seeds;
 
 use redis::AsyncCommands;
 
-use crate::crypto::keys::hex;
+use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64::{self, Bytes};
 use crate::protocol::frames::{ConversationKind, PayloadKind};
 use crate::store::chat::{
@@ -631,12 +631,5 @@ impl ChatStore for RedisStore {
 }
 
 fn decode_hex(text: &str) -> Option<SessionId> {
-    if text.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(SessionId(out))
+    from_hex(text).map(SessionId)
 }

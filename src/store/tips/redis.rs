@@ -10,7 +10,7 @@ use redis::AsyncCommands;
 
 use super::record::TipRecord;
 use crate::clock::Clock;
-use crate::crypto::keys::hex;
+use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
@@ -44,18 +44,7 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 }
 
 fn decode_id(text: &str) -> Option<TipId> {
-    let bytes = decode_hex(text)?;
-    bytes.try_into().ok().map(TipId)
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    from_hex(text).map(TipId)
 }
 
 fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
@@ -178,7 +167,7 @@ impl RedisTips {
             .query_async(&mut self.con())
             .await
             .ok()?;
-        let lookup_hash = decode_hex(fields.get("lookup")?)?.try_into().ok()?;
+        let lookup_hash = from_hex(fields.get("lookup")?)?;
         Some(TipRecord {
             id: *id,
             lookup_hash,
@@ -305,11 +294,7 @@ impl RedisTips {
                 .del(&[&keys.record, &keys.followups, &keys.replies])
                 .await
                 .map_err(unavailable)?;
-            if let Some(hash) = lookup
-                .as_deref()
-                .and_then(decode_hex)
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            {
+            if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
                 let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
             }
             let _: () = con.zrem(TIPS, text).await.map_err(unavailable)?;
