@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::events::Event;
 use crate::crypto::keys::{hex, random_bytes};
 use crate::protocol::SessionId;
-use crate::store::redis::node_link::NodeLink;
+use crate::store::NodeLink;
 
 /// How often a node re-announces its coordinators and looks for orphaned conversations.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 use crate::clock::Clock;
 use crate::crypto::keys::{from_hex, hex, random_bytes};
 use crate::crypto::proof_of_work;
-use crate::store::redis::seeds::SharedSeeds;
+use crate::store::SharedSeeds;
 
 /// How long an issued seed may be redeemed.
 pub const SEED_LIFETIME: Duration = Duration::from_secs(300);
