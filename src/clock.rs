@@ -3,8 +3,10 @@
 //!
 //! A [`Clock`] is a cheap handle. In production it reads the system clock; a test makes a
 //! [`Clock::manual`] one, or shifts any clock forward with [`Clock::advance`], to live a
-//! month in seconds (certificate expiry, retention, idle sweeps). Timers (`tokio::time`)
-//! stay tokio's: they are durations, not dates. Nothing may read `SystemTime` elsewhere.
+//! month in seconds (certificate expiry, retention, idle sweeps). The relay's timers, idle
+//! timeouts and rate-limit buckets measure short durations on tokio's clock instead, which
+//! a test controls with `tokio::time::pause` and `advance`. Nothing may read `SystemTime`
+//! elsewhere.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("config key `{key}`: {reason}")]
+/// A configuration mistake: which key, and what it should be.
 pub struct ConfigError {
+    /// The key as written in the file (`section.key`) or the variable's name.
     pub key: String,
+    /// What is wrong, or what is expected.
     pub reason: String,
 }
 
@@ -23,38 +26,59 @@ fn err(key: &str, reason: impl Into<String>) -> ConfigError {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The relay's whole configuration, one field per section of `config/lifeline.toml`.
 pub struct Config {
+    /// Where and how it listens and logs, where it keeps files.
     pub server: Server,
+    /// The organisation key it trusts.
     pub keys: Keys,
+    /// Where chat state and tips are kept.
     pub store: Store,
+    /// Session lifetime, queue size, delivery buffers, auto-offer.
     pub sessions: Sessions,
+    /// Connection and request limits.
     pub limits: Limits,
+    /// Proof-of-work difficulty.
     pub pow: Pow,
+    /// Sealed-tip retention.
     pub tips: Tips,
+    /// What the widget shows.
     pub widget: Widget,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[server]`.
 pub struct Server {
+    /// Address and port to listen on; development keys only on loopback.
     pub listen: String,
+    /// Folder for keys and sealed tips.
     pub data_dir: PathBuf,
+    /// PEM certificate chain for TLS; empty to serve plain HTTP behind a proxy.
     pub tls_cert: String,
+    /// PEM private key for TLS.
     pub tls_key: String,
+    /// Level of the relay's own log events.
     pub log_level: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[keys]`.
 pub struct Keys {
+    /// The organisation's Ed25519 public key (base64url); empty for development keys.
     pub organisation_public: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[store]`.
 pub struct Store {
+    /// Which backend keeps chat state.
     pub kind: StoreKind,
+    /// The Redis URL (with `redis_cluster`, the seed nodes, comma-separated).
     pub redis_url: String,
+    /// Whether `redis_url` names a Redis Cluster.
     pub redis_cluster: bool,
 }
 
@@ -81,38 +105,59 @@ impl Store {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[sessions]`.
 pub struct Sessions {
+    /// Seconds without activity after which a session is erased.
     pub idle_ttl_s: u64,
+    /// Most visitors waiting at once.
     pub queue_max: usize,
+    /// Frames kept for a receiver that has not acknowledged them.
     pub buffer_max_frames: usize,
+    /// Bytes kept for a receiver that has not acknowledged them.
     pub buffer_max_bytes: usize,
+    /// Whether waiting visitors are offered to coordinators instead of waiting for a claim.
     pub auto_offer: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[limits]`.
 pub struct Limits {
+    /// Most WebSocket connections at once.
     pub max_connections: usize,
+    /// Sustained frames per second per connection.
     pub frames_per_s: u32,
+    /// Frames allowed in a burst above that.
     pub frames_burst: u32,
+    /// Sustained bytes per second per connection.
     pub bytes_per_s: u32,
+    /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_s: u64,
+    /// Frames queued for a slow client before it is cut off.
     pub outbound_queue: usize,
+    /// Largest HTTP request body, in bytes.
     pub max_body_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[pow]`.
 pub struct Pow {
+    /// Leading zero bits a proof-of-work needs with no one waiting.
     pub base_difficulty: u8,
+    /// The most it ever needs.
     pub max_difficulty: u8,
+    /// One more bit for every this many visitors waiting.
     pub visitors_per_step: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[tips]`.
 pub struct Tips {
+    /// Days a tip nobody marked handled is kept.
     pub retention_days: u64,
+    /// Most tips filed at once.
     pub max_tips: usize,
 }
 
@@ -120,10 +165,15 @@ pub use crate::protocol::http::EmergencyNumber;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `[widget]`.
 pub struct Widget {
+    /// Where quick exit sends the visitor.
     pub neutral_url: String,
+    /// Whether the widget keeps its resume token across reloads of one tab.
     pub resume_in_session_storage: bool,
+    /// Emergency services shown to every visitor, in order.
     pub emergency: Vec<EmergencyNumber>,
+    /// Categories a tipster may pick from.
     pub tip_categories: Vec<String>,
     /// The revocation list's maximum age the embed pins (§2.2), published in `/v1/config`.
     pub revocations_max_age_days: u64,
@@ -191,6 +241,7 @@ impl Config {
         Ok(config)
     }
 
+    /// `server.listen` as a socket address.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.server
             .listen
@@ -198,6 +249,7 @@ impl Config {
             .map_err(|_| err("server.listen", "not an address:port (e.g. 127.0.0.1:8080)"))
     }
 
+    /// Checks every value against what the relay can run with.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if !["error", "warn", "info", "debug", "trace"].contains(&self.server.log_level.as_str()) {

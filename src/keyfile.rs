@@ -17,15 +17,25 @@ use crate::fs::write_private;
 use crate::protocol::b64;
 
 #[derive(Debug, thiserror::Error)]
+/// Why keys could not be read, written or trusted.
 pub enum KeyError {
     #[error("{path}: {reason}")]
-    File { path: PathBuf, reason: String },
+    /// A key file could not be read or written, or holds no key.
+    File {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     #[error(transparent)]
+    /// A certificate or revocation list failed its checks.
     Certificate(#[from] CertificateError),
     #[error("development keys are refused on {0}: they only work on a loopback address")]
+    /// Development keys on an address other than loopback.
     DevelopmentOnPublicAddress(String),
 }
 
+/// The file that marks a key folder as development keys.
 pub const DEV_MARKER: &str = "DEVELOPMENT-KEYS-DO-NOT-USE-IN-PRODUCTION";
 const DAY: u64 = 86_400;
 
@@ -36,6 +46,7 @@ fn file_error(path: &Path, reason: impl ToString) -> KeyError {
     }
 }
 
+/// Writes `bytes` as a base64url line to an owner-only file, creating its folder.
 pub fn write_key(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
@@ -43,6 +54,7 @@ pub fn write_key(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     write_private(path, (b64::encode(bytes) + "\n").as_bytes()).map_err(|e| file_error(path, e))
 }
 
+/// Reads the bytes of a base64url key file.
 pub fn read_key(path: &Path) -> Result<Vec<u8>, KeyError> {
     let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
     b64::decode(text.trim()).ok_or_else(|| file_error(path, "not base64url"))
@@ -54,10 +66,12 @@ fn read_32(path: &Path) -> Result<[u8; 32], KeyError> {
         .map_err(|_| file_error(path, "expected 32 bytes"))
 }
 
+/// Reads an Ed25519 signing key (its 32-byte seed).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     Ok(SigningKey::from_seed(read_32(path)?))
 }
 
+/// Reads an X25519 secret key (32 bytes).
 pub fn read_dh_secret(path: &Path) -> Result<DhSecret, KeyError> {
     Ok(DhSecret::from_bytes(read_32(path)?))
 }
@@ -65,38 +79,50 @@ pub fn read_dh_secret(path: &Path) -> Result<DhSecret, KeyError> {
 /// The public material the relay serves and checks against.
 #[derive(Debug, Clone)]
 pub struct RelayKeys {
+    /// The organisation key every certificate is checked against.
     pub organisation: OrgPublicKey,
+    /// The tip inbox's certificate, served to tipsters.
     pub inbox: Certificate,
+    /// The signed revocation list, served and applied to coordinators.
     pub revocations: RevocationList,
+    /// Whether these are development keys.
     pub development: bool,
 }
 
 /// File names inside `<data_dir>/keys`.
 pub struct KeyPaths {
+    /// The `keys` folder.
     pub dir: PathBuf,
 }
 
 impl KeyPaths {
+    /// The key folder of a data folder.
     pub fn new(data_dir: &Path) -> Self {
         Self {
             dir: data_dir.join("keys"),
         }
     }
+    /// The organisation's signing key (development only: in production it stays offline).
     pub fn organisation_key(&self) -> PathBuf {
         self.dir.join("organisation.key")
     }
+    /// The tip inbox's secret key (development only: coordinators hold it).
     pub fn inbox_key(&self) -> PathBuf {
         self.dir.join("inbox.key")
     }
+    /// The tip inbox's certificate.
     pub fn inbox_certificate(&self) -> PathBuf {
         self.dir.join("inbox.cert")
     }
+    /// The signed revocation list.
     pub fn revocations(&self) -> PathBuf {
         self.dir.join("revocations.list")
     }
+    /// The development coordinator's key folder.
     pub fn dev_coordinator(&self) -> PathBuf {
         self.dir.join("dev-coordinator")
     }
+    /// The file marking development keys.
     pub fn dev_marker(&self) -> PathBuf {
         self.dir.join(DEV_MARKER)
     }
@@ -104,12 +130,16 @@ impl KeyPaths {
 
 /// A coordinator key set in a folder: `signing.key`, `dh.key`, `certificate`.
 pub struct CoordinatorFiles {
+    /// Signs the coordinator's sign-in and handshakes.
     pub signing: SigningKey,
+    /// Its Noise static key.
     pub dh: DhSecret,
+    /// Its certificate, signed by the organisation.
     pub certificate: Certificate,
 }
 
 impl CoordinatorFiles {
+    /// Reads a coordinator key set from `dir`.
     pub fn load(dir: &Path) -> Result<Self, KeyError> {
         let certificate = Certificate::decode(&read_key(&dir.join("certificate"))?)?;
         Ok(Self {
@@ -147,6 +177,7 @@ impl CoordinatorFiles {
         })
     }
 
+    /// Writes the key set to `dir`, each file owner-only.
     pub fn save(&self, dir: &Path) -> Result<(), KeyError> {
         write_key(&dir.join("signing.key"), self.signing.seed())?;
         write_key(&dir.join("dh.key"), &self.dh.to_bytes()[..])?;

@@ -6,28 +6,37 @@
 //! # Layout
 //!
 //! Data flows one way: socket → [`protocol`] → [`relay`] → [`store`]. [`crypto`] never knows
-//! about sockets, and the relay never holds a key that opens a message.
+//! about sockets, and the relay never holds a key that opens a message. No module imports
+//! one that imports it back.
 //!
 //! - [`crypto`]: pure cryptography, one file per section of `docs/protocol.md`: organisation
 //!   certificates, the Noise NX live-chat handshake, the ratcheting session cipher and its
-//!   padding, HPKE sealed tips, receipt codes, proof-of-work.
-//! - [`protocol`]: the JSON wire frames, their strict decoding, size limits and close codes.
+//!   padding, HPKE sealed tips, receipt codes, proof-of-work, the coordinator's sign-in, and
+//!   the primitives they share.
+//! - [`protocol`]: the JSON wire frames and HTTP bodies, the session and tip ids, strict
+//!   decoding, size limits and close codes.
 //! - [`store`]: what the relay remembers (sessions, queue, delivery buffers, sealed tips)
-//!   behind one trait, in memory or in Redis (one server or a Cluster).
+//!   behind one trait, in memory or in Redis (one server or a Cluster); only [`store::Store`]
+//!   knows which.
 //! - [`relay`]: the axum server: HTTP surface, WebSocket endpoints, routing, limits, and the
 //!   events that let several nodes share one Redis.
 //! - [`client`]: the tokio-tungstenite client shared by the console, the tests and the load
-//!   generator.
+//!   generator; it needs [`protocol`] and [`crypto`], never [`relay`].
 //! - [`console`]: `lifeline console`, the coordinators' terminal app (ratatui): identity
 //!   encrypted at rest, queue, several conversations, transfer, tips, resources, idle lock.
 //! - [`config`]: `config/lifeline.toml` with `LIFELINE_*` overrides, validated at start.
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
+//! - [`clock`]: the one source of wall and monotonic time; tests advance it.
+//! - [`fs`]: owner-only (0600) files, for keys, the console's identity and sealed tips.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod client;
 pub mod clock;
 pub mod config;
+// Issue 14: the console is being split on another branch; its items are documented there.
+#[allow(missing_docs)]
 pub mod console;
 pub mod crypto;
 pub mod fs;

@@ -172,3 +172,37 @@ async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
     let unknown = Tipster::new(&addr).replies([9; 32]).await.unwrap_err();
     assert!(matches!(unknown, ClientError::Http { status: 404, .. }));
 }
+
+#[tokio::test]
+async fn the_sweep_reads_the_relays_clock_so_a_test_can_live_past_retention() {
+    let relay = TestRelay::start().await;
+    let org = relay.relay.keys.organisation.fingerprint();
+    let inbox = relay.relay.keys.inbox.body().x25519_public;
+    let tipster = Tipster::new(&relay.addr.to_string());
+    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
+    let sealed =
+        sealed_tip::seal_tip(&org, &inbox, &plain_tip("Still there?"), &mut OsRng).unwrap();
+    tipster.submit(keys.lookup_id, sealed).await.unwrap();
+    let retention = std::time::Duration::from_secs(relay.relay.config.tips.retention_days * 86_400);
+
+    // A day short of retention the tip stays; no real time passes in between.
+    relay
+        .relay
+        .clock
+        .advance(retention - std::time::Duration::from_secs(86_400));
+    relay.relay.sweep().await;
+    assert_eq!(relay.tips_held().await, 1, "kept until retention ends");
+    assert!(tipster.replies(keys.lookup_id).await.unwrap().is_empty());
+
+    relay
+        .relay
+        .clock
+        .advance(std::time::Duration::from_secs(2 * 86_400));
+    relay.relay.sweep().await;
+    assert_eq!(relay.tips_held().await, 0, "erased once past retention");
+    let err = tipster.replies(keys.lookup_id).await.unwrap_err();
+    assert!(
+        matches!(err, ClientError::Http { status: 404, .. }),
+        "{err}"
+    );
+}

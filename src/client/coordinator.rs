@@ -20,54 +20,87 @@ pub struct Conversation {
     cipher: SessionCipher,
     next_seq: u64,
     last_received: u64,
+    /// A live chat or a tip conversation.
     pub kind: ConversationKind,
+    /// The language the visitor asked for, if any.
     pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// What the coordinator's side saw happen.
 pub enum CoordinatorEvent {
+    /// The claimable queue, as the relay listed it.
     Queue(Vec<QueueItem>),
+    /// Everyone on duty, on every node.
     Roster(Vec<CoordinatorInfo>),
+    /// A conversation is ours and its handshake is answered.
     Claimed {
+        /// The conversation.
         session: SessionId,
+        /// The colleague who handed it over, if it was transferred.
         transferred_from: Option<String>,
     },
+    /// Someone else claimed it first.
     ClaimLost(SessionId),
+    /// The colleague could not take it; it stays ours.
     TransferFailed(SessionId),
+    /// The visitor wrote.
     Text {
+        /// The conversation.
         session: SessionId,
+        /// What they wrote, decrypted.
         text: String,
     },
     /// The visitor sent its authenticated close.
     VisitorClosed(SessionId),
+    /// The relay stored our frame `seq`.
     Stored {
+        /// The conversation.
         session: SessionId,
+        /// Our frame's sequence number.
         seq: u64,
     },
+    /// The visitor acknowledged our frames up to `seq`.
     Delivered {
+        /// The conversation.
         session: SessionId,
+        /// The last frame they acknowledged.
         seq: u64,
     },
+    /// Something happened to the visitor (away, back, ended).
     Peer {
+        /// The conversation.
         session: SessionId,
+        /// What happened.
         event: PeerEvent,
     },
+    /// The conversation is no longer ours (ended, expired or requeued).
     Released(SessionId),
+    /// The tips inbox.
     Tips(Vec<TipSummary>),
+    /// A tip we opened, still sealed.
     Tip {
+        /// The tip.
         id: TipId,
+        /// The sealed tip, for the inbox key.
         sealed: Vec<u8>,
+        /// The tipster's sealed follow-ups, oldest first.
         followups: Vec<Vec<u8>>,
     },
+    /// The relay is busy: try again after this many seconds.
     Retry(u32),
 }
 
+/// A signed-in coordinator's connection and its conversations' ciphers.
 pub struct CoordinatorClient {
     wire: Wire,
     org: Fingerprint,
     keys: CoordinatorFiles,
+    /// The alias of our certificate.
     pub alias: String,
+    /// The serial of our certificate.
     pub serial: u64,
+    /// The conversations we hold.
     pub conversations: HashMap<SessionId, Conversation>,
     /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
     unacked: HashMap<SessionId, u64>,
@@ -79,6 +112,7 @@ pub struct CoordinatorClient {
 pub struct Challenge {
     wire: Wire,
     nonce: [u8; 32],
+    /// The organisation key the relay names.
     pub organisation: OrgPublicKey,
 }
 
@@ -190,10 +224,12 @@ impl CoordinatorClient {
         self.keys
     }
 
+    /// The underlying connection (tests send raw frames through it).
     pub fn wire(&mut self) -> &mut Wire {
         &mut self.wire
     }
 
+    /// Goes on or off duty, with how many conversations we take and in which languages.
     pub async fn duty(
         &mut self,
         on: bool,
@@ -209,16 +245,19 @@ impl CoordinatorClient {
             .await
     }
 
+    /// Asks for a waiting visitor.
     pub async fn claim(&mut self, session: SessionId) -> Result<(), ClientError> {
         self.wire.send(CoordinatorFrame::Claim { session }).await
     }
 
+    /// Hands a conversation to coordinator `to`.
     pub async fn transfer(&mut self, session: SessionId, to: u64) -> Result<(), ClientError> {
         self.wire
             .send(CoordinatorFrame::Transfer { session, to })
             .await
     }
 
+    /// Encrypts and sends a text; returns its sequence number.
     pub async fn send_text(&mut self, session: SessionId, text: &str) -> Result<u64, ClientError> {
         let conversation = self
             .conversations
@@ -257,14 +296,17 @@ impl CoordinatorClient {
         self.wire.send(CoordinatorFrame::End { session }).await
     }
 
+    /// Asks for the tips inbox.
     pub async fn list_tips(&mut self) -> Result<(), ClientError> {
         self.wire.send(CoordinatorFrame::ListTips {}).await
     }
 
+    /// Asks for a tip's sealed content.
     pub async fn open_tip(&mut self, id: TipId) -> Result<(), ClientError> {
         self.wire.send(CoordinatorFrame::OpenTip { id }).await
     }
 
+    /// Files a sealed reply to a tip.
     pub async fn reply_tip(&mut self, id: TipId, sealed: Vec<u8>) -> Result<(), ClientError> {
         self.wire
             .send(CoordinatorFrame::ReplyTip {
@@ -274,6 +316,7 @@ impl CoordinatorClient {
             .await
     }
 
+    /// Marks a tip handled: its content is erased.
     pub async fn close_tip(&mut self, id: TipId) -> Result<(), ClientError> {
         self.wire.send(CoordinatorFrame::CloseTip { id }).await
     }
@@ -470,6 +513,7 @@ impl CoordinatorClient {
         }))
     }
 
+    /// Reads events until one matches `want` (others are dropped) or the wire times out.
     pub async fn wait_for(
         &mut self,
         want: impl Fn(&CoordinatorEvent) -> bool,

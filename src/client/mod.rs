@@ -12,21 +12,39 @@ pub mod wire;
 use crate::crypto::{HandshakeError, SessionError};
 
 #[derive(Debug, thiserror::Error)]
+/// Why a client call failed.
 pub enum ClientError {
     #[error("connection failed: {0}")]
+    /// The connection could not be opened.
     Connect(String),
     #[error("connection closed (code {code:?}: {reason})")]
-    Closed { code: Option<u16>, reason: String },
+    /// The relay closed the connection, with its close code if any.
+    Closed {
+        /// The WebSocket close code, if the relay sent one.
+        code: Option<u16>,
+        /// The reason sent with it, or what failed.
+        reason: String,
+    },
     #[error("protocol error: {0}")]
+    /// The relay sent something unexpected.
     Protocol(String),
     #[error("handshake failed: {0}")]
+    /// The coordinator's handshake message was refused.
     Handshake(HandshakeError),
     #[error("session cipher: {0}")]
+    /// A message failed to decrypt or came out of order.
     Session(SessionError),
     #[error("timed out waiting for the relay")]
+    /// The relay said nothing in time.
     Timeout,
     #[error("HTTP {status}: {body}")]
-    Http { status: u16, body: String },
+    /// An HTTP request was answered with an error status.
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The response body (the relay's `{"v":1,"error":…}`).
+        body: String,
+    },
 }
 
 impl ClientError {
@@ -39,6 +57,7 @@ impl ClientError {
     }
 }
 
+/// The current Unix time, for checking certificates.
 pub fn unix_now() -> u64 {
     crate::clock::Clock::system().unix_s()
 }

@@ -63,13 +63,16 @@ fn ok_json<T: for<'de> serde::Deserialize<'de>>(
     serde_json::from_str(&body).map_err(|e| ClientError::Protocol(e.to_string()))
 }
 
+/// A tipster talking to the relay's HTTP endpoints.
 pub struct Tipster {
+    /// The relay's `host:port`.
     pub addr: String,
     /// Extra request headers (tests use them to prove the relay ignores them).
     pub headers: Vec<(String, String)>,
 }
 
 impl Tipster {
+    /// A tipster of the relay at `addr`.
     pub fn new(addr: &str) -> Self {
         Self {
             addr: addr.to_owned(),
@@ -114,12 +117,14 @@ impl Tipster {
         ))
     }
 
+    /// Solves a proof-of-work and files a sealed tip under `lookup_id`; returns its id.
     pub async fn submit(&self, lookup_id: [u8; 32], sealed: Vec<u8>) -> Result<TipId, ClientError> {
         self.post_sealed("/v1/tips", lookup_id, sealed)
             .await
             .and_then(|(s, b)| ok_json::<TipAccepted>((s, b)).map(|a| a.id))
     }
 
+    /// Solves a proof-of-work and files a sealed follow-up under `lookup_id`.
     pub async fn follow_up(&self, lookup_id: [u8; 32], sealed: Vec<u8>) -> Result<(), ClientError> {
         let (status, body) = self
             .post_sealed("/v1/receipt/followup", lookup_id, sealed)
@@ -152,6 +157,7 @@ impl Tipster {
         .await
     }
 
+    /// The sealed replies filed under `lookup_id`.
     pub async fn replies(&self, lookup_id: [u8; 32]) -> Result<Vec<Vec<u8>>, ClientError> {
         let body = serde_json::to_string(&ReceiptQuery {
             v: 1,

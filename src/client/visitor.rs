@@ -16,33 +16,45 @@ use crate::protocol::{Bytes, RelayFrame, SessionId, VisitorFrame};
 /// What the visitor's side saw happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VisitorEvent {
+    /// Where we are in the queue.
     Queue {
+        /// How many wait before us.
         position: u32,
+        /// The relay's estimate of the wait, in seconds.
         wait_estimate_s: u32,
+        /// Coordinators on duty.
         on_duty: u32,
     },
     /// The handshake completed with this verified coordinator alias.
     Connected(String),
+    /// The coordinator wrote this, decrypted.
     Text(String),
     /// The coordinator sent its authenticated close.
     CoordinatorClosed,
+    /// The relay stored our frame with this number.
     Stored(u64),
+    /// The coordinator acknowledged our frames up to this number.
     Delivered(u64),
+    /// Something happened to the coordinator (left, transferring, ended).
     Peer(PeerEvent),
+    /// The relay is busy: try again after this many seconds.
     Retry(u32),
 }
 
+/// A visitor's connection, as the widget would hold it: session, resume token, cipher.
 pub struct VisitorClient {
     wire: Option<Wire>,
     url: String,
     /// Sent again with every reconnect, as a browser would.
     headers: Vec<(String, String)>,
     org: OrgPublicKey,
+    /// The session the relay gave us.
     pub session: SessionId,
     token: [u8; 32],
     revocations: Option<RevocationList>,
     handshake: Option<VisitorHandshake>,
     cipher: Option<SessionCipher>,
+    /// The coordinator whose certificate the handshake verified.
     pub coordinator: Option<VerifiedCoordinator>,
     next_seq: u64,
     last_received: u64,
@@ -159,6 +171,7 @@ impl VisitorClient {
         })
     }
 
+    /// Whether a connection is open now.
     pub fn is_connected(&self) -> bool {
         self.cipher.is_some()
     }

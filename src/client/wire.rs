@@ -18,6 +18,7 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use super::ClientError;
 use crate::protocol::{self, RelayFrame};
 
+/// One WebSocket to the relay, speaking JSON frames.
 pub struct Wire {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     timeout: Duration,
@@ -137,10 +138,12 @@ impl Wire {
         })
     }
 
+    /// How long a receive waits before it fails with a timeout.
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
     }
 
+    /// Sends a frame with its version.
     pub async fn send<T: serde::Serialize>(&mut self, frame: T) -> Result<(), ClientError> {
         self.send_raw(protocol::encode_frame(frame)).await
     }
@@ -161,6 +164,7 @@ impl Wire {
         self.ws.flush().await.map_err(closed)
     }
 
+    /// Sends text as it is (tests send malformed frames this way).
     pub async fn send_raw(&mut self, text: String) -> Result<(), ClientError> {
         self.ws
             .send(Message::Text(Utf8Bytes::from(text)))
@@ -171,6 +175,7 @@ impl Wire {
             })
     }
 
+    /// Sends any WebSocket message (tests send binary or oversized ones).
     pub async fn send_message(&mut self, message: Message) -> Result<(), ClientError> {
         self.ws
             .send(message)
@@ -209,6 +214,7 @@ impl Wire {
         true
     }
 
+    /// Closes the connection politely.
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }

@@ -7,10 +7,13 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("input ended before {0}")]
+    /// The input ended before this field.
     Truncated(&'static str),
     #[error("{0} is not valid")]
+    /// This field holds a value outside its range.
     Invalid(&'static str),
     #[error("{0} trailing bytes after the last field")]
+    /// Bytes left over after the last field.
     Trailing(usize),
 }
 
@@ -21,29 +24,36 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty buffer.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Appends one byte.
     pub fn u8(&mut self, v: u8) -> &mut Self {
         self.buf.push(v);
         self
     }
+    /// Appends a big-endian u16.
     pub fn u16(&mut self, v: u16) -> &mut Self {
         self.buf.extend_from_slice(&v.to_be_bytes());
         self
     }
+    /// Appends a big-endian u32.
     pub fn u32(&mut self, v: u32) -> &mut Self {
         self.buf.extend_from_slice(&v.to_be_bytes());
         self
     }
+    /// Appends a big-endian u64.
     pub fn u64(&mut self, v: u64) -> &mut Self {
         self.buf.extend_from_slice(&v.to_be_bytes());
         self
     }
+    /// Appends bytes as they are.
     pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(v);
         self
     }
+    /// The encoded bytes.
     pub fn finish(self) -> Vec<u8> {
         self.buf
     }
@@ -55,9 +65,11 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// Reads `input` from its start.
     pub fn new(input: &'a [u8]) -> Self {
         Self { rest: input }
     }
+    /// The next `n` bytes; `what` names the field in the error.
     pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         if self.rest.len() < n {
             return Err(DecodeError::Truncated(what));
@@ -66,23 +78,29 @@ impl<'a> Reader<'a> {
         self.rest = tail;
         Ok(head)
     }
+    /// The next `N` bytes as an array.
     pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N, what)?);
         Ok(out)
     }
+    /// The next byte.
     pub fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
         Ok(self.array::<1>(what)?[0])
     }
+    /// The next big-endian u16.
     pub fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
+    /// The next big-endian u32.
     pub fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
+    /// The next big-endian u64.
     pub fn u64(&mut self, what: &'static str) -> Result<u64, DecodeError> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }
+    /// Bytes not read yet.
     pub fn remaining(&self) -> usize {
         self.rest.len()
     }

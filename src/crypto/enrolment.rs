@@ -8,12 +8,17 @@ use super::encoding::{DecodeError, Reader, Writer, check_display_text};
 use super::keys::{DhPublicKey, OrgPublicKey, SigningKey};
 use super::primitives::labelled;
 
+/// The label the enrolment request's self-signature covers.
 pub const ENROLMENT_LABEL: &str = "lifeline v1 enrolment request";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A would-be coordinator's request for a certificate, signed by its own key.
 pub struct EnrolmentRequest {
+    /// The alias they ask for.
     pub alias: String,
+    /// Their Noise static key.
     pub x25519_public: DhPublicKey,
+    /// Their signing key.
     pub ed25519_public: OrgPublicKey,
 }
 

@@ -17,28 +17,39 @@ use super::keys::{DhPublicKey, DhSecret, Fingerprint, OrgPublicKey, SigningKey};
 use super::primitives::{aead_open, aead_seal, hkdf_sha256, labelled};
 use super::session::{Direction, SessionCipher};
 
+/// The Noise protocol name, mixed in first (its length is the hash length).
 pub const PROTOCOL_NAME: &[u8; 32] = b"Noise_NX_25519_ChaChaPoly_SHA256";
+/// The label the prologue starts with.
 pub const PROLOGUE_LABEL: &[u8] = b"lifeline v1 chat";
+/// The label of the coordinator's signature over the handshake hash.
 pub const SIGNATURE_LABEL: &str = "lifeline v1 handshake signature";
+/// Length of message 1: the visitor's ephemeral key.
 pub const MESSAGE1_LEN: usize = 32;
 /// e (32) + encrypted s (32 + 16) + payload tag (16) + cert length (2) + signature (64).
 pub const MESSAGE2_MIN_LEN: usize = 32 + 48 + 16 + 2 + 64;
+/// Longest message 2 accepted (a certificate has a bounded alias).
 pub const MESSAGE2_MAX_LEN: usize = 1024;
 
 /// Why a handshake message was refused. None of them reveals which byte was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HandshakeError {
     #[error("handshake message malformed")]
+    /// Not the shape of a handshake message.
     Malformed,
     #[error("handshake message failed to decrypt")]
+    /// An encrypted part failed to decrypt.
     Decrypt,
     #[error("peer key is of low order")]
+    /// A Diffie-Hellman result was all zero (a low-order key).
     WeakKey,
     #[error("coordinator certificate refused: {0}")]
+    /// The coordinator's certificate did not verify.
     Certificate(CertificateError),
     #[error("certificate key does not match the handshake static key")]
+    /// The certificate names another key than the Noise static key.
     KeyMismatch,
     #[error("handshake signature invalid")]
+    /// The signature over the handshake hash does not verify.
     BadSignature,
 }
 
@@ -151,9 +162,13 @@ fn dh(secret: &DhSecret, public: &DhPublicKey) -> Result<Zeroizing<[u8; 32]>, Ha
 /// What the visitor learns about the coordinator once message 2 checks out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedCoordinator {
+    /// The alias the certificate carries, shown to the visitor.
     pub alias: String,
+    /// The certificate's serial.
     pub serial: u64,
+    /// When the certificate expires (Unix seconds).
     pub not_after: u64,
+    /// The certificate itself.
     pub certificate: Certificate,
 }
 
@@ -265,8 +280,11 @@ fn split_payload(payload: &[u8]) -> Result<(&[u8], &[u8]), HandshakeError> {
 
 /// A coordinator's long-term identity as the handshake needs it.
 pub struct CoordinatorIdentity<'a> {
+    /// The Noise static key its certificate names.
     pub static_key: &'a DhSecret,
+    /// Signs the handshake hash.
     pub signing_key: &'a SigningKey,
+    /// Sent in message 2.
     pub certificate: &'a Certificate,
 }
 

@@ -9,6 +9,7 @@ use super::encoding::{DecodeError, Reader};
 pub const CHAT_BUCKETS: [usize; 4] = [256, 1024, 4096, 16384];
 /// Sealed-tip buckets: tips may be longer than chat lines.
 pub const TIP_BUCKETS: [usize; 5] = [1024, 4096, 16384, 65536, 262144];
+/// Bytes of the padding header: kind and length.
 pub const HEADER_LEN: usize = 5;
 
 /// Pads `content` of the given kind into the first bucket that fits, or `None` if the

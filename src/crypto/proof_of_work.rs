@@ -7,10 +7,12 @@
 
 use super::primitives::labelled;
 
+/// The label of the proof-of-work digest.
 pub const POW_LABEL: &str = "lifeline v1 pow";
 /// Above this a phone could not solve the puzzle in reasonable time.
 pub const MAX_DIFFICULTY: u8 = 28;
 
+/// SHA-256 of a seed, its context and a candidate nonce.
 pub fn digest(seed: &[u8; 16], context: &[u8], nonce: u64) -> [u8; 32] {
     let input = labelled(POW_LABEL, &[seed, context, &nonce.to_be_bytes()]);
     let mut out = [0u8; 32];
@@ -18,6 +20,7 @@ pub fn digest(seed: &[u8; 16], context: &[u8], nonce: u64) -> [u8; 32] {
     out
 }
 
+/// How many leading bits of `hash` are zero.
 pub fn leading_zero_bits(hash: &[u8]) -> u32 {
     let mut bits = 0;
     for byte in hash {
@@ -30,6 +33,7 @@ pub fn leading_zero_bits(hash: &[u8]) -> u32 {
     bits
 }
 
+/// Whether `nonce` solves `seed` for `context` at `difficulty` bits.
 pub fn verify(seed: &[u8; 16], context: &[u8], nonce: u64, difficulty: u8) -> bool {
     leading_zero_bits(&digest(seed, context, nonce)) >= difficulty as u32
 }

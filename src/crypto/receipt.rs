@@ -19,22 +19,37 @@ use zeroize::{Zeroize, Zeroizing};
 use super::keys::{DhSecret, Fingerprint};
 use super::primitives::{hkdf_expand, labelled};
 
+/// The 31 symbols of a code: no 0, 1, I, L or O, which people misread.
 pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// Symbols carrying randomness.
 pub const DATA_SYMBOLS: usize = 19;
+/// Symbols in a code: the data and one check symbol.
 pub const SYMBOLS: usize = DATA_SYMBOLS + 1;
+/// Symbols per group when a code is shown.
 pub const GROUP: usize = 4;
+/// PBKDF2-HMAC-SHA256 iterations from a code to its master key.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
+/// The label of the PBKDF2 salt.
 pub const SALT_LABEL: &str = "lifeline v1 receipt";
+/// HKDF info of the lookup id.
 pub const LOOKUP_INFO: &[u8] = b"lifeline v1 receipt lookup id";
+/// HKDF info of the tipster's X25519 key.
 pub const KEY_INFO: &[u8] = b"lifeline v1 receipt x25519";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a typed receipt code was refused.
 pub enum ReceiptError {
     #[error("a receipt code has {SYMBOLS} characters; this one has {0}")]
+    /// Not the right number of symbols.
     Length(usize),
     #[error("character {position} is not used in receipt codes")]
-    Character { position: usize },
+    /// A character no code contains, at this position.
+    Character {
+        /// Where it is among the symbols, from 1, spaces and dashes not counted.
+        position: usize,
+    },
     #[error("the code has a typo (check character does not match)")]
+    /// The check symbol does not match: a typo.
     Check,
 }
 
@@ -161,8 +176,11 @@ impl ReceiptCode {
 
 /// What a receipt code opens: where replies are filed, and the key they are sealed to.
 pub struct ReceiptKeys {
+    /// What the code derives everything else from.
     pub master: Zeroizing<[u8; 32]>,
+    /// Where the relay files the tip and its replies (it sees only a hash of it).
     pub lookup_id: [u8; 32],
+    /// The key replies are sealed to.
     pub tipster_key: DhSecret,
 }
 

@@ -26,22 +26,32 @@ use super::primitives::labelled;
 
 type Kem = X25519HkdfSha256;
 
+/// The HPKE info label of a tip.
 pub const TIP_LABEL: &str = "lifeline v1 tip";
+/// The HPKE info label of a follow-up.
 pub const FOLLOWUP_LABEL: &str = "lifeline v1 tip follow-up";
+/// The HPKE info label of a reply.
 pub const REPLY_LABEL: &str = "lifeline v1 tip reply";
+/// Length of HPKE's encapsulated key at the start of every sealed message.
 pub const ENC_LEN: usize = 32;
+/// Longest category a tip may carry.
 pub const MAX_CATEGORY_BYTES: usize = 64;
 const KIND_TIP: u8 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a sealed message could not be opened.
 pub enum TipError {
     #[error("sealed tip malformed")]
+    /// Too short, or not a bucket's size.
     Malformed,
     #[error("sealed tip failed to open (wrong key, wrong organisation or tampered)")]
+    /// HPKE refused it: wrong key, wrong organisation or tampered.
     Open,
     #[error("tip content invalid: {0}")]
+    /// It opened, but its content is not a valid message.
     Content(DecodeError),
     #[error("tip too long")]
+    /// The message does not fit the largest bucket.
     TooLong,
 }
 
@@ -51,7 +61,9 @@ pub enum TipError {
 pub struct TipMessage {
     /// The tipster's receipt-derived key, so replies can be sealed to it.
     pub reply_key: Option<DhPublicKey>,
+    /// The tipster's chosen category, if any.
     pub category: Option<String>,
+    /// What they wrote.
     pub text: String,
 }
 
@@ -209,6 +221,7 @@ pub fn seal_tip<R: RngCore + CryptoRng>(
     )
 }
 
+/// Opens a tip with the inbox key.
 pub fn open_tip(
     org: &Fingerprint,
     inbox: &DhSecret,
@@ -241,6 +254,7 @@ pub fn seal_followup<R: RngCore + CryptoRng>(
     )
 }
 
+/// Opens a tipster's follow-up with the inbox key; `tipster` is the key it was sent from.
 pub fn open_followup(
     org: &Fingerprint,
     inbox: &DhSecret,
@@ -270,6 +284,7 @@ pub fn seal_reply<R: RngCore + CryptoRng>(
     )
 }
 
+/// Opens a coordinator's reply with the tipster's receipt key.
 pub fn open_reply(
     org: &Fingerprint,
     inbox: &DhPublicKey,

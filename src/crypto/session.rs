@@ -19,8 +19,11 @@ use zeroize::Zeroizing;
 use super::padding::{self, CHAT_BUCKETS};
 use super::primitives::{aead_open, aead_seal, labelled};
 
+/// The label of every message's associated data.
 pub const MESSAGE_LABEL: &str = "lifeline v1 message";
+/// Bytes the Poly1305 tag adds to each message.
 pub const TAG_LEN: usize = 16;
+/// Bytes an envelope adds to the padded plaintext: the number and the tag.
 pub const ENVELOPE_OVERHEAD: usize = 8 + TAG_LEN;
 /// Largest text a chat message may carry.
 pub const MAX_TEXT_BYTES: usize = 16384 - padding::HEADER_LEN;
@@ -29,14 +32,18 @@ const KIND_TEXT: u8 = 1;
 const KIND_CLOSE: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which way a message travels; part of its associated data.
 pub enum Direction {
+    /// From the visitor (the Noise initiator).
     VisitorToCoordinator = 1,
+    /// From the coordinator (the Noise responder).
     CoordinatorToVisitor = 2,
 }
 
 /// A decrypted message.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Plaintext {
+    /// A chat line.
     Text(String),
     /// The sender's authenticated end of the conversation (guards against truncation).
     Close,
@@ -52,20 +59,38 @@ impl fmt::Debug for Plaintext {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a received message was refused, each case its own (`docs/protocol.md` §4).
 pub enum SessionError {
     #[error("envelope malformed")]
+    /// Too short to be an envelope, or a bad padding.
     Malformed,
     #[error("message {got} replayed (next expected {expected})")]
-    Replay { expected: u64, got: u64 },
+    /// A number already accepted.
+    Replay {
+        /// The number due next.
+        expected: u64,
+        /// The number received.
+        got: u64,
+    },
     #[error("message {got} out of order or after a gap (next expected {expected})")]
-    Reorder { expected: u64, got: u64 },
+    /// A number past the next expected: a message was lost or reordered.
+    Reorder {
+        /// The number due next.
+        expected: u64,
+        /// The number received.
+        got: u64,
+    },
     #[error("message failed authentication (tampered)")]
+    /// The tag does not verify.
     Tamper,
     #[error("conversation ended without the peer's authenticated close (truncated)")]
+    /// The conversation ended without the peer's authenticated close.
     Truncated,
     #[error("conversation already closed in this direction")]
+    /// The peer already closed this direction.
     Closed,
     #[error("message too long for the largest padding bucket")]
+    /// The text does not fit the largest padding bucket.
     TooLong,
 }
 
@@ -148,10 +173,12 @@ impl SessionCipher {
         &self.handshake_hash
     }
 
+    /// The number the next message sent will carry.
     pub fn next_send(&self) -> u64 {
         self.send.next
     }
 
+    /// The number the next message received must carry.
     pub fn next_receive(&self) -> u64 {
         self.recv.next
     }
@@ -163,6 +190,7 @@ impl SessionCipher {
         )
     }
 
+    /// Pads, encrypts and numbers a chat line as the next envelope.
     pub fn encrypt_text(&mut self, text: &str) -> Result<Vec<u8>, SessionError> {
         self.encrypt(KIND_TEXT, text.as_bytes())
     }

@@ -16,9 +16,11 @@ impl std::fmt::Debug for Bytes {
 }
 
 impl Bytes {
+    /// The bytes.
     pub fn as_slice(&self) -> &[u8] {
         &self.0
     }
+    /// The bytes as base64url, as on the wire.
     pub fn to_b64(&self) -> String {
         encode(&self.0)
     }
@@ -36,10 +38,12 @@ impl From<&[u8]> for Bytes {
     }
 }
 
+/// Base64url without padding.
 pub fn encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Strict base64url without padding; `None` on anything else.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
 }

@@ -2,6 +2,7 @@
 //! short reason sent with each. Clients act on the code, people read the reason.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a WebSocket was closed: every close the relay sends carries one.
 pub enum CloseCode {
     /// 1001: the relay is shutting down; reconnect (and resume) shortly.
     GoingAway,
@@ -36,6 +37,7 @@ pub enum CloseCode {
 }
 
 impl CloseCode {
+    /// The number on the wire.
     pub fn code(self) -> u16 {
         match self {
             CloseCode::GoingAway => 1001,
@@ -56,10 +58,12 @@ impl CloseCode {
         }
     }
 
+    /// The close code with that number, if any.
     pub fn from_code(code: u16) -> Option<Self> {
         ALL.iter().copied().find(|c| c.code() == code)
     }
 
+    /// The short reason sent beside the code.
     pub fn reason(self) -> &'static str {
         match self {
             CloseCode::GoingAway => "relay restarting, reconnect",
@@ -92,6 +96,7 @@ impl CloseCode {
     }
 }
 
+/// Every close code, for tests and the spec table.
 pub const ALL: [CloseCode; 15] = [
     CloseCode::GoingAway,
     CloseCode::Version,

@@ -15,53 +15,77 @@ pub const TIP_POW_CONTEXT: &[u8] = b"tip";
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `GET /v1/pow`: a seed to solve before a tip or a follow-up.
 pub struct PowSeed {
+    /// The protocol version.
     pub v: u8,
+    /// Self-authenticating: the relay keeps nothing until it is redeemed.
     pub seed: Fixed<16>,
+    /// Leading zero bits the solution's digest needs.
     pub difficulty: u8,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `POST /v1/tips` and `/v1/receipt/followup`: a sealed tip or follow-up.
 pub struct TipSubmission {
+    /// The protocol version.
     pub v: u8,
+    /// The seed the proof-of-work solves.
     pub seed: Fixed<16>,
+    /// The solution.
     pub nonce: u64,
+    /// The receipt's lookup id (the relay files only its hash).
     pub lookup: Fixed<32>,
+    /// The HPKE-sealed tip, padded to a bucket.
     pub sealed: Bytes,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The answer to a filed tip.
 pub struct TipAccepted {
+    /// The protocol version.
     pub v: u8,
+    /// The id the relay filed it under.
     pub id: TipId,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `POST /v1/receipt`: a tipster asking for replies.
 pub struct ReceiptQuery {
+    /// The protocol version.
     pub v: u8,
+    /// The receipt's lookup id.
     pub lookup: Fixed<32>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The replies filed under a receipt.
 pub struct ReceiptReplies {
+    /// The protocol version.
     pub v: u8,
+    /// Sealed replies, oldest first.
     pub replies: Vec<Bytes>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The answer to a filed follow-up.
 pub struct FollowupAccepted {
+    /// The protocol version.
     pub v: u8,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `{"v":1,"error":…}`: why a request was refused.
 pub struct ErrorBody {
+    /// The protocol version.
     pub v: u8,
+    /// A short reason for people; clients act on the status code.
     pub error: String,
 }
 
@@ -79,19 +103,30 @@ pub struct EmergencyNumber {
 }
 
 #[derive(Debug, Serialize)]
+/// `GET /v1/config`: what the widget needs before anything else.
 pub struct PublicConfig<'a> {
+    /// The protocol version.
     pub v: u8,
+    /// The organisation's Ed25519 key (the widget compares it with the pinned one).
     pub organisation: Fixed<32>,
+    /// The tip inbox's certificate, to seal tips to.
     pub inbox_certificate: Bytes,
+    /// The signed revocation list.
     pub revocations: Bytes,
+    /// Emergency services shown to every visitor.
     pub emergency: &'a [EmergencyNumber],
+    /// Categories a tipster may choose from.
     pub tip_categories: &'a [String],
     /// Tip categories in other languages: language → category → label.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tip_category_labels:
         &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Where the quick-exit button leads.
     pub neutral_url: &'a str,
+    /// Whether the widget may keep its resume token across page loads of one tab.
     pub resume_in_session_storage: bool,
+    /// The revocation list's maximum age in days (§2.2), as the deployment's policy.
     pub revocations_max_age_days: u64,
+    /// Coordinators on duty now, on every node.
     pub on_duty: usize,
 }

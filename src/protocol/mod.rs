@@ -8,6 +8,9 @@
 
 pub mod b64;
 pub mod close;
+// Issue 14: frames.rs is being made stricter for the spec errata on another branch; its
+// items are documented once that lands.
+#[allow(missing_docs)]
 pub mod frames;
 pub mod http;
 pub mod ids;
@@ -21,14 +24,18 @@ pub use ids::{SessionId, TipId};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     #[error("frame of {0} bytes is over the limit")]
+    /// Longer than its kind's limit.
     TooLarge(usize),
     #[error("unsupported protocol version")]
+    /// A `v` this relay does not speak.
     Version,
     #[error("malformed frame: {0}")]
+    /// Not JSON, an unknown type or field, or bad base64url.
     Malformed(String),
 }
 
 impl FrameError {
+    /// The close code the relay answers this with.
     pub fn close_code(&self) -> CloseCode {
         match self {
             FrameError::TooLarge(_) => CloseCode::TooLarge,

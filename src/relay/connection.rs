@@ -13,12 +13,13 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::protocol::frames::MAX_FRAME_BYTES;
 use crate::protocol::{self, CloseCode, RelayFrame};
@@ -74,6 +75,7 @@ struct Outgoing {
 /// The sending side of a connection, cheap to clone into routing tables.
 #[derive(Clone)]
 pub struct Outbox {
+    /// Tells this connection from a later one of the same visitor or coordinator.
     pub id: u64,
     shared: Arc<Shared>,
 }
@@ -116,6 +118,7 @@ impl Outbox {
         self.send_text(protocol::encode_frame(frame))
     }
 
+    /// Queues already encoded frame text; `false` if the connection is closing.
     pub fn send_text(&self, text: impl Into<Utf8Bytes>) -> bool {
         let mut outgoing = self.outgoing();
         if outgoing.writer_gone {
@@ -174,13 +177,15 @@ pub struct Inbox {
     idle: Duration,
     /// When the client last sent a frame: the idle timeout counts from here, however often
     /// reading is interrupted to do something else.
-    last_heard: tokio::time::Instant,
+    last_heard: Instant,
     limiter: RateLimiter,
+    /// Where frames for this client are queued.
     pub outbox: Outbox,
 }
 
 /// What reading produced.
 pub enum Incoming {
+    /// A text frame within the size and rate limits.
     Text(Utf8Bytes),
     /// The connection is over (closed by either side).
     Closed,
@@ -194,7 +199,7 @@ pub fn open(socket: WebSocket, queue: usize, idle: Duration, limits: RateLimits)
     Inbox {
         stream,
         idle,
-        last_heard: tokio::time::Instant::now(),
+        last_heard: Instant::now(),
         limiter: RateLimiter::new(limits),
         outbox,
     }
@@ -283,7 +288,7 @@ impl Inbox {
                 }
                 Ok(Some(Ok(message))) => message,
             };
-            self.last_heard = tokio::time::Instant::now();
+            self.last_heard = Instant::now();
             match message {
                 Message::Text(text) => {
                     if !self.limiter.allow(text.len()) {
@@ -306,7 +311,7 @@ impl Inbox {
     /// socket is not torn down with unread data, which would make the kernel reset it and
     /// lose the close frame (and its code) on the way to the client.
     pub async fn drain(mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        let deadline = Instant::now() + Duration::from_secs(3);
         while let Ok(Some(Ok(message))) =
             tokio::time::timeout_at(deadline, self.stream.next()).await
         {
@@ -316,6 +321,7 @@ impl Inbox {
         }
     }
 
+    /// Closes with `code` (counted as a protocol close) and reports the connection over.
     pub fn fail(&self, code: CloseCode) -> Incoming {
         tracing::debug!(code = code.code(), "closing connection");
         self.outbox.close(code);
@@ -330,8 +336,11 @@ mod tungstenite_error {
 /// Per-connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
+    /// Sustained frames per second.
     pub frames_per_s: u32,
+    /// Frames allowed in a burst above the sustained rate.
     pub frames_burst: u32,
+    /// Sustained bytes per second.
     pub bytes_per_s: u32,
 }
 
@@ -345,6 +354,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// Full buckets, as for a client that has sent nothing yet.
     pub fn new(limits: RateLimits) -> Self {
         Self {
             limits,
@@ -354,6 +364,7 @@ impl RateLimiter {
         }
     }
 
+    /// Takes one frame of `len` bytes from the buckets; `false` if either is short.
     pub fn allow(&mut self, len: usize) -> bool {
         let now = Instant::now();
         let elapsed = now.duration_since(self.last).as_secs_f64();

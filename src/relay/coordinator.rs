@@ -28,8 +28,10 @@ use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 use std::collections::HashMap;
 
+/// The most conversations a coordinator may hold at once; their rate limits scale with it.
 pub const MAX_CAPACITY: u8 = 16;
 
+/// `GET /v1/coordinator`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
     let Some(slot) = relay.admit() else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
@@ -493,6 +495,7 @@ async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {
 }
 
 impl Assignment {
+    /// The coordinator holding the session, if it is claimed.
     pub fn holder(&self) -> Option<u64> {
         match self {
             Assignment::Claimed(serial) => Some(*serial),

@@ -16,7 +16,9 @@ use crate::protocol::{RelayFrame, SessionId};
 pub enum ForVisitor {
     /// Frames wait in the store.
     Wake,
+    /// A frame to send as is.
     Frame {
+        /// Sent as it is, already addressed.
         frame: RelayFrame,
     },
     /// The coordinator ended the conversation: deliver what is stored, tell, close, erase.
@@ -31,23 +33,30 @@ pub enum ForVisitor {
 pub enum ForCoordinator {
     /// Frames from this visitor wait in the store.
     Wake {
+        /// The conversation with waiting frames.
         session: SessionId,
     },
+    /// A frame to send as is.
     Frame {
+        /// Sent as it is, already addressed.
         frame: RelayFrame,
     },
     /// Handed over to them by the coordinator with this alias.
     Assigned {
+        /// The conversation handed over.
         session: SessionId,
+        /// The alias of the coordinator who handed it over.
         from: String,
     },
     /// The visitor's fresh Noise message 1 is in the store: offer it.
     Rekeyed {
+        /// The conversation re-keyed.
         session: SessionId,
     },
     /// The visitor ended the conversation (or it overflowed): deliver what is stored,
     /// tell, erase.
     Dropped {
+        /// The conversation that ended.
         session: SessionId,
     },
     /// They signed in again on another node: close this connection, release nothing.

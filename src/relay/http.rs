@@ -25,9 +25,11 @@ use crate::protocol::http::{
 use crate::store::tips::lookup_hash;
 use crate::store::{ChatStore, TipId, TipRecord};
 
+/// The Content-Security-Policy of every response: the widget's own files, nothing else.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
                        base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// Every endpoint of the relay, with the body limit and the security headers around them.
 pub fn router(relay: Arc<Relay>, tls: bool) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -26,12 +26,16 @@ pub const SOCKET_SEND_BUFFER: usize = 64 * 1024;
 const PENDING_HANDSHAKES: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
+/// Why TLS could not be set up from the configured files.
 pub enum TlsError {
     #[error("server.tls_cert {0}: {1}")]
+    /// The certificate file (path, reason).
     Certificate(String, String),
     #[error("server.tls_key {0}: {1}")]
+    /// The key file (path, reason).
     Key(String, String),
     #[error("TLS configuration refused: {0}")]
+    /// rustls refused the pair.
     Config(String),
 }
 
@@ -96,6 +100,7 @@ pub struct Tls {
 }
 
 impl Tls {
+    /// Accepts on `listener`, with TLS handshakes running beside the accept loop.
     pub fn new(listener: TcpListener, acceptor: TlsAcceptor) -> Self {
         let (tx, ready) = mpsc::channel(PENDING_HANDSHAKES);
         let accept_loop = tokio::spawn(async move {

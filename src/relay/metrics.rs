@@ -4,30 +4,46 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]
+/// The counters `/metrics` shows: totals since start, nothing about anyone.
 pub struct Metrics {
+    /// Visitor connections open now.
     pub visitor_connections: AtomicU64,
+    /// Coordinator connections open now.
     pub coordinator_connections: AtomicU64,
+    /// Sessions opened with a hello.
     pub sessions_opened: AtomicU64,
+    /// Sessions resumed after a reconnect.
     pub sessions_resumed: AtomicU64,
+    /// Sessions ended by either side.
     pub sessions_ended: AtomicU64,
+    /// Sessions erased by the idle sweep.
     pub sessions_expired: AtomicU64,
+    /// Chat frames stored for delivery.
     pub frames_relayed: AtomicU64,
+    /// Successful claims.
     pub claims: AtomicU64,
+    /// Successful hand-overs.
     pub transfers: AtomicU64,
+    /// Sealed tips filed.
     pub tips_received: AtomicU64,
+    /// Connections refused at the limit or during shutdown.
     pub connections_refused: AtomicU64,
+    /// Connections closed for breaking the protocol.
     pub protocol_closes: AtomicU64,
 }
 
 impl Metrics {
+    /// Adds one to `counter`.
     pub fn inc(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Takes one from `counter` (a gauge going down).
     pub fn dec(counter: &AtomicU64) {
         counter.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// The Prometheus text, with the queue, the coordinators on duty and the stored tips.
     pub fn render(&self, queued: usize, on_duty: usize, tips_stored: usize) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let rows: [(&str, &str, u64); 15] = [

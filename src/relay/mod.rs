@@ -151,10 +151,13 @@ pub async fn serve(
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why the relay could not start serving or stopped.
 pub enum ServeError {
     #[error(transparent)]
+    /// The TLS certificate or key could not be loaded.
     Tls(#[from] listener::TlsError),
     #[error("server: {0}")]
+    /// The socket failed.
     Io(std::io::Error),
 }
 

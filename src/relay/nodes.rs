@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::events::Event;
 use crate::crypto::keys::{hex, random_bytes};
 use crate::protocol::SessionId;
-use crate::store::redis::node_link::NodeLink;
+use crate::store::NodeLink;
 
 /// How often a node re-announces its coordinators and looks for orphaned conversations.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -23,16 +23,23 @@ pub const NODE_TTL_S: u64 = 15;
 /// One connected coordinator as the other nodes see it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RosterEntry {
+    /// The coordinator's certificate serial.
     pub serial: u64,
+    /// The node it is connected to.
     pub node: String,
+    /// The alias its certificate carries.
     pub alias: String,
+    /// Whether it takes new conversations.
     pub on_duty: bool,
+    /// How many conversations it takes at most.
     pub capacity: u32,
+    /// How many it holds now.
     pub load: u32,
 }
 
 /// This node's identity and its link to the others.
 pub struct Nodes {
+    /// This node's random id, new at every start.
     pub id: String,
     link: Option<NodeLink>,
     /// Coordinators connected to other nodes, as last read.
@@ -53,6 +60,7 @@ impl Nodes {
         }
     }
 
+    /// Whether other nodes may exist (a Redis store), so changes must be shared.
     pub fn is_shared(&self) -> bool {
         self.link.is_some()
     }

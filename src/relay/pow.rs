@@ -16,10 +16,11 @@ use ring::hmac;
 use subtle::ConstantTimeEq;
 
 use crate::clock::Clock;
-use crate::crypto::keys::{hex, random_bytes};
+use crate::crypto::keys::{from_hex, hex, random_bytes};
 use crate::crypto::proof_of_work;
-use crate::store::redis::seeds::SharedSeeds;
+use crate::store::SharedSeeds;
 
+/// How long an issued seed may be redeemed.
 pub const SEED_LIFETIME: Duration = Duration::from_secs(300);
 /// Redeemed seeds remembered at most (memory store); beyond it new redemptions are refused
 /// until some expire. Each one took a solved puzzle, so reaching it is itself costly.
@@ -27,6 +28,7 @@ const MAX_REDEEMED: usize = 100_000;
 /// The shared key lives a week, renewed by every node's heartbeat.
 const SHARED_KEY_TTL_S: u64 = 7 * 24 * 3600;
 
+/// Issues and redeems the proof-of-work seeds of tips and follow-ups.
 pub struct SeedBook {
     key: Mutex<[u8; 32]>,
     redeemed: Mutex<HashMap<[u8; 16], u64>>,
@@ -98,18 +100,10 @@ impl SeedBook {
         let Some(shared) = &self.shared else { return };
         let mine = hex(&random_bytes::<32>());
         let shared = shared.key(&mine, SHARED_KEY_TTL_S).await;
-        if let Some(key) = shared.as_deref().and_then(decode_key) {
+        if let Some(key) = shared.as_deref().and_then(from_hex) {
             *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
         }
     }
-}
-
-fn decode_key(text: &str) -> Option<[u8; 32]> {
-    let bytes: Option<Vec<u8>> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect();
-    bytes?.try_into().ok()
 }
 
 #[cfg(test)]

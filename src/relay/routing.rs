@@ -12,12 +12,19 @@ use crate::protocol::RelayFrame;
 use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
 use crate::store::{QueueView, SessionId};
 
+/// A coordinator connected to this node.
 pub struct LiveCoordinator {
+    /// Where its frames are queued.
     pub outbox: Outbox,
+    /// The alias its certificate carries.
     pub alias: String,
+    /// Whether it takes new conversations.
     pub on_duty: bool,
+    /// How many conversations it takes at most.
     pub capacity: u32,
+    /// The languages it answers in.
     pub langs: Vec<String>,
+    /// The conversations it holds.
     pub sessions: HashSet<SessionId>,
     /// Conversations with frames waiting in the store for this connection's pull task.
     pub woken: HashSet<SessionId>,
@@ -34,8 +41,11 @@ impl LiveCoordinator {
 }
 
 #[derive(Default)]
+/// Every connection on this node, by session or certificate serial.
 pub struct Registry {
+    /// Visitors connected here.
     pub visitors: HashMap<SessionId, Outbox>,
+    /// Coordinators connected here.
     pub coordinators: HashMap<u64, LiveCoordinator>,
     /// Sessions handed over and waiting for the visitor's rekey: the previous alias.
     pub transferred_from: HashMap<SessionId, String>,
@@ -49,12 +59,14 @@ pub struct Registry {
 pub struct Live(Mutex<Registry>);
 
 impl Live {
+    /// Runs `f` on the registry under its lock.
     pub fn with<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
         f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
 impl Registry {
+    /// How many coordinators here are on duty.
     pub fn on_duty(&self) -> usize {
         self.coordinators.values().filter(|c| c.on_duty).count()
     }
@@ -78,18 +90,21 @@ impl Registry {
         self.transferred_from.remove(session);
     }
 
+    /// Sends a frame to the visitor of `session`, if connected here.
     pub fn visitor_send(&self, session: &SessionId, frame: RelayFrame) {
         if let Some(outbox) = self.visitors.get(session) {
             outbox.send(frame);
         }
     }
 
+    /// Sends a frame to coordinator `serial`, if connected here.
     pub fn coordinator_send(&self, serial: u64, frame: RelayFrame) {
         if let Some(c) = self.coordinators.get(&serial) {
             c.outbox.send(frame);
         }
     }
 
+    /// Tells the visitor of `session` what happened to their coordinator.
     pub fn peer_to_visitor(&self, session: &SessionId, event: PeerEvent) {
         self.visitor_send(
             session,
@@ -100,6 +115,7 @@ impl Registry {
         );
     }
 
+    /// Tells coordinator `serial` what happened to the visitor of `session`.
     pub fn peer_to_coordinator(&self, serial: u64, session: &SessionId, event: PeerEvent) {
         self.coordinator_send(
             serial,

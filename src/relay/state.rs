@@ -22,17 +22,26 @@ use crate::store::{BufferLimits, Store, StoreError};
 
 /// Everything one relay node shares between its connections.
 pub struct Relay {
+    /// The validated configuration this node started with.
     pub config: Config,
     /// The only time the relay reads: tests advance it to live a month in seconds.
     pub clock: Clock,
+    /// The public keys it serves and checks certificates against.
     pub keys: RelayKeys,
+    /// Sessions, the queue and delivery buffers.
     pub store: Store,
+    /// Sealed tips, in the backend the store chose.
     pub tips: Tips,
+    /// The connections on this node.
     pub live: Live,
+    /// Proof-of-work seeds of HTTP tips.
     pub seeds: SeedBook,
+    /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// This node among the others sharing one Redis.
     pub nodes: Nodes,
     connections: AtomicUsize,
+    /// Set once shutdown begins: new connections are refused and `/readyz` fails.
     pub shutting_down: tokio::sync::watch::Sender<bool>,
     /// Set whenever the queue or the roster changes; one task turns bursts of changes into
     /// one broadcast, so a thousand arrivals cost a few broadcasts, not a thousand.
@@ -99,6 +108,7 @@ impl Relay {
         Some(ConnectionSlot(self.clone()))
     }
 
+    /// A visitor connection's rate limits (a coordinator's are scaled up from these).
     pub fn rate_limits(&self) -> RateLimits {
         RateLimits {
             frames_per_s: self.config.limits.frames_per_s,
@@ -107,6 +117,7 @@ impl Relay {
         }
     }
 
+    /// The bounds of one direction's delivery buffer.
     pub fn buffer_limits(&self) -> BufferLimits {
         BufferLimits {
             max_frames: self.config.sessions.buffer_max_frames,
@@ -120,6 +131,7 @@ impl Relay {
         Duration::from_secs((self.config.sessions.idle_ttl_s / 4).clamp(1, 30))
     }
 
+    /// How long a connection may stay silent before it is closed.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.config.limits.idle_timeout_s)
     }

@@ -27,6 +27,7 @@ use crate::store::{
     Append, Assignment, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame, Way,
 };
 
+/// `GET /v1/visitor`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
     let Some(slot) = relay.admit() else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();

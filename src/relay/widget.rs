@@ -28,7 +28,9 @@ use base64::Engine;
 use super::state::Relay;
 use crate::config::EmergencyNumber;
 
+/// The built widget script, served at a fixed path.
 pub const SCRIPT: &[u8] = include_bytes!("../../web-widget/dist/lifeline.js");
+/// The built widget stylesheet, served at a fixed path.
 pub const STYLESHEET: &[u8] = include_bytes!("../../web-widget/dist/lifeline.css");
 /// Not kept by the browser: a cached `lifeline.js` (and V8's code cache of it) would tell
 /// whoever holds the device that the widget was opened.
@@ -46,6 +48,7 @@ pub fn sri(bytes: &[u8]) -> String {
 static SCRIPT_SRI: LazyLock<String> = LazyLock::new(|| sri(SCRIPT));
 static STYLESHEET_SRI: LazyLock<String> = LazyLock::new(|| sri(STYLESHEET));
 
+/// The routes serving the widget's files (cacheable, unlike everything else).
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new()
         .route("/", get(demo))

@@ -20,7 +20,9 @@ use crate::config::{Config, StoreKind};
 
 /// The configured backend: one type the relay holds whichever store runs underneath.
 pub enum Store {
+    /// In this process: one node.
     Memory(memory::MemoryStore),
+    /// In Redis: any number of nodes.
     Redis(Box<redis::RedisStore>),
 }
 

@@ -11,13 +11,16 @@ pub use crate::protocol::ids::SessionId;
 /// Which way a relayed frame travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Way {
+    /// Written by the visitor, read by the coordinator.
     ToCoordinator,
+    /// Written by the coordinator, read by the visitor.
     ToVisitor,
 }
 
 /// Where a session stands in routing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assignment {
+    /// Waiting for a coordinator to claim it.
     Queued,
     /// Held by the coordinator with this certificate serial.
     Claimed(u64),
@@ -26,38 +29,50 @@ pub enum Assignment {
 /// A frame kept until its receiver acknowledges it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFrame {
+    /// Its sequence number in its direction.
     pub seq: u64,
+    /// Whether it carries a handshake message or session-cipher data.
     pub kind: PayloadKind,
+    /// The ciphertext, opaque to the relay.
     pub body: Vec<u8>,
 }
 
 /// The routing view of a session (no buffers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
+    /// The session this is.
     pub id: SessionId,
     /// SHA-256 of the resume token: a store dump cannot be used to resume.
     pub token_hash: [u8; 32],
+    /// A live chat or a tip conversation.
     pub kind: ConversationKind,
+    /// The language the visitor asked for, if any.
     pub lang: Option<String>,
     /// The visitor's current Noise message 1 (replaced on every rekey).
     pub handshake: Vec<u8>,
+    /// Queued, or held by a coordinator.
     pub assignment: Assignment,
     /// Unix minute the visitor (re)entered the queue.
     pub queued_minute: u64,
-    /// The next sequence number expected from each sender, and the last acknowledged.
+    /// The next sequence number expected from the visitor.
     pub next_to_coordinator: u64,
+    /// The next sequence number expected from the coordinator.
     pub next_to_visitor: u64,
+    /// The last frame to the coordinator that it acknowledged.
     pub acked_to_coordinator: u64,
+    /// The last frame to the visitor that they acknowledged.
     pub acked_to_visitor: u64,
 }
 
-/// Limits on one direction's delivery buffer.
 /// A waiting visitor as the queue shows it: what the coordinators' list, the positions and
 /// auto-offer need, and no more (on Redis, one key read per waiting visitor).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
+    /// The session waiting.
     pub id: SessionId,
+    /// A live chat or a tip conversation.
     pub kind: ConversationKind,
+    /// The language the visitor asked for, if any.
     pub lang: Option<String>,
     /// Unix minute the visitor (re)entered the queue.
     pub queued_minute: u64,
@@ -71,6 +86,7 @@ pub struct Queued {
 /// reading every record on every queue change would be the relay's (and Redis's) main work.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueView {
+    /// Every queued session, oldest first.
     pub order: Vec<SessionId>,
     /// The first sessions of `order`, in full (fewer if some expired meanwhile).
     pub head: Vec<Queued>,
@@ -89,19 +105,24 @@ impl From<&SessionInfo> for Queued {
 }
 
 #[derive(Debug, Clone, Copy)]
+/// Limits on one direction's delivery buffer.
 pub struct BufferLimits {
+    /// Frames held at most.
     pub max_frames: usize,
+    /// Ciphertext bytes held at most.
     pub max_bytes: usize,
 }
 
 /// The outcome of offering a frame to a delivery buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Append {
+    /// Kept until acknowledged.
     Stored,
     /// Already stored (a resend after a reconnect): drop it, confirm again.
     Duplicate,
     /// Not the next number: a client bug or an attack.
     Gap {
+        /// The number that was due.
         expected: u64,
     },
     /// The receiver is too far behind; the session cannot continue.
@@ -109,14 +130,19 @@ pub enum Append {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the store could not do what was asked.
 pub enum StoreError {
     #[error("no such session")]
+    /// The session does not exist (ended, expired or never was).
     UnknownSession,
     #[error("the queue is full")]
+    /// As many visitors wait as the queue takes.
     QueueFull,
     #[error("store unavailable: {0}")]
+    /// The backend cannot be reached (only the kind of failure: never an address).
     Unavailable(String),
     #[error("tip storage failed: {0}")]
+    /// Sealed tips could not be read or written.
     Tips(String),
 }
 
@@ -130,11 +156,13 @@ impl From<crate::fs::FsError> for StoreError {
 /// The chat-state store. Implementations must make `claim` atomic: of two claims for one
 /// queued session, exactly one succeeds.
 pub trait ChatStore: Send + Sync + 'static {
+    /// Files a new session and queues it, unless `queue_max` sessions wait already.
     fn create(
         &self,
         info: SessionInfo,
         queue_max: usize,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The session's routing view, if it exists.
     fn get(
         &self,
         id: &SessionId,
@@ -168,6 +196,7 @@ pub trait ChatStore: Send + Sync + 'static {
     fn assignments(
         &self,
     ) -> impl Future<Output = Result<Vec<(SessionId, Assignment)>, StoreError>> + Send;
+    /// Replaces the visitor's Noise message 1 (empty: they owe a fresh one).
     fn set_handshake(
         &self,
         id: &SessionId,
@@ -178,6 +207,7 @@ pub trait ChatStore: Send + Sync + 'static {
     -> impl Future<Output = Result<QueueView, StoreError>> + Send;
     /// How many sessions are queued (cheap: for the proof-of-work difficulty and metrics).
     fn queue_len(&self) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    /// Offers a frame to one direction's buffer, within `limits`.
     fn append(
         &self,
         id: &SessionId,

@@ -38,11 +38,13 @@ struct State {
 }
 
 #[derive(Default)]
+/// Live-chat state in this process: one node, lost on restart.
 pub struct MemoryStore {
     state: Mutex<State>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

@@ -45,4 +45,6 @@ pub use chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
     StoreError, StoredFrame, Way,
 };
+pub use redis::node_link::NodeLink;
+pub use redis::seeds::SharedSeeds;
 pub use tips::{TipId, TipRecord};

@@ -11,6 +11,7 @@ use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use crate::store::chat::StoreError;
 
 #[derive(Clone)]
+/// A connection any command can be sent on, to one server or a Cluster.
 pub enum RedisConnection {
     /// One server, reconnecting with backoff (the connection manager).
     Single(ConnectionManager),

@@ -15,7 +15,7 @@ pub mod seeds;
 
 use redis::AsyncCommands;
 
-use crate::crypto::keys::hex;
+use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64::{self, Bytes};
 use crate::protocol::frames::{ConversationKind, PayloadKind};
 use crate::store::chat::{
@@ -55,6 +55,7 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Unavailable(format!("unreadable {what} in Redis"))
 }
 
+/// Live-chat state in Redis, shared by every node connected to it.
 pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
@@ -135,6 +136,7 @@ impl RedisStore {
         ))
     }
 
+    /// Whether Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut con = self.con();
         redis::cmd("PING")
@@ -629,12 +631,5 @@ impl ChatStore for RedisStore {
 }
 
 fn decode_hex(text: &str) -> Option<SessionId> {
-    if text.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(SessionId(out))
+    from_hex(text).map(SessionId)
 }

@@ -15,6 +15,7 @@ use crate::fs::{create_private_dir, write_private};
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 
+/// Sealed tips in files: one node, surviving its restarts.
 pub struct TipFiles {
     dir: PathBuf,
     /// In-memory index of what is on disk; the files are the truth on start.
@@ -66,6 +67,7 @@ impl TipFiles {
         self.tips.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Files a new tip, unless `max_tips` are filed already.
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut tips = self.locked();
         if tips.len() >= self.max_tips {
@@ -88,6 +90,7 @@ impl TipFiles {
         all
     }
 
+    /// The tip `id` in full, if filed.
     pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
         self.locked().get(id).cloned()
     }
@@ -108,6 +111,7 @@ impl TipFiles {
         Ok(true)
     }
 
+    /// Files a coordinator's sealed reply; `false` if the tip is gone.
     pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
         self.update(|t| &t.id == id, |t| t.replies.push(sealed))
     }
@@ -148,6 +152,7 @@ impl TipFiles {
             .map(|t| t.replies.clone())
     }
 
+    /// Deletes the tip and its file; `false` if there was none.
     pub fn remove(&self, id: &TipId) -> Result<bool, StoreError> {
         let removed = self.locked().remove(id).is_some();
         // Removing the file is what forgets the tip; the index follows.

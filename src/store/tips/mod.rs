@@ -18,11 +18,14 @@ pub use record::{TipRecord, lookup_hash};
 
 /// The tips backend the store chose ([`crate::store::Store::tips`]).
 pub enum Tips {
+    /// One file per tip in the data folder: a single node.
     Files(TipFiles),
+    /// In Redis: several nodes.
     Redis(RedisTips),
 }
 
 impl Tips {
+    /// Files a new tip.
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.put(record))
     }
@@ -32,10 +35,12 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.list())
     }
 
+    /// The tip `id` in full, if filed.
     pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
         dispatch!(self, Tips::{Files, Redis}, t => t.get(id))
     }
 
+    /// Files a coordinator's sealed reply; `false` if the tip is gone.
     pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, sealed))
     }
@@ -64,6 +69,7 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.expire(cutoff_minute))
     }
 
+    /// How many tips are filed, handled ones included.
     pub async fn count(&self) -> usize {
         dispatch!(self, Tips::{Files, Redis}, t => t.count())
     }

@@ -29,12 +29,17 @@ mod id_as_array {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TipRecord {
     #[serde(with = "id_as_array")]
+    /// The id coordinators open, answer and close it by.
     pub id: TipId,
     /// SHA-256 of the receipt's lookup id.
     pub lookup_hash: [u8; 32],
+    /// Unix minute it arrived: retention counts from here.
     pub received_minute: u64,
+    /// The HPKE-sealed tip, for the inbox key only.
     pub sealed: Vec<u8>,
+    /// The tipster's sealed follow-ups, oldest first.
     pub followups: Vec<Vec<u8>>,
+    /// The coordinators' sealed replies, oldest first.
     pub replies: Vec<Vec<u8>>,
     /// Marked handled by a coordinator: the tip and its follow-ups are erased, the replies
     /// stay readable by the tipster until the retention period ends.

@@ -10,7 +10,7 @@ use redis::AsyncCommands;
 
 use super::record::TipRecord;
 use crate::clock::Clock;
-use crate::crypto::keys::hex;
+use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
@@ -44,24 +44,14 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 }
 
 fn decode_id(text: &str) -> Option<TipId> {
-    let bytes = decode_hex(text)?;
-    bytes.try_into().ok().map(TipId)
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    from_hex(text).map(TipId)
 }
 
 fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
     items.iter().filter_map(|t| b64::decode(t)).collect()
 }
 
+/// Sealed tips in Redis, shared by every node.
 pub struct RedisTips {
     con: RedisConnection,
     admit: redis::Script,
@@ -79,6 +69,7 @@ type TipKeysRead = (
 );
 
 impl RedisTips {
+    /// Tips through `con`, each kept `retention_days` after it arrived, at most `max_tips`.
     pub fn new(con: RedisConnection, retention_days: u64, max_tips: usize, clock: Clock) -> Self {
         Self {
             con,
@@ -106,6 +97,7 @@ impl RedisTips {
             .map_err(unavailable)
     }
 
+    /// Files a new tip, unless `max_tips` are filed already.
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut con = self.con();
         let keys = TipKeys::of(&record.id);
@@ -165,6 +157,7 @@ impl RedisTips {
         Ok(())
     }
 
+    /// The tip `id` in full, if filed.
     pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
         let keys = TipKeys::of(id);
         let (fields, followups, replies): TipKeysRead = redis::pipe()
@@ -174,7 +167,7 @@ impl RedisTips {
             .query_async(&mut self.con())
             .await
             .ok()?;
-        let lookup_hash = decode_hex(fields.get("lookup")?)?.try_into().ok()?;
+        let lookup_hash = from_hex(fields.get("lookup")?)?;
         Some(TipRecord {
             id: *id,
             lookup_hash,
@@ -189,6 +182,7 @@ impl RedisTips {
         })
     }
 
+    /// Tips still waiting for a coordinator, oldest first.
     pub async fn list(&self) -> Vec<TipRecord> {
         let ids: Vec<String> = self.con().zrange(TIPS, 0, -1).await.unwrap_or_default();
         let mut out = Vec::new();
@@ -206,6 +200,7 @@ impl RedisTips {
         out
     }
 
+    /// Files a coordinator's sealed reply; `false` if the tip is gone.
     pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
         let Some(received) = self.received(id).await? else {
             return Ok(false);
@@ -222,6 +217,7 @@ impl RedisTips {
         Ok(true)
     }
 
+    /// Files a tipster's follow-up under its receipt, reopening a handled tip.
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
@@ -252,6 +248,7 @@ impl RedisTips {
         Ok(true)
     }
 
+    /// Erases the tip's content and follow-ups; replies stay until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
         if self.received(id).await?.is_none() {
             return Ok(false);
@@ -270,12 +267,14 @@ impl RedisTips {
         Ok(true)
     }
 
+    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt.
     pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
         let id: Option<String> = self.con().get(lookup_key(lookup_hash)).await.ok()?;
         let tip = self.get(&decode_id(&id?)?).await?;
         Some(tip.replies)
     }
 
+    /// Deletes tips received before `cutoff_minute`; returns how many.
     pub async fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
         let old: Vec<String> = self
             .con()
@@ -295,11 +294,7 @@ impl RedisTips {
                 .del(&[&keys.record, &keys.followups, &keys.replies])
                 .await
                 .map_err(unavailable)?;
-            if let Some(hash) = lookup
-                .as_deref()
-                .and_then(decode_hex)
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            {
+            if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
                 let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
             }
             let _: () = con.zrem(TIPS, text).await.map_err(unavailable)?;
@@ -307,6 +302,7 @@ impl RedisTips {
         Ok(old.len())
     }
 
+    /// How many tips are filed, handled ones included.
     pub async fn count(&self) -> usize {
         self.con().zcard(TIPS).await.unwrap_or(0)
     }
