@@ -35,8 +35,6 @@
 pub mod client;
 pub mod clock;
 pub mod config;
-// Issue 14: the console is being split on another branch; its items are documented there.
-#[allow(missing_docs)]
 pub mod console;
 pub mod crypto;
 pub mod fs;

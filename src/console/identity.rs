@@ -25,29 +25,42 @@ use crate::fs::write_private;
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64;
 
+/// First line of an identity file, naming the format and its version.
 pub const MAGIC: &str = "lifeline-console-identity v1";
+/// Shortest passphrase a new identity may be sealed under, in characters.
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
 
+/// Why an identity could not be created, opened, enrolled or written.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
+    /// Reading or writing the file failed: its path and the system's reason.
     #[error("{0}: {1}")]
     File(String, String),
+    /// Creating an identity would overwrite the file at this path.
     #[error("{0} already exists; refusing to overwrite an identity")]
     Exists(String),
+    /// The file is not a console identity: wrong first line, encoding or layout.
     #[error("not a console identity file")]
     Format,
+    /// The passphrase is wrong or the file was altered (the AEAD does not open).
     #[error("wrong passphrase, or the identity file was altered")]
     Decrypt,
+    /// A new passphrase is shorter than [`MIN_PASSPHRASE_CHARS`].
     #[error("passphrase too short: at least {MIN_PASSPHRASE_CHARS} characters")]
     WeakPassphrase,
+    /// A shift needs a certificate the organisation has not issued yet.
     #[error("this identity has no certificate yet: enrol it first")]
     NotEnrolled,
+    /// The offered certificate certifies other keys than this identity's.
     #[error("the certificate is not for this identity's keys")]
     ForeignCertificate,
+    /// The offered certificate does not verify (§2.4 of `docs/protocol.md`).
     #[error("certificate")]
     Certificate(#[from] CertificateError),
+    /// The offered certificate is not base64url.
     #[error("the certificate is not base64url")]
     Encoding,
+    /// The relay names another organisation key than the one pinned at enrolment.
     #[error("the relay's organisation key differs from the one this identity was enrolled with")]
     OrganisationMismatch,
 }
@@ -55,8 +68,11 @@ pub enum IdentityError {
 /// Argon2id cost, stored in the file so it can be raised later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KdfParams {
+    /// Memory cost in KiB.
     pub m_kib: u32,
+    /// Number of passes.
     pub t: u32,
+    /// Degree of parallelism (lanes).
     pub p: u32,
 }
 
@@ -69,9 +85,12 @@ impl KdfParams {
     };
 }
 
+/// A coordinator's unlocked keys and alias, and once enrolled its certificate and the
+/// organisation key pinned with it.
 pub struct Identity {
     signing: SigningKey,
     dh: DhSecret,
+    /// The name visitors and colleagues see, as put in the enrolment request.
     pub alias: String,
     certificate: Option<Certificate>,
     organisation: Option<OrgPublicKey>,
@@ -148,10 +167,12 @@ impl Identity {
         Ok(b64::encode(&request.encode_signed(&self.signing)?))
     }
 
+    /// The organisation's certificate for these keys, once enrolled.
     pub fn certificate(&self) -> Option<&Certificate> {
         self.certificate.as_ref()
     }
 
+    /// The organisation key pinned when the certificate was installed.
     pub fn organisation(&self) -> Option<OrgPublicKey> {
         self.organisation
     }
@@ -344,6 +365,7 @@ impl Identity {
         write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
     }
 
+    /// Reads and decrypts the identity file at `path`.
     pub fn read_file(path: &Path, passphrase: &str) -> Result<Self, IdentityError> {
         let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
         Self::open(&text, passphrase)

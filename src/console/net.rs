@@ -24,16 +24,21 @@ use crate::protocol::CoordinatorFrame;
 /// Heartbeat: well inside the relay's 90 s idle timeout (`docs/protocol.md` §9.7).
 pub const PING_EVERY: Duration = Duration::from_secs(25);
 
+/// Why the console could not sign in to the relay.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     #[error(
         "relay address {0:?}: expected wss://host[:port] (or ws:// on loopback or an onion service)"
     )]
+    /// The relay address is not a `wss://` or `ws://` host and port.
     Url(String),
+    /// Our certificate does not verify under the organisation key the relay named.
     #[error("our certificate does not verify under the relay's organisation key: {0}")]
     Certificate(#[from] crate::crypto::CertificateError),
+    /// The relay named another organisation key than the one pinned at enrolment.
     #[error("the relay's organisation key is not the one this identity was enrolled with")]
     OrganisationMismatch,
+    /// The connection or the challenge-response exchange failed.
     #[error("{0}")]
     Client(#[from] ClientError),
 }
@@ -59,8 +64,11 @@ pub async fn relay_organisation(relay: &str, trust: &TlsTrust) -> Result<OrgPubl
 
 /// A logged-in coordinator connection.
 pub struct Login {
+    /// The authenticated connection, owned by the net task once spawned.
     pub client: CoordinatorClient,
+    /// The organisation key the relay named and our certificate verified under.
     pub organisation: OrgPublicKey,
+    /// When our certificate expires, Unix seconds.
     pub not_after: u64,
 }
 
@@ -95,6 +103,7 @@ pub async fn login(
 /// The app's handle on the connection task.
 pub struct NetHandle {
     commands: mpsc::UnboundedSender<Command>,
+    /// What the relay did, for the shift core to apply.
     pub events: mpsc::UnboundedReceiver<NetEvent>,
     task: JoinHandle<()>,
 }
@@ -103,8 +112,11 @@ pub struct NetHandle {
 /// and it must still name the same organisation key.
 #[derive(Clone)]
 pub struct Reconnect {
+    /// The relay address, as given on the command line.
     pub relay: String,
+    /// The TLS roots for a `wss://` relay.
     pub trust: TlsTrust,
+    /// The organisation key the first sign-in verified; a relay naming another is refused.
     pub organisation: OrgPublicKey,
 }
 

@@ -8,9 +8,13 @@ use super::encoding::{DecodeError, Reader, Writer, check_display_text};
 use super::keys::{DhPublicKey, OrgPublicKey, SigningKey};
 use super::primitives::labelled;
 
+/// The `version` byte of certificates and revocation lists (§2.1, §2.2).
 pub const CERTIFICATE_VERSION: u8 = 1;
+/// Domain label the organisation signs certificate bodies under (§2.1).
 pub const CERTIFICATE_LABEL: &str = "lifeline v1 certificate";
+/// Domain label the organisation signs revocation lists under (§2.2).
 pub const REVOCATION_LABEL: &str = "lifeline v1 revocation list";
+/// Longest alias a certificate may carry, in bytes of display text (§2.1).
 pub const MAX_ALIAS_BYTES: usize = 64;
 /// A list bigger than this is refused, so a forged length cannot make anyone allocate much.
 pub const MAX_REVOKED: usize = 100_000;
@@ -18,7 +22,9 @@ pub const MAX_REVOKED: usize = 100_000;
 /// What a certificate's keys may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// A coordinator: its keys answer visitors' handshakes and authenticate to the relay (§2.1).
     Coordinator = 1,
+    /// The tip inbox: its X25519 key is the HPKE recipient of sealed tips (§5).
     TipInbox = 2,
 }
 
@@ -35,18 +41,25 @@ impl Role {
 /// Why a certificate or revocation list was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
+    /// The bytes do not decode per §2.1/§2.2 (`malformed`, §2.4 step 0).
     #[error("malformed: {0}")]
     Malformed(DecodeError),
+    /// The organisation signature does not verify under the pinned key (`wrong_signer`, §2.4).
     #[error("not signed by the pinned organisation key")]
     WrongSigner,
+    /// `now` is at or past `not_after` (`expired`, §2.4).
     #[error("expired")]
     Expired,
+    /// `now` is before `not_before` (`not_yet_valid`, §2.4).
     #[error("not yet valid")]
     NotYetValid,
+    /// The serial is on the revocation list (`revoked`, §2.4).
     #[error("revoked")]
     Revoked,
+    /// Certified for another role than the one expected (`wrong_role`, §2.4).
     #[error("certified for another role")]
     WrongRole,
+    /// The revocation list is older than the reader's maximum age (§2.2).
     #[error("revocation list older than its maximum age")]
     StaleRevocationList,
 }
@@ -54,12 +67,19 @@ pub enum CertificateError {
 /// The signed fields of a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateBody {
+    /// What the certified keys may be used for.
     pub role: Role,
+    /// Unique per organisation: the coordinator's identity on the relay (§2.1).
     pub serial: u64,
+    /// Start of validity, Unix seconds.
     pub not_before: u64,
+    /// End of validity (exclusive), Unix seconds; after `not_before`.
     pub not_after: u64,
+    /// Coordinator: its Noise static key; inbox: the HPKE recipient key (§2.1).
     pub x25519_public: DhPublicKey,
+    /// Coordinator: its signing key for the handshake and relay auth (§3, §9.2).
     pub ed25519_public: OrgPublicKey,
+    /// Display name shown to visitors and colleagues, 1–64 bytes (§2.1).
     pub alias: String,
 }
 
@@ -108,14 +128,17 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// The signed fields, as decoded.
     pub fn body(&self) -> &CertificateBody {
         &self.body
     }
 
+    /// The organisation's Ed25519 signature over the labelled body (§2.1).
     pub fn signature(&self) -> &[u8; 64] {
         &self.signature
     }
 
+    /// The wire form, `body || signature`, as sent in `auth` and Noise message 2.
     pub fn as_bytes(&self) -> &[u8] {
         &self.encoded
     }
@@ -207,6 +230,7 @@ impl Certificate {
 /// The organisation-signed list of revoked certificate serials, with its issue time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevocationList {
+    /// When the organisation signed the list, Unix seconds; bounds its age (§2.2).
     pub issued_at: u64,
     serials: Vec<u64>,
     encoded: Vec<u8>,
@@ -235,14 +259,17 @@ impl RevocationList {
         }
     }
 
+    /// The wire form, as sent in `welcome` and `/v1/config` (§2.2).
     pub fn as_bytes(&self) -> &[u8] {
         &self.encoded
     }
 
+    /// The revoked serials, strictly ascending.
     pub fn serials(&self) -> &[u64] {
         &self.serials
     }
 
+    /// Whether a certificate with this serial is revoked.
     pub fn contains(&self, serial: u64) -> bool {
         self.serials.binary_search(&serial).is_ok()
     }

@@ -5,9 +5,6 @@
 //! the vectors in `tests/vectors/`. Nothing in this module may log, print or `Debug`-format a
 //! secret: every secret type has a redacting `Debug` and is zeroized on drop.
 
-// Issue 14: certificate.rs is being changed for the spec errata on another branch; its
-// items are documented once that lands.
-#[allow(missing_docs)]
 pub mod certificate;
 pub mod coordinator_auth;
 pub mod encoding;

@@ -8,9 +8,6 @@
 
 pub mod b64;
 pub mod close;
-// Issue 14: frames.rs is being made stricter for the spec errata on another branch; its
-// items are documented once that lands.
-#[allow(missing_docs)]
 pub mod frames;
 pub mod http;
 pub mod ids;
