@@ -189,6 +189,7 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
             langs: args.langs,
             idle_lock: std::time::Duration::from_secs(args.lock_after.max(10)),
         },
+        clock: Clock::system(),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(lifeline::console::runner::run(options))?;

@@ -8,7 +8,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
@@ -28,16 +27,27 @@ use crate::keyfile::{self, CoordinatorFiles};
 /// What `lifeline console` was asked to do.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The relay address, `wss://host:port` (or `ws://` on loopback or an onion service).
     pub relay: String,
+    /// The encrypted identity file; [`default_identity_path`] when not given.
     pub identity: Option<PathBuf>,
+    /// A development key directory to use instead of an identity (never in production).
     pub dev_keys: Option<PathBuf>,
+    /// The tip inbox's X25519 secret, to open and answer tips; without it tips stay sealed.
     pub inbox_key: Option<PathBuf>,
+    /// The resources file (hotlines, shelters) the coordinator can send from.
     pub resources: PathBuf,
+    /// A base64url certificate to install into the identity instead of starting a shift.
     pub install_certificate: Option<String>,
+    /// The alias for a new identity; asked for when not given.
     pub alias: Option<String>,
     /// An organisation's own CA for a `wss://` relay (PEM), besides the Web PKI roots.
     pub ca_cert: Option<PathBuf>,
+    /// Duty settings: capacity, languages, idle lock.
     pub settings: Settings,
+    /// The time the shift's idle lock and certificate checks run on; a test injects a
+    /// [`Clock::manual`] one.
+    pub clock: Clock,
 }
 
 impl Options {
@@ -148,6 +158,7 @@ async fn install_certificate(
     relay: &str,
     trust: &TlsTrust,
     certificate: &str,
+    clock: &Clock,
 ) -> Result<(), ConsoleError> {
     let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
     let mut identity = Identity::read_file(path, &passphrase)?;
@@ -156,7 +167,7 @@ async fn install_certificate(
         .map_err(|e| ConsoleError::Setup(e.to_string()))?;
     // The relay's key is trusted only because the organisation's signature on our
     // certificate verifies under it; from now on it is pinned in the identity.
-    identity.install_certificate(certificate, organisation, Clock::system().unix_s())?;
+    identity.install_certificate(certificate, organisation, clock.unix_s())?;
     let params = Identity::file_params(path)?;
     identity.write_file(path, &passphrase, params)?;
     if let Some(cert) = identity.certificate() {
@@ -220,10 +231,14 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
 pub async fn run(opts: Options) -> Result<(), ConsoleError> {
     if let Some(certificate) = &opts.install_certificate {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
-        return install_certificate(&path, &opts.relay, &opts.trust()?, certificate).await;
+        return install_certificate(&path, &opts.relay, &opts.trust()?, certificate, &opts.clock)
+            .await;
     }
     match start(&opts).await? {
-        Some(started) => tui::terminal::run(tui::App::new(started.shift), started.net).await,
+        Some(started) => {
+            let app = tui::App::new(started.shift);
+            tui::terminal::run(app, started.net, opts.clock.clone()).await
+        }
         None => Ok(()),
     }
 }
@@ -279,7 +294,7 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         ready.lock,
         resources,
         tip_keys,
-        Instant::now(),
+        opts.clock.instant(),
     );
     let reconnect = net::Reconnect {
         relay: opts.relay.clone(),

@@ -6,7 +6,7 @@
 //! terminal on every exit path.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyEventKind};
 use crossterm::terminal;
@@ -15,6 +15,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use super::{App, AppEvent, ui};
+use crate::clock::Clock;
 use crate::console::ConsoleError;
 use crate::console::net::NetHandle;
 
@@ -44,24 +45,25 @@ fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
     rx
 }
 
-/// The terminal loop of a shift: the terminal is restored however it ends.
-pub async fn run(mut app: App, mut net: NetHandle) -> Result<(), ConsoleError> {
+/// The terminal loop of a shift: the terminal is restored however it ends. `clock` must be
+/// the one the shift was started on, so its idle lock measures one time line.
+pub async fn run(mut app: App, mut net: NetHandle, clock: Clock) -> Result<(), ConsoleError> {
     terminal::enable_raw_mode()?;
     let mut stdout = std::io::stdout();
     crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
-    let result = shift_loop(&mut app, &mut net).await;
+    let result = shift_loop(&mut app, &mut net, &clock).await;
     let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
     let _ = terminal::disable_raw_mode();
     net.finish(Duration::from_secs(2)).await;
     result
 }
 
-async fn shift_loop(app: &mut App, net: &mut NetHandle) -> Result<(), ConsoleError> {
+async fn shift_loop(app: &mut App, net: &mut NetHandle, clock: &Clock) -> Result<(), ConsoleError> {
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let mut keys = spawn_key_reader();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        terminal.draw(|frame| ui::draw(frame, app, Instant::now()))?;
+        terminal.draw(|frame| ui::draw(frame, app, clock.instant()))?;
         if app.shift.take_bell() {
             print!("\x07");
             std::io::stdout().flush()?;
@@ -78,7 +80,7 @@ async fn shift_loop(app: &mut App, net: &mut NetHandle) -> Result<(), ConsoleErr
             },
             _ = tick.tick() => AppEvent::Tick,
         };
-        let commands = app.handle(event, Instant::now());
+        let commands = app.handle(event, clock.instant());
         net.send(commands);
         if app.shift.quit {
             break;
