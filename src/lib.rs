@@ -16,14 +16,17 @@
 //! - [`protocol`]: the JSON wire frames and HTTP bodies, the session and tip ids, strict
 //!   decoding, size limits and close codes.
 //! - [`store`]: what the relay remembers (sessions, queue, delivery buffers, sealed tips)
-//!   behind one trait, in memory or in Redis (one server or a Cluster); only [`store::Store`]
-//!   knows which.
+//!   behind one trait, in memory or in Redis (one server or a Cluster, `store/redis/`);
+//!   sealed tips in files or Redis (`store/tips/`); only [`store::Store`] knows which.
 //! - [`relay`]: the axum server: HTTP surface, WebSocket endpoints, routing, limits, and the
 //!   events that let several nodes share one Redis.
 //! - [`client`]: the tokio-tungstenite client shared by the console, the tests and the load
 //!   generator; it needs [`protocol`] and [`crypto`], never [`relay`].
-//! - [`console`]: `lifeline console`, the coordinators' terminal app (ratatui): identity
-//!   encrypted at rest, queue, several conversations, transfer, tips, resources, idle lock.
+//! - [`console`]: `lifeline console`, the coordinators' terminal app: identity encrypted at
+//!   rest, logging in, starting a shift. `console/shift/` is the UI-independent shift core
+//!   (events in, commands out: queue, several conversations, transfer, tips, idle lock; its
+//!   tests in `shift/tests/`); `console/tui/` is the terminal front end (keys, the loop, and
+//!   drawing with ratatui in `tui/ui/`).
 //! - [`config`]: `config/lifeline.toml` with `LIFELINE_*` overrides, validated at start.
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
 //! - [`clock`]: the one source of wall and monotonic time; tests advance it.

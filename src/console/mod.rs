@@ -10,11 +10,15 @@
 //! It must never write anything to disk but the passphrase-encrypted identity
 //! ([`identity`]): no transcript, no log, no tracing subscriber.
 //!
+//! # Layout
+//!
 //! - [`identity`]: the coordinator's keys at rest, encrypted with a passphrase; enrolment.
 //! - [`lock`]: the idle lock's in-memory passphrase check.
 //! - [`resources`]: ready-made resources from `config/resources.toml`.
-//! - [`shift`]: the shift core: its state, and what every action and relay event does.
-//! - [`tui`]: the terminal front end: key bindings, drawing with ratatui (80×24), the loop.
+//! - [`shift`] (`shift/`): the UI-independent shift core, events in and commands out: its
+//!   state, and what every action and relay event does; its tests in `shift/tests/`.
+//! - [`tui`] (`tui/`): the terminal front end: key bindings, the loop, and drawing with
+//!   ratatui (80×24) in `tui/ui/`.
 //! - [`net`]: the task that owns the relay connection, and logging in.
 //! - [`runner`]: prompts, unlocking the keys, logging in, then the terminal front end.
 
