@@ -10,6 +10,8 @@
 mod common;
 
 use lifeline::client::wire::TlsTrust;
+use lifeline::clock::Clock;
+use lifeline::crypto::CertificateError;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -440,6 +442,30 @@ async fn the_console_refuses_a_relay_of_another_organisation() {
         Err(LoginError::OrganisationMismatch) => {}
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("logged in despite a different pinned key"),
+    }
+}
+
+/// Logs in with the development keys, the console's clock standing at `unix_s`.
+async fn login_at_time(relay: &TestRelay, unix_s: u64) -> Result<net::Login, LoginError> {
+    let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).unwrap();
+    let clock = Clock::manual(unix_s);
+    net::login_at(&relay_url(relay), files, None, &TlsTrust::default(), &clock).await
+}
+
+#[tokio::test]
+async fn the_console_refuses_to_sign_in_once_its_certificate_has_expired_on_its_clock() {
+    let relay = TestRelay::start().await;
+    let files = CoordinatorFiles::load(&relay.paths().dev_coordinator()).unwrap();
+    let not_after = files.certificate.body().not_after;
+    // The console's own clock decides, before it signs anything: a second before expiry it
+    // signs in, at expiry it refuses, though the relay's clock has not moved.
+    login_at_time(&relay, not_after - 1)
+        .await
+        .expect("a valid certificate signs in");
+    match login_at_time(&relay, not_after).await {
+        Err(LoginError::Certificate(CertificateError::Expired)) => {}
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("signed in with an expired certificate"),
     }
 }
 

@@ -80,17 +80,24 @@ pub async fn login(
     pinned: Option<OrgPublicKey>,
     trust: &TlsTrust,
 ) -> Result<Login, LoginError> {
+    login_at(relay, keys, pinned, trust, &Clock::system()).await
+}
+
+/// [`login`], checking our certificate's validity at `clock`'s time.
+pub async fn login_at(
+    relay: &str,
+    keys: CoordinatorFiles,
+    pinned: Option<OrgPublicKey>,
+    trust: &TlsTrust,
+    clock: &Clock,
+) -> Result<Login, LoginError> {
     let challenge = CoordinatorClient::challenge(&coordinator_url(relay)?, trust).await?;
     let organisation = challenge.organisation;
     if pinned.is_some_and(|p| p != organisation) {
         return Err(LoginError::OrganisationMismatch);
     }
-    keys.certificate.verify(
-        &organisation,
-        Clock::system().unix_s(),
-        None,
-        Role::Coordinator,
-    )?;
+    keys.certificate
+        .verify(&organisation, clock.unix_s(), None, Role::Coordinator)?;
     let not_after = keys.certificate.body().not_after;
     let client = CoordinatorClient::authenticate(challenge, keys).await?;
     Ok(Login {

@@ -270,9 +270,15 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         Some(path) => Some(keyfile::read_dh_secret(path)?),
         None => None,
     };
-    let login = net::login(&opts.relay, ready.files, ready.pinned, &opts.trust()?)
-        .await
-        .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let login = net::login_at(
+        &opts.relay,
+        ready.files,
+        ready.pinned,
+        &opts.trust()?,
+        &opts.clock,
+    )
+    .await
+    .map_err(|e| ConsoleError::Setup(e.to_string()))?;
     eprintln!(
         "Authenticated as {} (serial {}); certificate valid until {} UTC.",
         login.client.alias,
