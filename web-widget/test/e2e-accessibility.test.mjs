@@ -59,7 +59,7 @@ for (const lang of ['en', 'ar']) {
     // a chat: waiting, with messages both ways, ended by the coordinator with the words kept
     await page.getByRole('button', { name: ui.talk }).click();
     await page.getByLabel(ui.message).waitFor();
-    await page.locator('.ll-status h3').first().waitFor();
+    await page.locator('.ll-status .ll-numbers').waitFor();
     await clean(page, lang, 'waiting');
     const claimed = await coord.cmd('wait_claim');
     assert.equal(claimed.lang, lang, 'the coordinator sees the visitor language');
@@ -181,7 +181,8 @@ test('keyboard only: a tip, its receipt and replies, safety tips, a chat and the
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
   await tabTo('ll-lang');
-  await page.keyboard.press('ArrowDown'); // the next language
+  await page.keyboard.press('ArrowDown'); // the next language, applied with Enter
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Conversation terminée' }).waitFor();
   await context.close();
 });
