@@ -211,7 +211,8 @@ function boot(script: HTMLScriptElement | null) {
           if (key === 'Enter') {
             e.preventDefault();
             apply();
-          } else if (key !== 'Tab' && key !== ' ') byKeys = true;
+          } else if ((e as KeyboardEvent).altKey || key === 'F4' || key === ' ') byKeys = false; // opens the list: a pick there applies
+          else if (key !== 'Tab') byKeys = true;
         },
         onchange: () => (byKeys ? undefined : apply()),
         onblur: () => {
