@@ -13,7 +13,8 @@
 //! whichever encoding is sent.
 //!
 //! What this must never do: build a page from anything in the request (no query, header,
-//! cookie or path is read), serve an inline script or style (the strict CSP forbids them and
+//! cookie or path is read; `Accept-Encoding` only picks which of three fixed byte strings
+//! goes out, and is neither logged nor kept), serve an inline script or style (the strict CSP forbids them and
 //! the pages need none), set a cookie, or serve anything but the committed bundle. The pinned
 //! organisation key on the demo pages comes from the relay's own config: a real deployment
 //! pins it in the organisation's own site with the SRI hash, because a relay must not be the
