@@ -4,7 +4,7 @@
 // that waits for Enter, and the chat screen on a 390×844 phone.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite } from './suite.mjs';
+import { axe, browserSuite } from './suite.mjs';
 import { startRelay } from './harness.mjs';
 
 const s = browserSuite();
@@ -132,6 +132,7 @@ test('the open launcher: the page behind is inert, the chat ending inside it put
   assert.ok(behind.includes('main.'), `the host page's content is inert: ${behind}`);
   assert.ok(behind.includes('button.ll-launcher'), `the launcher behind the panel is inert: ${behind}`);
   assert.equal(await page.locator('.ll-panel[inert], .ll-panel [inert]').count(), 0, 'the panel itself is not');
+  assert.deepEqual(await axe(page), [], 'axe on the open launcher over the host page');
   assert.ok(await page.locator('a[href="/widget/sri.json"]').evaluate((a) => a.closest('[inert]') !== null), "the host page's links are inert");
   await page.getByRole('button', { name: 'Talk to someone now' }).click();
   await coord.cmd('wait_claim');
