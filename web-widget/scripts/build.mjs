@@ -1,10 +1,13 @@
 // Builds dist/lifeline.js, dist/lifeline.css and dist/sri.json reproducibly (same source and
-// lockfile → same bytes → same SRI hashes), and prints the gzipped size against the budget.
+// lockfile → same bytes → same SRI hashes), with each asset pre-compressed beside it
+// (`.br`, `.gz`: the relay serves them by Accept-Encoding), and prints the gzipped size
+// against the budget. The compressed files are reproducible too: fixed levels, no file name
+// and a zero time in the gzip header, and a check that each decodes to its asset.
 //   node scripts/build.mjs           write dist/
 //   node scripts/build.mjs --check   fail if dist/ differs from a fresh build
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -40,12 +43,23 @@ export async function fresh() {
   });
   const jsBytes = Buffer.from(js.outputFiles[0].contents);
   const sriJson = Buffer.from(JSON.stringify({ 'lifeline.js': sri(jsBytes), 'lifeline.css': sri(cssBytes) }, null, 2) + '\n');
-  return { 'lifeline.js': jsBytes, 'lifeline.css': cssBytes, 'sri.json': sriJson };
+  return { 'lifeline.js': jsBytes, 'lifeline.css': cssBytes, 'sri.json': sriJson, ...compressed('lifeline.js', jsBytes), ...compressed('lifeline.css', cssBytes) };
 }
+
+/** `name.br` and `name.gz`, each checked to decode to exactly `bytes` (SRI is over those). */
+function compressed(name, bytes) {
+  const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
+  const gz = gzip(bytes);
+  if (!brotliDecompressSync(br).equals(bytes) || !gunzipSync(gz).equals(bytes)) throw new Error(`${name}: a compressed copy does not decode to it`);
+  return { [name + '.br']: br, [name + '.gz']: gz };
+}
+
+/** gzip at level 9; Node writes no file name and a zero mtime, so the bytes depend on the input only. */
+const gzip = (b) => gzipSync(b, { level: 9 });
 
 async function main() {
   const files = await fresh();
-  const gz = (b) => gzipSync(b, { level: 9 }).length;
+  const gz = (b) => gzip(b).length;
   const total = gz(files['lifeline.js']) + gz(files['lifeline.css']);
   if (process.argv.includes('--check')) {
     const stale = Object.entries(files).filter(([name, bytes]) => !existsSync(join(dist, name)) || !readFileSync(join(dist, name)).equals(bytes));
@@ -58,7 +72,7 @@ async function main() {
     mkdirSync(dist, { recursive: true });
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dist, name), bytes);
   }
-  for (const [name, bytes] of Object.entries(files)) if (name !== 'sri.json') console.log(`${name}: ${bytes.length} bytes, ${gz(bytes)} bytes gzipped`);
+  for (const name of ['lifeline.js', 'lifeline.css']) console.log(`${name}: ${files[name].length} bytes, ${files[name + '.gz'].length} bytes gzipped, ${files[name + '.br'].length} bytes brotli`);
   console.log(`total gzipped: ${(total / 1024).toFixed(1)} KiB (budget ${BUDGET / 1024} KiB)`);
   console.log(JSON.parse(files['sri.json']));
   if (total >= BUDGET) {

@@ -10,6 +10,7 @@
 // style and no eval, and never reads anything from the host page but its own tag's data-* and the page's lang.
 import { fromB64url } from './crypto/encoding';
 import { append, h } from './dom';
+import type { Child } from './dom';
 import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
 import { runWorker, workerSolver } from './pow-solver';
 import { quickExit } from './quick_exit';
@@ -40,6 +41,16 @@ const SCREENS: Record<Screen, ScreenView> = {
   replies: repliesScreen,
   error: errorScreen,
 };
+
+/** At /help the page is the widget's own: each screen's heading is the page's h1. */
+function pageHeading(views: Child[]): void {
+  const i = views.findIndex((v) => v instanceof HTMLElement && v.classList.contains('ll-h'));
+  if (i < 0) return;
+  const old = views[i] as HTMLElement;
+  const h1 = h('h1', { tabindex: '-1', class: 'll-h', 'aria-describedby': old.getAttribute('aria-describedby') ?? false });
+  h1.append(...old.childNodes);
+  views[i] = h1;
+}
 
 /** The stylesheet, with its own integrity hash baked in at build time. */
 function loadStylesheet(scriptUrl: string) {
@@ -98,7 +109,12 @@ function boot(script: HTMLScriptElement | null) {
   if (scriptUrl) loadStylesheet(scriptUrl);
 
   const host = h('div', { class: 'lifeline lifeline-' + mode, 'data-lifeline-root': '' });
-  const panel = h('section', { class: 'll-panel', id: 'lifeline-panel' });
+  // The full page is the widget's own: its panel is the page's main landmark.
+  const panel = h(mode === 'page' ? 'main' : 'section', { class: 'll-panel', id: 'lifeline-panel' });
+  // The panel's parts, built once: a render replaces the top bar and the screen's body.
+  let top: HTMLElement = h('div');
+  const body = h('div', { class: 'll-body' });
+  panel.append(top, h('p', { class: 'll-hint ll-exit-hint' }), body);
   const exit = quickExit(state, host, data.exitUrl, mode === 'page');
   let launcher: HTMLElement | null = null;
   let outerExit: HTMLElement | null = null;
@@ -115,8 +131,21 @@ function boot(script: HTMLScriptElement | null) {
   host.append(panel);
   document.body.append(host);
 
+  // The open launcher is modal: everything else on the page (the host's own content, our
+  // launcher and outer quick exit) is inert, so neither Tab nor a screen reader reaches it.
+  let madeInert: Element[] = [];
+  function setBackgroundInert(inert: boolean) {
+    for (const el of madeInert) el.removeAttribute('inert');
+    madeInert = [];
+    if (!inert) return;
+    const behind = [...document.body.children, ...host.children].filter((el) => el !== host && el !== panel && !el.hasAttribute('inert'));
+    for (const el of behind) el.setAttribute('inert', '');
+    madeInert = behind;
+  }
+
   function togglePanel(open: boolean) {
     if (!launcher) return;
+    setBackgroundInert(open);
     panel.hidden = !open;
     if (outerExit) outerExit.hidden = open;
     launcher.setAttribute('aria-expanded', String(open));
@@ -148,7 +177,7 @@ function boot(script: HTMLScriptElement | null) {
   };
 
   function frame(): HTMLElement {
-    const langSelect = h('select', { id: 'll-lang', onchange: (e: Event) => { state.lang = pickLang((e.target as HTMLSelectElement).value); render(); (panel.querySelector('#ll-lang') as HTMLElement | null)?.focus(); } }, ...LANGS.map((l) => h('option', { value: l, lang: l, selected: l === state.lang }, LOCALES[l]._name)));
+    const langSelect = languageSelect();
     return h(
       'div',
       { class: 'll-top' },
@@ -157,6 +186,44 @@ function boot(script: HTMLScriptElement | null) {
       h('div', { class: 'll-lang' }, h('label', { for: 'll-lang' }, ...languageLabels().flatMap(({ lang, text }, i) => [i ? ' · ' : '', h('span', { lang }, text)])), langSelect),
       launcher ? h('button', { type: 'button', class: 'll-close', onclick: () => togglePanel(false) }, t('close_panel')) : null,
     );
+  }
+
+  /**
+   * The language switch. A click or the opened list applies at once; on the closed select the
+   * arrow keys only move the choice, and Enter applies it (Chromium fires `change` on each
+   * arrow, which would redraw the whole interface in another language under the visitor).
+   */
+  function languageSelect(): HTMLSelectElement {
+    let byKeys = false;
+    const apply = () => {
+      byKeys = false;
+      if (select.value === state.lang) return;
+      state.lang = pickLang(select.value);
+      render();
+      (panel.querySelector('#ll-lang') as HTMLElement | null)?.focus();
+    };
+    const select = h(
+      'select',
+      {
+        id: 'll-lang',
+        onkeydown: (e: Event) => {
+          const key = (e as KeyboardEvent).key;
+          if (key === 'Enter') {
+            e.preventDefault();
+            apply();
+          } else if ((e as KeyboardEvent).altKey || key === 'F4' || key === ' ') byKeys = false; // opens the list: a pick there applies
+          else if (key !== 'Tab') byKeys = true;
+        },
+        onchange: () => (byKeys ? undefined : apply()),
+        onblur: () => {
+          // left without Enter: the choice was not made
+          if (byKeys) select.value = state.lang;
+          byKeys = false;
+        },
+      },
+      ...LANGS.map((l) => h('option', { value: l, lang: l, selected: l === state.lang }, LOCALES[l]._name)),
+    ) as HTMLSelectElement;
+    return select;
   }
 
   function render(moveFocus = false) {
@@ -176,18 +243,27 @@ function boot(script: HTMLScriptElement | null) {
     // keep what the visitor typed and where they were across a re-render (language switch)
     const kept = new Map<string, string>();
     panel.querySelectorAll('textarea, input[type=text]').forEach((el) => kept.set(el.id, (el as HTMLInputElement).value));
-    const focused = document.activeElement && panel.contains(document.activeElement) ? document.activeElement.id : '';
-    const body = h('div', { class: 'll-body' });
-    append(body, SCREENS[state.screen](w));
-    panel.replaceChildren(frame(), h('p', { class: 'll-hint ll-exit-hint' }, t('quick_exit_hint')), body);
+    const wasInside = !!document.activeElement && panel.contains(document.activeElement);
+    const focused = wasInside ? (document.activeElement as HTMLElement).id : '';
+    const next = frame();
+    top.replaceWith(next);
+    top = next;
+    (top.nextElementSibling as HTMLElement).textContent = t('quick_exit_hint');
+    const views = SCREENS[state.screen](w);
+    if (mode === 'page') pageHeading(views);
+    body.replaceChildren();
+    append(body, views);
     for (const [id, value] of kept) {
       const el = panel.querySelector('#' + id) as HTMLInputElement | null;
       if (el && value) el.value = value;
     }
     const log = panel.querySelector('.ll-log');
     if (log) log.scrollTop = log.scrollHeight;
-    if (moveFocus) (panel.querySelector('.ll-h') as HTMLElement | null)?.focus();
-    else if (focused) (panel.querySelector('#' + focused) as HTMLElement | null)?.focus();
+    const restored = !moveFocus && focused ? (panel.querySelector('#' + focused) as HTMLElement | null) : null;
+    restored?.focus();
+    // The element that held the focus is gone (a screen change, a button that went away): the
+    // new heading takes it, never <body>.
+    if (moveFocus || (wasInside && !panel.contains(document.activeElement))) (panel.querySelector('.ll-h') as HTMLElement | null)?.focus();
   }
 
   async function loadConfig() {

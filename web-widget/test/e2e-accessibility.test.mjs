@@ -4,6 +4,7 @@
 // kept inside the open launcher.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { axe, browserSuite, PHONE } from './suite.mjs';
 
 const s = browserSuite();
@@ -59,7 +60,7 @@ for (const lang of ['en', 'ar']) {
     // a chat: waiting, with messages both ways, ended by the coordinator with the words kept
     await page.getByRole('button', { name: ui.talk }).click();
     await page.getByLabel(ui.message).waitFor();
-    await page.locator('.ll-status h3').first().waitFor();
+    await page.locator('.ll-status .ll-numbers').waitFor();
     await clean(page, lang, 'waiting');
     const claimed = await coord.cmd('wait_claim');
     assert.equal(claimed.lang, lang, 'the coordinator sees the visitor language');
@@ -92,6 +93,15 @@ for (const lang of ['en', 'ar']) {
     await page.getByRole('button', { name: ui.open }).click();
     await page.locator('#ll-followup').waitFor({ timeout: 30000 });
     await clean(page, lang, 'replies');
+    // the same code while the relay has no such tip
+    await page.getByRole('button', { name: ui.home }).click();
+    await page.getByRole('button', { name: ui.receipt }).click();
+    await page.route(relay.base + '/v1/receipt', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"v":1,"error":"not found"}' }));
+    await page.getByLabel(ui.code).fill(code);
+    await page.getByRole('button', { name: ui.open }).click();
+    await page.locator('#ll-receipt-error').waitFor({ timeout: 30000 });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'll-receipt-error', 'the focus is on the error');
+    await clean(page, lang, 'receipt-not-found');
     await context.close();
 
     // the relay unreachable at load
@@ -102,6 +112,87 @@ for (const lang of ['en', 'ar']) {
     await downPage.locator('.ll-error').waitFor();
     await clean(downPage, lang, 'config-error');
     await down.close();
+  });
+}
+
+for (const lang of ['en', 'ar']) {
+  test(`axe on the chat's failure screens in ${lang}: line full, unreachable, unverified, expired, cut off`, async () => {
+    const own = JSON.parse(readFileSync(new URL(`../src/locales/${lang}.json`, import.meta.url), 'utf8'));
+    // The visitor's socket, through a man in the middle the test steers.
+    async function chatThrough(steer) {
+      const context = await browser.newContext({ ...PHONE, locale: lang === 'ar' ? 'ar-EG' : 'en-GB', bypassCSP: true });
+      const page = await context.newPage();
+      const sockets = [];
+      await page.routeWebSocket(/\/v1\/visitor$/, (ws) => {
+        if (steer.refuse) return ws.close({ code: steer.refuse });
+        const server = ws.connectToServer();
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => ws.send(steer.alter ? steer.alter(m) : m));
+        sockets.push({ ws, server });
+      });
+      await page.goto(relay.base + '/help');
+      await page.getByRole('button', { name: own.talk }).click();
+      await page.locator('.ll-status .ll-numbers').waitFor();
+      return { context, page, sockets };
+    }
+    const closeWith = async ({ sockets }, code) => {
+      for (const { ws, server } of sockets) {
+        ws.close({ code });
+        // the relay forgets the session: no stale one left in the queue for the coordinator
+        server.send(JSON.stringify({ v: 1, type: 'end' }));
+        server.close();
+      }
+    };
+    async function ended(page, reason, name) {
+      await page.locator('#ll-ended-reason').getByText(own[reason]).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), own.ended_title, `${name}: the focus on the heading`);
+      await clean(page, lang, name);
+    }
+
+    for (const [code, reason, name] of [
+      [4007, 'expired', 'expired'],
+      [4010, 'truncated', 'cut-off'],
+    ]) {
+      const chat = await chatThrough({});
+      await closeWith(chat, code);
+      await ended(chat.page, reason, name);
+      await chat.context.close();
+    }
+
+    // the line full: every attempt is refused with 4008
+    const steer = {};
+    const full = await chatThrough(steer);
+    steer.refuse = 4008;
+    await closeWith(full, 4008);
+    await full.page.getByText(own.line_full).waitFor();
+    assert.equal(await full.page.getByLabel(own.message_label).isVisible(), false, 'no message box when no one can answer');
+    await clean(full.page, lang, 'line-full');
+    await full.context.close();
+    // unreachable: every reconnect fails for 20 s
+    const downSteer = {};
+    const down = await chatThrough(downSteer);
+    downSteer.refuse = 1001;
+    await closeWith(down, 1001);
+    await down.page.getByText(own.unreachable).waitFor({ timeout: 30000 });
+    assert.equal(await down.page.getByLabel(own.message_label).isVisible(), false);
+    await clean(down.page, lang, 'unreachable');
+    await down.context.close();
+
+    // a coordinator whose handshake does not verify (its message 2 altered in the middle);
+    // the queue updates of the chats above, drained first, are not claimed
+    await coord.cmd('texts');
+    const unverified = await chatThrough({
+      alter: (m) => {
+        const f = JSON.parse(m);
+        if (f.type !== 'deliver' || f.kind !== 'handshake') return m;
+        const body = Buffer.from(f.body, 'base64url');
+        body[40] ^= 1;
+        return JSON.stringify({ ...f, body: body.toString('base64url') });
+      },
+    });
+    await coord.cmd('wait_claim');
+    await ended(unverified.page, 'failed', 'unverified');
+    await unverified.context.close();
   });
 }
 
@@ -181,7 +272,8 @@ test('keyboard only: a tip, its receipt and replies, safety tips, a chat and the
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
   await tabTo('ll-lang');
-  await page.keyboard.press('ArrowDown'); // the next language
+  await page.keyboard.press('ArrowDown'); // the next language, applied with Enter
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Conversation terminée' }).waitFor();
   await context.close();
 });

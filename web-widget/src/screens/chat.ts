@@ -96,9 +96,9 @@ function messageNode(w: Widget, m: ChatMessage, view: ChatView): HTMLElement {
   // dir=auto: a message in another script than the interface's reads in its own direction.
   li.append(h('span', { class: 'll-text', dir: 'auto' }, messageText(w, m, view)));
   if (m.from === 'me') {
-    li.append(
-      h('span', { class: 'll-mark', 'data-mark': m.mark ?? 'pending' }, h('span', { 'aria-hidden': 'true' }, markText(m)), h('span', { class: 'll-sr' }, ' ' + w.t(('mark_' + (m.mark ?? 'pending')) as Key))),
-    );
+    // Read when the visitor browses the log, never announced: the log speaks additions only,
+    // and a mark changes its text in place (see `updateMarks`).
+    li.append(h('span', { class: 'll-mark', 'data-mark': m.mark ?? 'pending' }, h('span', { 'aria-hidden': 'true' }, markText(m)), h('span', { class: 'll-sr' }, ' ' + w.t(('mark_' + (m.mark ?? 'pending')) as Key))));
   }
   return li;
 }
@@ -111,34 +111,98 @@ function appendMessage(w: Widget, m: ChatMessage, view: ChatView) {
   updateChat(w, view);
 }
 
-function updateChat(w: Widget, view: ChatView) {
-  if (view.phase === 'ended' || view.phase === 'failed') return w.render();
-  const status = w.panel.querySelector('.ll-status');
-  const log = w.panel.querySelector('.ll-log');
-  if (!status || !log) return w.render();
-  status.replaceChildren(...(chatStatus(w, view).filter((c) => c !== null && c !== undefined && c !== false) as (Node | string)[]));
+/** Own messages' delivery marks, changed as text in place: no node is added to the log. */
+function updateMarks(w: Widget, log: Element, view: ChatView) {
   for (const m of view.messages) {
     if (m.from !== 'me') continue;
     const mark = log.querySelector(`[data-id="${m.id}"] .ll-mark`);
-    if (mark && mark.getAttribute('data-mark') !== m.mark) mark.replaceWith(messageNode(w, m, view).querySelector('.ll-mark')!);
+    const now = m.mark ?? 'pending';
+    if (!mark || mark.getAttribute('data-mark') === now) continue;
+    mark.setAttribute('data-mark', now);
+    const [shown, spoken] = [...mark.children];
+    if (shown?.firstChild) (shown.firstChild as Text).data = markText(m);
+    if (spoken?.firstChild) (spoken.firstChild as Text).data = ' ' + w.t(('mark_' + now) as Key);
   }
 }
 
+/** What the status area shows, as one string: it is redrawn only when this changes. */
+function statusKey(view: ChatView): string {
+  const { phase, busy, unreachable, waitEstimate, onDuty, transferring } = view;
+  return JSON.stringify([phase === 'pow' ? 'connecting' : phase, busy, unreachable, waitEstimate, onDuty, transferring]);
+}
+
+/** Nobody can answer now: no message box is offered. */
+function noOneCanAnswer(view: ChatView): boolean {
+  return view.busy || view.unreachable || (view.phase === 'waiting' && view.onDuty === 0);
+}
+
+/**
+ * What the chat's one live region says: where the visitor stands, in a line or two. It is
+ * the only part a screen reader hears by itself, and only when these words change; the wait,
+ * the numbers and the tip path around it are redrawn silently.
+ */
+function statusLines(w: Widget, view: ChatView): string[] {
+  const t = w.t;
+  if (view.busy) return [t('line_full')];
+  if (view.unreachable) return [t('unreachable')];
+  if (view.phase === 'pow' || view.phase === 'connecting') return [t('pow')];
+  if (view.phase === 'reconnecting') return [t('reconnecting')];
+  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias })];
+  if (view.onDuty === 0) return [t('waiting_title'), t('no_one')];
+  return view.position ? [t('waiting_title'), t('position', { n: view.position })] : [t('waiting_title')];
+}
+
+function sayStatus(said: HTMLElement, lines: string[], warn: boolean) {
+  said.classList.toggle('ll-warn', warn);
+  said.replaceChildren(...lines.map((l) => h('span', {}, l)));
+}
+
+function updateChat(w: Widget, view: ChatView) {
+  // The ended screen's heading, focused, is read with the reason it describes.
+  if (view.phase === 'ended' || view.phase === 'failed') return w.render(true);
+  const said = w.panel.querySelector<HTMLElement>('.ll-said');
+  const status = w.panel.querySelector<HTMLElement>('.ll-status');
+  const log = w.panel.querySelector('.ll-log');
+  const compose = w.panel.querySelector<HTMLElement>('.ll-compose');
+  if (!said || !status || !log || !compose) return w.render();
+  const lines = statusLines(w, view);
+  if (said.textContent !== lines.join('')) sayStatus(said, lines, isWarning(view));
+  const key = statusKey(view);
+  if (status.dataset.key !== key) {
+    status.dataset.key = key;
+    status.replaceChildren(...(chatStatus(w, view).filter((c) => c !== null && c !== undefined && c !== false) as (Node | string)[]));
+  } else {
+    const bar = status.querySelector('progress');
+    if (bar) bar.value = Math.round(view.powProgress * 100);
+  }
+  const hide = noOneCanAnswer(view);
+  if (compose.hidden !== hide) {
+    compose.hidden = hide;
+    if (hide && compose.contains(document.activeElement)) (w.panel.querySelector('.ll-h') as HTMLElement | null)?.focus();
+  }
+  updateMarks(w, log, view);
+}
+
+function isWarning(view: ChatView): boolean {
+  return view.busy || view.unreachable || view.phase === 'reconnecting';
+}
+
+function endReason(view: ChatView): Key {
+  return view.phase === 'failed' ? 'failed' : view.endReason === 'truncated' ? 'truncated' : view.endReason === 'expired' ? 'expired' : 'ended';
+}
+
+/** Around the status lines, redrawn silently: progress, wait, who is on duty, numbers, tip path. */
 function chatStatus(w: Widget, view: ChatView): Child[] {
   const t = w.t;
   // No one can answer: said first, whatever the connection is doing behind it.
-  if (view.busy) return [noOneBlock(w, 'line_full')];
-  if (view.unreachable) return [noOneBlock(w, 'unreachable')];
-  if (view.phase === 'pow' || view.phase === 'connecting') return [h('p', {}, t('pow')), progressBar(w, view.powProgress)];
-  if (view.phase === 'reconnecting') return [h('p', { class: 'll-warn', role: 'status' }, t('reconnecting')), numbers(w)];
+  if (view.busy || view.unreachable) return [noOneBlock(w, null)];
+  if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress)];
+  if (view.phase === 'reconnecting') return [numbers(w)];
   if (view.phase === 'chatting' && view.alias) {
-    return [h('p', { class: 'll-alias' }, t('talking_to', { alias: view.alias }), ' ', h('span', { class: 'll-verified' }, '✔ ' + t('verified'))), view.transferring ? h('p', {}, t('transferring')) : null];
+    return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
   }
-  // waiting
-  const out: Child[] = [h('h3', {}, t('waiting_title'))];
-  if (view.onDuty === 0) return [...out, noOneBlock(w)];
-  if (view.position) out.push(h('p', {}, t('position', { n: view.position })));
-  out.push(h('p', {}, view.waitEstimate ? t('wait', { m: Math.max(1, Math.round(view.waitEstimate / 60)) }) : t('wait_unknown')));
+  if (view.onDuty === 0) return [noOneBlock(w, null)];
+  const out: Child[] = [h('p', {}, view.waitEstimate ? t('wait', { m: Math.max(1, Math.round(view.waitEstimate / 60)) }) : t('wait_unknown'))];
   if (view.onDuty) out.push(h('p', {}, view.onDuty === 1 ? t('on_duty_one') : t('on_duty', { n: view.onDuty })));
   out.push(h('p', { class: 'll-hint' }, t('typing_ahead')), numbers(w));
   return out;
@@ -151,7 +215,6 @@ function log(w: Widget, view: ChatView): HTMLElement {
 
 function endedScreen(w: Widget, chat: Chat): Child[] {
   const view = chat.view;
-  const reason = view.phase === 'failed' ? 'failed' : view.endReason === 'truncated' ? 'truncated' : view.endReason === 'expired' ? 'expired' : 'ended';
   const wipe = () => {
     chat.forgetMessages();
     w.render(true);
@@ -163,8 +226,10 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
   };
   const kept = view.messages.some((m) => m.from !== 'system');
   return [
-    heading(w.t('ended_title')),
-    h('p', { role: 'status' }, w.t(reason as Key)),
+    // A status created with the screen is often not heard: the reason is the heading's
+    // description instead, read when the heading takes the focus.
+    heading(w.t('ended_title'), 'll-ended-reason'),
+    h('p', { id: 'll-ended-reason' }, w.t(endReason(view))),
     kept ? h('p', { class: 'll-hint' }, w.t('ended_kept')) : null,
     kept ? log(w, view) : null,
     kept ? h('button', { type: 'button', class: 'll-secondary', onclick: wipe }, w.t('wipe_now')) : null,
@@ -200,11 +265,17 @@ export function chatScreen(w: Widget): Child[] {
   input.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key === 'Enter' && !(e as KeyboardEvent).shiftKey) submit(e);
   });
+  const compose = h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send')));
+  compose.hidden = noOneCanAnswer(view);
+  // The one live region, kept for the whole chat: only its words changing are heard.
+  const said = h('p', { class: 'll-said', role: 'status' });
+  sayStatus(said, statusLines(w, view), isWarning(view));
   return [
     heading(t('messages_label')),
-    h('div', { class: 'll-status', 'aria-live': 'polite' }, ...chatStatus(w, view)),
-    h('div', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
-    h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send'))),
-    h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(chat) }, t('end')),
+    said,
+    h('div', { class: 'll-status', 'data-key': statusKey(view) }, ...chatStatus(w, view)),
+    h('div', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
+    // Kept at the bottom of the screen: on a phone, Send and End stay in reach however long the chat.
+    h('div', { class: 'll-footer' }, compose, h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(chat) }, t('end'))),
   ];
 }

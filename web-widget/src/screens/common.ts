@@ -5,9 +5,12 @@ import { h } from '../dom';
 import type { Key } from '../i18n';
 import type { HelpNumber, Screen, Widget } from '../state';
 
-/** Each screen's heading takes the focus when the screen changes (screen readers hear it). */
-export function heading(text: string): HTMLElement {
-  return h('h2', { tabindex: '-1', class: 'll-h' }, text);
+/**
+ * Each screen's heading takes the focus when the screen changes (screen readers hear it, and
+ * the paragraph `describedBy` names, read with it on focus).
+ */
+export function heading(text: string, describedBy?: string): HTMLElement {
+  return h('h2', { tabindex: '-1', class: 'll-h', 'aria-describedby': describedBy ?? false }, text);
 }
 
 /** The organisation's own page is trusted over the relay: the snippet's numbers come first. */
@@ -41,9 +44,13 @@ export function tipOption(w: Widget): HTMLElement | null {
   return null;
 }
 
-/** Whenever no one can answer: say why, then the tip path and the numbers, never a spinner alone. */
-export function noOneBlock(w: Widget, why: Key = 'no_one'): HTMLElement {
-  return h('div', { class: 'll-notice', role: 'status' }, h('p', {}, w.t(why)), tipOption(w), numbers(w));
+/**
+ * Whenever no one can answer: say why, then the tip path and the numbers, never a spinner
+ * alone. Not a live region (the numbers would be read again on each redraw): the chat screen
+ * says the reason itself, once (`why` null).
+ */
+export function noOneBlock(w: Widget, why: Key | null = 'no_one'): HTMLElement {
+  return h('div', { class: 'll-notice' }, why ? h('p', {}, w.t(why)) : null, tipOption(w), numbers(w));
 }
 
 export function backButton(w: Widget, to: Screen = 'home'): HTMLElement {

@@ -9,14 +9,14 @@ import { heading, limited, TIP_LIMIT } from './common';
 export function repliesScreen(w: Widget): Child[] {
   const { state, t } = w;
   const text = h('textarea', { id: 'll-followup', rows: '4', ...PRIVATE_FIELD }) as HTMLTextAreaElement;
-  const status = h('p', { role: 'status', class: 'll-hint' }, state.notice);
+  const status = h('p', { role: 'status', class: 'll-hint', id: 'll-followup-status', tabindex: '-1' }, state.notice);
   const limit = limited(w, text, TIP_LIMIT);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!state.config || !state.keys || !limit.fits()) return;
     if (!text.value.trim()) {
       status.textContent = t('tip_empty');
-      return;
+      return status.focus();
     }
     const button = (e.target as HTMLElement).querySelector('button') as HTMLButtonElement;
     button.disabled = true;
@@ -28,6 +28,8 @@ export function repliesScreen(w: Widget): Child[] {
       status.textContent = t('tip_error'); // the text stays in the field to send again
     } finally {
       button.disabled = false;
+      // The disabled button dropped the focus: it goes to what happened.
+      status.focus();
     }
   };
   const leave = () => {

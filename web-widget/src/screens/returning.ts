@@ -10,11 +10,15 @@ import { backButton, heading } from './common';
 
 export function returnScreen(w: Widget): Child[] {
   const { state, t } = w;
-  const input = h('input', { id: 'll-receipt', type: 'text', ...PRIVATE_FIELD, 'aria-describedby': 'll-receipt-help' }) as HTMLInputElement;
+  // A refused code marks the field invalid and ties the reason to it.
+  const invalid = state.notice ? { 'aria-invalid': 'true', 'aria-describedby': 'll-receipt-error ll-receipt-help' } : { 'aria-describedby': 'll-receipt-help' };
+  const input = h('input', { id: 'll-receipt', type: 'text', ...PRIVATE_FIELD, ...invalid }) as HTMLInputElement;
+  // After the slow check the field is gone from view: the error takes the focus.
   const failed = (notice: string) => {
     w.go('return');
     state.notice = notice;
     w.render();
+    (w.panel.querySelector('#ll-receipt-error') as HTMLElement | null)?.focus();
   };
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -47,7 +51,7 @@ export function returnScreen(w: Widget): Child[] {
   return [
     heading(t('return_title')),
     h('p', { id: 'll-receipt-help' }, t('return_intro')),
-    h('form', { class: 'll-form', onsubmit: submit }, h('label', { for: 'll-receipt' }, t('receipt_label')), input, state.notice ? h('p', { class: 'll-error', role: 'alert' }, state.notice) : null, h('button', { type: 'submit', class: 'll-primary' }, t('open'))),
+    h('form', { class: 'll-form', onsubmit: submit }, h('label', { for: 'll-receipt' }, t('receipt_label')), input, state.notice ? h('p', { class: 'll-error', id: 'll-receipt-error', role: 'alert', tabindex: '-1' }, state.notice) : null, h('button', { type: 'submit', class: 'll-primary' }, t('open'))),
     backButton(w),
   ];
 }
