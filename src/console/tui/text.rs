@@ -83,6 +83,9 @@ pub fn note(note: &Note) -> String {
     }
 }
 
+/// Shown in place of a tip whose text is empty: the console says so, never a blank screen.
+pub const EMPTY_TIP: &str = "(this tip has no text)";
+
 /// A tip's follow-up: the tipster's words, or why there are none to show.
 pub fn followup(followup: &Followup) -> std::borrow::Cow<'_, str> {
     match followup {

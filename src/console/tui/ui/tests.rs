@@ -161,6 +161,18 @@ fn the_transfer_and_resource_pickers_and_the_tips_screen_render() {
     assert!(contains(&s, "Tips (1)"), "{s:#?}");
     assert!(contains(&s, "22:14 11-14 +2 ↩1"), "{s:#?}");
     assert!(s[23].contains("open") && s[23].contains("handled"));
+    // A sealed tip can arrive empty (the relay cannot look inside): it says so, not a blank.
+    k.app.shift.opened_tip = Some(crate::console::shift::OpenedTip {
+        id: TipId([3; 16]),
+        category: None,
+        text: " ".into(),
+        followups: vec![],
+        reply_key: None,
+        draft: String::new(),
+        replies_sent: 0,
+    });
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "(this tip has no text)"), "{s:#?}");
 }
 
 #[test]

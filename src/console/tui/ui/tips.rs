@@ -54,7 +54,16 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
             if let Some(category) = &tip.category {
                 rows.push(TextLine::from(format!("Category: {category}")));
             }
-            rows.extend(wrap("", &tip.text, width).into_iter().map(TextLine::from));
+            if tip.text.trim().is_empty() {
+                // The relay cannot see inside a sealed tip, so an empty one can arrive from an
+                // older widget or another client: say so rather than show a blank screen.
+                rows.push(TextLine::styled(
+                    text::EMPTY_TIP,
+                    Style::default().fg(Color::DarkGray),
+                ));
+            } else {
+                rows.extend(wrap("", &tip.text, width).into_iter().map(TextLine::from));
+            }
             for (i, f) in tip.followups.iter().enumerate() {
                 let f = text::followup(f);
                 rows.extend(
