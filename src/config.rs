@@ -92,10 +92,13 @@ pub struct Sessions {
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     pub max_connections: usize,
+    pub max_coordinator_connections: usize,
     pub frames_per_s: u32,
     pub frames_burst: u32,
     pub bytes_per_s: u32,
     pub idle_timeout_s: u64,
+    pub challenge_timeout_s: u64,
+    pub auth_timeout_s: u64,
     pub outbound_queue: usize,
     pub max_body_bytes: usize,
 }
@@ -113,9 +116,20 @@ pub struct Pow {
 pub struct Tips {
     pub retention_days: u64,
     pub max_tips: usize,
+    pub max_followups: usize,
+    pub max_followup_bytes: usize,
 }
 
 pub use crate::protocol::http::EmergencyNumber;
+
+use crate::crypto::sealed_tip::MAX_SEALED_LEN as MAX_SEALED_TIP_BYTES;
+
+/// The most follow-ups `tips.max_followups` may allow: a tip and all its follow-ups, each
+/// of the largest size, must fit one `tip` frame within the clients' relay-frame limit, so
+/// the console can always open it (F-7). Each costs its base64url text, quotes and a comma.
+pub const MAX_FOLLOWUPS: usize = crate::protocol::frames::MAX_RELAY_FRAME_BYTES
+    / (MAX_SEALED_TIP_BYTES.div_ceil(3) * 4 + 8)
+    - 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +255,15 @@ impl Config {
                 self.sessions.buffer_max_frames,
             ),
             ("limits.max_connections", self.limits.max_connections),
+            (
+                "limits.max_coordinator_connections",
+                self.limits.max_coordinator_connections,
+            ),
+            (
+                "limits.challenge_timeout_s",
+                self.limits.challenge_timeout_s as usize,
+            ),
+            ("limits.auth_timeout_s", self.limits.auth_timeout_s as usize),
             ("limits.frames_per_s", self.limits.frames_per_s as usize),
             ("limits.bytes_per_s", self.limits.bytes_per_s as usize),
             ("limits.idle_timeout_s", self.limits.idle_timeout_s as usize),
@@ -257,6 +280,29 @@ impl Config {
             if value == 0 {
                 return Err(err(key, "must be greater than zero"));
             }
+        }
+        for (key, value) in [
+            ("limits.challenge_timeout_s", self.limits.challenge_timeout_s),
+            ("limits.auth_timeout_s", self.limits.auth_timeout_s),
+        ] {
+            if value > self.limits.idle_timeout_s {
+                return Err(err(key, "must not exceed limits.idle_timeout_s"));
+            }
+        }
+        if self.tips.max_followups > MAX_FOLLOWUPS {
+            return Err(err(
+                "tips.max_followups",
+                format!(
+                    "at most {} (a tip and its follow-ups must fit one frame to the console)",
+                    MAX_FOLLOWUPS
+                ),
+            ));
+        }
+        if self.tips.max_followup_bytes < MAX_SEALED_TIP_BYTES {
+            return Err(err(
+                "tips.max_followup_bytes",
+                format!("must be at least {MAX_SEALED_TIP_BYTES} (one follow-up of the largest size)"),
+            ));
         }
         if self.sessions.buffer_max_bytes < 64 * 1024 {
             return Err(err(

@@ -11,7 +11,7 @@ use super::chat::{
 };
 use super::redis::node_link::NodeLink;
 use super::redis::seeds::SharedSeeds;
-use super::tips::Tips;
+use super::tips::{TipLimits, Tips};
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
 use super::{memory, redis};
@@ -49,12 +49,12 @@ impl Store {
             Store::Redis(redis) => Tips::Redis(RedisTips::new(
                 redis.connection(),
                 config.tips.retention_days,
-                config.tips.max_tips,
+                TipLimits::of(config),
                 clock,
             )),
             Store::Memory(_) => Tips::Files(TipFiles::open(
                 &config.server.data_dir.join("tips"),
-                config.tips.max_tips,
+                TipLimits::of(config),
             )?),
         })
     }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::record::TipRecord;
+use super::{Followup, TipLimits};
 use crate::fs::{create_private_dir, write_private};
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
@@ -19,7 +20,7 @@ pub struct TipFiles {
     dir: PathBuf,
     /// In-memory index of what is on disk; the files are the truth on start.
     tips: Mutex<HashMap<TipId, TipRecord>>,
-    max_tips: usize,
+    limits: TipLimits,
 }
 
 fn io_error(e: std::io::Error) -> StoreError {
@@ -28,7 +29,7 @@ fn io_error(e: std::io::Error) -> StoreError {
 
 impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
-    pub fn open(dir: &Path, max_tips: usize) -> Result<Self, StoreError> {
+    pub fn open(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
         let mut tips = HashMap::new();
         for entry in std::fs::read_dir(dir).map_err(io_error)? {
@@ -44,7 +45,7 @@ impl TipFiles {
         Ok(Self {
             dir: dir.to_path_buf(),
             tips: Mutex::new(tips),
-            max_tips,
+            limits,
         })
     }
 
@@ -68,7 +69,7 @@ impl TipFiles {
 
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut tips = self.locked();
-        if tips.len() >= self.max_tips {
+        if waiting(&tips) >= self.limits.max_tips {
             return Err(StoreError::Tips("tip store full".into()));
         }
         self.write(&record)?;
@@ -112,32 +113,76 @@ impl TipFiles {
         self.update(|t| &t.id == id, |t| t.replies.push(sealed))
     }
 
-    /// A follow-up on a handled tip reopens it.
+    /// A follow-up on a handled tip reopens it, if the store has room for one more tip.
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
         sealed: Vec<u8>,
-    ) -> Result<bool, StoreError> {
-        self.update(
-            |t| &t.lookup_hash == lookup_hash,
-            |t| {
-                t.followups.push(sealed);
-                t.handled = false;
-            },
-        )
+    ) -> Result<Followup, StoreError> {
+        let mut tips = self.locked();
+        let verdict = self.followup_verdict(&tips, lookup_hash, sealed.len());
+        if verdict != Followup::Added {
+            return Ok(verdict);
+        }
+        let Some(record) = tips.values_mut().find(|t| &t.lookup_hash == lookup_hash) else {
+            return Ok(Followup::NoTip);
+        };
+        let mut updated = record.clone();
+        updated.followups.push(sealed);
+        updated.handled = false;
+        self.write(&updated)?;
+        *record = updated;
+        Ok(Followup::Added)
+    }
+
+    fn followup_verdict(
+        &self,
+        tips: &HashMap<TipId, TipRecord>,
+        lookup_hash: &[u8; 32],
+        len: usize,
+    ) -> Followup {
+        match tips.values().find(|t| &t.lookup_hash == lookup_hash) {
+            None => Followup::NoTip,
+            Some(t) if t.handled && waiting(tips) >= self.limits.max_tips => Followup::StoreFull,
+            Some(t) if !self.limits.followup_fits(&t.followups, len) => Followup::Full,
+            Some(_) => Followup::Added,
+        }
+    }
+
+    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
+        self.followup_verdict(&self.locked(), lookup_hash, len)
     }
 
     /// Marks a tip handled: its sealed content and follow-ups are erased at once; replies
     /// stay for the tipster until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
-        self.update(
+        let marked = self.update(
             |t| &t.id == id,
             |t| {
                 t.handled = true;
                 t.sealed.clear();
                 t.followups.clear();
             },
-        )
+        )?;
+        self.trim_handled()?;
+        Ok(marked)
+    }
+
+    /// Handled tips are kept only for their replies, and no more of them than `max_tips`:
+    /// past that, the oldest go (their replies with them) before retention ends.
+    fn trim_handled(&self) -> Result<(), StoreError> {
+        let mut handled: Vec<(u64, TipId)> = self
+            .locked()
+            .values()
+            .filter(|t| t.handled)
+            .map(|t| (t.received_minute, t.id))
+            .collect();
+        let excess = handled.len().saturating_sub(self.limits.max_tips);
+        handled.sort();
+        for (_, id) in handled.into_iter().take(excess) {
+            self.remove(&id)?;
+        }
+        Ok(())
     }
 
     /// Replies filed under a receipt, oldest first.
@@ -171,8 +216,13 @@ impl TipFiles {
         Ok(old.len())
     }
 
-    /// How many tips are filed, handled ones included.
+    /// How many tips wait for a coordinator (handled ones are not counted).
     pub async fn count(&self) -> usize {
-        self.locked().len()
+        waiting(&self.locked())
     }
+}
+
+/// Tips not yet handled: what `max_tips` caps.
+fn waiting(tips: &HashMap<TipId, TipRecord>) -> usize {
+    tips.values().filter(|t| !t.handled).count()
 }

@@ -16,6 +16,45 @@ use super::chat::StoreError;
 pub use crate::protocol::ids::TipId;
 pub use record::{TipRecord, lookup_hash};
 
+/// What the tip store holds at most (`[tips]` in the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct TipLimits {
+    /// Tips waiting for a coordinator; handled ones do not count (F-9), and at most as many
+    /// handled ones are kept for their replies (the oldest go first).
+    pub max_tips: usize,
+    /// Follow-ups per tip, in number and in bytes, until it is handled (F-7).
+    pub max_followups: usize,
+    pub max_followup_bytes: usize,
+}
+
+impl TipLimits {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            max_tips: config.tips.max_tips,
+            max_followups: config.tips.max_followups,
+            max_followup_bytes: config.tips.max_followup_bytes,
+        }
+    }
+
+    /// Whether a tip holding `followups` may take one more of `len` bytes.
+    pub fn followup_fits(&self, followups: &[Vec<u8>], len: usize) -> bool {
+        let held: usize = followups.iter().map(Vec::len).sum();
+        followups.len() < self.max_followups && held + len <= self.max_followup_bytes
+    }
+}
+
+/// What became of a follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followup {
+    Added,
+    /// No tip under this receipt (handled and past retention, expired, or mistyped).
+    NoTip,
+    /// The tip holds all the follow-ups it may until a coordinator handles it.
+    Full,
+    /// The tip was handled and reopening it would pass `max_tips`.
+    StoreFull,
+}
+
 /// The tips backend the store chose ([`crate::store::Store::tips`]).
 pub enum Tips {
     Files(TipFiles),
@@ -40,12 +79,12 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, sealed))
     }
 
-    /// A follow-up on a handled tip reopens it.
+    /// A follow-up on a handled tip reopens it (if the store has room for one more tip).
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
         sealed: Vec<u8>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Followup, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_followup(lookup_hash, sealed))
     }
 
@@ -64,6 +103,13 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.expire(cutoff_minute))
     }
 
+    /// Whether a follow-up of `len` bytes under this receipt would be taken now: checked
+    /// before its proof-of-work is spent (the store checks again when filing it).
+    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
+        dispatch!(self, Tips::{Files, Redis}, t => t.followup_would_fit(lookup_hash, len))
+    }
+
+    /// Tips waiting for a coordinator (handled ones not counted).
     pub async fn count(&self) -> usize {
         dispatch!(self, Tips::{Files, Redis}, t => t.count())
     }
