@@ -127,9 +127,8 @@ use crate::crypto::sealed_tip::MAX_SEALED_LEN as MAX_SEALED_TIP_BYTES;
 /// The most follow-ups `tips.max_followups` may allow: a tip and all its follow-ups, each
 /// of the largest size, must fit one `tip` frame within the clients' relay-frame limit, so
 /// the console can always open it (F-7). Each costs its base64url text, quotes and a comma.
-pub const MAX_FOLLOWUPS: usize = crate::protocol::frames::MAX_RELAY_FRAME_BYTES
-    / (MAX_SEALED_TIP_BYTES.div_ceil(3) * 4 + 8)
-    - 1;
+pub const MAX_FOLLOWUPS: usize =
+    crate::protocol::frames::MAX_RELAY_FRAME_BYTES / (MAX_SEALED_TIP_BYTES.div_ceil(3) * 4 + 8) - 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -282,7 +281,10 @@ impl Config {
             }
         }
         for (key, value) in [
-            ("limits.challenge_timeout_s", self.limits.challenge_timeout_s),
+            (
+                "limits.challenge_timeout_s",
+                self.limits.challenge_timeout_s,
+            ),
             ("limits.auth_timeout_s", self.limits.auth_timeout_s),
         ] {
             if value > self.limits.idle_timeout_s {
@@ -301,7 +303,9 @@ impl Config {
         if self.tips.max_followup_bytes < MAX_SEALED_TIP_BYTES {
             return Err(err(
                 "tips.max_followup_bytes",
-                format!("must be at least {MAX_SEALED_TIP_BYTES} (one follow-up of the largest size)"),
+                format!(
+                    "must be at least {MAX_SEALED_TIP_BYTES} (one follow-up of the largest size)"
+                ),
             ));
         }
         if self.sessions.buffer_max_bytes < 64 * 1024 {

@@ -18,7 +18,9 @@ use tokio_tungstenite::tungstenite::Message;
 /// the relay ends it with, and how long it lived.
 async fn pinging_socket(url: String) -> (Option<u16>, Duration) {
     let started = tokio::time::Instant::now();
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
     let mut ping = tokio::time::interval(Duration::from_millis(200));
     loop {
         tokio::select! {
@@ -160,7 +162,11 @@ async fn f8_an_expiring_certificate_is_cut_off_within_a_second() {
     .await
     .expect("cut off within the bound");
     assert_eq!(code, Some(4006));
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     // Its visitor goes back to the queue, to be answered by someone with a valid one.
     let session = v.session;
     tokio::time::timeout(Duration::from_secs(5), async {

@@ -31,7 +31,8 @@ pub const FOLLOWUP_LABEL: &str = "lifeline v1 tip follow-up";
 pub const REPLY_LABEL: &str = "lifeline v1 tip reply";
 pub const ENC_LEN: usize = 32;
 /// The largest sealed tip, follow-up or reply: an HPKE enc, the largest bucket and a tag.
-pub const MAX_SEALED_LEN: usize = ENC_LEN + padding::TIP_BUCKETS[padding::TIP_BUCKETS.len() - 1] + 16;
+pub const MAX_SEALED_LEN: usize =
+    ENC_LEN + padding::TIP_BUCKETS[padding::TIP_BUCKETS.len() - 1] + 16;
 pub const MAX_CATEGORY_BYTES: usize = 64;
 const KIND_TIP: u8 = 1;
 

@@ -164,12 +164,21 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
     Some((serial, not_after))
 }
 
-fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
-    relay.live.with(|live| {
+/// Whether `serial` holds `session`: in this node's registry, and in the store. A node cut
+/// off from the others may still list a session that another node has since requeued (its
+/// orphan release) and someone else claimed; the store's owner is the truth. If the store
+/// cannot be read, the step that follows fails on it anyway.
+async fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
+    let listed = relay.live.with(|live| {
         live.coordinators
             .get(&serial)
             .is_some_and(|c| c.sessions.contains(session))
-    })
+    });
+    listed
+        && match relay.store.assignment(session).await {
+            Ok(owner) => owner == Some(Assignment::Claimed(serial)),
+            Err(_) => true,
+        }
 }
 
 /// How often a signed-in coordinator's certificate is checked against the clock: a
@@ -241,7 +250,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                 kind,
                 body,
             } => {
-                if !holds(relay, serial, &session) {
+                if !holds(relay, serial, &session).await {
                     out.send(RelayFrame::Released { session });
                     continue;
                 }
@@ -283,7 +292,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                 }
             }
             CoordinatorFrame::Ack { session, seq } => {
-                if holds(relay, serial, &session)
+                if holds(relay, serial, &session).await
                     && let Ok(acked) = relay.store.ack(&session, Way::ToCoordinator, seq).await
                 {
                     let frame = RelayFrame::Delivered {
@@ -299,7 +308,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                 transfer(relay, out, serial, session, to).await
             }
             CoordinatorFrame::End { session } => {
-                if holds(relay, serial, &session) {
+                if holds(relay, serial, &session).await {
                     // The visitor's node delivers the coordinator's last frames (its
                     // authenticated close), tells them, and erases the session.
                     if !relay.to_visitor(&session, ForVisitor::End).await {

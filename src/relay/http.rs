@@ -303,7 +303,11 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
         Err(refused) => return refused,
     };
     let hash = lookup_hash(&tip.lookup.0);
-    match relay.tips.followup_would_fit(&hash, tip.sealed.0.len()).await {
+    match relay
+        .tips
+        .followup_would_fit(&hash, tip.sealed.0.len())
+        .await
+    {
         Followup::Added => {}
         refused => return followup_refused(refused),
     }

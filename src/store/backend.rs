@@ -11,9 +11,9 @@ use super::chat::{
 };
 use super::redis::node_link::NodeLink;
 use super::redis::seeds::SharedSeeds;
-use super::tips::{TipLimits, Tips};
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
+use super::tips::{TipLimits, Tips};
 use super::{memory, redis};
 use crate::clock::Clock;
 use crate::config::{Config, StoreKind};

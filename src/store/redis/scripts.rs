@@ -114,3 +114,14 @@ redis.call('HINCRBY', KEYS[1], 'followup_bytes', ARGV[2])
 redis.call('HSET', KEYS[1], 'handled', '0')
 return 'added'
 "#;
+
+/// Sets one key of a live session, keeping its TTL, and deletes others: KEYS[1] is the
+/// session record, KEYS[2] the key to set, KEYS[3..] keys to delete; ARGV[1] the value.
+/// Checked in the same step, so a write racing the session's removal cannot bring back a
+/// key with no expiry (the class of F-4). 1 if written, 0 if the session is gone.
+pub(super) const SET_IF_LIVE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1
+"#;

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::record::TipRecord;
-use super::{Followup, TipLimits};
+use super::{Followup, MAX_LISTED, TipLimits, summary};
 use crate::fs::{create_private_dir, write_private};
+use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 
@@ -77,15 +78,16 @@ impl TipFiles {
         Ok(())
     }
 
-    /// Tips still waiting for a coordinator, oldest first.
-    pub async fn list(&self) -> Vec<TipRecord> {
-        let mut all: Vec<TipRecord> = self
+    /// The oldest tips still waiting for a coordinator, summarised.
+    pub async fn list(&self) -> Vec<TipSummary> {
+        let mut all: Vec<TipSummary> = self
             .locked()
             .values()
             .filter(|t| !t.handled)
-            .cloned()
+            .map(|t| summary(t.id, t.received_minute, t.followups.len(), t.replies.len()))
             .collect();
-        all.sort_by_key(|t| (t.received_minute, t.id));
+        all.sort_by_key(|t| (t.received, t.id));
+        all.truncate(MAX_LISTED);
         all
     }
 

@@ -16,6 +16,21 @@ use super::chat::StoreError;
 pub use crate::protocol::ids::TipId;
 pub use record::{TipRecord, lookup_hash};
 
+use crate::protocol::frames::TipSummary;
+
+/// The most tips one `tips` frame lists (the oldest first): about 700 KiB of JSON, far
+/// within the clients' frame limit however many tips wait (F-7).
+pub const MAX_LISTED: usize = 10_000;
+
+fn summary(id: TipId, received_minute: u64, followups: usize, replies: usize) -> TipSummary {
+    TipSummary {
+        id,
+        received: received_minute * 60,
+        followups: u32::try_from(followups).unwrap_or(u32::MAX),
+        replies: u32::try_from(replies).unwrap_or(u32::MAX),
+    }
+}
+
 /// What the tip store holds at most (`[tips]` in the configuration).
 #[derive(Debug, Clone, Copy)]
 pub struct TipLimits {
@@ -66,8 +81,9 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.put(record))
     }
 
-    /// Tips still waiting for a coordinator, oldest first.
-    pub async fn list(&self) -> Vec<TipRecord> {
+    /// The oldest [`MAX_LISTED`] tips still waiting for a coordinator, summarised: no
+    /// sealed content is read or copied to list them.
+    pub async fn list(&self) -> Vec<TipSummary> {
         dispatch!(self, Tips::{Files, Redis}, t => t.list())
     }
 

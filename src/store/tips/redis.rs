@@ -9,10 +9,11 @@
 use redis::AsyncCommands;
 
 use super::record::TipRecord;
-use super::{Followup, TipLimits};
+use super::{Followup, MAX_LISTED, TipLimits, summary};
 use crate::clock::Clock;
 use crate::crypto::keys::hex;
 use crate::protocol::b64;
+use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 use crate::store::redis::connection::RedisConnection;
@@ -201,18 +202,35 @@ impl RedisTips {
         })
     }
 
-    pub async fn list(&self) -> Vec<TipRecord> {
-        let ids: Vec<String> = self.con().zrange(TIPS, 0, -1).await.unwrap_or_default();
+    /// The oldest tips still waiting, summarised from counts: no sealed content is read.
+    pub async fn list(&self) -> Vec<TipSummary> {
+        let ids: Vec<String> = self
+            .con()
+            .zrange(TIPS, 0, MAX_LISTED as isize - 1)
+            .await
+            .unwrap_or_default();
         let mut out = Vec::new();
         for text in ids {
             let Some(id) = decode_id(&text) else { continue };
-            match self.get(&id).await {
-                Some(tip) if !tip.handled => out.push(tip),
-                Some(_) => {}
+            let keys = TipKeys::of(&id);
+            let read: Result<(Option<u64>, Option<String>, usize, usize), _> = redis::pipe()
+                .hget(&keys.record, "received")
+                .hget(&keys.record, "handled")
+                .llen(&keys.followups)
+                .llen(&keys.replies)
+                .query_async(&mut self.con())
+                .await;
+            match read {
+                Ok((Some(received), handled, followups, replies)) => {
+                    if handled.as_deref() != Some("1") {
+                        out.push(summary(id, received, followups, replies));
+                    }
+                }
                 // Past retention: Redis expired it, the index follows.
-                None => {
+                Ok((None, ..)) => {
                     let _ = self.con().zrem::<_, _, ()>(TIPS, &text).await;
                 }
+                Err(_) => {}
             }
         }
         out
@@ -397,7 +415,10 @@ impl RedisTips {
         let mut con = self.con();
         if let Some(id) = decode_id(text) {
             let keys = TipKeys::of(&id);
-            let lookup: Option<String> = con.hget(&keys.record, "lookup").await.map_err(unavailable)?;
+            let lookup: Option<String> = con
+                .hget(&keys.record, "lookup")
+                .await
+                .map_err(unavailable)?;
             let _: () = con
                 .del(&[&keys.record, &keys.followups, &keys.replies])
                 .await
