@@ -199,20 +199,20 @@ fn sealed_size_ok(sealed: &[u8]) -> bool {
 /// What a tip and a follow-up both need first: a strict body and a sealed size that is a
 /// tip bucket. Checked before the proof-of-work is redeemed, so a refused submission does
 /// not use up a seed's room in the seed book.
-fn checked_submission(body: &[u8]) -> Result<TipSubmission, Response> {
-    let tip: TipSubmission = parse(body, |t: &TipSubmission| t.v)
-        .map_err(|reason| refuse(StatusCode::BAD_REQUEST, reason))?;
+fn checked_submission(body: &[u8]) -> Result<TipSubmission, (StatusCode, &'static str)> {
+    let tip: TipSubmission =
+        parse(body, |t: &TipSubmission| t.v).map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
     if !sealed_size_ok(&tip.sealed.0) {
-        return Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "sealed tip has an invalid size",
-        ));
+        return Err((StatusCode::BAD_REQUEST, "sealed tip has an invalid size"));
     }
     Ok(tip)
 }
 
 /// Redeems the submission's proof-of-work: last, once nothing else can refuse it.
-async fn spend_proof_of_work(relay: &Relay, tip: &TipSubmission) -> Result<(), Response> {
+async fn spend_proof_of_work(
+    relay: &Relay,
+    tip: &TipSubmission,
+) -> Result<(), (StatusCode, &'static str)> {
     if relay
         .seeds
         .redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce)
@@ -220,7 +220,7 @@ async fn spend_proof_of_work(relay: &Relay, tip: &TipSubmission) -> Result<(), R
     {
         Ok(())
     } else {
-        Err(refuse(StatusCode::FORBIDDEN, "proof of work refused"))
+        Err((StatusCode::FORBIDDEN, "proof of work refused"))
     }
 }
 
@@ -234,7 +234,7 @@ fn store_unavailable() -> Response {
 async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let tip = match checked_submission(&body) {
         Ok(tip) => tip,
-        Err(refused) => return refused,
+        Err((status, reason)) => return refuse(status, reason),
     };
     let hash = lookup_hash(&tip.lookup.0);
     if relay.tips.replies(&hash).await.is_some() {
@@ -246,8 +246,8 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
     if relay.tips.count().await >= relay.config.tips.max_tips {
         return store_unavailable();
     }
-    if let Err(refused) = spend_proof_of_work(&relay, &tip).await {
-        return refused;
+    if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
+        return refuse(status, reason);
     }
     let id = TipId(crate::crypto::keys::random_bytes());
     let record = TipRecord {
@@ -300,7 +300,7 @@ fn followup_refused(verdict: Followup) -> Response {
 async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
     let tip = match checked_submission(&body) {
         Ok(tip) => tip,
-        Err(refused) => return refused,
+        Err((status, reason)) => return refuse(status, reason),
     };
     let hash = lookup_hash(&tip.lookup.0);
     match relay
@@ -311,8 +311,8 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
         Followup::Added => {}
         refused => return followup_refused(refused),
     }
-    if let Err(refused) = spend_proof_of_work(&relay, &tip).await {
-        return refused;
+    if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
+        return refuse(status, reason);
     }
     match relay.tips.add_followup(&hash, tip.sealed.0).await {
         Ok(Followup::Added) => {

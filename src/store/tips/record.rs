@@ -111,8 +111,9 @@ mod tests {
             handled: false,
         };
         let text = serde_json::to_string(&record).unwrap();
+        // 400 bytes of base64url for the 300 sealed; as numbers they alone took 1,200.
         assert!(
-            text.len() < 600,
+            text.len() < 700,
             "{} bytes of JSON for 300 sealed",
             text.len()
         );
