@@ -127,7 +127,7 @@ async fn f7_follow_ups_are_capped_and_a_tip_with_the_most_of_them_opens_in_the_c
 }
 
 #[tokio::test]
-async fn f7_the_follow_up_byte_cap_holds_and_a_refused_follow_up_keeps_its_seed_room() {
+async fn f7_the_follow_up_byte_cap_holds() {
     let relay = TestRelay::start_with(|c| {
         c.tips.max_followups = 10;
         c.tips.max_followup_bytes = MAX_SEALED_LEN;
@@ -201,4 +201,46 @@ async fn f9_handled_tips_free_the_tip_cap() {
         Err(ClientError::Http { status: 503, .. }) => {}
         other => panic!("reopened past the cap: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn f12_a_refused_submission_does_not_use_its_proof_of_work_up() {
+    use lifeline::client::tipster::request;
+    use lifeline::protocol::b64::Fixed;
+    use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let (_, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
+    let seed: PowSeed = serde_json::from_str(&body).unwrap();
+    let nonce =
+        lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
+    let post = |path: &'static str, lookup: u8, sealed: Vec<u8>| {
+        let body = serde_json::to_string(&TipSubmission {
+            v: 1,
+            seed: seed.seed,
+            nonce,
+            lookup: Fixed([lookup; 32]),
+            sealed: lifeline::protocol::Bytes(sealed),
+        })
+        .unwrap();
+        let addr = addr.clone();
+        async move {
+            request(&addr, "POST", path, Some(body), &[])
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    // Refused for a wrong size, then for an unknown receipt: the seed is still good.
+    assert_eq!(post("/v1/tips", 20, vec![0; 100]).await, 400);
+    assert_eq!(
+        post("/v1/receipt/followup", 21, smallest_sealed()).await,
+        404
+    );
+    assert_eq!(post("/v1/tips", 22, smallest_sealed()).await, 200);
+    assert_eq!(
+        post("/v1/tips", 23, smallest_sealed()).await,
+        403,
+        "spent now"
+    );
 }
