@@ -125,6 +125,8 @@ pub struct Sessions {
 pub struct Limits {
     /// Most WebSocket connections at once.
     pub max_connections: usize,
+    /// Most coordinator connections at once: their own pool, so visitor floods never lock them out (F-6).
+    pub max_coordinator_connections: usize,
     /// Sustained frames per second per connection.
     pub frames_per_s: u32,
     /// Frames allowed in a burst above that.
@@ -133,6 +135,10 @@ pub struct Limits {
     pub bytes_per_s: u32,
     /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_s: u64,
+    /// Seconds a visitor may take to answer the proof-of-work challenge; nothing extends it (F-6).
+    pub challenge_timeout_s: u64,
+    /// Seconds a coordinator may take to sign in after its challenge; nothing extends it (F-6).
+    pub auth_timeout_s: u64,
     /// Frames queued for a slow client before it is cut off.
     pub outbound_queue: usize,
     /// Largest HTTP request body, in bytes.
@@ -159,9 +165,21 @@ pub struct Tips {
     pub retention_days: u64,
     /// Most tips filed at once.
     pub max_tips: usize,
+    /// Most follow-ups one tip takes until it is handled (F-7).
+    pub max_followups: usize,
+    /// Most bytes of sealed follow-ups one tip takes until it is handled (F-7).
+    pub max_followup_bytes: usize,
 }
 
 pub use crate::protocol::http::EmergencyNumber;
+
+use crate::crypto::sealed_tip::MAX_SEALED_LEN as MAX_SEALED_TIP_BYTES;
+
+/// The most follow-ups `tips.max_followups` may allow: a tip and all its follow-ups, each
+/// of the largest size, must fit one `tip` frame within the clients' relay-frame limit, so
+/// the console can always open it (F-7). Each costs its base64url text, quotes and a comma.
+pub const MAX_FOLLOWUPS: usize =
+    crate::protocol::frames::MAX_RELAY_FRAME_BYTES / (MAX_SEALED_TIP_BYTES.div_ceil(3) * 4 + 8) - 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,6 +323,15 @@ impl Config {
                 self.sessions.buffer_max_frames,
             ),
             ("limits.max_connections", self.limits.max_connections),
+            (
+                "limits.max_coordinator_connections",
+                self.limits.max_coordinator_connections,
+            ),
+            (
+                "limits.challenge_timeout_s",
+                self.limits.challenge_timeout_s as usize,
+            ),
+            ("limits.auth_timeout_s", self.limits.auth_timeout_s as usize),
             ("limits.frames_per_s", self.limits.frames_per_s as usize),
             ("limits.bytes_per_s", self.limits.bytes_per_s as usize),
             ("limits.idle_timeout_s", self.limits.idle_timeout_s as usize),
@@ -321,6 +348,34 @@ impl Config {
             if value == 0 {
                 return Err(err(key, "must be greater than zero"));
             }
+        }
+        for (key, value) in [
+            (
+                "limits.challenge_timeout_s",
+                self.limits.challenge_timeout_s,
+            ),
+            ("limits.auth_timeout_s", self.limits.auth_timeout_s),
+        ] {
+            if value > self.limits.idle_timeout_s {
+                return Err(err(key, "must not exceed limits.idle_timeout_s"));
+            }
+        }
+        if self.tips.max_followups > MAX_FOLLOWUPS {
+            return Err(err(
+                "tips.max_followups",
+                format!(
+                    "at most {} (a tip and its follow-ups must fit one frame to the console)",
+                    MAX_FOLLOWUPS
+                ),
+            ));
+        }
+        if self.tips.max_followup_bytes < MAX_SEALED_TIP_BYTES {
+            return Err(err(
+                "tips.max_followup_bytes",
+                format!(
+                    "must be at least {MAX_SEALED_TIP_BYTES} (one follow-up of the largest size)"
+                ),
+            ));
         }
         if self.sessions.buffer_max_bytes < 64 * 1024 {
             return Err(err(

@@ -214,3 +214,36 @@ fn the_help_page_title_is_neutral_by_default_and_configurable() {
         "Information"
     );
 }
+
+#[test]
+fn the_new_limits_of_issue_27_are_checked_at_start() {
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (
+            &[("LIFELINE_TIPS_MAX_FOLLOWUPS", "11")],
+            "tips.max_followups",
+        ),
+        (
+            &[("LIFELINE_TIPS_MAX_FOLLOWUP_BYTES", "1000")],
+            "tips.max_followup_bytes",
+        ),
+        (
+            &[("LIFELINE_LIMITS_CHALLENGE_TIMEOUT_S", "91")],
+            "limits.challenge_timeout_s",
+        ),
+        (
+            &[("LIFELINE_LIMITS_AUTH_TIMEOUT_S", "0")],
+            "limits.auth_timeout_s",
+        ),
+        (
+            &[("LIFELINE_LIMITS_MAX_COORDINATOR_CONNECTIONS", "0")],
+            "limits.max_coordinator_connections",
+        ),
+    ];
+    for (vars, key) in cases {
+        let err = Config::parse(SHIPPED, env(vars)).unwrap_err();
+        assert!(err.to_string().contains(key), "{vars:?}: {err}");
+    }
+    // The largest follow-up limit allowed is the one whose worst case fits one frame.
+    assert_eq!(lifeline::config::MAX_FOLLOWUPS, 10);
+    Config::parse(SHIPPED, env(&[("LIFELINE_TIPS_MAX_FOLLOWUPS", "10")])).unwrap();
+}

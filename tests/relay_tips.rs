@@ -127,11 +127,13 @@ async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
         }
     };
     assert_eq!(post(tip(vec![0; 32 + 1024 + 16])).await, 200);
-    assert_eq!(
-        post(tip(vec![0; 32 + 1024 + 16])).await,
-        403,
-        "a used seed cannot be replayed"
-    );
+    // Replayed under another receipt (the same one is refused first, 409, before any
+    // proof-of-work is spent: F-12).
+    let replay = TipSubmission {
+        lookup: Fixed([8; 32]),
+        ..tip(vec![0; 32 + 1024 + 16])
+    };
+    assert_eq!(post(replay).await, 403, "a used seed cannot be replayed");
     let (_, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
     let fresh: PowSeed = serde_json::from_str(&body).unwrap();
     let nonce =

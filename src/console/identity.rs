@@ -83,6 +83,19 @@ impl KdfParams {
         t: 3,
         p: 1,
     };
+
+    /// The most any file may ask for (1 GiB, 64 passes, 16 lanes): the cost is read from the
+    /// file before the passphrase is checked, so a tampered file must not make the console
+    /// allocate terabytes or spin for hours.
+    pub const MAX: Self = Self {
+        m_kib: 1 << 20,
+        t: 64,
+        p: 16,
+    };
+
+    fn within_bounds(self) -> bool {
+        self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
+    }
 }
 
 /// A coordinator's unlocked keys and alias, and once enrolled its certificate and the
@@ -116,6 +129,9 @@ fn derive_key(
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, IdentityError> {
+    if !params.within_bounds() {
+        return Err(IdentityError::Format);
+    }
     let argon_params = Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| IdentityError::Format)?;
     let mut key = Zeroizing::new([0u8; 32]);
@@ -549,5 +565,22 @@ mod tests {
             Identity::open(&text, "a long passphrase").unwrap().alias,
             "Bo"
         );
+    }
+
+    #[test]
+    fn a_file_asking_for_an_absurd_kdf_cost_is_refused_before_any_allocation() {
+        let identity = Identity::generate("Amara").unwrap();
+        let text = identity.seal("a long passphrase", CHEAP).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let mut body = b64::decode(lines[1].trim()).unwrap();
+        // 4 TiB of memory, as a tampered header would ask.
+        body[0..4].copy_from_slice(&u32::MAX.to_be_bytes());
+        lines[1] = b64::encode(&body);
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            Identity::open(&lines.join("\n"), "a long passphrase"),
+            Err(IdentityError::Format)
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

@@ -34,6 +34,9 @@ pub const FOLLOWUP_LABEL: &str = "lifeline v1 tip follow-up";
 pub const REPLY_LABEL: &str = "lifeline v1 tip reply";
 /// Length of HPKE's encapsulated key at the start of every sealed message.
 pub const ENC_LEN: usize = 32;
+/// The largest sealed tip, follow-up or reply: an HPKE enc, the largest bucket and a tag.
+pub const MAX_SEALED_LEN: usize =
+    ENC_LEN + padding::TIP_BUCKETS[padding::TIP_BUCKETS.len() - 1] + 16;
 /// Longest category a tip may carry.
 pub const MAX_CATEGORY_BYTES: usize = 64;
 const KIND_TIP: u8 = 1;

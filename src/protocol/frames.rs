@@ -11,6 +11,8 @@ use super::b64::{Bytes, Fixed};
 
 /// No frame of any kind may be longer than this many bytes of JSON.
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+/// The largest relay frame a client accepts (a tip with its follow-ups is the largest).
+pub const MAX_RELAY_FRAME_BYTES: usize = 4 * 1024 * 1024;
 /// A chat frame: a 16 KiB padded bucket, its envelope and base64url overhead.
 pub const MAX_MESSAGE_FRAME_BYTES: usize = 24 * 1024;
 /// A coordinator `msg` of kind `handshake` or an `auth` frame (§8.1).

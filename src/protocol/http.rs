@@ -13,6 +13,11 @@ use super::ids::TipId;
 /// spent on anything else.
 pub const TIP_POW_CONTEXT: &[u8] = b"tip";
 
+/// The error of a follow-up refused (`409`) because its tip holds all the follow-ups it may
+/// (`tips.max_followups`, `tips.max_followup_bytes`) until a coordinator handles it.
+pub const FOLLOWUP_LIMIT: &str =
+    "this tip has all the follow-ups it can hold until a coordinator answers it";
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 /// `GET /v1/pow`: a seed to solve before a tip or a follow-up.

@@ -79,7 +79,7 @@ pub fn decode_coordinator(text: &str) -> Result<CoordinatorFrame, FrameError> {
 /// Decodes a relay frame (clients). Relay frames may exceed the client-frame limit (queue
 /// and tip lists), so only a generous bound applies.
 pub fn decode_relay(text: &str) -> Result<RelayFrame, FrameError> {
-    if text.len() > 4 * 1024 * 1024 {
+    if text.len() > frames::MAX_RELAY_FRAME_BYTES {
         return Err(FrameError::TooLarge(text.len()));
     }
     let e: frames::Envelope<RelayFrame> =

@@ -175,9 +175,9 @@ impl Outbox {
 pub struct Inbox {
     stream: SplitStream<WebSocket>,
     idle: Duration,
-    /// When the client last sent a frame: the idle timeout counts from here, however often
-    /// reading is interrupted to do something else.
-    last_heard: Instant,
+    /// When the client last sent a text frame (never a WebSocket ping or pong): the idle
+    /// timeout counts from here, however often reading is interrupted to do something else.
+    last_heard: tokio::time::Instant,
     limiter: RateLimiter,
     /// Where frames for this client are queued.
     pub outbox: Outbox,
@@ -263,6 +263,16 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, outbox: Outbox) {
 }
 
 impl Inbox {
+    /// The next text frame before `limit` from now, whatever arrives meanwhile (pings
+    /// included): the challenge and sign-in phases, which nothing may extend (F-6). A client
+    /// that has not answered by then is closed with 4012.
+    pub async fn first(&mut self, limit: Duration) -> Incoming {
+        match tokio::time::timeout(limit, self.next()).await {
+            Ok(incoming) => incoming,
+            Err(_) => self.fail(CloseCode::IdleTimeout),
+        }
+    }
+
     /// The next text frame, or `Closed`. Enforces the idle timeout and the rate limits, and
     /// refuses binary frames, closing with the matching code. Cancel-safe.
     pub async fn next(&mut self) -> Incoming {
@@ -288,9 +298,11 @@ impl Inbox {
                 }
                 Ok(Some(Ok(message))) => message,
             };
-            self.last_heard = Instant::now();
             match message {
                 Message::Text(text) => {
+                    // Only protocol frames are activity: WebSocket pings cost a flooder
+                    // nothing, and must not keep a socket that says nothing useful (F-6).
+                    self.last_heard = tokio::time::Instant::now();
                     if !self.limiter.allow(text.len()) {
                         return self.fail(CloseCode::RateLimited);
                     }

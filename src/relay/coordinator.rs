@@ -6,9 +6,10 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
 use super::connection::{self, Inbox, Incoming, Outbox};
@@ -17,7 +18,7 @@ use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::metrics::Metrics;
 use super::routing::LiveCoordinator;
-use super::state::Relay;
+use super::state::{Pool, Relay};
 use super::visitor::end_session;
 use crate::crypto::certificate::{Certificate, Role};
 use crate::crypto::coordinator_auth::auth_message;
@@ -33,7 +34,7 @@ pub const MAX_CAPACITY: u8 = 16;
 
 /// `GET /v1/coordinator`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
-    let Some(slot) = relay.admit() else {
+    let Some(slot) = relay.admit(Pool::Coordinators) else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
     };
     connection::sized(ws, connection::COORDINATOR_READ_BUFFER).on_upgrade(
@@ -58,9 +59,9 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
         rates,
     );
     Metrics::inc(&relay.metrics.coordinator_connections);
-    if let Some(serial) = authenticate(&relay, &mut inbox).await {
+    if let Some((serial, not_after)) = authenticate(&relay, &mut inbox).await {
         tokio::spawn(deliver(relay.clone(), serial, inbox.outbox.clone()));
-        serve(&relay, &mut inbox, serial).await;
+        serve(&relay, &mut inbox, serial, not_after).await;
         disconnected(&relay, serial, &inbox.outbox).await;
     }
     inbox.outbox.close(CloseCode::Ended);
@@ -80,13 +81,14 @@ fn decode(relay: &Relay, inbox: &Inbox, text: &str) -> Option<CoordinatorFrame> 
     }
 }
 
-async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
+/// Signs a coordinator in: their serial and the second their certificate expires.
+async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64)> {
     let nonce: [u8; 32] = random_bytes();
     inbox.outbox.send(RelayFrame::AuthChallenge {
         nonce: Fixed(nonce),
         organisation: Fixed(relay.keys.organisation.0),
     });
-    let Incoming::Text(text) = inbox.next().await else {
+    let Incoming::Text(text) = inbox.first(relay.auth_timeout()).await else {
         return None;
     };
     let CoordinatorFrame::Auth {
@@ -161,19 +163,54 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<u64> {
         }
     }
     relay.broadcast_queue().await;
-    Some(serial)
+    Some((serial, not_after))
 }
 
-fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
-    relay.live.with(|live| {
+/// Whether `serial` holds `session`: in this node's registry, and in the store. A node cut
+/// off from the others may still list a session that another node has since requeued (its
+/// orphan release) and someone else claimed; the store's owner is the truth. If the store
+/// cannot be read, the step that follows fails on it anyway.
+async fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
+    let listed = relay.live.with(|live| {
         live.coordinators
             .get(&serial)
             .is_some_and(|c| c.sessions.contains(session))
-    })
+    });
+    listed
+        && match relay.store.assignment(session).await {
+            Ok(owner) => owner == Some(Assignment::Claimed(serial)),
+            Err(_) => true,
+        }
 }
 
-async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
-    while let Incoming::Text(text) = inbox.next().await {
+/// How often a signed-in coordinator's certificate is checked against the clock: a
+/// certificate past `not_after` is cut off within this (F-8).
+const EXPIRY_CHECK: Duration = Duration::from_millis(250);
+
+/// The next frame from a signed-in coordinator, or `None` once the connection is over or
+/// their certificate has expired (closed with 4006: sign in again with a renewed one).
+async fn next_while_valid(relay: &Relay, inbox: &mut Inbox, not_after: u64) -> Option<Utf8Bytes> {
+    let mut check = tokio::time::interval(EXPIRY_CHECK);
+    loop {
+        tokio::select! {
+            incoming = inbox.next() => return match incoming {
+                Incoming::Text(text) => Some(text),
+                Incoming::Closed => None,
+            },
+            _ = check.tick() => {
+                // The same rule as at sign-in: valid while now < not_after.
+                if relay.clock.unix_s() >= not_after {
+                    tracing::info!("coordinator certificate expired: signed out");
+                    inbox.fail(CloseCode::AuthFailed);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u64) {
+    while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
             return;
         };
@@ -215,7 +252,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 kind,
                 body,
             } => {
-                if !holds(relay, serial, &session) {
+                if !holds(relay, serial, &session).await {
                     out.send(RelayFrame::Released { session });
                     continue;
                 }
@@ -257,7 +294,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 }
             }
             CoordinatorFrame::Ack { session, seq } => {
-                if holds(relay, serial, &session)
+                if holds(relay, serial, &session).await
                     && let Ok(acked) = relay.store.ack(&session, Way::ToCoordinator, seq).await
                 {
                     let frame = RelayFrame::Delivered {
@@ -273,7 +310,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64) {
                 transfer(relay, out, serial, session, to).await
             }
             CoordinatorFrame::End { session } => {
-                if holds(relay, serial, &session) {
+                if holds(relay, serial, &session).await {
                     // The visitor's node delivers the coordinator's last frames (its
                     // authenticated close), tells them, and erases the session.
                     if !relay.to_visitor(&session, ForVisitor::End).await {

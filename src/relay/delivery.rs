@@ -8,7 +8,6 @@
 use super::connection::Outbox;
 use super::state::Relay;
 use crate::protocol::b64::Bytes;
-use crate::protocol::frames::TipSummary;
 use crate::protocol::{self, RelayFrame, SessionId};
 use crate::store::{Assignment, ChatStore, StoreError, Way};
 
@@ -106,18 +105,7 @@ pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
 
 /// The tips inbox as coordinators see it: ciphertext stays until one opens a tip.
 pub async fn tip_list(relay: &Relay) -> RelayFrame {
-    let items = relay
-        .tips
-        .list()
-        .await
-        .into_iter()
-        .map(|t| TipSummary {
-            id: t.id,
-            received: t.received_minute * 60,
-            followups: t.followups.len() as u32,
-            replies: t.replies.len() as u32,
-        })
-        .collect();
+    let items = relay.tips.list().await;
     RelayFrame::Tips { items }
 }
 

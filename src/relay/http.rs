@@ -19,10 +19,10 @@ use super::state::Relay;
 use crate::protocol::VERSION;
 use crate::protocol::b64::{Bytes, Fixed};
 use crate::protocol::http::{
-    ErrorBody, FollowupAccepted, PowSeed, PublicConfig, ReceiptQuery, ReceiptReplies,
-    TIP_POW_CONTEXT, TipAccepted, TipSubmission,
+    ErrorBody, FOLLOWUP_LIMIT, FollowupAccepted, PowSeed, PublicConfig, ReceiptQuery,
+    ReceiptReplies, TIP_POW_CONTEXT, TipAccepted, TipSubmission,
 };
-use crate::store::tips::lookup_hash;
+use crate::store::tips::{Followup, lookup_hash};
 use crate::store::{ChatStore, TipId, TipRecord};
 
 /// The Content-Security-Policy of every response: the widget's own files, nothing else.
@@ -199,29 +199,43 @@ fn sealed_size_ok(sealed: &[u8]) -> bool {
         .any(|b| sealed.len() == crate::crypto::sealed_tip::ENC_LEN + b + 16)
 }
 
-/// What a tip and a follow-up both need before anything is filed: a strict body, a fresh
-/// proof-of-work (the seed is spent either way) and a sealed size that is a tip bucket.
-async fn checked_submission(
-    relay: &Relay,
-    body: &[u8],
-) -> Result<TipSubmission, (StatusCode, &'static str)> {
+/// What a tip and a follow-up both need first: a strict body and a sealed size that is a
+/// tip bucket. Checked before the proof-of-work is redeemed, so a refused submission does
+/// not use up a seed's room in the seed book.
+fn checked_submission(body: &[u8]) -> Result<TipSubmission, (StatusCode, &'static str)> {
     let tip: TipSubmission =
         parse(body, |t: &TipSubmission| t.v).map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
-    if !relay
-        .seeds
-        .redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce)
-        .await
-    {
-        return Err((StatusCode::FORBIDDEN, "proof of work refused"));
-    }
     if !sealed_size_ok(&tip.sealed.0) {
         return Err((StatusCode::BAD_REQUEST, "sealed tip has an invalid size"));
     }
     Ok(tip)
 }
 
+/// Redeems the submission's proof-of-work: last, once nothing else can refuse it.
+async fn spend_proof_of_work(
+    relay: &Relay,
+    tip: &TipSubmission,
+) -> Result<(), (StatusCode, &'static str)> {
+    if relay
+        .seeds
+        .redeem(&tip.seed.0, TIP_POW_CONTEXT, tip.nonce)
+        .await
+    {
+        Ok(())
+    } else {
+        Err((StatusCode::FORBIDDEN, "proof of work refused"))
+    }
+}
+
+fn store_unavailable() -> Response {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "tip store unavailable, retry later",
+    )
+}
+
 async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
-    let tip = match checked_submission(&relay, &body).await {
+    let tip = match checked_submission(&body) {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
     };
@@ -231,6 +245,12 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
             StatusCode::CONFLICT,
             "this receipt already has a tip; send a follow-up",
         );
+    }
+    if relay.tips.count().await >= relay.config.tips.max_tips {
+        return store_unavailable();
+    }
+    if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
+        return refuse(status, reason);
     }
     let id = TipId(crate::crypto::keys::random_bytes());
     let record = TipRecord {
@@ -243,10 +263,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
         handled: false,
     };
     if relay.tips.put(record).await.is_err() {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "tip store unavailable, retry later",
-        );
+        return store_unavailable();
     }
     Metrics::inc(&relay.metrics.tips_received);
     tracing::info!("sealed tip received");
@@ -272,24 +289,40 @@ async fn read_replies(State(relay): State<Arc<Relay>>, Body(body): Body) -> Resp
     }
 }
 
+/// The answer to a follow-up the store did not take (docs/protocol.md §9.10).
+fn followup_refused(verdict: Followup) -> Response {
+    match verdict {
+        Followup::NoTip | Followup::Added => {
+            refuse(StatusCode::NOT_FOUND, "no tip under this receipt")
+        }
+        Followup::Full => refuse(StatusCode::CONFLICT, FOLLOWUP_LIMIT),
+        Followup::StoreFull => store_unavailable(),
+    }
+}
+
 async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> Response {
-    let tip = match checked_submission(&relay, &body).await {
+    let tip = match checked_submission(&body) {
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
     };
+    let hash = lookup_hash(&tip.lookup.0);
     match relay
         .tips
-        .add_followup(&lookup_hash(&tip.lookup.0), tip.sealed.0)
+        .followup_would_fit(&hash, tip.sealed.0.len())
         .await
     {
-        Ok(true) => {
+        Followup::Added => {}
+        refused => return followup_refused(refused),
+    }
+    if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
+        return refuse(status, reason);
+    }
+    match relay.tips.add_followup(&hash, tip.sealed.0).await {
+        Ok(Followup::Added) => {
             relay.tips_changed().await;
             axum::Json(FollowupAccepted { v: VERSION }).into_response()
         }
-        Ok(false) => refuse(StatusCode::NOT_FOUND, "no tip under this receipt"),
-        Err(_) => refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "tip store unavailable, retry later",
-        ),
+        Ok(refused) => followup_refused(refused),
+        Err(_) => store_unavailable(),
     }
 }

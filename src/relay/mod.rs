@@ -45,7 +45,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::store::ChatStore;
-pub use state::{ConnectionSlot, QUEUE_BROADCAST_WINDOW, Relay};
+pub use state::{ConnectionSlot, Pool, QUEUE_BROADCAST_WINDOW, Relay};
 
 /// The log filter: our own events at `level`, every dependency at `warn` at most, because
 /// HTTP and WebSocket libraries log request details (headers) at debug and trace.

@@ -40,7 +40,10 @@ pub struct Relay {
     pub metrics: Metrics,
     /// This node among the others sharing one Redis.
     pub nodes: Nodes,
-    connections: AtomicUsize,
+    /// Open visitor connections, and open coordinator connections: two pools, so a flood of
+    /// visitor sockets can never lock out the people who answer (F-6).
+    visitor_connections: AtomicUsize,
+    coordinator_connections: AtomicUsize,
     /// Set once shutdown begins: new connections are refused and `/readyz` fails.
     pub shutting_down: tokio::sync::watch::Sender<bool>,
     /// Set whenever the queue or the roster changes; one task turns bursts of changes into
@@ -54,12 +57,21 @@ pub struct Relay {
 /// How long queue changes are gathered before one broadcast.
 pub const QUEUE_BROADCAST_WINDOW: Duration = Duration::from_millis(150);
 
-/// Holds one connection slot until dropped.
-pub struct ConnectionSlot(Arc<Relay>);
+/// Which connection pool a socket is admitted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    /// `/v1/visitor`, capped by `limits.max_connections`.
+    Visitors,
+    /// `/v1/coordinator`, capped by `limits.max_coordinator_connections`.
+    Coordinators,
+}
+
+/// Holds one connection slot of its pool until dropped.
+pub struct ConnectionSlot(Arc<Relay>, Pool);
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+        self.0.pool(self.1).fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -87,7 +99,8 @@ impl Relay {
             live: Live::default(),
             seeds,
             metrics: Metrics::default(),
-            connections: AtomicUsize::new(0),
+            visitor_connections: AtomicUsize::new(0),
+            coordinator_connections: AtomicUsize::new(0),
             shutting_down,
             queue_changed: tokio::sync::Notify::new(),
             changed_here: std::sync::atomic::AtomicBool::new(false),
@@ -97,15 +110,26 @@ impl Relay {
         }))
     }
 
-    /// Takes a connection slot, or `None` at the configured maximum.
-    pub fn admit(self: &Arc<Self>) -> Option<ConnectionSlot> {
-        let previous = self.connections.fetch_add(1, Ordering::Relaxed);
-        if previous >= self.config.limits.max_connections || *self.shutting_down.borrow() {
-            self.connections.fetch_sub(1, Ordering::Relaxed);
+    fn pool(&self, pool: Pool) -> &AtomicUsize {
+        match pool {
+            Pool::Visitors => &self.visitor_connections,
+            Pool::Coordinators => &self.coordinator_connections,
+        }
+    }
+
+    /// Takes a connection slot from `pool`, or `None` at that pool's configured maximum.
+    pub fn admit(self: &Arc<Self>, pool: Pool) -> Option<ConnectionSlot> {
+        let max = match pool {
+            Pool::Visitors => self.config.limits.max_connections,
+            Pool::Coordinators => self.config.limits.max_coordinator_connections,
+        };
+        let previous = self.pool(pool).fetch_add(1, Ordering::Relaxed);
+        if previous >= max || *self.shutting_down.borrow() {
+            self.pool(pool).fetch_sub(1, Ordering::Relaxed);
             Metrics::inc(&self.metrics.connections_refused);
             return None;
         }
-        Some(ConnectionSlot(self.clone()))
+        Some(ConnectionSlot(self.clone(), pool))
     }
 
     /// A visitor connection's rate limits (a coordinator's are scaled up from these).
@@ -134,6 +158,16 @@ impl Relay {
     /// How long a connection may stay silent before it is closed.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.config.limits.idle_timeout_s)
+    }
+
+    /// How long a visitor has to answer the challenge (proof-of-work included), pings or not.
+    pub fn challenge_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.limits.challenge_timeout_s)
+    }
+
+    /// How long a coordinator has to sign in, pings or not.
+    pub fn auth_timeout(&self) -> Duration {
+        Duration::from_secs(self.config.limits.auth_timeout_s)
     }
 
     /// Proof-of-work difficulty now: one more bit per `visitors_per_step` waiting.

@@ -16,7 +16,7 @@ use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
 use super::events::ForCoordinator;
 use super::metrics::Metrics;
-use super::state::Relay;
+use super::state::{Pool, Relay};
 use crate::crypto::handshake::check_message1;
 use crate::crypto::keys::{Fingerprint, random_bytes};
 use crate::crypto::proof_of_work;
@@ -29,7 +29,7 @@ use crate::store::{
 
 /// `GET /v1/visitor`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
-    let Some(slot) = relay.admit() else {
+    let Some(slot) = relay.admit(Pool::Visitors) else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
     };
     connection::sized(ws, connection::VISITOR_READ_BUFFER).on_upgrade(move |socket| async move {
@@ -86,7 +86,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
         seed: Fixed(seed),
         difficulty,
     });
-    let Incoming::Text(text) = inbox.next().await else {
+    let Incoming::Text(text) = inbox.first(relay.challenge_timeout()).await else {
         return None;
     };
     match decode(inbox, &text)? {

@@ -11,9 +11,9 @@ use super::chat::{
 };
 use super::redis::node_link::NodeLink;
 use super::redis::seeds::SharedSeeds;
-use super::tips::Tips;
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
+use super::tips::{TipLimits, Tips};
 use super::{memory, redis};
 use crate::clock::Clock;
 use crate::config::{Config, StoreKind};
@@ -51,12 +51,12 @@ impl Store {
             Store::Redis(redis) => Tips::Redis(RedisTips::new(
                 redis.connection(),
                 config.tips.retention_days,
-                config.tips.max_tips,
+                TipLimits::of(config),
                 clock,
             )),
             Store::Memory(_) => Tips::Files(TipFiles::open(
                 &config.server.data_dir.join("tips"),
-                config.tips.max_tips,
+                TipLimits::of(config),
             )?),
         })
     }

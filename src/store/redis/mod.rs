@@ -25,7 +25,7 @@ use crate::store::chat::{
 use connection::{RedisConnection, unavailable};
 use keys::{Keys, way_index};
 use node_link::NodeLink;
-use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, TOUCH};
+use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const QUEUE_ORDER: &str = "ll:queue:order";
@@ -65,6 +65,7 @@ pub struct RedisStore {
     pending: redis::Script,
     release: redis::Script,
     admit: redis::Script,
+    set_if_live: redis::Script,
     append: redis::Script,
     ack: redis::Script,
 }
@@ -89,6 +90,7 @@ impl RedisStore {
             pending: redis::Script::new(PENDING),
             release: redis::Script::new(RELEASE),
             admit: redis::Script::new(ADMIT),
+            set_if_live: redis::Script::new(SET_IF_LIVE),
             append: redis::Script::new(APPEND),
             ack: redis::Script::new(ACK),
         })
@@ -172,6 +174,29 @@ fn parse_frame(text: &str) -> Result<StoredFrame, StoreError> {
         kind: f.kind,
         body: f.body.0,
     })
+}
+
+impl RedisStore {
+    /// Writes `key` of a live session only (`SET_IF_LIVE`); `false` if it has ended.
+    async fn set_if_live(
+        &self,
+        keys: &Keys,
+        key: &str,
+        delete: &[&str],
+        value: String,
+    ) -> Result<bool, StoreError> {
+        let mut script = self.set_if_live.key(&keys.record);
+        script.key(key);
+        for other in delete {
+            script.key(*other);
+        }
+        let written: i32 = script
+            .arg(value)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(written == 1)
+    }
 }
 
 impl ChatStore for RedisStore {
@@ -299,15 +324,12 @@ impl ChatStore for RedisStore {
 
     async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        let mut con = self.con();
-        let _: () = redis::cmd("SET")
-            .arg(&keys.owner)
-            .arg(coordinator.to_string())
-            .arg("KEEPTTL")
-            .query_async(&mut con)
+        self.set_if_live(&keys, &keys.owner, &[], coordinator.to_string())
+            .await?;
+        self.con()
+            .zrem(QUEUE, hex(&id.0))
             .await
-            .map_err(unavailable)?;
-        con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)
+            .map_err(unavailable)
     }
 
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
@@ -376,13 +398,10 @@ impl ChatStore for RedisStore {
         let mut record: Record = serde_json::from_str(&text.ok_or(StoreError::UnknownSession)?)
             .map_err(|_| corrupt("session"))?;
         record.handshake = Bytes(message1);
-        let _: () = redis::cmd("SET")
-            .arg(&keys.record)
-            .arg(serde_json::to_string(&record).map_err(|_| corrupt("session"))?)
-            .arg("KEEPTTL")
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
+        let text = serde_json::to_string(&record).map_err(|_| corrupt("session"))?;
+        if !self.set_if_live(&keys, &keys.record, &[], text).await? {
+            return Err(StoreError::UnknownSession);
+        }
         Ok(())
     }
 
@@ -515,17 +534,8 @@ impl ChatStore for RedisStore {
     async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
         let keys = Keys::of(id);
         let i = way_index(way);
-        let _: () = redis::pipe()
-            .del(&keys.buffer[i])
-            .ignore()
-            .cmd("SET")
-            .arg(&keys.bytes[i])
-            .arg(0)
-            .arg("KEEPTTL")
-            .ignore()
-            .query_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
+        self.set_if_live(&keys, &keys.bytes[i], &[&keys.buffer[i]], "0".into())
+            .await?;
         Ok(())
     }
 

@@ -98,3 +98,30 @@ redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 return 1
 "#;
+
+/// Atomic capped follow-up (F-7): KEYS: a tip's record hash, its follow-up list (one hash
+/// tag). ARGV: the follow-up, its length, the most follow-ups, the most bytes of them, the
+/// list's TTL in seconds. 'none' if the tip is gone, 'full' at either cap, else 'added' (and
+/// the tip is open again).
+pub const FOLLOWUP: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'none' end
+if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 'full' end
+local bytes = tonumber(redis.call('HGET', KEYS[1], 'followup_bytes') or '0')
+if bytes + tonumber(ARGV[2]) > tonumber(ARGV[4]) then return 'full' end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'followup_bytes', ARGV[2])
+redis.call('HSET', KEYS[1], 'handled', '0')
+return 'added'
+"#;
+
+/// Sets one key of a live session, keeping its TTL, and deletes others: KEYS[1] is the
+/// session record, KEYS[2] the key to set, KEYS[3..] keys to delete; ARGV[1] the value.
+/// Checked in the same step, so a write racing the session's removal cannot bring back a
+/// key with no expiry (the class of F-4). 1 if written, 0 if the session is gone.
+pub(super) const SET_IF_LIVE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1
+"#;

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::record::TipRecord;
+use super::{Followup, MAX_LISTED, TipLimits, summary};
 use crate::fs::{create_private_dir, write_private};
+use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 
@@ -20,7 +22,7 @@ pub struct TipFiles {
     dir: PathBuf,
     /// In-memory index of what is on disk; the files are the truth on start.
     tips: Mutex<HashMap<TipId, TipRecord>>,
-    max_tips: usize,
+    limits: TipLimits,
 }
 
 fn io_error(e: std::io::Error) -> StoreError {
@@ -29,7 +31,7 @@ fn io_error(e: std::io::Error) -> StoreError {
 
 impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
-    pub fn open(dir: &Path, max_tips: usize) -> Result<Self, StoreError> {
+    pub fn open(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
         let mut tips = HashMap::new();
         for entry in std::fs::read_dir(dir).map_err(io_error)? {
@@ -45,7 +47,7 @@ impl TipFiles {
         Ok(Self {
             dir: dir.to_path_buf(),
             tips: Mutex::new(tips),
-            max_tips,
+            limits,
         })
     }
 
@@ -70,7 +72,7 @@ impl TipFiles {
     /// Files a new tip, unless `max_tips` are filed already.
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut tips = self.locked();
-        if tips.len() >= self.max_tips {
+        if waiting(&tips) >= self.limits.max_tips {
             return Err(StoreError::Tips("tip store full".into()));
         }
         self.write(&record)?;
@@ -78,15 +80,16 @@ impl TipFiles {
         Ok(())
     }
 
-    /// Tips still waiting for a coordinator, oldest first.
-    pub async fn list(&self) -> Vec<TipRecord> {
-        let mut all: Vec<TipRecord> = self
+    /// The oldest tips still waiting for a coordinator, summarised.
+    pub async fn list(&self) -> Vec<TipSummary> {
+        let mut all: Vec<TipSummary> = self
             .locked()
             .values()
             .filter(|t| !t.handled)
-            .cloned()
+            .map(|t| summary(t.id, t.received_minute, t.followups.len(), t.replies.len()))
             .collect();
-        all.sort_by_key(|t| (t.received_minute, t.id));
+        all.sort_by_key(|t| (t.received, t.id));
+        all.truncate(MAX_LISTED);
         all
     }
 
@@ -116,32 +119,77 @@ impl TipFiles {
         self.update(|t| &t.id == id, |t| t.replies.push(sealed))
     }
 
-    /// A follow-up on a handled tip reopens it.
+    /// A follow-up on a handled tip reopens it, if the store has room for one more tip.
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
         sealed: Vec<u8>,
-    ) -> Result<bool, StoreError> {
-        self.update(
-            |t| &t.lookup_hash == lookup_hash,
-            |t| {
-                t.followups.push(sealed);
-                t.handled = false;
-            },
-        )
+    ) -> Result<Followup, StoreError> {
+        let mut tips = self.locked();
+        let verdict = self.followup_verdict(&tips, lookup_hash, sealed.len());
+        if verdict != Followup::Added {
+            return Ok(verdict);
+        }
+        let Some(record) = tips.values_mut().find(|t| &t.lookup_hash == lookup_hash) else {
+            return Ok(Followup::NoTip);
+        };
+        let mut updated = record.clone();
+        updated.followups.push(sealed);
+        updated.handled = false;
+        self.write(&updated)?;
+        *record = updated;
+        Ok(Followup::Added)
+    }
+
+    fn followup_verdict(
+        &self,
+        tips: &HashMap<TipId, TipRecord>,
+        lookup_hash: &[u8; 32],
+        len: usize,
+    ) -> Followup {
+        match tips.values().find(|t| &t.lookup_hash == lookup_hash) {
+            None => Followup::NoTip,
+            Some(t) if t.handled && waiting(tips) >= self.limits.max_tips => Followup::StoreFull,
+            Some(t) if !self.limits.followup_fits(&t.followups, len) => Followup::Full,
+            Some(_) => Followup::Added,
+        }
+    }
+
+    /// Whether a follow-up of `len` bytes under this receipt would be taken now.
+    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
+        self.followup_verdict(&self.locked(), lookup_hash, len)
     }
 
     /// Marks a tip handled: its sealed content and follow-ups are erased at once; replies
     /// stay for the tipster until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
-        self.update(
+        let marked = self.update(
             |t| &t.id == id,
             |t| {
                 t.handled = true;
                 t.sealed.clear();
                 t.followups.clear();
             },
-        )
+        )?;
+        self.trim_handled()?;
+        Ok(marked)
+    }
+
+    /// Handled tips are kept only for their replies, and no more of them than `max_tips`:
+    /// past that, the oldest go (their replies with them) before retention ends.
+    fn trim_handled(&self) -> Result<(), StoreError> {
+        let mut handled: Vec<(u64, TipId)> = self
+            .locked()
+            .values()
+            .filter(|t| t.handled)
+            .map(|t| (t.received_minute, t.id))
+            .collect();
+        let excess = handled.len().saturating_sub(self.limits.max_tips);
+        handled.sort();
+        for (_, id) in handled.into_iter().take(excess) {
+            self.remove(&id)?;
+        }
+        Ok(())
     }
 
     /// Replies filed under a receipt, oldest first.
@@ -176,8 +224,13 @@ impl TipFiles {
         Ok(old.len())
     }
 
-    /// How many tips are filed, handled ones included.
+    /// How many tips wait for a coordinator (handled ones are not counted).
     pub async fn count(&self) -> usize {
-        self.locked().len()
+        waiting(&self.locked())
     }
+}
+
+/// Tips not yet handled: what `max_tips` caps.
+fn waiting(tips: &HashMap<TipId, TipRecord>) -> usize {
+    tips.values().filter(|t| !t.handled).count()
 }

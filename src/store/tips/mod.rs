@@ -16,6 +16,64 @@ use super::chat::StoreError;
 pub use crate::protocol::ids::TipId;
 pub use record::{TipRecord, lookup_hash};
 
+use crate::protocol::frames::TipSummary;
+
+/// The most tips one `tips` frame lists (the oldest first): about 700 KiB of JSON, far
+/// within the clients' frame limit however many tips wait (F-7).
+pub const MAX_LISTED: usize = 10_000;
+
+fn summary(id: TipId, received_minute: u64, followups: usize, replies: usize) -> TipSummary {
+    TipSummary {
+        id,
+        received: received_minute * 60,
+        followups: u32::try_from(followups).unwrap_or(u32::MAX),
+        replies: u32::try_from(replies).unwrap_or(u32::MAX),
+    }
+}
+
+/// What the tip store holds at most (`[tips]` in the configuration).
+/// The bounds of the tip store: tips waiting, and follow-ups per tip.
+#[derive(Debug, Clone, Copy)]
+pub struct TipLimits {
+    /// Tips waiting for a coordinator; handled ones do not count (F-9), and at most as many
+    /// handled ones are kept for their replies (the oldest go first).
+    pub max_tips: usize,
+    /// Follow-ups per tip, in number and in bytes, until it is handled (F-7).
+    pub max_followups: usize,
+    /// Sealed follow-up bytes per tip, until it is handled (F-7).
+    pub max_followup_bytes: usize,
+}
+
+impl TipLimits {
+    /// The limits a relay's configuration sets.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            max_tips: config.tips.max_tips,
+            max_followups: config.tips.max_followups,
+            max_followup_bytes: config.tips.max_followup_bytes,
+        }
+    }
+
+    /// Whether a tip holding `followups` may take one more of `len` bytes.
+    pub fn followup_fits(&self, followups: &[Vec<u8>], len: usize) -> bool {
+        let held: usize = followups.iter().map(Vec::len).sum();
+        followups.len() < self.max_followups && held + len <= self.max_followup_bytes
+    }
+}
+
+/// What became of a follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followup {
+    /// Filed under its tip.
+    Added,
+    /// No tip under this receipt (handled and past retention, expired, or mistyped).
+    NoTip,
+    /// The tip holds all the follow-ups it may until a coordinator handles it.
+    Full,
+    /// The tip was handled and reopening it would pass `max_tips`.
+    StoreFull,
+}
+
 /// The tips backend the store chose ([`crate::store::Store::tips`]).
 pub enum Tips {
     /// One file per tip in the data folder: a single node.
@@ -30,8 +88,9 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.put(record))
     }
 
-    /// Tips still waiting for a coordinator, oldest first.
-    pub async fn list(&self) -> Vec<TipRecord> {
+    /// The oldest [`MAX_LISTED`] tips still waiting for a coordinator, summarised: no
+    /// sealed content is read or copied to list them.
+    pub async fn list(&self) -> Vec<TipSummary> {
         dispatch!(self, Tips::{Files, Redis}, t => t.list())
     }
 
@@ -45,12 +104,12 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, sealed))
     }
 
-    /// A follow-up on a handled tip reopens it.
+    /// A follow-up on a handled tip reopens it (if the store has room for one more tip).
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
         sealed: Vec<u8>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Followup, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_followup(lookup_hash, sealed))
     }
 
@@ -69,7 +128,13 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.expire(cutoff_minute))
     }
 
-    /// How many tips are filed, handled ones included.
+    /// Whether a follow-up of `len` bytes under this receipt would be taken now: checked
+    /// before its proof-of-work is spent (the store checks again when filing it).
+    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
+        dispatch!(self, Tips::{Files, Redis}, t => t.followup_would_fit(lookup_hash, len))
+    }
+
+    /// Tips waiting for a coordinator (handled ones not counted).
     pub async fn count(&self) -> usize {
         dispatch!(self, Tips::{Files, Redis}, t => t.count())
     }

@@ -9,14 +9,20 @@
 use redis::AsyncCommands;
 
 use super::record::TipRecord;
+use super::{Followup, MAX_LISTED, TipLimits, summary};
 use crate::clock::Clock;
 use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64;
+use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 use crate::store::redis::connection::RedisConnection;
 
+/// Tips waiting for a coordinator, scored by the minute they arrived: what `max_tips` caps.
 const TIPS: &str = "ll:tips";
+/// Handled tips, kept for their replies until retention ends, at most `max_tips` of them
+/// (the oldest go first): handled tips never hold the waiting ones' room (F-9).
+const HANDLED: &str = "ll:tips:handled";
 
 struct TipKeys {
     record: String,
@@ -55,8 +61,9 @@ fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
 pub struct RedisTips {
     con: RedisConnection,
     admit: redis::Script,
+    followup: redis::Script,
     retention_minutes: u64,
-    max_tips: usize,
+    limits: TipLimits,
     /// When a tip's retention ends (Redis expires it then).
     clock: Clock,
 }
@@ -69,15 +76,31 @@ type TipKeysRead = (
 );
 
 impl RedisTips {
-    /// Tips through `con`, each kept `retention_days` after it arrived, at most `max_tips`.
-    pub fn new(con: RedisConnection, retention_days: u64, max_tips: usize, clock: Clock) -> Self {
+    /// Tips through `con`, each kept `retention_days` after it arrived, within `limits`.
+    pub fn new(con: RedisConnection, retention_days: u64, limits: TipLimits, clock: Clock) -> Self {
         Self {
             con,
             clock,
             admit: redis::Script::new(crate::store::redis::scripts::ADMIT),
+            followup: redis::Script::new(crate::store::redis::scripts::FOLLOWUP),
             retention_minutes: retention_days * 24 * 60,
-            max_tips,
+            limits,
         }
+    }
+
+    /// Lists `id` among the waiting tips, if there is room: 1 if listed, 0 if full.
+    async fn admit(&self, id: &str, received_minute: u64) -> Result<bool, StoreError> {
+        let admitted: i32 = self
+            .admit
+            .key(TIPS)
+            .arg(self.limits.max_tips)
+            .arg(id)
+            .arg(received_minute)
+            .arg(self.retention_minutes * 60)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(admitted == 1)
     }
 
     fn con(&self) -> RedisConnection {
@@ -133,17 +156,7 @@ impl RedisTips {
             .map_err(unavailable)?;
         // Filed first, listed second, and the cap checked in the same step as the listing:
         // tips arriving together cannot overfill the store.
-        let admitted: i32 = self
-            .admit
-            .key(TIPS)
-            .arg(self.max_tips)
-            .arg(&id)
-            .arg(record.received_minute)
-            .arg(self.retention_minutes * 60)
-            .invoke_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        if admitted != 1 {
+        if !self.admit(&id, record.received_minute).await? {
             let _: () = con
                 .del(&[&keys.record, &keys.followups, &keys.replies])
                 .await
@@ -182,19 +195,35 @@ impl RedisTips {
         })
     }
 
-    /// Tips still waiting for a coordinator, oldest first.
-    pub async fn list(&self) -> Vec<TipRecord> {
-        let ids: Vec<String> = self.con().zrange(TIPS, 0, -1).await.unwrap_or_default();
+    /// The oldest tips still waiting, summarised from counts: no sealed content is read.
+    pub async fn list(&self) -> Vec<TipSummary> {
+        let ids: Vec<String> = self
+            .con()
+            .zrange(TIPS, 0, MAX_LISTED as isize - 1)
+            .await
+            .unwrap_or_default();
         let mut out = Vec::new();
         for text in ids {
             let Some(id) = decode_id(&text) else { continue };
-            match self.get(&id).await {
-                Some(tip) if !tip.handled => out.push(tip),
-                Some(_) => {}
+            let keys = TipKeys::of(&id);
+            let read: Result<(Option<u64>, Option<String>, usize, usize), _> = redis::pipe()
+                .hget(&keys.record, "received")
+                .hget(&keys.record, "handled")
+                .llen(&keys.followups)
+                .llen(&keys.replies)
+                .query_async(&mut self.con())
+                .await;
+            match read {
+                Ok((Some(received), handled, followups, replies)) => {
+                    if handled.as_deref() != Some("1") {
+                        out.push(summary(id, received, followups, replies));
+                    }
+                }
                 // Past retention: Redis expired it, the index follows.
-                None => {
+                Ok((None, ..)) => {
                     let _ = self.con().zrem::<_, _, ()>(TIPS, &text).await;
                 }
+                Err(_) => {}
             }
         }
         out
@@ -217,54 +246,143 @@ impl RedisTips {
         Ok(true)
     }
 
-    /// Files a tipster's follow-up under its receipt, reopening a handled tip.
-    pub async fn add_followup(
-        &self,
-        lookup_hash: &[u8; 32],
-        sealed: Vec<u8>,
-    ) -> Result<bool, StoreError> {
+    /// The tip filed under a receipt, and whether it has been handled.
+    async fn by_lookup(&self, lookup_hash: &[u8; 32]) -> Result<Option<(TipId, bool)>, StoreError> {
         let id: Option<String> = self
             .con()
             .get(lookup_key(lookup_hash))
             .await
             .map_err(unavailable)?;
         let Some(id) = id.as_deref().and_then(decode_id) else {
-            return Ok(false);
+            return Ok(None);
         };
-        let Some(received) = self.received(&id).await? else {
-            return Ok(false);
-        };
-        let keys = TipKeys::of(&id);
-        redis::pipe()
-            .rpush(&keys.followups, b64::encode(&sealed))
-            .ignore()
-            .expire(&keys.followups, self.ttl_s(received))
-            .ignore()
-            .hset(&keys.record, "handled", "0")
-            .ignore()
-            .query_async::<()>(&mut self.con())
+        let handled: Option<String> = self
+            .con()
+            .hget(TipKeys::of(&id).record, "handled")
             .await
             .map_err(unavailable)?;
-        Ok(true)
+        Ok(handled.map(|h| (id, h == "1")))
+    }
+
+    /// Files a tipster's follow-up under its receipt, within the tip's limits.
+    pub async fn add_followup(
+        &self,
+        lookup_hash: &[u8; 32],
+        sealed: Vec<u8>,
+    ) -> Result<Followup, StoreError> {
+        let Some((id, handled)) = self.by_lookup(lookup_hash).await? else {
+            return Ok(Followup::NoTip);
+        };
+        let Some(received) = self.received(&id).await? else {
+            return Ok(Followup::NoTip);
+        };
+        let text = hex(&id.0);
+        // Reopening a handled tip takes a waiting tip's room, like a new tip.
+        if handled && !self.admit(&text, received).await? {
+            return Ok(Followup::StoreFull);
+        }
+        let keys = TipKeys::of(&id);
+        let outcome: String = self
+            .followup
+            .key(&keys.record)
+            .key(&keys.followups)
+            .arg(b64::encode(&sealed))
+            .arg(sealed.len())
+            .arg(self.limits.max_followups)
+            .arg(self.limits.max_followup_bytes)
+            .arg(self.ttl_s(received))
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(match outcome.as_str() {
+            "added" => {
+                if handled {
+                    let _: () = self.con().zrem(HANDLED, &text).await.map_err(unavailable)?;
+                }
+                Followup::Added
+            }
+            "full" => Followup::Full,
+            _ => Followup::NoTip,
+        })
+    }
+
+    /// Whether a follow-up of `len` bytes under this receipt would be taken now.
+    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
+        let Ok(Some((id, handled))) = self.by_lookup(lookup_hash).await else {
+            return Followup::NoTip;
+        };
+        if handled {
+            return match self.con().zcard::<_, usize>(TIPS).await {
+                Ok(n) if n < self.limits.max_tips => Followup::Added,
+                _ => Followup::StoreFull,
+            };
+        }
+        let keys = TipKeys::of(&id);
+        let read: Result<(usize, Option<usize>), _> = redis::pipe()
+            .llen(&keys.followups)
+            .hget(&keys.record, "followup_bytes")
+            .query_async(&mut self.con())
+            .await;
+        match read {
+            Ok((count, bytes))
+                if count < self.limits.max_followups
+                    && bytes.unwrap_or(0) + len <= self.limits.max_followup_bytes =>
+            {
+                Followup::Added
+            }
+            Ok(_) => Followup::Full,
+            Err(_) => Followup::NoTip,
+        }
     }
 
     /// Erases the tip's content and follow-ups; replies stay until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
-        if self.received(id).await?.is_none() {
+        let Some(received) = self.received(id).await? else {
             return Ok(false);
-        }
+        };
         let keys = TipKeys::of(id);
         redis::pipe()
             .hset(&keys.record, "handled", "1")
             .ignore()
-            .hdel(&keys.record, "sealed")
+            .hdel(&keys.record, &["sealed", "followup_bytes"])
             .ignore()
             .del(&keys.followups)
             .ignore()
             .query_async::<()>(&mut self.con())
             .await
             .map_err(unavailable)?;
+        let text = hex(&id.0);
+        // Moved from the waiting index to the handled one: its room is free at once.
+        redis::pipe()
+            .zadd(HANDLED, &text, received)
+            .ignore()
+            .expire(HANDLED, (self.retention_minutes * 60) as i64)
+            .ignore()
+            .zrem(TIPS, &text)
+            .ignore()
+            .query_async::<()>(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        self.trim_handled().await?;
         Ok(true)
+    }
+
+    /// At most `max_tips` handled tips are kept: the oldest go first, replies and all.
+    async fn trim_handled(&self) -> Result<(), StoreError> {
+        let held: usize = self.con().zcard(HANDLED).await.map_err(unavailable)?;
+        let excess = held.saturating_sub(self.limits.max_tips);
+        if excess == 0 {
+            return Ok(());
+        }
+        let oldest: Vec<String> = self
+            .con()
+            .zrange(HANDLED, 0, excess as isize - 1)
+            .await
+            .map_err(unavailable)?;
+        for text in &oldest {
+            self.delete(HANDLED, text).await?;
+        }
+        Ok(())
     }
 
     /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt.
@@ -276,20 +394,30 @@ impl RedisTips {
 
     /// Deletes tips received before `cutoff_minute`; returns how many.
     pub async fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
-        let old: Vec<String> = self
-            .con()
-            .zrangebyscore(TIPS, "-inf", format!("({cutoff_minute}"))
-            .await
-            .map_err(unavailable)?;
-        for text in &old {
-            let Some(id) = decode_id(text) else { continue };
-            let keys = TipKeys::of(&id);
-            let lookup: Option<String> = self
+        let mut expired = 0;
+        for index in [TIPS, HANDLED] {
+            let old: Vec<String> = self
                 .con()
+                .zrangebyscore(index, "-inf", format!("({cutoff_minute}"))
+                .await
+                .map_err(unavailable)?;
+            for text in &old {
+                self.delete(index, text).await?;
+            }
+            expired += old.len();
+        }
+        Ok(expired)
+    }
+
+    /// Deletes a tip's keys and its lookup key, then its entry in `index`.
+    async fn delete(&self, index: &str, text: &str) -> Result<(), StoreError> {
+        let mut con = self.con();
+        if let Some(id) = decode_id(text) {
+            let keys = TipKeys::of(&id);
+            let lookup: Option<String> = con
                 .hget(&keys.record, "lookup")
                 .await
                 .map_err(unavailable)?;
-            let mut con = self.con();
             let _: () = con
                 .del(&[&keys.record, &keys.followups, &keys.replies])
                 .await
@@ -297,9 +425,8 @@ impl RedisTips {
             if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
                 let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
             }
-            let _: () = con.zrem(TIPS, text).await.map_err(unavailable)?;
         }
-        Ok(old.len())
+        con.zrem(index, text).await.map_err(unavailable)
     }
 
     /// How many tips are filed, handled ones included.
