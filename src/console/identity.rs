@@ -67,6 +67,19 @@ impl KdfParams {
         t: 3,
         p: 1,
     };
+
+    /// The most a file may ask for (16 times the standard memory and passes). The cost is
+    /// read before anything is authenticated: unbounded, a crafted file could make the
+    /// console allocate terabytes or run for years.
+    pub const MAX: Self = Self {
+        m_kib: 16 * 65_536,
+        t: 16 * 3,
+        p: 16,
+    };
+
+    fn within_limits(self) -> bool {
+        self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
+    }
 }
 
 pub struct Identity {
@@ -97,6 +110,9 @@ fn derive_key(
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, IdentityError> {
+    if !params.within_limits() {
+        return Err(IdentityError::Format);
+    }
     let argon_params = Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| IdentityError::Format)?;
     let mut key = Zeroizing::new([0u8; 32]);
@@ -239,13 +255,20 @@ impl Identity {
         if at != p.len() {
             return Err(IdentityError::Format);
         }
-        Ok(Self {
+        let identity = Self {
             signing: SigningKey::from_seed(seed),
             dh: DhSecret::from_bytes(dh),
             alias,
             certificate,
             organisation,
-        })
+        };
+        if let Some(body) = identity.certificate.as_ref().map(Certificate::body)
+            && (body.x25519_public != identity.dh.public()
+                || body.ed25519_public != identity.signing.public())
+        {
+            return Err(IdentityError::ForeignCertificate);
+        }
+        Ok(identity)
     }
 
     /// Seals this identity into its file text.
