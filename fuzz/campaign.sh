@@ -17,15 +17,20 @@ cd "$(dirname "$0")/.." || exit 1
 runs=fuzz/campaign-runs.tsv
 
 if [ "${1:-}" = totals ]; then
-    # Per target: slices, seconds, CPU seconds, executions; then the last slice's coverage.
+    # The table of docs/SECURITY.md §3: per target, the sums over every slice so far and the
+    # coverage, date and commit of its last slice; then the running total.
     awk -F'\t' 'NR > 1 {
-            n[$3]++; s[$3] += $4; c[$3] += $5; e[$3] += $6; last[$3] = $8 " / " $9
-            ts += $4; tc += $5; te += $6
+            n[$3]++; c[$3] += $5; e[$3] += $6; last[$3] = $8 " / " $9; when[$3] = $1 " (" $2 ")"
+            if ($11 != "ok") found[$3] = found[$3] " " $11
+            tc += $5; te += $6
         }
         END {
-            for (t in n) printf "%s\t%d slices\t%d s\t%.0f CPU s\t%d execs\tlast cov/ft %s\n", t, n[t], s[t], c[t], e[t], last[t]
-            printf "total\t\t%d s\t%.0f CPU s\t%d execs\n", ts, tc, te
-        }' "$runs" | sort
+            print "| target | slices | executions | CPU time | cov / ft (last slice) | last run (commit) | of its CPU-hour |"
+            print "| --- | --- | --- | --- | --- | --- | --- |"
+            for (t in n) printf "| `%s` | %d | %d | %d min %02d s | %s | %s | %.0f%% |\n", t, n[t], e[t], c[t] / 60, c[t] % 60, last[t], when[t], 100 * c[t] / 3600
+            printf "| **total** | | %d | %d h %02d min | | | |\n", te, tc / 3600, (tc % 3600) / 60
+            for (t in found) printf "\nfindings in `%s`:%s\n", t, found[t]
+        }' "$runs"
     exit 0
 fi
 
