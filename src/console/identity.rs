@@ -84,16 +84,16 @@ impl KdfParams {
         p: 1,
     };
 
-    /// The most any file may ask for (1 GiB, 64 passes, 16 lanes): the cost is read from the
-    /// file before the passphrase is checked, so a tampered file must not make the console
-    /// allocate terabytes or spin for hours.
+    /// The most a file may ask for (16 times the standard memory and passes). The cost is
+    /// read before anything is authenticated: unbounded, a crafted file could make the
+    /// console allocate terabytes or run for years.
     pub const MAX: Self = Self {
-        m_kib: 1 << 20,
-        t: 64,
+        m_kib: 16 * 65_536,
+        t: 16 * 3,
         p: 16,
     };
 
-    fn within_bounds(self) -> bool {
+    fn within_limits(self) -> bool {
         self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
     }
 }
@@ -129,7 +129,7 @@ fn derive_key(
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, IdentityError> {
-    if !params.within_bounds() {
+    if !params.within_limits() {
         return Err(IdentityError::Format);
     }
     let argon_params = Params::new(params.m_kib, params.t, params.p, Some(32))
@@ -276,13 +276,20 @@ impl Identity {
         if at != p.len() {
             return Err(IdentityError::Format);
         }
-        Ok(Self {
+        let identity = Self {
             signing: SigningKey::from_seed(seed),
             dh: DhSecret::from_bytes(dh),
             alias,
             certificate,
             organisation,
-        })
+        };
+        if let Some(body) = identity.certificate.as_ref().map(Certificate::body)
+            && (body.x25519_public != identity.dh.public()
+                || body.ed25519_public != identity.signing.public())
+        {
+            return Err(IdentityError::ForeignCertificate);
+        }
+        Ok(identity)
     }
 
     /// Seals this identity into its file text.

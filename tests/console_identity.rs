@@ -1,0 +1,138 @@
+//! The console's sealed identity file (`src/console/identity.rs`) against crafted files:
+//! regression tests for the findings of the `identity_open` fuzz target (`fuzz/README.md`).
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC};
+use lifeline::crypto::vectors::{coordinator_certificate, fixed, org_key};
+use lifeline::protocol::b64;
+
+const PASSPHRASE: &str = "a long passphrase";
+const CHEAP: KdfParams = KdfParams {
+    m_kib: 8,
+    t: 1,
+    p: 1,
+};
+
+/// A file in the format of `Identity::seal` around any plaintext, as someone who knows the
+/// passphrase could write it.
+fn sealed_file(plaintext: &[u8], params: KdfParams) -> String {
+    let (salt, nonce) = ([7u8; 16], [9u8; 12]);
+    let mut header = Vec::new();
+    for word in [params.m_kib, params.t, params.p] {
+        header.extend_from_slice(&word.to_be_bytes());
+    }
+    header.extend_from_slice(&salt);
+    header.extend_from_slice(&nonce);
+    let mut key = [0u8; 32];
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(params.m_kib, params.t, params.p, Some(32)).unwrap(),
+    )
+    .hash_password_into(PASSPHRASE.as_bytes(), &salt, &mut key)
+    .unwrap();
+    let mut aad = format!("{MAGIC}\n").into_bytes();
+    aad.extend_from_slice(&header);
+    let ciphertext = ChaCha20Poly1305::new(Key::from_slice(&key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
+        .unwrap();
+    header.extend_from_slice(&ciphertext);
+    format!("{MAGIC}\n{}\n", b64::encode(&header))
+}
+
+/// The plaintext of an enrolled identity holding the vectors' certificate, whose keys are
+/// the seeds `fixed(0x20)` (Ed25519) and `fixed(0x30)` (X25519).
+fn enrolled_plaintext(signing_seed: [u8; 32], dh_secret: [u8; 32]) -> Vec<u8> {
+    let certificate = coordinator_certificate();
+    let alias = certificate.body().alias.as_bytes();
+    let mut p = signing_seed.to_vec();
+    p.extend_from_slice(&dh_secret);
+    p.push(alias.len() as u8);
+    p.extend_from_slice(alias);
+    p.push(1);
+    p.extend_from_slice(&org_key().public().0);
+    p.extend_from_slice(&(certificate.as_bytes().len() as u16).to_be_bytes());
+    p.extend_from_slice(certificate.as_bytes());
+    p
+}
+
+#[test]
+fn an_identity_file_holding_its_own_certificate_opens() {
+    let file = sealed_file(&enrolled_plaintext(fixed(0x20), fixed(0x30)), CHEAP);
+    let identity = Identity::open(&file, PASSPHRASE).unwrap();
+    assert_eq!(identity.certificate(), Some(&coordinator_certificate()));
+}
+
+/// Fuzz finding (identity_open): a file whose certificate was issued for other keys opened,
+/// although the module promises never to accept one.
+#[test]
+fn an_identity_file_holding_a_certificate_for_other_keys_is_refused() {
+    for (signing, dh) in [(fixed(0x21), fixed(0x30)), (fixed(0x20), fixed(0x31))] {
+        let file = sealed_file(&enrolled_plaintext(signing, dh), CHEAP);
+        assert!(matches!(
+            Identity::open(&file, PASSPHRASE),
+            Err(IdentityError::ForeignCertificate)
+        ));
+    }
+}
+
+/// Opens `text` on another thread: `None` if it takes longer than `limit`.
+fn open_within(text: String, limit: Duration) -> Option<Result<Identity, IdentityError>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(Identity::open(&text, PASSPHRASE)));
+    rx.recv_timeout(limit).ok()
+}
+
+/// A header asking for a KDF cost, then an empty ciphertext's tag: the cost is read before
+/// anything is authenticated.
+fn file_asking_for(m_kib: u32, t: u32, p: u32) -> String {
+    let mut body = Vec::new();
+    for word in [m_kib, t, p] {
+        body.extend_from_slice(&word.to_be_bytes());
+    }
+    body.extend_from_slice(&[0u8; 28 + 16]);
+    format!("{MAGIC}\n{}\n", b64::encode(&body))
+}
+
+/// Fuzz finding (identity_open): the Argon2 cost came from the file unchecked, so a crafted
+/// file could make the console allocate up to 4 TiB (abort) or run 2^32 passes (hang)
+/// before the passphrase was even checked.
+#[test]
+fn an_identity_file_asking_for_an_unbounded_kdf_cost_is_refused_at_once() {
+    let max = KdfParams::MAX;
+    for (m_kib, t, p) in [
+        (u32::MAX, 1, 1),
+        (max.m_kib + 1, 1, 1),
+        (8, u32::MAX, 1),
+        (8 * (max.p + 1), max.t + 1, 1),
+        (8 * (max.p + 1), 1, max.p + 1),
+    ] {
+        let opened = open_within(file_asking_for(m_kib, t, p), Duration::from_secs(10));
+        assert!(
+            matches!(opened, Some(Err(IdentityError::Format))),
+            "m_kib {m_kib}, t {t}, p {p}: {opened:?}"
+        );
+    }
+    // The standard cost is within the bounds: a file asking for it is read (and here fails
+    // only because nothing in it decrypts).
+    let standard = KdfParams::STANDARD;
+    let opened = open_within(
+        file_asking_for(standard.m_kib, standard.t, standard.p),
+        Duration::from_secs(120),
+    );
+    assert!(
+        matches!(opened, Some(Err(IdentityError::Decrypt))),
+        "{opened:?}"
+    );
+}
