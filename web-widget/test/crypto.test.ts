@@ -36,7 +36,9 @@ test('certificates.json: every check gives the expected result', () => {
   const org = H(v.org_public);
   assert.equal(hex(sha256(org)), v.org_fingerprint);
   assert.ok(v.checks.length >= 7);
-  for (const c of v.checks) {
+  // decode_checks: certificates refused at decoding (§2.4 step 0), e.g. not_after <= not_before.
+  assert.ok(v.decode_checks.length >= 1);
+  for (const c of [...v.checks, ...v.decode_checks]) {
     const revs = c.revocations ? decodeRevocations(H(c.revocations), org, c.now) : null;
     const role = c.role === 'coordinator' ? ROLE_COORDINATOR : ROLE_INBOX;
     let got = 'ok';

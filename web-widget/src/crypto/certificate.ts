@@ -43,6 +43,8 @@ export function decodeCertificate(bytes: Uint8Array): Certificate {
     const serial = r.u64();
     const notBefore = r.u64();
     const notAfter = r.u64();
+    // §2.1: an empty or inverted validity window is malformed, whoever signed it.
+    if (notAfter <= notBefore) throw new Error('window');
     const x25519 = r.take(32).slice();
     const ed25519 = r.take(32).slice();
     const aliasLen = r.u8();
