@@ -79,8 +79,8 @@ for t in "${targets[@]}"; do
     result=ok
     [ $status -eq 0 ] || result="finding (exit $status): $(grep -o 'fuzz/artifacts/[^ ]*' "$log" | tail -1)"
     cpu=$(awk '/^cpu/ { print $2 + $3 }' "$log.time" | tail -1)
-    execs=$(awk -F': *' '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
-    rate=$(awk -F': *' '/stat::average_exec_per_sec/ { print $2 }' "$log" | tail -1)
+    execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -1)
+    rate=$(awk '/stat::average_exec_per_sec/ { print $NF }' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     # Keep only what adds coverage: scratch and committed inputs merged, then minimised.
