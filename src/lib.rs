@@ -31,6 +31,7 @@
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
 //! - [`clock`]: the one source of wall and monotonic time; tests advance it.
 //! - [`fs`]: owner-only (0600) files, for keys, the console's identity and sealed tips.
+//! - [`logging`]: log stamps of `lifeline serve`, to the minute.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -42,6 +43,7 @@ pub mod console;
 pub mod crypto;
 pub mod fs;
 pub mod keyfile;
+pub mod logging;
 pub mod protocol;
 pub mod relay;
 pub mod store;
