@@ -80,6 +80,9 @@ pub struct Store {
     pub redis_url: String,
     /// Whether `redis_url` names a Redis Cluster.
     pub redis_cluster: bool,
+    /// Seconds within which what the relay erased leaves Redis's files (append-only
+    /// rewrite, snapshot); 0 leaves it to Redis's own settings.
+    pub redis_rewrite_s: u64,
 }
 
 /// Which backend keeps the relay's state; any other value in the file is refused at start.

@@ -156,6 +156,7 @@ fn serve(path: &std::path::Path) -> ExitCode {
             lifeline::relay::log_filter(&config.server.log_level),
         ))
         .with_target(false)
+        .with_timer(lifeline::logging::MinuteTime)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -234,6 +235,17 @@ async fn run(config: Config) -> anyhow::Result<()> {
         ),
         Some(Err(e)) => eprintln!("WARNING: could not read Redis persistence settings: {e}"),
         None => {}
+    }
+    if let Some(erasure) = store.disk_erasure(&config) {
+        erasure
+            .start()
+            .await
+            .context("keeping Redis's files free of erased chats")?;
+    } else if config.store.kind == lifeline::config::StoreKind::Redis {
+        eprintln!(
+            "WARNING: store.redis_rewrite_s = 0: ended chats stay in Redis's append-only file \
+             until Redis rewrites it by itself (see docs/redis.md)."
+        );
     }
     let relay =
         lifeline::relay::Relay::new(config, keys, store).context("opening the tip store")?;

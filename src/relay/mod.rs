@@ -128,6 +128,11 @@ pub async fn serve(
     let broadcaster = tokio::spawn(queue_broadcaster(relay.clone()));
     let node_link = tokio::spawn(cluster::run(relay.clone()));
     let heartbeat = tokio::spawn(cluster::heartbeat(relay.clone()));
+    // Erasure reaching Redis's files (store::redis::rewrite).
+    let disk_erasure = relay
+        .store
+        .disk_erasure(&relay.config)
+        .map(|e| tokio::spawn(e.run()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -147,6 +152,9 @@ pub async fn serve(
     broadcaster.abort();
     node_link.abort();
     heartbeat.abort();
+    if let Some(task) = disk_erasure {
+        task.abort();
+    }
     Ok(())
 }
 

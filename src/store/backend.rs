@@ -78,6 +78,18 @@ impl Store {
         }
     }
 
+    /// What keeps Redis's files in step with the relay's erasures, within
+    /// `store.redis_rewrite_s`; `None` in memory (nothing on disk but tip files, erased at
+    /// once) or when the operator turned it off.
+    pub fn disk_erasure(&self, config: &Config) -> Option<redis::rewrite::DiskErasure> {
+        match self {
+            Store::Redis(redis) if config.store.redis_rewrite_s > 0 => Some(
+                redis.disk_erasure(std::time::Duration::from_secs(config.store.redis_rewrite_s)),
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether the backend keeps its data across its own restart, and the settings seen;
     /// `None` for the memory store, which never does (and says so in the README).
     pub async fn persistence(&self) -> Option<Result<(bool, String), StoreError>> {

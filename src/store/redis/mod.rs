@@ -10,6 +10,8 @@
 pub mod connection;
 mod keys;
 pub mod node_link;
+mod order;
+pub mod rewrite;
 pub mod scripts;
 pub mod seeds;
 
@@ -25,10 +27,11 @@ use crate::store::chat::{
 use connection::{RedisConnection, unavailable};
 use keys::{Keys, way_index};
 use node_link::NodeLink;
+use order::{QUEUE_ORDER, next_order};
+use rewrite::DiskErasure;
 use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
-const QUEUE_ORDER: &str = "ll:queue:order";
 const SESSIONS: &str = "ll:sessions";
 /// Keys outlive the idle TTL by this much, so the sweeper (not Redis) decides expiry and can
 /// tell live clients; the TTL is the safety net if every node is down.
@@ -138,6 +141,11 @@ impl RedisStore {
         ))
     }
 
+    /// Keeps Redis's files in step with what the relay erases, at most `bound` behind.
+    pub fn disk_erasure(&self, bound: std::time::Duration) -> DiskErasure {
+        DiskErasure::new(self.con(), bound)
+    }
+
     /// Whether Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut con = self.con();
@@ -210,7 +218,7 @@ impl ChatStore for RedisStore {
             handshake: Bytes(info.handshake.clone()),
             queued_minute: info.queued_minute,
         };
-        let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
+        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
         let ttl = self.ttl_s;
         let mut pipe = redis::pipe();
         pipe.set_ex(
@@ -349,7 +357,7 @@ impl ChatStore for RedisStore {
         if released != 1 {
             return Ok(false);
         }
-        let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
+        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
         // Negative scores sort before every new arrival: back at the front.
         let _: () = con
             .zadd(QUEUE, hex(&id.0), -order)
