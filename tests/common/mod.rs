@@ -16,6 +16,8 @@ use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
 use lifeline::protocol::frames::ConversationKind;
 use lifeline::protocol::{SessionId, TipId};
 use lifeline::relay::Relay;
+
+pub mod redis_disk;
 use tokio::sync::oneshot;
 
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the

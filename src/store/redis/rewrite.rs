@@ -27,8 +27,7 @@ pub enum RewriteError {
     #[error(
         "Redis refuses `{command}` to the relay's user ({reason}). Erased chats would stay in \
          Redis's files. Give the relay's ACL user the command (`ACL SETUSER <user> \
-         +{lower}`, or `+@admin`), or set store.redis_rewrite_s = 0 and have Redis itself \
-         rewrite at least as often: `{remedy}` (docs/redis.md)"
+         +{lower}`), or set store.redis_rewrite_s = 0 and {remedy} (docs/redis.md)"
     )]
     /// ACLs (or a renamed command) forbid the command the relay needs.
     Refused {
@@ -233,7 +232,7 @@ fn rewrite_aof() -> Command {
         name: "BGREWRITEAOF",
         lower: "bgrewriteaof",
         args: &[],
-        remedy: "a cron job running `redis-cli BGREWRITEAOF` every 15 minutes",
+        remedy: "run `redis-cli BGREWRITEAOF` as an admin user from cron every 15 minutes",
     }
 }
 
@@ -243,6 +242,6 @@ fn snapshot() -> Command {
         name: "BGSAVE",
         lower: "bgsave",
         args: &["SCHEDULE"],
-        remedy: "`save \"\"` (no snapshots, the append-only file only)",
+        remedy: "turn RDB snapshots off (`save \"\"`: the append-only file is enough)",
     }
 }
