@@ -80,20 +80,10 @@ fn dump_now(relay: &TestRelay) -> String {
 async fn an_ended_chat_leaves_redis_files_within_the_rewrite_bound() {
     let redis = DiskRedis::start(true);
     let (relay, secrets) = ended_chat(&redis, BOUND_S).await;
-    // The bound, one tick, and time for Redis to write the new files and drop the old.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(BOUND_S + 8);
-    loop {
-        let left = redis.files_holding(&secrets);
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still in Redis's files after the bound: {left:?} (files {:?})",
-            redis.file_names()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The bound, a tick, and time for Redis to write the new files and drop the old.
+    redis
+        .wait_until_files_forget(&secrets, Duration::from_secs(BOUND_S + 8))
+        .await;
     let files = redis.file_names();
     assert!(
         files.iter().any(|f| f.starts_with("appendonlydir/"))

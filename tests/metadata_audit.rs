@@ -2,7 +2,9 @@
 //! request carrying a distinctive User-Agent and forwarding headers, then a scan of everything
 //! the relay keeps or says about it: its logs at the most verbose level it allows, dumps of
 //! the chat store (memory or Redis, by `LIFELINE_TEST_STORE`) taken during and after the day,
-//! every file in the data folder (tips, keys), and `/metrics`. Any IP address (IPv4 or IPv6, with or without a port), the
+//! every file in the data folder (tips, keys), `/metrics`, and on Redis every file Redis
+//! wrote (append-only file and snapshot), once the rewrite bound has passed: by then they
+//! must hold nothing of the day's sessions either (ids, token hashes, handshakes, frames). Any IP address (IPv4 or IPv6, with or without a port), the
 //! user agent, a forwarded value, a receipt code or lookup id, or any text typed during the
 //! day fails it.
 //!
@@ -13,6 +15,7 @@
 
 mod common;
 
+use common::redis_disk::{DiskRedis, session_secrets, sessions_in};
 use common::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::tipster::Tipster;
@@ -71,6 +74,9 @@ const VISITOR_4: &str = "audit v4: a message to a coordinator who then left";
 const TIP_TEXT: &str = "audit tip: twelve workers sleep in the container at the depot";
 const TIP_REPLY: &str = "audit reply: we have informed the labour inspectorate";
 const TIP_FOLLOWUP: &str = "audit follow-up: they moved them to the other site";
+
+/// The rewrite bound on Redis (`store.redis_rewrite_s`), short for the test.
+const REWRITE_BOUND_S: u64 = 2;
 
 async fn coordinator(relay: &TestRelay, serial: u64, alias: &str) -> CoordinatorClient {
     let headers = identifying_headers();
@@ -140,7 +146,15 @@ async fn tip_day(relay: &TestRelay, amara: &mut CoordinatorClient) -> ReceiptCod
 #[tokio::test]
 async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind() {
     let logs = capture_logs();
-    let relay = TestRelay::start().await;
+    // On Redis: one that persists as production does, rewritten within a short bound.
+    let disk = (store_under_test() == "redis").then(|| DiskRedis::start(true));
+    let relay = TestRelay::start_with(|c| {
+        if let Some(disk) = &disk {
+            c.store.redis_url = disk.url.clone();
+            c.store.redis_rewrite_s = REWRITE_BOUND_S;
+        }
+    })
+    .await;
     let mut amara = coordinator(&relay, 700, "Amara").await;
     let mut bastien = coordinator(&relay, 701, "Bastien").await;
 
@@ -262,6 +276,22 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
             .await
             .unwrap();
     assert_eq!(status, 200);
+    // Redis's files, once the rewrite bound has passed: nothing of the ended sessions.
+    let redis_files = match &disk {
+        Some(disk) => {
+            let secrets = session_secrets(&midday_store, &sessions_in(&midday_store));
+            assert!(
+                secrets.len() > 8,
+                "the audit must know the sessions' values"
+            );
+            disk.wait_until_files_forget(
+                &secrets,
+                std::time::Duration::from_secs(REWRITE_BOUND_S + 8),
+            )
+            .await
+        }
+        None => String::new(),
+    };
     drop((amara, bastien));
     let _dir = relay.stop().await;
 
@@ -320,6 +350,7 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
         ("tip files in the evening", &evening_tips),
         ("the data folder", &data_folder),
         ("metrics", &metrics),
+        ("Redis's files", &redis_files),
     ] {
         for needle in &forbidden {
             if text.contains(needle.as_str()) {

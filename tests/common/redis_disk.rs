@@ -137,3 +137,34 @@ pub fn sessions_in(dump: &str) -> Vec<String> {
     ids.dedup();
     ids
 }
+
+impl DiskRedis {
+    /// Waits up to `within` until no file holds any of `secrets`; fails the test with what
+    /// is left otherwise. Returns every file's content (lossy UTF-8), for further scans.
+    pub async fn wait_until_files_forget(&self, secrets: &[String], within: Duration) -> String {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = self.files_holding(secrets);
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "still in Redis's files after {within:?}: {left:?} (files {:?})",
+                self.file_names()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let files = files_below(self.dir());
+        assert!(
+            files.iter().any(|f| f.to_string_lossy().contains("appendonly")),
+            "the scan must see Redis's append-only file"
+        );
+        files
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
