@@ -274,10 +274,7 @@ fn nginx_accepts_the_site() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, generated.cert.pem()).unwrap();
-    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let (cert, key) = self_signed(dir.path());
     let site = NginxSite::configure(&dir.path().join("nginx"), 8080, &cert, &key);
     let (ok, said) = site.check(&nginx);
     assert!(

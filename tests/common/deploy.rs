@@ -73,6 +73,16 @@ fn wait_for_port(child: &mut Child, port: u16, what: &str, log: &Path) {
     }
 }
 
+/// A self-signed certificate for `localhost` and its key, written into `dir` as PEM.
+pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).expect("write certificate");
+    std::fs::write(&key, generated.signing_key.serialize_pem()).expect("write key");
+    (cert, key)
+}
+
 /// SHA-256 in hex: how the shipped Redis config takes the relay's password.
 pub fn sha256_hex(text: &str) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
