@@ -156,6 +156,17 @@ fn the_torrc_fragment_points_an_onion_service_at_the_relay() {
     );
 }
 
+/// What the Redis config promises about persistence, erasure and safety (docs/deploy.md §6).
+const REDIS_PERSISTENCE_AND_SAFETY: &[&str] = &[
+    "appendonly yes",
+    "appendfsync everysec",
+    "auto-aof-rewrite-percentage 50",
+    "auto-aof-rewrite-min-size 1mb",
+    "save \"\"",
+    "maxmemory-policy noeviction",
+    "protected-mode yes",
+];
+
 /// The `user lifeline` rule of the shipped Redis config, split into its parts.
 fn relay_acl() -> Vec<String> {
     let text = kit_text("redis.conf");
@@ -168,19 +179,10 @@ fn relay_acl() -> Vec<String> {
 
 #[test]
 fn the_redis_config_persists_rewrites_promptly_and_gives_the_relay_a_narrow_user() {
+    assert_directives("redis.conf", REDIS_PERSISTENCE_AND_SAFETY, 1);
     assert_directives(
         "redis.conf",
-        &[
-            "bind 127.0.0.1 -::1",
-            "protected-mode yes",
-            "user default off",
-            "appendonly yes",
-            "appendfsync everysec",
-            "auto-aof-rewrite-percentage 50",
-            "auto-aof-rewrite-min-size 1mb",
-            "save \"\"",
-            "maxmemory-policy noeviction",
-        ],
+        &["bind 127.0.0.1 -::1", "user default off"],
         1,
     );
     assert!(
@@ -421,4 +423,58 @@ fn systemd_analyze_verifies_the_unit() {
         !said.contains("lifeline.service:"),
         "systemd objects to the unit: {said}"
     );
+}
+
+/// What `docs/deploy.md` tells an operator the kit does is what the kit's files do: each
+/// setting the page names (in backticks) is a directive of its file.
+#[test]
+fn every_setting_docs_deploy_md_names_is_in_the_kit() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/deploy.md"),
+    )
+    .expect("docs/deploy.md");
+    let promised: [(&str, &[&str]); 4] = [
+        (
+            "lifeline.service",
+            &[
+                "DynamicUser=yes",
+                "ProtectSystem=strict",
+                "ProtectHome=yes",
+                "PrivateTmp=yes",
+                "NoNewPrivileges=yes",
+                "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+                "MemoryDenyWriteExecute=yes",
+                "StateDirectory=lifeline",
+                "LIFELINE_SERVER_LOG_LEVEL=warn",
+            ],
+        ),
+        (
+            "nginx-lifeline.conf",
+            &[
+                "access_log off;",
+                "error_log /dev/null;",
+                "server_tokens off",
+            ],
+        ),
+        ("redis.conf", REDIS_PERSISTENCE_AND_SAFETY),
+        (
+            "torrc-lifeline",
+            &["HiddenServicePort 80 127.0.0.1:8080", "SafeLogging 1"],
+        ),
+    ];
+    for (file, settings) in promised {
+        let have = directives(&kit_text(file));
+        for setting in settings {
+            assert!(
+                page.contains(&format!("`{setting}`")),
+                "docs/deploy.md does not name `{setting}`"
+            );
+            assert!(
+                have.iter().any(|d| d == setting
+                    || d.trim_end_matches(';') == *setting
+                    || d.strip_prefix("Environment=") == Some(setting)),
+                "docs/deploy.md promises `{setting}`, config/deploy/{file} lacks it"
+            );
+        }
+    }
 }

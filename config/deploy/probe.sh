@@ -25,21 +25,27 @@ fetch() { curl -sS --max-time 10 --http1.1 "${extra[@]}" "$@"; }
 headers() { fetch -o /dev/null -D - "$url$1" 2>/dev/null | tr -d '\r' | sed 's/^\([^:]*\):/\L\1:/'; }
 status() { fetch -o /dev/null -w '%{http_code}' "$@" 2>/dev/null; }
 
+# An onion service is encrypted and authenticated by Tor, not TLS: give curl Tor's proxy,
+# e.g. `probe.sh http://xyz.onion --socks5-hostname 127.0.0.1:9050`.
+onion=""
 case "$url" in
   https://*) ok "served over https" ;;
+  http://*.onion | http://*.onion:*) onion=1; ok "onion service (Tor, not TLS, protects it)" ;;
   *) bad "not https: $url" ;;
 esac
 
-# TLS: the certificate verifies (curl refuses otherwise), 1.2 or newer only.
-if fetch -o /dev/null "$url/healthz" 2>/dev/null; then
-  ok "TLS handshake and certificate"
-else
-  bad "cannot reach $url/healthz over verified TLS"
-fi
-if fetch -o /dev/null --tlsv1.1 --tls-max 1.1 "$url/healthz" 2>/dev/null; then
-  bad "TLS 1.1 accepted"
-else
-  ok "TLS 1.1 and older refused"
+if [ -z "$onion" ]; then
+  # TLS: the certificate verifies (curl refuses otherwise), 1.2 or newer only.
+  if fetch -o /dev/null "$url/healthz" 2>/dev/null; then
+    ok "TLS handshake and certificate"
+  else
+    bad "cannot reach $url/healthz over verified TLS"
+  fi
+  if fetch -o /dev/null --tlsv1.1 --tls-max 1.1 "$url/healthz" 2>/dev/null; then
+    bad "TLS 1.1 accepted"
+  else
+    ok "TLS 1.1 and older refused"
+  fi
 fi
 
 for path in / /help /v1/config /healthz; do
@@ -57,9 +63,11 @@ for path in / /help /v1/config /healthz; do
     && ok "$path: nosniff" || bad "$path: no X-Content-Type-Options nosniff"
   grep -qi '^x-frame-options: *deny' <<<"$h" \
     && ok "$path: X-Frame-Options DENY" || bad "$path: no X-Frame-Options DENY"
-  hsts=$(sed -n 's/^strict-transport-security: *max-age=\([0-9]*\).*/\1/p' <<<"$h")
-  [ "${hsts:-0}" -ge 15552000 ] 2>/dev/null \
-    && ok "$path: HSTS max-age $hsts" || bad "$path: no HSTS of six months or more"
+  if [ -z "$onion" ]; then
+    hsts=$(sed -n 's/^strict-transport-security: *max-age=\([0-9]*\).*/\1/p' <<<"$h")
+    [ "${hsts:-0}" -ge 15552000 ] 2>/dev/null \
+      && ok "$path: HSTS max-age $hsts" || bad "$path: no HSTS of six months or more"
+  fi
   grep -qi '^server:.*[0-9]' <<<"$h" && bad "$path: Server header names a version" || true
 done
 grep -qi '^cache-control:.*no-store' <<<"$(headers /v1/config)" \
@@ -81,7 +89,7 @@ code=$(head -c 600000 /dev/zero | status -X POST -H 'Content-Type: application/j
 
 http_url=${PROBE_HTTP_URL:-}
 host_part=${url#https://}
-if [ -z "$http_url" ] && [ "${host_part%%/*}" = "${host_part%%[:/]*}" ]; then
+if [ -z "$http_url" ] && [ -z "$onion" ] && [ "${host_part%%/*}" = "${host_part%%[:/]*}" ]; then
   http_url="http://${host_part%%/*}"
 fi
 if [ -n "$http_url" ]; then

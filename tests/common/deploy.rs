@@ -89,7 +89,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 /// `redis-server` on the shipped `redis.conf`: its password hash filled in, and on the
-/// command line only a free port, the test's folder and a test-only `admin` user (to read
+/// command line only a free port, the test's folder (and pid file) and a test-only `admin` user (to read
 /// `ACL LOG` and the live settings; the relay's user is the shipped one).
 pub struct KitRedis {
     pub process: Running,
@@ -121,6 +121,8 @@ impl KitRedis {
             .args(["--port", &port.to_string()])
             .arg("--dir")
             .arg(dir)
+            .arg("--pidfile")
+            .arg(dir.join("redis.pid"))
             .args(["--user", "admin", "on", &admin, "~*", "&*", "+@all"])
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log).expect("redis log"))
