@@ -60,6 +60,16 @@ pub struct Server {
     pub tls_key: String,
     /// Level of the relay's own log events.
     pub log_level: String,
+    /// Address of the listener that serves `/metrics` alone; empty for none.
+    #[serde(default = "private_metrics_listen")]
+    pub metrics_listen: String,
+    /// Whether the public listener serves `/metrics` too (off: counts stay private).
+    #[serde(default)]
+    pub metrics_public: bool,
+}
+
+fn private_metrics_listen() -> String {
+    "127.0.0.1:9090".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -270,9 +280,32 @@ impl Config {
             .map_err(|_| err("server.listen", "not an address:port (e.g. 127.0.0.1:8080)"))
     }
 
+    /// `server.metrics_listen` as a socket address, `None` when it is empty.
+    pub fn metrics_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        let text = self.server.metrics_listen.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            err(
+                "server.metrics_listen",
+                "not an address:port (e.g. 127.0.0.1:9090), or empty for no metrics listener",
+            )
+        })
+    }
+
     /// Checks every value against what the relay can run with.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.listen_addr()?;
+        let listen = self.listen_addr()?;
+        if let Some(metrics) = self.metrics_addr()?
+            && metrics.port() != 0
+            && metrics.port() == listen.port()
+        {
+            return Err(err(
+                "server.metrics_listen",
+                "must not use server.listen's port: metrics get their own listener",
+            ));
+        }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.server.log_level.as_str()) {
             return Err(err(
                 "server.log_level",

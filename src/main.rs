@@ -247,12 +247,16 @@ async fn run(config: Config) -> anyhow::Result<()> {
              until Redis rewrites it by itself (see docs/redis.md)."
         );
     }
+    let metrics = config.metrics_addr();
     let relay =
         lifeline::relay::Relay::new(config, keys, store).context("opening the tip store")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     println!("Lifeline relay listening on http://{addr}");
+    if let Ok(Some(metrics)) = metrics {
+        println!("Metrics (keep private) on http://{metrics}/metrics");
+    }
     lifeline::relay::serve(relay, listener, shutdown_signal()).await?;
     Ok(())
 }

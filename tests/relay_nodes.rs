@@ -209,6 +209,7 @@ impl NodeProcess {
             // The suite's own switch is not a relay setting (the relay refuses unknown keys).
             .env_remove("LIFELINE_TEST_STORE")
             .env("LIFELINE_SERVER_LISTEN", &addr)
+            .env("LIFELINE_SERVER_METRICS_LISTEN", "")
             .env("LIFELINE_SERVER_DATA_DIR", data_dir)
             .env("LIFELINE_STORE_KIND", "redis")
             .env("LIFELINE_REDIS_URL", redis_url)

@@ -239,6 +239,8 @@ pub fn start_relay(
     config.server.listen = format!("127.0.0.1:{port}");
     config.server.data_dir = data_dir.to_path_buf();
     config.server.log_level = "warn".into();
+    // Several nodes run on one machine: no metrics listener, so no shared port to fight over.
+    config.server.metrics_listen = String::new();
     if let Some(redis) = &redis {
         config.store.kind = lifeline::config::StoreKind::Redis;
         config.store.redis_url = redis.name.clone();

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::wire::Wire;
+use super::wire::{TlsTrust, Wire};
 use super::{ClientError, unix_now};
 use crate::crypto::certificate::RevocationList;
 use crate::crypto::handshake::{VerifiedCoordinator, VisitorHandshake};
@@ -47,6 +47,8 @@ pub struct VisitorClient {
     url: String,
     /// Sent again with every reconnect, as a browser would.
     headers: Vec<(String, String)>,
+    /// Whom a `wss://` relay's certificate may chain to, on every reconnect too.
+    trust: TlsTrust,
     org: OrgPublicKey,
     /// The session the relay gave us.
     pub session: SessionId,
@@ -85,7 +87,20 @@ impl VisitorClient {
         lang: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Result<Self, ClientError> {
-        let mut wire = Wire::connect(url, headers).await?;
+        Self::connect_trusting(url, org, kind, lang, headers, TlsTrust::default()).await
+    }
+
+    /// [`Self::connect`] to a `wss://` relay whose certificate chains to `trust` (an
+    /// organisation's own CA, or a test's self-signed certificate).
+    pub async fn connect_trusting(
+        url: &str,
+        org: OrgPublicKey,
+        kind: ConversationKind,
+        lang: Option<&str>,
+        headers: &[(&str, &str)],
+        trust: TlsTrust,
+    ) -> Result<Self, ClientError> {
+        let mut wire = Wire::connect_trusting(url, headers, &trust).await?;
         let RelayFrame::Challenge {
             session,
             seed,
@@ -115,6 +130,7 @@ impl VisitorClient {
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect(),
+            trust,
             org,
             session,
             token: [0; 32],
@@ -189,7 +205,7 @@ impl VisitorClient {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        let mut wire = Wire::connect(&self.url, &headers).await?;
+        let mut wire = Wire::connect_trusting(&self.url, &headers, &self.trust).await?;
         let RelayFrame::Challenge { .. } = wire.recv().await? else {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };

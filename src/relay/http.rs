@@ -1,4 +1,4 @@
-//! The HTTP surface: health, readiness, metrics, the widget's public configuration, proof-
+//! The HTTP surface: health, readiness, metrics (if public), the widget's public configuration, proof-
 //! of-work seeds, tip submission and reply retrieval, and the two WebSocket endpoints.
 //!
 //! Every response carries the security headers below and never a cookie. No handler takes
@@ -29,12 +29,16 @@ use crate::store::{ChatStore, TipId, TipRecord};
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
                        base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Every endpoint of the relay, with the body limit and the security headers around them.
+/// Every public endpoint of the relay, with the body limit and the security headers around
+/// them; `/metrics` only with `server.metrics_public`.
 pub fn router(relay: Arc<Relay>, tls: bool) -> Router {
-    Router::new()
+    let mut routes = Router::new();
+    if relay.config.server.metrics_public {
+        routes = routes.route("/metrics", get(super::metrics_endpoint::metrics));
+    }
+    routes
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
         .route("/v1/config", get(public_config))
         .route("/v1/pow", get(pow_seed))
         .route("/v1/tips", post(submit_tip))
@@ -105,15 +109,6 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
         Ok(_) => "ready".into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
     }
-}
-
-async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
-    let queued = relay.store.queue_len().await.unwrap_or(0);
-    let on_duty = relay.live.with(|live| live.on_duty());
-    let body = relay
-        .metrics
-        .render(queued, on_duty, relay.tips.count().await);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn public_config(State(relay): State<Arc<Relay>>) -> Response {

@@ -22,6 +22,7 @@
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
+//! - [`metrics_endpoint`]: `/metrics`, on its own listener and, if configured, the public one.
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
@@ -34,6 +35,7 @@ pub mod forward;
 pub mod http;
 pub mod listener;
 pub mod metrics;
+pub mod metrics_endpoint;
 pub mod nodes;
 pub mod pow;
 pub mod routing;
@@ -113,8 +115,24 @@ pub async fn serve(
             std::path::Path::new(&server.tls_key),
         )?)
     };
+    let metrics_listener = match relay.config.metrics_addr() {
+        Ok(Some(addr)) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| ServeError::MetricsListen(addr.to_string(), e))?,
+        ),
+        Ok(None) => None,
+        Err(e) => return Err(ServeError::Config(e)),
+    };
     // Every node must issue and accept the same proof-of-work seeds.
     relay.seeds.sync_key().await;
+    let metrics_server = metrics_listener.map(|l| {
+        tokio::spawn(listener::serve_http(
+            listener::Plain(l),
+            metrics_endpoint::router(relay.clone()),
+            std::future::pending(),
+        ))
+    });
     let sweeper = {
         let relay = relay.clone();
         tokio::spawn(async move {
@@ -155,6 +173,9 @@ pub async fn serve(
     if let Some(task) = disk_erasure {
         task.abort();
     }
+    if let Some(task) = metrics_server {
+        task.abort();
+    }
     Ok(())
 }
 
@@ -167,6 +188,12 @@ pub enum ServeError {
     #[error("server: {0}")]
     /// The socket failed.
     Io(std::io::Error),
+    #[error("server.metrics_listen {0}: {1}")]
+    /// The metrics listener could not be opened (address, cause).
+    MetricsListen(String, std::io::Error),
+    #[error(transparent)]
+    /// The configuration was not validated before serving.
+    Config(#[from] crate::config::ConfigError),
 }
 
 // The message already includes the cause; kept out of `source` so `{:#}` prints it once.

@@ -193,6 +193,9 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
     let mut config = Config::defaults();
     config.server.data_dir = data_dir.to_path_buf();
     config.server.listen = "127.0.0.1:0".into();
+    // Tests read /metrics where they reach everything else, and run many relays at once.
+    config.server.metrics_listen = String::new();
+    config.server.metrics_public = true;
     // Keep tests quick: low proof-of-work, generous per-connection limits.
     config.pow.base_difficulty = 8;
     config.pow.max_difficulty = 10;

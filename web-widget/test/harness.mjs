@@ -42,6 +42,8 @@ export async function startRelay(extraEnv = {}) {
     ...process.env,
     LIFELINE_SERVER_LISTEN: `127.0.0.1:${port}`,
     LIFELINE_SERVER_DATA_DIR: dataDir,
+    // Test files run in parallel: no metrics listener, so no shared port to fight over.
+    LIFELINE_SERVER_METRICS_LISTEN: '',
     LIFELINE_WIDGET_NEUTRAL_URL: `${base}/healthz`,
     ...extraEnv,
   };
