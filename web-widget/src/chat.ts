@@ -3,7 +3,7 @@
 // every secret in memory only. The socket and the proof-of-work solver are injected so unit
 // tests can drive it with a simulated relay.
 import { b64url, fromB64url, wipe } from './crypto/encoding';
-import { decodeRevocations, RevocationList } from './crypto/certificate';
+import { CertError, decodeRevocations, RevocationList } from './crypto/certificate';
 import { VisitorHandshake } from './crypto/handshake';
 import { SessionCipher } from './crypto/session';
 import { randomBytes } from './crypto/primitives';
@@ -39,7 +39,7 @@ export interface ChatView {
   onDuty: number | null;
   alias: string | null;
   messages: ChatMessage[];
-  /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'error' */
+  /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'error', 'no_list' (no fresh revocation list) */
   endReason: string | null;
   transferring: boolean;
   /** The relay said the line is full (close 4008): no one can take this chat now. */
@@ -55,6 +55,8 @@ export interface ChatOptions {
   lang?: string;
   now?: () => number;
   revocationMaxAge?: number;
+  /** The list verified with `/v1/config`: the chat never checks a coordinator without one. */
+  revocations?: RevocationList | null;
   onChange: (v: ChatView, event?: { kind: 'message'; message: ChatMessage }) => void;
   keepToken?: (session: string, token: string) => void;
   dropToken?: () => void;
@@ -113,6 +115,31 @@ export class Chat {
 
   constructor(private readonly o: ChatOptions) {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
+    this.revocations = o.revocations ?? null;
+  }
+
+  /**
+   * A welcome's list replaces the one held only when newer. A list that is missing or merely
+   * stale is passed over (the one held still counts); one that fails its signature throws.
+   */
+  private offerRevocations(encoded: unknown) {
+    if (typeof encoded !== 'string' || encoded === '') return;
+    let list: RevocationList;
+    try {
+      list = decodeRevocations(fromB64url(encoded), this.o.org, this.now(), this.o.revocationMaxAge);
+    } catch (e) {
+      if (e instanceof CertError && e.code === 'stale_revocations') return;
+      throw e;
+    }
+    if (!this.revocations || list.issuedAt > this.revocations.issuedAt) this.revocations = list;
+  }
+
+  /** The newest verified list, if still within the embed's maximum age now (§2.2). */
+  private freshRevocations(): RevocationList | null {
+    const list = this.revocations;
+    const maxAge = this.o.revocationMaxAge;
+    if (!list || (maxAge !== undefined && BigInt(this.now()) - list.issuedAt > BigInt(maxAge))) return null;
+    return list;
   }
 
   start(): void {
@@ -211,7 +238,7 @@ export class Chat {
         if (this.session && b64url(session) !== b64url(this.session)) throw new Error('welcome for another session');
         this.session = session;
         this.token = fromB64url(f.token);
-        this.revocations = decodeRevocations(fromB64url(f.revocations), this.o.org, this.now(), this.o.revocationMaxAge);
+        this.offerRevocations(f.revocations);
         this.o.keepToken?.(b64url(session), b64url(this.token));
         const next = u64(f.next_seq);
         const delivered = u64(f.delivered);
@@ -271,7 +298,10 @@ export class Chat {
     if (seq <= this.lastReceived) return; // a duplicate after a resume
     if (kind === 'handshake') {
       if (!this.handshake) throw new Error('unexpected handshake');
-      const { cipher, coordinator } = this.handshake.finish(body, this.now(), this.revocations);
+      // Never skip revocation: without a fresh verified list no coordinator is trusted.
+      const revocations = this.freshRevocations();
+      if (!revocations) return this.fail('no_list');
+      const { cipher, coordinator } = this.handshake.finish(body, this.now(), revocations);
       this.handshake = null;
       this.cipher?.wipe();
       this.cipher = cipher;

@@ -8,6 +8,7 @@
 // current screen (screens/*.ts). It stores nothing (sessionStorage for the resume token only
 // when the operator enables it), makes no request but to the relay, uses no inline script or
 // style and no eval, and never reads anything from the host page but its own tag's data-* and the page's lang.
+import { CertError } from './crypto/certificate';
 import { fromB64url } from './crypto/encoding';
 import { append, h } from './dom';
 import type { Child } from './dom';
@@ -274,7 +275,8 @@ function boot(script: HTMLScriptElement | null) {
     try {
       state.config = await relay.config();
       state.screen = 'home';
-    } catch {
+    } catch (e) {
+      state.listRefused = e instanceof CertError && (e.code === 'missing_revocations' || e.code === 'stale_revocations');
       state.screen = 'error';
     }
     render(!first);

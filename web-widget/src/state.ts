@@ -22,6 +22,8 @@ export interface State {
   screen: Screen;
   lang: string;
   config: PublicConfig | null;
+  /** The config was refused for want of a fresh revocation list: the error screen says so. */
+  listRefused: boolean;
   chat: Chat | null;
   receipt: Receipt | null;
   keys: ReceiptKeys | null;
@@ -34,7 +36,7 @@ export interface State {
 }
 
 export function initialState(lang: string): State {
-  return { screen: 'loading', lang, config: null, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' } };
+  return { screen: 'loading', lang, config: null, listRefused: false, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' } };
 }
 
 /** What a screen may use: the state, strings, navigation and the relay. */

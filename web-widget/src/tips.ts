@@ -2,7 +2,7 @@
 // against the pinned organisation key, sealing, receipt codes, replies and follow-ups.
 // Mirrors src/client/tipster.rs.
 import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/encoding';
-import { decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
+import { CertError, decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
 import { sha256 } from './crypto/primitives';
 import { TIP_CONTEXT } from './crypto/proof_of_work';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
@@ -72,6 +72,8 @@ export class Relay {
     if (c.v !== 1) throw new Error('version');
     if (!equal(fromB64url(c.organisation), this.org)) throw new Error('organisation key does not match the pinned key');
     const now = this.now();
+    // No list, no trust: the inbox and every coordinator are checked against it (§2.4).
+    if (typeof c.revocations !== 'string' || c.revocations === '') throw new CertError('missing_revocations');
     const revocations = decodeRevocations(fromB64url(c.revocations), this.org, now, this.revocationMaxAge);
     const inbox = verifyCertificate(fromB64url(c.inbox_certificate), this.org, now, revocations, ROLE_INBOX);
     const strings = (a: unknown) => (Array.isArray(a) ? a.filter((x) => typeof x === 'string') : []);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Chat, ChatOptions, ChatView, SocketHandlers } from '../src/chat';
+import { decodeRevocations } from '../src/crypto/certificate';
 import { b64url, fromB64url, fromHex } from '../src/crypto/encoding';
 import { ed25519Sign, sha256 } from '../src/crypto/primitives';
 import { respondForTests } from '../src/crypto/handshake';
@@ -232,4 +233,64 @@ test('a reconnect failing for unreachableAfterMs marks the chat unreachable, sti
   assert.equal(chat.view.unreachable, false);
   assert.equal(chat.view.phase, 'waiting');
   chat.end();
+});
+
+/** A chat that reached its coordinator's message 2 after a welcome carrying `revocations` (`null`: no welcome at all). */
+async function handshakeWith(welcomeRevocations: string | undefined | null, extra: Partial<ChatOptions>) {
+  const relay = new FakeRelay();
+  const chat = newChat(relay, [], extra);
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  const [hello] = relay.sentOf('hello');
+  if (welcomeRevocations !== null) relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: welcomeRevocations });
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coordinatorAnswer(fromB64url(hello.handshake)).message2) });
+  return { relay, chat };
+}
+
+const LIST_3_9 = b64url(H(certs.revocation_list.encoded));
+const REVOKING_7 = H(certs.revocation_list_revoking_7); // the handshake coordinator's serial is 7
+const configList = (bytes: Uint8Array) => decodeRevocations(bytes, ORG, hs.now);
+
+test('no revocation list held (none from config, none in welcome): refused, said why, erased at the relay', async () => {
+  for (const welcome of [null, undefined, '']) {
+    const { relay, chat } = await handshakeWith(welcome, {});
+    assert.equal(chat.view.phase, 'failed');
+    assert.equal(chat.view.endReason, 'no_list');
+    assert.equal(chat.view.alias, null, 'no alias shown for an unchecked coordinator');
+    assert.equal(relay.current.sent[relay.current.sent.length - 1].type, 'end');
+  }
+});
+
+test('a relay that skips welcome or its list: the config list still revokes the coordinator', async () => {
+  for (const welcome of [null, undefined]) {
+    const { chat } = await handshakeWith(welcome, { revocations: configList(REVOKING_7) });
+    assert.equal(chat.view.phase, 'failed');
+    assert.equal(chat.view.endReason, 'error');
+    assert.equal(chat.view.alias, null);
+  }
+});
+
+test('a welcome list no newer than the held one does not replace it', async () => {
+  const { chat } = await handshakeWith(LIST_3_9, { revocations: configList(REVOKING_7) });
+  assert.equal(chat.view.phase, 'failed', 'serial 7 stays revoked');
+  const fresh = await handshakeWith(undefined, { revocations: configList(H(certs.revocation_list.encoded)) });
+  assert.equal(fresh.chat.view.phase, 'chatting', 'the config list alone suffices');
+  fresh.chat.wipeNow();
+});
+
+test('a held list past the maximum age by the time the coordinator answers: refused', async () => {
+  // issued at now - 3600: fresh for a 4000 s maximum age at first, stale 401 s later
+  let now = hs.now;
+  const list = configList(H(certs.revocation_list.encoded));
+  const relay = new FakeRelay();
+  const chat = newChat(relay, [], { revocations: list, revocationMaxAge: 4000, now: () => now });
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  const [hello] = relay.sentOf('hello');
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: LIST_3_9 });
+  now += 401;
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coordinatorAnswer(fromB64url(hello.handshake)).message2) });
+  assert.equal(chat.view.endReason, 'no_list');
 });

@@ -68,6 +68,10 @@ test('config: verified against the pinned key; a foreign organisation or a forge
   await assert.rejects(fakeRelay({ inbox_certificate: b64url(forged) }).relay.config());
   // a coordinator certificate is not an inbox (role 2 required)
   await assert.rejects(fakeRelay({ inbox_certificate: certs.coordinator.certificate.length ? b64url(H(certs.coordinator.certificate)) : '' }).relay.config());
+  // Without a revocation list nothing can be trusted: refused, and the reason is kept (§2.2).
+  for (const revocations of [undefined, '']) {
+    await assert.rejects(fakeRelay({ revocations }).relay.config(), (e: any) => e.code === 'missing_revocations');
+  }
 });
 
 test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; replies and follow-ups', async () => {

@@ -26,7 +26,8 @@ export type CertificateError =
   | 'expired'
   | 'revoked'
   | 'wrong_role'
-  | 'stale_revocations';
+  | 'stale_revocations'
+  | 'missing_revocations';
 
 export class CertError extends Error {
   constructor(readonly code: CertificateError) {

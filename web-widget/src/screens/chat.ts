@@ -29,6 +29,7 @@ export function startChat(w: Widget): void {
     lang: state.lang,
     solve: w.solve,
     revocationMaxAge: w.revocationMaxAge,
+    revocations: state.config?.revocations,
     connect: (handlers) => {
       const ws = new WebSocket(wsBase + '/v1/visitor');
       ws.onmessage = (e) => typeof e.data === 'string' && handlers.onMessage(e.data);
@@ -188,6 +189,7 @@ function isWarning(view: ChatView): boolean {
 }
 
 function endReason(view: ChatView): Key {
+  if (view.endReason === 'no_list') return 'revocation_missing';
   return view.phase === 'failed' ? 'failed' : view.endReason === 'truncated' ? 'truncated' : view.endReason === 'expired' ? 'expired' : 'ended';
 }
 
