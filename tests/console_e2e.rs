@@ -8,6 +8,8 @@
 //! into it: prompts, the terminal loop, the key mapping and the relay connection together.
 
 mod common;
+#[path = "common/screen.rs"]
+mod screen;
 
 use lifeline::client::wire::TlsTrust;
 use lifeline::clock::Clock;
@@ -500,14 +502,20 @@ struct TerminalConsole {
     child: std::process::Child,
     keyboard: std::process::ChildStdin,
     screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    size: (usize, usize),
 }
 
 impl TerminalConsole {
     fn start(relay: &TestRelay) -> Self {
+        Self::start_sized(relay, 100, 30)
+    }
+
+    /// The console in a terminal of `cols` × `rows`.
+    fn start_sized(relay: &TestRelay, cols: usize, rows: usize) -> Self {
         use std::io::Read;
         use std::process::{Command as Process, Stdio};
         let console = format!(
-            "stty cols 100 rows 30; exec {} console --relay {} --dev-keys {} --resources {}",
+            "stty cols {cols} rows {rows}; exec {} console --relay {} --dev-keys {} --resources {}",
             env!("CARGO_BIN_EXE_lifeline"),
             relay_url(relay),
             relay.paths().dev_coordinator().display(),
@@ -536,11 +544,30 @@ impl TerminalConsole {
             child,
             keyboard,
             screen,
+            size: (rows, cols),
         }
     }
 
     fn shown(&self) -> String {
         String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    /// What a person sees on the terminal now.
+    fn screen(&self) -> screen::Screen {
+        screen::Screen::replay(&self.screen.lock().unwrap(), self.size.0, self.size.1)
+    }
+
+    /// Waits until some row of the screen shows `text` whole.
+    async fn until_on_screen(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.screen().shows(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {text:?}; it shows:\n{}",
+                self.screen().rows().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn until_shown(&self, text: &str) {
@@ -626,4 +653,68 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_screen() {
+    let relay = TestRelay::start().await;
+    let mut console = TerminalConsole::start_sized(&relay, 80, 24);
+    console.until_shown("Choose a passphrase").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    console.type_keys("terminal passphrase\r").await;
+    console.until_on_screen("Off duty. Press d").await;
+    console.type_keys("d").await;
+    console.until_on_screen("ON DUTY").await;
+    let mut v = visitor(&relay, "en").await;
+    console.until_on_screen("chat  en").await;
+    console.type_keys("c").await;
+    assert_eq!(connected_to(&mut v).await, "Dev coordinator");
+    v.send_text("are you still there?").await.unwrap();
+    console
+        .until_on_screen("Visitor: are you still there?")
+        .await;
+
+    // The relay goes away: the console says so in a line that fits 80 columns, keeps the
+    // transcript, and refuses duty while nobody can hear it.
+    let mut relay = relay;
+    let (addr, data_dir, redis) = (relay.addr, relay.data_dir.clone(), relay.redis.take());
+    let _dir = relay.stop().await;
+    console
+        .until_on_screen("Offline. Reconnecting… your visitors wait safely.")
+        .await;
+    console.until_on_screen("OFFLINE").await;
+    console.type_keys("d").await;
+    console
+        .until_on_screen("Offline: duty waits until the console is reconnected.")
+        .await;
+    console
+        .until_on_screen("Connection lost: this visitor went back")
+        .await;
+    assert!(console.screen().shows("Visitor: are you still there?"));
+
+    // The relay is back on the same address: signed in and on duty again by itself.
+    let url = redis.as_ref().map(|r| r.url.clone());
+    let mut relay = TestRelay::start_at(data_dir, &addr.to_string(), |c| {
+        if let Some(url) = url {
+            c.store.kind = lifeline::config::StoreKind::Redis;
+            c.store.redis_url = url;
+        }
+    })
+    .await;
+    relay.redis = redis;
+    console.until_on_screen("Reconnected; back on duty.").await;
+    let mut colleague = relay.on_duty(221, "Bastien", 2).await;
+    colleague
+        .wait_for(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == 100)))
+        .await
+        .unwrap();
+    assert!(
+        console.screen().shows("Visitor: are you still there?"),
+        "the transcript stays until dismissed"
+    );
+    // The loop is live: a new visitor is listed and answered from the keyboard.
+    let mut second = visitor(&relay, "fr").await;
+    console.until_on_screen("chat  fr").await;
+    console.type_keys("c").await;
+    assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }

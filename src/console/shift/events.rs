@@ -58,22 +58,27 @@ impl Shift {
                 self.status = Notice::NotDone { reason };
                 Vec::new()
             }
-            NetEvent::Disconnected(reason) => {
-                self.connection_lost(reason);
+            NetEvent::Disconnected(_) => {
+                self.connection_lost();
                 Vec::new()
             }
             NetEvent::Reconnected => {
                 self.connected = true;
-                self.status = Notice::Reconnected;
-                if std::mem::take(&mut self.duty_before_loss) {
-                    return self.duty(true);
-                }
-                Vec::new()
+                let back_on_duty = std::mem::take(&mut self.duty_before_loss);
+                let commands = if back_on_duty {
+                    self.duty(true)
+                } else {
+                    Vec::new()
+                };
+                self.status = Notice::Reconnected {
+                    on_duty: back_on_duty,
+                };
+                commands
             }
         }
     }
 
-    fn connection_lost(&mut self, reason: String) {
+    fn connection_lost(&mut self) {
         self.connected = false;
         self.duty_before_loss |= self.on_duty;
         self.on_duty = false;
@@ -86,7 +91,7 @@ impl Shift {
                 c.note(Note::ConnectionLost);
             }
         }
-        self.status = Notice::ConnectionLost { reason };
+        self.status = Notice::Reconnecting;
     }
 
     fn on_relay(&mut self, event: CoordinatorEvent, now: Instant) {

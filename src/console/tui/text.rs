@@ -56,10 +56,10 @@ pub fn notice(notice: &Notice) -> String {
             format!("The relay is busy; retry in {retry_after} s.")
         }
         Notice::NotDone { reason } => format!("Not done: {reason}"),
-        Notice::ConnectionLost { reason } => format!(
-            "Connection to the relay lost ({reason}). Reconnecting by itself; your visitors went back to the queue."
-        ),
-        Notice::Reconnected => "Reconnected.".into(),
+        Notice::Reconnecting => "Offline. Reconnecting… your visitors wait safely.".into(),
+        Notice::Offline => "Offline: duty waits until the console is reconnected.".into(),
+        Notice::Reconnected { on_duty: true } => "Reconnected; back on duty.".into(),
+        Notice::Reconnected { on_duty: false } => "Reconnected.".into(),
         Notice::Unlocked => "Unlocked.".into(),
     }
 }
@@ -79,7 +79,9 @@ pub fn note(note: &Note) -> String {
         Note::VisitorBack => "The visitor is back.".into(),
         Note::VisitorEnded => "The visitor ended the conversation. Press e to close it.".into(),
         Note::Over => "This conversation is over. Press e to close it.".into(),
-        Note::ConnectionLost => "Connection lost: this visitor went back to the queue.".into(),
+        Note::ConnectionLost => {
+            "Connection lost: this visitor went back to the queue, safe. Press e to dismiss.".into()
+        }
     }
 }
 
