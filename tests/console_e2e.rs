@@ -45,12 +45,26 @@ struct Shift {
 
 impl Shift {
     fn press(&mut self, code: KeyCode) -> Vec<Command> {
+        self.press_with(code, KeyModifiers::NONE)
+    }
+
+    fn press_with(&mut self, code: KeyCode, modifiers: KeyModifiers) -> Vec<Command> {
         let commands = self.app.handle(
-            AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            AppEvent::Key(KeyEvent::new(code, modifiers)),
             Instant::now(),
         );
         self.net.send(commands.clone());
         commands
+    }
+
+    /// Ctrl and a letter: the console's commands.
+    fn ctrl(&mut self, c: char) -> Vec<Command> {
+        self.press_with(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    /// Alt and a digit: the conversation with that number.
+    fn alt(&mut self, c: char) -> Vec<Command> {
+        self.press_with(KeyCode::Char(c), KeyModifiers::ALT)
     }
 
     fn keys(&mut self, keys: &str) {
@@ -139,10 +153,10 @@ async fn start_console(relay: &TestRelay) -> Shift {
 async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
     let relay = TestRelay::start().await;
     let mut shift = start_console(&relay).await;
-    shift.press(KeyCode::Char('d'));
+    shift.ctrl('d');
     let mut first = visitor(&relay, "en").await;
     shift.until("a visitor", |a| a.queue.len() == 1).await;
-    shift.press(KeyCode::Char('c'));
+    shift.ctrl('n');
     shift
         .until("answering", |a| a.conversations.len() == 1)
         .await;
@@ -166,7 +180,7 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
             a.queue.iter().any(|q| q.session == second.session)
         })
         .await;
-    shift.press(KeyCode::Char('c'));
+    shift.ctrl('n');
     assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }
 
@@ -179,7 +193,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.me.alias, "Dev coordinator");
 
     // On duty: the queue and the roster arrive.
-    let commands = shift.press(KeyCode::Char('d'));
+    let commands = shift.ctrl('d');
     assert!(matches!(commands[0], Command::Duty { on: true, .. }));
     shift
         .until("the roster", |a| {
@@ -197,21 +211,15 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.queue[0].session, v1.session, "oldest first");
     assert_eq!(shift.app.shift.queue[1].lang.as_deref(), Some("fr"));
 
-    // Answer both (c answers the one waiting longest).
-    assert_eq!(
-        shift.press(KeyCode::Char('c')),
-        vec![Command::Claim(v1.session)]
-    );
+    // Answer both (Ctrl-N answers the one waiting longest).
+    assert_eq!(shift.ctrl('n'), vec![Command::Claim(v1.session)]);
     shift
         .until("visitor 1 claimed", |a| a.conversations.len() == 1)
         .await;
     shift
         .until("visitor 2 queued", |a| a.queue.len() == 1)
         .await;
-    assert_eq!(
-        shift.press(KeyCode::Char('c')),
-        vec![Command::Claim(v2.session)]
-    );
+    assert_eq!(shift.ctrl('n'), vec![Command::Claim(v2.session)]);
     shift
         .until("visitor 2 claimed", |a| a.conversations.len() == 2)
         .await;
@@ -242,7 +250,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.conversation(&s2).unwrap().unread, 0);
 
     // Answer visitor 1.
-    shift.press(KeyCode::Char('1'));
+    shift.alt('1');
     assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 0);
     shift.press(KeyCode::Enter);
     shift.keys("Yes. You can leave at any time.");
@@ -260,8 +268,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     );
 
     // Answer visitor 2 with a French resource, edited before sending.
-    shift.press(KeyCode::Char('2'));
-    shift.press(KeyCode::Char('r'));
+    shift.alt('2');
+    shift.ctrl('r');
     let target = shift.app.shift.current_target();
     let first = shift.app.shift.offered_resources(target)[0].clone();
     assert_eq!(first.lang, "fr", "the visitor's language first");
@@ -291,8 +299,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .await;
 
     // Transfer visitor 1 to Bastien, chosen from the roster.
-    shift.press(KeyCode::Char('1'));
-    shift.press(KeyCode::Char('x'));
+    shift.alt('1');
+    shift.ctrl('x');
     assert_eq!(
         shift.press(KeyCode::Enter),
         vec![Command::Transfer {
@@ -348,7 +356,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let tipster = Tipster::new(&relay.addr.to_string());
     tipster.submit(receipt.lookup_id, sealed).await.unwrap();
     shift.until("the tip", |a| a.tips.len() == 1).await;
-    shift.press(KeyCode::Char('t'));
+    shift.ctrl('t');
     shift.press(KeyCode::Enter);
     shift
         .until("the opened tip", |a| a.opened_tip.is_some())
@@ -356,7 +364,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let opened = shift.app.shift.opened_tip.as_ref().unwrap();
     assert_eq!(opened.text, "Workers locked in at night behind the bakery");
     assert_eq!(opened.category.as_deref(), Some("labour"));
-    shift.press(KeyCode::Char('r'));
+    // Typing writes the reply to the opened tip.
     shift.keys("Thank you. We are on it.");
     let commands = shift.press(KeyCode::Enter);
     assert!(matches!(commands.as_slice(), [Command::ReplyTip { .. }]));
@@ -375,15 +383,15 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         "Thank you. We are on it.",
         "the reply reaches the tipster's receipt"
     );
-    shift.press(KeyCode::Char('h'));
+    shift.ctrl('w');
     shift.press(KeyCode::Char('y'));
     shift.until("the tip handled", |a| a.tips.is_empty()).await;
 
     // Back to chats: end visitor 2's conversation; the visitor is told.
-    shift.press(KeyCode::Char('t'));
-    shift.press(KeyCode::Char('1'));
+    shift.ctrl('t');
+    shift.alt('1');
     assert_eq!(shift.app.shift.current().unwrap().session, s2);
-    shift.press(KeyCode::Char('e'));
+    shift.ctrl('w');
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::End(s2)]);
     v2.wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
         .await
@@ -395,7 +403,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert!(shift.app.shift.conversations.is_empty());
 
     // Off duty: the colleague's roster no longer lists this console.
-    let commands = shift.press(KeyCode::Char('d'));
+    let commands = shift.ctrl('d');
     assert!(matches!(commands[0], Command::Duty { on: false, .. }));
     colleague
         .wait_for(
@@ -406,7 +414,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert!(!shift.app.shift.on_duty);
 
     // Quit: nothing held, so only the connection closes.
-    shift.press(KeyCode::Char('q'));
+    shift.ctrl('q');
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::Quit]);
     assert!(shift.app.shift.quit);
     shift.net.finish(Duration::from_secs(5)).await;
@@ -475,7 +483,7 @@ async fn the_console_refuses_to_sign_in_once_its_certificate_has_expired_on_its_
 async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
     let relay = TestRelay::start().await;
     let mut shift = start_console(&relay).await;
-    shift.press(KeyCode::Char('d'));
+    shift.ctrl('d');
     let mut v = visitor(&relay, "en").await;
     shift.until("the visitor", |a| a.queue.len() == 1).await;
     shift.press(KeyCode::Enter);
@@ -483,7 +491,7 @@ async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
         .until("the claim", |a| a.conversations.len() == 1)
         .await;
     connected_to(&mut v).await;
-    shift.press(KeyCode::Char('q'));
+    shift.ctrl('q');
     let commands = shift.press(KeyCode::Char('y'));
     assert!(matches!(commands[0], Command::Duty { on: false, .. }));
     assert_eq!(commands[1], Command::Quit);
@@ -623,9 +631,9 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     console.until_shown("Choose a passphrase").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     console.type_keys("terminal passphrase\r").await;
-    console.until_shown("Off duty. Press d to go on duty").await;
+    console.until_shown("Off duty. Ctrl-D goes on duty").await;
 
-    console.type_keys("d").await;
+    console.type_keys("\x04").await;
     colleague
         .wait_for(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == 100)))
         .await
@@ -640,11 +648,11 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
         .unwrap();
     // The queue row is drawn (ratatui redraws only what changed, so match a whole run).
     console.until_shown("chat  en").await;
-    console.type_keys("c").await;
+    console.type_keys("\x0e").await;
     assert_eq!(connected_to(&mut v).await, "Dev coordinator");
 
-    // Enter writes to the visitor just answered; Enter again sends.
-    console.type_keys("\rhello from the terminal\r").await;
+    // Typing writes to the visitor just answered; Enter sends.
+    console.type_keys("hello from the terminal\r").await;
     assert_eq!(next_text_visitor(&mut v).await, "hello from the terminal");
 
     // Ctrl-C asks, y quits: off duty, the connection closed, the visitor requeued.
@@ -662,12 +670,14 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
     console.until_shown("Choose a passphrase").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     console.type_keys("terminal passphrase\r").await;
-    console.until_on_screen("Off duty. Press d").await;
-    console.type_keys("d").await;
+    console
+        .until_on_screen("Off duty. Ctrl-D goes on duty")
+        .await;
+    console.type_keys("\x04").await;
     console.until_on_screen("ON DUTY").await;
     let mut v = visitor(&relay, "en").await;
     console.until_on_screen("chat  en").await;
-    console.type_keys("c").await;
+    console.type_keys("\x0e").await;
     assert_eq!(connected_to(&mut v).await, "Dev coordinator");
     v.send_text("are you still there?").await.unwrap();
     console
@@ -683,7 +693,7 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
         .until_on_screen("Offline. Reconnecting… your visitors wait safely.")
         .await;
     console.until_on_screen("OFFLINE").await;
-    console.type_keys("d").await;
+    console.type_keys("\x04").await;
     console
         .until_on_screen("Offline: duty waits until the console is reconnected.")
         .await;
@@ -715,6 +725,6 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
     // The loop is live: a new visitor is listed and answered from the keyboard.
     let mut second = visitor(&relay, "fr").await;
     console.until_on_screen("chat  fr").await;
-    console.type_keys("c").await;
+    console.type_keys("\x0e").await;
     assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }

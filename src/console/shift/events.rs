@@ -192,8 +192,7 @@ impl Shift {
     fn claimed(&mut self, session: SessionId, transferred_from: Option<String>, now: Instant) {
         let row = self.queue.iter().find(|q| q.session == session).cloned();
         self.queue.retain(|q| q.session != session);
-        let number = self.next_number;
-        self.next_number += 1;
+        let number = self.free_number();
         let mut conversation = Conversation {
             session,
             number,
@@ -218,7 +217,9 @@ impl Shift {
                 self.status = Notice::Claimed { number };
             }
         }
-        self.conversations.push(conversation);
+        // The sidebar lists conversations by number, the key that selects them.
+        let at = self.conversations.partition_point(|c| c.number < number);
+        self.conversations.insert(at, conversation);
         let asked_here = self.pending_claim == Some(session);
         if asked_here {
             self.pending_claim = None;

@@ -68,6 +68,9 @@ pub enum Notice {
         /// The per-shift visitor number.
         number: u32,
     },
+    /// What was being written to went away or off screen while typing: typing is held
+    /// back until the coordinator looks at what is shown now.
+    WritingStopped,
     /// Something needs a conversation and none is selected.
     SelectConversationFirst,
     /// Writing to a conversation that is over.
