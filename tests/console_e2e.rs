@@ -8,6 +8,8 @@
 //! into it: prompts, the terminal loop, the key mapping and the relay connection together.
 
 mod common;
+#[path = "common/screen.rs"]
+mod screen;
 
 use lifeline::client::wire::TlsTrust;
 use lifeline::clock::Clock;
@@ -43,12 +45,26 @@ struct Shift {
 
 impl Shift {
     fn press(&mut self, code: KeyCode) -> Vec<Command> {
+        self.press_with(code, KeyModifiers::NONE)
+    }
+
+    fn press_with(&mut self, code: KeyCode, modifiers: KeyModifiers) -> Vec<Command> {
         let commands = self.app.handle(
-            AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            AppEvent::Key(KeyEvent::new(code, modifiers)),
             Instant::now(),
         );
         self.net.send(commands.clone());
         commands
+    }
+
+    /// Ctrl and a letter: the console's commands.
+    fn ctrl(&mut self, c: char) -> Vec<Command> {
+        self.press_with(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    /// Alt and a digit: the conversation with that number.
+    fn alt(&mut self, c: char) -> Vec<Command> {
+        self.press_with(KeyCode::Char(c), KeyModifiers::ALT)
     }
 
     fn keys(&mut self, keys: &str) {
@@ -137,10 +153,10 @@ async fn start_console(relay: &TestRelay) -> Shift {
 async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
     let relay = TestRelay::start().await;
     let mut shift = start_console(&relay).await;
-    shift.press(KeyCode::Char('d'));
+    shift.ctrl('d');
     let mut first = visitor(&relay, "en").await;
     shift.until("a visitor", |a| a.queue.len() == 1).await;
-    shift.press(KeyCode::Char('c'));
+    shift.ctrl('n');
     shift
         .until("answering", |a| a.conversations.len() == 1)
         .await;
@@ -164,7 +180,7 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
             a.queue.iter().any(|q| q.session == second.session)
         })
         .await;
-    shift.press(KeyCode::Char('c'));
+    shift.ctrl('n');
     assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }
 
@@ -177,7 +193,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.me.alias, "Dev coordinator");
 
     // On duty: the queue and the roster arrive.
-    let commands = shift.press(KeyCode::Char('d'));
+    let commands = shift.ctrl('d');
     assert!(matches!(commands[0], Command::Duty { on: true, .. }));
     shift
         .until("the roster", |a| {
@@ -195,21 +211,15 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.queue[0].session, v1.session, "oldest first");
     assert_eq!(shift.app.shift.queue[1].lang.as_deref(), Some("fr"));
 
-    // Answer both (c answers the one waiting longest).
-    assert_eq!(
-        shift.press(KeyCode::Char('c')),
-        vec![Command::Claim(v1.session)]
-    );
+    // Answer both (Ctrl-N answers the one waiting longest).
+    assert_eq!(shift.ctrl('n'), vec![Command::Claim(v1.session)]);
     shift
         .until("visitor 1 claimed", |a| a.conversations.len() == 1)
         .await;
     shift
         .until("visitor 2 queued", |a| a.queue.len() == 1)
         .await;
-    assert_eq!(
-        shift.press(KeyCode::Char('c')),
-        vec![Command::Claim(v2.session)]
-    );
+    assert_eq!(shift.ctrl('n'), vec![Command::Claim(v2.session)]);
     shift
         .until("visitor 2 claimed", |a| a.conversations.len() == 2)
         .await;
@@ -240,7 +250,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.conversation(&s2).unwrap().unread, 0);
 
     // Answer visitor 1.
-    shift.press(KeyCode::Char('1'));
+    shift.alt('1');
     assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 0);
     shift.press(KeyCode::Enter);
     shift.keys("Yes. You can leave at any time.");
@@ -258,8 +268,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     );
 
     // Answer visitor 2 with a French resource, edited before sending.
-    shift.press(KeyCode::Char('2'));
-    shift.press(KeyCode::Char('r'));
+    shift.alt('2');
+    shift.ctrl('r');
     let target = shift.app.shift.current_target();
     let first = shift.app.shift.offered_resources(target)[0].clone();
     assert_eq!(first.lang, "fr", "the visitor's language first");
@@ -289,8 +299,8 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .await;
 
     // Transfer visitor 1 to Bastien, chosen from the roster.
-    shift.press(KeyCode::Char('1'));
-    shift.press(KeyCode::Char('x'));
+    shift.alt('1');
+    shift.ctrl('x');
     assert_eq!(
         shift.press(KeyCode::Enter),
         vec![Command::Transfer {
@@ -346,7 +356,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let tipster = Tipster::new(&relay.addr.to_string());
     tipster.submit(receipt.lookup_id, sealed).await.unwrap();
     shift.until("the tip", |a| a.tips.len() == 1).await;
-    shift.press(KeyCode::Char('t'));
+    shift.ctrl('t');
     shift.press(KeyCode::Enter);
     shift
         .until("the opened tip", |a| a.opened_tip.is_some())
@@ -354,7 +364,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let opened = shift.app.shift.opened_tip.as_ref().unwrap();
     assert_eq!(opened.text, "Workers locked in at night behind the bakery");
     assert_eq!(opened.category.as_deref(), Some("labour"));
-    shift.press(KeyCode::Char('r'));
+    // Typing writes the reply to the opened tip.
     shift.keys("Thank you. We are on it.");
     let commands = shift.press(KeyCode::Enter);
     assert!(matches!(commands.as_slice(), [Command::ReplyTip { .. }]));
@@ -373,15 +383,15 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         "Thank you. We are on it.",
         "the reply reaches the tipster's receipt"
     );
-    shift.press(KeyCode::Char('h'));
+    shift.ctrl('w');
     shift.press(KeyCode::Char('y'));
     shift.until("the tip handled", |a| a.tips.is_empty()).await;
 
     // Back to chats: end visitor 2's conversation; the visitor is told.
-    shift.press(KeyCode::Char('t'));
-    shift.press(KeyCode::Char('1'));
+    shift.ctrl('t');
+    shift.alt('1');
     assert_eq!(shift.app.shift.current().unwrap().session, s2);
-    shift.press(KeyCode::Char('e'));
+    shift.ctrl('w');
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::End(s2)]);
     v2.wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
         .await
@@ -393,7 +403,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert!(shift.app.shift.conversations.is_empty());
 
     // Off duty: the colleague's roster no longer lists this console.
-    let commands = shift.press(KeyCode::Char('d'));
+    let commands = shift.ctrl('d');
     assert!(matches!(commands[0], Command::Duty { on: false, .. }));
     colleague
         .wait_for(
@@ -404,7 +414,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert!(!shift.app.shift.on_duty);
 
     // Quit: nothing held, so only the connection closes.
-    shift.press(KeyCode::Char('q'));
+    shift.ctrl('q');
     assert_eq!(shift.press(KeyCode::Char('y')), vec![Command::Quit]);
     assert!(shift.app.shift.quit);
     shift.net.finish(Duration::from_secs(5)).await;
@@ -473,7 +483,7 @@ async fn the_console_refuses_to_sign_in_once_its_certificate_has_expired_on_its_
 async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
     let relay = TestRelay::start().await;
     let mut shift = start_console(&relay).await;
-    shift.press(KeyCode::Char('d'));
+    shift.ctrl('d');
     let mut v = visitor(&relay, "en").await;
     shift.until("the visitor", |a| a.queue.len() == 1).await;
     shift.press(KeyCode::Enter);
@@ -481,7 +491,7 @@ async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
         .until("the claim", |a| a.conversations.len() == 1)
         .await;
     connected_to(&mut v).await;
-    shift.press(KeyCode::Char('q'));
+    shift.ctrl('q');
     let commands = shift.press(KeyCode::Char('y'));
     assert!(matches!(commands[0], Command::Duty { on: false, .. }));
     assert_eq!(commands[1], Command::Quit);
@@ -500,14 +510,20 @@ struct TerminalConsole {
     child: std::process::Child,
     keyboard: std::process::ChildStdin,
     screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    size: (usize, usize),
 }
 
 impl TerminalConsole {
     fn start(relay: &TestRelay) -> Self {
+        Self::start_sized(relay, 100, 30)
+    }
+
+    /// The console in a terminal of `cols` × `rows`.
+    fn start_sized(relay: &TestRelay, cols: usize, rows: usize) -> Self {
         use std::io::Read;
         use std::process::{Command as Process, Stdio};
         let console = format!(
-            "stty cols 100 rows 30; exec {} console --relay {} --dev-keys {} --resources {}",
+            "stty cols {cols} rows {rows}; exec {} console --relay {} --dev-keys {} --resources {}",
             env!("CARGO_BIN_EXE_lifeline"),
             relay_url(relay),
             relay.paths().dev_coordinator().display(),
@@ -536,11 +552,30 @@ impl TerminalConsole {
             child,
             keyboard,
             screen,
+            size: (rows, cols),
         }
     }
 
     fn shown(&self) -> String {
         String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    /// What a person sees on the terminal now.
+    fn screen(&self) -> screen::Screen {
+        screen::Screen::replay(&self.screen.lock().unwrap(), self.size.0, self.size.1)
+    }
+
+    /// Waits until some row of the screen shows `text` whole.
+    async fn until_on_screen(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.screen().shows(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {text:?}; it shows:\n{}",
+                self.screen().rows().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn until_shown(&self, text: &str) {
@@ -596,9 +631,9 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     console.until_shown("Choose a passphrase").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     console.type_keys("terminal passphrase\r").await;
-    console.until_shown("Off duty. Press d to go on duty").await;
+    console.until_shown("Off duty. Ctrl-D goes on duty").await;
 
-    console.type_keys("d").await;
+    console.type_keys("\x04").await;
     colleague
         .wait_for(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == 100)))
         .await
@@ -613,11 +648,11 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
         .unwrap();
     // The queue row is drawn (ratatui redraws only what changed, so match a whole run).
     console.until_shown("chat  en").await;
-    console.type_keys("c").await;
+    console.type_keys("\x0e").await;
     assert_eq!(connected_to(&mut v).await, "Dev coordinator");
 
-    // Enter writes to the visitor just answered; Enter again sends.
-    console.type_keys("\rhello from the terminal\r").await;
+    // Typing writes to the visitor just answered; Enter sends.
+    console.type_keys("hello from the terminal\r").await;
     assert_eq!(next_text_visitor(&mut v).await, "hello from the terminal");
 
     // Ctrl-C asks, y quits: off duty, the connection closed, the visitor requeued.
@@ -626,4 +661,70 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_screen() {
+    let relay = TestRelay::start().await;
+    let mut console = TerminalConsole::start_sized(&relay, 80, 24);
+    console.until_shown("Choose a passphrase").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    console.type_keys("terminal passphrase\r").await;
+    console
+        .until_on_screen("Off duty. Ctrl-D goes on duty")
+        .await;
+    console.type_keys("\x04").await;
+    console.until_on_screen("ON DUTY").await;
+    let mut v = visitor(&relay, "en").await;
+    console.until_on_screen("chat  en").await;
+    console.type_keys("\x0e").await;
+    assert_eq!(connected_to(&mut v).await, "Dev coordinator");
+    v.send_text("are you still there?").await.unwrap();
+    console
+        .until_on_screen("Visitor: are you still there?")
+        .await;
+
+    // The relay goes away: the console says so in a line that fits 80 columns, keeps the
+    // transcript, and refuses duty while nobody can hear it.
+    let mut relay = relay;
+    let (addr, data_dir, redis) = (relay.addr, relay.data_dir.clone(), relay.redis.take());
+    let _dir = relay.stop().await;
+    console
+        .until_on_screen("Offline. Reconnecting… your visitors wait safely.")
+        .await;
+    console.until_on_screen("OFFLINE").await;
+    console.type_keys("\x04").await;
+    console
+        .until_on_screen("Offline: duty waits until the console is reconnected.")
+        .await;
+    console
+        .until_on_screen("Connection lost: this visitor went back")
+        .await;
+    assert!(console.screen().shows("Visitor: are you still there?"));
+
+    // The relay is back on the same address: signed in and on duty again by itself.
+    let url = redis.as_ref().map(|r| r.url.clone());
+    let mut relay = TestRelay::start_at(data_dir, &addr.to_string(), |c| {
+        if let Some(url) = url {
+            c.store.kind = lifeline::config::StoreKind::Redis;
+            c.store.redis_url = url;
+        }
+    })
+    .await;
+    relay.redis = redis;
+    console.until_on_screen("Reconnected; back on duty.").await;
+    let mut colleague = relay.on_duty(221, "Bastien", 2).await;
+    colleague
+        .wait_for(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == 100)))
+        .await
+        .unwrap();
+    assert!(
+        console.screen().shows("Visitor: are you still there?"),
+        "the transcript stays until dismissed"
+    );
+    // The loop is live: a new visitor is listed and answered from the keyboard.
+    let mut second = visitor(&relay, "fr").await;
+    console.until_on_screen("chat  fr").await;
+    console.type_keys("\x0e").await;
+    assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }

@@ -196,6 +196,12 @@ impl Shift {
     }
 
     pub(super) fn duty(&mut self, on: bool) -> Vec<Command> {
+        if !self.connected {
+            // The relay cannot hear it: claiming duty now would show a coordinator who
+            // cannot answer. Duty held before the loss resumes by itself on sign-in.
+            self.status = Notice::Offline;
+            return Vec::new();
+        }
         self.on_duty = on;
         self.status = if on { Notice::OnDuty } else { Notice::OffDuty };
         if !on {

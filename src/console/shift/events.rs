@@ -58,22 +58,27 @@ impl Shift {
                 self.status = Notice::NotDone { reason };
                 Vec::new()
             }
-            NetEvent::Disconnected(reason) => {
-                self.connection_lost(reason);
+            NetEvent::Disconnected(_) => {
+                self.connection_lost();
                 Vec::new()
             }
             NetEvent::Reconnected => {
                 self.connected = true;
-                self.status = Notice::Reconnected;
-                if std::mem::take(&mut self.duty_before_loss) {
-                    return self.duty(true);
-                }
-                Vec::new()
+                let back_on_duty = std::mem::take(&mut self.duty_before_loss);
+                let commands = if back_on_duty {
+                    self.duty(true)
+                } else {
+                    Vec::new()
+                };
+                self.status = Notice::Reconnected {
+                    on_duty: back_on_duty,
+                };
+                commands
             }
         }
     }
 
-    fn connection_lost(&mut self, reason: String) {
+    fn connection_lost(&mut self) {
         self.connected = false;
         self.duty_before_loss |= self.on_duty;
         self.on_duty = false;
@@ -86,7 +91,7 @@ impl Shift {
                 c.note(Note::ConnectionLost);
             }
         }
-        self.status = Notice::ConnectionLost { reason };
+        self.status = Notice::Reconnecting;
     }
 
     fn on_relay(&mut self, event: CoordinatorEvent, now: Instant) {
@@ -187,8 +192,7 @@ impl Shift {
     fn claimed(&mut self, session: SessionId, transferred_from: Option<String>, now: Instant) {
         let row = self.queue.iter().find(|q| q.session == session).cloned();
         self.queue.retain(|q| q.session != session);
-        let number = self.next_number;
-        self.next_number += 1;
+        let number = self.free_number();
         let mut conversation = Conversation {
             session,
             number,
@@ -213,7 +217,9 @@ impl Shift {
                 self.status = Notice::Claimed { number };
             }
         }
-        self.conversations.push(conversation);
+        // The sidebar lists conversations by number, the key that selects them.
+        let at = self.conversations.partition_point(|c| c.number < number);
+        self.conversations.insert(at, conversation);
         let asked_here = self.pending_claim == Some(session);
         if asked_here {
             self.pending_claim = None;

@@ -92,7 +92,6 @@ pub struct Shift {
     unlock_failed: bool,
     last_activity: Instant,
     bell: bool,
-    next_number: u32,
     pending_claim: Option<SessionId>,
 }
 
@@ -128,7 +127,6 @@ impl Shift {
             unlock_failed: false,
             last_activity: now,
             bell: false,
-            next_number: 1,
             pending_claim: None,
         }
     }
@@ -199,6 +197,20 @@ impl Shift {
             .iter()
             .filter(|c| c.state != ConvState::Ended)
             .count()
+    }
+
+    /// The number for a conversation claimed now: the lowest not shown on screen. A number
+    /// stays with its conversation until the coordinator closes it, so a number key never
+    /// reaches another visitor; it is free again only once that transcript is gone.
+    pub(super) fn free_number(&self) -> u32 {
+        (1..)
+            .find(|n| !self.conversations.iter().any(|c| c.number == *n))
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The conversation shown as "Visitor `number`", if any.
+    pub fn numbered(&self, number: u32) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| c.number == number)
     }
 
     /// Unread visitor lines over all conversations.

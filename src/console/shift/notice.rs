@@ -68,6 +68,9 @@ pub enum Notice {
         /// The per-shift visitor number.
         number: u32,
     },
+    /// What was being written to went away or off screen while typing: typing is held
+    /// back until the coordinator looks at what is shown now.
+    WritingStopped,
     /// Something needs a conversation and none is selected.
     SelectConversationFirst,
     /// Writing to a conversation that is over.
@@ -110,13 +113,17 @@ pub enum Notice {
         /// Why, as the connection or the crypto reported it.
         reason: String,
     },
-    /// The connection is gone; the network task signs in again by itself.
-    ConnectionLost {
-        /// Why, as the connection or the crypto reported it.
-        reason: String,
+    /// The connection is gone; the network task signs in again by itself, with backoff.
+    /// (The operating system's reason is not shown: it says nothing a coordinator can act
+    /// on, and it pushed the line past 80 columns.)
+    Reconnecting,
+    /// Something that needs the relay was asked while offline; nothing was done.
+    Offline,
+    /// Signed in again; `on_duty` when duty resumed by itself.
+    Reconnected {
+        /// Whether the console went back on duty as it was before the loss.
+        on_duty: bool,
     },
-    /// Signed in again.
-    Reconnected,
     /// The passphrase unlocked the console.
     Unlocked,
 }

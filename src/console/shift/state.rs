@@ -129,7 +129,8 @@ pub enum ConvState {
 pub struct Conversation {
     /// The session, the only key a conversation is found by.
     pub session: SessionId,
-    /// Shown as "Visitor N": a per-shift number, never anything about the person.
+    /// Shown as "Visitor N" and selected with Alt-N: the lowest number free when it was
+    /// claimed, kept until it is closed here; never anything about the person.
     pub number: u32,
     /// Chat or tip conversation.
     pub kind: ConversationKind,

@@ -1,6 +1,12 @@
 //! The terminal's key bindings: each key press becomes one of the core's [`Action`]s, or
 //! moves the terminal's own view state (a picker's cursor, a confirmation, scrolling, help).
-//! `?` lists them ([`super::ui::HELP`]).
+//! F1 lists them ([`super::ui::HELP`]).
+//!
+//! One rule keeps typing from running a command by accident: a printable character is
+//! always text. Outside a draft it opens the draft of the conversation shown (or the opened
+//! tip's reply) and goes into it, or changes nothing and says why; commands are control
+//! keys (Ctrl-letters, arrows, Enter, Tab, Alt-digits, F1), and those that end something ask
+//! first.
 //!
 //! It must never decide what an action does or whether it is allowed (the core refuses what
 //! it must, and says why), and while the console is locked every key goes to the passphrase.
@@ -18,16 +24,34 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
 
 fn typed_char(key: &KeyEvent) -> Option<char> {
     match key.code {
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => Some(c),
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
         _ => None,
     }
 }
 
-/// ↑ / k and ↓ / j move a picker's cursor among `count` rows; `None` for any other key.
+/// Alt-1 … Alt-9: the conversation with that number.
+fn alt_digit(key: &KeyEvent) -> Option<u32> {
+    match key.code {
+        KeyCode::Char(c @ '1'..='9') if key.modifiers.contains(KeyModifiers::ALT) => c.to_digit(10),
+        _ => None,
+    }
+}
+
+fn help_key(key: &KeyEvent) -> bool {
+    key.code == KeyCode::F(1) || ctrl(key, 'g')
+}
+
+/// ↑ and ↓ move a picker's cursor among `count` rows; `None` for any other key.
 fn picker_step(key: &KeyEvent, index: usize, count: usize) -> Option<usize> {
     match key.code {
-        KeyCode::Up | KeyCode::Char('k') => Some(index.saturating_sub(1)),
-        KeyCode::Down | KeyCode::Char('j') => Some((index + 1).min(count.saturating_sub(1))),
+        KeyCode::Up => Some(index.saturating_sub(1)),
+        KeyCode::Down => Some((index + 1).min(count.saturating_sub(1))),
         _ => None,
     }
 }
@@ -45,7 +69,7 @@ impl App {
             self.mode = Mode::ConfirmQuit;
             return Vec::new();
         }
-        let yes = key.code == KeyCode::Char('y');
+        let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
         match self.mode.clone() {
             Mode::Help => {
                 self.mode = Mode::Normal;
@@ -57,10 +81,15 @@ impl App {
             Mode::ConfirmEnd(session) => self.confirmed(yes, Action::End(session), now),
             Mode::ConfirmHandled(id) => self.confirmed(yes, Action::TipHandled(id), now),
             Mode::ConfirmQuit => self.confirmed(yes, Action::Quit, now),
-            Mode::Normal => match self.shift.screen {
-                Screen::Chats => self.chats_key(key, now),
-                Screen::Tips => self.tips_key(key, now),
-            },
+            Mode::Normal => {
+                if typed_char(&key).is_none() {
+                    self.typing_interrupted = false;
+                }
+                match self.shift.screen {
+                    Screen::Chats => self.chats_key(key, now),
+                    Screen::Tips => self.tips_key(key, now),
+                }
+            }
         }
     }
 
@@ -183,21 +212,45 @@ impl App {
         self.select(next.map(|i| items[i]), now);
     }
 
-    /// The conversation at `index` in claim order, or the one after the shown one (`None`).
-    fn switch_conversation(&mut self, index: Option<usize>, now: Instant) {
+    /// The conversation after the shown one, in sidebar order, wrapping.
+    fn next_conversation(&mut self, now: Instant) {
         let conversations = &self.shift.conversations;
-        let index = index.unwrap_or_else(|| {
-            let at = self
-                .shift
-                .current_session()
-                .and_then(|s| conversations.iter().position(|c| c.session == s));
-            match at {
-                Some(i) => (i + 1) % conversations.len().max(1),
-                None => 0,
-            }
-        });
-        if let Some(s) = conversations.get(index).map(|c| c.session) {
+        let at = self
+            .shift
+            .current_session()
+            .and_then(|s| conversations.iter().position(|c| c.session == s));
+        let next = match at {
+            Some(i) => (i + 1) % conversations.len().max(1),
+            None => 0,
+        };
+        if let Some(s) = conversations.get(next).map(|c| c.session) {
             self.select(Some(Selected::Conversation(s)), now);
+        }
+    }
+
+    /// A printable key outside a draft: it opens the draft now shown and goes into it, or
+    /// changes nothing and says why. Never a command.
+    fn type_outside_draft(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        if self.typing_interrupted {
+            self.shift.status = Notice::WritingStopped;
+            return Vec::new();
+        }
+        let writable = match self.shift.screen {
+            Screen::Chats => match self.shift.current_session() {
+                Some(session) => self.shift.writable(session),
+                None => Err(Notice::SelectConversationFirst),
+            },
+            Screen::Tips => self.shift.replyable(),
+        };
+        match writable {
+            Ok(()) => {
+                self.write();
+                self.compose_key(key, now)
+            }
+            Err(refused) => {
+                self.shift.status = refused;
+                Vec::new()
+            }
         }
     }
 
@@ -205,24 +258,29 @@ impl App {
         if self.scroll_key(&key) {
             return Vec::new();
         }
+        if let Some(number) = alt_digit(&key) {
+            if let Some(s) = self.shift.numbered(number).map(|c| c.session) {
+                self.select(Some(Selected::Conversation(s)), now);
+            }
+            return Vec::new();
+        }
+        if typed_char(&key).is_some() {
+            return self.type_outside_draft(key, now);
+        }
         let action = match key.code {
-            KeyCode::Up | KeyCode::Char('k') => {
+            KeyCode::Up => {
                 self.move_cursor(false, now);
                 return Vec::new();
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            KeyCode::Down => {
                 self.move_cursor(true, now);
                 return Vec::new();
             }
             KeyCode::Tab => {
-                self.switch_conversation(None, now);
+                self.next_conversation(now);
                 return Vec::new();
             }
-            KeyCode::Char(c @ '1'..='9') => {
-                self.switch_conversation(Some(c as usize - '1' as usize), now);
-                return Vec::new();
-            }
-            KeyCode::Enter | KeyCode::Char('i') => match self.shift.selected {
+            KeyCode::Enter => match self.shift.selected {
                 Some(Selected::Queue(session)) => Action::Claim(session),
                 Some(Selected::Conversation(session)) => {
                     match self.shift.writable(session) {
@@ -233,9 +291,9 @@ impl App {
                 }
                 None => return Vec::new(),
             },
-            KeyCode::Char('c') => Action::ClaimNext,
-            KeyCode::Char('d') => Action::Duty(!self.shift.on_duty),
-            KeyCode::Char('r') => {
+            _ if ctrl(&key, 'n') => Action::ClaimNext,
+            _ if ctrl(&key, 'd') => Action::Duty(!self.shift.on_duty),
+            _ if ctrl(&key, 'r') => {
                 if self.shift.current().is_some() {
                     self.open_resources(false);
                 } else {
@@ -243,7 +301,7 @@ impl App {
                 }
                 return Vec::new();
             }
-            KeyCode::Char('x') => {
+            _ if ctrl(&key, 'x') => {
                 let checked = match self.shift.current_session() {
                     Some(session) => self.shift.transferable(session),
                     None => Err(Notice::SelectConversationFirst),
@@ -254,61 +312,64 @@ impl App {
                 }
                 return Vec::new();
             }
-            KeyCode::Char('e') => {
+            _ if ctrl(&key, 'w') => {
                 if let Some(s) = self.shift.current_session() {
                     self.mode = Mode::ConfirmEnd(s);
                 }
                 return Vec::new();
             }
-            KeyCode::Char('t') => Action::Show(Screen::Tips),
-            _ => return self.common_key(key, now),
+            _ if ctrl(&key, 't') => Action::Show(Screen::Tips),
+            _ => return self.common_key(key),
         };
         self.shift.act(action, now)
     }
 
     fn tips_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
+        if typed_char(&key).is_some() {
+            return self.type_outside_draft(key, now);
+        }
         let selected = self.shift.tips.get(self.tip_cursor).map(|t| t.id);
         let action = match key.code {
-            KeyCode::Up | KeyCode::Char('k') => {
+            KeyCode::Up => {
                 self.tip_cursor = self.tip_cursor.saturating_sub(1);
                 return Vec::new();
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            KeyCode::Down => {
                 self.tip_cursor =
                     (self.tip_cursor + 1).min(self.shift.tips.len().saturating_sub(1));
                 return Vec::new();
             }
-            KeyCode::Enter | KeyCode::Char('o') => match selected {
+            KeyCode::Enter => match selected {
                 Some(id) => Action::OpenTip(id),
                 None => return Vec::new(),
             },
-            KeyCode::Char('r') => {
+            _ if ctrl(&key, 'r') => {
                 match self.shift.replyable() {
-                    Ok(()) => self.write(),
+                    Ok(()) => self.open_resources(false),
                     Err(refused) => self.shift.status = refused,
                 }
                 return Vec::new();
             }
-            KeyCode::Char('h') => {
+            _ if ctrl(&key, 'w') => {
                 if let Some(id) = selected {
                     self.mode = Mode::ConfirmHandled(id);
                 }
                 return Vec::new();
             }
-            KeyCode::Char('u') => Action::RefreshTips,
-            KeyCode::Char('t') | KeyCode::Esc => Action::Show(Screen::Chats),
-            _ => return self.common_key(key, now),
+            _ if ctrl(&key, 'u') => Action::RefreshTips,
+            KeyCode::Esc => Action::Show(Screen::Chats),
+            _ if ctrl(&key, 't') => Action::Show(Screen::Chats),
+            _ => return self.common_key(key),
         };
         self.shift.act(action, now)
     }
 
     /// Keys that mean the same on both screens.
-    fn common_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
-        match key.code {
-            KeyCode::Char('L') => return self.shift.act(Action::Lock, now),
-            KeyCode::Char('?') => self.mode = Mode::Help,
-            KeyCode::Char('q') => self.mode = Mode::ConfirmQuit,
-            _ => {}
+    fn common_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if help_key(&key) {
+            self.mode = Mode::Help;
+        } else if ctrl(&key, 'q') {
+            self.mode = Mode::ConfirmQuit;
         }
         Vec::new()
     }

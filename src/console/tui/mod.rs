@@ -85,6 +85,10 @@ pub struct App {
     was_locked: bool,
     /// Rows each conversation's transcript is scrolled back from the newest.
     scrolled_back: HashMap<SessionId, usize>,
+    /// Writing was closed under the coordinator's fingers (what it was for went away or
+    /// off screen): typed characters are held back until a non-typing key, so the rest of
+    /// a sentence never flows into another visitor's draft.
+    typing_interrupted: bool,
 }
 
 impl App {
@@ -99,6 +103,7 @@ impl App {
             typed: Zeroizing::new(String::new()),
             was_locked: false,
             scrolled_back: HashMap::new(),
+            typing_interrupted: false,
         }
     }
 
@@ -141,6 +146,7 @@ impl App {
         if about_something
             && (self.subject.is_none() || self.subject != self.shift.current_target())
         {
+            self.typing_interrupted |= self.mode == Mode::Compose;
             self.mode = Mode::Normal;
         }
         self.tip_cursor = self.tip_cursor.min(self.shift.tips.len().saturating_sub(1));

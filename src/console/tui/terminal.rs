@@ -18,6 +18,7 @@ use super::{App, AppEvent, ui};
 use crate::clock::Clock;
 use crate::console::ConsoleError;
 use crate::console::net::NetHandle;
+use crate::console::shift::{NetEvent, Notice};
 
 /// Key presses from a blocking reader thread.
 fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
@@ -62,6 +63,9 @@ async fn shift_loop(app: &mut App, net: &mut NetHandle, clock: &Clock) -> Result
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let mut keys = spawn_key_reader();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // The connection task lives through a lost connection (it signs in again and says
+    // so), so it is heard while offline too; only its end stops the listening.
+    let mut net_open = true;
     loop {
         terminal.draw(|frame| ui::draw(frame, app, clock.instant()))?;
         if app.shift.take_bell() {
@@ -74,9 +78,17 @@ async fn shift_loop(app: &mut App, net: &mut NetHandle, clock: &Clock) -> Result
                 Some(_) => continue,
                 None => break,
             },
-            net_event = net.events.recv(), if app.shift.connected => match net_event {
+            net_event = net.events.recv(), if net_open => match net_event {
                 Some(e) => AppEvent::Net(e),
-                None => { app.shift.connected = false; continue; }
+                None => {
+                    net_open = false;
+                    app.handle(AppEvent::Net(NetEvent::Disconnected(String::new())), clock.instant());
+                    // Nothing will sign in again: saying "reconnecting" would be a lie.
+                    app.shift.status = Notice::NotDone {
+                        reason: "the connection is gone for good; quit and start again".into(),
+                    };
+                    continue;
+                }
             },
             _ = tick.tick() => AppEvent::Tick,
         };

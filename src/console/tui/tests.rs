@@ -37,6 +37,10 @@ pub(crate) fn ctrl_key(c: char) -> AppEvent {
     AppEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
+pub(crate) fn alt(c: char) -> AppEvent {
+    AppEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}
+
 pub(crate) fn relay(e: CoordinatorEvent) -> AppEvent {
     AppEvent::Net(NetEvent::Relay(e))
 }
@@ -55,14 +59,14 @@ impl Kit {
         }
     }
     /// On duty with two visitors claimed from the keyboard: Visitor 1 (en, session 1) with
-    /// Enter on the queue, Visitor 2 (fr, session 2) with `c`; Visitor 2 is shown.
+    /// Enter on the queue, Visitor 2 (fr, session 2) with Ctrl-N; Visitor 2 is shown.
     pub(crate) fn two_conversations(&mut self) {
-        self.on(ch('d'));
+        self.on(ctrl_key('d'));
         self.on(relay(queue(&[(1, 120, "en"), (2, 60, "fr")])));
         assert_eq!(self.on(key(KeyCode::Enter)), vec![Command::Claim(sid(1))]);
         self.on(relay(claimed(1, None)));
         self.on(relay(queue(&[(2, 60, "fr")])));
-        assert_eq!(self.on(ch('c')), vec![Command::Claim(sid(2))]);
+        assert_eq!(self.on(ctrl_key('n')), vec![Command::Claim(sid(2))]);
         self.on(relay(claimed(2, None)));
         self.on(relay(queue(&[])));
     }
@@ -72,33 +76,33 @@ impl Kit {
 }
 
 #[test]
-fn moving_keys_select_in_sidebar_order_and_number_keys_and_tab_switch_conversations() {
+fn arrows_select_in_sidebar_order_and_alt_numbers_and_tab_switch_conversations() {
     let mut k = kit();
-    assert_eq!(k.on(ch('d'))[0], core_duty(true));
+    assert_eq!(k.on(ctrl_key('d'))[0], core_duty(true));
     k.on(relay(queue(&[(1, 0, "en"), (2, 0, "fr")])));
     assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(1))));
     k.on(key(KeyCode::Down));
     assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(2))));
-    k.on(ch('j'));
+    k.on(key(KeyCode::Down));
     assert_eq!(
         k.app.shift.selected,
         Some(Selected::Queue(sid(2))),
         "stays at the end"
     );
-    k.on(ch('k'));
+    k.on(key(KeyCode::Up));
     assert_eq!(k.on(key(KeyCode::Enter)), vec![Command::Claim(sid(1))]);
     k.on(relay(claimed(1, None)));
     k.on(relay(claimed(3, None)));
     assert_eq!(k.shown(), Some(sid(1)));
-    k.on(ch('2'));
+    k.on(alt('2'));
     assert_eq!(k.shown(), Some(sid(3)));
     k.on(key(KeyCode::Tab));
     assert_eq!(k.shown(), Some(sid(1)), "Tab wraps");
-    k.on(ch('9'));
+    k.on(alt('9'));
     assert_eq!(k.shown(), Some(sid(1)), "no ninth conversation: unchanged");
     k.on(key(KeyCode::Up));
     assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(2))));
-    assert_eq!(k.on(ch('c')), vec![Command::Claim(sid(2))]);
+    assert_eq!(k.on(ctrl_key('n')), vec![Command::Claim(sid(2))]);
 }
 
 fn core_duty(on: bool) -> Command {
@@ -121,8 +125,8 @@ fn enter_writes_to_the_shown_visitor_and_sends_and_esc_stops_writing() {
     assert_eq!(k.app.shift.current().unwrap().draft, "Bonjour!");
     k.on(key(KeyCode::Esc));
     assert_eq!(k.app.mode, Mode::Normal);
-    k.typing("1");
-    k.on(ch('i'));
+    k.on(alt('1'));
+    k.on(key(KeyCode::Enter));
     k.typing("Hello");
     assert_eq!(
         k.on(key(KeyCode::Enter)),
@@ -140,7 +144,7 @@ fn writing_stops_when_the_conversation_written_to_is_handed_over() {
     let mut k = kit();
     k.two_conversations();
     k.on(relay(roster()));
-    k.on(ch('x'));
+    k.on(ctrl_key('x'));
     assert_eq!(k.app.mode, Mode::PickTransfer { index: 0 });
     assert_eq!(
         k.on(key(KeyCode::Enter)),
@@ -159,7 +163,21 @@ fn writing_stops_when_the_conversation_written_to_is_handed_over() {
         "no typing into visitor 1 by surprise"
     );
     k.typing("q");
-    assert_eq!(k.app.mode, Mode::ConfirmQuit, "keys are commands again");
+    assert_eq!(
+        k.app.mode,
+        Mode::Normal,
+        "the rest of the sentence goes nowhere"
+    );
+    assert_eq!(k.app.shift.status, Notice::WritingStopped);
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "");
+    k.on(key(KeyCode::Esc));
+    k.typing("q");
+    assert_eq!(
+        k.app.mode,
+        Mode::Compose,
+        "after a look, typing writes again"
+    );
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "q");
 }
 
 #[test]
@@ -171,8 +189,8 @@ fn a_picker_closes_when_a_claim_answered_meanwhile_takes_the_screen() {
     k.on(key(KeyCode::Up));
     assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(3))));
     assert_eq!(k.on(key(KeyCode::Enter)), vec![Command::Claim(sid(3))]);
-    k.on(ch('1'));
-    k.on(ch('r'));
+    k.on(alt('1'));
+    k.on(ctrl_key('r'));
     assert_eq!(k.app.mode, Mode::PickResource { index: 0 });
     k.on(relay(claimed(3, None)));
     assert_eq!(
@@ -190,7 +208,7 @@ fn a_picker_closes_when_a_claim_answered_meanwhile_takes_the_screen() {
 fn refusals_the_core_explains_are_shown_and_open_nothing() {
     let mut k = kit();
     k.two_conversations();
-    k.on(ch('x'));
+    k.on(ctrl_key('x'));
     assert_eq!(k.app.mode, Mode::Normal);
     assert_eq!(k.app.shift.status, Notice::NoFreeColleague);
     k.on(relay(CoordinatorEvent::Peer {
@@ -206,16 +224,18 @@ fn refusals_the_core_explains_are_shown_and_open_nothing() {
     );
     assert_eq!(
         text::notice(&k.app.shift.status),
-        "This conversation is over; e closes it."
+        "This conversation is over; Ctrl-W closes it."
     );
-    k.on(ch('e'));
+    k.typing("e");
+    assert_eq!(k.app.mode, Mode::Normal, "no typing into it either");
+    k.on(ctrl_key('w'));
     assert!(k.on(ch('n')).is_empty(), "anything but y cancels");
-    k.on(ch('e'));
+    k.on(ctrl_key('w'));
     assert!(k.on(ch('y')).is_empty(), "over already: closed here only");
     assert!(k.app.shift.conversation(&sid(2)).is_none());
-    k.on(ch('e'));
+    k.on(ctrl_key('w'));
     assert_eq!(k.on(ch('y')), vec![Command::End(sid(1))]);
-    k.on(ch('r'));
+    k.on(ctrl_key('r'));
     assert_eq!(k.app.shift.status, Notice::SelectConversationFirst);
 }
 
@@ -223,7 +243,7 @@ fn refusals_the_core_explains_are_shown_and_open_nothing() {
 fn the_resource_picker_inserts_into_the_draft_and_returns_to_writing() {
     let mut k = kit();
     k.two_conversations();
-    k.on(ch('r'));
+    k.on(ctrl_key('r'));
     assert_eq!(k.app.mode, Mode::PickResource { index: 0 });
     assert!(
         k.on(key(KeyCode::Enter)).is_empty(),
@@ -252,7 +272,7 @@ fn the_resource_picker_inserts_into_the_draft_and_returns_to_writing() {
 #[test]
 fn tips_keys_open_reply_and_mark_handled_after_asking() {
     let mut k = kit();
-    assert_eq!(k.on(ch('t')), vec![Command::ListTips]);
+    assert_eq!(k.on(ctrl_key('t')), vec![Command::ListTips]);
     assert_eq!(k.app.shift.screen, Screen::Tips);
     let listed = |id: u8| TipSummary {
         id: TipId([id; 16]),
@@ -261,16 +281,16 @@ fn tips_keys_open_reply_and_mark_handled_after_asking() {
         replies: 0,
     };
     k.on(relay(CoordinatorEvent::Tips(vec![listed(1), listed(2)])));
-    k.on(ch('j'));
+    k.on(key(KeyCode::Down));
     assert_eq!(
         k.on(key(KeyCode::Enter)),
         vec![Command::OpenTip(TipId([2; 16]))]
     );
-    k.on(ch('r'));
+    k.typing("r");
     assert_eq!(k.app.shift.status, Notice::OpenTipFirst);
     assert_eq!(k.app.mode, Mode::Normal);
-    assert_eq!(k.on(ch('u')), vec![Command::ListTips]);
-    k.on(ch('h'));
+    assert_eq!(k.on(ctrl_key('u')), vec![Command::ListTips]);
+    k.on(ctrl_key('w'));
     assert_eq!(k.app.mode, Mode::ConfirmHandled(TipId([2; 16])));
     assert_eq!(k.on(ch('y')), vec![Command::CloseTip(TipId([2; 16]))]);
     k.on(relay(CoordinatorEvent::Tips(vec![listed(1)])));
@@ -311,15 +331,15 @@ fn while_locked_every_key_goes_to_the_passphrase() {
     assert_eq!(k.app.typed_len(), 0);
     k.typing(PASS);
     k.on(key(KeyCode::Enter));
-    k.on(ch('L'));
+    k.on(ctrl_key('l'));
     assert!(k.app.shift.is_locked());
 }
 
 #[test]
-fn quitting_asks_first_with_q_or_ctrl_c() {
+fn quitting_asks_first_with_ctrl_q_or_ctrl_c() {
     let mut k = kit();
-    k.on(ch('d'));
-    k.on(ch('q'));
+    k.on(ctrl_key('d'));
+    k.on(ctrl_key('q'));
     assert!(k.on(ch('n')).is_empty());
     assert!(!k.app.shift.quit);
     k.on(ctrl_key('c'));
@@ -347,4 +367,68 @@ fn page_keys_scroll_only_the_shown_transcript_and_sending_returns_to_the_newest(
     k.typing("ok");
     k.on(key(KeyCode::Enter));
     assert_eq!(k.app.scrolled_back(&sid(2)), 0);
+}
+
+#[test]
+fn no_letter_or_digit_typed_outside_a_draft_runs_a_command() {
+    let mut k = kit();
+    let printable: String = ('a'..='z')
+        .chain('A'..='Z')
+        .chain('0'..='9')
+        .chain("?!.,' <>".chars())
+        .collect();
+    let stray = |k: &mut Kit| {
+        for c in printable.chars() {
+            assert!(k.on(ch(c)).is_empty(), "{c:?} sent something");
+            assert_eq!(k.app.mode, Mode::Normal, "{c:?} opened something");
+        }
+    };
+    // Off duty, nothing shown: nothing happens, not even duty.
+    stray(&mut k);
+    assert!(!k.app.shift.on_duty);
+    assert_eq!(k.app.shift.status, Notice::SelectConversationFirst);
+    // On duty, a visitor waiting and selected: typing answers nobody.
+    k.on(ctrl_key('d'));
+    k.on(relay(queue(&[(1, 0, "en")])));
+    stray(&mut k);
+    assert!(k.app.shift.on_duty && k.app.shift.conversations.is_empty());
+    // The tips screen with no tip open: nothing either.
+    k.on(ctrl_key('t'));
+    stray(&mut k);
+    k.on(key(KeyCode::Esc));
+    // A conversation shown: "good" goes into its draft, and is only a draft.
+    k.on(key(KeyCode::Enter));
+    k.on(relay(claimed(1, None)));
+    k.typing("good");
+    assert_eq!(k.app.mode, Mode::Compose);
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "good");
+    assert!(k.app.shift.on_duty, "d was a letter, not duty");
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().number, 1);
+}
+
+#[test]
+fn a_conversation_keeps_its_number_and_alt_key_while_others_end() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(claimed(3, None)));
+    let numbers = |k: &Kit| -> Vec<(u8, u32)> {
+        k.app
+            .shift
+            .conversations
+            .iter()
+            .map(|c| (c.session.0[0], c.number))
+            .collect()
+    };
+    assert_eq!(numbers(&k), [(1, 1), (2, 2), (3, 3)]);
+    k.on(alt('1'));
+    k.on(ctrl_key('w'));
+    assert_eq!(k.on(ch('y')), vec![Command::End(sid(1))]);
+    assert_eq!(numbers(&k), [(2, 2), (3, 3)], "no renumbering");
+    k.on(alt('3'));
+    assert_eq!(k.shown(), Some(sid(3)), "Alt-3 still reaches Visitor 3");
+    k.on(alt('1'));
+    assert_eq!(k.shown(), Some(sid(3)), "nobody is Visitor 1 now");
+    // A number is free again only once its transcript is gone.
+    k.on(relay(claimed(4, None)));
+    assert_eq!(numbers(&k), [(4, 1), (2, 2), (3, 3)]);
 }

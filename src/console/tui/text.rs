@@ -9,12 +9,12 @@ use crate::console::shift::{Followup, Note, Notice};
 /// The status line for `notice`.
 pub fn notice(notice: &Notice) -> String {
     match notice {
-        Notice::Welcome => "Off duty. Press d to go on duty, ? for help.".into(),
+        Notice::Welcome => "Off duty. Ctrl-D goes on duty; F1 lists the keys.".into(),
         Notice::OnDuty => {
             "On duty. The queue updates live; Enter on a visitor answers them.".into()
         }
         Notice::OffDuty => "Off duty. You keep the conversations you hold.".into(),
-        Notice::NotOnDuty => "Go on duty (d) to answer visitors.".into(),
+        Notice::NotOnDuty => "Go on duty (Ctrl-D) to answer visitors.".into(),
         Notice::AtCapacity { held } => {
             format!("You hold {held} conversations, your capacity. Close or hand one over first.")
         }
@@ -35,13 +35,16 @@ pub fn notice(notice: &Notice) -> String {
         Notice::Erased { number } => {
             format!("Visitor {number}: conversation closed and erased.")
         }
-        Notice::SelectConversationFirst => "Select a conversation first.".into(),
-        Notice::ConversationOver => "This conversation is over; e closes it.".into(),
+        Notice::WritingStopped => {
+            "Writing stopped: that draft is gone. Check who is shown, Esc, then type.".into()
+        }
+        Notice::SelectConversationFirst => "Select a conversation first (↑↓, Tab, Alt-1…9).".into(),
+        Notice::ConversationOver => "This conversation is over; Ctrl-W closes it.".into(),
         Notice::NoLongerTakesMessages => "This conversation no longer takes messages.".into(),
         Notice::NoResources => "No resources: add them to config/resources.toml.".into(),
-        Notice::NewTip => "A new tip arrived (t: tips).".into(),
+        Notice::NewTip => "A new tip arrived (Ctrl-T: tips).".into(),
         Notice::NoInboxKey => "No tip-inbox key: start with --inbox-key to open tips.".into(),
-        Notice::TipOpened => "Tip opened. r: reply, h: mark handled.".into(),
+        Notice::TipOpened => "Tip opened. Type to reply; Ctrl-W marks it handled.".into(),
         Notice::TipDoesNotOpen { reason } => format!("This tip does not open: {reason}"),
         Notice::OpenTipFirst => "Open a tip first (Enter).".into(),
         Notice::NoReplyKey => "This tipster left no way to reply.".into(),
@@ -56,10 +59,10 @@ pub fn notice(notice: &Notice) -> String {
             format!("The relay is busy; retry in {retry_after} s.")
         }
         Notice::NotDone { reason } => format!("Not done: {reason}"),
-        Notice::ConnectionLost { reason } => format!(
-            "Connection to the relay lost ({reason}). Reconnecting by itself; your visitors went back to the queue."
-        ),
-        Notice::Reconnected => "Reconnected.".into(),
+        Notice::Reconnecting => "Offline. Reconnecting… your visitors wait safely.".into(),
+        Notice::Offline => "Offline: duty waits until the console is reconnected.".into(),
+        Notice::Reconnected { on_duty: true } => "Reconnected; back on duty.".into(),
+        Notice::Reconnected { on_duty: false } => "Reconnected.".into(),
         Notice::Unlocked => "Unlocked.".into(),
     }
 }
@@ -77,9 +80,12 @@ pub fn note(note: &Note) -> String {
         Note::VisitorClosed => "The visitor closed the chat.".into(),
         Note::VisitorAway => "The visitor's connection dropped; they may come back.".into(),
         Note::VisitorBack => "The visitor is back.".into(),
-        Note::VisitorEnded => "The visitor ended the conversation. Press e to close it.".into(),
-        Note::Over => "This conversation is over. Press e to close it.".into(),
-        Note::ConnectionLost => "Connection lost: this visitor went back to the queue.".into(),
+        Note::VisitorEnded => "The visitor ended the conversation. Ctrl-W closes it.".into(),
+        Note::Over => "This conversation is over. Ctrl-W closes it.".into(),
+        Note::ConnectionLost => {
+            "Connection lost: this visitor went back to the queue, safe. Ctrl-W dismisses this."
+                .into()
+        }
     }
 }
 

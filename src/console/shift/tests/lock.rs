@@ -90,12 +90,7 @@ fn a_lost_connection_ends_duty_and_the_conversations_and_duty_resumes_on_reconne
     assert!(!k.shift.connected);
     assert!(!k.shift.on_duty);
     assert!(k.shift.queue.is_empty() && k.shift.roster.is_empty());
-    assert_eq!(
-        k.shift.status,
-        Notice::ConnectionLost {
-            reason: "closed".into()
-        }
-    );
+    assert_eq!(k.shift.status, Notice::Reconnecting);
     for c in &k.shift.conversations {
         assert_eq!(c.state, ConvState::Ended, "the relay requeued them");
         assert_eq!(
@@ -110,10 +105,21 @@ fn a_lost_connection_ends_duty_and_the_conversations_and_duty_resumes_on_reconne
             reason: "offline, reconnecting".into()
         }
     );
+    // Duty cannot change while the relay cannot hear it: no ghost on duty.
+    assert!(k.act(Action::Duty(true)).is_empty());
+    assert!(k.act(Action::Duty(false)).is_empty());
+    assert!(!k.shift.on_duty);
+    assert_eq!(k.shift.status, Notice::Offline);
     let commands = k.net(NetEvent::Reconnected);
     assert!(k.shift.connected);
     assert!(k.shift.on_duty, "back on duty as before the loss");
     assert_eq!(commands, vec![duty(true), Command::ListTips]);
+    assert_eq!(k.shift.status, Notice::Reconnected { on_duty: true });
+    // Every transcript stays on screen, marked, until dismissed.
+    assert_eq!(k.shift.conversations.len(), 2);
+    let first = k.shift.conversations[0].session;
+    k.act(Action::End(first));
+    assert_eq!(k.shift.conversations.len(), 1);
     // A second loss while off duty does not put it back on duty.
     k.act(Action::Duty(false));
     k.net(NetEvent::Disconnected("closed".into()));

@@ -54,8 +54,7 @@ pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant)
     let conv_items: Vec<ListItem> = app
         .conversations
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
+        .map(|c| {
             let unread = if c.unread > 0 {
                 format!(" [{}]", c.unread)
             } else {
@@ -67,9 +66,9 @@ pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant)
                 ConvState::Transferring => " →",
                 ConvState::Ended => " ended",
             };
+            // The number is the conversation's own (Alt-N selects it), never its position.
             let text = format!(
-                "{} Visitor {} {}{}{}",
-                i + 1,
+                "Visitor {} {}{}{}",
                 c.number,
                 c.lang.as_deref().unwrap_or("?"),
                 state,
@@ -118,7 +117,7 @@ pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant)
             let text = if app.on_duty {
                 "Nobody is waiting. New visitors ring the bell and appear on the left."
             } else {
-                "You are off duty. Press d to go on duty."
+                "You are off duty. Ctrl-D goes on duty."
             };
             frame.render_widget(
                 Paragraph::new(text)

@@ -61,30 +61,31 @@ pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, text: &str) {
     );
 }
 
-/// Every key and what it does, as `?` lists them.
+/// Every key and what it does, as F1 lists them. Letters and digits only ever type.
 pub const HELP: &[(&str, &str)] = &[
-    ("d", "go on / off duty"),
-    ("↑↓ j k", "move in the queue and conversations"),
-    ("Enter", "answer the selected visitor / write to them"),
-    ("c", "answer the visitor waiting longest"),
-    ("1-9, Tab", "switch conversation"),
+    ("typing", "writes to the visitor shown (never a command)"),
+    ("^D", "go on / off duty"),
+    ("↑↓", "move in the queue and conversations"),
+    ("Enter", "answer the selected visitor / write / send"),
+    ("^N", "answer the visitor waiting longest"),
+    ("Alt-1…9 Tab", "switch conversation (by its number)"),
     ("PgUp PgDn", "scroll the conversation back / forward"),
-    ("r, ^R", "insert a ready-made resource (editable)"),
-    ("x", "transfer to a colleague on duty"),
-    ("e", "end (or close an ended) conversation"),
-    ("t", "tips inbox: Enter open, r reply, h handled"),
-    ("L, ^L", "lock now (also after idle time)"),
-    ("q, ^C", "quit (goes off duty)"),
+    ("^R", "insert a ready-made resource (editable)"),
+    ("^X", "transfer to a colleague on duty"),
+    ("^W", "end (or close an ended) conversation; tip handled"),
+    ("^T", "tips inbox (Enter opens, type to reply)"),
+    ("^L", "lock now (also after idle time)"),
+    ("^Q, ^C", "quit (goes off duty)"),
 ];
 
 pub(super) fn draw_help(frame: &mut Frame, area: Rect) {
-    let rect = popup(area, 64, HELP.len() as u16 + 2);
+    let rect = popup(area, 66, HELP.len() as u16 + 2);
     let lines: Vec<TextLine> = HELP
         .iter()
         .map(|(k, v)| {
             TextLine::from(vec![
                 Span::styled(
-                    format!("{k:<10}"),
+                    format!("{k:<12}"),
                     Style::default().add_modifier(Modifier::BOLD),
                 ),
                 Span::raw(*v),
