@@ -67,37 +67,39 @@ enum Coding {
     Identity,
 }
 
-/// The coding to send for an `Accept-Encoding` header (RFC 9110 §12.5.3): brotli if accepted,
-/// else gzip, else the plain bytes. A coding with `q=0` is refused, `*` stands for any coding
-/// not named. Whatever the header holds, the answer is one of the three: a malformed or
-/// missing header gets the plain bytes.
-fn negotiate(accept: Option<&HeaderValue>) -> Coding {
+/// Whether an `Accept-Encoding` header (RFC 9110 §12.5.3) accepts a coding: named without
+/// `q=0`, or not named and covered by a `*` without `q=0`. A malformed or missing header
+/// accepts none.
+fn accepts(accept: Option<&HeaderValue>, name: &str) -> bool {
     let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
-        return Coding::Identity;
+        return false;
     };
-    let quality = |name: &str| -> Option<bool> {
-        let mut wildcard = None;
-        for item in accept.split(',') {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            if coding.eq_ignore_ascii_case(name) {
-                return Some(!refused);
-            }
-            if coding == "*" {
-                wildcard = Some(!refused);
-            }
+    let mut wildcard = false;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if coding.eq_ignore_ascii_case(name) {
+            return !refused;
         }
-        wildcard
-    };
-    if quality("br") == Some(true) {
+        if coding == "*" {
+            wildcard = !refused;
+        }
+    }
+    wildcard
+}
+
+/// The coding to send: brotli if accepted, else gzip, else the plain bytes. Whatever the
+/// header holds, the answer is one of the three.
+fn negotiate(accept: Option<&HeaderValue>) -> Coding {
+    if accepts(accept, "br") {
         Coding::Brotli
-    } else if quality("gzip") == Some(true) || quality("x-gzip") == Some(true) {
+    } else if accepts(accept, "gzip") || accepts(accept, "x-gzip") {
         Coding::Gzip
     } else {
         Coding::Identity
@@ -187,8 +189,11 @@ fn escape(text: &str) -> String {
 }
 
 /// The snippet's plain-HTML stand-in, shown when the script never runs (JavaScript off, SRI
-/// refused after an upgrade, relay down) and removed by the widget when it starts.
-fn fallback(numbers: &[EmergencyNumber], mode: Mode) -> String {
+/// refused after an upgrade, relay down) and removed by the widget when it starts. On the
+/// full page it is drawn in the widget's own frame with the quick exit first (a plain link to
+/// `exit_url`), where the widget's own quick exit then appears: help is on screen, and the
+/// way out, before a byte of script has arrived.
+fn fallback(numbers: &[EmergencyNumber], mode: Mode, exit_url: &str) -> String {
     let numbers: String = numbers
         .iter()
         .map(|n| {
@@ -204,20 +209,25 @@ fn fallback(numbers: &[EmergencyNumber], mode: Mode) -> String {
             )
         })
         .collect();
-    let tip = if mode == Mode::Launcher {
-        "<p><a href=\"/help\">Talk to someone or leave a tip</a></p>\n"
-    } else {
-        "<p>The chat and the tip form need JavaScript.</p>\n"
-    };
-    format!(
-        "<div class=\"lifeline-fallback\" data-lifeline-fallback>\n\
-         <p>If you are in danger now, call:</p>\n<ul>\n{numbers}</ul>\n{tip}</div>"
-    )
+    let help = format!("<p>If you are in danger now, call:</p>\n<ul>\n{numbers}</ul>\n");
+    match mode {
+        Mode::Launcher => format!(
+            "<div class=\"lifeline-fallback\" data-lifeline-fallback>\n{help}\
+             <p><a href=\"/help\">Talk to someone or leave a tip</a></p>\n</div>"
+        ),
+        Mode::Page => format!(
+            "<div class=\"lifeline lifeline-page lifeline-fallback\" data-lifeline-fallback>\n\
+             <div class=\"ll-panel\">\n<div class=\"ll-top\"><a class=\"ll-exit\" href=\"{exit}\" \
+             rel=\"noreferrer\">Emergency exit: leave this site now</a></div>\n{help}\
+             <p>The chat and the tip form need JavaScript.</p>\n</div>\n</div>",
+            exit = escape(exit_url),
+        ),
+    }
 }
 
 /// The embed snippet an organisation copies into its own site: the fallback, then the script
 /// with the same numbers for the widget to show whenever no one can answer.
-fn snippet(numbers: &[EmergencyNumber], organisation: &str, mode: Mode) -> String {
+fn snippet(numbers: &[EmergencyNumber], organisation: &str, mode: Mode, exit_url: &str) -> String {
     let json = serde_json::to_string(numbers).unwrap_or_default();
     let (tip, mode_name) = match mode {
         Mode::Launcher => (" data-tip-url=\"/help\"", "launcher"),
@@ -227,7 +237,7 @@ fn snippet(numbers: &[EmergencyNumber], organisation: &str, mode: Mode) -> Strin
         "{fallback}\n<script src=\"/widget/lifeline.js\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
          data-organisation=\"{organisation}\" data-mode=\"{mode_name}\" \
          data-numbers=\"{numbers}\"{tip} defer></script>",
-        fallback = fallback(numbers, mode),
+        fallback = fallback(numbers, mode, exit_url),
         sri = *SCRIPT_SRI,
         numbers = escape(&json),
     )
@@ -239,6 +249,7 @@ fn relay_snippet(relay: &Relay, mode: Mode) -> String {
         &relay.config.widget.emergency,
         &crate::protocol::b64::encode(&relay.keys.organisation.0),
         mode,
+        &relay.config.widget.neutral_url,
     )
 }
 
@@ -266,9 +277,11 @@ async fn demo(State(relay): State<Arc<Relay>>) -> Response {
     ))
 }
 
-async fn help(State(relay): State<Arc<Relay>>) -> Response {
+/// The full page, gzipped when the browser takes it (built per request: it holds the
+/// relay's config, a few KiB, and the widget's own bytes dominate anyway).
+async fn help(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
     let tag = relay_snippet(&relay, Mode::Page);
-    html(format!(
+    let page = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n\
@@ -276,7 +289,35 @@ async fn help(State(relay): State<Arc<Relay>>) -> Response {
          </head>\n<body>\n{tag}\n</body>\n</html>\n",
         title = escape(&relay.config.widget.page_title),
         css = *STYLESHEET_SRI,
-    ))
+    );
+    let gzipped = accepts(headers.get(header::ACCEPT_ENCODING), "gzip")
+        .then(|| gzip(page.as_bytes()))
+        .flatten();
+    let mut response = match gzipped {
+        Some(body) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => html(page),
+    };
+    // Any cache between must not hand the gzipped page to a browser that did not ask for it.
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
+}
+
+/// gzip in memory; `None` (the page goes out plain) if the encoder fails, which it does not
+/// on a `Vec`.
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
 }
 
 #[cfg(test)]
@@ -364,7 +405,7 @@ mod tests {
 
     #[test]
     fn fallback_escapes_labels_and_dials_only_phone_characters() {
-        let html = fallback(&hostile(), Mode::Launcher);
+        let html = fallback(&hostile(), Mode::Launcher, "https://exit.example/");
         assert!(!html.contains("<script>"), "{html}");
         assert!(
             html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;help&quot;")
@@ -375,12 +416,41 @@ mod tests {
             html.contains("href=\"/help\""),
             "the launcher's fallback links to the help page"
         );
-        assert!(!fallback(&hostile(), Mode::Page).contains("href=\"/help\""));
+        assert!(
+            !fallback(&hostile(), Mode::Page, "https://exit.example/").contains("href=\"/help\"")
+        );
+    }
+
+    #[test]
+    fn the_full_page_fallback_puts_the_quick_exit_first_then_the_numbers() {
+        let html = fallback(&hostile(), Mode::Page, "https://exit.example/?a=\"b");
+        let exit = html.find("class=\"ll-exit\"").unwrap_or(usize::MAX);
+        let numbers = html.find("tel:").unwrap_or(0);
+        assert!(
+            exit < numbers,
+            "the way out comes before everything: {html}"
+        );
+        assert!(
+            html.contains("href=\"https://exit.example/?a=&quot;b\""),
+            "{html}"
+        );
+        assert!(!fallback(&hostile(), Mode::Launcher, "https://x.example/").contains("ll-exit"));
+    }
+
+    #[test]
+    fn gzip_gives_back_the_page() {
+        use std::io::Read;
+        let page = "<p>help</p>".repeat(100);
+        let packed = gzip(page.as_bytes()).unwrap_or_default();
+        assert!(packed.len() < page.len() / 4);
+        let mut out = String::new();
+        let read = flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut out);
+        assert!(read.is_ok() && out == page);
     }
 
     #[test]
     fn snippet_carries_the_numbers_as_escaped_json_after_its_fallback() {
-        let tag = snippet(&hostile(), "ORG", Mode::Launcher);
+        let tag = snippet(&hostile(), "ORG", Mode::Launcher, "https://exit.example/");
         let fallback_at = tag.find("data-lifeline-fallback").unwrap_or(usize::MAX);
         assert!(fallback_at < tag.find("<script").unwrap_or(0));
         let attr = tag
@@ -401,6 +471,9 @@ mod tests {
             "the attribute decodes back to the config's numbers"
         );
         assert!(tag.contains("data-tip-url=\"/help\""));
-        assert!(!snippet(&hostile(), "ORG", Mode::Page).contains("data-tip-url"));
+        assert!(
+            !snippet(&hostile(), "ORG", Mode::Page, "https://exit.example/")
+                .contains("data-tip-url")
+        );
     }
 }

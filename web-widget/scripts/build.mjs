@@ -6,6 +6,7 @@
 //   node scripts/build.mjs           write dist/
 //   node scripts/build.mjs --check   fail if dist/ differs from a fresh build
 import { build } from 'esbuild';
+import { localeTables } from './locale-tables.mjs';
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -40,6 +41,7 @@ export async function fresh() {
     logLevel: 'silent',
     define: { __CSS_INTEGRITY__: JSON.stringify(sri(cssBytes)) },
     absWorkingDir: root,
+    plugins: [localeTables],
   });
   const jsBytes = Buffer.from(js.outputFiles[0].contents);
   const sriJson = Buffer.from(JSON.stringify({ 'lifeline.js': sri(jsBytes), 'lifeline.css': sri(cssBytes) }, null, 2) + '\n');

@@ -23,7 +23,7 @@ import { repliesScreen } from './screens/replies';
 import { returnScreen } from './screens/returning';
 import { safetyScreen } from './screens/safety';
 import { progressScreen, tipScreen } from './screens/tip';
-import { heading } from './screens/common';
+import { heading, numbers } from './screens/common';
 import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
@@ -31,7 +31,8 @@ import { Relay } from './tips';
 declare const __CSS_INTEGRITY__: string;
 
 const SCREENS: Record<Screen, ScreenView> = {
-  loading: (w) => [heading(w.t('loading'))],
+  // the numbers stay on screen from the server-drawn page to the home screen
+  loading: (w) => [heading(w.t('loading')), numbers(w)],
   home: homeScreen,
   safety: safetyScreen,
   chat: (w) => (w.state.chat ? chatScreen(w) : homeScreen(w)),
