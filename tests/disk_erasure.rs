@@ -149,3 +149,56 @@ async fn a_redis_user_refused_the_rewrite_stops_the_relay_with_the_setting_to_gi
         "the error quotes no credential or address: {stderr}"
     );
 }
+
+/// How many append-only rewrites the Redis on `port` has done.
+fn rewrites_on(port: &str) -> u64 {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-p", port, "INFO", "persistence"])
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("aof_rewrites:")?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// On a Cluster each node keeps its own files: every one is asked to rewrite.
+#[tokio::test]
+async fn on_a_cluster_every_node_rewrites_its_files() {
+    let cluster = RedisCluster::start();
+    let ports: Vec<String> = cluster
+        .url
+        .split(',')
+        .filter_map(|u| u.rsplit(':').next().map(str::to_owned))
+        .collect();
+    for port in &ports {
+        let on = std::process::Command::new("redis-cli")
+            .args(["-p", port, "CONFIG", "SET", "appendonly", "yes"])
+            .output()
+            .expect("redis-cli");
+        assert!(String::from_utf8_lossy(&on.stdout).contains("OK"));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before: Vec<u64> = ports.iter().map(|p| rewrites_on(p)).collect();
+    let url = cluster.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = url;
+        c.store.redis_cluster = true;
+        c.store.redis_rewrite_s = BOUND_S;
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(BOUND_S + 8);
+    loop {
+        let after: Vec<u64> = ports.iter().map(|p| rewrites_on(p)).collect();
+        if after.iter().zip(&before).all(|(a, b)| a > b) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "every node rewrites: before {before:?}, after {after:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    relay.stop().await;
+}

@@ -317,7 +317,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                         let _ = relay.store.remove(&session).await;
                     }
                     Metrics::inc(&relay.metrics.sessions_ended);
-                    tracing::info!("session ended");
+                    tracing::debug!("session ended");
                     apply_to_coordinator(relay, serial, ForCoordinator::Dropped { session }).await;
                 } else {
                     out.send(RelayFrame::Released { session });
@@ -403,7 +403,7 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
         .discard_pending(&session, Way::ToCoordinator)
         .await;
     Metrics::inc(&relay.metrics.claims);
-    tracing::info!("session claimed");
+    tracing::debug!("session claimed");
     relay.live.with(|live| {
         if let Some(c) = live.coordinators.get_mut(&serial) {
             c.sessions.insert(session);
@@ -482,7 +482,7 @@ async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: Sessio
         .discard_pending(&session, Way::ToCoordinator)
         .await;
     Metrics::inc(&relay.metrics.transfers);
-    tracing::info!("session transferred");
+    tracing::debug!("session transferred");
     out.send(RelayFrame::Released { session });
     // Told before the visitor, so the visitor's fresh handshake finds them holding it.
     relay

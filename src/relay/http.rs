@@ -261,7 +261,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
         return store_unavailable();
     }
     Metrics::inc(&relay.metrics.tips_received);
-    tracing::info!("sealed tip received");
+    tracing::debug!("sealed tip received");
     relay.tips_changed().await;
     axum::Json(TipAccepted { v: VERSION, id }).into_response()
 }

@@ -16,6 +16,7 @@
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
+//! - [`activity`]: the log's per-minute counts of what `metrics` counts.
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
@@ -26,6 +27,7 @@
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
+pub mod activity;
 pub mod cluster;
 pub mod connection;
 pub mod coordinator;
@@ -147,6 +149,7 @@ pub async fn serve(
     let node_link = tokio::spawn(cluster::run(relay.clone()));
     let heartbeat = tokio::spawn(cluster::heartbeat(relay.clone()));
     // Erasure reaching Redis's files (store::redis::rewrite).
+    let activity = tokio::spawn(activity::log_every_minute(relay.clone()));
     let disk_erasure = relay
         .store
         .disk_erasure(&relay.config)
@@ -170,6 +173,7 @@ pub async fn serve(
     broadcaster.abort();
     node_link.abort();
     heartbeat.abort();
+    activity.abort();
     if let Some(task) = disk_erasure {
         task.abort();
     }

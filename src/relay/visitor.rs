@@ -137,7 +137,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
                 Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),
             }
             Metrics::inc(&relay.metrics.sessions_opened);
-            tracing::info!("visitor session opened");
+            tracing::debug!("visitor session opened");
             // The welcome is the first frame after the challenge: queued before the
             // connection is registered, so no queue position or delivery can overtake it.
             inbox.outbox.send(welcome(relay, session, token, 1, 0));
@@ -228,7 +228,7 @@ async fn resume(
         }
     }
     Metrics::inc(&relay.metrics.sessions_resumed);
-    tracing::info!("visitor session resumed");
+    tracing::debug!("visitor session resumed");
     // Registered first, replayed second: anything stored after this read wakes the delivery
     // task, which continues from the last frame replayed here. No gap, no duplicate.
     *inbox.outbox.delivered().lock().await = last_seq;
@@ -425,7 +425,7 @@ async fn handle_frame(
 /// Ends a session from the visitor's side (or on overflow): every trace goes at once.
 pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option<u64>) {
     Metrics::inc(&relay.metrics.sessions_ended);
-    tracing::info!("session ended");
+    tracing::debug!("session ended");
     // The holder's node delivers what it has not had yet, then erases the session.
     let handed = match holder {
         Some(serial) => {

@@ -157,7 +157,9 @@ impl DiskRedis {
         }
         let files = files_below(self.dir());
         assert!(
-            files.iter().any(|f| f.to_string_lossy().contains("appendonly")),
+            files
+                .iter()
+                .any(|f| f.to_string_lossy().contains("appendonly")),
             "the scan must see Redis's append-only file"
         );
         files
