@@ -102,7 +102,7 @@ fn the_caddyfile_logs_nobody_forwards_nothing_and_keeps_metrics_private() {
             "header_up -X-Forwarded-Host",
             "header_up -X-Real-IP",
             "header_up -Forwarded",
-            "header_up -User-Agent",
+            "header_up User-Agent \"\"",
             "header_up -Referer",
             "header_up -Cookie",
             "header Strict-Transport-Security \"max-age=63072000; includeSubDomains\"",

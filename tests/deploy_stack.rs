@@ -63,14 +63,8 @@ struct Curl<'a> {
 }
 
 impl Curl<'_> {
-    /// The options every curl of this test gives: the test CA, `localhost` on loopback.
     fn trust(&self) -> Vec<String> {
-        vec![
-            "--cacert".into(),
-            self.cert.display().to_string(),
-            "--resolve".into(),
-            format!("localhost:{}:127.0.0.1", self.https_port),
-        ]
+        curl_trust(self.https_port, self.cert)
     }
 
     fn call(&self, method: &str, path: &str, body: Option<&Path>) -> (u16, String) {
@@ -79,19 +73,8 @@ impl Curl<'_> {
     }
 
     fn call_url(&self, method: &str, url: &str, body: Option<&Path>) -> (u16, String) {
-        let mut command = Command::new("curl");
-        command
-            .args([
-                "-sS",
-                "--http1.1",
-                "--max-time",
-                "20",
-                "-X",
-                method,
-                "-w",
-                "\n%{http_code}",
-            ])
-            .args(self.trust());
+        let mut command = curl_to(self.https_port, self.cert);
+        command.args(["-X", method, "-w", "\n%{http_code}"]);
         for (name, value) in identifying_headers() {
             command.arg("-H").arg(format!("{name}: {value}"));
         }

@@ -83,6 +83,25 @@ pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
+/// curl to `https://localhost:<port>` on loopback, trusting only the test certificate.
+pub fn curl_to(port: u16, cert: &Path) -> Command {
+    let mut command = Command::new("curl");
+    command
+        .args(["-sS", "--http1.1", "--max-time", "20"])
+        .args(curl_trust(port, cert));
+    command
+}
+
+/// The options that make curl trust the test certificate for `localhost:<port>` on loopback.
+pub fn curl_trust(port: u16, cert: &Path) -> Vec<String> {
+    vec![
+        "--cacert".into(),
+        cert.display().to_string(),
+        "--resolve".into(),
+        format!("localhost:{port}:127.0.0.1"),
+    ]
+}
+
 /// SHA-256 in hex: how the shipped Redis config takes the relay's password.
 pub fn sha256_hex(text: &str) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
