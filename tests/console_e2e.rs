@@ -655,6 +655,15 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     console.type_keys("hello from the terminal\r").await;
     assert_eq!(next_text_visitor(&mut v).await, "hello from the terminal");
 
+    // A placeholder in the resources file's syntax is refused until filled in: Ctrl-W
+    // takes it back, and only the filled-in text reaches the visitor.
+    console.type_keys("Call <number>\r").await;
+    console
+        .until_on_screen("Not sent: replace <number> with the real detail first.")
+        .await;
+    console.type_keys("\x17115\r").await;
+    assert_eq!(next_text_visitor(&mut v).await, "Call 115");
+
     // Ctrl-C asks, y quits: off duty, the connection closed, the visitor requeued.
     console.type_keys("\x03y").await;
     assert!(console.exit_status().await.success());

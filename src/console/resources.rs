@@ -96,9 +96,57 @@ impl Resources {
     }
 }
 
+/// The placeholders left in `text`, as byte ranges: the resources file's `<Local shelter
+/// name>` syntax, a `<`, then text that starts with a letter or digit and holds no `<`, `>`
+/// or line break, then `>`. A draft holding one is not ready to send; "<3" or "a < b" are
+/// not placeholders.
+pub fn placeholders(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find('<').map(|i| rest + i) {
+        let inner = &text[open + 1..];
+        let close = inner.find(['<', '>', '\n']);
+        let starts_well = inner.chars().next().is_some_and(char::is_alphanumeric);
+        match close {
+            Some(len) if starts_well && inner[len..].starts_with('>') => {
+                found.push(open..open + 1 + len + 1);
+                rest = open + 1 + len + 1;
+            }
+            _ => rest = open + 1,
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_found_as_the_resources_file_writes_them() {
+        let text = "<Local shelter name> can take you in. Call <number>.";
+        let found: Vec<&str> = placeholders(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, ["<Local shelter name>", "<number>"]);
+        let french = "près de chez vous : <adresse ou numéro>.";
+        let found: Vec<&str> = placeholders(french)
+            .into_iter()
+            .map(|r| &french[r])
+            .collect();
+        assert_eq!(
+            found,
+            ["<adresse ou numéro>"],
+            "byte ranges of whole characters"
+        );
+        for fine in ["<3", "a < b > c", "<>", "x <\n> y", "<<", "Call 115."] {
+            assert!(placeholders(fine).is_empty(), "{fine:?}");
+        }
+        let nested = "<<number>";
+        let found: Vec<&str> = placeholders(nested)
+            .into_iter()
+            .map(|r| &nested[r])
+            .collect();
+        assert_eq!(found, ["<number>"]);
+    }
 
     #[test]
     fn the_shipped_file_parses_and_covers_the_categories() {

@@ -16,6 +16,7 @@ use super::commands::Command;
 use super::notice::{Note, Notice};
 use super::state::{ConvState, Line, Mark, Screen, Selected, Target, TipId, Who};
 use super::{Shift, short};
+use crate::console::resources::placeholders;
 use crate::protocol::SessionId;
 
 /// A passphrase typed at the lock: wiped from memory when dropped, never printed.
@@ -41,7 +42,7 @@ pub enum Edit {
     Push(char),
     /// The last character removed.
     Pop,
-    /// The whole draft replaced (a browser's text field).
+    /// The whole draft replaced (a browser's text field, the terminal's line editor).
     Replace(String),
 }
 
@@ -145,6 +146,7 @@ impl Shift {
                 self.insert_resource(target, index);
                 Vec::new()
             }
+            Action::Send(target) if self.holds_placeholder(target) => Vec::new(),
             Action::Send(Target::Conversation(session)) => self.send(session),
             Action::Send(Target::Tip(id)) => self.send_tip_reply(id),
             Action::Transfer { session, to } => self.transfer(session, to),
@@ -168,6 +170,23 @@ impl Shift {
             Some(_) => Ok(()),
             None => Err(Notice::SelectConversationFirst),
         }
+    }
+
+    /// Whether `target`'s draft still holds a resource's placeholder (`<number>`); if so the
+    /// status says which, and nothing may be sent: a visitor must never receive a blank
+    /// form where a shelter's name or a phone number should be.
+    fn holds_placeholder(&mut self, target: Target) -> bool {
+        let Some(draft) = self.draft(target) else {
+            return false;
+        };
+        let first = placeholders(draft)
+            .first()
+            .map(|r| draft[r.clone()].to_owned());
+        if let Some(placeholder) = first {
+            self.status = Notice::UnfilledPlaceholder { placeholder };
+            return true;
+        }
+        false
     }
 
     /// Whether this conversation can be handed over now; the reason it cannot otherwise.

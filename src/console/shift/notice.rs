@@ -75,6 +75,11 @@ pub enum Notice {
     SelectConversationFirst,
     /// Writing to a conversation that is over.
     ConversationOver,
+    /// Sending was refused: the draft still holds a resource's placeholder, to fill in.
+    UnfilledPlaceholder {
+        /// The first placeholder, as the resources file wrote it (never a visitor's words).
+        placeholder: String,
+    },
     /// Sending to a conversation that is over or being handed over.
     NoLongerTakesMessages,
     /// The resource picker was asked for with no resources loaded.

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Mode, SCROLL_STEP};
+use super::{App, Mode, SCROLL_STEP, editor};
 use crate::console::shift::{Action, Command, Edit, Notice, Passphrase, Screen, Selected, Target};
 
 fn ctrl(key: &KeyEvent, c: char) -> bool {
@@ -386,19 +386,22 @@ impl App {
             self.mode = Mode::Normal;
             return Vec::new();
         };
-        let edit = match key.code {
+        match key.code {
             KeyCode::Esc => {
                 self.mode = Mode::Normal;
-                return Vec::new();
+                Vec::new()
             }
-            KeyCode::Enter => return self.send(target, now),
-            KeyCode::Backspace => Edit::Pop,
-            _ => match typed_char(&key) {
-                Some(c) => Edit::Push(c),
-                None => return Vec::new(),
-            },
-        };
-        self.shift.act(Action::Edit { target, edit }, now)
+            KeyCode::Enter if key.modifiers.is_empty() => self.send(target, now),
+            _ => {
+                let draft = self.shift.draft(target).unwrap_or_default();
+                let Some(edited) = editor::edit(draft, self.cursor(), &key) else {
+                    return Vec::new();
+                };
+                self.cursor = edited.cursor;
+                let edit = Edit::Replace(edited.text);
+                self.shift.act(Action::Edit { target, edit }, now)
+            }
+        }
     }
 
     fn send(&mut self, target: Target, now: Instant) -> Vec<Command> {

@@ -1,6 +1,7 @@
 //! The terminal front end of a shift: key presses become the core's actions ([`keys`]), the
 //! core's state is drawn with ratatui ([`ui`]) and its notices worded in English with the
-//! terminal's keys ([`text`]), and [`terminal`] runs the loop. [`App`] holds the core and
+//! terminal's keys ([`text`]), drafts are edited with a cursor ([`editor`]), and [`terminal`]
+//! runs the loop. [`App`] holds the core and
 //! what only a terminal needs: the mode (writing, a picker, a confirmation, help), the
 //! passphrase being typed at the lock, the tips cursor and each transcript's scroll.
 //!
@@ -8,6 +9,7 @@
 //! that is [`super::shift`]'s, so the browser desk behaves the same. It never writes a
 //! conversation anywhere but the screen.
 
+pub mod editor;
 pub mod keys;
 pub mod terminal;
 pub mod text;
@@ -89,6 +91,8 @@ pub struct App {
     /// off screen): typed characters are held back until a non-typing key, so the rest of
     /// a sentence never flows into another visitor's draft.
     typing_interrupted: bool,
+    /// Where the cursor stands in the draft being written, in characters.
+    cursor: usize,
 }
 
 impl App {
@@ -104,6 +108,7 @@ impl App {
             was_locked: false,
             scrolled_back: HashMap::new(),
             typing_interrupted: false,
+            cursor: 0,
         }
     }
 
@@ -161,8 +166,21 @@ impl App {
         self.mode = mode;
     }
 
-    /// Starts typing into the draft now shown.
+    /// Starts typing into the draft now shown, the cursor at its end.
     fn write(&mut self) {
         self.open(Mode::Compose);
+        self.cursor = self.draft_len();
+    }
+
+    /// Characters in the draft being written.
+    fn draft_len(&self) -> usize {
+        self.subject
+            .and_then(|t| self.shift.draft(t))
+            .map_or(0, |d| d.chars().count())
+    }
+
+    /// Where the cursor stands in the draft being written (drawn by [`ui`]).
+    pub fn cursor(&self) -> usize {
+        self.cursor.min(self.draft_len())
     }
 }

@@ -432,3 +432,60 @@ fn a_conversation_keeps_its_number_and_alt_key_while_others_end() {
     k.on(relay(claimed(4, None)));
     assert_eq!(numbers(&k), [(4, 1), (2, 2), (3, 3)]);
 }
+
+#[test]
+fn a_resource_placeholder_blocks_sending_until_filled_in_with_the_cursor_keys() {
+    let mut k = kit();
+    k.two_conversations();
+    k.app.shift.resources = crate::console::resources::Resources::parse(
+        r#"
+        [[resource]]
+        region = "FR"
+        lang = "fr"
+        category = "shelter"
+        title = "Refuge"
+        text = "<Shelter> takes you in. Call <number>."
+        "#,
+    )
+    .unwrap();
+    k.on(ctrl_key('r'));
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.mode, Mode::Compose);
+    assert!(k.on(key(KeyCode::Enter)).is_empty(), "not sent");
+    assert_eq!(
+        k.app.shift.status,
+        Notice::UnfilledPlaceholder {
+            placeholder: "<Shelter>".into()
+        }
+    );
+    assert_eq!(
+        text::notice(&k.app.shift.status),
+        "Not sent: replace <Shelter> with the real detail first."
+    );
+    // Home, delete the first placeholder, type the name in its place.
+    k.on(key(KeyCode::Home));
+    for _ in 0.."<Shelter>".len() {
+        k.on(key(KeyCode::Delete));
+    }
+    k.typing("Le Refuge");
+    assert!(k.on(key(KeyCode::Enter)).is_empty(), "one left");
+    assert_eq!(
+        k.app.shift.status,
+        Notice::UnfilledPlaceholder {
+            placeholder: "<number>".into()
+        }
+    );
+    // End, one left (before the full stop), Ctrl-W takes the word back, type the number.
+    k.on(key(KeyCode::End));
+    k.on(key(KeyCode::Left));
+    k.on(ctrl_key('w'));
+    k.typing("115");
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Send {
+            session: sid(2),
+            text: "Le Refuge takes you in. Call 115.".into()
+        }]
+    );
+    assert_eq!(k.app.cursor(), 0, "the emptied draft starts over");
+}

@@ -40,6 +40,9 @@ pub fn notice(notice: &Notice) -> String {
         }
         Notice::SelectConversationFirst => "Select a conversation first (↑↓, Tab, Alt-1…9).".into(),
         Notice::ConversationOver => "This conversation is over; Ctrl-W closes it.".into(),
+        Notice::UnfilledPlaceholder { placeholder } => {
+            format!("Not sent: replace {placeholder} with the real detail first.")
+        }
         Notice::NoLongerTakesMessages => "This conversation no longer takes messages.".into(),
         Notice::NoResources => "No resources: add them to config/resources.toml.".into(),
         Notice::NewTip => "A new tip arrived (Ctrl-T: tips).".into(),

@@ -12,7 +12,7 @@ use ratatui::text::Line as TextLine;
 use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph, Wrap};
 
 use super::super::{App, Mode, text};
-use super::{draw_composer, duration, kind, selected_style, wrap};
+use super::{composer, duration, kind, selected_style, wrap};
 use crate::console::shift::{ConvState, Mark, Selected, Who};
 
 pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
@@ -143,8 +143,9 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
     if let Some(from) = &c.transferred_from {
         title.push_str(&format!(" · from {from}"));
     }
+    let draft_rows = composer::height(&c.draft, area.width);
     let [transcript_area, compose_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(draft_rows)]).areas(area);
     let inner_width = transcript_area.width.saturating_sub(2) as usize;
     let mut rows: Vec<TextLine> = Vec::new();
     for line in &c.lines {
@@ -189,5 +190,6 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
     } else {
         format!("Draft to Visitor {} (Enter to write)", c.number)
     };
-    draw_composer(frame, compose_area, &c.draft, composing, compose_title);
+    let cursor = composing.then(|| tui.cursor());
+    composer::draw(frame, compose_area, &c.draft, cursor, compose_title);
 }

@@ -23,6 +23,7 @@ use crate::console::shift::Screen;
 use crate::protocol::frames::ConversationKind;
 
 mod chats;
+pub mod composer;
 mod overlays;
 #[cfg(test)]
 mod tests;
@@ -275,26 +276,6 @@ fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
     }
     out.push(line);
     out
-}
-
-fn draw_composer(frame: &mut Frame, area: Rect, draft: &str, active: bool, title: String) {
-    let width = area.width.saturating_sub(3) as usize;
-    let chars: Vec<char> = draft.chars().collect();
-    let shown: String = chars[chars.len().saturating_sub(width)..].iter().collect();
-    let style = if active {
-        Style::default().fg(Color::Green)
-    } else {
-        Style::default().fg(Color::DarkGray)
-    };
-    frame.render_widget(
-        Paragraph::new(format!("{shown}{}", if active { "▏" } else { "" })).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(style)
-                .title(title),
-        ),
-        area,
-    );
 }
 
 fn popup(area: Rect, width: u16, height: u16) -> Rect {

@@ -21,6 +21,13 @@ fn screen(app: &App, now: Instant) -> Vec<String> {
         .collect()
 }
 
+/// Renders at 80×24 and returns the cells, styles included.
+fn cells(app: &App, now: Instant) -> ratatui::buffer::Buffer {
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| draw(f, app, now)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
 fn contains(screen: &[String], needle: &str) -> bool {
     screen.iter().any(|l| l.contains(needle))
 }
@@ -199,4 +206,44 @@ fn durations_and_dates_read_well() {
 fn wrapping_keeps_words_and_indents() {
     let lines = wrap("You: ", "one two three four five six", 16);
     assert_eq!(lines, ["You: one two", "     three four", "     five six"]);
+}
+
+#[test]
+fn the_draft_wraps_over_rows_with_the_cursor_and_placeholders_highlighted() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(key(KeyCode::Enter));
+    k.typing(
+        "Le refuge <Local shelter name> vous accueille ce soir. \
+         Appelez le <numéro> et dites que vous venez du réseau.",
+    );
+    k.on(key(KeyCode::Home));
+    let s = screen(&k.app, k.now);
+    assert!(contains(&s, "│Le refuge <Local shelter name>"), "{s:#?}");
+    assert!(contains(&s, "│soir. Appelez"), "words stay whole: {s:#?}");
+    assert!(contains(&s, "réseau."), "the end is shown too: {s:#?}");
+    let buffer = cells(&k.app, k.now);
+    let find = |needle: &str| {
+        let (y, row) = s
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.contains(needle))
+            .unwrap();
+        let x = row[..row.find(needle).unwrap()].chars().count();
+        (x as u16, y as u16)
+    };
+    let (x, y) = find("<Local");
+    assert_eq!(
+        buffer[(x, y)].bg,
+        Color::Yellow,
+        "the placeholder stands out"
+    );
+    assert_eq!(buffer[(x + 19, y)].bg, Color::Yellow);
+    assert_ne!(buffer[(x + 20, y)].bg, Color::Yellow, "and ends with it");
+    let (x, y) = find("Le refuge");
+    assert!(
+        buffer[(x, y)].modifier.contains(Modifier::REVERSED),
+        "the cursor is at the start after Home"
+    );
+    assert!(!buffer[(x + 1, y)].modifier.contains(Modifier::REVERSED));
 }

@@ -10,7 +10,7 @@ use ratatui::text::Line as TextLine;
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::super::{App, Mode, text};
-use super::{date, draw_composer, selected_style, wrap};
+use super::{composer, date, selected_style, wrap};
 
 pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
     let app = &tui.shift;
@@ -45,8 +45,12 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
         side,
         &mut state,
     );
-    let [tip_area, compose_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(main);
+    let draft = app.opened_tip.as_ref().map_or("", |t| t.draft.as_str());
+    let [tip_area, compose_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(composer::height(draft, main.width)),
+    ])
+    .areas(main);
     match &app.opened_tip {
         Some(tip) => {
             let width = tip_area.width.saturating_sub(3) as usize;
@@ -89,11 +93,12 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
                 ),
                 tip_area,
             );
-            draw_composer(
+            let cursor = (tui.mode == Mode::Compose).then(|| tui.cursor());
+            composer::draw(
                 frame,
                 compose_area,
                 &tip.draft,
-                tui.mode == Mode::Compose,
+                cursor,
                 "Reply to the tipster's receipt".into(),
             );
         }
