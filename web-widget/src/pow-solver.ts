@@ -12,9 +12,13 @@ export function expectedProgress(tried: number, difficulty: number): number {
   return 1 - Math.exp(-tried / 2 ** difficulty);
 }
 
+/** What a solver throws when its search was called off (the visitor went back, or too slow). */
+export const CANCELLED = 'pow cancelled';
+
 export function mainThreadSolver(): Solver {
-  return async (seed, context, difficulty, progress) => {
+  return async (seed, context, difficulty, progress, signal) => {
     for (let from = 0; ; from += SLICE) {
+      if (signal?.aborted) throw new Error(CANCELLED);
       const n = searchPow(seed, context, difficulty, from, SLICE);
       if (n >= 0) return n;
       progress(expectedProgress(from + SLICE, difficulty));
@@ -25,16 +29,21 @@ export function mainThreadSolver(): Solver {
 
 export function workerSolver(scriptUrl: string | null): Solver {
   const fallback = mainThreadSolver();
-  return (seed, context, difficulty, progress) =>
-    new Promise<number>((resolve) => {
+  return (seed, context, difficulty, progress, signal) =>
+    new Promise<number>((resolve, reject) => {
       let worker: Worker;
       try {
         if (!scriptUrl || new URL(scriptUrl, location.href).origin !== location.origin) throw new Error('cross-origin');
         worker = new Worker(scriptUrl);
       } catch {
-        resolve(fallback(seed, context, difficulty, progress));
+        resolve(fallback(seed, context, difficulty, progress, signal));
         return;
       }
+      // Called off: the worker stops at once, so a cancelled search costs the phone nothing more.
+      signal?.addEventListener('abort', () => {
+        worker.terminate();
+        reject(new Error(CANCELLED));
+      });
       worker.onmessage = (e: MessageEvent) => {
         const d = e.data;
         if (d && d.type === 'progress') progress(expectedProgress(d.tried, difficulty));
@@ -46,7 +55,7 @@ export function workerSolver(scriptUrl: string | null): Solver {
       worker.onerror = (e) => {
         e.preventDefault();
         worker.terminate();
-        resolve(fallback(seed, context, difficulty, progress));
+        resolve(fallback(seed, context, difficulty, progress, signal));
       };
       worker.postMessage({ seed, context, difficulty });
     });

@@ -297,3 +297,10 @@ test('proof-of-work.json: input layout, smallest nonce and digest', () => {
   assert.equal(searchPow(seed, ctx, v.difficulty, 0, v.nonce), -1, 'no smaller solution');
   assert.throws(() => searchPow(seed, ctx, 29, 0, 1));
 });
+
+test('the main-thread proof-of-work solver stops when called off', async () => {
+  const { mainThreadSolver, CANCELLED } = await import('../src/pow-solver');
+  const stop = new AbortController();
+  const search = mainThreadSolver()(new Uint8Array(16), new Uint8Array(16), 28, () => stop.abort(), stop.signal);
+  await assert.rejects(search, new RegExp(CANCELLED));
+});
