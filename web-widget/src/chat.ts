@@ -17,7 +17,8 @@ export interface SocketHandlers {
   onClose(code: number): void;
 }
 export type Connect = (h: SocketHandlers) => Socket;
-export type Solver = (seed: Uint8Array, context: Uint8Array, difficulty: number, progress: (p: number) => void) => Promise<number>;
+/** Finds a proof-of-work nonce; rejects once `signal` aborts, having stopped searching. */
+export type Solver = (seed: Uint8Array, context: Uint8Array, difficulty: number, progress: (p: number) => void, signal?: AbortSignal) => Promise<number>;
 
 export type ChatPhase = 'connecting' | 'pow' | 'waiting' | 'chatting' | 'reconnecting' | 'ended' | 'failed';
 export type Mark = 'pending' | 'sent' | 'delivered';
@@ -46,6 +47,8 @@ export interface ChatView {
   busy: boolean;
   /** Reconnecting has failed for `unreachableAfterMs`: the screen shows the numbers while we keep trying. */
   unreachable: boolean;
+  /** The proof-of-work ran past `powMaxMs` and was given up: nothing was sent, no one can answer. */
+  tooSlow: boolean;
 }
 
 export interface ChatOptions {
@@ -65,11 +68,19 @@ export interface ChatOptions {
   pingMs?: number;
   /** How long reconnecting may fail before the view says no one can answer (20 s). */
   unreachableAfterMs?: number;
+  /** The longest a visitor's device works on the proof-of-work before giving up (POW_MAX_MS). */
+  powMaxMs?: number;
 }
 
 const RETRYABLE = new Set([1001, 1005, 1006, 4008, 4012, 4013]);
 const BUSY = 4008;
 const UNREACHABLE_AFTER_MS = 20_000;
+/**
+ * The longest the proof-of-work may keep a visitor waiting (docs/benchmarks.md, "Proof-of-work
+ * on a slow phone"): past it the search stops, nothing is sent, and the screen offers the
+ * tip path and the numbers instead of an endless bar.
+ */
+export const POW_MAX_MS = 20_000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function u64(x: unknown): number {
@@ -90,6 +101,7 @@ export class Chat {
     transferring: false,
     busy: false,
     unreachable: false,
+    tooSlow: false,
   };
   private socket: Socket | null = null;
   private session: Uint8Array | null = null;
@@ -110,6 +122,7 @@ export class Chat {
   private unreachableTimer: ReturnType<typeof setTimeout> | null = null;
   private pinger: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  private powSearch: AbortController | null = null;
   private lastHeard = 0;
   private readonly now: () => number;
 
@@ -212,10 +225,27 @@ export class Chat {
     if (f.difficulty > 28) return this.fail('error');
     this.view.phase = 'pow';
     this.changed();
-    const nonce = await this.o.solve(seed, session, f.difficulty, (p) => {
-      this.view.powProgress = p;
-      this.changed();
-    });
+    const search = (this.powSearch = new AbortController());
+    const limit = setTimeout(() => this.giveUpPow(), this.o.powMaxMs ?? POW_MAX_MS);
+    let nonce: number;
+    try {
+      nonce = await this.o.solve(
+        seed,
+        session,
+        f.difficulty,
+        (p) => {
+          this.view.powProgress = p;
+          this.changed();
+        },
+        search.signal,
+      );
+    } catch (e) {
+      if (search.signal.aborted) return; // cancelled or given up: already handled
+      throw e;
+    } finally {
+      clearTimeout(limit);
+      this.powSearch = null;
+    }
     if (this.stopped) return;
     this.session = session;
     this.handshake = new VisitorHandshake(session, this.o.org, randomBytes(32));
@@ -418,6 +448,26 @@ export class Chat {
     this.finish('ended');
   }
 
+  /**
+   * The visitor went back during the proof-of-work: stop the search and close the socket
+   * without a frame (no hello was sent: the relay holds nothing of this visitor), and forget
+   * what was typed ahead.
+   */
+  cancel(): void {
+    if (this.stopped) return;
+    this.powSearch?.abort();
+    this.teardown();
+    this.forgetMessages();
+  }
+
+  /** The proof-of-work ran past its maximum: as `cancel`, but the screen says no one can answer. */
+  private giveUpPow() {
+    if (this.stopped) return;
+    this.cancel();
+    this.view.tooSlow = true;
+    this.o.onChange(this.view);
+  }
+
   private finish(reason: string) {
     this.view.phase = 'ended';
     this.view.endReason = reason;
@@ -444,6 +494,7 @@ export class Chat {
 
   private teardown() {
     this.stopped = true;
+    this.powSearch?.abort();
     this.reachable();
     if (this.timer) clearTimeout(this.timer);
     if (this.pinger) clearInterval(this.pinger);

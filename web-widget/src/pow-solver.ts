@@ -1,7 +1,8 @@
-// Runs the proof-of-work search (crypto/pow.ts) in a Web Worker made from the widget's own
-// script URL (same origin, so CSP `script-src 'self'` allows it and no blob: is needed), with
-// progress. Where a worker cannot start (the script is cross-origin) it searches in slices on
-// the main thread so the page stays responsive.
+// Runs the proof-of-work search (crypto/proof_of_work.ts) in Web Workers made from the
+// widget's own script URL (same origin, so CSP `script-src 'self'` allows it and no blob: is
+// needed), one per spare core, with progress, and stops them all when the search is called
+// off. Where a worker cannot start (the script is cross-origin) it searches in slices on the
+// main thread so the page stays responsive.
 import { searchPow } from './crypto/proof_of_work';
 import type { Solver } from './chat';
 
@@ -12,9 +13,13 @@ export function expectedProgress(tried: number, difficulty: number): number {
   return 1 - Math.exp(-tried / 2 ** difficulty);
 }
 
+/** What a solver throws when its search was called off (the visitor went back, or too slow). */
+export const CANCELLED = 'pow cancelled';
+
 export function mainThreadSolver(): Solver {
-  return async (seed, context, difficulty, progress) => {
+  return async (seed, context, difficulty, progress, signal) => {
     for (let from = 0; ; from += SLICE) {
+      if (signal?.aborted) throw new Error(CANCELLED);
       const n = searchPow(seed, context, difficulty, from, SLICE);
       if (n >= 0) return n;
       progress(expectedProgress(from + SLICE, difficulty));
@@ -23,46 +28,77 @@ export function mainThreadSolver(): Solver {
   };
 }
 
+/**
+ * Workers to search with: the device's cores but the page's own, at most four. A phone of ten
+ * years ago has four to eight slow cores: one worker would leave most of them idle while the
+ * visitor waits.
+ */
+export function workerCount(cores: number | undefined): number {
+  return Math.max(1, Math.min(4, (cores || 1) - 1));
+}
+
 export function workerSolver(scriptUrl: string | null): Solver {
   const fallback = mainThreadSolver();
-  return (seed, context, difficulty, progress) =>
-    new Promise<number>((resolve) => {
-      let worker: Worker;
+  return (seed, context, difficulty, progress, signal) =>
+    new Promise<number>((resolve, reject) => {
+      const workers: Worker[] = [];
+      let settled = false;
+      const stop = () => {
+        settled = true;
+        workers.forEach((w) => w.terminate());
+      };
+      // once, however many workers fail
+      const mainThread = () => {
+        if (settled) return;
+        stop();
+        resolve(fallback(seed, context, difficulty, progress, signal));
+      };
+      const count = workerCount(navigator.hardwareConcurrency);
       try {
         if (!scriptUrl || new URL(scriptUrl, location.href).origin !== location.origin) throw new Error('cross-origin');
-        worker = new Worker(scriptUrl);
+        for (let i = 0; i < count; i++) workers.push(new Worker(scriptUrl));
       } catch {
-        resolve(fallback(seed, context, difficulty, progress));
+        mainThread();
         return;
       }
-      worker.onmessage = (e: MessageEvent) => {
-        const d = e.data;
-        if (d && d.type === 'progress') progress(expectedProgress(d.tried, difficulty));
-        else if (d && d.type === 'done') {
-          worker.terminate();
-          resolve(d.nonce);
-        }
-      };
-      worker.onerror = (e) => {
-        e.preventDefault();
-        worker.terminate();
-        resolve(fallback(seed, context, difficulty, progress));
-      };
-      worker.postMessage({ seed, context, difficulty });
+      // Called off: the workers stop at once, so a cancelled search costs the phone nothing more.
+      signal?.addEventListener('abort', () => {
+        stop();
+        reject(new Error(CANCELLED));
+      });
+      const tried = workers.map(() => 0);
+      workers.forEach((worker, i) => {
+        worker.onmessage = (e: MessageEvent) => {
+          const d = e.data;
+          if (d && d.type === 'progress') {
+            tried[i] = d.tried;
+            progress(expectedProgress(tried.reduce((a, b) => a + b, 0), difficulty));
+          } else if (d && d.type === 'done' && !settled) {
+            stop();
+            resolve(d.nonce);
+          }
+        };
+        worker.onerror = (e) => {
+          e.preventDefault();
+          mainThread();
+        };
+        // worker i searches slices i, i + count, i + 2 × count, …
+        worker.postMessage({ seed, context, difficulty, first: i, stride: count });
+      });
     });
 }
 
 /** The worker side: the same bundle, started without a document. */
 export function runWorker(scope: { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void }): void {
   scope.onmessage = (e: MessageEvent) => {
-    const { seed, context, difficulty } = e.data;
-    for (let from = 0; ; from += SLICE) {
-      const n = searchPow(seed, context, difficulty, from, SLICE);
+    const { seed, context, difficulty, first = 0, stride = 1 } = e.data;
+    for (let k = 0; ; k++) {
+      const n = searchPow(seed, context, difficulty, (first + k * stride) * SLICE, SLICE);
       if (n >= 0) {
         scope.postMessage({ type: 'done', nonce: n });
         return;
       }
-      if ((from / SLICE) % 4 === 0) scope.postMessage({ type: 'progress', tried: from + SLICE });
+      if (k % 4 === 0) scope.postMessage({ type: 'progress', tried: (k + 1) * SLICE });
     }
   };
 }

@@ -294,3 +294,55 @@ test('a held list past the maximum age by the time the coordinator answers: refu
   relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coordinatorAnswer(fromB64url(hello.handshake)).message2) });
   assert.equal(chat.view.endReason, 'no_list');
 });
+
+/** A solver that searches until called off, and records that it was. */
+function endlessSolver(seen: { aborted: boolean }) {
+  return (_seed: Uint8Array, _ctx: Uint8Array, _d: number, progress: (p: number) => void, signal?: AbortSignal) =>
+    new Promise<number>((_, reject) => {
+      progress(0.1);
+      signal?.addEventListener('abort', () => {
+        seen.aborted = true;
+        reject(new Error('cancelled'));
+      });
+    });
+}
+
+test('going back during the proof-of-work stops the search and sends nothing at all', async () => {
+  const relay = new FakeRelay();
+  const seen = { aborted: false };
+  const chat = newChat(relay, [], { solve: endlessSolver(seen) });
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  assert.equal(chat.view.phase, 'pow');
+  chat.send('typed ahead');
+  chat.cancel();
+  await tick();
+  assert.ok(seen.aborted, 'the search was called off');
+  assert.deepEqual(relay.current.sent, [], 'no hello, no end, no message');
+  assert.ok(relay.current.closed);
+  assert.deepEqual(chat.view.messages, [], 'what was typed ahead is forgotten');
+  assert.equal(chat.view.tooSlow, false);
+});
+
+test('a proof-of-work past its maximum is given up: nothing sent, the view says so', async () => {
+  const relay = new FakeRelay();
+  const views: ChatView[] = [];
+  const seen = { aborted: false };
+  const chat = newChat(relay, views, { solve: endlessSolver(seen), powMaxMs: 20 });
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await new Promise((r) => setTimeout(r, 60));
+  assert.ok(seen.aborted);
+  assert.equal(chat.view.tooSlow, true);
+  assert.equal(views[views.length - 1].tooSlow, true, 'the screen was told');
+  assert.deepEqual(relay.current.sent, []);
+  assert.ok(relay.current.closed);
+});
+
+test('a solver that finishes in time is not given up', async () => {
+  const { chat } = await openedChat({ powMaxMs: 20 });
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(chat.view.tooSlow, false);
+  assert.equal(chat.view.phase, 'waiting');
+});

@@ -297,3 +297,30 @@ test('proof-of-work.json: input layout, smallest nonce and digest', () => {
   assert.equal(searchPow(seed, ctx, v.difficulty, 0, v.nonce), -1, 'no smaller solution');
   assert.throws(() => searchPow(seed, ctx, 29, 0, 1));
 });
+
+test('the main-thread proof-of-work solver stops when called off', async () => {
+  const { mainThreadSolver, CANCELLED } = await import('../src/pow-solver');
+  const stop = new AbortController();
+  const search = mainThreadSolver()(new Uint8Array(16), new Uint8Array(16), 28, () => stop.abort(), stop.signal);
+  await assert.rejects(search, new RegExp(CANCELLED));
+});
+
+test('proof-of-work workers: one per spare core, at most four, each on its own slices', async () => {
+  const { runWorker, workerCount } = await import('../src/pow-solver');
+  const { powInput, leadingZeroBits } = await import('../src/crypto/proof_of_work');
+  assert.deepEqual([undefined, 1, 2, 3, 4, 8, 64].map(workerCount), [1, 1, 1, 2, 3, 4, 4]);
+  const seed = new Uint8Array(16).fill(9);
+  const context = new Uint8Array(16).fill(3);
+  const found = (first: number, stride: number) => {
+    const said: any[] = [];
+    const scope = { onmessage: null as ((e: MessageEvent) => void) | null, postMessage: (m: unknown) => said.push(m) };
+    runWorker(scope);
+    scope.onmessage?.({ data: { seed, context, difficulty: 10, first, stride } } as MessageEvent);
+    return said.find((m) => m.type === 'done').nonce as number;
+  };
+  for (const [first, stride] of [[0, 1], [1, 3], [2, 3]]) {
+    const nonce = found(first, stride);
+    assert.ok(leadingZeroBits(sha256(powInput(seed, context, nonce))) >= 10, `a real solution (${first}/${stride})`);
+    assert.equal(Math.floor(nonce / 4096) % stride, first, 'in its own slices');
+  }
+});

@@ -1,6 +1,7 @@
 // Proof-of-work (docs/protocol.md §7): SHA-256(labelled(POW_LABEL, seed || context ||
 // BE64(nonce))) must start with `difficulty` zero bits. Mirrors src/crypto/proof_of_work.rs.
-// Solvers search from 0 upward; a difficulty above 28 is refused, never searched.
+// Solvers search slices of nonces (pow-solver.ts: several workers, each its own slices); a
+// difficulty above 28 is refused, never searched.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { labelled, utf8 } from './encoding';
 import { POW_LABEL, POW_TIP_CONTEXT } from './labels';

@@ -128,13 +128,13 @@ function updateMarks(w: Widget, log: Element, view: ChatView) {
 
 /** What the status area shows, as one string: it is redrawn only when this changes. */
 function statusKey(view: ChatView): string {
-  const { phase, busy, unreachable, waitEstimate, onDuty, transferring } = view;
-  return JSON.stringify([phase === 'pow' ? 'connecting' : phase, busy, unreachable, waitEstimate, onDuty, transferring]);
+  const { phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow } = view;
+  return JSON.stringify([phase === 'pow' ? 'connecting' : phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow]);
 }
 
 /** Nobody can answer now: no message box is offered. */
 function noOneCanAnswer(view: ChatView): boolean {
-  return view.busy || view.unreachable || (view.phase === 'waiting' && view.onDuty === 0);
+  return view.busy || view.unreachable || view.tooSlow || (view.phase === 'waiting' && view.onDuty === 0);
 }
 
 /**
@@ -145,6 +145,7 @@ function noOneCanAnswer(view: ChatView): boolean {
 function statusLines(w: Widget, view: ChatView): string[] {
   const t = w.t;
   if (view.busy) return [t('line_full')];
+  if (view.tooSlow) return [t('pow_slow'), t('no_one')];
   if (view.unreachable) return [t('unreachable')];
   if (view.phase === 'pow' || view.phase === 'connecting') return [t('pow')];
   if (view.phase === 'reconnecting') return [t('reconnecting')];
@@ -185,7 +186,7 @@ function updateChat(w: Widget, view: ChatView) {
 }
 
 function isWarning(view: ChatView): boolean {
-  return view.busy || view.unreachable || view.phase === 'reconnecting';
+  return view.busy || view.unreachable || view.tooSlow || view.phase === 'reconnecting';
 }
 
 function endReason(view: ChatView): Key {
@@ -197,8 +198,8 @@ function endReason(view: ChatView): Key {
 function chatStatus(w: Widget, view: ChatView): Child[] {
   const t = w.t;
   // No one can answer: said first, whatever the connection is doing behind it.
-  if (view.busy || view.unreachable) return [noOneBlock(w, null)];
-  if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress)];
+  if (view.busy || view.unreachable || view.tooSlow) return [noOneBlock(w, null)];
+  if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress), h('button', { type: 'button', class: 'll-secondary', onclick: () => cancelChat(w) }, t('back'))];
   if (view.phase === 'reconnecting') return [numbers(w)];
   if (view.phase === 'chatting' && view.alias) {
     return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
@@ -239,6 +240,13 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
     tipOption(w),
     h('button', { type: 'button', class: 'll-primary', onclick: home }, w.t('home')),
   ];
+}
+
+/** Back during the proof-of-work: nothing was sent, so there is nothing to end; home again. */
+function cancelChat(w: Widget): void {
+  w.state.chat?.cancel();
+  w.state.chat = null;
+  w.go('home');
 }
 
 /** "End and wipe": the visitor's own end forgets the conversation at once, as the button says. */

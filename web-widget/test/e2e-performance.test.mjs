@@ -1,0 +1,166 @@
+// The widget on a cheap phone over a bad network (issue 28): Chromium's CPU slowed 6× and
+// "slow 3G" (400 kbit/s each way, 400 ms round trip) against a real relay, beside the same
+// run unthrottled. Four figures, each against its budget:
+//   help     navigation → the quick exit and the numbers painted (first contentful paint:
+//            the server's own HTML, before any script)           ≤ 2 s
+//   queue    "Talk" → "You are number …" (proof-of-work at the relay's default difficulty)  ≤ 3 s
+//   receipt  "Send the tip" → "Your tip was received" (receipt stretching, PoW, sealing)   ≤ 3 s
+//   exit     the quick exit pressed → the widget gone from the next frame                  ≤ 100 ms
+// plus `home` (navigation → "Talk" usable), printed without a budget: it is bound by the
+// script's ~49 KiB on a 400 kbit/s link (docs/benchmarks.md, "The widget on a slow phone").
+//
+// Proof-of-work is random: the nonce found may be far below or above the 2^d tries expected.
+// The queue and receipt figures are therefore judged with the search time replaced by its
+// expectation at the hash rate measured in the same run (`…Expected`); the raw figure is
+// printed beside it. DevTools' CPU throttling does not reach Web Workers, so here the search
+// runs on the page's thread (Worker removed), which the throttle does slow: what a phone
+// spends, not what this machine's free core spends.
+//
+// WIDGET_PERF_RUNS=n repeats each emulation n times and judges the median (default 3: one
+// run moves by a third on a shared machine).
+// WIDGET_PERF_REPORT_ONLY=1 prints without failing: for a machine too loaded to say
+// anything about the widget (the figures then say so). CI runs without it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadavg, cpus } from 'node:os';
+import { browserSuite, PHONE } from './suite.mjs';
+
+const s = browserSuite();
+const BUDGET = { help: 2000, queue: 3000, receipt: 3000, exit: 100 };
+const PHONE_CPU = 6;
+const SLOW_3G = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 };
+const RUNS = Math.max(1, Number(process.env.WIDGET_PERF_RUNS ?? 3));
+const REPORT_ONLY = process.env.WIDGET_PERF_REPORT_ONLY === '1';
+
+/** In the page before the widget: marks (ms since navigation) of what the visitor sees. */
+function recordMarks() {
+  const marks = (window.__marks = {});
+  const once = (name) => marks[name] ?? (marks[name] = performance.now());
+  const buttonNamed = (text) => [...document.querySelectorAll('button')].some((b) => b.textContent === text);
+  addEventListener(
+    'click',
+    (e) => {
+      const text = e.target?.textContent;
+      if (text === 'Talk to someone now') once('talk');
+      if (text === 'Send the tip') once('send');
+      if (e.target?.classList?.contains('ll-exit')) once('exitPressed');
+    },
+    true,
+  );
+  new MutationObserver(() => {
+    if (!marks.home && buttonNamed('Talk to someone now')) once('home');
+    if (marks.talk && !marks.queue && /You are number/.test(document.querySelector('.ll-said')?.textContent ?? '')) once('queue');
+    if (marks.send && !marks.receipt && [...document.querySelectorAll('h1')].some((h) => h.textContent === 'Your tip was received')) once('receipt');
+    if (marks.exitPressed && !marks.exitDone && !document.querySelector('.lifeline')) {
+      marks.exitDone = 0;
+      // the frame after the removal is the first one without the widget
+      requestAnimationFrame(() => console.log('lifeline-perf exit ' + (performance.now() - marks.exitPressed)));
+    }
+  }).observe(document, { childList: true, subtree: true, characterData: true });
+}
+
+/** One visit: help, home, the queue, a tip to its receipt, then the quick exit. */
+async function visit(throttled) {
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  if (throttled) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE_CPU });
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
+  }
+  // the search on the page's thread, where the emulated CPU applies (see the top)
+  await page.addInitScript(() => delete window.Worker);
+  await page.addInitScript(recordMarks);
+  const pow = {};
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => {
+      const frame = JSON.parse(f.payload);
+      if (frame.type === 'challenge') Object.assign(pow, { chatStart: performance.now(), chatDifficulty: frame.difficulty });
+    });
+    ws.on('framesent', (f) => {
+      const frame = JSON.parse(f.payload);
+      if (frame.type === 'hello') Object.assign(pow, { chatMs: performance.now() - pow.chatStart, chatTries: frame.pow_nonce + 1 });
+    });
+  });
+  page.on('response', async (r) => {
+    if (r.url().endsWith('/v1/pow')) Object.assign(pow, { tipStart: performance.now(), tipDifficulty: (await r.json()).difficulty });
+  });
+  page.on('request', (r) => {
+    if (r.url().endsWith('/v1/tips') && r.method() === 'POST') Object.assign(pow, { tipMs: performance.now() - pow.tipStart, tipTries: JSON.parse(r.postData()).nonce + 1 });
+  });
+  let exitMs = null;
+  page.on('console', (m) => {
+    const said = /^lifeline-perf exit ([\d.]+)$/.exec(m.text());
+    if (said) exitMs = Number(said[1]);
+  });
+
+  await page.goto(s.relay.base + '/help', { waitUntil: 'commit' });
+  await page.getByRole('button', { name: 'Talk to someone now' }).click({ timeout: 60_000 });
+  await page.getByText(/You are number/).waitFor({ timeout: 180_000 });
+  const marks1 = await page.evaluate(() => ({ ...window.__marks, help: performance.getEntriesByName('first-contentful-paint')[0]?.startTime }));
+  await page.getByRole('button', { name: 'End and wipe' }).click();
+  await page.getByRole('button', { name: 'Back to start' }).click();
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill('A van collects the workers at five every morning.');
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 180_000 });
+  const marks2 = await page.evaluate(() => window.__marks);
+  const left = page.waitForURL(/\/healthz$/, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Emergency exit: leave this site now' }).click();
+  await left;
+  for (let i = 0; exitMs === null && i < 50; i++) await new Promise((r) => setTimeout(r, 100));
+  await context.close();
+
+  const chatRate = pow.chatTries / pow.chatMs;
+  const tipRate = pow.tipTries / pow.tipMs;
+  const queue = marks1.queue - marks1.talk;
+  const receipt = marks2.receipt - marks2.send;
+  return {
+    help: marks1.help,
+    home: marks1.home,
+    queue,
+    queueExpected: queue - pow.chatMs + 2 ** pow.chatDifficulty / chatRate,
+    receipt,
+    receiptExpected: receipt - pow.tipMs + 2 ** pow.tipDifficulty / tipRate,
+    exit: exitMs,
+    hashesPerSecond: Math.round(1000 * (pow.chatTries + pow.tipTries) / (pow.chatMs + pow.tipMs)),
+    difficulty: pow.chatDifficulty,
+  };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+test(`help, queue, receipt and quick exit within budget at ${PHONE_CPU}× CPU on slow 3G`, { timeout: 30 * 60_000 }, async () => {
+  await s.ready;
+  await s.coord.cmd('duty');
+  const runs = { fast: [], phone: [] };
+  for (let i = 0; i < RUNS; i++) {
+    runs.fast.push(await visit(false));
+    runs.phone.push(await visit(true));
+  }
+  const figures = ['help', 'home', 'queue', 'queueExpected', 'receipt', 'receiptExpected', 'exit', 'hashesPerSecond'];
+  const at = (kind, f) => median(runs[kind].map((r) => r[f]));
+  const range = (kind, f) => (RUNS > 1 ? ` (${Math.round(Math.min(...runs[kind].map((r) => r[f])))}–${Math.round(Math.max(...runs[kind].map((r) => r[f])))})` : '');
+  const rows = figures.map((f) => {
+    const budget = { help: BUDGET.help, queueExpected: BUDGET.queue, receiptExpected: BUDGET.receipt, exit: BUDGET.exit }[f];
+    return `${f.padEnd(16)} ${(Math.round(at('fast', f)) + range('fast', f)).padStart(22)} ${(Math.round(at('phone', f)) + range('phone', f)).padStart(22)} ${budget ? '≤ ' + budget : ''}`;
+  });
+  const [one, five] = loadavg();
+  console.log(
+    [
+      `widget performance, median of ${RUNS} run(s); ms unless "hashesPerSecond"; PoW difficulty ${runs.phone[0].difficulty}`,
+      `machine: ${cpus().length} cores, load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min)`,
+      `${'figure'.padEnd(16)} ${'unthrottled'.padStart(22)} ${`${PHONE_CPU}× CPU, slow 3G`.padStart(22)} budget`,
+      ...rows,
+    ].join('\n'),
+  );
+  const over = Object.entries({ help: 'help', queue: 'queueExpected', receipt: 'receiptExpected', exit: 'exit' })
+    .filter(([budget, f]) => !(at('phone', f) <= BUDGET[budget]))
+    .map(([budget, f]) => `${budget} ${Math.round(at('phone', f))} ms > ${BUDGET[budget]} ms`);
+  if (REPORT_ONLY) {
+    if (over.length) console.log('REPORT ONLY (WIDGET_PERF_REPORT_ONLY=1), over budget: ' + over.join(', '));
+    return;
+  }
+  assert.deepEqual(over, [], 'over budget on the emulated phone');
+});

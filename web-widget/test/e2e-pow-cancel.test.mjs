@@ -1,0 +1,62 @@
+// Proof-of-work that respects a slow phone: while the widget works on a hard challenge, the
+// bar moves, and "Back" stops the search (the worker is gone), sends nothing (no hello: the
+// relay holds nothing of this visitor) and shows the home screen again. The phone here has
+// eight cores, so the search runs in four workers, and all of them stop.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSuite, markHistory, PHONE, watch } from './suite.mjs';
+import { startRelay } from './harness.mjs';
+
+const s = browserSuite({ coordinator: false });
+let hard;
+after(() => hard?.stop());
+
+test('Back during a long proof-of-work: the search stops, nothing is sent, home again', async () => {
+  await s.ready;
+  // a challenge no device here finishes while the test looks (16 M tries expected)
+  hard = await startRelay({ LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' });
+  const context = await s.browser.newContext(PHONE);
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 8 }));
+  const page = await context.newPage();
+  const problems = watch(page, hard.base);
+  await page.goto(hard.base + '/help');
+  await markHistory(page);
+  const sent = [];
+  let socket = null;
+  page.on('websocket', (ws) => {
+    socket = ws;
+    ws.on('framesent', (f) => sent.push(JSON.parse(f.payload).type));
+  });
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  const bar = page.getByRole('progressbar', { name: 'Preparation progress' });
+  await bar.waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 0, null, { timeout: 60_000 });
+  assert.equal(page.workers().length, 4, 'the search runs in one worker per spare core, at most four');
+  const stopped = Promise.all(page.workers().map((w) => w.waitForEvent('close', { timeout: 10_000 })));
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
+  await stopped; // every worker was terminated
+  await page.waitForTimeout(500);
+  assert.ok(socket?.isClosed(), 'the socket is closed');
+  assert.deepEqual(sent, [], 'not a frame was sent: no hello, no end');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('four workers find a solution the relay accepts', async () => {
+  const context = await s.browser.newContext(PHONE);
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 8 }));
+  const page = await context.newPage();
+  const problems = watch(page, s.relay.base);
+  const got = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => got.push(JSON.parse(f.payload).type)));
+  let workers = 0;
+  page.on('worker', () => workers++);
+  await page.goto(s.relay.base + '/help');
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  for (let i = 0; i < 600 && !got.includes('welcome'); i++) await page.waitForTimeout(100);
+  assert.equal(workers, 4);
+  assert.ok(got.includes('welcome'), `the relay took the hello: ${got}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
