@@ -6,7 +6,7 @@
 #
 # Prints one line per check (ok / FAIL) and exits 1 if any failed. Needs bash and curl.
 # PROBE_HTTP_URL: the plain-HTTP address to check the redirect on (default: the same host on
-# port 80, when the URL names no port). tests/deploy_kit.rs runs it against the nginx site.
+# port 80, when the URL names no port). tests/deploy_stack.rs runs it against the nginx site.
 set -u
 
 url=${1:-}
