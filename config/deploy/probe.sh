@@ -41,7 +41,9 @@ if [ -z "$onion" ]; then
   else
     bad "cannot reach $url/healthz over verified TLS"
   fi
-  if fetch -o /dev/null --tlsv1.1 --tls-max 1.1 "$url/healthz" 2>/dev/null; then
+  # SECLEVEL=0 so that curl's OpenSSL offers TLS 1.1 and only the server can refuse it.
+  if fetch -o /dev/null --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT@SECLEVEL=0' \
+    "$url/healthz" 2>/dev/null; then
     bad "TLS 1.1 accepted"
   else
     ok "TLS 1.1 and older refused"
