@@ -1,7 +1,8 @@
 //! The deployment kit (`config/deploy/`), file by file: every setting `docs/deploy.md` and
 //! the issue promise is present, and each file passes its own program (`nginx -t`, Redis
-//! started on it and stopped, `caddy validate`, `systemd-analyze verify`). A program that is
-//! not installed skips its check with a printed message; `.ci/test` installs them all.
+//! started on it and stopped, `caddy validate`, `systemd-analyze verify`,
+//! `tor --verify-config`). A program that is not installed skips its check with a printed
+//! message; `.ci/test` installs them all.
 //! `tests/deploy_stack.rs` runs the relay behind the nginx site on the Redis config.
 
 #[path = "common/binary.rs"]
@@ -151,8 +152,44 @@ fn the_torrc_fragment_points_an_onion_service_at_the_relay() {
             "HiddenServiceVersion 3",
             &format!("HiddenServicePort 80 127.0.0.1:{}", relay_port()),
             "SafeLogging 1",
+            "HiddenServicePoWDefensesEnabled 1",
         ],
         1,
+    );
+}
+
+#[test]
+fn tor_verifies_the_torrc_fragment() {
+    let Some(tor) = program("tor") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // The service's keys go to the test's folder; Tor needs a data folder and no SOCKS port.
+    let hidden = dir.path().join("onion");
+    let fragment = replaced(
+        &kit_text("torrc-lifeline"),
+        "HiddenServiceDir /var/lib/tor/lifeline/",
+        &format!("HiddenServiceDir {}/", hidden.display()),
+        1,
+    );
+    let torrc = dir.path().join("torrc");
+    let data = dir.path().join("data");
+    std::fs::write(
+        &torrc,
+        format!(
+            "{fragment}\nDataDirectory {}\nSocksPort 0\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(tor)
+        .args(["--verify-config", "--defaults-torrc", "/dev/null", "-f"])
+        .arg(&torrc)
+        .output()
+        .expect("tor runs");
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && said.contains("Configuration was valid"),
+        "{said}"
     );
 }
 
@@ -459,7 +496,11 @@ fn every_setting_docs_deploy_md_names_is_in_the_kit() {
         ("redis.conf", REDIS_PERSISTENCE_AND_SAFETY),
         (
             "torrc-lifeline",
-            &["HiddenServicePort 80 127.0.0.1:8080", "SafeLogging 1"],
+            &[
+                "HiddenServicePort 80 127.0.0.1:8080",
+                "SafeLogging 1",
+                "HiddenServicePoWDefensesEnabled 1",
+            ],
         ),
     ];
     for (file, settings) in promised {

@@ -6,7 +6,7 @@
 #
 # Prints one line per check (ok / FAIL) and exits 1 if any failed. Needs bash and curl.
 # PROBE_HTTP_URL: the plain-HTTP address to check the redirect on (default: the same host on
-# port 80, when the URL names no port). tests/deploy_kit.rs runs it against the nginx site.
+# port 80, when the URL names no port). tests/deploy_stack.rs runs it against the nginx site.
 set -u
 
 url=${1:-}
@@ -41,7 +41,9 @@ if [ -z "$onion" ]; then
   else
     bad "cannot reach $url/healthz over verified TLS"
   fi
-  if fetch -o /dev/null --tlsv1.1 --tls-max 1.1 "$url/healthz" 2>/dev/null; then
+  # SECLEVEL=0 so that curl's OpenSSL offers TLS 1.1 and only the server can refuse it.
+  if fetch -o /dev/null --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT@SECLEVEL=0' \
+    "$url/healthz" 2>/dev/null; then
     bad "TLS 1.1 accepted"
   else
     ok "TLS 1.1 and older refused"
