@@ -278,44 +278,40 @@ fn html(page: String, headers: &HeaderMap) -> Response {
     response
 }
 
+/// A whole page of the relay's own: the stylesheet (with its hash) in `<head>`, so whatever
+/// the body draws first is styled before any script.
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n\
+         <link rel=\"stylesheet\" href=\"/widget/lifeline.css\" integrity=\"{css}\" crossorigin=\"anonymous\" data-lifeline>\n\
+         </head>\n<body>\n{body}\n</body>\n</html>\n",
+        css = *STYLESHEET_SRI,
+    )
+}
+
 async fn demo(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
     let tag = relay_snippet(&relay, Mode::Launcher);
-    html(
-        format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n<title>Lifeline relay: widget demo</title>\n\
-         <link rel=\"stylesheet\" href=\"/widget/lifeline.css\" integrity=\"{css}\" crossorigin=\"anonymous\" data-lifeline>\n\
-         </head>\n<body>\n<main>\n<h1>Lifeline relay</h1>\n\
+    let body = format!(
+        "<main>\n<h1>Lifeline relay</h1>\n\
          <p>This relay is running. This page is a demo of the visitor widget: the \"Get help\" \
          button opens it. Organisations embed the widget on their own site with the snippet \
          below: its script tag with the integrity hash (<a href=\"/widget/sri.json\">sri.json</a>), \
          and before it the help numbers in plain HTML, shown whenever the script cannot run; \
          the full-page mode is at <a href=\"/help\">/help</a>.</p>\n\
          <p><label for=\"snippet\">Embed snippet</label><br>\n\
-         <textarea id=\"snippet\" readonly rows=\"8\" cols=\"30\">{shown}</textarea></p>\n</main>\n{tag}\n</body>\n</html>\n",
-            css = *STYLESHEET_SRI,
-            shown = escape(&tag),
-        ),
-        &headers,
-    )
+         <textarea id=\"snippet\" readonly rows=\"8\" cols=\"30\">{shown}</textarea></p>\n</main>\n{tag}",
+        shown = escape(&tag),
+    );
+    html(document("Lifeline relay: widget demo", &body), &headers)
 }
 
 /// The full page: help first (the quick exit and the numbers in the server's HTML).
 async fn help(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
     let tag = relay_snippet(&relay, Mode::Page);
-    html(
-        format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n\
-             <link rel=\"stylesheet\" href=\"/widget/lifeline.css\" integrity=\"{css}\" crossorigin=\"anonymous\" data-lifeline>\n\
-             </head>\n<body>\n{tag}\n</body>\n</html>\n",
-            title = escape(&relay.config.widget.page_title),
-            css = *STYLESHEET_SRI,
-        ),
-        &headers,
-    )
+    let title = escape(&relay.config.widget.page_title);
+    html(document(&title, &tag), &headers)
 }
 
 /// gzip in memory; `None` (the page goes out plain) if the encoder fails, which it does not
