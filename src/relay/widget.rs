@@ -7,7 +7,8 @@
 //! link, `/widget/lifeline.js` and `/widget/lifeline.css` (`no-store`: a cached copy is a
 //! trace on the visitor's device; `web-widget/README.md` argues the cost), and
 //! `/widget/sri.json` with their sha384 Subresource Integrity hashes, computed here from the
-//! embedded bytes at first use. The two assets go out pre-compressed when the browser accepts
+//! embedded bytes at first use. The two pages are gzipped per request when the browser accepts
+//! it (they hold the relay's config). The two assets go out pre-compressed when the browser accepts
 //! it (`dist/*.br`, `dist/*.gz`, built reproducibly beside each file), with
 //! `Vary: Accept-Encoding`; the integrity hash is over the decoded bytes, so it is the same
 //! whichever encoding is sent.
@@ -253,43 +254,9 @@ fn relay_snippet(relay: &Relay, mode: Mode) -> String {
     )
 }
 
-fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
-
-async fn demo(State(relay): State<Arc<Relay>>) -> Response {
-    let tag = relay_snippet(&relay, Mode::Launcher);
-    html(format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n<title>Lifeline relay: widget demo</title>\n\
-         <link rel=\"stylesheet\" href=\"/widget/lifeline.css\" integrity=\"{css}\" crossorigin=\"anonymous\" data-lifeline>\n\
-         </head>\n<body>\n<main>\n<h1>Lifeline relay</h1>\n\
-         <p>This relay is running. This page is a demo of the visitor widget: the \"Get help\" \
-         button opens it. Organisations embed the widget on their own site with the snippet \
-         below: its script tag with the integrity hash (<a href=\"/widget/sri.json\">sri.json</a>), \
-         and before it the help numbers in plain HTML, shown whenever the script cannot run; \
-         the full-page mode is at <a href=\"/help\">/help</a>.</p>\n\
-         <p><label for=\"snippet\">Embed snippet</label><br>\n\
-         <textarea id=\"snippet\" readonly rows=\"8\" cols=\"30\">{shown}</textarea></p>\n</main>\n{tag}\n</body>\n</html>\n",
-        css = *STYLESHEET_SRI,
-        shown = escape(&tag),
-    ))
-}
-
-/// The full page, gzipped when the browser takes it (built per request: it holds the
-/// relay's config, a few KiB, and the widget's own bytes dominate anyway).
-async fn help(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
-    let tag = relay_snippet(&relay, Mode::Page);
-    let page = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n\
-         <link rel=\"stylesheet\" href=\"/widget/lifeline.css\" integrity=\"{css}\" crossorigin=\"anonymous\" data-lifeline>\n\
-         </head>\n<body>\n{tag}\n</body>\n</html>\n",
-        title = escape(&relay.config.widget.page_title),
-        css = *STYLESHEET_SRI,
-    );
+/// A page of the relay's own, gzipped when the browser takes it (built per request: it holds
+/// the relay's config, a few KiB), always with `Vary: Accept-Encoding`.
+fn html(page: String, headers: &HeaderMap) -> Response {
     let gzipped = accepts(headers.get(header::ACCEPT_ENCODING), "gzip")
         .then(|| gzip(page.as_bytes()))
         .flatten();
@@ -302,13 +269,49 @@ async fn help(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
             body,
         )
             .into_response(),
-        None => html(page),
+        None => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response(),
     };
     // Any cache between must not hand the gzipped page to a browser that did not ask for it.
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
+}
+
+/// A whole page of the relay's own: the stylesheet (with its hash) in `<head>`, so whatever
+/// the body draws first is styled before any script.
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n\
+         <link rel=\"stylesheet\" href=\"/widget/lifeline.css\" integrity=\"{css}\" crossorigin=\"anonymous\" data-lifeline>\n\
+         </head>\n<body>\n{body}\n</body>\n</html>\n",
+        css = *STYLESHEET_SRI,
+    )
+}
+
+async fn demo(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
+    let tag = relay_snippet(&relay, Mode::Launcher);
+    let body = format!(
+        "<main>\n<h1>Lifeline relay</h1>\n\
+         <p>This relay is running. This page is a demo of the visitor widget: the \"Get help\" \
+         button opens it. Organisations embed the widget on their own site with the snippet \
+         below: its script tag with the integrity hash (<a href=\"/widget/sri.json\">sri.json</a>), \
+         and before it the help numbers in plain HTML, shown whenever the script cannot run; \
+         the full-page mode is at <a href=\"/help\">/help</a>.</p>\n\
+         <p><label for=\"snippet\">Embed snippet</label><br>\n\
+         <textarea id=\"snippet\" readonly rows=\"8\" cols=\"30\">{shown}</textarea></p>\n</main>\n{tag}",
+        shown = escape(&tag),
+    );
+    html(document("Lifeline relay: widget demo", &body), &headers)
+}
+
+/// The full page: help first (the quick exit and the numbers in the server's HTML).
+async fn help(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
+    let tag = relay_snippet(&relay, Mode::Page);
+    let title = escape(&relay.config.widget.page_title);
+    html(document(&title, &tag), &headers)
 }
 
 /// gzip in memory; `None` (the page goes out plain) if the encoder fails, which it does not

@@ -22,16 +22,18 @@ function get(url, headers) {
   });
 }
 
-test('/help is gzipped when the browser takes it, the same page either way, with Vary', async () => {
+test('/help and / are gzipped when the browser takes it, the same page either way, with Vary', async () => {
   await s.ready;
-  const plain = await get(s.relay.base + '/help', {});
-  const packed = await get(s.relay.base + '/help', { 'accept-encoding': 'gzip, deflate, br' });
-  assert.equal(plain.headers['content-encoding'], undefined);
-  assert.equal(packed.headers['content-encoding'], 'gzip');
-  for (const r of [plain, packed]) assert.equal(r.headers.vary, 'Accept-Encoding');
-  assert.ok(packed.body.length < plain.body.length * 0.7, `${packed.body.length} < ${plain.body.length}`);
-  assert.ok(gunzipSync(packed.body).equals(plain.body));
-  assert.equal((await get(s.relay.base + '/help', { 'accept-encoding': 'gzip;q=0' })).headers['content-encoding'], undefined);
+  for (const path of ['/help', '/']) {
+    const plain = await get(s.relay.base + path, {});
+    const packed = await get(s.relay.base + path, { 'accept-encoding': 'gzip, deflate, br' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(packed.headers['content-encoding'], 'gzip');
+    for (const r of [plain, packed]) assert.equal(r.headers.vary, 'Accept-Encoding');
+    assert.ok(packed.body.length < plain.body.length * 0.7, `${packed.body.length} < ${plain.body.length}`);
+    assert.ok(gunzipSync(packed.body).equals(plain.body));
+    assert.equal((await get(s.relay.base + path, { 'accept-encoding': 'gzip;q=0' })).headers['content-encoding'], undefined);
+  }
 });
 
 test('with no script at all, /help shows the quick exit first and the numbers', async () => {
