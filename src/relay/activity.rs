@@ -27,9 +27,14 @@ fn counters(m: &Metrics) -> [&AtomicU64; 8] {
 
 /// Logs, once a minute, how many of each event happened in it (nothing if none did).
 pub async fn log_every_minute(relay: Arc<Relay>) {
+    log_every(relay, Duration::from_secs(60)).await
+}
+
+/// The same, once per `period` (tests use a short one).
+pub async fn log_every(relay: Arc<Relay>, period: Duration) {
     let read = |m: &Metrics| counters(m).map(|c| c.load(Ordering::Relaxed));
     let mut before = read(&relay.metrics);
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut tick = tokio::time::interval(period);
     tick.tick().await;
     loop {
         tick.tick().await;

@@ -1,0 +1,80 @@
+//! `ll:queue:order` is no counter of all time (issue 26): it carries a TTL, and when it has
+//! expired (no arrival for a session lifetime) a newcomer still queues behind whoever waits.
+//!
+//! Runs on Redis whatever `LIFELINE_TEST_STORE` says: it starts its own server.
+
+mod common;
+
+use common::*;
+use lifeline::protocol::frames::ConversationKind;
+use lifeline::store::redis::RedisStore;
+use lifeline::store::{Assignment, ChatStore, SessionId, SessionInfo};
+
+fn session(byte: u8) -> SessionInfo {
+    SessionInfo {
+        id: SessionId([byte; 16]),
+        token_hash: [byte; 32],
+        kind: ConversationKind::Chat,
+        lang: None,
+        handshake: vec![byte; 32],
+        assignment: Assignment::Queued,
+        queued_minute: 1,
+        next_to_coordinator: 1,
+        next_to_visitor: 1,
+        acked_to_coordinator: 0,
+        acked_to_visitor: 0,
+    }
+}
+
+fn redis_cli(redis: &RedisServer, args: &[&str]) -> String {
+    let port = redis
+        .url
+        .trim_end_matches("/0")
+        .rsplit(':')
+        .next()
+        .unwrap_or_default();
+    let out = std::process::Command::new("redis-cli")
+        .args(["-p", port])
+        .args(args)
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_waiting() {
+    let redis = RedisServer::start();
+    let store = RedisStore::connect(&[redis.url.as_str()], false, 600)
+        .await
+        .unwrap();
+    for byte in 1..=3 {
+        store.create(session(byte), 10).await.unwrap();
+    }
+    let ttl: i64 = redis_cli(&redis, &["TTL", "ll:queue:order"])
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&ttl),
+        "the counter lives a session lifetime (600 s + 300 s margin): {ttl}"
+    );
+    // A session lifetime with no arrival: the counter is gone, two still wait.
+    store.remove(&SessionId([1; 16])).await.unwrap();
+    assert_eq!(redis_cli(&redis, &["DEL", "ll:queue:order"]), "1");
+    store.create(session(4), 10).await.unwrap();
+    let order: Vec<u8> = store
+        .queue_view(0)
+        .await
+        .unwrap()
+        .order
+        .iter()
+        .map(|id| id.0[0])
+        .collect();
+    assert_eq!(order, [2, 3, 4], "the newcomer queues behind those waiting");
+    // An empty queue and no counter: the next generation starts from one.
+    for byte in 2..=4 {
+        store.remove(&SessionId([byte; 16])).await.unwrap();
+    }
+    assert_eq!(redis_cli(&redis, &["DEL", "ll:queue:order"]), "1");
+    store.create(session(5), 10).await.unwrap();
+    assert_eq!(redis_cli(&redis, &["GET", "ll:queue:order"]), "1");
+}
