@@ -185,6 +185,32 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
 }
 
 #[tokio::test]
+async fn wait_times_from_the_relay_keep_counting_when_the_queue_changes() {
+    let relay = TestRelay::start().await;
+    let mut shift = start_console(&relay).await;
+    shift.ctrl('d');
+    let first = visitor(&relay, "en").await;
+    shift
+        .until("the first visitor", |a| a.queue.len() == 1)
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let second = visitor(&relay, "fr").await;
+    shift.until("both listed", |a| a.queue.len() == 2).await;
+    let now = Instant::now();
+    let waited = |s| {
+        let q = &shift.app.shift.queue;
+        q.iter().find(|q| q.session == s).unwrap().waited(now)
+    };
+    assert!(
+        waited(first.session) >= Duration::from_secs(2),
+        "the new list did not restart the first visitor's wait: {:?}",
+        waited(first.session)
+    );
+    assert!(waited(second.session) < waited(first.session));
+    assert_eq!(shift.ctrl('n'), vec![Command::Claim(first.session)]);
+}
+
+#[tokio::test]
 async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let relay = TestRelay::start().await;
     let org = relay.relay.keys.organisation.fingerprint();
