@@ -185,6 +185,32 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
 }
 
 #[tokio::test]
+async fn wait_times_from_the_relay_keep_counting_when_the_queue_changes() {
+    let relay = TestRelay::start().await;
+    let mut shift = start_console(&relay).await;
+    shift.ctrl('d');
+    let first = visitor(&relay, "en").await;
+    shift
+        .until("the first visitor", |a| a.queue.len() == 1)
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let second = visitor(&relay, "fr").await;
+    shift.until("both listed", |a| a.queue.len() == 2).await;
+    let now = Instant::now();
+    let waited = |s| {
+        let q = &shift.app.shift.queue;
+        q.iter().find(|q| q.session == s).unwrap().waited(now)
+    };
+    assert!(
+        waited(first.session) >= Duration::from_secs(2),
+        "the new list did not restart the first visitor's wait: {:?}",
+        waited(first.session)
+    );
+    assert!(waited(second.session) < waited(first.session));
+    assert_eq!(shift.ctrl('n'), vec![Command::Claim(first.session)]);
+}
+
+#[tokio::test]
 async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     let relay = TestRelay::start().await;
     let org = relay.relay.keys.organisation.fingerprint();
@@ -590,6 +616,31 @@ impl TerminalConsole {
         }
     }
 
+    /// Types `line` and Enter at the prompt on screen, then waits for `next` to be shown
+    /// once more than before.
+    async fn answer(&mut self, next: &str, line: &str) {
+        let before = self.shown().matches(next).count();
+        // The prompt switches the terminal to raw mode just after printing itself.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.type_keys(&format!("{line}\r")).await;
+        let deadline = Instant::now() + WAIT;
+        while self.shown().matches(next).count() <= before {
+            assert!(
+                Instant::now() < deadline,
+                "never asked {next:?}:\n{}",
+                self.shown()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Chooses the idle lock's passphrase (asked twice) at the prompt on screen.
+    async fn lock_passphrase(&mut self, passphrase: &str) {
+        self.answer("Type it again", passphrase).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.type_keys(&format!("{passphrase}\r")).await;
+    }
+
     async fn type_keys(&mut self, keys: &str) {
         use std::io::Write;
         // One key at a time, as typed: the key reader sees each as its own event.
@@ -628,9 +679,13 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     let relay = TestRelay::start().await;
     let mut colleague = relay.on_duty(221, "Bastien", 2).await;
     let mut console = TerminalConsole::start(&relay);
+    // The idle lock's passphrase is asked twice; a typo is caught and asked again.
     console.until_shown("Choose a passphrase").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    console.type_keys("terminal passphrase\r").await;
+    console.answer("Type it again", "terminal passphrase").await;
+    console
+        .answer("The two passphrases differ", "terminal passphrasx")
+        .await;
+    console.lock_passphrase("terminal passphrase").await;
     console.until_shown("Off duty. Ctrl-D goes on duty").await;
 
     console.type_keys("\x04").await;
@@ -677,8 +732,7 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
     let relay = TestRelay::start().await;
     let mut console = TerminalConsole::start_sized(&relay, 80, 24);
     console.until_shown("Choose a passphrase").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    console.type_keys("terminal passphrase\r").await;
+    console.lock_passphrase("terminal passphrase").await;
     console
         .until_on_screen("Off duty. Ctrl-D goes on duty")
         .await;
@@ -710,6 +764,7 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
         .until_on_screen("Connection lost: this visitor went back")
         .await;
     assert!(console.screen().shows("Visitor: are you still there?"));
+    assert!(console.screen().shows("Visitor 1 en requeued"));
 
     // The relay is back on the same address: signed in and on duty again by itself.
     let url = redis.as_ref().map(|r| r.url.clone());

@@ -185,6 +185,30 @@ async fn install_certificate(
     Ok(())
 }
 
+/// Tries a coordinator gets to type the idle lock's passphrase the same way twice.
+const LOCK_PASSPHRASE_TRIES: usize = 3;
+
+/// Asks for the idle lock's passphrase twice: a typo nobody saw would lock the coordinator
+/// out of their own shift, visitors and all.
+fn choose_lock_passphrase() -> Result<Zeroizing<String>, ConsoleError> {
+    for _ in 0..LOCK_PASSPHRASE_TRIES {
+        let passphrase =
+            prompt_secret("Choose a passphrase to unlock this console when it locks itself: ")?;
+        if passphrase.is_empty() {
+            eprintln!("An empty passphrase cannot lock. Choose one.");
+            continue;
+        }
+        let again = prompt_secret("Type it again: ")?;
+        if *passphrase == *again {
+            return Ok(passphrase);
+        }
+        eprintln!("The two passphrases differ. Choose one again.");
+    }
+    Err(ConsoleError::Setup(
+        "the lock passphrase was not typed the same twice".into(),
+    ))
+}
+
 fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
     if let Some(dir) = &opts.dev_keys {
         let files = CoordinatorFiles::load(dir)?;
@@ -193,13 +217,7 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
             dir.display(),
             files.certificate.body().alias
         );
-        let passphrase =
-            prompt_secret("Choose a passphrase to unlock this console when it locks itself: ")?;
-        if passphrase.is_empty() {
-            return Err(ConsoleError::Setup(
-                "an empty passphrase cannot lock".into(),
-            ));
-        }
+        let passphrase = choose_lock_passphrase()?;
         let lock = PassphraseLock::new(&passphrase);
         return Ok(Some(Ready {
             files,

@@ -123,7 +123,7 @@ impl Shift {
                 }
             }
             Action::Claim(session) => self.claim(session),
-            Action::ClaimNext => match self.queue.first().map(|q| q.session) {
+            Action::ClaimNext => match self.longest_waiting(now) {
                 Some(first) => self.claim(first),
                 None => {
                     self.status = Notice::NobodyWaiting;

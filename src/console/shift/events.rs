@@ -11,7 +11,7 @@ use std::time::Instant;
 use super::Shift;
 use super::commands::Command;
 use super::notice::{Note, Notice};
-use super::state::{ConvState, Conversation, Line, Mark, QueueRow, Screen, Selected, TipId, Who};
+use super::state::{ConvState, Conversation, Line, Mark, Screen, Selected, TipId, Who};
 use crate::client::coordinator::CoordinatorEvent;
 use crate::protocol::SessionId;
 use crate::protocol::frames::{ConversationKind, PeerEvent};
@@ -96,23 +96,7 @@ impl Shift {
 
     fn on_relay(&mut self, event: CoordinatorEvent, now: Instant) {
         match event {
-            CoordinatorEvent::Queue(items) => {
-                let before: HashSet<SessionId> = self.queue.iter().map(|q| q.session).collect();
-                if items.iter().any(|i| !before.contains(&i.session)) {
-                    self.bell = true;
-                }
-                self.queue = items
-                    .into_iter()
-                    .map(|i| QueueRow {
-                        session: i.session,
-                        waited_s: i.waited_s,
-                        kind: i.kind,
-                        lang: i.lang,
-                        seen_at: now,
-                    })
-                    .collect();
-                self.follow_queue();
-            }
+            CoordinatorEvent::Queue(items) => self.on_queue(items, now),
             CoordinatorEvent::Roster(list) => self.roster = list,
             CoordinatorEvent::Claimed {
                 session,

@@ -14,6 +14,7 @@
 //! - [`commands`]: what the core asks the relay connection to do.
 //! - [`notice`]: the status line and transcript notes, as data for each front end to word.
 //! - [`focus`]: what the coordinator is looking at, kept on identities as the queue moves.
+//! - [`queue`]: the waiting visitors with true wait times, and who has waited longest.
 //! - [`tips`]: opening tips and sealing replies with the inbox key.
 
 pub mod actions;
@@ -21,6 +22,7 @@ pub mod commands;
 pub mod events;
 pub mod focus;
 pub mod notice;
+pub mod queue;
 pub mod state;
 pub mod tips;
 
@@ -91,7 +93,7 @@ pub struct Shift {
     locked: bool,
     unlock_failed: bool,
     last_activity: Instant,
-    bell: bool,
+    pub(super) bell: bool,
     pending_claim: Option<SessionId>,
 }
 

@@ -59,13 +59,15 @@ pub struct TipKeys {
 pub struct QueueRow {
     /// The waiting session.
     pub session: SessionId,
-    /// Seconds waited when the relay reported it.
+    /// Seconds waited as the relay reported it when this visitor was first listed here (or
+    /// when its report last ran a minute ahead of the running count).
     pub waited_s: u64,
     /// Chat or tip conversation.
     pub kind: ConversationKind,
     /// The visitor's language, if they gave one.
     pub lang: Option<String>,
-    /// When this wait time was reported: the shown wait keeps counting from here.
+    /// When `waited_s` was reported: the shown wait keeps counting from here, through
+    /// later lists.
     pub seen_at: Instant,
 }
 

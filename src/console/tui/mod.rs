@@ -33,7 +33,7 @@ pub const SCROLL_STEP: usize = 8;
 /// What the keyboard is doing besides moving around.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
-    /// Moving around and giving one-key commands.
+    /// Moving around and giving commands (control keys); a typed character opens the draft.
     Normal,
     /// Typing into the current draft (a conversation's, or the opened tip's reply).
     Compose,

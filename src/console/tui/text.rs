@@ -92,6 +92,26 @@ pub fn note(note: &Note) -> String {
     }
 }
 
+/// What a tips-list row says about a tip's thread, in words: "2 follow-ups · 1 reply",
+/// "unanswered".
+pub fn tip_thread(followups: u32, replies: u32) -> String {
+    let added = match followups {
+        0 => None,
+        1 => Some("1 follow-up".to_owned()),
+        n => Some(format!("{n} follow-ups")),
+    };
+    let answered = match replies {
+        0 => "unanswered".to_owned(),
+        1 => "1 reply".to_owned(),
+        n => format!("{n} replies"),
+    };
+    added
+        .into_iter()
+        .chain([answered])
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// Shown in place of a tip whose text is empty: the console says so, never a blank screen.
 pub const EMPTY_TIP: &str = "(this tip has no text)";
 

@@ -233,6 +233,49 @@ fn the_queue_updates_live_rings_for_new_visitors_and_the_selection_follows_ident
 }
 
 #[test]
+fn wait_times_count_from_arrival_through_queue_changes() {
+    let mut k = kit();
+    k.act(Action::Duty(true));
+    k.relay(queue(&[(1, 0, "en")]));
+    k.tick_after(12);
+    // Another visitor arrives: the relay lists both again, still in the same minute.
+    k.relay(queue(&[(1, 0, "en"), (2, 0, "fr")]));
+    k.tick_after(9);
+    let waits = |k: &Kit| -> Vec<u64> {
+        k.shift
+            .queue
+            .iter()
+            .map(|q| q.waited(k.now).as_secs())
+            .collect()
+    };
+    assert_eq!(waits(&k), [21, 9], "not restarted by the second list");
+    // The minute turns: the relay's rounded figure does not pull the counts back.
+    k.tick_after(40);
+    k.relay(queue(&[(1, 60, "en"), (2, 60, "fr")]));
+    assert_eq!(waits(&k), [61, 49]);
+    // A report a minute or more ahead of the count (a visitor first listed with a figure
+    // rounded down) is nearer the truth: it is taken.
+    k.relay(queue(&[(1, 180, "en"), (2, 60, "fr")]));
+    assert_eq!(waits(&k), [180, 49]);
+    // A visitor who leaves and comes back is counted afresh from the relay's figure.
+    k.relay(queue(&[(2, 60, "fr")]));
+    k.relay(queue(&[(2, 60, "fr"), (1, 0, "en")]));
+    assert_eq!(waits(&k), [49, 0]);
+}
+
+#[test]
+fn answer_next_takes_the_visitor_waiting_longest_even_behind_a_requeued_one() {
+    let mut k = kit();
+    k.act(Action::Duty(true));
+    // The relay lists a requeued visitor first: 2 minutes, ahead of two 6-minute ones.
+    k.relay(queue(&[(3, 120, "en"), (1, 360, "en"), (2, 360, "fr")]));
+    assert_eq!(k.act(Action::ClaimNext), vec![Command::Claim(sid(1))]);
+    k.relay(claimed(1, None));
+    k.relay(queue(&[(3, 120, "en"), (2, 360, "fr")]));
+    assert_eq!(k.act(Action::ClaimNext), vec![Command::Claim(sid(2))]);
+}
+
+#[test]
 fn claiming_needs_duty_and_a_free_seat_and_a_lost_claim_is_explained() {
     let mut k = kit();
     k.relay(queue(&[(1, 0, "en")]));

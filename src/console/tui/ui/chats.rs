@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph, Wrap};
 
 use super::super::{App, Mode, text};
 use super::{composer, duration, kind, selected_style, wrap};
-use crate::console::shift::{ConvState, Mark, Selected, Who};
+use crate::console::shift::{ConvState, Mark, Note, Selected, Who};
 
 pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
     let app = &tui.shift;
@@ -60,10 +60,16 @@ pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant)
             } else {
                 String::new()
             };
+            // A visitor lost with the connection is back in the queue, not gone: say so.
+            let requeued = c
+                .lines
+                .last()
+                .is_some_and(|l| l.who == Who::System(Note::ConnectionLost));
             let state = match c.state {
                 ConvState::Open => "",
                 ConvState::Away => " away",
                 ConvState::Transferring => " →",
+                ConvState::Ended if requeued => " requeued",
                 ConvState::Ended => " ended",
             };
             // The number is the conversation's own (Alt-N selects it), never its position.

@@ -70,6 +70,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("^N", "answer the visitor waiting longest"),
     ("Alt-1…9 Tab", "switch conversation (by its number)"),
     ("PgUp PgDn", "scroll the conversation back / forward"),
+    (
+        "in a draft",
+        "←→ Home End ^A ^E, ^←→ words, ^W ^U, Alt-⏎ line",
+    ),
     ("^R", "insert a ready-made resource (editable)"),
     ("^X", "transfer to a colleague on duty"),
     ("^W", "end (or close an ended) conversation; tip handled"),

@@ -155,7 +155,11 @@ fn the_transfer_and_resource_pickers_and_the_tips_screen_render() {
     }])));
     let s = screen(&k.app, k.now);
     assert!(contains(&s, "Tips (1)"), "{s:#?}");
-    assert!(contains(&s, "22:14 11-14 +2 ↩1"), "{s:#?}");
+    assert!(contains(&s, "│Received 11-14 22:14"), "{s:#?}");
+    assert!(
+        contains(&s, "│  2 follow-ups · 1 reply"),
+        "in words: {s:#?}"
+    );
     assert!(s[23].contains("open") && s[23].contains("handled"));
     // A sealed tip can arrive empty (the relay cannot look inside): it says so, not a blank.
     k.app.shift.opened_tip = Some(crate::console::shift::OpenedTip {
@@ -246,4 +250,13 @@ fn the_draft_wraps_over_rows_with_the_cursor_and_placeholders_highlighted() {
         "the cursor is at the start after Home"
     );
     assert!(!buffer[(x + 1, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn a_tips_thread_is_told_in_words() {
+    use crate::console::tui::text::tip_thread;
+    assert_eq!(tip_thread(0, 0), "unanswered");
+    assert_eq!(tip_thread(1, 0), "1 follow-up · unanswered");
+    assert_eq!(tip_thread(0, 1), "1 reply");
+    assert_eq!(tip_thread(3, 2), "3 follow-ups · 2 replies");
 }

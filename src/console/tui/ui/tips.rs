@@ -21,18 +21,19 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let text = format!("{} +{} ↩{}", &date(t.received)[5..], t.followups, t.replies);
-            let time = format!(
-                "{:02}:{:02} ",
+            let received = format!(
+                "Received {} {:02}:{:02}",
+                &date(t.received)[5..],
                 (t.received % 86_400) / 3600,
                 (t.received % 3600) / 60
             );
+            let thread = format!("  {}", text::tip_thread(t.followups, t.replies));
             let style = if i == tui.tip_cursor {
                 selected_style()
             } else {
                 Style::default()
             };
-            ListItem::new(format!("{time}{text}")).style(style)
+            ListItem::new(vec![TextLine::from(received), TextLine::from(thread)]).style(style)
         })
         .collect();
     let mut state = ListState::default().with_selected(Some(tui.tip_cursor));
