@@ -29,6 +29,8 @@ pub struct RosterEntry {
     pub node: String,
     /// The alias its certificate carries.
     pub alias: String,
+    /// Its certificate, for a hand-over's consent and note (§9.6).
+    pub certificate: crate::protocol::Bytes,
     /// Whether it takes new conversations.
     pub on_duty: bool,
     /// How many conversations it takes at most.

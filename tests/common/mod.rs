@@ -18,6 +18,9 @@ use lifeline::protocol::{SessionId, TipId};
 use lifeline::relay::Relay;
 use tokio::sync::oneshot;
 
+mod requeued;
+pub use requeued::claim_requeued;
+
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.
 pub struct RedisServer {

@@ -16,6 +16,7 @@ use super::commands::Command;
 use super::notice::{Note, Notice};
 use super::state::{ConvState, Line, Mark, Screen, Selected, Target, TipId, Who};
 use super::{Shift, short};
+use crate::crypto::handover_note::MAX_NOTE_BYTES;
 use crate::protocol::SessionId;
 
 /// A passphrase typed at the lock: wiped from memory when dropped, never printed.
@@ -287,13 +288,27 @@ impl Shift {
             self.status = Notice::NoFreeColleague;
             return Vec::new();
         };
+        // A draft written before the hand-over goes to the colleague, sealed, not to the
+        // visitor: the picker says so.
+        let draft = self
+            .conversation(&session)
+            .map(|c| c.draft.trim().to_owned())
+            .unwrap_or_default();
+        if draft.len() > MAX_NOTE_BYTES || draft.chars().any(char::is_control) {
+            self.status = Notice::NoteTooLong;
+            return Vec::new();
+        }
+        let note = (!draft.is_empty()).then_some(draft);
         if let Some(c) = self.conversation_mut(&session) {
             c.state = ConvState::Transferring;
             c.transfer_to = Some(alias.clone());
+            if note.is_some() {
+                c.draft.clear();
+            }
             c.note(Note::HandingOver { to: alias.clone() });
         }
         self.status = Notice::Transferring { to: alias };
-        vec![Command::Transfer { session, to }]
+        vec![Command::Transfer { session, to, note }]
     }
 
     fn end(&mut self, session: SessionId) -> Vec<Command> {

@@ -13,7 +13,9 @@ use super::commands::Command;
 use super::notice::{Note, Notice};
 use super::state::{ConvState, Conversation, Line, Mark, QueueRow, Screen, Selected, TipId, Who};
 use crate::client::coordinator::CoordinatorEvent;
+use crate::client::handover::HandoverNote;
 use crate::protocol::SessionId;
+use crate::protocol::frames::TransferStatus;
 use crate::protocol::frames::{ConversationKind, PeerEvent};
 
 /// What the relay connection reports back.
@@ -112,7 +114,25 @@ impl Shift {
             CoordinatorEvent::Claimed {
                 session,
                 transferred_from,
-            } => self.claimed(session, transferred_from, now),
+                kind,
+                lang,
+                note,
+            } => {
+                self.claimed(session, transferred_from, now);
+                if let Some(c) = self.conversation_mut(&session) {
+                    // From the relay, not only the queue row: a hand-over has no row here.
+                    c.kind = kind;
+                    c.lang = lang.or(c.lang.take());
+                    match note {
+                        Some(HandoverNote::Text(text)) => c.note(Note::HandoverNote { text }),
+                        Some(HandoverNote::Unreadable) => c.note(Note::HandoverNoteUnreadable),
+                        None => {}
+                    }
+                }
+            }
+            CoordinatorEvent::TransferStatus { session, status } => {
+                self.transfer_status(session, status)
+            }
             CoordinatorEvent::ClaimLost(session) => {
                 if self.pending_claim == Some(session) {
                     self.pending_claim = None;
@@ -226,6 +246,24 @@ impl Shift {
         if !shown && let Some(c) = self.conversation_mut(&session) {
             c.unread += 1;
         }
+    }
+
+    /// The visitor is asked before a hand-over: waiting, then accepted (released follows),
+    /// declined or unanswered (the conversation stays here and takes messages again).
+    fn transfer_status(&mut self, session: SessionId, status: TransferStatus) {
+        let Some(c) = self.conversation_mut(&session) else {
+            return;
+        };
+        if c.state != ConvState::Transferring {
+            return;
+        }
+        c.note(Note::Transfer(status));
+        if matches!(status, TransferStatus::Declined | TransferStatus::Expired) {
+            c.state = ConvState::Open;
+            c.transfer_to = None;
+        }
+        let number = c.number;
+        self.status = Notice::TransferAnswered { number, status };
     }
 
     fn peer(&mut self, session: SessionId, event: PeerEvent) {
