@@ -202,7 +202,7 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   if (view.busy || view.unreachable) return [noOneBlock(w, null)];
   if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress)];
   if (view.phase === 'reconnecting') return [numbers(w)];
-  if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.offer, view.alias ?? '')];
+  if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.alias ?? '')];
   if (view.phase === 'chatting' && view.alias) {
     return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
   }
@@ -214,13 +214,13 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
 }
 
 /** §9.6: who would take over (verified), and the choice; nothing moves unless accepted. */
-function consent(w: Widget, chat: Chat, offer: string, current: string): HTMLElement {
-  const ask = h('p', { id: 'll-consent-q', class: 'll-consent', tabindex: '-1' }, '✔ ' + w.t('consent_ask', { alias: offer }));
+function consent(w: Widget, chat: Chat, current: string): HTMLElement {
   const answer = (accept: boolean) => () => chat.answerTransfer(accept);
+  // Named by the status line above, which asks the question: it is not written twice.
   return h(
     'div',
-    { role: 'group', 'aria-labelledby': 'll-consent-q' },
-    ask,
+    { role: 'group', 'aria-labelledby': 'll-said', class: 'll-consent', tabindex: '-1' },
+    h('p', { class: 'll-verified' }, '✔ ' + w.t('verified')),
     h('button', { type: 'button', class: 'll-primary', onclick: answer(true) }, w.t('consent_accept')),
     h('button', { type: 'button', class: 'll-secondary', onclick: answer(false) }, w.t('consent_stay', { alias: current })),
   );
@@ -286,7 +286,7 @@ export function chatScreen(w: Widget): Child[] {
   const compose = h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send')));
   compose.hidden = noOneCanAnswer(view);
   // The one live region, kept for the whole chat: only its words changing are heard.
-  const said = h('p', { class: 'll-said', role: 'status' });
+  const said = h('p', { class: 'll-said', role: 'status', id: 'll-said' });
   sayStatus(said, statusLines(w, view), isWarning(view));
   return [
     heading(t('messages_label')),
