@@ -73,6 +73,7 @@ impl Relay {
                 .into_iter()
                 .find(|e| e.serial == serial)
                 .map(|e| e.certificate)
+                .filter(|c| !c.0.is_empty())
         })
     }
 }
