@@ -174,7 +174,11 @@ impl Shift {
     /// Whether this conversation can be handed over now; the reason it cannot otherwise.
     pub fn transferable(&self, session: SessionId) -> Result<(), Notice> {
         match self.conversation(&session) {
-            Some(c) if matches!(c.state, ConvState::Open | ConvState::Away) => {
+            // One proposal at a time: while the visitor decides, `transfer_to` names it.
+            Some(c)
+                if matches!(c.state, ConvState::Open | ConvState::Away)
+                    && c.transfer_to.is_none() =>
+            {
                 if self.transfer_targets().is_empty() {
                     Err(Notice::NoFreeColleague)
                 } else {

@@ -248,19 +248,24 @@ impl Shift {
         }
     }
 
-    /// The visitor is asked before a hand-over: waiting, then accepted (released follows),
-    /// declined or unanswered (the conversation stays here and takes messages again).
+    /// The visitor is asked before a hand-over. While they decide the conversation goes on
+    /// (they may ask who the colleague is); accepted, it moves (released follows); declined
+    /// or unanswered, it stays here.
     fn transfer_status(&mut self, session: SessionId, status: TransferStatus) {
         let Some(c) = self.conversation_mut(&session) else {
             return;
         };
-        if c.state != ConvState::Transferring {
+        if c.transfer_to.is_none() {
             return;
         }
         c.note(Note::Transfer(status));
-        if matches!(status, TransferStatus::Declined | TransferStatus::Expired) {
-            c.state = ConvState::Open;
-            c.transfer_to = None;
+        match status {
+            TransferStatus::Waiting => c.state = ConvState::Open,
+            TransferStatus::Accepted => c.state = ConvState::Transferring,
+            TransferStatus::Declined | TransferStatus::Expired => {
+                c.state = ConvState::Open;
+                c.transfer_to = None;
+            }
         }
         let number = c.number;
         self.status = Notice::TransferAnswered { number, status };
@@ -289,8 +294,11 @@ impl Shift {
 
     /// The relay no longer routes this conversation here: handed over, or over.
     fn released(&mut self, session: SessionId) {
+        // Handed over only once the visitor accepted (`Transferring`); released while they
+        // were still deciding means it ended or expired.
         let handed = self
             .conversation(&session)
+            .filter(|c| c.state == ConvState::Transferring)
             .and_then(|c| c.transfer_to.clone().map(|to| (c.number, to)));
         if let Some((number, to)) = handed {
             self.remove_conversation(session);

@@ -35,7 +35,9 @@ fn a_declined_or_unanswered_hand_over_leaves_the_conversation_open_here() {
                 status: TransferStatus::Waiting
             }
         );
-        assert!(!k.shift.conversation(&sid(1)).unwrap().takes_messages());
+        // The conversation goes on while the visitor decides; one proposal at a time.
+        assert!(k.shift.conversation(&sid(1)).unwrap().takes_messages());
+        assert_eq!(k.shift.transferable(sid(1)), Err(Notice::CannotTransferNow));
         k.relay(status(1, answer));
         let c = k.shift.conversation(&sid(1)).unwrap();
         assert_eq!(c.state, ConvState::Open, "{answer:?}: still mine");
@@ -127,4 +129,21 @@ fn the_receiver_sees_the_visitors_language_and_the_note() {
             .iter()
             .any(|l| l.who == Who::System(Note::HandoverNoteUnreadable))
     );
+}
+
+#[test]
+fn a_conversation_that_ends_while_the_visitor_decides_is_over_not_handed_over() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    k.act(to_bastien());
+    k.relay(status(1, TransferStatus::Waiting));
+    k.relay(CoordinatorEvent::Peer {
+        session: sid(1),
+        event: crate::protocol::frames::PeerEvent::Ended,
+    });
+    k.relay(CoordinatorEvent::Released(sid(1)));
+    let c = k.shift.conversation(&sid(1)).expect("kept to read");
+    assert_eq!(c.state, ConvState::Ended);
+    assert!(!matches!(k.shift.status, Notice::HandedOver { .. }));
 }
