@@ -21,6 +21,10 @@
 //! | `end` | authenticated close, then ends the conversation |
 //! | `reply_tip <text>` | opens the newest tip, returns its text and category, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
+//! | `colleague` | signs a second coordinator ("Bastien", serial 4242) in, on duty |
+//! | `transfer [note]` | proposes handing the visitor to Bastien, with a sealed note; waits for `waiting` |
+//! | `transfer_status` | waits for the visitor's answer: `accepted`, `declined` or `expired` |
+//! | `colleague_claimed` | Bastien waits for the hand-over; returns `from`, `lang` and `note` |
 //! | `quit` | exits |
 
 use std::path::PathBuf;
@@ -28,6 +32,8 @@ use std::time::Duration;
 
 use lifeline::client::ClientError;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::handover::HandoverNote;
+use lifeline::clock::Clock;
 use lifeline::crypto::keys::{DhPublicKey, Fingerprint};
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::{CoordinatorFiles, read_dh_secret, read_signing_key};
@@ -35,8 +41,13 @@ use lifeline::protocol::{SessionId, TipId};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// The second coordinator's certificate serial.
+const COLLEAGUE: u64 = 4242;
+
 struct Driver {
     client: CoordinatorClient,
+    url: String,
+    colleague: Option<CoordinatorClient>,
     org: Fingerprint,
     keys: PathBuf,
     session: Option<SessionId>,
@@ -198,13 +209,74 @@ impl Driver {
                     .collect();
                 Ok(json!({"ok": "followups", "texts": texts}))
             }
+            "colleague" => {
+                let org_key = read_signing_key(&self.keys.join("organisation.key"))
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let files =
+                    CoordinatorFiles::issue(&org_key, COLLEAGUE, "Bastien", 1, &Clock::system())
+                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let mut colleague = CoordinatorClient::connect(&self.url, self.org, files).await?;
+                colleague.duty(true, 4, &[]).await?;
+                self.colleague = Some(colleague);
+                self.until(|e| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == COLLEAGUE)))
+                    .await?;
+                Ok(json!({"ok": "colleague"}))
+            }
+            "transfer" => {
+                let session = self
+                    .session
+                    .ok_or(ClientError::Protocol("no session".into()))?;
+                if arg.is_empty() {
+                    self.client.transfer(session, COLLEAGUE).await?;
+                } else {
+                    self.client
+                        .transfer_with_note(session, COLLEAGUE, arg)
+                        .await?;
+                }
+                self.until(|e| matches!(e, CoordinatorEvent::TransferStatus { .. }))
+                    .await?;
+                Ok(json!({"ok": "waiting"}))
+            }
+            "transfer_status" => {
+                let CoordinatorEvent::TransferStatus { status, .. } = self
+                    .until(|e| matches!(e, CoordinatorEvent::TransferStatus { .. }))
+                    .await?
+                else {
+                    unreachable!()
+                };
+                Ok(json!({"ok": "status", "status": status}))
+            }
+            "colleague_claimed" => {
+                let colleague = self
+                    .colleague
+                    .as_mut()
+                    .ok_or(ClientError::Protocol("no colleague".into()))?;
+                colleague.wire().set_timeout(Duration::from_secs(20));
+                let CoordinatorEvent::Claimed {
+                    transferred_from,
+                    lang,
+                    note,
+                    ..
+                } = colleague
+                    .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+                    .await?
+                else {
+                    unreachable!()
+                };
+                let note = match note {
+                    Some(HandoverNote::Text(text)) => Some(text),
+                    Some(HandoverNote::Unreadable) => Some("(unreadable)".into()),
+                    None => None,
+                };
+                Ok(json!({"ok": "claimed", "from": transferred_from, "lang": lang, "note": note}))
+            }
             other => Err(ClientError::Protocol(format!("unknown command {other}"))),
         }
     }
 }
 
 /// Reads the keys and signs in with the development coordinator.
-async fn sign_in() -> anyhow::Result<(CoordinatorClient, Fingerprint, PathBuf)> {
+async fn sign_in() -> anyhow::Result<(CoordinatorClient, Fingerprint, PathBuf, String)> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
@@ -218,12 +290,12 @@ async fn sign_in() -> anyhow::Result<(CoordinatorClient, Fingerprint, PathBuf)> 
         .fingerprint();
     let files = CoordinatorFiles::load(&keys.join("dev-coordinator"))?;
     let client = CoordinatorClient::connect(&url, org, files).await?;
-    Ok((client, org, keys))
+    Ok((client, org, keys, url))
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let (client, org, keys) = match sign_in().await {
+    let (client, org, keys, url) = match sign_in().await {
         Ok(signed_in) => signed_in,
         Err(e) => {
             // The one line the usage text promises, so a driver need not read stderr.
@@ -234,6 +306,8 @@ async fn main() -> anyhow::Result<()> {
     println!("{}", json!({"ok": "authed", "alias": client.alias}));
     let mut driver = Driver {
         client,
+        url,
+        colleague: None,
         org,
         keys,
         session: None,

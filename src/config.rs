@@ -130,6 +130,13 @@ pub struct Sessions {
     pub buffer_max_bytes: usize,
     /// Whether waiting visitors are offered to coordinators instead of waiting for a claim.
     pub auto_offer: bool,
+    /// Seconds a visitor has to accept a proposed hand-over; silence counts as "stay" (§9.6).
+    #[serde(default = "default_transfer_answer_s")]
+    pub transfer_answer_s: u64,
+}
+
+fn default_transfer_answer_s() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -354,6 +361,10 @@ impl Config {
         let positive = [
             ("sessions.idle_ttl_s", self.sessions.idle_ttl_s as usize),
             ("sessions.queue_max", self.sessions.queue_max),
+            (
+                "sessions.transfer_answer_s",
+                self.sessions.transfer_answer_s as usize,
+            ),
             (
                 "sessions.buffer_max_frames",
                 self.sessions.buffer_max_frames,

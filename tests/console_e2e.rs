@@ -331,12 +331,16 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         shift.press(KeyCode::Enter),
         vec![Command::Transfer {
             session: s1,
-            to: 221
+            to: 221,
+            note: None,
         }]
     );
-    shift
-        .until("the transfer", |a| a.conversation(&s1).is_none())
-        .await;
+    // The visitor is asked first (this one accepts) and is told the hand-over goes ahead.
+    let (_, transferring) = tokio::join!(
+        shift.until("the transfer", |a| a.conversation(&s1).is_none()),
+        v1.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+    );
+    transferring.unwrap();
     assert!(
         matches!(&shift.app.shift.status, Notice::HandedOver { to, .. } if to == "Bastien"),
         "{:?}",
@@ -351,6 +355,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         CoordinatorEvent::Claimed {
             session,
             transferred_from,
+            ..
         } => {
             assert_eq!(session, s1);
             assert_eq!(transferred_from.as_deref(), Some("Dev coordinator"));

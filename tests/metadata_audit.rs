@@ -170,11 +170,12 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
     exchange(&mut amara, &mut v2, VISITOR_2[0], COORDINATOR_TO_2[0]).await;
     amara.transfer(v2.session, 701).await.unwrap();
     let s2 = v2.session;
-    amara
-        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == s2))
+    // The visitor is asked first (this client accepts), then told it goes ahead.
+    v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
         .await
         .unwrap();
-    v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == s2))
         .await
         .unwrap();
     v2.send_text(VISITOR_2[1]).await.unwrap();

@@ -96,6 +96,73 @@ fn a_null_optional_field_is_malformed_and_an_omitted_one_is_not() {
     assert!(protocol::decode_relay(r#"{"v":1,"type":"stored","seq":1}"#).is_ok());
 }
 
+/// §8.2–§8.4, §9.6: the consent frames, exactly as written on the wire, and read as strictly.
+#[test]
+fn hand_over_consent_frames_are_exact_and_strict() {
+    use lifeline::protocol::frames::TransferStatus;
+    use lifeline::protocol::{CoordinatorFrame, SessionId};
+    let answer = VisitorFrame::TransferAnswer { accept: false };
+    let text = protocol::encode_frame(answer.clone());
+    assert_eq!(text, r#"{"v":1,"type":"transfer_answer","accept":false}"#);
+    assert_eq!(protocol::decode_visitor(&text).unwrap(), answer);
+    let offer = RelayFrame::TransferOffer {
+        certificate: Bytes(vec![1, 2, 3]),
+        answer_within_s: 60,
+    };
+    let text = protocol::encode_frame(offer.clone());
+    assert_eq!(
+        text,
+        r#"{"v":1,"type":"transfer_offer","certificate":"AQID","answer_within_s":60}"#
+    );
+    assert_eq!(protocol::decode_relay(&text).unwrap(), offer);
+    assert_eq!(
+        protocol::decode_relay(r#"{"v":1,"type":"transfer_withdrawn"}"#).unwrap(),
+        RelayFrame::TransferWithdrawn {}
+    );
+    let session = SessionId([5; 16]);
+    for (status, word) in [
+        (TransferStatus::Waiting, "waiting"),
+        (TransferStatus::Accepted, "accepted"),
+        (TransferStatus::Declined, "declined"),
+        (TransferStatus::Expired, "expired"),
+    ] {
+        let text = protocol::encode_frame(RelayFrame::TransferStatus { session, status });
+        assert!(text.ends_with(&format!(r#""status":"{word}"}}"#)), "{text}");
+        assert_eq!(
+            protocol::decode_relay(&text).unwrap(),
+            RelayFrame::TransferStatus { session, status }
+        );
+    }
+    // With a note (304 bytes sealed) `transfer` is read under the 2 048-byte limit (§8.1).
+    let note = CoordinatorFrame::Transfer {
+        session,
+        to: 7,
+        note: Some(Bytes(vec![0; 304])),
+    };
+    let text = protocol::encode_frame(note.clone());
+    assert_eq!(protocol::decode_coordinator(&text).unwrap(), note);
+    let refused = [
+        r#"{"v":1,"type":"transfer_answer"}"#,
+        r#"{"v":1,"type":"transfer_answer","accept":1}"#,
+        r#"{"v":1,"type":"transfer_answer","accept":true,"to":1}"#,
+    ];
+    for text in refused {
+        let err = protocol::decode_visitor(text).unwrap_err();
+        assert_eq!(err.close_code(), CloseCode::Malformed, "{text}");
+    }
+    let unknown =
+        r#"{"v":1,"type":"transfer_offer","certificate":"AQID","answer_within_s":60,"alias":"x"}"#;
+    assert!(protocol::decode_relay(unknown).is_err());
+    let null_note =
+        r#"{"v":1,"type":"transfer","session":"BQUFBQUFBQUFBQUFBQUFBQ","to":7,"note":null}"#;
+    assert_eq!(
+        protocol::decode_coordinator(null_note)
+            .unwrap_err()
+            .close_code(),
+        CloseCode::Malformed
+    );
+}
+
 #[test]
 fn close_codes_are_distinct_and_round_trip() {
     let mut seen = std::collections::HashSet::new();

@@ -137,11 +137,12 @@ async fn transfer_hands_the_visitor_to_a_colleague_with_a_fresh_handshake() {
         .await
         .unwrap();
     a.transfer(session, 221).await.unwrap();
-    a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
-        .await
-        .unwrap();
+    // The visitor is asked first (this client accepts) and then told it goes ahead.
     visitor
         .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
+        .await
+        .unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
         .await
         .unwrap();
     // Typed during the hand-over: waits for the new keys, never goes to the old coordinator.
@@ -302,8 +303,10 @@ async fn a_visitor_offline_during_a_transfer_rekeys_on_return() {
     let mut a = relay.on_duty(260, "Amara", 1).await;
     let mut b = relay.on_duty(261, "Bastien", 1).await;
     let mut visitor = relay.visitor().await;
+    visitor.consent = lifeline::client::visitor::Consent::Ask;
     claim_and_connect(&mut a, &mut visitor).await;
     let session = visitor.session;
+    // A visitor who is away cannot be asked: nothing moves (§9.6).
     visitor.drop_connection();
     a.wait_for(|e| {
         matches!(
@@ -317,6 +320,18 @@ async fn a_visitor_offline_during_a_transfer_rekeys_on_return() {
     .await
     .unwrap();
     a.transfer(session, 261).await.unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::TransferFailed(s) if *s == session))
+        .await
+        .unwrap();
+    visitor.resume().await.unwrap();
+    // Asked once back; they accept, and lose their connection before the hand-over.
+    a.transfer(session, 261).await.unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::TransferOffer(Some(_))))
+        .await
+        .unwrap();
+    visitor.answer_transfer(true).await.unwrap();
+    visitor.drop_connection();
     a.wait_for(|e| matches!(e, CoordinatorEvent::Released(_)))
         .await
         .unwrap();

@@ -80,16 +80,42 @@ async fn conversation_across_nodes(node_a: TestRelay, node_b: TestRelay) {
     // Hand-over to a coordinator on A.
     let mut amara = node_a.on_duty(802, "Amara", 2).await;
     wait_until_listed(&mut bastien, 802).await;
-    bastien.transfer(session, 802).await.unwrap();
+    // The offer waits on B, beside Bastien; the visitor's answer (on A) is routed there, and
+    // the sealed note and the language reach Amara (on A) with the hand-over.
     bastien
-        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .transfer_with_note(session, 802, "Asked about a safe place tonight.")
         .await
         .unwrap();
     visitor
         .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Transferring)))
         .await
         .unwrap();
-    assert_eq!(handed_over(&mut amara).await.as_deref(), Some("Bastien"));
+    bastien
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .unwrap();
+    match amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. }))
+        .await
+        .unwrap()
+    {
+        CoordinatorEvent::Claimed {
+            transferred_from,
+            lang,
+            note,
+            ..
+        } => {
+            assert_eq!(transferred_from.as_deref(), Some("Bastien"));
+            assert_eq!(lang.as_deref(), Some("en"));
+            assert_eq!(
+                note,
+                Some(lifeline::client::handover::HandoverNote::Text(
+                    "Asked about a safe place tonight.".into()
+                ))
+            );
+        }
+        _ => unreachable!(),
+    }
     assert_eq!(connected_to(&mut visitor).await, "Amara");
     visitor.send_text("hello Amara").await.unwrap();
     assert_eq!(next_text_coordinator(&mut amara).await.1, "hello Amara");

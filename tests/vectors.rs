@@ -124,3 +124,24 @@ fn receipt_vector_exercises_rejection_wrap_around_and_positions() {
         "a position counted after the dashes are removed"
     );
 }
+
+/// The hand-over note vector opens with the recipient's secret and the sender's public key,
+/// and with nothing else (§5.1).
+#[test]
+fn the_handover_note_vector_opens_only_for_its_recipient() {
+    use lifeline::crypto::handover_note::open;
+    use lifeline::crypto::keys::{DhPublicKey, DhSecret, Fingerprint};
+    let v = vector("handover-note.json");
+    let key = |name: &str| -> [u8; 32] { unhex(&v[name]).try_into().unwrap() };
+    let org = Fingerprint(key("org_fingerprint"));
+    let session: [u8; 16] = unhex(&v["session"]).try_into().unwrap();
+    let sender = DhPublicKey(key("sender_public"));
+    let recipient = DhSecret::from_bytes(key("recipient_secret"));
+    let sealed = unhex(&v["sealed"]);
+    assert_eq!(
+        open(&org, &session, &sender, &recipient, &sealed).unwrap(),
+        v["text"].as_str().unwrap()
+    );
+    let sender_secret = DhSecret::from_bytes(key("sender_secret"));
+    assert!(open(&org, &session, &sender, &sender_secret, &sealed).is_err());
+}

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::ClientError;
+use super::handover::{HandoverNote, read_note, seal_note};
 use super::wire::{TlsTrust, Wire};
 use crate::crypto::coordinator_auth::auth_message;
 use crate::crypto::handshake::{CoordinatorHandshake, CoordinatorIdentity};
@@ -12,6 +13,7 @@ use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::frames::{
     ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, TipSummary,
+    TransferStatus,
 };
 use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
 
@@ -39,6 +41,19 @@ pub enum CoordinatorEvent {
         session: SessionId,
         /// The colleague who handed it over, if it was transferred.
         transferred_from: Option<String>,
+        /// A live chat or a tip conversation.
+        kind: ConversationKind,
+        /// The language the visitor asked for, if any.
+        lang: Option<String>,
+        /// The colleague's hand-over note, if they wrote one.
+        note: Option<HandoverNote>,
+    },
+    /// Where a hand-over we proposed stands (the visitor is asked first).
+    TransferStatus {
+        /// The conversation.
+        session: SessionId,
+        /// Waiting, accepted, declined or expired.
+        status: TransferStatus,
     },
     /// Someone else claimed it first.
     ClaimLost(SessionId),
@@ -95,7 +110,10 @@ pub enum CoordinatorEvent {
 pub struct CoordinatorClient {
     wire: Wire,
     org: Fingerprint,
+    organisation: OrgPublicKey,
     keys: CoordinatorFiles,
+    /// Everyone on duty, as the relay last listed them: hand-over targets.
+    roster: Vec<CoordinatorInfo>,
     /// The alias of our certificate.
     pub alias: String,
     /// The serial of our certificate.
@@ -208,7 +226,9 @@ impl CoordinatorClient {
             Ok((alias, serial)) => Ok(Self {
                 wire,
                 org,
+                organisation,
                 keys,
+                roster: Vec::new(),
                 alias,
                 serial,
                 conversations: HashMap::new(),
@@ -250,10 +270,38 @@ impl CoordinatorClient {
         self.wire.send(CoordinatorFrame::Claim { session }).await
     }
 
-    /// Hands a conversation to coordinator `to`.
+    /// Proposes handing a conversation to coordinator `to`; the visitor is asked first.
     pub async fn transfer(&mut self, session: SessionId, to: u64) -> Result<(), ClientError> {
         self.wire
-            .send(CoordinatorFrame::Transfer { session, to })
+            .send(CoordinatorFrame::Transfer {
+                session,
+                to,
+                note: None,
+            })
+            .await
+    }
+
+    /// As [`Self::transfer`], with a note sealed to `to`'s certified key (§5.1).
+    pub async fn transfer_with_note(
+        &mut self,
+        session: SessionId,
+        to: u64,
+        note: &str,
+    ) -> Result<(), ClientError> {
+        let sealed = seal_note(
+            &self.roster,
+            &self.organisation,
+            &session,
+            &self.keys.dh,
+            to,
+            note,
+        )?;
+        self.wire
+            .send(CoordinatorFrame::Transfer {
+                session,
+                to,
+                note: Some(sealed),
+            })
             .await
     }
 
@@ -411,7 +459,13 @@ impl CoordinatorClient {
     ) -> Result<Option<CoordinatorEvent>, ClientError> {
         Ok(Some(match frame {
             RelayFrame::QueueList { items, .. } => CoordinatorEvent::Queue(items),
-            RelayFrame::Coordinators { on_duty } => CoordinatorEvent::Roster(on_duty),
+            RelayFrame::Coordinators { on_duty } => {
+                self.roster = on_duty.clone();
+                CoordinatorEvent::Roster(on_duty)
+            }
+            RelayFrame::TransferStatus { session, status } => {
+                CoordinatorEvent::TransferStatus { session, status }
+            }
             RelayFrame::Claimed {
                 session,
                 handshake,
@@ -419,6 +473,8 @@ impl CoordinatorClient {
                 lang,
                 next_seq,
                 transferred_from,
+                note,
+                note_from,
             } => {
                 let (message2, cipher) = match self.answer(session, &handshake.0) {
                     Ok(answer) => answer,
@@ -446,12 +502,23 @@ impl CoordinatorClient {
                         next_seq: next_seq + 1,
                         last_received: 0,
                         kind,
-                        lang,
+                        lang: lang.clone(),
                     },
+                );
+                let note = read_note(
+                    &self.organisation,
+                    &session,
+                    &self.keys.dh,
+                    transferred_from.as_deref(),
+                    note,
+                    note_from,
                 );
                 CoordinatorEvent::Claimed {
                     session,
                     transferred_from,
+                    kind,
+                    lang,
+                    note,
                 }
             }
             RelayFrame::ClaimLost { session } => CoordinatorEvent::ClaimLost(session),

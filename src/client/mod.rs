@@ -5,6 +5,7 @@
 //! It keeps cipher state in memory only and never writes anything to disk.
 
 pub mod coordinator;
+pub mod handover;
 pub mod tipster;
 pub mod visitor;
 pub mod wire;

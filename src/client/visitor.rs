@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::wire::{TlsTrust, Wire};
 use super::{ClientError, unix_now};
-use crate::crypto::certificate::RevocationList;
+use crate::crypto::certificate::{Certificate, RevocationList, Role};
 use crate::crypto::handshake::{VerifiedCoordinator, VisitorHandshake};
 use crate::crypto::keys::{DhSecret, OrgPublicKey};
 use crate::crypto::proof_of_work;
@@ -39,6 +39,21 @@ pub enum VisitorEvent {
     Peer(PeerEvent),
     /// The relay is busy: try again after this many seconds.
     Retry(u32),
+    /// Asked (with [`Consent::Ask`]) whether to go to this colleague, whose certificate
+    /// verified: answer with [`VisitorClient::answer_transfer`]. `None`: it did not verify,
+    /// and the offer was declined.
+    TransferOffer(Option<String>),
+    /// The offered hand-over will not happen; we stay with our coordinator.
+    TransferWithdrawn,
+}
+
+/// How this client answers a proposed hand-over (§9.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// Accept every offer whose certificate verifies, at once (a visitor who always agrees).
+    Accept,
+    /// Report each offer as [`VisitorEvent::TransferOffer`] and wait for an answer.
+    Ask,
 }
 
 /// A visitor's connection, as the widget would hold it: session, resume token, cipher.
@@ -67,6 +82,8 @@ pub struct VisitorClient {
     /// Sent under the current keys and not yet marked delivered: after a hand-over or a
     /// requeue they are re-encrypted for the next coordinator (protocol §9.6).
     undelivered: BTreeMap<u64, String>,
+    /// How a proposed hand-over is answered.
+    pub consent: Consent,
 }
 
 /// What became of a text given to [`VisitorClient::send_text`].
@@ -143,6 +160,7 @@ impl VisitorClient {
             unconfirmed: BTreeMap::new(),
             waiting: Vec::new(),
             undelivered: BTreeMap::new(),
+            consent: Consent::Accept,
         };
         client.expect_welcome().await?;
         Ok(client)
@@ -280,6 +298,30 @@ impl VisitorClient {
         self.wire()?.send(VisitorFrame::End {}).await
     }
 
+    /// Answers a proposed hand-over: `true` to go to the colleague, `false` to stay.
+    pub async fn answer_transfer(&mut self, accept: bool) -> Result<(), ClientError> {
+        self.wire()?
+            .send(VisitorFrame::TransferAnswer { accept })
+            .await
+    }
+
+    /// Checks an offered colleague's certificate exactly as a handshake's (§2.4): the
+    /// pinned organisation key, now, the revocation list, the coordinator role.
+    async fn offered(&mut self, certificate: &[u8]) -> Result<VisitorEvent, ClientError> {
+        let checked = Certificate::decode_verified(
+            certificate,
+            &self.org,
+            unix_now(),
+            self.revocations.as_ref(),
+            Role::Coordinator,
+        );
+        let alias = checked.ok().map(|c| c.body().alias.clone());
+        if alias.is_none() || self.consent == Consent::Accept {
+            self.answer_transfer(alias.is_some()).await?;
+        }
+        Ok(VisitorEvent::TransferOffer(alias))
+    }
+
     async fn rekey(&mut self) -> Result<(), ClientError> {
         // The old keys stay until the new handshake: frames the previous coordinator sent
         // before the hand-over may still be on their way.
@@ -369,6 +411,13 @@ impl VisitorClient {
                     return Ok(VisitorEvent::Peer(event));
                 }
                 RelayFrame::Retry { after_s } => return Ok(VisitorEvent::Retry(after_s)),
+                RelayFrame::TransferOffer { certificate, .. } => {
+                    let event = self.offered(&certificate.0).await?;
+                    if self.consent == Consent::Ask || event == VisitorEvent::TransferOffer(None) {
+                        return Ok(event);
+                    }
+                }
+                RelayFrame::TransferWithdrawn {} => return Ok(VisitorEvent::TransferWithdrawn),
                 RelayFrame::Pong {} => continue,
                 other => {
                     return Err(ClientError::Protocol(format!(

@@ -186,7 +186,16 @@ async fn execute(
             let seq = client.send_text(session, &text).await?;
             return Ok(Some(NetEvent::Sent { session, seq }));
         }
-        Command::Transfer { session, to } => client.transfer(session, to).await?,
+        Command::Transfer {
+            session,
+            to,
+            note: None,
+        } => client.transfer(session, to).await?,
+        Command::Transfer {
+            session,
+            to,
+            note: Some(note),
+        } => client.transfer_with_note(session, to, &note).await?,
         Command::End(session) => client.end(session).await?,
         Command::ListTips => client.list_tips().await?,
         Command::OpenTip(id) => client.open_tip(id).await?,

@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod coordinator_auth;
 pub mod encoding;
 pub mod enrolment;
+pub mod handover_note;
 pub mod handshake;
 pub mod keys;
 pub mod padding;

@@ -288,6 +288,36 @@ pub fn sealed_tip() -> Value {
     })
 }
 
+/// A hand-over note (§5.1) from the vectors' coordinator to a colleague.
+pub fn handover_note() -> Value {
+    let org = org_key().public().fingerprint();
+    let (_, sender) = coordinator_keys();
+    let recipient = DhSecret::from_bytes(fixed(0xb0));
+    let text = "Prefers short messages; asked about a safe place tonight.";
+    let ikm = fixed(0xc0);
+    let sealed = super::handover_note::seal(
+        &org,
+        &SESSION_ID,
+        &sender,
+        &recipient.public(),
+        text,
+        &mut FixedRng::new(&ikm),
+    )
+    .expect("seal");
+    json!({
+        "org_fingerprint": org.to_hex(),
+        "session": hex(&SESSION_ID),
+        "sender_secret": hex(&sender.to_bytes()[..]),
+        "sender_public": hex(&sender.public().0),
+        "recipient_secret": hex(&recipient.to_bytes()[..]),
+        "recipient_public": hex(&recipient.public().0),
+        "text": text,
+        "info": hex(&super::handover_note::info(&org, &SESSION_ID, &sender.public(), &recipient.public())),
+        "ikmE": hex(&ikm),
+        "sealed": hex(&sealed),
+    })
+}
+
 pub fn receipt() -> Value {
     let org = org_key().public().fingerprint();
     // Shorter than the 19 accepted bytes a code needs, with three bytes ≥ 248 to reject
@@ -347,6 +377,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("certificates.json", certificates()),
         ("handshake.json", handshake()),
         ("sealed-tip.json", sealed_tip()),
+        ("handover-note.json", handover_note()),
         ("receipt.json", receipt()),
         ("proof-of-work.json", proof_of_work()),
     ]

@@ -144,6 +144,25 @@ pub enum VisitorFrame {
     End {},
     /// Heartbeat, at least every third of the idle timeout; the relay answers `pong` (§9.7).
     Ping {},
+    /// The visitor's answer to a `transfer_offer`: go to the colleague, or stay (§9.6).
+    TransferAnswer {
+        /// `true`: hand me over; `false`: stay with my current coordinator.
+        accept: bool,
+    },
+}
+
+/// How a proposed hand-over stands, as its proposer is told (§9.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferStatus {
+    /// The visitor has been asked and has not answered yet.
+    Waiting,
+    /// The visitor accepted: `released` follows, the colleague takes over.
+    Accepted,
+    /// The visitor chose to stay with you.
+    Declined,
+    /// The visitor did not answer in time: counted as declined, you keep the conversation.
+    Expired,
 }
 
 /// Frames a coordinator's console sends (§8.3).
@@ -190,12 +209,17 @@ pub enum CoordinatorFrame {
         /// Highest visitor-to-coordinator `seq` received and opened.
         seq: u64,
     },
-    /// Hands a conversation to another on-duty coordinator, named by certificate serial.
+    /// Proposes handing a conversation to another on-duty coordinator, named by
+    /// certificate serial; the visitor is asked first (§9.6).
     Transfer {
         /// The held conversation to hand over.
         session: SessionId,
         /// The target coordinator's certificate serial, as listed in `coordinators`.
         to: u64,
+        /// A hand-over note sealed to the target (§5.1); only the two coordinators read it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
+        note: Option<Bytes>,
     },
     /// Ends a held conversation; the relay erases it at once (§9.7).
     End {
@@ -254,6 +278,8 @@ pub struct CoordinatorInfo {
     pub load: u32,
     /// How many it takes at once (its `duty.capacity`).
     pub capacity: u32,
+    /// The colleague's certificate (§2.1): what a hand-over note is sealed to (§5.1).
+    pub certificate: Bytes,
 }
 
 /// One tip waiting in the inbox, in a `tips` list (§8.4).
@@ -388,6 +414,14 @@ pub enum RelayFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[serde(deserialize_with = "present")]
         transferred_from: Option<String>,
+        /// The previous holder's sealed hand-over note, if they wrote one (§5.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
+        note: Option<Bytes>,
+        /// The previous holder's certificate, with a note: its sender key (§5.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
+        note_from: Option<Bytes>,
     },
     /// Someone else won the claim, or it could not be made (§9.3).
     ClaimLost {
@@ -422,6 +456,23 @@ pub enum RelayFrame {
         sealed: Bytes,
         /// The tipster's sealed follow-ups, oldest first (§5).
         followups: Vec<Bytes>,
+    },
+    /// To a visitor: a colleague of their coordinator would take over; accept or stay (§9.6).
+    TransferOffer {
+        /// The colleague's certificate, to verify like a claim's (§2.4) and show its alias.
+        certificate: Bytes,
+        /// Seconds the relay waits for `transfer_answer`; silence counts as "stay".
+        answer_within_s: u32,
+    },
+    /// To a visitor: the offered hand-over will not happen (no answer in time, or the
+    /// colleague can no longer take it); they stay with their coordinator (§9.6).
+    TransferWithdrawn {},
+    /// To the coordinator who proposed a hand-over: where it stands (§9.6).
+    TransferStatus {
+        /// The conversation proposed for hand-over.
+        session: SessionId,
+        /// Waiting for the visitor, accepted, declined or expired.
+        status: TransferStatus,
     },
     /// Answers a client's `ping` (§9.7).
     Pong {},
@@ -458,7 +509,8 @@ impl Frame for Envelope<CoordinatorFrame> {
                 kind: PayloadKind::Handshake,
                 ..
             }
-            | CoordinatorFrame::Auth { .. } => MAX_HANDSHAKE_FRAME_BYTES,
+            | CoordinatorFrame::Auth { .. }
+            | CoordinatorFrame::Transfer { note: Some(_), .. } => MAX_HANDSHAKE_FRAME_BYTES,
             CoordinatorFrame::ReplyTip { .. } => MAX_FRAME_BYTES,
             _ => MAX_CONTROL_FRAME_BYTES,
         }

@@ -66,6 +66,7 @@ impl Relay {
                     serial: *serial,
                     node: self.nodes.id.clone(),
                     alias: c.alias.clone(),
+                    certificate: c.certificate.clone(),
                     on_duty: c.on_duty,
                     capacity: c.capacity,
                     load: c.sessions.len() as u32,
@@ -87,6 +88,7 @@ impl Relay {
                 alias: e.alias,
                 load: e.load,
                 capacity: e.capacity,
+                certificate: e.certificate,
             })
             .collect();
         all.sort_by_key(|c| c.serial);

@@ -13,6 +13,7 @@ use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
 use super::connection::{self, Inbox, Incoming, Outbox};
+use super::consent::{holds, propose};
 use super::delivery::{pull, tip_list};
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
@@ -22,6 +23,7 @@ use super::state::{Pool, Relay};
 use super::visitor::end_session;
 use crate::crypto::certificate::{Certificate, Role};
 use crate::crypto::coordinator_auth::auth_message;
+use crate::crypto::handover_note::SEALED_NOTE_LEN;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent};
@@ -140,6 +142,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
             LiveCoordinator {
                 outbox: inbox.outbox.clone(),
                 alias: alias.clone(),
+                certificate: certificate.clone(),
                 on_duty: false,
                 capacity: 1,
                 langs: vec![],
@@ -164,23 +167,6 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
     }
     relay.broadcast_queue().await;
     Some((serial, not_after))
-}
-
-/// Whether `serial` holds `session`: in this node's registry, and in the store. A node cut
-/// off from the others may still list a session that another node has since requeued (its
-/// orphan release) and someone else claimed; the store's owner is the truth. If the store
-/// cannot be read, the step that follows fails on it anyway.
-async fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
-    let listed = relay.live.with(|live| {
-        live.coordinators
-            .get(&serial)
-            .is_some_and(|c| c.sessions.contains(session))
-    });
-    listed
-        && match relay.store.assignment(session).await {
-            Ok(owner) => owner == Some(Assignment::Claimed(serial)),
-            Err(_) => true,
-        }
 }
 
 /// How often a signed-in coordinator's certificate is checked against the clock: a
@@ -306,8 +292,12 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                         .await;
                 }
             }
-            CoordinatorFrame::Transfer { session, to } => {
-                transfer(relay, out, serial, session, to).await
+            CoordinatorFrame::Transfer { session, to, note } => {
+                if note.as_ref().is_some_and(|n| n.0.len() != SEALED_NOTE_LEN) {
+                    inbox.fail(CloseCode::Malformed);
+                    return;
+                }
+                propose(relay, out, serial, session, to, note).await
             }
             CoordinatorFrame::End { session } => {
                 if holds(relay, serial, &session).await {
@@ -414,6 +404,8 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
                 lang: info.lang.clone(),
                 next_seq: info.next_to_visitor,
                 transferred_from: None,
+                note: None,
+                note_from: None,
             });
         }
     });
@@ -453,43 +445,6 @@ pub async fn auto_offer(relay: &Arc<Relay>) {
             try_claim(relay, serial, info.id).await;
         }
     }
-}
-
-async fn transfer(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId, to: u64) {
-    let target_ok = to != serial && relay.has_room(to);
-    let moved = relay.live.with(|live| {
-        let held = live
-            .coordinators
-            .get(&serial)
-            .is_some_and(|c| c.sessions.contains(&session));
-        if !(target_ok && held) {
-            return None;
-        }
-        live.coordinators.get_mut(&serial).map(|c| {
-            c.sessions.remove(&session);
-            c.alias.clone()
-        })
-    });
-    let Some(from) = moved else {
-        out.send(RelayFrame::TransferFailed { session });
-        return;
-    };
-    // The visitor must answer with a fresh ephemeral: never reuse one across handshakes.
-    let _ = relay.store.assign(&session, to).await;
-    let _ = relay.store.set_handshake(&session, Vec::new()).await;
-    let _ = relay
-        .store
-        .discard_pending(&session, Way::ToCoordinator)
-        .await;
-    Metrics::inc(&relay.metrics.transfers);
-    tracing::debug!("session transferred");
-    out.send(RelayFrame::Released { session });
-    // Told before the visitor, so the visitor's fresh handshake finds them holding it.
-    relay
-        .to_coordinator(to, ForCoordinator::Assigned { session, from })
-        .await;
-    peer_to_visitor(relay, &session, PeerEvent::Transferring).await;
-    relay.broadcast_queue().await;
 }
 
 /// One per coordinator connection: whenever woken, pulls each woken conversation.

@@ -88,7 +88,11 @@ pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
         return;
     }
     relay.live.with(|live| {
-        let from = live.transferred_from.remove(session);
+        let handover = live.transferred_from.remove(session);
+        let (from, note, note_from) = match handover {
+            Some(h) => (Some(h.from), h.note, h.note_from),
+            None => (None, None, None),
+        };
         live.coordinator_send(
             serial,
             RelayFrame::Claimed {
@@ -98,6 +102,8 @@ pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
                 lang: info.lang.clone(),
                 next_seq: info.next_to_visitor,
                 transferred_from: from,
+                note,
+                note_from,
             },
         );
     });

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{RelayFrame, SessionId};
+use crate::protocol::{Bytes, RelayFrame, SessionId};
 
 /// Something for a visitor's connection.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +47,19 @@ pub enum ForCoordinator {
         session: SessionId,
         /// The alias of the coordinator who handed it over.
         from: String,
+        /// Their sealed hand-over note, if any (§5.1).
+        #[serde(default)]
+        note: Option<Bytes>,
+        /// Their certificate, with a note.
+        #[serde(default)]
+        note_from: Option<Bytes>,
+    },
+    /// The visitor answered this coordinator's proposed hand-over (§9.6).
+    TransferAnswer {
+        /// The conversation proposed for hand-over.
+        session: SessionId,
+        /// Whether the visitor accepted.
+        accept: bool,
     },
     /// The visitor's fresh Noise message 1 is in the store: offer it.
     Rekeyed {

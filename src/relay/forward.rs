@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use super::consent::{Handover, answered};
 use super::delivery::{offer_rekeyed, pull, send_pending};
 use super::events::{Event, ForCoordinator, ForVisitor};
 use super::state::Relay;
@@ -108,16 +109,30 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
         ForCoordinator::Frame { frame } => {
             relay.live.with(|live| live.coordinator_send(serial, frame))
         }
-        ForCoordinator::Assigned { session, from } => {
+        ForCoordinator::Assigned {
+            session,
+            from,
+            note,
+            note_from,
+        } => {
             relay.live.with(|live| {
                 if let Some(c) = live.coordinators.get_mut(&serial) {
                     c.sessions.insert(session);
-                    live.transferred_from.insert(session, from);
+                    let handover = Handover {
+                        from,
+                        note,
+                        note_from,
+                    };
+                    live.transferred_from.insert(session, handover);
                 }
             });
             relay.broadcast_queue().await;
         }
         ForCoordinator::Rekeyed { session } => offer_rekeyed(relay, serial, &session).await,
+        ForCoordinator::TransferAnswer { session, accept } => {
+            // Boxed: an accepted hand-over reaches the colleague's connection through here.
+            Box::pin(answered(relay, serial, session, accept)).await
+        }
         ForCoordinator::Dropped { session } => {
             let outbox = relay
                 .live
@@ -129,6 +144,7 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
             let _ = relay.store.remove(&session).await;
             relay.live.with(|live| {
                 live.transferred_from.remove(&session);
+                live.offers.remove(&session);
                 if let Some(c) = live.coordinators.get_mut(&serial)
                     && c.sessions.remove(&session)
                 {
@@ -163,6 +179,7 @@ pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
         let _ = relay.store.set_handshake(session, Vec::new()).await;
         relay.live.with(|live| {
             live.transferred_from.remove(session);
+            live.offers.remove(session);
             if let Some(c) = live.coordinators.get_mut(&serial) {
                 c.sessions.remove(session);
             }

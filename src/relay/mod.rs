@@ -20,6 +20,7 @@
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
+//! - [`consent`]: a proposed hand-over, asked of the visitor, accepted or not.
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
@@ -30,6 +31,7 @@
 pub mod activity;
 pub mod cluster;
 pub mod connection;
+pub mod consent;
 pub mod coordinator;
 pub mod delivery;
 pub mod events;

@@ -29,6 +29,10 @@ pub struct RosterEntry {
     pub node: String,
     /// The alias its certificate carries.
     pub alias: String,
+    /// Its certificate, for a hand-over's consent and note (§9.6). Empty when announced by
+    /// a node older than this field (a rolling upgrade): no hand-over to it is offered.
+    #[serde(default)]
+    pub certificate: crate::protocol::Bytes,
     /// Whether it takes new conversations.
     pub on_duty: bool,
     /// How many conversations it takes at most.

@@ -8,6 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use super::connection::Outbox;
+use super::consent::{Handover, Offer};
+use crate::protocol::Bytes;
 use crate::protocol::RelayFrame;
 use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
 use crate::store::{QueueView, SessionId};
@@ -18,6 +20,8 @@ pub struct LiveCoordinator {
     pub outbox: Outbox,
     /// The alias its certificate carries.
     pub alias: String,
+    /// Its certificate, shown to a visitor asked to accept a hand-over to it (§9.6).
+    pub certificate: Bytes,
     /// Whether it takes new conversations.
     pub on_duty: bool,
     /// How many conversations it takes at most.
@@ -47,8 +51,12 @@ pub struct Registry {
     pub visitors: HashMap<SessionId, Outbox>,
     /// Coordinators connected here.
     pub coordinators: HashMap<u64, LiveCoordinator>,
-    /// Sessions handed over and waiting for the visitor's rekey: the previous alias.
-    pub transferred_from: HashMap<SessionId, String>,
+    /// Sessions handed over and waiting for the visitor's rekey: the previous holder.
+    pub transferred_from: HashMap<SessionId, Handover>,
+    /// Hand-overs proposed by coordinators here, waiting for their visitor's answer.
+    pub offers: HashMap<SessionId, Offer>,
+    /// The last offer's number.
+    pub next_offer: u64,
     /// What each waiting visitor here was last told (position, wait, on duty): they are
     /// told again only when it changes, so holding N waiting visitors is not O(N²).
     told: HashMap<SessionId, (u64, (u32, u32, u32))>,
@@ -88,6 +96,7 @@ impl Registry {
             outbox.close(crate::protocol::CloseCode::Ended);
         }
         self.transferred_from.remove(session);
+        self.offers.remove(session);
     }
 
     /// Sends a frame to the visitor of `session`, if connected here.

@@ -402,6 +402,13 @@ async fn handle_frame(
                 None => relay.broadcast_queue().await,
             }
         }
+        VisitorFrame::TransferAnswer { accept } => {
+            // Answered where the offer waits, beside its proposer's connection (§9.6).
+            if let Some(serial) = holder {
+                let answer = ForCoordinator::TransferAnswer { session, accept };
+                relay.to_coordinator(serial, answer).await;
+            }
+        }
         VisitorFrame::End {} => {
             end_session(relay, &session, holder).await;
             return ControlFlow::Break(());

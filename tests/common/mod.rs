@@ -20,6 +20,10 @@ use lifeline::relay::Relay;
 pub mod redis_disk;
 use tokio::sync::oneshot;
 
+mod requeued;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use requeued::claim_requeued;
+
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.
 pub struct RedisServer {

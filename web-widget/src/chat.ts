@@ -3,7 +3,7 @@
 // every secret in memory only. The socket and the proof-of-work solver are injected so unit
 // tests can drive it with a simulated relay.
 import { b64url, fromB64url, wipe } from './crypto/encoding';
-import { CertError, decodeRevocations, RevocationList } from './crypto/certificate';
+import { CertError, decodeRevocations, RevocationList, ROLE_COORDINATOR, verifyCertificate } from './crypto/certificate';
 import { VisitorHandshake } from './crypto/handshake';
 import { SessionCipher } from './crypto/session';
 import { randomBytes } from './crypto/primitives';
@@ -43,6 +43,8 @@ export interface ChatView {
   /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'error', 'no_list' (no fresh revocation list) */
   endReason: string | null;
   transferring: boolean;
+  /** A colleague's verified alias while the visitor is asked to accept a hand-over (§9.6). */
+  offer: string | null;
   /** The relay said the line is full (close 4008): no one can take this chat now. */
   busy: boolean;
   /** Reconnecting has failed for `unreachableAfterMs`: the screen shows the numbers while we keep trying. */
@@ -99,6 +101,7 @@ export class Chat {
     messages: [],
     endReason: null,
     transferring: false,
+    offer: null,
     busy: false,
     unreachable: false,
     tooSlow: false,
@@ -312,11 +315,38 @@ export class Chat {
           for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) this.sendFrame({ type: 'msg', seq, body: b64url(body) });
         }, u64(f.after_s) * 1000);
         return;
+      case 'transfer_offer':
+        return this.onOffer(fromB64url(f.certificate));
+      case 'transfer_withdrawn':
+        this.view.offer = null;
+        this.addMessage({ from: 'system', text: 'consent_stayed' });
+        this.changed();
+        return;
       case 'pong':
         return;
       default:
         throw new Error('unexpected frame');
     }
+  }
+
+  /** §9.6: the colleague's certificate is checked exactly as a handshake's; one that fails is declined. */
+  private onOffer(cert: Uint8Array) {
+    try {
+      this.view.offer = verifyCertificate(cert, this.o.org, this.now(), this.revocations, ROLE_COORDINATOR).alias;
+    } catch {
+      this.view.offer = null;
+      this.sendFrame({ type: 'transfer_answer', accept: false });
+    }
+    this.changed();
+  }
+
+  /** The visitor's choice: go to the offered colleague, or stay. */
+  answerTransfer(accept: boolean): void {
+    if (this.view.offer === null) return;
+    this.view.offer = null;
+    this.sendFrame({ type: 'transfer_answer', accept });
+    if (!accept) this.addMessage({ from: 'system', text: 'consent_stayed' });
+    this.changed();
   }
 
   private markDelivered(seq: number) {
@@ -366,6 +396,7 @@ export class Chat {
       }
       this.handshake = new VisitorHandshake(this.session!, this.o.org, randomBytes(32));
       this.view.transferring = event === 'transferring';
+      this.view.offer = null;
       if (event === 'left') this.view.phase = 'waiting';
       this.addMessage({ from: 'system', text: event });
       this.sendFrame({ type: 'rekey', handshake: b64url(this.handshake.message1) });

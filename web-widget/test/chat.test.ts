@@ -346,3 +346,43 @@ test('a solver that finishes in time is not given up', async () => {
   assert.equal(chat.view.tooSlow, false);
   assert.equal(chat.view.phase, 'waiting');
 });
+
+test('a hand-over is asked first: a verified colleague is offered, the answer sent, nothing re-keyed until told', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  const coord = coordinatorAnswer(message1);
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+  const valid = certs.checks.find((c: any) => c.expect === 'ok');
+  relay.push({ type: 'transfer_offer', certificate: b64url(H(valid.certificate)), answer_within_s: 60 });
+  assert.equal(chat.view.offer, 'Amara (Lyon)', 'the alias from the verified certificate');
+  assert.equal(relay.sentOf('transfer_answer').length, 0, 'the visitor chooses');
+  chat.answerTransfer(false);
+  assert.deepEqual(relay.sentOf('transfer_answer'), [{ v: 1, type: 'transfer_answer', accept: false }]);
+  assert.equal(chat.view.offer, null);
+  assert.equal(relay.sentOf('rekey').length, 0, 'declined: same keys');
+  assert.equal(chat.view.messages[chat.view.messages.length - 1].text, 'consent_stayed');
+  // offered again, no answer: the relay withdraws it
+  relay.push({ type: 'transfer_offer', certificate: b64url(H(valid.certificate)), answer_within_s: 60 });
+  relay.push({ type: 'transfer_withdrawn' });
+  assert.equal(chat.view.offer, null);
+  assert.equal(chat.view.phase, 'chatting');
+  // accepted: re-keyed only once the relay says the hand-over goes ahead
+  relay.push({ type: 'transfer_offer', certificate: b64url(H(valid.certificate)), answer_within_s: 60 });
+  chat.answerTransfer(true);
+  assert.equal(relay.sentOf('transfer_answer')[1].accept, true);
+  assert.equal(relay.sentOf('rekey').length, 0);
+  relay.push({ type: 'peer', event: 'transferring' });
+  assert.equal(relay.sentOf('rekey').length, 1);
+});
+
+test('an offered colleague whose certificate does not verify is declined without asking', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coordinatorAnswer(message1).message2) });
+  // (the time- and list-dependent checks are the vectors' own `now`s and lists, not this chat's)
+  for (const c of certs.checks.filter((c: any) => ['wrong_signer', 'malformed', 'wrong_role'].includes(c.expect))) {
+    relay.push({ type: 'transfer_offer', certificate: b64url(H(c.certificate)), answer_within_s: 60 });
+    assert.equal(chat.view.offer, null, c.why);
+  }
+  const answers = relay.sentOf('transfer_answer');
+  assert.ok(answers.length === 4 && answers.every((a) => a.accept === false));
+  assert.equal(chat.view.phase, 'chatting', 'the chat goes on');
+});

@@ -17,6 +17,7 @@ use super::notice::{Note, Notice};
 use super::state::{ConvState, Line, Mark, Screen, Selected, Target, TipId, Who};
 use super::{Shift, short};
 use crate::console::resources::placeholders;
+use crate::crypto::handover_note::MAX_NOTE_BYTES;
 use crate::protocol::SessionId;
 
 /// A passphrase typed at the lock: wiped from memory when dropped, never printed.
@@ -192,7 +193,11 @@ impl Shift {
     /// Whether this conversation can be handed over now; the reason it cannot otherwise.
     pub fn transferable(&self, session: SessionId) -> Result<(), Notice> {
         match self.conversation(&session) {
-            Some(c) if matches!(c.state, ConvState::Open | ConvState::Away) => {
+            // One proposal at a time: while the visitor decides, `transfer_to` names it.
+            Some(c)
+                if matches!(c.state, ConvState::Open | ConvState::Away)
+                    && c.transfer_to.is_none() =>
+            {
                 if self.transfer_targets().is_empty() {
                     Err(Notice::NoFreeColleague)
                 } else {
@@ -312,13 +317,27 @@ impl Shift {
             self.status = Notice::NoFreeColleague;
             return Vec::new();
         };
+        // A draft written before the hand-over goes to the colleague, sealed, not to the
+        // visitor: the picker says so.
+        let draft = self
+            .conversation(&session)
+            .map(|c| c.draft.trim().to_owned())
+            .unwrap_or_default();
+        if draft.len() > MAX_NOTE_BYTES || draft.chars().any(char::is_control) {
+            self.status = Notice::NoteTooLong;
+            return Vec::new();
+        }
+        let note = (!draft.is_empty()).then_some(draft);
         if let Some(c) = self.conversation_mut(&session) {
             c.state = ConvState::Transferring;
             c.transfer_to = Some(alias.clone());
+            if note.is_some() {
+                c.draft.clear();
+            }
             c.note(Note::HandingOver { to: alias.clone() });
         }
         self.status = Notice::Transferring { to: alias };
-        vec![Command::Transfer { session, to }]
+        vec![Command::Transfer { session, to, note }]
     }
 
     fn end(&mut self, session: SessionId) -> Vec<Command> {

@@ -33,6 +33,8 @@ pub enum Command {
         session: SessionId,
         /// The colleague's certificate serial.
         to: u64,
+        /// A note for the colleague, sealed to their certified key on the way (§5.1).
+        note: Option<String>,
     },
     /// End a conversation; the visitor is told.
     End(SessionId),

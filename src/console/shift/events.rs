@@ -13,7 +13,9 @@ use super::commands::Command;
 use super::notice::{Note, Notice};
 use super::state::{ConvState, Conversation, Line, Mark, Screen, Selected, TipId, Who};
 use crate::client::coordinator::CoordinatorEvent;
+use crate::client::handover::HandoverNote;
 use crate::protocol::SessionId;
+use crate::protocol::frames::TransferStatus;
 use crate::protocol::frames::{ConversationKind, PeerEvent};
 
 /// What the relay connection reports back.
@@ -101,7 +103,25 @@ impl Shift {
             CoordinatorEvent::Claimed {
                 session,
                 transferred_from,
-            } => self.claimed(session, transferred_from, now),
+                kind,
+                lang,
+                note,
+            } => {
+                self.claimed(session, transferred_from, now);
+                if let Some(c) = self.conversation_mut(&session) {
+                    // From the relay, not only the queue row: a hand-over has no row here.
+                    c.kind = kind;
+                    c.lang = lang.or(c.lang.take());
+                    match note {
+                        Some(HandoverNote::Text(text)) => c.note(Note::HandoverNote { text }),
+                        Some(HandoverNote::Unreadable) => c.note(Note::HandoverNoteUnreadable),
+                        None => {}
+                    }
+                }
+            }
+            CoordinatorEvent::TransferStatus { session, status } => {
+                self.transfer_status(session, status)
+            }
             CoordinatorEvent::ClaimLost(session) => {
                 if self.pending_claim == Some(session) {
                     self.pending_claim = None;
@@ -218,6 +238,29 @@ impl Shift {
         }
     }
 
+    /// The visitor is asked before a hand-over. While they decide the conversation goes on
+    /// (they may ask who the colleague is); accepted, it moves (released follows); declined
+    /// or unanswered, it stays here.
+    fn transfer_status(&mut self, session: SessionId, status: TransferStatus) {
+        let Some(c) = self.conversation_mut(&session) else {
+            return;
+        };
+        if c.transfer_to.is_none() {
+            return;
+        }
+        c.note(Note::Transfer(status));
+        match status {
+            TransferStatus::Waiting => c.state = ConvState::Open,
+            TransferStatus::Accepted => c.state = ConvState::Transferring,
+            TransferStatus::Declined | TransferStatus::Expired => {
+                c.state = ConvState::Open;
+                c.transfer_to = None;
+            }
+        }
+        let number = c.number;
+        self.status = Notice::TransferAnswered { number, status };
+    }
+
     fn peer(&mut self, session: SessionId, event: PeerEvent) {
         let Some(c) = self.conversation_mut(&session) else {
             return;
@@ -241,8 +284,11 @@ impl Shift {
 
     /// The relay no longer routes this conversation here: handed over, or over.
     fn released(&mut self, session: SessionId) {
+        // Handed over only once the visitor accepted (`Transferring`); released while they
+        // were still deciding means it ended or expired.
         let handed = self
             .conversation(&session)
+            .filter(|c| c.state == ConvState::Transferring)
             .and_then(|c| c.transfer_to.clone().map(|to| (c.number, to)));
         if let Some((number, to)) = handed {
             self.remove_conversation(session);

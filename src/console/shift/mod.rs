@@ -34,7 +34,7 @@ use std::time::Instant;
 pub use actions::{Action, Edit, Passphrase};
 pub use commands::Command;
 pub use events::NetEvent;
-pub use notice::{Note, Notice};
+pub use notice::{Note, Notice, TransferStatus};
 pub use state::{
     ConvState, Conversation, Followup, Line, Mark, Me, OpenedTip, QueueRow, Screen, Selected,
     Settings, Target, TipId, TipKeys, Who,

@@ -2,8 +2,10 @@
 //! [`Note`]s written into a transcript. Each front end words them in its own language and
 //! with its own controls ("press e", "click End").
 //!
-//! It must never carry a visitor's or a tipster's words: only numbers, aliases of colleagues
-//! and reasons from the connection.
+//! It must never carry a visitor's or a tipster's words: only numbers, aliases of colleagues,
+//! a colleague's hand-over note (in a transcript only) and reasons from the connection.
+
+pub use crate::protocol::frames::TransferStatus;
 
 /// The latest thing that happened or was refused, shown until the next one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +63,15 @@ pub enum Notice {
     },
     /// A transfer was asked with no colleague on duty with a free seat.
     NoFreeColleague,
+    /// The draft meant as a hand-over note is too long or not one line.
+    NoteTooLong,
+    /// The visitor answered (or did not answer) a proposed hand-over.
+    TransferAnswered {
+        /// The per-shift visitor number.
+        number: u32,
+        /// What became of it.
+        status: TransferStatus,
+    },
     /// A transfer was asked of a conversation that is over or already moving.
     CannotTransferNow,
     /// A conversation was closed here and its transcript erased.
@@ -150,6 +161,15 @@ pub enum Note {
     },
     /// The relay refused the transfer: still mine.
     TransferFailed,
+    /// Where a proposed hand-over stands: the visitor is asked first.
+    Transfer(TransferStatus),
+    /// The colleague's note that came with a hand-over.
+    HandoverNote {
+        /// What they wrote (a colleague's words, never the visitor's).
+        text: String,
+    },
+    /// A hand-over note came but did not open or verify.
+    HandoverNoteUnreadable,
     /// The visitor sent their authenticated close.
     VisitorClosed,
     /// The visitor's connection dropped; they may come back.

@@ -150,7 +150,8 @@ fn writing_stops_when_the_conversation_written_to_is_handed_over() {
         k.on(key(KeyCode::Enter)),
         vec![Command::Transfer {
             session: sid(2),
-            to: 102
+            to: 102,
+            note: None,
         }]
     );
     k.on(key(KeyCode::Enter));

@@ -4,7 +4,7 @@
 //!
 //! It must never add anything the notice does not carry (no visitor's words, no session id).
 
-use crate::console::shift::{Followup, Note, Notice};
+use crate::console::shift::{Followup, Note, Notice, TransferStatus};
 
 /// The status line for `notice`.
 pub fn notice(notice: &Notice) -> String {
@@ -31,6 +31,17 @@ pub fn notice(notice: &Notice) -> String {
         }
         Notice::HandedOver { number, to } => format!("Visitor {number} handed to {to}."),
         Notice::NoFreeColleague => "No colleague on duty has a free seat.".into(),
+        Notice::NoteTooLong => {
+            "A hand-over note is one line of at most 240 bytes: shorten the draft.".into()
+        }
+        Notice::TransferAnswered { number, status } => match status {
+            TransferStatus::Waiting => format!("Visitor {number}: waiting for them to accept."),
+            TransferStatus::Accepted => format!("Visitor {number} accepted the hand-over."),
+            TransferStatus::Declined => format!("Visitor {number} declined: they stay with you."),
+            TransferStatus::Expired => {
+                format!("Visitor {number} did not answer: they stay with you.")
+            }
+        },
         Notice::CannotTransferNow => "This conversation cannot be transferred now.".into(),
         Notice::Erased { number } => {
             format!("Visitor {number}: conversation closed and erased.")
@@ -79,6 +90,20 @@ pub fn note(note: &Note) -> String {
         Note::TransferFailed => {
             "Transfer failed: that colleague is off duty or full. You still hold this conversation."
                 .into()
+        }
+        Note::Transfer(TransferStatus::Waiting) => {
+            "Waiting for the visitor to accept the hand-over…".into()
+        }
+        Note::Transfer(TransferStatus::Accepted) => "The visitor accepted the hand-over.".into(),
+        Note::Transfer(TransferStatus::Declined) => {
+            "The visitor declined the hand-over and stays with you.".into()
+        }
+        Note::Transfer(TransferStatus::Expired) => {
+            "The visitor did not answer in time and stays with you.".into()
+        }
+        Note::HandoverNote { text } => format!("Hand-over note: {text}"),
+        Note::HandoverNoteUnreadable => {
+            "A hand-over note came but could not be opened or verified.".into()
         }
         Note::VisitorClosed => "The visitor closed the chat.".into(),
         Note::VisitorAway => "The visitor's connection dropped; they may come back.".into(),

@@ -40,3 +40,5 @@ export const POW_TIP_CONTEXT = 'tip';
 export const ENROLMENT_LABEL = 'lifeline v1 enrolment request';
 /** §9.2 a coordinator's sign-in signature (`AUTH_LABEL`). */
 export const COORDINATOR_AUTH_LABEL = 'lifeline v1 coordinator auth';
+/** §5.1 HPKE info of a hand-over note between coordinators (`handover_note::NOTE_LABEL`). */
+export const HANDOVER_NOTE_LABEL = 'lifeline v1 handover note';

@@ -82,6 +82,7 @@ function messageText(w: Widget, m: ChatMessage, view: ChatView): string {
   if (m.from !== 'system') return m.text;
   if (m.text.startsWith('joined:')) return w.t('joined', { alias: m.text.slice(7) });
   if (m.text === 'closed') return w.t('closed_by_them', { alias: view.alias ?? '' });
+  if (m.text === 'consent_stayed') return w.t('consent_stayed', { alias: view.alias ?? '' });
   return w.t(m.text as Key);
 }
 
@@ -128,8 +129,8 @@ function updateMarks(w: Widget, log: Element, view: ChatView) {
 
 /** What the status area shows, as one string: it is redrawn only when this changes. */
 function statusKey(view: ChatView): string {
-  const { phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow } = view;
-  return JSON.stringify([phase === 'pow' ? 'connecting' : phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow]);
+  const { phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow, offer } = view;
+  return JSON.stringify([phase === 'pow' ? 'connecting' : phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow, offer]);
 }
 
 /** Nobody can answer now: no message box is offered. */
@@ -149,6 +150,7 @@ function statusLines(w: Widget, view: ChatView): string[] {
   if (view.unreachable) return [t('unreachable')];
   if (view.phase === 'pow' || view.phase === 'connecting') return [t('pow')];
   if (view.phase === 'reconnecting') return [t('reconnecting')];
+  if (view.offer) return [t('consent_ask', { alias: view.offer })];
   if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias })];
   if (view.onDuty === 0) return [t('waiting_title'), t('no_one')];
   return view.position ? [t('waiting_title'), t('position', { n: view.position })] : [t('waiting_title')];
@@ -173,6 +175,8 @@ function updateChat(w: Widget, view: ChatView) {
   if (status.dataset.key !== key) {
     status.dataset.key = key;
     status.replaceChildren(...(chatStatus(w, view).filter((c) => c !== null && c !== undefined && c !== false) as (Node | string)[]));
+    // A choice is asked: the keyboard goes to it (Tab: accept, then stay).
+    status.querySelector<HTMLElement>('.ll-consent')?.focus();
   } else {
     const bar = status.querySelector('progress');
     if (bar) bar.value = Math.round(view.powProgress * 100);
@@ -201,6 +205,7 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   if (view.busy || view.unreachable || view.tooSlow) return [noOneBlock(w, null)];
   if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress), h('button', { type: 'button', class: 'll-secondary', onclick: () => cancelChat(w) }, t('back'))];
   if (view.phase === 'reconnecting') return [numbers(w)];
+  if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.alias ?? '')];
   if (view.phase === 'chatting' && view.alias) {
     return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
   }
@@ -209,6 +214,19 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   if (view.onDuty) out.push(h('p', {}, view.onDuty === 1 ? t('on_duty_one') : t('on_duty', { n: view.onDuty })));
   out.push(h('p', { class: 'll-hint' }, t('typing_ahead')), numbers(w));
   return out;
+}
+
+/** §9.6: who would take over (verified), and the choice; nothing moves unless accepted. */
+function consent(w: Widget, chat: Chat, current: string): HTMLElement {
+  const answer = (accept: boolean) => () => chat.answerTransfer(accept);
+  // Named by the status line above, which asks the question: it is not written twice.
+  return h(
+    'div',
+    { role: 'group', 'aria-labelledby': 'll-said', class: 'll-consent', tabindex: '-1' },
+    h('p', { class: 'll-verified' }, '✔ ' + w.t('verified')),
+    h('button', { type: 'button', class: 'll-primary', onclick: answer(true) }, w.t('consent_accept')),
+    h('button', { type: 'button', class: 'll-secondary', onclick: answer(false) }, w.t('consent_stay', { alias: current })),
+  );
 }
 
 /** Read-only conversation: what was said stays readable after the end, until wiped. */
@@ -278,7 +296,7 @@ export function chatScreen(w: Widget): Child[] {
   const compose = h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send')));
   compose.hidden = noOneCanAnswer(view);
   // The one live region, kept for the whole chat: only its words changing are heard.
-  const said = h('p', { class: 'll-said', role: 'status' });
+  const said = h('p', { class: 'll-said', role: 'status', id: 'll-said' });
   sayStatus(said, statusLines(w, view), isWarning(view));
   return [
     heading(t('messages_label')),

@@ -180,7 +180,8 @@ fn transfer_offers_colleagues_with_a_free_seat_and_hands_the_conversation_over()
         k.act(to_bastien()),
         vec![Command::Transfer {
             session: sid(1),
-            to: 102
+            to: 102,
+            note: None,
         }]
     );
     let c = k.shift.conversation(&sid(1)).unwrap();

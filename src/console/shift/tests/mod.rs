@@ -5,6 +5,7 @@
 mod conversations;
 mod lock;
 mod tips;
+mod transfers;
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use super::*;
 use crate::client::coordinator::CoordinatorEvent;
 use crate::console::resources::Resources;
 use crate::crypto::keys::{DhPublicKey, DhSecret, Fingerprint, SigningKey};
+use crate::protocol::Bytes;
 use crate::protocol::frames::{ConversationKind, CoordinatorInfo, QueueItem};
 
 pub(crate) const PASS: &str = "shift passphrase";
@@ -99,6 +101,9 @@ pub(crate) fn claimed(n: u8, from: Option<&str>) -> CoordinatorEvent {
     CoordinatorEvent::Claimed {
         session: sid(n),
         transferred_from: from.map(str::to_owned),
+        kind: ConversationKind::Chat,
+        lang: None,
+        note: None,
     }
 }
 
@@ -117,18 +122,21 @@ pub(crate) fn roster() -> CoordinatorEvent {
             alias: "Amara (Lyon)".into(),
             load: 2,
             capacity: 3,
+            certificate: Bytes(vec![]),
         },
         CoordinatorInfo {
             serial: 102,
             alias: "Bastien".into(),
             load: 0,
             capacity: 2,
+            certificate: Bytes(vec![]),
         },
         CoordinatorInfo {
             serial: 103,
             alias: "Full".into(),
             load: 1,
             capacity: 1,
+            certificate: Bytes(vec![]),
         },
     ])
 }

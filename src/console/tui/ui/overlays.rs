@@ -26,8 +26,10 @@ pub(super) fn draw_transfer(frame: &mut Frame, app: &App, area: Rect, index: usi
     let rows = targets
         .iter()
         .map(|c| format!("{} ({}/{})", c.alias, c.load, c.capacity));
-    let rect = popup(area, 50, targets.len() as u16 + 2);
-    draw_picker(frame, rect, "Transfer to", rows, index);
+    let rect = popup(area, 60, targets.len() as u16 + 2);
+    // The visitor is asked before anything moves; a draft goes to the colleague, sealed.
+    let title = "Transfer to (your draft goes as a sealed note)";
+    draw_picker(frame, rect, title, rows, index);
 }
 
 /// A titled list over the screen with the row at `index` highlighted.

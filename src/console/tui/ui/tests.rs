@@ -133,6 +133,7 @@ fn the_transfer_and_resource_pickers_and_the_tips_screen_render() {
         alias: "Bastien".into(),
         load: 0,
         capacity: 2,
+        certificate: crate::protocol::Bytes(vec![]),
     }])));
     k.on(ctrl_key('x'));
     let s = screen(&k.app, k.now);

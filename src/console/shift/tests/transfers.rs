@@ -1,0 +1,149 @@
+//! Hand-overs as the proposer and the receiver see them: the visitor is asked first
+//! (waiting, accepted, declined, no answer), and the receiver sees the visitor's language
+//! and the colleague's note.
+
+use super::*;
+use crate::client::handover::HandoverNote;
+use crate::protocol::frames::TransferStatus;
+
+fn status(n: u8, status: TransferStatus) -> CoordinatorEvent {
+    CoordinatorEvent::TransferStatus {
+        session: sid(n),
+        status,
+    }
+}
+
+fn to_bastien() -> Action {
+    Action::Transfer {
+        session: sid(1),
+        to: 102,
+    }
+}
+
+#[test]
+fn a_declined_or_unanswered_hand_over_leaves_the_conversation_open_here() {
+    for answer in [TransferStatus::Declined, TransferStatus::Expired] {
+        let mut k = kit();
+        k.two_conversations();
+        k.relay(roster());
+        k.act(to_bastien());
+        k.relay(status(1, TransferStatus::Waiting));
+        assert_eq!(
+            k.shift.status,
+            Notice::TransferAnswered {
+                number: 1,
+                status: TransferStatus::Waiting
+            }
+        );
+        // The conversation goes on while the visitor decides; one proposal at a time.
+        assert!(k.shift.conversation(&sid(1)).unwrap().takes_messages());
+        assert_eq!(k.shift.transferable(sid(1)), Err(Notice::CannotTransferNow));
+        k.relay(status(1, answer));
+        let c = k.shift.conversation(&sid(1)).unwrap();
+        assert_eq!(c.state, ConvState::Open, "{answer:?}: still mine");
+        assert!(c.takes_messages());
+        assert_eq!(
+            c.lines.last().unwrap().who,
+            Who::System(Note::Transfer(answer))
+        );
+        assert_eq!(
+            k.shift.status,
+            Notice::TransferAnswered {
+                number: 1,
+                status: answer
+            }
+        );
+        // It can be proposed again.
+        assert_eq!(k.shift.transferable(sid(1)), Ok(()));
+    }
+}
+
+#[test]
+fn an_accepted_hand_over_is_noted_then_released() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    k.act(to_bastien());
+    k.relay(status(1, TransferStatus::Waiting));
+    k.relay(status(1, TransferStatus::Accepted));
+    assert_eq!(
+        k.shift.conversation(&sid(1)).unwrap().state,
+        ConvState::Transferring
+    );
+    k.relay(CoordinatorEvent::Released(sid(1)));
+    assert!(k.shift.conversation(&sid(1)).is_none());
+}
+
+#[test]
+fn the_draft_goes_to_the_colleague_as_a_note_not_to_the_visitor() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    let chat = Target::Conversation(sid(1));
+    k.write(chat, "x".repeat(241).as_str());
+    assert!(k.act(to_bastien()).is_empty(), "too long for a note");
+    assert_eq!(k.shift.status, Notice::NoteTooLong);
+    k.write(chat, "  Prefers short messages.  ");
+    assert_eq!(
+        k.act(to_bastien()),
+        vec![Command::Transfer {
+            session: sid(1),
+            to: 102,
+            note: Some("Prefers short messages.".into()),
+        }]
+    );
+    assert_eq!(k.shift.conversation(&sid(1)).unwrap().draft, "");
+}
+
+#[test]
+fn the_receiver_sees_the_visitors_language_and_the_note() {
+    let mut k = kit();
+    k.act(Action::Duty(true));
+    k.relay(CoordinatorEvent::Claimed {
+        session: sid(9),
+        transferred_from: Some("Bastien".into()),
+        kind: ConversationKind::Chat,
+        lang: Some("fr".into()),
+        note: Some(HandoverNote::Text("Prefers short messages.".into())),
+    });
+    let c = k.shift.conversation(&sid(9)).unwrap();
+    assert_eq!(
+        c.lang.as_deref(),
+        Some("fr"),
+        "not `lang ?` after a transfer"
+    );
+    assert!(c.lines.iter().any(|l| l.who
+        == Who::System(Note::HandoverNote {
+            text: "Prefers short messages.".into()
+        })));
+    k.relay(CoordinatorEvent::Claimed {
+        session: sid(10),
+        transferred_from: Some("Bastien".into()),
+        kind: ConversationKind::Chat,
+        lang: None,
+        note: Some(HandoverNote::Unreadable),
+    });
+    let c = k.shift.conversation(&sid(10)).unwrap();
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.who == Who::System(Note::HandoverNoteUnreadable))
+    );
+}
+
+#[test]
+fn a_conversation_that_ends_while_the_visitor_decides_is_over_not_handed_over() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    k.act(to_bastien());
+    k.relay(status(1, TransferStatus::Waiting));
+    k.relay(CoordinatorEvent::Peer {
+        session: sid(1),
+        event: crate::protocol::frames::PeerEvent::Ended,
+    });
+    k.relay(CoordinatorEvent::Released(sid(1)));
+    let c = k.shift.conversation(&sid(1)).expect("kept to read");
+    assert_eq!(c.state, ConvState::Ended);
+    assert!(!matches!(k.shift.status, Notice::HandedOver { .. }));
+}
