@@ -19,7 +19,7 @@
 //! | `expect <text>` | waits (≤ 20 s) until the visitor's `<text>` has arrived |
 //! | `texts` | every visitor text received so far, in order (duplicates would show) |
 //! | `end` | authenticated close, then ends the conversation |
-//! | `reply_tip <text>` | opens the newest tip, returns its text and category, seals `<text>` as a reply |
+//! | `reply_tip <text>` | opens the newest tip, returns its text, category and whether the relay sealed it, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
 //! | `quit` | exits |
 
@@ -152,8 +152,9 @@ impl Driver {
                 };
                 let inbox = read_dh_secret(&self.keys.join("inbox.key"))
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                let tip = sealed_tip::open_tip(&self.org, &inbox, &sealed)
+                let (tip, sealed_by) = sealed_tip::open_tip_marked(&self.org, &inbox, &sealed)
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let by_relay = sealed_by == sealed_tip::SealedBy::Relay;
                 let tipster = tip
                     .reply_key
                     .ok_or(ClientError::Protocol("tip without a reply key".into()))?;
@@ -175,7 +176,9 @@ impl Driver {
                     .await?;
                 self.tip = Some(id);
                 self.tipster = Some(tipster);
-                Ok(json!({"ok": "replied", "text": tip.text, "category": tip.category}))
+                Ok(
+                    json!({"ok": "replied", "text": tip.text, "category": tip.category, "sealed_by_relay": by_relay}),
+                )
             }
             "followups" => {
                 let (id, tipster) = self

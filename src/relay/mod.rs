@@ -22,6 +22,7 @@
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
+//! - [`noscript`]: `/tip`, the tip pages for a browser with JavaScript off.
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
@@ -35,6 +36,7 @@ pub mod http;
 pub mod listener;
 pub mod metrics;
 pub mod nodes;
+pub mod noscript;
 pub mod pow;
 pub mod routing;
 pub mod state;

@@ -34,8 +34,10 @@ pub struct Relay {
     pub tips: Tips,
     /// The connections on this node.
     pub live: Live,
-    /// Proof-of-work seeds of HTTP tips.
+    /// Proof-of-work seeds of HTTP tips (and the key of the no-script form tokens).
     pub seeds: SeedBook,
+    /// What is left of this hour's budget for the no-script tip pages.
+    pub noscript: super::noscript::budget::Budget,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// This node among the others sharing one Redis.
@@ -98,6 +100,7 @@ impl Relay {
             tips,
             live: Live::default(),
             seeds,
+            noscript: super::noscript::budget::Budget::new(config.tips.noscript_per_hour),
             metrics: Metrics::default(),
             visitor_connections: AtomicUsize::new(0),
             coordinator_connections: AtomicUsize::new(0),

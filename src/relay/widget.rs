@@ -178,7 +178,7 @@ enum Mode {
 }
 
 /// Text made safe inside an HTML element or a quoted attribute.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -186,28 +186,33 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// One help number as a list item: its label, and a `tel:` link that dials only phone
+/// characters whatever the configuration holds.
+pub(crate) fn number_item(label: &str, number: &str) -> String {
+    let dial: String = number
+        .chars()
+        .filter(|c| c.is_ascii_digit() || "+*#".contains(*c))
+        .collect();
+    format!(
+        "<li>{}: <a href=\"tel:{dial}\">{}</a></li>\n",
+        escape(label),
+        escape(number)
+    )
+}
+
 /// The snippet's plain-HTML stand-in, shown when the script never runs (JavaScript off, SRI
 /// refused after an upgrade, relay down) and removed by the widget when it starts.
 fn fallback(numbers: &[EmergencyNumber], mode: Mode) -> String {
     let numbers: String = numbers
         .iter()
-        .map(|n| {
-            let dial: String = n
-                .number
-                .chars()
-                .filter(|c| c.is_ascii_digit() || "+*#".contains(*c))
-                .collect();
-            format!(
-                "<li>{}: <a href=\"tel:{dial}\">{}</a></li>\n",
-                escape(&n.label),
-                escape(&n.number)
-            )
-        })
+        .map(|n| number_item(&n.label, &n.number))
         .collect();
+    // The tip form works without script (`/tip`, protocol §9.11); the chat does not.
     let tip = if mode == Mode::Launcher {
-        "<p><a href=\"/help\">Talk to someone or leave a tip</a></p>\n"
+        "<p><a href=\"/help\">Talk to someone or leave a tip</a></p>\n\
+         <p><a href=\"/tip\">Leave a tip without JavaScript</a></p>\n"
     } else {
-        "<p>The chat and the tip form need JavaScript.</p>\n"
+        "<p>The chat needs JavaScript. <a href=\"/tip\">Leave a tip without JavaScript</a>.</p>\n"
     };
     format!(
         "<div class=\"lifeline-fallback\" data-lifeline-fallback>\n\
@@ -376,6 +381,12 @@ mod tests {
             "the launcher's fallback links to the help page"
         );
         assert!(!fallback(&hostile(), Mode::Page).contains("href=\"/help\""));
+        for mode in [Mode::Launcher, Mode::Page] {
+            assert!(
+                fallback(&hostile(), mode).contains("href=\"/tip\""),
+                "the no-script tip form is linked"
+            );
+        }
     }
 
     #[test]
