@@ -21,6 +21,7 @@
 //! | `end` | authenticated close, then ends the conversation |
 //! | `reply_tip <text>` | opens the newest tip, returns its text, category and whether the relay sealed it, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
+//! | `close_tip` | marks that tip handled |
 //! | `quit` | exits |
 
 use std::path::PathBuf;
@@ -200,6 +201,15 @@ impl Driver {
                     .map(|m| m.text)
                     .collect();
                 Ok(json!({"ok": "followups", "texts": texts}))
+            }
+            "close_tip" => {
+                let id = self
+                    .tip
+                    .ok_or(ClientError::Protocol("reply_tip first".into()))?;
+                self.client.close_tip(id).await?;
+                self.until(|e| matches!(e, CoordinatorEvent::Tips(_)))
+                    .await?;
+                Ok(json!({"ok": "closed"}))
             }
             other => Err(ClientError::Protocol(format!("unknown command {other}"))),
         }

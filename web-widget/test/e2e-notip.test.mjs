@@ -5,7 +5,7 @@
 // numbers. The pages pass axe, fit 320 px, and are driven by the keyboard alone.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRelay } from './harness.mjs';
+import { startCoordinator, startRelay } from './harness.mjs';
 import { axe, browserSuite, PHONE, watch } from './suite.mjs';
 
 const s = browserSuite();
@@ -115,3 +115,49 @@ test('the no-script pages pass axe in English and Arabic and fit 320 px', async 
   await s.shot(page, 'notip-receipt-ar-320');
   await context.close();
 });
+
+test('a follow-up to a handled tip is refused with a clear reason, with script and without', async () => {
+  // A relay of its own: the coordinator answers "the newest tip", which must be this one.
+  const own = await startRelay();
+  const coord = await startCoordinator(own);
+  try {
+    await handledTip(own, coord);
+  } finally {
+    coord.stop();
+    own.stop();
+  }
+});
+
+async function handledTip(relay, coord) {
+  // The widget's path: a tip, a reply, then the coordinator marks it handled.
+  const { context, page } = await s.open('/help', {}, { base: relay.base });
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill('A tip that will be handled');
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 30000 });
+  const code = (await page.locator('.ll-code .ll-group').allTextContents()).join('-');
+  await coord.cmd('reply_tip Thank you, we will handle it.');
+  await coord.cmd('close_tip');
+  await page.getByRole('button', { name: 'I have it' }).click();
+  await page.getByRole('button', { name: 'I have a receipt code' }).click();
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByText('Thank you, we will handle it.').waitFor({ timeout: 30000 });
+  await page.getByLabel('Add more information or answer').fill('One more detail');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByText('This tip is closed, so nothing more can be added to it.').waitFor({ timeout: 30000 });
+  assert.equal(await page.getByText('Sent. Thank you.').count(), 0, 'never told "sent"');
+  await context.close();
+
+  // The same receipt on the no-script page: the reply is there, the follow-up refused.
+  const plain = await browser.newContext(NO_SCRIPT);
+  const p = await plain.newPage();
+  await p.goto(relay.base + '/tip/replies');
+  await p.getByLabel('Receipt code').fill(code);
+  await p.getByRole('button', { name: 'Open' }).click();
+  await p.getByText('Thank you, we will handle it.').waitFor();
+  await p.getByLabel('Add more information or answer').fill('Still one more');
+  await p.getByRole('button', { name: 'Send' }).click();
+  await p.getByRole('alert').filter({ hasText: 'This tip is closed' }).waitFor();
+  await plain.close();
+}
