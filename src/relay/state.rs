@@ -94,13 +94,17 @@ impl Relay {
         let tips = store.tips(&config, clock.clone())?;
         let (shutting_down, _) = tokio::sync::watch::channel(false);
         let seeds = SeedBook::new(store.shared_seeds(), clock.clone());
+        let noscript = super::noscript::budget::Budget::new(
+            config.tips.noscript_per_hour,
+            store.shared_budget(),
+        );
         Ok(Arc::new(Self {
             nodes: Nodes::new(store.node_link()),
             store,
             tips,
             live: Live::default(),
             seeds,
-            noscript: super::noscript::budget::Budget::new(config.tips.noscript_per_hour),
+            noscript,
             metrics: Metrics::default(),
             visitor_connections: AtomicUsize::new(0),
             coordinator_connections: AtomicUsize::new(0),

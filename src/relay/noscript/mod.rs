@@ -182,7 +182,7 @@ fn tip_form(
 
 async fn tip_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
     let words = words_of(query);
-    if !relay.noscript.left(relay.clock.unix_s()) {
+    if !relay.noscript.left(relay.clock.unix_s()).await {
         return spent(&relay, words, "/tip");
     }
     tip_form(&relay, words, StatusCode::OK, "", "")
@@ -215,7 +215,7 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refus
     }
     let now = relay.clock.unix_s();
     let valid = token::check(&relay.seeds, &form.token, now).ok_or(Refusal::Stale)?;
-    if !relay.noscript.take(now) {
+    if !relay.noscript.take(now).await {
         return Err(Refusal::Spent);
     }
     if !valid.spend(&relay.seeds).await {
@@ -348,7 +348,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
 
 async fn replies_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
     let words = words_of(query);
-    if !relay.noscript.left(relay.clock.unix_s()) {
+    if !relay.noscript.left(relay.clock.unix_s()).await {
         return spent(&relay, words, "/tip/replies");
     }
     code_form(&relay, words, StatusCode::OK, "")
