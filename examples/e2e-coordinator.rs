@@ -19,12 +19,13 @@
 //! | `expect <text>` | waits (≤ 20 s) until the visitor's `<text>` has arrived |
 //! | `texts` | every visitor text received so far, in order (duplicates would show) |
 //! | `end` | authenticated close, then ends the conversation |
-//! | `reply_tip <text>` | opens the newest tip, returns its text and category, seals `<text>` as a reply |
+//! | `reply_tip <text>` | opens the newest tip, returns its text, category and whether the relay sealed it, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
 //! | `colleague` | signs a second coordinator ("Bastien", serial 4242) in, on duty |
 //! | `transfer [note]` | proposes handing the visitor to Bastien, with a sealed note; waits for `waiting` |
 //! | `transfer_status` | waits for the visitor's answer: `accepted`, `declined` or `expired` |
 //! | `colleague_claimed` | Bastien waits for the hand-over; returns `from`, `lang` and `note` |
+//! | `close_tip` | marks that tip handled |
 //! | `quit` | exits |
 
 use std::path::PathBuf;
@@ -163,8 +164,9 @@ impl Driver {
                 };
                 let inbox = read_dh_secret(&self.keys.join("inbox.key"))
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                let tip = sealed_tip::open_tip(&self.org, &inbox, &sealed)
+                let (tip, sealed_by) = sealed_tip::open_tip_marked(&self.org, &inbox, &sealed)
                     .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let by_relay = sealed_by == sealed_tip::SealedBy::Relay;
                 let tipster = tip
                     .reply_key
                     .ok_or(ClientError::Protocol("tip without a reply key".into()))?;
@@ -186,7 +188,9 @@ impl Driver {
                     .await?;
                 self.tip = Some(id);
                 self.tipster = Some(tipster);
-                Ok(json!({"ok": "replied", "text": tip.text, "category": tip.category}))
+                Ok(
+                    json!({"ok": "replied", "text": tip.text, "category": tip.category, "sealed_by_relay": by_relay}),
+                )
             }
             "followups" => {
                 let (id, tipster) = self
@@ -269,6 +273,15 @@ impl Driver {
                     None => None,
                 };
                 Ok(json!({"ok": "claimed", "from": transferred_from, "lang": lang, "note": note}))
+            }
+            "close_tip" => {
+                let id = self
+                    .tip
+                    .ok_or(ClientError::Protocol("reply_tip first".into()))?;
+                self.client.close_tip(id).await?;
+                self.until(|e| matches!(e, CoordinatorEvent::Tips(_)))
+                    .await?;
+                Ok(json!({"ok": "closed"}))
             }
             other => Err(ClientError::Protocol(format!("unknown command {other}"))),
         }

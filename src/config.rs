@@ -189,6 +189,13 @@ pub struct Tips {
     pub max_followups: usize,
     /// Most bytes of sealed follow-ups one tip takes until it is handled (F-7).
     pub max_followup_bytes: usize,
+    /// Requests the no-script tip pages serve per hour on this node; 0 turns them off.
+    #[serde(default = "default_noscript_per_hour")]
+    pub noscript_per_hour: u32,
+}
+
+fn default_noscript_per_hour() -> u32 {
+    120
 }
 
 pub use crate::protocol::http::EmergencyNumber;

@@ -464,8 +464,13 @@ fn decoder_refuses_bad_plaintext_even_when_authentic() {
         open_padded(&pad(1, &hand_body(2, 0, None, b"", b"ok"))),
         content("version")
     );
+    // Flag bit 1 is "sealed by the relay" (§5); any other unknown bit is refused.
     assert_eq!(
         open_padded(&pad(1, &hand_body(1, 2, None, b"", b"ok"))),
+        Ok(plain("ok"))
+    );
+    assert_eq!(
+        open_padded(&pad(1, &hand_body(1, 4, None, b"", b"ok"))),
         content("key flag")
     );
     assert_eq!(

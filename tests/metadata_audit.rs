@@ -11,9 +11,11 @@
 //! The day: three coordinators on duty (one leaves mid-shift), four visitors (chats both ways,
 //! a transfer between coordinators, a dropped connection and a resume, a requeue, an expiry,
 //! ends from either side) and a tipster (tip, reply read back with the receipt code, a
-//! follow-up read by the coordinator).
+//! follow-up read by the coordinator). A second test audits the no-script tip path (`/tip`).
 
 mod common;
+#[path = "common/noscript.rs"]
+mod noscript;
 
 use common::redis_disk::{DiskRedis, session_secrets, sessions_in};
 use common::*;
@@ -352,6 +354,92 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
         ("the data folder", &data_folder),
         ("metrics", &metrics),
         ("Redis's files", &redis_files),
+    ] {
+        for needle in &forbidden {
+            if text.contains(needle.as_str()) {
+                leaks.push(format!("{name} contain {needle:?}"));
+            }
+        }
+        for address in find_addresses(text) {
+            leaks.push(format!("{name} contain the address {address:?}"));
+        }
+    }
+    assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+}
+
+/// The no-script path (`/tip`, issue 19): the relay sees the text and the receipt code for
+/// an instant, so nothing of either, nor the lookup id, may be left in its logs, its store,
+/// its files or its metrics; nor any address or header, as everywhere.
+#[tokio::test]
+async fn the_no_script_tip_path_leaves_no_text_code_or_lookup_id_behind() {
+    const NS_TIP: &str = "noscript audit: the van comes on Tuesdays";
+    const NS_REPLY: &str = "noscript audit: thank you, we will look";
+    const NS_FOLLOWUP: &str = "noscript audit: it is a white van";
+    let logs = capture_logs();
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let headers = identifying_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let org = relay.relay.keys.organisation.fingerprint();
+    let mut amara = coordinator(&relay, 702, "Amara").await;
+
+    let (_, _, token) = noscript::get_form(&addr, "/tip").await;
+    let fields = [("token", token.as_str()), ("text", NS_TIP)];
+    let (status, receipt) = noscript::post_form(&addr, "/tip", &fields, &headers).await;
+    assert_eq!(status, 200);
+    let code = ReceiptCode::parse(&noscript::shown_code(&receipt)).expect("code shown");
+    let keys = code.derive(&org);
+    let id = listed_tips(&mut amara).await[0].id;
+    reply_to_tip(&relay, &mut amara, id, &keys.tipster_key.public(), NS_REPLY).await;
+    let (_, _, token) = noscript::get_form(&addr, "/tip/replies").await;
+    let shown = code.display();
+    let fields = [
+        ("token", token.as_str()),
+        ("code", shown.as_str()),
+        ("text", NS_FOLLOWUP),
+    ];
+    let (status, page) = noscript::post_form(&addr, "/tip/replies", &fields, &headers).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(NS_REPLY), "the reply was read back");
+    let (_, followups) = open_tip(&mut amara, id, 1).await;
+    assert_eq!(followups.len(), 1);
+
+    let store = relay.relay.store.dump().await;
+    let tips = relay.tip_state().await;
+    let data_folder = every_file_below(&relay.data_dir);
+    let (_, metrics) = lifeline::client::tipster::request(&addr, "GET", "/metrics", None, &[])
+        .await
+        .unwrap();
+    drop(amara);
+    let _dir = relay.stop().await;
+    let log_text = logs.text();
+    assert!(
+        log_text.contains("sealed tip received (no-script path)"),
+        "{log_text}"
+    );
+    assert!(!tips.is_empty(), "the audit must see the tip");
+
+    let mut forbidden: Vec<String> = vec![
+        AGENT.into(),
+        XFF_V4.into(),
+        XFF_V6.into(),
+        REAL_IP.into(),
+        "audit-referrer".into(),
+        "127.0.0.1".into(),
+        code.canonical().to_string(),
+        code.display().to_string(),
+        lifeline::protocol::b64::encode(&keys.lookup_id),
+        lifeline::crypto::keys::hex(&keys.lookup_id),
+        "noscript audit".into(),
+    ];
+    forbidden.extend([NS_TIP, NS_REPLY, NS_FOLLOWUP].map(String::from));
+    let mut leaks = Vec::new();
+    for (name, text) in [
+        ("logs", &log_text),
+        ("store", &store),
+        ("tips", &tips),
+        ("the data folder", &data_folder),
+        ("metrics", &metrics),
     ] {
         for needle in &forbidden {
             if text.contains(needle.as_str()) {

@@ -118,12 +118,15 @@ async fn f7_follow_ups_are_capped_and_a_tip_with_the_most_of_them_opens_in_the_c
     c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(items) if items.len() == 1))
         .await
         .expect("still connected");
-    // Handled, the tip takes follow-ups again (the tipster's answer reopens it).
+    // Handled, the tip is erased: a follow-up nobody could read is refused (§9.9).
     c.close_tip(id).await.unwrap();
     c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(items) if items.is_empty()))
         .await
         .unwrap();
-    tipster.follow_up(lookup, smallest_sealed()).await.unwrap();
+    match tipster.follow_up(lookup, smallest_sealed()).await {
+        Err(ClientError::Http { status: 410, .. }) => {}
+        other => panic!("a follow-up to a handled tip: {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -196,10 +199,10 @@ async fn f9_handled_tips_free_the_tip_cap() {
     tipster.submit([12; 32], smallest_sealed()).await.unwrap();
     // The handled tip's receipt still reads its replies until retention ends.
     assert!(tipster.replies([10; 32]).await.unwrap().is_empty());
-    // A follow-up would reopen the handled tip: no room for it now.
+    // A handled tip never reopens, so it never takes a waiting tip's room back.
     match tipster.follow_up([10; 32], smallest_sealed()).await {
-        Err(ClientError::Http { status: 503, .. }) => {}
-        other => panic!("reopened past the cap: {other:?}"),
+        Err(ClientError::Http { status: 410, .. }) => {}
+        other => panic!("a handled tip reopened: {other:?}"),
     }
 }
 

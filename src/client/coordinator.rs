@@ -101,6 +101,8 @@ pub enum CoordinatorEvent {
         sealed: Vec<u8>,
         /// The tipster's sealed follow-ups, oldest first.
         followups: Vec<Vec<u8>>,
+        /// The copies of the organisation's replies, for the inbox key, oldest first.
+        replies: Vec<Vec<u8>>,
     },
     /// The relay is busy: try again after this many seconds.
     Retry(u32),
@@ -354,12 +356,23 @@ impl CoordinatorClient {
         self.wire.send(CoordinatorFrame::OpenTip { id }).await
     }
 
-    /// Files a sealed reply to a tip.
+    /// Files a sealed reply to a tip (with no copy for the inbox).
     pub async fn reply_tip(&mut self, id: TipId, sealed: Vec<u8>) -> Result<(), ClientError> {
+        self.reply_tip_with_copy(id, sealed, None).await
+    }
+
+    /// Files a sealed reply to a tip and its copy sealed to the inbox key (§5).
+    pub async fn reply_tip_with_copy(
+        &mut self,
+        id: TipId,
+        sealed: Vec<u8>,
+        copy: Option<Vec<u8>>,
+    ) -> Result<(), ClientError> {
         self.wire
             .send(CoordinatorFrame::ReplyTip {
                 id,
                 sealed: Bytes(sealed),
+                copy: copy.map(Bytes),
             })
             .await
     }
@@ -565,10 +578,12 @@ impl CoordinatorClient {
                 id,
                 sealed,
                 followups,
+                replies,
             } => CoordinatorEvent::Tip {
                 id,
                 sealed: sealed.0,
                 followups: followups.into_iter().map(|b| b.0).collect(),
+                replies: replies.into_iter().map(|b| b.0).collect(),
             },
             RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
             RelayFrame::Pong {} => return Ok(None),

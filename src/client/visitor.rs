@@ -173,6 +173,7 @@ impl VisitorClient {
             next_seq,
             delivered,
             revocations,
+            ..
         } = self.wire()?.recv().await?
         else {
             return Err(ClientError::Protocol("expected a welcome".into()));

@@ -199,7 +199,9 @@ async fn execute(
         Command::End(session) => client.end(session).await?,
         Command::ListTips => client.list_tips().await?,
         Command::OpenTip(id) => client.open_tip(id).await?,
-        Command::ReplyTip { id, sealed } => client.reply_tip(id, sealed).await?,
+        Command::ReplyTip { id, sealed, copy } => {
+            client.reply_tip_with_copy(id, sealed, copy).await?
+        }
         Command::CloseTip(id) => client.close_tip(id).await?,
         Command::Quit => {}
     }

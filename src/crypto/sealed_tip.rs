@@ -7,6 +7,9 @@
 //! - A reply is sealed in Auth mode from the inbox key to the tipster's key, so the browser
 //!   knows it comes from the organisation.
 //!
+//! - A copy of each reply is sealed in Base mode to the inbox key, so every coordinator
+//!   sees the whole thread (the tipster's copy cannot be opened by its sender).
+//!
 //! Every `info` binds the organisation and inbox fingerprints, so a sealed tip cannot be
 //! replayed to another organisation. The relay stores these bytes and can open none of them.
 
@@ -32,6 +35,11 @@ pub const TIP_LABEL: &str = "lifeline v1 tip";
 pub const FOLLOWUP_LABEL: &str = "lifeline v1 tip follow-up";
 /// The HPKE info label of a reply.
 pub const REPLY_LABEL: &str = "lifeline v1 tip reply";
+/// The HPKE info label of a reply's copy for the inbox.
+pub const REPLY_COPY_LABEL: &str = "lifeline v1 tip reply copy";
+/// The largest reply copy a relay keeps: the 4096 bucket, so that a reply and its copy fit
+/// one `reply_tip` frame (§5, §8.1).
+pub const MAX_REPLY_COPY_LEN: usize = ENC_LEN + padding::TIP_BUCKETS[1] + 16;
 /// Length of HPKE's encapsulated key at the start of every sealed message.
 pub const ENC_LEN: usize = 32;
 /// The largest sealed tip, follow-up or reply: an HPKE enc, the largest bucket and a tag.
@@ -81,15 +89,36 @@ impl fmt::Debug for TipMessage {
     }
 }
 
+/// Who sealed a tip or follow-up (§5): the tipster's own device, or the relay on the
+/// no-script path (`/tip`), which saw the text for an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedBy {
+    /// The tipster's device: the relay never saw the text.
+    Sender,
+    /// The relay, for a tipster without JavaScript.
+    Relay,
+}
+
+/// The flags byte's bit for a reply key that follows.
+const FLAG_KEY: u8 = 1;
+/// The flags byte's bit for "sealed by the relay".
+const FLAG_RELAY: u8 = 2;
+
 impl TipMessage {
-    /// `version u8 | has_key u8 | key [32]? | category_len u8 | category | text (rest)`,
+    /// `version u8 | flags u8 | key [32]? | category_len u8 | category | text (rest)`,
     /// then padded to a tip bucket.
     fn encode_padded(&self) -> Result<Zeroizing<Vec<u8>>, TipError> {
+        self.encode_padded_by(SealedBy::Sender)
+    }
+
+    /// The same, with `flags` bit 1 set when the relay seals it (§5).
+    fn encode_padded_by(&self, by: SealedBy) -> Result<Zeroizing<Vec<u8>>, TipError> {
         let mut w = Writer::new();
         w.u8(1);
+        let relay = if by == SealedBy::Relay { FLAG_RELAY } else { 0 };
         match &self.reply_key {
-            Some(k) => w.u8(1).bytes(&k.0),
-            None => w.u8(0),
+            Some(k) => w.u8(FLAG_KEY | relay).bytes(&k.0),
+            None => w.u8(relay),
         };
         let category = self.category.as_deref().unwrap_or("");
         if !category.is_empty() {
@@ -104,7 +133,15 @@ impl TipMessage {
         ))
     }
 
+    /// A reply or a reply's copy: only a coordinator seals those, never the relay.
     fn decode_padded(padded: &[u8]) -> Result<Self, TipError> {
+        match Self::decode_marked(padded)? {
+            (message, SealedBy::Sender) => Ok(message),
+            (_, SealedBy::Relay) => Err(DecodeError::Invalid("key flag").into()),
+        }
+    }
+
+    fn decode_marked(padded: &[u8]) -> Result<(Self, SealedBy), TipError> {
         let (kind, body) = padding::unpad(padded, &TIP_BUCKETS)?;
         if kind != KIND_TIP {
             return Err(DecodeError::Invalid("kind").into());
@@ -113,10 +150,19 @@ impl TipMessage {
         if r.u8("version")? != 1 {
             return Err(DecodeError::Invalid("version").into());
         }
-        let reply_key = match r.u8("key flag")? {
-            0 => None,
-            1 => Some(DhPublicKey(r.array("reply key")?)),
-            _ => return Err(DecodeError::Invalid("key flag").into()),
+        let flags = r.u8("key flag")?;
+        if flags & !(FLAG_KEY | FLAG_RELAY) != 0 {
+            return Err(DecodeError::Invalid("key flag").into());
+        }
+        let reply_key = if flags & FLAG_KEY != 0 {
+            Some(DhPublicKey(r.array("reply key")?))
+        } else {
+            None
+        };
+        let by = if flags & FLAG_RELAY != 0 {
+            SealedBy::Relay
+        } else {
+            SealedBy::Sender
         };
         let cat_len = r.u8("category length")? as usize;
         let category = std::str::from_utf8(r.take(cat_len, "category")?)
@@ -129,11 +175,12 @@ impl TipMessage {
         let text_len = r.remaining();
         let text = std::str::from_utf8(r.take(text_len, "text")?)
             .map_err(|_| DecodeError::Invalid("text"))?;
-        Ok(Self {
+        let message = Self {
             reply_key,
             category: (!category.is_empty()).then(|| category.to_owned()),
             text: text.to_owned(),
-        })
+        };
+        Ok((message, by))
     }
 }
 
@@ -214,14 +261,20 @@ pub fn seal_tip<R: RngCore + CryptoRng>(
     tip: &TipMessage,
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
-    hpke_seal(
-        None,
-        inbox,
-        &info(TIP_LABEL, org, inbox),
-        &[],
-        &tip.encode_padded()?,
-        rng,
-    )
+    seal_tip_as(org, inbox, tip, SealedBy::Sender, rng)
+}
+
+/// Seals a first tip (Base mode) to the certified inbox key, marked as sealed `by`
+/// ([`SealedBy::Relay`] on the no-script path, where the relay seals what was typed).
+pub fn seal_tip_as<R: RngCore + CryptoRng>(
+    org: &Fingerprint,
+    inbox: &DhPublicKey,
+    tip: &TipMessage,
+    by: SealedBy,
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    let info = info(TIP_LABEL, org, inbox);
+    hpke_seal(None, inbox, &info, &[], &tip.encode_padded_by(by)?, rng)
 }
 
 /// Opens a tip with the inbox key.
@@ -230,13 +283,17 @@ pub fn open_tip(
     inbox: &DhSecret,
     sealed: &[u8],
 ) -> Result<TipMessage, TipError> {
-    TipMessage::decode_padded(&hpke_open(
-        None,
-        inbox,
-        &info(TIP_LABEL, org, &inbox.public()),
-        &[],
-        sealed,
-    )?)
+    open_tip_marked(org, inbox, sealed).map(|(tip, _)| tip)
+}
+
+/// Opens a tip with the inbox key, saying who sealed it.
+pub fn open_tip_marked(
+    org: &Fingerprint,
+    inbox: &DhSecret,
+    sealed: &[u8],
+) -> Result<(TipMessage, SealedBy), TipError> {
+    let info = info(TIP_LABEL, org, &inbox.public());
+    TipMessage::decode_marked(&hpke_open(None, inbox, &info, &[], sealed)?)
 }
 
 /// Seals a tipster's follow-up (Auth mode, from the receipt key).
@@ -247,14 +304,22 @@ pub fn seal_followup<R: RngCore + CryptoRng>(
     message: &TipMessage,
     rng: &mut R,
 ) -> Result<Vec<u8>, TipError> {
-    hpke_seal(
-        Some(tipster),
-        inbox,
-        &info(FOLLOWUP_LABEL, org, inbox),
-        &[],
-        &message.encode_padded()?,
-        rng,
-    )
+    seal_followup_as(org, inbox, tipster, message, SealedBy::Sender, rng)
+}
+
+/// Seals a tipster's follow-up (Auth mode, from the receipt key), marked as sealed `by`
+/// ([`SealedBy::Relay`] on the no-script path, where the relay derived the key).
+pub fn seal_followup_as<R: RngCore + CryptoRng>(
+    org: &Fingerprint,
+    inbox: &DhPublicKey,
+    tipster: &DhSecret,
+    message: &TipMessage,
+    by: SealedBy,
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    let info = info(FOLLOWUP_LABEL, org, inbox);
+    let padded = message.encode_padded_by(by)?;
+    hpke_seal(Some(tipster), inbox, &info, &[], &padded, rng)
 }
 
 /// Opens a tipster's follow-up with the inbox key; `tipster` is the key it was sent from.
@@ -264,8 +329,18 @@ pub fn open_followup(
     tipster: &DhPublicKey,
     sealed: &[u8],
 ) -> Result<TipMessage, TipError> {
+    open_followup_marked(org, inbox, tipster, sealed).map(|(message, _)| message)
+}
+
+/// Opens a tipster's follow-up with the inbox key, saying who sealed it.
+pub fn open_followup_marked(
+    org: &Fingerprint,
+    inbox: &DhSecret,
+    tipster: &DhPublicKey,
+    sealed: &[u8],
+) -> Result<(TipMessage, SealedBy), TipError> {
     let info = info(FOLLOWUP_LABEL, org, &inbox.public());
-    TipMessage::decode_padded(&hpke_open(Some(tipster), inbox, &info, &[], sealed)?)
+    TipMessage::decode_marked(&hpke_open(Some(tipster), inbox, &info, &[], sealed)?)
 }
 
 /// Seals the organisation's reply (Auth mode, from the inbox key) to the tipster's key.
@@ -303,9 +378,74 @@ pub fn open_reply(
     )?)
 }
 
+/// Seals the copy of a reply that the inbox keeps (Base mode, to the inbox key).
+pub fn seal_reply_copy<R: RngCore + CryptoRng>(
+    org: &Fingerprint,
+    inbox: &DhPublicKey,
+    message: &TipMessage,
+    rng: &mut R,
+) -> Result<Vec<u8>, TipError> {
+    let info = info(REPLY_COPY_LABEL, org, inbox);
+    hpke_seal(None, inbox, &info, &[], &message.encode_padded()?, rng)
+}
+
+/// Opens a reply's copy with the inbox key.
+pub fn open_reply_copy(
+    org: &Fingerprint,
+    inbox: &DhSecret,
+    sealed: &[u8],
+) -> Result<TipMessage, TipError> {
+    let info = info(REPLY_COPY_LABEL, org, &inbox.public());
+    TipMessage::decode_padded(&hpke_open(None, inbox, &info, &[], sealed)?)
+}
+
 // The message already includes the cause; kept out of `source` so `{:#}` prints it once.
 impl From<DecodeError> for TipError {
     fn from(e: DecodeError) -> Self {
         TipError::Content(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::OsRng;
+
+    #[test]
+    fn the_relay_mark_survives_sealing_and_only_tips_and_follow_ups_take_it() {
+        let org = Fingerprint([7; 32]);
+        let inbox = DhSecret::generate();
+        let tipster = DhSecret::generate();
+        let message = TipMessage {
+            reply_key: Some(tipster.public()),
+            category: None,
+            text: "typed with script off".into(),
+        };
+        for by in [SealedBy::Sender, SealedBy::Relay] {
+            let sealed = seal_tip_as(&org, &inbox.public(), &message, by, &mut OsRng).unwrap();
+            assert_eq!(
+                open_tip_marked(&org, &inbox, &sealed).unwrap(),
+                (message.clone(), by)
+            );
+            let sealed =
+                seal_followup_as(&org, &inbox.public(), &tipster, &message, by, &mut OsRng)
+                    .unwrap();
+            let opened = open_followup_marked(&org, &inbox, &tipster.public(), &sealed).unwrap();
+            assert_eq!(opened.1, by);
+        }
+        // A reply (or its copy) carrying the mark is refused, as the widget refuses it.
+        let padded = message.encode_padded_by(SealedBy::Relay).unwrap();
+        let info = info(REPLY_COPY_LABEL, &org, &inbox.public());
+        let sealed = hpke_seal(None, &inbox.public(), &info, &[], &padded, &mut OsRng).unwrap();
+        assert!(matches!(
+            open_reply_copy(&org, &inbox, &sealed),
+            Err(TipError::Content(_))
+        ));
+        let copy = seal_reply_copy(&org, &inbox.public(), &message, &mut OsRng).unwrap();
+        assert_eq!(open_reply_copy(&org, &inbox, &copy).unwrap(), message);
+        assert!(
+            open_tip(&org, &inbox, &copy).is_err(),
+            "a copy is not a tip"
+        );
     }
 }

@@ -239,6 +239,10 @@ pub enum CoordinatorFrame {
         id: TipId,
         /// The reply, HPKE Auth-sealed to the tipster's key (§5).
         sealed: Bytes,
+        /// The same reply sealed to the inbox key (§5), so coordinators see the thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
+        copy: Option<Bytes>,
     },
     /// Marks a tip handled: the relay erases it and its follow-ups at once; replies stay
     /// readable under the receipt until the retention period ends.
@@ -322,6 +326,10 @@ pub enum RelayFrame {
         delivered: u64,
         /// The organisation-signed revocation list (§2.2).
         revocations: Bytes,
+        /// What the server holds (§9.1): the session and everything in it is erased after
+        /// this many seconds of silence, or at once when it ends.
+        #[serde(default)]
+        erase_after_idle_s: u64,
     },
     /// Where the visitor stands in the queue; re-sent whenever it moves (§9.1).
     Queue {
@@ -456,6 +464,9 @@ pub enum RelayFrame {
         sealed: Bytes,
         /// The tipster's sealed follow-ups, oldest first (§5).
         followups: Vec<Bytes>,
+        /// The copies of the organisation's replies sealed to the inbox key, oldest first.
+        #[serde(default)]
+        replies: Vec<Bytes>,
     },
     /// To a visitor: a colleague of their coordinator would take over; accept or stay (§9.6).
     TransferOffer {

@@ -18,6 +18,11 @@ pub const TIP_POW_CONTEXT: &[u8] = b"tip";
 pub const FOLLOWUP_LIMIT: &str =
     "this tip has all the follow-ups it can hold until a coordinator answers it";
 
+/// The error of a follow-up refused (`410`) because a coordinator closed its tip: the tip is
+/// erased, so nobody could read what the tipster adds (§9.9).
+pub const TIP_CLOSED: &str =
+    "this tip is closed and nobody can read more under this receipt; please send a new tip";
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 /// `GET /v1/pow`: a seed to solve before a tip or a follow-up.
@@ -134,4 +139,19 @@ pub struct PublicConfig<'a> {
     pub revocations_max_age_days: u64,
     /// Coordinators on duty now, on every node.
     pub on_duty: usize,
+    /// What the server holds and until when, from its configuration (§9.10).
+    pub holds: Holds,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// What the server holds about a visitor or tipster, and until when: shown to them as it is
+/// configured, never as hard-coded text.
+pub struct Holds {
+    /// A chat session and its waiting messages are erased after this many seconds of
+    /// silence, or at once when it ends.
+    pub erase_after_idle_s: u64,
+    /// A sealed tip is kept until handled or this many days; its replies as long.
+    pub tip_retention_days: u64,
+    /// The most encrypted messages the server holds for a reader who has not taken them.
+    pub max_waiting_messages: usize,
 }

@@ -28,6 +28,7 @@ use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
+use crate::store::tips::Reply;
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 use std::collections::HashMap;
 
@@ -323,6 +324,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                             id,
                             sealed: Bytes(tip.sealed),
                             followups: tip.followups.into_iter().map(Bytes).collect(),
+                            replies: tip.reply_copies.into_iter().map(Bytes).collect(),
                         });
                     }
                     None => {
@@ -330,8 +332,12 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     }
                 }
             }
-            CoordinatorFrame::ReplyTip { id, sealed } => {
-                if relay.tips.add_reply(&id, sealed.0).await.is_err() {
+            CoordinatorFrame::ReplyTip { id, sealed, copy } => {
+                let reply = Reply {
+                    sealed: sealed.0,
+                    copy: copy.map(|c| c.0).filter(|c| reply_copy_fits(c)),
+                };
+                if relay.tips.add_reply(&id, reply).await.is_err() {
                     out.send(RelayFrame::Retry { after_s: 5 });
                 }
                 tips_changed_by(relay, out, serial).await;
@@ -351,6 +357,17 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
             }
         }
     }
+}
+
+/// A reply's copy for the inbox is kept only in the 1024 or 4096 bucket (§5): with the
+/// reply itself it must fit one `reply_tip` frame, and the copies held under one tip stay
+/// within the `tip` frame's room.
+fn reply_copy_fits(copy: &[u8]) -> bool {
+    use crate::crypto::padding::TIP_BUCKETS;
+    use crate::crypto::sealed_tip::ENC_LEN;
+    TIP_BUCKETS[..2]
+        .iter()
+        .any(|b| copy.len() == ENC_LEN + b + 16)
 }
 
 /// After a coordinator changed a tip: everyone on duty sees the new inbox, and so does

@@ -19,8 +19,8 @@ use super::state::Relay;
 use crate::protocol::VERSION;
 use crate::protocol::b64::{Bytes, Fixed};
 use crate::protocol::http::{
-    ErrorBody, FOLLOWUP_LIMIT, FollowupAccepted, PowSeed, PublicConfig, ReceiptQuery,
-    ReceiptReplies, TIP_POW_CONTEXT, TipAccepted, TipSubmission,
+    ErrorBody, FOLLOWUP_LIMIT, FollowupAccepted, Holds, PowSeed, PublicConfig, ReceiptQuery,
+    ReceiptReplies, TIP_CLOSED, TIP_POW_CONTEXT, TipAccepted, TipSubmission,
 };
 use crate::store::tips::{Followup, lookup_hash};
 use crate::store::{ChatStore, TipId, TipRecord};
@@ -47,6 +47,7 @@ pub fn router(relay: Arc<Relay>, tls: bool) -> Router {
         .route("/v1/visitor", get(super::visitor::upgrade))
         .route("/v1/coordinator", get(super::coordinator::upgrade))
         .merge(super::widget::routes())
+        .merge(super::noscript::routes())
         .layer(DefaultBodyLimit::max(relay.config.limits.max_body_bytes))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(move |request, next| {
@@ -68,7 +69,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(h, "content-security-policy", CSP);
+    // A page with a policy of its own (the no-script forms) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(h, "content-security-policy", CSP);
+    }
     set(h, "referrer-policy", "no-referrer");
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
@@ -126,6 +130,11 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         resume_in_session_storage: w.resume_in_session_storage,
         revocations_max_age_days: w.revocations_max_age_days,
         on_duty,
+        holds: Holds {
+            erase_after_idle_s: relay.config.sessions.idle_ttl_s,
+            tip_retention_days: relay.config.tips.retention_days,
+            max_waiting_messages: relay.config.sessions.buffer_max_frames,
+        },
     })
     .into_response()
 }
@@ -255,6 +264,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
         sealed: tip.sealed.0,
         followups: vec![],
         replies: vec![],
+        reply_copies: vec![],
         handled: false,
     };
     if relay.tips.put(record).await.is_err() {
@@ -284,14 +294,14 @@ async fn read_replies(State(relay): State<Arc<Relay>>, Body(body): Body) -> Resp
     }
 }
 
-/// The answer to a follow-up the store did not take (docs/protocol.md §9.10).
+/// The answer to a follow-up the store did not take (docs/protocol.md §9.9).
 fn followup_refused(verdict: Followup) -> Response {
     match verdict {
         Followup::NoTip | Followup::Added => {
             refuse(StatusCode::NOT_FOUND, "no tip under this receipt")
         }
         Followup::Full => refuse(StatusCode::CONFLICT, FOLLOWUP_LIMIT),
-        Followup::StoreFull => store_unavailable(),
+        Followup::Closed => refuse(StatusCode::GONE, TIP_CLOSED),
     }
 }
 

@@ -25,6 +25,7 @@
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
 //! - [`metrics_endpoint`]: `/metrics`, on its own listener and, if configured, the public one.
+//! - [`noscript`]: `/tip`, the tip pages for a browser with JavaScript off.
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
@@ -41,6 +42,7 @@ pub mod listener;
 pub mod metrics;
 pub mod metrics_endpoint;
 pub mod nodes;
+pub mod noscript;
 pub mod pow;
 pub mod routing;
 pub mod state;

@@ -80,15 +80,31 @@ impl SeedBook {
         if !proof_of_work::verify(seed, context, nonce, seed[4]) {
             return false;
         }
+        self.use_once(seed, expiry).await
+    }
+
+    /// The tag that makes a seed (or another token of this relay) self-authenticating: the
+    /// first 8 bytes of HMAC-SHA256 under the key every node shares.
+    pub fn tag(&self, head: &[u8]) -> [u8; 8] {
+        self.mac(head)
+    }
+
+    /// Records `token` as used until `expiry` (Unix seconds); `false` if it was used before
+    /// (or the record is full). Shared through Redis when nodes share one.
+    pub async fn use_once(&self, token: &[u8; 16], expiry: u64) -> bool {
+        let now = self.clock.unix_s();
+        if expiry <= now {
+            return false;
+        }
         match &self.shared {
-            Some(shared) => shared.redeem_once(seed, expiry - now).await,
+            Some(shared) => shared.redeem_once(token, expiry - now).await,
             None => {
                 let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
                 redeemed.retain(|_, until| *until > now);
-                if redeemed.len() >= MAX_REDEEMED || redeemed.contains_key(seed) {
+                if redeemed.len() >= MAX_REDEEMED || redeemed.contains_key(token) {
                     return false;
                 }
-                redeemed.insert(*seed, expiry);
+                redeemed.insert(*token, expiry);
                 true
             }
         }

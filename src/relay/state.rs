@@ -34,8 +34,10 @@ pub struct Relay {
     pub tips: Tips,
     /// The connections on this node.
     pub live: Live,
-    /// Proof-of-work seeds of HTTP tips.
+    /// Proof-of-work seeds of HTTP tips (and the key of the no-script form tokens).
     pub seeds: SeedBook,
+    /// What is left of this hour's budget for the no-script tip pages.
+    pub noscript: super::noscript::budget::Budget,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// This node among the others sharing one Redis.
@@ -92,12 +94,17 @@ impl Relay {
         let tips = store.tips(&config, clock.clone())?;
         let (shutting_down, _) = tokio::sync::watch::channel(false);
         let seeds = SeedBook::new(store.shared_seeds(), clock.clone());
+        let noscript = super::noscript::budget::Budget::new(
+            config.tips.noscript_per_hour,
+            store.shared_budget(),
+        );
         Ok(Arc::new(Self {
             nodes: Nodes::new(store.node_link()),
             store,
             tips,
             live: Live::default(),
             seeds,
+            noscript,
             metrics: Metrics::default(),
             visitor_connections: AtomicUsize::new(0),
             coordinator_connections: AtomicUsize::new(0),

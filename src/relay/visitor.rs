@@ -170,6 +170,7 @@ fn welcome(
         next_seq,
         delivered,
         revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+        erase_after_idle_s: relay.config.sessions.idle_ttl_s,
     }
 }
 

@@ -181,12 +181,26 @@ enum Mode {
 }
 
 /// Text made safe inside an HTML element or a quoted attribute.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+/// One help number as a list item: its label, and a `tel:` link that dials only phone
+/// characters whatever the configuration holds.
+pub(crate) fn number_item(label: &str, number: &str) -> String {
+    let dial: String = number
+        .chars()
+        .filter(|c| c.is_ascii_digit() || "+*#".contains(*c))
+        .collect();
+    format!(
+        "<li>{}: <a href=\"tel:{dial}\">{}</a></li>\n",
+        escape(label),
+        escape(number)
+    )
 }
 
 /// The snippet's plain-HTML stand-in, shown when the script never runs (JavaScript off, SRI
@@ -197,30 +211,21 @@ fn escape(text: &str) -> String {
 fn fallback(numbers: &[EmergencyNumber], mode: Mode, exit_url: &str) -> String {
     let numbers: String = numbers
         .iter()
-        .map(|n| {
-            let dial: String = n
-                .number
-                .chars()
-                .filter(|c| c.is_ascii_digit() || "+*#".contains(*c))
-                .collect();
-            format!(
-                "<li>{}: <a href=\"tel:{dial}\">{}</a></li>\n",
-                escape(&n.label),
-                escape(&n.number)
-            )
-        })
+        .map(|n| number_item(&n.label, &n.number))
         .collect();
     let help = format!("<p>If you are in danger now, call:</p>\n<ul>\n{numbers}</ul>\n");
+    // The tip form works without script (`/tip`, protocol §9.11); the chat does not.
     match mode {
         Mode::Launcher => format!(
             "<div class=\"lifeline-fallback\" data-lifeline-fallback>\n{help}\
-             <p><a href=\"/help\">Talk to someone or leave a tip</a></p>\n</div>"
+             <p><a href=\"/help\">Talk to someone or leave a tip</a></p>\n\
+             <p><a href=\"/tip\">Leave a tip without JavaScript</a></p>\n</div>"
         ),
         Mode::Page => format!(
             "<div class=\"lifeline lifeline-page lifeline-fallback\" data-lifeline-fallback>\n\
              <div class=\"ll-panel\">\n<div class=\"ll-top\"><a class=\"ll-exit\" href=\"{exit}\" \
              rel=\"noreferrer\">Emergency exit: leave this site now</a></div>\n{help}\
-             <p>The chat and the tip form need JavaScript.</p>\n</div>\n</div>",
+             <p>The chat needs JavaScript. <a href=\"/tip\">Leave a tip without JavaScript</a>.</p>\n</div>\n</div>",
             exit = escape(exit_url),
         ),
     }
@@ -449,6 +454,16 @@ mod tests {
         let mut out = String::new();
         let read = flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut out);
         assert!(read.is_ok() && out == page);
+    }
+
+    #[test]
+    fn both_fallbacks_link_the_no_script_tip_form() {
+        for mode in [Mode::Launcher, Mode::Page] {
+            assert!(
+                fallback(&hostile(), mode, "https://x.example/").contains("href=\"/tip\""),
+                "the no-script tip form is linked"
+            );
+        }
     }
 
     #[test]

@@ -69,6 +69,16 @@ impl Store {
         }
     }
 
+    /// The no-script path's hourly budget shared by every node, with Redis.
+    pub fn shared_budget(&self) -> Option<super::redis::budget::SharedBudget> {
+        match self {
+            Store::Redis(redis) => {
+                Some(super::redis::budget::SharedBudget::new(redis.connection()))
+            }
+            Store::Memory(_) => None,
+        }
+    }
+
     /// Where every node's redeemed proof-of-work seeds and seed key are kept; `None` alone
     /// in memory (the seed book keeps them itself).
     pub fn shared_seeds(&self) -> Option<SharedSeeds> {

@@ -48,6 +48,8 @@ pub enum Command {
         id: TipId,
         /// The reply sealed to the tipster's receipt key.
         sealed: Vec<u8>,
+        /// Its copy sealed to the inbox key, when it fits one frame with the reply.
+        copy: Option<Vec<u8>>,
     },
     /// Delete a handled tip.
     CloseTip(TipId),

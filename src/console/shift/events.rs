@@ -186,7 +186,8 @@ impl Shift {
                 id,
                 sealed,
                 followups,
-            } => self.open_tip(id, &sealed, &followups),
+                replies,
+            } => self.open_tip(id, &sealed, &followups, &replies),
             CoordinatorEvent::Retry(retry_after) => {
                 self.status = Notice::RelayBusy { retry_after };
             }

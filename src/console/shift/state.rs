@@ -184,12 +184,17 @@ pub struct OpenedTip {
     pub category: Option<String>,
     /// The tip's text.
     pub text: String,
+    /// Sealed by the relay on the no-script path (§5): the relay saw the text once.
+    pub sealed_by_relay: bool,
     /// The tipster's follow-ups, oldest first.
     pub followups: Vec<Followup>,
     /// The key replies are sealed to; `None` when the tipster left no way to reply.
     pub reply_key: Option<DhPublicKey>,
     /// The reply being written.
     pub draft: String,
+    /// The organisation's replies, oldest first, from their copies for the inbox (§5) and
+    /// those sent from here since: the coordinator sees the whole thread.
+    pub replies: Vec<Followup>,
     /// Replies sent from this console since it was opened.
     pub replies_sent: u32,
 }

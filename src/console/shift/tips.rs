@@ -30,13 +30,19 @@ impl Shift {
         vec![Command::OpenTip(id)]
     }
 
-    pub(super) fn open_tip(&mut self, id: TipId, sealed: &[u8], followups: &[Vec<u8>]) {
+    pub(super) fn open_tip(
+        &mut self,
+        id: TipId,
+        sealed: &[u8],
+        followups: &[Vec<u8>],
+        replies: &[Vec<u8>],
+    ) {
         let Some(keys) = &self.tip_keys else {
             self.status = Notice::NoInboxKey;
             return;
         };
-        match sealed_tip::open_tip(&keys.organisation, &keys.inbox, sealed) {
-            Ok(tip) => {
+        match sealed_tip::open_tip_marked(&keys.organisation, &keys.inbox, sealed) {
+            Ok((tip, sealed_by)) => {
                 let followups = followups
                     .iter()
                     .map(|f| match &tip.reply_key {
@@ -45,11 +51,20 @@ impl Shift {
                         None => Followup::WithoutReplyKey,
                     })
                     .collect();
+                let replies = replies
+                    .iter()
+                    .map(|r| {
+                        sealed_tip::open_reply_copy(&keys.organisation, &keys.inbox, r)
+                            .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text))
+                    })
+                    .collect();
                 self.opened_tip = Some(OpenedTip {
                     id,
                     category: tip.category,
                     text: tip.text,
+                    sealed_by_relay: sealed_by == sealed_tip::SealedBy::Relay,
                     followups,
+                    replies,
                     reply_key: tip.reply_key,
                     draft: String::new(),
                     replies_sent: 0,
@@ -90,11 +105,22 @@ impl Shift {
             &mut OsRng,
         ) {
             Ok(sealed) => {
+                // The copy is for the team's view of the thread; a reply too long for a
+                // copy in one frame (§5) still goes to the tipster.
+                let copy = sealed_tip::seal_reply_copy(
+                    &keys.organisation,
+                    &keys.inbox.public(),
+                    &message,
+                    &mut OsRng,
+                )
+                .ok()
+                .filter(|c| c.len() <= sealed_tip::MAX_REPLY_COPY_LEN);
                 tip.draft.clear();
                 tip.replies_sent += 1;
+                tip.replies.push(Followup::Text(message.text.clone()));
                 let id = tip.id;
                 self.status = Notice::ReplySent;
-                vec![Command::ReplyTip { id, sealed }]
+                vec![Command::ReplyTip { id, sealed, copy }]
             }
             Err(e) => {
                 self.status = Notice::ReplyNotSealed {

@@ -7,6 +7,7 @@
 //! steps (claim, append, ack) are Lua scripts, atomic on the server. Nothing stored here is
 //! plaintext, an address or a precise time (times are Unix minutes).
 
+pub mod budget;
 pub mod connection;
 mod keys;
 pub mod node_link;

@@ -101,17 +101,17 @@ return 1
 
 /// Atomic capped follow-up (F-7): KEYS: a tip's record hash, its follow-up list (one hash
 /// tag). ARGV: the follow-up, its length, the most follow-ups, the most bytes of them, the
-/// list's TTL in seconds. 'none' if the tip is gone, 'full' at either cap, else 'added' (and
-/// the tip is open again).
+/// list's TTL in seconds. 'none' if the tip is gone, 'closed' if it was handled (§9.9: a
+/// handled tip takes no follow-up), 'full' at either cap, else 'added'.
 pub const FOLLOWUP: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'none' end
+if redis.call('HGET', KEYS[1], 'handled') == '1' then return 'closed' end
 if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 'full' end
 local bytes = tonumber(redis.call('HGET', KEYS[1], 'followup_bytes') or '0')
 if bytes + tonumber(ARGV[2]) > tonumber(ARGV[4]) then return 'full' end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'followup_bytes', ARGV[2])
-redis.call('HSET', KEYS[1], 'handled', '0')
 return 'added'
 "#;
 

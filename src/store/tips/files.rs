@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::record::TipRecord;
-use super::{Followup, MAX_LISTED, TipLimits, summary};
+use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, TipLimits, summary};
 use crate::fs::{create_private_dir, write_private};
 use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
@@ -114,12 +114,21 @@ impl TipFiles {
         Ok(true)
     }
 
-    /// Files a coordinator's sealed reply; `false` if the tip is gone.
-    pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
-        self.update(|t| &t.id == id, |t| t.replies.push(sealed))
+    /// Files a coordinator's sealed reply and, while the tip is open, its copy for the inbox;
+    /// `false` if the tip is gone.
+    pub async fn add_reply(&self, id: &TipId, reply: Reply) -> Result<bool, StoreError> {
+        self.update(
+            |t| &t.id == id,
+            |t| {
+                t.replies.push(reply.sealed);
+                if !t.handled && t.reply_copies.len() < MAX_REPLY_COPIES {
+                    t.reply_copies.extend(reply.copy);
+                }
+            },
+        )
     }
 
-    /// A follow-up on a handled tip reopens it, if the store has room for one more tip.
+    /// Files a follow-up under its receipt; a handled tip takes none (§9.9).
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
@@ -135,7 +144,6 @@ impl TipFiles {
         };
         let mut updated = record.clone();
         updated.followups.push(sealed);
-        updated.handled = false;
         self.write(&updated)?;
         *record = updated;
         Ok(Followup::Added)
@@ -149,7 +157,7 @@ impl TipFiles {
     ) -> Followup {
         match tips.values().find(|t| &t.lookup_hash == lookup_hash) {
             None => Followup::NoTip,
-            Some(t) if t.handled && waiting(tips) >= self.limits.max_tips => Followup::StoreFull,
+            Some(t) if t.handled => Followup::Closed,
             Some(t) if !self.limits.followup_fits(&t.followups, len) => Followup::Full,
             Some(_) => Followup::Added,
         }
@@ -169,6 +177,7 @@ impl TipFiles {
                 t.handled = true;
                 t.sealed.clear();
                 t.followups.clear();
+                t.reply_copies.clear();
             },
         )?;
         self.trim_handled()?;

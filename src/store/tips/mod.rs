@@ -31,6 +31,10 @@ fn summary(id: TipId, received_minute: u64, followups: usize, replies: usize) ->
     }
 }
 
+/// Reply copies kept under one tip (the first ones): with their 4 KiB bucket at most,
+/// a tip, its follow-ups and its copies always fit one `tip` frame (§8.1).
+pub const MAX_REPLY_COPIES: usize = 32;
+
 /// What the tip store holds at most (`[tips]` in the configuration).
 /// The bounds of the tip store: tips waiting, and follow-ups per tip.
 #[derive(Debug, Clone, Copy)]
@@ -70,8 +74,19 @@ pub enum Followup {
     NoTip,
     /// The tip holds all the follow-ups it may until a coordinator handles it.
     Full,
-    /// The tip was handled and reopening it would pass `max_tips`.
-    StoreFull,
+    /// The tip was handled: its content is erased and nobody could read a follow-up to it,
+    /// so none is taken (§9.9).
+    Closed,
+}
+
+/// A coordinator's reply as filed: sealed to the tipster, and optionally a copy sealed to
+/// the inbox key so every coordinator sees the whole thread (§5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// For the tipster's receipt key.
+    pub sealed: Vec<u8>,
+    /// For the inbox key.
+    pub copy: Option<Vec<u8>>,
 }
 
 /// The tips backend the store chose ([`crate::store::Store::tips`]).
@@ -99,12 +114,13 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.get(id))
     }
 
-    /// Files a coordinator's sealed reply; `false` if the tip is gone.
-    pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, sealed))
+    /// Files a coordinator's sealed reply (and its copy while the tip is open); `false` if the
+    /// tip is gone.
+    pub async fn add_reply(&self, id: &TipId, reply: Reply) -> Result<bool, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, reply))
     }
 
-    /// A follow-up on a handled tip reopens it (if the store has room for one more tip).
+    /// Files a tipster's follow-up; a handled tip takes none ([`Followup::Closed`]).
     pub async fn add_followup(
         &self,
         lookup_hash: &[u8; 32],
@@ -113,7 +129,8 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_followup(lookup_hash, sealed))
     }
 
-    /// Erases the tip's content and follow-ups; replies stay until retention ends.
+    /// Erases the tip's content, follow-ups and reply copies; replies stay until retention
+    /// ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.mark_handled(id))
     }

@@ -94,6 +94,10 @@ pub struct TipRecord {
     /// The coordinators' sealed replies, oldest first.
     #[serde(with = "sealed_as_text::list")]
     pub replies: Vec<Vec<u8>>,
+    /// Copies of the replies sealed to the inbox key, so coordinators see the thread; absent
+    /// from files written before copies existed.
+    #[serde(default, with = "sealed_as_text::list")]
+    pub reply_copies: Vec<Vec<u8>>,
     /// Marked handled by a coordinator: the tip and its follow-ups are erased, the replies
     /// stay readable by the tipster until the retention period ends.
     #[serde(default)]
@@ -113,6 +117,7 @@ mod tests {
             sealed: vec![255; 300],
             followups: vec![vec![1, 2, 3]],
             replies: vec![],
+            reply_copies: vec![],
             handled: false,
         };
         let text = serde_json::to_string(&record).unwrap();

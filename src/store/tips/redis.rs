@@ -9,7 +9,7 @@
 use redis::AsyncCommands;
 
 use super::record::TipRecord;
-use super::{Followup, MAX_LISTED, TipLimits, summary};
+use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, TipLimits, summary};
 use crate::clock::Clock;
 use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64;
@@ -28,6 +28,8 @@ struct TipKeys {
     record: String,
     followups: String,
     replies: String,
+    /// The replies sealed to the inbox key (§5), for coordinators.
+    copies: String,
 }
 
 impl TipKeys {
@@ -37,6 +39,7 @@ impl TipKeys {
             record: format!("ll:tip:{tag}:record"),
             followups: format!("ll:tip:{tag}:followups"),
             replies: format!("ll:tip:{tag}:replies"),
+            copies: format!("ll:tip:{tag}:copies"),
         }
     }
 }
@@ -68,9 +71,10 @@ pub struct RedisTips {
     clock: Clock,
 }
 
-/// What `get` reads in one round trip: the record's fields, follow-ups and replies.
+/// What `get` reads in one round trip: the record's fields, follow-ups, replies and copies.
 type TipKeysRead = (
     std::collections::HashMap<String, String>,
+    Vec<String>,
     Vec<String>,
     Vec<String>,
 );
@@ -141,6 +145,7 @@ impl RedisTips {
         for (key, items) in [
             (&keys.followups, &record.followups),
             (&keys.replies, &record.replies),
+            (&keys.copies, &record.reply_copies),
         ] {
             for item in items {
                 pipe.rpush(key, b64::encode(item)).ignore();
@@ -158,7 +163,7 @@ impl RedisTips {
         // tips arriving together cannot overfill the store.
         if !self.admit(&id, record.received_minute).await? {
             let _: () = con
-                .del(&[&keys.record, &keys.followups, &keys.replies])
+                .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
                 .await
                 .map_err(unavailable)?;
             let _: () = con
@@ -173,10 +178,11 @@ impl RedisTips {
     /// The tip `id` in full, if filed.
     pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
         let keys = TipKeys::of(id);
-        let (fields, followups, replies): TipKeysRead = redis::pipe()
+        let (fields, followups, replies, copies): TipKeysRead = redis::pipe()
             .hgetall(&keys.record)
             .lrange(&keys.followups, 0, -1)
             .lrange(&keys.replies, 0, -1)
+            .lrange(&keys.copies, 0, -1)
             .query_async(&mut self.con())
             .await
             .ok()?;
@@ -191,6 +197,7 @@ impl RedisTips {
                 .unwrap_or_default(),
             followups: decode_all(followups),
             replies: decode_all(replies),
+            reply_copies: decode_all(copies),
             handled: fields.get("handled").is_some_and(|h| h == "1"),
         })
     }
@@ -229,18 +236,33 @@ impl RedisTips {
         out
     }
 
-    /// Files a coordinator's sealed reply; `false` if the tip is gone.
-    pub async fn add_reply(&self, id: &TipId, sealed: Vec<u8>) -> Result<bool, StoreError> {
+    /// Files a coordinator's sealed reply and, while the tip is open, its copy for the
+    /// inbox; `false` if the tip is gone.
+    pub async fn add_reply(&self, id: &TipId, reply: Reply) -> Result<bool, StoreError> {
         let Some(received) = self.received(id).await? else {
             return Ok(false);
         };
         let keys = TipKeys::of(id);
-        redis::pipe()
-            .rpush(&keys.replies, b64::encode(&sealed))
+        let ttl = self.ttl_s(received);
+        let mut pipe = redis::pipe();
+        pipe.rpush(&keys.replies, b64::encode(&reply.sealed))
             .ignore()
-            .expire(&keys.replies, self.ttl_s(received))
-            .ignore()
-            .query_async::<()>(&mut self.con())
+            .expire(&keys.replies, ttl)
+            .ignore();
+        let handled: Option<String> = self
+            .con()
+            .hget(&keys.record, "handled")
+            .await
+            .map_err(unavailable)?;
+        if let Some(copy) = reply.copy.filter(|_| handled.as_deref() != Some("1")) {
+            pipe.rpush(&keys.copies, b64::encode(&copy))
+                .ignore()
+                .ltrim(&keys.copies, 0, MAX_REPLY_COPIES as isize - 1)
+                .ignore()
+                .expire(&keys.copies, ttl)
+                .ignore();
+        }
+        pipe.query_async::<()>(&mut self.con())
             .await
             .map_err(unavailable)?;
         Ok(true)
@@ -273,14 +295,12 @@ impl RedisTips {
         let Some((id, handled)) = self.by_lookup(lookup_hash).await? else {
             return Ok(Followup::NoTip);
         };
+        if handled {
+            return Ok(Followup::Closed);
+        }
         let Some(received) = self.received(&id).await? else {
             return Ok(Followup::NoTip);
         };
-        let text = hex(&id.0);
-        // Reopening a handled tip takes a waiting tip's room, like a new tip.
-        if handled && !self.admit(&text, received).await? {
-            return Ok(Followup::StoreFull);
-        }
         let keys = TipKeys::of(&id);
         let outcome: String = self
             .followup
@@ -295,13 +315,9 @@ impl RedisTips {
             .await
             .map_err(unavailable)?;
         Ok(match outcome.as_str() {
-            "added" => {
-                if handled {
-                    let _: () = self.con().zrem(HANDLED, &text).await.map_err(unavailable)?;
-                }
-                Followup::Added
-            }
+            "added" => Followup::Added,
             "full" => Followup::Full,
+            "closed" => Followup::Closed,
             _ => Followup::NoTip,
         })
     }
@@ -312,10 +328,7 @@ impl RedisTips {
             return Followup::NoTip;
         };
         if handled {
-            return match self.con().zcard::<_, usize>(TIPS).await {
-                Ok(n) if n < self.limits.max_tips => Followup::Added,
-                _ => Followup::StoreFull,
-            };
+            return Followup::Closed;
         }
         let keys = TipKeys::of(&id);
         let read: Result<(usize, Option<usize>), _> = redis::pipe()
@@ -346,7 +359,7 @@ impl RedisTips {
             .ignore()
             .hdel(&keys.record, &["sealed", "followup_bytes"])
             .ignore()
-            .del(&keys.followups)
+            .del(&[&keys.followups, &keys.copies])
             .ignore()
             .query_async::<()>(&mut self.con())
             .await
@@ -419,7 +432,7 @@ impl RedisTips {
                 .await
                 .map_err(unavailable)?;
             let _: () = con
-                .del(&[&keys.record, &keys.followups, &keys.replies])
+                .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
                 .await
                 .map_err(unavailable)?;
             if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {

@@ -23,6 +23,8 @@ export const TIP_LABEL = 'lifeline v1 tip';
 export const FOLLOWUP_LABEL = 'lifeline v1 tip follow-up';
 /** §5 HPKE info of the organisation's reply (`sealed_tip::REPLY_LABEL`). */
 export const REPLY_LABEL = 'lifeline v1 tip reply';
+/** §5 HPKE info of a reply's copy for the inbox, coordinator side (`sealed_tip::REPLY_COPY_LABEL`). */
+export const REPLY_COPY_LABEL = 'lifeline v1 tip reply copy';
 /** §6 PBKDF2 salt label (`receipt::SALT_LABEL`). */
 export const RECEIPT_SALT_LABEL = 'lifeline v1 receipt';
 /** §6 HKDF info of the lookup id, plain ASCII without NUL (`receipt::LOOKUP_INFO`). */

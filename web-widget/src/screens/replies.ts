@@ -3,7 +3,7 @@
 import { h, PRIVATE_FIELD } from '../dom';
 import type { Child } from '../dom';
 import type { Widget } from '../state';
-import { forget } from '../tips';
+import { forget, TipError } from '../tips';
 import { heading, limited, TIP_LIMIT } from './common';
 
 export function repliesScreen(w: Widget): Child[] {
@@ -24,8 +24,9 @@ export function repliesScreen(w: Widget): Child[] {
       await w.relay.followUp(state.config.inbox, state.keys, text.value, () => {});
       text.value = '';
       status.textContent = t('followup_sent');
-    } catch {
-      status.textContent = t('tip_error'); // the text stays in the field to send again
+    } catch (e) {
+      // 410: the tip was handled and erased; the text stays in the field either way
+      status.textContent = t(e instanceof TipError && e.status === 410 ? 'tipclosed_followup' : 'tip_error');
     } finally {
       button.disabled = false;
       // The disabled button dropped the focus: it goes to what happened.

@@ -55,6 +55,7 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
         id,
         sealed,
         followups: vec![followup, vec![0; 120]],
+        replies: vec![],
     });
     assert_eq!(k.shift.status, Notice::TipOpened);
     let opened = k.shift.opened_tip.as_ref().unwrap();
@@ -83,6 +84,7 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
         Command::ReplyTip {
             id: replied,
             sealed,
+            copy: Some(copy),
         },
     ] = commands.as_slice()
     else {
@@ -92,6 +94,19 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
     assert_eq!(k.shift.status, Notice::ReplySent);
     assert_eq!(k.shift.draft(Target::Tip(id)), Some(""));
     assert_eq!(k.shift.opened_tip.as_ref().unwrap().replies_sent, 1);
+    assert_eq!(
+        k.shift.opened_tip.as_ref().unwrap().replies,
+        [Followup::Text("Thank you, we are on it.".into())],
+        "the coordinator sees their own reply in the thread"
+    );
+    // The team's copy opens with the inbox key (and not as a reply to the tipster).
+    let inbox_secret = &k.shift.tip_keys.as_ref().unwrap().inbox;
+    assert_eq!(
+        sealed_tip::open_reply_copy(&k.org, inbox_secret, copy)
+            .unwrap()
+            .text,
+        "Thank you, we are on it."
+    );
     // The tipster opens it with their receipt code.
     let reply = sealed_tip::open_reply(&k.org, &k.inbox, &tipster.tipster_key, sealed).unwrap();
     assert_eq!(reply.text, "Thank you, we are on it.");
@@ -128,6 +143,7 @@ fn an_opened_tip_gone_from_the_list_is_forgotten_and_one_without_a_reply_key_tak
         id,
         sealed,
         followups: vec![vec![1, 2, 3]],
+        replies: vec![],
     });
     let opened = k.shift.opened_tip.as_ref().unwrap();
     assert_eq!(opened.followups, [Followup::WithoutReplyKey]);
@@ -148,6 +164,7 @@ fn a_tip_that_does_not_open_or_a_missing_inbox_key_is_reported_not_shown() {
         id: TipId([1; 16]),
         sealed: vec![0; 200],
         followups: vec![],
+        replies: vec![],
     });
     assert!(k.shift.opened_tip.is_none());
     assert!(matches!(k.shift.status, Notice::TipDoesNotOpen { .. }));
@@ -169,6 +186,7 @@ fn a_tip_that_does_not_open_or_a_missing_inbox_key_is_reported_not_shown() {
             id: TipId([1; 16]),
             sealed,
             followups: vec![],
+            replies: vec![],
         })),
         k.now,
     );

@@ -59,6 +59,12 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
             if let Some(category) = &tip.category {
                 rows.push(TextLine::from(format!("Category: {category}")));
             }
+            if tip.sealed_by_relay {
+                rows.push(TextLine::styled(
+                    "Sent without JavaScript: sealed by the relay, which saw the text once.",
+                    Style::default().fg(Color::Yellow),
+                ));
+            }
             if tip.text.trim().is_empty() {
                 // The relay cannot see inside a sealed tip, so an empty one can arrive from an
                 // older widget or another client: say so rather than show a blank screen.
@@ -75,6 +81,14 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
                     wrap(&format!("Follow-up {}: ", i + 1), &f, width)
                         .into_iter()
                         .map(|l| TextLine::styled(l, Style::default().fg(Color::Cyan))),
+                );
+            }
+            for (i, r) in tip.replies.iter().enumerate() {
+                let r = text::followup(r);
+                rows.extend(
+                    wrap(&format!("Reply {}: ", i + 1), &r, width)
+                        .into_iter()
+                        .map(|l| TextLine::styled(l, Style::default().fg(Color::Green))),
                 );
             }
             if tip.reply_key.is_none() {

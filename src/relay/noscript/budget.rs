@@ -1,0 +1,85 @@
+//! The no-script path's global budget: requests per clock hour, whoever sends them; with
+//! Redis the count is shared by every node, so the budget is the deployment's. There is no
+//! script for proof-of-work and no address to count by (nor should there be), and each
+//! request costs a slow receipt derivation, so the path as a whole is capped.
+//!
+//! Must never count by anything about a client.
+
+use std::sync::Mutex;
+
+use crate::store::redis::budget::SharedBudget;
+
+/// Requests left in the current hour.
+pub struct Budget {
+    per_hour: u32,
+    /// This node's count (the memory store): `(hour, used)`.
+    used: Mutex<(u64, u32)>,
+    /// Every node's count (Redis).
+    shared: Option<SharedBudget>,
+}
+
+impl Budget {
+    /// `per_hour` requests an hour; 0 turns the path off. With `shared`, counted in Redis.
+    pub fn new(per_hour: u32, shared: Option<SharedBudget>) -> Self {
+        Self {
+            per_hour,
+            used: Mutex::new((0, 0)),
+            shared,
+        }
+    }
+
+    /// Takes one request from the hour containing `now_s`; `false` when the hour's budget
+    /// is spent.
+    pub async fn take(&self, now_s: u64) -> bool {
+        let hour = now_s / 3600;
+        if self.per_hour == 0 {
+            return false;
+        }
+        if let Some(shared) = &self.shared {
+            return shared.take(hour, self.per_hour).await;
+        }
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        if used.0 != hour {
+            *used = (hour, 0);
+        }
+        if used.1 >= self.per_hour {
+            return false;
+        }
+        used.1 += 1;
+        true
+    }
+
+    /// Whether the hour containing `now_s` has any request left.
+    pub async fn left(&self, now_s: u64) -> bool {
+        let hour = now_s / 3600;
+        if self.per_hour == 0 {
+            return false;
+        }
+        if let Some(shared) = &self.shared {
+            return shared
+                .used(hour)
+                .await
+                .is_some_and(|n| n < u64::from(self.per_hour));
+        }
+        let used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        used.0 != hour || used.1 < self.per_hour
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_budget_is_spent_within_an_hour_and_comes_back_with_the_next() {
+        let budget = Budget::new(2, None);
+        assert!(budget.take(7200).await && budget.take(7201).await);
+        assert!(!budget.take(7202).await && !budget.left(7202).await);
+        assert!(
+            budget.left(10_800).await && budget.take(10_800).await,
+            "a new hour"
+        );
+        let off = Budget::new(0, None);
+        assert!(!off.take(1).await && !off.left(1).await, "0 is off");
+    }
+}

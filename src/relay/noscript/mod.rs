@@ -1,0 +1,499 @@
+//! `/tip` and `/tip/replies`: sending a tip, reading replies and following up with
+//! JavaScript off (Tor Browser at "Safest"), `docs/protocol.md` §9.11.
+//!
+//! The relay does here what the widget does in the browser: it draws the receipt code,
+//! derives the keys from it (§6), seals the tip to the inbox key (§5, marked "sealed by the
+//! relay"), files it, shows the code once, and forgets the text, the code and the keys
+//! (zeroized; never logged, never stored). The pages say so plainly. Abuse control without
+//! script or address: a signed, expiring, single-use form token ([`token`]), strict sizes,
+//! and a global hourly budget ([`budget`]) after which the page shows the help numbers.
+//!
+//! Must never log, store or put in a URL what a tipster typed or their receipt code, read
+//! any header, address or cookie, or serve a script.
+
+pub mod budget;
+pub mod page;
+pub mod texts;
+pub mod token;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rand_core::OsRng;
+use serde::Deserialize;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::metrics::Metrics;
+use super::state::Relay;
+use crate::crypto::receipt::{ReceiptCode, ReceiptError};
+use crate::crypto::sealed_tip::{self, SealedBy, TipMessage};
+use crate::store::TipRecord;
+use crate::store::tips::{Followup, lookup_hash};
+use page::{MAX_CHARS, Setting};
+use texts::Words;
+
+/// The policy of these pages: no script at all, forms posting only here.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+                       form-action 'self'; frame-ancestors 'none'";
+
+/// A form's body at most: the longest text, each character up to 4 UTF-8 bytes, each byte
+/// percent-encoded, and the few other fields.
+const FORM_BODY_LIMIT: usize = MAX_CHARS * 4 * 3 + 4096;
+
+/// The no-script routes.
+pub fn routes() -> Router<Arc<Relay>> {
+    Router::new()
+        .route("/tip", get(tip_page).post(send_tip))
+        .route("/tip/replies", get(replies_page).post(open_receipt))
+        .route("/tip/style.css", get(style))
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+}
+
+/// What a form sends; wiped when dropped.
+#[derive(Default, Deserialize, Zeroize, ZeroizeOnDrop)]
+struct Form {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    code: String,
+}
+
+impl Form {
+    /// Parses a form body, then wipes the body's bytes (what the HTTP stack buffered before
+    /// is freed, not wiped: the page says the relay saw the text).
+    fn read(body: axum::body::Bytes) -> Self {
+        let form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        if let Ok(mut bytes) = body.try_into_mut() {
+            bytes.zeroize();
+        }
+        form
+    }
+}
+
+#[derive(Deserialize)]
+struct Lang {
+    lang: Option<String>,
+}
+
+/// The language asked for in `?lang=`, among those shipped (English otherwise).
+fn words_of(query: Option<String>) -> &'static Words {
+    let lang = query.and_then(|q| serde_urlencoded::from_str::<Lang>(&q).ok()?.lang);
+    texts::of(lang.as_deref())
+}
+
+fn setting(relay: &Relay) -> Setting<'_> {
+    Setting {
+        numbers: &relay.config.widget.emergency,
+        retention_days: relay.config.tips.retention_days,
+    }
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    response
+}
+
+/// A page of the path `path` titled by the word `title`.
+fn page(
+    relay: &Relay,
+    words: &Words,
+    status: StatusCode,
+    path: &str,
+    title: &str,
+    body: &str,
+) -> Response {
+    let setting = setting(relay);
+    html(
+        status,
+        page::layout(words, &setting, path, words.get(title), body),
+    )
+}
+
+/// The page shown when this hour's budget is spent: why, and the help numbers.
+fn spent(relay: &Relay, words: &Words, path: &str) -> Response {
+    let body = page::notice("alert", words.get("ns_spent"));
+    page(
+        relay,
+        words,
+        StatusCode::SERVICE_UNAVAILABLE,
+        path,
+        "tip_title",
+        &body,
+    )
+}
+
+fn fresh_token(relay: &Relay) -> String {
+    token::issue(&relay.seeds, relay.clock.unix_s())
+}
+
+/// The categories the operator offers, labelled in the tipster's language.
+fn categories(relay: &Relay, words: &Words) -> Vec<(String, String)> {
+    let w = &relay.config.widget;
+    w.tip_categories
+        .iter()
+        .map(|c| {
+            let label = w
+                .tip_category_labels
+                .get(words.lang)
+                .and_then(|l| l.get(c))
+                .unwrap_or(c);
+            (c.clone(), label.clone())
+        })
+        .collect()
+}
+
+/// The tip form, with a notice above it and the tipster's text put back.
+fn tip_form(
+    relay: &Relay,
+    words: &Words,
+    status: StatusCode,
+    notice: &str,
+    text: &str,
+) -> Response {
+    let form = page::tip_form(words, &categories(relay, words), &fresh_token(relay), text);
+    page(
+        relay,
+        words,
+        status,
+        "/tip",
+        "tip_title",
+        &format!("{notice}{form}"),
+    )
+}
+
+async fn tip_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
+    let words = words_of(query);
+    if !relay.noscript.left(relay.clock.unix_s()).await {
+        return spent(&relay, words, "/tip");
+    }
+    tip_form(&relay, words, StatusCode::OK, "", "")
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        page::STYLE,
+    )
+        .into_response()
+}
+
+/// Why a submission is refused before any work is done.
+enum Refusal {
+    Empty,
+    TooLong,
+    Stale,
+    Spent,
+}
+
+/// The checks every submission passes before the slow derivation, in this order: the
+/// text's size, the token (checked, not yet spent), the budget, then the token is spent.
+async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refusal> {
+    if needs_text && form.text.trim().is_empty() {
+        return Err(Refusal::Empty);
+    }
+    if form.text.chars().count() > MAX_CHARS {
+        return Err(Refusal::TooLong);
+    }
+    let now = relay.clock.unix_s();
+    let valid = token::check(&relay.seeds, &form.token, now).ok_or(Refusal::Stale)?;
+    if !relay.noscript.take(now).await {
+        return Err(Refusal::Spent);
+    }
+    if !valid.spend(&relay.seeds).await {
+        return Err(Refusal::Stale);
+    }
+    Ok(())
+}
+
+fn refusal_notice(words: &Words, refusal: &Refusal) -> String {
+    let text = match refusal {
+        Refusal::Empty => words.get("tip_empty").to_owned(),
+        Refusal::TooLong => words.fill("ns_too_long", "n", MAX_CHARS),
+        Refusal::Stale | Refusal::Spent => words.get("ns_stale").to_owned(),
+    };
+    page::notice("alert", &text)
+}
+
+fn refusal_status(refusal: &Refusal) -> StatusCode {
+    match refusal {
+        Refusal::Empty | Refusal::TooLong => StatusCode::BAD_REQUEST,
+        Refusal::Stale => StatusCode::FORBIDDEN,
+        Refusal::Spent => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// What the slow part of a submission gives back: the code to show once, and where the tip
+/// is filed with its sealed bytes.
+struct Sealed {
+    code: Zeroizing<String>,
+    lookup: [u8; 32],
+    sealed: Vec<u8>,
+}
+
+/// Draws a receipt code, derives its keys and seals the tip (slow: off the async threads).
+async fn seal_new_tip(
+    relay: &Arc<Relay>,
+    text: String,
+    category: Option<String>,
+) -> Option<Sealed> {
+    let relay = relay.clone();
+    tokio::task::spawn_blocking(move || {
+        let org = relay.keys.organisation.fingerprint();
+        let inbox = relay.keys.inbox.body().x25519_public;
+        let code = ReceiptCode::generate(&mut OsRng);
+        let mut keys = code.derive(&org);
+        let mut tip = TipMessage {
+            reply_key: Some(keys.tipster_key.public()),
+            category,
+            text,
+        };
+        let sealed = sealed_tip::seal_tip_as(&org, &inbox, &tip, SealedBy::Relay, &mut OsRng).ok();
+        tip.text.zeroize();
+        let lookup = keys.lookup_id;
+        keys.lookup_id.zeroize();
+        Some(Sealed {
+            code: code.display(),
+            lookup,
+            sealed: sealed?,
+        })
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+    let mut form = Form::read(body);
+    let words = texts::of(Some(form.lang.as_str()));
+    if let Err(refusal) = admit(&relay, &form, true).await {
+        if let Refusal::Spent = refusal {
+            return spent(&relay, words, "/tip");
+        }
+        let notice = refusal_notice(words, &refusal);
+        return tip_form(&relay, words, refusal_status(&refusal), &notice, &form.text);
+    }
+    let category = relay
+        .config
+        .widget
+        .tip_categories
+        .iter()
+        .find(|c| **c == form.category)
+        .cloned();
+    let error = || page::notice("alert", words.get("tip_error"));
+    if relay.tips.count().await >= relay.config.tips.max_tips {
+        return tip_form(
+            &relay,
+            words,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &error(),
+            &form.text,
+        );
+    }
+    let text = std::mem::take(&mut form.text);
+    let Some(mut sealed) = seal_new_tip(&relay, text, category).await else {
+        return tip_form(
+            &relay,
+            words,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &error(),
+            "",
+        );
+    };
+    let record = TipRecord {
+        id: crate::store::TipId(crate::crypto::keys::random_bytes()),
+        lookup_hash: lookup_hash(&sealed.lookup),
+        received_minute: relay.clock.unix_minute(),
+        sealed: std::mem::take(&mut sealed.sealed),
+        followups: vec![],
+        replies: vec![],
+        reply_copies: vec![],
+        handled: false,
+    };
+    sealed.lookup.zeroize();
+    if relay.tips.put(record).await.is_err() {
+        return tip_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &error(), "");
+    }
+    Metrics::inc(&relay.metrics.tips_received);
+    tracing::info!("sealed tip received (no-script path)");
+    relay.tips_changed().await;
+    let body = page::receipt(words, &sealed.code);
+    page(
+        &relay,
+        words,
+        StatusCode::OK,
+        "/tip",
+        "receipt_title",
+        &body,
+    )
+}
+
+async fn replies_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
+    let words = words_of(query);
+    if !relay.noscript.left(relay.clock.unix_s()).await {
+        return spent(&relay, words, "/tip/replies");
+    }
+    code_form(&relay, words, StatusCode::OK, "")
+}
+
+fn code_form(relay: &Relay, words: &Words, status: StatusCode, notice: &str) -> Response {
+    let form = page::code_form(words, &fresh_token(relay));
+    page(
+        relay,
+        words,
+        status,
+        "/tip/replies",
+        "return_title",
+        &format!("{notice}{form}"),
+    )
+}
+
+fn code_error(words: &Words, error: &ReceiptError) -> String {
+    let text = match error {
+        ReceiptError::Length(n) => words.fill("err_length", "n", n),
+        ReceiptError::Character { position } => words.fill("err_character", "n", position),
+        ReceiptError::Check => words.get("err_check").to_owned(),
+    };
+    page::notice("alert", &text)
+}
+
+/// What the slow part of opening a receipt gives back.
+struct Opened {
+    /// Replies opened with the receipt's key, oldest first; `None` if no tip is filed.
+    replies: Option<Vec<String>>,
+    /// What became of a follow-up, if one was sent.
+    followup: Option<Followup>,
+}
+
+/// Derives the receipt's keys, files the follow-up (if any), reads and opens the replies.
+async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> Option<Opened> {
+    let org = relay.keys.organisation.fingerprint();
+    let inbox = relay.keys.inbox.body().x25519_public;
+    let mut keys = tokio::task::spawn_blocking(move || code.derive(&org))
+        .await
+        .ok()?;
+    let hash = lookup_hash(&keys.lookup_id);
+    keys.lookup_id.zeroize();
+    let mut followup = None;
+    if !text.trim().is_empty() {
+        let message = TipMessage {
+            reply_key: None,
+            category: None,
+            text,
+        };
+        let verdict = match relay
+            .tips
+            .followup_would_fit(&hash, sealed_tip::MAX_SEALED_LEN)
+            .await
+        {
+            Followup::Added => {
+                let sealed = sealed_tip::seal_followup_as(
+                    &org,
+                    &inbox,
+                    &keys.tipster_key,
+                    &message,
+                    SealedBy::Relay,
+                    &mut OsRng,
+                )
+                .ok()?;
+                relay.tips.add_followup(&hash, sealed).await.ok()?
+            }
+            refused => refused,
+        };
+        drop(Zeroizing::new(message.text));
+        if verdict == Followup::Added {
+            relay.tips_changed().await;
+        }
+        followup = Some(verdict);
+    }
+    let replies = relay.tips.replies(&hash).await.map(|sealed| {
+        sealed
+            .iter()
+            .filter_map(|s| sealed_tip::open_reply(&org, &inbox, &keys.tipster_key, s).ok())
+            .map(|m| m.text)
+            .collect()
+    });
+    Some(Opened { replies, followup })
+}
+
+async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
+    let mut form = Form::read(body);
+    let words = texts::of(Some(form.lang.as_str()));
+    let code = match ReceiptCode::parse(&form.code) {
+        Ok(code) => code,
+        Err(e) => {
+            return code_form(
+                &relay,
+                words,
+                StatusCode::BAD_REQUEST,
+                &code_error(words, &e),
+            );
+        }
+    };
+    if let Err(refusal) = admit(&relay, &form, false).await {
+        if let Refusal::Spent = refusal {
+            return spent(&relay, words, "/tip/replies");
+        }
+        let notice = refusal_notice(words, &refusal);
+        return code_form(&relay, words, refusal_status(&refusal), &notice);
+    }
+    let shown = code.display();
+    let text = std::mem::take(&mut form.text);
+    let Some(opened) = open_with_code(&relay, code, text).await else {
+        let notice = page::notice("alert", words.get("tip_error"));
+        return code_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &notice);
+    };
+    let Some(mut replies) = opened.replies else {
+        let notice = page::notice("alert", words.get("not_found"));
+        return code_form(&relay, words, StatusCode::NOT_FOUND, &notice);
+    };
+    let (status, notice) = match opened.followup {
+        None => (StatusCode::OK, String::new()),
+        Some(Followup::Added) => (
+            StatusCode::OK,
+            page::notice("status", words.get("followup_sent")),
+        ),
+        Some(Followup::Closed) => (
+            StatusCode::GONE,
+            page::notice("alert", words.get("tipclosed_followup")),
+        ),
+        Some(Followup::NoTip) => (
+            StatusCode::NOT_FOUND,
+            page::notice("alert", words.get("not_found")),
+        ),
+        Some(Followup::Full) => (
+            StatusCode::CONFLICT,
+            page::notice("alert", words.get("tip_error")),
+        ),
+    };
+    let list = page::replies(words, &replies, &shown, &fresh_token(&relay));
+    for reply in &mut replies {
+        reply.zeroize();
+    }
+    page(
+        &relay,
+        words,
+        status,
+        "/tip/replies",
+        "replies_title",
+        &format!("{notice}{list}"),
+    )
+}

@@ -1,0 +1,45 @@
+//! The no-script path's hourly budget, shared by every node through Redis: one counter per
+//! clock hour, so the budget is the deployment's, not each node's.
+//!
+//! Must never hold anything but a count per hour: no client, no tip, no time finer than the
+//! hour.
+
+use redis::AsyncCommands;
+
+use super::connection::RedisConnection;
+
+/// A counter lives a little past its hour, then Redis forgets it.
+const COUNTER_TTL_S: i64 = 2 * 3600;
+
+fn counter(hour: u64) -> String {
+    format!("ll:noscript:budget:{hour}")
+}
+
+/// The shared counters.
+pub struct SharedBudget {
+    con: RedisConnection,
+}
+
+impl SharedBudget {
+    pub(crate) fn new(con: RedisConnection) -> Self {
+        Self { con }
+    }
+
+    /// Takes one request from `hour`; `false` past `limit` (or when Redis cannot say: the
+    /// path never runs unbounded on doubt).
+    pub async fn take(&self, hour: u64, limit: u32) -> bool {
+        let taken: Result<(u64,), _> = redis::pipe()
+            .incr(counter(hour), 1)
+            .expire(counter(hour), COUNTER_TTL_S)
+            .ignore()
+            .query_async(&mut self.con.clone())
+            .await;
+        matches!(taken, Ok((n,)) if n <= u64::from(limit))
+    }
+
+    /// Requests taken in `hour` so far (`None` if Redis cannot say).
+    pub async fn used(&self, hour: u64) -> Option<u64> {
+        let used: Option<u64> = self.con.clone().get(counter(hour)).await.ok()?;
+        Some(used.unwrap_or(0))
+    }
+}

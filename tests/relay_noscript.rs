@@ -1,0 +1,246 @@
+//! The no-script tip path (issue 19), through the relay's real HTTP entry points: a tip sent
+//! on `/tip` is sealed by the relay exactly as the browser seals one (the console opens it,
+//! marked "sealed by the relay"; the code's keys are the ones the widget derives), the reply
+//! is read back on `/tip/replies`, a follow-up sent from there; a replayed form is refused;
+//! a spent budget shows the help numbers.
+
+mod common;
+#[path = "common/noscript.rs"]
+mod noscript;
+
+use common::*;
+use lifeline::client::tipster::Tipster;
+use lifeline::crypto::receipt::ReceiptCode;
+use lifeline::crypto::sealed_tip::{self, SealedBy};
+use noscript::*;
+
+#[tokio::test]
+async fn a_tip_without_script_is_sealed_like_the_browsers_and_its_reply_read_back() {
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let org = relay.relay.keys.organisation.fingerprint();
+    let inbox = relay.relay.keys.inbox.body().x25519_public;
+
+    let (status, page, token) = get_form(&addr, "/tip?lang=fr").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"fr\""), "{page}");
+    assert!(!page.contains("<script"), "no script on the page");
+    assert!(
+        page.contains("voit un instant"),
+        "the relay says it sees the text: {page}"
+    );
+    assert!(
+        page.contains("30 jours"),
+        "what the server holds, from the configuration"
+    );
+    let fields = [
+        ("token", token.as_str()),
+        ("lang", "fr"),
+        ("text", "Ils gardent les passeports & <les> téléphones"),
+        ("category", "labour"),
+    ];
+    let (status, receipt) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200, "{receipt}");
+    let shown = shown_code(&receipt);
+    let code = ReceiptCode::parse(&shown).expect("a valid receipt code is shown");
+
+    // Replayed, the same form is refused and files nothing.
+    let (status, again) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 403, "{again}");
+    assert!(again.contains("déjà été envoyé"), "{again}");
+    assert_eq!(relay.tips_held().await, 1);
+
+    // The console opens it with the inbox key, as any tip: marked sealed by the relay, with
+    // the reply key the widget would derive from the same code (§6).
+    let mut c = relay.on_duty(500, "Amara", 1).await;
+    let id = listed_tips(&mut c).await[0].id;
+    let (sealed, _) = open_tip(&mut c, id, 0).await;
+    let inbox_key = relay.inbox_key();
+    let (tip, by) = sealed_tip::open_tip_marked(&org, &inbox_key, &sealed).unwrap();
+    assert_eq!(by, SealedBy::Relay);
+    assert_eq!(tip.text, "Ils gardent les passeports & <les> téléphones");
+    assert_eq!(tip.category.as_deref(), Some("labour"));
+    let keys = code.derive(&org);
+    assert_eq!(tip.reply_key, Some(keys.tipster_key.public()));
+    assert_eq!(
+        sealed_tip::open_tip(&org, &inbox_key, &sealed)
+            .unwrap()
+            .text,
+        tip.text,
+        "the console's own opening reads it"
+    );
+    // Filed under the code's lookup id: the JavaScript path reads the same receipt.
+    assert!(
+        Tipster::new(&addr)
+            .replies(keys.lookup_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    reply_to_tip(
+        &relay,
+        &mut c,
+        id,
+        &keys.tipster_key.public(),
+        "Merci. Nous <agissons>.",
+    )
+    .await;
+
+    // The tipster types the code (lower case, spaces) and reads the reply.
+    let (_, form_page, token) = get_form(&addr, "/tip/replies?lang=fr").await;
+    assert!(form_page.contains("name=\"code\""));
+    let typed = shown.to_lowercase().replace('-', " ");
+    let (status, replies) = post_form(
+        &addr,
+        "/tip/replies",
+        &[("token", &token), ("lang", "fr"), ("code", &typed)],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{replies}");
+    assert!(
+        replies.contains("Merci. Nous &lt;agissons&gt;."),
+        "{replies}"
+    );
+
+    // And follows up from there: the page carries the code and a fresh token.
+    let (status, sent) = post_form(
+        &addr,
+        "/tip/replies",
+        &[
+            ("token", &hidden(&replies, "token")),
+            ("lang", "fr"),
+            ("code", &hidden(&replies, "code")),
+            ("text", "Ils sont partis vers le nord"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    assert!(sent.contains("role=\"status\""), "{sent}");
+    let (_, followups) = open_tip(&mut c, id, 1).await;
+    let (followup, by) = sealed_tip::open_followup_marked(
+        &org,
+        &inbox_key,
+        &keys.tipster_key.public(),
+        &followups[0],
+    )
+    .unwrap();
+    assert_eq!(
+        (followup.text.as_str(), by),
+        ("Ils sont partis vers le nord", SealedBy::Relay)
+    );
+
+    // A mistyped code is refused before any work, saying where.
+    let (_, _, token) = get_form(&addr, "/tip/replies").await;
+    let mut wrong = shown.clone();
+    wrong.replace_range(0..1, "0");
+    let (status, page) = post_form(
+        &addr,
+        "/tip/replies",
+        &[("token", &token), ("code", &wrong)],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Character 1 is not used"), "{page}");
+    let _ = inbox;
+}
+
+#[tokio::test]
+async fn a_spent_budget_shows_the_help_numbers_and_sizes_are_held() {
+    let relay = TestRelay::start_with(|c| c.tips.noscript_per_hour = 1).await;
+    let addr = relay.addr.to_string();
+    let (_, _, token) = get_form(&addr, "/tip").await;
+    let long = "x".repeat(10_001);
+    let (status, page) = post_form(&addr, "/tip", &[("token", &token), ("text", &long)], &[]).await;
+    assert_eq!(status, 400, "too long");
+    assert!(page.contains("at most 10000 characters"), "{page}");
+    let (status, _) = post_form(&addr, "/tip", &[("token", &token), ("text", "  ")], &[]).await;
+    assert_eq!(status, 400, "empty");
+    assert_eq!(relay.tips_held().await, 0);
+
+    // The refused forms kept the token and the budget: this one is taken.
+    let (status, _) = post_form(&addr, "/tip", &[("token", &token), ("text", "one")], &[]).await;
+    assert_eq!(status, 200);
+    let (status, page) = request_page(&addr, "/tip").await;
+    assert_eq!(status, 503);
+    assert!(page.contains("taken all it can for this hour"), "{page}");
+    assert!(
+        page.contains("href=\"tel:112\""),
+        "the help numbers: {page}"
+    );
+    assert!(!page.contains("name=\"token\""), "no form while spent");
+    let (_, _, fresh) = get_form(&addr, "/tip/replies").await;
+    assert!(fresh.is_empty(), "the replies form rests too");
+
+    // The next hour, the path opens again.
+    relay
+        .relay
+        .clock
+        .advance(std::time::Duration::from_secs(3600));
+    let (status, _) = request_page(&addr, "/tip").await;
+    assert_eq!(status, 200);
+}
+
+async fn request_page(addr: &str, path: &str) -> (u16, String) {
+    lifeline::client::tipster::request(addr, "GET", path, None, &[])
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn what_the_server_holds_follows_the_configuration_in_config_welcome_and_pages() {
+    use lifeline::client::wire::Wire;
+    use lifeline::crypto::handshake::VisitorHandshake;
+    use lifeline::crypto::keys::DhSecret;
+    use lifeline::protocol::frames::ConversationKind;
+    use lifeline::protocol::{Bytes, RelayFrame, VisitorFrame};
+
+    let relay = TestRelay::start_with(|c| {
+        c.sessions.idle_ttl_s = 600;
+        c.tips.retention_days = 7;
+    })
+    .await;
+    let addr = relay.addr.to_string();
+    let (_, config) = request_page(&addr, "/v1/config").await;
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert_eq!(config["holds"]["erase_after_idle_s"], 600);
+    assert_eq!(config["holds"]["tip_retention_days"], 7);
+    assert_eq!(
+        config["holds"]["max_waiting_messages"],
+        relay.relay.config.sessions.buffer_max_frames
+    );
+    let (_, page) = request_page(&addr, "/tip").await;
+    assert!(page.contains("at most 7 days"), "{page}");
+
+    let mut wire = Wire::connect(&format!("ws://{addr}/v1/visitor"), &[])
+        .await
+        .unwrap();
+    let Ok(RelayFrame::Challenge {
+        session,
+        seed,
+        difficulty,
+    }) = wire.recv().await
+    else {
+        panic!("no challenge")
+    };
+    let org = relay.relay.keys.organisation;
+    let (_, message1) = VisitorHandshake::start(session.0, org, DhSecret::generate());
+    let pow_nonce = lifeline::crypto::proof_of_work::solve(&seed.0, &session.0, difficulty);
+    wire.send(VisitorFrame::Hello {
+        pow_nonce,
+        kind: ConversationKind::Chat,
+        lang: None,
+        handshake: Bytes(message1),
+    })
+    .await
+    .unwrap();
+    match wire.recv().await {
+        Ok(RelayFrame::Welcome {
+            erase_after_idle_s, ..
+        }) => assert_eq!(erase_after_idle_s, 600),
+        other => panic!("{other:?}"),
+    }
+}
