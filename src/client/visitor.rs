@@ -65,6 +65,11 @@ pub struct VisitorClient {
     /// Sent under the current keys and not yet marked delivered: after a hand-over or a
     /// requeue they are re-encrypted for the next coordinator (protocol §9.6).
     undelivered: BTreeMap<u64, String>,
+    /// After a `retry`: when to resend what the relay has not stored (§9.4).
+    resend_at: Option<tokio::time::Instant>,
+    /// The highest of our frames the relay confirmed stored: a resume's `welcome` below it
+    /// means the store lost what it had accepted (§9.5).
+    stored_up_to: u64,
 }
 
 /// What became of a text given to [`VisitorClient::send_text`].
@@ -127,6 +132,8 @@ impl VisitorClient {
             unconfirmed: BTreeMap::new(),
             waiting: Vec::new(),
             undelivered: BTreeMap::new(),
+            resend_at: None,
+            stored_up_to: 0,
         };
         client.expect_welcome().await?;
         Ok(client)
@@ -145,6 +152,16 @@ impl VisitorClient {
         };
         if session != self.session {
             return Err(ClientError::Protocol("welcome for another session".into()));
+        }
+        if next_seq <= self.stored_up_to {
+            // Never re-based on a store that forgot what it confirmed: the conversation is
+            // over, and the coordinator is told by our end.
+            let _ = self.wire()?.send(VisitorFrame::End {}).await;
+            self.wire = None;
+            return Err(ClientError::Closed {
+                code: Some(crate::protocol::CloseCode::StoreLost.code()),
+                reason: crate::protocol::CloseCode::StoreLost.reason().into(),
+            });
         }
         self.token = token.0;
         self.next_seq = next_seq;
@@ -201,20 +218,29 @@ impl VisitorClient {
         .await?;
         self.wire = Some(wire);
         self.expect_welcome().await?;
-        let resend: Vec<(u64, Vec<u8>)> = self
-            .unconfirmed
-            .range(self.next_seq..)
-            .map(|(s, b)| (*s, b.clone()))
-            .collect();
         self.unconfirmed.retain(|seq, _| *seq >= self.next_seq);
-        for (seq, body) in resend {
+        let from = self.next_seq;
+        // Numbered already: whatever is typed next comes after them, sent now or not.
+        if let Some(last) = self.unconfirmed.keys().next_back() {
+            self.next_seq = last + 1;
+        }
+        self.send_unconfirmed(from).await
+    }
+
+    /// Sends our frames numbered `from` or later that the relay has not confirmed, in order.
+    async fn send_unconfirmed(&mut self, from: u64) -> Result<(), ClientError> {
+        let frames: Vec<(u64, Vec<u8>)> = self
+            .unconfirmed
+            .range(from..)
+            .map(|(seq, body)| (*seq, body.clone()))
+            .collect();
+        for (seq, body) in frames {
             self.wire()?
                 .send(VisitorFrame::Msg {
                     seq,
                     body: Bytes(body),
                 })
                 .await?;
-            self.next_seq = seq + 1;
         }
         Ok(())
     }
@@ -255,6 +281,13 @@ impl VisitorClient {
         Ok(seq)
     }
 
+    /// Resends every frame the relay has not confirmed stored, in order (§9.4: after
+    /// `retry`, from the refused frame on; duplicates are confirmed again).
+    pub async fn resend_refused(&mut self) -> Result<(), ClientError> {
+        self.resend_at = None;
+        self.send_unconfirmed(0).await
+    }
+
     /// Sends the authenticated close, then ends the session (the relay erases it).
     pub async fn end(&mut self) -> Result<(), ClientError> {
         if let Some(cipher) = self.cipher.as_mut() {
@@ -290,7 +323,15 @@ impl VisitorClient {
     /// decryption, acknowledgement, rekey) on the way.
     pub async fn next_event(&mut self) -> Result<VisitorEvent, ClientError> {
         loop {
-            let frame = self.wire()?.recv().await?;
+            let resend_at = self.resend_at;
+            let wire = self.wire()?;
+            let frame = tokio::select! {
+                frame = wire.recv() => frame?,
+                () = super::until(resend_at) => {
+                    self.resend_refused().await?;
+                    continue;
+                }
+            };
             match frame {
                 RelayFrame::Queue {
                     position,
@@ -339,6 +380,7 @@ impl VisitorClient {
                     return Ok(event);
                 }
                 RelayFrame::Stored { seq, .. } => {
+                    self.stored_up_to = self.stored_up_to.max(seq);
                     self.unconfirmed.retain(|s, _| *s > seq);
                     return Ok(VisitorEvent::Stored(seq));
                 }
@@ -352,7 +394,12 @@ impl VisitorClient {
                     }
                     return Ok(VisitorEvent::Peer(event));
                 }
-                RelayFrame::Retry { after_s } => return Ok(VisitorEvent::Retry(after_s)),
+                RelayFrame::Retry { after_s } => {
+                    // One resend for a burst of refusals: it covers every refused frame.
+                    self.resend_at
+                        .get_or_insert_with(|| super::after_seconds(after_s));
+                    return Ok(VisitorEvent::Retry(after_s));
+                }
                 RelayFrame::Pong {} => continue,
                 other => {
                     return Err(ClientError::Protocol(format!(

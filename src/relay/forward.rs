@@ -138,6 +138,9 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
             });
             relay.broadcast_queue().await;
         }
+        ForCoordinator::Lost { session } => relay
+            .live
+            .with(|live| live.conversation_lost(serial, &session)),
         ForCoordinator::Replaced => relay.live.with(|live| {
             // Removed first, so its disconnection releases nothing: the new node has.
             if let Some(c) = live.coordinators.remove(&serial) {

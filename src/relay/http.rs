@@ -97,13 +97,19 @@ async fn strict_transport(tls: bool, request: Request, next: Next) -> Response {
     response
 }
 
+/// How long `/readyz` waits for the store before calling it unusable.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
+
 async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if *relay.shutting_down.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
-    match relay.store.queue_len().await {
-        Ok(_) => "ready".into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
+    // A frozen store answers nothing: not ready within half a second, whatever the client
+    // library's own timeout (issue 24).
+    let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;
+    match answered {
+        Ok(Ok(_)) => "ready".into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
     }
 }
 

@@ -14,11 +14,14 @@
 //! - [`routing`]: the live connections of this node, and the queue broadcast to them.
 //! - [`events`]: what is asked of a visitor's or a coordinator's connection, wherever it is.
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
+//! - [`resend`]: which refused frames a connection owes again after a `retry`.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
+//! - [`generation`]: a store that lost conversations: watching its generation, telling both
+//!   sides (4014).
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
@@ -31,11 +34,13 @@ pub mod coordinator;
 pub mod delivery;
 pub mod events;
 pub mod forward;
+pub mod generation;
 pub mod http;
 pub mod listener;
 pub mod metrics;
 pub mod nodes;
 pub mod pow;
+pub mod resend;
 pub mod routing;
 pub mod state;
 pub mod visitor;
@@ -128,6 +133,7 @@ pub async fn serve(
     let broadcaster = tokio::spawn(queue_broadcaster(relay.clone()));
     let node_link = tokio::spawn(cluster::run(relay.clone()));
     let heartbeat = tokio::spawn(cluster::heartbeat(relay.clone()));
+    let generation_watch = tokio::spawn(generation::watch(relay.clone()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -147,6 +153,7 @@ pub async fn serve(
     broadcaster.abort();
     node_link.abort();
     heartbeat.abort();
+    generation_watch.abort();
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use super::chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
     StoreError, StoredFrame, Way,
 };
+use super::generation::Checked;
 use super::redis::node_link::NodeLink;
 use super::redis::seeds::SharedSeeds;
 use super::tips::files::TipFiles;
@@ -84,6 +85,31 @@ impl Store {
         match self {
             Store::Redis(redis) => Some(redis.persistence().await),
             Store::Memory(_) => None,
+        }
+    }
+
+    /// The store generation new sessions are filed under (protocol §9.5).
+    pub fn generation(&self) -> u64 {
+        match self {
+            Store::Memory(memory) => memory.generation(),
+            Store::Redis(redis) => redis.generation(),
+        }
+    }
+
+    /// Whether the store lost or rewound its data since the last check; the memory store
+    /// never does while the process runs (a restart is a new store, a new generation).
+    pub async fn check_generation(&self) -> Result<Checked, StoreError> {
+        match self {
+            Store::Memory(_) => Ok(Checked::Same),
+            Store::Redis(redis) => redis.check_generation().await,
+        }
+    }
+
+    /// Erases the sessions of other generations than the current one; returns their ids.
+    pub async fn forget_other_generations(&self) -> Result<Vec<SessionId>, StoreError> {
+        match self {
+            Store::Memory(_) => Ok(Vec::new()),
+            Store::Redis(redis) => redis.forget_other_generations().await,
         }
     }
 

@@ -78,6 +78,9 @@ pub fn note(note: &Note) -> String {
         Note::VisitorAway => "The visitor's connection dropped; they may come back.".into(),
         Note::VisitorBack => "The visitor is back.".into(),
         Note::VisitorEnded => "The visitor ended the conversation. Press e to close it.".into(),
+        Note::StoreLost => {
+            "The server lost this conversation. The visitor can start a new one now.".into()
+        }
         Note::Over => "This conversation is over. Press e to close it.".into(),
         Note::ConnectionLost => "Connection lost: this visitor went back to the queue.".into(),
     }

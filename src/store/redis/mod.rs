@@ -8,6 +8,7 @@
 //! plaintext, an address or a precise time (times are Unix minutes).
 
 pub mod connection;
+pub mod generation;
 mod keys;
 pub mod node_link;
 pub mod scripts;
@@ -22,6 +23,7 @@ use crate::store::chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
     StoreError, StoredFrame, Way,
 };
+use crate::store::generation::Checked;
 use connection::{RedisConnection, unavailable};
 use keys::{Keys, way_index};
 use node_link::NodeLink;
@@ -42,6 +44,9 @@ struct Record {
     lang: Option<String>,
     handshake: Bytes,
     queued_minute: u64,
+    /// Absent (0) in records written before generations existed.
+    #[serde(default)]
+    generation: u64,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -59,6 +64,7 @@ fn corrupt(what: &str) -> StoreError {
 pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
+    generation: generation::Generation,
     ttl_s: u64,
     claim: redis::Script,
     touch: redis::Script,
@@ -81,9 +87,11 @@ impl RedisStore {
         let (connection, client) = RedisConnection::connect(urls, cluster)
             .await
             .map_err(unavailable)?;
+        let generation = generation::Generation::open(&mut connection.clone()).await?;
         Ok(Self {
             client,
             connection,
+            generation,
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
             touch: redis::Script::new(TOUCH),
@@ -136,6 +144,51 @@ impl RedisStore {
                 save_rule
             ),
         ))
+    }
+
+    /// The generation this node believes the data belongs to.
+    pub fn generation(&self) -> u64 {
+        self.generation.current()
+    }
+
+    /// Checks the generation against Redis (run on every reconnection and periodically).
+    pub async fn check_generation(&self) -> Result<Checked, StoreError> {
+        self.generation.check(&mut self.con()).await
+    }
+
+    /// Erases every session filed under another generation than the current one: they
+    /// survived a loss of data, and nothing in them can be trusted. Returns their ids.
+    pub async fn forget_other_generations(&self) -> Result<Vec<SessionId>, StoreError> {
+        let current = self.generation();
+        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
+        let mut forgotten = Vec::new();
+        for id in ids.iter().filter_map(|t| decode_hex(t)) {
+            let record: Option<String> = self
+                .con()
+                .get(Keys::of(&id).record)
+                .await
+                .map_err(unavailable)?;
+            let generation = record
+                .and_then(|r| serde_json::from_str::<Record>(&r).ok())
+                .map(|r| r.generation);
+            if generation != Some(current) {
+                self.remove(&id).await?;
+                forgotten.push(id);
+            }
+        }
+        // Queue entries whose session is gone (the snapshot had the entry, not the keys).
+        let queued: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
+        for id in queued.iter().filter_map(|t| decode_hex(t)) {
+            let exists: bool = self
+                .con()
+                .exists(Keys::of(&id).record)
+                .await
+                .map_err(unavailable)?;
+            if !exists {
+                self.remove(&id).await?;
+            }
+        }
+        Ok(forgotten)
     }
 
     /// Whether Redis answers.
@@ -209,6 +262,7 @@ impl ChatStore for RedisStore {
             lang: info.lang.clone(),
             handshake: Bytes(info.handshake.clone()),
             queued_minute: info.queued_minute,
+            generation: info.generation,
         };
         let order: i64 = con.incr(QUEUE_ORDER, 1).await.map_err(unavailable)?;
         let ttl = self.ttl_s;
@@ -286,6 +340,7 @@ impl ChatStore for RedisStore {
             next_to_visitor: next_v.unwrap_or(1),
             acked_to_coordinator: acked_c.unwrap_or(0),
             acked_to_visitor: acked_v.unwrap_or(0),
+            generation: record.generation,
         }))
     }
 
