@@ -132,6 +132,8 @@ async fn redis_restarted_without_persistence_tells_both_sides_never_expired() {
     let mut redis = RedisServer::start();
     let (relay, mut c, mut v) = chatting_on(&redis, 701).await;
     let session = v.session;
+    assert_eq!(metric(&relay, "lifeline_store_persistent").await, 0);
+    assert!(readiness(&relay).await.1.contains("NOT persistent"));
 
     redis.kill();
     redis.restart();
@@ -200,6 +202,12 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
     let redis = RedisServer::start_with(true);
     let (relay, mut c, mut v) = chatting_on(&redis, 703).await;
     burst(&mut c, &mut v, 0, 3).await;
+    assert_eq!(metric(&relay, "lifeline_store_persistent").await, 1);
+    let (_, detail) = readiness(&relay).await;
+    assert!(
+        detail.contains("appendonly=yes appendfsync=always"),
+        "{detail}"
+    );
 
     signal(&redis, "-STOP");
     let frozen = tokio::time::Instant::now();
@@ -237,9 +245,13 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
     assert_eq!(ready(&relay).await, 200, "ready again");
 }
 
-async fn ready(relay: &TestRelay) -> u16 {
+/// `/readyz`: its status and its text (which says what the store promises).
+async fn readiness(relay: &TestRelay) -> (u16, String) {
     lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
         .await
-        .map(|(status, _)| status)
-        .unwrap_or(0)
+        .unwrap_or((0, String::new()))
+}
+
+async fn ready(relay: &TestRelay) -> u16 {
+    readiness(relay).await.0
 }

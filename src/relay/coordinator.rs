@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::{pull, tip_list};
+use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::metrics::Metrics;
@@ -319,7 +320,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     // The visitor's node delivers the coordinator's last frames (its
                     // authenticated close), tells them, and erases the session.
                     if !relay.to_visitor(&session, ForVisitor::End).await {
-                        let _ = relay.store.remove(&session).await;
+                        erase(relay, &session).await;
                     }
                     Metrics::inc(&relay.metrics.sessions_ended);
                     tracing::info!("session ended");

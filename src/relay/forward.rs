@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use super::delivery::{offer_rekeyed, pull, send_pending};
+use super::erase::erase;
 use super::events::{Event, ForCoordinator, ForVisitor};
 use super::state::Relay;
 use crate::protocol::frames::PeerEvent;
@@ -87,7 +88,7 @@ pub async fn apply_to_visitor(relay: &Arc<Relay>, session: &SessionId, what: For
             // Told before the erasure: a frame the visitor sends meanwhile must not find the
             // session gone and be answered with a bare close instead of `ended`.
             relay.live.with(|live| live.visitor_ended(session));
-            let _ = relay.store.remove(session).await;
+            erase(relay, session).await;
         }
         ForVisitor::Replaced => relay.live.with(|live| {
             if let Some(outbox) = live.visitors.remove(session) {
@@ -126,7 +127,8 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
                 // The visitor's last frames (their authenticated close) go out first.
                 pull(relay, serial, &outbox, &session).await;
             }
-            let _ = relay.store.remove(&session).await;
+            // Erased before `released`: the coordinator is told only what is true.
+            erase(relay, &session).await;
             relay.live.with(|live| {
                 live.transferred_from.remove(&session);
                 if let Some(c) = live.coordinators.get_mut(&serial)

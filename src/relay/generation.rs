@@ -10,17 +10,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::erase::erase;
 use super::events::ForCoordinator;
 use super::metrics::Metrics;
 use super::state::Relay;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::{CloseCode, SessionId};
+use crate::store::SessionInfo;
 use crate::store::generation::Checked;
-use crate::store::{ChatStore, SessionInfo};
 
 /// How often each node compares the store's generation with its own: a loss is told to
 /// everyone within about this.
 pub const CHECK_EVERY: Duration = Duration::from_millis(500);
+/// Redis's persistence settings are read again every this many checks (a minute).
+const PERSISTENCE_EVERY: u64 = 120;
 
 /// A fresh resume token: the generation it was issued in (8 bytes, big-endian), then 24
 /// random bytes (192 bits: the secret). A token naming another generation belongs to a
@@ -54,10 +57,19 @@ pub async fn watch(relay: Arc<Relay>) {
         return;
     }
     let mut tick = tokio::time::interval(CHECK_EVERY);
-    loop {
+    for round in 0u64.. {
         tick.tick().await;
         if let Ok(Checked::Changed(_)) = relay.store.check_generation().await {
             store_lost(&relay).await;
+        }
+        // Persistence can be changed at run time (CONFIG SET): read again now and then.
+        if round % PERSISTENCE_EVERY == 0 {
+            match relay.store.persistence().await {
+                Some(Ok(p)) if !p.persistent() => {
+                    tracing::warn!(settings = %p.describe(), "the Redis store is not persistent");
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -95,6 +107,6 @@ pub async fn session_lost(relay: &Arc<Relay>, session: &SessionId, holder: Optio
         let lost = ForCoordinator::Lost { session: *session };
         relay.to_coordinator(serial, lost).await;
     }
-    let _ = relay.store.remove(session).await;
+    erase(relay, session).await;
     relay.broadcast_queue().await;
 }

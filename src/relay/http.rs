@@ -107,18 +107,30 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     // A frozen store answers nothing: not ready within half a second, whatever the client
     // library's own timeout (issue 24).
     let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;
+    // The detail says what the store promises (issue 24): a probe reads the status only.
+    let detail = match relay.store.persistence_seen() {
+        Some(p) => format!("\nstore persistence: {}", p.describe()),
+        None => String::new(),
+    };
     match answered {
-        Ok(Ok(_)) => "ready".into_response(),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
+        Ok(Ok(_)) => format!("ready{detail}").into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store unavailable{detail}"),
+        )
+            .into_response(),
     }
 }
 
 async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     let queued = relay.store.queue_len().await.unwrap_or(0);
     let on_duty = relay.live.with(|live| live.on_duty());
-    let body = relay
+    let mut body = relay
         .metrics
         .render(queued, on_duty, relay.tips.count().await);
+    if let Some(p) = relay.store.persistence_seen() {
+        body.push_str(&p.prometheus());
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -17,6 +17,7 @@
 //! - [`resend`]: which refused frames a connection owes again after a `retry`.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
+//! - [`erase`]: erasing an ended session for sure (retried, never ignored).
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
@@ -32,6 +33,7 @@ pub mod cluster;
 pub mod connection;
 pub mod coordinator;
 pub mod delivery;
+pub mod erase;
 pub mod events;
 pub mod forward;
 pub mod generation;

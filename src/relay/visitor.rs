@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
+use super::erase::erase;
 use super::events::ForCoordinator;
 use super::generation::{new_token, resume_refusal, session_lost, token_generation};
 use super::metrics::Metrics;
@@ -460,7 +461,7 @@ pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option
         None => false,
     };
     if !handed {
-        let _ = relay.store.remove(session).await;
+        erase(relay, session).await;
     }
     relay.live.with(|live| live.visitor_ended(session));
     relay.broadcast_queue().await;

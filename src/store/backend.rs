@@ -11,6 +11,7 @@ use super::chat::{
 };
 use super::generation::Checked;
 use super::redis::node_link::NodeLink;
+use super::redis::persistence::Persistence;
 use super::redis::seeds::SharedSeeds;
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
@@ -79,11 +80,19 @@ impl Store {
         }
     }
 
-    /// Whether the backend keeps its data across its own restart, and the settings seen;
-    /// `None` for the memory store, which never does (and says so in the README).
-    pub async fn persistence(&self) -> Option<Result<(bool, String), StoreError>> {
+    /// Reads (again) whether the backend keeps its data across its own restart; `None` for
+    /// the memory store, which never does (and says so in the README).
+    pub async fn persistence(&self) -> Option<Result<Persistence, StoreError>> {
         match self {
             Store::Redis(redis) => Some(redis.persistence().await),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// The persistence settings last read, without asking the backend.
+    pub fn persistence_seen(&self) -> Option<Persistence> {
+        match self {
+            Store::Redis(redis) => redis.persistence_seen(),
             Store::Memory(_) => None,
         }
     }

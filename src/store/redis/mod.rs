@@ -11,6 +11,7 @@ pub mod connection;
 pub mod generation;
 mod keys;
 pub mod node_link;
+pub mod persistence;
 pub mod scripts;
 pub mod seeds;
 
@@ -27,6 +28,7 @@ use crate::store::generation::Checked;
 use connection::{RedisConnection, unavailable};
 use keys::{Keys, way_index};
 use node_link::NodeLink;
+use persistence::Persistence;
 use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
@@ -65,6 +67,7 @@ pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
     generation: generation::Generation,
+    persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
     claim: redis::Script,
     touch: redis::Script,
@@ -92,6 +95,7 @@ impl RedisStore {
             client,
             connection,
             generation,
+            persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
             touch: redis::Script::new(TOUCH),
@@ -118,32 +122,19 @@ impl RedisStore {
         NodeLink::new(self.con(), self.client.clone(), self.ttl_s)
     }
 
-    /// Whether Redis persists to disk (AOF or RDB snapshots): tips and resumable sessions
-    /// need it. Returns the settings seen.
-    pub async fn persistence(&self) -> Result<(bool, String), StoreError> {
-        let mut con = self.con();
-        let aof: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("appendonly")
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        let save: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("save")
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        let aof_on = aof.get(1).is_some_and(|v| v == "yes");
-        let save_rule = save.get(1).cloned().unwrap_or_default();
-        Ok((
-            aof_on || !save_rule.trim().is_empty(),
-            format!(
-                "appendonly={} save=\"{}\"",
-                aof.get(1).map_or("?", |s| s),
-                save_rule
-            ),
-        ))
+    /// Reads Redis's persistence settings again and keeps them (see [`Self::persistence_seen`]).
+    pub async fn persistence(&self) -> Result<Persistence, StoreError> {
+        let read = Persistence::read(&mut self.con()).await?;
+        *self.persistence.lock().unwrap_or_else(|p| p.into_inner()) = Some(read.clone());
+        Ok(read)
+    }
+
+    /// The persistence settings last read, if any.
+    pub fn persistence_seen(&self) -> Option<Persistence> {
+        self.persistence
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The generation this node believes the data belongs to.
