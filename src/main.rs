@@ -228,10 +228,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("connecting to the store")?;
     match store.persistence().await {
-        Some(Ok((true, settings))) => println!("Redis store: persistence on ({settings})."),
-        Some(Ok((false, settings))) => eprintln!(
-            "WARNING: Redis does not persist ({settings}): a Redis restart loses every live \
-             session and every sealed tip. Turn on appendonly (see docs/redis.md)."
+        Some(Ok(p)) if p.persistent() => println!("Redis store: {}.", p.describe()),
+        Some(Ok(p)) => eprintln!(
+            "WARNING: Redis store: {}. A Redis restart loses live sessions and sealed tips \
+             (snapshots alone come back older). Turn on appendonly (see docs/redis.md).",
+            p.describe()
         ),
         Some(Err(e)) => eprintln!("WARNING: could not read Redis persistence settings: {e}"),
         None => {}

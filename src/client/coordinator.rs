@@ -20,6 +20,8 @@ use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
 /// One conversation this coordinator holds.
 pub struct Conversation {
     cipher: SessionCipher,
+    /// Sent and not yet confirmed stored: resent in order after a `retry` (§9.4).
+    unconfirmed: std::collections::BTreeMap<u64, (PayloadKind, Vec<u8>)>,
     next_seq: u64,
     last_received: u64,
     /// A live chat or a tip conversation.
@@ -125,6 +127,8 @@ pub struct CoordinatorClient {
     /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
     unacked: HashMap<SessionId, u64>,
     batch_acks: bool,
+    /// After a `retry`: when to resend what the relay has not stored.
+    resend_at: Option<tokio::time::Instant>,
 }
 
 /// An open coordinator connection before authentication: the relay's challenge and the
@@ -236,6 +240,7 @@ impl CoordinatorClient {
                 conversations: HashMap::new(),
                 unacked: HashMap::new(),
                 batch_acks: false,
+                resend_at: None,
             }),
             Err(e) => Err((e, keys)),
         }
@@ -325,6 +330,9 @@ impl CoordinatorClient {
             .ok_or_else(|| ClientError::Protocol("not our conversation".into()))?;
         let seq = conversation.next_seq;
         conversation.next_seq += 1;
+        conversation
+            .unconfirmed
+            .insert(seq, (PayloadKind::Data, body.clone()));
         self.wire
             .send(CoordinatorFrame::Msg {
                 session,
@@ -334,6 +342,32 @@ impl CoordinatorClient {
             })
             .await?;
         Ok(seq)
+    }
+
+    /// When the frames the relay refused with `retry` are due again, if any are.
+    pub fn resend_due_at(&self) -> Option<tokio::time::Instant> {
+        self.resend_at
+    }
+
+    /// Resends every frame the relay has not confirmed stored, each conversation in order
+    /// (§9.4: after `retry`, from the refused frame on; duplicates are confirmed again).
+    pub async fn resend_refused(&mut self) -> Result<(), ClientError> {
+        self.resend_at = None;
+        let frames: Vec<CoordinatorFrame> = self
+            .conversations
+            .iter()
+            .flat_map(|(session, c)| {
+                c.unconfirmed
+                    .iter()
+                    .map(|(seq, (kind, body))| CoordinatorFrame::Msg {
+                        session: *session,
+                        seq: *seq,
+                        kind: *kind,
+                        body: Bytes(body.clone()),
+                    })
+            })
+            .collect();
+        self.wire.send_all(frames).await
     }
 
     /// Sends the authenticated close and ends the conversation.
@@ -405,7 +439,14 @@ impl CoordinatorClient {
     /// Not cancel-safe: inside `select!`, use [`Self::recv_frame`] then [`Self::handle`].
     pub async fn next_event(&mut self) -> Result<CoordinatorEvent, ClientError> {
         loop {
-            let frame = self.recv_frame().await?;
+            let resend_at = self.resend_at;
+            let frame = tokio::select! {
+                frame = self.recv_frame() => frame?,
+                () = super::until(resend_at) => {
+                    self.resend_refused().await?;
+                    continue;
+                }
+            };
             if let Some(event) = self.handle(frame).await? {
                 return Ok(event);
             }
@@ -505,13 +546,14 @@ impl CoordinatorClient {
                         session,
                         seq: next_seq,
                         kind: PayloadKind::Handshake,
-                        body: Bytes(message2),
+                        body: Bytes(message2.clone()),
                     })
                     .await?;
                 self.conversations.insert(
                     session,
                     Conversation {
                         cipher,
+                        unconfirmed: [(next_seq, (PayloadKind::Handshake, message2))].into(),
                         next_seq: next_seq + 1,
                         last_received: 0,
                         kind,
@@ -560,7 +602,12 @@ impl CoordinatorClient {
             RelayFrame::Stored {
                 session: Some(session),
                 seq,
-            } => CoordinatorEvent::Stored { session, seq },
+            } => {
+                if let Some(c) = self.conversations.get_mut(&session) {
+                    c.unconfirmed.retain(|s, _| *s > seq);
+                }
+                CoordinatorEvent::Stored { session, seq }
+            }
             RelayFrame::Delivered {
                 session: Some(session),
                 seq,
@@ -585,7 +632,12 @@ impl CoordinatorClient {
                 followups: followups.into_iter().map(|b| b.0).collect(),
                 replies: replies.into_iter().map(|b| b.0).collect(),
             },
-            RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
+            RelayFrame::Retry { after_s } => {
+                // One resend for a burst of refusals: it covers every refused frame.
+                self.resend_at
+                    .get_or_insert_with(|| super::after_seconds(after_s));
+                CoordinatorEvent::Retry(after_s)
+            }
             RelayFrame::Pong {} => return Ok(None),
             other => {
                 return Err(ClientError::Protocol(format!(

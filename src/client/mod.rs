@@ -58,6 +58,19 @@ impl ClientError {
     }
 }
 
+/// The moment `after_s` seconds from now: when frames refused with `retry` are due again.
+pub fn after_seconds(after_s: u32) -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(after_s.into())
+}
+
+/// Waits until `at`; for ever if `None` (a `select!` arm that is off until a resend is due).
+pub async fn until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The current Unix time, for checking certificates.
 pub fn unix_now() -> u64 {
     crate::clock::Clock::system().unix_s()

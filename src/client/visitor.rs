@@ -84,6 +84,11 @@ pub struct VisitorClient {
     undelivered: BTreeMap<u64, String>,
     /// How a proposed hand-over is answered.
     pub consent: Consent,
+    /// After a `retry`: when to resend what the relay has not stored (§9.4).
+    resend_at: Option<tokio::time::Instant>,
+    /// The highest of our frames the relay confirmed stored: a resume's `welcome` below it
+    /// means the store lost what it had accepted (§9.5).
+    stored_up_to: u64,
 }
 
 /// What became of a text given to [`VisitorClient::send_text`].
@@ -161,6 +166,8 @@ impl VisitorClient {
             waiting: Vec::new(),
             undelivered: BTreeMap::new(),
             consent: Consent::Accept,
+            resend_at: None,
+            stored_up_to: 0,
         };
         client.expect_welcome().await?;
         Ok(client)
@@ -180,6 +187,16 @@ impl VisitorClient {
         };
         if session != self.session {
             return Err(ClientError::Protocol("welcome for another session".into()));
+        }
+        if next_seq <= self.stored_up_to {
+            // Never re-based on a store that forgot what it confirmed: the conversation is
+            // over, and the coordinator is told by our end.
+            let _ = self.wire()?.send(VisitorFrame::End {}).await;
+            self.wire = None;
+            return Err(ClientError::Closed {
+                code: Some(crate::protocol::CloseCode::StoreLost.code()),
+                reason: crate::protocol::CloseCode::StoreLost.reason().into(),
+            });
         }
         self.token = token.0;
         self.next_seq = next_seq;
@@ -236,20 +253,29 @@ impl VisitorClient {
         .await?;
         self.wire = Some(wire);
         self.expect_welcome().await?;
-        let resend: Vec<(u64, Vec<u8>)> = self
-            .unconfirmed
-            .range(self.next_seq..)
-            .map(|(s, b)| (*s, b.clone()))
-            .collect();
         self.unconfirmed.retain(|seq, _| *seq >= self.next_seq);
-        for (seq, body) in resend {
+        let from = self.next_seq;
+        // Numbered already: whatever is typed next comes after them, sent now or not.
+        if let Some(last) = self.unconfirmed.keys().next_back() {
+            self.next_seq = last + 1;
+        }
+        self.send_unconfirmed(from).await
+    }
+
+    /// Sends our frames numbered `from` or later that the relay has not confirmed, in order.
+    async fn send_unconfirmed(&mut self, from: u64) -> Result<(), ClientError> {
+        let frames: Vec<(u64, Vec<u8>)> = self
+            .unconfirmed
+            .range(from..)
+            .map(|(seq, body)| (*seq, body.clone()))
+            .collect();
+        for (seq, body) in frames {
             self.wire()?
                 .send(VisitorFrame::Msg {
                     seq,
                     body: Bytes(body),
                 })
                 .await?;
-            self.next_seq = seq + 1;
         }
         Ok(())
     }
@@ -288,6 +314,13 @@ impl VisitorClient {
             .await?;
         }
         Ok(seq)
+    }
+
+    /// Resends every frame the relay has not confirmed stored, in order (§9.4: after
+    /// `retry`, from the refused frame on; duplicates are confirmed again).
+    pub async fn resend_refused(&mut self) -> Result<(), ClientError> {
+        self.resend_at = None;
+        self.send_unconfirmed(0).await
     }
 
     /// Sends the authenticated close, then ends the session (the relay erases it).
@@ -349,7 +382,15 @@ impl VisitorClient {
     /// decryption, acknowledgement, rekey) on the way.
     pub async fn next_event(&mut self) -> Result<VisitorEvent, ClientError> {
         loop {
-            let frame = self.wire()?.recv().await?;
+            let resend_at = self.resend_at;
+            let wire = self.wire()?;
+            let frame = tokio::select! {
+                frame = wire.recv() => frame?,
+                () = super::until(resend_at) => {
+                    self.resend_refused().await?;
+                    continue;
+                }
+            };
             match frame {
                 RelayFrame::Queue {
                     position,
@@ -398,6 +439,7 @@ impl VisitorClient {
                     return Ok(event);
                 }
                 RelayFrame::Stored { seq, .. } => {
+                    self.stored_up_to = self.stored_up_to.max(seq);
                     self.unconfirmed.retain(|s, _| *s > seq);
                     return Ok(VisitorEvent::Stored(seq));
                 }
@@ -411,7 +453,12 @@ impl VisitorClient {
                     }
                     return Ok(VisitorEvent::Peer(event));
                 }
-                RelayFrame::Retry { after_s } => return Ok(VisitorEvent::Retry(after_s)),
+                RelayFrame::Retry { after_s } => {
+                    // One resend for a burst of refusals: it covers every refused frame.
+                    self.resend_at
+                        .get_or_insert_with(|| super::after_seconds(after_s));
+                    return Ok(VisitorEvent::Retry(after_s));
+                }
                 RelayFrame::TransferOffer { certificate, .. } => {
                     let event = self.offered(&certificate.0).await?;
                     if self.consent == Consent::Ask || event == VisitorEvent::TransferOffer(None) {

@@ -34,6 +34,9 @@ pub enum CloseCode {
     IdleTimeout,
     /// 4013: the shared store is unavailable; retry.
     StoreUnavailable,
+    /// 4014: the store lost this conversation (its generation changed, or it went back in
+    /// time); start a new one. Never "expired": the visitor did nothing wrong.
+    StoreLost,
 }
 
 impl CloseCode {
@@ -55,6 +58,7 @@ impl CloseCode {
             CloseCode::Replaced => 4011,
             CloseCode::IdleTimeout => 4012,
             CloseCode::StoreUnavailable => 4013,
+            CloseCode::StoreLost => 4014,
         }
     }
 
@@ -81,6 +85,7 @@ impl CloseCode {
             CloseCode::Replaced => "resumed elsewhere",
             CloseCode::IdleTimeout => "idle timeout",
             CloseCode::StoreUnavailable => "store unavailable, retry",
+            CloseCode::StoreLost => "the server lost this conversation",
         }
     }
 
@@ -97,7 +102,7 @@ impl CloseCode {
 }
 
 /// Every close code, for tests and the spec table.
-pub const ALL: [CloseCode; 15] = [
+pub const ALL: [CloseCode; 16] = [
     CloseCode::GoingAway,
     CloseCode::Version,
     CloseCode::Malformed,
@@ -113,4 +118,5 @@ pub const ALL: [CloseCode; 15] = [
     CloseCode::Replaced,
     CloseCode::IdleTimeout,
     CloseCode::StoreUnavailable,
+    CloseCode::StoreLost,
 ];

@@ -94,6 +94,9 @@ pub enum PeerEvent {
     Returned,
     /// The conversation is over.
     Ended,
+    /// The relay's store lost this conversation (§9.5): it is over, and nothing from before
+    /// can be delivered. Coordinators only (a visitor is closed with 4014); `released` follows.
+    Lost,
 }
 
 /// Frames a visitor's widget sends (§8.2).

@@ -333,6 +333,11 @@ impl Inbox {
         }
     }
 
+    /// Gives back the rate-limit cost of a frame of `len` bytes the relay refused (`retry`).
+    pub fn refund(&mut self, len: usize) {
+        self.limiter.refund(len);
+    }
+
     /// Closes with `code` (counted as a protocol close) and reports the connection over.
     pub fn fail(&self, code: CloseCode) -> Incoming {
         tracing::debug!(code = code.code(), "closing connection");
@@ -374,6 +379,13 @@ impl RateLimiter {
             bytes: 2.0 * limits.bytes_per_s as f64,
             last: Instant::now(),
         }
+    }
+
+    /// Gives back what a frame of `len` bytes took: the relay refused it (`retry`), so its
+    /// resend must not count twice (§9.4).
+    pub fn refund(&mut self, len: usize) {
+        self.frames = (self.frames + 1.0).min(self.limits.frames_burst as f64);
+        self.bytes = (self.bytes + len as f64).min(2.0 * self.limits.bytes_per_s as f64);
     }
 
     /// Takes one frame of `len` bytes from the buckets; `false` if either is short.

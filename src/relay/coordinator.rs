@@ -15,9 +15,11 @@ use axum::response::{IntoResponse, Response};
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::consent::{holds, propose};
 use super::delivery::{pull, tip_list};
+use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::metrics::Metrics;
+use super::resend::{RETRY_AFTER_S, Refused};
 use super::routing::LiveCoordinator;
 use super::state::{Pool, Relay};
 use super::visitor::end_session;
@@ -197,6 +199,7 @@ async fn next_while_valid(relay: &Relay, inbox: &mut Inbox, not_after: u64) -> O
 }
 
 async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u64) {
+    let mut refused = Refused::default();
     while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
             return;
@@ -240,7 +243,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                 body,
             } => {
                 if !holds(relay, serial, &session).await {
-                    out.send(RelayFrame::Released { session });
+                    inbox.outbox.send(RelayFrame::Released { session });
                     continue;
                 }
                 let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
@@ -255,8 +258,9 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     .await
                 {
                     Ok(Append::Stored) => {
+                        refused.stored(&session);
                         Metrics::inc(&relay.metrics.frames_relayed);
-                        out.send(RelayFrame::Stored {
+                        inbox.outbox.send(RelayFrame::Stored {
                             session: Some(session),
                             seq,
                         });
@@ -264,10 +268,14 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                         relay.to_visitor(&session, ForVisitor::Wake).await;
                     }
                     Ok(Append::Duplicate) => {
-                        out.send(RelayFrame::Stored {
+                        inbox.outbox.send(RelayFrame::Stored {
                             session: Some(session),
                             seq,
                         });
+                    }
+                    // Sent before the coordinator saw a `retry`: refused the same way (§9.4).
+                    Ok(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {
+                        refused.answer(inbox, session, Some(seq), text.len());
                     }
                     Ok(Append::Gap { .. }) => {
                         Metrics::inc(&relay.metrics.protocol_closes);
@@ -275,9 +283,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                         return;
                     }
                     Ok(Append::Full) => end_session(relay, &session, Some(serial)).await,
-                    Err(_) => {
-                        out.send(RelayFrame::Retry { after_s: 5 });
-                    }
+                    Err(_) => refused.answer(inbox, session, Some(seq), text.len()),
                 }
             }
             CoordinatorFrame::Ack { session, seq } => {
@@ -305,7 +311,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     // The visitor's node delivers the coordinator's last frames (its
                     // authenticated close), tells them, and erases the session.
                     if !relay.to_visitor(&session, ForVisitor::End).await {
-                        let _ = relay.store.remove(&session).await;
+                        erase(relay, &session).await;
                     }
                     Metrics::inc(&relay.metrics.sessions_ended);
                     tracing::debug!("session ended");
@@ -338,13 +344,17 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     copy: copy.map(|c| c.0).filter(|c| reply_copy_fits(c)),
                 };
                 if relay.tips.add_reply(&id, reply).await.is_err() {
-                    out.send(RelayFrame::Retry { after_s: 5 });
+                    out.send(RelayFrame::Retry {
+                        after_s: RETRY_AFTER_S,
+                    });
                 }
                 tips_changed_by(relay, out, serial).await;
             }
             CoordinatorFrame::CloseTip { id } => {
                 if relay.tips.mark_handled(&id).await.is_err() {
-                    out.send(RelayFrame::Retry { after_s: 5 });
+                    out.send(RelayFrame::Retry {
+                        after_s: RETRY_AFTER_S,
+                    });
                 }
                 tips_changed_by(relay, out, serial).await;
             }
@@ -396,8 +406,9 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
             .get(&serial)
             .is_some_and(|c| c.on_duty && (c.sessions.len() as u32) < c.capacity)
     });
-    let ready =
-        matches!(relay.store.get(&session).await, Ok(Some(ref i)) if !i.handshake.is_empty());
+    // A session of another generation survived a loss of data: never answered (§9.5).
+    let ready = matches!(relay.store.get(&session).await,
+        Ok(Some(ref i)) if !i.handshake.is_empty() && i.generation == relay.store.generation());
     let won = if has_room && ready {
         relay.store.claim(&session, serial).await.ok().flatten()
     } else {

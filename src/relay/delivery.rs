@@ -22,8 +22,12 @@ pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -
     {
         Ok(frames) => frames,
         Err(StoreError::UnknownSession) => return false,
-        // Store unreachable: the next wake tries again.
-        Err(_) => return true,
+        // Store unreachable: try again shortly, or frames stored before the outage would
+        // wait for the next wake, which may never come.
+        Err(_) => {
+            wake_soon(outbox.clone());
+            return true;
+        }
     };
     for frame in frames {
         let seq = frame.seq;
@@ -54,12 +58,13 @@ pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &Session
         .pending(session, Way::ToCoordinator, after)
         .await
     else {
-        // The store is unreachable: this conversation is pulled at the next wake.
+        // The store is unreachable: this conversation is pulled again shortly.
         relay.live.with(|live| {
             if let Some(c) = live.coordinators.get_mut(&serial) {
                 c.woken.insert(*session);
             }
         });
+        wake_soon(outbox.clone());
         return;
     };
     let mut last = after;
@@ -76,6 +81,17 @@ pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &Session
         if let Some(c) = live.coordinators.get_mut(&serial) {
             c.delivered.insert(*session, last);
         }
+    });
+}
+
+/// How long a delivery that could not read the store waits before trying again.
+const STORE_RETRY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Wakes a connection's delivery again after [`STORE_RETRY`] (the store failed a read).
+fn wake_soon(outbox: Outbox) {
+    tokio::spawn(async move {
+        tokio::time::sleep(STORE_RETRY).await;
+        outbox.wake();
     });
 }
 

@@ -72,6 +72,11 @@ pub enum ForCoordinator {
         /// The conversation that ended.
         session: SessionId,
     },
+    /// The store lost this conversation (§9.5): tell them (`peer lost`, `released`).
+    Lost {
+        /// The conversation lost.
+        session: SessionId,
+    },
     /// They signed in again on another node: close this connection, release nothing.
     Replaced,
 }

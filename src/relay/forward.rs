@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::consent::{Handover, answered};
 use super::delivery::{offer_rekeyed, pull, send_pending};
+use super::erase::erase;
 use super::events::{Event, ForCoordinator, ForVisitor};
 use super::state::Relay;
 use crate::protocol::frames::PeerEvent;
@@ -88,7 +89,7 @@ pub async fn apply_to_visitor(relay: &Arc<Relay>, session: &SessionId, what: For
             // Told before the erasure: a frame the visitor sends meanwhile must not find the
             // session gone and be answered with a bare close instead of `ended`.
             relay.live.with(|live| live.visitor_ended(session));
-            let _ = relay.store.remove(session).await;
+            erase(relay, session).await;
         }
         ForVisitor::Replaced => relay.live.with(|live| {
             if let Some(outbox) = live.visitors.remove(session) {
@@ -141,7 +142,8 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
                 // The visitor's last frames (their authenticated close) go out first.
                 pull(relay, serial, &outbox, &session).await;
             }
-            let _ = relay.store.remove(&session).await;
+            // Erased before `released`: the coordinator is told only what is true.
+            erase(relay, &session).await;
             relay.live.with(|live| {
                 live.transferred_from.remove(&session);
                 live.offers.remove(&session);
@@ -154,6 +156,9 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
             });
             relay.broadcast_queue().await;
         }
+        ForCoordinator::Lost { session } => relay
+            .live
+            .with(|live| live.conversation_lost(serial, &session)),
         ForCoordinator::Replaced => relay.live.with(|live| {
             // Removed first, so its disconnection releases nothing: the new node has.
             if let Some(c) = live.coordinators.remove(&serial) {

@@ -105,13 +105,28 @@ async fn strict_transport(tls: bool, request: Request, next: Next) -> Response {
     response
 }
 
+/// How long `/readyz` waits for the store before calling it unusable.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
+
 async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if *relay.shutting_down.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
-    match relay.store.queue_len().await {
-        Ok(_) => "ready".into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
+    // A frozen store answers nothing: not ready within half a second, whatever the client
+    // library's own timeout (issue 24).
+    let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;
+    // The detail says what the store promises (issue 24): a probe reads the status only.
+    let detail = match relay.store.persistence_seen() {
+        Some(p) => format!("\nstore persistence: {}", p.describe()),
+        None => String::new(),
+    };
+    match answered {
+        Ok(Ok(_)) => format!("ready{detail}").into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store unavailable{detail}"),
+        )
+            .into_response(),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     /// Connections closed for breaking the protocol.
     pub protocol_closes: AtomicU64,
+    /// Times the store was found to have lost or rewound its data (generation changed).
+    pub store_generation_changes: AtomicU64,
 }
 
 impl Metrics {
@@ -46,7 +48,7 @@ impl Metrics {
     /// The Prometheus text, with the queue, the coordinators on duty and the stored tips.
     pub fn render(&self, queued: usize, on_duty: usize, tips_stored: usize) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let rows: [(&str, &str, u64); 15] = [
+        let rows: [(&str, &str, u64); 16] = [
             (
                 "lifeline_visitor_connections",
                 "gauge",
@@ -101,6 +103,11 @@ impl Metrics {
                 "lifeline_protocol_closes_total",
                 "counter",
                 g(&self.protocol_closes),
+            ),
+            (
+                "lifeline_store_generation_changes_total",
+                "counter",
+                g(&self.store_generation_changes),
             ),
         ];
         rows.iter()

@@ -19,9 +19,12 @@ use crate::store::ChatStore;
 pub async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     let queued = relay.store.queue_len().await.unwrap_or(0);
     let on_duty = relay.live.with(|live| live.on_duty());
-    let body = relay
+    let mut body = relay
         .metrics
         .render(queued, on_duty, relay.tips.count().await);
+    if let Some(p) = relay.store.persistence_seen() {
+        body.push_str(&p.prometheus());
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

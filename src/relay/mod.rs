@@ -14,6 +14,7 @@
 //! - [`routing`]: the live connections of this node, and the queue broadcast to them.
 //! - [`events`]: what is asked of a visitor's or a coordinator's connection, wherever it is.
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
+//! - [`resend`]: which refused frames a connection owes again after a `retry`.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
 //! - [`activity`]: the log's per-minute counts of what `metrics` counts.
@@ -21,6 +22,9 @@
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
 //! - [`consent`]: a proposed hand-over, asked of the visitor, accepted or not.
+//! - [`erase`]: erasing an ended session for sure (retried, never ignored).
+//! - [`generation`]: a store that lost conversations: watching its generation, telling both
+//!   sides (4014).
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
@@ -35,8 +39,10 @@ pub mod connection;
 pub mod consent;
 pub mod coordinator;
 pub mod delivery;
+pub mod erase;
 pub mod events;
 pub mod forward;
+pub mod generation;
 pub mod http;
 pub mod listener;
 pub mod metrics;
@@ -44,6 +50,7 @@ pub mod metrics_endpoint;
 pub mod nodes;
 pub mod noscript;
 pub mod pow;
+pub mod resend;
 pub mod routing;
 pub mod state;
 pub mod visitor;
@@ -158,6 +165,7 @@ pub async fn serve(
         .store
         .disk_erasure(&relay.config)
         .map(|e| tokio::spawn(e.run()));
+    let generation_watch = tokio::spawn(generation::watch(relay.clone()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -184,6 +192,7 @@ pub async fn serve(
     if let Some(task) = metrics_server {
         task.abort();
     }
+    generation_watch.abort();
     Ok(())
 }
 

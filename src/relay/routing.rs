@@ -99,6 +99,20 @@ impl Registry {
         self.offers.remove(session);
     }
 
+    /// Tells coordinator `serial` the store lost their conversation `session` (`peer lost`,
+    /// then `released`, §9.5) and forgets it here.
+    pub fn conversation_lost(&mut self, serial: u64, session: &SessionId) {
+        self.transferred_from.remove(session);
+        if let Some(c) = self.coordinators.get_mut(&serial)
+            && c.sessions.remove(session)
+        {
+            c.delivered.remove(session);
+            c.woken.remove(session);
+            self.peer_to_coordinator(serial, session, PeerEvent::Lost);
+            self.coordinator_send(serial, RelayFrame::Released { session: *session });
+        }
+    }
+
     /// Sends a frame to the visitor of `session`, if connected here.
     pub fn visitor_send(&self, session: &SessionId, frame: RelayFrame) {
         if let Some(outbox) = self.visitors.get(session) {

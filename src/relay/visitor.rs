@@ -14,8 +14,11 @@ use subtle::ConstantTimeEq;
 
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
+use super::erase::erase;
 use super::events::ForCoordinator;
+use super::generation::{new_token, resume_refusal, session_lost, token_generation};
 use super::metrics::Metrics;
+use super::resend::Refused;
 use super::state::{Pool, Relay};
 use crate::crypto::handshake::check_message1;
 use crate::crypto::keys::{Fingerprint, random_bytes};
@@ -113,7 +116,8 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
                 Some(_) => return close(relay, inbox, CloseCode::Malformed),
                 None => None,
             };
-            let token: [u8; 32] = random_bytes();
+            let generation = relay.store.generation();
+            let token = new_token(generation);
             let info = SessionInfo {
                 id: session,
                 token_hash: Fingerprint::of(&token).0,
@@ -126,6 +130,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
                 next_to_visitor: 1,
                 acked_to_coordinator: 0,
                 acked_to_visitor: 0,
+                generation,
             };
             match relay
                 .store
@@ -181,11 +186,23 @@ async fn resume(
     token: [u8; 32],
     last_seq: u64,
 ) -> Option<SessionId> {
-    let Ok(Some(info)) = relay.store.get(&session).await else {
-        return close(relay, inbox, CloseCode::UnknownSession);
+    let info = match relay.store.get(&session).await {
+        Ok(Some(info)) => info,
+        // Issued in another generation: the store lost it, the visitor did nothing wrong.
+        Ok(None) if token_generation(&token) != relay.store.generation() => {
+            return close(relay, inbox, CloseCode::StoreLost);
+        }
+        Ok(None) => return close(relay, inbox, CloseCode::UnknownSession),
+        Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),
     };
     if !bool::from(Fingerprint::of(&token).0.ct_eq(&info.token_hash)) {
         return close(relay, inbox, CloseCode::UnknownSession);
+    }
+    // Never re-based on the visitor's word: a store that lost what it had told the visitor
+    // says so, and the conversation ends for both sides.
+    if let Some(code) = resume_refusal(relay, &info, last_seq) {
+        session_lost(relay, &session, info.assignment.holder()).await;
+        return close(relay, inbox, code);
     }
     // What the visitor says it has is an acknowledgement.
     let acked = relay
@@ -261,6 +278,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
     // Until the session is gone (its end is being delivered by whoever ended it).
     let mut delivering = send_pending(relay, &session, &outbox).await;
     let mut touched: Option<tokio::time::Instant> = None;
+    let mut refused = Refused::default();
     loop {
         let text = tokio::select! {
             incoming = inbox.next() => match incoming {
@@ -278,7 +296,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
         }
         // Boxed: the frame handlers' futures are large, and an idle visitor's task should
         // not carry them while it waits (docs/benchmarks.md).
-        if Box::pin(handle_frame(relay, inbox, session, text))
+        if Box::pin(handle_frame(relay, inbox, session, text, &mut refused))
             .await
             .is_break()
         {
@@ -293,9 +311,14 @@ async fn handle_frame(
     inbox: &mut Inbox,
     session: SessionId,
     text: Utf8Bytes,
+    refused: &mut Refused,
 ) -> ControlFlow<()> {
     let Some(frame) = decode(inbox, &text) else {
         return ControlFlow::Break(());
+    };
+    let msg_seq = match &frame {
+        VisitorFrame::Msg { seq, .. } => Some(*seq),
+        _ => None,
     };
     let holder = match relay.store.assignment(&session).await {
         Ok(Some(assignment)) => assignment,
@@ -304,7 +327,7 @@ async fn handle_frame(
             return ControlFlow::Break(());
         }
         Err(_) => {
-            inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+            refused.answer(inbox, session, msg_seq, text.len());
             return ControlFlow::Continue(());
         }
     };
@@ -325,6 +348,7 @@ async fn handle_frame(
                 .await
             {
                 Ok(Append::Stored) => {
+                    refused.stored(&session);
                     Metrics::inc(&relay.metrics.frames_relayed);
                     inbox.outbox.send(RelayFrame::Stored { session: None, seq });
                     if let Some(serial) = holder {
@@ -336,6 +360,10 @@ async fn handle_frame(
                 Ok(Append::Duplicate) => {
                     inbox.outbox.send(RelayFrame::Stored { session: None, seq });
                 }
+                // Sent before the visitor saw a `retry`: refused the same way (§9.4).
+                Ok(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {
+                    refused.answer(inbox, session, Some(seq), text.len());
+                }
                 Ok(Append::Gap { .. }) => {
                     close::<()>(relay, inbox, CloseCode::Unexpected);
                     return ControlFlow::Break(());
@@ -344,9 +372,7 @@ async fn handle_frame(
                     end_session(relay, &session, holder).await;
                     return ControlFlow::Break(());
                 }
-                Err(_) => {
-                    inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
-                }
+                Err(_) => refused.answer(inbox, session, Some(seq), text.len()),
             }
         }
         VisitorFrame::Ack { seq } => {
@@ -381,7 +407,7 @@ async fn handle_frame(
                     return ControlFlow::Break(());
                 }
                 Err(_) => {
-                    inbox.outbox.send(RelayFrame::Retry { after_s: 5 });
+                    refused.answer(inbox, session, None, text.len());
                     return ControlFlow::Continue(());
                 }
             }
@@ -443,7 +469,7 @@ pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option
         None => false,
     };
     if !handed {
-        let _ = relay.store.remove(session).await;
+        erase(relay, session).await;
     }
     relay.live.with(|live| live.visitor_ended(session));
     relay.broadcast_queue().await;

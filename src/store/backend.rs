@@ -9,7 +9,9 @@ use super::chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
     StoreError, StoredFrame, Way,
 };
+use super::generation::Checked;
 use super::redis::node_link::NodeLink;
+use super::redis::persistence::Persistence;
 use super::redis::seeds::SharedSeeds;
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
@@ -100,12 +102,45 @@ impl Store {
         }
     }
 
-    /// Whether the backend keeps its data across its own restart, and the settings seen;
-    /// `None` for the memory store, which never does (and says so in the README).
-    pub async fn persistence(&self) -> Option<Result<(bool, String), StoreError>> {
+    /// Reads (again) whether the backend keeps its data across its own restart; `None` for
+    /// the memory store, which never does (and says so in the README).
+    pub async fn persistence(&self) -> Option<Result<Persistence, StoreError>> {
         match self {
             Store::Redis(redis) => Some(redis.persistence().await),
             Store::Memory(_) => None,
+        }
+    }
+
+    /// The persistence settings last read, without asking the backend.
+    pub fn persistence_seen(&self) -> Option<Persistence> {
+        match self {
+            Store::Redis(redis) => redis.persistence_seen(),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// The store generation new sessions are filed under (protocol §9.5).
+    pub fn generation(&self) -> u64 {
+        match self {
+            Store::Memory(memory) => memory.generation(),
+            Store::Redis(redis) => redis.generation(),
+        }
+    }
+
+    /// Whether the store lost or rewound its data since the last check; the memory store
+    /// never does while the process runs (a restart is a new store, a new generation).
+    pub async fn check_generation(&self) -> Result<Checked, StoreError> {
+        match self {
+            Store::Memory(_) => Ok(Checked::Same),
+            Store::Redis(redis) => redis.check_generation().await,
+        }
+    }
+
+    /// Erases the sessions of other generations than the current one; returns their ids.
+    pub async fn forget_other_generations(&self) -> Result<Vec<SessionId>, StoreError> {
+        match self {
+            Store::Memory(_) => Ok(Vec::new()),
+            Store::Redis(redis) => redis.forget_other_generations().await,
         }
     }
 

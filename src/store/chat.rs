@@ -62,6 +62,9 @@ pub struct SessionInfo {
     pub acked_to_coordinator: u64,
     /// The last frame to the visitor that they acknowledged.
     pub acked_to_visitor: u64,
+    /// The store generation the session was created in ([`crate::store::generation`]): a
+    /// session of another generation survived a loss of data and cannot be trusted.
+    pub generation: u64,
 }
 
 /// A waiting visitor as the queue shows it: what the coordinators' list, the positions and

@@ -37,16 +37,32 @@ struct State {
     queue: VecDeque<SessionId>,
 }
 
-#[derive(Default)]
 /// Live-chat state in this process: one node, lost on restart.
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Fresh at every start: whatever a client remembers from before was lost with the
+    /// process, and a resume token tells which generation it came from (§9.5).
+    generation: u64,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store, in a generation of its own.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            state: Mutex::default(),
+            generation: super::generation::fresh(),
+        }
+    }
+
+    /// The generation this store's data belongs to; it never changes while the process runs.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {

@@ -10,6 +10,7 @@
 //! # Layout
 //!
 //! - [`chat`]: the [`ChatStore`] trait and the records it keeps.
+//! - [`generation`]: the store's generation (epoch), which changes when it loses data.
 //! - [`memory`]: one node, in the process.
 //! - [`redis`]: several nodes, one Redis (server or Cluster): the chat store, its key schema
 //!   and Lua scripts, the connection, node-to-node messages, shared proof-of-work seeds.
@@ -36,6 +37,7 @@ macro_rules! dispatch {
 
 pub mod backend;
 pub mod chat;
+pub mod generation;
 pub mod memory;
 pub mod redis;
 pub mod tips;

@@ -99,6 +99,11 @@ impl RedisServer {
         }
     }
 
+    /// The server's process id (to freeze it with SIGSTOP), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     /// Kills the server at once (no shutdown save), as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -287,7 +292,8 @@ impl TestRelay {
     }
 
     /// Everything the store holds about visitors: its dump without the relay nodes' own
-    /// records (presence, which names coordinators, and the proof-of-work key).
+    /// records (presence, which names coordinators, the proof-of-work key, and the store's
+    /// generation).
     pub async fn visitor_state(&self) -> String {
         use lifeline::store::ChatStore;
         self.relay
@@ -295,7 +301,11 @@ impl TestRelay {
             .dump()
             .await
             .lines()
-            .filter(|line| !line.starts_with("ll:node") && !line.starts_with("ll:pow:key"))
+            .filter(|line| {
+                !line.starts_with("ll:node")
+                    && !line.starts_with("ll:pow:key")
+                    && !line.starts_with("ll:{generation}")
+            })
             .map(|line| format!("{line}\n"))
             .collect()
     }

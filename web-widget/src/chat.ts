@@ -40,7 +40,7 @@ export interface ChatView {
   onDuty: number | null;
   alias: string | null;
   messages: ChatMessage[];
-  /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'error', 'no_list' (no fresh revocation list) */
+  /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'lost' (the server lost it, 4014), 'error', 'no_list' (no fresh revocation list) */
   endReason: string | null;
   transferring: boolean;
   /** A colleague's verified alias while the visitor is asked to accept a hand-over (§9.6). */
@@ -117,6 +117,9 @@ export class Chat {
   private lastDelivered = 0;
   /** seq → envelope, sent but not yet stored by the relay */
   private unconfirmed = new Map<number, Uint8Array>();
+  /** the highest seq the relay said it stored: a welcome below it means the store lost it (§9.5) */
+  private storedUpTo = 0;
+  private resendTimer: ReturnType<typeof setTimeout> | null = null;
   /** my messages waiting for keys (typed before the handshake, or to resend after a rekey) */
   private pending: ChatMessage[] = [];
   private nextId = 1;
@@ -275,6 +278,11 @@ export class Chat {
         this.o.keepToken?.(b64url(session), b64url(this.token));
         const next = u64(f.next_seq);
         const delivered = u64(f.delivered);
+        if (next <= this.storedUpTo) {
+          // never re-based on a store that forgot what it confirmed (§9.5)
+          this.sendFrame({ type: 'end' });
+          return this.finish('lost');
+        }
         this.attempts = 0;
         this.reachable();
         this.markDelivered(delivered);
@@ -298,6 +306,7 @@ export class Chat {
         return;
       case 'stored': {
         const seq = u64(f.seq);
+        if (seq > this.storedUpTo) this.storedUpTo = seq;
         for (const s of [...this.unconfirmed.keys()]) if (s <= seq) this.unconfirmed.delete(s);
         for (const m of this.view.messages) if (m.from === 'me' && m.seq !== undefined && m.seq <= seq && m.mark === 'pending') m.mark = 'sent';
         this.changed();
@@ -311,7 +320,9 @@ export class Chat {
         this.onPeer(f.event);
         return;
       case 'retry':
-        setTimeout(() => {
+        // one resend, in order, for a burst of refusals (§9.4)
+        this.resendTimer ??= setTimeout(() => {
+          this.resendTimer = null;
           for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) this.sendFrame({ type: 'msg', seq, body: b64url(body) });
         }, u64(f.after_s) * 1000);
         return;
@@ -444,6 +455,7 @@ export class Chat {
     if (this.stopped) return;
     if (code === 4010) return this.finish(this.cipher?.finish() ? 'ended' : 'truncated');
     if (code === 4007) return this.finish('expired');
+    if (code === 4014) return this.finish('lost');
     const canResume = this.session && this.token;
     if (canResume || RETRYABLE.has(code) || (!this.session && code === 1006)) {
       this.view.phase = 'reconnecting';
@@ -528,6 +540,7 @@ export class Chat {
     this.powSearch?.abort();
     this.reachable();
     if (this.timer) clearTimeout(this.timer);
+    if (this.resendTimer) clearTimeout(this.resendTimer);
     if (this.pinger) clearInterval(this.pinger);
     this.socket?.close();
     this.socket = null;

@@ -386,3 +386,30 @@ test('an offered colleague whose certificate does not verify is declined without
   assert.ok(answers.length === 4 && answers.every((a) => a.accept === false));
   assert.equal(chat.view.phase, 'chatting', 'the chat goes on');
 });
+
+test('store faults (§9.4, §9.5): a burst of retry is one resend in order; 4014 and a welcome below stored are "lost"', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  const coord = coordinatorAnswer(message1);
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+  for (const text of ['one', 'two', 'three']) chat.send(text);
+  relay.push({ type: 'stored', seq: 1 });
+  for (let i = 0; i < 2; i++) relay.push({ type: 'retry', after_s: 0 });
+  await tick();
+  const msgs = relay.current.sent.filter((f) => f.type === 'msg').map((f) => f.seq);
+  assert.deepEqual(msgs, [1, 2, 3, 2, 3], 'the unstored frames once more, in order, for two retries');
+  relay.push({ type: 'stored', seq: 3 });
+  // a resume whose welcome is below what the relay had confirmed: lost, never re-based
+  relay.current.h.onClose(1006);
+  await new Promise((r) => setTimeout(r, 30));
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(1)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 2, delivered: 1, revocations: b64url(H(certs.revocation_list.encoded)) });
+  assert.equal(chat.view.endReason, 'lost');
+  assert.equal(relay.sentOf('end').length, 1, 'the coordinator is told by the end');
+  // and the relay's own 4014
+  const other = await openedChat();
+  other.relay.current.h.onClose(4014);
+  assert.equal(other.chat.view.phase, 'ended');
+  assert.equal(other.chat.view.endReason, 'lost');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(other.relay.sockets.length, 1, 'no resume after 4014');
+});

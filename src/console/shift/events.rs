@@ -279,6 +279,10 @@ impl Shift {
                 c.state = ConvState::Ended;
                 c.note(Note::VisitorEnded);
             }
+            PeerEvent::Lost => {
+                c.state = ConvState::Ended;
+                c.note(Note::StoreLost);
+            }
             PeerEvent::Joined | PeerEvent::Left | PeerEvent::Transferring => {}
         }
     }

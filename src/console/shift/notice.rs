@@ -178,6 +178,8 @@ pub enum Note {
     VisitorBack,
     /// The visitor ended the conversation.
     VisitorEnded,
+    /// The relay's store lost the conversation (4014 to the visitor).
+    StoreLost,
     /// The relay released it (expired or ended elsewhere).
     Over,
     /// My connection was lost and the relay requeued the visitor.

@@ -114,6 +114,9 @@ pub fn note(note: &Note) -> String {
             "Connection lost: this visitor went back to the queue, safe. Ctrl-W dismisses this."
                 .into()
         }
+        Note::StoreLost => {
+            "The server lost this conversation. The visitor can start a new one now.".into()
+        }
     }
 }
 

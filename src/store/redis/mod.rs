@@ -9,10 +9,12 @@
 
 pub mod budget;
 pub mod connection;
+pub mod generation;
 mod keys;
 pub mod node_link;
 mod order;
 pub mod rewrite;
+pub mod persistence;
 pub mod scripts;
 pub mod seeds;
 
@@ -25,11 +27,13 @@ use crate::store::chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
     StoreError, StoredFrame, Way,
 };
+use crate::store::generation::Checked;
 use connection::{RedisConnection, unavailable};
 use keys::{Keys, way_index};
 use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
 use rewrite::DiskErasure;
+use persistence::Persistence;
 use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
@@ -46,6 +50,9 @@ struct Record {
     lang: Option<String>,
     handshake: Bytes,
     queued_minute: u64,
+    /// Absent (0) in records written before generations existed.
+    #[serde(default)]
+    generation: u64,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -63,6 +70,8 @@ fn corrupt(what: &str) -> StoreError {
 pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
+    generation: generation::Generation,
+    persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
     claim: redis::Script,
     touch: redis::Script,
@@ -85,9 +94,12 @@ impl RedisStore {
         let (connection, client) = RedisConnection::connect(urls, cluster)
             .await
             .map_err(unavailable)?;
+        let generation = generation::Generation::open(&mut connection.clone()).await?;
         Ok(Self {
             client,
             connection,
+            generation,
+            persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
             touch: redis::Script::new(TOUCH),
@@ -114,32 +126,64 @@ impl RedisStore {
         NodeLink::new(self.con(), self.client.clone(), self.ttl_s)
     }
 
-    /// Whether Redis persists to disk (AOF or RDB snapshots): tips and resumable sessions
-    /// need it. Returns the settings seen.
-    pub async fn persistence(&self) -> Result<(bool, String), StoreError> {
-        let mut con = self.con();
-        let aof: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("appendonly")
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        let save: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("save")
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        let aof_on = aof.get(1).is_some_and(|v| v == "yes");
-        let save_rule = save.get(1).cloned().unwrap_or_default();
-        Ok((
-            aof_on || !save_rule.trim().is_empty(),
-            format!(
-                "appendonly={} save=\"{}\"",
-                aof.get(1).map_or("?", |s| s),
-                save_rule
-            ),
-        ))
+    /// Reads Redis's persistence settings again and keeps them (see [`Self::persistence_seen`]).
+    pub async fn persistence(&self) -> Result<Persistence, StoreError> {
+        let read = Persistence::read(&mut self.con()).await?;
+        *self.persistence.lock().unwrap_or_else(|p| p.into_inner()) = Some(read.clone());
+        Ok(read)
+    }
+
+    /// The persistence settings last read, if any.
+    pub fn persistence_seen(&self) -> Option<Persistence> {
+        self.persistence
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The generation this node believes the data belongs to.
+    pub fn generation(&self) -> u64 {
+        self.generation.current()
+    }
+
+    /// Checks the generation against Redis (run on every reconnection and periodically).
+    pub async fn check_generation(&self) -> Result<Checked, StoreError> {
+        self.generation.check(&mut self.con()).await
+    }
+
+    /// Erases every session filed under another generation than the current one: they
+    /// survived a loss of data, and nothing in them can be trusted. Returns their ids.
+    pub async fn forget_other_generations(&self) -> Result<Vec<SessionId>, StoreError> {
+        let current = self.generation();
+        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
+        let mut forgotten = Vec::new();
+        for id in ids.iter().filter_map(|t| decode_hex(t)) {
+            let record: Option<String> = self
+                .con()
+                .get(Keys::of(&id).record)
+                .await
+                .map_err(unavailable)?;
+            let generation = record
+                .and_then(|r| serde_json::from_str::<Record>(&r).ok())
+                .map(|r| r.generation);
+            if generation != Some(current) {
+                self.remove(&id).await?;
+                forgotten.push(id);
+            }
+        }
+        // Queue entries whose session is gone (the snapshot had the entry, not the keys).
+        let queued: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
+        for id in queued.iter().filter_map(|t| decode_hex(t)) {
+            let exists: bool = self
+                .con()
+                .exists(Keys::of(&id).record)
+                .await
+                .map_err(unavailable)?;
+            if !exists {
+                self.remove(&id).await?;
+            }
+        }
+        Ok(forgotten)
     }
 
     /// Keeps Redis's files in step with what the relay erases, at most `bound` behind.
@@ -218,6 +262,7 @@ impl ChatStore for RedisStore {
             lang: info.lang.clone(),
             handshake: Bytes(info.handshake.clone()),
             queued_minute: info.queued_minute,
+            generation: info.generation,
         };
         let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
         let ttl = self.ttl_s;
@@ -295,6 +340,7 @@ impl ChatStore for RedisStore {
             next_to_visitor: next_v.unwrap_or(1),
             acked_to_coordinator: acked_c.unwrap_or(0),
             acked_to_visitor: acked_v.unwrap_or(0),
+            generation: record.generation,
         }))
     }
 

@@ -195,6 +195,7 @@ function isWarning(view: ChatView): boolean {
 
 function endReason(view: ChatView): Key {
   if (view.endReason === 'no_list') return 'revocation_missing';
+  if (view.phase !== 'failed' && view.endReason === 'lost') return 'lost_text';
   return view.phase === 'failed' ? 'failed' : view.endReason === 'truncated' ? 'truncated' : view.endReason === 'expired' ? 'expired' : 'ended';
 }
 
@@ -246,11 +247,18 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
     w.go('home');
   };
   const kept = view.messages.some((m) => m.from !== 'system');
+  // The server lost it (4014): the visitor did nothing wrong and can start again at once.
+  const again = () => {
+    chat.forgetMessages();
+    w.state.chat = null;
+    startChat(w);
+  };
   return [
     // A status created with the screen is often not heard: the reason is the heading's
     // description instead, read when the heading takes the focus.
     heading(w.t('ended_title'), 'll-ended-reason'),
     h('p', { id: 'll-ended-reason' }, w.t(endReason(view))),
+    view.endReason === 'lost' ? h('button', { type: 'button', class: 'll-primary', onclick: again }, w.t('lost_again')) : null,
     kept ? h('p', { class: 'll-hint' }, w.t('ended_kept')) : null,
     kept ? log(w, view) : null,
     kept ? h('button', { type: 'button', class: 'll-secondary', onclick: wipe }, w.t('wipe_now')) : null,

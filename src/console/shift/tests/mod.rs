@@ -4,6 +4,7 @@
 
 mod conversations;
 mod lock;
+mod store_lost;
 mod tips;
 mod transfers;
 

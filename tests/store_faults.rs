@@ -1,0 +1,289 @@
+//! Store faults (issue 24): a store that lost or rewound its data is told to both sides
+//! with 4014 `StoreLost` (never "expired"), a fresh conversation works at once, and a
+//! frozen store closes nothing: `retry` keeps the chat, every message once and in order.
+//!
+//! Each test starts its own Redis where it needs one; every fault lasts seconds.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::visitor::VisitorClient;
+use lifeline::config::StoreKind;
+use lifeline::protocol::SessionId;
+use lifeline::protocol::frames::PeerEvent;
+
+const STORE_LOST: u16 = 4014;
+const UNKNOWN_SESSION: u16 = 4007;
+/// How soon both sides must be told (the relay checks the generation twice a second).
+const TOLD_WITHIN: Duration = Duration::from_secs(5);
+
+/// A relay on `redis`, a coordinator on duty, and a visitor it answered.
+async fn chatting_on(
+    redis: &RedisServer,
+    serial: u64,
+) -> (TestRelay, CoordinatorClient, VisitorClient) {
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut c = relay.on_duty(serial, "Amara", 2).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut c, &mut v).await;
+    exchange(&mut c, &mut v, "hello", "hello, I am here").await;
+    (relay, c, v)
+}
+
+/// The close code the visitor's connection ends with, within [`TOLD_WITHIN`].
+async fn visitor_closed_with(v: &mut VisitorClient) -> Option<u16> {
+    let read = async {
+        loop {
+            if let Err(e) = v.next_event().await {
+                return e.close_code();
+            }
+        }
+    };
+    tokio::time::timeout(TOLD_WITHIN, read)
+        .await
+        .expect("the visitor is told within seconds")
+}
+
+/// The coordinator is told `peer lost`, then `released`, for `session`.
+async fn coordinator_told_lost(c: &mut CoordinatorClient, session: SessionId) {
+    let told = async {
+        c.wait_for(|e| {
+            matches!(e, CoordinatorEvent::Peer { session: s, event: PeerEvent::Lost } if *s == session)
+        })
+        .await
+        .expect("peer lost");
+        c.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+            .await
+            .expect("released");
+    };
+    tokio::time::timeout(TOLD_WITHIN, told)
+        .await
+        .expect("the coordinator is told within seconds");
+    assert!(!c.conversations.contains_key(&session));
+}
+
+/// A new visitor is answered at once by `c`.
+async fn a_fresh_conversation_works(relay: &TestRelay, c: &mut CoordinatorClient) {
+    let mut fresh = relay.visitor().await;
+    claim_and_connect(c, &mut fresh).await;
+    exchange(c, &mut fresh, "starting again", "welcome back").await;
+}
+
+async fn redis_command(redis: &RedisServer, command: &str) {
+    let client = redis::Client::open(redis.url.as_str()).expect("redis url");
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let _: redis::Value = redis::cmd(command)
+        .query_async(&mut con)
+        .await
+        .expect("redis command");
+}
+
+fn signal(redis: &RedisServer, signal: &str) {
+    let pid = redis.pid().expect("redis runs").to_string();
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn a_memory_store_relay_restart_tells_a_resuming_visitor_the_truth() {
+    let relay = TestRelay::start_with(|c| c.store.kind = StoreKind::Memory).await;
+    let mut c = relay.on_duty(700, "Amara", 2).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut c, &mut v).await;
+    exchange(&mut c, &mut v, "hello", "hello, I am here").await;
+    v.drop_connection();
+    drop(c);
+
+    let relay = relay.restart().await;
+    let refused = v.resume().await.expect_err("the store forgot the session");
+    assert_eq!(
+        refused.close_code(),
+        Some(STORE_LOST),
+        "lost with the relay's memory, not expired: {refused}"
+    );
+
+    // Starting again works at once; and a session that merely ended is still "unknown".
+    let mut c = relay.on_duty(700, "Amara", 2).await;
+    let mut fresh = relay.visitor().await;
+    claim_and_connect(&mut c, &mut fresh).await;
+    exchange(&mut c, &mut fresh, "starting again", "welcome back").await;
+    fresh.end().await.unwrap();
+    fresh.drop_connection();
+    let gone = fresh.resume().await.expect_err("ended");
+    assert_eq!(gone.close_code(), Some(UNKNOWN_SESSION), "{gone}");
+}
+
+#[tokio::test]
+async fn redis_restarted_without_persistence_tells_both_sides_never_expired() {
+    let mut redis = RedisServer::start();
+    let (relay, mut c, mut v) = chatting_on(&redis, 701).await;
+    let session = v.session;
+    assert_eq!(metric(&relay, "lifeline_store_persistent").await, 0);
+    assert!(readiness(&relay).await.1.contains("NOT persistent"));
+
+    redis.kill();
+    redis.restart();
+    assert_eq!(visitor_closed_with(&mut v).await, Some(STORE_LOST));
+    coordinator_told_lost(&mut c, session).await;
+    let again = v.resume().await.expect_err("lost");
+    assert_eq!(again.close_code(), Some(STORE_LOST), "{again}");
+    a_fresh_conversation_works(&relay, &mut c).await;
+    assert!(metric(&relay, "lifeline_store_generation_changes_total").await >= 1);
+}
+
+#[tokio::test]
+async fn redis_back_from_an_older_snapshot_tells_both_sides() {
+    let mut redis = RedisServer::start();
+    let (relay, mut c, mut v) = chatting_on(&redis, 702).await;
+    let session = v.session;
+    redis_command(&redis, "SAVE").await;
+    // Acknowledged after the snapshot: what the older Redis will not have.
+    for i in 0..5 {
+        exchange(&mut c, &mut v, &format!("up {i}"), &format!("down {i}")).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    redis.kill();
+    redis.restart(); // loads the older dump.rdb
+    assert_eq!(visitor_closed_with(&mut v).await, Some(STORE_LOST));
+    coordinator_told_lost(&mut c, session).await;
+    let again = v.resume().await.expect_err("lost");
+    assert_eq!(again.close_code(), Some(STORE_LOST), "{again}");
+    a_fresh_conversation_works(&relay, &mut c).await;
+}
+
+/// Sends `n` numbered messages from each side, then reads the other side's, in order. Both
+/// sides read at once: each client resends what the relay refused while it reads.
+async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n: usize) {
+    let session = v.session;
+    for i in 0..n {
+        v.send_text(&format!("up {round}.{i}")).await.unwrap();
+        c.send_text(session, &format!("down {round}.{i}"))
+            .await
+            .unwrap();
+    }
+    let coordinator_reads = async {
+        for i in 0..n {
+            assert_eq!(
+                next_text_coordinator(c).await.1,
+                format!("up {round}.{i}"),
+                "every visitor message once, in order"
+            );
+        }
+    };
+    let visitor_reads = async {
+        for i in 0..n {
+            assert_eq!(
+                next_text_visitor(v).await,
+                format!("down {round}.{i}"),
+                "every coordinator message once, in order"
+            );
+        }
+    };
+    tokio::join!(coordinator_reads, visitor_reads);
+}
+
+#[tokio::test]
+async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
+    let redis = RedisServer::start_with(true);
+    let (relay, mut c, mut v) = chatting_on(&redis, 703).await;
+    burst(&mut c, &mut v, 0, 3).await;
+    assert_eq!(metric(&relay, "lifeline_store_persistent").await, 1);
+    let (_, detail) = readiness(&relay).await;
+    assert!(
+        detail.contains("appendonly=yes appendfsync=always"),
+        "{detail}"
+    );
+
+    signal(&redis, "-STOP");
+    let frozen = tokio::time::Instant::now();
+    let pid = redis.pid();
+    let thaw = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        if let Some(pid) = pid {
+            let _ = std::process::Command::new("kill")
+                .args(["-CONT", &pid.to_string()])
+                .status();
+        }
+    });
+    // Readiness tells the truth within a second.
+    let mut unready_after = None;
+    while frozen.elapsed() < Duration::from_millis(1500) {
+        if ready(&relay).await == 503 {
+            unready_after = Some(frozen.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let unready_after = unready_after.expect("/readyz fails while Redis is frozen");
+    assert!(
+        unready_after < Duration::from_millis(1200),
+        "{unready_after:?}"
+    );
+
+    // Messages written while the store is frozen: refused with `retry`, resent, delivered.
+    for round in 1..=4 {
+        burst(&mut c, &mut v, round, 3).await;
+    }
+    thaw.await.unwrap();
+    assert!(frozen.elapsed() >= Duration::from_secs(3));
+    burst(&mut c, &mut v, 5, 3).await;
+    assert_eq!(ready(&relay).await, 200, "ready again");
+}
+
+/// `/readyz`: its status and its text (which says what the store promises).
+async fn readiness(relay: &TestRelay) -> (u16, String) {
+    lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
+        .await
+        .unwrap_or((0, String::new()))
+}
+
+async fn ready(relay: &TestRelay) -> u16 {
+    readiness(relay).await.0
+}
+
+/// Redis killed and restarted (append-only, fsync always), and frozen for a second, in
+/// turns, each while both sides write: nothing acknowledged is lost or duplicated, nothing
+/// is closed, and a store that kept its data is never taken for one that lost it.
+#[tokio::test]
+async fn a_run_of_faults_loses_and_duplicates_nothing() {
+    let mut redis = RedisServer::start_with(true);
+    let (relay, mut c, mut v) = chatting_on(&redis, 704).await;
+    for round in 0..6 {
+        if round % 2 == 0 {
+            redis.kill();
+            redis.restart();
+        } else {
+            signal(&redis, "-STOP");
+            let pid = redis.pid().expect("redis runs").to_string();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let _ = std::process::Command::new("kill")
+                    .args(["-CONT", &pid])
+                    .status();
+            });
+        }
+        burst(&mut c, &mut v, round, 3).await;
+    }
+    // Anything delivered twice would be read here before these.
+    burst(&mut c, &mut v, 99, 2).await;
+    assert_eq!(
+        metric(&relay, "lifeline_store_generation_changes_total").await,
+        0,
+        "a store that kept its data is not a lost one"
+    );
+}
