@@ -101,6 +101,10 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if *relay.shutting_down.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
+    // Past the widget's maximum age every visitor is refused: this node cannot help anyone.
+    if relay.revocations_seconds_left() <= 0 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "revocation list stale").into_response();
+    }
     match relay.store.queue_len().await {
         Ok(_) => "ready".into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
@@ -112,7 +116,8 @@ async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     let on_duty = relay.live.with(|live| live.on_duty());
     let body = relay
         .metrics
-        .render(queued, on_duty, relay.tips.count().await);
+        .render(queued, on_duty, relay.tips.count().await)
+        + &relay.expiry_metrics();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
@@ -123,7 +128,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         v: VERSION,
         organisation: Fixed(relay.keys.organisation.0),
         inbox_certificate: Bytes(relay.keys.inbox.as_bytes().to_vec()),
-        revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+        revocations: Bytes(relay.revocations().as_bytes().to_vec()),
         emergency: &w.emergency,
         tip_categories: &w.tip_categories,
         tip_category_labels: &w.tip_category_labels,

@@ -14,6 +14,7 @@
 //! - [`routing`]: the live connections of this node, and the queue broadcast to them.
 //! - [`events`]: what is asked of a visitor's or a coordinator's connection, wherever it is.
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
+//! - [`revocations`]: the revocation list in use, replaced live; expiry warnings.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
@@ -36,6 +37,7 @@ pub mod listener;
 pub mod metrics;
 pub mod nodes;
 pub mod pow;
+pub mod revocations;
 pub mod routing;
 pub mod state;
 pub mod visitor;
@@ -128,6 +130,7 @@ pub async fn serve(
     let broadcaster = tokio::spawn(queue_broadcaster(relay.clone()));
     let node_link = tokio::spawn(cluster::run(relay.clone()));
     let heartbeat = tokio::spawn(cluster::heartbeat(relay.clone()));
+    let revocation_watch = tokio::spawn(revocations::watch(relay.clone()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -147,6 +150,7 @@ pub async fn serve(
     broadcaster.abort();
     node_link.abort();
     heartbeat.abort();
+    revocation_watch.abort();
     Ok(())
 }
 

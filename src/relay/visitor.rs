@@ -169,7 +169,7 @@ fn welcome(
         token: Fixed(token),
         next_seq,
         delivered,
-        revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+        revocations: Bytes(relay.revocations().as_bytes().to_vec()),
     }
 }
 

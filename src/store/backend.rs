@@ -10,6 +10,7 @@ use super::chat::{
     StoreError, StoredFrame, Way,
 };
 use super::redis::node_link::NodeLink;
+use super::redis::revocations::SharedRevocations;
 use super::redis::seeds::SharedSeeds;
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
@@ -74,6 +75,14 @@ impl Store {
     pub fn shared_seeds(&self) -> Option<SharedSeeds> {
         match self {
             Store::Redis(redis) => Some(SharedSeeds::new(redis.connection())),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// Where the newest revocation list is shared between nodes; `None` alone in memory.
+    pub fn shared_revocations(&self) -> Option<SharedRevocations> {
+        match self {
+            Store::Redis(redis) => Some(SharedRevocations::new(redis.connection())),
             Store::Memory(_) => None,
         }
     }

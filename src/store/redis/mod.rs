@@ -10,6 +10,7 @@
 pub mod connection;
 mod keys;
 pub mod node_link;
+pub mod revocations;
 pub mod scripts;
 pub mod seeds;
 
