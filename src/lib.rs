@@ -44,4 +44,5 @@ pub mod fs;
 pub mod keyfile;
 pub mod protocol;
 pub mod relay;
+pub mod sealed;
 pub mod store;
