@@ -108,6 +108,30 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     Ok(SigningKey::from_seed(read_32(path)?))
 }
 
+fn read_32_with(path: &Path, passphrase: Option<&str>) -> Result<[u8; 32], KeyError> {
+    read_key_with(path, passphrase)?[..]
+        .try_into()
+        .map_err(|_| file_error(path, "expected 32 bytes"))
+}
+
+/// Whether the key file at `path` is sealed (so opening it needs a passphrase).
+pub fn is_sealed_key(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| sealed::is_sealed(SEALED_KEY_MAGIC, &t))
+}
+
+/// Reads an X25519 secret key, sealed (with `passphrase`) or plain.
+pub fn read_dh_secret_with(path: &Path, passphrase: Option<&str>) -> Result<DhSecret, KeyError> {
+    Ok(DhSecret::from_bytes(read_32_with(path, passphrase)?))
+}
+
+/// Reads an Ed25519 signing key, sealed (with `passphrase`) or plain.
+pub fn read_signing_key_with(
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<SigningKey, KeyError> {
+    Ok(SigningKey::from_seed(read_32_with(path, passphrase)?))
+}
+
 /// Reads an X25519 secret key (32 bytes).
 pub fn read_dh_secret(path: &Path) -> Result<DhSecret, KeyError> {
     Ok(DhSecret::from_bytes(read_32(path)?))
@@ -222,7 +246,8 @@ impl CoordinatorFiles {
     }
 }
 
-/// Creates the tip-inbox key and its certificate, signed by the organisation.
+/// Creates the tip-inbox key and its certificate and writes both, the key unsealed
+/// (development keys; the `lifeline keys` tool seals it, see [`issue_inbox`]).
 pub fn create_inbox(
     org: &SigningKey,
     paths: &KeyPaths,
@@ -230,6 +255,19 @@ pub fn create_inbox(
     days: u64,
     clock: &Clock,
 ) -> Result<Certificate, KeyError> {
+    let (inbox, cert) = issue_inbox(org, serial, days, clock)?;
+    write_key(&paths.inbox_key(), &inbox.to_bytes()[..])?;
+    write_key(&paths.inbox_certificate(), cert.as_bytes())?;
+    Ok(cert)
+}
+
+/// A fresh tip-inbox key and its certificate, signed by the organisation; nothing written.
+pub fn issue_inbox(
+    org: &SigningKey,
+    serial: u64,
+    days: u64,
+    clock: &Clock,
+) -> Result<(DhSecret, Certificate), KeyError> {
     let inbox = DhSecret::generate();
     let now = clock.unix_s();
     let cert = CertificateBody {
@@ -242,9 +280,7 @@ pub fn create_inbox(
         alias: "Tip inbox".into(),
     }
     .sign(org)?;
-    write_key(&paths.inbox_key(), &inbox.to_bytes()[..])?;
-    write_key(&paths.inbox_certificate(), cert.as_bytes())?;
-    Ok(cert)
+    Ok((inbox, cert))
 }
 
 /// Signs a fresh revocation list holding `serials` and writes it.

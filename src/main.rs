@@ -11,6 +11,7 @@ use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
 use lifeline::keyfile::{self, KeyPaths};
 use lifeline::protocol::b64;
+use lifeline::sealed::KdfParams;
 
 #[derive(Parser)]
 #[command(
@@ -36,8 +37,12 @@ enum Command {
     /// Run the relay (the default).
     Serve,
     /// Organisation key management: run on the organisation's offline machine.
-    #[command(subcommand)]
-    Keys(KeysCommand),
+    Keys {
+        #[command(flatten)]
+        sealing: Sealing,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The coordinator console: a terminal app for a whole shift.
     Console(ConsoleArgs),
 }
@@ -79,6 +84,58 @@ struct ConsoleArgs {
     /// Lock after this many idle seconds.
     #[arg(long, default_value_t = 300)]
     lock_after: u64,
+}
+
+/// How `lifeline keys` seals the private keys it writes and opens the ones it reads.
+#[derive(clap::Args)]
+struct Sealing {
+    /// Seal (and open) private keys with the passphrase on this file's first line.
+    #[arg(long, global = true)]
+    passphrase_file: Option<PathBuf>,
+    /// Development only: write private keys unsealed.
+    #[arg(long, global = true, conflicts_with = "passphrase_file")]
+    unsealed: bool,
+}
+
+impl Sealing {
+    fn passphrase(&self) -> anyhow::Result<Option<zeroize::Zeroizing<String>>> {
+        let Some(path) = &self.passphrase_file else {
+            return Ok(None);
+        };
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path).with_context(|| path.display().to_string())?,
+        );
+        let line = text.lines().next().unwrap_or_default();
+        anyhow::ensure!(
+            line.chars().count() >= lifeline::console::identity::MIN_PASSPHRASE_CHARS,
+            "{}: the passphrase must have at least {} characters",
+            path.display(),
+            lifeline::console::identity::MIN_PASSPHRASE_CHARS
+        );
+        Ok(Some(zeroize::Zeroizing::new(line.to_owned())))
+    }
+
+    fn read_organisation(&self, paths: &KeyPaths) -> anyhow::Result<lifeline::crypto::SigningKey> {
+        let passphrase = self.passphrase()?;
+        Ok(keyfile::read_signing_key_with(
+            &paths.organisation_key(),
+            passphrase.as_deref().map(String::as_str),
+        )?)
+    }
+
+    /// Writes a private key sealed, or unsealed only when asked for (development keys).
+    fn write_secret(&self, path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+        match self.passphrase()? {
+            Some(p) => keyfile::write_sealed_key(path, bytes, &p, KdfParams::STANDARD)?,
+            None if self.unsealed => keyfile::write_key(path, bytes)?,
+            None => anyhow::bail!(
+                "{}: refusing to write a private key unsealed: give --passphrase-file \
+                 (or --unsealed, for development keys only)",
+                path.display()
+            ),
+        }
+        Ok(())
+    }
 }
 
 #[derive(Subcommand)]
@@ -133,7 +190,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Keys(command) => match keys(command) {
+        Command::Keys { sealing, command } => match keys(&sealing, command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -263,7 +320,7 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn keys(command: KeysCommand) -> anyhow::Result<()> {
+fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::InitOrganisation { dir } => {
             let paths = KeyPaths { dir };
@@ -273,7 +330,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
                 paths.organisation_key().display()
             );
             let key = lifeline::crypto::SigningKey::generate();
-            keyfile::write_key(&paths.organisation_key(), key.seed())?;
+            sealing.write_secret(&paths.organisation_key(), key.seed())?;
             keyfile::publish_revocations(&key, &paths, &[], &Clock::system())?;
             println!(
                 "Organisation key written to {} (0600). Keep it offline.",
@@ -286,8 +343,10 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::CreateInbox { dir, days } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
-            keyfile::create_inbox(&org, &paths, 1, days, &Clock::system())?;
+            let org = sealing.read_organisation(&paths)?;
+            let (inbox, cert) = keyfile::issue_inbox(&org, 1, days, &Clock::system())?;
+            sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
+            keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
             println!(
                 "Tip-inbox key: {} (give to coordinators, never to the relay)",
                 paths.inbox_key().display()
@@ -304,7 +363,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
             days,
         } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let org = sealing.read_organisation(&paths)?;
             let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
             let request = EnrolmentRequest::decode_verified(&bytes)?;
             let now = Clock::system().unix_s();
@@ -315,7 +374,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::Revoke { dir, serial } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let org = sealing.read_organisation(&paths)?;
             let current = keyfile::read_key(&paths.revocations()).ok().and_then(|b| {
                 lifeline::crypto::RevocationList::decode_verified(&b, &org.public(), 0, None).ok()
             });
@@ -330,7 +389,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::PublishRevocations { dir } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let org = sealing.read_organisation(&paths)?;
             let current = lifeline::crypto::RevocationList::decode_verified(
                 &keyfile::read_key(&paths.revocations())?,
                 &org.public(),

@@ -267,6 +267,10 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         Resources::default()
     };
     let inbox = match &opts.inbox_key {
+        Some(path) if keyfile::is_sealed_key(path) => {
+            let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+            Some(keyfile::read_dh_secret_with(path, Some(&passphrase))?)
+        }
         Some(path) => Some(keyfile::read_dh_secret(path)?),
         None => None,
     };
