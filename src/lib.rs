@@ -43,6 +43,7 @@ pub mod crypto;
 pub mod fs;
 pub mod keyfile;
 pub mod protocol;
+pub mod registry;
 pub mod relay;
 pub mod sealed;
 pub mod store;

@@ -11,6 +11,7 @@ use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
 use lifeline::keyfile::{self, KeyPaths};
 use lifeline::protocol::b64;
+use lifeline::registry;
 use lifeline::sealed::KdfParams;
 
 #[derive(Parser)]
@@ -159,8 +160,12 @@ enum KeysCommand {
         /// The request, base64url.
         #[arg(long)]
         request: String,
+        /// The fingerprint the coordinator read out by phone: signing is refused unless it matches.
         #[arg(long)]
-        serial: u64,
+        fingerprint: Option<String>,
+        /// Assigned from the registry when absent; a serial already issued is refused.
+        #[arg(long)]
+        serial: Option<u64>,
         /// Certificates are short-lived on purpose; renew them.
         #[arg(long, default_value_t = 14)]
         days: u64,
@@ -171,6 +176,11 @@ enum KeysCommand {
         dir: PathBuf,
         #[arg(long, required = true)]
         serial: Vec<u64>,
+    },
+    /// The registry of issued certificates, soonest expiry first.
+    List {
+        #[arg(long)]
+        dir: PathBuf,
     },
     /// Re-sign the current revocation list (do this more often than its maximum age).
     PublishRevocations {
@@ -359,6 +369,7 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Enrol {
             dir,
             request,
+            fingerprint,
             serial,
             days,
         } => {
@@ -366,9 +377,35 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             let org = sealing.read_organisation(&paths)?;
             let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
             let request = EnrolmentRequest::decode_verified(&bytes)?;
+            let short =
+                registry::short_fingerprint(&request.x25519_public.0, &request.ed25519_public.0);
+            if let Some(heard) = fingerprint {
+                let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+                anyhow::ensure!(
+                    digits(&heard) == digits(&short),
+                    "the fingerprint read out ({heard}) is not this request's ({short}): not signed"
+                );
+            }
+            let book = registry::path(&paths.dir);
+            let serial = match serial {
+                Some(serial) => serial,
+                None => registry::next_serial(&registry::load(&book)?),
+            };
             let now = Clock::system().unix_s();
             let alias = request.alias.clone();
-            let cert = request.certify(&org, serial, now - 300, now + days * 86_400)?;
+            let (not_before, not_after) = (now - 300, now + days * 86_400);
+            let cert = request.certify(&org, serial, not_before, not_after)?;
+            registry::append(
+                &book,
+                &registry::Event::Issued {
+                    serial,
+                    alias: alias.clone(),
+                    fingerprint: short.clone(),
+                    issued: now,
+                    expires: not_after,
+                },
+            )?;
+            println!("Fingerprint {short}: compare it with the coordinator's before sending this.");
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
             println!("{}", b64::encode(cert.as_bytes()));
         }
@@ -379,13 +416,39 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                 lifeline::crypto::RevocationList::decode_verified(&b, &org.public(), 0, None).ok()
             });
             let mut serials = current.map(|l| l.serials().to_vec()).unwrap_or_default();
-            serials.extend(serial);
+            serials.extend(&serial);
             let list = keyfile::publish_revocations(&org, &paths, &serials, &Clock::system())?;
+            let now = Clock::system().unix_s();
+            for serial in serial {
+                registry::append(
+                    &registry::path(&paths.dir),
+                    &registry::Event::Revoked { serial, at: now },
+                )?;
+            }
             println!(
                 "Revoked: {:?}. Copy {} to every relay's data/keys/.",
                 list.serials(),
                 paths.revocations().display()
             );
+        }
+        KeysCommand::List { dir } => {
+            println!("serial  expires      revoked      fingerprint                    alias");
+            let now = Clock::system().unix_s() as i64;
+            let day = |s: u64| match (s as i64 - now).div_euclid(86_400) {
+                d if d >= 0 => format!("in {d} days"),
+                d => format!("{} days ago", -d),
+            };
+            for e in registry::load(&registry::path(&dir))? {
+                let revoked = e.revoked.map(day).unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<7} {:<12} {:<12} {:<30} {}",
+                    e.serial,
+                    day(e.expires),
+                    revoked,
+                    e.fingerprint,
+                    e.alias
+                );
+            }
         }
         KeysCommand::PublishRevocations { dir } => {
             let paths = KeyPaths { dir };

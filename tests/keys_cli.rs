@@ -225,3 +225,93 @@ fn private_keys_are_sealed_with_the_passphrase_file_and_bad_input_changes_nothin
     ]);
     assert!(!ok && err.contains("organisation.key"), "{err}");
 }
+
+#[test]
+fn the_registry_assigns_serials_never_reuses_one_checks_the_fingerprint_and_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    lifeline(&["keys", "init-organisation", "--dir", d, "--unsealed"]);
+    let request = |alias: &str| {
+        let signing = SigningKey::generate();
+        let dh = DhSecret::generate();
+        let request = EnrolmentRequest {
+            alias: alias.into(),
+            x25519_public: dh.public(),
+            ed25519_public: signing.public(),
+        };
+        let short = lifeline::registry::short_fingerprint(&dh.public().0, &signing.public().0);
+        (
+            b64::encode(&request.encode_signed(&signing).unwrap()),
+            short,
+        )
+    };
+    let serial_of = |out: &str| {
+        let cert = b64::decode(out.lines().last().unwrap().trim()).unwrap();
+        Certificate::decode(&cert).unwrap().body().serial
+    };
+    let (amara, amara_fp) = request("Amara");
+    let out = lifeline(&[
+        "keys",
+        "enrol",
+        "--dir",
+        d,
+        "--request",
+        &amara,
+        "--fingerprint",
+        &amara_fp,
+    ]);
+    assert!(out.contains(&amara_fp), "the fingerprint is shown: {out}");
+    assert_eq!(
+        serial_of(&out),
+        100,
+        "the first serial, assigned by the tool"
+    );
+
+    let (noor, _) = request("Noor");
+    // Enrolling Noor with one more option: refused, and why.
+    let refused = |extra: &[&str]| {
+        let (ok, err) =
+            lifeline_status(&[&["keys", "enrol", "--dir", d, "--request", &noor], extra].concat());
+        assert!(!ok, "{extra:?} refused");
+        err
+    };
+    let err = refused(&["--fingerprint", &amara_fp]);
+    assert!(
+        err.contains("not signed"),
+        "a fingerprint that differs: {err}"
+    );
+    let err = refused(&["--serial", "100"]);
+    assert!(err.contains("never reused"), "{err}");
+    let out = lifeline(&[
+        "keys",
+        "enrol",
+        "--dir",
+        d,
+        "--request",
+        &noor,
+        "--days",
+        "3",
+    ]);
+    assert_eq!(serial_of(&out), 101);
+    lifeline(&["keys", "revoke", "--dir", d, "--serial", "100"]);
+    let out = lifeline(&["keys", "enrol", "--dir", d, "--request", &amara]);
+    assert_eq!(
+        serial_of(&out),
+        102,
+        "a revoked serial is not handed out again"
+    );
+
+    let list = lifeline(&["keys", "list", "--dir", d]);
+    let rows: Vec<&str> = list.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{list}");
+    assert!(
+        rows[0].starts_with("101 ") && rows[0].ends_with("Noor"),
+        "soonest expiry first: {list}"
+    );
+    let amara_row = rows.iter().find(|r| r.starts_with("100 ")).unwrap();
+    assert!(
+        amara_row.contains("days ago") || amara_row.contains("in 0 days"),
+        "revoked shown: {amara_row}"
+    );
+    assert!(amara_row.contains(&amara_fp));
+}

@@ -225,6 +225,11 @@ impl Identity {
         Ok(identity)
     }
 
+    /// The short fingerprint of these keys, as `lifeline keys enrol` prints it.
+    pub fn short_fingerprint(&self) -> String {
+        crate::registry::short_fingerprint(&self.dh.public().0, &self.signing.public().0)
+    }
+
     /// Seals this identity into its file text (the shared format of [`crate::sealed`]).
     pub fn seal(&self, passphrase: &str, params: KdfParams) -> Result<String, IdentityError> {
         Ok(sealed::seal(MAGIC, &self.plaintext(), passphrase, params)?)

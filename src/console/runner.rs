@@ -117,8 +117,13 @@ fn enrolment_instructions(identity: &Identity, path: &Path) -> Result<(), Consol
     println!();
     println!("{}", identity.enrolment_request()?);
     println!();
+    println!("Fingerprint: {}", identity.short_fingerprint());
+    println!("Read it to your organisation by phone: they sign only if theirs is the same.");
+    println!();
     println!("Give it to your organisation. On its offline machine they run:");
-    println!("  lifeline keys enrol --dir org-keys --request <REQUEST> --serial <N> --days 14");
+    println!(
+        "  lifeline keys enrol --dir org-keys --request <REQUEST> --fingerprint \"<FINGERPRINT>\" --days 14"
+    );
     println!("and send you back the certificate it prints. Install it with:");
     println!(
         "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
