@@ -278,7 +278,8 @@ impl TestRelay {
     }
 
     /// Everything the store holds about visitors: its dump without the relay nodes' own
-    /// records (presence, which names coordinators, and the proof-of-work key).
+    /// records (presence, which names coordinators, the proof-of-work key, and the
+    /// organisation's public revocation list).
     pub async fn visitor_state(&self) -> String {
         use lifeline::store::ChatStore;
         self.relay
@@ -286,7 +287,11 @@ impl TestRelay {
             .dump()
             .await
             .lines()
-            .filter(|line| !line.starts_with("ll:node") && !line.starts_with("ll:pow:key"))
+            .filter(|line| {
+                !line.starts_with("ll:node")
+                    && !line.starts_with("ll:pow:key")
+                    && !line.starts_with("ll:revocations")
+            })
             .map(|line| format!("{line}\n"))
             .collect()
     }
