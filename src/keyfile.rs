@@ -15,6 +15,8 @@ use crate::crypto::certificate::{
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use crate::fs::write_private;
 use crate::protocol::b64;
+use crate::sealed::{self, KdfParams};
+use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 /// Why keys could not be read, written or trusted.
@@ -60,6 +62,41 @@ pub fn read_key(path: &Path) -> Result<Vec<u8>, KeyError> {
     b64::decode(text.trim()).ok_or_else(|| file_error(path, "not base64url"))
 }
 
+/// First line of a sealed key file (`docs/protocol.md` §2.5).
+pub const SEALED_KEY_MAGIC: &str = "lifeline-sealed-key v1";
+
+/// Writes `bytes` sealed under `passphrase` ([`crate::sealed`]) to an owner-only file.
+pub fn write_sealed_key(
+    path: &Path,
+    bytes: &[u8],
+    passphrase: &str,
+    params: KdfParams,
+) -> Result<(), KeyError> {
+    let text = sealed::seal(SEALED_KEY_MAGIC, bytes, passphrase, params)
+        .map_err(|e| file_error(path, e))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
+    }
+    write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
+}
+
+/// Reads a key file, sealed or plain (development keys). A sealed one needs `passphrase`;
+/// every failure names the file. Reading never changes the file.
+pub fn read_key_with(
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| file_error(path, e))?);
+    if !sealed::is_sealed(SEALED_KEY_MAGIC, &text) {
+        return b64::decode(text.trim())
+            .map(Zeroizing::new)
+            .ok_or_else(|| file_error(path, "not base64url"));
+    }
+    let passphrase =
+        passphrase.ok_or_else(|| file_error(path, "sealed: its passphrase is needed"))?;
+    sealed::open(SEALED_KEY_MAGIC, &text, passphrase).map_err(|e| file_error(path, e))
+}
+
 fn read_32(path: &Path) -> Result<[u8; 32], KeyError> {
     read_key(path)?
         .try_into()
@@ -69,6 +106,30 @@ fn read_32(path: &Path) -> Result<[u8; 32], KeyError> {
 /// Reads an Ed25519 signing key (its 32-byte seed).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     Ok(SigningKey::from_seed(read_32(path)?))
+}
+
+fn read_32_with(path: &Path, passphrase: Option<&str>) -> Result<[u8; 32], KeyError> {
+    read_key_with(path, passphrase)?[..]
+        .try_into()
+        .map_err(|_| file_error(path, "expected 32 bytes"))
+}
+
+/// Whether the key file at `path` is sealed (so opening it needs a passphrase).
+pub fn is_sealed_key(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| sealed::is_sealed(SEALED_KEY_MAGIC, &t))
+}
+
+/// Reads an X25519 secret key, sealed (with `passphrase`) or plain.
+pub fn read_dh_secret_with(path: &Path, passphrase: Option<&str>) -> Result<DhSecret, KeyError> {
+    Ok(DhSecret::from_bytes(read_32_with(path, passphrase)?))
+}
+
+/// Reads an Ed25519 signing key, sealed (with `passphrase`) or plain.
+pub fn read_signing_key_with(
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<SigningKey, KeyError> {
+    Ok(SigningKey::from_seed(read_32_with(path, passphrase)?))
 }
 
 /// Reads an X25519 secret key (32 bytes).
@@ -185,7 +246,8 @@ impl CoordinatorFiles {
     }
 }
 
-/// Creates the tip-inbox key and its certificate, signed by the organisation.
+/// Creates the tip-inbox key and its certificate and writes both, the key unsealed
+/// (development keys; the `lifeline keys` tool seals it, see [`issue_inbox`]).
 pub fn create_inbox(
     org: &SigningKey,
     paths: &KeyPaths,
@@ -193,6 +255,19 @@ pub fn create_inbox(
     days: u64,
     clock: &Clock,
 ) -> Result<Certificate, KeyError> {
+    let (inbox, cert) = issue_inbox(org, serial, days, clock)?;
+    write_key(&paths.inbox_key(), &inbox.to_bytes()[..])?;
+    write_key(&paths.inbox_certificate(), cert.as_bytes())?;
+    Ok(cert)
+}
+
+/// A fresh tip-inbox key and its certificate, signed by the organisation; nothing written.
+pub fn issue_inbox(
+    org: &SigningKey,
+    serial: u64,
+    days: u64,
+    clock: &Clock,
+) -> Result<(DhSecret, Certificate), KeyError> {
     let inbox = DhSecret::generate();
     let now = clock.unix_s();
     let cert = CertificateBody {
@@ -205,9 +280,7 @@ pub fn create_inbox(
         alias: "Tip inbox".into(),
     }
     .sign(org)?;
-    write_key(&paths.inbox_key(), &inbox.to_bytes()[..])?;
-    write_key(&paths.inbox_certificate(), cert.as_bytes())?;
-    Ok(cert)
+    Ok((inbox, cert))
 }
 
 /// Signs a fresh revocation list holding `serials` and writes it.
@@ -303,4 +376,51 @@ pub fn load_relay_keys(
         },
         created,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: KdfParams = KdfParams::CHEAP;
+
+    #[test]
+    fn a_sealed_key_opens_only_with_its_passphrase_and_every_failure_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("lifeline-sealed-{}", std::process::id()));
+        let path = dir.join("organisation.key");
+        let secret = [7u8; 32];
+        write_sealed_key(&path, &secret, "correct horse battery", CHEAP).expect("written");
+        let on_disk = std::fs::read(&path).expect("read");
+        assert!(!String::from_utf8_lossy(&on_disk).contains(&b64::encode(&secret)));
+        let opened = read_key_with(&path, Some("correct horse battery")).expect("opens");
+        assert_eq!(&opened[..], &secret[..]);
+
+        let named = |r: Result<Zeroizing<Vec<u8>>, KeyError>, why: &str| {
+            let text = r.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(text.starts_with(&path.display().to_string()), "{text}");
+            assert!(text.contains(why), "{text}");
+        };
+        named(
+            read_key_with(&path, Some("wrong passphrase")),
+            "wrong passphrase",
+        );
+        named(read_key_with(&path, None), "passphrase is needed");
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            on_disk,
+            "nothing changed"
+        );
+
+        let text = String::from_utf8_lossy(&on_disk).into_owned();
+        std::fs::write(&path, &text[..text.len() / 2]).expect("truncate");
+        named(
+            read_key_with(&path, Some("correct horse battery")),
+            "truncated",
+        );
+
+        // Development keys stay plain and readable without a passphrase.
+        write_key(&path, &secret).expect("plain");
+        assert_eq!(&read_key_with(&path, None).expect("plain")[..], &secret[..]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -45,5 +45,7 @@ pub mod fs;
 pub mod keyfile;
 pub mod logging;
 pub mod protocol;
+pub mod registry;
 pub mod relay;
+pub mod sealed;
 pub mod store;

@@ -11,6 +11,8 @@ use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
 use lifeline::keyfile::{self, KeyPaths};
 use lifeline::protocol::b64;
+use lifeline::registry;
+use lifeline::sealed::KdfParams;
 
 #[derive(Parser)]
 #[command(
@@ -36,8 +38,12 @@ enum Command {
     /// Run the relay (the default).
     Serve,
     /// Organisation key management: run on the organisation's offline machine.
-    #[command(subcommand)]
-    Keys(KeysCommand),
+    Keys {
+        #[command(flatten)]
+        sealing: Sealing,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The coordinator console: a terminal app for a whole shift.
     Console(ConsoleArgs),
 }
@@ -81,6 +87,58 @@ struct ConsoleArgs {
     lock_after: u64,
 }
 
+/// How `lifeline keys` seals the private keys it writes and opens the ones it reads.
+#[derive(clap::Args)]
+struct Sealing {
+    /// Seal (and open) private keys with the passphrase on this file's first line.
+    #[arg(long, global = true)]
+    passphrase_file: Option<PathBuf>,
+    /// Development only: write private keys unsealed.
+    #[arg(long, global = true, conflicts_with = "passphrase_file")]
+    unsealed: bool,
+}
+
+impl Sealing {
+    fn passphrase(&self) -> anyhow::Result<Option<zeroize::Zeroizing<String>>> {
+        let Some(path) = &self.passphrase_file else {
+            return Ok(None);
+        };
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path).with_context(|| path.display().to_string())?,
+        );
+        let line = text.lines().next().unwrap_or_default();
+        anyhow::ensure!(
+            line.chars().count() >= lifeline::console::identity::MIN_PASSPHRASE_CHARS,
+            "{}: the passphrase must have at least {} characters",
+            path.display(),
+            lifeline::console::identity::MIN_PASSPHRASE_CHARS
+        );
+        Ok(Some(zeroize::Zeroizing::new(line.to_owned())))
+    }
+
+    fn read_organisation(&self, paths: &KeyPaths) -> anyhow::Result<lifeline::crypto::SigningKey> {
+        let passphrase = self.passphrase()?;
+        Ok(keyfile::read_signing_key_with(
+            &paths.organisation_key(),
+            passphrase.as_deref().map(String::as_str),
+        )?)
+    }
+
+    /// Writes a private key sealed, or unsealed only when asked for (development keys).
+    fn write_secret(&self, path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+        match self.passphrase()? {
+            Some(p) => keyfile::write_sealed_key(path, bytes, &p, KdfParams::STANDARD)?,
+            None if self.unsealed => keyfile::write_key(path, bytes)?,
+            None => anyhow::bail!(
+                "{}: refusing to write a private key unsealed: give --passphrase-file \
+                 (or --unsealed, for development keys only)",
+                path.display()
+            ),
+        }
+        Ok(())
+    }
+}
+
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Create the organisation's signing key in <dir>/organisation.key; prints the public key.
@@ -102,8 +160,12 @@ enum KeysCommand {
         /// The request, base64url.
         #[arg(long)]
         request: String,
+        /// The fingerprint the coordinator read out by phone: signing is refused unless it matches.
         #[arg(long)]
-        serial: u64,
+        fingerprint: Option<String>,
+        /// Assigned from the registry when absent; a serial already issued is refused.
+        #[arg(long)]
+        serial: Option<u64>,
         /// Certificates are short-lived on purpose; renew them.
         #[arg(long, default_value_t = 14)]
         days: u64,
@@ -114,6 +176,11 @@ enum KeysCommand {
         dir: PathBuf,
         #[arg(long, required = true)]
         serial: Vec<u64>,
+    },
+    /// The registry of issued certificates, soonest expiry first.
+    List {
+        #[arg(long)]
+        dir: PathBuf,
     },
     /// Re-sign the current revocation list (do this more often than its maximum age).
     PublishRevocations {
@@ -133,7 +200,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Keys(command) => match keys(command) {
+        Command::Keys { sealing, command } => match keys(&sealing, command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -280,7 +347,7 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn keys(command: KeysCommand) -> anyhow::Result<()> {
+fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::InitOrganisation { dir } => {
             let paths = KeyPaths { dir };
@@ -290,7 +357,7 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
                 paths.organisation_key().display()
             );
             let key = lifeline::crypto::SigningKey::generate();
-            keyfile::write_key(&paths.organisation_key(), key.seed())?;
+            sealing.write_secret(&paths.organisation_key(), key.seed())?;
             keyfile::publish_revocations(&key, &paths, &[], &Clock::system())?;
             println!(
                 "Organisation key written to {} (0600). Keep it offline.",
@@ -303,8 +370,10 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::CreateInbox { dir, days } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
-            keyfile::create_inbox(&org, &paths, 1, days, &Clock::system())?;
+            let org = sealing.read_organisation(&paths)?;
+            let (inbox, cert) = keyfile::issue_inbox(&org, 1, days, &Clock::system())?;
+            sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
+            keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
             println!(
                 "Tip-inbox key: {} (give to coordinators, never to the relay)",
                 paths.inbox_key().display()
@@ -317,37 +386,90 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Enrol {
             dir,
             request,
+            fingerprint,
             serial,
             days,
         } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let org = sealing.read_organisation(&paths)?;
             let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
             let request = EnrolmentRequest::decode_verified(&bytes)?;
+            let short =
+                registry::short_fingerprint(&request.x25519_public.0, &request.ed25519_public.0);
+            if let Some(heard) = fingerprint {
+                let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+                anyhow::ensure!(
+                    digits(&heard) == digits(&short),
+                    "the fingerprint read out ({heard}) is not this request's ({short}): not signed"
+                );
+            }
+            let book = registry::path(&paths.dir);
+            let serial = match serial {
+                Some(serial) => serial,
+                None => registry::next_serial(&registry::load(&book)?),
+            };
             let now = Clock::system().unix_s();
             let alias = request.alias.clone();
-            let cert = request.certify(&org, serial, now - 300, now + days * 86_400)?;
+            let (not_before, not_after) = (now - 300, now + days * 86_400);
+            let cert = request.certify(&org, serial, not_before, not_after)?;
+            registry::append(
+                &book,
+                &registry::Event::Issued {
+                    serial,
+                    alias: alias.clone(),
+                    fingerprint: short.clone(),
+                    issued: now,
+                    expires: not_after,
+                },
+            )?;
+            println!("Fingerprint {short}: compare it with the coordinator's before sending this.");
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
             println!("{}", b64::encode(cert.as_bytes()));
         }
         KeysCommand::Revoke { dir, serial } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let org = sealing.read_organisation(&paths)?;
             let current = keyfile::read_key(&paths.revocations()).ok().and_then(|b| {
                 lifeline::crypto::RevocationList::decode_verified(&b, &org.public(), 0, None).ok()
             });
             let mut serials = current.map(|l| l.serials().to_vec()).unwrap_or_default();
-            serials.extend(serial);
+            serials.extend(&serial);
             let list = keyfile::publish_revocations(&org, &paths, &serials, &Clock::system())?;
+            let now = Clock::system().unix_s();
+            for serial in serial {
+                registry::append(
+                    &registry::path(&paths.dir),
+                    &registry::Event::Revoked { serial, at: now },
+                )?;
+            }
             println!(
                 "Revoked: {:?}. Copy {} to every relay's data/keys/.",
                 list.serials(),
                 paths.revocations().display()
             );
         }
+        KeysCommand::List { dir } => {
+            println!("serial  expires      revoked      fingerprint                    alias");
+            let now = Clock::system().unix_s() as i64;
+            let day = |s: u64| match (s as i64 - now).div_euclid(86_400) {
+                d if d >= 0 => format!("in {d} days"),
+                d => format!("{} days ago", -d),
+            };
+            for e in registry::load(&registry::path(&dir))? {
+                let revoked = e.revoked.map(day).unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<7} {:<12} {:<12} {:<30} {}",
+                    e.serial,
+                    day(e.expires),
+                    revoked,
+                    e.fingerprint,
+                    e.alias
+                );
+            }
+        }
         KeysCommand::PublishRevocations { dir } => {
             let paths = KeyPaths { dir };
-            let org = keyfile::read_signing_key(&paths.organisation_key())?;
+            let org = sealing.read_organisation(&paths)?;
             let current = lifeline::crypto::RevocationList::decode_verified(
                 &keyfile::read_key(&paths.revocations())?,
                 &org.public(),

@@ -10,8 +10,9 @@ use lifeline::protocol::frames::ConversationKind;
 use lifeline::store::redis::RedisStore;
 use lifeline::store::{Assignment, ChatStore, SessionId, SessionInfo};
 
-fn session(byte: u8) -> SessionInfo {
+fn session(store: &RedisStore, byte: u8) -> SessionInfo {
     SessionInfo {
+        generation: store.generation(),
         id: SessionId([byte; 16]),
         token_hash: [byte; 32],
         kind: ConversationKind::Chat,
@@ -48,7 +49,7 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
         .await
         .unwrap();
     for byte in 1..=3 {
-        store.create(session(byte), 10).await.unwrap();
+        store.create(session(&store, byte), 10).await.unwrap();
     }
     let ttl: i64 = redis_cli(&redis, &["TTL", "ll:queue:order"])
         .parse()
@@ -60,7 +61,7 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
     // A session lifetime with no arrival: the counter is gone, two still wait.
     store.remove(&SessionId([1; 16])).await.unwrap();
     assert_eq!(redis_cli(&redis, &["DEL", "ll:queue:order"]), "1");
-    store.create(session(4), 10).await.unwrap();
+    store.create(session(&store, 4), 10).await.unwrap();
     let order: Vec<u8> = store
         .queue_view(0)
         .await
@@ -75,6 +76,6 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
         store.remove(&SessionId([byte; 16])).await.unwrap();
     }
     assert_eq!(redis_cli(&redis, &["DEL", "ll:queue:order"]), "1");
-    store.create(session(5), 10).await.unwrap();
+    store.create(session(&store, 5), 10).await.unwrap();
     assert_eq!(redis_cli(&redis, &["GET", "ll:queue:order"]), "1");
 }

@@ -1,7 +1,8 @@
 //! The coordinator's identity at rest: an Ed25519 signing key, an X25519 static key, the
 //! chosen alias, and once enrolled the organisation's certificate and public key, sealed in
 //! one file with ChaCha20-Poly1305 under a key derived from a passphrase by Argon2id
-//! (64 MiB, 3 passes), owner-only (0600).
+//! (64 MiB, 3 passes), owner-only (0600), in the format every sealed file shares
+//! ([`crate::sealed`]).
 //!
 //! File: the line `lifeline-console-identity v1`, then base64url of
 //! `m_kib u32 | t u32 | p u32 | salt [16] | nonce [12] | ciphertext` (big-endian), the
@@ -13,17 +14,16 @@
 
 use std::path::Path;
 
-use argon2::{Algorithm, Argon2, Params, Version};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use zeroize::Zeroizing;
 
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
-use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey, random_bytes};
+use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use crate::fs::write_private;
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64;
+pub use crate::sealed::KdfParams;
+use crate::sealed::{self, SealError};
 
 /// First line of an identity file, naming the format and its version.
 pub const MAGIC: &str = "lifeline-console-identity v1";
@@ -65,39 +65,6 @@ pub enum IdentityError {
     OrganisationMismatch,
 }
 
-/// Argon2id cost, stored in the file so it can be raised later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KdfParams {
-    /// Memory cost in KiB.
-    pub m_kib: u32,
-    /// Number of passes.
-    pub t: u32,
-    /// Degree of parallelism (lanes).
-    pub p: u32,
-}
-
-impl KdfParams {
-    /// The cost every new identity gets: 64 MiB, 3 passes, 1 lane.
-    pub const STANDARD: Self = Self {
-        m_kib: 65_536,
-        t: 3,
-        p: 1,
-    };
-
-    /// The most a file may ask for (16 times the standard memory and passes). The cost is
-    /// read before anything is authenticated: unbounded, a crafted file could make the
-    /// console allocate terabytes or run for years.
-    pub const MAX: Self = Self {
-        m_kib: 16 * 65_536,
-        t: 16 * 3,
-        p: 16,
-    };
-
-    fn within_limits(self) -> bool {
-        self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
-    }
-}
-
 /// A coordinator's unlocked keys and alias, and once enrolled its certificate and the
 /// organisation key pinned with it.
 pub struct Identity {
@@ -122,40 +89,6 @@ impl std::fmt::Debug for Identity {
 
 fn file_error(path: &Path, e: impl ToString) -> IdentityError {
     IdentityError::File(path.display().to_string(), e.to_string())
-}
-
-fn derive_key(
-    passphrase: &str,
-    salt: &[u8],
-    params: KdfParams,
-) -> Result<Zeroizing<[u8; 32]>, IdentityError> {
-    if !params.within_limits() {
-        return Err(IdentityError::Format);
-    }
-    let argon_params = Params::new(params.m_kib, params.t, params.p, Some(32))
-        .map_err(|_| IdentityError::Format)?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
-        .hash_password_into(passphrase.as_bytes(), salt, &mut key[..])
-        .map_err(|_| IdentityError::Format)?;
-    Ok(key)
-}
-
-fn header(params: KdfParams, salt: &[u8; 16], nonce: &[u8; 12]) -> Vec<u8> {
-    let mut h = Vec::with_capacity(40);
-    h.extend_from_slice(&params.m_kib.to_be_bytes());
-    h.extend_from_slice(&params.t.to_be_bytes());
-    h.extend_from_slice(&params.p.to_be_bytes());
-    h.extend_from_slice(salt);
-    h.extend_from_slice(nonce);
-    h
-}
-
-fn aad(header: &[u8]) -> Vec<u8> {
-    let mut aad = MAGIC.as_bytes().to_vec();
-    aad.push(b'\n');
-    aad.extend_from_slice(header);
-    aad
 }
 
 impl Identity {
@@ -292,62 +225,19 @@ impl Identity {
         Ok(identity)
     }
 
-    /// Seals this identity into its file text.
+    /// The short fingerprint of these keys, as `lifeline keys enrol` prints it.
+    pub fn short_fingerprint(&self) -> String {
+        crate::registry::short_fingerprint(&self.dh.public().0, &self.signing.public().0)
+    }
+
+    /// Seals this identity into its file text (the shared format of [`crate::sealed`]).
     pub fn seal(&self, passphrase: &str, params: KdfParams) -> Result<String, IdentityError> {
-        let salt = random_bytes::<16>();
-        let nonce = random_bytes::<12>();
-        let header = header(params, &salt, &nonce);
-        let key = derive_key(passphrase, &salt, params)?;
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
-        let plaintext = self.plaintext();
-        let ciphertext = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: &aad(&header),
-                },
-            )
-            .map_err(|_| IdentityError::Format)?;
-        let mut body = header;
-        body.extend_from_slice(&ciphertext);
-        Ok(format!("{MAGIC}\n{}\n", b64::encode(&body)))
+        Ok(sealed::seal(MAGIC, &self.plaintext(), passphrase, params)?)
     }
 
     /// Opens file text sealed by [`Identity::seal`].
     pub fn open(text: &str, passphrase: &str) -> Result<Self, IdentityError> {
-        let mut lines = text.lines();
-        if lines.next() != Some(MAGIC) {
-            return Err(IdentityError::Format);
-        }
-        let body = lines
-            .next()
-            .and_then(|l| b64::decode(l.trim()))
-            .ok_or(IdentityError::Format)?;
-        if body.len() < 40 + 16 {
-            return Err(IdentityError::Format);
-        }
-        let word = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
-        let params = KdfParams {
-            m_kib: word(0),
-            t: word(4),
-            p: word(8),
-        };
-        let (header, ciphertext) = body.split_at(40);
-        let key = derive_key(passphrase, &header[12..28], params)?;
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
-        let plaintext = Zeroizing::new(
-            cipher
-                .decrypt(
-                    Nonce::from_slice(&header[28..40]),
-                    Payload {
-                        msg: ciphertext,
-                        aad: &aad(header),
-                    },
-                )
-                .map_err(|_| IdentityError::Decrypt)?,
-        );
-        Self::from_plaintext(&plaintext)
+        Self::from_plaintext(&sealed::open(MAGIC, text, passphrase)?)
     }
 
     /// Writes a new identity file (0600); refuses to replace an existing one.
@@ -397,18 +287,16 @@ impl Identity {
     /// The KDF cost the file at `path` was sealed with (to rewrite it at the same cost).
     pub fn file_params(path: &Path) -> Result<KdfParams, IdentityError> {
         let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-        let body = text
-            .lines()
-            .nth(1)
-            .and_then(|l| b64::decode(l.trim()))
-            .filter(|b| b.len() >= 12)
-            .ok_or(IdentityError::Format)?;
-        let word = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
-        Ok(KdfParams {
-            m_kib: word(0),
-            t: word(4),
-            p: word(8),
-        })
+        Ok(sealed::params_of(MAGIC, &text)?)
+    }
+}
+
+impl From<SealError> for IdentityError {
+    fn from(e: SealError) -> Self {
+        match e {
+            SealError::Format => IdentityError::Format,
+            SealError::Decrypt => IdentityError::Decrypt,
+        }
     }
 }
 

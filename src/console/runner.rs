@@ -117,8 +117,13 @@ fn enrolment_instructions(identity: &Identity, path: &Path) -> Result<(), Consol
     println!();
     println!("{}", identity.enrolment_request()?);
     println!();
+    println!("Fingerprint: {}", identity.short_fingerprint());
+    println!("Read it to your organisation by phone: they sign only if theirs is the same.");
+    println!();
     println!("Give it to your organisation. On its offline machine they run:");
-    println!("  lifeline keys enrol --dir org-keys --request <REQUEST> --serial <N> --days 14");
+    println!(
+        "  lifeline keys enrol --dir org-keys --request <REQUEST> --fingerprint \"<FINGERPRINT>\" --days 14"
+    );
     println!("and send you back the certificate it prints. Install it with:");
     println!(
         "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
@@ -285,6 +290,10 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         Resources::default()
     };
     let inbox = match &opts.inbox_key {
+        Some(path) if keyfile::is_sealed_key(path) => {
+            let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+            Some(keyfile::read_dh_secret_with(path, Some(&passphrase))?)
+        }
         Some(path) => Some(keyfile::read_dh_secret(path)?),
         None => None,
     };

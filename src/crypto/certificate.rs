@@ -264,6 +264,11 @@ impl RevocationList {
         &self.encoded
     }
 
+    /// When the organisation signed it (Unix seconds): a newer list replaces an older one.
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
+    }
+
     /// The revoked serials, strictly ascending.
     pub fn serials(&self) -> &[u64] {
         &self.serials

@@ -105,11 +105,12 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
         return None;
     };
     let keys = &relay.keys;
+    let revocations = relay.revocations();
     let checked = Certificate::decode_verified(
         &certificate.0,
         &keys.organisation,
         relay.clock.unix_s(),
-        Some(&keys.revocations),
+        Some(&revocations),
         Role::Coordinator,
     );
     let cert = match checked {

@@ -112,6 +112,10 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if *relay.shutting_down.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
+    // Past the widget's maximum age every visitor is refused: this node cannot help anyone.
+    if relay.revocations_seconds_left() <= 0 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "revocation list stale").into_response();
+    }
     // A frozen store answers nothing: not ready within half a second, whatever the client
     // library's own timeout (issue 24).
     let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;
@@ -137,7 +141,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         v: VERSION,
         organisation: Fixed(relay.keys.organisation.0),
         inbox_certificate: Bytes(relay.keys.inbox.as_bytes().to_vec()),
-        revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+        revocations: Bytes(relay.revocations().as_bytes().to_vec()),
         emergency: &w.emergency,
         tip_categories: &w.tip_categories,
         tip_category_labels: &w.tip_category_labels,

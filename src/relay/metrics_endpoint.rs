@@ -25,6 +25,7 @@ pub async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     if let Some(p) = relay.store.persistence_seen() {
         body.push_str(&p.prometheus());
     }
+    body.push_str(&relay.expiry_metrics());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

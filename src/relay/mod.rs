@@ -15,6 +15,7 @@
 //! - [`events`]: what is asked of a visitor's or a coordinator's connection, wherever it is.
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
 //! - [`resend`]: which refused frames a connection owes again after a `retry`.
+//! - [`revocations`]: the revocation list in use, replaced live; expiry warnings.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
 //! - [`activity`]: the log's per-minute counts of what `metrics` counts.
@@ -51,6 +52,7 @@ pub mod nodes;
 pub mod noscript;
 pub mod pow;
 pub mod resend;
+pub mod revocations;
 pub mod routing;
 pub mod state;
 pub mod visitor;
@@ -166,6 +168,7 @@ pub async fn serve(
         .disk_erasure(&relay.config)
         .map(|e| tokio::spawn(e.run()));
     let generation_watch = tokio::spawn(generation::watch(relay.clone()));
+    let revocation_watch = tokio::spawn(revocations::watch(relay.clone()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -193,6 +196,7 @@ pub async fn serve(
         task.abort();
     }
     generation_watch.abort();
+    revocation_watch.abort();
     Ok(())
 }
 

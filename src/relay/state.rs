@@ -12,6 +12,7 @@ use super::connection::RateLimits;
 use super::metrics::Metrics;
 use super::nodes::Nodes;
 use super::pow::SeedBook;
+use super::revocations::Revocations;
 use super::routing::Live;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -26,8 +27,11 @@ pub struct Relay {
     pub config: Config,
     /// The only time the relay reads: tests advance it to live a month in seconds.
     pub clock: Clock,
-    /// The public keys it serves and checks certificates against.
+    /// The public keys it serves and checks certificates against (`keys.revocations` is the
+    /// list at start-up: the one in use is [`Relay::revocations`]).
     pub keys: RelayKeys,
+    /// The revocation list in use, replaced while running by a newer one.
+    pub revocation_book: Revocations,
     /// Sessions, the queue and delivery buffers.
     pub store: Store,
     /// Sealed tips, in the backend the store chose.
@@ -98,8 +102,14 @@ impl Relay {
             config.tips.noscript_per_hour,
             store.shared_budget(),
         );
+        let revocation_book = Revocations::new(
+            keys.revocations.clone(),
+            crate::keyfile::KeyPaths::new(&config.server.data_dir).revocations(),
+            store.shared_revocations(),
+        );
         Ok(Arc::new(Self {
             nodes: Nodes::new(store.node_link()),
+            revocation_book,
             store,
             tips,
             live: Live::default(),

@@ -174,7 +174,7 @@ fn welcome(
         token: Fixed(token),
         next_seq,
         delivered,
-        revocations: Bytes(relay.keys.revocations.as_bytes().to_vec()),
+        revocations: Bytes(relay.revocations().as_bytes().to_vec()),
         erase_after_idle_s: relay.config.sessions.idle_ttl_s,
     }
 }

@@ -232,8 +232,15 @@ fn fallback(numbers: &[EmergencyNumber], mode: Mode, exit_url: &str) -> String {
 }
 
 /// The embed snippet an organisation copies into its own site: the fallback, then the script
-/// with the same numbers for the widget to show whenever no one can answer.
-fn snippet(numbers: &[EmergencyNumber], organisation: &str, mode: Mode, exit_url: &str) -> String {
+/// with the same numbers for the widget to show whenever no one can answer, and the revocation
+/// list's maximum age the widget enforces (§2.2: the page pins it, the relay cannot loosen it).
+fn snippet(
+    numbers: &[EmergencyNumber],
+    organisation: &str,
+    max_age_s: u64,
+    mode: Mode,
+    exit_url: &str,
+) -> String {
     let json = serde_json::to_string(numbers).unwrap_or_default();
     let (tip, mode_name) = match mode {
         Mode::Launcher => (" data-tip-url=\"/help\"", "launcher"),
@@ -242,6 +249,7 @@ fn snippet(numbers: &[EmergencyNumber], organisation: &str, mode: Mode, exit_url
     format!(
         "{fallback}\n<script src=\"/widget/lifeline.js\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
          data-organisation=\"{organisation}\" data-mode=\"{mode_name}\" \
+         data-revocation-max-age=\"{max_age_s}\" \
          data-numbers=\"{numbers}\"{tip} defer></script>",
         fallback = fallback(numbers, mode, exit_url),
         sri = *SCRIPT_SRI,
@@ -254,6 +262,7 @@ fn relay_snippet(relay: &Relay, mode: Mode) -> String {
     snippet(
         &relay.config.widget.emergency,
         &crate::protocol::b64::encode(&relay.keys.organisation.0),
+        relay.config.widget.revocations_max_age_days * 86_400,
         mode,
         &relay.config.widget.neutral_url,
     )
@@ -468,7 +477,13 @@ mod tests {
 
     #[test]
     fn snippet_carries_the_numbers_as_escaped_json_after_its_fallback() {
-        let tag = snippet(&hostile(), "ORG", Mode::Launcher, "https://exit.example/");
+        let tag = snippet(
+            &hostile(),
+            "ORG",
+            1_728_000,
+            Mode::Launcher,
+            "https://exit.example/",
+        );
         let fallback_at = tag.find("data-lifeline-fallback").unwrap_or(usize::MAX);
         assert!(fallback_at < tag.find("<script").unwrap_or(0));
         let attr = tag
@@ -490,8 +505,18 @@ mod tests {
         );
         assert!(tag.contains("data-tip-url=\"/help\""));
         assert!(
-            !snippet(&hostile(), "ORG", Mode::Page, "https://exit.example/")
-                .contains("data-tip-url")
+            tag.contains("data-revocation-max-age=\"1728000\""),
+            "the page pins the list's maximum age"
+        );
+        assert!(
+            !snippet(
+                &hostile(),
+                "ORG",
+                1_728_000,
+                Mode::Page,
+                "https://exit.example/"
+            )
+            .contains("data-tip-url")
         );
     }
 }

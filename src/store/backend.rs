@@ -12,6 +12,7 @@ use super::chat::{
 use super::generation::Checked;
 use super::redis::node_link::NodeLink;
 use super::redis::persistence::Persistence;
+use super::redis::revocations::SharedRevocations;
 use super::redis::seeds::SharedSeeds;
 use super::tips::files::TipFiles;
 use super::tips::redis::RedisTips;
@@ -99,6 +100,14 @@ impl Store {
                 redis.disk_erasure(std::time::Duration::from_secs(config.store.redis_rewrite_s)),
             ),
             _ => None,
+        }
+    }
+
+    /// Where the newest revocation list is shared between nodes; `None` alone in memory.
+    pub fn shared_revocations(&self) -> Option<SharedRevocations> {
+        match self {
+            Store::Redis(redis) => Some(SharedRevocations::new(redis.connection())),
+            Store::Memory(_) => None,
         }
     }
 

@@ -48,5 +48,6 @@ pub use chat::{
     StoreError, StoredFrame, Way,
 };
 pub use redis::node_link::NodeLink;
+pub use redis::revocations::SharedRevocations;
 pub use redis::seeds::SharedSeeds;
 pub use tips::{TipId, TipRecord};

@@ -292,8 +292,8 @@ impl TestRelay {
     }
 
     /// Everything the store holds about visitors: its dump without the relay nodes' own
-    /// records (presence, which names coordinators, the proof-of-work key, and the store's
-    /// generation).
+    /// records (presence, which names coordinators, the proof-of-work key, the store's
+    /// generation, and the organisation's public revocation list).
     pub async fn visitor_state(&self) -> String {
         use lifeline::store::ChatStore;
         self.relay
@@ -305,6 +305,7 @@ impl TestRelay {
                 !line.starts_with("ll:node")
                     && !line.starts_with("ll:pow:key")
                     && !line.starts_with("ll:{generation}")
+                    && !line.starts_with("ll:revocations")
             })
             .map(|line| format!("{line}\n"))
             .collect()

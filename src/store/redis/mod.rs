@@ -13,8 +13,9 @@ pub mod generation;
 mod keys;
 pub mod node_link;
 mod order;
-pub mod rewrite;
 pub mod persistence;
+pub mod revocations;
+pub mod rewrite;
 pub mod scripts;
 pub mod seeds;
 
@@ -32,8 +33,8 @@ use connection::{RedisConnection, unavailable};
 use keys::{Keys, way_index};
 use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
-use rewrite::DiskErasure;
 use persistence::Persistence;
+use rewrite::DiskErasure;
 use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";

@@ -1,0 +1,233 @@
+//! The organisation's record of the certificates it issued (`registry.jsonl` in its key
+//! folder): one JSON line appended per event, never rewritten. Serials are assigned from it
+//! and never reused; `lifeline keys list` reads it.
+//!
+//! Also the short fingerprint both people read aloud at enrolment. Must never hold a private
+//! key, and never lose or rewrite a line already written.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::keys::Fingerprint;
+
+/// Why the registry could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The file could not be read or appended to, or a line is not an event.
+    #[error("{path}: {reason}")]
+    File {
+        /// The registry file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The serial was issued before: serials are never reused.
+    #[error("serial {0} was already issued; serials are never reused")]
+    SerialReused(u64),
+}
+
+/// One line of the registry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A certificate was issued.
+    Issued {
+        /// Its serial.
+        serial: u64,
+        /// The alias it carries.
+        alias: String,
+        /// The short fingerprint of the keys it certifies.
+        fingerprint: String,
+        /// Unix seconds.
+        issued: u64,
+        /// Unix seconds (`not_after`).
+        expires: u64,
+    },
+    /// A serial was revoked.
+    Revoked {
+        /// The serial.
+        serial: u64,
+        /// Unix seconds.
+        at: u64,
+    },
+}
+
+/// A certificate as the registry knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its serial.
+    pub serial: u64,
+    /// The alias it carries.
+    pub alias: String,
+    /// The short fingerprint of its keys.
+    pub fingerprint: String,
+    /// When issued (Unix seconds).
+    pub issued: u64,
+    /// When it expires (Unix seconds).
+    pub expires: u64,
+    /// When revoked, if it was.
+    pub revoked: Option<u64>,
+}
+
+/// The first serial the tool assigns (1 is the tip inbox's).
+pub const FIRST_SERIAL: u64 = 100;
+
+/// The registry file of a key folder.
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join("registry.jsonl")
+}
+
+fn file_error(path: &Path, reason: impl ToString) -> RegistryError {
+    RegistryError::File {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Every certificate recorded at `path`, soonest expiry first (none if no file yet).
+pub fn load(path: &Path) -> Result<Vec<Entry>, RegistryError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(file_error(path, e)),
+    };
+    let mut entries: Vec<Entry> = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let event: Event = serde_json::from_str(line)
+            .map_err(|e| file_error(path, format!("line {}: {e}", n + 1)))?;
+        match event {
+            Event::Issued {
+                serial,
+                alias,
+                fingerprint,
+                issued,
+                expires,
+            } => entries.push(Entry {
+                serial,
+                alias,
+                fingerprint,
+                issued,
+                expires,
+                revoked: None,
+            }),
+            Event::Revoked { serial, at } => {
+                for e in entries.iter_mut().filter(|e| e.serial == serial) {
+                    e.revoked.get_or_insert(at);
+                }
+            }
+        }
+    }
+    entries.sort_by_key(|e| (e.expires, e.serial));
+    Ok(entries)
+}
+
+/// The next serial nobody was issued.
+pub fn next_serial(entries: &[Entry]) -> u64 {
+    entries
+        .iter()
+        .map(|e| e.serial + 1)
+        .max()
+        .unwrap_or(FIRST_SERIAL)
+        .max(FIRST_SERIAL)
+}
+
+/// Appends `event` (owner-only file); an `Issued` for a serial already recorded is refused.
+pub fn append(path: &Path, event: &Event) -> Result<(), RegistryError> {
+    if let Event::Issued { serial, .. } = event
+        && load(path)?.iter().any(|e| e.serial == *serial)
+    {
+        return Err(RegistryError::SerialReused(*serial));
+    }
+    let line = serde_json::to_string(event).map_err(|e| file_error(path, e))? + "\n";
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| file_error(path, e))?;
+    file.write_all(line.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| file_error(path, e))
+}
+
+/// What both people compare by phone before a certificate is signed: 25 digits in five
+/// groups, from SHA-256 over the X25519 then the Ed25519 public key.
+pub fn short_fingerprint(x25519_public: &[u8; 32], ed25519_public: &[u8; 32]) -> String {
+    let mut both = [0u8; 64];
+    both[..32].copy_from_slice(x25519_public);
+    both[32..].copy_from_slice(ed25519_public);
+    let digest = Fingerprint::of(&both).0;
+    digest[..10]
+        .chunks(2)
+        .map(|pair| format!("{:05}", u16::from_be_bytes([pair[0], pair[1]])))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issued(serial: u64, expires: u64) -> Event {
+        Event::Issued {
+            serial,
+            alias: format!("c{serial}"),
+            fingerprint: "00000 00000 00000 00000 00000".into(),
+            issued: 1,
+            expires,
+        }
+    }
+
+    #[test]
+    fn append_only_soonest_expiry_first_serials_never_reused() {
+        let dir = std::env::temp_dir().join(format!("lifeline-registry-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = path(&dir);
+        assert_eq!(next_serial(&load(&file).unwrap_or_default()), FIRST_SERIAL);
+        for (serial, expires) in [(100, 50), (101, 20), (102, 90)] {
+            assert!(append(&file, &issued(serial, expires)).is_ok());
+        }
+        assert!(append(&file, &Event::Revoked { serial: 102, at: 7 }).is_ok());
+        assert!(matches!(
+            append(&file, &issued(101, 99)),
+            Err(RegistryError::SerialReused(101))
+        ));
+        let entries = load(&file).unwrap_or_default();
+        let order: Vec<u64> = entries.iter().map(|e| e.serial).collect();
+        assert_eq!(order, [101, 100, 102]);
+        assert_eq!(entries[2].revoked, Some(7));
+        assert_eq!(next_serial(&entries), 103);
+        // Revoking the newest does not free its serial.
+        assert_eq!(
+            std::fs::read_to_string(&file)
+                .unwrap_or_default()
+                .lines()
+                .count(),
+            4
+        );
+        std::fs::write(&file, "not json\n").unwrap_or_default();
+        let err = load(&file).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.contains("registry.jsonl") && err.contains("line 1"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_short_fingerprint_is_five_groups_of_five_digits_and_key_bound() {
+        let a = short_fingerprint(&[1; 32], &[2; 32]);
+        assert_eq!(a.len(), 29);
+        assert!(
+            a.split(' ')
+                .all(|g| g.len() == 5 && g.chars().all(|c| c.is_ascii_digit()))
+        );
+        assert_ne!(a, short_fingerprint(&[1; 32], &[3; 32]));
+        assert_ne!(a, short_fingerprint(&[2; 32], &[1; 32]));
+    }
+}

@@ -1,0 +1,315 @@
+//! Issue 16 item 6: revocations live. A new `revocations.list` is served without a restart;
+//! a badly signed or older one is refused with a log line and the current one kept; a newly
+//! revoked coordinator is cut off (4006) and their visitor requeued; on Redis a list dropped
+//! on one node is served by the other within seconds; `/readyz`, `/metrics` and the daily
+//! warning follow the list's age. Runs on the store `LIFELINE_TEST_STORE` names.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{RedisServer, TestRelay, capture_logs, claim_and_connect, is_queued};
+use lifeline::client::coordinator::CoordinatorClient;
+use lifeline::clock::Clock;
+use lifeline::crypto::keys::SigningKey;
+use lifeline::keyfile::{self, KeyPaths};
+use lifeline::relay::Relay;
+use lifeline::relay::revocations::RELOAD_EVERY;
+
+const DAY: u64 = 86_400;
+
+/// A list revoking `serials`, signed `later_s` seconds from now, written where the relay
+/// looks for it.
+fn drop_in(relay: &TestRelay, org: &SigningKey, serials: &[u64], later_s: u64) -> Vec<u8> {
+    let clock = Clock::manual(Clock::system().unix_s() + later_s);
+    keyfile::publish_revocations(org, &relay.paths(), serials, &clock)
+        .expect("list written")
+        .as_bytes()
+        .to_vec()
+}
+
+async fn served(addr: &str) -> Vec<u8> {
+    let (status, body) = lifeline::client::tipster::request(addr, "GET", "/v1/config", None, &[])
+        .await
+        .expect("config");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    lifeline::protocol::b64::decode(v["revocations"].as_str().expect("list")).expect("b64")
+}
+
+/// Whether `check` holds within 10 s (a few reload periods, on a loaded machine).
+async fn eventually<F: Future<Output = bool>>(check: impl Fn() -> F) -> bool {
+    for _ in 0..50 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
+/// Waits until `addr` serves `list`.
+async fn until_served(addr: &str, list: &[u8]) -> bool {
+    eventually(|| async { served(addr).await == list }).await
+}
+
+/// The close code that ends this coordinator's connection within 10 s.
+async fn cut_off(coordinator: &mut CoordinatorClient) -> Option<u16> {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Err(e) = coordinator.next_event().await {
+                return e.close_code();
+            }
+        }
+    })
+    .await
+    .expect("cut off within seconds")
+}
+
+#[tokio::test]
+async fn a_new_list_is_served_and_applied_without_a_restart() {
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let list = drop_in(&relay, &relay.org_key(), &[41], 10);
+    assert!(
+        until_served(&addr, &list).await,
+        "new list served within seconds"
+    );
+    assert!(relay.relay.revocations().contains(41));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_badly_signed_or_older_list_is_refused_logged_and_the_current_one_kept() {
+    let logs = capture_logs();
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let good = drop_in(&relay, &relay.org_key(), &[7], 20);
+    assert!(until_served(&addr, &good).await);
+
+    drop_in(&relay, &SigningKey::generate(), &[], 30);
+    tokio::time::sleep(RELOAD_EVERY * 2).await;
+    assert_eq!(
+        served(&addr).await,
+        good,
+        "a foreign signature changes nothing"
+    );
+    assert!(
+        logs.text()
+            .contains("revocation list refused; the current one is kept")
+    );
+
+    drop_in(&relay, &relay.org_key(), &[], 5);
+    tokio::time::sleep(RELOAD_EVERY * 2).await;
+    assert_eq!(served(&addr).await, good, "an older list changes nothing");
+    assert!(logs.text().contains("not newer than the one in use"));
+
+    std::fs::write(relay.paths().revocations(), "trunc").expect("write");
+    tokio::time::sleep(RELOAD_EVERY * 2).await;
+    assert_eq!(
+        served(&addr).await,
+        good,
+        "a truncated file changes nothing"
+    );
+    assert!(relay.relay.revocations().contains(7));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_newly_revoked_coordinator_is_cut_off_and_their_visitor_requeued() {
+    let relay = TestRelay::start().await;
+    let mut coordinator = relay.on_duty(300, "Soon revoked", 1).await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut coordinator, &mut visitor).await;
+    assert!(!is_queued(&relay, &visitor.session).await);
+
+    drop_in(&relay, &relay.org_key(), &[300], 10);
+    assert_eq!(cut_off(&mut coordinator).await, Some(4006));
+    assert!(
+        eventually(|| is_queued(&relay, &visitor.session)).await,
+        "the visitor waits for someone else"
+    );
+    let again = CoordinatorClient::connect(
+        &relay.coordinator_url(),
+        relay.relay.keys.organisation.fingerprint(),
+        relay.coordinator_keys(300, "Soon revoked"),
+    )
+    .await;
+    assert_eq!(
+        again.err().and_then(|e| e.close_code()),
+        Some(4006),
+        "no way back in"
+    );
+    relay.stop().await;
+}
+
+/// Copies the organisation's keys of `from` into a fresh data folder: another node of the
+/// same organisation, looking at its own `revocations.list`.
+fn same_organisation(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("dir");
+    let (src, dst) = (KeyPaths::new(from), KeyPaths::new(dir.path()));
+    std::fs::create_dir_all(&dst.dir).expect("keys dir");
+    for file in [
+        src.organisation_key(),
+        src.inbox_certificate(),
+        src.revocations(),
+        src.dev_marker(),
+    ] {
+        let name = file.file_name().expect("name");
+        std::fs::copy(&file, dst.dir.join(name)).expect("copy");
+    }
+    dir
+}
+
+#[tokio::test]
+async fn on_redis_a_list_dropped_on_one_node_is_served_by_every_node() {
+    let redis = RedisServer::start();
+    let on_redis = |c: &mut lifeline::config::Config| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = redis.url.clone();
+    };
+    let a_dir = tempfile::tempdir().expect("dir");
+    let a = TestRelay::start_in(a_dir.path().to_path_buf(), on_redis).await;
+    let b_dir = same_organisation(a_dir.path());
+    let b = TestRelay::start_in(b_dir.path().to_path_buf(), on_redis).await;
+    let mut coordinator = b.on_duty(500, "On node B", 1).await;
+
+    let list = drop_in(&a, &a.org_key(), &[500], 30);
+    assert!(
+        until_served(&b.addr.to_string(), &list).await,
+        "node B serves node A's list"
+    );
+    assert!(
+        !std::fs::read_to_string(b.paths().revocations())
+            .unwrap_or_default()
+            .contains(&lifeline::protocol::b64::encode(&list)),
+        "through the store, not the file"
+    );
+    assert_eq!(cut_off(&mut coordinator).await, Some(4006), "on node B");
+
+    // A node (re)started with an older file takes the newer shared list, never the reverse.
+    b.stop().await;
+    let b = TestRelay::start_in(b_dir.path().to_path_buf(), on_redis).await;
+    assert!(until_served(&b.addr.to_string(), &list).await);
+    tokio::time::sleep(RELOAD_EVERY * 2).await;
+    assert_eq!(
+        served(&a.addr.to_string()).await,
+        list,
+        "node A kept the newer list"
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+struct Clocked {
+    relay: Arc<Relay>,
+    addr: String,
+    _redis: Option<RedisServer>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A relay on dev keys in `dir` reading the time from `clock`.
+async fn clocked(dir: &Path, clock: Clock) -> Clocked {
+    let mut config = common::test_config(dir);
+    let redis = (common::store_under_test() == "redis").then(RedisServer::start);
+    if let Some(redis) = &redis {
+        config.store.kind = lifeline::config::StoreKind::Redis;
+        config.store.redis_url = redis.url.clone();
+    }
+    let (keys, _) = keyfile::load_relay_keys(dir, "", true, "127.0.0.1:0", &clock).expect("keys");
+    let store = lifeline::store::Store::open(&config).await.expect("store");
+    let relay = Relay::with_clock(config, keys, store, clock).expect("relay");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    Clocked {
+        relay,
+        addr,
+        _redis: redis,
+        _stop: stop,
+    }
+}
+
+async fn get(addr: &str, path: &str) -> (u16, String) {
+    lifeline::client::tipster::request(addr, "GET", path, None, &[])
+        .await
+        .expect("request")
+}
+
+fn gauge(metrics: &str, name: &str) -> i64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+}
+
+#[tokio::test]
+async fn readiness_metrics_and_the_daily_warning_follow_the_lists_age() {
+    let logs = capture_logs();
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = Clock::manual(Clock::system().unix_s());
+    let node = clocked(dir.path(), clock.clone()).await;
+    assert_eq!(get(&node.addr, "/readyz").await.0, 200);
+    let metrics = get(&node.addr, "/metrics").await.1;
+    assert_eq!(gauge(&metrics, "lifeline_revocations_days_left"), 30);
+    let inbox = gauge(&metrics, "lifeline_inbox_certificate_days_left");
+    assert!((364..=365).contains(&inbox), "{inbox}");
+    assert!(!logs.text().contains("within 7 days of its maximum age"));
+
+    clock.advance(Duration::from_secs(24 * DAY));
+    assert_eq!(
+        get(&node.addr, "/readyz").await.0,
+        200,
+        "6 days left: still ready"
+    );
+    assert_eq!(
+        gauge(
+            &get(&node.addr, "/metrics").await.1,
+            "lifeline_revocations_days_left"
+        ),
+        6
+    );
+    let warned = || async { logs.text().contains("within 7 days of its maximum age") };
+    assert!(eventually(warned).await, "warned");
+
+    clock.advance(Duration::from_secs(6 * DAY + 1));
+    let (status, body) = get(&node.addr, "/readyz").await;
+    assert_eq!((status, body.as_str()), (503, "revocation list stale"));
+    assert!(
+        gauge(
+            &get(&node.addr, "/metrics").await.1,
+            "lifeline_revocations_days_left"
+        ) < 0
+    );
+
+    // Re-signed: ready again at the next look, without a restart.
+    let org =
+        keyfile::read_signing_key(&KeyPaths::new(dir.path()).organisation_key()).expect("org");
+    keyfile::publish_revocations(&org, &KeyPaths::new(dir.path()), &[], &clock).expect("list");
+    let ready = || async { get(&node.addr, "/readyz").await.0 == 200 };
+    assert!(eventually(ready).await, "ready again without a restart");
+    assert_eq!(node.relay.revocations_seconds_left(), 30 * DAY as i64);
+}
+
+#[tokio::test]
+async fn the_embed_snippet_pins_the_configured_maximum_age() {
+    let relay = TestRelay::start_with(|c| c.widget.revocations_max_age_days = 12).await;
+    let (_, page) = get(&relay.addr.to_string(), "/").await;
+    assert!(
+        page.contains("data-revocation-max-age=\"1036800\""),
+        "{page}"
+    );
+    let (_, config) = get(&relay.addr.to_string(), "/v1/config").await;
+    assert!(
+        config.contains("\"revocations_max_age_days\":12"),
+        "{config}"
+    );
+    relay.stop().await;
+}
