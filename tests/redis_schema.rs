@@ -164,9 +164,20 @@ async fn every_key_after_a_day_on_two_nodes_is_in_the_documented_schema() {
         .await
         .unwrap();
 
-    // Every key there is now, with its TTL.
+    // Every key there is now, with its TTL. A quick day may end before the first rewrite
+    // tick (a second): wait for it rather than race it.
     let client = redis::Client::open(redis.url.as_str()).unwrap();
     let mut con = client.get_connection().unwrap();
+    for _ in 0..100 {
+        let held: bool = redis::cmd("EXISTS")
+            .arg("ll:rewrite:lock")
+            .query(&mut con)
+            .unwrap();
+        if held {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut con).unwrap();
     let mut problems = Vec::new();
     let mut rows_seen = std::collections::BTreeSet::new();

@@ -176,7 +176,11 @@ async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n
             .await
             .unwrap();
     }
-    let coordinator_reads = async {
+    // A client resends what the relay refused (`retry`) only while it is polled: each side
+    // keeps reading until the other has every message, as a real client never stops reading.
+    let (up_done, mut up_seen) = tokio::sync::watch::channel(false);
+    let (down_done, mut down_seen) = tokio::sync::watch::channel(false);
+    let coordinator_side = async {
         for i in 0..n {
             assert_eq!(
                 next_text_coordinator(c).await.1,
@@ -184,8 +188,13 @@ async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n
                 "every visitor message once, in order"
             );
         }
+        up_done.send_replace(true);
+        tokio::select! {
+            _ = down_seen.wait_for(|done| *done) => {}
+            _ = async { while c.next_event().await.is_ok() {} } => {}
+        }
     };
-    let visitor_reads = async {
+    let visitor_side = async {
         for i in 0..n {
             assert_eq!(
                 next_text_visitor(v).await,
@@ -193,8 +202,13 @@ async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n
                 "every coordinator message once, in order"
             );
         }
+        down_done.send_replace(true);
+        tokio::select! {
+            _ = up_seen.wait_for(|done| *done) => {}
+            _ = async { while v.next_event().await.is_ok() {} } => {}
+        }
     };
-    tokio::join!(coordinator_reads, visitor_reads);
+    tokio::join!(coordinator_side, visitor_side);
 }
 
 #[tokio::test]

@@ -69,6 +69,7 @@ async fn a_handled_tip_file_keeps_only_its_id_lookup_hash_minute_flag_and_replie
         "sealed",
         "followups",
         "replies",
+        "reply_copies",
         "handled",
     ];
     assert!(
@@ -82,6 +83,12 @@ async fn a_handled_tip_file_keeps_only_its_id_lookup_hash_minute_flag_and_replie
         "follow-ups erased"
     );
     assert_eq!(filed["handled"], true);
+    assert!(
+        filed
+            .get("reply_copies")
+            .is_none_or(|c| c == &serde_json::json!([])),
+        "the team's copies of the replies are erased with the tip"
+    );
     assert_eq!(
         filed["replies"].as_array().map(Vec::len),
         Some(1),

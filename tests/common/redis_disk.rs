@@ -109,6 +109,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// handshake, the bodies of frames waiting in a buffer), but not the relay node they were on.
 pub fn session_secrets(dump: &str, sessions: &[String]) -> Vec<String> {
     let mut secrets: Vec<String> = sessions.to_vec();
+    // The store's generation is in every session record but is the store's, not the
+    // session's: it rightly outlives them (protocol §9.5).
+    let generation: Vec<&str> = dump
+        .lines()
+        .filter(|l| l.starts_with("ll:{generation}"))
+        .filter_map(|l| l.split_once(' ').map(|(_, v)| v.trim()))
+        .collect();
     for line in dump.lines() {
         let Some((key, value)) = line.split_once(' ') else {
             continue;
@@ -118,7 +125,10 @@ pub fn session_secrets(dump: &str, sessions: &[String]) -> Vec<String> {
             continue;
         }
         for token in value.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
-            if token.len() >= 16 && !secrets.iter().any(|s| s == token) {
+            if token.len() >= 16
+                && !secrets.iter().any(|s| s == token)
+                && !generation.contains(&token)
+            {
                 secrets.push(token.to_owned());
             }
         }
@@ -131,7 +141,8 @@ pub fn sessions_in(dump: &str) -> Vec<String> {
     let mut ids: Vec<String> = dump
         .lines()
         .filter_map(|l| Some(l.strip_prefix("ll:{")?.split_once('}')?.0.to_owned()))
-        .filter(|id| !id.starts_with("tip-"))
+        // `ll:{generation}` is the store's own (protocol §9.5), not a session's.
+        .filter(|id| !id.starts_with("tip-") && id != "generation")
         .collect();
     ids.sort();
     ids.dedup();
