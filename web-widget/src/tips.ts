@@ -21,6 +21,21 @@ export interface PublicConfig {
   onDuty: number;
   inbox: Uint8Array;
   revocations: RevocationList;
+  /** What the server keeps and until when (§9.10); null from a relay too old to say. */
+  holds: Holds | null;
+}
+
+export interface Holds {
+  eraseAfterIdleS: number;
+  tipRetentionDays: number;
+  maxWaitingMessages: number;
+}
+
+/** All three counts or none: a partial account would read as a promise the relay never made. */
+function holdsOf(x: any): Holds | null {
+  const n = (v: unknown) => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : null);
+  const [s, d, m] = [n(x?.erase_after_idle_s), n(x?.tip_retention_days), n(x?.max_waiting_messages)];
+  return s && d && m ? { eraseAfterIdleS: s, tipRetentionDays: d, maxWaitingMessages: m } : null;
 }
 
 export type Fetch = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string> }) => Promise<{ status: number; text(): Promise<string> }>;
@@ -86,6 +101,7 @@ export class Relay {
       onDuty: Number.isSafeInteger(c.on_duty) ? c.on_duty : 0,
       inbox: inbox.x25519,
       revocations,
+      holds: holdsOf(c.holds),
     };
   }
 

@@ -14,8 +14,8 @@ export const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1, locale: 'en-US' };
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 
-/** Registers before/after hooks; the returned object is filled in before the first test. */
-export function browserSuite({ coordinator = true } = {}) {
+/** Registers before/after hooks; the returned object is filled in before the first test. `env`: the relay's `LIFELINE_*` overrides. */
+export function browserSuite({ coordinator = true, env = {} } = {}) {
   let ready;
   const s = {
     /** Resolves once the relay, coordinator and browser run (await it in the file's own before). */
@@ -39,7 +39,7 @@ export function browserSuite({ coordinator = true } = {}) {
   };
   before(async () => {
     buildRust();
-    s.relay = await startRelay();
+    s.relay = await startRelay(env);
     if (coordinator) s.coord = await startCoordinator(s.relay);
     s.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     s.shots = screenshotDir();

@@ -116,3 +116,11 @@ test('config: labels per language for numbers and categories, malformed parts le
   assert.deepEqual(c.tipCategoryLabels, { fr: { labour: 'travail' }, es: {} });
   assert.deepEqual((await fakeRelay().relay.config()).tipCategoryLabels, {}, 'absent: none');
 });
+
+test('config: what the server keeps, all three counts or nothing (an old relay sends none)', async () => {
+  const holds = { erase_after_idle_s: 1260, tip_retention_days: 9, max_waiting_messages: 33 };
+  assert.deepEqual((await fakeRelay({ holds }).relay.config()).holds, { eraseAfterIdleS: 1260, tipRetentionDays: 9, maxWaitingMessages: 33 });
+  assert.equal((await fakeRelay().relay.config()).holds, null, 'absent');
+  assert.equal((await fakeRelay({ holds: { ...holds, tip_retention_days: '9' } }).relay.config()).holds, null, 'a count that is not a number');
+  assert.equal((await fakeRelay({ holds: { ...holds, max_waiting_messages: 0 } }).relay.config()).holds, null, 'zero');
+});

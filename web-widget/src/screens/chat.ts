@@ -8,6 +8,7 @@ import type { Child } from '../dom';
 import type { Key } from '../i18n';
 import type { Widget } from '../state';
 import { CHAT_LIMIT, heading, limited, noOneBlock, numbers, progressBar, tipOption } from './common';
+import { holdsPanel } from './holds';
 
 const TOKEN_KEY = 'lifeline-resume';
 
@@ -310,6 +311,8 @@ export function chatScreen(w: Widget): Child[] {
     heading(t('messages_label')),
     said,
     h('div', { class: 'll-status', 'data-key': statusKey(view) }, ...chatStatus(w, view)),
+    // Above the log, not below it: the sticky footer would cover its last line on a phone.
+    holdsPanel(w, 'chat'),
     h('div', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
     // Kept at the bottom of the screen: on a phone, Send and End stay in reach however long the chat.
     h('div', { class: 'll-footer' }, compose, h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(chat) }, t('end'))),

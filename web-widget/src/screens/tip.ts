@@ -6,6 +6,7 @@ import { h, PRIVATE_FIELD } from '../dom';
 import type { Child } from '../dom';
 import type { Key } from '../i18n';
 import type { Widget } from '../state';
+import { holdsPanel } from './holds';
 import { backButton, heading, limited, progressBar, TIP_LIMIT } from './common';
 
 export function tipScreen(w: Widget): Child[] {
@@ -56,6 +57,7 @@ export function tipScreen(w: Widget): Child[] {
       state.notice ? h('p', { class: 'll-error', role: 'alert', tabindex: '-1' }, state.notice) : null,
       h('button', { type: 'submit', class: 'll-primary' }, t('tip_send')),
     ),
+    holdsPanel(w, 'tip'),
     backButton(w),
   ];
 }
