@@ -6,8 +6,8 @@ import type { Widget } from '../state';
 
 export function holdsPanel(w: Widget, what: 'chat' | 'tip'): HTMLElement | null {
   const config = w.state.config;
-  const holds = config?.holds;
-  if (!holds) return null;
+  if (!config?.holds) return null;
+  const holds = config.holds;
   const { t } = w;
   const kept =
     what === 'chat'
