@@ -21,7 +21,8 @@ if [ "${1:-}" = totals ]; then
     # coverage, date and commit of its last slice; then the running total.
     awk -F'\t' 'NR > 1 {
             n[$3]++; c[$3] += $5; e[$3] += $6; last[$3] = $8 " / " $9; when[$3] = $1 " (" $2 ")"
-            if ($11 != "ok") found[$3] = found[$3] " " $11
+            if ($11 ~ /^build failed/) unbuilt[$3] = unbuilt[$3] " " $1
+            else if ($11 != "ok") found[$3] = found[$3] " " $11
             tc += $5; te += $6
         }
         END {
@@ -30,6 +31,7 @@ if [ "${1:-}" = totals ]; then
             for (t in n) printf "| `%s` | %d | %d | %d min %02d s | %s | %s | %.0f%% |\n", t, n[t], e[t], c[t] / 60, c[t] % 60, last[t], when[t], 100 * c[t] / 3600
             printf "| **total** | | %d | %d h %02d min | | | |\n", te, tc / 3600, (tc % 3600) / 60
             for (t in found) printf "\nfindings in `%s`:%s\n", t, found[t]
+            for (t in unbuilt) printf "\n`%s` did not build (no run) at:%s\n", t, unbuilt[t]
         }' "$runs"
     exit 0
 fi
@@ -68,7 +70,12 @@ for t in "${targets[@]}"; do
     started=$(date -u +%Y-%m-%dT%H:%MZ)
     commit=$(git rev-parse --short HEAD)
     # The build is not part of the slice's CPU time: build first, then time the run alone.
-    nice -n 19 cargo fuzz build "$t" >>"$log" 2>&1
+    # A target that does not build is not a finding: say so, and go on to the next.
+    if ! nice -n 19 cargo fuzz build "$t" >>"$log" 2>&1; then
+        printf '%s\t%s\t%s\t0\t0\t0\t?\t?\t?\t%s\tbuild failed, no run (%s)\n' "$started" "$commit" "$t" \
+            "$(find "fuzz/corpus/$t" -type f ! -name '.*' | wc -l)" "$log" | tee -a "$runs"
+        continue
+    fi
     t0=$(date -u +%s)
     /usr/bin/time -f 'cpu %U %S' -a -o "$log.time" \
         nice -n 19 cargo fuzz run "$t" "$scratch" "fuzz/corpus/$t" -- \
