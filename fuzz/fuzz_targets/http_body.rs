@@ -10,7 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lifeline::protocol::b64;
-use lifeline::relay::http::{
+use lifeline::protocol::http::{
     ErrorBody, FollowupAccepted, PowSeed, ReceiptQuery, ReceiptReplies, TipAccepted, TipSubmission,
 };
 use serde::Serialize;

@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         zeros >= u32::from(difficulty)
     );
 
-    let book = SeedBook::new(None);
+    let book = SeedBook::new(None, lifeline::clock::Clock::system());
     RUNTIME.block_on(async {
         assert!(
             !book.redeem(&seed, context, nonce).await,
