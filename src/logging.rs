@@ -5,21 +5,28 @@
 //!
 //! Must never write a time finer than the minute.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
-/// `2026-11-30T03:14Z`: UTC, to the minute.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MinuteTime;
+use crate::clock::Clock;
+
+/// `2026-11-30T03:14Z`: UTC, to the minute, read from the relay's [`Clock`] (so a test that
+/// lives a month in seconds sees its log stamps move with it).
+#[derive(Debug, Clone, Default)]
+pub struct MinuteTime {
+    clock: Clock,
+}
+
+impl MinuteTime {
+    /// A timer reading `clock` (production: [`Clock::system`]).
+    pub fn new(clock: Clock) -> Self {
+        Self { clock }
+    }
+}
 
 impl FormatTime for MinuteTime {
     fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        write!(w, "{}", minute_stamp(seconds))
+        write!(w, "{}", minute_stamp(self.clock.unix_s()))
     }
 }
 
@@ -63,5 +70,22 @@ mod tests {
         // A leap day and a year's last minute.
         assert_eq!(minute_stamp(951_782_400), "2000-02-29T00:00Z");
         assert_eq!(minute_stamp(1_735_689_599), "2024-12-31T23:59Z");
+    }
+
+    #[test]
+    fn the_stamp_follows_the_clock_it_was_given() {
+        let clock = Clock::manual(1_796_008_499);
+        let timer = MinuteTime::new(clock.clone());
+        let mut line = String::new();
+        timer
+            .format_time(&mut Writer::new(&mut line))
+            .expect("writes to a string");
+        assert_eq!(line, "2026-11-30T03:14Z");
+        clock.advance(std::time::Duration::from_secs(40 * 86_400));
+        line.clear();
+        timer
+            .format_time(&mut Writer::new(&mut line))
+            .expect("writes to a string");
+        assert_eq!(line, "2027-01-09T03:14Z");
     }
 }

@@ -223,7 +223,7 @@ fn serve(path: &std::path::Path) -> ExitCode {
             lifeline::relay::log_filter(&config.server.log_level),
         ))
         .with_target(false)
-        .with_timer(lifeline::logging::MinuteTime)
+        .with_timer(lifeline::logging::MinuteTime::new(Clock::system()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
