@@ -158,7 +158,9 @@ addEventListener('keydown', (e) => {
 });
 
 connect(onMessage, () => {
+  // After the end of the shift the process stops: its "over" screen stays.
+  if (screenKey === 'ended') return;
   forget();
-  if (screenKey !== 'ended') message(app, t('title'), t('lost'));
+  message(app, t('title'), t('lost'));
 });
 message(app, t('title'), t('starting'));
