@@ -12,7 +12,7 @@ function thread(tip: OpenedTip): HTMLElement {
   const item = (who: string, text: string | null, cls: string) => h('li', { class: 'line ' + cls }, h('span', { class: 'who' }, who), h('span', { class: 'text' }, text ?? t('unreadable')));
   return h(
     'ol',
-    { class: 'transcript', id: 'transcript', tabindex: 0, 'aria-label': t('tip') },
+    { class: 'transcript', id: 'transcript', tabindex: 0, 'aria-label': t('tipHeading') },
     item(t('followup'), tip.text, 'them'),
     ...tip.followups.map((f) => item(t('followup'), f, 'them')),
     ...tip.replies.map((r) => item(t('reply'), r, 'me')),
@@ -28,7 +28,7 @@ function tipPane(s: State): HTMLElement {
     h(
       'div',
       { class: 'pane-head' },
-      h('h2', { id: 'pane-title' }, t('tip')),
+      h('h2', { id: 'pane-title' }, t('tipHeading')),
       h('span', { class: 'meta' }, tip.category ? `${t('category')}: ${tip.category}` : ''),
       h(
         'div',
