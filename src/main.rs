@@ -331,6 +331,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
             paths.dev_coordinator().display(),
             paths.inbox_key().display()
         );
+        println!(
+            "or the desk, in your browser:\n  cargo run --release -- desk --relay ws://{addr} --dev-keys {} --inbox-key {}",
+            paths.dev_coordinator().display(),
+            paths.inbox_key().display()
+        );
     }
     let store = lifeline::store::Store::open(&config)
         .await

@@ -271,3 +271,52 @@ impl<'a> State<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::shift::tests::{claimed, kit, queue, roster, sid, text};
+    use crate::console::shift::{Action, Selected};
+
+    #[test]
+    fn the_snapshot_carries_the_cores_state_and_a_lock_carries_nothing() {
+        let mut k = kit();
+        k.act(Action::Duty(true));
+        k.relay(queue(&[(1, 120, "fr"), (2, 0, "en")]));
+        k.relay(roster());
+        k.act(Action::Claim(sid(1)));
+        k.relay(claimed(1, None));
+        k.relay(text(1, "bonjour"));
+        let json = serde_json::to_value(ToPage::State(Box::new(State::of(&k.shift, true, k.now))))
+            .unwrap();
+        assert_eq!(json["type"], "state");
+        assert_eq!(json["on_duty"], true);
+        assert_eq!(json["queue"][0]["lang"], "en");
+        assert_eq!(json["queue"].as_array().unwrap().len(), 1);
+        let c = &json["conversations"][0];
+        assert_eq!(c["number"], 1);
+        assert_eq!(c["lines"][0]["note"], "joined");
+        assert_eq!(c["lines"][1]["who"], "visitor");
+        assert_eq!(c["lines"][1]["text"], "bonjour");
+        assert!(c["writable"].is_null() && c["transferable"].is_null());
+        assert_eq!(
+            json["status"],
+            serde_json::json!({"claimed": {"number": 1}})
+        );
+        assert_eq!(json["colleagues"][0]["alias"], "Bastien");
+        assert_eq!(json["colleagues"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            json["selected"],
+            serde_json::json!({"conversation": serde_json::to_value(sid(1)).unwrap()})
+        );
+        assert!(matches!(k.shift.selected, Some(Selected::Conversation(_))));
+
+        k.act(Action::Lock);
+        let locked = serde_json::to_string(&ToPage::Locked(Locked {
+            failed: k.shift.unlock_failed(),
+            retry_in: 0,
+        }))
+        .unwrap();
+        assert_eq!(locked, r#"{"type":"locked","failed":false,"retry_in":0}"#);
+    }
+}
