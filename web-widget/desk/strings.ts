@@ -264,6 +264,7 @@ const fr: Words = {
   transfer_answered: (p) => `Visiteur ${p.number} : transfert ${words(p.status)}.`,
   cannot_transfer_now: 'Cette conversation ne peut pas être transférée maintenant.',
   erased: (p) => `Visiteur ${p.number} : fermée et effacée ici.`,
+  writing_stopped: 'La saisie s’est arrêtée.',
   select_conversation_first: 'Choisissez d’abord une conversation.',
   conversation_over: 'Cette conversation est terminée.',
   unfilled_placeholder: (p) => `Remplacez ${p.placeholder} avant d’envoyer.`,
@@ -411,6 +412,7 @@ const es: Words = {
   transfer_answered: (p) => `Visitante ${p.number}: transferencia ${words(p.status)}.`,
   cannot_transfer_now: 'Esta conversación no se puede transferir ahora.',
   erased: (p) => `Visitante ${p.number}: cerrada y borrada aquí.`,
+  writing_stopped: 'La escritura se detuvo.',
   select_conversation_first: 'Elija primero una conversación.',
   conversation_over: 'Esta conversación ha terminado.',
   unfilled_placeholder: (p) => `Complete ${p.placeholder} antes de enviar.`,
@@ -449,8 +451,9 @@ const es: Words = {
   expired: 'sin respuesta',
 };
 
-const tables: Record<string, Words> = { en, fr, es };
-const lang = (navigator.language || 'en').slice(0, 2).toLowerCase();
+/** Every language's words, for the page and its completeness test. */
+export const tables: Record<string, Words> = { en, fr, es };
+const lang = ((typeof navigator !== 'undefined' && navigator.language) || 'en').slice(0, 2).toLowerCase();
 const chosen = tables[lang] ?? en;
 export const pageLang = tables[lang] ? lang : 'en';
 
