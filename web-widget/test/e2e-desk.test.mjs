@@ -2,7 +2,8 @@
 // Chromium at 1280×720, against a real relay: unlock, on duty, two visitors (the widget in
 // two phone pages) answered at once, a resource inserted and edited before sending, a
 // hand-over to a colleague (Bastien, the Rust coordinator), a tip opened and answered, the
-// idle lock (nothing of the shift left in the page or the browser's storage) and unlock,
+// idle lock (nothing of the shift left in the page or the browser's storage) and unlock, a
+// reload that finds the shift locked,
 // end of shift. axe (WCAG 2.2 A/AA) on every screen, light and dark: no violation of any
 // impact. Screenshots for the coordinator's guide.
 import { test, before, after } from 'node:test';
@@ -202,6 +203,13 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByLabel('Passphrase', { exact: true }).fill('not the passphrase');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText('That passphrase is not right. Try again.').waitFor();
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await awake(page, page.locator('.line.them').getByText('Hello, I need help.'));
+  // A reload (or another tab) is a new page: it finds the shift locked, and the cookie
+  // still lets it in.
+  await page.reload();
+  await page.getByRole('heading', { name: 'The desk is locked' }).waitFor();
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await awake(page, page.locator('.line.them').getByText('Hello, I need help.'));
