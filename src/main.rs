@@ -46,6 +46,20 @@ enum Command {
     },
     /// The coordinator console: a terminal app for a whole shift.
     Console(ConsoleArgs),
+    /// The coordinator desk: the console's shift in your browser, served on 127.0.0.1.
+    Desk(DeskArgs),
+}
+
+#[derive(clap::Args)]
+struct DeskArgs {
+    #[command(flatten)]
+    console: ConsoleArgs,
+    /// Where the desk listens: 127.0.0.1 only; port 0 takes a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: std::net::SocketAddr,
+    /// Print the address to open instead of opening the default browser.
+    #[arg(long)]
+    no_browser: bool,
 }
 
 #[derive(clap::Args)]
@@ -200,6 +214,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Desk(args) => match desk(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Keys { sealing, command } => match keys(&sealing, command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -243,7 +264,30 @@ fn serve(path: &std::path::Path) -> ExitCode {
 
 /// `lifeline console`: no tracing subscriber here, so nothing of a shift is ever logged.
 fn console(args: ConsoleArgs) -> anyhow::Result<()> {
-    let options = lifeline::console::runner::Options {
+    let options = console_options(args);
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(lifeline::console::runner::run(options))?;
+    Ok(())
+}
+
+/// `lifeline desk`: like the console, no tracing subscriber, nothing of a shift logged.
+fn desk(args: DeskArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.console.install_certificate.is_none(),
+        "install a certificate with `lifeline console --install-certificate`"
+    );
+    let options = lifeline::console::desk::DeskOptions {
+        console: console_options(args.console),
+        listen: args.listen,
+        no_browser: args.no_browser,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(lifeline::console::desk::run(options))?;
+    Ok(())
+}
+
+fn console_options(args: ConsoleArgs) -> lifeline::console::runner::Options {
+    lifeline::console::runner::Options {
         relay: args.relay,
         identity: args.identity,
         dev_keys: args.dev_keys,
@@ -258,10 +302,7 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
             idle_lock: std::time::Duration::from_secs(args.lock_after.max(10)),
         },
         clock: Clock::system(),
-    };
-    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    runtime.block_on(lifeline::console::runner::run(options))?;
-    Ok(())
+    }
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
@@ -287,6 +328,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         );
         println!(
             "Open the coordinator console against them with:\n  cargo run --release -- console --relay ws://{addr} --dev-keys {} --inbox-key {}",
+            paths.dev_coordinator().display(),
+            paths.inbox_key().display()
+        );
+        println!(
+            "or the desk, in your browser:\n  cargo run --release -- desk --relay ws://{addr} --dev-keys {} --inbox-key {}",
             paths.dev_coordinator().display(),
             paths.inbox_key().display()
         );

@@ -21,7 +21,9 @@
 //!   ratatui (80×24) in `tui/ui/`.
 //! - [`net`]: the task that owns the relay connection, and logging in.
 //! - [`runner`]: prompts, unlocking the keys, logging in, then the terminal front end.
+//! - [`desk`] (`desk/`): the browser front end, `lifeline desk`, served on 127.0.0.1.
 
+pub mod desk;
 pub mod identity;
 pub mod lock;
 pub mod net;

@@ -152,10 +152,35 @@ fn create_identity(path: &Path, alias: Option<String>) -> Result<(), ConsoleErro
 }
 
 /// Everything a shift needs once the keys are unlocked.
-struct Ready {
+pub struct Ready {
     files: CoordinatorFiles,
     pinned: Option<crate::crypto::OrgPublicKey>,
     lock: PassphraseLock,
+}
+
+impl Ready {
+    /// The development keys in `dir`, the idle lock made from `lock_passphrase`.
+    pub fn development(dir: &Path, lock_passphrase: &str) -> Result<Self, ConsoleError> {
+        Ok(Self {
+            files: CoordinatorFiles::load(dir)?,
+            pinned: None,
+            lock: PassphraseLock::new(lock_passphrase),
+        })
+    }
+
+    /// The identity at `path` opened with `passphrase`, which also unlocks the idle lock;
+    /// `None` when it is not enrolled yet.
+    pub fn identity(path: &Path, passphrase: &str) -> Result<Option<Self>, ConsoleError> {
+        let identity = Identity::read_file(path, passphrase)?;
+        if identity.certificate().is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            files: identity.coordinator_files()?,
+            pinned: identity.organisation(),
+            lock: PassphraseLock::new(passphrase),
+        }))
+    }
 }
 
 async fn install_certificate(
@@ -223,12 +248,7 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
             files.certificate.body().alias
         );
         let passphrase = choose_lock_passphrase()?;
-        let lock = PassphraseLock::new(&passphrase);
-        return Ok(Some(Ready {
-            files,
-            pinned: None,
-            lock,
-        }));
+        return Ready::development(dir, &passphrase).map(Some);
     }
     let path = opts.identity.clone().unwrap_or_else(default_identity_path);
     if !path.exists() {
@@ -236,18 +256,12 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
         return Ok(None);
     }
     let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
-    let identity = Identity::read_file(&path, &passphrase)?;
-    if identity.certificate().is_none() {
+    let ready = Ready::identity(&path, &passphrase)?;
+    if ready.is_none() {
         println!("This identity is not enrolled yet.");
-        enrolment_instructions(&identity, &path)?;
-        return Ok(None);
+        enrolment_instructions(&Identity::read_file(&path, &passphrase)?, &path)?;
     }
-    let lock = PassphraseLock::new(&passphrase);
-    Ok(Some(Ready {
-        files: identity.coordinator_files()?,
-        pinned: identity.organisation(),
-        lock,
-    }))
+    Ok(ready)
 }
 
 /// `lifeline console`.
@@ -280,6 +294,24 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
     let Some(ready) = unlock(opts)? else {
         return Ok(None);
     };
+    let inbox = match &opts.inbox_key {
+        Some(path) if keyfile::is_sealed_key(path) => {
+            let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+            Some(keyfile::read_dh_secret_with(path, Some(&passphrase))?)
+        }
+        Some(path) => Some(keyfile::read_dh_secret(path)?),
+        None => None,
+    };
+    start_unlocked(opts, ready, inbox).await.map(Some)
+}
+
+/// Logs in with keys already unlocked (by the terminal's prompts or the desk's page) and
+/// the inbox secret already read: the part of starting a shift every front end shares.
+pub async fn start_unlocked(
+    opts: &Options,
+    ready: Ready,
+    inbox: Option<crate::crypto::keys::DhSecret>,
+) -> Result<Started, ConsoleError> {
     let resources = if opts.resources.exists() {
         Resources::load(&opts.resources)?
     } else {
@@ -288,14 +320,6 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
             opts.resources.display()
         );
         Resources::default()
-    };
-    let inbox = match &opts.inbox_key {
-        Some(path) if keyfile::is_sealed_key(path) => {
-            let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
-            Some(keyfile::read_dh_secret_with(path, Some(&passphrase))?)
-        }
-        Some(path) => Some(keyfile::read_dh_secret(path)?),
-        None => None,
     };
     let login = net::login_at(
         &opts.relay,
@@ -335,5 +359,5 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         organisation: login.organisation,
     };
     let net = NetHandle::spawn(login.client, Some(reconnect));
-    Ok(Some(Started { shift, net }))
+    Ok(Started { shift, net })
 }

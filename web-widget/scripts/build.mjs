@@ -46,7 +46,22 @@ export async function fresh() {
   });
   const jsBytes = Buffer.from(js.outputFiles[0].contents);
   const sriJson = Buffer.from(JSON.stringify({ 'lifeline.js': sri(jsBytes), 'lifeline.css': sri(cssBytes) }, null, 2) + '\n');
-  return { 'lifeline.js': jsBytes, 'lifeline.css': cssBytes, 'sri.json': sriJson, ...(await compressed('lifeline.js', jsBytes)), ...(await compressed('lifeline.css', cssBytes)) };
+  return { ...(await desk()), 'lifeline.js': jsBytes, 'lifeline.css': cssBytes, 'sri.json': sriJson, ...(await compressed('lifeline.js', jsBytes)), ...(await compressed('lifeline.css', cssBytes)) };
+}
+
+/**
+ * The coordinator desk (`lifeline desk`): a second entry, embedded in the binary and served
+ * on 127.0.0.1 only, so no compressed copies and no size budget; reproducible the same way.
+ */
+async function desk() {
+  const common = { bundle: true, minify: true, write: false, logLevel: 'silent', absWorkingDir: root, charset: 'utf8', legalComments: 'eof' };
+  const js = await build({ ...common, entryPoints: [join(root, 'desk/main.ts')], format: 'iife', target: ['es2022'], platform: 'browser', sourcemap: false });
+  const css = await build({ ...common, entryPoints: [join(root, 'desk/desk.css')] });
+  return {
+    'desk/desk.js': Buffer.from(js.outputFiles[0].contents),
+    'desk/desk.css': Buffer.from(css.outputFiles[0].contents),
+    'desk/index.html': readFileSync(join(root, 'desk/index.html')),
+  };
 }
 
 /** `name.br` and `name.gz`, each checked to decode to exactly `bytes` (SRI is over those). */
@@ -76,7 +91,7 @@ async function main() {
     }
     console.log('dist/ equals a fresh build');
   } else {
-    mkdirSync(dist, { recursive: true });
+    mkdirSync(join(dist, 'desk'), { recursive: true });
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dist, name), bytes);
   }
   for (const name of ['lifeline.js', 'lifeline.css']) console.log(`${name}: ${files[name].length} bytes, ${files[name + '.gz'].length} bytes gzipped, ${files[name + '.br'].length} bytes brotli`);

@@ -8,7 +8,8 @@
 pub use crate::protocol::frames::TransferStatus;
 
 /// The latest thing that happened or was refused, shown until the next one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Notice {
     /// The shift has just started, off duty.
     Welcome,
@@ -145,7 +146,8 @@ pub enum Notice {
 }
 
 /// Something that happened to a conversation, written into its transcript.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Note {
     /// I claimed it; the visitor sees my verified alias.
     Joined,

@@ -1,0 +1,322 @@
+//! What the desk page is shown (`docs/desk-api.md`): the shift core's state as one JSON
+//! snapshot, rebuilt after every input, or, while locked, only that it is locked.
+//!
+//! It must never put anything of the shift into a locked view, and never decide anything:
+//! what may be done (write, transfer, reply) is the core's answer, passed on.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::console::shift::{
+    ConvState, Conversation, Followup, Line, Mark, Note, Notice, OpenedTip, Screen, Selected,
+    Shift, Target, Who,
+};
+use crate::protocol::frames::{ConversationKind, TipSummary};
+use crate::protocol::{SessionId, TipId};
+
+/// The desk before the shift started: the keys are still locked.
+#[derive(Serialize)]
+pub struct Starting<'a> {
+    /// `identity`: the identity's passphrase opens it; `development`: the page chooses a
+    /// lock passphrase for development keys.
+    pub keys: &'a str,
+    /// Whether the inbox key is sealed with its own passphrase.
+    pub inbox_sealed: bool,
+    /// What went wrong with the last try, in plain words.
+    pub error: Option<String>,
+    /// Seconds before another try is heard.
+    pub retry_in: u64,
+}
+
+/// The idle lock.
+#[derive(Serialize)]
+pub struct Locked {
+    /// The last passphrase typed was wrong.
+    pub failed: bool,
+    /// Seconds before another try is heard.
+    pub retry_in: u64,
+}
+
+/// One message to the page.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToPage<'a> {
+    /// The keys are locked: the shift has not started.
+    Starting(Starting<'a>),
+    /// The console is locked: nothing of the shift is sent.
+    Locked(Locked),
+    /// The whole shift as it stands.
+    State(Box<State<'a>>),
+    /// A new visitor, or one handed to me: the page may ring (never with any text).
+    Bell,
+    /// The shift is over; the desk stops.
+    Ended,
+}
+
+/// The unlocked shift.
+#[derive(Serialize)]
+pub struct State<'a> {
+    alias: &'a str,
+    serial: u64,
+    not_after: u64,
+    on_duty: bool,
+    connected: bool,
+    capacity: u8,
+    held: usize,
+    inbox: bool,
+    screen: &'static str,
+    selected: Option<SelectedView>,
+    queue: Vec<QueueView>,
+    conversations: Vec<ConversationView<'a>>,
+    colleagues: Vec<ColleagueView<'a>>,
+    resources: Vec<ResourceView<'a>>,
+    tips: &'a [TipSummary],
+    opened_tip: Option<TipView<'a>>,
+    status: &'a Notice,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum SelectedView {
+    Queue(SessionId),
+    Conversation(SessionId),
+}
+
+#[derive(Serialize)]
+struct QueueView {
+    session: SessionId,
+    waited_s: u64,
+    kind: ConversationKind,
+    lang: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ConversationView<'a> {
+    session: SessionId,
+    number: u32,
+    kind: ConversationKind,
+    lang: Option<&'a str>,
+    open_s: u64,
+    transferred_from: Option<&'a str>,
+    unread: u32,
+    draft: &'a str,
+    state: &'static str,
+    /// Why writing is refused, if it is.
+    writable: Option<Notice>,
+    /// Why a hand-over is refused, if it is.
+    transferable: Option<Notice>,
+    lines: Vec<LineView<'a>>,
+}
+
+#[derive(Serialize)]
+struct LineView<'a> {
+    who: &'static str,
+    text: &'a str,
+    note: Option<&'a Note>,
+    mark: &'static str,
+}
+
+#[derive(Serialize)]
+struct ColleagueView<'a> {
+    serial: u64,
+    alias: &'a str,
+    load: u32,
+    capacity: u32,
+}
+
+#[derive(Serialize)]
+struct ResourceView<'a> {
+    title: &'a str,
+    text: &'a str,
+    lang: &'a str,
+    category: &'a str,
+    region: &'a str,
+}
+
+#[derive(Serialize)]
+struct TipView<'a> {
+    id: TipId,
+    category: Option<&'a str>,
+    text: &'a str,
+    sealed_by_relay: bool,
+    followups: Vec<Option<&'a str>>,
+    replies: Vec<Option<&'a str>>,
+    /// Why replying is refused, if it is.
+    replyable: Option<Notice>,
+    draft: &'a str,
+}
+
+fn line(l: &Line) -> LineView<'_> {
+    let (who, note) = match &l.who {
+        Who::Visitor => ("visitor", None),
+        Who::Me => ("me", None),
+        Who::System(note) => ("system", Some(note)),
+    };
+    let mark = match l.mark {
+        Mark::Pending => "pending",
+        Mark::Sent => "sent",
+        Mark::Delivered => "delivered",
+    };
+    LineView {
+        who,
+        text: &l.text,
+        note,
+        mark,
+    }
+}
+
+fn conversation<'a>(shift: &Shift, c: &'a Conversation, now: Instant) -> ConversationView<'a> {
+    ConversationView {
+        session: c.session,
+        number: c.number,
+        kind: c.kind,
+        lang: c.lang.as_deref(),
+        open_s: c.open_for(now).as_secs(),
+        transferred_from: c.transferred_from.as_deref(),
+        unread: c.unread,
+        draft: &c.draft,
+        state: match c.state {
+            ConvState::Open => "open",
+            ConvState::Away => "away",
+            ConvState::Transferring => "transferring",
+            ConvState::Ended => "ended",
+        },
+        writable: shift.writable(c.session).err(),
+        transferable: shift.transferable(c.session).err(),
+        lines: c.lines.iter().map(line).collect(),
+    }
+}
+
+fn followup(f: &Followup) -> Option<&str> {
+    match f {
+        Followup::Text(t) => Some(t),
+        Followup::DoesNotOpen | Followup::WithoutReplyKey => None,
+    }
+}
+
+fn tip<'a>(shift: &Shift, t: &'a OpenedTip) -> TipView<'a> {
+    TipView {
+        id: t.id,
+        category: t.category.as_deref(),
+        text: &t.text,
+        sealed_by_relay: t.sealed_by_relay,
+        followups: t.followups.iter().map(followup).collect(),
+        replies: t.replies.iter().map(followup).collect(),
+        replyable: shift.replyable().err(),
+        draft: &t.draft,
+    }
+}
+
+impl<'a> State<'a> {
+    /// The shift as it stands at `now`; `inbox` says whether tips can be opened here.
+    pub fn of(shift: &'a Shift, inbox: bool, now: Instant) -> Self {
+        let target: Option<Target> = shift.current_target();
+        State {
+            alias: &shift.me.alias,
+            serial: shift.me.serial,
+            not_after: shift.me.not_after,
+            on_duty: shift.on_duty,
+            connected: shift.connected,
+            capacity: shift.settings.capacity,
+            held: shift.held(),
+            inbox,
+            screen: match shift.screen {
+                Screen::Chats => "chats",
+                Screen::Tips => "tips",
+            },
+            selected: shift.selected.map(|s| match s {
+                Selected::Queue(s) => SelectedView::Queue(s),
+                Selected::Conversation(s) => SelectedView::Conversation(s),
+            }),
+            queue: shift
+                .queue
+                .iter()
+                .map(|q| QueueView {
+                    session: q.session,
+                    waited_s: q.waited(now).as_secs(),
+                    kind: q.kind,
+                    lang: q.lang.clone(),
+                })
+                .collect(),
+            conversations: shift
+                .conversations
+                .iter()
+                .map(|c| conversation(shift, c, now))
+                .collect(),
+            colleagues: shift
+                .transfer_targets()
+                .into_iter()
+                .map(|c| ColleagueView {
+                    serial: c.serial,
+                    alias: &c.alias,
+                    load: c.load,
+                    capacity: c.capacity,
+                })
+                .collect(),
+            resources: shift
+                .offered_resources(target)
+                .into_iter()
+                .map(|r| ResourceView {
+                    title: &r.title,
+                    text: &r.text,
+                    lang: &r.lang,
+                    category: &r.category,
+                    region: &r.region,
+                })
+                .collect(),
+            tips: &shift.tips,
+            opened_tip: shift.opened_tip.as_ref().map(|t| tip(shift, t)),
+            status: &shift.status,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::shift::tests::{claimed, kit, queue, roster, sid, text};
+    use crate::console::shift::{Action, Selected};
+
+    #[test]
+    fn the_snapshot_carries_the_cores_state_and_a_lock_carries_nothing() {
+        let mut k = kit();
+        k.act(Action::Duty(true));
+        k.relay(queue(&[(1, 120, "fr"), (2, 0, "en")]));
+        k.relay(roster());
+        k.act(Action::Claim(sid(1)));
+        k.relay(claimed(1, None));
+        k.relay(text(1, "bonjour"));
+        let json = serde_json::to_value(ToPage::State(Box::new(State::of(&k.shift, true, k.now))))
+            .unwrap();
+        assert_eq!(json["type"], "state");
+        assert_eq!(json["on_duty"], true);
+        assert_eq!(json["queue"][0]["lang"], "en");
+        assert_eq!(json["queue"].as_array().unwrap().len(), 1);
+        let c = &json["conversations"][0];
+        assert_eq!(c["number"], 1);
+        assert_eq!(c["lines"][0]["note"], "joined");
+        assert_eq!(c["lines"][1]["who"], "visitor");
+        assert_eq!(c["lines"][1]["text"], "bonjour");
+        assert!(c["writable"].is_null() && c["transferable"].is_null());
+        assert_eq!(
+            json["status"],
+            serde_json::json!({"claimed": {"number": 1}})
+        );
+        assert_eq!(json["colleagues"][0]["alias"], "Bastien");
+        assert_eq!(json["colleagues"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            json["selected"],
+            serde_json::json!({"conversation": serde_json::to_value(sid(1)).unwrap()})
+        );
+        assert!(matches!(k.shift.selected, Some(Selected::Conversation(_))));
+
+        k.act(Action::Lock);
+        let locked = serde_json::to_string(&ToPage::Locked(Locked {
+            failed: k.shift.unlock_failed(),
+            retry_in: 0,
+        }))
+        .unwrap();
+        assert_eq!(locked, r#"{"type":"locked","failed":false,"retry_in":0}"#);
+    }
+}

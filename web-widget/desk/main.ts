@@ -1,0 +1,166 @@
+// The desk page: one socket to the coordinator's own `lifeline desk` process, which holds
+// the keys and the shift. Each snapshot redraws the page; a lock or the start screen wipes
+// it. Nothing is stored in the browser: no storage API is used, and the server says
+// `no-store` on everything.
+import { h } from './dom';
+import { ask, connect, FromDesk, State } from './api';
+import { alertsOn, ring, toggleAlerts } from './alerts';
+import { chats } from './chats';
+import { clearComposer, sendDraft } from './composer';
+import { closePickers, pickColleague, pickResource } from './pickers';
+import { pageLang, t, worded } from './strings';
+import { message, unlockScreen, wipe } from './unlock';
+import { tips } from './tips';
+
+const app = document.getElementById('app') as HTMLElement;
+const live = document.getElementById('live') as HTMLElement;
+document.documentElement.lang = pageLang;
+document.title = t('title');
+// The launch token is dead once used: it leaves the address bar and the history entry.
+if (location.pathname !== '/') history.replaceState(null, '', '/');
+
+let state: State | null = null;
+let screenKey = '';
+
+function header(s: State): HTMLElement {
+  const unread = s.conversations.reduce((n, c) => n + c.unread, 0);
+  return h(
+    'header',
+    { class: 'bar' },
+    h('h1', {}, t('title')),
+    h('span', { class: 'who' }, s.alias),
+    h('span', { class: s.connected ? (s.on_duty ? 'pill on' : 'pill') : 'pill off' }, s.connected ? (s.on_duty ? t('onDuty') : t('offDuty')) : t('offline')),
+    h('button', { type: 'button', 'data-key': 'duty', 'aria-pressed': String(s.on_duty), onclick: () => ask({ type: 'duty', on: !s.on_duty }) }, s.on_duty ? t('goOff') : t('goOn')),
+    h(
+      'nav',
+      { class: 'tabs', 'aria-label': t('title') },
+      h('button', { type: 'button', 'data-key': 'tab-chats', 'aria-current': s.screen === 'chats' ? 'page' : undefined, onclick: () => ask({ type: 'show', screen: 'chats' }) }, t('chats'), unread ? ` (${unread})` : ''),
+      h('button', { type: 'button', 'data-key': 'tab-tips', 'aria-current': s.screen === 'tips' ? 'page' : undefined, onclick: () => ask({ type: 'show', screen: 'tips' }) }, t('tips'), s.tips.length ? ` (${s.tips.length})` : ''),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        'data-key': 'alerts',
+        'aria-pressed': String(alertsOn()),
+        title: t('alertsHint'),
+        onclick: () => {
+          toggleAlerts();
+          if (state) draw(state);
+        },
+      },
+      alertsOn() ? t('alertsOn') : t('alertsOff'),
+    ),
+    h('button', { type: 'button', 'data-key': 'lock', onclick: () => ask({ type: 'lock' }) }, t('lock')),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        'data-key': 'quit',
+        onclick: () => {
+          if (confirm(t('confirmEndShift'))) ask({ type: 'quit' });
+        },
+      },
+      t('endShift'),
+    ),
+  );
+}
+
+/** Redraws the shift, keeping focus, the caret and the transcript's scroll where they were. */
+function draw(s: State): void {
+  const focused = (document.activeElement as HTMLElement | null)?.dataset?.key;
+  const old = document.getElementById('transcript');
+  const atBottom = !old || old.scrollTop + old.clientHeight >= old.scrollHeight - 4;
+  const scroll = old?.scrollTop ?? 0;
+  const field = document.getElementById('draft') as HTMLTextAreaElement | null;
+  const caret = field ? [field.selectionStart, field.selectionEnd] : null;
+  const body = s.screen === 'chats' ? chats(s) : tips(s);
+  app.replaceChildren(header(s), h('main', { class: 'desk' }, ...body), h('footer', { class: 'help' }, t('shortcuts')));
+  const transcript = document.getElementById('transcript');
+  if (transcript) transcript.scrollTop = atBottom ? transcript.scrollHeight : scroll;
+  if (focused) {
+    const again = app.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`);
+    again?.focus({ preventScroll: true });
+    if (again instanceof HTMLTextAreaElement && caret) again.setSelectionRange(caret[0], caret[1]);
+  }
+  const said = worded(s.status);
+  if (live.textContent !== said) live.textContent = said;
+}
+
+/** Forgets everything shown: at the lock, at the start screen, at the end. */
+function forget(): void {
+  state = null;
+  closePickers();
+  clearComposer();
+  wipe(app);
+}
+
+function onMessage(m: FromDesk): void {
+  switch (m.type) {
+    case 'starting':
+      forget();
+      screenKey = 'start' + JSON.stringify(m);
+      unlockScreen(app, { title: t('unlockTitle'), text: m.keys === 'development' ? t('unlockDev') : t('unlockIdentity'), twice: m.keys === 'development', inbox: m.inbox_sealed, error: m.error, retryIn: m.retry_in });
+      break;
+    case 'locked':
+      forget();
+      screenKey = 'locked';
+      unlockScreen(app, { title: t('lockedTitle'), text: t('lockedText'), twice: false, inbox: false, error: m.failed ? 'wrong_passphrase' : null, retryIn: m.retry_in });
+      break;
+    case 'state':
+      screenKey = 'state';
+      state = m;
+      draw(m);
+      break;
+    case 'bell':
+      ring();
+      break;
+    case 'ended':
+      forget();
+      screenKey = 'ended';
+      message(app, t('endedTitle'), t('endedText'));
+      break;
+  }
+}
+
+// Any key or touch keeps the idle lock away (at most one word every 5 s).
+let lastTouch = 0;
+const touch = () => {
+  const now = Date.now();
+  if (state && now - lastTouch > 5000) {
+    lastTouch = now;
+    ask({ type: 'touch' });
+  }
+};
+addEventListener('keydown', touch, true);
+addEventListener('pointerdown', touch, true);
+
+addEventListener('keydown', (e) => {
+  const s = state;
+  if (!s || !e.altKey || e.ctrlKey || e.metaKey) return;
+  const shown = s.selected && 'conversation' in s.selected ? s.conversations.find((c) => c.session === (s.selected as { conversation: string }).conversation) : undefined;
+  const key = e.key.toLowerCase();
+  const digit = /^Digit([1-9])$/.exec(e.code);
+  let done = true;
+  if (digit) {
+    const c = s.conversations.find((c) => c.number === Number(digit[1]));
+    if (c) ask({ type: 'select_conversation', session: c.session });
+  } else if (e.code === 'KeyN') ask({ type: 'claim_next' });
+  else if (e.code === 'KeyD') ask({ type: 'duty', on: !s.on_duty });
+  else if (e.code === 'KeyL') ask({ type: 'lock' });
+  else if (e.code === 'KeyK') ask({ type: 'show', screen: s.screen === 'chats' ? 'tips' : 'chats' });
+  else if (e.code === 'KeyR' && shown && shown.writable === null) pickResource({ conversation: shown.session }, s.resources);
+  else if (e.code === 'KeyT' && shown && shown.transferable === null) pickColleague(shown.session, s.colleagues);
+  else if (key === 'enter') sendDraft();
+  else done = false;
+  if (done) e.preventDefault();
+});
+
+connect(onMessage, () => {
+  // After the end of the shift the process stops: its "over" screen stays.
+  if (screenKey === 'ended') return;
+  forget();
+  message(app, t('title'), t('lost'));
+});
+message(app, t('title'), t('starting'));

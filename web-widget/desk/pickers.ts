@@ -1,0 +1,89 @@
+// The two pickers, as modal dialogs outside the re-drawn page: resources (searchable; the
+// chosen text goes into the draft, to edit before sending) and colleagues for a transfer.
+import { h } from './dom';
+import { ask, Colleague, Resource, Target } from './api';
+import { adoptNext } from './composer';
+import { t } from './strings';
+
+function dialog(title: string, ...body: Node[]): HTMLDialogElement {
+  closePickers();
+  const d = h('dialog', { class: 'picker', 'aria-labelledby': 'picker-title' }, h('h2', { id: 'picker-title' }, title), ...body);
+  d.append(h('button', { type: 'button', onclick: () => closePickers() }, t('cancel')));
+  d.addEventListener('close', () => d.remove());
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
+/** Closes any open picker (a lock, a new screen). */
+export function closePickers(): void {
+  for (const d of document.querySelectorAll('dialog')) d.remove();
+}
+
+/** The resource picker for `target`'s draft. */
+export function pickResource(target: Target, resources: Resource[]): void {
+  const list = h('ul', { class: 'choices' });
+  const search = h('input', { type: 'search', id: 'resource-search', 'aria-label': t('search'), placeholder: t('search') });
+  const fill = () => {
+    const q = search.value.trim().toLowerCase();
+    list.replaceChildren(
+      ...resources
+        .map((r, index) => ({ r, index }))
+        .filter(({ r }) => !q || `${r.title} ${r.text} ${r.category} ${r.region} ${r.lang}`.toLowerCase().includes(q))
+        .map(({ r, index }) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: () => {
+                  adoptNext();
+                  ask({ type: 'resource', target, index });
+                  closePickers();
+                  document.getElementById('draft')?.focus();
+                },
+              },
+              h('strong', {}, r.title),
+              h('span', { class: 'meta' }, ` ${r.category} · ${r.region} · ${r.lang}`),
+              h('span', { class: 'preview' }, r.text),
+            ),
+          ),
+        ),
+    );
+  };
+  search.addEventListener('input', fill);
+  fill();
+  dialog(t('resources'), search, list);
+  search.focus();
+}
+
+/** The colleague picker for handing `session` over. */
+export function pickColleague(session: string, colleagues: Colleague[]): void {
+  const list = h(
+    'ul',
+    { class: 'choices' },
+    ...colleagues.map((c) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              adoptNext();
+              ask({ type: 'transfer', session, to: c.serial });
+              closePickers();
+            },
+          },
+          h('strong', {}, c.alias),
+          h('span', { class: 'meta' }, ' ' + t('seats', c)),
+        ),
+      ),
+    ),
+  );
+  dialog(t('pickColleague'), h('p', {}, colleagues.length ? t('transferHint') : t('noColleague')), list);
+  list.querySelector('button')?.focus();
+}

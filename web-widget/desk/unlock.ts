@@ -1,0 +1,57 @@
+// The screens with nothing of the shift on them: the first unlock (the keys are still
+// locked in the desk process), the idle lock, and the end of the shift. Whatever was shown
+// before is removed from the page first.
+import { h } from './dom';
+import { ask } from './api';
+import { t } from './strings';
+
+/** Clears the page: no conversation, tip or draft stays in the DOM. */
+export function wipe(app: HTMLElement): void {
+  app.replaceChildren();
+  const live = document.getElementById('live');
+  if (live) live.textContent = '';
+}
+
+/** The passphrase form: at start (`keys` says how) or at the idle lock. */
+export function unlockScreen(app: HTMLElement, o: { title: string; text: string; twice: boolean; inbox: boolean; error: string | null; retryIn: number }): void {
+  wipe(app);
+  const pass = h('input', { type: 'password', id: 'pass', autocomplete: 'current-password', required: true });
+  const again = o.twice ? h('input', { type: 'password', id: 'again', autocomplete: 'new-password', required: true }) : null;
+  const inbox = o.inbox ? h('input', { type: 'password', id: 'inbox-pass', autocomplete: 'off' }) : null;
+  const error = h('p', { class: 'error', id: 'unlock-error', role: 'alert' }, o.error ? t(o.error) : '', o.retryIn > 0 ? ' ' + t('retryIn', { s: o.retryIn }) : '');
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('unlock'));
+  const form = h(
+    'form',
+    {
+      class: 'unlock',
+      'aria-describedby': 'unlock-error',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        if (again && again.value !== pass.value) {
+          error.textContent = t('differ');
+          return;
+        }
+        ask({ type: 'unlock', passphrase: pass.value, ...(inbox?.value ? { inbox_passphrase: inbox.value } : {}) });
+        pass.value = '';
+        if (again) again.value = '';
+        if (inbox) inbox.value = '';
+      },
+    },
+    h('label', { for: 'pass' }, t('passphrase')),
+    pass,
+    again && h('label', { for: 'again' }, t('again')),
+    again,
+    inbox && h('label', { for: 'inbox-pass' }, t('inboxPassphrase')),
+    inbox,
+    submit,
+    error,
+  );
+  app.append(h('main', { class: 'center' }, h('h1', {}, o.title), h('p', {}, o.text), form));
+  pass.focus();
+}
+
+/** A screen with a title and a sentence. */
+export function message(app: HTMLElement, title: string, text: string): void {
+  wipe(app);
+  app.append(h('main', { class: 'center' }, h('h1', {}, title), h('p', {}, text)));
+}
