@@ -98,6 +98,19 @@ fn signal(redis: &RedisServer, signal: &str) {
     assert!(status.success());
 }
 
+/// Freezes Redis (SIGSTOP) now and thaws it (SIGCONT) after `time`; the handle ends with
+/// the thaw.
+fn freeze_for(redis: &RedisServer, time: Duration) -> tokio::task::JoinHandle<()> {
+    signal(redis, "-STOP");
+    let pid = redis.pid().expect("redis runs").to_string();
+    tokio::spawn(async move {
+        tokio::time::sleep(time).await;
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &pid])
+            .status();
+    })
+}
+
 #[tokio::test]
 async fn a_memory_store_relay_restart_tells_a_resuming_visitor_the_truth() {
     let relay = TestRelay::start_with(|c| c.store.kind = StoreKind::Memory).await;
@@ -166,8 +179,8 @@ async fn redis_back_from_an_older_snapshot_tells_both_sides() {
     a_fresh_conversation_works(&relay, &mut c).await;
 }
 
-/// Sends `n` numbered messages from each side, then reads the other side's, in order. Both
-/// sides read at once: each client resends what the relay refused while it reads.
+/// Sends `n` numbered messages from each side, then reads the other side's, in order, both
+/// sides at once.
 async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n: usize) {
     let session = v.session;
     for i in 0..n {
@@ -176,8 +189,8 @@ async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n
             .await
             .unwrap();
     }
-    // A client resends what the relay refused (`retry`) only while it is polled: each side
-    // keeps reading until the other has every message, as a real client never stops reading.
+    // Each side keeps reading until the other has every message, as a real client does (its
+    // resends after a `retry` need no reading: see the idle-writer test below).
     let (up_done, mut up_seen) = tokio::sync::watch::channel(false);
     let (down_done, mut down_seen) = tokio::sync::watch::channel(false);
     let coordinator_side = async {
@@ -223,17 +236,8 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
         "{detail}"
     );
 
-    signal(&redis, "-STOP");
     let frozen = tokio::time::Instant::now();
-    let pid = redis.pid();
-    let thaw = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        if let Some(pid) = pid {
-            let _ = std::process::Command::new("kill")
-                .args(["-CONT", &pid.to_string()])
-                .status();
-        }
-    });
+    let thaw = freeze_for(&redis, Duration::from_secs(3));
     // Readiness tells the truth within a second.
     let mut unready_after = None;
     while frozen.elapsed() < Duration::from_millis(1500) {
@@ -259,6 +263,47 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
     assert_eq!(ready(&relay).await, 200, "ready again");
 }
 
+/// What `read` gives, within seconds of a thaw.
+async fn soon<T>(read: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(8), read)
+        .await
+        .expect("resent by the idle writer after the thaw")
+}
+
+/// A `retry` is honoured by the client itself (§9.4): what one side wrote while the store
+/// was frozen reaches the other side after the thaw although the writer's application reads
+/// nothing in the meantime. First the visitor writes and only the coordinator reads, then
+/// the other way round.
+#[tokio::test]
+async fn a_retry_is_honoured_while_the_writer_reads_nothing() {
+    let redis = RedisServer::start_with(true);
+    let (_relay, mut c, mut v) = chatting_on(&redis, 705).await;
+    let session = v.session;
+
+    let thaw = freeze_for(&redis, Duration::from_secs(2));
+    for i in 0..3 {
+        v.send_text(&format!("idle up {i}")).await.unwrap();
+    }
+    for i in 0..3 {
+        let (_, text) = soon(next_text_coordinator(&mut c)).await;
+        assert_eq!(text, format!("idle up {i}"), "once, in order");
+    }
+    thaw.await.unwrap();
+
+    let thaw = freeze_for(&redis, Duration::from_secs(2));
+    for i in 0..3 {
+        c.send_text(session, &format!("idle down {i}"))
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        let text = soon(next_text_visitor(&mut v)).await;
+        assert_eq!(text, format!("idle down {i}"), "once, in order");
+    }
+    thaw.await.unwrap();
+    exchange(&mut c, &mut v, "still here", "still here too").await;
+}
+
 /// `/readyz`: its status and its text (which says what the store promises).
 async fn readiness(relay: &TestRelay) -> (u16, String) {
     lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
@@ -282,14 +327,7 @@ async fn a_run_of_faults_loses_and_duplicates_nothing() {
             redis.kill();
             redis.restart();
         } else {
-            signal(&redis, "-STOP");
-            let pid = redis.pid().expect("redis runs").to_string();
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let _ = std::process::Command::new("kill")
-                    .args(["-CONT", &pid])
-                    .status();
-            });
+            freeze_for(&redis, Duration::from_secs(1));
         }
         burst(&mut c, &mut v, round, 3).await;
     }
