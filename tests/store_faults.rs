@@ -5,15 +5,20 @@
 //! Each test starts its own Redis where it needs one; every fault lasts seconds.
 
 mod common;
+#[path = "common/screen.rs"]
+mod screen;
+#[path = "common/terminal.rs"]
+mod terminal;
 
 use std::time::Duration;
 
 use common::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
-use lifeline::client::visitor::VisitorClient;
+use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::config::StoreKind;
 use lifeline::protocol::SessionId;
-use lifeline::protocol::frames::PeerEvent;
+use lifeline::protocol::frames::{ConversationKind, PeerEvent};
+use terminal::TerminalConsole;
 
 const STORE_LOST: u16 = 4014;
 const UNKNOWN_SESSION: u16 = 4007;
@@ -302,6 +307,89 @@ async fn a_retry_is_honoured_while_the_writer_reads_nothing() {
     }
     thaw.await.unwrap();
     exchange(&mut c, &mut v, "still here", "still here too").await;
+}
+
+/// The texts `v` reads until it has `n`, failing on any sign that something closed or left.
+async fn texts_without_a_break(v: &mut VisitorClient, n: usize) -> Vec<String> {
+    let mut texts = Vec::new();
+    while texts.len() < n {
+        match v
+            .next_event()
+            .await
+            .expect("the visitor's connection stays open")
+        {
+            VisitorEvent::Text(text) => texts.push(text),
+            VisitorEvent::Peer(event) => panic!("the visitor was told {event:?}"),
+            VisitorEvent::CoordinatorClosed => panic!("the coordinator closed"),
+            _ => {}
+        }
+    }
+    texts
+}
+
+/// Redis frozen (SIGSTOP) for 3 s mid-conversation, the real `lifeline console` binary
+/// answering in a terminal and a visitor writing back: nothing closes (the console never
+/// goes offline, the visitor is told nothing), every message once and in order both ways.
+#[tokio::test]
+async fn redis_frozen_for_three_seconds_under_the_console_binary_closes_and_loses_nothing() {
+    let redis = RedisServer::start_with(true);
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut console = TerminalConsole::start(&relay);
+    console.sign_in_on_duty().await;
+    let mut v = relay.visitor_speaking(ConversationKind::Chat, "en").await;
+    console.until_on_screen("chat  en").await;
+    console.type_keys("\x0e").await;
+    assert_eq!(connected_to(&mut v).await, "Dev coordinator");
+    v.send_text("before").await.unwrap();
+    console.until_on_screen("Visitor: before").await;
+    console.type_keys("answer before\r").await;
+    assert_eq!(texts_without_a_break(&mut v, 1).await, ["answer before"]);
+
+    let thaw = freeze_for(&redis, Duration::from_secs(3));
+    for i in 1..=3 {
+        v.send_text(&format!("frozen {i}")).await.unwrap();
+        console.type_keys(&format!("frozen answer {i}\r")).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !console.screen().shows("Visitor: frozen 1"),
+        "the drill is real: nothing passes while the store is frozen"
+    );
+    thaw.await.unwrap();
+
+    assert_eq!(
+        texts_without_a_break(&mut v, 3).await,
+        ["frozen answer 1", "frozen answer 2", "frozen answer 3"],
+        "the console's messages, once and in order"
+    );
+    v.send_text("after").await.unwrap();
+    console.until_on_screen("Visitor: after").await;
+    // Each on one row of its own, in order (a row may carry the border after it).
+    let rows = console.screen().rows();
+    let at: Vec<usize> = ["before", "frozen 1", "frozen 2", "frozen 3", "after"]
+        .iter()
+        .map(|text| {
+            let shown = format!("Visitor: {text}");
+            let found: Vec<usize> = (0..rows.len())
+                .filter(|i| rows[*i].contains(&shown))
+                .collect();
+            assert_eq!(found.len(), 1, "{shown:?} once on the console's screen");
+            found[0]
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in order: {at:?}");
+    let shown = console.shown();
+    for break_sign in ["Offline", "Reconnect", "requeued", "lost"] {
+        assert!(
+            !shown.contains(break_sign),
+            "the console showed {break_sign:?}"
+        );
+    }
 }
 
 /// `/readyz`: its status and its text (which says what the store promises).
