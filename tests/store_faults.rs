@@ -255,6 +255,10 @@ async fn redis_frozen_for_three_seconds_under_the_console_binary_closes_and_lose
     console.until_on_screen("Visitor: before").await;
     console.type_keys("answer before\r").await;
     assert_eq!(texts_without_a_break(&mut v, 1).await, ["answer before"]);
+    // Issue 19 through the binary: under the conversation, what the server keeps of it.
+    console
+        .until_on_screen("The server keeps 0 messages of yours")
+        .await;
 
     let thaw = freeze_for(&redis, Duration::from_secs(3));
     for i in 1..=3 {

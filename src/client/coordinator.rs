@@ -15,6 +15,7 @@ use crate::protocol::frames::{
     ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, TipSummary,
     TransferStatus,
 };
+use crate::protocol::http::Holds;
 use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
 
 /// One conversation this coordinator holds.
@@ -120,6 +121,8 @@ pub struct CoordinatorClient {
     pub alias: String,
     /// The serial of our certificate.
     pub serial: u64,
+    /// What the relay says it holds and until when (§9.10), if it says.
+    pub holds: Option<Holds>,
     /// The conversations we hold.
     pub conversations: HashMap<SessionId, Conversation>,
     /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
@@ -219,13 +222,18 @@ impl CoordinatorClient {
             })
             .await?;
             match wire.recv().await? {
-                RelayFrame::Authed { alias, serial, .. } => Ok((alias, serial)),
+                RelayFrame::Authed {
+                    alias,
+                    serial,
+                    holds,
+                    ..
+                } => Ok((alias, serial, holds)),
                 _ => Err(ClientError::Protocol("expected authed".into())),
             }
         }
         .await;
         match authed {
-            Ok((alias, serial)) => Ok(Self {
+            Ok((alias, serial, holds)) => Ok(Self {
                 wire,
                 org,
                 organisation,
@@ -233,6 +241,7 @@ impl CoordinatorClient {
                 roster: Vec::new(),
                 alias,
                 serial,
+                holds,
                 conversations: HashMap::new(),
                 unacked: HashMap::new(),
                 batch_acks: false,

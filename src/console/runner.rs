@@ -321,7 +321,7 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         organisation: login.organisation.fingerprint(),
         inbox,
     });
-    let shift = Shift::new(
+    let mut shift = Shift::new(
         me,
         opts.settings.clone(),
         ready.lock,
@@ -329,6 +329,7 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         tip_keys,
         opts.clock.instant(),
     );
+    shift.holds = login.client.holds.clone();
     let reconnect = net::Reconnect {
         relay: opts.relay.clone(),
         trust: opts.trust()?,
