@@ -174,6 +174,27 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
     assert_eq!(ready(&relay).await, 200, "ready again");
 }
 
+/// Known gap (found by the fault runs, 2026-11-30): Redis back from a snapshot taken less
+/// than one generation check (0.5 s) before it died is not seen by the check, whose tick
+/// the snapshot already holds. Nobody is told for seconds; the visitor's next message then
+/// draws 4004 "unexpected frame", not 4014. The fix needs a per-write witness (the store's
+/// `next_seq` below what this relay confirmed is a rewind, not a gap). Run with `--ignored`.
+#[tokio::test]
+#[ignore = "issue 24: a rewind within one generation check is not detected yet"]
+async fn redis_back_from_a_snapshot_taken_just_before_is_told_too() {
+    let mut redis = RedisServer::start();
+    let (_relay, mut c, mut v) = chatting_on(&redis, 706).await;
+    let session = v.session;
+    redis_command(&redis, "SAVE").await;
+    for i in 0..3 {
+        exchange(&mut c, &mut v, &format!("up {i}"), &format!("down {i}")).await;
+    }
+    redis.kill();
+    redis.restart();
+    assert_eq!(visitor_closed_with(&mut v).await, Some(STORE_LOST));
+    coordinator_told_lost(&mut c, session).await;
+}
+
 /// What `read` gives, within seconds of a thaw.
 async fn soon<T>(read: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(8), read)
