@@ -10,6 +10,8 @@
 mod common;
 #[path = "common/screen.rs"]
 mod screen;
+#[path = "common/terminal.rs"]
+mod terminal;
 
 use lifeline::client::wire::TlsTrust;
 use lifeline::clock::Clock;
@@ -35,6 +37,7 @@ use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::CoordinatorFiles;
 use lifeline::protocol::frames::{ConversationKind, PeerEvent};
 use rand_core::OsRng;
+use terminal::TerminalConsole;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -535,150 +538,6 @@ async fn a_console_that_quits_returns_its_visitors_to_the_queue() {
         .unwrap();
 }
 
-/// The real `lifeline console` binary in a pseudo-terminal (`script` gives it one): what it
-/// prints goes to `screen`, and `type_keys` writes to it as a keyboard would.
-struct TerminalConsole {
-    child: std::process::Child,
-    keyboard: std::process::ChildStdin,
-    screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    size: (usize, usize),
-}
-
-impl TerminalConsole {
-    fn start(relay: &TestRelay) -> Self {
-        Self::start_sized(relay, 100, 30)
-    }
-
-    /// The console in a terminal of `cols` × `rows`.
-    fn start_sized(relay: &TestRelay, cols: usize, rows: usize) -> Self {
-        use std::io::Read;
-        use std::process::{Command as Process, Stdio};
-        let console = format!(
-            "stty cols {cols} rows {rows}; exec {} console --relay {} --dev-keys {} --resources {}",
-            env!("CARGO_BIN_EXE_lifeline"),
-            relay_url(relay),
-            relay.paths().dev_coordinator().display(),
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("config/resources.toml")
-                .display()
-        );
-        let mut child = Process::new("script")
-            .args(["-qefc", &console, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("script(1) runs the console in a pseudo-terminal");
-        let keyboard = child.stdin.take().unwrap();
-        let mut output = child.stdout.take().unwrap();
-        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let sink = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = output.read(&mut buf) {
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        Self {
-            child,
-            keyboard,
-            screen,
-            size: (rows, cols),
-        }
-    }
-
-    fn shown(&self) -> String {
-        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
-    }
-
-    /// What a person sees on the terminal now.
-    fn screen(&self) -> screen::Screen {
-        screen::Screen::replay(&self.screen.lock().unwrap(), self.size.0, self.size.1)
-    }
-
-    /// Waits until some row of the screen shows `text` whole.
-    async fn until_on_screen(&self, text: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.screen().shows(text) {
-            assert!(
-                Instant::now() < deadline,
-                "the screen never showed {text:?}; it shows:\n{}",
-                self.screen().rows().join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn until_shown(&self, text: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.shown().contains(text) {
-            assert!(
-                Instant::now() < deadline,
-                "the console never showed {text:?}; it showed:\n{}",
-                self.shown()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Types `line` and Enter at the prompt on screen, then waits for `next` to be shown
-    /// once more than before.
-    async fn answer(&mut self, next: &str, line: &str) {
-        let before = self.shown().matches(next).count();
-        // The prompt switches the terminal to raw mode just after printing itself.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        self.type_keys(&format!("{line}\r")).await;
-        let deadline = Instant::now() + WAIT;
-        while self.shown().matches(next).count() <= before {
-            assert!(
-                Instant::now() < deadline,
-                "never asked {next:?}:\n{}",
-                self.shown()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Chooses the idle lock's passphrase (asked twice) at the prompt on screen.
-    async fn lock_passphrase(&mut self, passphrase: &str) {
-        self.answer("Type it again", passphrase).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        self.type_keys(&format!("{passphrase}\r")).await;
-    }
-
-    async fn type_keys(&mut self, keys: &str) {
-        use std::io::Write;
-        // One key at a time, as typed: the key reader sees each as its own event.
-        for key in keys.chars() {
-            write!(self.keyboard, "{key}").unwrap();
-            self.keyboard.flush().unwrap();
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn exit_status(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the console did not exit; it showed:\n{}", self.shown());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for TerminalConsole {
-    fn drop(&mut self) {
-        // A failed test leaves nothing running: the console goes with its terminal.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
     let relay = TestRelay::start().await;
@@ -736,13 +595,7 @@ async fn the_binary_in_a_terminal_goes_on_duty_answers_a_visitor_and_quits() {
 async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_screen() {
     let relay = TestRelay::start().await;
     let mut console = TerminalConsole::start_sized(&relay, 80, 24);
-    console.until_shown("Choose a passphrase").await;
-    console.lock_passphrase("terminal passphrase").await;
-    console
-        .until_on_screen("Off duty. Ctrl-D goes on duty")
-        .await;
-    console.type_keys("\x04").await;
-    console.until_on_screen("ON DUTY").await;
+    console.sign_in_on_duty().await;
     let mut v = visitor(&relay, "en").await;
     console.until_on_screen("chat  en").await;
     console.type_keys("\x0e").await;

@@ -5,98 +5,22 @@
 //! Each test starts its own Redis where it needs one; every fault lasts seconds.
 
 mod common;
+#[path = "common/faults.rs"]
+mod faults;
+#[path = "common/screen.rs"]
+mod screen;
+#[path = "common/terminal.rs"]
+mod terminal;
 
 use std::time::Duration;
 
 use common::*;
-use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
-use lifeline::client::visitor::VisitorClient;
+use faults::*;
+use lifeline::client::coordinator::CoordinatorClient;
+use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::config::StoreKind;
-use lifeline::protocol::SessionId;
-use lifeline::protocol::frames::PeerEvent;
-
-const STORE_LOST: u16 = 4014;
-const UNKNOWN_SESSION: u16 = 4007;
-/// How soon both sides must be told (the relay checks the generation twice a second).
-const TOLD_WITHIN: Duration = Duration::from_secs(5);
-
-/// A relay on `redis`, a coordinator on duty, and a visitor it answered.
-async fn chatting_on(
-    redis: &RedisServer,
-    serial: u64,
-) -> (TestRelay, CoordinatorClient, VisitorClient) {
-    let url = redis.url.clone();
-    let relay = TestRelay::start_with(|c| {
-        c.store.kind = StoreKind::Redis;
-        c.store.redis_url = url;
-    })
-    .await;
-    let mut c = relay.on_duty(serial, "Amara", 2).await;
-    let mut v = relay.visitor().await;
-    claim_and_connect(&mut c, &mut v).await;
-    exchange(&mut c, &mut v, "hello", "hello, I am here").await;
-    (relay, c, v)
-}
-
-/// The close code the visitor's connection ends with, within [`TOLD_WITHIN`].
-async fn visitor_closed_with(v: &mut VisitorClient) -> Option<u16> {
-    let read = async {
-        loop {
-            if let Err(e) = v.next_event().await {
-                return e.close_code();
-            }
-        }
-    };
-    tokio::time::timeout(TOLD_WITHIN, read)
-        .await
-        .expect("the visitor is told within seconds")
-}
-
-/// The coordinator is told `peer lost`, then `released`, for `session`.
-async fn coordinator_told_lost(c: &mut CoordinatorClient, session: SessionId) {
-    let told = async {
-        c.wait_for(|e| {
-            matches!(e, CoordinatorEvent::Peer { session: s, event: PeerEvent::Lost } if *s == session)
-        })
-        .await
-        .expect("peer lost");
-        c.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
-            .await
-            .expect("released");
-    };
-    tokio::time::timeout(TOLD_WITHIN, told)
-        .await
-        .expect("the coordinator is told within seconds");
-    assert!(!c.conversations.contains_key(&session));
-}
-
-/// A new visitor is answered at once by `c`.
-async fn a_fresh_conversation_works(relay: &TestRelay, c: &mut CoordinatorClient) {
-    let mut fresh = relay.visitor().await;
-    claim_and_connect(c, &mut fresh).await;
-    exchange(c, &mut fresh, "starting again", "welcome back").await;
-}
-
-async fn redis_command(redis: &RedisServer, command: &str) {
-    let client = redis::Client::open(redis.url.as_str()).expect("redis url");
-    let mut con = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis connection");
-    let _: redis::Value = redis::cmd(command)
-        .query_async(&mut con)
-        .await
-        .expect("redis command");
-}
-
-fn signal(redis: &RedisServer, signal: &str) {
-    let pid = redis.pid().expect("redis runs").to_string();
-    let status = std::process::Command::new("kill")
-        .args([signal, &pid])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-}
+use lifeline::protocol::frames::ConversationKind;
+use terminal::TerminalConsole;
 
 #[tokio::test]
 async fn a_memory_store_relay_restart_tells_a_resuming_visitor_the_truth() {
@@ -166,8 +90,8 @@ async fn redis_back_from_an_older_snapshot_tells_both_sides() {
     a_fresh_conversation_works(&relay, &mut c).await;
 }
 
-/// Sends `n` numbered messages from each side, then reads the other side's, in order. Both
-/// sides read at once: each client resends what the relay refused while it reads.
+/// Sends `n` numbered messages from each side, then reads the other side's, in order, both
+/// sides at once.
 async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n: usize) {
     let session = v.session;
     for i in 0..n {
@@ -176,8 +100,8 @@ async fn burst(c: &mut CoordinatorClient, v: &mut VisitorClient, round: usize, n
             .await
             .unwrap();
     }
-    // A client resends what the relay refused (`retry`) only while it is polled: each side
-    // keeps reading until the other has every message, as a real client never stops reading.
+    // Each side keeps reading until the other has every message, as a real client does (its
+    // resends after a `retry` need no reading: see the idle-writer test below).
     let (up_done, mut up_seen) = tokio::sync::watch::channel(false);
     let (down_done, mut down_seen) = tokio::sync::watch::channel(false);
     let coordinator_side = async {
@@ -223,17 +147,8 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
         "{detail}"
     );
 
-    signal(&redis, "-STOP");
     let frozen = tokio::time::Instant::now();
-    let pid = redis.pid();
-    let thaw = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        if let Some(pid) = pid {
-            let _ = std::process::Command::new("kill")
-                .args(["-CONT", &pid.to_string()])
-                .status();
-        }
-    });
+    let thaw = freeze_for(&redis, Duration::from_secs(3));
     // Readiness tells the truth within a second.
     let mut unready_after = None;
     while frozen.elapsed() < Duration::from_millis(1500) {
@@ -259,6 +174,155 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
     assert_eq!(ready(&relay).await, 200, "ready again");
 }
 
+/// Known gap (found by the fault runs, 2026-11-30): Redis back from a snapshot taken less
+/// than one generation check (0.5 s) before it died is not seen by the check, whose tick
+/// the snapshot already holds. Nobody is told for seconds; the visitor's next message then
+/// draws 4004 "unexpected frame", not 4014. The fix needs a per-write witness (the store's
+/// `next_seq` below what this relay confirmed is a rewind, not a gap). Run with `--ignored`.
+#[tokio::test]
+#[ignore = "issue 24: a rewind within one generation check is not detected yet"]
+async fn redis_back_from_a_snapshot_taken_just_before_is_told_too() {
+    let mut redis = RedisServer::start();
+    let (_relay, mut c, mut v) = chatting_on(&redis, 706).await;
+    let session = v.session;
+    redis_command(&redis, "SAVE").await;
+    for i in 0..3 {
+        exchange(&mut c, &mut v, &format!("up {i}"), &format!("down {i}")).await;
+    }
+    redis.kill();
+    redis.restart();
+    assert_eq!(visitor_closed_with(&mut v).await, Some(STORE_LOST));
+    coordinator_told_lost(&mut c, session).await;
+}
+
+/// What `read` gives, within seconds of a thaw.
+async fn soon<T>(read: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(8), read)
+        .await
+        .expect("resent by the idle writer after the thaw")
+}
+
+/// A `retry` is honoured by the client itself (§9.4): what one side wrote while the store
+/// was frozen reaches the other side after the thaw although the writer's application reads
+/// nothing in the meantime. First the visitor writes and only the coordinator reads, then
+/// the other way round.
+#[tokio::test]
+async fn a_retry_is_honoured_while_the_writer_reads_nothing() {
+    let redis = RedisServer::start_with(true);
+    let (_relay, mut c, mut v) = chatting_on(&redis, 705).await;
+    let session = v.session;
+
+    let thaw = freeze_for(&redis, Duration::from_secs(2));
+    for i in 0..3 {
+        v.send_text(&format!("idle up {i}")).await.unwrap();
+    }
+    for i in 0..3 {
+        let (_, text) = soon(next_text_coordinator(&mut c)).await;
+        assert_eq!(text, format!("idle up {i}"), "once, in order");
+    }
+    thaw.await.unwrap();
+
+    let thaw = freeze_for(&redis, Duration::from_secs(2));
+    for i in 0..3 {
+        c.send_text(session, &format!("idle down {i}"))
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        let text = soon(next_text_visitor(&mut v)).await;
+        assert_eq!(text, format!("idle down {i}"), "once, in order");
+    }
+    thaw.await.unwrap();
+    exchange(&mut c, &mut v, "still here", "still here too").await;
+}
+
+/// The texts `v` reads until it has `n`, failing on any sign that something closed or left.
+async fn texts_without_a_break(v: &mut VisitorClient, n: usize) -> Vec<String> {
+    let mut texts = Vec::new();
+    while texts.len() < n {
+        match v
+            .next_event()
+            .await
+            .expect("the visitor's connection stays open")
+        {
+            VisitorEvent::Text(text) => texts.push(text),
+            VisitorEvent::Peer(event) => panic!("the visitor was told {event:?}"),
+            VisitorEvent::CoordinatorClosed => panic!("the coordinator closed"),
+            _ => {}
+        }
+    }
+    texts
+}
+
+/// Redis frozen (SIGSTOP) for 3 s mid-conversation, the real `lifeline console` binary
+/// answering in a terminal and a visitor writing back: nothing closes (the console never
+/// goes offline, the visitor is told nothing), every message once and in order both ways.
+#[tokio::test]
+async fn redis_frozen_for_three_seconds_under_the_console_binary_closes_and_loses_nothing() {
+    let redis = RedisServer::start_with(true);
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut console = TerminalConsole::start(&relay);
+    console.sign_in_on_duty().await;
+    let mut v = relay.visitor_speaking(ConversationKind::Chat, "en").await;
+    console.until_on_screen("chat  en").await;
+    console.type_keys("\x0e").await;
+    assert_eq!(connected_to(&mut v).await, "Dev coordinator");
+    v.send_text("before").await.unwrap();
+    console.until_on_screen("Visitor: before").await;
+    console.type_keys("answer before\r").await;
+    assert_eq!(texts_without_a_break(&mut v, 1).await, ["answer before"]);
+    // Issue 19 through the binary: under the conversation, what the server keeps of it.
+    console
+        .until_on_screen("The server keeps 0 messages of yours")
+        .await;
+
+    let thaw = freeze_for(&redis, Duration::from_secs(3));
+    for i in 1..=3 {
+        v.send_text(&format!("frozen {i}")).await.unwrap();
+        console.type_keys(&format!("frozen answer {i}\r")).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !console.screen().shows("Visitor: frozen 1"),
+        "the drill is real: nothing passes while the store is frozen"
+    );
+    thaw.await.unwrap();
+
+    assert_eq!(
+        texts_without_a_break(&mut v, 3).await,
+        ["frozen answer 1", "frozen answer 2", "frozen answer 3"],
+        "the console's messages, once and in order"
+    );
+    v.send_text("after").await.unwrap();
+    console.until_on_screen("Visitor: after").await;
+    // Each on one row of its own, in order (a row may carry the border after it).
+    let rows = console.screen().rows();
+    let at: Vec<usize> = ["before", "frozen 1", "frozen 2", "frozen 3", "after"]
+        .iter()
+        .map(|text| {
+            let shown = format!("Visitor: {text}");
+            let found: Vec<usize> = (0..rows.len())
+                .filter(|i| rows[*i].contains(&shown))
+                .collect();
+            assert_eq!(found.len(), 1, "{shown:?} once on the console's screen");
+            found[0]
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in order: {at:?}");
+    let shown = console.shown();
+    for break_sign in ["Offline", "Reconnect", "requeued", "lost"] {
+        assert!(
+            !shown.contains(break_sign),
+            "the console showed {break_sign:?}"
+        );
+    }
+}
+
 /// `/readyz`: its status and its text (which says what the store promises).
 async fn readiness(relay: &TestRelay) -> (u16, String) {
     lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
@@ -282,14 +346,7 @@ async fn a_run_of_faults_loses_and_duplicates_nothing() {
             redis.kill();
             redis.restart();
         } else {
-            signal(&redis, "-STOP");
-            let pid = redis.pid().expect("redis runs").to_string();
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let _ = std::process::Command::new("kill")
-                    .args(["-CONT", &pid])
-                    .status();
-            });
+            freeze_for(&redis, Duration::from_secs(1));
         }
         burst(&mut c, &mut v, round, 3).await;
     }

@@ -15,13 +15,12 @@ use crate::protocol::frames::{
     ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, TipSummary,
     TransferStatus,
 };
+use crate::protocol::http::Holds;
 use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
 
 /// One conversation this coordinator holds.
 pub struct Conversation {
     cipher: SessionCipher,
-    /// Sent and not yet confirmed stored: resent in order after a `retry` (§9.4).
-    unconfirmed: std::collections::BTreeMap<u64, (PayloadKind, Vec<u8>)>,
     next_seq: u64,
     last_received: u64,
     /// A live chat or a tip conversation.
@@ -122,13 +121,13 @@ pub struct CoordinatorClient {
     pub alias: String,
     /// The serial of our certificate.
     pub serial: u64,
+    /// What the relay says it holds and until when (§9.10), if it says.
+    pub holds: Option<Holds>,
     /// The conversations we hold.
     pub conversations: HashMap<SessionId, Conversation>,
     /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
     unacked: HashMap<SessionId, u64>,
     batch_acks: bool,
-    /// After a `retry`: when to resend what the relay has not stored.
-    resend_at: Option<tokio::time::Instant>,
 }
 
 /// An open coordinator connection before authentication: the relay's challenge and the
@@ -223,13 +222,18 @@ impl CoordinatorClient {
             })
             .await?;
             match wire.recv().await? {
-                RelayFrame::Authed { alias, serial, .. } => Ok((alias, serial)),
+                RelayFrame::Authed {
+                    alias,
+                    serial,
+                    holds,
+                    ..
+                } => Ok((alias, serial, holds)),
                 _ => Err(ClientError::Protocol("expected authed".into())),
             }
         }
         .await;
         match authed {
-            Ok((alias, serial)) => Ok(Self {
+            Ok((alias, serial, holds)) => Ok(Self {
                 wire,
                 org,
                 organisation,
@@ -237,10 +241,10 @@ impl CoordinatorClient {
                 roster: Vec::new(),
                 alias,
                 serial,
+                holds,
                 conversations: HashMap::new(),
                 unacked: HashMap::new(),
                 batch_acks: false,
-                resend_at: None,
             }),
             Err(e) => Err((e, keys)),
         }
@@ -330,44 +334,39 @@ impl CoordinatorClient {
             .ok_or_else(|| ClientError::Protocol("not our conversation".into()))?;
         let seq = conversation.next_seq;
         conversation.next_seq += 1;
-        conversation
-            .unconfirmed
-            .insert(seq, (PayloadKind::Data, body.clone()));
-        self.wire
-            .send(CoordinatorFrame::Msg {
-                session,
-                seq,
-                kind: PayloadKind::Data,
-                body: Bytes(body),
-            })
+        self.send_kept(session, seq, PayloadKind::Data, body)
             .await?;
         Ok(seq)
     }
 
-    /// When the frames the relay refused with `retry` are due again, if any are.
-    pub fn resend_due_at(&self) -> Option<tokio::time::Instant> {
-        self.resend_at
+    /// Sends a `msg`, kept until the relay confirms it: after a `retry` the wire resends it
+    /// by itself when it is due (§9.4), whether or not anyone is reading.
+    async fn send_kept(
+        &mut self,
+        session: SessionId,
+        seq: u64,
+        kind: PayloadKind,
+        body: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        let frame = CoordinatorFrame::Msg {
+            session,
+            seq,
+            kind,
+            body: Bytes(body),
+        };
+        self.wire.send_kept(Some(session), seq, frame).await
     }
 
-    /// Resends every frame the relay has not confirmed stored, each conversation in order
-    /// (§9.4: after `retry`, from the refused frame on; duplicates are confirmed again).
+    /// Resends every frame the relay has not confirmed stored, each conversation in order,
+    /// now (the wire does it by itself when a `retry` is due; duplicates are confirmed again).
     pub async fn resend_refused(&mut self) -> Result<(), ClientError> {
-        self.resend_at = None;
-        let frames: Vec<CoordinatorFrame> = self
-            .conversations
-            .iter()
-            .flat_map(|(session, c)| {
-                c.unconfirmed
-                    .iter()
-                    .map(|(seq, (kind, body))| CoordinatorFrame::Msg {
-                        session: *session,
-                        seq: *seq,
-                        kind: *kind,
-                        body: Bytes(body.clone()),
-                    })
-            })
-            .collect();
-        self.wire.send_all(frames).await
+        self.wire.resend_kept().await
+    }
+
+    /// Forgets a conversation that is no longer ours, and what of it waited to be resent.
+    fn drop_conversation(&mut self, session: SessionId) {
+        self.conversations.remove(&session);
+        self.wire.outbox().forget_stream(Some(session));
     }
 
     /// Sends the authenticated close and ends the conversation.
@@ -376,7 +375,7 @@ impl CoordinatorClient {
             let body = conversation.cipher.encrypt_close()?;
             self.send_data(session, body).await?;
         }
-        self.conversations.remove(&session);
+        self.drop_conversation(session);
         self.wire.send(CoordinatorFrame::End { session }).await
     }
 
@@ -439,14 +438,7 @@ impl CoordinatorClient {
     /// Not cancel-safe: inside `select!`, use [`Self::recv_frame`] then [`Self::handle`].
     pub async fn next_event(&mut self) -> Result<CoordinatorEvent, ClientError> {
         loop {
-            let resend_at = self.resend_at;
-            let frame = tokio::select! {
-                frame = self.recv_frame() => frame?,
-                () = super::until(resend_at) => {
-                    self.resend_refused().await?;
-                    continue;
-                }
-            };
+            let frame = self.recv_frame().await?;
             if let Some(event) = self.handle(frame).await? {
                 return Ok(event);
             }
@@ -541,19 +533,12 @@ impl CoordinatorClient {
                     }
                     Err(e) => return Err(e),
                 };
-                self.wire
-                    .send(CoordinatorFrame::Msg {
-                        session,
-                        seq: next_seq,
-                        kind: PayloadKind::Handshake,
-                        body: Bytes(message2.clone()),
-                    })
+                self.send_kept(session, next_seq, PayloadKind::Handshake, message2)
                     .await?;
                 self.conversations.insert(
                     session,
                     Conversation {
                         cipher,
-                        unconfirmed: [(next_seq, (PayloadKind::Handshake, message2))].into(),
                         next_seq: next_seq + 1,
                         last_received: 0,
                         kind,
@@ -599,15 +584,11 @@ impl CoordinatorClient {
                     Plaintext::Close => CoordinatorEvent::VisitorClosed(session),
                 }
             }
+            // The wire's reader has taken it out of the outbox already.
             RelayFrame::Stored {
                 session: Some(session),
                 seq,
-            } => {
-                if let Some(c) = self.conversations.get_mut(&session) {
-                    c.unconfirmed.retain(|s, _| *s > seq);
-                }
-                CoordinatorEvent::Stored { session, seq }
-            }
+            } => CoordinatorEvent::Stored { session, seq },
             RelayFrame::Delivered {
                 session: Some(session),
                 seq,
@@ -617,7 +598,7 @@ impl CoordinatorClient {
                 event,
             } => CoordinatorEvent::Peer { session, event },
             RelayFrame::Released { session } => {
-                self.conversations.remove(&session);
+                self.drop_conversation(session);
                 CoordinatorEvent::Released(session)
             }
             RelayFrame::Tips { items } => CoordinatorEvent::Tips(items),
@@ -632,12 +613,8 @@ impl CoordinatorClient {
                 followups: followups.into_iter().map(|b| b.0).collect(),
                 replies: replies.into_iter().map(|b| b.0).collect(),
             },
-            RelayFrame::Retry { after_s } => {
-                // One resend for a burst of refusals: it covers every refused frame.
-                self.resend_at
-                    .get_or_insert_with(|| super::after_seconds(after_s));
-                CoordinatorEvent::Retry(after_s)
-            }
+            // The wire's reader resends when it is due.
+            RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
             RelayFrame::Pong {} => return Ok(None),
             other => {
                 return Err(ClientError::Protocol(format!(

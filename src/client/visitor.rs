@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::outbox::Outbox;
 use super::wire::{TlsTrust, Wire};
 use super::{ClientError, unix_now};
 use crate::crypto::certificate::{Certificate, RevocationList, Role};
@@ -75,8 +76,9 @@ pub struct VisitorClient {
     pub coordinator: Option<VerifiedCoordinator>,
     next_seq: u64,
     last_received: u64,
-    /// Sent but not yet confirmed stored by the relay: re-sent after a resume.
-    unconfirmed: BTreeMap<u64, Vec<u8>>,
+    /// Sent but not yet confirmed stored by the relay: resent after a `retry` by the wire,
+    /// and after a resume; it outlives each connection.
+    unconfirmed: Outbox,
     /// Typed during a hand-over, sent once the new coordinator's keys exist.
     waiting: Vec<String>,
     /// Sent under the current keys and not yet marked delivered: after a hand-over or a
@@ -84,8 +86,6 @@ pub struct VisitorClient {
     undelivered: BTreeMap<u64, String>,
     /// How a proposed hand-over is answered.
     pub consent: Consent,
-    /// After a `retry`: when to resend what the relay has not stored (§9.4).
-    resend_at: Option<tokio::time::Instant>,
     /// The highest of our frames the relay confirmed stored: a resume's `welcome` below it
     /// means the store lost what it had accepted (§9.5).
     stored_up_to: u64,
@@ -145,6 +145,7 @@ impl VisitorClient {
             handshake: Bytes(message1),
         })
         .await?;
+        let unconfirmed = wire.outbox().clone();
         let mut client = Self {
             wire: Some(wire),
             url: url.to_owned(),
@@ -162,11 +163,10 @@ impl VisitorClient {
             coordinator: None,
             next_seq: 1,
             last_received: 0,
-            unconfirmed: BTreeMap::new(),
+            unconfirmed,
             waiting: Vec::new(),
             undelivered: BTreeMap::new(),
             consent: Consent::Accept,
-            resend_at: None,
             stored_up_to: 0,
         };
         client.expect_welcome().await?;
@@ -241,7 +241,9 @@ impl VisitorClient {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        let mut wire = Wire::connect_trusting(&self.url, &headers, &self.trust).await?;
+        let mut wire =
+            Wire::connect_with_outbox(&self.url, &headers, &self.trust, self.unconfirmed.clone())
+                .await?;
         let RelayFrame::Challenge { .. } = wire.recv().await? else {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };
@@ -253,31 +255,14 @@ impl VisitorClient {
         .await?;
         self.wire = Some(wire);
         self.expect_welcome().await?;
-        self.unconfirmed.retain(|seq, _| *seq >= self.next_seq);
-        let from = self.next_seq;
+        // Below `next_seq` the relay has them: it says so in `welcome`.
+        self.unconfirmed
+            .confirmed(None, self.next_seq.saturating_sub(1));
         // Numbered already: whatever is typed next comes after them, sent now or not.
-        if let Some(last) = self.unconfirmed.keys().next_back() {
+        if let Some(last) = self.unconfirmed.last_seq(None) {
             self.next_seq = last + 1;
         }
-        self.send_unconfirmed(from).await
-    }
-
-    /// Sends our frames numbered `from` or later that the relay has not confirmed, in order.
-    async fn send_unconfirmed(&mut self, from: u64) -> Result<(), ClientError> {
-        let frames: Vec<(u64, Vec<u8>)> = self
-            .unconfirmed
-            .range(from..)
-            .map(|(seq, body)| (*seq, body.clone()))
-            .collect();
-        for (seq, body) in frames {
-            self.wire()?
-                .send(VisitorFrame::Msg {
-                    seq,
-                    body: Bytes(body),
-                })
-                .await?;
-        }
-        Ok(())
+        self.resend_refused().await
     }
 
     /// Encrypts and sends `text`; while a new handshake is pending (after a transfer or a
@@ -304,23 +289,24 @@ impl VisitorClient {
     async fn send_body(&mut self, body: Vec<u8>) -> Result<u64, ClientError> {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.unconfirmed.insert(seq, body.clone());
-        // Offline, the message waits in `unconfirmed` and goes out on resume.
-        if let Some(wire) = self.wire.as_mut() {
-            wire.send(VisitorFrame::Msg {
-                seq,
-                body: Bytes(body),
-            })
-            .await?;
+        let frame = VisitorFrame::Msg {
+            seq,
+            body: Bytes(body),
+        };
+        match self.wire.as_mut() {
+            Some(wire) => wire.send_kept(None, seq, frame).await?,
+            // Offline, the message waits in `unconfirmed` and goes out on resume.
+            None => self
+                .unconfirmed
+                .keep(None, seq, crate::protocol::encode_frame(frame)),
         }
         Ok(seq)
     }
 
-    /// Resends every frame the relay has not confirmed stored, in order (§9.4: after
-    /// `retry`, from the refused frame on; duplicates are confirmed again).
+    /// Resends every frame the relay has not confirmed stored, in order, now. The wire does
+    /// this by itself when a `retry` is due (§9.4); duplicates are confirmed again.
     pub async fn resend_refused(&mut self) -> Result<(), ClientError> {
-        self.resend_at = None;
-        self.send_unconfirmed(0).await
+        self.wire()?.resend_kept().await
     }
 
     /// Sends the authenticated close, then ends the session (the relay erases it).
@@ -364,7 +350,7 @@ impl VisitorClient {
         // never again under the old keys.
         let undelivered = std::mem::take(&mut self.undelivered);
         for seq in undelivered.keys() {
-            self.unconfirmed.remove(seq);
+            self.unconfirmed.forget(None, *seq);
         }
         let typed_meanwhile = std::mem::take(&mut self.waiting);
         self.waiting = undelivered.into_values().chain(typed_meanwhile).collect();
@@ -382,16 +368,7 @@ impl VisitorClient {
     /// decryption, acknowledgement, rekey) on the way.
     pub async fn next_event(&mut self) -> Result<VisitorEvent, ClientError> {
         loop {
-            let resend_at = self.resend_at;
-            let wire = self.wire()?;
-            let frame = tokio::select! {
-                frame = wire.recv() => frame?,
-                () = super::until(resend_at) => {
-                    self.resend_refused().await?;
-                    continue;
-                }
-            };
-            match frame {
+            match self.wire()?.recv().await? {
                 RelayFrame::Queue {
                     position,
                     wait_estimate_s,
@@ -439,8 +416,8 @@ impl VisitorClient {
                     return Ok(event);
                 }
                 RelayFrame::Stored { seq, .. } => {
+                    // The wire's reader has taken it out of `unconfirmed` already.
                     self.stored_up_to = self.stored_up_to.max(seq);
-                    self.unconfirmed.retain(|s, _| *s > seq);
                     return Ok(VisitorEvent::Stored(seq));
                 }
                 RelayFrame::Delivered { seq, .. } => {
@@ -453,12 +430,8 @@ impl VisitorClient {
                     }
                     return Ok(VisitorEvent::Peer(event));
                 }
-                RelayFrame::Retry { after_s } => {
-                    // One resend for a burst of refusals: it covers every refused frame.
-                    self.resend_at
-                        .get_or_insert_with(|| super::after_seconds(after_s));
-                    return Ok(VisitorEvent::Retry(after_s));
-                }
+                // The wire's reader resends when it is due.
+                RelayFrame::Retry { after_s } => return Ok(VisitorEvent::Retry(after_s)),
                 RelayFrame::TransferOffer { certificate, .. } => {
                     let event = self.offered(&certificate.0).await?;
                     if self.consent == Consent::Ask || event == VisitorEvent::TransferOffer(None) {

@@ -1,29 +1,52 @@
-//! A WebSocket connection to a relay, speaking JSON frames.
+//! A WebSocket connection to a relay, speaking JSON frames. Its own reader task reads the
+//! socket into a queue for [`Wire::recv`] and resends what the relay refused with `retry`
+//! when it is due ([`super::outbox`]), so a client that is not reading still honours it.
+//!
+//! It must never outlive its owner: dropping the [`Wire`] stops the task and the socket.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio::sync::{Mutex, mpsc};
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::ClientError;
+use super::outbox::{Outbox, Stream};
 use crate::protocol::{self, RelayFrame};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Sender = Arc<Mutex<SplitSink<Socket, Message>>>;
+type Received = Result<RelayFrame, ClientError>;
 
 /// One WebSocket to the relay, speaking JSON frames.
 pub struct Wire {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    sink: Sender,
+    frames: mpsc::UnboundedReceiver<Received>,
+    outbox: Outbox,
+    reader: tokio::task::JoinHandle<()>,
     timeout: Duration,
     /// A frame already read by [`Wire::has_ready`], returned by the next [`Wire::recv`].
-    lookahead: Option<Result<RelayFrame, ClientError>>,
+    lookahead: Option<Received>,
+}
+
+impl Drop for Wire {
+    fn drop(&mut self) {
+        // The task holds the socket's read half and a handle on its write half: stopping it
+        // is what closes the connection when the wire is dropped.
+        self.reader.abort();
+    }
 }
 
 /// Whom a `wss://` relay's certificate may chain to: the Web PKI roots, and an
@@ -69,7 +92,7 @@ impl TlsTrust {
 /// A relay frame from what the socket gave; `None` for frames a client ignores (pings).
 fn interpret(
     next: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
-) -> Option<Result<RelayFrame, ClientError>> {
+) -> Option<Received> {
     Some(match next {
         None => Err(ClientError::Closed {
             code: None,
@@ -90,6 +113,62 @@ fn interpret(
     })
 }
 
+/// What a write's outcome means to the caller. A write the relay's close came before is not
+/// an error here: the reader already holds the close, and [`Wire::recv`] reports it, with its
+/// code, after every frame the relay sent before it (which an error now would hide).
+fn written(result: Result<(), WsError>) -> Result<(), ClientError> {
+    match result {
+        Ok(())
+        | Err(
+            WsError::ConnectionClosed
+            | WsError::AlreadyClosed
+            | WsError::Protocol(ProtocolError::SendAfterClosing),
+        ) => Ok(()),
+        Err(e) => Err(ClientError::Closed {
+            code: None,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Sends `texts` with one flush.
+async fn send_texts(sink: &Sender, texts: Vec<String>) -> Result<(), ClientError> {
+    let mut sink = sink.lock().await;
+    for text in texts {
+        written(sink.feed(Message::Text(Utf8Bytes::from(text))).await)?;
+    }
+    written(sink.flush().await)
+}
+
+/// The connection's reader: queues every frame for [`Wire::recv`], keeps the outbox in step
+/// with `stored` and `retry`, and resends the outbox when a `retry` makes it due. Ends with
+/// the connection.
+async fn read_and_resend(
+    mut stream: SplitStream<Socket>,
+    sink: Sender,
+    outbox: Outbox,
+    frames: mpsc::UnboundedSender<Received>,
+) {
+    loop {
+        tokio::select! {
+            next = stream.next() => {
+                let Some(frame) = interpret(next) else { continue };
+                let ended = matches!(frame, Err(ClientError::Closed { .. }));
+                if let Ok(frame) = &frame {
+                    outbox.observe(frame);
+                }
+                if frames.send(frame).is_err() || ended {
+                    return;
+                }
+            }
+            () = super::until(outbox.due()) => {
+                // A failed write shows as the end of the stream, read above.
+                let _ = send_texts(&sink, outbox.take_all()).await;
+            }
+        }
+    }
+}
+
 impl Wire {
     /// Connects to `url` (`ws://host:port/v1/visitor`), adding `headers` to the upgrade
     /// request (tests use this to prove the relay ignores them).
@@ -102,6 +181,17 @@ impl Wire {
         url: &str,
         headers: &[(&str, &str)],
         trust: &TlsTrust,
+    ) -> Result<Self, ClientError> {
+        Self::connect_with_outbox(url, headers, trust, Outbox::default()).await
+    }
+
+    /// As [`Wire::connect_trusting`], resending from `outbox` (a visitor's resume carries
+    /// its unconfirmed frames over to the new connection).
+    pub async fn connect_with_outbox(
+        url: &str,
+        headers: &[(&str, &str)],
+        trust: &TlsTrust,
+        outbox: Outbox,
     ) -> Result<Self, ClientError> {
         let mut request = url
             .into_client_request()
@@ -131,11 +221,40 @@ impl Wire {
         )
         .await
         .map_err(|e| ClientError::Connect(e.to_string()))?;
+        let (sink, stream) = ws.split();
+        let sink = Arc::new(Mutex::new(sink));
+        let (queue, frames) = mpsc::unbounded_channel();
+        let reader = tokio::spawn(read_and_resend(stream, sink.clone(), outbox.clone(), queue));
         Ok(Self {
-            ws,
+            sink,
+            frames,
+            outbox,
+            reader,
             timeout: Duration::from_secs(10),
             lookahead: None,
         })
+    }
+
+    /// The frames sent on this connection that the relay has not confirmed.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Sends `msg` frame `seq` of `stream`, kept in the outbox until the relay confirms it.
+    pub async fn send_kept<T: serde::Serialize>(
+        &mut self,
+        stream: Stream,
+        seq: u64,
+        frame: T,
+    ) -> Result<(), ClientError> {
+        let text = protocol::encode_frame(frame);
+        self.outbox.keep(stream, seq, text.clone());
+        self.send_raw(text).await
+    }
+
+    /// Sends every frame the relay has not confirmed, now, each conversation in order.
+    pub async fn resend_kept(&mut self) -> Result<(), ClientError> {
+        send_texts(&self.sink, self.outbox.take_all()).await
     }
 
     /// How long a receive waits before it fails with a timeout.
@@ -153,37 +272,19 @@ impl Wire {
         &mut self,
         frames: impl IntoIterator<Item = T>,
     ) -> Result<(), ClientError> {
-        let closed = |e: tokio_tungstenite::tungstenite::Error| ClientError::Closed {
-            code: None,
-            reason: e.to_string(),
-        };
-        for frame in frames {
-            let text = Utf8Bytes::from(protocol::encode_frame(frame));
-            self.ws.feed(Message::Text(text)).await.map_err(closed)?;
-        }
-        self.ws.flush().await.map_err(closed)
+        let texts = frames.into_iter().map(protocol::encode_frame).collect();
+        send_texts(&self.sink, texts).await
     }
 
     /// Sends text as it is (tests send malformed frames this way).
     pub async fn send_raw(&mut self, text: String) -> Result<(), ClientError> {
-        self.ws
-            .send(Message::Text(Utf8Bytes::from(text)))
+        self.send_message(Message::Text(Utf8Bytes::from(text)))
             .await
-            .map_err(|e| ClientError::Closed {
-                code: None,
-                reason: e.to_string(),
-            })
     }
 
     /// Sends any WebSocket message (tests send binary or oversized ones).
     pub async fn send_message(&mut self, message: Message) -> Result<(), ClientError> {
-        self.ws
-            .send(message)
-            .await
-            .map_err(|e| ClientError::Closed {
-                code: None,
-                reason: e.to_string(),
-            })
+        written(self.sink.lock().await.send(message).await)
     }
 
     /// The next relay frame; a close becomes `ClientError::Closed` with its code.
@@ -192,30 +293,27 @@ impl Wire {
         if let Some(frame) = self.lookahead.take() {
             return frame;
         }
-        loop {
-            let next = tokio::time::timeout(self.timeout, self.ws.next())
-                .await
-                .map_err(|_| ClientError::Timeout)?;
-            if let Some(frame) = interpret(next) {
-                return frame;
-            }
+        match tokio::time::timeout(self.timeout, self.frames.recv()).await {
+            Err(_) => Err(ClientError::Timeout),
+            Ok(Some(frame)) => frame,
+            Ok(None) => Err(ClientError::Closed {
+                code: None,
+                reason: "stream ended".into(),
+            }),
         }
     }
 
     /// Whether a frame can be read at once, without waiting on the network (it is kept for
     /// the next [`Wire::recv`]). Lets a reader acknowledge once after a burst of frames.
     pub fn has_ready(&mut self) -> bool {
-        while self.lookahead.is_none() {
-            match self.ws.next().now_or_never() {
-                Some(next) => self.lookahead = interpret(next),
-                None => return false,
-            }
+        if self.lookahead.is_none() {
+            self.lookahead = self.frames.try_recv().ok();
         }
-        true
+        self.lookahead.is_some()
     }
 
     /// Closes the connection politely.
-    pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+    pub async fn close(self) {
+        let _ = self.sink.lock().await.close().await;
     }
 }

@@ -293,7 +293,6 @@ async fn serve(
         Stopped::Lost
     };
     loop {
-        let resend_at = client.resend_due_at();
         tokio::select! {
             command = commands.recv() => {
                 let Some(command) = command else { return Stopped::Quit };
@@ -320,12 +319,6 @@ async fn serve(
                 Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
                 Err(e) => return lost(e),
             },
-            // After a `retry`: what the relay refused goes again, in order (§9.4).
-            () = crate::client::until(resend_at) => {
-                if let Err(e) = client.resend_refused().await {
-                    return lost(e);
-                }
-            }
             _ = ping.tick() => {
                 if let Err(e) = client.wire().send(CoordinatorFrame::Ping {}).await {
                     return lost(e);

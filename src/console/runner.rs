@@ -345,7 +345,7 @@ pub async fn start_unlocked(
         organisation: login.organisation.fingerprint(),
         inbox,
     });
-    let shift = Shift::new(
+    let mut shift = Shift::new(
         me,
         opts.settings.clone(),
         ready.lock,
@@ -353,6 +353,7 @@ pub async fn start_unlocked(
         tip_keys,
         opts.clock.instant(),
     );
+    shift.holds = login.client.holds.clone();
     let reconnect = net::Reconnect {
         relay: opts.relay.clone(),
         trust: opts.trust()?,

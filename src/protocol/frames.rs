@@ -399,6 +399,11 @@ pub enum RelayFrame {
         serial: u64,
         /// When the certificate expires, Unix seconds.
         not_after: u64,
+        /// What the server holds and until when (§9.10), for the console to show per
+        /// conversation and per tip; absent from older relays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
+        holds: Option<super::http::Holds>,
     },
     /// The oldest waiting visitors (at most 200) and how many wait in all.
     QueueList {

@@ -143,7 +143,7 @@ pub struct PublicConfig<'a> {
     pub holds: Holds,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 /// What the server holds about a visitor or tipster, and until when: shown to them as it is
 /// configured, never as hard-coded text.
 pub struct Holds {

@@ -140,6 +140,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
             alias: alias.clone(),
             serial,
             not_after,
+            holds: Some(super::holds::of(&relay.config)),
         });
         live.coordinators.insert(
             serial,

@@ -19,7 +19,7 @@ use super::state::Relay;
 use crate::protocol::VERSION;
 use crate::protocol::b64::{Bytes, Fixed};
 use crate::protocol::http::{
-    ErrorBody, FOLLOWUP_LIMIT, FollowupAccepted, Holds, PowSeed, PublicConfig, ReceiptQuery,
+    ErrorBody, FOLLOWUP_LIMIT, FollowupAccepted, PowSeed, PublicConfig, ReceiptQuery,
     ReceiptReplies, TIP_CLOSED, TIP_POW_CONTEXT, TipAccepted, TipSubmission,
 };
 use crate::store::tips::{Followup, lookup_hash};
@@ -149,11 +149,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         resume_in_session_storage: w.resume_in_session_storage,
         revocations_max_age_days: w.revocations_max_age_days,
         on_duty,
-        holds: Holds {
-            erase_after_idle_s: relay.config.sessions.idle_ttl_s,
-            tip_retention_days: relay.config.tips.retention_days,
-            max_waiting_messages: relay.config.sessions.buffer_max_frames,
-        },
+        holds: super::holds::of(&relay.config),
     })
     .into_response()
 }

@@ -44,6 +44,7 @@ pub mod erase;
 pub mod events;
 pub mod forward;
 pub mod generation;
+pub mod holds;
 pub mod http;
 pub mod listener;
 pub mod metrics;

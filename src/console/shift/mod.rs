@@ -44,6 +44,7 @@ use super::lock::PassphraseLock;
 use super::resources::Resources;
 use crate::protocol::SessionId;
 use crate::protocol::frames::{CoordinatorInfo, TipSummary};
+use crate::protocol::http::Holds;
 
 /// Everything that moves a shift.
 #[derive(Debug)]
@@ -88,6 +89,9 @@ pub struct Shift {
     pub status: Notice,
     /// The shift is over: the front end stops.
     pub quit: bool,
+    /// What the relay says it holds and until when (`authed`, §9.10), shown with each
+    /// conversation and tip; `None` from a relay that does not say.
+    pub holds: Option<Holds>,
     tip_keys: Option<TipKeys>,
     lock: PassphraseLock,
     locked: bool,
@@ -123,6 +127,7 @@ impl Shift {
             resources,
             status: Notice::Welcome,
             quit: false,
+            holds: None,
             tip_keys,
             lock,
             locked: false,

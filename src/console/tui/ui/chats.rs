@@ -6,13 +6,13 @@
 use std::time::Instant;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line as TextLine;
 use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph, Wrap};
 
 use super::super::{App, Mode, text};
-use super::{composer, duration, kind, selected_style, wrap};
+use super::{composer, duration, holds, kind, selected_style, wrap};
 use crate::console::shift::{ConvState, Mark, Note, Selected, Who};
 
 pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
@@ -150,8 +150,21 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
         title.push_str(&format!(" · from {from}"));
     }
     let draft_rows = composer::height(&c.draft, area.width);
-    let [transcript_area, compose_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(draft_rows)]).areas(area);
+    let unread = c
+        .lines
+        .iter()
+        .filter(|l| l.who == Who::Me && l.mark == Mark::Sent)
+        .count();
+    let keeps = tui.shift.holds.as_ref().map_or_else(Vec::new, |h| {
+        holds::lines(&holds::chat(h, unread), area.width.saturating_sub(2).into())
+    });
+    let [transcript_area, keeps_area, compose_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(keeps.len() as u16),
+        Constraint::Length(draft_rows),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(keeps), keeps_area.inner(Margin::new(1, 0)));
     let inner_width = transcript_area.width.saturating_sub(2) as usize;
     let mut rows: Vec<TextLine> = Vec::new();
     for line in &c.lines {

@@ -24,6 +24,7 @@ use crate::protocol::frames::ConversationKind;
 
 mod chats;
 pub mod composer;
+mod holds;
 mod overlays;
 #[cfg(test)]
 mod tests;

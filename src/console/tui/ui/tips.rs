@@ -10,7 +10,7 @@ use ratatui::text::Line as TextLine;
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::super::{App, Mode, text};
-use super::{composer, date, selected_style, wrap};
+use super::{composer, date, holds, selected_style, wrap};
 
 pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
     let app = &tui.shift;
@@ -58,6 +58,9 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
             let mut rows: Vec<TextLine> = Vec::new();
             if let Some(category) = &tip.category {
                 rows.push(TextLine::from(format!("Category: {category}")));
+            }
+            if let Some(h) = &app.holds {
+                rows.extend(holds::lines(&holds::tip(h), width));
             }
             if tip.sealed_by_relay {
                 rows.push(TextLine::styled(

@@ -1,0 +1,99 @@
+// Issue 24, in Chromium against a real relay on Redis (append-only, fsync always): Redis is
+// frozen (SIGSTOP) for 3 s in the middle of a conversation while both sides write. Nothing
+// is closed, the visitor never sees "reconnecting", and every message arrives once and in
+// order both ways: the relay answers `retry` while the store is frozen and both clients
+// resend what it refused (protocol §9.4).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { browserSuite } from './suite.mjs';
+
+/** A free loopback port. */
+const port = await new Promise((resolve, reject) => {
+  const s = createServer();
+  s.on('error', reject);
+  s.listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});
+const redisDir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-redis-'));
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir], { stdio: 'ignore' });
+for (let i = 0; i < 100; i++) {
+  const up = await new Promise((resolve) => {
+    const c = createConnection({ port, host: '127.0.0.1' }, () => (c.end(), resolve(true)));
+    c.on('error', () => resolve(false));
+  });
+  if (up) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+after(() => {
+  redis.kill('SIGCONT');
+  redis.kill('SIGKILL');
+  rmSync(redisDir, { recursive: true, force: true });
+});
+
+const s = browserSuite({ env: { LIFELINE_STORE_KIND: 'redis', LIFELINE_STORE_REDIS_URL: `redis://127.0.0.1:${port}/0` } });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('Redis frozen for 3 s mid-conversation: no close, every message once and in order both ways', async () => {
+  const { coord } = await s.ready;
+  await coord.cmd('duty');
+  const { context, page, problems } = await s.open('/help');
+  const sockets = [];
+  page.on('websocket', (ws) => {
+    const seen = { url: ws.url(), closed: false };
+    sockets.push(seen);
+    ws.on('close', () => (seen.closed = true));
+  });
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await coord.cmd('wait_claim');
+  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  const log = page.getByRole('log');
+  const say = async (text) => {
+    await page.getByLabel('Your message').fill(text);
+    await page.keyboard.press('Enter');
+  };
+  await say('before 0');
+  await coord.cmd('expect before 0');
+  await coord.cmd('send reply 0');
+  await log.getByText('reply 0').waitFor();
+
+  redis.kill('SIGSTOP');
+  const frozen = Date.now();
+  try {
+    for (let i = 1; i <= 3; i++) {
+      await say(`frozen ${i}`);
+      await coord.cmd(`send frozen reply ${i}`);
+      await sleep(400);
+    }
+    // The drill is real: while Redis is frozen nothing is stored, so nothing passes.
+    assert.deepEqual((await coord.cmd('texts')).texts, ['before 0'], 'nothing passes while the store is frozen');
+    assert.ok(Date.now() - frozen < 3000, 'still frozen');
+    await sleep(Math.max(0, 3000 - (Date.now() - frozen)));
+  } finally {
+    redis.kill('SIGCONT');
+  }
+
+  for (let i = 1; i <= 3; i++) await coord.cmd(`expect frozen ${i}`);
+  await log.getByText('frozen reply 3').waitFor({ timeout: 15000 });
+  await say('after');
+  await coord.cmd('expect after');
+  await coord.cmd('send reply after');
+  await log.getByText('reply after').waitFor();
+
+  assert.deepEqual((await coord.cmd('texts')).texts, ['before 0', 'frozen 1', 'frozen 2', 'frozen 3', 'after'], 'the coordinator got each message once, in order');
+  assert.deepEqual(await page.locator('.ll-them .ll-text').allTextContents(), ['reply 0', 'frozen reply 1', 'frozen reply 2', 'frozen reply 3', 'reply after'], 'the visitor got each message once, in order');
+  assert.equal(await page.locator('.ll-me .ll-text').count(), 5, 'each of the visitor\'s own messages shown once');
+  await page.locator('.ll-me .ll-mark[data-mark="delivered"]').nth(4).waitFor();
+  const chats = sockets.filter((w) => w.url.includes('/v1/visitor'));
+  assert.equal(chats.length, 1, 'one connection all along');
+  assert.equal(chats[0].closed, false, 'never closed');
+  assert.equal(await page.getByText('Connection lost').count(), 0, 'never "reconnecting"');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
