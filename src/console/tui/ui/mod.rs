@@ -30,7 +30,7 @@ mod tests;
 mod tips;
 
 pub use overlays::HELP;
-use overlays::{draw_confirm, draw_help, draw_resources, draw_transfer};
+use overlays::{draw_confirm, draw_help, draw_resources, draw_roster, draw_transfer};
 
 /// `45s`, `12m`, `1h05m`.
 pub fn duration(d: Duration) -> String {
@@ -101,7 +101,14 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
         (Mode::PickTransfer { .. }, _) => {
             vec![("↑↓", "choose"), ("⏎", "transfer"), ("Esc", "cancel")]
         }
-        (Mode::ConfirmEnd(_) | Mode::ConfirmHandled(_) | Mode::ConfirmQuit, _) => {
+        (Mode::Roster, _) => vec![("any key", "close")],
+        (
+            Mode::ConfirmEnd(_)
+            | Mode::ConfirmHandled(_)
+            | Mode::ConfirmTakeOver(_)
+            | Mode::ConfirmQuit,
+            _,
+        ) => {
             vec![("y", "confirm"), ("other", "cancel")]
         }
         (Mode::Normal, Screen::Chats) => vec![
@@ -119,6 +126,7 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("↑↓", "sel"),
             ("⏎", "open"),
             ("type", "reply"),
+            ("^K", "take"),
             ("^W", "handled"),
             ("^U", "refresh"),
             ("^T", "chats"),
@@ -172,6 +180,12 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
             body,
             "Mark this tip handled? It is deleted from the relay. (y/n)",
         ),
+        Mode::ConfirmTakeOver(_) => draw_confirm(
+            frame,
+            body,
+            "A colleague holds this tip. Take it over? They are told. (y/n)",
+        ),
+        Mode::Roster => draw_roster(frame, app, body),
         Mode::ConfirmQuit => draw_confirm(
             frame,
             body,
