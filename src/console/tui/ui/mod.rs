@@ -26,6 +26,8 @@ mod chats;
 pub mod composer;
 mod overlays;
 #[cfg(test)]
+mod team_tests;
+#[cfg(test)]
 mod tests;
 mod tips;
 
@@ -130,7 +132,6 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("^W", "handled"),
             ("^U", "refresh"),
             ("^T", "chats"),
-            ("^L", "lock"),
             ("F1", "help"),
             ("^Q", "quit"),
         ],
