@@ -219,3 +219,56 @@ fn the_hold_release_time_is_checked_at_start() {
         );
     }
 }
+
+/// Two relay nodes on one Redis: a take-over on one node reaches the holder on the other.
+#[tokio::test]
+async fn a_take_over_through_one_node_tells_the_holder_on_the_other() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let on_redis = |c: &mut lifeline::config::Config| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = redis.url.clone();
+    };
+    let node_a = TestRelay::start_in(dir.path().to_path_buf(), on_redis).await;
+    let node_b = TestRelay::start_in(dir.path().to_path_buf(), on_redis).await;
+    let (id, keys) = filed_tip(&node_a).await;
+    let mut a = node_a.on_duty(511, "Amara N", 1).await;
+    let mut b = node_b.on_duty(512, "Bo K", 1).await;
+    // Each node knows where the other's coordinator is before anything is routed there.
+    let listed = |serial: u64| move |e: &CoordinatorEvent| matches!(e, CoordinatorEvent::Roster(r) if r.iter().any(|c| c.serial == serial));
+    a.wait_for(listed(512)).await.unwrap();
+    b.wait_for(listed(511)).await.unwrap();
+
+    a.take_tip(id, false).await.unwrap();
+    sees_held(&mut b, id, Some("Amara N")).await;
+    b.take_tip(id, true).await.unwrap();
+    match a
+        .wait_for(|e| matches!(e, CoordinatorEvent::TipTaken { .. }))
+        .await
+        .unwrap()
+    {
+        CoordinatorEvent::TipTaken { by, .. } => assert_eq!(by, "Bo K"),
+        _ => unreachable!(),
+    }
+    reply(&node_a, &mut a, id, &keys, "no longer mine").await;
+    assert_eq!(refused(&mut a).await, "Bo K");
+    reply(&node_b, &mut b, id, &keys, "Bo answers through node B").await;
+    a.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.iter().any(|t| t.replies == 1)))
+        .await
+        .unwrap();
+    a.open_tip(id).await.unwrap();
+    let CoordinatorEvent::Tip { replies, .. } = a
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tip { .. }))
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].by.as_deref(), Some("Bo K"));
+    let tipster = Tipster::new(&node_a.addr.to_string());
+    assert_eq!(
+        tipster_reads(&node_a, &tipster, &keys).await,
+        ["Bo answers through node B"]
+    );
+}
