@@ -24,13 +24,14 @@ pub async fn handle(relay: &Arc<Relay>, out: &Outbox, serial: u64, frame: Coordi
             out.send(tip_list(relay).await);
         }
         CoordinatorFrame::OpenTip { id } => open(relay, out, id).await,
-        CoordinatorFrame::TakeTip { id, over } => {
-            if let Some(Take::NoTip) = take(relay, out, serial, id, over).await {
+        CoordinatorFrame::TakeTip { id, over } => match take(relay, out, serial, id, over).await {
+            Some(Take::NoTip) => {
                 out.send(tip_list(relay).await);
-            } else {
-                changed_by(relay, out, serial).await;
             }
-        }
+            Some(Take::Taken | Take::TakenOver(_)) => changed_by(relay, out, serial).await,
+            // Refused (`tip_held`) or the store failed (`retry`): nothing changed.
+            Some(Take::HeldBy(_)) | None => {}
+        },
         CoordinatorFrame::ReplyTip { id, sealed, copy } => {
             // Answering a free tip takes it: two colleagues never answer one tipster unaware.
             match take(relay, out, serial, id, false).await {

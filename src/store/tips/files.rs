@@ -144,16 +144,18 @@ impl TipFiles {
         taker: &TipHolder,
         over: bool,
     ) -> Result<Take, StoreError> {
-        let mut verdict = Take::NoTip;
-        self.update(
-            |t| &t.id == id && !t.handled,
-            |t| {
-                verdict = Take::decide(t.holder.as_ref(), taker.serial, over);
-                if verdict.holds() {
-                    t.holder = Some(taker.clone());
-                }
-            },
-        )?;
+        let mut tips = self.locked();
+        let Some(record) = tips.get_mut(id).filter(|t| !t.handled) else {
+            return Ok(Take::NoTip);
+        };
+        let verdict = Take::decide(record.holder.as_ref(), taker.serial, over);
+        // A refusal changes nothing, on disk either.
+        if verdict.holds() {
+            let mut updated = record.clone();
+            updated.holder = Some(taker.clone());
+            self.write(&updated)?;
+            *record = updated;
+        }
         Ok(verdict)
     }
 

@@ -211,3 +211,33 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.count())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_holder_at_a_time_and_a_take_over_names_who_lost_it() {
+        let amara = TipHolder {
+            serial: 1,
+            alias: "Amara".into(),
+            minute: 10,
+        };
+        assert_eq!(Take::decide(None, 2, false), Take::Taken);
+        assert_eq!(Take::decide(Some(&amara), 1, false), Take::Taken, "renewed");
+        assert_eq!(
+            Take::decide(Some(&amara), 2, false),
+            Take::HeldBy(amara.clone())
+        );
+        assert_eq!(Take::decide(Some(&amara), 2, true), Take::TakenOver(amara));
+        assert!(
+            !Take::HeldBy(TipHolder {
+                serial: 3,
+                alias: String::new(),
+                minute: 0
+            })
+            .holds()
+        );
+        assert!(!Take::NoTip.holds());
+    }
+}

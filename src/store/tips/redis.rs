@@ -378,9 +378,8 @@ impl RedisTips {
             let was = self.holder(id).await?;
             let verdict = Take::decide(was.as_ref(), taker.serial, over);
             if !verdict.holds() {
-                // Refused as it stands, unless the tip is gone.
-                let open = self.swap_holder(id, was.as_ref(), was.as_ref()).await?;
-                return Ok(if open.is_some() { verdict } else { Take::NoTip });
+                // A holder is only ever filed on a waiting tip (handling erases it).
+                return Ok(verdict);
             }
             match self.swap_holder(id, was.as_ref(), Some(taker)).await? {
                 Some(true) => return Ok(verdict),
