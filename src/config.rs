@@ -192,10 +192,18 @@ pub struct Tips {
     /// Requests the no-script tip pages serve per hour on this node; 0 turns them off.
     #[serde(default = "default_noscript_per_hour")]
     pub noscript_per_hour: u32,
+    /// Seconds a coordinator holds a tip they took without answering it; then it is free
+    /// for any colleague (§9.9).
+    #[serde(default = "default_hold_release_s")]
+    pub hold_release_s: u64,
 }
 
 fn default_noscript_per_hour() -> u32 {
     120
+}
+
+fn default_hold_release_s() -> u64 {
+    1800
 }
 
 pub use crate::protocol::http::EmergencyNumber;
@@ -429,6 +437,16 @@ impl Config {
                 format!(
                     "must be at least {MAX_SEALED_TIP_BYTES} (one follow-up of the largest size)"
                 ),
+            ));
+        }
+        // The relay keeps a hold's minute only (§9.9): less than a minute cannot be kept, and
+        // a hold longer than the tip itself would never lapse.
+        if self.tips.hold_release_s < 60
+            || self.tips.hold_release_s > self.tips.retention_days.saturating_mul(86_400)
+        {
+            return Err(err(
+                "tips.hold_release_s",
+                "must be at least 60 and at most tips.retention_days in seconds",
             ));
         }
         if self.sessions.buffer_max_bytes < 64 * 1024 {

@@ -650,3 +650,56 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
     console.type_keys("\x0e").await;
     assert_eq!(connected_to(&mut second).await, "Dev coordinator");
 }
+
+/// Tips as a team from the console (issue 17): a colleague on duty is in the roster the
+/// Ctrl-O panel draws; their tip shows held by them; Ctrl-K and y take it over, and they
+/// are told by the relay.
+#[tokio::test]
+async fn the_console_sees_a_colleague_on_duty_and_takes_over_their_tip() {
+    let relay = TestRelay::start().await;
+    let org = relay.relay.keys.organisation.fingerprint();
+    let inbox_public = relay.relay.keys.inbox.body().x25519_public;
+    let receipt = ReceiptCode::generate(&mut OsRng).derive(&org);
+    let mut tip = plain_tip("A minibus takes them at five");
+    tip.reply_key = Some(receipt.tipster_key.public());
+    let sealed = sealed_tip::seal_tip(&org, &inbox_public, &tip, &mut OsRng).unwrap();
+    Tipster::new(&relay.addr.to_string())
+        .submit(receipt.lookup_id, sealed)
+        .await
+        .unwrap();
+    let mut bastien = relay.on_duty(902, "Bastien M", 1).await;
+    let id = listed_tips(&mut bastien).await[0].id;
+    bastien.take_tip(id, false).await.unwrap();
+
+    let mut shift = start_console(&relay).await;
+    shift.ctrl('d');
+    shift
+        .until("Bastien on duty, holding the tip", |a| {
+            a.roster.iter().any(|c| c.alias == "Bastien M")
+                && a.tips
+                    .first()
+                    .is_some_and(|t| t.held_by.as_deref() == Some("Bastien M"))
+        })
+        .await;
+    assert!(shift.ctrl('o').is_empty(), "the panel only shows");
+    shift.press(KeyCode::Esc);
+    shift.ctrl('t');
+    assert!(shift.ctrl('k').is_empty(), "a colleague's tip: asked first");
+    shift.keys("y");
+    let me = shift.app.shift.me.alias.clone();
+    match bastien
+        .wait_for(|e| matches!(e, CoordinatorEvent::TipTaken { .. }))
+        .await
+        .unwrap()
+    {
+        CoordinatorEvent::TipTaken { by, .. } => assert_eq!(by, me),
+        _ => unreachable!(),
+    }
+    shift
+        .until("the tip held here", |a| {
+            a.tips
+                .first()
+                .is_some_and(|t| t.held_by.as_deref() == Some(me.as_str()))
+        })
+        .await;
+}

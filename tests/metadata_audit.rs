@@ -240,6 +240,10 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
     );
     let midday_tips = relay.tip_state().await;
     assert!(!midday_tips.is_empty(), "the audit must see tip files");
+    assert!(
+        midday_tips.contains("Amara"),
+        "the audit must see who holds the tip (the reply took it)"
+    );
 
     // Sessions end: by the visitor, by the coordinator, and by expiry.
     v1.end().await.unwrap();
@@ -254,6 +258,13 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
     v3.end().await.unwrap();
     bastien
         .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == s3))
+        .await
+        .unwrap();
+    // The tip is handled: who held and who answered it goes with it.
+    let tip = listed_tips(&mut amara).await[0].id;
+    amara.close_tip(tip).await.unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.is_empty()))
         .await
         .unwrap();
     relay.relay.store.touch(&v4.session, 0).await.unwrap();
@@ -362,6 +373,19 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
         }
         for address in find_addresses(text) {
             leaks.push(format!("{name} contain the address {address:?}"));
+        }
+    }
+    // Coordinators' aliases are for coordinators' frames only: never in the logs nor in the
+    // aggregate metrics, and nothing of a handled tip's holder or authors stays.
+    for (name, text) in [
+        ("logs", &log_text),
+        ("metrics", &metrics),
+        ("tip files in the evening", &evening_tips),
+    ] {
+        for alias in ["Amara", "Bastien"] {
+            if text.contains(alias) {
+                leaks.push(format!("{name} name the coordinator {alias:?}"));
+            }
         }
     }
     assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));

@@ -159,8 +159,18 @@ async fn every_key_after_a_day_on_two_nodes_is_in_the_documented_schema() {
     )
     .await;
     amara.close_tip(first).await.unwrap();
-    amara
+    let Ok(CoordinatorEvent::Tips(waiting)) = amara
         .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.len() == 1))
+        .await
+    else {
+        panic!("the waiting tip is listed")
+    };
+    // The waiting one is taken: its holder is in its record and in the index of holds.
+    amara.take_tip(waiting[0].id, false).await.unwrap();
+    amara
+        .wait_for(
+            |e| matches!(e, CoordinatorEvent::Tips(i) if i.iter().any(|t| t.held_by.is_some())),
+        )
         .await
         .unwrap();
 

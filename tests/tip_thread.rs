@@ -71,7 +71,7 @@ async fn replies_are_in_the_thread_and_a_follow_up_after_handled_is_refused() {
     };
     assert_eq!(replies.len(), 1, "the reply's copy is in the thread");
     assert_eq!(
-        sealed_tip::open_reply_copy(&org, &inbox_key, &replies[0])
+        sealed_tip::open_reply_copy(&org, &inbox_key, &replies[0].sealed.0)
             .unwrap()
             .text,
         "Please add where, with your receipt."

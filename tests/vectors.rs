@@ -145,3 +145,32 @@ fn the_handover_note_vector_opens_only_for_its_recipient() {
     let sender_secret = DhSecret::from_bytes(key("sender_secret"));
     assert!(open(&org, &session, &sender, &sender_secret, &sealed).is_err());
 }
+
+/// The reply copy vector (§5) opens with the inbox secret as a copy, under its own label:
+/// not as a first tip, nor as the tipster's reply, nor for the tipster's key.
+#[test]
+fn the_reply_copy_vector_opens_for_the_inbox_as_a_copy_only() {
+    use lifeline::crypto::keys::{DhPublicKey, DhSecret, Fingerprint};
+    use lifeline::crypto::sealed_tip::{self, REPLY_COPY_LABEL};
+    let v = vector("sealed-tip.json");
+    let key = |name: &str| -> [u8; 32] { unhex(&v[name]).try_into().unwrap() };
+    let org = Fingerprint(key("org_fingerprint"));
+    let inbox = DhSecret::from_bytes(key("inbox_secret"));
+    let tipster = DhSecret::from_bytes(key("tipster_secret"));
+    let copy = &v["reply_copy"];
+    assert_eq!(
+        unhex(&copy["info"]),
+        sealed_tip::info(REPLY_COPY_LABEL, &org, &DhPublicKey(key("inbox_public")))
+    );
+    assert_eq!(copy["text"], v["reply"]["text"], "a copy of the reply");
+    let sealed = unhex(&copy["sealed"]);
+    assert_eq!(
+        sealed_tip::open_reply_copy(&org, &inbox, &sealed)
+            .unwrap()
+            .text,
+        copy["text"].as_str().unwrap()
+    );
+    assert!(sealed_tip::open_tip(&org, &inbox, &sealed).is_err());
+    assert!(sealed_tip::open_reply(&org, &inbox.public(), &tipster, &sealed).is_err());
+    assert!(sealed_tip::open_reply_copy(&org, &tipster, &sealed).is_err());
+}

@@ -12,8 +12,8 @@ use crate::crypto::keys::{DhSecret, Fingerprint, OrgPublicKey};
 use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::frames::{
-    ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, TipSummary,
-    TransferStatus,
+    ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, ReplyCopyItem,
+    TipSummary, TransferStatus,
 };
 use crate::protocol::http::Holds;
 use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
@@ -102,8 +102,23 @@ pub enum CoordinatorEvent {
         sealed: Vec<u8>,
         /// The tipster's sealed follow-ups, oldest first.
         followups: Vec<Vec<u8>>,
-        /// The copies of the organisation's replies, for the inbox key, oldest first.
-        replies: Vec<Vec<u8>>,
+        /// The copies of the organisation's replies, for the inbox key, oldest first, each
+        /// with its author's alias and minute.
+        replies: Vec<ReplyCopyItem>,
+    },
+    /// Refused: a colleague (this alias) holds the tip; take it over first.
+    TipHeld {
+        /// The tip.
+        id: TipId,
+        /// The colleague's alias.
+        by: String,
+    },
+    /// A colleague (this alias) took over a tip we held.
+    TipTaken {
+        /// The tip.
+        id: TipId,
+        /// The colleague's alias.
+        by: String,
     },
     /// The relay is busy: try again after this many seconds.
     Retry(u32),
@@ -410,6 +425,11 @@ impl CoordinatorClient {
             .await
     }
 
+    /// Takes a tip (`over`: from the colleague who holds it), so one coordinator answers.
+    pub async fn take_tip(&mut self, id: TipId, over: bool) -> Result<(), ClientError> {
+        self.wire.send(CoordinatorFrame::TakeTip { id, over }).await
+    }
+
     /// Marks a tip handled: its content is erased.
     pub async fn close_tip(&mut self, id: TipId) -> Result<(), ClientError> {
         self.wire.send(CoordinatorFrame::CloseTip { id }).await
@@ -611,8 +631,10 @@ impl CoordinatorClient {
                 id,
                 sealed: sealed.0,
                 followups: followups.into_iter().map(|b| b.0).collect(),
-                replies: replies.into_iter().map(|b| b.0).collect(),
+                replies,
             },
+            RelayFrame::TipHeld { id, by } => CoordinatorEvent::TipHeld { id, by },
+            RelayFrame::TipTaken { id, by } => CoordinatorEvent::TipTaken { id, by },
             // The wire's reader resends when it is due.
             RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
             RelayFrame::Pong {} => return Ok(None),

@@ -203,6 +203,7 @@ async fn execute(
             client.reply_tip_with_copy(id, sealed, copy).await?
         }
         Command::CloseTip(id) => client.close_tip(id).await?,
+        Command::TakeTip { id, over } => client.take_tip(id, over).await?,
         Command::Quit => {}
     }
     Ok(None)

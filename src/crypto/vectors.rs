@@ -258,6 +258,11 @@ pub fn sealed_tip() -> Value {
         &mut FixedRng::new(&ikm_reply),
     )
     .expect("seal");
+    // The reply's copy for the inbox (§5): the same plaintext, Base mode to the inbox key.
+    let ikm_copy = fixed(0xc0);
+    let sealed_copy =
+        sealed_tip::seal_reply_copy(&org, &inbox.public(), &reply, &mut FixedRng::new(&ikm_copy))
+            .expect("seal");
     let followup = TipMessage {
         reply_key: None,
         category: None,
@@ -283,6 +288,8 @@ pub fn sealed_tip() -> Value {
                 "ikmE": hex(&ikm_tip), "sealed": hex(&sealed)},
         "reply": {"text": reply.text, "info": hex(&sealed_tip::info(sealed_tip::REPLY_LABEL, &org, &inbox.public())),
                   "ikmE": hex(&ikm_reply), "sealed": hex(&sealed_reply)},
+        "reply_copy": {"text": reply.text, "info": hex(&sealed_tip::info(sealed_tip::REPLY_COPY_LABEL, &org, &inbox.public())),
+                       "ikmE": hex(&ikm_copy), "sealed": hex(&sealed_copy)},
         "followup": {"text": followup.text, "info": hex(&sealed_tip::info(sealed_tip::FOLLOWUP_LABEL, &org, &inbox.public())),
                      "ikmE": hex(&ikm_followup), "sealed": hex(&sealed_followup)},
     })

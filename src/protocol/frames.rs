@@ -253,6 +253,16 @@ pub enum CoordinatorFrame {
         /// The tip handled.
         id: TipId,
     },
+    /// Takes a tip: one coordinator at a time answers a tipster (§9.9). A tip a colleague
+    /// holds is refused with `tip_held` unless `over` is true, which takes it over (the
+    /// colleague gets `tip_taken`).
+    TakeTip {
+        /// The tip to take.
+        id: TipId,
+        /// Take it over from the colleague who holds it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        over: bool,
+    },
     /// Heartbeat, at least every third of the idle timeout; the relay answers `pong` (§9.7).
     Ping {},
 }
@@ -301,6 +311,27 @@ pub struct TipSummary {
     pub followups: u32,
     /// How many organisation replies are filed under it.
     pub replies: u32,
+    /// The alias of the coordinator who holds it, if one does (§9.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "present")]
+    pub held_by: Option<String>,
+}
+
+/// One reply's copy for the inbox in a `tip`, with who filed it and when (§8.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyCopyItem {
+    /// The copy, HPKE-sealed to the inbox key (§5).
+    pub sealed: Bytes,
+    /// The alias of the coordinator who filed the reply; absent for a copy filed before
+    /// the relay kept authors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "present")]
+    pub by: Option<String>,
+    /// When it was filed, Unix seconds rounded down to the minute; absent as for `by`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "present")]
+    pub filed: Option<u64>,
 }
 
 /// Frames the relay sends to visitors and coordinators (§8.4).
@@ -472,9 +503,24 @@ pub enum RelayFrame {
         sealed: Bytes,
         /// The tipster's sealed follow-ups, oldest first (§5).
         followups: Vec<Bytes>,
-        /// The copies of the organisation's replies sealed to the inbox key, oldest first.
+        /// The copies of the organisation's replies sealed to the inbox key, oldest first,
+        /// each with its author and minute.
         #[serde(default)]
-        replies: Vec<Bytes>,
+        replies: Vec<ReplyCopyItem>,
+    },
+    /// Refused: a colleague holds this tip; `take_tip` with `over` first (§9.9).
+    TipHeld {
+        /// The tip asked about.
+        id: TipId,
+        /// The alias of the colleague who holds it.
+        by: String,
+    },
+    /// To a tip's holder: a colleague took it over (§9.9); replies and closing are theirs now.
+    TipTaken {
+        /// The tip taken over.
+        id: TipId,
+        /// The colleague's alias.
+        by: String,
     },
     /// To a visitor: a colleague of their coordinator would take over; accept or stay (§9.6).
     TransferOffer {

@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::consent::{holds, propose};
-use super::delivery::{pull, tip_list};
+use super::delivery::pull;
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::metrics::Metrics;
-use super::resend::{RETRY_AFTER_S, Refused};
+use super::resend::Refused;
 use super::routing::LiveCoordinator;
 use super::state::{Pool, Relay};
 use super::visitor::end_session;
@@ -30,7 +30,6 @@ use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
-use crate::store::tips::Reply;
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 use std::collections::HashMap;
 
@@ -322,43 +321,12 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     out.send(RelayFrame::Released { session });
                 }
             }
-            CoordinatorFrame::ListTips {} => {
-                out.send(tip_list(relay).await);
-            }
-            CoordinatorFrame::OpenTip { id } => {
-                match relay.tips.get(&id).await.filter(|t| !t.handled) {
-                    Some(tip) => {
-                        out.send(RelayFrame::Tip {
-                            id,
-                            sealed: Bytes(tip.sealed),
-                            followups: tip.followups.into_iter().map(Bytes).collect(),
-                            replies: tip.reply_copies.into_iter().map(Bytes).collect(),
-                        });
-                    }
-                    None => {
-                        out.send(tip_list(relay).await);
-                    }
-                }
-            }
-            CoordinatorFrame::ReplyTip { id, sealed, copy } => {
-                let reply = Reply {
-                    sealed: sealed.0,
-                    copy: copy.map(|c| c.0).filter(|c| reply_copy_fits(c)),
-                };
-                if relay.tips.add_reply(&id, reply).await.is_err() {
-                    out.send(RelayFrame::Retry {
-                        after_s: RETRY_AFTER_S,
-                    });
-                }
-                tips_changed_by(relay, out, serial).await;
-            }
-            CoordinatorFrame::CloseTip { id } => {
-                if relay.tips.mark_handled(&id).await.is_err() {
-                    out.send(RelayFrame::Retry {
-                        after_s: RETRY_AFTER_S,
-                    });
-                }
-                tips_changed_by(relay, out, serial).await;
+            tip @ (CoordinatorFrame::ListTips {}
+            | CoordinatorFrame::OpenTip { .. }
+            | CoordinatorFrame::TakeTip { .. }
+            | CoordinatorFrame::ReplyTip { .. }
+            | CoordinatorFrame::CloseTip { .. }) => {
+                super::tip_desk::handle(relay, out, serial, tip).await;
             }
             CoordinatorFrame::Ping {} => {
                 out.send(RelayFrame::Pong {});
@@ -368,29 +336,6 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                 return;
             }
         }
-    }
-}
-
-/// A reply's copy for the inbox is kept only in the 1024 or 4096 bucket (§5): with the
-/// reply itself it must fit one `reply_tip` frame, and the copies held under one tip stay
-/// within the `tip` frame's room.
-fn reply_copy_fits(copy: &[u8]) -> bool {
-    use crate::crypto::padding::TIP_BUCKETS;
-    use crate::crypto::sealed_tip::ENC_LEN;
-    TIP_BUCKETS[..2]
-        .iter()
-        .any(|b| copy.len() == ENC_LEN + b + 16)
-}
-
-/// After a coordinator changed a tip: everyone on duty sees the new inbox, and so does
-/// that coordinator if off duty.
-async fn tips_changed_by(relay: &Arc<Relay>, out: &Outbox, serial: u64) {
-    relay.tips_changed().await;
-    let on_duty = relay
-        .live
-        .with(|live| live.coordinators.get(&serial).is_some_and(|c| c.on_duty));
-    if !on_duty {
-        out.send(tip_list(relay).await);
     }
 }
 

@@ -281,6 +281,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
         replies: vec![],
         reply_copies: vec![],
         handled: false,
+        holder: None,
     };
     if relay.tips.put(record).await.is_err() {
         return store_unavailable();

@@ -22,6 +22,7 @@
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
+//! - [`tip_desk`]: the tips inbox as a team works it: take, take over, reply, handle.
 //! - [`consent`]: a proposed hand-over, asked of the visitor, accepted or not.
 //! - [`erase`]: erasing an ended session for sure (retried, never ignored).
 //! - [`generation`]: a store that lost conversations: watching its generation, telling both
@@ -56,6 +57,7 @@ pub mod resend;
 pub mod revocations;
 pub mod routing;
 pub mod state;
+pub mod tip_desk;
 pub mod visitor;
 pub mod widget;
 
@@ -86,7 +88,7 @@ async fn queue_broadcaster(relay: Arc<Relay>) {
 }
 
 impl Relay {
-    /// Erases idle sessions and old tips; run every minute.
+    /// Erases idle sessions and old tips, frees tips left untouched; run every minute.
     pub async fn sweep(self: &Arc<Self>) {
         let ttl_minutes = self.config.sessions.idle_ttl_s.div_ceil(60);
         let expired = self
@@ -112,6 +114,7 @@ impl Relay {
         {
             tracing::info!(count = n, "deleted tips past retention");
         }
+        tip_desk::release_stale_holds(self).await;
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::console::shift::{
     ConvState, Conversation, Followup, Line, Mark, Note, Notice, OpenedTip, Screen, Selected,
-    Shift, Target, Who,
+    Shift, Target, ThreadReply, Who,
 };
 use crate::protocol::frames::{ConversationKind, TipSummary};
 use crate::protocol::{SessionId, TipId};
@@ -141,10 +141,26 @@ struct TipView<'a> {
     text: &'a str,
     sealed_by_relay: bool,
     followups: Vec<Option<&'a str>>,
-    replies: Vec<Option<&'a str>>,
+    replies: Vec<ReplyView<'a>>,
     /// Why replying is refused, if it is.
     replyable: Option<Notice>,
     draft: &'a str,
+}
+
+/// One reply in a tip's thread: who sent it and the minute the relay filed it, when known.
+#[derive(Serialize)]
+struct ReplyView<'a> {
+    by: Option<&'a str>,
+    filed: Option<u64>,
+    text: Option<&'a str>,
+}
+
+fn reply(r: &ThreadReply) -> ReplyView<'_> {
+    ReplyView {
+        by: r.by.as_deref(),
+        filed: r.filed,
+        text: followup(&r.text),
+    }
 }
 
 fn line(l: &Line) -> LineView<'_> {
@@ -202,7 +218,7 @@ fn tip<'a>(shift: &Shift, t: &'a OpenedTip) -> TipView<'a> {
         text: &t.text,
         sealed_by_relay: t.sealed_by_relay,
         followups: t.followups.iter().map(followup).collect(),
-        replies: t.replies.iter().map(followup).collect(),
+        replies: t.replies.iter().map(reply).collect(),
         replyable: shift.replyable().err(),
         draft: &t.draft,
     }

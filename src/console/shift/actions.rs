@@ -92,6 +92,14 @@ pub enum Action {
     OpenTip(TipId),
     /// Mark a tip handled: it is deleted from the relay.
     TipHandled(TipId),
+    /// Take a tip so colleagues see I answer it; `over` takes it from the colleague who
+    /// holds it (they are told).
+    TakeTip {
+        /// The tip.
+        id: TipId,
+        /// From a colleague who holds it.
+        over: bool,
+    },
     /// Lock now.
     Lock,
     /// Try the passphrase at the lock.
@@ -155,6 +163,7 @@ impl Shift {
             Action::RefreshTips => vec![Command::ListTips],
             Action::OpenTip(id) => self.ask_tip(id),
             Action::TipHandled(id) => self.tip_handled(id),
+            Action::TakeTip { id, over } => self.take_tip(id, over),
             Action::Lock => {
                 self.lock_now();
                 Vec::new()

@@ -53,6 +53,13 @@ pub enum Command {
     },
     /// Delete a handled tip.
     CloseTip(TipId),
+    /// Take a tip, or take it over from the colleague who holds it.
+    TakeTip {
+        /// The tip.
+        id: TipId,
+        /// From a colleague who holds it.
+        over: bool,
+    },
     /// Close the connection: the shift is over.
     Quit,
 }

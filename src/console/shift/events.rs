@@ -188,6 +188,11 @@ impl Shift {
                 followups,
                 replies,
             } => self.open_tip(id, &sealed, &followups, &replies),
+            CoordinatorEvent::TipHeld { id, by } => self.tip_held(id, by),
+            CoordinatorEvent::TipTaken { id: _, by } => {
+                self.bell = true;
+                self.status = Notice::TipTakenOver { by };
+            }
             CoordinatorEvent::Retry(retry_after) => {
                 self.status = Notice::RelayBusy { retry_after };
             }

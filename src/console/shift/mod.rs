@@ -37,7 +37,7 @@ pub use events::NetEvent;
 pub use notice::{Note, Notice, TransferStatus};
 pub use state::{
     ConvState, Conversation, Followup, Line, Mark, Me, OpenedTip, QueueRow, Screen, Selected,
-    Settings, Target, TipId, TipKeys, Who,
+    Settings, Target, ThreadReply, TipHolder, TipId, TipKeys, Who,
 };
 
 use super::lock::PassphraseLock;

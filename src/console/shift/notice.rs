@@ -120,6 +120,18 @@ pub enum Notice {
     },
     /// A tip was marked handled.
     TipHandled,
+    /// I asked to take a tip: the relay decides, and the list shows who holds it.
+    TakingTip,
+    /// A colleague holds this tip: replying or marking it handled needs taking it over.
+    TipHeld {
+        /// The colleague's alias.
+        by: String,
+    },
+    /// A colleague took over a tip I held.
+    TipTakenOver {
+        /// The colleague's alias.
+        by: String,
+    },
     /// The relay asked to retry after this many seconds.
     RelayBusy {
         /// Seconds to wait.

@@ -194,9 +194,33 @@ pub struct OpenedTip {
     pub draft: String,
     /// The organisation's replies, oldest first, from their copies for the inbox (§5) and
     /// those sent from here since: the coordinator sees the whole thread.
-    pub replies: Vec<Followup>,
+    pub replies: Vec<ThreadReply>,
     /// Replies sent from this console since it was opened.
     pub replies_sent: u32,
+}
+
+/// Who holds a tip, as the relay last listed it (§9.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TipHolder<'a> {
+    /// Nobody: any coordinator may take it.
+    Nobody,
+    /// I do: my replies and my close go through.
+    Me,
+    /// The colleague with this alias: replying or closing needs taking it over first.
+    Colleague(&'a str),
+}
+
+/// One of the organisation's replies in an opened tip's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadReply {
+    /// The alias of the coordinator who sent it, as the relay filed it (`None`: filed before
+    /// the relay kept authors).
+    pub by: Option<String>,
+    /// When the relay filed it, Unix seconds rounded to the minute (`None`: sent from here
+    /// since the tip was opened, or filed before the relay kept the minute).
+    pub filed: Option<u64>,
+    /// What it says, or why it cannot be read.
+    pub text: Followup,
 }
 
 /// One follow-up to an opened tip.

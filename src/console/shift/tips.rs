@@ -9,8 +9,9 @@ use rand_core::OsRng;
 use super::Shift;
 use super::commands::Command;
 use super::notice::Notice;
-use super::state::{Followup, OpenedTip, TipId};
+use super::state::{Followup, OpenedTip, ThreadReply, TipHolder, TipId};
 use crate::crypto::sealed_tip::{self, TipMessage};
+use crate::protocol::frames::ReplyCopyItem;
 
 impl Shift {
     /// Whether the opened tip can be answered; the reason it cannot otherwise.
@@ -35,7 +36,7 @@ impl Shift {
         id: TipId,
         sealed: &[u8],
         followups: &[Vec<u8>],
-        replies: &[Vec<u8>],
+        replies: &[ReplyCopyItem],
     ) {
         let Some(keys) = &self.tip_keys else {
             self.status = Notice::NoInboxKey;
@@ -53,9 +54,15 @@ impl Shift {
                     .collect();
                 let replies = replies
                     .iter()
-                    .map(|r| {
-                        sealed_tip::open_reply_copy(&keys.organisation, &keys.inbox, r)
-                            .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text))
+                    .map(|r| ThreadReply {
+                        by: r.by.clone(),
+                        filed: r.filed,
+                        text: sealed_tip::open_reply_copy(
+                            &keys.organisation,
+                            &keys.inbox,
+                            &r.sealed.0,
+                        )
+                        .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text)),
                     })
                     .collect();
                 self.opened_tip = Some(OpenedTip {
@@ -80,6 +87,9 @@ impl Shift {
     }
 
     pub(super) fn send_tip_reply(&mut self, id: TipId) -> Vec<Command> {
+        if self.held_by_colleague(id) {
+            return Vec::new();
+        }
         let opened = self.opened_tip.as_mut().filter(|t| t.id == id);
         let (Some(keys), Some(tip)) = (&self.tip_keys, opened) else {
             return Vec::new();
@@ -117,7 +127,11 @@ impl Shift {
                 .filter(|c| c.len() <= sealed_tip::MAX_REPLY_COPY_LEN);
                 tip.draft.clear();
                 tip.replies_sent += 1;
-                tip.replies.push(Followup::Text(message.text.clone()));
+                tip.replies.push(ThreadReply {
+                    by: Some(self.me.alias.clone()),
+                    filed: None,
+                    text: Followup::Text(message.text.clone()),
+                });
                 let id = tip.id;
                 self.status = Notice::ReplySent;
                 vec![Command::ReplyTip { id, sealed, copy }]
@@ -131,7 +145,53 @@ impl Shift {
         }
     }
 
+    /// Who holds tip `id`, as the relay last listed it.
+    pub fn tip_holder(&self, id: TipId) -> TipHolder<'_> {
+        match self
+            .tips
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| t.held_by.as_deref())
+        {
+            None => TipHolder::Nobody,
+            Some(alias) if alias == self.me.alias => TipHolder::Me,
+            Some(alias) => TipHolder::Colleague(alias),
+        }
+    }
+
+    pub(super) fn take_tip(&mut self, id: TipId, over: bool) -> Vec<Command> {
+        self.status = Notice::TakingTip;
+        vec![Command::TakeTip { id, over }]
+    }
+
+    /// The relay refused a reply or a close: a colleague holds the tip. A reply shown as
+    /// sent from here did not go: it leaves the thread and its words go back to the draft.
+    pub(super) fn tip_held(&mut self, id: TipId, by: String) {
+        if let Some(tip) = self.opened_tip.as_mut().filter(|t| t.id == id)
+            && tip.replies_sent > 0
+            && let Some(last) = tip.replies.pop_if(|r| r.filed.is_none())
+        {
+            tip.replies_sent -= 1;
+            if let (Followup::Text(words), true) = (last.text, tip.draft.is_empty()) {
+                tip.draft = words;
+            }
+        }
+        self.status = Notice::TipHeld { by };
+    }
+
+    /// A colleague's hold stops my reply or close here, before the relay refuses it.
+    fn held_by_colleague(&mut self, id: TipId) -> bool {
+        if let TipHolder::Colleague(by) = self.tip_holder(id) {
+            self.status = Notice::TipHeld { by: by.to_owned() };
+            return true;
+        }
+        false
+    }
+
     pub(super) fn tip_handled(&mut self, id: TipId) -> Vec<Command> {
+        if self.held_by_colleague(id) {
+            return Vec::new();
+        }
         if self.opened_tip.as_ref().is_some_and(|t| t.id == id) {
             self.opened_tip = None;
         }

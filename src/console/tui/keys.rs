@@ -16,7 +16,9 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Mode, SCROLL_STEP, editor};
-use crate::console::shift::{Action, Command, Edit, Notice, Passphrase, Screen, Selected, Target};
+use crate::console::shift::{
+    Action, Command, Edit, Notice, Passphrase, Screen, Selected, Target, TipHolder,
+};
 
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
@@ -71,7 +73,7 @@ impl App {
         }
         let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
         match self.mode.clone() {
-            Mode::Help => {
+            Mode::Help | Mode::Roster => {
                 self.mode = Mode::Normal;
                 Vec::new()
             }
@@ -81,6 +83,9 @@ impl App {
             Mode::ConfirmEnd(session) => self.confirmed(yes, Action::End(session), now),
             Mode::ConfirmHandled(id) => self.confirmed(yes, Action::TipHandled(id), now),
             Mode::ConfirmQuit => self.confirmed(yes, Action::Quit, now),
+            Mode::ConfirmTakeOver(id) => {
+                self.confirmed(yes, Action::TakeTip { id, over: true }, now)
+            }
             Mode::Normal => {
                 if typed_char(&key).is_none() {
                     self.typing_interrupted = false;
@@ -357,6 +362,15 @@ impl App {
                 return Vec::new();
             }
             _ if ctrl(&key, 'u') => Action::RefreshTips,
+            _ if ctrl(&key, 'k') => match selected {
+                // Taking a colleague's tip ends their hold: asked first.
+                Some(id) if matches!(self.shift.tip_holder(id), TipHolder::Colleague(_)) => {
+                    self.mode = Mode::ConfirmTakeOver(id);
+                    return Vec::new();
+                }
+                Some(id) => Action::TakeTip { id, over: false },
+                None => return Vec::new(),
+            },
             KeyCode::Esc => Action::Show(Screen::Chats),
             _ if ctrl(&key, 't') => Action::Show(Screen::Chats),
             _ => return self.common_key(key),
@@ -368,6 +382,8 @@ impl App {
     fn common_key(&mut self, key: KeyEvent) -> Vec<Command> {
         if help_key(&key) {
             self.mode = Mode::Help;
+        } else if ctrl(&key, 'o') {
+            self.mode = Mode::Roster;
         } else if ctrl(&key, 'q') {
             self.mode = Mode::ConfirmQuit;
         }

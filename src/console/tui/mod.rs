@@ -51,8 +51,12 @@ pub enum Mode {
     ConfirmEnd(SessionId),
     /// Asking before marking this tip handled.
     ConfirmHandled(TipId),
+    /// Asking before taking this tip over from the colleague who holds it.
+    ConfirmTakeOver(TipId),
     /// Asking before quitting.
     ConfirmQuit,
+    /// The colleagues on duty (any key closes it).
+    Roster,
     /// The key list.
     Help,
 }

@@ -280,6 +280,7 @@ fn tips_keys_open_reply_and_mark_handled_after_asking() {
         received: 0,
         followups: 0,
         replies: 0,
+        held_by: None,
     };
     k.on(relay(CoordinatorEvent::Tips(vec![listed(1), listed(2)])));
     k.on(key(KeyCode::Down));

@@ -4,7 +4,7 @@
 //!
 //! It must never add anything the notice does not carry (no visitor's words, no session id).
 
-use crate::console::shift::{Followup, Note, Notice, TransferStatus};
+use crate::console::shift::{Followup, Note, Notice, TipHolder, TransferStatus};
 
 /// The status line for `notice`.
 pub fn notice(notice: &Notice) -> String {
@@ -69,6 +69,11 @@ pub fn notice(notice: &Notice) -> String {
             format!("The reply could not be sealed: {reason}")
         }
         Notice::TipHandled => "Tip marked handled.".into(),
+        Notice::TakingTip => "Taking the tip…".into(),
+        Notice::TipHeld { by } => {
+            format!("{by} holds this tip. Ctrl-K takes it over (they are told).")
+        }
+        Notice::TipTakenOver { by } => format!("{by} took over a tip you held."),
         Notice::RelayBusy { retry_after } => {
             format!("The relay is busy; retry in {retry_after} s.")
         }
@@ -142,6 +147,15 @@ pub fn tip_thread(followups: u32, replies: u32) -> String {
 
 /// Shown in place of a tip whose text is empty: the console says so, never a blank screen.
 pub const EMPTY_TIP: &str = "(this tip has no text)";
+
+/// Who holds a tip, and what that means for me.
+pub fn tip_holder(holder: TipHolder) -> String {
+    match holder {
+        TipHolder::Nobody => "free: Ctrl-K takes it".into(),
+        TipHolder::Me => "yours".into(),
+        TipHolder::Colleague(alias) => format!("held by {alias}"),
+    }
+}
 
 /// A tip's follow-up: the tipster's words, or why there are none to show.
 pub fn followup(followup: &Followup) -> std::borrow::Cow<'_, str> {

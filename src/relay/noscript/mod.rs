@@ -327,6 +327,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         replies: vec![],
         reply_copies: vec![],
         handled: false,
+        holder: None,
     };
     sealed.lookup.zeroize();
     if relay.tips.put(record).await.is_err() {

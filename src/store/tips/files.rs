@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::record::TipRecord;
-use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, TipLimits, summary};
+use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, Take, TipHolder, TipLimits, summary};
 use crate::fs::{create_private_dir, write_private};
 use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
@@ -86,7 +86,16 @@ impl TipFiles {
             .locked()
             .values()
             .filter(|t| !t.handled)
-            .map(|t| summary(t.id, t.received_minute, t.followups.len(), t.replies.len()))
+            .map(|t| {
+                let held_by = t.holder.as_ref().map(|h| h.alias.clone());
+                summary(
+                    t.id,
+                    t.received_minute,
+                    t.followups.len(),
+                    t.replies.len(),
+                    held_by,
+                )
+            })
             .collect();
         all.sort_by_key(|t| (t.received, t.id));
         all.truncate(MAX_LISTED);
@@ -126,6 +135,47 @@ impl TipFiles {
                 }
             },
         )
+    }
+
+    /// `taker` takes the waiting tip `id`, or takes it over with `over`.
+    pub async fn take(
+        &self,
+        id: &TipId,
+        taker: &TipHolder,
+        over: bool,
+    ) -> Result<Take, StoreError> {
+        let mut tips = self.locked();
+        let Some(record) = tips.get_mut(id).filter(|t| !t.handled) else {
+            return Ok(Take::NoTip);
+        };
+        let verdict = Take::decide(record.holder.as_ref(), taker.serial, over);
+        // A refusal changes nothing, on disk either.
+        if verdict.holds() {
+            let mut updated = record.clone();
+            updated.holder = Some(taker.clone());
+            self.write(&updated)?;
+            *record = updated;
+        }
+        Ok(verdict)
+    }
+
+    /// Releases every hold last renewed before `before_minute`; returns how many.
+    pub async fn release_stale(&self, before_minute: u64) -> Result<usize, StoreError> {
+        let stale = |t: &TipRecord| t.holder.as_ref().is_some_and(|h| h.minute < before_minute);
+        let ids: Vec<TipId> = self
+            .locked()
+            .values()
+            .filter(|t| stale(t))
+            .map(|t| t.id)
+            .collect();
+        let mut released = 0;
+        for id in &ids {
+            // Looked at again under the lock: a take since the scan keeps its hold.
+            if self.update(|t| &t.id == id && stale(t), |t| t.holder = None)? {
+                released += 1;
+            }
+        }
+        Ok(released)
     }
 
     /// Files a follow-up under its receipt; a handled tip takes none (§9.9).
@@ -178,6 +228,7 @@ impl TipFiles {
                 t.sealed.clear();
                 t.followups.clear();
                 t.reply_copies.clear();
+                t.holder = None;
             },
         )?;
         self.trim_handled()?;

@@ -8,13 +8,14 @@
 pub mod files;
 pub mod record;
 pub mod redis;
+mod scripts;
 
 use files::TipFiles;
 use redis::RedisTips;
 
 use super::chat::StoreError;
 pub use crate::protocol::ids::TipId;
-pub use record::{TipRecord, lookup_hash};
+pub use record::{ReplyCopy, TipHolder, TipRecord, lookup_hash};
 
 use crate::protocol::frames::TipSummary;
 
@@ -22,12 +23,19 @@ use crate::protocol::frames::TipSummary;
 /// within the clients' frame limit however many tips wait (F-7).
 pub const MAX_LISTED: usize = 10_000;
 
-fn summary(id: TipId, received_minute: u64, followups: usize, replies: usize) -> TipSummary {
+fn summary(
+    id: TipId,
+    received_minute: u64,
+    followups: usize,
+    replies: usize,
+    held_by: Option<String>,
+) -> TipSummary {
     TipSummary {
         id,
         received: received_minute * 60,
         followups: u32::try_from(followups).unwrap_or(u32::MAX),
         replies: u32::try_from(replies).unwrap_or(u32::MAX),
+        held_by,
     }
 }
 
@@ -80,13 +88,43 @@ pub enum Followup {
 }
 
 /// A coordinator's reply as filed: sealed to the tipster, and optionally a copy sealed to
-/// the inbox key so every coordinator sees the whole thread (§5).
+/// the inbox key, with its author and minute, so every coordinator sees the whole thread (§5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     /// For the tipster's receipt key.
     pub sealed: Vec<u8>,
     /// For the inbox key.
-    pub copy: Option<Vec<u8>>,
+    pub copy: Option<ReplyCopy>,
+}
+
+/// What became of a `take_tip` (or of the implicit take a reply makes, §9.9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Take {
+    /// It is the taker's now (it was free, or theirs already: the hold starts over).
+    Taken,
+    /// Taken over from this colleague, who is to be told.
+    TakenOver(TipHolder),
+    /// A colleague holds it and the taker did not ask to take it over: nothing changed.
+    HeldBy(TipHolder),
+    /// No such tip waiting (handled, expired, or never filed).
+    NoTip,
+}
+
+impl Take {
+    /// The verdict on a tip whose holder is `holder`, asked by `serial` (`over`: take it
+    /// over if a colleague holds it). Both backends decide by this one rule.
+    pub fn decide(holder: Option<&TipHolder>, serial: u64, over: bool) -> Self {
+        match holder {
+            Some(h) if h.serial != serial && !over => Take::HeldBy(h.clone()),
+            Some(h) if h.serial != serial => Take::TakenOver(h.clone()),
+            _ => Take::Taken,
+        }
+    }
+
+    /// Whether the taker holds the tip now.
+    pub fn holds(&self) -> bool {
+        matches!(self, Take::Taken | Take::TakenOver(_))
+    }
 }
 
 /// The tips backend the store chose ([`crate::store::Store::tips`]).
@@ -118,6 +156,23 @@ impl Tips {
     /// tip is gone.
     pub async fn add_reply(&self, id: &TipId, reply: Reply) -> Result<bool, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, reply))
+    }
+
+    /// `serial` (alias `alias`) takes the waiting tip `id` at `minute`, or takes it over
+    /// from a colleague with `over`; holding it already, the hold starts over.
+    pub async fn take(
+        &self,
+        id: &TipId,
+        taker: &TipHolder,
+        over: bool,
+    ) -> Result<Take, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.take(id, taker, over))
+    }
+
+    /// Releases every hold last taken or answered before `before_minute`; returns how many
+    /// (the holder did nothing with the tip for `tips.hold_release_s`).
+    pub async fn release_stale(&self, before_minute: u64) -> Result<usize, StoreError> {
+        dispatch!(self, Tips::{Files, Redis}, t => t.release_stale(before_minute))
     }
 
     /// Files a tipster's follow-up; a handled tip takes none ([`Followup::Closed`]).
@@ -154,5 +209,35 @@ impl Tips {
     /// Tips waiting for a coordinator (handled ones not counted).
     pub async fn count(&self) -> usize {
         dispatch!(self, Tips::{Files, Redis}, t => t.count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_holder_at_a_time_and_a_take_over_names_who_lost_it() {
+        let amara = TipHolder {
+            serial: 1,
+            alias: "Amara".into(),
+            minute: 10,
+        };
+        assert_eq!(Take::decide(None, 2, false), Take::Taken);
+        assert_eq!(Take::decide(Some(&amara), 1, false), Take::Taken, "renewed");
+        assert_eq!(
+            Take::decide(Some(&amara), 2, false),
+            Take::HeldBy(amara.clone())
+        );
+        assert_eq!(Take::decide(Some(&amara), 2, true), Take::TakenOver(amara));
+        assert!(
+            !Take::HeldBy(TipHolder {
+                serial: 3,
+                alias: String::new(),
+                minute: 0
+            })
+            .holds()
+        );
+        assert!(!Take::NoTip.holds());
     }
 }

@@ -94,14 +94,76 @@ pub struct TipRecord {
     /// The coordinators' sealed replies, oldest first.
     #[serde(with = "sealed_as_text::list")]
     pub replies: Vec<Vec<u8>>,
-    /// Copies of the replies sealed to the inbox key, so coordinators see the thread; absent
-    /// from files written before copies existed.
-    #[serde(default, with = "sealed_as_text::list")]
-    pub reply_copies: Vec<Vec<u8>>,
+    /// Copies of the replies sealed to the inbox key, so coordinators see the thread, each
+    /// with its author's alias and minute; absent from files written before copies existed.
+    #[serde(default)]
+    pub reply_copies: Vec<ReplyCopy>,
     /// Marked handled by a coordinator: the tip and its follow-ups are erased, the replies
     /// stay readable by the tipster until the retention period ends.
     #[serde(default)]
     pub handled: bool,
+    /// The coordinator who took the tip, while the hold lasts (§9.9); erased with the tip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<TipHolder>,
+}
+
+/// Who holds a tip: one coordinator at a time answers a tipster (§9.9).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TipHolder {
+    /// Their certificate serial: what decides whether a reply or a close is theirs.
+    pub serial: u64,
+    /// Their certified alias, shown to colleagues.
+    pub alias: String,
+    /// The Unix minute they last took or answered it: the hold lapses `tips.hold_release_s`
+    /// after it.
+    pub minute: u64,
+}
+
+/// A reply's copy sealed to the inbox key (§5), with what the relay itself knows of it:
+/// the alias of the coordinator who filed it and the minute.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReplyCopy {
+    /// The copy, for the inbox key.
+    #[serde(with = "sealed_as_text")]
+    pub sealed: Vec<u8>,
+    /// The author's certified alias; `None` for a copy filed before authors were kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The Unix minute it was filed; `None` as for `by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minute: Option<u64>,
+}
+
+/// A copy filed before authors were kept was its base64url text alone: it still loads.
+impl<'de> serde::Deserialize<'de> for ReplyCopy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Filed {
+            #[serde(with = "sealed_as_text")]
+            sealed: Vec<u8>,
+            by: Option<String>,
+            minute: Option<u64>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Filed(Filed),
+            Bare(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Filed(f) => Ok(Self {
+                sealed: f.sealed,
+                by: f.by,
+                minute: f.minute,
+            }),
+            Either::Bare(text) => Ok(Self {
+                sealed: crate::protocol::b64::decode(&text)
+                    .ok_or_else(|| serde::de::Error::custom("bad base64url"))?,
+                by: None,
+                minute: None,
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -110,7 +172,7 @@ mod tests {
 
     #[test]
     fn sealed_bytes_are_filed_as_text_and_old_files_of_arrays_still_load() {
-        let record = TipRecord {
+        let mut record = TipRecord {
             id: TipId([1; 16]),
             lookup_hash: [2; 32],
             received_minute: 7,
@@ -119,6 +181,7 @@ mod tests {
             replies: vec![],
             reply_copies: vec![],
             handled: false,
+            holder: None,
         };
         let text = serde_json::to_string(&record).unwrap();
         // 400 bytes of base64url for the 300 sealed; as numbers they alone took 1,200.
@@ -128,6 +191,30 @@ mod tests {
             text.len()
         );
         assert_eq!(serde_json::from_str::<TipRecord>(&text).unwrap(), record);
+        // A copy with its author and minute, and a holder, load back as filed.
+        record.reply_copies.push(ReplyCopy {
+            sealed: vec![3; 40],
+            by: Some("Amara".into()),
+            minute: Some(8),
+        });
+        record.holder = Some(TipHolder {
+            serial: 4,
+            alias: "Amara".into(),
+            minute: 8,
+        });
+        let text = serde_json::to_string(&record).unwrap();
+        assert_eq!(serde_json::from_str::<TipRecord>(&text).unwrap(), record);
+        let old_copies = r#"{"id":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"lookup_hash":[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2],"received_minute":7,"sealed":"","followups":[],"replies":[],"reply_copies":["AAE"]}"#;
+        let loaded: TipRecord = serde_json::from_str(old_copies).unwrap();
+        assert_eq!(
+            loaded.reply_copies,
+            vec![ReplyCopy {
+                sealed: vec![0, 1],
+                by: None,
+                minute: None
+            }]
+        );
+        assert_eq!(loaded.holder, None);
         let old = r#"{"id":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"lookup_hash":[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2],"received_minute":7,"sealed":[9,8],"followups":[[1,2,3]],"replies":[[4]]}"#;
         let loaded: TipRecord = serde_json::from_str(old).unwrap();
         assert_eq!(

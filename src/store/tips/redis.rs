@@ -8,8 +8,8 @@
 
 use redis::AsyncCommands;
 
-use super::record::TipRecord;
-use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, TipLimits, summary};
+use super::record::{ReplyCopy, TipHolder, TipRecord};
+use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, Take, TipLimits, summary};
 use crate::clock::Clock;
 use crate::crypto::keys::{from_hex, hex};
 use crate::protocol::b64;
@@ -23,6 +23,9 @@ const TIPS: &str = "ll:tips";
 /// Handled tips, kept for their replies until retention ends, at most `max_tips` of them
 /// (the oldest go first): handled tips never hold the waiting ones' room (F-9).
 const HANDLED: &str = "ll:tips:handled";
+/// Tips a coordinator holds, scored by the minute they last took or answered it: where the
+/// sweep looks for holds to release (the record itself decides, §9.9).
+const HELD: &str = "ll:tips:held";
 
 struct TipKeys {
     record: String,
@@ -60,11 +63,48 @@ fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
     items.iter().filter_map(|t| b64::decode(t)).collect()
 }
 
+/// A copy is filed as JSON with its author and minute; one filed before authors were kept
+/// is its base64url text alone.
+fn decode_copy(item: &str) -> Option<ReplyCopy> {
+    if item.starts_with('{') {
+        serde_json::from_str(item).ok()
+    } else {
+        b64::decode(item).map(|sealed| ReplyCopy {
+            sealed,
+            by: None,
+            minute: None,
+        })
+    }
+}
+
+fn encode_copy(copy: &ReplyCopy) -> Result<String, StoreError> {
+    serde_json::to_string(copy).map_err(|e| StoreError::Tips(e.to_string()))
+}
+
+/// The holder as a record's fields hold it, if any.
+fn holder_of(fields: &std::collections::HashMap<String, String>) -> Option<TipHolder> {
+    Some(TipHolder {
+        serial: fields.get("holder")?.parse().ok()?,
+        alias: fields.get("holder_alias")?.clone(),
+        minute: fields.get("held_minute")?.parse().ok()?,
+    })
+}
+
+/// What the hold script compares: `serial:minute`, or `:` for none.
+fn hold_stamp(holder: Option<&TipHolder>) -> String {
+    holder.map_or(":".into(), |h| format!("{}:{}", h.serial, h.minute))
+}
+
+/// How often a take reads the holder again when another node changed it meanwhile.
+const HOLD_ATTEMPTS: usize = 4;
+
 /// Sealed tips in Redis, shared by every node.
 pub struct RedisTips {
     con: RedisConnection,
     admit: redis::Script,
     followup: redis::Script,
+    hold: redis::Script,
+    copy: redis::Script,
     retention_minutes: u64,
     limits: TipLimits,
     /// When a tip's retention ends (Redis expires it then).
@@ -87,6 +127,8 @@ impl RedisTips {
             clock,
             admit: redis::Script::new(crate::store::redis::scripts::ADMIT),
             followup: redis::Script::new(crate::store::redis::scripts::FOLLOWUP),
+            hold: redis::Script::new(super::scripts::HOLD),
+            copy: redis::Script::new(super::scripts::COPY),
             retention_minutes: retention_days * 24 * 60,
             limits,
         }
@@ -145,13 +187,16 @@ impl RedisTips {
         for (key, items) in [
             (&keys.followups, &record.followups),
             (&keys.replies, &record.replies),
-            (&keys.copies, &record.reply_copies),
         ] {
             for item in items {
                 pipe.rpush(key, b64::encode(item)).ignore();
             }
             pipe.expire(key, ttl).ignore();
         }
+        for copy in &record.reply_copies {
+            pipe.rpush(&keys.copies, encode_copy(copy)?).ignore();
+        }
+        pipe.expire(&keys.copies, ttl).ignore();
         pipe.query_async::<()>(&mut con)
             .await
             .map_err(unavailable)?;
@@ -197,8 +242,9 @@ impl RedisTips {
                 .unwrap_or_default(),
             followups: decode_all(followups),
             replies: decode_all(replies),
-            reply_copies: decode_all(copies),
+            reply_copies: copies.iter().filter_map(|c| decode_copy(c)).collect(),
             handled: fields.get("handled").is_some_and(|h| h == "1"),
+            holder: holder_of(&fields),
         })
     }
 
@@ -213,17 +259,19 @@ impl RedisTips {
         for text in ids {
             let Some(id) = decode_id(&text) else { continue };
             let keys = TipKeys::of(&id);
-            let read: Result<(Option<u64>, Option<String>, usize, usize), _> = redis::pipe()
+            type Listed = (Option<u64>, Option<String>, Option<String>, usize, usize);
+            let read: Result<Listed, _> = redis::pipe()
                 .hget(&keys.record, "received")
                 .hget(&keys.record, "handled")
+                .hget(&keys.record, "holder_alias")
                 .llen(&keys.followups)
                 .llen(&keys.replies)
                 .query_async(&mut self.con())
                 .await;
             match read {
-                Ok((Some(received), handled, followups, replies)) => {
+                Ok((Some(received), handled, held_by, followups, replies)) => {
                     if handled.as_deref() != Some("1") {
-                        out.push(summary(id, received, followups, replies));
+                        out.push(summary(id, received, followups, replies, held_by));
                     }
                 }
                 // Past retention: Redis expired it, the index follows.
@@ -254,18 +302,119 @@ impl RedisTips {
             .hget(&keys.record, "handled")
             .await
             .map_err(unavailable)?;
-        if let Some(copy) = reply.copy.filter(|_| handled.as_deref() != Some("1")) {
-            pipe.rpush(&keys.copies, b64::encode(&copy))
-                .ignore()
-                .ltrim(&keys.copies, 0, MAX_REPLY_COPIES as isize - 1)
-                .ignore()
-                .expire(&keys.copies, ttl)
-                .ignore();
-        }
         pipe.query_async::<()>(&mut self.con())
             .await
             .map_err(unavailable)?;
+        if let Some(copy) = reply.copy.filter(|_| handled.as_deref() != Some("1")) {
+            let _kept: i32 = self
+                .copy
+                .key(&keys.copies)
+                .arg(encode_copy(&copy)?)
+                .arg(MAX_REPLY_COPIES)
+                .arg(ttl)
+                .invoke_async(&mut self.con())
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(true)
+    }
+
+    async fn holder(&self, id: &TipId) -> Result<Option<TipHolder>, StoreError> {
+        let fields: std::collections::HashMap<String, String> = self
+            .con()
+            .hgetall(TipKeys::of(id).record)
+            .await
+            .map_err(unavailable)?;
+        Ok(holder_of(&fields))
+    }
+
+    /// Sets the holder of `id` to `to` (or none) if it is still `was`: `Some(true)` done,
+    /// `Some(false)` changed meanwhile, `None` no such waiting tip.
+    async fn swap_holder(
+        &self,
+        id: &TipId,
+        was: Option<&TipHolder>,
+        to: Option<&TipHolder>,
+    ) -> Result<Option<bool>, StoreError> {
+        let done: i32 = self
+            .hold
+            .key(TipKeys::of(id).record)
+            .arg(hold_stamp(was))
+            .arg(to.map_or(String::new(), |h| h.serial.to_string()))
+            .arg(to.map_or("", |h| h.alias.as_str()))
+            .arg(to.map_or(0, |h| h.minute))
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        let text = hex(&id.0);
+        match (done, to) {
+            (1, Some(h)) => self.index_hold(&text, h.minute).await?,
+            (1, None) => self.con().zrem(HELD, &text).await.map_err(unavailable)?,
+            _ => {}
+        }
+        Ok((done >= 0).then_some(done == 1))
+    }
+
+    /// Lists a hold where the sweep looks; the index lives no longer than a tip can.
+    async fn index_hold(&self, text: &str, minute: u64) -> Result<(), StoreError> {
+        redis::pipe()
+            .zadd(HELD, text, minute)
+            .ignore()
+            .expire(HELD, (self.retention_minutes * 60) as i64)
+            .ignore()
+            .query_async::<()>(&mut self.con())
+            .await
+            .map_err(unavailable)
+    }
+
+    /// `taker` takes the waiting tip `id`, or takes it over with `over`.
+    pub async fn take(
+        &self,
+        id: &TipId,
+        taker: &TipHolder,
+        over: bool,
+    ) -> Result<Take, StoreError> {
+        for _ in 0..HOLD_ATTEMPTS {
+            let was = self.holder(id).await?;
+            let verdict = Take::decide(was.as_ref(), taker.serial, over);
+            if !verdict.holds() {
+                // A holder is only ever filed on a waiting tip (handling erases it).
+                return Ok(verdict);
+            }
+            match self.swap_holder(id, was.as_ref(), Some(taker)).await? {
+                Some(true) => return Ok(verdict),
+                Some(false) => continue,
+                None => return Ok(Take::NoTip),
+            }
+        }
+        Err(StoreError::Tips("tip holder kept changing".into()))
+    }
+
+    /// Releases every hold last renewed before `before_minute`; returns how many.
+    pub async fn release_stale(&self, before_minute: u64) -> Result<usize, StoreError> {
+        let candidates: Vec<String> = self
+            .con()
+            .zrangebyscore(HELD, "-inf", format!("({before_minute}"))
+            .await
+            .map_err(unavailable)?;
+        let mut released = 0;
+        for text in &candidates {
+            let Some(id) = decode_id(text) else { continue };
+            let held = self.holder(&id).await?;
+            match held {
+                // The record decides: a take since the index was written keeps its hold.
+                Some(h) if h.minute < before_minute => {
+                    if self.swap_holder(&id, Some(&h), None).await? == Some(true) {
+                        released += 1;
+                    }
+                }
+                Some(h) => self.index_hold(text, h.minute).await?,
+                None => {
+                    let _: () = self.con().zrem(HELD, text).await.map_err(unavailable)?;
+                }
+            }
+        }
+        Ok(released)
     }
 
     /// The tip filed under a receipt, and whether it has been handled.
@@ -357,7 +506,16 @@ impl RedisTips {
         redis::pipe()
             .hset(&keys.record, "handled", "1")
             .ignore()
-            .hdel(&keys.record, &["sealed", "followup_bytes"])
+            .hdel(
+                &keys.record,
+                &[
+                    "sealed",
+                    "followup_bytes",
+                    "holder",
+                    "holder_alias",
+                    "held_minute",
+                ],
+            )
             .ignore()
             .del(&[&keys.followups, &keys.copies])
             .ignore()
@@ -372,6 +530,8 @@ impl RedisTips {
             .expire(HANDLED, (self.retention_minutes * 60) as i64)
             .ignore()
             .zrem(TIPS, &text)
+            .ignore()
+            .zrem(HELD, &text)
             .ignore()
             .query_async::<()>(&mut self.con())
             .await
@@ -439,6 +599,7 @@ impl RedisTips {
                 let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
             }
         }
+        let _: () = con.zrem(HELD, text).await.map_err(unavailable)?;
         con.zrem(index, text).await.map_err(unavailable)
     }
 

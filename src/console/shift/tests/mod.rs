@@ -5,6 +5,7 @@
 mod conversations;
 mod lock;
 mod store_lost;
+mod tip_team;
 mod tips;
 mod transfers;
 

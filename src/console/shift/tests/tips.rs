@@ -14,6 +14,7 @@ fn listed(id: TipId) -> TipSummary {
         received: 1_700_000_040,
         followups: 1,
         replies: 0,
+        held_by: None,
     }
 }
 
@@ -96,7 +97,11 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
     assert_eq!(k.shift.opened_tip.as_ref().unwrap().replies_sent, 1);
     assert_eq!(
         k.shift.opened_tip.as_ref().unwrap().replies,
-        [Followup::Text("Thank you, we are on it.".into())],
+        [ThreadReply {
+            by: Some(k.shift.me.alias.clone()),
+            filed: None,
+            text: Followup::Text("Thank you, we are on it.".into())
+        }],
         "the coordinator sees their own reply in the thread"
     );
     // The team's copy opens with the inbox key (and not as a reply to the tipster).

@@ -27,11 +27,13 @@ pub mod composer;
 mod holds;
 mod overlays;
 #[cfg(test)]
+mod team_tests;
+#[cfg(test)]
 mod tests;
 mod tips;
 
 pub use overlays::HELP;
-use overlays::{draw_confirm, draw_help, draw_resources, draw_transfer};
+use overlays::{draw_confirm, draw_help, draw_resources, draw_roster, draw_transfer};
 
 /// `45s`, `12m`, `1h05m`.
 pub fn duration(d: Duration) -> String {
@@ -102,7 +104,14 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
         (Mode::PickTransfer { .. }, _) => {
             vec![("↑↓", "choose"), ("⏎", "transfer"), ("Esc", "cancel")]
         }
-        (Mode::ConfirmEnd(_) | Mode::ConfirmHandled(_) | Mode::ConfirmQuit, _) => {
+        (Mode::Roster, _) => vec![("any key", "close")],
+        (
+            Mode::ConfirmEnd(_)
+            | Mode::ConfirmHandled(_)
+            | Mode::ConfirmTakeOver(_)
+            | Mode::ConfirmQuit,
+            _,
+        ) => {
             vec![("y", "confirm"), ("other", "cancel")]
         }
         (Mode::Normal, Screen::Chats) => vec![
@@ -120,10 +129,10 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("↑↓", "sel"),
             ("⏎", "open"),
             ("type", "reply"),
+            ("^K", "take"),
             ("^W", "handled"),
             ("^U", "refresh"),
             ("^T", "chats"),
-            ("^L", "lock"),
             ("F1", "help"),
             ("^Q", "quit"),
         ],
@@ -173,6 +182,12 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
             body,
             "Mark this tip handled? It is deleted from the relay. (y/n)",
         ),
+        Mode::ConfirmTakeOver(_) => draw_confirm(
+            frame,
+            body,
+            "A colleague holds this tip. Take it over? They are told. (y/n)",
+        ),
+        Mode::Roster => draw_roster(frame, app, body),
         Mode::ConfirmQuit => draw_confirm(
             frame,
             body,

@@ -32,6 +32,38 @@ pub(super) fn draw_transfer(frame: &mut Frame, app: &App, area: Rect, index: usi
     draw_picker(frame, rect, title, rows, index);
 }
 
+/// The colleagues on duty: alias, conversations held, free seats (from the roster the relay
+/// sends; off duty the console receives none).
+pub(super) fn draw_roster(frame: &mut Frame, app: &App, area: Rect) {
+    let shift = &app.shift;
+    let colleagues: Vec<_> = shift
+        .roster
+        .iter()
+        .filter(|c| c.serial != shift.me.serial)
+        .collect();
+    let mut rows: Vec<TextLine> = colleagues
+        .iter()
+        .map(|c| {
+            let free = c.capacity.saturating_sub(c.load);
+            TextLine::from(format!("{:<24} holds {:>2} · {free} free", c.alias, c.load))
+        })
+        .collect();
+    if rows.is_empty() {
+        rows.push(TextLine::from(if shift.on_duty {
+            "Nobody else is on duty."
+        } else {
+            "Go on duty (Ctrl-D) to see who else is."
+        }));
+    }
+    let rect = popup(area, 50, rows.len() as u16 + 2);
+    let title = format!("On duty with you ({})", colleagues.len());
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(rows).block(Block::default().borders(Borders::ALL).title(title)),
+        rect,
+    );
+}
+
 /// A titled list over the screen with the row at `index` highlighted.
 fn draw_picker(
     frame: &mut Frame,
@@ -80,6 +112,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("^X", "transfer to a colleague on duty"),
     ("^W", "end (or close an ended) conversation; tip handled"),
     ("^T", "tips inbox (Enter opens, type to reply)"),
+    ("^K", "take a tip, so colleagues see you answer it"),
+    ("^O", "colleagues on duty, their load and free seats"),
     ("^L", "lock now (also after idle time)"),
     ("^Q, ^C", "quit (goes off duty)"),
 ];

@@ -28,7 +28,7 @@ fn cells(app: &App, now: Instant) -> ratatui::buffer::Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn contains(screen: &[String], needle: &str) -> bool {
+pub(super) fn contains(screen: &[String], needle: &str) -> bool {
     screen.iter().any(|l| l.contains(needle))
 }
 
@@ -153,6 +153,7 @@ fn the_transfer_and_resource_pickers_and_the_tips_screen_render() {
         received: 1_700_000_040,
         followups: 2,
         replies: 1,
+        held_by: None,
     }])));
     let s = screen(&k.app, k.now);
     assert!(contains(&s, "Tips (1)"), "{s:#?}");

@@ -21,19 +21,20 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let received = format!(
-                "Received {} {:02}:{:02}",
-                &date(t.received)[5..],
-                (t.received % 86_400) / 3600,
-                (t.received % 3600) / 60
-            );
+            let received = format!("Received {}", minute_stamp(t.received));
             let thread = format!("  {}", text::tip_thread(t.followups, t.replies));
+            let holder = format!("  {}", text::tip_holder(app.tip_holder(t.id)));
             let style = if i == tui.tip_cursor {
                 selected_style()
             } else {
                 Style::default()
             };
-            ListItem::new(vec![TextLine::from(received), TextLine::from(thread)]).style(style)
+            let rows = vec![
+                TextLine::from(received),
+                TextLine::from(thread),
+                TextLine::from(holder),
+            ];
+            ListItem::new(rows).style(style)
         })
         .collect();
     let mut state = ListState::default().with_selected(Some(tui.tip_cursor));
@@ -55,7 +56,10 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
     match &app.opened_tip {
         Some(tip) => {
             let width = tip_area.width.saturating_sub(3) as usize;
-            let mut rows: Vec<TextLine> = Vec::new();
+            let mut rows: Vec<TextLine> = vec![TextLine::styled(
+                text::tip_holder(app.tip_holder(tip.id)),
+                Style::default().fg(Color::Magenta),
+            )];
             if let Some(category) = &tip.category {
                 rows.push(TextLine::from(format!("Category: {category}")));
             }
@@ -87,9 +91,11 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
                 );
             }
             for (i, r) in tip.replies.iter().enumerate() {
-                let r = text::followup(r);
+                let by = r.by.as_deref().unwrap_or("a colleague");
+                let when = r.filed.map_or("this shift".into(), minute_stamp);
+                let words = text::followup(&r.text);
                 rows.extend(
-                    wrap(&format!("Reply {}: ", i + 1), &r, width)
+                    wrap(&format!("Reply {} ({by}, {when}): ", i + 1), &words, width)
                         .into_iter()
                         .map(|l| TextLine::styled(l, Style::default().fg(Color::Green))),
                 );
@@ -127,4 +133,14 @@ pub(super) fn draw_tips(frame: &mut Frame, tui: &App, area: Rect) {
             main,
         ),
     }
+}
+
+/// Unix seconds as `MM-DD HH:MM` (UTC): the relay keeps times to the minute only.
+fn minute_stamp(unix: u64) -> String {
+    format!(
+        "{} {:02}:{:02}",
+        &date(unix)[5..],
+        (unix % 86_400) / 3600,
+        (unix % 3600) / 60
+    )
 }
