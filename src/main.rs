@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use lifeline::clock::Clock;
 use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
+use lifeline::crypto::renewal::RenewalRequest;
 use lifeline::keyfile::{self, KeyPaths};
 use lifeline::protocol::b64;
 use lifeline::registry;
@@ -73,6 +74,10 @@ struct ConsoleArgs {
     /// Install the certificate `lifeline keys enrol` printed into the identity, then exit.
     #[arg(long, conflicts_with = "dev_keys")]
     install_certificate: Option<String>,
+    /// Print a renewal request for the identity's current certificate (for `lifeline keys
+    /// renew`), then exit.
+    #[arg(long, conflicts_with_all = ["dev_keys", "install_certificate"])]
+    renewal_request: bool,
     /// Alias for a new identity (asked for when missing).
     #[arg(long)]
     alias: Option<String>,
@@ -170,6 +175,17 @@ enum KeysCommand {
         #[arg(long, default_value_t = 14)]
         days: u64,
     },
+    /// Renew a coordinator's certificate from the renewal request their console printed:
+    /// same serial and alias, a new expiry.
+    Renew {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The request, base64url.
+        #[arg(long)]
+        request: String,
+        #[arg(long, default_value_t = 14)]
+        days: u64,
+    },
     /// Revoke coordinator certificates by serial and publish a fresh signed list.
     Revoke {
         #[arg(long)]
@@ -250,6 +266,7 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
         inbox_key: args.inbox_key,
         resources: args.resources,
         install_certificate: args.install_certificate,
+        renewal_request: args.renewal_request,
         alias: args.alias,
         ca_cert: args.ca_cert,
         settings: lifeline::console::shift::Settings {
@@ -426,6 +443,9 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
             println!("{}", b64::encode(cert.as_bytes()));
         }
+        KeysCommand::Renew { dir, request, days } => {
+            renew(sealing, &KeyPaths { dir }, &request, days)?
+        }
         KeysCommand::Revoke { dir, serial } => {
             let paths = KeyPaths { dir };
             let org = sealing.read_organisation(&paths)?;
@@ -484,5 +504,43 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// `lifeline keys renew`: the request must come from a certificate in force (signed by the
+/// organisation, unexpired, on neither the published list nor the registry's revocations).
+fn renew(sealing: &Sealing, paths: &KeyPaths, request: &str, days: u64) -> anyhow::Result<()> {
+    let org = sealing.read_organisation(paths)?;
+    let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
+    let now = Clock::system().unix_s();
+    let list = lifeline::crypto::RevocationList::decode_verified(
+        &keyfile::read_key(&paths.revocations())?,
+        &org.public(),
+        now,
+        None,
+    )?;
+    let request = RenewalRequest::decode_verified(&bytes, &org.public(), now, Some(&list))
+        .context("renewal refused")?;
+    let short = registry::short_fingerprint(&request.x25519_public.0, &request.ed25519_public.0);
+    let not_after = now + days * 86_400;
+    let cert = request.certify(&org, now - 300, not_after)?;
+    let serial = cert.body().serial;
+    registry::append(
+        &registry::path(&paths.dir),
+        &registry::Event::Renewed {
+            serial,
+            fingerprint: short.clone(),
+            issued: now,
+            expires: not_after,
+        },
+    )?;
+    if !request.same_keys() {
+        println!("New keys, fingerprint {short}: compare it with the coordinator's first.");
+    }
+    println!(
+        "Renewed certificate for {} (serial {serial}, valid {days} days):",
+        cert.body().alias
+    );
+    println!("{}", b64::encode(cert.as_bytes()));
     Ok(())
 }

@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use crate::crypto::renewal::RenewalRequest;
 use crate::fs::write_private;
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64;
@@ -116,6 +117,20 @@ impl Identity {
         Ok(b64::encode(&request.encode_signed(&self.signing)?))
     }
 
+    /// A renewal request (`docs/protocol.md` §2.3) for these same keys, base64url, for
+    /// `lifeline keys renew`; it needs a certificate in force.
+    pub fn renewal_request(&self) -> Result<String, IdentityError> {
+        let current = self.certificate.clone().ok_or(IdentityError::NotEnrolled)?;
+        let request = RenewalRequest {
+            current,
+            x25519_public: self.dh.public(),
+            ed25519_public: self.signing.public(),
+        };
+        Ok(b64::encode(
+            &request.encode_signed(&self.signing, &self.signing),
+        ))
+    }
+
     /// The organisation's certificate for these keys, once enrolled.
     pub fn certificate(&self) -> Option<&Certificate> {
         self.certificate.as_ref()
@@ -134,6 +149,12 @@ impl Identity {
         organisation: OrgPublicKey,
         now: u64,
     ) -> Result<(), IdentityError> {
+        if self
+            .organisation
+            .is_some_and(|pinned| pinned != organisation)
+        {
+            return Err(IdentityError::OrganisationMismatch);
+        }
         let bytes = b64::decode(certificate_b64.trim()).ok_or(IdentityError::Encoding)?;
         let certificate =
             Certificate::decode_verified(&bytes, &organisation, now, None, Role::Coordinator)?;

@@ -25,6 +25,7 @@
 pub mod identity;
 pub mod lock;
 pub mod net;
+pub mod renewal;
 pub mod resources;
 pub mod runner;
 pub mod shift;

@@ -17,6 +17,7 @@ use super::ConsoleError;
 use super::identity::{Identity, KdfParams};
 use super::lock::PassphraseLock;
 use super::net::{self, NetHandle};
+use super::renewal::IdentityWatch;
 use super::resources::Resources;
 use super::shift::{Me, Settings, Shift, TipKeys};
 use super::tui::{self, ui};
@@ -39,6 +40,8 @@ pub struct Options {
     pub resources: PathBuf,
     /// A base64url certificate to install into the identity instead of starting a shift.
     pub install_certificate: Option<String>,
+    /// Print a renewal request for the identity's certificate instead of starting a shift.
+    pub renewal_request: bool,
     /// The alias for a new identity; asked for when not given.
     pub alias: Option<String>,
     /// An organisation's own CA for a `wss://` relay (PEM), besides the Web PKI roots.
@@ -154,6 +157,8 @@ fn create_identity(path: &Path, alias: Option<String>) -> Result<(), ConsoleErro
 /// Everything a shift needs once the keys are unlocked.
 struct Ready {
     files: CoordinatorFiles,
+    fingerprint: String,
+    identity: Option<PathBuf>,
     pinned: Option<crate::crypto::OrgPublicKey>,
     lock: PassphraseLock,
 }
@@ -185,6 +190,9 @@ async fn install_certificate(
         println!(
             "  lifeline console --identity {} --relay {relay}",
             path.display()
+        );
+        println!(
+            "A shift running meanwhile takes it at its next unlock (Ctrl-L, then the passphrase)."
         );
     }
     Ok(())
@@ -224,8 +232,12 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
         );
         let passphrase = choose_lock_passphrase()?;
         let lock = PassphraseLock::new(&passphrase);
+        let fingerprint =
+            crate::registry::short_fingerprint(&files.dh.public().0, &files.signing.public().0);
         return Ok(Some(Ready {
             files,
+            fingerprint,
+            identity: None,
             pinned: None,
             lock,
         }));
@@ -245,13 +257,39 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
     let lock = PassphraseLock::new(&passphrase);
     Ok(Some(Ready {
         files: identity.coordinator_files()?,
+        fingerprint: identity.short_fingerprint(),
+        identity: Some(path),
         pinned: identity.organisation(),
         lock,
     }))
 }
 
+/// `lifeline console --renewal-request`: nothing secret is printed, nothing written.
+fn print_renewal_request(path: &Path) -> Result<(), ConsoleError> {
+    let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+    let identity = Identity::read_file(path, &passphrase)?;
+    println!("Renewal request for {:?}:", identity.alias);
+    println!();
+    println!("{}", identity.renewal_request()?);
+    println!();
+    println!("Give it to your organisation. On its offline machine they run:");
+    println!("  lifeline keys renew --dir org-keys --request <REQUEST> --days 14");
+    println!("and send you back the certificate it prints. Install it with:");
+    println!(
+        "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
+        path.display()
+    );
+    println!(
+        "A shift running meanwhile takes it at its next unlock (Ctrl-L, then the passphrase)."
+    );
+    Ok(())
+}
+
 /// `lifeline console`.
 pub async fn run(opts: Options) -> Result<(), ConsoleError> {
+    if opts.renewal_request {
+        return print_renewal_request(&opts.identity.clone().unwrap_or_else(default_identity_path));
+    }
     if let Some(certificate) = &opts.install_certificate {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate, &opts.clock)
@@ -260,7 +298,7 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
     match start(&opts).await? {
         Some(started) => {
             let app = tui::App::new(started.shift);
-            tui::terminal::run(app, started.net, opts.clock.clone()).await
+            tui::terminal::run(app, started.net, opts.clock.clone(), started.identity).await
         }
         None => Ok(()),
     }
@@ -272,6 +310,8 @@ pub struct Started {
     pub shift: Shift,
     /// The relay connection, signed in.
     pub net: NetHandle,
+    /// The identity file, watched for a renewed certificate (none with development keys).
+    pub identity: Option<IdentityWatch>,
 }
 
 /// Unlocks the keys (or creates and enrols an identity, then `None`), loads the resources
@@ -297,6 +337,9 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         Some(path) => Some(keyfile::read_dh_secret(path)?),
         None => None,
     };
+    let identity = ready
+        .identity
+        .map(|path| IdentityWatch::new(path, ready.files.certificate.clone()));
     let login = net::login_at(
         &opts.relay,
         ready.files,
@@ -306,8 +349,9 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
     )
     .await
     .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let days_left = login.not_after.saturating_sub(opts.clock.unix_s()) / 86_400;
     eprintln!(
-        "Authenticated as {} (serial {}); certificate valid until {} UTC.",
+        "Authenticated as {} (serial {}); certificate valid until {} UTC ({days_left} days left).",
         login.client.alias,
         login.client.serial,
         ui::date(login.not_after)
@@ -321,7 +365,7 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         organisation: login.organisation.fingerprint(),
         inbox,
     });
-    let shift = Shift::new(
+    let mut shift = Shift::new(
         me,
         opts.settings.clone(),
         ready.lock,
@@ -329,11 +373,16 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         tip_keys,
         opts.clock.instant(),
     );
+    shift.fingerprint = Some(ready.fingerprint);
     let reconnect = net::Reconnect {
         relay: opts.relay.clone(),
         trust: opts.trust()?,
         organisation: login.organisation,
     };
     let net = NetHandle::spawn(login.client, Some(reconnect));
-    Ok(Some(Started { shift, net }))
+    Ok(Some(Started {
+        shift,
+        net,
+        identity,
+    }))
 }

@@ -16,6 +16,7 @@ pub mod padding;
 pub mod primitives;
 pub mod proof_of_work;
 pub mod receipt;
+pub mod renewal;
 pub mod sealed_tip;
 pub mod session;
 #[doc(hidden)]
