@@ -65,9 +65,13 @@ struct ConsoleArgs {
     /// Development only: an unencrypted coordinator key folder (data/keys/dev-coordinator).
     #[arg(long)]
     dev_keys: Option<PathBuf>,
-    /// The tip-inbox key file, to open and answer tips.
+    /// Development only (loopback relays): a tip-inbox key file. Otherwise the inbox keys
+    /// come from a grant imported into the identity (--import-grant).
     #[arg(long)]
     inbox_key: Option<PathBuf>,
+    /// Import the inbox grant `lifeline keys grant-inbox` wrote into the identity, then exit.
+    #[arg(long, conflicts_with_all = ["dev_keys", "install_certificate", "renewal_request"])]
+    import_grant: Option<PathBuf>,
     /// Ready-made resources.
     #[arg(long, default_value = "config/resources.toml")]
     resources: PathBuf,
@@ -119,6 +123,11 @@ impl Sealing {
             lifeline::console::identity::MIN_PASSPHRASE_CHARS
         );
         Ok(Some(zeroize::Zeroizing::new(line.to_owned())))
+    }
+
+    /// What opens the organisation's sealed keys (none: plain development keys).
+    fn opener(&self) -> anyhow::Result<lifeline::grants::Opener> {
+        Ok(lifeline::grants::Opener(self.passphrase()?))
     }
 
     fn read_organisation(&self, paths: &KeyPaths) -> anyhow::Result<lifeline::crypto::SigningKey> {
@@ -183,6 +192,18 @@ enum KeysCommand {
         /// The request, base64url.
         #[arg(long)]
         request: String,
+        #[arg(long, default_value_t = 14)]
+        days: u64,
+    },
+    /// Seal the tip-inbox key(s) to coordinator <serial>'s certified key: a grant file their
+    /// console imports (`lifeline console --import-grant`).
+    GrantInbox {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The coordinator's certificate serial.
+        #[arg(long)]
+        to: u64,
+        /// How long the console may use the keys (at most until the certificate expires).
         #[arg(long, default_value_t = 14)]
         days: u64,
     },
@@ -267,6 +288,7 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
         resources: args.resources,
         install_certificate: args.install_certificate,
         renewal_request: args.renewal_request,
+        import_grant: args.import_grant,
         alias: args.alias,
         ca_cert: args.ca_cert,
         settings: lifeline::console::shift::Settings {
@@ -439,9 +461,23 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                     expires: not_after,
                 },
             )?;
+            keyfile::write_key(&paths.issued_certificate(serial), cert.as_bytes())?;
             println!("Fingerprint {short}: compare it with the coordinator's before sending this.");
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
             println!("{}", b64::encode(cert.as_bytes()));
+        }
+        KeysCommand::GrantInbox { dir, to, days } => {
+            let made =
+                lifeline::grants::grant_inbox(&sealing.opener()?, &KeyPaths { dir }, to, days)?;
+            println!(
+                "Inbox grant for serial {to}: {} key(s), until {} (Unix seconds).",
+                made.header.keys.len(),
+                made.header.until
+            );
+            println!(
+                "Written to {}: sealed to that coordinator's key, safe to send. They import it with\n  lifeline console --import-grant <FILE>",
+                made.path.display()
+            );
         }
         KeysCommand::Renew { dir, request, days } => {
             renew(sealing, &KeyPaths { dir }, &request, days)?
@@ -534,6 +570,7 @@ fn renew(sealing: &Sealing, paths: &KeyPaths, request: &str, days: u64) -> anyho
             expires: not_after,
         },
     )?;
+    keyfile::write_key(&paths.issued_certificate(serial), cert.as_bytes())?;
     if !request.same_keys() {
         println!("New keys, fingerprint {short}: compare it with the coordinator's first.");
     }

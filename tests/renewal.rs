@@ -4,11 +4,13 @@
 //! conversation; the relay then holds it to the new expiry, not the old one.
 
 mod common;
+#[path = "common/keys_tool.rs"]
+mod keys_tool;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::*;
+use keys_tool::{keys, last_line, printed};
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::wire::Wire;
 use lifeline::console::identity::{Identity, KdfParams};
@@ -160,43 +162,6 @@ async fn a_renewal_for_another_serial_expired_or_badly_signed_closes_with_4006()
         panic!("expected authed")
     };
     assert_eq!((serial, not_after), (320, next.body().not_after));
-}
-
-/// `lifeline keys --passphrase-file <passphrase> <args…> --dir <dir>`.
-fn keys(
-    passphrase: &std::path::Path,
-    dir: &std::path::Path,
-    args: &[&str],
-) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lifeline"))
-        .arg("keys")
-        .arg("--passphrase-file")
-        .arg(passphrase)
-        .args(args)
-        .arg("--dir")
-        .arg(dir)
-        .output()
-        .expect("runs")
-}
-
-/// What a command that must succeed printed.
-fn printed(out: std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The last line a command printed: the key or certificate, base64url.
-fn last_line(out: std::process::Output) -> String {
-    printed(out)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
 }
 
 #[test]

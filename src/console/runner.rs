@@ -42,6 +42,8 @@ pub struct Options {
     pub install_certificate: Option<String>,
     /// Print a renewal request for the identity's certificate instead of starting a shift.
     pub renewal_request: bool,
+    /// An inbox grant file to import into the identity instead of starting a shift.
+    pub import_grant: Option<PathBuf>,
     /// The alias for a new identity; asked for when not given.
     pub alias: Option<String>,
     /// An organisation's own CA for a `wss://` relay (PEM), besides the Web PKI roots.
@@ -157,6 +159,8 @@ fn create_identity(path: &Path, alias: Option<String>) -> Result<(), ConsoleErro
 /// Everything a shift needs once the keys are unlocked.
 struct Ready {
     files: CoordinatorFiles,
+    /// Inbox keys granted into the identity, newest first.
+    granted: Vec<crate::crypto::DhSecret>,
     fingerprint: String,
     identity: Option<PathBuf>,
     pinned: Option<crate::crypto::OrgPublicKey>,
@@ -236,6 +240,7 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
             crate::registry::short_fingerprint(&files.dh.public().0, &files.signing.public().0);
         return Ok(Some(Ready {
             files,
+            granted: Vec::new(),
             fingerprint,
             identity: None,
             pinned: None,
@@ -256,6 +261,7 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
     }
     let lock = PassphraseLock::new(&passphrase);
     Ok(Some(Ready {
+        granted: identity.inbox_keys(opts.clock.unix_s()),
         files: identity.coordinator_files()?,
         fingerprint: identity.short_fingerprint(),
         identity: Some(path),
@@ -285,8 +291,55 @@ fn print_renewal_request(path: &Path) -> Result<(), ConsoleError> {
     Ok(())
 }
 
+/// Opens the identity at `path` with `passphrase`, takes the inbox keys of the grant file
+/// `grant` into it and writes it back (same KDF cost). Nothing changes on any failure.
+pub fn import_grant(
+    path: &Path,
+    grant: &Path,
+    passphrase: &str,
+) -> Result<crate::crypto::inbox_grant::GrantHeader, ConsoleError> {
+    let bytes = crate::grants::read_grant(grant).map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let mut identity = Identity::read_file(path, passphrase)?;
+    let header = identity
+        .import_grant(&bytes)
+        .map_err(|e| ConsoleError::Setup(format!("{}: {e}", grant.display())))?;
+    identity.write_file(path, passphrase, Identity::file_params(path)?)?;
+    Ok(header)
+}
+
+/// Whether the relay address is on this machine: development keys (a plain `--inbox-key`)
+/// are accepted only then.
+fn relay_is_loopback(relay: &str) -> bool {
+    let host = relay
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `lifeline console`.
 pub async fn run(opts: Options) -> Result<(), ConsoleError> {
+    if let Some(grant) = &opts.import_grant {
+        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+        let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+        let header = import_grant(&path, grant, &passphrase)?;
+        println!(
+            "Imported {} inbox key(s) into {}, usable until {} UTC.",
+            header.keys.len(),
+            path.display(),
+            ui::date(header.until)
+        );
+        return Ok(());
+    }
     if opts.renewal_request {
         return print_renewal_request(&opts.identity.clone().unwrap_or_else(default_identity_path));
     }
@@ -329,13 +382,20 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         );
         Resources::default()
     };
+    if opts.inbox_key.is_some() && !relay_is_loopback(&opts.relay) {
+        return Err(ConsoleError::Setup(
+            "--inbox-key is for development relays on this machine: import an inbox grant \
+             (lifeline console --import-grant) instead"
+                .into(),
+        ));
+    }
     let inbox = match &opts.inbox_key {
+        None => ready.granted.into_iter().next(),
         Some(path) if keyfile::is_sealed_key(path) => {
             let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
             Some(keyfile::read_dh_secret_with(path, Some(&passphrase))?)
         }
         Some(path) => Some(keyfile::read_dh_secret(path)?),
-        None => None,
     };
     let identity = ready
         .identity
@@ -385,4 +445,29 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         net,
         identity,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relay_is_loopback;
+
+    #[test]
+    fn only_a_relay_on_this_machine_counts_as_loopback() {
+        for local in [
+            "ws://127.0.0.1:8080",
+            "ws://localhost:8080/",
+            "ws://[::1]:80",
+            "wss://127.0.0.2",
+        ] {
+            assert!(relay_is_loopback(local), "{local}");
+        }
+        for remote in [
+            "wss://relay.example.org",
+            "ws://10.0.0.1:8080",
+            "ws://localhost.example.org:1",
+            "garbage",
+        ] {
+            assert!(!relay_is_loopback(remote), "{remote}");
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod encoding;
 pub mod enrolment;
 pub mod handover_note;
 pub mod handshake;
+pub mod inbox_grant;
 pub mod keys;
 pub mod padding;
 pub mod primitives;
