@@ -175,6 +175,15 @@ impl KeyPaths {
     pub fn inbox_certificate(&self) -> PathBuf {
         self.dir.join("inbox.cert")
     }
+    /// The certificate issued (or last renewed) to coordinator `serial`: public, kept so
+    /// `lifeline keys grant-inbox --to <serial>` knows which key to seal to.
+    pub fn issued_certificate(&self, serial: u64) -> PathBuf {
+        self.dir.join("certificates").join(format!("{serial}.cert"))
+    }
+    /// The inbox grant made for coordinator `serial` (sealed to their key: safe to send).
+    pub fn grant(&self, serial: u64) -> PathBuf {
+        self.dir.join("grants").join(format!("{serial}.grant"))
+    }
     /// The signed revocation list.
     pub fn revocations(&self) -> PathBuf {
         self.dir.join("revocations.list")

@@ -42,6 +42,7 @@ pub mod config;
 pub mod console;
 pub mod crypto;
 pub mod fs;
+pub mod grants;
 pub mod keyfile;
 pub mod logging;
 pub mod protocol;

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use lifeline::clock::Clock;
 use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
+use lifeline::crypto::renewal::RenewalRequest;
 use lifeline::keyfile::{self, KeyPaths};
 use lifeline::protocol::b64;
 use lifeline::registry;
@@ -78,15 +79,23 @@ struct ConsoleArgs {
     /// Development only: an unencrypted coordinator key folder (data/keys/dev-coordinator).
     #[arg(long)]
     dev_keys: Option<PathBuf>,
-    /// The tip-inbox key file, to open and answer tips.
+    /// Development only (loopback relays): a tip-inbox key file. Otherwise the inbox keys
+    /// come from a grant imported into the identity (--import-grant).
     #[arg(long)]
     inbox_key: Option<PathBuf>,
+    /// Import the inbox grant `lifeline keys grant-inbox` wrote into the identity, then exit.
+    #[arg(long, conflicts_with_all = ["dev_keys", "install_certificate", "renewal_request"])]
+    import_grant: Option<PathBuf>,
     /// Ready-made resources.
     #[arg(long, default_value = "config/resources.toml")]
     resources: PathBuf,
     /// Install the certificate `lifeline keys enrol` printed into the identity, then exit.
     #[arg(long, conflicts_with = "dev_keys")]
     install_certificate: Option<String>,
+    /// Print a renewal request for the identity's current certificate (for `lifeline keys
+    /// renew`), then exit.
+    #[arg(long, conflicts_with_all = ["dev_keys", "install_certificate"])]
+    renewal_request: bool,
     /// Alias for a new identity (asked for when missing).
     #[arg(long)]
     alias: Option<String>,
@@ -128,6 +137,11 @@ impl Sealing {
             lifeline::console::identity::MIN_PASSPHRASE_CHARS
         );
         Ok(Some(zeroize::Zeroizing::new(line.to_owned())))
+    }
+
+    /// What opens the organisation's sealed keys (none: plain development keys).
+    fn opener(&self) -> anyhow::Result<lifeline::grants::Opener> {
+        Ok(lifeline::grants::Opener(self.passphrase()?))
     }
 
     fn read_organisation(&self, paths: &KeyPaths) -> anyhow::Result<lifeline::crypto::SigningKey> {
@@ -181,6 +195,29 @@ enum KeysCommand {
         #[arg(long)]
         serial: Option<u64>,
         /// Certificates are short-lived on purpose; renew them.
+        #[arg(long, default_value_t = 14)]
+        days: u64,
+    },
+    /// Renew a coordinator's certificate from the renewal request their console printed:
+    /// same serial and alias, a new expiry.
+    Renew {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The request, base64url.
+        #[arg(long)]
+        request: String,
+        #[arg(long, default_value_t = 14)]
+        days: u64,
+    },
+    /// Seal the tip-inbox key(s) to coordinator <serial>'s certified key: a grant file their
+    /// console imports (`lifeline console --import-grant`).
+    GrantInbox {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The coordinator's certificate serial.
+        #[arg(long)]
+        to: u64,
+        /// How long the console may use the keys (at most until the certificate expires).
         #[arg(long, default_value_t = 14)]
         days: u64,
     },
@@ -294,6 +331,8 @@ fn console_options(args: ConsoleArgs) -> lifeline::console::runner::Options {
         inbox_key: args.inbox_key,
         resources: args.resources,
         install_certificate: args.install_certificate,
+        renewal_request: args.renewal_request,
+        import_grant: args.import_grant,
         alias: args.alias,
         ca_cert: args.ca_cert,
         settings: lifeline::console::shift::Settings {
@@ -468,9 +507,26 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                     expires: not_after,
                 },
             )?;
+            keyfile::write_key(&paths.issued_certificate(serial), cert.as_bytes())?;
             println!("Fingerprint {short}: compare it with the coordinator's before sending this.");
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
             println!("{}", b64::encode(cert.as_bytes()));
+        }
+        KeysCommand::GrantInbox { dir, to, days } => {
+            let made =
+                lifeline::grants::grant_inbox(&sealing.opener()?, &KeyPaths { dir }, to, days)?;
+            println!(
+                "Inbox grant for serial {to}: {} key(s), until {} (Unix seconds).",
+                made.header.keys.len(),
+                made.header.until
+            );
+            println!(
+                "Written to {}: sealed to that coordinator's key, safe to send. They import it with\n  lifeline console --import-grant <FILE>",
+                made.path.display()
+            );
+        }
+        KeysCommand::Renew { dir, request, days } => {
+            renew(sealing, &KeyPaths { dir }, &request, days)?
         }
         KeysCommand::Revoke { dir, serial } => {
             let paths = KeyPaths { dir };
@@ -530,5 +586,44 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// `lifeline keys renew`: the request must come from a certificate in force (signed by the
+/// organisation, unexpired, on neither the published list nor the registry's revocations).
+fn renew(sealing: &Sealing, paths: &KeyPaths, request: &str, days: u64) -> anyhow::Result<()> {
+    let org = sealing.read_organisation(paths)?;
+    let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
+    let now = Clock::system().unix_s();
+    let list = lifeline::crypto::RevocationList::decode_verified(
+        &keyfile::read_key(&paths.revocations())?,
+        &org.public(),
+        now,
+        None,
+    )?;
+    let request = RenewalRequest::decode_verified(&bytes, &org.public(), now, Some(&list))
+        .context("renewal refused")?;
+    let short = registry::short_fingerprint(&request.x25519_public.0, &request.ed25519_public.0);
+    let not_after = now + days * 86_400;
+    let cert = request.certify(&org, now - 300, not_after)?;
+    let serial = cert.body().serial;
+    registry::append(
+        &registry::path(&paths.dir),
+        &registry::Event::Renewed {
+            serial,
+            fingerprint: short.clone(),
+            issued: now,
+            expires: not_after,
+        },
+    )?;
+    keyfile::write_key(&paths.issued_certificate(serial), cert.as_bytes())?;
+    if !request.same_keys() {
+        println!("New keys, fingerprint {short}: compare it with the coordinator's first.");
+    }
+    println!(
+        "Renewed certificate for {} (serial {serial}, valid {days} days):",
+        cert.body().alias
+    );
+    println!("{}", b64::encode(cert.as_bytes()));
     Ok(())
 }

@@ -26,6 +26,11 @@ pub enum RegistryError {
     /// The serial was issued before: serials are never reused.
     #[error("serial {0} was already issued; serials are never reused")]
     SerialReused(u64),
+    /// A renewal for a serial the registry never issued, or one it revoked.
+    #[error(
+        "serial {0} is not a certificate in force here (never issued, or revoked): enrol again"
+    )]
+    NotRenewable(u64),
 }
 
 /// One line of the registry.
@@ -43,6 +48,17 @@ pub enum Event {
         /// Unix seconds.
         issued: u64,
         /// Unix seconds (`not_after`).
+        expires: u64,
+    },
+    /// A certificate was renewed: same serial, a new expiry, perhaps new keys.
+    Renewed {
+        /// Its serial (issued before).
+        serial: u64,
+        /// The short fingerprint of the keys the renewed certificate certifies.
+        fingerprint: String,
+        /// Unix seconds.
+        issued: u64,
+        /// Unix seconds (the renewed `not_after`).
         expires: u64,
     },
     /// A serial was revoked.
@@ -116,6 +132,17 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, RegistryError> {
                 expires,
                 revoked: None,
             }),
+            Event::Renewed {
+                serial,
+                fingerprint,
+                expires,
+                ..
+            } => {
+                for e in entries.iter_mut().filter(|e| e.serial == serial) {
+                    e.fingerprint.clone_from(&fingerprint);
+                    e.expires = expires;
+                }
+            }
             Event::Revoked { serial, at } => {
                 for e in entries.iter_mut().filter(|e| e.serial == serial) {
                     e.revoked.get_or_insert(at);
@@ -137,12 +164,21 @@ pub fn next_serial(entries: &[Entry]) -> u64 {
         .max(FIRST_SERIAL)
 }
 
-/// Appends `event` (owner-only file); an `Issued` for a serial already recorded is refused.
+/// Appends `event` (owner-only file). Refused: an `Issued` for a serial already recorded,
+/// a `Renewed` for one never issued or revoked.
 pub fn append(path: &Path, event: &Event) -> Result<(), RegistryError> {
-    if let Event::Issued { serial, .. } = event
-        && load(path)?.iter().any(|e| e.serial == *serial)
-    {
-        return Err(RegistryError::SerialReused(*serial));
+    match event {
+        Event::Issued { serial, .. } if load(path)?.iter().any(|e| e.serial == *serial) => {
+            return Err(RegistryError::SerialReused(*serial));
+        }
+        Event::Renewed { serial, .. }
+            if !load(path)?
+                .iter()
+                .any(|e| e.serial == *serial && e.revoked.is_none()) =>
+        {
+            return Err(RegistryError::NotRenewable(*serial));
+        }
+        _ => {}
     }
     let line = serde_json::to_string(event).map_err(|e| file_error(path, e))? + "\n";
     let mut options = std::fs::OpenOptions::new();
@@ -201,6 +237,26 @@ mod tests {
         let order: Vec<u64> = entries.iter().map(|e| e.serial).collect();
         assert_eq!(order, [101, 100, 102]);
         assert_eq!(entries[2].revoked, Some(7));
+        let renewed = |serial| Event::Renewed {
+            serial,
+            fingerprint: "11111 11111 11111 11111 11111".into(),
+            issued: 30,
+            expires: 95,
+        };
+        assert!(matches!(
+            append(&file, &renewed(102)),
+            Err(RegistryError::NotRenewable(102))
+        ));
+        assert!(matches!(
+            append(&file, &renewed(150)),
+            Err(RegistryError::NotRenewable(150))
+        ));
+        assert!(append(&file, &renewed(101)).is_ok());
+        let entries = load(&file).unwrap_or_default();
+        let order: Vec<u64> = entries.iter().map(|e| e.serial).collect();
+        assert_eq!(order, [100, 102, 101], "renewed: expires later");
+        assert_eq!(entries[2].expires, 95);
+        assert_eq!(entries[2].fingerprint, "11111 11111 11111 11111 11111");
         assert_eq!(next_serial(&entries), 103);
         // Revoking the newest does not free its serial.
         assert_eq!(
@@ -208,7 +264,7 @@ mod tests {
                 .unwrap_or_default()
                 .lines()
                 .count(),
-            4
+            5
         );
         std::fs::write(&file, "not json\n").unwrap_or_default();
         let err = load(&file).err().map(|e| e.to_string()).unwrap_or_default();

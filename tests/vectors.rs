@@ -174,3 +174,29 @@ fn the_reply_copy_vector_opens_for_the_inbox_as_a_copy_only() {
     assert!(sealed_tip::open_reply(&org, &inbox.public(), &tipster, &sealed).is_err());
     assert!(sealed_tip::open_reply_copy(&org, &tipster, &sealed).is_err());
 }
+
+/// The grant vector opens with the recipient's secret into exactly its inbox keys, and with
+/// no other key or organisation (§2.5).
+#[test]
+fn the_inbox_grant_vector_opens_only_for_its_coordinator() {
+    use lifeline::crypto::inbox_grant::open;
+    use lifeline::crypto::keys::{DhSecret, Fingerprint};
+    let v = vector("inbox-grant.json");
+    let key = |v: &serde_json::Value| -> [u8; 32] { unhex(v).try_into().unwrap() };
+    let org = Fingerprint(key(&v["org_fingerprint"]));
+    let recipient = DhSecret::from_bytes(key(&v["recipient_secret"]));
+    let grant = unhex(&v["grant"]);
+    let (header, keys) = open(&org, &recipient, 101, &grant).unwrap();
+    assert_eq!(header.until, v["until"].as_u64().unwrap());
+    let opened: Vec<[u8; 32]> = keys.iter().map(|k| *k.to_bytes()).collect();
+    let expected: Vec<[u8; 32]> = v["inbox_secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(opened, expected);
+    let other = DhSecret::from_bytes(key(&v["inbox_secrets"][0]));
+    assert!(open(&org, &other, 101, &grant).is_err());
+    assert!(open(&Fingerprint([0; 32]), &recipient, 101, &grant).is_err());
+}

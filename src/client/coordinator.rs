@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::ClientError;
 use super::handover::{HandoverNote, read_note, seal_note};
 use super::wire::{TlsTrust, Wire};
+use crate::crypto::certificate::{Certificate, Role};
 use crate::crypto::coordinator_auth::auth_message;
 use crate::crypto::handshake::{CoordinatorHandshake, CoordinatorIdentity};
 use crate::crypto::keys::{DhSecret, Fingerprint, OrgPublicKey};
@@ -92,6 +93,11 @@ pub enum CoordinatorEvent {
     },
     /// The conversation is no longer ours (ended, expired or requeued).
     Released(SessionId),
+    /// The relay accepted our renewed certificate on this connection (§9.2).
+    Renewed {
+        /// When the renewed certificate expires, Unix seconds.
+        not_after: u64,
+    },
     /// The tips inbox.
     Tips(Vec<TipSummary>),
     /// A tip we opened, still sealed.
@@ -130,6 +136,8 @@ pub struct CoordinatorClient {
     org: Fingerprint,
     organisation: OrgPublicKey,
     keys: CoordinatorFiles,
+    /// The challenge signed at sign-in: a renewed certificate is signed over it too.
+    nonce: [u8; 32],
     /// Everyone on duty, as the relay last listed them: hand-over targets.
     roster: Vec<CoordinatorInfo>,
     /// The alias of our certificate.
@@ -138,6 +146,8 @@ pub struct CoordinatorClient {
     pub serial: u64,
     /// What the relay says it holds and until when (§9.10), if it says.
     pub holds: Option<Holds>,
+    /// When the relay says our certificate expires (its `authed`), Unix seconds.
+    pub not_after: u64,
     /// The conversations we hold.
     pub conversations: HashMap<SessionId, Conversation>,
     /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
@@ -241,28 +251,61 @@ impl CoordinatorClient {
                     alias,
                     serial,
                     holds,
-                    ..
-                } => Ok((alias, serial, holds)),
+                    not_after,
+                } => Ok((alias, serial, holds, not_after)),
                 _ => Err(ClientError::Protocol("expected authed".into())),
             }
         }
         .await;
         match authed {
-            Ok((alias, serial, holds)) => Ok(Self {
+            Ok((alias, serial, holds, not_after)) => Ok(Self {
                 wire,
                 org,
                 organisation,
                 keys,
+                nonce,
                 roster: Vec::new(),
                 alias,
                 serial,
                 holds,
+                not_after,
                 conversations: HashMap::new(),
                 unacked: HashMap::new(),
                 batch_acks: false,
             }),
             Err(e) => Err((e, keys)),
         }
+    }
+
+    /// Installs a renewed certificate for our own keys on this connection: the relay checks
+    /// it as at sign-in and answers `authed` ([`CoordinatorEvent::Renewed`]); our
+    /// conversations stay. From now on it is also the one a new sign-in uses.
+    pub async fn renew(&mut self, certificate: Certificate) -> Result<(), ClientError> {
+        let body = certificate.body();
+        if body.serial != self.serial
+            || body.x25519_public != self.keys.dh.public()
+            || body.ed25519_public != self.keys.signing.public()
+        {
+            return Err(ClientError::Protocol(
+                "the renewed certificate is not for this identity".into(),
+            ));
+        }
+        // Its validity window is the relay clock's call; the signer and role are ours.
+        certificate
+            .verify(&self.organisation, body.not_before, None, Role::Coordinator)
+            .map_err(|e| ClientError::Protocol(format!("renewed certificate: {e}")))?;
+        let signature = self
+            .keys
+            .signing
+            .sign(&auth_message(&self.nonce, &self.org));
+        self.wire
+            .send(CoordinatorFrame::Auth {
+                certificate: Bytes(certificate.as_bytes().to_vec()),
+                signature: Bytes(signature.to_vec()),
+            })
+            .await?;
+        self.keys.certificate = certificate;
+        Ok(())
     }
 
     /// Gives back the keys (to sign in again after the connection is lost).
@@ -638,6 +681,10 @@ impl CoordinatorClient {
             // The wire's reader resends when it is due.
             RelayFrame::Retry { after_s } => CoordinatorEvent::Retry(after_s),
             RelayFrame::Pong {} => return Ok(None),
+            RelayFrame::Authed { not_after, .. } => {
+                self.not_after = not_after;
+                CoordinatorEvent::Renewed { not_after }
+            }
             other => {
                 return Err(ClientError::Protocol(format!(
                     "unexpected frame for a coordinator: {other:?}"

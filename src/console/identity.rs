@@ -7,7 +7,8 @@
 //! File: the line `lifeline-console-identity v1`, then base64url of
 //! `m_kib u32 | t u32 | p u32 | salt [16] | nonce [12] | ciphertext` (big-endian), the
 //! header bound as associated data. Plaintext: `signing seed [32] | x25519 secret [32] |
-//! alias_len u8 | alias | has_org u8 | org [32]? | cert_len u16 | certificate`.
+//! alias_len u8 | alias | has_org u8 | org [32]? | cert_len u16 | certificate`, then, only
+//! once an inbox grant was imported, `count u8 | (until u64 | inbox secret [32]) × count`.
 //!
 //! It must never write a secret unencrypted, never keep the passphrase, and never accept a
 //! certificate that is not for exactly these keys.
@@ -18,7 +19,9 @@ use zeroize::Zeroizing;
 
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
+use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use crate::crypto::renewal::RenewalRequest;
 use crate::fs::write_private;
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64;
@@ -60,6 +63,9 @@ pub enum IdentityError {
     /// The offered certificate is not base64url.
     #[error("the certificate is not base64url")]
     Encoding,
+    /// An inbox grant did not open (`docs/protocol.md` §2.5).
+    #[error("{0}")]
+    Grant(#[from] GrantError),
     /// The relay names another organisation key than the one pinned at enrolment.
     #[error("the relay's organisation key differs from the one this identity was enrolled with")]
     OrganisationMismatch,
@@ -74,6 +80,9 @@ pub struct Identity {
     pub alias: String,
     certificate: Option<Certificate>,
     organisation: Option<OrgPublicKey>,
+    /// Tip-inbox keys granted by the organisation (§2.5), newest first, each with the
+    /// Unix second its grant ends.
+    inbox_keys: Vec<(u64, DhSecret)>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -100,6 +109,7 @@ impl Identity {
             alias: alias.trim().to_owned(),
             certificate: None,
             organisation: None,
+            inbox_keys: Vec::new(),
         };
         // Checks the alias the way the organisation's tooling will.
         identity.enrolment_request()?;
@@ -114,6 +124,20 @@ impl Identity {
             ed25519_public: self.signing.public(),
         };
         Ok(b64::encode(&request.encode_signed(&self.signing)?))
+    }
+
+    /// A renewal request (`docs/protocol.md` §2.3) for these same keys, base64url, for
+    /// `lifeline keys renew`; it needs a certificate in force.
+    pub fn renewal_request(&self) -> Result<String, IdentityError> {
+        let current = self.certificate.clone().ok_or(IdentityError::NotEnrolled)?;
+        let request = RenewalRequest {
+            current,
+            x25519_public: self.dh.public(),
+            ed25519_public: self.signing.public(),
+        };
+        Ok(b64::encode(
+            &request.encode_signed(&self.signing, &self.signing),
+        ))
     }
 
     /// The organisation's certificate for these keys, once enrolled.
@@ -134,6 +158,12 @@ impl Identity {
         organisation: OrgPublicKey,
         now: u64,
     ) -> Result<(), IdentityError> {
+        if self
+            .organisation
+            .is_some_and(|pinned| pinned != organisation)
+        {
+            return Err(IdentityError::OrganisationMismatch);
+        }
         let bytes = b64::decode(certificate_b64.trim()).ok_or(IdentityError::Encoding)?;
         let certificate =
             Certificate::decode_verified(&bytes, &organisation, now, None, Role::Coordinator)?;
@@ -145,6 +175,31 @@ impl Identity {
         self.certificate = Some(certificate);
         self.organisation = Some(organisation);
         Ok(())
+    }
+
+    /// Takes the inbox keys of a grant (§2.5) sealed to this identity's certified key for
+    /// its pinned organisation; they replace the keys held before. Returns what it names.
+    pub fn import_grant(&mut self, grant: &[u8]) -> Result<GrantHeader, IdentityError> {
+        let (Some(certificate), Some(organisation)) = (&self.certificate, self.organisation) else {
+            return Err(IdentityError::NotEnrolled);
+        };
+        let (header, keys) = inbox_grant::open(
+            &organisation.fingerprint(),
+            &self.dh,
+            certificate.body().serial,
+            grant,
+        )?;
+        self.inbox_keys = keys.into_iter().map(|k| (header.until, k)).collect();
+        Ok(header)
+    }
+
+    /// The granted inbox keys still in force at `now`, newest first.
+    pub fn inbox_keys(&self, now: u64) -> Vec<DhSecret> {
+        self.inbox_keys
+            .iter()
+            .filter(|(until, _)| now < *until)
+            .map(|(_, k)| DhSecret::from_bytes(*k.to_bytes()))
+            .collect()
     }
 
     /// The key set the relay client authenticates with.
@@ -177,6 +232,14 @@ impl Identity {
             .unwrap_or(&[]);
         p.extend_from_slice(&(cert.len() as u16).to_be_bytes());
         p.extend_from_slice(cert);
+        // Only with granted keys: a file without them keeps the earlier layout.
+        if !self.inbox_keys.is_empty() {
+            p.push(self.inbox_keys.len() as u8);
+            for (until, key) in &self.inbox_keys {
+                p.extend_from_slice(&until.to_be_bytes());
+                p.extend_from_slice(&key.to_bytes()[..]);
+            }
+        }
         p
     }
 
@@ -206,6 +269,15 @@ impl Identity {
             0 => None,
             n => Some(Certificate::decode(take(n)?)?),
         };
+        let mut inbox_keys = Vec::new();
+        // Nothing left to take: a file from before any grant.
+        if let Ok(count) = take(1) {
+            for _ in 0..count[0] {
+                let until: [u8; 8] = take(8)?.try_into().map_err(|_| IdentityError::Format)?;
+                let key: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;
+                inbox_keys.push((u64::from_be_bytes(until), DhSecret::from_bytes(key)));
+            }
+        }
         if at != p.len() {
             return Err(IdentityError::Format);
         }
@@ -215,6 +287,7 @@ impl Identity {
             alias,
             certificate,
             organisation,
+            inbox_keys,
         };
         if let Some(body) = identity.certificate.as_ref().map(Certificate::body)
             && (body.x25519_public != identity.dh.public()

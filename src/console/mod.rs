@@ -27,6 +27,7 @@ pub mod desk;
 pub mod identity;
 pub mod lock;
 pub mod net;
+pub mod renewal;
 pub mod resources;
 pub mod runner;
 pub mod shift;

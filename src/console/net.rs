@@ -68,7 +68,7 @@ pub struct Login {
     pub client: CoordinatorClient,
     /// The organisation key the relay named and our certificate verified under.
     pub organisation: OrgPublicKey,
-    /// When our certificate expires, Unix seconds.
+    /// When our certificate expires, Unix seconds, as the relay's `authed` says.
     pub not_after: u64,
 }
 
@@ -98,8 +98,9 @@ pub async fn login_at(
     }
     keys.certificate
         .verify(&organisation, clock.unix_s(), None, Role::Coordinator)?;
-    let not_after = keys.certificate.body().not_after;
     let client = CoordinatorClient::authenticate(challenge, keys).await?;
+    // What the relay says at sign-in, not what we believe.
+    let not_after = client.not_after;
     Ok(Login {
         client,
         organisation,
@@ -204,6 +205,9 @@ async fn execute(
         }
         Command::CloseTip(id) => client.close_tip(id).await?,
         Command::TakeTip { id, over } => client.take_tip(id, over).await?,
+        Command::Renew(certificate) => client.renew(certificate).await?,
+        // The front end turns it into `Renew`; nothing for the relay.
+        Command::UseRenewed(_) => {}
         Command::Quit => {}
     }
     Ok(None)

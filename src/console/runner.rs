@@ -17,6 +17,7 @@ use super::ConsoleError;
 use super::identity::{Identity, KdfParams};
 use super::lock::PassphraseLock;
 use super::net::{self, NetHandle};
+use super::renewal::IdentityWatch;
 use super::resources::Resources;
 use super::shift::{Me, Settings, Shift, TipKeys};
 use super::tui::{self, ui};
@@ -39,6 +40,10 @@ pub struct Options {
     pub resources: PathBuf,
     /// A base64url certificate to install into the identity instead of starting a shift.
     pub install_certificate: Option<String>,
+    /// Print a renewal request for the identity's certificate instead of starting a shift.
+    pub renewal_request: bool,
+    /// An inbox grant file to import into the identity instead of starting a shift.
+    pub import_grant: Option<PathBuf>,
     /// The alias for a new identity; asked for when not given.
     pub alias: Option<String>,
     /// An organisation's own CA for a `wss://` relay (PEM), besides the Web PKI roots.
@@ -154,6 +159,10 @@ fn create_identity(path: &Path, alias: Option<String>) -> Result<(), ConsoleErro
 /// Everything a shift needs once the keys are unlocked.
 pub struct Ready {
     files: CoordinatorFiles,
+    /// Inbox keys granted into the identity, newest first.
+    granted: Vec<crate::crypto::DhSecret>,
+    fingerprint: String,
+    identity: Option<PathBuf>,
     pinned: Option<crate::crypto::OrgPublicKey>,
     lock: PassphraseLock,
 }
@@ -161,22 +170,31 @@ pub struct Ready {
 impl Ready {
     /// The development keys in `dir`, the idle lock made from `lock_passphrase`.
     pub fn development(dir: &Path, lock_passphrase: &str) -> Result<Self, ConsoleError> {
+        let files = CoordinatorFiles::load(dir)?;
+        let fingerprint =
+            crate::registry::short_fingerprint(&files.dh.public().0, &files.signing.public().0);
         Ok(Self {
-            files: CoordinatorFiles::load(dir)?,
+            files,
+            granted: Vec::new(),
+            fingerprint,
+            identity: None,
             pinned: None,
             lock: PassphraseLock::new(lock_passphrase),
         })
     }
 
     /// The identity at `path` opened with `passphrase`, which also unlocks the idle lock;
-    /// `None` when it is not enrolled yet.
-    pub fn identity(path: &Path, passphrase: &str) -> Result<Option<Self>, ConsoleError> {
+    /// `None` when it is not enrolled yet. `now` (Unix seconds) drops expired inbox grants.
+    pub fn identity(path: &Path, passphrase: &str, now: u64) -> Result<Option<Self>, ConsoleError> {
         let identity = Identity::read_file(path, passphrase)?;
         if identity.certificate().is_none() {
             return Ok(None);
         }
         Ok(Some(Self {
+            granted: identity.inbox_keys(now),
             files: identity.coordinator_files()?,
+            fingerprint: identity.short_fingerprint(),
+            identity: Some(path.to_owned()),
             pinned: identity.organisation(),
             lock: PassphraseLock::new(passphrase),
         }))
@@ -210,6 +228,9 @@ async fn install_certificate(
         println!(
             "  lifeline console --identity {} --relay {relay}",
             path.display()
+        );
+        println!(
+            "A shift running meanwhile takes it at its next unlock (Ctrl-L, then the passphrase)."
         );
     }
     Ok(())
@@ -256,7 +277,7 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
         return Ok(None);
     }
     let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
-    let ready = Ready::identity(&path, &passphrase)?;
+    let ready = Ready::identity(&path, &passphrase, opts.clock.unix_s())?;
     if ready.is_none() {
         println!("This identity is not enrolled yet.");
         enrolment_instructions(&Identity::read_file(&path, &passphrase)?, &path)?;
@@ -264,8 +285,79 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
     Ok(ready)
 }
 
+/// `lifeline console --renewal-request`: nothing secret is printed, nothing written.
+fn print_renewal_request(path: &Path) -> Result<(), ConsoleError> {
+    let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+    let identity = Identity::read_file(path, &passphrase)?;
+    println!("Renewal request for {:?}:", identity.alias);
+    println!();
+    println!("{}", identity.renewal_request()?);
+    println!();
+    println!("Give it to your organisation. On its offline machine they run:");
+    println!("  lifeline keys renew --dir org-keys --request <REQUEST> --days 14");
+    println!("and send you back the certificate it prints. Install it with:");
+    println!(
+        "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
+        path.display()
+    );
+    println!(
+        "A shift running meanwhile takes it at its next unlock (Ctrl-L, then the passphrase)."
+    );
+    Ok(())
+}
+
+/// Opens the identity at `path` with `passphrase`, takes the inbox keys of the grant file
+/// `grant` into it and writes it back (same KDF cost). Nothing changes on any failure.
+pub fn import_grant(
+    path: &Path,
+    grant: &Path,
+    passphrase: &str,
+) -> Result<crate::crypto::inbox_grant::GrantHeader, ConsoleError> {
+    let bytes = crate::grants::read_grant(grant).map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let mut identity = Identity::read_file(path, passphrase)?;
+    let header = identity
+        .import_grant(&bytes)
+        .map_err(|e| ConsoleError::Setup(format!("{}: {e}", grant.display())))?;
+    identity.write_file(path, passphrase, Identity::file_params(path)?)?;
+    Ok(header)
+}
+
+/// Whether the relay address is on this machine: development keys (a plain `--inbox-key`)
+/// are accepted only then.
+fn relay_is_loopback(relay: &str) -> bool {
+    let host = relay
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `lifeline console`.
 pub async fn run(opts: Options) -> Result<(), ConsoleError> {
+    if let Some(grant) = &opts.import_grant {
+        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+        let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
+        let header = import_grant(&path, grant, &passphrase)?;
+        println!(
+            "Imported {} inbox key(s) into {}, usable until {} UTC.",
+            header.keys.len(),
+            path.display(),
+            ui::date(header.until)
+        );
+        return Ok(());
+    }
+    if opts.renewal_request {
+        return print_renewal_request(&opts.identity.clone().unwrap_or_else(default_identity_path));
+    }
     if let Some(certificate) = &opts.install_certificate {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate, &opts.clock)
@@ -274,7 +366,7 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
     match start(&opts).await? {
         Some(started) => {
             let app = tui::App::new(started.shift);
-            tui::terminal::run(app, started.net, opts.clock.clone()).await
+            tui::terminal::run(app, started.net, opts.clock.clone(), started.identity).await
         }
         None => Ok(()),
     }
@@ -286,6 +378,8 @@ pub struct Started {
     pub shift: Shift,
     /// The relay connection, signed in.
     pub net: NetHandle,
+    /// The identity file, watched for a renewed certificate (none with development keys).
+    pub identity: Option<IdentityWatch>,
 }
 
 /// Unlocks the keys (or creates and enrols an identity, then `None`), loads the resources
@@ -294,6 +388,7 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
     let Some(ready) = unlock(opts)? else {
         return Ok(None);
     };
+    check_inbox_key_use(opts)?;
     let inbox = match &opts.inbox_key {
         Some(path) if keyfile::is_sealed_key(path) => {
             let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
@@ -321,6 +416,11 @@ pub async fn start_unlocked(
         );
         Resources::default()
     };
+    check_inbox_key_use(opts)?;
+    let inbox = inbox.or_else(|| ready.granted.into_iter().next());
+    let identity = ready
+        .identity
+        .map(|path| IdentityWatch::new(path, ready.files.certificate.clone()));
     let login = net::login_at(
         &opts.relay,
         ready.files,
@@ -330,8 +430,9 @@ pub async fn start_unlocked(
     )
     .await
     .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let days_left = login.not_after.saturating_sub(opts.clock.unix_s()) / 86_400;
     eprintln!(
-        "Authenticated as {} (serial {}); certificate valid until {} UTC.",
+        "Authenticated as {} (serial {}); certificate valid until {} UTC ({days_left} days left).",
         login.client.alias,
         login.client.serial,
         ui::date(login.not_after)
@@ -354,11 +455,54 @@ pub async fn start_unlocked(
         opts.clock.instant(),
     );
     shift.holds = login.client.holds.clone();
+    shift.fingerprint = Some(ready.fingerprint);
     let reconnect = net::Reconnect {
         relay: opts.relay.clone(),
         trust: opts.trust()?,
         organisation: login.organisation,
     };
     let net = NetHandle::spawn(login.client, Some(reconnect));
-    Ok(Started { shift, net })
+    Ok(Started {
+        shift,
+        net,
+        identity,
+    })
+}
+
+/// A plain `--inbox-key` is for development relays on this machine; anywhere else the inbox
+/// key comes from a grant inside the sealed identity.
+fn check_inbox_key_use(opts: &Options) -> Result<(), ConsoleError> {
+    if opts.inbox_key.is_some() && !relay_is_loopback(&opts.relay) {
+        return Err(ConsoleError::Setup(
+            "--inbox-key is for development relays on this machine: import an inbox grant \
+             (lifeline console --import-grant) instead"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relay_is_loopback;
+
+    #[test]
+    fn only_a_relay_on_this_machine_counts_as_loopback() {
+        for local in [
+            "ws://127.0.0.1:8080",
+            "ws://localhost:8080/",
+            "ws://[::1]:80",
+            "wss://127.0.0.2",
+        ] {
+            assert!(relay_is_loopback(local), "{local}");
+        }
+        for remote in [
+            "wss://relay.example.org",
+            "ws://10.0.0.1:8080",
+            "ws://localhost.example.org:1",
+            "garbage",
+        ] {
+            assert!(!relay_is_loopback(remote), "{remote}");
+        }
+    }
 }

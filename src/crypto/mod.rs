@@ -11,11 +11,13 @@ pub mod encoding;
 pub mod enrolment;
 pub mod handover_note;
 pub mod handshake;
+pub mod inbox_grant;
 pub mod keys;
 pub mod padding;
 pub mod primitives;
 pub mod proof_of_work;
 pub mod receipt;
+pub mod renewal;
 pub mod sealed_tip;
 pub mod session;
 #[doc(hidden)]

@@ -378,6 +378,35 @@ pub fn proof_of_work() -> Value {
     })
 }
 
+/// An inbox grant (§2.5) of two inbox keys to the vectors' coordinator (serial 101).
+pub fn inbox_grant() -> Value {
+    let org = org_key().public().fingerprint();
+    let (_, recipient) = coordinator_keys();
+    let (newest, older) = (inbox_key(), DhSecret::from_bytes(fixed(0xd0)));
+    let ikm = fixed(0xd8);
+    let until = 1_767_225_600u64;
+    let sealed = super::inbox_grant::seal(
+        &org,
+        &recipient.public(),
+        101,
+        until,
+        &[&newest, &older],
+        &mut FixedRng::new(&ikm),
+    )
+    .expect("seal");
+    json!({
+        "org_fingerprint": org.to_hex(),
+        "recipient_secret": hex(&recipient.to_bytes()[..]),
+        "recipient_public": hex(&recipient.public().0),
+        "serial": 101,
+        "until": until,
+        "inbox_secrets": [hex(&newest.to_bytes()[..]), hex(&older.to_bytes()[..])],
+        "info": hex(&super::inbox_grant::info(&org, &recipient.public())),
+        "ikmE": hex(&ikm),
+        "grant": hex(&sealed),
+    })
+}
+
 /// Every vector file: (file name, contents).
 pub fn all() -> Vec<(&'static str, Value)> {
     vec![
@@ -385,6 +414,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("handshake.json", handshake()),
         ("sealed-tip.json", sealed_tip()),
         ("handover-note.json", handover_note()),
+        ("inbox-grant.json", inbox_grant()),
         ("receipt.json", receipt()),
         ("proof-of-work.json", proof_of_work()),
     ]

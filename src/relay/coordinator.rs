@@ -19,12 +19,11 @@ use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::metrics::Metrics;
+use super::renewal::{check_sign_in, renew};
 use super::resend::Refused;
 use super::routing::LiveCoordinator;
 use super::state::{Pool, Relay};
 use super::visitor::end_session;
-use crate::crypto::certificate::{Certificate, Role};
-use crate::crypto::coordinator_auth::auth_message;
 use crate::crypto::handover_note::SEALED_NOTE_LEN;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
@@ -63,9 +62,10 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
         rates,
     );
     Metrics::inc(&relay.metrics.coordinator_connections);
-    if let Some((serial, not_after)) = authenticate(&relay, &mut inbox).await {
+    if let Some(signed_in) = authenticate(&relay, &mut inbox).await {
+        let serial = signed_in.serial;
         tokio::spawn(deliver(relay.clone(), serial, inbox.outbox.clone()));
-        serve(&relay, &mut inbox, serial, not_after).await;
+        serve(&relay, &mut inbox, signed_in).await;
         disconnected(&relay, serial, &inbox.outbox).await;
     }
     inbox.outbox.close(CloseCode::Ended);
@@ -85,8 +85,16 @@ fn decode(relay: &Relay, inbox: &Inbox, text: &str) -> Option<CoordinatorFrame> 
     }
 }
 
-/// Signs a coordinator in: their serial and the second their certificate expires.
-async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64)> {
+/// A signed-in coordinator: their serial, the second their certificate expires, and the
+/// challenge they signed (a renewed certificate is signed over it too).
+struct SignedIn {
+    serial: u64,
+    not_after: u64,
+    nonce: [u8; 32],
+}
+
+/// Signs a coordinator in.
+async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn> {
     let nonce: [u8; 32] = random_bytes();
     inbox.outbox.send(RelayFrame::AuthChallenge {
         nonce: Fixed(nonce),
@@ -103,31 +111,14 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
         inbox.fail(CloseCode::Unexpected);
         return None;
     };
-    let keys = &relay.keys;
-    let revocations = relay.revocations();
-    let checked = Certificate::decode_verified(
-        &certificate.0,
-        &keys.organisation,
-        relay.clock.unix_s(),
-        Some(&revocations),
-        Role::Coordinator,
-    );
-    let cert = match checked {
+    let cert = match check_sign_in(relay, &certificate.0, &signature.0, &nonce) {
         Ok(cert) => cert,
-        Err(e) => {
-            tracing::info!(reason = %e, "coordinator authentication refused");
+        Err(reason) => {
+            tracing::info!(%reason, "coordinator authentication refused");
             inbox.fail(CloseCode::AuthFailed);
             return None;
         }
     };
-    if !cert.body().ed25519_public.verify(
-        &auth_message(&nonce, &keys.organisation.fingerprint()),
-        &signature.0,
-    ) {
-        tracing::info!("coordinator authentication refused: bad challenge signature");
-        inbox.fail(CloseCode::AuthFailed);
-        return None;
-    }
     let serial = cert.body().serial;
     let alias = cert.body().alias.clone();
     relay.replace_elsewhere(serial).await;
@@ -170,7 +161,11 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
         }
     }
     relay.broadcast_queue().await;
-    Some((serial, not_after))
+    Some(SignedIn {
+        serial,
+        not_after,
+        nonce,
+    })
 }
 
 /// How often a signed-in coordinator's certificate is checked against the clock: a
@@ -199,7 +194,12 @@ async fn next_while_valid(relay: &Relay, inbox: &mut Inbox, not_after: u64) -> O
     }
 }
 
-async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u64) {
+async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn) {
+    let SignedIn {
+        serial,
+        mut not_after,
+        nonce,
+    } = signed_in;
     let mut refused = Refused::default();
     while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
@@ -331,10 +331,17 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
             CoordinatorFrame::Ping {} => {
                 out.send(RelayFrame::Pong {});
             }
-            CoordinatorFrame::Auth { .. } => {
-                inbox.fail(CloseCode::Unexpected);
-                return;
-            }
+            // A renewed certificate, installed without leaving the conversations (§9.2).
+            CoordinatorFrame::Auth {
+                certificate,
+                signature,
+            } => match renew(relay, serial, &nonce, certificate, &signature.0) {
+                Some(renewed) => not_after = renewed,
+                None => {
+                    inbox.fail(CloseCode::AuthFailed);
+                    return;
+                }
+            },
         }
     }
 }

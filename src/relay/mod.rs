@@ -53,6 +53,7 @@ pub mod metrics_endpoint;
 pub mod nodes;
 pub mod noscript;
 pub mod pow;
+pub mod renewal;
 pub mod resend;
 pub mod revocations;
 pub mod routing;

@@ -215,7 +215,7 @@ fn open_keys(
                 .identity
                 .clone()
                 .unwrap_or_else(runner::default_identity_path);
-            match Ready::identity(&path, passphrase) {
+            match Ready::identity(&path, passphrase, opts.clock.unix_s()) {
                 Ok(Some(ready)) => ready,
                 Ok(None) => return Err(Refused::Other("not_enrolled".into())),
                 Err(ConsoleError::Identity(IdentityError::Decrypt)) => return Err(Refused::Wrong),
@@ -246,7 +246,9 @@ async fn shift_loop(
     mut link: Link,
     mut pages: mpsc::UnboundedReceiver<Page>,
 ) -> Result<(), ConsoleError> {
-    let Started { mut shift, mut net } = started;
+    let Started {
+        mut shift, mut net, ..
+    } = started;
     let inbox = opts.inbox_key.is_some();
     let clock = &opts.clock;
     let mut throttle = Throttle::default();

@@ -21,12 +21,18 @@ use crate::crypto::handover_note::MAX_NOTE_BYTES;
 use crate::protocol::SessionId;
 
 /// A passphrase typed at the lock: wiped from memory when dropped, never printed.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Passphrase(Zeroizing<String>);
 
 impl Passphrase {
     /// Takes ownership of what was typed.
     pub fn new(typed: String) -> Self {
         Self(Zeroizing::new(typed))
+    }
+
+    /// What was typed.
+    pub fn text(&self) -> &str {
+        &self.0
     }
 }
 
@@ -115,6 +121,7 @@ impl Shift {
         if self.locked {
             if let Action::Unlock(passphrase) = action {
                 self.unlock(&passphrase);
+                return self.after_unlock(passphrase);
             }
             return Vec::new();
         }

@@ -3,7 +3,9 @@
 //!
 //! It must never hold anything but what the relay needs: a tip reply is already sealed here.
 
+use super::actions::Passphrase;
 use super::state::TipId;
+use crate::crypto::certificate::Certificate;
 use crate::protocol::SessionId;
 
 /// One request to the relay connection.
@@ -60,6 +62,11 @@ pub enum Command {
         /// From a colleague who holds it.
         over: bool,
     },
+    /// Use this renewed certificate (for my own keys) on the live connection (§9.2).
+    Renew(Certificate),
+    /// For the front end, not the relay: a renewed certificate waits in the identity; open
+    /// it with the passphrase just typed at the lock and send a [`Command::Renew`].
+    UseRenewed(Passphrase),
     /// Close the connection: the shift is over.
     Quit,
 }

@@ -196,6 +196,7 @@ impl Shift {
             CoordinatorEvent::Retry(retry_after) => {
                 self.status = Notice::RelayBusy { retry_after };
             }
+            CoordinatorEvent::Renewed { not_after } => self.renewed(not_after),
         }
     }
 

@@ -11,6 +11,7 @@
 //! - [`state`]: the data a shift is made of.
 //! - [`actions`]: what the coordinator intends, and what each intent does.
 //! - [`events`]: what the relay connection reports, and what each report does.
+//! - [`expiry`]: warnings before the certificate expires, and its renewal.
 //! - [`commands`]: what the core asks the relay connection to do.
 //! - [`notice`]: the status line and transcript notes, as data for each front end to word.
 //! - [`focus`]: what the coordinator is looking at, kept on identities as the queue moves.
@@ -20,6 +21,7 @@
 pub mod actions;
 pub mod commands;
 pub mod events;
+pub mod expiry;
 pub mod focus;
 pub mod notice;
 pub mod queue;
@@ -55,6 +57,8 @@ pub enum Input {
     Net(NetEvent),
     /// The clock moved (drives the idle lock).
     Tick,
+    /// A renewed certificate was installed into the identity file meanwhile.
+    IdentityRenewed,
 }
 
 /// The state of one coordinator's shift.
@@ -99,6 +103,14 @@ pub struct Shift {
     last_activity: Instant,
     pub(super) bell: bool,
     pending_claim: Option<SessionId>,
+    /// The short fingerprint of my keys, shown so it can be compared with the registry.
+    pub fingerprint: Option<String>,
+    /// The wall time the front end last gave ([`Shift::wall_clock`]), Unix seconds.
+    wall: u64,
+    /// The days left when the status line last warned of expiry.
+    warned_days: Option<u64>,
+    /// A renewed certificate waits in the identity file, to be taken at the next unlock.
+    renewal_waiting: bool,
 }
 
 impl Shift {
@@ -135,6 +147,10 @@ impl Shift {
             last_activity: now,
             bell: false,
             pending_claim: None,
+            fingerprint: None,
+            wall: 0,
+            warned_days: None,
+            renewal_waiting: false,
         }
     }
 
@@ -145,6 +161,10 @@ impl Shift {
             Input::Net(event) => self.on_net(event, now),
             Input::Tick => {
                 self.tick(now);
+                Vec::new()
+            }
+            Input::IdentityRenewed => {
+                self.renewal_installed();
                 Vec::new()
             }
         }

@@ -155,6 +155,18 @@ pub enum Notice {
     },
     /// The passphrase unlocked the console.
     Unlocked,
+    /// The certificate expires within three days: renew it.
+    CertificateExpiring {
+        /// Days left, a started day counting as one (1 on the last day, 0 once expired).
+        days_left: u64,
+    },
+    /// A renewed certificate was installed into the identity: lock and unlock to use it.
+    RenewalWaiting,
+    /// A renewed certificate is in use on the live connection.
+    CertificateRenewed {
+        /// When it expires, Unix seconds.
+        not_after: u64,
+    },
 }
 
 /// Something that happened to a conversation, written into its transcript.

@@ -18,7 +18,8 @@ use super::{App, AppEvent, ui};
 use crate::clock::Clock;
 use crate::console::ConsoleError;
 use crate::console::net::NetHandle;
-use crate::console::shift::{NetEvent, Notice};
+use crate::console::renewal::IdentityWatch;
+use crate::console::shift::{Command, Input, NetEvent, Notice};
 
 /// Key presses from a blocking reader thread.
 fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
@@ -48,18 +49,28 @@ fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
 
 /// The terminal loop of a shift: the terminal is restored however it ends. `clock` must be
 /// the one the shift was started on, so its idle lock measures one time line.
-pub async fn run(mut app: App, mut net: NetHandle, clock: Clock) -> Result<(), ConsoleError> {
+pub async fn run(
+    mut app: App,
+    mut net: NetHandle,
+    clock: Clock,
+    mut identity: Option<IdentityWatch>,
+) -> Result<(), ConsoleError> {
     terminal::enable_raw_mode()?;
     let mut stdout = std::io::stdout();
     crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
-    let result = shift_loop(&mut app, &mut net, &clock).await;
+    let result = shift_loop(&mut app, &mut net, &clock, identity.as_mut()).await;
     let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
     let _ = terminal::disable_raw_mode();
     net.finish(Duration::from_secs(2)).await;
     result
 }
 
-async fn shift_loop(app: &mut App, net: &mut NetHandle, clock: &Clock) -> Result<(), ConsoleError> {
+async fn shift_loop(
+    app: &mut App,
+    net: &mut NetHandle,
+    clock: &Clock,
+    mut identity: Option<&mut IdentityWatch>,
+) -> Result<(), ConsoleError> {
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let mut keys = spawn_key_reader();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -67,6 +78,7 @@ async fn shift_loop(app: &mut App, net: &mut NetHandle, clock: &Clock) -> Result
     // so), so it is heard while offline too; only its end stops the listening.
     let mut net_open = true;
     loop {
+        app.shift.wall_clock(clock.unix_s());
         terminal.draw(|frame| ui::draw(frame, app, clock.instant()))?;
         if app.shift.take_bell() {
             print!("\x07");
@@ -90,10 +102,30 @@ async fn shift_loop(app: &mut App, net: &mut NetHandle, clock: &Clock) -> Result
                     continue;
                 }
             },
-            _ = tick.tick() => AppEvent::Tick,
+            _ = tick.tick() => {
+                if identity.as_mut().is_some_and(|w| w.changed()) {
+                    app.shift.handle(Input::IdentityRenewed, clock.instant());
+                }
+                AppEvent::Tick
+            }
         };
         let commands = app.handle(event, clock.instant());
-        net.send(commands);
+        let commands = commands.into_iter().filter_map(|command| match command {
+            Command::UseRenewed(passphrase) => {
+                let taken = identity
+                    .as_mut()
+                    .map(|w| w.take_renewed(passphrase.text()))?;
+                match taken {
+                    Ok(certificate) => Some(Command::Renew(certificate)),
+                    Err(reason) => {
+                        app.shift.status = Notice::NotDone { reason };
+                        None
+                    }
+                }
+            }
+            other => Some(other),
+        });
+        net.send(commands.collect::<Vec<_>>());
         if app.shift.quit {
             break;
         }

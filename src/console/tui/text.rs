@@ -83,6 +83,26 @@ pub fn notice(notice: &Notice) -> String {
         Notice::Reconnected { on_duty: true } => "Reconnected; back on duty.".into(),
         Notice::Reconnected { on_duty: false } => "Reconnected.".into(),
         Notice::Unlocked => "Unlocked.".into(),
+        Notice::CertificateExpiring { days_left: 0 } => {
+            "Your certificate has expired: ask your organisation to renew it.".into()
+        }
+        Notice::CertificateExpiring { days_left: 1 } => {
+            "Your certificate expires within a day: ask your organisation to renew it.".into()
+        }
+        Notice::CertificateExpiring { days_left } => {
+            format!(
+                "Your certificate expires within {days_left} days: ask your organisation to renew it."
+            )
+        }
+        Notice::RenewalWaiting => {
+            "A renewed certificate was installed: lock (Ctrl-L) and unlock to use it.".into()
+        }
+        Notice::CertificateRenewed { not_after } => {
+            format!(
+                "Certificate renewed, valid until {} UTC.",
+                super::ui::date(*not_after)
+            )
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`crate::console::tui`]), and the helpers the front ends' tests share.
 
 mod conversations;
+mod expiry;
 mod lock;
 mod store_lost;
 mod tip_team;

@@ -214,7 +214,13 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(" off duty ", Style::default().bg(Color::DarkGray))
     };
     let held = app.held();
-    let line = TextLine::from(vec![
+    let expiring = app.certificate_warning().map(|w| {
+        Span::styled(
+            format!(" renew: {}d left ", w.days_left()),
+            Style::default().bg(Color::Yellow).fg(Color::Black),
+        )
+    });
+    let mut spans = vec![
         Span::styled(
             format!(" {} ", app.me.alias),
             Style::default().add_modifier(Modifier::BOLD),
@@ -224,14 +230,20 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             app.me.serial,
             date(app.me.not_after)
         )),
-        duty,
-        Span::raw(format!(
-            " {held}/{} · queue {} · tips {}",
-            app.settings.capacity,
-            app.queue.len(),
-            app.tips.len()
-        )),
-    ]);
+    ];
+    spans.extend(expiring);
+    spans.push(duty);
+    spans.push(Span::raw(format!(
+        " {held}/{} · queue {} · tips {}",
+        app.settings.capacity,
+        app.queue.len(),
+        app.tips.len()
+    )));
+    // Last, so a narrow terminal cuts it before anything a shift depends on.
+    if let Some(fingerprint) = &app.fingerprint {
+        spans.push(Span::raw(format!(" · key {fingerprint}")));
+    }
+    let line = TextLine::from(spans);
     frame.render_widget(Paragraph::new(line), area);
 }
 

@@ -1,0 +1,81 @@
+//! Checking a coordinator's certificate and challenge signature, at sign-in and again when a
+//! signed-in coordinator installs a renewed certificate on its live connection
+//! (`docs/protocol.md` §9.2): conversations stay where they are, and the connection's expiry
+//! moves to the new `not_after`.
+//!
+//! It must never accept a renewal for another serial than the one signed in, nor one that
+//! fails any check a sign-in would.
+
+use std::sync::Arc;
+
+use super::state::Relay;
+use crate::crypto::certificate::{Certificate, Role};
+use crate::crypto::coordinator_auth::auth_message;
+use crate::protocol::{Bytes, RelayFrame};
+
+/// Verifies `certificate` (§2.4: organisation key, now, the revocation list in use, role
+/// coordinator) and `signature` over the connection's challenge `nonce`.
+pub(super) fn check_sign_in(
+    relay: &Relay,
+    certificate: &[u8],
+    signature: &[u8],
+    nonce: &[u8; 32],
+) -> Result<Certificate, String> {
+    let organisation = &relay.keys.organisation;
+    let cert = Certificate::decode_verified(
+        certificate,
+        organisation,
+        relay.clock.unix_s(),
+        Some(&relay.revocations()),
+        Role::Coordinator,
+    )
+    .map_err(|e| e.to_string())?;
+    let signed = <[u8; 64]>::try_from(signature).is_ok_and(|signature| {
+        cert.body().ed25519_public.verify(
+            &auth_message(nonce, &organisation.fingerprint()),
+            &signature,
+        )
+    });
+    if !signed {
+        return Err("bad challenge signature".into());
+    }
+    Ok(cert)
+}
+
+/// A second `auth` from coordinator `serial`: a renewed certificate. On success the roster
+/// carries it, `authed` answers with its expiry, and that expiry is returned; `None` means
+/// refused (the caller closes with 4006).
+pub(super) fn renew(
+    relay: &Arc<Relay>,
+    serial: u64,
+    nonce: &[u8; 32],
+    certificate: Bytes,
+    signature: &[u8],
+) -> Option<u64> {
+    let cert = match check_sign_in(relay, &certificate.0, signature, nonce) {
+        Ok(cert) if cert.body().serial == serial => cert,
+        Ok(_) => {
+            tracing::info!("certificate renewal refused: another serial");
+            return None;
+        }
+        Err(reason) => {
+            tracing::info!(%reason, "certificate renewal refused");
+            return None;
+        }
+    };
+    let body = cert.body();
+    relay.live.with(|live| {
+        let coordinator = live.coordinators.get_mut(&serial)?;
+        coordinator.alias.clone_from(&body.alias);
+        coordinator.certificate = certificate;
+        coordinator.outbox.send(RelayFrame::Authed {
+            alias: body.alias.clone(),
+            serial,
+            not_after: body.not_after,
+            holds: Some(super::holds::of(&relay.config)),
+        });
+        Some(())
+    })?;
+    tracing::info!("coordinator certificate renewed");
+    Some(body.not_after)
+}
