@@ -154,13 +154,13 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
             tip_retention_days: relay.config.tips.retention_days,
             max_waiting_messages: relay.config.sessions.buffer_max_frames,
         },
+        chat_ticket: super::ticket::issue(&relay),
     })
     .into_response()
 }
 
 async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
-    let queued = relay.store.queue_len().await.unwrap_or(0);
-    let difficulty = relay.difficulty(queued);
+    let difficulty = relay.difficulty(relay.queued_now());
     axum::Json(PowSeed {
         v: VERSION,
         seed: Fixed(relay.seeds.issue(difficulty)),
