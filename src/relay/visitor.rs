@@ -10,6 +10,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
+use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 
 use super::arrival;
@@ -23,7 +24,7 @@ use super::resend::Refused;
 use super::state::{Pool, Relay};
 use super::ticket;
 use crate::crypto::handshake::check_message1;
-use crate::crypto::keys::{Fingerprint, random_bytes};
+use crate::crypto::keys::Fingerprint;
 use crate::crypto::proof_of_work;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{PayloadKind, PeerEvent};
@@ -80,8 +81,11 @@ pub(super) fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<
 
 /// Challenge, then a hello (new session) or a resume (existing one).
 async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId> {
-    let session = SessionId(random_bytes());
-    let seed: [u8; 16] = random_bytes();
+    // One getrandom for both: a syscall fewer per connection (docs/benchmarks.md, "Set-up").
+    let mut fresh = [[0u8; 16]; 2];
+    OsRng.fill_bytes(fresh.as_flattened_mut());
+    let [id, seed] = fresh;
+    let session = SessionId(id);
     let difficulty = relay.difficulty(relay.queued_now());
     inbox.outbox.send(RelayFrame::Challenge {
         session,
