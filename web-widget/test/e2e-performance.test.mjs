@@ -14,12 +14,14 @@
 // expectation at the hash rate measured in the same run (`…Expected`); the raw figure is
 // printed beside it. The chat's search starts at "Talk" with the config's chat ticket and
 // overlaps the socket's opening (`open`, "Talk" → socket open): what holds the queue up is
-// the longer of the two, then the ticket_hello → welcome, queue round trip. DevTools' CPU throttling does not reach Web Workers, so here the search
-// runs on the page's thread (Worker removed), which the throttle does slow: what a phone
-// spends, not what this machine's free core spends.
+// the longer of the two, then the ticket_hello → welcome, queue round trip. DevTools' CPU
+// throttling does not reach Web Workers, so here the search runs on the page's thread (Worker
+// removed), which the throttle does slow: what a phone spends, not what this machine's free
+// core spends. (It also delays the socket's opening, which a phone's workers would not.)
 //
 // WIDGET_PERF_RUNS=n repeats each emulation n times and judges the median (default 3: one
 // run moves by a third on a shared machine).
+// WIDGET_PERF_COMPARE=1 adds visits without the chat ticket (the socket's challenge path).
 // WIDGET_PERF_REPORT_ONLY=1 prints without failing: for a machine too loaded to say
 // anything about the widget (the figures then say so). CI runs without it.
 import { test } from 'node:test';
@@ -29,12 +31,11 @@ import { browserSuite, PHONE } from './suite.mjs';
 
 const s = browserSuite();
 const BUDGET = { help: 2000, queue: 3000, receipt: 3000, exit: 100 };
-// Known misses, kept visible rather than loosened: the queue needs three round trips (upgrade,
-// challenge, hello → queued: ~2 s at 400 ms) before its ~1.6 s of proof-of-work, so it cannot
-// meet 3 s until the set-up loses a round trip (issue 20's "challenge in the upgrade
-// response"); the receipt meets it only on a quiet machine. Until then these two fail only
-// past a regression ceiling, and every run prints the budget they miss.
-const CEILING = { queue: 7000, receipt: 6000 };
+// Known miss, kept visible rather than loosened: the receipt meets its budget only on a quiet
+// machine, so it fails only past a regression ceiling, and every run prints the budget it
+// misses. The queue is held to its budget since chats open with the config's chat ticket
+// (the search overlaps the socket's opening: docs/benchmarks.md, "Set-up").
+const CEILING = { receipt: 6000 };
 const PHONE_CPU = 6;
 const SLOW_3G = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 };
 const RUNS = Math.max(1, Number(process.env.WIDGET_PERF_RUNS ?? 3));
@@ -89,6 +90,9 @@ function recordMarks() {
 
 /** One visit: help, home, the queue, a tip to its receipt, then the quick exit. */
 async function visit(throttled, ticket = true) {
+  // The scripted coordinator speaks only when told: a command per visit keeps it past the
+  // relay's idle timeout (90 s), so a long run still finds someone on duty.
+  await s.coord.cmd('duty');
   const context = await s.browser.newContext(PHONE);
   const page = await context.newPage();
   if (!ticket) {
