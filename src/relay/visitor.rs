@@ -1,8 +1,9 @@
 //! A visitor's WebSocket: challenge, hello or resume, then relaying and acknowledgements.
 //!
-//! States: `Challenged` (only `hello` or `resume` accepted) → `Open` (msg, ack, rekey, end,
-//! ping). Anything else closes this one connection with a code; the session itself survives
-//! a dropped connection until its idle TTL.
+//! States: `Challenged` (only `hello`, `ticket_hello` or `resume` accepted; a new session's
+//! checks and creation are in `arrival.rs`, tickets in `ticket.rs`) → `Open` (msg, ack,
+//! rekey, end, ping). Anything else closes this one connection with a code; the session
+//! itself survives a dropped connection until its idle TTL.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
