@@ -250,6 +250,17 @@ fn low_order_message1_is_refused_and_real_keys_pass() {
             assert_eq!(answered.err(), Some(HandshakeError::WeakKey), "{text}");
         }
     }
+    // The relay's check is u([8]P) (§9.1): for any 32 bytes it must say what X25519 itself
+    // says, points of the twist and unreduced encodings included.
+    let probe = DhSecret::from_bytes([0x5a; 32]);
+    for i in 0..4096u32 {
+        let key: [u8; 32] = lifeline::crypto::keys::random_bytes();
+        let key = if i < 256 { [i as u8; 32] } else { key };
+        let zero = probe
+            .agree(&lifeline::crypto::keys::DhPublicKey(key))
+            .is_none();
+        assert_eq!(check_message1(&key).is_err(), zero, "{key:?}");
+    }
     assert_eq!(check_message1(&[9; 31]), Err(HandshakeError::Malformed));
     assert_eq!(check_message1(&[9; 33]), Err(HandshakeError::Malformed));
     for _ in 0..32 {

@@ -12,6 +12,7 @@ use crate::crypto::proof_of_work;
 use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{ConversationKind, PayloadKind, PeerEvent};
+use crate::protocol::http::ChatTicket;
 use crate::protocol::{Bytes, RelayFrame, SessionId, VisitorFrame};
 
 /// What the visitor's side saw happen.
@@ -145,8 +146,64 @@ impl VisitorClient {
             handshake: Bytes(message1),
         })
         .await?;
+        let mut client = Self::opened(wire, url, headers, trust, org, session, handshake);
+        client.expect_welcome().await?;
+        Ok(client)
+    }
+
+    /// [`Self::connect`] with a chat ticket from `/v1/config` (§9.1): the proof-of-work is
+    /// solved first (a browser solves it while its socket opens), and `ticket_hello` goes out
+    /// as soon as the socket is open, without waiting for the connection's own challenge.
+    pub async fn connect_ticketed(
+        url: &str,
+        org: OrgPublicKey,
+        kind: ConversationKind,
+        lang: Option<&str>,
+        ticket: &ChatTicket,
+    ) -> Result<Self, ClientError> {
+        if ticket.difficulty > proof_of_work::MAX_DIFFICULTY
+            || ticket.seed.0[4] != ticket.difficulty
+        {
+            return Err(ClientError::Protocol(format!(
+                "refusing a chat ticket of {} bits",
+                ticket.difficulty
+            )));
+        }
+        let session = ticket.session;
+        let pow_nonce = proof_of_work::solve(&ticket.seed.0, &session.0, ticket.difficulty);
+        let (handshake, message1) = VisitorHandshake::start(session.0, org, DhSecret::generate());
+        let trust = TlsTrust::default();
+        let mut wire = Wire::connect_trusting(url, &[], &trust).await?;
+        wire.send(VisitorFrame::TicketHello {
+            session,
+            seed: Fixed(ticket.seed.0),
+            pow_nonce,
+            kind,
+            lang: lang.map(str::to_owned),
+            handshake: Bytes(message1),
+        })
+        .await?;
+        // The relay greets every connection with a challenge; this one is already answered.
+        let RelayFrame::Challenge { .. } = wire.recv().await? else {
+            return Err(ClientError::Protocol("expected a challenge".into()));
+        };
+        let mut client = Self::opened(wire, url, &[], trust, org, session, handshake);
+        client.expect_welcome().await?;
+        Ok(client)
+    }
+
+    /// A client whose hello is sent, before its welcome.
+    fn opened(
+        wire: Wire,
+        url: &str,
+        headers: &[(&str, &str)],
+        trust: TlsTrust,
+        org: OrgPublicKey,
+        session: SessionId,
+        handshake: VisitorHandshake,
+    ) -> Self {
         let unconfirmed = wire.outbox().clone();
-        let mut client = Self {
+        Self {
             wire: Some(wire),
             url: url.to_owned(),
             headers: headers
@@ -168,9 +225,7 @@ impl VisitorClient {
             undelivered: BTreeMap::new(),
             consent: Consent::Accept,
             stored_up_to: 0,
-        };
-        client.expect_welcome().await?;
-        Ok(client)
+        }
     }
 
     async fn expect_welcome(&mut self) -> Result<(), ClientError> {

@@ -10,6 +10,7 @@
 //! handshake hash taken just before the payload, so a signature cannot be spliced into
 //! another session. `Split()` then seeds the two ratcheting chains of [`SessionCipher`].
 
+use curve25519_dalek::montgomery::MontgomeryPoint;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::certificate::{Certificate, CertificateError, RevocationList, Role};
@@ -56,15 +57,22 @@ pub enum HandshakeError {
 /// Checks a visitor's message 1 before anyone answers it: exactly 32 bytes (`Malformed`)
 /// and a key of full order (`WeakKey`). A low-order key makes every X25519 result zero, so
 /// no coordinator could answer it; the relay refuses it at `hello` and `rekey` (§9.1) rather
-/// than queue a session no one can take. Probed with a real X25519 and a fixed scalar: every
-/// clamped scalar is a multiple of the cofactor 8, so the result is all-zero exactly for the
-/// points of order 1, 2, 4 or 8 (in any encoding), with no hand-kept list of them.
+/// than queue a session no one can take.
+///
+/// X25519 with any clamped scalar `k = 8m` (`2^251 ≤ m < 2^252`, below both prime subgroup
+/// orders) is zero exactly when the point's order divides 8, on the curve (order `8ℓ`) and on
+/// its twist (`4ℓ'`), in any encoding. So the relay asks the library's Montgomery ladder for
+/// `u([8]P)` instead of running a full X25519: the same answer for every 32-byte string
+/// (tested against X25519 itself), with no hand-kept list of points, at a tenth of the cost
+/// of the largest step of a visitor's arrival (docs/benchmarks.md, "Set-up").
 pub fn check_message1(message1: &[u8]) -> Result<(), HandshakeError> {
     let key: [u8; MESSAGE1_LEN] = message1.try_into().map_err(|_| HandshakeError::Malformed)?;
-    DhSecret::from_bytes([1; 32])
-        .agree(&DhPublicKey(key))
-        .map(drop)
-        .ok_or(HandshakeError::WeakKey)
+    let eight = [true, false, false, false];
+    let times_eight = MontgomeryPoint(key).mul_bits_be(eight.into_iter());
+    if times_eight.to_bytes() == [0; 32] {
+        return Err(HandshakeError::WeakKey);
+    }
+    Ok(())
 }
 
 /// The prologue both sides mix in first: `"lifeline v1 chat" | session_id [16] | org_fp [32]`.

@@ -116,6 +116,25 @@ pub enum VisitorFrame {
         /// Noise message 1: the visitor's 32-byte ephemeral key (§3).
         handshake: Bytes,
     },
+    /// Opens a conversation like `hello`, but answers a chat ticket fetched with `/v1/config`
+    /// (§9.1) instead of this connection's `challenge`: the client solved it while the socket
+    /// was opening, so it may send this before the challenge arrives.
+    TicketHello {
+        /// The session id the ticket names; the proof-of-work's context (§7).
+        session: SessionId,
+        /// The ticket's self-authenticating seed (§9.1).
+        seed: Fixed<16>,
+        /// Nonce that solves the ticket's proof-of-work (§7).
+        pow_nonce: u64,
+        /// Whether the visitor asks for help or reports a live tip.
+        kind: ConversationKind,
+        /// The language the visitor would like to be answered in, if any (§8.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "present")]
+        lang: Option<String>,
+        /// Noise message 1: the visitor's 32-byte ephemeral key (§3).
+        handshake: Bytes,
+    },
     /// Takes a session back after a dropped connection; `last_seq` is the last
     /// coordinator-to-visitor sequence number this client has (0 for none).
     Resume {

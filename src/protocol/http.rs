@@ -141,6 +141,22 @@ pub struct PublicConfig<'a> {
     pub on_duty: usize,
     /// What the server holds and until when, from its configuration (§9.10).
     pub holds: Holds,
+    /// A chat's proof-of-work, handed out before the socket opens (§9.1): the widget solves
+    /// it while the WebSocket connects and opens with `ticket_hello`.
+    pub chat_ticket: ChatTicket,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+/// A chat's session id and proof-of-work seed, issued over HTTP so a client can solve the
+/// puzzle while its socket opens (§9.1). Self-authenticating: issuing one stores nothing.
+pub struct ChatTicket {
+    /// The session id the conversation will have; the proof-of-work's context (§7).
+    pub session: super::ids::SessionId,
+    /// `BE32(expiry) || difficulty || 3 random bytes || tag [8]` (§9.1).
+    pub seed: Fixed<16>,
+    /// Leading zero bits the solution's digest needs (the seed's fifth byte).
+    pub difficulty: u8,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -154,6 +154,7 @@ impl Relay {
             .queue_view(routing::QUEUE_HEAD)
             .await
             .unwrap_or_default();
+        self.note_queued(queue.order.len());
         let roster = self.roster().await;
         self.live
             .with(|live| live.broadcast(&queue, &roster, self.clock.unix_minute()));

@@ -150,13 +150,13 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         revocations_max_age_days: w.revocations_max_age_days,
         on_duty,
         holds: super::holds::of(&relay.config),
+        chat_ticket: super::ticket::issue(&relay),
     })
     .into_response()
 }
 
 async fn pow_seed(State(relay): State<Arc<Relay>>) -> Response {
-    let queued = relay.store.queue_len().await.unwrap_or(0);
-    let difficulty = relay.difficulty(queued);
+    let difficulty = relay.difficulty(relay.queued_now());
     axum::Json(PowSeed {
         v: VERSION,
         seed: Fixed(relay.seeds.issue(difficulty)),

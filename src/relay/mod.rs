@@ -36,6 +36,7 @@
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
 pub mod activity;
+pub mod arrival;
 pub mod cluster;
 pub mod connection;
 pub mod consent;
@@ -58,6 +59,7 @@ pub mod resend;
 pub mod revocations;
 pub mod routing;
 pub mod state;
+pub mod ticket;
 pub mod tip_desk;
 pub mod visitor;
 pub mod widget;
@@ -77,8 +79,11 @@ pub fn log_filter(level: &str) -> String {
 /// Turns each burst of queue changes into one broadcast to every client here (and one
 /// event to the other nodes, if the change was made here), with auto-offer first.
 async fn queue_broadcaster(relay: Arc<Relay>) {
+    let mut previous = None;
     loop {
-        if relay.queue_changes().await {
+        let here = relay.queue_changes(previous).await;
+        previous = Some(tokio::time::Instant::now());
+        if here {
             relay.share_queue_change().await;
         }
         if relay.config.sessions.auto_offer {

@@ -8,7 +8,7 @@
 //! redeemed seeds are shared, so a seed fetched through one node is accepted by another.
 //! (A chat's challenge lives in its connection and dies with it.)
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -23,15 +23,17 @@ use crate::store::SharedSeeds;
 /// How long an issued seed may be redeemed.
 pub const SEED_LIFETIME: Duration = Duration::from_secs(300);
 /// Redeemed seeds remembered at most (memory store); beyond it new redemptions are refused
-/// until some expire. Each one took a solved puzzle, so reaching it is itself costly.
-const MAX_REDEEMED: usize = 100_000;
+/// until some expire. Each one took a solved puzzle, so reaching it is itself costly. Chat
+/// tickets (§9.1) are redeemed here too, one per arrival: 300 s of arrivals at a thousand a
+/// second fit, in about 40 MiB at most.
+const MAX_REDEEMED: usize = 300_000;
 /// The shared key lives a week, renewed by every node's heartbeat.
 const SHARED_KEY_TTL_S: u64 = 7 * 24 * 3600;
 
 /// Issues and redeems the proof-of-work seeds of tips and follow-ups.
 pub struct SeedBook {
     key: Mutex<[u8; 32]>,
-    redeemed: Mutex<HashMap<[u8; 16], u64>>,
+    redeemed: Mutex<Redeemed>,
     shared: Option<SharedSeeds>,
     clock: Clock,
 }
@@ -98,15 +100,11 @@ impl SeedBook {
         }
         match &self.shared {
             Some(shared) => shared.redeem_once(token, expiry - now).await,
-            None => {
-                let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
-                redeemed.retain(|_, until| *until > now);
-                if redeemed.len() >= MAX_REDEEMED || redeemed.contains_key(token) {
-                    return false;
-                }
-                redeemed.insert(*token, expiry);
-                true
-            }
+            None => self
+                .redeemed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(*token, expiry, now),
         }
     }
 
@@ -119,6 +117,38 @@ impl SeedBook {
         if let Some(key) = shared.as_deref().and_then(from_hex) {
             *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
         }
+    }
+}
+
+/// Redeemed tokens by expiry: forgetting the expired ones costs nothing per redemption (a
+/// scan of every entry on each one was O(n) once chat arrivals redeemed tickets here).
+#[derive(Default)]
+struct Redeemed {
+    held: HashSet<[u8; 16]>,
+    by_expiry: BTreeMap<u64, Vec<[u8; 16]>>,
+}
+
+impl Redeemed {
+    /// Records `token` until `expiry`; `false` if held already or the record is full.
+    fn insert(&mut self, token: [u8; 16], expiry: u64, now: u64) -> bool {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            for gone in entry.remove() {
+                self.held.remove(&gone);
+            }
+        }
+        if self.held.len() >= MAX_REDEEMED || !self.held.insert(token) {
+            return false;
+        }
+        self.by_expiry.entry(expiry).or_default().push(token);
+        true
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.held.len()
     }
 }
 
@@ -147,6 +177,20 @@ mod tests {
         assert!(
             !book.redeem(&other, b"tip", solve(&other)).await,
             "another relay's seed"
+        );
+    }
+
+    #[test]
+    fn a_redeemed_token_is_refused_until_it_expires_then_forgotten() {
+        let mut r = Redeemed::default();
+        assert!(r.insert([1; 16], 10, 0));
+        assert!(r.insert([2; 16], 20, 0));
+        assert!(!r.insert([1; 16], 10, 9), "replayed before its expiry");
+        assert!(r.insert([3; 16], 30, 10), "a later one");
+        assert_eq!(r.len(), 2, "the first forgotten at its expiry");
+        assert!(
+            r.insert([1; 16], 40, 10),
+            "forgotten, so a (re-issued) token counts again"
         );
     }
 

@@ -58,6 +58,9 @@ pub struct Relay {
     /// Whether a change since the last broadcast happened here (and so must be shared with
     /// the other nodes), not only elsewhere.
     changed_here: std::sync::atomic::AtomicBool,
+    /// How many waited at the last broadcast (plus arrivals here since): what the difficulty
+    /// is read from, so a set-up costs no store round trip for it (docs/benchmarks.md).
+    queued: AtomicUsize,
 }
 
 /// How long queue changes are gathered before one broadcast.
@@ -121,6 +124,7 @@ impl Relay {
             shutting_down,
             queue_changed: tokio::sync::Notify::new(),
             changed_here: std::sync::atomic::AtomicBool::new(false),
+            queued: AtomicUsize::new(0),
             config,
             keys,
             clock,
@@ -196,6 +200,21 @@ impl Relay {
             .min(pow.max_difficulty)
     }
 
+    /// How many visitors wait, as of the last broadcast and the arrivals here since.
+    pub fn queued_now(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// The queue's length as a broadcast read it from the store.
+    pub fn note_queued(&self, waiting: usize) {
+        self.queued.store(waiting, Ordering::Relaxed);
+    }
+
+    /// A visitor joined the queue here: counted before the next broadcast reads the store.
+    pub fn note_arrival(&self) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Marks the queue changed; the broadcaster sends everyone's new view shortly.
     pub async fn broadcast_queue(&self) {
         self.changed_here.store(true, Ordering::Relaxed);
@@ -207,11 +226,15 @@ impl Relay {
         self.queue_changed.notify_one();
     }
 
-    /// Waits for a burst of queue changes to end ([`QUEUE_BROADCAST_WINDOW`] after the
-    /// first); `true` if any happened here (and so must be shared with the other nodes).
-    pub async fn queue_changes(&self) -> bool {
+    /// Waits for the next queue change, then until [`QUEUE_BROADCAST_WINDOW`] has passed since
+    /// the `previous` broadcast: a lone arrival is told its place at once (a phone on a slow
+    /// network waited 150 ms more for it), a burst still costs one broadcast per window.
+    /// `true` if a change happened here (and so must be shared with the other nodes).
+    pub async fn queue_changes(&self, previous: Option<tokio::time::Instant>) -> bool {
         self.queue_changed.notified().await;
-        tokio::time::sleep(QUEUE_BROADCAST_WINDOW).await;
+        if let Some(previous) = previous {
+            tokio::time::sleep_until(previous + QUEUE_BROADCAST_WINDOW).await;
+        }
         self.changed_here.swap(false, Ordering::Relaxed)
     }
 

@@ -1,8 +1,9 @@
 //! A visitor's WebSocket: challenge, hello or resume, then relaying and acknowledgements.
 //!
-//! States: `Challenged` (only `hello` or `resume` accepted) → `Open` (msg, ack, rekey, end,
-//! ping). Anything else closes this one connection with a code; the session itself survives
-//! a dropped connection until its idle TTL.
+//! States: `Challenged` (only `hello`, `ticket_hello` or `resume` accepted; a new session's
+//! checks and creation are in `arrival.rs`, tickets in `ticket.rs`) → `Open` (msg, ack,
+//! rekey, end, ping). Anything else closes this one connection with a code; the session
+//! itself survives a dropped connection until its idle TTL.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -10,25 +11,26 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
+use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 
+use super::arrival;
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
 use super::erase::erase;
 use super::events::ForCoordinator;
-use super::generation::{new_token, resume_refusal, session_lost, token_generation};
+use super::generation::{resume_refusal, session_lost, token_generation};
 use super::metrics::Metrics;
 use super::resend::Refused;
 use super::state::{Pool, Relay};
+use super::ticket;
 use crate::crypto::handshake::check_message1;
-use crate::crypto::keys::{Fingerprint, random_bytes};
+use crate::crypto::keys::Fingerprint;
 use crate::crypto::proof_of_work;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_LANG_BYTES, PayloadKind, PeerEvent};
+use crate::protocol::frames::{PayloadKind, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, RelayFrame, VisitorFrame};
-use crate::store::{
-    Append, Assignment, ChatStore, SessionId, SessionInfo, StoreError, StoredFrame, Way,
-};
+use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 
 /// `GET /v1/visitor`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
@@ -72,7 +74,7 @@ fn decode(inbox: &Inbox, text: &str) -> Option<VisitorFrame> {
     }
 }
 
-fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<T> {
+pub(super) fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<T> {
     Metrics::inc(&relay.metrics.protocol_closes);
     inbox.fail(code);
     None
@@ -80,10 +82,12 @@ fn close<T>(relay: &Relay, inbox: &Inbox, code: CloseCode) -> Option<T> {
 
 /// Challenge, then a hello (new session) or a resume (existing one).
 async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId> {
-    let session = SessionId(random_bytes());
-    let seed: [u8; 16] = random_bytes();
-    let queued = relay.store.queue_len().await.unwrap_or(0);
-    let difficulty = relay.difficulty(queued);
+    // One getrandom for both: a syscall fewer per connection (docs/benchmarks.md, "Set-up").
+    let mut fresh = [[0u8; 16]; 2];
+    OsRng.fill_bytes(fresh.as_flattened_mut());
+    let [id, seed] = fresh;
+    let session = SessionId(id);
+    let difficulty = relay.difficulty(relay.queued_now());
     inbox.outbox.send(RelayFrame::Challenge {
         session,
         seed: Fixed(seed),
@@ -102,56 +106,20 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             if !proof_of_work::verify(&seed, &session.0, pow_nonce, difficulty) {
                 return close(relay, inbox, CloseCode::ProofOfWork);
             }
-            // A wrong length or a low-order key: no coordinator could ever answer it.
-            if check_message1(&handshake.0).is_err() {
-                return close(relay, inbox, CloseCode::Malformed);
+            arrival::arrive(relay, inbox, session, kind, lang, handshake).await
+        }
+        VisitorFrame::TicketHello {
+            session,
+            seed,
+            pow_nonce,
+            kind,
+            lang,
+            handshake,
+        } => {
+            if !ticket::redeem(relay, &session, &seed.0, pow_nonce).await {
+                return close(relay, inbox, CloseCode::ProofOfWork);
             }
-            let lang = match lang {
-                Some(l)
-                    if l.len() <= MAX_LANG_BYTES
-                        && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
-                {
-                    Some(l)
-                }
-                Some(_) => return close(relay, inbox, CloseCode::Malformed),
-                None => None,
-            };
-            let generation = relay.store.generation();
-            let token = new_token(generation);
-            let info = SessionInfo {
-                id: session,
-                token_hash: Fingerprint::of(&token).0,
-                kind,
-                lang,
-                handshake: handshake.0,
-                assignment: Assignment::Queued,
-                queued_minute: relay.clock.unix_minute(),
-                next_to_coordinator: 1,
-                next_to_visitor: 1,
-                acked_to_coordinator: 0,
-                acked_to_visitor: 0,
-                generation,
-            };
-            match relay
-                .store
-                .create(info, relay.config.sessions.queue_max)
-                .await
-            {
-                Ok(()) => {}
-                Err(StoreError::QueueFull) => return close(relay, inbox, CloseCode::Busy),
-                Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),
-            }
-            Metrics::inc(&relay.metrics.sessions_opened);
-            tracing::debug!("visitor session opened");
-            // The welcome is the first frame after the challenge: queued before the
-            // connection is registered, so no queue position or delivery can overtake it.
-            inbox.outbox.send(welcome(relay, session, token, 1, 0));
-            relay
-                .live
-                .with(|live| live.visitors.insert(session, inbox.outbox.clone()));
-            relay.visitor_arrived(&session).await;
-            relay.broadcast_queue().await;
-            Some(session)
+            arrival::arrive(relay, inbox, session, kind, lang, handshake).await
         }
         VisitorFrame::Resume {
             session,
@@ -162,7 +130,7 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
     }
 }
 
-fn welcome(
+pub(super) fn welcome(
     relay: &Relay,
     session: SessionId,
     token: [u8; 32],
@@ -448,7 +416,9 @@ async fn handle_frame(
                 send_pending(relay, &session, &inbox.outbox).await;
             }
         }
-        VisitorFrame::Hello { .. } | VisitorFrame::Resume { .. } => {
+        VisitorFrame::Hello { .. }
+        | VisitorFrame::TicketHello { .. }
+        | VisitorFrame::Resume { .. } => {
             close::<()>(relay, inbox, CloseCode::Unexpected);
             return ControlFlow::Break(());
         }

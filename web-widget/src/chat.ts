@@ -72,6 +72,15 @@ export interface ChatOptions {
   unreachableAfterMs?: number;
   /** The longest a visitor's device works on the proof-of-work before giving up (POW_MAX_MS). */
   powMaxMs?: number;
+  /** A chat ticket from `/v1/config` (§9.1), used once: solved while the socket opens. */
+  ticket?: ChatTicket;
+}
+
+/** A chat's session id and proof-of-work seed, handed out before the socket (§9.1). */
+export interface ChatTicket {
+  session: Uint8Array;
+  seed: Uint8Array;
+  difficulty: number;
 }
 
 const RETRYABLE = new Set([1001, 1005, 1006, 4008, 4012, 4013]);
@@ -129,6 +138,9 @@ export class Chat {
   private pinger: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private powSearch: AbortController | null = null;
+  /** The socket a ticket's hello is meant for: its own challenge is not needed. */
+  private ticketSocket: Socket | null = null;
+  private ticketSearch = false;
   private lastHeard = 0;
   private readonly now: () => number;
 
@@ -163,6 +175,13 @@ export class Chat {
 
   start(): void {
     this.open();
+    const t = this.o.ticket;
+    if (t) {
+      // The search runs while the socket opens: the hello leaves as soon as both are done.
+      this.ticketSocket = this.socket;
+      this.ticketSearch = true;
+      void this.solveAndHello(t.session, t.seed, t.difficulty, true).catch(() => this.fail('error'));
+    }
     this.pinger = setInterval(() => this.tick(), this.o.pingMs ?? 30_000);
   }
 
@@ -225,10 +244,15 @@ export class Chat {
       this.sendFrame({ type: 'resume', session: b64url(this.session), token: b64url(this.token), last_seq: this.lastReceived });
       return;
     }
-    const session = fromB64url(f.session);
-    const seed = fromB64url(f.seed);
+    // Answered (or about to be) with the ticket instead.
+    if (this.ticketSearch) this.ticketSocket = this.socket;
+    if (this.socket === this.ticketSocket) return;
+    await this.solveAndHello(fromB64url(f.session), fromB64url(f.seed), f.difficulty, false);
+  }
+
+  private async solveAndHello(session: Uint8Array, seed: Uint8Array, difficulty: number, ticket: boolean) {
     if (session.length !== 16 || seed.length !== 16) throw new Error('challenge');
-    if (f.difficulty > 28) return this.fail('error');
+    if (difficulty > 28) return this.fail('error');
     this.view.phase = 'pow';
     this.changed();
     const search = (this.powSearch = new AbortController());
@@ -238,7 +262,7 @@ export class Chat {
       nonce = await this.o.solve(
         seed,
         session,
-        f.difficulty,
+        difficulty,
         (p) => {
           this.view.powProgress = p;
           this.changed();
@@ -251,11 +275,13 @@ export class Chat {
     } finally {
       clearTimeout(limit);
       this.powSearch = null;
+      this.ticketSearch = false;
     }
     if (this.stopped) return;
     this.session = session;
     this.handshake = new VisitorHandshake(session, this.o.org, randomBytes(32));
     const hello: Record<string, unknown> = { type: 'hello', pow_nonce: nonce, kind: 'chat', handshake: b64url(this.handshake.message1) };
+    if (ticket) Object.assign(hello, { type: 'ticket_hello', session: b64url(session), seed: b64url(seed) });
     if (this.o.lang && /^[A-Za-z0-9-]{1,16}$/.test(this.o.lang)) hello.lang = this.o.lang;
     this.view.powProgress = 1;
     this.view.phase = 'waiting';
@@ -456,6 +482,11 @@ export class Chat {
     if (code === 4010) return this.finish(this.cipher?.finish() ? 'ended' : 'truncated');
     if (code === 4007) return this.finish('expired');
     if (code === 4014) return this.finish('lost');
+    if (code === 4005 && this.ticketSocket && !this.token) {
+      // The ticket was refused (expired, say): once, at once, the socket's own challenge instead.
+      this.ticketSocket = this.session = null;
+      return this.open();
+    }
     const canResume = this.session && this.token;
     if (canResume || RETRYABLE.has(code) || (!this.session && code === 1006)) {
       this.view.phase = 'reconnecting';

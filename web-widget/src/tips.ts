@@ -7,7 +7,7 @@ import { sha256 } from './crypto/primitives';
 import { TIP_CONTEXT } from './crypto/proof_of_work';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
 import { openReply, sealFollowup, sealTip } from './crypto/sealed_tip';
-import type { Solver } from './chat';
+import type { ChatTicket, Solver } from './chat';
 import { stringMap } from './snippet';
 import type { HelpNumber } from './state';
 
@@ -23,12 +23,26 @@ export interface PublicConfig {
   revocations: RevocationList;
   /** What the server keeps and until when (§9.10); null from a relay too old to say. */
   holds: Holds | null;
+  /** A chat ticket (§9.1) and until when (ms) it is used; taken by the first chat. */
+  ticket?: ChatTicket & { until: number };
 }
 
 export interface Holds {
   eraseAfterIdleS: number;
   tipRetentionDays: number;
   maxWaitingMessages: number;
+}
+
+/** The relay's seed lives 300 s; a ticket older than 240 s is left for the socket's challenge. */
+function ticketOf(t: any): PublicConfig['ticket'] {
+  try {
+    const session = fromB64url(t.session);
+    const seed = fromB64url(t.seed);
+    if (session.length === 16 && seed.length === 16 && seed[4] === t.difficulty && t.difficulty <= 28) return { session, seed, difficulty: t.difficulty, until: Date.now() + 240_000 };
+  } catch {
+    /* an older relay: no ticket */
+  }
+  return undefined;
 }
 
 /** All three counts or none: a partial account would read as a promise the relay never made. */
@@ -102,6 +116,7 @@ export class Relay {
       inbox: inbox.x25519,
       revocations,
       holds: holdsOf(c.holds),
+      ticket: ticketOf(c.chat_ticket),
     };
   }
 

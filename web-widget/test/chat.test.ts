@@ -79,6 +79,58 @@ async function openedChat(extra: Partial<ChatOptions> = {}) {
   return { relay, chat, views, message1: fromB64url(hello.handshake) };
 }
 
+test('a ticket is solved while the socket opens; its ticket_hello answers, the challenge is not solved again (§9.1)', async () => {
+  const relay = new FakeRelay();
+  const seed = new Uint8Array(16).fill(5);
+  const searched: Uint8Array[] = [];
+  const chat = newChat(relay, [], {
+    ticket: { session: SESSION, seed, difficulty: 3 },
+    solve: async (s, ctx, difficulty) => {
+      searched.push(s);
+      assert.equal(difficulty, 3);
+      assert.deepEqual(ctx, SESSION);
+      return 7;
+    },
+  });
+  chat.start();
+  assert.equal(searched.length, 1, 'the search starts before anything arrives');
+  await tick();
+  const [hello] = relay.sentOf('ticket_hello');
+  assert.deepEqual([hello.session, hello.seed, hello.pow_nonce, hello.kind, hello.lang], [b64url(SESSION), b64url(seed), 7, 'chat', 'en']);
+  assert.equal(fromB64url(hello.handshake).length, 32);
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(1)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  assert.equal(searched.length, 1, "the socket's own challenge is not solved");
+  assert.equal(relay.sentOf('hello').length, 0);
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: '' });
+  relay.push({ type: 'queue', position: 1, wait_estimate_s: 60, on_duty: 1 });
+  assert.equal(chat.view.phase, 'waiting');
+  assert.equal(chat.view.position, 1);
+  // A dropped socket before anything else: the reconnect resumes with the token, no new search.
+  relay.current.h.onClose(1006);
+  await new Promise((r) => setTimeout(r, 30));
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(2)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  assert.equal(relay.sentOf('resume').length, 1);
+  assert.equal(searched.length, 1);
+  chat.end();
+});
+
+test('a refused ticket (4005) is followed at once by the socket challenge, once', async () => {
+  const relay = new FakeRelay();
+  const chat = newChat(relay, [], { ticket: { session: SESSION, seed: new Uint8Array(16), difficulty: 3 } });
+  chat.start();
+  await tick();
+  assert.equal(relay.sentOf('ticket_hello').length, 1);
+  relay.current.h.onClose(4005);
+  assert.equal(relay.sockets.length, 2, 'a new socket at once');
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  assert.equal(relay.sentOf('hello').length, 1, 'answered with hello');
+  relay.current.h.onClose(4005);
+  assert.equal(chat.view.phase, 'failed', 'a refused hello is not retried');
+});
+
 test('hello, queue, text typed before the handshake, alias, marks, duplicates', async () => {
   const { relay, chat, message1 } = await openedChat();
   assert.equal(chat.view.phase, 'waiting');

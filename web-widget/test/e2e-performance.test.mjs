@@ -12,12 +12,16 @@
 // Proof-of-work is random: the nonce found may be far below or above the 2^d tries expected.
 // The queue and receipt figures are therefore judged with the search time replaced by its
 // expectation at the hash rate measured in the same run (`…Expected`); the raw figure is
-// printed beside it. DevTools' CPU throttling does not reach Web Workers, so here the search
-// runs on the page's thread (Worker removed), which the throttle does slow: what a phone
-// spends, not what this machine's free core spends.
+// printed beside it. The chat's search starts at "Talk" with the config's chat ticket and
+// overlaps the socket's opening (`open`, "Talk" → socket open): what holds the queue up is
+// the longer of the two, then the ticket_hello → welcome, queue round trip. DevTools' CPU
+// throttling does not reach Web Workers, so here the search runs on the page's thread (Worker
+// removed), which the throttle does slow: what a phone spends, not what this machine's free
+// core spends. (It also delays the socket's opening, which a phone's workers would not.)
 //
 // WIDGET_PERF_RUNS=n repeats each emulation n times and judges the median (default 3: one
 // run moves by a third on a shared machine).
+// WIDGET_PERF_COMPARE=1 adds visits without the chat ticket (the socket's challenge path).
 // WIDGET_PERF_REPORT_ONLY=1 prints without failing: for a machine too loaded to say
 // anything about the widget (the figures then say so). CI runs without it.
 import { test } from 'node:test';
@@ -27,16 +31,17 @@ import { browserSuite, PHONE } from './suite.mjs';
 
 const s = browserSuite();
 const BUDGET = { help: 2000, queue: 3000, receipt: 3000, exit: 100 };
-// Known misses, kept visible rather than loosened: the queue needs three round trips (upgrade,
-// challenge, hello → queued: ~2 s at 400 ms) before its ~1.6 s of proof-of-work, so it cannot
-// meet 3 s until the set-up loses a round trip (issue 20's "challenge in the upgrade
-// response"); the receipt meets it only on a quiet machine. Until then these two fail only
-// past a regression ceiling, and every run prints the budget they miss.
-const CEILING = { queue: 7000, receipt: 6000 };
+// Known miss, kept visible rather than loosened: the receipt meets its budget only on a quiet
+// machine, so it fails only past a regression ceiling, and every run prints the budget it
+// misses. The queue is held to its budget since chats open with the config's chat ticket
+// (the search overlaps the socket's opening: docs/benchmarks.md, "Set-up").
+const CEILING = { receipt: 6000 };
 const PHONE_CPU = 6;
 const SLOW_3G = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 };
 const RUNS = Math.max(1, Number(process.env.WIDGET_PERF_RUNS ?? 3));
 const REPORT_ONLY = process.env.WIDGET_PERF_REPORT_ONLY === '1';
+// WIDGET_PERF_COMPARE=1 adds visits without the chat ticket, for the doc's before and after.
+const COMPARE = process.env.WIDGET_PERF_COMPARE === '1';
 
 /** In the page before the widget: marks (ms since navigation) of what the visitor sees. */
 function recordMarks() {
@@ -55,6 +60,9 @@ function recordMarks() {
   );
   new MutationObserver(() => {
     if (!marks.home && buttonNamed('Talk to someone now')) once('home');
+    // The search's bar goes when it is solved (the hello is sent then, or once the socket opens).
+    if (marks.talk && !marks.solved && document.querySelector('progress')) marks.searching = true;
+    if (marks.searching && !marks.solved && !document.querySelector('progress')) once('solved');
     if (marks.talk && !marks.queue && /You are number/.test(document.querySelector('.ll-said')?.textContent ?? '')) once('queue');
     if (marks.send && !marks.receipt && [...document.querySelectorAll('h1')].some((h) => h.textContent === 'Your tip was received')) once('receipt');
     if (marks.exitPressed && !marks.exitDone && !document.querySelector('.lifeline')) {
@@ -63,12 +71,38 @@ function recordMarks() {
       requestAnimationFrame(() => console.log('lifeline-perf exit ' + (performance.now() - marks.exitPressed)));
     }
   }).observe(document, { childList: true, subtree: true, characterData: true });
+  // When the visitor socket opened and when its hello left (with a chat ticket the search
+  // runs while the socket opens, so neither end of it shows on the wire).
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => once('open'));
+      this.addEventListener('message', () => once('challenge'));
+    }
+    send(data) {
+      const frame = JSON.parse(data);
+      if (/hello$/.test(frame.type) && !marks.hello) Object.assign(marks, { hello: performance.now(), tries: frame.pow_nonce + 1, ticketed: frame.type === 'ticket_hello' });
+      super.send(data);
+    }
+  };
 }
 
 /** One visit: help, home, the queue, a tip to its receipt, then the quick exit. */
-async function visit(throttled) {
+async function visit(throttled, ticket = true) {
+  // The scripted coordinator speaks only when told: a command per visit keeps it past the
+  // relay's idle timeout (90 s), so a long run still finds someone on duty.
+  await s.coord.cmd('duty');
   const context = await s.browser.newContext(PHONE);
   const page = await context.newPage();
+  if (!ticket) {
+    // As against a relay older than chat tickets: the widget answers the socket's challenge.
+    await page.route('**/v1/config', async (route) => {
+      const response = await route.fetch();
+      const { chat_ticket, ...config } = await response.json();
+      await route.fulfill({ response, json: config });
+    });
+  }
   if (throttled) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE_CPU });
@@ -82,15 +116,13 @@ async function visit(throttled) {
   page.on('websocket', (ws) => {
     ws.on('framereceived', (f) => {
       const frame = JSON.parse(f.payload);
-      if (frame.type === 'challenge') Object.assign(pow, { chatStart: performance.now(), chatDifficulty: frame.difficulty });
-    });
-    ws.on('framesent', (f) => {
-      const frame = JSON.parse(f.payload);
-      if (frame.type === 'hello') Object.assign(pow, { chatMs: performance.now() - pow.chatStart, chatTries: frame.pow_nonce + 1 });
+      if (frame.type === 'challenge') Object.assign(pow, { chatDifficulty: frame.difficulty });
     });
   });
-  page.on('response', async (r) => {
-    if (r.url().endsWith('/v1/pow')) Object.assign(pow, { tipStart: performance.now(), tipDifficulty: (await r.json()).difficulty });
+  page.on('response', (r) => {
+    if (!r.url().endsWith('/v1/pow')) return;
+    pow.tipStart = performance.now();
+    r.json().then((p) => (pow.tipDifficulty = p.difficulty));
   });
   page.on('request', (r) => {
     if (r.url().endsWith('/v1/tips') && r.method() === 'POST') Object.assign(pow, { tipMs: performance.now() - pow.tipStart, tipTries: JSON.parse(r.postData()).nonce + 1 });
@@ -118,20 +150,29 @@ async function visit(throttled) {
   for (let i = 0; exitMs === null && i < 50; i++) await new Promise((r) => setTimeout(r, 100));
   await context.close();
 
-  const chatRate = pow.chatTries / pow.chatMs;
-  const tipRate = pow.tipTries / pow.tipMs;
+  // With a ticket the search starts at "Talk" and overlaps the socket's opening, so only the
+  // longer of the two holds the queue up; with the challenge it starts when that arrives.
   const queue = marks1.queue - marks1.talk;
+  const open = marks1.open - marks1.talk;
+  const challenged = marks1.challenge - marks1.talk;
+  const searchMs = marks1.solved - (marks1.ticketed ? marks1.talk : marks1.challenge);
+  // Both searches of the visit together: a lucky search alone is too short to time the rate.
+  const rate = (marks1.tries + pow.tipTries) / (searchMs + pow.tipMs);
+  const expectedMs = 2 ** pow.chatDifficulty / rate;
+  const held = (search) => (marks1.ticketed ? Math.max(search, open) : challenged + search);
   const receipt = marks2.receipt - marks2.send;
   return {
     help: marks1.help,
     home: marks1.home,
+    open,
     queue,
-    queueExpected: queue - pow.chatMs + 2 ** pow.chatDifficulty / chatRate,
+    queueExpected: queue - held(searchMs) + held(expectedMs),
     receipt,
-    receiptExpected: receipt - pow.tipMs + 2 ** pow.tipDifficulty / tipRate,
+    receiptExpected: receipt - pow.tipMs + 2 ** pow.tipDifficulty / rate,
     exit: exitMs,
-    hashesPerSecond: Math.round(1000 * (pow.chatTries + pow.tipTries) / (pow.chatMs + pow.tipMs)),
+    hashesPerSecond: Math.round(1000 * rate),
     difficulty: pow.chatDifficulty,
+    ticketed: marks1.ticketed,
   };
 }
 
@@ -140,12 +181,16 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 test(`help, queue, receipt and quick exit within budget at ${PHONE_CPU}× CPU on slow 3G`, { timeout: 30 * 60_000 }, async () => {
   await s.ready;
   await s.coord.cmd('duty');
-  const runs = { fast: [], phone: [] };
+  const runs = { fast: [], phone: [], fastChallenge: [], phoneChallenge: [] };
   for (let i = 0; i < RUNS; i++) {
     runs.fast.push(await visit(false));
     runs.phone.push(await visit(true));
+    if (COMPARE) {
+      runs.fastChallenge.push(await visit(false, false));
+      runs.phoneChallenge.push(await visit(true, false));
+    }
   }
-  const figures = ['help', 'home', 'queue', 'queueExpected', 'receipt', 'receiptExpected', 'exit', 'hashesPerSecond'];
+  const figures = ['help', 'home', 'open', 'queue', 'queueExpected', 'receipt', 'receiptExpected', 'exit', 'hashesPerSecond'];
   const at = (kind, f) => median(runs[kind].map((r) => r[f]));
   const range = (kind, f) => (RUNS > 1 ? ` (${Math.round(Math.min(...runs[kind].map((r) => r[f])))}–${Math.round(Math.max(...runs[kind].map((r) => r[f])))})` : '');
   const rows = figures.map((f) => {
@@ -159,8 +204,13 @@ test(`help, queue, receipt and quick exit within budget at ${PHONE_CPU}× CPU on
       `machine: ${cpus().length} cores, load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min)`,
       `${'figure'.padEnd(16)} ${'unthrottled'.padStart(22)} ${`${PHONE_CPU}× CPU, slow 3G`.padStart(22)} budget`,
       ...rows,
+      ...(COMPARE
+        ? ['open', 'queue', 'queueExpected'].map((f) => `${(f + ', no ticket').padEnd(16)} ${(Math.round(at('fastChallenge', f)) + range('fastChallenge', f)).padStart(22)} ${(Math.round(at('phoneChallenge', f)) + range('phoneChallenge', f)).padStart(22)}`)
+        : []),
     ].join('\n'),
   );
+  // The widget opened with the config's chat ticket (§9.1), not the socket's challenge.
+  assert.ok([...runs.fast, ...runs.phone].every((r) => r.ticketed), 'every chat opened with ticket_hello');
   const figureOf = { help: 'help', queue: 'queueExpected', receipt: 'receiptExpected', exit: 'exit' };
   const missed = Object.entries(figureOf).filter(([budget, f]) => !(at('phone', f) <= BUDGET[budget]));
   if (missed.length) console.log('BUDGET MISSED: ' + missed.map(([b, f]) => `${b} ${Math.round(at('phone', f))} ms > ${BUDGET[b]} ms`).join(', '));

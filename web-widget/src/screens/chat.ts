@@ -25,7 +25,11 @@ export function startChat(w: Widget): void {
   const { state } = w;
   const wsBase = w.base.replace(/^http/, 'ws');
   const keep = state.config?.resumeInSessionStorage === true;
+  // One chat per ticket, and only while the relay still honours it.
+  const ticket = state.config?.ticket;
+  if (state.config) state.config.ticket = undefined;
   const chat = new Chat({
+    ticket: ticket && ticket.until > Date.now() ? ticket : undefined,
     org: w.org,
     lang: state.lang,
     solve: w.solve,

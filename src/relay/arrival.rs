@@ -1,0 +1,82 @@
+//! A new visitor's arrival, once its proof-of-work was accepted (from the connection's
+//! `challenge` or a chat ticket, §9.1): the message 1 and language checked, the session
+//! created and queued, the `welcome` sent first, the queue told.
+//!
+//! It must never create a session whose message 1 no coordinator could answer, nor let any
+//! frame overtake the `welcome`.
+
+use std::sync::Arc;
+
+use super::connection::Inbox;
+use super::generation::new_token;
+use super::metrics::Metrics;
+use super::state::Relay;
+use super::visitor::{close, welcome};
+use crate::crypto::handshake::check_message1;
+use crate::crypto::keys::Fingerprint;
+use crate::protocol::frames::{ConversationKind, MAX_LANG_BYTES};
+use crate::protocol::{Bytes, CloseCode};
+use crate::store::{Assignment, ChatStore, SessionId, SessionInfo, StoreError};
+
+/// Opens `session` for a visitor whose proof-of-work was accepted; `None` once the
+/// connection is refused (the close code is queued).
+pub async fn arrive(
+    relay: &Arc<Relay>,
+    inbox: &mut Inbox,
+    session: SessionId,
+    kind: ConversationKind,
+    lang: Option<String>,
+    handshake: Bytes,
+) -> Option<SessionId> {
+    // A wrong length or a low-order key: no coordinator could ever answer it.
+    if check_message1(&handshake.0).is_err() {
+        return close(relay, inbox, CloseCode::Malformed);
+    }
+    let lang = match lang {
+        Some(l)
+            if l.len() <= MAX_LANG_BYTES
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            Some(l)
+        }
+        Some(_) => return close(relay, inbox, CloseCode::Malformed),
+        None => None,
+    };
+    let generation = relay.store.generation();
+    let token = new_token(generation);
+    let info = SessionInfo {
+        id: session,
+        token_hash: Fingerprint::of(&token).0,
+        kind,
+        lang,
+        handshake: handshake.0,
+        assignment: Assignment::Queued,
+        queued_minute: relay.clock.unix_minute(),
+        next_to_coordinator: 1,
+        next_to_visitor: 1,
+        acked_to_coordinator: 0,
+        acked_to_visitor: 0,
+        generation,
+    };
+    match relay
+        .store
+        .create(info, relay.config.sessions.queue_max)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::QueueFull) => return close(relay, inbox, CloseCode::Busy),
+        Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),
+    }
+    Metrics::inc(&relay.metrics.sessions_opened);
+    tracing::debug!("visitor session opened");
+    // The welcome is the first frame after the challenge: queued before the
+    // connection is registered, so no queue position or delivery can overtake it.
+    inbox.outbox.send(welcome(relay, session, token, 1, 0));
+    relay
+        .live
+        .with(|live| live.visitors.insert(session, inbox.outbox.clone()));
+    relay.visitor_arrived(&session).await;
+    relay.note_arrival();
+    relay.broadcast_queue().await;
+    Some(session)
+}
