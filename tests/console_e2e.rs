@@ -766,10 +766,10 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
         .until_on_screen("Offline: duty waits until the console is reconnected.")
         .await;
     console
-        .until_on_screen("Connection lost: this visitor went back")
+        .until_on_screen("Connection lost: reconnecting…")
         .await;
     assert!(console.screen().shows("Visitor: are you still there?"));
-    assert!(console.screen().shows("Visitor 1 en requeued"));
+    assert!(console.screen().shows("Visitor 1 en reconnecting…"));
 
     // The relay is back on the same address: signed in and on duty again by itself.
     let url = redis.as_ref().map(|r| r.url.clone());

@@ -214,8 +214,20 @@ impl Wire {
         true
     }
 
-    /// Closes the connection politely.
+    /// Drops the connection as a failing network would: the socket is shut without a
+    /// WebSocket close (tests of what a lost connection does; nothing else calls it).
+    pub async fn cut(&mut self) {
+        use tokio::io::AsyncWriteExt;
+        let _ = self.ws.get_mut().shutdown().await;
+    }
+
+    /// Closes the connection politely, with 1000 (normal closure): for a coordinator, a
+    /// sign-out, so the relay requeues their visitors at once instead of holding them (§9.6).
     pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+        let goodbye = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal,
+            reason: "".into(),
+        };
+        let _ = self.ws.close(Some(goodbye)).await;
     }
 }

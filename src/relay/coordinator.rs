@@ -1,8 +1,9 @@
 //! A coordinator's WebSocket: challenge-response authentication against the organisation
 //! key and revocation list, then duty, queue, claims, relaying, transfers and the tip inbox.
 //!
-//! A coordinator whose connection dies is taken off duty at once; each of their visitors is
-//! told and put back at the front of the queue, to be answered by someone else.
+//! A coordinator whose connection dies is taken off duty at once; their conversations are
+//! held for them to resume (`grace`), or, after a clean sign-out, each visitor is told and
+//! put back at the front of the queue, to be answered by someone else.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use super::delivery::{pull, tip_list};
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
+use super::grace;
 use super::metrics::Metrics;
 use super::resend::{RETRY_AFTER_S, Refused};
 use super::routing::LiveCoordinator;
@@ -28,7 +30,7 @@ use crate::crypto::coordinator_auth::auth_message;
 use crate::crypto::handover_note::SEALED_NOTE_LEN;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent};
+use crate::protocol::frames::{MAX_LANG_BYTES, MAX_RESUMED, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
 use crate::store::tips::Reply;
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
@@ -66,8 +68,10 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
     Metrics::inc(&relay.metrics.coordinator_connections);
     if let Some((serial, not_after)) = authenticate(&relay, &mut inbox).await {
         tokio::spawn(deliver(relay.clone(), serial, inbox.outbox.clone()));
-        serve(&relay, &mut inbox, serial, not_after).await;
-        disconnected(&relay, serial, &inbox.outbox).await;
+        let mut settled = false;
+        serve(&relay, &mut inbox, serial, not_after, &mut settled).await;
+        let ending = grace::ending(&relay, inbox.outbox.closing(), inbox.signed_out());
+        disconnected(&relay, serial, &inbox.outbox, ending, settled).await;
     }
     inbox.outbox.close(CloseCode::Ended);
     inbox.drain().await;
@@ -160,15 +164,8 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<(u64, u64
         previous.outbox.close(CloseCode::Replaced);
     }
     tracing::info!("coordinator authenticated");
-    // Signed in again (here, or on another node that may have died): whatever the old
-    // connection held goes back to the queue, its visitors told.
-    if let Ok(assignments) = relay.store.assignments().await {
-        for (session, assignment) in assignments {
-            if assignment == Assignment::Claimed(serial) {
-                release(relay, &session, serial).await;
-            }
-        }
-    }
+    // What the old connection held waits for this one's first frame: `resume_sessions`
+    // takes some back, anything else requeues them all (§9.6).
     relay.broadcast_queue().await;
     Some((serial, not_after))
 }
@@ -199,14 +196,35 @@ async fn next_while_valid(relay: &Relay, inbox: &mut Inbox, not_after: u64) -> O
     }
 }
 
-async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u64) {
+/// Serves a signed-in coordinator. `settled` becomes true once their first frame decided
+/// what happens to the conversations held for them (§9.6).
+async fn serve(
+    relay: &Arc<Relay>,
+    inbox: &mut Inbox,
+    serial: u64,
+    not_after: u64,
+    settled: &mut bool,
+) {
     let mut refused = Refused::default();
     while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
             return;
         };
         let out = &inbox.outbox;
+        let first = !std::mem::replace(settled, true);
+        if let CoordinatorFrame::ResumeSessions { sessions } = frame {
+            if !first || sessions.len() > MAX_RESUMED {
+                inbox.fail(CloseCode::Unexpected);
+                return;
+            }
+            grace::resume(relay, out, serial, sessions).await;
+            continue;
+        }
+        if first {
+            grace::release_unresumed(relay, serial, &HashSet::new()).await;
+        }
         match frame {
+            CoordinatorFrame::ResumeSessions { .. } => {}
             CoordinatorFrame::Duty {
                 on,
                 capacity,
@@ -491,7 +509,13 @@ async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
     }
 }
 
-async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {
+async fn disconnected(
+    relay: &Arc<Relay>,
+    serial: u64,
+    outbox: &Outbox,
+    ending: grace::Ending,
+    settled: bool,
+) {
     let gone = relay.live.with(|live| {
         if live
             .coordinators
@@ -503,23 +527,41 @@ async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {
             None
         }
     });
-    if let Some(c) = gone {
-        tracing::info!(
-            conversations = c.sessions.len(),
-            "coordinator disconnected; visitors requeued"
-        );
-        for session in c.sessions {
-            release(relay, &session, serial).await;
-        }
-        relay.broadcast_queue().await;
+    let Some(c) = gone else { return };
+    // Signed in again elsewhere meanwhile: that connection's first frame decides.
+    relay.nodes.refresh_remote().await;
+    if relay.signed_in_elsewhere(serial) {
+        return;
     }
+    // Left before saying what it resumes: what the old connection held is treated as ours.
+    let mut sessions = c.sessions;
+    if !settled && let Ok(assignments) = relay.store.assignments().await {
+        sessions.extend(
+            assignments
+                .into_iter()
+                .filter_map(|(id, a)| (a == Assignment::Claimed(serial)).then_some(id)),
+        );
+    }
+    match ending {
+        grace::Ending::Dropped => grace::hold(relay, serial, sessions).await,
+        grace::Ending::Left => {
+            tracing::info!(
+                conversations = sessions.len(),
+                "coordinator disconnected; visitors requeued"
+            );
+            for session in sessions {
+                release(relay, &session, serial).await;
+            }
+        }
+    }
+    relay.broadcast_queue().await;
 }
 
 impl Assignment {
-    /// The coordinator holding the session, if it is claimed.
+    /// The coordinator holding the session, if it is claimed (or held for them, §9.6).
     pub fn holder(&self) -> Option<u64> {
         match self {
-            Assignment::Claimed(serial) => Some(*serial),
+            Assignment::Claimed(serial) | Assignment::Held(serial) => Some(*serial),
             Assignment::Queued => None,
         }
     }
