@@ -25,11 +25,6 @@ use crate::protocol::frames::CoordinatorInfo;
 use crate::store::{Assignment, ChatStore};
 
 impl Relay {
-    /// Whether coordinator `serial` is signed in on another node, by the roster last read.
-    pub fn signed_in_elsewhere(&self, serial: u64) -> bool {
-        self.nodes.remote_node_of(serial).is_some()
-    }
-
     /// Closes this coordinator's connection on another node, if any: they signed in here.
     pub async fn replace_elsewhere(&self, serial: u64) {
         self.nodes.refresh_remote().await;

@@ -527,12 +527,8 @@ async fn disconnected(
             None
         }
     });
+    // Signed in again elsewhere meanwhile, that node told us (`Replaced`): nothing here.
     let Some(c) = gone else { return };
-    // Signed in again elsewhere meanwhile: that connection's first frame decides.
-    relay.nodes.refresh_remote().await;
-    if relay.signed_in_elsewhere(serial) {
-        return;
-    }
     // Left before saying what it resumes: what the old connection held is treated as ours.
     let mut sessions = c.sessions;
     if !settled && let Ok(assignments) = relay.store.assignments().await {

@@ -51,7 +51,15 @@ impl Relay {
             apply_to_coordinator(self, serial, what).await;
             return true;
         }
-        match self.nodes.remote_node_of(serial) {
+        let mut node = self.nodes.remote_node_of(serial);
+        if node.is_none() && self.nodes.is_shared() {
+            // Signed in elsewhere a moment ago (a resume after a drop, §9.6): the roster
+            // read at the last broadcast may not name them yet, and a wake lost here would
+            // wait for the next heartbeat.
+            self.nodes.refresh_remote().await;
+            node = self.nodes.remote_node_of(serial);
+        }
+        match node {
             Some(node) => {
                 let event = Event::Coordinator { serial, what };
                 self.nodes.send_to(&node, &event).await

@@ -83,6 +83,16 @@ pub async fn hold(relay: &Arc<Relay>, serial: u64, sessions: impl IntoIterator<I
     });
 }
 
+/// Takes back a conversation the live connection of `serial` lists but the store holds for
+/// them (a late hold by the node of their old connection); the visitor hears `back`.
+pub async fn reclaim(relay: &Arc<Relay>, serial: u64, session: &SessionId) -> bool {
+    let ours = matches!(relay.store.reattach(session, serial).await, Ok(true));
+    if ours {
+        peer_to_visitor(relay, session, PeerEvent::Back).await;
+    }
+    ours
+}
+
 /// A hand-over proposed by the coordinator who dropped dies with their connection.
 async fn withdraw_offer(relay: &Arc<Relay>, session: &SessionId) {
     if relay

@@ -209,7 +209,7 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   if (view.phase === 'reconnecting') return [numbers(w)];
   if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.alias ?? '')];
   if (view.phase === 'chatting' && view.alias) {
-    return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
+    return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null, view.peerAway ? h('p', {}, t('reconnect_wait')) : null];
   }
   if (view.onDuty === 0) return [noOneBlock(w, null)];
   const out: Child[] = [h('p', {}, view.waitEstimate ? t('wait', { m: Math.max(1, Math.round(view.waitEstimate / 60)) }) : t('wait_unknown'))];
