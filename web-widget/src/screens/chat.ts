@@ -152,7 +152,8 @@ function statusLines(w: Widget, view: ChatView): string[] {
   if (view.phase === 'pow' || view.phase === 'connecting') return [t('pow')];
   if (view.phase === 'reconnecting') return [t('reconnecting')];
   if (view.offer) return [t('consent_ask', { alias: view.offer })];
-  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias })];
+  // §9.6: heard, calmly, while their coordinator reconnects; gone when they are back.
+  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias }), ...(view.peerAway ? [t('reconnect_wait')] : [])];
   if (view.onDuty === 0) return [t('waiting_title'), t('no_one')];
   return view.position ? [t('waiting_title'), t('position', { n: view.position })] : [t('waiting_title')];
 }
@@ -209,7 +210,7 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   if (view.phase === 'reconnecting') return [numbers(w)];
   if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.alias ?? '')];
   if (view.phase === 'chatting' && view.alias) {
-    return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null, view.peerAway ? h('p', {}, t('reconnect_wait')) : null];
+    return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
   }
   if (view.onDuty === 0) return [noOneBlock(w, null)];
   const out: Child[] = [h('p', {}, view.waitEstimate ? t('wait', { m: Math.max(1, Math.round(view.waitEstimate / 60)) }) : t('wait_unknown'))];
