@@ -19,6 +19,8 @@
 //! | `expect <text>` | waits (≤ 20 s) until the visitor's `<text>` has arrived |
 //! | `texts` | every visitor text received so far, in order (duplicates would show) |
 //! | `end` | authenticated close, then ends the conversation |
+//! | `cut` | drops the connection as a failing network would (no close frame) |
+//! | `reconnect` | signs in again and resumes the conversation under the same keys (§9.6) |
 //! | `reply_tip <text>` | opens the newest tip, returns its text, category and whether the relay sealed it, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
 //! | `colleague` | signs a second coordinator ("Bastien", serial 4242) in, on duty |
@@ -133,6 +135,16 @@ impl Driver {
                 // drain what is already waiting, briefly
                 while self.event(Duration::from_millis(300)).await.is_ok() {}
                 Ok(json!({"ok": "texts", "texts": self.texts}))
+            }
+            "cut" => {
+                self.client.wire().cut().await;
+                Ok(json!({"ok": "cut"}))
+            }
+            "reconnect" => {
+                self.client.reconnect(&self.url).await?;
+                self.until(|e| matches!(e, CoordinatorEvent::Resumed { .. }))
+                    .await?;
+                Ok(json!({"ok": "resumed"}))
             }
             "end" => {
                 let session = self

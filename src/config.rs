@@ -133,10 +133,18 @@ pub struct Sessions {
     /// Seconds a visitor has to accept a proposed hand-over; silence counts as "stay" (§9.6).
     #[serde(default = "default_transfer_answer_s")]
     pub transfer_answer_s: u64,
+    /// Seconds a dropped coordinator's conversations are held for them to reconnect and
+    /// resume (§9.6); 0 requeues them at once. At most `idle_ttl_s`.
+    #[serde(default = "default_coordinator_grace_s")]
+    pub coordinator_grace_s: u64,
 }
 
 fn default_transfer_answer_s() -> u64 {
     60
+}
+
+fn default_coordinator_grace_s() -> u64 {
+    120
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -447,6 +455,13 @@ impl Config {
             return Err(err(
                 "tips.hold_release_s",
                 "must be at least 60 and at most tips.retention_days in seconds",
+            ));
+        }
+        // Held longer than a session lives, a conversation would expire under the grace.
+        if self.sessions.coordinator_grace_s > self.sessions.idle_ttl_s {
+            return Err(err(
+                "sessions.coordinator_grace_s",
+                "must not exceed sessions.idle_ttl_s",
             ));
         }
         if self.sessions.buffer_max_bytes < 64 * 1024 {

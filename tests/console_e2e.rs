@@ -167,13 +167,17 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
 
     let relay = relay.restart().await;
     shift.until("the loss noticed", |a| !a.connected).await;
-    assert!(
-        shift.app.shift.conversations[0].state == ConvState::Ended,
-        "a conversation on the lost connection is shown as over"
-    );
+    // Kept while the console signs in again (§9.6)...
+    assert_ne!(shift.app.shift.conversations[0].state, ConvState::Ended);
     shift
         .until("signed in again, back on duty", |a| {
             a.connected && a.on_duty
+        })
+        .await;
+    // ...but this relay's memory went with its restart: the resume finds it over.
+    shift
+        .until("the lost conversation shown as over", |a| {
+            a.conversations[0].state == ConvState::Ended
         })
         .await;
     // The relay has it on duty again: a new visitor is listed and answered.
@@ -185,6 +189,70 @@ async fn the_console_signs_in_again_by_itself_when_the_relay_restarts() {
         .await;
     shift.ctrl('n');
     assert_eq!(connected_to(&mut second).await, "Dev coordinator");
+}
+
+#[tokio::test]
+async fn a_console_whose_connection_drops_resumes_its_conversation_under_the_same_keys() {
+    let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
+    let mut shift = start_console(&relay).await;
+    shift.ctrl('d');
+    let mut v = visitor(&relay, "en").await;
+    let session = v.session;
+    shift.until("a visitor", |a| a.queue.len() == 1).await;
+    shift.ctrl('n');
+    shift
+        .until("answering", |a| a.conversations.len() == 1)
+        .await;
+    connected_to(&mut v).await;
+    let has = move |a: &ShiftCore, t: &'static str| {
+        a.conversation(&session)
+            .is_some_and(|c| c.lines.iter().any(|l| l.text == t))
+    };
+    v.send_text("before the drop").await.unwrap();
+    shift
+        .until("the first message", |a| has(a, "before the drop"))
+        .await;
+
+    // The relay loses the console's socket (as on an idle timeout): held, not requeued.
+    relay.relay.live.with(|live| {
+        let c = live
+            .coordinators
+            .get(&100)
+            .expect("the console is signed in");
+        c.outbox.close(lifeline::protocol::CloseCode::IdleTimeout);
+    });
+    shift.until("the loss noticed", |a| !a.connected).await;
+    assert_ne!(shift.app.shift.conversations[0].state, ConvState::Ended);
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Reconnecting)))
+        .await
+        .expect("the visitor is told their coordinator is reconnecting");
+    v.send_text("written while you were away").await.unwrap();
+
+    // Signed in again by itself: the same conversation, the same keys, nothing lost.
+    shift
+        .until("the message written meanwhile", |a| {
+            a.connected && has(a, "written while you were away")
+        })
+        .await;
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Back)))
+        .await
+        .expect("the visitor is told they are back");
+    shift.alt('1');
+    shift.press(KeyCode::Enter);
+    shift.keys("I am back, I read you.");
+    shift.press(KeyCode::Enter);
+    shift.press(KeyCode::Esc);
+    assert_eq!(next_text_visitor(&mut v).await, "I am back, I read you.");
+    let c = shift.app.shift.conversation(&session).expect("kept");
+    assert_ne!(c.state, ConvState::Ended);
+    assert_eq!(
+        c.lines
+            .iter()
+            .filter(|l| l.text == "before the drop")
+            .count(),
+        1,
+        "nothing doubled"
+    );
 }
 
 #[tokio::test]
@@ -619,10 +687,14 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
         .until_on_screen("Offline: duty waits until the console is reconnected.")
         .await;
     console
-        .until_on_screen("Connection lost: this visitor went back")
+        .until_on_screen("Connection lost: reconnecting…")
         .await;
     assert!(console.screen().shows("Visitor: are you still there?"));
-    assert!(console.screen().shows("Visitor 1 en requeued"));
+    assert!(
+        console.screen().shows("Visitor 1 en reconnecting"),
+        "{}",
+        console.screen().rows().join("\n")
+    );
 
     // The relay is back on the same address: signed in and on duty again by itself.
     let url = redis.as_ref().map(|r| r.url.clone());

@@ -525,3 +525,73 @@ fn the_address_scanner_finds_addresses_and_only_addresses() {
         assert_eq!(find_addresses(clean), Vec::<String>::new(), "{clean:?}");
     }
 }
+
+/// Coordinator resume (§9.6): while a dropped coordinator's conversation is held, the store
+/// says only that (the owner's serial and a grace marker), the logs and the frames carry no
+/// address or text, and once the conversation ends nothing of the hold is left.
+#[tokio::test]
+async fn a_held_and_resumed_conversation_leaves_nothing_identifying_and_nothing_after_its_end() {
+    let logs = capture_logs();
+    let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
+    let mut amara = coordinator(&relay, 790, "Amara").await;
+    let mut v = visitor(&relay).await;
+    let session = v.session;
+    let sid = lifeline::crypto::keys::hex(&session.0);
+    claim_and_connect(&mut amara, &mut v).await;
+    const HELD_UP: &str = "audit hold: written while my coordinator reconnects";
+    const HELD_DOWN: &str = "audit hold: back, I have your message";
+    amara.wire().cut().await;
+    v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Reconnecting)))
+        .await
+        .unwrap();
+    v.send_text(HELD_UP).await.unwrap();
+    let during = relay.visitor_state().await;
+    if relay.relay.config.store.kind == lifeline::config::StoreKind::Redis {
+        let owner = format!("ll:{{{sid}}}:owner");
+        let grace = format!("ll:{{{sid}}}:grace");
+        assert!(
+            during
+                .lines()
+                .any(|l| l.starts_with(&owner) && l.contains("h790")),
+            "held for serial 790: {during}"
+        );
+        assert!(during.lines().any(|l| l.starts_with(&grace)), "{during}");
+    }
+    let headers = identifying_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let challenge = CoordinatorClient::challenge_with(&relay.coordinator_url(), &headers)
+        .await
+        .expect("challenge");
+    amara.resume_on(challenge).await.expect("resumed");
+    assert_eq!(next_text_coordinator(&mut amara).await.1, HELD_UP);
+    amara.send_text(session, HELD_DOWN).await.unwrap();
+    assert_eq!(next_text_visitor(&mut v).await, HELD_DOWN);
+    v.end().await.unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .unwrap();
+    let after = relay.visitor_state().await;
+    assert!(
+        !after.contains(&sid),
+        "nothing of the session after its end: {after}"
+    );
+    for text in [during.as_str(), after.as_str(), logs.text().as_str()] {
+        assert!(
+            find_addresses(text).is_empty(),
+            "{:?}",
+            find_addresses(text)
+        );
+        for secret in [
+            AGENT,
+            XFF_V4,
+            XFF_V6,
+            REAL_IP,
+            HELD_UP,
+            HELD_DOWN,
+            "audit-referrer",
+        ] {
+            assert!(!text.contains(secret), "{secret} found");
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::crypto::session::{Plaintext, SessionCipher};
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::frames::{
     ConversationKind, CoordinatorInfo, PayloadKind, PeerEvent, QueueItem, ReplyCopyItem,
-    TipSummary, TransferStatus,
+    ResumeEntry, TipSummary, TransferStatus,
 };
 use crate::protocol::http::Holds;
 use crate::protocol::{Bytes, CoordinatorFrame, RelayFrame, SessionId, TipId};
@@ -97,6 +97,13 @@ pub enum CoordinatorEvent {
     Renewed {
         /// When the renewed certificate expires, Unix seconds.
         not_after: u64,
+    },
+    /// Signed in again, the conversation is ours again where it stopped (§9.6).
+    Resumed {
+        /// The conversation.
+        session: SessionId,
+        /// The last of our frames the visitor acknowledged.
+        delivered: u64,
     },
     /// The tips inbox.
     Tips(Vec<TipSummary>),
@@ -197,6 +204,15 @@ impl CoordinatorClient {
         Self::challenge_with_headers(url, trust, &[]).await
     }
 
+    /// [`Self::challenge`] over plain trust with extra request headers (tests prove the
+    /// relay ignores them, on a sign-in again too).
+    pub async fn challenge_with(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Challenge, ClientError> {
+        Self::challenge_with_headers(url, &TlsTrust::default(), headers).await
+    }
+
     async fn challenge_with_headers(
         url: &str,
         trust: &TlsTrust,
@@ -239,24 +255,7 @@ impl CoordinatorClient {
             organisation,
         } = challenge;
         let org = organisation.fingerprint();
-        let signature = keys.signing.sign(&auth_message(&nonce, &org));
-        let authed = async {
-            wire.send(CoordinatorFrame::Auth {
-                certificate: Bytes(keys.certificate.as_bytes().to_vec()),
-                signature: Bytes(signature.to_vec()),
-            })
-            .await?;
-            match wire.recv().await? {
-                RelayFrame::Authed {
-                    alias,
-                    serial,
-                    holds,
-                    not_after,
-                } => Ok((alias, serial, holds, not_after)),
-                _ => Err(ClientError::Protocol("expected authed".into())),
-            }
-        }
-        .await;
+        let authed = sign_in(&mut wire, &nonce, &org, &keys).await;
         match authed {
             Ok((alias, serial, holds, not_after)) => Ok(Self {
                 wire,
@@ -306,6 +305,61 @@ impl CoordinatorClient {
             .await?;
         self.keys.certificate = certificate;
         Ok(())
+    }
+
+    /// Signs in again on `challenge`'s fresh connection after ours was lost, and takes back
+    /// every conversation the relay held for us (§9.6), under the same keys: the relay
+    /// answers each with `resumed` (then the visitor's frames we have not had) or
+    /// `released`. Frames we sent and it never confirmed go again at once, in order.
+    pub async fn resume_on(&mut self, challenge: Challenge) -> Result<(), ClientError> {
+        if challenge.organisation != self.organisation {
+            return Err(ClientError::Protocol(
+                "the relay serves another organisation".into(),
+            ));
+        }
+        let Challenge {
+            mut wire, nonce, ..
+        } = challenge;
+        let (_, serial, holds, not_after) =
+            sign_in(&mut wire, &nonce, &self.org, &self.keys).await?;
+        if serial != self.serial {
+            return Err(ClientError::Protocol("signed in as someone else".into()));
+        }
+        // A renewal on this connection signs over its own nonce (§9.2).
+        self.nonce = nonce;
+        self.holds = holds;
+        self.not_after = not_after;
+        let sessions = self
+            .conversations
+            .iter()
+            .map(|(session, c)| ResumeEntry {
+                session: *session,
+                last_seq: c.last_received,
+            })
+            .collect();
+        wire.send(CoordinatorFrame::ResumeSessions { sessions })
+            .await?;
+        // The old connection is gone: what it had not acknowledged, `last_seq` just did; what
+        // the relay had not confirmed stored goes again on this one.
+        wire.outbox().adopt(self.wire.outbox());
+        self.wire = wire;
+        self.unacked.clear();
+        // What the relay may not have stored goes again at once, before anything new (a
+        // later number first would be a gap); what it has is confirmed as a duplicate.
+        self.resend_refused().await
+    }
+
+    /// [`Self::resume_on`] a new connection to `url` (tests and the load generator; the
+    /// console opens its own, with its TLS trust).
+    pub async fn reconnect(&mut self, url: &str) -> Result<(), ClientError> {
+        let challenge = Self::challenge(url, &TlsTrust::default()).await?;
+        self.resume_on(challenge).await
+    }
+
+    /// Signs out: closes the connection with 1000, so the relay requeues our visitors at
+    /// once instead of holding them for us to come back (§9.6).
+    pub async fn sign_out(self) {
+        self.wire.close().await;
     }
 
     /// Gives back the keys (to sign in again after the connection is lost).
@@ -660,6 +714,17 @@ impl CoordinatorClient {
                 session: Some(session),
                 event,
             } => CoordinatorEvent::Peer { session, event },
+            RelayFrame::Resumed {
+                session,
+                next_seq,
+                delivered,
+            } => {
+                // Below `next_seq` the relay has it all (our resend follows as duplicates).
+                self.wire
+                    .outbox()
+                    .confirmed(Some(session), next_seq.saturating_sub(1));
+                CoordinatorEvent::Resumed { session, delivered }
+            }
             RelayFrame::Released { session } => {
                 self.drop_conversation(session);
                 CoordinatorEvent::Released(session)
@@ -704,5 +769,30 @@ impl CoordinatorClient {
                 return Ok(event);
             }
         }
+    }
+}
+
+/// Answers the relay's challenge on `wire` with our certificate and signature; our alias
+/// and serial once the relay accepts them.
+async fn sign_in(
+    wire: &mut Wire,
+    nonce: &[u8; 32],
+    org: &Fingerprint,
+    keys: &CoordinatorFiles,
+) -> Result<(String, u64, Option<Holds>, u64), ClientError> {
+    let signature = keys.signing.sign(&auth_message(nonce, org));
+    wire.send(CoordinatorFrame::Auth {
+        certificate: Bytes(keys.certificate.as_bytes().to_vec()),
+        signature: Bytes(signature.to_vec()),
+    })
+    .await?;
+    match wire.recv().await? {
+        RelayFrame::Authed {
+            alias,
+            serial,
+            holds,
+            not_after,
+        } => Ok((alias, serial, holds, not_after)),
+        _ => Err(ClientError::Protocol("expected authed".into())),
     }
 }

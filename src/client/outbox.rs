@@ -57,6 +57,16 @@ impl Outbox {
             .retain(|(s, n), _| *s != stream || *n > seq);
     }
 
+    /// Takes over every frame `old` still keeps (a coordinator's resume on a new connection
+    /// carries its unconfirmed frames over, §9.6).
+    pub fn adopt(&self, old: &Outbox) {
+        if Arc::ptr_eq(&self.0, &old.0) {
+            return;
+        }
+        let taken = std::mem::take(&mut old.pending().frames);
+        self.pending().frames.extend(taken);
+    }
+
     /// The highest sequence number of `stream` still kept, if any.
     pub fn last_seq(&self, stream: Stream) -> Option<u64> {
         self.pending()
@@ -119,8 +129,12 @@ mod tests {
 
         assert_eq!(outbox.take_all(), ["a3", "b1", "b2", "b3"], "in order");
         assert_eq!(outbox.due(), None, "the resend happened");
-        outbox.forget_stream(b);
-        outbox.forget(a, 3);
-        assert!(outbox.take_all().is_empty());
+        let next = Outbox::default();
+        next.adopt(&outbox);
+        assert!(outbox.take_all().is_empty(), "moved, not copied");
+        assert_eq!(next.take_all(), ["a3", "b1", "b2", "b3"]);
+        next.forget_stream(b);
+        next.forget(a, 3);
+        assert!(next.take_all().is_empty());
     }
 }

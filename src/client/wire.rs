@@ -39,6 +39,23 @@ pub struct Wire {
     timeout: Duration,
     /// A frame already read by [`Wire::has_ready`], returned by the next [`Wire::recv`].
     lookahead: Option<Received>,
+    /// A second handle on the TCP socket, so [`Wire::cut`] can fail it as a network would
+    /// (the WebSocket's halves belong to the reader task and the sender).
+    tcp: Option<std::net::TcpStream>,
+}
+
+/// A duplicate of the socket's descriptor under the WebSocket (and TLS, if any).
+fn tcp_handle(stream: &MaybeTlsStream<TcpStream>) -> Option<std::net::TcpStream> {
+    use std::os::fd::AsFd;
+    let tcp = match stream {
+        MaybeTlsStream::Plain(tcp) => tcp,
+        MaybeTlsStream::Rustls(tls) => tls.get_ref().0,
+        _ => return None,
+    };
+    tcp.as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(std::net::TcpStream::from)
 }
 
 impl Drop for Wire {
@@ -221,6 +238,7 @@ impl Wire {
         )
         .await
         .map_err(|e| ClientError::Connect(e.to_string()))?;
+        let tcp = tcp_handle(ws.get_ref());
         let (sink, stream) = ws.split();
         let sink = Arc::new(Mutex::new(sink));
         let (queue, frames) = mpsc::unbounded_channel();
@@ -230,6 +248,7 @@ impl Wire {
             frames,
             outbox,
             reader,
+            tcp,
             timeout: Duration::from_secs(10),
             lookahead: None,
         })
@@ -312,8 +331,27 @@ impl Wire {
         self.lookahead.is_some()
     }
 
-    /// Closes the connection politely.
+    /// Drops the connection as a failing network would: the TCP socket is shut without a
+    /// WebSocket close (tests of what a lost connection does; nothing else calls it).
+    pub async fn cut(&mut self) {
+        self.reader.abort();
+        if let Some(tcp) = &self.tcp {
+            let _ = tcp.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Closes the connection politely, with 1000 (normal closure): for a coordinator, a
+    /// sign-out, so the relay requeues their visitors at once instead of holding them (§9.6).
     pub async fn close(self) {
-        let _ = self.sink.lock().await.close().await;
+        let goodbye = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal,
+            reason: "".into(),
+        };
+        let _ = self
+            .sink
+            .lock()
+            .await
+            .send(Message::Close(Some(goodbye)))
+            .await;
     }
 }

@@ -227,28 +227,30 @@ async fn run(
 ) {
     loop {
         if let Stopped::Quit = serve(&mut client, &mut commands, &events).await {
+            // A clean sign-out: the relay requeues our visitors now rather than hold them.
+            client.sign_out().await;
             return;
         }
         let Some(how) = &reconnect else { return };
-        match sign_in_again(client.into_keys(), how, &mut commands, &events).await {
-            Some(again) => {
-                client = again;
-                let _ = events.send(NetEvent::Reconnected);
-            }
-            None => return,
+        if !sign_in_again(&mut client, how, &mut commands, &events).await {
+            return;
         }
+        let _ = events.send(NetEvent::Reconnected);
     }
 }
 
-/// Tries to sign in again with backoff until it works or the app quits. Commands given
-/// meanwhile fail at once ("offline"), except `Quit`.
+/// Tries to sign in again with backoff, and resume every conversation with the keys kept
+/// (§9.6), until it works (`true`) or the app quits. Commands given meanwhile fail at once
+/// ("offline"), except `Quit`.
 async fn sign_in_again(
-    mut keys: CoordinatorFiles,
+    client: &mut CoordinatorClient,
     how: &Reconnect,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     events: &mpsc::UnboundedSender<NetEvent>,
-) -> Option<CoordinatorClient> {
-    let url = coordinator_url(&how.relay).ok()?;
+) -> bool {
+    let Ok(url) = coordinator_url(&how.relay) else {
+        return false;
+    };
     let mut wait = RECONNECT_FIRST;
     loop {
         let sleep = tokio::time::sleep(wait);
@@ -257,7 +259,7 @@ async fn sign_in_again(
             tokio::select! {
                 _ = &mut sleep => break,
                 command = commands.recv() => match command {
-                    None | Some(Command::Quit) => return None,
+                    None | Some(Command::Quit) => return false,
                     Some(_) => {
                         let _ = events.send(NetEvent::Failed("offline, reconnecting".into()));
                     }
@@ -274,9 +276,8 @@ async fn sign_in_again(
             ));
             continue;
         }
-        match CoordinatorClient::try_authenticate(challenge, keys).await {
-            Ok(client) => return Some(client),
-            Err((_, back)) => keys = back,
+        if client.resume_on(challenge).await.is_ok() {
+            return true;
         }
     }
 }

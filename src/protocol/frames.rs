@@ -97,6 +97,21 @@ pub enum PeerEvent {
     /// The relay's store lost this conversation (§9.5): it is over, and nothing from before
     /// can be delivered. Coordinators only (a visitor is closed with 4014); `released` follows.
     Lost,
+    /// Visitors only: the coordinator's connection dropped; the conversation is held for
+    /// them while they reconnect (§9.6). Nothing to do: keep the keys, keep writing.
+    Reconnecting,
+    /// Visitors only: the coordinator reconnected and resumed the conversation (§9.6).
+    Back,
+}
+
+/// One conversation a coordinator resumes after reconnecting (§9.6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeEntry {
+    /// A conversation the coordinator still holds the keys of.
+    pub session: SessionId,
+    /// The last visitor-to-coordinator `seq` it received and opened (0 for none).
+    pub last_seq: u64,
 }
 
 /// Frames a visitor's widget sends (§8.2).
@@ -284,7 +299,17 @@ pub enum CoordinatorFrame {
     },
     /// Heartbeat, at least every third of the idle timeout; the relay answers `pong` (§9.7).
     Ping {},
+    /// After signing in again: the conversations held for this certificate serial that the
+    /// coordinator takes back, with their keys (§9.6). Only as the first frame after
+    /// `authed`; every other held conversation is requeued at once.
+    ResumeSessions {
+        /// At most [`MAX_RESUMED`] entries, one per conversation.
+        sessions: Vec<ResumeEntry>,
+    },
 }
+
+/// The most conversations one `resume_sessions` names: a coordinator's greatest capacity.
+pub const MAX_RESUMED: usize = 16;
 
 /// One waiting visitor in a `queue_list` (§8.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -499,6 +524,17 @@ pub enum RelayFrame {
         /// The conversation still held.
         session: SessionId,
     },
+    /// A conversation held for you while you were away is yours again (§9.6); the visitor
+    /// frames after your `last_seq` follow as `deliver`.
+    Resumed {
+        /// The conversation resumed.
+        session: SessionId,
+        /// The next coordinator-to-visitor `seq` the relay expects: resend what you sent
+        /// from here on, under the same keys.
+        next_seq: u64,
+        /// The last coordinator-to-visitor `seq` the visitor acknowledged.
+        delivered: u64,
+    },
     /// The conversation is no longer yours (transferred away, ended, expired).
     Released {
         /// The conversation given up.
@@ -594,6 +630,7 @@ impl Frame for Envelope<CoordinatorFrame> {
                 ..
             }
             | CoordinatorFrame::Auth { .. }
+            | CoordinatorFrame::ResumeSessions { .. }
             | CoordinatorFrame::Transfer { note: Some(_), .. } => MAX_HANDSHAKE_FRAME_BYTES,
             CoordinatorFrame::ReplyTip { .. } => MAX_FRAME_BYTES,
             _ => MAX_CONTROL_FRAME_BYTES,

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use super::delivery::notify_tips;
 use super::events::{Event, ForCoordinator};
 use super::forward::{apply_to_coordinator, apply_to_visitor, forget_expired, release};
+use super::grace;
 use super::metrics::Metrics;
 use super::nodes::{HEARTBEAT, RosterEntry};
 use super::routing;
@@ -111,8 +112,9 @@ impl Relay {
         })
     }
 
-    /// Releases conversations held by coordinators connected to no node (their node died):
-    /// after two heartbeats in a row, so one signing in elsewhere right now is not robbed.
+    /// Holds (or, without a grace period, releases) conversations of coordinators connected
+    /// to no node (their node died): after two heartbeats in a row, so one signing in
+    /// elsewhere right now is not robbed. Requeues held ones whose grace ran out unwatched.
     async fn release_orphans(self: &Arc<Self>) {
         let Ok(assignments) = self.store.assignments().await else {
             return;
@@ -124,6 +126,14 @@ impl Relay {
             .chain(self.nodes.remote())
             .map(|e| e.serial)
             .collect();
+        // Held for a coordinator whose node died, or restarted, before timing the grace.
+        for (session, assignment) in &assignments {
+            if let Assignment::Held(serial) = assignment
+                && let Ok(false) = self.store.in_grace(session).await
+            {
+                grace::requeue_held(self, session, *serial).await;
+            }
+        }
         let absent: HashSet<(SessionId, u64)> = assignments
             .into_iter()
             .filter_map(|(id, a)| match a {
@@ -142,8 +152,13 @@ impl Relay {
             confirmed
         };
         for (session, serial) in confirmed {
-            tracing::info!("conversation of a departed coordinator requeued");
-            release(self, &session, serial).await;
+            // Their node died with their connection: held as for any dropped connection.
+            if self.config.sessions.coordinator_grace_s > 0 {
+                grace::hold(self, serial, [session]).await;
+            } else {
+                tracing::info!("conversation of a departed coordinator requeued");
+                release(self, &session, serial).await;
+            }
         }
     }
 

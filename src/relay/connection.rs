@@ -24,6 +24,9 @@ use tokio::time::Instant;
 use crate::protocol::frames::MAX_FRAME_BYTES;
 use crate::protocol::{self, CloseCode, RelayFrame};
 
+/// RFC 6455 §7.4.1: the purpose of the connection was fulfilled.
+const NORMAL_CLOSURE: u16 = 1000;
+
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 const WRITE_STALL: Duration = Duration::from_secs(10);
 
@@ -179,6 +182,9 @@ pub struct Inbox {
     /// timeout counts from here, however often reading is interrupted to do something else.
     last_heard: tokio::time::Instant,
     limiter: RateLimiter,
+    /// The client closed with 1000 (normal closure): it meant to leave (a coordinator
+    /// signing out), rather than lost its connection.
+    signed_out: bool,
     /// Where frames for this client are queued.
     pub outbox: Outbox,
 }
@@ -201,6 +207,7 @@ pub fn open(socket: WebSocket, queue: usize, idle: Duration, limits: RateLimits)
         idle,
         last_heard: Instant::now(),
         limiter: RateLimiter::new(limits),
+        signed_out: false,
         outbox,
     }
 }
@@ -309,7 +316,10 @@ impl Inbox {
                     return Incoming::Text(text);
                 }
                 Message::Binary(_) => return self.fail(CloseCode::Malformed),
-                Message::Close(_) => return Incoming::Closed,
+                Message::Close(frame) => {
+                    self.signed_out = frame.is_some_and(|f| f.code == NORMAL_CLOSURE);
+                    return Incoming::Closed;
+                }
                 Message::Ping(_) | Message::Pong(_) => {
                     if !self.limiter.allow(0) {
                         return self.fail(CloseCode::RateLimited);
@@ -331,6 +341,11 @@ impl Inbox {
                 break;
             }
         }
+    }
+
+    /// Whether the client ended the connection on purpose (a close frame with 1000).
+    pub fn signed_out(&self) -> bool {
+        self.signed_out
     }
 
     /// Gives back the rate-limit cost of a frame of `len` bytes the relay refused (`retry`).

@@ -46,7 +46,7 @@ pub struct Handover {
 /// off from the others may still list a session that another node has since requeued (its
 /// orphan release) and someone else claimed; the store's owner is the truth. If the store
 /// cannot be read, the step that follows fails on it anyway.
-pub async fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
+pub async fn holds(relay: &Arc<Relay>, serial: u64, session: &SessionId) -> bool {
     let listed = relay.live.with(|live| {
         live.coordinators
             .get(&serial)
@@ -54,7 +54,13 @@ pub async fn holds(relay: &Relay, serial: u64, session: &SessionId) -> bool {
     });
     listed
         && match relay.store.assignment(session).await {
-            Ok(owner) => owner == Some(Assignment::Claimed(serial)),
+            Ok(Some(Assignment::Claimed(s))) => s == serial,
+            // Held for them by a node that noticed their old connection's drop only after
+            // they had resumed here (its `Replaced` lost): theirs again (§9.6).
+            Ok(Some(Assignment::Held(s))) if s == serial => {
+                super::grace::reclaim(relay, serial, session).await
+            }
+            Ok(_) => false,
             Err(_) => true,
         }
 }

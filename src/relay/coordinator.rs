@@ -1,8 +1,9 @@
 //! A coordinator's WebSocket: challenge-response authentication against the organisation
 //! key and revocation list, then duty, queue, claims, relaying, transfers and the tip inbox.
 //!
-//! A coordinator whose connection dies is taken off duty at once; each of their visitors is
-//! told and put back at the front of the queue, to be answered by someone else.
+//! A coordinator whose connection dies is taken off duty at once; their conversations are
+//! held for them to resume (`grace`), or, after a clean sign-out, each visitor is told and
+//! put back at the front of the queue, to be answered by someone else.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use super::delivery::pull;
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
+use super::grace;
 use super::metrics::Metrics;
 use super::renewal::{check_sign_in, renew};
 use super::resend::Refused;
@@ -27,7 +29,7 @@ use super::visitor::end_session;
 use crate::crypto::handover_note::SEALED_NOTE_LEN;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_LANG_BYTES, PeerEvent};
+use crate::protocol::frames::{MAX_LANG_BYTES, MAX_RESUMED, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
 use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 use std::collections::HashMap;
@@ -65,8 +67,10 @@ async fn run(relay: Arc<Relay>, socket: WebSocket) {
     if let Some(signed_in) = authenticate(&relay, &mut inbox).await {
         let serial = signed_in.serial;
         tokio::spawn(deliver(relay.clone(), serial, inbox.outbox.clone()));
-        serve(&relay, &mut inbox, signed_in).await;
-        disconnected(&relay, serial, &inbox.outbox).await;
+        let mut settled = false;
+        serve(&relay, &mut inbox, signed_in, &mut settled).await;
+        let ending = grace::ending(&relay, inbox.outbox.closing(), inbox.signed_out());
+        disconnected(&relay, serial, &inbox.outbox, ending, settled).await;
     }
     inbox.outbox.close(CloseCode::Ended);
     inbox.drain().await;
@@ -151,15 +155,8 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
         previous.outbox.close(CloseCode::Replaced);
     }
     tracing::info!("coordinator authenticated");
-    // Signed in again (here, or on another node that may have died): whatever the old
-    // connection held goes back to the queue, its visitors told.
-    if let Ok(assignments) = relay.store.assignments().await {
-        for (session, assignment) in assignments {
-            if assignment == Assignment::Claimed(serial) {
-                release(relay, &session, serial).await;
-            }
-        }
-    }
+    // What the old connection held waits for this one's first frame: `resume_sessions`
+    // takes some back, anything else requeues them all (§9.6).
     relay.broadcast_queue().await;
     Some(SignedIn {
         serial,
@@ -194,7 +191,9 @@ async fn next_while_valid(relay: &Relay, inbox: &mut Inbox, not_after: u64) -> O
     }
 }
 
-async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn) {
+/// Serves a signed-in coordinator. `settled` becomes true once their first frame decided
+/// what happens to the conversations held for them (§9.6).
+async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settled: &mut bool) {
     let SignedIn {
         serial,
         mut not_after,
@@ -206,7 +205,20 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn) {
             return;
         };
         let out = &inbox.outbox;
+        let first = !std::mem::replace(settled, true);
+        if let CoordinatorFrame::ResumeSessions { sessions } = frame {
+            if !first || sessions.len() > MAX_RESUMED {
+                inbox.fail(CloseCode::Unexpected);
+                return;
+            }
+            grace::resume(relay, out, serial, sessions).await;
+            continue;
+        }
+        if first {
+            grace::release_unresumed(relay, serial, &HashSet::new()).await;
+        }
         match frame {
+            CoordinatorFrame::ResumeSessions { .. } => {}
             CoordinatorFrame::Duty {
                 on,
                 capacity,
@@ -444,7 +456,13 @@ async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
     }
 }
 
-async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {
+async fn disconnected(
+    relay: &Arc<Relay>,
+    serial: u64,
+    outbox: &Outbox,
+    ending: grace::Ending,
+    settled: bool,
+) {
     let gone = relay.live.with(|live| {
         if live
             .coordinators
@@ -456,23 +474,37 @@ async fn disconnected(relay: &Arc<Relay>, serial: u64, outbox: &Outbox) {
             None
         }
     });
-    if let Some(c) = gone {
-        tracing::info!(
-            conversations = c.sessions.len(),
-            "coordinator disconnected; visitors requeued"
+    // Signed in again elsewhere meanwhile, that node told us (`Replaced`): nothing here.
+    let Some(c) = gone else { return };
+    // Left before saying what it resumes: what the old connection held is treated as ours.
+    let mut sessions = c.sessions;
+    if !settled && let Ok(assignments) = relay.store.assignments().await {
+        sessions.extend(
+            assignments
+                .into_iter()
+                .filter_map(|(id, a)| (a == Assignment::Claimed(serial)).then_some(id)),
         );
-        for session in c.sessions {
-            release(relay, &session, serial).await;
-        }
-        relay.broadcast_queue().await;
     }
+    match ending {
+        grace::Ending::Dropped => grace::hold(relay, serial, sessions).await,
+        grace::Ending::Left => {
+            tracing::info!(
+                conversations = sessions.len(),
+                "coordinator disconnected; visitors requeued"
+            );
+            for session in sessions {
+                release(relay, &session, serial).await;
+            }
+        }
+    }
+    relay.broadcast_queue().await;
 }
 
 impl Assignment {
-    /// The coordinator holding the session, if it is claimed.
+    /// The coordinator holding the session, if it is claimed (or held for them, §9.6).
     pub fn holder(&self) -> Option<u64> {
         match self {
-            Assignment::Claimed(serial) => Some(*serial),
+            Assignment::Claimed(serial) | Assignment::Held(serial) => Some(*serial),
             Assignment::Queued => None,
         }
     }

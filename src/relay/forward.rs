@@ -51,7 +51,15 @@ impl Relay {
             apply_to_coordinator(self, serial, what).await;
             return true;
         }
-        match self.nodes.remote_node_of(serial) {
+        let mut node = self.nodes.remote_node_of(serial);
+        if node.is_none() && self.nodes.is_shared() {
+            // Signed in elsewhere a moment ago (a resume after a drop, §9.6): the roster
+            // read at the last broadcast may not name them yet, and a wake lost here would
+            // wait for the next heartbeat.
+            self.nodes.refresh_remote().await;
+            node = self.nodes.remote_node_of(serial);
+        }
+        match node {
             Some(node) => {
                 let event = Event::Coordinator { serial, what };
                 self.nodes.send_to(&node, &event).await
@@ -181,17 +189,23 @@ pub async fn peer_to_visitor(relay: &Arc<Relay>, session: &SessionId, event: Pee
 /// still hold it, and tells the visitor (who answers with a fresh handshake).
 pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
     if let Ok(true) = relay.store.requeue(session, serial).await {
-        let _ = relay.store.set_handshake(session, Vec::new()).await;
-        relay.live.with(|live| {
-            live.transferred_from.remove(session);
-            live.offers.remove(session);
-            if let Some(c) = live.coordinators.get_mut(&serial) {
-                c.sessions.remove(session);
-            }
-        });
-        peer_to_visitor(relay, session, PeerEvent::Left).await;
-        relay.broadcast_queue().await;
+        requeued(relay, session, serial).await;
     }
+}
+
+/// What follows once `session`, last `serial`'s, is back in the queue: the visitor owes a
+/// fresh handshake and is told; nothing of the conversation stays with `serial` here.
+pub async fn requeued(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
+    let _ = relay.store.set_handshake(session, Vec::new()).await;
+    relay.live.with(|live| {
+        live.transferred_from.remove(session);
+        live.offers.remove(session);
+        if let Some(c) = live.coordinators.get_mut(&serial) {
+            c.sessions.remove(session);
+        }
+    });
+    peer_to_visitor(relay, session, PeerEvent::Left).await;
+    relay.broadcast_queue().await;
 }
 
 /// Forgets sessions another node's sweep erased: their connections here are told.

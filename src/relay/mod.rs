@@ -27,6 +27,7 @@
 //! - [`erase`]: erasing an ended session for sure (retried, never ignored).
 //! - [`generation`]: a store that lost conversations: watching its generation, telling both
 //!   sides (4014).
+//! - [`grace`]: a dropped coordinator's conversations held for them, resumed or requeued.
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
@@ -46,6 +47,7 @@ pub mod erase;
 pub mod events;
 pub mod forward;
 pub mod generation;
+pub mod grace;
 pub mod holds;
 pub mod http;
 pub mod listener;

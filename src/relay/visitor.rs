@@ -179,10 +179,7 @@ async fn resume(
         .await
         .unwrap_or(0);
     let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
-    let holder = match info.assignment {
-        Assignment::Claimed(serial) => Some(serial),
-        Assignment::Queued => None,
-    };
+    let holder = info.assignment.holder();
     // First, before the connection is registered: nothing may overtake the welcome.
     inbox.outbox.send(welcome(
         relay,
@@ -197,7 +194,7 @@ async fn resume(
         }
     });
     relay.visitor_arrived(&session).await;
-    if let Some(serial) = holder {
+    if let Assignment::Claimed(serial) = info.assignment {
         for frame in [
             RelayFrame::Peer {
                 session: Some(session),
@@ -219,6 +216,13 @@ async fn resume(
     // task, which continues from the last frame replayed here. No gap, no duplicate.
     *inbox.outbox.delivered().lock().await = last_seq;
     send_pending(relay, &session, &inbox.outbox).await;
+    // Their coordinator is away too, and is being waited for (§9.6).
+    if matches!(info.assignment, Assignment::Held(_)) {
+        inbox.outbox.send(RelayFrame::Peer {
+            session: None,
+            event: PeerEvent::Reconnecting,
+        });
+    }
     // Handed over or requeued while offline: the visitor still owes a fresh message 1.
     if info.handshake.is_empty() {
         let event = if holder.is_some() {
@@ -299,10 +303,7 @@ async fn handle_frame(
             return ControlFlow::Continue(());
         }
     };
-    let holder = match holder {
-        Assignment::Claimed(serial) => Some(serial),
-        Assignment::Queued => None,
-    };
+    let holder = holder.holder();
     match frame {
         VisitorFrame::Msg { seq, body } => {
             let stored = StoredFrame {

@@ -180,6 +180,18 @@ impl ChatStore for Store {
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
         dispatch!(self, Store::{Memory, Redis}, s => s.requeue(id, holder))
     }
+    async fn hold(&self, id: &SessionId, holder: u64, grace_s: u64) -> Result<bool, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.hold(id, holder, grace_s))
+    }
+    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.reattach(id, holder))
+    }
+    async fn requeue_held(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.requeue_held(id, holder))
+    }
+    async fn in_grace(&self, id: &SessionId) -> Result<bool, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.in_grace(id))
+    }
     async fn assignment(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
         dispatch!(self, Store::{Memory, Redis}, s => s.assignment(id))
     }

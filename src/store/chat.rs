@@ -24,6 +24,9 @@ pub enum Assignment {
     Queued,
     /// Held by the coordinator with this certificate serial.
     Claimed(u64),
+    /// Held for the coordinator with this serial, whose connection dropped: theirs again if
+    /// they resume it within the grace period, else requeued (§9.6).
+    Held(u64),
 }
 
 /// A frame kept until its receiver acknowledges it.
@@ -189,6 +192,31 @@ pub trait ChatStore: Send + Sync + 'static {
         id: &SessionId,
         holder: u64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Moves a session `holder` holds to [`Assignment::Held`] for `grace_s` seconds (their
+    /// connection dropped); `false` if they do not hold it.
+    fn hold(
+        &self,
+        id: &SessionId,
+        holder: u64,
+        grace_s: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Gives a session held for `holder` back to them (they resumed it); `true` if it is
+    /// theirs now (held for them, or still claimed by them: their node died unnoticed).
+    fn reattach(
+        &self,
+        id: &SessionId,
+        holder: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Puts a session held for `holder` back at the front of the queue (not resumed in
+    /// time, or not resumed at all); `false` if it is not held for them.
+    fn requeue_held(
+        &self,
+        id: &SessionId,
+        holder: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Whether a held session's grace period is still running (a node that died cannot
+    /// time it: whoever sweeps for orphans reads this).
+    fn in_grace(&self, id: &SessionId) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Who holds the session, if it exists: what routing a frame needs, cheaper than
     /// [`ChatStore::get`] (one key read on Redis instead of six, and no record to parse).
     fn assignment(

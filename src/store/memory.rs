@@ -20,6 +20,8 @@ struct Entry {
     to_coordinator: Buffer,
     to_visitor: Buffer,
     last_active_minute: u64,
+    /// While held for a dropped coordinator: when their grace period ends.
+    grace_until: Option<tokio::time::Instant>,
 }
 
 impl Entry {
@@ -72,6 +74,22 @@ impl MemoryStore {
         f(&mut guard)
     }
 
+    /// Back to the front of the queue, if the session's assignment is exactly `from`.
+    fn requeue_from(&self, id: &SessionId, from: Assignment) -> Result<bool, StoreError> {
+        self.with(|s| {
+            let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
+            if entry.info.assignment != from {
+                return Ok(false);
+            }
+            entry.info.assignment = Assignment::Queued;
+            entry.grace_until = None;
+            if !s.queue.contains(id) {
+                s.queue.push_front(*id);
+            }
+            Ok(true)
+        })
+    }
+
     fn with_entry<T>(
         &self,
         id: &SessionId,
@@ -101,6 +119,7 @@ impl ChatStore for MemoryStore {
                     to_coordinator: Buffer::default(),
                     to_visitor: Buffer::default(),
                     last_active_minute,
+                    grace_until: None,
                 },
             );
             Ok(())
@@ -142,17 +161,45 @@ impl ChatStore for MemoryStore {
     }
 
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
-        self.with(|s| {
-            let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
-            if entry.info.assignment != Assignment::Claimed(holder) {
-                return Ok(false);
+        self.requeue_from(id, Assignment::Claimed(holder))
+    }
+
+    async fn hold(&self, id: &SessionId, holder: u64, grace_s: u64) -> Result<bool, StoreError> {
+        self.with_entry(id, |e| {
+            if e.info.assignment != Assignment::Claimed(holder) {
+                return false;
             }
-            entry.info.assignment = Assignment::Queued;
-            if !s.queue.contains(id) {
-                s.queue.push_front(*id);
-            }
-            Ok(true)
+            e.info.assignment = Assignment::Held(holder);
+            let grace = std::time::Duration::from_secs(grace_s);
+            e.grace_until = Some(tokio::time::Instant::now() + grace);
+            true
         })
+    }
+
+    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        Ok(self.with(|s| {
+            let Some(e) = s.sessions.get_mut(id) else {
+                return false;
+            };
+            if e.info.assignment == Assignment::Held(holder) {
+                e.info.assignment = Assignment::Claimed(holder);
+                e.grace_until = None;
+            }
+            e.info.assignment == Assignment::Claimed(holder)
+        }))
+    }
+
+    async fn requeue_held(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        self.requeue_from(id, Assignment::Held(holder))
+    }
+
+    async fn in_grace(&self, id: &SessionId) -> Result<bool, StoreError> {
+        Ok(self.with(|s| {
+            s.sessions
+                .get(id)
+                .and_then(|e| e.grace_until)
+                .is_some_and(|until| tokio::time::Instant::now() < until)
+        }))
     }
 
     async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {

@@ -208,6 +208,9 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
     // Keep tests quick: low proof-of-work, generous per-connection limits.
     config.pow.base_difficulty = 8;
     config.pow.max_difficulty = 10;
+    // Suites that cut a coordinator off expect today's prompt requeue; the resume suite
+    // (tests/coordinator_resume.rs) sets its own grace.
+    config.sessions.coordinator_grace_s = 0;
     config
 }
 

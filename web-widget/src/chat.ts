@@ -43,6 +43,8 @@ export interface ChatView {
   /** why it ended: 'ended' (orderly), 'truncated', 'expired', 'lost' (the server lost it, 4014), 'error', 'no_list' (no fresh revocation list) */
   endReason: string | null;
   transferring: boolean;
+  /** The coordinator's connection dropped; the relay keeps the conversation while they reconnect (§9.6). */
+  peerAway: boolean;
   /** A colleague's verified alias while the visitor is asked to accept a hand-over (§9.6). */
   offer: string | null;
   /** The relay said the line is full (close 4008): no one can take this chat now. */
@@ -110,6 +112,7 @@ export class Chat {
     messages: [],
     endReason: null,
     transferring: false,
+    peerAway: false,
     offer: null,
     busy: false,
     unreachable: false,
@@ -421,6 +424,12 @@ export class Chat {
   }
 
   private onPeer(event: string) {
+    // §9.6: same keys, same numbers; what we write meanwhile waits at the relay.
+    const away = event === 'reconnecting';
+    if (this.view.peerAway !== away) {
+      this.view.peerAway = away;
+      this.changed();
+    }
     if (event === 'left' || event === 'transferring') {
       // §9.6: a new handshake with a fresh ephemeral; undelivered text is re-encrypted under
       // the new keys with new numbers once the next coordinator answers.

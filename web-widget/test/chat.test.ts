@@ -193,6 +193,26 @@ test('resume after a dropped socket resends what was not stored, with the same n
   assert.equal(chat.view.endReason, 'truncated');
 });
 
+test('peer reconnecting shows the calm line and keeps keys and numbers; back clears it', async () => {
+  const { relay, chat, message1 } = await openedChat();
+  const coord = coordinatorAnswer(message1);
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+  chat.send('before');
+  relay.push({ type: 'peer', event: 'reconnecting' });
+  assert.equal(chat.view.peerAway, true);
+  assert.equal(chat.view.phase, 'chatting', 'the conversation is kept');
+  chat.send('while they reconnect');
+  assert.equal(relay.sentOf('rekey').length, 0, 'no new handshake');
+  const msgs = relay.sentOf('msg');
+  assert.deepEqual(msgs.map((m) => m.seq), [1, 2], 'same keys, next number');
+  assert.deepEqual(coord.cipher.decrypt(fromB64url(msgs[0].body)), { kind: 'text', text: 'before' });
+  assert.deepEqual(coord.cipher.decrypt(fromB64url(msgs[1].body)), { kind: 'text', text: 'while they reconnect' });
+  relay.push({ type: 'peer', event: 'back' });
+  assert.equal(chat.view.peerAway, false);
+  relay.push({ type: 'deliver', seq: 2, kind: 'data', body: b64url(coord.cipher.encryptText('I am back')) });
+  assert.deepEqual(chat.view.messages.filter((m) => m.from === 'them').map((m) => m.text), ['I am back']);
+});
+
 test('after `left`, a rekey with a fresh ephemeral; undelivered text re-encrypted under new numbers', async () => {
   const { relay, chat, message1 } = await openedChat();
   const first = coordinatorAnswer(message1);

@@ -86,10 +86,10 @@ impl Shift {
         self.on_duty = false;
         self.queue.clear();
         self.roster.clear();
-        // The relay requeues a dropped coordinator's visitors: these are over here.
+        // The relay holds a dropped coordinator's conversations while the net task signs in
+        // again and resumes them (§9.6): kept here, marked, until `resumed` or `released`.
         for c in &mut self.conversations {
             if c.state != ConvState::Ended {
-                c.state = ConvState::Ended;
                 c.note(Note::ConnectionLost);
             }
         }
@@ -121,6 +121,11 @@ impl Shift {
             }
             CoordinatorEvent::TransferStatus { session, status } => {
                 self.transfer_status(session, status)
+            }
+            CoordinatorEvent::Resumed { session, .. } => {
+                if let Some(c) = self.conversation_mut(&session) {
+                    c.note(Note::Resumed);
+                }
             }
             CoordinatorEvent::ClaimLost(session) => {
                 if self.pending_claim == Some(session) {
@@ -289,7 +294,12 @@ impl Shift {
                 c.state = ConvState::Ended;
                 c.note(Note::StoreLost);
             }
-            PeerEvent::Joined | PeerEvent::Left | PeerEvent::Transferring => {}
+            // Reconnecting and Back are said to visitors only (§9.6).
+            PeerEvent::Joined
+            | PeerEvent::Left
+            | PeerEvent::Transferring
+            | PeerEvent::Reconnecting
+            | PeerEvent::Back => {}
         }
     }
 

@@ -208,6 +208,8 @@ pub enum Note {
     StoreLost,
     /// The relay released it (expired or ended elsewhere).
     Over,
-    /// My connection was lost and the relay requeued the visitor.
+    /// My connection was lost: reconnecting, the relay holds the conversation meanwhile.
     ConnectionLost,
+    /// Signed in again: the conversation carries on where it stopped.
+    Resumed,
 }

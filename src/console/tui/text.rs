@@ -136,9 +136,9 @@ pub fn note(note: &Note) -> String {
         Note::VisitorEnded => "The visitor ended the conversation. Ctrl-W closes it.".into(),
         Note::Over => "This conversation is over. Ctrl-W closes it.".into(),
         Note::ConnectionLost => {
-            "Connection lost: this visitor went back to the queue, safe. Ctrl-W dismisses this."
-                .into()
+            "Connection lost: reconnecting… this conversation is kept for you.".into()
         }
+        Note::Resumed => "Reconnected: the conversation carries on.".into(),
         Note::StoreLost => {
             "The server lost this conversation. The visitor can start a new one now.".into()
         }

@@ -10,6 +10,7 @@
 pub mod budget;
 pub mod connection;
 pub mod generation;
+mod grace;
 mod keys;
 pub mod node_link;
 mod order;
@@ -213,11 +214,17 @@ type SessionKeys = (
     Option<u64>,
 );
 
-/// The owner key: "q" while queued, else the holder's certificate serial.
+/// The owner key: "q" while queued, "h" and the serial while held for a dropped
+/// coordinator, else the holder's certificate serial.
 fn parse_owner(owner: &str) -> Result<Assignment, StoreError> {
-    Ok(match owner {
+    owner_of(owner).ok_or_else(|| corrupt("owner"))
+}
+
+fn owner_of(owner: &str) -> Option<Assignment> {
+    Some(match owner {
         "q" => Assignment::Queued,
-        serial => Assignment::Claimed(serial.parse().map_err(|_| corrupt("owner"))?),
+        held if held.starts_with('h') => Assignment::Held(held[1..].parse().ok()?),
+        serial => Assignment::Claimed(serial.parse().ok()?),
     })
 }
 
@@ -389,29 +396,23 @@ impl ChatStore for RedisStore {
     }
 
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
-        let keys = Keys::of(id);
-        let mut con = self.con();
-        let exists: bool = con.exists(&keys.record).await.map_err(unavailable)?;
-        if !exists {
-            return Err(StoreError::UnknownSession);
-        }
-        let released: i32 = self
-            .release
-            .key(&keys.owner)
-            .arg(holder.to_string())
-            .invoke_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        if released != 1 {
-            return Ok(false);
-        }
-        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
-        // Negative scores sort before every new arrival: back at the front.
-        let _: () = con
-            .zadd(QUEUE, hex(&id.0), -order)
-            .await
-            .map_err(unavailable)?;
-        Ok(true)
+        self.requeue_owner(id, holder.to_string()).await
+    }
+
+    async fn hold(&self, id: &SessionId, holder: u64, grace_s: u64) -> Result<bool, StoreError> {
+        self.hold_for(id, holder, grace_s).await
+    }
+
+    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        self.reattach_to(id, holder).await
+    }
+
+    async fn requeue_held(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+        self.requeue_owner(id, format!("h{holder}")).await
+    }
+
+    async fn in_grace(&self, id: &SessionId) -> Result<bool, StoreError> {
+        self.grace_running(id).await
     }
 
     async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
@@ -432,13 +433,10 @@ impl ChatStore for RedisStore {
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .map_err(unavailable)?;
-        let claimed = others.into_iter().zip(owners).filter_map(|(id, owner)| {
-            let assignment = match owner?.as_str() {
-                "q" => Assignment::Queued,
-                serial => Assignment::Claimed(serial.parse().ok()?),
-            };
-            Some((id, assignment))
-        });
+        let claimed = others
+            .into_iter()
+            .zip(owners)
+            .filter_map(|(id, owner)| Some((id, owner_of(&owner?)?)));
         Ok(waiting
             .iter()
             .filter_map(|t| decode_hex(t))

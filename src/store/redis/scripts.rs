@@ -1,5 +1,5 @@
 //! The Lua scripts that make the Redis store's check-then-set steps atomic on the server
-//! (claim, requeue, capped insert, append, acknowledgement, touch).
+//! (claim, requeue, hold and resume, capped insert, append, acknowledgement, touch).
 //!
 //! Each touches the keys of one session (or one index) only, so it runs on a Cluster too.
 //! Must never read or write a key it was not passed.
@@ -13,6 +13,30 @@ end
 return 0
 "#;
 
+/// Atomic hold for a dropped coordinator (§9.6): KEYS: owner, grace. ARGV: serial, grace
+/// seconds. The owner goes from the serial to 'h' .. serial, and the grace key times it.
+pub(super) const HOLD: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'h' .. ARGV[1], 'KEEPTTL')
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+  return 1
+end
+return 0
+"#;
+
+/// Atomic resume of a held session: KEYS: owner, grace. ARGV: serial. 1 if the session is
+/// the serial's now (held for it, or still claimed by it), else 0.
+pub(super) const REATTACH: &str = r#"
+local owner = redis.call('GET', KEYS[1])
+if owner == 'h' .. ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+if owner == ARGV[1] then return 1 end
+return 0
+"#;
+
 /// Atomic capped insert into an index (the queue, the tips): KEYS: the sorted set. ARGV:
 /// the cap, the member, its score, a TTL in seconds (0: none). 1 if added, 0 if full.
 /// One key, so it runs as well on a Cluster.
@@ -23,10 +47,13 @@ if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
 return 1
 "#;
 
-/// Atomic conditional requeue: the owner key goes from this holder's serial back to "q".
+/// Atomic conditional requeue: the owner key goes from ARGV[1] (a holder's serial, or 'h'
+/// and the serial it is held for) back to "q", and a hold's grace key goes. KEYS: owner,
+/// grace.
 pub(super) const RELEASE: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], 'q', 'KEEPTTL')
+  redis.call('DEL', KEYS[2])
   return 1
 end
 return 0

@@ -156,7 +156,8 @@ function statusLines(w: Widget, view: ChatView): string[] {
   if (view.phase === 'pow' || view.phase === 'connecting') return [t('pow')];
   if (view.phase === 'reconnecting') return [t('reconnecting')];
   if (view.offer) return [t('consent_ask', { alias: view.offer })];
-  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias })];
+  // §9.6: heard, calmly, while their coordinator reconnects; gone when they are back.
+  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias }), ...(view.peerAway ? [t('reconnect_wait')] : [])];
   if (view.onDuty === 0) return [t('waiting_title'), t('no_one')];
   return view.position ? [t('waiting_title'), t('position', { n: view.position })] : [t('waiting_title')];
 }

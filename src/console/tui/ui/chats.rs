@@ -60,17 +60,17 @@ pub(super) fn draw_chats(frame: &mut Frame, tui: &App, area: Rect, now: Instant)
             } else {
                 String::new()
             };
-            // A visitor lost with the connection is back in the queue, not gone: say so.
-            let requeued = c
+            // Held by the relay while the console signs in again and resumes it: say so.
+            let reconnecting = c
                 .lines
                 .last()
                 .is_some_and(|l| l.who == Who::System(Note::ConnectionLost));
             let state = match c.state {
+                ConvState::Ended => " ended",
+                _ if reconnecting => " reconnecting…",
                 ConvState::Open => "",
                 ConvState::Away => " away",
                 ConvState::Transferring => " →",
-                ConvState::Ended if requeued => " requeued",
-                ConvState::Ended => " ended",
             };
             // The number is the conversation's own (Alt-N selects it), never its position.
             let text = format!(

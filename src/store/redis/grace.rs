@@ -1,0 +1,93 @@
+//! Conversations held for a coordinator whose connection dropped (protocol §9.6), in
+//! Redis: the owner key reads `h<serial>` while held, and the session's `grace` key (with
+//! the grace period as its TTL) says whether that period still runs. So a hold outlives the
+//! node that made it: another node, or this one restarted, finds it and times it.
+//!
+//! Must never store anything but the serial already in the owner key and a bare marker:
+//! no time, no address.
+
+use redis::AsyncCommands;
+
+use super::connection::unavailable;
+use super::keys::Keys;
+use super::order::next_order;
+use super::scripts::{HOLD, REATTACH};
+use super::{QUEUE, RedisStore};
+use crate::crypto::keys::hex;
+use crate::store::chat::{SessionId, StoreError};
+
+impl RedisStore {
+    pub(super) async fn hold_for(
+        &self,
+        id: &SessionId,
+        holder: u64,
+        grace_s: u64,
+    ) -> Result<bool, StoreError> {
+        let keys = Keys::of(id);
+        let held: i32 = redis::Script::new(HOLD)
+            .key(&keys.owner)
+            .key(&keys.grace)
+            .arg(holder.to_string())
+            .arg(grace_s.max(1))
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(held == 1)
+    }
+
+    pub(super) async fn reattach_to(
+        &self,
+        id: &SessionId,
+        holder: u64,
+    ) -> Result<bool, StoreError> {
+        let keys = Keys::of(id);
+        let ours: i32 = redis::Script::new(REATTACH)
+            .key(&keys.owner)
+            .key(&keys.grace)
+            .arg(holder.to_string())
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(ours == 1)
+    }
+
+    pub(super) async fn grace_running(&self, id: &SessionId) -> Result<bool, StoreError> {
+        self.con()
+            .exists(Keys::of(id).grace)
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Back to the front of the queue, if the owner key reads exactly `owner` (a serial:
+    /// claimed; `h` and a serial: held).
+    pub(super) async fn requeue_owner(
+        &self,
+        id: &SessionId,
+        owner: String,
+    ) -> Result<bool, StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let exists: bool = con.exists(&keys.record).await.map_err(unavailable)?;
+        if !exists {
+            return Err(StoreError::UnknownSession);
+        }
+        let released: i32 = self
+            .release
+            .key(&keys.owner)
+            .key(&keys.grace)
+            .arg(owner)
+            .invoke_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        if released != 1 {
+            return Ok(false);
+        }
+        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
+        // Negative scores sort before every new arrival: back at the front.
+        let _: () = con
+            .zadd(QUEUE, hex(&id.0), -order)
+            .await
+            .map_err(unavailable)?;
+        Ok(true)
+    }
+}

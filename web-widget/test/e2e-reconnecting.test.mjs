@@ -1,0 +1,48 @@
+// Issue 17 item 5, in Chromium against a real relay and the Rust coordinator: the
+// coordinator's connection drops mid-conversation. The visitor sees a calm line saying they
+// are reconnecting and the conversation is kept, writes meanwhile, and when the coordinator
+// resumes (same keys, §9.6) the line goes and the conversation carries on both ways.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { axe, browserSuite } from './suite.mjs';
+
+const s = browserSuite();
+let coord;
+before(async () => {
+  ({ coord } = await s.ready);
+  await coord.cmd('duty');
+});
+
+const AWAY = 'The person you are talking to lost their connection. They are reconnecting; your conversation is kept.';
+
+test('a coordinator who drops and resumes: the visitor sees the reconnecting line, then carries on', async () => {
+  const { context, page, problems } = await s.open('/help');
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await coord.cmd('wait_claim');
+  await page.locator('.ll-verified').waitFor();
+  const say = async (text) => {
+    await page.getByLabel('Your message').fill(text);
+    await page.keyboard.press('Enter');
+  };
+  await say('hello');
+  await coord.cmd('expect hello');
+
+  await coord.cmd('cut');
+  await page.getByText(AWAY).waitFor({ timeout: 20000 });
+  assert.ok(await page.locator('.ll-verified').isVisible(), 'still the same verified conversation');
+  assert.deepEqual(await axe(page), [], 'the reconnecting line');
+  await s.shot(page, '60-reconnecting');
+  await say('are you still there?');
+
+  await coord.cmd('reconnect');
+  await page.getByText(AWAY).waitFor({ state: 'detached', timeout: 20000 });
+  await coord.cmd('expect are you still there?');
+  await coord.cmd('send Yes, I am back.');
+  await page.getByRole('log').getByText('Yes, I am back.').waitFor();
+  assert.equal(await page.getByText('had to leave').count(), 0, 'never sent back to the queue');
+  const { texts } = await coord.cmd('texts');
+  assert.deepEqual(texts, ['hello', 'are you still there?'], 'each once, in order');
+  await coord.cmd('end');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
