@@ -154,11 +154,13 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, RegistryError> {
     Ok(entries)
 }
 
-/// The next serial nobody was issued.
+/// The next serial nobody was issued: one above the highest. A serial of `u64::MAX` (given
+/// by hand) has none above it and is passed over; should it be the only one left, `append`
+/// refuses it as reused.
 pub fn next_serial(entries: &[Entry]) -> u64 {
     entries
         .iter()
-        .map(|e| e.serial + 1)
+        .filter_map(|e| e.serial.checked_add(1))
         .max()
         .unwrap_or(FIRST_SERIAL)
         .max(FIRST_SERIAL)
@@ -273,6 +275,27 @@ mod tests {
             "{err}"
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// FZ-3 (`docs/SECURITY.md` §3), seen while writing the fuzz target `registry_load`: a
+    /// registry line with the largest serial made `next_serial` overflow (a panic with debug
+    /// assertions, a silent wrap without).
+    #[test]
+    fn the_largest_serial_has_no_successor_and_is_passed_over() {
+        let entry = |serial: u64| Entry {
+            serial,
+            alias: "a".into(),
+            fingerprint: String::new(),
+            issued: 0,
+            expires: 0,
+            revoked: None,
+        };
+        assert_eq!(next_serial(&[entry(u64::MAX)]), FIRST_SERIAL);
+        assert_eq!(next_serial(&[entry(u64::MAX), entry(200)]), 201);
+        assert_eq!(
+            next_serial(&[entry(u64::MAX), entry(u64::MAX - 1)]),
+            u64::MAX
+        );
     }
 
     #[test]

@@ -15,15 +15,11 @@ use libfuzzer_sys::fuzz_target;
 use lifeline::keyfile::{read_dh_secret, read_key, read_signing_key};
 use lifeline::protocol::b64;
 
-/// One scratch file per fuzzing process, in memory where the system has a tmpfs.
-static PATH: LazyLock<PathBuf> = LazyLock::new(|| {
-    let dir = ["/dev/shm", "/tmp"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|d| d.is_dir())
-        .unwrap_or_else(std::env::temp_dir);
-    dir.join(format!("lifeline-fuzz-key-{}", std::process::id()))
-});
+#[path = "../common/scratch.rs"]
+mod scratch;
+
+/// One scratch file per fuzzing process.
+static PATH: LazyLock<PathBuf> = LazyLock::new(|| scratch::file("key"));
 
 fuzz_target!(|data: &[u8]| {
     std::fs::write(&*PATH, data).expect("scratch file writable");

@@ -53,25 +53,31 @@ pub fn routes() -> Router<Arc<Relay>> {
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
 }
 
-/// What a form sends; wiped when dropped.
+/// What a form sends; wiped when dropped. Public for the fuzz target `noscript_form`.
 #[derive(Default, Deserialize, Zeroize, ZeroizeOnDrop)]
-struct Form {
+pub struct Form {
+    /// The form's single-use token ([`token`]).
     #[serde(default)]
-    token: String,
+    pub token: String,
+    /// The language the page was shown in.
     #[serde(default)]
-    lang: String,
+    pub lang: String,
+    /// The tip or follow-up as typed.
     #[serde(default)]
-    text: String,
+    pub text: String,
+    /// The category chosen, if the operator offers any.
     #[serde(default)]
-    category: String,
+    pub category: String,
+    /// The receipt code as typed.
     #[serde(default)]
-    code: String,
+    pub code: String,
 }
 
 impl Form {
     /// Parses a form body, then wipes the body's bytes (what the HTTP stack buffered before
-    /// is freed, not wiped: the page says the relay saw the text).
-    fn read(body: axum::body::Bytes) -> Self {
+    /// is freed, not wiped: the page says the relay saw the text). A body that is not a
+    /// form gives the empty form.
+    pub fn read(body: axum::body::Bytes) -> Self {
         let form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         if let Ok(mut bytes) = body.try_into_mut() {
             bytes.zeroize();
