@@ -582,10 +582,15 @@ fn main() -> ExitCode {
 
     let has_redis = run.profile.redis && redis_installed();
     let mut two_nodes = None;
+    let mut redis_profile = None;
     let redis = has_redis.then(|| {
         let server = run.relay("redis", 0, true);
         let figures = run.measure(&server, Target::Lifeline, "redis store", run.profile.idle);
         two_nodes = run.two_nodes(&server);
+        redis_profile = server
+            .redis
+            .as_ref()
+            .and_then(|r| targets::redis_profile(&r.name));
         figures
     });
     if run.profile.redis && !has_redis {
@@ -601,6 +606,9 @@ fn main() -> ExitCode {
         started.elapsed(),
     );
     targets::print(&memory, redis.as_ref(), two_nodes.as_ref(), &bare);
+    if let Some(profile) = redis_profile {
+        println!("{profile}");
+    }
 
     // The smoke checks delivery only: every message sent arrived once and in order.
     let mut ok = true;

@@ -187,3 +187,38 @@ pub fn print(
     }
     println!();
 }
+
+/// Where redis-server's CPU went, by command, over every phase of the run on it (with
+/// `--only messages`: the message phases only), from its own `INFO commandstats`.
+pub fn redis_profile(url: &str) -> Option<String> {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-u", url, "INFO", "commandstats"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows: Vec<(String, u64, u64)> = text
+        .lines()
+        .filter_map(|line| {
+            let (name, fields) = line.trim().strip_prefix("cmdstat_")?.split_once(':')?;
+            let field = |key: &str| {
+                fields
+                    .split(',')
+                    .find_map(|f| f.strip_prefix(key)?.strip_prefix('=')?.parse::<u64>().ok())
+            };
+            Some((name.to_owned(), field("calls")?, field("usec")?))
+        })
+        .collect();
+    rows.sort_by_key(|(_, _, usec)| std::cmp::Reverse(*usec));
+    let mut out = String::from(
+        "redis-server's time by command (INFO commandstats, every phase on it; the commands \
+         a script calls are counted inside its own time too):\n\n\
+         | command | calls | µs | µs per call |\n|---|---:|---:|---:|\n",
+    );
+    for (name, calls, usec) in rows.iter().take(12) {
+        out.push_str(&format!(
+            "| {name} | {calls} | {usec} | {:.2} |\n",
+            *usec as f64 / (*calls).max(1) as f64,
+        ));
+    }
+    Some(out)
+}

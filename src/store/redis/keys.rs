@@ -14,6 +14,8 @@ pub(super) struct Keys {
     pub(super) active: String,
     /// The relay node the visitor is connected to (several nodes, one Redis).
     pub(super) node: String,
+    /// The relay node the holding coordinator is connected to (where its wakes go).
+    pub(super) holder_node: String,
     pub(super) next: [String; 2],
     pub(super) acked: [String; 2],
     pub(super) buffer: [String; 2],
@@ -36,6 +38,7 @@ impl Keys {
             owner: format!("ll:{tag}:owner"),
             active: format!("ll:{tag}:active"),
             node: format!("ll:{tag}:node"),
+            holder_node: format!("ll:{tag}:holder:node"),
             next: per_way("next"),
             acked: per_way("acked"),
             buffer: per_way("buffer"),
@@ -49,6 +52,7 @@ impl Keys {
             self.owner.as_str(),
             self.active.as_str(),
             self.node.as_str(),
+            self.holder_node.as_str(),
         ];
         for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
             keys.extend(group.iter().map(String::as_str));
