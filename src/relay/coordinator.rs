@@ -269,23 +269,21 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, serial: u64, not_after: u6
                     Ok((None, _)) => {
                         inbox.outbox.send(RelayFrame::Released { session });
                     }
-                    Ok((Some(Append::Stored), woken_elsewhere)) => {
-                        refused.stored(&session);
-                        Metrics::inc(&relay.metrics.frames_relayed);
+                    Ok((Some(append @ (Append::Stored | Append::Duplicate)), woken_elsewhere)) => {
+                        if append == Append::Stored {
+                            refused.stored(&session);
+                            Metrics::inc(&relay.metrics.frames_relayed);
+                        }
                         inbox.outbox.send(RelayFrame::Stored {
                             session: Some(session),
                             seq,
                         });
-                        // The visitor's connection reads it from the store when woken, in order.
+                        // The visitor's connection reads it from the store when woken, in
+                        // order; a duplicate wakes too (its first store may have run after
+                        // timing out here, unannounced).
                         if !woken_elsewhere {
                             relay.to_visitor(&session, ForVisitor::Wake).await;
                         }
-                    }
-                    Ok((Some(Append::Duplicate), _)) => {
-                        inbox.outbox.send(RelayFrame::Stored {
-                            session: Some(session),
-                            seq,
-                        });
                     }
                     // Sent before the coordinator saw a `retry`: refused the same way (§9.4).
                     Ok((Some(Append::Gap { .. }), _)) if refused.awaiting_resend(&session, seq) => {

@@ -363,10 +363,14 @@ async fn handle_frame(
             let holder = relayed.holder.as_ref().and_then(Assignment::holder);
             let woken_elsewhere = relay.nodes.woke(relayed.woke_node);
             match relayed.append {
-                Some(Append::Stored) => {
-                    refused.stored(&session);
-                    Metrics::inc(&relay.metrics.frames_relayed);
+                Some(append @ (Append::Stored | Append::Duplicate)) => {
+                    if append == Append::Stored {
+                        refused.stored(&session);
+                        Metrics::inc(&relay.metrics.frames_relayed);
+                    }
                     inbox.outbox.send(RelayFrame::Stored { session: None, seq });
+                    // A duplicate wakes too: the store write it repeats may have run after
+                    // timing out here, unannounced.
                     if let Some(serial) = holder
                         && !woken_elsewhere
                     {
@@ -374,9 +378,6 @@ async fn handle_frame(
                         let wake = ForCoordinator::Wake { session };
                         relay.to_coordinator(serial, wake).await;
                     }
-                }
-                Some(Append::Duplicate) => {
-                    inbox.outbox.send(RelayFrame::Stored { session: None, seq });
                 }
                 // Sent before the visitor saw a `retry`: refused the same way (§9.4).
                 Some(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {

@@ -17,7 +17,8 @@ use crate::store::chat::{
 };
 
 /// Store a frame if the session is live (and held by `ARGV[6]` when it is not empty), then
-/// wake the peer's node.
+/// wake the peer's node; a duplicate wakes it too (a resend after a store write that timed
+/// out on the relay's side but ran: the first wake was never sent).
 /// KEYS: owner, next, buffer, bytes, the peer's node key.
 /// ARGV: seq, frame, body length, max frames, max bytes, required owner ('' for any), this
 /// node ('' to wake no one), the wake's text without the owner.
@@ -30,28 +31,31 @@ if not owner then return {'gone', '', ''} end
 if ARGV[6] ~= '' and owner ~= ARGV[6] then return {'other', owner, ''} end
 local next = tonumber(redis.call('GET', KEYS[2]) or '1')
 local seq = tonumber(ARGV[1])
-if seq < next then return {'dup', owner, ''} end
 if seq > next then return {'gap:' .. next, owner, ''} end
-local count = redis.call('LLEN', KEYS[3])
-local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
-if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then
-  return {'full', owner, ''}
-end
-redis.call('RPUSH', KEYS[3], ARGV[2])
-redis.call('SET', KEYS[4], bytes + tonumber(ARGV[3]), 'KEEPTTL')
-redis.call('SET', KEYS[2], next + 1, 'KEEPTTL')
-if count == 0 then
-  local ttl = redis.call('TTL', KEYS[2])
-  if ttl > 0 then
-    redis.call('EXPIRE', KEYS[3], ttl)
-    redis.call('EXPIRE', KEYS[4], ttl)
+local outcome = 'dup'
+if seq == next then
+  local count = redis.call('LLEN', KEYS[3])
+  local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then
+    return {'full', owner, ''}
   end
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('SET', KEYS[4], bytes + tonumber(ARGV[3]), 'KEEPTTL')
+  redis.call('SET', KEYS[2], next + 1, 'KEEPTTL')
+  if count == 0 then
+    local ttl = redis.call('TTL', KEYS[2])
+    if ttl > 0 then
+      redis.call('EXPIRE', KEYS[3], ttl)
+      redis.call('EXPIRE', KEYS[4], ttl)
+    end
+  end
+  outcome = 'ok'
 end
-if owner == 'q' then return {'ok', owner, ''} end
+if owner == 'q' then return {outcome, owner, ''} end
 local peer = redis.call('GET', KEYS[5])
-if not peer or peer == ARGV[7] or ARGV[7] == '' then return {'ok', owner, ''} end
+if not peer or peer == ARGV[7] or ARGV[7] == '' then return {outcome, owner, ''} end
 redis.call('PUBLISH', 'll:wake:' .. peer, ARGV[8] .. owner)
-return {'ok', owner, peer}
+return {outcome, owner, peer}
 "#;
 
 /// Cumulative acknowledgement, then a `delivered` mark to the sender's node.
