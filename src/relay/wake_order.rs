@@ -32,12 +32,6 @@ impl WakesSent {
         let sent = self.0.lock().unwrap_or_else(|p| p.into_inner());
         sent.iter().map(|(n, c)| (n.clone(), *c)).collect()
     }
-
-    /// Forgets nodes that are gone (a restarted node has a new id).
-    pub fn retain(&self, live: &dyn Fn(&str) -> bool) {
-        let mut sent = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        sent.retain(|node, _| live(node));
-    }
 }
 
 /// How many wakes this node saw from each other node (the receiver's side). Never reset:
@@ -111,7 +105,5 @@ mod tests {
         let mut totals = sent.totals();
         totals.sort();
         assert_eq!(totals, vec![("a".into(), 2), ("b".into(), 1)]);
-        sent.retain(&|n| n == "b");
-        assert_eq!(sent.totals(), vec![("b".into(), 1)]);
     }
 }
