@@ -515,7 +515,9 @@ async fn a_frame_whose_wake_was_lost_arrives_with_the_next_keepalive() {
 }
 
 /// The same for a coordinator: a frame stored for the conversation it holds, with its wake
-/// lost, reaches it at the next heartbeat (every 5 s) of its node.
+/// lost (counted as sent by the visitor's node, never published), reaches it after the
+/// next heartbeat (every 5 s) of the visitor's node: its count of wakes sent tells the
+/// coordinator's node that one never came, and that node pulls what its coordinators hold.
 #[tokio::test]
 async fn a_coordinator_gets_a_frame_whose_wake_was_lost_at_the_next_heartbeat() {
     use lifeline::protocol::RelayFrame;
@@ -543,6 +545,7 @@ async fn a_coordinator_gets_a_frame_whose_wake_was_lost_at_the_next_heartbeat() 
     let limits = node_a.relay.buffer_limits();
     let stored = store.append(&session, Way::ToCoordinator, frame, limits);
     assert_eq!(stored.await.unwrap(), Append::Stored);
+    node_a.relay.nodes.wakes_sent.count(&node_b.relay.nodes.id);
     // Raw frames: the body is not a real envelope, only its arrival matters here.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
     loop {

@@ -16,6 +16,7 @@
 mod baseline;
 mod job;
 mod procs;
+mod targets;
 mod worker;
 
 use std::path::{Path, PathBuf};
@@ -172,6 +173,8 @@ struct Measured {
     elapsed_s: f64,
     first_error: Option<String>,
     server_cpu_s: f64,
+    /// A second relay node's CPU in the same phase (two nodes, one Redis), seconds.
+    peer_cpu_s: f64,
     redis_cpu_s: f64,
     /// Idle: resident memory growth of the server (and of Redis), KiB.
     rss_delta_kib: f64,
@@ -205,11 +208,20 @@ impl Measured {
     }
 
     fn redis_cpu_us(&self) -> f64 {
+        self.per_unit_us(self.redis_cpu_s)
+    }
+
+    /// Both relay nodes' CPU per unit of work (one node: the server's alone).
+    fn relays_cpu_us(&self) -> f64 {
+        self.per_unit_us(self.server_cpu_s + self.peer_cpu_s)
+    }
+
+    fn per_unit_us(&self, cpu_s: f64) -> f64 {
         let units = self.received.max(self.ok);
         if units == 0 {
             0.0
         } else {
-            self.redis_cpu_s * 1e6 / units as f64
+            cpu_s * 1e6 / units as f64
         }
     }
 
@@ -263,6 +275,19 @@ fn phase(
     count_total: usize,
     label: &str,
 ) -> Measured {
+    phase_with(pinning, server, None, template, workers, count_total, label)
+}
+
+/// [`phase`], with a second relay node (`peer`) whose CPU time is measured too.
+fn phase_with(
+    pinning: Pinning,
+    server: &Server,
+    peer: Option<&Server>,
+    template: &Job,
+    workers: usize,
+    count_total: usize,
+    label: &str,
+) -> Measured {
     let began = Instant::now();
     let rss_before = server.proc.rss_kib();
     let redis_rss_before = server.redis.as_ref().map_or(0, |r| r.rss_kib());
@@ -295,6 +320,7 @@ fn phase(
             as f64;
     }
     let cpu_before = server.proc.cpu_s();
+    let peer_cpu_before = peer.map_or(0.0, |p| p.proc.cpu_s());
     let redis_cpu_before = server.redis.as_ref().map_or(0.0, |r| r.cpu_s());
     for worker in &mut spawned {
         worker.go();
@@ -310,6 +336,7 @@ fn phase(
         }
     }
     measured.server_cpu_s = server.proc.cpu_s() - cpu_before;
+    measured.peer_cpu_s = peer.map_or(0.0, |p| p.proc.cpu_s()) - peer_cpu_before;
     measured.redis_cpu_s = server.redis.as_ref().map_or(0.0, |r| r.cpu_s()) - redis_cpu_before;
     drop(spawned);
     eprintln!(
@@ -448,7 +475,7 @@ impl Run {
 
     /// Saturation, encrypted and pre-encrypted, with visitors on `first` and their
     /// coordinators on a second node on the same Redis: every message crosses nodes.
-    /// Server CPU is the first node's only.
+    /// Server CPU is the first node's; both nodes' is kept beside it.
     fn two_nodes(&self, first: &Server) -> Option<Figures> {
         if !self.wants("messages") {
             return None;
@@ -465,9 +492,10 @@ impl Run {
                 "redis two nodes messages saturation {}",
                 if encrypted { "e2e" } else { "pre-encrypted" }
             );
-            let m = phase(
+            let m = phase_with(
                 self.pinning,
                 first,
+                Some(&second),
                 &job,
                 p.workers,
                 p.streams_per_worker * p.workers,
@@ -554,10 +582,15 @@ fn main() -> ExitCode {
 
     let has_redis = run.profile.redis && redis_installed();
     let mut two_nodes = None;
+    let mut redis_profile = None;
     let redis = has_redis.then(|| {
         let server = run.relay("redis", 0, true);
         let figures = run.measure(&server, Target::Lifeline, "redis store", run.profile.idle);
         two_nodes = run.two_nodes(&server);
+        redis_profile = server
+            .redis
+            .as_ref()
+            .and_then(|r| targets::redis_profile(&r.name));
         figures
     });
     if run.profile.redis && !has_redis {
@@ -572,6 +605,10 @@ fn main() -> ExitCode {
         &bare,
         started.elapsed(),
     );
+    targets::print(&memory, redis.as_ref(), two_nodes.as_ref(), &bare);
+    if let Some(profile) = redis_profile {
+        println!("{profile}");
+    }
 
     // The smoke checks delivery only: every message sent arrived once and in order.
     let mut ok = true;

@@ -20,8 +20,11 @@ use super::metrics::Metrics;
 use super::nodes::{HEARTBEAT, RosterEntry};
 use super::routing;
 use super::state::Relay;
+use super::wake_order::WakesSeen;
+use super::wakes::{self, Wake};
 use crate::protocol::SessionId;
 use crate::protocol::frames::CoordinatorInfo;
+use crate::store::redis::node_link::NodeMessage;
 use crate::store::{Assignment, ChatStore};
 
 impl Relay {
@@ -184,15 +187,31 @@ pub async fn run(relay: Arc<Relay>) {
         return;
     };
     let mut backoff = Duration::from_millis(100);
+    let mut seen = WakesSeen::default();
     loop {
         if let Some(messages) = link.subscribe(&relay.nodes.id).await {
             backoff = Duration::from_millis(100);
             resync(&relay).await;
             let mut messages = std::pin::pin!(messages);
-            while let Some(text) = messages.next().await {
-                match serde_json::from_str::<Event>(&text) {
-                    Ok(event) => handle(&relay, event).await,
-                    Err(_) => Metrics::inc(&relay.metrics.protocol_closes),
+            while let Some(message) = messages.next().await {
+                match message {
+                    NodeMessage::Wake(text) => match Wake::parse(&text) {
+                        Some((from, Wake::Notice { total })) => {
+                            if seen.told(from, total) {
+                                tracing::info!("a wake from another node was lost; pulling all");
+                                wake_everything(&relay);
+                            }
+                        }
+                        Some((from, wake)) => {
+                            seen.saw(from);
+                            wakes::apply(&relay, wake).await
+                        }
+                        None => Metrics::inc(&relay.metrics.protocol_closes),
+                    },
+                    NodeMessage::Event(text) => match serde_json::from_str::<Event>(&text) {
+                        Ok(event) => handle(&relay, event).await,
+                        Err(_) => Metrics::inc(&relay.metrics.protocol_closes),
+                    },
                 }
             }
             tracing::warn!("lost the node channel; reconnecting");
@@ -217,21 +236,19 @@ async fn handle(relay: &Arc<Relay>, event: Event) {
 
 /// After the node channel was down: everyone pulls again, the queue is sent again.
 async fn resync(relay: &Arc<Relay>) {
+    wake_everything(relay);
+    relay.broadcast_queue().await;
+}
+
+/// Every connection here pulls what waits for it: every visitor, and every coordinator
+/// each conversation it holds. Run when wakes may have been lost (a lost subscription, or
+/// a count of wakes sent above the count seen, `wake_order`). A pull that finds nothing
+/// new costs one read.
+fn wake_everything(relay: &Arc<Relay>) {
     relay.live.with(|live| {
         for outbox in live.visitors.values() {
             outbox.wake();
         }
-    });
-    wake_held_conversations(relay);
-    relay.broadcast_queue().await;
-}
-
-/// Every coordinator here pulls each conversation it holds. A wake from another node is a
-/// PUBLISH, at most once: one lost (Redis busy past its timeout, a roster read that came
-/// back empty) would leave a conversation's frames waiting in the store until the next;
-/// this bounds that wait by one heartbeat. A pull finds nothing new at the cost of one read.
-fn wake_held_conversations(relay: &Arc<Relay>) {
-    relay.live.with(|live| {
         for c in live.coordinators.values_mut() {
             let held: Vec<SessionId> = c.sessions.iter().copied().collect();
             for session in held {
@@ -252,7 +269,9 @@ pub async fn heartbeat(relay: Arc<Relay>) {
         tick.tick().await;
         relay.nodes.announce(&relay.local_roster()).await;
         relay.release_orphans().await;
-        wake_held_conversations(&relay);
+        // Instead of pulling every held conversation: each node learns whether it lost a
+        // wake from here (`wake_order`).
+        relay.nodes.notify_wakes_sent().await;
         relay.seeds.sync_key().await;
     }
 }

@@ -42,17 +42,22 @@ pub struct Handover {
     pub note_from: Option<Bytes>,
 }
 
+/// Whether this node lists `session` among coordinator `serial`'s conversations (the store
+/// has the final word: `holds`, or the message path's scripts).
+pub fn listed(relay: &Relay, serial: u64, session: &SessionId) -> bool {
+    relay.live.with(|live| {
+        live.coordinators
+            .get(&serial)
+            .is_some_and(|c| c.sessions.contains(session))
+    })
+}
+
 /// Whether `serial` holds `session`: in this node's registry, and in the store. A node cut
 /// off from the others may still list a session that another node has since requeued (its
 /// orphan release) and someone else claimed; the store's owner is the truth. If the store
 /// cannot be read, the step that follows fails on it anyway.
 pub async fn holds(relay: &Arc<Relay>, serial: u64, session: &SessionId) -> bool {
-    let listed = relay.live.with(|live| {
-        live.coordinators
-            .get(&serial)
-            .is_some_and(|c| c.sessions.contains(session))
-    });
-    listed
+    listed(relay, serial, session)
         && match relay.store.assignment(session).await {
             Ok(Some(Assignment::Claimed(s))) => s == serial,
             // Held for them by a node that noticed their old connection's drop only after

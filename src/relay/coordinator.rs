@@ -14,7 +14,7 @@ use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
 use super::connection::{self, Inbox, Incoming, Outbox};
-use super::consent::{holds, propose};
+use super::consent::{holds, listed, propose};
 use super::delivery::pull;
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
@@ -25,6 +25,7 @@ use super::renewal::{check_sign_in, renew};
 use super::resend::Refused;
 use super::routing::LiveCoordinator;
 use super::state::{Pool, Relay};
+use super::touched::Touched;
 use super::visitor::end_session;
 use crate::crypto::handover_note::SEALED_NOTE_LEN;
 use crate::crypto::keys::random_bytes;
@@ -200,6 +201,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
         nonce,
     } = signed_in;
     let mut refused = Refused::default();
+    let mut touched = Touched::default();
     while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
             return;
@@ -255,58 +257,70 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 kind,
                 body,
             } => {
-                if !holds(relay, serial, &session).await {
+                if !listed(relay, serial, &session) {
                     inbox.outbox.send(RelayFrame::Released { session });
                     continue;
                 }
-                let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
+                if touched.due(relay, session) {
+                    let _ = relay.store.touch(&session, relay.clock.unix_minute()).await;
+                }
                 let stored = StoredFrame {
                     seq,
                     kind,
                     body: body.0,
                 };
-                match relay
+                let limits = relay.buffer_limits();
+                let node = &relay.nodes.id;
+                let relayed = relay
                     .store
-                    .append(&session, Way::ToVisitor, stored, relay.buffer_limits())
+                    .relay_frame(&session, Way::ToVisitor, stored, limits, Some(serial), node)
                     .await
-                {
-                    Ok(Append::Stored) => {
-                        refused.stored(&session);
-                        Metrics::inc(&relay.metrics.frames_relayed);
-                        inbox.outbox.send(RelayFrame::Stored {
-                            session: Some(session),
-                            seq,
-                        });
-                        // The visitor's connection reads it from the store when woken, in order.
-                        relay.to_visitor(&session, ForVisitor::Wake).await;
+                    .map(|r| (r.append, relay.nodes.woke(r.woke_node)));
+                match relayed {
+                    // Gone, or held by another now (the store's word is final).
+                    Ok((None, _)) => {
+                        inbox.outbox.send(RelayFrame::Released { session });
                     }
-                    Ok(Append::Duplicate) => {
+                    Ok((Some(append @ (Append::Stored | Append::Duplicate)), woken_elsewhere)) => {
+                        if append == Append::Stored {
+                            refused.stored(&session);
+                            Metrics::inc(&relay.metrics.frames_relayed);
+                        }
                         inbox.outbox.send(RelayFrame::Stored {
                             session: Some(session),
                             seq,
                         });
+                        // The visitor's connection reads it from the store when woken, in
+                        // order; a duplicate wakes too (its first store may have run after
+                        // timing out here, unannounced).
+                        if !woken_elsewhere {
+                            relay.to_visitor(&session, ForVisitor::Wake).await;
+                        }
                     }
                     // Sent before the coordinator saw a `retry`: refused the same way (§9.4).
-                    Ok(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {
+                    Ok((Some(Append::Gap { .. }), _)) if refused.awaiting_resend(&session, seq) => {
                         refused.answer(inbox, session, Some(seq), text.len());
                     }
-                    Ok(Append::Gap { .. }) => {
+                    Ok((Some(Append::Gap { .. }), _)) => {
                         Metrics::inc(&relay.metrics.protocol_closes);
                         inbox.fail(CloseCode::Unexpected);
                         return;
                     }
-                    Ok(Append::Full) => end_session(relay, &session, Some(serial)).await,
+                    Ok((Some(Append::Full), _)) => end_session(relay, &session, Some(serial)).await,
                     Err(_) => refused.answer(inbox, session, Some(seq), text.len()),
                 }
             }
             CoordinatorFrame::Ack { session, seq } => {
-                if holds(relay, serial, &session).await
-                    && let Ok(acked) = relay.store.ack(&session, Way::ToCoordinator, seq).await
+                let node = &relay.nodes.id;
+                if listed(relay, serial, &session)
+                    && let Ok(acked) = relay
+                        .store
+                        .ack_and_notify(&session, Way::ToCoordinator, seq, Some(serial), node)
+                        .await
+                    && !relay.nodes.woke(acked.woke_node)
+                    && let Some(seq) = acked.acked
                 {
-                    let frame = RelayFrame::Delivered {
-                        session: None,
-                        seq: acked,
-                    };
+                    let frame = RelayFrame::Delivered { session: None, seq };
                     relay
                         .to_visitor(&session, ForVisitor::Frame { frame })
                         .await;
@@ -382,10 +396,9 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
     };
     let Some(info) = won else { return false };
     // Frames the visitor sent under an earlier handshake cannot be read by this coordinator.
-    let _ = relay
-        .store
-        .discard_pending(&session, Way::ToCoordinator)
-        .await;
+    // Sent together with where the holder is (both are one round trip on one connection).
+    let discard = relay.store.discard_pending(&session, Way::ToCoordinator);
+    let _ = tokio::join!(discard, relay.holder_arrived(&session));
     Metrics::inc(&relay.metrics.claims);
     tracing::debug!("session claimed");
     relay.live.with(|live| {

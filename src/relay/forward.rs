@@ -68,6 +68,14 @@ impl Relay {
         }
     }
 
+    /// Records that the coordinator holding `session` is connected here, so the visitor's
+    /// frames wake this node only (`store::redis::message_path`).
+    pub async fn holder_arrived(&self, session: &SessionId) {
+        if let Some(link) = self.nodes.link() {
+            let _ = link.set_holder_node(session, &self.nodes.id).await;
+        }
+    }
+
     /// Records where a visitor is connected; tells the node it was connected to before.
     pub async fn visitor_arrived(self: &Arc<Self>, session: &SessionId) {
         let Some(link) = self.nodes.link() else {
@@ -124,17 +132,22 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
             note,
             note_from,
         } => {
-            relay.live.with(|live| {
-                if let Some(c) = live.coordinators.get_mut(&serial) {
-                    c.sessions.insert(session);
-                    let handover = Handover {
-                        from,
-                        note,
-                        note_from,
-                    };
-                    live.transferred_from.insert(session, handover);
-                }
+            let here = relay.live.with(|live| {
+                let Some(c) = live.coordinators.get_mut(&serial) else {
+                    return false;
+                };
+                c.sessions.insert(session);
+                let handover = Handover {
+                    from,
+                    note,
+                    note_from,
+                };
+                live.transferred_from.insert(session, handover);
+                true
             });
+            if here {
+                relay.holder_arrived(&session).await;
+            }
             relay.broadcast_queue().await;
         }
         ForCoordinator::Rekeyed { session } => offer_rekeyed(relay, serial, &session).await,

@@ -16,11 +16,14 @@
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
 //! - [`resend`]: which refused frames a connection owes again after a `retry`.
 //! - [`revocations`]: the revocation list in use, replaced live; expiry warnings.
+//! - [`wake_order`]: counted wakes between nodes, so a lost one is noticed.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
+//! - [`touched`]: when a coordinator's messages last kept each conversation alive.
 //! - [`activity`]: the log's per-minute counts of what `metrics` counts.
 //! - [`delivery`]: stored frames, a re-keyed handshake and the tips inbox into connections.
 //! - [`forward`]: reaching a connection on this node or another; requeueing a conversation.
+//! - [`wakes`]: wakes from the message path's scripts, for this node's connections.
 //! - [`cluster`]: the shared roster, events from other nodes, the heartbeat.
 //! - [`tip_desk`]: the tips inbox as a team works it: take, take over, reply, handle.
 //! - [`consent`]: a proposed hand-over, asked of the visitor, accepted or not.
@@ -63,7 +66,10 @@ pub mod routing;
 pub mod state;
 pub mod ticket;
 pub mod tip_desk;
+pub mod touched;
 pub mod visitor;
+pub mod wake_order;
+pub mod wakes;
 pub mod widget;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::events::Event;
+use super::wake_order::WakesSent;
 use crate::crypto::keys::{hex, random_bytes};
 use crate::protocol::SessionId;
 use crate::store::NodeLink;
@@ -51,6 +52,8 @@ pub struct Nodes {
     /// Conversations seen held by an absent coordinator at the last heartbeat: released if
     /// still so at the next one (a coordinator may be signing in on another node just now).
     pub(super) suspects: Mutex<HashSet<(SessionId, u64)>>,
+    /// How many wakes the message path published to each other node (`wake_order`).
+    pub wakes_sent: WakesSent,
 }
 
 impl Nodes {
@@ -61,6 +64,7 @@ impl Nodes {
             link,
             remote: Mutex::default(),
             suspects: Mutex::default(),
+            wakes_sent: WakesSent::default(),
         }
     }
 
@@ -88,6 +92,20 @@ impl Nodes {
             return false;
         };
         link.broadcast(text).await
+    }
+
+    /// Counts a wake the message path published to `node`; `false` if none was (then the
+    /// caller wakes the peer its own way).
+    pub fn woke(&self, node: Option<String>) -> bool {
+        node.map(|n| self.wakes_sent.count(&n)).is_some()
+    }
+
+    /// Tells each node how many wakes it was sent so far (`wake_order`).
+    pub(super) async fn notify_wakes_sent(&self) {
+        let Some(link) = &self.link else { return };
+        for (node, total) in self.wakes_sent.totals() {
+            link.wakes_sent(&node, &self.id, total).await;
+        }
     }
 
     /// Connected coordinators of other nodes, as last read.

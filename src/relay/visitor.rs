@@ -292,18 +292,23 @@ async fn handle_frame(
         VisitorFrame::Msg { seq, .. } => Some(*seq),
         _ => None,
     };
-    let holder = match relay.store.assignment(&session).await {
-        Ok(Some(assignment)) => assignment,
-        Ok(None) => {
-            close::<()>(relay, inbox, CloseCode::Ended);
-            return ControlFlow::Break(());
-        }
-        Err(_) => {
-            refused.answer(inbox, session, msg_seq, text.len());
-            return ControlFlow::Continue(());
+    // A message and an acknowledgement read the holder in the same step as their write
+    // (one round trip on Redis, `store::redis::message_path`).
+    let holder = if matches!(frame, VisitorFrame::Msg { .. } | VisitorFrame::Ack { .. }) {
+        None
+    } else {
+        match relay.store.assignment(&session).await {
+            Ok(Some(assignment)) => assignment.holder(),
+            Ok(None) => {
+                close::<()>(relay, inbox, CloseCode::Ended);
+                return ControlFlow::Break(());
+            }
+            Err(_) => {
+                refused.answer(inbox, session, msg_seq, text.len());
+                return ControlFlow::Continue(());
+            }
         }
     };
-    let holder = holder.holder();
     match frame {
         VisitorFrame::Msg { seq, body } => {
             let stored = StoredFrame {
@@ -311,46 +316,80 @@ async fn handle_frame(
                 kind: PayloadKind::Data,
                 body: body.0,
             };
-            match relay
+            let limits = relay.buffer_limits();
+            let relayed = relay
                 .store
-                .append(&session, Way::ToCoordinator, stored, relay.buffer_limits())
-                .await
-            {
-                Ok(Append::Stored) => {
-                    refused.stored(&session);
-                    Metrics::inc(&relay.metrics.frames_relayed);
+                .relay_frame(
+                    &session,
+                    Way::ToCoordinator,
+                    stored,
+                    limits,
+                    None,
+                    &relay.nodes.id,
+                )
+                .await;
+            let Ok(relayed) = relayed else {
+                refused.answer(inbox, session, Some(seq), text.len());
+                return ControlFlow::Continue(());
+            };
+            let holder = relayed.holder.as_ref().and_then(Assignment::holder);
+            let woken_elsewhere = relay.nodes.woke(relayed.woke_node);
+            match relayed.append {
+                Some(append @ (Append::Stored | Append::Duplicate)) => {
+                    if append == Append::Stored {
+                        refused.stored(&session);
+                        Metrics::inc(&relay.metrics.frames_relayed);
+                    }
                     inbox.outbox.send(RelayFrame::Stored { session: None, seq });
-                    if let Some(serial) = holder {
+                    // A duplicate wakes too: the store write it repeats may have run after
+                    // timing out here, unannounced.
+                    if let Some(serial) = holder
+                        && !woken_elsewhere
+                    {
                         // The coordinator's delivery task reads it from the store.
                         let wake = ForCoordinator::Wake { session };
                         relay.to_coordinator(serial, wake).await;
                     }
                 }
-                Ok(Append::Duplicate) => {
-                    inbox.outbox.send(RelayFrame::Stored { session: None, seq });
-                }
                 // Sent before the visitor saw a `retry`: refused the same way (§9.4).
-                Ok(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {
+                Some(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {
                     refused.answer(inbox, session, Some(seq), text.len());
                 }
-                Ok(Append::Gap { .. }) => {
+                Some(Append::Gap { .. }) => {
                     close::<()>(relay, inbox, CloseCode::Unexpected);
                     return ControlFlow::Break(());
                 }
-                Ok(Append::Full) => {
+                Some(Append::Full) => {
                     end_session(relay, &session, holder).await;
                     return ControlFlow::Break(());
                 }
-                Err(_) => refused.answer(inbox, session, Some(seq), text.len()),
+                None => {
+                    close::<()>(relay, inbox, CloseCode::Ended);
+                    return ControlFlow::Break(());
+                }
             }
         }
         VisitorFrame::Ack { seq } => {
-            if let Ok(acked) = relay.store.ack(&session, Way::ToVisitor, seq).await
-                && let Some(serial) = holder
+            let node = &relay.nodes.id;
+            let Ok(acked) = relay
+                .store
+                .ack_and_notify(&session, Way::ToVisitor, seq, None, node)
+                .await
+            else {
+                refused.answer(inbox, session, None, text.len());
+                return ControlFlow::Continue(());
+            };
+            let woken_elsewhere = relay.nodes.woke(acked.woke_node);
+            let Some(holder) = acked.holder else {
+                close::<()>(relay, inbox, CloseCode::Ended);
+                return ControlFlow::Break(());
+            };
+            if let (Some(seq), Some(serial)) = (acked.acked, holder.holder())
+                && !woken_elsewhere
             {
                 let frame = RelayFrame::Delivered {
                     session: Some(session),
-                    seq: acked,
+                    seq,
                 };
                 relay
                     .to_coordinator(serial, ForCoordinator::Frame { frame })

@@ -6,8 +6,8 @@
 //! handle it could use for anything but what was asked.
 
 use super::chat::{
-    Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
-    StoreError, StoredFrame, Way,
+    Acked, Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, Relayed, SessionId,
+    SessionInfo, StoreError, StoredFrame, Way,
 };
 use super::generation::Checked;
 use super::redis::node_link::NodeLink;
@@ -157,6 +157,80 @@ impl Store {
     /// reads [`ChatStore::queue_view`]).
     pub async fn queue(&self) -> Result<Vec<Queued>, StoreError> {
         Ok(self.queue_view(usize::MAX).await?.head)
+    }
+}
+
+/// The per-message path (`redis::message_path`): store and wake in one step on Redis; in
+/// memory the same as separate calls, the peer always on this node.
+impl Store {
+    /// Stores `frame` travelling `way` if the session is live (and, with `held_by`, still
+    /// held by that coordinator), and wakes the receiver if it is on another node.
+    pub async fn relay_frame(
+        &self,
+        id: &SessionId,
+        way: Way,
+        frame: StoredFrame,
+        limits: BufferLimits,
+        held_by: Option<u64>,
+        node: &str,
+    ) -> Result<Relayed, StoreError> {
+        let memory = match self {
+            Store::Redis(redis) => {
+                return Box::pin(redis.relay_frame(id, way, frame, limits, held_by, node)).await;
+            }
+            Store::Memory(memory) => memory,
+        };
+        let holder = memory.assignment(id).await?;
+        let refused = !live_and_held(&holder, held_by);
+        let append = if refused {
+            None
+        } else {
+            Some(memory.append(id, way, frame, limits).await?)
+        };
+        Ok(Relayed {
+            append,
+            holder,
+            woke_node: None,
+        })
+    }
+
+    /// Acknowledges what travelled `way` up to `seq` (with `held_by`: only from that
+    /// holder) and tells the sender if it is on another node.
+    pub async fn ack_and_notify(
+        &self,
+        id: &SessionId,
+        way: Way,
+        seq: u64,
+        held_by: Option<u64>,
+        node: &str,
+    ) -> Result<Acked, StoreError> {
+        let memory = match self {
+            Store::Redis(redis) => {
+                return Box::pin(redis.ack_and_notify(id, way, seq, held_by, node)).await;
+            }
+            Store::Memory(memory) => memory,
+        };
+        let holder = memory.assignment(id).await?;
+        let refused = !live_and_held(&holder, held_by);
+        let acked = if refused {
+            None
+        } else {
+            Some(memory.ack(id, way, seq).await?)
+        };
+        Ok(Acked {
+            acked,
+            holder,
+            woke_node: None,
+        })
+    }
+}
+
+/// Whether a session whose holder reads `holder` is live and, with `held_by`, held by it.
+fn live_and_held(holder: &Option<Assignment>, held_by: Option<u64>) -> bool {
+    match (holder, held_by) {
+        (None, _) => false,
+        (Some(owner), Some(serial)) => *owner == Assignment::Claimed(serial),
+        (Some(_), None) => true,
     }
 }
 

@@ -135,6 +135,29 @@ pub enum Append {
     Full,
 }
 
+/// What storing one relayed frame did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relayed {
+    /// Stored, duplicate, gap or full; `None` if the session is gone or held by another.
+    pub append: Option<Append>,
+    /// Who holds the session, as read in the same step (`None` if it is gone).
+    pub holder: Option<Assignment>,
+    /// The other node woken through Redis, if any: if none, the relay wakes the peer its
+    /// own way (on this node, or through the roster for a node of an older version).
+    pub woke_node: Option<String>,
+}
+
+/// What one acknowledgement did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acked {
+    /// The new cumulative acknowledgement; `None` if the session is gone or held by another.
+    pub acked: Option<u64>,
+    /// Who holds the session, as read in the same step.
+    pub holder: Option<Assignment>,
+    /// The sender's node, if it was told through Redis.
+    pub woke_node: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 /// Why the store could not do what was asked.
 pub enum StoreError {

@@ -16,6 +16,8 @@ pub(super) struct Keys {
     pub(super) node: String,
     /// Set while the session is held for a dropped coordinator; expires with the grace.
     pub(super) grace: String,
+    /// The relay node the holding coordinator is connected to (where its wakes go).
+    pub(super) holder_node: String,
     pub(super) next: [String; 2],
     pub(super) acked: [String; 2],
     pub(super) buffer: [String; 2],
@@ -39,6 +41,7 @@ impl Keys {
             active: format!("ll:{tag}:active"),
             node: format!("ll:{tag}:node"),
             grace: format!("ll:{tag}:grace"),
+            holder_node: format!("ll:{tag}:holder:node"),
             next: per_way("next"),
             acked: per_way("acked"),
             buffer: per_way("buffer"),
@@ -53,6 +56,7 @@ impl Keys {
             self.active.as_str(),
             self.node.as_str(),
             self.grace.as_str(),
+            self.holder_node.as_str(),
         ];
         for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
             keys.extend(group.iter().map(String::as_str));

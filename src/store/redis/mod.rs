@@ -12,6 +12,7 @@ pub mod connection;
 pub mod generation;
 mod grace;
 mod keys;
+pub mod message_path;
 pub mod node_link;
 mod order;
 pub mod persistence;
@@ -23,7 +24,7 @@ pub mod seeds;
 use redis::AsyncCommands;
 
 use crate::crypto::keys::{from_hex, hex};
-use crate::protocol::b64::{self, Bytes};
+use crate::protocol::b64::Bytes;
 use crate::protocol::frames::{ConversationKind, PayloadKind};
 use crate::store::chat::{
     Append, Assignment, BufferLimits, ChatStore, QueueView, Queued, SessionId, SessionInfo,
@@ -36,7 +37,7 @@ use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
 use persistence::Persistence;
 use rewrite::DiskErasure;
-use scripts::{ACK, ADMIT, APPEND, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
+use scripts::{ADMIT, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const SESSIONS: &str = "ll:sessions";
@@ -81,8 +82,8 @@ pub struct RedisStore {
     release: redis::Script,
     admit: redis::Script,
     set_if_live: redis::Script,
-    append: redis::Script,
-    ack: redis::Script,
+    relay: redis::Script,
+    ack_notify: redis::Script,
 }
 
 impl RedisStore {
@@ -109,8 +110,8 @@ impl RedisStore {
             release: redis::Script::new(RELEASE),
             admit: redis::Script::new(ADMIT),
             set_if_live: redis::Script::new(SET_IF_LIVE),
-            append: redis::Script::new(APPEND),
-            ack: redis::Script::new(ACK),
+            relay: redis::Script::new(message_path::RELAY),
+            ack_notify: redis::Script::new(message_path::ACK_NOTIFY),
         })
     }
 
@@ -516,49 +517,14 @@ impl ChatStore for RedisStore {
         frame: StoredFrame,
         limits: BufferLimits,
     ) -> Result<Append, StoreError> {
-        let keys = Keys::of(id);
-        let i = way_index(way);
-        let len = frame.body.len();
-        let record = serde_json::json!({"seq": frame.seq, "kind": frame.kind, "body": b64::encode(&frame.body), "len": len});
-        let outcome: String = self
-            .append
-            .key(&keys.next[i])
-            .key(&keys.buffer[i])
-            .key(&keys.bytes[i])
-            .arg(frame.seq)
-            .arg(record.to_string())
-            .arg(len)
-            .arg(limits.max_frames)
-            .arg(limits.max_bytes)
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
-        Ok(match outcome.as_str() {
-            "ok" => Append::Stored,
-            "dup" => Append::Duplicate,
-            "full" => Append::Full,
-            other => Append::Gap {
-                expected: other
-                    .trim_start_matches("gap:")
-                    .parse()
-                    .map_err(|_| corrupt("append result"))?,
-            },
-        })
+        // No node: stored without waking anyone (the relay uses `relay_frame`).
+        let relayed = self.relay_frame(id, way, frame, limits, None, "").await?;
+        relayed.append.ok_or(StoreError::UnknownSession)
     }
 
     async fn ack(&self, id: &SessionId, way: Way, seq: u64) -> Result<u64, StoreError> {
-        let keys = Keys::of(id);
-        let i = way_index(way);
-        self.ack
-            .key(&keys.acked[i])
-            .key(&keys.next[i])
-            .key(&keys.buffer[i])
-            .key(&keys.bytes[i])
-            .key(&keys.record)
-            .arg(seq)
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)
+        let acked = self.ack_and_notify(id, way, seq, None, "").await?;
+        Ok(acked.acked.unwrap_or(0))
     }
 
     async fn pending(

@@ -1,6 +1,7 @@
 //! How relay nodes sharing one Redis reach each other: a channel per node and one for all
-//! (plain PUBLISH, which reaches every subscriber in a Cluster too), each node's roster of
-//! coordinators, and which node each visitor is connected to.
+//! (plain PUBLISH, which reaches every subscriber in a Cluster too), a wake channel per node
+//! (written by the message path's scripts), each node's roster of coordinators, and which
+//! node each visitor and each conversation's holder is connected to.
 //!
 //! It carries opaque text the relay wrote; it must never see plaintext, an address, or
 //! anything about a visitor but a session id.
@@ -17,6 +18,20 @@ const NODES: &str = "ll:nodes:live";
 
 fn node_channel(node: &str) -> String {
     format!("ll:node:{node}")
+}
+
+/// Where the message path's scripts publish wakes for `node` (`message_path.rs`).
+fn wake_channel(node: &str) -> String {
+    format!("ll:wake:{node}")
+}
+
+/// What a node hears from the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeMessage {
+    /// An event (JSON) sent to this node or to all.
+    Event(String),
+    /// A wake from the message path: `<from node> <what> <session> <holder> [<seq>]`.
+    Wake(String),
 }
 
 fn roster_key(node: &str) -> String {
@@ -47,6 +62,13 @@ impl NodeLink {
         self.publish(&node_channel(node), text).await
     }
 
+    /// Tells node `node` that node `from` has published `total` wakes to it so far, after
+    /// them on its wake channel (the relay's `wake_order`).
+    pub async fn wakes_sent(&self, node: &str, from: &str, total: u64) -> bool {
+        self.publish(&wake_channel(node), format!("{from} n {total}"))
+            .await
+    }
+
     /// Sends `text` to every node (this one included).
     pub async fn broadcast(&self, text: String) -> bool {
         self.publish(BROADCAST, text).await
@@ -57,17 +79,25 @@ impl NodeLink {
         con.publish::<_, _, i64>(channel, text).await.is_ok()
     }
 
-    /// What is sent to `node` and to every node, as it arrives; `None` if Redis cannot be
-    /// reached now. The stream ends when the subscription is lost.
-    pub async fn subscribe(&self, node: &str) -> Option<impl Stream<Item = String> + use<>> {
+    /// What is sent to `node` and to every node, and the wakes for `node`, as they arrive;
+    /// `None` if Redis cannot be reached now. The stream ends when the subscription is lost.
+    pub async fn subscribe(&self, node: &str) -> Option<impl Stream<Item = NodeMessage> + use<>> {
         let mut pubsub = self.client.get_async_pubsub().await.ok()?;
+        let wakes = wake_channel(node);
         pubsub.subscribe(node_channel(node)).await.ok()?;
         pubsub.subscribe(BROADCAST).await.ok()?;
-        Some(
-            pubsub
-                .into_on_message()
-                .filter_map(|m| async move { m.get_payload::<String>().ok() }),
-        )
+        pubsub.subscribe(&wakes).await.ok()?;
+        Some(pubsub.into_on_message().filter_map(move |m| {
+            let wake = m.get_channel_name() == wakes;
+            async move {
+                let text = m.get_payload::<String>().ok()?;
+                Some(if wake {
+                    NodeMessage::Wake(text)
+                } else {
+                    NodeMessage::Event(text)
+                })
+            }
+        }))
     }
 
     /// Replaces node `node`'s roster with `entries` (serial, text), for `ttl_s` seconds,
@@ -127,6 +157,16 @@ impl NodeLink {
             .await
             .map_err(unavailable)?;
         Ok(previous.filter(|p| p != node))
+    }
+
+    /// Records that the coordinator holding `id` is connected to node `node`, so the
+    /// visitor's frames wake that node only.
+    pub async fn set_holder_node(&self, id: &SessionId, node: &str) -> Result<(), StoreError> {
+        self.con
+            .clone()
+            .set_ex(Keys::of(id).holder_node, node, self.session_ttl_s)
+            .await
+            .map_err(unavailable)
     }
 
     /// The node the visitor of `id` was last connected to.

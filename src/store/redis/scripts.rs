@@ -1,5 +1,6 @@
 //! The Lua scripts that make the Redis store's check-then-set steps atomic on the server
-//! (claim, requeue, hold and resume, capped insert, append, acknowledgement, touch).
+//! (claim, requeue, hold and resume, capped insert, pull, touch; the per-message append and
+//! acknowledgement are in `message_path.rs`).
 //!
 //! Each touches the keys of one session (or one index) only, so it runs on a Cluster too.
 //! Must never read or write a key it was not passed.
@@ -59,27 +60,6 @@ end
 return 0
 "#;
 
-/// Atomic append: duplicate, gap, full, or store and advance. KEYS: next, buffer, bytes.
-/// ARGV: seq, frame, body length, max frames, max bytes.
-pub(super) const APPEND: &str = r#"
-local next = tonumber(redis.call('GET', KEYS[1]) or '1')
-local seq = tonumber(ARGV[1])
-if seq < next then return 'dup' end
-if seq > next then return 'gap:' .. next end
-local count = redis.call('LLEN', KEYS[2])
-local bytes = tonumber(redis.call('GET', KEYS[3]) or '0')
-if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then return 'full' end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('SET', KEYS[3], bytes + tonumber(ARGV[3]), 'KEEPTTL')
-redis.call('SET', KEYS[1], next + 1, 'KEEPTTL')
-local ttl = redis.call('TTL', KEYS[1])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
-return 'ok'
-"#;
-
 /// The frames after ARGV[1], without the ones before: a buffer's frames are numbered one
 /// after another from its head (appends are in order, acks pop the head, a discard empties
 /// it), so they start at (after + 1 - head's seq). KEYS: buffer.
@@ -90,31 +70,6 @@ local first = tonumber(string.match(head, '"seq":(%d+)'))
 local start = 0
 if first then start = math.max(tonumber(ARGV[1]) + 1 - first, 0) end
 return redis.call('LRANGE', KEYS[1], start, -1)
-"#;
-
-/// Atomic cumulative ack. KEYS: acked, next, buffer, bytes. ARGV: seq. Returns the new ack.
-// KEYS[5] is the session record: an acknowledgement racing the session's removal must not
-// bring back keys of a session that no longer exists (they would have no TTL).
-pub(super) const ACK: &str = r#"
-if redis.call('EXISTS', KEYS[5]) == 0 then return 0 end
-local next = tonumber(redis.call('GET', KEYS[2]) or '1')
-local acked = tonumber(redis.call('GET', KEYS[1]) or '0')
-local seq = math.min(tonumber(ARGV[1]), next - 1)
-if seq > acked then
-  acked = seq
-  redis.call('SET', KEYS[1], acked, 'KEEPTTL')
-end
-local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
-while true do
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  if not head then break end
-  local seq = tonumber(string.match(head, '"seq":(%d+)'))
-  if not seq or seq > acked then break end
-  redis.call('LPOP', KEYS[3])
-  bytes = bytes - tonumber(string.match(head, '"len":(%d+)') or '0')
-end
-redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
-return acked
 "#;
 
 // KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked
