@@ -88,6 +88,7 @@ pub async fn hold(relay: &Arc<Relay>, serial: u64, sessions: impl IntoIterator<I
 pub async fn reclaim(relay: &Arc<Relay>, serial: u64, session: &SessionId) -> bool {
     let ours = matches!(relay.store.reattach(session, serial).await, Ok(true));
     if ours {
+        relay.holder_arrived(session).await;
         peer_to_visitor(relay, session, PeerEvent::Back).await;
     }
     ours
@@ -159,6 +160,8 @@ async fn resume_one(
     if !matches!(relay.store.reattach(&session, serial).await, Ok(true)) {
         return false;
     }
+    // The coordinator may be back through another node: the visitor's wakes follow them.
+    relay.holder_arrived(&session).await;
     let Ok(Some(info)) = relay.store.get(&session).await else {
         return false;
     };
