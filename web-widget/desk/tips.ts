@@ -4,9 +4,8 @@
 import { h } from './dom';
 import { ask, OpenedTip, State } from './api';
 import { composer } from './composer';
-import { t, worded } from './strings';
+import { t, when, worded } from './strings';
 
-const when = (unix: number) => new Date(unix * 1000).toLocaleString();
 
 function thread(tip: OpenedTip): HTMLElement {
   const item = (who: string, text: string | null, cls: string) => h('li', { class: 'line ' + cls }, h('span', { class: 'who' }, who), h('span', { class: 'text' }, text ?? t('unreadable')));
