@@ -97,6 +97,7 @@ const en: Words = {
   state_open: 'open',
   state_away: 'visitor away',
   state_transferring: 'transferring',
+  state_reconnecting: 'reconnecting…',
   state_ended: 'over',
   offline: 'offline',
   // Notices.
@@ -266,6 +267,7 @@ const fr: Words = {
   state_open: 'ouverte',
   state_away: 'personne absente',
   state_transferring: 'transfert',
+  state_reconnecting: 'reconnexion…',
   state_ended: 'terminée',
   offline: 'hors ligne',
   welcome: 'Bienvenue. Prenez la permanence pour voir qui attend.',
@@ -433,6 +435,7 @@ const es: Words = {
   state_open: 'abierta',
   state_away: 'visitante ausente',
   state_transferring: 'transfiriendo',
+  state_reconnecting: 'reconectando…',
   state_ended: 'terminada',
   offline: 'sin conexión',
   welcome: 'Bienvenida. Entre de guardia para ver quién espera.',

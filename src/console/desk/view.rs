@@ -179,10 +179,19 @@ fn conversation<'a>(shift: &Shift, c: &'a Conversation, now: Instant) -> Convers
             .count(),
         draft: &c.draft,
         state: match c.state {
+            ConvState::Ended => "ended",
+            // Held by the relay while the desk signs in again and resumes it, as the
+            // terminal says: the last line is the lost connection's note.
+            _ if c
+                .lines
+                .last()
+                .is_some_and(|l| l.who == Who::System(Note::ConnectionLost)) =>
+            {
+                "reconnecting"
+            }
             ConvState::Open => "open",
             ConvState::Away => "away",
             ConvState::Transferring => "transferring",
-            ConvState::Ended => "ended",
         },
         writable: shift.writable(c.session).err(),
         transferable: shift.transferable(c.session).err(),
@@ -261,7 +270,7 @@ impl<'a> State<'a> {
 mod tests {
     use super::*;
     use crate::console::shift::tests::{claimed, kit, queue, roster, sid, text};
-    use crate::console::shift::{Action, Selected};
+    use crate::console::shift::{Action, NetEvent, Selected};
 
     #[test]
     fn the_snapshot_carries_the_cores_state_and_a_lock_carries_nothing() {
@@ -295,6 +304,15 @@ mod tests {
             serde_json::json!({"conversation": serde_json::to_value(sid(1)).unwrap()})
         );
         assert!(matches!(k.shift.selected, Some(Selected::Conversation(_))));
+
+        // A lost connection: the relay holds the conversation, the page says reconnecting.
+        k.net(NetEvent::Disconnected("reset".into()));
+        let json = serde_json::to_value(State::of(&k.shift, true, k.now)).unwrap();
+        assert_eq!(json["conversations"][0]["state"], "reconnecting");
+        assert_eq!(
+            json["conversations"][0]["lines"][2]["note"],
+            "connection_lost"
+        );
 
         k.act(Action::Lock);
         let locked = serde_json::to_string(&ToPage::Locked(Locked {
