@@ -199,6 +199,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await shot(page, '07-tip');
   await page.getByRole('button', { name: /^Chats/ }).click();
   await awake(page, page.getByRole('heading', { name: 'Visitor 1' }));
+  await awake(page, page.locator('.keeps').getByText(/of your messages unread, encrypted\. It erases this chat \S+/));
 
   // The idle lock: nothing of the shift stays in the page or the browser.
   await page.getByRole('heading', { name: 'The desk is locked' }).waitFor({ timeout: (LOCK_AFTER_S + 10) * 1000 });
