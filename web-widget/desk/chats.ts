@@ -4,6 +4,7 @@
 import { h, duration } from './dom';
 import { ask, Conversation, State } from './api';
 import { composer } from './composer';
+import { keepsChat } from './keeps';
 import { pickColleague, pickResource } from './pickers';
 import { t, worded } from './strings';
 
@@ -114,6 +115,7 @@ function conversationPane(s: State, c: Conversation): HTMLElement {
       ),
     ),
     transcript(c),
+    keepsChat(s.holds, c.kept_unread),
     composer(target, c.draft, t('write'), c.writable === null && c.state !== 'transferring'),
   );
 }

@@ -29,6 +29,8 @@ function header(s: State): HTMLElement {
     { class: 'bar' },
     h('h1', {}, t('title')),
     h('span', { class: 'who' }, s.alias),
+    s.fingerprint ? h('span', { class: 'meta' }, t('key', { f: s.fingerprint })) : null,
+    s.renew_days !== null ? h('span', { class: 'pill off', title: worded({ certificate_expiring: { days_left: s.renew_days } }) }, t('renewIn', { n: s.renew_days })) : null,
     h('span', { class: s.connected ? (s.on_duty ? 'pill on' : 'pill') : 'pill off' }, s.connected ? (s.on_duty ? t('onDuty') : t('offDuty')) : t('offline')),
     h('button', { type: 'button', 'data-key': 'duty', 'aria-pressed': String(s.on_duty), onclick: () => ask({ type: 'duty', on: !s.on_duty }) }, s.on_duty ? t('goOff') : t('goOn')),
     h(

@@ -2,11 +2,47 @@
 // tip's whole thread with the reply composer. Tips open in the desk process with the inbox
 // key; this page only shows the text it is sent while unlocked.
 import { h } from './dom';
-import { ask, OpenedTip, State } from './api';
+import { ask, Holder, OpenedTip, State, TipSummary } from './api';
 import { composer } from './composer';
-import { t, worded } from './strings';
+import { keepsTip } from './keeps';
+import { t, when, worded } from './strings';
 
-const when = (unix: number) => new Date(unix * 1000).toLocaleString();
+/** Who holds a tip, in words. */
+const holderWords = (holder: Holder) => (holder === 'nobody' ? t('tipFree') : holder === 'me' ? t('tipYours') : t('heldBy', { by: holder.colleague }));
+
+/** Take (free) or Take over (a colleague's, after asking); nothing when it is mine. */
+function takeButton(id: string, holder: Holder, key: string): HTMLElement | null {
+  if (holder === 'me') return null;
+  const by = typeof holder === 'object' ? holder.colleague : null;
+  const over = by !== null;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'small',
+      'data-key': key,
+      onclick: () => {
+        if (!over || confirm(t('confirmTakeOver', { by }))) ask({ type: 'tip_take', id, over });
+      },
+    },
+    over ? t('takeOver') : t('take'),
+  );
+}
+
+function tipRow(tip: TipSummary, opened: string | undefined): HTMLElement {
+  return h(
+    'li',
+    { class: tip.id === opened ? 'row selected' : 'row' },
+    h(
+      'button',
+      { type: 'button', class: 'pick', 'data-key': 't' + tip.id, 'aria-current': tip.id === opened ? 'true' : undefined, onclick: () => ask({ type: 'tip_open', id: tip.id }) },
+      h('span', {}, t('received', { t: when(tip.received) })),
+      h('span', { class: 'meta' }, ' ' + t('counts', { f: tip.followups, r: tip.replies })),
+      h('span', { class: 'meta holder' }, ' · ' + holderWords(tip.holder)),
+    ),
+    takeButton(tip.id, tip.holder, 'take' + tip.id),
+  );
+}
 
 function thread(tip: OpenedTip): HTMLElement {
   const item = (who: string, text: string | null, cls: string) => h('li', { class: 'line ' + cls }, h('span', { class: 'who' }, who), h('span', { class: 'text' }, text ?? t('unreadable')));
@@ -15,7 +51,7 @@ function thread(tip: OpenedTip): HTMLElement {
     { class: 'transcript', id: 'transcript', tabindex: 0, 'aria-label': t('tipHeading') },
     item(t('followup'), tip.text, 'them'),
     ...tip.followups.map((f) => item(t('followup'), f, 'them')),
-    ...tip.replies.map((r) => item(t('reply'), r, 'me')),
+    ...tip.replies.map((r) => item(`${t('reply')} · ${t('replyBy', { by: r.by ?? undefined, t: r.filed ? when(r.filed) : t('thisShift') })}`, r.text, 'me')),
   );
 }
 
@@ -30,9 +66,11 @@ function tipPane(s: State): HTMLElement {
       { class: 'pane-head' },
       h('h2', { id: 'pane-title' }, t('tipHeading')),
       h('span', { class: 'meta' }, tip.category ? `${t('category')}: ${tip.category}` : ''),
+      h('span', { class: 'meta holder' }, holderWords(tip.holder)),
       h(
         'div',
         { class: 'actions' },
+        takeButton(tip.id, tip.holder, 'take'),
         h(
           'button',
           {
@@ -47,6 +85,7 @@ function tipPane(s: State): HTMLElement {
         ),
       ),
     ),
+    keepsTip(s.holds),
     tip.sealed_by_relay ? h('p', { class: 'warning' }, t('byRelay')) : null,
     thread(tip),
     tip.replyable === null ? composer({ tip: tip.id }, tip.draft, t('writeTip'), true) : h('p', { class: 'meta' }, worded(tip.replyable)),
@@ -64,18 +103,7 @@ export function tips(s: State): HTMLElement[] {
       ? h(
           'ul',
           { class: 'rows' },
-          ...s.tips.map((tip) =>
-            h(
-              'li',
-              { class: tip.id === opened ? 'row selected' : 'row' },
-              h(
-                'button',
-                { type: 'button', class: 'pick', 'data-key': 't' + tip.id, 'aria-current': tip.id === opened ? 'true' : undefined, onclick: () => ask({ type: 'tip_open', id: tip.id }) },
-                h('span', {}, t('received', { t: when(tip.received) })),
-                h('span', { class: 'meta' }, ' ' + t('counts', { f: tip.followups, r: tip.replies })),
-              ),
-            ),
-          ),
+          ...s.tips.map((tip) => tipRow(tip, opened)),
         )
       : h('p', { class: 'meta' }, t('noTips')),
     h('button', { type: 'button', 'data-key': 'refresh', onclick: () => ask({ type: 'tips_refresh' }) }, t('refresh')),

@@ -1,7 +1,7 @@
 // Issue 18: a whole shift at the coordinator desk (`lifeline desk --no-browser`) in Debian's
 // Chromium at 1280×720, against a real relay: unlock, on duty, two visitors (the widget in
 // two phone pages) answered at once, a resource inserted and edited before sending, a
-// hand-over to a colleague (Bastien, the Rust coordinator), a tip opened and answered, the
+// hand-over to a colleague (Bastien, the Rust coordinator), a tip opened, taken and answered, the
 // idle lock (nothing of the shift left in the page or the browser's storage) and unlock, a
 // reload that finds the shift locked,
 // end of shift. axe (WCAG 2.2 A/AA) on every screen, light and dark: no violation of any
@@ -183,6 +183,14 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await awake(page, page.getByRole('heading', { name: 'Tips inbox (1)' }));
   await page.getByRole('button', { name: /received/ }).click();
   await awake(page, page.getByText('A van collects workers at the station at 5 every morning.'));
+  // Tips as a team: the list says nobody holds it; taking it makes it mine for everyone.
+  await awake(page, page.locator('.side .holder').getByText('free'));
+  await page.locator('[data-key="take"]').click();
+  await awake(page, page.locator('.side .holder').getByText('yours'));
+  assert.equal(await page.locator('[data-key="take"]').count(), 0, 'no Take button on a tip I hold');
+  // What the server keeps, from the relay's own values; my key's fingerprint in the header.
+  await awake(page, page.locator('.keeps').getByText(/keeps this tip sealed until it is handled, at most \d+ days/));
+  await awake(page, page.locator('header').getByText(/^key \S+/));
   await page.getByLabel('Reply to the tipster').fill('Thank you. We are looking into it.');
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await awake(page, page.getByText('Reply sent.'));
@@ -191,6 +199,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await shot(page, '07-tip');
   await page.getByRole('button', { name: /^Chats/ }).click();
   await awake(page, page.getByRole('heading', { name: 'Visitor 1' }));
+  await awake(page, page.locator('.keeps').getByText(/of your messages unread, encrypted\. It erases this chat \S+/));
 
   // The idle lock: nothing of the shift stays in the page or the browser.
   await page.getByRole('heading', { name: 'The desk is locked' }).waitFor({ timeout: (LOCK_AFTER_S + 10) * 1000 });

@@ -118,6 +118,14 @@ pub enum PageMessage {
         /// The tip.
         id: TipId,
     },
+    /// Take a tip so colleagues see I answer it.
+    TipTake {
+        /// The tip.
+        id: TipId,
+        /// From the colleague who holds it (they are told).
+        #[serde(default)]
+        over: bool,
+    },
     /// End the shift.
     Quit,
 }
@@ -180,6 +188,7 @@ impl PageMessage {
             PageMessage::TipsRefresh => Action::RefreshTips,
             PageMessage::TipOpen { id } => Action::OpenTip(id),
             PageMessage::TipHandled { id } => Action::TipHandled(id),
+            PageMessage::TipTake { id, over } => Action::TakeTip { id, over },
             PageMessage::Quit => Action::Quit,
         })
     }
@@ -204,6 +213,16 @@ mod tests {
                 target: Target::Tip(_),
                 edit: Edit::Replace(_)
             })
+        ));
+        let take = format!(r#"{{"type":"tip_take","id":"{s}","over":true}}"#);
+        assert!(matches!(
+            PageMessage::parse(&take).and_then(PageMessage::into_action),
+            Some(Action::TakeTip { over: true, .. })
+        ));
+        let take = format!(r#"{{"type":"tip_take","id":"{s}"}}"#);
+        assert!(matches!(
+            PageMessage::parse(&take).and_then(PageMessage::into_action),
+            Some(Action::TakeTip { over: false, .. })
         ));
         assert!(PageMessage::parse(r#"{"type":"duty","on":true,"extra":1}"#).is_none());
         assert!(PageMessage::parse(r#"{"type":"raw_frame","frame":"x"}"#).is_none());

@@ -12,7 +12,7 @@
 //! - [`server`]: the routes, the security headers, the WebSocket bridge.
 //! - [`session`]: the loop that owns the shift: unlock, then events in, snapshots out.
 //! - [`api`]: the page's messages, as the core's actions.
-//! - [`view`]: the snapshot the page is sent.
+//! - [`view`]: the snapshot the page is sent; [`tip_view`] its tips part.
 //! - [`throttle`]: how often a passphrase may be tried.
 //! - [`assets`]: the embedded page, script and style.
 //! - [`browser`]: opening the default browser without putting the token on a command line.
@@ -24,6 +24,7 @@ pub mod guard;
 pub mod server;
 pub mod session;
 pub mod throttle;
+pub mod tip_view;
 pub mod view;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

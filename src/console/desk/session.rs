@@ -255,6 +255,8 @@ async fn shift_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut net_open = true;
     loop {
+        // The certificate's expiry warning counts on the wall time, as in the terminal.
+        shift.wall_clock(clock.unix_s());
         show(&mut link, &mut shift, inbox, &throttle, clock);
         let now = clock.instant();
         let input = tokio::select! {

@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::tip_view::{self, TipRow, TipView};
 use crate::console::shift::{
-    ConvState, Conversation, Followup, Line, Mark, Note, Notice, OpenedTip, Screen, Selected,
-    Shift, Target, ThreadReply, Who,
+    ConvState, Conversation, Line, Mark, Note, Notice, Screen, Selected, Shift, Target, Who,
 };
-use crate::protocol::frames::{ConversationKind, TipSummary};
-use crate::protocol::{SessionId, TipId};
+use crate::protocol::SessionId;
+use crate::protocol::frames::ConversationKind;
+use crate::protocol::http::Holds;
 
 /// The desk before the shift started: the keys are still locked.
 #[derive(Serialize)]
@@ -71,8 +72,14 @@ pub struct State<'a> {
     conversations: Vec<ConversationView<'a>>,
     colleagues: Vec<ColleagueView<'a>>,
     resources: Vec<ResourceView<'a>>,
-    tips: &'a [TipSummary],
+    tips: Vec<TipRow<'a>>,
     opened_tip: Option<TipView<'a>>,
+    /// The short fingerprint of my keys, to compare with the registry.
+    fingerprint: Option<&'a str>,
+    /// Whole days left while the certificate expires within the warning window.
+    renew_days: Option<u64>,
+    /// What the relay says it keeps and until when (§9.10); null when it does not say.
+    holds: Option<&'a Holds>,
     status: &'a Notice,
 }
 
@@ -100,6 +107,9 @@ struct ConversationView<'a> {
     open_s: u64,
     transferred_from: Option<&'a str>,
     unread: u32,
+    /// My messages the relay keeps, encrypted, until the visitor reads them (for the
+    /// "what the server keeps" line, as the terminal counts them).
+    kept_unread: usize,
     draft: &'a str,
     state: &'static str,
     /// Why writing is refused, if it is.
@@ -134,35 +144,6 @@ struct ResourceView<'a> {
     region: &'a str,
 }
 
-#[derive(Serialize)]
-struct TipView<'a> {
-    id: TipId,
-    category: Option<&'a str>,
-    text: &'a str,
-    sealed_by_relay: bool,
-    followups: Vec<Option<&'a str>>,
-    replies: Vec<ReplyView<'a>>,
-    /// Why replying is refused, if it is.
-    replyable: Option<Notice>,
-    draft: &'a str,
-}
-
-/// One reply in a tip's thread: who sent it and the minute the relay filed it, when known.
-#[derive(Serialize)]
-struct ReplyView<'a> {
-    by: Option<&'a str>,
-    filed: Option<u64>,
-    text: Option<&'a str>,
-}
-
-fn reply(r: &ThreadReply) -> ReplyView<'_> {
-    ReplyView {
-        by: r.by.as_deref(),
-        filed: r.filed,
-        text: followup(&r.text),
-    }
-}
-
 fn line(l: &Line) -> LineView<'_> {
     let (who, note) = match &l.who {
         Who::Visitor => ("visitor", None),
@@ -191,36 +172,30 @@ fn conversation<'a>(shift: &Shift, c: &'a Conversation, now: Instant) -> Convers
         open_s: c.open_for(now).as_secs(),
         transferred_from: c.transferred_from.as_deref(),
         unread: c.unread,
+        kept_unread: c
+            .lines
+            .iter()
+            .filter(|l| l.who == Who::Me && l.mark == Mark::Sent)
+            .count(),
         draft: &c.draft,
         state: match c.state {
+            ConvState::Ended => "ended",
+            // Held by the relay while the desk signs in again and resumes it, as the
+            // terminal says: the last line is the lost connection's note.
+            _ if c
+                .lines
+                .last()
+                .is_some_and(|l| l.who == Who::System(Note::ConnectionLost)) =>
+            {
+                "reconnecting"
+            }
             ConvState::Open => "open",
             ConvState::Away => "away",
             ConvState::Transferring => "transferring",
-            ConvState::Ended => "ended",
         },
         writable: shift.writable(c.session).err(),
         transferable: shift.transferable(c.session).err(),
         lines: c.lines.iter().map(line).collect(),
-    }
-}
-
-fn followup(f: &Followup) -> Option<&str> {
-    match f {
-        Followup::Text(t) => Some(t),
-        Followup::DoesNotOpen | Followup::WithoutReplyKey => None,
-    }
-}
-
-fn tip<'a>(shift: &Shift, t: &'a OpenedTip) -> TipView<'a> {
-    TipView {
-        id: t.id,
-        category: t.category.as_deref(),
-        text: &t.text,
-        sealed_by_relay: t.sealed_by_relay,
-        followups: t.followups.iter().map(followup).collect(),
-        replies: t.replies.iter().map(reply).collect(),
-        replyable: shift.replyable().err(),
-        draft: &t.draft,
     }
 }
 
@@ -281,8 +256,11 @@ impl<'a> State<'a> {
                     region: &r.region,
                 })
                 .collect(),
-            tips: &shift.tips,
-            opened_tip: shift.opened_tip.as_ref().map(|t| tip(shift, t)),
+            tips: tip_view::rows(shift),
+            opened_tip: tip_view::opened(shift),
+            fingerprint: shift.fingerprint.as_deref(),
+            renew_days: shift.certificate_warning().map(|w| w.days_left()),
+            holds: shift.holds.as_ref(),
             status: &shift.status,
         }
     }
@@ -292,7 +270,7 @@ impl<'a> State<'a> {
 mod tests {
     use super::*;
     use crate::console::shift::tests::{claimed, kit, queue, roster, sid, text};
-    use crate::console::shift::{Action, Selected};
+    use crate::console::shift::{Action, NetEvent, Selected};
 
     #[test]
     fn the_snapshot_carries_the_cores_state_and_a_lock_carries_nothing() {
@@ -326,6 +304,15 @@ mod tests {
             serde_json::json!({"conversation": serde_json::to_value(sid(1)).unwrap()})
         );
         assert!(matches!(k.shift.selected, Some(Selected::Conversation(_))));
+
+        // A lost connection: the relay holds the conversation, the page says reconnecting.
+        k.net(NetEvent::Disconnected("reset".into()));
+        let json = serde_json::to_value(State::of(&k.shift, true, k.now)).unwrap();
+        assert_eq!(json["conversations"][0]["state"], "reconnecting");
+        assert_eq!(
+            json["conversations"][0]["lines"][2]["note"],
+            "connection_lost"
+        );
 
         k.act(Action::Lock);
         let locked = serde_json::to_string(&ToPage::Locked(Locked {
