@@ -44,3 +44,7 @@ export const ENROLMENT_LABEL = 'lifeline v1 enrolment request';
 export const COORDINATOR_AUTH_LABEL = 'lifeline v1 coordinator auth';
 /** §5.1 HPKE info of a hand-over note between coordinators (`handover_note::NOTE_LABEL`). */
 export const HANDOVER_NOTE_LABEL = 'lifeline v1 handover note';
+/** §2.3 a coordinator's renewal request, signed by the current certificate's key (`renewal::RENEWAL_LABEL`). */
+export const RENEWAL_LABEL = 'lifeline v1 renewal request';
+/** §2.5 HPKE info of an inbox-key grant to a coordinator (`inbox_grant::GRANT_LABEL`). */
+export const INBOX_GRANT_LABEL = 'lifeline v1 inbox grant';
