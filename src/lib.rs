@@ -32,6 +32,8 @@
 //! - [`clock`]: the one source of wall and monotonic time; tests advance it.
 //! - [`fs`]: owner-only (0600) files, for keys, the console's identity and sealed tips.
 //! - [`logging`]: log stamps of `lifeline serve`, to the minute.
+//! - [`precompressed`]: embedded files sent as their brotli or gzip copy by `Accept-Encoding`
+//!   (the relay's widget assets, the desk's script and style).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -45,6 +47,7 @@ pub mod fs;
 pub mod grants;
 pub mod keyfile;
 pub mod logging;
+pub mod precompressed;
 pub mod protocol;
 pub mod registry;
 pub mod relay;

@@ -2,7 +2,8 @@
 //! launch token works once and only with the exact `Host`; without the session cookie
 //! nothing is served; a WebSocket from another origin or without the cookie is refused;
 //! every response carries the strict CSP, `no-store` and `no-referrer`; the desk refuses to
-//! listen anywhere but 127.0.0.1; and a wrong passphrase posted by the page is told so.
+//! listen anywhere but 127.0.0.1; a wrong passphrase posted by the page is told so; and the
+//! script and style go out compressed when the browser accepts it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -96,6 +97,8 @@ struct Response {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    /// The body as sent (a compressed one is not text).
+    bytes: Vec<u8>,
 }
 
 impl Response {
@@ -119,9 +122,11 @@ fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Res
     }
     text.push_str("Content-Length: 0\r\n\r\n");
     stream.write_all(text.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let bytes = raw[split + 4..].to_vec();
     let mut lines = head.lines();
     let status = lines
         .next()
@@ -138,7 +143,8 @@ fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Res
     Response {
         status,
         headers,
-        body: body.to_owned(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
     }
 }
 
@@ -363,4 +369,51 @@ fn the_desk_listens_on_127_0_0_1_only() {
             "{listen}: says why"
         );
     }
+}
+
+#[test]
+fn script_and_style_go_compressed_only_to_a_browser_that_accepts_it() {
+    let desk = start();
+    let cookie = desk.cookie();
+    let cookie = ("Cookie", cookie.as_str());
+    for (path, plain, brotli) in [
+        (
+            "/desk.js",
+            &include_bytes!("../web-widget/dist/desk/desk.js")[..],
+            &include_bytes!("../web-widget/dist/desk/desk.js.br")[..],
+        ),
+        (
+            "/desk.css",
+            &include_bytes!("../web-widget/dist/desk/desk.css")[..],
+            &include_bytes!("../web-widget/dist/desk/desk.css.br")[..],
+        ),
+    ] {
+        let bare = desk.get(path, &[cookie]);
+        assert_eq!(bare.status, 200);
+        assert_eq!(bare.header("content-encoding"), None, "{path}: none asked");
+        assert_eq!(bare.header("vary"), Some("Accept-Encoding"));
+        assert!(bare.bytes == plain, "{path}: the plain file");
+        assert_guarded_headers(&bare);
+
+        let gzip = desk.get(path, &[cookie, ("Accept-Encoding", "gzip")]);
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"), "{path}");
+        assert_eq!(gzip.header("vary"), Some("Accept-Encoding"));
+        assert!(gzip.bytes.len() < plain.len() / 2, "{path}: compressed");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.bytes[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert!(decoded == plain, "{path}: gzip decodes to the file");
+
+        let br = desk.get(path, &[cookie, ("Accept-Encoding", "gzip, deflate, br")]);
+        assert_eq!(br.header("content-encoding"), Some("br"), "{path}");
+        assert_eq!(br.header("vary"), Some("Accept-Encoding"));
+        // the build checks that this copy decodes to the file
+        assert!(br.bytes == brotli, "{path}: the brotli copy");
+        assert_guarded_headers(&br);
+    }
+    // Without the cookie, no coding opens the door.
+    let refused = desk.get("/desk.js", &[("Accept-Encoding", "br")]);
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("content-encoding"), None);
 }

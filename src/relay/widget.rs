@@ -9,8 +9,8 @@
 //! `/widget/sri.json` with their sha384 Subresource Integrity hashes, computed here from the
 //! embedded bytes at first use. The two pages are gzipped per request when the browser accepts
 //! it (they hold the relay's config). The two assets go out pre-compressed when the browser accepts
-//! it (`dist/*.br`, `dist/*.gz`, built reproducibly beside each file), with
-//! `Vary: Accept-Encoding`; the integrity hash is over the decoded bytes, so it is the same
+//! it (`dist/*.br`, `dist/*.gz`, built reproducibly beside each file; [`crate::precompressed`]),
+//! with `Vary: Accept-Encoding`; the integrity hash is over the decoded bytes, so it is the same
 //! whichever encoding is sent.
 //!
 //! What this must never do: build a page from anything in the request (no query, header,
@@ -32,19 +32,12 @@ use base64::Engine;
 
 use super::state::Relay;
 use crate::config::EmergencyNumber;
+use crate::precompressed::{Asset, accepts, serve};
 
 /// The built widget script, served at a fixed path.
 pub const SCRIPT: &[u8] = include_bytes!("../../web-widget/dist/lifeline.js");
 /// The built widget stylesheet, served at a fixed path.
 pub const STYLESHEET: &[u8] = include_bytes!("../../web-widget/dist/lifeline.css");
-
-/// One widget asset with its pre-compressed copies (each decodes to `plain`: the build checks it).
-struct Asset {
-    plain: &'static [u8],
-    brotli: &'static [u8],
-    gzip: &'static [u8],
-    content_type: &'static str,
-}
 
 const SCRIPT_ASSET: Asset = Asset {
     plain: SCRIPT,
@@ -59,81 +52,6 @@ const STYLESHEET_ASSET: Asset = Asset {
     gzip: include_bytes!("../../web-widget/dist/lifeline.css.gz"),
     content_type: "text/css; charset=utf-8",
 };
-
-/// A content coding the relay has a copy in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Coding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-/// Whether an `Accept-Encoding` header (RFC 9110 §12.5.3) accepts a coding: named without
-/// `q=0`, or not named and covered by a `*` without `q=0`. A malformed or missing header
-/// accepts none.
-fn accepts(accept: Option<&HeaderValue>, name: &str) -> bool {
-    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let mut wildcard = false;
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or_default().trim();
-        let refused = parts.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q <= 0.0)
-        });
-        if coding.eq_ignore_ascii_case(name) {
-            return !refused;
-        }
-        if coding == "*" {
-            wildcard = !refused;
-        }
-    }
-    wildcard
-}
-
-/// The coding to send: brotli if accepted, else gzip, else the plain bytes. Whatever the
-/// header holds, the answer is one of the three.
-fn negotiate(accept: Option<&HeaderValue>) -> Coding {
-    if accepts(accept, "br") {
-        Coding::Brotli
-    } else if accepts(accept, "gzip") || accepts(accept, "x-gzip") {
-        Coding::Gzip
-    } else {
-        Coding::Identity
-    }
-}
-
-/// The asset in the best coding the request accepts, never kept by the browser.
-fn serve(asset: &Asset, headers: &HeaderMap) -> Response {
-    let (body, encoding) = match negotiate(headers.get(header::ACCEPT_ENCODING)) {
-        Coding::Brotli => (asset.brotli, Some("br")),
-        Coding::Gzip => (asset.gzip, Some("gzip")),
-        Coding::Identity => (asset.plain, None),
-    };
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, asset.content_type),
-            (header::CACHE_CONTROL, NOT_KEPT),
-            // Any cache between must not hand one coding to a browser that asked for another.
-            (header::VARY, "Accept-Encoding"),
-        ],
-        body,
-    )
-        .into_response();
-    if let Some(encoding) = encoding {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-    }
-    response
-}
-/// Not kept by the browser: a cached `lifeline.js` (and V8's code cache of it) would tell
-/// whoever holds the device that the widget was opened.
-const NOT_KEPT: &str = "no-store";
 
 /// `sha384-<base64>` of some bytes, the form of an `integrity` attribute.
 pub fn sri(bytes: &[u8]) -> String {
@@ -341,74 +259,10 @@ fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    fn accepting(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Ok(v) = HeaderValue::from_str(value) {
-            headers.insert(header::ACCEPT_ENCODING, v);
-        }
-        headers
-    }
-
-    #[test]
-    fn accept_encoding_picks_brotli_then_gzip_then_the_plain_bytes() {
-        let coding = |v: &str| negotiate(accepting(v).get(header::ACCEPT_ENCODING));
-        assert_eq!(coding("gzip, deflate, br, zstd"), Coding::Brotli);
-        assert_eq!(coding("gzip, deflate"), Coding::Gzip);
-        assert_eq!(coding("GZIP"), Coding::Gzip);
-        assert_eq!(coding("br;q=0, gzip;q=0.5"), Coding::Gzip);
-        assert_eq!(coding("br; q=0.0 , gzip ; q=0"), Coding::Identity);
-        assert_eq!(coding("*"), Coding::Brotli);
-        assert_eq!(coding("*;q=0, identity"), Coding::Identity);
-        assert_eq!(coding("br;q=0, *"), Coding::Gzip);
-        assert_eq!(coding("identity"), Coding::Identity);
-        assert_eq!(coding(""), Coding::Identity);
-        assert_eq!(
-            coding(";;,,q=,br;q=abc"),
-            Coding::Brotli,
-            "an unreadable q is not a refusal"
-        );
-        assert_eq!(negotiate(None), Coding::Identity);
-    }
-
-    async fn body(response: Response) -> Vec<u8> {
-        axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .map(|b| b.to_vec())
-            .unwrap_or_default()
-    }
-
     #[tokio::test]
     async fn assets_are_served_in_the_accepted_coding_with_vary_and_no_store() {
-        for (asset, handler) in [(&SCRIPT_ASSET, 0), (&STYLESHEET_ASSET, 1)] {
-            for (accept, encoding, expected) in [
-                ("gzip, deflate, br", Some("br"), asset.brotli),
-                ("gzip", Some("gzip"), asset.gzip),
-                ("identity", None, asset.plain),
-            ] {
-                let headers = accepting(accept);
-                let response = if handler == 0 {
-                    script(headers).await
-                } else {
-                    stylesheet(headers).await
-                };
-                let got = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
-                assert_eq!(got(header::CONTENT_ENCODING), encoding, "{accept}");
-                assert_eq!(got(header::VARY), Some("Accept-Encoding"));
-                assert_eq!(got(header::CACHE_CONTROL), Some(NOT_KEPT));
-                assert_eq!(got(header::CONTENT_TYPE), Some(asset.content_type));
-                assert!(
-                    body(response).await == expected,
-                    "{accept}: the matching dist file"
-                );
-            }
-            // the copies are real compressions of the asset, not the asset again
-            assert_eq!(
-                asset.gzip.get(..3),
-                Some(&[0x1f, 0x8b, 8][..]),
-                "gzip magic"
-            );
-            assert!(asset.gzip.len() < asset.plain.len() / 2);
-            assert!(asset.brotli.len() < asset.gzip.len());
+        for asset in [&SCRIPT_ASSET, &STYLESHEET_ASSET] {
+            crate::precompressed::tests::assert_served_by_coding(asset).await;
         }
     }
 

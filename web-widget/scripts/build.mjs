@@ -1,6 +1,7 @@
 // Builds dist/lifeline.js, dist/lifeline.css and dist/sri.json reproducibly (same source and
-// lockfile → same bytes → same SRI hashes), with each asset pre-compressed beside it
-// (`.br`, `.gz`: the relay serves them by Accept-Encoding), and prints the gzipped size
+// lockfile → same bytes → same SRI hashes), and the desk's bundle in dist/desk/, with each
+// script and style pre-compressed beside it (`.br`, `.gz`: the relay and the desk serve them
+// by Accept-Encoding), and prints the gzipped size
 // against the budget. The compressed files are reproducible too: fixed levels, no file name
 // and a zero time in the gzip header, and a check that each decodes to its asset.
 //   node scripts/build.mjs           write dist/
@@ -51,16 +52,22 @@ export async function fresh() {
 
 /**
  * The coordinator desk (`lifeline desk`): a second entry, embedded in the binary and served
- * on 127.0.0.1 only, so no compressed copies and no size budget; reproducible the same way.
+ * on 127.0.0.1 only, so no size budget; reproducible the same way, its script and style
+ * pre-compressed like the widget's (the desk serves them by Accept-Encoding). The page itself
+ * is a few hundred bytes: a compressed copy would save nothing.
  */
 async function desk() {
   const common = { bundle: true, minify: true, write: false, logLevel: 'silent', absWorkingDir: root, charset: 'utf8', legalComments: 'eof' };
   const js = await build({ ...common, entryPoints: [join(root, 'desk/main.ts')], format: 'iife', target: ['es2022'], platform: 'browser', sourcemap: false });
   const css = await build({ ...common, entryPoints: [join(root, 'desk/desk.css')] });
+  const jsBytes = Buffer.from(js.outputFiles[0].contents);
+  const cssBytes = Buffer.from(css.outputFiles[0].contents);
   return {
-    'desk/desk.js': Buffer.from(js.outputFiles[0].contents),
-    'desk/desk.css': Buffer.from(css.outputFiles[0].contents),
+    'desk/desk.js': jsBytes,
+    'desk/desk.css': cssBytes,
     'desk/index.html': readFileSync(join(root, 'desk/index.html')),
+    ...(await compressed('desk/desk.js', jsBytes)),
+    ...(await compressed('desk/desk.css', cssBytes)),
   };
 }
 
@@ -94,7 +101,7 @@ async function main() {
     mkdirSync(join(dist, 'desk'), { recursive: true });
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dist, name), bytes);
   }
-  for (const name of ['lifeline.js', 'lifeline.css']) console.log(`${name}: ${files[name].length} bytes, ${files[name + '.gz'].length} bytes gzipped, ${files[name + '.br'].length} bytes brotli`);
+  for (const name of ['lifeline.js', 'lifeline.css', 'desk/desk.js', 'desk/desk.css']) console.log(`${name}: ${files[name].length} bytes, ${files[name + '.gz'].length} bytes gzipped, ${files[name + '.br'].length} bytes brotli`);
   console.log(`total gzipped: ${(total / 1024).toFixed(1)} KiB (budget ${BUDGET / 1024} KiB; zlib level 9 would be ${(zlibTotal / 1024).toFixed(1)} KiB)`);
   console.log(JSON.parse(files['sri.json']));
   if (total >= BUDGET) {

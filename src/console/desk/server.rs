@@ -1,5 +1,5 @@
 //! The desk's HTTP side on `127.0.0.1`: the page, its script and style (embedded, see
-//! [`super::assets`]), and the one WebSocket that carries the JSON API. Every request passes
+//! [`super::assets`]; the two sent compressed when the browser accepts it), and the one WebSocket that carries the JSON API. Every request passes
 //! the [`Guard`] first, and every response, a refusal included, carries the strict CSP,
 //! `Cache-Control: no-store`, `Referrer-Policy: no-referrer` and friends.
 //!
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,6 +22,7 @@ use super::api::MAX_MESSAGE_BYTES;
 use super::assets;
 use super::guard::Guard;
 use super::session::Page;
+use crate::precompressed::serve;
 
 /// The CSP of every response: the desk's own script and style, its own WebSocket, nothing
 /// inline, nothing from elsewhere, never framed.
@@ -41,11 +42,11 @@ pub fn router(guard: Arc<Guard>, pages: mpsc::UnboundedSender<Page>) -> Router {
         .route("/", get(|| async { html(assets::PAGE) }))
         .route(
             "/desk.js",
-            get(|| async { asset("text/javascript; charset=utf-8", assets::SCRIPT) }),
+            get(|h: HeaderMap| async move { serve(&assets::SCRIPT_ASSET, &h) }),
         )
         .route(
             "/desk.css",
-            get(|| async { asset("text/css; charset=utf-8", assets::STYLE) }),
+            get(|h: HeaderMap| async move { serve(&assets::STYLE_ASSET, &h) }),
         )
         .route("/ws", get(socket))
         .fallback(|| async { StatusCode::NOT_FOUND })
@@ -54,12 +55,8 @@ pub fn router(guard: Arc<Guard>, pages: mpsc::UnboundedSender<Page>) -> Router {
         .with_state(desk)
 }
 
-fn asset(kind: &'static str, body: &'static [u8]) -> Response {
-    ([(header::CONTENT_TYPE, kind)], body).into_response()
-}
-
 fn html(body: &'static [u8]) -> Response {
-    asset("text/html; charset=utf-8", body)
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// The guard: the exact Host, our cookie (except at the launch), our Origin where needed.
