@@ -27,6 +27,7 @@ import { heading, numbers } from './screens/common';
 import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
+import { leaveTip } from './tip-work';
 
 declare const __CSS_INTEGRITY__: string;
 
@@ -169,6 +170,7 @@ function boot(script: HTMLScriptElement | null) {
     tipUrl: httpUrl(data.tipUrl),
     t,
     go(screen: Screen) {
+      leaveTip(state, screen);
       state.previous = state.screen;
       state.screen = screen;
       state.notice = '';
@@ -285,6 +287,7 @@ function boot(script: HTMLScriptElement | null) {
 
   // Leaving the page (or the tab going to the back/forward cache) forgets the receipt too.
   addEventListener('pagehide', () => {
+    leaveTip(state, 'home');
     state.receipt?.wipe();
     state.receipt = null;
     if (state.screen === 'receipt') w.go('home');

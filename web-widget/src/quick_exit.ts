@@ -28,11 +28,12 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
     } catch {
       /* leaving anyway */
     }
+    state.tipWork?.cancel();
     if (state.keys) forget(state.keys);
     state.receipt?.wipe();
     forgetResumeToken();
     state.tipDraft.text = '';
-    Object.assign(state, { chat: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' } });
+    Object.assign(state, { chat: null, tipWork: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' } });
     host.remove();
     document.title = '';
     location.replace(target);

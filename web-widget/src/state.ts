@@ -8,6 +8,7 @@ import type { Child } from './dom';
 import type { Key } from './i18n';
 import type { PublicConfig, Relay } from './tips';
 import type { Solver } from './chat';
+import type { TipWork } from './tip-work';
 
 export interface HelpNumber {
   label: string;
@@ -33,10 +34,12 @@ export interface State {
   previous: Screen;
   /** A tip being written or sent: kept until the relay confirms it, so no word is lost. */
   tipDraft: { text: string; category: string };
+  /** The receipt and proof-of-work of the tip being written, prepared while it is. */
+  tipWork: TipWork | null;
 }
 
 export function initialState(lang: string): State {
-  return { screen: 'loading', lang, config: null, listRefused: false, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' } };
+  return { screen: 'loading', lang, config: null, listRefused: false, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' }, tipWork: null };
 }
 
 /** What a screen may use: the state, strings, navigation and the relay. */

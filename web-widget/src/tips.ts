@@ -1,12 +1,13 @@
 // Tips over HTTP (docs/protocol.md §5, §6, §9.9, §9.10): the public configuration verified
-// against the pinned organisation key, sealing, receipt codes, replies and follow-ups.
+// against the pinned organisation key, tip seeds and filing (a first tip is prepared and
+// sealed in tip-work.ts), receipt codes, replies and follow-ups.
 // Mirrors src/client/tipster.rs.
 import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/encoding';
 import { CertError, decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
 import { sha256 } from './crypto/primitives';
 import { TIP_CONTEXT } from './crypto/proof_of_work';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
-import { openReply, sealFollowup, sealTip } from './crypto/sealed_tip';
+import { openReply, sealFollowup } from './crypto/sealed_tip';
 import type { ChatTicket, Solver } from './chat';
 import { stringMap } from './snippet';
 import type { HelpNumber } from './state';
@@ -120,39 +121,18 @@ export class Relay {
     };
   }
 
-  private async solved(progress: (p: number) => void): Promise<{ seed: string; nonce: number }> {
+  /** A tip seed from the relay, solved; `signal` calls the search off. */
+  async proofOfWork(progress: (p: number) => void, signal?: AbortSignal): Promise<{ seed: string; nonce: number }> {
     const p = await this.json('/v1/pow');
     const seed = fromB64url(p.seed);
     if (seed.length !== 16 || typeof p.difficulty !== 'number' || p.difficulty > 28) throw new Error('pow');
-    const nonce = await this.solve(seed, TIP_CONTEXT, p.difficulty, progress);
+    const nonce = await this.solve(seed, TIP_CONTEXT, p.difficulty, progress, signal);
     return { seed: p.seed, nonce };
   }
 
-  /** Seals and files a first tip under a fresh receipt; returns the receipt to show. */
-  async submitTip(
-    inbox: Uint8Array,
-    text: string,
-    category: string | undefined,
-    progress: (stage: 'receipt' | 'pow', p: number) => void,
-  ): Promise<Receipt> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const receipt = Receipt.generate();
-      progress('receipt', 0);
-      const keys = await deriveReceipt(receipt, this.orgFp);
-      progress('receipt', 1);
-      const sealed = sealTip(this.orgFp, inbox, { replyKey: keys.tipsterPublic, category: category || undefined, text });
-      const { seed, nonce } = await this.solved((p) => progress('pow', p));
-      try {
-        await this.json('/v1/tips', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
-        forget(keys);
-        return receipt;
-      } catch (e) {
-        forget(keys);
-        // 409: astronomically unlikely collision; draw another code
-        if (!(e instanceof TipError && e.status === 409)) throw e;
-      }
-    }
-    throw new Error('could not file the tip');
+  /** Files a first tip (sealed by tip-work.ts) under its lookup id. */
+  async fileTip(pow: { seed: string; nonce: number }, lookup: Uint8Array, sealed: Uint8Array): Promise<void> {
+    await this.json('/v1/tips', { v: 1, seed: pow.seed, nonce: pow.nonce, lookup: b64url(lookup), sealed: b64url(sealed) });
   }
 
   /** Derives the keys of a typed receipt (slow on purpose). */
@@ -181,7 +161,7 @@ export class Relay {
 
   async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void): Promise<void> {
     const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
-    const { seed, nonce } = await this.solved(progress);
+    const { seed, nonce } = await this.proofOfWork(progress);
     await this.json('/v1/receipt/followup', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
   }
 }

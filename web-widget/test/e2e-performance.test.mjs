@@ -4,15 +4,19 @@
 //   help     navigation → the quick exit and the numbers painted (first contentful paint:
 //            the server's own HTML, before any script)           ≤ 2 s
 //   queue    "Talk" → "You are number …" (proof-of-work at the relay's default difficulty)  ≤ 3 s
-//   receipt  "Send the tip" → "Your tip was received" (receipt stretching, PoW, sealing)   ≤ 3 s
+//   receipt  "Send the tip" → "Your tip was received", the tip typed first: the receipt's
+//            stretching and the PoW run while it is written (tip-work.ts), so Send waits for
+//            the sealing, the request and whatever of that work is left                    ≤ 3 s
 //   exit     the quick exit pressed → the widget gone from the next frame                  ≤ 100 ms
 // plus `home` (navigation → "Talk" usable), printed without a budget: it is bound by the
-// script's ~49 KiB on a 400 kbit/s link (docs/benchmarks.md, "The widget on a slow phone").
+// script's ~49 KiB on a 400 kbit/s link (docs/benchmarks.md, "The widget on a slow phone"),
+// and `receiptPasted`, a second tip pasted and sent at once (the worst case: all of the work
+// after Send), also without a budget. Each tip's steps are printed, in ms from Send.
 //
 // Proof-of-work is random: the nonce found may be far below or above the 2^d tries expected.
-// The queue and receipt figures are therefore judged with the search time replaced by its
-// expectation at the hash rate measured in the same run (`…Expected`); the raw figure is
-// printed beside it. The chat's search starts at "Talk" with the config's chat ticket and
+// The queue and receipt figures are therefore judged with the search time (for a tip, the
+// part of it after Send) replaced by its expectation at the hash rate measured in the same
+// run (`…Expected`); the raw figure is printed beside it. The chat's search starts at "Talk" with the config's chat ticket and
 // overlaps the socket's opening (`open`, "Talk" → socket open): what holds the queue up is
 // the longer of the two, then the ticket_hello → welcome, queue round trip. DevTools' CPU
 // throttling does not reach Web Workers, so here the search runs on the page's thread (Worker
@@ -32,11 +36,16 @@ import { browserSuite, PHONE } from './suite.mjs';
 const s = browserSuite();
 const BUDGET = { help: 2000, queue: 3000, receipt: 3000, exit: 100 };
 // Speed is measured, not asserted to the millisecond: every run prints the budget it misses
-// ("BUDGET MISSED"), and a figure fails the test only past a regression ceiling. The queue
-// met its budget once chats opened with the config's chat ticket (2.9 s at load 19,
-// docs/benchmarks.md, "Set-up"), too close to the line to fail a shared CI machine on; the
-// receipt meets its budget only on a quiet machine.
-const CEILING = { queue: 6000, receipt: 6000 };
+// ("BUDGET MISSED"), and the queue fails the test only past a regression ceiling: it met its
+// budget once chats opened with the config's chat ticket (2.9 s at load 19,
+// docs/benchmarks.md, "Set-up"), too close to the line to fail a shared CI machine on. The
+// receipt is held to its budget: prepared while the tip is written it took 0.6-0.7 s at load
+// 12-13, sealing and one request ("The widget on a slow phone").
+const CEILING = { queue: 6000 };
+// The tip, typed at 10 keys a second: faster than thumbs on a phone, so its writing time is
+// shorter than a real tipster's (a real tip is longer too).
+const TIP = 'A van collects the workers at five every morning from the back of the laundry.';
+const KEY_MS = 100;
 const PHONE_CPU = 6;
 const SLOW_3G = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 };
 const RUNS = Math.max(1, Number(process.env.WIDGET_PERF_RUNS ?? 3));
@@ -49,12 +58,15 @@ function recordMarks() {
   const marks = (window.__marks = {});
   const once = (name) => marks[name] ?? (marks[name] = performance.now());
   const buttonNamed = (text) => [...document.querySelectorAll('button')].some((b) => b.textContent === text);
+  // Each tip's own marks, afresh at "Report a tip".
+  let tip = (window.__tip = {});
   addEventListener(
     'click',
     (e) => {
       const text = e.target?.textContent;
       if (text === 'Talk to someone now') once('talk');
-      if (text === 'Send the tip') once('send');
+      if (text === 'Report a tip') tip = window.__tip = { open: performance.now() };
+      if (text === 'Send the tip') tip.send ??= performance.now();
       if (e.target?.classList?.contains('ll-exit')) once('exitPressed');
     },
     true,
@@ -65,13 +77,35 @@ function recordMarks() {
     if (marks.talk && !marks.solved && document.querySelector('progress')) marks.searching = true;
     if (marks.searching && !marks.solved && !document.querySelector('progress')) once('solved');
     if (marks.talk && !marks.queue && /You are number/.test(document.querySelector('.ll-said')?.textContent ?? '')) once('queue');
-    if (marks.send && !marks.receipt && [...document.querySelectorAll('h1')].some((h) => h.textContent === 'Your tip was received')) once('receipt');
+    if (tip.send && !tip.receipt && [...document.querySelectorAll('h1')].some((h) => h.textContent === 'Your tip was received')) tip.receipt = performance.now();
     if (marks.exitPressed && !marks.exitDone && !document.querySelector('.lifeline')) {
       marks.exitDone = 0;
       // the frame after the removal is the first one without the widget
       requestAnimationFrame(() => console.log('lifeline-perf exit ' + (performance.now() - marks.exitPressed)));
     }
   }).observe(document, { childList: true, subtree: true, characterData: true });
+  // The tip's steps: the receipt's stretching (WebCrypto's PBKDF2), the seed's request (and
+  // its difficulty), the tip's request (and the nonce its search found).
+  const subtle = crypto.subtle;
+  const deriveBits = subtle.deriveBits.bind(subtle);
+  subtle.deriveBits = async (...args) => {
+    const mine = tip;
+    mine.deriveStart = performance.now();
+    const bits = await deriveBits(...args);
+    mine.deriveEnd = performance.now();
+    return bits;
+  };
+  const fetch0 = window.fetch;
+  window.fetch = async (url, init) => {
+    const step = { '/v1/pow': 'pow', '/v1/tips': 'tips' }[new URL(url, location.href).pathname];
+    const mine = tip;
+    if (step) mine[step + 'Sent'] = performance.now();
+    if (step === 'tips') mine.tries = JSON.parse(init.body).nonce + 1;
+    const response = await fetch0(url, init);
+    if (step) mine[step + 'Answered'] = performance.now();
+    if (step === 'pow') mine.difficulty = (await response.clone().json()).difficulty;
+    return response;
+  };
   // When the visitor socket opened and when its hello left (with a chat ticket the search
   // runs while the socket opens, so neither end of it shows on the wire).
   const Socket = window.WebSocket;
@@ -120,14 +154,6 @@ async function visit(throttled, ticket = true) {
       if (frame.type === 'challenge') Object.assign(pow, { chatDifficulty: frame.difficulty });
     });
   });
-  page.on('response', (r) => {
-    if (!r.url().endsWith('/v1/pow')) return;
-    pow.tipStart = performance.now();
-    r.json().then((p) => (pow.tipDifficulty = p.difficulty));
-  });
-  page.on('request', (r) => {
-    if (r.url().endsWith('/v1/tips') && r.method() === 'POST') Object.assign(pow, { tipMs: performance.now() - pow.tipStart, tipTries: JSON.parse(r.postData()).nonce + 1 });
-  });
   let exitMs = null;
   page.on('console', (m) => {
     const said = /^lifeline-perf exit ([\d.]+)$/.exec(m.text());
@@ -140,11 +166,11 @@ async function visit(throttled, ticket = true) {
   const marks1 = await page.evaluate(() => ({ ...window.__marks, help: performance.getEntriesByName('first-contentful-paint')[0]?.startTime }));
   await page.getByRole('button', { name: 'End and wipe' }).click();
   await page.getByRole('button', { name: 'Back to start' }).click();
-  await page.getByRole('button', { name: 'Report a tip' }).click();
-  await page.getByLabel('What would you like to tell us?').fill('A van collects the workers at five every morning.');
-  await page.getByRole('button', { name: 'Send the tip' }).click();
-  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 180_000 });
-  const marks2 = await page.evaluate(() => window.__marks);
+  // Written: the receipt's stretching and the proof-of-work run while the words are typed.
+  const written = await tipTo(page, (field) => field.pressSequentially(TIP, { delay: KEY_MS }));
+  // Pasted and sent at once: what is left of that work is waited for after Send.
+  await page.getByRole('button', { name: 'I have it' }).click();
+  const pasted = await tipTo(page, (field) => field.fill(TIP));
   const left = page.waitForURL(/\/healthz$/, { timeout: 60_000 });
   await page.getByRole('button', { name: 'Emergency exit: leave this site now' }).click();
   await left;
@@ -157,24 +183,47 @@ async function visit(throttled, ticket = true) {
   const open = marks1.open - marks1.talk;
   const challenged = marks1.challenge - marks1.talk;
   const searchMs = marks1.solved - (marks1.ticketed ? marks1.talk : marks1.challenge);
-  // Both searches of the visit together: a lucky search alone is too short to time the rate.
-  const rate = (marks1.tries + pow.tipTries) / (searchMs + pow.tipMs);
+  // The chat's search and the pasted tip's together (a lucky search alone is too short to
+  // time the rate). The tip's runs from its seed to its request, so it includes the sealing:
+  // the rate comes out a little low, the expected figures a little long.
+  const rate = (marks1.tries + pasted.tries) / (searchMs + pasted.tipsSent - pasted.powAnswered);
   const expectedMs = 2 ** pow.chatDifficulty / rate;
   const held = (search) => (marks1.ticketed ? Math.max(search, open) : challenged + search);
-  const receipt = marks2.receipt - marks2.send;
+  // A tip waits on its search only for what of it runs past Send: that part, raw and at the
+  // expected number of tries.
+  const afterSend = (t, tries) => Math.max(0, t.powAnswered + tries / rate - t.send);
+  const receiptExpected = (t) => t.receipt - t.send - afterSend(t, t.tries) + afterSend(t, 2 ** t.difficulty);
   return {
     help: marks1.help,
     home: marks1.home,
     open,
     queue,
     queueExpected: queue - held(searchMs) + held(expectedMs),
-    receipt,
-    receiptExpected: receipt - pow.tipMs + 2 ** pow.tipDifficulty / rate,
+    receipt: written.receipt - written.send,
+    receiptExpected: receiptExpected(written),
+    receiptPasted: pasted.receipt - pasted.send,
+    receiptPastedExpected: receiptExpected(pasted),
     exit: exitMs,
     hashesPerSecond: Math.round(1000 * rate),
     difficulty: pow.chatDifficulty,
     ticketed: marks1.ticketed,
+    steps: [tipSteps(written, rate), tipSteps(pasted, rate)],
   };
+}
+
+/** One tip from "Report a tip" to its receipt; `write` puts the words in the field. */
+async function tipTo(page, write) {
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await write(page.getByLabel('What would you like to tell us?'));
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 180_000 });
+  return page.evaluate(() => window.__tip);
+}
+
+/** Where a receipt's time went, ms from "Send the tip" (negative: done before it). */
+function tipSteps(t, rate) {
+  const at = (ms) => Math.round(ms - t.send);
+  return `form ${at(t.open)}, stretch ${at(t.deriveStart)}→${at(t.deriveEnd)}, seed ${at(t.powSent)}→${at(t.powAnswered)}, search →${at(t.powAnswered + t.tries / rate)} (${t.tries} tries), tip ${at(t.tipsSent)}→${at(t.tipsAnswered)}, receipt shown ${at(t.receipt)}`;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -191,25 +240,27 @@ test(`help, queue, receipt and quick exit within budget at ${PHONE_CPU}× CPU on
       runs.phoneChallenge.push(await visit(true, false));
     }
   }
-  const figures = ['help', 'home', 'open', 'queue', 'queueExpected', 'receipt', 'receiptExpected', 'exit', 'hashesPerSecond'];
+  const figures = ['help', 'home', 'open', 'queue', 'queueExpected', 'receipt', 'receiptExpected', 'receiptPasted', 'receiptPastedExpected', 'exit', 'hashesPerSecond'];
   const at = (kind, f) => median(runs[kind].map((r) => r[f]));
   const range = (kind, f) => (RUNS > 1 ? ` (${Math.round(Math.min(...runs[kind].map((r) => r[f])))}–${Math.round(Math.max(...runs[kind].map((r) => r[f])))})` : '');
   const rows = figures.map((f) => {
     const budget = { help: BUDGET.help, queueExpected: BUDGET.queue, receiptExpected: BUDGET.receipt, exit: BUDGET.exit }[f];
-    return `${f.padEnd(16)} ${(Math.round(at('fast', f)) + range('fast', f)).padStart(22)} ${(Math.round(at('phone', f)) + range('phone', f)).padStart(22)} ${budget ? '≤ ' + budget : ''}`;
+    return `${f.padEnd(21)} ${(Math.round(at('fast', f)) + range('fast', f)).padStart(22)} ${(Math.round(at('phone', f)) + range('phone', f)).padStart(22)} ${budget ? '≤ ' + budget : ''}`;
   });
   const [one, five] = loadavg();
   console.log(
     [
       `widget performance, median of ${RUNS} run(s); ms unless "hashesPerSecond"; PoW difficulty ${runs.phone[0].difficulty}`,
       `machine: ${cpus().length} cores, load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min)`,
-      `${'figure'.padEnd(16)} ${'unthrottled'.padStart(22)} ${`${PHONE_CPU}× CPU, slow 3G`.padStart(22)} budget`,
+      `${'figure'.padEnd(21)} ${'unthrottled'.padStart(22)} ${`${PHONE_CPU}× CPU, slow 3G`.padStart(22)} budget`,
       ...rows,
       ...(COMPARE
-        ? ['open', 'queue', 'queueExpected'].map((f) => `${(f + ', no ticket').padEnd(16)} ${(Math.round(at('fastChallenge', f)) + range('fastChallenge', f)).padStart(22)} ${(Math.round(at('phoneChallenge', f)) + range('phoneChallenge', f)).padStart(22)}`)
+        ? ['open', 'queue', 'queueExpected'].map((f) => `${(f + ', no ticket').padEnd(21)} ${(Math.round(at('fastChallenge', f)) + range('fastChallenge', f)).padStart(22)} ${(Math.round(at('phoneChallenge', f)) + range('phoneChallenge', f)).padStart(22)}`)
         : []),
     ].join('\n'),
   );
+  for (const kind of ['fast', 'phone'])
+    runs[kind].forEach((r, i) => r.steps.forEach((steps, j) => console.log(`${kind} run ${i + 1}, tip ${['written', 'pasted'][j]} (ms from Send): ${steps}`)));
   // The widget opened with the config's chat ticket (§9.1), not the socket's challenge.
   assert.ok([...runs.fast, ...runs.phone].every((r) => r.ticketed), 'every chat opened with ticket_hello');
   const figureOf = { help: 'help', queue: 'queueExpected', receipt: 'receiptExpected', exit: 'exit' };

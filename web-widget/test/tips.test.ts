@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Relay, TipError } from '../src/tips';
+import { SEED_USABLE_MS, TipWork } from '../src/tip-work';
 import { b64url, fromB64url, fromHex, hex } from '../src/crypto/encoding';
 import { sha256 } from '../src/crypto/primitives';
 import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/sealed_tip';
@@ -19,8 +20,9 @@ const INBOX_SECRET = H(certs.inbox.x25519_secret);
 const INBOX_CERT = H(certs.inbox.certificate);
 const INBOX_PUBLIC = INBOX_CERT.subarray(26, 58);
 
-function fakeRelay(overrides: Record<string, unknown> = {}) {
+function fakeRelay(overrides: Record<string, unknown> = {}, solve = solveTip, conflicts = 0) {
   const posts: { path: string; body: any }[] = [];
+  const seeds: number[] = [];
   const replies: string[] = [];
   const fetcher = async (url: string, init?: { method?: string; body?: string }) => {
     const path = new URL(url).pathname;
@@ -38,23 +40,24 @@ function fakeRelay(overrides: Record<string, unknown> = {}) {
         on_duty: 0,
         ...overrides,
       });
-    if (path === '/v1/pow') return reply(200, { v: 1, seed: b64url(new Uint8Array(16).fill(3)), difficulty: 2 });
+    if (path === '/v1/pow') return seeds.push(posts.length), reply(200, { v: 1, seed: b64url(new Uint8Array(16).fill(3)), difficulty: 2 });
     const body = JSON.parse(init!.body!);
     posts.push({ path, body });
-    if (path === '/v1/tips') return reply(200, { v: 1, id: b64url(new Uint8Array(16)) });
+    if (path === '/v1/tips') return conflicts-- > 0 ? reply(409, { v: 1, error: 'this receipt already has a tip' }) : reply(200, { v: 1, id: b64url(new Uint8Array(16)) });
     if (path === '/v1/receipt') return posts.filter((p) => p.path === '/v1/tips').some((p) => p.body.lookup === body.lookup) ? reply(200, { v: 1, replies }) : reply(404, { v: 1, error: 'no tip under this receipt' });
     if (path === '/v1/receipt/followup') return reply(200, { v: 1, error: '' });
     return reply(404, {});
   };
-  const solve = async (seed: Uint8Array, ctx: Uint8Array, difficulty: number, progress: (p: number) => void) => {
-    assert.equal(new TextDecoder().decode(ctx), 'tip', 'tip PoW context');
-    assert.equal(difficulty, 2);
-    assert.deepEqual(seed, new Uint8Array(16).fill(3));
-    progress(1);
-    return 7;
-  };
   const relay = new Relay('http://relay.test', ORG, fetcher, solve, () => NOW);
-  return { relay, posts, replies };
+  return { relay, posts, replies, seeds };
+}
+
+async function solveTip(seed: Uint8Array, ctx: Uint8Array, difficulty: number, progress: (p: number) => void) {
+  assert.equal(new TextDecoder().decode(ctx), 'tip', 'tip PoW context');
+  assert.equal(difficulty, 2);
+  assert.deepEqual(seed, new Uint8Array(16).fill(3));
+  progress(1);
+  return 7;
 }
 
 test('config: verified against the pinned key; a foreign organisation or a forged inbox is refused', async () => {
@@ -77,9 +80,9 @@ test('config: verified against the pinned key; a foreign organisation or a forge
 test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; replies and follow-ups', async () => {
   const { relay, posts, replies } = fakeRelay();
   const config = await relay.config();
-  const stages = new Set<string>();
-  const receipt = await relay.submitTip(config.inbox, 'They are locked in at night.', 'labour', (s) => stages.add(s));
-  assert.deepEqual([...stages].sort(), ['pow', 'receipt']);
+  const shown: number[] = [];
+  const receipt = await new TipWork(relay).send(config.inbox, 'They are locked in at night.', 'labour', (p) => shown.push(p));
+  assert.equal(shown[shown.length - 1], 1, 'progress ends full');
   const [filed] = posts;
   assert.equal(filed.path, '/v1/tips');
   assert.equal(filed.body.nonce, 7);
@@ -123,4 +126,55 @@ test('config: what the server keeps, all three counts or nothing (an old relay s
   assert.equal((await fakeRelay().relay.config()).holds, null, 'absent');
   assert.equal((await fakeRelay({ holds: { ...holds, tip_retention_days: '9' } }).relay.config()).holds, null, 'a count that is not a number');
   assert.equal((await fakeRelay({ holds: { ...holds, max_waiting_messages: 0 } }).relay.config()).holds, null, 'zero');
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+test('a tip is prepared while it is written: the seed fetched and solved before Send, only the tip itself after', async () => {
+  const { relay, posts, seeds } = fakeRelay();
+  const config = await relay.config();
+  const work = new TipWork(relay);
+  work.start();
+  work.start();
+  await settle();
+  assert.deepEqual(seeds, [0], 'one seed, fetched before anything was sent');
+  assert.equal(posts.length, 0, 'nothing of the tip leaves before Send');
+  await work.send(config.inbox, 'Words written meanwhile.', undefined, () => {});
+  assert.deepEqual(seeds, [0], 'Send fetched no seed: the one solved while writing is used');
+  assert.deepEqual(posts.map((p) => p.path), ['/v1/tips']);
+});
+
+test('a seed older than four minutes is solved afresh at Send; a 409 draws another code and keeps the unspent seed', async () => {
+  let clock = 0;
+  const { relay, seeds } = fakeRelay();
+  const config = await relay.config();
+  const work = new TipWork(relay, () => clock);
+  work.start();
+  await settle();
+  clock += SEED_USABLE_MS + 1;
+  await work.send(config.inbox, 'Written slowly.', undefined, () => {});
+  assert.equal(seeds.length, 2, 'a second seed for the stale one');
+
+  const second = fakeRelay({}, solveTip, 1);
+  const receipt = await new TipWork(second.relay).send((await second.relay.config()).inbox, 'Again.', undefined, () => {});
+  const filed = second.posts.map((p) => p.body);
+  assert.equal(filed.length, 2);
+  assert.equal(filed[0].seed, filed[1].seed, 'the same seed: a 409 does not spend it');
+  assert.notEqual(filed[0].lookup, filed[1].lookup, 'another receipt code');
+  assert.equal(filed[1].lookup, b64url((await deriveReceipt(receipt, sha256(ORG))).lookupId), 'the code shown is the one filed');
+  assert.equal(second.seeds.length, 1);
+});
+
+test('leaving the form calls the search off and sends nothing', async () => {
+  let aborted = false;
+  const endless = (_s: Uint8Array, _c: Uint8Array, _d: number, _p: (p: number) => void, signal?: AbortSignal) =>
+    new Promise<number>((_, reject) => signal?.addEventListener('abort', () => ((aborted = true), reject(new Error('pow cancelled')))));
+  const { relay, posts } = fakeRelay({}, endless);
+  const work = new TipWork(relay);
+  work.start();
+  await settle();
+  work.cancel();
+  await settle();
+  assert.ok(aborted, 'the search stopped');
+  assert.equal(posts.length, 0);
 });

@@ -1,5 +1,6 @@
 // The tip form and its progress screen: seals the text to the inbox key, files it with a
-// fresh receipt code, and moves to the receipt screen once the relay has it. What was written
+// fresh receipt code (prepared while the visitor writes, tip-work.ts), and moves to the
+// receipt screen once the relay has it. What was written
 // is kept (in memory) until the relay confirms the tip: a failed send shows it again with the
 // error. The text never leaves the device unsealed, and an empty tip is never sent.
 import { h, PRIVATE_FIELD } from '../dom';
@@ -7,6 +8,7 @@ import type { Child } from '../dom';
 import type { Key } from '../i18n';
 import type { Widget } from '../state';
 import { holdsPanel } from './holds';
+import { TipWork } from '../tip-work';
 import { backButton, heading, limited, progressBar, TIP_LIMIT } from './common';
 
 export function tipScreen(w: Widget): Child[] {
@@ -15,7 +17,13 @@ export function tipScreen(w: Widget): Child[] {
   const cats = state.config?.tipCategories ?? [];
   const text = h('textarea', { id: 'll-tip-text', rows: '6', ...PRIVATE_FIELD }) as HTMLTextAreaElement;
   text.value = draft.text;
-  text.addEventListener('input', () => (draft.text = text.value));
+  // The receipt's stretching and the proof-of-work start with the writing (tip-work.ts).
+  const prepare = () => (state.tipWork ??= new TipWork(w.relay)).start();
+  if (draft.text) prepare();
+  text.addEventListener('input', () => {
+    draft.text = text.value;
+    prepare();
+  });
   const select = h('select', { id: 'll-tip-category', onchange: () => (draft.category = select.value) }, h('option', { value: '' }, t('tip_no_category')), ...cats.map((c) => h('option', { value: c, selected: c === draft.category }, state.config?.tipCategoryLabels[state.lang]?.[c] ?? c))) as HTMLSelectElement;
   const limit = limited(w, text, TIP_LIMIT);
   const failed = (notice: Key) => {
@@ -29,17 +37,21 @@ export function tipScreen(w: Widget): Child[] {
     const config = state.config;
     if (!config || !limit.fits()) return;
     if (!text.value.trim()) return failed('tip_empty');
+    const work = (state.tipWork ??= new TipWork(w.relay));
     w.go('tip-sending');
     try {
       state.receipt?.wipe();
-      state.receipt = await w.relay.submitTip(config.inbox, draft.text, draft.category || undefined, (stage, p) => {
-        state.progress = stage === 'receipt' ? p * 0.3 : 0.3 + p * 0.7;
+      state.receipt = await work.send(config.inbox, draft.text, draft.category || undefined, (p) => {
+        state.progress = p;
         const bar = w.panel.querySelector('progress') as HTMLProgressElement | null;
-        if (bar) bar.value = Math.round(state.progress * 100);
+        if (bar) bar.value = Math.round(p * 100);
       });
       state.tipDraft = { text: '', category: '' };
       if (state.screen === 'tip-sending') w.go('receipt');
     } catch {
+      // spent or dead: the form starts afresh with what was written
+      work.cancel();
+      if (state.tipWork === work) state.tipWork = null;
       if (state.screen === 'tip-sending') failed('tip_error');
     }
   };

@@ -1,0 +1,111 @@
+// A tip's slow work that does not depend on its words (docs/protocol.md §6, §7, §9.9): a
+// fresh receipt code stretched into its keys, and a proof-of-work solved for a tip seed. It
+// starts when the visitor starts writing, so "Send" waits only for the sealing and one
+// request; sent at once, it waits for what is left. The stretching and the search cost what
+// they always did: they are overlapped with the writing, never cut.
+//
+// It must never send anything of the tip before "Send" (only `GET /v1/pow`, which carries
+// nothing), let the receipt code outlive a cancel (it is wiped), or search on once the
+// visitor has left the tip form (the search would compete with a chat's).
+import { Receipt } from './crypto/receipt';
+import type { ReceiptKeys } from './crypto/receipt';
+import { sealTip } from './crypto/sealed_tip';
+import { forget, Relay, TipError } from './tips';
+import type { Screen, State } from './state';
+
+/** The relay takes a seed for 300 s (§9.9); past 240 s a fresh one is solved, so the tip never arrives with a dead one. */
+export const SEED_USABLE_MS = 240_000;
+
+type Solved = { seed: string; nonce: number; at: number };
+
+export class TipWork {
+  private receipt: Receipt | null = null;
+  private keys: Promise<ReceiptKeys> | null = null;
+  private pow: Promise<Solved> | null = null;
+  private readonly stop = new AbortController();
+  private renew?: ReturnType<typeof setTimeout>;
+  private stretched = 0;
+  private searched = 0;
+  private shown: (fraction: number) => void = () => {};
+
+  constructor(
+    private readonly relay: Relay,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts the stretching and the search, once; later calls do nothing. */
+  start(): void {
+    if (this.keys || this.stop.signal.aborted) return;
+    this.stretch();
+    this.solve();
+  }
+
+  private stretch(): void {
+    this.receipt?.wipe();
+    const receipt = (this.receipt = Receipt.generate());
+    this.stretched = 0;
+    this.keys = this.relay.derive(receipt);
+    this.keys.then(() => this.report((this.stretched = 1), this.searched), () => {});
+  }
+
+  private solve(): void {
+    clearTimeout(this.renew);
+    this.searched = 0;
+    this.pow = this.relay.proofOfWork((p) => this.report(this.stretched, (this.searched = p)), this.stop.signal).then((s) => ({ ...s, at: this.now() }));
+    // still writing after 240 s: a fresh seed, solved while they write on
+    this.pow.then(() => (this.renew = setTimeout(() => this.solve(), SEED_USABLE_MS)), () => {});
+  }
+
+  private report(stretched: number, searched: number): void {
+    this.shown(0.3 * stretched + 0.7 * searched);
+  }
+
+  /** Seals the words and files the tip under the prepared receipt; returns the receipt to show. */
+  async send(inbox: Uint8Array, text: string, category: string | undefined, progress: (fraction: number) => void): Promise<Receipt> {
+    this.start();
+    this.shown = progress;
+    this.report(this.stretched, this.searched);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const keys = await this.keys!;
+      // A search that failed (offline while writing) or a seed too old is done again now.
+      let pow = await this.pow!.catch(() => null);
+      if (!pow || this.now() - pow.at > SEED_USABLE_MS) {
+        this.solve();
+        pow = await this.pow!;
+      }
+      clearTimeout(this.renew);
+      const sealed = sealTip(this.relay.orgFp, inbox, { replyKey: keys.tipsterPublic, category: category || undefined, text });
+      try {
+        await this.relay.fileTip(pow, keys.lookupId, sealed);
+        forget(keys);
+        const receipt = this.receipt!;
+        this.receipt = null;
+        return receipt;
+      } catch (e) {
+        forget(keys);
+        // 409: astronomically unlikely collision; another code, the same seed (a 409 comes
+        // before the proof-of-work is spent, §9.9)
+        if (!(e instanceof TipError && e.status === 409)) throw e;
+        this.stretch();
+      }
+    }
+    throw new Error('could not file the tip');
+  }
+
+  /** Stops the search and wipes the code and its keys; the work is done with. */
+  cancel(): void {
+    this.stop.abort();
+    clearTimeout(this.renew);
+    this.receipt?.wipe();
+    this.receipt = null;
+    this.keys?.then(forget, () => {});
+  }
+}
+
+/** Leaving the tip form (not for its progress screen) ends its work. */
+export function leaveTip(state: State, next: Screen): void {
+  if (next !== 'tip' && next !== 'tip-sending') {
+    state.tipWork?.cancel();
+    state.tipWork = null;
+  }
+}
