@@ -22,12 +22,12 @@ import { receiptScreen } from './screens/receipt';
 import { repliesScreen } from './screens/replies';
 import { returnScreen } from './screens/returning';
 import { safetyScreen } from './screens/safety';
-import { progressScreen, tipScreen } from './screens/tip';
+import { tipScreen, tipSendingScreen } from './screens/tip';
 import { heading, numbers } from './screens/common';
 import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
-import { leaveTip } from './tip-work';
+import { dropTipWork, leaveTip } from './tip-work';
 
 declare const __CSS_INTEGRITY__: string;
 
@@ -38,7 +38,7 @@ const SCREENS: Record<Screen, ScreenView> = {
   safety: safetyScreen,
   chat: (w) => (w.state.chat ? chatScreen(w) : homeScreen(w)),
   tip: tipScreen,
-  'tip-sending': (w) => progressScreen(w),
+  'tip-sending': tipSendingScreen,
   receipt: receiptScreen,
   return: returnScreen,
   replies: repliesScreen,
@@ -287,7 +287,7 @@ function boot(script: HTMLScriptElement | null) {
 
   // Leaving the page (or the tab going to the back/forward cache) forgets the receipt too.
   addEventListener('pagehide', () => {
-    leaveTip(state, 'home');
+    dropTipWork(state);
     state.receipt?.wipe();
     state.receipt = null;
     if (state.screen === 'receipt') w.go('home');

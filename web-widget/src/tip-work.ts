@@ -10,6 +10,7 @@
 import { Receipt } from './crypto/receipt';
 import type { ReceiptKeys } from './crypto/receipt';
 import { sealTip } from './crypto/sealed_tip';
+import { CANCELLED } from './pow-solver';
 import { forget, Relay, TipError } from './tips';
 import type { Screen, State } from './state';
 
@@ -27,6 +28,8 @@ export class TipWork {
   private stretched = 0;
   private searched = 0;
   private shown: (fraction: number) => void = () => {};
+  /** Sealed and on its way: too late to call back. */
+  filing = false;
 
   constructor(
     private readonly relay: Relay,
@@ -69,11 +72,16 @@ export class TipWork {
       const keys = await this.keys!;
       // A search that failed (offline while writing) or a seed too old is done again now.
       let pow = await this.pow!.catch(() => null);
+      this.stillWanted();
       if (!pow || this.now() - pow.at > SEED_USABLE_MS) {
         this.solve();
         pow = await this.pow!;
       }
       clearTimeout(this.renew);
+      // Past here the tip goes out: Back is no longer offered, and a cancel no longer heard.
+      this.stillWanted();
+      this.filing = true;
+      this.shown(1);
       const sealed = sealTip(this.relay.orgFp, inbox, { replyKey: keys.tipsterPublic, category: category || undefined, text });
       try {
         await this.relay.fileTip(pow, keys.lookupId, sealed);
@@ -92,6 +100,10 @@ export class TipWork {
     throw new Error('could not file the tip');
   }
 
+  private stillWanted(): void {
+    if (this.stop.signal.aborted) throw new Error(CANCELLED);
+  }
+
   /** Stops the search and wipes the code and its keys; the work is done with. */
   cancel(): void {
     this.stop.abort();
@@ -102,10 +114,12 @@ export class TipWork {
   }
 }
 
-/** Leaving the tip form (not for its progress screen) ends its work. */
+/** Leaving the tip form (but for its progress screen) or the progress screen ends the work. */
 export function leaveTip(state: State, next: Screen): void {
-  if (next !== 'tip' && next !== 'tip-sending') {
-    state.tipWork?.cancel();
-    state.tipWork = null;
-  }
+  if (next !== state.screen && !(state.screen === 'tip' && next === 'tip-sending')) dropTipWork(state);
+}
+
+export function dropTipWork(state: State): void {
+  state.tipWork?.cancel();
+  state.tipWork = null;
 }

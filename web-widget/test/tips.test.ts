@@ -165,7 +165,7 @@ test('a seed older than four minutes is solved afresh at Send; a 409 draws anoth
   assert.equal(second.seeds.length, 1);
 });
 
-test('leaving the form calls the search off and sends nothing', async () => {
+test('leaving the form, or Back after Send, calls the search off and sends nothing', async () => {
   let aborted = false;
   const endless = (_s: Uint8Array, _c: Uint8Array, _d: number, _p: (p: number) => void, signal?: AbortSignal) =>
     new Promise<number>((_, reject) => signal?.addEventListener('abort', () => ((aborted = true), reject(new Error('pow cancelled')))));
@@ -177,4 +177,14 @@ test('leaving the form calls the search off and sends nothing', async () => {
   await settle();
   assert.ok(aborted, 'the search stopped');
   assert.equal(posts.length, 0);
+  // Back while waiting after Send: the same, and the send says so
+  aborted = false;
+  const waiting = new TipWork(relay);
+  const sending = waiting.send((await relay.config()).inbox, 'Never sent.', undefined, () => {});
+  await settle();
+  assert.equal(waiting.filing, false);
+  waiting.cancel();
+  await assert.rejects(sending, /pow cancelled/);
+  assert.ok(aborted, 'the search stopped');
+  assert.equal(posts.length, 0, 'nothing filed');
 });

@@ -45,6 +45,7 @@ export function tipScreen(w: Widget): Child[] {
         state.progress = p;
         const bar = w.panel.querySelector('progress') as HTMLProgressElement | null;
         if (bar) bar.value = Math.round(p * 100);
+        if (work.filing) w.panel.querySelector('.ll-tip-back')?.remove();
       });
       state.tipDraft = { text: '', category: '' };
       if (state.screen === 'tip-sending') w.go('receipt');
@@ -77,4 +78,10 @@ export function tipScreen(w: Widget): Child[] {
 /** The slow steps of a tip or of opening a receipt, with their progress. */
 export function progressScreen(w: Widget, label: Key = 'tip_sending'): Child[] {
   return [heading(w.t(label)), progressBar(w, w.state.progress)];
+}
+
+/** A tip's progress: Back (to the form, the words kept) until it is sealed and sent. */
+export function tipSendingScreen(w: Widget): Child[] {
+  const back = h('button', { type: 'button', class: 'll-secondary ll-tip-back', onclick: () => w.go('tip') }, w.t('back'));
+  return [...progressScreen(w), w.state.tipWork?.filing ? null : back];
 }

@@ -1,0 +1,50 @@
+// A tip's proof-of-work too hard for the phone to finish while the visitor writes (the relay
+// under load): after Send the bar moves and "Back" stops the search (its workers are gone),
+// files nothing, and shows the form again with the words kept. Leaving the form stops the
+// search it started again. The phone has eight cores, so each search runs in four workers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSuite, PHONE, watch } from './suite.mjs';
+
+// 16 M tries expected: no device here finishes while the test looks
+const s = browserSuite({ coordinator: false, env: { LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' } });
+const TIP = 'They are kept in the basement at night.';
+
+/** Waits for the search's four workers; `closed` resolves once all of them are gone. */
+async function searchUnderWay(page) {
+  for (let i = 0; i < 300 && page.workers().length < 4; i++) await page.waitForTimeout(100);
+  assert.equal(page.workers().length, 4, 'the search runs in four workers');
+  return { closed: Promise.all(page.workers().map((w) => w.waitForEvent('close', { timeout: 20_000 }))) };
+}
+
+test('Back while a hard tip search runs after Send: the search stops, nothing is filed, the words are kept', async () => {
+  await s.ready;
+  const context = await s.browser.newContext(PHONE);
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 8 }));
+  const page = await context.newPage();
+  const problems = watch(page, s.relay.base);
+  const filed = [];
+  page.on('request', (r) => r.url().endsWith('/v1/tips') && filed.push(r.postData()));
+  await page.goto(s.relay.base + '/help');
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill(TIP);
+  // the search started with the writing, and goes on after Send
+  const first = await searchUnderWay(page);
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Encrypting and sending your tip…' }).waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('progress')?.value) > 0, null, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await first.closed;
+  assert.equal(await page.getByLabel('What would you like to tell us?').inputValue(), TIP, 'the words are kept');
+  assert.equal(await page.getByRole('alert').count(), 0, 'going back is not an error');
+
+  // back on the form with words, the work starts again; leaving the form stops it
+  const second = await searchUnderWay(page);
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
+  await second.closed;
+  await page.waitForTimeout(500);
+  assert.deepEqual(filed, [], 'no tip was filed');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
