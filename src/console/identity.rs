@@ -189,7 +189,13 @@ impl Identity {
             certificate.body().serial,
             grant,
         )?;
-        self.inbox_keys = keys.into_iter().map(|k| (header.until, k)).collect();
+        // Each key until its own end: an older key goes with its tips' retention.
+        self.inbox_keys = header
+            .keys
+            .iter()
+            .map(|named| named.until)
+            .zip(keys)
+            .collect();
         Ok(header)
     }
 
