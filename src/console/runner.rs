@@ -417,7 +417,11 @@ pub async fn start_unlocked(
         Resources::default()
     };
     check_inbox_key_use(opts)?;
-    let inbox = inbox.or_else(|| ready.granted.into_iter().next());
+    // A development `--inbox-key` stands alone; otherwise every granted key is held.
+    let inbox = match inbox {
+        Some(key) => vec![key],
+        None => ready.granted,
+    };
     let identity = ready
         .identity
         .map(|path| IdentityWatch::new(path, ready.files.certificate.clone()));
@@ -442,10 +446,7 @@ pub async fn start_unlocked(
         serial: login.client.serial,
         not_after: login.not_after,
     };
-    let tip_keys = inbox.map(|inbox| TipKeys {
-        organisation: login.organisation.fingerprint(),
-        inbox,
-    });
+    let tip_keys = TipKeys::new(login.organisation.fingerprint(), inbox);
     let mut shift = Shift::new(
         me,
         opts.settings.clone(),
