@@ -353,3 +353,33 @@ fn on_an_injected_clock_the_retired_key_is_granted_only_within_retention_and_mar
     assert_eq!(made.header.keys.len(), 1);
     assert_eq!(made.header.keys[0].fingerprint, new_fp);
 }
+
+/// A relay adopts only an inbox certificate that verifies and is newer than the one in use:
+/// another organisation's or an older one is refused and the current one kept.
+#[tokio::test]
+async fn the_relay_refuses_a_foreign_or_older_inbox_certificate_and_keeps_the_current_one() {
+    use lifeline::crypto::keys::SigningKey;
+    let relay = common::TestRelay::start().await;
+    let paths = relay.paths();
+    let org = relay.org_key();
+    let initial = relay.relay.inbox_certificate();
+    let now = Clock::system().unix_s();
+    let offer = |cert: &Certificate| {
+        keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes()).expect("written");
+        relay.relay.reload_inbox_certificate();
+        relay.relay.inbox_certificate()
+    };
+
+    let (_, foreign) =
+        keyfile::issue_inbox(&SigningKey::generate(), 2, 365, &Clock::system()).expect("issued");
+    assert_eq!(offer(&foreign).as_bytes(), initial.as_bytes());
+    let (_, older) =
+        keyfile::issue_inbox(&org, 3, 365, &Clock::manual(now - 10 * DAY)).expect("issued");
+    assert_eq!(offer(&older).as_bytes(), initial.as_bytes());
+
+    let (_, newer) = keyfile::issue_inbox(&org, 4, 365, &Clock::manual(now + 60)).expect("issued");
+    assert_eq!(offer(&newer).as_bytes(), newer.as_bytes());
+    let org_key = relay.relay.keys.organisation;
+    let served = served_inbox(&relay.addr.to_string(), &org_key).await;
+    assert_eq!(served.as_bytes(), newer.as_bytes());
+}
