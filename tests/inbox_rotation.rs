@@ -25,7 +25,7 @@ use keys_tool::{keys, printed};
 use lifeline::client::tipster::{Tipster, request};
 use lifeline::clock::Clock;
 use lifeline::console::identity::Identity;
-use lifeline::console::runner::import_grant;
+use lifeline::console::runner::{Ready, import_grant};
 use lifeline::crypto::certificate::{Certificate, Role};
 use lifeline::crypto::keys::OrgPublicKey;
 use lifeline::crypto::receipt::ReceiptCode;
@@ -347,6 +347,21 @@ fn on_an_injected_clock_the_retired_key_is_granted_only_within_retention_and_mar
     assert_eq!(made.header.keys[0].fingerprint, new_fp);
     assert_eq!(made.header.keys[0].until, made.header.until);
     assert_eq!(made.header.keys[1].until, rotated_at + 33 * DAY);
+
+    // Imported, then opened by a console past the old key's end: gone from the file too.
+    import_grant(&identity, &made.path, CONSOLE_PASS).expect("imported");
+    let stored = || {
+        Identity::read_file(&identity, CONSOLE_PASS)
+            .expect("opens")
+            .inbox_keys(0)
+            .len()
+    };
+    assert_eq!(stored(), 2);
+    let later = rotated_at + 33 * DAY;
+    Ready::identity(&identity, CONSOLE_PASS, later - 1).expect("unlocked");
+    assert_eq!(stored(), 2, "not yet ended");
+    Ready::identity(&identity, CONSOLE_PASS, later).expect("unlocked");
+    assert_eq!(stored(), 1, "the ended key left the identity file");
 
     clock.advance(Duration::from_secs(2 * DAY));
     let made = grant_inbox_at(&opener, &paths, serial, 14, retention, &clock).expect("granted");

@@ -199,6 +199,14 @@ impl Identity {
         Ok(header)
     }
 
+    /// Forgets the granted inbox keys whose end is past at `now` (so the file, once written
+    /// again, no longer holds them); whether any was forgotten.
+    pub fn drop_ended_inbox_keys(&mut self, now: u64) -> bool {
+        let before = self.inbox_keys.len();
+        self.inbox_keys.retain(|(until, _)| now < *until);
+        self.inbox_keys.len() != before
+    }
+
     /// The granted inbox keys still in force at `now`, newest first.
     pub fn inbox_keys(&self, now: u64) -> Vec<DhSecret> {
         self.inbox_keys
