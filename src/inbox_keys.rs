@@ -106,8 +106,8 @@ fn keep(path: &Path, bytes: &[u8]) -> Result<(), InboxKeysError> {
 /// Replaces the inbox key with a new one certified for `days`: the current `inbox.key` and
 /// `inbox.cert` are kept in `inbox/<serial>.*` first, the new pair written there and as the
 /// current one, and the rotation appended to the registry (serial assigned there). The new key
-/// is sealed with the opener's passphrase at the cost of the current one (plain only when the
-/// current one is: development keys). A wrong passphrase changes nothing.
+/// is sealed with the opener's passphrase at the standard cost (plain only without one, which
+/// opens only a plain current key: development keys). A wrong passphrase changes nothing.
 pub fn rotate_inbox(
     opener: &Opener,
     paths: &KeyPaths,
@@ -139,18 +139,17 @@ pub fn rotate_inbox(
     )?;
 
     let book = registry::path(&paths.dir);
-    let serial = registry::next_serial(&registry::load(&book)?).max(replaces + 1);
+    let serial = registry::next_serial(&registry::load(&book)?).max(replaces.saturating_add(1));
     let (key, certificate) = keyfile::issue_inbox(&org, serial, days, clock)?;
     let new_text = match pass {
-        Some(p) => {
-            let params = std::str::from_utf8(&key_text)
-                .ok()
-                .and_then(|t| sealed::params_of(keyfile::SEALED_KEY_MAGIC, t).ok())
-                .unwrap_or(KdfParams::STANDARD);
-            sealed::seal(keyfile::SEALED_KEY_MAGIC, &key.to_bytes()[..], p, params)
-                .map_err(|e| file_error(&paths.kept_inbox_key(serial), e))?
-                .into_bytes()
-        }
+        Some(p) => sealed::seal(
+            keyfile::SEALED_KEY_MAGIC,
+            &key.to_bytes()[..],
+            p,
+            KdfParams::STANDARD,
+        )
+        .map_err(|e| file_error(&paths.kept_inbox_key(serial), e))?
+        .into_bytes(),
         None => (crate::protocol::b64::encode(&key.to_bytes()[..]) + "\n").into_bytes(),
     };
     let cert_text = (crate::protocol::b64::encode(certificate.as_bytes()) + "\n").into_bytes();
