@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 use crate::clock::Clock;
 use crate::crypto::certificate::{Certificate, CertificateError, RevocationList, Role};
 use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
-use crate::crypto::keys::DhSecret;
 use crate::fs::write_private;
+use crate::inbox_keys::{InboxKeysError, Retention, keys_to_grant};
 use crate::keyfile::{self, KeyError, KeyPaths};
 use crate::protocol::b64;
 
@@ -42,6 +42,9 @@ pub enum GrantsError {
     /// The grant could not be sealed.
     #[error(transparent)]
     Grant(#[from] GrantError),
+    /// The inbox keys to grant could not be gathered.
+    #[error(transparent)]
+    Inbox(#[from] InboxKeysError),
     /// A grant file is not one, or is damaged: names the file.
     #[error("{path}: {reason}")]
     File {
@@ -60,26 +63,39 @@ pub struct Made {
     pub header: GrantHeader,
 }
 
-/// The inbox keys a grant carries, newest first: the current `inbox.key`.
-fn inbox_keys(paths: &KeyPaths, opener: &Opener) -> Result<Vec<DhSecret>, KeyError> {
-    let passphrase = opener.0.as_deref().map(String::as_str);
-    Ok(vec![keyfile::read_dh_secret_with(
-        &paths.inbox_key(),
-        passphrase,
-    )?])
-}
-
-/// Seals the inbox key(s) to coordinator `serial` until `days` from now (no later than
-/// their certificate's expiry) into `grants/<serial>.grant`.
+/// Seals the inbox keys to coordinator `serial` until `days` from now (no later than their
+/// certificate's expiry) into `grants/<serial>.grant`, with the shipped retention
+/// ([`Retention::DEFAULT`]) and the system clock.
 pub fn grant_inbox(
     opener: &Opener,
     paths: &KeyPaths,
     serial: u64,
     days: u64,
 ) -> Result<Made, GrantsError> {
+    grant_inbox_at(
+        opener,
+        paths,
+        serial,
+        days,
+        Retention::DEFAULT,
+        &Clock::system(),
+    )
+}
+
+/// [`grant_inbox`] at `clock`'s time, carrying the current inbox key and every retired one
+/// still needed within `retention` ([`crate::inbox_keys::keys_to_grant`]), each named with
+/// until when it may be used.
+pub fn grant_inbox_at(
+    opener: &Opener,
+    paths: &KeyPaths,
+    serial: u64,
+    days: u64,
+    retention: Retention,
+    clock: &Clock,
+) -> Result<Made, GrantsError> {
     let passphrase = opener.0.as_deref().map(String::as_str);
     let org = keyfile::read_signing_key_with(&paths.organisation_key(), passphrase)?;
-    let now = Clock::system().unix_s();
+    let now = clock.unix_s();
     let refused = |reason| GrantsError::Certificate { serial, reason };
     let list = RevocationList::decode_verified(
         &keyfile::read_key(&paths.revocations())?,
@@ -97,13 +113,16 @@ pub fn grant_inbox(
     )
     .map_err(refused)?;
     let until = (now + days * 86_400).min(certificate.body().not_after);
-    let keys = inbox_keys(paths, opener)?;
+    let keys = keys_to_grant(opener, paths, retention, now)?;
     let grant = inbox_grant::seal(
         &org.public().fingerprint(),
         &certificate.body().x25519_public,
         serial,
         until,
-        &keys.iter().collect::<Vec<_>>(),
+        &keys
+            .iter()
+            .map(|(key, key_until)| (key, key_until.unwrap_or(until)))
+            .collect::<Vec<_>>(),
         &mut OsRng,
     )?;
     let path = paths.grant(serial);

@@ -175,6 +175,15 @@ impl KeyPaths {
     pub fn inbox_certificate(&self) -> PathBuf {
         self.dir.join("inbox.cert")
     }
+    /// Inbox key `serial` as kept after `lifeline keys rotate-inbox` (sealed, never
+    /// overwritten): every inbox key made since the first rotation, the current one too.
+    pub fn kept_inbox_key(&self, serial: u64) -> PathBuf {
+        self.dir.join("inbox").join(format!("{serial}.key"))
+    }
+    /// The certificate of kept inbox key `serial`.
+    pub fn kept_inbox_certificate(&self, serial: u64) -> PathBuf {
+        self.dir.join("inbox").join(format!("{serial}.cert"))
+    }
     /// The certificate issued (or last renewed) to coordinator `serial`: public, kept so
     /// `lifeline keys grant-inbox --to <serial>` knows which key to seal to.
     pub fn issued_certificate(&self, serial: u64) -> PathBuf {

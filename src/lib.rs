@@ -29,6 +29,8 @@
 //!   drawing with ratatui in `tui/ui/`).
 //! - [`config`]: `config/lifeline.toml` with `LIFELINE_*` overrides, validated at start.
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
+//! - [`inbox_keys`]: the organisation's inbox keys over time: rotation, and which keys a
+//!   grant carries.
 //! - [`clock`]: the one source of wall and monotonic time; tests advance it.
 //! - [`fs`]: owner-only (0600) files, for keys, the console's identity and sealed tips.
 //! - [`logging`]: log stamps of `lifeline serve`, to the minute.
@@ -45,6 +47,7 @@ pub mod console;
 pub mod crypto;
 pub mod fs;
 pub mod grants;
+pub mod inbox_keys;
 pub mod keyfile;
 pub mod logging;
 pub mod precompressed;

@@ -210,7 +210,8 @@ enum KeysCommand {
         days: u64,
     },
     /// Seal the tip-inbox key(s) to coordinator <serial>'s certified key: a grant file their
-    /// console imports (`lifeline console --import-grant`).
+    /// console imports (`lifeline console --import-grant`). It carries the current inbox key
+    /// and every older one whose tips may still be stored.
     GrantInbox {
         #[arg(long)]
         dir: PathBuf,
@@ -219,6 +220,22 @@ enum KeysCommand {
         to: u64,
         /// How long the console may use the keys (at most until the certificate expires).
         #[arg(long, default_value_t = 14)]
+        days: u64,
+        /// The relays' `tips.retention_days`: an older inbox key is granted until this long
+        /// (and the margin) after it was replaced, and no longer.
+        #[arg(long, default_value_t = lifeline::inbox_keys::Retention::DEFAULT.days)]
+        retention_days: u64,
+        /// Days added to the retention for tips sealed to an older key after it was replaced.
+        #[arg(long, default_value_t = lifeline::inbox_keys::Retention::DEFAULT.margin_days)]
+        margin_days: u64,
+    },
+    /// Replace the tip-inbox key with a new one and certificate; older keys stay in
+    /// <dir>/inbox/ (sealed), the rotation in the registry. Then grant again and copy
+    /// inbox.cert to every relay.
+    RotateInbox {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 365)]
         days: u64,
     },
     /// Revoke coordinator certificates by serial and publish a fresh signed list.
@@ -455,6 +472,11 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::CreateInbox { dir, days } => {
             let paths = KeyPaths { dir };
+            anyhow::ensure!(
+                !paths.inbox_key().exists(),
+                "{} already exists: replace it with `lifeline keys rotate-inbox`, which keeps it",
+                paths.inbox_key().display()
+            );
             let org = sealing.read_organisation(&paths)?;
             let (inbox, cert) = keyfile::issue_inbox(&org, 1, days, &Clock::system())?;
             sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
@@ -512,17 +534,70 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             println!("Certificate for {alias} (serial {serial}, valid {days} days):");
             println!("{}", b64::encode(cert.as_bytes()));
         }
-        KeysCommand::GrantInbox { dir, to, days } => {
-            let made =
-                lifeline::grants::grant_inbox(&sealing.opener()?, &KeyPaths { dir }, to, days)?;
+        KeysCommand::GrantInbox {
+            dir,
+            to,
+            days,
+            retention_days,
+            margin_days,
+        } => {
+            let retention = lifeline::inbox_keys::Retention {
+                days: retention_days,
+                margin_days,
+            };
+            let made = lifeline::grants::grant_inbox_at(
+                &sealing.opener()?,
+                &KeyPaths { dir },
+                to,
+                days,
+                retention,
+                &Clock::system(),
+            )?;
             println!(
                 "Inbox grant for serial {to}: {} key(s), until {} (Unix seconds).",
                 made.header.keys.len(),
                 made.header.until
             );
+            for key in &made.header.keys {
+                println!(
+                    "  inbox key {}: until {}",
+                    &key.fingerprint.to_hex()[..16],
+                    key.until
+                );
+            }
             println!(
                 "Written to {}: sealed to that coordinator's key, safe to send. They import it with\n  lifeline console --import-grant <FILE>",
                 made.path.display()
+            );
+        }
+        KeysCommand::RotateInbox { dir, days } => {
+            let paths = KeyPaths { dir };
+            // The same rule as every key written here: sealed, or plain only when asked.
+            anyhow::ensure!(
+                sealing.passphrase_file.is_some() || sealing.unsealed,
+                "{}: refusing to write a private key unsealed: give --passphrase-file \
+                 (or --unsealed, for development keys only)",
+                paths.inbox_key().display()
+            );
+            let rotated = lifeline::inbox_keys::rotate_inbox(
+                &sealing.opener()?,
+                &paths,
+                days,
+                &Clock::system(),
+            )?;
+            let body = rotated.certificate.body();
+            println!(
+                "New tip-inbox key (serial {}, fingerprint {}), valid {days} days; serial {} \
+                 is kept in {} and still opens its tips.",
+                body.serial,
+                rotated.fingerprint,
+                rotated.replaces,
+                paths.dir.join("inbox").display()
+            );
+            println!(
+                "Next: grant again to every coordinator (lifeline keys grant-inbox --to <serial>), \
+                 then copy {} to every relay's data/keys/ (picked up within seconds).",
+                paths.inbox_certificate().display()
             );
         }
         KeysCommand::Renew { dir, request, days } => {

@@ -61,6 +61,20 @@ pub enum Event {
         /// Unix seconds (the renewed `not_after`).
         expires: u64,
     },
+    /// The tip inbox got a new key and certificate (`lifeline keys rotate-inbox`); the key
+    /// it replaces is retired from `issued` on (it still opens the tips sealed to it).
+    InboxRotated {
+        /// The new inbox certificate's serial (assigned like any other, never reused).
+        serial: u64,
+        /// The short fingerprint of the new inbox key (with the organisation key).
+        fingerprint: String,
+        /// Unix seconds: when the new key took over and the old one was retired.
+        issued: u64,
+        /// Unix seconds (the new certificate's `not_after`).
+        expires: u64,
+        /// The serial of the inbox certificate it replaces.
+        replaces: u64,
+    },
     /// A serial was revoked.
     Revoked {
         /// The serial.
@@ -87,8 +101,10 @@ pub struct Entry {
     pub revoked: Option<u64>,
 }
 
-/// The first serial the tool assigns (1 is the tip inbox's).
+/// The first serial the tool assigns (1 is the first tip inbox's).
 pub const FIRST_SERIAL: u64 = 100;
+/// The alias `lifeline keys list` shows for an inbox certificate.
+pub const INBOX_ALIAS: &str = "Tip inbox";
 
 /// The registry file of a key folder.
 pub fn path(dir: &Path) -> PathBuf {
@@ -102,21 +118,27 @@ fn file_error(path: &Path, reason: impl ToString) -> RegistryError {
     }
 }
 
-/// Every certificate recorded at `path`, soonest expiry first (none if no file yet).
-pub fn load(path: &Path) -> Result<Vec<Entry>, RegistryError> {
+/// Every event recorded at `path`, in the order written (none if no file yet).
+pub fn events(path: &Path) -> Result<Vec<Event>, RegistryError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(file_error(path, e)),
     };
-    let mut entries: Vec<Entry> = Vec::new();
-    for (n, line) in text
-        .lines()
+    text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let event: Event = serde_json::from_str(line)
-            .map_err(|e| file_error(path, format!("line {}: {e}", n + 1)))?;
+        .map(|(n, line)| {
+            serde_json::from_str(line).map_err(|e| file_error(path, format!("line {}: {e}", n + 1)))
+        })
+        .collect()
+}
+
+/// Every certificate recorded at `path` (inbox certificates too), soonest expiry first
+/// (none if no file yet).
+pub fn load(path: &Path) -> Result<Vec<Entry>, RegistryError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for event in events(path)? {
         match event {
             Event::Issued {
                 serial,
@@ -127,6 +149,20 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, RegistryError> {
             } => entries.push(Entry {
                 serial,
                 alias,
+                fingerprint,
+                issued,
+                expires,
+                revoked: None,
+            }),
+            Event::InboxRotated {
+                serial,
+                fingerprint,
+                issued,
+                expires,
+                ..
+            } => entries.push(Entry {
+                serial,
+                alias: INBOX_ALIAS.into(),
                 fingerprint,
                 issued,
                 expires,
@@ -170,7 +206,9 @@ pub fn next_serial(entries: &[Entry]) -> u64 {
 /// a `Renewed` for one never issued or revoked.
 pub fn append(path: &Path, event: &Event) -> Result<(), RegistryError> {
     match event {
-        Event::Issued { serial, .. } if load(path)?.iter().any(|e| e.serial == *serial) => {
+        Event::Issued { serial, .. } | Event::InboxRotated { serial, .. }
+            if load(path)?.iter().any(|e| e.serial == *serial) =>
+        {
             return Err(RegistryError::SerialReused(*serial));
         }
         Event::Renewed { serial, .. }

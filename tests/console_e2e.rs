@@ -135,10 +135,7 @@ async fn start_console(relay: &TestRelay) -> Shift {
         },
         PassphraseLock::with_cost("test passphrase", 64, 1),
         resources,
-        Some(TipKeys {
-            organisation: login.organisation.fingerprint(),
-            inbox: relay.inbox_key(),
-        }),
+        TipKeys::new(login.organisation.fingerprint(), vec![relay.inbox_key()]),
         Instant::now(),
     );
     let reconnect = net::Reconnect {

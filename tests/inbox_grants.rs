@@ -9,52 +9,21 @@ use std::path::Path;
 mod keys_tool;
 use keys_tool::{keys, printed};
 
-use lifeline::console::identity::{Identity, KdfParams};
+#[path = "common/organisation.rs"]
+mod organisation;
+use organisation::{CONSOLE_PASS, organisation_and_coordinator};
+
+use lifeline::console::identity::Identity;
 use lifeline::console::runner::import_grant;
-use lifeline::crypto::keys::OrgPublicKey;
 use lifeline::keyfile;
 use lifeline::protocol::b64;
-
-const CHEAP: KdfParams = KdfParams {
-    m_kib: 64,
-    t: 1,
-    p: 1,
-};
-const CONSOLE_PASS: &str = "console passphrase";
-
-/// An organisation with a sealed inbox key, and an enrolled identity written at `identity`.
-fn organisation_and_coordinator(dir: &Path, identity: &Path, alias: &str) -> (OrgPublicKey, u64) {
-    std::fs::create_dir_all(dir).expect("folder");
-    let pass = dir.join("passphrase");
-    std::fs::write(&pass, "organisation passphrase\n").expect("passphrase");
-    if !dir.join("organisation.key").exists() {
-        printed(keys(&pass, dir, &["init-organisation"]));
-        printed(keys(&pass, dir, &["create-inbox"]));
-    }
-    let signing = keyfile::read_signing_key_with(
-        &dir.join("organisation.key"),
-        Some("organisation passphrase"),
-    )
-    .expect("opens");
-    let org = signing.public();
-    let mut me = Identity::generate(alias).expect("identity");
-    let request = me.enrolment_request().expect("request");
-    let out = printed(keys(&pass, dir, &["enrol", "--request", &request]));
-    let cert = out.lines().last().unwrap_or_default().trim().to_owned();
-    let now = lifeline::clock::Clock::system().unix_s();
-    me.install_certificate(&cert, org, now).expect("installed");
-    me.create_file(identity, CONSOLE_PASS, CHEAP)
-        .expect("written");
-    let serial = me.certificate().expect("enrolled").body().serial;
-    (org, serial)
-}
 
 #[test]
 fn a_granted_inbox_key_opens_into_the_identity_and_never_lies_in_plaintext() {
     let folder = tempfile::tempdir().expect("dir");
     let org_dir = folder.path().join("org-keys");
     let identity = folder.path().join("console.identity");
-    let (_, serial) = organisation_and_coordinator(&org_dir, &identity, "Noor");
+    let (_, serial) = organisation_and_coordinator(&org_dir, &identity, "Noor", 14);
     let pass = org_dir.join("passphrase");
     let out = printed(keys(
         &pass,
@@ -70,7 +39,12 @@ fn a_granted_inbox_key_opens_into_the_identity_and_never_lies_in_plaintext() {
     let inbox =
         keyfile::read_dh_secret_with(&org_dir.join("inbox.key"), Some("organisation passphrase"))
             .expect("inbox key");
-    assert_eq!(header.keys, vec![inbox.public().fingerprint()]);
+    let named: Vec<_> = header
+        .keys
+        .iter()
+        .map(|k| (k.fingerprint, k.until))
+        .collect();
+    assert_eq!(named, vec![(inbox.public().fingerprint(), header.until)]);
     let held = Identity::read_file(&identity, CONSOLE_PASS)
         .expect("opens")
         .inbox_keys(now);
@@ -113,8 +87,8 @@ fn a_corrupted_foreign_or_mistyped_grant_names_the_file_and_changes_nothing() {
     let org_dir = folder.path().join("org-keys");
     let mine = folder.path().join("mine.identity");
     let theirs = folder.path().join("theirs.identity");
-    let (_, my_serial) = organisation_and_coordinator(&org_dir, &mine, "Noor");
-    let (_, their_serial) = organisation_and_coordinator(&org_dir, &theirs, "Bo");
+    let (_, my_serial) = organisation_and_coordinator(&org_dir, &mine, "Noor", 14);
+    let (_, their_serial) = organisation_and_coordinator(&org_dir, &theirs, "Bo", 14);
     let pass = org_dir.join("passphrase");
     printed(keys(
         &pass,

@@ -175,19 +175,42 @@ fn the_reply_copy_vector_opens_for_the_inbox_as_a_copy_only() {
     assert!(sealed_tip::open_reply_copy(&org, &tipster, &sealed).is_err());
 }
 
-/// The grant vector opens with the recipient's secret into exactly its inbox keys, and with
-/// no other key or organisation (§2.5).
+/// The grant vector opens with the recipient's secret into exactly its inbox keys, each
+/// named with its own end (version 2), and with no other key or organisation (§2.5).
 #[test]
 fn the_inbox_grant_vector_opens_only_for_its_coordinator() {
+    let v = vector("inbox-grant.json");
+    let ends: Vec<u64> = v["key_until"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_u64().unwrap())
+        .collect();
+    assert!(ends[1] < ends[0], "the older key ends first");
+    opens_with_its_keys_and_ends(&v, &ends);
+}
+
+/// A version-1 grant (one date for every key), as `lifeline keys grant-inbox` wrote before
+/// rotation, still opens: each key ends with the grant (a fixed file, never regenerated).
+#[test]
+fn a_version_one_grant_still_opens_with_one_end_for_every_key() {
+    let v = vector("inbox-grant-v1.json");
+    assert_eq!(unhex(&v["grant"])[0], 1);
+    let until = v["until"].as_u64().unwrap();
+    opens_with_its_keys_and_ends(&v, &[until, until]);
+}
+
+fn opens_with_its_keys_and_ends(v: &serde_json::Value, ends: &[u64]) {
     use lifeline::crypto::inbox_grant::open;
     use lifeline::crypto::keys::{DhSecret, Fingerprint};
-    let v = vector("inbox-grant.json");
     let key = |v: &serde_json::Value| -> [u8; 32] { unhex(v).try_into().unwrap() };
     let org = Fingerprint(key(&v["org_fingerprint"]));
     let recipient = DhSecret::from_bytes(key(&v["recipient_secret"]));
     let grant = unhex(&v["grant"]);
     let (header, keys) = open(&org, &recipient, 101, &grant).unwrap();
     assert_eq!(header.until, v["until"].as_u64().unwrap());
+    let named: Vec<u64> = header.keys.iter().map(|k| k.until).collect();
+    assert_eq!(named, ends);
     let opened: Vec<[u8; 32]> = keys.iter().map(|k| *k.to_bytes()).collect();
     let expected: Vec<[u8; 32]> = v["inbox_secrets"]
         .as_array()
@@ -196,6 +219,9 @@ fn the_inbox_grant_vector_opens_only_for_its_coordinator() {
         .map(key)
         .collect();
     assert_eq!(opened, expected);
+    for (k, named) in keys.iter().zip(&header.keys) {
+        assert_eq!(k.public().fingerprint(), named.fingerprint);
+    }
     let other = DhSecret::from_bytes(key(&v["inbox_secrets"][0]));
     assert!(open(&org, &other, 101, &grant).is_err());
     assert!(open(&Fingerprint([0; 32]), &recipient, 101, &grant).is_err());

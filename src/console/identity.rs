@@ -189,8 +189,22 @@ impl Identity {
             certificate.body().serial,
             grant,
         )?;
-        self.inbox_keys = keys.into_iter().map(|k| (header.until, k)).collect();
+        // Each key until its own end: an older key goes with its tips' retention.
+        self.inbox_keys = header
+            .keys
+            .iter()
+            .map(|named| named.until)
+            .zip(keys)
+            .collect();
         Ok(header)
+    }
+
+    /// Forgets the granted inbox keys whose end is past at `now` (so the file, once written
+    /// again, no longer holds them); whether any was forgotten.
+    pub fn drop_ended_inbox_keys(&mut self, now: u64) -> bool {
+        let before = self.inbox_keys.len();
+        self.inbox_keys.retain(|(until, _)| now < *until);
+        self.inbox_keys.len() != before
     }
 
     /// The granted inbox keys still in force at `now`, newest first.

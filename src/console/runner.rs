@@ -184,11 +184,17 @@ impl Ready {
     }
 
     /// The identity at `path` opened with `passphrase`, which also unlocks the idle lock;
-    /// `None` when it is not enrolled yet. `now` (Unix seconds) drops expired inbox grants.
+    /// `None` when it is not enrolled yet. `now` (Unix seconds) drops ended inbox keys, from
+    /// the file too.
     pub fn identity(path: &Path, passphrase: &str, now: u64) -> Result<Option<Self>, ConsoleError> {
-        let identity = Identity::read_file(path, passphrase)?;
+        let mut identity = Identity::read_file(path, passphrase)?;
         if identity.certificate().is_none() {
             return Ok(None);
+        }
+        // An inbox key past its end leaves the file too: a laptop seized later must not
+        // hold it (the exposure window, docs/threat-model.md).
+        if identity.drop_ended_inbox_keys(now) {
+            identity.write_file(path, passphrase, Identity::file_params(path)?)?;
         }
         Ok(Some(Self {
             granted: identity.inbox_keys(now),
@@ -417,7 +423,11 @@ pub async fn start_unlocked(
         Resources::default()
     };
     check_inbox_key_use(opts)?;
-    let inbox = inbox.or_else(|| ready.granted.into_iter().next());
+    // A development `--inbox-key` stands alone; otherwise every granted key is held.
+    let inbox = match inbox {
+        Some(key) => vec![key],
+        None => ready.granted,
+    };
     let identity = ready
         .identity
         .map(|path| IdentityWatch::new(path, ready.files.certificate.clone()));
@@ -442,10 +452,7 @@ pub async fn start_unlocked(
         serial: login.client.serial,
         not_after: login.not_after,
     };
-    let tip_keys = inbox.map(|inbox| TipKeys {
-        organisation: login.organisation.fingerprint(),
-        inbox,
-    });
+    let tip_keys = TipKeys::new(login.organisation.fingerprint(), inbox);
     let mut shift = Shift::new(
         me,
         opts.settings.clone(),

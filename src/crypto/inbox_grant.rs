@@ -3,8 +3,9 @@
 //! so the inbox key never lies in plaintext on a laptop.
 //!
 //! HPKE Base mode (the §5 suite). The clear header names the coordinator's serial, until when
-//! the grant holds, and the fingerprint of every inbox key inside; it is the `aad`, so none
-//! of it can be altered. The `info` binds the organisation and the recipient key. Must never
+//! the grant holds, and every inbox key inside with until when that key may open tips (an
+//! older key ends with its tips' retention); it is the `aad`, so none of it can be altered.
+//! Version 1 (one date for every key) is still read. The `info` binds the organisation and the recipient key. Must never
 //! hand out a key whose public fingerprint differs from the one the header names.
 
 use hpke::rand_core::{CryptoRng, RngCore};
@@ -17,7 +18,10 @@ use super::sealed_tip::{ENC_LEN, TipError, hpke_open, hpke_seal};
 
 /// The HPKE `info` label of an inbox grant.
 pub const GRANT_LABEL: &str = "lifeline v1 inbox grant";
-const GRANT_VERSION: u8 = 1;
+/// The version written: each key with its own date.
+const GRANT_VERSION: u8 = 2;
+/// The first version, still read: one date for every key.
+const GRANT_VERSION_ONE_DATE: u8 = 1;
 /// The most inbox keys one grant carries (one retention period of rotations, and margin).
 pub const MAX_GRANT_KEYS: usize = 16;
 
@@ -26,15 +30,24 @@ pub fn info(org: &Fingerprint, recipient: &DhPublicKey) -> Vec<u8> {
     labelled(GRANT_LABEL, &[&org.0, &recipient.fingerprint().0])
 }
 
+/// One inbox key a grant names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantedKey {
+    /// `fp(inbox x25519_public)`: which tips it opens.
+    pub fingerprint: Fingerprint,
+    /// Unix seconds after which the console stops using it (never past the grant's `until`).
+    pub until: u64,
+}
+
 /// What a grant says in clear: for whom, until when, which keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantHeader {
     /// The serial of the coordinator certificate it is sealed to.
     pub serial: u64,
-    /// Unix seconds after which the console stops using these keys.
+    /// Unix seconds after which the console stops using any of these keys.
     pub until: u64,
-    /// The fingerprint of each inbox key inside, newest first.
-    pub keys: Vec<Fingerprint>,
+    /// Each inbox key inside, newest first.
+    pub keys: Vec<GrantedKey>,
 }
 
 impl GrantHeader {
@@ -45,7 +58,7 @@ impl GrantHeader {
             .u64(self.until)
             .u8(self.keys.len() as u8);
         for key in &self.keys {
-            w.bytes(&key.0);
+            w.bytes(&key.fingerprint.0).u64(key.until);
         }
         w.finish()
     }
@@ -86,13 +99,14 @@ impl From<TipError> for GrantError {
 }
 
 /// `header | enc [32] | ciphertext`, the inbox secrets (32 bytes each, in the header's
-/// order) sealed to `recipient` with the header as `aad`.
+/// order) sealed to `recipient` with the header as `aad`. Each key comes with its own end,
+/// which is capped at the grant's `until`.
 pub fn seal<R: RngCore + CryptoRng>(
     org: &Fingerprint,
     recipient: &DhPublicKey,
     serial: u64,
     until: u64,
-    inbox_keys: &[&DhSecret],
+    inbox_keys: &[(&DhSecret, u64)],
     rng: &mut R,
 ) -> Result<Vec<u8>, GrantError> {
     if inbox_keys.is_empty() || inbox_keys.len() > MAX_GRANT_KEYS {
@@ -103,12 +117,15 @@ pub fn seal<R: RngCore + CryptoRng>(
         until,
         keys: inbox_keys
             .iter()
-            .map(|k| k.public().fingerprint())
+            .map(|(k, key_until)| GrantedKey {
+                fingerprint: k.public().fingerprint(),
+                until: (*key_until).min(until),
+            })
             .collect(),
     }
     .encode();
     let mut secrets = Zeroizing::new(Vec::with_capacity(32 * inbox_keys.len()));
-    for key in inbox_keys {
+    for (key, _) in inbox_keys {
         secrets.extend_from_slice(&key.to_bytes()[..]);
     }
     let sealed = hpke_seal(
@@ -127,7 +144,8 @@ pub fn seal<R: RngCore + CryptoRng>(
 /// Reads the clear header only (what `lifeline keys list` or a reviewer may show).
 pub fn header(bytes: &[u8]) -> Result<(GrantHeader, usize), GrantError> {
     let mut r = Reader::new(bytes);
-    if r.u8("version")? != GRANT_VERSION {
+    let version = r.u8("version")?;
+    if version != GRANT_VERSION && version != GRANT_VERSION_ONE_DATE {
         return Err(DecodeError::Invalid("version").into());
     }
     let serial = r.u64("serial")?;
@@ -137,8 +155,18 @@ pub fn header(bytes: &[u8]) -> Result<(GrantHeader, usize), GrantError> {
         return Err(GrantError::KeyCount);
     }
     let keys = (0..count)
-        .map(|_| r.array("key fingerprint").map(Fingerprint))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|_| {
+            let fingerprint = Fingerprint(r.array("key fingerprint")?);
+            let key_until = match version {
+                GRANT_VERSION_ONE_DATE => until,
+                _ => r.u64("key until")?.min(until),
+            };
+            Ok(GrantedKey {
+                fingerprint,
+                until: key_until,
+            })
+        })
+        .collect::<Result<Vec<_>, DecodeError>>()?;
     let header_len = bytes.len() - r.remaining();
     Ok((
         GrantHeader {
@@ -180,7 +208,7 @@ pub fn open(
     if keys
         .iter()
         .zip(&header.keys)
-        .any(|(k, fp)| k.public().fingerprint() != *fp)
+        .any(|(k, named)| k.public().fingerprint() != named.fingerprint)
     {
         return Err(GrantError::Open);
     }
@@ -193,6 +221,12 @@ mod tests {
     use crate::crypto::keys::SigningKey;
     use rand_core::OsRng;
 
+    fn header_of(grant: &[u8]) -> GrantHeader {
+        header(grant)
+            .map(|(h, _)| h)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn a_grant_opens_only_for_its_coordinator_and_organisation_and_names_its_keys() {
         let org = SigningKey::generate().public().fingerprint();
@@ -203,17 +237,18 @@ mod tests {
             &coordinator.public(),
             104,
             9_000,
-            &[&new, &old],
+            &[(&new, 9_000), (&old, 5_000)],
             &mut OsRng,
         )
         .unwrap_or_default();
         let (header, keys) =
             open(&org, &coordinator, 104, &grant).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(header.until, 9_000);
-        assert_eq!(
-            header.keys,
-            vec![new.public().fingerprint(), old.public().fingerprint()]
-        );
+        let named = |k: &DhSecret, until| GrantedKey {
+            fingerprint: k.public().fingerprint(),
+            until,
+        };
+        assert_eq!(header.keys, vec![named(&new, 9_000), named(&old, 5_000)]);
         assert_eq!(keys[0].public(), new.public());
         assert_eq!(keys[1].public(), old.public());
 
@@ -238,6 +273,24 @@ mod tests {
             open(&org, &coordinator, 104, &later).err(),
             Some(GrantError::Open)
         );
+        // So does moving an older key's own end (its last byte, after its fingerprint).
+        let mut kept_longer = grant.clone();
+        kept_longer[18 + 40 + 32 + 7] ^= 1;
+        assert_eq!(
+            open(&org, &coordinator, 104, &kept_longer).err(),
+            Some(GrantError::Open)
+        );
+        // No key outlives its grant.
+        let capped = seal(
+            &org,
+            &coordinator.public(),
+            104,
+            9_000,
+            &[(&new, 20_000)],
+            &mut OsRng,
+        )
+        .unwrap_or_default();
+        assert_eq!(header_of(&capped).keys[0].until, 9_000);
         assert!(open(&org, &coordinator, 104, &grant[..grant.len() - 1]).is_err());
         assert_eq!(
             seal(&org, &coordinator.public(), 104, 1, &[], &mut OsRng).err(),

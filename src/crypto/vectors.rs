@@ -378,7 +378,8 @@ pub fn proof_of_work() -> Value {
     })
 }
 
-/// An inbox grant (§2.5) of two inbox keys to the vectors' coordinator (serial 101).
+/// An inbox grant (§2.5) of two inbox keys to the vectors' coordinator (serial 101): the
+/// current one until the grant ends, and one retired earlier until 20 days before that.
 pub fn inbox_grant() -> Value {
     let org = org_key().public().fingerprint();
     let (_, recipient) = coordinator_keys();
@@ -390,7 +391,7 @@ pub fn inbox_grant() -> Value {
         &recipient.public(),
         101,
         until,
-        &[&newest, &older],
+        &[(&newest, until), (&older, until - 20 * 86_400)],
         &mut FixedRng::new(&ikm),
     )
     .expect("seal");
@@ -400,6 +401,7 @@ pub fn inbox_grant() -> Value {
         "recipient_public": hex(&recipient.public().0),
         "serial": 101,
         "until": until,
+        "key_until": [until, until - 20 * 86_400],
         "inbox_secrets": [hex(&newest.to_bytes()[..]), hex(&older.to_bytes()[..])],
         "info": hex(&super::inbox_grant::info(&org, &recipient.public())),
         "ikmE": hex(&ikm),

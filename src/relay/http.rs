@@ -140,7 +140,7 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
     axum::Json(PublicConfig {
         v: VERSION,
         organisation: Fixed(relay.keys.organisation.0),
-        inbox_certificate: Bytes(relay.keys.inbox.as_bytes().to_vec()),
+        inbox_certificate: Bytes(relay.inbox_certificate().as_bytes().to_vec()),
         revocations: Bytes(relay.revocations().as_bytes().to_vec()),
         emergency: &w.emergency,
         tip_categories: &w.tip_categories,

@@ -53,6 +53,7 @@ pub mod generation;
 pub mod grace;
 pub mod holds;
 pub mod http;
+pub mod inbox_certificate;
 pub mod listener;
 pub mod metrics;
 pub mod metrics_endpoint;

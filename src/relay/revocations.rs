@@ -73,8 +73,9 @@ impl Revocations {
     }
 }
 
-/// Whether `bytes` differs from what `seen` holds; records it if so.
-fn changed(seen: &Mutex<Vec<u8>>, bytes: &[u8]) -> bool {
+/// Whether `bytes` differs from what `seen` holds; records it if so (also used for the
+/// inbox certificate's file).
+pub(super) fn changed(seen: &Mutex<Vec<u8>>, bytes: &[u8]) -> bool {
     let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
     if *seen == bytes {
         return false;
@@ -186,7 +187,7 @@ impl Relay {
 
     /// Seconds until the tip-inbox certificate expires.
     pub fn inbox_seconds_left(&self) -> i64 {
-        self.keys.inbox.body().not_after as i64 - self.clock.unix_s() as i64
+        self.inbox_certificate().body().not_after as i64 - self.clock.unix_s() as i64
     }
 
     /// The `/metrics` rows for the days left, whole days rounded down.
@@ -229,7 +230,7 @@ impl Relay {
         if inbox < WARN_DAYS * DAY {
             tracing::warn!(
                 days_left = inbox.div_euclid(DAY),
-                "the tip-inbox certificate is within 7 days of expiry: issue a new one (lifeline keys create-inbox)"
+                "the tip-inbox certificate is within 7 days of expiry: issue a new one (lifeline keys rotate-inbox)"
             );
         }
     }
@@ -248,9 +249,11 @@ pub async fn watch(relay: Arc<Relay>) {
                     Some(h) => h.recv().await,
                     None => std::future::pending().await,
                 }
-            } => tracing::info!("SIGHUP: looking for a new revocation list"),
+            } => tracing::info!("SIGHUP: looking for a new revocation list and inbox certificate"),
         }
         relay.reload_revocations().await;
+        // A rotated inbox certificate is dropped in the same folder: looked at as often.
+        relay.reload_inbox_certificate();
         relay.warn_before_expiry();
     }
 }

@@ -32,6 +32,9 @@ pub struct Relay {
     pub keys: RelayKeys,
     /// The revocation list in use, replaced while running by a newer one.
     pub revocation_book: Revocations,
+    /// The inbox certificate served (`keys.inbox` is the one at start-up), replaced while
+    /// running by a newer one after a rotation.
+    pub inbox_book: super::inbox_certificate::InboxCertificate,
     /// Sessions, the queue and delivery buffers.
     pub store: Store,
     /// Sealed tips, in the backend the store chose.
@@ -105,6 +108,10 @@ impl Relay {
             config.tips.noscript_per_hour,
             store.shared_budget(),
         );
+        let inbox_book = super::inbox_certificate::InboxCertificate::new(
+            keys.inbox.clone(),
+            crate::keyfile::KeyPaths::new(&config.server.data_dir).inbox_certificate(),
+        );
         let revocation_book = Revocations::new(
             keys.revocations.clone(),
             crate::keyfile::KeyPaths::new(&config.server.data_dir).revocations(),
@@ -113,6 +120,7 @@ impl Relay {
         Ok(Arc::new(Self {
             nodes: Nodes::new(store.node_link()),
             revocation_book,
+            inbox_book,
             store,
             tips,
             live: Live::default(),

@@ -29,16 +29,24 @@ impl TerminalConsole {
 
     /// The console in a terminal of `cols` × `rows`.
     pub fn start_sized(relay: &TestRelay, cols: usize, rows: usize) -> Self {
-        use std::io::Read;
-        use std::process::{Command as Process, Stdio};
-        let console = format!(
-            "stty cols {cols} rows {rows}; exec {} console --relay ws://{} --dev-keys {} --resources {}",
-            env!("CARGO_BIN_EXE_lifeline"),
+        let arguments = format!(
+            "console --relay ws://{} --dev-keys {} --resources {}",
             relay.addr,
             relay.paths().dev_coordinator().display(),
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("config/resources.toml")
                 .display()
+        );
+        Self::run(&arguments, cols, rows)
+    }
+
+    /// `lifeline <arguments>` (shell words) in a terminal of `cols` × `rows`.
+    pub fn run(arguments: &str, cols: usize, rows: usize) -> Self {
+        use std::io::Read;
+        use std::process::{Command as Process, Stdio};
+        let console = format!(
+            "stty cols {cols} rows {rows}; exec {} {arguments}",
+            env!("CARGO_BIN_EXE_lifeline"),
         );
         let mut child = Process::new("script")
             .args(["-qefc", &console, "/dev/null"])
@@ -141,6 +149,15 @@ impl TerminalConsole {
             self.keyboard.flush().unwrap();
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Sends one key that is an escape sequence (an arrow: `"\x1b[B"`) in one write: typed
+    /// a character at a time, the reader would take its ESC for the Esc key.
+    pub async fn press_sequence(&mut self, sequence: &str) {
+        use std::io::Write;
+        self.keyboard.write_all(sequence.as_bytes()).unwrap();
+        self.keyboard.flush().unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
     pub async fn exit_status(&mut self) -> std::process::ExitStatus {

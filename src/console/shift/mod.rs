@@ -23,6 +23,7 @@ pub mod commands;
 pub mod events;
 pub mod expiry;
 pub mod focus;
+pub mod inbox_set;
 pub mod notice;
 pub mod queue;
 pub mod state;

@@ -46,12 +46,13 @@ impl Default for Settings {
     }
 }
 
-/// The organisation fingerprint and the tip-inbox secret: what opens tips.
+/// The organisation fingerprint and the tip-inbox secrets this console was granted: what
+/// opens tips. See [`super::inbox_set`] for how a tip finds its key.
 pub struct TipKeys {
     /// Bound into every sealed tip and reply.
     pub organisation: Fingerprint,
-    /// The inbox's X25519 secret.
-    pub inbox: DhSecret,
+    /// The inbox's X25519 secrets, newest first (never empty: no keys is `None` tip keys).
+    pub inbox: Vec<DhSecret>,
 }
 
 /// A visitor waiting in the queue, as the relay last reported them.

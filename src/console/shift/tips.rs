@@ -8,9 +8,10 @@ use rand_core::OsRng;
 
 use super::Shift;
 use super::commands::Command;
+use super::inbox_set::NOT_GRANTED;
 use super::notice::Notice;
 use super::state::{Followup, OpenedTip, ThreadReply, TipHolder, TipId};
-use crate::crypto::sealed_tip::{self, TipMessage};
+use crate::crypto::sealed_tip::{self, TipError, TipMessage};
 use crate::protocol::frames::ReplyCopyItem;
 
 impl Shift {
@@ -42,12 +43,14 @@ impl Shift {
             self.status = Notice::NoInboxKey;
             return;
         };
-        match sealed_tip::open_tip_marked(&keys.organisation, &keys.inbox, sealed) {
+        match keys.open_with(|org, key| sealed_tip::open_tip_marked(org, key, sealed)) {
             Ok((tip, sealed_by)) => {
+                // A follow-up or a reply copy may be sealed to a newer key than its tip.
                 let followups = followups
                     .iter()
                     .map(|f| match &tip.reply_key {
-                        Some(k) => sealed_tip::open_followup(&keys.organisation, &keys.inbox, k, f)
+                        Some(k) => keys
+                            .open_with(|org, key| sealed_tip::open_followup(org, key, k, f))
                             .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text)),
                         None => Followup::WithoutReplyKey,
                     })
@@ -57,12 +60,11 @@ impl Shift {
                     .map(|r| ThreadReply {
                         by: r.by.clone(),
                         filed: r.filed,
-                        text: sealed_tip::open_reply_copy(
-                            &keys.organisation,
-                            &keys.inbox,
-                            &r.sealed.0,
-                        )
-                        .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text)),
+                        text: keys
+                            .open_with(|org, key| {
+                                sealed_tip::open_reply_copy(org, key, &r.sealed.0)
+                            })
+                            .map_or(Followup::DoesNotOpen, |m| Followup::Text(m.text)),
                     })
                     .collect();
                 self.opened_tip = Some(OpenedTip {
@@ -77,6 +79,11 @@ impl Shift {
                     replies_sent: 0,
                 });
                 self.status = Notice::TipOpened;
+            }
+            Err(TipError::Open) => {
+                self.status = Notice::TipDoesNotOpen {
+                    reason: NOT_GRANTED.into(),
+                }
             }
             Err(e) => {
                 self.status = Notice::TipDoesNotOpen {
@@ -109,7 +116,7 @@ impl Shift {
         };
         match sealed_tip::seal_reply(
             &keys.organisation,
-            &keys.inbox,
+            keys.newest(),
             &reply_key,
             &message,
             &mut OsRng,
@@ -119,7 +126,7 @@ impl Shift {
                 // copy in one frame (§5) still goes to the tipster.
                 let copy = sealed_tip::seal_reply_copy(
                     &keys.organisation,
-                    &keys.inbox.public(),
+                    &keys.newest().public(),
                     &message,
                     &mut OsRng,
                 )

@@ -57,7 +57,10 @@ pub fn notice(notice: &Notice) -> String {
         Notice::NoLongerTakesMessages => "This conversation no longer takes messages.".into(),
         Notice::NoResources => "No resources: add them to config/resources.toml.".into(),
         Notice::NewTip => "A new tip arrived (Ctrl-T: tips).".into(),
-        Notice::NoInboxKey => "No tip-inbox key: start with --inbox-key to open tips.".into(),
+        Notice::NoInboxKey => {
+            "No tip-inbox key: import a grant (lifeline console --import-grant) to open tips."
+                .into()
+        }
         Notice::TipOpened => "Tip opened. Type to reply; Ctrl-W marks it handled.".into(),
         Notice::TipDoesNotOpen { reason } => format!("This tip does not open: {reason}"),
         Notice::OpenTipFirst => "Open a tip first (Enter).".into(),

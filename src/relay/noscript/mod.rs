@@ -264,7 +264,7 @@ async fn seal_new_tip(
     let relay = relay.clone();
     tokio::task::spawn_blocking(move || {
         let org = relay.keys.organisation.fingerprint();
-        let inbox = relay.keys.inbox.body().x25519_public;
+        let inbox = relay.inbox_certificate().body().x25519_public;
         let code = ReceiptCode::generate(&mut OsRng);
         let mut keys = code.derive(&org);
         let mut tip = TipMessage {
@@ -393,7 +393,7 @@ struct Opened {
 /// Derives the receipt's keys, files the follow-up (if any), reads and opens the replies.
 async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> Option<Opened> {
     let org = relay.keys.organisation.fingerprint();
-    let inbox = relay.keys.inbox.body().x25519_public;
+    let inbox = relay.inbox_certificate().body().x25519_public;
     let mut keys = tokio::task::spawn_blocking(move || code.derive(&org))
         .await
         .ok()?;

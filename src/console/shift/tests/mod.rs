@@ -4,6 +4,7 @@
 
 mod conversations;
 mod expiry;
+mod inbox_rotation;
 mod lock;
 mod store_lost;
 mod tip_team;
@@ -67,10 +68,7 @@ pub(crate) fn kit() -> Kit {
         },
         PassphraseLock::with_cost(PASS, 64, 1),
         resources(),
-        Some(TipKeys {
-            organisation: org,
-            inbox,
-        }),
+        TipKeys::new(org, vec![inbox]),
         now,
     );
     Kit {

@@ -105,7 +105,7 @@ fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
         "the coordinator sees their own reply in the thread"
     );
     // The team's copy opens with the inbox key (and not as a reply to the tipster).
-    let inbox_secret = &k.shift.tip_keys.as_ref().unwrap().inbox;
+    let inbox_secret = k.shift.tip_keys.as_ref().unwrap().newest();
     assert_eq!(
         sealed_tip::open_reply_copy(&k.org, inbox_secret, copy)
             .unwrap()

@@ -1,0 +1,400 @@
+//! Inbox rotation (issue 16, item 3) through the real binaries: `lifeline keys rotate-inbox`
+//! keeps the older key sealed and records the rotation; a running `lifeline serve` picks up
+//! the new certificate within seconds and serves it to tipsters; `lifeline keys grant-inbox`
+//! carries both keys, `lifeline console --import-grant` takes them, and the console opens a
+//! tip sealed before the rotation and one sealed after it. A grant made past the old key's
+//! retention drops it, and the console then says so plainly. Bad input changes nothing.
+
+#[path = "common/binary.rs"]
+mod binary;
+mod common;
+#[path = "common/keys_tool.rs"]
+mod keys_tool;
+#[path = "common/organisation.rs"]
+mod organisation;
+#[path = "common/screen.rs"]
+mod screen;
+#[path = "common/terminal.rs"]
+mod terminal;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use binary::{RelayProcess, free_port};
+use keys_tool::{keys, printed};
+use lifeline::client::tipster::{Tipster, request};
+use lifeline::clock::Clock;
+use lifeline::console::identity::Identity;
+use lifeline::console::runner::{Ready, import_grant};
+use lifeline::crypto::certificate::{Certificate, Role};
+use lifeline::crypto::keys::OrgPublicKey;
+use lifeline::crypto::receipt::ReceiptCode;
+use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::grants::{Opener, grant_inbox_at};
+use lifeline::inbox_keys::{Retention, rotate_inbox};
+use lifeline::keyfile::{self, KeyPaths};
+use lifeline::protocol::b64;
+use organisation::{CONSOLE_PASS, ORG_PASS, organisation_and_coordinator};
+use rand_core::OsRng;
+use terminal::TerminalConsole;
+
+const DAY: u64 = 86_400;
+
+/// The inbox certificate `/v1/config` serves, verified as a tipster's device verifies it.
+async fn served_inbox(addr: &str, org: &OrgPublicKey) -> Certificate {
+    let (status, body) = request(addr, "GET", "/v1/config", None, &[])
+        .await
+        .expect("config");
+    assert_eq!(status, 200, "{body}");
+    let config: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let bytes =
+        b64::decode(config["inbox_certificate"].as_str().expect("certificate")).expect("base64url");
+    let now = Clock::system().unix_s();
+    Certificate::decode_verified(&bytes, org, now, None, Role::TipInbox).expect("verifies")
+}
+
+/// A tipster files `text`, sealed to the inbox certificate the relay serves now.
+async fn file_tip(addr: &str, org: &OrgPublicKey, text: &str) -> Certificate {
+    let inbox = served_inbox(addr, org).await;
+    let keys = ReceiptCode::generate(&mut OsRng).derive(&org.fingerprint());
+    let tip = TipMessage {
+        reply_key: Some(keys.tipster_key.public()),
+        category: None,
+        text: text.into(),
+    };
+    let sealed = sealed_tip::seal_tip(
+        &org.fingerprint(),
+        &inbox.body().x25519_public,
+        &tip,
+        &mut OsRng,
+    )
+    .expect("sealed");
+    Tipster::new(addr)
+        .submit(keys.lookup_id, sealed)
+        .await
+        .expect("filed");
+    inbox
+}
+
+/// `lifeline <arguments>` in a terminal, the identity's passphrase typed at its prompt.
+async fn unlocked(arguments: &str) -> TerminalConsole {
+    let mut console = TerminalConsole::run(arguments, 100, 30);
+    console.until_shown("Passphrase for").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    console.type_keys(&format!("{CONSOLE_PASS}\r")).await;
+    console
+}
+
+/// `lifeline console --import-grant`, run to its end: what it printed.
+async fn import_in_terminal(identity: &Path, grant: &Path) -> String {
+    let mut console = unlocked(&format!(
+        "console --identity {} --import-grant {}",
+        identity.display(),
+        grant.display()
+    ))
+    .await;
+    assert!(console.exit_status().await.success(), "{}", console.shown());
+    console.shown()
+}
+
+/// A shift of the console on `identity`, signed in to the relay at `addr`, on its tips screen.
+async fn console_on_tips(identity: &Path, addr: &str) -> TerminalConsole {
+    let resources = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/resources.toml");
+    let mut console = unlocked(&format!(
+        "console --identity {} --relay ws://{addr} --resources {}",
+        identity.display(),
+        resources.display()
+    ))
+    .await;
+    console
+        .until_on_screen("Off duty. Ctrl-D goes on duty")
+        .await;
+    // The key loop starts just after the first drawing: a key typed sooner is lost.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    console.type_keys("\x14").await;
+    console.until_on_screen("Tips (2)").await;
+    console
+}
+
+/// Opens the tip under the cursor (Enter) and waits until one of `texts` is on screen.
+async fn open_selected(console: &mut TerminalConsole, texts: &[&str]) -> String {
+    console.type_keys("\r").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let screen = console.screen();
+        if let Some(found) = texts.iter().find(|t| screen.shows(t)) {
+            return (*found).to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no tip opened; the screen shows:\n{}",
+            screen.rows().join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every file under `dir`, with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(snapshot(&path));
+        } else {
+            files.push((path.clone(), std::fs::read(&path).expect("read")));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn tips_sealed_before_and_after_a_rotation_both_open_in_the_console_until_retention_ends() {
+    let folder = tempfile::tempdir().expect("dir");
+    let org_dir = folder.path().join("org-keys");
+    let identity = folder.path().join("console.identity");
+    let (org, serial) = organisation_and_coordinator(&org_dir, &identity, "Noor", 14);
+    let pass = org_dir.join("passphrase");
+
+    // The relay holds only public material: the organisation key, inbox.cert, the list.
+    let data = folder.path().join("data");
+    std::fs::create_dir_all(data.join("keys")).expect("keys folder");
+    for name in ["inbox.cert", "revocations.list"] {
+        std::fs::copy(org_dir.join(name), data.join("keys").join(name)).expect("copied");
+    }
+    let addr = format!("127.0.0.1:{}", free_port());
+    let org_b64 = b64::encode(&org.0);
+    let relay = RelayProcess::start(
+        &addr,
+        &data,
+        &[
+            ("LIFELINE_KEYS_ORGANISATION_PUBLIC", &org_b64),
+            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+        ],
+    )
+    .await;
+    let before = file_tip(&addr, &org, "sealed before the rotation").await;
+
+    let out = printed(keys(&pass, &org_dir, &["rotate-inbox"]));
+    assert!(out.contains("still opens its tips"), "{out}");
+    let paths = KeyPaths {
+        dir: org_dir.clone(),
+    };
+    let old_serial = before.body().serial;
+    let kept = std::fs::read_to_string(paths.kept_inbox_key(old_serial)).expect("kept");
+    assert!(kept.starts_with("lifeline-sealed-key v1\n"), "kept sealed");
+    let current =
+        Certificate::decode(&keyfile::read_key(&paths.inbox_certificate()).expect("inbox.cert"))
+            .expect("certificate");
+    assert_ne!(current.body().x25519_public, before.body().x25519_public);
+    let listed = printed(keys(&pass, &org_dir, &["list"]));
+    assert!(
+        listed.contains("Tip inbox") && listed.contains(&current.body().serial.to_string()),
+        "the rotation is in the registry: {listed}"
+    );
+
+    // Copied to the relay: served to tipsters within seconds, no restart.
+    std::fs::copy(paths.inbox_certificate(), data.join("keys/inbox.cert")).expect("copied");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while served_inbox(&addr, &org).await.as_bytes() != current.as_bytes() {
+        assert!(Instant::now() < deadline, "{}", relay.logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(relay.logs().contains("inbox certificate adopted"));
+    let after = file_tip(&addr, &org, "sealed after the rotation").await;
+    assert_eq!(after.as_bytes(), current.as_bytes());
+
+    let out = printed(keys(
+        &pass,
+        &org_dir,
+        &["grant-inbox", "--to", &serial.to_string()],
+    ));
+    assert!(out.contains("2 key(s)"), "{out}");
+    let grant = paths.grant(serial);
+    let said = import_in_terminal(&identity, &grant).await;
+    assert!(said.contains("Imported 2 inbox key(s)"), "{said}");
+
+    let texts = ["sealed before the rotation", "sealed after the rotation"];
+    let mut console = console_on_tips(&identity, &addr).await;
+    let first = open_selected(&mut console, &texts).await;
+    console.press_sequence("\x1b[B").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let other: Vec<&str> = texts.into_iter().filter(|t| *t != first).collect();
+    open_selected(&mut console, &other).await;
+    console.type_keys("\x03y").await;
+    assert!(console.exit_status().await.success());
+
+    // Granted again with the old key past its retention (and margin): only the new key,
+    // and the console says plainly why the older tip stays sealed.
+    let out = printed(keys(
+        &pass,
+        &org_dir,
+        &[
+            "grant-inbox",
+            "--to",
+            &serial.to_string(),
+            "--retention-days",
+            "0",
+            "--margin-days",
+            "0",
+        ],
+    ));
+    assert!(out.contains("1 key(s)"), "{out}");
+    let said = import_in_terminal(&identity, &grant).await;
+    assert!(said.contains("Imported 1 inbox key(s)"), "{said}");
+    let held = Identity::read_file(&identity, CONSOLE_PASS)
+        .expect("opens")
+        .inbox_keys(Clock::system().unix_s());
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].public(), current.body().x25519_public);
+    let mut console = console_on_tips(&identity, &addr).await;
+    let seen = open_selected(
+        &mut console,
+        &["sealed after the rotation", "you were not granted"],
+    )
+    .await;
+    if seen == "sealed after the rotation" {
+        console.press_sequence("\x1b[B").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        open_selected(&mut console, &["you were not granted"]).await;
+    }
+    console.type_keys("\x03y").await;
+    assert!(console.exit_status().await.success());
+}
+
+#[test]
+fn a_wrong_passphrase_changes_nothing_and_a_damaged_multi_key_grant_names_its_file() {
+    let folder = tempfile::tempdir().expect("dir");
+    let org_dir = folder.path().join("org-keys");
+    let identity = folder.path().join("console.identity");
+    let (_, serial) = organisation_and_coordinator(&org_dir, &identity, "Noor", 14);
+    let pass = org_dir.join("passphrase");
+    let wrong = folder.path().join("wrong");
+    std::fs::write(&wrong, "not the organisation passphrase\n").expect("written");
+
+    let before = snapshot(&org_dir);
+    let out = keys(&wrong, &org_dir, &["rotate-inbox"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("organisation.key") && said.contains("wrong passphrase"),
+        "{said}"
+    );
+    assert_eq!(snapshot(&org_dir), before, "nothing changed");
+
+    // Two rotations keep both older keys; none is ever overwritten.
+    printed(keys(&pass, &org_dir, &["rotate-inbox"]));
+    printed(keys(&pass, &org_dir, &["rotate-inbox"]));
+    let kept: Vec<_> = std::fs::read_dir(org_dir.join("inbox"))
+        .expect("kept keys")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "key"))
+        .collect();
+    assert_eq!(kept.len(), 3, "the first key and both new ones");
+    let out = keys(&pass, &org_dir, &["create-inbox"]);
+    assert!(!out.status.success(), "create-inbox never replaces the key");
+
+    let out = printed(keys(
+        &pass,
+        &org_dir,
+        &["grant-inbox", "--to", &serial.to_string()],
+    ));
+    assert!(out.contains("3 key(s)"), "{out}");
+    let grant = KeyPaths {
+        dir: org_dir.clone(),
+    }
+    .grant(serial);
+    let text = std::fs::read_to_string(&grant).expect("grant");
+    let damaged = folder.path().join("damaged.grant");
+    let identity_before = std::fs::read(&identity).expect("identity");
+    for broken in [
+        text[..text.len() / 2].to_owned(),
+        text.replacen('A', "B", 1),
+    ] {
+        std::fs::write(&damaged, broken).expect("written");
+        let err = import_grant(&identity, &damaged, CONSOLE_PASS).expect_err("refused");
+        assert!(err.to_string().contains("damaged.grant"), "{err}");
+        assert_eq!(std::fs::read(&identity).expect("identity"), identity_before);
+    }
+}
+
+/// The month suite calls the rotation as a library function on its injected clock: a grant
+/// carries the retired key until one retention period and the margin after the rotation,
+/// named with that end, and drops it after.
+#[test]
+fn on_an_injected_clock_the_retired_key_is_granted_only_within_retention_and_margin() {
+    let folder = tempfile::tempdir().expect("dir");
+    let org_dir = folder.path().join("org-keys");
+    let identity = folder.path().join("console.identity");
+    let (_, serial) = organisation_and_coordinator(&org_dir, &identity, "Noor", 60);
+    let paths = KeyPaths {
+        dir: org_dir.clone(),
+    };
+    let opener = Opener(Some(zeroize::Zeroizing::new(ORG_PASS.to_owned())));
+    let clock = Clock::manual(Clock::system().unix_s());
+    let rotated_at = clock.unix_s();
+    let rotated = rotate_inbox(&opener, &paths, 365, &clock).expect("rotated");
+    let retention = Retention {
+        days: 30,
+        margin_days: 3,
+    };
+
+    clock.advance(Duration::from_secs(32 * DAY));
+    let made = grant_inbox_at(&opener, &paths, serial, 14, retention, &clock).expect("granted");
+    assert_eq!(made.header.keys.len(), 2);
+    let new_fp = rotated.certificate.body().x25519_public.fingerprint();
+    assert_eq!(made.header.keys[0].fingerprint, new_fp);
+    assert_eq!(made.header.keys[0].until, made.header.until);
+    assert_eq!(made.header.keys[1].until, rotated_at + 33 * DAY);
+
+    // Imported, then opened by a console past the old key's end: gone from the file too.
+    import_grant(&identity, &made.path, CONSOLE_PASS).expect("imported");
+    let stored = || {
+        Identity::read_file(&identity, CONSOLE_PASS)
+            .expect("opens")
+            .inbox_keys(0)
+            .len()
+    };
+    assert_eq!(stored(), 2);
+    let later = rotated_at + 33 * DAY;
+    Ready::identity(&identity, CONSOLE_PASS, later - 1).expect("unlocked");
+    assert_eq!(stored(), 2, "not yet ended");
+    Ready::identity(&identity, CONSOLE_PASS, later).expect("unlocked");
+    assert_eq!(stored(), 1, "the ended key left the identity file");
+
+    clock.advance(Duration::from_secs(2 * DAY));
+    let made = grant_inbox_at(&opener, &paths, serial, 14, retention, &clock).expect("granted");
+    assert_eq!(made.header.keys.len(), 1);
+    assert_eq!(made.header.keys[0].fingerprint, new_fp);
+}
+
+/// A relay adopts only an inbox certificate that verifies and is newer than the one in use:
+/// another organisation's or an older one is refused and the current one kept.
+#[tokio::test]
+async fn the_relay_refuses_a_foreign_or_older_inbox_certificate_and_keeps_the_current_one() {
+    use lifeline::crypto::keys::SigningKey;
+    let relay = common::TestRelay::start().await;
+    let paths = relay.paths();
+    let org = relay.org_key();
+    let initial = relay.relay.inbox_certificate();
+    let now = Clock::system().unix_s();
+    let offer = |cert: &Certificate| {
+        keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes()).expect("written");
+        relay.relay.reload_inbox_certificate();
+        relay.relay.inbox_certificate()
+    };
+
+    let (_, foreign) =
+        keyfile::issue_inbox(&SigningKey::generate(), 2, 365, &Clock::system()).expect("issued");
+    assert_eq!(offer(&foreign).as_bytes(), initial.as_bytes());
+    let (_, older) =
+        keyfile::issue_inbox(&org, 3, 365, &Clock::manual(now - 10 * DAY)).expect("issued");
+    assert_eq!(offer(&older).as_bytes(), initial.as_bytes());
+
+    let (_, newer) = keyfile::issue_inbox(&org, 4, 365, &Clock::manual(now + 60)).expect("issued");
+    assert_eq!(offer(&newer).as_bytes(), newer.as_bytes());
+    let org_key = relay.relay.keys.organisation;
+    let served = served_inbox(&relay.addr.to_string(), &org_key).await;
+    assert_eq!(served.as_bytes(), newer.as_bytes());
+}
