@@ -9,12 +9,11 @@
 // impact. Screenshots for the coordinator's guide.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { repo } from './harness.mjs';
 import { axe, browserSuite, watch } from './suite.mjs';
 import { terminalConsole } from './terminal.mjs';
+import { outsideWindow, startDesk } from './desk-checks.mjs';
 
 const target = process.env.LIFELINE_E2E_TARGET_DIR ?? process.env.CARGO_TARGET_DIR ?? join(process.env.LIFELINE_E2E_REPO ?? repo, 'target');
 const LOCK_AFTER_S = 20;
@@ -24,22 +23,7 @@ const s = browserSuite();
 let relay, coord, browser, desk, bastien;
 
 /** `lifeline desk --no-browser` on the relay's development keys; resolves with its address. */
-function startDesk() {
-  const proc = spawn(
-    join(target, 'debug', 'lifeline'),
-    ['desk', '--no-browser', '--relay', `ws://127.0.0.1:${relay.port}`, '--dev-keys', join(relay.keys, 'dev-coordinator'), '--inbox-key', join(relay.keys, 'inbox.key'), '--resources', join(repo, 'config', 'resources.toml'), '--lock-after', String(LOCK_AFTER_S)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      const url = line.trim();
-      if (url.startsWith('http://127.0.0.1:')) resolve({ proc, url, origin: new URL(url).origin, stderr: () => stderr });
-    });
-    proc.on('exit', (code) => reject(new Error(`desk exited ${code}: ${stderr}`)));
-  });
-}
+const deskArgs = () => ['--relay', `ws://127.0.0.1:${relay.port}`, '--dev-keys', join(relay.keys, 'dev-coordinator'), '--inbox-key', join(relay.keys, 'inbox.key'), '--resources', join(repo, 'config', 'resources.toml'), '--lock-after', String(LOCK_AFTER_S)];
 
 before(async () => {
   ({ relay, coord, browser } = await s.ready);
@@ -51,7 +35,7 @@ before(async () => {
   await coord.cmd(`issue ${keys}`);
   bastien = terminalConsole(join(target, 'debug', 'lifeline'), ['--relay', `ws://127.0.0.1:${relay.port}`, '--dev-keys', keys, '--inbox-key', join(relay.keys, 'inbox.key'), '--resources', join(repo, 'config', 'resources.toml')]);
   await bastien.signInOnDuty();
-  desk = await startDesk();
+  desk = await startDesk(join(target, 'debug', 'lifeline'), deskArgs());
 });
 after(() => {
   desk?.proc.kill();
@@ -60,7 +44,11 @@ after(() => {
 
 const shot = (page, name) => s.shot(page, 'desk-' + name);
 // The issue asks for no serious or critical violation; the desk has none of any impact.
-const noSerious = async (page, screen) => assert.deepEqual(await axe(page), [], `axe on ${screen}`);
+// Each screen also fits the window (1280×720 here; 1440×900 in e2e-desk-locales).
+const screenOk = async (page, screen) => {
+  assert.deepEqual(await axe(page), [], `axe on ${screen}`);
+  assert.deepEqual(await outsideWindow(page), [], `${screen} fits the window`);
+};
 
 /** A visitor in a phone page of the widget, queued with a first message. */
 async function visitor(first) {
@@ -106,7 +94,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
 
   // Unlock: development keys, so a lock passphrase is chosen (typed twice).
   await page.getByRole('heading', { name: 'Unlock the desk' }).waitFor();
-  await noSerious(page, 'unlock');
+  await screenOk(page, 'unlock');
   await shot(page, '01-unlock');
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Passphrase again').fill(PASSPHRASE + 'x');
@@ -116,7 +104,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByLabel('Passphrase again').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('button', { name: 'Go on duty' }).waitFor({ timeout: 30000 });
-  await noSerious(page, 'off duty');
+  await screenOk(page, 'off duty');
   await shot(page, '02-off-duty');
 
   await page.getByRole('button', { name: 'Go on duty' }).click();
@@ -127,7 +115,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   const two = await visitor('Bonjour, is anyone there?');
   await awake(page, page.getByRole('heading', { name: 'Waiting (2)' }));
   assert.ok(await page.getByText(/waiting \d+ s · en/).first().isVisible(), 'wait time and language');
-  await noSerious(page, 'queue');
+  await screenOk(page, 'queue');
   await shot(page, '03-queue');
 
   await page.getByRole('button', { name: 'Answer next' }).click();
@@ -149,10 +137,10 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await one.page.getByLabel('Your message').fill('Can you give me a number to call?');
   await one.page.keyboard.press('Enter');
   await awake(page, page.getByText('1 unread'));
-  await noSerious(page, 'two conversations');
+  await screenOk(page, 'two conversations');
   await shot(page, '04-two-conversations');
   await page.emulateMedia({ colorScheme: 'dark' });
-  await noSerious(page, 'two conversations, dark');
+  await screenOk(page, 'two conversations, dark');
   await shot(page, '04-two-conversations-dark');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.keyboard.press('Alt+1');
@@ -164,7 +152,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   const picker = page.getByRole('dialog', { name: 'Resources' });
   await picker.waitFor();
   await page.getByLabel('Search resources').fill('112');
-  await noSerious(page, 'resource picker');
+  await screenOk(page, 'resource picker');
   await shot(page, '05-resources');
   await picker.getByRole('listitem').first().getByRole('button').click();
   const draft = page.getByLabel('Message');
@@ -184,7 +172,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByRole('button', { name: 'Transfer' }).click();
   const colleagues = page.getByRole('dialog', { name: 'Hand this conversation to a colleague' });
   await colleagues.waitFor();
-  await noSerious(page, 'transfer picker');
+  await screenOk(page, 'transfer picker');
   await shot(page, '06-transfer');
   await colleagues.getByRole('button', { name: /Bastien/ }).click();
   await two.page.getByRole('button', { name: 'Accept' }).click();
@@ -221,7 +209,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await awake(page, page.getByText('Reply sent.'));
   await awake(page, page.locator('.line.me').getByText('Thank you. We are looking into it.'));
-  await noSerious(page, 'tips');
+  await screenOk(page, 'tips');
   await shot(page, '07-tip');
   await page.getByRole('button', { name: /^Chats/ }).click();
   await awake(page, page.getByRole('heading', { name: 'Visitor 1' }));
@@ -233,7 +221,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   for (const words of ['Hello, I need help.', 'I can stay with you', 'A van collects', 'Visitor 1']) assert.ok(!html.includes(words), `"${words}" is gone from the page`);
   const kept = await page.evaluate(async () => ({ local: localStorage.length, session: sessionStorage.length, idb: (await indexedDB.databases()).length, caches: (await caches.keys()).length }));
   assert.deepEqual(kept, { local: 0, session: 0, idb: 0, caches: 0 });
-  await noSerious(page, 'lock');
+  await screenOk(page, 'lock');
   await shot(page, '08-locked');
   await page.getByLabel('Passphrase', { exact: true }).fill('not the passphrase');
   await page.getByRole('button', { name: 'Unlock' }).click();
@@ -254,7 +242,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await awake(page, page.getByText('Visitor 1: closed and erased here.'));
   await page.getByRole('button', { name: 'End shift' }).click();
   await page.getByRole('heading', { name: 'Your shift is over' }).waitFor();
-  await noSerious(page, 'end of shift');
+  await screenOk(page, 'end of shift');
   await shot(page, '09-shift-over');
   const code = await new Promise((r) => (desk.proc.exitCode !== null ? r(desk.proc.exitCode) : desk.proc.on('exit', r)));
   assert.equal(code, 0, 'the desk stops when the shift ends');
