@@ -274,8 +274,15 @@ async fn sign_in_again(
             let _ = events.send(NetEvent::Failed(Reason::OtherOrganisation));
             continue;
         }
-        if client.resume_on(challenge).await.is_ok() {
-            return true;
+        match client.resume_on(challenge).await {
+            Ok(_) => return true,
+            // The relay answered and refused (a revoked or expired certificate: 4006): say
+            // why, or the coordinator reads "reconnecting" for ever. Trying goes on: a
+            // lifted revocation or a restarted relay lets a later try in.
+            Err(e) if e.close_code().is_some() => {
+                let _ = events.send(NetEvent::Failed((&e).into()));
+            }
+            Err(_) => {}
         }
     }
 }
