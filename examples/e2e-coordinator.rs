@@ -28,6 +28,7 @@
 //! | `transfer_status` | waits for the visitor's answer: `accepted`, `declined` or `expired` |
 //! | `colleague_claimed` | Bastien waits for the hand-over; returns `from`, `lang` and `note` |
 //! | `close_tip` | marks that tip handled |
+//! | `issue <dir>` | writes a key set for a colleague on the terminal ("Bastien", serial 4343), signed by the organisation key, for `lifeline console --dev-keys <dir>` |
 //! | `quit` | exits |
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The second coordinator's certificate serial.
 const COLLEAGUE: u64 = 4242;
+/// The serial of the key set `issue` writes for a real console (not `COLLEAGUE`: both may
+/// be signed in at once).
+const TERMINAL_COLLEAGUE: u64 = 4343;
 
 struct Driver {
     client: CoordinatorClient,
@@ -285,6 +289,20 @@ impl Driver {
                     None => None,
                 };
                 Ok(json!({"ok": "claimed", "from": transferred_from, "lang": lang, "note": note}))
+            }
+            "issue" => {
+                let org_key = read_signing_key(&self.keys.join("organisation.key"))
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                CoordinatorFiles::issue(
+                    &org_key,
+                    TERMINAL_COLLEAGUE,
+                    "Bastien",
+                    30,
+                    &Clock::system(),
+                )
+                .and_then(|files| files.save(std::path::Path::new(arg)))
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                Ok(json!({"ok": "issued", "serial": TERMINAL_COLLEAGUE}))
             }
             "close_tip" => {
                 let id = self

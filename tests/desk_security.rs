@@ -5,55 +5,22 @@
 //! listen anywhere but 127.0.0.1; a wrong passphrase posted by the page is told so; and the
 //! script and style go out compressed when the browser accepts it.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+#[path = "common/desk.rs"]
+mod desk;
 
-use futures_util::{SinkExt, StreamExt};
-use lifeline::console::identity::{Identity, KdfParams};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use desk::{CHEAP, Desk, Response, next_json, request, send_json, websocket};
+use lifeline::console::identity::Identity;
 
 const PASSPHRASE: &str = "a long passphrase for the desk";
-const CHEAP: KdfParams = KdfParams {
-    m_kib: 8,
-    t: 1,
-    p: 1,
-};
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// A running desk: its port and one-time launch path.
-struct Desk {
-    child: Child,
-    port: u16,
-    launch: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Desk {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The desk on `identity`, its relay a port nothing answers on (these doors need none).
 fn desk_command(identity: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lifeline"));
-    command
-        .args([
-            "desk",
-            "--no-browser",
-            "--relay",
-            "ws://127.0.0.1:9",
-            "--identity",
-        ])
-        .arg(identity)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null());
-    command
+    desk::desk_command("ws://127.0.0.1:9", identity)
 }
 
 /// A new identity sealed under [`PASSPHRASE`], in a folder of its own.
@@ -70,107 +37,7 @@ fn sealed_identity() -> (tempfile::TempDir, std::path::PathBuf) {
 /// Starts a desk on a [`sealed_identity`] and reads the address it prints.
 fn start() -> Desk {
     let (dir, identity) = sealed_identity();
-    let mut child = desk_command(&identity)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.trim().strip_prefix("http://").map(str::to_owned))
-        .expect("the desk prints its address");
-    // Keep reading so the desk never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let (host, launch) = url.split_once('/').unwrap();
-    let port = host.strip_prefix("127.0.0.1:").unwrap().parse().unwrap();
-    Desk {
-        child,
-        port,
-        launch: format!("/{launch}"),
-        _dir: dir,
-    }
-}
-
-/// A response: status, headers (lower-cased names), body.
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-    /// The body as sent (a compressed one is not text).
-    bytes: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection, with exactly these headers.
-fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut text = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    text.push_str("Content-Length: 0\r\n\r\n");
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let bytes = raw[split + 4..].to_vec();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Response {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes,
-    }
-}
-
-impl Desk {
-    fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
-        let host = self.host();
-        let mut all = vec![("Host", host.as_str())];
-        all.extend_from_slice(headers);
-        request(self.port, "GET", path, &all)
-    }
-
-    /// Trades the launch token for the cookie (`name=value`).
-    fn cookie(&self) -> String {
-        let launched = self.get(&self.launch, &[]);
-        assert_eq!(launched.status, 200, "the launch page");
-        let set = launched.header("set-cookie").expect("a session cookie");
-        set.split(';').next().unwrap().to_owned()
-    }
+    Desk::spawn(desk_command(&identity), Some(dir))
 }
 
 fn assert_guarded_headers(r: &Response) {
@@ -273,44 +140,6 @@ fn a_state_changing_request_needs_our_origin() {
     );
 }
 
-async fn websocket(
-    desk: &Desk,
-    origin: &str,
-    cookie: Option<&str>,
-) -> Result<
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    tokio_tungstenite::tungstenite::Error,
-> {
-    let mut request = format!("ws://127.0.0.1:{}/ws", desk.port)
-        .into_client_request()
-        .unwrap();
-    let h = request.headers_mut();
-    h.insert("origin", HeaderValue::from_str(origin).unwrap());
-    if let Some(c) = cookie {
-        h.insert("cookie", HeaderValue::from_str(c).unwrap());
-    }
-    tokio_tungstenite::connect_async(request)
-        .await
-        .map(|(ws, _)| ws)
-}
-
-async fn next_json(
-    ws: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> serde_json::Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(20), ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_websocket_needs_our_origin_and_cookie_and_a_wrong_passphrase_is_told() {
     let desk = start();
@@ -342,10 +171,11 @@ async fn the_websocket_needs_our_origin_and_cookie_and_a_wrong_passphrase_is_tol
     assert_eq!(first["type"], "starting");
     assert_eq!(first["keys"], "identity");
     assert!(first["error"].is_null());
-    let wrong = serde_json::json!({"type": "unlock", "passphrase": "not it"});
-    ws.send(Message::Text(wrong.to_string().into()))
-        .await
-        .unwrap();
+    send_json(
+        &mut ws,
+        serde_json::json!({"type": "unlock", "passphrase": "not it"}),
+    )
+    .await;
     let told = next_json(&mut ws).await;
     assert_eq!(told["type"], "starting");
     assert_eq!(told["error"], "wrong_passphrase");

@@ -54,7 +54,10 @@ pub enum ConsoleError {
     /// The terminal could not be read or drawn on.
     #[error("terminal")]
     Terminal(#[from] std::io::Error),
-    /// Starting the shift failed for the reason given (login, passphrases, a CA file).
+    /// Signing in to the relay failed.
+    #[error("{0}")]
+    Login(#[from] net::LoginError),
+    /// Starting the shift failed for the reason given (passphrases, a CA file).
     #[error("{0}")]
     Setup(String),
 }

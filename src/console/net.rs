@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::shift::{Command, NetEvent};
+use super::shift::{Command, NetEvent, Reason};
 use crate::client::ClientError;
 use crate::client::coordinator::CoordinatorClient;
 use crate::client::wire::TlsTrust;
@@ -261,7 +261,7 @@ async fn sign_in_again(
                 command = commands.recv() => match command {
                     None | Some(Command::Quit) => return false,
                     Some(_) => {
-                        let _ = events.send(NetEvent::Failed("offline, reconnecting".into()));
+                        let _ = events.send(NetEvent::Failed(Reason::Offline));
                     }
                 },
             }
@@ -271,13 +271,18 @@ async fn sign_in_again(
             continue;
         };
         if challenge.organisation != how.organisation {
-            let _ = events.send(NetEvent::Failed(
-                "the relay now names another organisation key; not signing in".into(),
-            ));
+            let _ = events.send(NetEvent::Failed(Reason::OtherOrganisation));
             continue;
         }
-        if client.resume_on(challenge).await.is_ok() {
-            return true;
+        match client.resume_on(challenge).await {
+            Ok(_) => return true,
+            // The relay answered and refused (a revoked or expired certificate: 4006): say
+            // why, or the coordinator reads "reconnecting" for ever. Trying goes on: a
+            // lifted revocation or a restarted relay lets a later try in.
+            Err(e) if e.close_code().is_some() => {
+                let _ = events.send(NetEvent::Failed((&e).into()));
+            }
+            Err(_) => {}
         }
     }
 }
@@ -306,7 +311,7 @@ async fn serve(
                 match execute(client, command).await {
                     Ok(Some(event)) => { let _ = events.send(event); }
                     Ok(None) => {}
-                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
+                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed((&e).into())); }
                     Err(e) => return lost(e),
                 }
                 if quit {
@@ -318,11 +323,11 @@ async fn serve(
                 Ok(frame) => match client.handle(frame).await {
                     Ok(Some(event)) => { let _ = events.send(NetEvent::Relay(event)); }
                     Ok(None) => {}
-                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
+                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed((&e).into())); }
                     Err(e) => return lost(e),
                 },
                 Err(ClientError::Timeout) => {}
-                Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed(e.to_string())); }
+                Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed((&e).into())); }
                 Err(e) => return lost(e),
             },
             _ = ping.tick() => {

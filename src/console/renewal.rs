@@ -1,16 +1,18 @@
-//! Installing a renewed certificate during a shift. The coordinator installs it into the
-//! identity with `lifeline console --install-certificate` (in another terminal); the running
-//! console sees the identity file change ([`IdentityWatch`]), says so, and at the next
-//! unlock opens the identity with the passphrase just typed ([`renewed_certificate`]) and
-//! sends the certificate on the live connection: conversations stay where they are.
+//! Installing a renewed certificate during a shift, the same in the terminal and at the
+//! desk ([`Renewals`]: both loops call it, neither writes it). The coordinator installs it
+//! into the identity with `lifeline console --install-certificate` (in another terminal);
+//! the running shift sees the identity file change ([`IdentityWatch`]), says so, and at the
+//! next unlock opens the identity with the passphrase just typed ([`renewed_certificate`])
+//! and sends the certificate on the live connection: conversations stay where they are.
 //!
 //! It must never keep the passphrase past that one read, and never use a certificate that
 //! is not for the keys, serial and organisation this shift signed in with.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use super::identity::Identity;
+use super::shift::{Command, Input, Notice, Reason, RenewalRefusal, Shift};
 use crate::crypto::certificate::Certificate;
 
 /// Notices when the identity file is rewritten (a certificate was installed into it).
@@ -40,7 +42,7 @@ impl IdentityWatch {
 
     /// Opens the identity with `passphrase` and takes the certificate installed into it,
     /// if it renews the one in use (then it is the one in use).
-    pub fn take_renewed(&mut self, passphrase: &str) -> Result<Certificate, String> {
+    pub fn take_renewed(&mut self, passphrase: &str) -> Result<Certificate, Reason> {
         let next = renewed_certificate(&self.path, passphrase, &self.current)?;
         self.current = next.clone();
         Ok(next)
@@ -57,6 +59,55 @@ impl IdentityWatch {
     }
 }
 
+/// A shift's renewals, for whichever front end runs it: none with development keys.
+#[derive(Debug, Default)]
+pub struct Renewals {
+    watch: Option<IdentityWatch>,
+}
+
+impl Renewals {
+    /// Renewals of the identity `watch` looks at (`None`: development keys, nothing to renew).
+    pub fn new(watch: Option<IdentityWatch>) -> Self {
+        Self { watch }
+    }
+
+    /// Once a second: a rewritten identity file tells the shift a renewal is waiting.
+    pub fn tick(&mut self, shift: &mut Shift, now: Instant) {
+        if self.watch.as_mut().is_some_and(IdentityWatch::changed) {
+            shift.handle(Input::IdentityRenewed, now);
+        }
+    }
+
+    /// The shift's commands for the relay, with its `UseRenewed` (after the unlock that
+    /// follows a renewal) opened into the `Renew` it stands for, or dropped with the reason
+    /// on the status line.
+    pub fn resolve(&mut self, shift: &mut Shift, commands: Vec<Command>) -> Vec<Command> {
+        commands
+            .into_iter()
+            .filter_map(|command| match command {
+                Command::UseRenewed(passphrase) => {
+                    let taken = self.watch.as_mut()?.take_renewed(passphrase.text());
+                    match taken {
+                        Ok(certificate) => Some(Command::Renew(certificate)),
+                        Err(reason) => {
+                            shift.status = Notice::NotDone { reason };
+                            None
+                        }
+                    }
+                }
+                other => Some(other),
+            })
+            .collect()
+    }
+}
+
+fn refused(kind: RenewalRefusal, detail: impl Into<String>) -> Reason {
+    Reason::Renewal {
+        kind,
+        detail: detail.into(),
+    }
+}
+
 /// The certificate in the identity at `path`, if it renews `current`: the same serial and
 /// keys, and a later expiry. The caller's relay connection checks it against the
 /// organisation key before sending it.
@@ -64,20 +115,27 @@ pub fn renewed_certificate(
     path: &Path,
     passphrase: &str,
     current: &Certificate,
-) -> Result<Certificate, String> {
-    let identity = Identity::read_file(path, passphrase).map_err(|e| e.to_string())?;
+) -> Result<Certificate, Reason> {
+    let identity = Identity::read_file(path, passphrase)
+        .map_err(|e| refused(RenewalRefusal::DoesNotOpen, e.to_string()))?;
     let installed = identity
         .certificate()
-        .ok_or("the identity holds no certificate")?;
+        .ok_or_else(|| refused(RenewalRefusal::Missing, "the identity holds no certificate"))?;
     let (now, next) = (current.body(), installed.body());
     if next.serial != now.serial
         || next.x25519_public != now.x25519_public
         || next.ed25519_public != now.ed25519_public
     {
-        return Err("the installed certificate is for another identity: start again".into());
+        return Err(refused(
+            RenewalRefusal::AnotherIdentity,
+            "the installed certificate is for another identity: start again",
+        ));
     }
     if next.not_after <= now.not_after {
-        return Err("the installed certificate is not newer than the one in use".into());
+        return Err(refused(
+            RenewalRefusal::NotNewer,
+            "the installed certificate is not newer than the one in use",
+        ));
     }
     Ok(installed.clone())
 }
@@ -133,11 +191,16 @@ mod tests {
         install(&mut identity, &cert);
         assert!(watch.changed());
         assert!(!watch.changed(), "once per rewrite");
-        assert!(
-            watch
-                .take_renewed("wrong passphrase")
-                .is_err_and(|e| e.contains("wrong passphrase"))
-        );
+        assert!(watch.take_renewed("wrong passphrase").is_err_and(|e| {
+            e.to_string().contains("wrong passphrase")
+                && matches!(
+                    e,
+                    Reason::Renewal {
+                        kind: RenewalRefusal::DoesNotOpen,
+                        ..
+                    }
+                )
+        }));
         let taken = watch.take_renewed("a long passphrase");
         assert_eq!(taken.map(|c| c.body().not_after), Ok(2_000));
         // The same one again is not newer than the one now in use.
@@ -149,7 +212,7 @@ mod tests {
         assert!(
             watch
                 .take_renewed("a long passphrase")
-                .is_err_and(|e| e.contains("another identity"))
+                .is_err_and(|e| e.to_string().contains("another identity"))
         );
     }
 }

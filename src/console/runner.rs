@@ -17,7 +17,7 @@ use super::ConsoleError;
 use super::identity::{Identity, KdfParams};
 use super::lock::PassphraseLock;
 use super::net::{self, NetHandle};
-use super::renewal::IdentityWatch;
+use super::renewal::{IdentityWatch, Renewals};
 use super::resources::Resources;
 use super::shift::{Me, Settings, Shift, TipKeys};
 use super::tui::{self, ui};
@@ -372,7 +372,7 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
     match start(&opts).await? {
         Some(started) => {
             let app = tui::App::new(started.shift);
-            tui::terminal::run(app, started.net, opts.clock.clone(), started.identity).await
+            tui::terminal::run(app, started.net, opts.clock.clone(), started.renewals).await
         }
         None => Ok(()),
     }
@@ -385,7 +385,7 @@ pub struct Started {
     /// The relay connection, signed in.
     pub net: NetHandle,
     /// The identity file, watched for a renewed certificate (none with development keys).
-    pub identity: Option<IdentityWatch>,
+    pub renewals: Renewals,
 }
 
 /// Unlocks the keys (or creates and enrols an identity, then `None`), loads the resources
@@ -438,8 +438,7 @@ pub async fn start_unlocked(
         &opts.trust()?,
         &opts.clock,
     )
-    .await
-    .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    .await?;
     let days_left = login.not_after.saturating_sub(opts.clock.unix_s()) / 86_400;
     eprintln!(
         "Authenticated as {} (serial {}); certificate valid until {} UTC ({days_left} days left).",
@@ -472,7 +471,7 @@ pub async fn start_unlocked(
     Ok(Started {
         shift,
         net,
-        identity,
+        renewals: Renewals::new(identity),
     })
 }
 

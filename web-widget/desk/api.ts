@@ -24,7 +24,7 @@ export interface State {
   fingerprint: string | null; renew_days: number | null; holds: Holds | null;
 }
 export type FromDesk =
-  | { type: 'starting'; keys: 'identity' | 'development'; inbox_sealed: boolean; error: string | null; retry_in: number }
+  | { type: 'starting'; keys: 'identity' | 'development'; inbox_sealed: boolean; error: unknown; retry_in: number }
   | { type: 'locked'; failed: boolean; retry_in: number }
   | State
   | { type: 'bell' }

@@ -9,7 +9,7 @@ import { chats } from './chats';
 import { clearComposer, sendDraft } from './composer';
 import { closePickers, pickColleague, pickResource } from './pickers';
 import { pageLang, t, worded } from './strings';
-import { message, unlockScreen, wipe } from './unlock';
+import { message, unlockNews, unlockScreen, wipe } from './unlock';
 import { tips } from './tips';
 
 const app = document.getElementById('app') as HTMLElement;
@@ -101,11 +101,13 @@ function forget(): void {
 function onMessage(m: FromDesk): void {
   switch (m.type) {
     case 'starting':
+      if (screenKey === 'start' && unlockNews(m.error, m.retry_in)) break;
       forget();
-      screenKey = 'start' + JSON.stringify(m);
+      screenKey = 'start';
       unlockScreen(app, { title: t('unlockTitle'), text: m.keys === 'development' ? t('unlockDev') : t('unlockIdentity'), twice: m.keys === 'development', inbox: m.inbox_sealed, error: m.error, retryIn: m.retry_in });
       break;
     case 'locked':
+      if (screenKey === 'locked' && unlockNews(m.failed ? 'wrong_passphrase' : null, m.retry_in)) break;
       forget();
       screenKey = 'locked';
       unlockScreen(app, { title: t('lockedTitle'), text: t('lockedText'), twice: false, inbox: false, error: m.failed ? 'wrong_passphrase' : null, retryIn: m.retry_in });

@@ -2,6 +2,8 @@
 // shift core sends notices and transcript notes as data (`docs/desk-api.md`); they are
 // worded here, with the desk's own controls ("End", "Transfer") rather than keys.
 
+import { reasonWords } from './reasons';
+
 type P = Record<string, any>;
 type Words = Record<string, string | ((p: P) => string)>;
 
@@ -22,6 +24,7 @@ const en: Words = {
   empty_passphrase: 'Type a passphrase first.',
   not_enrolled: 'This identity is not enrolled yet. Use lifeline console to enrol it.',
   inbox_key_does_not_open: 'The tip inbox key did not open with that passphrase.',
+  start_failed: 'The shift did not start. The terminal where lifeline desk runs says why.',
   retryIn: (p) => `You can try again in ${p.s} s.`,
   lockedTitle: 'The desk is locked',
   lockedText: 'Everything is hidden. Type your passphrase to go on with your shift.',
@@ -128,17 +131,17 @@ const en: Words = {
   new_tip: 'A new tip arrived.',
   no_inbox_key: 'Tips stay sealed without the inbox key.',
   tip_opened: 'Tip opened.',
-  tip_does_not_open: (p) => `This tip does not open: ${p.reason}`,
+  tip_does_not_open: 'This tip does not open.',
   open_tip_first: 'Open a tip first.',
   no_reply_key: 'This tipster left no way to reply.',
   reply_sent: 'Reply sent.',
-  reply_not_sealed: (p) => `The reply could not be sealed: ${p.reason}`,
+  reply_not_sealed: 'The reply could not be sealed.',
   tip_handled: 'Tip marked handled.',
   taking_tip: 'Taking the tip…',
   tip_held: (p) => `${p.by} holds this tip. Take it over to reply or mark it handled.`,
   tip_taken_over: (p) => `${p.by} took over a tip you held.`,
   certificate_expiring: (p) => (p.days_left === 0 ? 'Your certificate has expired: ask your organisation to renew it.' : `Your certificate expires within ${p.days_left} day(s): ask your organisation to renew it.`),
-  renewal_waiting: 'A renewed certificate is waiting: use lifeline console to take it.',
+  renewal_waiting: 'A renewed certificate is ready. Lock the desk and unlock it to start using it.',
   certificate_renewed: (p) => `Certificate renewed, valid until ${when(p.not_after)}.`,
   resumed: 'Reconnected: the conversation carries on.',
   take: 'Take',
@@ -154,7 +157,7 @@ const en: Words = {
   keepsChat: (p) => `The server keeps ${p.n} of your messages unread, encrypted. It erases this chat ${p.t} after the last message, or when it ends.`,
   keepsTip: (p) => `The server keeps this tip sealed until it is handled, at most ${p.n} days; replies as long.`,
   relay_busy: (p) => `The server is busy; retrying in ${p.retry_after} s.`,
-  not_done: (p) => `Not done: ${p.reason}`,
+  not_done: (p) => `Not done: ${said(p.reason)}`,
   reconnecting: 'Connection lost. Reconnecting…',
   reconnected: (p) => (p.on_duty ? 'Reconnected, back on duty.' : 'Reconnected.'),
   unlocked: 'Unlocked.',
@@ -192,6 +195,7 @@ const fr: Words = {
   empty_passphrase: 'Tapez d’abord une phrase secrète.',
   not_enrolled: 'Cette identité n’est pas encore inscrite. Utilisez lifeline console.',
   inbox_key_does_not_open: 'La clé de la boîte à signalements ne s’ouvre pas avec cette phrase.',
+  start_failed: 'La permanence n’a pas démarré. Le terminal où tourne lifeline desk dit pourquoi.',
   retryIn: (p) => `Nouvel essai possible dans ${p.s} s.`,
   lockedTitle: 'Le bureau est verrouillé',
   lockedText: 'Tout est masqué. Tapez votre phrase secrète pour reprendre.',
@@ -297,17 +301,17 @@ const fr: Words = {
   new_tip: 'Un nouveau signalement est arrivé.',
   no_inbox_key: 'Sans la clé de la boîte, les signalements restent scellés.',
   tip_opened: 'Signalement ouvert.',
-  tip_does_not_open: (p) => `Ce signalement ne s’ouvre pas : ${p.reason}`,
+  tip_does_not_open: 'Ce signalement ne s’ouvre pas.',
   open_tip_first: 'Ouvrez d’abord un signalement.',
   no_reply_key: 'Cette personne n’a laissé aucun moyen de répondre.',
   reply_sent: 'Réponse envoyée.',
-  reply_not_sealed: (p) => `La réponse n’a pas pu être scellée : ${p.reason}`,
+  reply_not_sealed: 'La réponse n’a pas pu être scellée.',
   tip_handled: 'Signalement traité.',
   taking_tip: 'Prise du signalement…',
   tip_held: (p) => `${p.by} tient ce signalement. Reprenez-le pour répondre ou le marquer traité.`,
   tip_taken_over: (p) => `${p.by} a repris un signalement que vous teniez.`,
   certificate_expiring: (p) => (p.days_left === 0 ? 'Votre certificat a expiré : demandez à votre organisation de le renouveler.' : `Votre certificat expire dans ${p.days_left} jour(s) : demandez à votre organisation de le renouveler.`),
-  renewal_waiting: 'Un certificat renouvelé attend : utilisez lifeline console pour le prendre.',
+  renewal_waiting: 'Un certificat renouvelé est prêt. Verrouillez puis déverrouillez le bureau pour l’utiliser.',
   certificate_renewed: (p) => `Certificat renouvelé, valable jusqu’au ${when(p.not_after)}.`,
   resumed: 'Reconnecté : la conversation continue.',
   take: 'Prendre',
@@ -323,7 +327,7 @@ const fr: Words = {
   keepsChat: (p) => `Le serveur garde ${p.n} de vos messages non lus, chiffrés. Il efface cette conversation ${p.t} après le dernier message, ou à sa fin.`,
   keepsTip: (p) => `Le serveur garde ce signalement scellé jusqu’à son traitement, au plus ${p.n} jours ; les réponses aussi.`,
   relay_busy: (p) => `Le serveur est occupé ; nouvel essai dans ${p.retry_after} s.`,
-  not_done: (p) => `Pas fait : ${p.reason}`,
+  not_done: (p) => `Pas fait : ${said(p.reason)}`,
   reconnecting: 'Connexion perdue. Reconnexion…',
   reconnected: (p) => (p.on_duty ? 'Reconnecté, de nouveau de permanence.' : 'Reconnecté.'),
   unlocked: 'Déverrouillé.',
@@ -360,6 +364,7 @@ const es: Words = {
   empty_passphrase: 'Escriba primero una frase secreta.',
   not_enrolled: 'Esta identidad aún no está inscrita. Use lifeline console.',
   inbox_key_does_not_open: 'La clave del buzón no se abre con esa frase.',
+  start_failed: 'El turno no empezó. La terminal donde corre lifeline desk dice por qué.',
   retryIn: (p) => `Puede intentarlo de nuevo en ${p.s} s.`,
   lockedTitle: 'El escritorio está bloqueado',
   lockedText: 'Todo está oculto. Escriba su frase secreta para seguir.',
@@ -465,17 +470,17 @@ const es: Words = {
   new_tip: 'Llegó un aviso nuevo.',
   no_inbox_key: 'Sin la clave del buzón, los avisos siguen sellados.',
   tip_opened: 'Aviso abierto.',
-  tip_does_not_open: (p) => `Este aviso no se abre: ${p.reason}`,
+  tip_does_not_open: 'Este aviso no se abre.',
   open_tip_first: 'Abra primero un aviso.',
   no_reply_key: 'Quien avisó no dejó forma de responder.',
   reply_sent: 'Respuesta enviada.',
-  reply_not_sealed: (p) => `No se pudo sellar la respuesta: ${p.reason}`,
+  reply_not_sealed: 'No se pudo sellar la respuesta.',
   tip_handled: 'Aviso atendido.',
   taking_tip: 'Tomando el aviso…',
   tip_held: (p) => `${p.by} tiene este aviso. Tómelo para responder o marcarlo atendido.`,
   tip_taken_over: (p) => `${p.by} tomó un aviso que usted tenía.`,
   certificate_expiring: (p) => (p.days_left === 0 ? 'Su certificado ha caducado: pida a su organización que lo renueve.' : `Su certificado caduca en ${p.days_left} día(s): pida a su organización que lo renueve.`),
-  renewal_waiting: 'Hay un certificado renovado esperando: use lifeline console para tomarlo.',
+  renewal_waiting: 'Hay un certificado renovado listo. Bloquee y desbloquee el escritorio para usarlo.',
   certificate_renewed: (p) => `Certificado renovado, válido hasta ${when(p.not_after)}.`,
   resumed: 'Reconectado: la conversación sigue.',
   take: 'Tomar',
@@ -491,7 +496,7 @@ const es: Words = {
   keepsChat: (p) => `El servidor guarda ${p.n} de sus mensajes sin leer, cifrados. Borra este chat ${p.t} después del último mensaje, o cuando termina.`,
   keepsTip: (p) => `El servidor guarda este aviso sellado hasta que se atiende, como máximo ${p.n} días; las respuestas igual.`,
   relay_busy: (p) => `El servidor está ocupado; se reintenta en ${p.retry_after} s.`,
-  not_done: (p) => `No se hizo: ${p.reason}`,
+  not_done: (p) => `No se hizo: ${said(p.reason)}`,
   reconnecting: 'Conexión perdida. Reconectando…',
   reconnected: (p) => (p.on_duty ? 'Reconectado, de nuevo de guardia.' : 'Reconectado.'),
   unlocked: 'Desbloqueado.',
@@ -519,6 +524,14 @@ export const tables: Record<string, Words> = { en, fr, es };
 const lang = ((typeof navigator !== 'undefined' && navigator.language) || 'en').slice(0, 2).toLowerCase();
 const chosen = tables[lang] ?? en;
 export const pageLang = tables[lang] ? lang : 'en';
+
+/** A reason something was not done (a close code, an unreachable relay), in the page's language. */
+const said = (reason: unknown) => reasonWords(pageLang, reason);
+
+/** What the start screen says went wrong: one of its own words, or the relay's reason. */
+export function startWords(error: unknown): string {
+  return typeof error === 'string' && error in en ? t(error) : said(error);
+}
 
 /** The words for `key` in the page's language (English where a table lacks it). */
 export function t(key: string, p: P = {}): string {

@@ -3,7 +3,7 @@
 // before is removed from the page first.
 import { h } from './dom';
 import { ask } from './api';
-import { t } from './strings';
+import { startWords, t } from './strings';
 
 /** Clears the page: no conversation, tip or draft stays in the DOM. */
 export function wipe(app: HTMLElement): void {
@@ -13,12 +13,14 @@ export function wipe(app: HTMLElement): void {
 }
 
 /** The passphrase form: at start (`keys` says how) or at the idle lock. */
-export function unlockScreen(app: HTMLElement, o: { title: string; text: string; twice: boolean; inbox: boolean; error: string | null; retryIn: number }): void {
+export function unlockScreen(app: HTMLElement, o: { title: string; text: string; twice: boolean; inbox: boolean; error: unknown; retryIn: number }): void {
   wipe(app);
   const pass = h('input', { type: 'password', id: 'pass', autocomplete: 'current-password', required: true });
   const again = o.twice ? h('input', { type: 'password', id: 'again', autocomplete: 'new-password', required: true }) : null;
   const inbox = o.inbox ? h('input', { type: 'password', id: 'inbox-pass', autocomplete: 'off' }) : null;
-  const error = h('p', { class: 'error', id: 'unlock-error', role: 'alert' }, o.error ? t(o.error) : '', o.retryIn > 0 ? ' ' + t('retryIn', { s: o.retryIn }) : '');
+  const error = h('p', { class: 'error', id: 'unlock-error', role: 'alert' }, o.error ? startWords(o.error) : '');
+  // The countdown has a line of its own, so the alert above is not read out every second.
+  const wait = h('p', { class: 'meta', id: 'unlock-wait' }, waitWords(o.retryIn));
   const submit = h('button', { type: 'submit', class: 'primary' }, t('unlock'));
   const form = h(
     'form',
@@ -45,9 +47,26 @@ export function unlockScreen(app: HTMLElement, o: { title: string; text: string;
     inbox,
     submit,
     error,
+    wait,
   );
   app.append(h('main', { class: 'center' }, h('h1', {}, o.title), h('p', {}, o.text), form));
   pass.focus();
+}
+
+const waitWords = (retryIn: number) => (retryIn > 0 ? t('retryIn', { s: retryIn }) : '');
+
+/**
+ * The passphrase form already shown gets the desk's news in place (a wrong passphrase, the
+ * throttle's countdown): rebuilding it every second would wipe what is being typed.
+ */
+export function unlockNews(error: unknown, retryIn: number): boolean {
+  const line = document.getElementById('unlock-error');
+  const wait = document.getElementById('unlock-wait');
+  if (!line || !wait) return false;
+  const said = error ? startWords(error) : '';
+  if (line.textContent !== said) line.textContent = said;
+  wait.textContent = waitWords(retryIn);
+  return true;
 }
 
 /** A screen with a title and a sentence. */

@@ -27,3 +27,24 @@ test('every notice and note of the shift core has words', () => {
   const lacking = variants.filter((v) => !(v in tables.en) && v !== 'transfer' && !(v + '_note' in tables.en));
   assert.deepEqual(lacking, []);
 });
+
+test('every reason and every close code has words in each language, and no English detail is shown', async () => {
+  const { reasonTables, reasonWords } = await import('../desk/reasons');
+  const source = readFileSync(new URL('../../src/console/shift/reason.rs', import.meta.url), 'utf8');
+  const snake = (v: string) => v.replace(/[A-Z]/g, (c, i) => (i ? '_' : '') + c.toLowerCase());
+  const kinds = [...source.matchAll(/^    ([A-Z][A-Za-z]+)\b/gm)].map((m) => snake(m[1])).filter((k) => k !== 'closed' && k !== 'renewal');
+  assert.ok(kinds.length >= 12, `the reasons and renewal refusals were found: ${kinds}`);
+  const protocol = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+  const codes = [...protocol.matchAll(/^\| (40\d\d) \|/gm)].map((m) => Number(m[1]));
+  assert.ok(codes.length >= 15, 'the close codes were found');
+  for (const lang of ['en', 'fr', 'es']) {
+    const w = reasonTables[lang];
+    assert.deepEqual(kinds.filter((k) => !w.reasons[k]), [], `${lang}: reasons without words`);
+    assert.deepEqual(codes.filter((c) => !w.codes[c]), [], `${lang}: close codes without words`);
+  }
+  assert.match(reasonWords('fr', { closed: { code: 4006 } }), /^Le serveur a refusé votre certificat/);
+  assert.match(reasonWords('es', { closed: { code: 4011 } }), /^Sus claves se conectaron en otro lugar/);
+  assert.equal(reasonWords('fr', { closed: { code: 1011 } }), 'Le serveur a fermé la connexion (code 1011).');
+  assert.equal(reasonWords('es', { renewal: { kind: 'not_newer' } }), reasonTables.es.reasons.not_newer);
+  assert.equal(reasonWords('fr', 'offline'), reasonTables.fr.reasons.offline);
+});

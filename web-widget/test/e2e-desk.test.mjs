@@ -1,57 +1,54 @@
 // Issue 18: a whole shift at the coordinator desk (`lifeline desk --no-browser`) in Debian's
 // Chromium at 1280×720, against a real relay: unlock, on duty, two visitors (the widget in
 // two phone pages) answered at once, a resource inserted and edited before sending, a
-// hand-over to a colleague (Bastien, the Rust coordinator), a tip opened, taken and answered, the
-// idle lock (nothing of the shift left in the page or the browser's storage) and unlock, a
-// reload that finds the shift locked,
-// end of shift. axe (WCAG 2.2 A/AA) on every screen, light and dark: no violation of any
+// hand-over to a colleague on the terminal console (Bastien: the real `lifeline console` in a
+// pseudo-terminal, who then reads the visitor's next message on his screen), a tip Bastien
+// took, taken over from the desk after asking (he is told on his screen), answered, the idle
+// lock (nothing of the shift left in the page or the browser's storage) and unlock, a reload
+// that finds the shift locked, end of shift. axe (WCAG 2.2 A/AA) on every screen, light and dark: no violation of any
 // impact. Screenshots for the coordinator's guide.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { repo } from './harness.mjs';
 import { axe, browserSuite, watch } from './suite.mjs';
+import { terminalConsole } from './terminal.mjs';
+import { outsideWindow, startDesk } from './desk-checks.mjs';
 
 const target = process.env.LIFELINE_E2E_TARGET_DIR ?? process.env.CARGO_TARGET_DIR ?? join(process.env.LIFELINE_E2E_REPO ?? repo, 'target');
 const LOCK_AFTER_S = 20;
 const PASSPHRASE = 'a passphrase for this shift';
 
 const s = browserSuite();
-let relay, coord, browser, desk;
+let relay, coord, browser, desk, bastien;
 
 /** `lifeline desk --no-browser` on the relay's development keys; resolves with its address. */
-function startDesk() {
-  const proc = spawn(
-    join(target, 'debug', 'lifeline'),
-    ['desk', '--no-browser', '--relay', `ws://127.0.0.1:${relay.port}`, '--dev-keys', join(relay.keys, 'dev-coordinator'), '--inbox-key', join(relay.keys, 'inbox.key'), '--resources', join(repo, 'config', 'resources.toml'), '--lock-after', String(LOCK_AFTER_S)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      const url = line.trim();
-      if (url.startsWith('http://127.0.0.1:')) resolve({ proc, url, origin: new URL(url).origin, stderr: () => stderr });
-    });
-    proc.on('exit', (code) => reject(new Error(`desk exited ${code}: ${stderr}`)));
-  });
-}
+const deskArgs = () => ['--relay', `ws://127.0.0.1:${relay.port}`, '--dev-keys', join(relay.keys, 'dev-coordinator'), '--inbox-key', join(relay.keys, 'inbox.key'), '--resources', join(repo, 'config', 'resources.toml'), '--lock-after', String(LOCK_AFTER_S)];
 
 before(async () => {
   ({ relay, coord, browser } = await s.ready);
-  // Bastien signs in through the Rust coordinator (which must be on duty to see him listed);
-  // the desk then signs in with the same development keys, which replaces that first login.
-  await coord.cmd('duty');
-  await coord.cmd('colleague');
-  desk = await startDesk();
+  // Bastien, a colleague on the terminal console, with his own certificate from the
+  // organisation; on duty before the desk starts, so the desk lists him for a hand-over.
+  // (The desk signs in with the development keys the Rust coordinator used: it replaces
+  // that first login, which this suite needs only to write Bastien's keys.)
+  const keys = join(relay.dataDir, 'bastien');
+  await coord.cmd(`issue ${keys}`);
+  bastien = terminalConsole(join(target, 'debug', 'lifeline'), ['--relay', `ws://127.0.0.1:${relay.port}`, '--dev-keys', keys, '--inbox-key', join(relay.keys, 'inbox.key'), '--resources', join(repo, 'config', 'resources.toml')]);
+  await bastien.signInOnDuty();
+  desk = await startDesk(join(target, 'debug', 'lifeline'), deskArgs());
 });
-after(() => desk?.proc.kill());
+after(() => {
+  desk?.proc.kill();
+  bastien?.stop();
+});
 
 const shot = (page, name) => s.shot(page, 'desk-' + name);
 // The issue asks for no serious or critical violation; the desk has none of any impact.
-const noSerious = async (page, screen) => assert.deepEqual(await axe(page), [], `axe on ${screen}`);
+// Each screen also fits the window (1280×720 here; 1440×900 in e2e-desk-locales).
+const screenOk = async (page, screen) => {
+  assert.deepEqual(await axe(page), [], `axe on ${screen}`);
+  assert.deepEqual(await outsideWindow(page), [], `${screen} fits the window`);
+};
 
 /** A visitor in a phone page of the widget, queued with a first message. */
 async function visitor(first) {
@@ -87,13 +84,17 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-GB' });
   const page = await context.newPage();
   const problems = watch(page, desk.origin);
-  page.on('dialog', (d) => d.accept());
+  const asked = [];
+  page.on('dialog', (d) => {
+    asked.push(d.message());
+    return d.accept();
+  });
   await page.goto(desk.url);
   assert.equal(new URL(page.url()).pathname, '/', 'the token leaves the address bar');
 
   // Unlock: development keys, so a lock passphrase is chosen (typed twice).
   await page.getByRole('heading', { name: 'Unlock the desk' }).waitFor();
-  await noSerious(page, 'unlock');
+  await screenOk(page, 'unlock');
   await shot(page, '01-unlock');
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Passphrase again').fill(PASSPHRASE + 'x');
@@ -103,7 +104,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByLabel('Passphrase again').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('button', { name: 'Go on duty' }).waitFor({ timeout: 30000 });
-  await noSerious(page, 'off duty');
+  await screenOk(page, 'off duty');
   await shot(page, '02-off-duty');
 
   await page.getByRole('button', { name: 'Go on duty' }).click();
@@ -114,7 +115,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   const two = await visitor('Bonjour, is anyone there?');
   await awake(page, page.getByRole('heading', { name: 'Waiting (2)' }));
   assert.ok(await page.getByText(/waiting \d+ s · en/).first().isVisible(), 'wait time and language');
-  await noSerious(page, 'queue');
+  await screenOk(page, 'queue');
   await shot(page, '03-queue');
 
   await page.getByRole('button', { name: 'Answer next' }).click();
@@ -136,10 +137,10 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await one.page.getByLabel('Your message').fill('Can you give me a number to call?');
   await one.page.keyboard.press('Enter');
   await awake(page, page.getByText('1 unread'));
-  await noSerious(page, 'two conversations');
+  await screenOk(page, 'two conversations');
   await shot(page, '04-two-conversations');
   await page.emulateMedia({ colorScheme: 'dark' });
-  await noSerious(page, 'two conversations, dark');
+  await screenOk(page, 'two conversations, dark');
   await shot(page, '04-two-conversations-dark');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.keyboard.press('Alt+1');
@@ -151,7 +152,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   const picker = page.getByRole('dialog', { name: 'Resources' });
   await picker.waitFor();
   await page.getByLabel('Search resources').fill('112');
-  await noSerious(page, 'resource picker');
+  await screenOk(page, 'resource picker');
   await shot(page, '05-resources');
   await picker.getByRole('listitem').first().getByRole('button').click();
   const draft = page.getByLabel('Message');
@@ -164,30 +165,43 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   const received = await one.page.getByRole('log').getByText('I can stay with you while you call.', { exact: false }).textContent();
   assert.ok(received.includes(inserted.trim().slice(0, 20)), 'the resource went out as edited');
 
-  // Hand visitor 2 to Bastien; the visitor accepts.
+  // Hand visitor 2 to Bastien on the terminal; the visitor accepts, and what they write
+  // next reaches his screen.
   await page.keyboard.press('Alt+2');
   await awake(page, page.getByRole('heading', { name: 'Visitor 2' }));
   await page.getByRole('button', { name: 'Transfer' }).click();
   const colleagues = page.getByRole('dialog', { name: 'Hand this conversation to a colleague' });
   await colleagues.waitFor();
-  await noSerious(page, 'transfer picker');
+  await screenOk(page, 'transfer picker');
   await shot(page, '06-transfer');
   await colleagues.getByRole('button', { name: /Bastien/ }).click();
   await two.page.getByRole('button', { name: 'Accept' }).click();
-  const handed = await coord.cmd('colleague_claimed');
-  assert.equal(handed.from, coord.alias);
   await awake(page, page.getByText(/Visitor 2 is now with Bastien/));
+  await bastien.untilOnScreen(`transferred to you by ${coord.alias}`);
+  await two.page.getByLabel('Your message').fill('Hello Bastien, thank you.');
+  await two.page.keyboard.press('Enter');
+  await bastien.untilOnScreen('Visitor: Hello Bastien, thank you.');
+
+  // Bastien takes the waiting tip on his terminal (Ctrl-T tips, Ctrl-K take).
+  await bastien.type('\x14');
+  await bastien.type('\x15');
+  await bastien.untilOnScreen('free: Ctrl-K takes it');
+  await bastien.type('\x0b');
+  await bastien.untilOnScreen(/│\s+yours/);
 
   // The tip: opened in the desk process with the inbox key, answered.
   await page.getByRole('button', { name: /^Tips/ }).click();
   await awake(page, page.getByRole('heading', { name: 'Tips inbox (1)' }));
   await page.getByRole('button', { name: /received/ }).click();
   await awake(page, page.getByText('A van collects workers at the station at 5 every morning.'));
-  // Tips as a team: the list says nobody holds it; taking it makes it mine for everyone.
-  await awake(page, page.locator('.side .holder').getByText('free'));
-  await page.locator('[data-key="take"]').click();
+  // Tips as a team: the list says Bastien holds it; taking it over asks first, then makes
+  // it mine for everyone, and Bastien is told on his terminal.
+  await awake(page, page.locator('.side .holder').getByText('held by Bastien'));
+  await page.getByRole('button', { name: 'Take over' }).first().click();
   await awake(page, page.locator('.side .holder').getByText('yours'));
+  assert.deepEqual(asked.slice(-1), ['Bastien holds this tip. Take it over? They are told.'], 'the desk asked before taking it over');
   assert.equal(await page.locator('[data-key="take"]').count(), 0, 'no Take button on a tip I hold');
+  await bastien.untilOnScreen(`${coord.alias} took over a tip you held.`);
   // What the server keeps, from the relay's own values; my key's fingerprint in the header.
   await awake(page, page.locator('.keeps').getByText(/keeps this tip sealed until it is handled, at most \d+ days/));
   await awake(page, page.locator('header').getByText(/^key \S+/));
@@ -195,7 +209,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await awake(page, page.getByText('Reply sent.'));
   await awake(page, page.locator('.line.me').getByText('Thank you. We are looking into it.'));
-  await noSerious(page, 'tips');
+  await screenOk(page, 'tips');
   await shot(page, '07-tip');
   await page.getByRole('button', { name: /^Chats/ }).click();
   await awake(page, page.getByRole('heading', { name: 'Visitor 1' }));
@@ -207,7 +221,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   for (const words of ['Hello, I need help.', 'I can stay with you', 'A van collects', 'Visitor 1']) assert.ok(!html.includes(words), `"${words}" is gone from the page`);
   const kept = await page.evaluate(async () => ({ local: localStorage.length, session: sessionStorage.length, idb: (await indexedDB.databases()).length, caches: (await caches.keys()).length }));
   assert.deepEqual(kept, { local: 0, session: 0, idb: 0, caches: 0 });
-  await noSerious(page, 'lock');
+  await screenOk(page, 'lock');
   await shot(page, '08-locked');
   await page.getByLabel('Passphrase', { exact: true }).fill('not the passphrase');
   await page.getByRole('button', { name: 'Unlock' }).click();
@@ -228,7 +242,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await awake(page, page.getByText('Visitor 1: closed and erased here.'));
   await page.getByRole('button', { name: 'End shift' }).click();
   await page.getByRole('heading', { name: 'Your shift is over' }).waitFor();
-  await noSerious(page, 'end of shift');
+  await screenOk(page, 'end of shift');
   await shot(page, '09-shift-over');
   const code = await new Promise((r) => (desk.proc.exitCode !== null ? r(desk.proc.exitCode) : desk.proc.on('exit', r)));
   assert.equal(code, 0, 'the desk stops when the shift ends');

@@ -14,6 +14,7 @@
 //! - [`api`]: the page's messages, as the core's actions.
 //! - [`view`]: the snapshot the page is sent; [`tip_view`] its tips part.
 //! - [`throttle`]: how often a passphrase may be tried.
+//! - [`start_error`]: why the shift did not start, for the page to word.
 //! - [`assets`]: the embedded page, script and style.
 //! - [`browser`]: opening the default browser without putting the token on a command line.
 
@@ -23,6 +24,7 @@ pub mod browser;
 pub mod guard;
 pub mod server;
 pub mod session;
+pub mod start_error;
 pub mod throttle;
 pub mod tip_view;
 pub mod view;

@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::api::MAX_MESSAGE_BYTES;
 use super::assets;
@@ -129,7 +129,16 @@ async fn socket(State(desk): State<Desk>, upgrade: WebSocketUpgrade) -> Response
 async fn bridge(ws: WebSocket, pages: mpsc::UnboundedSender<Page>) {
     let (to_loop, incoming) = mpsc::unbounded_channel();
     let (outgoing, mut from_loop) = mpsc::unbounded_channel();
-    if pages.send(Page { outgoing, incoming }).is_err() {
+    // Dropped when this task ends: the loop knows the socket carried its last words.
+    let (_ending, gone) = oneshot::channel::<()>();
+    if pages
+        .send(Page {
+            outgoing,
+            incoming,
+            gone,
+        })
+        .is_err()
+    {
         return;
     }
     let (mut sink, mut stream) = ws.split();

@@ -8,16 +8,17 @@
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
 
 use super::api::PageMessage;
+use super::start_error::StartError;
 use super::throttle::Throttle;
 use super::view::{Locked, Starting, State, ToPage};
 use crate::console::ConsoleError;
 use crate::console::identity::IdentityError;
 use crate::console::runner::{self, Options, Ready, Started};
-use crate::console::shift::{Action, Input, NetEvent, Notice, Shift};
+use crate::console::shift::{Action, Input, NetEvent, Notice, Reason, Shift};
 use crate::keyfile;
 
 /// One connected page: what to send it, and what it sent.
@@ -26,6 +27,8 @@ pub struct Page {
     pub outgoing: mpsc::UnboundedSender<String>,
     /// JSON text messages from the page.
     pub incoming: mpsc::UnboundedReceiver<String>,
+    /// Resolves once the socket's task ended, having written what it was sent.
+    pub gone: oneshot::Receiver<()>,
 }
 
 /// The page now connected, if any, and the last snapshot it was sent.
@@ -50,6 +53,21 @@ impl Link {
         if text != self.last {
             self.send_text(&text);
             self.last = text;
+        }
+    }
+
+    /// Lets the page go after its last message, waiting (a second at most) until its socket
+    /// carried it: the process stops right after, and the page must see the shift is over.
+    async fn let_go(&mut self) {
+        if let Some(page) = self.page.take() {
+            let Page {
+                outgoing,
+                incoming,
+                gone,
+            } = page;
+            // Its socket writes what is queued, closes, and ends.
+            drop((outgoing, incoming));
+            let _ = tokio::time::timeout(Duration::from_secs(1), gone).await;
         }
     }
 
@@ -122,7 +140,7 @@ async fn start(
         .as_deref()
         .is_some_and(keyfile::is_sealed_key);
     let mut throttle = Throttle::default();
-    let mut error: Option<String> = None;
+    let mut error: Option<StartError> = None;
     loop {
         let retry_in = throttle.wait(opts.clock.instant());
         link.show(&ToPage::Starting(Starting {
@@ -166,7 +184,7 @@ async fn start(
             Ok(opened) => opened,
             Err(Refused::Wrong) => {
                 throttle.failed(opts.clock.instant());
-                error = Some("wrong_passphrase".into());
+                error = Some(StartError::Code("wrong_passphrase"));
                 continue;
             }
             Err(Refused::Other(reason)) => {
@@ -180,21 +198,17 @@ async fn start(
                 // The page that unlocked is the one shown the shift.
                 return Ok(Some(started));
             }
-            Err(e) => error = Some(format!("{e}: {}", source_of(&e))),
+            Err(e) => error = Some(StartError::of(&e)),
         }
     }
-}
-
-fn source_of(e: &ConsoleError) -> String {
-    std::error::Error::source(e).map_or_else(String::new, |s| s.to_string())
 }
 
 /// Why the keys did not open.
 enum Refused {
     /// The passphrase was wrong (counts against the throttle).
     Wrong,
-    /// Anything else, said plainly.
-    Other(String),
+    /// Anything else, in the page's words.
+    Other(StartError),
 }
 
 type Opened = (Ready, Option<crate::crypto::keys::DhSecret>);
@@ -204,9 +218,9 @@ fn open_keys(
     passphrase: &str,
     inbox_passphrase: Option<Zeroizing<String>>,
 ) -> Result<Opened, Refused> {
-    let other = |e: ConsoleError| Refused::Other(format!("{e}: {}", source_of(&e)));
+    let other = |e: ConsoleError| Refused::Other(StartError::of(&e));
     if passphrase.is_empty() {
-        return Err(Refused::Other("empty_passphrase".into()));
+        return Err(Refused::Other(StartError::Code("empty_passphrase")));
     }
     let ready = match &opts.dev_keys {
         Some(dir) => Ready::development(dir, passphrase).map_err(other)?,
@@ -217,7 +231,7 @@ fn open_keys(
                 .unwrap_or_else(runner::default_identity_path);
             match Ready::identity(&path, passphrase, opts.clock.unix_s()) {
                 Ok(Some(ready)) => ready,
-                Ok(None) => return Err(Refused::Other("not_enrolled".into())),
+                Ok(None) => return Err(Refused::Other(StartError::Code("not_enrolled"))),
                 Err(ConsoleError::Identity(IdentityError::Decrypt)) => return Err(Refused::Wrong),
                 Err(e) => return Err(other(e)),
             }
@@ -230,7 +244,7 @@ fn open_keys(
                 .map_or(passphrase, |p| p.as_str());
             Some(
                 keyfile::read_dh_secret_with(path, Some(inbox_passphrase))
-                    .map_err(|_| Refused::Other("inbox_key_does_not_open".into()))?,
+                    .map_err(|_| Refused::Other(StartError::Code("inbox_key_does_not_open")))?,
             )
         }
         Some(path) => Some(keyfile::read_dh_secret(path).map_err(|e| other(e.into()))?),
@@ -247,7 +261,9 @@ async fn shift_loop(
     mut pages: mpsc::UnboundedReceiver<Page>,
 ) -> Result<(), ConsoleError> {
     let Started {
-        mut shift, mut net, ..
+        mut shift,
+        mut net,
+        mut renewals,
     } = started;
     let inbox = opts.inbox_key.is_some();
     let clock = &opts.clock;
@@ -293,13 +309,15 @@ async fn shift_loop(
                     net_open = false;
                     shift.handle(Input::Net(NetEvent::Disconnected(String::new())), now);
                     shift.status = Notice::NotDone {
-                        reason: "the connection is gone for good; end the shift and start again"
-                            .into(),
+                        reason: Reason::GoneForGood,
                     };
                     continue;
                 }
             },
-            _ = tick.tick() => Input::Tick,
+            _ = tick.tick() => {
+                renewals.tick(&mut shift, now);
+                Input::Tick
+            }
         };
         let unlocking = matches!(input, Input::Act(Action::Unlock(_)));
         let commands = shift.handle(input, now);
@@ -309,9 +327,10 @@ async fn shift_loop(
                 false => throttle.succeeded(),
             }
         }
-        net.send(commands);
+        net.send(renewals.resolve(&mut shift, commands));
         if shift.quit {
             link.show(&ToPage::Ended);
+            link.let_go().await;
             break;
         }
     }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::start_error::StartError;
 use super::tip_view::{self, TipRow, TipView};
 use crate::console::shift::{
     ConvState, Conversation, Line, Mark, Note, Notice, Screen, Selected, Shift, Target, Who,
@@ -24,8 +25,8 @@ pub struct Starting<'a> {
     pub keys: &'a str,
     /// Whether the inbox key is sealed with its own passphrase.
     pub inbox_sealed: bool,
-    /// What went wrong with the last try, in plain words.
-    pub error: Option<String>,
+    /// What went wrong with the last try, for the page to word.
+    pub error: Option<StartError>,
     /// Seconds before another try is heard.
     pub retry_in: u64,
 }

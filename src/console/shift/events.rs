@@ -11,6 +11,7 @@ use std::time::Instant;
 use super::Shift;
 use super::commands::Command;
 use super::notice::{Note, Notice};
+use super::reason::Reason;
 use super::state::{ConvState, Conversation, Line, Mark, Screen, Selected, TipId, Who};
 use crate::client::coordinator::CoordinatorEvent;
 use crate::client::handover::HandoverNote;
@@ -31,7 +32,7 @@ pub enum NetEvent {
         seq: u64,
     },
     /// A command failed but the connection lives on.
-    Failed(String),
+    Failed(Reason),
     /// The connection is gone (the net task signs in again by itself, with backoff).
     Disconnected(String),
     /// Signed in again after a lost connection.

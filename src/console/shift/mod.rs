@@ -17,6 +17,7 @@
 //! - [`focus`]: what the coordinator is looking at, kept on identities as the queue moves.
 //! - [`queue`]: the waiting visitors with true wait times, and who has waited longest.
 //! - [`tips`]: opening tips and sealing replies with the inbox key.
+//! - [`reason`]: why something was not done, as data for each front end to word.
 
 pub mod actions;
 pub mod commands;
@@ -26,6 +27,7 @@ pub mod focus;
 pub mod inbox_set;
 pub mod notice;
 pub mod queue;
+pub mod reason;
 pub mod state;
 pub mod tips;
 
@@ -38,6 +40,7 @@ pub use actions::{Action, Edit, Passphrase};
 pub use commands::Command;
 pub use events::NetEvent;
 pub use notice::{Note, Notice, TransferStatus};
+pub use reason::{Reason, RenewalRefusal};
 pub use state::{
     ConvState, Conversation, Followup, Line, Mark, Me, OpenedTip, QueueRow, Screen, Selected,
     Settings, Target, ThreadReply, TipHolder, TipId, TipKeys, Who,

@@ -7,6 +7,8 @@
 
 pub use crate::protocol::frames::TransferStatus;
 
+use super::reason::Reason;
+
 /// The latest thing that happened or was refused, shown until the next one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,7 +142,7 @@ pub enum Notice {
     /// A command failed; the connection lives on.
     NotDone {
         /// Why, as the connection or the crypto reported it.
-        reason: String,
+        reason: Reason,
     },
     /// The connection is gone; the network task signs in again by itself, with backoff.
     /// (The operating system's reason is not shown: it says nothing a coordinator can act

@@ -18,8 +18,8 @@ use super::{App, AppEvent, ui};
 use crate::clock::Clock;
 use crate::console::ConsoleError;
 use crate::console::net::NetHandle;
-use crate::console::renewal::IdentityWatch;
-use crate::console::shift::{Command, Input, NetEvent, Notice};
+use crate::console::renewal::Renewals;
+use crate::console::shift::{NetEvent, Notice, Reason};
 
 /// Key presses from a blocking reader thread.
 fn spawn_key_reader() -> mpsc::UnboundedReceiver<Event> {
@@ -53,12 +53,12 @@ pub async fn run(
     mut app: App,
     mut net: NetHandle,
     clock: Clock,
-    mut identity: Option<IdentityWatch>,
+    mut renewals: Renewals,
 ) -> Result<(), ConsoleError> {
     terminal::enable_raw_mode()?;
     let mut stdout = std::io::stdout();
     crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
-    let result = shift_loop(&mut app, &mut net, &clock, identity.as_mut()).await;
+    let result = shift_loop(&mut app, &mut net, &clock, &mut renewals).await;
     let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
     let _ = terminal::disable_raw_mode();
     net.finish(Duration::from_secs(2)).await;
@@ -69,7 +69,7 @@ async fn shift_loop(
     app: &mut App,
     net: &mut NetHandle,
     clock: &Clock,
-    mut identity: Option<&mut IdentityWatch>,
+    renewals: &mut Renewals,
 ) -> Result<(), ConsoleError> {
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let mut keys = spawn_key_reader();
@@ -97,35 +97,18 @@ async fn shift_loop(
                     app.handle(AppEvent::Net(NetEvent::Disconnected(String::new())), clock.instant());
                     // Nothing will sign in again: saying "reconnecting" would be a lie.
                     app.shift.status = Notice::NotDone {
-                        reason: "the connection is gone for good; quit and start again".into(),
+                        reason: Reason::GoneForGood,
                     };
                     continue;
                 }
             },
             _ = tick.tick() => {
-                if identity.as_mut().is_some_and(|w| w.changed()) {
-                    app.shift.handle(Input::IdentityRenewed, clock.instant());
-                }
+                renewals.tick(&mut app.shift, clock.instant());
                 AppEvent::Tick
             }
         };
         let commands = app.handle(event, clock.instant());
-        let commands = commands.into_iter().filter_map(|command| match command {
-            Command::UseRenewed(passphrase) => {
-                let taken = identity
-                    .as_mut()
-                    .map(|w| w.take_renewed(passphrase.text()))?;
-                match taken {
-                    Ok(certificate) => Some(Command::Renew(certificate)),
-                    Err(reason) => {
-                        app.shift.status = Notice::NotDone { reason };
-                        None
-                    }
-                }
-            }
-            other => Some(other),
-        });
-        net.send(commands.collect::<Vec<_>>());
+        net.send(renewals.resolve(&mut app.shift, commands));
         if app.shift.quit {
             break;
         }

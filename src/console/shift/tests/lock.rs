@@ -104,11 +104,11 @@ fn a_lost_connection_ends_duty_keeps_the_conversations_and_duty_resumes_on_recon
             Who::System(Note::ConnectionLost)
         );
     }
-    k.net(NetEvent::Failed("offline, reconnecting".into()));
+    k.net(NetEvent::Failed(Reason::Offline));
     assert_eq!(
         k.shift.status,
         Notice::NotDone {
-            reason: "offline, reconnecting".into()
+            reason: Reason::Offline
         }
     );
     // Duty cannot change while the relay cannot hear it: no ghost on duty.

@@ -1,0 +1,119 @@
+//! A renewed certificate installed during a shift at the desk (issue 18), through the real
+//! `lifeline desk` binary and a real relay: the desk, unlocked with an enrolled identity,
+//! sees the identity file rewritten with a renewed certificate and says so; at the next
+//! unlock it opens the identity with the passphrase typed there and sends the certificate
+//! on the live connection, and the relay's answer moves the expiry the page is shown. A
+//! certificate that is not newer is refused, and the page is told why as data.
+
+mod common;
+#[path = "common/desk.rs"]
+mod desk;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use desk::{CHEAP, Desk, DeskSocket, desk_command, send_json, until_json};
+use lifeline::console::identity::Identity;
+use lifeline::crypto::enrolment::EnrolmentRequest;
+use lifeline::protocol::b64;
+use serde_json::{Value, json};
+
+const PASSPHRASE: &str = "a long passphrase for renewals";
+const DAY: u64 = 86_400;
+
+/// A certificate for `identity`'s keys from the relay's organisation, expiring in `days`.
+fn certificate(relay: &TestRelay, identity: &Identity, serial: u64, days: u64) -> String {
+    let now = relay.relay.clock.unix_s();
+    let request = b64::decode(&identity.enrolment_request().expect("a request")).expect("b64");
+    let certificate = EnrolmentRequest::decode_verified(&request)
+        .expect("a verified request")
+        .certify(&relay.org_key(), serial, now - 60, now + days * DAY)
+        .expect("certified");
+    b64::encode(certificate.as_bytes())
+}
+
+/// Installs `certificate` into the identity at `path` (as `--install-certificate` does).
+fn install(relay: &TestRelay, path: &Path, certificate: &str) {
+    let mut identity = Identity::read_file(path, PASSPHRASE).expect("opens");
+    identity
+        .install_certificate(
+            certificate,
+            relay.org_key().public(),
+            relay.relay.clock.unix_s(),
+        )
+        .expect("installed");
+    // File systems stamp times coarsely: make the rewrite visibly later.
+    std::thread::sleep(Duration::from_millis(1100));
+    identity
+        .write_file(path, PASSPHRASE, CHEAP)
+        .expect("written");
+}
+
+/// Locks, then unlocks with the passphrase: where a waiting renewal is taken.
+async fn lock_and_unlock(ws: &mut DeskSocket) {
+    send_json(ws, json!({"type": "lock"})).await;
+    until_json(ws, |m| m["type"] == "locked").await;
+    send_json(ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
+}
+
+fn status(m: &Value) -> &Value {
+    &m["status"]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_installs_a_renewed_certificate_on_the_live_connection() {
+    let relay = TestRelay::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("console.identity");
+    let mut identity = Identity::generate("Amara").expect("identity");
+    let first = certificate(&relay, &identity, 310, 2);
+    identity
+        .install_certificate(&first, relay.org_key().public(), relay.relay.clock.unix_s())
+        .expect("enrolled");
+    identity
+        .create_file(&path, PASSPHRASE, CHEAP)
+        .expect("written");
+
+    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), &path), None);
+    let mut ws = desk.page().await;
+    until_json(&mut ws, |m| m["type"] == "starting").await;
+    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
+    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    let before = started["not_after"].as_u64().expect("not_after");
+    assert_eq!(started["serial"], 310);
+    assert_eq!(started["renew_days"], 2, "the expiry warning is on");
+
+    // Installed meanwhile (another terminal): the desk sees it and says so.
+    install(&relay, &path, &certificate(&relay, &identity, 310, 30));
+    until_json(&mut ws, |m| status(m) == "renewal_waiting").await;
+
+    // The next unlock takes it: on the live connection, the relay's answer moves the date.
+    lock_and_unlock(&mut ws).await;
+    let renewed = until_json(&mut ws, |m| status(m).get("certificate_renewed").is_some()).await;
+    let after = renewed["not_after"].as_u64().expect("not_after");
+    assert!(after >= before + 27 * DAY, "{before} -> {after}");
+    assert_eq!(
+        status(&renewed)["certificate_renewed"]["not_after"],
+        after,
+        "the relay's new expiry"
+    );
+    assert!(renewed["renew_days"].is_null(), "no warning any more");
+
+    // An older certificate installed after it is not a renewal: refused, said as data.
+    install(&relay, &path, &certificate(&relay, &identity, 310, 5));
+    until_json(&mut ws, |m| status(m) == "renewal_waiting").await;
+    lock_and_unlock(&mut ws).await;
+    let refused = until_json(&mut ws, |m| status(m).get("not_done").is_some()).await;
+    assert_eq!(
+        status(&refused)["not_done"]["reason"],
+        json!({"renewal": {"kind": "not_newer"}})
+    );
+    assert_eq!(
+        refused["not_after"].as_u64(),
+        Some(after),
+        "still the renewed one"
+    );
+    drop(desk);
+    drop(dir);
+}
