@@ -23,10 +23,9 @@ use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::crypto::sealed_tip;
 use lifeline::protocol::frames::PeerEvent;
 use lifeline::store::ChatStore;
-use rand_core::OsRng;
 
 const AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) MetadataAuditProbe/4.2 Gecko/20100101";
 const XFF_V4: &str = "203.0.113.45";
@@ -108,22 +107,9 @@ async fn tip_day(relay: &TestRelay, amara: &mut CoordinatorClient) -> ReceiptCod
     let headers = identifying_headers();
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body().x25519_public;
     let tipster = Tipster::new(&relay.addr.to_string()).with_headers(&headers);
-    let code = ReceiptCode::generate(&mut OsRng);
-    let keys = code.derive(&org);
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: Some("labour".into()),
-        text: TIP_TEXT.into(),
-    };
-    tipster
-        .submit(
-            keys.lookup_id,
-            sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap(),
-        )
-        .await
-        .expect("tip filed");
+    let (_, FirstTip { code, .. }) =
+        file_first_tip(relay, &tipster, TIP_TEXT, Some("labour")).await;
 
     let id = listed_tips(amara).await[0].id;
     let (sealed, _) = open_tip(amara, id, 0).await;

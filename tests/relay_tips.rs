@@ -178,13 +178,8 @@ async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
 #[tokio::test]
 async fn the_sweep_reads_the_relays_clock_so_a_test_can_live_past_retention() {
     let relay = TestRelay::start().await;
-    let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body().x25519_public;
     let tipster = Tipster::new(&relay.addr.to_string());
-    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
-    let sealed =
-        sealed_tip::seal_tip(&org, &inbox, &plain_tip("Still there?"), &mut OsRng).unwrap();
-    tipster.submit(keys.lookup_id, sealed).await.unwrap();
+    let (_, FirstTip { keys, .. }) = file_first_tip(&relay, &tipster, "Still there?", None).await;
     let retention = std::time::Duration::from_secs(relay.relay.config.tips.retention_days * 86_400);
 
     // A day short of retention the tip stays; no real time passes in between.
