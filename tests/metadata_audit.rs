@@ -341,26 +341,19 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
     // Even a fragment of typed text is a leak.
     forbidden.push("audit ".into());
 
-    let mut leaks = Vec::new();
-    for (name, text) in [
-        ("logs", &log_text),
-        ("store at midday", &midday_store),
-        ("store in the evening", &evening_store),
-        ("tip files at midday", &midday_tips),
-        ("tip files in the evening", &evening_tips),
-        ("the data folder", &data_folder),
-        ("metrics", &metrics),
-        ("Redis's files", &redis_files),
-    ] {
-        for needle in &forbidden {
-            if text.contains(needle.as_str()) {
-                leaks.push(format!("{name} contain {needle:?}"));
-            }
-        }
-        for address in find_addresses(text) {
-            leaks.push(format!("{name} contain the address {address:?}"));
-        }
-    }
+    let mut leaks = leaks_in(
+        &[
+            ("logs", &log_text),
+            ("store at midday", &midday_store),
+            ("store in the evening", &evening_store),
+            ("tip files at midday", &midday_tips),
+            ("tip files in the evening", &evening_tips),
+            ("the data folder", &data_folder),
+            ("metrics", &metrics),
+            ("Redis's files", &redis_files),
+        ],
+        &forbidden,
+    );
     // Coordinators' aliases are for coordinators' frames only: never in the logs nor in the
     // aggregate metrics, and nothing of a handled tip's holder or authors stays.
     for (name, text) in [
@@ -443,15 +436,25 @@ async fn the_no_script_tip_path_leaves_no_text_code_or_lookup_id_behind() {
         "noscript audit".into(),
     ];
     forbidden.extend([NS_TIP, NS_REPLY, NS_FOLLOWUP].map(String::from));
+    let leaks = leaks_in(
+        &[
+            ("logs", &log_text),
+            ("store", &store),
+            ("tips", &tips),
+            ("the data folder", &data_folder),
+            ("metrics", &metrics),
+        ],
+        &forbidden,
+    );
+    assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+}
+
+/// Each of `places` (named) that holds a `forbidden` value or any IP address: one line per
+/// leak, naming the place and what it holds.
+fn leaks_in(places: &[(&str, &String)], forbidden: &[String]) -> Vec<String> {
     let mut leaks = Vec::new();
-    for (name, text) in [
-        ("logs", &log_text),
-        ("store", &store),
-        ("tips", &tips),
-        ("the data folder", &data_folder),
-        ("metrics", &metrics),
-    ] {
-        for needle in &forbidden {
+    for (name, text) in places {
+        for needle in forbidden {
             if text.contains(needle.as_str()) {
                 leaks.push(format!("{name} contain {needle:?}"));
             }
@@ -460,7 +463,7 @@ async fn the_no_script_tip_path_leaves_no_text_code_or_lookup_id_behind() {
             leaks.push(format!("{name} contain the address {address:?}"));
         }
     }
-    assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+    leaks
 }
 
 /// Every file below `dir` (keys, tips, anything else the relay might have written), each
