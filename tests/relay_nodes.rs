@@ -415,37 +415,16 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
 
 #[tokio::test]
 async fn a_proof_of_work_seed_from_one_node_is_accepted_once_by_any_node() {
-    use lifeline::client::tipster::request;
-    use lifeline::protocol::Bytes;
-    use lifeline::protocol::b64::Fixed;
-    use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
-
     let redis = RedisServer::start();
     let (node_a, node_b, _dir) = two_nodes(&redis).await;
     let (a, b) = (node_a.addr.to_string(), node_b.addr.to_string());
     // Behind a load balancer the seed and the tip may go through different nodes.
-    let (_, body) = request(&a, "GET", "/v1/pow", None, &[]).await.unwrap();
-    let seed: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce =
-        lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
-    let tip = |lookup: u8| {
-        serde_json::to_string(&TipSubmission {
-            v: 1,
-            seed: seed.seed,
-            nonce,
-            lookup: Fixed([lookup; 32]),
-            sealed: Bytes(vec![0; 32 + 1024 + 16]),
-        })
-        .unwrap()
-    };
-    let (status, _) = request(&b, "POST", "/v1/tips", Some(tip(1)), &[])
-        .await
-        .unwrap();
+    let solved = solved_seed(&a).await;
+    let tip = |lookup: u8| solved.body([lookup; 32], smallest_sealed());
+    let status = post_status(&b, "/v1/tips", tip(1)).await;
     assert_eq!(status, 200, "a seed from node A is good on node B");
     for node in [&a, &b] {
-        let (status, _) = request(node, "POST", "/v1/tips", Some(tip(2)), &[])
-            .await
-            .unwrap();
+        let status = post_status(node, "/v1/tips", tip(2)).await;
         assert_eq!(status, 403, "spent on one node, refused on every node");
     }
 }
