@@ -22,9 +22,7 @@ use lifeline::client::wire::Wire;
 use lifeline::crypto::handshake::VisitorHandshake;
 use lifeline::crypto::keys::{DhSecret, OrgPublicKey};
 use lifeline::crypto::proof_of_work;
-use lifeline::protocol::b64::Fixed;
 use lifeline::protocol::frames::ConversationKind;
-use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
 use lifeline::protocol::{Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
 use lifeline::store::ChatStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -237,10 +235,6 @@ fn tally(statuses: &[u16]) -> std::collections::BTreeMap<u16, usize> {
     counts
 }
 
-fn sealed_of_smallest_bucket() -> Vec<u8> {
-    vec![0; 32 + 1024 + 16]
-}
-
 #[tokio::test]
 async fn a_flood_of_tips_fills_only_the_tip_store_and_chats_continue() {
     let relay = TestRelay::start_with(|c| c.tips.max_tips = 5).await;
@@ -249,10 +243,7 @@ async fn a_flood_of_tips_fills_only_the_tip_store_and_chats_continue() {
     let submissions = (0u8..12).map(|i| {
         let addr = addr.clone();
         async move {
-            match Tipster::new(&addr)
-                .submit([i; 32], sealed_of_smallest_bucket())
-                .await
-            {
+            match Tipster::new(&addr).submit([i; 32], smallest_sealed()).await {
                 Ok(_) => 200,
                 Err(ClientError::Http { status, .. }) => status,
                 Err(e) => panic!("{e}"),
@@ -267,51 +258,19 @@ async fn a_flood_of_tips_fills_only_the_tip_store_and_chats_continue() {
     round_trip(&mut c, &mut v, "after the tip flood").await;
 }
 
-async fn fresh_seed(addr: &str) -> (u16, Option<PowSeed>) {
-    let (status, body) = request(addr, "GET", "/v1/pow", None, &[]).await.unwrap();
-    (status, serde_json::from_str(&body).ok())
-}
-
 #[tokio::test]
 async fn one_tip_proof_of_work_replayed_concurrently_is_accepted_once() {
     let relay = TestRelay::start().await;
     let (mut c, mut v) = bystanders(&relay, 809).await;
     let addr = relay.addr.to_string();
-    let (_, Some(seed)) = fresh_seed(&addr).await else {
-        panic!("no seed")
-    };
-    let nonce = proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
-    let posts = (0u8..8).map(|i| {
-        let addr = addr.clone();
-        let body = serde_json::to_string(&TipSubmission {
-            v: 1,
-            seed: seed.seed,
-            nonce,
-            lookup: Fixed([i; 32]),
-            sealed: Bytes(sealed_of_smallest_bucket()),
-        })
-        .unwrap();
-        async move {
-            request(&addr, "POST", "/v1/tips", Some(body), &[])
-                .await
-                .unwrap()
-                .0
-        }
-    });
+    let solved = solved_seed(&addr).await;
+    let posts =
+        (0u8..8).map(|i| post_status(&addr, "/v1/tips", solved.body([i; 32], smallest_sealed())));
     let statuses = join_all(posts).await;
     assert_eq!(tally(&statuses), [(200, 1), (403, 7)].into());
     // The same solution as a follow-up is refused too: the seed is spent.
-    let body = serde_json::to_string(&TipSubmission {
-        v: 1,
-        seed: seed.seed,
-        nonce,
-        lookup: Fixed([0; 32]),
-        sealed: Bytes(sealed_of_smallest_bucket()),
-    })
-    .unwrap();
-    let (status, _) = request(&addr, "POST", "/v1/receipt/followup", Some(body), &[])
-        .await
-        .unwrap();
+    let body = solved.body([0; 32], smallest_sealed());
+    let status = post_status(&addr, "/v1/receipt/followup", body).await;
     assert_eq!(status, 403);
     assert_eq!(metric(&relay, "lifeline_tips_stored").await, 1);
     round_trip(&mut c, &mut v, "after the replays").await;
@@ -364,9 +323,7 @@ async fn a_seed_flood_does_not_lock_honest_tipsters_out() {
     let relay = TestRelay::start().await;
     let addr = relay.addr.to_string();
     seed_flood(&relay).await;
-    let honest = Tipster::new(&addr)
-        .submit([1; 32], sealed_of_smallest_bucket())
-        .await;
+    let honest = Tipster::new(&addr).submit([1; 32], smallest_sealed()).await;
     assert!(honest.is_ok(), "an honest tipster was refused: {honest:?}");
 }
 

@@ -33,10 +33,9 @@ use lifeline::console::shift::{
 };
 use lifeline::console::tui::{App, AppEvent};
 use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::crypto::sealed_tip;
 use lifeline::keyfile::CoordinatorFiles;
 use lifeline::protocol::frames::{ConversationKind, PeerEvent};
-use rand_core::OsRng;
 use terminal::TerminalConsole;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -438,22 +437,10 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     );
 
     // A tip arrives while on duty: open it, answer to the receipt, mark it handled.
-    let code = ReceiptCode::generate(&mut OsRng);
-    let receipt = code.derive(&org);
-    let inbox_public = relay.relay.keys.inbox.body().x25519_public;
-    let sealed = sealed_tip::seal_tip(
-        &org,
-        &inbox_public,
-        &TipMessage {
-            reply_key: Some(receipt.tipster_key.public()),
-            category: Some("labour".into()),
-            text: "Workers locked in at night behind the bakery".into(),
-        },
-        &mut OsRng,
-    )
-    .unwrap();
     let tipster = Tipster::new(&relay.addr.to_string());
-    tipster.submit(receipt.lookup_id, sealed).await.unwrap();
+    let text = "Workers locked in at night behind the bakery";
+    let (_, filed) = file_first_tip(&relay, &tipster, text, Some("labour")).await;
+    let inbox_public = relay.relay.keys.inbox.body().x25519_public;
     shift.until("the tip", |a| a.tips.len() == 1).await;
     shift.ctrl('t');
     shift.press(KeyCode::Enter);
@@ -472,9 +459,11 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
             a.tips.first().is_some_and(|t| t.replies == 1)
         })
         .await;
-    let replies = tipster.replies(receipt.lookup_id).await.unwrap();
+    let replies = tipster.replies(filed.keys.lookup_id).await.unwrap();
     assert_eq!(replies.len(), 1);
-    let again = ReceiptCode::parse(&code.display()).unwrap().derive(&org);
+    let again = ReceiptCode::parse(&filed.code.display())
+        .unwrap()
+        .derive(&org);
     assert_eq!(
         sealed_tip::open_reply(&org, &inbox_public, &again.tipster_key, &replies[0])
             .unwrap()
@@ -726,16 +715,8 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
 #[tokio::test]
 async fn the_console_sees_a_colleague_on_duty_and_takes_over_their_tip() {
     let relay = TestRelay::start().await;
-    let org = relay.relay.keys.organisation.fingerprint();
-    let inbox_public = relay.relay.keys.inbox.body().x25519_public;
-    let receipt = ReceiptCode::generate(&mut OsRng).derive(&org);
-    let mut tip = plain_tip("A minibus takes them at five");
-    tip.reply_key = Some(receipt.tipster_key.public());
-    let sealed = sealed_tip::seal_tip(&org, &inbox_public, &tip, &mut OsRng).unwrap();
-    Tipster::new(&relay.addr.to_string())
-        .submit(receipt.lookup_id, sealed)
-        .await
-        .unwrap();
+    let tipster = Tipster::new(&relay.addr.to_string());
+    file_first_tip(&relay, &tipster, "A minibus takes them at five", None).await;
     let mut bastien = relay.on_duty(902, "Bastien M", 1).await;
     let id = listed_tips(&mut bastien).await[0].id;
     bastien.take_tip(id, false).await.unwrap();

@@ -25,14 +25,12 @@ use lifeline::client::visitor::VisitorClient;
 use lifeline::client::wire::TlsTrust;
 use lifeline::crypto::keys::OrgPublicKey;
 use lifeline::crypto::proof_of_work;
-use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::crypto::sealed_tip;
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
 use lifeline::protocol::VERSION;
 use lifeline::protocol::b64::{Bytes, Fixed};
 use lifeline::protocol::frames::ConversationKind;
 use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
-use rand_core::OsRng;
 
 const AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) DeployKitProbe/2.5 Gecko/20100101";
 const XFF_V4: &str = "203.0.113.77";
@@ -101,22 +99,14 @@ fn tip_through_curl(
     let (status, body) = curl.call("GET", "/v1/pow", None);
     assert_eq!(status, 200, "{body}");
     let seed: PowSeed = serde_json::from_str(&body).expect("a seed");
-    let code = ReceiptCode::generate(&mut OsRng);
-    let keys = code.derive(&org.fingerprint());
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: None,
-        text: TIP_TEXT.into(),
-    };
+    let FirstTip { keys, sealed, .. } =
+        seal_first_tip(&org.fingerprint(), &inbox_key.public(), TIP_TEXT, None);
     let submission = TipSubmission {
         v: VERSION,
         seed: seed.seed,
         nonce: proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty),
         lookup: Fixed(keys.lookup_id),
-        sealed: Bytes(
-            sealed_tip::seal_tip(&org.fingerprint(), &inbox_key.public(), &tip, &mut OsRng)
-                .expect("sealed"),
-        ),
+        sealed: Bytes(sealed),
     };
     let file = dir.join("tip.json");
     std::fs::write(&file, serde_json::to_string(&submission).expect("json")).expect("write");

@@ -23,10 +23,9 @@ use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::crypto::sealed_tip;
 use lifeline::protocol::frames::PeerEvent;
 use lifeline::store::ChatStore;
-use rand_core::OsRng;
 
 const AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) MetadataAuditProbe/4.2 Gecko/20100101";
 const XFF_V4: &str = "203.0.113.45";
@@ -108,22 +107,9 @@ async fn tip_day(relay: &TestRelay, amara: &mut CoordinatorClient) -> ReceiptCod
     let headers = identifying_headers();
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body().x25519_public;
     let tipster = Tipster::new(&relay.addr.to_string()).with_headers(&headers);
-    let code = ReceiptCode::generate(&mut OsRng);
-    let keys = code.derive(&org);
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: Some("labour".into()),
-        text: TIP_TEXT.into(),
-    };
-    tipster
-        .submit(
-            keys.lookup_id,
-            sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap(),
-        )
-        .await
-        .expect("tip filed");
+    let (_, FirstTip { code, .. }) =
+        file_first_tip(relay, &tipster, TIP_TEXT, Some("labour")).await;
 
     let id = listed_tips(amara).await[0].id;
     let (sealed, _) = open_tip(amara, id, 0).await;
@@ -355,26 +341,19 @@ async fn a_day_of_traffic_leaves_no_address_header_plaintext_or_receipt_behind()
     // Even a fragment of typed text is a leak.
     forbidden.push("audit ".into());
 
-    let mut leaks = Vec::new();
-    for (name, text) in [
-        ("logs", &log_text),
-        ("store at midday", &midday_store),
-        ("store in the evening", &evening_store),
-        ("tip files at midday", &midday_tips),
-        ("tip files in the evening", &evening_tips),
-        ("the data folder", &data_folder),
-        ("metrics", &metrics),
-        ("Redis's files", &redis_files),
-    ] {
-        for needle in &forbidden {
-            if text.contains(needle.as_str()) {
-                leaks.push(format!("{name} contain {needle:?}"));
-            }
-        }
-        for address in find_addresses(text) {
-            leaks.push(format!("{name} contain the address {address:?}"));
-        }
-    }
+    let mut leaks = leaks_in(
+        &[
+            ("logs", &log_text),
+            ("store at midday", &midday_store),
+            ("store in the evening", &evening_store),
+            ("tip files at midday", &midday_tips),
+            ("tip files in the evening", &evening_tips),
+            ("the data folder", &data_folder),
+            ("metrics", &metrics),
+            ("Redis's files", &redis_files),
+        ],
+        &forbidden,
+    );
     // Coordinators' aliases are for coordinators' frames only: never in the logs nor in the
     // aggregate metrics, and nothing of a handled tip's holder or authors stays.
     for (name, text) in [
@@ -457,15 +436,25 @@ async fn the_no_script_tip_path_leaves_no_text_code_or_lookup_id_behind() {
         "noscript audit".into(),
     ];
     forbidden.extend([NS_TIP, NS_REPLY, NS_FOLLOWUP].map(String::from));
+    let leaks = leaks_in(
+        &[
+            ("logs", &log_text),
+            ("store", &store),
+            ("tips", &tips),
+            ("the data folder", &data_folder),
+            ("metrics", &metrics),
+        ],
+        &forbidden,
+    );
+    assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+}
+
+/// Each of `places` (named) that holds a `forbidden` value or any IP address: one line per
+/// leak, naming the place and what it holds.
+fn leaks_in(places: &[(&str, &String)], forbidden: &[String]) -> Vec<String> {
     let mut leaks = Vec::new();
-    for (name, text) in [
-        ("logs", &log_text),
-        ("store", &store),
-        ("tips", &tips),
-        ("the data folder", &data_folder),
-        ("metrics", &metrics),
-    ] {
-        for needle in &forbidden {
+    for (name, text) in places {
+        for needle in forbidden {
             if text.contains(needle.as_str()) {
                 leaks.push(format!("{name} contain {needle:?}"));
             }
@@ -474,7 +463,7 @@ async fn the_no_script_tip_path_leaves_no_text_code_or_lookup_id_behind() {
             leaks.push(format!("{name} contain the address {address:?}"));
         }
     }
-    assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
+    leaks
 }
 
 /// Every file below `dir` (keys, tips, anything else the relay might have written), each

@@ -7,10 +7,7 @@ mod common;
 
 use common::*;
 use lifeline::client::tipster::{Tipster, request};
-use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::store::ChatStore;
-use rand_core::OsRng;
 
 const AGENT: &str = "Mozilla/5.0 (Linux; Android 9) LifelinePrivacyProbe/7.3";
 const FORWARDED: &str = "203.0.113.77";
@@ -40,29 +37,13 @@ async fn logs_store_and_tip_files_hold_no_address_header_or_plaintext() {
     assert_eq!(next_text_visitor(&mut visitor).await, SECRET_WORDS[1]);
 
     // A tip, over HTTP, with the same identifying headers.
-    let org = relay.relay.keys.organisation.fingerprint();
-    let code = ReceiptCode::generate(&mut OsRng);
-    let keys = code.derive(&org);
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: None,
-        text: SECRET_WORDS[2].into(),
-    };
-    let sealed = sealed_tip::seal_tip(
-        &org,
-        &relay.relay.keys.inbox.body().x25519_public,
-        &tip,
-        &mut OsRng,
-    )
-    .unwrap();
     let (status, _) = request(&relay.addr.to_string(), "GET", "/v1/pow", None, &headers)
         .await
         .unwrap();
     assert_eq!(status, 200);
-    Tipster::new(&relay.addr.to_string())
-        .submit(keys.lookup_id, sealed)
-        .await
-        .unwrap();
+    let tipster = Tipster::new(&relay.addr.to_string());
+    let (_, FirstTip { code, keys, .. }) =
+        file_first_tip(&relay, &tipster, SECRET_WORDS[2], None).await;
 
     // Snapshot what the relay holds while the session is live.
     let store_dump = relay.relay.store.dump().await;

@@ -11,9 +11,7 @@ use common::redis_disk::DiskRedis;
 use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
-use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
-use rand_core::OsRng;
+use lifeline::crypto::sealed_tip;
 
 /// One row of the table: the key patterns of its first column, and whether it needs a TTL.
 struct Row {
@@ -131,20 +129,9 @@ async fn every_key_after_a_day_on_two_nodes_is_in_the_documented_schema() {
 
     // Tips: one opened, answered and handled; one left waiting.
     let org = a.relay.keys.organisation.fingerprint();
-    let inbox = a.relay.keys.inbox.body().x25519_public;
     let tipster = Tipster::new(&b.addr.to_string());
-    let mut codes = Vec::new();
     for text in ["schema: tip handled", "schema: tip waiting"] {
-        let code = ReceiptCode::generate(&mut OsRng);
-        let keys = code.derive(&org);
-        let tip = TipMessage {
-            reply_key: Some(keys.tipster_key.public()),
-            category: None,
-            text: text.into(),
-        };
-        let sealed = sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap();
-        tipster.submit(keys.lookup_id, sealed).await.unwrap();
-        codes.push(code);
+        file_first_tip(&a, &tipster, text, None).await;
     }
     let listed = listed_tips(&mut amara).await;
     let first = listed[0].id;

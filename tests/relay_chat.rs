@@ -394,16 +394,7 @@ async fn auto_offer_gives_visitors_to_the_least_loaded_coordinator_who_speaks_th
         })
         .await
         .unwrap();
-    assert!(
-        relay
-            .relay
-            .store
-            .queue()
-            .await
-            .unwrap()
-            .iter()
-            .any(|s| s.id == spanish.session)
-    );
+    assert!(is_queued(&relay, &spanish.session).await);
 }
 
 /// Acknowledgements are cumulative. A coordinator that stops reading right after a message

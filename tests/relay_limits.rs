@@ -72,16 +72,7 @@ async fn malformed_frames_close_with_their_reason_and_others_are_unaffected() {
     );
     // The bystander's session is untouched.
     bystander.resume().await.unwrap();
-    assert!(
-        relay
-            .relay
-            .store
-            .queue()
-            .await
-            .unwrap()
-            .iter()
-            .any(|s| s.id == bystander.session)
-    );
+    assert!(is_queued(&relay, &bystander.session).await);
 }
 
 #[tokio::test]

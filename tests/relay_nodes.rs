@@ -367,8 +367,7 @@ async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
 #[tokio::test]
 async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
     use lifeline::client::tipster::Tipster;
-    use lifeline::crypto::receipt::ReceiptCode;
-    use lifeline::crypto::sealed_tip::{self, TipMessage};
+    use lifeline::crypto::sealed_tip;
     use rand_core::OsRng;
 
     let redis = RedisServer::start();
@@ -377,20 +376,9 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
     let inbox = node_a.relay.keys.inbox.body().x25519_public;
     let mut c = node_b.on_duty(831, "Amara", 1).await;
 
-    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: None,
-        text: "A van comes every night at two".into(),
-    };
     let tipster = Tipster::new(&node_a.addr.to_string());
-    tipster
-        .submit(
-            keys.lookup_id,
-            sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap(),
-        )
-        .await
-        .unwrap();
+    let text = "A van comes every night at two";
+    let (_, FirstTip { keys, .. }) = file_first_tip(&node_a, &tipster, text, None).await;
 
     // The coordinator on node B is shown it without asking, opens and answers it.
     let CoordinatorEvent::Tips(items) = c
@@ -404,11 +392,7 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
     let (sealed, _) = open_tip(&mut c, id, 0).await;
     let opened = sealed_tip::open_tip(&org, &node_b.inbox_key(), &sealed).unwrap();
     assert_eq!(opened.text, "A van comes every night at two");
-    let reply = TipMessage {
-        reply_key: None,
-        category: None,
-        text: "Thank you, we are looking".into(),
-    };
+    let reply = plain_tip("Thank you, we are looking");
     let reply_key = opened.reply_key.expect("the tipster left a reply key");
     c.reply_tip(
         id,
@@ -431,37 +415,16 @@ async fn a_tip_sent_through_one_node_is_answered_through_the_other() {
 
 #[tokio::test]
 async fn a_proof_of_work_seed_from_one_node_is_accepted_once_by_any_node() {
-    use lifeline::client::tipster::request;
-    use lifeline::protocol::Bytes;
-    use lifeline::protocol::b64::Fixed;
-    use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
-
     let redis = RedisServer::start();
     let (node_a, node_b, _dir) = two_nodes(&redis).await;
     let (a, b) = (node_a.addr.to_string(), node_b.addr.to_string());
     // Behind a load balancer the seed and the tip may go through different nodes.
-    let (_, body) = request(&a, "GET", "/v1/pow", None, &[]).await.unwrap();
-    let seed: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce =
-        lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
-    let tip = |lookup: u8| {
-        serde_json::to_string(&TipSubmission {
-            v: 1,
-            seed: seed.seed,
-            nonce,
-            lookup: Fixed([lookup; 32]),
-            sealed: Bytes(vec![0; 32 + 1024 + 16]),
-        })
-        .unwrap()
-    };
-    let (status, _) = request(&b, "POST", "/v1/tips", Some(tip(1)), &[])
-        .await
-        .unwrap();
+    let solved = solved_seed(&a).await;
+    let tip = |lookup: u8| solved.body([lookup; 32], smallest_sealed());
+    let status = post_status(&b, "/v1/tips", tip(1)).await;
     assert_eq!(status, 200, "a seed from node A is good on node B");
     for node in [&a, &b] {
-        let (status, _) = request(node, "POST", "/v1/tips", Some(tip(2)), &[])
-            .await
-            .unwrap();
+        let status = post_status(node, "/v1/tips", tip(2)).await;
         assert_eq!(status, 403, "spent on one node, refused on every node");
     }
 }

@@ -192,11 +192,7 @@ async fn request_page(addr: &str, path: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn what_the_server_holds_follows_the_configuration_in_config_welcome_and_pages() {
-    use lifeline::client::wire::Wire;
-    use lifeline::crypto::handshake::VisitorHandshake;
-    use lifeline::crypto::keys::DhSecret;
-    use lifeline::protocol::frames::ConversationKind;
-    use lifeline::protocol::{Bytes, RelayFrame, VisitorFrame};
+    use lifeline::protocol::RelayFrame;
 
     let relay = TestRelay::start_with(|c| {
         c.sessions.idle_ttl_s = 600;
@@ -215,28 +211,8 @@ async fn what_the_server_holds_follows_the_configuration_in_config_welcome_and_p
     let (_, page) = request_page(&addr, "/tip").await;
     assert!(page.contains("at most 7 days"), "{page}");
 
-    let mut wire = Wire::connect(&format!("ws://{addr}/v1/visitor"), &[])
-        .await
-        .unwrap();
-    let Ok(RelayFrame::Challenge {
-        session,
-        seed,
-        difficulty,
-    }) = wire.recv().await
-    else {
-        panic!("no challenge")
-    };
-    let org = relay.relay.keys.organisation;
-    let (_, message1) = VisitorHandshake::start(session.0, org, DhSecret::generate());
-    let pow_nonce = lifeline::crypto::proof_of_work::solve(&seed.0, &session.0, difficulty);
-    wire.send(VisitorFrame::Hello {
-        pow_nonce,
-        kind: ConversationKind::Chat,
-        lang: None,
-        handshake: Bytes(message1),
-    })
-    .await
-    .unwrap();
+    let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+    wire.send(hello(&session, &seed, difficulty)).await.unwrap();
     match wire.recv().await {
         Ok(RelayFrame::Welcome {
             erase_after_idle_s, ..

@@ -7,11 +7,9 @@ mod common;
 use common::*;
 use lifeline::client::ClientError;
 use lifeline::client::coordinator::CoordinatorEvent;
-use lifeline::client::tipster::{Tipster, request};
+use lifeline::client::tipster::Tipster;
 use lifeline::crypto::receipt::ReceiptCode;
 use lifeline::crypto::sealed_tip::{self, TipMessage};
-use lifeline::protocol::b64::Fixed;
-use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
 use rand_core::OsRng;
 
 #[tokio::test]
@@ -99,78 +97,19 @@ async fn tip_with_receipt_round_trip_and_it_survives_a_restart() {
 async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
     let relay = TestRelay::start().await;
     let addr = relay.addr.to_string();
-    let (status, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
-    assert_eq!(status, 200);
-    let seed: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce =
-        lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
-    let tip = |sealed: Vec<u8>| TipSubmission {
-        v: 1,
-        seed: seed.seed,
-        nonce,
-        lookup: Fixed([7; 32]),
-        sealed: lifeline::protocol::Bytes(sealed),
-    };
-    let post = |t: TipSubmission| {
-        let addr = addr.clone();
-        async move {
-            request(
-                &addr,
-                "POST",
-                "/v1/tips",
-                Some(serde_json::to_string(&t).unwrap()),
-                &[],
-            )
-            .await
-            .unwrap()
-            .0
-        }
-    };
-    assert_eq!(post(tip(vec![0; 32 + 1024 + 16])).await, 200);
+    let post = |body: String| post_status(&addr, "/v1/tips", body);
+    let solved = solved_seed(&addr).await;
+    assert_eq!(post(solved.body([7; 32], smallest_sealed())).await, 200);
     // Replayed under another receipt (the same one is refused first, 409, before any
     // proof-of-work is spent: F-12).
-    let replay = TipSubmission {
-        lookup: Fixed([8; 32]),
-        ..tip(vec![0; 32 + 1024 + 16])
-    };
-    assert_eq!(post(replay).await, 403, "a used seed cannot be replayed");
-    let (_, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
-    let fresh: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce =
-        lifeline::crypto::proof_of_work::solve(&fresh.seed.0, TIP_POW_CONTEXT, fresh.difficulty);
-    let odd = TipSubmission {
-        v: 1,
-        seed: fresh.seed,
-        nonce,
-        lookup: Fixed([8; 32]),
-        sealed: lifeline::protocol::Bytes(vec![0; 999]),
-    };
     assert_eq!(
-        request(
-            &addr,
-            "POST",
-            "/v1/tips",
-            Some(serde_json::to_string(&odd).unwrap()),
-            &[]
-        )
-        .await
-        .unwrap()
-        .0,
-        400
+        post(solved.body([8; 32], smallest_sealed())).await,
+        403,
+        "a used seed cannot be replayed"
     );
-    assert_eq!(
-        request(
-            &addr,
-            "POST",
-            "/v1/tips",
-            Some(r#"{"v":1,"bogus":true}"#.into()),
-            &[]
-        )
-        .await
-        .unwrap()
-        .0,
-        400
-    );
+    let fresh = solved_seed(&addr).await;
+    assert_eq!(post(fresh.body([8; 32], vec![0; 999])).await, 400);
+    assert_eq!(post(r#"{"v":1,"bogus":true}"#.into()).await, 400);
     let unknown = Tipster::new(&addr).replies([9; 32]).await.unwrap_err();
     assert!(matches!(unknown, ClientError::Http { status: 404, .. }));
 }
@@ -178,13 +117,8 @@ async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
 #[tokio::test]
 async fn the_sweep_reads_the_relays_clock_so_a_test_can_live_past_retention() {
     let relay = TestRelay::start().await;
-    let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body().x25519_public;
     let tipster = Tipster::new(&relay.addr.to_string());
-    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
-    let sealed =
-        sealed_tip::seal_tip(&org, &inbox, &plain_tip("Still there?"), &mut OsRng).unwrap();
-    tipster.submit(keys.lookup_id, sealed).await.unwrap();
+    let (_, FirstTip { keys, .. }) = file_first_tip(&relay, &tipster, "Still there?", None).await;
     let retention = std::time::Duration::from_secs(relay.relay.config.tips.retention_days * 86_400);
 
     // A day short of retention the tip stays; no real time passes in between.

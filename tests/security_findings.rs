@@ -83,10 +83,6 @@ fn largest_sealed() -> Vec<u8> {
     vec![7; MAX_SEALED_LEN]
 }
 
-fn smallest_sealed() -> Vec<u8> {
-    vec![0; 32 + 1024 + 16]
-}
-
 #[tokio::test]
 async fn f7_follow_ups_are_capped_and_a_tip_with_the_most_of_them_opens_in_the_console() {
     let max = lifeline::config::MAX_FOLLOWUPS;
@@ -208,31 +204,11 @@ async fn f9_handled_tips_free_the_tip_cap() {
 
 #[tokio::test]
 async fn f12_a_refused_submission_does_not_use_its_proof_of_work_up() {
-    use lifeline::client::tipster::request;
-    use lifeline::protocol::b64::Fixed;
-    use lifeline::protocol::http::{PowSeed, TIP_POW_CONTEXT, TipSubmission};
     let relay = TestRelay::start().await;
     let addr = relay.addr.to_string();
-    let (_, body) = request(&addr, "GET", "/v1/pow", None, &[]).await.unwrap();
-    let seed: PowSeed = serde_json::from_str(&body).unwrap();
-    let nonce =
-        lifeline::crypto::proof_of_work::solve(&seed.seed.0, TIP_POW_CONTEXT, seed.difficulty);
+    let solved = solved_seed(&addr).await;
     let post = |path: &'static str, lookup: u8, sealed: Vec<u8>| {
-        let body = serde_json::to_string(&TipSubmission {
-            v: 1,
-            seed: seed.seed,
-            nonce,
-            lookup: Fixed([lookup; 32]),
-            sealed: lifeline::protocol::Bytes(sealed),
-        })
-        .unwrap();
-        let addr = addr.clone();
-        async move {
-            request(&addr, "POST", path, Some(body), &[])
-                .await
-                .unwrap()
-                .0
-        }
+        post_status(&addr, path, solved.body([lookup; 32], sealed))
     };
     // Refused for a wrong size, then for an unknown receipt: the seed is still good.
     assert_eq!(post("/v1/tips", 20, vec![0; 100]).await, 400);

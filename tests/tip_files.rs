@@ -11,29 +11,14 @@ mod common;
 use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
-use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::protocol::b64;
-use rand_core::OsRng;
 
 #[tokio::test]
 async fn a_handled_tip_file_keeps_only_its_id_lookup_hash_minute_flag_and_replies() {
     let relay = TestRelay::start_with(|c| c.store.kind = lifeline::config::StoreKind::Memory).await;
-    let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body().x25519_public;
-    let code = ReceiptCode::generate(&mut OsRng);
-    let keys = code.derive(&org);
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: None,
-        text: "tip files: the tip".into(),
-    };
-    let sealed = sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap();
     let tipster = Tipster::new(&relay.addr.to_string());
-    tipster
-        .submit(keys.lookup_id, sealed.clone())
-        .await
-        .unwrap();
+    let (_, FirstTip { code, keys, sealed }) =
+        file_first_tip(&relay, &tipster, "tip files: the tip", None).await;
 
     let mut c = relay.on_duty(950, "Amara", 1).await;
     let id = listed_tips(&mut c).await[0].id;

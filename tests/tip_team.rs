@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::tipster::Tipster;
-use lifeline::crypto::receipt::{ReceiptCode, ReceiptKeys};
+use lifeline::crypto::receipt::ReceiptKeys;
 use lifeline::crypto::sealed_tip;
 use lifeline::protocol::TipId;
 use rand_core::OsRng;
@@ -23,17 +23,10 @@ const HOLD_RELEASE_S: u64 = 300;
 
 /// A tip with a reply key, filed through the tipster's HTTP path.
 async fn filed_tip(relay: &TestRelay) -> (TipId, ReceiptKeys) {
-    let org = relay.relay.keys.organisation.fingerprint();
-    let inbox = relay.relay.keys.inbox.body().x25519_public;
-    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
-    let mut tip = plain_tip("Three girls are kept above the nail bar");
-    tip.reply_key = Some(keys.tipster_key.public());
-    let sealed = sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap();
-    let id = Tipster::new(&relay.addr.to_string())
-        .submit(keys.lookup_id, sealed)
-        .await
-        .unwrap();
-    (id, keys)
+    let tipster = Tipster::new(&relay.addr.to_string());
+    let text = "Three girls are kept above the nail bar";
+    let (id, tip) = file_first_tip(relay, &tipster, text, None).await;
+    (id, tip.keys)
 }
 
 /// `c` sends a reply with its copy for the inbox, as the console does.

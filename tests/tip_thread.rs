@@ -8,8 +8,7 @@ use common::*;
 use lifeline::client::ClientError;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
-use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::crypto::sealed_tip;
 use lifeline::protocol::http::TIP_CLOSED;
 use rand_core::OsRng;
 
@@ -19,20 +18,9 @@ async fn replies_are_in_the_thread_and_a_follow_up_after_handled_is_refused() {
     let org = relay.relay.keys.organisation.fingerprint();
     let inbox = relay.relay.keys.inbox.body().x25519_public;
     let inbox_key = relay.inbox_key();
-    let keys = ReceiptCode::generate(&mut OsRng).derive(&org);
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: None,
-        text: "They keep the passports".into(),
-    };
     let tipster = Tipster::new(&relay.addr.to_string());
-    let id = tipster
-        .submit(
-            keys.lookup_id,
-            sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).unwrap(),
-        )
-        .await
-        .unwrap();
+    let text = "They keep the passports";
+    let (id, FirstTip { keys, .. }) = file_first_tip(&relay, &tipster, text, None).await;
 
     // The coordinator replies with a copy for the inbox, as the console does.
     let mut c = relay.on_duty(410, "Amara", 1).await;

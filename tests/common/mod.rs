@@ -23,6 +23,12 @@ use tokio::sync::oneshot;
 mod requeued;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use requeued::claim_requeued;
+mod raw_tips;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use raw_tips::{SolvedSeed, post_status, smallest_sealed, solved_seed};
+mod tips;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use tips::{FirstTip, file_first_tip, seal_first_tip};
 
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.

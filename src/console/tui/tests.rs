@@ -78,7 +78,7 @@ impl Kit {
 #[test]
 fn arrows_select_in_sidebar_order_and_alt_numbers_and_tab_switch_conversations() {
     let mut k = kit();
-    assert_eq!(k.on(ctrl_key('d'))[0], core_duty(true));
+    assert_eq!(k.on(ctrl_key('d'))[0], core::duty(true));
     k.on(relay(queue(&[(1, 0, "en"), (2, 0, "fr")])));
     assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(1))));
     k.on(key(KeyCode::Down));
@@ -103,14 +103,6 @@ fn arrows_select_in_sidebar_order_and_alt_numbers_and_tab_switch_conversations()
     k.on(key(KeyCode::Up));
     assert_eq!(k.app.shift.selected, Some(Selected::Queue(sid(2))));
     assert_eq!(k.on(ctrl_key('n')), vec![Command::Claim(sid(2))]);
-}
-
-fn core_duty(on: bool) -> Command {
-    Command::Duty {
-        on,
-        capacity: 3,
-        langs: vec!["en".into(), "fr".into()],
-    }
 }
 
 #[test]
@@ -345,7 +337,7 @@ fn quitting_asks_first_with_ctrl_q_or_ctrl_c() {
     assert!(k.on(ch('n')).is_empty());
     assert!(!k.app.shift.quit);
     k.on(ctrl_key('c'));
-    assert_eq!(k.on(ch('y')), vec![core_duty(false), Command::Quit]);
+    assert_eq!(k.on(ch('y')), vec![core::duty(false), Command::Quit]);
     assert!(k.app.shift.quit);
 }
 

@@ -177,7 +177,7 @@ impl Kit {
     }
 }
 
-fn duty(on: bool) -> Command {
+pub(crate) fn duty(on: bool) -> Command {
     Command::Duty {
         on,
         capacity: 3,

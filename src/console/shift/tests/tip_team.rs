@@ -5,7 +5,6 @@
 use rand_core::OsRng;
 
 use super::*;
-use crate::crypto::receipt::ReceiptCode;
 use crate::crypto::sealed_tip::{self, TipMessage};
 use crate::protocol::frames::{ReplyCopyItem, TipSummary};
 
@@ -24,13 +23,7 @@ fn held_by(alias: Option<&str>) -> CoordinatorEvent {
 /// The kit with tip `ID` opened: sealed with a reply key, one reply's copy by Bastien.
 fn opened() -> Kit {
     let mut k = kit();
-    let tipster = ReceiptCode::generate(&mut OsRng).derive(&k.org);
-    let tip = TipMessage {
-        reply_key: Some(tipster.tipster_key.public()),
-        category: None,
-        text: "A van comes at night".into(),
-    };
-    let sealed = sealed_tip::seal_tip(&k.org, &k.inbox, &tip, &mut OsRng).unwrap();
+    let (_, sealed) = super::tips::sealed_first_tip(&k, "A van comes at night", None);
     let answer = TipMessage {
         reply_key: None,
         category: None,

@@ -4,9 +4,26 @@
 use rand_core::OsRng;
 
 use super::*;
-use crate::crypto::receipt::ReceiptCode;
+use crate::crypto::receipt::{ReceiptCode, ReceiptKeys};
 use crate::crypto::sealed_tip::{self, TipMessage};
 use crate::protocol::frames::TipSummary;
+
+/// A first tip sealed to the kit's inbox as the widget seals it: under a fresh receipt code,
+/// with the code's reply key inside. The code's keys and the sealed body.
+pub(super) fn sealed_first_tip(
+    k: &Kit,
+    text: &str,
+    category: Option<&str>,
+) -> (ReceiptKeys, Vec<u8>) {
+    let tipster = ReceiptCode::generate(&mut OsRng).derive(&k.org);
+    let tip = TipMessage {
+        reply_key: Some(tipster.tipster_key.public()),
+        category: category.map(str::to_owned),
+        text: text.into(),
+    };
+    let sealed = sealed_tip::seal_tip(&k.org, &k.inbox, &tip, &mut OsRng).unwrap();
+    (tipster, sealed)
+}
 
 fn listed(id: TipId) -> TipSummary {
     TipSummary {
@@ -21,14 +38,7 @@ fn listed(id: TipId) -> TipSummary {
 #[test]
 fn tips_open_with_the_inbox_key_reply_to_the_receipt_and_are_marked_handled() {
     let mut k = kit();
-    let code = ReceiptCode::generate(&mut OsRng);
-    let tipster = code.derive(&k.org);
-    let tip = TipMessage {
-        reply_key: Some(tipster.tipster_key.public()),
-        category: Some("labour".into()),
-        text: "Workers locked in at night".into(),
-    };
-    let sealed = sealed_tip::seal_tip(&k.org, &k.inbox, &tip, &mut OsRng).unwrap();
+    let (tipster, sealed) = sealed_first_tip(&k, "Workers locked in at night", Some("labour"));
     let followup = sealed_tip::seal_followup(
         &k.org,
         &k.inbox,

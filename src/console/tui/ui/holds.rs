@@ -49,16 +49,11 @@ fn span(s: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::KeyCode;
-
     use super::*;
     use crate::client::coordinator::CoordinatorEvent;
-    use crate::console::shift::NetEvent;
     use crate::console::shift::tests::sid;
-    use crate::console::tui::AppEvent;
-    use crate::console::tui::tests::{ctrl_key, key, kit, relay};
-    use crate::console::tui::ui::tests::screen;
-    use crate::protocol::TipId;
+    use crate::console::tui::tests::{ctrl_key, kit, relay};
+    use crate::console::tui::ui::tests::{opened_tip, screen, write_and_send_to_visitor_2};
 
     fn holds(erase_after_idle_s: u64, tip_retention_days: u64) -> Holds {
         Holds {
@@ -93,13 +88,7 @@ mod tests {
         );
 
         k.app.shift.holds = Some(holds(1800, 30));
-        k.on(key(KeyCode::Enter));
-        k.typing("I am here.");
-        k.on(key(KeyCode::Enter));
-        k.on(AppEvent::Net(NetEvent::Sent {
-            session: sid(2),
-            seq: 2,
-        }));
+        write_and_send_to_visitor_2(&mut k, "I am here.");
         k.on(relay(CoordinatorEvent::Stored {
             session: sid(2),
             seq: 2,
@@ -134,17 +123,7 @@ mod tests {
         let mut k = kit();
         k.app.shift.holds = Some(holds(1800, 14));
         k.on(ctrl_key('t'));
-        k.app.shift.opened_tip = Some(crate::console::shift::OpenedTip {
-            id: TipId([3; 16]),
-            category: None,
-            text: "There are people in the back room.".into(),
-            sealed_by_relay: false,
-            followups: vec![],
-            replies: vec![],
-            reply_key: None,
-            draft: String::new(),
-            replies_sent: 0,
-        });
+        k.app.shift.opened_tip = Some(opened_tip(3, "There are people in the back room."));
         let s = joined(&screen(&k.app, k.now));
         assert!(
             s.contains(

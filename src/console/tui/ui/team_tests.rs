@@ -2,7 +2,7 @@
 //! and taking over (Ctrl-K, asked first), and each reply in a tip's thread with its author
 //! and minute.
 
-use super::tests::{contains, screen};
+use super::tests::{contains, opened_tip, screen};
 use crate::client::coordinator::CoordinatorEvent;
 use crate::console::shift::Command;
 use crate::console::shift::{Followup, ThreadReply};
@@ -130,11 +130,6 @@ fn an_opened_tip_shows_its_holder_and_each_reply_with_author_and_minute() {
     k.on(ctrl_key('t'));
     k.on(relay(CoordinatorEvent::Tips(vec![tip(4, Some("Bastien"))])));
     k.app.shift.opened_tip = Some(crate::console::shift::OpenedTip {
-        id: TipId([4; 16]),
-        category: None,
-        text: "A van at night".into(),
-        sealed_by_relay: false,
-        followups: vec![],
         replies: vec![
             ThreadReply {
                 by: Some("Bastien".into()),
@@ -147,9 +142,8 @@ fn an_opened_tip_shows_its_holder_and_each_reply_with_author_and_minute() {
                 text: Followup::Text("Thank you".into()),
             },
         ],
-        reply_key: None,
-        draft: String::new(),
         replies_sent: 1,
+        ..opened_tip(4, "A van at night")
     });
     let s = screen(&k.app, k.now);
     assert!(contains(&s, "│held by Bastien"), "{s:#?}");

@@ -2,10 +2,10 @@
 
 use super::*;
 use crate::client::coordinator::CoordinatorEvent;
-use crate::console::shift::NetEvent;
 use crate::console::shift::tests::{queue, sid, text};
+use crate::console::shift::{Command, NetEvent, OpenedTip};
 use crate::console::tui::AppEvent;
-use crate::console::tui::tests::{alt, ctrl_key, key, kit, relay};
+use crate::console::tui::tests::{Kit, alt, ctrl_key, key, kit, relay};
 use crate::protocol::TipId;
 use crate::protocol::frames::{CoordinatorInfo, TipSummary};
 use crossterm::event::KeyCode;
@@ -30,6 +30,40 @@ fn cells(app: &App, now: Instant) -> ratatui::buffer::Buffer {
 
 pub(super) fn contains(screen: &[String], needle: &str) -> bool {
     screen.iter().any(|l| l.contains(needle))
+}
+
+/// With Visitor 2 shown: Enter to write, `message` typed and sent with Enter, and the
+/// connection's word that it went out as message 2 (what a delivery mark or the server's
+/// count of unread messages then follows).
+pub(super) fn write_and_send_to_visitor_2(k: &mut Kit, message: &str) {
+    k.on(key(KeyCode::Enter));
+    k.typing(message);
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Send {
+            session: sid(2),
+            text: message.into()
+        }]
+    );
+    k.on(AppEvent::Net(NetEvent::Sent {
+        session: sid(2),
+        seq: 2,
+    }));
+}
+
+/// Tip `n` opened with `text`, and nothing yet in its thread.
+pub(super) fn opened_tip(n: u8, text: &str) -> OpenedTip {
+    OpenedTip {
+        id: TipId([n; 16]),
+        category: None,
+        text: text.into(),
+        sealed_by_relay: false,
+        followups: vec![],
+        replies: vec![],
+        reply_key: None,
+        draft: String::new(),
+        replies_sent: 0,
+    }
 }
 
 #[test]
@@ -66,13 +100,7 @@ fn the_conversation_screen_separates_visitors_and_shows_unread_and_marks() {
     k.two_conversations();
     k.on(relay(text(1, "are you there?")));
     k.on(relay(text(2, "bonjour, j'ai besoin d'aide")));
-    k.on(key(KeyCode::Enter));
-    k.typing("Je suis là.");
-    k.on(key(KeyCode::Enter));
-    k.on(AppEvent::Net(NetEvent::Sent {
-        session: sid(2),
-        seq: 2,
-    }));
+    write_and_send_to_visitor_2(&mut k, "Je suis là.");
     k.on(relay(CoordinatorEvent::Delivered {
         session: sid(2),
         seq: 2,
@@ -164,17 +192,7 @@ fn the_transfer_and_resource_pickers_and_the_tips_screen_render() {
     );
     assert!(s[23].contains("open") && s[23].contains("handled"));
     // A sealed tip can arrive empty (the relay cannot look inside): it says so, not a blank.
-    k.app.shift.opened_tip = Some(crate::console::shift::OpenedTip {
-        id: TipId([3; 16]),
-        category: None,
-        text: " ".into(),
-        sealed_by_relay: false,
-        followups: vec![],
-        replies: vec![],
-        reply_key: None,
-        draft: String::new(),
-        replies_sent: 0,
-    });
+    k.app.shift.opened_tip = Some(opened_tip(3, " "));
     let s = screen(&k.app, k.now);
     assert!(contains(&s, "(this tip has no text)"), "{s:#?}");
 }
