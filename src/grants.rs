@@ -77,9 +77,20 @@ pub fn grant_inbox(
     serial: u64,
     days: u64,
 ) -> Result<Made, GrantsError> {
+    grant_inbox_at(opener, paths, serial, days, &Clock::system())
+}
+
+/// [`grant_inbox`] at `clock`'s time (a test living a month in seconds).
+pub fn grant_inbox_at(
+    opener: &Opener,
+    paths: &KeyPaths,
+    serial: u64,
+    days: u64,
+    clock: &Clock,
+) -> Result<Made, GrantsError> {
     let passphrase = opener.0.as_deref().map(String::as_str);
     let org = keyfile::read_signing_key_with(&paths.organisation_key(), passphrase)?;
-    let now = Clock::system().unix_s();
+    let now = clock.unix_s();
     let refused = |reason| GrantsError::Certificate { serial, reason };
     let list = RevocationList::decode_verified(
         &keyfile::read_key(&paths.revocations())?,

@@ -29,6 +29,7 @@
 //!   drawing with ratatui in `tui/ui/`).
 //! - [`config`]: `config/lifeline.toml` with `LIFELINE_*` overrides, validated at start.
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
+//! - [`keys_tool`]: `lifeline keys`' dated work (renew, revoke, re-sign) on a given clock.
 //! - [`clock`]: the one source of wall and monotonic time; tests advance it.
 //! - [`fs`]: owner-only (0600) files, for keys, the console's identity and sealed tips.
 //! - [`logging`]: log stamps of `lifeline serve`, to the minute.
@@ -44,6 +45,7 @@ pub mod crypto;
 pub mod fs;
 pub mod grants;
 pub mod keyfile;
+pub mod keys_tool;
 pub mod logging;
 pub mod protocol;
 pub mod registry;
