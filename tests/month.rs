@@ -665,10 +665,16 @@ async fn forty_days_of_operation_on_the_injected_clock() {
     roots.extend(d.dirs.iter().map(|t| t.path()));
     let found = key_scan::unsealed_keys(&roots, &known);
     assert!(found.is_empty(), "unsealed keys: {found:#?}");
-    assert!(
-        key_scan::files_under(&roots).len() > 20,
-        "the scan saw the month's files"
-    );
+    // The scan saw what the month wrote: the sealed keys, each identity and each grant.
+    let scanned = key_scan::files_under(&roots);
+    let seen = |name: &str| scanned.iter().filter(|f| f.ends_with(name)).count();
+    assert_eq!(seen("organisation.key") + seen("inbox.key"), 2);
+    assert_eq!(seen("console.identity"), people.len());
+    let grants = scanned
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "grant"));
+    assert_eq!(grants.count(), people.len());
+    assert_eq!(seen("revocations.list"), 1 + d.dirs.len());
     println!(
         "forty days on the {} store in {:?}",
         store_under_test(),
