@@ -58,6 +58,10 @@ pub struct Server {
     pub tls_cert: String,
     /// PEM private key for TLS.
     pub tls_key: String,
+    /// PEM certificate of the proxy that terminates TLS in front of the relay, watched for
+    /// expiry like `tls_cert` (which is watched when set); empty: none.
+    #[serde(default)]
+    pub tls_watch_cert: String,
     /// Level of the relay's own log events.
     pub log_level: String,
     /// Address of the listener that serves `/metrics` alone; empty for none.

@@ -31,6 +31,7 @@
 //! - [`keyfile`]: keys at rest (0600 files) and the development keys of a first start.
 //! - [`inbox_keys`]: the organisation's inbox keys over time: rotation, and which keys a
 //!   grant carries.
+//! - [`keys_tool`]: `lifeline keys`' dated work (renew, revoke, re-sign) on a given clock.
 //! - [`clock`]: the one source of wall and monotonic time; tests advance it.
 //! - [`fs`]: owner-only (0600) files, for keys, the console's identity and sealed tips.
 //! - [`logging`]: log stamps of `lifeline serve`, to the minute.
@@ -49,6 +50,7 @@ pub mod fs;
 pub mod grants;
 pub mod inbox_keys;
 pub mod keyfile;
+pub mod keys_tool;
 pub mod logging;
 pub mod precompressed;
 pub mod protocol;

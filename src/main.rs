@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use lifeline::clock::Clock;
 use lifeline::config::Config;
 use lifeline::crypto::enrolment::EnrolmentRequest;
-use lifeline::crypto::renewal::RenewalRequest;
 use lifeline::keyfile::{self, KeyPaths};
+use lifeline::keys_tool;
 use lifeline::protocol::b64;
 use lifeline::registry;
 use lifeline::sealed::KdfParams;
@@ -606,19 +606,7 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Revoke { dir, serial } => {
             let paths = KeyPaths { dir };
             let org = sealing.read_organisation(&paths)?;
-            let current = keyfile::read_key(&paths.revocations()).ok().and_then(|b| {
-                lifeline::crypto::RevocationList::decode_verified(&b, &org.public(), 0, None).ok()
-            });
-            let mut serials = current.map(|l| l.serials().to_vec()).unwrap_or_default();
-            serials.extend(&serial);
-            let list = keyfile::publish_revocations(&org, &paths, &serials, &Clock::system())?;
-            let now = Clock::system().unix_s();
-            for serial in serial {
-                registry::append(
-                    &registry::path(&paths.dir),
-                    &registry::Event::Revoked { serial, at: now },
-                )?;
-            }
+            let list = keys_tool::revoke(&org, &paths, &serial, &Clock::system())?;
             println!(
                 "Revoked: {:?}. Copy {} to every relay's data/keys/.",
                 list.serials(),
@@ -647,17 +635,11 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::PublishRevocations { dir } => {
             let paths = KeyPaths { dir };
             let org = sealing.read_organisation(&paths)?;
-            let current = lifeline::crypto::RevocationList::decode_verified(
-                &keyfile::read_key(&paths.revocations())?,
-                &org.public(),
-                0,
-                None,
-            )?;
-            keyfile::publish_revocations(&org, &paths, current.serials(), &Clock::system())?;
+            let list = keys_tool::republish(&org, &paths, &Clock::system())?;
             println!(
                 "Re-signed {} with {} serials.",
                 paths.revocations().display(),
-                current.serials().len()
+                list.serials().len()
             );
         }
     }
@@ -668,37 +650,18 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
 /// organisation, unexpired, on neither the published list nor the registry's revocations).
 fn renew(sealing: &Sealing, paths: &KeyPaths, request: &str, days: u64) -> anyhow::Result<()> {
     let org = sealing.read_organisation(paths)?;
-    let bytes = b64::decode(request.trim()).context("the request is not base64url")?;
-    let now = Clock::system().unix_s();
-    let list = lifeline::crypto::RevocationList::decode_verified(
-        &keyfile::read_key(&paths.revocations())?,
-        &org.public(),
-        now,
-        None,
-    )?;
-    let request = RenewalRequest::decode_verified(&bytes, &org.public(), now, Some(&list))
-        .context("renewal refused")?;
-    let short = registry::short_fingerprint(&request.x25519_public.0, &request.ed25519_public.0);
-    let not_after = now + days * 86_400;
-    let cert = request.certify(&org, now - 300, not_after)?;
-    let serial = cert.body().serial;
-    registry::append(
-        &registry::path(&paths.dir),
-        &registry::Event::Renewed {
-            serial,
-            fingerprint: short.clone(),
-            issued: now,
-            expires: not_after,
-        },
-    )?;
-    keyfile::write_key(&paths.issued_certificate(serial), cert.as_bytes())?;
-    if !request.same_keys() {
-        println!("New keys, fingerprint {short}: compare it with the coordinator's first.");
+    let renewed = keys_tool::renew(&org, paths, request, days, &Clock::system())?;
+    if renewed.new_keys {
+        println!(
+            "New keys, fingerprint {}: compare it with the coordinator's first.",
+            renewed.fingerprint
+        );
     }
+    let body = renewed.certificate.body();
     println!(
-        "Renewed certificate for {} (serial {serial}, valid {days} days):",
-        cert.body().alias
+        "Renewed certificate for {} (serial {}, valid {days} days):",
+        body.alias, body.serial
     );
-    println!("{}", b64::encode(cert.as_bytes()));
+    println!("{}", b64::encode(renewed.certificate.as_bytes()));
     Ok(())
 }

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use super::ClientError;
 use super::outbox::Outbox;
 use super::wire::{TlsTrust, Wire};
-use super::{ClientError, unix_now};
+use crate::clock::Clock;
 use crate::crypto::certificate::{Certificate, RevocationList, Role};
 use crate::crypto::handshake::{VerifiedCoordinator, VisitorHandshake};
 use crate::crypto::keys::{DhSecret, OrgPublicKey};
@@ -90,6 +91,8 @@ pub struct VisitorClient {
     /// The highest of our frames the relay confirmed stored: a resume's `welcome` below it
     /// means the store lost what it had accepted (§9.5).
     stored_up_to: u64,
+    /// Certificates and lists are checked at this clock's time.
+    clock: Clock,
 }
 
 /// What became of a text given to [`VisitorClient::send_text`].
@@ -123,6 +126,20 @@ impl VisitorClient {
         headers: &[(&str, &str)],
         trust: TlsTrust,
     ) -> Result<Self, ClientError> {
+        Self::connect_at(url, org, kind, lang, headers, trust, Clock::system()).await
+    }
+
+    /// [`Self::connect_trusting`] checking certificates and revocation lists at `clock`'s
+    /// time rather than the system's: a test living a month in seconds.
+    pub async fn connect_at(
+        url: &str,
+        org: OrgPublicKey,
+        kind: ConversationKind,
+        lang: Option<&str>,
+        headers: &[(&str, &str)],
+        trust: TlsTrust,
+        clock: Clock,
+    ) -> Result<Self, ClientError> {
         let mut wire = Wire::connect_trusting(url, headers, &trust).await?;
         let RelayFrame::Challenge {
             session,
@@ -147,6 +164,7 @@ impl VisitorClient {
         })
         .await?;
         let mut client = Self::opened(wire, url, headers, trust, org, session, handshake);
+        client.clock = clock;
         client.expect_welcome().await?;
         Ok(client)
     }
@@ -225,6 +243,7 @@ impl VisitorClient {
             undelivered: BTreeMap::new(),
             consent: Consent::Accept,
             stored_up_to: 0,
+            clock: Clock::system(),
         }
     }
 
@@ -258,7 +277,7 @@ impl VisitorClient {
         self.undelivered.retain(|seq, _| *seq > delivered);
         // Visitors refuse a revocation list not signed by the pinned organisation key.
         self.revocations = Some(
-            RevocationList::decode_verified(&revocations.0, &self.org, unix_now(), None)
+            RevocationList::decode_verified(&revocations.0, &self.org, self.clock.unix_s(), None)
                 .map_err(|e| ClientError::Protocol(format!("revocation list: {e}")))?,
         );
         Ok(())
@@ -386,7 +405,7 @@ impl VisitorClient {
         let checked = Certificate::decode_verified(
             certificate,
             &self.org,
-            unix_now(),
+            self.clock.unix_s(),
             self.revocations.as_ref(),
             Role::Coordinator,
         );
@@ -446,8 +465,11 @@ impl VisitorClient {
                             let handshake = self.handshake.take().ok_or_else(|| {
                                 ClientError::Protocol("unexpected handshake".into())
                             })?;
-                            let (cipher, who) =
-                                handshake.finish(&body.0, unix_now(), self.revocations.as_ref())?;
+                            let (cipher, who) = handshake.finish(
+                                &body.0,
+                                self.clock.unix_s(),
+                                self.revocations.as_ref(),
+                            )?;
                             self.cipher = Some(cipher);
                             let alias = who.alias.clone();
                             self.coordinator = Some(who);

@@ -124,6 +124,7 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
         Some(p) => format!("\nstore persistence: {}", p.describe()),
         None => String::new(),
     };
+    let detail = detail + &relay.tls_readiness_detail();
     match answered {
         Ok(Ok(_)) => format!("ready{detail}").into_response(),
         _ => (

@@ -26,6 +26,7 @@ pub async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
         body.push_str(&p.prometheus());
     }
     body.push_str(&relay.expiry_metrics());
+    body.push_str(&relay.tls_metrics());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

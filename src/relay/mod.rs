@@ -67,6 +67,7 @@ pub mod routing;
 pub mod state;
 pub mod ticket;
 pub mod tip_desk;
+pub mod tls_expiry;
 pub mod touched;
 pub mod visitor;
 pub mod wake_order;
@@ -188,6 +189,7 @@ pub async fn serve(
         .map(|e| tokio::spawn(e.run()));
     let generation_watch = tokio::spawn(generation::watch(relay.clone()));
     let revocation_watch = tokio::spawn(revocations::watch(relay.clone()));
+    let tls_watch = tokio::spawn(tls_expiry::watch(relay.clone()));
     let app = http::router(relay.clone(), tls.is_some());
     let notify = relay.clone();
     let shutdown = async move {
@@ -216,6 +218,7 @@ pub async fn serve(
     }
     generation_watch.abort();
     revocation_watch.abort();
+    tls_watch.abort();
     Ok(())
 }
 

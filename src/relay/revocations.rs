@@ -112,6 +112,11 @@ impl Relay {
                 return Offered::Unchanged;
             }
             if list.issued_at() <= current.issued_at() {
+                // An older list in the store is another node behind this one, which shares
+                // its newer list next: no mistake of the operator's, so no warning.
+                if source == "shared" {
+                    return Offered::Refused;
+                }
                 tracing::warn!(
                     source,
                     issued_at = list.issued_at(),

@@ -17,6 +17,7 @@ use lifeline::protocol::frames::ConversationKind;
 use lifeline::protocol::{SessionId, TipId};
 use lifeline::relay::Relay;
 
+mod clocked;
 pub mod redis_disk;
 use tokio::sync::oneshot;
 
