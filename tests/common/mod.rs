@@ -244,6 +244,12 @@ impl TestRelay {
             config.store.redis_url = redis.url.clone();
         }
         adjust(&mut config);
+        // Kept only if the relay uses it: a test that picked the memory store (or a Redis of
+        // its own) must not be moved to this one by `restart`.
+        let redis = redis.filter(|r| {
+            config.store.kind == lifeline::config::StoreKind::Redis
+                && config.store.redis_url == r.url
+        });
         let (keys, _) =
             keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0", &Clock::system())
                 .expect("dev keys");
