@@ -7,12 +7,18 @@
 //!   the memory store restarted: the store lost what it had confirmed, and every such loss
 //!   is told with 4014 (the visitor closed with it; on Redis the coordinator told `peer lost`
 //!   then `released`), never silent; a fresh conversation works at once.
+//! - A relay node killed (SIGKILL) mid-conversation and started again, Redis keeping its
+//!   data: the coordinator comes back through the restarted node, the visitor through the
+//!   other node or the restarted one in turns; every message once, in order, nothing told
+//!   lost (the store lost nothing).
 //!
 //! `LIFELINE_FAULT_RUNS` changes the number of runs of each kind (10).
 
 mod common;
 #[path = "common/faults.rs"]
 mod faults;
+#[path = "common/node_process.rs"]
+mod node_process;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -22,6 +28,8 @@ use faults::*;
 use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::client::visitor::VisitorClient;
 use lifeline::config::StoreKind;
+use lifeline::protocol::frames::ConversationKind;
+use node_process::NodeProcess;
 
 /// The longest any one fault may take, from injection to both sides whole again or told.
 const BOUND: Duration = Duration::from_secs(10);
@@ -160,9 +168,9 @@ async fn lost_by_redis_runs(tally: &mut Tally, snapshot: bool, n: usize) {
         if snapshot {
             redis_command(&redis, "SAVE").await;
         }
-        // Every 200 ms, as people write: the store's generation check (twice a second) runs
-        // between the snapshot and the restart. (A rewind to a snapshot taken less than one
-        // check before is not seen by the check; see issue 24's remaining work.)
+        // Every 200 ms, as people write: the generation check (twice a second) runs between
+        // the snapshot and the restart, so the tick shows the rewind; one taken less than a
+        // check before is shown by the frames confirmed since (`store_faults`).
         numbered_exchanges(&mut c, &mut v, run, n, Duration::from_millis(200)).await;
         tally.confirmed += 2 * n;
         let started = Instant::now();
@@ -203,6 +211,123 @@ async fn memory_relay_runs(tally: &mut Tally, n: usize) {
     }
     let mut c = relay.on_duty(712, "Amara", 2).await;
     a_fresh_conversation_works(&relay, &mut c).await;
+}
+
+/// Sends `n` numbered messages each way without waiting for anything: some are in flight
+/// when the node dies. Returns what each side sent.
+async fn in_flight(
+    c: &mut CoordinatorClient,
+    v: &mut VisitorClient,
+    run: usize,
+    n: usize,
+) -> (Vec<String>, Vec<String>) {
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        up.push(format!("up {run}.{i}"));
+        down.push(format!("down {run}.{i}"));
+        v.send_text(&up[i]).await.unwrap();
+        c.send_text(v.session, &down[i]).await.unwrap();
+    }
+    (up, down)
+}
+
+/// Waits a little before another try, failing once `deadline` passed.
+async fn again_before(deadline: Instant) {
+    assert!(Instant::now() < deadline, "could not come back");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// A relay node on a persistent Redis killed while both sides write, and started again.
+async fn node_restart_runs(tally: &mut Tally, n: usize) {
+    let redis = RedisServer::start_with(true);
+    let dir = tempfile::tempdir().expect("data dir");
+    let url = redis.url.clone();
+    // The node that stays up (and first: it creates the keys the killed one reads). It holds
+    // the dead node's conversations for their coordinator, as production does.
+    let steady = TestRelay::start_in(dir.path().to_path_buf(), |c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+        c.sessions.coordinator_grace_s = 60;
+    })
+    .await;
+    let org = steady.relay.keys.organisation;
+    let mut node = NodeProcess::start(dir.path(), &redis.url).await;
+    let keys = steady.coordinator_keys(713, "Amara");
+    let mut c = CoordinatorClient::connect(&node.coordinator_url(), org.fingerprint(), keys)
+        .await
+        .unwrap();
+    c.duty(true, 16, &["en"]).await.unwrap();
+    for run in 0..runs() {
+        let mut v = VisitorClient::connect(
+            &node.visitor_url(),
+            org,
+            ConversationKind::Chat,
+            Some("en"),
+            &[],
+        )
+        .await
+        .unwrap();
+        claim_and_connect(&mut c, &mut v).await;
+        let (up, down) = in_flight(&mut c, &mut v, run, n).await;
+        let started = Instant::now();
+        node.kill();
+        node = NodeProcess::start(dir.path(), &redis.url).await;
+        let visitor_url = if run % 2 == 0 {
+            steady.visitor_url()
+        } else {
+            node.visitor_url()
+        };
+        v.set_relay_url(&visitor_url);
+        let deadline = Instant::now() + BOUND;
+        while v.resume().await.is_err() {
+            again_before(deadline).await;
+        }
+        while c.reconnect(&node.coordinator_url()).await.is_err() {
+            again_before(deadline).await;
+        }
+        // A new connection starts off duty (as the console's does, it says so again).
+        c.duty(true, 16, &["en"]).await.unwrap();
+        let got_up = read_coordinator(&mut c, n).await;
+        let got_down = read_visitor(&mut v, n).await;
+        for (sent, got) in [(&up, &got_up), (&down, &got_down)] {
+            let (lost, duplicated, out_of_order) = compare(sent, got);
+            tally.confirmed += sent.len();
+            tally.lost_silently += lost;
+            tally.duplicated += duplicated;
+            tally.out_of_order += out_of_order;
+        }
+        tally.took(started);
+        // Known gap (issue 24, report of 2026-11-30): after the kill, the visitor's `end`
+        // on the other node does not always reach the coordinator on the restarted one (no
+        // `peer ended`, their seat stays taken). Not waited for here: the seats (16) are
+        // enough for every run.
+        v.end().await.unwrap();
+    }
+    // Anything delivered twice or late would be read here before this.
+    a_fresh_conversation_works_at(&node, org, &mut c, tally).await;
+}
+
+/// A new visitor on `node` is answered by `c`, and nothing late arrives before it.
+async fn a_fresh_conversation_works_at(
+    node: &NodeProcess,
+    org: lifeline::crypto::keys::OrgPublicKey,
+    c: &mut CoordinatorClient,
+    tally: &mut Tally,
+) {
+    let mut v = VisitorClient::connect(
+        &node.visitor_url(),
+        org,
+        ConversationKind::Chat,
+        Some("en"),
+        &[],
+    )
+    .await
+    .unwrap();
+    claim_and_connect(c, &mut v).await;
+    let last = ["last up".to_owned()];
+    v.send_text(&last[0]).await.unwrap();
+    let got = read_coordinator(c, 1).await;
+    tally.duplicated += compare(&last, &got).1;
 }
 
 fn table(tallies: &[Tally]) -> String {
@@ -246,8 +371,10 @@ async fn ten_faults_of_each_kind_lose_nothing_acknowledged_silently_and_double_n
     lost_by_redis_runs(&mut volatile, false, n + 1).await;
     let mut memory = Tally::new("relay restart", "memory");
     memory_relay_runs(&mut memory, n).await;
+    let mut node = Tally::new("relay node killed", "redis");
+    node_restart_runs(&mut node, n).await;
 
-    let tallies = [frozen, snapshot, volatile, memory];
+    let tallies = [frozen, snapshot, volatile, memory, node];
     println!("\n{}", table(&tallies));
     for t in &tallies {
         assert_eq!(t.runs, runs(), "{}: every run done", t.kind);
@@ -256,7 +383,9 @@ async fn ten_faults_of_each_kind_lose_nothing_acknowledged_silently_and_double_n
         assert_eq!(t.out_of_order, 0, "{}: in order", t.kind);
         assert!(t.slowest < BOUND, "{}: bounded ({:?})", t.kind, t.slowest);
     }
-    for lossy in &tallies[1..] {
+    // The store lost nothing when only a relay node died: nobody is told otherwise.
+    assert_eq!(tallies[4].told, 0, "a node restart is no loss");
+    for lossy in &tallies[1..4] {
         assert_eq!(lossy.told, lossy.runs, "{}: told every time", lossy.kind);
     }
 }

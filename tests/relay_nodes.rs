@@ -3,6 +3,8 @@
 //! and a node killed outright (its clients carry on through the other).
 
 mod common;
+#[path = "common/node_process.rs"]
+mod node_process;
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::visitor::{Sent, VisitorEvent};
 use lifeline::protocol::frames::PeerEvent;
+use node_process::NodeProcess;
 
 /// Two relay nodes on one data folder (the same keys) and one Redis.
 async fn two_nodes(redis: &RedisServer) -> (TestRelay, TestRelay, tempfile::TempDir) {
@@ -215,59 +218,6 @@ async fn the_queue_and_the_roster_are_the_same_on_every_node() {
         .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
         .await
         .unwrap();
-}
-
-/// A relay node as its own process, so it can be killed outright.
-struct NodeProcess {
-    child: std::process::Child,
-    addr: String,
-}
-
-impl NodeProcess {
-    async fn start(data_dir: &std::path::Path, redis_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
-            .args(["--config", "config/lifeline.toml", "serve"])
-            // The suite's own switch is not a relay setting (the relay refuses unknown keys).
-            .env_remove("LIFELINE_TEST_STORE")
-            .env("LIFELINE_SERVER_LISTEN", &addr)
-            .env("LIFELINE_SERVER_METRICS_LISTEN", "")
-            .env("LIFELINE_SERVER_DATA_DIR", data_dir)
-            .env("LIFELINE_STORE_KIND", "redis")
-            .env("LIFELINE_REDIS_URL", redis_url)
-            .env("LIFELINE_POW_BASE_DIFFICULTY", "8")
-            .env("LIFELINE_POW_MAX_DIFFICULTY", "10")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("relay process starts");
-        let node = Self { child, addr };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let ready =
-                lifeline::client::tipster::request(&node.addr, "GET", "/readyz", None, &[]).await;
-            if matches!(ready, Ok((200, _))) {
-                return node;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "node did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 #[tokio::test]

@@ -40,11 +40,13 @@ pub struct Wire {
     /// A frame already read by [`Wire::has_ready`], returned by the next [`Wire::recv`].
     lookahead: Option<Received>,
     /// A second handle on the TCP socket, so [`Wire::cut`] can fail it as a network would
-    /// (the WebSocket's halves belong to the reader task and the sender).
+    /// (the WebSocket's halves belong to the reader task and the sender). Tests only.
+    #[cfg(feature = "test-cut")]
     tcp: Option<std::net::TcpStream>,
 }
 
 /// A duplicate of the socket's descriptor under the WebSocket (and TLS, if any).
+#[cfg(feature = "test-cut")]
 fn tcp_handle(stream: &MaybeTlsStream<TcpStream>) -> Option<std::net::TcpStream> {
     use std::os::fd::AsFd;
     let tcp = match stream {
@@ -238,6 +240,7 @@ impl Wire {
         )
         .await
         .map_err(|e| ClientError::Connect(e.to_string()))?;
+        #[cfg(feature = "test-cut")]
         let tcp = tcp_handle(ws.get_ref());
         let (sink, stream) = ws.split();
         let sink = Arc::new(Mutex::new(sink));
@@ -248,6 +251,7 @@ impl Wire {
             frames,
             outbox,
             reader,
+            #[cfg(feature = "test-cut")]
             tcp,
             timeout: Duration::from_secs(10),
             lookahead: None,
@@ -332,7 +336,9 @@ impl Wire {
     }
 
     /// Drops the connection as a failing network would: the TCP socket is shut without a
-    /// WebSocket close (tests of what a lost connection does; nothing else calls it).
+    /// WebSocket close (tests of what a lost connection does; built only with the `test-cut`
+    /// feature, which only the tests turn on).
+    #[cfg(feature = "test-cut")]
     pub async fn cut(&mut self) {
         self.reader.abort();
         if let Some(tcp) = &self.tcp {

@@ -31,11 +31,11 @@ impl Relay {
     /// Closes this coordinator's connection on another node, if any: they signed in here.
     pub async fn replace_elsewhere(&self, serial: u64) {
         self.nodes.refresh_remote().await;
-        if let Some(node) = self.nodes.remote_node_of(serial) {
-            let event = Event::Coordinator {
-                serial,
-                what: ForCoordinator::Replaced,
-            };
+        let event = Event::Coordinator {
+            serial,
+            what: ForCoordinator::Replaced,
+        };
+        for node in self.nodes.remote_nodes_of(serial) {
             self.nodes.send_to(&node, &event).await;
         }
     }

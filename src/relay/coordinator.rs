@@ -19,6 +19,7 @@ use super::delivery::pull;
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
+use super::generation::lost_since;
 use super::grace;
 use super::metrics::Metrics;
 use super::renewal::{check_sign_in, renew};
@@ -271,15 +272,19 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 };
                 let limits = relay.buffer_limits();
                 let node = &relay.nodes.id;
+                let generation = relay.store.generation();
                 let relayed = relay
                     .store
                     .relay_frame(&session, Way::ToVisitor, stored, limits, Some(serial), node)
                     .await
                     .map(|r| (r.append, relay.nodes.woke(r.woke_node)));
                 match relayed {
-                    // Gone, or held by another now (the store's word is final).
+                    // Gone, or held by another now (the store's word is final), unless the
+                    // store lost it: then the coordinator was told `lost` and `released`.
                     Ok((None, _)) => {
-                        inbox.outbox.send(RelayFrame::Released { session });
+                        if !lost_since(relay, generation).await {
+                            inbox.outbox.send(RelayFrame::Released { session });
+                        }
                     }
                     Ok((Some(append @ (Append::Stored | Append::Duplicate)), woken_elsewhere)) => {
                         if append == Append::Stored {
@@ -301,6 +306,8 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                     Ok((Some(Append::Gap { .. }), _)) if refused.awaiting_resend(&session, seq) => {
                         refused.answer(inbox, session, Some(seq), text.len());
                     }
+                    // A store back from a snapshot expects a number it had confirmed (§9.5).
+                    Ok((Some(Append::Gap { .. }), _)) if lost_since(relay, generation).await => {}
                     Ok((Some(Append::Gap { .. }), _)) => {
                         Metrics::inc(&relay.metrics.protocol_closes);
                         inbox.fail(CloseCode::Unexpected);

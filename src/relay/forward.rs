@@ -51,21 +51,29 @@ impl Relay {
             apply_to_coordinator(self, serial, what).await;
             return true;
         }
-        let mut node = self.nodes.remote_node_of(serial);
-        if node.is_none() && self.nodes.is_shared() {
-            // Signed in elsewhere a moment ago (a resume after a drop, §9.6): the roster
-            // read at the last broadcast may not name them yet, and a wake lost here would
-            // wait for the next heartbeat.
-            self.nodes.refresh_remote().await;
-            node = self.nodes.remote_node_of(serial);
+        if !self.nodes.is_shared() {
+            return false;
         }
-        match node {
-            Some(node) => {
-                let event = Event::Coordinator { serial, what };
-                self.nodes.send_to(&node, &event).await
+        let event = Event::Coordinator { serial, what };
+        let mut tried = Vec::new();
+        for fresh in [false, true] {
+            // Signed in elsewhere a moment ago (a resume after a drop, §9.6, or after their
+            // node died: nobody listens there any more): the roster read at the last
+            // broadcast may not name them yet, and a wake lost here would wait for the next
+            // heartbeat.
+            if fresh {
+                self.nodes.refresh_remote().await;
             }
-            None => false,
+            for node in self.nodes.remote_nodes_of(serial) {
+                if !tried.contains(&node) {
+                    if self.nodes.send_to(&node, &event).await {
+                        return true;
+                    }
+                    tried.push(node);
+                }
+            }
         }
+        false
     }
 
     /// Records that the coordinator holding `session` is connected here, so the visitor's

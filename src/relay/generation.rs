@@ -2,9 +2,11 @@
 //! coordinator told `peer lost` then `released` (protocol §9.5), never "expired", never a
 //! silent re-basing of anyone's sequence numbers on what survived.
 //!
-//! Three ways to find out: the store's generation changed (the watcher here, every
-//! [`CHECK_EVERY`]); a resume token from another generation (a memory-store relay restarted);
-//! a resume claiming frames the store never had (it came back older). Must never end a
+//! Four ways to find out: the store's generation changed (the watcher here, every
+//! [`CHECK_EVERY`], which also verifies what this node confirmed since the last check); a
+//! frame answered with a gap or "no such session" that a check run at once explains
+//! ([`lost_since`]); a resume token from another generation (a memory-store relay
+//! restarted); a resume claiming frames the store never had (it came back older). Must never end a
 //! conversation of the current generation on a mere failure to reach the store.
 
 use std::sync::Arc;
@@ -71,6 +73,27 @@ pub async fn watch(relay: Arc<Relay>) {
                 _ => {}
             }
         }
+    }
+}
+
+/// Whether the store lost data since it was in generation `before`: asked when Redis answers
+/// a frame with a gap or "no such session", which is what a Redis back from a snapshot looks
+/// like before the next periodic check. A check runs now (ending every conversation of the
+/// old generation if it finds a loss); `false` means the store is whole and the gap is the
+/// client's.
+pub async fn lost_since(relay: &Arc<Relay>, before: u64) -> bool {
+    if let Ok(Checked::Changed(_)) = relay.store.check_generation().await {
+        store_lost(relay).await;
+    }
+    relay.store.generation() != before
+}
+
+/// `code`, or 4014 `StoreLost` if the store lost data since generation `before`.
+pub async fn unless_lost(relay: &Arc<Relay>, before: u64, code: CloseCode) -> CloseCode {
+    if lost_since(relay, before).await {
+        CloseCode::StoreLost
+    } else {
+        code
     }
 }
 

@@ -116,14 +116,17 @@ impl Nodes {
             .clone()
     }
 
-    /// Looked up on every cross-node wake: reads the roster in place, no copy of it.
-    pub(super) fn remote_node_of(&self, serial: u64) -> Option<String> {
+    /// The nodes whose roster lists coordinator `serial`, as last read: usually one, but a
+    /// node that died keeps its roster until it expires, and the coordinator may be back on
+    /// another meanwhile. Looked up on every cross-node wake: reads the roster in place.
+    pub(super) fn remote_nodes_of(&self, serial: u64) -> Vec<String> {
         self.remote
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .find(|e| e.serial == serial)
+            .filter(|e| e.serial == serial)
             .map(|e| e.node.clone())
+            .collect()
     }
 
     /// Writes this node's coordinators for the others to read (replacing the last list).

@@ -19,7 +19,7 @@ use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
 use super::erase::erase;
 use super::events::ForCoordinator;
-use super::generation::{resume_refusal, session_lost, token_generation};
+use super::generation::{resume_refusal, session_lost, token_generation, unless_lost};
 use super::metrics::Metrics;
 use super::resend::Refused;
 use super::state::{Pool, Relay};
@@ -317,6 +317,7 @@ async fn handle_frame(
                 body: body.0,
             };
             let limits = relay.buffer_limits();
+            let generation = relay.store.generation();
             let relayed = relay
                 .store
                 .relay_frame(
@@ -355,8 +356,10 @@ async fn handle_frame(
                 Some(Append::Gap { .. }) if refused.awaiting_resend(&session, seq) => {
                     refused.answer(inbox, session, Some(seq), text.len());
                 }
+                // A store back from a snapshot expects a number it had confirmed (§9.5).
                 Some(Append::Gap { .. }) => {
-                    close::<()>(relay, inbox, CloseCode::Unexpected);
+                    let code = unless_lost(relay, generation, CloseCode::Unexpected).await;
+                    close::<()>(relay, inbox, code);
                     return ControlFlow::Break(());
                 }
                 Some(Append::Full) => {
@@ -364,7 +367,8 @@ async fn handle_frame(
                     return ControlFlow::Break(());
                 }
                 None => {
-                    close::<()>(relay, inbox, CloseCode::Ended);
+                    let code = unless_lost(relay, generation, CloseCode::Ended).await;
+                    close::<()>(relay, inbox, code);
                     return ControlFlow::Break(());
                 }
             }

@@ -251,6 +251,12 @@ impl TestRelay {
             config.store.redis_url = redis.url.clone();
         }
         adjust(&mut config);
+        // Kept only if the relay uses it: a test that picked the memory store (or a Redis of
+        // its own) must not be moved to this one by `restart`.
+        let redis = redis.filter(|r| {
+            config.store.kind == lifeline::config::StoreKind::Redis
+                && config.store.redis_url == r.url
+        });
         let (keys, _) =
             keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0", &Clock::system())
                 .expect("dev keys");
@@ -287,15 +293,10 @@ impl TestRelay {
         let redis = self.redis.take();
         let data_dir = self.data_dir.clone();
         let addr = self.addr.to_string();
+        // The same store as before: memory stays memory, whatever LIFELINE_TEST_STORE says.
+        let store = self.relay.config.store.clone();
         let dir = self.stop().await;
-        let url = redis.as_ref().map(|r| r.url.clone());
-        let mut relay = Self::start_at(data_dir, &addr, |c| {
-            if let Some(url) = url {
-                c.store.kind = lifeline::config::StoreKind::Redis;
-                c.store.redis_url = url;
-            }
-        })
-        .await;
+        let mut relay = Self::start_at(data_dir, &addr, |c| c.store = store).await;
         relay.redis = redis;
         relay._dir = dir;
         relay

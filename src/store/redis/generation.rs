@@ -5,12 +5,16 @@
 //! older (an older snapshot, a lagging replica promoted): then the node replaces the id, so
 //! every node sees the change at its next check.
 //!
+//! A snapshot taken within one check of Redis dying holds the newest tick: the frames this
+//! node confirmed since are the evidence then (`witness`), verified at the same check.
+//!
 //! Both keys share one hash tag, so the scripts run on a Cluster too. Must never roll the
 //! generation on anything but evidence of lost data: rolling it ends every conversation.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::connection::{RedisConnection, unavailable};
+use super::witness::{Witness, rewound};
 use crate::store::chat::StoreError;
 use crate::store::generation::{Checked, fresh};
 
@@ -46,6 +50,11 @@ pub struct Generation {
     last_tick: AtomicU64,
     check: redis::Script,
     roll: redis::Script,
+    /// What this node confirmed stored since the last check.
+    witness: Witness,
+    /// One check at a time: a check run on a sequence gap must not take the batch a running
+    /// periodic check is verifying, and find nothing.
+    turn: tokio::sync::Mutex<()>,
 }
 
 fn parse(id: &str) -> Result<u64, StoreError> {
@@ -61,6 +70,8 @@ impl Generation {
             last_tick: AtomicU64::new(0),
             check: redis::Script::new(CHECK),
             roll: redis::Script::new(ROLL),
+            witness: Witness::default(),
+            turn: tokio::sync::Mutex::new(()),
         };
         generation.check(con).await?;
         Ok(generation)
@@ -71,9 +82,38 @@ impl Generation {
         self.current.load(Ordering::Relaxed)
     }
 
-    /// Compares Redis with what this node believed; on evidence of lost data, moves to
-    /// (or creates) the new generation.
+    /// Redis answered that `seq` of `id` travelling `way` is stored: evidence for the next
+    /// check.
+    pub fn confirmed(&self, id: &crate::store::SessionId, way: crate::store::Way, seq: u64) {
+        self.witness.confirmed(id, way, seq);
+    }
+
+    /// Compares Redis with what this node believed; on evidence of lost data (the id gone,
+    /// the tick lower, or a frame confirmed since the last check missing), moves to (or
+    /// creates) the new generation.
     pub async fn check(&self, con: &mut RedisConnection) -> Result<Checked, StoreError> {
+        let _turn = self.turn.lock().await;
+        // Taken before the tick advances, verified after: see `witness`.
+        let batch = self.witness.take();
+        let checked = match self.check_tick(con).await {
+            Ok(Checked::Same) => match rewound(con, &batch).await {
+                Ok(false) => Ok(Checked::Same),
+                Ok(true) => {
+                    tracing::warn!("Redis lost frames it had confirmed: a rewind");
+                    let known = self.current().to_string();
+                    self.roll(con, known).await.map(Checked::Changed)
+                }
+                Err(e) => Err(e),
+            },
+            other => other,
+        };
+        if checked.is_err() {
+            self.witness.restore(batch);
+        }
+        checked
+    }
+
+    async fn check_tick(&self, con: &mut RedisConnection) -> Result<Checked, StoreError> {
         let (id, tick): (String, u64) = self
             .check
             .key(ID)
@@ -94,17 +134,7 @@ impl Generation {
             } else {
                 "-".into()
             };
-            let now: String = self
-                .roll
-                .key(ID)
-                .key(TICK)
-                .arg(seen_id)
-                .arg(fresh().to_string())
-                .arg(seen + 1)
-                .invoke_async(con)
-                .await
-                .map_err(unavailable)?;
-            id = parse(&now)?;
+            id = self.roll(con, seen_id).await?;
         }
         self.last_tick.fetch_max(tick, Ordering::Relaxed);
         self.current.store(id, Ordering::Relaxed);
@@ -113,5 +143,24 @@ impl Generation {
         } else {
             Checked::Same
         })
+    }
+
+    /// Replaces the id if it still reads `seen_id`, and moves the tick past everything this
+    /// node saw; the id in force afterwards is this node's from now on.
+    async fn roll(&self, con: &mut RedisConnection, seen_id: String) -> Result<u64, StoreError> {
+        let seen = self.last_tick.load(Ordering::Relaxed);
+        let now: String = self
+            .roll
+            .key(ID)
+            .key(TICK)
+            .arg(seen_id)
+            .arg(fresh().to_string())
+            .arg(seen + 1)
+            .invoke_async(con)
+            .await
+            .map_err(unavailable)?;
+        let id = parse(&now)?;
+        self.current.store(id, Ordering::Relaxed);
+        Ok(id)
     }
 }

@@ -158,6 +158,10 @@ impl RedisStore {
             .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
+        if outcome == "ok" || outcome == "dup" {
+            // Evidence for the next generation check: Redis said it keeps this.
+            self.generation.confirmed(id, way, frame.seq);
+        }
         let append = match outcome.as_str() {
             "ok" => Some(Append::Stored),
             "dup" => Some(Append::Duplicate),

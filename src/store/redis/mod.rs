@@ -20,6 +20,7 @@ pub mod revocations;
 pub mod rewrite;
 pub mod scripts;
 pub mod seeds;
+mod witness;
 
 use redis::AsyncCommands;
 

@@ -57,9 +57,17 @@ impl NodeLink {
         }
     }
 
-    /// Sends `text` to node `node`; `false` if Redis did not take it.
+    /// Sends `text` to node `node`; `false` if Redis did not take it, or (one server) if no
+    /// node listens on that channel: the node died, and a roster naming it is stale. (A
+    /// Cluster counts only the subscribers of the server it was published on, so there a
+    /// count of none proves nothing.)
     pub async fn send_to(&self, node: &str, text: String) -> bool {
-        self.publish(&node_channel(node), text).await
+        let mut con = self.con.clone();
+        match con.publish::<_, _, i64>(&node_channel(node), text).await {
+            Ok(0) => matches!(self.con, RedisConnection::Cluster(_)),
+            Ok(_) => true,
+            Err(_) => false,
+        }
     }
 
     /// Tells node `node` that node `from` has published `total` wakes to it so far, after

@@ -1,0 +1,77 @@
+//! The per-write witness of the generation check (protocol §9.5): what this node confirmed
+//! stored since the last check, so a Redis back from a snapshot taken *within* one check is
+//! caught too. Such a snapshot already holds the newest tick, so the tick cannot show it;
+//! but every frame confirmed after it is gone, and the next check reads each session's
+//! `next` below a number this node confirmed.
+//!
+//! Why one check's worth is enough: a snapshot older than the last check is caught by the
+//! tick; one newer than it lacks only what was confirmed since, which is what this holds.
+//! The batch is taken before the tick is advanced and verified after, so a restart at any
+//! point between is seen by one or the other. Must never take a client's word (a `last_seq`,
+//! an `ack`) as evidence: only Redis's own answers, or one client could end every
+//! conversation.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::connection::{RedisConnection, unavailable};
+use super::keys::{Keys, way_index};
+use crate::store::chat::{SessionId, StoreError, Way};
+
+/// Per session, the highest `seq` confirmed stored in each direction ([`way_index`]).
+pub type Batch = HashMap<SessionId, [u64; 2]>;
+
+/// What this node confirmed since the last generation check.
+#[derive(Default)]
+pub struct Witness(Mutex<Batch>);
+
+impl Witness {
+    fn batch(&self) -> std::sync::MutexGuard<'_, Batch> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Redis answered that `seq` travelling `way` is stored (new, or a duplicate of one kept).
+    pub fn confirmed(&self, id: &SessionId, way: Way, seq: u64) {
+        let mut batch = self.batch();
+        let highest = &mut batch.entry(*id).or_default()[way_index(way)];
+        *highest = (*highest).max(seq);
+    }
+
+    /// Everything confirmed so far; from now on a new batch gathers.
+    pub fn take(&self) -> Batch {
+        std::mem::take(&mut *self.batch())
+    }
+
+    /// Puts back a batch whose check did not finish (Redis unreachable): it is verified at
+    /// the next one.
+    pub fn restore(&self, taken: Batch) {
+        let mut batch = self.batch();
+        for (id, seqs) in taken {
+            let now = batch.entry(id).or_default();
+            for i in 0..2 {
+                now[i] = now[i].max(seqs[i]);
+            }
+        }
+    }
+}
+
+/// Whether Redis now expects, in either direction of any session in `batch`, a number at or
+/// below one it confirmed: it lost frames it had accepted. A session that is gone proves
+/// nothing (it may have ended meanwhile).
+pub async fn rewound(con: &mut RedisConnection, batch: &Batch) -> Result<bool, StoreError> {
+    for (id, confirmed) in batch {
+        let keys = Keys::of(id);
+        // One slot per session (its hash tag): a pipeline each, also on a Cluster.
+        let next: (Option<u64>, Option<u64>) = redis::pipe()
+            .get(&keys.next[0])
+            .get(&keys.next[1])
+            .query_async(con)
+            .await
+            .map_err(unavailable)?;
+        let below = |next: Option<u64>, seq: u64| next.is_some_and(|next| seq > 0 && next <= seq);
+        if below(next.0, confirmed[0]) || below(next.1, confirmed[1]) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
