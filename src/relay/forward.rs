@@ -51,15 +51,7 @@ impl Relay {
             apply_to_coordinator(self, serial, what).await;
             return true;
         }
-        let mut node = self.nodes.remote_node_of(serial);
-        if node.is_none() && self.nodes.is_shared() {
-            // Signed in elsewhere a moment ago (a resume after a drop, §9.6): the roster
-            // read at the last broadcast may not name them yet, and a wake lost here would
-            // wait for the next heartbeat.
-            self.nodes.refresh_remote().await;
-            node = self.nodes.remote_node_of(serial);
-        }
-        match node {
+        match self.remote_node_of(serial).await {
             Some(node) => {
                 let event = Event::Coordinator { serial, what };
                 self.nodes.send_to(&node, &event).await
@@ -68,12 +60,29 @@ impl Relay {
         }
     }
 
-    /// Records that the coordinator holding `session` is connected here, so the visitor's
-    /// frames wake this node only (`store::redis::message_path`).
-    pub async fn holder_arrived(&self, session: &SessionId) {
-        if let Some(link) = self.nodes.link() {
-            let _ = link.set_holder_node(session, &self.nodes.id).await;
+    /// The node coordinator `serial` is connected to, if another one.
+    async fn remote_node_of(&self, serial: u64) -> Option<String> {
+        let node = self.nodes.remote_node_of(serial);
+        if node.is_some() || !self.nodes.is_shared() {
+            return node;
         }
+        // Signed in elsewhere a moment ago (a resume after a drop, §9.6): the roster read at
+        // the last broadcast may not name them yet, and a wake lost here would wait for the
+        // next heartbeat.
+        self.nodes.refresh_remote().await;
+        self.nodes.remote_node_of(serial)
+    }
+
+    /// The node coordinator `serial` is connected to, this one included; `None` if nowhere
+    /// known.
+    pub async fn node_of(&self, serial: u64) -> Option<String> {
+        let here = self
+            .live
+            .with(|live| live.coordinators.contains_key(&serial));
+        if here {
+            return Some(self.nodes.id.clone());
+        }
+        self.remote_node_of(serial).await
     }
 
     /// Records where a visitor is connected; tells the node it was connected to before.
@@ -132,22 +141,17 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
             note,
             note_from,
         } => {
-            let here = relay.live.with(|live| {
-                let Some(c) = live.coordinators.get_mut(&serial) else {
-                    return false;
-                };
-                c.sessions.insert(session);
-                let handover = Handover {
-                    from,
-                    note,
-                    note_from,
-                };
-                live.transferred_from.insert(session, handover);
-                true
+            relay.live.with(|live| {
+                if let Some(c) = live.coordinators.get_mut(&serial) {
+                    c.sessions.insert(session);
+                    let handover = Handover {
+                        from,
+                        note,
+                        note_from,
+                    };
+                    live.transferred_from.insert(session, handover);
+                }
             });
-            if here {
-                relay.holder_arrived(&session).await;
-            }
             relay.broadcast_queue().await;
         }
         ForCoordinator::Rekeyed { session } => offer_rekeyed(relay, serial, &session).await,

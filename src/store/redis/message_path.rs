@@ -7,9 +7,9 @@
 //! sequence number: routing state only. Must never carry a frame, an address or anything
 //! about a visitor but a session id.
 
-use super::RedisStore;
 use super::connection::unavailable;
 use super::keys::{Keys, way_index};
+use super::{RedisStore, owner_of};
 use crate::crypto::keys::hex;
 use crate::protocol::b64;
 use crate::store::chat::{
@@ -105,13 +105,28 @@ fn peer_node_key(keys: &Keys, way: Way) -> &str {
     }
 }
 
-fn holder(owner: &str) -> Option<Assignment> {
-    match owner {
-        "" => None,
-        "q" => Some(Assignment::Queued),
-        held if held.starts_with('h') => held[1..].parse().ok().map(Assignment::Held),
-        serial => serial.parse().ok().map(Assignment::Claimed),
-    }
+/// What both scripts answer: `{outcome, owner, woken}`.
+struct Reply<T> {
+    outcome: T,
+    holder: Option<Assignment>,
+    woke_node: Option<String>,
+}
+
+/// Runs one of the scripts above and reads its `{outcome, owner, woken}`: the owner as the
+/// store writes it ('' if the session is gone), woken empty when no wake was published.
+async fn run<T: redis::FromRedisValue>(
+    store: &RedisStore,
+    script: &redis::ScriptInvocation<'_>,
+) -> Result<Reply<T>, StoreError> {
+    let (outcome, owner, woken): (T, String, String) = script
+        .invoke_async(&mut store.con())
+        .await
+        .map_err(unavailable)?;
+    Ok(Reply {
+        outcome,
+        holder: owner_of(&owner),
+        woke_node: Some(woken).filter(|n| !n.is_empty()),
+    })
 }
 
 impl RedisStore {
@@ -140,9 +155,8 @@ impl RedisStore {
             Way::ToCoordinator => "c",
             Way::ToVisitor => "v",
         };
-        let (outcome, owner, woken): (String, String, String) = self
-            .relay
-            .key(&keys.owner)
+        let mut script = self.relay.key(&keys.owner);
+        script
             .key(&keys.next[i])
             .key(&keys.buffer[i])
             .key(&keys.bytes[i])
@@ -154,11 +168,9 @@ impl RedisStore {
             .arg(limits.max_bytes)
             .arg(held_by.map(|s| s.to_string()).unwrap_or_default())
             .arg(node)
-            .arg(wake_prefix(node, what, id))
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
-        let append = match outcome.as_str() {
+            .arg(wake_prefix(node, what, id));
+        let reply: Reply<String> = run(self, &script).await?;
+        let append = match reply.outcome.as_str() {
             "ok" => Some(Append::Stored),
             "dup" => Some(Append::Duplicate),
             "full" => Some(Append::Full),
@@ -172,8 +184,8 @@ impl RedisStore {
         };
         Ok(Relayed {
             append,
-            holder: holder(&owner),
-            woke_node: Some(woken).filter(|n| !n.is_empty()),
+            holder: reply.holder,
+            woke_node: reply.woke_node,
         })
     }
 
@@ -194,9 +206,8 @@ impl RedisStore {
             Way::ToVisitor => ("dc", &keys.holder_node),
             Way::ToCoordinator => ("dv", &keys.node),
         };
-        let (acked, owner, woken): (i64, String, String) = self
-            .ack_notify
-            .key(&keys.acked[i])
+        let mut script = self.ack_notify.key(&keys.acked[i]);
+        script
             .key(&keys.next[i])
             .key(&keys.buffer[i])
             .key(&keys.bytes[i])
@@ -205,14 +216,12 @@ impl RedisStore {
             .arg(seq)
             .arg(held_by.map(|s| s.to_string()).unwrap_or_default())
             .arg(node)
-            .arg(wake_prefix(node, what, id))
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
+            .arg(wake_prefix(node, what, id));
+        let reply: Reply<i64> = run(self, &script).await?;
         Ok(Acked {
-            acked: u64::try_from(acked).ok(),
-            holder: holder(&owner),
-            woke_node: Some(woken).filter(|n| !n.is_empty()),
+            acked: u64::try_from(reply.outcome).ok(),
+            holder: reply.holder,
+            woke_node: reply.woke_node,
         })
     }
 }

@@ -37,7 +37,7 @@ use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
 use persistence::Persistence;
 use rewrite::DiskErasure;
-use scripts::{ADMIT, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
+use scripts::{ADMIT, ASSIGN, CLAIM, PENDING, REATTACH, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const SESSIONS: &str = "ll:sessions";
@@ -77,6 +77,8 @@ pub struct RedisStore {
     persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
     claim: redis::Script,
+    assign: redis::Script,
+    reattach: redis::Script,
     touch: redis::Script,
     pending: redis::Script,
     release: redis::Script,
@@ -105,6 +107,8 @@ impl RedisStore {
             persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
+            assign: redis::Script::new(ASSIGN),
+            reattach: redis::Script::new(REATTACH),
             touch: redis::Script::new(TOUCH),
             pending: redis::Script::new(PENDING),
             release: redis::Script::new(RELEASE),
@@ -261,6 +265,34 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// Runs a script that makes `serial` the holder and writes their node in the same step
+    /// (`CLAIM`, `ASSIGN`, `REATTACH`): KEYS `first` then the holder's node key; ARGV the
+    /// serial, `node` and the session TTL. `true` if the script answered 1.
+    async fn make_holder(
+        &self,
+        script: &redis::Script,
+        first: &[&str],
+        keys: &Keys,
+        serial: u64,
+        node: &str,
+    ) -> Result<bool, StoreError> {
+        let mut call = script.prepare_invoke();
+        for key in first {
+            call.key(*key);
+        }
+        let done: i32 = call
+            .key(&keys.holder_node)
+            .arg(serial.to_string())
+            .arg(node)
+            .arg(self.ttl_s)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(done == 1)
+    }
+}
+
 impl ChatStore for RedisStore {
     async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
         let mut con = self.con();
@@ -366,16 +398,13 @@ impl ChatStore for RedisStore {
         &self,
         id: &SessionId,
         coordinator: u64,
+        node: &str,
     ) -> Result<Option<SessionInfo>, StoreError> {
         let keys = Keys::of(id);
-        let won: i32 = self
-            .claim
-            .key(&keys.owner)
-            .arg(coordinator.to_string())
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
-        if won != 1 {
+        let won = self
+            .make_holder(&self.claim, &[&keys.owner], &keys, coordinator, node)
+            .await?;
+        if !won {
             return Ok(None);
         }
         let _: () = self
@@ -386,9 +415,10 @@ impl ChatStore for RedisStore {
         self.get(id).await
     }
 
-    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+    async fn assign(&self, id: &SessionId, coordinator: u64, node: &str) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        self.set_if_live(&keys, &keys.owner, &[], coordinator.to_string())
+        let first = [keys.record.as_str(), &keys.owner];
+        self.make_holder(&self.assign, &first, &keys, coordinator, node)
             .await?;
         self.con()
             .zrem(QUEUE, hex(&id.0))
@@ -404,8 +434,8 @@ impl ChatStore for RedisStore {
         self.hold_for(id, holder, grace_s).await
     }
 
-    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
-        self.reattach_to(id, holder).await
+    async fn reattach(&self, id: &SessionId, holder: u64, node: &str) -> Result<bool, StoreError> {
+        self.reattach_to(id, holder, node).await
     }
 
     async fn requeue_held(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
