@@ -37,7 +37,7 @@ use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
 use persistence::Persistence;
 use rewrite::DiskErasure;
-use scripts::{ADMIT, ASSIGN, CLAIM, PENDING, REATTACH, RELEASE, SET_IF_LIVE, TOUCH};
+use scripts::{ADMIT, ASSIGN, CLAIM, DISCARD, PENDING, REATTACH, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const SESSIONS: &str = "ll:sessions";
@@ -81,6 +81,7 @@ pub struct RedisStore {
     reattach: redis::Script,
     touch: redis::Script,
     pending: redis::Script,
+    discard: redis::Script,
     release: redis::Script,
     admit: redis::Script,
     set_if_live: redis::Script,
@@ -111,6 +112,7 @@ impl RedisStore {
             reattach: redis::Script::new(REATTACH),
             touch: redis::Script::new(TOUCH),
             pending: redis::Script::new(PENDING),
+            discard: redis::Script::new(DISCARD),
             release: redis::Script::new(RELEASE),
             admit: redis::Script::new(ADMIT),
             set_if_live: redis::Script::new(SET_IF_LIVE),
@@ -213,10 +215,8 @@ impl RedisStore {
 type SessionKeys = (
     Option<String>,
     Option<String>,
-    Option<u64>,
-    Option<u64>,
-    Option<u64>,
-    Option<u64>,
+    [Option<u64>; 2],
+    [Option<u64>; 2],
 );
 
 /// The owner key: "q" while queued, "h" and the serial while held for a dropped
@@ -316,10 +316,12 @@ impl ChatStore for RedisStore {
         .ignore();
         pipe.set_ex(&keys.owner, "q", ttl).ignore();
         pipe.set_ex(&keys.active, info.queued_minute, ttl).ignore();
-        for i in 0..2 {
-            pipe.set_ex(&keys.next[i], 1, ttl).ignore();
-            pipe.set_ex(&keys.acked[i], 0, ttl).ignore();
-            pipe.set_ex(&keys.bytes[i], 0, ttl).ignore();
+        for way in &keys.way {
+            pipe.cmd("HSET")
+                .arg(way)
+                .arg(&["next", "1", "acked", "0", "bytes", "0"])
+                .ignore();
+            pipe.expire(way, ttl as i64).ignore();
         }
         pipe.query_async::<()>(&mut con)
             .await
@@ -350,13 +352,11 @@ impl ChatStore for RedisStore {
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
         let keys = Keys::of(id);
         let mut con = self.con();
-        let (record, owner, next_c, next_v, acked_c, acked_v): SessionKeys = redis::pipe()
+        let (record, owner, [next_c, acked_c], [next_v, acked_v]): SessionKeys = redis::pipe()
             .get(&keys.record)
             .get(&keys.owner)
-            .get(&keys.next[0])
-            .get(&keys.next[1])
-            .get(&keys.acked[0])
-            .get(&keys.acked[1])
+            .hmget(&keys.way[0], &["next", "acked"])
+            .hmget(&keys.way[1], &["next", "acked"])
             .query_async(&mut con)
             .await
             .map_err(unavailable)?;
@@ -564,9 +564,11 @@ impl ChatStore for RedisStore {
         after: u64,
     ) -> Result<Vec<StoredFrame>, StoreError> {
         let keys = Keys::of(id);
+        let i = way_index(way);
         let frames: Vec<String> = self
             .pending
-            .key(&keys.buffer[way_index(way)])
+            .key(&keys.way[i])
+            .key(&keys.buffer[i])
             .arg(after)
             .invoke_async(&mut self.con())
             .await
@@ -584,8 +586,14 @@ impl ChatStore for RedisStore {
     async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
         let keys = Keys::of(id);
         let i = way_index(way);
-        self.set_if_live(&keys, &keys.bytes[i], &[&keys.buffer[i]], "0".into())
-            .await?;
+        let _: i32 = self
+            .discard
+            .key(&keys.record)
+            .key(&keys.way[i])
+            .key(&keys.buffer[i])
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 

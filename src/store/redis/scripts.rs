@@ -100,14 +100,22 @@ return 0
 
 /// The frames after ARGV[1], without the ones before: a buffer's frames are numbered one
 /// after another from its head (appends are in order, acks pop the head, a discard empties
-/// it), so they start at (after + 1 - head's seq). KEYS: buffer.
+/// it), so they start at (after + 1 - head). KEYS: the direction's hash, buffer.
 pub(super) const PENDING: &str = r#"
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return {} end
-local first = tonumber(string.match(head, '"seq":(%d+)'))
+local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
 local start = 0
-if first then start = math.max(tonumber(ARGV[1]) + 1 - first, 0) end
-return redis.call('LRANGE', KEYS[1], start, -1)
+if head > 0 then start = math.max(tonumber(ARGV[1]) + 1 - head, 0) end
+return redis.call('LRANGE', KEYS[2], start, -1)
+"#;
+
+/// Empties a live session's buffer in one direction: KEYS: record, the direction's hash,
+/// buffer. 1 if done, 0 if the session is gone (nothing is re-created without a TTL).
+pub(super) const DISCARD: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[2], 'bytes', 0)
+redis.call('HDEL', KEYS[2], 'head')
+return 1
 "#;
 
 // KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked
