@@ -32,7 +32,9 @@ local owner = redis.call('GET', KEYS[1])
 if not owner then return {'gone', '', ''} end
 if ARGV[6] ~= '' and owner ~= ARGV[6] then return {'other', owner, ''} end
 local state = redis.call('HMGET', KEYS[2], 'next', 'bytes')
-local next = tonumber(state[1] or '1')
+-- No hash: filed before it existed (a rolling upgrade); never re-created here without a TTL.
+if not state[1] then return {'gone', '', ''} end
+local next = tonumber(state[1])
 local seq = tonumber(ARGV[1])
 if seq > next then return {'gap:' .. next, owner, ''} end
 local outcome = 'dup'
@@ -73,7 +75,8 @@ local owner = redis.call('GET', KEYS[3])
 if not owner then return {-1, '', ''} end
 if ARGV[2] ~= '' and owner ~= ARGV[2] then return {-1, owner, ''} end
 local state = redis.call('HMGET', KEYS[1], 'next', 'acked', 'bytes', 'head')
-local next = tonumber(state[1] or '1')
+if not state[1] then return {-1, '', ''} end
+local next = tonumber(state[1])
 local acked = tonumber(state[2] or '0')
 local seq = math.min(tonumber(ARGV[1]), next - 1)
 if seq > acked then
