@@ -155,6 +155,7 @@ pub fn print(
         let setup_cpu = f.and_then(|f| f.setup.as_ref()).map(Measured::cpu_us);
         let setups = f.and_then(|f| f.setup.as_ref()).map(Measured::rate);
         let arrivals = f.and_then(|f| f.arrival.as_ref()).map(Measured::rate);
+        let arrival_cpu = f.and_then(|f| f.arrival.as_ref()).map(Measured::cpu_us);
         rows.push(
             Row::new(
                 &format!("set-ups, {store}: server CPU per set-up ÷ per bare upgrade"),
@@ -168,6 +169,11 @@ pub fn print(
             Row::new("  set-ups/s ÷ bare upgrades/s", div(setups, upgrades), 2)
                 .baseline(baseline::SETUPS_OVER_UPGRADES),
         );
+        rows.push(Row::new(
+            "  server CPU per arrival ÷ per bare upgrade",
+            div(arrival_cpu, upgrade_cpu),
+            2,
+        ));
         rows.push(
             Row::new("  arrivals/s ÷ bare upgrades/s", div(arrivals, upgrades), 2)
                 .at_least(Some(0.6), "≥ 0.6".into())

@@ -215,7 +215,9 @@ async fn hand_over(relay: &Arc<Relay>, offer: Offer, session: SessionId) {
     };
     tell(relay, serial, session, TransferStatus::Accepted);
     // The visitor must answer with a fresh ephemeral: never reuse one across handshakes.
-    let _ = relay.store.assign(&session, to).await;
+    // The colleague's node is written with the owner, so the visitor's wakes follow them.
+    let node = relay.node_of(to).await.unwrap_or_default();
+    let _ = relay.store.assign(&session, to, &node).await;
     let _ = relay.store.set_handshake(&session, Vec::new()).await;
     let _ = relay
         .store

@@ -397,15 +397,22 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
     let ready = matches!(relay.store.get(&session).await,
         Ok(Some(ref i)) if !i.handshake.is_empty() && i.generation == relay.store.generation());
     let won = if has_room && ready {
-        relay.store.claim(&session, serial).await.ok().flatten()
+        let node = &relay.nodes.id;
+        relay
+            .store
+            .claim(&session, serial, node)
+            .await
+            .ok()
+            .flatten()
     } else {
         None
     };
     let Some(info) = won else { return false };
     // Frames the visitor sent under an earlier handshake cannot be read by this coordinator.
-    // Sent together with where the holder is (both are one round trip on one connection).
-    let discard = relay.store.discard_pending(&session, Way::ToCoordinator);
-    let _ = tokio::join!(discard, relay.holder_arrived(&session));
+    let _ = relay
+        .store
+        .discard_pending(&session, Way::ToCoordinator)
+        .await;
     Metrics::inc(&relay.metrics.claims);
     tracing::debug!("session claimed");
     relay.live.with(|live| {

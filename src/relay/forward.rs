@@ -76,12 +76,26 @@ impl Relay {
         false
     }
 
-    /// Records that the coordinator holding `session` is connected here, so the visitor's
-    /// frames wake this node only (`store::redis::message_path`).
-    pub async fn holder_arrived(&self, session: &SessionId) {
-        if let Some(link) = self.nodes.link() {
-            let _ = link.set_holder_node(session, &self.nodes.id).await;
+    /// The node coordinator `serial` is connected to, this one included; `None` if nowhere
+    /// known.
+    pub async fn node_of(&self, serial: u64) -> Option<String> {
+        let here = self
+            .live
+            .with(|live| live.coordinators.contains_key(&serial));
+        if here {
+            return Some(self.nodes.id.clone());
         }
+        let first = |relay: &Self| relay.nodes.remote_nodes_of(serial).into_iter().next();
+        if let Some(node) = first(self) {
+            return Some(node);
+        }
+        if !self.nodes.is_shared() {
+            return None;
+        }
+        // Signed in elsewhere a moment ago (a resume after a drop, §9.6): the roster read at
+        // the last broadcast may not name them yet.
+        self.nodes.refresh_remote().await;
+        first(self)
     }
 
     /// Records where a visitor is connected; tells the node it was connected to before.
@@ -140,22 +154,17 @@ pub async fn apply_to_coordinator(relay: &Arc<Relay>, serial: u64, what: ForCoor
             note,
             note_from,
         } => {
-            let here = relay.live.with(|live| {
-                let Some(c) = live.coordinators.get_mut(&serial) else {
-                    return false;
-                };
-                c.sessions.insert(session);
-                let handover = Handover {
-                    from,
-                    note,
-                    note_from,
-                };
-                live.transferred_from.insert(session, handover);
-                true
+            relay.live.with(|live| {
+                if let Some(c) = live.coordinators.get_mut(&serial) {
+                    c.sessions.insert(session);
+                    let handover = Handover {
+                        from,
+                        note,
+                        note_from,
+                    };
+                    live.transferred_from.insert(session, handover);
+                }
             });
-            if here {
-                relay.holder_arrived(&session).await;
-            }
             relay.broadcast_queue().await;
         }
         ForCoordinator::Rekeyed { session } => offer_rekeyed(relay, serial, &session).await,

@@ -86,9 +86,9 @@ pub async fn hold(relay: &Arc<Relay>, serial: u64, sessions: impl IntoIterator<I
 /// Takes back a conversation the live connection of `serial` lists but the store holds for
 /// them (a late hold by the node of their old connection); the visitor hears `back`.
 pub async fn reclaim(relay: &Arc<Relay>, serial: u64, session: &SessionId) -> bool {
-    let ours = matches!(relay.store.reattach(session, serial).await, Ok(true));
+    let node = &relay.nodes.id;
+    let ours = matches!(relay.store.reattach(session, serial, node).await, Ok(true));
     if ours {
-        relay.holder_arrived(session).await;
         peer_to_visitor(relay, session, PeerEvent::Back).await;
     }
     ours
@@ -157,11 +157,12 @@ async fn resume_one(
     session: SessionId,
     last_seq: u64,
 ) -> bool {
-    if !matches!(relay.store.reattach(&session, serial).await, Ok(true)) {
+    // The coordinator may be back through another node: the store points the visitor's
+    // wakes here in the same step.
+    let node = &relay.nodes.id;
+    if !matches!(relay.store.reattach(&session, serial, node).await, Ok(true)) {
         return false;
     }
-    // The coordinator may be back through another node: the visitor's wakes follow them.
-    relay.holder_arrived(&session).await;
     let Ok(Some(info)) = relay.store.get(&session).await else {
         return false;
     };

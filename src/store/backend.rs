@@ -245,11 +245,12 @@ impl ChatStore for Store {
         &self,
         id: &SessionId,
         coordinator: u64,
+        node: &str,
     ) -> Result<Option<SessionInfo>, StoreError> {
-        dispatch!(self, Store::{Memory, Redis}, s => s.claim(id, coordinator))
+        dispatch!(self, Store::{Memory, Redis}, s => s.claim(id, coordinator, node))
     }
-    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
-        dispatch!(self, Store::{Memory, Redis}, s => s.assign(id, coordinator))
+    async fn assign(&self, id: &SessionId, coordinator: u64, node: &str) -> Result<(), StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.assign(id, coordinator, node))
     }
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
         dispatch!(self, Store::{Memory, Redis}, s => s.requeue(id, holder))
@@ -257,8 +258,8 @@ impl ChatStore for Store {
     async fn hold(&self, id: &SessionId, holder: u64, grace_s: u64) -> Result<bool, StoreError> {
         dispatch!(self, Store::{Memory, Redis}, s => s.hold(id, holder, grace_s))
     }
-    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
-        dispatch!(self, Store::{Memory, Redis}, s => s.reattach(id, holder))
+    async fn reattach(&self, id: &SessionId, holder: u64, node: &str) -> Result<bool, StoreError> {
+        dispatch!(self, Store::{Memory, Redis}, s => s.reattach(id, holder, node))
     }
     async fn requeue_held(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
         dispatch!(self, Store::{Memory, Redis}, s => s.requeue_held(id, holder))

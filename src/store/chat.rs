@@ -196,17 +196,22 @@ pub trait ChatStore: Send + Sync + 'static {
         &self,
         id: &SessionId,
     ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
-    /// Atomically moves a queued session to `coordinator`; `None` if someone else won.
+    /// Atomically moves a queued session to `coordinator`, connected to relay node `node`
+    /// (where the visitor's wakes go, written in the same step); `None` if someone else won.
     fn claim(
         &self,
         id: &SessionId,
         coordinator: u64,
+        node: &str,
     ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
-    /// Assigns a session directly (transfer), whatever its state.
+    /// Assigns a session directly (transfer), whatever its state, to `coordinator` on relay
+    /// node `node` (empty if not known: the visitor's wakes then go nowhere until the
+    /// coordinator's node pulls).
     fn assign(
         &self,
         id: &SessionId,
         coordinator: u64,
+        node: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Puts a session back in the queue, at the front (its wait keeps counting), if
     /// `holder` still holds it; `false` if someone else does (or no one).
@@ -223,12 +228,14 @@ pub trait ChatStore: Send + Sync + 'static {
         holder: u64,
         grace_s: u64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Gives a session held for `holder` back to them (they resumed it); `true` if it is
-    /// theirs now (held for them, or still claimed by them: their node died unnoticed).
+    /// Gives a session held for `holder` back to them (they resumed it), now connected to
+    /// relay node `node`; `true` if it is theirs now (held for them, or still claimed by
+    /// them: their node died unnoticed).
     fn reattach(
         &self,
         id: &SessionId,
         holder: u64,
+        node: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Puts a session held for `holder` back at the front of the queue (not resumed in
     /// time, or not resumed at all); `false` if it is not held for them.

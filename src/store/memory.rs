@@ -134,10 +134,12 @@ impl ChatStore for MemoryStore {
         Ok(self.with(|s| s.sessions.get(id).map(|e| e.info.assignment.clone())))
     }
 
+    // One node: there is nowhere else a coordinator could be, so `node` is not kept.
     async fn claim(
         &self,
         id: &SessionId,
         coordinator: u64,
+        _node: &str,
     ) -> Result<Option<SessionInfo>, StoreError> {
         self.with(|s| {
             let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
@@ -151,7 +153,12 @@ impl ChatStore for MemoryStore {
         })
     }
 
-    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+    async fn assign(
+        &self,
+        id: &SessionId,
+        coordinator: u64,
+        _node: &str,
+    ) -> Result<(), StoreError> {
         self.with(|s| {
             let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
             entry.info.assignment = Assignment::Claimed(coordinator);
@@ -176,7 +183,7 @@ impl ChatStore for MemoryStore {
         })
     }
 
-    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
+    async fn reattach(&self, id: &SessionId, holder: u64, _node: &str) -> Result<bool, StoreError> {
         Ok(self.with(|s| {
             let Some(e) = s.sessions.get_mut(id) else {
                 return false;

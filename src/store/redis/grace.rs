@@ -11,7 +11,7 @@ use redis::AsyncCommands;
 use super::connection::unavailable;
 use super::keys::Keys;
 use super::order::next_order;
-use super::scripts::{HOLD, REATTACH};
+use super::scripts::HOLD;
 use super::{QUEUE, RedisStore};
 use crate::crypto::keys::hex;
 use crate::store::chat::{SessionId, StoreError};
@@ -35,20 +35,18 @@ impl RedisStore {
         Ok(held == 1)
     }
 
+    /// Gives a held session back to `holder`, now connected to `node` (written in the same
+    /// step: `scripts::REATTACH`).
     pub(super) async fn reattach_to(
         &self,
         id: &SessionId,
         holder: u64,
+        node: &str,
     ) -> Result<bool, StoreError> {
         let keys = Keys::of(id);
-        let ours: i32 = redis::Script::new(REATTACH)
-            .key(&keys.owner)
-            .key(&keys.grace)
-            .arg(holder.to_string())
-            .invoke_async(&mut self.con())
+        let first = [keys.owner.as_str(), &keys.grace];
+        self.make_holder(&self.reattach, &first, &keys, holder, node)
             .await
-            .map_err(unavailable)?;
-        Ok(ours == 1)
     }
 
     pub(super) async fn grace_running(&self, id: &SessionId) -> Result<bool, StoreError> {

@@ -18,10 +18,12 @@ pub(super) struct Keys {
     pub(super) grace: String,
     /// The relay node the holding coordinator is connected to (where its wakes go).
     pub(super) holder_node: String,
-    pub(super) next: [String; 2],
-    pub(super) acked: [String; 2],
+    /// Per direction, one hash of the buffer's numbers, so a message reads and writes them
+    /// with one command each instead of one per number: `next` (the sequence number expected
+    /// next), `acked` (the last acknowledged), `bytes` (body bytes in the buffer), `head`
+    /// (the sequence number of the buffer's first frame while it holds any).
+    pub(super) way: [String; 2],
     pub(super) buffer: [String; 2],
-    pub(super) bytes: [String; 2],
 }
 
 pub(super) fn way_index(way: Way) -> usize {
@@ -42,10 +44,8 @@ impl Keys {
             node: format!("ll:{tag}:node"),
             grace: format!("ll:{tag}:grace"),
             holder_node: format!("ll:{tag}:holder:node"),
-            next: per_way("next"),
-            acked: per_way("acked"),
+            way: per_way("way"),
             buffer: per_way("buffer"),
-            bytes: per_way("bytes"),
         }
     }
 
@@ -58,7 +58,7 @@ impl Keys {
             self.grace.as_str(),
             self.holder_node.as_str(),
         ];
-        for group in [&self.next, &self.acked, &self.buffer, &self.bytes] {
+        for group in [&self.way, &self.buffer] {
             keys.extend(group.iter().map(String::as_str));
         }
         keys

@@ -7,9 +7,9 @@
 //! sequence number: routing state only. Must never carry a frame, an address or anything
 //! about a visitor but a session id.
 
-use super::RedisStore;
 use super::connection::unavailable;
 use super::keys::{Keys, way_index};
+use super::{RedisStore, owner_of};
 use crate::crypto::keys::hex;
 use crate::protocol::b64;
 use crate::store::chat::{
@@ -19,74 +19,83 @@ use crate::store::chat::{
 /// Store a frame if the session is live (and held by `ARGV[6]` when it is not empty), then
 /// wake the peer's node; a duplicate wakes it too (a resend after a store write that timed
 /// out on the relay's side but ran: the first wake was never sent).
-/// KEYS: owner, next, buffer, bytes, the peer's node key.
+/// KEYS: owner, the direction's hash (`next`, `bytes`, `head`), buffer, the peer's node key.
 /// ARGV: seq, frame, body length, max frames, max bytes, required owner ('' for any), this
 /// node ('' to wake no one), the wake's text without the owner.
 /// Returns {outcome, owner, woken}: outcome 'ok', 'dup', 'full', 'gap:<next>', 'gone' (no
 /// session) or 'other' (held by another); woken the peer's node if a wake was published to
 /// it, else '' (the peer is here, nowhere, or unknown: the relay wakes it its own way).
+/// Six commands for a stored frame (seven when the buffer was empty), one key per number no
+/// more: redis-server's CPU per message is what issue 20 measures.
 pub(super) const RELAY: &str = r#"
 local owner = redis.call('GET', KEYS[1])
 if not owner then return {'gone', '', ''} end
 if ARGV[6] ~= '' and owner ~= ARGV[6] then return {'other', owner, ''} end
-local next = tonumber(redis.call('GET', KEYS[2]) or '1')
+local state = redis.call('HMGET', KEYS[2], 'next', 'bytes')
+-- No hash: filed before it existed (a rolling upgrade); never re-created here without a TTL.
+if not state[1] then return {'gone', '', ''} end
+local next = tonumber(state[1])
 local seq = tonumber(ARGV[1])
 if seq > next then return {'gap:' .. next, owner, ''} end
 local outcome = 'dup'
 if seq == next then
   local count = redis.call('LLEN', KEYS[3])
-  local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
+  local bytes = tonumber(state[2] or '0')
   if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then
     return {'full', owner, ''}
   end
   redis.call('RPUSH', KEYS[3], ARGV[2])
-  redis.call('SET', KEYS[4], bytes + tonumber(ARGV[3]), 'KEEPTTL')
-  redis.call('SET', KEYS[2], next + 1, 'KEEPTTL')
   if count == 0 then
+    redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes + tonumber(ARGV[3]), 'head', seq)
+    -- A new list: it takes the session's remaining TTL, as its other keys have.
     local ttl = redis.call('TTL', KEYS[2])
-    if ttl > 0 then
-      redis.call('EXPIRE', KEYS[3], ttl)
-      redis.call('EXPIRE', KEYS[4], ttl)
-    end
+    if ttl > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
+  else
+    redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes + tonumber(ARGV[3]))
   end
   outcome = 'ok'
 end
 if owner == 'q' then return {outcome, owner, ''} end
-local peer = redis.call('GET', KEYS[5])
+local peer = redis.call('GET', KEYS[4])
 if not peer or peer == ARGV[7] or ARGV[7] == '' then return {outcome, owner, ''} end
 redis.call('PUBLISH', 'll:wake:' .. peer, ARGV[8] .. owner)
 return {outcome, owner, peer}
 "#;
 
-/// Cumulative acknowledgement, then a `delivered` mark to the sender's node.
-/// KEYS: acked, next, buffer, bytes, owner, the peer's node key.
+/// Cumulative acknowledgement, then a `delivered` mark to the sender's node. The buffer's
+/// frames are numbered one after another from `head` (appends are in order, acks pop the
+/// head, a discard empties it), so the acknowledged ones are its first `acked - head + 1`.
+/// KEYS: the direction's hash, buffer, owner, the peer's node key.
 /// ARGV: seq, required owner ('' for any), this node ('' to tell no one), the mark's text
 /// without the owner and the acknowledged sequence number.
 /// Returns {acked, owner, woken} (woken as above); acked -1 if the session is gone or held
 /// by another.
 pub(super) const ACK_NOTIFY: &str = r#"
-local owner = redis.call('GET', KEYS[5])
+local owner = redis.call('GET', KEYS[3])
 if not owner then return {-1, '', ''} end
 if ARGV[2] ~= '' and owner ~= ARGV[2] then return {-1, owner, ''} end
-local next = tonumber(redis.call('GET', KEYS[2]) or '1')
-local acked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local state = redis.call('HMGET', KEYS[1], 'next', 'acked', 'bytes', 'head')
+if not state[1] then return {-1, '', ''} end
+local next = tonumber(state[1])
+local acked = tonumber(state[2] or '0')
 local seq = math.min(tonumber(ARGV[1]), next - 1)
 if seq > acked then
   acked = seq
-  redis.call('SET', KEYS[1], acked, 'KEEPTTL')
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  local first = head and tonumber(string.match(head, '"seq":(%d+)'))
-  if first and first <= acked then
-    local popped = redis.call('LPOP', KEYS[3], acked - first + 1)
-    local bytes = tonumber(redis.call('GET', KEYS[4]) or '0')
-    for _, frame in ipairs(popped) do
-      bytes = bytes - tonumber(string.match(frame, '"len":(%d+)') or '0')
+  local bytes = tonumber(state[3] or '0')
+  local head = tonumber(state[4] or '0')
+  if head > 0 and head <= acked then
+    local popped = redis.call('LPOP', KEYS[2], acked - head + 1)
+    if popped then
+      for _, frame in ipairs(popped) do
+        bytes = bytes - tonumber(string.match(frame, '"len":(%d+)') or '0')
+      end
     end
-    redis.call('SET', KEYS[4], math.max(bytes, 0), 'KEEPTTL')
+    head = acked + 1
   end
+  redis.call('HSET', KEYS[1], 'acked', acked, 'bytes', math.max(bytes, 0), 'head', head)
 end
 if owner == 'q' then return {acked, owner, ''} end
-local peer = redis.call('GET', KEYS[6])
+local peer = redis.call('GET', KEYS[4])
 if not peer or peer == ARGV[3] or ARGV[3] == '' then return {acked, owner, ''} end
 redis.call('PUBLISH', 'll:wake:' .. peer, ARGV[4] .. owner .. ' ' .. acked)
 return {acked, owner, peer}
@@ -105,13 +114,28 @@ fn peer_node_key(keys: &Keys, way: Way) -> &str {
     }
 }
 
-fn holder(owner: &str) -> Option<Assignment> {
-    match owner {
-        "" => None,
-        "q" => Some(Assignment::Queued),
-        held if held.starts_with('h') => held[1..].parse().ok().map(Assignment::Held),
-        serial => serial.parse().ok().map(Assignment::Claimed),
-    }
+/// What both scripts answer: `{outcome, owner, woken}`.
+struct Reply<T> {
+    outcome: T,
+    holder: Option<Assignment>,
+    woke_node: Option<String>,
+}
+
+/// Runs one of the scripts above and reads its `{outcome, owner, woken}`: the owner as the
+/// store writes it ('' if the session is gone), woken empty when no wake was published.
+async fn run<T: redis::FromRedisValue>(
+    store: &RedisStore,
+    script: &redis::ScriptInvocation<'_>,
+) -> Result<Reply<T>, StoreError> {
+    let (outcome, owner, woken): (T, String, String) = script
+        .invoke_async(&mut store.con())
+        .await
+        .map_err(unavailable)?;
+    Ok(Reply {
+        outcome,
+        holder: owner_of(&owner),
+        woke_node: Some(woken).filter(|n| !n.is_empty()),
+    })
 }
 
 impl RedisStore {
@@ -140,12 +164,10 @@ impl RedisStore {
             Way::ToCoordinator => "c",
             Way::ToVisitor => "v",
         };
-        let (outcome, owner, woken): (String, String, String) = self
-            .relay
-            .key(&keys.owner)
-            .key(&keys.next[i])
+        let mut script = self.relay.key(&keys.owner);
+        script
+            .key(&keys.way[i])
             .key(&keys.buffer[i])
-            .key(&keys.bytes[i])
             .key(peer_node_key(&keys, way))
             .arg(frame.seq)
             .arg(record)
@@ -154,15 +176,13 @@ impl RedisStore {
             .arg(limits.max_bytes)
             .arg(held_by.map(|s| s.to_string()).unwrap_or_default())
             .arg(node)
-            .arg(wake_prefix(node, what, id))
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
-        if outcome == "ok" || outcome == "dup" {
+            .arg(wake_prefix(node, what, id));
+        let reply: Reply<String> = run(self, &script).await?;
+        if reply.outcome == "ok" || reply.outcome == "dup" {
             // Evidence for the next generation check: Redis said it keeps this.
             self.generation.confirmed(id, way, frame.seq);
         }
-        let append = match outcome.as_str() {
+        let append = match reply.outcome.as_str() {
             "ok" => Some(Append::Stored),
             "dup" => Some(Append::Duplicate),
             "full" => Some(Append::Full),
@@ -176,8 +196,8 @@ impl RedisStore {
         };
         Ok(Relayed {
             append,
-            holder: holder(&owner),
-            woke_node: Some(woken).filter(|n| !n.is_empty()),
+            holder: reply.holder,
+            woke_node: reply.woke_node,
         })
     }
 
@@ -198,25 +218,20 @@ impl RedisStore {
             Way::ToVisitor => ("dc", &keys.holder_node),
             Way::ToCoordinator => ("dv", &keys.node),
         };
-        let (acked, owner, woken): (i64, String, String) = self
-            .ack_notify
-            .key(&keys.acked[i])
-            .key(&keys.next[i])
+        let mut script = self.ack_notify.key(&keys.way[i]);
+        script
             .key(&keys.buffer[i])
-            .key(&keys.bytes[i])
             .key(&keys.owner)
             .key(sender_node)
             .arg(seq)
             .arg(held_by.map(|s| s.to_string()).unwrap_or_default())
             .arg(node)
-            .arg(wake_prefix(node, what, id))
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
+            .arg(wake_prefix(node, what, id));
+        let reply: Reply<i64> = run(self, &script).await?;
         Ok(Acked {
-            acked: u64::try_from(acked).ok(),
-            holder: holder(&owner),
-            woke_node: Some(woken).filter(|n| !n.is_empty()),
+            acked: u64::try_from(reply.outcome).ok(),
+            holder: reply.holder,
+            woke_node: reply.woke_node,
         })
     }
 }

@@ -38,7 +38,7 @@ use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
 use persistence::Persistence;
 use rewrite::DiskErasure;
-use scripts::{ADMIT, CLAIM, PENDING, RELEASE, SET_IF_LIVE, TOUCH};
+use scripts::{ADMIT, ASSIGN, CLAIM, DISCARD, PENDING, REATTACH, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const SESSIONS: &str = "ll:sessions";
@@ -78,8 +78,11 @@ pub struct RedisStore {
     persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
     claim: redis::Script,
+    assign: redis::Script,
+    reattach: redis::Script,
     touch: redis::Script,
     pending: redis::Script,
+    discard: redis::Script,
     release: redis::Script,
     admit: redis::Script,
     set_if_live: redis::Script,
@@ -106,8 +109,11 @@ impl RedisStore {
             persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             claim: redis::Script::new(CLAIM),
+            assign: redis::Script::new(ASSIGN),
+            reattach: redis::Script::new(REATTACH),
             touch: redis::Script::new(TOUCH),
             pending: redis::Script::new(PENDING),
+            discard: redis::Script::new(DISCARD),
             release: redis::Script::new(RELEASE),
             admit: redis::Script::new(ADMIT),
             set_if_live: redis::Script::new(SET_IF_LIVE),
@@ -210,10 +216,8 @@ impl RedisStore {
 type SessionKeys = (
     Option<String>,
     Option<String>,
-    Option<u64>,
-    Option<u64>,
-    Option<u64>,
-    Option<u64>,
+    [Option<u64>; 2],
+    [Option<u64>; 2],
 );
 
 /// The owner key: "q" while queued, "h" and the serial while held for a dropped
@@ -262,6 +266,34 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// Runs a script that makes `serial` the holder and writes their node in the same step
+    /// (`CLAIM`, `ASSIGN`, `REATTACH`): KEYS `first` then the holder's node key; ARGV the
+    /// serial, `node` and the session TTL. `true` if the script answered 1.
+    async fn make_holder(
+        &self,
+        script: &redis::Script,
+        first: &[&str],
+        keys: &Keys,
+        serial: u64,
+        node: &str,
+    ) -> Result<bool, StoreError> {
+        let mut call = script.prepare_invoke();
+        for key in first {
+            call.key(*key);
+        }
+        let done: i32 = call
+            .key(&keys.holder_node)
+            .arg(serial.to_string())
+            .arg(node)
+            .arg(self.ttl_s)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(done == 1)
+    }
+}
+
 impl ChatStore for RedisStore {
     async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
         let mut con = self.con();
@@ -285,10 +317,12 @@ impl ChatStore for RedisStore {
         .ignore();
         pipe.set_ex(&keys.owner, "q", ttl).ignore();
         pipe.set_ex(&keys.active, info.queued_minute, ttl).ignore();
-        for i in 0..2 {
-            pipe.set_ex(&keys.next[i], 1, ttl).ignore();
-            pipe.set_ex(&keys.acked[i], 0, ttl).ignore();
-            pipe.set_ex(&keys.bytes[i], 0, ttl).ignore();
+        for way in &keys.way {
+            pipe.cmd("HSET")
+                .arg(way)
+                .arg(&["next", "1", "acked", "0", "bytes", "0"])
+                .ignore();
+            pipe.expire(way, ttl as i64).ignore();
         }
         pipe.query_async::<()>(&mut con)
             .await
@@ -319,13 +353,11 @@ impl ChatStore for RedisStore {
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
         let keys = Keys::of(id);
         let mut con = self.con();
-        let (record, owner, next_c, next_v, acked_c, acked_v): SessionKeys = redis::pipe()
+        let (record, owner, [next_c, acked_c], [next_v, acked_v]): SessionKeys = redis::pipe()
             .get(&keys.record)
             .get(&keys.owner)
-            .get(&keys.next[0])
-            .get(&keys.next[1])
-            .get(&keys.acked[0])
-            .get(&keys.acked[1])
+            .hmget(&keys.way[0], &["next", "acked"])
+            .hmget(&keys.way[1], &["next", "acked"])
             .query_async(&mut con)
             .await
             .map_err(unavailable)?;
@@ -367,16 +399,13 @@ impl ChatStore for RedisStore {
         &self,
         id: &SessionId,
         coordinator: u64,
+        node: &str,
     ) -> Result<Option<SessionInfo>, StoreError> {
         let keys = Keys::of(id);
-        let won: i32 = self
-            .claim
-            .key(&keys.owner)
-            .arg(coordinator.to_string())
-            .invoke_async(&mut self.con())
-            .await
-            .map_err(unavailable)?;
-        if won != 1 {
+        let won = self
+            .make_holder(&self.claim, &[&keys.owner], &keys, coordinator, node)
+            .await?;
+        if !won {
             return Ok(None);
         }
         let _: () = self
@@ -387,9 +416,10 @@ impl ChatStore for RedisStore {
         self.get(id).await
     }
 
-    async fn assign(&self, id: &SessionId, coordinator: u64) -> Result<(), StoreError> {
+    async fn assign(&self, id: &SessionId, coordinator: u64, node: &str) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        self.set_if_live(&keys, &keys.owner, &[], coordinator.to_string())
+        let first = [keys.record.as_str(), &keys.owner];
+        self.make_holder(&self.assign, &first, &keys, coordinator, node)
             .await?;
         self.con()
             .zrem(QUEUE, hex(&id.0))
@@ -405,8 +435,8 @@ impl ChatStore for RedisStore {
         self.hold_for(id, holder, grace_s).await
     }
 
-    async fn reattach(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
-        self.reattach_to(id, holder).await
+    async fn reattach(&self, id: &SessionId, holder: u64, node: &str) -> Result<bool, StoreError> {
+        self.reattach_to(id, holder, node).await
     }
 
     async fn requeue_held(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {
@@ -535,9 +565,11 @@ impl ChatStore for RedisStore {
         after: u64,
     ) -> Result<Vec<StoredFrame>, StoreError> {
         let keys = Keys::of(id);
+        let i = way_index(way);
         let frames: Vec<String> = self
             .pending
-            .key(&keys.buffer[way_index(way)])
+            .key(&keys.way[i])
+            .key(&keys.buffer[i])
             .arg(after)
             .invoke_async(&mut self.con())
             .await
@@ -555,8 +587,14 @@ impl ChatStore for RedisStore {
     async fn discard_pending(&self, id: &SessionId, way: Way) -> Result<(), StoreError> {
         let keys = Keys::of(id);
         let i = way_index(way);
-        self.set_if_live(&keys, &keys.bytes[i], &[&keys.buffer[i]], "0".into())
-            .await?;
+        let _: i32 = self
+            .discard
+            .key(&keys.record)
+            .key(&keys.way[i])
+            .key(&keys.buffer[i])
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! How relay nodes sharing one Redis reach each other: a channel per node and one for all
 //! (plain PUBLISH, which reaches every subscriber in a Cluster too), a wake channel per node
 //! (written by the message path's scripts), each node's roster of coordinators, and which
-//! node each visitor and each conversation's holder is connected to.
+//! node each visitor is connected to (a holder's node is written by the store step that
+//! makes them the holder: claim, hand-over, resume).
 //!
 //! It carries opaque text the relay wrote; it must never see plaintext, an address, or
 //! anything about a visitor but a session id.
@@ -165,16 +166,6 @@ impl NodeLink {
             .await
             .map_err(unavailable)?;
         Ok(previous.filter(|p| p != node))
-    }
-
-    /// Records that the coordinator holding `id` is connected to node `node`, so the
-    /// visitor's frames wake that node only.
-    pub async fn set_holder_node(&self, id: &SessionId, node: &str) -> Result<(), StoreError> {
-        self.con
-            .clone()
-            .set_ex(Keys::of(id).holder_node, node, self.session_ttl_s)
-            .await
-            .map_err(unavailable)
     }
 
     /// The node the visitor of `id` was last connected to.

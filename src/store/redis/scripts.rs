@@ -5,14 +5,47 @@
 //! Each touches the keys of one session (or one index) only, so it runs on a Cluster too.
 //! Must never read or write a key it was not passed.
 
+/// Writes where the new holder is connected, in the step that makes them the holder, so no
+/// path can forget it (the visitor's wakes go there: `message_path.rs`). The holder's node
+/// key is the script's last key; ARGV[2] is the node ('' if unknown: the key goes, and the
+/// relay wakes its way), ARGV[3] the key's TTL in seconds.
+macro_rules! holder_node_lua {
+    () => {
+        r#"
+local function holder_node()
+  if ARGV[2] == '' then redis.call('DEL', KEYS[#KEYS])
+  else redis.call('SET', KEYS[#KEYS], ARGV[2], 'EX', ARGV[3]) end
+end
+"#
+    };
+}
+
 /// Atomic claim: the owner key goes from "q" (queued) to the coordinator's serial, once.
-pub(super) const CLAIM: &str = r#"
+/// KEYS: owner, holder's node. ARGV: serial, node, TTL.
+pub(super) const CLAIM: &str = concat!(
+    holder_node_lua!(),
+    r#"
 if redis.call('GET', KEYS[1]) == 'q' then
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  holder_node()
   return 1
 end
 return 0
-"#;
+"#
+);
+
+/// A hand-over (transfer): the owner key of a live session becomes the colleague's serial,
+/// whatever it was. KEYS: record, owner, holder's node. ARGV: serial, node, TTL. 1 if
+/// written, 0 if the session is gone (nothing is re-created without a TTL).
+pub(super) const ASSIGN: &str = concat!(
+    holder_node_lua!(),
+    r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
+holder_node()
+return 1
+"#
+);
 
 /// Atomic hold for a dropped coordinator (§9.6): KEYS: owner, grace. ARGV: serial, grace
 /// seconds. The owner goes from the serial to 'h' .. serial, and the grace key times it.
@@ -25,18 +58,23 @@ end
 return 0
 "#;
 
-/// Atomic resume of a held session: KEYS: owner, grace. ARGV: serial. 1 if the session is
-/// the serial's now (held for it, or still claimed by it), else 0.
-pub(super) const REATTACH: &str = r#"
+/// Atomic resume of a held session: KEYS: owner, grace, holder's node. ARGV: serial, node,
+/// TTL. 1 if the session is the serial's now (held for it, or still claimed by it: either
+/// way they may be back through another node), else 0.
+pub(super) const REATTACH: &str = concat!(
+    holder_node_lua!(),
+    r#"
 local owner = redis.call('GET', KEYS[1])
 if owner == 'h' .. ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
   redis.call('DEL', KEYS[2])
-  return 1
+elseif owner ~= ARGV[1] then
+  return 0
 end
-if owner == ARGV[1] then return 1 end
-return 0
-"#;
+holder_node()
+return 1
+"#
+);
 
 /// Atomic capped insert into an index (the queue, the tips): KEYS: the sorted set. ARGV:
 /// the cap, the member, its score, a TTL in seconds (0: none). 1 if added, 0 if full.
@@ -62,14 +100,22 @@ return 0
 
 /// The frames after ARGV[1], without the ones before: a buffer's frames are numbered one
 /// after another from its head (appends are in order, acks pop the head, a discard empties
-/// it), so they start at (after + 1 - head's seq). KEYS: buffer.
+/// it), so they start at (after + 1 - head). KEYS: the direction's hash, buffer.
 pub(super) const PENDING: &str = r#"
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return {} end
-local first = tonumber(string.match(head, '"seq":(%d+)'))
+local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
 local start = 0
-if first then start = math.max(tonumber(ARGV[1]) + 1 - first, 0) end
-return redis.call('LRANGE', KEYS[1], start, -1)
+if head > 0 then start = math.max(tonumber(ARGV[1]) + 1 - head, 0) end
+return redis.call('LRANGE', KEYS[2], start, -1)
+"#;
+
+/// Empties a live session's buffer in one direction: KEYS: record, the direction's hash,
+/// buffer. 1 if done, 0 if the session is gone (nothing is re-created without a TTL).
+pub(super) const DISCARD: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[2], 'bytes', 0)
+redis.call('HDEL', KEYS[2], 'head')
+return 1
 "#;
 
 // KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked

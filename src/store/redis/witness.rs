@@ -63,8 +63,8 @@ pub async fn rewound(con: &mut RedisConnection, batch: &Batch) -> Result<bool, S
         let keys = Keys::of(id);
         // One slot per session (its hash tag): a pipeline each, also on a Cluster.
         let next: (Option<u64>, Option<u64>) = redis::pipe()
-            .get(&keys.next[0])
-            .get(&keys.next[1])
+            .hget(&keys.way[0], "next")
+            .hget(&keys.way[1], "next")
             .query_async(con)
             .await
             .map_err(unavailable)?;
