@@ -4,6 +4,8 @@
 //! served as "previous", and `/v1/config` keeps sealing to the current one only.
 
 mod common;
+#[path = "common/noscript.rs"]
+mod noscript;
 
 use lifeline::client::tipster::request;
 use lifeline::clock::Clock;
@@ -11,6 +13,7 @@ use lifeline::crypto::certificate::Certificate;
 use lifeline::crypto::keys::SigningKey;
 use lifeline::keyfile;
 use lifeline::protocol::b64;
+use noscript::{get_form, post_form, shown_code};
 
 const DAY: u64 = 86_400;
 
@@ -87,4 +90,65 @@ async fn the_relay_serves_retired_inbox_certificates_within_retention_and_seals_
     std::fs::remove_dir_all(paths.kept_inbox_folder()).expect("removed");
     relay.relay.reload_previous_inbox_certificates();
     assert!(relay.relay.previous_inbox_certificates().is_empty());
+}
+
+/// The no-script receipt page opens replies on the relay: one sent before the rotation shows
+/// once the retired certificate is in `keys/inbox/`, and not before.
+#[tokio::test]
+async fn the_no_script_receipt_page_shows_a_reply_sent_before_the_rotation() {
+    let relay = common::TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let paths = relay.paths();
+    let (_, _, token) = get_form(&addr, "/tip").await;
+    let fields = [
+        ("token", token.as_str()),
+        ("lang", "en"),
+        ("text", "Seen at the port"),
+    ];
+    let (status, page) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200, "{page}");
+    let code = lifeline::crypto::receipt::ReceiptCode::parse(&shown_code(&page)).expect("code");
+    let keys = code.derive(&relay.relay.keys.organisation.fingerprint());
+    let mut c = relay.on_duty(500, "Amara", 1).await;
+    let id = common::listed_tips(&mut c).await[0].id;
+    common::reply_to_tip(
+        &relay,
+        &mut c,
+        id,
+        &keys.tipster_key.public(),
+        "Sent before.",
+    )
+    .await;
+
+    let first = relay.relay.inbox_certificate();
+    let now = Clock::system().unix_s();
+    let (_, current) =
+        keyfile::issue_inbox(&relay.org_key(), 50, 365, &Clock::manual(now + 60)).expect("issued");
+    keyfile::write_key(&paths.inbox_certificate(), current.as_bytes()).expect("written");
+    relay.relay.reload_inbox_certificate();
+    let read = || async {
+        let (_, _, token) = get_form(&addr, "/tip/replies").await;
+        let typed = shown_code(&page);
+        let (status, replies) = post_form(
+            &addr,
+            "/tip/replies",
+            &[("token", &token), ("lang", "en"), ("code", &typed)],
+            &[],
+        )
+        .await;
+        assert_eq!(status, 200, "{replies}");
+        replies
+    };
+    assert!(
+        !read().await.contains("Sent before."),
+        "no retired certificate yet"
+    );
+    keyfile::write_key(
+        &paths.kept_inbox_certificate(first.body().serial),
+        first.as_bytes(),
+    )
+    .expect("kept");
+    relay.relay.reload_previous_inbox_certificates();
+    let replies = read().await;
+    assert!(replies.contains("Sent before."), "{replies}");
 }
