@@ -61,6 +61,7 @@ async fn the_relay_serves_retired_inbox_certificates_within_retention_and_seals_
     ] {
         keyfile::write_key(&paths.kept_inbox_folder().join(name), cert.as_bytes()).expect("kept");
     }
+    std::fs::write(paths.kept_inbox_folder().join("43.cert"), "not base64\n").expect("damaged");
     relay.relay.reload_previous_inbox_certificates();
     // `older` was retired when `first` began (now): still needed; `ancient` is past its window.
     assert_eq!(

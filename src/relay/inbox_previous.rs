@@ -44,7 +44,8 @@ impl PreviousInboxes {
     }
 }
 
-/// `(file name, bytes)` of every `*.cert` in `folder`, by name; whether a `.key` lies there.
+/// `(file name, bytes)` of every `*.cert` in `folder`, by name (an unreadable one with no bytes,
+/// so it is refused and logged as malformed); whether a `.key` lies there.
 fn read_folder(folder: &Path) -> (Vec<(String, Vec<u8>)>, bool) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return (Vec::new(), false);
@@ -55,9 +56,8 @@ fn read_folder(folder: &Path) -> (Vec<(String, Vec<u8>)>, bool) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".key") {
             key_present = true;
-        } else if name.ends_with(".cert")
-            && let Ok(bytes) = keyfile::read_key(&entry.path())
-        {
+        } else if name.ends_with(".cert") {
+            let bytes = keyfile::read_key(&entry.path()).unwrap_or_default();
             files.push((name, bytes));
         }
     }
