@@ -175,14 +175,18 @@ impl KeyPaths {
     pub fn inbox_certificate(&self) -> PathBuf {
         self.dir.join("inbox.cert")
     }
+    /// Where kept inbox keys and certificates lie; on a relay, the retired certificates only.
+    pub fn kept_inbox_folder(&self) -> PathBuf {
+        self.dir.join("inbox")
+    }
     /// Inbox key `serial` as kept after `lifeline keys rotate-inbox` (sealed, never
     /// overwritten): every inbox key made since the first rotation, the current one too.
     pub fn kept_inbox_key(&self, serial: u64) -> PathBuf {
-        self.dir.join("inbox").join(format!("{serial}.key"))
+        self.kept_inbox_folder().join(format!("{serial}.key"))
     }
     /// The certificate of kept inbox key `serial`.
     pub fn kept_inbox_certificate(&self, serial: u64) -> PathBuf {
-        self.dir.join("inbox").join(format!("{serial}.cert"))
+        self.kept_inbox_folder().join(format!("{serial}.cert"))
     }
     /// The certificate issued (or last renewed) to coordinator `serial`: public, kept so
     /// `lifeline keys grant-inbox --to <serial>` knows which key to seal to.

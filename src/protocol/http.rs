@@ -121,6 +121,9 @@ pub struct PublicConfig<'a> {
     pub organisation: Fixed<32>,
     /// The tip inbox's certificate, to seal tips to.
     pub inbox_certificate: Bytes,
+    /// Retired inbox certificates still within retention, newest first: for checking replies
+    /// sealed before a rotation, never for sealing (§2.5).
+    pub previous_inbox_certificates: Vec<Bytes>,
     /// The signed revocation list.
     pub revocations: Bytes,
     /// Emergency services shown to every visitor.

@@ -142,6 +142,11 @@ async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
         v: VERSION,
         organisation: Fixed(relay.keys.organisation.0),
         inbox_certificate: Bytes(relay.inbox_certificate().as_bytes().to_vec()),
+        previous_inbox_certificates: relay
+            .previous_inbox_certificates()
+            .iter()
+            .map(|c| Bytes(c.as_bytes().to_vec()))
+            .collect(),
         revocations: Bytes(relay.revocations().as_bytes().to_vec()),
         emergency: &w.emergency,
         tip_categories: &w.tip_categories,

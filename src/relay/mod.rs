@@ -54,6 +54,7 @@ pub mod grace;
 pub mod holds;
 pub mod http;
 pub mod inbox_certificate;
+pub mod inbox_previous;
 pub mod listener;
 pub mod metrics;
 pub mod metrics_endpoint;

@@ -259,6 +259,7 @@ pub async fn watch(relay: Arc<Relay>) {
         relay.reload_revocations().await;
         // A rotated inbox certificate is dropped in the same folder: looked at as often.
         relay.reload_inbox_certificate();
+        relay.reload_previous_inbox_certificates();
         relay.warn_before_expiry();
     }
 }

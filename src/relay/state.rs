@@ -35,6 +35,8 @@ pub struct Relay {
     /// The inbox certificate served (`keys.inbox` is the one at start-up), replaced while
     /// running by a newer one after a rotation.
     pub inbox_book: super::inbox_certificate::InboxCertificate,
+    /// Retired inbox certificates served for checking replies sealed before a rotation.
+    pub previous_inboxes: super::inbox_previous::PreviousInboxes,
     /// Sessions, the queue and delivery buffers.
     pub store: Store,
     /// Sealed tips, in the backend the store chose.
@@ -121,6 +123,9 @@ impl Relay {
             nodes: Nodes::new(store.node_link()),
             revocation_book,
             inbox_book,
+            previous_inboxes: super::inbox_previous::PreviousInboxes::new(
+                crate::keyfile::KeyPaths::new(&config.server.data_dir).kept_inbox_folder(),
+            ),
             store,
             tips,
             live: Live::default(),

@@ -21,6 +21,8 @@ export interface PublicConfig {
   resumeInSessionStorage: boolean;
   onDuty: number;
   inbox: Uint8Array;
+  /** Retired inbox keys (§2.5), verified like `inbox`: to check replies sealed before a rotation, never to seal. */
+  previousInboxes: Uint8Array[];
   revocations: RevocationList;
   /** What the server keeps and until when (§9.10); null from a relay too old to say. */
   holds: Holds | null;
@@ -115,6 +117,14 @@ export class Relay {
       resumeInSessionStorage: c.resume_in_session_storage === true,
       onDuty: Number.isSafeInteger(c.on_duty) ? c.on_duty : 0,
       inbox: inbox.x25519,
+      // One that fails is left out: replies it sealed stay unread, nothing else is lost.
+      previousInboxes: (Array.isArray(c.previous_inbox_certificates) ? c.previous_inbox_certificates : []).flatMap((b: string) => {
+        try {
+          return [verifyCertificate(fromB64url(b), this.org, now, revocations, ROLE_INBOX).x25519];
+        } catch {
+          return [];
+        }
+      }),
       revocations,
       holds: holdsOf(c.holds),
       ticket: ticketOf(c.chat_ticket),
@@ -140,16 +150,20 @@ export class Relay {
     return deriveReceipt(receipt, this.orgFp);
   }
 
-  /** Replies sealed by the inbox to this receipt, oldest first; null if none filed here. */
-  async replies(inbox: Uint8Array, keys: ReceiptKeys): Promise<string[] | null> {
+  /** Replies sealed by one of `inboxes` (current first) to this receipt, oldest first; null if none filed here. */
+  async replies(inboxes: Uint8Array[], keys: ReceiptKeys): Promise<string[] | null> {
     try {
       const r = await this.json('/v1/receipt', { v: 1, lookup: b64url(keys.lookupId) });
       const out: string[] = [];
+      // A reply names no inbox key (its HPKE info binds one): each verified key is tried.
       for (const s of r.replies ?? []) {
-        try {
-          out.push(openReply(this.orgFp, inbox, keys.tipsterSecret, fromB64url(s)).text);
-        } catch {
-          /* not from the inbox key: ignored, never shown */
+        for (const inbox of inboxes) {
+          try {
+            out.push(openReply(this.orgFp, inbox, keys.tipsterSecret, fromB64url(s)).text);
+            break;
+          } catch {
+            /* not from this inbox key; from none: ignored, never shown */
+          }
         }
       }
       return out;

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Relay, TipError } from '../src/tips';
 import { SEED_USABLE_MS, TipWork } from '../src/tip-work';
-import { b64url, fromB64url, fromHex, hex } from '../src/crypto/encoding';
-import { sha256 } from '../src/crypto/primitives';
+import { b64url, concat, fromB64url, fromHex, hex, labelled } from '../src/crypto/encoding';
+import { ed25519Sign, sha256, x25519Public } from '../src/crypto/primitives';
+import { CERTIFICATE_LABEL } from '../src/crypto/labels';
 import { openAsInbox, TIP_LABEL, FOLLOWUP_LABEL, REPLY_LABEL, encodeTip, tipInfo } from '../src/crypto/sealed_tip';
 import { seal } from '../src/crypto/hpke';
 import { deriveReceipt } from '../src/crypto/receipt';
@@ -96,14 +97,14 @@ test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; r
   // a reply from the inbox opens; one sealed by someone else is dropped, never shown
   replies.push(b64url(seal(keys.tipsterPublic, tipInfo(REPLY_LABEL, sha256(ORG), INBOX_PUBLIC), new Uint8Array(0), encodeTip({ text: 'Thank you.' }), INBOX_SECRET)));
   replies.push(b64url(seal(keys.tipsterPublic, tipInfo(REPLY_LABEL, sha256(ORG), INBOX_PUBLIC), new Uint8Array(0), encodeTip({ text: 'forged' }), new Uint8Array(32).fill(9))));
-  assert.deepEqual(await relay.replies(config.inbox, keys), ['Thank you.']);
+  assert.deepEqual(await relay.replies([config.inbox], keys), ['Thank you.']);
   await relay.followUp(config.inbox, keys, 'More detail.', () => {});
   const fu = posts[posts.length - 1];
   assert.equal(fu.path, '/v1/receipt/followup');
   assert.equal(openAsInbox(sha256(ORG), INBOX_SECRET, INBOX_PUBLIC, FOLLOWUP_LABEL, fromB64url(fu.body.sealed), keys.tipsterPublic).text, 'More detail.');
   // an unknown receipt is "not found", not an error
   const other = await deriveReceipt(receipt, new Uint8Array(32));
-  assert.equal(await relay.replies(config.inbox, other), null);
+  assert.equal(await relay.replies([config.inbox], other), null);
   assert.ok(new TipError(404, 'x') instanceof Error);
 });
 
@@ -187,4 +188,28 @@ test('leaving the form, or Back after Send, calls the search off and sends nothi
   await assert.rejects(sending, /pow cancelled/);
   assert.ok(aborted, 'the search stopped');
   assert.equal(posts.length, 0, 'nothing filed');
+});
+
+test('after an inbox rotation: a reply sealed from a retired inbox key opens; a "previous" certificate the organisation did not sign is refused', async () => {
+  // The retired key's certificate: the inbox certificate's body with another key, signed by the organisation (§2.1).
+  const certified = (x25519Secret: Uint8Array, signer: Uint8Array) => {
+    const body = INBOX_CERT.slice(0, INBOX_CERT.length - 64);
+    body.set(x25519Public(x25519Secret), 26);
+    return concat(body, ed25519Sign(signer, labelled(CERTIFICATE_LABEL, body)));
+  };
+  const RETIRED = new Uint8Array(32).fill(5);
+  const FORGER = new Uint8Array(32).fill(6);
+  const previous = [certified(RETIRED, H(certs.org_seed)), certified(FORGER, H(certs.other_org_seed))].map(b64url);
+  const { relay, replies } = fakeRelay({ previous_inbox_certificates: [...previous, 'not a certificate'] });
+  const config = await relay.config();
+  assert.equal(hex(config.inbox), hex(INBOX_PUBLIC), 'tips are still sealed to the current key only');
+  assert.deepEqual(config.previousInboxes.map(hex), [hex(x25519Public(RETIRED))], 'the forged and malformed ones are left out');
+  const receipt = await new TipWork(relay).send(config.inbox, 'Before the rotation.', 'labour', () => {});
+  const keys = await deriveReceipt(receipt, sha256(ORG));
+  const replyFrom = (secret: Uint8Array, text: string) => b64url(seal(keys.tipsterPublic, tipInfo(REPLY_LABEL, sha256(ORG), x25519Public(secret)), new Uint8Array(0), encodeTip({ text }), secret));
+  replies.push(replyFrom(RETIRED, 'Sent before the rotation.'), replyFrom(INBOX_SECRET, 'Sent after it.'), replyFrom(FORGER, 'forged'));
+  assert.deepEqual(await relay.replies([config.inbox, ...config.previousInboxes], keys), ['Sent before the rotation.', 'Sent after it.']);
+  assert.deepEqual(await relay.replies([config.inbox], keys), ['Sent after it.'], 'without the retired key, its reply stays unread');
+  // A relay too old to send the list: none, and the current key still reads its replies.
+  assert.deepEqual((await fakeRelay().relay.config()).previousInboxes, []);
 });

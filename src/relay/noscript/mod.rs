@@ -394,6 +394,15 @@ struct Opened {
 async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> Option<Opened> {
     let org = relay.keys.organisation.fingerprint();
     let inbox = relay.inbox_certificate().body().x25519_public;
+    // Replies sealed before a rotation came from a retired inbox key (§2.5): tried after it.
+    let repliers: Vec<_> = std::iter::once(inbox)
+        .chain(
+            relay
+                .previous_inbox_certificates()
+                .iter()
+                .map(|c| c.body().x25519_public),
+        )
+        .collect();
     let mut keys = tokio::task::spawn_blocking(move || code.derive(&org))
         .await
         .ok()?;
@@ -434,7 +443,11 @@ async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> 
     let replies = relay.tips.replies(&hash).await.map(|sealed| {
         sealed
             .iter()
-            .filter_map(|s| sealed_tip::open_reply(&org, &inbox, &keys.tipster_key, s).ok())
+            .filter_map(|s| {
+                repliers
+                    .iter()
+                    .find_map(|from| sealed_tip::open_reply(&org, from, &keys.tipster_key, s).ok())
+            })
             .map(|m| m.text)
             .collect()
     });

@@ -36,7 +36,7 @@ export function returnScreen(w: Widget): Child[] {
     (w.panel.querySelector('.ll-h') as HTMLElement).textContent = t('checking');
     try {
       const keys = await w.relay.derive(parsed);
-      const replies = await w.relay.replies(config.inbox, keys);
+      const replies = await w.relay.replies([config.inbox, ...config.previousInboxes], keys);
       if (replies === null) {
         forget(keys);
         return failed(t('not_found'));

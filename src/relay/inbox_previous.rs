@@ -1,0 +1,140 @@
+//! The retired tip-inbox certificates this node also serves (§2.5, §9.10): after a rotation, a
+//! returning tipster's browser needs the older inbox key to check replies sealed from it before
+//! the rotation. The organisation copies `org-keys/inbox/*.cert` into `<data_dir>/keys/inbox/`;
+//! the revocation watcher ([`super::revocations::watch`]) reads that folder with `inbox.cert`.
+//!
+//! A certificate is served only when it verifies exactly as the current one does (organisation
+//! signature, in force, not revoked, role 2), is older than the current one, and was retired
+//! (its successor began) less than `tips.retention_days` + [`MARGIN_DAYS`] ago: after that every
+//! tip it could concern is deleted. Must never offer a retired certificate for sealing (tips and
+//! follow-ups use [`Relay::inbox_certificate`] only), never serve one it did not verify, and
+//! never read a private key (a `.key` file here is only warned about).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::revocations::changed;
+use super::state::Relay;
+use crate::crypto::certificate::{Certificate, Role};
+use crate::keyfile;
+
+/// Days after the retention period a retired key may still matter: tips sealed to it by a page
+/// opened before the rotation (the default of `grant-inbox --margin-days`).
+pub const MARGIN_DAYS: u64 = 3;
+/// At most this many retired certificates are served (a grant carries 16 keys at most).
+pub const MAX_PREVIOUS: usize = 15;
+const DAY: u64 = 86_400;
+
+/// The retired inbox certificates served now, newest first, and the folder they come from.
+pub struct PreviousInboxes {
+    served: RwLock<Arc<Vec<Certificate>>>,
+    folder: PathBuf,
+    /// The folder's names and bytes last read: a refusal is logged once, not every tick.
+    seen: Mutex<Vec<u8>>,
+}
+
+impl PreviousInboxes {
+    /// Nothing served until the watcher first reads `folder`.
+    pub fn new(folder: PathBuf) -> Self {
+        Self {
+            served: RwLock::new(Arc::new(Vec::new())),
+            folder,
+            seen: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// `(file name, bytes)` of every `*.cert` in `folder`, by name (an unreadable one with no bytes,
+/// so it is refused and logged as malformed); whether a `.key` lies there.
+fn read_folder(folder: &Path) -> (Vec<(String, Vec<u8>)>, bool) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return (Vec::new(), false);
+    };
+    let mut files = Vec::new();
+    let mut key_present = false;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".key") {
+            key_present = true;
+        } else if name.ends_with(".cert") {
+            let bytes = keyfile::read_key(&entry.path()).unwrap_or_default();
+            files.push((name, bytes));
+        }
+    }
+    files.sort();
+    (files, key_present)
+}
+
+impl Relay {
+    /// The retired inbox certificates served with the current one, newest first: for checking
+    /// replies only, never for sealing.
+    pub fn previous_inbox_certificates(&self) -> Arc<Vec<Certificate>> {
+        self.previous_inboxes
+            .served
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reads `keys/inbox/` once and serves the retired certificates still within retention.
+    pub fn reload_previous_inbox_certificates(&self) {
+        let book = &self.previous_inboxes;
+        let (files, key_present) = read_folder(&book.folder);
+        let fingerprint: Vec<u8> = files
+            .iter()
+            .flat_map(|(name, bytes)| [name.as_bytes(), &[0], bytes, &[0]].concat())
+            .collect();
+        let folder_changed = changed(&book.seen, &fingerprint);
+        if folder_changed && key_present {
+            tracing::warn!(folder = %book.folder.display(), "a private key file lies among the relay's retired inbox certificates: the relay needs the .cert files only; remove it");
+        }
+        let now = self.clock.unix_s();
+        let revocations = self.revocations();
+        let current = self.inbox_certificate();
+        let mut kept: Vec<Certificate> = Vec::new();
+        for (name, bytes) in files {
+            match Certificate::decode_verified(
+                &bytes,
+                &self.keys.organisation,
+                now,
+                Some(&revocations),
+                Role::TipInbox,
+            ) {
+                Ok(cert) if cert.body().not_before < current.body().not_before => {
+                    if !kept.iter().any(|k| k.as_bytes() == cert.as_bytes()) {
+                        kept.push(cert);
+                    }
+                }
+                // The current certificate (or a newer one not adopted yet) is not "previous".
+                Ok(_) => {}
+                Err(e) if folder_changed => {
+                    tracing::warn!(file = %name, reason = %e, "retired inbox certificate refused: not served")
+                }
+                Err(_) => {}
+            }
+        }
+        kept.sort_by_key(|c| std::cmp::Reverse(c.body().not_before));
+        let window = (self.config.tips.retention_days + MARGIN_DAYS) * DAY;
+        // Each was retired when the next newer one began.
+        let successors: Vec<u64> = std::iter::once(current.body().not_before)
+            .chain(kept.iter().map(|c| c.body().not_before))
+            .collect();
+        let served: Vec<Certificate> = kept
+            .into_iter()
+            .zip(successors)
+            .filter(|(_, retired)| retired.saturating_add(window) > now)
+            .map(|(cert, _)| cert)
+            .take(MAX_PREVIOUS)
+            .collect();
+        let mut slot = book.served.write().unwrap_or_else(|p| p.into_inner());
+        let serials =
+            |certs: &[Certificate]| -> Vec<u64> { certs.iter().map(|c| c.body().serial).collect() };
+        if serials(&served) != serials(&slot) {
+            tracing::info!(
+                serials = ?serials(&served),
+                "retired inbox certificates served: tipsters can still check replies sealed before a rotation"
+            );
+        }
+        *slot = Arc::new(served);
+    }
+}
