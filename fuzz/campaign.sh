@@ -19,10 +19,13 @@ runs=fuzz/campaign-runs.tsv
 if [ "${1:-}" = totals ]; then
     # The table of docs/SECURITY.md §3: per target, the sums over every slice so far and the
     # coverage, date and commit of its last slice; then the running total.
+    # A finding or a failed build is listed with the clean slices that ran after it (a fix
+    # is recorded in docs/SECURITY.md; the run that follows it shows here).
     awk -F'\t' 'NR > 1 {
             n[$3]++; c[$3] += $5; e[$3] += $6; last[$3] = $8 " / " $9; when[$3] = $1 " (" $2 ")"
-            if ($11 ~ /^build failed/) unbuilt[$3] = unbuilt[$3] " " $1
-            else if ($11 != "ok") found[$3] = found[$3] " " $11
+            if ($11 ~ /^build failed/) { unbuilt[$3] = unbuilt[$3] " " $1; clean[$3] = 0 }
+            else if ($11 != "ok") { found[$3] = found[$3] " " $11; clean[$3] = 0 }
+            else clean[$3]++
             tc += $5; te += $6
         }
         END {
@@ -30,8 +33,8 @@ if [ "${1:-}" = totals ]; then
             print "| --- | --- | --- | --- | --- | --- | --- |"
             for (t in n) printf "| `%s` | %d | %d | %d min %02d s | %s | %s | %.0f%% |\n", t, n[t], e[t], c[t] / 60, c[t] % 60, last[t], when[t], 100 * c[t] / 3600
             printf "| **total** | | %d | %d h %02d min | | | |\n", te, tc / 3600, (tc % 3600) / 60
-            for (t in found) printf "\nfindings in `%s`:%s\n", t, found[t]
-            for (t in unbuilt) printf "\n`%s` did not build (no run) at:%s\n", t, unbuilt[t]
+            for (t in found) printf "\nfindings in `%s`:%s; clean slices since: %d\n", t, found[t], clean[t]
+            for (t in unbuilt) printf "\n`%s` did not build (no run) at:%s; clean slices since: %d\n", t, unbuilt[t], clean[t]
         }' "$runs"
     exit 0
 fi

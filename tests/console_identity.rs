@@ -1,5 +1,6 @@
 //! The console's sealed identity file (`src/console/identity.rs`) against crafted files:
-//! regression tests for the findings of the `identity_open` fuzz target (`fuzz/README.md`).
+//! regression tests for the findings of the `identity_open` and `identity_grants` fuzz
+//! targets (`fuzz/README.md`).
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC};
+use lifeline::crypto::inbox_grant::MAX_GRANT_KEYS;
 use lifeline::crypto::vectors::{coordinator_certificate, fixed, org_key};
 use lifeline::protocol::b64;
 
@@ -138,4 +140,39 @@ fn an_identity_file_asking_for_an_unbounded_kdf_cost_is_refused_at_once() {
         matches!(opened, Some(Err(IdentityError::Decrypt))),
         "{opened:?}"
     );
+}
+
+/// An enrolled identity's plaintext followed by a grant section: `count`, then `entries`
+/// entries of `until u64 | inbox secret [32]`.
+fn with_grant_section(count: u8, entries: u8) -> Vec<u8> {
+    let mut p = enrolled_plaintext(fixed(0x20), fixed(0x30));
+    p.push(count);
+    for i in 0..entries {
+        p.extend_from_slice(&u64::MAX.to_be_bytes());
+        p.extend_from_slice(&fixed(i));
+    }
+    p
+}
+
+/// Fuzz finding (identity_grants): the grant section's count was taken as it came, so a
+/// section of no keys (a second plaintext for the same identity) or of more keys than a grant
+/// holds (keys no import could have given) opened.
+#[test]
+fn an_identity_file_whose_grant_section_holds_no_keys_or_more_than_a_grant_is_refused() {
+    let max = u8::try_from(MAX_GRANT_KEYS).unwrap();
+    for n in [1, max] {
+        let file = sealed_file(&with_grant_section(n, n), CHEAP);
+        let identity = Identity::open(&file, PASSPHRASE).unwrap();
+        assert_eq!(identity.inbox_keys(0).len(), usize::from(n));
+    }
+    for n in [0, max + 1, u8::MAX] {
+        let file = sealed_file(&with_grant_section(n, n), CHEAP);
+        assert!(
+            matches!(
+                Identity::open(&file, PASSPHRASE),
+                Err(IdentityError::Format)
+            ),
+            "a grant section of {n} keys opened"
+        );
+    }
 }

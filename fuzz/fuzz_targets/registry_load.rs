@@ -6,7 +6,8 @@
 //! Besides "never panics": the file loads exactly when every non-blank line is an event,
 //! otherwise the typed `RegistryError::File` naming the line; every event re-encodes and
 //! decodes to itself; the entries are the `issued` events, soonest expiry first, each
-//! revoked at the first `revoked` line for its serial after it; and the next serial is above
+//! revoked at the first `revoked` line for its serial after it, with the expiry and keys of
+//! the last `renewed` line for its serial after it (else its own); and the next serial is above
 //! every one issued but `u64::MAX` (which has none above it), never below the first the tool
 //! assigns, and never one already issued unless none is left: then `append` refuses it with
 //! `SerialReused`.
@@ -62,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .filter_map(|e| match e {
             Event::Issued { serial, .. } => Some(*serial),
-            Event::Revoked { .. } => None,
+            Event::Renewed { .. } | Event::Revoked { .. } => None,
         })
         .collect();
     assert_eq!(entries.len(), issued.len());
@@ -83,8 +84,32 @@ fuzz_target!(|data: &[u8]| {
             Event::Revoked { serial, at } if *serial == entry.serial => Some(*at),
             _ => None,
         });
+        // Its expiry and keys: the last renewal of its serial after that line, else its own.
+        let renewed = events[position..].iter().rev().find_map(|e| match e {
+            Event::Renewed {
+                serial,
+                fingerprint,
+                expires,
+                ..
+            } if *serial == entry.serial => Some((*expires, fingerprint)),
+            _ => None,
+        });
+        let Event::Issued {
+            expires,
+            fingerprint,
+            ..
+        } = &events[position]
+        else {
+            unreachable!("found as an issued line");
+        };
         if issued.iter().filter(|s| **s == entry.serial).count() == 1 {
             assert_eq!(entry.revoked, revoked, "serial {}", entry.serial);
+            assert_eq!(
+                (entry.expires, &entry.fingerprint),
+                renewed.unwrap_or((*expires, fingerprint)),
+                "serial {}",
+                entry.serial
+            );
         }
     }
 

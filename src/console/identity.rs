@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
-use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
+use crate::crypto::inbox_grant::{self, GrantError, GrantHeader, MAX_GRANT_KEYS};
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use crate::crypto::renewal::RenewalRequest;
 use crate::fs::write_private;
@@ -286,6 +286,11 @@ impl Identity {
         let mut inbox_keys = Vec::new();
         // Nothing left to take: a file from before any grant.
         if let Ok(count) = take(1) {
+            // `plaintext` writes the section only with keys, and a grant holds at most
+            // `MAX_GRANT_KEYS`: any other count was not written by this module.
+            if count[0] == 0 || usize::from(count[0]) > MAX_GRANT_KEYS {
+                return Err(IdentityError::Format);
+            }
             for _ in 0..count[0] {
                 let until: [u8; 8] = take(8)?.try_into().map_err(|_| IdentityError::Format)?;
                 let key: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;

@@ -32,7 +32,9 @@ impl From<PageTarget> for Target {
     }
 }
 
-/// One message from the page.
+/// One message from the page. The types without fields are empty structs, not unit
+/// variants: serde lets an internally tagged unit variant carry any other field, and
+/// `deny_unknown_fields` holds only for struct variants.
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PageMessage {
@@ -45,9 +47,9 @@ pub enum PageMessage {
         inbox_passphrase: Option<String>,
     },
     /// The coordinator did something (a key, the mouse): the idle lock starts over.
-    Touch,
+    Touch {},
     /// Lock now.
-    Lock,
+    Lock {},
     /// On or off duty.
     Duty {
         /// On (`true`) or off.
@@ -74,7 +76,7 @@ pub enum PageMessage {
         session: SessionId,
     },
     /// Answer the visitor waiting longest.
-    ClaimNext,
+    ClaimNext {},
     /// The draft as it now stands in the page's text field.
     Draft {
         /// Whose draft.
@@ -107,7 +109,7 @@ pub enum PageMessage {
         session: SessionId,
     },
     /// Ask the relay for the tips again.
-    TipsRefresh,
+    TipsRefresh {},
     /// Open a tip with the inbox key.
     TipOpen {
         /// The tip.
@@ -127,7 +129,7 @@ pub enum PageMessage {
         over: bool,
     },
     /// End the shift.
-    Quit,
+    Quit {},
 }
 
 impl std::fmt::Debug for PageMessage {
@@ -161,8 +163,8 @@ impl PageMessage {
     pub fn into_action(self) -> Option<Action> {
         Some(match self {
             PageMessage::Unlock { passphrase, .. } => Action::Unlock(Passphrase::new(passphrase)),
-            PageMessage::Touch => return None,
-            PageMessage::Lock => Action::Lock,
+            PageMessage::Touch {} => return None,
+            PageMessage::Lock {} => Action::Lock,
             PageMessage::Duty { on } => Action::Duty(on),
             PageMessage::SelectQueue { session } => Action::Select(Some(Selected::Queue(session))),
             PageMessage::SelectConversation { session } => {
@@ -173,7 +175,7 @@ impl PageMessage {
                 PageScreen::Tips => Screen::Tips,
             }),
             PageMessage::Claim { session } => Action::Claim(session),
-            PageMessage::ClaimNext => Action::ClaimNext,
+            PageMessage::ClaimNext {} => Action::ClaimNext,
             PageMessage::Draft { target, text } => Action::Edit {
                 target: target.into(),
                 edit: Edit::Replace(text),
@@ -185,11 +187,11 @@ impl PageMessage {
             PageMessage::Send { target } => Action::Send(target.into()),
             PageMessage::Transfer { session, to } => Action::Transfer { session, to },
             PageMessage::End { session } => Action::End(session),
-            PageMessage::TipsRefresh => Action::RefreshTips,
+            PageMessage::TipsRefresh {} => Action::RefreshTips,
             PageMessage::TipOpen { id } => Action::OpenTip(id),
             PageMessage::TipHandled { id } => Action::TipHandled(id),
             PageMessage::TipTake { id, over } => Action::TakeTip { id, over },
-            PageMessage::Quit => Action::Quit,
+            PageMessage::Quit {} => Action::Quit,
         })
     }
 }
@@ -232,5 +234,16 @@ mod tests {
                 .and_then(PageMessage::into_action)
                 .is_none()
         );
+    }
+
+    /// Fuzz finding (desk_page_message): the types without fields parsed with any other
+    /// field (serde ignores them for a unit variant, `deny_unknown_fields` or not).
+    #[test]
+    fn types_without_fields_refuse_extra_fields_too() {
+        for kind in ["touch", "lock", "claim_next", "tips_refresh", "quit"] {
+            assert!(PageMessage::parse(&format!(r#"{{"type":"{kind}"}}"#)).is_some());
+            let extra = format!(r#"{{"type":"{kind}","passphrase":"x"}}"#);
+            assert!(PageMessage::parse(&extra).is_none(), "{extra} parsed");
+        }
     }
 }

@@ -289,7 +289,7 @@ async fn shift_loop(
                     continue;
                 }
                 Some(Heard::Text(text)) => match PageMessage::parse(&text) {
-                    Some(PageMessage::Touch) => {
+                    Some(PageMessage::Touch {}) => {
                         if !shift.is_locked() {
                             shift.touch(now);
                         }
