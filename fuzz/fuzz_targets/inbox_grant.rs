@@ -28,7 +28,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use lifeline::console::identity::{Identity, IdentityError};
 use lifeline::crypto::certificate::{Certificate, CertificateBody, Role};
-use lifeline::crypto::inbox_grant::{self, GrantError, GrantHeader, MAX_GRANT_KEYS};
+use lifeline::crypto::inbox_grant::{self, GrantError, GrantHeader, GrantedKey, MAX_GRANT_KEYS};
 use lifeline::crypto::keys::{DhSecret, Fingerprint, hex};
 use lifeline::crypto::vectors::{self, FixedRng, NOW, coordinator_keys, fixed, org_key};
 use lifeline::grants::{self, GRANT_MAGIC};
@@ -98,14 +98,18 @@ fn framed(grant: &[u8]) -> Vec<u8> {
     format!("{GRANT_MAGIC}\n{}\n", b64::encode(grant)).into_bytes()
 }
 
-/// The header's bytes as §2.5 lays them out.
-fn encoded(header: &GrantHeader) -> Vec<u8> {
-    let mut out = vec![1];
+/// The header's bytes as §2.5 lays them out, in `version` (1: one date for every key; 2:
+/// each key with its own date).
+fn encoded(header: &GrantHeader, version: u8) -> Vec<u8> {
+    let mut out = vec![version];
     out.extend_from_slice(&header.serial.to_be_bytes());
     out.extend_from_slice(&header.until.to_be_bytes());
     out.push(u8::try_from(header.keys.len()).expect("at most 16 keys"));
     for key in &header.keys {
-        out.extend_from_slice(&key.0);
+        out.extend_from_slice(&key.fingerprint.0);
+        if version == 2 {
+            out.extend_from_slice(&key.until.to_be_bytes());
+        }
     }
     out
 }
@@ -113,20 +117,33 @@ fn encoded(header: &GrantHeader) -> Vec<u8> {
 fn arbitrary_grant(bytes: &[u8]) {
     let header = inbox_grant::header(bytes);
     let count = bytes.get(17).map_or(0, |&c| usize::from(c));
-    let whole = bytes.first() == Some(&1) && bytes.len() >= 18;
+    let version = bytes.first().copied().unwrap_or(0);
+    let whole = (version == 1 || version == 2) && bytes.len() >= 18;
+    let per_key = if version == 2 { 40 } else { 32 };
     match &header {
         Ok((h, len)) => {
-            assert_eq!(
-                &bytes[..*len],
-                encoded(h),
-                "the header re-encodes to itself"
+            assert_eq!(*len, 18 + per_key * h.keys.len(), "the header's length");
+            assert!(
+                h.keys.iter().all(|k| k.until <= h.until),
+                "no key outlives the grant"
             );
+            // A key's date past the grant's is read as the grant's: the bytes re-encode to
+            // themselves once so capped, and the re-encoding reads back the same header.
+            let again = encoded(h, version);
+            assert_eq!(inbox_grant::header(&again), Ok((h.clone(), *len)));
+            if version == 1 {
+                assert_eq!(
+                    &bytes[..*len],
+                    again,
+                    "a version 1 header re-encodes to itself"
+                );
+            }
             assert!((1..=MAX_GRANT_KEYS).contains(&h.keys.len()));
         }
         Err(GrantError::KeyCount) => assert!(whole && (count == 0 || count > MAX_GRANT_KEYS)),
         Err(GrantError::Malformed(_)) => {
             assert!(
-                !whole || bytes.len() < 18 + 32 * count,
+                !whole || bytes.len() < 18 + per_key * count,
                 "a whole header refused"
             )
         }
@@ -137,7 +154,8 @@ fn arbitrary_grant(bytes: &[u8]) {
         (Ok((h, keys)), _) => {
             assert_eq!(bytes, &GENUINE[..], "a grant nobody sealed opened");
             let fingerprints: Vec<_> = keys.iter().map(|k| k.public().fingerprint()).collect();
-            assert_eq!(fingerprints, h.keys);
+            let named: Vec<_> = h.keys.iter().map(|k| k.fingerprint).collect();
+            assert_eq!(fingerprints, named);
         }
         (Err(GrantError::OtherSerial(s)), Ok((h, _))) => assert!(*s == h.serial && *s != SERIAL),
         (Err(GrantError::Open | GrantError::Malformed(_)), Ok((h, _))) => {
@@ -161,11 +179,14 @@ fn arbitrary_grant(bytes: &[u8]) {
     match (identity.import_grant(bytes), opened) {
         (Ok(h), Ok((header, keys))) => {
             assert_eq!(h, header);
-            let taken: Vec<_> = keys.iter().map(|k| hex(&k.to_bytes()[..])).collect();
-            assert_eq!(
-                held_keys(&identity, 0),
-                if h.until > 0 { taken } else { vec![] }
-            );
+            // Each key is held until its own date (never past the grant's).
+            let taken: Vec<_> = keys
+                .iter()
+                .zip(&h.keys)
+                .filter(|(_, named)| named.until > 0)
+                .map(|(k, _)| hex(&k.to_bytes()[..]))
+                .collect();
+            assert_eq!(held_keys(&identity, 0), taken);
         }
         (Err(IdentityError::Grant(e)), Err(refused)) => {
             assert_eq!(e, refused);
@@ -194,7 +215,7 @@ fn sealed_grant(args: &[u8]) {
         .chunks_exact(32)
         .map(|c| DhSecret::from_bytes(c.try_into().expect("32 bytes")))
         .collect();
-    let refs: Vec<&DhSecret> = keys.iter().collect();
+    let refs: Vec<(&DhSecret, u64)> = keys.iter().map(|k| (k, until)).collect();
     let sealed = inbox_grant::seal(
         &ORG,
         &RECIPIENT.public(),
@@ -212,10 +233,16 @@ fn sealed_grant(args: &[u8]) {
     let secrets: Vec<String> = keys.iter().map(|k| hex(&k.to_bytes()[..])).collect();
     let (header, opened) =
         inbox_grant::open(&ORG, &RECIPIENT, SERIAL, &grant).expect("a fresh grant opens");
-    let fingerprints: Vec<_> = keys.iter().map(|k| k.public().fingerprint()).collect();
+    let named: Vec<_> = keys
+        .iter()
+        .map(|k| GrantedKey {
+            fingerprint: k.public().fingerprint(),
+            until,
+        })
+        .collect();
     assert_eq!(
         (header.serial, header.until, &header.keys),
-        (SERIAL, until, &fingerprints)
+        (SERIAL, until, &named)
     );
     let opened: Vec<String> = opened.iter().map(|k| hex(&k.to_bytes()[..])).collect();
     assert_eq!(opened, secrets);

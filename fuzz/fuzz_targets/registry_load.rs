@@ -62,7 +62,8 @@ fuzz_target!(|data: &[u8]| {
     let issued: Vec<u64> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Issued { serial, .. } => Some(*serial),
+            // An inbox rotation records the new inbox certificate as an entry of its own.
+            Event::Issued { serial, .. } | Event::InboxRotated { serial, .. } => Some(*serial),
             Event::Renewed { .. } | Event::Revoked { .. } => None,
         })
         .collect();
@@ -75,11 +76,21 @@ fuzz_target!(|data: &[u8]| {
     );
     for entry in &entries {
         // The first revocation of its serial after the (first) line that issued it.
-        let position = events.iter().position(|e| {
-            matches!(e, Event::Issued { serial, alias, issued, .. }
-                if *serial == entry.serial && *alias == entry.alias && *issued == entry.issued)
+        let position = events.iter().position(|e| match e {
+            Event::Issued {
+                serial,
+                alias,
+                issued,
+                ..
+            } => *serial == entry.serial && *alias == entry.alias && *issued == entry.issued,
+            Event::InboxRotated { serial, issued, .. } => {
+                *serial == entry.serial
+                    && entry.alias == registry::INBOX_ALIAS
+                    && *issued == entry.issued
+            }
+            _ => false,
         });
-        let position = position.expect("every entry comes from an issued line");
+        let position = position.expect("every entry comes from an issued or inbox-rotated line");
         let revoked = events[position..].iter().find_map(|e| match e {
             Event::Revoked { serial, at } if *serial == entry.serial => Some(*at),
             _ => None,
@@ -94,13 +105,18 @@ fuzz_target!(|data: &[u8]| {
             } if *serial == entry.serial => Some((*expires, fingerprint)),
             _ => None,
         });
-        let Event::Issued {
+        let (Event::Issued {
             expires,
             fingerprint,
             ..
-        } = &events[position]
+        }
+        | Event::InboxRotated {
+            expires,
+            fingerprint,
+            ..
+        }) = &events[position]
         else {
-            unreachable!("found as an issued line");
+            unreachable!("found as an issued or inbox-rotated line");
         };
         if issued.iter().filter(|s| **s == entry.serial).count() == 1 {
             assert_eq!(entry.revoked, revoked, "serial {}", entry.serial);
