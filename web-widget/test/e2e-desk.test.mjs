@@ -110,8 +110,10 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByRole('button', { name: 'Go on duty' }).click();
   await page.getByText('You are on duty.').waitFor();
 
-  // Two visitors at once.
+  // Two visitors at once. The second arrives once the first is queued: each solves its own
+  // proof of work, a random search, so a later visitor could otherwise be queued first.
   const one = await visitor('Hello, I need help.');
+  await awake(page, page.getByRole('heading', { name: 'Waiting (1)' }));
   const two = await visitor('Bonjour, is anyone there?');
   await awake(page, page.getByRole('heading', { name: 'Waiting (2)' }));
   assert.ok(await page.getByText(/waiting \d+ s · en/).first().isVisible(), 'wait time and language');
