@@ -1,6 +1,6 @@
-// Runs the proof-of-work search (crypto/proof_of_work.ts) in Web Workers made from the
-// widget's own script URL (same origin, so CSP `script-src 'self'` allows it and no blob: is
-// needed), one per spare core, with progress, and stops them all when the search is called
+// Runs the proof-of-work search (crypto/proof_of_work.ts) in Web Workers made from
+// `pow-worker.js` beside the widget's script (same origin, so CSP `script-src 'self'` allows
+// it and no blob: is needed), one per spare core, with progress, and stops them all when the search is called
 // off. Where a worker cannot start (the script is cross-origin) it searches in slices on the
 // main thread so the page stays responsive.
 import { searchPow } from './crypto/proof_of_work';
@@ -55,8 +55,9 @@ export function workerSolver(scriptUrl: string | null): Solver {
       };
       const count = workerCount(navigator.hardwareConcurrency);
       try {
-        if (!scriptUrl || new URL(scriptUrl, location.href).origin !== location.origin) throw new Error('cross-origin');
-        for (let i = 0; i < count; i++) workers.push(new Worker(scriptUrl));
+        const url = scriptUrl && new URL('pow-worker.js', new URL(scriptUrl, location.href));
+        if (!url || url.origin !== location.origin) throw new Error('cross-origin');
+        for (let i = 0; i < count; i++) workers.push(new Worker(url));
       } catch {
         mainThread();
         return;
@@ -88,7 +89,7 @@ export function workerSolver(scriptUrl: string | null): Solver {
     });
 }
 
-/** The worker side: the same bundle, started without a document. */
+/** The worker side (pow-worker.ts): searches its slices until one holds a solution. */
 export function runWorker(scope: { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void }): void {
   scope.onmessage = (e: MessageEvent) => {
     const { seed, context, difficulty, first = 0, stride = 1 } = e.data;

@@ -1,0 +1,61 @@
+// The chat ticket's proof-of-work, searched ahead: once the home screen is drawn, in the
+// search workers at idle time, so that "Talk" finds it solved (or nearly) and waits only for
+// the socket. It sends nothing and tells the relay nothing (the ticket came with the config
+// every visitor fetches); what it costs is the search, on the visitor's device, whether or not
+// they ever tap "Talk" (docs/benchmarks.md, "The widget on a slow phone"). It must never
+// search a ticket past its use (240 s, or once a chat took it), above `PRESEARCH_MAX_BITS`, or
+// after the quick exit.
+import type { ChatTicket, Solver } from './chat';
+import type { PublicConfig } from './tips';
+
+/**
+ * The most a ticket is searched ahead: the relay's idle 16 bits and two load steps. Above it
+ * (the line busy) the search waits for "Talk": a visitor who never taps would spend up to 64
+ * times the idle work.
+ */
+export const PRESEARCH_MAX_BITS = 18;
+
+export class TicketSearch {
+  private readonly stopper = new AbortController();
+  private readonly expiry: ReturnType<typeof setTimeout>;
+  private progress = 0;
+  private shown: (p: number) => void = () => {};
+  private readonly nonce: Promise<number>;
+
+  constructor(
+    private readonly ticket: ChatTicket & { until: number },
+    solve: Solver,
+  ) {
+    this.nonce = solve(ticket.seed, ticket.session, ticket.difficulty, (p) => this.shown((this.progress = p)), this.stopper.signal);
+    this.nonce.catch(() => {}); // stopped, or a chat takes it and sees the failure
+    this.expiry = setTimeout(() => this.stop(), ticket.until - Date.now());
+  }
+
+  /** Stops the search (the workers end at once); a chat then searches afresh. */
+  stop(): void {
+    clearTimeout(this.expiry);
+    this.stopper.abort();
+  }
+
+  /** A solver that hands a chat this search for its ticket, and searches anything else afresh. */
+  solver(fresh: Solver): Solver {
+    return (seed, context, difficulty, progress, signal) => {
+      if (seed !== this.ticket.seed || this.stopper.signal.aborted) return fresh(seed, context, difficulty, progress, signal);
+      this.shown = progress;
+      progress(this.progress);
+      signal?.addEventListener('abort', () => this.stop());
+      return this.nonce;
+    };
+  }
+}
+
+/** Starts the config's ticket's search when the page is next idle, unless a chat took it first. */
+export function presearch(config: PublicConfig, solve: Solver): void {
+  const ticket = config.ticket;
+  if (!ticket || ticket.difficulty > PRESEARCH_MAX_BITS) return;
+  const begin = () => {
+    if (config.ticket === ticket && ticket.until > Date.now()) ticket.search = new TicketSearch(ticket, solve);
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(begin, { timeout: 1000 });
+  else setTimeout(begin, 0);
+}
