@@ -102,7 +102,8 @@ let probeSource = null;
  * Tries per second of the widget's own search (`searchPow`) on the page's thread, where the
  * emulated CPU applies (it does not reach workers: Chromium refuses CPU throttling on a
  * worker's session, "only supported for pages"). A fixed number of tries at a difficulty no
- * nonce of them meets, so unlike a real search it does not depend on luck.
+ * nonce of them meets, so unlike a real search it does not depend on luck. Returns the tries
+ * and the milliseconds they took.
  */
 export async function pageHashRate(page, tries = 32_768) {
   probeSource ??= (
@@ -122,6 +123,6 @@ export async function pageHashRate(page, tries = 32_768) {
     const found = window.__pow.searchPow(seed, new Uint8Array(16), 28, 0, tries);
     const ms = performance.now() - start;
     // One chance in 8,000 of a 28-bit solution among them: counted as far as it got.
-    return Math.round((1000 * (found < 0 ? tries : found + 1)) / ms);
+    return { tries: found < 0 ? tries : found + 1, ms };
   }, tries);
 }
