@@ -3,8 +3,8 @@
 // the socket. It sends nothing and tells the relay nothing (the ticket came with the config
 // every visitor fetches); what it costs is the search, on the visitor's device, whether or not
 // they ever tap "Talk" (docs/benchmarks.md, "The widget on a slow phone"). It must never
-// search a ticket past its use (240 s, or once a chat took it), above `PRESEARCH_MAX_BITS`, or
-// after the quick exit.
+// search a ticket past its use (240 s, or once a chat took it), above `PRESEARCH_MAX_BITS`,
+// while no one is on duty, or after the quick exit.
 import type { ChatTicket, Solver } from './chat';
 import type { PublicConfig } from './tips';
 
@@ -49,10 +49,14 @@ export class TicketSearch {
   }
 }
 
-/** Starts the config's ticket's search when the page is next idle, unless a chat took it first. */
+/**
+ * Starts the config's ticket's search when the page is next idle, unless a chat took it
+ * first. Not while no one is on duty: the home screen then offers the tip path and the
+ * numbers first, and a chat, if asked for, searches at "Talk".
+ */
 export function presearch(config: PublicConfig, solve: Solver): void {
   const ticket = config.ticket;
-  if (!ticket || ticket.difficulty > PRESEARCH_MAX_BITS) return;
+  if (!ticket || ticket.difficulty > PRESEARCH_MAX_BITS || config.onDuty === 0) return;
   const begin = () => {
     if (config.ticket === ticket && ticket.until > Date.now()) ticket.search = new TicketSearch(ticket, solve);
   };

@@ -1,6 +1,7 @@
 // The chat ticket's search begun ahead (src/chat-presearch.ts): a chat adopts it for its own
 // ticket (same nonce, its progress shown), searches anything else afresh, stops it when the
-// chat is called off; a ticket above the cap or already taken is never searched ahead.
+// chat is called off; a ticket above the cap, already taken, or with no one on duty is never
+// searched ahead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRESEARCH_MAX_BITS, presearch, TicketSearch } from '../src/chat-presearch';
@@ -65,19 +66,20 @@ test('the search stops when the ticket is no longer used', async () => {
   assert.equal(calls[0].signal?.aborted, true);
 });
 
-test('searched ahead only at or below the cap, and not once a chat took the ticket', async () => {
+test('searched ahead only at or below the cap, with someone on duty, and not once a chat took the ticket', async () => {
   const idle = () => new Promise((r) => setTimeout(r, 20));
-  for (const [difficulty, taken, searched] of [
-    [PRESEARCH_MAX_BITS, false, true],
-    [PRESEARCH_MAX_BITS + 1, false, false],
-    [16, true, false],
+  for (const [difficulty, taken, onDuty, searched] of [
+    [PRESEARCH_MAX_BITS, false, 1, true],
+    [PRESEARCH_MAX_BITS + 1, false, 1, false],
+    [16, true, 1, false],
+    [16, false, 0, false],
   ] as const) {
     const { solve, calls } = controlled();
-    const config = { ticket: ticketOf(difficulty) } as unknown as PublicConfig;
+    const config = { ticket: ticketOf(difficulty), onDuty } as unknown as PublicConfig;
     presearch(config, solve);
     if (taken) config.ticket = undefined;
     await idle();
-    assert.equal(calls.length, searched ? 1 : 0, `difficulty ${difficulty}, taken ${taken}`);
+    assert.equal(calls.length, searched ? 1 : 0, `difficulty ${difficulty}, taken ${taken}, on duty ${onDuty}`);
     config.ticket?.search?.stop();
   }
 });
