@@ -4,7 +4,9 @@
 // every visitor fetches); what it costs is the search, on the visitor's device, whether or not
 // they ever tap "Talk" (docs/benchmarks.md, "The widget on a slow phone"). It must never
 // search a ticket past its use (240 s, or once a chat took it), above `PRESEARCH_MAX_BITS`,
-// while no one is on duty, or after the quick exit.
+// while no one is on duty, after the quick exit, or on the page's own thread (embedded from
+// another origin, where workers cannot start: it would slow the page for a chat that may never
+// come).
 import type { ChatTicket, Solver } from './chat';
 import type { PublicConfig } from './tips';
 
@@ -37,14 +39,19 @@ export class TicketSearch {
     this.stopper.abort();
   }
 
-  /** A solver that hands a chat this search for its ticket, and searches anything else afresh. */
+  /**
+   * A solver that hands a chat this search for its ticket, and searches anything else afresh,
+   * as it does the ticket if this search failed (no worker could start) or was stopped.
+   */
   solver(fresh: Solver): Solver {
     return (seed, context, difficulty, progress, signal) => {
-      if (seed !== this.ticket.seed || this.stopper.signal.aborted) return fresh(seed, context, difficulty, progress, signal);
+      const again = () => fresh(seed, context, difficulty, progress, signal);
+      if (seed !== this.ticket.seed || this.stopper.signal.aborted) return again();
+      clearTimeout(this.expiry); // the chat's now, and the chat has its own limit
       this.shown = progress;
       progress(this.progress);
       signal?.addEventListener('abort', () => this.stop());
-      return this.nonce;
+      return this.nonce.catch((e) => (signal?.aborted ? Promise.reject(e) : again()));
     };
   }
 }

@@ -280,7 +280,7 @@ function boot(script: HTMLScriptElement | null) {
     try {
       state.config = await relay.config();
       state.screen = 'home';
-      presearch(state.config, solve);
+      presearch(state.config, workerSolver(scriptUrl, false));
     } catch (e) {
       state.listRefused = e instanceof CertError && (e.code === 'missing_revocations' || e.code === 'stale_revocations');
       state.screen = 'error';

@@ -37,8 +37,15 @@ export function workerCount(cores: number | undefined): number {
   return Math.max(1, Math.min(4, (cores || 1) - 1));
 }
 
-export function workerSolver(scriptUrl: string | null): Solver {
-  const fallback = mainThreadSolver();
+/** What a workers-only solver throws where no worker can search. */
+export const NO_WORKERS = 'pow needs workers';
+
+/**
+ * Searches in workers; where none can start, on the main thread, or (`mainThreadToo` false:
+ * a search no one is waiting for, which must not take the page's thread) not at all.
+ */
+export function workerSolver(scriptUrl: string | null, mainThreadToo = true): Solver {
+  const fallback: Solver = mainThreadToo ? mainThreadSolver() : () => Promise.reject(new Error(NO_WORKERS));
   return (seed, context, difficulty, progress, signal) =>
     new Promise<number>((resolve, reject) => {
       const workers: Worker[] = [];

@@ -1,11 +1,13 @@
 // The chat ticket's search begun ahead (src/chat-presearch.ts): a chat adopts it for its own
-// ticket (same nonce, its progress shown), searches anything else afresh, stops it when the
-// chat is called off; a ticket above the cap, already taken, or with no one on duty is never
-// searched ahead.
+// ticket (same nonce, its progress shown), searches anything else (or a ticket whose search
+// could not run) afresh, stops it when the chat is called off; a ticket above the cap,
+// already taken, or with no one on duty is never searched ahead, and never on the page's
+// thread.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRESEARCH_MAX_BITS, presearch, TicketSearch } from '../src/chat-presearch';
 import type { Solver } from '../src/chat';
+import { NO_WORKERS, workerSolver } from '../src/pow-solver';
 import type { PublicConfig } from '../src/tips';
 
 /** A solver that answers when told, and records what it was asked. */
@@ -59,6 +61,17 @@ test('a chat called off stops the search; a stopped search is not handed to a la
   assert.equal(calls.length, 2, 'searched afresh');
 });
 
+test('a search ahead that could not run (no workers) leaves the chat to search its ticket afresh', async () => {
+  const { solve, calls } = controlled();
+  const ticket = ticketOf();
+  const ahead = new TicketSearch(ticket, () => Promise.reject(new Error('pow needs workers')));
+  const nonce = ahead.solver(solve)(ticket.seed, ticket.session, 16, () => {}, new AbortController().signal);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(calls.length, 1, 'searched afresh');
+  calls[0].answer(77);
+  assert.equal(await nonce, 77);
+});
+
 test('the search stops when the ticket is no longer used', async () => {
   const { solve, calls } = controlled();
   new TicketSearch(ticketOf(16, Date.now() + 20), solve);
@@ -82,4 +95,12 @@ test('searched ahead only at or below the cap, with someone on duty, and not onc
     assert.equal(calls.length, searched ? 1 : 0, `difficulty ${difficulty}, taken ${taken}, on duty ${onDuty}`);
     config.ticket?.search?.stop();
   }
+});
+
+test('where no worker can start, the search ahead does not fall back to the page\'s thread', async () => {
+  let shown = 0;
+  const g = globalThis as { navigator?: unknown };
+  g.navigator ??= { hardwareConcurrency: 4 }; // as a browser has it
+  await assert.rejects(workerSolver(null, false)(new Uint8Array(16), new Uint8Array(16), 8, () => shown++), new RegExp(NO_WORKERS));
+  assert.equal(shown, 0, 'not a slice searched');
 });
