@@ -4,7 +4,8 @@
 //!
 //! Routes: `/` a demo page embedding the widget with its snippet (a plain-HTML fallback with
 //! the help numbers, then the one `<script>` tag), `/help` the full-page mode for a direct
-//! link, `/widget/lifeline.js` and `/widget/lifeline.css` (`no-store`: a cached copy is a
+//! link, `/widget/lifeline.js`, `/widget/lifeline.css` and the proof-of-work worker's own small
+//! script `/widget/pow-worker.js` (`no-store`: a cached copy is a
 //! trace on the visitor's device; `web-widget/README.md` argues the cost), and
 //! `/widget/sri.json` with their sha384 Subresource Integrity hashes, computed here from the
 //! embedded bytes at first use. The two pages are gzipped per request when the browser accepts
@@ -46,6 +47,14 @@ const SCRIPT_ASSET: Asset = Asset {
     content_type: "text/javascript; charset=utf-8",
 };
 
+/// The search worker's script: a worker fetches its script afresh, so it is not the widget's.
+const WORKER_ASSET: Asset = Asset {
+    plain: include_bytes!("../../web-widget/dist/pow-worker.js"),
+    brotli: include_bytes!("../../web-widget/dist/pow-worker.js.br"),
+    gzip: include_bytes!("../../web-widget/dist/pow-worker.js.gz"),
+    content_type: "text/javascript; charset=utf-8",
+};
+
 const STYLESHEET_ASSET: Asset = Asset {
     plain: STYLESHEET,
     brotli: include_bytes!("../../web-widget/dist/lifeline.css.br"),
@@ -72,11 +81,16 @@ pub fn routes() -> Router<Arc<Relay>> {
         .route("/help", get(help))
         .route("/widget/lifeline.js", get(script))
         .route("/widget/lifeline.css", get(stylesheet))
+        .route("/widget/pow-worker.js", get(worker))
         .route("/widget/sri.json", get(sri_json))
 }
 
 async fn script(headers: HeaderMap) -> Response {
     serve(&SCRIPT_ASSET, &headers)
+}
+
+async fn worker(headers: HeaderMap) -> Response {
+    serve(&WORKER_ASSET, &headers)
 }
 
 async fn stylesheet(headers: HeaderMap) -> Response {
@@ -261,7 +275,7 @@ mod tests {
 
     #[tokio::test]
     async fn assets_are_served_in_the_accepted_coding_with_vary_and_no_store() {
-        for asset in [&SCRIPT_ASSET, &STYLESHEET_ASSET] {
+        for asset in [&SCRIPT_ASSET, &STYLESHEET_ASSET, &WORKER_ASSET] {
             crate::precompressed::tests::assert_served_by_coding(asset).await;
         }
     }

@@ -8,12 +8,13 @@
 // current screen (screens/*.ts). It stores nothing (sessionStorage for the resume token only
 // when the operator enables it), makes no request but to the relay, uses no inline script or
 // style and no eval, and never reads anything from the host page but its own tag's data-* and the page's lang.
+import { presearch } from './chat-presearch';
 import { CertError } from './crypto/certificate';
 import { fromB64url } from './crypto/encoding';
 import { append, h } from './dom';
 import type { Child } from './dom';
 import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
-import { runWorker, workerSolver } from './pow-solver';
+import { workerSolver } from './pow-solver';
 import { quickExit } from './quick_exit';
 import { chatScreen, endStaleSession } from './screens/chat';
 import { errorScreen } from './screens/error';
@@ -275,9 +276,11 @@ function boot(script: HTMLScriptElement | null) {
     render();
     // The first screen does not take the focus: Tab starts at the quick exit.
     const first = state.previous === 'home' && state.screen === 'loading';
+    state.config?.ticket?.search?.stop();
     try {
       state.config = await relay.config();
       state.screen = 'home';
+      presearch(state.config, workerSolver(scriptUrl, false));
     } catch (e) {
       state.listRefused = e instanceof CertError && (e.code === 'missing_revocations' || e.code === 'stale_revocations');
       state.screen = 'error';
@@ -299,10 +302,6 @@ function boot(script: HTMLScriptElement | null) {
   if (mode === 'launcher' && location.hash === '#lifeline') togglePanel(true);
 }
 
-if (typeof document === 'undefined') {
-  runWorker(self as unknown as Parameters<typeof runWorker>[0]);
-} else {
-  const script = document.currentScript as HTMLScriptElement | null;
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => boot(script));
-  else boot(script);
-}
+const script = document.currentScript as HTMLScriptElement | null;
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => boot(script));
+else boot(script);

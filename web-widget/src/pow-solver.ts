@@ -1,6 +1,6 @@
-// Runs the proof-of-work search (crypto/proof_of_work.ts) in Web Workers made from the
-// widget's own script URL (same origin, so CSP `script-src 'self'` allows it and no blob: is
-// needed), one per spare core, with progress, and stops them all when the search is called
+// Runs the proof-of-work search (crypto/proof_of_work.ts) in Web Workers made from
+// `pow-worker.js` beside the widget's script (same origin, so CSP `script-src 'self'` allows
+// it and no blob: is needed), one per spare core, with progress, and stops them all when the search is called
 // off. Where a worker cannot start (the script is cross-origin) it searches in slices on the
 // main thread so the page stays responsive.
 import { searchPow } from './crypto/proof_of_work';
@@ -37,8 +37,15 @@ export function workerCount(cores: number | undefined): number {
   return Math.max(1, Math.min(4, (cores || 1) - 1));
 }
 
-export function workerSolver(scriptUrl: string | null): Solver {
-  const fallback = mainThreadSolver();
+/** What a workers-only solver throws where no worker can search. */
+export const NO_WORKERS = 'pow needs workers';
+
+/**
+ * Searches in workers; where none can start, on the main thread, or (`mainThreadToo` false:
+ * a search no one is waiting for, which must not take the page's thread) not at all.
+ */
+export function workerSolver(scriptUrl: string | null, mainThreadToo = true): Solver {
+  const fallback: Solver = mainThreadToo ? mainThreadSolver() : () => Promise.reject(new Error(NO_WORKERS));
   return (seed, context, difficulty, progress, signal) =>
     new Promise<number>((resolve, reject) => {
       const workers: Worker[] = [];
@@ -55,8 +62,9 @@ export function workerSolver(scriptUrl: string | null): Solver {
       };
       const count = workerCount(navigator.hardwareConcurrency);
       try {
-        if (!scriptUrl || new URL(scriptUrl, location.href).origin !== location.origin) throw new Error('cross-origin');
-        for (let i = 0; i < count; i++) workers.push(new Worker(scriptUrl));
+        const url = scriptUrl && new URL('pow-worker.js', new URL(scriptUrl, location.href));
+        if (!url || url.origin !== location.origin) throw new Error('cross-origin');
+        for (let i = 0; i < count; i++) workers.push(new Worker(url));
       } catch {
         mainThread();
         return;
@@ -88,7 +96,7 @@ export function workerSolver(scriptUrl: string | null): Solver {
     });
 }
 
-/** The worker side: the same bundle, started without a document. */
+/** The worker side (pow-worker.ts): searches its slices until one holds a solution. */
 export function runWorker(scope: { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void }): void {
   scope.onmessage = (e: MessageEvent) => {
     const { seed, context, difficulty, first = 0, stride = 1 } = e.data;

@@ -29,6 +29,7 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
       /* leaving anyway */
     }
     state.tipWork?.cancel();
+    state.config?.ticket?.search?.stop();
     if (state.keys) forget(state.keys);
     state.receipt?.wipe();
     forgetResumeToken();

@@ -9,6 +9,7 @@ import { TIP_CONTEXT } from './crypto/proof_of_work';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
 import { openReply, sealFollowup } from './crypto/sealed_tip';
 import type { ChatTicket, Solver } from './chat';
+import type { TicketSearch } from './chat-presearch';
 import { stringMap } from './snippet';
 import type { HelpNumber } from './state';
 
@@ -27,7 +28,7 @@ export interface PublicConfig {
   /** What the server keeps and until when (§9.10); null from a relay too old to say. */
   holds: Holds | null;
   /** A chat ticket (§9.1) and until when (ms) it is used; taken by the first chat. */
-  ticket?: ChatTicket & { until: number };
+  ticket?: ChatTicket & { until: number; /** its search, begun ahead (chat-presearch.ts) */ search?: TicketSearch };
 }
 
 export interface Holds {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { repo } from './harness.mjs';
 import { browserSuite, watch } from './suite.mjs';
 import { startDesk } from './desk-checks.mjs';
+import { queuedVisitor, unlockDesk } from './desk-steps.mjs';
 
 const target = process.env.LIFELINE_E2E_TARGET_DIR ?? process.env.CARGO_TARGET_DIR ?? join(process.env.LIFELINE_E2E_REPO ?? repo, 'target');
 const PASSPHRASE = 'a passphrase for the alerts';
@@ -46,14 +47,8 @@ const RECORDER = () => {
   Object.defineProperty(Document.prototype, 'hidden', { get: () => window.away });
 };
 
-/** A visitor in the widget, queued with a first message. */
-async function visitor(first) {
-  const { context, page } = await s.open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await page.getByLabel('Your message').fill(first);
-  await page.getByRole('button', { name: 'Send', exact: true }).click();
-  return context;
-}
+/** A visitor queued with a first message; their browser context. */
+const visitor = async (first) => (await queuedVisitor(s, first)).context;
 
 const recorded = (page) => page.evaluate(() => ({ notified: window.notified, tones: window.tones }));
 
@@ -65,9 +60,7 @@ test('alerts are opt-in, never carry message text, and wrong passphrases wait as
   const problems = watch(page, desk.origin);
   page.on('dialog', (d) => d.accept());
   await page.goto(desk.url);
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Passphrase again').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Unlock' }).click();
+  await unlockDesk(page, PASSPHRASE);
   await page.getByRole('button', { name: 'Go on duty' }).click();
   await page.getByText('You are on duty.').waitFor();
   await page.evaluate(() => (window.away = true));

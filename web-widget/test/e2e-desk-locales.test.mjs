@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { repo } from './harness.mjs';
 import { browserSuite, watch } from './suite.mjs';
 import { deskTables, englishOnly, englishShown, outsideWindow, startDesk } from './desk-checks.mjs';
+import { queuedVisitor, unlockDesk } from './desk-steps.mjs';
 
 const target = process.env.LIFELINE_E2E_TARGET_DIR ?? process.env.CARGO_TARGET_DIR ?? join(process.env.LIFELINE_E2E_REPO ?? repo, 'target');
 const binary = join(target, 'debug', 'lifeline');
@@ -55,22 +56,6 @@ async function deskPage(lang, viewport, relayUrl) {
   return { desk, context, page, problems, check, w: tables.tables[lang] };
 }
 
-/** Types the passphrase at the start screen (development keys: twice). */
-async function unlock(page, w) {
-  await page.getByLabel(w.passphrase, { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel(w.again).fill(PASSPHRASE);
-  await page.getByRole('button', { name: w.unlock }).click();
-}
-
-/** A visitor in the widget, queued with a first message in their language. */
-async function visitor(first) {
-  const { context, page } = await s.open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await page.getByLabel('Your message').fill(first);
-  await page.getByRole('button', { name: 'Send', exact: true }).click();
-  return context;
-}
-
 for (const [lang, viewport, first, tip] of [
   ['fr', { width: 1440, height: 900 }, 'Bonjour, j’ai besoin d’aide.', 'Une camionnette passe à la gare chaque matin.'],
   ['es', { width: 1280, height: 720 }, 'Hola, necesito ayuda.', 'Una furgoneta pasa por la estación cada mañana.'],
@@ -85,13 +70,13 @@ for (const [lang, viewport, first, tip] of [
     const { desk, context, page, problems, check, w } = await deskPage(lang, viewport, `ws://127.0.0.1:${relay.port}`);
     await page.getByRole('heading', { name: w.unlockTitle }).waitFor();
     await check('unlock');
-    await unlock(page, w);
+    await unlockDesk(page, PASSPHRASE, w);
     await page.getByRole('button', { name: w.goOn }).waitFor({ timeout: 30000 });
     await check('off duty');
     await page.getByRole('button', { name: w.goOn }).click();
     await page.getByText(w.on_duty).waitFor();
 
-    const one = await visitor(first);
+    const one = (await queuedVisitor(s, first)).context;
     await page.getByRole('heading', { name: `${w.queue} (1)` }).waitFor({ timeout: 30000 });
     await check('queue');
     await page.getByRole('button', { name: w.answerNext }).click();
@@ -151,7 +136,7 @@ test('a relay that cannot be reached is told in the page’s language, not the l
   for (const lang of ['fr', 'es']) {
     const { context, page, check, w } = await deskPage(lang, { width: 1280, height: 720 }, `ws://127.0.0.1:${port}`);
     await page.getByRole('heading', { name: w.unlockTitle }).waitFor();
-    await unlock(page, w);
+    await unlockDesk(page, PASSPHRASE, w);
     await page.getByText(tables.reasonTables[lang].reasons.unreachable).waitFor({ timeout: 30000 });
     await check('relay unreachable');
     assert.ok(!(await page.content()).includes('connection failed'), 'the library’s words stay out');

@@ -14,6 +14,7 @@ import { repo } from './harness.mjs';
 import { axe, browserSuite, watch } from './suite.mjs';
 import { terminalConsole } from './terminal.mjs';
 import { outsideWindow, startDesk } from './desk-checks.mjs';
+import { queuedVisitor, unlockDesk } from './desk-steps.mjs';
 
 const target = process.env.LIFELINE_E2E_TARGET_DIR ?? process.env.CARGO_TARGET_DIR ?? join(process.env.LIFELINE_E2E_REPO ?? repo, 'target');
 const LOCK_AFTER_S = 20;
@@ -50,14 +51,7 @@ const screenOk = async (page, screen) => {
   assert.deepEqual(await outsideWindow(page), [], `${screen} fits the window`);
 };
 
-/** A visitor in a phone page of the widget, queued with a first message. */
-async function visitor(first) {
-  const { context, page } = await s.open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await page.getByLabel('Your message').fill(first);
-  await page.getByRole('button', { name: 'Send', exact: true }).click();
-  return { context, page };
-}
+const visitor = (first) => queuedVisitor(s, first);
 
 /** Waits for `locator` on the desk, pressing Shift now and then so the idle lock stays away. */
 async function awake(page, locator, timeout = 60000) {
@@ -100,9 +94,7 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByLabel('Passphrase again').fill(PASSPHRASE + 'x');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText('The two passphrases differ.').waitFor();
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Passphrase again').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Unlock' }).click();
+  await unlockDesk(page, PASSPHRASE);
   await page.getByRole('button', { name: 'Go on duty' }).waitFor({ timeout: 30000 });
   await screenOk(page, 'off duty');
   await shot(page, '02-off-duty');

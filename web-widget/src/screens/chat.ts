@@ -28,11 +28,14 @@ export function startChat(w: Widget): void {
   // One chat per ticket, and only while the relay still honours it.
   const ticket = state.config?.ticket;
   if (state.config) state.config.ticket = undefined;
+  const usable = ticket && ticket.until > Date.now();
+  if (!usable) ticket?.search?.stop();
   const chat = new Chat({
-    ticket: ticket && ticket.until > Date.now() ? ticket : undefined,
+    ticket: usable ? ticket : undefined,
     org: w.org,
     lang: state.lang,
-    solve: w.solve,
+    // the ticket's search, begun on the home screen (chat-presearch.ts)
+    solve: (usable && ticket.search?.solver(w.solve)) || w.solve,
     revocationMaxAge: w.revocationMaxAge,
     revocations: state.config?.revocations,
     connect: (handlers) => {
