@@ -478,7 +478,7 @@ pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option
     let handed = match holder {
         Some(serial) => {
             let dropped = ForCoordinator::Dropped { session: *session };
-            relay.to_coordinator(serial, dropped).await
+            relay.to_holder(serial, session, dropped).await
         }
         None => false,
     };
