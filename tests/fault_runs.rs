@@ -352,7 +352,7 @@ async fn a_fresh_conversation_works_at(
 
 fn table(tallies: &[Tally]) -> String {
     let mut out = format!(
-        "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>11}\n",
+        "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>10} {:>11}\n",
         "fault",
         "store",
         "runs",
@@ -361,11 +361,12 @@ fn table(tallies: &[Tally]) -> String {
         "duplicated",
         "out of order",
         "told 4014",
+        "ends told",
         "slowest (s)"
     );
     for t in tallies {
         out += &format!(
-            "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>11.1}\n",
+            "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>10} {:>11.1}\n",
             t.kind,
             t.store,
             t.runs,
@@ -374,6 +375,7 @@ fn table(tallies: &[Tally]) -> String {
             t.duplicated,
             t.out_of_order,
             t.told,
+            t.ends_told,
             t.slowest.as_secs_f64()
         );
     }

@@ -6,7 +6,8 @@
 //! every node sees the change at its next check.
 //!
 //! A snapshot taken within one check of Redis dying holds the newest tick: the frames this
-//! node confirmed since are the evidence then (`witness`), verified at the same check.
+//! node confirmed since, and the claims, are the evidence then (`witness`), verified at the
+//! same check.
 //!
 //! Both keys share one hash tag, so the scripts run on a Cluster too. Must never roll the
 //! generation on anything but evidence of lost data: rolling it ends every conversation.

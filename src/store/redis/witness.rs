@@ -1,8 +1,8 @@
 //! The per-write witness of the generation check (protocol §9.5): what this node confirmed
 //! stored since the last check, so a Redis back from a snapshot taken *within* one check is
 //! caught too. Such a snapshot already holds the newest tick, so the tick cannot show it;
-//! but every frame confirmed after it is gone, and the next check reads each session's
-//! `next` below a number this node confirmed.
+//! but every frame (and claim) confirmed after it is gone, and the next check reads each
+//! session's `next` below a number this node confirmed (or its claim count below one).
 //!
 //! Why one check's worth is enough: a snapshot older than the last check is caught by the
 //! tick; one newer than it lacks only what was confirmed since, which is what this holds.
