@@ -10,7 +10,8 @@
 //! - A relay node killed (SIGKILL) mid-conversation and started again, Redis keeping its
 //!   data: the coordinator comes back through the restarted node, the visitor through the
 //!   other node or the restarted one in turns; every message once, in order, nothing told
-//!   lost (the store lost nothing).
+//!   lost (the store lost nothing); the visitor's `end` then reaches the coordinator every
+//!   time (`peer ended`, `released`: its seat is free again).
 //!
 //! `LIFELINE_FAULT_RUNS` changes the number of runs of each kind (10).
 
@@ -25,10 +26,12 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use faults::*;
-use lifeline::client::coordinator::CoordinatorClient;
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::VisitorClient;
 use lifeline::config::StoreKind;
-use lifeline::protocol::frames::ConversationKind;
+use lifeline::crypto::keys::OrgPublicKey;
+use lifeline::protocol::SessionId;
+use lifeline::protocol::frames::{ConversationKind, PeerEvent};
 use node_process::NodeProcess;
 
 /// The longest any one fault may take, from injection to both sides whole again or told.
@@ -55,6 +58,8 @@ struct Tally {
     out_of_order: usize,
     /// Runs in which the store's loss was told with 4014 (to both sides where both exist).
     told: usize,
+    /// Visitor `end`s whose coordinator was told `peer ended` and `released` (node kills).
+    ends_told: usize,
     slowest: Duration,
 }
 
@@ -237,6 +242,35 @@ async fn again_before(deadline: Instant) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
+/// The seats the coordinator takes, as everywhere else in the suites.
+const SEATS: u8 = 2;
+
+/// Whether `c` is told `peer ended` then `released` for `session` within [`BOUND`].
+async fn told_ended(c: &mut CoordinatorClient, session: SessionId) -> bool {
+    let told = async {
+        c.wait_for(|e| {
+            matches!(e, CoordinatorEvent::Peer { session: s, event: PeerEvent::Ended } if *s == session)
+        })
+        .await?;
+        c.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+            .await
+    };
+    matches!(tokio::time::timeout(BOUND, told).await, Ok(Ok(_)))
+}
+
+/// A new visitor (a chat, in English) connected to `node`.
+async fn visitor_at(node: &NodeProcess, org: OrgPublicKey) -> VisitorClient {
+    VisitorClient::connect(
+        &node.visitor_url(),
+        org,
+        ConversationKind::Chat,
+        Some("en"),
+        &[],
+    )
+    .await
+    .unwrap()
+}
+
 /// A relay node on a persistent Redis killed while both sides write, and started again.
 async fn node_restart_runs(tally: &mut Tally, n: usize) {
     let redis = RedisServer::start_with(true);
@@ -256,17 +290,9 @@ async fn node_restart_runs(tally: &mut Tally, n: usize) {
     let mut c = CoordinatorClient::connect(&node.coordinator_url(), org.fingerprint(), keys)
         .await
         .unwrap();
-    c.duty(true, 16, &["en"]).await.unwrap();
+    c.duty(true, SEATS, &["en"]).await.unwrap();
     for run in 0..runs() {
-        let mut v = VisitorClient::connect(
-            &node.visitor_url(),
-            org,
-            ConversationKind::Chat,
-            Some("en"),
-            &[],
-        )
-        .await
-        .unwrap();
+        let mut v = visitor_at(&node, org).await;
         claim_and_connect(&mut c, &mut v).await;
         let (up, down) = in_flight(&mut c, &mut v, run, n).await;
         let started = Instant::now();
@@ -286,7 +312,7 @@ async fn node_restart_runs(tally: &mut Tally, n: usize) {
             again_before(deadline).await;
         }
         // A new connection starts off duty (as the console's does, it says so again).
-        c.duty(true, 16, &["en"]).await.unwrap();
+        c.duty(true, SEATS, &["en"]).await.unwrap();
         let got_up = read_coordinator(&mut c, n).await;
         let got_down = read_visitor(&mut v, n).await;
         for (sent, got) in [(&up, &got_up), (&down, &got_down)] {
@@ -297,11 +323,13 @@ async fn node_restart_runs(tally: &mut Tally, n: usize) {
             tally.out_of_order += out_of_order;
         }
         tally.took(started);
-        // Known gap (issue 24, report of 2026-11-30): after the kill, the visitor's `end`
-        // on the other node does not always reach the coordinator on the restarted one (no
-        // `peer ended`, their seat stays taken). Not waited for here: the seats (16) are
-        // enough for every run.
+        // Wherever the visitor came back, the coordinator on the restarted node hears the
+        // end and gets its seat back: with two seats, a lost end fails a later claim.
+        let session = v.session;
         v.end().await.unwrap();
+        if told_ended(&mut c, session).await {
+            tally.ends_told += 1;
+        }
     }
     // Anything delivered twice or late would be read here before this.
     a_fresh_conversation_works_at(&node, org, &mut c, tally).await;
@@ -310,19 +338,11 @@ async fn node_restart_runs(tally: &mut Tally, n: usize) {
 /// A new visitor on `node` is answered by `c`, and nothing late arrives before it.
 async fn a_fresh_conversation_works_at(
     node: &NodeProcess,
-    org: lifeline::crypto::keys::OrgPublicKey,
+    org: OrgPublicKey,
     c: &mut CoordinatorClient,
     tally: &mut Tally,
 ) {
-    let mut v = VisitorClient::connect(
-        &node.visitor_url(),
-        org,
-        ConversationKind::Chat,
-        Some("en"),
-        &[],
-    )
-    .await
-    .unwrap();
+    let mut v = visitor_at(node, org).await;
     claim_and_connect(c, &mut v).await;
     let last = ["last up".to_owned()];
     v.send_text(&last[0]).await.unwrap();
@@ -332,7 +352,7 @@ async fn a_fresh_conversation_works_at(
 
 fn table(tallies: &[Tally]) -> String {
     let mut out = format!(
-        "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>11}\n",
+        "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>10} {:>11}\n",
         "fault",
         "store",
         "runs",
@@ -341,11 +361,12 @@ fn table(tallies: &[Tally]) -> String {
         "duplicated",
         "out of order",
         "told 4014",
+        "ends told",
         "slowest (s)"
     );
     for t in tallies {
         out += &format!(
-            "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>11.1}\n",
+            "{:<24} {:<7} {:>4} {:>9} {:>13} {:>10} {:>12} {:>9} {:>10} {:>11.1}\n",
             t.kind,
             t.store,
             t.runs,
@@ -354,6 +375,7 @@ fn table(tallies: &[Tally]) -> String {
             t.duplicated,
             t.out_of_order,
             t.told,
+            t.ends_told,
             t.slowest.as_secs_f64()
         );
     }
@@ -385,6 +407,11 @@ async fn ten_faults_of_each_kind_lose_nothing_acknowledged_silently_and_double_n
     }
     // The store lost nothing when only a relay node died: nobody is told otherwise.
     assert_eq!(tallies[4].told, 0, "a node restart is no loss");
+    assert_eq!(
+        tallies[4].ends_told,
+        runs(),
+        "every end after a node kill told"
+    );
     for lossy in &tallies[1..4] {
         assert_eq!(lossy.told, lossy.runs, "{}: told every time", lossy.kind);
     }

@@ -342,6 +342,8 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
             }
             CoordinatorFrame::End { session } => {
                 if holds(relay, serial, &session).await {
+                    // Marked first: a resume racing the erasure is refused (§9.7).
+                    let _ = relay.store.end(&session).await;
                     // The visitor's node delivers the coordinator's last frames (its
                     // authenticated close), tells them, and erases the session.
                     if !relay.to_visitor(&session, ForVisitor::End).await {

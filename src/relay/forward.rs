@@ -76,6 +76,36 @@ impl Relay {
         false
     }
 
+    /// Acts on `what` for the holder `serial` of `session`: first through the node the store
+    /// names as the holder's (written when they claimed or resumed it), then as
+    /// [`Self::to_coordinator`]. A coordinator back on a restarted node is in no roster
+    /// until that node next announces one (up to a heartbeat), but the store points to
+    /// them from their `resume_sessions` on (issue 24: a visitor's `end` was lost there).
+    pub async fn to_holder(
+        self: &Arc<Self>,
+        serial: u64,
+        session: &SessionId,
+        what: ForCoordinator,
+    ) -> bool {
+        let here = self
+            .live
+            .with(|live| live.coordinators.contains_key(&serial));
+        if !here
+            && let Some(link) = self.nodes.link()
+            && let Ok(Some(node)) = link.holder_node(session).await
+            && node != self.nodes.id
+        {
+            let event = Event::Coordinator {
+                serial,
+                what: what.clone(),
+            };
+            if self.nodes.send_to(&node, &event).await {
+                return true;
+            }
+        }
+        self.to_coordinator(serial, what).await
+    }
+
     /// The node coordinator `serial` is connected to, this one included; `None` if nowhere
     /// known.
     pub async fn node_of(&self, serial: u64) -> Option<String> {

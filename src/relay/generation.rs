@@ -18,8 +18,8 @@ use super::metrics::Metrics;
 use super::state::Relay;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::{CloseCode, SessionId};
-use crate::store::SessionInfo;
 use crate::store::generation::Checked;
+use crate::store::{ChatStore, SessionInfo};
 
 /// How often each node compares the store's generation with its own: a loss is told to
 /// everyone within about this.
@@ -120,6 +120,20 @@ pub async fn store_lost(relay: &Arc<Relay>) {
     relay.broadcast_queue().await;
 }
 
+/// Whether a conversation a resuming coordinator names, which the store does not know, was
+/// lost with the store's data rather than ended while they were away: the store lost or
+/// rewound its data (on this node's watch, or this memory-store relay started) within the
+/// longest a conversation is held for a dropped coordinator. Then they are told `peer
+/// lost` before `released` (§9.6), as a connected coordinator was.
+pub async fn lost_while_away(relay: &Relay, session: &SessionId) -> bool {
+    let grace = Duration::from_secs(relay.config.sessions.coordinator_grace_s);
+    let recent = relay
+        .store
+        .generation_changed_at()
+        .is_some_and(|at| at.elapsed() <= grace);
+    recent && matches!(relay.store.get(session).await, Ok(None))
+}
+
 /// One conversation was lost (a resume found the store older than the visitor): its
 /// coordinator is told, wherever they are, and the session erased. The caller closes the
 /// visitor with 4014.
@@ -128,7 +142,7 @@ pub async fn session_lost(relay: &Arc<Relay>, session: &SessionId, holder: Optio
     tracing::warn!("a resume found the store older than the visitor: conversation lost");
     if let Some(serial) = holder {
         let lost = ForCoordinator::Lost { session: *session };
-        relay.to_coordinator(serial, lost).await;
+        relay.to_holder(serial, session, lost).await;
     }
     erase(relay, session).await;
     relay.broadcast_queue().await;

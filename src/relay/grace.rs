@@ -18,6 +18,7 @@ use std::time::Duration;
 use super::connection::Outbox;
 use super::events::ForVisitor;
 use super::forward::{peer_to_visitor, release, requeued};
+use super::generation::lost_while_away;
 use super::state::Relay;
 use crate::protocol::frames::{PeerEvent, ResumeEntry};
 use crate::protocol::{CloseCode, RelayFrame, SessionId};
@@ -144,6 +145,13 @@ pub async fn resume(relay: &Arc<Relay>, out: &Outbox, serial: u64, entries: Vec<
     release_unresumed(relay, serial, &keep).await;
     for (session, last_seq) in wanted {
         if !resume_one(relay, out, serial, session, last_seq).await {
+            // Lost with the store's data: said plainly, not a bare `released` (§9.5).
+            if lost_while_away(relay, &session).await {
+                out.send(RelayFrame::Peer {
+                    session: Some(session),
+                    event: PeerEvent::Lost,
+                });
+            }
             out.send(RelayFrame::Released { session });
         }
     }

@@ -154,8 +154,8 @@ async fn resume(
     token: [u8; 32],
     last_seq: u64,
 ) -> Option<SessionId> {
-    let info = match relay.store.get(&session).await {
-        Ok(Some(info)) => info,
+    let (info, ended) = match relay.store.get_with_end(&session).await {
+        Ok(Some(read)) => read,
         // Issued in another generation: the store lost it, the visitor did nothing wrong.
         Ok(None) if token_generation(&token) != relay.store.generation() => {
             return close(relay, inbox, CloseCode::StoreLost);
@@ -165,6 +165,10 @@ async fn resume(
     };
     if !bool::from(Fingerprint::of(&token).0.ct_eq(&info.token_hash)) {
         return close(relay, inbox, CloseCode::UnknownSession);
+    }
+    // Ended, its erasure under way: over, never let back in (§9.7).
+    if ended {
+        return close(relay, inbox, CloseCode::Ended);
     }
     // Never re-based on the visitor's word: a store that lost what it had told the visitor
     // says so, and the conversation ends for both sides.
@@ -449,7 +453,16 @@ async fn handle_frame(
             }
         }
         VisitorFrame::End {} => {
-            end_session(relay, &session, holder).await;
+            // Marked ended in the step that reads the holder (§9.7): a resume after this is
+            // refused, although the erasure on the holder's node takes a moment more.
+            match relay.store.end(&session).await {
+                Ok(Some(assignment)) => end_session(relay, &session, assignment.holder()).await,
+                // Already being ended by the other side, who tells this one; the
+                // connection closes with 4010 below either way.
+                Ok(None) => {}
+                // Not marked: ended all the same (the erasure tries again until it succeeds).
+                Err(_) => end_session(relay, &session, holder).await,
+            }
             return ControlFlow::Break(());
         }
         VisitorFrame::Ping {} => {
@@ -478,7 +491,7 @@ pub async fn end_session(relay: &Arc<Relay>, session: &SessionId, holder: Option
     let handed = match holder {
         Some(serial) => {
             let dropped = ForCoordinator::Dropped { session: *session };
-            relay.to_coordinator(serial, dropped).await
+            relay.to_holder(serial, session, dropped).await
         }
         None => false,
     };

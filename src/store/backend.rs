@@ -145,6 +145,36 @@ impl Store {
         }
     }
 
+    /// When this node saw the current generation begin, if it did: the memory store's at
+    /// the process's start, Redis's when a check found a change.
+    pub fn generation_changed_at(&self) -> Option<std::time::Instant> {
+        match self {
+            Store::Memory(memory) => Some(memory.began()),
+            Store::Redis(redis) => redis.generation_changed_at(),
+        }
+    }
+
+    /// Marks a session ended, atomically with reading who held it (§9.7): from then on a
+    /// resume is refused (4010) although the erasure follows a moment later. `None` if it
+    /// is gone or already ended (whoever ended it first tells the other side).
+    pub async fn end(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
+        match self {
+            Store::Memory(memory) => Ok(memory.end(id)),
+            Store::Redis(redis) => Box::pin(redis.end(id)).await,
+        }
+    }
+
+    /// A session and whether it was ended (and is being erased), read in one step.
+    pub async fn get_with_end(
+        &self,
+        id: &SessionId,
+    ) -> Result<Option<(SessionInfo, bool)>, StoreError> {
+        match self {
+            Store::Memory(memory) => Ok(memory.get_with_end(id)),
+            Store::Redis(redis) => Box::pin(redis.get_with_end(id)).await,
+        }
+    }
+
     /// Erases the sessions of other generations than the current one; returns their ids.
     pub async fn forget_other_generations(&self) -> Result<Vec<SessionId>, StoreError> {
         match self {

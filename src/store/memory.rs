@@ -22,6 +22,8 @@ struct Entry {
     last_active_minute: u64,
     /// While held for a dropped coordinator: when their grace period ends.
     grace_until: Option<tokio::time::Instant>,
+    /// Ended, and being erased: refused to a resume from now on (§9.7).
+    ended: bool,
 }
 
 impl Entry {
@@ -45,6 +47,9 @@ pub struct MemoryStore {
     /// Fresh at every start: whatever a client remembers from before was lost with the
     /// process, and a resume token tells which generation it came from (§9.5).
     generation: u64,
+    /// When this store (so its generation) began: a coordinator resuming soon after is
+    /// told which conversations were lost with the previous process.
+    began: std::time::Instant,
 }
 
 impl Default for MemoryStore {
@@ -59,12 +64,33 @@ impl MemoryStore {
         Self {
             state: Mutex::default(),
             generation: super::generation::fresh(),
+            began: std::time::Instant::now(),
         }
     }
 
     /// The generation this store's data belongs to; it never changes while the process runs.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// When this store's generation began (the process started).
+    pub fn began(&self) -> std::time::Instant {
+        self.began
+    }
+
+    /// Marks the session ended and answers who held it; `None` if it is gone or already
+    /// ended (someone else is ending it).
+    pub fn end(&self, id: &SessionId) -> Option<Assignment> {
+        self.with(|s| {
+            let entry = s.sessions.get_mut(id).filter(|e| !e.ended)?;
+            entry.ended = true;
+            Some(entry.info.assignment.clone())
+        })
+    }
+
+    /// The session and whether it was ended (and is being erased), read together.
+    pub fn get_with_end(&self, id: &SessionId) -> Option<(SessionInfo, bool)> {
+        self.with(|s| s.sessions.get(id).map(|e| (e.info.clone(), e.ended)))
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
@@ -120,6 +146,7 @@ impl ChatStore for MemoryStore {
                     to_visitor: Buffer::default(),
                     last_active_minute,
                     grace_until: None,
+                    ended: false,
                 },
             );
             Ok(())

@@ -6,7 +6,8 @@
 //! every node sees the change at its next check.
 //!
 //! A snapshot taken within one check of Redis dying holds the newest tick: the frames this
-//! node confirmed since are the evidence then (`witness`), verified at the same check.
+//! node confirmed since, and the claims, are the evidence then (`witness`), verified at the
+//! same check.
 //!
 //! Both keys share one hash tag, so the scripts run on a Cluster too. Must never roll the
 //! generation on anything but evidence of lost data: rolling it ends every conversation.
@@ -55,6 +56,9 @@ pub struct Generation {
     /// One check at a time: a check run on a sequence gap must not take the batch a running
     /// periodic check is verifying, and find nothing.
     turn: tokio::sync::Mutex<()>,
+    /// When this node last saw the generation change (a coordinator resuming soon after is
+    /// told which conversations were lost, `relay::generation`).
+    changed_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 fn parse(id: &str) -> Result<u64, StoreError> {
@@ -72,6 +76,7 @@ impl Generation {
             roll: redis::Script::new(ROLL),
             witness: Witness::default(),
             turn: tokio::sync::Mutex::new(()),
+            changed_at: std::sync::Mutex::new(None),
         };
         generation.check(con).await?;
         Ok(generation)
@@ -80,6 +85,17 @@ impl Generation {
     /// The generation this node believes in.
     pub fn current(&self) -> u64 {
         self.current.load(Ordering::Relaxed)
+    }
+
+    /// Redis answered that `id` was claimed (its `claims`-th claim): evidence for the next
+    /// check.
+    pub fn claimed(&self, id: &crate::store::SessionId, claims: u64) {
+        self.witness.claimed(id, claims);
+    }
+
+    /// When this node last saw the generation change, if it has since it started.
+    pub fn changed_at(&self) -> Option<std::time::Instant> {
+        *self.changed_at.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Redis answered that `seq` of `id` travelling `way` is stored: evidence for the next
@@ -107,8 +123,13 @@ impl Generation {
             },
             other => other,
         };
-        if checked.is_err() {
-            self.witness.restore(batch);
+        match checked {
+            Err(_) => self.witness.restore(batch),
+            Ok(Checked::Changed(_)) => {
+                *self.changed_at.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(std::time::Instant::now());
+            }
+            Ok(Checked::Same) => {}
         }
         checked
     }

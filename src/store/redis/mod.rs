@@ -38,7 +38,7 @@ use node_link::NodeLink;
 use order::{QUEUE_ORDER, next_order};
 use persistence::Persistence;
 use rewrite::DiskErasure;
-use scripts::{ADMIT, ASSIGN, CLAIM, DISCARD, PENDING, REATTACH, RELEASE, SET_IF_LIVE, TOUCH};
+use scripts::{ADMIT, ASSIGN, CLAIM, DISCARD, END, PENDING, REATTACH, RELEASE, SET_IF_LIVE, TOUCH};
 
 const QUEUE: &str = "ll:queue";
 const SESSIONS: &str = "ll:sessions";
@@ -156,6 +156,11 @@ impl RedisStore {
         self.generation.current()
     }
 
+    /// When this node last saw the generation change, if it has since it started.
+    pub fn generation_changed_at(&self) -> Option<std::time::Instant> {
+        self.generation.changed_at()
+    }
+
     /// Checks the generation against Redis (run on every reconnection and periodically).
     pub async fn check_generation(&self) -> Result<Checked, StoreError> {
         self.generation.check(&mut self.con()).await
@@ -212,12 +217,13 @@ impl RedisStore {
     }
 }
 
-/// What `get` reads in one round trip: record, owner, next and acked per direction.
+/// What `get` reads in one round trip: record, owner, next and acked per direction, and
+/// the visitor-bound direction's end mark.
 type SessionKeys = (
     Option<String>,
     Option<String>,
     [Option<u64>; 2],
-    [Option<u64>; 2],
+    [Option<u64>; 3],
 );
 
 /// The owner key: "q" while queued, "h" and the serial while held for a dropped
@@ -278,19 +284,91 @@ impl RedisStore {
         serial: u64,
         node: &str,
     ) -> Result<bool, StoreError> {
+        Ok(self
+            .holder_script(script, first, keys, serial, node)
+            .await?
+            == 1)
+    }
+
+    /// [`Self::make_holder`]'s call, answering what the script returned.
+    async fn holder_script(
+        &self,
+        script: &redis::Script,
+        first: &[&str],
+        keys: &Keys,
+        serial: u64,
+        node: &str,
+    ) -> Result<i64, StoreError> {
         let mut call = script.prepare_invoke();
         for key in first {
             call.key(*key);
         }
-        let done: i32 = call
-            .key(&keys.holder_node)
+        call.key(&keys.holder_node)
             .arg(serial.to_string())
             .arg(node)
             .arg(self.ttl_s)
             .invoke_async(&mut self.con())
             .await
+            .map_err(unavailable)
+    }
+}
+
+impl RedisStore {
+    /// Marks the session ended (`scripts::END`) and answers who held it; `None` if it is
+    /// gone or already ended (someone else is ending it).
+    pub async fn end(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
+        let keys = Keys::of(id);
+        let owner: String = redis::Script::new(END)
+            .key(&keys.owner)
+            .key(&keys.way[way_index(Way::ToVisitor)])
+            .invoke_async(&mut self.con())
+            .await
             .map_err(unavailable)?;
-        Ok(done == 1)
+        Ok(owner_of(&owner))
+    }
+
+    /// The session and whether it was ended (and is being erased), read in one step
+    /// (MULTI: one slot), so a resume cannot slip in between an end and its erasure.
+    pub async fn get_with_end(
+        &self,
+        id: &SessionId,
+    ) -> Result<Option<(SessionInfo, bool)>, StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let (record, owner, [next_c, acked_c], [next_v, acked_v, ended]): SessionKeys =
+            redis::pipe()
+                .atomic()
+                .get(&keys.record)
+                .get(&keys.owner)
+                .hmget(&keys.way[0], &["next", "acked"])
+                .hmget(&keys.way[1], &["next", "acked", "ended"])
+                .query_async(&mut con)
+                .await
+                .map_err(unavailable)?;
+        let (Some(record), Some(owner)) = (record, owner) else {
+            return Ok(None);
+        };
+        let record: Record = serde_json::from_str(&record).map_err(|_| corrupt("session"))?;
+        let assignment = parse_owner(&owner)?;
+        let info = SessionInfo {
+            id: *id,
+            token_hash: record
+                .token_hash
+                .0
+                .try_into()
+                .map_err(|_| corrupt("token hash"))?,
+            kind: record.kind,
+            lang: record.lang,
+            handshake: record.handshake.0,
+            assignment,
+            queued_minute: record.queued_minute,
+            next_to_coordinator: next_c.unwrap_or(1),
+            next_to_visitor: next_v.unwrap_or(1),
+            acked_to_coordinator: acked_c.unwrap_or(0),
+            acked_to_visitor: acked_v.unwrap_or(0),
+            generation: record.generation,
+        };
+        Ok(Some((info, ended == Some(1))))
     }
 }
 
@@ -351,39 +429,7 @@ impl ChatStore for RedisStore {
     }
 
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
-        let keys = Keys::of(id);
-        let mut con = self.con();
-        let (record, owner, [next_c, acked_c], [next_v, acked_v]): SessionKeys = redis::pipe()
-            .get(&keys.record)
-            .get(&keys.owner)
-            .hmget(&keys.way[0], &["next", "acked"])
-            .hmget(&keys.way[1], &["next", "acked"])
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        let (Some(record), Some(owner)) = (record, owner) else {
-            return Ok(None);
-        };
-        let record: Record = serde_json::from_str(&record).map_err(|_| corrupt("session"))?;
-        let assignment = parse_owner(&owner)?;
-        Ok(Some(SessionInfo {
-            id: *id,
-            token_hash: record
-                .token_hash
-                .0
-                .try_into()
-                .map_err(|_| corrupt("token hash"))?,
-            kind: record.kind,
-            lang: record.lang,
-            handshake: record.handshake.0,
-            assignment,
-            queued_minute: record.queued_minute,
-            next_to_coordinator: next_c.unwrap_or(1),
-            next_to_visitor: next_v.unwrap_or(1),
-            acked_to_coordinator: acked_c.unwrap_or(0),
-            acked_to_visitor: acked_v.unwrap_or(0),
-            generation: record.generation,
-        }))
+        Ok(self.get_with_end(id).await?.map(|(info, _)| info))
     }
 
     async fn assignment(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
@@ -402,11 +448,17 @@ impl ChatStore for RedisStore {
         node: &str,
     ) -> Result<Option<SessionInfo>, StoreError> {
         let keys = Keys::of(id);
-        let won = self
-            .make_holder(&self.claim, &[&keys.owner], &keys, coordinator, node)
+        let first = [keys.owner.as_str(), &keys.way[way_index(Way::ToVisitor)]];
+        let claims = self
+            .holder_script(&self.claim, &first, &keys, coordinator, node)
             .await?;
-        if !won {
+        if claims == 0 {
             return Ok(None);
+        }
+        // Evidence for the next generation check, as a stored frame is: a Redis back from a
+        // snapshot taken before this claim has a lower count (§9.5).
+        if let Ok(claims) = u64::try_from(claims) {
+            self.generation.claimed(id, claims);
         }
         let _: () = self
             .con()

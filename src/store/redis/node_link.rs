@@ -168,6 +168,17 @@ impl NodeLink {
         Ok(previous.filter(|p| p != node))
     }
 
+    /// The node the holder of `id` last claimed or resumed it through: written in the step
+    /// that made them the holder, so it names their new node as soon as they are back,
+    /// before any roster does.
+    pub async fn holder_node(&self, id: &SessionId) -> Result<Option<String>, StoreError> {
+        self.con
+            .clone()
+            .get(Keys::of(id).holder_node)
+            .await
+            .map_err(unavailable)
+    }
+
     /// The node the visitor of `id` was last connected to.
     pub async fn visitor_node(&self, id: &SessionId) -> Result<Option<String>, StoreError> {
         self.con

@@ -20,19 +20,35 @@ end
     };
 }
 
-/// Atomic claim: the owner key goes from "q" (queued) to the coordinator's serial, once.
-/// KEYS: owner, holder's node. ARGV: serial, node, TTL.
+/// Atomic claim: the owner key goes from "q" (queued) to the coordinator's serial, once,
+/// and the session's claim count (`claims` in the visitor-bound direction's hash) goes up:
+/// the generation check's evidence that Redis kept the claim (`witness.rs`).
+/// KEYS: owner, the visitor-bound direction's hash, holder's node. ARGV: serial, node, TTL.
+/// Returns 0 if lost, else the claim count (-1 without the hash: nothing to count).
 pub(super) const CLAIM: &str = concat!(
     holder_node_lua!(),
     r#"
 if redis.call('GET', KEYS[1]) == 'q' then
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
   holder_node()
-  return 1
+  if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+  return redis.call('HINCRBY', KEYS[2], 'claims', 1)
 end
 return 0
 "#
 );
+
+/// Marks a session ended, in the step that reads who held it (§9.7): a resume read after
+/// this finds the mark (`ended` in the visitor-bound direction's hash) and is refused,
+/// although erasing the session takes a moment more. KEYS: owner, that hash. Returns the
+/// owner, or '' if the session is gone or already ended (someone else is ending it).
+pub(super) const END: &str = r#"
+local owner = redis.call('GET', KEYS[1])
+if not owner or redis.call('EXISTS', KEYS[2]) == 0 then return '' end
+if redis.call('HGET', KEYS[2], 'ended') == '1' then return '' end
+redis.call('HSET', KEYS[2], 'ended', 1)
+return owner
+"#;
 
 /// A hand-over (transfer): the owner key of a live session becomes the colleague's serial,
 /// whatever it was. KEYS: record, owner, holder's node. ARGV: serial, node, TTL. 1 if
