@@ -157,3 +157,47 @@ async fn pending_frames_are_read_from_where_the_last_pull_stopped() {
         vec![next + 5]
     );
 }
+
+async fn acl_subscribe(redis: &RedisServer, rule: &str) {
+    let client = redis::Client::open(redis.url.as_str()).expect("redis url");
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("default")
+        .arg(rule)
+        .query_async(&mut con)
+        .await
+        .expect("ACL SETUSER");
+}
+
+/// A node that cannot subscribe to its channels would miss what the others send it (an
+/// `end`, a hand-over): it is not ready while the store itself answers, until it listens.
+#[tokio::test]
+async fn a_node_that_does_not_hear_the_others_is_not_ready() {
+    let redis = RedisServer::start_with(false);
+    acl_subscribe(&redis, "-subscribe").await;
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, body) = request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
+        .await
+        .expect("readyz");
+    assert_eq!(status, 503, "ready though subscribed to nothing");
+    assert!(body.contains("not listening"), "the reason is given");
+    acl_subscribe(&redis, "+subscribe").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    while ready(&relay).await != 200 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ready once it can subscribe"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -229,6 +229,7 @@ async fn clocked(dir: &Path, clock: Clock) -> Clocked {
     tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
         let _ = stopped.await;
     }));
+    common::until_listening(&relay).await;
     Clocked {
         relay,
         addr,

@@ -190,6 +190,7 @@ pub async fn run(relay: Arc<Relay>) {
     let mut seen = WakesSeen::default();
     loop {
         if let Some(messages) = link.subscribe(&relay.nodes.id).await {
+            relay.nodes.set_listening(true);
             backoff = Duration::from_millis(100);
             resync(&relay).await;
             let mut messages = std::pin::pin!(messages);
@@ -214,6 +215,7 @@ pub async fn run(relay: Arc<Relay>) {
                     },
                 }
             }
+            relay.nodes.set_listening(false);
             tracing::warn!("lost the node channel; reconnecting");
         }
         tokio::time::sleep(backoff).await;

@@ -116,6 +116,15 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if relay.revocations_seconds_left() <= 0 {
         return (StatusCode::SERVICE_UNAVAILABLE, "revocation list stale").into_response();
     }
+    // A node not yet (or no longer) subscribed to its channels would miss what the others
+    // send it, an `end` among them: a restarted node is not ready until it listens.
+    if !relay.nodes.listening() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not listening to the other nodes",
+        )
+            .into_response();
+    }
     // A frozen store answers nothing: not ready within half a second, whatever the client
     // library's own timeout (issue 24).
     let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;

@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,9 @@ pub struct Nodes {
     pub(super) suspects: Mutex<HashSet<(SessionId, u64)>>,
     /// How many wakes the message path published to each other node (`wake_order`).
     pub wakes_sent: WakesSent,
+    /// Whether this node is subscribed to its channels now: until it is, another node's
+    /// event for it (an `end`, a hand-over) is published to nobody.
+    listening: AtomicBool,
 }
 
 impl Nodes {
@@ -65,7 +69,19 @@ impl Nodes {
             remote: Mutex::default(),
             suspects: Mutex::default(),
             wakes_sent: WakesSent::default(),
+            listening: AtomicBool::new(false),
         }
+    }
+
+    /// Whether this node hears the others: always without a link; with one, only while it
+    /// is subscribed to its channels (readiness waits for it).
+    pub fn listening(&self) -> bool {
+        self.link.is_none() || self.listening.load(Ordering::Acquire)
+    }
+
+    /// Set by the listener when its subscription starts and when it is lost.
+    pub(super) fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::Release);
     }
 
     /// Whether other nodes may exist (a Redis store), so changes must be shared.

@@ -28,6 +28,7 @@ impl TestRelay {
         let task = tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
             let _ = rx.await;
         }));
+        until_listening(&relay).await;
         Self {
             redis: None,
             addr,

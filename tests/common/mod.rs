@@ -195,6 +195,16 @@ pub fn store_under_test() -> &'static str {
     }
 }
 
+/// Waits (a few seconds at most, as a deployment waits for `/readyz`) until a node on Redis
+/// is subscribed to its channels, so a test's first request finds it ready; a test that
+/// keeps it from subscribing goes on after the wait.
+pub async fn until_listening(relay: &Relay) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while !relay.nodes.listening() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 pub struct TestRelay {
     pub redis: Option<RedisServer>,
     pub addr: SocketAddr,
@@ -268,6 +278,7 @@ impl TestRelay {
         let task = tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
             let _ = rx.await;
         }));
+        until_listening(&relay).await;
         Self {
             redis,
             addr,
