@@ -7,7 +7,8 @@
 //! the vectors', the serial 101 (that of the vectors' grant).
 //! - Mode 0: `rest` as grant bytes. The header decodes exactly as its layout says (1 to
 //!   `MAX_GRANT_KEYS` keys, else `KeyCount`; short or another version: `Malformed`) and
-//!   re-encodes to the bytes it came from; only the genuine vector grant opens, each key
+//!   re-encodes to the bytes it came from; only the genuine vector grant opens (as version 2,
+//!   or as version 1, as the tooling wrote it before), each key
 //!   matching the fingerprint the header names; another serial is `OtherSerial`. The same
 //!   bytes in a grant file read back exactly when the header decodes. An identity importing
 //!   them takes the keys exactly when they open, and keeps the keys it held otherwise.
@@ -30,6 +31,7 @@ use lifeline::console::identity::{Identity, IdentityError};
 use lifeline::crypto::certificate::{Certificate, CertificateBody, Role};
 use lifeline::crypto::inbox_grant::{self, GrantError, GrantHeader, GrantedKey, MAX_GRANT_KEYS};
 use lifeline::crypto::keys::{DhSecret, Fingerprint, hex};
+use lifeline::crypto::sealed_tip::hpke_seal;
 use lifeline::crypto::vectors::{self, FixedRng, NOW, coordinator_keys, fixed, org_key};
 use lifeline::grants::{self, GRANT_MAGIC};
 use lifeline::protocol::b64;
@@ -55,6 +57,37 @@ static GENUINE: LazyLock<Vec<u8>> = LazyLock::new(|| {
         .step_by(2)
         .map(|i| u8::from_str_radix(&grant[i..i + 2], 16).expect("hex"))
         .collect()
+});
+/// The same grant as the organisation's tooling wrote it before grants v2: the vector's keys
+/// and ephemeral key under a version 1 header (every key until the grant's date). It is as
+/// genuine as the v2 one (the corpus kept it from when it was the vector), so it opens too.
+static GENUINE_V1: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let vector = vectors::inbox_grant();
+    let unhex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
+    };
+    let (header, _) = inbox_grant::header(&GENUINE).expect("the vector's header");
+    let aad = encoded(&header, 1);
+    let mut secrets = Vec::new();
+    for s in vector["inbox_secrets"].as_array().expect("the vector's secrets") {
+        secrets.extend(unhex(s.as_str().expect("hex")));
+    }
+    let ikm: [u8; 32] = unhex(vector["ikmE"].as_str().expect("the vector's ikmE"))
+        .try_into()
+        .expect("32 bytes");
+    let sealed = hpke_seal(
+        None,
+        &RECIPIENT.public(),
+        &inbox_grant::info(&ORG, &RECIPIENT.public()),
+        &aad,
+        &secrets,
+        &mut FixedRng::new(&ikm),
+    )
+    .expect("seal");
+    [aad, sealed].concat()
 });
 /// An enrolled identity under serial 101 that holds one key, as file text.
 static IDENTITY_FILE: LazyLock<String> = LazyLock::new(|| {
@@ -152,7 +185,10 @@ fn arbitrary_grant(bytes: &[u8]) {
     let opened = inbox_grant::open(&ORG, &RECIPIENT, SERIAL, bytes);
     match (&opened, &header) {
         (Ok((h, keys)), _) => {
-            assert_eq!(bytes, &GENUINE[..], "a grant nobody sealed opened");
+            assert!(
+                bytes == &GENUINE[..] || bytes == &GENUINE_V1[..],
+                "a grant nobody sealed opened"
+            );
             let fingerprints: Vec<_> = keys.iter().map(|k| k.public().fingerprint()).collect();
             let named: Vec<_> = h.keys.iter().map(|k| k.fingerprint).collect();
             assert_eq!(fingerprints, named);

@@ -280,6 +280,19 @@ mod tests {
             open(&org, &coordinator, 104, &kept_longer).err(),
             Some(GrantError::Open)
         );
+        // Nor can the header be rewritten as version 1 (which gives every key the grant's
+        // date, so would lift the older key's 5,000 to 9,000): the same sealed bytes under
+        // the shorter header do not open.
+        let mut downgraded = vec![GRANT_VERSION_ONE_DATE];
+        downgraded.extend_from_slice(&grant[1..18]);
+        downgraded.extend_from_slice(&grant[18..18 + 32]);
+        downgraded.extend_from_slice(&grant[18 + 40..18 + 40 + 32]);
+        downgraded.extend_from_slice(&grant[18 + 80..]);
+        assert_eq!(header_of(&downgraded).keys[1].until, 9_000);
+        assert_eq!(
+            open(&org, &coordinator, 104, &downgraded).err(),
+            Some(GrantError::Open)
+        );
         // No key outlives its grant.
         let capped = seal(
             &org,
