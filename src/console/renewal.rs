@@ -4,14 +4,18 @@
 //! the running shift sees the identity file change ([`IdentityWatch`]), says so, and at the
 //! next unlock opens the identity with the passphrase just typed ([`renewed_certificate`])
 //! and sends the certificate on the live connection: conversations stay where they are.
+//! After a renewal to new keys the identity holds the new keys: the shift's connection
+//! switches to them (§9.2).
 //!
 //! It must never keep the passphrase past that one read, and never use a certificate that
-//! is not for the keys, serial and organisation this shift signed in with.
+//! is not for the serial and organisation this shift signed in with, nor one older than the
+//! one in use.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use super::identity::Identity;
+use super::renewed_keys::RenewedKeys;
 use super::shift::{Command, Input, Notice, Reason, RenewalRefusal, Shift};
 use crate::crypto::certificate::Certificate;
 
@@ -42,9 +46,9 @@ impl IdentityWatch {
 
     /// Opens the identity with `passphrase` and takes the certificate installed into it,
     /// if it renews the one in use (then it is the one in use).
-    pub fn take_renewed(&mut self, passphrase: &str) -> Result<Certificate, Reason> {
+    pub fn take_renewed(&mut self, passphrase: &str) -> Result<Renewed, Reason> {
         let next = renewed_certificate(&self.path, passphrase, &self.current)?;
-        self.current = next.clone();
+        self.current = next.certificate().clone();
         Ok(next)
     }
 
@@ -88,7 +92,8 @@ impl Renewals {
                 Command::UseRenewed(passphrase) => {
                     let taken = self.watch.as_mut()?.take_renewed(passphrase.text());
                     match taken {
-                        Ok(certificate) => Some(Command::Renew(certificate)),
+                        Ok(Renewed::SameKeys(certificate)) => Some(Command::Renew(certificate)),
+                        Ok(Renewed::NewKeys(keys)) => Some(Command::RenewKeys(keys)),
                         Err(reason) => {
                             shift.status = Notice::NotDone { reason };
                             None
@@ -108,36 +113,61 @@ fn refused(kind: RenewalRefusal, detail: impl Into<String>) -> Reason {
     }
 }
 
+/// What a renewal installed into the identity brings to the shift.
+#[derive(Debug)]
+pub enum Renewed {
+    /// A later certificate for the keys in use.
+    SameKeys(Certificate),
+    /// A renewal to new keys: the identity's keys and their certificate now.
+    NewKeys(RenewedKeys),
+}
+
+impl Renewed {
+    /// The certificate it brings.
+    pub fn certificate(&self) -> &Certificate {
+        match self {
+            Renewed::SameKeys(certificate) => certificate,
+            Renewed::NewKeys(keys) => &keys.files().certificate,
+        }
+    }
+}
+
 /// The certificate in the identity at `path`, if it renews `current`: the same serial and
-/// keys, and a later expiry. The caller's relay connection checks it against the
+/// a later expiry, for the same keys or (after a renewal to new keys) the identity's new
+/// ones, then issued after `current`. The caller's relay connection checks it against the
 /// organisation key before sending it.
 pub fn renewed_certificate(
     path: &Path,
     passphrase: &str,
     current: &Certificate,
-) -> Result<Certificate, Reason> {
+) -> Result<Renewed, Reason> {
     let identity = Identity::read_file(path, passphrase)
         .map_err(|e| refused(RenewalRefusal::DoesNotOpen, e.to_string()))?;
     let installed = identity
         .certificate()
         .ok_or_else(|| refused(RenewalRefusal::Missing, "the identity holds no certificate"))?;
     let (now, next) = (current.body(), installed.body());
-    if next.serial != now.serial
-        || next.x25519_public != now.x25519_public
-        || next.ed25519_public != now.ed25519_public
-    {
+    if next.serial != now.serial {
         return Err(refused(
             RenewalRefusal::AnotherIdentity,
             "the installed certificate is for another identity: start again",
         ));
     }
-    if next.not_after <= now.not_after {
+    let same_keys =
+        next.x25519_public == now.x25519_public && next.ed25519_public == now.ed25519_public;
+    if next.not_after <= now.not_after || (!same_keys && next.not_before < now.not_before) {
         return Err(refused(
             RenewalRefusal::NotNewer,
             "the installed certificate is not newer than the one in use",
         ));
     }
-    Ok(installed.clone())
+    if same_keys {
+        return Ok(Renewed::SameKeys(installed.clone()));
+    }
+    let files = identity
+        .coordinator_files()
+        .map_err(|e| refused(RenewalRefusal::Missing, e.to_string()))?;
+    Ok(Renewed::NewKeys(RenewedKeys::new(files)))
 }
 
 #[cfg(test)]
@@ -148,11 +178,7 @@ mod tests {
     use crate::protocol::b64;
     use crate::sealed::KdfParams;
 
-    const CHEAP: KdfParams = KdfParams {
-        m_kib: 64,
-        t: 1,
-        p: 1,
-    };
+    const CHEAP: KdfParams = crate::sealed::TEST_KDF;
 
     fn certify(identity: &Identity, org: &SigningKey, serial: u64, not_after: u64) -> String {
         let request = b64::decode(&identity.enrolment_request().unwrap_or_default());
@@ -202,7 +228,7 @@ mod tests {
                 )
         }));
         let taken = watch.take_renewed("a long passphrase");
-        assert_eq!(taken.map(|c| c.body().not_after), Ok(2_000));
+        assert_eq!(taken.map(|c| c.certificate().body().not_after), Ok(2_000));
         // The same one again is not newer than the one now in use.
         assert!(watch.take_renewed("a long passphrase").is_err());
 
