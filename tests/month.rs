@@ -46,8 +46,9 @@ use lifeline::console::identity::{Identity, KdfParams};
 use lifeline::console::lock::PassphraseLock;
 use lifeline::console::resources::Resources;
 use lifeline::console::shift::{Me, Notice, Settings, Shift};
-use lifeline::crypto::certificate::RevocationList;
+use lifeline::crypto::certificate::{Certificate, RevocationList};
 use lifeline::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use lifeline::crypto::receipt::{ReceiptCode, ReceiptKeys};
 use lifeline::crypto::sealed_tip;
 use lifeline::grants::{self, Opener};
 use lifeline::inbox_keys::Retention;
@@ -440,19 +441,71 @@ async fn renew_from_console(
     assert_eq!(got, expected);
 }
 
-/// A tip left on `node` for day `day`, sealed to the inbox certificate the node serves.
-async fn leave_tip(node: &TestRelay, day: u64) -> TipId {
+/// A tip left on `node` for day `day`, sealed to the inbox certificate the node serves,
+/// filed under `lookup` (a receipt's) or a random lookup id.
+async fn leave_tip(node: &TestRelay, day: u64, lookup: Option<[u8; 32]>) -> TipId {
     let org = node.relay.keys.organisation.fingerprint();
     let inbox = node.relay.inbox_certificate().body().x25519_public;
     let tip = plain_tip(&format!("tip of day {day}"));
     let sealed = sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).expect("sealed");
     // The lookup id only files the tip; a random one spares forty slow receipt derivations.
-    let mut lookup = [0u8; 32];
-    OsRng.fill_bytes(&mut lookup);
+    let lookup = lookup.unwrap_or_else(|| {
+        let mut random = [0u8; 32];
+        OsRng.fill_bytes(&mut random);
+        random
+    });
     Tipster::new(&node.addr.to_string())
         .submit(lookup, sealed)
         .await
         .unwrap_or_else(|e| panic!("day {day}: a tip was refused: {e}"))
+}
+
+/// Day 19: a tipster leaves a tip with a receipt, and Amara replies, sealed from the inbox
+/// key in use (the one day 20 retires). Returns the tipster's receipt keys.
+async fn tip_answered_before_the_rotation(
+    node: &TestRelay,
+    amara: &Coordinator,
+    client: &mut CoordinatorClient,
+    now: u64,
+) -> ReceiptKeys {
+    let org = node.relay.keys.organisation.fingerprint();
+    let receipt = ReceiptCode::generate(&mut OsRng).derive(&org);
+    let id = leave_tip(node, 19, Some(receipt.lookup_id)).await;
+    let inbox = amara.open().inbox_keys(now).swap_remove(0);
+    let reply = plain_tip("a reply sealed before the rotation");
+    let tipster = receipt.tipster_key.public();
+    let sealed = sealed_tip::seal_reply(&org, &inbox, &tipster, &reply, &mut OsRng).expect("seal");
+    client.reply_tip(id, sealed).await.expect("reply");
+    client
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(t) if t.iter().any(|t| t.id == id && t.replies == 1)))
+        .await
+        .expect("reply listed");
+    receipt
+}
+
+/// After the rotation the tipster reads that reply: it opens under a retired certificate
+/// the node serves in `/v1/config`, not under the current one.
+async fn tipster_reads_the_reply_after_the_rotation(node: &TestRelay, receipt: &ReceiptKeys) {
+    let org = node.relay.keys.organisation.fingerprint();
+    let replies = Tipster::new(&node.addr.to_string())
+        .replies(receipt.lookup_id)
+        .await
+        .expect("replies");
+    assert_eq!(replies.len(), 1);
+    let opens = |inbox: &lifeline::crypto::keys::DhPublicKey| {
+        sealed_tip::open_reply(&org, inbox, &receipt.tipster_key, &replies[0]).ok()
+    };
+    assert!(opens(&node.relay.inbox_certificate().body().x25519_public).is_none());
+    let served = served_config(node).await;
+    let opened = served["previous_inbox_certificates"]
+        .as_array()
+        .expect("previous_inbox_certificates")
+        .iter()
+        .filter_map(|c| b64::decode(c.as_str()?))
+        .filter_map(|c| Certificate::decode(&c).ok())
+        .find_map(|c| opens(&c.body().x25519_public))
+        .expect("the reply opens under a retired certificate");
+    assert_eq!(opened.text, "a reply sealed before the rotation");
 }
 
 /// Opens each tip with the inbox keys the coordinator's identity was granted.
@@ -629,6 +682,7 @@ async fn forty_days_of_operation_on_the_injected_clock() {
     let mut visitors_served = 0;
     let mut rotated_to = None;
     let mut retired_keys: Vec<(String, [u8; 32])> = Vec::new();
+    let mut answered = None;
 
     for day in 0..DAYS {
         if day > 0 && day % 7 == 0 {
@@ -697,7 +751,7 @@ async fn forty_days_of_operation_on_the_injected_clock() {
             round_trip(amara, &mut visitor, &format!("day {day}")).await;
             visitor.end().await.expect("visitor leaves");
             visitors_served += 1;
-            tips.push((day, leave_tip(node, day).await));
+            tips.push((day, leave_tip(node, day, None).await));
         }
 
         if day == 12 {
@@ -705,6 +759,17 @@ async fn forty_days_of_operation_on_the_injected_clock() {
                 .as_mut()
                 .expect("Bo signed in before his revocation");
             revoke_bo(&mut people[1], bo_client, amara, &d, &org).await;
+        }
+        if day == 19 {
+            let now = clock.unix_s();
+            answered =
+                Some(tip_answered_before_the_rotation(&d.nodes[0], &people[0], amara, now).await);
+        }
+        if day == 21 {
+            let receipt = answered.as_ref().expect("a tip answered on day 19");
+            for node in &d.nodes {
+                tipster_reads_the_reply_after_the_rotation(node, receipt).await;
+            }
         }
         if day == 20 {
             rotated_to = Some(rotate_inbox_on_day_20(&org, &people, &d, &clock).await);

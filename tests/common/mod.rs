@@ -319,7 +319,8 @@ impl TestRelay {
 
     /// Everything the store holds about visitors: its dump without the relay nodes' own
     /// records (presence, which names coordinators, the proof-of-work key, the store's
-    /// generation, and the organisation's public revocation list).
+    /// generation, the organisation's public revocation list, and each coordinator serial's
+    /// public key in use).
     pub async fn visitor_state(&self) -> String {
         use lifeline::store::ChatStore;
         self.relay
@@ -332,6 +333,7 @@ impl TestRelay {
                     && !line.starts_with("ll:pow:key")
                     && !line.starts_with("ll:{generation}")
                     && !line.starts_with("ll:revocations")
+                    && !line.starts_with("ll:coordinator_keys")
             })
             .map(|line| format!("{line}\n"))
             .collect()
