@@ -150,7 +150,8 @@ async fn a_shift_renews_to_new_keys_and_keeps_both_conversations() {
     let mut ws = desk.page().await;
     until_json(&mut ws, |m| m["type"] == "starting").await;
     send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
-    until_json(&mut ws, |m| m["type"] == "state").await;
+    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    assert_eq!(started["fingerprint"], old_fingerprint.as_str());
     send_json(&mut ws, json!({"type": "duty", "on": true})).await;
     let mut first = relay.visitor().await;
     let one = claim_next(&mut ws, &mut first, 1).await;
@@ -212,10 +213,15 @@ async fn a_shift_renews_to_new_keys_and_keeps_both_conversations() {
     // The desk sees the installed renewal; the next unlock switches the live connection.
     until_json(&mut ws, |m| m["status"] == "renewal_waiting").await;
     lock_and_unlock(&mut ws).await;
-    until_json(&mut ws, |m| {
+    let renewed_state = until_json(&mut ws, |m| {
         m["status"].get("certificate_renewed").is_some()
     })
     .await;
+    assert_eq!(
+        renewed_state["fingerprint"],
+        fingerprint.as_str(),
+        "the new keys'"
+    );
     exchange_at_desk(&mut ws, &mut first, &one, "first, after").await;
     exchange_at_desk(&mut ws, &mut second, &two, "second, after").await;
     let mut third = relay.visitor().await;

@@ -2,6 +2,8 @@
 //! an identity enrolled with the vectors' coordinator keys (`lifeline::crypto::vectors`),
 //! sealed in the real file format at the cheapest cost, as someone who knows the passphrase
 //! could write it. Never a real key, never a file on disk.
+// Each target that includes it uses some of these helpers, not all.
+#![allow(dead_code)]
 
 use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC, MAGIC_V1};
 use lifeline::crypto::certificate::Certificate;

@@ -93,7 +93,15 @@ impl Renewals {
                     let taken = self.watch.as_mut()?.take_renewed(passphrase.text());
                     match taken {
                         Ok(Renewed::SameKeys(certificate)) => Some(Command::Renew(certificate)),
-                        Ok(Renewed::NewKeys(keys)) => Some(Command::RenewKeys(keys)),
+                        Ok(Renewed::NewKeys(keys)) => {
+                            // The fingerprint shown is the keys' the connection switches to.
+                            let files = keys.files();
+                            shift.fingerprint = Some(crate::registry::short_fingerprint(
+                                &files.dh.public().0,
+                                &files.signing.public().0,
+                            ));
+                            Some(Command::RenewKeys(keys))
+                        }
                         Err(reason) => {
                             shift.status = Notice::NotDone { reason };
                             None
