@@ -249,4 +249,67 @@ mod tests {
                 .is_err_and(|e| e.to_string().contains("another identity"))
         );
     }
+
+    #[test]
+    fn after_a_renewal_to_new_keys_the_watch_hands_over_the_new_keys_if_issued_later() {
+        use crate::crypto::renewal::RenewalRequest;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("console.identity");
+        let org = SigningKey::generate();
+        let mut identity = Identity::generate("Noor").unwrap_or_else(|e| panic!("{e}"));
+        let cert = certify(&identity, &org, 104, 1_000);
+        identity
+            .install_certificate(&cert, org.public(), 100)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let current = identity.certificate().cloned().unwrap_or_else(|| panic!());
+        let old_fingerprint = identity.short_fingerprint();
+        let request = identity
+            .new_keys_request()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let renewal = |not_before: u64| {
+            let bytes = b64::decode(&request.request).unwrap_or_default();
+            RenewalRequest::decode_verified(&bytes, &org.public(), 100, None)
+                .and_then(|r| r.certify(&org, not_before, 2_000))
+                .map(|c| b64::encode(c.as_bytes()))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let install = |not_before: u64| {
+            let mut renewed = Identity::open(
+                &identity
+                    .seal("a long passphrase", CHEAP)
+                    .unwrap_or_default(),
+                "a long passphrase",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            renewed
+                .install_certificate(&renewal(not_before), org.public(), 100)
+                .unwrap_or_else(|e| panic!("{e}"));
+            renewed
+                .write_file(&path, "a long passphrase", CHEAP)
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+
+        // Issued before the certificate in use: not a renewal of it.
+        install(5);
+        let mut watch = IdentityWatch::new(path.clone(), current);
+        assert!(
+            watch
+                .take_renewed("a long passphrase")
+                .is_err_and(|e| e.to_string().contains("not newer"))
+        );
+        install(50);
+        match watch.take_renewed("a long passphrase") {
+            Ok(Renewed::NewKeys(keys)) => {
+                let files = keys.files();
+                let shown = crate::registry::short_fingerprint(
+                    &files.dh.public().0,
+                    &files.signing.public().0,
+                );
+                assert_eq!(shown, request.fingerprint);
+                assert_ne!(shown, old_fingerprint);
+                assert_eq!(files.certificate.body().serial, 104);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
