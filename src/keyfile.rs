@@ -222,6 +222,16 @@ pub struct CoordinatorFiles {
 }
 
 impl CoordinatorFiles {
+    /// A second copy of these keys (each zeroized when dropped), for a connection that
+    /// must keep them while its owner keeps its own.
+    pub fn copy(&self) -> Self {
+        Self {
+            signing: SigningKey::from_seed(*self.signing.seed()),
+            dh: DhSecret::from_bytes(*self.dh.to_bytes()),
+            certificate: self.certificate.clone(),
+        }
+    }
+
     /// Reads a coordinator key set from `dir`.
     pub fn load(dir: &Path) -> Result<Self, KeyError> {
         let certificate = Certificate::decode(&read_key(&dir.join("certificate"))?)?;

@@ -96,6 +96,10 @@ struct ConsoleArgs {
     /// renew`), then exit.
     #[arg(long, conflicts_with_all = ["dev_keys", "install_certificate"])]
     renewal_request: bool,
+    /// With --renewal-request: ask for a certificate for fresh keys (kept sealed in the
+    /// identity until it is installed; asking again repeats the same request).
+    #[arg(long, requires = "renewal_request")]
+    new_keys: bool,
     /// Alias for a new identity (asked for when missing).
     #[arg(long)]
     alias: Option<String>,
@@ -349,6 +353,7 @@ fn console_options(args: ConsoleArgs) -> lifeline::console::runner::Options {
         resources: args.resources,
         install_certificate: args.install_certificate,
         renewal_request: args.renewal_request,
+        new_keys: args.new_keys,
         import_grant: args.import_grant,
         alias: args.alias,
         ca_cert: args.ca_cert,

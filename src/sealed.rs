@@ -30,6 +30,14 @@ pub enum SealError {
     Decrypt,
 }
 
+/// Argon2id cost low enough for unit tests (files sealed for a test only).
+#[cfg(test)]
+pub(crate) const TEST_KDF: KdfParams = KdfParams {
+    m_kib: 64,
+    t: 1,
+    p: 1,
+};
+
 /// Argon2id cost, stored in the file so it can be raised later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KdfParams {

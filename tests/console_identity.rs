@@ -1,6 +1,7 @@
 //! The console's sealed identity file (`src/console/identity.rs`) against crafted files:
 //! regression tests for the findings of the `identity_open` and `identity_grants` fuzz
-//! targets (`fuzz/README.md`).
+//! targets (`fuzz/README.md`), made on version 1 files (which still open), and the same
+//! rules on version 2.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC};
+use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC, MAGIC_V1};
 use lifeline::crypto::inbox_grant::MAX_GRANT_KEYS;
 use lifeline::crypto::vectors::{coordinator_certificate, fixed, org_key};
 use lifeline::protocol::b64;
@@ -20,9 +21,13 @@ const CHEAP: KdfParams = KdfParams {
     p: 1,
 };
 
-/// A file in the format of `Identity::seal` around any plaintext, as someone who knows the
-/// passphrase could write it.
+/// A version 1 file around any plaintext, as someone who knows the passphrase could write it.
 fn sealed_file(plaintext: &[u8], params: KdfParams) -> String {
+    sealed_file_as(MAGIC_V1, plaintext, params)
+}
+
+/// A file headed by `magic` in the format of `Identity::seal` around any plaintext.
+fn sealed_file_as(magic: &str, plaintext: &[u8], params: KdfParams) -> String {
     let (salt, nonce) = ([7u8; 16], [9u8; 12]);
     let mut header = Vec::new();
     for word in [params.m_kib, params.t, params.p] {
@@ -38,7 +43,7 @@ fn sealed_file(plaintext: &[u8], params: KdfParams) -> String {
     )
     .hash_password_into(PASSPHRASE.as_bytes(), &salt, &mut key)
     .unwrap();
-    let mut aad = format!("{MAGIC}\n").into_bytes();
+    let mut aad = format!("{magic}\n").into_bytes();
     aad.extend_from_slice(&header);
     let ciphertext = ChaCha20Poly1305::new(Key::from_slice(&key))
         .encrypt(
@@ -50,7 +55,7 @@ fn sealed_file(plaintext: &[u8], params: KdfParams) -> String {
         )
         .unwrap();
     header.extend_from_slice(&ciphertext);
-    format!("{MAGIC}\n{}\n", b64::encode(&header))
+    format!("{magic}\n{}\n", b64::encode(&header))
 }
 
 /// The plaintext of an enrolled identity holding the vectors' certificate, whose keys are
@@ -173,6 +178,42 @@ fn an_identity_file_whose_grant_section_holds_no_keys_or_more_than_a_grant_is_re
                 Err(IdentityError::Format)
             ),
             "a grant section of {n} keys opened"
+        );
+    }
+}
+
+/// Version 2 writes the grant section always (no keys: a count of 0) and then whether new
+/// keys wait: the same identity has one plaintext, and a count above a grant's, a flag
+/// other than 0 or 1, or anything after the section is refused.
+#[test]
+fn a_version_2_identity_file_is_read_exactly() {
+    let v2 = |grant: &[u8], next: &[u8]| {
+        let mut p = enrolled_plaintext(fixed(0x20), fixed(0x30));
+        p.extend_from_slice(grant);
+        p.extend_from_slice(next);
+        Identity::open(&sealed_file_as(MAGIC, &p, CHEAP), PASSPHRASE)
+    };
+    let opened = v2(&[0], &[0]).unwrap();
+    assert_eq!(opened.next_fingerprint(), None);
+    let mut one_key = vec![1];
+    one_key.extend_from_slice(&u64::MAX.to_be_bytes());
+    one_key.extend_from_slice(&fixed(1));
+    assert_eq!(v2(&one_key, &[0]).unwrap().inbox_keys(0).len(), 1);
+    let mut next = vec![1];
+    next.extend_from_slice(&fixed(0x40));
+    next.extend_from_slice(&fixed(0x41));
+    assert!(v2(&[0], &next).unwrap().next_fingerprint().is_some());
+    let too_many = u8::try_from(MAX_GRANT_KEYS + 1).unwrap();
+    for (grant, next) in [
+        (vec![too_many], vec![0]),
+        (vec![0], vec![2]),
+        (vec![0], vec![0, 0]),
+        (vec![0], vec![]),
+        (vec![0], next[..40].to_vec()),
+    ] {
+        assert!(
+            matches!(v2(&grant, &next), Err(IdentityError::Format)),
+            "{grant:?} {next:?}"
         );
     }
 }

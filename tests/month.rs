@@ -8,11 +8,13 @@
 //! would warn; honest visitors (who check the served list as the widget does) chat with
 //! Amara; a tipster leaves a tip. The organisation's dated work runs through the library
 //! functions `lifeline keys` calls (`lifeline::keys_tool`, `grants::grant_inbox_at`) on the
-//! test's clock: the list re-signed weekly, Amara renewed on day 10 (on her live connection)
-//! and whenever her console warns, Bo revoked on day 12 while chatting (cut off on every
+//! test's clock: the list re-signed weekly, Amara renewed to new keys on day 10 (on her
+//! live connection; her old certificate is refused on every node afterwards) and for the
+//! same keys whenever her console warns, Bo revoked on day 12 while chatting (cut off on every
 //! node within seconds, his visitor requeued to Amara), the inbox rotated on day 20 (every
 //! coordinator granted the old and the new key; every node adopts the new certificate
-//! within seconds; tips from day 21 on are sealed to it). Chen ignores his warnings and is
+//! within seconds and serves the retired one in `/v1/config`; tips from day 21 on are sealed
+//! to it). Chen ignores his warnings and is
 //! locked out on day 21, which proves the warning rule is checked, not assumed.
 //!
 //! Asserted: no honest visitor refused on any day; nobody locked out without three days of
@@ -44,8 +46,9 @@ use lifeline::console::identity::{Identity, KdfParams};
 use lifeline::console::lock::PassphraseLock;
 use lifeline::console::resources::Resources;
 use lifeline::console::shift::{Me, Notice, Settings, Shift};
-use lifeline::crypto::certificate::RevocationList;
+use lifeline::crypto::certificate::{Certificate, RevocationList};
 use lifeline::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
+use lifeline::crypto::receipt::{ReceiptCode, ReceiptKeys};
 use lifeline::crypto::sealed_tip;
 use lifeline::grants::{self, Opener};
 use lifeline::inbox_keys::Retention;
@@ -81,10 +84,22 @@ impl Organisation {
         Opener(Some(Zeroizing::new(ORG_PASSPHRASE.to_owned())))
     }
 
-    /// What the organisation copies to a relay node: the inbox certificate and the list.
+    /// What the organisation copies to a relay node: the retired inbox certificates (the
+    /// `.cert` files of `keys/inbox/`, never its sealed keys), the inbox certificate and the
+    /// list. The retired ones go first: a node reads its folder again when `inbox.cert`
+    /// changes.
     fn copy_public_files_to(&self, node_dir: &Path) {
         let to = KeyPaths::new(node_dir);
-        std::fs::create_dir_all(&to.dir).expect("keys folder");
+        std::fs::create_dir_all(to.kept_inbox_folder()).expect("keys folders");
+        let kept = std::fs::read_dir(self.paths.kept_inbox_folder())
+            .into_iter()
+            .flatten();
+        for file in kept.map(|entry| entry.expect("entry").path()) {
+            if file.extension().is_some_and(|e| e == "cert") {
+                let name = file.file_name().expect("a file name");
+                std::fs::copy(&file, to.kept_inbox_folder().join(name)).expect("retired cert");
+            }
+        }
         std::fs::copy(self.paths.inbox_certificate(), to.inbox_certificate()).expect("cert");
         self.copy_list_to(node_dir);
     }
@@ -204,6 +219,24 @@ fn import_grant(org: &Organisation, identity: &mut Identity, serial: u64) {
     identity.import_grant(&grant).expect("grant opens");
 }
 
+/// The organisation grants `c` the inbox keys again (sealed to the key it certified last),
+/// and `c`'s console imports the grant into `identity` and rewrites its sealed file.
+fn grant_again(org: &Organisation, c: &Coordinator, mut identity: Identity, clock: &Clock) {
+    grants::grant_inbox_at(
+        &org.opener(),
+        &org.paths,
+        c.serial,
+        14,
+        Retention::DEFAULT,
+        clock,
+    )
+    .expect("granted");
+    import_grant(org, &mut identity, c.serial);
+    identity
+        .write_file(&c.identity, CONSOLE_PASSPHRASE, CHEAP)
+        .expect("identity rewritten");
+}
+
 /// The relay nodes of the deployment, on one clock.
 struct Deployment {
     clock: Clock,
@@ -265,14 +298,19 @@ impl Deployment {
     }
 }
 
-/// The bytes of the list `node` serves in `/v1/config`.
-async fn served_list(node: &TestRelay) -> Vec<u8> {
+/// What `node` serves in `/v1/config`.
+async fn served_config(node: &TestRelay) -> serde_json::Value {
     let addr = node.addr.to_string();
     let (status, body) = lifeline::client::tipster::request(&addr, "GET", "/v1/config", None, &[])
         .await
         .expect("config");
     assert_eq!(status, 200);
-    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    serde_json::from_str(&body).expect("json")
+}
+
+/// The bytes of the list `node` serves in `/v1/config`.
+async fn served_list(node: &TestRelay) -> Vec<u8> {
+    let v = served_config(node).await;
     b64::decode(v["revocations"].as_str().expect("list")).expect("b64")
 }
 
@@ -358,19 +396,30 @@ async fn sign_in(
     }
 }
 
-/// The renewal as a coordinator lives it: the console prints a request, the organisation
-/// renews and grants again, the console installs both into its sealed identity, and the
-/// certificate goes on the live connection without a sign-out.
+/// The renewal as a coordinator lives it: the console prints a request (for new keys with
+/// `new_keys`, kept sealed in the identity until certified), the organisation renews and
+/// grants again, the console installs both into its sealed identity, and the certificate
+/// (with the new keys) goes on the live connection without a sign-out.
 async fn renew_from_console(
     c: &Coordinator,
     client: &mut CoordinatorClient,
     org: &Organisation,
     clock: &Clock,
+    new_keys: bool,
 ) {
     let mut identity = c.open();
-    let request = identity.renewal_request().expect("renewal request");
+    let request = if new_keys {
+        let asked = identity.new_keys_request().expect("new keys request");
+        identity
+            .write_file(&c.identity, CONSOLE_PASSPHRASE, CHEAP)
+            .expect("identity written with the new keys waiting");
+        asked.request
+    } else {
+        identity.renewal_request().expect("renewal request")
+    };
     let renewed = lifeline::keys_tool::renew(&org.key, &org.paths, &request, 14, clock)
         .expect("renewed by the organisation");
+    assert_eq!(renewed.new_keys, new_keys);
     let certificate = renewed.certificate;
     identity
         .install_certificate(
@@ -379,23 +428,9 @@ async fn renew_from_console(
             clock.unix_s(),
         )
         .expect("installed");
-    grants::grant_inbox_at(
-        &org.opener(),
-        &org.paths,
-        c.serial,
-        14,
-        Retention::DEFAULT,
-        clock,
-    )
-    .expect("granted");
-    import_grant(org, &mut identity, c.serial);
-    identity
-        .write_file(&c.identity, CONSOLE_PASSPHRASE, CHEAP)
-        .expect("identity rewritten");
-    client
-        .renew(certificate.clone())
-        .await
-        .expect("renewal sent");
+    let keys = identity.coordinator_files().expect("enrolled");
+    grant_again(org, c, identity, clock);
+    client.renew_to(keys).await.expect("renewal sent");
     let expected = CoordinatorEvent::Renewed {
         not_after: certificate.body().not_after,
     };
@@ -406,19 +441,71 @@ async fn renew_from_console(
     assert_eq!(got, expected);
 }
 
-/// A tip left on `node` for day `day`, sealed to the inbox certificate the node serves.
-async fn leave_tip(node: &TestRelay, day: u64) -> TipId {
+/// A tip left on `node` for day `day`, sealed to the inbox certificate the node serves,
+/// filed under `lookup` (a receipt's) or a random lookup id.
+async fn leave_tip(node: &TestRelay, day: u64, lookup: Option<[u8; 32]>) -> TipId {
     let org = node.relay.keys.organisation.fingerprint();
     let inbox = node.relay.inbox_certificate().body().x25519_public;
     let tip = plain_tip(&format!("tip of day {day}"));
     let sealed = sealed_tip::seal_tip(&org, &inbox, &tip, &mut OsRng).expect("sealed");
     // The lookup id only files the tip; a random one spares forty slow receipt derivations.
-    let mut lookup = [0u8; 32];
-    OsRng.fill_bytes(&mut lookup);
+    let lookup = lookup.unwrap_or_else(|| {
+        let mut random = [0u8; 32];
+        OsRng.fill_bytes(&mut random);
+        random
+    });
     Tipster::new(&node.addr.to_string())
         .submit(lookup, sealed)
         .await
         .unwrap_or_else(|e| panic!("day {day}: a tip was refused: {e}"))
+}
+
+/// Day 19: a tipster leaves a tip with a receipt, and Amara replies, sealed from the inbox
+/// key in use (the one day 20 retires). Returns the tipster's receipt keys.
+async fn tip_answered_before_the_rotation(
+    node: &TestRelay,
+    amara: &Coordinator,
+    client: &mut CoordinatorClient,
+    now: u64,
+) -> ReceiptKeys {
+    let org = node.relay.keys.organisation.fingerprint();
+    let receipt = ReceiptCode::generate(&mut OsRng).derive(&org);
+    let id = leave_tip(node, 19, Some(receipt.lookup_id)).await;
+    let inbox = amara.open().inbox_keys(now).swap_remove(0);
+    let reply = plain_tip("a reply sealed before the rotation");
+    let tipster = receipt.tipster_key.public();
+    let sealed = sealed_tip::seal_reply(&org, &inbox, &tipster, &reply, &mut OsRng).expect("seal");
+    client.reply_tip(id, sealed).await.expect("reply");
+    client
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(t) if t.iter().any(|t| t.id == id && t.replies == 1)))
+        .await
+        .expect("reply listed");
+    receipt
+}
+
+/// After the rotation the tipster reads that reply: it opens under a retired certificate
+/// the node serves in `/v1/config`, not under the current one.
+async fn tipster_reads_the_reply_after_the_rotation(node: &TestRelay, receipt: &ReceiptKeys) {
+    let org = node.relay.keys.organisation.fingerprint();
+    let replies = Tipster::new(&node.addr.to_string())
+        .replies(receipt.lookup_id)
+        .await
+        .expect("replies");
+    assert_eq!(replies.len(), 1);
+    let opens = |inbox: &lifeline::crypto::keys::DhPublicKey| {
+        sealed_tip::open_reply(&org, inbox, &receipt.tipster_key, &replies[0]).ok()
+    };
+    assert!(opens(&node.relay.inbox_certificate().body().x25519_public).is_none());
+    let served = served_config(node).await;
+    let opened = served["previous_inbox_certificates"]
+        .as_array()
+        .expect("previous_inbox_certificates")
+        .iter()
+        .filter_map(|c| b64::decode(c.as_str()?))
+        .filter_map(|c| Certificate::decode(&c).ok())
+        .find_map(|c| opens(&c.body().x25519_public))
+        .expect("the reply opens under a retired certificate");
+    assert_eq!(opened.text, "a reply sealed before the rotation");
 }
 
 /// Opens each tip with the inbox keys the coordinator's identity was granted.
@@ -453,23 +540,11 @@ async fn rotate_inbox_on_day_20(
     d: &Deployment,
     clock: &Clock,
 ) -> lifeline::crypto::keys::DhPublicKey {
+    let retired = b64::encode(&keyfile::read_key(&org.paths.inbox_certificate()).expect("cert"));
     let rotated = lifeline::inbox_keys::rotate_inbox(&org.opener(), &org.paths, 365, clock)
         .expect("inbox rotated");
     for c in people.iter().filter(|c| c.revoked_on.is_none()) {
-        grants::grant_inbox_at(
-            &org.opener(),
-            &org.paths,
-            c.serial,
-            14,
-            Retention::DEFAULT,
-            clock,
-        )
-        .expect("granted after the rotation");
-        let mut identity = c.open();
-        import_grant(org, &mut identity, c.serial);
-        identity
-            .write_file(&c.identity, CONSOLE_PASSPHRASE, CHEAP)
-            .expect("identity rewritten");
+        grant_again(org, c, c.open(), clock);
     }
     let amara = people[0].open().inbox_keys(clock.unix_s());
     assert_eq!(
@@ -490,6 +565,21 @@ async fn rotate_inbox_on_day_20(
         tokio::time::timeout(Duration::from_secs(10), adopted)
             .await
             .expect("every node serves the rotated inbox certificate within seconds");
+    }
+    // Every node serves the retired certificate in `/v1/config`: a tipster's browser checks
+    // replies sealed before the rotation against it.
+    for node in &d.nodes {
+        let served = served_config(node).await;
+        let previous = served["previous_inbox_certificates"]
+            .as_array()
+            .expect("previous_inbox_certificates");
+        assert!(
+            previous
+                .iter()
+                .any(|c| c.as_str() == Some(retired.as_str())),
+            "node {} does not serve the retired inbox certificate: {previous:?}",
+            node.addr
+        );
     }
     new_public
 }
@@ -591,6 +681,8 @@ async fn forty_days_of_operation_on_the_injected_clock() {
     let mut tips: Vec<(u64, TipId)> = Vec::new();
     let mut visitors_served = 0;
     let mut rotated_to = None;
+    let mut retired_keys: Vec<(String, [u8; 32])> = Vec::new();
+    let mut answered = None;
 
     for day in 0..DAYS {
         if day > 0 && day % 7 == 0 {
@@ -628,8 +720,29 @@ async fn forty_days_of_operation_on_the_injected_clock() {
             .wait_for(|e| matches!(e, CoordinatorEvent::Queue(_)))
             .await
             .expect("queue");
-        if day == 10 || people[0].warned.contains(&day) {
-            renew_from_console(&people[0], amara, &org, &clock).await;
+        if day == 10 {
+            // Day 10 renews to new keys: the old certificate, though unexpired, no longer
+            // signs in on any node, and the old keys must not lie unsealed anywhere.
+            let old = people[0].open().coordinator_files().expect("enrolled");
+            renew_from_console(&people[0], amara, &org, &clock, true).await;
+            for node in &d.nodes {
+                let again = CoordinatorClient::connect(
+                    &node.coordinator_url(),
+                    org.public.fingerprint(),
+                    old.copy(),
+                )
+                .await;
+                assert_eq!(
+                    again.err().and_then(|e| e.close_code()),
+                    Some(4006),
+                    "the superseded certificate signed in on node {}",
+                    node.addr
+                );
+            }
+            retired_keys.push(("Amara's old signing key".into(), *old.signing.seed()));
+            retired_keys.push(("Amara's old X25519 key".into(), *old.dh.to_bytes()));
+        } else if people[0].warned.contains(&day) {
+            renew_from_console(&people[0], amara, &org, &clock, false).await;
         }
 
         for node in &d.nodes {
@@ -638,7 +751,7 @@ async fn forty_days_of_operation_on_the_injected_clock() {
             round_trip(amara, &mut visitor, &format!("day {day}")).await;
             visitor.end().await.expect("visitor leaves");
             visitors_served += 1;
-            tips.push((day, leave_tip(node, day).await));
+            tips.push((day, leave_tip(node, day, None).await));
         }
 
         if day == 12 {
@@ -646,6 +759,17 @@ async fn forty_days_of_operation_on_the_injected_clock() {
                 .as_mut()
                 .expect("Bo signed in before his revocation");
             revoke_bo(&mut people[1], bo_client, amara, &d, &org).await;
+        }
+        if day == 19 {
+            let now = clock.unix_s();
+            answered =
+                Some(tip_answered_before_the_rotation(&d.nodes[0], &people[0], amara, now).await);
+        }
+        if day == 21 {
+            let receipt = answered.as_ref().expect("a tip answered on day 19");
+            for node in &d.nodes {
+                tipster_reads_the_reply_after_the_rotation(node, receipt).await;
+            }
         }
         if day == 20 {
             rotated_to = Some(rotate_inbox_on_day_20(&org, &people, &d, &clock).await);
@@ -723,7 +847,8 @@ async fn forty_days_of_operation_on_the_injected_clock() {
     assert!(!logged.contains("revocation list refused"), "{logged}");
 
     // No private key lies unsealed in anything the tooling, the consoles or the relays wrote.
-    let known = known_secrets(&org, &people);
+    let mut known = known_secrets(&org, &people);
+    known.extend(retired_keys);
     let mut roots: Vec<&Path> = vec![folder.path()];
     roots.extend(d.dirs.iter().map(|t| t.path()));
     let found = key_scan::unsealed_keys(&roots, &known);

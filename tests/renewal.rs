@@ -81,8 +81,8 @@ async fn a_renewed_certificate_is_installed_on_the_live_connection_and_the_chat_
     assert_eq!(listed.certificate.0, next.as_bytes());
 }
 
-/// Signs in on a raw wire; returns it with the challenge nonce it signed.
-async fn raw_sign_in(relay: &TestRelay, keys: &CoordinatorFiles) -> (Wire, [u8; 32]) {
+/// Sends a sign-in on a raw wire; returns it with the challenge nonce it signed.
+async fn send_sign_in(relay: &TestRelay, keys: &CoordinatorFiles) -> (Wire, [u8; 32]) {
     let mut wire = Wire::connect(&relay.coordinator_url(), &[])
         .await
         .expect("wire");
@@ -92,11 +92,17 @@ async fn raw_sign_in(relay: &TestRelay, keys: &CoordinatorFiles) -> (Wire, [u8; 
     wire.send(auth(relay, keys, &keys.certificate, &nonce.0))
         .await
         .expect("auth");
+    (wire, nonce.0)
+}
+
+/// Signs in on a raw wire; returns it with the challenge nonce it signed.
+async fn raw_sign_in(relay: &TestRelay, keys: &CoordinatorFiles) -> (Wire, [u8; 32]) {
+    let (mut wire, nonce) = send_sign_in(relay, keys).await;
     assert!(matches!(
         wire.recv().await.expect("authed"),
         RelayFrame::Authed { .. }
     ));
-    (wire, nonce.0)
+    (wire, nonce)
 }
 
 fn auth(
@@ -286,4 +292,69 @@ async fn the_consoles_connection_task_sends_a_renewal_and_reports_the_new_expiry
     assert_eq!(renewed_at, Some(next.body().not_after));
     handle.send([ShiftCommand::Quit]);
     handle.finish(Duration::from_secs(2)).await;
+}
+
+/// A certificate for `serial` with fresh keys, issued a minute ago (after `issue`'s hour).
+fn for_new_keys(relay: &TestRelay, serial: u64) -> CoordinatorFiles {
+    let fresh = relay.coordinator_keys(serial, "Noor");
+    let now = relay.relay.clock.unix_s();
+    let certificate = CertificateBody {
+        not_before: now - 60,
+        not_after: now + 14 * DAY,
+        ..fresh.certificate.body().clone()
+    }
+    .sign(&relay.org_key())
+    .expect("signed");
+    CoordinatorFiles {
+        certificate,
+        ..fresh
+    }
+}
+
+/// Signs in on a raw wire with `keys`: the close code if refused, `None` if `authed`.
+async fn sign_in_refused(relay: &TestRelay, keys: &CoordinatorFiles) -> Option<u16> {
+    let (mut wire, _) = send_sign_in(relay, keys).await;
+    match wire.recv().await {
+        Ok(RelayFrame::Authed { .. }) => None,
+        Ok(_) => close_code(&mut wire).await,
+        Err(e) => e.close_code(),
+    }
+}
+
+#[tokio::test]
+async fn a_renewal_to_new_keys_needs_the_new_key_and_supersedes_the_old_certificate() {
+    let relay = TestRelay::start().await;
+    let old = relay.coordinator_keys(340, "Noor");
+    let new = for_new_keys(&relay, 340);
+
+    // The connection proved the old key at sign-in; the new certificate's key must sign the
+    // challenge too, or the connection has not shown it holds it.
+    let (mut wire, nonce) = raw_sign_in(&relay, &old).await;
+    wire.send(auth(&relay, &old, &new.certificate, &nonce))
+        .await
+        .expect("sent");
+    assert_eq!(
+        close_code(&mut wire).await,
+        Some(4006),
+        "signed by the old key"
+    );
+    assert_eq!(
+        sign_in_refused(&relay, &old).await,
+        None,
+        "nothing superseded yet"
+    );
+
+    let (mut wire, nonce) = raw_sign_in(&relay, &old).await;
+    wire.send(auth(&relay, &new, &new.certificate, &nonce))
+        .await
+        .expect("sent");
+    let RelayFrame::Authed { serial, .. } = wire.recv().await.expect("authed") else {
+        panic!("expected authed")
+    };
+    assert_eq!(serial, 340);
+    drop(wire);
+    // From now on the old certificate, unexpired and unrevoked, no longer signs in; the new
+    // one does.
+    assert_eq!(sign_in_refused(&relay, &old).await, Some(4006));
+    assert_eq!(sign_in_refused(&relay, &new).await, None);
 }

@@ -2,8 +2,10 @@
 //! an identity enrolled with the vectors' coordinator keys (`lifeline::crypto::vectors`),
 //! sealed in the real file format at the cheapest cost, as someone who knows the passphrase
 //! could write it. Never a real key, never a file on disk.
+// Each target that includes it uses some of these helpers, not all.
+#![allow(dead_code)]
 
-use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC};
+use lifeline::console::identity::{Identity, IdentityError, KdfParams, MAGIC, MAGIC_V1};
 use lifeline::crypto::certificate::Certificate;
 use lifeline::crypto::vectors::{coordinator_keys, org_key};
 use lifeline::sealed;
@@ -40,9 +42,10 @@ pub fn enrolled_plaintext(certificate: &Certificate, tail: &[u8]) -> Vec<u8> {
     p
 }
 
-/// The identity file text holding `plaintext`.
+/// The identity file text holding `plaintext`, in version 1's layout (the one
+/// [`enrolled_plaintext`] builds, which still opens; a rewrite gives version 2).
 pub fn seal(plaintext: &[u8]) -> String {
-    sealed::seal(MAGIC, plaintext, PASSPHRASE, CHEAP).expect("the cheapest cost seals")
+    sealed::seal(MAGIC_V1, plaintext, PASSPHRASE, CHEAP).expect("the cheapest cost seals")
 }
 
 /// `plaintext` sealed, then opened through `Identity::open`.
@@ -50,7 +53,7 @@ pub fn open(plaintext: &[u8]) -> Result<Identity, IdentityError> {
     Identity::open(&seal(plaintext), PASSPHRASE)
 }
 
-/// The plaintext `identity` seals to (what its file holds once rewritten).
+/// The plaintext `identity` seals to (what its file holds once rewritten: version 2).
 pub fn plaintext_of(identity: &Identity) -> Vec<u8> {
     let text = identity.seal(PASSPHRASE, CHEAP).expect("an identity seals");
     sealed::open(MAGIC, &text, PASSPHRASE)

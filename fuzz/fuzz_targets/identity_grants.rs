@@ -1,7 +1,7 @@
 //! The grant section of the console's identity file (`console/identity.rs`: after the
 //! certificate, `count u8 | (until u64 | inbox secret [32]) × count`, present only once an
-//! inbox grant was imported), read by `Identity::open` behind the AEAD, whose bytes anyone
-//! who knows the passphrase chose.
+//! inbox grant was imported), read by `Identity::open` behind the AEAD in a version 1 file,
+//! whose bytes anyone who knows the passphrase chose.
 //!
 //! Input: `now u64 | tail`, the tail put after an enrolled identity's certificate
 //! (`fuzz/common/identity.rs`).
@@ -9,7 +9,8 @@
 //!   `MAX_GRANT_KEYS` entries and nothing after them (what `import_grant` can hold); else it
 //!   is refused as `Format`.
 //! - What opens holds the entries in order: `inbox_keys(now)` gives the secrets of those
-//!   whose `until` is after `now`; and it seals back to the very same plaintext.
+//!   whose `until` is after `now`; and it seals back to the same plaintext in version 2's
+//!   layout (the section always, then an empty next-keys flag).
 
 #![no_main]
 
@@ -71,9 +72,14 @@ fuzz_target!(|data: &[u8]| {
         .map(|(_, secret)| *secret)
         .collect();
     assert_eq!(in_force, expected, "the keys in force at {now}");
+    // Rewritten, it is version 2 of itself: the grant section always (a count of 0 without
+    // keys), then no next keys.
+    let section: &[u8] = if tail.is_empty() { &[0] } else { tail };
+    let mut rewritten = identity::enrolled_plaintext(&CERTIFICATE, section);
+    rewritten.push(0);
     assert_eq!(
         identity::plaintext_of(&identity),
-        plaintext,
+        rewritten,
         "what opened does not seal back to itself"
     );
 });

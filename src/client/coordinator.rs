@@ -280,30 +280,40 @@ impl CoordinatorClient {
     /// it as at sign-in and answers `authed` ([`CoordinatorEvent::Renewed`]); our
     /// conversations stay. From now on it is also the one a new sign-in uses.
     pub async fn renew(&mut self, certificate: Certificate) -> Result<(), ClientError> {
-        let body = certificate.body();
+        let keys = CoordinatorFiles {
+            certificate,
+            ..self.keys.copy()
+        };
+        self.renew_to(keys).await
+    }
+
+    /// Switches this connection to `keys`, certified for our serial (a renewal to new keys,
+    /// or to a new certificate for the same ones), §9.2: the new signing key signs the
+    /// connection's challenge, which proves to the relay we hold it. Conversations stay (their
+    /// Noise sessions do not depend on the static key any more); new handshakes, sign-ins and
+    /// resumptions use the new keys.
+    pub async fn renew_to(&mut self, keys: CoordinatorFiles) -> Result<(), ClientError> {
+        let body = keys.certificate.body();
         if body.serial != self.serial
-            || body.x25519_public != self.keys.dh.public()
-            || body.ed25519_public != self.keys.signing.public()
+            || body.x25519_public != keys.dh.public()
+            || body.ed25519_public != keys.signing.public()
         {
             return Err(ClientError::Protocol(
                 "the renewed certificate is not for this identity".into(),
             ));
         }
         // Its validity window is the relay clock's call; the signer and role are ours.
-        certificate
+        keys.certificate
             .verify(&self.organisation, body.not_before, None, Role::Coordinator)
             .map_err(|e| ClientError::Protocol(format!("renewed certificate: {e}")))?;
-        let signature = self
-            .keys
-            .signing
-            .sign(&auth_message(&self.nonce, &self.org));
+        let signature = keys.signing.sign(&auth_message(&self.nonce, &self.org));
         self.wire
             .send(CoordinatorFrame::Auth {
-                certificate: Bytes(certificate.as_bytes().to_vec()),
+                certificate: Bytes(keys.certificate.as_bytes().to_vec()),
                 signature: Bytes(signature.to_vec()),
             })
             .await?;
-        self.keys.certificate = certificate;
+        self.keys = keys;
         Ok(())
     }
 

@@ -4,22 +4,26 @@
 //! (64 MiB, 3 passes), owner-only (0600), in the format every sealed file shares
 //! ([`crate::sealed`]).
 //!
-//! File: the line `lifeline-console-identity v1`, then base64url of
+//! File: the line `lifeline-console-identity v2` (v1 still opens), then base64url of
 //! `m_kib u32 | t u32 | p u32 | salt [16] | nonce [12] | ciphertext` (big-endian), the
-//! header bound as associated data. Plaintext: `signing seed [32] | x25519 secret [32] |
-//! alias_len u8 | alias | has_org u8 | org [32]? | cert_len u16 | certificate`, then, only
-//! once an inbox grant was imported, `count u8 | (until u64 | inbox secret [32]) × count`.
+//! header bound as associated data; the plaintext's layout is [`layout`]'s. Keys waiting for
+//! a renewal to new keys are [`next_keys`]'s.
 //!
 //! It must never write a secret unencrypted, never keep the passphrase, and never accept a
 //! certificate that is not for exactly these keys.
 
+mod layout;
+mod next_keys;
+
 use std::path::Path;
 
-use zeroize::Zeroizing;
+use layout::Version;
+pub use layout::{MAGIC, MAGIC_V1};
+pub use next_keys::{NewKeysRequest, NextKeys};
 
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
-use crate::crypto::inbox_grant::{self, GrantError, GrantHeader, MAX_GRANT_KEYS};
+use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use crate::crypto::renewal::RenewalRequest;
 use crate::fs::write_private;
@@ -28,8 +32,6 @@ use crate::protocol::b64;
 pub use crate::sealed::KdfParams;
 use crate::sealed::{self, SealError};
 
-/// First line of an identity file, naming the format and its version.
-pub const MAGIC: &str = "lifeline-console-identity v1";
 /// Shortest passphrase a new identity may be sealed under, in characters.
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
 
@@ -66,6 +68,13 @@ pub enum IdentityError {
     /// An inbox grant did not open (`docs/protocol.md` §2.5).
     #[error("{0}")]
     Grant(#[from] GrantError),
+    /// The offered certificate is for neither the keys in use nor the new keys waiting for
+    /// one (or for another serial).
+    #[error(
+        "the certificate is for neither this identity's keys nor its new keys waiting for a \
+         certificate: nothing changed"
+    )]
+    NotNextKeys,
     /// The relay names another organisation key than the one pinned at enrolment.
     #[error("the relay's organisation key differs from the one this identity was enrolled with")]
     OrganisationMismatch,
@@ -83,15 +92,18 @@ pub struct Identity {
     /// Tip-inbox keys granted by the organisation (§2.5), newest first, each with the
     /// Unix second its grant ends.
     inbox_keys: Vec<(u64, DhSecret)>,
+    /// New keys waiting for the organisation's certificate (a renewal to new keys).
+    next: Option<NextKeys>,
 }
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Identity({:?}, enrolled: {})",
+            "Identity({:?}, enrolled: {}, new keys waiting: {})",
             self.alias,
-            self.certificate.is_some()
+            self.certificate.is_some(),
+            self.next.is_some()
         )
     }
 }
@@ -110,6 +122,7 @@ impl Identity {
             certificate: None,
             organisation: None,
             inbox_keys: Vec::new(),
+            next: None,
         };
         // Checks the alias the way the organisation's tooling will.
         identity.enrolment_request()?;
@@ -151,7 +164,8 @@ impl Identity {
     }
 
     /// Installs the certificate the organisation returned (base64url). It must be a
-    /// coordinator certificate for exactly these keys, signed by `organisation`.
+    /// coordinator certificate signed by `organisation` for exactly these keys, or for the
+    /// new keys waiting for one (then they replace these). On any error nothing changes.
     pub fn install_certificate(
         &mut self,
         certificate_b64: &str,
@@ -169,7 +183,7 @@ impl Identity {
             Certificate::decode_verified(&bytes, &organisation, now, None, Role::Coordinator)?;
         let body = certificate.body();
         if body.x25519_public != self.dh.public() || body.ed25519_public != self.signing.public() {
-            return Err(IdentityError::ForeignCertificate);
+            self.swap_to_next(&certificate)?;
         }
         self.alias = body.alias.clone();
         self.certificate = Some(certificate);
@@ -226,97 +240,6 @@ impl Identity {
         })
     }
 
-    fn plaintext(&self) -> Zeroizing<Vec<u8>> {
-        let mut p = Zeroizing::new(Vec::with_capacity(400));
-        p.extend_from_slice(self.signing.seed());
-        p.extend_from_slice(&self.dh.to_bytes()[..]);
-        p.push(self.alias.len() as u8);
-        p.extend_from_slice(self.alias.as_bytes());
-        match &self.organisation {
-            Some(org) => {
-                p.push(1);
-                p.extend_from_slice(&org.0);
-            }
-            None => p.push(0),
-        }
-        let cert = self
-            .certificate
-            .as_ref()
-            .map(|c| c.as_bytes())
-            .unwrap_or(&[]);
-        p.extend_from_slice(&(cert.len() as u16).to_be_bytes());
-        p.extend_from_slice(cert);
-        // Only with granted keys: a file without them keeps the earlier layout.
-        if !self.inbox_keys.is_empty() {
-            p.push(self.inbox_keys.len() as u8);
-            for (until, key) in &self.inbox_keys {
-                p.extend_from_slice(&until.to_be_bytes());
-                p.extend_from_slice(&key.to_bytes()[..]);
-            }
-        }
-        p
-    }
-
-    fn from_plaintext(p: &[u8]) -> Result<Self, IdentityError> {
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Result<&[u8], IdentityError> {
-            let slice = p.get(at..at + n).ok_or(IdentityError::Format)?;
-            at += n;
-            Ok(slice)
-        };
-        let seed: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;
-        let dh: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;
-        let alias_len = take(1)?[0] as usize;
-        let alias = std::str::from_utf8(take(alias_len)?)
-            .map_err(|_| IdentityError::Format)?
-            .to_owned();
-        let organisation = match take(1)?[0] {
-            0 => None,
-            1 => Some(OrgPublicKey(
-                take(32)?.try_into().map_err(|_| IdentityError::Format)?,
-            )),
-            _ => return Err(IdentityError::Format),
-        };
-        let len_bytes = take(2)?;
-        let cert_len = u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize;
-        let certificate = match cert_len {
-            0 => None,
-            n => Some(Certificate::decode(take(n)?)?),
-        };
-        let mut inbox_keys = Vec::new();
-        // Nothing left to take: a file from before any grant.
-        if let Ok(count) = take(1) {
-            // `plaintext` writes the section only with keys, and a grant holds at most
-            // `MAX_GRANT_KEYS`: any other count was not written by this module.
-            if count[0] == 0 || usize::from(count[0]) > MAX_GRANT_KEYS {
-                return Err(IdentityError::Format);
-            }
-            for _ in 0..count[0] {
-                let until: [u8; 8] = take(8)?.try_into().map_err(|_| IdentityError::Format)?;
-                let key: [u8; 32] = take(32)?.try_into().map_err(|_| IdentityError::Format)?;
-                inbox_keys.push((u64::from_be_bytes(until), DhSecret::from_bytes(key)));
-            }
-        }
-        if at != p.len() {
-            return Err(IdentityError::Format);
-        }
-        let identity = Self {
-            signing: SigningKey::from_seed(seed),
-            dh: DhSecret::from_bytes(dh),
-            alias,
-            certificate,
-            organisation,
-            inbox_keys,
-        };
-        if let Some(body) = identity.certificate.as_ref().map(Certificate::body)
-            && (body.x25519_public != identity.dh.public()
-                || body.ed25519_public != identity.signing.public())
-        {
-            return Err(IdentityError::ForeignCertificate);
-        }
-        Ok(identity)
-    }
-
     /// The short fingerprint of these keys, as `lifeline keys enrol` prints it.
     pub fn short_fingerprint(&self) -> String {
         crate::registry::short_fingerprint(&self.dh.public().0, &self.signing.public().0)
@@ -327,9 +250,18 @@ impl Identity {
         Ok(sealed::seal(MAGIC, &self.plaintext(), passphrase, params)?)
     }
 
-    /// Opens file text sealed by [`Identity::seal`].
+    /// Opens file text sealed by [`Identity::seal`], or by a version 1 console.
     pub fn open(text: &str, passphrase: &str) -> Result<Self, IdentityError> {
-        Self::from_plaintext(&sealed::open(MAGIC, text, passphrase)?)
+        let (magic, version) = Self::version_of(text);
+        Self::from_plaintext(&sealed::open(magic, text, passphrase)?, version)
+    }
+
+    fn version_of(text: &str) -> (&'static str, Version) {
+        if sealed::is_sealed(MAGIC_V1, text) {
+            (MAGIC_V1, Version::V1)
+        } else {
+            (MAGIC, Version::V2)
+        }
     }
 
     /// Writes a new identity file (0600); refuses to replace an existing one.
@@ -379,7 +311,7 @@ impl Identity {
     /// The KDF cost the file at `path` was sealed with (to rewrite it at the same cost).
     pub fn file_params(path: &Path) -> Result<KdfParams, IdentityError> {
         let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-        Ok(sealed::params_of(MAGIC, &text)?)
+        Ok(sealed::params_of(Self::version_of(&text).0, &text)?)
     }
 }
 
@@ -400,11 +332,7 @@ mod tests {
         crate::clock::Clock::system().unix_s()
     }
 
-    const CHEAP: KdfParams = KdfParams {
-        m_kib: 64,
-        t: 1,
-        p: 1,
-    };
+    const CHEAP: KdfParams = crate::sealed::TEST_KDF;
 
     fn certify(identity: &Identity, org: &SigningKey, serial: u64) -> String {
         let bytes = b64::decode(&identity.enrolment_request().unwrap()).unwrap();

@@ -20,6 +20,7 @@
 //! - [`tui`] (`tui/`): the terminal front end: key bindings, the loop, and drawing with
 //!   ratatui (80×24) in `tui/ui/`.
 //! - [`net`]: the task that owns the relay connection, and logging in.
+//! - [`renewal`], [`renewed_keys`]: a renewed certificate (or new keys) taken during a shift.
 //! - [`runner`]: prompts, unlocking the keys, logging in, then the terminal front end.
 //! - [`desk`] (`desk/`): the browser front end, `lifeline desk`, served on 127.0.0.1.
 
@@ -28,6 +29,7 @@ pub mod identity;
 pub mod lock;
 pub mod net;
 pub mod renewal;
+pub mod renewed_keys;
 pub mod resources;
 pub mod runner;
 pub mod shift;

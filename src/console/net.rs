@@ -206,6 +206,7 @@ async fn execute(
         Command::CloseTip(id) => client.close_tip(id).await?,
         Command::TakeTip { id, over } => client.take_tip(id, over).await?,
         Command::Renew(certificate) => client.renew(certificate).await?,
+        Command::RenewKeys(keys) => client.renew_to(keys.files().copy()).await?,
         // The front end turns it into `Renew`; nothing for the relay.
         Command::UseRenewed(_) => {}
         Command::Quit => {}

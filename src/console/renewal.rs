@@ -4,14 +4,18 @@
 //! the running shift sees the identity file change ([`IdentityWatch`]), says so, and at the
 //! next unlock opens the identity with the passphrase just typed ([`renewed_certificate`])
 //! and sends the certificate on the live connection: conversations stay where they are.
+//! After a renewal to new keys the identity holds the new keys: the shift's connection
+//! switches to them (§9.2).
 //!
 //! It must never keep the passphrase past that one read, and never use a certificate that
-//! is not for the keys, serial and organisation this shift signed in with.
+//! is not for the serial and organisation this shift signed in with, nor one older than the
+//! one in use.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use super::identity::Identity;
+use super::renewed_keys::RenewedKeys;
 use super::shift::{Command, Input, Notice, Reason, RenewalRefusal, Shift};
 use crate::crypto::certificate::Certificate;
 
@@ -42,9 +46,9 @@ impl IdentityWatch {
 
     /// Opens the identity with `passphrase` and takes the certificate installed into it,
     /// if it renews the one in use (then it is the one in use).
-    pub fn take_renewed(&mut self, passphrase: &str) -> Result<Certificate, Reason> {
+    pub fn take_renewed(&mut self, passphrase: &str) -> Result<Renewed, Reason> {
         let next = renewed_certificate(&self.path, passphrase, &self.current)?;
-        self.current = next.clone();
+        self.current = next.certificate().clone();
         Ok(next)
     }
 
@@ -88,7 +92,16 @@ impl Renewals {
                 Command::UseRenewed(passphrase) => {
                     let taken = self.watch.as_mut()?.take_renewed(passphrase.text());
                     match taken {
-                        Ok(certificate) => Some(Command::Renew(certificate)),
+                        Ok(Renewed::SameKeys(certificate)) => Some(Command::Renew(certificate)),
+                        Ok(Renewed::NewKeys(keys)) => {
+                            // The fingerprint shown is the keys' the connection switches to.
+                            let files = keys.files();
+                            shift.fingerprint = Some(crate::registry::short_fingerprint(
+                                &files.dh.public().0,
+                                &files.signing.public().0,
+                            ));
+                            Some(Command::RenewKeys(keys))
+                        }
                         Err(reason) => {
                             shift.status = Notice::NotDone { reason };
                             None
@@ -108,36 +121,61 @@ fn refused(kind: RenewalRefusal, detail: impl Into<String>) -> Reason {
     }
 }
 
+/// What a renewal installed into the identity brings to the shift.
+#[derive(Debug)]
+pub enum Renewed {
+    /// A later certificate for the keys in use.
+    SameKeys(Certificate),
+    /// A renewal to new keys: the identity's keys and their certificate now.
+    NewKeys(RenewedKeys),
+}
+
+impl Renewed {
+    /// The certificate it brings.
+    pub fn certificate(&self) -> &Certificate {
+        match self {
+            Renewed::SameKeys(certificate) => certificate,
+            Renewed::NewKeys(keys) => &keys.files().certificate,
+        }
+    }
+}
+
 /// The certificate in the identity at `path`, if it renews `current`: the same serial and
-/// keys, and a later expiry. The caller's relay connection checks it against the
+/// a later expiry, for the same keys or (after a renewal to new keys) the identity's new
+/// ones, then issued after `current`. The caller's relay connection checks it against the
 /// organisation key before sending it.
 pub fn renewed_certificate(
     path: &Path,
     passphrase: &str,
     current: &Certificate,
-) -> Result<Certificate, Reason> {
+) -> Result<Renewed, Reason> {
     let identity = Identity::read_file(path, passphrase)
         .map_err(|e| refused(RenewalRefusal::DoesNotOpen, e.to_string()))?;
     let installed = identity
         .certificate()
         .ok_or_else(|| refused(RenewalRefusal::Missing, "the identity holds no certificate"))?;
     let (now, next) = (current.body(), installed.body());
-    if next.serial != now.serial
-        || next.x25519_public != now.x25519_public
-        || next.ed25519_public != now.ed25519_public
-    {
+    if next.serial != now.serial {
         return Err(refused(
             RenewalRefusal::AnotherIdentity,
             "the installed certificate is for another identity: start again",
         ));
     }
-    if next.not_after <= now.not_after {
+    let same_keys =
+        next.x25519_public == now.x25519_public && next.ed25519_public == now.ed25519_public;
+    if next.not_after <= now.not_after || (!same_keys && next.not_before < now.not_before) {
         return Err(refused(
             RenewalRefusal::NotNewer,
             "the installed certificate is not newer than the one in use",
         ));
     }
-    Ok(installed.clone())
+    if same_keys {
+        return Ok(Renewed::SameKeys(installed.clone()));
+    }
+    let files = identity
+        .coordinator_files()
+        .map_err(|e| refused(RenewalRefusal::Missing, e.to_string()))?;
+    Ok(Renewed::NewKeys(RenewedKeys::new(files)))
 }
 
 #[cfg(test)]
@@ -148,11 +186,7 @@ mod tests {
     use crate::protocol::b64;
     use crate::sealed::KdfParams;
 
-    const CHEAP: KdfParams = KdfParams {
-        m_kib: 64,
-        t: 1,
-        p: 1,
-    };
+    const CHEAP: KdfParams = crate::sealed::TEST_KDF;
 
     fn certify(identity: &Identity, org: &SigningKey, serial: u64, not_after: u64) -> String {
         let request = b64::decode(&identity.enrolment_request().unwrap_or_default());
@@ -202,7 +236,7 @@ mod tests {
                 )
         }));
         let taken = watch.take_renewed("a long passphrase");
-        assert_eq!(taken.map(|c| c.body().not_after), Ok(2_000));
+        assert_eq!(taken.map(|c| c.certificate().body().not_after), Ok(2_000));
         // The same one again is not newer than the one now in use.
         assert!(watch.take_renewed("a long passphrase").is_err());
 
@@ -214,5 +248,68 @@ mod tests {
                 .take_renewed("a long passphrase")
                 .is_err_and(|e| e.to_string().contains("another identity"))
         );
+    }
+
+    #[test]
+    fn after_a_renewal_to_new_keys_the_watch_hands_over_the_new_keys_if_issued_later() {
+        use crate::crypto::renewal::RenewalRequest;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("console.identity");
+        let org = SigningKey::generate();
+        let mut identity = Identity::generate("Noor").unwrap_or_else(|e| panic!("{e}"));
+        let cert = certify(&identity, &org, 104, 1_000);
+        identity
+            .install_certificate(&cert, org.public(), 100)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let current = identity.certificate().cloned().unwrap_or_else(|| panic!());
+        let old_fingerprint = identity.short_fingerprint();
+        let request = identity
+            .new_keys_request()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let renewal = |not_before: u64| {
+            let bytes = b64::decode(&request.request).unwrap_or_default();
+            RenewalRequest::decode_verified(&bytes, &org.public(), 100, None)
+                .and_then(|r| r.certify(&org, not_before, 2_000))
+                .map(|c| b64::encode(c.as_bytes()))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let install = |not_before: u64| {
+            let mut renewed = Identity::open(
+                &identity
+                    .seal("a long passphrase", CHEAP)
+                    .unwrap_or_default(),
+                "a long passphrase",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            renewed
+                .install_certificate(&renewal(not_before), org.public(), 100)
+                .unwrap_or_else(|e| panic!("{e}"));
+            renewed
+                .write_file(&path, "a long passphrase", CHEAP)
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+
+        // Issued before the certificate in use: not a renewal of it.
+        install(5);
+        let mut watch = IdentityWatch::new(path.clone(), current);
+        assert!(
+            watch
+                .take_renewed("a long passphrase")
+                .is_err_and(|e| e.to_string().contains("not newer"))
+        );
+        install(50);
+        match watch.take_renewed("a long passphrase") {
+            Ok(Renewed::NewKeys(keys)) => {
+                let files = keys.files();
+                let shown = crate::registry::short_fingerprint(
+                    &files.dh.public().0,
+                    &files.signing.public().0,
+                );
+                assert_eq!(shown, request.fingerprint);
+                assert_ne!(shown, old_fingerprint);
+                assert_eq!(files.certificate.body().serial, 104);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -42,6 +42,8 @@ pub struct Options {
     pub install_certificate: Option<String>,
     /// Print a renewal request for the identity's certificate instead of starting a shift.
     pub renewal_request: bool,
+    /// With `renewal_request`: for fresh keys, kept in the identity until certified.
+    pub new_keys: bool,
     /// An inbox grant file to import into the identity instead of starting a shift.
     pub import_grant: Option<PathBuf>,
     /// The alias for a new identity; asked for when not given.
@@ -219,11 +221,18 @@ async fn install_certificate(
     let organisation = net::relay_organisation(relay, trust)
         .await
         .map_err(|e| ConsoleError::Setup(e.to_string()))?;
+    let waiting = identity.next_fingerprint();
     // The relay's key is trusted only because the organisation's signature on our
     // certificate verifies under it; from now on it is pinned in the identity.
     identity.install_certificate(certificate, organisation, clock.unix_s())?;
     let params = Identity::file_params(path)?;
     identity.write_file(path, &passphrase, params)?;
+    if waiting.is_some() && identity.next_fingerprint().is_none() {
+        println!(
+            "New keys in use (fingerprint {}); the old private keys are erased from the identity.",
+            identity.short_fingerprint()
+        );
+    }
     if let Some(cert) = identity.certificate() {
         println!(
             "Certificate installed: {} (serial {}), valid until {} UTC. Start a shift with:",
@@ -291,13 +300,27 @@ fn unlock(opts: &Options) -> Result<Option<Ready>, ConsoleError> {
     Ok(ready)
 }
 
-/// `lifeline console --renewal-request`: nothing secret is printed, nothing written.
-fn print_renewal_request(path: &Path) -> Result<(), ConsoleError> {
+/// `lifeline console --renewal-request [--new-keys]`: nothing secret is printed; with new
+/// keys made, the identity is rewritten holding them (sealed, beside the keys in use).
+fn print_renewal_request(path: &Path, new_keys: bool) -> Result<(), ConsoleError> {
     let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
-    let identity = Identity::read_file(path, &passphrase)?;
+    let mut identity = Identity::read_file(path, &passphrase)?;
+    let request = if new_keys {
+        let asked = identity.new_keys_request()?;
+        if asked.made {
+            identity.write_file(path, &passphrase, Identity::file_params(path)?)?;
+        } else {
+            println!("New keys were already waiting for a certificate: the same request again.");
+        }
+        println!("New keys' fingerprint: {}", asked.fingerprint);
+        println!("Read it to your organisation by phone: they sign only if theirs is the same.");
+        asked.request
+    } else {
+        identity.renewal_request()?
+    };
     println!("Renewal request for {:?}:", identity.alias);
     println!();
-    println!("{}", identity.renewal_request()?);
+    println!("{request}");
     println!();
     println!("Give it to your organisation. On its offline machine they run:");
     println!("  lifeline keys renew --dir org-keys --request <REQUEST> --days 14");
@@ -362,7 +385,8 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         return Ok(());
     }
     if opts.renewal_request {
-        return print_renewal_request(&opts.identity.clone().unwrap_or_else(default_identity_path));
+        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+        return print_renewal_request(&path, opts.new_keys);
     }
     if let Some(certificate) = &opts.install_certificate {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);

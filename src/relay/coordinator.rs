@@ -117,7 +117,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
         inbox.fail(CloseCode::Unexpected);
         return None;
     };
-    let cert = match check_sign_in(relay, &certificate.0, &signature.0, &nonce) {
+    let cert = match check_sign_in(relay, &certificate.0, &signature.0, &nonce).await {
         Ok(cert) => cert,
         Err(reason) => {
             tracing::info!(%reason, "coordinator authentication refused");
@@ -370,7 +370,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
             CoordinatorFrame::Auth {
                 certificate,
                 signature,
-            } => match renew(relay, serial, &nonce, certificate, &signature.0) {
+            } => match renew(relay, serial, &nonce, certificate, &signature.0).await {
                 Some(renewed) => not_after = renewed,
                 None => {
                     inbox.fail(CloseCode::AuthFailed);

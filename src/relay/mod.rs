@@ -55,6 +55,7 @@ pub mod holds;
 pub mod http;
 pub mod inbox_certificate;
 pub mod inbox_previous;
+pub mod keys_in_use;
 pub mod listener;
 pub mod metrics;
 pub mod metrics_endpoint;

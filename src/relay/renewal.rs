@@ -3,6 +3,10 @@
 //! (`docs/protocol.md` §9.2): conversations stay where they are, and the connection's expiry
 //! moves to the new `not_after`.
 //!
+//! A renewal may certify new keys: the new key signs the connection's challenge, proving
+//! the connection holds it (as the old key proved at sign-in), and from then on the old
+//! certificate is superseded ([`super::keys_in_use`]).
+//!
 //! It must never accept a renewal for another serial than the one signed in, nor one that
 //! fails any check a sign-in would.
 
@@ -14,8 +18,9 @@ use crate::crypto::coordinator_auth::auth_message;
 use crate::protocol::{Bytes, RelayFrame};
 
 /// Verifies `certificate` (§2.4: organisation key, now, the revocation list in use, role
-/// coordinator) and `signature` over the connection's challenge `nonce`.
-pub(super) fn check_sign_in(
+/// coordinator), `signature` over the connection's challenge `nonce` by the certified key,
+/// and that no renewal to new keys superseded it.
+pub(super) async fn check_sign_in(
     relay: &Relay,
     certificate: &[u8],
     signature: &[u8],
@@ -39,20 +44,21 @@ pub(super) fn check_sign_in(
     if !signed {
         return Err("bad challenge signature".into());
     }
+    relay.keys_in_use.check_and_record(cert.body()).await?;
     Ok(cert)
 }
 
 /// A second `auth` from coordinator `serial`: a renewed certificate. On success the roster
 /// carries it, `authed` answers with its expiry, and that expiry is returned; `None` means
 /// refused (the caller closes with 4006).
-pub(super) fn renew(
+pub(super) async fn renew(
     relay: &Arc<Relay>,
     serial: u64,
     nonce: &[u8; 32],
     certificate: Bytes,
     signature: &[u8],
 ) -> Option<u64> {
-    let cert = match check_sign_in(relay, &certificate.0, signature, nonce) {
+    let cert = match check_sign_in(relay, &certificate.0, signature, nonce).await {
         Ok(cert) if cert.body().serial == serial => cert,
         Ok(_) => {
             tracing::info!("certificate renewal refused: another serial");

@@ -37,6 +37,9 @@ pub struct Relay {
     pub inbox_book: super::inbox_certificate::InboxCertificate,
     /// Retired inbox certificates served for checking replies sealed before a rotation.
     pub previous_inboxes: super::inbox_previous::PreviousInboxes,
+    /// Each coordinator serial's keys in use: a certificate superseded by a renewal to new
+    /// keys is refused.
+    pub keys_in_use: super::keys_in_use::KeysInUse,
     /// Sessions, the queue and delivery buffers.
     pub store: Store,
     /// Sealed tips, in the backend the store chose.
@@ -126,6 +129,7 @@ impl Relay {
             previous_inboxes: super::inbox_previous::PreviousInboxes::new(
                 crate::keyfile::KeyPaths::new(&config.server.data_dir).kept_inbox_folder(),
             ),
+            keys_in_use: super::keys_in_use::KeysInUse::new(store.shared_coordinator_keys()),
             store,
             tips,
             live: Live::default(),

@@ -111,6 +111,19 @@ impl Store {
         }
     }
 
+    /// Where each coordinator serial's keys in use are shared between nodes (§9.2); `None`
+    /// alone in memory.
+    pub fn shared_coordinator_keys(
+        &self,
+    ) -> Option<super::redis::coordinator_keys::SharedCoordinatorKeys> {
+        match self {
+            Store::Redis(redis) => Some(
+                super::redis::coordinator_keys::SharedCoordinatorKeys::new(redis.connection()),
+            ),
+            Store::Memory(_) => None,
+        }
+    }
+
     /// Reads (again) whether the backend keeps its data across its own restart; `None` for
     /// the memory store, which never does (and says so in the README).
     pub async fn persistence(&self) -> Option<Result<Persistence, StoreError>> {

@@ -16,27 +16,6 @@ impl TestRelay {
     ) -> Self {
         let mut config = test_config(&data_dir);
         adjust(&mut config);
-        let organisation = config.keys.organisation_public.clone();
-        let (keys, _) =
-            keyfile::load_relay_keys(&data_dir, &organisation, true, "127.0.0.1:0", &clock)
-                .expect("relay keys");
-        let store = lifeline::store::Store::open(&config).await.expect("store");
-        let relay = Relay::with_clock(config, keys, store, clock).expect("relay");
-        let listener = tokio::net::TcpListener::bind(listen).await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
-            let _ = rx.await;
-        }));
-        until_listening(&relay).await;
-        Self {
-            redis: None,
-            addr,
-            relay,
-            data_dir,
-            _dir: None,
-            shutdown: Some(tx),
-            task,
-        }
+        Self::launch(config, data_dir, listen, clock).await
     }
 }

@@ -2,7 +2,7 @@
 //! for each of our file formats (docs/protocol.md §2.5):
 //!
 //! - A sealed key (`lifeline-sealed-key v1`), a console identity (`lifeline-console-identity
-//!   v1`) or an inbox grant (`lifeline-inbox-grant v1`) is sealed if its first line says so
+//!   v2`, or `v1` from before keys could wait for a renewal) or an inbox grant (`lifeline-inbox-grant v1`) is sealed if its first line says so
 //!   and its body parses as that format (a file claiming the line over anything else is
 //!   reported).
 //! - Our plain key format (`keyfile::write_key`: one base64url line) is a private key when
@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 use lifeline::protocol::b64;
 
 /// The first lines of our sealed formats.
-const SEALED: [&str; 3] = [
+const SEALED: [&str; 4] = [
     lifeline::keyfile::SEALED_KEY_MAGIC,
     lifeline::console::identity::MAGIC,
+    lifeline::console::identity::MAGIC_V1,
     lifeline::grants::GRANT_MAGIC,
 ];
 

@@ -267,11 +267,26 @@ impl TestRelay {
             config.store.kind == lifeline::config::StoreKind::Redis
                 && config.store.redis_url == r.url
         });
+        let mut relay = Self::launch(config, data_dir, listen, Clock::system()).await;
+        relay.redis = redis;
+        relay
+    }
+
+    /// Loads the keys `config` names from `data_dir` (development keys unless it names an
+    /// organisation), opens its store and serves on `listen`, reading the time from `clock`:
+    /// the start-up every test relay shares. No Redis is started here.
+    pub(crate) async fn launch(
+        config: Config,
+        data_dir: PathBuf,
+        listen: &str,
+        clock: Clock,
+    ) -> Self {
+        let organisation = config.keys.organisation_public.clone();
         let (keys, _) =
-            keyfile::load_relay_keys(&data_dir, "", true, "127.0.0.1:0", &Clock::system())
-                .expect("dev keys");
+            keyfile::load_relay_keys(&data_dir, &organisation, true, "127.0.0.1:0", &clock)
+                .expect("relay keys");
         let store = lifeline::store::Store::open(&config).await.expect("store");
-        let relay = Relay::new(config, keys, store).expect("relay");
+        let relay = Relay::with_clock(config, keys, store, clock).expect("relay");
         let listener = tokio::net::TcpListener::bind(listen).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
@@ -280,7 +295,7 @@ impl TestRelay {
         }));
         until_listening(&relay).await;
         Self {
-            redis,
+            redis: None,
             addr,
             relay,
             data_dir,
@@ -315,7 +330,8 @@ impl TestRelay {
 
     /// Everything the store holds about visitors: its dump without the relay nodes' own
     /// records (presence, which names coordinators, the proof-of-work key, the store's
-    /// generation, and the organisation's public revocation list).
+    /// generation, the organisation's public revocation list, and each coordinator serial's
+    /// public key in use).
     pub async fn visitor_state(&self) -> String {
         use lifeline::store::ChatStore;
         self.relay
@@ -328,6 +344,7 @@ impl TestRelay {
                     && !line.starts_with("ll:pow:key")
                     && !line.starts_with("ll:{generation}")
                     && !line.starts_with("ll:revocations")
+                    && !line.starts_with("ll:coordinator_keys")
             })
             .map(|line| format!("{line}\n"))
             .collect()

@@ -64,6 +64,8 @@ pub enum Command {
     },
     /// Use this renewed certificate (for my own keys) on the live connection (§9.2).
     Renew(Certificate),
+    /// Switch the live connection to these keys, certified by a renewal to new keys (§9.2).
+    RenewKeys(crate::console::renewed_keys::RenewedKeys),
     /// For the front end, not the relay: a renewed certificate waits in the identity; open
     /// it with the passphrase just typed at the lock and send a [`Command::Renew`].
     UseRenewed(Passphrase),

@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod connection;
+pub mod coordinator_keys;
 pub mod generation;
 mod grace;
 mod keys;
