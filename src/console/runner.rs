@@ -79,10 +79,12 @@ pub fn default_identity_path() -> PathBuf {
 
 /// Reads a line from the terminal without echoing it.
 pub fn prompt_secret(prompt: &str) -> Result<Zeroizing<String>, ConsoleError> {
+    // Raw (no echo) before the prompt shows: a key typed the moment it appears would
+    // otherwise be echoed by the terminal, a piece of the passphrase left on screen.
+    terminal::enable_raw_mode()?;
     eprint!("{prompt}");
     std::io::stderr().flush()?;
     let mut typed = Zeroizing::new(String::new());
-    terminal::enable_raw_mode()?;
     let result = (|| -> Result<bool, ConsoleError> {
         loop {
             if let Event::Key(key) = event::read()? {
