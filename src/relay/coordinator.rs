@@ -13,14 +13,15 @@ use axum::extract::State;
 use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
+use super::ack_window::{AckWindow, Turn};
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::consent::{holds, listed, propose};
-use super::delivery::pull;
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::generation::lost_since;
 use super::grace;
+use super::handoff::{self, deliver_to_coordinator};
 use super::metrics::Metrics;
 use super::renewal::{check_sign_in, renew};
 use super::resend::Refused;
@@ -150,6 +151,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
                 sessions: HashSet::new(),
                 woken: HashSet::new(),
                 delivered: HashMap::new(),
+                handed: HashMap::new(),
             },
         )
     });
@@ -203,6 +205,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
     } = signed_in;
     let mut refused = Refused::default();
     let mut touched = Touched::default();
+    let acks = AckWindow::default();
     while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
             return;
@@ -268,7 +271,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 let stored = StoredFrame {
                     seq,
                     kind,
-                    body: body.0,
+                    body: body.0.clone(),
                 };
                 let limits = relay.buffer_limits();
                 let node = &relay.nodes.id;
@@ -298,7 +301,9 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                         // The visitor's connection reads it from the store when woken, in
                         // order; a duplicate wakes too (its first store may have run after
                         // timing out here, unannounced).
-                        if !woken_elsewhere {
+                        let handed = append == Append::Stored
+                            && handoff::to_visitor(relay, &session, seq, kind, &body.0);
+                        if !woken_elsewhere && !handed {
                             relay.to_visitor(&session, ForVisitor::Wake).await;
                         }
                     }
@@ -317,22 +322,16 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                     Err(_) => refused.answer(inbox, session, Some(seq), text.len()),
                 }
             }
-            CoordinatorFrame::Ack { session, seq } => {
-                let node = &relay.nodes.id;
-                if listed(relay, serial, &session)
-                    && let Ok(acked) = relay
-                        .store
-                        .ack_and_notify(&session, Way::ToCoordinator, seq, Some(serial), node)
-                        .await
-                    && !relay.nodes.woke(acked.woke_node)
-                    && let Some(seq) = acked.acked
-                {
-                    let frame = RelayFrame::Delivered { session: None, seq };
-                    relay
-                        .to_visitor(&session, ForVisitor::Frame { frame })
-                        .await;
+            CoordinatorFrame::Ack { session, seq } => match acks.offer(session, seq) {
+                Turn::Now => store_ack(relay, serial, session, seq).await,
+                Turn::Later(at) => {
+                    let relay = relay.clone();
+                    acks.run_at(session, at, move |seq| async move {
+                        store_ack(&relay, serial, session, seq).await
+                    });
                 }
-            }
+                Turn::Held => {}
+            },
             CoordinatorFrame::Transfer { session, to, note } => {
                 if note.as_ref().is_some_and(|n| n.0.len() != SEALED_NOTE_LEN) {
                     inbox.fail(CloseCode::Malformed);
@@ -376,6 +375,26 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 }
             },
         }
+    }
+}
+
+/// The store's acknowledgement of the visitor's frames up to `seq`, if `serial` holds the
+/// conversation, then the visitor's `delivered` mark. A failure goes unanswered: the next
+/// ack or a resume covers it (cumulative).
+async fn store_ack(relay: &Arc<Relay>, serial: u64, session: SessionId, seq: u64) {
+    let node = &relay.nodes.id;
+    if listed(relay, serial, &session)
+        && let Ok(acked) = relay
+            .store
+            .ack_and_notify(&session, Way::ToCoordinator, seq, Some(serial), node)
+            .await
+        && !relay.nodes.woke(acked.woke_node)
+        && let Some(seq) = acked.acked
+    {
+        let frame = RelayFrame::Delivered { session: None, seq };
+        relay
+            .to_visitor(&session, ForVisitor::Frame { frame })
+            .await;
     }
 }
 
@@ -468,17 +487,24 @@ pub async fn auto_offer(relay: &Arc<Relay>) {
     }
 }
 
-/// One per coordinator connection: whenever woken, pulls each woken conversation.
+/// One per coordinator connection: whenever woken, delivers each woken conversation (what
+/// this node handed it, or else what the store holds).
 async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
     while outbox.woken().await {
-        let woken = relay
+        let (woken, handed) = relay
             .live
             .with(|live| match live.coordinators.get_mut(&serial) {
-                Some(c) if c.outbox.id == outbox.id => std::mem::take(&mut c.woken),
-                _ => HashSet::new(),
+                Some(c) if c.outbox.id == outbox.id => {
+                    let handed: Vec<SessionId> = c.handed.keys().copied().collect();
+                    (std::mem::take(&mut c.woken), handed)
+                }
+                _ => Default::default(),
             });
-        for session in woken {
-            pull(&relay, serial, &outbox, &session).await;
+        for session in &woken {
+            deliver_to_coordinator(&relay, serial, &outbox, session, true).await;
+        }
+        for session in handed.iter().filter(|s| !woken.contains(s)) {
+            deliver_to_coordinator(&relay, serial, &outbox, session, false).await;
         }
     }
 }

@@ -39,6 +39,7 @@
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
+pub mod ack_window;
 pub mod activity;
 pub mod arrival;
 pub mod cluster;
@@ -51,6 +52,7 @@ pub mod events;
 pub mod forward;
 pub mod generation;
 pub mod grace;
+pub mod handoff;
 pub mod holds;
 pub mod http;
 pub mod inbox_certificate;

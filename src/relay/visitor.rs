@@ -14,12 +14,14 @@ use axum::response::{IntoResponse, Response};
 use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 
+use super::ack_window::{AckWindow, Turn};
 use super::arrival;
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
 use super::erase::erase;
 use super::events::ForCoordinator;
 use super::generation::{resume_refusal, session_lost, token_generation, unless_lost};
+use super::handoff;
 use super::metrics::Metrics;
 use super::resend::Refused;
 use super::state::{Pool, Relay};
@@ -30,7 +32,7 @@ use crate::crypto::proof_of_work;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{PayloadKind, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, RelayFrame, VisitorFrame};
-use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
+use crate::store::{Append, Assignment, ChatStore, SessionId, StoreError, StoredFrame, Way};
 
 /// `GET /v1/visitor`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
@@ -251,6 +253,8 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
     let mut delivering = send_pending(relay, &session, &outbox).await;
     let mut touched: Option<tokio::time::Instant> = None;
     let mut refused = Refused::default();
+    // Made at the first ack: a waiting visitor's connection does not carry one.
+    let mut acks: Option<AckWindow> = None;
     loop {
         let text = tokio::select! {
             incoming = inbox.next() => match incoming {
@@ -258,7 +262,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                 Incoming::Closed => return,
             },
             woken = outbox.woken(), if delivering => {
-                delivering = woken && send_pending(relay, &session, &outbox).await;
+                delivering = woken && handoff::deliver_to_visitor(relay, &session, &outbox).await;
                 continue;
             }
         };
@@ -268,9 +272,16 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
         }
         // Boxed: the frame handlers' futures are large, and an idle visitor's task should
         // not carry them while it waits (docs/benchmarks.md).
-        if Box::pin(handle_frame(relay, inbox, session, text, &mut refused))
-            .await
-            .is_break()
+        if Box::pin(handle_frame(
+            relay,
+            inbox,
+            session,
+            text,
+            &mut refused,
+            &mut acks,
+        ))
+        .await
+        .is_break()
         {
             return;
         }
@@ -284,6 +295,7 @@ async fn handle_frame(
     session: SessionId,
     text: Utf8Bytes,
     refused: &mut Refused,
+    acks: &mut Option<AckWindow>,
 ) -> ControlFlow<()> {
     let Some(frame) = decode(inbox, &text) else {
         return ControlFlow::Break(());
@@ -314,7 +326,7 @@ async fn handle_frame(
             let stored = StoredFrame {
                 seq,
                 kind: PayloadKind::Data,
-                body: body.0,
+                body: body.0.clone(),
             };
             let limits = relay.buffer_limits();
             let generation = relay.store.generation();
@@ -346,6 +358,8 @@ async fn handle_frame(
                     // timing out here, unannounced.
                     if let Some(serial) = holder
                         && !woken_elsewhere
+                        && !(append == Append::Stored
+                            && handoff::to_coordinator(relay, serial, session, seq, &body.0))
                     {
                         // The coordinator's delivery task reads it from the store.
                         let wake = ForCoordinator::Wake { session };
@@ -373,33 +387,28 @@ async fn handle_frame(
                 }
             }
         }
-        VisitorFrame::Ack { seq } => {
-            let node = &relay.nodes.id;
-            let Ok(acked) = relay
-                .store
-                .ack_and_notify(&session, Way::ToVisitor, seq, None, node)
-                .await
-            else {
-                refused.answer(inbox, session, None, text.len());
-                return ControlFlow::Continue(());
-            };
-            let woken_elsewhere = relay.nodes.woke(acked.woke_node);
-            let Some(holder) = acked.holder else {
-                close::<()>(relay, inbox, CloseCode::Ended);
-                return ControlFlow::Break(());
-            };
-            if let (Some(seq), Some(serial)) = (acked.acked, holder.holder())
-                && !woken_elsewhere
-            {
-                let frame = RelayFrame::Delivered {
-                    session: Some(session),
-                    seq,
-                };
-                relay
-                    .to_coordinator(serial, ForCoordinator::Frame { frame })
-                    .await;
+        VisitorFrame::Ack { seq } => match acks.get_or_insert_default().offer(session, seq) {
+            Turn::Now => match store_ack(relay, session, seq).await {
+                Err(_) => {
+                    refused.answer(inbox, session, None, text.len());
+                    return ControlFlow::Continue(());
+                }
+                Ok(false) => {
+                    close::<()>(relay, inbox, CloseCode::Ended);
+                    return ControlFlow::Break(());
+                }
+                Ok(true) => {}
+            },
+            Turn::Later(at) => {
+                let relay = relay.clone();
+                let acks = acks.get_or_insert_default();
+                acks.run_at(session, at, move |seq| async move {
+                    // Unanswered if it fails: the next ack or a resume covers it (cumulative).
+                    let _ = store_ack(&relay, session, seq).await;
+                });
             }
-        }
+            Turn::Held => {}
+        },
         VisitorFrame::Rekey { handshake } => {
             if check_message1(&handshake.0).is_err() {
                 close::<()>(relay, inbox, CloseCode::Malformed);
@@ -468,6 +477,32 @@ async fn handle_frame(
         }
     }
     ControlFlow::Continue(())
+}
+
+/// The store's acknowledgement of the coordinator's frames up to `seq`, then the
+/// coordinator's `delivered` mark; `Ok(false)` if the session is gone.
+async fn store_ack(relay: &Arc<Relay>, session: SessionId, seq: u64) -> Result<bool, StoreError> {
+    let node = &relay.nodes.id;
+    let acked = relay
+        .store
+        .ack_and_notify(&session, Way::ToVisitor, seq, None, node)
+        .await?;
+    let woken_elsewhere = relay.nodes.woke(acked.woke_node);
+    let Some(holder) = acked.holder else {
+        return Ok(false);
+    };
+    if let (Some(seq), Some(serial)) = (acked.acked, holder.holder())
+        && !woken_elsewhere
+    {
+        let frame = RelayFrame::Delivered {
+            session: Some(session),
+            seq,
+        };
+        relay
+            .to_coordinator(serial, ForCoordinator::Frame { frame })
+            .await;
+    }
+    Ok(true)
 }
 
 /// Ends a session from the visitor's side (or on overflow): every trace goes at once.
