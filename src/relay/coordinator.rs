@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::extract::ws::{Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
-use super::ack_window::{AckWindow, Turn};
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::consent::{holds, listed, propose};
 use super::erase::erase;
@@ -205,7 +204,6 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
     } = signed_in;
     let mut refused = Refused::default();
     let mut touched = Touched::default();
-    let acks = AckWindow::default();
     while let Some(text) = next_while_valid(relay, inbox, not_after).await {
         let Some(frame) = decode(relay, inbox, &text) else {
             return;
@@ -322,16 +320,22 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                     Err(_) => refused.answer(inbox, session, Some(seq), text.len()),
                 }
             }
-            CoordinatorFrame::Ack { session, seq } => match acks.offer(session, seq) {
-                Turn::Now => store_ack(relay, serial, session, seq).await,
-                Turn::Later(at) => {
-                    let relay = relay.clone();
-                    acks.run_at(session, at, move |seq| async move {
-                        store_ack(&relay, serial, session, seq).await
-                    });
+            CoordinatorFrame::Ack { session, seq } => {
+                let node = &relay.nodes.id;
+                if listed(relay, serial, &session)
+                    && let Ok(acked) = relay
+                        .store
+                        .ack_and_notify(&session, Way::ToCoordinator, seq, Some(serial), node)
+                        .await
+                    && !relay.nodes.woke(acked.woke_node)
+                    && let Some(seq) = acked.acked
+                {
+                    let frame = RelayFrame::Delivered { session: None, seq };
+                    relay
+                        .to_visitor(&session, ForVisitor::Frame { frame })
+                        .await;
                 }
-                Turn::Held => {}
-            },
+            }
             CoordinatorFrame::Transfer { session, to, note } => {
                 if note.as_ref().is_some_and(|n| n.0.len() != SEALED_NOTE_LEN) {
                     inbox.fail(CloseCode::Malformed);
@@ -375,26 +379,6 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 }
             },
         }
-    }
-}
-
-/// The store's acknowledgement of the visitor's frames up to `seq`, if `serial` holds the
-/// conversation, then the visitor's `delivered` mark. A failure goes unanswered: the next
-/// ack or a resume covers it (cumulative).
-async fn store_ack(relay: &Arc<Relay>, serial: u64, session: SessionId, seq: u64) {
-    let node = &relay.nodes.id;
-    if listed(relay, serial, &session)
-        && let Ok(acked) = relay
-            .store
-            .ack_and_notify(&session, Way::ToCoordinator, seq, Some(serial), node)
-            .await
-        && !relay.nodes.woke(acked.woke_node)
-        && let Some(seq) = acked.acked
-    {
-        let frame = RelayFrame::Delivered { session: None, seq };
-        relay
-            .to_visitor(&session, ForVisitor::Frame { frame })
-            .await;
     }
 }
 

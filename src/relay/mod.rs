@@ -39,7 +39,6 @@
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
 
-pub mod ack_window;
 pub mod activity;
 pub mod arrival;
 pub mod cluster;

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 
-use super::ack_window::{AckWindow, Turn};
 use super::arrival;
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::delivery::send_pending;
@@ -32,7 +31,7 @@ use crate::crypto::proof_of_work;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{PayloadKind, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, RelayFrame, VisitorFrame};
-use crate::store::{Append, Assignment, ChatStore, SessionId, StoreError, StoredFrame, Way};
+use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
 
 /// `GET /v1/visitor`: admits the connection (or answers 503 at the limit) and upgrades it.
 pub async fn upgrade(State(relay): State<Arc<Relay>>, ws: WebSocketUpgrade) -> Response {
@@ -253,8 +252,6 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
     let mut delivering = send_pending(relay, &session, &outbox).await;
     let mut touched: Option<tokio::time::Instant> = None;
     let mut refused = Refused::default();
-    // Made at the first ack: a waiting visitor's connection does not carry one.
-    let mut acks: Option<AckWindow> = None;
     loop {
         let text = tokio::select! {
             incoming = inbox.next() => match incoming {
@@ -272,16 +269,9 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
         }
         // Boxed: the frame handlers' futures are large, and an idle visitor's task should
         // not carry them while it waits (docs/benchmarks.md).
-        if Box::pin(handle_frame(
-            relay,
-            inbox,
-            session,
-            text,
-            &mut refused,
-            &mut acks,
-        ))
-        .await
-        .is_break()
+        if Box::pin(handle_frame(relay, inbox, session, text, &mut refused))
+            .await
+            .is_break()
         {
             return;
         }
@@ -295,7 +285,6 @@ async fn handle_frame(
     session: SessionId,
     text: Utf8Bytes,
     refused: &mut Refused,
-    acks: &mut Option<AckWindow>,
 ) -> ControlFlow<()> {
     let Some(frame) = decode(inbox, &text) else {
         return ControlFlow::Break(());
@@ -387,28 +376,33 @@ async fn handle_frame(
                 }
             }
         }
-        VisitorFrame::Ack { seq } => match acks.get_or_insert_default().offer(session, seq) {
-            Turn::Now => match store_ack(relay, session, seq).await {
-                Err(_) => {
-                    refused.answer(inbox, session, None, text.len());
-                    return ControlFlow::Continue(());
-                }
-                Ok(false) => {
-                    close::<()>(relay, inbox, CloseCode::Ended);
-                    return ControlFlow::Break(());
-                }
-                Ok(true) => {}
-            },
-            Turn::Later(at) => {
-                let relay = relay.clone();
-                let acks = acks.get_or_insert_default();
-                acks.run_at(session, at, move |seq| async move {
-                    // Unanswered if it fails: the next ack or a resume covers it (cumulative).
-                    let _ = store_ack(&relay, session, seq).await;
-                });
+        VisitorFrame::Ack { seq } => {
+            let node = &relay.nodes.id;
+            let Ok(acked) = relay
+                .store
+                .ack_and_notify(&session, Way::ToVisitor, seq, None, node)
+                .await
+            else {
+                refused.answer(inbox, session, None, text.len());
+                return ControlFlow::Continue(());
+            };
+            let woken_elsewhere = relay.nodes.woke(acked.woke_node);
+            let Some(holder) = acked.holder else {
+                close::<()>(relay, inbox, CloseCode::Ended);
+                return ControlFlow::Break(());
+            };
+            if let (Some(seq), Some(serial)) = (acked.acked, holder.holder())
+                && !woken_elsewhere
+            {
+                let frame = RelayFrame::Delivered {
+                    session: Some(session),
+                    seq,
+                };
+                relay
+                    .to_coordinator(serial, ForCoordinator::Frame { frame })
+                    .await;
             }
-            Turn::Held => {}
-        },
+        }
         VisitorFrame::Rekey { handshake } => {
             if check_message1(&handshake.0).is_err() {
                 close::<()>(relay, inbox, CloseCode::Malformed);
@@ -477,32 +471,6 @@ async fn handle_frame(
         }
     }
     ControlFlow::Continue(())
-}
-
-/// The store's acknowledgement of the coordinator's frames up to `seq`, then the
-/// coordinator's `delivered` mark; `Ok(false)` if the session is gone.
-async fn store_ack(relay: &Arc<Relay>, session: SessionId, seq: u64) -> Result<bool, StoreError> {
-    let node = &relay.nodes.id;
-    let acked = relay
-        .store
-        .ack_and_notify(&session, Way::ToVisitor, seq, None, node)
-        .await?;
-    let woken_elsewhere = relay.nodes.woke(acked.woke_node);
-    let Some(holder) = acked.holder else {
-        return Ok(false);
-    };
-    if let (Some(seq), Some(serial)) = (acked.acked, holder.holder())
-        && !woken_elsewhere
-    {
-        let frame = RelayFrame::Delivered {
-            session: Some(session),
-            seq,
-        };
-        relay
-            .to_coordinator(serial, ForCoordinator::Frame { frame })
-            .await;
-    }
-    Ok(true)
 }
 
 /// Ends a session from the visitor's side (or on overflow): every trace goes at once.
