@@ -9,6 +9,10 @@ commandstats per message. Only the old and new variants' key layouts are known t
   python3 benches/redis_scripts.py old_mp.rs src/store/redis/message_path.rs \
       old_sc.rs src/store/redis/scripts.rs
 
+Environment: LL_VARIANTS=new runs the new variant only; LL_NO_PULL=1 leaves out the pull
+(the relay's local hand-off: the receiver is on the appending node); LL_LEN_FIRST=1 writes
+`len` first in the stored record (the ack script finds it without scanning the body).
+
 Figures: docs/benchmarks.md, "Issue 20: the Redis message path". Must never be pointed at a
 Redis that holds anything: it starts its own."""
 import os, re, socket, subprocess, sys, time, tempfile
@@ -70,7 +74,7 @@ def run(variant, src, sessions, rounds, burst, cross):
     for r in range(rounds):
         seq += 1; cmds = []
         for s in range(sessions):
-            frame = '{"seq":%d,"kind":"data","body":"%s","len":1048}' % (seq, body)
+            frame = ('{"len":1048,"seq":%d,"kind":"data","body":"%s"}' if LEN_FIRST else '{"seq":%d,"kind":"data","body":"%s","len":1048}') % (seq, body)
             keys = [K(s, "owner"), K(s, "next:c"), K(s, "buffer:c"), K(s, "bytes:c"), K(s, "holder:node")] if variant == "old" else [K(s, "owner"), K(s, "way:c"), K(s, "buffer:c"), K(s, "holder:node")]
             cmds.append(resp("EVALSHA", sha["r"], len(keys), *keys, seq, frame, 1048, 4096, 4 << 20, "801", node, "%s c %032x " % (node, s)))
         out = c.pipe(cmds); msgs += sessions
@@ -80,7 +84,8 @@ def run(variant, src, sessions, rounds, burst, cross):
             for s in range(sessions):
                 keys = [K(s, "buffer:c")] if variant == "old" else [K(s, "way:c"), K(s, "buffer:c")]
                 cmds.append(resp("EVALSHA", sha["p"], len(keys), *keys, seq - burst))
-            out = c.pipe(cmds); assert len(out[0]) == burst, len(out[0])
+            if not NO_PULL:
+                out = c.pipe(cmds); assert len(out[0]) == burst, len(out[0])
             cmds = []
             for s in range(sessions):
                 keys = [K(s, "acked:c"), K(s, "next:c"), K(s, "buffer:c"), K(s, "bytes:c"), K(s, "owner"), K(s, "node")] if variant == "old" else [K(s, "way:c"), K(s, "buffer:c"), K(s, "owner"), K(s, "node")]
@@ -97,11 +102,14 @@ def run(variant, src, sessions, rounds, burst, cross):
     rows.sort(key=lambda r: -r[2])
     return (t1 - t0) * 1e6 / msgs, rows, int(left)
 
+NO_PULL = os.environ.get("LL_NO_PULL") == "1"
+LEN_FIRST = os.environ.get("LL_LEN_FIRST") == "1"
+VARIANTS = os.environ.get("LL_VARIANTS", "old,new").split(",")
 old_src = (open(sys.argv[1]).read(), open(sys.argv[3]).read())
 new_src = (open(sys.argv[2]).read(), open(sys.argv[4]).read())
 for burst in (8, 1):
     for cross in (False, True):
-        for variant, src in (("old", old_src), ("new", new_src)):
+        for variant, src in (v for v in (("old", old_src), ("new", new_src)) if v[0] in VARIANTS):
             best = None
             for _ in range(3):
                 r = run(variant, src, 144, 400 if burst == 8 else 200, burst, cross)

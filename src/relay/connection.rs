@@ -11,7 +11,7 @@
 //! of connections every allocation counts (docs/benchmarks.md).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::handoff::{Handed, Next};
 use crate::protocol::frames::MAX_FRAME_BYTES;
 use crate::protocol::{self, CloseCode, RelayFrame};
 
@@ -65,6 +66,10 @@ struct Shared {
     /// The last stored sequence number queued to this connection. Whoever sends stored frames
     /// holds this lock, so they go out once each and in order.
     delivered: tokio::sync::Mutex<u64>,
+    /// A visitor's: stored frames handed to it by this node (`handoff`).
+    handed: Mutex<Handed>,
+    /// A wake asked for a store read since the last one (not only handed frames wait).
+    store_wake: AtomicBool,
 }
 
 struct Outgoing {
@@ -104,6 +109,8 @@ impl Outbox {
                 to_reader: Notify::new(),
                 wake: Notify::new(),
                 delivered: tokio::sync::Mutex::new(0),
+                handed: Mutex::new(Handed::default()),
+                store_wake: AtomicBool::new(false),
             }),
         }
     }
@@ -158,7 +165,40 @@ impl Outbox {
 
     /// Signals that new frames wait in the store; never lost if nobody is waiting yet.
     pub fn wake(&self) {
+        self.shared.store_wake.store(true, Ordering::Release);
         self.shared.wake.notify_one();
+    }
+
+    /// Hands a visitor's connection the `deliver` of frame `seq`, which the store has
+    /// (`handoff`), and wakes it.
+    pub fn hand(&self, seq: u64, text: Utf8Bytes) {
+        let kept = self.handed().hand(seq, text);
+        if !kept {
+            self.shared.store_wake.store(true, Ordering::Release);
+        }
+        self.shared.wake.notify_one();
+    }
+
+    /// Whether a wake asked for a store read since the last call.
+    pub fn take_store_wake(&self) -> bool {
+        self.shared.store_wake.swap(false, Ordering::AcqRel)
+    }
+
+    /// The frames handed to this connection that follow `last`, the last one sent.
+    pub fn handed_after(&self, last: u64) -> Next {
+        self.handed().after(last)
+    }
+
+    /// Forgets handed frames up to `last`: a store read sent them.
+    pub fn handed_sent_through(&self, last: u64) {
+        self.handed().sent_through(last);
+    }
+
+    fn handed(&self) -> std::sync::MutexGuard<'_, Handed> {
+        self.shared
+            .handed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Resolves at the next [`Outbox::wake`] (`true`), or `false` once the connection's

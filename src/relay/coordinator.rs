@@ -15,12 +15,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::connection::{self, Inbox, Incoming, Outbox};
 use super::consent::{holds, listed, propose};
-use super::delivery::pull;
 use super::erase::erase;
 use super::events::{ForCoordinator, ForVisitor};
 use super::forward::{apply_to_coordinator, peer_to_visitor, release};
 use super::generation::lost_since;
 use super::grace;
+use super::handoff::{self, deliver_to_coordinator};
 use super::metrics::Metrics;
 use super::renewal::{check_sign_in, renew};
 use super::resend::Refused;
@@ -150,6 +150,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
                 sessions: HashSet::new(),
                 woken: HashSet::new(),
                 delivered: HashMap::new(),
+                handed: HashMap::new(),
             },
         )
     });
@@ -268,7 +269,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 let stored = StoredFrame {
                     seq,
                     kind,
-                    body: body.0,
+                    body: body.0.clone(),
                 };
                 let limits = relay.buffer_limits();
                 let node = &relay.nodes.id;
@@ -298,7 +299,9 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                         // The visitor's connection reads it from the store when woken, in
                         // order; a duplicate wakes too (its first store may have run after
                         // timing out here, unannounced).
-                        if !woken_elsewhere {
+                        let handed = append == Append::Stored
+                            && handoff::to_visitor(relay, &session, seq, kind, &body.0);
+                        if !woken_elsewhere && !handed {
                             relay.to_visitor(&session, ForVisitor::Wake).await;
                         }
                     }
@@ -470,17 +473,24 @@ pub async fn auto_offer(relay: &Arc<Relay>) {
     }
 }
 
-/// One per coordinator connection: whenever woken, pulls each woken conversation.
+/// One per coordinator connection: whenever woken, delivers each woken conversation (what
+/// this node handed it, or else what the store holds).
 async fn deliver(relay: Arc<Relay>, serial: u64, outbox: Outbox) {
     while outbox.woken().await {
-        let woken = relay
+        let (woken, handed) = relay
             .live
             .with(|live| match live.coordinators.get_mut(&serial) {
-                Some(c) if c.outbox.id == outbox.id => std::mem::take(&mut c.woken),
-                _ => HashSet::new(),
+                Some(c) if c.outbox.id == outbox.id => {
+                    let handed: Vec<SessionId> = c.handed.keys().copied().collect();
+                    (std::mem::take(&mut c.woken), handed)
+                }
+                _ => Default::default(),
             });
-        for session in woken {
-            pull(&relay, serial, &outbox, &session).await;
+        for session in &woken {
+            deliver_to_coordinator(&relay, serial, &outbox, session, true).await;
+        }
+        for session in handed.iter().filter(|s| !woken.contains(s)) {
+            deliver_to_coordinator(&relay, serial, &outbox, session, false).await;
         }
     }
 }

@@ -36,6 +36,7 @@ pub async fn send_pending(relay: &Relay, session: &SessionId, outbox: &Outbox) -
         }
         *delivered = seq;
     }
+    outbox.handed_sent_through(*delivered);
     true
 }
 
@@ -48,6 +49,7 @@ pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &Session
         let c = live.coordinators.get_mut(&serial)?;
         if c.outbox.id != outbox.id || !c.sessions.contains(session) {
             c.delivered.remove(session);
+            c.handed.remove(session);
             return None;
         }
         Some(c.delivered.get(session).copied().unwrap_or(0))
@@ -80,6 +82,12 @@ pub async fn pull(relay: &Relay, serial: u64, outbox: &Outbox, session: &Session
     relay.live.with(|live| {
         if let Some(c) = live.coordinators.get_mut(&serial) {
             c.delivered.insert(*session, last);
+            if let Some(handed) = c.handed.get_mut(session) {
+                handed.sent_through(last);
+                if handed.is_empty() {
+                    c.handed.remove(session);
+                }
+            }
         }
     });
 }

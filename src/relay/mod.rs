@@ -51,6 +51,7 @@ pub mod events;
 pub mod forward;
 pub mod generation;
 pub mod grace;
+pub mod handoff;
 pub mod holds;
 pub mod http;
 pub mod inbox_certificate;

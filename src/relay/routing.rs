@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use super::connection::Outbox;
 use super::consent::{Handover, Offer};
+use super::handoff::Handed;
 use crate::protocol::Bytes;
 use crate::protocol::RelayFrame;
 use crate::protocol::frames::{CoordinatorInfo, PeerEvent, QueueItem};
@@ -34,6 +35,8 @@ pub struct LiveCoordinator {
     pub woken: HashSet<SessionId>,
     /// The last visitor frame of each conversation queued to this connection.
     pub delivered: HashMap<SessionId, u64>,
+    /// Visitor frames stored by this node and handed to this connection (`handoff`).
+    pub handed: HashMap<SessionId, Handed>,
 }
 
 impl LiveCoordinator {
@@ -108,6 +111,7 @@ impl Registry {
         {
             c.delivered.remove(session);
             c.woken.remove(session);
+            c.handed.remove(session);
             self.peer_to_coordinator(serial, session, PeerEvent::Lost);
             self.coordinator_send(serial, RelayFrame::Released { session: *session });
         }

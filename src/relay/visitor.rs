@@ -20,6 +20,7 @@ use super::delivery::send_pending;
 use super::erase::erase;
 use super::events::ForCoordinator;
 use super::generation::{resume_refusal, session_lost, token_generation, unless_lost};
+use super::handoff;
 use super::metrics::Metrics;
 use super::resend::Refused;
 use super::state::{Pool, Relay};
@@ -262,7 +263,7 @@ async fn relay_frames(relay: &Arc<Relay>, inbox: &mut Inbox, session: SessionId)
                 Incoming::Closed => return,
             },
             woken = outbox.woken(), if delivering => {
-                delivering = woken && send_pending(relay, &session, &outbox).await;
+                delivering = woken && handoff::deliver_to_visitor(relay, &session, &outbox).await;
                 continue;
             }
         };
@@ -318,7 +319,7 @@ async fn handle_frame(
             let stored = StoredFrame {
                 seq,
                 kind: PayloadKind::Data,
-                body: body.0,
+                body: body.0.clone(),
             };
             let limits = relay.buffer_limits();
             let generation = relay.store.generation();
@@ -350,6 +351,8 @@ async fn handle_frame(
                     // timing out here, unannounced.
                     if let Some(serial) = holder
                         && !woken_elsewhere
+                        && !(append == Append::Stored
+                            && handoff::to_coordinator(relay, serial, session, seq, &body.0))
                     {
                         // The coordinator's delivery task reads it from the store.
                         let wake = ForCoordinator::Wake { session };
