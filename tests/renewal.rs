@@ -357,4 +357,13 @@ async fn a_renewal_to_new_keys_needs_the_new_key_and_supersedes_the_old_certific
     // one does.
     assert_eq!(sign_in_refused(&relay, &old).await, Some(4006));
     assert_eq!(sign_in_refused(&relay, &new).await, None);
+    // Nor after the relay restarts: the record is in Redis, or on the memory store in the
+    // data folder.
+    let relay = relay.restart().await;
+    assert_eq!(
+        sign_in_refused(&relay, &old).await,
+        Some(4006),
+        "after a restart"
+    );
+    assert_eq!(sign_in_refused(&relay, &new).await, None);
 }

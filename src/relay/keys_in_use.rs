@@ -5,10 +5,11 @@
 //! Per serial it keeps the `not_before` and Ed25519 key of the newest certificate accepted.
 //! It must never refuse a certificate for the keys in use (a same-key renewal or its
 //! predecessor), and never let an older record replace a newer one. On the memory store the
-//! record lives as long as the process: after a restart the old certificate is bounded by
-//! its own `not_after` again (docs/operations.md says so).
+//! record is kept in `<data_dir>/coordinator-keys` (serial, `not_before`, public key: nothing
+//! about a visitor), so a restart does not let the old certificate back in.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use crate::crypto::certificate::CertificateBody;
@@ -19,14 +20,37 @@ use crate::store::redis::coordinator_keys::SharedCoordinatorKeys;
 pub struct KeysInUse {
     local: Mutex<HashMap<u64, (u64, [u8; 32])>>,
     shared: Option<SharedCoordinatorKeys>,
+    /// Where the record outlives the process when no Redis shares it.
+    file: Option<PathBuf>,
 }
 
 impl KeysInUse {
-    /// Kept in this process, and shared through Redis when `shared` is given.
-    pub fn new(shared: Option<SharedCoordinatorKeys>) -> Self {
+    /// Kept in this process, and shared through Redis when `shared` is given, else kept in
+    /// `file` (read back here: a line it cannot read is skipped, as if never recorded).
+    pub fn new(shared: Option<SharedCoordinatorKeys>, file: Option<PathBuf>) -> Self {
+        let file = if shared.is_some() { None } else { file };
+        let local = file
+            .as_ref()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .map(|text| text.lines().filter_map(parse_line).collect())
+            .unwrap_or_default();
         Self {
-            local: Mutex::new(HashMap::new()),
+            local: Mutex::new(local),
             shared,
+            file,
+        }
+    }
+
+    fn save(&self, map: &HashMap<u64, (u64, [u8; 32])>) {
+        let Some(file) = &self.file else { return };
+        let mut serials: Vec<_> = map.iter().collect();
+        serials.sort();
+        let text: String = serials
+            .into_iter()
+            .map(|(serial, (not_before, key))| format!("{serial} {not_before} {}\n", hex(key)))
+            .collect();
+        if let Err(e) = crate::fs::write_private(file, text.as_bytes()) {
+            tracing::warn!("could not keep the coordinators' keys in use: {e}");
         }
     }
 
@@ -60,12 +84,25 @@ impl KeysInUse {
         }
         if let Ok(mut map) = self.local.lock() {
             map.insert(body.serial, (body.not_before, key));
+            self.save(&map);
         }
         if let Some(shared) = &self.shared {
             shared.offer(body.serial, body.not_before, &hex(&key)).await;
         }
         Ok(())
     }
+}
+
+/// `serial not_before key-hex`, as `save` writes it.
+fn parse_line(line: &str) -> Option<(u64, (u64, [u8; 32]))> {
+    let mut parts = line.split(' ');
+    let serial = parts.next()?.parse().ok()?;
+    let not_before = parts.next()?.parse().ok()?;
+    let key = from_hex::<32>(parts.next()?)?;
+    parts
+        .next()
+        .is_none()
+        .then_some((serial, (not_before, key)))
 }
 
 #[cfg(test)]
@@ -88,7 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_renewal_to_new_keys_supersedes_the_old_certificate_only() {
-        let keys = KeysInUse::new(None);
+        let keys = KeysInUse::new(None, None);
         let (old, new) = (SigningKey::generate(), SigningKey::generate());
         assert_eq!(keys.check_and_record(&body(&old, 10)).await, Ok(()));
         // A same-key renewal, then its predecessor again: both the keys in use.
@@ -104,5 +141,23 @@ mod tests {
             ..body(&old, 10)
         };
         assert_eq!(keys.check_and_record(&other).await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn without_redis_the_record_outlives_a_restart() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("coordinator-keys");
+        let (old, new) = (SigningKey::generate(), SigningKey::generate());
+        let keys = KeysInUse::new(None, Some(file.clone()));
+        assert_eq!(keys.check_and_record(&body(&new, 30)).await, Ok(()));
+        drop(keys);
+        let restarted = KeysInUse::new(None, Some(file.clone()));
+        assert!(restarted.check_and_record(&body(&old, 10)).await.is_err());
+        assert_eq!(restarted.check_and_record(&body(&new, 30)).await, Ok(()));
+        // A damaged file loses only the lines it cannot read.
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        std::fs::write(&file, format!("garbage\n{text}105 x y\n")).unwrap_or_default();
+        let damaged = KeysInUse::new(None, Some(file));
+        assert!(damaged.check_and_record(&body(&old, 10)).await.is_err());
     }
 }

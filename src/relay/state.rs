@@ -129,7 +129,10 @@ impl Relay {
             previous_inboxes: super::inbox_previous::PreviousInboxes::new(
                 crate::keyfile::KeyPaths::new(&config.server.data_dir).kept_inbox_folder(),
             ),
-            keys_in_use: super::keys_in_use::KeysInUse::new(store.shared_coordinator_keys()),
+            keys_in_use: super::keys_in_use::KeysInUse::new(
+                store.shared_coordinator_keys(),
+                Some(config.server.data_dir.join("coordinator-keys")),
+            ),
             store,
             tips,
             live: Live::default(),
