@@ -18,6 +18,8 @@
 mod common;
 #[path = "common/faults.rs"]
 mod faults;
+#[path = "common/killed_node.rs"]
+mod killed_node;
 #[path = "common/node_process.rs"]
 mod node_process;
 
@@ -26,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use faults::*;
+use killed_node::KilledNode;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::VisitorClient;
 use lifeline::config::StoreKind;
@@ -236,12 +239,6 @@ async fn in_flight(
     (up, down)
 }
 
-/// Waits a little before another try, failing once `deadline` passed.
-async fn again_before(deadline: Instant) {
-    assert!(Instant::now() < deadline, "could not come back");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-}
-
 /// The seats the coordinator takes, as everywhere else in the suites.
 const SEATS: u8 = 2;
 
@@ -273,46 +270,17 @@ async fn visitor_at(node: &NodeProcess, org: OrgPublicKey) -> VisitorClient {
 
 /// A relay node on a persistent Redis killed while both sides write, and started again.
 async fn node_restart_runs(tally: &mut Tally, n: usize) {
-    let redis = RedisServer::start_with(true);
-    let dir = tempfile::tempdir().expect("data dir");
-    let url = redis.url.clone();
-    // The node that stays up (and first: it creates the keys the killed one reads). It holds
-    // the dead node's conversations for their coordinator, as production does.
-    let steady = TestRelay::start_in(dir.path().to_path_buf(), |c| {
-        c.store.kind = StoreKind::Redis;
-        c.store.redis_url = url;
-        c.sessions.coordinator_grace_s = 60;
-    })
-    .await;
-    let org = steady.relay.keys.organisation;
-    let mut node = NodeProcess::start(dir.path(), &redis.url).await;
-    let keys = steady.coordinator_keys(713, "Amara");
-    let mut c = CoordinatorClient::connect(&node.coordinator_url(), org.fingerprint(), keys)
-        .await
-        .unwrap();
-    c.duty(true, SEATS, &["en"]).await.unwrap();
+    let mut nodes = KilledNode::start().await;
+    let org = nodes.org;
+    let mut c = nodes.coordinator(713, SEATS).await;
     for run in 0..runs() {
-        let mut v = visitor_at(&node, org).await;
+        let mut v = visitor_at(&nodes.node, org).await;
         claim_and_connect(&mut c, &mut v).await;
         let (up, down) = in_flight(&mut c, &mut v, run, n).await;
         let started = Instant::now();
-        node.kill();
-        node = NodeProcess::start(dir.path(), &redis.url).await;
-        let visitor_url = if run % 2 == 0 {
-            steady.visitor_url()
-        } else {
-            node.visitor_url()
-        };
-        v.set_relay_url(&visitor_url);
-        let deadline = Instant::now() + BOUND;
-        while v.resume().await.is_err() {
-            again_before(deadline).await;
-        }
-        while c.reconnect(&node.coordinator_url()).await.is_err() {
-            again_before(deadline).await;
-        }
-        // A new connection starts off duty (as the console's does, it says so again).
-        c.duty(true, SEATS, &["en"]).await.unwrap();
+        nodes
+            .kill_and_return(run, &mut v, &mut c, SEATS, BOUND)
+            .await;
         let got_up = read_coordinator(&mut c, n).await;
         let got_down = read_visitor(&mut v, n).await;
         for (sent, got) in [(&up, &got_up), (&down, &got_down)] {
@@ -332,7 +300,7 @@ async fn node_restart_runs(tally: &mut Tally, n: usize) {
         }
     }
     // Anything delivered twice or late would be read here before this.
-    a_fresh_conversation_works_at(&node, org, &mut c, tally).await;
+    a_fresh_conversation_works_at(&nodes.node, org, &mut c, tally).await;
 }
 
 /// A new visitor on `node` is answered by `c`, and nothing late arrives before it.
