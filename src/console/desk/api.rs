@@ -152,7 +152,9 @@ pub enum PageScreen {
 impl PageMessage {
     /// Parses one text message; `None` for anything malformed or too long.
     pub fn parse(text: &str) -> Option<Self> {
-        if text.len() > MAX_MESSAGE_BYTES {
+        // Only an object is a message (docs/desk-api.md §2): serde would also read an
+        // internally tagged enum from an array whose first element is the type.
+        if text.len() > MAX_MESSAGE_BYTES || !text.trim_start().starts_with('{') {
             return None;
         }
         serde_json::from_str(text).ok()
@@ -245,5 +247,14 @@ mod tests {
             let extra = format!(r#"{{"type":"{kind}","passphrase":"x"}}"#);
             assert!(PageMessage::parse(&extra).is_none(), "{extra} parsed");
         }
+    }
+
+    #[test]
+    fn only_an_object_is_a_message() {
+        // FZ-7: serde read `["lock"]` as a lock, `["duty", true]` as going on duty.
+        for array in [r#"["lock"]"#, r#" ["duty", true]"#, r#"["claim_next"]"#] {
+            assert!(PageMessage::parse(array).is_none(), "{array} parsed");
+        }
+        assert!(PageMessage::parse(r#" {"type":"duty","on":true}"#).is_some());
     }
 }
