@@ -72,7 +72,10 @@ static GENUINE_V1: LazyLock<Vec<u8>> = LazyLock::new(|| {
     let (header, _) = inbox_grant::header(&GENUINE).expect("the vector's header");
     let aad = encoded(&header, 1);
     let mut secrets = Vec::new();
-    for s in vector["inbox_secrets"].as_array().expect("the vector's secrets") {
+    for s in vector["inbox_secrets"]
+        .as_array()
+        .expect("the vector's secrets")
+    {
         secrets.extend(unhex(s.as_str().expect("hex")));
     }
     let ikm: [u8; 32] = unhex(vector["ikmE"].as_str().expect("the vector's ikmE"))
