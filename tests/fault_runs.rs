@@ -75,6 +75,15 @@ impl Tally {
         }
     }
 
+    /// Counts what one side read against what the other sent and the store confirmed.
+    fn compared(&mut self, sent: &[String], got: &[String]) {
+        let (lost, duplicated, out_of_order) = compare(sent, got);
+        self.confirmed += sent.len();
+        self.lost_silently += lost;
+        self.duplicated += duplicated;
+        self.out_of_order += out_of_order;
+    }
+
     fn took(&mut self, since: Instant) {
         self.runs += 1;
         self.slowest = self.slowest.max(since.elapsed());
@@ -147,13 +156,8 @@ async fn frozen_runs(tally: &mut Tally, n: usize) {
         let got_up = read_coordinator(&mut c, n).await;
         let got_down = read_visitor(&mut v, n).await;
         thaw.await.unwrap();
-        for (sent, got) in [(&up, &got_up), (&down, &got_down)] {
-            let (lost, duplicated, out_of_order) = compare(sent, got);
-            tally.confirmed += sent.len();
-            tally.lost_silently += lost;
-            tally.duplicated += duplicated;
-            tally.out_of_order += out_of_order;
-        }
+        tally.compared(&up, &got_up);
+        tally.compared(&down, &got_down);
         tally.took(started);
     }
     // Anything delivered twice or late would be read here before these.
@@ -283,13 +287,8 @@ async fn node_restart_runs(tally: &mut Tally, n: usize) {
             .await;
         let got_up = read_coordinator(&mut c, n).await;
         let got_down = read_visitor(&mut v, n).await;
-        for (sent, got) in [(&up, &got_up), (&down, &got_down)] {
-            let (lost, duplicated, out_of_order) = compare(sent, got);
-            tally.confirmed += sent.len();
-            tally.lost_silently += lost;
-            tally.duplicated += duplicated;
-            tally.out_of_order += out_of_order;
-        }
+        tally.compared(&up, &got_up);
+        tally.compared(&down, &got_down);
         tally.took(started);
         // Wherever the visitor came back, the coordinator on the restarted node hears the
         // end and gets its seat back: with two seats, a lost end fails a later claim.
