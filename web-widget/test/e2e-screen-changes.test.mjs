@@ -217,26 +217,43 @@ test('nobody on duty in a chat: no message box is offered, the numbers and the t
   }
 });
 
-for (const mode of ['page', 'launcher']) {
-  test(`a 390×844 phone, ${mode} mode: Send and End and wipe on screen while waiting and chatting, no empty box`, async () => {
-    const { context, page } = await s.open(mode === 'page' ? '/help' : '/', { viewport: { width: 390, height: 844 } });
+/** The newest message is on screen: inside the log, above the footer (never behind it), with room. */
+async function newestInSight(page, { width, height, minLog }) {
+  const at = await page.evaluate(() => {
+    const box = (sel) => document.querySelector(sel)?.getBoundingClientRect().toJSON();
+    return { last: box('.ll-log > .ll-msg:last-child'), log: box('.ll-log'), footer: box('.ll-footer') };
+  });
+  const { last, log, footer } = at;
+  const where = `a ${width}×${height} phone: ${JSON.stringify(at)}`;
+  assert.ok(last && log && footer, `log, message and footer drawn on ${where}`);
+  assert.ok(last.bottom <= log.bottom + 1 && last.bottom <= footer.top + 1, `the newest message ends inside the log and above the footer on ${where}`);
+  assert.ok(last.bottom - Math.max(log.top, 0) >= 40, `the newest message is seen, not a sliver, on ${where}`);
+  assert.ok(log.height >= minLog && footer.bottom <= height + 1, `the log keeps ${minLog} px, the footer is on screen, on ${where}`);
+}
+
+// 390×844: a common phone; 320×568: an old small one, where header and footer once left the log no line.
+for (const [mode, phone] of [['page', { width: 390, height: 844, minLog: 150 }], ['launcher', { width: 390, height: 844, minLog: 150 }], ['page', { width: 320, height: 568, minLog: 90 }], ['launcher', { width: 320, height: 568, minLog: 90 }]]) {
+  const { width, height } = phone;
+  test(`a ${width}×${height} phone, ${mode} mode: Send and End and wipe on screen while waiting and chatting, no empty box, the newest message in sight`, async () => {
+    const { context, page } = await s.open(mode === 'page' ? '/help' : '/', { viewport: { width, height } });
     if (mode === 'launcher') await page.getByRole('button', { name: 'Get help' }).click();
     await page.getByRole('button', { name: 'Talk to someone now' }).click();
     await page.getByText('Waiting for someone to answer').waitFor();
     const onScreen = async (name, when) => {
       const box = await page.getByRole('button', { name, exact: true }).boundingBox();
-      assert.ok(box && box.y >= 0 && box.y + box.height <= 844, `${name} on screen ${when}: ${JSON.stringify(box)}`);
+      assert.ok(box && box.y >= 0 && box.y + box.height <= height, `${name} on screen ${when}: ${JSON.stringify(box)}`);
     };
     const log = await page.getByRole('log').boundingBox();
     assert.ok(!log || log.height < 2, `no empty bordered box while waiting: ${JSON.stringify(log)}`);
-    await s.shot(page, `51-${mode}-390-waiting`);
+    await s.shot(page, `51-${mode}-${width}-waiting`);
     await onScreen('Send', 'while waiting');
     await onScreen('End and wipe', 'while waiting');
     await coord.cmd('wait_claim');
     await page.getByText(`You are talking to ${coord.alias}`).waitFor();
     for (let i = 1; i <= 6; i++) await coord.cmd(`send Message number ${i}, long enough to wrap over two lines on a phone.`);
     await page.getByRole('log').getByText('Message number 6').waitFor();
-    await s.shot(page, `51-${mode}-390-chatting`);
+    await s.shot(page, `51-${mode}-${width}-chatting`);
+    await newestInSight(page, phone);
     await onScreen('Send', 'while chatting');
     await onScreen('End and wipe', 'while chatting');
     await page.getByRole('button', { name: 'End and wipe' }).click();
