@@ -220,3 +220,85 @@ async fn what_the_server_holds_follows_the_configuration_in_config_welcome_and_p
         other => panic!("{other:?}"),
     }
 }
+
+/// The first link of a page, and the text it carries.
+fn first_link(page: &str) -> (String, String) {
+    let after = page.split("<a ").nth(1).unwrap_or_default();
+    let href = after
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    let text = after
+        .split('>')
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default()
+        .replace("&#39;", "'");
+    (href.to_string(), text)
+}
+
+#[tokio::test]
+async fn every_page_without_script_opens_with_the_quick_exit_and_a_replay_spends_no_budget() {
+    let neutral = "https://weather.example/today";
+    let relay = TestRelay::start_with(|c| {
+        c.widget.neutral_url = neutral.into();
+        c.tips.noscript_per_hour = 2;
+    })
+    .await;
+    let addr = relay.addr.to_string();
+    let leads_out = |what: &str, page: &str, text: &str| {
+        assert_eq!(
+            first_link(page),
+            (neutral.to_string(), text.to_string()),
+            "{what}: the quick exit first: {page}"
+        );
+        assert!(
+            page.contains("rel=\"noreferrer\">"),
+            "{what}: no referrer: {page}"
+        );
+    };
+    let (_, form, token) = get_form(&addr, "/tip?lang=fr").await;
+    leads_out(
+        "the tip form",
+        &form,
+        "Emergency — sortie d'urgence : quitter ce site",
+    );
+    let (_, codes, _) = get_form(&addr, "/tip/replies").await;
+    leads_out(
+        "the receipt-code form",
+        &codes,
+        "Emergency exit: leave this site now",
+    );
+    let fields = [
+        ("token", token.as_str()),
+        ("lang", "fr"),
+        ("text", "un tip"),
+    ];
+    let (status, receipt) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200, "{receipt}");
+    leads_out(
+        "the receipt",
+        &receipt,
+        "Emergency — sortie d'urgence : quitter ce site",
+    );
+    let (status, refused) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 403, "{refused}");
+    leads_out(
+        "a refusal",
+        &refused,
+        "Emergency — sortie d'urgence : quitter ce site",
+    );
+    // The replay took nothing from the hour's budget of 2: one more tip goes in.
+    let (_, _, second) = get_form(&addr, "/tip").await;
+    let fields = [("token", second.as_str()), ("text", "the budget's last")];
+    let (status, page) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200, "{page}");
+    let (status, spent) = request_page(&addr, "/tip?lang=ar").await;
+    assert_eq!(status, 503, "{spent}");
+    leads_out(
+        "the spent budget",
+        &spent,
+        "Emergency — خروج طارئ: غادر هذا الموقع الآن",
+    );
+}

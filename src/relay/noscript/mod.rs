@@ -101,6 +101,7 @@ fn setting(relay: &Relay) -> Setting<'_> {
     Setting {
         numbers: &relay.config.widget.emergency,
         retention_days: relay.config.tips.retention_days,
+        exit_url: &relay.config.widget.neutral_url,
     }
 }
 
@@ -211,7 +212,7 @@ enum Refusal {
 }
 
 /// The checks every submission passes before the slow derivation, in this order: the
-/// text's size, the token (checked, not yet spent), the budget, then the token is spent.
+/// text's size, the token (checked, then used up), then the budget.
 async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refusal> {
     if needs_text && form.text.trim().is_empty() {
         return Err(Refusal::Empty);
@@ -221,11 +222,14 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refus
     }
     let now = relay.clock.unix_s();
     let valid = token::check(&relay.seeds, &form.token, now).ok_or(Refusal::Stale)?;
-    if !relay.noscript.take(now).await {
-        return Err(Refusal::Spent);
-    }
+    // Used up before the budget is taken: a replayed form must not spend the hour's budget
+    // (one token sent again and again closed the path for everyone). Every form shown
+    // again after this point carries a fresh token, so nothing is lost by using it first.
     if !valid.spend(&relay.seeds).await {
         return Err(Refusal::Stale);
+    }
+    if !relay.noscript.take(now).await {
+        return Err(Refusal::Spent);
     }
     Ok(())
 }

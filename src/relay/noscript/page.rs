@@ -14,6 +14,7 @@ use crate::relay::widget::{escape, number_item};
 /// Every word key these pages use: the test of [`texts`] checks each language has each.
 pub const KEYS: &[&str] = &[
     "_dir",
+    "quick_exit",
     "language",
     "numbers_title",
     "tip_title",
@@ -60,6 +61,8 @@ pub struct Setting<'a> {
     pub numbers: &'a [EmergencyNumber],
     /// Days a tip (and its replies) is kept at most.
     pub retention_days: u64,
+    /// Where the quick exit leads (`widget.neutral_url`).
+    pub exit_url: &'a str,
 }
 
 /// A status line: `alert` for a refusal, `status` for good news.
@@ -107,16 +110,22 @@ fn languages(words: &Words, path: &str) -> String {
     )
 }
 
-/// A whole page: `title` as its `h1`, `body`, then the numbers and what the server holds.
+/// A whole page: the quick exit first, `title` as its `h1`, `body`, then the numbers and what
+/// the server holds.
 pub fn layout(words: &Words, setting: &Setting, path: &str, title: &str, body: &str) -> String {
+    // Without script the exit is a plain link: it cannot replace the history entry as the
+    // widget's does, but it is the first thing on the page and one tap away, as on /help.
     format!(
         "<!doctype html>\n<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n\
-         <link rel=\"stylesheet\" href=\"/tip/style.css\">\n</head>\n<body>\n{langs}<main>\n<h1>{title}</h1>\n\
+         <link rel=\"stylesheet\" href=\"/tip/style.css\">\n</head>\n<body>\n\
+         <p><a class=\"exit\" href=\"{exit}\" rel=\"noreferrer\">{exit_text}</a></p>\n{langs}<main>\n<h1>{title}</h1>\n\
          {body}</main>\n{numbers}{holds}</body>\n</html>\n",
         lang = words.lang,
         dir = if words.rtl() { "rtl" } else { "ltr" },
+        exit = escape(setting.exit_url),
+        exit_text = escape(words.get("quick_exit")),
         title = escape(title),
         langs = languages(words, path),
         numbers = numbers(words, setting),
@@ -239,4 +248,6 @@ button{font:inherit;padding:.5rem 1rem}\
 .code{font:1.4rem/1.4 monospace;letter-spacing:.05em;overflow-wrap:anywhere}\
 .notice{border-inline-start:4px solid;padding-inline-start:.6rem}\
 .saw{font-size:.95rem}\
+.exit{display:block;margin-top:1rem;padding:.6rem 1rem;background:#b00020;color:#fff;font-weight:700;text-align:center;text-decoration:none;border-radius:.4rem}\
+a.exit:focus{outline-color:#1b1b1f}\
 a:focus,button:focus,textarea:focus,input:focus,select:focus{outline:3px solid;outline-offset:2px}\n";
