@@ -291,6 +291,7 @@ async fn every_page_without_script_opens_with_the_quick_exit_and_a_replay_spends
     );
     // The replay took nothing from the hour's budget of 2: one more tip goes in.
     let (_, _, second) = get_form(&addr, "/tip").await;
+    let (_, _, third) = get_form(&addr, "/tip").await;
     let fields = [("token", second.as_str()), ("text", "the budget's last")];
     let (status, page) = post_form(&addr, "/tip", &fields, &[]).await;
     assert_eq!(status, 200, "{page}");
@@ -300,5 +301,42 @@ async fn every_page_without_script_opens_with_the_quick_exit_and_a_replay_spends
         "the spent budget",
         &spent,
         "Emergency — خروج طارئ: غادر هذا الموقع الآن",
+    );
+
+    // A form that arrives once the budget is spent is not taken, and its words come back.
+    let typed = "He keeps our passports <in> the office";
+    let fields = [("token", third.as_str()), ("text", typed)];
+    let (status, spent) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 503, "{spent}");
+    assert!(
+        spent.contains("Nothing was sent. Your words are below")
+            && spent.contains(">He keeps our passports &lt;in&gt; the office</textarea>"),
+        "the words handed back, escaped: {spent}"
+    );
+    assert_eq!(relay.tips_held().await, 2);
+}
+
+#[tokio::test]
+async fn a_follow_up_refused_for_its_form_comes_back_with_its_words() {
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let (_, _, token) = get_form(&addr, "/tip").await;
+    let (_, receipt) = post_form(&addr, "/tip", &[("token", &token), ("text", "a tip")], &[]).await;
+    let code = shown_code(&receipt);
+    // The follow-up sent with a form already used (a second tab, a resend): refused, and
+    // what was typed is on the page that says so.
+    let (_, _, opened_with) = get_form(&addr, "/tip/replies").await;
+    let open = [("token", opened_with.as_str()), ("code", code.as_str())];
+    assert_eq!(post_form(&addr, "/tip/replies", &open, &[]).await.0, 200);
+    let followup = [
+        ("token", opened_with.as_str()),
+        ("code", code.as_str()),
+        ("text", "The van comes at 5 every morning"),
+    ];
+    let (status, page) = post_form(&addr, "/tip/replies", &followup, &[]).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(
+        page.contains(">The van comes at 5 every morning</textarea>"),
+        "{page}"
     );
 }

@@ -135,9 +135,10 @@ fn page(
     )
 }
 
-/// The page shown when this hour's budget is spent: why, and the help numbers.
-fn spent(relay: &Relay, words: &Words, path: &str) -> Response {
-    let body = page::notice("alert", words.get("ns_spent"));
+/// The page shown when this hour's budget is spent: why, the help numbers, and the words of
+/// a form that came in just then (`text`), handed back.
+fn spent(relay: &Relay, words: &Words, path: &str, text: &str) -> Response {
+    let body = page::notice("alert", words.get("ns_spent")) + &page::kept_text(words, text);
     page(
         relay,
         words,
@@ -190,7 +191,7 @@ fn tip_form(
 async fn tip_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
     let words = words_of(query);
     if !relay.noscript.left(relay.clock.unix_s()).await {
-        return spent(&relay, words, "/tip");
+        return spent(&relay, words, "/tip", "");
     }
     tip_form(&relay, words, StatusCode::OK, "", "")
 }
@@ -296,7 +297,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
     let words = texts::of(Some(form.lang.as_str()));
     if let Err(refusal) = admit(&relay, &form, true).await {
         if let Refusal::Spent = refusal {
-            return spent(&relay, words, "/tip");
+            return spent(&relay, words, "/tip", &form.text);
         }
         let notice = refusal_notice(words, &refusal);
         return tip_form(&relay, words, refusal_status(&refusal), &notice, &form.text);
@@ -360,7 +361,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
 async fn replies_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
     let words = words_of(query);
     if !relay.noscript.left(relay.clock.unix_s()).await {
-        return spent(&relay, words, "/tip/replies");
+        return spent(&relay, words, "/tip/replies", "");
     }
     code_form(&relay, words, StatusCode::OK, "")
 }
@@ -474,9 +475,10 @@ async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
     };
     if let Err(refusal) = admit(&relay, &form, false).await {
         if let Refusal::Spent = refusal {
-            return spent(&relay, words, "/tip/replies");
+            return spent(&relay, words, "/tip/replies", &form.text);
         }
-        let notice = refusal_notice(words, &refusal);
+        // A follow-up's words come back with the code form (its code is not shown again).
+        let notice = refusal_notice(words, &refusal) + &page::kept_text(words, &form.text);
         return code_form(&relay, words, refusal_status(&refusal), &notice);
     }
     let shown = code.display();

@@ -46,6 +46,7 @@ pub const KEYS: &[&str] = &[
     "ns_relay_saw",
     "ns_spent",
     "ns_stale",
+    "ns_kept",
     "ns_too_long",
     "ns_holds_title",
     "ns_holds_tip",
@@ -144,6 +145,20 @@ fn hidden(words: &Words, token: &str) -> String {
 
 /// The attributes that keep typed words out of autocomplete, spellcheck and form history.
 const PRIVATE: &str = "autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\"";
+
+/// The words of a form that could not be taken (the hour's budget was spent), handed back
+/// read-only so a long account typed in fear is not lost; empty when nothing was typed.
+pub fn kept_text(words: &Words, text: &str) -> String {
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p><label for=\"kept\">{label}</label><br>\n\
+         <textarea id=\"kept\" rows=\"8\" readonly {PRIVATE}>{text}</textarea></p>\n",
+        label = escape(words.get("ns_kept")),
+        text = escape(text),
+    )
+}
 
 /// The tip form, with `text` (escaped) put back after a refusal.
 pub fn tip_form(words: &Words, categories: &[(String, String)], token: &str, text: &str) -> String {

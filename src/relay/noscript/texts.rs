@@ -54,7 +54,7 @@ const LOCALES: [(&str, &str); 10] = [
 
 /// The sentences only the no-script pages say: `(key, [text per language in LOCALES order])`.
 /// `{days}` and `{n}` are filled from the configuration.
-const OWN: [(&str, [&str; 10]); 7] = [
+const OWN: [(&str, [&str; 10]); 8] = [
     (
         "ns_relay_saw",
         [
@@ -83,6 +83,21 @@ const OWN: [(&str, [&str; 10]); 7] = [
             "هذا النموذج متوقف مؤقتًا: استقبل كل ما يمكنه في هذه الساعة. حاول لاحقًا. إن كنت في خطر الآن، فاتصل بأحد هذه الأرقام.",
             "Biểu mẫu này đang tạm nghỉ: đã nhận đủ trong giờ này. Vui lòng thử lại sau. Nếu bạn đang gặp nguy hiểm, hãy gọi một trong các số sau.",
             "此表单暂停使用：本小时已接收上限。请稍后再试。如果您现在有危险，请拨打以下号码。",
+        ],
+    ),
+    (
+        "ns_kept",
+        [
+            "Nothing was sent. Your words are below, so they are not lost.",
+            "Rien n'a été envoyé. Vos mots sont ci-dessous, pour ne pas les perdre.",
+            "No se envió nada. Sus palabras están abajo, para que no se pierdan.",
+            "Nada foi enviado. As suas palavras estão abaixo, para não se perderem.",
+            "Nu s-a trimis nimic. Cuvintele tale sunt mai jos, ca să nu se piardă.",
+            "Нищо не е изпратено. Думите ви са по-долу, за да не се загубят.",
+            "Нічого не надіслано. Ваші слова нижче, щоб вони не загубилися.",
+            "لم يُرسَل شيء. كلماتك أدناه حتى لا تضيع.",
+            "Chưa có gì được gửi. Lời của bạn ở bên dưới để không bị mất.",
+            "没有发送任何内容。您的文字在下方，不会丢失。",
         ],
     ),
     (
