@@ -12,7 +12,8 @@
 //! - A made-up token never passes `token::check`; one the relay issued passes.
 //! - Nothing from the body adds markup to a page: the tip form with the text put back is the
 //!   empty form with the escaped text inside its `textarea`, and the replies, receipt and
-//!   notice pages carry as many `<`, `>`, `"` and `'` as with empty strings.
+//!   notice pages carry as many `<`, `>`, `"` and `'` as with empty strings; the words handed
+//!   back when a form cannot be taken are the escaped text inside a read-only `textarea`.
 
 #![no_main]
 
@@ -102,6 +103,22 @@ fn pages_escape(form: &Form) {
         markup(&page::notice("alert", "")),
         "markup from a notice"
     );
+    // The words handed back when a form cannot be taken: escaped text inside the textarea.
+    let kept = page::kept_text(words, &form.text);
+    if form.text.trim().is_empty() {
+        assert_eq!(kept, "", "nothing typed, nothing handed back");
+    } else {
+        let with_x = page::kept_text(words, "x");
+        assert_eq!(
+            kept,
+            with_x.replacen(
+                ">x</textarea>",
+                &format!(">{}</textarea>", escaped(&form.text)),
+                1
+            ),
+            "the words handed back are not only escaped text"
+        );
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
