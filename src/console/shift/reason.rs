@@ -106,6 +106,10 @@ impl std::fmt::Display for Reason {
                 f.write_str("the relay now names another organisation key; not signing in")
             }
             Reason::Timeout => f.write_str("timed out waiting for the relay"),
+            // Signing in again answers it (the net task goes on trying), so say that.
+            Reason::Closed {
+                code: Some(4013), ..
+            } => f.write_str("the relay cannot reach its storage; trying again"),
             Reason::Unreachable { detail }
             | Reason::Closed { detail, .. }
             | Reason::CertificateRefused { detail }
