@@ -30,6 +30,7 @@ use common::*;
 use faults::*;
 use killed_node::KilledNode;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::VisitorClient;
 use lifeline::config::StoreKind;
 use lifeline::crypto::keys::OrgPublicKey;
@@ -266,7 +267,7 @@ async fn visitor_at(node: &NodeProcess, org: OrgPublicKey) -> VisitorClient {
         org,
         ConversationKind::Chat,
         Some("en"),
-        &[],
+        Reach::default(),
     )
     .await
     .unwrap()

@@ -13,13 +13,20 @@ use std::time::Duration;
 use common::*;
 use killed_node::KilledNode;
 use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::VisitorClient;
 use lifeline::protocol::frames::{ConversationKind, PeerEvent};
 
 async fn visitor_at(url: &str, org: lifeline::crypto::keys::OrgPublicKey) -> VisitorClient {
-    VisitorClient::connect(url, org, ConversationKind::Chat, Some("en"), &[])
-        .await
-        .unwrap()
+    VisitorClient::connect(
+        url,
+        org,
+        ConversationKind::Chat,
+        Some("en"),
+        Reach::default(),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 pub mod coordinator;
 pub mod handover;
 pub mod outbox;
+pub mod reach;
 pub mod tipster;
 pub mod visitor;
 pub mod wire;

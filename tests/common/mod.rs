@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::clock::Clock;
 use lifeline::config::Config;
@@ -456,7 +457,7 @@ impl TestRelay {
             self.relay.keys.organisation,
             kind,
             Some(lang),
-            &[],
+            Reach::default(),
         )
         .await
         .expect("visitor connects")
@@ -468,7 +469,7 @@ impl TestRelay {
             self.relay.keys.organisation,
             ConversationKind::Chat,
             Some("en"),
-            headers,
+            Reach::with_headers(headers),
         )
         .await
         .expect("visitor connects")
