@@ -258,6 +258,17 @@ impl TestRelay {
         listen: &str,
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::start_on_clock(data_dir, listen, Clock::system(), adjust).await
+    }
+
+    /// [`Self::start_at`], reading the time from `clock` (on the store under test, unlike
+    /// [`Self::start_clocked`]).
+    pub async fn start_on_clock(
+        data_dir: PathBuf,
+        listen: &str,
+        clock: Clock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = test_config(&data_dir);
         let redis = (store_under_test() == "redis").then(RedisServer::start);
         if let Some(redis) = &redis {
@@ -271,7 +282,7 @@ impl TestRelay {
             config.store.kind == lifeline::config::StoreKind::Redis
                 && config.store.redis_url == r.url
         });
-        let mut relay = Self::launch(config, data_dir, listen, Clock::system()).await;
+        let mut relay = Self::launch(config, data_dir, listen, clock).await;
         relay.redis = redis;
         relay
     }
