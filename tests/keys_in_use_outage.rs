@@ -4,11 +4,16 @@
 //! renewal on a live connection is not taken: each is refused with 4013 ("store
 //! unavailable, retry"), never let in on a record that could not be read. Once Redis
 //! answers, the current certificate signs in and the superseded one is refused (4006). The
-//! console's connection task says so plainly and signs in again by itself, on the new keys.
+//! console's connection task says so plainly and signs in again by itself, on the new keys;
+//! the terminal console started during the outage says so and signs in once Redis answers.
 
 mod common;
 #[path = "common/faults.rs"]
 mod faults;
+#[path = "common/screen.rs"]
+mod screen;
+#[path = "common/terminal.rs"]
+mod terminal;
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +25,7 @@ use lifeline::config::StoreKind;
 use lifeline::console::net::{self, NetHandle, Reconnect};
 use lifeline::console::renewed_keys::RenewedKeys;
 use lifeline::console::shift::{Command, NetEvent, Reason};
+use terminal::TerminalConsole;
 
 const STORE_UNAVAILABLE: u16 = 4013;
 const AUTH_FAILED: u16 = 4006;
@@ -185,5 +191,30 @@ async fn the_console_says_the_store_is_unavailable_and_signs_in_on_the_new_keys_
     assert_eq!(sign_in_refused(&relay, &old).await, Some(AUTH_FAILED));
     handle.send([Command::Quit]);
     handle.finish(Duration::from_secs(2)).await;
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_terminal_started_during_the_outage_says_so_and_signs_in_once_redis_answers() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    signal(&redis, "-STOP");
+    let mut console = TerminalConsole::start(&relay);
+    console.until_shown("Choose a passphrase").await;
+    console.lock_passphrase("terminal passphrase").await;
+    console
+        .until_shown("The relay cannot reach its storage; trying again in 1 s.")
+        .await;
+    console
+        .until_shown("The relay cannot reach its storage; trying again in 2 s.")
+        .await;
+    signal(&redis, "-CONT");
+    console
+        .until_on_screen("Off duty. Ctrl-D goes on duty")
+        .await;
+    // The key loop starts just after the first drawing: a key typed sooner is lost.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    console.type_keys("\x03y").await;
+    assert!(console.exit_status().await.success(), "{}", console.shown());
     relay.stop().await;
 }
