@@ -585,19 +585,6 @@ async fn rotate_inbox_on_day_20(
     new_public
 }
 
-/// The close code that ends this coordinator's connection, within 10 s.
-async fn cut_off(client: &mut CoordinatorClient) -> Option<u16> {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Err(e) = client.next_event().await {
-                return e.close_code();
-            }
-        }
-    })
-    .await
-    .expect("cut off within seconds")
-}
-
 /// Day 12: Bo is revoked mid-chat; the list is copied to one node only.
 async fn revoke_bo(
     bo: &mut Coordinator,

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{RedisServer, TestRelay, capture_logs, claim_and_connect, is_queued};
+use common::{RedisServer, TestRelay, capture_logs, claim_and_connect, cut_off, is_queued};
 use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::clock::Clock;
 use lifeline::crypto::keys::SigningKey;
@@ -51,19 +51,6 @@ async fn eventually<F: Future<Output = bool>>(check: impl Fn() -> F) -> bool {
 /// Waits until `addr` serves `list`.
 async fn until_served(addr: &str, list: &[u8]) -> bool {
     eventually(|| async { served(addr).await == list }).await
-}
-
-/// The close code that ends this coordinator's connection within 10 s.
-async fn cut_off(coordinator: &mut CoordinatorClient) -> Option<u16> {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Err(e) = coordinator.next_event().await {
-                return e.close_code();
-            }
-        }
-    })
-    .await
-    .expect("cut off within seconds")
 }
 
 #[tokio::test]

@@ -31,9 +31,15 @@ pub use raw_tips::{SolvedSeed, post_status, smallest_sealed, solved_seed};
 mod tips;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use tips::{FirstTip, file_first_tip, seal_first_tip};
+mod cut_off;
 mod new_keys;
 #[allow(unused_imports)] // each test crate uses a different part of common
+pub use cut_off::cut_off;
+mod visitors;
+#[allow(unused_imports)] // each test crate uses a different part of common
 pub use new_keys::{for_new_keys, sign_in_refused};
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use visitors::chat_visitor_at;
 
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.
