@@ -13,6 +13,7 @@ mod screen;
 #[path = "common/terminal.rs"]
 mod terminal;
 
+use lifeline::client::reach::Reach;
 use lifeline::client::wire::TlsTrust;
 use lifeline::clock::Clock;
 use lifeline::crypto::CertificateError;
@@ -101,7 +102,7 @@ async fn visitor(relay: &TestRelay, lang: &str) -> VisitorClient {
         relay.relay.keys.organisation,
         ConversationKind::Chat,
         Some(lang),
-        &[],
+        Reach::default(),
     )
     .await
     .expect("visitor connects")

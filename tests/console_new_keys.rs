@@ -12,68 +12,24 @@ mod common;
 mod desk;
 #[path = "common/key_scan.rs"]
 mod key_scan;
+#[path = "common/renewing.rs"]
+mod renewing;
 #[path = "common/screen.rs"]
 mod screen;
 #[path = "common/terminal.rs"]
 mod terminal;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use desk::{CHEAP, Desk, DeskSocket, desk_command, send_json, until_json};
+use desk::{Desk, DeskSocket, desk_command, send_json, until_json};
 use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::client::visitor::VisitorClient;
 use lifeline::console::identity::Identity;
 use lifeline::crypto::enrolment::EnrolmentRequest;
-use lifeline::crypto::renewal::RenewalRequest;
 use lifeline::protocol::b64;
+use renewing::{DAY, PASSPHRASE, certify, console, enrolled_identity, printed_request};
 use serde_json::{Value, json};
-use terminal::TerminalConsole;
-
-const PASSPHRASE: &str = "a long passphrase for new keys";
-const DAY: u64 = 86_400;
-
-/// `lifeline console <arguments>` in a terminal, the passphrase typed: its exit and output.
-async fn console(arguments: &str, passphrase: &str) -> (bool, String) {
-    let mut console = TerminalConsole::run(&format!("console {arguments}"), 400, 30);
-    console.until_shown("Passphrase for").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    console.type_keys(&format!("{passphrase}\r")).await;
-    let ok = console.exit_status().await.success();
-    (ok, console.shown())
-}
-
-/// The request and fingerprint `--renewal-request --new-keys` printed.
-fn printed_request(shown: &str) -> (String, String) {
-    let lines: Vec<&str> = shown.lines().map(str::trim).collect();
-    let fingerprint = lines
-        .iter()
-        .find_map(|l| l.strip_prefix("New keys' fingerprint: "))
-        .expect("a fingerprint");
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("Renewal request for"))
-        .expect("a request");
-    let request = lines[at + 1..]
-        .iter()
-        .find(|l| !l.is_empty())
-        .expect("the request line");
-    (request.to_string(), fingerprint.to_owned())
-}
-
-/// The organisation's answer to a renewal request, as `lifeline keys renew` signs it.
-fn certify(relay: &TestRelay, request: &str, days: u64) -> String {
-    let now = relay.relay.clock.unix_s();
-    let bytes = b64::decode(request).expect("base64url");
-    let request = RenewalRequest::decode_verified(&bytes, &relay.org_key().public(), now, None)
-        .expect("a verified request");
-    assert!(!request.same_keys());
-    let certificate = request
-        .certify(&relay.org_key(), now, now + days * DAY)
-        .expect("certified");
-    b64::encode(certificate.as_bytes())
-}
 
 fn conversations(state: &Value) -> &[Value] {
     state["conversations"].as_array().map_or(&[], Vec::as_slice)
@@ -113,27 +69,6 @@ async fn lock_and_unlock(ws: &mut DeskSocket) {
     send_json(ws, json!({"type": "lock"})).await;
     until_json(ws, |m| m["type"] == "locked").await;
     send_json(ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
-}
-
-fn enrolled_identity(relay: &TestRelay, path: &Path) -> Identity {
-    let mut identity = Identity::generate("Amara").expect("identity");
-    let now = relay.relay.clock.unix_s();
-    let request = b64::decode(&identity.enrolment_request().expect("request")).expect("b64");
-    let certificate = EnrolmentRequest::decode_verified(&request)
-        .expect("verified")
-        .certify(&relay.org_key(), 410, now - 3 * DAY, now + 2 * DAY)
-        .expect("certified");
-    identity
-        .install_certificate(
-            &b64::encode(certificate.as_bytes()),
-            relay.org_key().public(),
-            now,
-        )
-        .expect("enrolled");
-    identity
-        .create_file(path, PASSPHRASE, CHEAP)
-        .expect("written");
-    identity
 }
 
 #[tokio::test(flavor = "multi_thread")]

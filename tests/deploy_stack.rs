@@ -21,6 +21,7 @@ use binary::{RelayProcess, free_port};
 use common::*;
 use deploy::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::VisitorClient;
 use lifeline::client::wire::TlsTrust;
 use lifeline::crypto::keys::OrgPublicKey;
@@ -208,13 +209,15 @@ async fn a_chat_and_a_tip_through_nginx_on_the_shipped_redis_leave_no_trace_of_a
         .expect("queue");
     let headers = identifying_headers();
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let mut visitor = VisitorClient::connect_trusting(
+    let mut visitor = VisitorClient::connect(
         &format!("{https}/v1/visitor"),
         org,
         ConversationKind::Chat,
         Some("en"),
-        &headers,
-        trust,
+        Reach {
+            trust,
+            ..Reach::with_headers(&headers)
+        },
     )
     .await
     .expect("visitor reaches the relay through nginx");

@@ -34,7 +34,7 @@ use lifeline::client::visitor::VisitorClient;
 use lifeline::config::StoreKind;
 use lifeline::crypto::keys::OrgPublicKey;
 use lifeline::protocol::SessionId;
-use lifeline::protocol::frames::{ConversationKind, PeerEvent};
+use lifeline::protocol::frames::PeerEvent;
 use node_process::NodeProcess;
 
 /// The longest any one fault may take, from injection to both sides whole again or told.
@@ -259,26 +259,13 @@ async fn told_ended(c: &mut CoordinatorClient, session: SessionId) -> bool {
     matches!(tokio::time::timeout(BOUND, told).await, Ok(Ok(_)))
 }
 
-/// A new visitor (a chat, in English) connected to `node`.
-async fn visitor_at(node: &NodeProcess, org: OrgPublicKey) -> VisitorClient {
-    VisitorClient::connect(
-        &node.visitor_url(),
-        org,
-        ConversationKind::Chat,
-        Some("en"),
-        &[],
-    )
-    .await
-    .unwrap()
-}
-
 /// A relay node on a persistent Redis killed while both sides write, and started again.
 async fn node_restart_runs(tally: &mut Tally, n: usize) {
     let mut nodes = KilledNode::start().await;
     let org = nodes.org;
     let mut c = nodes.coordinator(713, SEATS).await;
     for run in 0..runs() {
-        let mut v = visitor_at(&nodes.node, org).await;
+        let mut v = chat_visitor_at(&nodes.node.visitor_url(), org).await;
         claim_and_connect(&mut c, &mut v).await;
         let (up, down) = in_flight(&mut c, &mut v, run, n).await;
         let started = Instant::now();
@@ -309,7 +296,7 @@ async fn a_fresh_conversation_works_at(
     c: &mut CoordinatorClient,
     tally: &mut Tally,
 ) {
-    let mut v = visitor_at(node, org).await;
+    let mut v = chat_visitor_at(&node.visitor_url(), org).await;
     claim_and_connect(c, &mut v).await;
     let last = ["last up".to_owned()];
     v.send_text(&last[0]).await.unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::VisitorClient;
 use lifeline::clock::Clock;
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
@@ -121,7 +122,7 @@ async fn lifeline_serve_logs_no_time_finer_than_the_minute() {
         keys.organisation,
         ConversationKind::Chat,
         Some("en"),
-        &[],
+        Reach::default(),
     )
     .await
     .unwrap();

@@ -37,9 +37,9 @@ use std::time::Duration;
 use common::*;
 use keys_binary::{keys, last_line, printed};
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
-use lifeline::client::wire::TlsTrust;
 use lifeline::clock::Clock;
 use lifeline::config::{Config, StoreKind};
 use lifeline::console::identity::{Identity, KdfParams};
@@ -337,14 +337,15 @@ async fn honest_visitor(node: &TestRelay, org: OrgPublicKey, day: u64) -> Visito
     if let Err(e) = RevocationList::decode_verified(&list, &org, clock.unix_s(), Some(MAX_AGE_S)) {
         panic!("day {day}: a widget would refuse the served list: {e}");
     }
-    VisitorClient::connect_at(
+    VisitorClient::connect(
         &node.visitor_url(),
         org,
         ConversationKind::Chat,
         Some("en"),
-        &[],
-        TlsTrust::default(),
-        clock.clone(),
+        Reach {
+            clock: clock.clone(),
+            ..Reach::default()
+        },
     )
     .await
     .unwrap_or_else(|e| panic!("day {day}: an honest visitor was refused: {e}"))
@@ -582,19 +583,6 @@ async fn rotate_inbox_on_day_20(
         );
     }
     new_public
-}
-
-/// The close code that ends this coordinator's connection, within 10 s.
-async fn cut_off(client: &mut CoordinatorClient) -> Option<u16> {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Err(e) = client.next_event().await {
-                return e.close_code();
-            }
-        }
-    })
-    .await
-    .expect("cut off within seconds")
 }
 
 /// Day 12: Bo is revoked mid-chat; the list is copied to one node only.

@@ -13,14 +13,7 @@ use std::time::Duration;
 use common::*;
 use killed_node::KilledNode;
 use lifeline::client::coordinator::CoordinatorEvent;
-use lifeline::client::visitor::VisitorClient;
-use lifeline::protocol::frames::{ConversationKind, PeerEvent};
-
-async fn visitor_at(url: &str, org: lifeline::crypto::keys::OrgPublicKey) -> VisitorClient {
-    VisitorClient::connect(url, org, ConversationKind::Chat, Some("en"), &[])
-        .await
-        .unwrap()
-}
+use lifeline::protocol::frames::PeerEvent;
 
 #[tokio::test]
 async fn an_end_after_a_node_kill_reaches_the_coordinator_on_the_restarted_node() {
@@ -28,7 +21,7 @@ async fn an_end_after_a_node_kill_reaches_the_coordinator_on_the_restarted_node(
     let org = nodes.org;
     let mut c = nodes.coordinator(730, 1).await;
     for run in 0..6 {
-        let mut v = visitor_at(&nodes.node.visitor_url(), org).await;
+        let mut v = chat_visitor_at(&nodes.node.visitor_url(), org).await;
         let session = v.session;
         claim_and_connect(&mut c, &mut v).await;
         exchange(&mut c, &mut v, "up", "down").await;

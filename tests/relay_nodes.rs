@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::{Sent, VisitorEvent};
 use lifeline::protocol::frames::PeerEvent;
 use node_process::NodeProcess;
@@ -250,7 +251,7 @@ async fn a_killed_node_s_visitor_resumes_on_the_other_and_is_answered_there() {
         node_b.relay.keys.organisation,
         lifeline::protocol::frames::ConversationKind::Chat,
         Some("en"),
-        &[],
+        Reach::default(),
     )
     .await
     .unwrap();

@@ -294,33 +294,6 @@ async fn the_consoles_connection_task_sends_a_renewal_and_reports_the_new_expiry
     handle.finish(Duration::from_secs(2)).await;
 }
 
-/// A certificate for `serial` with fresh keys, issued a minute ago (after `issue`'s hour).
-fn for_new_keys(relay: &TestRelay, serial: u64) -> CoordinatorFiles {
-    let fresh = relay.coordinator_keys(serial, "Noor");
-    let now = relay.relay.clock.unix_s();
-    let certificate = CertificateBody {
-        not_before: now - 60,
-        not_after: now + 14 * DAY,
-        ..fresh.certificate.body().clone()
-    }
-    .sign(&relay.org_key())
-    .expect("signed");
-    CoordinatorFiles {
-        certificate,
-        ..fresh
-    }
-}
-
-/// Signs in on a raw wire with `keys`: the close code if refused, `None` if `authed`.
-async fn sign_in_refused(relay: &TestRelay, keys: &CoordinatorFiles) -> Option<u16> {
-    let (mut wire, _) = send_sign_in(relay, keys).await;
-    match wire.recv().await {
-        Ok(RelayFrame::Authed { .. }) => None,
-        Ok(_) => close_code(&mut wire).await,
-        Err(e) => e.close_code(),
-    }
-}
-
 #[tokio::test]
 async fn a_renewal_to_new_keys_needs_the_new_key_and_supersedes_the_old_certificate() {
     let relay = TestRelay::start().await;

@@ -7,15 +7,13 @@
 mod common;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{RedisServer, TestRelay, capture_logs, claim_and_connect, is_queued};
+use common::{RedisServer, TestRelay, capture_logs, claim_and_connect, cut_off, is_queued};
 use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::clock::Clock;
 use lifeline::crypto::keys::SigningKey;
 use lifeline::keyfile::{self, KeyPaths};
-use lifeline::relay::Relay;
 use lifeline::relay::revocations::RELOAD_EVERY;
 
 const DAY: u64 = 86_400;
@@ -53,19 +51,6 @@ async fn eventually<F: Future<Output = bool>>(check: impl Fn() -> F) -> bool {
 /// Waits until `addr` serves `list`.
 async fn until_served(addr: &str, list: &[u8]) -> bool {
     eventually(|| async { served(addr).await == list }).await
-}
-
-/// The close code that ends this coordinator's connection within 10 s.
-async fn cut_off(coordinator: &mut CoordinatorClient) -> Option<u16> {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Err(e) = coordinator.next_event().await {
-                return e.close_code();
-            }
-        }
-    })
-    .await
-    .expect("cut off within seconds")
 }
 
 #[tokio::test]
@@ -203,41 +188,6 @@ async fn on_redis_a_list_dropped_on_one_node_is_served_by_every_node() {
     b.stop().await;
 }
 
-struct Clocked {
-    relay: Arc<Relay>,
-    addr: String,
-    _redis: Option<RedisServer>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-/// A relay on dev keys in `dir` reading the time from `clock`.
-async fn clocked(dir: &Path, clock: Clock) -> Clocked {
-    let mut config = common::test_config(dir);
-    let redis = (common::store_under_test() == "redis").then(RedisServer::start);
-    if let Some(redis) = &redis {
-        config.store.kind = lifeline::config::StoreKind::Redis;
-        config.store.redis_url = redis.url.clone();
-    }
-    let (keys, _) = keyfile::load_relay_keys(dir, "", true, "127.0.0.1:0", &clock).expect("keys");
-    let store = lifeline::store::Store::open(&config).await.expect("store");
-    let relay = Relay::with_clock(config, keys, store, clock).expect("relay");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(lifeline::relay::serve(relay.clone(), listener, async {
-        let _ = stopped.await;
-    }));
-    common::until_listening(&relay).await;
-    Clocked {
-        relay,
-        addr,
-        _redis: redis,
-        _stop: stop,
-    }
-}
-
 async fn get(addr: &str, path: &str) -> (u16, String) {
     lifeline::client::tipster::request(addr, "GET", path, None, &[])
         .await
@@ -256,9 +206,17 @@ async fn readiness_metrics_and_the_daily_warning_follow_the_lists_age() {
     let logs = capture_logs();
     let dir = tempfile::tempdir().expect("dir");
     let clock = Clock::manual(Clock::system().unix_s());
-    let node = clocked(dir.path(), clock.clone()).await;
-    assert_eq!(get(&node.addr, "/readyz").await.0, 200);
-    let metrics = get(&node.addr, "/metrics").await.1;
+    // On dev keys in `dir`, reading the time from `clock`.
+    let node = TestRelay::start_on_clock(
+        dir.path().to_path_buf(),
+        "127.0.0.1:0",
+        clock.clone(),
+        |_| {},
+    )
+    .await;
+    let addr = node.addr.to_string();
+    assert_eq!(get(&addr, "/readyz").await.0, 200);
+    let metrics = get(&addr, "/metrics").await.1;
     assert_eq!(gauge(&metrics, "lifeline_revocations_days_left"), 30);
     let inbox = gauge(&metrics, "lifeline_inbox_certificate_days_left");
     assert!((364..=365).contains(&inbox), "{inbox}");
@@ -266,13 +224,13 @@ async fn readiness_metrics_and_the_daily_warning_follow_the_lists_age() {
 
     clock.advance(Duration::from_secs(24 * DAY));
     assert_eq!(
-        get(&node.addr, "/readyz").await.0,
+        get(&addr, "/readyz").await.0,
         200,
         "6 days left: still ready"
     );
     assert_eq!(
         gauge(
-            &get(&node.addr, "/metrics").await.1,
+            &get(&addr, "/metrics").await.1,
             "lifeline_revocations_days_left"
         ),
         6
@@ -281,11 +239,11 @@ async fn readiness_metrics_and_the_daily_warning_follow_the_lists_age() {
     assert!(eventually(warned).await, "warned");
 
     clock.advance(Duration::from_secs(6 * DAY + 1));
-    let (status, body) = get(&node.addr, "/readyz").await;
+    let (status, body) = get(&addr, "/readyz").await;
     assert_eq!((status, body.as_str()), (503, "revocation list stale"));
     assert!(
         gauge(
-            &get(&node.addr, "/metrics").await.1,
+            &get(&addr, "/metrics").await.1,
             "lifeline_revocations_days_left"
         ) < 0
     );
@@ -294,9 +252,10 @@ async fn readiness_metrics_and_the_daily_warning_follow_the_lists_age() {
     let org =
         keyfile::read_signing_key(&KeyPaths::new(dir.path()).organisation_key()).expect("org");
     keyfile::publish_revocations(&org, &KeyPaths::new(dir.path()), &[], &clock).expect("list");
-    let ready = || async { get(&node.addr, "/readyz").await.0 == 200 };
+    let ready = || async { get(&addr, "/readyz").await.0 == 200 };
     assert!(eventually(ready).await, "ready again without a restart");
     assert_eq!(node.relay.revocations_seconds_left(), 30 * DAY as i64);
+    node.stop().await;
 }
 
 #[tokio::test]

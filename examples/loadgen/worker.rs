@@ -18,6 +18,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2Serializer};
 use lifeline::client::ClientError;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::{Sent, VisitorClient, VisitorEvent};
 use lifeline::crypto::keys::{OrgPublicKey, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles, KeyPaths};
@@ -115,7 +116,7 @@ impl Ctx {
             self.org_public(),
             ConversationKind::Chat,
             Some("en"),
-            &[],
+            Reach::default(),
         )
         .await
     }

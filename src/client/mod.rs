@@ -1,6 +1,7 @@
 //! The Rust client of the Lifeline protocol, shared by the coordinator console, the tests
-//! and the load generator: a WebSocket wire ([`wire`]), a visitor ([`visitor`]), a
-//! coordinator ([`coordinator`]) and a tipster over HTTP ([`tipster`]). What the relay has not
+//! and the load generator: a WebSocket wire ([`wire`]), a visitor ([`visitor`], reaching
+//! the relay as [`reach`] says), a coordinator ([`coordinator`]) and a tipster over HTTP
+//! ([`tipster`]). What the relay has not
 //! confirmed stored waits in an [`outbox`], resent after a `retry` by the wire itself.
 //!
 //! It keeps cipher state in memory only and never writes anything to disk.
@@ -8,6 +9,7 @@
 pub mod coordinator;
 pub mod handover;
 pub mod outbox;
+pub mod reach;
 pub mod tipster;
 pub mod visitor;
 pub mod wire;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::ClientError;
 use super::outbox::Outbox;
-use super::wire::{TlsTrust, Wire};
-use crate::clock::Clock;
+use super::reach::Reach;
+use super::wire::Wire;
 use crate::crypto::certificate::{Certificate, RevocationList, Role};
 use crate::crypto::handshake::{VerifiedCoordinator, VisitorHandshake};
 use crate::crypto::keys::{DhSecret, OrgPublicKey};
@@ -63,10 +63,8 @@ pub enum Consent {
 pub struct VisitorClient {
     wire: Option<Wire>,
     url: String,
-    /// Sent again with every reconnect, as a browser would.
-    headers: Vec<(String, String)>,
-    /// Whom a `wss://` relay's certificate may chain to, on every reconnect too.
-    trust: TlsTrust,
+    /// Headers, TLS trust and clock, the same on every reconnect.
+    reach: Reach,
     org: OrgPublicKey,
     /// The session the relay gave us.
     pub session: SessionId,
@@ -91,8 +89,6 @@ pub struct VisitorClient {
     /// The highest of our frames the relay confirmed stored: a resume's `welcome` below it
     /// means the store lost what it had accepted (§9.5).
     stored_up_to: u64,
-    /// Certificates and lists are checked at this clock's time.
-    clock: Clock,
 }
 
 /// What became of a text given to [`VisitorClient::send_text`].
@@ -105,42 +101,16 @@ pub enum Sent {
 }
 
 impl VisitorClient {
-    /// Connects, solves the proof-of-work and sends the hello with Noise message 1.
+    /// Connects, solves the proof-of-work and sends the hello with Noise message 1, reaching
+    /// the relay (and checking certificates) as `reach` says.
     pub async fn connect(
         url: &str,
         org: OrgPublicKey,
         kind: ConversationKind,
         lang: Option<&str>,
-        headers: &[(&str, &str)],
+        reach: Reach,
     ) -> Result<Self, ClientError> {
-        Self::connect_trusting(url, org, kind, lang, headers, TlsTrust::default()).await
-    }
-
-    /// [`Self::connect`] to a `wss://` relay whose certificate chains to `trust` (an
-    /// organisation's own CA, or a test's self-signed certificate).
-    pub async fn connect_trusting(
-        url: &str,
-        org: OrgPublicKey,
-        kind: ConversationKind,
-        lang: Option<&str>,
-        headers: &[(&str, &str)],
-        trust: TlsTrust,
-    ) -> Result<Self, ClientError> {
-        Self::connect_at(url, org, kind, lang, headers, trust, Clock::system()).await
-    }
-
-    /// [`Self::connect_trusting`] checking certificates and revocation lists at `clock`'s
-    /// time rather than the system's: a test living a month in seconds.
-    pub async fn connect_at(
-        url: &str,
-        org: OrgPublicKey,
-        kind: ConversationKind,
-        lang: Option<&str>,
-        headers: &[(&str, &str)],
-        trust: TlsTrust,
-        clock: Clock,
-    ) -> Result<Self, ClientError> {
-        let mut wire = Wire::connect_trusting(url, headers, &trust).await?;
+        let mut wire = Wire::connect_trusting(url, &reach.header_pairs(), &reach.trust).await?;
         let RelayFrame::Challenge {
             session,
             seed,
@@ -163,8 +133,7 @@ impl VisitorClient {
             handshake: Bytes(message1),
         })
         .await?;
-        let mut client = Self::opened(wire, url, headers, trust, org, session, handshake);
-        client.clock = clock;
+        let mut client = Self::opened(wire, url, reach, org, session, handshake);
         client.expect_welcome().await?;
         Ok(client)
     }
@@ -190,8 +159,8 @@ impl VisitorClient {
         let session = ticket.session;
         let pow_nonce = proof_of_work::solve(&ticket.seed.0, &session.0, ticket.difficulty);
         let (handshake, message1) = VisitorHandshake::start(session.0, org, DhSecret::generate());
-        let trust = TlsTrust::default();
-        let mut wire = Wire::connect_trusting(url, &[], &trust).await?;
+        let reach = Reach::default();
+        let mut wire = Wire::connect_trusting(url, &[], &reach.trust).await?;
         wire.send(VisitorFrame::TicketHello {
             session,
             seed: Fixed(ticket.seed.0),
@@ -205,7 +174,7 @@ impl VisitorClient {
         let RelayFrame::Challenge { .. } = wire.recv().await? else {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };
-        let mut client = Self::opened(wire, url, &[], trust, org, session, handshake);
+        let mut client = Self::opened(wire, url, reach, org, session, handshake);
         client.expect_welcome().await?;
         Ok(client)
     }
@@ -214,8 +183,7 @@ impl VisitorClient {
     fn opened(
         wire: Wire,
         url: &str,
-        headers: &[(&str, &str)],
-        trust: TlsTrust,
+        reach: Reach,
         org: OrgPublicKey,
         session: SessionId,
         handshake: VisitorHandshake,
@@ -224,11 +192,7 @@ impl VisitorClient {
         Self {
             wire: Some(wire),
             url: url.to_owned(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-            trust,
+            reach,
             org,
             session,
             token: [0; 32],
@@ -243,7 +207,6 @@ impl VisitorClient {
             undelivered: BTreeMap::new(),
             consent: Consent::Accept,
             stored_up_to: 0,
-            clock: Clock::system(),
         }
     }
 
@@ -277,8 +240,13 @@ impl VisitorClient {
         self.undelivered.retain(|seq, _| *seq > delivered);
         // Visitors refuse a revocation list not signed by the pinned organisation key.
         self.revocations = Some(
-            RevocationList::decode_verified(&revocations.0, &self.org, self.clock.unix_s(), None)
-                .map_err(|e| ClientError::Protocol(format!("revocation list: {e}")))?,
+            RevocationList::decode_verified(
+                &revocations.0,
+                &self.org,
+                self.reach.clock.unix_s(),
+                None,
+            )
+            .map_err(|e| ClientError::Protocol(format!("revocation list: {e}")))?,
         );
         Ok(())
     }
@@ -310,14 +278,13 @@ impl VisitorClient {
     /// Reconnects with the resume token, telling the relay what was received, and re-sends
     /// what the relay had not confirmed.
     pub async fn resume(&mut self) -> Result<(), ClientError> {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let mut wire =
-            Wire::connect_with_outbox(&self.url, &headers, &self.trust, self.unconfirmed.clone())
-                .await?;
+        let mut wire = Wire::connect_with_outbox(
+            &self.url,
+            &self.reach.header_pairs(),
+            &self.reach.trust,
+            self.unconfirmed.clone(),
+        )
+        .await?;
         let RelayFrame::Challenge { .. } = wire.recv().await? else {
             return Err(ClientError::Protocol("expected a challenge".into()));
         };
@@ -405,7 +372,7 @@ impl VisitorClient {
         let checked = Certificate::decode_verified(
             certificate,
             &self.org,
-            self.clock.unix_s(),
+            self.reach.clock.unix_s(),
             self.revocations.as_ref(),
             Role::Coordinator,
         );
@@ -467,7 +434,7 @@ impl VisitorClient {
                             })?;
                             let (cipher, who) = handshake.finish(
                                 &body.0,
-                                self.clock.unix_s(),
+                                self.reach.clock.unix_s(),
                                 self.revocations.as_ref(),
                             )?;
                             self.cipher = Some(cipher);

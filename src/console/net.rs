@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::crypto::certificate::Role;
 use crate::crypto::keys::OrgPublicKey;
 use crate::keyfile::CoordinatorFiles;
-use crate::protocol::CoordinatorFrame;
+use crate::protocol::{CloseCode, CoordinatorFrame};
 
 /// Heartbeat: well inside the relay's 90 s idle timeout (`docs/protocol.md` §9.7).
 pub const PING_EVERY: Duration = Duration::from_secs(25);
@@ -106,6 +106,32 @@ pub async fn login_at(
         organisation,
         not_after,
     })
+}
+
+/// [`login_at`], tried again while the relay answers "store unavailable, retry" (4013: it
+/// cannot check our certificate, §9.2), with the backoff of a lost connection; `waiting`
+/// hears each wait, so the person is told rather than shown an error.
+pub async fn login_once_stored(
+    relay: &str,
+    keys: &CoordinatorFiles,
+    pinned: Option<OrgPublicKey>,
+    trust: &TlsTrust,
+    clock: &Clock,
+    mut waiting: impl FnMut(Duration),
+) -> Result<Login, LoginError> {
+    let mut wait = RECONNECT_FIRST;
+    loop {
+        match login_at(relay, keys.copy(), pinned, trust, clock).await {
+            Err(LoginError::Client(e))
+                if e.close_code() == Some(CloseCode::StoreUnavailable.code()) =>
+            {
+                waiting(wait);
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RECONNECT_MAX);
+            }
+            done => return done,
+        }
+    }
 }
 
 /// The app's handle on the connection task.

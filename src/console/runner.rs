@@ -429,7 +429,9 @@ pub async fn start(opts: &Options) -> Result<Option<Started>, ConsoleError> {
         Some(path) => Some(keyfile::read_dh_secret(path)?),
         None => None,
     };
-    start_unlocked(opts, ready, inbox).await.map(Some)
+    // The terminal waits for a relay whose store is down, saying so; the desk's page shows
+    // why instead and its person tries again.
+    start_signing_in(opts, ready, inbox, true).await.map(Some)
 }
 
 /// Logs in with keys already unlocked (by the terminal's prompts or the desk's page) and
@@ -438,6 +440,17 @@ pub async fn start_unlocked(
     opts: &Options,
     ready: Ready,
     inbox: Option<crate::crypto::keys::DhSecret>,
+) -> Result<Started, ConsoleError> {
+    start_signing_in(opts, ready, inbox, false).await
+}
+
+/// [`start_unlocked`]; with `until_stored`, a relay answering "store unavailable, retry"
+/// is tried again (and the wait printed) rather than reported.
+async fn start_signing_in(
+    opts: &Options,
+    ready: Ready,
+    inbox: Option<crate::crypto::keys::DhSecret>,
+    until_stored: bool,
 ) -> Result<Started, ConsoleError> {
     let resources = if opts.resources.exists() {
         Resources::load(&opts.resources)?
@@ -457,14 +470,18 @@ pub async fn start_unlocked(
     let identity = ready
         .identity
         .map(|path| IdentityWatch::new(path, ready.files.certificate.clone()));
-    let login = net::login_at(
-        &opts.relay,
-        ready.files,
-        ready.pinned,
-        &opts.trust()?,
-        &opts.clock,
-    )
-    .await?;
+    let (relay, trust, clock) = (&opts.relay, &opts.trust()?, &opts.clock);
+    let login = if until_stored {
+        net::login_once_stored(relay, &ready.files, ready.pinned, trust, clock, |wait| {
+            eprintln!(
+                "The relay cannot reach its storage; trying again in {} s.",
+                wait.as_secs()
+            );
+        })
+        .await?
+    } else {
+        net::login_at(relay, ready.files, ready.pinned, trust, clock).await?
+    };
     let days_left = login.not_after.saturating_sub(opts.clock.unix_s()) / 86_400;
     eprintln!(
         "Authenticated as {} (serial {}); certificate valid until {} UTC ({days_left} days left).",

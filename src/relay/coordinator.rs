@@ -121,7 +121,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
         Ok(cert) => cert,
         Err(reason) => {
             tracing::info!(%reason, "coordinator authentication refused");
-            inbox.fail(CloseCode::AuthFailed);
+            inbox.fail(reason.close_code());
             return None;
         }
     };
@@ -374,9 +374,9 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 certificate,
                 signature,
             } => match renew(relay, serial, &nonce, certificate, &signature.0).await {
-                Some(renewed) => not_after = renewed,
-                None => {
-                    inbox.fail(CloseCode::AuthFailed);
+                Ok(renewed) => not_after = renewed,
+                Err(code) => {
+                    inbox.fail(code);
                     return;
                 }
             },

@@ -6,7 +6,10 @@
 //! It must never refuse a certificate for the keys in use (a same-key renewal or its
 //! predecessor), and never let an older record replace a newer one. On the memory store the
 //! record is kept in `<data_dir>/coordinator-keys` (serial, `not_before`, public key: nothing
-//! about a visitor), so a restart does not let the old certificate back in.
+//! about a visitor), so a restart does not let the old certificate back in. When the shared
+//! record cannot be read or written (Redis not answering), it must fail closed: the
+//! certificate is neither let in nor refused for good, the sign-in is refused as "store
+//! unavailable, retry" (4013) until Redis answers.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,7 +17,19 @@ use std::sync::Mutex;
 
 use crate::crypto::certificate::CertificateBody;
 use crate::crypto::keys::{from_hex, hex};
+use crate::store::chat::StoreError;
 use crate::store::redis::coordinator_keys::SharedCoordinatorKeys;
+
+/// Why a certificate was not let in by [`KeysInUse::check_and_record`].
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum KeysInUseError {
+    /// A renewal to new keys, issued later, replaced it: refused for good (4006).
+    #[error("certificate superseded by a renewal to new keys")]
+    Superseded,
+    /// The shared record could not be read or written: try again (4013).
+    #[error("the coordinators' keys in use could not be checked: {0}")]
+    Store(#[from] StoreError),
+}
 
 /// The newest certificate's `not_before` and signing key, per serial.
 pub struct KeysInUse {
@@ -62,11 +77,12 @@ impl KeysInUse {
     }
 
     /// Refuses `body` if a certificate for its serial with other keys, issued later, was
-    /// accepted before; otherwise records it (if newer) as the serial's keys in use.
-    pub async fn check_and_record(&self, body: &CertificateBody) -> Result<(), String> {
+    /// accepted before; otherwise records it (if newer) as the serial's keys in use. With
+    /// Redis, a record that cannot be read or shared refuses it too ([`KeysInUseError::Store`]).
+    pub async fn check_and_record(&self, body: &CertificateBody) -> Result<(), KeysInUseError> {
         let mut newest = self.local_newest(body.serial);
         if let Some(shared) = &self.shared
-            && let Some((not_before, key)) = shared.get(body.serial).await
+            && let Some((not_before, key)) = shared.get(body.serial).await?
             && let Some(key) = from_hex::<32>(&key)
             && newest.is_none_or(|(held, _)| not_before > held)
         {
@@ -76,18 +92,21 @@ impl KeysInUse {
         if let Some((not_before, held)) = newest {
             // Issued at the same second is not a renewal (two key sets issued at once).
             if held != key && not_before > body.not_before {
-                return Err("certificate superseded by a renewal to new keys".into());
+                return Err(KeysInUseError::Superseded);
             }
             if not_before >= body.not_before {
                 return Ok(());
             }
         }
+        // Shared first: keys other nodes may not hear of are not let in here either.
+        if let Some(shared) = &self.shared {
+            shared
+                .offer(body.serial, body.not_before, &hex(&key))
+                .await?;
+        }
         if let Ok(mut map) = self.local.lock() {
             map.insert(body.serial, (body.not_before, key));
             self.save(&map);
-        }
-        if let Some(shared) = &self.shared {
-            shared.offer(body.serial, body.not_before, &hex(&key)).await;
         }
         Ok(())
     }
@@ -132,7 +151,10 @@ mod tests {
         assert_eq!(keys.check_and_record(&body(&old, 20)).await, Ok(()));
         assert_eq!(keys.check_and_record(&body(&old, 10)).await, Ok(()));
         assert_eq!(keys.check_and_record(&body(&new, 30)).await, Ok(()));
-        assert!(keys.check_and_record(&body(&old, 20)).await.is_err());
+        assert_eq!(
+            keys.check_and_record(&body(&old, 20)).await,
+            Err(KeysInUseError::Superseded)
+        );
         assert!(keys.check_and_record(&body(&old, 10)).await.is_err());
         assert_eq!(keys.check_and_record(&body(&new, 30)).await, Ok(()));
         // Another serial is not touched.

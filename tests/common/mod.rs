@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::reach::Reach;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::clock::Clock;
 use lifeline::config::Config;
@@ -30,6 +31,15 @@ pub use raw_tips::{SolvedSeed, post_status, smallest_sealed, solved_seed};
 mod tips;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use tips::{FirstTip, file_first_tip, seal_first_tip};
+mod cut_off;
+mod new_keys;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use cut_off::cut_off;
+mod visitors;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use new_keys::{for_new_keys, sign_in_refused};
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use visitors::chat_visitor_at;
 
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.
@@ -254,6 +264,17 @@ impl TestRelay {
         listen: &str,
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::start_on_clock(data_dir, listen, Clock::system(), adjust).await
+    }
+
+    /// [`Self::start_at`], reading the time from `clock` (on the store under test, unlike
+    /// [`Self::start_clocked`]).
+    pub async fn start_on_clock(
+        data_dir: PathBuf,
+        listen: &str,
+        clock: Clock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = test_config(&data_dir);
         let redis = (store_under_test() == "redis").then(RedisServer::start);
         if let Some(redis) = &redis {
@@ -267,7 +288,7 @@ impl TestRelay {
             config.store.kind == lifeline::config::StoreKind::Redis
                 && config.store.redis_url == r.url
         });
-        let mut relay = Self::launch(config, data_dir, listen, Clock::system()).await;
+        let mut relay = Self::launch(config, data_dir, listen, clock).await;
         relay.redis = redis;
         relay
     }
@@ -453,7 +474,7 @@ impl TestRelay {
             self.relay.keys.organisation,
             kind,
             Some(lang),
-            &[],
+            Reach::default(),
         )
         .await
         .expect("visitor connects")
@@ -465,7 +486,7 @@ impl TestRelay {
             self.relay.keys.organisation,
             ConversationKind::Chat,
             Some("en"),
-            headers,
+            Reach::with_headers(headers),
         )
         .await
         .expect("visitor connects")

@@ -7,6 +7,7 @@
 //! library) never reaches the desk page: it is not serialised.
 
 use crate::client::ClientError;
+use crate::protocol::CloseCode;
 
 /// Why a command, a sign-in or a renewal did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -106,6 +107,12 @@ impl std::fmt::Display for Reason {
                 f.write_str("the relay now names another organisation key; not signing in")
             }
             Reason::Timeout => f.write_str("timed out waiting for the relay"),
+            // Signing in again answers it (the net task goes on trying), so say that.
+            Reason::Closed {
+                code: Some(code), ..
+            } if *code == CloseCode::StoreUnavailable.code() => {
+                f.write_str("the relay cannot reach its storage; trying again")
+            }
             Reason::Unreachable { detail }
             | Reason::Closed { detail, .. }
             | Reason::CertificateRefused { detail }

@@ -5,7 +5,8 @@
 //! Ed25519 key. Only public data; it must never hold a certificate's private half, and a
 //! record is only ever replaced by a strictly newer one.
 
-use super::connection::RedisConnection;
+use super::connection::{RedisConnection, unavailable};
+use crate::store::chat::StoreError;
 
 const KEYS_IN_USE: &str = "ll:coordinator_keys";
 
@@ -28,32 +29,41 @@ impl SharedCoordinatorKeys {
         Self { con }
     }
 
-    /// `(not_before, ed25519 key in hex)` recorded for `serial`; `None` if none or unreadable.
-    pub async fn get(&self, serial: u64) -> Option<(u64, String)> {
+    /// `(not_before, ed25519 key in hex)` recorded for `serial`; `Ok(None)` if none or
+    /// unreadable. A Redis that does not answer is an error, never "no record": the caller
+    /// must not let a superseded certificate in because the record could not be read.
+    pub async fn get(&self, serial: u64) -> Result<Option<(u64, String)>, StoreError> {
         let held: Option<String> = redis::cmd("HGET")
             .arg(KEYS_IN_USE)
             .arg(serial)
             .query_async(&mut self.con.clone())
             .await
-            .unwrap_or(None);
-        let (not_before, key) = held?
-            .split_once(':')
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))?;
-        Some((not_before.parse().ok()?, key))
+            .map_err(unavailable)?;
+        Ok(held.as_deref().and_then(parse))
     }
 
     /// Records `key_hex` as `serial`'s keys from `not_before` on, unless a newer record is
-    /// held.
-    pub async fn offer(&self, serial: u64, not_before: u64, key_hex: &str) {
-        let kept: Result<u8, _> = redis::Script::new(NEWER_ONLY)
+    /// held. An error means other nodes may not know of these keys.
+    pub async fn offer(
+        &self,
+        serial: u64,
+        not_before: u64,
+        key_hex: &str,
+    ) -> Result<(), StoreError> {
+        let _kept: u8 = redis::Script::new(NEWER_ONLY)
             .key(KEYS_IN_USE)
             .arg(serial)
             .arg(not_before)
             .arg(key_hex)
             .invoke_async(&mut self.con.clone())
-            .await;
-        if let Err(e) = kept {
-            tracing::warn!(error = %e, "could not share a coordinator's keys in use");
-        }
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
+}
+
+/// `not_before:key-hex`, as `NEWER_ONLY` writes it.
+fn parse(held: &str) -> Option<(u64, String)> {
+    let (not_before, key) = held.split_once(':')?;
+    Some((not_before.parse().ok()?, key.to_owned()))
 }
