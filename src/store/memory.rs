@@ -50,6 +50,9 @@ pub struct MemoryStore {
     /// When this store (so its generation) began: a coordinator resuming soon after is
     /// told which conversations were lost with the previous process.
     began: std::time::Instant,
+    /// Sessions ended or expired lately (`ended`): a coordinator back within the grace is
+    /// told such a conversation ended, not that the store lost it.
+    tombstones: super::ended::Tombstones,
 }
 
 impl Default for MemoryStore {
@@ -65,6 +68,7 @@ impl MemoryStore {
             state: Mutex::default(),
             generation: super::generation::fresh(),
             began: std::time::Instant::now(),
+            tombstones: super::ended::Tombstones::default(),
         }
     }
 
@@ -81,11 +85,25 @@ impl MemoryStore {
     /// Marks the session ended and answers who held it; `None` if it is gone or already
     /// ended (someone else is ending it).
     pub fn end(&self, id: &SessionId) -> Option<Assignment> {
-        self.with(|s| {
+        let holder = self.with(|s| {
             let entry = s.sessions.get_mut(id).filter(|e| !e.ended)?;
             entry.ended = true;
             Some(entry.info.assignment.clone())
-        })
+        });
+        if holder.is_some() {
+            self.tombstones.bury(id);
+        }
+        holder
+    }
+
+    /// Whether `id` ended or expired within the time tombstones are kept (`ended`).
+    pub fn ended_recently(&self, id: &SessionId) -> bool {
+        self.tombstones.holds(id)
+    }
+
+    /// Keeps the tombstones of ended sessions for `time` from now on.
+    pub fn keep_tombstones_for(&self, time: std::time::Duration) {
+        self.tombstones.keep_for(time);
     }
 
     /// The session and whether it was ended (and is being erased), read together.
@@ -365,6 +383,7 @@ impl ChatStore for MemoryStore {
                 .collect();
             for id in &expired {
                 s.sessions.remove(id);
+                self.tombstones.bury(id);
             }
             s.queue.retain(|q| !expired.contains(q));
             expired
@@ -393,6 +412,7 @@ impl ChatStore for MemoryStore {
                     ));
                 }
             }
+            out.push_str(&self.tombstones.dump());
             out
         })
     }

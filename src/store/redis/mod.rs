@@ -21,6 +21,7 @@ pub mod revocations;
 pub mod rewrite;
 pub mod scripts;
 pub mod seeds;
+mod tombstone;
 mod witness;
 
 use redis::AsyncCommands;
@@ -78,6 +79,8 @@ pub struct RedisStore {
     generation: generation::Generation,
     persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
+    /// How long a tombstone of an ended session is kept (`store::ended`), in seconds.
+    tombstones_kept_s: std::sync::atomic::AtomicU64,
     claim: redis::Script,
     assign: redis::Script,
     reattach: redis::Script,
@@ -109,6 +112,7 @@ impl RedisStore {
             generation,
             persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
+            tombstones_kept_s: crate::store::ended::kept_for(0).as_secs().into(),
             claim: redis::Script::new(CLAIM),
             assign: redis::Script::new(ASSIGN),
             reattach: redis::Script::new(REATTACH),
@@ -125,6 +129,24 @@ impl RedisStore {
 
     fn con(&self) -> RedisConnection {
         self.connection.clone()
+    }
+
+    /// Keeps the tombstones of ended sessions for `time` from now on (`store::ended`).
+    pub fn keep_tombstones_for(&self, time: std::time::Duration) {
+        self.tombstones_kept_s
+            .store(time.as_secs(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn tombstones_kept(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.tombstones_kept_s
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// Whether `id` ended or expired on purpose lately: Redis holds its tombstone.
+    pub async fn ended_recently(&self, id: &SessionId) -> Result<bool, StoreError> {
+        tombstone::buried(&mut self.con(), id).await
     }
 
     /// A handle on the shared connection, for the tips kept beside the sessions.
@@ -319,6 +341,9 @@ impl RedisStore {
     /// gone or already ended (someone else is ending it).
     pub async fn end(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
         let keys = Keys::of(id);
+        // Buried first: a snapshot that holds the end mark (or the erasure after it) holds
+        // the tombstone too, so the end is never taken for a loss.
+        tombstone::bury(&mut self.con(), id, self.tombstones_kept()).await?;
         let owner: String = redis::Script::new(END)
             .key(&keys.owner)
             .key(&keys.way[way_index(Way::ToVisitor)])
@@ -424,9 +449,14 @@ impl ChatStore for RedisStore {
             let _: () = con.del(keys.all()).await.map_err(unavailable)?;
             return Err(StoreError::QueueFull);
         }
-        con.sadd(SESSIONS, hex(&info.id.0))
+        let _: () = con
+            .sadd(SESSIONS, hex(&info.id.0))
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        // Evidence for the next generation check: a Redis back from a snapshot taken before
+        // this lacks the session, and no tombstone says it ended (§9.5).
+        self.generation.created(&info.id, info.generation);
+        Ok(())
     }
 
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
@@ -471,9 +501,19 @@ impl ChatStore for RedisStore {
 
     async fn assign(&self, id: &SessionId, coordinator: u64, node: &str) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        let first = [keys.record.as_str(), &keys.owner];
-        self.make_holder(&self.assign, &first, &keys, coordinator, node)
+        let first = [
+            keys.record.as_str(),
+            &keys.owner,
+            &keys.way[way_index(Way::ToVisitor)],
+        ];
+        let claims = self
+            .holder_script(&self.assign, &first, &keys, coordinator, node)
             .await?;
+        // A hand-over is evidence as a claim is (§9.5): a Redis back from a snapshot taken
+        // before it counts fewer claims.
+        if let Ok(claims @ 1..) = u64::try_from(claims) {
+            self.generation.claimed(id, claims);
+        }
         self.con()
             .zrem(QUEUE, hex(&id.0))
             .await
@@ -694,6 +734,7 @@ impl ChatStore for RedisStore {
                 .await
                 .map_err(unavailable)?;
             if active.is_none_or(|minute| minute < cutoff_minute) {
+                tombstone::bury(&mut self.con(), &id, self.tombstones_kept()).await?;
                 self.remove(&id).await?;
                 expired.push(id);
             }
