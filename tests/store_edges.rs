@@ -162,6 +162,41 @@ async fn sessions_ended_or_expired_at_once_never_look_like_a_rewind() {
     a_fresh_conversation_works(&relay, &mut c).await;
 }
 
+/// A visitor that resumes its brand-new session claiming frames the store never had is
+/// refused (4014) and its session erased: by the relay, on purpose, so with a tombstone.
+/// The next check must not take the erasure for a rewind, or one visitor could end every
+/// conversation. On Redis (the memory store has no check).
+#[tokio::test]
+async fn a_refused_resume_of_a_new_session_ends_no_other_conversation() {
+    use lifeline::protocol::{RelayFrame, VisitorFrame};
+    let redis = RedisServer::start();
+    let (relay, mut c, mut chatting) = chatting_on(&redis, 736).await;
+    let generation = relay.relay.store.generation();
+    for round in 0..ROUNDS {
+        let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+        wire.send(hello(&session, &seed, difficulty)).await.unwrap();
+        let RelayFrame::Welcome { token, .. } = wire.recv().await.unwrap() else {
+            panic!("no welcome")
+        };
+        drop(wire);
+        let (mut wire, _, _, _) = challenged(&relay).await;
+        let resume = VisitorFrame::Resume {
+            session,
+            token,
+            last_seq: 1_000_000,
+        };
+        wire.send(resume).await.unwrap();
+        assert_eq!(
+            close_code(&mut wire).await,
+            Some(STORE_LOST),
+            "round {round}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(relay.relay.store.generation(), generation);
+    exchange(&mut c, &mut chatting, "still here?", "still here").await;
+}
+
 /// After Redis lost its data (the generation changed), a new conversation whose visitor
 /// ends it while the coordinator is away: on their return, a bare `released`, as outside a
 /// store change, never `peer lost`.

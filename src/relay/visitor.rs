@@ -164,7 +164,7 @@ async fn resume(
         // Of this generation, and gone: ended or expired, unless a check run now finds the
         // store lost it since (Redis back older, within the check that would have told).
         Ok(None) => {
-            let code = unless_lost(relay, relay.store.generation(), CloseCode::UnknownSession);
+            let code = unless_lost(relay, token_generation(&token), CloseCode::UnknownSession);
             return close(relay, inbox, code.await);
         }
         Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),

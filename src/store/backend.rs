@@ -184,8 +184,8 @@ impl Store {
         }
     }
 
-    /// Whether `id` ended or expired on purpose lately: the store holds its tombstone
-    /// (`ended`), so its absence is not a loss.
+    /// Whether the relay erased `id` on purpose lately (ended, expired, refused): the store
+    /// holds its tombstone (`ended`), so its absence is not a loss.
     pub async fn ended_recently(&self, id: &SessionId) -> Result<bool, StoreError> {
         match self {
             Store::Memory(memory) => Ok(memory.ended_recently(id)),

@@ -1,14 +1,14 @@
-//! Tombstones of sessions the relay ended or expired on purpose (protocol §9.5, §9.6): the
-//! store's own record that a session is gone because it ended, not because the store lost
-//! it. A Redis back from an older snapshot also loses sessions, and only this tells the two
+//! Tombstones of sessions the relay erased on purpose (ended, expired, or refused on resume:
+//! protocol §9.5, §9.6): the store's own record that a session is gone because the relay
+//! erased it, not because the store lost it. A Redis back from an older snapshot also loses sessions, and only this tells the two
 //! apart: a session this node saw created that is gone without a tombstone was rewound; a
 //! coordinator naming on its return a conversation that has a tombstone is told it ended,
 //! not that the server lost it.
 //!
 //! A tombstone holds nothing but a one-way digest of the session id (so no dump of the store
 //! names a session after its end) and expires after [`kept_for`]. Must never hold anything
-//! else about the session, and must never be written for a session the store lost (then
-//! the loss would be told as an end).
+//! else about the session, and must never be written for a session the store lost (the
+//! sessions a change of generation erases: then the loss would be told as an end).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

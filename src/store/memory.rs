@@ -50,8 +50,8 @@ pub struct MemoryStore {
     /// When this store (so its generation) began: a coordinator resuming soon after is
     /// told which conversations were lost with the previous process.
     began: std::time::Instant,
-    /// Sessions ended or expired lately (`ended`): a coordinator back within the grace is
-    /// told such a conversation ended, not that the store lost it.
+    /// Sessions erased lately (ended, expired: `ended`): a coordinator back within the
+    /// grace is told such a conversation ended, not that the store lost it.
     tombstones: super::ended::Tombstones,
 }
 
@@ -85,18 +85,14 @@ impl MemoryStore {
     /// Marks the session ended and answers who held it; `None` if it is gone or already
     /// ended (someone else is ending it).
     pub fn end(&self, id: &SessionId) -> Option<Assignment> {
-        let holder = self.with(|s| {
+        self.with(|s| {
             let entry = s.sessions.get_mut(id).filter(|e| !e.ended)?;
             entry.ended = true;
             Some(entry.info.assignment.clone())
-        });
-        if holder.is_some() {
-            self.tombstones.bury(id);
-        }
-        holder
+        })
     }
 
-    /// Whether `id` ended or expired within the time tombstones are kept (`ended`).
+    /// Whether `id` was erased (ended, expired) within the time tombstones are kept.
     pub fn ended_recently(&self, id: &SessionId) -> bool {
         self.tombstones.holds(id)
     }
@@ -366,6 +362,7 @@ impl ChatStore for MemoryStore {
     }
 
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.tombstones.bury(id);
         self.with(|s| {
             s.sessions.remove(id);
             s.queue.retain(|q| q != id);

@@ -144,7 +144,8 @@ impl RedisStore {
         )
     }
 
-    /// Whether `id` ended or expired on purpose lately: Redis holds its tombstone.
+    /// Whether the relay erased `id` on purpose lately (ended, expired, refused): Redis
+    /// holds its tombstone.
     pub async fn ended_recently(&self, id: &SessionId) -> Result<bool, StoreError> {
         tombstone::buried(&mut self.con(), id).await
     }
@@ -205,7 +206,7 @@ impl RedisStore {
                 .and_then(|r| serde_json::from_str::<Record>(&r).ok())
                 .map(|r| r.generation);
             if generation != Some(current) {
-                self.remove(&id).await?;
+                self.erase_keys(&id).await?;
                 forgotten.push(id);
             }
         }
@@ -218,7 +219,7 @@ impl RedisStore {
                 .await
                 .map_err(unavailable)?;
             if !exists {
-                self.remove(&id).await?;
+                self.erase_keys(&id).await?;
             }
         }
         Ok(forgotten)
@@ -337,13 +338,20 @@ impl RedisStore {
 }
 
 impl RedisStore {
+    /// Deletes every key of a session and its index entries, with no tombstone: for the
+    /// sessions a change of generation erases (lost, not ended).
+    async fn erase_keys(&self, id: &SessionId) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let _: () = con.del(keys.all()).await.map_err(unavailable)?;
+        let _: () = con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)?;
+        con.srem(SESSIONS, hex(&id.0)).await.map_err(unavailable)
+    }
+
     /// Marks the session ended (`scripts::END`) and answers who held it; `None` if it is
     /// gone or already ended (someone else is ending it).
     pub async fn end(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
         let keys = Keys::of(id);
-        // Buried first: a snapshot that holds the end mark (or the erasure after it) holds
-        // the tombstone too, so the end is never taken for a loss.
-        tombstone::bury(&mut self.con(), id, self.tombstones_kept()).await?;
         let owner: String = redis::Script::new(END)
             .key(&keys.owner)
             .key(&keys.way[way_index(Way::ToVisitor)])
@@ -714,11 +722,10 @@ impl ChatStore for RedisStore {
     }
 
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
-        let keys = Keys::of(id);
-        let mut con = self.con();
-        let _: () = con.del(keys.all()).await.map_err(unavailable)?;
-        let _: () = con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)?;
-        con.srem(SESSIONS, hex(&id.0)).await.map_err(unavailable)
+        // Buried first: a snapshot that holds the erasure holds the tombstone too, so an
+        // end is never taken for a loss (`store::ended`).
+        tombstone::bury(&mut self.con(), id, self.tombstones_kept()).await?;
+        self.erase_keys(id).await
     }
 
     async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
@@ -734,7 +741,6 @@ impl ChatStore for RedisStore {
                 .await
                 .map_err(unavailable)?;
             if active.is_none_or(|minute| minute < cutoff_minute) {
-                tombstone::bury(&mut self.con(), &id, self.tombstones_kept()).await?;
                 self.remove(&id).await?;
                 expired.push(id);
             }

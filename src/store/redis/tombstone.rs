@@ -1,10 +1,11 @@
-//! Tombstones in Redis (`store::ended`): `ll:ended:<digest>`, written when the relay ends or
-//! expires a session on purpose, so a session gone because it ended is told apart from one
-//! a rewound Redis lost (the generation check, a returning coordinator).
+//! Tombstones in Redis (`store::ended`): `ll:ended:<digest>`, written when the relay erases
+//! a session on purpose (ended, expired, refused), so a session gone because the relay
+//! erased it is told apart from one a rewound Redis lost (the generation check, a returning
+//! coordinator).
 //!
 //! Each is one key of its own slot (a digest, not the session's hash tag), written by a
-//! command of its own before the end is marked or the session erased: a snapshot that holds
-//! the end or the erasure holds the tombstone too. Must never hold anything but the digest
+//! command of its own before the session's keys are deleted: a snapshot that holds the
+//! erasure holds the tombstone too. Must never hold anything but the digest
 //! and a bare marker, and never lack a TTL.
 
 use std::time::Duration;
@@ -20,7 +21,7 @@ fn key(id: &SessionId) -> String {
     format!("ll:ended:{}", ended::digest(id))
 }
 
-/// Records that `id` ended or expired on purpose, for `time`.
+/// Records that the relay erased `id` on purpose, for `time`.
 pub async fn bury(
     con: &mut RedisConnection,
     id: &SessionId,
@@ -31,7 +32,7 @@ pub async fn bury(
         .map_err(unavailable)
 }
 
-/// Whether Redis holds the tombstone of `id`: it ended or expired on purpose lately.
+/// Whether Redis holds the tombstone of `id`: the relay erased it on purpose lately.
 pub async fn buried(con: &mut RedisConnection, id: &SessionId) -> Result<bool, StoreError> {
     con.exists(key(id)).await.map_err(unavailable)
 }
