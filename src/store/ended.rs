@@ -54,8 +54,13 @@ impl Default for Tombstones {
 }
 
 impl Tombstones {
+    /// The live tombstones: expired ones are dropped first, so none outlives its time
+    /// for longer than until the next use.
     fn until(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.until.lock().unwrap_or_else(|p| p.into_inner())
+        let mut until = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        until.retain(|_, at| *at > now);
+        until
     }
 
     /// Keeps tombstones for `time` from now on.
@@ -66,25 +71,19 @@ impl Tombstones {
     /// `id` ended or expired on purpose.
     pub fn bury(&self, id: &SessionId) {
         let time = *self.kept_for.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let mut until = self.until();
-        until.retain(|_, at| *at > now);
-        until.insert(digest(id), now + time);
+        self.until().insert(digest(id), Instant::now() + time);
     }
 
     /// Whether `id` ended or expired on purpose within the time tombstones are kept.
     pub fn holds(&self, id: &SessionId) -> bool {
-        let now = Instant::now();
-        self.until().get(&digest(id)).is_some_and(|at| *at > now)
+        self.until().contains_key(&digest(id))
     }
 
     /// One line per live tombstone, for the store's dump.
     pub fn dump(&self) -> String {
-        let now = Instant::now();
         self.until()
-            .iter()
-            .filter(|(_, at)| **at > now)
-            .map(|(digest, _)| format!("ended {digest}\n"))
+            .keys()
+            .map(|digest| format!("ended {digest}\n"))
             .collect()
     }
 }
