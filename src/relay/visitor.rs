@@ -302,10 +302,10 @@ async fn handle_frame(
         VisitorFrame::Msg { seq, .. } => Some(*seq),
         _ => None,
     };
-    // A message and an acknowledgement read the holder in the same step as their write
-    // (one round trip on Redis, `store::redis::message_path`).
     // Read before the store is: a session gone since is ended only if the store is whole.
     let generation = relay.store.generation();
+    // A message and an acknowledgement read the holder in the same step as their write
+    // (one round trip on Redis, `store::redis::message_path`).
     let holder = if matches!(frame, VisitorFrame::Msg { .. } | VisitorFrame::Ack { .. }) {
         None
     } else {

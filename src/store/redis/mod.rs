@@ -131,25 +131,6 @@ impl RedisStore {
         self.connection.clone()
     }
 
-    /// Keeps the tombstones of ended sessions for `time` from now on (`store::ended`).
-    pub fn keep_tombstones_for(&self, time: std::time::Duration) {
-        self.tombstones_kept_s
-            .store(time.as_secs(), std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn tombstones_kept(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(
-            self.tombstones_kept_s
-                .load(std::sync::atomic::Ordering::Relaxed),
-        )
-    }
-
-    /// Whether the relay erased `id` on purpose lately (ended, expired, refused): Redis
-    /// holds its tombstone.
-    pub async fn ended_recently(&self, id: &SessionId) -> Result<bool, StoreError> {
-        tombstone::buried(&mut self.con(), id).await
-    }
-
     /// A handle on the shared connection, for the tips kept beside the sessions.
     pub fn connection(&self) -> RedisConnection {
         self.con()
@@ -724,7 +705,7 @@ impl ChatStore for RedisStore {
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
         // Buried first: a snapshot that holds the erasure holds the tombstone too, so an
         // end is never taken for a loss (`store::ended`).
-        tombstone::bury(&mut self.con(), id, self.tombstones_kept()).await?;
+        self.bury(id).await?;
         self.erase_keys(id).await
     }
 

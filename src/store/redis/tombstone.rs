@@ -8,10 +8,12 @@
 //! erasure holds the tombstone too. Must never hold anything but the digest
 //! and a bare marker, and never lack a TTL.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use redis::AsyncCommands;
 
+use super::RedisStore;
 use super::connection::{RedisConnection, unavailable};
 use crate::store::chat::{SessionId, StoreError};
 use crate::store::ended;
@@ -21,15 +23,27 @@ fn key(id: &SessionId) -> String {
     format!("ll:ended:{}", ended::digest(id))
 }
 
-/// Records that the relay erased `id` on purpose, for `time`.
-pub async fn bury(
-    con: &mut RedisConnection,
-    id: &SessionId,
-    time: Duration,
-) -> Result<(), StoreError> {
-    con.set_ex(key(id), 1, time.as_secs().max(1))
-        .await
-        .map_err(unavailable)
+impl RedisStore {
+    /// Keeps the tombstones of erased sessions for `time` from now on.
+    pub fn keep_tombstones_for(&self, time: Duration) {
+        self.tombstones_kept_s
+            .store(time.as_secs(), Ordering::Relaxed);
+    }
+
+    /// Records that the relay erased `id` on purpose, for the time tombstones are kept.
+    pub(super) async fn bury(&self, id: &SessionId) -> Result<(), StoreError> {
+        let time = self.tombstones_kept_s.load(Ordering::Relaxed).max(1);
+        self.con()
+            .set_ex(key(id), 1, time)
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Whether the relay erased `id` on purpose lately (ended, expired, refused): Redis
+    /// holds its tombstone.
+    pub async fn ended_recently(&self, id: &SessionId) -> Result<bool, StoreError> {
+        buried(&mut self.con(), id).await
+    }
 }
 
 /// Whether Redis holds the tombstone of `id`: the relay erased it on purpose lately.
