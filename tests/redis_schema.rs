@@ -201,6 +201,7 @@ async fn every_key_after_a_day_on_two_nodes_is_in_the_documented_schema() {
         "ll:queue",
         "ll:queue:order",
         "ll:sessions",
+        "ll:ended:<digest>",
         "ll:tip:{tip-<id>}:record",
         "ll:tip:{tip-<id>}:replies",
         "ll:tip:lookup:<hash>",

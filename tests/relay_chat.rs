@@ -68,7 +68,7 @@ async fn visitor_and_coordinator_chat_both_ways_then_visitor_ends_and_wipes() {
         !relay.has_session(&session).await,
         "end and wipe leaves nothing"
     );
-    assert_eq!(relay.visitor_state().await, "");
+    assert_eq!(without_tombstones(&relay.visitor_state().await), "");
     let err = visitor.wait_for(|_| false).await.unwrap_err();
     assert_eq!(err.close_code(), Some(4010));
 }
@@ -278,7 +278,7 @@ async fn idle_sessions_expire_and_leave_nothing() {
     relay.relay.store.touch(&visitor.session, 0).await.unwrap();
     relay.relay.sweep().await;
     assert!(!relay.has_session(&visitor.session).await);
-    assert_eq!(relay.visitor_state().await, "");
+    assert_eq!(without_tombstones(&relay.visitor_state().await), "");
     let err = visitor.wait_for(|_| false).await.unwrap_err();
     assert_eq!(err.close_code(), Some(4007));
     assert!(

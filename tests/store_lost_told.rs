@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::*;
 use faults::*;
-use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
+use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::config::StoreKind;
 use lifeline::protocol::SessionId;
 use lifeline::store::{Assignment, ChatStore};
@@ -59,13 +59,7 @@ async fn a_claim_just_before_a_rewind_is_told_store_lost_to_both_sides() {
 #[tokio::test]
 async fn a_coordinator_resuming_after_redis_lost_its_conversation_is_told_lost() {
     let mut redis = RedisServer::start();
-    let url = redis.url.clone();
-    let relay = TestRelay::start_with(|c| {
-        c.store.kind = StoreKind::Redis;
-        c.store.redis_url = url;
-        c.sessions.coordinator_grace_s = 60;
-    })
-    .await;
+    let relay = held_on(&redis).await;
     let mut c = relay.on_duty(721, "Amara", 2).await;
     let mut v = relay.visitor().await;
     let session = v.session;
@@ -124,28 +118,7 @@ async fn resumes_and_is_told_lost(
 ) {
     // Within a check (0.5 s) the relay has seen the loss.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    c.reconnect(&relay.coordinator_url())
-        .await
-        .expect("signed in again");
-    let mut heard = Vec::new();
-    let read = async {
-        loop {
-            match c.next_event().await {
-                Ok(CoordinatorEvent::Peer { session: s, event }) if s == session => {
-                    heard.push(format!("peer {event:?}"))
-                }
-                Ok(CoordinatorEvent::Released(s)) if s == session => {
-                    heard.push("released".to_owned());
-                    return;
-                }
-                Ok(_) | Err(lifeline::client::ClientError::Timeout) => {}
-                Err(e) => panic!("the coordinator's connection failed: {e}"),
-            }
-        }
-    };
-    tokio::time::timeout(TOLD_WITHIN, read)
-        .await
-        .expect("told within seconds");
+    let heard = heard_on_return(relay, c, session).await;
     assert_eq!(heard, ["peer Lost", "released"], "told plainly, in order");
     assert!(!c.conversations.contains_key(&session));
 }

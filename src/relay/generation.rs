@@ -123,7 +123,8 @@ pub async fn store_lost(relay: &Arc<Relay>) {
 /// Whether a conversation a resuming coordinator names, which the store does not know, was
 /// lost with the store's data rather than ended while they were away: the store lost or
 /// rewound its data (on this node's watch, or this memory-store relay started) within the
-/// longest a conversation is held for a dropped coordinator. Then they are told `peer
+/// longest a conversation is held for a dropped coordinator, and holds no tombstone of its
+/// end (the store's own record, never the coordinator's word). Then they are told `peer
 /// lost` before `released` (§9.6), as a connected coordinator was.
 pub async fn lost_while_away(relay: &Relay, session: &SessionId) -> bool {
     let grace = Duration::from_secs(relay.config.sessions.coordinator_grace_s);
@@ -131,7 +132,9 @@ pub async fn lost_while_away(relay: &Relay, session: &SessionId) -> bool {
         .store
         .generation_changed_at()
         .is_some_and(|at| at.elapsed() <= grace);
-    recent && matches!(relay.store.get(session).await, Ok(None))
+    recent
+        && matches!(relay.store.get(session).await, Ok(None))
+        && matches!(relay.store.ended_recently(session).await, Ok(false))
 }
 
 /// One conversation was lost (a resume found the store older than the visitor): its

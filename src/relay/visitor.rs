@@ -161,7 +161,12 @@ async fn resume(
         Ok(None) if token_generation(&token) != relay.store.generation() => {
             return close(relay, inbox, CloseCode::StoreLost);
         }
-        Ok(None) => return close(relay, inbox, CloseCode::UnknownSession),
+        // Of this generation, and gone: ended or expired, unless a check run now finds the
+        // store lost it since (Redis back older, within the check that would have told).
+        Ok(None) => {
+            let code = unless_lost(relay, token_generation(&token), CloseCode::UnknownSession);
+            return close(relay, inbox, code.await);
+        }
         Err(_) => return close(relay, inbox, CloseCode::StoreUnavailable),
     };
     if !bool::from(Fingerprint::of(&token).0.ct_eq(&info.token_hash)) {
@@ -297,6 +302,8 @@ async fn handle_frame(
         VisitorFrame::Msg { seq, .. } => Some(*seq),
         _ => None,
     };
+    // Read before the store is: a session gone since is ended only if the store is whole.
+    let generation = relay.store.generation();
     // A message and an acknowledgement read the holder in the same step as their write
     // (one round trip on Redis, `store::redis::message_path`).
     let holder = if matches!(frame, VisitorFrame::Msg { .. } | VisitorFrame::Ack { .. }) {
@@ -305,7 +312,8 @@ async fn handle_frame(
         match relay.store.assignment(&session).await {
             Ok(Some(assignment)) => assignment.holder(),
             Ok(None) => {
-                close::<()>(relay, inbox, CloseCode::Ended);
+                let code = unless_lost(relay, generation, CloseCode::Ended).await;
+                close::<()>(relay, inbox, code);
                 return ControlFlow::Break(());
             }
             Err(_) => {
@@ -322,7 +330,6 @@ async fn handle_frame(
                 body: body.0.clone(),
             };
             let limits = relay.buffer_limits();
-            let generation = relay.store.generation();
             let relayed = relay
                 .store
                 .relay_frame(
@@ -392,7 +399,8 @@ async fn handle_frame(
             };
             let woken_elsewhere = relay.nodes.woke(acked.woke_node);
             let Some(holder) = acked.holder else {
-                close::<()>(relay, inbox, CloseCode::Ended);
+                let code = unless_lost(relay, generation, CloseCode::Ended).await;
+                close::<()>(relay, inbox, code);
                 return ControlFlow::Break(());
             };
             if let (Some(seq), Some(serial)) = (acked.acked, holder.holder())

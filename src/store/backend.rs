@@ -32,16 +32,23 @@ pub enum Store {
 impl Store {
     /// Opens the store `store.kind` names: memory, or Redis at `store.redis_url`.
     pub async fn open(config: &Config) -> Result<Self, StoreError> {
+        let tombstones = super::ended::kept_for(config.sessions.coordinator_grace_s);
         match config.store.kind {
-            StoreKind::Redis => Ok(Store::Redis(Box::new(
-                redis::RedisStore::connect(
+            StoreKind::Redis => {
+                let redis = redis::RedisStore::connect(
                     &config.store.redis_urls(),
                     config.store.redis_cluster,
                     config.sessions.idle_ttl_s,
                 )
-                .await?,
-            ))),
-            StoreKind::Memory => Ok(Store::Memory(memory::MemoryStore::new())),
+                .await?;
+                redis.keep_tombstones_for(tombstones);
+                Ok(Store::Redis(Box::new(redis)))
+            }
+            StoreKind::Memory => {
+                let memory = memory::MemoryStore::new();
+                memory.keep_tombstones_for(tombstones);
+                Ok(Store::Memory(memory))
+            }
         }
     }
 }
@@ -174,6 +181,15 @@ impl Store {
         match self {
             Store::Memory(memory) => Ok(memory.end(id)),
             Store::Redis(redis) => Box::pin(redis.end(id)).await,
+        }
+    }
+
+    /// Whether the relay erased `id` on purpose lately (ended, expired, refused): the store
+    /// holds its tombstone (`ended`), so its absence is not a loss.
+    pub async fn ended_recently(&self, id: &SessionId) -> Result<bool, StoreError> {
+        match self {
+            Store::Memory(memory) => Ok(memory.ended_recently(id)),
+            Store::Redis(redis) => Box::pin(redis.ended_recently(id)).await,
         }
     }
 

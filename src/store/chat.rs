@@ -302,7 +302,9 @@ pub trait ChatStore: Send + Sync + 'static {
         id: &SessionId,
         now_minute: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Erases a session and everything about it.
+    /// Erases a session and everything about it but its tombstone ([`super::ended`]): the
+    /// relay erased it on purpose (it ended, expired or was refused), the store did not lose
+    /// it.
     fn remove(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes sessions idle since before `cutoff_minute`; returns their ids.
     fn expire(

@@ -50,6 +50,9 @@ pub struct MemoryStore {
     /// When this store (so its generation) began: a coordinator resuming soon after is
     /// told which conversations were lost with the previous process.
     began: std::time::Instant,
+    /// Sessions erased lately (ended, expired: `ended`): a coordinator back within the
+    /// grace is told such a conversation ended, not that the store lost it.
+    tombstones: super::ended::Tombstones,
 }
 
 impl Default for MemoryStore {
@@ -65,6 +68,7 @@ impl MemoryStore {
             state: Mutex::default(),
             generation: super::generation::fresh(),
             began: std::time::Instant::now(),
+            tombstones: super::ended::Tombstones::default(),
         }
     }
 
@@ -86,6 +90,16 @@ impl MemoryStore {
             entry.ended = true;
             Some(entry.info.assignment.clone())
         })
+    }
+
+    /// Whether `id` was erased (ended, expired) within the time tombstones are kept.
+    pub fn ended_recently(&self, id: &SessionId) -> bool {
+        self.tombstones.holds(id)
+    }
+
+    /// Keeps the tombstones of ended sessions for `time` from now on.
+    pub fn keep_tombstones_for(&self, time: std::time::Duration) {
+        self.tombstones.keep_for(time);
     }
 
     /// The session and whether it was ended (and is being erased), read together.
@@ -348,6 +362,7 @@ impl ChatStore for MemoryStore {
     }
 
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.tombstones.bury(id);
         self.with(|s| {
             s.sessions.remove(id);
             s.queue.retain(|q| q != id);
@@ -365,6 +380,7 @@ impl ChatStore for MemoryStore {
                 .collect();
             for id in &expired {
                 s.sessions.remove(id);
+                self.tombstones.bury(id);
             }
             s.queue.retain(|q| !expired.contains(q));
             expired
@@ -393,6 +409,7 @@ impl ChatStore for MemoryStore {
                     ));
                 }
             }
+            out.push_str(&self.tombstones.dump());
             out
         })
     }

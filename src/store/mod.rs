@@ -3,7 +3,8 @@
 //!
 //! Everything here is ciphertext or routing state. A backend must never hold an address,
 //! a user agent, plaintext or a precise time (times are Unix minutes), and must forget a
-//! session entirely when it ends, is wiped or expires. Sealed tips are the only records that
+//! session entirely when it ends, is wiped or expires, but for a tombstone ([`ended`]: a
+//! digest of its id, expiring within minutes). Sealed tips are the only records that
 //! outlive a session, until handled or past retention. Nothing outside this module may know
 //! which backend runs: the relay asks [`Store`] for what it needs.
 //!
@@ -11,6 +12,8 @@
 //!
 //! - [`chat`]: the [`ChatStore`] trait and the records it keeps.
 //! - [`generation`]: the store's generation (epoch), which changes when it loses data.
+//! - [`ended`]: tombstones (a digest, expiring) of sessions ended on purpose, so a session
+//!   the store lost is told apart from one that ended.
 //! - [`memory`]: one node, in the process.
 //! - [`redis`]: several nodes, one Redis (server or Cluster): the chat store, its key schema
 //!   and Lua scripts, the connection, node-to-node messages, shared proof-of-work seeds.
@@ -37,6 +40,7 @@ macro_rules! dispatch {
 
 pub mod backend;
 pub mod chat;
+pub mod ended;
 pub mod generation;
 pub mod memory;
 pub mod redis;

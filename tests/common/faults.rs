@@ -37,6 +37,17 @@ pub async fn chatting_on(
     (relay, c, v)
 }
 
+/// A relay on `redis` that holds a dropped coordinator's conversations for a minute.
+pub async fn held_on(redis: &RedisServer) -> TestRelay {
+    let url = redis.url.clone();
+    TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+        c.sessions.coordinator_grace_s = 60;
+    })
+    .await
+}
+
 /// The close code the visitor's connection ends with, within [`TOLD_WITHIN`].
 pub async fn visitor_closed_with(v: &mut VisitorClient) -> Option<u16> {
     let read = async {
@@ -108,4 +119,37 @@ pub fn freeze_for(redis: &RedisServer, time: Duration) -> tokio::task::JoinHandl
             .args(["-CONT", &pid])
             .status();
     })
+}
+
+/// `c` signs in again on `relay` (naming its conversations in `resume_sessions`) and reads
+/// until it is `released` from `session`: what it heard about it, in order (`peer <event>`,
+/// then `released`).
+pub async fn heard_on_return(
+    relay: &TestRelay,
+    c: &mut CoordinatorClient,
+    session: SessionId,
+) -> Vec<String> {
+    c.reconnect(&relay.coordinator_url())
+        .await
+        .expect("signed in again");
+    let mut heard = Vec::new();
+    let read = async {
+        loop {
+            match c.next_event().await {
+                Ok(CoordinatorEvent::Peer { session: s, event }) if s == session => {
+                    heard.push(format!("peer {event:?}"))
+                }
+                Ok(CoordinatorEvent::Released(s)) if s == session => {
+                    heard.push("released".to_owned());
+                    return;
+                }
+                Ok(_) | Err(lifeline::client::ClientError::Timeout) => {}
+                Err(e) => panic!("the coordinator's connection failed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(TOLD_WITHIN, read)
+        .await
+        .expect("told within seconds");
+    heard
 }

@@ -29,6 +29,7 @@ mod raw_tips;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use raw_tips::{SolvedSeed, post_status, smallest_sealed, solved_seed};
 mod tips;
+mod tombstones;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use tips::{FirstTip, file_first_tip, seal_first_tip};
 mod cut_off;
@@ -40,6 +41,8 @@ mod visitors;
 pub use new_keys::{for_new_keys, sign_in_refused};
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use visitors::chat_visitor_at;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use tombstones::without_tombstones;
 
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.

@@ -6,8 +6,8 @@
 //! every node sees the change at its next check.
 //!
 //! A snapshot taken within one check of Redis dying holds the newest tick: the frames this
-//! node confirmed since, and the claims, are the evidence then (`witness`), verified at the
-//! same check.
+//! node confirmed since, the claims and hand-overs, and the sessions it created are the
+//! evidence then (`witness`), verified at the same check.
 //!
 //! Both keys share one hash tag, so the scripts run on a Cluster too. Must never roll the
 //! generation on anything but evidence of lost data: rolling it ends every conversation.
@@ -56,6 +56,10 @@ pub struct Generation {
     /// One check at a time: a check run on a sequence gap must not take the batch a running
     /// periodic check is verifying, and find nothing.
     turn: tokio::sync::Mutex<()>,
+    /// How many checks have finished: a check asked for while two finished (so one began
+    /// after the asking) is answered by them, and a burst of asks (resumes of unknown
+    /// sessions, gaps) costs Redis one check, not one each.
+    finished: AtomicU64,
     /// When this node last saw the generation change (a coordinator resuming soon after is
     /// told which conversations were lost, `relay::generation`).
     changed_at: std::sync::Mutex<Option<std::time::Instant>>,
@@ -76,6 +80,7 @@ impl Generation {
             roll: redis::Script::new(ROLL),
             witness: Witness::default(),
             turn: tokio::sync::Mutex::new(()),
+            finished: AtomicU64::new(0),
             changed_at: std::sync::Mutex::new(None),
         };
         generation.check(con).await?;
@@ -87,10 +92,15 @@ impl Generation {
         self.current.load(Ordering::Relaxed)
     }
 
-    /// Redis answered that `id` was claimed (its `claims`-th claim): evidence for the next
-    /// check.
+    /// Redis answered that `id` was claimed or handed over (its `claims`-th time): evidence
+    /// for the next check.
     pub fn claimed(&self, id: &crate::store::SessionId, claims: u64) {
         self.witness.claimed(id, claims);
+    }
+
+    /// Redis answered that `id` was created in `generation`: evidence for the next check.
+    pub fn created(&self, id: &crate::store::SessionId, generation: u64) {
+        self.witness.created(id, generation);
     }
 
     /// When this node last saw the generation change, if it has since it started.
@@ -108,14 +118,20 @@ impl Generation {
     /// the tick lower, or a frame confirmed since the last check missing), moves to (or
     /// creates) the new generation.
     pub async fn check(&self, con: &mut RedisConnection) -> Result<Checked, StoreError> {
+        let asked = self.finished.load(Ordering::Acquire);
         let _turn = self.turn.lock().await;
+        // One check began after this one was asked for, and finished: what it found (and
+        // acted on: every caller ends the old generation's conversations) stands.
+        if self.finished.load(Ordering::Acquire) >= asked + 2 {
+            return Ok(Checked::Same);
+        }
         // Taken before the tick advances, verified after: see `witness`.
         let batch = self.witness.take();
         let checked = match self.check_tick(con).await {
-            Ok(Checked::Same) => match rewound(con, &batch).await {
+            Ok(Checked::Same) => match rewound(con, &batch, self.current()).await {
                 Ok(false) => Ok(Checked::Same),
                 Ok(true) => {
-                    tracing::warn!("Redis lost frames it had confirmed: a rewind");
+                    tracing::warn!("Redis lost writes it had confirmed: a rewind");
                     let known = self.current().to_string();
                     self.roll(con, known).await.map(Checked::Changed)
                 }
@@ -130,6 +146,9 @@ impl Generation {
                     Some(std::time::Instant::now());
             }
             Ok(Checked::Same) => {}
+        }
+        if checked.is_ok() {
+            self.finished.fetch_add(1, Ordering::Release);
         }
         checked
     }

@@ -21,6 +21,7 @@ pub mod revocations;
 pub mod rewrite;
 pub mod scripts;
 pub mod seeds;
+mod tombstone;
 mod witness;
 
 use redis::AsyncCommands;
@@ -78,6 +79,8 @@ pub struct RedisStore {
     generation: generation::Generation,
     persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
+    /// How long a tombstone of an ended session is kept (`store::ended`), in seconds.
+    tombstones_kept_s: std::sync::atomic::AtomicU64,
     claim: redis::Script,
     assign: redis::Script,
     reattach: redis::Script,
@@ -109,6 +112,7 @@ impl RedisStore {
             generation,
             persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
+            tombstones_kept_s: crate::store::ended::kept_for(0).as_secs().into(),
             claim: redis::Script::new(CLAIM),
             assign: redis::Script::new(ASSIGN),
             reattach: redis::Script::new(REATTACH),
@@ -183,7 +187,7 @@ impl RedisStore {
                 .and_then(|r| serde_json::from_str::<Record>(&r).ok())
                 .map(|r| r.generation);
             if generation != Some(current) {
-                self.remove(&id).await?;
+                self.erase_keys(&id).await?;
                 forgotten.push(id);
             }
         }
@@ -196,7 +200,7 @@ impl RedisStore {
                 .await
                 .map_err(unavailable)?;
             if !exists {
-                self.remove(&id).await?;
+                self.erase_keys(&id).await?;
             }
         }
         Ok(forgotten)
@@ -315,6 +319,16 @@ impl RedisStore {
 }
 
 impl RedisStore {
+    /// Deletes every key of a session and its index entries, with no tombstone: for the
+    /// sessions a change of generation erases (lost, not ended).
+    async fn erase_keys(&self, id: &SessionId) -> Result<(), StoreError> {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let _: () = con.del(keys.all()).await.map_err(unavailable)?;
+        let _: () = con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)?;
+        con.srem(SESSIONS, hex(&id.0)).await.map_err(unavailable)
+    }
+
     /// Marks the session ended (`scripts::END`) and answers who held it; `None` if it is
     /// gone or already ended (someone else is ending it).
     pub async fn end(&self, id: &SessionId) -> Result<Option<Assignment>, StoreError> {
@@ -424,9 +438,14 @@ impl ChatStore for RedisStore {
             let _: () = con.del(keys.all()).await.map_err(unavailable)?;
             return Err(StoreError::QueueFull);
         }
-        con.sadd(SESSIONS, hex(&info.id.0))
+        let _: () = con
+            .sadd(SESSIONS, hex(&info.id.0))
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        // Evidence for the next generation check: a Redis back from a snapshot taken before
+        // this lacks the session, and no tombstone says it ended (§9.5).
+        self.generation.created(&info.id, info.generation);
+        Ok(())
     }
 
     async fn get(&self, id: &SessionId) -> Result<Option<SessionInfo>, StoreError> {
@@ -471,9 +490,19 @@ impl ChatStore for RedisStore {
 
     async fn assign(&self, id: &SessionId, coordinator: u64, node: &str) -> Result<(), StoreError> {
         let keys = Keys::of(id);
-        let first = [keys.record.as_str(), &keys.owner];
-        self.make_holder(&self.assign, &first, &keys, coordinator, node)
+        let first = [
+            keys.record.as_str(),
+            &keys.owner,
+            &keys.way[way_index(Way::ToVisitor)],
+        ];
+        let claims = self
+            .holder_script(&self.assign, &first, &keys, coordinator, node)
             .await?;
+        // A hand-over is evidence as a claim is (§9.5): a Redis back from a snapshot taken
+        // before it counts fewer claims.
+        if let Ok(claims @ 1..) = u64::try_from(claims) {
+            self.generation.claimed(id, claims);
+        }
         self.con()
             .zrem(QUEUE, hex(&id.0))
             .await
@@ -674,11 +703,10 @@ impl ChatStore for RedisStore {
     }
 
     async fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
-        let keys = Keys::of(id);
-        let mut con = self.con();
-        let _: () = con.del(keys.all()).await.map_err(unavailable)?;
-        let _: () = con.zrem(QUEUE, hex(&id.0)).await.map_err(unavailable)?;
-        con.srem(SESSIONS, hex(&id.0)).await.map_err(unavailable)
+        // Buried first: a snapshot that holds the erasure holds the tombstone too, so an
+        // end is never taken for a loss (`store::ended`).
+        self.bury(id).await?;
+        self.erase_keys(id).await
     }
 
     async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {

@@ -51,15 +51,18 @@ return owner
 "#;
 
 /// A hand-over (transfer): the owner key of a live session becomes the colleague's serial,
-/// whatever it was. KEYS: record, owner, holder's node. ARGV: serial, node, TTL. 1 if
-/// written, 0 if the session is gone (nothing is re-created without a TTL).
+/// whatever it was, and the claim count goes up as for a claim (a hand-over just before a
+/// rewind is evidence too: `witness.rs`). KEYS: record, owner, the visitor-bound
+/// direction's hash, holder's node. ARGV: serial, node, TTL. 0 if the session is gone
+/// (nothing is re-created without a TTL), else the claim count (-1 without the hash).
 pub(super) const ASSIGN: &str = concat!(
     holder_node_lua!(),
     r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
 holder_node()
-return 1
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+return redis.call('HINCRBY', KEYS[3], 'claims', 1)
 "#
 );
 
