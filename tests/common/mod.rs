@@ -40,9 +40,9 @@ mod visitors;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use new_keys::{for_new_keys, sign_in_refused};
 #[allow(unused_imports)] // each test crate uses a different part of common
-pub use visitors::chat_visitor_at;
-#[allow(unused_imports)] // each test crate uses a different part of common
 pub use tombstones::without_tombstones;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use visitors::chat_visitor_at;
 
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop. Never the
 /// shared default port.
