@@ -25,18 +25,13 @@ use crate::store::chat::{
 /// Returns {outcome, owner, woken}: outcome 'ok', 'dup', 'full', 'gap:<next>', 'gone' (no
 /// session) or 'other' (held by another); woken the peer's node if a wake was published to
 /// it, else '' (the peer is here, nowhere, or unknown: the relay wakes it its own way).
-/// Four commands for a stored frame (six when the buffer was new), one more for a wake: every
-/// command a script runs is a Lua call into Redis, and those calls, not the commands, were
-/// most of redis-server's CPU per message (issue 20, docs/benchmarks.md). So the owner and
-/// the peer's node come in one `MGET` (one slot), the count from the numbers (the buffer
-/// holds `head` .. `next - 1`) instead of an `LLEN`, and the TTL is read only when `RPUSH`
-/// says the list is new (a list that expired a moment before its hash gets one too).
+/// Six commands for a stored frame (seven when the buffer was empty), one key per number no
+/// more: redis-server's CPU per message is what issue 20 measures.
 pub(super) const RELAY: &str = r#"
-local names = redis.call('MGET', KEYS[1], KEYS[4])
-local owner = names[1]
+local owner = redis.call('GET', KEYS[1])
 if not owner then return {'gone', '', ''} end
 if ARGV[6] ~= '' and owner ~= ARGV[6] then return {'other', owner, ''} end
-local state = redis.call('HMGET', KEYS[2], 'next', 'bytes', 'head')
+local state = redis.call('HMGET', KEYS[2], 'next', 'bytes')
 -- No hash: filed before it existed (a rolling upgrade); never re-created here without a TTL.
 if not state[1] then return {'gone', '', ''} end
 local next = tonumber(state[1])
@@ -44,27 +39,25 @@ local seq = tonumber(ARGV[1])
 if seq > next then return {'gap:' .. next, owner, ''} end
 local outcome = 'dup'
 if seq == next then
-  local head = tonumber(state[3] or '0')
-  local count = 0
-  if head > 0 then count = next - head end
-  local bytes = tonumber(state[2] or '0') + tonumber(ARGV[3])
-  if count >= tonumber(ARGV[4]) or bytes > tonumber(ARGV[5]) then
+  local count = redis.call('LLEN', KEYS[3])
+  local bytes = tonumber(state[2] or '0')
+  if count >= tonumber(ARGV[4]) or bytes + tonumber(ARGV[3]) > tonumber(ARGV[5]) then
     return {'full', owner, ''}
   end
-  if redis.call('RPUSH', KEYS[3], ARGV[2]) == 1 then
-    redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes, 'head', seq)
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  if count == 0 then
+    redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes + tonumber(ARGV[3]), 'head', seq)
     -- A new list: it takes the session's remaining TTL, as its other keys have.
     local ttl = redis.call('TTL', KEYS[2])
     if ttl > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
   else
-    redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes)
+    redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes + tonumber(ARGV[3]))
   end
   outcome = 'ok'
 end
-local peer = names[2]
-if owner == 'q' or not peer or peer == ARGV[7] or ARGV[7] == '' then
-  return {outcome, owner, ''}
-end
+if owner == 'q' then return {outcome, owner, ''} end
+local peer = redis.call('GET', KEYS[4])
+if not peer or peer == ARGV[7] or ARGV[7] == '' then return {outcome, owner, ''} end
 redis.call('PUBLISH', 'll:wake:' .. peer, ARGV[8] .. owner)
 return {outcome, owner, peer}
 "#;
@@ -77,10 +70,8 @@ return {outcome, owner, peer}
 /// without the owner and the acknowledged sequence number.
 /// Returns {acked, owner, woken} (woken as above); acked -1 if the session is gone or held
 /// by another.
-/// The owner and the sender's node come in one `MGET`, as in `RELAY`.
 pub(super) const ACK_NOTIFY: &str = r#"
-local names = redis.call('MGET', KEYS[3], KEYS[4])
-local owner = names[1]
+local owner = redis.call('GET', KEYS[3])
 if not owner then return {-1, '', ''} end
 if ARGV[2] ~= '' and owner ~= ARGV[2] then return {-1, owner, ''} end
 local state = redis.call('HMGET', KEYS[1], 'next', 'acked', 'bytes', 'head')
@@ -104,7 +95,7 @@ if seq > acked then
   redis.call('HSET', KEYS[1], 'acked', acked, 'bytes', math.max(bytes, 0), 'head', head)
 end
 if owner == 'q' then return {acked, owner, ''} end
-local peer = names[2]
+local peer = redis.call('GET', KEYS[4])
 if not peer or peer == ARGV[3] or ARGV[3] == '' then return {acked, owner, ''} end
 redis.call('PUBLISH', 'll:wake:' .. peer, ARGV[4] .. owner .. ' ' .. acked)
 return {acked, owner, peer}
