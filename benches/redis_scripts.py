@@ -10,8 +10,9 @@ pulls: it was woken on another node; on one node the relay's local hand-off need
 
 Variants (LL_VARIANTS, comma-separated; default all):
   main     the scripts of `main` (git show main:src/store/redis/...)
-  src      the scripts of this worktree (the same as main until they differ; on this branch
-           the owner and the peer's node in one MGET, no LLEN)
+  src      the scripts of this worktree (the same as main until they differ)
+  mget     the append and acknowledgement of commit c54a1ec (issue 20, fourth session):
+           owner and peer's node in one MGET, no LLEN, the TTL when RPUSH answers 1
   floor    the same writes as plain pipelined commands: no owner check, no duplicate/gap
            answer, no budget, wake sent where the client believes the peer is; a floor, not
            a design
@@ -25,6 +26,7 @@ Variants (LL_VARIANTS, comma-separated; default all):
            acknowledgement; the key outlives its last entry, so no TTL dance per new buffer
   entry    scripts that answer at once and touch nothing, with the same keys and arguments:
            what a script call costs redis-server before its first command (no pull)
+  small    entry with a one-byte frame: what the 1.4 KB argument adds to a call
   carry    lean, and the receiver's acknowledgement carried by its own next append (one
            script call, one wake carrying both)
 LL_PIPE=n writes n commands per write (default: all the chats' commands in one write).
@@ -205,8 +207,8 @@ def record(seq):
 
 class Scripted:
     """`main`, `src`, `lean`, `hash`, `stream`, `carry`: every step a script call."""
-    def __init__(self, name, append, ack, pending, layout="keys", carry=False):
-        self.name, self.layout, self.carry = name, layout, carry
+    def __init__(self, name, append, ack, pending, layout="keys", carry=False, small=False):
+        self.name, self.layout, self.carry, self.small = name, layout, carry, small
         self.src = {"r": append, "a": ack, "p": pending}
     def load(self, c):
         self.sha = {k: c.pipe([resp("SCRIPT", "LOAD", v)])[0].decode() for k, v in self.src.items()}
@@ -219,7 +221,7 @@ class Scripted:
         return cmds
     def append(self, s, w, seq, here, carry_upto):
         prefix = "%s %s %032x " % (here, w, s)
-        args = [seq, record(seq), LEN, MAX_FRAMES, MAX_BYTES, SENDER_OWNER[w], here, prefix]
+        args = [seq, "x" if self.small else record(seq), LEN, MAX_FRAMES, MAX_BYTES, SENDER_OWNER[w], here, prefix]
         if self.layout == "hash":
             keys = [K(s, "way:" + w), K(s, "buffer:" + w)]
         else:
@@ -282,7 +284,7 @@ def run(v, sessions, rounds, burst, cross):
             msgs += sessions
             if carry: owed[o] = 0
         there = nodes[1] if w == "c" else nodes[0]
-        if cross and v.name != "entry":
+        if cross and v.name not in ("entry", "small"):
             got = c.pipe([v.pull(s, w, seq[w] - burst) for s in range(sessions)])
             assert len(got[0]) == burst, (v.name, len(got[0]))
         if v.carry:
@@ -308,11 +310,13 @@ ACK, PENDING = lua(main_mp, "ACK_NOTIFY"), lua(main_sc, "PENDING")
 ALL = {
     "main": lambda: Scripted("main", lua(main_mp, "RELAY"), ACK, PENDING),
     "src": lambda: Scripted("src", lua(src_mp, "RELAY"), lua(src_mp, "ACK_NOTIFY"), lua(src_sc, "PENDING")),
+    "mget": lambda: Scripted("mget", lua(source("c54a1ec", MP), "RELAY"), lua(source("c54a1ec", MP), "ACK_NOTIFY"), PENDING),
     "floor": Floor,
     "lean": lambda: Scripted("lean", LEAN, ACK, PENDING),
     "hash": lambda: Scripted("hash", HASH, ACK, PENDING, layout="hash"),
     "stream": lambda: Scripted("stream", STREAM, STREAM_ACK, STREAM_PENDING, layout="stream"),
     "entry": lambda: Scripted("entry", "return {'ok', '801', ''}", "return {tonumber(ARGV[1]), '801', ''}", PENDING),
+    "small": lambda: Scripted("small", "return {'ok', '801', ''}", "return {tonumber(ARGV[1]), '801', ''}", PENDING, small=True),
     "carry": lambda: Scripted("carry", CARRY, ACK, PENDING, carry=True),
 }
 VARIANTS = os.environ.get("LL_VARIANTS", ",".join(ALL)).split(",")
