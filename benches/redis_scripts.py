@@ -35,7 +35,7 @@ LL_PIPE=n writes n commands per write (default: all the chats' commands in one w
 
 Figures: docs/benchmarks.md, "Issue 20". Must never be pointed at a Redis that holds
 anything: it starts its own."""
-import os, re, socket, subprocess, sys, time, tempfile
+import os, re, shutil, socket, subprocess, sys, time, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -267,9 +267,16 @@ class Floor:
         return resp("LRANGE", K(s, "buffer:" + w), 0, -1)
 
 def run(v, sessions, rounds, burst, cross):
+    """One run on a redis-server of its own, stopped however the run ends."""
     d = tempfile.mkdtemp(); port = 20000 + os.getpid() % 20000
     p = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", d], stdout=subprocess.DEVNULL)
-    time.sleep(0.5); c = Con(port); v.load(c)
+    try:
+        time.sleep(0.5); return measure(p, Con(port), v, sessions, rounds, burst, cross)
+    finally:
+        p.terminate(); p.wait(); shutil.rmtree(d, ignore_errors=True)
+
+def measure(p, c, v, sessions, rounds, burst, cross):
+    v.load(c)
     nodes = ("nodeA", "nodeB") if cross else ("nodeA", "nodeA")
     setup = []
     for s in range(sessions): setup += v.setup(s, nodes)
@@ -294,7 +301,6 @@ def run(v, sessions, rounds, burst, cross):
             if not isinstance(v, Floor): assert int(out[0][0]) == seq[w], out[0]
     t1 = cpu(p.pid)
     stats = c.pipe([resp("INFO", "commandstats")])[0].decode()
-    p.terminate(); p.wait()
     rows = []
     for line in stats.splitlines():
         m = re.match(r"cmdstat_(\w+):calls=(\d+),usec=(\d+)", line)
