@@ -18,10 +18,9 @@ mod terminal;
 use std::time::{Duration, Instant};
 
 use common::*;
-use faults::signal;
+use faults::{held_on, signal};
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::wire::TlsTrust;
-use lifeline::config::StoreKind;
 use lifeline::console::net::{self, NetHandle, Reconnect};
 use lifeline::console::renewed_keys::RenewedKeys;
 use lifeline::console::shift::{Command, NetEvent, Reason};
@@ -29,17 +28,6 @@ use terminal::TerminalConsole;
 
 const STORE_UNAVAILABLE: u16 = 4013;
 const AUTH_FAILED: u16 = 4006;
-
-async fn relay_on(redis: &RedisServer) -> TestRelay {
-    let url = redis.url.clone();
-    TestRelay::start_with(|c| {
-        c.store.kind = StoreKind::Redis;
-        c.store.redis_url = url;
-        // A coordinator cut off by the outage gets their conversation back.
-        c.sessions.coordinator_grace_s = 60;
-    })
-    .await
-}
 
 /// Signs in with `keys` until the relay lets them in (Redis answers again), within 15 s.
 async fn until_let_in(relay: &TestRelay, keys: &lifeline::keyfile::CoordinatorFiles) {
@@ -59,7 +47,7 @@ async fn until_let_in(relay: &TestRelay, keys: &lifeline::keyfile::CoordinatorFi
 async fn during_a_redis_outage_no_certificate_of_the_serial_signs_in_and_after_it_only_the_current()
 {
     let redis = RedisServer::start();
-    let relay = relay_on(&redis).await;
+    let relay = held_on(&redis).await;
     let old = relay.coordinator_keys(350, "Noor");
     let new = for_new_keys(&relay, 350);
     assert_eq!(sign_in_refused(&relay, &old).await, None, "before: in use");
@@ -113,7 +101,7 @@ async fn next_net<T>(handle: &mut NetHandle, mut pick: impl FnMut(NetEvent) -> O
 #[tokio::test]
 async fn the_console_says_the_store_is_unavailable_and_signs_in_on_the_new_keys_once_it_answers() {
     let redis = RedisServer::start();
-    let relay = relay_on(&redis).await;
+    let relay = held_on(&redis).await;
     let old = relay.coordinator_keys(360, "Amara");
     let new = for_new_keys(&relay, 360);
     let url = format!("ws://{}", relay.addr);
@@ -188,7 +176,7 @@ async fn the_console_says_the_store_is_unavailable_and_signs_in_on_the_new_keys_
 #[tokio::test(flavor = "multi_thread")]
 async fn the_terminal_started_during_the_outage_says_so_and_signs_in_once_redis_answers() {
     let redis = RedisServer::start();
-    let relay = relay_on(&redis).await;
+    let relay = held_on(&redis).await;
     signal(&redis, "-STOP");
     let mut console = TerminalConsole::start(&relay);
     console.until_shown("Choose a passphrase").await;

@@ -27,21 +27,6 @@ fn session(store: &RedisStore, byte: u8) -> SessionInfo {
     }
 }
 
-fn redis_cli(redis: &RedisServer, args: &[&str]) -> String {
-    let port = redis
-        .url
-        .trim_end_matches("/0")
-        .rsplit(':')
-        .next()
-        .unwrap_or_default();
-    let out = std::process::Command::new("redis-cli")
-        .args(["-p", port])
-        .args(args)
-        .output()
-        .expect("redis-cli");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[tokio::test]
 async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_waiting() {
     let redis = RedisServer::start();
@@ -51,16 +36,14 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
     for byte in 1..=3 {
         store.create(session(&store, byte), 10).await.unwrap();
     }
-    let ttl: i64 = redis_cli(&redis, &["TTL", "ll:queue:order"])
-        .parse()
-        .unwrap();
+    let ttl: i64 = redis.cli(&["TTL", "ll:queue:order"]).parse().unwrap();
     assert!(
         (1..=900).contains(&ttl),
         "the counter lives a session lifetime (600 s + 300 s margin): {ttl}"
     );
     // A session lifetime with no arrival: the counter is gone, two still wait.
     store.remove(&SessionId([1; 16])).await.unwrap();
-    assert_eq!(redis_cli(&redis, &["DEL", "ll:queue:order"]), "1");
+    assert_eq!(redis.cli(&["DEL", "ll:queue:order"]), "1");
     store.create(session(&store, 4), 10).await.unwrap();
     let order: Vec<u8> = store
         .queue_view(0)
@@ -75,7 +58,7 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
     for byte in 2..=4 {
         store.remove(&SessionId([byte; 16])).await.unwrap();
     }
-    assert_eq!(redis_cli(&redis, &["DEL", "ll:queue:order"]), "1");
+    assert_eq!(redis.cli(&["DEL", "ll:queue:order"]), "1");
     store.create(session(&store, 5), 10).await.unwrap();
-    assert_eq!(redis_cli(&redis, &["GET", "ll:queue:order"]), "1");
+    assert_eq!(redis.cli(&["GET", "ll:queue:order"]), "1");
 }

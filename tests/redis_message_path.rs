@@ -45,16 +45,6 @@ fn frame(seq: u64, len: usize) -> StoredFrame {
     }
 }
 
-fn redis_cli(redis: &RedisServer, args: &[&str]) -> String {
-    let port = redis.url.trim_end_matches("/0").rsplit(':').next();
-    let out = std::process::Command::new("redis-cli")
-        .args(["-p", port.unwrap_or_default()])
-        .args(args)
-        .output()
-        .expect("redis-cli");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[tokio::test]
 async fn the_append_and_the_acknowledgement_keep_every_answer_and_budget() {
     let redis = RedisServer::start();
@@ -84,7 +74,7 @@ async fn the_append_and_the_acknowledgement_keep_every_answer_and_budget() {
     assert_eq!(first.holder, Some(Assignment::Claimed(801)));
     assert_eq!(first.woke_node.as_deref(), Some("node-b"));
     assert_eq!(to_coordinator(2, 100, "node-b").await.woke_node, None);
-    let ttl: i64 = redis_cli(&redis, &["TTL", &buffer]).parse().unwrap();
+    let ttl: i64 = redis.cli(&["TTL", &buffer]).parse().unwrap();
     assert!((1..=900).contains(&ttl), "a new buffer expires: {ttl}");
 
     // Duplicate, gap, and the frame count: three frames held at most.
@@ -132,13 +122,13 @@ async fn the_append_and_the_acknowledgement_keep_every_answer_and_budget() {
         .ack_and_notify(&id, Way::ToCoordinator, 4, Some(801), "node-b")
         .await
         .unwrap();
-    assert_eq!(redis_cli(&redis, &["EXISTS", &buffer]), "0");
+    assert_eq!(redis.cli(&["EXISTS", &buffer]), "0");
     assert_eq!(
         to_coordinator(5, 1_000, "node-a").await.append,
         Some(Append::Stored),
         "the whole budget is free again"
     );
-    let ttl: i64 = redis_cli(&redis, &["TTL", &buffer]).parse().unwrap();
+    let ttl: i64 = redis.cli(&["TTL", &buffer]).parse().unwrap();
     assert!((1..=900).contains(&ttl), "a buffer made new expires: {ttl}");
     let pending = store.pending(&id, Way::ToCoordinator, 4).await.unwrap();
     assert_eq!(pending.iter().map(|f| f.seq).collect::<Vec<_>>(), [5]);
@@ -181,5 +171,5 @@ async fn the_append_and_the_acknowledgement_keep_every_answer_and_budget() {
         (gone.append, gone.holder, gone.woke_node),
         (None, None, None)
     );
-    assert_eq!(redis_cli(&redis, &["EXISTS", &buffer]), "0");
+    assert_eq!(redis.cli(&["EXISTS", &buffer]), "0");
 }

@@ -57,6 +57,23 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
+    /// `redis-cli` against this server: its answer, trimmed (a test's look at raw keys).
+    #[allow(dead_code)] // each test crate uses a different part of common
+    pub fn cli(&self, args: &[&str]) -> String {
+        let port = self
+            .url
+            .trim_end_matches("/0")
+            .rsplit(':')
+            .next()
+            .unwrap_or_default();
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", port])
+            .args(args)
+            .output()
+            .expect("redis-cli is installed with redis-server");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     pub fn start() -> Self {
         Self::start_with(false)
     }
