@@ -488,7 +488,7 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     v2.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Ended)))
         .await
         .unwrap();
-    assert!(!relay.has_session(&s2).await);
+    relay.until_erased(&s2).await;
     assert!(shift.app.shift.conversations.is_empty());
 
     // Off duty: the colleague's roster no longer lists this console.

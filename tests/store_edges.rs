@@ -240,11 +240,7 @@ async fn ended_while_away_is_told_ended(relay: &TestRelay, c: &mut CoordinatorCl
         .expect("told the coordinator is reconnecting");
     v.end().await.unwrap();
     assert_eq!(visitor_closed_with(&mut v).await, Some(ENDED));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while relay.has_session(&session).await {
-        assert!(tokio::time::Instant::now() < deadline, "never erased");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    relay.until_erased(&session).await;
     let heard = heard_on_return(relay, c, session).await;
     assert_eq!(heard, ["released"], "told it ended, not that it was lost");
 }

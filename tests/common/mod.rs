@@ -437,6 +437,18 @@ impl TestRelay {
             .is_some()
     }
 
+    /// Waits (at most 5 s) until `session` is erased: the visitor is told it ended before
+    /// the erasure (so a frame sent meanwhile is answered `ended`), so a test that heard the
+    /// end must wait for the erasure, not assume it.
+    #[allow(dead_code)] // each test crate uses a different part of common
+    pub async fn until_erased(&self, session: &SessionId) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.has_session(session).await {
+            assert!(tokio::time::Instant::now() < deadline, "never erased");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn visitor_url(&self) -> String {
         format!("ws://{}/v1/visitor", self.addr)
     }
