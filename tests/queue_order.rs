@@ -6,35 +6,17 @@
 mod common;
 
 use common::*;
-use lifeline::protocol::frames::ConversationKind;
-use lifeline::store::redis::RedisStore;
-use lifeline::store::{Assignment, ChatStore, SessionId, SessionInfo};
-
-fn session(store: &RedisStore, byte: u8) -> SessionInfo {
-    SessionInfo {
-        generation: store.generation(),
-        id: SessionId([byte; 16]),
-        token_hash: [byte; 32],
-        kind: ConversationKind::Chat,
-        lang: None,
-        handshake: vec![byte; 32],
-        assignment: Assignment::Queued,
-        queued_minute: 1,
-        next_to_coordinator: 1,
-        next_to_visitor: 1,
-        acked_to_coordinator: 0,
-        acked_to_visitor: 0,
-    }
-}
+use lifeline::store::{ChatStore, SessionId};
 
 #[tokio::test]
 async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_waiting() {
     let redis = RedisServer::start();
-    let store = RedisStore::connect(&[redis.url.as_str()], false, 600)
-        .await
-        .unwrap();
+    let store = redis.store(600).await;
     for byte in 1..=3 {
-        store.create(session(&store, byte), 10).await.unwrap();
+        store
+            .create(queued_session(&store, byte), 10)
+            .await
+            .unwrap();
     }
     let ttl: i64 = redis.cli(&["TTL", "ll:queue:order"]).parse().unwrap();
     assert!(
@@ -44,7 +26,7 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
     // A session lifetime with no arrival: the counter is gone, two still wait.
     store.remove(&SessionId([1; 16])).await.unwrap();
     assert_eq!(redis.cli(&["DEL", "ll:queue:order"]), "1");
-    store.create(session(&store, 4), 10).await.unwrap();
+    store.create(queued_session(&store, 4), 10).await.unwrap();
     let order: Vec<u8> = store
         .queue_view(0)
         .await
@@ -59,6 +41,6 @@ async fn the_arrival_counter_expires_and_a_new_generation_queues_behind_those_wa
         store.remove(&SessionId([byte; 16])).await.unwrap();
     }
     assert_eq!(redis.cli(&["DEL", "ll:queue:order"]), "1");
-    store.create(session(&store, 5), 10).await.unwrap();
+    store.create(queued_session(&store, 5), 10).await.unwrap();
     assert_eq!(redis.cli(&["GET", "ll:queue:order"]), "1");
 }

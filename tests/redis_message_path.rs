@@ -9,33 +9,13 @@
 mod common;
 
 use common::*;
-use lifeline::protocol::frames::{ConversationKind, PayloadKind};
-use lifeline::store::redis::RedisStore;
-use lifeline::store::{
-    Append, Assignment, BufferLimits, ChatStore, SessionId, SessionInfo, StoredFrame, Way,
-};
+use lifeline::protocol::frames::PayloadKind;
+use lifeline::store::{Append, Assignment, BufferLimits, ChatStore, StoredFrame, Way};
 
 const LIMITS: BufferLimits = BufferLimits {
     max_frames: 3,
     max_bytes: 1_000,
 };
-
-fn session(store: &RedisStore) -> SessionInfo {
-    SessionInfo {
-        generation: store.generation(),
-        id: SessionId([7; 16]),
-        token_hash: [7; 32],
-        kind: ConversationKind::Chat,
-        lang: None,
-        handshake: vec![7; 32],
-        assignment: Assignment::Queued,
-        queued_minute: 1,
-        next_to_coordinator: 1,
-        next_to_visitor: 1,
-        acked_to_coordinator: 0,
-        acked_to_visitor: 0,
-    }
-}
 
 fn frame(seq: u64, len: usize) -> StoredFrame {
     StoredFrame {
@@ -48,10 +28,8 @@ fn frame(seq: u64, len: usize) -> StoredFrame {
 #[tokio::test]
 async fn the_append_and_the_acknowledgement_keep_every_answer_and_budget() {
     let redis = RedisServer::start();
-    let store = RedisStore::connect(&[redis.url.as_str()], false, 600)
-        .await
-        .unwrap();
-    let info = session(&store);
+    let store = redis.store(600).await;
+    let info = queued_session(&store, 7);
     let id = info.id;
     store.create(info, 10).await.unwrap();
     store.claim(&id, 801, "node-b").await.unwrap().unwrap();

@@ -36,6 +36,9 @@ mod cut_off;
 mod new_keys;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use cut_off::cut_off;
+mod stored;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use stored::queued_session;
 mod visitors;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use new_keys::{for_new_keys, sign_in_refused};
@@ -60,14 +63,8 @@ impl RedisServer {
     /// `redis-cli` against this server: its answer, trimmed (a test's look at raw keys).
     #[allow(dead_code)] // each test crate uses a different part of common
     pub fn cli(&self, args: &[&str]) -> String {
-        let port = self
-            .url
-            .trim_end_matches("/0")
-            .rsplit(':')
-            .next()
-            .unwrap_or_default();
         let out = std::process::Command::new("redis-cli")
-            .args(["-p", port])
+            .args(["-p", &self.port.to_string()])
             .args(args)
             .output()
             .expect("redis-cli is installed with redis-server");
