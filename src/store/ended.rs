@@ -10,7 +10,7 @@
 //! else about the session, and must never be written for a session the store lost (the
 //! sessions a change of generation erases: then the loss would be told as an end).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -41,26 +41,51 @@ pub fn digest(id: &SessionId) -> String {
 /// The memory store's tombstones: digests with the instant they expire.
 pub struct Tombstones {
     kept_for: Mutex<Duration>,
-    until: Mutex<HashMap<String, Instant>>,
+    stones: Mutex<Stones>,
+}
+
+/// The digests, and the same in the order they were buried, so forgetting the expired ones
+/// looks only at those (a scan of every tombstone on each end was O(n) per end: quadratic
+/// under a burst of arrivals that end).
+#[derive(Default)]
+struct Stones {
+    until: HashMap<String, Instant>,
+    buried: VecDeque<(Instant, String)>,
 }
 
 impl Default for Tombstones {
     fn default() -> Self {
         Self {
             kept_for: Mutex::new(AT_LEAST),
-            until: Mutex::default(),
+            stones: Mutex::default(),
+        }
+    }
+}
+
+impl Stones {
+    /// Forgets the tombstones expired by `now` at the front of the burial order. One kept
+    /// for less time than those buried before it (the time was shortened) may outlive its
+    /// expiry here until they go: every reader checks the expiry itself.
+    fn forget_expired(&mut self, now: Instant) {
+        while let Some((at, _)) = self.buried.front() {
+            if *at > now {
+                break;
+            }
+            if let Some((at, digest)) = self.buried.pop_front()
+                && self.until.get(&digest) == Some(&at)
+            {
+                self.until.remove(&digest);
+            }
         }
     }
 }
 
 impl Tombstones {
-    /// The live tombstones: expired ones are dropped first, so none outlives its time
-    /// for longer than until the next use.
-    fn until(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        let mut until = self.until.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        until.retain(|_, at| *at > now);
-        until
+    /// The tombstones, the expired ones at the front of the burial order forgotten first.
+    fn stones(&self, now: Instant) -> std::sync::MutexGuard<'_, Stones> {
+        let mut stones = self.stones.lock().unwrap_or_else(|p| p.into_inner());
+        stones.forget_expired(now);
+        stones
     }
 
     /// Keeps tombstones for `time` from now on.
@@ -71,19 +96,30 @@ impl Tombstones {
     /// `id` ended or expired on purpose.
     pub fn bury(&self, id: &SessionId) {
         let time = *self.kept_for.lock().unwrap_or_else(|p| p.into_inner());
-        self.until().insert(digest(id), Instant::now() + time);
+        let now = Instant::now();
+        let digest = digest(id);
+        let mut stones = self.stones(now);
+        stones.until.insert(digest.clone(), now + time);
+        stones.buried.push_back((now + time, digest));
     }
 
     /// Whether `id` ended or expired on purpose within the time tombstones are kept.
     pub fn holds(&self, id: &SessionId) -> bool {
-        self.until().contains_key(&digest(id))
+        let now = Instant::now();
+        self.stones(now)
+            .until
+            .get(&digest(id))
+            .is_some_and(|at| *at > now)
     }
 
     /// One line per live tombstone, for the store's dump.
     pub fn dump(&self) -> String {
-        self.until()
-            .keys()
-            .map(|digest| format!("ended {digest}\n"))
+        let now = Instant::now();
+        self.stones(now)
+            .until
+            .iter()
+            .filter(|(_, at)| **at > now)
+            .map(|(digest, _)| format!("ended {digest}\n"))
             .collect()
     }
 }
@@ -113,5 +149,34 @@ mod tests {
         stones.bury(&SessionId([3; 16]));
         assert!(!stones.holds(&SessionId([3; 16])), "expired at once");
         assert_eq!(stones.dump().lines().count(), 1);
+    }
+
+    #[test]
+    fn expired_tombstones_are_forgotten_and_a_second_burial_keeps_the_later_time() {
+        let stones = Tombstones::default();
+        stones.keep_for(Duration::ZERO);
+        for byte in 0..100 {
+            stones.bury(&SessionId([byte; 16]));
+        }
+        stones.keep_for(Duration::from_secs(60));
+        stones.bury(&SessionId([200; 16]));
+        let kept = stones.stones(Instant::now());
+        assert_eq!(
+            kept.until.len(),
+            1,
+            "the expired ones are gone, not only hidden"
+        );
+        assert_eq!(kept.buried.len(), 1);
+        drop(kept);
+
+        // Buried again (ended twice: a resume refused after an end): the later expiry holds,
+        // and the first burial's expiry does not take it away.
+        let twice = SessionId([201; 16]);
+        stones.keep_for(Duration::ZERO);
+        stones.bury(&twice);
+        stones.keep_for(Duration::from_secs(60));
+        stones.bury(&twice);
+        assert!(stones.holds(&twice));
+        assert_eq!(stones.dump().lines().count(), 2);
     }
 }
