@@ -41,7 +41,8 @@ pub fn digest(id: &SessionId) -> String {
 /// The memory store's tombstones: digests with the instant they expire.
 pub struct Tombstones {
     kept_for: Mutex<Duration>,
-    stones: Mutex<Stones>,
+    // Boxed: the memory store, and the store enum around it, stay small.
+    stones: Mutex<Box<Stones>>,
 }
 
 /// The digests, and the same in the order they were buried, so forgetting the expired ones
@@ -82,7 +83,7 @@ impl Stones {
 
 impl Tombstones {
     /// The tombstones, the expired ones at the front of the burial order forgotten first.
-    fn stones(&self, now: Instant) -> std::sync::MutexGuard<'_, Stones> {
+    fn stones(&self, now: Instant) -> std::sync::MutexGuard<'_, Box<Stones>> {
         let mut stones = self.stones.lock().unwrap_or_else(|p| p.into_inner());
         stones.forget_expired(now);
         stones
