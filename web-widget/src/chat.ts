@@ -21,7 +21,8 @@ export type Connect = (h: SocketHandlers) => Socket;
 export type Solver = (seed: Uint8Array, context: Uint8Array, difficulty: number, progress: (p: number) => void, signal?: AbortSignal) => Promise<number>;
 
 export type ChatPhase = 'connecting' | 'pow' | 'waiting' | 'chatting' | 'reconnecting' | 'ended' | 'failed';
-export type Mark = 'pending' | 'sent' | 'delivered';
+/** `undelivered`: the chat ended before a coordinator acknowledged it, so it reached no one. */
+export type Mark = 'pending' | 'sent' | 'delivered' | 'undelivered';
 
 export interface ChatMessage {
   id: number;
@@ -53,6 +54,8 @@ export interface ChatView {
   unreachable: boolean;
   /** The proof-of-work ran past `powMaxMs` and was given up: nothing was sent, no one can answer. */
   tooSlow: boolean;
+  /** The store has refused our messages (`retry`) for `outageAfterMs`: they wait here; the next `stored` clears it. */
+  outage: boolean;
 }
 
 export interface ChatOptions {
@@ -72,6 +75,8 @@ export interface ChatOptions {
   pingMs?: number;
   /** How long reconnecting may fail before the view says no one can answer (20 s). */
   unreachableAfterMs?: number;
+  /** How long a run of `retry` may keep a message waiting before the view says so (5 s). */
+  outageAfterMs?: number;
   /** The longest a visitor's device works on the proof-of-work before giving up (POW_MAX_MS). */
   powMaxMs?: number;
   /** A chat ticket from `/v1/config` (§9.1), used once: solved while the socket opens. */
@@ -88,6 +93,8 @@ export interface ChatTicket {
 const RETRYABLE = new Set([1001, 1005, 1006, 4008, 4012, 4013]);
 const BUSY = 4008;
 const UNREACHABLE_AFTER_MS = 20_000;
+/** Past a blip (the relay's store refusing for a second or three), long enough to be felt. */
+const OUTAGE_AFTER_MS = 5_000;
 /**
  * The longest the proof-of-work may keep a visitor waiting (docs/benchmarks.md, "Proof-of-work
  * on a slow phone"): past it the search stops, nothing is sent, and the screen offers the
@@ -117,6 +124,7 @@ export class Chat {
     busy: false,
     unreachable: false,
     tooSlow: false,
+    outage: false,
   };
   private socket: Socket | null = null;
   private session: Uint8Array | null = null;
@@ -138,6 +146,8 @@ export class Chat {
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private unreachableTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Started by the first `retry` of a run of refusals; ended by `stored` or a welcome. */
+  private outageTimer: ReturnType<typeof setTimeout> | null = null;
   private pinger: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private powSearch: AbortController | null = null;
@@ -314,6 +324,7 @@ export class Chat {
         }
         this.attempts = 0;
         this.reachable();
+        this.storeAnswers();
         this.markDelivered(delivered);
         // resend what the relay never stored, with the same numbers (§9.5)
         for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) {
@@ -338,6 +349,7 @@ export class Chat {
         if (seq > this.storedUpTo) this.storedUpTo = seq;
         for (const s of [...this.unconfirmed.keys()]) if (s <= seq) this.unconfirmed.delete(s);
         for (const m of this.view.messages) if (m.from === 'me' && m.seq !== undefined && m.seq <= seq && m.mark === 'pending') m.mark = 'sent';
+        this.storeAnswers();
         this.changed();
         return;
       }
@@ -354,6 +366,7 @@ export class Chat {
           this.resendTimer = null;
           for (const [seq, body] of [...this.unconfirmed].sort((a, b) => a[0] - b[0])) this.sendFrame({ type: 'msg', seq, body: b64url(body) });
         }, u64(f.after_s) * 1000);
+        this.outageTimer ??= setTimeout(() => this.storeRefusing(), this.o.outageAfterMs ?? OUTAGE_AFTER_MS);
         return;
       case 'transfer_offer':
         return this.onOffer(fromB64url(f.certificate));
@@ -552,6 +565,7 @@ export class Chat {
   }
 
   private finish(reason: string) {
+    this.markUndelivered();
     this.view.phase = 'ended';
     this.view.endReason = reason;
     this.teardown();
@@ -561,10 +575,33 @@ export class Chat {
   private fail(reason: string) {
     // Erase the session at the relay too: a chat that could not be verified must not linger.
     if (!this.stopped) this.sendFrame({ type: 'end' });
+    this.markUndelivered();
     this.view.phase = 'failed';
     this.view.endReason = reason;
     this.teardown();
     this.o.onChange(this.view);
+  }
+
+  /**
+   * The chat is over: what no coordinator acknowledged reached no one, stored or not. Said
+   * plainly, so the visitor knows to say it again (in a new chat, or by phone).
+   */
+  private markUndelivered() {
+    for (const m of this.view.messages) if (m.from === 'me' && m.mark !== 'delivered') m.mark = 'undelivered';
+  }
+
+  /** A run of `retry` has lasted `outageAfterMs`: if a message still waits, the visitor is told (§9.4). */
+  private storeRefusing() {
+    if (this.unconfirmed.size === 0) return this.storeAnswers();
+    this.view.outage = true;
+    this.changed();
+  }
+
+  /** The store took a frame (`stored`, a welcome): the run of refusals is over. */
+  private storeAnswers() {
+    if (this.outageTimer) clearTimeout(this.outageTimer);
+    this.outageTimer = null;
+    this.view.outage = false;
   }
 
   /** A welcome arrived: the relay answers again. */
@@ -579,6 +616,7 @@ export class Chat {
     this.stopped = true;
     this.powSearch?.abort();
     this.reachable();
+    this.storeAnswers();
     if (this.timer) clearTimeout(this.timer);
     if (this.resendTimer) clearTimeout(this.resendTimer);
     if (this.pinger) clearInterval(this.pinger);

@@ -485,3 +485,69 @@ test('store faults (§9.4, §9.5): a burst of retry is one resend in order; 4014
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(other.relay.sockets.length, 1, 'no resume after 4014');
 });
+
+test('a long store outage (§9.4): a run of retry past outageAfterMs is said; a shorter blip is not; the next stored clears it', async (t) => {
+  const { relay, chat, message1, views } = await openedChat();
+  const coord = coordinatorAnswer(message1);
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  // The relay refuses every frame for `seconds`, as it does while Redis is down; the
+  // widget resends each second.
+  const refuse = (seconds: number) => {
+    for (let i = 0; i < seconds; i++) {
+      relay.push({ type: 'retry', after_s: 1 });
+      t.mock.timers.tick(1000);
+    }
+  };
+  const said = () => views.filter((v) => v.outage).length;
+  chat.send('one');
+  refuse(3);
+  assert.deepEqual(relay.sentOf('msg').map((f) => f.seq), [1, 1, 1, 1], 'resent each second');
+  assert.equal(said(), 0, 'a 3-s blip says nothing');
+  relay.push({ type: 'stored', seq: 1 });
+  chat.send('two');
+  refuse(4);
+  assert.equal(said(), 0, 'the clock starts again with each run: 4 s into this one, nothing yet');
+  refuse(1);
+  assert.equal(chat.view.outage, true, 'said at 5 s');
+  refuse(10);
+  assert.equal(chat.view.outage, true, 'and kept while refusals go on');
+  chat.send('three');
+  assert.equal(relay.sentOf('msg').at(-1).seq, 3, 'typing still works meanwhile');
+  relay.push({ type: 'stored', seq: 3 });
+  assert.equal(chat.view.outage, false, 'gone at the next stored');
+  assert.deepEqual(chat.view.messages.filter((m) => m.from === 'me').map((m) => m.mark), ['sent', 'sent', 'sent']);
+  refuse(3);
+  assert.equal(chat.view.outage, false, 'a refusal with nothing waiting says nothing');
+  chat.end();
+});
+
+test('every ending turns what no coordinator acknowledged into "undelivered"; delivered stays', async () => {
+  const endings: [string, (relay: FakeRelay) => void][] = [
+    ['lost (4014)', (r) => r.current.h.onClose(4014)],
+    ['truncated (4010)', (r) => r.current.h.onClose(4010)],
+    ['expired (4007)', (r) => r.current.h.onClose(4007)],
+    ['ended by the coordinator', (r) => r.push({ type: 'peer', event: 'ended' })],
+    ['failed', (r) => r.push({ type: 'nonsense' })],
+  ];
+  for (const [name, end] of endings) {
+    const { relay, chat, message1, views } = await openedChat();
+    chat.send('typed early');
+    const coord = coordinatorAnswer(message1);
+    relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coord.message2) });
+    chat.send('stored only');
+    chat.send('never stored');
+    relay.push({ type: 'stored', seq: 2 });
+    relay.push({ type: 'delivered', seq: 1 });
+    assert.deepEqual(chat.view.messages.filter((m) => m.from === 'me').map((m) => m.mark), ['delivered', 'sent', 'pending'], name);
+    end(relay);
+    assert.ok(chat.view.phase === 'ended' || chat.view.phase === 'failed', name);
+    const shown = views.at(-1)!.messages.filter((m) => m.from === 'me').map((m) => [m.text, m.mark]);
+    assert.deepEqual(shown, [['typed early', 'delivered'], ['stored only', 'undelivered'], ['never stored', 'undelivered']], `${name}: as the ended screen draws it`);
+  }
+  // Typed before anyone joined, then the chat ended: it never left the widget.
+  const { relay, chat } = await openedChat();
+  chat.send('waiting for keys');
+  relay.current.h.onClose(4014);
+  assert.equal(chat.view.messages.find((m) => m.from === 'me')?.mark, 'undelivered');
+});

@@ -5,39 +5,13 @@
 // resend what it refused (protocol §9.4).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { browserSuite } from './suite.mjs';
+import { startRedis } from './redis-server.mjs';
 
-/** A free loopback port. */
-const port = await new Promise((resolve, reject) => {
-  const s = createServer();
-  s.on('error', reject);
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const redisDir = mkdtempSync(join(tmpdir(), 'lifeline-e2e-redis-'));
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir], { stdio: 'ignore' });
-for (let i = 0; i < 100; i++) {
-  const up = await new Promise((resolve) => {
-    const c = createConnection({ port, host: '127.0.0.1' }, () => (c.end(), resolve(true)));
-    c.on('error', () => resolve(false));
-  });
-  if (up) break;
-  await new Promise((r) => setTimeout(r, 50));
-}
-after(() => {
-  redis.kill('SIGCONT');
-  redis.kill('SIGKILL');
-  rmSync(redisDir, { recursive: true, force: true });
-});
+const redis = await startRedis();
+after(() => redis.stop());
 
-const s = browserSuite({ env: { LIFELINE_STORE_KIND: 'redis', LIFELINE_STORE_REDIS_URL: `redis://127.0.0.1:${port}/0` } });
+const s = browserSuite({ env: { LIFELINE_STORE_KIND: 'redis', LIFELINE_STORE_REDIS_URL: redis.url } });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('Redis frozen for 3 s mid-conversation: no close, every message once and in order both ways', async () => {
@@ -63,7 +37,7 @@ test('Redis frozen for 3 s mid-conversation: no close, every message once and in
   await coord.cmd('send reply 0');
   await log.getByText('reply 0').waitFor();
 
-  redis.kill('SIGSTOP');
+  redis.freeze();
   const frozen = Date.now();
   try {
     for (let i = 1; i <= 3; i++) {
@@ -75,8 +49,9 @@ test('Redis frozen for 3 s mid-conversation: no close, every message once and in
     assert.deepEqual((await coord.cmd('texts')).texts, ['before 0'], 'nothing passes while the store is frozen');
     assert.ok(Date.now() - frozen < 3000, 'still frozen');
     await sleep(Math.max(0, 3000 - (Date.now() - frozen)));
+    assert.equal(await page.getByText('Trouble on our side').count(), 0, 'a blip says nothing (e2e-store-outage: a long run does)');
   } finally {
-    redis.kill('SIGCONT');
+    redis.thaw();
   }
 
   for (let i = 1; i <= 3; i++) await coord.cmd(`expect frozen ${i}`);

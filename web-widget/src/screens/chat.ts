@@ -94,8 +94,9 @@ function messageText(w: Widget, m: ChatMessage, view: ChatView): string {
   return w.t(m.text as Key);
 }
 
-function markText(m: ChatMessage): string {
-  return m.mark === 'delivered' ? '✓✓' : m.mark === 'sent' ? '✓' : '…';
+/** What the eye sees: a tick or two while it may still arrive; a word once it never will. */
+function markText(w: Widget, m: ChatMessage): string {
+  return m.mark === 'undelivered' ? w.t('mark_undelivered') : m.mark === 'delivered' ? '✓✓' : m.mark === 'sent' ? '✓' : '…';
 }
 
 function messageNode(w: Widget, m: ChatMessage, view: ChatView): HTMLElement {
@@ -108,7 +109,7 @@ function messageNode(w: Widget, m: ChatMessage, view: ChatView): HTMLElement {
   if (m.from === 'me') {
     // Read when the visitor browses the log, never announced: the log speaks additions only,
     // and a mark changes its text in place (see `updateMarks`).
-    li.append(h('span', { class: 'll-mark', 'data-mark': m.mark ?? 'pending' }, h('span', { 'aria-hidden': 'true' }, markText(m)), h('span', { class: 'll-sr' }, ' ' + w.t(('mark_' + (m.mark ?? 'pending')) as Key))));
+    li.append(h('span', { class: 'll-mark', 'data-mark': m.mark ?? 'pending' }, h('span', { 'aria-hidden': 'true' }, markText(w, m)), h('span', { class: 'll-sr' }, ' ' + w.t(('mark_' + (m.mark ?? 'pending')) as Key))));
   }
   return li;
 }
@@ -130,7 +131,7 @@ function updateMarks(w: Widget, log: Element, view: ChatView) {
     if (!mark || mark.getAttribute('data-mark') === now) continue;
     mark.setAttribute('data-mark', now);
     const [shown, spoken] = [...mark.children];
-    if (shown?.firstChild) (shown.firstChild as Text).data = markText(m);
+    if (shown?.firstChild) (shown.firstChild as Text).data = markText(w, m);
     if (spoken?.firstChild) (spoken.firstChild as Text).data = ' ' + w.t(('mark_' + now) as Key);
   }
 }
@@ -160,7 +161,8 @@ function statusLines(w: Widget, view: ChatView): string[] {
   if (view.phase === 'reconnecting') return [t('reconnecting')];
   if (view.offer) return [t('consent_ask', { alias: view.offer })];
   // §9.6: heard, calmly, while their coordinator reconnects; gone when they are back.
-  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias }), ...(view.peerAway ? [t('reconnect_wait')] : [])];
+  // §9.4: a long run of `retry` is said as calmly, and goes at the next `stored`.
+  if (view.phase === 'chatting' && view.alias) return [t('talking_to', { alias: view.alias }), ...(view.peerAway ? [t('reconnect_wait')] : []), ...(view.outage ? [t('outage_wait')] : [])];
   if (view.onDuty === 0) return [t('waiting_title'), t('no_one')];
   return view.position ? [t('waiting_title'), t('position', { n: view.position })] : [t('waiting_title')];
 }
