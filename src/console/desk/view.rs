@@ -154,6 +154,7 @@ fn line(l: &Line) -> LineView<'_> {
     let mark = match l.mark {
         Mark::Pending => "pending",
         Mark::Sent => "sent",
+        Mark::Undelivered => "undelivered",
         Mark::Delivered => "delivered",
     };
     LineView {

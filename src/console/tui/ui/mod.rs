@@ -24,6 +24,8 @@ use crate::protocol::frames::ConversationKind;
 
 mod chats;
 pub mod composer;
+#[cfg(test)]
+mod delivery_tests;
 mod holds;
 mod overlays;
 #[cfg(test)]
