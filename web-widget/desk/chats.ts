@@ -107,7 +107,10 @@ function conversationPane(s: State, c: Conversation): HTMLElement {
             class: 'danger',
             'data-key': 'end',
             onclick: () => {
-              if (c.state === 'ended' || confirm(t('confirmEnd'))) ask({ type: 'end', session: c.session });
+              // Messages the relay has not stored may never arrive once it is over: said first.
+              const unstored = c.lines.filter((l) => l.who === 'me' && l.mark === 'pending').length;
+              const question = unstored ? `${t('confirmEnd')} ${t('endUnstored', { n: unstored })}` : t('confirmEnd');
+              if (c.state === 'ended' || confirm(question)) ask({ type: 'end', session: c.session });
             },
           },
           c.state === 'ended' ? t('close') : t('end'),

@@ -84,6 +84,15 @@ impl Shift {
 }
 
 impl Conversation {
+    /// My messages the relay has not confirmed storing: ending the conversation now may
+    /// leave them undelivered (nothing resends them once it is over).
+    pub fn unstored(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| l.who == Who::Me && l.mark == Mark::Pending)
+            .count()
+    }
+
     /// My connection was lost and this conversation has not been resumed since: the relay's
     /// answer to my resume says only that it is no longer mine (it may have been requeued,
     /// and then what it stored still reaches the visitor).

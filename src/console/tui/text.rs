@@ -121,6 +121,17 @@ pub fn notice(notice: &Notice) -> String {
     }
 }
 
+/// The question before I end a conversation, warning of my messages the relay has not
+/// confirmed storing (during a store outage they would never reach the visitor).
+pub fn confirm_end(unstored: usize) -> String {
+    let warning = match unstored {
+        0 => String::new(),
+        1 => " 1 message of yours is not stored yet and may never arrive.".into(),
+        n => format!(" {n} messages of yours are not stored yet and may never arrive."),
+    };
+    format!("End this conversation? The visitor is told and everything is erased.{warning} (y/n)")
+}
+
 /// The transcript line for `note`.
 pub fn note(note: &Note) -> String {
     match note {

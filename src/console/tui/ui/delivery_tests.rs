@@ -4,7 +4,7 @@
 use super::tests::{contains, screen, write_and_send_to_visitor_2};
 use crate::client::coordinator::CoordinatorEvent;
 use crate::console::shift::tests::sid;
-use crate::console::tui::tests::{key, kit, relay};
+use crate::console::tui::tests::{ctrl_key, key, kit, relay};
 use crate::protocol::frames::PeerEvent;
 use crossterm::event::KeyCode;
 
@@ -42,4 +42,26 @@ fn a_message_the_visitor_never_got_is_marked_in_words_within_80_columns() {
         "{s:#?}"
     );
     assert!(s.iter().all(|r| r.chars().count() == 80));
+}
+
+#[test]
+fn ending_while_a_message_is_not_stored_warns_that_it_may_never_arrive() {
+    let mut k = kit();
+    k.two_conversations();
+    write_and_send_to_visitor_2(&mut k, "Je suis là.");
+    k.on(key(KeyCode::Esc));
+    k.on(ctrl_key('w'));
+    let s = screen(&k.app, k.now).join("\n");
+    assert!(s.contains("1 message of yours is not"), "{s}");
+    assert!(s.contains("never arrive. (y/n)"), "the question whole: {s}");
+    // Once the relay holds it, the question is the usual one.
+    k.on(key(KeyCode::Char('n')));
+    k.on(relay(CoordinatorEvent::Stored {
+        session: sid(2),
+        seq: 2,
+    }));
+    k.on(ctrl_key('w'));
+    let s = screen(&k.app, k.now).join("\n");
+    assert!(s.contains("End this conversation?"), "{s}");
+    assert!(!s.contains("not stored"), "{s}");
 }
