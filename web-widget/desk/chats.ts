@@ -79,7 +79,7 @@ function transcript(c: Conversation): HTMLElement {
             { class: l.who === 'me' ? 'line me' : 'line them' },
             h('span', { class: 'who' }, l.who === 'me' ? t('you') : t('them')),
             h('span', { class: 'text' }, l.text),
-            l.who === 'me' ? h('span', { class: 'mark' }, t(l.mark)) : null,
+            l.who === 'me' ? h('span', { class: l.mark === 'undelivered' ? 'mark undelivered' : 'mark' }, t(l.mark)) : null,
           ),
     ),
   );
@@ -107,7 +107,10 @@ function conversationPane(s: State, c: Conversation): HTMLElement {
             class: 'danger',
             'data-key': 'end',
             onclick: () => {
-              if (c.state === 'ended' || confirm(t('confirmEnd'))) ask({ type: 'end', session: c.session });
+              // Messages the relay has not stored may never arrive once it is over: said first.
+              const unstored = c.lines.filter((l) => l.who === 'me' && l.mark === 'pending').length;
+              const question = unstored ? `${t('confirmEnd')} ${t('endUnstored', { n: unstored })}` : t('confirmEnd');
+              if (c.state === 'ended' || confirm(question)) ask({ type: 'end', session: c.session });
             },
           },
           c.state === 'ended' ? t('close') : t('end'),

@@ -154,6 +154,7 @@ fn line(l: &Line) -> LineView<'_> {
     let mark = match l.mark {
         Mark::Pending => "pending",
         Mark::Sent => "sent",
+        Mark::Undelivered => "undelivered",
         Mark::Delivered => "delivered",
     };
     LineView {
@@ -322,5 +323,37 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(locked, r#"{"type":"locked","failed":false,"retry_in":0}"#);
+    }
+
+    #[test]
+    fn the_page_is_told_of_the_outage_and_of_what_never_arrived() {
+        use crate::client::coordinator::CoordinatorEvent;
+        use crate::console::shift::Target;
+        use crate::protocol::frames::PeerEvent;
+        let mut k = kit();
+        k.act(Action::Duty(true));
+        k.relay(queue(&[(1, 0, "en")]));
+        k.act(Action::Claim(sid(1)));
+        k.relay(claimed(1, None));
+        k.write(Target::Conversation(sid(1)), "are you safe?");
+        k.act(Action::Send(Target::Conversation(sid(1))));
+        k.relay(CoordinatorEvent::Retry(1));
+        let json = serde_json::to_value(State::of(&k.shift, true, k.now)).unwrap();
+        assert_eq!(json["conversations"][0]["lines"][1]["mark"], "pending");
+        assert_eq!(
+            json["status"],
+            serde_json::json!({"relay_busy": {"retry_after": 1}})
+        );
+        k.relay(CoordinatorEvent::Peer {
+            session: sid(1),
+            event: PeerEvent::Ended,
+        });
+        let json = serde_json::to_value(State::of(&k.shift, true, k.now)).unwrap();
+        assert_eq!(json["conversations"][0]["lines"][1]["mark"], "undelivered");
+        assert_eq!(json["conversations"][0]["kept_unread"], 0);
+        assert_eq!(
+            json["status"],
+            serde_json::json!({"not_delivered": {"number": 1, "count": 1}})
+        );
     }
 }

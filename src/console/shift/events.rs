@@ -164,16 +164,8 @@ impl Shift {
                     c.note(Note::VisitorClosed);
                 }
             }
-            CoordinatorEvent::Stored { session, seq } => {
-                self.mark(session, |l| l.seq == Some(seq), Mark::Sent);
-            }
-            CoordinatorEvent::Delivered { session, seq } => {
-                self.mark(
-                    session,
-                    |l| l.seq.is_some_and(|s| s <= seq),
-                    Mark::Delivered,
-                );
-            }
+            CoordinatorEvent::Stored { session, seq } => self.stored(session, seq),
+            CoordinatorEvent::Delivered { session, seq } => self.delivered(session, seq),
             CoordinatorEvent::Peer { session, event } => self.peer(session, event),
             CoordinatorEvent::Released(session) => self.released(session),
             CoordinatorEvent::Tips(items) => {
@@ -199,9 +191,7 @@ impl Shift {
                 self.bell = true;
                 self.status = Notice::TipTakenOver { by };
             }
-            CoordinatorEvent::Retry(retry_after) => {
-                self.status = Notice::RelayBusy { retry_after };
-            }
+            CoordinatorEvent::Retry(retry_after) => self.retry(retry_after),
             CoordinatorEvent::Renewed { not_after } => self.renewed(not_after),
         }
     }
@@ -290,10 +280,12 @@ impl Shift {
             PeerEvent::Ended => {
                 c.state = ConvState::Ended;
                 c.note(Note::VisitorEnded);
+                self.never_delivered(session);
             }
             PeerEvent::Lost => {
                 c.state = ConvState::Ended;
                 c.note(Note::StoreLost);
+                self.never_delivered(session);
             }
             // Reconnecting and Back are said to visitors only (§9.6).
             PeerEvent::Joined
@@ -316,19 +308,15 @@ impl Shift {
             self.remove_conversation(session);
             self.status = Notice::HandedOver { number, to };
         } else if let Some(c) = self.conversation_mut(&session) {
-            if c.state != ConvState::Ended {
-                c.note(Note::Over);
+            if c.state == ConvState::Ended {
+                return;
             }
+            c.note(Note::Over);
             c.state = ConvState::Ended;
-        }
-    }
-
-    fn mark(&mut self, session: SessionId, which: impl Fn(&Line) -> bool, mark: Mark) {
-        if let Some(c) = self.conversation_mut(&session) {
-            for line in c.lines.iter_mut().filter(|l| l.who == Who::Me) {
-                if which(line) && line.mark < mark {
-                    line.mark = mark;
-                }
+            // Released while connected, it expired or ended: the relay erased what it held.
+            // Released in answer to my resume, it may have been requeued instead (§9.6).
+            if !c.awaiting_resume() {
+                self.never_delivered(session);
             }
         }
     }

@@ -13,6 +13,7 @@
 //! - [`events`]: what the relay connection reports, and what each report does.
 //! - [`expiry`]: warnings before the certificate expires, and its renewal.
 //! - [`commands`]: what the core asks the relay connection to do.
+//! - [`delivery`]: what became of my messages (stored, delivered, held up, never delivered).
 //! - [`notice`]: the status line and transcript notes, as data for each front end to word.
 //! - [`focus`]: what the coordinator is looking at, kept on identities as the queue moves.
 //! - [`queue`]: the waiting visitors with true wait times, and who has waited longest.
@@ -21,6 +22,7 @@
 
 pub mod actions;
 pub mod commands;
+pub mod delivery;
 pub mod events;
 pub mod expiry;
 pub mod focus;

@@ -134,10 +134,26 @@ pub enum Notice {
         /// The colleague's alias.
         by: String,
     },
-    /// The relay asked to retry after this many seconds.
+    /// The relay cannot store my messages for now (its store is down): the connection keeps
+    /// them and resends them by itself every `retry_after` seconds; nothing is asked of me.
     RelayBusy {
+        /// Seconds between resends.
+        retry_after: u32,
+    },
+    /// After [`Notice::RelayBusy`]: the relay stored a message again.
+    GoingThroughAgain,
+    /// The relay could not store what I asked (a tip reply, a take, a close) and nothing
+    /// resends it: it was not done; it can be asked again after `retry_after` seconds.
+    NotStoredTryAgain {
         /// Seconds to wait.
         retry_after: u32,
+    },
+    /// A conversation ended before the visitor's device acknowledged some of my messages.
+    NotDelivered {
+        /// The per-shift visitor number.
+        number: u32,
+        /// How many of my messages never reached the visitor.
+        count: usize,
     },
     /// A command failed; the connection lives on.
     NotDone {

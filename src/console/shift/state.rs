@@ -97,6 +97,9 @@ pub enum Mark {
     Pending,
     /// The relay holds it.
     Sent,
+    /// The conversation ended before the visitor's device acknowledged it: they never got
+    /// it. Ranked below `Delivered` so that an acknowledgement still on its way corrects it.
+    Undelivered,
     /// The visitor's device acknowledged it.
     Delivered,
 }

@@ -77,9 +77,21 @@ pub fn notice(notice: &Notice) -> String {
             format!("{by} holds this tip. Ctrl-K takes it over (they are told).")
         }
         Notice::TipTakenOver { by } => format!("{by} took over a tip you held."),
-        Notice::RelayBusy { retry_after } => {
-            format!("The relay is busy; retry in {retry_after} s.")
+        Notice::RelayBusy { retry_after } => format!(
+            "The relay cannot store messages now; yours are kept and resent every {retry_after} s."
+        ),
+        Notice::GoingThroughAgain => "Messages are going through again.".into(),
+        Notice::NotStoredTryAgain { retry_after } => {
+            format!("The relay cannot store that now; not done. Try again in {retry_after} s.")
         }
+        Notice::NotDelivered { number, count: 1 } => {
+            format!(
+                "Visitor {number}: the conversation ended; 1 message of yours never reached them."
+            )
+        }
+        Notice::NotDelivered { number, count } => format!(
+            "Visitor {number}: the conversation ended; {count} of your messages never reached them."
+        ),
         Notice::NotDone { reason } => format!("Not done: {reason}"),
         Notice::Reconnecting => "Offline. Reconnecting… your visitors wait safely.".into(),
         Notice::Offline => "Offline: duty waits until the console is reconnected.".into(),
@@ -107,6 +119,17 @@ pub fn notice(notice: &Notice) -> String {
             )
         }
     }
+}
+
+/// The question before I end a conversation, warning of my messages the relay has not
+/// confirmed storing (during a store outage they would never reach the visitor).
+pub fn confirm_end(unstored: usize) -> String {
+    let warning = match unstored {
+        0 => String::new(),
+        1 => " 1 message of yours is not stored yet and may never arrive.".into(),
+        n => format!(" {n} messages of yours are not stored yet and may never arrive."),
+    };
+    format!("End this conversation? The visitor is told and everything is erased.{warning} (y/n)")
 }
 
 /// The transcript line for `note`.

@@ -137,5 +137,8 @@ fn a_lost_connection_ends_duty_keeps_the_conversations_and_duty_resumes_on_recon
 fn a_busy_relay_is_reported() {
     let mut k = kit();
     k.relay(CoordinatorEvent::Retry(30));
-    assert_eq!(k.shift.status, Notice::RelayBusy { retry_after: 30 });
+    assert_eq!(
+        k.shift.status,
+        Notice::NotStoredTryAgain { retry_after: 30 }
+    );
 }

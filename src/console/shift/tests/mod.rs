@@ -3,6 +3,7 @@
 //! [`crate::console::tui`]), and the helpers the front ends' tests share.
 
 mod conversations;
+mod delivery;
 mod expiry;
 mod inbox_rotation;
 mod lock;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line as TextLine;
+use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, Paragraph, Wrap};
 
 use super::super::{App, Mode, text};
@@ -178,17 +178,12 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
             ),
         };
         let words = words.as_deref().unwrap_or(&line.text);
-        let mut wrapped = wrap(prefix, words, inner_width.saturating_sub(3));
-        if line.who == Who::Me
-            && let Some(last) = wrapped.last_mut()
-        {
-            last.push_str(match line.mark {
-                Mark::Pending => " …",
-                Mark::Sent => " ✓",
-                Mark::Delivered => " ✓✓",
-            });
+        let wrapped = wrap(prefix, words, inner_width.saturating_sub(3));
+        if line.who == Who::Me {
+            rows.extend(marked(wrapped, line.mark, prefix.len(), inner_width, style));
+        } else {
+            rows.extend(wrapped.into_iter().map(|w| TextLine::styled(w, style)));
         }
-        rows.extend(wrapped.into_iter().map(|w| TextLine::styled(w, style)));
     }
     let visible = transcript_area.height.saturating_sub(2) as usize;
     let back = tui
@@ -211,4 +206,43 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
     };
     let cursor = composing.then(|| tui.cursor());
     composer::draw(frame, compose_area, &c.draft, cursor, compose_title);
+}
+
+/// My message's rows with its delivery mark after the last word; a mark too long for what is
+/// left of that row gets a row of its own, under the words, so it is never cut off.
+fn marked(
+    mut wrapped: Vec<String>,
+    mark: Mark,
+    indent: usize,
+    width: usize,
+    style: Style,
+) -> Vec<TextLine<'static>> {
+    let (sign, sign_style) = match mark {
+        Mark::Pending => (" …", style),
+        Mark::Sent => (" ✓", style),
+        Mark::Undelivered => (
+            " ✗ not delivered",
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        Mark::Delivered => (" ✓✓", style),
+    };
+    let last = wrapped.pop().unwrap_or_default();
+    let mut rows: Vec<TextLine> = wrapped
+        .into_iter()
+        .map(|w| TextLine::styled(w, style))
+        .collect();
+    if last.chars().count() + sign.chars().count() <= width {
+        rows.push(TextLine::from(vec![
+            Span::styled(last, style),
+            Span::styled(sign, sign_style),
+        ]));
+    } else {
+        rows.push(TextLine::styled(last, style));
+        let under = " ".repeat(indent.saturating_sub(1));
+        rows.push(TextLine::from(vec![
+            Span::raw(under),
+            Span::styled(sign, sign_style),
+        ]));
+    }
+    rows
 }

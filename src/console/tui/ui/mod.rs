@@ -24,6 +24,8 @@ use crate::protocol::frames::ConversationKind;
 
 mod chats;
 pub mod composer;
+#[cfg(test)]
+mod delivery_tests;
 mod holds;
 mod overlays;
 #[cfg(test)]
@@ -172,11 +174,10 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
     match &app.mode {
         Mode::PickResource { index } => draw_resources(frame, app, body, *index),
         Mode::PickTransfer { index } => draw_transfer(frame, app, body, *index),
-        Mode::ConfirmEnd(_) => draw_confirm(
-            frame,
-            body,
-            "End this conversation? The visitor is told and everything is erased. (y/n)",
-        ),
+        Mode::ConfirmEnd(session) => {
+            let unstored = shift.conversation(session).map_or(0, |c| c.unstored());
+            draw_confirm(frame, body, &text::confirm_end(unstored));
+        }
         Mode::ConfirmHandled(_) => draw_confirm(
             frame,
             body,
