@@ -156,7 +156,12 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
         .filter(|l| l.who == Who::Me && l.mark == Mark::Sent)
         .count();
     let keeps = tui.shift.holds.as_ref().map_or_else(Vec::new, |h| {
-        holds::lines(&holds::chat(h, unread), area.width.saturating_sub(2).into())
+        let said = if c.state == ConvState::Ended {
+            holds::ended()
+        } else {
+            holds::chat(h, unread)
+        };
+        holds::lines(&said, area.width.saturating_sub(2).into())
     });
     let [transcript_area, keeps_area, compose_area] = Layout::vertical([
         Constraint::Min(3),

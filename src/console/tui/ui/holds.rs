@@ -21,6 +21,12 @@ pub(super) fn chat(holds: &Holds, unread: usize) -> String {
     )
 }
 
+/// For a conversation that is over: the relay erased it when it ended (nothing of it waits
+/// any more, and no idle time is left to count).
+pub(super) fn ended() -> String {
+    "The conversation is over: the server has erased it.".into()
+}
+
 /// For a tip: how long the server keeps it, sealed.
 pub(super) fn tip(holds: &Holds) -> String {
     format!(
@@ -116,6 +122,23 @@ mod tests {
             s.contains("erases this chat 2 hours after"),
             "follows the relay: {s}"
         );
+    }
+
+    #[test]
+    fn an_ended_conversation_no_longer_says_when_the_server_will_erase_it() {
+        let mut k = kit();
+        k.two_conversations();
+        k.app.shift.holds = Some(holds(1800, 30));
+        k.on(relay(CoordinatorEvent::Peer {
+            session: sid(2),
+            event: crate::protocol::frames::PeerEvent::Ended,
+        }));
+        let s = joined(&screen(&k.app, k.now));
+        assert!(
+            s.contains("The conversation is over: the server has erased it."),
+            "{s}"
+        );
+        assert!(!s.contains("erases this chat"), "{s}");
     }
 
     #[test]
