@@ -118,7 +118,7 @@ function conversationPane(s: State, c: Conversation): HTMLElement {
       ),
     ),
     transcript(c),
-    keepsChat(s.holds, c.kept_unread),
+    keepsChat(s.holds, c.kept_unread, c.state === 'ended'),
     composer(target, c.draft, t('write'), c.writable === null && c.state !== 'transferring'),
   );
 }

@@ -5,9 +5,10 @@ import { h, duration } from './dom';
 import { Holds } from './api';
 import { t } from './strings';
 
-/** Under a conversation: my messages waiting unread, and when the chat is erased. */
-export function keepsChat(holds: Holds | null, unread: number): HTMLElement | null {
-  return holds ? h('p', { class: 'meta keeps' }, t('keepsChat', { n: unread, t: duration(holds.erase_after_idle_s) })) : null;
+/** Under a conversation: my messages waiting unread, and when the chat is erased; once it is over, that it was. */
+export function keepsChat(holds: Holds | null, unread: number, ended = false): HTMLElement | null {
+  if (!holds) return null;
+  return h('p', { class: 'meta keeps' }, ended ? t('keepsEnded') : t('keepsChat', { n: unread, t: duration(holds.erase_after_idle_s) }));
 }
 
 /** On an opened tip: how long it stays sealed on the server. */

@@ -231,8 +231,12 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.getByRole('button', { name: 'Unlock' }).click();
   await awake(page, page.locator('.line.them').getByText('Hello, I need help.'));
 
-  // End visitor 1's conversation, then the shift.
-  await page.getByRole('button', { name: 'End', exact: true }).click();
+  // Visitor 1 ends: the line under it no longer counts down to an erasure that has happened.
+  await one.page.getByRole('button', { name: 'End and wipe' }).click();
+  await awake(page, page.locator('.keeps').getByText('The conversation is over: the server has erased it.'));
+  assert.equal(await page.getByText(/It erases this chat/).count(), 0, 'no countdown on an ended conversation');
+  // Close it, then end the shift.
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
   await awake(page, page.getByText('Visitor 1: closed and erased here.'));
   await page.getByRole('button', { name: 'End shift' }).click();
   await page.getByRole('heading', { name: 'Your shift is over' }).waitFor();
