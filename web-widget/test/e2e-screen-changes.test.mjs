@@ -231,8 +231,17 @@ async function newestInSight(page, { width, height, minLog }) {
   assert.ok(log.height >= minLog && footer.bottom <= height + 1, `the log keeps ${minLog} px, the footer is on screen, on ${where}`);
 }
 
-// 390×844: a common phone; 320×568: an old small one, where header and footer once left the log no line.
-for (const [mode, phone] of [['page', { width: 390, height: 844, minLog: 150 }], ['launcher', { width: 390, height: 844, minLog: 150 }], ['page', { width: 320, height: 568, minLog: 90 }], ['launcher', { width: 320, height: 568, minLog: 90 }]]) {
+// 390×844: a common phone; 360×740: a common cheap one, where the language list, the keyboard
+// hint and the message label once left the log about two messages; 320×568: an old small
+// one, where header and footer once left the log no line.
+const PHONES = [
+  ['page', { width: 390, height: 844, minLog: 300 }],
+  ['launcher', { width: 390, height: 844, minLog: 300 }],
+  ['page', { width: 360, height: 740, minLog: 250 }],
+  ['page', { width: 320, height: 568, minLog: 90 }],
+  ['launcher', { width: 320, height: 568, minLog: 90 }],
+];
+for (const [mode, phone] of PHONES) {
   const { width, height } = phone;
   test(`a ${width}×${height} phone, ${mode} mode: Send and End and wipe on screen while waiting and chatting, no empty box, the newest message in sight`, async () => {
     const { context, page } = await s.open(mode === 'page' ? '/help' : '/', { viewport: { width, height } });
