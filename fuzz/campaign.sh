@@ -45,7 +45,11 @@ shift $(($# < 2 ? $# : 2))
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
 deadline=0
-[ -n "$until" ] && deadline=$(date -u -d "$until" +%s)
+if [ -n "$until" ]; then
+    deadline=$(date -u -d "$until" +%s)
+    # A time already past today is tomorrow's: a night run started before midnight.
+    [ "$deadline" -le "$(date -u +%s)" ] && deadline=$((deadline + 86400))
+fi
 logs=fuzz/target/campaign
 mkdir -p "$logs"
 [ -f "$runs" ] || printf 'date\tcommit\ttarget\tseconds\tcpu_s\texecs\texec_per_s\tcov\tft\tcorpus\tresult\n' >"$runs"

@@ -140,7 +140,8 @@ pub fn rotate_inbox(
 
     let book = registry::path(&paths.dir);
     let serial = registry::next_serial(&registry::load(&book)?).max(replaces.saturating_add(1));
-    let (key, certificate) = keyfile::issue_inbox(&org, serial, days, clock)?;
+    let (key, certificate) =
+        keyfile::issue_inbox_after(&org, serial, days, clock, current.body().not_before)?;
     let new_text = match pass {
         Some(p) => sealed::seal(
             keyfile::SEALED_KEY_MAGIC,

@@ -300,12 +300,26 @@ pub fn issue_inbox(
     days: u64,
     clock: &Clock,
 ) -> Result<(DhSecret, Certificate), KeyError> {
+    issue_inbox_after(org, serial, days, clock, 0)
+}
+
+/// [`issue_inbox`] for a certificate that replaces one starting at `predecessor_start`: it
+/// starts an hour ago, or a second after its predecessor if that is later. Relays adopt only
+/// an inbox certificate that starts later than the one they serve (`docs/protocol.md` §2.5),
+/// so a rotation in the same second as the previous one would otherwise be refused.
+pub fn issue_inbox_after(
+    org: &SigningKey,
+    serial: u64,
+    days: u64,
+    clock: &Clock,
+    predecessor_start: u64,
+) -> Result<(DhSecret, Certificate), KeyError> {
     let inbox = DhSecret::generate();
     let now = clock.unix_s();
     let cert = CertificateBody {
         role: Role::TipInbox,
         serial,
-        not_before: now - 3600,
+        not_before: (now - 3600).max(predecessor_start.saturating_add(1)),
         not_after: now + days * DAY,
         x25519_public: inbox.public(),
         ed25519_public: org.public(),
@@ -315,14 +329,21 @@ pub fn issue_inbox(
     Ok((inbox, cert))
 }
 
-/// Signs a fresh revocation list holding `serials` and writes it.
+/// Signs a fresh revocation list holding `serials` and writes it. It is issued now, or a
+/// second after the list it replaces if that is later: relays and widgets adopt only a list
+/// issued later than the one they hold, so a second revocation in the same second would
+/// otherwise be refused and its coordinator stay trusted.
 pub fn publish_revocations(
     org: &SigningKey,
     paths: &KeyPaths,
     serials: &[u64],
     clock: &Clock,
 ) -> Result<RevocationList, KeyError> {
-    let list = RevocationList::sign(org, clock.unix_s(), serials);
+    let replaced = read_key(&paths.revocations())
+        .ok()
+        .and_then(|b| RevocationList::decode_verified(&b, &org.public(), 0, None).ok())
+        .map_or(0, |list| list.issued_at().saturating_add(1));
+    let list = RevocationList::sign(org, clock.unix_s().max(replaced), serials);
     write_key(&paths.revocations(), list.as_bytes())?;
     Ok(list)
 }

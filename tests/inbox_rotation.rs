@@ -319,6 +319,55 @@ fn a_wrong_passphrase_changes_nothing_and_a_damaged_multi_key_grant_names_its_fi
     }
 }
 
+/// Two rotations in the same second (an operator who rotates again at once): each new
+/// certificate starts after the one it replaces, so a relay adopts each in turn instead of
+/// refusing the second as "not newer" and serving a key that is no longer current.
+#[tokio::test]
+async fn rotations_in_the_same_second_each_start_later_and_the_relay_adopts_each() {
+    let folder = tempfile::tempdir().expect("dir");
+    let org_dir = folder.path().join("org-keys");
+    let identity = folder.path().join("console.identity");
+    let (org, _) = organisation_and_coordinator(&org_dir, &identity, "Noor", 60);
+    let paths = KeyPaths {
+        dir: org_dir.clone(),
+    };
+    let data = folder.path().join("data");
+    std::fs::create_dir_all(data.join("keys")).expect("keys folder");
+    for name in ["inbox.cert", "revocations.list"] {
+        std::fs::copy(org_dir.join(name), data.join("keys").join(name)).expect("copied");
+    }
+    let addr = format!("127.0.0.1:{}", free_port());
+    let org_b64 = b64::encode(&org.0);
+    let relay = RelayProcess::start(
+        &addr,
+        &data,
+        &[
+            ("LIFELINE_KEYS_ORGANISATION_PUBLIC", &org_b64),
+            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+        ],
+    )
+    .await;
+
+    // The instant `keys init` made the first certificate, frozen: both rotations land in it.
+    let first = served_inbox(&addr, &org).await;
+    let clock = Clock::manual(first.body().not_before + 3600);
+    let opener = Opener(Some(zeroize::Zeroizing::new(ORG_PASS.to_owned())));
+    let mut previous = first;
+    for _ in 0..2 {
+        let rotated = rotate_inbox(&opener, &paths, 365, &clock).expect("rotated");
+        let current = rotated.certificate;
+        assert!(current.body().not_before > previous.body().not_before);
+        std::fs::copy(paths.inbox_certificate(), data.join("keys/inbox.cert")).expect("copied");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while served_inbox(&addr, &org).await.as_bytes() != current.as_bytes() {
+            assert!(Instant::now() < deadline, "not adopted: {}", relay.logs());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        previous = current;
+    }
+    assert!(!relay.logs().contains("not newer"), "{}", relay.logs());
+}
+
 /// The month suite calls the rotation as a library function on its injected clock: a grant
 /// carries the retired key until one retention period and the margin after the rotation,
 /// named with that end, and drops it after.

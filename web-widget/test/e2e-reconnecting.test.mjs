@@ -46,3 +46,36 @@ test('a coordinator who drops and resumes: the visitor sees the reconnecting lin
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("the visitor's own connection gone for over 20 s mid-chat: the numbers show, the message box stays, and what was written goes out on return", async () => {
+  // On duty again: the test coordinator's `reconnect` above signs in off duty (the console
+  // goes back on duty by itself; this example does only what it is told).
+  await coord.cmd('duty');
+  const { context, page, problems } = await s.open('/help');
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await coord.cmd('wait_claim');
+  await page.locator('.ll-verified').waitFor();
+  await page.getByLabel('Your message').fill('hi, me again');
+  await page.keyboard.press('Enter');
+  await coord.cmd('expect hi, me again');
+
+  await context.setOffline(true);
+  await page.getByText('We cannot reach the service right now').waitFor({ timeout: 30000 });
+  assert.ok(await page.getByRole('link', { name: '112' }).isVisible(), 'the numbers, while we keep trying');
+  assert.ok(await page.getByLabel('Your message').isVisible(), 'a conversation under way keeps its message box');
+  assert.deepEqual(await axe(page), [], 'unreachable mid-chat');
+  await page.getByLabel('Your message').fill('my phone lost signal');
+  await page.keyboard.press('Enter');
+
+  await context.setOffline(false);
+  await page.getByText('We cannot reach the service right now').waitFor({ state: 'detached', timeout: 30000 });
+  await coord.cmd('expect my phone lost signal');
+  await coord.cmd('send Got it, I am here.');
+  await page.getByRole('log').getByText('Got it, I am here.').waitFor();
+  const { texts } = await coord.cmd('texts');
+  assert.deepEqual(texts.slice(-2), ['hi, me again', 'my phone lost signal'], 'each once, in order');
+  assert.equal(texts.filter((x) => x === 'my phone lost signal').length, 1);
+  await coord.cmd('end');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -174,11 +174,7 @@ fn conversation<'a>(shift: &Shift, c: &'a Conversation, now: Instant) -> Convers
         open_s: c.open_for(now).as_secs(),
         transferred_from: c.transferred_from.as_deref(),
         unread: c.unread,
-        kept_unread: c
-            .lines
-            .iter()
-            .filter(|l| l.who == Who::Me && l.mark == Mark::Sent)
-            .count(),
+        kept_unread: c.kept_unread(),
         draft: &c.draft,
         state: match c.state {
             ConvState::Ended => "ended",

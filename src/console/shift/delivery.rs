@@ -39,12 +39,7 @@ impl Shift {
         let messages_wait = self
             .conversations
             .iter()
-            .filter(|c| c.state != ConvState::Ended)
-            .any(|c| {
-                c.lines
-                    .iter()
-                    .any(|l| l.who == Who::Me && l.mark == Mark::Pending)
-            });
+            .any(|c| c.state != ConvState::Ended && c.unstored() > 0);
         self.status = if messages_wait {
             Notice::RelayBusy { retry_after }
         } else {
@@ -56,30 +51,34 @@ impl Shift {
     /// line of mine the visitor's device did not acknowledge never reached them, and the
     /// status line says how many when there are any.
     pub(super) fn never_delivered(&mut self, session: SessionId) {
-        let Some(c) = self.conversation_mut(&session) else {
-            return;
-        };
-        let mut count = 0;
-        for line in c.lines.iter_mut().filter(|l| l.who == Who::Me) {
-            if line.mark < Mark::Undelivered {
-                line.mark = Mark::Undelivered;
-                count += 1;
-            }
-        }
-        let number = c.number;
-        if count > 0 {
-            self.status = Notice::NotDelivered { number, count };
+        let count = self.mark(session, |_| true, Mark::Undelivered);
+        if let (Some(c), true) = (self.conversation(&session), count > 0) {
+            self.status = Notice::NotDelivered {
+                number: c.number,
+                count,
+            };
         }
     }
 
-    pub(super) fn mark(&mut self, session: SessionId, which: impl Fn(&Line) -> bool, mark: Mark) {
-        if let Some(c) = self.conversation_mut(&session) {
-            for line in c.lines.iter_mut().filter(|l| l.who == Who::Me) {
-                if which(line) && line.mark < mark {
-                    line.mark = mark;
-                }
+    /// Raises to `mark` each line of mine in `session` that `which` picks and that has not
+    /// reached it yet; how many changed.
+    pub(super) fn mark(
+        &mut self,
+        session: SessionId,
+        which: impl Fn(&Line) -> bool,
+        mark: Mark,
+    ) -> usize {
+        let Some(c) = self.conversation_mut(&session) else {
+            return 0;
+        };
+        let mut changed = 0;
+        for line in c.lines.iter_mut().filter(|l| l.who == Who::Me) {
+            if which(line) && line.mark < mark {
+                line.mark = mark;
+                changed += 1;
             }
         }
+        changed
     }
 }
 
@@ -90,6 +89,15 @@ impl Conversation {
         self.lines
             .iter()
             .filter(|l| l.who == Who::Me && l.mark == Mark::Pending)
+            .count()
+    }
+
+    /// My messages the relay stores and the visitor's device has not acknowledged yet: what
+    /// the server keeps of mine, encrypted, until they read it (the chat's holds line).
+    pub fn kept_unread(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| l.who == Who::Me && l.mark == Mark::Sent)
             .count()
     }
 

@@ -142,9 +142,12 @@ function statusKey(view: ChatView): string {
   return JSON.stringify([phase === 'pow' ? 'connecting' : phase, busy, unreachable, waitEstimate, onDuty, transferring, tooSlow, offer]);
 }
 
-/** Nobody can answer now: no message box is offered. */
+/**
+ * Nobody can answer now: no message box is offered. A conversation already under way keeps
+ * its box while the service cannot be reached: what is written waits and goes out on resume.
+ */
 function noOneCanAnswer(view: ChatView): boolean {
-  return view.busy || view.unreachable || view.tooSlow || (view.phase === 'waiting' && view.onDuty === 0);
+  return view.busy || (view.unreachable && !view.alias) || view.tooSlow || (view.phase === 'waiting' && view.onDuty === 0);
 }
 
 /**

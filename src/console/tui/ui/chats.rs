@@ -150,11 +150,7 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
         title.push_str(&format!(" · from {from}"));
     }
     let draft_rows = composer::height(&c.draft, area.width);
-    let unread = c
-        .lines
-        .iter()
-        .filter(|l| l.who == Who::Me && l.mark == Mark::Sent)
-        .count();
+    let unread = c.kept_unread();
     let keeps = tui.shift.holds.as_ref().map_or_else(Vec::new, |h| {
         let said = if c.state == ConvState::Ended {
             holds::ended()
