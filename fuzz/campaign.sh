@@ -14,6 +14,10 @@
 # slice: the crash is in fuzz/artifacts/<t>/ and the line says so.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# With autogroup scheduling (Linux's default on desktops and many servers), `nice` only ranks
+# processes inside their own session: a campaign started with setsid would still take a
+# whole core from a build in another session. Lowering the session's own group fixes that.
+if [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup 2>/dev/null || true; fi
 runs=fuzz/campaign-runs.tsv
 
 if [ "${1:-}" = totals ]; then

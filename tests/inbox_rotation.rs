@@ -53,6 +53,27 @@ async fn served_inbox(addr: &str, org: &OrgPublicKey) -> Certificate {
     Certificate::decode_verified(&bytes, org, now, None, Role::TipInbox).expect("verifies")
 }
 
+/// `lifeline serve` in `data`, holding only the organisation's public material copied from
+/// its key folder (the organisation key, `inbox.cert`, the list); and its address.
+async fn relay_of(org_dir: &Path, org: &OrgPublicKey, data: &Path) -> (RelayProcess, String) {
+    std::fs::create_dir_all(data.join("keys")).expect("keys folder");
+    for name in ["inbox.cert", "revocations.list"] {
+        std::fs::copy(org_dir.join(name), data.join("keys").join(name)).expect("copied");
+    }
+    let addr = format!("127.0.0.1:{}", free_port());
+    let org_b64 = b64::encode(&org.0);
+    let relay = RelayProcess::start(
+        addr.as_str(),
+        data,
+        &[
+            ("LIFELINE_KEYS_ORGANISATION_PUBLIC", &org_b64),
+            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+        ],
+    )
+    .await;
+    (relay, addr)
+}
+
 /// A tipster files `text`, sealed to the inbox certificate the relay serves now.
 async fn file_tip(addr: &str, org: &OrgPublicKey, text: &str) -> Certificate {
     let inbox = served_inbox(addr, org).await;
@@ -159,21 +180,7 @@ async fn tips_sealed_before_and_after_a_rotation_both_open_in_the_console_until_
 
     // The relay holds only public material: the organisation key, inbox.cert, the list.
     let data = folder.path().join("data");
-    std::fs::create_dir_all(data.join("keys")).expect("keys folder");
-    for name in ["inbox.cert", "revocations.list"] {
-        std::fs::copy(org_dir.join(name), data.join("keys").join(name)).expect("copied");
-    }
-    let addr = format!("127.0.0.1:{}", free_port());
-    let org_b64 = b64::encode(&org.0);
-    let relay = RelayProcess::start(
-        &addr,
-        &data,
-        &[
-            ("LIFELINE_KEYS_ORGANISATION_PUBLIC", &org_b64),
-            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
-        ],
-    )
-    .await;
+    let (relay, addr) = relay_of(&org_dir, &org, &data).await;
     let before = file_tip(&addr, &org, "sealed before the rotation").await;
 
     let out = printed(keys(&pass, &org_dir, &["rotate-inbox"]));
@@ -332,21 +339,7 @@ async fn rotations_in_the_same_second_each_start_later_and_the_relay_adopts_each
         dir: org_dir.clone(),
     };
     let data = folder.path().join("data");
-    std::fs::create_dir_all(data.join("keys")).expect("keys folder");
-    for name in ["inbox.cert", "revocations.list"] {
-        std::fs::copy(org_dir.join(name), data.join("keys").join(name)).expect("copied");
-    }
-    let addr = format!("127.0.0.1:{}", free_port());
-    let org_b64 = b64::encode(&org.0);
-    let relay = RelayProcess::start(
-        &addr,
-        &data,
-        &[
-            ("LIFELINE_KEYS_ORGANISATION_PUBLIC", &org_b64),
-            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
-        ],
-    )
-    .await;
+    let (relay, addr) = relay_of(&org_dir, &org, &data).await;
 
     // The instant `keys init` made the first certificate, frozen: both rotations land in it.
     let first = served_inbox(&addr, &org).await;
