@@ -330,20 +330,19 @@ pub fn issue_inbox_after(
 }
 
 /// Signs a fresh revocation list holding `serials` and writes it. It is issued now, or a
-/// second after the list it replaces if that is later: relays and widgets adopt only a list
-/// issued later than the one they hold, so a second revocation in the same second would
-/// otherwise be refused and its coordinator stay trusted.
+/// second after `replaces` (the verified list it supersedes, which the caller has already
+/// read) if that is later: relays and widgets adopt only a list issued later than the one
+/// they hold, so a second revocation in the same second would otherwise be refused and its
+/// coordinator stay trusted.
 pub fn publish_revocations(
     org: &SigningKey,
     paths: &KeyPaths,
     serials: &[u64],
+    replaces: Option<&RevocationList>,
     clock: &Clock,
 ) -> Result<RevocationList, KeyError> {
-    let replaced = read_key(&paths.revocations())
-        .ok()
-        .and_then(|b| RevocationList::decode_verified(&b, &org.public(), 0, None).ok())
-        .map_or(0, |list| list.issued_at().saturating_add(1));
-    let list = RevocationList::sign(org, clock.unix_s().max(replaced), serials);
+    let after = replaces.map_or(0, |list| list.issued_at().saturating_add(1));
+    let list = RevocationList::sign(org, clock.unix_s().max(after), serials);
     write_key(&paths.revocations(), list.as_bytes())?;
     Ok(list)
 }
@@ -358,7 +357,7 @@ pub fn create_development_keys(paths: &KeyPaths, clock: &Clock) -> Result<(), Ke
     )
     .map_err(|e| file_error(&paths.dev_marker(), e))?;
     create_inbox(&org, paths, 1, 365, clock)?;
-    publish_revocations(&org, paths, &[], clock)?;
+    publish_revocations(&org, paths, &[], None, clock)?;
     CoordinatorFiles::issue(&org, 100, "Dev coordinator", 30, clock)?.save(&paths.dev_coordinator())
 }
 
@@ -415,6 +414,7 @@ pub fn load_relay_keys(
             &read_signing_key(&paths.organisation_key())?,
             &paths,
             revocations.serials(),
+            Some(&revocations),
             clock,
         )?
     } else {

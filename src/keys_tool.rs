@@ -106,9 +106,12 @@ pub fn revoke(
     let current = keyfile::read_key(&paths.revocations())
         .ok()
         .and_then(|b| RevocationList::decode_verified(&b, &org.public(), 0, None).ok());
-    let mut all = current.map(|l| l.serials().to_vec()).unwrap_or_default();
+    let mut all = current
+        .as_ref()
+        .map(|l| l.serials().to_vec())
+        .unwrap_or_default();
     all.extend(serials);
-    let list = keyfile::publish_revocations(org, paths, &all, clock)?;
+    let list = keyfile::publish_revocations(org, paths, &all, current.as_ref(), clock)?;
     let at = clock.unix_s();
     for &serial in serials {
         registry::append(
@@ -137,6 +140,7 @@ pub fn republish(
         org,
         paths,
         current.serials(),
+        Some(&current),
         clock,
     )?)
 }

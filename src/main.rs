@@ -465,7 +465,7 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             );
             let key = lifeline::crypto::SigningKey::generate();
             sealing.write_secret(&paths.organisation_key(), key.seed())?;
-            keyfile::publish_revocations(&key, &paths, &[], &Clock::system())?;
+            keyfile::publish_revocations(&key, &paths, &[], None, &Clock::system())?;
             println!(
                 "Organisation key written to {} (0600). Keep it offline.",
                 paths.organisation_key().display()

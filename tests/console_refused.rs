@@ -31,7 +31,7 @@ async fn a_revoked_console_is_told_the_relays_close_code_while_it_tries_again() 
 
     // A revocation list naming this console, newer than the relay's, where it looks.
     let later = Clock::manual(Clock::system().unix_s() + 10);
-    keyfile::publish_revocations(&relay.org_key(), &relay.paths(), &[serial], &later)
+    keyfile::publish_revocations(&relay.org_key(), &relay.paths(), &[serial], None, &later)
         .expect("list written");
 
     let told = tokio::time::timeout(Duration::from_secs(20), async {

@@ -879,7 +879,7 @@ fn the_key_scan_finds_planted_plaintext_keys_and_passes_sealed_and_public_files(
     identity
         .create_file(&dir.join("console.identity"), "a passphrase here", CHEAP)
         .expect("identity");
-    keyfile::publish_revocations(&org, &paths, &[4], &clock).expect("list");
+    keyfile::publish_revocations(&org, &paths, &[4], None, &clock).expect("list");
     keyfile::create_inbox(&org, &paths, 1, 30, &clock).expect("inbox");
     let inbox = keyfile::read_dh_secret(&paths.inbox_key()).expect("inbox key");
     std::fs::remove_file(paths.inbox_key()).expect("only the certificate stays");

@@ -396,7 +396,7 @@ async fn coordinator_authentication_refuses_bad_certificates_and_replays() {
     let paths = keyfile::KeyPaths::new(dir.path());
     keyfile::create_development_keys(&paths, &Clock::system()).unwrap();
     let org = keyfile::read_signing_key(&paths.organisation_key()).unwrap();
-    keyfile::publish_revocations(&org, &paths, &[666], &Clock::system()).unwrap();
+    keyfile::publish_revocations(&org, &paths, &[666], None, &Clock::system()).unwrap();
     let relay = TestRelay::start_in(dir.path().to_path_buf(), |_| {}).await;
     let now = relay.relay.clock.unix_s();
     assert_eq!(

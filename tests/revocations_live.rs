@@ -22,7 +22,7 @@ const DAY: u64 = 86_400;
 /// looks for it.
 fn drop_in(relay: &TestRelay, org: &SigningKey, serials: &[u64], later_s: u64) -> Vec<u8> {
     let clock = Clock::manual(Clock::system().unix_s() + later_s);
-    keyfile::publish_revocations(org, &relay.paths(), serials, &clock)
+    keyfile::publish_revocations(org, &relay.paths(), serials, None, &clock)
         .expect("list written")
         .as_bytes()
         .to_vec()
@@ -275,7 +275,8 @@ async fn readiness_metrics_and_the_daily_warning_follow_the_lists_age() {
     // Re-signed: ready again at the next look, without a restart.
     let org =
         keyfile::read_signing_key(&KeyPaths::new(dir.path()).organisation_key()).expect("org");
-    keyfile::publish_revocations(&org, &KeyPaths::new(dir.path()), &[], &clock).expect("list");
+    keyfile::publish_revocations(&org, &KeyPaths::new(dir.path()), &[], None, &clock)
+        .expect("list");
     let ready = || async { get(&addr, "/readyz").await.0 == 200 };
     assert!(eventually(ready).await, "ready again without a restart");
     assert_eq!(node.relay.revocations_seconds_left(), 30 * DAY as i64);
