@@ -48,6 +48,20 @@ pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
     restrict(path, 0o700)
 }
 
+/// Creates what is missing of a folder and its parents, each new one its owner's only (a
+/// listing of a key folder names serials and grants). A folder that already exists keeps its
+/// rights: it may be the user's home, or a folder an operator shares on purpose.
+pub fn create_missing_private_dirs(path: &Path) -> Result<(), FsError> {
+    if path.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).map_err(FsError::at(path))
+}
+
 fn restrict(path: &Path, mode: u32) -> Result<(), FsError> {
     #[cfg(unix)]
     {
@@ -68,6 +82,22 @@ mod tests {
         std::fs::metadata(path)
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0)
+    }
+
+    #[test]
+    fn missing_folders_are_made_their_owners_only_and_existing_ones_keep_their_rights() {
+        let dir = std::env::temp_dir().join(format!("lifeline-fs-missing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let deep = dir.join("keys").join("issued");
+        create_missing_private_dirs(&deep).unwrap();
+        assert_eq!(mode(&dir), 0o755, "an existing folder is left as it was");
+        assert_eq!(mode(&dir.join("keys")), 0o700);
+        assert_eq!(mode(&deep), 0o700);
+        create_missing_private_dirs(&deep).unwrap();
+        create_missing_private_dirs(Path::new("")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -137,7 +137,7 @@ fn write_grant(path: &Path, grant: &[u8]) -> Result<(), GrantsError> {
         reason: e.to_string(),
     };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| failed(&e))?;
+        crate::fs::create_missing_private_dirs(parent).map_err(|e| failed(&e.source))?;
     }
     let text = format!("{GRANT_MAGIC}\n{}\n", b64::encode(grant));
     write_private(path, text.as_bytes()).map_err(|e| failed(&e))

@@ -13,7 +13,7 @@ use crate::crypto::certificate::{
     Certificate, CertificateBody, CertificateError, RevocationList, Role,
 };
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
-use crate::fs::write_private;
+use crate::fs::{create_missing_private_dirs, write_private};
 use crate::protocol::b64;
 use crate::sealed::{self, KdfParams};
 use zeroize::Zeroizing;
@@ -51,7 +51,7 @@ fn file_error(path: &Path, reason: impl ToString) -> KeyError {
 /// Writes `bytes` as a base64url line to an owner-only file, creating its folder.
 pub fn write_key(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
+        create_missing_private_dirs(parent).map_err(|e| file_error(parent, e.source))?;
     }
     write_private(path, (b64::encode(bytes) + "\n").as_bytes()).map_err(|e| file_error(path, e))
 }
@@ -75,7 +75,7 @@ pub fn write_sealed_key(
     let text = sealed::seal(SEALED_KEY_MAGIC, bytes, passphrase, params)
         .map_err(|e| file_error(path, e))?;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
+        create_missing_private_dirs(parent).map_err(|e| file_error(parent, e.source))?;
     }
     write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
 }

@@ -25,19 +25,29 @@ fn lifeline(args: &[&str]) -> String {
 
 #[test]
 fn organisation_inbox_enrolment_and_revocation() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A folder the tool creates itself: a listing of it names serials and grants.
+    let dir = parent.path().join("organisation").join("keys");
+    let d = dir.to_str().unwrap();
     let out = lifeline(&["keys", "init-organisation", "--dir", d, "--unsealed"]);
     let public = out.lines().last().unwrap().trim();
     let org = OrgPublicKey(b64::decode(public).unwrap().try_into().unwrap());
     let mode = |name: &str| {
-        std::fs::metadata(dir.path().join(name))
+        std::fs::metadata(dir.join(name))
             .unwrap()
             .permissions()
             .mode()
             & 0o777
     };
     assert_eq!(mode("organisation.key"), 0o600);
+    assert_eq!(mode(""), 0o700);
+    assert_eq!(mode(".."), 0o700, "every folder it had to make");
+    assert_eq!(
+        mode("../.."),
+        0o755,
+        "a folder that existed keeps its rights"
+    );
     let again = Command::new(env!("CARGO_BIN_EXE_lifeline"))
         .args(["keys", "init-organisation", "--dir", d, "--unsealed"])
         .output()
@@ -50,7 +60,7 @@ fn organisation_inbox_enrolment_and_revocation() {
     lifeline(&["keys", "create-inbox", "--dir", d, "--unsealed"]);
     assert_eq!(mode("inbox.key"), 0o600);
     let inbox = b64::decode(
-        std::fs::read_to_string(dir.path().join("inbox.cert"))
+        std::fs::read_to_string(dir.join("inbox.cert"))
             .unwrap()
             .trim(),
     )
@@ -91,6 +101,7 @@ fn organisation_inbox_enrolment_and_revocation() {
         ("Noor", 101)
     );
     assert!(cert.body().not_after <= now + 7 * 86_400 + 5);
+    assert_eq!(mode("certificates"), 0o700);
     let mut forged = b64::decode(&encoded).unwrap();
     forged[3] ^= 1;
     let refused = Command::new(env!("CARGO_BIN_EXE_lifeline"))
@@ -114,7 +125,7 @@ fn organisation_inbox_enrolment_and_revocation() {
     lifeline(&["keys", "revoke", "--dir", d, "--serial", "101"]);
     lifeline(&["keys", "revoke", "--dir", d, "--serial", "55"]);
     let list = b64::decode(
-        std::fs::read_to_string(dir.path().join("revocations.list"))
+        std::fs::read_to_string(dir.join("revocations.list"))
             .unwrap()
             .trim(),
     )

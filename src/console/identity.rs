@@ -287,16 +287,9 @@ impl Identity {
         passphrase: &str,
         params: KdfParams,
     ) -> Result<(), IdentityError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-            && !parent.exists()
-        {
-            std::fs::create_dir_all(parent).map_err(|e| file_error(parent, e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700))
-                    .map_err(|e| file_error(parent, e))?;
-            }
+        if let Some(parent) = path.parent() {
+            crate::fs::create_missing_private_dirs(parent)
+                .map_err(|e| file_error(parent, e.source))?;
         }
         let text = self.seal(passphrase, params)?;
         write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
