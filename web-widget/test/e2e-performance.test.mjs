@@ -34,12 +34,16 @@
 // run moves by a third on a shared machine).
 // WIDGET_PERF_COMPARE=1 adds visits without the chat ticket (the socket's challenge path).
 // WIDGET_PERF_OLD_PHONE=0 leaves out the old phone's visits.
+// WIDGET_PERF_JIT_OFF=1 adds report-only visits in a Chromium whose JavaScript runs without
+// its JIT compilers (V8's --jitless, in workers too): what Tor Browser's "Safer" level does
+// to every script (docs/benchmarks.md, "Tor Browser at Safer"), on this machine and at 6×.
 // WIDGET_PERF_REPORT_ONLY=1 prints without failing: for a machine too loaded to say
 // anything about the widget (the figures then say so). CI runs without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadavg, cpus } from 'node:os';
-import { browserSuite, PHONE } from './suite.mjs';
+import { chromium } from 'playwright-core';
+import { browserSuite, PHONE, CHROMIUM_ARGS } from './suite.mjs';
 import { pageHashRate, recordMarks } from './perf-page.mjs';
 
 const s = browserSuite();
@@ -62,6 +66,7 @@ const READ_MS = 5000;
 // visits are printed, never judged. WIDGET_PERF_OLD_PHONE=0 leaves them out.
 const OLD_PHONE = process.env.WIDGET_PERF_OLD_PHONE !== '0';
 const OLD_PHONE_CPU = 15;
+const JIT_OFF = process.env.WIDGET_PERF_JIT_OFF === '1';
 // Both phones have four cores (the budget phones of 2016 had four or eight Cortex-A53s): the
 // widget then searches in three workers, each at the page's emulated speed.
 const PHONE_CORES = 4;
@@ -71,11 +76,11 @@ const PHONE_CORES = 4;
  * exit and the page's hash rate. `cpu`: Chromium's CPU slowdown (1: none, and no network
  * emulation either); `pauseMs`: how long the visitor reads the home screen before "Talk".
  */
-async function visit({ cpu, ticket = true, pauseMs = 0, chatOnly = false }) {
+async function visit({ cpu, ticket = true, pauseMs = 0, chatOnly = false, browser = s.browser }) {
   // The scripted coordinator speaks only when told: a command per visit keeps it past the
   // relay's idle timeout (90 s), so a long run still finds someone on duty.
   await s.coord.cmd('duty');
-  const context = await s.browser.newContext(PHONE);
+  const context = await browser.newContext(PHONE);
   const page = await context.newPage();
   if (!ticket) {
     // As against a relay older than chat tickets: the widget answers the socket's challenge.
@@ -227,17 +232,23 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 test(`help, queue, receipt and quick exit within budget at ${PHONE_CPU}× CPU on slow 3G`, { timeout: 45 * 60_000 }, async () => {
   await s.ready;
   await s.coord.cmd('duty');
-  const runs = { fast: [], phone: [], phoneRead: [], oldPhone: [], fastChallenge: [], phoneChallenge: [] };
+  const runs = { fast: [], phone: [], phoneRead: [], oldPhone: [], jitOff: [], jitOffPhone: [], fastChallenge: [], phoneChallenge: [] };
+  const jitless = JIT_OFF ? await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, '--js-flags=--jitless'] }) : null;
   for (let i = 0; i < RUNS; i++) {
     runs.fast.push(await visit({ cpu: 1 }));
     runs.phone.push(await visit({ cpu: PHONE_CPU }));
     runs.phoneRead.push(await visit({ cpu: PHONE_CPU, pauseMs: READ_MS, chatOnly: true }));
     if (OLD_PHONE) runs.oldPhone.push(await visit({ cpu: OLD_PHONE_CPU }));
+    if (jitless) {
+      runs.jitOff.push(await visit({ cpu: 1, browser: jitless }));
+      runs.jitOffPhone.push(await visit({ cpu: PHONE_CPU, browser: jitless }));
+    }
     if (COMPARE) {
       runs.fastChallenge.push(await visit({ cpu: 1, ticket: false, chatOnly: true }));
       runs.phoneChallenge.push(await visit({ cpu: PHONE_CPU, ticket: false, chatOnly: true }));
     }
   }
+  await jitless?.close();
   const figures = ['help', 'home', 'open', 'queue', 'queueExpected', 'queueOneCore', 'receipt', 'receiptExpected', 'receiptPasted', 'receiptPastedExpected', 'exit', 'hashesPerSecond'];
   const at = (kind, f) => median(runs[kind].map((r) => r[f]));
   const cell = (kind, f) => {
@@ -245,14 +256,15 @@ test(`help, queue, receipt and quick exit within budget at ${PHONE_CPU}× CPU on
     if (!xs.length) return '';
     return Math.round(median(xs)) + (xs.length > 1 ? ` (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})` : '');
   };
-  const columns = ['fast', 'phone', ...(OLD_PHONE ? ['oldPhone'] : [])];
+  const columns = ['fast', 'phone', ...(OLD_PHONE ? ['oldPhone'] : []), ...(jitless ? ['jitOff', 'jitOffPhone'] : [])];
+  const heading = { fast: 'unthrottled', phone: `${PHONE_CPU}× CPU, slow 3G`, oldPhone: `old phone, ${OLD_PHONE_CPU}× CPU`, jitOff: 'JIT off', jitOffPhone: `JIT off, ${PHONE_CPU}×, slow 3G` };
   const row = (label, kinds, f, budget = '') => `${label.padEnd(22)} ${kinds.map((k) => (k ? cell(k, f) : '').padStart(22)).join(' ')} ${budget}`;
   const budgetOf = { help: BUDGET.help, queueExpected: BUDGET.queue, receiptExpected: BUDGET.receipt, exit: BUDGET.exit };
   const [one, five] = loadavg();
   const lines = [
     `widget performance, median of ${RUNS} run(s); ms unless "hashesPerSecond"; PoW difficulty ${runs.phone[0].difficulty}`,
     `machine: ${cpus().length} cores, load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min)`,
-    `${'figure'.padEnd(22)} ${'unthrottled'.padStart(22)} ${`${PHONE_CPU}× CPU, slow 3G`.padStart(22)}${OLD_PHONE ? `${`old phone, ${OLD_PHONE_CPU}× CPU`.padStart(23)}` : ''} budget (${PHONE_CPU}×)`,
+    `${'figure'.padEnd(22)} ${columns.map((k) => heading[k].padStart(22)).join(' ')} budget (${PHONE_CPU}×)`,
     ...figures.map((f) => row(f, columns, f, budgetOf[f] ? '≤ ' + budgetOf[f] : '')),
     ...['open', 'queue', 'queueExpected', 'queueOneCore'].map((f) => row(`${f}, read ${READ_MS / 1000} s`, [null, 'phoneRead'], f)),
     ...(COMPARE ? ['open', 'queue', 'queueExpected'].map((f) => row(f + ', no ticket', ['fastChallenge', 'phoneChallenge'], f)) : []),
