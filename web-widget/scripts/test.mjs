@@ -19,13 +19,4 @@ const unit = readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts'
 run('widget unit tests', ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=dot', ...unit]);
 run('dist/ equals a fresh build', ['scripts/build.mjs', '--check']);
 const e2e = readdirSync(join(root, 'test')).filter((f) => /^e2e.*\.test\.mjs$/.test(f)).map((f) => join('test', f));
-// The slow-phone budgets are judged: that file runs alone, on an otherwise idle machine. The
-// others mostly wait on the relay and on timers, so two files run at once (each file's tests
-// one after another), which takes about three minutes off the suite.
-const alone = e2e.filter((f) => f.endsWith('e2e-performance.test.mjs'));
-const together = e2e.filter((f) => !alone.includes(f));
-if (!process.argv.includes('--unit')) {
-  const node = ['--test', '--test-force-exit', '--test-reporter=spec'];
-  if (alone.length) run('widget end-to-end: the slow-phone budgets (Chromium, real relay)', [...node, '--test-concurrency=1', ...alone]);
-  run('widget end-to-end (Chromium, real relay)', [...node, '--test-concurrency=2', ...together]);
-}
+if (!process.argv.includes('--unit')) run('widget end-to-end (Chromium, real relay)', ['--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', ...e2e]);
