@@ -116,34 +116,35 @@ export function runWorker(scope: { onmessage: ((e: MessageEvent) => void) | null
     const script: Search = async (from, count) => searchPow(seed, context, difficulty, from, count);
     const subtle = globalThis.crypto?.subtle;
     const native: Search | undefined = subtle && ((from, count) => searchPowNative(subtle, seed, context, difficulty, from, count));
+    const done = (nonce: number) => scope.postMessage({ type: 'done', nonce });
+    const timed = async (way: Search, from: number, count: number) => {
+      const t0 = performance.now();
+      const n = await way(from, count);
+      return { n, ms: performance.now() - t0 };
+    };
     let search = script;
+    // Where the first slice goes on after the trial.
+    let next = first * SLICE;
+    if (native) {
+      const warm = await script(next, WARM);
+      if (warm >= 0) return done(warm);
+      next += WARM;
+      const byScript = await timed(script, next, TRIAL);
+      if (byScript.n >= 0) return done(byScript.n);
+      next += TRIAL;
+      // A WebCrypto that fails has made none of its tries: the script's searches them.
+      const byNative = await timed(native, next, TRIAL).catch(() => null);
+      if (byNative) {
+        if (byNative.n >= 0) return done(byNative.n);
+        next += TRIAL;
+        if (byNative.ms < byScript.ms) search = native;
+      }
+    }
     for (let k = 0; ; k++) {
       const from = (first + k * stride) * SLICE;
-      let next = from;
-      // Searches `count` tries from `next` one way; the time it took, or null if it failed.
-      const step = async (way: Search, count: number) => {
-        const t0 = performance.now();
-        const n = await way(next, count);
-        if (n >= 0) return { n, ms: 0 };
-        next += count;
-        return { n, ms: performance.now() - t0 };
-      };
-      if (k === 0 && native) {
-        const warm = await step(script, WARM);
-        const byScript = warm.n < 0 ? await step(script, TRIAL) : warm;
-        const byNative = byScript.n < 0 ? await step(native, TRIAL).catch(() => null) : null;
-        const n = byNative && byNative.n >= 0 ? byNative.n : byScript.n;
-        if (n >= 0) {
-          scope.postMessage({ type: 'done', nonce: n });
-          return;
-        }
-        if (byNative && byNative.ms < byScript.ms) search = native;
-      }
-      const n = await search(next, from + SLICE - next);
-      if (n >= 0) {
-        scope.postMessage({ type: 'done', nonce: n });
-        return;
-      }
+      const start = k === 0 ? next : from;
+      const n = await search(start, from + SLICE - start);
+      if (n >= 0) return done(n);
       // `way`: which SHA-256 it kept, for the performance test's report.
       if (k % 4 === 0) scope.postMessage({ type: 'progress', tried: (k + 1) * SLICE, way: search === script ? 'script' : 'native' });
     }
