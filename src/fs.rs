@@ -42,6 +42,16 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     restrict(path, 0o600)
 }
 
+/// [`write_private`], first creating what is missing of the file's folder and its parents
+/// the way [`create_missing_private_dirs`] does: a key, grant or identity file written to a
+/// new folder does not leave that folder listable by others.
+pub fn write_private_in_private_dirs(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    if let Some(parent) = path.parent() {
+        create_missing_private_dirs(parent)?;
+    }
+    write_private(path, bytes)
+}
+
 /// Creates a folder (and its parents) and makes it its owner's only.
 pub fn create_private_dir(path: &Path) -> Result<(), FsError> {
     std::fs::create_dir_all(path).map_err(FsError::at(path))?;

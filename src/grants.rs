@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use crate::clock::Clock;
 use crate::crypto::certificate::{Certificate, CertificateError, RevocationList, Role};
 use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
-use crate::fs::write_private;
+use crate::fs::write_private_in_private_dirs;
 use crate::inbox_keys::{InboxKeysError, Retention, keys_to_grant};
 use crate::keyfile::{self, KeyError, KeyPaths};
 use crate::protocol::b64;
@@ -136,11 +136,8 @@ fn write_grant(path: &Path, grant: &[u8]) -> Result<(), GrantsError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    if let Some(parent) = path.parent() {
-        crate::fs::create_missing_private_dirs(parent).map_err(|e| failed(&e.source))?;
-    }
     let text = format!("{GRANT_MAGIC}\n{}\n", b64::encode(grant));
-    write_private(path, text.as_bytes()).map_err(|e| failed(&e))
+    write_private_in_private_dirs(path, text.as_bytes()).map_err(|e| failed(&e))
 }
 
 /// Reads a grant file's bytes; anything wrong names the file.

@@ -13,7 +13,7 @@ use crate::crypto::certificate::{
     Certificate, CertificateBody, CertificateError, RevocationList, Role,
 };
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
-use crate::fs::{create_missing_private_dirs, write_private};
+use crate::fs::{FsError, write_private, write_private_in_private_dirs};
 use crate::protocol::b64;
 use crate::sealed::{self, KdfParams};
 use zeroize::Zeroizing;
@@ -48,12 +48,13 @@ fn file_error(path: &Path, reason: impl ToString) -> KeyError {
     }
 }
 
+fn fs_error(e: FsError) -> KeyError {
+    file_error(&e.path, e.source)
+}
+
 /// Writes `bytes` as a base64url line to an owner-only file, creating its folder.
 pub fn write_key(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
-    if let Some(parent) = path.parent() {
-        create_missing_private_dirs(parent).map_err(|e| file_error(parent, e.source))?;
-    }
-    write_private(path, (b64::encode(bytes) + "\n").as_bytes()).map_err(|e| file_error(path, e))
+    write_private_in_private_dirs(path, (b64::encode(bytes) + "\n").as_bytes()).map_err(fs_error)
 }
 
 /// Reads the bytes of a base64url key file.
@@ -74,10 +75,7 @@ pub fn write_sealed_key(
 ) -> Result<(), KeyError> {
     let text = sealed::seal(SEALED_KEY_MAGIC, bytes, passphrase, params)
         .map_err(|e| file_error(path, e))?;
-    if let Some(parent) = path.parent() {
-        create_missing_private_dirs(parent).map_err(|e| file_error(parent, e.source))?;
-    }
-    write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
+    write_private_in_private_dirs(path, text.as_bytes()).map_err(fs_error)
 }
 
 /// Reads a key file, sealed or plain (development keys). A sealed one needs `passphrase`;
@@ -355,7 +353,7 @@ pub fn create_development_keys(paths: &KeyPaths, clock: &Clock) -> Result<(), Ke
         &paths.dev_marker(),
         b"These keys were generated for development. Never deploy them.\n",
     )
-    .map_err(|e| file_error(&paths.dev_marker(), e))?;
+    .map_err(fs_error)?;
     create_inbox(&org, paths, 1, 365, clock)?;
     publish_revocations(&org, paths, &[], None, clock)?;
     CoordinatorFiles::issue(&org, 100, "Dev coordinator", 30, clock)?.save(&paths.dev_coordinator())

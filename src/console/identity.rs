@@ -26,7 +26,7 @@ use crate::crypto::enrolment::EnrolmentRequest;
 use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use crate::crypto::renewal::RenewalRequest;
-use crate::fs::write_private;
+use crate::fs::write_private_in_private_dirs;
 use crate::keyfile::CoordinatorFiles;
 use crate::protocol::b64;
 pub use crate::sealed::KdfParams;
@@ -287,12 +287,9 @@ impl Identity {
         passphrase: &str,
         params: KdfParams,
     ) -> Result<(), IdentityError> {
-        if let Some(parent) = path.parent() {
-            crate::fs::create_missing_private_dirs(parent)
-                .map_err(|e| file_error(parent, e.source))?;
-        }
         let text = self.seal(passphrase, params)?;
-        write_private(path, text.as_bytes()).map_err(|e| file_error(path, e))
+        write_private_in_private_dirs(path, text.as_bytes())
+            .map_err(|e| file_error(&e.path, e.source))
     }
 
     /// Reads and decrypts the identity file at `path`.
