@@ -252,6 +252,90 @@ async fn a_console_whose_connection_drops_resumes_its_conversation_under_the_sam
     );
 }
 
+/// While the console signs in again nothing it shows as on its way may be lost or left
+/// behind: a reply typed then stays in its box (no line pretends it went), and a
+/// conversation ended then is ended on the relay right after the sign-in, never resumed and
+/// left with nobody reading it.
+#[tokio::test]
+async fn while_reconnecting_a_reply_stays_in_its_box_and_an_end_is_carried_out_on_sign_in() {
+    let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
+    let mut shift = start_console(&relay).await;
+    shift.ctrl('d');
+    let mut first = visitor(&relay, "en").await;
+    let mut second = visitor(&relay, "en").await;
+    shift.until("two visitors", |a| a.queue.len() == 2).await;
+    shift.ctrl('n');
+    shift
+        .until("answering", |a| a.conversations.len() == 1)
+        .await;
+    shift.ctrl('n');
+    shift
+        .until("answering both", |a| a.conversations.len() == 2)
+        .await;
+    connected_to(&mut first).await;
+    connected_to(&mut second).await;
+    let visitor_1 = shift.app.shift.numbered(1).unwrap().session;
+    let (mut first, mut second) = if visitor_1 == first.session {
+        (first, second)
+    } else {
+        (second, first)
+    };
+
+    relay.relay.live.with(|live| {
+        let c = live.coordinators.get(&100).expect("signed in");
+        c.outbox.close(lifeline::protocol::CloseCode::IdleTimeout);
+    });
+    shift.until("the loss noticed", |a| !a.connected).await;
+    // The net task waits a second before it signs in again: these keys come before that.
+    shift.alt('1');
+    shift.press(KeyCode::Enter);
+    shift.keys("written while offline");
+    assert_eq!(shift.press(KeyCode::Enter), vec![], "nothing goes");
+    shift.press(KeyCode::Esc);
+    let c = shift.app.shift.conversation(&first.session).unwrap();
+    assert_eq!(c.draft, "written while offline", "kept in its box");
+    assert!(c.lines.iter().all(|l| l.text != "written while offline"));
+    assert_eq!(shift.app.shift.status, Notice::OfflineKept);
+    shift.alt('2');
+    shift.ctrl('w');
+    assert_eq!(
+        shift.press(KeyCode::Char('y')),
+        vec![Command::End(second.session)]
+    );
+    assert!(shift.app.shift.conversation(&second.session).is_none());
+
+    shift.until("signed in again", |a| a.connected).await;
+    second
+        .wait_for(|e| matches!(e, VisitorEvent::CoordinatorClosed))
+        .await
+        .expect("the visitor ended while offline hears the close");
+    second
+        .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Ended)))
+        .await
+        .expect("and that it ended");
+    relay.until_erased(&second.session).await;
+
+    // The kept reply goes with Enter once connected, and only once.
+    shift.alt('1');
+    shift.press(KeyCode::Enter);
+    let sent = shift.press(KeyCode::Enter);
+    assert!(
+        matches!(&sent[..], [Command::Send { text, .. }] if text == "written while offline"),
+        "{sent:?}"
+    );
+    assert_eq!(next_text_visitor(&mut first).await, "written while offline");
+    shift
+        .until("marked stored", |a| {
+            a.conversation(&visitor_1).is_some_and(|c| {
+                c.lines.iter().any(|l| {
+                    l.text == "written while offline"
+                        && matches!(l.mark, Mark::Sent | Mark::Delivered)
+                })
+            })
+        })
+        .await;
+}
+
 #[tokio::test]
 async fn wait_times_from_the_relay_keep_counting_when_the_queue_changes() {
     let relay = TestRelay::start().await;
@@ -348,11 +432,13 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     assert_eq!(shift.app.shift.conversation(&s1).unwrap().unread, 0);
     shift.press(KeyCode::Enter);
     shift.keys("Yes. You can leave at any time.");
+    let line = shift.app.shift.conversation(&s1).unwrap().lines.len();
     assert_eq!(
         shift.press(KeyCode::Enter),
         vec![Command::Send {
             session: s1,
-            text: "Yes. You can leave at any time.".into()
+            text: "Yes. You can leave at any time.".into(),
+            line
         }]
     );
     shift.press(KeyCode::Esc);
@@ -370,11 +456,13 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
     shift.press(KeyCode::Enter);
     shift.keys(" Bon courage.");
     let expected = format!("{} Bon courage.", first.text);
+    let line = shift.app.shift.conversation(&s2).unwrap().lines.len();
     assert_eq!(
         shift.press(KeyCode::Enter),
         vec![Command::Send {
             session: s2,
-            text: expected.clone()
+            text: expected.clone(),
+            line
         }]
     );
     shift.press(KeyCode::Esc);

@@ -165,6 +165,7 @@ async fn the_console_says_the_store_is_unavailable_and_signs_in_on_the_new_keys_
     handle.send([Command::Send {
         session,
         text: "re: after".into(),
+        line: 0,
     }]);
     assert_eq!(next_text_visitor(&mut visitor).await, "re: after");
     assert_eq!(sign_in_refused(&relay, &old).await, Some(AUTH_FAILED));

@@ -486,6 +486,16 @@ impl CoordinatorClient {
     }
 
     /// Forgets a conversation that is no longer ours, and what of it waited to be resent.
+    /// Whether this client still has `session`'s keys (it would resume it after a loss).
+    pub fn holds(&self, session: SessionId) -> bool {
+        self.conversations.contains_key(&session)
+    }
+
+    /// The sequence number the next message in `session` will carry.
+    pub fn next_seq(&self, session: SessionId) -> Option<u64> {
+        self.conversations.get(&session).map(|c| c.next_seq)
+    }
+
     fn drop_conversation(&mut self, session: SessionId) {
         self.conversations.remove(&session);
         self.wire.outbox().forget_stream(Some(session));

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::shift::{Command, NetEvent, Reason};
+use super::shift::{Command, NetEvent, Reason, Undone};
 use crate::client::ClientError;
 use crate::client::coordinator::CoordinatorClient;
 use crate::client::wire::TlsTrust;
@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::crypto::certificate::Role;
 use crate::crypto::keys::OrgPublicKey;
 use crate::keyfile::CoordinatorFiles;
-use crate::protocol::{CloseCode, CoordinatorFrame};
+use crate::protocol::{CloseCode, CoordinatorFrame, SessionId};
 
 /// Heartbeat: well inside the relay's 90 s idle timeout (`docs/protocol.md` §9.7).
 pub const PING_EVERY: Duration = Duration::from_secs(25);
@@ -209,9 +209,13 @@ async fn execute(
             client.duty(on, capacity, &langs).await?;
         }
         Command::Claim(session) => client.claim(session).await?,
-        Command::Send { session, text } => {
+        Command::Send {
+            session,
+            text,
+            line,
+        } => {
             let seq = client.send_text(session, &text).await?;
-            return Ok(Some(NetEvent::Sent { session, seq }));
+            return Ok(Some(NetEvent::Sent { session, line, seq }));
         }
         Command::Transfer {
             session,
@@ -252,14 +256,18 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<NetEvent>,
 ) {
+    // Conversations the coordinator ended while the connection was down: the shift erased
+    // them, but the client still has their keys and resumes them on sign-in, so they are
+    // ended first thing after it (never left held, their visitors' words read by no one).
+    let mut ends = Vec::new();
     loop {
-        if let Stopped::Quit = serve(&mut client, &mut commands, &events).await {
+        if let Stopped::Quit = serve(&mut client, &mut commands, &events, &mut ends).await {
             // A clean sign-out: the relay requeues our visitors now rather than hold them.
             client.sign_out().await;
             return;
         }
         let Some(how) = &reconnect else { return };
-        if !sign_in_again(&mut client, how, &mut commands, &events).await {
+        if !sign_in_again(&mut client, how, &mut commands, &events, &mut ends).await {
             return;
         }
         let _ = events.send(NetEvent::Reconnected);
@@ -268,12 +276,13 @@ async fn run(
 
 /// Tries to sign in again with backoff, and resume every conversation with the keys kept
 /// (§9.6), until it works (`true`) or the app quits. Commands given meanwhile fail at once
-/// ("offline"), except `Quit`.
+/// ("offline"), except `Quit`, and `End`, which waits in `ends` for the sign-in.
 async fn sign_in_again(
     client: &mut CoordinatorClient,
     how: &Reconnect,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     events: &mpsc::UnboundedSender<NetEvent>,
+    ends: &mut Vec<SessionId>,
 ) -> bool {
     let Ok(url) = coordinator_url(&how.relay) else {
         return false;
@@ -287,8 +296,9 @@ async fn sign_in_again(
                 _ = &mut sleep => break,
                 command = commands.recv() => match command {
                     None | Some(Command::Quit) => return false,
-                    Some(_) => {
-                        let _ = events.send(NetEvent::Failed(Reason::Offline));
+                    Some(Command::End(session)) => ends.push(session),
+                    Some(command) => {
+                        let _ = events.send(not_done(Undone::of(&command), Reason::Offline));
                     }
                 },
             }
@@ -314,10 +324,20 @@ async fn sign_in_again(
     }
 }
 
+/// What the shift is told of a command that failed: what to take back, where it showed it
+/// as done, or only why.
+fn not_done(undone: Option<Undone>, reason: Reason) -> NetEvent {
+    match undone {
+        Some(undone) => NetEvent::NotDone { undone, reason },
+        None => NetEvent::Failed(reason),
+    }
+}
+
 async fn serve(
     client: &mut CoordinatorClient,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     events: &mpsc::UnboundedSender<NetEvent>,
+    ends: &mut Vec<SessionId>,
 ) -> Stopped {
     // The heartbeat below keeps the relay talking; a silent relay is noticed by the ping
     // failing, not by the client's receive timeout.
@@ -330,16 +350,47 @@ async fn serve(
         let _ = events.send(NetEvent::Disconnected(e.to_string()));
         Stopped::Lost
     };
+    while let Some(&session) = ends.first() {
+        if client.holds(session)
+            && let Err(e) = client.end(session).await
+            && !survivable(&e)
+        {
+            return lost(e);
+        }
+        ends.remove(0);
+    }
     loop {
         tokio::select! {
             command = commands.recv() => {
                 let Some(command) = command else { return Stopped::Quit };
                 let quit = command == Command::Quit;
+                // Read before it goes: a message the connection drops as it is written is
+                // already kept, under this number, and goes first thing after signing in.
+                let kept = match &command {
+                    Command::Send { session, line, .. } => {
+                        client.next_seq(*session).map(|seq| (*session, *line, seq))
+                    }
+                    _ => None,
+                };
+                let undone = Undone::of(&command);
+                let ending = match &command {
+                    Command::End(session) => Some(*session),
+                    _ => None,
+                };
                 match execute(client, command).await {
                     Ok(Some(event)) => { let _ = events.send(event); }
                     Ok(None) => {}
-                    Err(e) if survivable(&e) => { let _ = events.send(NetEvent::Failed((&e).into())); }
-                    Err(e) => return lost(e),
+                    Err(e) if survivable(&e) => { let _ = events.send(not_done(undone, (&e).into())); }
+                    Err(e) => {
+                        if let Some((session, line, seq)) = kept {
+                            let _ = events.send(NetEvent::Sent { session, line, seq });
+                        } else if let Some(undone @ Undone::Transfer { .. }) = undone {
+                            // A proposal dies with the connection that made it (§9.6).
+                            let _ = events.send(NetEvent::NotDone { undone, reason: Reason::Offline });
+                        }
+                        ends.extend(ending);
+                        return lost(e);
+                    }
                 }
                 if quit {
                     return Stopped::Quit;

@@ -4,7 +4,7 @@
 export type Id = string;
 export type Target = { conversation: Id } | { tip: Id };
 
-export interface Line { who: 'visitor' | 'me' | 'system'; text: string; note: unknown; mark: 'pending' | 'sent' | 'undelivered' | 'delivered' }
+export interface Line { who: 'visitor' | 'me' | 'system'; text: string; note: unknown; mark: 'pending' | 'sent' | 'undelivered' | 'delivered' | 'not_sent' }
 export interface Conversation {
   session: Id; number: number; kind: string; lang: string | null; open_s: number; transferred_from: string | null;
   unread: number; kept_unread: number; draft: string; state: string; writable: unknown; transferable: unknown; lines: Line[];

@@ -79,7 +79,7 @@ function transcript(c: Conversation): HTMLElement {
             { class: l.who === 'me' ? 'line me' : 'line them' },
             h('span', { class: 'who' }, l.who === 'me' ? t('you') : t('them')),
             h('span', { class: 'text' }, l.text),
-            l.who === 'me' ? h('span', { class: l.mark === 'undelivered' ? 'mark undelivered' : 'mark' }, t(l.mark)) : null,
+            l.who === 'me' ? h('span', { class: l.mark === 'undelivered' || l.mark === 'not_sent' ? 'mark undelivered' : 'mark' }, t(l.mark)) : null,
           ),
     ),
   );

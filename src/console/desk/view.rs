@@ -156,6 +156,7 @@ fn line(l: &Line) -> LineView<'_> {
         Mark::Sent => "sent",
         Mark::Undelivered => "undelivered",
         Mark::Delivered => "delivered",
+        Mark::NotSent => "not_sent",
     };
     LineView {
         who,

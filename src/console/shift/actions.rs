@@ -163,6 +163,18 @@ impl Shift {
                 Vec::new()
             }
             Action::Send(target) if self.holds_placeholder(target) => Vec::new(),
+            // Offline nothing reaches the relay: a message shown as on its way would never go
+            // (the connection refuses it until it has signed in again), so nothing is taken
+            // from the boxes. Ending and locking work offline; duty says why it waits.
+            Action::Send(_)
+            | Action::Transfer { .. }
+            | Action::TipHandled(_)
+            | Action::TakeTip { .. }
+                if !self.connected =>
+            {
+                self.status = Notice::OfflineKept;
+                Vec::new()
+            }
             Action::Send(Target::Conversation(session)) => self.send(session),
             Action::Send(Target::Tip(id)) => self.send_tip_reply(id),
             Action::Transfer { session, to } => self.transfer(session, to),
@@ -310,13 +322,18 @@ impl Shift {
             return Vec::new();
         }
         c.draft.clear();
+        let line = c.lines.len();
         c.lines.push(Line {
             who: Who::Me,
             text: text.clone(),
             seq: None,
             mark: Mark::Pending,
         });
-        vec![Command::Send { session, text }]
+        vec![Command::Send {
+            session,
+            text,
+            line,
+        }]
     }
 
     fn transfer(&mut self, session: SessionId, to: u64) -> Vec<Command> {

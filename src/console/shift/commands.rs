@@ -28,6 +28,8 @@ pub enum Command {
         session: SessionId,
         /// The words, as typed.
         text: String,
+        /// The transcript line that shows it (its index), for the marks that follow.
+        line: usize,
     },
     /// Hand a conversation to the colleague with this certificate serial.
     Transfer {

@@ -45,6 +45,12 @@ impl Shift {
         } else {
             Notice::NotStoredTryAgain { retry_after }
         };
+        // With no message of mine unstored, the `retry` is for a tip frame, and the relay
+        // answers them in order: a reply not answered yet is the one it could not file. (With
+        // messages waiting it may be theirs: the reply stays, rather than be sent twice.)
+        if !messages_wait && let Some(id) = self.reply_unconfirmed {
+            self.take_back_reply(id);
+        }
     }
 
     /// `session` ended for good (the visitor ended it, it expired, the store lost it): every

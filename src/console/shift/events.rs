@@ -24,19 +24,72 @@ use crate::protocol::frames::{ConversationKind, PeerEvent};
 pub enum NetEvent {
     /// A frame from the relay, decrypted where it carried a conversation's text.
     Relay(CoordinatorEvent),
-    /// A `Send` went out with this sequence number.
+    /// A `Send` went out with this sequence number (or is kept to go out first thing after
+    /// signing in again, the connection having dropped as it was written).
     Sent {
         /// The conversation.
         session: SessionId,
+        /// The transcript line that shows it ([`Command::Send`]'s `line`).
+        line: usize,
         /// Its sequence number in the conversation.
         seq: u64,
     },
     /// A command failed but the connection lives on.
     Failed(Reason),
+    /// A message, hand-over or tip reply the shift already showed as on its way never left
+    /// (offline, or the connection refused it): the shift takes it back.
+    NotDone {
+        /// What did not happen.
+        undone: Undone,
+        /// Why.
+        reason: Reason,
+    },
     /// The connection is gone (the net task signs in again by itself, with backoff).
     Disconnected(String),
     /// Signed in again after a lost connection.
     Reconnected,
+}
+
+/// A command the connection could not carry out, named so that the shift can take back what
+/// it showed as done: a line marked on its way, a conversation marked being handed over, a
+/// reply added to a tip's thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Undone {
+    /// A message that never left; its line is marked and its words go back to the draft.
+    Send {
+        /// The conversation.
+        session: SessionId,
+        /// Its transcript line.
+        line: usize,
+    },
+    /// A hand-over that never reached the relay: still mine; the note goes back to the draft.
+    Transfer {
+        /// The conversation.
+        session: SessionId,
+        /// The note that went with it, if any.
+        note: Option<String>,
+    },
+    /// A tip reply that was never filed: it leaves the thread, its words go back to the draft.
+    ReplyTip(TipId),
+}
+
+impl Undone {
+    /// What the shift must take back if `command` fails; `None` for a command that showed
+    /// nothing as done before the relay answered.
+    pub fn of(command: &Command) -> Option<Self> {
+        match command {
+            Command::Send { session, line, .. } => Some(Self::Send {
+                session: *session,
+                line: *line,
+            }),
+            Command::Transfer { session, note, .. } => Some(Self::Transfer {
+                session: *session,
+                note: note.clone(),
+            }),
+            Command::ReplyTip { id, .. } => Some(Self::ReplyTip(*id)),
+            _ => None,
+        }
+    }
 }
 
 impl Shift {
@@ -46,18 +99,21 @@ impl Shift {
                 self.on_relay(e, now);
                 Vec::new()
             }
-            NetEvent::Sent { session, seq } => {
+            NetEvent::Sent { session, line, seq } => {
                 if let Some(c) = self.conversation_mut(&session)
-                    && let Some(line) = c
-                        .lines
-                        .iter_mut()
-                        .find(|l| l.who == Who::Me && l.seq.is_none())
+                    && let Some(line) = c.lines.get_mut(line)
+                    && line.who == Who::Me
                 {
                     line.seq = Some(seq);
                 }
                 Vec::new()
             }
             NetEvent::Failed(reason) => {
+                self.status = Notice::NotDone { reason };
+                Vec::new()
+            }
+            NetEvent::NotDone { undone, reason } => {
+                self.take_back(undone);
                 self.status = Notice::NotDone { reason };
                 Vec::new()
             }
@@ -78,6 +134,34 @@ impl Shift {
                 };
                 commands
             }
+        }
+    }
+
+    fn take_back(&mut self, undone: Undone) {
+        match undone {
+            Undone::Send { session, line } => {
+                if let Some(c) = self.conversation_mut(&session)
+                    && let Some(l) = c.lines.get_mut(line)
+                    && l.who == Who::Me
+                    && l.seq.is_none()
+                {
+                    l.mark = Mark::NotSent;
+                    let words = l.text.clone();
+                    restore_draft(&mut c.draft, words);
+                }
+            }
+            Undone::Transfer { session, note } => {
+                if let Some(c) = self.conversation_mut(&session) {
+                    if c.transfer_to.take().is_some() {
+                        c.state = ConvState::Open;
+                        c.note(Note::TransferFailed);
+                    }
+                    if let Some(note) = note {
+                        restore_draft(&mut c.draft, note);
+                    }
+                }
+            }
+            Undone::ReplyTip(id) => self.take_back_reply(id),
         }
     }
 
@@ -123,10 +207,20 @@ impl Shift {
             CoordinatorEvent::TransferStatus { session, status } => {
                 self.transfer_status(session, status)
             }
-            CoordinatorEvent::Resumed { session, .. } => {
+            CoordinatorEvent::Resumed { session, delivered } => {
                 if let Some(c) = self.conversation_mut(&session) {
                     c.note(Note::Resumed);
+                    // A hand-over I proposed died with my connection (§9.6): the visitor
+                    // was told it was withdrawn, and the conversation is mine again.
+                    if c.transfer_to.take().is_some() {
+                        if c.state == ConvState::Transferring {
+                            c.state = ConvState::Open;
+                        }
+                        c.note(Note::TransferFailed);
+                    }
                 }
+                // What the visitor read while I was away is said only here.
+                self.delivered(session, delivered);
             }
             CoordinatorEvent::ClaimLost(session) => {
                 if self.pending_claim == Some(session) {
@@ -169,6 +263,9 @@ impl Shift {
             CoordinatorEvent::Peer { session, event } => self.peer(session, event),
             CoordinatorEvent::Released(session) => self.released(session),
             CoordinatorEvent::Tips(items) => {
+                // The relay lists the tips after it answered a reply: it was filed, or
+                // refused first (`retry`, `tip_held`).
+                self.reply_unconfirmed = None;
                 let before: HashSet<TipId> = self.tips.iter().map(|t| t.id).collect();
                 if items.iter().any(|t| !before.contains(&t.id)) && !before.is_empty() {
                     self.status = Notice::NewTip;
@@ -199,34 +296,46 @@ impl Shift {
     fn claimed(&mut self, session: SessionId, transferred_from: Option<String>, now: Instant) {
         let row = self.queue.iter().find(|q| q.session == session).cloned();
         self.queue.retain(|q| q.session != session);
-        let number = self.free_number();
-        let mut conversation = Conversation {
-            session,
-            number,
-            kind: row.as_ref().map_or(ConversationKind::Chat, |r| r.kind),
-            lang: row.and_then(|r| r.lang),
-            opened_at: now,
-            transferred_from: transferred_from.clone(),
-            lines: Vec::new(),
-            unread: 0,
-            draft: String::new(),
-            state: ConvState::Open,
-            transfer_to: None,
+        let number = match self.conversation_mut(&session) {
+            Some(c) => {
+                c.reopen(now);
+                c.number
+            }
+            None => {
+                let number = self.free_number();
+                let conversation = Conversation {
+                    session,
+                    number,
+                    kind: row.as_ref().map_or(ConversationKind::Chat, |r| r.kind),
+                    lang: row.and_then(|r| r.lang),
+                    opened_at: now,
+                    transferred_from: None,
+                    lines: Vec::new(),
+                    unread: 0,
+                    draft: String::new(),
+                    state: ConvState::Open,
+                    transfer_to: None,
+                };
+                // The sidebar lists conversations by number, the key that selects them.
+                let at = self.conversations.partition_point(|c| c.number < number);
+                self.conversations.insert(at, conversation);
+                number
+            }
         };
+        if let Some(c) = self.conversation_mut(&session) {
+            c.transferred_from = transferred_from.clone();
+            c.note(match &transferred_from {
+                Some(from) => Note::TransferredIn { from: from.clone() },
+                None => Note::Joined,
+            });
+        }
         match transferred_from {
             Some(from) => {
-                conversation.note(Note::TransferredIn { from: from.clone() });
                 self.bell = true;
                 self.status = Notice::TransferredIn { number, from };
             }
-            None => {
-                conversation.note(Note::Joined);
-                self.status = Notice::Claimed { number };
-            }
+            None => self.status = Notice::Claimed { number },
         }
-        // The sidebar lists conversations by number, the key that selects them.
-        let at = self.conversations.partition_point(|c| c.number < number);
-        self.conversations.insert(at, conversation);
         let asked_here = self.pending_claim == Some(session);
         if asked_here {
             self.pending_claim = None;
@@ -320,4 +429,13 @@ impl Shift {
             }
         }
     }
+}
+
+/// Puts `words` that did not go back into `draft`, before anything typed since.
+fn restore_draft(draft: &mut String, words: String) {
+    *draft = if draft.trim().is_empty() {
+        words
+    } else {
+        format!("{words} {draft}")
+    };
 }

@@ -40,7 +40,7 @@ use std::time::Instant;
 
 pub use actions::{Action, Edit, Passphrase};
 pub use commands::Command;
-pub use events::NetEvent;
+pub use events::{NetEvent, Undone};
 pub use notice::{Note, Notice, TransferStatus};
 pub use reason::{Reason, RenewalRefusal};
 pub use state::{
@@ -109,6 +109,9 @@ pub struct Shift {
     last_activity: Instant,
     pub(super) bell: bool,
     pending_claim: Option<SessionId>,
+    /// A tip reply shown in its thread that the relay has not answered yet: a `retry` before
+    /// the next tips list means it was not filed.
+    reply_unconfirmed: Option<TipId>,
     /// The short fingerprint of my keys, shown so it can be compared with the registry.
     pub fingerprint: Option<String>,
     /// The wall time the front end last gave ([`Shift::wall_clock`]), Unix seconds.
@@ -153,6 +156,7 @@ impl Shift {
             last_activity: now,
             bell: false,
             pending_claim: None,
+            reply_unconfirmed: None,
             fingerprint: None,
             wall: 0,
             warned_days: None,

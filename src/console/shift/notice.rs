@@ -166,6 +166,9 @@ pub enum Notice {
     Reconnecting,
     /// Something that needs the relay was asked while offline; nothing was done.
     Offline,
+    /// A message, reply, hand-over or tip action was asked while offline: nothing went, and
+    /// what was written stays in its box, to send once reconnected.
+    OfflineKept,
     /// Signed in again; `on_duty` when duty resumed by itself.
     Reconnected {
         /// Whether the console went back on duty as it was before the loss.

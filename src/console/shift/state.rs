@@ -102,6 +102,9 @@ pub enum Mark {
     Undelivered,
     /// The visitor's device acknowledged it.
     Delivered,
+    /// The connection could not take it (offline, or it refused): it never left this
+    /// console and its words went back to the draft. Ranked last: no later mark applies.
+    NotSent,
 }
 
 /// One line of a transcript.
@@ -167,6 +170,22 @@ impl Conversation {
     /// Whether I can still write to it.
     pub fn takes_messages(&self) -> bool {
         !matches!(self.state, ConvState::Ended | ConvState::Transferring)
+    }
+
+    /// Claimed again after it was released from here (requeued after a long outage, or
+    /// handed back): one conversation, the old transcript kept above the new start. The old
+    /// cipher and its unconfirmed frames went with the release, so those never reach the
+    /// visitor, and the new keys' sequence numbers must not mark the old lines.
+    pub(super) fn reopen(&mut self, now: Instant) {
+        for line in self.lines.iter_mut().filter(|l| l.who == Who::Me) {
+            if line.mark == Mark::Pending {
+                line.mark = Mark::Undelivered;
+            }
+            line.seq = None;
+        }
+        self.state = ConvState::Open;
+        self.transfer_to = None;
+        self.opened_at = now;
     }
 
     pub(super) fn note(&mut self, note: Note) {

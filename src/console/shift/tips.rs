@@ -140,6 +140,7 @@ impl Shift {
                     text: Followup::Text(message.text.clone()),
                 });
                 let id = tip.id;
+                self.reply_unconfirmed = Some(id);
                 self.status = Notice::ReplySent;
                 vec![Command::ReplyTip { id, sealed, copy }]
             }
@@ -174,6 +175,14 @@ impl Shift {
     /// The relay refused a reply or a close: a colleague holds the tip. A reply shown as
     /// sent from here did not go: it leaves the thread and its words go back to the draft.
     pub(super) fn tip_held(&mut self, id: TipId, by: String) {
+        self.take_back_reply(id);
+        self.status = Notice::TipHeld { by };
+    }
+
+    /// The last reply sent from here to tip `id` was not filed: it leaves the thread and its
+    /// words go back to the draft.
+    pub(super) fn take_back_reply(&mut self, id: TipId) {
+        self.reply_unconfirmed = None;
         if let Some(tip) = self.opened_tip.as_mut().filter(|t| t.id == id)
             && tip.replies_sent > 0
             && let Some(last) = tip.replies.pop_if(|r| r.filed.is_none())
@@ -183,7 +192,6 @@ impl Shift {
                 tip.draft = words;
             }
         }
-        self.status = Notice::TipHeld { by };
     }
 
     /// A colleague's hold stops my reply or close here, before the relay refuses it.

@@ -120,11 +120,13 @@ fn enter_writes_to_the_shown_visitor_and_sends_and_esc_stops_writing() {
     k.on(alt('1'));
     k.on(key(KeyCode::Enter));
     k.typing("Hello");
+    let line = k.app.shift.conversation(&sid(1)).unwrap().lines.len();
     assert_eq!(
         k.on(key(KeyCode::Enter)),
         vec![Command::Send {
             session: sid(1),
-            text: "Hello".into()
+            text: "Hello".into(),
+            line
         }]
     );
     assert_eq!(k.app.mode, Mode::Compose, "still writing after sending");
@@ -253,11 +255,13 @@ fn the_resource_picker_inserts_into_the_draft_and_returns_to_writing() {
     k.on(ctrl_key('r'));
     k.on(key(KeyCode::Esc));
     assert_eq!(k.app.mode, Mode::Compose);
+    let line = k.app.shift.conversation(&sid(2)).unwrap().lines.len();
     assert_eq!(
         k.on(key(KeyCode::Enter)),
         vec![Command::Send {
             session: sid(2),
-            text: draft.into()
+            text: draft.into(),
+            line
         }]
     );
 }
@@ -474,11 +478,13 @@ fn a_resource_placeholder_blocks_sending_until_filled_in_with_the_cursor_keys() 
     k.on(key(KeyCode::Left));
     k.on(ctrl_key('w'));
     k.typing("115");
+    let line = k.app.shift.conversation(&sid(2)).unwrap().lines.len();
     assert_eq!(
         k.on(key(KeyCode::Enter)),
         vec![Command::Send {
             session: sid(2),
-            text: "Le Refuge takes you in. Call 115.".into()
+            text: "Le Refuge takes you in. Call 115.".into(),
+            line
         }]
     );
     assert_eq!(k.app.cursor(), 0, "the emptied draft starts over");

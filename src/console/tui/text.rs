@@ -95,6 +95,9 @@ pub fn notice(notice: &Notice) -> String {
         Notice::NotDone { reason } => format!("Not done: {reason}"),
         Notice::Reconnecting => "Offline. Reconnecting… your visitors wait safely.".into(),
         Notice::Offline => "Offline: duty waits until the console is reconnected.".into(),
+        Notice::OfflineKept => {
+            "Offline: nothing was sent; what you wrote is kept. Reconnecting…".into()
+        }
         Notice::Reconnected { on_duty: true } => "Reconnected; back on duty.".into(),
         Notice::Reconnected { on_duty: false } => "Reconnected.".into(),
         Notice::Unlocked => "Unlocked.".into(),

@@ -52,11 +52,13 @@ fn two_conversations_at_once_keep_separate_text_unread_counts_and_drafts() {
     k.act(Action::Select(Some(Selected::Conversation(sid(1)))));
     assert_eq!(k.shift.conversation(&sid(1)).unwrap().unread, 0);
     k.write(chat(1), "Yes, I'm here. ");
+    let line = k.shift.conversation(&sid(1)).unwrap().lines.len();
     assert_eq!(
         k.act(Action::Send(chat(1))),
         vec![Command::Send {
             session: sid(1),
-            text: "Yes, I'm here.".into()
+            text: "Yes, I'm here.".into(),
+            line
         }],
         "sent trimmed"
     );
@@ -79,6 +81,7 @@ fn two_conversations_at_once_keep_separate_text_unread_counts_and_drafts() {
     assert_eq!(my_mark(&k.shift, 1), Some(Mark::Pending));
     k.net(NetEvent::Sent {
         session: sid(1),
+        line,
         seq: 2,
     });
     k.relay(CoordinatorEvent::Stored {
@@ -319,11 +322,13 @@ fn resources_are_offered_in_the_visitors_language_first_and_editable_before_send
         Some(""),
         "the other draft untouched"
     );
+    let line = k.shift.conversation(&sid(2)).unwrap().lines.len();
     assert_eq!(
         k.act(Action::Send(chat(2))),
         vec![Command::Send {
             session: sid(2),
-            text: draft.into()
+            text: draft.into(),
+            line
         }]
     );
     assert_eq!(k.shift.draft(chat(2)), Some(""));

@@ -9,9 +9,11 @@ use crate::protocol::frames::PeerEvent;
 fn say(k: &mut Kit, n: u8, words: &str, seq: u64) {
     let target = Target::Conversation(sid(n));
     k.write(target, words);
+    let line = k.shift.conversation(&sid(n)).unwrap().lines.len();
     assert_eq!(k.act(Action::Send(target)).len(), 1, "{words} goes out");
     k.net(NetEvent::Sent {
         session: sid(n),
+        line,
         seq,
     });
 }

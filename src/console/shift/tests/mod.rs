@@ -7,6 +7,7 @@ mod delivery;
 mod expiry;
 mod inbox_rotation;
 mod lock;
+mod offline;
 mod store_lost;
 mod tip_team;
 mod tips;

@@ -121,6 +121,42 @@ fn a_reply_the_relay_refuses_leaves_the_thread_and_returns_to_the_draft() {
 }
 
 #[test]
+fn a_reply_the_store_could_not_file_or_the_connection_could_not_take_returns_to_the_draft() {
+    let mut k = opened();
+    k.relay(held_by(None));
+    let replies = |k: &Kit| k.shift.opened_tip.as_ref().unwrap().replies.len();
+    let draft = |k: &Kit| k.shift.opened_tip.as_ref().unwrap().draft.clone();
+
+    // The relay's store failed: `retry` comes before the list that follows the reply.
+    k.write(Target::Tip(ID), "We are here for you");
+    assert_eq!(k.act(Action::Send(Target::Tip(ID))).len(), 1);
+    assert_eq!(replies(&k), 2);
+    k.relay(CoordinatorEvent::Retry(5));
+    assert_eq!(replies(&k), 1, "not filed: not in the thread");
+    assert_eq!(draft(&k), "We are here for you");
+    assert_eq!(k.shift.status, Notice::NotStoredTryAgain { retry_after: 5 });
+    k.relay(held_by(Some("Amara (Lyon)")));
+
+    // Filed (the list came): a later `retry`, for something else, takes nothing back.
+    assert_eq!(k.act(Action::Send(Target::Tip(ID))).len(), 1);
+    k.relay(held_by(Some("Amara (Lyon)")));
+    k.relay(CoordinatorEvent::Retry(5));
+    assert_eq!(replies(&k), 2);
+    assert_eq!(draft(&k), "");
+
+    // The connection dropped as it was asked (the shift did not know yet).
+    k.write(Target::Tip(ID), "Still here");
+    let commands = k.act(Action::Send(Target::Tip(ID)));
+    assert_eq!(replies(&k), 3);
+    k.net(NetEvent::NotDone {
+        undone: crate::console::shift::Undone::of(&commands[0]).unwrap(),
+        reason: Reason::Offline,
+    });
+    assert_eq!(replies(&k), 2);
+    assert_eq!(draft(&k), "Still here");
+}
+
+#[test]
 fn the_holder_is_told_when_a_colleague_takes_a_tip_over() {
     let mut k = opened();
     k.relay(held_by(Some("Amara (Lyon)")));

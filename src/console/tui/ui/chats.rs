@@ -226,6 +226,11 @@ fn marked(
             Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
         ),
         Mark::Delivered => (" ✓✓", style),
+        // Its words went back to the box below, to send again.
+        Mark::NotSent => (
+            " ✗ not sent",
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
     };
     let last = wrapped.pop().unwrap_or_default();
     let mut rows: Vec<TextLine> = wrapped

@@ -38,15 +38,18 @@ pub(super) fn contains(screen: &[String], needle: &str) -> bool {
 pub(super) fn write_and_send_to_visitor_2(k: &mut Kit, message: &str) {
     k.on(key(KeyCode::Enter));
     k.typing(message);
+    let line = k.app.shift.conversation(&sid(2)).unwrap().lines.len();
     assert_eq!(
         k.on(key(KeyCode::Enter)),
         vec![Command::Send {
             session: sid(2),
-            text: message.into()
+            text: message.into(),
+            line
         }]
     );
     k.on(AppEvent::Net(NetEvent::Sent {
         session: sid(2),
+        line,
         seq: 2,
     }));
 }
