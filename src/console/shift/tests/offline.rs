@@ -17,6 +17,37 @@ fn send(k: &mut Kit, n: u8, words: &str) -> usize {
     }
 }
 
+/// Visitor 1's conversation is open here again, with a note saying so, and can be handed
+/// over again.
+fn still_mine_after_a_failed_hand_over(k: &Kit) {
+    let c = k.shift.conversation(&sid(1)).unwrap();
+    assert_eq!(c.state, ConvState::Open);
+    assert!(c.takes_messages());
+    assert_eq!(
+        c.lines.last().unwrap().who,
+        Who::System(Note::TransferFailed)
+    );
+    assert_eq!(
+        k.shift.transferable(sid(1)),
+        Ok(()),
+        "it can be proposed again"
+    );
+}
+
+/// Sends `words` to Visitor `n`, numbered `seq` by the connection and stored by the relay.
+fn send_stored(k: &mut Kit, n: u8, words: &str, seq: u64) {
+    let line = send(k, n, words);
+    k.net(NetEvent::Sent {
+        session: sid(n),
+        line,
+        seq,
+    });
+    k.relay(CoordinatorEvent::Stored {
+        session: sid(n),
+        seq,
+    });
+}
+
 fn line<'a>(k: &'a Kit, n: u8, words: &str) -> &'a Line {
     k.shift
         .conversation(&sid(n))
@@ -125,19 +156,11 @@ fn a_hand_over_that_never_left_is_still_mine_with_its_note_back_in_the_box() {
             detail: "expired".into(),
         },
     });
-    let c = k.shift.conversation(&sid(1)).unwrap();
-    assert_eq!(c.state, ConvState::Open);
-    assert!(c.takes_messages());
-    assert_eq!(c.draft, "She prefers French.");
     assert_eq!(
-        c.lines.last().unwrap().who,
-        Who::System(Note::TransferFailed)
+        k.shift.conversation(&sid(1)).unwrap().draft,
+        "She prefers French."
     );
-    assert_eq!(
-        k.shift.transferable(sid(1)),
-        Ok(()),
-        "it can be proposed again"
-    );
+    still_mine_after_a_failed_hand_over(&k);
 }
 
 #[test]
@@ -146,16 +169,7 @@ fn a_resume_says_what_the_visitor_read_meanwhile_and_ends_a_proposal_that_died_w
     let mut k = kit();
     k.two_conversations();
     k.relay(roster());
-    let words = send(&mut k, 1, "Here is the number.");
-    k.net(NetEvent::Sent {
-        session: sid(1),
-        line: words,
-        seq: 2,
-    });
-    k.relay(CoordinatorEvent::Stored {
-        session: sid(1),
-        seq: 2,
-    });
+    send_stored(&mut k, 1, "Here is the number.", 2);
     k.act(Action::Transfer {
         session: sid(1),
         to: 102,
@@ -172,33 +186,14 @@ fn a_resume_says_what_the_visitor_read_meanwhile_and_ends_a_proposal_that_died_w
         delivered: 2,
     });
     assert_eq!(line(&k, 1, "Here is the number.").mark, Mark::Delivered);
-    let c = k.shift.conversation(&sid(1)).unwrap();
-    assert_eq!(c.state, ConvState::Open);
-    assert_eq!(
-        c.lines.last().unwrap().who,
-        Who::System(Note::TransferFailed)
-    );
-    assert_eq!(
-        k.shift.transferable(sid(1)),
-        Ok(()),
-        "it can be proposed again"
-    );
+    still_mine_after_a_failed_hand_over(&k);
 }
 
 #[test]
 fn a_visitor_claimed_again_after_a_release_is_one_conversation_and_old_lines_keep_their_marks() {
     let mut k = kit();
     k.two_conversations();
-    let stored = send(&mut k, 1, "stored before");
-    k.net(NetEvent::Sent {
-        session: sid(1),
-        line: stored,
-        seq: 2,
-    });
-    k.relay(CoordinatorEvent::Stored {
-        session: sid(1),
-        seq: 2,
-    });
+    send_stored(&mut k, 1, "stored before", 2);
     send(&mut k, 1, "never stored");
     // A long outage: the relay requeued the visitor, and says so in answer to the resume.
     k.net(NetEvent::Disconnected("reset".into()));
