@@ -55,14 +55,34 @@ pub async fn run(
     clock: Clock,
     mut renewals: Renewals,
 ) -> Result<(), ConsoleError> {
-    terminal::enable_raw_mode()?;
-    let mut stdout = std::io::stdout();
-    crossterm::execute!(stdout, terminal::EnterAlternateScreen)?;
+    let screen = ShiftScreen::enter()?;
     let result = shift_loop(&mut app, &mut net, &clock, &mut renewals).await;
-    let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
-    let _ = terminal::disable_raw_mode();
+    drop(screen);
     net.finish(Duration::from_secs(2)).await;
     result
+}
+
+/// Raw mode and the alternate screen, for as long as it lives. Dropped however the loop
+/// ends, an error or a panic unwinding through it, the terminal is given back with the
+/// conversations off it: a bug must never leave a transcript on screen, nor a terminal
+/// that takes no typing. (Not a panic hook: one would also run for a panic in another
+/// task, and the loop, still alive, would then draw transcripts on the main screen.)
+struct ShiftScreen;
+
+impl ShiftScreen {
+    fn enter() -> std::io::Result<Self> {
+        terminal::enable_raw_mode()?;
+        let screen = Self;
+        crossterm::execute!(std::io::stdout(), terminal::EnterAlternateScreen)?;
+        Ok(screen)
+    }
+}
+
+impl Drop for ShiftScreen {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
+        let _ = terminal::disable_raw_mode();
+    }
 }
 
 async fn shift_loop(
