@@ -314,6 +314,15 @@ async fn every_page_without_script_opens_with_the_quick_exit_and_a_replay_spends
         "the words handed back, escaped: {spent}"
     );
     assert_eq!(relay.tips_held().await, 2);
+    // Nor was its token used up (a spent hour records no token, so sending forms then
+    // cannot fill the record every proof of work shares): it goes in the next hour.
+    relay
+        .relay
+        .clock
+        .advance(std::time::Duration::from_secs(3600));
+    let (status, page) = post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(relay.tips_held().await, 3);
 }
 
 #[tokio::test]

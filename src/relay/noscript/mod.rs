@@ -213,7 +213,8 @@ enum Refusal {
 }
 
 /// The checks every submission passes before the slow derivation, in this order: the
-/// text's size, the token (checked, then used up), then the budget.
+/// text's size, the token (checked), the budget (has room), the token (used up), then the
+/// budget (taken).
 async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refusal> {
     if needs_text && form.text.trim().is_empty() {
         return Err(Refusal::Empty);
@@ -223,6 +224,13 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refus
     }
     let now = relay.clock.unix_s();
     let valid = token::check(&relay.seeds, &form.token, now).ok_or(Refusal::Stale)?;
+    // Nothing is recorded once the hour is spent: tokens cost no work to get, and each one
+    // used up is held for its lifetime in the record every proof of work shares (bounded:
+    // filled, it would refuse the widget's tips and chats too). So the path records at most
+    // its budget an hour, and a form refused for the budget can be sent again next hour.
+    if !relay.noscript.left(now).await {
+        return Err(Refusal::Spent);
+    }
     // Used up before the budget is taken: a replayed form must not spend the hour's budget
     // (one token sent again and again closed the path for everyone). Every form shown
     // again after this point carries a fresh token, so nothing is lost by using it first.
