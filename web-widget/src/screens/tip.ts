@@ -57,7 +57,7 @@ export function tipScreen(w: Widget): Child[] {
     }
   };
   return [
-    heading(t('tip_title')),
+    heading(t('tip')),
     h('p', {}, t('tip_intro')),
     h(
       'form',
