@@ -86,8 +86,12 @@ test('a proof-of-work given up as too slow: the numbers and the tip path, and En
   // POW_MAX_MS (20 s) later
   await page.getByText('The line is too busy for this device').waitFor({ timeout: 60_000 });
   assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
+  // Back, which held the focus, is gone: the focus stays in the widget, so Esc still leaves
+  assert.ok(await page.evaluate(() => !!document.activeElement?.closest('.ll-panel')), 'the focus stayed in the widget');
   await page.getByRole('button', { name: 'End and wipe' }).click();
   await page.getByRole('button', { name: 'Talk to someone now' }).waitFor({ timeout: 5_000 });
+  await page.keyboard.press('Escape');
+  await page.waitForURL(hard.base + '/healthz');
   assert.deepEqual(problems, []);
   await context.close();
 });

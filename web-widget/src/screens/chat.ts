@@ -188,9 +188,13 @@ function updateChat(w: Widget, view: ChatView) {
   const key = statusKey(view);
   if (status.dataset.key !== key) {
     status.dataset.key = key;
+    const had = status.contains(document.activeElement);
     status.replaceChildren(...(chatStatus(w, view).filter((c) => c !== null && c !== undefined && c !== false) as (Node | string)[]));
     // A choice is asked: the keyboard goes to it (Tab: accept, then stay).
     status.querySelector<HTMLElement>('.ll-consent')?.focus();
+    // The button that held the focus went (Accept, Back): the heading takes it, not <body>
+    // (embedded, Esc leaves only while the focus is in the widget).
+    if (had && !status.contains(document.activeElement)) (w.panel.querySelector('.ll-h') as HTMLElement | null)?.focus();
   } else {
     const bar = status.querySelector('progress');
     if (bar) bar.value = Math.round(view.powProgress * 100);
