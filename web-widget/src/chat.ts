@@ -155,6 +155,8 @@ export class Chat {
   private ticketSocket: Socket | null = null;
   private ticketSearch = false;
   private lastHeard = 0;
+  /** The socket the relay welcomed: a ping before hello or resume is closed as unexpected (4004). */
+  private welcomed: Socket | null = null;
   private readonly now: () => number;
 
   constructor(private readonly o: ChatOptions) {
@@ -243,7 +245,7 @@ export class Chat {
     const ms = this.o.pingMs ?? 30_000;
     // Nothing heard for two ping periods (not even a pong): the connection is dead.
     if (this.socket && Date.now() - this.lastHeard > 2 * ms + 1000) return this.networkLost();
-    this.sendFrame({ type: 'ping' });
+    if (this.welcomed === this.socket) this.sendFrame({ type: 'ping' });
   }
 
   private sendFrame(frame: Record<string, unknown>) {
@@ -287,7 +289,8 @@ export class Chat {
       throw e;
     } finally {
       clearTimeout(limit);
-      this.powSearch = null;
+      // A reconnect's search may have begun meanwhile: its handle is not ours to clear.
+      if (this.powSearch === search) this.powSearch = null;
       this.ticketSearch = false;
     }
     if (this.stopped) return;
@@ -313,6 +316,7 @@ export class Chat {
         if (this.session && b64url(session) !== b64url(this.session)) throw new Error('welcome for another session');
         this.session = session;
         this.token = fromB64url(f.token);
+        this.welcomed = this.socket;
         this.offerRevocations(f.revocations);
         this.o.keepToken?.(b64url(session), b64url(this.token));
         const next = u64(f.next_seq);
@@ -511,6 +515,8 @@ export class Chat {
     }
     const canResume = this.session && this.token;
     if (canResume || RETRYABLE.has(code) || (!this.session && code === 1006)) {
+      // The search for this socket's challenge is of no use now; a ticket's goes on.
+      if (!this.ticketSearch) this.powSearch?.abort();
       this.view.phase = 'reconnecting';
       if (code === BUSY) this.view.busy = true;
       // Retries go on quietly; after a while the visitor is told no one can answer and gets

@@ -21,7 +21,7 @@ import { errorScreen } from './screens/error';
 import { homeScreen } from './screens/home';
 import { receiptScreen } from './screens/receipt';
 import { repliesScreen } from './screens/replies';
-import { returnScreen } from './screens/returning';
+import { openingScreen, returnScreen } from './screens/returning';
 import { safetyScreen } from './screens/safety';
 import { tipScreen, tipSendingScreen } from './screens/tip';
 import { heading, numbers } from './screens/common';
@@ -42,6 +42,7 @@ const SCREENS: Record<Screen, ScreenView> = {
   'tip-sending': tipSendingScreen,
   receipt: receiptScreen,
   return: returnScreen,
+  opening: openingScreen,
   replies: repliesScreen,
   error: errorScreen,
 };

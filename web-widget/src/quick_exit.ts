@@ -3,6 +3,7 @@
 // the network or ask for confirmation: the visitor may have seconds.
 import { forgetResumeToken } from './screens/chat';
 import type { State } from './state';
+import { httpUrl } from './snippet';
 import { forget } from './tips';
 
 export interface QuickExit {
@@ -22,7 +23,9 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
   const leave = () => {
     if (leaving) return;
     leaving = true;
-    const target = state.config?.neutralUrl || exitUrl || 'about:blank';
+    // The organisation's page (data-exit-url) is trusted over the relay's config, and only an
+    // http(s) URL is followed: a rogue relay's `javascript:` would otherwise run in the page.
+    const target = httpUrl(exitUrl) || httpUrl(state.config?.neutralUrl) || 'about:blank';
     try {
       state.chat?.wipeNow();
     } catch {

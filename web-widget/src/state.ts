@@ -17,7 +17,7 @@ export interface HelpNumber {
   labels?: Record<string, string>;
 }
 
-export type Screen = 'home' | 'safety' | 'chat' | 'tip' | 'tip-sending' | 'receipt' | 'return' | 'replies' | 'error' | 'loading';
+export type Screen = 'home' | 'safety' | 'chat' | 'tip' | 'tip-sending' | 'receipt' | 'return' | 'opening' | 'replies' | 'error' | 'loading';
 
 export interface State {
   screen: Screen;

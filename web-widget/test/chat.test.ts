@@ -551,3 +551,62 @@ test('every ending turns what no coordinator acknowledged into "undelivered"; de
   relay.current.h.onClose(4014);
   assert.equal(chat.view.messages.find((m) => m.from === 'me')?.mark, 'undelivered');
 });
+
+/** A solver the test answers by hand; each call kept with its abort signal. */
+function manualSolver() {
+  const calls: { seed: Uint8Array; signal?: AbortSignal; resolve: (n: number) => void }[] = [];
+  const solve: ChatOptions['solve'] = (seed, _ctx, _d, _p, signal) => new Promise((resolve, reject) => {
+    calls.push({ seed, signal, resolve });
+    signal?.addEventListener('abort', () => reject(new Error('cancelled')));
+  });
+  return { calls, solve };
+}
+
+test("a socket dropped during the chat's own proof-of-work: that search stops, the new challenge is solved, one hello on the new socket", async () => {
+  const relay = new FakeRelay();
+  const { calls, solve } = manualSolver();
+  const chat = newChat(relay, [], { solve });
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16).fill(1)), difficulty: 3 });
+  await tick();
+  assert.equal(calls.length, 1);
+  relay.current.h.onClose(1006);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(relay.sockets.length, 2, 'reconnected');
+  assert.ok(calls[0].signal?.aborted, "the dropped socket's search is stopped");
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(9)), seed: b64url(new Uint8Array(16).fill(2)), difficulty: 3 });
+  await tick();
+  assert.equal(calls.length, 2);
+  calls[0].resolve(1); // a late answer for the old challenge
+  await tick();
+  assert.deepEqual(relay.sentOf('hello'), [], 'no hello for a challenge of a socket gone');
+  calls[1].resolve(2);
+  await tick();
+  assert.deepEqual(relay.sockets[1].sent.map((f) => [f.type, f.pow_nonce]), [['hello', 2]]);
+  // the search handle is the live one: Back stops nothing else, and sends nothing
+  chat.cancel();
+  assert.equal(relay.sentOf('hello').length, 1);
+});
+
+test('no ping before the relay welcomed this socket (it would close 4004), pings after; again after a reconnect until the resume is welcomed', async () => {
+  const relay = new FakeRelay();
+  const { calls, solve } = manualSolver();
+  const chat = newChat(relay, [], { solve, pingMs: 10 });
+  chat.start();
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(relay.sentOf('ping'), [], 'none during the search');
+  calls[0].resolve(42);
+  await tick();
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: '' });
+  await new Promise((r) => setTimeout(r, 40));
+  assert.ok(relay.sockets[0].sent.some((f) => f.type === 'ping'), 'pings once welcomed');
+  relay.current.h.onClose(1006);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(relay.sockets.length, 2);
+  assert.deepEqual(relay.sockets[1].sent.filter((f) => f.type === 'ping'), [], 'none on the new socket before its welcome');
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(2)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await tick();
+  assert.equal(relay.sockets[1].sent[0].type, 'resume', 'the resume is the first frame');
+  chat.end();
+});

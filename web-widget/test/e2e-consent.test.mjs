@@ -77,5 +77,7 @@ test('accepted in Arabic (right to left): re-keyed to the colleague, who gets th
   await page.locator('.ll-said').getByText('Bastien').waitFor();
   // the question (not the "what the server keeps" details, also a group) is gone
   assert.equal(await page.getByRole('group', { name: UI.ar.ask }).count(), 0, 'the question is gone');
+  // with it the Accept button that held the focus: the focus stays in the widget, never <body>
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'll-h');
   await context.close();
 });

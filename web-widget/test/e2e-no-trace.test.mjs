@@ -102,3 +102,19 @@ test('the upgrade procedure: a page listing a stale hash and the new one still l
   assert.equal(await page.locator('[data-lifeline-fallback]').count(), 0);
   await context.close();
 });
+
+test('a relay sending a javascript: neutral_url: the quick exit never runs it, and leaves for about:blank', async () => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  // The config's neutral_url is not signed: a rogue or seized relay can send anything.
+  await page.route(relay.base + '/v1/config', async (route) => {
+    const body = await (await route.fetch()).json();
+    await route.fulfill({ json: { ...body, neutral_url: "javascript:void(document.title='followed')" } });
+  });
+  await page.goto(relay.base + '/help');
+  await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
+  await page.getByRole('button', { name: /^Emergency exit/ }).click();
+  await page.waitForURL('about:blank');
+  assert.notEqual(await page.title(), 'followed');
+  await context.close();
+});

@@ -1,7 +1,8 @@
 // Proof-of-work that respects a slow phone: while the widget works on a hard challenge, the
 // bar moves, and "Back" stops the search (the worker is gone), sends nothing (no hello: the
 // relay holds nothing of this visitor) and shows the home screen again. The phone here has
-// eight cores, so the search runs in four workers, and all of them stop.
+// eight cores, so the search runs in four workers, and all of them stop. A search given up as
+// too slow still leaves the visitor a way out: "End and wipe" goes home.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserSuite, markHistory, PHONE, watch } from './suite.mjs';
@@ -67,6 +68,30 @@ test('four workers find a solution the relay accepts', async () => {
   for (let i = 0; i < 600 && !got.includes('welcome'); i++) await page.waitForTimeout(100);
   assert.equal(await page.evaluate(() => window.__workersMade), 4);
   assert.ok(got.includes('welcome'), `the relay took the hello: ${got}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a proof-of-work given up as too slow: the numbers and the tip path, and End and wipe goes home', { timeout: 120_000 }, async () => {
+  await s.ready;
+  hard ??= await startRelay({ LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' });
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watch(page, hard.base);
+  // launcher mode: Esc leaves only while the focus is in the widget
+  await page.goto(hard.base + '/');
+  await page.getByRole('button', { name: 'Get help' }).click();
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await page.getByRole('button', { name: 'Back', exact: true }).focus();
+  // POW_MAX_MS (20 s) later
+  await page.getByText('The line is too busy for this device').waitFor({ timeout: 60_000 });
+  assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
+  // Back, which held the focus, is gone: the focus stays in the widget, so Esc still leaves
+  assert.ok(await page.evaluate(() => !!document.activeElement?.closest('.ll-panel')), 'the focus stayed in the widget');
+  await page.getByRole('button', { name: 'End and wipe' }).click();
+  await page.getByRole('button', { name: 'Talk to someone now' }).waitFor({ timeout: 5_000 });
+  await page.keyboard.press('Escape');
+  await page.waitForURL(hard.base + '/healthz');
   assert.deepEqual(problems, []);
   await context.close();
 });

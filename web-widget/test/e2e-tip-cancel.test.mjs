@@ -2,9 +2,13 @@
 // under load): after Send the bar moves and "Back" stops the search (its workers are gone),
 // files nothing, and shows the form again with the words kept. Leaving the form stops the
 // search it started again. The phone has eight cores, so each search runs in four workers.
-import { test } from 'node:test';
+// A second tip that fails leaves the first receipt code as it was; opening a code is its own
+// step, with its own words and Back.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { browserSuite, PHONE, watch } from './suite.mjs';
+import { startRelay } from './harness.mjs';
 
 // 16 M tries expected: no device here finishes while the test looks
 const s = browserSuite({ coordinator: false, env: { LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' } });
@@ -45,6 +49,80 @@ test('Back while a hard tip search runs after Send: the search stops, nothing is
   await second.closed;
   await page.waitForTimeout(500);
   assert.deepEqual(filed, [], 'no tip was filed');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// a relay at its usual difficulty, so a tip is filed while the test looks
+let easy;
+after(() => easy?.stop());
+
+/** Files a tip on the easy relay; returns the receipt code shown, back on the home screen. */
+async function fileTip(page) {
+  await page.goto(easy.base + '/help');
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill(TIP);
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 60_000 });
+  const code = (await page.locator('.ll-code [aria-hidden]').textContent()).trim();
+  await page.getByRole('button', { name: 'I have it' }).click();
+  return code;
+}
+
+test('a second tip that cannot be sent leaves the first receipt code intact, shown again as it was', async () => {
+  await s.ready;
+  easy ??= await startRelay();
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watch(page, easy.base);
+  const code = await fileTip(page);
+  // the second tip never reaches the relay
+  await page.route(easy.base + '/v1/tips', (route) => route.abort());
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill('And a van comes on Fridays.');
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The tip could not be sent' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await page.getByRole('button', { name: 'Show my receipt code again' }).click();
+  assert.equal((await page.locator('.ll-code [aria-hidden]').textContent()).trim(), code, 'the first code, not a wiped one');
+  assert.match(code, /^[2-9A-HJKMNP-Z]{20}$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('opening a receipt code says so in any language, Back returns to the code, and a late answer does nothing', async () => {
+  await s.ready;
+  easy ??= await startRelay();
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watch(page, easy.base);
+  const code = await fileTip(page);
+  // the relay's answer is held back until the visitor has left
+  let held;
+  const asked = new Promise((r) => page.route(easy.base + '/v1/receipt', (route) => r((held = route))));
+  await page.getByRole('button', { name: 'I have a receipt code' }).click();
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('heading', { name: 'Checking the code… this takes a few seconds.' }).waitFor();
+  const fr = JSON.parse(readFileSync(new URL('../src/locales/fr.json', import.meta.url), 'utf8'));
+  await page.getByLabel('Language').selectOption('fr');
+  await page.getByRole('heading', { name: fr.checking }).waitFor();
+  await page.getByLabel('Language').selectOption('en');
+  await asked;
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await page.getByRole('heading', { name: 'Read replies' }).waitFor();
+  await held.continue();
+  await page.waitForTimeout(1000);
+  assert.ok(await page.getByRole('heading', { name: 'Read replies' }).isVisible(), 'the late answer pulled no one anywhere');
+  assert.equal(await page.getByRole('alert').count(), 0);
+  // a request that fails says what failed: not a tip
+  await page.unroute(easy.base + '/v1/receipt');
+  await page.route(easy.base + '/v1/receipt', (route) => route.abort());
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match(await alert.textContent(), /could not be reached/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -188,9 +188,13 @@ function updateChat(w: Widget, view: ChatView) {
   const key = statusKey(view);
   if (status.dataset.key !== key) {
     status.dataset.key = key;
+    const had = status.contains(document.activeElement);
     status.replaceChildren(...(chatStatus(w, view).filter((c) => c !== null && c !== undefined && c !== false) as (Node | string)[]));
     // A choice is asked: the keyboard goes to it (Tab: accept, then stay).
     status.querySelector<HTMLElement>('.ll-consent')?.focus();
+    // The button that held the focus went (Accept, Back): the heading takes it, not <body>
+    // (embedded, Esc leaves only while the focus is in the widget).
+    if (had && !status.contains(document.activeElement)) (w.panel.querySelector('.ll-h') as HTMLElement | null)?.focus();
   } else {
     const bar = status.querySelector('progress');
     if (bar) bar.value = Math.round(view.powProgress * 100);
@@ -290,8 +294,11 @@ function cancelChat(w: Widget): void {
 }
 
 /** "End and wipe": the visitor's own end forgets the conversation at once, as the button says. */
-function endAndWipe(chat: Chat): void {
+function endAndWipe(w: Widget, chat: Chat): void {
   chat.forgetMessages(); // first: the ended screen drawn by end() must not show them
+  // Given up as too slow, the chat is already stopped (end() would do nothing) and nothing
+  // was sent: home, as Back would have done.
+  if (chat.view.tooSlow) return cancelChat(w);
   chat.end();
 }
 
@@ -328,6 +335,6 @@ export function chatScreen(w: Widget): Child[] {
     holdsPanel(w, 'chat'),
     h('div', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
     // Kept at the bottom of the screen: on a phone, Send and End stay in reach however long the chat.
-    h('div', { class: 'll-footer' }, compose, h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(chat) }, t('end'))),
+    h('div', { class: 'll-footer' }, compose, h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(w, chat) }, t('end'))),
   ];
 }

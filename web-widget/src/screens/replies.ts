@@ -42,7 +42,7 @@ export function repliesScreen(w: Widget): Child[] {
   return [
     heading(t('replies_title')),
     state.replies.length ? h('ol', { class: 'll-log ll-replies' }, ...state.replies.map((r) => h('li', { class: 'll-msg ll-them' }, h('span', { class: 'll-text', dir: 'auto' }, r)))) : h('p', {}, t('no_replies')),
-    h('form', { class: 'll-form', onsubmit: submit }, h('label', { for: 'll-followup' }, t('followup_label')), text, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('followup_send'))),
+    h('form', { class: 'll-form', onsubmit: submit }, h('label', { for: 'll-followup' }, t('followup_label')), text, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send'))),
     status,
     h('button', { type: 'button', class: 'll-secondary', onclick: leave }, t('home')),
   ];

@@ -2,11 +2,21 @@
 // stretching, and a code unknown here says so without telling anything else. The typed code
 // is never kept after its keys are derived.
 import { isReceipt, Receipt } from '../crypto/receipt';
+import type { ReceiptKeys } from '../crypto/receipt';
 import { h, PRIVATE_FIELD } from '../dom';
 import type { Child } from '../dom';
 import type { Widget } from '../state';
 import { forget } from '../tips';
 import { backButton, heading } from './common';
+import { progressScreen } from './tip';
+
+/** Counts the visitor's tries at opening a code: only the latest may act. */
+let opening = 0;
+
+/** Opening a code: its own words, and Back to the code's form (the request is then ignored). */
+export function openingScreen(w: Widget): Child[] {
+  return [...progressScreen(w, 'checking'), backButton(w, 'return')];
+}
 
 export function returnScreen(w: Widget): Child[] {
   const { state, t } = w;
@@ -31,21 +41,27 @@ export function returnScreen(w: Widget): Child[] {
       return;
     }
     if (!config) return;
+    const mine = ++opening;
+    // Left (Back, a newer try, the quick exit: it drops the config): nothing more is sent or shown.
+    const current = () => mine === opening && state.screen === 'opening' && state.config === config;
     state.progress = 0;
-    w.go('tip-sending');
-    (w.panel.querySelector('.ll-h') as HTMLElement).textContent = t('checking');
+    w.go('opening');
+    let keys: ReceiptKeys | null = null;
     try {
-      const keys = await w.relay.derive(parsed);
+      keys = await w.relay.derive(parsed);
+      if (!current()) return;
       const replies = await w.relay.replies([config.inbox, ...config.previousInboxes], keys);
-      if (replies === null) {
-        forget(keys);
-        return failed(t('not_found'));
-      }
+      if (!current()) return;
+      if (replies === null) return failed(t('not_found'));
       state.keys = keys;
+      keys = null;
       state.replies = replies;
       w.go('replies');
     } catch {
-      failed(t('tip_error'));
+      if (current()) failed(t('config_error'));
+    } finally {
+      parsed.wipe();
+      if (keys) forget(keys);
     }
   };
   return [

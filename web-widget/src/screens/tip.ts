@@ -40,13 +40,15 @@ export function tipScreen(w: Widget): Child[] {
     const work = (state.tipWork ??= new TipWork(w.relay));
     w.go('tip-sending');
     try {
-      state.receipt?.wipe();
-      state.receipt = await work.send(config.inbox, draft.text, draft.category || undefined, (p) => {
+      const receipt = await work.send(config.inbox, draft.text, draft.category || undefined, (p) => {
         state.progress = p;
         const bar = w.panel.querySelector('progress') as HTMLProgressElement | null;
         if (bar) bar.value = Math.round(p * 100);
         if (work.filing) w.panel.querySelector('.ll-tip-back')?.remove();
       });
+      // The earlier tip's code goes only now: one that fails or is called back leaves it intact.
+      state.receipt?.wipe();
+      state.receipt = receipt;
       state.tipDraft = { text: '', category: '' };
       if (state.screen === 'tip-sending') w.go('receipt');
     } catch {
@@ -57,7 +59,7 @@ export function tipScreen(w: Widget): Child[] {
     }
   };
   return [
-    heading(t('tip_title')),
+    heading(t('tip')),
     h('p', {}, t('tip_intro')),
     h(
       'form',
