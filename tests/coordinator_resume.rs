@@ -14,7 +14,7 @@ use common::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::protocol::frames::{PeerEvent, ResumeEntry};
-use lifeline::protocol::{CoordinatorFrame, SessionId};
+use lifeline::protocol::{CoordinatorFrame, RelayFrame, SessionId};
 
 /// What one side has read so far: texts in arrival order, and what it heard of its peer.
 #[derive(Default)]
@@ -276,6 +276,44 @@ async fn a_clean_sign_out_requeues_at_once_and_nobody_else_can_resume() {
         [PeerEvent::Left],
         "no reconnecting after a sign-out"
     );
+}
+
+/// A coordinator's `last_seq` past anything stored (a broken or hostile client) is taken
+/// as "everything stored": the relay neither overflows nor waits for frames that will never
+/// exist, and the visitor's next words are delivered.
+#[tokio::test]
+async fn a_resume_claiming_more_than_was_stored_still_delivers_the_visitor_s_next_words() {
+    let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
+    let mut c = relay.on_duty(1512, "Amara", 1).await;
+    let mut v = relay.visitor().await;
+    let session = v.session;
+    claim_and_connect(&mut c, &mut v).await;
+    c.wire().cut().await;
+    let mut seen = Seen::default();
+    visitor_until(&mut v, &mut seen, |s| {
+        s.peers.contains(&PeerEvent::Reconnecting)
+    })
+    .await;
+    let mut back = relay.coordinator(1512, "Amara").await;
+    let resume = CoordinatorFrame::ResumeSessions {
+        sessions: vec![ResumeEntry {
+            session,
+            last_seq: u64::MAX,
+        }],
+    };
+    back.wire().send(resume).await.unwrap();
+    v.send_text("are you there?").await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, back.recv_frame())
+            .await
+            .expect("the visitor's words delivered in time")
+            .expect("the connection lives");
+        if let RelayFrame::Deliver { session: s, .. } = frame {
+            assert_eq!(s, Some(session));
+            break;
+        }
+    }
 }
 
 #[tokio::test]

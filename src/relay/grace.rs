@@ -174,6 +174,9 @@ async fn resume_one(
     let Ok(Some(info)) = relay.store.get(&session).await else {
         return false;
     };
+    // A client's number, bounded by what was stored: past it, deliveries would start after
+    // frames that do not exist (the visitor's words never delivered) or overflow.
+    let last_seq = last_seq.min(info.next_to_coordinator.saturating_sub(1));
     // What the coordinator says it has is an acknowledgement, as a visitor's `last_seq` is.
     let acked = relay
         .store
