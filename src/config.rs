@@ -175,6 +175,14 @@ pub struct Limits {
     pub outbound_queue: usize,
     /// Largest HTTP request body, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds a client may take to send a request's body, all of it: a body sent a byte at
+    /// a time is cut off (`408`) instead of holding a socket and a task for ever.
+    #[serde(default = "default_body_timeout_s")]
+    pub body_timeout_s: u64,
+}
+
+fn default_body_timeout_s() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -410,6 +418,7 @@ impl Config {
             ("limits.bytes_per_s", self.limits.bytes_per_s as usize),
             ("limits.idle_timeout_s", self.limits.idle_timeout_s as usize),
             ("limits.outbound_queue", self.limits.outbound_queue),
+            ("limits.body_timeout_s", self.limits.body_timeout_s as usize),
             ("tips.retention_days", self.tips.retention_days as usize),
             ("tips.max_tips", self.tips.max_tips),
             ("pow.visitors_per_step", self.pow.visitors_per_step),

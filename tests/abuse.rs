@@ -526,6 +526,52 @@ async fn a_request_that_never_finishes_its_headers_is_cut_off() {
     );
 }
 
+/// The body's half of F-2: headers on time, then a body a byte at a time (each byte well
+/// within any per-read timeout) is cut off at `limits.body_timeout_s` with `408`.
+#[tokio::test]
+async fn a_body_sent_a_byte_at_a_time_is_cut_off_at_its_deadline() {
+    let relay = TestRelay::start_with(|c| c.limits.body_timeout_s = 2).await;
+    let mut tcp = TcpStream::connect(relay.addr).await.unwrap();
+    tcp.write_all(b"POST /v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let (mut read, mut write) = tcp.into_split();
+    let drip = tokio::spawn(async move {
+        for _ in 0..60 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if write.write_all(b" ").await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), read.read_to_end(&mut answer)).await;
+    drip.abort();
+    assert!(
+        closed.is_ok(),
+        "the dripping body was still open after 10 s"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request body too slow"), "{answer}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "not before its deadline"
+    );
+    // A body sent on time is read as before.
+    let (status, _) = request(
+        &relay.addr.to_string(),
+        "POST",
+        "/v1/tips",
+        Some("{}".into()),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 400, "malformed, but read");
+}
+
 #[tokio::test]
 async fn a_visitor_that_never_reads_is_cut_off_and_its_buffer_stays_bounded() {
     let relay = TestRelay::start_with(|c| {

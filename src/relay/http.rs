@@ -32,6 +32,12 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// Every public endpoint of the relay, with the body limit and the security headers around
 /// them; `/metrics` only with `server.metrics_public`.
 pub fn router(relay: Arc<Relay>, tls: bool) -> Router {
+    let body_deadline = std::time::Duration::from_secs(relay.config.limits.body_timeout_s);
+    let body_cap = relay
+        .config
+        .limits
+        .max_body_bytes
+        .max(super::noscript::FORM_BODY_LIMIT);
     let mut routes = Router::new();
     if relay.config.server.metrics_public {
         routes = routes.route("/metrics", get(super::metrics_endpoint::metrics));
@@ -49,6 +55,9 @@ pub fn router(relay: Arc<Relay>, tls: bool) -> Router {
         .merge(super::widget::routes())
         .merge(super::noscript::routes())
         .layer(DefaultBodyLimit::max(relay.config.limits.max_body_bytes))
+        .layer(middleware::from_fn(move |request, next| {
+            super::body_deadline::read_within(body_deadline, body_cap, request, next)
+        }))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(move |request, next| {
             strict_transport(tls, request, next)

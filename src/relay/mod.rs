@@ -11,6 +11,7 @@
 //! - [`connection`]: one WebSocket's plumbing: outbound queue, close codes, rate limits.
 //! - [`metrics`]: the counters `/metrics` shows.
 //! - [`listener`]: plain TCP or TLS accepting.
+//! - [`body_deadline`]: every request body read whole within `limits.body_timeout_s`.
 //! - [`routing`]: the live connections of this node, and the queue broadcast to them.
 //! - [`events`]: what is asked of a visitor's or a coordinator's connection, wherever it is.
 //! - [`pow`]: the proof-of-work seed book of HTTP tips.
@@ -41,6 +42,7 @@
 
 pub mod activity;
 pub mod arrival;
+pub mod body_deadline;
 pub mod cluster;
 pub mod connection;
 pub mod consent;

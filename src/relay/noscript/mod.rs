@@ -42,7 +42,7 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; bas
 
 /// A form's body at most: the longest text, each character up to 4 UTF-8 bytes, each byte
 /// percent-encoded, and the few other fields.
-const FORM_BODY_LIMIT: usize = MAX_CHARS * 4 * 3 + 4096;
+pub const FORM_BODY_LIMIT: usize = MAX_CHARS * 4 * 3 + 4096;
 
 /// The no-script routes.
 pub fn routes() -> Router<Arc<Relay>> {
