@@ -77,6 +77,28 @@ fn strict_decoding_names_the_reason() {
     // Languages are checked by the relay (close 4001), not by the codec: see relay_limits.
 }
 
+/// A refused frame's error reaches the relay's log: it names where, never what was sent.
+#[test]
+fn a_refusal_never_quotes_the_frame() {
+    for text in [
+        r#"{"v":1,"type":"msg","seq":"my name is Maria","body":""}"#,
+        r#"{"v":1,"type":"my name is Maria"}"#,
+        r#"{"v":1,"type":"ping","my name is Maria":1}"#,
+        r#"{"v":1,"type":"hello","lang":["my name is Maria"]}"#,
+        r#"my name is Maria"#,
+    ] {
+        for err in [
+            protocol::decode_visitor(text).unwrap_err(),
+            protocol::decode_coordinator(text).unwrap_err(),
+            protocol::decode_relay(text).unwrap_err(),
+        ] {
+            let said = err.to_string();
+            assert!(!said.contains("Maria"), "{text}: {said}");
+            assert_eq!(err.close_code(), CloseCode::Malformed, "{text}: {said}");
+        }
+    }
+}
+
 /// §8.1: an optional field may be omitted, never `null` (serde alone reads `null` as absent).
 #[test]
 fn a_null_optional_field_is_malformed_and_an_omitted_one_is_not() {

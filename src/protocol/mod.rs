@@ -48,10 +48,7 @@ pub fn decode<T: frames::Frame>(text: &str) -> Result<T, FrameError> {
     if text.len() > frames::MAX_FRAME_BYTES {
         return Err(FrameError::TooLarge(text.len()));
     }
-    let frame: T = serde_json::from_str(text).map_err(|e| {
-        // serde_json's message names the field or type, never echoes a value.
-        FrameError::Malformed(e.to_string())
-    })?;
+    let frame: T = serde_json::from_str(text).map_err(malformed)?;
     if frame.version() != VERSION {
         return Err(FrameError::Version);
     }
@@ -59,6 +56,19 @@ pub fn decode<T: frames::Frame>(text: &str) -> Result<T, FrameError> {
         return Err(FrameError::TooLarge(text.len()));
     }
     Ok(frame)
+}
+
+/// Why JSON did not decode, without a word of it: serde_json's own message quotes what it
+/// found (`invalid type: string "…"`, ``unknown variant `…` ``, ``unknown field `…` ``), which
+/// is the sender's to choose, and this error reaches the logs.
+fn malformed(e: serde_json::Error) -> FrameError {
+    let what = match e.classify() {
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Eof => "cut short",
+        serde_json::error::Category::Data => "not a frame of this protocol",
+        serde_json::error::Category::Io => "unreadable",
+    };
+    FrameError::Malformed(format!("{what} (line {}, column {})", e.line(), e.column()))
 }
 
 /// Encodes a frame; our own frames always serialise.
@@ -83,7 +93,7 @@ pub fn decode_relay(text: &str) -> Result<RelayFrame, FrameError> {
         return Err(FrameError::TooLarge(text.len()));
     }
     let e: frames::Envelope<RelayFrame> =
-        serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
+        serde_json::from_str(text).map_err(malformed)?;
     if e.v != VERSION {
         return Err(FrameError::Version);
     }
