@@ -1,8 +1,10 @@
 //! Sessions appear in the `info` log as counts per minute, not one line each (issue 26): a
 //! chat opened, claimed and ended shows up as one "activity" line with those counts, and no
-//! per-session event is logged above `debug`.
+//! per-session event is logged above `debug`; nor is a tip sent without script.
 
 mod common;
+#[path = "common/noscript.rs"]
+mod noscript;
 
 use std::time::Duration;
 
@@ -50,6 +52,24 @@ async fn a_chat_is_logged_at_info_as_counts_only() {
             assert!(!l.contains(" INFO "), "per-session event at info: {l}");
         }
         assert!(text.contains(event), "{event:?} still at debug:\n{text}");
+    }
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_tip_sent_without_script_is_not_a_line_of_its_own_at_info() {
+    let logs = capture_logs();
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let (_, _, token) = noscript::get_form(&addr, "/tip").await;
+    let fields = [("token", token.as_str()), ("text", "activity: a tip")];
+    let (status, _) = noscript::post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200);
+    let text = logs.text();
+    let event = "sealed tip received (no-script path)";
+    assert!(text.contains(event), "still at debug:\n{text}");
+    for l in text.lines().filter(|l| l.contains(event)) {
+        assert!(!l.contains(" INFO "), "a tip's own line at info: {l}");
     }
     relay.stop().await;
 }

@@ -159,7 +159,7 @@ impl Relay {
             if self.config.sessions.coordinator_grace_s > 0 {
                 grace::hold(self, serial, [session]).await;
             } else {
-                tracing::info!("conversation of a departed coordinator requeued");
+                tracing::debug!("conversation of a departed coordinator requeued");
                 release(self, &session, serial).await;
             }
         }

@@ -110,7 +110,7 @@ async fn withdraw_offer(relay: &Arc<Relay>, session: &SessionId) {
 /// Requeues `session` if it is still held for `serial` (grace over, or not resumed).
 pub async fn requeue_held(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
     if let Ok(true) = relay.store.requeue_held(session, serial).await {
-        tracing::info!("held conversation not resumed: requeued");
+        tracing::debug!("held conversation not resumed: requeued");
         requeued(relay, session, serial).await;
     }
 }

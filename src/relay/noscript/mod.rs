@@ -353,7 +353,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         return tip_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &error(), "");
     }
     Metrics::inc(&relay.metrics.tips_received);
-    tracing::info!("sealed tip received (no-script path)");
+    tracing::debug!("sealed tip received (no-script path)");
     relay.tips_changed().await;
     let body = page::receipt(words, &sealed.code);
     page(
