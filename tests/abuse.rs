@@ -258,6 +258,33 @@ async fn a_flood_of_tips_fills_only_the_tip_store_and_chats_continue() {
     round_trip(&mut c, &mut v, "after the tip flood").await;
 }
 
+/// Each tip changes the inbox, and each change sent every coordinator on duty the whole
+/// inbox (up to `tips.max_tips` items): a flood of cheap tips cost a list per tip per
+/// coordinator. Now a burst costs one list per window, and the last one has every tip.
+#[tokio::test]
+async fn a_flood_of_tips_sends_each_coordinator_a_list_per_window_not_one_per_tip() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(811, "Amara", 1).await;
+    let addr = relay.addr.to_string();
+    let mut solved = Vec::new();
+    for _ in 0..20 {
+        solved.push(solved_seed(&addr).await);
+    }
+    let posts = (solved.iter().zip(0u8..))
+        .map(|(seed, i)| post_status(&addr, "/v1/tips", seed.body([i; 32], smallest_sealed())));
+    let statuses = join_all(posts).await;
+    assert_eq!(tally(&statuses), [(200, 20)].into());
+    let mut lists = Vec::new();
+    let until = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(event) = tokio::time::timeout_at(until, c.next_event()).await {
+        if let CoordinatorEvent::Tips(items) = event.expect("the coordinator stays connected") {
+            lists.push(items.len());
+        }
+    }
+    assert_eq!(lists.last(), Some(&20), "{lists:?}");
+    assert!(lists.len() <= 5, "a list per tip: {lists:?}");
+}
+
 #[tokio::test]
 async fn one_tip_proof_of_work_replayed_concurrently_is_accepted_once() {
     let relay = TestRelay::start().await;

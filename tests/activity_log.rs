@@ -68,7 +68,10 @@ async fn a_tip_sent_without_script_is_not_a_line_of_its_own_at_info() {
     let code = noscript::shown_code(&receipt);
     assert!(!code.is_empty(), "{receipt}");
     let text = logs.text();
-    assert!(!text.contains(&code), "the receipt code in the log:\n{text}");
+    assert!(
+        !text.contains(&code),
+        "the receipt code in the log:\n{text}"
+    );
     let event = "sealed tip received (no-script path)";
     assert!(text.contains(event), "still at debug:\n{text}");
     for l in text.lines().filter(|l| l.contains(event)) {

@@ -92,8 +92,7 @@ pub fn decode_relay(text: &str) -> Result<RelayFrame, FrameError> {
     if text.len() > frames::MAX_RELAY_FRAME_BYTES {
         return Err(FrameError::TooLarge(text.len()));
     }
-    let e: frames::Envelope<RelayFrame> =
-        serde_json::from_str(text).map_err(malformed)?;
+    let e: frames::Envelope<RelayFrame> = serde_json::from_str(text).map_err(malformed)?;
     if e.v != VERSION {
         return Err(FrameError::Version);
     }

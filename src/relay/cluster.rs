@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use super::delivery::notify_tips;
 use super::events::{Event, ForCoordinator};
 use super::forward::{apply_to_coordinator, apply_to_visitor, forget_expired, release};
 use super::grace;
@@ -48,9 +47,15 @@ impl Relay {
         }
     }
 
-    /// Sends every on-duty coordinator, on every node, the new tips inbox.
+    /// Sends every on-duty coordinator, on every node, the new tips inbox: at once for a
+    /// lone change, once per [`super::state::TIPS_BROADCAST_WINDOW`] for a burst (a flood of
+    /// cheap tips must not send the whole inbox to every coordinator per tip).
     pub async fn tips_changed(&self) {
-        notify_tips(self).await;
+        self.tip_changes.here();
+    }
+
+    /// Tells the other nodes that the tips inbox changed here.
+    pub async fn share_tips_change(&self) {
         self.nodes.broadcast(&Event::TipsChanged).await;
     }
 
@@ -232,7 +237,7 @@ async fn handle(relay: &Arc<Relay>, event: Event) {
             forget_expired(relay, &sessions);
             relay.queue_changed_elsewhere();
         }
-        Event::TipsChanged => notify_tips(relay).await,
+        Event::TipsChanged => relay.tip_changes.elsewhere(),
     }
 }
 

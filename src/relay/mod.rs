@@ -9,6 +9,7 @@
 //! Each module needs only those above it in this list, never one below.
 //!
 //! - [`connection`]: one WebSocket's plumbing: outbound queue, close codes, rate limits.
+//! - [`changes`]: bursts of changes (queue, tips inbox) turned into one broadcast a window.
 //! - [`metrics`]: the counters `/metrics` shows.
 //! - [`listener`]: plain TCP or TLS accepting.
 //! - [`body_deadline`]: every request body read whole within `limits.body_timeout_s`.
@@ -43,6 +44,7 @@
 pub mod activity;
 pub mod arrival;
 pub mod body_deadline;
+pub mod changes;
 pub mod cluster;
 pub mod connection;
 pub mod consent;
@@ -105,6 +107,23 @@ async fn queue_broadcaster(relay: Arc<Relay>) {
             coordinator::auto_offer(&relay).await;
         }
         relay.publish_queue().await;
+    }
+}
+
+/// Turns each burst of tips inbox changes into one list to every coordinator on duty here
+/// (and one event to the other nodes, if the change was made here).
+async fn tips_broadcaster(relay: Arc<Relay>) {
+    let mut previous = None;
+    loop {
+        let here = relay
+            .tip_changes
+            .next(previous, state::TIPS_BROADCAST_WINDOW)
+            .await;
+        previous = Some(tokio::time::Instant::now());
+        if here {
+            relay.share_tips_change().await;
+        }
+        delivery::notify_tips(&relay).await;
     }
 }
 
@@ -184,6 +203,7 @@ pub async fn serve(
         })
     };
     let broadcaster = tokio::spawn(queue_broadcaster(relay.clone()));
+    let tips_broadcaster = tokio::spawn(tips_broadcaster(relay.clone()));
     let node_link = tokio::spawn(cluster::run(relay.clone()));
     let heartbeat = tokio::spawn(cluster::heartbeat(relay.clone()));
     // Erasure reaching Redis's files (store::redis::rewrite).
@@ -212,6 +232,7 @@ pub async fn serve(
     }
     sweeper.abort();
     broadcaster.abort();
+    tips_broadcaster.abort();
     node_link.abort();
     heartbeat.abort();
     activity.abort();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::changes::Changes;
 use super::connection::RateLimits;
 use super::metrics::Metrics;
 use super::nodes::Nodes;
@@ -60,12 +61,11 @@ pub struct Relay {
     coordinator_connections: AtomicUsize,
     /// Set once shutdown begins: new connections are refused and `/readyz` fails.
     pub shutting_down: tokio::sync::watch::Sender<bool>,
-    /// Set whenever the queue or the roster changes; one task turns bursts of changes into
-    /// one broadcast, so a thousand arrivals cost a few broadcasts, not a thousand.
-    queue_changed: tokio::sync::Notify,
-    /// Whether a change since the last broadcast happened here (and so must be shared with
-    /// the other nodes), not only elsewhere.
-    changed_here: std::sync::atomic::AtomicBool,
+    /// Changes of the queue or the roster; one task turns each burst into one broadcast.
+    queue_changes: Changes,
+    /// Changes of the tips inbox; one task turns each burst into one list sent to every
+    /// coordinator on duty (each list is the whole inbox, up to `tips.max_tips` items).
+    pub tip_changes: Changes,
     /// How many waited at the last broadcast (plus arrivals here since): what the difficulty
     /// is read from, so a set-up costs no store round trip for it (docs/benchmarks.md).
     queued: AtomicUsize,
@@ -73,6 +73,9 @@ pub struct Relay {
 
 /// How long queue changes are gathered before one broadcast.
 pub const QUEUE_BROADCAST_WINDOW: Duration = Duration::from_millis(150);
+
+/// How long tips inbox changes are gathered before one list goes to every coordinator.
+pub const TIPS_BROADCAST_WINDOW: Duration = Duration::from_millis(500);
 
 /// Which connection pool a socket is admitted from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,8 +145,8 @@ impl Relay {
             visitor_connections: AtomicUsize::new(0),
             coordinator_connections: AtomicUsize::new(0),
             shutting_down,
-            queue_changed: tokio::sync::Notify::new(),
-            changed_here: std::sync::atomic::AtomicBool::new(false),
+            queue_changes: Changes::default(),
+            tip_changes: Changes::default(),
             queued: AtomicUsize::new(0),
             config,
             keys,
@@ -237,13 +240,12 @@ impl Relay {
 
     /// Marks the queue changed; the broadcaster sends everyone's new view shortly.
     pub async fn broadcast_queue(&self) {
-        self.changed_here.store(true, Ordering::Relaxed);
-        self.queue_changed.notify_one();
+        self.queue_changes.here();
     }
 
     /// Another node changed the queue or the roster: send our clients the new view.
     pub fn queue_changed_elsewhere(&self) {
-        self.queue_changed.notify_one();
+        self.queue_changes.elsewhere();
     }
 
     /// Waits for the next queue change, then until [`QUEUE_BROADCAST_WINDOW`] has passed since
@@ -251,11 +253,9 @@ impl Relay {
     /// network waited 150 ms more for it), a burst still costs one broadcast per window.
     /// `true` if a change happened here (and so must be shared with the other nodes).
     pub async fn queue_changes(&self, previous: Option<tokio::time::Instant>) -> bool {
-        self.queue_changed.notified().await;
-        if let Some(previous) = previous {
-            tokio::time::sleep_until(previous + QUEUE_BROADCAST_WINDOW).await;
-        }
-        self.changed_here.swap(false, Ordering::Relaxed)
+        self.queue_changes
+            .next(previous, QUEUE_BROADCAST_WINDOW)
+            .await
     }
 
     /// Tells every client to reconnect (1001) and refuses new connections.
