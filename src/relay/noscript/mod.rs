@@ -144,7 +144,7 @@ fn spent(relay: &Relay, words: &Words, path: &str, text: &str) -> Response {
         words,
         StatusCode::SERVICE_UNAVAILABLE,
         path,
-        "tip_title",
+        "tip",
         &body,
     )
 }
@@ -183,7 +183,7 @@ fn tip_form(
         words,
         status,
         "/tip",
-        "tip_title",
+        "tip",
         &format!("{notice}{form}"),
     )
 }

@@ -17,7 +17,7 @@ pub const KEYS: &[&str] = &[
     "quick_exit",
     "language",
     "numbers_title",
-    "tip_title",
+    "tip",
     "tip_intro",
     "tip_text",
     "tip_category",
@@ -40,7 +40,7 @@ pub const KEYS: &[&str] = &[
     "replies_title",
     "no_replies",
     "followup_label",
-    "followup_send",
+    "send",
     "followup_sent",
     "tipclosed_followup",
     "ns_relay_saw",
@@ -250,7 +250,7 @@ pub fn replies(words: &Words, replies: &[String], code: &str, token: &str) -> St
         hidden = hidden(words, token),
         code = escape(code),
         label = escape(words.get("followup_label")),
-        send = escape(words.get("followup_send")),
+        send = escape(words.get("send")),
         saw = escape(words.get("ns_relay_saw")),
     )
 }
