@@ -6,10 +6,10 @@
 //! id, and the minute the tip arrived. Files are deleted when a coordinator marks the tip
 //! handled or when the retention period ends.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::file_index::FileIndex;
 use super::record::TipRecord;
 use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, Take, TipHolder, TipLimits, summary};
 use crate::fs::{create_private_dir, write_private};
@@ -21,7 +21,7 @@ use crate::store::chat::StoreError;
 pub struct TipFiles {
     dir: PathBuf,
     /// In-memory index of what is on disk; the files are the truth on start.
-    tips: Mutex<HashMap<TipId, TipRecord>>,
+    tips: Mutex<FileIndex>,
     limits: TipLimits,
 }
 
@@ -33,7 +33,7 @@ impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
     pub fn open(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
-        let mut tips = HashMap::new();
+        let mut tips = FileIndex::default();
         for entry in std::fs::read_dir(dir).map_err(io_error)? {
             let path = entry.map_err(io_error)?.path();
             if path.extension().is_some_and(|e| e == "json") {
@@ -41,7 +41,7 @@ impl TipFiles {
                 let record: TipRecord = serde_json::from_str(&text).map_err(|_| {
                     StoreError::Tips(format!("unreadable tip file {}", path.display()))
                 })?;
-                tips.insert(record.id, record);
+                tips.insert(record);
             }
         }
         Ok(Self {
@@ -65,18 +65,18 @@ impl TipFiles {
         std::fs::rename(&tmp, self.path(&record.id)).map_err(io_error)
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<TipId, TipRecord>> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, FileIndex> {
         self.tips.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Files a new tip, unless `max_tips` are filed already.
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut tips = self.locked();
-        if waiting(&tips) >= self.limits.max_tips {
+        if tips.waiting() >= self.limits.max_tips {
             return Err(StoreError::Tips("tip store full".into()));
         }
         self.write(&record)?;
-        tips.insert(record.id, record);
+        tips.insert(record);
         Ok(())
     }
 
@@ -107,19 +107,21 @@ impl TipFiles {
         self.locked().get(id).cloned()
     }
 
+    /// Changes tip `id` if `pick` holds for it, on disk first; `false` if it did not.
     fn update(
         &self,
+        id: &TipId,
         pick: impl Fn(&TipRecord) -> bool,
         change: impl FnOnce(&mut TipRecord),
     ) -> Result<bool, StoreError> {
         let mut tips = self.locked();
-        let Some(record) = tips.values_mut().find(|t| pick(t)) else {
+        let Some(record) = tips.get(id).filter(|t| pick(t)) else {
             return Ok(false);
         };
         let mut updated = record.clone();
         change(&mut updated);
         self.write(&updated)?;
-        *record = updated;
+        tips.insert(updated);
         Ok(true)
     }
 
@@ -127,7 +129,8 @@ impl TipFiles {
     /// `false` if the tip is gone.
     pub async fn add_reply(&self, id: &TipId, reply: Reply) -> Result<bool, StoreError> {
         self.update(
-            |t| &t.id == id,
+            id,
+            |_| true,
             |t| {
                 t.replies.push(reply.sealed);
                 if !t.handled && t.reply_copies.len() < MAX_REPLY_COPIES {
@@ -145,7 +148,7 @@ impl TipFiles {
         over: bool,
     ) -> Result<Take, StoreError> {
         let mut tips = self.locked();
-        let Some(record) = tips.get_mut(id).filter(|t| !t.handled) else {
+        let Some(record) = tips.get(id).filter(|t| !t.handled) else {
             return Ok(Take::NoTip);
         };
         let verdict = Take::decide(record.holder.as_ref(), taker.serial, over);
@@ -154,7 +157,7 @@ impl TipFiles {
             let mut updated = record.clone();
             updated.holder = Some(taker.clone());
             self.write(&updated)?;
-            *record = updated;
+            tips.insert(updated);
         }
         Ok(verdict)
     }
@@ -171,7 +174,7 @@ impl TipFiles {
         let mut released = 0;
         for id in &ids {
             // Looked at again under the lock: a take since the scan keeps its hold.
-            if self.update(|t| &t.id == id && stale(t), |t| t.holder = None)? {
+            if self.update(id, stale, |t| t.holder = None)? {
                 released += 1;
             }
         }
@@ -189,23 +192,23 @@ impl TipFiles {
         if verdict != Followup::Added {
             return Ok(verdict);
         }
-        let Some(record) = tips.values_mut().find(|t| &t.lookup_hash == lookup_hash) else {
+        let Some(record) = tips.by_lookup(lookup_hash) else {
             return Ok(Followup::NoTip);
         };
         let mut updated = record.clone();
         updated.followups.push(sealed);
         self.write(&updated)?;
-        *record = updated;
+        tips.insert(updated);
         Ok(Followup::Added)
     }
 
     fn followup_verdict(
         &self,
-        tips: &HashMap<TipId, TipRecord>,
+        tips: &FileIndex,
         lookup_hash: &[u8; 32],
         len: usize,
     ) -> Followup {
-        match tips.values().find(|t| &t.lookup_hash == lookup_hash) {
+        match tips.by_lookup(lookup_hash) {
             None => Followup::NoTip,
             Some(t) if t.handled => Followup::Closed,
             Some(t) if !self.limits.followup_fits(&t.followups, len) => Followup::Full,
@@ -222,7 +225,8 @@ impl TipFiles {
     /// stay for the tipster until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
         let marked = self.update(
-            |t| &t.id == id,
+            id,
+            |_| true,
             |t| {
                 t.handled = true;
                 t.sealed.clear();
@@ -255,8 +259,7 @@ impl TipFiles {
     /// Replies filed under a receipt, oldest first.
     pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
         self.locked()
-            .values()
-            .find(|t| &t.lookup_hash == lookup_hash)
+            .by_lookup(lookup_hash)
             .map(|t| t.replies.clone())
     }
 
@@ -286,11 +289,6 @@ impl TipFiles {
 
     /// How many tips wait for a coordinator (handled ones are not counted).
     pub async fn count(&self) -> usize {
-        waiting(&self.locked())
+        self.locked().waiting()
     }
-}
-
-/// Tips not yet handled: what `max_tips` caps.
-fn waiting(tips: &HashMap<TipId, TipRecord>) -> usize {
-    tips.values().filter(|t| !t.handled).count()
 }

@@ -5,6 +5,7 @@
 //! A backend holds only HPKE ciphertexts, SHA-256 of the receipt's lookup id and the minute
 //! a tip arrived; never the receipt code, the lookup id itself, or anything about the sender.
 
+mod file_index;
 pub mod files;
 pub mod record;
 pub mod redis;

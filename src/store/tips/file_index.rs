@@ -1,0 +1,111 @@
+//! The single-node tip store's index in memory of what its files hold: each tip by id, by
+//! its receipt's lookup hash (what `/v1/receipt` and follow-ups ask by, with no proof of work
+//! for a receipt: a scan of every tip per request, up to `2 × tips.max_tips` of them, was a
+//! cheap way to keep the relay busy), and how many wait (what `tips.max_tips` caps).
+//!
+//! Must never hold anything the files do not: it is rebuilt from them on start.
+
+use std::collections::HashMap;
+
+use super::record::TipRecord;
+use crate::protocol::ids::TipId;
+
+/// Every tip on disk, found by id or by receipt in one step.
+#[derive(Default)]
+pub struct FileIndex {
+    tips: HashMap<TipId, TipRecord>,
+    /// The latest tip filed under each lookup hash (as on Redis, a later tip under the same
+    /// receipt takes the lookup).
+    by_lookup: HashMap<[u8; 32], TipId>,
+    waiting: usize,
+}
+
+impl FileIndex {
+    /// Adds `record`, or replaces the record with its id.
+    pub fn insert(&mut self, record: TipRecord) {
+        self.remove(&record.id);
+        if !record.handled {
+            self.waiting += 1;
+        }
+        self.by_lookup.insert(record.lookup_hash, record.id);
+        self.tips.insert(record.id, record);
+    }
+
+    /// Takes the tip `id` out.
+    pub fn remove(&mut self, id: &TipId) -> Option<TipRecord> {
+        let record = self.tips.remove(id)?;
+        if !record.handled {
+            self.waiting -= 1;
+        }
+        if self.by_lookup.get(&record.lookup_hash) == Some(id) {
+            self.by_lookup.remove(&record.lookup_hash);
+        }
+        Some(record)
+    }
+
+    /// The tip `id`.
+    pub fn get(&self, id: &TipId) -> Option<&TipRecord> {
+        self.tips.get(id)
+    }
+
+    /// The tip filed under this receipt's lookup hash.
+    pub fn by_lookup(&self, lookup_hash: &[u8; 32]) -> Option<&TipRecord> {
+        self.by_lookup
+            .get(lookup_hash)
+            .and_then(|id| self.tips.get(id))
+    }
+
+    /// Tips not yet handled.
+    pub fn waiting(&self) -> usize {
+        self.waiting
+    }
+
+    /// Every tip, in no order.
+    pub fn values(&self) -> impl Iterator<Item = &TipRecord> {
+        self.tips.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tip(id: u8, lookup: u8, handled: bool) -> TipRecord {
+        TipRecord {
+            id: TipId([id; 16]),
+            lookup_hash: [lookup; 32],
+            received_minute: 1,
+            sealed: vec![1],
+            followups: vec![],
+            replies: vec![],
+            reply_copies: vec![],
+            handled,
+            holder: None,
+        }
+    }
+
+    #[test]
+    fn the_index_finds_by_id_and_receipt_and_counts_what_waits() {
+        let mut index = FileIndex::default();
+        index.insert(tip(1, 10, false));
+        index.insert(tip(2, 20, false));
+        index.insert(tip(3, 30, true));
+        assert_eq!(index.waiting(), 2);
+        assert_eq!(index.by_lookup(&[20; 32]).map(|t| t.id), Some(TipId([2; 16])));
+        // Handled in place: one fewer waits, still found by its receipt (for its replies).
+        index.insert(tip(2, 20, true));
+        assert_eq!(index.waiting(), 1);
+        assert!(index.by_lookup(&[20; 32]).is_some_and(|t| t.handled));
+        // A later tip under the same receipt takes the lookup; removing the earlier one
+        // leaves it.
+        index.insert(tip(4, 10, false));
+        assert_eq!(index.by_lookup(&[10; 32]).map(|t| t.id), Some(TipId([4; 16])));
+        assert!(index.remove(&TipId([1; 16])).is_some());
+        assert_eq!(index.by_lookup(&[10; 32]).map(|t| t.id), Some(TipId([4; 16])));
+        assert!(index.remove(&TipId([4; 16])).is_some());
+        assert!(index.by_lookup(&[10; 32]).is_none());
+        assert_eq!(index.waiting(), 0);
+        assert!(index.remove(&TipId([4; 16])).is_none(), "once");
+        assert_eq!(index.values().count(), 2);
+    }
+}
