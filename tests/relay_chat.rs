@@ -541,3 +541,28 @@ async fn a_coordinator_ends_a_conversation_whose_message1_it_cannot_answer() {
     claim_and_connect(&mut c, &mut visitor).await;
     round_trip(&mut c, &mut visitor, "next").await;
 }
+
+/// The store's word is final: a conversation the store no longer gives its coordinator
+/// (requeued by another node whose word never came) is released to them when they write to
+/// it, and their seat is free again, not counted against their capacity for good.
+#[tokio::test]
+async fn a_conversation_the_store_took_away_is_released_and_frees_its_seat() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(830, "Amara", 1).await;
+    let mut v = relay.visitor().await;
+    let session = v.session;
+    claim_and_connect(&mut c, &mut v).await;
+    assert!(!relay.relay.has_room(830), "one seat, taken");
+    assert!(relay.relay.store.requeue(&session, 830).await.unwrap());
+    c.send_text(session, "still there?").await.unwrap();
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .expect("released");
+    let seated = relay.relay.live.with(|live| {
+        live.coordinators
+            .get(&830)
+            .map(|c| c.sessions.contains(&session))
+    });
+    assert_eq!(seated, Some(false));
+    assert!(relay.relay.has_room(830), "the seat is free again");
+}

@@ -284,7 +284,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                     // store lost it: then the coordinator was told `lost` and `released`.
                     Ok((None, _)) => {
                         if !lost_since(relay, generation).await {
-                            inbox.outbox.send(RelayFrame::Released { session });
+                            relay.live.with(|live| live.not_theirs(serial, &session));
                         }
                     }
                     Ok((Some(append @ (Append::Stored | Append::Duplicate)), woken_elsewhere)) => {
@@ -356,7 +356,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                     tracing::debug!("session ended");
                     apply_to_coordinator(relay, serial, ForCoordinator::Dropped { session }).await;
                 } else {
-                    out.send(RelayFrame::Released { session });
+                    relay.live.with(|live| live.not_theirs(serial, &session));
                 }
             }
             tip @ (CoordinatorFrame::ListTips {}

@@ -102,6 +102,20 @@ impl Registry {
         self.offers.remove(session);
     }
 
+    /// The store says `session` is not coordinator `serial`'s (any more): forget it on their
+    /// connection and tell them `released`. Their seat is free again: kept, it counted
+    /// against their capacity for as long as the connection lived.
+    pub fn not_theirs(&mut self, serial: u64, session: &SessionId) {
+        if let Some(c) = self.coordinators.get_mut(&serial)
+            && c.sessions.remove(session)
+        {
+            c.delivered.remove(session);
+            c.woken.remove(session);
+            c.handed.remove(session);
+        }
+        self.coordinator_send(serial, RelayFrame::Released { session: *session });
+    }
+
     /// Tells coordinator `serial` the store lost their conversation `session` (`peer lost`,
     /// then `released`, §9.5) and forgets it here.
     pub fn conversation_lost(&mut self, serial: u64, session: &SessionId) {

@@ -91,7 +91,10 @@ mod tests {
         index.insert(tip(2, 20, false));
         index.insert(tip(3, 30, true));
         assert_eq!(index.waiting(), 2);
-        assert_eq!(index.by_lookup(&[20; 32]).map(|t| t.id), Some(TipId([2; 16])));
+        assert_eq!(
+            index.by_lookup(&[20; 32]).map(|t| t.id),
+            Some(TipId([2; 16]))
+        );
         // Handled in place: one fewer waits, still found by its receipt (for its replies).
         index.insert(tip(2, 20, true));
         assert_eq!(index.waiting(), 1);
@@ -99,9 +102,15 @@ mod tests {
         // A later tip under the same receipt takes the lookup; removing the earlier one
         // leaves it.
         index.insert(tip(4, 10, false));
-        assert_eq!(index.by_lookup(&[10; 32]).map(|t| t.id), Some(TipId([4; 16])));
+        assert_eq!(
+            index.by_lookup(&[10; 32]).map(|t| t.id),
+            Some(TipId([4; 16]))
+        );
         assert!(index.remove(&TipId([1; 16])).is_some());
-        assert_eq!(index.by_lookup(&[10; 32]).map(|t| t.id), Some(TipId([4; 16])));
+        assert_eq!(
+            index.by_lookup(&[10; 32]).map(|t| t.id),
+            Some(TipId([4; 16]))
+        );
         assert!(index.remove(&TipId([4; 16])).is_some());
         assert!(index.by_lookup(&[10; 32]).is_none());
         assert_eq!(index.waiting(), 0);

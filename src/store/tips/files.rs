@@ -202,12 +202,7 @@ impl TipFiles {
         Ok(Followup::Added)
     }
 
-    fn followup_verdict(
-        &self,
-        tips: &FileIndex,
-        lookup_hash: &[u8; 32],
-        len: usize,
-    ) -> Followup {
+    fn followup_verdict(&self, tips: &FileIndex, lookup_hash: &[u8; 32], len: usize) -> Followup {
         match tips.by_lookup(lookup_hash) {
             None => Followup::NoTip,
             Some(t) if t.handled => Followup::Closed,
