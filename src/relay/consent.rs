@@ -213,11 +213,23 @@ async fn hand_over(relay: &Arc<Relay>, offer: Offer, session: SessionId) {
             .with(|live| live.coordinator_send(serial, RelayFrame::TransferFailed { session }));
         return;
     };
-    tell(relay, serial, session, TransferStatus::Accepted);
-    // The visitor must answer with a fresh ephemeral: never reuse one across handshakes.
     // The colleague's node is written with the owner, so the visitor's wakes follow them.
     let node = relay.node_of(to).await.unwrap_or_default();
-    let _ = relay.store.assign(&session, to, &node).await;
+    if relay.store.assign(&session, to, &node).await.is_err() {
+        // The store did not take it (down, or the conversation just ended): it stays the
+        // proposer's, as for any hand-over that cannot happen. Carried on, the colleague
+        // would hold a conversation the store does not give them, the proposer none.
+        relay.live.with(|live| {
+            if let Some(c) = live.coordinators.get_mut(&serial) {
+                c.sessions.insert(session);
+            }
+            live.coordinator_send(serial, RelayFrame::TransferFailed { session });
+        });
+        withdraw(relay, &session).await;
+        return;
+    }
+    tell(relay, serial, session, TransferStatus::Accepted);
+    // The visitor must answer with a fresh ephemeral: never reuse one across handshakes.
     let _ = relay.store.set_handshake(&session, Vec::new()).await;
     let _ = relay
         .store
