@@ -770,6 +770,23 @@ async fn the_binary_reconnects_by_itself_back_on_duty_keeping_transcripts_on_scr
         "{}",
         console.screen().rows().join("\n")
     );
+    // A reply typed now is not shown as sent: it stays in its box, and the line says why.
+    console.type_keys("are you safe?\r").await;
+    console
+        .until_on_screen("Offline: nothing was sent; what you wrote is kept.")
+        .await;
+    let screen = console.screen();
+    assert!(
+        screen.shows("are you safe?"),
+        "{}",
+        screen.rows().join("\n")
+    );
+    assert!(
+        !screen.shows("You: are you safe?"),
+        "{}",
+        screen.rows().join("\n")
+    );
+    console.type_keys("\x1b").await;
 
     // The relay is back on the same address: signed in and on duty again by itself.
     let url = redis.as_ref().map(|r| r.url.clone());
