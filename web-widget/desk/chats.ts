@@ -28,7 +28,7 @@ function queueList(s: State): HTMLElement {
                 'button',
                 { type: 'button', class: 'pick', 'data-key': 'q' + q.session, 'aria-current': q.session === selected ? 'true' : undefined, onclick: () => ask({ type: 'select_queue', session: q.session }) },
                 h('span', {}, t(q.kind)),
-                h('span', { class: 'meta' }, ` ${t('waited', { t: duration(q.waited_s) })} · ${lang(q.lang)}`),
+                h('span', { class: 'meta' }, ' ', since('waited', q.waited_s), ` · ${lang(q.lang)}`),
               ),
               h('button', { type: 'button', class: 'small', 'data-key': 'a' + q.session, onclick: () => ask({ type: 'claim', session: q.session }) }, t('answer')),
             ),
@@ -37,6 +37,23 @@ function queueList(s: State): HTMLElement {
       : h('p', { class: 'meta' }, s.on_duty ? t('nobody') : t('offDuty')),
     s.queue.length ? h('button', { type: 'button', 'data-key': 'next', onclick: () => ask({ type: 'claim_next' }) }, t('answerNext')) : null,
   );
+}
+
+/**
+ * A duration that counts on by itself: the desk sends a snapshot when something changes, not
+ * every second (a redraw a second took away a selection in a transcript), so the page adds
+ * the seconds since the snapshot to what it said ([`tickDurations`]).
+ */
+function since(word: 'waited' | 'openFor', s: number): HTMLElement {
+  return h('span', { 'data-since': s, 'data-word': word }, t(word, { t: duration(s) }));
+}
+
+/** Every counting duration shown, `elapsed` seconds after the snapshot that drew it. */
+export function tickDurations(elapsed: number): void {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-since]')) {
+    const said = t(el.dataset.word ?? '', { t: duration(Number(el.dataset.since) + elapsed) });
+    if (el.textContent !== said) el.textContent = said;
+  }
 }
 
 function conversationList(s: State): HTMLElement {
@@ -57,7 +74,7 @@ function conversationList(s: State): HTMLElement {
                 'button',
                 { type: 'button', class: 'pick', 'data-key': 'c' + c.session, 'aria-current': c.session === selected ? 'true' : undefined, onclick: () => ask({ type: 'select_conversation', session: c.session }) },
                 h('span', {}, t('visitor', { n: c.number })),
-                h('span', { class: 'meta' }, ` ${t('openFor', { t: duration(c.open_s) })} · ${lang(c.lang)} · ${t('state_' + c.state)}`),
+                h('span', { class: 'meta' }, ' ', since('openFor', c.open_s), ` · ${lang(c.lang)} · ${t('state_' + c.state)}`),
                 c.unread ? h('span', { class: 'badge' }, t('unread', { n: c.unread })) : null,
               ),
             ),

@@ -5,7 +5,7 @@
 import { h } from './dom';
 import { ask, connect, FromDesk, State } from './api';
 import { alertsOn, ring, toggleAlerts } from './alerts';
-import { chats } from './chats';
+import { chats, tickDurations } from './chats';
 import { clearComposer, sendDraft } from './composer';
 import { closePickers, pickColleague, pickResource } from './pickers';
 import { pageLang, t, worded } from './strings';
@@ -69,8 +69,13 @@ function header(s: State): HTMLElement {
   );
 }
 
+/** When the shift was last drawn: the durations shown count on from there. */
+let drawnAt = performance.now();
+setInterval(() => tickDurations(Math.floor((performance.now() - drawnAt) / 1000)), 1000);
+
 /** Redraws the shift, keeping focus, the caret and the transcript's scroll where they were. */
 function draw(s: State): void {
+  drawnAt = performance.now();
   const focused = (document.activeElement as HTMLElement | null)?.dataset?.key;
   const old = document.getElementById('transcript');
   const atBottom = !old || old.scrollTop + old.clientHeight >= old.scrollHeight - 4;

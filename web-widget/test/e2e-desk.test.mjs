@@ -140,6 +140,15 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await page.keyboard.press('Alt+1');
   await awake(page, page.locator('.line.them').getByText('Can you give me a number to call?'));
   assert.equal(await page.getByText('1 unread').count(), 0, 'read once shown');
+  // While nothing happens nothing is drawn again: a selection in the transcript (a number
+  // being copied) stays, and the times shown count on by themselves.
+  await page.waitForTimeout(1000);
+  const shown = await page.$('#transcript');
+  const openFor = page.locator('[data-word="openFor"]').first();
+  const before = await openFor.textContent();
+  await page.waitForTimeout(2500);
+  assert.ok(await shown.evaluate((n) => n.isConnected), 'the transcript was drawn again while nothing happened');
+  if (/\d+ s$/.test(before)) assert.notEqual(await openFor.textContent(), before, 'the time open counts on');
 
   // A resource, searched, inserted, edited before sending.
   await page.getByRole('button', { name: 'Resources' }).click();

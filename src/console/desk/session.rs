@@ -6,7 +6,7 @@
 //! It must never send anything of the shift to a locked page, and a newly connected page
 //! (a reload, a second tab) finds the shift locked: the page that was unlocked is gone.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
@@ -31,11 +31,13 @@ pub struct Page {
     pub gone: oneshot::Receiver<()>,
 }
 
-/// The page now connected, if any, and the last snapshot it was sent.
+/// The page now connected, if any, and what the last snapshot it was sent is compared by.
 #[derive(Default)]
 struct Link {
     page: Option<Page>,
     last: String,
+    /// A fixed instant the shift's durations are taken at for [`Link::show_as`]'s key.
+    epoch: Option<Instant>,
 }
 
 impl Link {
@@ -53,6 +55,17 @@ impl Link {
         if text != self.last {
             self.send_text(&text);
             self.last = text;
+        }
+    }
+
+    /// Sends `message` unless `key` is what the last one sent was compared by.
+    fn show_as(&mut self, message: &ToPage<'_>, key: String) {
+        if key == self.last {
+            return;
+        }
+        if let Ok(text) = serde_json::to_string(message) {
+            self.send_text(&text);
+            self.last = key;
         }
     }
 
@@ -360,5 +373,13 @@ fn show(
         }));
         return;
     }
-    link.show(&ToPage::State(Box::new(State::of(shift, inbox, now))));
+    // The durations shown (open for, waited) count on in the page between snapshots, so a
+    // snapshot goes when something else changed, not every second: the page redrew every
+    // second, which took away the coordinator's selection in a transcript (a number being
+    // copied) and sent every transcript again each time. Compared with its durations taken
+    // at a fixed instant, a snapshot differs only when something other than time did.
+    let epoch = *link.epoch.get_or_insert(now);
+    let key = serde_json::to_string(&ToPage::State(Box::new(State::of(shift, inbox, epoch))))
+        .unwrap_or_default();
+    link.show_as(&ToPage::State(Box::new(State::of(shift, inbox, now))), key);
 }
