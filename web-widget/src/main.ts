@@ -15,7 +15,7 @@ import { append, h } from './dom';
 import type { Child } from './dom';
 import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
 import { workerSolver } from './pow-solver';
-import { quickExit } from './quick_exit';
+import { quickExit, wipeAll } from './quick_exit';
 import { chatScreen, endStaleSession } from './screens/chat';
 import { errorScreen } from './screens/error';
 import { homeScreen } from './screens/home';
@@ -28,7 +28,7 @@ import { heading, numbers } from './screens/common';
 import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
-import { dropTipWork, leaveTip } from './tip-work';
+import { leaveTip } from './tip-work';
 
 declare const __CSS_INTEGRITY__: string;
 
@@ -289,13 +289,15 @@ function boot(script: HTMLScriptElement | null) {
     render(!first);
   }
 
-  // Leaving the page (or the tab going to the back/forward cache) forgets the receipt too.
+  // Leaving the page wipes everything, as the quick exit does (without going anywhere), and
+  // draws the loading screen over what was shown: a host page kept in the back/forward cache
+  // must not bring replies, a chat, keys or a draft back on Back. Shown again from that
+  // cache, the widget starts afresh.
   addEventListener('pagehide', () => {
-    dropTipWork(state);
-    state.receipt?.wipe();
-    state.receipt = null;
-    if (state.screen === 'receipt') w.go('home');
+    wipeAll(state);
+    render();
   });
+  addEventListener('pageshow', (e) => e.persisted && loadConfig());
   render();
   void loadConfig().then(() => {
     if (state.config?.resumeInSessionStorage) endStaleSession(base);
