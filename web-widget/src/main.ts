@@ -273,19 +273,23 @@ function boot(script: HTMLScriptElement | null) {
   }
 
   async function loadConfig() {
+    const { signal } = state.life;
     state.screen = 'loading';
     render();
     // The first screen does not take the focus: Tab starts at the quick exit.
     const first = state.previous === 'home' && state.screen === 'loading';
     state.config?.ticket?.search?.stop();
+    let config = null;
     try {
-      state.config = await relay.config();
-      state.screen = 'home';
-      presearch(state.config, workerSolver(scriptUrl, false));
+      config = await relay.config();
     } catch (e) {
       state.listRefused = e instanceof CertError && (e.code === 'missing_revocations' || e.code === 'stale_revocations');
-      state.screen = 'error';
     }
+    // Wiped meanwhile (the quick exit, the page hidden): nothing is kept, drawn or searched.
+    if (signal.aborted) return;
+    state.config = config;
+    state.screen = config ? 'home' : 'error';
+    if (config) presearch(config, workerSolver(scriptUrl, false));
     render(!first);
   }
 

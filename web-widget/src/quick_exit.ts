@@ -19,12 +19,17 @@ export function wipeAll(state: State): void {
     /* leaving anyway */
   }
   state.tipWork?.cancel();
-  state.config?.ticket?.search?.stop();
+  const config = state.config;
+  config?.ticket?.search?.stop();
+  // a search still waiting for idle time (chat-presearch.ts) then finds no ticket to start
+  if (config) config.ticket = undefined;
   if (state.keys) forget(state.keys);
   state.receipt?.wipe();
   forgetResumeToken();
   state.tipDraft.text = '';
-  Object.assign(state, { chat: null, tipWork: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' }, screen: 'loading' });
+  // what is under way (a config loading, a follow-up's search) stops and sends nothing more
+  state.life.abort();
+  Object.assign(state, { chat: null, tipWork: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' }, screen: 'loading', life: new AbortController() });
 }
 
 export interface QuickExit {

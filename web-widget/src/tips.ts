@@ -6,6 +6,7 @@ import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/encoding';
 import { CertError, decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
 import { sha256 } from './crypto/primitives';
 import { TIP_CONTEXT } from './crypto/proof_of_work';
+import { CANCELLED } from './pow-solver';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
 import { openReply, sealFollowup } from './crypto/sealed_tip';
 import type { ChatTicket, Solver } from './chat';
@@ -174,9 +175,11 @@ export class Relay {
     }
   }
 
-  async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void): Promise<void> {
+  /** `life` aborted (the quick exit, the page left): the search stops and nothing is sent, even a search already done (the keys are wiped by then). */
+  async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void, life?: AbortSignal): Promise<void> {
     const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
-    const { seed, nonce } = await this.proofOfWork(progress);
+    const { seed, nonce } = await this.proofOfWork(progress, life);
+    if (life?.aborted) throw new Error(CANCELLED);
     await this.json('/v1/receipt/followup', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
   }
 }
