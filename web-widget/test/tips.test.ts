@@ -234,3 +234,22 @@ test('a follow-up called off during its proof-of-work (the quick exit, the page 
   await assert.rejects(sending);
   assert.deepEqual(posts, [], 'nothing posted, no zeroed lookup id above all');
 });
+
+test('the config and opening a code give up after 20 s on a connection that never answers (then the numbers, a way back)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const relay = new Relay('http://relay.test', ORG, () => new Promise(() => {}), solveTip, () => NOW);
+  const outcome = (p: Promise<unknown>) => {
+    const o = { done: false };
+    p.then(() => {}, () => (o.done = true));
+    return o;
+  };
+  const config = relay.config();
+  const replies = relay.replies([INBOX_PUBLIC], someKeys());
+  const [c, r] = [outcome(config), outcome(replies)];
+  t.mock.timers.tick(19_999);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual([c.done, r.done], [false, false], 'still waiting before 20 s');
+  t.mock.timers.tick(1);
+  await assert.rejects(config);
+  await assert.rejects(replies);
+});
