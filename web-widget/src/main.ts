@@ -15,7 +15,7 @@ import { append, h } from './dom';
 import type { Child } from './dom';
 import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
 import { workerSolver } from './pow-solver';
-import { quickExit } from './quick_exit';
+import { quickExit, wipeAll } from './quick_exit';
 import { chatScreen, endStaleSession } from './screens/chat';
 import { errorScreen } from './screens/error';
 import { homeScreen } from './screens/home';
@@ -28,7 +28,7 @@ import { heading, numbers } from './screens/common';
 import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
-import { dropTipWork, leaveTip } from './tip-work';
+import { leaveTip } from './tip-work';
 
 declare const __CSS_INTEGRITY__: string;
 
@@ -273,29 +273,35 @@ function boot(script: HTMLScriptElement | null) {
   }
 
   async function loadConfig() {
+    const { signal } = state.life;
     state.screen = 'loading';
     render();
     // The first screen does not take the focus: Tab starts at the quick exit.
     const first = state.previous === 'home' && state.screen === 'loading';
     state.config?.ticket?.search?.stop();
+    let config = null;
     try {
-      state.config = await relay.config();
-      state.screen = 'home';
-      presearch(state.config, workerSolver(scriptUrl, false));
+      config = await relay.config();
     } catch (e) {
       state.listRefused = e instanceof CertError && (e.code === 'missing_revocations' || e.code === 'stale_revocations');
-      state.screen = 'error';
     }
+    // Wiped meanwhile (the quick exit, the page hidden): nothing is kept, drawn or searched.
+    if (signal.aborted) return;
+    state.config = config;
+    state.screen = config ? 'home' : 'error';
+    if (config) presearch(config, workerSolver(scriptUrl, false));
     render(!first);
   }
 
-  // Leaving the page (or the tab going to the back/forward cache) forgets the receipt too.
+  // Leaving the page wipes everything, as the quick exit does (without going anywhere), and
+  // draws the loading screen over what was shown: a host page kept in the back/forward cache
+  // must not bring replies, a chat, keys or a draft back on Back. Shown again from that
+  // cache, the widget starts afresh.
   addEventListener('pagehide', () => {
-    dropTipWork(state);
-    state.receipt?.wipe();
-    state.receipt = null;
-    if (state.screen === 'receipt') w.go('home');
+    wipeAll(state);
+    render();
   });
+  addEventListener('pageshow', (e) => e.persisted && loadConfig());
   render();
   void loadConfig().then(() => {
     if (state.config?.resumeInSessionStorage) endStaleSession(base);

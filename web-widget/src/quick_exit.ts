@@ -6,6 +6,32 @@ import type { State } from './state';
 import { httpUrl } from './snippet';
 import { forget } from './tips';
 
+/**
+ * Forgets everything the widget holds of the visit: the chat and its log, a tip's work and
+ * draft, the receipt and its keys, replies, the config. The quick exit calls it, and so does
+ * `pagehide`: a host page kept in the back/forward cache would otherwise bring it all back on
+ * Back.
+ */
+export function wipeAll(state: State): void {
+  try {
+    state.chat?.wipeNow();
+  } catch {
+    /* leaving anyway */
+  }
+  state.tipWork?.cancel();
+  const config = state.config;
+  config?.ticket?.search?.stop();
+  // a search still waiting for idle time (chat-presearch.ts) then finds no ticket to start
+  if (config) config.ticket = undefined;
+  if (state.keys) forget(state.keys);
+  state.receipt?.wipe();
+  forgetResumeToken();
+  state.tipDraft.text = '';
+  // what is under way (a config loading, a follow-up's search) stops and sends nothing more
+  state.life.abort();
+  Object.assign(state, { chat: null, tipWork: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' }, screen: 'loading', life: new AbortController() });
+}
+
 export interface QuickExit {
   /** Leaves now; safe to call twice. */
   leave(): void;
@@ -26,18 +52,7 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
     // The organisation's page (data-exit-url) is trusted over the relay's config, and only an
     // http(s) URL is followed: a rogue relay's `javascript:` would otherwise run in the page.
     const target = httpUrl(exitUrl) || httpUrl(state.config?.neutralUrl) || 'about:blank';
-    try {
-      state.chat?.wipeNow();
-    } catch {
-      /* leaving anyway */
-    }
-    state.tipWork?.cancel();
-    state.config?.ticket?.search?.stop();
-    if (state.keys) forget(state.keys);
-    state.receipt?.wipe();
-    forgetResumeToken();
-    state.tipDraft.text = '';
-    Object.assign(state, { chat: null, tipWork: null, keys: null, receipt: null, replies: [], config: null, tipDraft: { text: '', category: '' } });
+    wipeAll(state);
     host.remove();
     document.title = '';
     location.replace(target);

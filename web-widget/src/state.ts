@@ -36,10 +36,12 @@ export interface State {
   tipDraft: { text: string; category: string };
   /** The receipt and proof-of-work of the tip being written, prepared while it is. */
   tipWork: TipWork | null;
+  /** Aborted by the wipe (quick exit, page hidden), then replaced: work begun before it must not act after. */
+  life: AbortController;
 }
 
 export function initialState(lang: string): State {
-  return { screen: 'loading', lang, config: null, listRefused: false, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' }, tipWork: null };
+  return { screen: 'loading', lang, config: null, listRefused: false, chat: null, receipt: null, keys: null, replies: [], progress: 0, notice: '', previous: 'home', tipDraft: { text: '', category: '' }, tipWork: null, life: new AbortController() };
 }
 
 /** What a screen may use: the state, strings, navigation and the relay. */

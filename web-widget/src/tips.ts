@@ -6,6 +6,7 @@ import { b64url, equal, fromB64url, fromUtf8, wipe } from './crypto/encoding';
 import { CertError, decodeRevocations, ROLE_INBOX, verifyCertificate, RevocationList } from './crypto/certificate';
 import { sha256 } from './crypto/primitives';
 import { TIP_CONTEXT } from './crypto/proof_of_work';
+import { CANCELLED } from './pow-solver';
 import { Receipt, ReceiptKeys, deriveReceipt } from './crypto/receipt';
 import { openReply, sealFollowup } from './crypto/sealed_tip';
 import type { ChatTicket, Solver } from './chat';
@@ -56,6 +57,13 @@ function holdsOf(x: any): Holds | null {
   return s && d && m ? { eraseAfterIdleS: s, tipRetentionDays: d, maxWaitingMessages: m } : null;
 }
 
+/**
+ * What the visitor waits on with nothing else to do (the config, opening a code) fails after
+ * 20 s, the chat's limit: a stalled line (Tor, a bad mobile network) then shows the numbers
+ * and a way back instead of a wait with no end. A race, as Safari 15 lacks AbortSignal.timeout.
+ */
+const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, no) => setTimeout(() => no(new Error('timeout')), 20_000))]);
+
 export type Fetch = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string> }) => Promise<{ status: number; text(): Promise<string> }>;
 
 
@@ -101,7 +109,7 @@ export class Relay {
 
   /** `/v1/config` is a convenience, not a trust anchor: the key must match the pinned one. */
   async config(): Promise<PublicConfig> {
-    const c = await this.json('/v1/config');
+    const c = await within(this.json('/v1/config'));
     if (c.v !== 1) throw new Error('version');
     if (!equal(fromB64url(c.organisation), this.org)) throw new Error('organisation key does not match the pinned key');
     const now = this.now();
@@ -154,7 +162,7 @@ export class Relay {
   /** Replies sealed by one of `inboxes` (current first) to this receipt, oldest first; null if none filed here. */
   async replies(inboxes: Uint8Array[], keys: ReceiptKeys): Promise<string[] | null> {
     try {
-      const r = await this.json('/v1/receipt', { v: 1, lookup: b64url(keys.lookupId) });
+      const r = await within(this.json('/v1/receipt', { v: 1, lookup: b64url(keys.lookupId) }));
       const out: string[] = [];
       // A reply names no inbox key (its HPKE info binds one): each verified key is tried.
       for (const s of r.replies ?? []) {
@@ -174,9 +182,11 @@ export class Relay {
     }
   }
 
-  async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void): Promise<void> {
+  /** `life` aborted (the quick exit, the page left): the search stops and nothing is sent, even a search already done (the keys are wiped by then). */
+  async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void, life?: AbortSignal): Promise<void> {
     const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
-    const { seed, nonce } = await this.proofOfWork(progress);
+    const { seed, nonce } = await this.proofOfWork(progress, life);
+    if (life?.aborted) throw new Error(CANCELLED);
     await this.json('/v1/receipt/followup', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
   }
 }

@@ -75,6 +75,21 @@ test('the widget replaces the fallback when it runs, and shows the snippet numbe
   await other.close();
 });
 
+test('a stalled connection: after 20 s of "Connecting securely…" the numbers and a way on, not a wait with no end', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  // the request leaves and nothing ever comes back (Tor, a bad mobile line)
+  await page.route(relay.base + '/v1/config', () => {});
+  const start = Date.now();
+  await page.goto(relay.base + '/help');
+  await page.getByText('Connecting securely…').waitFor();
+  await page.getByText('The service could not be reached').waitFor({ timeout: 30_000 });
+  assert.ok(Date.now() - start >= 19_000, 'given its 20 s');
+  assert.equal(await page.getByRole('link', { name: '112' }).getAttribute('href'), 'tel:112');
+  assert.ok(await page.getByRole('button', { name: 'Try again' }).isVisible());
+  await context.close();
+});
+
 test('the line is full: said at once with the numbers and the tip option; retried quietly until a place frees', async () => {
   const full = await startRelay({ LIFELINE_SESSIONS_QUEUE_MAX: '1' });
   try {

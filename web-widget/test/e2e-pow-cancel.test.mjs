@@ -3,6 +3,8 @@
 // relay holds nothing of this visitor) and shows the home screen again. The phone here has
 // eight cores, so the search runs in four workers, and all of them stop. A search given up as
 // too slow still leaves the visitor a way out: "End and wipe" goes home.
+// The quick exit while the config is still loading: the config that comes after is dropped
+// and no ticket search starts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserSuite, markHistory, PHONE, watch } from './suite.mjs';
@@ -93,5 +95,38 @@ test('a proof-of-work given up as too slow: the numbers and the tip path, and En
   await page.keyboard.press('Escape');
   await page.waitForURL(hard.base + '/healthz');
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the quick exit while the config loads: a config that arrives after it is never used, and no search starts', { timeout: 60_000 }, async () => {
+  await s.ready;
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route(s.relay.base + '/v1/config', async (route) => {
+    const body = await (await route.fetch()).json();
+    await held;
+    // someone on duty: the ticket would be searched ahead once the home screen is drawn
+    await route.fulfill({ json: { ...body, on_duty: 1 } });
+  });
+  // the exit's page (the snippet's, as the config has not come) never answers, so this page
+  // lives on after the exit, as on a slow line
+  await page.route(s.relay.base + '/help', async (route) => {
+    const html = await (await route.fetch()).text();
+    await route.fulfill({ contentType: 'text/html', body: html.replace('data-organisation=', 'data-exit-url="/weather" data-organisation=') });
+  });
+  await page.route(s.relay.base + '/weather', () => {});
+  await page.goto(s.relay.base + '/help');
+  await page.getByRole('heading', { name: 'Connecting securely…' }).waitFor();
+  // (the click does not wait for the navigation, which never ends)
+  await page.getByRole('button', { name: /^Emergency exit/ }).click({ noWaitAfter: true });
+  // a 16-bit search ends in moments: its workers are counted as they start
+  let started = 0;
+  page.on('worker', () => started++);
+  release();
+  await page.waitForTimeout(2500);
+  assert.equal(new URL(page.url()).pathname, '/help', 'the page lived on meanwhile');
+  assert.equal(started, 0, 'no search started after the exit');
   await context.close();
 });

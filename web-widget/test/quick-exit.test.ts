@@ -2,7 +2,8 @@
 // neutral_url, and never anything but an http(s) URL (a seized relay could send `javascript:`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quickExit } from '../src/quick_exit';
+import { presearch } from '../src/chat-presearch';
+import { quickExit, wipeAll } from '../src/quick_exit';
 import { initialState } from '../src/state';
 import type { PublicConfig } from '../src/tips';
 
@@ -27,4 +28,16 @@ test('quick exit: a javascript: or data: URL from the relay or the snippet is ne
   assert.equal(leaveWith('javascript:alert(1)', 'https://relay.example/neutral'), 'https://relay.example/neutral');
   assert.equal(leaveWith('data:text/html,x', 'JavaScript:alert(1)'), 'about:blank');
   assert.equal(leaveWith(undefined, undefined), 'about:blank');
+});
+
+test('the wipe (quick exit, page hidden) leaves a ticket search still waiting for idle time nothing to start', async () => {
+  const state = initialState('en');
+  const ticket = { session: new Uint8Array(16), seed: new Uint8Array(16).fill(7), difficulty: 16, until: Date.now() + 240_000 };
+  state.config = { onDuty: 1, ticket } as unknown as PublicConfig;
+  let searches = 0;
+  presearch(state.config, () => (searches++, new Promise(() => {})));
+  wipeAll(state);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(searches, 0, 'no search after the wipe');
+  assert.equal(state.config, null);
 });

@@ -213,3 +213,43 @@ test('after an inbox rotation: a reply sealed from a retired inbox key opens; a 
   // A relay too old to send the list: none, and the current key still reads its replies.
   assert.deepEqual((await fakeRelay().relay.config()).previousInboxes, []);
 });
+
+/** Keys of a receipt, for requests that never reach the point of opening anything. */
+const someKeys = () => ({ master: new Uint8Array(32).fill(1), tipsterSecret: new Uint8Array(32).fill(2), tipsterPublic: x25519Public(new Uint8Array(32).fill(2)), lookupId: new Uint8Array(32).fill(4) });
+
+test('a follow-up called off during its proof-of-work (the quick exit, the page left) is never sent, even if the search finishes', async () => {
+  let answer: ((n: number) => void) | null = null;
+  let told: AbortSignal | undefined;
+  // a search that finishes whatever it is told (a worker's answer already on its way)
+  const late = (_s: Uint8Array, _c: Uint8Array, _d: number, _p: (p: number) => void, signal?: AbortSignal) => ((told = signal), new Promise<number>((r) => (answer = r)));
+  const { relay, posts } = fakeRelay({}, late);
+  const keys = someKeys();
+  const life = new AbortController();
+  const sending = relay.followUp(INBOX_PUBLIC, keys, 'More detail.', () => {}, life.signal);
+  while (!answer) await settle();
+  life.abort();
+  assert.equal(told?.aborted, true, 'the search was told to stop');
+  keys.lookupId.fill(0); // the wipe forgets the keys
+  answer!(7);
+  await assert.rejects(sending);
+  assert.deepEqual(posts, [], 'nothing posted, no zeroed lookup id above all');
+});
+
+test('the config and opening a code give up after 20 s on a connection that never answers (then the numbers, a way back)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const relay = new Relay('http://relay.test', ORG, () => new Promise(() => {}), solveTip, () => NOW);
+  const outcome = (p: Promise<unknown>) => {
+    const o = { done: false };
+    p.then(() => {}, () => (o.done = true));
+    return o;
+  };
+  const config = relay.config();
+  const replies = relay.replies([INBOX_PUBLIC], someKeys());
+  const [c, r] = [outcome(config), outcome(replies)];
+  t.mock.timers.tick(19_999);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual([c.done, r.done], [false, false], 'still waiting before 20 s');
+  t.mock.timers.tick(1);
+  await assert.rejects(config);
+  await assert.rejects(replies);
+});

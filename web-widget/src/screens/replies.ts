@@ -21,7 +21,7 @@ export function repliesScreen(w: Widget): Child[] {
     const button = (e.target as HTMLElement).querySelector('button') as HTMLButtonElement;
     button.disabled = true;
     try {
-      await w.relay.followUp(state.config.inbox, state.keys, text.value, () => {});
+      await w.relay.followUp(state.config.inbox, state.keys, text.value, () => {}, state.life.signal);
       text.value = '';
       status.textContent = t('followup_sent');
     } catch (e) {
