@@ -64,7 +64,7 @@ pub struct Relay {
     /// Changes of the queue or the roster; one task turns each burst into one broadcast.
     queue_changes: Changes,
     /// Changes of the tips inbox; one task turns each burst into one list sent to every
-    /// coordinator on duty (each list is the whole inbox, up to `tips.max_tips` items).
+    /// coordinator on duty (each list is the whole inbox, up to 10,000 items).
     pub tip_changes: Changes,
     /// How many waited at the last broadcast (plus arrivals here since): what the difficulty
     /// is read from, so a set-up costs no store round trip for it (docs/benchmarks.md).
