@@ -302,15 +302,19 @@ async fn a_resume_claiming_more_than_was_stored_still_delivers_the_visitor_s_nex
         }],
     };
     back.wire().send(resume).await.unwrap();
-    v.send_text("are you there?").await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let frame = tokio::time::timeout_at(deadline, back.recv_frame())
+    let mut next = async || {
+        tokio::time::timeout_at(deadline, back.recv_frame())
             .await
-            .expect("the visitor's words delivered in time")
-            .expect("the connection lives");
-        if let RelayFrame::Deliver { session: s, .. } = frame {
-            assert_eq!(s, Some(session));
+            .expect("in time")
+            .expect("the connection lives")
+    };
+    // What it claimed to have, it is taken to have: the words come after the resume.
+    while !matches!(next().await, RelayFrame::Resumed { .. }) {}
+    v.send_text("are you there?").await.unwrap();
+    loop {
+        if let RelayFrame::Deliver { session: s, .. } = next().await {
+            assert_eq!(s, Some(session), "the visitor's words delivered");
             break;
         }
     }
@@ -376,4 +380,32 @@ async fn two_nodes(redis: &RedisServer, grace_s: u64) -> (TestRelay, TestRelay, 
     let a = TestRelay::start_in(dir.path().to_path_buf(), setup.clone()).await;
     let b = TestRelay::start_in(dir.path().to_path_buf(), setup).await;
     (a, b, dir)
+}
+
+/// An end written to a connection already lost (the write fails, or seems not to) is not lost with
+/// it: the client keeps the conversation until the relay answers `released`, so the next
+/// sign-in resumes it and ends it again. The visitor hears the end, never a requeue.
+#[tokio::test]
+async fn an_end_written_to_a_lost_connection_is_carried_out_after_the_sign_in() {
+    let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
+    let mut c = relay.on_duty(1513, "Amara", 1).await;
+    let mut v = relay.visitor().await;
+    let session = v.session;
+    claim_and_connect(&mut c, &mut v).await;
+    c.wire().cut().await;
+    // The write fails (a broken pipe) or seems to pass (a socket not yet known closed).
+    let _ = c.end(session).await;
+    c.reconnect(&relay.coordinator_url()).await.unwrap();
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session))
+        .await
+        .expect("released once ended");
+    assert!(!c.conversations.contains_key(&session));
+    let mut seen = Seen::default();
+    visitor_until(&mut v, &mut seen, |s| s.peers.contains(&PeerEvent::Ended)).await;
+    assert!(
+        !seen.peers.contains(&PeerEvent::Left),
+        "ended, not requeued: {:?}",
+        seen.peers
+    );
+    relay.until_erased(&session).await;
 }

@@ -1,7 +1,7 @@
 //! A coordinator: authentication, duty, claims, several conversations at once, transfers
 //! and the tip inbox. The console drives this; so do the tests and the load generator.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::ClientError;
 use super::handover::{HandoverNote, read_note, seal_note};
@@ -160,6 +160,9 @@ pub struct CoordinatorClient {
     /// Frames received but not acknowledged yet (see [`CoordinatorClient::batch_acks`]).
     unacked: HashMap<SessionId, u64>,
     batch_acks: bool,
+    /// Conversations we ended that the relay has not answered `released` for yet: kept, so a
+    /// connection lost meanwhile resumes them and ends them again ([`Self::end`]).
+    ending: HashSet<SessionId>,
 }
 
 /// An open coordinator connection before authentication: the relay's challenge and the
@@ -271,6 +274,7 @@ impl CoordinatorClient {
                 conversations: HashMap::new(),
                 unacked: HashMap::new(),
                 batch_acks: false,
+                ending: HashSet::new(),
             }),
             Err(e) => Err((e, keys)),
         }
@@ -356,7 +360,13 @@ impl CoordinatorClient {
         self.unacked.clear();
         // What the relay may not have stored goes again at once, before anything new (a
         // later number first would be a gap); what it has is confirmed as a duplicate.
-        self.resend_refused().await
+        self.resend_refused().await?;
+        // Ended before the loss, not yet answered: ended again, after their closes.
+        let ending: Vec<SessionId> = self.ending.iter().copied().collect();
+        for session in ending {
+            self.wire.send(CoordinatorFrame::End { session }).await?;
+        }
+        Ok(())
     }
 
     /// [`Self::resume_on`] a new connection to `url` (tests and the load generator; the
@@ -498,16 +508,24 @@ impl CoordinatorClient {
 
     fn drop_conversation(&mut self, session: SessionId) {
         self.conversations.remove(&session);
+        self.ending.remove(&session);
         self.wire.outbox().forget_stream(Some(session));
     }
 
-    /// Sends the authenticated close and ends the conversation.
+    /// Sends the authenticated close and ends the conversation. Its keys and its close are
+    /// kept until the relay answers `released`: a connection that drops first (a write to a
+    /// closed socket fails silently) resumes it on the next sign-in, the close goes again
+    /// with the unconfirmed frames, and so does the `end`. Dropped at once instead, the
+    /// resume would not name it and the relay would requeue the visitor, not end it.
     pub async fn end(&mut self, session: SessionId) -> Result<(), ClientError> {
-        if let Some(conversation) = self.conversations.get_mut(&session) {
+        if !self.ending.contains(&session)
+            && let Some(conversation) = self.conversations.get_mut(&session)
+        {
             let body = conversation.cipher.encrypt_close()?;
+            // Marked before the write: a write that fails has kept the close all the same.
+            self.ending.insert(session);
             self.send_data(session, body).await?;
         }
-        self.drop_conversation(session);
         self.wire.send(CoordinatorFrame::End { session }).await
     }
 
