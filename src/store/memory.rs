@@ -201,7 +201,10 @@ impl ChatStore for MemoryStore {
         _node: &str,
     ) -> Result<(), StoreError> {
         self.with(|s| {
-            let entry = s.sessions.get_mut(id).ok_or(StoreError::UnknownSession)?;
+            // Ended, it is erased a moment later: nothing to hand over.
+            let entry = (s.sessions.get_mut(id))
+                .filter(|e| !e.ended)
+                .ok_or(StoreError::UnknownSession)?;
             entry.info.assignment = Assignment::Claimed(coordinator);
             s.queue.retain(|q| q != id);
             Ok(())

@@ -431,11 +431,12 @@ impl Shift {
     }
 }
 
-/// Puts `words` that did not go back into `draft`, before anything typed since.
+/// Puts `words` that did not go back into `draft`, after what is there (words taken back
+/// one after the other keep their order).
 fn restore_draft(draft: &mut String, words: String) {
     *draft = if draft.trim().is_empty() {
         words
     } else {
-        format!("{words} {draft}")
+        format!("{} {words}", draft.trim_end())
     };
 }

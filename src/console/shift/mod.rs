@@ -110,7 +110,7 @@ pub struct Shift {
     pub(super) bell: bool,
     pending_claim: Option<SessionId>,
     /// A tip reply shown in its thread that the relay has not answered yet: a `retry` before
-    /// the next tips list means it was not filed.
+    /// the next tips list (and before any other tip action) means it was not filed.
     reply_unconfirmed: Option<TipId>,
     /// The short fingerprint of my keys, shown so it can be compared with the registry.
     pub fingerprint: Option<String>,

@@ -168,6 +168,8 @@ impl Shift {
     }
 
     pub(super) fn take_tip(&mut self, id: TipId, over: bool) -> Vec<Command> {
+        // A `retry` from here on may be this take's: it must not take back a filed reply.
+        self.reply_unconfirmed = None;
         self.status = Notice::TakingTip;
         vec![Command::TakeTip { id, over }]
     }
@@ -207,6 +209,7 @@ impl Shift {
         if self.held_by_colleague(id) {
             return Vec::new();
         }
+        self.reply_unconfirmed = None;
         if self.opened_tip.as_ref().is_some_and(|t| t.id == id) {
             self.opened_tip = None;
         }

@@ -498,15 +498,18 @@ impl ChatStore for RedisStore {
         let claims = self
             .holder_script(&self.assign, &first, &keys, coordinator, node)
             .await?;
+        if claims == 0 {
+            return Err(StoreError::UnknownSession);
+        }
         // A hand-over is evidence as a claim is (§9.5): a Redis back from a snapshot taken
         // before it counts fewer claims.
         if let Ok(claims @ 1..) = u64::try_from(claims) {
             self.generation.claimed(id, claims);
         }
-        self.con()
-            .zrem(QUEUE, hex(&id.0))
-            .await
-            .map_err(unavailable)
+        // Assigned already: a failure here must not say otherwise (a claimed session is not
+        // queued; this only tidies a queue entry a race may have left).
+        let _: Result<(), _> = self.con().zrem(QUEUE, hex(&id.0)).await;
+        Ok(())
     }
 
     async fn requeue(&self, id: &SessionId, holder: u64) -> Result<bool, StoreError> {

@@ -14,20 +14,31 @@ use crate::protocol::ids::TipId;
 #[derive(Default)]
 pub struct FileIndex {
     tips: HashMap<TipId, TipRecord>,
-    /// The latest tip filed under each lookup hash (as on Redis, a later tip under the same
-    /// receipt takes the lookup).
-    by_lookup: HashMap<[u8; 32], TipId>,
+    /// The tips filed under each lookup hash, oldest first (almost always one): the latest
+    /// answers for the receipt, as on Redis; updating an older one does not take it back.
+    by_lookup: HashMap<[u8; 32], Vec<TipId>>,
     waiting: usize,
 }
 
 impl FileIndex {
     /// Adds `record`, or replaces the record with its id.
     pub fn insert(&mut self, record: TipRecord) {
-        self.remove(&record.id);
+        match self.tips.get(&record.id) {
+            // An update: the same receipt, the same place among its tips.
+            Some(old) => {
+                if !old.handled {
+                    self.waiting -= 1;
+                }
+            }
+            None => self
+                .by_lookup
+                .entry(record.lookup_hash)
+                .or_default()
+                .push(record.id),
+        }
         if !record.handled {
             self.waiting += 1;
         }
-        self.by_lookup.insert(record.lookup_hash, record.id);
         self.tips.insert(record.id, record);
     }
 
@@ -37,8 +48,11 @@ impl FileIndex {
         if !record.handled {
             self.waiting -= 1;
         }
-        if self.by_lookup.get(&record.lookup_hash) == Some(id) {
-            self.by_lookup.remove(&record.lookup_hash);
+        if let Some(ids) = self.by_lookup.get_mut(&record.lookup_hash) {
+            ids.retain(|other| other != id);
+            if ids.is_empty() {
+                self.by_lookup.remove(&record.lookup_hash);
+            }
         }
         Some(record)
     }
@@ -52,6 +66,7 @@ impl FileIndex {
     pub fn by_lookup(&self, lookup_hash: &[u8; 32]) -> Option<&TipRecord> {
         self.by_lookup
             .get(lookup_hash)
+            .and_then(|ids| ids.last())
             .and_then(|id| self.tips.get(id))
     }
 
@@ -99,20 +114,17 @@ mod tests {
         index.insert(tip(2, 20, true));
         assert_eq!(index.waiting(), 1);
         assert!(index.by_lookup(&[20; 32]).is_some_and(|t| t.handled));
-        // A later tip under the same receipt takes the lookup; removing the earlier one
-        // leaves it.
+        // A later tip under the same receipt takes the lookup; updating the earlier one does
+        // not take it back; removing the later one gives it back to the earlier.
+        let answers = |index: &FileIndex| index.by_lookup(&[10; 32]).map(|t| t.id.0[0]);
         index.insert(tip(4, 10, false));
-        assert_eq!(
-            index.by_lookup(&[10; 32]).map(|t| t.id),
-            Some(TipId([4; 16]))
-        );
-        assert!(index.remove(&TipId([1; 16])).is_some());
-        assert_eq!(
-            index.by_lookup(&[10; 32]).map(|t| t.id),
-            Some(TipId([4; 16]))
-        );
+        assert_eq!(answers(&index), Some(4));
+        index.insert(tip(1, 10, false));
+        assert_eq!(answers(&index), Some(4));
         assert!(index.remove(&TipId([4; 16])).is_some());
-        assert!(index.by_lookup(&[10; 32]).is_none());
+        assert_eq!(answers(&index), Some(1));
+        assert!(index.remove(&TipId([1; 16])).is_some());
+        assert_eq!(answers(&index), None);
         assert_eq!(index.waiting(), 0);
         assert!(index.remove(&TipId([4; 16])).is_none(), "once");
         assert_eq!(index.values().count(), 2);

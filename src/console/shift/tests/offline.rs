@@ -120,6 +120,21 @@ fn a_message_the_connection_could_not_take_is_marked_and_its_words_return() {
         }
     );
     assert_eq!(k.shift.conversation(&sid(1)).unwrap().draft, "first");
+    // Words typed since stay first; what comes back goes after them.
+    k.write(Target::Conversation(sid(1)), "typed since");
+    let third = send(&mut k, 1, "third");
+    k.write(Target::Conversation(sid(1)), "typed since");
+    k.net(NetEvent::NotDone {
+        undone: Undone::Send {
+            session: sid(1),
+            line: third,
+        },
+        reason: Reason::Offline,
+    });
+    assert_eq!(
+        k.shift.conversation(&sid(1)).unwrap().draft,
+        "typed since third"
+    );
     assert_eq!(line(&k, 1, "first").mark, Mark::NotSent);
     assert_eq!(line(&k, 1, "first").seq, None);
     assert_eq!(line(&k, 1, "second").seq, Some(2), "its own number");

@@ -144,15 +144,27 @@ fn a_reply_the_store_could_not_file_or_the_connection_could_not_take_returns_to_
     assert_eq!(replies(&k), 2);
     assert_eq!(draft(&k), "");
 
+    // A take asked after the reply: a `retry` may be the take's, so the reply stays.
+    k.write(Target::Tip(ID), "One more thing");
+    assert_eq!(k.act(Action::Send(Target::Tip(ID))).len(), 1);
+    k.act(Action::TakeTip { id: ID, over: true });
+    k.relay(CoordinatorEvent::Retry(5));
+    assert_eq!(
+        replies(&k),
+        3,
+        "not taken back on a retry that may be the take's"
+    );
+    k.relay(held_by(Some("Amara (Lyon)")));
+
     // The connection dropped as it was asked (the shift did not know yet).
     k.write(Target::Tip(ID), "Still here");
     let commands = k.act(Action::Send(Target::Tip(ID)));
-    assert_eq!(replies(&k), 3);
+    assert_eq!(replies(&k), 4);
     k.net(NetEvent::NotDone {
         undone: crate::console::shift::Undone::of(&commands[0]).unwrap(),
         reason: Reason::Offline,
     });
-    assert_eq!(replies(&k), 2);
+    assert_eq!(replies(&k), 3);
     assert_eq!(draft(&k), "Still here");
 }
 
