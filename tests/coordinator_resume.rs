@@ -278,15 +278,12 @@ async fn a_clean_sign_out_requeues_at_once_and_nobody_else_can_resume() {
     );
 }
 
-/// A coordinator's `last_seq` past anything stored (a broken or hostile client) is taken
-/// as "everything stored": the relay neither overflows nor waits for frames that will never
-/// exist, and the visitor's next words are delivered.
-#[tokio::test]
-async fn a_resume_claiming_more_than_was_stored_still_delivers_the_visitor_s_next_words() {
+/// A relay holding conversations 60 s for a dropped coordinator; coordinator `serial`
+/// (Amara) answering a visitor, then cut off: the visitor has heard `reconnecting`.
+async fn dropped_while_talking(serial: u64) -> (TestRelay, CoordinatorClient, VisitorClient) {
     let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
-    let mut c = relay.on_duty(1512, "Amara", 1).await;
+    let mut c = relay.on_duty(serial, "Amara", 1).await;
     let mut v = relay.visitor().await;
-    let session = v.session;
     claim_and_connect(&mut c, &mut v).await;
     c.wire().cut().await;
     let mut seen = Seen::default();
@@ -294,6 +291,16 @@ async fn a_resume_claiming_more_than_was_stored_still_delivers_the_visitor_s_nex
         s.peers.contains(&PeerEvent::Reconnecting)
     })
     .await;
+    (relay, c, v)
+}
+
+/// A coordinator's `last_seq` past anything stored (a broken or hostile client) is taken
+/// as "everything stored": the relay neither overflows nor waits for frames that will never
+/// exist, and the visitor's next words are delivered.
+#[tokio::test]
+async fn a_resume_claiming_more_than_was_stored_still_delivers_the_visitor_s_next_words() {
+    let (relay, _c, mut v) = dropped_while_talking(1512).await;
+    let session = v.session;
     let mut back = relay.coordinator(1512, "Amara").await;
     let resume = CoordinatorFrame::ResumeSessions {
         sessions: vec![ResumeEntry {
@@ -322,17 +329,8 @@ async fn a_resume_claiming_more_than_was_stored_still_delivers_the_visitor_s_nex
 
 #[tokio::test]
 async fn a_visitor_who_resumes_during_the_grace_hears_reconnecting_and_both_carry_on() {
-    let relay = TestRelay::start_with(|c| c.sessions.coordinator_grace_s = 60).await;
-    let mut c = relay.on_duty(1509, "Amara", 1).await;
-    let mut v = relay.visitor().await;
+    let (relay, mut c, mut v) = dropped_while_talking(1509).await;
     let session = v.session;
-    claim_and_connect(&mut c, &mut v).await;
-    c.wire().cut().await;
-    let mut seen = Seen::default();
-    visitor_until(&mut v, &mut seen, |s| {
-        s.peers.contains(&PeerEvent::Reconnecting)
-    })
-    .await;
     v.resume().await.expect("visitor resumes");
     let mut again = Seen::default();
     visitor_until(&mut v, &mut again, |s| {

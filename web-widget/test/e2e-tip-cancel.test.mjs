@@ -57,6 +57,16 @@ test('Back while a hard tip search runs after Send: the search stops, nothing is
 let easy;
 after(() => easy?.stop());
 
+/** A phone on the relay with an easy proof-of-work, one tip filed there: its code. */
+async function withFiledTip() {
+  await s.ready;
+  easy ??= await startRelay();
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watch(page, easy.base);
+  return { context, page, problems, code: await fileTip(page) };
+}
+
 /** Files a tip on the easy relay; returns the receipt code shown, back on the home screen. */
 async function fileTip(page) {
   await page.goto(easy.base + '/help');
@@ -70,12 +80,7 @@ async function fileTip(page) {
 }
 
 test('a second tip that cannot be sent leaves the first receipt code intact, shown again as it was', async () => {
-  await s.ready;
-  easy ??= await startRelay();
-  const context = await s.browser.newContext(PHONE);
-  const page = await context.newPage();
-  const problems = watch(page, easy.base);
-  const code = await fileTip(page);
+  const { context, page, problems, code } = await withFiledTip();
   // the second tip never reaches the relay
   await page.route(easy.base + '/v1/tips', (route) => route.abort());
   await page.getByRole('button', { name: 'Report a tip' }).click();
@@ -91,12 +96,7 @@ test('a second tip that cannot be sent leaves the first receipt code intact, sho
 });
 
 test('opening a receipt code says so in any language, Back returns to the code, and a late answer does nothing', async () => {
-  await s.ready;
-  easy ??= await startRelay();
-  const context = await s.browser.newContext(PHONE);
-  const page = await context.newPage();
-  const problems = watch(page, easy.base);
-  const code = await fileTip(page);
+  const { context, page, problems, code } = await withFiledTip();
   // the relay's answer is held back until the visitor has left
   let held;
   const asked = new Promise((r) => page.route(easy.base + '/v1/receipt', (route) => r((held = route))));
