@@ -50,7 +50,7 @@ impl Relay {
     /// Sends every on-duty coordinator, on every node, the new tips inbox: at once for a
     /// lone change, once per [`super::state::TIPS_BROADCAST_WINDOW`] for a burst (a flood of
     /// cheap tips must not send the whole inbox to every coordinator per tip).
-    pub async fn tips_changed(&self) {
+    pub fn tips_changed(&self) {
         self.tip_changes.here();
     }
 

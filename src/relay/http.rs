@@ -312,7 +312,7 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
     }
     Metrics::inc(&relay.metrics.tips_received);
     tracing::debug!("sealed tip received");
-    relay.tips_changed().await;
+    relay.tips_changed();
     axum::Json(TipAccepted { v: VERSION, id }).into_response()
 }
 
@@ -364,7 +364,7 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
     }
     match relay.tips.add_followup(&hash, tip.sealed.0).await {
         Ok(Followup::Added) => {
-            relay.tips_changed().await;
+            relay.tips_changed();
             axum::Json(FollowupAccepted { v: VERSION }).into_response()
         }
         Ok(refused) => followup_refused(refused),

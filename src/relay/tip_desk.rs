@@ -159,7 +159,7 @@ fn reply_copy_fits(copy: &[u8]) -> bool {
 /// After a coordinator changed a tip: everyone on duty sees the new inbox, and so does
 /// that coordinator if off duty.
 async fn changed_by(relay: &Arc<Relay>, out: &Outbox, serial: u64) {
-    relay.tips_changed().await;
+    relay.tips_changed();
     let on_duty = relay
         .live
         .with(|live| live.coordinators.get(&serial).is_some_and(|c| c.on_duty));
@@ -179,6 +179,6 @@ pub async fn release_stale_holds(relay: &Arc<Relay>) {
         && n > 0
     {
         tracing::info!(count = n, "released tips left untouched");
-        relay.tips_changed().await;
+        relay.tips_changed();
     }
 }

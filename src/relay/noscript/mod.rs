@@ -354,7 +354,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
     }
     Metrics::inc(&relay.metrics.tips_received);
     tracing::debug!("sealed tip received (no-script path)");
-    relay.tips_changed().await;
+    relay.tips_changed();
     let body = page::receipt(words, &sealed.code);
     page(
         &relay,
@@ -449,7 +449,7 @@ async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> 
         };
         drop(Zeroizing::new(message.text));
         if verdict == Followup::Added {
-            relay.tips_changed().await;
+            relay.tips_changed();
         }
         followup = Some(verdict);
     }
