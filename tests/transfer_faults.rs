@@ -11,6 +11,7 @@ use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::visitor::{Consent, Sent, VisitorEvent};
 use lifeline::protocol::frames::PeerEvent;
+use std::time::Duration;
 
 #[tokio::test]
 async fn the_receiving_coordinator_dies_mid_transfer_and_the_visitor_is_requeued_then_answered() {
@@ -112,4 +113,57 @@ async fn the_sending_coordinator_dies_right_after_asking_for_a_transfer() {
             .map(|c| c.sessions.contains(&session))),
         Some(true)
     );
+}
+
+/// F-24 (docs/SECURITY.md): the store refuses the reassignment (here the conversation's
+/// record is gone between the visitor's yes and the reassignment, as when it just ended or
+/// expired). The colleague must not be told they hold it, and the proposer keeps it.
+#[tokio::test]
+async fn a_hand_over_the_store_refuses_stays_the_proposer_s() {
+    let redis = RedisServer::start();
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let mut amara = relay.on_duty(920, "Amara", 2).await;
+    let mut bastien = relay.on_duty(921, "Bastien", 2).await;
+    let mut v = relay.visitor().await;
+    v.consent = Consent::Ask;
+    claim_and_connect(&mut amara, &mut v).await;
+    let session = v.session;
+    round_trip(&mut amara, &mut v, "before the transfer").await;
+    amara.transfer(session, 921).await.unwrap();
+    v.wait_for(|e| matches!(e, VisitorEvent::TransferOffer(Some(_))))
+        .await
+        .unwrap();
+
+    // Only the record goes: the owner key still names Amara, so every check before the
+    // reassignment passes and the store's own refusal is what is tested.
+    let tag: String = session.0.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(redis.cli(&["DEL", &format!("ll:{{{tag}}}:record")]), "1");
+    v.answer_transfer(true).await.unwrap();
+
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::TransferFailed(s) if *s == session))
+        .await
+        .expect("the proposer is told the hand-over failed");
+    v.wait_for(|e| matches!(e, VisitorEvent::TransferWithdrawn))
+        .await
+        .expect("the visitor is told it was withdrawn");
+    let handed = tokio::time::timeout(
+        Duration::from_secs(1),
+        bastien.wait_for(|e| matches!(e, CoordinatorEvent::Claimed { .. })),
+    )
+    .await;
+    assert!(handed.is_err(), "the colleague was handed {handed:?}");
+    let held = |serial| {
+        relay.relay.live.with(|live| {
+            live.coordinators
+                .get(&serial)
+                .map(|c| c.sessions.contains(&session))
+        })
+    };
+    assert_eq!((held(920), held(921)), (Some(true), Some(false)));
 }
