@@ -26,20 +26,79 @@ impl FsError {
     }
 }
 
-/// Creates (or replaces) a file readable and writable by its owner only, and syncs it.
+/// Creates (or replaces) a file readable and writable by its owner only, whole or not at
+/// all: the bytes go to a new file beside it, synced, which then takes its name, and the
+/// folder is synced. A crash, a full disk or a size limit mid-write leaves the old file as
+/// it was (it may be a coordinator's only copy of their keys, or the revocation list);
+/// only a stray `.<name>.partial-*` can remain, which [`remove_partials`] clears.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
+    let partial = partial_beside(path);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options.open(path).map_err(FsError::at(path))?;
-    file.write_all(bytes).map_err(FsError::at(path))?;
-    file.sync_all().map_err(FsError::at(path))?;
-    // `mode` applies only to a file it creates: an existing one keeps its rights otherwise.
+    let written = (|| {
+        let mut file = options.open(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&partial, path)
+    })();
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(FsError {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    sync_folder_of(path);
+    // `mode` applies only under the umask: never wider than 0600, made exactly that here.
     restrict(path, 0o600)
+}
+
+/// A name beside `path` no other write uses, this process's or another's.
+fn partial_beside(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}{PARTIAL}{}-{n}", std::process::id()))
+}
+
+const PARTIAL: &str = ".partial-";
+
+/// Makes a rename (or a removal) in `path`'s folder survive a crash.
+pub fn sync_folder_of(path: &Path) {
+    #[cfg(unix)]
+    if let Some(folder) = path.parent() {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        if let Ok(dir) = std::fs::File::open(folder) {
+            let _ = dir.sync_all();
+        }
+    }
+}
+
+/// Removes what writes cut short by a crash left in `folder` (see [`write_private`]); how
+/// many it removed. A folder of sealed tips runs this at start: a tip's partial copy must not
+/// outlive the tip.
+pub fn remove_partials(folder: &Path) -> Result<usize, FsError> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(folder).map_err(FsError::at(folder))? {
+        let path = entry.map_err(FsError::at(folder))?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with('.') && name.contains(PARTIAL) {
+            std::fs::remove_file(&path).map_err(FsError::at(&path))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// [`write_private`], first creating what is missing of the file's folder and its parents
@@ -124,9 +183,38 @@ mod tests {
         assert_eq!(mode(&file), 0o600);
         assert_eq!(std::fs::read(&file).unwrap(), b"new");
 
+        write_private(&file, b"newer").unwrap();
+        let names: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["secret"], "nothing but the file is left beside it");
+
         let missing = dir.join("absent").join("file");
         let error = write_private(&missing, b"x").unwrap_err();
         assert_eq!(error.path, missing);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn only_what_a_cut_short_write_leaves_is_removed() {
+        let dir = std::env::temp_dir().join(format!("lifeline-fs-partial-{}", std::process::id()));
+        create_private_dir(&dir).unwrap();
+        for name in [
+            ".inbox.key.partial-12-0",
+            "inbox.key",
+            ".hidden",
+            "a.partial-1-1",
+        ] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        assert_eq!(remove_partials(&dir).unwrap(), 1);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".hidden", "a.partial-1-1", "inbox.key"]);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

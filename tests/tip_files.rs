@@ -99,5 +99,21 @@ async fn a_handled_tip_file_keeps_only_its_id_lookup_hash_minute_flag_and_replie
             && !text.contains(&lifeline::crypto::keys::hex(&keys.lookup_id)),
         "the lookup id itself is never filed"
     );
+
+    // What a crash mid-write leaves beside the tips (a partial copy of a tip, under today's
+    // name or an older release's) is erased when the relay starts; the tips stay.
+    let strays = [
+        folder.join(format!(".{}.json.partial-4242-0", "ab".repeat(16))),
+        folder.join(format!(".{}.tmp", "cd".repeat(16))),
+    ];
+    for stray in &strays {
+        std::fs::write(stray, b"{\"sealed\":\"a cut-short copy\"}").unwrap();
+    }
+    let relay = relay.restart().await;
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(left, files, "the strays are gone, the tip's file kept");
     relay.stop().await;
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use super::file_index::FileIndex;
 use super::record::TipRecord;
 use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, Take, TipHolder, TipLimits, summary};
-use crate::fs::{create_private_dir, write_private};
+use crate::fs::{create_private_dir, remove_partials, sync_folder_of, write_private};
 use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
@@ -33,10 +33,15 @@ impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
     pub fn open(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
+        // A copy a crash cut short would hold a sealed tip nothing ever erases.
+        remove_partials(dir)?;
         let mut tips = FileIndex::default();
         for entry in std::fs::read_dir(dir).map_err(io_error)? {
             let path = entry.map_err(io_error)?.path();
-            if path.extension().is_some_and(|e| e == "json") {
+            // Written by releases before `write_private` was whole-or-nothing.
+            if path.extension().is_some_and(|e| e == "tmp") {
+                std::fs::remove_file(&path).map_err(io_error)?;
+            } else if path.extension().is_some_and(|e| e == "json") {
                 let text = std::fs::read_to_string(&path).map_err(io_error)?;
                 let record: TipRecord = serde_json::from_str(&text).map_err(|_| {
                     StoreError::Tips(format!("unreadable tip file {}", path.display()))
@@ -58,11 +63,7 @@ impl TipFiles {
 
     fn write(&self, record: &TipRecord) -> Result<(), StoreError> {
         let text = serde_json::to_string(record).map_err(|e| StoreError::Tips(e.to_string()))?;
-        let tmp = self
-            .dir
-            .join(format!(".{}.tmp", crate::crypto::keys::hex(&record.id.0)));
-        write_private(&tmp, text.as_bytes())?;
-        std::fs::rename(&tmp, self.path(&record.id)).map_err(io_error)
+        Ok(write_private(&self.path(&record.id), text.as_bytes())?)
     }
 
     fn locked(&self) -> std::sync::MutexGuard<'_, FileIndex> {
@@ -260,12 +261,16 @@ impl TipFiles {
 
     /// Deletes the tip and its file; `false` if there was none.
     pub fn remove(&self, id: &TipId) -> Result<bool, StoreError> {
-        let removed = self.locked().remove(id).is_some();
-        // Removing the file is what forgets the tip; the index follows.
-        if removed {
-            std::fs::remove_file(self.path(id)).map_err(io_error)?;
+        let mut tips = self.locked();
+        if tips.get(id).is_none() {
+            return Ok(false);
         }
-        Ok(removed)
+        // Removing the file is what forgets the tip; the index follows only once it is gone,
+        // so a removal that fails is tried again (by the sweep) rather than forgotten.
+        std::fs::remove_file(self.path(id)).map_err(io_error)?;
+        sync_folder_of(&self.path(id));
+        tips.remove(id);
+        Ok(true)
     }
 
     /// Deletes tips received before `cutoff_minute`; returns how many.
