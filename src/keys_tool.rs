@@ -39,6 +39,27 @@ pub enum KeysToolError {
     /// The renewed certificate could not be signed.
     #[error("signing: {0}")]
     Signing(CertificateError),
+    /// The request comes from keys the serial was since renewed away from.
+    #[error(
+        "renewal refused: serial {0} was renewed to other keys since this request's certificate \
+         (an old copy of the identity, or a request made before the change): only the keys the \
+         registry names now may renew"
+    )]
+    Superseded(u64),
+    /// The list in the key folder exists but does not verify: revoking on top of it would
+    /// drop every serial it held.
+    #[error(
+        "{0}: the revocation list there does not verify ({1}); nothing was revoked. Restore it \
+         from a backup, or run `lifeline keys publish-revocations`, which rebuilds it from the \
+         registry's revocations"
+    )]
+    ListDamaged(std::path::PathBuf, CertificateError),
+    /// The serial is a tip inbox's certificate, not a coordinator's.
+    #[error(
+        "serial {0} is the tip inbox's certificate, not a coordinator's: replace the inbox key \
+         with `lifeline keys rotate-inbox` (revoking it would stop every widget sending tips)"
+    )]
+    InboxSerial(u64),
 }
 
 /// What a renewal issued.
@@ -71,13 +92,24 @@ pub fn renew(
     .map_err(KeysToolError::List)?;
     let request = RenewalRequest::decode_verified(&bytes, &org.public(), now, Some(&list))
         .map_err(KeysToolError::RenewalRefused)?;
+    let serial = request.current.body().serial;
+    let signed_with = {
+        let body = request.current.body();
+        registry::short_fingerprint(&body.x25519_public.0, &body.ed25519_public.0)
+    };
+    let entries = registry::load(&registry::path(&paths.dir))?;
+    if entries
+        .iter()
+        .any(|e| e.serial == serial && e.fingerprint != signed_with)
+    {
+        return Err(KeysToolError::Superseded(serial));
+    }
     let fingerprint =
         registry::short_fingerprint(&request.x25519_public.0, &request.ed25519_public.0);
     let not_after = now + days * DAY;
     let certificate = request
         .certify(org, now - 300, not_after)
         .map_err(KeysToolError::Signing)?;
-    let serial = certificate.body().serial;
     registry::append(
         &registry::path(&paths.dir),
         &registry::Event::Renewed {
@@ -95,52 +127,100 @@ pub fn renew(
     })
 }
 
-/// Adds `serials` to the list in the key folder (a missing or unreadable one counts as
-/// empty), signs and writes it, and records each revocation in the registry.
+/// Adds `serials` to the list in the key folder, signs and writes it, and records each
+/// revocation in the registry. The new list holds every serial the old one did and every one
+/// the registry records revoked: a list file lost or damaged must never quietly un-revoke
+/// anyone. A damaged one is refused (see [`republish`]); a missing one is rebuilt.
 pub fn revoke(
     org: &SigningKey,
     paths: &KeyPaths,
     serials: &[u64],
     clock: &Clock,
 ) -> Result<RevocationList, KeysToolError> {
-    let current = keyfile::read_key(&paths.revocations())
-        .ok()
-        .and_then(|b| RevocationList::decode_verified(&b, &org.public(), 0, None).ok());
-    let mut all = current
-        .as_ref()
-        .map(|l| l.serials().to_vec())
-        .unwrap_or_default();
+    let book = registry::path(&paths.dir);
+    let inboxes = inbox_serials(&registry::events(&book)?);
+    if let Some(&serial) = serials.iter().find(|s| inboxes.contains(s)) {
+        return Err(KeysToolError::InboxSerial(serial));
+    }
+    let current = match current_list(org, paths)? {
+        Ok(list) => list,
+        Err(e) => return Err(KeysToolError::ListDamaged(paths.revocations(), e)),
+    };
+    let mut all = revoked_in_registry(&book)?;
+    all.extend(current.iter().flat_map(|l| l.serials().iter().copied()));
     all.extend(serials);
+    all.sort_unstable();
+    all.dedup();
     let list = keyfile::publish_revocations(org, paths, &all, current.as_ref(), clock)?;
     let at = clock.unix_s();
     for &serial in serials {
-        registry::append(
-            &registry::path(&paths.dir),
-            &registry::Event::Revoked { serial, at },
-        )?;
+        registry::append(&book, &registry::Event::Revoked { serial, at })?;
     }
     Ok(list)
 }
 
-/// Re-signs the list in the key folder, same serials, issued now: what keeps widgets from
-/// refusing it as too old.
+/// The verified list in the key folder: `Ok(None)` if there is no file, `Err` inside if
+/// there is one that does not verify.
+fn current_list(
+    org: &SigningKey,
+    paths: &KeyPaths,
+) -> Result<Result<Option<RevocationList>, CertificateError>, KeysToolError> {
+    if !paths.revocations().exists() {
+        return Ok(Ok(None));
+    }
+    let bytes = keyfile::read_key(&paths.revocations())?;
+    Ok(RevocationList::decode_verified(&bytes, &org.public(), 0, None).map(Some))
+}
+
+/// Every serial the registry records revoked (known to it as issued or not).
+fn revoked_in_registry(book: &std::path::Path) -> Result<Vec<u64>, KeysToolError> {
+    Ok(registry::events(book)?
+        .into_iter()
+        .filter_map(|e| match e {
+            registry::Event::Revoked { serial, .. } => Some(serial),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The serials tip inbox certificates were issued under: the first inbox's, and each
+/// rotation's.
+fn inbox_serials(events: &[registry::Event]) -> Vec<u64> {
+    let rotated = events.iter().filter_map(|e| match e {
+        registry::Event::InboxRotated { serial, .. } => Some(*serial),
+        _ => None,
+    });
+    std::iter::once(registry::FIRST_INBOX_SERIAL)
+        .chain(rotated)
+        .collect()
+}
+
+/// What [`republish`] signed, and whether it had to rebuild the list from the registry.
+pub struct Republished {
+    /// The list written.
+    pub list: RevocationList,
+    /// Why the list in the folder could not be used, if it could not (it was rebuilt from
+    /// the registry's revocations).
+    pub rebuilt: Option<String>,
+}
+
+/// Re-signs the list in the key folder, issued now, with the same serials and any the
+/// registry records revoked: what keeps widgets from refusing it as too old. A list missing or
+/// damaged is rebuilt from the registry (and said so).
 pub fn republish(
     org: &SigningKey,
     paths: &KeyPaths,
     clock: &Clock,
-) -> Result<RevocationList, KeysToolError> {
-    let current = RevocationList::decode_verified(
-        &keyfile::read_key(&paths.revocations())?,
-        &org.public(),
-        0,
-        None,
-    )
-    .map_err(KeysToolError::List)?;
-    Ok(keyfile::publish_revocations(
-        org,
-        paths,
-        current.serials(),
-        Some(&current),
-        clock,
-    )?)
+) -> Result<Republished, KeysToolError> {
+    let (current, rebuilt) = match current_list(org, paths)? {
+        Ok(Some(list)) => (Some(list), None),
+        Ok(None) => (None, Some("there was none".to_owned())),
+        Err(e) => (None, Some(format!("it did not verify ({e})"))),
+    };
+    let mut all = revoked_in_registry(&registry::path(&paths.dir))?;
+    all.extend(current.iter().flat_map(|l| l.serials().iter().copied()));
+    all.sort_unstable();
+    all.dedup();
+    let list = keyfile::publish_revocations(org, paths, &all, current.as_ref(), clock)?;
+    Ok(Republished { list, rebuilt })
 }

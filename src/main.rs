@@ -483,7 +483,8 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                 paths.inbox_key().display()
             );
             let org = sealing.read_organisation(&paths)?;
-            let (inbox, cert) = keyfile::issue_inbox(&org, 1, days, &Clock::system())?;
+            let (inbox, cert) =
+                keyfile::issue_inbox(&org, registry::FIRST_INBOX_SERIAL, days, &Clock::system())?;
             sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
             keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
             println!(
@@ -520,6 +521,11 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                 Some(serial) => serial,
                 None => registry::next_serial(&registry::load(&book)?),
             };
+            anyhow::ensure!(
+                serial >= registry::FIRST_SERIAL,
+                "serial {serial} is below {}: those are kept for tip inbox certificates",
+                registry::FIRST_SERIAL
+            );
             let now = Clock::system().unix_s();
             let alias = request.alias.clone();
             let (not_before, not_after) = (now - 300, now + days * 86_400);
@@ -640,11 +646,19 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::PublishRevocations { dir } => {
             let paths = KeyPaths { dir };
             let org = sealing.read_organisation(&paths)?;
-            let list = keys_tool::republish(&org, &paths, &Clock::system())?;
+            let keys_tool::Republished { list, rebuilt } =
+                keys_tool::republish(&org, &paths, &Clock::system())?;
+            if let Some(why) = rebuilt {
+                println!(
+                    "The list in the folder could not be used ({why}): rebuilt from the \
+                     registry's revocations. Check the serials below against your records."
+                );
+            }
             println!(
-                "Re-signed {} with {} serials.",
+                "Re-signed {} with {} serials: {:?}.",
                 paths.revocations().display(),
-                list.serials().len()
+                list.serials().len(),
+                list.serials()
             );
         }
     }

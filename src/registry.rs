@@ -101,8 +101,11 @@ pub struct Entry {
     pub revoked: Option<u64>,
 }
 
-/// The first serial the tool assigns (1 is the first tip inbox's).
+/// The first serial the tool assigns; those below are kept for tip inboxes.
 pub const FIRST_SERIAL: u64 = 100;
+/// The first tip inbox certificate's serial (`keys create-inbox`; rotations take the next
+/// free serial, recorded as `InboxRotated`).
+pub const FIRST_INBOX_SERIAL: u64 = 1;
 /// The alias `lifeline keys list` shows for an inbox certificate.
 pub const INBOX_ALIAS: &str = "Tip inbox";
 

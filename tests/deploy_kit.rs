@@ -219,7 +219,10 @@ fn the_redis_config_persists_rewrites_promptly_and_gives_the_relay_a_narrow_user
     assert_directives("redis.conf", REDIS_PERSISTENCE_AND_SAFETY, 1);
     assert_directives(
         "redis.conf",
-        &["bind 127.0.0.1 -::1", "user default off"],
+        &[
+            "bind 127.0.0.1 -::1",
+            "user default on resetpass ~* &* +@all",
+        ],
         1,
     );
     assert!(

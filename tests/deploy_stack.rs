@@ -317,3 +317,53 @@ async fn a_chat_and_a_tip_through_nginx_on_the_shipped_redis_leave_no_trace_of_a
         "Redis refused the relay: {refusals:#?}"
     );
 }
+
+/// Redis loads its append-only file after a crash as the default user: with that user turned
+/// off (as the kit once shipped it), Redis 7.0 dropped every transaction and every script's
+/// writes while loading (redis/redis#14541), so each restart lost every sealed tip and live
+/// chat, silently. The kit keeps the default user on, with no password anyone can give.
+#[tokio::test]
+async fn tips_on_the_shipped_redis_outlive_a_crash_of_redis() {
+    let Some(_) = program("redis-server") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut redis = KitRedis::start(&dir.path().join("redis"));
+    let url = redis.relay_url();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let tipster = lifeline::client::tipster::Tipster::new(&relay.addr.to_string());
+    let (id, first) = file_first_tip(&relay, &tipster, "kit: survives a crash", None).await;
+    let filed = |redis: &KitRedis| -> u64 {
+        redis::cmd("ZCARD")
+            .arg("ll:tips")
+            .query(&mut redis.admin())
+            .expect("ZCARD")
+    };
+    assert_eq!(filed(&redis), 1);
+
+    redis.crash_and_restart();
+    let log = std::fs::read_to_string(&redis.log).unwrap();
+    assert!(
+        !log.contains("NOPERM") && !log.contains("CRITICAL"),
+        "Redis refused its own file while loading it:\n{log}"
+    );
+    assert_eq!(filed(&redis), 1, "the sealed tip is still in Redis");
+    // The relay reconnects and finds it under its receipt.
+    let mut mine = 0;
+    for _ in 0..50 {
+        if tipster.replies(first.keys.lookup_id).await.is_ok() {
+            mine = 1;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(mine, 1, "tip {id:?} not found after the restart");
+    // Still nobody gets in without a password.
+    let mut anonymous = redis.connect_as("", "").expect("a TCP connection");
+    let refused: redis::RedisResult<String> = redis::cmd("PING").query(&mut anonymous);
+    assert!(refused.is_err(), "a client without a password was served");
+}

@@ -326,3 +326,157 @@ fn the_registry_assigns_serials_never_reuses_one_checks_the_fingerprint_and_list
     );
     assert!(amara_row.contains(&amara_fp));
 }
+
+/// A new folder with an organisation (unsealed) and its first inbox; its path and public key.
+fn organisation() -> (tempfile::TempDir, String, OrgPublicKey) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("org").to_str().unwrap().to_owned();
+    let out = lifeline(&["keys", "init-organisation", "--dir", &d, "--unsealed"]);
+    let public = b64::decode(out.lines().last().unwrap().trim()).unwrap();
+    lifeline(&["keys", "create-inbox", "--dir", &d, "--unsealed"]);
+    (dir, d, OrgPublicKey(public.try_into().unwrap()))
+}
+
+/// Enrols a coordinator whose keys the test holds; its signing key and certificate.
+fn enrolled(d: &str, alias: &str, org: &OrgPublicKey) -> (SigningKey, Certificate) {
+    let signing = SigningKey::generate();
+    let request = EnrolmentRequest {
+        alias: alias.into(),
+        x25519_public: DhSecret::generate().public(),
+        ed25519_public: signing.public(),
+    };
+    let encoded = b64::encode(&request.encode_signed(&signing).unwrap());
+    let out = lifeline(&["keys", "enrol", "--dir", d, "--request", &encoded]);
+    let now = lifeline::clock::Clock::system().unix_s();
+    let bytes = b64::decode(out.lines().last().unwrap().trim()).unwrap();
+    let cert = Certificate::decode_verified(&bytes, org, now, None, Role::Coordinator).unwrap();
+    (signing, cert)
+}
+
+fn published(d: &str, org: &OrgPublicKey) -> Vec<u64> {
+    let text = std::fs::read_to_string(std::path::Path::new(d).join("revocations.list")).unwrap();
+    let now = lifeline::clock::Clock::system().unix_s();
+    RevocationList::decode_verified(&b64::decode(text.trim()).unwrap(), org, now, None)
+        .unwrap()
+        .serials()
+        .to_vec()
+}
+
+#[test]
+fn a_lost_or_damaged_list_never_un_revokes_anyone() {
+    let (_dir, d, org) = organisation();
+    let list = std::path::Path::new(&d).join("revocations.list");
+    lifeline(&[
+        "keys", "revoke", "--dir", &d, "--serial", "100", "--serial", "101",
+    ]);
+
+    // Cut short (a crash or full disk while it was copied, an editor): the next revocation
+    // is refused, and says what to do, rather than publishing a list without 100 and 101.
+    let whole = std::fs::read(&list).unwrap();
+    std::fs::write(&list, &whole[..40]).unwrap();
+    let (ok, err) = lifeline_status(&["keys", "revoke", "--dir", &d, "--serial", "102"]);
+    assert!(!ok, "revoking over a damaged list is refused");
+    assert!(
+        err.contains("does not verify") && err.contains("publish-revocations"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&list).unwrap(),
+        &whole[..40],
+        "nothing written"
+    );
+
+    // `publish-revocations` rebuilds it from the registry, and says so.
+    let out = lifeline(&["keys", "publish-revocations", "--dir", &d]);
+    assert!(out.contains("rebuilt from the registry"), "{out}");
+    assert_eq!(published(&d, &org), [100, 101]);
+
+    // Lost altogether: a revocation starts from the registry's, not from nothing.
+    std::fs::remove_file(&list).unwrap();
+    lifeline(&["keys", "revoke", "--dir", &d, "--serial", "102"]);
+    assert_eq!(published(&d, &org), [100, 101, 102]);
+}
+
+#[test]
+fn a_list_write_cut_short_leaves_the_list_it_replaces_whole() {
+    let (_dir, d, org) = organisation();
+    lifeline(&["keys", "revoke", "--dir", &d, "--serial", "100"]);
+    let list = std::path::Path::new(&d).join("revocations.list");
+    let before = std::fs::read(&list).unwrap();
+    // A file-size limit below the new list's size stops the write part-way (SIGXFSZ).
+    let cut = Command::new("prlimit")
+        .arg("--fsize=60")
+        .arg(env!("CARGO_BIN_EXE_lifeline"))
+        .args(["keys", "revoke", "--dir", &d, "--serial", "101"])
+        .output()
+        .unwrap();
+    assert!(!cut.status.success(), "the write was cut short");
+    assert_eq!(
+        std::fs::read(&list).unwrap(),
+        before,
+        "the old list is whole"
+    );
+    assert_eq!(published(&d, &org), [100]);
+}
+
+#[test]
+fn a_renewal_from_keys_since_replaced_is_refused() {
+    use lifeline::crypto::renewal::RenewalRequest;
+    let (_dir, d, org) = organisation();
+    let (old_key, first) = enrolled(&d, "Noor", &org);
+    let renew = |request: &RenewalRequest, current: &SigningKey, next: &SigningKey| {
+        let encoded = b64::encode(&request.encode_signed(current, next));
+        lifeline_status(&["keys", "renew", "--dir", &d, "--request", &encoded])
+    };
+    let same_keys = |cert: &Certificate| RenewalRequest {
+        current: cert.clone(),
+        x25519_public: cert.body().x25519_public,
+        ed25519_public: cert.body().ed25519_public,
+    };
+    // The laptop is suspected: Noor renews to new keys.
+    let new_key = SigningKey::generate();
+    let to_new = RenewalRequest {
+        current: first.clone(),
+        x25519_public: DhSecret::generate().public(),
+        ed25519_public: new_key.public(),
+    };
+    let (ok, err) = renew(&to_new, &old_key, &new_key);
+    assert!(ok, "{err}");
+    // An old copy of the identity (or a request made before the change) asks to renew the
+    // old keys: refused, or the old keys would take the serial back.
+    let (ok, err) = renew(&same_keys(&first), &old_key, &old_key);
+    assert!(!ok, "the superseded keys were renewed");
+    assert!(err.contains("renewed to other keys"), "{err}");
+    let listing = lifeline(&["keys", "list", "--dir", &d]);
+    let fingerprint =
+        lifeline::registry::short_fingerprint(&to_new.x25519_public.0, &to_new.ed25519_public.0);
+    assert!(
+        listing.contains(&fingerprint),
+        "the new keys still: {listing}"
+    );
+}
+
+#[test]
+fn inbox_serials_are_neither_enrolled_nor_revoked() {
+    let (_dir, d, _org) = organisation();
+    let signing = SigningKey::generate();
+    let request = EnrolmentRequest {
+        alias: "Noor".into(),
+        x25519_public: DhSecret::generate().public(),
+        ed25519_public: signing.public(),
+    };
+    let encoded = b64::encode(&request.encode_signed(&signing).unwrap());
+    let (ok, err) = lifeline_status(&[
+        "keys",
+        "enrol",
+        "--dir",
+        &d,
+        "--request",
+        &encoded,
+        "--serial",
+        "1",
+    ]);
+    assert!(!ok && err.contains("tip inbox"), "{err}");
+    let (ok, err) = lifeline_status(&["keys", "revoke", "--dir", &d, "--serial", "1"]);
+    assert!(!ok && err.contains("rotate-inbox"), "{err}");
+}

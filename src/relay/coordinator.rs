@@ -129,7 +129,13 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
     let alias = cert.body().alias.clone();
     relay.replace_elsewhere(serial).await;
     let not_after = cert.body().not_after;
-    let previous = relay.live.with(|live| {
+    let registered = relay.live.with(|live| {
+        // The list may have changed since it was checked above (the awaits between): read
+        // again under the lock `cut_off_revoked` takes after each new list, so a revocation
+        // adopted now either finds this coordinator registered or is found here.
+        if relay.revocations().contains(serial) {
+            return None;
+        }
         // `authed` is queued under the registry lock, before anything another task can send
         // to this serial now that it is registered: it is always the first frame.
         inbox.outbox.send(RelayFrame::Authed {
@@ -138,7 +144,7 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
             not_after,
             holds: Some(super::holds::of(&relay.config)),
         });
-        live.coordinators.insert(
+        Some(live.coordinators.insert(
             serial,
             LiveCoordinator {
                 outbox: inbox.outbox.clone(),
@@ -152,8 +158,13 @@ async fn authenticate(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SignedIn>
                 delivered: HashMap::new(),
                 handed: HashMap::new(),
             },
-        )
+        ))
     });
+    let Some(previous) = registered else {
+        tracing::info!("coordinator authentication refused: revoked while signing in");
+        inbox.fail(CloseCode::AuthFailed);
+        return None;
+    };
     if let Some(previous) = previous {
         previous.outbox.close(CloseCode::Replaced);
     }

@@ -117,6 +117,7 @@ pub struct KitRedis {
     pub password: String,
     admin_password: String,
     pub log: PathBuf,
+    dir: PathBuf,
 }
 
 impl KitRedis {
@@ -134,9 +135,26 @@ impl KitRedis {
         std::fs::write(&conf, text).expect("write redis.conf");
         let port = crate::binary::free_port();
         let log = dir.join("redis.log");
+        let process = Self::spawn(dir, port, &admin_password, &log);
+        Self {
+            process,
+            port,
+            password,
+            admin_password,
+            log,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn spawn(dir: &Path, port: u16, admin_password: &str, log: &Path) -> Running {
         let admin = format!(">{admin_password}");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("redis log");
         let mut child = Command::new("redis-server")
-            .arg(&conf)
+            .arg(dir.join("redis.conf"))
             .args(["--port", &port.to_string()])
             .arg("--dir")
             .arg(dir)
@@ -144,18 +162,22 @@ impl KitRedis {
             .arg(dir.join("redis.pid"))
             .args(["--user", "admin", "on", &admin, "~*", "&*", "+@all"])
             .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log).expect("redis log"))
+            .stdout(log_file)
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server starts");
-        wait_for_port(&mut child, port, "redis-server", &log);
-        Self {
-            process: Running(child),
-            port,
-            password,
-            admin_password,
-            log,
-        }
+        wait_for_port(&mut child, port, "redis-server", log);
+        Running(child)
+    }
+
+    /// Kills Redis as a crash or power cut would (after the second `appendfsync everysec`
+    /// may take), and starts it again on the same files and port: it loads its append-only
+    /// file.
+    pub fn crash_and_restart(&mut self) {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = self.process.0.kill();
+        let _ = self.process.0.wait();
+        self.process = Self::spawn(&self.dir, self.port, &self.admin_password, &self.log);
     }
 
     /// The URL the relay is given: the shipped `lifeline` user.
