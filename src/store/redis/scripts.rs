@@ -54,11 +54,14 @@ return owner
 /// whatever it was, and the claim count goes up as for a claim (a hand-over just before a
 /// rewind is evidence too: `witness.rs`). KEYS: record, owner, the visitor-bound
 /// direction's hash, holder's node. ARGV: serial, node, TTL. 0 if the session is gone
-/// (nothing is re-created without a TTL), else the claim count (-1 without the hash).
+/// (nothing is re-created without a TTL) or ended (`END`: it is being erased, and nothing
+/// of it is anyone's to take over, as in the memory store), else the claim count (-1
+/// without the hash).
 pub(super) const ASSIGN: &str = concat!(
     holder_node_lua!(),
     r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[3], 'ended') == '1' then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
 holder_node()
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
