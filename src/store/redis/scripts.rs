@@ -175,3 +175,12 @@ redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
 for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
 "#;
+
+/// Records the visitor's node, only while the session lives: checked in the same step, so
+/// a resume racing the session's end cannot re-create the key after the erasure (F-4's
+/// class). KEYS: record, the visitor's node key. ARGV: node, TTL in seconds. The node
+/// named before ('' if none), or false (nil) if the session is gone.
+pub(super) const VISITOR_NODE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2], 'GET') or ''
+"#;
