@@ -13,6 +13,7 @@ pub mod coordinator_keys;
 pub mod generation;
 mod grace;
 mod keys;
+pub mod mend;
 pub mod message_path;
 pub mod node_link;
 mod order;
@@ -537,11 +538,10 @@ impl ChatStore for RedisStore {
         if let Ok(claims) = u64::try_from(claims) {
             self.generation.claimed(id, claims);
         }
-        let _: () = self
-            .con()
-            .zrem(QUEUE, hex(&id.0))
-            .await
-            .map_err(unavailable)?;
+        // Claimed already: a failure here must not say otherwise (the caller would tell the
+        // coordinator they lost a session the store gave them). An entry left behind is
+        // refused by every later claim and taken out by the heartbeat (`mend.rs`).
+        let _: Result<(), _> = self.con().zrem(QUEUE, hex(&id.0)).await;
         self.get(id).await
     }
 
