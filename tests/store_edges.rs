@@ -244,3 +244,39 @@ async fn ended_while_away_is_told_ended(relay: &TestRelay, c: &mut CoordinatorCl
     let heard = heard_on_return(relay, c, session).await;
     assert_eq!(heard, ["released"], "told it ended, not that it was lost");
 }
+
+/// The store contract: a session marked ended (and about to be erased) is nobody's to take
+/// over; a hand-over after the end is refused, on both stores alike (the Redis `ASSIGN`
+/// once took it, where memory refused).
+async fn an_ended_session_is_handed_to_no_one(relay: &TestRelay) {
+    let v = relay.visitor().await;
+    let store = &relay.relay.store;
+    assert!(store.end(&v.session).await.expect("store").is_some());
+    assert!(
+        store.assign(&v.session, 739, "").await.is_err(),
+        "an ended session was handed over"
+    );
+    assert_eq!(
+        store.assignment(&v.session).await.expect("store"),
+        Some(Assignment::Queued),
+        "the owner is untouched"
+    );
+}
+
+#[tokio::test]
+async fn an_ended_session_is_handed_to_no_one_in_memory() {
+    let relay = TestRelay::start_with(|c| c.store.kind = StoreKind::Memory).await;
+    an_ended_session_is_handed_to_no_one(&relay).await;
+}
+
+#[tokio::test]
+async fn an_ended_session_is_handed_to_no_one_on_redis() {
+    let redis = RedisServer::start();
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    an_ended_session_is_handed_to_no_one(&relay).await;
+}

@@ -265,8 +265,8 @@ fn wake_everything(relay: &Arc<Relay>) {
     });
 }
 
-/// Re-announces this node's coordinators and releases orphaned conversations, every
-/// [`HEARTBEAT`]; returns at once with the memory store.
+/// Re-announces this node's coordinators, releases orphaned conversations and mends the
+/// queue (`mend`), every [`HEARTBEAT`]; returns at once with the memory store.
 pub async fn heartbeat(relay: Arc<Relay>) {
     if !relay.nodes.is_shared() {
         return;
@@ -276,6 +276,7 @@ pub async fn heartbeat(relay: Arc<Relay>) {
         tick.tick().await;
         relay.nodes.announce(&relay.local_roster()).await;
         relay.release_orphans().await;
+        super::mend::mend_queue(&relay).await;
         // Instead of pulling every held conversation: each node learns whether it lost a
         // wake from here (`wake_order`).
         relay.nodes.notify_wakes_sent().await;

@@ -33,7 +33,7 @@ use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
 use crate::protocol::frames::{MAX_LANG_BYTES, MAX_RESUMED, PeerEvent};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
-use crate::store::{Append, Assignment, ChatStore, SessionId, StoredFrame, Way};
+use crate::store::{Append, Assignment, ChatStore, SessionId, SessionInfo, StoredFrame, Way};
 use std::collections::HashMap;
 
 /// The most conversations a coordinator may hold at once; their rate limits scale with it.
@@ -395,6 +395,26 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
     }
 }
 
+/// Reads again, a few times, who holds a session whose claim failed part-way: the claim is
+/// `serial`'s if the store says so (a `claim_lost` then would leave it theirs in the store
+/// and no one's here). Unreadable all along: handed back to the queue, as far as the store
+/// lets it, rather than kept by a coordinator who was told they lost it.
+async fn claimed_after_all(
+    relay: &Arc<Relay>,
+    serial: u64,
+    session: &SessionId,
+) -> Option<SessionInfo> {
+    for wait in [50, 150, 400] {
+        match relay.store.get(session).await {
+            Ok(Some(info)) if info.assignment == Assignment::Claimed(serial) => return Some(info),
+            Ok(_) => return None,
+            Err(_) => tokio::time::sleep(Duration::from_millis(wait)).await,
+        }
+    }
+    let _ = relay.store.requeue(session, serial).await;
+    None
+}
+
 async fn claim(relay: &Arc<Relay>, out: &Outbox, serial: u64, session: SessionId) {
     if !try_claim(relay, serial, session).await {
         out.send(RelayFrame::ClaimLost { session });
@@ -414,12 +434,11 @@ async fn try_claim(relay: &Arc<Relay>, serial: u64, session: SessionId) -> bool 
         Ok(Some(ref i)) if !i.handshake.is_empty() && i.generation == relay.store.generation());
     let won = if has_room && ready {
         let node = &relay.nodes.id;
-        relay
-            .store
-            .claim(&session, serial, node)
-            .await
-            .ok()
-            .flatten()
+        match relay.store.claim(&session, serial, node).await {
+            Ok(won) => won,
+            // The store may have made the claim before failing: it decides, not the error.
+            Err(_) => claimed_after_all(relay, serial, &session).await,
+        }
     } else {
         None
     };

@@ -62,6 +62,7 @@ pub mod inbox_certificate;
 pub mod inbox_previous;
 pub mod keys_in_use;
 pub mod listener;
+pub mod mend;
 pub mod metrics;
 pub mod metrics_endpoint;
 pub mod nodes;

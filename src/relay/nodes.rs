@@ -53,6 +53,9 @@ pub struct Nodes {
     /// Conversations seen held by an absent coordinator at the last heartbeat: released if
     /// still so at the next one (a coordinator may be signing in on another node just now).
     pub(super) suspects: Mutex<HashSet<(SessionId, u64)>>,
+    /// What the last heartbeat found out of step between the queue and the owner keys
+    /// (`true`: owned by the queue, in no entry): mended if still so at the next one.
+    pub(super) out_of_step: Mutex<HashSet<(SessionId, bool)>>,
     /// How many wakes the message path published to each other node (`wake_order`).
     pub wakes_sent: WakesSent,
     /// Whether this node is subscribed to its channels now: until it is, another node's
@@ -68,6 +71,7 @@ impl Nodes {
             link,
             remote: Mutex::default(),
             suspects: Mutex::default(),
+            out_of_step: Mutex::default(),
             wakes_sent: WakesSent::default(),
             listening: AtomicBool::new(false),
         }

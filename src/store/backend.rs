@@ -212,6 +212,31 @@ impl Store {
         }
     }
 
+    /// What is out of step between the queue and the owner keys (`redis::mend`): never
+    /// anything in memory, where one lock covers both.
+    pub async fn out_of_step(&self) -> Result<redis::mend::OutOfStep, StoreError> {
+        match self {
+            Store::Memory(_) => Ok(Default::default()),
+            Store::Redis(redis) => redis.out_of_step().await,
+        }
+    }
+
+    /// Puts back in the queue a session owned by it that had no entry; `true` if this call
+    /// did (its visitor is then owed a `left`).
+    pub async fn mend_unqueued(&self, id: &SessionId) -> Result<bool, StoreError> {
+        match self {
+            Store::Memory(_) => Ok(false),
+            Store::Redis(redis) => redis.mend_unqueued(id).await,
+        }
+    }
+
+    /// Takes out a queue entry whose session is not queued (claimed, held or gone).
+    pub async fn mend_stray(&self, id: &SessionId) {
+        if let Store::Redis(redis) = self {
+            redis.mend_stray(id).await;
+        }
+    }
+
     /// Every queued session in full, oldest first (tests and diagnostics: the relay itself
     /// reads [`ChatStore::queue_view`]).
     pub async fn queue(&self) -> Result<Vec<Queued>, StoreError> {

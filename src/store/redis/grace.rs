@@ -58,6 +58,12 @@ impl RedisStore {
 
     /// Back to the front of the queue, if the owner key reads exactly `owner` (a serial:
     /// claimed; `h` and a serial: held).
+    ///
+    /// The queue is another slot (a Cluster cannot take both in one script), so its entry
+    /// goes in first and the owner flips second: a failure between leaves an entry whose
+    /// owner is not `q` (every claim of it loses, and the heartbeat takes it out:
+    /// `mend.rs`), never a session owned by the queue and in no queue, which no one could
+    /// ever claim. `Ok(true)` only once both are done.
     pub(super) async fn requeue_owner(
         &self,
         id: &SessionId,
@@ -69,23 +75,27 @@ impl RedisStore {
         if !exists {
             return Err(StoreError::UnknownSession);
         }
-        let released: i32 = self
+        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
+        // Negative scores sort before every new arrival: back at the front. An entry that
+        // was there already (another node requeueing it) is moved, not added, and so is
+        // not ours to take out below.
+        let added: i32 = con
+            .zadd(QUEUE, hex(&id.0), -order)
+            .await
+            .map_err(unavailable)?;
+        let released = self
             .release
             .key(&keys.owner)
             .key(&keys.grace)
             .arg(owner)
-            .invoke_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        if released != 1 {
-            return Ok(false);
+            .invoke_async::<i32>(&mut con)
+            .await;
+        if matches!(released, Ok(1)) {
+            return Ok(true);
         }
-        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
-        // Negative scores sort before every new arrival: back at the front.
-        let _: () = con
-            .zadd(QUEUE, hex(&id.0), -order)
-            .await
-            .map_err(unavailable)?;
-        Ok(true)
+        if added == 1 {
+            self.unqueue_unless_queued(id).await;
+        }
+        released.map(|_| false).map_err(unavailable)
     }
 }

@@ -13,6 +13,7 @@ pub mod coordinator_keys;
 pub mod generation;
 mod grace;
 mod keys;
+pub mod mend;
 pub mod message_path;
 pub mod node_link;
 mod order;
@@ -387,6 +388,64 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// Writes a new session's keys, each with its TTL, in one MULTI (one slot): never a key
+    /// left without an expiry by a failure between two commands.
+    async fn file(
+        &self,
+        con: &mut RedisConnection,
+        keys: &Keys,
+        record: &Record,
+        minute: u64,
+    ) -> Result<(), StoreError> {
+        let ttl = self.ttl_s;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.set_ex(
+            &keys.record,
+            serde_json::to_string(record).map_err(|_| corrupt("record"))?,
+            ttl,
+        )
+        .ignore();
+        pipe.set_ex(&keys.owner, "q", ttl).ignore();
+        pipe.set_ex(&keys.active, minute, ttl).ignore();
+        for way in &keys.way {
+            pipe.cmd("HSET")
+                .arg(way)
+                .arg(&["next", "1", "acked", "0", "bytes", "0"])
+                .ignore();
+            pipe.expire(way, ttl as i64).ignore();
+        }
+        pipe.query_async::<()>(con).await.map_err(unavailable)
+    }
+
+    /// Erases `id` if it has been idle since before `cutoff_minute`; `true` if it did.
+    async fn expire_one(&self, id: &SessionId, cutoff_minute: u64) -> Result<bool, StoreError> {
+        let active: Option<u64> = self
+            .con()
+            .get(Keys::of(id).active)
+            .await
+            .map_err(unavailable)?;
+        if active.is_some_and(|minute| minute >= cutoff_minute) {
+            return Ok(false);
+        }
+        self.remove(id).await?;
+        Ok(true)
+    }
+
+    /// Takes back what a failed `create` wrote, as far as Redis lets it now; what stays is
+    /// still in `ll:sessions`, so the sweep erases it (and every key has its TTL).
+    async fn unfile(&self, id: &SessionId) {
+        let keys = Keys::of(id);
+        let mut con = self.con();
+        let _: Result<(), _> = con.del(keys.all()).await;
+        let _: Result<(), _> = con.zrem(QUEUE, hex(&id.0)).await;
+        if con.exists(&keys.record).await == Ok(false) {
+            let _: Result<(), _> = con.srem(SESSIONS, hex(&id.0)).await;
+        }
+    }
+}
+
 impl ChatStore for RedisStore {
     async fn create(&self, info: SessionInfo, queue_max: usize) -> Result<(), StoreError> {
         let mut con = self.con();
@@ -400,48 +459,47 @@ impl ChatStore for RedisStore {
             generation: info.generation,
         };
         let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
-        let ttl = self.ttl_s;
-        let mut pipe = redis::pipe();
-        pipe.set_ex(
-            &keys.record,
-            serde_json::to_string(&record).map_err(|_| corrupt("record"))?,
-            ttl,
-        )
-        .ignore();
-        pipe.set_ex(&keys.owner, "q", ttl).ignore();
-        pipe.set_ex(&keys.active, info.queued_minute, ttl).ignore();
-        for way in &keys.way {
-            pipe.cmd("HSET")
-                .arg(way)
-                .arg(&["next", "1", "acked", "0", "bytes", "0"])
-                .ignore();
-            pipe.expire(way, ttl as i64).ignore();
-        }
-        pipe.query_async::<()>(&mut con)
+        // The keys first, each with its TTL (a failure after this leaves nothing that
+        // outlives it), then the sweep's index, then the queue: never a queue entry the
+        // sweep cannot find (it walks `ll:sessions`), which would wait there for ever.
+        let filed = match self
+            .file(&mut con, &keys, &record, info.queued_minute)
             .await
-            .map_err(unavailable)?;
+        {
+            Ok(()) => con
+                .sadd::<_, _, ()>(SESSIONS, hex(&info.id.0))
+                .await
+                .map_err(unavailable),
+            Err(e) => Err(e),
+        };
         // The global indexes live in slots of their own: separate commands on a Cluster.
-        // The session exists before it is queued (a queue entry without one is dropped as
-        // expired), and the cap is checked and the entry added in one step (or hellos
-        // arriving together would all pass the check).
-        let admitted: i32 = self
-            .admit
-            .key(QUEUE)
-            .arg(queue_max)
-            .arg(hex(&info.id.0))
-            .arg(order)
-            .arg(0)
-            .invoke_async(&mut con)
-            .await
-            .map_err(unavailable)?;
-        if admitted != 1 {
-            let _: () = con.del(keys.all()).await.map_err(unavailable)?;
-            return Err(StoreError::QueueFull);
+        // The cap is checked and the entry added in one step (or hellos arriving together
+        // would all pass the check).
+        let admitted = match filed {
+            Ok(()) => self
+                .admit
+                .key(QUEUE)
+                .arg(queue_max)
+                .arg(hex(&info.id.0))
+                .arg(order)
+                .arg(0)
+                .invoke_async::<i32>(&mut con)
+                .await
+                .map_err(unavailable),
+            Err(e) => Err(e),
+        };
+        match admitted {
+            Ok(1) => {}
+            Ok(_) => {
+                self.unfile(&info.id).await;
+                return Err(StoreError::QueueFull);
+            }
+            // The visitor is told the store failed, so nothing of theirs may stay.
+            Err(e) => {
+                self.unfile(&info.id).await;
+                return Err(e);
+            }
         }
-        let _: () = con
-            .sadd(SESSIONS, hex(&info.id.0))
-            .await
-            .map_err(unavailable)?;
         // Evidence for the next generation check: a Redis back from a snapshot taken before
         // this lacks the session, and no tombstone says it ended (§9.5).
         self.generation.created(&info.id, info.generation);
@@ -480,11 +538,10 @@ impl ChatStore for RedisStore {
         if let Ok(claims) = u64::try_from(claims) {
             self.generation.claimed(id, claims);
         }
-        let _: () = self
-            .con()
-            .zrem(QUEUE, hex(&id.0))
-            .await
-            .map_err(unavailable)?;
+        // Claimed already: a failure here must not say otherwise (the caller would tell the
+        // coordinator they lost a session the store gave them). An entry left behind is
+        // refused by every later claim and taken out by the heartbeat (`mend.rs`).
+        let _: Result<(), _> = self.con().zrem(QUEUE, hex(&id.0)).await;
         self.get(id).await
     }
 
@@ -715,21 +772,24 @@ impl ChatStore for RedisStore {
     async fn expire(&self, cutoff_minute: u64) -> Result<Vec<SessionId>, StoreError> {
         let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
         let mut expired = Vec::new();
-        for text in ids {
-            let Some(id) = decode_hex(&text) else {
-                continue;
-            };
-            let active: Option<u64> = self
-                .con()
-                .get(Keys::of(&id).active)
-                .await
-                .map_err(unavailable)?;
-            if active.is_none_or(|minute| minute < cutoff_minute) {
-                self.remove(&id).await?;
-                expired.push(id);
+        let mut failed = None;
+        // One session that fails is tried again at the next sweep; it must not hide the
+        // ones already erased (their clients are told only from this list), nor stop the rest.
+        for id in ids.iter().filter_map(|t| decode_hex(t)) {
+            match self.expire_one(&id, cutoff_minute).await {
+                Ok(true) => expired.push(id),
+                Ok(false) => {}
+                Err(e) => failed = Some(e),
             }
         }
-        Ok(expired)
+        match failed {
+            Some(e) if expired.is_empty() => Err(e),
+            Some(e) => {
+                tracing::warn!(error = %e, "some idle sessions could not be erased yet");
+                Ok(expired)
+            }
+            None => Ok(expired),
+        }
     }
 
     async fn dump(&self) -> String {

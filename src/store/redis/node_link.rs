@@ -12,6 +12,7 @@ use redis::AsyncCommands;
 
 use super::connection::{RedisConnection, unavailable};
 use super::keys::Keys;
+use super::scripts::VISITOR_NODE;
 use crate::store::chat::{SessionId, StoreError};
 
 const BROADCAST: &str = "ll:nodes";
@@ -149,23 +150,24 @@ impl NodeLink {
         Some(entries)
     }
 
-    /// Records that the visitor of `id` is connected to node `node`; returns the node it was
-    /// connected to before, if another.
+    /// Records that the visitor of `id` is connected to node `node`, if the session still
+    /// exists; returns the node it was connected to before, if another.
     pub async fn set_visitor_node(
         &self,
         id: &SessionId,
         node: &str,
     ) -> Result<Option<String>, StoreError> {
-        let previous: Option<String> = redis::cmd("SET")
-            .arg(Keys::of(id).node)
+        let keys = Keys::of(id);
+        // Gone (ended meanwhile): nothing written, and no one to tell.
+        let previous: Option<String> = redis::Script::new(VISITOR_NODE)
+            .key(&keys.record)
+            .key(&keys.node)
             .arg(node)
-            .arg("EX")
             .arg(self.session_ttl_s)
-            .arg("GET")
-            .query_async(&mut self.con.clone())
+            .invoke_async(&mut self.con.clone())
             .await
             .map_err(unavailable)?;
-        Ok(previous.filter(|p| p != node))
+        Ok(previous.filter(|p| !p.is_empty() && p != node))
     }
 
     /// The node the holder of `id` last claimed or resumed it through: written in the step

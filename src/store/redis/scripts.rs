@@ -54,11 +54,14 @@ return owner
 /// whatever it was, and the claim count goes up as for a claim (a hand-over just before a
 /// rewind is evidence too: `witness.rs`). KEYS: record, owner, the visitor-bound
 /// direction's hash, holder's node. ARGV: serial, node, TTL. 0 if the session is gone
-/// (nothing is re-created without a TTL), else the claim count (-1 without the hash).
+/// (nothing is re-created without a TTL) or ended (`END`: it is being erased, and nothing
+/// of it is anyone's to take over, as in the memory store), else the claim count (-1
+/// without the hash).
 pub(super) const ASSIGN: &str = concat!(
     holder_node_lua!(),
     r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[3], 'ended') == '1' then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
 holder_node()
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
@@ -171,4 +174,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
 for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
+"#;
+
+/// Records the visitor's node, only while the session lives: checked in the same step, so
+/// a resume racing the session's end cannot re-create the key after the erasure (F-4's
+/// class). KEYS: record, the visitor's node key. ARGV: node, TTL in seconds. The node
+/// named before ('' if none), or false (nil) if the session is gone.
+pub(super) const VISITOR_NODE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2], 'GET') or ''
 "#;

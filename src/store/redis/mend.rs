@@ -1,0 +1,106 @@
+//! Keeps the queue (`ll:queue`, its own slot) in step with the owner keys (one per
+//! session's slot). No script can write both on a Cluster, so a step cut short between the
+//! two (Redis refusing a command, a node dying) can leave a session whose owner is `q` in
+//! no queue entry (no one could ever claim it) or an entry whose session is claimed or held
+//! (every claim of it loses). The heartbeat finds both and mends them (`relay/mend.rs`);
+//! the steps themselves are ordered so the second kind is what a failure leaves.
+//!
+//! Must never move a session whose owner is not what it reads, nor tell anyone anything:
+//! the relay does, for the sessions this answers it put back.
+
+use redis::AsyncCommands;
+
+use super::connection::unavailable;
+use super::keys::Keys;
+use super::order::next_order;
+use super::{QUEUE, RedisStore, SESSIONS, decode_hex};
+use crate::crypto::keys::hex;
+use crate::store::chat::{SessionId, StoreError};
+
+/// What is out of step between the queue and the owner keys, as read now.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OutOfStep {
+    /// Owned by the queue (`q`) but with no queue entry.
+    pub unqueued: Vec<SessionId>,
+    /// Queue entries whose session is claimed, held, or gone.
+    pub stray: Vec<SessionId>,
+}
+
+impl RedisStore {
+    /// Reads every session's owner and the queue (one GET per session, concurrently).
+    pub async fn out_of_step(&self) -> Result<OutOfStep, StoreError> {
+        let queued: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
+        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
+        let mut all: Vec<String> = queued.iter().cloned().chain(ids).collect();
+        all.sort();
+        all.dedup();
+        let queued: std::collections::HashSet<String> = queued.into_iter().collect();
+        let all: Vec<(bool, SessionId)> = all
+            .iter()
+            .filter_map(|t| Some((queued.contains(t), decode_hex(t)?)))
+            .collect();
+        let owners = futures_util::future::join_all(all.iter().map(|(_, id)| {
+            let mut con = self.con();
+            async move { con.get::<_, Option<String>>(Keys::of(id).owner).await }
+        }))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unavailable)?;
+        let mut found = OutOfStep::default();
+        for ((in_queue, id), owner) in all.into_iter().zip(owners) {
+            match (in_queue, owner.as_deref()) {
+                (false, Some("q")) => found.unqueued.push(id),
+                (true, Some("q")) | (false, _) => {}
+                (true, _) => found.stray.push(id),
+            }
+        }
+        Ok(found)
+    }
+
+    /// Puts a session owned by the queue but in no entry back at the front. `true` only if
+    /// this call added the entry and the owner still reads `q` (so of two nodes mending
+    /// at once, one tells the visitor).
+    pub async fn mend_unqueued(&self, id: &SessionId) -> Result<bool, StoreError> {
+        let mut con = self.con();
+        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
+        let added: i32 = redis::cmd("ZADD")
+            .arg(QUEUE)
+            .arg("NX")
+            .arg(-order)
+            .arg(hex(&id.0))
+            .query_async(&mut con)
+            .await
+            .map_err(unavailable)?;
+        let owner: Option<String> = con.get(Keys::of(id).owner).await.map_err(unavailable)?;
+        if owner.as_deref() == Some("q") {
+            return Ok(added == 1);
+        }
+        // Claimed (or erased) meanwhile: the entry is not its to have.
+        if added == 1 {
+            self.unqueue_unless_queued(id).await;
+        }
+        Ok(false)
+    }
+
+    /// Takes out a queue entry whose session is not owned by the queue (claimed, held,
+    /// gone), best effort: what stays is found again at the next heartbeat.
+    pub async fn mend_stray(&self, id: &SessionId) {
+        self.unqueue_unless_queued(id).await;
+    }
+
+    /// Removes `id`'s queue entry unless its owner reads `q` (then the entry is its own).
+    pub(super) async fn unqueue_unless_queued(&self, id: &SessionId) {
+        let mut con = self.con();
+        let owner: Result<Option<String>, _> = con.get(Keys::of(id).owner).await;
+        let stray = match owner {
+            Ok(Some(owner)) => owner != "q",
+            Ok(None) => true,
+            // Unread: left for the next heartbeat to find.
+            Err(_) => false,
+        };
+        if stray {
+            let _: Result<(), _> = con.zrem(QUEUE, hex(&id.0)).await;
+        }
+    }
+}

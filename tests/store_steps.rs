@@ -1,0 +1,218 @@
+//! Redis steps cut short: each test makes one Redis command fail on purpose (an ACL rule
+//! on the test's own Redis, or a key altered with `redis-cli`) in the middle of a step the
+//! relay makes in several commands (a requeue, a claim, a hello, the minute sweep), and
+//! checks through the real relay that no one is left waiting for ever: the visitor put
+//! back in the queue is told and answered, a claim the store made is the claimer's, a hello
+//! the store failed leaves nothing queued, a failed erasure hides no other.
+
+mod common;
+#[path = "common/faults.rs"]
+mod faults;
+
+use std::time::Duration;
+
+use common::*;
+use faults::*;
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::visitor::{VisitorClient, VisitorEvent};
+use lifeline::config::StoreKind;
+use lifeline::crypto::keys::hex;
+use lifeline::protocol::SessionId;
+use lifeline::protocol::frames::PeerEvent;
+
+/// The heartbeat mends what two in a row (5 s apart) find out of step, or releases what
+/// two in a row find held by no one: within three, with a margin.
+const MENDED_WITHIN: Duration = Duration::from_secs(25);
+const STORE_UNAVAILABLE: u16 = 4013;
+
+async fn relay_on(redis: &RedisServer) -> TestRelay {
+    let url = redis.url.clone();
+    TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await
+}
+
+/// Grants (`+cmd`) or takes away (`-cmd`) one command from the user every client of the
+/// test's Redis uses, the relay included (Lua scripts run with the caller's rights).
+fn acl(redis: &RedisServer, rule: &str) {
+    assert_eq!(redis.cli(&["ACL", "SETUSER", "default", rule]), "OK");
+}
+
+fn key(session: &SessionId, name: &str) -> String {
+    format!("ll:{{{}}}:{name}", hex(&session.0))
+}
+
+async fn told_left(v: &mut VisitorClient) {
+    // Two heartbeats may pass in silence: longer than a receive waits by default.
+    v.wire().expect("connected").set_timeout(MENDED_WITHIN);
+    tokio::time::timeout(
+        MENDED_WITHIN,
+        v.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left))),
+    )
+    .await
+    .expect("the visitor is told `left` within seconds")
+    .expect("left");
+}
+
+async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + MENDED_WITHIN;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A coordinator signs out while Redis refuses the queue entry of the requeue: the
+/// visitor must still be put back in the queue, told `left`, and answered by the next
+/// coordinator (before: the owner read `q` with no queue entry, claimable by no one).
+#[tokio::test]
+async fn a_requeue_whose_queue_entry_fails_still_reaches_the_queue() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let mut a = relay.on_duty(901, "A", 1).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut a, &mut v).await;
+    acl(&redis, "-zadd");
+    a.sign_out().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    acl(&redis, "+zadd");
+    told_left(&mut v).await;
+    until("queued again", async || is_queued(&relay, &v.session).await).await;
+    let mut b = relay.on_duty(902, "B", 1).await;
+    assert_eq!(claim_requeued(&mut b, &mut v).await, "B");
+    round_trip(&mut b, &mut v, "answered after all").await;
+}
+
+/// A session owned by the queue with no queue entry (a requeue cut short between its two
+/// slots by a node's death) is found by the heartbeat, put back at the front, its visitor
+/// told `left` and its stale coordinator `released`; the next coordinator answers it.
+#[tokio::test]
+async fn a_session_owned_by_the_queue_in_no_entry_is_put_back() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let mut a = relay.on_duty(903, "A", 1).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut a, &mut v).await;
+    let session = v.session;
+    redis.cli(&["SET", &key(&session, "owner"), "q", "KEEPTTL"]);
+    assert!(!is_queued(&relay, &session).await);
+    told_left(&mut v).await;
+    a.wire().set_timeout(MENDED_WITHIN);
+    tokio::time::timeout(
+        MENDED_WITHIN,
+        a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session)),
+    )
+    .await
+    .expect("the stale holder is told within seconds")
+    .expect("released");
+    assert!(is_queued(&relay, &session).await);
+    let mut b = relay.on_duty(904, "B", 1).await;
+    assert_eq!(claim_requeued(&mut b, &mut v).await, "B");
+    round_trip(&mut b, &mut v, "answered after all").await;
+}
+
+/// The claim script made the coordinator the owner, then Redis refused to take the queue
+/// entry out: the claim is theirs (before: `claim_lost` for a session the store gave
+/// them), and the entry left behind is mended away by the heartbeat.
+#[tokio::test]
+async fn a_claim_whose_queue_entry_stays_is_won_and_the_entry_mended() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let mut c = relay.on_duty(905, "C", 1).await;
+    let mut v = relay.visitor().await;
+    acl(&redis, "-zrem");
+    c.claim(v.session).await.expect("claim");
+    let answer = c
+        .wait_for(|e| {
+            matches!(
+                e,
+                CoordinatorEvent::Claimed { .. } | CoordinatorEvent::ClaimLost(_)
+            )
+        })
+        .await
+        .expect("claim answered");
+    assert!(
+        matches!(answer, CoordinatorEvent::Claimed { .. }),
+        "the store gave it: {answer:?}"
+    );
+    connected_to(&mut v).await;
+    acl(&redis, "+zrem");
+    round_trip(&mut c, &mut v, "claimed after all").await;
+    let session = v.session;
+    until("the stale queue entry mended away", async || {
+        !is_queued(&relay, &session).await
+    })
+    .await;
+    round_trip(&mut c, &mut v, "still theirs").await;
+}
+
+/// A hello the store fails part-way (its sweep index refused, then its queue entry
+/// refused) is closed 4013 and leaves nothing: no queue entry waiting for ever, no key.
+#[tokio::test]
+async fn a_hello_the_store_fails_leaves_nothing_behind() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    for command in ["sadd", "zadd"] {
+        let (mut wire, session, seed, difficulty) = challenged(&relay).await;
+        acl(&redis, &format!("-{command}"));
+        wire.send(hello(&session, &seed, difficulty))
+            .await
+            .expect("hello");
+        let closed = close_code(&mut wire).await;
+        acl(&redis, &format!("+{command}"));
+        assert_eq!(closed, Some(STORE_UNAVAILABLE), "{command} refused");
+        assert!(!is_queued(&relay, &session).await, "{command}: queued");
+        let pattern = format!("ll:{{{}}}:*", hex(&session.0));
+        assert_eq!(redis.cli(&["KEYS", &pattern]), "", "{command}: keys left");
+    }
+    // The store is whole again: the next hello is answered.
+    let mut c = relay.on_duty(906, "C", 1).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut c, &mut v).await;
+}
+
+/// One idle session the sweep cannot erase (its activity key unreadable) must not hide
+/// the others it did erase: their visitors are closed (4007) as expired.
+#[tokio::test]
+async fn a_sweep_that_fails_on_one_session_still_tells_the_others() {
+    use lifeline::store::ChatStore;
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let broken = relay.visitor().await;
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(relay.visitor().await);
+    }
+    let active = key(&broken.session, "active");
+    redis.cli(&["DEL", &active]);
+    redis.cli(&["HSET", &active, "minute", "0"]);
+    for v in &idle {
+        relay.relay.store.touch(&v.session, 0).await.expect("touch");
+    }
+    relay.relay.sweep().await;
+    for v in &mut idle {
+        assert_eq!(visitor_closed_with(v).await, Some(UNKNOWN_SESSION));
+    }
+}
+
+/// A visitor's node written after their session was erased (a resume racing an end) must
+/// not bring back a key of it: only the TTL would ever erase it.
+#[tokio::test]
+async fn a_visitor_node_is_not_written_for_an_erased_session() {
+    use lifeline::store::ChatStore;
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let v = relay.visitor().await;
+    let session = v.session;
+    drop(v);
+    relay.relay.store.remove(&session).await.expect("erased");
+    let link = relay
+        .relay
+        .store
+        .node_link()
+        .expect("a Redis store links nodes");
+    assert_eq!(link.set_visitor_node(&session, "elsewhere").await, Ok(None));
+    assert_eq!(redis.cli(&["EXISTS", &key(&session, "node")]), "0");
+}
