@@ -80,6 +80,7 @@ async fn the_desk_installs_a_renewed_certificate_on_the_live_connection() {
     until_json(&mut ws, |m| m["type"] == "starting").await;
     send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
     let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    assert_eq!(started["inbox"], false, "no grant: tips stay sealed");
     let before = started["not_after"].as_u64().expect("not_after");
     assert_eq!(started["serial"], 310);
     assert_eq!(started["renew_days"], 2, "the expiry warning is on");
@@ -114,6 +115,50 @@ async fn the_desk_installs_a_renewed_certificate_on_the_live_connection() {
         Some(after),
         "still the renewed one"
     );
+    drop(desk);
+    drop(dir);
+}
+
+/// A coordinator's desk with an inbox key granted into their identity (as production
+/// coordinators get one: never `--inbox-key`) opens tips: the page is told so.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_opens_tips_with_a_granted_inbox_key() {
+    let relay = TestRelay::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("console.identity");
+    let mut identity = Identity::generate("Amara").expect("identity");
+    let cert = certificate(&relay, &identity, 311, 30);
+    let now = relay.relay.clock.unix_s();
+    identity
+        .install_certificate(&cert, relay.org_key().public(), now)
+        .expect("enrolled");
+    let mine = identity
+        .certificate()
+        .expect("enrolled")
+        .body()
+        .x25519_public;
+    let until = now + 7 * DAY;
+    let inbox = relay.inbox_key();
+    let grant = lifeline::crypto::inbox_grant::seal(
+        &relay.org_key().public().fingerprint(),
+        &mine,
+        311,
+        until,
+        &[(&inbox, until)],
+        &mut rand_core::OsRng,
+    )
+    .expect("sealed grant");
+    identity.import_grant(&grant).expect("imported");
+    identity
+        .create_file(&path, PASSPHRASE, CHEAP)
+        .expect("written");
+
+    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), &path), None);
+    let mut ws = desk.page().await;
+    until_json(&mut ws, |m| m["type"] == "starting").await;
+    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
+    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    assert_eq!(started["inbox"], true, "the granted key opens tips");
     drop(desk);
     drop(dir);
 }

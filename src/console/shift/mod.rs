@@ -202,6 +202,12 @@ impl Shift {
         self.unlock_failed = false;
     }
 
+    /// Whether tips can be opened here: an inbox key was granted (or, on a development relay,
+    /// given with `--inbox-key`).
+    pub fn opens_tips(&self) -> bool {
+        self.tip_keys.is_some()
+    }
+
     /// Whether the console is locked (front ends show nothing of the shift).
     pub fn is_locked(&self) -> bool {
         self.locked
