@@ -95,6 +95,26 @@ fn hold_stamp(holder: Option<&TipHolder>) -> String {
     holder.map_or(":".into(), |h| format!("{}:{}", h.serial, h.minute))
 }
 
+/// A tip as `get` read it; `None` if its record is gone (or not one this relay wrote).
+fn record_of(id: &TipId, read: TipKeysRead) -> Option<TipRecord> {
+    let (fields, followups, replies, copies) = read;
+    let lookup_hash = from_hex(fields.get("lookup")?)?;
+    Some(TipRecord {
+        id: *id,
+        lookup_hash,
+        received_minute: fields.get("received")?.parse().ok()?,
+        sealed: fields
+            .get("sealed")
+            .and_then(|s| b64::decode(s))
+            .unwrap_or_default(),
+        followups: decode_all(followups),
+        replies: decode_all(replies),
+        reply_copies: copies.iter().filter_map(|c| decode_copy(c)).collect(),
+        handled: fields.get("handled").is_some_and(|h| h == "1"),
+        holder: holder_of(&fields),
+    })
+}
+
 /// How often a take reads the holder again when another node changed it meanwhile.
 const HOLD_ATTEMPTS: usize = 4;
 
@@ -220,68 +240,56 @@ impl RedisTips {
         Ok(())
     }
 
-    /// The tip `id` in full, if filed.
-    pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
+    /// The tip `id` in full, if filed; an error if Redis cannot say.
+    pub async fn get(&self, id: &TipId) -> Result<Option<TipRecord>, StoreError> {
         let keys = TipKeys::of(id);
-        let (fields, followups, replies, copies): TipKeysRead = redis::pipe()
+        let read: TipKeysRead = redis::pipe()
             .hgetall(&keys.record)
             .lrange(&keys.followups, 0, -1)
             .lrange(&keys.replies, 0, -1)
             .lrange(&keys.copies, 0, -1)
             .query_async(&mut self.con())
             .await
-            .ok()?;
-        let lookup_hash = from_hex(fields.get("lookup")?)?;
-        Some(TipRecord {
-            id: *id,
-            lookup_hash,
-            received_minute: fields.get("received")?.parse().ok()?,
-            sealed: fields
-                .get("sealed")
-                .and_then(|s| b64::decode(s))
-                .unwrap_or_default(),
-            followups: decode_all(followups),
-            replies: decode_all(replies),
-            reply_copies: copies.iter().filter_map(|c| decode_copy(c)).collect(),
-            handled: fields.get("handled").is_some_and(|h| h == "1"),
-            holder: holder_of(&fields),
-        })
+            .map_err(unavailable)?;
+        Ok(record_of(id, read))
     }
 
     /// The oldest tips still waiting, summarised from counts: no sealed content is read.
-    pub async fn list(&self) -> Vec<TipSummary> {
+    /// Any read failing fails the list: a partial or empty one would tell coordinators
+    /// that tips are gone which are only out of reach.
+    pub async fn list(&self) -> Result<Vec<TipSummary>, StoreError> {
         let ids: Vec<String> = self
             .con()
             .zrange(TIPS, 0, MAX_LISTED as isize - 1)
             .await
-            .unwrap_or_default();
+            .map_err(unavailable)?;
         let mut out = Vec::new();
         for text in ids {
             let Some(id) = decode_id(&text) else { continue };
             let keys = TipKeys::of(&id);
             type Listed = (Option<u64>, Option<String>, Option<String>, usize, usize);
-            let read: Result<Listed, _> = redis::pipe()
+            let read: Listed = redis::pipe()
                 .hget(&keys.record, "received")
                 .hget(&keys.record, "handled")
                 .hget(&keys.record, "holder_alias")
                 .llen(&keys.followups)
                 .llen(&keys.replies)
                 .query_async(&mut self.con())
-                .await;
+                .await
+                .map_err(unavailable)?;
             match read {
-                Ok((Some(received), handled, held_by, followups, replies)) => {
+                (Some(received), handled, held_by, followups, replies) => {
                     if handled.as_deref() != Some("1") {
                         out.push(summary(id, received, followups, replies, held_by));
                     }
                 }
-                // Past retention: Redis expired it, the index follows.
-                Ok((None, ..)) => {
+                // Past retention: Redis expired it, the index follows (or the sweep does).
+                (None, ..) => {
                     let _ = self.con().zrem::<_, _, ()>(TIPS, &text).await;
                 }
-                Err(_) => {}
             }
         }
-        out
+        Ok(out)
     }
 
     /// Files a coordinator's sealed reply and, while the tip is open, its copy for the
@@ -471,30 +479,33 @@ impl RedisTips {
         })
     }
 
-    /// Whether a follow-up of `len` bytes under this receipt would be taken now.
-    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
-        let Ok(Some((id, handled))) = self.by_lookup(lookup_hash).await else {
-            return Followup::NoTip;
+    /// Whether a follow-up of `len` bytes under this receipt would be taken now; an error
+    /// if Redis cannot say (the tipster is told to try again, not that no tip exists).
+    pub async fn followup_would_fit(
+        &self,
+        lookup_hash: &[u8; 32],
+        len: usize,
+    ) -> Result<Followup, StoreError> {
+        let Some((id, handled)) = self.by_lookup(lookup_hash).await? else {
+            return Ok(Followup::NoTip);
         };
         if handled {
-            return Followup::Closed;
+            return Ok(Followup::Closed);
         }
         let keys = TipKeys::of(&id);
-        let read: Result<(usize, Option<usize>), _> = redis::pipe()
+        let (count, bytes): (usize, Option<usize>) = redis::pipe()
             .llen(&keys.followups)
             .hget(&keys.record, "followup_bytes")
             .query_async(&mut self.con())
-            .await;
-        match read {
-            Ok((count, bytes))
-                if count < self.limits.max_followups
-                    && bytes.unwrap_or(0) + len <= self.limits.max_followup_bytes =>
-            {
-                Followup::Added
-            }
-            Ok(_) => Followup::Full,
-            Err(_) => Followup::NoTip,
-        }
+            .await
+            .map_err(unavailable)?;
+        let fits = count < self.limits.max_followups
+            && bytes.unwrap_or(0) + len <= self.limits.max_followup_bytes;
+        Ok(if fits {
+            Followup::Added
+        } else {
+            Followup::Full
+        })
     }
 
     /// Erases the tip's content and follow-ups; replies stay until retention ends.
@@ -558,11 +569,21 @@ impl RedisTips {
         Ok(())
     }
 
-    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt.
-    pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
-        let id: Option<String> = self.con().get(lookup_key(lookup_hash)).await.ok()?;
-        let tip = self.get(&decode_id(&id?)?).await?;
-        Some(tip.replies)
+    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt, an
+    /// error if Redis cannot say.
+    pub async fn replies(
+        &self,
+        lookup_hash: &[u8; 32],
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        let id: Option<String> = self
+            .con()
+            .get(lookup_key(lookup_hash))
+            .await
+            .map_err(unavailable)?;
+        let Some(id) = id.as_deref().and_then(decode_id) else {
+            return Ok(None);
+        };
+        Ok(self.get(&id).await?.map(|tip| tip.replies))
     }
 
     /// Deletes tips received before `cutoff_minute`; returns how many.
@@ -603,8 +624,9 @@ impl RedisTips {
         con.zrem(index, text).await.map_err(unavailable)
     }
 
-    /// How many tips are filed, handled ones included.
-    pub async fn count(&self) -> usize {
-        self.con().zcard(TIPS).await.unwrap_or(0)
+    /// How many tips wait for a coordinator (handled ones are indexed apart, F-9); an
+    /// error if Redis cannot say (the cap is never passed on doubt).
+    pub async fn count(&self) -> Result<usize, StoreError> {
+        self.con().zcard(TIPS).await.map_err(unavailable)
     }
 }
