@@ -125,6 +125,7 @@ pub struct RedisTips {
     followup: redis::Script,
     hold: redis::Script,
     copy: redis::Script,
+    forget_lookup: redis::Script,
     retention_minutes: u64,
     limits: TipLimits,
     /// When a tip's retention ends (Redis expires it then).
@@ -149,6 +150,7 @@ impl RedisTips {
             followup: redis::Script::new(crate::store::redis::scripts::FOLLOWUP),
             hold: redis::Script::new(super::scripts::HOLD),
             copy: redis::Script::new(super::scripts::COPY),
+            forget_lookup: redis::Script::new(super::scripts::FORGET_LOOKUP),
             retention_minutes: retention_days * 24 * 60,
             limits,
         }
@@ -231,10 +233,7 @@ impl RedisTips {
                 .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
                 .await
                 .map_err(unavailable)?;
-            let _: () = con
-                .del(lookup_key(&record.lookup_hash))
-                .await
-                .map_err(unavailable)?;
+            self.forget_lookup(&record.lookup_hash, &id).await?;
             return Err(StoreError::Tips("tip store full".into()));
         }
         Ok(())
@@ -617,11 +616,24 @@ impl RedisTips {
                 .await
                 .map_err(unavailable)?;
             if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
-                let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
+                self.forget_lookup(&hash, text).await?;
             }
         }
         let _: () = con.zrem(HELD, text).await.map_err(unavailable)?;
         con.zrem(index, text).await.map_err(unavailable)
+    }
+
+    /// Deletes the receipt's lookup key if it still names the tip `id` (hex): a later tip
+    /// under the same receipt keeps it.
+    async fn forget_lookup(&self, lookup_hash: &[u8; 32], id: &str) -> Result<(), StoreError> {
+        let _deleted: i32 = self
+            .forget_lookup
+            .key(lookup_key(lookup_hash))
+            .arg(id)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     /// How many tips wait for a coordinator (handled ones are indexed apart, F-9); an
