@@ -132,8 +132,8 @@ impl Take {
 pub enum Tips {
     /// One file per tip in the data folder: a single node.
     Files(TipFiles),
-    /// In Redis: several nodes.
-    Redis(RedisTips),
+    /// In Redis: several nodes. Boxed: its scripts make it much larger than the files'.
+    Redis(Box<RedisTips>),
 }
 
 impl Tips {

@@ -4,7 +4,11 @@
 //! Key schema (`docs/redis.md`): the keys of one tip share the hash tag `{tip-<id>}`; each
 //! lives until the tip's retention ends (its TTL counts from the minute it arrived). Every
 //! change is one command on one key (a list push, a hash field), so no read-modify-write
-//! can lose a reply written by another node at the same moment.
+//! can lose a reply written by another node at the same moment. A write and its EXPIRE go
+//! in one transaction (MULTI/EXEC, one slot), and a write to a tip the sweep may have just
+//! deleted checks it exists in the same script: no key is ever left without its TTL.
+//!
+//! Reads return an error when Redis cannot answer, never "no tip" or an empty list.
 
 use redis::AsyncCommands;
 
@@ -126,6 +130,7 @@ pub struct RedisTips {
     hold: redis::Script,
     copy: redis::Script,
     forget_lookup: redis::Script,
+    handle: redis::Script,
     retention_minutes: u64,
     limits: TipLimits,
     /// When a tip's retention ends (Redis expires it then).
@@ -151,6 +156,7 @@ impl RedisTips {
             hold: redis::Script::new(super::scripts::HOLD),
             copy: redis::Script::new(super::scripts::COPY),
             forget_lookup: redis::Script::new(super::scripts::FORGET_LOOKUP),
+            handle: redis::Script::new(super::scripts::HANDLE),
             retention_minutes: retention_days * 24 * 60,
             limits,
         }
@@ -200,9 +206,12 @@ impl RedisTips {
             ("sealed", b64::encode(&record.sealed)),
             ("handled", u8::from(record.handled).to_string()),
         ];
-        // One pipeline per slot: the tip's own keys, then the lookup key and the index.
+        // One pipeline per slot: the tip's own keys, then the lookup key and the index. The
+        // tip's keys in one transaction (MULTI/EXEC): a connection cut between a write and
+        // its EXPIRE would leave a sealed tip no TTL and no index ever removes.
         let mut pipe = redis::pipe();
-        pipe.hset_multiple(&keys.record, &fields)
+        pipe.atomic()
+            .hset_multiple(&keys.record, &fields)
             .ignore()
             .expire(&keys.record, ttl)
             .ignore();
@@ -299,8 +308,11 @@ impl RedisTips {
         };
         let keys = TipKeys::of(id);
         let ttl = self.ttl_s(received);
+        // With its EXPIRE in one transaction: a list re-created by a push racing the tip's
+        // deletion still ends.
         let mut pipe = redis::pipe();
-        pipe.rpush(&keys.replies, b64::encode(&reply.sealed))
+        pipe.atomic()
+            .rpush(&keys.replies, b64::encode(&reply.sealed))
             .ignore()
             .expire(&keys.replies, ttl)
             .ignore();
@@ -365,6 +377,7 @@ impl RedisTips {
     /// Lists a hold where the sweep looks; the index lives no longer than a tip can.
     async fn index_hold(&self, text: &str, minute: u64) -> Result<(), StoreError> {
         redis::pipe()
+            .atomic()
             .zadd(HELD, text, minute)
             .ignore()
             .expire(HELD, (self.retention_minutes * 60) as i64)
@@ -509,36 +522,33 @@ impl RedisTips {
 
     /// Erases the tip's content and follow-ups; replies stay until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
-        let Some(received) = self.received(id).await? else {
-            return Ok(false);
-        };
         let keys = TipKeys::of(id);
-        redis::pipe()
-            .hset(&keys.record, "handled", "1")
-            .ignore()
-            .hdel(
-                &keys.record,
-                &[
-                    "sealed",
-                    "followup_bytes",
-                    "holder",
-                    "holder_alias",
-                    "held_minute",
-                ],
-            )
-            .ignore()
-            .del(&[&keys.followups, &keys.copies])
-            .ignore()
-            .query_async::<()>(&mut self.con())
+        // Checked and written in one step: a sweep deleting the tip meanwhile leaves nothing.
+        let received: Option<u64> = self
+            .handle
+            .key(&keys.record)
+            .key(&keys.followups)
+            .key(&keys.copies)
+            .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
+        let Some(received) = received else {
+            return Ok(false);
+        };
         let text = hex(&id.0);
-        // Moved from the waiting index to the handled one: its room is free at once.
+        // Moved from the waiting index to the handled one: its room is free at once. The
+        // index and its TTL together (MULTI/EXEC: one key, one slot); the other indexes
+        // apart (each its own slot on a Cluster).
         redis::pipe()
+            .atomic()
             .zadd(HANDLED, &text, received)
             .ignore()
             .expire(HANDLED, (self.retention_minutes * 60) as i64)
             .ignore()
+            .query_async::<()>(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        redis::pipe()
             .zrem(TIPS, &text)
             .ignore()
             .zrem(HELD, &text)

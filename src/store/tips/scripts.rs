@@ -1,6 +1,7 @@
 //! The Lua scripts that make the Redis tip store's check-then-set steps atomic: who holds a
 //! tip (compare and set, so the rule of `Take::decide` is written once, in Rust), the
-//! capped list of reply copies, and forgetting a receipt's lookup only for its own tip.
+//! capped list of reply copies, marking a tip handled only while it exists, and forgetting
+//! a receipt's lookup only for its own tip.
 //!
 //! Each touches one key (of one tip, or one receipt's lookup), so it runs on a Cluster too. Must never read or write a
 //! key it was not passed, and never decide who may hold a tip (the caller does).
@@ -37,4 +38,17 @@ return 1
 pub(super) const FORGET_LOOKUP: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+"#;
+
+/// Marks a tip handled, erasing its content, follow-ups, copies and holder, only while its
+/// record exists: a sweep that deleted the tip a moment before must not see the record come
+/// back as a bare `handled` hash with no TTL, kept for ever. KEYS: the tip's record,
+/// follow-ups, copies. The minute the tip arrived (for the handled index), nil if it is gone.
+pub(super) const HANDLE: &str = r#"
+local received = redis.call('HGET', KEYS[1], 'received')
+if not received then return false end
+redis.call('HSET', KEYS[1], 'handled', '1')
+redis.call('HDEL', KEYS[1], 'sealed', 'followup_bytes', 'holder', 'holder_alias', 'held_minute')
+redis.call('DEL', KEYS[2], KEYS[3])
+return received
 "#;
