@@ -142,3 +142,39 @@ async fn the_sweep_reads_the_relays_clock_so_a_test_can_live_past_retention() {
         "{err}"
     );
 }
+
+/// Two tips under one receipt (two submissions racing past the duplicate check; filed here
+/// straight into the store): the earlier one going at the end of its retention leaves the
+/// receipt to the later one, on either store.
+#[tokio::test]
+async fn an_earlier_tip_past_retention_leaves_its_receipt_to_a_later_one() {
+    use lifeline::store::tips::lookup_hash;
+    use lifeline::store::{TipId, TipRecord};
+    let relay = TestRelay::start().await;
+    let lookup = [5; 32];
+    let tip = |reply: &[u8]| TipRecord {
+        id: TipId(lifeline::crypto::keys::random_bytes()),
+        lookup_hash: lookup_hash(&lookup),
+        received_minute: relay.relay.clock.unix_minute(),
+        sealed: smallest_sealed(),
+        followups: vec![],
+        replies: vec![reply.to_vec()],
+        reply_copies: vec![],
+        handled: false,
+        holder: None,
+    };
+    let day = std::time::Duration::from_secs(86_400);
+    relay.relay.tips.put(tip(b"earlier")).await.unwrap();
+    relay.relay.clock.advance(2 * day);
+    relay.relay.tips.put(tip(b"later")).await.unwrap();
+
+    let retention = day * relay.relay.config.tips.retention_days as u32;
+    relay.relay.clock.advance(retention - day);
+    relay.relay.sweep().await;
+    assert_eq!(relay.tips_held().await, 1, "the earlier tip went");
+    let replies = Tipster::new(&relay.addr.to_string())
+        .replies(lookup)
+        .await
+        .expect("the later tip keeps its receipt");
+    assert_eq!(replies, vec![b"later".to_vec()]);
+}

@@ -133,15 +133,21 @@ pub async fn offer_rekeyed(relay: &Relay, serial: u64, session: &SessionId) {
     });
 }
 
-/// The tips inbox as coordinators see it: ciphertext stays until one opens a tip.
-pub async fn tip_list(relay: &Relay) -> RelayFrame {
-    let items = relay.tips.list().await;
-    RelayFrame::Tips { items }
+/// The tips inbox as coordinators see it: ciphertext stays until one opens a tip. `None`
+/// when the store cannot list it: an empty list would say nothing waits.
+pub async fn tip_list(relay: &Relay) -> Option<RelayFrame> {
+    let items = relay.tips.list().await.ok()?;
+    Some(RelayFrame::Tips { items })
 }
 
-/// Sends every on-duty coordinator on this node the current tips inbox.
+/// Sends every on-duty coordinator on this node the current tips inbox; nothing when the
+/// store cannot list it (they keep the inbox they have until the next change or list).
 pub async fn notify_tips(relay: &Relay) {
-    let text = protocol::encode_frame(tip_list(relay).await);
+    let Some(list) = tip_list(relay).await else {
+        tracing::warn!("tips inbox not broadcast: the tip store could not list it");
+        return;
+    };
+    let text = protocol::encode_frame(list);
     relay.live.with(|live| {
         for c in live.coordinators.values().filter(|c| c.on_duty) {
             c.outbox.send_text(text.clone());

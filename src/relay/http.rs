@@ -283,14 +283,21 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
         Err((status, reason)) => return refuse(status, reason),
     };
     let hash = lookup_hash(&tip.lookup.0);
-    if relay.tips.replies(&hash).await.is_some() {
-        return refuse(
-            StatusCode::CONFLICT,
-            "this receipt already has a tip; send a follow-up",
-        );
+    // Both checks fail closed: a store that cannot answer refuses (503) before the
+    // proof-of-work is spent (F-12), never lets a duplicate or a tip past the cap through.
+    match relay.tips.replies(&hash).await {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            return refuse(
+                StatusCode::CONFLICT,
+                "this receipt already has a tip; send a follow-up",
+            );
+        }
+        Err(_) => return store_unavailable(),
     }
-    if relay.tips.count().await >= relay.config.tips.max_tips {
-        return store_unavailable();
+    match relay.tips.count().await {
+        Ok(waiting) if waiting < relay.config.tips.max_tips => {}
+        _ => return store_unavailable(),
     }
     if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
         return refuse(status, reason);
@@ -322,15 +329,17 @@ async fn read_replies(State(relay): State<Arc<Relay>>, Body(body): Body) -> Resp
         Err(reason) => return refuse(StatusCode::BAD_REQUEST, reason),
     };
     match relay.tips.replies(&lookup_hash(&query.lookup.0)).await {
-        Some(replies) => axum::Json(ReceiptReplies {
+        Ok(Some(replies)) => axum::Json(ReceiptReplies {
             v: VERSION,
             replies: replies.into_iter().map(Bytes).collect(),
         })
         .into_response(),
-        None => refuse(
+        Ok(None) => refuse(
             StatusCode::NOT_FOUND,
             "no tip under this receipt (handled, expired, or mistyped)",
         ),
+        // Never "not found" on doubt: the tipster would be told their tip is gone.
+        Err(_) => store_unavailable(),
     }
 }
 
@@ -356,8 +365,9 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
         .followup_would_fit(&hash, tip.sealed.0.len())
         .await
     {
-        Followup::Added => {}
-        refused => return followup_refused(refused),
+        Ok(Followup::Added) => {}
+        Ok(refused) => return followup_refused(refused),
+        Err(_) => return store_unavailable(),
     }
     if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
         return refuse(status, reason);

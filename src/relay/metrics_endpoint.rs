@@ -21,7 +21,7 @@ pub async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     let on_duty = relay.live.with(|live| live.on_duty());
     let mut body = relay
         .metrics
-        .render(queued, on_duty, relay.tips.count().await);
+        .render(queued, on_duty, relay.tips.count().await.unwrap_or(0));
     if let Some(p) = relay.store.persistence_seen() {
         body.push_str(&p.prometheus());
     }

@@ -20,14 +20,10 @@ use crate::store::tips::{Reply, ReplyCopy, Take, TipHolder};
 /// Answers one of a coordinator's tip frames. Any other frame is ignored here.
 pub async fn handle(relay: &Arc<Relay>, out: &Outbox, serial: u64, frame: CoordinatorFrame) {
     match frame {
-        CoordinatorFrame::ListTips {} => {
-            out.send(tip_list(relay).await);
-        }
+        CoordinatorFrame::ListTips {} => send_list(relay, out).await,
         CoordinatorFrame::OpenTip { id } => open(relay, out, id).await,
         CoordinatorFrame::TakeTip { id, over } => match take(relay, out, serial, id, over).await {
-            Some(Take::NoTip) => {
-                out.send(tip_list(relay).await);
-            }
+            Some(Take::NoTip) => send_list(relay, out).await,
             Some(Take::Taken | Take::TakenOver(_)) => changed_by(relay, out, serial).await,
             // Refused (`tip_held`) or the store failed (`retry`): nothing changed.
             Some(Take::HeldBy(_)) | None => {}
@@ -66,7 +62,12 @@ pub async fn handle(relay: &Arc<Relay>, out: &Outbox, serial: u64, frame: Coordi
 }
 
 async fn open(relay: &Arc<Relay>, out: &Outbox, id: TipId) {
-    match relay.tips.get(&id).await.filter(|t| !t.handled) {
+    let tip = match relay.tips.get(&id).await {
+        Ok(tip) => tip.filter(|t| !t.handled),
+        // Not "no such tip" (the list it would send is unknown too): ask again later.
+        Err(_) => return retry(out),
+    };
+    match tip {
         Some(tip) => {
             let replies = tip
                 .reply_copies
@@ -84,9 +85,18 @@ async fn open(relay: &Arc<Relay>, out: &Outbox, id: TipId) {
                 replies,
             });
         }
-        None => {
-            out.send(tip_list(relay).await);
+        None => send_list(relay, out).await,
+    }
+}
+
+/// Sends `out` the inbox, or `retry` if the store cannot list it: never an empty list on
+/// doubt, which would tell the coordinator that nothing waits.
+async fn send_list(relay: &Relay, out: &Outbox) {
+    match tip_list(relay).await {
+        Some(list) => {
+            out.send(list);
         }
+        None => retry(out),
     }
 }
 
@@ -164,7 +174,7 @@ async fn changed_by(relay: &Arc<Relay>, out: &Outbox, serial: u64) {
         .live
         .with(|live| live.coordinators.get(&serial).is_some_and(|c| c.on_duty));
     if !on_duty {
-        out.send(tip_list(relay).await);
+        send_list(relay, out).await;
     }
 }
 

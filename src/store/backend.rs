@@ -58,12 +58,12 @@ impl Store {
     /// node must be readable through another), else files in `<data_dir>/tips`.
     pub fn tips(&self, config: &Config, clock: Clock) -> Result<Tips, StoreError> {
         Ok(match self {
-            Store::Redis(redis) => Tips::Redis(RedisTips::new(
+            Store::Redis(redis) => Tips::Redis(Box::new(RedisTips::new(
                 redis.connection(),
                 config.tips.retention_days,
                 TipLimits::of(config),
                 clock,
-            )),
+            ))),
             Store::Memory(_) => Tips::Files(TipFiles::open(
                 &config.server.data_dir.join("tips"),
                 TipLimits::of(config),

@@ -106,6 +106,10 @@ test('a tip: PoW with context "tip", sealed to the inbox with the receipt key; r
   const other = await deriveReceipt(receipt, new Uint8Array(32));
   assert.equal(await relay.replies([config.inbox], other), null);
   assert.ok(new TipError(404, 'x') instanceof Error);
+  // a store that cannot answer (503) is an error (the screen says so), never "not found"
+  const down = async () => ({ status: 503, text: async () => JSON.stringify({ v: 1, error: 'tip store unavailable, retry later' }) });
+  const unavailable = new Relay('http://relay.test', ORG, down, solveTip, () => NOW);
+  await assert.rejects(unavailable.replies([config.inbox], keys), (e) => e instanceof TipError && e.status === 503);
 });
 
 test('config: labels per language for numbers and categories, malformed parts left out', async () => {

@@ -318,7 +318,8 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         .find(|c| **c == form.category)
         .cloned();
     let error = || page::notice("alert", words.get("tip_error"));
-    if relay.tips.count().await >= relay.config.tips.max_tips {
+    // A store that cannot count refuses like a full one: the cap is never passed on doubt.
+    if !matches!(relay.tips.count().await, Ok(n) if n < relay.config.tips.max_tips) {
         return tip_form(
             &relay,
             words,
@@ -428,32 +429,36 @@ async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> 
             category: None,
             text,
         };
+        // A store that cannot say gives the "try again" page (`None`), never "not found".
         let verdict = match relay
             .tips
             .followup_would_fit(&hash, sealed_tip::MAX_SEALED_LEN)
             .await
         {
-            Followup::Added => {
-                let sealed = sealed_tip::seal_followup_as(
+            Ok(Followup::Added) => {
+                match sealed_tip::seal_followup_as(
                     &org,
                     &inbox,
                     &keys.tipster_key,
                     &message,
                     SealedBy::Relay,
                     &mut OsRng,
-                )
-                .ok()?;
-                relay.tips.add_followup(&hash, sealed).await.ok()?
+                ) {
+                    Ok(sealed) => relay.tips.add_followup(&hash, sealed).await.ok(),
+                    Err(_) => None,
+                }
             }
-            refused => refused,
+            verdict => verdict.ok(),
         };
+        // Wiped on every path, a failed one too.
         drop(Zeroizing::new(message.text));
+        let verdict = verdict?;
         if verdict == Followup::Added {
             relay.tips_changed();
         }
         followup = Some(verdict);
     }
-    let replies = relay.tips.replies(&hash).await.map(|sealed| {
+    let replies = relay.tips.replies(&hash).await.ok()?.map(|sealed| {
         sealed
             .iter()
             .filter_map(|s| {

@@ -28,7 +28,10 @@ impl SharedBudget {
     /// Takes one request from `hour`; `false` past `limit` (or when Redis cannot say: the
     /// path never runs unbounded on doubt).
     pub async fn take(&self, hour: u64, limit: u32) -> bool {
+        // One transaction: a connection cut between INCR and EXPIRE would leave a counter
+        // that never expires.
         let taken: Result<(u64,), _> = redis::pipe()
+            .atomic()
             .incr(counter(hour), 1)
             .expire(counter(hour), COUNTER_TTL_S)
             .ignore()

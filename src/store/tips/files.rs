@@ -5,6 +5,9 @@
 //! A file holds only what the relay has: HPKE ciphertexts, SHA-256 of the receipt's lookup
 //! id, and the minute the tip arrived. Files are deleted when a coordinator marks the tip
 //! handled or when the retention period ends.
+//!
+//! Reads come from memory and cannot fail; they return `Result` only to share the Redis
+//! backend's signatures, whose reads can.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -82,7 +85,7 @@ impl TipFiles {
     }
 
     /// The oldest tips still waiting for a coordinator, summarised.
-    pub async fn list(&self) -> Vec<TipSummary> {
+    pub async fn list(&self) -> Result<Vec<TipSummary>, StoreError> {
         let mut all: Vec<TipSummary> = self
             .locked()
             .values()
@@ -100,12 +103,12 @@ impl TipFiles {
             .collect();
         all.sort_by_key(|t| (t.received, t.id));
         all.truncate(MAX_LISTED);
-        all
+        Ok(all)
     }
 
     /// The tip `id` in full, if filed.
-    pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
-        self.locked().get(id).cloned()
+    pub async fn get(&self, id: &TipId) -> Result<Option<TipRecord>, StoreError> {
+        Ok(self.locked().get(id).cloned())
     }
 
     /// Changes tip `id` if `pick` holds for it, on disk first; `false` if it did not.
@@ -213,8 +216,12 @@ impl TipFiles {
     }
 
     /// Whether a follow-up of `len` bytes under this receipt would be taken now.
-    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
-        self.followup_verdict(&self.locked(), lookup_hash, len)
+    pub async fn followup_would_fit(
+        &self,
+        lookup_hash: &[u8; 32],
+        len: usize,
+    ) -> Result<Followup, StoreError> {
+        Ok(self.followup_verdict(&self.locked(), lookup_hash, len))
     }
 
     /// Marks a tip handled: its sealed content and follow-ups are erased at once; replies
@@ -253,10 +260,14 @@ impl TipFiles {
     }
 
     /// Replies filed under a receipt, oldest first.
-    pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
-        self.locked()
+    pub async fn replies(
+        &self,
+        lookup_hash: &[u8; 32],
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        Ok(self
+            .locked()
             .by_lookup(lookup_hash)
-            .map(|t| t.replies.clone())
+            .map(|t| t.replies.clone()))
     }
 
     /// Deletes the tip and its file; `false` if there was none.
@@ -288,7 +299,7 @@ impl TipFiles {
     }
 
     /// How many tips wait for a coordinator (handled ones are not counted).
-    pub async fn count(&self) -> usize {
-        self.locked().waiting()
+    pub async fn count(&self) -> Result<usize, StoreError> {
+        Ok(self.locked().waiting())
     }
 }

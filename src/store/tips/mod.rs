@@ -132,8 +132,8 @@ impl Take {
 pub enum Tips {
     /// One file per tip in the data folder: a single node.
     Files(TipFiles),
-    /// In Redis: several nodes.
-    Redis(RedisTips),
+    /// In Redis: several nodes. Boxed: its scripts make it much larger than the files'.
+    Redis(Box<RedisTips>),
 }
 
 impl Tips {
@@ -143,13 +143,14 @@ impl Tips {
     }
 
     /// The oldest [`MAX_LISTED`] tips still waiting for a coordinator, summarised: no
-    /// sealed content is read or copied to list them.
-    pub async fn list(&self) -> Vec<TipSummary> {
+    /// sealed content is read or copied to list them. An error, never an empty list, when
+    /// the store cannot say: an empty inbox would tell everyone on duty nothing waits.
+    pub async fn list(&self) -> Result<Vec<TipSummary>, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.list())
     }
 
     /// The tip `id` in full, if filed.
-    pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
+    pub async fn get(&self, id: &TipId) -> Result<Option<TipRecord>, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.get(id))
     }
 
@@ -191,8 +192,12 @@ impl Tips {
         dispatch!(self, Tips::{Files, Redis}, t => t.mark_handled(id))
     }
 
-    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt.
-    pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
+    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt, an
+    /// error if the store cannot say (a tipster must never read "no tip" then).
+    pub async fn replies(
+        &self,
+        lookup_hash: &[u8; 32],
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.replies(lookup_hash))
     }
 
@@ -203,12 +208,16 @@ impl Tips {
 
     /// Whether a follow-up of `len` bytes under this receipt would be taken now: checked
     /// before its proof-of-work is spent (the store checks again when filing it).
-    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
+    pub async fn followup_would_fit(
+        &self,
+        lookup_hash: &[u8; 32],
+        len: usize,
+    ) -> Result<Followup, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.followup_would_fit(lookup_hash, len))
     }
 
     /// Tips waiting for a coordinator (handled ones not counted).
-    pub async fn count(&self) -> usize {
+    pub async fn count(&self) -> Result<usize, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.count())
     }
 }

@@ -4,7 +4,11 @@
 //! Key schema (`docs/redis.md`): the keys of one tip share the hash tag `{tip-<id>}`; each
 //! lives until the tip's retention ends (its TTL counts from the minute it arrived). Every
 //! change is one command on one key (a list push, a hash field), so no read-modify-write
-//! can lose a reply written by another node at the same moment.
+//! can lose a reply written by another node at the same moment. A write and its EXPIRE go
+//! in one transaction (MULTI/EXEC, one slot), and a write to a tip the sweep may have just
+//! deleted checks it exists in the same script: no key is ever left without its TTL.
+//!
+//! Reads return an error when Redis cannot answer, never "no tip" or an empty list.
 
 use redis::AsyncCommands;
 
@@ -95,6 +99,26 @@ fn hold_stamp(holder: Option<&TipHolder>) -> String {
     holder.map_or(":".into(), |h| format!("{}:{}", h.serial, h.minute))
 }
 
+/// A tip as `get` read it; `None` if its record is gone (or not one this relay wrote).
+fn record_of(id: &TipId, read: TipKeysRead) -> Option<TipRecord> {
+    let (fields, followups, replies, copies) = read;
+    let lookup_hash = from_hex(fields.get("lookup")?)?;
+    Some(TipRecord {
+        id: *id,
+        lookup_hash,
+        received_minute: fields.get("received")?.parse().ok()?,
+        sealed: fields
+            .get("sealed")
+            .and_then(|s| b64::decode(s))
+            .unwrap_or_default(),
+        followups: decode_all(followups),
+        replies: decode_all(replies),
+        reply_copies: copies.iter().filter_map(|c| decode_copy(c)).collect(),
+        handled: fields.get("handled").is_some_and(|h| h == "1"),
+        holder: holder_of(&fields),
+    })
+}
+
 /// How often a take reads the holder again when another node changed it meanwhile.
 const HOLD_ATTEMPTS: usize = 4;
 
@@ -105,6 +129,8 @@ pub struct RedisTips {
     followup: redis::Script,
     hold: redis::Script,
     copy: redis::Script,
+    forget_lookup: redis::Script,
+    handle: redis::Script,
     retention_minutes: u64,
     limits: TipLimits,
     /// When a tip's retention ends (Redis expires it then).
@@ -129,6 +155,8 @@ impl RedisTips {
             followup: redis::Script::new(crate::store::redis::scripts::FOLLOWUP),
             hold: redis::Script::new(super::scripts::HOLD),
             copy: redis::Script::new(super::scripts::COPY),
+            forget_lookup: redis::Script::new(super::scripts::FORGET_LOOKUP),
+            handle: redis::Script::new(super::scripts::HANDLE),
             retention_minutes: retention_days * 24 * 60,
             limits,
         }
@@ -178,9 +206,12 @@ impl RedisTips {
             ("sealed", b64::encode(&record.sealed)),
             ("handled", u8::from(record.handled).to_string()),
         ];
-        // One pipeline per slot: the tip's own keys, then the lookup key and the index.
+        // One pipeline per slot: the tip's own keys, then the lookup key and the index. The
+        // tip's keys in one transaction (MULTI/EXEC): a connection cut between a write and
+        // its EXPIRE would leave a sealed tip no TTL and no index ever removes.
         let mut pipe = redis::pipe();
-        pipe.hset_multiple(&keys.record, &fields)
+        pipe.atomic()
+            .hset_multiple(&keys.record, &fields)
             .ignore()
             .expire(&keys.record, ttl)
             .ignore();
@@ -211,77 +242,62 @@ impl RedisTips {
                 .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
                 .await
                 .map_err(unavailable)?;
-            let _: () = con
-                .del(lookup_key(&record.lookup_hash))
-                .await
-                .map_err(unavailable)?;
+            self.forget_lookup(&record.lookup_hash, &id).await?;
             return Err(StoreError::Tips("tip store full".into()));
         }
         Ok(())
     }
 
-    /// The tip `id` in full, if filed.
-    pub async fn get(&self, id: &TipId) -> Option<TipRecord> {
+    /// The tip `id` in full, if filed; an error if Redis cannot say.
+    pub async fn get(&self, id: &TipId) -> Result<Option<TipRecord>, StoreError> {
         let keys = TipKeys::of(id);
-        let (fields, followups, replies, copies): TipKeysRead = redis::pipe()
+        let read: TipKeysRead = redis::pipe()
             .hgetall(&keys.record)
             .lrange(&keys.followups, 0, -1)
             .lrange(&keys.replies, 0, -1)
             .lrange(&keys.copies, 0, -1)
             .query_async(&mut self.con())
             .await
-            .ok()?;
-        let lookup_hash = from_hex(fields.get("lookup")?)?;
-        Some(TipRecord {
-            id: *id,
-            lookup_hash,
-            received_minute: fields.get("received")?.parse().ok()?,
-            sealed: fields
-                .get("sealed")
-                .and_then(|s| b64::decode(s))
-                .unwrap_or_default(),
-            followups: decode_all(followups),
-            replies: decode_all(replies),
-            reply_copies: copies.iter().filter_map(|c| decode_copy(c)).collect(),
-            handled: fields.get("handled").is_some_and(|h| h == "1"),
-            holder: holder_of(&fields),
-        })
+            .map_err(unavailable)?;
+        Ok(record_of(id, read))
     }
 
     /// The oldest tips still waiting, summarised from counts: no sealed content is read.
-    pub async fn list(&self) -> Vec<TipSummary> {
+    /// Any read failing fails the list: a partial or empty one would tell coordinators
+    /// that tips are gone which are only out of reach.
+    pub async fn list(&self) -> Result<Vec<TipSummary>, StoreError> {
         let ids: Vec<String> = self
             .con()
             .zrange(TIPS, 0, MAX_LISTED as isize - 1)
             .await
-            .unwrap_or_default();
+            .map_err(unavailable)?;
         let mut out = Vec::new();
         for text in ids {
             let Some(id) = decode_id(&text) else { continue };
             let keys = TipKeys::of(&id);
             type Listed = (Option<u64>, Option<String>, Option<String>, usize, usize);
-            let read: Result<Listed, _> = redis::pipe()
+            let read: Listed = redis::pipe()
                 .hget(&keys.record, "received")
                 .hget(&keys.record, "handled")
                 .hget(&keys.record, "holder_alias")
                 .llen(&keys.followups)
                 .llen(&keys.replies)
                 .query_async(&mut self.con())
-                .await;
+                .await
+                .map_err(unavailable)?;
             match read {
-                Ok((Some(received), handled, held_by, followups, replies)) => {
+                (Some(received), handled, held_by, followups, replies) => {
                     if handled.as_deref() != Some("1") {
                         out.push(summary(id, received, followups, replies, held_by));
                     }
                 }
-                // Past retention: Redis expired it, the index follows.
-                Ok((None, ..)) => {
+                // Past retention: Redis expired it, the index follows (or the sweep does).
+                (None, ..) => {
                     let _ = self.con().zrem::<_, _, ()>(TIPS, &text).await;
                 }
-                Err(_) => {}
             }
         }
-        out
+        Ok(out)
     }
 
     /// Files a coordinator's sealed reply and, while the tip is open, its copy for the
@@ -292,8 +308,11 @@ impl RedisTips {
         };
         let keys = TipKeys::of(id);
         let ttl = self.ttl_s(received);
+        // With its EXPIRE in one transaction: a list re-created by a push racing the tip's
+        // deletion still ends.
         let mut pipe = redis::pipe();
-        pipe.rpush(&keys.replies, b64::encode(&reply.sealed))
+        pipe.atomic()
+            .rpush(&keys.replies, b64::encode(&reply.sealed))
             .ignore()
             .expire(&keys.replies, ttl)
             .ignore();
@@ -358,6 +377,7 @@ impl RedisTips {
     /// Lists a hold where the sweep looks; the index lives no longer than a tip can.
     async fn index_hold(&self, text: &str, minute: u64) -> Result<(), StoreError> {
         redis::pipe()
+            .atomic()
             .zadd(HELD, text, minute)
             .ignore()
             .expire(HELD, (self.retention_minutes * 60) as i64)
@@ -471,64 +491,64 @@ impl RedisTips {
         })
     }
 
-    /// Whether a follow-up of `len` bytes under this receipt would be taken now.
-    pub async fn followup_would_fit(&self, lookup_hash: &[u8; 32], len: usize) -> Followup {
-        let Ok(Some((id, handled))) = self.by_lookup(lookup_hash).await else {
-            return Followup::NoTip;
+    /// Whether a follow-up of `len` bytes under this receipt would be taken now; an error
+    /// if Redis cannot say (the tipster is told to try again, not that no tip exists).
+    pub async fn followup_would_fit(
+        &self,
+        lookup_hash: &[u8; 32],
+        len: usize,
+    ) -> Result<Followup, StoreError> {
+        let Some((id, handled)) = self.by_lookup(lookup_hash).await? else {
+            return Ok(Followup::NoTip);
         };
         if handled {
-            return Followup::Closed;
+            return Ok(Followup::Closed);
         }
         let keys = TipKeys::of(&id);
-        let read: Result<(usize, Option<usize>), _> = redis::pipe()
+        let (count, bytes): (usize, Option<usize>) = redis::pipe()
             .llen(&keys.followups)
             .hget(&keys.record, "followup_bytes")
             .query_async(&mut self.con())
-            .await;
-        match read {
-            Ok((count, bytes))
-                if count < self.limits.max_followups
-                    && bytes.unwrap_or(0) + len <= self.limits.max_followup_bytes =>
-            {
-                Followup::Added
-            }
-            Ok(_) => Followup::Full,
-            Err(_) => Followup::NoTip,
-        }
+            .await
+            .map_err(unavailable)?;
+        let fits = count < self.limits.max_followups
+            && bytes.unwrap_or(0) + len <= self.limits.max_followup_bytes;
+        Ok(if fits {
+            Followup::Added
+        } else {
+            Followup::Full
+        })
     }
 
     /// Erases the tip's content and follow-ups; replies stay until retention ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
-        let Some(received) = self.received(id).await? else {
-            return Ok(false);
-        };
         let keys = TipKeys::of(id);
-        redis::pipe()
-            .hset(&keys.record, "handled", "1")
-            .ignore()
-            .hdel(
-                &keys.record,
-                &[
-                    "sealed",
-                    "followup_bytes",
-                    "holder",
-                    "holder_alias",
-                    "held_minute",
-                ],
-            )
-            .ignore()
-            .del(&[&keys.followups, &keys.copies])
-            .ignore()
-            .query_async::<()>(&mut self.con())
+        // Checked and written in one step: a sweep deleting the tip meanwhile leaves nothing.
+        let received: Option<u64> = self
+            .handle
+            .key(&keys.record)
+            .key(&keys.followups)
+            .key(&keys.copies)
+            .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
+        let Some(received) = received else {
+            return Ok(false);
+        };
         let text = hex(&id.0);
-        // Moved from the waiting index to the handled one: its room is free at once.
+        // Moved from the waiting index to the handled one: its room is free at once. The
+        // index and its TTL together (MULTI/EXEC: one key, one slot); the other indexes
+        // apart (each its own slot on a Cluster).
         redis::pipe()
+            .atomic()
             .zadd(HANDLED, &text, received)
             .ignore()
             .expire(HANDLED, (self.retention_minutes * 60) as i64)
             .ignore()
+            .query_async::<()>(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        redis::pipe()
             .zrem(TIPS, &text)
             .ignore()
             .zrem(HELD, &text)
@@ -558,11 +578,21 @@ impl RedisTips {
         Ok(())
     }
 
-    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt.
-    pub async fn replies(&self, lookup_hash: &[u8; 32]) -> Option<Vec<Vec<u8>>> {
-        let id: Option<String> = self.con().get(lookup_key(lookup_hash)).await.ok()?;
-        let tip = self.get(&decode_id(&id?)?).await?;
-        Some(tip.replies)
+    /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt, an
+    /// error if Redis cannot say.
+    pub async fn replies(
+        &self,
+        lookup_hash: &[u8; 32],
+    ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        let id: Option<String> = self
+            .con()
+            .get(lookup_key(lookup_hash))
+            .await
+            .map_err(unavailable)?;
+        let Some(id) = id.as_deref().and_then(decode_id) else {
+            return Ok(None);
+        };
+        Ok(self.get(&id).await?.map(|tip| tip.replies))
     }
 
     /// Deletes tips received before `cutoff_minute`; returns how many.
@@ -596,15 +626,29 @@ impl RedisTips {
                 .await
                 .map_err(unavailable)?;
             if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
-                let _: () = con.del(lookup_key(&hash)).await.map_err(unavailable)?;
+                self.forget_lookup(&hash, text).await?;
             }
         }
         let _: () = con.zrem(HELD, text).await.map_err(unavailable)?;
         con.zrem(index, text).await.map_err(unavailable)
     }
 
-    /// How many tips are filed, handled ones included.
-    pub async fn count(&self) -> usize {
-        self.con().zcard(TIPS).await.unwrap_or(0)
+    /// Deletes the receipt's lookup key if it still names the tip `id` (hex): a later tip
+    /// under the same receipt keeps it.
+    async fn forget_lookup(&self, lookup_hash: &[u8; 32], id: &str) -> Result<(), StoreError> {
+        let _deleted: i32 = self
+            .forget_lookup
+            .key(lookup_key(lookup_hash))
+            .arg(id)
+            .invoke_async(&mut self.con())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// How many tips wait for a coordinator (handled ones are indexed apart, F-9); an
+    /// error if Redis cannot say (the cap is never passed on doubt).
+    pub async fn count(&self) -> Result<usize, StoreError> {
+        self.con().zcard(TIPS).await.map_err(unavailable)
     }
 }

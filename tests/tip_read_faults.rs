@@ -1,0 +1,105 @@
+//! Tip reads on a store that answers with an error: a tipster checking replies is told to
+//! try again (503), never that their tip is gone (404); a tip or follow-up refused then
+//! keeps its proof of work (F-12); a coordinator is asked to `retry`, never shown an empty
+//! inbox, and the inbox broadcast is skipped.
+//!
+//! The fault is an ACL on the test's own Redis that takes the tip keys (`ll:tip*`) away from
+//! the relay's user: every tip read fails at once, while chats, seeds and the no-script
+//! budget (other keys) keep working. (A frozen Redis would only be slow, not failing.)
+
+mod common;
+#[path = "common/noscript.rs"]
+#[allow(dead_code)] // the receipt page only
+mod noscript;
+
+use std::time::Duration;
+
+use common::*;
+use lifeline::client::ClientError;
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::tipster::Tipster;
+use lifeline::config::StoreKind;
+
+/// A relay on `redis` (the test's own).
+async fn relay_on(redis: &RedisServer) -> TestRelay {
+    let url = redis.url.clone();
+    TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await
+}
+
+/// Takes the tip keys away from the relay's Redis user (`false`: gives every key back).
+fn tip_keys_readable(redis: &RedisServer, readable: bool) {
+    let keys = if readable { "~*" } else { "~ll:[^t]*" };
+    let answer = redis.cli(&["ACL", "SETUSER", "default", "resetkeys", keys]);
+    assert_eq!(answer, "OK", "ACL SETUSER");
+}
+
+#[tokio::test]
+async fn a_tip_store_that_cannot_read_says_try_again_and_keeps_the_inbox() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let addr = relay.addr.to_string();
+    let tipster = Tipster::new(&addr);
+    let (_, tip) = file_first_tip(&relay, &tipster, "Locked in at night", None).await;
+    let mut c = relay.on_duty(500, "Amara", 1).await;
+    assert_eq!(listed_tips(&mut c).await.len(), 1);
+    let (for_tip, for_followup) = (solved_seed(&addr).await, solved_seed(&addr).await);
+
+    tip_keys_readable(&redis, false);
+    let refused = tipster.replies(tip.keys.lookup_id).await.unwrap_err();
+    assert!(
+        matches!(refused, ClientError::Http { status: 503, .. }),
+        "a store failure is not 'no tip': {refused}"
+    );
+    let new_tip = for_tip.body([7; 32], smallest_sealed());
+    assert_eq!(post_status(&addr, "/v1/tips", new_tip.clone()).await, 503);
+    let followup = for_followup.body(tip.keys.lookup_id, smallest_sealed());
+    let path = "/v1/receipt/followup";
+    assert_eq!(post_status(&addr, path, followup.clone()).await, 503);
+
+    // The coordinator: asked to retry, never handed an empty inbox (asked, or broadcast).
+    let empty = |e: &CoordinatorEvent| matches!(e, CoordinatorEvent::Tips(i) if i.is_empty());
+    c.list_tips().await.unwrap();
+    let answer = c
+        .wait_for(|e| empty(e) || matches!(e, CoordinatorEvent::Retry(_)))
+        .await
+        .unwrap();
+    assert!(matches!(answer, CoordinatorEvent::Retry(_)), "{answer:?}");
+    relay.relay.tips_changed();
+    let broadcast = tokio::time::timeout(Duration::from_millis(1500), c.wait_for(empty)).await;
+    assert!(broadcast.is_err(), "an empty inbox was broadcast");
+
+    // Readable again: the same proofs of work are accepted, nothing was lost.
+    tip_keys_readable(&redis, true);
+    assert_eq!(tipster.replies(tip.keys.lookup_id).await.unwrap().len(), 0);
+    assert_eq!(post_status(&addr, "/v1/tips", new_tip).await, 200);
+    assert_eq!(post_status(&addr, path, followup).await, 200);
+    assert_eq!(listed_tips(&mut c).await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_page_without_script_says_try_again_not_no_tip() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let addr = relay.addr.to_string();
+    let tipster = Tipster::new(&addr);
+    let (_, tip) = file_first_tip(&relay, &tipster, "Locked in at night", None).await;
+    let code = tip.code.display();
+
+    tip_keys_readable(&redis, false);
+    let (_, _, token) = noscript::get_form(&addr, "/tip/replies").await;
+    let fields = [("token", token.as_str()), ("lang", "en"), ("code", &code)];
+    let (status, page) = noscript::post_form(&addr, "/tip/replies", &fields, &[]).await;
+    assert_eq!(status, 503, "{page}");
+    assert!(page.contains("Please try again"), "{page}");
+    assert!(!page.contains("No tip was found"), "{page}");
+
+    tip_keys_readable(&redis, true);
+    let (_, _, token) = noscript::get_form(&addr, "/tip/replies").await;
+    let fields = [("token", token.as_str()), ("lang", "en"), ("code", &code)];
+    let (status, page) = noscript::post_form(&addr, "/tip/replies", &fields, &[]).await;
+    assert_eq!(status, 200, "{page}");
+}
