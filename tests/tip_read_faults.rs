@@ -103,3 +103,38 @@ async fn the_page_without_script_says_try_again_not_no_tip() {
     let (status, page) = noscript::post_form(&addr, "/tip/replies", &fields, &[]).await;
     assert_eq!(status, 200, "{page}");
 }
+
+/// The no-script path's hourly budget is counted in Redis: when Redis cannot count it, the
+/// pages say "try again" (503), not that the form is resting for the hour (that is the
+/// budget, and would send a tipster away for an hour), and a form sent then comes back with
+/// the tipster's words.
+#[tokio::test]
+async fn a_budget_that_cannot_be_counted_says_try_again_and_keeps_the_words() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let addr = relay.addr.to_string();
+    let (_, _, token) = noscript::get_form(&addr, "/tip").await;
+
+    let answer = redis.cli(&["ACL", "SETUSER", "default", "resetkeys", "~ll:[^n]*"]);
+    assert_eq!(answer, "OK", "ACL SETUSER");
+    for path in ["/tip", "/tip/replies"] {
+        let (status, page, _) = noscript::get_form(&addr, path).await;
+        assert_eq!(status, 503, "{path}: {page}");
+        assert!(page.contains("Please try again"), "{path}: {page}");
+        assert!(!page.contains("resting"), "{path}: {page}");
+    }
+    let words = "He keeps our passports in the office safe";
+    let fields = [("token", token.as_str()), ("lang", "en"), ("text", words)];
+    let (status, page) = noscript::post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 503, "{page}");
+    assert!(
+        page.contains("Please try again") && !page.contains("resting"),
+        "{page}"
+    );
+    assert!(page.contains(words), "the words are handed back: {page}");
+
+    let answer = redis.cli(&["ACL", "SETUSER", "default", "resetkeys", "~*"]);
+    assert_eq!(answer, "OK", "ACL SETUSER");
+    let (status, page, _) = noscript::get_form(&addr, "/tip").await;
+    assert_eq!(status, 200, "{page}");
+}

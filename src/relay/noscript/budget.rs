@@ -28,41 +28,59 @@ impl Budget {
         }
     }
 
-    /// Takes one request from the hour containing `now_s`; `false` when the hour's budget
-    /// is spent.
-    pub async fn take(&self, now_s: u64) -> bool {
+    /// Takes one request from the hour containing `now_s`.
+    pub async fn take(&self, now_s: u64) -> Room {
         let hour = now_s / 3600;
         if self.per_hour == 0 {
-            return false;
+            return Room::Spent;
         }
         if let Some(shared) = &self.shared {
-            return shared.take(hour, self.per_hour).await;
+            return Room::of(shared.take(hour, self.per_hour).await);
         }
         let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
         if used.0 != hour {
             *used = (hour, 0);
         }
         if used.1 >= self.per_hour {
-            return false;
+            return Room::Spent;
         }
         used.1 += 1;
-        true
+        Room::Left
     }
 
     /// Whether the hour containing `now_s` has any request left.
-    pub async fn left(&self, now_s: u64) -> bool {
+    pub async fn left(&self, now_s: u64) -> Room {
         let hour = now_s / 3600;
         if self.per_hour == 0 {
-            return false;
+            return Room::Spent;
         }
         if let Some(shared) = &self.shared {
-            return shared
-                .used(hour)
-                .await
-                .is_some_and(|n| n < u64::from(self.per_hour));
+            let used = shared.used(hour).await;
+            return Room::of(used.map(|n| n < u64::from(self.per_hour)));
         }
         let used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        used.0 != hour || used.1 < self.per_hour
+        Room::of(Some(used.0 != hour || used.1 < self.per_hour))
+    }
+}
+
+/// What the hour's budget has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// A request more.
+    Left,
+    /// Nothing more this hour.
+    Spent,
+    /// The shared count cannot be read (Redis is down): refused, but not for the budget.
+    Unknown,
+}
+
+impl Room {
+    fn of(answer: Option<bool>) -> Self {
+        match answer {
+            Some(true) => Self::Left,
+            Some(false) => Self::Spent,
+            None => Self::Unknown,
+        }
     }
 }
 
@@ -73,13 +91,23 @@ mod tests {
     #[tokio::test]
     async fn the_budget_is_spent_within_an_hour_and_comes_back_with_the_next() {
         let budget = Budget::new(2, None);
-        assert!(budget.take(7200).await && budget.take(7201).await);
-        assert!(!budget.take(7202).await && !budget.left(7202).await);
+        assert_eq!(
+            (budget.take(7200).await, budget.take(7201).await),
+            (Room::Left, Room::Left)
+        );
+        assert_eq!(
+            (budget.take(7202).await, budget.left(7202).await),
+            (Room::Spent, Room::Spent)
+        );
         assert!(
-            budget.left(10_800).await && budget.take(10_800).await,
+            budget.left(10_800).await == Room::Left && budget.take(10_800).await == Room::Left,
             "a new hour"
         );
         let off = Budget::new(0, None);
-        assert!(!off.take(1).await && !off.left(1).await, "0 is off");
+        assert_eq!(
+            (off.take(1).await, off.left(1).await),
+            (Room::Spent, Room::Spent),
+            "0 is off"
+        );
     }
 }

@@ -12,6 +12,8 @@
 //! any header, address or cookie, or serve a script.
 
 pub mod budget;
+
+use budget::Room;
 pub mod page;
 pub mod texts;
 pub mod token;
@@ -190,10 +192,17 @@ fn tip_form(
 
 async fn tip_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
     let words = words_of(query);
-    if !relay.noscript.left(relay.clock.unix_s()).await {
-        return spent(&relay, words, "/tip", "");
+    match relay.noscript.left(relay.clock.unix_s()).await {
+        Room::Left => tip_form(&relay, words, StatusCode::OK, "", ""),
+        Room::Spent => spent(&relay, words, "/tip", ""),
+        Room::Unknown => tip_form(
+            &relay,
+            words,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &down(words),
+            "",
+        ),
     }
-    tip_form(&relay, words, StatusCode::OK, "", "")
 }
 
 async fn style() -> Response {
@@ -210,6 +219,14 @@ enum Refusal {
     TooLong,
     Stale,
     Spent,
+    /// The store cannot count the hour's budget: nothing to do with this form.
+    Unavailable,
+}
+
+/// The notice when the store cannot be reached: not "resting" (that is the budget), but
+/// "try again".
+fn down(words: &Words) -> String {
+    page::notice("alert", words.get("tip_error"))
 }
 
 /// The checks every submission passes before the slow derivation, in this order: the
@@ -228,8 +245,10 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refus
     // used up is held for its lifetime in the record every proof of work shares (bounded:
     // filled, it would refuse the widget's tips and chats too). So the path records at most
     // its budget an hour, and a form refused for the budget can be sent again next hour.
-    if !relay.noscript.left(now).await {
-        return Err(Refusal::Spent);
+    match relay.noscript.left(now).await {
+        Room::Left => {}
+        Room::Spent => return Err(Refusal::Spent),
+        Room::Unknown => return Err(Refusal::Unavailable),
     }
     // Used up before the budget is taken: a replayed form must not spend the hour's budget
     // (one token sent again and again closed the path for everyone). Every form shown
@@ -237,8 +256,10 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refus
     if !valid.spend(&relay.seeds).await {
         return Err(Refusal::Stale);
     }
-    if !relay.noscript.take(now).await {
-        return Err(Refusal::Spent);
+    match relay.noscript.take(now).await {
+        Room::Left => {}
+        Room::Spent => return Err(Refusal::Spent),
+        Room::Unknown => return Err(Refusal::Unavailable),
     }
     Ok(())
 }
@@ -248,6 +269,7 @@ fn refusal_notice(words: &Words, refusal: &Refusal) -> String {
         Refusal::Empty => words.get("tip_empty").to_owned(),
         Refusal::TooLong => words.fill("ns_too_long", "n", MAX_CHARS),
         Refusal::Stale | Refusal::Spent => words.get("ns_stale").to_owned(),
+        Refusal::Unavailable => words.get("tip_error").to_owned(),
     };
     page::notice("alert", &text)
 }
@@ -256,7 +278,7 @@ fn refusal_status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::Empty | Refusal::TooLong => StatusCode::BAD_REQUEST,
         Refusal::Stale => StatusCode::FORBIDDEN,
-        Refusal::Spent => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::Spent | Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -329,13 +351,15 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         );
     }
     let text = std::mem::take(&mut form.text);
+    // Handed back if the tip cannot be filed: the tipster's words are never lost to a fault.
+    let kept = Zeroizing::new(text.clone());
     let Some(mut sealed) = seal_new_tip(&relay, text, category).await else {
         return tip_form(
             &relay,
             words,
             StatusCode::INTERNAL_SERVER_ERROR,
             &error(),
-            "",
+            &kept,
         );
     };
     let record = TipRecord {
@@ -351,8 +375,15 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
     };
     sealed.lookup.zeroize();
     if relay.tips.put(record).await.is_err() {
-        return tip_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &error(), "");
+        return tip_form(
+            &relay,
+            words,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &error(),
+            &kept,
+        );
     }
+    drop(kept);
     Metrics::inc(&relay.metrics.tips_received);
     tracing::debug!("sealed tip received (no-script path)");
     relay.tips_changed();
@@ -369,10 +400,11 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
 
 async fn replies_page(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) -> Response {
     let words = words_of(query);
-    if !relay.noscript.left(relay.clock.unix_s()).await {
-        return spent(&relay, words, "/tip/replies", "");
+    match relay.noscript.left(relay.clock.unix_s()).await {
+        Room::Left => code_form(&relay, words, StatusCode::OK, ""),
+        Room::Spent => spent(&relay, words, "/tip/replies", ""),
+        Room::Unknown => code_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &down(words)),
     }
-    code_form(&relay, words, StatusCode::OK, "")
 }
 
 fn code_form(relay: &Relay, words: &Words, status: StatusCode, notice: &str) -> Response {

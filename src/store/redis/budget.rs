@@ -25,9 +25,9 @@ impl SharedBudget {
         Self { con }
     }
 
-    /// Takes one request from `hour`; `false` past `limit` (or when Redis cannot say: the
-    /// path never runs unbounded on doubt).
-    pub async fn take(&self, hour: u64, limit: u32) -> bool {
+    /// Takes one request from `hour`; `false` past `limit`, `None` when Redis cannot say
+    /// (refused too: the path never runs unbounded on doubt, but the page says why).
+    pub async fn take(&self, hour: u64, limit: u32) -> Option<bool> {
         // One transaction: a connection cut between INCR and EXPIRE would leave a counter
         // that never expires.
         let taken: Result<(u64,), _> = redis::pipe()
@@ -37,7 +37,7 @@ impl SharedBudget {
             .ignore()
             .query_async(&mut self.con.clone())
             .await;
-        matches!(taken, Ok((n,)) if n <= u64::from(limit))
+        taken.ok().map(|(n,)| n <= u64::from(limit))
     }
 
     /// Requests taken in `hour` so far (`None` if Redis cannot say).
