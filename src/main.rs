@@ -302,6 +302,9 @@ fn serve(path: &std::path::Path) -> ExitCode {
             lifeline::relay::log_filter(&config.server.log_level),
         ))
         .with_target(false)
+        // Colour codes only for a person at a terminal: in a file or the journal they are
+        // noise around every field.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_timer(lifeline::logging::MinuteTime::new(Clock::system()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
