@@ -425,6 +425,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
              until Redis rewrites it by itself (see docs/redis.md)."
         );
     }
+    let left = store.tips_left_behind(&config);
+    if left > 0 {
+        tracing::warn!(
+            tips = left,
+            folder = %config.server.data_dir.join("tips").display(),
+            "{left} sealed tips in data/tips are not served by the Redis store: handle them \
+             before switching, or switch back (store.kind = \"memory\")"
+        );
+    }
     let metrics = config.metrics_addr();
     let relay =
         lifeline::relay::Relay::new(config, keys, store).context("opening the tip store")?;
