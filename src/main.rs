@@ -515,8 +515,8 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
             keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
             println!(
-                "Tip-inbox key: {} (stays here, never on a relay: coordinators get it as a \
-                 grant, lifeline keys grant-inbox)",
+                "Tip-inbox key: {} (stays here, never on a relay nor handed out: coordinators \
+                 get it as a grant, lifeline keys grant-inbox)",
                 paths.inbox_key().display()
             );
             println!(

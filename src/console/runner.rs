@@ -386,6 +386,8 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
             path.display(),
             ui::date(header.until)
         );
+        // A running console or desk read the identity when it started, and keeps those keys.
+        println!("A shift already running keeps its keys: restart your shift to use these.");
         return Ok(());
     }
     if opts.renewal_request {
