@@ -91,7 +91,14 @@ pub fn read_key_with(
             .ok_or_else(|| file_error(path, "not base64url"));
     }
     let passphrase =
-        passphrase.ok_or_else(|| file_error(path, "sealed: its passphrase is needed"))?;
+        // Only the keys tool opens a key without a passphrase at hand: name its flag.
+        passphrase.ok_or_else(|| {
+            file_error(
+                path,
+                "sealed: its passphrase is needed (give it with --passphrase-file <FILE>, the \
+                 passphrase on the file's first line)",
+            )
+        })?;
     sealed::open(SEALED_KEY_MAGIC, &text, passphrase).map_err(|e| file_error(path, e))
 }
 

@@ -224,3 +224,19 @@ pub fn republish(
     let list = keyfile::publish_revocations(org, paths, &all, current.as_ref(), clock)?;
     Ok(Republished { list, rebuilt })
 }
+
+/// A date as `keys list` shows it, against `now` (Unix seconds): `today` within the same
+/// 24 hours either way (a revocation just made is not "in 0 days"), else whole days.
+pub fn days_from(at: u64, now: u64) -> String {
+    let (days, past) = match at.checked_sub(now) {
+        Some(ahead) => (ahead / DAY, false),
+        None => ((now - at) / DAY, true),
+    };
+    match (days, past) {
+        (0, _) => "today".to_owned(),
+        (1, false) => "in 1 day".to_owned(),
+        (1, true) => "1 day ago".to_owned(),
+        (d, false) => format!("in {d} days"),
+        (d, true) => format!("{d} days ago"),
+    }
+}

@@ -302,6 +302,9 @@ fn serve(path: &std::path::Path) -> ExitCode {
             lifeline::relay::log_filter(&config.server.log_level),
         ))
         .with_target(false)
+        // Colour codes only for a person at a terminal: in a file or the journal they are
+        // noise around every field.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_timer(lifeline::logging::MinuteTime::new(Clock::system()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -422,6 +425,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
              until Redis rewrites it by itself (see docs/redis.md)."
         );
     }
+    let left = store.tips_left_behind(&config);
+    if left > 0 {
+        tracing::warn!(
+            tips = left,
+            folder = %config.server.data_dir.join("tips").display(),
+            "{left} sealed tips in data/tips are not served by the Redis store: handle them \
+             before switching, or switch back (store.kind = \"memory\")"
+        );
+    }
     let metrics = config.metrics_addr();
     let relay =
         lifeline::relay::Relay::new(config, keys, store).context("opening the tip store")?;
@@ -485,10 +497,26 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             let org = sealing.read_organisation(&paths)?;
             let (inbox, cert) =
                 keyfile::issue_inbox(&org, registry::FIRST_INBOX_SERIAL, days, &Clock::system())?;
+            // Recorded like a rotation's certificate, so `keys list` shows when it expires.
+            let body = cert.body();
+            registry::append(
+                &registry::path(&paths.dir),
+                &registry::Event::Issued {
+                    serial: body.serial,
+                    alias: registry::INBOX_ALIAS.into(),
+                    fingerprint: registry::short_fingerprint(
+                        &body.x25519_public.0,
+                        &body.ed25519_public.0,
+                    ),
+                    issued: Clock::system().unix_s(),
+                    expires: body.not_after,
+                },
+            )?;
             sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
             keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
             println!(
-                "Tip-inbox key: {} (give to coordinators, never to the relay)",
+                "Tip-inbox key: {} (stays here, never on a relay nor handed out: coordinators \
+                 get it as a grant, lifeline keys grant-inbox)",
                 paths.inbox_key().display()
             );
             println!(
@@ -626,11 +654,8 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::List { dir } => {
             println!("serial  expires      revoked      fingerprint                    alias");
-            let now = Clock::system().unix_s() as i64;
-            let day = |s: u64| match (s as i64 - now).div_euclid(86_400) {
-                d if d >= 0 => format!("in {d} days"),
-                d => format!("{} days ago", -d),
-            };
+            let now = Clock::system().unix_s();
+            let day = |s: u64| keys_tool::days_from(s, now);
             for e in registry::load(&registry::path(&dir))? {
                 let revoked = e.revoked.map(day).unwrap_or_else(|| "-".into());
                 println!(

@@ -103,8 +103,8 @@ pub struct Entry {
 
 /// The first serial the tool assigns; those below are kept for tip inboxes.
 pub const FIRST_SERIAL: u64 = 100;
-/// The first tip inbox certificate's serial (`keys create-inbox`; rotations take the next
-/// free serial, recorded as `InboxRotated`).
+/// The first tip inbox certificate's serial (`keys create-inbox`, recorded as `Issued` with
+/// [`INBOX_ALIAS`]; rotations take the next free serial, recorded as `InboxRotated`).
 pub const FIRST_INBOX_SERIAL: u64 = 1;
 /// The alias `lifeline keys list` shows for an inbox certificate.
 pub const INBOX_ALIAS: &str = "Tip inbox";

@@ -56,6 +56,12 @@ async fn a_revoked_console_is_told_the_relays_close_code_while_it_tries_again() 
         ),
         "{told:?}"
     );
+    // The terminal says what 4006 means and whom to ask, not the bare close code.
+    let said = told.to_string();
+    assert!(
+        said.contains("refused your certificate") && said.contains("ask your organisation"),
+        "{said}"
+    );
     net.finish(Duration::from_secs(1)).await;
     relay.stop().await;
 }

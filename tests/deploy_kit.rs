@@ -193,7 +193,7 @@ fn tor_verifies_the_torrc_fragment() {
     );
 }
 
-/// What the Redis config promises about persistence, erasure and safety (docs/deploy.md §6).
+/// What the Redis config promises about persistence, erasure and safety (docs/deploy.md §3).
 const REDIS_PERSISTENCE_AND_SAFETY: &[&str] = &[
     "appendonly yes",
     "appendfsync everysec",
@@ -520,5 +520,50 @@ fn every_setting_docs_deploy_md_names_is_in_the_kit() {
                 "docs/deploy.md promises `{setting}`, config/deploy/{file} lacks it"
             );
         }
+    }
+}
+
+/// `docs/redis.md`'s "Production settings" block shows what the kit's `redis.conf` holds:
+/// every line of it is a directive of the kit (the relay's ACL line shortened with `…`), and
+/// it names every persistence and safety setting the kit promises.
+#[test]
+fn the_production_settings_docs_redis_md_shows_are_the_kit_s() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/redis.md"),
+    )
+    .expect("docs/redis.md");
+    let section = page
+        .split("## Production settings")
+        .nth(1)
+        .expect("a Production settings section");
+    let block = section
+        .split("```conf")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a conf block");
+    let shown = directives(block);
+    let kit = directives(&kit_text("redis.conf"));
+    let acl = relay_acl();
+    for line in &shown {
+        if let Some(rules) = line.strip_prefix("user lifeline ") {
+            let rules = rules.split_once("resetkeys").map_or("", |(_, r)| r);
+            for rule in rules.split(' ').filter(|r| !r.is_empty() && *r != "…") {
+                assert!(
+                    acl.iter().any(|a| a == rule),
+                    "docs/redis.md: `{rule}` is not in the kit's ACL"
+                );
+            }
+        } else {
+            assert!(
+                kit.contains(line),
+                "docs/redis.md shows `{line}`, the kit's redis.conf lacks it"
+            );
+        }
+    }
+    for setting in REDIS_PERSISTENCE_AND_SAFETY {
+        assert!(
+            shown.iter().any(|d| d == setting),
+            "docs/redis.md's block lacks `{setting}`"
+        );
     }
 }

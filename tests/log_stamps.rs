@@ -1,6 +1,6 @@
 //! The real binary's log carries no time finer than the minute (issue 26): `lifeline serve`
 //! at its most verbose level, a chat opened, claimed, exchanged and ended through it, then
-//! every line it wrote is checked.
+//! every line it wrote is checked. Written to a file, it carries no terminal colour codes.
 
 mod common;
 
@@ -149,7 +149,13 @@ async fn lifeline_serve_logs_no_time_finer_than_the_minute() {
     }
     let _ = child.wait();
 
-    let text = without_colours(&std::fs::read_to_string(&log).unwrap());
+    let raw = std::fs::read_to_string(&log).unwrap();
+    // Written to a file, not a terminal: no colour codes around the fields.
+    assert!(
+        !raw.contains('\u{1b}'),
+        "colour codes in a log file:\n{raw}"
+    );
+    let text = without_colours(&raw);
     for event in ["visitor session opened", "session claimed", "session ended"] {
         assert!(text.contains(event), "{event:?} logged:\n{text}");
     }

@@ -131,7 +131,7 @@ fn enrolment_instructions(identity: &Identity, path: &Path) -> Result<(), Consol
     println!();
     println!("Give it to your organisation. On its offline machine they run:");
     println!(
-        "  lifeline keys enrol --dir org-keys --request <REQUEST> --fingerprint \"<FINGERPRINT>\" --days 14"
+        "  lifeline keys enrol --dir org-keys --request <REQUEST> --fingerprint \"<FINGERPRINT>\" --days 14 --passphrase-file PASS"
     );
     println!("and send you back the certificate it prints. Install it with:");
     println!(
@@ -325,7 +325,9 @@ fn print_renewal_request(path: &Path, new_keys: bool) -> Result<(), ConsoleError
     println!("{request}");
     println!();
     println!("Give it to your organisation. On its offline machine they run:");
-    println!("  lifeline keys renew --dir org-keys --request <REQUEST> --days 14");
+    println!(
+        "  lifeline keys renew --dir org-keys --request <REQUEST> --days 14 --passphrase-file PASS"
+    );
     println!("and send you back the certificate it prints. Install it with:");
     println!(
         "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
@@ -384,6 +386,8 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
             path.display(),
             ui::date(header.until)
         );
+        // A running console or desk read the identity when it started, and keeps those keys.
+        println!("A shift already running keeps its keys: restart your shift to use these.");
         return Ok(());
     }
     if opts.renewal_request {

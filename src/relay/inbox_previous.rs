@@ -8,7 +8,8 @@
 //! (its successor began) less than `tips.retention_days` + [`MARGIN_DAYS`] ago: after that every
 //! tip it could concern is deleted. Must never offer a retired certificate for sealing (tips and
 //! follow-ups use [`Relay::inbox_certificate`] only), never serve one it did not verify, and
-//! never read a private key (a `.key` file here is only warned about).
+//! never read a private key (a `.key` file here is only warned about). A file it may not read is
+//! reported as unreadable, not as a damaged certificate.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -16,7 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::revocations::changed;
 use super::state::Relay;
 use crate::crypto::certificate::{Certificate, Role};
-use crate::keyfile;
+use crate::protocol::b64;
 
 /// Days after the retention period a retired key may still matter: tips sealed to it by a page
 /// opened before the rotation (the default of `grant-inbox --margin-days`).
@@ -44,11 +45,37 @@ impl PreviousInboxes {
     }
 }
 
-/// `(file name, bytes)` of every `*.cert` in `folder`, by name (an unreadable one with no bytes,
-/// so it is refused and logged as malformed); whether a `.key` lies there.
-fn read_folder(folder: &Path) -> (Vec<(String, Vec<u8>)>, bool) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return (Vec::new(), false);
+/// One `*.cert` in the folder: its bytes, or why they could not be read. A file the relay's
+/// user may not read is not a damaged certificate: saying "malformed" would send the operator
+/// to copy the same file again, with the same rights.
+#[derive(Debug)]
+enum Found {
+    Bytes(Vec<u8>),
+    Unreadable(std::io::ErrorKind),
+}
+
+/// What to tell the operator about a file that could not be read.
+fn unreadable_reason(kind: std::io::ErrorKind) -> String {
+    match kind {
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied: give it to the relay's user (chown)".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `(file name, contents)` of every `*.cert` in `folder`, by name; whether a `.key` lies there.
+/// Text that is not base64url counts as no bytes, so it is refused as malformed. A folder
+/// there is none of is empty; one the relay may not list is a single unreadable entry named
+/// after it, so it is warned about like a file.
+fn read_folder(folder: &Path) -> (Vec<(String, Found)>, bool) {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), false),
+        Err(e) => {
+            let name = folder.display().to_string();
+            return (vec![(name, Found::Unreadable(e.kind()))], false);
+        }
     };
     let mut files = Vec::new();
     let mut key_present = false;
@@ -57,11 +84,14 @@ fn read_folder(folder: &Path) -> (Vec<(String, Vec<u8>)>, bool) {
         if name.ends_with(".key") {
             key_present = true;
         } else if name.ends_with(".cert") {
-            let bytes = keyfile::read_key(&entry.path()).unwrap_or_default();
-            files.push((name, bytes));
+            let found = match std::fs::read_to_string(entry.path()) {
+                Ok(text) => Found::Bytes(b64::decode(text.trim()).unwrap_or_default()),
+                Err(e) => Found::Unreadable(e.kind()),
+            };
+            files.push((name, found));
         }
     }
-    files.sort();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     (files, key_present)
 }
 
@@ -82,7 +112,13 @@ impl Relay {
         let (files, key_present) = read_folder(&book.folder);
         let fingerprint: Vec<u8> = files
             .iter()
-            .flat_map(|(name, bytes)| [name.as_bytes(), &[0], bytes, &[0]].concat())
+            .flat_map(|(name, found)| {
+                let bytes = match found {
+                    Found::Bytes(bytes) => bytes.clone(),
+                    Found::Unreadable(kind) => format!("unreadable: {kind}").into_bytes(),
+                };
+                [name.as_bytes(), &[0], &bytes, &[0]].concat()
+            })
             .collect();
         let folder_changed = changed(&book.seen, &fingerprint);
         if folder_changed && key_present {
@@ -92,7 +128,16 @@ impl Relay {
         let revocations = self.revocations();
         let current = self.inbox_certificate();
         let mut kept: Vec<Certificate> = Vec::new();
-        for (name, bytes) in files {
+        for (name, found) in files {
+            let bytes = match found {
+                Found::Bytes(bytes) => bytes,
+                Found::Unreadable(kind) => {
+                    if folder_changed {
+                        tracing::warn!(file = %name, reason = %unreadable_reason(kind), "retired inbox certificate unreadable: not served");
+                    }
+                    continue;
+                }
+            };
             match Certificate::decode_verified(
                 &bytes,
                 &self.keys.organisation,
@@ -136,5 +181,49 @@ impl Relay {
             );
         }
         *slot = Arc::new(served);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_certificate_the_relay_may_not_read_is_reported_as_such_not_as_malformed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let locked = dir.path().join("1.cert");
+        std::fs::write(&locked, "AAAA\n").expect("written");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        std::fs::write(dir.path().join("2.cert"), "not base64\n").expect("written");
+        assert!(read_folder(&dir.path().join("none")).0.is_empty());
+        let (files, key_present) = read_folder(dir.path());
+        assert!(!key_present);
+        assert!(
+            matches!(&files[1], (name, Found::Bytes(b)) if name == "2.cert" && b.is_empty()),
+            "{files:?}"
+        );
+        // Root reads a file of mode 000 all the same (CI may run as root): nothing to assert.
+        if std::fs::read(&locked).is_ok() {
+            return;
+        }
+        assert!(
+            matches!(&files[0], (name, Found::Unreadable(std::io::ErrorKind::PermissionDenied)) if name == "1.cert"),
+            "{files:?}"
+        );
+        assert!(unreadable_reason(std::io::ErrorKind::PermissionDenied).contains("relay's user"));
+        // A folder the relay may not list is warned about too, not taken for an empty one.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o000))
+            .expect("chmod");
+        let (files, _) = read_folder(dir.path());
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        assert!(
+            matches!(
+                &files[..],
+                [(_, Found::Unreadable(std::io::ErrorKind::PermissionDenied))]
+            ),
+            "{files:?}"
+        );
     }
 }

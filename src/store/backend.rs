@@ -71,6 +71,23 @@ impl Store {
         })
     }
 
+    /// How many sealed tips the file store left in `<data_dir>/tips` (`*.json`) that this
+    /// backend never serves: with Redis, every one there (a node switched from `memory`, whose
+    /// tips nobody would see again nor delete); none with the file store, which serves them.
+    pub fn tips_left_behind(&self, config: &Config) -> usize {
+        let Store::Redis(_) = self else {
+            return 0;
+        };
+        std::fs::read_dir(config.server.data_dir.join("tips"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     /// How this node reaches the others sharing its Redis; `None` alone in memory.
     pub fn node_link(&self) -> Option<NodeLink> {
         match self {

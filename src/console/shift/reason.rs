@@ -113,6 +113,14 @@ impl std::fmt::Display for Reason {
             } if *code == CloseCode::StoreUnavailable.code() => {
                 f.write_str("the relay cannot reach its storage; trying again")
             }
+            // The relay says only "authentication failed": name what it can mean and who can
+            // help, without guessing which.
+            Reason::Closed {
+                code: Some(code), ..
+            } if *code == CloseCode::AuthFailed.code() => f.write_str(
+                "the relay refused your certificate: it expired, was revoked, or was replaced \
+                 by a renewal (the relay does not say which); ask your organisation",
+            ),
             Reason::Unreachable { detail }
             | Reason::Closed { detail, .. }
             | Reason::CertificateRefused { detail }
@@ -137,7 +145,11 @@ mod tests {
             serde_json::to_value(&closed).ok(),
             Some(serde_json::json!({"closed": {"code": 4006}}))
         );
-        assert!(closed.to_string().contains("authentication failed"));
+        assert!(
+            closed.to_string().contains("refused your certificate")
+                && closed.to_string().contains("ask your organisation"),
+            "{closed}"
+        );
         let unexpected = Reason::from(&ClientError::Protocol("not our conversation".into()));
         assert_eq!(
             serde_json::to_value(&unexpected).ok(),

@@ -1,0 +1,86 @@
+//! What `docs/operations.md` and `docs/redis.md` tell an operator to look at, on the real
+//! binary: under the shipped unit (`warn` only) the info lines about a new revocation list or
+//! inbox certificate never reach the journal, so the pages check `/v1/config` instead, which
+//! serves each file's text as copied; and a node switched from the memory store to Redis warns
+//! at start about the sealed tips left in `data/tips`, which the Redis store never serves.
+
+#[path = "common/binary.rs"]
+mod binary;
+mod common;
+
+use binary::{RelayProcess, free_port};
+use lifeline::client::tipster::request;
+
+/// A key file's text as the pages compare it (`tr -d '\n' < file`).
+fn file_text(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path)
+        .expect("key file")
+        .replace('\n', "")
+}
+
+#[tokio::test]
+async fn v1_config_serves_the_revocation_list_and_inbox_certificate_as_their_files_hold_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _relay = RelayProcess::start(
+        &addr,
+        dir.path(),
+        &[
+            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+            ("LIFELINE_SERVER_LOG_LEVEL", "warn"),
+        ],
+    )
+    .await;
+    let (status, body) = request(&addr, "GET", "/v1/config", None, &[])
+        .await
+        .expect("config");
+    assert_eq!(status, 200, "{body}");
+    // `curl -s …/v1/config | grep -cF -- "$(tr -d '\n' < FILE)"` prints 1.
+    for name in ["revocations.list", "inbox.cert"] {
+        let text = file_text(&dir.path().join("keys").join(name));
+        assert!(!text.is_empty());
+        assert_eq!(body.matches(&text).count(), 1, "{name} not served as is");
+    }
+}
+
+#[tokio::test]
+async fn a_node_switched_to_redis_warns_about_the_tips_left_in_data_tips() {
+    let redis = common::RedisServer::start();
+    let on_redis = [
+        ("LIFELINE_STORE_KIND", "redis"),
+        ("LIFELINE_REDIS_URL", redis.url.as_str()),
+        ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+        ("LIFELINE_SERVER_LOG_LEVEL", "warn"),
+    ];
+    let warning = "sealed tips in data/tips are not served by the Redis store";
+
+    // Nothing left behind: nothing said.
+    let clean = tempfile::tempdir().unwrap();
+    let relay = RelayProcess::start(
+        &format!("127.0.0.1:{}", free_port()),
+        clean.path(),
+        &on_redis,
+    )
+    .await;
+    assert!(!relay.logs().contains(warning), "{}", relay.logs());
+    drop(relay);
+
+    // Two tips the memory store filed (one `<id>.json` each), and a stray file that is none.
+    let switched = tempfile::tempdir().unwrap();
+    let tips = switched.path().join("tips");
+    std::fs::create_dir_all(&tips).unwrap();
+    for name in ["0a1b.json", "2c3d.json", "notes.txt"] {
+        std::fs::write(tips.join(name), "{}").unwrap();
+    }
+    let relay = RelayProcess::start(
+        &format!("127.0.0.1:{}", free_port()),
+        switched.path(),
+        &on_redis,
+    )
+    .await;
+    let logs = relay.logs();
+    assert!(
+        logs.contains(&format!("2 {warning}")) && logs.contains("WARN"),
+        "{logs}"
+    );
+}
