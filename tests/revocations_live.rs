@@ -298,3 +298,36 @@ async fn the_embed_snippet_pins_the_configured_maximum_age() {
     );
     relay.stop().await;
 }
+
+/// Redis is not trusted with the list: a shared entry that does not verify, dated far in the
+/// future (anyone who can write to Redis can plant one), must not stop a new list from
+/// reaching every node.
+#[tokio::test]
+async fn a_forged_shared_list_does_not_stop_a_new_one_reaching_every_node() {
+    let redis = RedisServer::start();
+    let on_redis = |c: &mut lifeline::config::Config| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = redis.url.clone();
+    };
+    let a_dir = tempfile::tempdir().expect("dir");
+    let a = TestRelay::start_in(a_dir.path().to_path_buf(), on_redis).await;
+    let b_dir = same_organisation(a_dir.path());
+    let b = TestRelay::start_in(b_dir.path().to_path_buf(), on_redis).await;
+    let planted = redis.cli(&[
+        "HSET",
+        "ll:revocations",
+        "issued",
+        "9999999999",
+        "list",
+        "not a list at all",
+    ]);
+    assert!(planted == "0" || planted == "2", "HSET: {planted}");
+
+    let list = drop_in(&a, &a.org_key(), &[501], 30);
+    assert!(
+        until_served(&b.addr.to_string(), &list).await,
+        "node B serves node A's list despite the forged entry"
+    );
+    a.stop().await;
+    b.stop().await;
+}

@@ -171,14 +171,24 @@ impl Relay {
             Err(_) => {}
         }
         let Some(shared) = &book.shared else { return };
-        if let Some(bytes) = shared.get().await
-            && changed(&book.shared_seen, &bytes)
+        let bytes = shared.get().await;
+        if let Some(bytes) = &bytes
+            && changed(&book.shared_seen, bytes)
         {
-            self.offer_revocations(&bytes, "shared");
+            self.offer_revocations(bytes, "shared");
         }
         let current = self.revocations();
+        // Redis is not trusted with the list: one that does not verify, or is older than the
+        // one in use here, is replaced whatever date Redis keeps beside it (a forged date
+        // would otherwise block every newer list from reaching the other nodes).
+        let distrusted = bytes.as_deref().is_some_and(|b| {
+            RevocationList::decode_verified(b, &self.keys.organisation, self.clock.unix_s(), None)
+                .map_or(true, |shared| shared.issued_at() < current.issued_at())
+        });
         if *book.shared_seen.lock().unwrap_or_else(|p| p.into_inner()) != current.as_bytes()
-            && shared.offer(current.issued_at(), current.as_bytes()).await
+            && shared
+                .offer(current.issued_at(), current.as_bytes(), distrusted)
+                .await
         {
             changed(&book.shared_seen, current.as_bytes());
         }
