@@ -331,3 +331,30 @@ async fn a_forged_shared_list_does_not_stop_a_new_one_reaching_every_node() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A retired inbox certificate is what returning tipsters check replies against until it
+/// expires: the daily warning comes the tips' retention (and 7 days) ahead, not 7 days.
+#[tokio::test]
+async fn the_inbox_certificate_warning_comes_a_retention_ahead() {
+    const INBOX_WARNING: &str = "the tip-inbox certificate expires within the tips' retention";
+    let logs = capture_logs();
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = Clock::manual(Clock::system().unix_s());
+    let node = TestRelay::start_on_clock(
+        dir.path().to_path_buf(),
+        "127.0.0.1:0",
+        clock.clone(),
+        |c| c.tips.retention_days = 30,
+    )
+    .await;
+    let left = u64::try_from(node.relay.inbox_seconds_left()).expect("in force");
+    // 38 days before it expires: no warning yet.
+    clock.advance(Duration::from_secs(left - 38 * DAY));
+    tokio::time::sleep(RELOAD_EVERY * 2).await;
+    assert!(!logs.text().contains(INBOX_WARNING), "{}", logs.text());
+    // 36 days before: within the 30 days' retention and 7.
+    clock.advance(Duration::from_secs(2 * DAY));
+    let warned = || async { logs.text().contains(INBOX_WARNING) };
+    assert!(eventually(warned).await, "warned");
+    node.stop().await;
+}

@@ -241,11 +241,16 @@ impl Relay {
                 "the revocation list is within 7 days of its maximum age: re-sign it (lifeline keys publish-revocations) or every visitor is refused"
             );
         }
+        // Retired, the certificate is still what returning tipsters check their replies
+        // against, until it expires: rotated later than this, replies to tips kept for
+        // `tips.retention_days` would stop being shown before their tips are erased.
         let inbox = self.inbox_seconds_left();
-        if inbox < WARN_DAYS * DAY {
+        let retention = self.config.tips.retention_days as i64;
+        if inbox < (WARN_DAYS + retention) * DAY {
             tracing::warn!(
                 days_left = inbox.div_euclid(DAY),
-                "the tip-inbox certificate is within 7 days of expiry: issue a new one (lifeline keys rotate-inbox)"
+                retention_days = retention,
+                "the tip-inbox certificate expires within the tips' retention and 7 days: rotate it now (lifeline keys rotate-inbox), or replies to tips sealed to it stop being shown while the tips are still kept"
             );
         }
     }
