@@ -237,18 +237,56 @@ fn document(title: &str, body: &str) -> String {
     )
 }
 
+/// The snippet as another site must embed it: every address absolute, on `origin`, and
+/// `data-relay` naming it (relative, the script and its links would load from that site).
+fn for_another_site(tag: &str, origin: &str) -> String {
+    tag.replace("src=\"/widget/", &format!("src=\"{origin}/widget/"))
+        .replace("href=\"/", &format!("href=\"{origin}/"))
+        .replace("data-tip-url=\"/", &format!("data-tip-url=\"{origin}/"))
+        .replace(
+            " defer></script>",
+            &format!(" data-relay=\"{origin}\" defer></script>"),
+        )
+}
+
+/// This relay's address as the browser reached it (its `Host`), for the snippet shown to
+/// copy: `https://` unless it is this machine. A missing or odd `Host` gives a placeholder.
+fn origin_of(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    match host {
+        Some(h)
+            if h.starts_with("127.") || h.starts_with("localhost") || h.starts_with("[::1]") =>
+        {
+            format!("http://{h}")
+        }
+        Some(h) => format!("https://{h}"),
+        None => "https://relay.example".to_owned(),
+    }
+}
+
 async fn demo(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
     let tag = relay_snippet(&relay, Mode::Launcher);
+    let origin = origin_of(&headers);
     let body = format!(
         "<main>\n<h1>Lifeline relay</h1>\n\
          <p>This relay is running. This page is a demo of the visitor widget: the \"Get help\" \
          button opens it. Organisations embed the widget on their own site with the snippet \
          below: its script tag with the integrity hash (<a href=\"/widget/sri.json\">sri.json</a>), \
          and before it the help numbers in plain HTML, shown whenever the script cannot run; \
-         the full-page mode is at <a href=\"/help\">/help</a>.</p>\n\
+         the full-page mode is at <a href=\"/help\">/help</a>. Its addresses are this relay's \
+         as your browser reached it ({origin_shown}): check it is the public one.</p>\n\
          <p><label for=\"snippet\">Embed snippet</label><br>\n\
          <textarea id=\"snippet\" readonly rows=\"8\" cols=\"30\">{shown}</textarea></p>\n</main>\n{tag}",
-        shown = escape(&tag),
+        origin_shown = escape(&origin),
+        shown = escape(&for_another_site(&tag, &origin)),
     );
     html(document("Lifeline relay: widget demo", &body), &headers)
 }
@@ -272,6 +310,38 @@ fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_snippet_to_copy_names_this_relay_in_every_address() {
+        let tag = snippet(
+            &hostile(),
+            "ORG",
+            60,
+            Mode::Launcher,
+            "https://exit.example/",
+        );
+        let shown = for_another_site(&tag, "https://help.example.org");
+        for wanted in [
+            "src=\"https://help.example.org/widget/lifeline.js\"",
+            "href=\"https://help.example.org/help\"",
+            "href=\"https://help.example.org/tip\"",
+            "data-tip-url=\"https://help.example.org/help\"",
+            "data-relay=\"https://help.example.org\" defer>",
+        ] {
+            assert!(shown.contains(wanted), "{wanted} in {shown}");
+        }
+        assert!(
+            !shown.contains("=\"/"),
+            "a relative address is left: {shown}"
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("help.example.org"));
+        assert_eq!(origin_of(&headers), "https://help.example.org");
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        assert_eq!(origin_of(&headers), "http://127.0.0.1:8080");
+        headers.insert(header::HOST, HeaderValue::from_static("a\"b"));
+        assert_eq!(origin_of(&headers), "https://relay.example");
+    }
 
     #[tokio::test]
     async fn assets_are_served_in_the_accepted_coding_with_vary_and_no_store() {
