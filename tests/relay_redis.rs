@@ -201,3 +201,36 @@ async fn a_node_that_does_not_hear_the_others_is_not_ready() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// With Redis down, `/readyz` names the cause (the store), not its consequence (a node that
+/// cannot listen to the others either).
+#[tokio::test]
+async fn with_redis_down_readiness_names_the_store() {
+    let mut redis = RedisServer::start_with(false);
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = lifeline::config::StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    while ready(&relay).await != 200 {
+        assert!(tokio::time::Instant::now() < deadline, "ready at first");
+    }
+    redis.kill();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    loop {
+        let (status, body) = request(&relay.addr.to_string(), "GET", "/readyz", None, &[])
+            .await
+            .expect("readyz");
+        if status == 503 {
+            assert!(body.starts_with("store unavailable"), "{body}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not ready once Redis is gone"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

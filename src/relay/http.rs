@@ -125,18 +125,19 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if relay.revocations_seconds_left() <= 0 {
         return (StatusCode::SERVICE_UNAVAILABLE, "revocation list stale").into_response();
     }
+    // A frozen store answers nothing: not ready within half a second, whatever the client
+    // library's own timeout (issue 24). Asked first: with Redis down the node cannot listen
+    // either, and the operator must read the cause, not its consequence.
+    let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;
     // A node not yet (or no longer) subscribed to its channels would miss what the others
     // send it, an `end` among them: a restarted node is not ready until it listens.
-    if !relay.nodes.listening() {
+    if matches!(answered, Ok(Ok(_))) && !relay.nodes.listening() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "not listening to the other nodes",
         )
             .into_response();
     }
-    // A frozen store answers nothing: not ready within half a second, whatever the client
-    // library's own timeout (issue 24).
-    let answered = tokio::time::timeout(READY_WITHIN, relay.store.queue_len()).await;
     // The detail says what the store promises (issue 24): a probe reads the status only.
     let detail = match relay.store.persistence_seen() {
         Some(p) => format!("\nstore persistence: {}", p.describe()),
