@@ -118,6 +118,20 @@ impl Store {
             .filter(|u| !u.is_empty())
             .collect()
     }
+
+    /// Where the Redis URLs point (`host:port`, comma-separated), without user or password:
+    /// what an operator needs to read in an error, and nothing secret.
+    pub fn redis_targets(&self) -> String {
+        self.redis_urls()
+            .iter()
+            .map(|url| {
+                let rest = url.split_once("://").map_or(*url, |(_, rest)| rest);
+                let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                rest.split(['/', '?']).next().unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

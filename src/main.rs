@@ -403,7 +403,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
     let store = lifeline::store::Store::open(&config)
         .await
-        .context("connecting to the store")?;
+        .with_context(|| match config.store.kind {
+            lifeline::config::StoreKind::Redis => format!(
+                "connecting to the store: Redis at {} (is it running there, and do the user and \
+                 password in store.redis_url / LIFELINE_REDIS_URL match its config?)",
+                config.store.redis_targets()
+            ),
+            lifeline::config::StoreKind::Memory => "opening the store".to_owned(),
+        })?;
     match store.persistence().await {
         Some(Ok(p)) if p.persistent() => println!("Redis store: {}.", p.describe()),
         Some(Ok(p)) => eprintln!(

@@ -247,3 +247,34 @@ fn the_new_limits_of_issue_27_are_checked_at_start() {
     assert_eq!(lifeline::config::MAX_FOLLOWUPS, 10);
     Config::parse(SHIPPED, env(&[("LIFELINE_TIPS_MAX_FOLLOWUPS", "10")])).unwrap();
 }
+
+/// A Redis the relay cannot reach stops it at start with where it looked and what to check,
+/// and never the password from the URL.
+#[test]
+fn an_unreachable_redis_is_named_at_start_without_its_password() {
+    let bin = env!("CARGO_BIN_EXE_lifeline");
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/lifeline.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = std::process::Command::new(bin)
+        .args(["--config", config, "serve"])
+        .env("LIFELINE_SERVER_LISTEN", "127.0.0.1:0")
+        .env("LIFELINE_SERVER_METRICS_LISTEN", "127.0.0.1:0")
+        .env("LIFELINE_SERVER_DATA_DIR", dir.path())
+        .env("LIFELINE_STORE_KIND", "redis")
+        .env(
+            "LIFELINE_REDIS_URL",
+            format!("redis://lifeline:not-to-be-printed@127.0.0.1:{port}/0"),
+        )
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("Redis at 127.0.0.1:{port}")) && said.contains("LIFELINE_REDIS_URL"),
+        "{said}"
+    );
+    assert!(!said.contains("not-to-be-printed"), "{said}");
+}
