@@ -103,7 +103,7 @@ async fn tips_sealed_before_and_after_a_rotation_both_open_in_the_console_until_
     let grant = paths.grant(serial);
     let said = import_in_terminal(&identity, &grant).await;
     assert!(said.contains("Imported 2 inbox key(s)"), "{said}");
-    assert!(said.contains("restart your shift to use these"), "{said}");
+    assert!(said.contains("takes them at your next unlock"), "{said}");
 
     let texts = ["sealed before the rotation", "sealed after the rotation"];
     let mut console = console_on_tips(&identity, &addr, 2).await;
