@@ -78,7 +78,9 @@ async fn the_terminal_switches_to_new_keys_mid_conversation_and_the_chat_goes_on
     tokio::time::sleep(Duration::from_millis(1100)).await;
     renew_to_new_keys(&relay, &path).await;
     console
-        .until_on_screen("A renewed certificate was installed: lock (Ctrl-L) and unlock to use it.")
+        .until_on_screen(
+            "A certificate or grant was installed: lock (Ctrl-L) and unlock to use it.",
+        )
         .await;
     console.type_keys("\x0c").await;
     console.until_on_screen("Console locked").await;

@@ -3,7 +3,8 @@
 //! sees the identity file rewritten with a renewed certificate and says so; at the next
 //! unlock it opens the identity with the passphrase typed there and sends the certificate
 //! on the live connection, and the relay's answer moves the expiry the page is shown. A
-//! certificate that is not newer is refused, and the page is told why as data.
+//! certificate that is not newer is refused, and the page is told why as data. A grant
+//! imported meanwhile is taken the same way, with nothing refused.
 
 mod common;
 #[path = "common/desk.rs"]
@@ -159,6 +160,65 @@ async fn the_desk_opens_tips_with_a_granted_inbox_key() {
     send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
     let started = until_json(&mut ws, |m| m["type"] == "state").await;
     assert_eq!(started["inbox"], true, "the granted key opens tips");
+    drop(desk);
+    drop(dir);
+}
+
+/// A grant imported while the desk runs (another terminal's `--import-grant`): the desk says
+/// something was installed, and the next unlock takes the inbox key without a restart and
+/// without refusing the unchanged certificate as "not newer"; the page's `inbox` follows.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_takes_a_grant_imported_during_the_shift_at_the_next_unlock() {
+    let relay = TestRelay::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("console.identity");
+    let mut identity = Identity::generate("Amara").expect("identity");
+    let cert = certificate(&relay, &identity, 312, 30);
+    let now = relay.relay.clock.unix_s();
+    identity
+        .install_certificate(&cert, relay.org_key().public(), now)
+        .expect("enrolled");
+    identity
+        .create_file(&path, PASSPHRASE, CHEAP)
+        .expect("written");
+
+    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), &path), None);
+    let mut ws = desk.page().await;
+    until_json(&mut ws, |m| m["type"] == "starting").await;
+    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
+    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    assert_eq!(started["inbox"], false, "no grant yet");
+
+    let mine = identity
+        .certificate()
+        .expect("enrolled")
+        .body()
+        .x25519_public;
+    let until = now + 7 * DAY;
+    let grant = lifeline::crypto::inbox_grant::seal(
+        &relay.org_key().public().fingerprint(),
+        &mine,
+        312,
+        until,
+        &[(&relay.inbox_key(), until)],
+        &mut rand_core::OsRng,
+    )
+    .expect("sealed grant");
+    identity.import_grant(&grant).expect("imported");
+    // File systems stamp times coarsely: make the rewrite visibly later.
+    std::thread::sleep(Duration::from_millis(1100));
+    identity
+        .write_file(&path, PASSPHRASE, CHEAP)
+        .expect("written");
+    until_json(&mut ws, |m| status(m) == "renewal_waiting").await;
+
+    lock_and_unlock(&mut ws).await;
+    let taken = until_json(&mut ws, |m| {
+        assert!(status(m).get("not_done").is_none(), "refused: {m}");
+        status(m) == "inbox_keys_taken"
+    })
+    .await;
+    assert_eq!(taken["inbox"], true, "the granted key opens tips now");
     drop(desk);
     drop(dir);
 }

@@ -8,6 +8,8 @@
 #[path = "common/binary.rs"]
 mod binary;
 mod common;
+#[path = "common/inbox_relay.rs"]
+mod inbox_relay;
 #[path = "common/keys_tool.rs"]
 mod keys_tool;
 #[path = "common/organisation.rs"]
@@ -20,140 +22,20 @@ mod terminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use binary::{RelayProcess, free_port};
+use inbox_relay::{
+    console_on_tips, file_tip, import_in_terminal, open_selected, relay_of, served_inbox,
+};
 use keys_tool::{keys, printed};
-use lifeline::client::tipster::{Tipster, request};
 use lifeline::clock::Clock;
 use lifeline::console::identity::Identity;
 use lifeline::console::runner::{Ready, import_grant};
-use lifeline::crypto::certificate::{Certificate, Role};
-use lifeline::crypto::keys::OrgPublicKey;
-use lifeline::crypto::receipt::ReceiptCode;
-use lifeline::crypto::sealed_tip::{self, TipMessage};
+use lifeline::crypto::certificate::Certificate;
 use lifeline::grants::{Opener, grant_inbox_at};
 use lifeline::inbox_keys::{Retention, rotate_inbox};
 use lifeline::keyfile::{self, KeyPaths};
-use lifeline::protocol::b64;
 use organisation::{CONSOLE_PASS, ORG_PASS, organisation_and_coordinator};
-use rand_core::OsRng;
-use terminal::TerminalConsole;
 
 const DAY: u64 = 86_400;
-
-/// The inbox certificate `/v1/config` serves, verified as a tipster's device verifies it.
-async fn served_inbox(addr: &str, org: &OrgPublicKey) -> Certificate {
-    let (status, body) = request(addr, "GET", "/v1/config", None, &[])
-        .await
-        .expect("config");
-    assert_eq!(status, 200, "{body}");
-    let config: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let bytes =
-        b64::decode(config["inbox_certificate"].as_str().expect("certificate")).expect("base64url");
-    let now = Clock::system().unix_s();
-    Certificate::decode_verified(&bytes, org, now, None, Role::TipInbox).expect("verifies")
-}
-
-/// `lifeline serve` in `data`, holding only the organisation's public material copied from
-/// its key folder (the organisation key, `inbox.cert`, the list); and its address.
-async fn relay_of(org_dir: &Path, org: &OrgPublicKey, data: &Path) -> (RelayProcess, String) {
-    std::fs::create_dir_all(data.join("keys")).expect("keys folder");
-    for name in ["inbox.cert", "revocations.list"] {
-        std::fs::copy(org_dir.join(name), data.join("keys").join(name)).expect("copied");
-    }
-    let addr = format!("127.0.0.1:{}", free_port());
-    let org_b64 = b64::encode(&org.0);
-    let relay = RelayProcess::start(
-        addr.as_str(),
-        data,
-        &[
-            ("LIFELINE_KEYS_ORGANISATION_PUBLIC", &org_b64),
-            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
-        ],
-    )
-    .await;
-    (relay, addr)
-}
-
-/// A tipster files `text`, sealed to the inbox certificate the relay serves now.
-async fn file_tip(addr: &str, org: &OrgPublicKey, text: &str) -> Certificate {
-    let inbox = served_inbox(addr, org).await;
-    let keys = ReceiptCode::generate(&mut OsRng).derive(&org.fingerprint());
-    let tip = TipMessage {
-        reply_key: Some(keys.tipster_key.public()),
-        category: None,
-        text: text.into(),
-    };
-    let sealed = sealed_tip::seal_tip(
-        &org.fingerprint(),
-        &inbox.body().x25519_public,
-        &tip,
-        &mut OsRng,
-    )
-    .expect("sealed");
-    Tipster::new(addr)
-        .submit(keys.lookup_id, sealed)
-        .await
-        .expect("filed");
-    inbox
-}
-
-/// `lifeline <arguments>` in a terminal, the identity's passphrase typed at its prompt.
-async fn unlocked(arguments: &str) -> TerminalConsole {
-    let mut console = TerminalConsole::run(arguments, 100, 30);
-    console.until_shown("Passphrase for").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    console.type_keys(&format!("{CONSOLE_PASS}\r")).await;
-    console
-}
-
-/// `lifeline console --import-grant`, run to its end: what it printed.
-async fn import_in_terminal(identity: &Path, grant: &Path) -> String {
-    let mut console = unlocked(&format!(
-        "console --identity {} --import-grant {}",
-        identity.display(),
-        grant.display()
-    ))
-    .await;
-    assert!(console.exit_status().await.success(), "{}", console.shown());
-    console.shown()
-}
-
-/// A shift of the console on `identity`, signed in to the relay at `addr`, on its tips screen.
-async fn console_on_tips(identity: &Path, addr: &str) -> TerminalConsole {
-    let resources = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/resources.toml");
-    let mut console = unlocked(&format!(
-        "console --identity {} --relay ws://{addr} --resources {}",
-        identity.display(),
-        resources.display()
-    ))
-    .await;
-    console
-        .until_on_screen("Off duty. Ctrl-D goes on duty")
-        .await;
-    // The key loop starts just after the first drawing: a key typed sooner is lost.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    console.type_keys("\x14").await;
-    console.until_on_screen("Tips (2)").await;
-    console
-}
-
-/// Opens the tip under the cursor (Enter) and waits until one of `texts` is on screen.
-async fn open_selected(console: &mut TerminalConsole, texts: &[&str]) -> String {
-    console.type_keys("\r").await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let screen = console.screen();
-        if let Some(found) = texts.iter().find(|t| screen.shows(t)) {
-            return (*found).to_owned();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no tip opened; the screen shows:\n{}",
-            screen.rows().join("\n")
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Every file under `dir`, with its bytes.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -221,10 +103,10 @@ async fn tips_sealed_before_and_after_a_rotation_both_open_in_the_console_until_
     let grant = paths.grant(serial);
     let said = import_in_terminal(&identity, &grant).await;
     assert!(said.contains("Imported 2 inbox key(s)"), "{said}");
-    assert!(said.contains("restart your shift to use these"), "{said}");
+    assert!(said.contains("takes them at your next unlock"), "{said}");
 
     let texts = ["sealed before the rotation", "sealed after the rotation"];
-    let mut console = console_on_tips(&identity, &addr).await;
+    let mut console = console_on_tips(&identity, &addr, 2).await;
     let first = open_selected(&mut console, &texts).await;
     console.press_sequence("\x1b[B").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -256,7 +138,7 @@ async fn tips_sealed_before_and_after_a_rotation_both_open_in_the_console_until_
         .inbox_keys(Clock::system().unix_s());
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].public(), current.body().x25519_public);
-    let mut console = console_on_tips(&identity, &addr).await;
+    let mut console = console_on_tips(&identity, &addr, 2).await;
     let seen = open_selected(
         &mut console,
         &["sealed after the rotation", "you were not granted"],

@@ -7,11 +7,12 @@
 //! File: the line `lifeline-console-identity v2` (v1 still opens), then base64url of
 //! `m_kib u32 | t u32 | p u32 | salt [16] | nonce [12] | ciphertext` (big-endian), the
 //! header bound as associated data; the plaintext's layout is [`layout`]'s. Keys waiting for
-//! a renewal to new keys are [`next_keys`]'s.
+//! a renewal to new keys are [`next_keys`]'s; the tip-inbox keys granted into it, [`grants`]'.
 //!
 //! It must never write a secret unencrypted, never keep the passphrase, and never accept a
 //! certificate that is not for exactly these keys.
 
+mod grants;
 mod layout;
 mod next_keys;
 
@@ -23,7 +24,7 @@ pub use next_keys::{NewKeysRequest, NextKeys};
 
 use crate::crypto::certificate::{Certificate, CertificateError, Role};
 use crate::crypto::enrolment::EnrolmentRequest;
-use crate::crypto::inbox_grant::{self, GrantError, GrantHeader};
+use crate::crypto::inbox_grant::GrantError;
 use crate::crypto::keys::{DhSecret, OrgPublicKey, SigningKey};
 use crate::crypto::renewal::RenewalRequest;
 use crate::fs::write_private_in_private_dirs;
@@ -78,6 +79,24 @@ pub enum IdentityError {
     /// The relay names another organisation key than the one pinned at enrolment.
     #[error("the relay's organisation key differs from the one this identity was enrolled with")]
     OrganisationMismatch,
+    /// An inbox grant older than the keys held: it ends sooner and lacks the newest of them.
+    #[error(
+        "this grant ends {} UTC, before the inbox keys you hold (until {} UTC), and lacks \
+         the newest of them: an older grant? Nothing changed; import the latest grant your \
+         organisation sent",
+        date(*.ends),
+        date(*.held_until)
+    )]
+    OlderGrant {
+        /// When the grant ends, Unix seconds.
+        ends: u64,
+        /// When the last of the keys held ends, Unix seconds.
+        held_until: u64,
+    },
+}
+
+fn date(unix: u64) -> String {
+    super::tui::ui::date(unix)
 }
 
 /// A coordinator's unlocked keys and alias, and once enrolled its certificate and the
@@ -189,45 +208,6 @@ impl Identity {
         self.certificate = Some(certificate);
         self.organisation = Some(organisation);
         Ok(())
-    }
-
-    /// Takes the inbox keys of a grant (§2.5) sealed to this identity's certified key for
-    /// its pinned organisation; they replace the keys held before. Returns what it names.
-    pub fn import_grant(&mut self, grant: &[u8]) -> Result<GrantHeader, IdentityError> {
-        let (Some(certificate), Some(organisation)) = (&self.certificate, self.organisation) else {
-            return Err(IdentityError::NotEnrolled);
-        };
-        let (header, keys) = inbox_grant::open(
-            &organisation.fingerprint(),
-            &self.dh,
-            certificate.body().serial,
-            grant,
-        )?;
-        // Each key until its own end: an older key goes with its tips' retention.
-        self.inbox_keys = header
-            .keys
-            .iter()
-            .map(|named| named.until)
-            .zip(keys)
-            .collect();
-        Ok(header)
-    }
-
-    /// Forgets the granted inbox keys whose end is past at `now` (so the file, once written
-    /// again, no longer holds them); whether any was forgotten.
-    pub fn drop_ended_inbox_keys(&mut self, now: u64) -> bool {
-        let before = self.inbox_keys.len();
-        self.inbox_keys.retain(|(until, _)| now < *until);
-        self.inbox_keys.len() != before
-    }
-
-    /// The granted inbox keys still in force at `now`, newest first.
-    pub fn inbox_keys(&self, now: u64) -> Vec<DhSecret> {
-        self.inbox_keys
-            .iter()
-            .filter(|(until, _)| now < *until)
-            .map(|(_, k)| DhSecret::from_bytes(*k.to_bytes()))
-            .collect()
     }
 
     /// The key set the relay client authenticates with.

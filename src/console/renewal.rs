@@ -5,7 +5,9 @@
 //! next unlock opens the identity with the passphrase just typed ([`renewed_certificate`])
 //! and sends the certificate on the live connection: conversations stay where they are.
 //! After a renewal to new keys the identity holds the new keys: the shift's connection
-//! switches to them (§9.2).
+//! switches to them (§9.2). An inbox grant imported meanwhile (`--import-grant`) rewrites
+//! the identity too: the same read hands the inbox keys it holds now to the shift
+//! ([`Shift::take_granted`]), and a certificate left as it was is no renewal to refuse.
 //!
 //! It must never keep the passphrase past that one read, and never use a certificate that
 //! is not for the serial and organisation this shift signed in with, nor one older than the
@@ -16,10 +18,10 @@ use std::time::{Instant, SystemTime};
 
 use super::identity::Identity;
 use super::renewed_keys::RenewedKeys;
-use super::shift::{Command, Input, Notice, Reason, RenewalRefusal, Shift};
+use super::shift::{Command, Input, Notice, Reason, RenewalRefusal, Shift, TipKeys};
 use crate::crypto::certificate::Certificate;
 
-/// Notices when the identity file is rewritten (a certificate was installed into it).
+/// Notices when the identity file is rewritten (a certificate or a grant was installed).
 #[derive(Debug)]
 pub struct IdentityWatch {
     path: PathBuf,
@@ -50,6 +52,29 @@ impl IdentityWatch {
         let next = renewed_certificate(&self.path, passphrase, &self.current)?;
         self.current = next.certificate().clone();
         Ok(next)
+    }
+
+    /// Opens the identity with `passphrase` once: its certificate if it renews the one in
+    /// use (none if it is that one), and the inbox keys it holds. A certificate that is
+    /// neither refuses the whole: nothing is taken from an identity that is not this shift's.
+    pub fn take_changes(&mut self, passphrase: &str) -> Result<Changes, Reason> {
+        let identity = Identity::read_file(&self.path, passphrase)
+            .map_err(|e| refused(RenewalRefusal::DoesNotOpen, e.to_string()))?;
+        let unchanged = identity
+            .certificate()
+            .is_some_and(|c| c.as_bytes() == self.current.as_bytes());
+        let renewed = match unchanged {
+            true => None,
+            false => Some(renewal_in(&identity, &self.current)?),
+        };
+        if let Some(next) = &renewed {
+            self.current = next.certificate().clone();
+        }
+        let granted = identity.organisation().and_then(|org| {
+            // Every key with its end: the shift drops those past it on its own wall time.
+            TipKeys::granted(org.fingerprint(), identity.granted_inbox_keys())
+        });
+        Ok(Changes { renewed, granted })
     }
 
     /// Whether the file changed since the last call (or since the watch started).
@@ -83,17 +108,25 @@ impl Renewals {
     }
 
     /// The shift's commands for the relay, with its `UseRenewed` (after the unlock that
-    /// follows a renewal) opened into the `Renew` it stands for, or dropped with the reason
-    /// on the status line.
+    /// follows a rewrite of the identity) opened into the `Renew` it stands for, if any, and
+    /// the identity's inbox keys handed to the shift; or dropped with the reason on the
+    /// status line.
     pub fn resolve(&mut self, shift: &mut Shift, commands: Vec<Command>) -> Vec<Command> {
         commands
             .into_iter()
             .filter_map(|command| match command {
                 Command::UseRenewed(passphrase) => {
-                    let taken = self.watch.as_mut()?.take_renewed(passphrase.text());
-                    match taken {
-                        Ok(Renewed::SameKeys(certificate)) => Some(Command::Renew(certificate)),
-                        Ok(Renewed::NewKeys(keys)) => {
+                    let taken = self.watch.as_mut()?.take_changes(passphrase.text());
+                    let renewed = taken.map(|changes| {
+                        shift.take_granted(changes.granted);
+                        changes.renewed
+                    });
+                    match renewed {
+                        Ok(None) => None,
+                        Ok(Some(Renewed::SameKeys(certificate))) => {
+                            Some(Command::Renew(certificate))
+                        }
+                        Ok(Some(Renewed::NewKeys(keys))) => {
                             // The fingerprint shown is the keys' the connection switches to.
                             let files = keys.files();
                             shift.fingerprint = Some(crate::registry::short_fingerprint(
@@ -119,6 +152,15 @@ fn refused(kind: RenewalRefusal, detail: impl Into<String>) -> Reason {
         kind,
         detail: detail.into(),
     }
+}
+
+/// What a rewritten identity brings to the shift at the next unlock.
+#[derive(Debug)]
+pub struct Changes {
+    /// A certificate renewing the one in use; `None` when it is still the one in use.
+    pub renewed: Option<Renewed>,
+    /// The inbox keys the identity holds, with their ends; `None` without any.
+    pub granted: Option<TipKeys>,
 }
 
 /// What a renewal installed into the identity brings to the shift.
@@ -151,6 +193,11 @@ pub fn renewed_certificate(
 ) -> Result<Renewed, Reason> {
     let identity = Identity::read_file(path, passphrase)
         .map_err(|e| refused(RenewalRefusal::DoesNotOpen, e.to_string()))?;
+    renewal_in(&identity, current)
+}
+
+/// The certificate in `identity`, if it renews `current` ([`renewed_certificate`]).
+fn renewal_in(identity: &Identity, current: &Certificate) -> Result<Renewed, Reason> {
     let installed = identity
         .certificate()
         .ok_or_else(|| refused(RenewalRefusal::Missing, "the identity holds no certificate"))?;
@@ -248,6 +295,77 @@ mod tests {
                 .take_renewed("a long passphrase")
                 .is_err_and(|e| e.to_string().contains("another identity"))
         );
+    }
+
+    #[test]
+    fn a_grant_imported_meanwhile_is_taken_without_a_renewal_to_refuse() {
+        use crate::crypto::inbox_grant;
+        use crate::crypto::keys::DhSecret;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("console.identity");
+        let org = SigningKey::generate();
+        let mut identity = Identity::generate("Noor").unwrap_or_else(|e| panic!("{e}"));
+        let cert = certify(&identity, &org, 104, 1_000);
+        identity
+            .install_certificate(&cert, org.public(), 100)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let current = identity.certificate().cloned().unwrap_or_else(|| panic!());
+        let mut watch = IdentityWatch::new(path.clone(), current);
+
+        // `--import-grant` in another terminal: the same certificate, an inbox key more.
+        let inbox = DhSecret::generate();
+        let recipient = current_key(&identity);
+        let grant = inbox_grant::seal(
+            &org.public().fingerprint(),
+            &recipient,
+            104,
+            900,
+            &[(&inbox, 900)],
+            &mut rand_core::OsRng,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        identity
+            .import_grant(&grant)
+            .unwrap_or_else(|e| panic!("{e}"));
+        identity
+            .write_file(&path, "a long passphrase", CHEAP)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let changes = watch
+            .take_changes("a long passphrase")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            changes.renewed.is_none(),
+            "nothing to renew, nothing refused"
+        );
+        let granted = changes.granted.unwrap_or_else(|| panic!("the inbox key"));
+        assert_eq!(granted.organisation, org.public().fingerprint());
+        assert_eq!(granted.inbox.len(), 1);
+        assert_eq!(granted.inbox[0].0, Some(900));
+        assert_eq!(granted.inbox[0].1.public(), inbox.public());
+        assert!(watch.take_changes("wrong passphrase").is_err());
+
+        // A renewal installed after it: both come in the one read.
+        let cert = certify(&identity, &org, 104, 2_000);
+        identity
+            .install_certificate(&cert, org.public(), 100)
+            .unwrap_or_else(|e| panic!("{e}"));
+        identity
+            .write_file(&path, "a long passphrase", CHEAP)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let changes = watch
+            .take_changes("a long passphrase")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let renewed = changes.renewed.map(|r| r.certificate().body().not_after);
+        assert_eq!(renewed, Some(2_000));
+        assert!(changes.granted.is_some());
+    }
+
+    /// The X25519 key `identity`'s certificate certifies (grants are sealed to it).
+    fn current_key(identity: &Identity) -> crate::crypto::keys::DhPublicKey {
+        identity
+            .certificate()
+            .map(|c| c.body().x25519_public)
+            .unwrap_or_else(|| panic!("enrolled"))
     }
 
     #[test]

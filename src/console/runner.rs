@@ -163,8 +163,8 @@ fn create_identity(path: &Path, alias: Option<String>) -> Result<(), ConsoleErro
 /// Everything a shift needs once the keys are unlocked.
 pub struct Ready {
     files: CoordinatorFiles,
-    /// Inbox keys granted into the identity, newest first.
-    granted: Vec<crate::crypto::DhSecret>,
+    /// Inbox keys granted into the identity, newest first, each with its grant's end.
+    granted: Vec<(u64, crate::crypto::DhSecret)>,
     fingerprint: String,
     identity: Option<PathBuf>,
     pinned: Option<crate::crypto::OrgPublicKey>,
@@ -201,7 +201,8 @@ impl Ready {
             identity.write_file(path, passphrase, Identity::file_params(path)?)?;
         }
         Ok(Some(Self {
-            granted: identity.inbox_keys(now),
+            // Ended keys are gone from it just above: the shift drops each at its end.
+            granted: identity.granted_inbox_keys(),
             files: identity.coordinator_files()?,
             fingerprint: identity.short_fingerprint(),
             identity: Some(path.to_owned()),
@@ -386,8 +387,11 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
             path.display(),
             ui::date(header.until)
         );
-        // A running console or desk read the identity when it started, and keeps those keys.
-        println!("A shift already running keeps its keys: restart your shift to use these.");
+        // A running console or desk sees the identity rewritten, and reads it again at the
+        // next unlock (the passphrase is typed there, never kept).
+        println!(
+            "A shift already running takes them at your next unlock (Ctrl-L, then the passphrase)."
+        );
         return Ok(());
     }
     if opts.renewal_request {
@@ -466,11 +470,6 @@ async fn start_signing_in(
         Resources::default()
     };
     check_inbox_key_use(opts)?;
-    // A development `--inbox-key` stands alone; otherwise every granted key is held.
-    let inbox = match inbox {
-        Some(key) => vec![key],
-        None => ready.granted,
-    };
     let identity = ready
         .identity
         .map(|path| IdentityWatch::new(path, ready.files.certificate.clone()));
@@ -498,7 +497,13 @@ async fn start_signing_in(
         serial: login.client.serial,
         not_after: login.not_after,
     };
-    let tip_keys = TipKeys::new(login.organisation.fingerprint(), inbox);
+    // A development `--inbox-key` stands alone; otherwise every granted key is held, until
+    // its end.
+    let organisation = login.organisation.fingerprint();
+    let tip_keys = match inbox {
+        Some(key) => TipKeys::new(organisation, vec![key]),
+        None => TipKeys::granted(organisation, ready.granted),
+    };
     let mut shift = Shift::new(
         me,
         opts.settings.clone(),

@@ -278,15 +278,17 @@ async fn shift_loop(
         mut net,
         mut renewals,
     } = started;
-    // Granted keys count as much as a development `--inbox-key`.
-    let inbox = shift.opens_tips();
     let clock = &opts.clock;
     let mut throttle = Throttle::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut net_open = true;
     loop {
-        // The certificate's expiry warning counts on the wall time, as in the terminal.
+        // The certificate's expiry warning counts on the wall time, as in the terminal; so
+        // do the granted inbox keys' ends.
         shift.wall_clock(clock.unix_s());
+        // Each time: keys granted meanwhile arrive at an unlock, and ended ones leave.
+        // Granted keys count as much as a development `--inbox-key`.
+        let inbox = shift.opens_tips();
         show(&mut link, &mut shift, inbox, &throttle, clock);
         let now = clock.instant();
         let input = tokio::select! {

@@ -68,8 +68,9 @@ pub enum Command {
     Renew(Certificate),
     /// Switch the live connection to these keys, certified by a renewal to new keys (§9.2).
     RenewKeys(crate::console::renewed_keys::RenewedKeys),
-    /// For the front end, not the relay: a renewed certificate waits in the identity; open
-    /// it with the passphrase just typed at the lock and send a [`Command::Renew`].
+    /// For the front end, not the relay: the identity was rewritten; open it with the
+    /// passphrase just typed at the lock, send a [`Command::Renew`] if it holds a renewed
+    /// certificate, and take the inbox keys it holds now ([`super::Shift::take_granted`]).
     UseRenewed(Passphrase),
     /// Close the connection: the shift is over.
     Quit,

@@ -32,9 +32,12 @@ impl ExpiryWarning {
 
 impl Shift {
     /// The wall time moved to `unix_s`: from [`RENEWAL_WARNING_S`] before expiry, the status
-    /// line says how long is left, again whenever the whole days left change.
+    /// line says how long is left, again whenever the whole days left change; granted inbox
+    /// keys past their end are dropped.
     pub fn wall_clock(&mut self, unix_s: u64) {
         self.wall = unix_s;
+        // Granted inbox keys end on the same wall time (a shift outlasts a grant's last day).
+        self.end_inbox_keys(unix_s);
         let Some(warning) = self.certificate_warning() else {
             self.warned_days = None;
             return;
@@ -54,14 +57,14 @@ impl Shift {
             .then_some(ExpiryWarning { seconds_left })
     }
 
-    /// A renewed certificate was installed into the identity file: it is taken at the next
-    /// unlock, with the passphrase typed there.
+    /// The identity file was rewritten (a renewed certificate, or an inbox grant, installed
+    /// into it): what changed is taken at the next unlock, with the passphrase typed there.
     pub(super) fn renewal_installed(&mut self) {
         self.renewal_waiting = true;
         self.status = Notice::RenewalWaiting;
     }
 
-    /// Just after an unlock attempt: with a renewed certificate waiting, the passphrase
+    /// Just after an unlock attempt: with the identity rewritten meanwhile, the passphrase
     /// that unlocked goes to the front end to open the identity with, once.
     pub(super) fn after_unlock(&mut self, passphrase: Passphrase) -> Vec<Command> {
         if self.is_locked() || !std::mem::take(&mut self.renewal_waiting) {

@@ -63,7 +63,8 @@ pub enum Input {
     Net(NetEvent),
     /// The clock moved (drives the idle lock).
     Tick,
-    /// A renewed certificate was installed into the identity file meanwhile.
+    /// The identity file was rewritten meanwhile (a renewed certificate, or an inbox grant,
+    /// installed into it).
     IdentityRenewed,
 }
 
@@ -118,7 +119,7 @@ pub struct Shift {
     wall: u64,
     /// The days left when the status line last warned of expiry.
     warned_days: Option<u64>,
-    /// A renewed certificate waits in the identity file, to be taken at the next unlock.
+    /// The identity file was rewritten: what changed is taken at the next unlock.
     renewal_waiting: bool,
 }
 

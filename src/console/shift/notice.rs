@@ -181,13 +181,17 @@ pub enum Notice {
         /// Days left, a started day counting as one (1 on the last day, 0 once expired).
         days_left: u64,
     },
-    /// A renewed certificate was installed into the identity: lock and unlock to use it.
+    /// A renewed certificate or an inbox grant was installed into the identity: lock and
+    /// unlock to use it.
     RenewalWaiting,
     /// A renewed certificate is in use on the live connection.
     CertificateRenewed {
         /// When it expires, Unix seconds.
         not_after: u64,
     },
+    /// The inbox keys of a grant imported during the shift are in use: tips sealed to them
+    /// open now.
+    InboxKeysTaken,
 }
 
 /// Something that happened to a conversation, written into its transcript.

@@ -47,12 +47,14 @@ impl Default for Settings {
 }
 
 /// The organisation fingerprint and the tip-inbox secrets this console was granted: what
-/// opens tips. See [`super::inbox_set`] for how a tip finds its key.
+/// opens tips. See [`super::inbox_set`] for how a tip finds its key, and when one ends.
 pub struct TipKeys {
     /// Bound into every sealed tip and reply.
     pub organisation: Fingerprint,
-    /// The inbox's X25519 secrets, newest first (never empty: no keys is `None` tip keys).
-    pub inbox: Vec<DhSecret>,
+    /// The inbox's X25519 secrets, newest first (never empty: no keys is `None` tip keys),
+    /// each with the Unix second its grant ends it; `None` for a development `--inbox-key`,
+    /// which has no grant and no end.
+    pub inbox: Vec<(Option<u64>, DhSecret)>,
 }
 
 /// A visitor waiting in the queue, as the relay last reported them.

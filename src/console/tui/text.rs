@@ -113,8 +113,9 @@ pub fn notice(notice: &Notice) -> String {
             )
         }
         Notice::RenewalWaiting => {
-            "A renewed certificate was installed: lock (Ctrl-L) and unlock to use it.".into()
+            "A certificate or grant was installed: lock (Ctrl-L) and unlock to use it.".into()
         }
+        Notice::InboxKeysTaken => "New inbox keys in use: tips sealed to them open now.".into(),
         Notice::CertificateRenewed { not_after } => {
             format!(
                 "Certificate renewed, valid until {} UTC.",

@@ -5,6 +5,7 @@
 mod conversations;
 mod delivery;
 mod expiry;
+mod inbox_ends;
 mod inbox_rotation;
 mod lock;
 mod offline;
