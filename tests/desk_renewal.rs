@@ -51,6 +51,45 @@ fn install(relay: &TestRelay, path: &Path, certificate: &str) {
         .expect("written");
 }
 
+/// An identity enrolled with `serial` for `days`, written to `path`.
+fn enrolled_at(relay: &TestRelay, path: &Path, serial: u64, days: u64) -> Identity {
+    let mut identity = Identity::generate("Amara").expect("identity");
+    let cert = certificate(relay, &identity, serial, days);
+    identity
+        .install_certificate(&cert, relay.org_key().public(), relay.relay.clock.unix_s())
+        .expect("enrolled");
+    identity
+        .create_file(path, PASSPHRASE, CHEAP)
+        .expect("written");
+    identity
+}
+
+/// Seals the relay's inbox key to `identity` for a week and imports it (in memory).
+fn grant_to(relay: &TestRelay, identity: &mut Identity) {
+    let body = identity.certificate().expect("enrolled").body().clone();
+    let until = relay.relay.clock.unix_s() + 7 * DAY;
+    let grant = lifeline::crypto::inbox_grant::seal(
+        &relay.org_key().public().fingerprint(),
+        &body.x25519_public,
+        body.serial,
+        until,
+        &[(&relay.inbox_key(), until)],
+        &mut rand_core::OsRng,
+    )
+    .expect("sealed grant");
+    identity.import_grant(&grant).expect("imported");
+}
+
+/// A desk on the identity at `path`, unlocked: its socket and the first state it showed.
+async fn unlocked_desk(relay: &TestRelay, path: &Path) -> (Desk, DeskSocket, Value) {
+    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), path), None);
+    let mut ws = desk.page().await;
+    until_json(&mut ws, |m| m["type"] == "starting").await;
+    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
+    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    (desk, ws, started)
+}
+
 /// Locks, then unlocks with the passphrase: where a waiting renewal is taken.
 async fn lock_and_unlock(ws: &mut DeskSocket) {
     send_json(ws, json!({"type": "lock"})).await;
@@ -67,20 +106,8 @@ async fn the_desk_installs_a_renewed_certificate_on_the_live_connection() {
     let relay = TestRelay::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("console.identity");
-    let mut identity = Identity::generate("Amara").expect("identity");
-    let first = certificate(&relay, &identity, 310, 2);
-    identity
-        .install_certificate(&first, relay.org_key().public(), relay.relay.clock.unix_s())
-        .expect("enrolled");
-    identity
-        .create_file(&path, PASSPHRASE, CHEAP)
-        .expect("written");
-
-    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), &path), None);
-    let mut ws = desk.page().await;
-    until_json(&mut ws, |m| m["type"] == "starting").await;
-    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
-    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    let identity = enrolled_at(&relay, &path, 310, 2);
+    let (desk, mut ws, started) = unlocked_desk(&relay, &path).await;
     assert_eq!(started["inbox"], false, "no grant: tips stay sealed");
     let before = started["not_after"].as_u64().expect("not_after");
     assert_eq!(started["serial"], 310);
@@ -127,38 +154,13 @@ async fn the_desk_opens_tips_with_a_granted_inbox_key() {
     let relay = TestRelay::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("console.identity");
-    let mut identity = Identity::generate("Amara").expect("identity");
-    let cert = certificate(&relay, &identity, 311, 30);
-    let now = relay.relay.clock.unix_s();
+    let mut identity = enrolled_at(&relay, &path, 311, 30);
+    grant_to(&relay, &mut identity);
     identity
-        .install_certificate(&cert, relay.org_key().public(), now)
-        .expect("enrolled");
-    let mine = identity
-        .certificate()
-        .expect("enrolled")
-        .body()
-        .x25519_public;
-    let until = now + 7 * DAY;
-    let inbox = relay.inbox_key();
-    let grant = lifeline::crypto::inbox_grant::seal(
-        &relay.org_key().public().fingerprint(),
-        &mine,
-        311,
-        until,
-        &[(&inbox, until)],
-        &mut rand_core::OsRng,
-    )
-    .expect("sealed grant");
-    identity.import_grant(&grant).expect("imported");
-    identity
-        .create_file(&path, PASSPHRASE, CHEAP)
+        .write_file(&path, PASSPHRASE, CHEAP)
         .expect("written");
 
-    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), &path), None);
-    let mut ws = desk.page().await;
-    until_json(&mut ws, |m| m["type"] == "starting").await;
-    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
-    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    let (desk, _ws, started) = unlocked_desk(&relay, &path).await;
     assert_eq!(started["inbox"], true, "the granted key opens tips");
     drop(desk);
     drop(dir);
@@ -172,39 +174,11 @@ async fn the_desk_takes_a_grant_imported_during_the_shift_at_the_next_unlock() {
     let relay = TestRelay::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("console.identity");
-    let mut identity = Identity::generate("Amara").expect("identity");
-    let cert = certificate(&relay, &identity, 312, 30);
-    let now = relay.relay.clock.unix_s();
-    identity
-        .install_certificate(&cert, relay.org_key().public(), now)
-        .expect("enrolled");
-    identity
-        .create_file(&path, PASSPHRASE, CHEAP)
-        .expect("written");
-
-    let desk = Desk::spawn(desk_command(&format!("ws://{}", relay.addr), &path), None);
-    let mut ws = desk.page().await;
-    until_json(&mut ws, |m| m["type"] == "starting").await;
-    send_json(&mut ws, json!({"type": "unlock", "passphrase": PASSPHRASE})).await;
-    let started = until_json(&mut ws, |m| m["type"] == "state").await;
+    let mut identity = enrolled_at(&relay, &path, 312, 30);
+    let (desk, mut ws, started) = unlocked_desk(&relay, &path).await;
     assert_eq!(started["inbox"], false, "no grant yet");
 
-    let mine = identity
-        .certificate()
-        .expect("enrolled")
-        .body()
-        .x25519_public;
-    let until = now + 7 * DAY;
-    let grant = lifeline::crypto::inbox_grant::seal(
-        &relay.org_key().public().fingerprint(),
-        &mine,
-        312,
-        until,
-        &[(&relay.inbox_key(), until)],
-        &mut rand_core::OsRng,
-    )
-    .expect("sealed grant");
-    identity.import_grant(&grant).expect("imported");
+    grant_to(&relay, &mut identity);
     // File systems stamp times coarsely: make the rewrite visibly later.
     std::thread::sleep(Duration::from_millis(1100));
     identity

@@ -169,17 +169,47 @@ fn same_organisation(from: &Path) -> tempfile::TempDir {
     dir
 }
 
+/// Two nodes of one organisation on the test's own Redis: the Redis, then each node and its
+/// data folder (kept while the test runs).
+struct TwoNodes {
+    redis: RedisServer,
+    a: TestRelay,
+    b: TestRelay,
+    b_dir: tempfile::TempDir,
+    _a_dir: tempfile::TempDir,
+}
+
+impl TwoNodes {
+    async fn start() -> Self {
+        let redis = RedisServer::start();
+        let a_dir = tempfile::tempdir().expect("dir");
+        let a = TestRelay::start_in(a_dir.path().to_path_buf(), |c| on_redis(c, &redis)).await;
+        let b_dir = same_organisation(a_dir.path());
+        let b = TestRelay::start_in(b_dir.path().to_path_buf(), |c| on_redis(c, &redis)).await;
+        Self {
+            redis,
+            a,
+            b,
+            b_dir,
+            _a_dir: a_dir,
+        }
+    }
+}
+
+fn on_redis(c: &mut lifeline::config::Config, redis: &RedisServer) {
+    c.store.kind = lifeline::config::StoreKind::Redis;
+    c.store.redis_url = redis.url.clone();
+}
+
 #[tokio::test]
 async fn on_redis_a_list_dropped_on_one_node_is_served_by_every_node() {
-    let redis = RedisServer::start();
-    let on_redis = |c: &mut lifeline::config::Config| {
-        c.store.kind = lifeline::config::StoreKind::Redis;
-        c.store.redis_url = redis.url.clone();
-    };
-    let a_dir = tempfile::tempdir().expect("dir");
-    let a = TestRelay::start_in(a_dir.path().to_path_buf(), on_redis).await;
-    let b_dir = same_organisation(a_dir.path());
-    let b = TestRelay::start_in(b_dir.path().to_path_buf(), on_redis).await;
+    let TwoNodes {
+        redis,
+        a,
+        b,
+        b_dir,
+        _a_dir,
+    } = TwoNodes::start().await;
     let mut coordinator = b.on_duty(500, "On node B", 1).await;
 
     let list = drop_in(&a, &a.org_key(), &[500], 30);
@@ -197,7 +227,7 @@ async fn on_redis_a_list_dropped_on_one_node_is_served_by_every_node() {
 
     // A node (re)started with an older file takes the newer shared list, never the reverse.
     b.stop().await;
-    let b = TestRelay::start_in(b_dir.path().to_path_buf(), on_redis).await;
+    let b = TestRelay::start_in(b_dir.path().to_path_buf(), |c| on_redis(c, &redis)).await;
     assert!(until_served(&b.addr.to_string(), &list).await);
     tokio::time::sleep(RELOAD_EVERY * 2).await;
     assert_eq!(
@@ -304,15 +334,13 @@ async fn the_embed_snippet_pins_the_configured_maximum_age() {
 /// reaching every node.
 #[tokio::test]
 async fn a_forged_shared_list_does_not_stop_a_new_one_reaching_every_node() {
-    let redis = RedisServer::start();
-    let on_redis = |c: &mut lifeline::config::Config| {
-        c.store.kind = lifeline::config::StoreKind::Redis;
-        c.store.redis_url = redis.url.clone();
-    };
-    let a_dir = tempfile::tempdir().expect("dir");
-    let a = TestRelay::start_in(a_dir.path().to_path_buf(), on_redis).await;
-    let b_dir = same_organisation(a_dir.path());
-    let b = TestRelay::start_in(b_dir.path().to_path_buf(), on_redis).await;
+    let TwoNodes {
+        redis,
+        a,
+        b,
+        b_dir: _b_dir,
+        _a_dir,
+    } = TwoNodes::start().await;
     let planted = redis.cli(&[
         "HSET",
         "ll:revocations",
