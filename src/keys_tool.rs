@@ -225,18 +225,36 @@ pub fn republish(
     Ok(Republished { list, rebuilt })
 }
 
-/// A date as `keys list` shows it, against `now` (Unix seconds): `today` within the same
-/// 24 hours either way (a revocation just made is not "in 0 days"), else whole days.
+/// A date as `keys list` shows it, against `now` (Unix seconds): `today` within the past 24
+/// hours (a revocation just made is not "0 days ago"), hours within the next 24 (a
+/// certificate ending tonight is not "in 0 days"), else whole days.
 pub fn days_from(at: u64, now: u64) -> String {
-    let (days, past) = match at.checked_sub(now) {
-        Some(ahead) => (ahead / DAY, false),
-        None => ((now - at) / DAY, true),
+    let (days, past) = if at > now {
+        ((at - now) / DAY, false)
+    } else {
+        ((now - at) / DAY, true)
     };
     match (days, past) {
-        (0, _) => "today".to_owned(),
+        (0, true) => "today".to_owned(),
+        (0, false) => format!("in {} h", (at - now).div_ceil(3600)),
         (1, false) => "in 1 day".to_owned(),
         (1, true) => "1 day ago".to_owned(),
         (d, false) => format!("in {d} days"),
         (d, true) => format!("{d} days ago"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_a_person_would_say_them() {
+        let now = 1_000 * DAY;
+        assert_eq!(days_from(now - 20 * 3600, now), "today");
+        assert_eq!(days_from(now, now), "today", "just made");
+        assert_eq!(days_from(now + 5 * 3600 + 1, now), "in 6 h");
+        assert_eq!(days_from(now + DAY, now), "in 1 day");
+        assert_eq!(days_from(now - 3 * DAY, now), "3 days ago");
     }
 }

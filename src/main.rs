@@ -433,12 +433,22 @@ async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     let left = store.tips_left_behind(&config);
-    if left > 0 {
+    if left.waiting > 0 {
         tracing::warn!(
-            tips = left,
+            tips = left.waiting,
             folder = %config.server.data_dir.join("tips").display(),
-            "{left} sealed tips in data/tips are not served by the Redis store: handle them \
-             before switching, or switch back (store.kind = \"memory\")"
+            "{} sealed tips in data/tips are not served by the Redis store: handle them \
+             before switching, or switch back (store.kind = \"memory\")",
+            left.waiting
+        );
+    }
+    if left.handled > 0 {
+        tracing::warn!(
+            tips = left.handled,
+            "{} handled tips in data/tips keep replies the Redis store does not serve: their \
+             tipsters can no longer read them (wait out tips.retention_days before switching, \
+             or switch back)",
+            left.handled
         );
     }
     let metrics = config.metrics_addr();
@@ -504,7 +514,10 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             let org = sealing.read_organisation(&paths)?;
             let (inbox, cert) =
                 keyfile::issue_inbox(&org, registry::FIRST_INBOX_SERIAL, days, &Clock::system())?;
-            // Recorded like a rotation's certificate, so `keys list` shows when it expires.
+            sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
+            keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
+            // Recorded like a rotation's certificate, so `keys list` shows when it expires; last,
+            // so a failed write above (no passphrase given, a full disk) can simply be retried.
             let body = cert.body();
             registry::append(
                 &registry::path(&paths.dir),
@@ -519,8 +532,6 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                     expires: body.not_after,
                 },
             )?;
-            sealing.write_secret(&paths.inbox_key(), &inbox.to_bytes()[..])?;
-            keyfile::write_key(&paths.inbox_certificate(), cert.as_bytes())?;
             println!(
                 "Tip-inbox key: {} (stays here, never on a relay nor handed out: coordinators \
                  get it as a grant, lifeline keys grant-inbox)",
@@ -665,13 +676,14 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
             let day = |s: u64| keys_tool::days_from(s, now);
             for e in registry::load(&registry::path(&dir))? {
                 let revoked = e.revoked.map(day).unwrap_or_else(|| "-".into());
+                // Past, the expiry says so: "today" alone would not say whether it still holds.
+                let expires = match day(e.expires) {
+                    ago if e.expires <= now => format!("ended {ago}"),
+                    ahead => ahead,
+                };
                 println!(
                     "{:<7} {:<12} {:<12} {:<30} {}",
-                    e.serial,
-                    day(e.expires),
-                    revoked,
-                    e.fingerprint,
-                    e.alias
+                    e.serial, expires, revoked, e.fingerprint, e.alias
                 );
             }
         }

@@ -574,3 +574,17 @@ fn the_first_inbox_is_listed_and_a_sealed_key_names_the_flag_that_opens_it() {
         "{noor}"
     );
 }
+
+#[test]
+fn a_create_inbox_that_failed_can_be_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("org");
+    let d = d.to_str().unwrap();
+    lifeline(&["keys", "init-organisation", "--dir", d, "--unsealed"]);
+    // Refused: an inbox key is never written unsealed unless asked.
+    let (ok, err) = lifeline_status(&["keys", "create-inbox", "--dir", d]);
+    assert!(!ok, "{err}");
+    lifeline(&["keys", "create-inbox", "--dir", d, "--unsealed"]);
+    let listing = lifeline(&["keys", "list", "--dir", d]);
+    assert_eq!(listing.matches("Tip inbox").count(), 1, "{listing}");
+}

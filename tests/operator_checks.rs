@@ -72,6 +72,23 @@ async fn a_node_switched_to_redis_warns_about_the_tips_left_in_data_tips() {
     for name in ["0a1b.json", "2c3d.json", "notes.txt"] {
         std::fs::write(tips.join(name), "{}").unwrap();
     }
+    // And a handled one, kept for its reply: counted apart (handling it changes nothing).
+    let handled = lifeline::store::tips::record::TipRecord {
+        id: lifeline::protocol::ids::TipId([7; 16]),
+        lookup_hash: [7; 32],
+        received_minute: 1,
+        sealed: vec![],
+        followups: vec![],
+        replies: vec![vec![1, 2, 3]],
+        reply_copies: vec![],
+        handled: true,
+        holder: None,
+    };
+    std::fs::write(
+        tips.join("0707.json"),
+        serde_json::to_string(&handled).unwrap(),
+    )
+    .unwrap();
     let relay = RelayProcess::start(
         &format!("127.0.0.1:{}", free_port()),
         switched.path(),
@@ -81,6 +98,10 @@ async fn a_node_switched_to_redis_warns_about_the_tips_left_in_data_tips() {
     let logs = relay.logs();
     assert!(
         logs.contains(&format!("2 {warning}")) && logs.contains("WARN"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("1 handled tips in data/tips keep replies the Redis store does not serve"),
         "{logs}"
     );
 }

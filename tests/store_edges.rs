@@ -272,11 +272,45 @@ async fn an_ended_session_is_handed_to_no_one_in_memory() {
 #[tokio::test]
 async fn an_ended_session_is_handed_to_no_one_on_redis() {
     let redis = RedisServer::start();
+    let relay = on_redis(&redis).await;
+    an_ended_session_is_handed_to_no_one(&relay).await;
+}
+
+/// A requeue the store refuses (the session is not the caller's: here, queued already)
+/// moves no one: the visitors keep their places, on both stores.
+async fn a_refused_requeue_moves_no_one(relay: &TestRelay) {
+    use lifeline::store::ChatStore;
+    let first = relay.visitor().await;
+    let second = relay.visitor().await;
+    let store = &relay.relay.store;
+    let order = || async {
+        let queue = store.queue().await.expect("store");
+        queue.iter().map(|q| q.id).collect::<Vec<_>>()
+    };
+    assert_eq!(order().await, [first.session, second.session]);
+    assert!(!store.requeue(&second.session, 999).await.expect("store"));
+    assert_eq!(order().await, [first.session, second.session], "moved");
+}
+
+#[tokio::test]
+async fn a_refused_requeue_moves_no_one_in_memory() {
+    let relay = TestRelay::start_with(|c| c.store.kind = StoreKind::Memory).await;
+    a_refused_requeue_moves_no_one(&relay).await;
+}
+
+#[tokio::test]
+async fn a_refused_requeue_moves_no_one_on_redis() {
+    let redis = RedisServer::start();
+    let relay = on_redis(&redis).await;
+    a_refused_requeue_moves_no_one(&relay).await;
+}
+
+/// A relay on the test's own `redis`.
+async fn on_redis(redis: &RedisServer) -> TestRelay {
     let url = redis.url.clone();
-    let relay = TestRelay::start_with(|c| {
+    TestRelay::start_with(|c| {
         c.store.kind = StoreKind::Redis;
         c.store.redis_url = url;
     })
-    .await;
-    an_ended_session_is_handed_to_no_one(&relay).await;
+    .await
 }

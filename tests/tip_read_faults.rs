@@ -48,7 +48,13 @@ async fn a_tip_store_that_cannot_read_says_try_again_and_keeps_the_inbox() {
     assert_eq!(listed_tips(&mut c).await.len(), 1);
     let (for_tip, for_followup) = (solved_seed(&addr).await, solved_seed(&addr).await);
 
+    assert_eq!(metric(&relay, "lifeline_store_reachable").await, 1);
     tip_keys_readable(&redis, false);
+    assert_eq!(
+        metric(&relay, "lifeline_store_reachable").await,
+        0,
+        "the tip gauge's 0 is told apart"
+    );
     let refused = tipster.replies(tip.keys.lookup_id).await.unwrap_err();
     assert!(
         matches!(refused, ClientError::Http { status: 503, .. }),

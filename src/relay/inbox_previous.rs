@@ -203,7 +203,17 @@ mod tests {
             matches!(&files[1], (name, Found::Bytes(b)) if name == "2.cert" && b.is_empty()),
             "{files:?}"
         );
-        // Root reads a file of mode 000 all the same (CI may run as root): nothing to assert.
+        // A read error of any kind is reported as one, whoever runs the test: a folder
+        // named like a certificate cannot be read even by root.
+        let odd = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(odd.path().join("3.cert")).expect("folder");
+        let (odd_files, _) = read_folder(odd.path());
+        assert!(
+            matches!(&odd_files[..], [(name, Found::Unreadable(_))] if name == "3.cert"),
+            "{odd_files:?}"
+        );
+        // Root reads a file of mode 000 all the same (CI may run as root): the rest is for
+        // the relay's own user.
         if std::fs::read(&locked).is_ok() {
             return;
         }

@@ -17,11 +17,17 @@ use crate::store::ChatStore;
 
 /// `GET /metrics`: the counters, the queue, the coordinators on duty and the stored tips.
 pub async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
-    let queued = relay.store.queue_len().await.unwrap_or(0);
+    let queued = relay.store.queue_len().await;
+    let tips = relay.tips.count().await;
+    // The gauges below read 0 when the store cannot say: this one tells an alert apart.
+    let reachable = u8::from(queued.is_ok() && tips.is_ok());
     let on_duty = relay.live.with(|live| live.on_duty());
     let mut body = relay
         .metrics
-        .render(queued, on_duty, relay.tips.count().await.unwrap_or(0));
+        .render(queued.unwrap_or(0), on_duty, tips.unwrap_or(0));
+    body.push_str(&format!(
+        "# TYPE lifeline_store_reachable gauge\nlifeline_store_reachable {reachable}\n"
+    ));
     if let Some(p) = relay.store.persistence_seen() {
         body.push_str(&p.prometheus());
     }

@@ -71,21 +71,32 @@ impl Store {
         })
     }
 
-    /// How many sealed tips the file store left in `<data_dir>/tips` (`*.json`) that this
-    /// backend never serves: with Redis, every one there (a node switched from `memory`, whose
-    /// tips nobody would see again nor delete); none with the file store, which serves them.
-    pub fn tips_left_behind(&self, config: &Config) -> usize {
+    /// What the file store left in `<data_dir>/tips` that this backend never serves: with
+    /// Redis, every tip there (a node switched from `memory`: nobody would see them again nor
+    /// delete them); nothing with the file store, which serves them.
+    pub fn tips_left_behind(&self, config: &Config) -> LeftBehind {
+        let mut left = LeftBehind::default();
         let Store::Redis(_) = self else {
-            return 0;
+            return left;
         };
-        std::fs::read_dir(config.server.data_dir.join("tips"))
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                    .count()
-            })
-            .unwrap_or(0)
+        let Ok(entries) = std::fs::read_dir(config.server.data_dir.join("tips")) else {
+            return left;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let handled = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| serde_json::from_str::<super::tips::record::TipRecord>(&text).ok())
+                .is_some_and(|record| record.handled);
+            if handled {
+                left.handled += 1;
+            } else {
+                left.waiting += 1;
+            }
+        }
+        left
     }
 
     /// How this node reaches the others sharing its Redis; `None` alone in memory.
@@ -418,4 +429,13 @@ impl ChatStore for Store {
     async fn dump(&self) -> String {
         dispatch!(self, Store::{Memory, Redis}, s => s.dump())
     }
+}
+
+/// Tips in the file store's folder that the Redis store does not serve.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LeftBehind {
+    /// Waiting for a coordinator (or unreadable): lost to them after the switch.
+    pub waiting: usize,
+    /// Handled, kept for their replies: tipsters can no longer read those replies.
+    pub handled: usize,
 }

@@ -77,10 +77,15 @@ impl RedisStore {
         }
         let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
         // Negative scores sort before every new arrival: back at the front. An entry that
-        // was there already (another node requeueing it) is moved, not added, and so is
-        // not ours to take out below.
-        let added: i32 = con
-            .zadd(QUEUE, hex(&id.0), -order)
+        // was there already (another node requeueing it, or a requeue the owner check then
+        // refuses) is left where it is (`NX`: a refused requeue must not move a waiting
+        // visitor ahead of others), and is not ours to take out below.
+        let added: i32 = redis::cmd("ZADD")
+            .arg(QUEUE)
+            .arg("NX")
+            .arg(-order)
+            .arg(hex(&id.0))
+            .query_async(&mut con)
             .await
             .map_err(unavailable)?;
         let released = self

@@ -278,7 +278,13 @@ impl TipFiles {
         }
         // Removing the file is what forgets the tip; the index follows only once it is gone,
         // so a removal that fails is tried again (by the sweep) rather than forgotten.
-        std::fs::remove_file(self.path(id)).map_err(io_error)?;
+        match std::fs::remove_file(self.path(id)) {
+            // Gone already (deleted by hand, a restore without it): forgotten all the same,
+            // or it would fail every sweep.
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(e)),
+        }
         sync_folder_of(&self.path(id));
         tips.remove(id);
         Ok(true)
@@ -292,14 +298,65 @@ impl TipFiles {
             .filter(|t| t.received_minute < cutoff_minute)
             .map(|t| t.id)
             .collect();
+        // One tip whose file cannot go must not keep every other past its retention.
+        let mut removed = 0;
+        let mut failed = None;
         for id in &old {
-            self.remove(id)?;
+            match self.remove(id) {
+                Ok(_) => removed += 1,
+                Err(e) => failed = Some(e),
+            }
         }
-        Ok(old.len())
+        match failed {
+            Some(e) if removed == 0 => Err(e),
+            Some(e) => {
+                tracing::warn!(error = %e, "a tip file past retention could not be removed");
+                Ok(removed)
+            }
+            None => Ok(removed),
+        }
     }
 
     /// How many tips wait for a coordinator (handled ones are not counted).
     pub async fn count(&self) -> Result<usize, StoreError> {
         Ok(self.locked().waiting())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tip(id: u8) -> TipRecord {
+        TipRecord {
+            id: TipId([id; 16]),
+            lookup_hash: [id; 32],
+            received_minute: 1,
+            sealed: vec![1],
+            followups: vec![],
+            replies: vec![],
+            reply_copies: vec![],
+            handled: false,
+            holder: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tip_file_gone_already_holds_no_other_past_its_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = TipLimits {
+            max_tips: 10,
+            max_followups: 1,
+            max_followup_bytes: 1,
+        };
+        let files = TipFiles::open(dir.path(), limits).unwrap();
+        for id in 1..=3 {
+            files.put(tip(id)).await.unwrap();
+        }
+        // Deleted by hand, or a backup restored without it.
+        std::fs::remove_file(files.path(&TipId([2; 16]))).unwrap();
+        assert_eq!(files.expire(2).await.unwrap(), 3);
+        assert_eq!(files.count().await.unwrap(), 0);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
