@@ -77,6 +77,10 @@ async fn a_requeue_whose_queue_entry_fails_still_reaches_the_queue() {
     acl(&redis, "-zadd");
     a.sign_out().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // The queue entry comes first: refused, the owner was not flipped to the queue either
+    // (the order, not only the heartbeat's mend, keeps a session claimable).
+    let owner = redis.cli(&["GET", &key(&v.session, "owner")]);
+    assert_ne!(owner, "q", "owned by the queue with no entry");
     acl(&redis, "+zadd");
     told_left(&mut v).await;
     until("queued again", async || is_queued(&relay, &v.session).await).await;

@@ -63,6 +63,13 @@ impl RedisStore {
     /// at once, one tells the visitor).
     pub async fn mend_unqueued(&self, id: &SessionId) -> Result<bool, StoreError> {
         let mut con = self.con();
+        // An owner key outliving its record (a hello whose clean-up failed too) is no
+        // session: queued, it would be offered to coordinators and answer no one. Its keys
+        // expire by their TTL.
+        let live: bool = con.exists(Keys::of(id).record).await.map_err(unavailable)?;
+        if !live {
+            return Ok(false);
+        }
         let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
         let added: i32 = redis::cmd("ZADD")
             .arg(QUEUE)
