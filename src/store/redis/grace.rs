@@ -10,7 +10,7 @@ use redis::AsyncCommands;
 
 use super::connection::unavailable;
 use super::keys::Keys;
-use super::order::next_order;
+use super::order::add_at_front;
 use super::scripts::HOLD;
 use super::{QUEUE, RedisStore};
 use crate::crypto::keys::hex;
@@ -75,19 +75,8 @@ impl RedisStore {
         if !exists {
             return Err(StoreError::UnknownSession);
         }
-        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
-        // Negative scores sort before every new arrival: back at the front. An entry that
-        // was there already (another node requeueing it, or a requeue the owner check then
-        // refuses) is left where it is (`NX`: a refused requeue must not move a waiting
-        // visitor ahead of others), and is not ours to take out below.
-        let added: i32 = redis::cmd("ZADD")
-            .arg(QUEUE)
-            .arg("NX")
-            .arg(-order)
-            .arg(hex(&id.0))
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
+        // An entry there already (another node requeueing it) is not ours to take out below.
+        let added = add_at_front(&mut con, QUEUE, &hex(&id.0), self.ttl_s).await?;
         let released = self
             .release
             .key(&keys.owner)
@@ -98,7 +87,7 @@ impl RedisStore {
         if matches!(released, Ok(1)) {
             return Ok(true);
         }
-        if added == 1 {
+        if added {
             self.unqueue_unless_queued(id).await;
         }
         released.map(|_| false).map_err(unavailable)

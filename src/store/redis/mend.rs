@@ -12,7 +12,7 @@ use redis::AsyncCommands;
 
 use super::connection::unavailable;
 use super::keys::Keys;
-use super::order::next_order;
+use super::order::add_at_front;
 use super::{QUEUE, RedisStore, SESSIONS, decode_hex};
 use crate::crypto::keys::hex;
 use crate::store::chat::{SessionId, StoreError};
@@ -70,21 +70,13 @@ impl RedisStore {
         if !live {
             return Ok(false);
         }
-        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
-        let added: i32 = redis::cmd("ZADD")
-            .arg(QUEUE)
-            .arg("NX")
-            .arg(-order)
-            .arg(hex(&id.0))
-            .query_async(&mut con)
-            .await
-            .map_err(unavailable)?;
+        let added = add_at_front(&mut con, QUEUE, &hex(&id.0), self.ttl_s).await?;
         let owner: Option<String> = con.get(Keys::of(id).owner).await.map_err(unavailable)?;
         if owner.as_deref() == Some("q") {
-            return Ok(added == 1);
+            return Ok(added);
         }
         // Claimed (or erased) meanwhile: the entry is not its to have.
-        if added == 1 {
+        if added {
             self.unqueue_unless_queued(id).await;
         }
         Ok(false)

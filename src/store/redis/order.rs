@@ -45,3 +45,25 @@ pub(super) async fn next_order(
         _ => Ok(order),
     }
 }
+
+/// Puts `member` at the front of `queue` (negative scores sort before every new arrival),
+/// unless it is there already: `NX`, so a waiting visitor is never moved ahead of others by
+/// a step that then turns out not to be its to take. Whether this call added it (then it is
+/// the caller's to take out again, should its next step fail).
+pub(super) async fn add_at_front(
+    con: &mut RedisConnection,
+    queue: &str,
+    member: &str,
+    ttl_s: u64,
+) -> Result<bool, StoreError> {
+    let order = next_order(con, queue, ttl_s).await?;
+    let added: i32 = redis::cmd("ZADD")
+        .arg(queue)
+        .arg("NX")
+        .arg(-order)
+        .arg(member)
+        .query_async(con)
+        .await
+        .map_err(unavailable)?;
+    Ok(added == 1)
+}
