@@ -481,3 +481,33 @@ async fn a_coordinator_gets_a_frame_whose_wake_was_lost_at_the_next_heartbeat() 
         }
     }
 }
+
+/// The widget's home screen reads `on_duty` from `/v1/config`: a visitor reaching a node
+/// where no one of its own is on duty must still hear of the colleagues on another node.
+#[tokio::test]
+async fn config_counts_the_coordinators_on_duty_on_every_node() {
+    let redis = RedisServer::start();
+    let (node_a, node_b, _dir) = two_nodes(&redis).await;
+    let _on_a = node_a.on_duty(813, "Amara", 1).await;
+    let on_duty = || async {
+        let (_, body) = lifeline::client::tipster::request(
+            &node_b.addr.to_string(),
+            "GET",
+            "/v1/config",
+            None,
+            &[],
+        )
+        .await
+        .expect("config");
+        let config: serde_json::Value = serde_json::from_str(&body).expect("json");
+        config["on_duty"].as_u64()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while on_duty().await != Some(1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node B says no one is on duty"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -105,6 +105,27 @@ impl Relay {
         all
     }
 
+    /// How many coordinators are on duty on any node, as last heard from the others (no
+    /// store read: every visitor's `/v1/config` asks). Counted here alone, a node with no one
+    /// of its own on duty told visitors nobody was there while colleagues elsewhere were.
+    pub fn on_duty_anywhere(&self) -> usize {
+        let mut serials: HashSet<u64> = self.live.with(|live| {
+            live.coordinators
+                .iter()
+                .filter(|(_, c)| c.on_duty)
+                .map(|(serial, _)| *serial)
+                .collect()
+        });
+        serials.extend(
+            self.nodes
+                .remote()
+                .into_iter()
+                .filter(|e| e.on_duty)
+                .map(|e| e.serial),
+        );
+        serials.len()
+    }
+
     /// Whether `serial` is on duty with room, on any node (a hand-over target).
     pub fn has_room(&self, serial: u64) -> bool {
         let local = self.live.with(|live| {

@@ -156,7 +156,7 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
 
 async fn public_config(State(relay): State<Arc<Relay>>) -> Response {
     let w = &relay.config.widget;
-    let on_duty = relay.live.with(|live| live.on_duty());
+    let on_duty = relay.on_duty_anywhere();
     axum::Json(PublicConfig {
         v: VERSION,
         organisation: Fixed(relay.keys.organisation.0),
