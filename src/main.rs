@@ -106,8 +106,8 @@ struct ConsoleArgs {
     /// How many conversations at once (1-16).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
     capacity: u8,
-    /// Languages you answer in, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "en")]
+    /// Languages you answer in, comma-separated (tags such as en, fr, pt-BR).
+    #[arg(long, value_delimiter = ',', default_value = "en", value_parser = lang_tag)]
     langs: Vec<String>,
     /// Lock after this many idle seconds.
     #[arg(long, default_value_t = 300)]
@@ -259,6 +259,19 @@ enum KeysCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+/// A `--langs` entry the relay will take (§8.1): refused at start, not by the relay later.
+fn lang_tag(tag: &str) -> Result<String, String> {
+    let tag = tag.trim();
+    if lifeline::protocol::frames::is_lang_tag(tag) {
+        Ok(tag.to_owned())
+    } else {
+        Err(format!(
+            "`{tag}` is not a language tag: 1 to {} letters, digits or '-' (en, fr, pt-BR)",
+            lifeline::protocol::frames::MAX_LANG_BYTES
+        ))
+    }
 }
 
 fn main() -> ExitCode {

@@ -278,3 +278,16 @@ fn an_unreachable_redis_is_named_at_start_without_its_password() {
     );
     assert!(!said.contains("not-to-be-printed"), "{said}");
 }
+
+/// A `--langs` entry the relay would refuse (§8.1) stops the console at start, naming it,
+/// rather than closing the connection at the first `duty`.
+#[test]
+fn a_console_language_that_is_no_tag_is_refused_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+        .args(["console", "--relay", "ws://127.0.0.1:9", "--langs", "en,fr FR"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("--langs") && said.contains("fr FR"), "{said}");
+}

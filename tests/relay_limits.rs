@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use lifeline::client::ClientError;
-use lifeline::client::coordinator::CoordinatorClient;
+use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::VisitorEvent;
 use lifeline::client::wire::Wire;
 use lifeline::clock::Clock;
@@ -15,6 +15,7 @@ use lifeline::crypto::certificate::CertificateBody;
 use lifeline::crypto::keys::{DhSecret, SigningKey};
 use lifeline::keyfile::{self, CoordinatorFiles};
 use lifeline::protocol::b64::Fixed;
+use lifeline::protocol::frames::ConversationKind;
 use lifeline::protocol::{Bytes, CoordinatorFrame, RelayFrame, VisitorFrame};
 use lifeline::store::ChatStore;
 use tokio_tungstenite::tungstenite::Message;
@@ -488,4 +489,31 @@ async fn garbage_ciphertext_from_a_visitor_reaches_only_its_coordinator_who_refu
         .wait_for(|e| matches!(e, VisitorEvent::Stored(_)))
         .await
         .unwrap();
+}
+
+/// `lang` (§8.1): an empty one from a visitor is no language asked, not a language named "";
+/// a coordinator's `duty` naming a language outside `[A-Za-z0-9-]` is refused with 4001.
+#[tokio::test]
+async fn an_empty_visitor_lang_is_none_and_a_duty_lang_must_be_a_tag() {
+    let relay = TestRelay::start().await;
+    let mut c = relay.on_duty(330, "Amara", 1).await;
+    let v = relay.visitor_speaking(ConversationKind::Chat, "").await;
+    let listed = c
+        .wait_for(|e| matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session == v.session)))
+        .await
+        .unwrap();
+    let CoordinatorEvent::Queue(items) = listed else {
+        unreachable!()
+    };
+    let item = items.iter().find(|i| i.session == v.session).unwrap();
+    assert_eq!(item.lang, None, "an empty lang is no lang");
+
+    let mut odd = relay.coordinator(331, "Bastien").await;
+    odd.duty(true, 1, &["en<script>"]).await.unwrap();
+    let closed = loop {
+        if let Err(e) = odd.next_event().await {
+            break e.close_code();
+        }
+    };
+    assert_eq!(closed, Some(4001));
 }

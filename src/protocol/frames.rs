@@ -22,6 +22,13 @@ pub const MAX_CONTROL_FRAME_BYTES: usize = 512;
 /// Longest `lang` tag a `hello` or `duty` may carry; longer ones are refused with 4001 (§8.1).
 pub const MAX_LANG_BYTES: usize = 16;
 
+/// Whether `tag` is a `lang` as §8.1 allows it: 1 to [`MAX_LANG_BYTES`] bytes of
+/// `[A-Za-z0-9-]`.
+pub fn is_lang_tag(tag: &str) -> bool {
+    (1..=MAX_LANG_BYTES).contains(&tag.len())
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 pub use super::ids::{SessionId, TipId};
 
 /// The protocol version every frame carries as `v`.

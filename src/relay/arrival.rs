@@ -14,7 +14,7 @@ use super::state::Relay;
 use super::visitor::{close, welcome};
 use crate::crypto::handshake::check_message1;
 use crate::crypto::keys::Fingerprint;
-use crate::protocol::frames::{ConversationKind, MAX_LANG_BYTES};
+use crate::protocol::frames::{ConversationKind, is_lang_tag};
 use crate::protocol::{Bytes, CloseCode};
 use crate::store::{Assignment, ChatStore, SessionId, SessionInfo, StoreError};
 
@@ -33,12 +33,9 @@ pub async fn arrive(
         return close(relay, inbox, CloseCode::Malformed);
     }
     let lang = match lang {
-        Some(l)
-            if l.len() <= MAX_LANG_BYTES
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
-        {
-            Some(l)
-        }
+        Some(l) if is_lang_tag(&l) => Some(l),
+        // No language asked, as an absent one (§8.1).
+        Some(l) if l.is_empty() => None,
         Some(_) => return close(relay, inbox, CloseCode::Malformed),
         None => None,
     };

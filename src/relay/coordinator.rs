@@ -31,7 +31,7 @@ use super::visitor::end_session;
 use crate::crypto::handover_note::SEALED_NOTE_LEN;
 use crate::crypto::keys::random_bytes;
 use crate::protocol::b64::Fixed;
-use crate::protocol::frames::{MAX_LANG_BYTES, MAX_RESUMED, PeerEvent};
+use crate::protocol::frames::{MAX_RESUMED, PeerEvent, is_lang_tag};
 use crate::protocol::{self, Bytes, CloseCode, CoordinatorFrame, RelayFrame};
 use crate::store::{Append, Assignment, ChatStore, SessionId, SessionInfo, StoredFrame, Way};
 use std::collections::HashMap;
@@ -242,7 +242,7 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                 if capacity == 0
                     || capacity > MAX_CAPACITY
                     || langs.len() > 8
-                    || langs.iter().any(|l| l.len() > MAX_LANG_BYTES)
+                    || !langs.iter().all(|l| is_lang_tag(l))
                 {
                     inbox.fail(CloseCode::Malformed);
                     return;
