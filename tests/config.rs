@@ -284,7 +284,13 @@ fn an_unreachable_redis_is_named_at_start_without_its_password() {
 #[test]
 fn a_console_language_that_is_no_tag_is_refused_at_start() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
-        .args(["console", "--relay", "ws://127.0.0.1:9", "--langs", "en,fr FR"])
+        .args([
+            "console",
+            "--relay",
+            "ws://127.0.0.1:9",
+            "--langs",
+            "en,fr FR",
+        ])
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
