@@ -437,14 +437,20 @@ impl RedisTips {
         Ok(released)
     }
 
-    /// The tip filed under a receipt, and whether it has been handled.
-    async fn by_lookup(&self, lookup_hash: &[u8; 32]) -> Result<Option<(TipId, bool)>, StoreError> {
+    /// The id of the tip filed under a receipt, if its lookup key names one; an error if
+    /// Redis cannot say. Whether that tip still exists is for the caller to read.
+    async fn id_by_lookup(&self, lookup_hash: &[u8; 32]) -> Result<Option<TipId>, StoreError> {
         let id: Option<String> = self
             .con()
             .get(lookup_key(lookup_hash))
             .await
             .map_err(unavailable)?;
-        let Some(id) = id.as_deref().and_then(decode_id) else {
+        Ok(id.as_deref().and_then(decode_id))
+    }
+
+    /// The tip filed under a receipt, and whether it has been handled.
+    async fn by_lookup(&self, lookup_hash: &[u8; 32]) -> Result<Option<(TipId, bool)>, StoreError> {
+        let Some(id) = self.id_by_lookup(lookup_hash).await? else {
             return Ok(None);
         };
         let handled: Option<String> = self
@@ -584,12 +590,7 @@ impl RedisTips {
         &self,
         lookup_hash: &[u8; 32],
     ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
-        let id: Option<String> = self
-            .con()
-            .get(lookup_key(lookup_hash))
-            .await
-            .map_err(unavailable)?;
-        let Some(id) = id.as_deref().and_then(decode_id) else {
+        let Some(id) = self.id_by_lookup(lookup_hash).await? else {
             return Ok(None);
         };
         Ok(self.get(&id).await?.map(|tip| tip.replies))
