@@ -143,38 +143,116 @@ async fn the_sweep_reads_the_relays_clock_so_a_test_can_live_past_retention() {
     );
 }
 
-/// Two tips under one receipt (two submissions racing past the duplicate check; filed here
-/// straight into the store): the earlier one going at the end of its retention leaves the
-/// receipt to the later one, on either store.
-#[tokio::test]
-async fn an_earlier_tip_past_retention_leaves_its_receipt_to_a_later_one() {
-    use lifeline::store::tips::lookup_hash;
-    use lifeline::store::{TipId, TipRecord};
-    let relay = TestRelay::start().await;
-    let lookup = [5; 32];
-    let tip = |reply: &[u8]| TipRecord {
-        id: TipId(lifeline::crypto::keys::random_bytes()),
-        lookup_hash: lookup_hash(&lookup),
-        received_minute: relay.relay.clock.unix_minute(),
+/// A tip filed straight into the store under `lookup`, received at `minute`, holding one
+/// reply: two of them under one receipt are what two submissions racing past the duplicate
+/// check leave.
+fn tip_under(lookup: &[u8; 32], minute: u64, reply: &[u8]) -> lifeline::store::TipRecord {
+    lifeline::store::TipRecord {
+        id: lifeline::store::TipId(lifeline::crypto::keys::random_bytes()),
+        lookup_hash: lifeline::store::tips::lookup_hash(lookup),
+        received_minute: minute,
         sealed: smallest_sealed(),
         followups: vec![],
         replies: vec![reply.to_vec()],
         reply_copies: vec![],
         handled: false,
         holder: None,
-    };
-    let day = std::time::Duration::from_secs(86_400);
-    relay.relay.tips.put(tip(b"earlier")).await.unwrap();
-    relay.relay.clock.advance(2 * day);
-    relay.relay.tips.put(tip(b"later")).await.unwrap();
+    }
+}
 
-    let retention = day * relay.relay.config.tips.retention_days as u32;
-    relay.relay.clock.advance(retention - day);
+/// The replies the relay gives a tipster for `lookup`, over HTTP.
+async fn replies_for(relay: &TestRelay, lookup: [u8; 32]) -> Result<Vec<Vec<u8>>, ClientError> {
+    Tipster::new(&relay.addr.to_string()).replies(lookup).await
+}
+
+const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Lives until a day before the retention of a tip received now ends, sweeps, and reads the
+/// replies a tipster is given under `lookup`: one of its two tips went, one is left.
+async fn a_day_before_retention_ends(relay: &TestRelay, lookup: [u8; 32]) -> Vec<Vec<u8>> {
+    let retention = DAY * relay.relay.config.tips.retention_days as u32;
+    relay.relay.clock.advance(retention - DAY);
     relay.relay.sweep().await;
-    assert_eq!(relay.tips_held().await, 1, "the earlier tip went");
-    let replies = Tipster::new(&relay.addr.to_string())
-        .replies(lookup)
+    assert_eq!(relay.tips_held().await, 1, "one tip went, one is left");
+    let replies = replies_for(relay, lookup).await;
+    replies.expect("the tip left answers for the receipt")
+}
+
+/// Two tips under one receipt: the earlier one going at the end of its retention leaves the
+/// receipt to the later one, on either store (F-40).
+#[tokio::test]
+async fn an_earlier_tip_past_retention_leaves_its_receipt_to_a_later_one() {
+    let relay = TestRelay::start().await;
+    let lookup = [5; 32];
+    let tips = &relay.relay.tips;
+    let minute = || relay.relay.clock.unix_minute();
+    tips.put(tip_under(&lookup, minute(), b"earlier"))
         .await
-        .expect("the later tip keeps its receipt");
-    assert_eq!(replies, vec![b"later".to_vec()]);
+        .unwrap();
+    relay.relay.clock.advance(2 * DAY);
+    tips.put(tip_under(&lookup, minute(), b"later"))
+        .await
+        .unwrap();
+
+    let kept = a_day_before_retention_ends(&relay, lookup).await;
+    assert_eq!(
+        kept,
+        vec![b"later".to_vec()],
+        "the later tip keeps its receipt"
+    );
+}
+
+/// Two tips under one receipt, the later one filed with an older minute (a node whose clock
+/// is behind): it goes first, at the end of its retention, and gives the receipt back to the
+/// earlier one, as the files do (on Redis the receipt went with it).
+#[tokio::test]
+async fn a_later_tip_past_retention_gives_its_receipt_back_to_the_earlier_one() {
+    let relay = TestRelay::start().await;
+    let lookup = [6; 32];
+    let tips = &relay.relay.tips;
+    let now = relay.relay.clock.unix_minute();
+    tips.put(tip_under(&lookup, now, b"earlier")).await.unwrap();
+    tips.put(tip_under(&lookup, now - 2 * 24 * 60, b"later"))
+        .await
+        .unwrap();
+    assert_eq!(
+        replies_for(&relay, lookup).await.unwrap(),
+        vec![b"later".to_vec()]
+    );
+
+    let kept = a_day_before_retention_ends(&relay, lookup).await;
+    assert_eq!(
+        kept,
+        vec![b"earlier".to_vec()],
+        "the earlier tip has it back"
+    );
+    // On Redis the receipt's key now ends with the earlier tip (a day from now), not with
+    // the later one, gone, nor ever before the tip it answers for.
+    if let Some(redis) = &relay.redis {
+        let hash = lifeline::store::tips::lookup_hash(&lookup);
+        let key = format!("ll:tip:lookup:{}", lifeline::crypto::keys::hex(&hash));
+        let ttl: u64 = redis.cli(&["TTL", &key]).parse().expect("a TTL");
+        assert!(
+            (DAY.as_secs() - 120..=DAY.as_secs()).contains(&ttl),
+            "{ttl}"
+        );
+    }
+}
+
+/// Two submissions under one receipt race for the last room: the later one is refused (the
+/// store is full) and must leave the receipt to the earlier one, filed (on Redis the refusal
+/// deleted the receipt the earlier tip had).
+#[tokio::test]
+async fn a_later_tip_refused_for_room_leaves_the_receipt_to_the_earlier_one() {
+    let relay = TestRelay::start_with(|c| c.tips.max_tips = 1).await;
+    let lookup = [7; 32];
+    let tips = &relay.relay.tips;
+    let now = relay.relay.clock.unix_minute();
+    tips.put(tip_under(&lookup, now, b"earlier")).await.unwrap();
+    let refused = tips.put(tip_under(&lookup, now, b"later")).await;
+    assert!(refused.is_err(), "the store is full");
+    assert_eq!(relay.tips_held().await, 1);
+    let replies = replies_for(&relay, lookup).await;
+    let replies = replies.expect("the earlier tip keeps its receipt");
+    assert_eq!(replies, vec![b"earlier".to_vec()]);
 }

@@ -63,6 +63,13 @@ fn decode_id(text: &str) -> Option<TipId> {
     from_hex(text).map(TipId)
 }
 
+/// The tip that answers for a receipt: the last one its lookup key names (`<id>@<minute>`
+/// entries, oldest first; a key written by an older node holds the bare id).
+fn answering(lookup: &str) -> Option<TipId> {
+    let entry = lookup.split_whitespace().last()?;
+    decode_id(entry.split('@').next()?)
+}
+
 fn decode_all(items: Vec<String>) -> Vec<Vec<u8>> {
     items.iter().filter_map(|t| b64::decode(t)).collect()
 }
@@ -129,7 +136,7 @@ pub struct RedisTips {
     followup: redis::Script,
     hold: redis::Script,
     copy: redis::Script,
-    forget_lookup: redis::Script,
+    receipt: redis::Script,
     handle: redis::Script,
     retention_minutes: u64,
     limits: TipLimits,
@@ -155,7 +162,7 @@ impl RedisTips {
             followup: redis::Script::new(crate::store::redis::scripts::FOLLOWUP),
             hold: redis::Script::new(super::scripts::HOLD),
             copy: redis::Script::new(super::scripts::COPY),
-            forget_lookup: redis::Script::new(super::scripts::FORGET_LOOKUP),
+            receipt: redis::Script::new(super::scripts::RECEIPT),
             handle: redis::Script::new(super::scripts::HANDLE),
             retention_minutes: retention_days * 24 * 60,
             limits,
@@ -231,10 +238,9 @@ impl RedisTips {
         pipe.query_async::<()>(&mut con)
             .await
             .map_err(unavailable)?;
-        let _: () = con
-            .set_ex(lookup_key(&record.lookup_hash), &id, ttl as u64)
-            .await
-            .map_err(unavailable)?;
+        let ends = record.received_minute + self.retention_minutes;
+        self.file_lookup(&record.lookup_hash, &id, &format!("{id}@{ends}"))
+            .await?;
         // Filed first, listed second, and the cap checked in the same step as the listing:
         // tips arriving together cannot overfill the store.
         if !self.admit(&id, record.received_minute).await? {
@@ -242,7 +248,7 @@ impl RedisTips {
                 .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
                 .await
                 .map_err(unavailable)?;
-            self.forget_lookup(&record.lookup_hash, &id).await?;
+            self.file_lookup(&record.lookup_hash, &id, "").await?;
             return Err(StoreError::Tips("tip store full".into()));
         }
         Ok(())
@@ -445,7 +451,7 @@ impl RedisTips {
             .get(lookup_key(lookup_hash))
             .await
             .map_err(unavailable)?;
-        Ok(id.as_deref().and_then(decode_id))
+        Ok(id.as_deref().and_then(answering))
     }
 
     /// The tip filed under a receipt, and whether it has been handled.
@@ -627,20 +633,28 @@ impl RedisTips {
                 .await
                 .map_err(unavailable)?;
             if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
-                self.forget_lookup(&hash, text).await?;
+                self.file_lookup(&hash, text, "").await?;
             }
         }
         let _: () = con.zrem(HELD, text).await.map_err(unavailable)?;
         con.zrem(index, text).await.map_err(unavailable)
     }
 
-    /// Deletes the receipt's lookup key if it still names the tip `id` (hex): a later tip
-    /// under the same receipt keeps it.
-    async fn forget_lookup(&self, lookup_hash: &[u8; 32], id: &str) -> Result<(), StoreError> {
-        let _deleted: i32 = self
-            .forget_lookup
+    /// Takes the tip `id` (hex) out of the receipt's lookup key and files `entry` there
+    /// (`<id>@<minute its retention ends>`, or empty to only take it out), in one script: the
+    /// tip filed before it answers for the receipt again, the key goes with the last one.
+    async fn file_lookup(
+        &self,
+        lookup_hash: &[u8; 32],
+        id: &str,
+        entry: &str,
+    ) -> Result<(), StoreError> {
+        let _named: i32 = self
+            .receipt
             .key(lookup_key(lookup_hash))
             .arg(id)
+            .arg(entry)
+            .arg(self.clock.unix_minute())
             .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;

@@ -1,7 +1,8 @@
 //! The Lua scripts that make the Redis tip store's check-then-set steps atomic: who holds a
 //! tip (compare and set, so the rule of `Take::decide` is written once, in Rust), the
-//! capped list of reply copies, marking a tip handled only while it exists, and forgetting
-//! a receipt's lookup only for its own tip.
+//! capped list of reply copies, marking a tip handled only while it exists, and filing and
+//! forgetting the tips under a receipt's lookup (removing one gives the receipt back to the
+//! one filed before it).
 //!
 //! Each touches one key (of one tip, or one receipt's lookup), so it runs on a Cluster too. Must never read or write a
 //! key it was not passed, and never decide who may hold a tip (the caller does).
@@ -31,13 +32,40 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 "#;
 
-/// Deletes a receipt's lookup key only if it still names this tip: two tips can share a
-/// receipt (two submissions racing past the duplicate check), and the later one answers for
-/// it (as in the files backend); removing the earlier must not take it away. KEYS: the lookup
-/// key. ARGV: the tip's id (hex). 1 deleted, 0 it names another tip (or none).
-pub(super) const FORGET_LOOKUP: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+/// Files or forgets one tip under a receipt's lookup key. Two tips can share a receipt (two
+/// submissions racing past the duplicate check), so the key holds every tip filed under it,
+/// oldest first, as `<id>@<minute its retention ends>` separated by spaces; the last one
+/// answers for the receipt (as in the files backend). Forgetting a tip takes out its entry
+/// only: removing the later one gives the receipt back to the earlier, removing the earlier
+/// leaves it to the later, removing the last deletes the key. The key lives as long as the
+/// entry that ends last (any of them may answer again), counted from the relay's minute,
+/// not Redis's clock (tests advance the relay's). An entry without `@` (written by an older
+/// node) keeps the key's TTL. KEYS: the lookup key. ARGV: the tip id (hex) to take out, the
+/// entry to add ('' for none), the relay's minute now. How many tips the key names after.
+pub(super) const RECEIPT: &str = r#"
+local kept = {}
+local value = redis.call('GET', KEYS[1])
+if value then
+  for entry in string.gmatch(value, '%S+') do
+    if string.match(entry, '^[^@]*') ~= ARGV[1] then table.insert(kept, entry) end
+  end
+end
+if ARGV[2] ~= '' then table.insert(kept, ARGV[2]) end
+if #kept == 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+local ttl = 60
+for _, entry in ipairs(kept) do
+  local ends = tonumber(string.match(entry, '@(%d+)$'))
+  if ends then
+    ttl = math.max(ttl, (ends - tonumber(ARGV[3])) * 60)
+  else
+    ttl = math.max(ttl, redis.call('TTL', KEYS[1]))
+  end
+end
+redis.call('SET', KEYS[1], table.concat(kept, ' '), 'EX', ttl)
+return #kept
 "#;
 
 /// Marks a tip handled, erasing its content, follow-ups, copies and holder, only while its
