@@ -15,7 +15,6 @@ use common::*;
 use faults::*;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
-use lifeline::config::StoreKind;
 use lifeline::crypto::keys::hex;
 use lifeline::protocol::SessionId;
 use lifeline::protocol::frames::PeerEvent;
@@ -24,15 +23,6 @@ use lifeline::protocol::frames::PeerEvent;
 /// two in a row find held by no one: within three, with a margin.
 const MENDED_WITHIN: Duration = Duration::from_secs(25);
 const STORE_UNAVAILABLE: u16 = 4013;
-
-async fn relay_on(redis: &RedisServer) -> TestRelay {
-    let url = redis.url.clone();
-    TestRelay::start_with(|c| {
-        c.store.kind = StoreKind::Redis;
-        c.store.redis_url = url;
-    })
-    .await
-}
 
 /// Grants (`+cmd`) or takes away (`-cmd`) one command from the user every client of the
 /// test's Redis uses, the relay included (Lua scripts run with the caller's rights).

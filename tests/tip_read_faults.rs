@@ -18,17 +18,6 @@ use common::*;
 use lifeline::client::ClientError;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
-use lifeline::config::StoreKind;
-
-/// A relay on `redis` (the test's own).
-async fn relay_on(redis: &RedisServer) -> TestRelay {
-    let url = redis.url.clone();
-    TestRelay::start_with(|c| {
-        c.store.kind = StoreKind::Redis;
-        c.store.redis_url = url;
-    })
-    .await
-}
 
 /// Takes the tip keys away from the relay's Redis user (`false`: gives every key back).
 fn tip_keys_readable(redis: &RedisServer, readable: bool) {

@@ -36,6 +36,9 @@ mod cut_off;
 mod new_keys;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use cut_off::cut_off;
+mod redis_relay;
+#[allow(unused_imports)] // each test crate uses a different part of common
+pub use redis_relay::relay_on;
 mod stored;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use stored::queued_session;
