@@ -19,6 +19,27 @@ use lifeline::client::ClientError;
 use lifeline::client::coordinator::CoordinatorEvent;
 use lifeline::client::tipster::Tipster;
 
+/// A relay on `redis` holding one tip, sent as the widget sends it.
+async fn one_tip_on(redis: &RedisServer) -> (TestRelay, FirstTip) {
+    let relay = relay_on(redis).await;
+    let tipster = Tipster::new(&relay.addr.to_string());
+    let (_, tip) = file_first_tip(&relay, &tipster, "Locked in at night", None).await;
+    (relay, tip)
+}
+
+/// Opens the receipt `code` on the page without script, on a fresh form, with `text` as
+/// a follow-up (none if empty): the status and the page.
+async fn open_without_script(addr: &str, code: &str, text: &str) -> (u16, String) {
+    let (_, _, token) = noscript::get_form(addr, "/tip/replies").await;
+    let fields = [
+        ("token", token.as_str()),
+        ("lang", "en"),
+        ("code", code),
+        ("text", text),
+    ];
+    noscript::post_form(addr, "/tip/replies", &fields, &[]).await
+}
+
 /// Takes the tip keys away from the relay's Redis user (`false`: gives every key back).
 fn tip_keys_readable(redis: &RedisServer, readable: bool) {
     let keys = if readable { "~*" } else { "~ll:[^t]*" };
@@ -29,10 +50,9 @@ fn tip_keys_readable(redis: &RedisServer, readable: bool) {
 #[tokio::test]
 async fn a_tip_store_that_cannot_read_says_try_again_and_keeps_the_inbox() {
     let redis = RedisServer::start();
-    let relay = relay_on(&redis).await;
+    let (relay, tip) = one_tip_on(&redis).await;
     let addr = relay.addr.to_string();
     let tipster = Tipster::new(&addr);
-    let (_, tip) = file_first_tip(&relay, &tipster, "Locked in at night", None).await;
     let mut c = relay.on_duty(500, "Amara", 1).await;
     assert_eq!(listed_tips(&mut c).await.len(), 1);
     let (for_tip, for_followup) = (solved_seed(&addr).await, solved_seed(&addr).await);
@@ -78,24 +98,18 @@ async fn a_tip_store_that_cannot_read_says_try_again_and_keeps_the_inbox() {
 #[tokio::test]
 async fn the_page_without_script_says_try_again_not_no_tip() {
     let redis = RedisServer::start();
-    let relay = relay_on(&redis).await;
+    let (relay, tip) = one_tip_on(&redis).await;
     let addr = relay.addr.to_string();
-    let tipster = Tipster::new(&addr);
-    let (_, tip) = file_first_tip(&relay, &tipster, "Locked in at night", None).await;
     let code = tip.code.display();
 
     tip_keys_readable(&redis, false);
-    let (_, _, token) = noscript::get_form(&addr, "/tip/replies").await;
-    let fields = [("token", token.as_str()), ("lang", "en"), ("code", &code)];
-    let (status, page) = noscript::post_form(&addr, "/tip/replies", &fields, &[]).await;
+    let (status, page) = open_without_script(&addr, &code, "").await;
     assert_eq!(status, 503, "{page}");
     assert!(page.contains("Please try again"), "{page}");
     assert!(!page.contains("No tip was found"), "{page}");
 
     tip_keys_readable(&redis, true);
-    let (_, _, token) = noscript::get_form(&addr, "/tip/replies").await;
-    let fields = [("token", token.as_str()), ("lang", "en"), ("code", &code)];
-    let (status, page) = noscript::post_form(&addr, "/tip/replies", &fields, &[]).await;
+    let (status, page) = open_without_script(&addr, &code, "").await;
     assert_eq!(status, 200, "{page}");
 }
 
@@ -132,4 +146,37 @@ async fn a_budget_that_cannot_be_counted_says_try_again_and_keeps_the_words() {
     assert_eq!(answer, "OK", "ACL SETUSER");
     let (status, page, _) = noscript::get_form(&addr, "/tip").await;
     assert_eq!(status, 200, "{page}");
+}
+
+/// A follow-up sent without script while the replies cannot be read (Redis refuses
+/// `LRANGE`, which only reading a tip's lists uses): the tipster is told to try again, with
+/// their words handed back, and when they send them again the follow-up is filed once
+/// (before: it was filed, then the replies read failed, and the retry filed it again).
+#[tokio::test]
+async fn a_followup_sent_again_after_a_failed_replies_read_is_filed_once() {
+    let redis = RedisServer::start();
+    let (relay, tip) = one_tip_on(&redis).await;
+    let addr = relay.addr.to_string();
+    let code = tip.code.display();
+    let words = "They moved them to the farm on Sunday";
+
+    let set_lrange = |rule| assert_eq!(redis.cli(&["ACL", "SETUSER", "default", rule]), "OK");
+    set_lrange("-lrange");
+    let (status, failed) = open_without_script(&addr, &code, words).await;
+    assert_eq!(status, 503, "{failed}");
+    set_lrange("+lrange");
+    let (status, page) = open_without_script(&addr, &code, words).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Sent. Thank you."), "{page}");
+
+    let mut c = relay.on_duty(500, "Amara", 1).await;
+    let listed = listed_tips(&mut c).await;
+    assert_eq!(listed[0].followups, 1, "the follow-up is filed once");
+    // What the tipster was told then: try again, nothing was sent, here are your words.
+    assert!(failed.contains("Please try again"), "{failed}");
+    assert!(failed.contains("Nothing was sent"), "{failed}");
+    assert!(
+        failed.contains(words),
+        "the words are handed back: {failed}"
+    );
 }

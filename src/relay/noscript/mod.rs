@@ -31,6 +31,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::metrics::Metrics;
 use super::state::Relay;
+use crate::crypto::keys::{DhPublicKey, DhSecret};
 use crate::crypto::receipt::{ReceiptCode, ReceiptError};
 use crate::crypto::sealed_tip::{self, SealedBy, TipMessage};
 use crate::store::TipRecord;
@@ -436,8 +437,16 @@ struct Opened {
     followup: Option<Followup>,
 }
 
-/// Derives the receipt's keys, files the follow-up (if any), reads and opens the replies.
-async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> Option<Opened> {
+/// Derives the receipt's keys, reads and opens the replies, then files the follow-up (if
+/// any); `None` if the store cannot say, and then no follow-up was filed.
+///
+/// Every read comes before the one write, on purpose: a replies read failing after the
+/// follow-up was filed showed "try again", and the tipster sending the same words again
+/// filed them twice. Now "try again" means nothing was filed (the page hands the words
+/// back), and nothing that can fail follows a follow-up filed. This needs no state: an
+/// idempotency value in the form would have to be stored beside each follow-up. It leaves
+/// only a write whose answer is lost on its way back, one command's window, to chance.
+async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: &str) -> Option<Opened> {
     let org = relay.keys.organisation.fingerprint();
     let inbox = relay.inbox_certificate().body().x25519_public;
     // Replies sealed before a rotation came from a retired inbox key (§2.5): tried after it.
@@ -454,58 +463,76 @@ async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: String) -> 
         .ok()?;
     let hash = lookup_hash(&keys.lookup_id);
     keys.lookup_id.zeroize();
-    let mut followup = None;
-    if !text.trim().is_empty() {
-        let message = TipMessage {
-            reply_key: None,
-            category: None,
-            text,
-        };
-        // A store that cannot say gives the "try again" page (`None`), never "not found".
-        let verdict = match relay
+    // A store that cannot say gives the "try again" page (`None`), never "not found".
+    let fits = if text.trim().is_empty() {
+        None
+    } else {
+        let verdict = relay
             .tips
             .followup_would_fit(&hash, sealed_tip::MAX_SEALED_LEN)
-            .await
-        {
-            Ok(Followup::Added) => {
-                match sealed_tip::seal_followup_as(
-                    &org,
-                    &inbox,
-                    &keys.tipster_key,
-                    &message,
-                    SealedBy::Relay,
-                    &mut OsRng,
-                ) {
-                    Ok(sealed) => relay.tips.add_followup(&hash, sealed).await.ok(),
-                    Err(_) => None,
-                }
-            }
-            verdict => verdict.ok(),
-        };
-        // Wiped on every path, a failed one too.
-        drop(Zeroizing::new(message.text));
-        let verdict = verdict?;
-        if verdict == Followup::Added {
-            relay.tips_changed();
+            .await;
+        Some(verdict.ok()?)
+    };
+    let Some(sealed) = relay.tips.replies(&hash).await.ok()? else {
+        return Some(Opened {
+            replies: None,
+            followup: None,
+        });
+    };
+    let replies = sealed
+        .iter()
+        .filter_map(|s| {
+            repliers
+                .iter()
+                .find_map(|from| sealed_tip::open_reply(&org, from, &keys.tipster_key, s).ok())
+        })
+        .map(|m| m.text)
+        .collect();
+    let followup = match fits {
+        Some(Followup::Added) => {
+            Some(file_followup(relay, &hash, &inbox, &keys.tipster_key, text).await?)
         }
-        followup = Some(verdict);
+        verdict => verdict,
+    };
+    if followup == Some(Followup::Added) {
+        relay.tips_changed();
     }
-    let replies = relay.tips.replies(&hash).await.ok()?.map(|sealed| {
-        sealed
-            .iter()
-            .filter_map(|s| {
-                repliers
-                    .iter()
-                    .find_map(|from| sealed_tip::open_reply(&org, from, &keys.tipster_key, s).ok())
-            })
-            .map(|m| m.text)
-            .collect()
-    });
-    Some(Opened { replies, followup })
+    Some(Opened {
+        replies: Some(replies),
+        followup,
+    })
+}
+
+/// Seals `text` as a follow-up from the receipt's key and files it; `None` if it could not
+/// be sealed or the store could not say.
+async fn file_followup(
+    relay: &Relay,
+    hash: &[u8; 32],
+    inbox: &DhPublicKey,
+    tipster_key: &DhSecret,
+    text: &str,
+) -> Option<Followup> {
+    let org = relay.keys.organisation.fingerprint();
+    let message = TipMessage {
+        reply_key: None,
+        category: None,
+        text: text.to_owned(),
+    };
+    let sealed = sealed_tip::seal_followup_as(
+        &org,
+        inbox,
+        tipster_key,
+        &message,
+        SealedBy::Relay,
+        &mut OsRng,
+    );
+    // Wiped on every path, a failed one too.
+    drop(Zeroizing::new(message.text));
+    relay.tips.add_followup(hash, sealed.ok()?).await.ok()
 }
 
 async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
-    let mut form = Form::read(body);
+    let form = Form::read(body);
     let words = texts::of(Some(form.lang.as_str()));
     let code = match ReceiptCode::parse(&form.code) {
         Ok(code) => code,
@@ -527,13 +554,18 @@ async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
         return code_form(&relay, words, refusal_status(&refusal), &notice);
     }
     let shown = code.display();
-    let text = std::mem::take(&mut form.text);
-    let Some(opened) = open_with_code(&relay, code, text).await else {
-        let notice = page::notice("alert", words.get("tip_error"));
+    // Words not filed come back on the page ("nothing was sent"), whatever the reason: a
+    // tipster sends them again knowing they were not kept, and never loses them.
+    let Some(opened) = open_with_code(&relay, code, &form.text).await else {
+        let notice = down(words) + &page::kept_text(words, &form.text);
         return code_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &notice);
     };
+    let kept = match opened.followup {
+        Some(Followup::Added) => String::new(),
+        _ => page::kept_text(words, &form.text),
+    };
     let Some(mut replies) = opened.replies else {
-        let notice = page::notice("alert", words.get("not_found"));
+        let notice = page::notice("alert", words.get("not_found")) + &kept;
         return code_form(&relay, words, StatusCode::NOT_FOUND, &notice);
     };
     let (status, notice) = match opened.followup {
@@ -565,6 +597,6 @@ async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
         status,
         "/tip/replies",
         "replies_title",
-        &format!("{notice}{list}"),
+        &format!("{notice}{kept}{list}"),
     )
 }
