@@ -144,10 +144,7 @@ impl Relay {
     /// Holds (or, without a grace period, releases) conversations of coordinators connected
     /// to no node (their node died): after two heartbeats in a row, so one signing in
     /// elsewhere right now is not robbed. Requeues held ones whose grace ran out unwatched.
-    async fn release_orphans(self: &Arc<Self>) {
-        let Ok(assignments) = self.store.assignments().await else {
-            return;
-        };
+    async fn release_orphans(self: &Arc<Self>, assignments: Vec<(SessionId, Assignment)>) {
         self.nodes.refresh_remote().await;
         let present: HashSet<u64> = self
             .local_roster()
@@ -296,8 +293,11 @@ pub async fn heartbeat(relay: Arc<Relay>) {
     loop {
         tick.tick().await;
         relay.nodes.announce(&relay.local_roster()).await;
-        relay.release_orphans().await;
-        super::mend::mend_queue(&relay).await;
+        // One read of who holds what serves both (on Redis, every owner key once).
+        if let Ok(survey) = relay.store.survey().await {
+            relay.release_orphans(survey.assignments).await;
+            super::mend::mend_queue(&relay, survey.out_of_step).await;
+        }
         // Instead of pulling every held conversation: each node learns whether it lost a
         // wake from here (`wake_order`).
         relay.nodes.notify_wakes_sent().await;

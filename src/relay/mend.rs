@@ -14,12 +14,10 @@ use super::state::Relay;
 use crate::protocol::frames::PeerEvent;
 use crate::protocol::{RelayFrame, SessionId};
 use crate::store::ChatStore;
+use crate::store::redis::mend::OutOfStep;
 
-/// Finds what is out of step and mends what the previous heartbeat found too.
-pub async fn mend_queue(relay: &Arc<Relay>) {
-    let Ok(found) = relay.store.out_of_step().await else {
-        return;
-    };
+/// Mends what this heartbeat `found` out of step and the previous one found too.
+pub async fn mend_queue(relay: &Arc<Relay>, found: OutOfStep) {
     let now: HashSet<(SessionId, bool)> = (found.unqueued.into_iter().map(|id| (id, true)))
         .chain(found.stray.into_iter().map(|id| (id, false)))
         .collect();
