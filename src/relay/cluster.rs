@@ -160,24 +160,11 @@ impl Relay {
                 grace::requeue_held(self, session, *serial).await;
             }
         }
-        let absent: HashSet<(SessionId, u64)> = assignments
-            .into_iter()
-            .filter_map(|(id, a)| match a {
-                Assignment::Claimed(serial) if !present.contains(&serial) => Some((id, serial)),
-                _ => None,
-            })
-            .collect();
-        let confirmed: Vec<(SessionId, u64)> = {
-            let mut suspects = self
-                .nodes
-                .suspects
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let confirmed = absent.intersection(&suspects).copied().collect();
-            *suspects = absent;
-            confirmed
-        };
-        for (session, serial) in confirmed {
+        let absent = assignments.into_iter().filter_map(|(id, a)| match a {
+            Assignment::Claimed(serial) if !present.contains(&serial) => Some((id, serial)),
+            _ => None,
+        });
+        for (session, serial) in self.nodes.suspects.confirm(absent) {
             // Their node died with their connection: held as for any dropped connection.
             if self.config.sessions.coordinator_grace_s > 0 {
                 grace::hold(self, serial, [session]).await;
