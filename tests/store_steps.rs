@@ -210,3 +210,110 @@ async fn a_visitor_node_is_not_written_for_an_erased_session() {
     assert_eq!(link.set_visitor_node(&session, "elsewhere").await, Ok(None));
     assert_eq!(redis.cli(&["EXISTS", &key(&session, "node")]), "0");
 }
+
+/// A claim of a fresh visitor's session made while every write (the claim script among
+/// them) is held up for a while, longer than the relay waits for an answer.
+struct HeldUp {
+    c: lifeline::client::coordinator::CoordinatorClient,
+    v: VisitorClient,
+    /// The claim's answer, and how long it took.
+    answer: CoordinatorEvent,
+    took: Duration,
+    /// The session's owner key after the answer.
+    owner: String,
+    /// Dropped in this order, as the other tests' locals are: clients, relay, Redis.
+    relay: TestRelay,
+    _redis: RedisServer,
+}
+
+/// Claims as coordinator `serial` with every write held up for `pause`, longer than the relay
+/// waits for an answer (500 ms, the Redis client's default): reads go on, so the claim's
+/// first read passes and its script waits. Tried again if a write of the relay's own (the
+/// generation check's, every 0.5 s) was held up first: the claim's first read then waited
+/// behind it on the relay's one connection, and the claim was refused unsent.
+async fn claim_held_up(serial: u64, pause: Duration) -> HeldUp {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let mut c = relay.on_duty(serial, "C", 1).await;
+    let v = relay.visitor().await;
+    // Another claim first, so the claim script is in Redis's cache, as on any line that has
+    // had one: else the held-up EVALSHA is answered NOSCRIPT once the relay stopped waiting
+    // (too late to send the script itself), and nothing is claimed.
+    let mut warm = relay.on_duty(serial + 100, "W", 1).await;
+    let mut other = relay.visitor().await;
+    claim_and_connect(&mut warm, &mut other).await;
+    // Its last writes (acknowledgements) done: held up, the claim's first read would wait.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pause_ms = pause.as_millis().to_string();
+    for _ in 0..5 {
+        assert_eq!(redis.cli(&["CLIENT", "PAUSE", &pause_ms, "WRITE"]), "OK");
+        let sent = tokio::time::Instant::now();
+        let answer = claim_answer(&mut c, v.session).await;
+        let took = sent.elapsed();
+        redis.cli(&["CLIENT", "UNPAUSE"]);
+        // The claim script counts claims: a count means it ran, held up or not.
+        let claims = redis.cli(&["HGET", &key(&v.session, "way:v"), "claims"]);
+        if !claims.is_empty() {
+            let owner = redis.cli(&["GET", &key(&v.session, "owner")]);
+            return HeldUp {
+                c,
+                v,
+                answer,
+                took,
+                owner,
+                relay,
+                _redis: redis,
+            };
+        }
+    }
+    panic!("the claim script was never sent in five tries");
+}
+
+/// The claim script is made, but answered after the relay stopped waiting, and the reads
+/// right after it wait behind it too: the claim errs, is read again (F-34) and is the
+/// claimer's (before the re-read: `claim_lost` for a session the store gave them, which
+/// no one would ever answer). The queue entry the claim left is mended away.
+#[tokio::test]
+async fn a_claim_answered_too_late_is_read_again_and_won() {
+    // 1.5 s: the claim times out (0.5 s), the first read after it too (it waits behind the
+    // claim until 1.5 s), a later read finds the claim.
+    let mut held = claim_held_up(907, Duration::from_millis(1500)).await;
+    assert!(
+        held.took >= Duration::from_millis(500),
+        "the claim's own answer came in time ({:?}): no re-read was needed",
+        held.took
+    );
+    assert_eq!(held.owner, "907", "the store made the claim");
+    assert!(
+        matches!(held.answer, CoordinatorEvent::Claimed { .. }),
+        "the store gave it: {:?}",
+        held.answer
+    );
+    connected_to(&mut held.v).await;
+    round_trip(&mut held.c, &mut held.v, "claimed after all").await;
+    let session = held.v.session;
+    until("the stale queue entry mended away", async || {
+        !is_queued(&held.relay, &session).await
+    })
+    .await;
+}
+
+/// The claim script is made, but neither its answer nor any read after it comes while the
+/// relay waits: the claim is handed back to the queue and its coordinator told
+/// `claim_lost`, so the store and the coordinator agree; the next claim answers the visitor.
+#[tokio::test]
+async fn a_claim_never_read_back_is_handed_back_to_the_queue() {
+    // 2.8 s: the claim and its three reads (the last sent at 1.7 s, waiting 0.5 s) time
+    // out; the hand-back's first read is answered when the writes go on.
+    let mut held = claim_held_up(908, Duration::from_millis(2800)).await;
+    assert!(
+        matches!(held.answer, CoordinatorEvent::ClaimLost(_)),
+        "never read back: {:?}",
+        held.answer
+    );
+    assert_eq!(held.owner, "q", "told lost, and the store agrees");
+    assert!(is_queued(&held.relay, &held.v.session).await);
+    let mut b = held.relay.on_duty(909, "B", 1).await;
+    assert_eq!(claim_and_connect(&mut b, &mut held.v).await, "B");
+    round_trip(&mut b, &mut held.v, "answered by the next").await;
+}

@@ -144,10 +144,7 @@ impl Relay {
     /// Holds (or, without a grace period, releases) conversations of coordinators connected
     /// to no node (their node died): after two heartbeats in a row, so one signing in
     /// elsewhere right now is not robbed. Requeues held ones whose grace ran out unwatched.
-    async fn release_orphans(self: &Arc<Self>) {
-        let Ok(assignments) = self.store.assignments().await else {
-            return;
-        };
+    async fn release_orphans(self: &Arc<Self>, assignments: Vec<(SessionId, Assignment)>) {
         self.nodes.refresh_remote().await;
         let present: HashSet<u64> = self
             .local_roster()
@@ -163,24 +160,11 @@ impl Relay {
                 grace::requeue_held(self, session, *serial).await;
             }
         }
-        let absent: HashSet<(SessionId, u64)> = assignments
-            .into_iter()
-            .filter_map(|(id, a)| match a {
-                Assignment::Claimed(serial) if !present.contains(&serial) => Some((id, serial)),
-                _ => None,
-            })
-            .collect();
-        let confirmed: Vec<(SessionId, u64)> = {
-            let mut suspects = self
-                .nodes
-                .suspects
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let confirmed = absent.intersection(&suspects).copied().collect();
-            *suspects = absent;
-            confirmed
-        };
-        for (session, serial) in confirmed {
+        let absent = assignments.into_iter().filter_map(|(id, a)| match a {
+            Assignment::Claimed(serial) if !present.contains(&serial) => Some((id, serial)),
+            _ => None,
+        });
+        for (session, serial) in self.nodes.suspects.confirm(absent) {
             // Their node died with their connection: held as for any dropped connection.
             if self.config.sessions.coordinator_grace_s > 0 {
                 grace::hold(self, serial, [session]).await;
@@ -296,8 +280,11 @@ pub async fn heartbeat(relay: Arc<Relay>) {
     loop {
         tick.tick().await;
         relay.nodes.announce(&relay.local_roster()).await;
-        relay.release_orphans().await;
-        super::mend::mend_queue(&relay).await;
+        // One read of who holds what serves both (on Redis, every owner key once).
+        if let Ok(survey) = relay.store.survey().await {
+            relay.release_orphans(survey.assignments).await;
+            super::mend::mend_queue(&relay, survey.out_of_step).await;
+        }
         // Instead of pulling every held conversation: each node learns whether it lost a
         // wake from here (`wake_order`).
         relay.nodes.notify_wakes_sent().await;

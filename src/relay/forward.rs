@@ -249,19 +249,33 @@ pub async fn peer_to_visitor(relay: &Arc<Relay>, session: &SessionId, event: Pee
 /// still hold it, and tells the visitor (who answers with a fresh handshake).
 pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
     if let Ok(true) = relay.store.requeue(session, serial).await {
-        requeued(relay, session, serial).await;
+        requeued(relay, session, Some(serial)).await;
     }
 }
 
-/// What follows once `session`, last `serial`'s, is back in the queue: the visitor owes a
-/// fresh handshake and is told; nothing of the conversation stays with `serial` here.
-pub async fn requeued(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
+/// What follows once `session`, last `holder`'s, is back in the queue: the visitor owes a
+/// fresh handshake and is told; nothing of the conversation stays with `holder` here.
+/// `None`: the holder is not known (`mend`), so any coordinator here still listing it is
+/// told it is no longer theirs.
+pub async fn requeued(relay: &Arc<Relay>, session: &SessionId, holder: Option<u64>) {
     let _ = relay.store.set_handshake(session, Vec::new()).await;
     relay.live.with(|live| {
         live.transferred_from.remove(session);
         live.offers.remove(session);
-        if let Some(c) = live.coordinators.get_mut(&serial) {
-            c.sessions.remove(session);
+        match holder {
+            // Gone from here, or signed in again without it: nothing to tell.
+            Some(serial) => {
+                if let Some(c) = live.coordinators.get_mut(&serial) {
+                    c.sessions.remove(session);
+                }
+            }
+            None => {
+                for c in live.coordinators.values_mut() {
+                    if c.sessions.remove(session) {
+                        c.outbox.send(RelayFrame::Released { session: *session });
+                    }
+                }
+            }
         }
     });
     peer_to_visitor(relay, session, PeerEvent::Left).await;

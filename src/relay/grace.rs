@@ -111,7 +111,7 @@ async fn withdraw_offer(relay: &Arc<Relay>, session: &SessionId) {
 pub async fn requeue_held(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
     if let Ok(true) = relay.store.requeue_held(session, serial).await {
         tracing::debug!("held conversation not resumed: requeued");
-        requeued(relay, session, serial).await;
+        requeued(relay, session, Some(serial)).await;
     }
 }
 

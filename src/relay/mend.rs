@@ -6,33 +6,17 @@
 //!
 //! Must never tell a visitor `left` unless this node put their session back itself.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::forward::peer_to_visitor;
+use super::forward::requeued;
 use super::state::Relay;
-use crate::protocol::frames::PeerEvent;
-use crate::protocol::{RelayFrame, SessionId};
-use crate::store::ChatStore;
+use crate::store::redis::mend::OutOfStep;
 
-/// Finds what is out of step and mends what the previous heartbeat found too.
-pub async fn mend_queue(relay: &Arc<Relay>) {
-    let Ok(found) = relay.store.out_of_step().await else {
-        return;
-    };
-    let now: HashSet<(SessionId, bool)> = (found.unqueued.into_iter().map(|id| (id, true)))
-        .chain(found.stray.into_iter().map(|id| (id, false)))
-        .collect();
-    let confirmed: Vec<(SessionId, bool)> = {
-        let mut seen = relay
-            .nodes
-            .out_of_step
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let confirmed = now.intersection(&seen).copied().collect();
-        *seen = now;
-        confirmed
-    };
+/// Mends what this heartbeat `found` out of step and the previous one found too.
+pub async fn mend_queue(relay: &Arc<Relay>, found: OutOfStep) {
+    let unqueued = found.unqueued.into_iter().map(|id| (id, true));
+    let stray = found.stray.into_iter().map(|id| (id, false));
+    let confirmed = relay.nodes.out_of_step.confirm(unqueued.chain(stray));
     if confirmed.is_empty() {
         return;
     }
@@ -41,25 +25,9 @@ pub async fn mend_queue(relay: &Arc<Relay>) {
             relay.store.mend_stray(&session).await;
         } else if let Ok(true) = relay.store.mend_unqueued(&session).await {
             tracing::info!("a session in no queue was put back at its front");
-            requeued_unowned(relay, &session).await;
+            // Whoever held it last is not known here.
+            requeued(relay, &session, None).await;
         }
     }
     relay.broadcast_queue().await;
-}
-
-/// What [`super::forward::requeued`] does, for a session whose last holder is not known
-/// here: the visitor owes a fresh handshake and is told; a coordinator here still listing
-/// it is told it is no longer theirs.
-async fn requeued_unowned(relay: &Arc<Relay>, session: &SessionId) {
-    let _ = relay.store.set_handshake(session, Vec::new()).await;
-    relay.live.with(|live| {
-        live.transferred_from.remove(session);
-        live.offers.remove(session);
-        for c in live.coordinators.values_mut() {
-            if c.sessions.remove(session) {
-                c.outbox.send(RelayFrame::Released { session: *session });
-            }
-        }
-    });
-    peer_to_visitor(relay, session, PeerEvent::Left).await;
 }

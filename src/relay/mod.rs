@@ -19,6 +19,7 @@
 //! - [`resend`]: which refused frames a connection owes again after a `retry`.
 //! - [`revocations`]: the revocation list in use, replaced live; expiry warnings.
 //! - [`wake_order`]: counted wakes between nodes, so a lost one is noticed.
+//! - [`seen_twice`]: what a heartbeat found, acted on once the next finds it too.
 //! - [`nodes`]: this node among the others sharing one Redis: id, link, their roster.
 //! - [`state`]: [`Relay`], everything one node shares between its connections.
 //! - [`touched`]: when a coordinator's messages last kept each conversation alive.
@@ -72,6 +73,7 @@ pub mod renewal;
 pub mod resend;
 pub mod revocations;
 pub mod routing;
+pub mod seen_twice;
 pub mod state;
 pub mod ticket;
 pub mod tip_desk;

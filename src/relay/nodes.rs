@@ -4,7 +4,6 @@
 //!
 //! Must never carry plaintext, an address, or anything about a visitor but a session id.
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -12,6 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::events::Event;
+use super::seen_twice::SeenTwice;
 use super::wake_order::WakesSent;
 use crate::crypto::keys::{hex, random_bytes};
 use crate::protocol::SessionId;
@@ -52,10 +52,10 @@ pub struct Nodes {
     remote: Mutex<Vec<RosterEntry>>,
     /// Conversations seen held by an absent coordinator at the last heartbeat: released if
     /// still so at the next one (a coordinator may be signing in on another node just now).
-    pub(super) suspects: Mutex<HashSet<(SessionId, u64)>>,
+    pub(super) suspects: SeenTwice<(SessionId, u64)>,
     /// What the last heartbeat found out of step between the queue and the owner keys
     /// (`true`: owned by the queue, in no entry): mended if still so at the next one.
-    pub(super) out_of_step: Mutex<HashSet<(SessionId, bool)>>,
+    pub(super) out_of_step: SeenTwice<(SessionId, bool)>,
     /// How many wakes the message path published to each other node (`wake_order`).
     pub wakes_sent: WakesSent,
     /// Whether this node is subscribed to its channels now: until it is, another node's
@@ -70,8 +70,8 @@ impl Nodes {
             id: hex(&random_bytes::<8>()),
             link,
             remote: Mutex::default(),
-            suspects: Mutex::default(),
-            out_of_step: Mutex::default(),
+            suspects: SeenTwice::default(),
+            out_of_step: SeenTwice::default(),
             wakes_sent: WakesSent::default(),
             listening: AtomicBool::new(false),
         }

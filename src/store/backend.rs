@@ -240,12 +240,16 @@ impl Store {
         }
     }
 
-    /// What is out of step between the queue and the owner keys (`redis::mend`): never
-    /// anything in memory, where one lock covers both.
-    pub async fn out_of_step(&self) -> Result<redis::mend::OutOfStep, StoreError> {
+    /// Who holds each session, and what is out of step between the queue and the owner
+    /// keys (`redis::mend`), from one read: what each heartbeat acts on. Never anything out
+    /// of step in memory, where one lock covers both.
+    pub async fn survey(&self) -> Result<redis::mend::Survey, StoreError> {
         match self {
-            Store::Memory(_) => Ok(Default::default()),
-            Store::Redis(redis) => redis.out_of_step().await,
+            Store::Memory(memory) => Ok(redis::mend::Survey {
+                assignments: memory.assignments().await?,
+                out_of_step: Default::default(),
+            }),
+            Store::Redis(redis) => redis.survey().await,
         }
     }
 

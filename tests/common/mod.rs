@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 
 mod requeued;
 #[allow(unused_imports)] // each test crate uses a different part of common
-pub use requeued::claim_requeued;
+pub use requeued::{claim_answer, claim_requeued};
 mod raw_tips;
 #[allow(unused_imports)] // each test crate uses a different part of common
 pub use raw_tips::{SolvedSeed, post_status, smallest_sealed, solved_seed};

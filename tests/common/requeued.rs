@@ -6,6 +6,18 @@ use std::time::Duration;
 
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
 use lifeline::client::visitor::VisitorClient;
+use lifeline::protocol::SessionId;
+
+/// Claims `session` once; returns the answer, `claimed` or `claim_lost`.
+pub async fn claim_answer(c: &mut CoordinatorClient, session: SessionId) -> CoordinatorEvent {
+    c.claim(session).await.expect("claim");
+    c.wait_for(|e| {
+        matches!(e, CoordinatorEvent::Claimed { session: s, .. }
+            | CoordinatorEvent::ClaimLost(s) if *s == session)
+    })
+    .await
+    .expect("claim answered")
+}
 
 /// Claims `v`'s session until the claim wins (within 10 s), then completes the handshake;
 /// returns the alias the visitor verified.
@@ -13,14 +25,7 @@ pub async fn claim_requeued(c: &mut CoordinatorClient, v: &mut VisitorClient) ->
     let session = v.session;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        c.claim(session).await.expect("claim");
-        let answer = c
-            .wait_for(|e| {
-                matches!(e, CoordinatorEvent::Claimed { session: s, .. }
-                    | CoordinatorEvent::ClaimLost(s) if *s == session)
-            })
-            .await
-            .expect("claim answered");
+        let answer = claim_answer(c, session).await;
         if matches!(answer, CoordinatorEvent::Claimed { .. }) {
             break;
         }

@@ -8,14 +8,16 @@
 //! Must never move a session whose owner is not what it reads, nor tell anyone anything:
 //! the relay does, for the sessions this answers it put back.
 
+use std::collections::HashSet;
+
 use redis::AsyncCommands;
 
 use super::connection::unavailable;
 use super::keys::Keys;
 use super::order::add_at_front;
-use super::{QUEUE, RedisStore, SESSIONS, decode_hex};
+use super::{QUEUE, RedisStore, SESSIONS, decode_hex, owner_of};
 use crate::crypto::keys::hex;
-use crate::store::chat::{SessionId, StoreError};
+use crate::store::chat::{Assignment, SessionId, StoreError};
 
 /// What is out of step between the queue and the owner keys, as read now.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -26,18 +28,25 @@ pub struct OutOfStep {
     pub stray: Vec<SessionId>,
 }
 
+/// Who holds each session and what is out of step, from one read of the queue,
+/// `ll:sessions` and the owner keys: what a heartbeat acts on (orphans, then the mend).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// Each session of `ll:sessions` with a readable owner key, as that key says.
+    pub assignments: Vec<(SessionId, Assignment)>,
+    /// What the mend looks at.
+    pub out_of_step: OutOfStep,
+}
+
 impl RedisStore {
-    /// Reads every session's owner and the queue (one GET per session, concurrently).
-    pub async fn out_of_step(&self) -> Result<OutOfStep, StoreError> {
-        let queued: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
-        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
-        let mut all: Vec<String> = queued.iter().cloned().chain(ids).collect();
-        all.sort();
-        all.dedup();
-        let queued: std::collections::HashSet<String> = queued.into_iter().collect();
-        let all: Vec<(bool, SessionId)> = all
-            .iter()
-            .filter_map(|t| Some((queued.contains(t), decode_hex(t)?)))
+    /// Reads the queue, `ll:sessions` and the owner key of every session in either (one
+    /// GET per session, concurrently: each owner key is in its session's slot).
+    pub async fn survey(&self) -> Result<Survey, StoreError> {
+        let queued: HashSet<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
+        let listed: HashSet<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
+        let all: Vec<(&String, SessionId)> = queued
+            .union(&listed)
+            .filter_map(|t| Some((t, decode_hex(t)?)))
             .collect();
         let owners = futures_util::future::join_all(all.iter().map(|(_, id)| {
             let mut con = self.con();
@@ -47,15 +56,22 @@ impl RedisStore {
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .map_err(unavailable)?;
-        let mut found = OutOfStep::default();
-        for ((in_queue, id), owner) in all.into_iter().zip(owners) {
-            match (in_queue, owner.as_deref()) {
+        let mut survey = Survey::default();
+        for ((text, id), owner) in all.into_iter().zip(owners) {
+            let found = &mut survey.out_of_step;
+            match (queued.contains(text), owner.as_deref()) {
                 (false, Some("q")) => found.unqueued.push(id),
                 (true, Some("q")) | (false, _) => {}
                 (true, _) => found.stray.push(id),
             }
+            // The owner key decides, not the queue: a stray entry's session is its holder's.
+            if listed.contains(text)
+                && let Some(assignment) = owner.as_deref().and_then(owner_of)
+            {
+                survey.assignments.push((id, assignment));
+            }
         }
-        Ok(found)
+        Ok(survey)
     }
 
     /// Puts a session owned by the queue but in no entry back at the front. `true` only if

@@ -590,33 +590,9 @@ impl ChatStore for RedisStore {
     }
 
     async fn assignments(&self) -> Result<Vec<(SessionId, Assignment)>, StoreError> {
-        // Queued sessions are known from the queue itself: only the others' owner keys are
-        // read (this runs on every heartbeat, and most sessions may be waiting).
-        let queued: Vec<String> = self.con().zrange(QUEUE, 0, -1).await.map_err(unavailable)?;
-        let queued: std::collections::HashSet<String> = queued.into_iter().collect();
-        let ids: Vec<String> = self.con().smembers(SESSIONS).await.map_err(unavailable)?;
-        let (waiting, others): (Vec<String>, Vec<String>) =
-            ids.into_iter().partition(|id| queued.contains(id));
-        let others: Vec<SessionId> = others.iter().filter_map(|t| decode_hex(t)).collect();
-        // One GET per session, concurrently: each owner key is in its session's slot.
-        let owners = futures_util::future::join_all(others.iter().map(|id| {
-            let mut con = self.con();
-            async move { con.get::<_, Option<String>>(Keys::of(id).owner).await }
-        }))
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(unavailable)?;
-        let claimed = others
-            .into_iter()
-            .zip(owners)
-            .filter_map(|(id, owner)| Some((id, owner_of(&owner?)?)));
-        Ok(waiting
-            .iter()
-            .filter_map(|t| decode_hex(t))
-            .map(|id| (id, Assignment::Queued))
-            .chain(claimed)
-            .collect())
+        // Reads the queued sessions' owners too (the heartbeat's mend needs them): one way to
+        // read who holds what, not two.
+        Ok(self.survey().await?.assignments)
     }
 
     async fn set_handshake(&self, id: &SessionId, message1: Vec<u8>) -> Result<(), StoreError> {
