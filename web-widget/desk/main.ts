@@ -69,6 +69,35 @@ function header(s: State): HTMLElement {
   );
 }
 
+/**
+ * A claim or a conversation switch asked from the keyboard (Alt+N, Alt+1…9): once that
+ * conversation shows, its message box takes the focus, so the words typed next go into it
+ * rather than nowhere (the box is drawn anew by a later snapshot, so it cannot be focused at
+ * the key press). `from`: the conversation shown at the key press, which a claim moves away
+ * from; `to`: the one asked for by a switch. Forgotten after a while, or at a click.
+ */
+let focusNext: { from: string | null; to: string | null; until: number } | null = null;
+addEventListener('pointerdown', () => (focusNext = null), true);
+
+function shownSession(s: State): string | null {
+  return s.selected && 'conversation' in s.selected ? s.selected.conversation : null;
+}
+
+/** Focuses the message box if the conversation asked for from the keyboard now shows. */
+function focusAsked(s: State): void {
+  const want = focusNext;
+  if (!want) return;
+  if (performance.now() > want.until) {
+    focusNext = null;
+    return;
+  }
+  const shown = shownSession(s);
+  if (s.screen !== 'chats' || shown === null || (want.to !== null ? shown !== want.to : shown === want.from)) return;
+  focusNext = null;
+  const field = document.getElementById('draft');
+  if (field instanceof HTMLTextAreaElement && !field.disabled) field.focus({ preventScroll: true });
+}
+
 /** When the shift was last drawn: the durations shown count on from there. */
 let drawnAt = performance.now();
 setInterval(() => tickDurations(Math.floor((performance.now() - drawnAt) / 1000)), 1000);
@@ -91,6 +120,7 @@ function draw(s: State): void {
     again?.focus({ preventScroll: true });
     if (again instanceof HTMLTextAreaElement && caret) again.setSelectionRange(caret[0], caret[1]);
   }
+  focusAsked(s);
   const said = worded(s.status);
   if (live.textContent !== said) live.textContent = said;
 }
@@ -154,8 +184,16 @@ addEventListener('keydown', (e) => {
   let done = true;
   if (digit) {
     const c = s.conversations.find((c) => c.number === Number(digit[1]));
-    if (c) ask({ type: 'select_conversation', session: c.session });
-  } else if (e.code === 'KeyN') ask({ type: 'claim_next' });
+    if (c) {
+      focusNext = { from: shownSession(s), to: c.session, until: performance.now() + 10000 };
+      ask({ type: 'select_conversation', session: c.session });
+      // Already shown: no new snapshot need come.
+      focusAsked(s);
+    }
+  } else if (e.code === 'KeyN') {
+    focusNext = { from: shownSession(s), to: null, until: performance.now() + 10000 };
+    ask({ type: 'claim_next' });
+  }
   else if (e.code === 'KeyD') ask({ type: 'duty', on: !s.on_duty });
   else if (e.code === 'KeyL') ask({ type: 'lock' });
   else if (e.code === 'KeyK') ask({ type: 'show', screen: s.screen === 'chats' ? 'tips' : 'chats' });

@@ -323,12 +323,19 @@ impl Shift {
         }
         c.draft.clear();
         let line = c.lines.len();
+        let number = c.number;
         c.lines.push(Line {
             who: Who::Me,
             text: text.clone(),
             seq: None,
             mark: Mark::Pending,
         });
+        // "Not sent: replace <…>" was about this send; left on screen it would say the message
+        // did not go. Any other notice stays: a sent message is shown by its mark, and an
+        // ordinary send must not wipe news (a new tip, a transfer answered).
+        if matches!(self.status, Notice::UnfilledPlaceholder { .. }) {
+            self.status = Notice::MessageSent { number };
+        }
         vec![Command::Send {
             session,
             text,

@@ -77,6 +77,12 @@ pub enum Notice {
     },
     /// A transfer was asked of a conversation that is over or already moving.
     CannotTransferNow,
+    /// A message went out after the send before it was refused (a placeholder left in it):
+    /// the refusal must not stay on screen, or the coordinator may send it twice.
+    MessageSent {
+        /// The per-shift visitor number.
+        number: u32,
+    },
     /// A conversation was closed here and its transcript erased.
     Erased {
         /// The per-shift visitor number.

@@ -43,6 +43,7 @@ pub fn notice(notice: &Notice) -> String {
             }
         },
         Notice::CannotTransferNow => "This conversation cannot be transferred now.".into(),
+        Notice::MessageSent { number } => format!("Sent to visitor {number}."),
         Notice::Erased { number } => {
             format!("Visitor {number}: conversation closed and erased.")
         }

@@ -333,3 +333,28 @@ fn resources_are_offered_in_the_visitors_language_first_and_editable_before_send
     );
     assert_eq!(k.shift.draft(chat(2)), Some(""));
 }
+
+/// "Not sent: replace <…>" is about the send it refused: once the detail is filled in and the
+/// message goes, the status no longer says it did not (a coordinator could send it twice).
+/// An ordinary send leaves whatever the status says.
+#[test]
+fn a_message_sent_once_its_placeholder_is_filled_is_no_longer_said_not_sent() {
+    let mut k = kit();
+    k.two_conversations();
+    let before = k.shift.status.clone();
+    k.write(chat(2), "Bonjour.");
+    assert_eq!(k.act(Action::Send(chat(2))).len(), 1);
+    assert_eq!(k.shift.status, before, "an ordinary send leaves the status");
+
+    k.write(chat(2), "Appelez le <numéro> ce soir.");
+    assert!(k.act(Action::Send(chat(2))).is_empty(), "not sent");
+    assert_eq!(
+        k.shift.status,
+        Notice::UnfilledPlaceholder {
+            placeholder: "<numéro>".into()
+        }
+    );
+    k.write(chat(2), "Appelez le 115 ce soir.");
+    assert_eq!(k.act(Action::Send(chat(2))).len(), 1, "sent once filled in");
+    assert_eq!(k.shift.status, Notice::MessageSent { number: 2 });
+}

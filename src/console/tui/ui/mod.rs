@@ -287,21 +287,66 @@ fn selected_style() -> Style {
     Style::default().add_modifier(Modifier::REVERSED)
 }
 
-/// Wraps `text` to `width` columns (by characters), prefixing the first line.
+/// Wraps `text` to `width` columns (by characters), prefixing the first line; every line fits
+/// in `width`, since ratatui clips what does not (a reply cut off mid-sentence).
+///
+/// Continuation lines are indented under the words, unless the prefix (a reply's author and
+/// time) would leave them too narrow to read: then by two columns. A word wider than a line
+/// (a long address) is cut, and a prefix with no room after it stands on its own lines.
 fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
-    let width = width.max(prefix.chars().count() + 8);
+    let width = width.max(1);
+    let prefix_width = prefix.chars().count();
+    if prefix_width + 1 >= width {
+        let mut out = wrap("", prefix, width);
+        out.extend(wrap("", text, width));
+        return out;
+    }
+    let indent_width = if prefix_width <= width / 2 {
+        prefix_width
+    } else {
+        2
+    };
+    let indent = " ".repeat(indent_width);
     let mut out = Vec::new();
     let mut line = prefix.to_owned();
-    let indent = " ".repeat(prefix.chars().count());
+    let mut used = prefix_width;
+    // Whether `line` holds a word yet (beyond the prefix or the indent): only then may it end
+    // before the next word. (Comparing lengths with the prefix's let continuation lines,
+    // shorter than a long prefix, grow past the width.)
+    let mut has_word = false;
+    let mut first = true;
     for word in text.split_whitespace() {
-        let needed = line.chars().count() + word.chars().count() + 1;
-        if needed > width && line.trim().len() > prefix.trim().len() {
+        let mut rest: Vec<char> = word.chars().collect();
+        loop {
+            let gap = usize::from(has_word || !(line.is_empty() || line.ends_with(' ')));
+            if used + gap + rest.len() <= width {
+                line.extend(std::iter::repeat_n(' ', gap).chain(rest.iter().copied()));
+                used += gap + rest.len();
+                has_word = true;
+                break;
+            }
+            // Too long for what is left of this line: go on to the next, unless the word would
+            // not fit there either (then it is cut here, where it already started a line).
+            if has_word || (first && rest.len() <= width - indent_width) {
+                out.push(std::mem::replace(&mut line, indent.clone()));
+                used = indent_width;
+                has_word = false;
+                first = false;
+                continue;
+            }
+            // `width - used - gap` is at least 1 here: the prefix leaves room (checked above)
+            // and an indent is at most half the width or 2 of a width over the prefix's.
+            let room = width.saturating_sub(used + gap).max(1);
+            let cut = room.min(rest.len());
+            line.extend(std::iter::repeat_n(' ', gap).chain(rest.drain(..cut)));
             out.push(std::mem::replace(&mut line, indent.clone()));
+            used = indent_width;
+            has_word = false;
+            first = false;
+            if rest.is_empty() {
+                break;
+            }
         }
-        if !line.ends_with(' ') && !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
     }
     out.push(line);
     out

@@ -237,6 +237,35 @@ fn wrapping_keeps_words_and_indents() {
     assert_eq!(lines, ["You: one two", "     three four", "     five six"]);
 }
 
+/// A reply whose prefix is longer than its continuation lines: every line of it fits the
+/// width (they once ran past it, where the screen cut them off), and no word is lost.
+#[test]
+fn long_prefixes_wrap_within_the_width() {
+    let prefix = "Reply 1 (Amara (Lyon), this shift): ";
+    let reply = "Thank you for writing again. We passed what you told us to the team in \
+                 Lyon, who know the address; someone will be there tomorrow morning. If you \
+                 can, write back with the time the van usually leaves: \
+                 https://example.org/a-very-long-address-that-is-wider-than-any-line-of-the-tip-pane";
+    for width in [20, 37, 40, 45, 57, 60, 77, 120] {
+        let lines = wrap(prefix, reply, width);
+        for line in &lines {
+            assert!(
+                line.chars().count() <= width,
+                "{line:?} is wider than {width}: {lines:#?}"
+            );
+        }
+        let joined: String = lines.concat();
+        let squeezed: String = joined.split_whitespace().collect();
+        let expected: String = format!("{prefix}{reply}").split_whitespace().collect();
+        assert_eq!(squeezed, expected, "every word kept at {width}: {lines:#?}");
+    }
+    // At the tip pane's width on an 80-column screen the reply's lines are indented under it.
+    let lines = wrap(prefix, reply, 77);
+    assert!(lines[0].starts_with(prefix), "{lines:#?}");
+    let under = format!("{}what", " ".repeat(prefix.len()));
+    assert!(lines[1].starts_with(&under), "{lines:#?}");
+}
+
 #[test]
 fn the_draft_wraps_over_rows_with_the_cursor_and_placeholders_highlighted() {
     let mut k = kit();
