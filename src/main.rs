@@ -112,6 +112,10 @@ struct ConsoleArgs {
     /// Lock after this many idle seconds.
     #[arg(long, default_value_t = 300)]
     lock_after: u64,
+    /// Go off duty after this many seconds locked (1-3600), so that visitors are not told
+    /// someone is there while no one is at the console.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    off_duty_after: u64,
 }
 
 /// How `lifeline keys` seals the private keys it writes and opens the ones it reads.
@@ -377,6 +381,7 @@ fn console_options(args: ConsoleArgs) -> lifeline::console::runner::Options {
             capacity: args.capacity,
             langs: args.langs,
             idle_lock: std::time::Duration::from_secs(args.lock_after.max(10)),
+            off_duty_when_locked: std::time::Duration::from_secs(args.off_duty_after),
         },
         clock: Clock::system(),
     }

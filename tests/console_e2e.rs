@@ -132,6 +132,7 @@ async fn start_console(relay: &TestRelay) -> Shift {
             capacity: 3,
             langs: vec!["en".into(), "fr".into()],
             idle_lock: Duration::from_secs(300),
+            off_duty_when_locked: Duration::from_secs(600),
         },
         PassphraseLock::with_cost("test passphrase", 64, 1),
         resources,

@@ -29,8 +29,13 @@ impl TerminalConsole {
 
     /// The console in a terminal of `cols` × `rows`.
     pub fn start_sized(relay: &TestRelay, cols: usize, rows: usize) -> Self {
+        Self::start_with(relay, "", cols, rows)
+    }
+
+    /// The console with more `options` (shell words) in a terminal of `cols` × `rows`.
+    pub fn start_with(relay: &TestRelay, options: &str, cols: usize, rows: usize) -> Self {
         let arguments = format!(
-            "console --relay ws://{} --dev-keys {} --resources {}",
+            "console --relay ws://{} --dev-keys {} --resources {} {options}",
             relay.addr,
             relay.paths().dev_coordinator().display(),
             Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -297,7 +297,7 @@ async fn shift_loop(
                 Some(Heard::Page(page)) => {
                     // A reload or another tab: whoever is there now types the passphrase.
                     link.attach(page);
-                    shift.lock_now();
+                    shift.lock_now(now);
                     continue;
                 }
                 Some(Heard::Gone) => {

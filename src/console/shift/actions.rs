@@ -184,7 +184,7 @@ impl Shift {
             Action::TipHandled(id) => self.tip_handled(id),
             Action::TakeTip { id, over } => self.take_tip(id, over),
             Action::Lock => {
-                self.lock_now();
+                self.lock_now(now);
                 Vec::new()
             }
             Action::Unlock(_) => Vec::new(),
@@ -241,7 +241,7 @@ impl Shift {
         if self.lock.verify(&passphrase.0) {
             self.locked = false;
             self.unlock_failed = false;
-            self.status = Notice::Unlocked;
+            self.status = self.unlocked_notice();
         } else {
             self.unlock_failed = true;
         }

@@ -10,6 +10,7 @@
 //!
 //! - [`state`]: the data a shift is made of.
 //! - [`actions`]: what the coordinator intends, and what each intent does.
+//! - [`away`]: off duty by itself after a long lock, and telling the coordinator so.
 //! - [`events`]: what the relay connection reports, and what each report does.
 //! - [`expiry`]: warnings before the certificate expires, and its renewal.
 //! - [`commands`]: what the core asks the relay connection to do.
@@ -21,6 +22,7 @@
 //! - [`reason`]: why something was not done, as data for each front end to word.
 
 pub mod actions;
+pub mod away;
 pub mod commands;
 pub mod delivery;
 pub mod events;
@@ -61,7 +63,7 @@ pub enum Input {
     Act(Action),
     /// The relay connection reported something.
     Net(NetEvent),
-    /// The clock moved (drives the idle lock).
+    /// The clock moved (drives the idle lock, and going off duty after a long lock).
     Tick,
     /// The identity file was rewritten meanwhile (a renewed certificate, or an inbox grant,
     /// installed into it).
@@ -106,6 +108,10 @@ pub struct Shift {
     tip_keys: Option<TipKeys>,
     lock: PassphraseLock,
     locked: bool,
+    /// When the console last locked: the time locked counts from here.
+    locked_since: Instant,
+    /// Duty ended by itself during this lock: the unlock says so.
+    off_duty_by_lock: bool,
     unlock_failed: bool,
     last_activity: Instant,
     pub(super) bell: bool,
@@ -153,6 +159,8 @@ impl Shift {
             tip_keys,
             lock,
             locked: false,
+            locked_since: now,
+            off_duty_by_lock: false,
             unlock_failed: false,
             last_activity: now,
             bell: false,
@@ -170,10 +178,7 @@ impl Shift {
         match input {
             Input::Act(action) => self.act(action, now),
             Input::Net(event) => self.on_net(event, now),
-            Input::Tick => {
-                self.tick(now);
-                Vec::new()
-            }
+            Input::Tick => self.tick(now),
             Input::IdentityRenewed => {
                 self.renewal_installed();
                 Vec::new()
@@ -186,17 +191,24 @@ impl Shift {
         self.last_activity = now;
     }
 
-    /// Locks the console if it has been idle for the configured time.
-    pub fn tick(&mut self, now: Instant) {
+    /// Locks the console if it has been idle for the configured time, and goes off duty if
+    /// it has been locked for the configured time; returns what to send to the relay.
+    pub fn tick(&mut self, now: Instant) -> Vec<Command> {
         if !self.locked
             && now.saturating_duration_since(self.last_activity) >= self.settings.idle_lock
         {
-            self.lock_now();
+            self.lock_now(now);
         }
+        self.off_duty_if_locked_too_long(now)
     }
 
-    /// Locks the console: everything is hidden and opened tips are forgotten.
-    pub fn lock_now(&mut self) {
+    /// Locks the console at `now`: everything is hidden and opened tips are forgotten.
+    pub fn lock_now(&mut self, now: Instant) {
+        // Locking again (the desk does, for a reload or a second tab) must not start the
+        // time locked over: reloading a page is no sign that anyone is answering.
+        if !self.locked {
+            self.locked_since = now;
+        }
         // An opened tip and its unsent reply leave memory; they are decrypted again on demand.
         self.opened_tip = None;
         self.locked = true;

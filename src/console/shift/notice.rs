@@ -182,6 +182,12 @@ pub enum Notice {
     },
     /// The passphrase unlocked the console.
     Unlocked,
+    /// The passphrase unlocked the console, which had gone off duty by itself while locked
+    /// (visitors were told no one was on duty): going back on duty is up to the coordinator.
+    OffDutyWhileLocked {
+        /// How long the console had been locked when it went off duty, in seconds.
+        after_s: u64,
+    },
     /// The certificate expires within three days: renew it.
     CertificateExpiring {
         /// Days left, a started day counting as one (1 on the last day, 0 once expired).

@@ -34,6 +34,9 @@ pub struct Settings {
     pub langs: Vec<String>,
     /// Quiet time after which the console locks itself.
     pub idle_lock: Duration,
+    /// Time locked after which the console goes off duty by itself: nobody is answering,
+    /// and visitors must be shown the numbers they can call instead of a wait.
+    pub off_duty_when_locked: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             capacity: 4,
             langs: vec!["en".into()],
             idle_lock: Duration::from_secs(300),
+            off_duty_when_locked: Duration::from_secs(600),
         }
     }
 }

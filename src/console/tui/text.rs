@@ -102,6 +102,10 @@ pub fn notice(notice: &Notice) -> String {
         Notice::Reconnected { on_duty: true } => "Reconnected; back on duty.".into(),
         Notice::Reconnected { on_duty: false } => "Reconnected.".into(),
         Notice::Unlocked => "Unlocked.".into(),
+        Notice::OffDutyWhileLocked { after_s } => format!(
+            "You were taken off duty after {} locked. Ctrl-D goes back on duty.",
+            span(*after_s)
+        ),
         Notice::CertificateExpiring { days_left: 0 } => {
             "Your certificate has expired: ask your organisation to renew it.".into()
         }
@@ -123,6 +127,16 @@ pub fn notice(notice: &Notice) -> String {
                 super::ui::date(*not_after)
             )
         }
+    }
+}
+
+/// A short span of time: seconds below a minute, else whole minutes (rounded down: "after 10
+/// min" stays true of 10 min 30 s).
+fn span(seconds: u64) -> String {
+    if seconds < 60 {
+        format!("{seconds} s")
+    } else {
+        format!("{} min", seconds / 60)
     }
 }
 

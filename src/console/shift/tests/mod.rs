@@ -2,6 +2,7 @@
 //! front end drives it (no key codes here: the terminal's mapping is tested in
 //! [`crate::console::tui`]), and the helpers the front ends' tests share.
 
+mod away;
 mod conversations;
 mod delivery;
 mod expiry;
@@ -68,6 +69,7 @@ pub(crate) fn kit() -> Kit {
             capacity: 3,
             langs: vec!["en".into(), "fr".into()],
             idle_lock: Duration::from_secs(300),
+            off_duty_when_locked: Duration::from_secs(600),
         },
         PassphraseLock::with_cost(PASS, 64, 1),
         resources(),
