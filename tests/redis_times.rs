@@ -9,9 +9,10 @@
 //! answered, a visitor still waiting. Then every live key's end, and every end the
 //! append-only file recorded.
 //!
-//! The nodes' liveness keys and a hold's grace key keep their short relative TTLs: their end
-//! is their function (a dead node leaves the roster within seconds; a hold ends when its
-//! grace does), and they name no visitor and no tip.
+//! The nodes' liveness keys, a hold's grace key and the rewrite lock keep their short
+//! relative TTLs: their end is their function (a dead node leaves the roster within seconds;
+//! a hold ends when its grace does; the next rewrite is due), and they name no visitor and
+//! no tip.
 
 mod common;
 #[path = "common/noscript.rs"]
@@ -28,7 +29,10 @@ const MINUTE_MS: i64 = 60_000;
 
 /// Keys whose end is a timer (see the module's doc).
 fn ends_by_design(key: &str) -> bool {
-    key.starts_with("ll:node:") || key.starts_with("ll:nodes") || key.ends_with(":grace")
+    key.starts_with("ll:node:")
+        || key.starts_with("ll:nodes")
+        || key.ends_with(":grace")
+        || key == "ll:rewrite:lock"
 }
 
 fn cli(redis: &DiskRedis, args: &[&str]) -> String {

@@ -14,9 +14,10 @@
 //! forward on the monotonic clock (a real one: this measures Redis's time, which no test
 //! moves), and read again every few minutes.
 //!
-//! Must never give a key an end finer than a minute, nor sooner than its TTL. The nodes'
-//! own liveness keys (`node_link`) keep their short relative TTLs: they name no visitor,
-//! and a dead node must leave the roster within seconds, not a minute.
+//! Must never give a key an end finer than a minute, nor sooner than its TTL. Only timers
+//! keep a short relative TTL, their end being their function, and name no visitor or tip:
+//! the nodes' liveness keys (`node_link`: a dead node leaves the roster within seconds), a
+//! hold's grace key (`grace`) and the rewrite lock (`rewrite`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
