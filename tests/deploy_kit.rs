@@ -54,7 +54,7 @@ fn the_nginx_site_logs_nobody_forwards_nothing_and_keeps_metrics_private() {
             "ssl_session_tickets off;",
             "add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains\" always;",
             "location = /metrics {",
-            "return 404;",
+            "location = /readyz {",
             &format!("proxy_pass http://127.0.0.1:{};", relay_port()),
             "proxy_http_version 1.1;",
             "proxy_set_header Upgrade $http_upgrade;",
@@ -96,6 +96,7 @@ fn the_caddyfile_logs_nobody_forwards_nothing_and_keeps_metrics_private() {
             "log default {",
             "exclude http.log.access http.log.error http.handlers.reverse_proxy",
             "respond /metrics 404",
+            "respond /readyz 404",
             "max_size 512KiB",
             &format!("reverse_proxy 127.0.0.1:{} {{", relay_port()),
             "header_up -X-Forwarded-For",
@@ -138,6 +139,7 @@ fn the_systemd_unit_is_sandboxed_and_keeps_info_events_out_of_the_journal() {
             "Environment=LIFELINE_SERVER_LOG_LEVEL=warn",
             "UMask=0077",
             "SystemCallFilter=@system-service",
+            "LimitCORE=0",
         ],
         1,
     );
@@ -202,6 +204,7 @@ const REDIS_PERSISTENCE_AND_SAFETY: &[&str] = &[
     "save \"\"",
     "maxmemory-policy noeviction",
     "protected-mode yes",
+    "slowlog-max-len 0",
 ];
 
 /// The `user lifeline` rule of the shipped Redis config, split into its parts.

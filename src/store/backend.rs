@@ -60,6 +60,7 @@ impl Store {
         Ok(match self {
             Store::Redis(redis) => Tips::Redis(Box::new(RedisTips::new(
                 redis.connection(),
+                redis.deadlines(),
                 config.tips.retention_days,
                 TipLimits::of(config),
                 clock,
@@ -110,9 +111,10 @@ impl Store {
     /// The no-script path's hourly budget shared by every node, with Redis.
     pub fn shared_budget(&self) -> Option<super::redis::budget::SharedBudget> {
         match self {
-            Store::Redis(redis) => {
-                Some(super::redis::budget::SharedBudget::new(redis.connection()))
-            }
+            Store::Redis(redis) => Some(super::redis::budget::SharedBudget::new(
+                redis.connection(),
+                redis.deadlines(),
+            )),
             Store::Memory(_) => None,
         }
     }
@@ -121,7 +123,7 @@ impl Store {
     /// in memory (the seed book keeps them itself).
     pub fn shared_seeds(&self) -> Option<SharedSeeds> {
         match self {
-            Store::Redis(redis) => Some(SharedSeeds::new(redis.connection())),
+            Store::Redis(redis) => Some(SharedSeeds::new(redis.connection(), redis.deadlines())),
             Store::Memory(_) => None,
         }
     }

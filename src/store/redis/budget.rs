@@ -7,9 +7,11 @@
 use redis::AsyncCommands;
 
 use super::connection::RedisConnection;
+use super::deadline::Deadlines;
 
-/// A counter lives a little past its hour, then Redis forgets it.
-const COUNTER_TTL_S: i64 = 2 * 3600;
+/// A counter lives a little past its hour, then Redis forgets it: it ends on a whole hour
+/// of Redis's clock, so its end says no more than its name does.
+const COUNTER_TTL_S: u64 = 2 * 3600;
 
 fn counter(hour: u64) -> String {
     format!("ll:noscript:budget:{hour}")
@@ -18,11 +20,12 @@ fn counter(hour: u64) -> String {
 /// The shared counters.
 pub struct SharedBudget {
     con: RedisConnection,
+    deadlines: Deadlines,
 }
 
 impl SharedBudget {
-    pub(crate) fn new(con: RedisConnection) -> Self {
-        Self { con }
+    pub(crate) fn new(con: RedisConnection, deadlines: Deadlines) -> Self {
+        Self { con, deadlines }
     }
 
     /// Takes one request from `hour`; `false` past `limit`, `None` when Redis cannot say
@@ -30,12 +33,18 @@ impl SharedBudget {
     pub async fn take(&self, hour: u64, limit: u32) -> Option<bool> {
         // One transaction: a connection cut between INCR and EXPIRE would leave a counter
         // that never expires.
+        let mut con = self.con.clone();
+        let end = self
+            .deadlines
+            .after_on(&mut con, COUNTER_TTL_S, 3600)
+            .await
+            .ok()?;
         let taken: Result<(u64,), _> = redis::pipe()
             .atomic()
             .incr(counter(hour), 1)
-            .expire(counter(hour), COUNTER_TTL_S)
+            .expire_at(counter(hour), end as i64)
             .ignore()
-            .query_async(&mut self.con.clone())
+            .query_async(&mut con)
             .await;
         taken.ok().map(|(n,)| n <= u64::from(limit))
     }

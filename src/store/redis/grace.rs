@@ -76,7 +76,7 @@ impl RedisStore {
             return Err(StoreError::UnknownSession);
         }
         // An entry there already (another node requeueing it) is not ours to take out below.
-        let added = add_at_front(&mut con, QUEUE, &hex(&id.0), self.ttl_s).await?;
+        let added = add_at_front(&mut con, QUEUE, &hex(&id.0), self.session_end().await?).await?;
         let released = self
             .release
             .key(&keys.owner)

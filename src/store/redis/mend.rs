@@ -86,7 +86,7 @@ impl RedisStore {
         if !live {
             return Ok(false);
         }
-        let added = add_at_front(&mut con, QUEUE, &hex(&id.0), self.ttl_s).await?;
+        let added = add_at_front(&mut con, QUEUE, &hex(&id.0), self.session_end().await?).await?;
         let owner: Option<String> = con.get(Keys::of(id).owner).await.map_err(unavailable)?;
         if owner.as_deref() == Some("q") {
             return Ok(added);

@@ -47,9 +47,9 @@ if seq == next then
   redis.call('RPUSH', KEYS[3], ARGV[2])
   if count == 0 then
     redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes + tonumber(ARGV[3]), 'head', seq)
-    -- A new list: it takes the session's remaining TTL, as its other keys have.
-    local ttl = redis.call('TTL', KEYS[2])
-    if ttl > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
+    -- A new list: it ends when the session's other keys do (a whole minute: `deadline`).
+    local ends = redis.call('EXPIRETIME', KEYS[2])
+    if ends > 0 then redis.call('EXPIREAT', KEYS[3], ends) end
   else
     redis.call('HSET', KEYS[2], 'next', next + 1, 'bytes', bytes + tonumber(ARGV[3]))
   end

@@ -10,6 +10,7 @@
 pub mod budget;
 pub mod connection;
 pub mod coordinator_keys;
+pub mod deadline;
 pub mod generation;
 mod grace;
 mod keys;
@@ -78,6 +79,7 @@ pub struct RedisStore {
     client: redis::Client,
     connection: RedisConnection,
     generation: generation::Generation,
+    deadlines: deadline::Deadlines,
     persistence: std::sync::Mutex<Option<Persistence>>,
     ttl_s: u64,
     /// How long a tombstone of an ended session is kept (`store::ended`), in seconds.
@@ -107,10 +109,12 @@ impl RedisStore {
             .await
             .map_err(unavailable)?;
         let generation = generation::Generation::open(&mut connection.clone()).await?;
+        let deadlines = deadline::Deadlines::open(&mut connection.clone()).await?;
         Ok(Self {
             client,
             connection,
             generation,
+            deadlines,
             persistence: std::sync::Mutex::new(None),
             ttl_s: idle_ttl_s + TTL_MARGIN_S,
             tombstones_kept_s: crate::store::ended::kept_for(0).as_secs().into(),
@@ -137,9 +141,24 @@ impl RedisStore {
         self.con()
     }
 
+    /// Redis's clock, shared with the tips kept beside the sessions: every key's end.
+    pub fn deadlines(&self) -> deadline::Deadlines {
+        self.deadlines.clone()
+    }
+
+    /// The end, on a whole minute, of a session key written now (see [`deadline`]).
+    async fn session_end(&self) -> Result<u64, StoreError> {
+        self.deadlines.after(&mut self.con(), self.ttl_s).await
+    }
+
     /// How this node reaches the others sharing this Redis, and records where visitors are.
     pub fn node_link(&self) -> NodeLink {
-        NodeLink::new(self.con(), self.client.clone(), self.ttl_s)
+        NodeLink::new(
+            self.con(),
+            self.client.clone(),
+            self.ttl_s,
+            self.deadlines(),
+        )
     }
 
     /// Reads Redis's persistence settings again and keeps them (see [`Self::persistence_seen`]).
@@ -281,7 +300,7 @@ impl RedisStore {
 impl RedisStore {
     /// Runs a script that makes `serial` the holder and writes their node in the same step
     /// (`CLAIM`, `ASSIGN`, `REATTACH`): KEYS `first` then the holder's node key; ARGV the
-    /// serial, `node` and the session TTL. `true` if the script answered 1.
+    /// serial, `node` and the session's end. `true` if the script answered 1.
     async fn make_holder(
         &self,
         script: &redis::Script,
@@ -309,10 +328,11 @@ impl RedisStore {
         for key in first {
             call.key(*key);
         }
+        let end = self.session_end().await?;
         call.key(&keys.holder_node)
             .arg(serial.to_string())
             .arg(node)
-            .arg(self.ttl_s)
+            .arg(end)
             .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)
@@ -389,7 +409,7 @@ impl RedisStore {
 }
 
 impl RedisStore {
-    /// Writes a new session's keys, each with its TTL, in one MULTI (one slot): never a key
+    /// Writes a new session's keys, each with its end, in one MULTI (one slot): never a key
     /// left without an expiry by a failure between two commands.
     async fn file(
         &self,
@@ -398,23 +418,28 @@ impl RedisStore {
         record: &Record,
         minute: u64,
     ) -> Result<(), StoreError> {
-        let ttl = self.ttl_s;
+        let end = self.deadlines.after(con, self.ttl_s).await?;
         let mut pipe = redis::pipe();
         pipe.atomic();
-        pipe.set_ex(
-            &keys.record,
-            serde_json::to_string(record).map_err(|_| corrupt("record"))?,
-            ttl,
-        )
-        .ignore();
-        pipe.set_ex(&keys.owner, "q", ttl).ignore();
-        pipe.set_ex(&keys.active, minute, ttl).ignore();
+        let record = serde_json::to_string(record).map_err(|_| corrupt("record"))?;
+        for (key, value) in [
+            (&keys.record, record),
+            (&keys.owner, "q".to_owned()),
+            (&keys.active, minute.to_string()),
+        ] {
+            pipe.cmd("SET")
+                .arg(key)
+                .arg(value)
+                .arg("EXAT")
+                .arg(end)
+                .ignore();
+        }
         for way in &keys.way {
             pipe.cmd("HSET")
                 .arg(way)
                 .arg(&["next", "1", "acked", "0", "bytes", "0"])
                 .ignore();
-            pipe.expire(way, ttl as i64).ignore();
+            pipe.expire_at(way, end as i64).ignore();
         }
         pipe.query_async::<()>(con).await.map_err(unavailable)
     }
@@ -458,7 +483,7 @@ impl ChatStore for RedisStore {
             queued_minute: info.queued_minute,
             generation: info.generation,
         };
-        let order = next_order(&mut con, QUEUE, self.ttl_s).await?;
+        let order = next_order(&mut con, QUEUE, self.session_end().await?).await?;
         // The keys first, each with its TTL (a failure after this leaves nothing that
         // outlives it), then the sweep's index, then the queue: never a queue entry the
         // sweep cannot find (it walks `ll:sessions`), which would wait there for ever.
@@ -725,9 +750,10 @@ impl ChatStore for RedisStore {
                 script.key(key);
             }
         }
+        let end = self.session_end().await?;
         let exists: bool = script
             .arg(now_minute)
-            .arg(self.ttl_s)
+            .arg(end)
             .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;

@@ -11,6 +11,7 @@ use futures_util::{Stream, StreamExt};
 use redis::AsyncCommands;
 
 use super::connection::{RedisConnection, unavailable};
+use super::deadline::Deadlines;
 use super::keys::Keys;
 use super::scripts::VISITOR_NODE;
 use crate::store::chat::{SessionId, StoreError};
@@ -48,14 +49,23 @@ pub struct NodeLink {
     client: redis::Client,
     /// How long a visitor's node record lives: as long as the session's keys.
     session_ttl_s: u64,
+    /// Redis's clock: the visitor's node record ends on a whole minute, as the session's
+    /// keys do.
+    deadlines: Deadlines,
 }
 
 impl NodeLink {
-    pub(super) fn new(con: RedisConnection, client: redis::Client, session_ttl_s: u64) -> Self {
+    pub(super) fn new(
+        con: RedisConnection,
+        client: redis::Client,
+        session_ttl_s: u64,
+        deadlines: Deadlines,
+    ) -> Self {
         Self {
             con,
             client,
             session_ttl_s,
+            deadlines,
         }
     }
 
@@ -159,12 +169,14 @@ impl NodeLink {
     ) -> Result<Option<String>, StoreError> {
         let keys = Keys::of(id);
         // Gone (ended meanwhile): nothing written, and no one to tell.
+        let mut con = self.con.clone();
+        let end = self.deadlines.after(&mut con, self.session_ttl_s).await?;
         let previous: Option<String> = redis::Script::new(VISITOR_NODE)
             .key(&keys.record)
             .key(&keys.node)
             .arg(node)
-            .arg(self.session_ttl_s)
-            .invoke_async(&mut self.con.clone())
+            .arg(end)
+            .invoke_async(&mut con)
             .await
             .map_err(unavailable)?;
         Ok(previous.filter(|p| !p.is_empty() && p != node))

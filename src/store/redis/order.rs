@@ -13,17 +13,17 @@ use crate::store::chat::StoreError;
 
 pub(super) const QUEUE_ORDER: &str = "ll:queue:order";
 
-/// The next arrival number, for a queue kept in `queue`, the counter living `ttl_s` after
-/// its last use.
+/// The next arrival number, for a queue kept in `queue`, the counter living until `end`
+/// (Unix seconds, a session lifetime after its last use, on a whole minute: `deadline`).
 pub(super) async fn next_order(
     con: &mut RedisConnection,
     queue: &str,
-    ttl_s: u64,
+    end: u64,
 ) -> Result<i64, StoreError> {
     let (order,): (i64,) = redis::pipe()
         .atomic()
         .incr(QUEUE_ORDER, 1)
-        .expire(QUEUE_ORDER, ttl_s as i64)
+        .expire_at(QUEUE_ORDER, end as i64)
         .ignore()
         .query_async(con)
         .await
@@ -54,9 +54,9 @@ pub(super) async fn add_at_front(
     con: &mut RedisConnection,
     queue: &str,
     member: &str,
-    ttl_s: u64,
+    end: u64,
 ) -> Result<bool, StoreError> {
-    let order = next_order(con, queue, ttl_s).await?;
+    let order = next_order(con, queue, end).await?;
     let added: i32 = redis::cmd("ZADD")
         .arg(queue)
         .arg("NX")

@@ -8,13 +8,13 @@
 /// Writes where the new holder is connected, in the step that makes them the holder, so no
 /// path can forget it (the visitor's wakes go there: `message_path.rs`). The holder's node
 /// key is the script's last key; ARGV[2] is the node ('' if unknown: the key goes, and the
-/// relay wakes its way), ARGV[3] the key's TTL in seconds.
+/// relay wakes its way), ARGV[3] the key's end (Unix seconds, a whole minute: `deadline`).
 macro_rules! holder_node_lua {
     () => {
         r#"
 local function holder_node()
   if ARGV[2] == '' then redis.call('DEL', KEYS[#KEYS])
-  else redis.call('SET', KEYS[#KEYS], ARGV[2], 'EX', ARGV[3]) end
+  else redis.call('SET', KEYS[#KEYS], ARGV[2], 'EXAT', ARGV[3]) end
 end
 "#
     };
@@ -99,12 +99,13 @@ return 1
 );
 
 /// Atomic capped insert into an index (the queue, the tips): KEYS: the sorted set. ARGV:
-/// the cap, the member, its score, a TTL in seconds (0: none). 1 if added, 0 if full.
+/// the cap, the member, its score, the index's end (Unix seconds on a whole minute, 0: none).
+/// 1 if added, 0 if full.
 /// One key, so it runs as well on a Cluster.
 pub const ADMIT: &str = r#"
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
-if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+if tonumber(ARGV[4]) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
 return 1
 "#;
 
@@ -144,14 +145,14 @@ return 1
 // and written in one step, so a touch racing a removal cannot re-create the activity key.
 pub(super) const TOUCH: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+redis.call('SET', KEYS[2], ARGV[1], 'EXAT', ARGV[2])
+for i = 3, #KEYS do redis.call('EXPIREAT', KEYS[i], ARGV[2]) end
 return 1
 "#;
 
 /// Atomic capped follow-up (F-7): KEYS: a tip's record hash, its follow-up list (one hash
 /// tag). ARGV: the follow-up, its length, the most follow-ups, the most bytes of them, the
-/// list's TTL in seconds. 'none' if the tip is gone, 'closed' if it was handled (§9.9: a
+/// list's end (Unix seconds, a whole minute). 'none' if the tip is gone, 'closed' if it was handled (§9.9: a
 /// handled tip takes no follow-up), 'full' at either cap, else 'added'.
 pub const FOLLOWUP: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'none' end
@@ -160,7 +161,7 @@ if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 'full' end
 local bytes = tonumber(redis.call('HGET', KEYS[1], 'followup_bytes') or '0')
 if bytes + tonumber(ARGV[2]) > tonumber(ARGV[4]) then return 'full' end
 redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('EXPIREAT', KEYS[2], ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'followup_bytes', ARGV[2])
 return 'added'
 "#;
@@ -178,9 +179,9 @@ return 1
 
 /// Records the visitor's node, only while the session lives: checked in the same step, so
 /// a resume racing the session's end cannot re-create the key after the erasure (F-4's
-/// class). KEYS: record, the visitor's node key. ARGV: node, TTL in seconds. The node
+/// class). KEYS: record, the visitor's node key. ARGV: node, the key's end (Unix seconds). The node
 /// named before ('' if none), or false (nil) if the session is gone.
 pub(super) const VISITOR_NODE: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-return redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2], 'GET') or ''
+return redis.call('SET', KEYS[2], ARGV[1], 'EXAT', ARGV[2], 'GET') or ''
 "#;

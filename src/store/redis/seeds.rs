@@ -7,6 +7,7 @@
 use redis::AsyncCommands;
 
 use super::connection::RedisConnection;
+use super::deadline::Deadlines;
 use crate::crypto::keys::hex;
 
 const SHARED_KEY: &str = "ll:pow:key";
@@ -14,23 +15,29 @@ const SHARED_KEY: &str = "ll:pow:key";
 /// The seed key and the redeemed seeds, shared by every node.
 pub struct SharedSeeds {
     con: RedisConnection,
+    /// Redis's clock: a spent seed's key ends on a whole minute (`deadline`).
+    deadlines: Deadlines,
 }
 
 impl SharedSeeds {
-    pub(crate) fn new(con: RedisConnection) -> Self {
-        Self { con }
+    pub(crate) fn new(con: RedisConnection, deadlines: Deadlines) -> Self {
+        Self { con, deadlines }
     }
 
     /// Records `seed` as redeemed for `ttl_s` seconds; `false` if it already was (or Redis
     /// cannot say: a seed is never accepted on doubt).
     pub async fn redeem_once(&self, seed: &[u8; 16], ttl_s: u64) -> bool {
+        let mut con = self.con.clone();
+        let Ok(end) = self.deadlines.after(&mut con, ttl_s).await else {
+            return false;
+        };
         let first: Option<String> = redis::cmd("SET")
             .arg(format!("ll:pow:used:{}", hex(seed)))
             .arg(1)
             .arg("NX")
-            .arg("EX")
-            .arg(ttl_s)
-            .query_async(&mut self.con.clone())
+            .arg("EXAT")
+            .arg(end)
+            .query_async(&mut con)
             .await
             .unwrap_or(None);
         first.is_some()
@@ -40,15 +47,16 @@ impl SharedSeeds {
     /// either way; `None` if Redis cannot be read.
     pub async fn key(&self, mine: &str, ttl_s: u64) -> Option<String> {
         let mut con = self.con.clone();
+        let end = self.deadlines.after(&mut con, ttl_s).await.ok()?;
         let _: Result<Option<String>, _> = redis::cmd("SET")
             .arg(SHARED_KEY)
             .arg(mine)
             .arg("NX")
-            .arg("EX")
-            .arg(ttl_s)
+            .arg("EXAT")
+            .arg(end)
             .query_async(&mut con)
             .await;
-        let _: Result<(), _> = con.expire(SHARED_KEY, ttl_s as i64).await;
+        let _: Result<(), _> = con.expire_at(SHARED_KEY, end as i64).await;
         con.get(SHARED_KEY).await.unwrap_or(None)
     }
 }

@@ -33,8 +33,13 @@ impl RedisStore {
     /// Records that the relay erased `id` on purpose, for the time tombstones are kept.
     pub(super) async fn bury(&self, id: &SessionId) -> Result<(), StoreError> {
         let time = self.tombstones_kept_s.load(Ordering::Relaxed).max(1);
-        self.con()
-            .set_ex(key(id), 1, time)
+        let end = self.deadlines.after(&mut self.con(), time).await?;
+        redis::cmd("SET")
+            .arg(key(id))
+            .arg(1)
+            .arg("EXAT")
+            .arg(end)
+            .query_async(&mut self.con())
             .await
             .map_err(unavailable)
     }

@@ -21,6 +21,7 @@ use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 use crate::store::redis::connection::RedisConnection;
+use crate::store::redis::deadline::Deadlines;
 
 /// Tips waiting for a coordinator, scored by the minute they arrived: what `max_tips` caps.
 const TIPS: &str = "ll:tips";
@@ -132,6 +133,8 @@ const HOLD_ATTEMPTS: usize = 4;
 /// Sealed tips in Redis, shared by every node.
 pub struct RedisTips {
     con: RedisConnection,
+    /// Redis's clock: every key ends on a whole minute (`store::redis::deadline`).
+    deadlines: Deadlines,
     admit: redis::Script,
     followup: redis::Script,
     hold: redis::Script,
@@ -154,9 +157,16 @@ type TipKeysRead = (
 
 impl RedisTips {
     /// Tips through `con`, each kept `retention_days` after it arrived, within `limits`.
-    pub fn new(con: RedisConnection, retention_days: u64, limits: TipLimits, clock: Clock) -> Self {
+    pub fn new(
+        con: RedisConnection,
+        deadlines: Deadlines,
+        retention_days: u64,
+        limits: TipLimits,
+        clock: Clock,
+    ) -> Self {
         Self {
             con,
+            deadlines,
             clock,
             admit: redis::Script::new(crate::store::redis::scripts::ADMIT),
             followup: redis::Script::new(crate::store::redis::scripts::FOLLOWUP),
@@ -177,7 +187,7 @@ impl RedisTips {
             .arg(self.limits.max_tips)
             .arg(id)
             .arg(received_minute)
-            .arg(self.retention_minutes * 60)
+            .arg(self.index_end().await?)
             .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
@@ -188,10 +198,18 @@ impl RedisTips {
         self.con.clone()
     }
 
-    /// Seconds until a tip received at `received_minute` reaches the end of retention.
-    fn ttl_s(&self, received_minute: u64) -> i64 {
+    /// When the keys of a tip received at `received_minute` end: at the end of retention,
+    /// on a whole minute of Redis's clock.
+    async fn end(&self, received_minute: u64) -> Result<u64, StoreError> {
         let end = received_minute + self.retention_minutes;
-        (end.saturating_sub(self.clock.unix_minute()).max(1) * 60) as i64
+        let ttl_s = end.saturating_sub(self.clock.unix_minute()).max(1) * 60;
+        self.deadlines.after(&mut self.con(), ttl_s).await
+    }
+
+    /// When an index of tips ends if nothing is added to it: a retention from now.
+    async fn index_end(&self) -> Result<u64, StoreError> {
+        let ttl_s = self.retention_minutes * 60;
+        self.deadlines.after(&mut self.con(), ttl_s).await
     }
 
     async fn received(&self, id: &TipId) -> Result<Option<u64>, StoreError> {
@@ -205,7 +223,7 @@ impl RedisTips {
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
         let mut con = self.con();
         let keys = TipKeys::of(&record.id);
-        let ttl = self.ttl_s(record.received_minute);
+        let end = self.end(record.received_minute).await?;
         let id = hex(&record.id.0);
         let fields = [
             ("lookup", hex(&record.lookup_hash)),
@@ -220,7 +238,7 @@ impl RedisTips {
         pipe.atomic()
             .hset_multiple(&keys.record, &fields)
             .ignore()
-            .expire(&keys.record, ttl)
+            .expire_at(&keys.record, end as i64)
             .ignore();
         for (key, items) in [
             (&keys.followups, &record.followups),
@@ -229,12 +247,12 @@ impl RedisTips {
             for item in items {
                 pipe.rpush(key, b64::encode(item)).ignore();
             }
-            pipe.expire(key, ttl).ignore();
+            pipe.expire_at(key, end as i64).ignore();
         }
         for copy in &record.reply_copies {
             pipe.rpush(&keys.copies, encode_copy(copy)?).ignore();
         }
-        pipe.expire(&keys.copies, ttl).ignore();
+        pipe.expire_at(&keys.copies, end as i64).ignore();
         pipe.query_async::<()>(&mut con)
             .await
             .map_err(unavailable)?;
@@ -313,14 +331,14 @@ impl RedisTips {
             return Ok(false);
         };
         let keys = TipKeys::of(id);
-        let ttl = self.ttl_s(received);
-        // With its EXPIRE in one transaction: a list re-created by a push racing the tip's
+        let end = self.end(received).await?;
+        // With its EXPIREAT in one transaction: a list re-created by a push racing the tip's
         // deletion still ends.
         let mut pipe = redis::pipe();
         pipe.atomic()
             .rpush(&keys.replies, b64::encode(&reply.sealed))
             .ignore()
-            .expire(&keys.replies, ttl)
+            .expire_at(&keys.replies, end as i64)
             .ignore();
         let handled: Option<String> = self
             .con()
@@ -336,7 +354,7 @@ impl RedisTips {
                 .key(&keys.copies)
                 .arg(encode_copy(&copy)?)
                 .arg(MAX_REPLY_COPIES)
-                .arg(ttl)
+                .arg(end)
                 .invoke_async(&mut self.con())
                 .await
                 .map_err(unavailable)?;
@@ -386,7 +404,7 @@ impl RedisTips {
             .atomic()
             .zadd(HELD, text, minute)
             .ignore()
-            .expire(HELD, (self.retention_minutes * 60) as i64)
+            .expire_at(HELD, self.index_end().await? as i64)
             .ignore()
             .query_async::<()>(&mut self.con())
             .await
@@ -491,7 +509,7 @@ impl RedisTips {
             .arg(sealed.len())
             .arg(self.limits.max_followups)
             .arg(self.limits.max_followup_bytes)
-            .arg(self.ttl_s(received))
+            .arg(self.end(received).await?)
             .invoke_async(&mut self.con())
             .await
             .map_err(unavailable)?;
@@ -555,7 +573,7 @@ impl RedisTips {
             .atomic()
             .zadd(HANDLED, &text, received)
             .ignore()
-            .expire(HANDLED, (self.retention_minutes * 60) as i64)
+            .expire_at(HANDLED, self.index_end().await? as i64)
             .ignore()
             .query_async::<()>(&mut self.con())
             .await
@@ -649,13 +667,16 @@ impl RedisTips {
         id: &str,
         entry: &str,
     ) -> Result<(), StoreError> {
+        let mut con = self.con();
+        let redis_now = self.deadlines.after(&mut con, 0).await?;
         let _named: i32 = self
             .receipt
             .key(lookup_key(lookup_hash))
             .arg(id)
             .arg(entry)
             .arg(self.clock.unix_minute())
-            .invoke_async(&mut self.con())
+            .arg(redis_now)
+            .invoke_async(&mut con)
             .await
             .map_err(unavailable)?;
         Ok(())

@@ -24,11 +24,11 @@ return 1
 "#;
 
 /// Capped push of a reply's copy (the first ones are kept, §5). KEYS: the copies list.
-/// ARGV: the item, the cap, a TTL in seconds. 1 if kept, 0 if the list is full.
+/// ARGV: the item, the cap, the list's end (Unix seconds, a whole minute). 1 if kept, 0 if the list is full.
 pub(super) const COPY: &str = r#"
 if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
 return 1
 "#;
 
@@ -38,10 +38,11 @@ return 1
 /// answers for the receipt (as in the files backend). Forgetting a tip takes out its entry
 /// only: removing the later one gives the receipt back to the earlier, removing the earlier
 /// leaves it to the later, removing the last deletes the key. The key lives as long as the
-/// entry that ends last (any of them may answer again), counted from the relay's minute,
-/// not Redis's clock (tests advance the relay's). An entry without `@` (written by an older
-/// node) keeps the key's TTL. KEYS: the lookup key. ARGV: the tip id (hex) to take out, the
-/// entry to add ('' for none), the relay's minute now. How many tips the key names after.
+/// entry that ends last (any of them may answer again), counted from the relay's minute
+/// (tests advance the relay's clock), and ends on a whole minute of Redis's (`deadline`). An
+/// entry without `@` (written by an older node) keeps the key's end. KEYS: the lookup key.
+/// ARGV: the tip id (hex) to take out, the entry to add ('' for none), the relay's minute
+/// now, Redis's time now on a whole minute. How many tips the key names after.
 pub(super) const RECEIPT: &str = r#"
 local kept = {}
 local value = redis.call('GET', KEYS[1])
@@ -55,16 +56,18 @@ if #kept == 0 then
   redis.call('DEL', KEYS[1])
   return 0
 end
-local ttl = 60
+local now = tonumber(ARGV[4])
+local ends_at = now + 60
 for _, entry in ipairs(kept) do
   local ends = tonumber(string.match(entry, '@(%d+)$'))
   if ends then
-    ttl = math.max(ttl, (ends - tonumber(ARGV[3])) * 60)
+    ends_at = math.max(ends_at, now + (ends - tonumber(ARGV[3])) * 60)
   else
-    ttl = math.max(ttl, redis.call('TTL', KEYS[1]))
+    local kept_until = redis.call('EXPIRETIME', KEYS[1])
+    if kept_until > 0 then ends_at = math.max(ends_at, math.ceil(kept_until / 60) * 60) end
   end
 end
-redis.call('SET', KEYS[1], table.concat(kept, ' '), 'EX', ttl)
+redis.call('SET', KEYS[1], table.concat(kept, ' '), 'EXAT', ends_at)
 return #kept
 "#;
 

@@ -1,0 +1,165 @@
+//! No key in Redis says when it was written more finely than the minute (docs/threat-model.md).
+//! Redis keeps a relative TTL as the millisecond it runs out: in `PEXPIRETIME`, and in its
+//! append-only file as `PEXPIREAT` or `SET … PXAT`. An `EXPIRE` of 30 days on a tip kept the
+//! millisecond it arrived for 30 days, enough to pick its tipster out of a provider's flow
+//! logs. Every key the relay writes must end on a whole minute of Redis's clock.
+//!
+//! A small day on Redis as production runs it (append-only, fsync always): tips through the
+//! widget's endpoint and the no-script form, a tip taken and one closed, a chat claimed and
+//! answered, a visitor still waiting. Then every live key's end, and every end the
+//! append-only file recorded.
+//!
+//! The nodes' liveness keys, a hold's grace key and the rewrite lock keep their short
+//! relative TTLs: their end is their function (a dead node leaves the roster within seconds;
+//! a hold ends when its grace does; the next rewrite is due), and they name no visitor and
+//! no tip.
+
+mod common;
+#[path = "common/noscript.rs"]
+#[allow(dead_code)] // the tip form only
+mod noscript;
+
+use common::redis_disk::DiskRedis;
+use common::*;
+use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::tipster::Tipster;
+use lifeline::config::StoreKind;
+
+const MINUTE_MS: i64 = 60_000;
+
+/// Keys whose end is a timer (see the module's doc).
+fn ends_by_design(key: &str) -> bool {
+    key.starts_with("ll:node:")
+        || key.starts_with("ll:nodes")
+        || key.ends_with(":grace")
+        || key == "ll:rewrite:lock"
+}
+
+fn cli(redis: &DiskRedis, args: &[&str]) -> String {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-u", &redis.url])
+        .args(args)
+        .output()
+        .expect("redis-cli is installed with redis-server");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Every end (Unix milliseconds) the append-only files record, with the key it is for: the
+/// argument of `PEXPIREAT`, and of `PXAT` (or `EXAT`, in seconds) in a `SET`.
+fn ends_in_aof(redis: &DiskRedis) -> Vec<(String, i64)> {
+    let mut ends = Vec::new();
+    for entry in std::fs::read_dir(redis.dir().join("appendonlydir")).expect("aof folder") {
+        let bytes = std::fs::read(entry.expect("aof file").path()).expect("aof read");
+        let text = String::from_utf8_lossy(&bytes);
+        // RESP: `*n`, then `$len` and the word, for each word of a command.
+        let words: Vec<&str> = text
+            .split("\r\n")
+            .filter(|w| !w.starts_with('*') && !w.starts_with('$'))
+            .collect();
+        let is = |w: &str, name: &str| w.eq_ignore_ascii_case(name);
+        for (i, word) in words.iter().enumerate() {
+            let at = |j: usize| words.get(j).and_then(|w| w.parse::<i64>().ok());
+            // The key of a `SET … PXAT`: the word after the nearest `SET` before it.
+            let set_key = || {
+                let set = (i.saturating_sub(6)..i)
+                    .rev()
+                    .find(|&j| is(words[j], "SET"))?;
+                Some(words.get(set + 1)?.to_string())
+            };
+            if is(word, "PEXPIREAT") {
+                ends.extend(at(i + 2).map(|ms| (words[i + 1].to_owned(), ms)));
+            } else if is(word, "PXAT") {
+                ends.extend(at(i + 1).map(|ms| (set_key().unwrap_or_default(), ms)));
+            } else if is(word, "EXAT") {
+                ends.extend(at(i + 1).map(|s| (set_key().unwrap_or_default(), s * 1000)));
+            }
+        }
+    }
+    ends
+}
+
+#[tokio::test]
+async fn no_key_in_redis_ends_on_a_finer_time_than_the_minute() {
+    let redis = DiskRedis::start(false);
+    let url = redis.url.clone();
+    let relay = TestRelay::start_with(|c| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url;
+    })
+    .await;
+    let addr = relay.addr.to_string();
+
+    // Tips, through both paths (the widget's endpoint spends a proof-of-work seed).
+    let (taken, _) = file_first_tip(&relay, &Tipster::new(&addr), "Locked in", None).await;
+    let (closed, _) = file_first_tip(&relay, &Tipster::new(&addr), "At the port", None).await;
+    let (_, _, token) = noscript::get_form(&addr, "/tip").await;
+    let fields = [
+        ("token", token.as_str()),
+        ("lang", "en"),
+        ("text", "At night"),
+    ];
+    let (status, page) = noscript::post_form(&addr, "/tip", &fields, &[]).await;
+    assert_eq!(status, 200, "{page}");
+
+    // A coordinator takes one tip, closes another, and answers a visitor; one more waits.
+    let mut amara = relay.on_duty(600, "Amara", 2).await;
+    assert_eq!(listed_tips(&mut amara).await.len(), 3);
+    amara.take_tip(taken, false).await.unwrap();
+    amara.close_tip(closed).await.unwrap();
+    amara
+        .wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.len() == 2))
+        .await
+        .unwrap();
+    let mut answered = relay.visitor().await;
+    claim_and_connect(&mut amara, &mut answered).await;
+    exchange(
+        &mut amara,
+        &mut answered,
+        "Are you there?",
+        "Yes, I am here.",
+    )
+    .await;
+    let _waiting = relay.visitor().await;
+
+    let keys = cli(&redis, &["--scan", "--pattern", "ll:*"]);
+    let keys: Vec<&str> = keys.lines().collect();
+    for kind in [
+        ":record",
+        ":owner",
+        ":tip:",
+        "ll:pow:",
+        "ll:noscript:budget:",
+    ] {
+        assert!(
+            keys.iter().any(|k| k.contains(kind)),
+            "the day must leave a key like {kind}: {keys:?}"
+        );
+    }
+    let mut finer = Vec::new();
+    for key in keys.iter().filter(|k| !ends_by_design(k)) {
+        let end: i64 = cli(&redis, &["PEXPIRETIME", key])
+            .parse()
+            .expect("a number");
+        if end > 0 && end % MINUTE_MS != 0 {
+            finer.push(format!("{key} ends at {end} ms"));
+        }
+    }
+    assert!(
+        finer.is_empty(),
+        "keys ending finer than the minute: {finer:#?}"
+    );
+
+    let recorded = ends_in_aof(&redis);
+    assert!(
+        recorded.len() > 10,
+        "the append-only file must record the keys' ends: {recorded:?}"
+    );
+    let finer: Vec<_> = recorded
+        .iter()
+        .filter(|(key, ms)| !ends_by_design(key) && ms % MINUTE_MS != 0)
+        .collect();
+    assert!(
+        finer.is_empty(),
+        "ends finer than the minute in the append-only file: {finer:#?}"
+    );
+}
