@@ -6,6 +6,7 @@
 //! a tip arrived; never the receipt code, the lookup id itself, or anything about the sender.
 
 mod file_index;
+mod file_times;
 pub mod files;
 pub mod record;
 pub mod redis;
@@ -204,6 +205,15 @@ impl Tips {
     /// Deletes tips received before `cutoff_minute`; returns how many.
     pub async fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
         dispatch!(self, Tips::{Files, Redis}, t => t.expire(cutoff_minute))
+    }
+
+    /// Dates every tip file written since the last call, and the tip folder, to `minute`
+    /// (`file_times`); run at each minute tick of the sweep. Nothing to do in Redis.
+    pub async fn restamp(&self, minute: u64) -> Result<usize, StoreError> {
+        match self {
+            Tips::Files(files) => files.restamp(minute).await,
+            Tips::Redis(_) => Ok(0),
+        }
     }
 
     /// Whether a follow-up of `len` bytes under this receipt would be taken now: checked
