@@ -84,12 +84,27 @@ async fn past_the_tick(relay: &TestRelay) {
     relay.relay.sweep().await;
 }
 
+/// The relay's own sweeper ticks once as it starts, then every minute: the test files its tip
+/// once that first tick is over (it dates the folder last), so the re-stamp it looks at is
+/// the one it asked for, not one racing the filing.
+async fn first_sweep_done(folder: &Path) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !whole_minute(times(folder).modified) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay's first sweep never dated the folder to a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_tip_file_and_its_folder_keep_only_the_minute_once_the_sweep_has_run() {
     let relay = TestRelay::start_with(|c| c.store.kind = lifeline::config::StoreKind::Memory).await;
+    let folder = relay.data_dir.join("tips");
+    first_sweep_done(&folder).await;
     let tipster = Tipster::new(&relay.addr.to_string());
     let (_, first) = file_first_tip(&relay, &tipster, "Locked in at night", None).await;
-    let folder = relay.data_dir.join("tips");
     let file = only_tip_file(&folder);
     let filed = times(&file);
 
