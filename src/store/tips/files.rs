@@ -40,11 +40,28 @@ impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
     pub fn open(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
-        Self::load(dir, limits)
+        Self::load(dir, limits, true)
     }
 
-    /// Loads every tip in `dir`.
-    fn load(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
+    /// The tips a node switched to Redis left in `dir`, loaded only so that they are deleted
+    /// when their retention ends like any tip; `None` if there is no such folder, or it cannot
+    /// be read (said in the log). A file that holds no tip is skipped, not refused: it never
+    /// stopped a node on Redis from starting, and the start counts it among those left.
+    pub fn open_left_behind(dir: &Path, limits: TipLimits) -> Option<Self> {
+        if !dir.is_dir() {
+            return None;
+        }
+        match Self::load(dir, limits, false) {
+            Ok(files) => Some(files),
+            Err(e) => {
+                tracing::warn!(error = %e, "the tips left in data/tips cannot be read: none of them is deleted at the end of its retention");
+                None
+            }
+        }
+    }
+
+    /// Loads every tip in `dir`; with `strict`, a file that holds no tip is an error.
+    fn load(dir: &Path, limits: TipLimits, strict: bool) -> Result<Self, StoreError> {
         // A copy a crash cut short would hold a sealed tip nothing ever erases.
         remove_partials(dir)?;
         let mut files = Self {
@@ -59,7 +76,11 @@ impl TipFiles {
             if path.extension().is_some_and(|e| e == "tmp") {
                 std::fs::remove_file(&path).map_err(io_error)?;
             } else if path.extension().is_some_and(|e| e == "json") {
-                let record = read_record(&path)?;
+                let record = match read_record(&path) {
+                    Ok(record) => record,
+                    Err(_) if !strict => continue,
+                    Err(e) => return Err(e),
+                };
                 let id = record.id;
                 tips.insert(record);
                 // Re-stamped under its own name only: a copy under another would stay.
@@ -393,5 +414,29 @@ pub(super) mod tests {
         assert_eq!(files.expire(2).await.unwrap(), 3);
         assert_eq!(files.count().await.unwrap(), 0);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn tips_left_behind_are_loaded_but_a_file_holding_none_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = limits();
+        assert!(TipFiles::open_left_behind(&dir.path().join("tips"), limits).is_none());
+        TipFiles::open(dir.path(), limits)
+            .unwrap()
+            .put(tip(1))
+            .await
+            .unwrap();
+        std::fs::write(dir.path().join("notes.json"), "{}").unwrap();
+        assert!(
+            TipFiles::open(dir.path(), limits).is_err(),
+            "the file store refuses it"
+        );
+        let left = TipFiles::open_left_behind(dir.path(), limits).unwrap();
+        assert_eq!(left.count().await.unwrap(), 1);
+        assert_eq!(left.expire(2).await.unwrap(), 1);
+        assert!(
+            dir.path().join("notes.json").exists(),
+            "never dated, never deleted"
+        );
     }
 }
