@@ -5,6 +5,7 @@
 //! put the file's content in an error.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// A file or folder that could not be created, written or restricted.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,18 @@ impl FsError {
 /// it was (it may be a coordinator's only copy of their keys, or the revocation list);
 /// only a stray `.<name>.partial-*` can remain, which [`remove_partials`] clears.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    write_private_at(path, bytes, None)
+}
+
+/// [`write_private`], the new file's access and modification times set to `dated` before it
+/// takes its name: the file appears under its name already dated, never with the instant of
+/// the write (a sealed tip's times must say no more than its minute). A crash leaves the old
+/// file as it was, as [`write_private`] does.
+pub fn write_private_dated(path: &Path, bytes: &[u8], dated: SystemTime) -> Result<(), FsError> {
+    write_private_at(path, bytes, Some(dated))
+}
+
+fn write_private_at(path: &Path, bytes: &[u8], dated: Option<SystemTime>) -> Result<(), FsError> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
@@ -43,6 +56,9 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     let written = (|| {
         let mut file = options.open(&partial)?;
         file.write_all(bytes)?;
+        if let Some(at) = dated {
+            file.set_times(dates(at))?;
+        }
         file.sync_all()?;
         drop(file);
         std::fs::rename(&partial, path)
@@ -83,6 +99,18 @@ pub fn sync_folder_of(path: &Path) {
             let _ = dir.sync_all();
         }
     }
+}
+
+/// Sets a file's or a folder's access and modification times to `at` (its change time
+/// becomes the moment of the call: no program can set that one).
+pub fn set_dates(path: &Path, at: SystemTime) -> Result<(), FsError> {
+    std::fs::File::open(path)
+        .and_then(|f| f.set_times(dates(at)))
+        .map_err(FsError::at(path))
+}
+
+fn dates(at: SystemTime) -> std::fs::FileTimes {
+    std::fs::FileTimes::new().set_accessed(at).set_modified(at)
 }
 
 /// Removes what writes cut short by a crash left in `folder` (see [`write_private`]); how

@@ -456,7 +456,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
             tips = left.waiting,
             folder = %config.server.data_dir.join("tips").display(),
             "{} sealed tips in data/tips are not served by the Redis store: handle them \
-             before switching, or switch back (store.kind = \"memory\")",
+             before switching, or switch back (store.kind = \"memory\"); each is deleted \
+             tips.retention_days after it arrived, as any tip",
             left.waiting
         );
     }
@@ -465,7 +466,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             tips = left.handled,
             "{} handled tips in data/tips keep replies the Redis store does not serve: their \
              tipsters can no longer read them (wait out tips.retention_days before switching, \
-             or switch back)",
+             or switch back); each is deleted tips.retention_days after it arrived",
             left.handled
         );
     }

@@ -2,7 +2,8 @@
 //! binary: under the shipped unit (`warn` only) the info lines about a new revocation list or
 //! inbox certificate never reach the journal, so the pages check `/v1/config` instead, which
 //! serves each file's text as copied; and a node switched from the memory store to Redis warns
-//! at start about the sealed tips left in `data/tips`, which the Redis store never serves.
+//! at start about the sealed tips left in `data/tips`, which the Redis store never serves, and
+//! deletes each of them when its retention ends, as the file store would have.
 
 #[path = "common/binary.rs"]
 mod binary;
@@ -104,4 +105,60 @@ async fn a_node_switched_to_redis_warns_about_the_tips_left_in_data_tips() {
         logs.contains("1 handled tips in data/tips keep replies the Redis store does not serve"),
         "{logs}"
     );
+}
+
+#[tokio::test]
+async fn a_node_on_redis_deletes_the_tips_left_in_data_tips_once_their_retention_ends() {
+    let redis = common::RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let tips = dir.path().join("tips");
+    std::fs::create_dir_all(&tips).unwrap();
+    let now = lifeline::clock::Clock::system().unix_minute();
+    let retention_minutes = 30 * 24 * 60;
+    // Filed by the memory store as it names them; handled (kept for its reply) or waiting.
+    let left = |id: u8, minutes_ago: u64, handled: bool| {
+        let record = lifeline::store::tips::record::TipRecord {
+            id: lifeline::protocol::ids::TipId([id; 16]),
+            lookup_hash: [id; 32],
+            received_minute: now - minutes_ago,
+            sealed: if handled { vec![] } else { vec![9; 4] },
+            followups: vec![],
+            replies: vec![vec![1, 2, 3]],
+            reply_copies: vec![],
+            handled,
+            holder: None,
+        };
+        let path = tips.join(format!("{}.json", lifeline::crypto::keys::hex(&[id; 16])));
+        std::fs::write(&path, serde_json::to_string(&record).unwrap()).unwrap();
+        path
+    };
+    let handled_past = left(1, retention_minutes + 60, true);
+    let waiting_past = left(2, retention_minutes + 1, false);
+    let handled_within = left(3, retention_minutes - 60, true);
+    let waiting_within = left(4, 60, false);
+    let not_a_tip = tips.join("notes.json");
+    std::fs::write(&not_a_tip, "{}").unwrap();
+
+    let relay = RelayProcess::start(
+        &format!("127.0.0.1:{}", free_port()),
+        dir.path(),
+        &[
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", redis.url.as_str()),
+            ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+            ("LIFELINE_TIPS_RETENTION_DAYS", "30"),
+        ],
+    )
+    .await;
+    // The sweep runs at start, then every minute.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while (handled_past.exists() || waiting_past.exists()) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!handled_past.exists(), "{}", relay.logs());
+    assert!(!waiting_past.exists(), "{}", relay.logs());
+    // Swept in the same pass as those: what is still within retention stays, and so does a
+    // file no one can date.
+    assert!(handled_within.exists() && waiting_within.exists());
+    assert!(not_a_tip.exists());
 }

@@ -131,7 +131,8 @@ async fn tips_broadcaster(relay: Arc<Relay>) {
 }
 
 impl Relay {
-    /// Erases idle sessions and old tips, frees tips left untouched; run every minute.
+    /// Erases idle sessions and old tips, frees tips left untouched, dates tip files to the
+    /// minute; run every minute.
     pub async fn sweep(self: &Arc<Self>) {
         let ttl_minutes = self.config.sessions.idle_ttl_s.div_ceil(60);
         let expired = self
@@ -158,6 +159,11 @@ impl Relay {
             tracing::info!(count = n, "deleted tips past retention");
         }
         tip_desk::release_stale_holds(self).await;
+        // Last: every tip file written since the last tick, released holds included, and
+        // the folder are dated to this minute (store::tips::file_times).
+        if let Err(e) = self.tips.restamp(self.clock.unix_minute()).await {
+            tracing::warn!(error = %e, "tip files not dated to the minute: tried again next minute");
+        }
     }
 }
 

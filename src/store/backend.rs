@@ -58,14 +58,22 @@ impl Store {
     /// node must be readable through another), else files in `<data_dir>/tips`.
     pub fn tips(&self, config: &Config, clock: Clock) -> Result<Tips, StoreError> {
         Ok(match self {
-            Store::Redis(redis) => Tips::Redis(Box::new(RedisTips::new(
-                redis.connection(),
-                redis.deadlines(),
-                config.tips.retention_days,
-                TipLimits::of(config),
-                clock,
-            ))),
-            Store::Memory(_) => Tips::Files(TipFiles::open(
+            Store::Redis(redis) => Tips::redis(
+                RedisTips::new(
+                    redis.connection(),
+                    redis.deadlines(),
+                    config.tips.retention_days,
+                    TipLimits::of(config),
+                    clock,
+                ),
+                // Switched from the file store: what it left is never served, but it goes
+                // at the end of its retention like any tip.
+                TipFiles::open_left_behind(
+                    &config.server.data_dir.join("tips"),
+                    TipLimits::of(config),
+                ),
+            ),
+            Store::Memory(_) => Tips::files(TipFiles::open(
                 &config.server.data_dir.join("tips"),
                 TipLimits::of(config),
             )?),
@@ -73,8 +81,9 @@ impl Store {
     }
 
     /// What the file store left in `<data_dir>/tips` that this backend never serves: with
-    /// Redis, every tip there (a node switched from `memory`: nobody would see them again nor
-    /// delete them); nothing with the file store, which serves them.
+    /// Redis, every tip there (a node switched from `memory`: nobody sees them again, and the
+    /// sweep deletes each at the end of its retention); nothing with the file store, which
+    /// serves them.
     pub fn tips_left_behind(&self, config: &Config) -> LeftBehind {
         let mut left = LeftBehind::default();
         let Store::Redis(_) = self else {

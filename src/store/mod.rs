@@ -30,7 +30,7 @@
 /// visitor's task small (docs/benchmarks.md) and costs one allocation per Redis call,
 /// beside a network round trip.
 macro_rules! dispatch {
-    ($self:ident, $backends:ident::{$local:ident, $redis:ident}, $b:ident => $call:expr) => {
+    ($self:expr, $backends:ident::{$local:ident, $redis:ident}, $b:ident => $call:expr) => {
         match $self {
             $backends::$local($b) => $call.await,
             $backends::$redis($b) => Box::pin($call).await,

@@ -1,11 +1,13 @@
 //! The single-node tip store's index in memory of what its files hold: each tip by id, by
 //! its receipt's lookup hash (what `/v1/receipt` and follow-ups ask by, with no proof of work
 //! for a receipt: a scan of every tip per request, up to `2 × tips.max_tips` of them, was a
-//! cheap way to keep the relay busy), and how many wait (what `tips.max_tips` caps).
+//! cheap way to keep the relay busy), how many wait (what `tips.max_tips` caps), and which
+//! files still carry the instant of their last write (`file_times`).
 //!
-//! Must never hold anything the files do not: it is rebuilt from them on start.
+//! Must never hold anything the files do not: it is rebuilt from them on start (their times
+//! included).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::record::TipRecord;
 use crate::protocol::ids::TipId;
@@ -18,6 +20,8 @@ pub struct FileIndex {
     /// answers for the receipt, as on Redis; updating an older one does not take it back.
     by_lookup: HashMap<[u8; 32], Vec<TipId>>,
     waiting: usize,
+    /// Tips whose file was written since the last re-stamp: its times are the write's.
+    unstamped: HashSet<TipId>,
 }
 
 impl FileIndex {
@@ -48,6 +52,7 @@ impl FileIndex {
         if !record.handled {
             self.waiting -= 1;
         }
+        self.unstamped.remove(id);
         if let Some(ids) = self.by_lookup.get_mut(&record.lookup_hash) {
             ids.retain(|other| other != id);
             if ids.is_empty() {
@@ -78,6 +83,26 @@ impl FileIndex {
     /// Every tip, in no order.
     pub fn values(&self) -> impl Iterator<Item = &TipRecord> {
         self.tips.values()
+    }
+
+    /// The file of tip `id` was just written: its times are the write's until re-stamped.
+    pub fn written(&mut self, id: TipId) {
+        self.unstamped.insert(id);
+    }
+
+    /// The file of tip `id` was re-stamped to a minute.
+    pub fn stamped(&mut self, id: &TipId) {
+        self.unstamped.remove(id);
+    }
+
+    /// Whether the file of tip `id` still carries the instant of its last write.
+    pub fn is_unstamped(&self, id: &TipId) -> bool {
+        self.unstamped.contains(id)
+    }
+
+    /// The tips whose files still carry the instant of their last write.
+    pub fn unstamped(&self) -> Vec<TipId> {
+        self.unstamped.iter().copied().collect()
     }
 }
 
@@ -128,5 +153,13 @@ mod tests {
         assert_eq!(index.waiting(), 0);
         assert!(index.remove(&TipId([4; 16])).is_none(), "once");
         assert_eq!(index.values().count(), 2);
+        // Written, then re-stamped or removed: either way no longer waiting for a stamp.
+        index.written(TipId([2; 16]));
+        index.written(TipId([3; 16]));
+        assert_eq!(index.unstamped().len(), 2);
+        index.stamped(&TipId([2; 16]));
+        assert!(!index.is_unstamped(&TipId([2; 16])));
+        assert!(index.remove(&TipId([3; 16])).is_some());
+        assert!(index.unstamped().is_empty());
     }
 }

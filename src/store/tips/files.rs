@@ -6,6 +6,9 @@
 //! id, and the minute the tip arrived. Files are deleted when a coordinator marks the tip
 //! handled or when the retention period ends.
 //!
+//! Nor may a file's times say more: each file written is written again at the sweep's next
+//! minute tick, dated to that minute, and so is the folder (`file_times`).
+//!
 //! Reads come from memory and cannot fail; they return `Result` only to share the Redis
 //! backend's signatures, whose reads can.
 
@@ -13,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::file_index::FileIndex;
+use super::file_times;
 use super::record::TipRecord;
 use super::{Followup, MAX_LISTED, MAX_REPLY_COPIES, Reply, Take, TipHolder, TipLimits, summary};
 use crate::fs::{create_private_dir, remove_partials, sync_folder_of, write_private};
@@ -22,7 +26,7 @@ use crate::store::chat::StoreError;
 
 /// Sealed tips in files: one node, surviving its restarts.
 pub struct TipFiles {
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     /// In-memory index of what is on disk; the files are the truth on start.
     tips: Mutex<FileIndex>,
     limits: TipLimits,
@@ -36,40 +40,77 @@ impl TipFiles {
     /// Opens (creating if needed) the tip folder and loads every tip in it.
     pub fn open(dir: &Path, limits: TipLimits) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
+        Self::load(dir, limits, true)
+    }
+
+    /// The tips a node switched to Redis left in `dir`, loaded only so that they are deleted
+    /// when their retention ends like any tip; `None` if there is no such folder, or it cannot
+    /// be read (said in the log). A file that holds no tip is skipped, not refused: it never
+    /// stopped a node on Redis from starting, and the start counts it among those left.
+    pub fn open_left_behind(dir: &Path, limits: TipLimits) -> Option<Self> {
+        if !dir.is_dir() {
+            return None;
+        }
+        match Self::load(dir, limits, false) {
+            Ok(files) => Some(files),
+            Err(e) => {
+                tracing::warn!(error = %e, "the tips left in data/tips cannot be read: none of them is deleted at the end of its retention");
+                None
+            }
+        }
+    }
+
+    /// Loads every tip in `dir`; with `strict`, a file that holds no tip is an error.
+    fn load(dir: &Path, limits: TipLimits, strict: bool) -> Result<Self, StoreError> {
         // A copy a crash cut short would hold a sealed tip nothing ever erases.
         remove_partials(dir)?;
-        let mut tips = FileIndex::default();
+        let mut files = Self {
+            dir: dir.to_path_buf(),
+            tips: Mutex::new(FileIndex::default()),
+            limits,
+        };
+        let tips = files.tips.get_mut().unwrap_or_else(|p| p.into_inner());
         for entry in std::fs::read_dir(dir).map_err(io_error)? {
             let path = entry.map_err(io_error)?.path();
             // Written by releases before `write_private` was whole-or-nothing.
             if path.extension().is_some_and(|e| e == "tmp") {
                 std::fs::remove_file(&path).map_err(io_error)?;
             } else if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path).map_err(io_error)?;
-                let record: TipRecord = serde_json::from_str(&text).map_err(|_| {
-                    StoreError::Tips(format!("unreadable tip file {}", path.display()))
-                })?;
+                let record = match read_record(&path) {
+                    Ok(record) => record,
+                    Err(_) if !strict => continue,
+                    Err(e) => return Err(e),
+                };
+                let id = record.id;
                 tips.insert(record);
+                // Re-stamped under its own name only: a copy under another would stay.
+                let named = path == tip_path(dir, &id);
+                if named && !file_times::settle_after_read(&path) {
+                    tips.written(id);
+                }
             }
         }
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            tips: Mutex::new(tips),
-            limits,
-        })
+        Ok(files)
     }
 
-    fn path(&self, id: &TipId) -> PathBuf {
-        self.dir
-            .join(format!("{}.json", crate::crypto::keys::hex(&id.0)))
+    pub(super) fn path(&self, id: &TipId) -> PathBuf {
+        tip_path(&self.dir, id)
     }
 
     fn write(&self, record: &TipRecord) -> Result<(), StoreError> {
-        let text = serde_json::to_string(record).map_err(|e| StoreError::Tips(e.to_string()))?;
-        Ok(write_private(&self.path(&record.id), text.as_bytes())?)
+        Ok(write_private(&self.path(&record.id), &text(record)?)?)
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, FileIndex> {
+    /// Writes `record`'s file and indexes it; the file carries the write's instant until the
+    /// next re-stamp (`file_times`).
+    fn store(&self, tips: &mut FileIndex, record: TipRecord) -> Result<(), StoreError> {
+        self.write(&record)?;
+        tips.written(record.id);
+        tips.insert(record);
+        Ok(())
+    }
+
+    pub(super) fn locked(&self) -> std::sync::MutexGuard<'_, FileIndex> {
         self.tips.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -79,9 +120,7 @@ impl TipFiles {
         if tips.waiting() >= self.limits.max_tips {
             return Err(StoreError::Tips("tip store full".into()));
         }
-        self.write(&record)?;
-        tips.insert(record);
-        Ok(())
+        self.store(&mut tips, record)
     }
 
     /// The oldest tips still waiting for a coordinator, summarised.
@@ -124,8 +163,7 @@ impl TipFiles {
         };
         let mut updated = record.clone();
         change(&mut updated);
-        self.write(&updated)?;
-        tips.insert(updated);
+        self.store(&mut tips, updated)?;
         Ok(true)
     }
 
@@ -160,8 +198,7 @@ impl TipFiles {
         if verdict.holds() {
             let mut updated = record.clone();
             updated.holder = Some(taker.clone());
-            self.write(&updated)?;
-            tips.insert(updated);
+            self.store(&mut tips, updated)?;
         }
         Ok(verdict)
     }
@@ -201,8 +238,7 @@ impl TipFiles {
         };
         let mut updated = record.clone();
         updated.followups.push(sealed);
-        self.write(&updated)?;
-        tips.insert(updated);
+        self.store(&mut tips, updated)?;
         Ok(Followup::Added)
     }
 
@@ -323,11 +359,26 @@ impl TipFiles {
     }
 }
 
+fn tip_path(dir: &Path, id: &TipId) -> PathBuf {
+    dir.join(format!("{}.json", crate::crypto::keys::hex(&id.0)))
+}
+
+pub(super) fn text(record: &TipRecord) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(record).map_err(|e| StoreError::Tips(e.to_string()))
+}
+
+fn read_record(path: &Path) -> Result<TipRecord, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(io_error)?;
+    serde_json::from_str(&text)
+        .map_err(|_| StoreError::Tips(format!("unreadable tip file {}", path.display())))
+}
+
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn tip(id: u8) -> TipRecord {
+    /// A waiting tip, received at minute 1.
+    pub(in crate::store::tips) fn tip(id: u8) -> TipRecord {
         TipRecord {
             id: TipId([id; 16]),
             lookup_hash: [id; 32],
@@ -341,14 +392,19 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_tip_file_gone_already_holds_no_other_past_its_retention() {
-        let dir = tempfile::tempdir().unwrap();
-        let limits = TipLimits {
+    /// Ten tips, one follow-up of one byte each.
+    pub(in crate::store::tips) fn limits() -> TipLimits {
+        TipLimits {
             max_tips: 10,
             max_followups: 1,
             max_followup_bytes: 1,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tip_file_gone_already_holds_no_other_past_its_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = limits();
         let files = TipFiles::open(dir.path(), limits).unwrap();
         for id in 1..=3 {
             files.put(tip(id)).await.unwrap();
@@ -358,5 +414,29 @@ mod tests {
         assert_eq!(files.expire(2).await.unwrap(), 3);
         assert_eq!(files.count().await.unwrap(), 0);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn tips_left_behind_are_loaded_but_a_file_holding_none_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = limits();
+        assert!(TipFiles::open_left_behind(&dir.path().join("tips"), limits).is_none());
+        TipFiles::open(dir.path(), limits)
+            .unwrap()
+            .put(tip(1))
+            .await
+            .unwrap();
+        std::fs::write(dir.path().join("notes.json"), "{}").unwrap();
+        assert!(
+            TipFiles::open(dir.path(), limits).is_err(),
+            "the file store refuses it"
+        );
+        let left = TipFiles::open_left_behind(dir.path(), limits).unwrap();
+        assert_eq!(left.count().await.unwrap(), 1);
+        assert_eq!(left.expire(2).await.unwrap(), 1);
+        assert!(
+            dir.path().join("notes.json").exists(),
+            "never dated, never deleted"
+        );
     }
 }

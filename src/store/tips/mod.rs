@@ -6,6 +6,7 @@
 //! a tip arrived; never the receipt code, the lookup id itself, or anything about the sender.
 
 mod file_index;
+mod file_times;
 pub mod files;
 pub mod record;
 pub mod redis;
@@ -128,36 +129,60 @@ impl Take {
     }
 }
 
-/// The tips backend the store chose ([`crate::store::Store::tips`]).
-pub enum Tips {
+/// Where tips are filed: one of two backends.
+pub enum Backend {
     /// One file per tip in the data folder: a single node.
     Files(TipFiles),
     /// In Redis: several nodes. Boxed: its scripts make it much larger than the files'.
     Redis(Box<RedisTips>),
 }
 
+/// The tips backend the store chose ([`crate::store::Store::tips`]), and on Redis the tips
+/// the file store left in `data/tips`, which no one reads but which go at the end of their
+/// retention like any tip.
+pub struct Tips {
+    backend: Backend,
+    left_behind: Option<TipFiles>,
+}
+
 impl Tips {
+    /// Tips in files: a single node.
+    pub fn files(files: TipFiles) -> Self {
+        Self {
+            backend: Backend::Files(files),
+            left_behind: None,
+        }
+    }
+
+    /// Tips in Redis, and what the file store left in files (`TipFiles::open_left_behind`).
+    pub fn redis(redis: RedisTips, left_behind: Option<TipFiles>) -> Self {
+        Self {
+            backend: Backend::Redis(Box::new(redis)),
+            left_behind,
+        }
+    }
+
     /// Files a new tip.
     pub async fn put(&self, record: TipRecord) -> Result<(), StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.put(record))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.put(record))
     }
 
     /// The oldest [`MAX_LISTED`] tips still waiting for a coordinator, summarised: no
     /// sealed content is read or copied to list them. An error, never an empty list, when
     /// the store cannot say: an empty inbox would tell everyone on duty nothing waits.
     pub async fn list(&self) -> Result<Vec<TipSummary>, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.list())
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.list())
     }
 
     /// The tip `id` in full, if filed.
     pub async fn get(&self, id: &TipId) -> Result<Option<TipRecord>, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.get(id))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.get(id))
     }
 
     /// Files a coordinator's sealed reply (and its copy while the tip is open); `false` if the
     /// tip is gone.
     pub async fn add_reply(&self, id: &TipId, reply: Reply) -> Result<bool, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.add_reply(id, reply))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.add_reply(id, reply))
     }
 
     /// `serial` (alias `alias`) takes the waiting tip `id` at `minute`, or takes it over
@@ -168,13 +193,13 @@ impl Tips {
         taker: &TipHolder,
         over: bool,
     ) -> Result<Take, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.take(id, taker, over))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.take(id, taker, over))
     }
 
     /// Releases every hold last taken or answered before `before_minute`; returns how many
     /// (the holder did nothing with the tip for `tips.hold_release_s`).
     pub async fn release_stale(&self, before_minute: u64) -> Result<usize, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.release_stale(before_minute))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.release_stale(before_minute))
     }
 
     /// Files a tipster's follow-up; a handled tip takes none ([`Followup::Closed`]).
@@ -183,13 +208,13 @@ impl Tips {
         lookup_hash: &[u8; 32],
         sealed: Vec<u8>,
     ) -> Result<Followup, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.add_followup(lookup_hash, sealed))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.add_followup(lookup_hash, sealed))
     }
 
     /// Erases the tip's content, follow-ups and reply copies; replies stay until retention
     /// ends.
     pub async fn mark_handled(&self, id: &TipId) -> Result<bool, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.mark_handled(id))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.mark_handled(id))
     }
 
     /// Replies filed under a receipt, oldest first; `None` if no tip has that receipt, an
@@ -198,12 +223,33 @@ impl Tips {
         &self,
         lookup_hash: &[u8; 32],
     ) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.replies(lookup_hash))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.replies(lookup_hash))
     }
 
-    /// Deletes tips received before `cutoff_minute`; returns how many.
+    /// Deletes tips received before `cutoff_minute`, those left in `data/tips` by the file
+    /// store included; returns how many.
     pub async fn expire(&self, cutoff_minute: u64) -> Result<usize, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.expire(cutoff_minute))
+        // First, and whatever Redis answers: a node on Redis is their only sweeper.
+        let left = match &self.left_behind {
+            Some(files) => files.expire(cutoff_minute).await,
+            None => Ok(0),
+        };
+        let filed = dispatch!(&self.backend, Backend::{Files, Redis}, t => t.expire(cutoff_minute));
+        Ok(filed? + left?)
+    }
+
+    /// Dates every tip file written since the last call, and the tip folder, to `minute`
+    /// (`file_times`); run at each minute tick of the sweep. On Redis only the folder the
+    /// file store left is there to date (the sweep's removals change its times).
+    pub async fn restamp(&self, minute: u64) -> Result<usize, StoreError> {
+        let files = match &self.backend {
+            Backend::Files(files) => Some(files),
+            Backend::Redis(_) => self.left_behind.as_ref(),
+        };
+        match files {
+            Some(files) => files.restamp(minute).await,
+            None => Ok(0),
+        }
     }
 
     /// Whether a follow-up of `len` bytes under this receipt would be taken now: checked
@@ -213,12 +259,12 @@ impl Tips {
         lookup_hash: &[u8; 32],
         len: usize,
     ) -> Result<Followup, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.followup_would_fit(lookup_hash, len))
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.followup_would_fit(lookup_hash, len))
     }
 
     /// Tips waiting for a coordinator (handled ones not counted).
     pub async fn count(&self) -> Result<usize, StoreError> {
-        dispatch!(self, Tips::{Files, Redis}, t => t.count())
+        dispatch!(&self.backend, Backend::{Files, Redis}, t => t.count())
     }
 }
 
