@@ -171,6 +171,8 @@ const en: Words = {
   offline_kept: 'Offline: nothing was sent; what you wrote is kept. Reconnecting…',
   reconnected: (p) => (p.on_duty ? 'Reconnected, back on duty.' : 'Reconnected.'),
   unlocked: 'Unlocked.',
+  off_duty_while_locked: (p) =>
+    `You were taken off duty after ${Math.round(p.after_s / 60)} min locked. Go on duty (Alt+D) when you are back.`,
   // Transcript notes.
   transfer_failed_note: 'The transfer failed. The conversation is still yours.',
   joined: 'You joined. The visitor sees your verified name.',
@@ -351,6 +353,8 @@ const fr: Words = {
   offline_kept: 'Hors ligne : rien n’a été envoyé ; ce que vous avez écrit est gardé. Reconnexion…',
   reconnected: (p) => (p.on_duty ? 'Reconnecté, de nouveau de permanence.' : 'Reconnecté.'),
   unlocked: 'Déverrouillé.',
+  off_duty_while_locked: (p) =>
+    `Vous avez été mis hors service après ${Math.round(p.after_s / 60)} min de verrouillage. Reprenez le service (Alt+D) à votre retour.`,
   transfer_failed_note: 'Le transfert a échoué. La conversation reste la vôtre.',
   joined: 'Vous avez rejoint. La personne voit votre nom vérifié.',
   transferred_in_note: (p) => `${p.from} vous a confié cette conversation.`,
@@ -530,6 +534,8 @@ const es: Words = {
   offline_kept: 'Sin conexión: no se envió nada; lo que escribió se conserva. Reconectando…',
   reconnected: (p) => (p.on_duty ? 'Reconectado, de nuevo de guardia.' : 'Reconectado.'),
   unlocked: 'Desbloqueado.',
+  off_duty_while_locked: (p) =>
+    `Quedó fuera de servicio tras ${Math.round(p.after_s / 60)} min de bloqueo. Vuelva al servicio (Alt+D) cuando regrese.`,
   transfer_failed_note: 'La transferencia falló. Sigue siendo suya.',
   joined: 'Se ha unido. El visitante ve su nombre verificado.',
   transferred_in_note: (p) => `${p.from} le pasó esta conversación.`,
