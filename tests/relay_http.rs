@@ -3,8 +3,11 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
-use lifeline::client::tipster::request;
+use lifeline::client::tipster::{Tipster, request};
+use lifeline::clock::Clock;
 
 async fn raw(addr: &str, method: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -66,6 +69,8 @@ async fn health_readiness_metrics_and_public_config() {
         200
     );
     let _visitor = relay.visitor().await;
+    // The figures about visitors show the visit once the minute has turned.
+    next_minute(&relay);
     let (status, metrics) = request(&addr, "GET", "/metrics", None, &[]).await.unwrap();
     assert_eq!(status, 200);
     assert!(
@@ -136,4 +141,102 @@ async fn public_config_publishes_the_revocation_list_maximum_age() {
         let config: serde_json::Value = serde_json::from_str(&config).unwrap();
         assert_eq!(config["revocations_max_age_days"], expected, "{config}");
     }
+}
+
+/// Every `name value` sample line of a `/metrics` body.
+fn samples(body: &str) -> std::collections::BTreeMap<String, String> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(' '))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// The figures about visitors a scraper could time a visit or a tip by.
+const VISITOR_FIGURES: [&str; 5] = [
+    "lifeline_sessions_opened_total",
+    "lifeline_visitor_connections",
+    "lifeline_queue_length",
+    "lifeline_tips_received_total",
+    "lifeline_tips_stored",
+];
+
+async fn figures(addr: &str) -> Vec<(String, u64)> {
+    let (status, body) = request(addr, "GET", "/metrics", None, &[]).await.unwrap();
+    assert_eq!(status, 200);
+    let all = samples(&body);
+    assert_eq!(all["lifeline_store_reachable"], "1", "live, every scrape");
+    VISITOR_FIGURES
+        .iter()
+        .map(|name| (name.to_string(), all[*name].parse().expect(name)))
+        .collect()
+}
+
+fn expect(values: [u64; 5]) -> Vec<(String, u64)> {
+    VISITOR_FIGURES
+        .iter()
+        .map(|n| n.to_string())
+        .zip(values)
+        .collect()
+}
+
+/// A scraper every 15 s must not learn when a visit began and ended, or when a tip came,
+/// to finer than the minute (docs/operations.md, *What /metrics shows, and when*): the
+/// figures about visitors are taken at each whole minute of the relay's clock, and every
+/// scrape within that minute sees the same.
+#[tokio::test]
+async fn metrics_show_a_visit_and_a_tip_only_once_the_minute_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten seconds into a minute, standing still until the test moves it.
+    let clock = Clock::manual(Clock::system().unix_minute() * 60 + 10);
+    let relay = TestRelay::start_on_clock(
+        dir.path().to_path_buf(),
+        "127.0.0.1:0",
+        clock.clone(),
+        |_| {},
+    )
+    .await;
+    let addr = relay.addr.to_string();
+    assert_eq!(figures(&addr).await, expect([0, 0, 0, 0, 0]));
+
+    // A visit opens and a tip is filed, within the same minute as that scrape.
+    let visitor = relay.visitor().await;
+    file_first_tip(&relay, &Tipster::new(&addr), "a tip", None).await;
+    assert_eq!(
+        figures(&addr).await,
+        expect([0, 0, 0, 0, 0]),
+        "a scrape in the same minute shows nothing of them"
+    );
+    clock.advance(Duration::from_secs(49));
+    assert_eq!(
+        figures(&addr).await,
+        expect([0, 0, 0, 0, 0]),
+        "nor does one at 59 s"
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        figures(&addr).await,
+        expect([1, 1, 1, 1, 1]),
+        "the next minute shows both"
+    );
+
+    // The visitor leaves: the connection gauge stays as the minute began.
+    drop(visitor);
+    eventually(
+        "the visitor's connection closed",
+        Duration::from_secs(10),
+        || {
+            relay
+                .relay
+                .metrics
+                .visitor_connections
+                .load(std::sync::atomic::Ordering::Relaxed)
+                == 0
+        },
+    )
+    .await;
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(figures(&addr).await, expect([1, 1, 1, 1, 1]));
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(figures(&addr).await, expect([1, 0, 1, 1, 1]));
 }

@@ -1,5 +1,11 @@
 //! Aggregate counters for `/metrics` (Prometheus text format). Counts only: nothing here
 //! can tell one visitor from another.
+//!
+//! What visitors did is shown only as it stood at a whole minute ([`Metrics::minute`]): a
+//! scraper every few seconds, kept for weeks, would otherwise time each visit's start, end
+//! and length and each tip to within its interval. The store's health figures stay live
+//! ([`Metrics::render_store`]): they tell nothing about visitors, and alerts need them
+//! within seconds.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -32,6 +38,9 @@ pub struct Metrics {
     pub protocol_closes: AtomicU64,
     /// Times the store was found to have lost or rewound its data (generation changed).
     pub store_generation_changes: AtomicU64,
+    /// The figures about visitors ([`Metrics::render`]) taken at the clock's latest whole
+    /// minute, and that minute: every scrape until the next one is served these.
+    pub(super) minute: tokio::sync::Mutex<Option<(u64, String)>>,
 }
 
 impl Metrics {
@@ -45,10 +54,11 @@ impl Metrics {
         counter.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text, with the queue, the coordinators on duty and the stored tips.
+    /// The Prometheus text of what visitors and coordinators did, with the queue, the
+    /// coordinators on duty and the stored tips: taken once a minute, never served live.
     pub fn render(&self, queued: usize, on_duty: usize, tips_stored: usize) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let rows: [(&str, &str, u64); 16] = [
+        let rows: [(&str, &str, u64); 15] = [
             (
                 "lifeline_visitor_connections",
                 "gauge",
@@ -104,14 +114,23 @@ impl Metrics {
                 "counter",
                 g(&self.protocol_closes),
             ),
-            (
-                "lifeline_store_generation_changes_total",
-                "counter",
-                g(&self.store_generation_changes),
-            ),
         ];
         rows.iter()
             .map(|(name, kind, value)| format!("# TYPE {name} {kind}\n{name} {value}\n"))
             .collect()
+    }
+
+    /// The Prometheus text of the store's health, served live: whether it answered this
+    /// scrape, and how often it was found to have lost its data. Neither moves with what a
+    /// visitor does (a store that fails or restarts does so whoever is there), so neither
+    /// can time a visit; alerts on them must not wait for the minute.
+    pub fn render_store(&self, reachable: bool) -> String {
+        format!(
+            "# TYPE lifeline_store_generation_changes_total counter\n\
+             lifeline_store_generation_changes_total {}\n\
+             # TYPE lifeline_store_reachable gauge\nlifeline_store_reachable {}\n",
+            self.store_generation_changes.load(Ordering::Relaxed),
+            u8::from(reachable),
+        )
     }
 }

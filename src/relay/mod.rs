@@ -37,7 +37,8 @@
 //! - [`visitor`]: `/v1/visitor`: challenge, hello or resume, relaying a visitor's frames.
 //! - [`coordinator`]: `/v1/coordinator`: sign-in, claims, messages, transfer, tips.
 //! - [`widget`]: the widget's static files.
-//! - [`metrics_endpoint`]: `/metrics`, on its own listener and, if configured, the public one.
+//! - [`metrics_endpoint`]: `/metrics`, on its own listener and, if configured, the public one;
+//!   what visitors did as it stood at the latest whole minute, the store's health live.
 //! - [`noscript`]: `/tip`, the tip pages for a browser with JavaScript off.
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
@@ -211,6 +212,8 @@ pub async fn serve(
             }
         })
     };
+    // /metrics' figures about visitors, taken at each whole minute of the clock.
+    let minute_figures = tokio::spawn(metrics_endpoint::take_every_minute(relay.clone()));
     let broadcaster = tokio::spawn(queue_broadcaster(relay.clone()));
     let tips_broadcaster = tokio::spawn(tips_broadcaster(relay.clone()));
     let node_link = tokio::spawn(cluster::run(relay.clone()));
@@ -240,6 +243,7 @@ pub async fn serve(
         None => listener::serve_http(listener::Plain(listener), app, shutdown).await,
     }
     sweeper.abort();
+    minute_figures.abort();
     broadcaster.abort();
     tips_broadcaster.abort();
     node_link.abort();

@@ -644,6 +644,20 @@ pub async fn metric(relay: &TestRelay, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no metric {name} in\n{body}"))
 }
 
+/// Moves `relay`'s clock to the start of its next minute: what `/metrics` waits for before
+/// it shows what visitors did (its figures are taken once a minute, at the whole minute).
+pub fn next_minute(relay: &TestRelay) {
+    let clock = &relay.relay.clock;
+    clock.advance(Duration::from_secs(60 - clock.unix_s() % 60));
+}
+
+/// [`metric`] once the minute has turned ([`next_minute`]): a figure about visitors as it
+/// stands after what the test just did.
+pub async fn metric_next_minute(relay: &TestRelay, name: &str) -> u64 {
+    next_minute(relay);
+    metric(relay, name).await
+}
+
 /// Every IP address in `text`: IPv4 dotted quads (alone or as `a.b.c.d:port`) and IPv6
 /// literals (bare, bracketed, with a port), wherever they stand. Version numbers with three
 /// or five parts, timestamps (`10:32:55.123Z`) and Rust paths (`lifeline::relay`) are not
