@@ -131,7 +131,10 @@ async fn a_flood_of_visitor_hellos_is_capped_and_a_chat_alongside_completes() {
         (12, 18),
         "the queue's room, then busy"
     );
-    assert_eq!(metric(&relay, "lifeline_queue_length").await, 12);
+    assert_eq!(
+        metric_next_minute(&relay, "lifeline_queue_length").await,
+        12
+    );
     assert!(
         hardest > base,
         "proof-of-work difficulty rose with the queue ({hardest} <= {base})"
@@ -149,7 +152,7 @@ async fn a_flood_of_visitor_hellos_is_capped_and_a_chat_alongside_completes() {
         assert!(bare.len() <= 7, "more connections than the cap");
     }
     assert_eq!(bare.len(), 7, "exactly the free slots were granted");
-    assert!(metric(&relay, "lifeline_connections_refused_total").await >= 1);
+    assert!(metric_next_minute(&relay, "lifeline_connections_refused_total").await >= 1);
     round_trip(&mut c, &mut v, "during the flood").await;
 
     // The flood leaves: every connection slot comes back.
@@ -186,10 +189,12 @@ async fn concurrent_hellos_never_overfill_the_queue() {
     assert_eq!(held.len(), 12);
 }
 
+/// Waits until `/metrics` shows `name` at `want`, turning the relay's minute at each look:
+/// the figures about visitors are taken once a minute.
 async fn eventually_metric(relay: &TestRelay, name: &str, want: u64) {
     let deadline = tokio::time::Instant::now() + BOUND;
     loop {
-        let got = metric(relay, name).await;
+        let got = metric_next_minute(relay, name).await;
         if got == want {
             return;
         }
@@ -197,7 +202,8 @@ async fn eventually_metric(relay: &TestRelay, name: &str, want: u64) {
             tokio::time::Instant::now() < deadline,
             "{name} stayed at {got}, not {want}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Not too often: each look moves the clock up to a minute.
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -205,7 +211,7 @@ async fn eventually_metric(relay: &TestRelay, name: &str, want: u64) {
 async fn hellos_with_bad_proof_of_work_store_nothing() {
     let relay = TestRelay::start().await;
     let (mut c, mut v) = bystanders(&relay, 801).await;
-    let closes_before = metric(&relay, "lifeline_protocol_closes_total").await;
+    let closes_before = metric_next_minute(&relay, "lifeline_protocol_closes_total").await;
     let org = relay.relay.keys.organisation;
     let attempts = (0..20).map(|_| hello_attempt(relay.visitor_url(), org, false));
     let codes: Vec<Option<u16>> = join_all(attempts)
@@ -219,7 +225,7 @@ async fn hellos_with_bad_proof_of_work_store_nothing() {
         "a refused hello stores nothing"
     );
     assert_eq!(
-        metric(&relay, "lifeline_protocol_closes_total").await,
+        metric_next_minute(&relay, "lifeline_protocol_closes_total").await,
         closes_before + 20
     );
     eventually_metric(&relay, "lifeline_visitor_connections", 1).await;
@@ -252,7 +258,7 @@ async fn a_flood_of_tips_fills_only_the_tip_store_and_chats_continue() {
     });
     let statuses = join_all(submissions).await;
     assert_eq!(tally(&statuses), [(200, 5), (503, 7)].into());
-    assert_eq!(metric(&relay, "lifeline_tips_stored").await, 5);
+    assert_eq!(metric_next_minute(&relay, "lifeline_tips_stored").await, 5);
     assert_eq!(metric(&relay, "lifeline_tips_received_total").await, 5);
     assert_eq!(relay.tips_held().await, 5, "nothing past the cap is kept");
     round_trip(&mut c, &mut v, "after the tip flood").await;
@@ -299,7 +305,7 @@ async fn one_tip_proof_of_work_replayed_concurrently_is_accepted_once() {
     let body = solved.body([0; 32], smallest_sealed());
     let status = post_status(&addr, "/v1/receipt/followup", body).await;
     assert_eq!(status, 403);
-    assert_eq!(metric(&relay, "lifeline_tips_stored").await, 1);
+    assert_eq!(metric_next_minute(&relay, "lifeline_tips_stored").await, 1);
     round_trip(&mut c, &mut v, "after the replays").await;
 }
 

@@ -249,17 +249,29 @@ async fn a_chat_and_a_tip_through_nginx_on_the_shipped_redis_leave_no_trace_of_a
         404,
         "metrics through nginx"
     );
-    let (status, metrics) =
-        lifeline::client::tipster::request(&own[1], "GET", "/metrics", None, &[])
-            .await
-            .expect("metrics");
-    assert_eq!(status, 200);
-    for line in [
+    // What visitors did shows as it stood at the latest whole minute (docs/operations.md):
+    // by the next one on this binary's system clock, all of it.
+    let clock = lifeline::clock::Clock::system();
+    let shown_by = (clock.unix_minute() + 1) * 60 + 10;
+    let lines = [
         "lifeline_tips_received_total 1",
         "lifeline_sessions_opened_total 1",
         "lifeline_claims_total 1",
-    ] {
-        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    ];
+    loop {
+        let (status, metrics) =
+            lifeline::client::tipster::request(&own[1], "GET", "/metrics", None, &[])
+                .await
+                .expect("metrics");
+        assert_eq!(status, 200);
+        if lines.iter().all(|line| metrics.contains(line)) {
+            break;
+        }
+        assert!(
+            clock.unix_s() < shown_by,
+            "{lines:?} not shown 10 s into the next minute:\n{metrics}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 
     // The probe passes here, and fails on a site that logs and sets a cookie.
