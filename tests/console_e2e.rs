@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lifeline::client::coordinator::CoordinatorEvent;
+use lifeline::client::handover::HandoverNote;
 use lifeline::client::tipster::Tipster;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
 use lifeline::console::lock::PassphraseLock;
@@ -481,15 +482,21 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         .until("delivered marks", |a| delivered(a, s1) && delivered(a, s2))
         .await;
 
-    // Transfer visitor 1 to Bastien, chosen from the roster.
+    // Transfer visitor 1 to Bastien, chosen from the roster, with a note written in the
+    // note's own box (Enter there hands over; it never messages the visitor).
     shift.alt('1');
     shift.ctrl('x');
+    assert!(
+        shift.press(KeyCode::Enter).is_empty(),
+        "the note comes first"
+    );
+    shift.keys("Prefers short messages");
     assert_eq!(
         shift.press(KeyCode::Enter),
         vec![Command::Transfer {
             session: s1,
             to: 221,
-            note: None,
+            note: Some("Prefers short messages".into()),
         }]
     );
     // The visitor is asked first (this one accepts) and is told the hand-over goes ahead.
@@ -512,10 +519,16 @@ async fn a_whole_shift_two_visitors_a_transfer_a_tip_and_off_duty() {
         CoordinatorEvent::Claimed {
             session,
             transferred_from,
+            note,
             ..
         } => {
             assert_eq!(session, s1);
             assert_eq!(transferred_from.as_deref(), Some("Dev coordinator"));
+            assert_eq!(
+                note,
+                Some(HandoverNote::Text("Prefers short messages".into())),
+                "the colleague reads the note"
+            );
         }
         _ => unreachable!(),
     }

@@ -31,7 +31,7 @@ mod overlays;
 #[cfg(test)]
 mod team_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod tips;
 
 pub use overlays::HELP;
@@ -104,7 +104,10 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ]
         }
         (Mode::PickTransfer { .. }, _) => {
-            vec![("↑↓", "choose"), ("⏎", "transfer"), ("Esc", "cancel")]
+            vec![("↑↓", "choose"), ("⏎", "write a note"), ("Esc", "cancel")]
+        }
+        (Mode::WriteNote { .. }, _) => {
+            vec![("⏎", "transfer with the note"), ("Esc", "cancel transfer")]
         }
         (Mode::Roster, _) => vec![("any key", "close")],
         (

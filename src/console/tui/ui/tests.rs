@@ -12,7 +12,7 @@ use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 
 /// Renders at 80×24 and returns the screen as lines of text.
-pub(super) fn screen(app: &App, now: Instant) -> Vec<String> {
+pub(crate) fn screen(app: &App, now: Instant) -> Vec<String> {
     let mut terminal = ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| draw(f, app, now)).unwrap();
     let buffer = terminal.backend().buffer();
@@ -28,7 +28,7 @@ fn cells(app: &App, now: Instant) -> ratatui::buffer::Buffer {
     terminal.backend().buffer().clone()
 }
 
-pub(super) fn contains(screen: &[String], needle: &str) -> bool {
+pub(crate) fn contains(screen: &[String], needle: &str) -> bool {
     screen.iter().any(|l| l.contains(needle))
 }
 
