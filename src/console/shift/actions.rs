@@ -330,7 +330,12 @@ impl Shift {
             return Vec::new();
         };
         if !c.takes_messages() {
-            self.status = Notice::NoLongerTakesMessages;
+            // Over: say what works (closing it); moving: say it waits.
+            self.status = if c.state == ConvState::Ended {
+                Notice::ConversationOver
+            } else {
+                Notice::NoLongerTakesMessages
+            };
             return Vec::new();
         }
         let text = c.draft.trim().to_owned();

@@ -448,6 +448,15 @@ impl App {
             self.mode = Mode::Normal;
             return Vec::new();
         };
+        // In a conversation that is over (the visitor left while I wrote) nothing more can
+        // be sent: Ctrl-W closes it, as its transcript says, rather than editing the draft.
+        if let Target::Conversation(session) = target
+            && ctrl(&key, 'w')
+            && self.shift.writable(session) == Err(Notice::ConversationOver)
+        {
+            self.mode = Mode::ConfirmEnd(session);
+            return Vec::new();
+        }
         match key.code {
             KeyCode::Esc => {
                 self.mode = Mode::Normal;

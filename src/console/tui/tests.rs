@@ -549,3 +549,35 @@ fn a_resource_placeholder_blocks_sending_until_filled_in_with_the_cursor_keys() 
     );
     assert_eq!(k.app.cursor(), 0, "the emptied draft starts over");
 }
+
+#[test]
+fn ctrl_w_in_the_box_of_a_conversation_the_visitor_ended_closes_it() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(key(KeyCode::Enter));
+    k.typing("Are you safe");
+    assert_eq!(k.app.mode, Mode::Compose);
+    // The visitor leaves quickly while I write.
+    k.on(relay(CoordinatorEvent::Peer {
+        session: sid(2),
+        event: crate::protocol::frames::PeerEvent::Ended,
+    }));
+    assert_eq!(k.app.shift.current().unwrap().state, ConvState::Ended);
+    // Enter says what works, and Ctrl-W (as the transcript says) asks to close it.
+    assert!(k.on(key(KeyCode::Enter)).is_empty());
+    assert_eq!(
+        text::notice(&k.app.shift.status),
+        "This conversation is over; Ctrl-W closes it."
+    );
+    k.on(ctrl_key('w'));
+    assert_eq!(k.app.mode, Mode::ConfirmEnd(sid(2)));
+    assert!(k.on(ch('y')).is_empty(), "over already: closed here only");
+    assert!(k.app.shift.conversation(&sid(2)).is_none());
+    // In a conversation still open, Ctrl-W in the box still deletes a word.
+    k.on(alt('1'));
+    k.on(key(KeyCode::Enter));
+    k.typing("Hello there");
+    k.on(ctrl_key('w'));
+    assert_eq!(k.app.mode, Mode::Compose);
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "Hello ");
+}
