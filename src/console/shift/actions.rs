@@ -398,6 +398,7 @@ impl Shift {
         if let Some(c) = self.conversation_mut(&session) {
             c.state = ConvState::Transferring;
             c.transfer_to = Some(alias.clone());
+            c.note_from_own_box = !from_draft;
             if from_draft && note.is_some() {
                 c.draft.clear();
             }

@@ -156,7 +156,10 @@ impl Shift {
                         c.state = ConvState::Open;
                         c.note(Note::TransferFailed);
                     }
-                    if let Some(note) = note {
+                    // A note from the draft goes back to it; one written for the colleague
+                    // in its own box never goes into the visitor's draft.
+                    let own_box = std::mem::take(&mut c.note_from_own_box);
+                    if let Some(note) = note.filter(|_| !own_box) {
                         restore_draft(&mut c.draft, note);
                     }
                 }
@@ -315,6 +318,7 @@ impl Shift {
                     draft: String::new(),
                     state: ConvState::Open,
                     transfer_to: None,
+                    note_from_own_box: false,
                 };
                 // The sidebar lists conversations by number, the key that selects them.
                 let at = self.conversations.partition_point(|c| c.number < number);
