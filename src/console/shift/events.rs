@@ -124,10 +124,11 @@ impl Shift {
             NetEvent::Reconnected => {
                 self.connected = true;
                 let back_on_duty = std::mem::take(&mut self.duty_before_loss);
+                // Going back on duty asks for the tips; off duty they are asked for anyway.
                 let commands = if back_on_duty {
                     self.duty(true)
                 } else {
-                    Vec::new()
+                    self.signed_in()
                 };
                 self.status = Notice::Reconnected {
                     on_duty: back_on_duty,
