@@ -64,6 +64,12 @@ pub fn date(unix: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Unix seconds as a UTC date and minute, `YYYY-MM-DD HH:MM` (the caller says "UTC").
+pub fn date_minute(unix: u64) -> String {
+    let minute = unix % 86_400 / 60;
+    format!("{} {:02}:{:02}", date(unix), minute / 60, minute % 60)
+}
+
 fn kind(kind: ConversationKind) -> &'static str {
     match kind {
         ConversationKind::Chat => "chat",

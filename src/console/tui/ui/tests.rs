@@ -229,6 +229,8 @@ fn durations_and_dates_read_well() {
     assert_eq!(date(0), "1970-01-01");
     assert_eq!(date(1_709_251_200), "2024-03-01");
     assert_eq!(date(951_782_400), "2000-02-29");
+    assert_eq!(date_minute(1_797_345_722), "2026-12-15 14:42");
+    assert_eq!(date_minute(951_782_400 + 86_399), "2000-02-29 23:59");
 }
 
 #[test]
