@@ -630,15 +630,15 @@ fn keys(sealing: &Sealing, command: KeysCommand) -> anyhow::Result<()> {
                 &Clock::system(),
             )?;
             println!(
-                "Inbox grant for serial {to}: {} key(s), until {} (Unix seconds).",
+                "Inbox grant for serial {to}: {} key(s), until {} UTC.",
                 made.header.keys.len(),
-                made.header.until
+                lifeline::console::tui::ui::date_minute(made.header.until)
             );
             for key in &made.header.keys {
                 println!(
-                    "  inbox key {}: until {}",
+                    "  inbox key {}: until {} UTC",
                     &key.fingerprint.to_hex()[..16],
-                    key.until
+                    lifeline::console::tui::ui::date_minute(key.until)
                 );
             }
             println!(

@@ -34,6 +34,12 @@ fn a_granted_inbox_key_opens_into_the_identity_and_never_lies_in_plaintext() {
     let grant = org_dir.join("grants").join(format!("{serial}.grant"));
 
     let header = import_grant(&identity, &grant, CONSOLE_PASS).expect("imported");
+    // The end is a date a person reads, as the console shows it, never Unix seconds.
+    let until = lifeline::console::tui::ui::date_minute(header.until);
+    assert!(
+        out.contains(&format!("until {until} UTC.")) && !out.contains("Unix seconds"),
+        "{out}"
+    );
     let now = lifeline::clock::Clock::system().unix_s();
     assert!(header.until > now + 6 * 86_400 && header.until <= now + 7 * 86_400);
     let inbox =

@@ -520,6 +520,7 @@ async fn start_signing_in(
         organisation: login.organisation,
     };
     let net = NetHandle::spawn(login.client, Some(reconnect));
+    net.send(shift.signed_in());
     Ok(Started {
         shift,
         net,

@@ -48,3 +48,13 @@ test('every reason and every close code has words in each language, and no Engli
   assert.equal(reasonWords('es', { renewal: { kind: 'not_newer' } }), reasonTables.es.reasons.not_newer);
   assert.equal(reasonWords('fr', 'offline'), reasonTables.fr.reasons.offline);
 });
+
+test('a tip\'s counts agree with their numbers in each language', () => {
+  const counts = (lang: string, f: number, r: number) => (tables[lang].counts as (p: Record<string, number>) => string)({ f, r });
+  assert.equal(counts('en', 1, 1), '1 follow-up, 1 reply');
+  assert.equal(counts('en', 2, 0), '2 follow-ups, 0 replies');
+  assert.equal(counts('fr', 1, 0), '1 suite, 0 réponse');
+  assert.equal(counts('fr', 2, 3), '2 suites, 3 réponses');
+  assert.equal(counts('es', 1, 1), '1 seguimiento, 1 respuesta');
+  assert.equal(counts('es', 0, 2), '0 seguimientos, 2 respuestas');
+});

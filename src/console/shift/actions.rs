@@ -83,12 +83,24 @@ pub enum Action {
     },
     /// Send a draft: to the visitor, or sealed to the opened tip's tipster.
     Send(Target),
-    /// Hand a conversation to the colleague with this serial.
+    /// Hand a conversation to the colleague with this serial; the conversation's draft goes
+    /// with it as the sealed note (the desk's picker says so).
     Transfer {
         /// The conversation.
         session: SessionId,
         /// The colleague's certificate serial.
         to: u64,
+    },
+    /// Hand a conversation to the colleague with this serial with a note written in the
+    /// note's own box (the terminal's): the visitor's draft is left as it was, and nothing
+    /// reaches the visitor.
+    TransferWithNote {
+        /// The conversation.
+        session: SessionId,
+        /// The colleague's certificate serial.
+        to: u64,
+        /// The note for the colleague (empty: none).
+        note: String,
     },
     /// End a conversation (or close one already over) and erase it here.
     End(SessionId),
@@ -168,6 +180,7 @@ impl Shift {
             // from the boxes. Ending and locking work offline; duty says why it waits.
             Action::Send(_)
             | Action::Transfer { .. }
+            | Action::TransferWithNote { .. }
             | Action::TipHandled(_)
             | Action::TakeTip { .. }
                 if !self.connected =>
@@ -177,7 +190,10 @@ impl Shift {
             }
             Action::Send(Target::Conversation(session)) => self.send(session),
             Action::Send(Target::Tip(id)) => self.send_tip_reply(id),
-            Action::Transfer { session, to } => self.transfer(session, to),
+            Action::Transfer { session, to } => self.transfer(session, to, None),
+            Action::TransferWithNote { session, to, note } => {
+                self.transfer(session, to, Some(note))
+            }
             Action::End(session) => self.end(session),
             Action::RefreshTips => vec![Command::ListTips],
             Action::OpenTip(id) => self.ask_tip(id),
@@ -314,7 +330,12 @@ impl Shift {
             return Vec::new();
         };
         if !c.takes_messages() {
-            self.status = Notice::NoLongerTakesMessages;
+            // Over: say what works (closing it); moving: say it waits.
+            self.status = if c.state == ConvState::Ended {
+                Notice::ConversationOver
+            } else {
+                Notice::NoLongerTakesMessages
+            };
             return Vec::new();
         }
         let text = c.draft.trim().to_owned();
@@ -343,7 +364,8 @@ impl Shift {
         }]
     }
 
-    fn transfer(&mut self, session: SessionId, to: u64) -> Vec<Command> {
+    /// Hands `session` to `to`, with `written` as the note, or (`None`) the draft.
+    fn transfer(&mut self, session: SessionId, to: u64, written: Option<String>) -> Vec<Command> {
         if let Err(refused) = self.transferable(session) {
             self.status = refused;
             return Vec::new();
@@ -357,21 +379,27 @@ impl Shift {
             self.status = Notice::NoFreeColleague;
             return Vec::new();
         };
-        // A draft written before the hand-over goes to the colleague, sealed, not to the
-        // visitor: the picker says so.
-        let draft = self
-            .conversation(&session)
-            .map(|c| c.draft.trim().to_owned())
-            .unwrap_or_default();
-        if draft.len() > MAX_NOTE_BYTES || draft.chars().any(char::is_control) {
+        // A note written in its own box goes as it is, and the visitor's draft stays; else
+        // a draft written before the hand-over goes to the colleague, sealed, not to the
+        // visitor: the desk's picker says so.
+        let from_draft = written.is_none();
+        let text = match written {
+            Some(note) => note.trim().to_owned(),
+            None => self
+                .conversation(&session)
+                .map(|c| c.draft.trim().to_owned())
+                .unwrap_or_default(),
+        };
+        if text.len() > MAX_NOTE_BYTES || text.chars().any(char::is_control) {
             self.status = Notice::NoteTooLong;
             return Vec::new();
         }
-        let note = (!draft.is_empty()).then_some(draft);
+        let note = (!text.is_empty()).then_some(text);
         if let Some(c) = self.conversation_mut(&session) {
             c.state = ConvState::Transferring;
             c.transfer_to = Some(alias.clone());
-            if note.is_some() {
+            c.note_from_own_box = !from_draft;
+            if from_draft && note.is_some() {
                 c.draft.clear();
             }
             c.note(Note::HandingOver { to: alias.clone() });

@@ -124,10 +124,11 @@ impl Shift {
             NetEvent::Reconnected => {
                 self.connected = true;
                 let back_on_duty = std::mem::take(&mut self.duty_before_loss);
+                // Going back on duty asks for the tips; off duty they are asked for anyway.
                 let commands = if back_on_duty {
                     self.duty(true)
                 } else {
-                    Vec::new()
+                    self.signed_in()
                 };
                 self.status = Notice::Reconnected {
                     on_duty: back_on_duty,
@@ -156,7 +157,10 @@ impl Shift {
                         c.state = ConvState::Open;
                         c.note(Note::TransferFailed);
                     }
-                    if let Some(note) = note {
+                    // A note from the draft goes back to it; one written for the colleague
+                    // in its own box never goes into the visitor's draft.
+                    let own_box = std::mem::take(&mut c.note_from_own_box);
+                    if let Some(note) = note.filter(|_| !own_box) {
                         restore_draft(&mut c.draft, note);
                     }
                 }
@@ -315,6 +319,7 @@ impl Shift {
                     draft: String::new(),
                     state: ConvState::Open,
                     transfer_to: None,
+                    note_from_own_box: false,
                 };
                 // The sidebar lists conversations by number, the key that selects them.
                 let at = self.conversations.partition_point(|c| c.number < number);

@@ -186,6 +186,13 @@ impl Shift {
         }
     }
 
+    /// What to ask the relay once signed in, before anything else: the tips list, which the
+    /// relay gives off duty too (`docs/protocol.md` §9.9), so the tips count is true from the
+    /// start and not a 0 until duty or Ctrl-T.
+    pub fn signed_in(&self) -> Vec<Command> {
+        vec![Command::ListTips]
+    }
+
     /// The coordinator did something (any key, click or touch): the idle lock starts over.
     pub fn touch(&mut self, now: Instant) {
         self.last_activity = now;

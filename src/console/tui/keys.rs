@@ -79,7 +79,8 @@ impl App {
             }
             Mode::Compose => self.compose_key(key, now),
             Mode::PickResource { index } => self.resource_key(key, index, now),
-            Mode::PickTransfer { index } => self.transfer_key(key, index, now),
+            Mode::PickTransfer { index } => self.transfer_key(key, index),
+            Mode::WriteNote { to, alias } => self.note_key(key, to, alias, now),
             Mode::ConfirmEnd(session) => self.confirmed(yes, Action::End(session), now),
             Mode::ConfirmHandled(id) => self.confirmed(yes, Action::TipHandled(id), now),
             Mode::ConfirmQuit => self.confirmed(yes, Action::Quit, now),
@@ -163,23 +164,68 @@ impl App {
         Vec::new()
     }
 
-    fn transfer_key(&mut self, key: KeyEvent, index: usize, now: Instant) -> Vec<Command> {
+    fn transfer_key(&mut self, key: KeyEvent, index: usize) -> Vec<Command> {
         let count = self.shift.transfer_targets().len();
         if let Some(index) = picker_step(&key, index, count) {
             self.mode = Mode::PickTransfer { index };
             return Vec::new();
         }
-        match key.code {
-            KeyCode::Enter => {
-                self.mode = Mode::Normal;
-                let to = self.shift.transfer_targets().get(index).map(|c| c.serial);
-                if let (Some(to), Some(Target::Conversation(session))) = (to, self.subject) {
-                    return self.shift.act(Action::Transfer { session, to }, now);
-                }
+        self.mode = Mode::Normal;
+        if key.code == KeyCode::Enter {
+            // The note is written in its own box, never in the visitor's: nothing moves yet.
+            let chosen = self
+                .shift
+                .transfer_targets()
+                .get(index)
+                .map(|c| (c.serial, c.alias.clone()));
+            if let Some((to, alias)) = chosen {
+                self.note.clear();
+                self.note_cursor = 0;
+                self.mode = Mode::WriteNote { to, alias };
             }
-            _ => self.mode = Mode::Normal,
         }
         Vec::new()
+    }
+
+    /// A key while writing the hand-over note: Enter hands over with it, Esc cancels (the
+    /// visitor's draft was never touched), anything else edits the note on one line.
+    fn note_key(&mut self, key: KeyEvent, to: u64, alias: String, now: Instant) -> Vec<Command> {
+        if self.scroll_key(&key) {
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Esc => {
+                self.mode = Mode::Normal;
+                Vec::new()
+            }
+            KeyCode::Enter if key.modifiers.is_empty() => {
+                let Some(Target::Conversation(session)) = self.subject else {
+                    self.mode = Mode::Normal;
+                    return Vec::new();
+                };
+                let note = self.note.clone();
+                let commands = self
+                    .shift
+                    .act(Action::TransferWithNote { session, to, note }, now);
+                // A note too long stays open to be shortened; anything else ends the mode.
+                if !commands.is_empty() || self.shift.status != Notice::NoteTooLong {
+                    self.mode = Mode::Normal;
+                } else {
+                    self.mode = Mode::WriteNote { to, alias };
+                }
+                commands
+            }
+            _ => {
+                if let Some(edited) = editor::edit(&self.note, self.note_cursor, &key) {
+                    // A note is one line: the new-line keys do nothing here.
+                    if !edited.text.contains('\n') {
+                        self.note = edited.text;
+                        self.note_cursor = edited.cursor;
+                    }
+                }
+                Vec::new()
+            }
+        }
     }
 
     /// PgUp / PgDn scroll the current transcript; `true` if the key was one of them.
@@ -402,6 +448,15 @@ impl App {
             self.mode = Mode::Normal;
             return Vec::new();
         };
+        // In a conversation that is over (the visitor left while I wrote) nothing more can
+        // be sent: Ctrl-W closes it, as its transcript says, rather than editing the draft.
+        if let Target::Conversation(session) = target
+            && ctrl(&key, 'w')
+            && self.shift.writable(session) == Err(Notice::ConversationOver)
+        {
+            self.mode = Mode::ConfirmEnd(session);
+            return Vec::new();
+        }
         match key.code {
             KeyCode::Esc => {
                 self.mode = Mode::Normal;

@@ -47,6 +47,15 @@ pub enum Mode {
         /// The highlighted row.
         index: usize,
     },
+    /// Writing the note for the colleague chosen in the transfer picker, in the note's own
+    /// box: Enter hands the conversation over with it (never a message to the visitor), Esc
+    /// cancels and shows the visitor's draft again, untouched.
+    WriteNote {
+        /// The colleague's certificate serial.
+        to: u64,
+        /// The colleague's alias, for the box's title.
+        alias: String,
+    },
     /// Asking before ending this conversation.
     ConfirmEnd(SessionId),
     /// Asking before marking this tip handled.
@@ -97,6 +106,10 @@ pub struct App {
     typing_interrupted: bool,
     /// Where the cursor stands in the draft being written, in characters.
     cursor: usize,
+    /// The hand-over note being written ([`Mode::WriteNote`]); never a visitor's draft.
+    note: String,
+    /// Where the cursor stands in the note, in characters.
+    note_cursor: usize,
 }
 
 impl App {
@@ -113,6 +126,8 @@ impl App {
             scrolled_back: HashMap::new(),
             typing_interrupted: false,
             cursor: 0,
+            note: String::new(),
+            note_cursor: 0,
         }
     }
 
@@ -150,13 +165,20 @@ impl App {
         self.was_locked = locked;
         let about_something = matches!(
             self.mode,
-            Mode::Compose | Mode::PickResource { .. } | Mode::PickTransfer { .. }
+            Mode::Compose
+                | Mode::PickResource { .. }
+                | Mode::PickTransfer { .. }
+                | Mode::WriteNote { .. }
         );
         if about_something
             && (self.subject.is_none() || self.subject != self.shift.current_target())
         {
-            self.typing_interrupted |= self.mode == Mode::Compose;
+            self.typing_interrupted |= matches!(self.mode, Mode::Compose | Mode::WriteNote { .. });
             self.mode = Mode::Normal;
+        }
+        if !matches!(self.mode, Mode::WriteNote { .. }) {
+            self.note.clear();
+            self.note_cursor = 0;
         }
         self.tip_cursor = self.tip_cursor.min(self.shift.tips.len().saturating_sub(1));
         let shift = &self.shift;
@@ -181,6 +203,11 @@ impl App {
         self.subject
             .and_then(|t| self.shift.draft(t))
             .map_or(0, |d| d.chars().count())
+    }
+
+    /// The hand-over note being written and its cursor (drawn by [`ui`]).
+    pub fn note(&self) -> (&str, usize) {
+        (&self.note, self.note_cursor.min(self.note.chars().count()))
     }
 
     /// Where the cursor stands in the draft being written (drawn by [`ui`]).

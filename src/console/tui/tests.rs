@@ -134,12 +134,72 @@ fn enter_writes_to_the_shown_visitor_and_sends_and_esc_stops_writing() {
 }
 
 #[test]
+fn the_hand_over_note_has_its_own_box_and_enter_there_never_messages_the_visitor() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(roster()));
+    k.on(key(KeyCode::Enter));
+    k.typing("Half a message");
+    k.on(key(KeyCode::Esc));
+    k.on(ctrl_key('x'));
+    assert!(
+        k.on(key(KeyCode::Enter)).is_empty(),
+        "choosing Bastien moves nothing"
+    );
+    assert_eq!(
+        k.app.mode,
+        Mode::WriteNote {
+            to: 102,
+            alias: "Bastien".into()
+        }
+    );
+    k.typing("Scared, speaks French");
+    // Ctrl-J and Alt-Enter would start a line: a note is one line.
+    k.on(ctrl_key('j'));
+    let screen = super::ui::tests::screen(&k.app, k.now);
+    assert!(
+        super::ui::tests::contains(&screen, "Note for Bastien (not sent to the visitor)"),
+        "{screen:#?}"
+    );
+    assert!(!super::ui::tests::contains(&screen, "Visitor 2 (Enter"));
+    // Esc cancels: the visitor's draft is as it was, the note is gone.
+    assert!(k.on(key(KeyCode::Esc)).is_empty());
+    assert_eq!(k.app.mode, Mode::Normal);
+    let c = k.app.shift.conversation(&sid(2)).unwrap();
+    assert_eq!(c.draft, "Half a message");
+    assert_eq!(c.state, ConvState::Open);
+    // Again: Enter in the note's box hands over with the note, and sends nothing to the
+    // visitor; their draft stays theirs.
+    k.on(ctrl_key('x'));
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.note().0, "", "a cancelled note does not come back");
+    k.typing("Scared");
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Transfer {
+            session: sid(2),
+            to: 102,
+            note: Some("Scared".into()),
+        }]
+    );
+    assert_eq!(k.app.mode, Mode::Normal);
+    let c = k.app.shift.conversation(&sid(2)).unwrap();
+    assert_eq!(c.draft, "Half a message");
+    assert!(
+        c.lines
+            .iter()
+            .all(|l| l.who != crate::console::shift::Who::Me)
+    );
+}
+
+#[test]
 fn writing_stops_when_the_conversation_written_to_is_handed_over() {
     let mut k = kit();
     k.two_conversations();
     k.on(relay(roster()));
     k.on(ctrl_key('x'));
     assert_eq!(k.app.mode, Mode::PickTransfer { index: 0 });
+    assert!(k.on(key(KeyCode::Enter)).is_empty(), "the note comes first");
     assert_eq!(
         k.on(key(KeyCode::Enter)),
         vec![Command::Transfer {
@@ -488,4 +548,36 @@ fn a_resource_placeholder_blocks_sending_until_filled_in_with_the_cursor_keys() 
         }]
     );
     assert_eq!(k.app.cursor(), 0, "the emptied draft starts over");
+}
+
+#[test]
+fn ctrl_w_in_the_box_of_a_conversation_the_visitor_ended_closes_it() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(key(KeyCode::Enter));
+    k.typing("Are you safe");
+    assert_eq!(k.app.mode, Mode::Compose);
+    // The visitor leaves quickly while I write.
+    k.on(relay(CoordinatorEvent::Peer {
+        session: sid(2),
+        event: crate::protocol::frames::PeerEvent::Ended,
+    }));
+    assert_eq!(k.app.shift.current().unwrap().state, ConvState::Ended);
+    // Enter says what works, and Ctrl-W (as the transcript says) asks to close it.
+    assert!(k.on(key(KeyCode::Enter)).is_empty());
+    assert_eq!(
+        text::notice(&k.app.shift.status),
+        "This conversation is over; Ctrl-W closes it."
+    );
+    k.on(ctrl_key('w'));
+    assert_eq!(k.app.mode, Mode::ConfirmEnd(sid(2)));
+    assert!(k.on(ch('y')).is_empty(), "over already: closed here only");
+    assert!(k.app.shift.conversation(&sid(2)).is_none());
+    // In a conversation still open, Ctrl-W in the box still deletes a word.
+    k.on(alt('1'));
+    k.on(key(KeyCode::Enter));
+    k.typing("Hello there");
+    k.on(ctrl_key('w'));
+    assert_eq!(k.app.mode, Mode::Compose);
+    assert_eq!(k.app.shift.conversation(&sid(1)).unwrap().draft, "Hello ");
 }

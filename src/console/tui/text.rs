@@ -32,7 +32,7 @@ pub fn notice(notice: &Notice) -> String {
         Notice::HandedOver { number, to } => format!("Visitor {number} handed to {to}."),
         Notice::NoFreeColleague => "No colleague on duty has a free seat.".into(),
         Notice::NoteTooLong => {
-            "A hand-over note is one line of at most 240 bytes: shorten the draft.".into()
+            "A hand-over note is one line of at most 240 bytes: shorten it.".into()
         }
         Notice::TransferAnswered { number, status } => match status {
             TransferStatus::Waiting => format!("Visitor {number}: waiting for them to accept."),

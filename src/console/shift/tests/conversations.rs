@@ -276,6 +276,11 @@ fn ending_erases_and_an_ended_conversation_closes_locally() {
     assert_eq!(k.shift.writable(sid(1)), Err(Notice::ConversationOver));
     k.write(chat(1), "too late");
     assert!(k.act(Action::Send(chat(1))).is_empty());
+    assert_eq!(
+        k.shift.status,
+        Notice::ConversationOver,
+        "says what works: closing it"
+    );
     assert!(k.act(Action::End(sid(1))).is_empty());
     assert!(k.shift.conversations.is_empty());
     assert_eq!(k.shift.selected, None);

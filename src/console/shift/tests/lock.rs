@@ -129,7 +129,11 @@ fn a_lost_connection_ends_duty_keeps_the_conversations_and_duty_resumes_on_recon
     // A second loss while off duty does not put it back on duty.
     k.act(Action::Duty(false));
     k.net(NetEvent::Disconnected("closed".into()));
-    assert!(k.net(NetEvent::Reconnected).is_empty());
+    assert_eq!(
+        k.net(NetEvent::Reconnected),
+        vec![Command::ListTips],
+        "no duty: the tips only"
+    );
     assert!(!k.shift.on_duty);
 }
 

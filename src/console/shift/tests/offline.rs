@@ -151,6 +151,29 @@ fn a_message_the_connection_could_not_take_is_marked_and_its_words_return() {
 }
 
 #[test]
+fn a_note_written_in_its_own_box_never_lands_in_the_visitors_draft_when_the_hand_over_fails() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    k.write(Target::Conversation(sid(1)), "For the visitor");
+    let commands = k.act(Action::TransferWithNote {
+        session: sid(1),
+        to: 102,
+        note: "Scared, speaks French".into(),
+    });
+    k.net(NetEvent::NotDone {
+        undone: Undone::of(&commands[0]).unwrap(),
+        reason: Reason::Offline,
+    });
+    assert_eq!(
+        k.shift.conversation(&sid(1)).unwrap().draft,
+        "For the visitor",
+        "the colleague's note is not put where Enter sends it to the visitor"
+    );
+    still_mine_after_a_failed_hand_over(&k);
+}
+
+#[test]
 fn a_hand_over_that_never_left_is_still_mine_with_its_note_back_in_the_box() {
     let mut k = kit();
     k.two_conversations();

@@ -207,3 +207,14 @@ fn a_tip_that_does_not_open_or_a_missing_inbox_key_is_reported_not_shown() {
     );
     assert!(bare.opened_tip.is_none());
 }
+
+#[test]
+fn the_tips_are_asked_for_at_sign_in_and_again_after_a_reconnection_off_duty() {
+    let mut k = kit();
+    assert!(!k.shift.on_duty);
+    // The relay lists tips off duty too: the count is true before going on duty.
+    assert_eq!(k.shift.signed_in(), vec![Command::ListTips]);
+    k.net(NetEvent::Disconnected("reset".into()));
+    assert_eq!(k.net(NetEvent::Reconnected), vec![Command::ListTips]);
+    assert_eq!(k.shift.status, Notice::Reconnected { on_duty: false });
+}

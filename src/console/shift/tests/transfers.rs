@@ -96,6 +96,71 @@ fn the_draft_goes_to_the_colleague_as_a_note_not_to_the_visitor() {
 }
 
 #[test]
+fn a_note_written_in_its_own_box_goes_to_the_colleague_and_leaves_the_visitors_draft() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    let chat = Target::Conversation(sid(1));
+    k.write(chat, "Half a message to the visitor");
+    let with = |note: &str| Action::TransferWithNote {
+        session: sid(1),
+        to: 102,
+        note: note.into(),
+    };
+    assert!(
+        k.act(with(&"x".repeat(241))).is_empty(),
+        "too long for a note"
+    );
+    assert_eq!(k.shift.status, Notice::NoteTooLong);
+    assert!(k.act(with("two\nlines")).is_empty(), "one line");
+    assert_eq!(k.shift.status, Notice::NoteTooLong);
+    let c = k.shift.conversation(&sid(1)).unwrap();
+    assert_eq!(c.state, ConvState::Open, "refused: nothing moved");
+    assert_eq!(c.draft, "Half a message to the visitor");
+    assert_eq!(
+        k.act(with("  Speaks French.  ")),
+        vec![Command::Transfer {
+            session: sid(1),
+            to: 102,
+            note: Some("Speaks French.".into()),
+        }],
+        "the note, never the draft, and no message to the visitor"
+    );
+    let c = k.shift.conversation(&sid(1)).unwrap();
+    assert_eq!(
+        c.draft, "Half a message to the visitor",
+        "the draft is theirs"
+    );
+    assert!(c.lines.iter().all(|l| l.who != Who::Me));
+}
+
+#[test]
+fn an_empty_note_hands_over_without_one_never_with_the_draft() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    k.write(Target::Conversation(sid(1)), "For the visitor");
+    let with = Action::TransferWithNote {
+        session: sid(1),
+        to: 102,
+        note: "   ".into(),
+    };
+    assert_eq!(
+        k.act(with),
+        vec![Command::Transfer {
+            session: sid(1),
+            to: 102,
+            note: None,
+        }],
+        "an empty note is none: the visitor's draft is not taken instead"
+    );
+    assert_eq!(
+        k.shift.conversation(&sid(1)).unwrap().draft,
+        "For the visitor"
+    );
+}
+
+#[test]
 fn the_receiver_sees_the_visitors_language_and_the_note() {
     let mut k = kit();
     k.act(Action::Duty(true));

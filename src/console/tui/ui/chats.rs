@@ -149,7 +149,17 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
     if let Some(from) = &c.transferred_from {
         title.push_str(&format!(" · from {from}"));
     }
-    let draft_rows = composer::height(&c.draft, area.width);
+    let writing_note = match &tui.mode {
+        Mode::WriteNote { alias, .. } => Some(alias.as_str()),
+        _ => None,
+    };
+    let (note, note_cursor) = tui.note();
+    let boxed = if writing_note.is_some() {
+        note
+    } else {
+        c.draft.as_str()
+    };
+    let draft_rows = composer::height(boxed, area.width);
     let unread = c.kept_unread();
     let keeps = tui.shift.holds.as_ref().map_or_else(Vec::new, |h| {
         let said = if c.state == ConvState::Ended {
@@ -199,6 +209,13 @@ fn draw_conversation(frame: &mut Frame, tui: &App, area: Rect, now: Instant) {
         Paragraph::new(rows).block(Block::default().borders(Borders::ALL).title(title)),
         transcript_area,
     );
+    if let Some(alias) = writing_note {
+        // The note's own box: its title says who reads it, and that the visitor does not.
+        let title =
+            format!("Note for {alias} (not sent to the visitor) · Enter transfers, Esc cancels");
+        composer::draw(frame, compose_area, note, Some(note_cursor), title);
+        return;
+    }
     let composing = tui.mode == Mode::Compose;
     let compose_title = if composing {
         format!("To Visitor {} (Enter sends)", c.number)

@@ -31,7 +31,7 @@ mod overlays;
 #[cfg(test)]
 mod team_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod tips;
 
 pub use overlays::HELP;
@@ -62,6 +62,12 @@ pub fn date(unix: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Unix seconds as a UTC date and minute, `YYYY-MM-DD HH:MM` (the caller says "UTC").
+pub fn date_minute(unix: u64) -> String {
+    let minute = unix % 86_400 / 60;
+    format!("{} {:02}:{:02}", date(unix), minute / 60, minute % 60)
 }
 
 fn kind(kind: ConversationKind) -> &'static str {
@@ -104,7 +110,10 @@ pub fn footer_keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ]
         }
         (Mode::PickTransfer { .. }, _) => {
-            vec![("↑↓", "choose"), ("⏎", "transfer"), ("Esc", "cancel")]
+            vec![("↑↓", "choose"), ("⏎", "write a note"), ("Esc", "cancel")]
+        }
+        (Mode::WriteNote { .. }, _) => {
+            vec![("⏎", "transfer with the note"), ("Esc", "cancel transfer")]
         }
         (Mode::Roster, _) => vec![("any key", "close")],
         (

@@ -27,8 +27,8 @@ pub(super) fn draw_transfer(frame: &mut Frame, app: &App, area: Rect, index: usi
         .iter()
         .map(|c| format!("{} ({}/{})", c.alias, c.load, c.capacity));
     let rect = popup(area, 60, targets.len() as u16 + 2);
-    // The visitor is asked before anything moves; a draft goes to the colleague, sealed.
-    let title = "Transfer to (your draft goes as a sealed note)";
+    // The visitor is asked before anything moves; the note is written next, in its own box.
+    let title = "Transfer to (Enter, then a note for them only)";
     draw_picker(frame, rect, title, rows, index);
 }
 

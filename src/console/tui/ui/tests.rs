@@ -12,7 +12,7 @@ use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 
 /// Renders at 80×24 and returns the screen as lines of text.
-pub(super) fn screen(app: &App, now: Instant) -> Vec<String> {
+pub(crate) fn screen(app: &App, now: Instant) -> Vec<String> {
     let mut terminal = ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| draw(f, app, now)).unwrap();
     let buffer = terminal.backend().buffer();
@@ -28,7 +28,7 @@ fn cells(app: &App, now: Instant) -> ratatui::buffer::Buffer {
     terminal.backend().buffer().clone()
 }
 
-pub(super) fn contains(screen: &[String], needle: &str) -> bool {
+pub(crate) fn contains(screen: &[String], needle: &str) -> bool {
     screen.iter().any(|l| l.contains(needle))
 }
 
@@ -229,6 +229,8 @@ fn durations_and_dates_read_well() {
     assert_eq!(date(0), "1970-01-01");
     assert_eq!(date(1_709_251_200), "2024-03-01");
     assert_eq!(date(951_782_400), "2000-02-29");
+    assert_eq!(date_minute(1_797_345_722), "2026-12-15 14:42");
+    assert_eq!(date_minute(951_782_400 + 86_399), "2000-02-29 23:59");
 }
 
 #[test]
