@@ -227,18 +227,10 @@ pub fn republish(
 
 /// A date as `keys list` shows it, against `now` (Unix seconds): `today` within the past 24
 /// hours (a revocation just made is not "0 days ago"), hours within the next 24 (a
-/// certificate ending tonight is not "in 0 days"), else whole days: days ahead to the
-/// nearest (a 14-day certificate listed just after its enrolment is "in 14 days", not 13),
-/// days past completed.
+/// certificate ending tonight is not "in 0 days"), else whole days.
 pub fn days_from(at: u64, now: u64) -> String {
     let (days, past) = if at > now {
-        let ahead = at - now;
-        let days = if ahead < DAY {
-            0
-        } else {
-            (ahead + DAY / 2) / DAY
-        };
-        (days, false)
+        ((at - now) / DAY, false)
     } else {
         ((now - at) / DAY, true)
     };
@@ -264,12 +256,5 @@ mod tests {
         assert_eq!(days_from(now + 5 * 3600 + 1, now), "in 6 h");
         assert_eq!(days_from(now + DAY, now), "in 1 day");
         assert_eq!(days_from(now - 3 * DAY, now), "3 days ago");
-        // Listed straight after a 14-day enrolment: 14 days, not the 13 a started day
-        // rounded down would say; to the nearest day, as the hours are to the hour.
-        assert_eq!(days_from(now + 14 * DAY - 5, now), "in 14 days");
-        assert_eq!(days_from(now + 13 * DAY + 12 * 3600, now), "in 14 days");
-        assert_eq!(days_from(now + 13 * DAY + 11 * 3600, now), "in 13 days");
-        assert_eq!(days_from(now + DAY + 11 * 3600, now), "in 1 day");
-        assert_eq!(days_from(now + DAY + 12 * 3600, now), "in 2 days");
     }
 }
