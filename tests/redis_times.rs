@@ -163,3 +163,49 @@ async fn no_key_in_redis_ends_on_a_finer_time_than_the_minute() {
         "ends finer than the minute in the append-only file: {finer:#?}"
     );
 }
+
+/// Kits before 2026-12-02 gave tip keys relative TTLs: after the upgrade, a relay puts their
+/// ends on the whole minute at its first sweep, so the tips filed before it do not keep their
+/// arrival's millisecond for the rest of their retention.
+#[tokio::test]
+async fn a_relay_puts_the_ends_an_older_one_left_on_the_minute() {
+    let redis = DiskRedis::start(false);
+    let url = redis.url.clone();
+    let on_this_redis = |c: &mut lifeline::config::Config| {
+        c.store.kind = StoreKind::Redis;
+        c.store.redis_url = url.clone();
+    };
+    let older = TestRelay::start_with(on_this_redis).await;
+    let addr = older.addr.to_string();
+    file_first_tip(&older, &Tipster::new(&addr), "Locked in", None).await;
+    let _dir = older.stop().await;
+    // What an older relay wrote: each tip key ending on a millisecond of its own.
+    let tip_keys = || {
+        let keys = cli(&redis, &["--scan", "--pattern", "ll:tip*"]);
+        keys.lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let mut older_ends = 0;
+    for key in tip_keys() {
+        if cli(&redis, &["TTL", &key]).parse::<i64>().expect("a TTL") > 0 {
+            assert_eq!(cli(&redis, &["PEXPIRE", &key, "2591999123"]), "1");
+            older_ends += 1;
+        }
+    }
+    assert!(
+        older_ends >= 3,
+        "the tip, its lookup and its index: {older_ends}"
+    );
+
+    let upgraded = TestRelay::start_with(on_this_redis).await;
+    upgraded.relay.sweep().await;
+    let finer: Vec<String> = tip_keys()
+        .into_iter()
+        .filter(|key| {
+            let end: i64 = cli(&redis, &["PEXPIRETIME", key])
+                .parse()
+                .expect("a number");
+            end > 0 && end % MINUTE_MS != 0
+        })
+        .collect();
+    assert!(finer.is_empty(), "ends an older relay left: {finer:#?}");
+}

@@ -108,6 +108,32 @@ impl Deadlines {
     }
 }
 
+/// Puts on the next whole minute the end of each of KEYS that has one finer: keys an older
+/// relay wrote with a relative TTL (kits before 2026-12-02). Keys of one slot per call. How
+/// many it moved.
+const ALIGN: &str = r#"
+local moved = 0
+for _, key in ipairs(KEYS) do
+  local ends = redis.call('EXPIRETIME', key)
+  if ends > 0 and ends % 60 ~= 0 then
+    redis.call('EXPIREAT', key, math.ceil(ends / 60) * 60)
+    moved = moved + 1
+  end
+end
+return moved
+"#;
+
+/// Gives `keys` (all in one slot) ends on whole minutes, where an older relay left them
+/// finer; how many it moved. Ends already on a minute, and keys without one, are untouched.
+pub async fn align(con: &mut RedisConnection, keys: &[&str]) -> Result<usize, StoreError> {
+    let script = redis::Script::new(ALIGN);
+    let mut call = script.prepare_invoke();
+    for key in keys {
+        call.key(*key);
+    }
+    call.invoke_async(con).await.map_err(unavailable)
+}
+
 /// The first whole minute at or after `unix_s`.
 fn on_minute(unix_s: u64) -> u64 {
     unix_s.div_ceil(60) * 60

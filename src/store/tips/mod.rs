@@ -240,11 +240,15 @@ impl Tips {
 
     /// Dates every tip file written since the last call, and the tip folder, to `minute`
     /// (`file_times`); run at each minute tick of the sweep. On Redis only the folder the
-    /// file store left is there to date (the sweep's removals change its times).
+    /// file store left is there to date (the sweep's removals change its times), and, once,
+    /// the ends an older relay left finer than the minute on the tips' keys (F-46).
     pub async fn restamp(&self, minute: u64) -> Result<usize, StoreError> {
         let files = match &self.backend {
             Backend::Files(files) => Some(files),
-            Backend::Redis(_) => self.left_behind.as_ref(),
+            Backend::Redis(redis) => {
+                redis.align_older_ends().await?;
+                self.left_behind.as_ref()
+            }
         };
         match files {
             Some(files) => files.restamp(minute).await,

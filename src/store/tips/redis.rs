@@ -21,7 +21,7 @@ use crate::protocol::frames::TipSummary;
 use crate::protocol::ids::TipId;
 use crate::store::chat::StoreError;
 use crate::store::redis::connection::RedisConnection;
-use crate::store::redis::deadline::Deadlines;
+use crate::store::redis::deadline::{Deadlines, align};
 
 /// Tips waiting for a coordinator, scored by the minute they arrived: what `max_tips` caps.
 const TIPS: &str = "ll:tips";
@@ -145,6 +145,9 @@ pub struct RedisTips {
     limits: TipLimits,
     /// When a tip's retention ends (Redis expires it then).
     clock: Clock,
+    /// Whether the ends an older relay left finer than the minute were put on it
+    /// (`align_older_ends`): once per start.
+    aligned: std::sync::atomic::AtomicBool,
 }
 
 /// What `get` reads in one round trip: the record's fields, follow-ups, replies and copies.
@@ -176,6 +179,7 @@ impl RedisTips {
             handle: redis::Script::new(super::scripts::HANDLE),
             retention_minutes: retention_days * 24 * 60,
             limits,
+            aligned: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -618,6 +622,45 @@ impl RedisTips {
             return Ok(None);
         };
         Ok(self.get(&id).await?.map(|tip| tip.replies))
+    }
+
+    /// Once per start: puts on the whole minute every tip key's end that an older relay left
+    /// finer (a relative TTL, kept by Redis as the millisecond of the write: F-46), so the
+    /// tips filed before an upgrade do not keep their arrival's millisecond for the rest of
+    /// their retention. The relay's next rewrite takes the old ends out of Redis's files.
+    /// How many keys it moved.
+    pub async fn align_older_ends(&self) -> Result<usize, StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.aligned.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        let mut con = self.con();
+        let mut moved = 0;
+        for index in [TIPS, HANDLED, HELD] {
+            moved += align(&mut con, &[index]).await?;
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for index in [TIPS, HANDLED] {
+            let listed: Vec<String> = con.zrange(index, 0, -1).await.map_err(unavailable)?;
+            ids.extend(listed);
+        }
+        for id in ids {
+            let Some(id) = decode_id(&id) else {
+                continue;
+            };
+            let keys = TipKeys::of(&id);
+            let own = [&keys.record, &keys.followups, &keys.replies, &keys.copies];
+            moved += align(&mut con, &own.map(String::as_str)).await?;
+            let lookup: Option<String> = con
+                .hget(&keys.record, "lookup")
+                .await
+                .map_err(unavailable)?;
+            if let Some(hash) = lookup.as_deref().and_then(from_hex::<32>) {
+                moved += align(&mut con, &[&lookup_key(&hash)]).await?;
+            }
+        }
+        self.aligned.store(true, Ordering::Relaxed);
+        Ok(moved)
     }
 
     /// Deletes tips received before `cutoff_minute`; returns how many.
