@@ -116,6 +116,11 @@ fn enrolled() -> Identity {
     Identity::open(&IDENTITY_FILE, identity::PASSPHRASE).expect("the identity opens")
 }
 
+/// The fingerprint of the inbox key the fixture's identity holds (with no end).
+fn held_fingerprint() -> Fingerprint {
+    DhSecret::from_bytes(fixed(HELD)).public().fingerprint()
+}
+
 fn held_keys(identity: &Identity, now: u64) -> Vec<String> {
     identity
         .inbox_keys(now)
@@ -235,6 +240,21 @@ fn arbitrary_grant(bytes: &[u8]) {
                 "a refused grant changed the keys"
             );
         }
+        // F-43: a grant that ends before the fixture's key (which has no end) and lacks it.
+        (Err(IdentityError::OlderGrant { ends, held_until }), Ok((header, _))) => {
+            assert_eq!((ends, held_until), (header.until, u64::MAX));
+            assert!(
+                !header
+                    .keys
+                    .iter()
+                    .any(|k| k.fingerprint == held_fingerprint())
+            );
+            assert_eq!(
+                held_keys(&identity, 0),
+                before,
+                "an older grant changed the keys"
+            );
+        }
         (imported, opened) => panic!("import {imported:?} but open {opened:?}"),
     }
 }
@@ -311,6 +331,17 @@ fn sealed_grant(args: &[u8]) {
         grant
     );
     let mut identity = enrolled();
+    // F-43: a grant ending before the keys held (the fixture's key has no end) that lacks
+    // the newest of them is refused and changes nothing: it would take away the key tips
+    // are sealed to now.
+    if until < u64::MAX && !named.iter().any(|k| k.fingerprint == held_fingerprint()) {
+        assert!(matches!(
+            identity.import_grant(&grant),
+            Err(IdentityError::OlderGrant { ends, held_until: u64::MAX }) if ends == until
+        ));
+        assert_eq!(held_keys(&identity, 0), held_keys(&enrolled(), 0));
+        return;
+    }
     assert_eq!(identity.import_grant(&grant).expect("imports"), header);
     assert_eq!(
         held_keys(&identity, until.saturating_sub(1)),
