@@ -39,6 +39,10 @@ export function composer(to: Target, draft: string, label: string, enabled: bool
   if (JSON.stringify(to) !== JSON.stringify(target) || (draft !== field.value && !sent.has(draft))) {
     field.value = draft;
     sent.clear();
+    // What is shown now counts as sent: a snapshot the desk made before the first keystroke
+    // here reached it echoes this draft, and must not wipe what is typed meanwhile (the
+    // words typed just after Alt+N were lost, or came out of order, that way).
+    sent.add(draft);
   }
   target = to;
   field.disabled = !enabled;

@@ -111,6 +111,7 @@ function draw(s: State): void {
   const scroll = old?.scrollTop ?? 0;
   const field = document.getElementById('draft') as HTMLTextAreaElement | null;
   const caret = field ? [field.selectionStart, field.selectionEnd] : null;
+  const typed = field?.value;
   const body = s.screen === 'chats' ? chats(s) : tips(s);
   app.replaceChildren(header(s), h('main', { class: 'desk' }, ...body), h('footer', { class: 'help' }, t('shortcuts')));
   const transcript = document.getElementById('transcript');
@@ -118,7 +119,8 @@ function draw(s: State): void {
   if (focused) {
     const again = app.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`);
     again?.focus({ preventScroll: true });
-    if (again instanceof HTMLTextAreaElement && caret) again.setSelectionRange(caret[0], caret[1]);
+    // The caret stays where it was, unless the desk changed the text (then at its end).
+    if (again instanceof HTMLTextAreaElement && caret && again.value === typed) again.setSelectionRange(caret[0], caret[1]);
   }
   focusAsked(s);
   const said = worded(s.status);

@@ -59,8 +59,20 @@ export function pickResource(target: Target, resources: Resource[]): void {
   search.focus();
 }
 
-/** The colleague picker for handing `session` over. */
+/**
+ * The colleague picker for handing `session` over, with the note's own box: the note goes
+ * sealed to the colleague picked, and never to the visitor (it once came from the visitor's
+ * draft, where one Enter would have sent it to them). The visitor's draft is left as it is.
+ */
 export function pickColleague(session: string, colleagues: Colleague[]): void {
+  const note = h('textarea', { id: 'handover-note', rows: 2, maxlength: 240, 'aria-describedby': 'handover-hint' });
+  // Enter in the note picks no one by accident; it moves on to the first colleague.
+  note.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      list.querySelector('button')?.focus();
+    }
+  });
   const list = h(
     'ul',
     { class: 'choices' },
@@ -73,8 +85,7 @@ export function pickColleague(session: string, colleagues: Colleague[]): void {
           {
             type: 'button',
             onclick: () => {
-              adoptNext();
-              ask({ type: 'transfer', session, to: c.serial });
+              ask({ type: 'transfer', session, to: c.serial, note: note.value });
               closePickers();
             },
           },
@@ -84,6 +95,10 @@ export function pickColleague(session: string, colleagues: Colleague[]): void {
       ),
     ),
   );
-  dialog(t('pickColleague'), h('p', {}, colleagues.length ? t('transferHint') : t('noColleague')), list);
-  list.querySelector('button')?.focus();
+  if (!colleagues.length) {
+    dialog(t('pickColleague'), h('p', {}, t('noColleague')));
+    return;
+  }
+  dialog(t('pickColleague'), h('label', { for: 'handover-note' }, t('noteLabel')), note, h('p', { id: 'handover-hint', class: 'meta' }, t('transferHint')), list);
+  note.focus();
 }

@@ -172,15 +172,26 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   // next reaches his screen.
   await page.keyboard.press('Alt+2');
   await awake(page, page.getByRole('heading', { name: 'Visitor 2' }));
+  // Half a message to the visitor stays in its box; the note for Bastien has its own,
+  // and neither reaches the visitor.
+  await page.getByLabel('Message').fill('Half a message, not for now');
   await page.getByRole('button', { name: 'Transfer' }).click();
   const colleagues = page.getByRole('dialog', { name: 'Hand this conversation to a colleague' });
   await colleagues.waitFor();
+  const note = colleagues.getByLabel(/Note for the colleague/);
+  assert.equal(await note.evaluate((e) => e === document.activeElement), true, 'the note box has the focus');
+  await note.fill('Prefers short messages.');
+  await note.press('Enter');
+  assert.equal(await colleagues.getByRole('button', { name: /Bastien/ }).evaluate((e) => e === document.activeElement), true, 'Enter in the note moves to the first colleague');
   await screenOk(page, 'transfer picker');
   await shot(page, '06-transfer');
   await colleagues.getByRole('button', { name: /Bastien/ }).click();
   await two.page.getByRole('button', { name: 'Accept' }).click();
   await awake(page, page.getByText(/Visitor 2 is now with Bastien/));
   await bastien.untilOnScreen(`transferred to you by ${coord.alias}`);
+  await bastien.untilOnScreen('Hand-over note: Prefers short messages.');
+  const visitorSaw = await two.page.locator('body').innerText();
+  assert.ok(!visitorSaw.includes('Prefers short') && !visitorSaw.includes('Half a message'), `the visitor never sees the note or the draft: ${visitorSaw}`);
   await two.page.getByLabel('Your message').fill('Hello Bastien, thank you.');
   await two.page.keyboard.press('Enter');
   await bastien.untilOnScreen('Visitor: Hello Bastien, thank you.');

@@ -102,6 +102,10 @@ pub enum PageMessage {
         session: SessionId,
         /// The colleague's certificate serial.
         to: u64,
+        /// The note for the colleague, from the picker's own box (empty: none); never the
+        /// visitor's draft.
+        #[serde(default)]
+        note: String,
     },
     /// End a conversation (or close one already over).
     End {
@@ -187,7 +191,7 @@ impl PageMessage {
                 index,
             },
             PageMessage::Send { target } => Action::Send(target.into()),
-            PageMessage::Transfer { session, to } => Action::Transfer { session, to },
+            PageMessage::Transfer { session, to, note } => Action::Transfer { session, to, note },
             PageMessage::End { session } => Action::End(session),
             PageMessage::TipsRefresh {} => Action::RefreshTips,
             PageMessage::TipOpen { id } => Action::OpenTip(id),

@@ -83,18 +83,10 @@ pub enum Action {
     },
     /// Send a draft: to the visitor, or sealed to the opened tip's tipster.
     Send(Target),
-    /// Hand a conversation to the colleague with this serial; the conversation's draft goes
-    /// with it as the sealed note (the desk's picker says so).
+    /// Hand a conversation to the colleague with this serial, with a note written in the
+    /// note's own box (never the visitor's draft, which is left as it was): nothing reaches
+    /// the visitor, and one Enter can never send the note to them.
     Transfer {
-        /// The conversation.
-        session: SessionId,
-        /// The colleague's certificate serial.
-        to: u64,
-    },
-    /// Hand a conversation to the colleague with this serial with a note written in the
-    /// note's own box (the terminal's): the visitor's draft is left as it was, and nothing
-    /// reaches the visitor.
-    TransferWithNote {
         /// The conversation.
         session: SessionId,
         /// The colleague's certificate serial.
@@ -180,7 +172,6 @@ impl Shift {
             // from the boxes. Ending and locking work offline; duty says why it waits.
             Action::Send(_)
             | Action::Transfer { .. }
-            | Action::TransferWithNote { .. }
             | Action::TipHandled(_)
             | Action::TakeTip { .. }
                 if !self.connected =>
@@ -190,10 +181,7 @@ impl Shift {
             }
             Action::Send(Target::Conversation(session)) => self.send(session),
             Action::Send(Target::Tip(id)) => self.send_tip_reply(id),
-            Action::Transfer { session, to } => self.transfer(session, to, None),
-            Action::TransferWithNote { session, to, note } => {
-                self.transfer(session, to, Some(note))
-            }
+            Action::Transfer { session, to, note } => self.transfer(session, to, &note),
             Action::End(session) => self.end(session),
             Action::RefreshTips => vec![Command::ListTips],
             Action::OpenTip(id) => self.ask_tip(id),
@@ -365,7 +353,7 @@ impl Shift {
     }
 
     /// Hands `session` to `to`, with `written` as the note, or (`None`) the draft.
-    fn transfer(&mut self, session: SessionId, to: u64, written: Option<String>) -> Vec<Command> {
+    fn transfer(&mut self, session: SessionId, to: u64, written: &str) -> Vec<Command> {
         if let Err(refused) = self.transferable(session) {
             self.status = refused;
             return Vec::new();
@@ -379,17 +367,8 @@ impl Shift {
             self.status = Notice::NoFreeColleague;
             return Vec::new();
         };
-        // A note written in its own box goes as it is, and the visitor's draft stays; else
-        // a draft written before the hand-over goes to the colleague, sealed, not to the
-        // visitor: the desk's picker says so.
-        let from_draft = written.is_none();
-        let text = match written {
-            Some(note) => note.trim().to_owned(),
-            None => self
-                .conversation(&session)
-                .map(|c| c.draft.trim().to_owned())
-                .unwrap_or_default(),
-        };
+        // The note comes from its own box; the visitor's draft is theirs and stays.
+        let text = written.trim().to_owned();
         if text.len() > MAX_NOTE_BYTES || text.chars().any(char::is_control) {
             self.status = Notice::NoteTooLong;
             return Vec::new();
@@ -398,10 +377,6 @@ impl Shift {
         if let Some(c) = self.conversation_mut(&session) {
             c.state = ConvState::Transferring;
             c.transfer_to = Some(alias.clone());
-            c.note_from_own_box = !from_draft;
-            if from_draft && note.is_some() {
-                c.draft.clear();
-            }
             c.note(Note::HandingOver { to: alias.clone() });
         }
         self.status = Notice::Transferring { to: alias };

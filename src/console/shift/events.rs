@@ -62,12 +62,11 @@ pub enum Undone {
         /// Its transcript line.
         line: usize,
     },
-    /// A hand-over that never reached the relay: still mine; the note goes back to the draft.
+    /// A hand-over that never reached the relay: still mine. Its note is not put back in
+    /// the visitor's draft, where one Enter would send it to them.
     Transfer {
         /// The conversation.
         session: SessionId,
-        /// The note that went with it, if any.
-        note: Option<String>,
     },
     /// A tip reply that was never filed: it leaves the thread, its words go back to the draft.
     ReplyTip(TipId),
@@ -82,10 +81,7 @@ impl Undone {
                 session: *session,
                 line: *line,
             }),
-            Command::Transfer { session, note, .. } => Some(Self::Transfer {
-                session: *session,
-                note: note.clone(),
-            }),
+            Command::Transfer { session, .. } => Some(Self::Transfer { session: *session }),
             Command::ReplyTip { id, .. } => Some(Self::ReplyTip(*id)),
             _ => None,
         }
@@ -151,18 +147,12 @@ impl Shift {
                     restore_draft(&mut c.draft, words);
                 }
             }
-            Undone::Transfer { session, note } => {
-                if let Some(c) = self.conversation_mut(&session) {
-                    if c.transfer_to.take().is_some() {
-                        c.state = ConvState::Open;
-                        c.note(Note::TransferFailed);
-                    }
-                    // A note from the draft goes back to it; one written for the colleague
-                    // in its own box never goes into the visitor's draft.
-                    let own_box = std::mem::take(&mut c.note_from_own_box);
-                    if let Some(note) = note.filter(|_| !own_box) {
-                        restore_draft(&mut c.draft, note);
-                    }
+            Undone::Transfer { session } => {
+                if let Some(c) = self.conversation_mut(&session)
+                    && c.transfer_to.take().is_some()
+                {
+                    c.state = ConvState::Open;
+                    c.note(Note::TransferFailed);
                 }
             }
             Undone::ReplyTip(id) => self.take_back_reply(id),
@@ -319,7 +309,6 @@ impl Shift {
                     draft: String::new(),
                     state: ConvState::Open,
                     transfer_to: None,
-                    note_from_own_box: false,
                 };
                 // The sidebar lists conversations by number, the key that selects them.
                 let at = self.conversations.partition_point(|c| c.number < number);

@@ -165,9 +165,6 @@ pub struct Conversation {
     pub state: ConvState,
     /// The colleague it is being handed to, while transferring.
     pub(super) transfer_to: Option<String>,
-    /// The hand-over under way carries a note written in the note's own box, not the
-    /// draft: if it never leaves, the note must not land in the visitor's draft.
-    pub(super) note_from_own_box: bool,
 }
 
 impl Conversation {

@@ -204,9 +204,7 @@ impl App {
                     return Vec::new();
                 };
                 let note = self.note.clone();
-                let commands = self
-                    .shift
-                    .act(Action::TransferWithNote { session, to, note }, now);
+                let commands = self.shift.act(Action::Transfer { session, to, note }, now);
                 // A note too long stays open to be shortened; anything else ends the mode.
                 if !commands.is_empty() || self.shift.status != Notice::NoteTooLong {
                     self.mode = Mode::Normal;

@@ -169,7 +169,8 @@ fn transfer_offers_colleagues_with_a_free_seat_and_hands_the_conversation_over()
     assert!(
         k.act(Action::Transfer {
             session: sid(1),
-            to: 103
+            to: 103,
+            note: String::new(),
         })
         .is_empty()
     );
@@ -178,6 +179,7 @@ fn transfer_offers_colleagues_with_a_free_seat_and_hands_the_conversation_over()
     let to_bastien = || Action::Transfer {
         session: sid(1),
         to: 102,
+        note: String::new(),
     };
     assert_eq!(
         k.act(to_bastien()),

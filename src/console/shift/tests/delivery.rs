@@ -234,6 +234,7 @@ fn a_hand_over_or_a_release_answering_my_resume_marks_nothing_that_may_still_arr
     k.act(Action::Transfer {
         session: sid(1),
         to: 102,
+        note: String::new(),
     });
     k.relay(CoordinatorEvent::TransferStatus {
         session: sid(1),

@@ -74,6 +74,7 @@ fn offline_nothing_is_taken_from_a_box_and_nothing_pretends_to_go() {
     let transfer = Action::Transfer {
         session: sid(1),
         to: 102,
+        note: String::new(),
     };
     assert_eq!(k.act(transfer), vec![]);
     assert_eq!(
@@ -156,7 +157,7 @@ fn a_note_written_in_its_own_box_never_lands_in_the_visitors_draft_when_the_hand
     k.two_conversations();
     k.relay(roster());
     k.write(Target::Conversation(sid(1)), "For the visitor");
-    let commands = k.act(Action::TransferWithNote {
+    let commands = k.act(Action::Transfer {
         session: sid(1),
         to: 102,
         note: "Scared, speaks French".into(),
@@ -174,34 +175,6 @@ fn a_note_written_in_its_own_box_never_lands_in_the_visitors_draft_when_the_hand
 }
 
 #[test]
-fn a_hand_over_that_never_left_is_still_mine_with_its_note_back_in_the_box() {
-    let mut k = kit();
-    k.two_conversations();
-    k.relay(roster());
-    k.write(Target::Conversation(sid(1)), "She prefers French.");
-    let commands = k.act(Action::Transfer {
-        session: sid(1),
-        to: 102,
-    });
-    let [Command::Transfer { note, .. }] = commands.as_slice() else {
-        panic!("{commands:?}")
-    };
-    assert_eq!(note.as_deref(), Some("She prefers French."));
-    assert_eq!(k.shift.conversation(&sid(1)).unwrap().draft, "");
-    k.net(NetEvent::NotDone {
-        undone: Undone::of(&commands[0]).unwrap(),
-        reason: Reason::CertificateRefused {
-            detail: "expired".into(),
-        },
-    });
-    assert_eq!(
-        k.shift.conversation(&sid(1)).unwrap().draft,
-        "She prefers French."
-    );
-    still_mine_after_a_failed_hand_over(&k);
-}
-
-#[test]
 fn a_resume_says_what_the_visitor_read_meanwhile_and_ends_a_proposal_that_died_with_the_connection()
 {
     let mut k = kit();
@@ -211,6 +184,7 @@ fn a_resume_says_what_the_visitor_read_meanwhile_and_ends_a_proposal_that_died_w
     k.act(Action::Transfer {
         session: sid(1),
         to: 102,
+        note: String::new(),
     });
     k.relay(CoordinatorEvent::TransferStatus {
         session: sid(1),

@@ -17,6 +17,7 @@ fn to_bastien() -> Action {
     Action::Transfer {
         session: sid(1),
         to: 102,
+        note: String::new(),
     }
 }
 
@@ -75,34 +76,13 @@ fn an_accepted_hand_over_is_noted_then_released() {
 }
 
 #[test]
-fn the_draft_goes_to_the_colleague_as_a_note_not_to_the_visitor() {
-    let mut k = kit();
-    k.two_conversations();
-    k.relay(roster());
-    let chat = Target::Conversation(sid(1));
-    k.write(chat, "x".repeat(241).as_str());
-    assert!(k.act(to_bastien()).is_empty(), "too long for a note");
-    assert_eq!(k.shift.status, Notice::NoteTooLong);
-    k.write(chat, "  Prefers short messages.  ");
-    assert_eq!(
-        k.act(to_bastien()),
-        vec![Command::Transfer {
-            session: sid(1),
-            to: 102,
-            note: Some("Prefers short messages.".into()),
-        }]
-    );
-    assert_eq!(k.shift.conversation(&sid(1)).unwrap().draft, "");
-}
-
-#[test]
 fn a_note_written_in_its_own_box_goes_to_the_colleague_and_leaves_the_visitors_draft() {
     let mut k = kit();
     k.two_conversations();
     k.relay(roster());
     let chat = Target::Conversation(sid(1));
     k.write(chat, "Half a message to the visitor");
-    let with = |note: &str| Action::TransferWithNote {
+    let with = |note: &str| Action::Transfer {
         session: sid(1),
         to: 102,
         note: note.into(),
@@ -140,7 +120,7 @@ fn an_empty_note_hands_over_without_one_never_with_the_draft() {
     k.two_conversations();
     k.relay(roster());
     k.write(Target::Conversation(sid(1)), "For the visitor");
-    let with = Action::TransferWithNote {
+    let with = Action::Transfer {
         session: sid(1),
         to: 102,
         note: "   ".into(),
