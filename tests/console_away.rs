@@ -1,8 +1,9 @@
 //! A coordinator who walks away: the real `lifeline console` binary in a pseudo-terminal,
 //! on duty against a real relay, locked with Ctrl-L and left. Past `--off-duty-after` it goes
 //! off duty by itself, so visitors are told no one is on duty (the widget then shows the
-//! numbers they can call) instead of a wait no one will end; the visitor it holds and the one
-//! waiting are kept; the unlock says what happened.
+//! numbers they can call) instead of a wait no one will end; the visitor it held goes back to
+//! the queue (told the coordinator left) for any colleague, the one waiting stays queued;
+//! the unlock says what happened, and the coordinator back on duty claims the visitor again.
 
 mod common;
 #[path = "common/screen.rs"]
@@ -13,7 +14,7 @@ mod terminal;
 use common::*;
 use lifeline::client::reach::Reach;
 use lifeline::client::visitor::{VisitorClient, VisitorEvent};
-use lifeline::protocol::frames::ConversationKind;
+use lifeline::protocol::frames::{ConversationKind, PeerEvent};
 use terminal::TerminalConsole;
 
 async fn visitor(relay: &TestRelay) -> VisitorClient {
@@ -78,26 +79,36 @@ async fn a_console_locked_past_its_limit_goes_off_duty_and_new_visitors_are_told
     let mut late = visitor(&relay).await;
     assert_eq!(told_on_duty(&mut late).await, 0);
     assert_eq!(config_on_duty(&relay).await, Some(0));
-    // Nobody is dropped: the waiting visitor stays queued for a colleague, the held one
-    // stays with this console.
+    // Nobody waits on the locked console: the held visitor is told the coordinator left and
+    // is queued again, for a colleague; nobody is dropped.
+    held.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
+        .await
+        .expect("the held visitor is told the coordinator left");
     assert!(is_queued(&relay, &waiting.session).await);
-    assert!(relay.has_session(&held.session).await);
-    assert!(!is_queued(&relay, &held.session).await);
+    assert!(is_queued(&relay, &held.session).await);
 
     // The unlock says what happened and how to go back on duty; it does not go back by
     // itself.
     console.type_keys("terminal passphrase\r").await;
     console
-        .until_on_screen("You were taken off duty after 3 s locked. Ctrl-D goes back on duty.")
+        .until_on_screen(
+            "Off duty after 3 s locked; 1 conversation back in queue. Ctrl-D: on duty.",
+        )
+        .await;
+    console
+        .until_on_screen("Back in the queue while you were away")
         .await;
     assert!(console.screen().shows(" off duty "));
     assert_eq!(config_on_duty(&relay).await, Some(0));
-    // The held conversation carries on.
-    console.type_keys("sorry, I am back\r").await;
-    assert_eq!(next_text_visitor(&mut held).await, "sorry, I am back");
-    // Ctrl-D (out of the message box first) puts the coordinator back on duty, as always.
+    // Ctrl-D (out of the message box first) puts the coordinator back on duty, as always,
+    // and Ctrl-N answers the visitor who waited longest: the one given back, claimed again
+    // with a fresh handshake.
     console.type_keys("\x1b").await;
     console.type_keys("\x04").await;
     console.until_on_screen("ON DUTY").await;
     assert_eq!(told_on_duty(&mut late).await, 1);
+    console.type_keys("\x0e").await;
+    assert_eq!(connected_to(&mut held).await, "Dev coordinator");
+    console.type_keys("sorry, I am back\r").await;
+    assert_eq!(next_text_visitor(&mut held).await, "sorry, I am back");
 }

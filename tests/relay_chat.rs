@@ -246,6 +246,39 @@ async fn a_coordinator_whose_connection_dies_has_its_visitors_requeued_and_told(
 }
 
 #[tokio::test]
+async fn a_conversation_given_back_goes_to_the_queue_told_and_a_colleague_carries_on() {
+    let relay = TestRelay::start().await;
+    let mut a = relay.on_duty(242, "A", 1).await;
+    let mut other = relay.visitor().await;
+    let mut visitor = relay.visitor().await;
+    claim_and_connect(&mut a, &mut visitor).await;
+    // Not theirs to give: answered `released`, and nothing moves.
+    a.release(other.session).await.unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == other.session))
+        .await
+        .unwrap();
+    assert!(is_queued(&relay, &other.session).await);
+    assert!(!is_queued(&relay, &visitor.session).await);
+
+    a.release(visitor.session).await.unwrap();
+    a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == visitor.session))
+        .await
+        .unwrap();
+    visitor
+        .wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
+        .await
+        .unwrap();
+    assert!(is_queued(&relay, &visitor.session).await);
+    // Its seat is free again, and the conversation goes on with a colleague, nothing lost.
+    assert_eq!(claim_and_connect(&mut a, &mut other).await, "A");
+    let mut b = relay.on_duty(243, "B", 1).await;
+    assert_eq!(claim_and_connect(&mut b, &mut visitor).await, "B");
+    visitor.send_text("still here").await.unwrap();
+    assert_eq!(next_text_coordinator(&mut b).await.1, "still here");
+    drop(other);
+}
+
+#[tokio::test]
 async fn coordinator_ends_and_the_visitor_is_told() {
     let relay = TestRelay::start().await;
     let mut c = relay.on_duty(250, "A", 1).await;

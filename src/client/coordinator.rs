@@ -413,6 +413,12 @@ impl CoordinatorClient {
         self.wire.send(CoordinatorFrame::Claim { session }).await
     }
 
+    /// Gives a held conversation back to the queue, for any coordinator to claim (§9.6):
+    /// answered by `released`, which forgets its keys here.
+    pub async fn release(&mut self, session: SessionId) -> Result<(), ClientError> {
+        self.wire.send(CoordinatorFrame::Release { session }).await
+    }
+
     /// Proposes handing a conversation to coordinator `to`; the visitor is asked first.
     pub async fn transfer(&mut self, session: SessionId, to: u64) -> Result<(), ClientError> {
         self.wire

@@ -228,6 +228,7 @@ async fn execute(
             note: Some(note),
         } => client.transfer_with_note(session, to, &note).await?,
         Command::End(session) => client.end(session).await?,
+        Command::Release(session) => client.release(session).await?,
         Command::ListTips => client.list_tips().await?,
         Command::OpenTip(id) => client.open_tip(id).await?,
         Command::ReplyTip { id, sealed, copy } => {

@@ -270,6 +270,13 @@ pub enum CoordinatorFrame {
         /// The held conversation to end.
         session: SessionId,
     },
+    /// Gives a held conversation back to the queue, kept, for any coordinator to claim: the
+    /// visitor is told `left` and owes a fresh handshake (a console locked past its limit,
+    /// §9.6); answered by `released`.
+    Release {
+        /// The held conversation to give back.
+        session: SessionId,
+    },
     /// Asks for the summaries of the tips waiting in the inbox (§9.9); answered by `tips`.
     ListTips {},
     /// Asks for one sealed tip and its follow-ups (§9.9); answered by `tip`.

@@ -370,6 +370,13 @@ async fn serve(relay: &Arc<Relay>, inbox: &mut Inbox, signed_in: SignedIn, settl
                     relay.live.with(|live| live.not_theirs(serial, &session));
                 }
             }
+            CoordinatorFrame::Release { session } => {
+                // Back in the queue, or not theirs to give: either way no longer theirs
+                // (`released`). A store that fails leaves it theirs, and says nothing.
+                if !holds(relay, serial, &session).await || release(relay, &session, serial).await {
+                    relay.live.with(|live| live.not_theirs(serial, &session));
+                }
+            }
             tip @ (CoordinatorFrame::ListTips {}
             | CoordinatorFrame::OpenTip { .. }
             | CoordinatorFrame::TakeTip { .. }

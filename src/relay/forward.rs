@@ -247,10 +247,12 @@ pub async fn peer_to_visitor(relay: &Arc<Relay>, session: &SessionId, event: Pee
 
 /// Puts a conversation of a departed coordinator back at the front of the queue, if they
 /// still hold it, and tells the visitor (who answers with a fresh handshake).
-pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) {
-    if let Ok(true) = relay.store.requeue(session, serial).await {
+pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) -> bool {
+    let back = matches!(relay.store.requeue(session, serial).await, Ok(true));
+    if back {
         requeued(relay, session, Some(serial)).await;
     }
+    back
 }
 
 /// What follows once `session`, last `holder`'s, is back in the queue: the visitor owes a

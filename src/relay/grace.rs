@@ -126,7 +126,9 @@ pub async fn release_unresumed(relay: &Arc<Relay>, serial: u64, keep: &HashSet<S
             continue;
         }
         match assignment {
-            Assignment::Claimed(s) if s == serial => release(relay, &session, serial).await,
+            Assignment::Claimed(s) if s == serial => {
+                release(relay, &session, serial).await;
+            }
             Assignment::Held(s) if s == serial => requeue_held(relay, &session, serial).await,
             _ => {}
         }

@@ -106,9 +106,9 @@ impl Registry {
     /// connection and tell them `released`. Their seat is free again: kept, it counted
     /// against their capacity for as long as the connection lived.
     pub fn not_theirs(&mut self, serial: u64, session: &SessionId) {
-        if let Some(c) = self.coordinators.get_mut(&serial)
-            && c.sessions.remove(session)
-        {
+        if let Some(c) = self.coordinators.get_mut(&serial) {
+            // Also after a requeue that took it from `sessions` already.
+            c.sessions.remove(session);
             c.delivered.remove(session);
             c.woken.remove(session);
             c.handed.remove(session);

@@ -9,6 +9,8 @@ type Words = Record<string, string | ((p: P) => string)>;
 
 /** Unix seconds as the browser's local date and time. */
 export const when = (unix: number) => new Date(unix * 1000).toLocaleString();
+/** A short span: seconds under a minute, else whole minutes. */
+const span = (seconds: unknown) => (Number(seconds) < 60 ? `${Number(seconds)} s` : `${Math.round(Number(seconds) / 60)} min`);
 
 const en: Words = {
   title: 'Lifeline desk',
@@ -172,8 +174,12 @@ const en: Words = {
   offline_kept: 'Offline: nothing was sent; what you wrote is kept. Reconnecting…',
   reconnected: (p) => (p.on_duty ? 'Reconnected, back on duty.' : 'Reconnected.'),
   unlocked: 'Unlocked.',
-  off_duty_while_locked: (p) =>
-    `You were taken off duty after ${Math.round(p.after_s / 60)} min locked. Go on duty (Alt+D) when you are back.`,
+  locked_too_long: (p) => {
+    const min = span(p.after_s);
+    const back = p.released === 1 ? '1 conversation went back to the queue for a colleague' : `${p.released} conversations went back to the queue for a colleague`;
+    if (!p.off_duty) return `After ${min} locked, ${back}.`;
+    return p.released ? `You were taken off duty after ${min} locked, and ${back}. Go on duty (Alt+D) when you are back.` : `You were taken off duty after ${min} locked. Go on duty (Alt+D) when you are back.`;
+  },
   // Transcript notes.
   transfer_failed_note: 'The transfer failed. The conversation is still yours.',
   joined: 'You joined. The visitor sees your verified name.',
@@ -187,6 +193,7 @@ const en: Words = {
   visitor_ended: 'The visitor ended the conversation.',
   store_lost: 'The server lost this conversation.',
   over: 'This conversation is over.',
+  back_in_queue: 'Back in the queue while you were away: a colleague can answer. If it still waits, you can answer it again.',
   connection_lost: 'Your connection was lost. Reconnecting… this conversation is kept for you.',
   waiting: 'waiting for their answer',
   accepted: 'accepted',
@@ -355,8 +362,12 @@ const fr: Words = {
   offline_kept: 'Hors ligne : rien n’a été envoyé ; ce que vous avez écrit est gardé. Reconnexion…',
   reconnected: (p) => (p.on_duty ? 'Reconnecté, de nouveau de permanence.' : 'Reconnecté.'),
   unlocked: 'Déverrouillé.',
-  off_duty_while_locked: (p) =>
-    `Vous avez été mis hors service après ${Math.round(p.after_s / 60)} min de verrouillage. Reprenez le service (Alt+D) à votre retour.`,
+  locked_too_long: (p) => {
+    const min = span(p.after_s);
+    const back = p.released === 1 ? '1 conversation est retournée dans la file pour un collègue' : `${p.released} conversations sont retournées dans la file pour un collègue`;
+    if (!p.off_duty) return `Après ${min} de verrouillage, ${back}.`;
+    return p.released ? `Vous avez été mis hors service après ${min} de verrouillage, et ${back}. Reprenez le service (Alt+D) à votre retour.` : `Vous avez été mis hors service après ${min} de verrouillage. Reprenez le service (Alt+D) à votre retour.`;
+  },
   transfer_failed_note: 'Le transfert a échoué. La conversation reste la vôtre.',
   joined: 'Vous avez rejoint. La personne voit votre nom vérifié.',
   transferred_in_note: (p) => `${p.from} vous a confié cette conversation.`,
@@ -369,6 +380,7 @@ const fr: Words = {
   visitor_ended: 'La personne a terminé la conversation.',
   store_lost: 'Le serveur a perdu cette conversation.',
   over: 'Cette conversation est terminée.',
+  back_in_queue: 'Retournée dans la file pendant votre absence : un collègue peut répondre. Si elle attend encore, vous pouvez la reprendre.',
   connection_lost: 'Votre connexion a été perdue. Reconnexion… cette conversation vous est gardée.',
   waiting: 'en attente de sa réponse',
   accepted: 'accepté',
@@ -537,8 +549,12 @@ const es: Words = {
   offline_kept: 'Sin conexión: no se envió nada; lo que escribió se conserva. Reconectando…',
   reconnected: (p) => (p.on_duty ? 'Reconectado, de nuevo de guardia.' : 'Reconectado.'),
   unlocked: 'Desbloqueado.',
-  off_duty_while_locked: (p) =>
-    `Quedó fuera de servicio tras ${Math.round(p.after_s / 60)} min de bloqueo. Vuelva al servicio (Alt+D) cuando regrese.`,
+  locked_too_long: (p) => {
+    const min = span(p.after_s);
+    const back = p.released === 1 ? '1 conversación volvió a la cola para un colega' : `${p.released} conversaciones volvieron a la cola para un colega`;
+    if (!p.off_duty) return `Tras ${min} de bloqueo, ${back}.`;
+    return p.released ? `Quedó fuera de servicio tras ${min} de bloqueo, y ${back}. Vuelva al servicio (Alt+D) cuando regrese.` : `Quedó fuera de servicio tras ${min} de bloqueo. Vuelva al servicio (Alt+D) cuando regrese.`;
+  },
   transfer_failed_note: 'La transferencia falló. Sigue siendo suya.',
   joined: 'Se ha unido. El visitante ve su nombre verificado.',
   transferred_in_note: (p) => `${p.from} le pasó esta conversación.`,
@@ -551,6 +567,7 @@ const es: Words = {
   visitor_ended: 'El visitante terminó la conversación.',
   store_lost: 'El servidor perdió esta conversación.',
   over: 'Esta conversación ha terminado.',
+  back_in_queue: 'Volvió a la cola durante su ausencia: un colega puede responder. Si aún espera, puede atenderla de nuevo.',
   connection_lost: 'Su conexión se perdió. Reconectando… esta conversación se le guarda.',
   waiting: 'esperando su respuesta',
   accepted: 'aceptada',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tables } from '../desk/strings';
 
-const sample = { n: 1, number: 1, t: '1 min', s: 2, from: 'Bastien', to: 'Bastien', held: 2, placeholder: '<x>', reason: 'r', retry_after: 3, status: 'accepted', on_duty: true, load: 1, capacity: 2, f: 0, r: 1, text: 'note', after_s: 600 };
+const sample = { n: 1, number: 1, t: '1 min', s: 2, from: 'Bastien', to: 'Bastien', held: 2, placeholder: '<x>', reason: 'r', retry_after: 3, status: 'accepted', on_duty: true, load: 1, capacity: 2, f: 0, r: 1, text: 'note', after_s: 600, off_duty: true, released: 2 };
 const words = (table: Record<string, unknown>, key: string) => {
   const w = table[key];
   return typeof w === 'function' ? w(sample) : w;

@@ -42,6 +42,9 @@ pub enum Command {
     },
     /// End a conversation; the visitor is told.
     End(SessionId),
+    /// Give a held conversation back to the queue, for any coordinator (a console locked
+    /// past its limit); the visitor is told the coordinator left.
+    Release(SessionId),
     /// Ask for the list of tips.
     ListTips,
     /// Fetch a tip and its follow-ups.

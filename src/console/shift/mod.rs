@@ -112,6 +112,8 @@ pub struct Shift {
     locked_since: Instant,
     /// Duty ended by itself during this lock: the unlock says so.
     off_duty_by_lock: bool,
+    /// Conversations given back to the queue during this lock: the unlock says how many.
+    released_by_lock: u32,
     unlock_failed: bool,
     last_activity: Instant,
     pub(super) bell: bool,
@@ -161,6 +163,7 @@ impl Shift {
             locked: false,
             locked_since: now,
             off_duty_by_lock: false,
+            released_by_lock: 0,
             unlock_failed: false,
             last_activity: now,
             bell: false,

@@ -182,11 +182,16 @@ pub enum Notice {
     },
     /// The passphrase unlocked the console.
     Unlocked,
-    /// The passphrase unlocked the console, which had gone off duty by itself while locked
-    /// (visitors were told no one was on duty): going back on duty is up to the coordinator.
-    OffDutyWhileLocked {
-        /// How long the console had been locked when it went off duty, in seconds.
+    /// The passphrase unlocked the console, which, locked past its limit, went off duty by
+    /// itself (visitors were told no one was on duty) and gave what it held back to the
+    /// queue: going back on duty is up to the coordinator.
+    LockedTooLong {
+        /// How long the console had been locked when it acted, in seconds.
         after_s: u64,
+        /// Whether it went off duty then (it was on duty).
+        off_duty: bool,
+        /// The conversations it gave back to the queue then.
+        released: u32,
     },
     /// The certificate expires within three days: renew it.
     CertificateExpiring {
@@ -245,6 +250,9 @@ pub enum Note {
     StoreLost,
     /// The relay released it (expired or ended elsewhere).
     Over,
+    /// Given back to the queue while the console was locked past its limit: a colleague may
+    /// answer; if it still waits, I may claim it again.
+    BackInQueue,
     /// My connection was lost: reconnecting, the relay holds the conversation meanwhile.
     ConnectionLost,
     /// Signed in again: the conversation carries on where it stopped.

@@ -102,10 +102,31 @@ pub fn notice(notice: &Notice) -> String {
         Notice::Reconnected { on_duty: true } => "Reconnected; back on duty.".into(),
         Notice::Reconnected { on_duty: false } => "Reconnected.".into(),
         Notice::Unlocked => "Unlocked.".into(),
-        Notice::OffDutyWhileLocked { after_s } => format!(
-            "You were taken off duty after {} locked. Ctrl-D goes back on duty.",
-            span(*after_s)
-        ),
+        // One status line, 80 columns at 10 min and any count.
+        Notice::LockedTooLong {
+            after_s,
+            off_duty,
+            released,
+        } => {
+            let count = match released {
+                1 => "1 conversation".to_owned(),
+                n => format!("{n} conversations"),
+            };
+            match (*off_duty, released) {
+                (true, 0) => format!(
+                    "You were taken off duty after {} locked. Ctrl-D goes back on duty.",
+                    span(*after_s)
+                ),
+                (true, _) => format!(
+                    "Off duty after {} locked; {count} back in queue. Ctrl-D: on duty.",
+                    span(*after_s)
+                ),
+                (false, _) => format!(
+                    "After {} locked, {count} went back to the queue.",
+                    span(*after_s)
+                ),
+            }
+        }
         Notice::CertificateExpiring { days_left: 0 } => {
             "Your certificate has expired: ask your organisation to renew it.".into()
         }
@@ -180,6 +201,9 @@ pub fn note(note: &Note) -> String {
         Note::VisitorBack => "The visitor is back.".into(),
         Note::VisitorEnded => "The visitor ended the conversation. Ctrl-W closes it.".into(),
         Note::Over => "This conversation is over. Ctrl-W closes it.".into(),
+        Note::BackInQueue => "Back in the queue while you were away: a colleague can answer. \
+            If it still waits, you can claim it again; Ctrl-W closes this."
+            .into(),
         Note::ConnectionLost => {
             "Connection lost: reconnecting… this conversation is kept for you.".into()
         }

@@ -183,6 +183,9 @@ function updateChat(w: Widget, view: ChatView) {
   const log = w.panel.querySelector('.ll-log');
   const compose = w.panel.querySelector<HTMLElement>('.ll-compose');
   if (!said || !status || !log || !compose) return w.render();
+  // A log read to its end stays at its end when the lines above it grow (the numbers shown
+  // when the coordinator left): the newest message stays in sight.
+  const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
   const lines = statusLines(w, view);
   if (said.textContent !== lines.join('')) sayStatus(said, lines, isWarning(view));
   const key = statusKey(view);
@@ -205,6 +208,7 @@ function updateChat(w: Widget, view: ChatView) {
     if (hide && compose.contains(document.activeElement)) (w.panel.querySelector('.ll-h') as HTMLElement | null)?.focus();
   }
   updateMarks(w, log, view);
+  if (atEnd) log.scrollTop = log.scrollHeight;
 }
 
 function isWarning(view: ChatView): boolean {

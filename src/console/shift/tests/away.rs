@@ -1,5 +1,5 @@
-//! Off duty by itself after a long lock: a locked console must not leave the line looking
-//! staffed, and must not drop anything it holds.
+//! Away from a locked console: past its limit it must not leave the line looking staffed,
+//! nor its visitors waiting on nobody; it gives them back to the queue, transcripts kept.
 
 use super::*;
 
@@ -24,7 +24,7 @@ fn unlock(k: &mut Kit) -> Vec<Command> {
 }
 
 #[test]
-fn locked_past_the_limit_it_goes_off_duty_keeps_its_conversations_and_says_so_at_unlock() {
+fn locked_past_the_limit_it_goes_off_duty_gives_back_what_it_holds_and_says_so_at_unlock() {
     let mut k = kit();
     k.two_conversations();
     k.write(Target::Conversation(sid(1)), "half a reply");
@@ -35,10 +35,15 @@ fn locked_past_the_limit_it_goes_off_duty_keeps_its_conversations_and_says_so_at
 
     assert!(tick(&mut k, 599).is_empty(), "still within the limit");
     assert!(k.shift.on_duty);
+    assert_eq!(held(&k), before, "nothing moved within the limit");
     assert_eq!(
         tick(&mut k, 1),
-        vec![duty(false)],
-        "off duty, as Ctrl-D sends it, once locked for the limit"
+        vec![
+            duty(false),
+            Command::Release(sid(1)),
+            Command::Release(sid(2))
+        ],
+        "off duty, as Ctrl-D sends it, and both visitors back to the queue for a colleague"
     );
     assert!(!k.shift.on_duty);
     assert!(
@@ -46,12 +51,32 @@ fn locked_past_the_limit_it_goes_off_duty_keeps_its_conversations_and_says_so_at
         "still locked: only the passphrase opens it"
     );
     assert!(k.shift.queue.is_empty() && k.shift.roster.is_empty());
-    assert_eq!(held(&k), before, "held conversations kept as they were");
+    assert_eq!(k.shift.held(), 0, "nobody waits on this console");
+    for c in &k.shift.conversations {
+        assert_eq!(c.state, ConvState::Ended, "read-only here");
+        assert_eq!(
+            c.lines.last().map(|l| &l.who),
+            Some(&Who::System(Note::BackInQueue)),
+            "the transcript says where it went"
+        );
+    }
+    assert_eq!(
+        k.shift.conversation(&sid(1)).unwrap().draft,
+        "half a reply",
+        "kept"
+    );
     assert!(tick(&mut k, 600).is_empty(), "told to the relay once");
-
-    // A held visitor still reaches the console while it is locked and off duty.
-    k.relay(text(1, "still there?"));
-    assert_eq!(k.shift.conversation(&sid(1)).unwrap().unread, 1);
+    // The relay's answer changes nothing more.
+    assert!(k.relay(CoordinatorEvent::Released(sid(1))).is_empty());
+    assert_eq!(
+        k.shift
+            .conversation(&sid(1))
+            .unwrap()
+            .lines
+            .last()
+            .map(|l| &l.who),
+        Some(&Who::System(Note::BackInQueue))
+    );
 
     // A wrong passphrase tells nothing of the shift.
     k.act(Action::Unlock(Passphrase::new("wrong".into())));
@@ -59,17 +84,68 @@ fn locked_past_the_limit_it_goes_off_duty_keeps_its_conversations_and_says_so_at
     // The unlock says so, and does not go back on duty by itself.
     assert!(unlock(&mut k).is_empty());
     assert!(!k.shift.on_duty);
-    assert_eq!(k.shift.status, Notice::OffDutyWhileLocked { after_s: 600 });
-    assert_eq!(k.shift.held(), 2);
-    // Said once: the next lock, off duty already, unlocks plainly.
+    assert_eq!(
+        k.shift.status,
+        Notice::LockedTooLong {
+            after_s: 600,
+            off_duty: true,
+            released: 2
+        }
+    );
+    // Said once: the next lock, off duty already and holding nothing, unlocks plainly.
     k.act(Action::Lock);
     tick(&mut k, 1200);
     unlock(&mut k);
     assert_eq!(k.shift.status, Notice::Unlocked);
-    // Back on duty is the coordinator's own choice, as always.
+    // Back on duty is the coordinator's own choice, as always; a visitor still waiting is
+    // claimed again as one conversation, the old transcript above.
     assert_eq!(
         k.act(Action::Duty(true)),
         vec![duty(true), Command::ListTips]
+    );
+    k.relay(queue(&[(1, 700, "en")]));
+    assert_eq!(k.act(Action::Claim(sid(1))), vec![Command::Claim(sid(1))]);
+    let lines = k.shift.conversation(&sid(1)).unwrap().lines.len();
+    k.relay(claimed(1, None));
+    let c = k.shift.conversation(&sid(1)).unwrap();
+    assert_eq!(c.state, ConvState::Open);
+    assert!(
+        c.lines.len() > lines,
+        "the old transcript kept, the new start below"
+    );
+    assert_eq!(k.shift.held(), 1);
+}
+
+#[test]
+fn off_duty_already_it_still_gives_back_what_it_holds_but_not_a_hand_over_under_way() {
+    let mut k = kit();
+    k.two_conversations();
+    k.relay(roster());
+    let commands = k.act(Action::Transfer {
+        session: sid(2),
+        to: 102,
+        note: String::new(),
+    });
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    k.act(Action::Duty(false));
+    k.act(Action::Lock);
+    assert_eq!(
+        tick(&mut k, 600),
+        vec![Command::Release(sid(1))],
+        "the visitor asked about a colleague decides for themselves"
+    );
+    assert_eq!(
+        k.shift.conversation(&sid(2)).unwrap().state,
+        ConvState::Transferring
+    );
+    unlock(&mut k);
+    assert_eq!(
+        k.shift.status,
+        Notice::LockedTooLong {
+            after_s: 600,
+            off_duty: false,
+            released: 1
+        }
     );
 }
 
@@ -89,7 +165,14 @@ fn unlocking_before_the_limit_changes_nothing_and_each_lock_counts_afresh() {
     k.act(Action::Lock);
     assert!(tick(&mut k, 599).is_empty());
     assert!(k.shift.on_duty);
-    assert_eq!(tick(&mut k, 1), vec![duty(false)]);
+    assert_eq!(
+        tick(&mut k, 1),
+        vec![
+            duty(false),
+            Command::Release(sid(1)),
+            Command::Release(sid(2))
+        ]
+    );
 }
 
 #[test]
@@ -133,7 +216,14 @@ fn offline_past_the_limit_it_does_not_go_back_on_duty_when_signed_in_again() {
     assert!(!k.shift.on_duty);
     assert_eq!(k.shift.status, Notice::Reconnected { on_duty: false });
     unlock(&mut k);
-    assert_eq!(k.shift.status, Notice::OffDutyWhileLocked { after_s: 600 });
+    assert_eq!(
+        k.shift.status,
+        Notice::LockedTooLong {
+            after_s: 600,
+            off_duty: true,
+            released: 0
+        }
+    );
     assert_eq!(k.shift.held(), 2);
 
     // Signed in again before the limit, it goes back on duty as before, then off at the
