@@ -19,6 +19,16 @@ fn held(k: &Kit) -> Vec<(u32, ConvState, usize, String)> {
         .collect()
 }
 
+/// What a kit with two conversations sends once locked past the limit: off duty, as Ctrl-D
+/// sends it, and both visitors back to the queue.
+fn off_duty_and_both_given_back() -> Vec<Command> {
+    vec![
+        duty(false),
+        Command::Release(sid(1)),
+        Command::Release(sid(2)),
+    ]
+}
+
 fn unlock(k: &mut Kit) -> Vec<Command> {
     k.act(Action::Unlock(Passphrase::new(PASS.into())))
 }
@@ -38,11 +48,7 @@ fn locked_past_the_limit_it_goes_off_duty_gives_back_what_it_holds_and_says_so_a
     assert_eq!(held(&k), before, "nothing moved within the limit");
     assert_eq!(
         tick(&mut k, 1),
-        vec![
-            duty(false),
-            Command::Release(sid(1)),
-            Command::Release(sid(2))
-        ],
+        off_duty_and_both_given_back(),
         "off duty, as Ctrl-D sends it, and both visitors back to the queue for a colleague"
     );
     assert!(!k.shift.on_duty);
@@ -165,14 +171,7 @@ fn unlocking_before_the_limit_changes_nothing_and_each_lock_counts_afresh() {
     k.act(Action::Lock);
     assert!(tick(&mut k, 599).is_empty());
     assert!(k.shift.on_duty);
-    assert_eq!(
-        tick(&mut k, 1),
-        vec![
-            duty(false),
-            Command::Release(sid(1)),
-            Command::Release(sid(2))
-        ]
-    );
+    assert_eq!(tick(&mut k, 1), off_duty_and_both_given_back());
 }
 
 #[test]
