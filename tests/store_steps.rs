@@ -211,6 +211,39 @@ async fn a_visitor_node_is_not_written_for_an_erased_session() {
     assert_eq!(redis.cli(&["EXISTS", &key(&session, "node")]), "0");
 }
 
+/// F-10: a transfer's `assign` and a rekey's `discard_pending` that come after the session
+/// was erased (racing its end) write nothing: with `KEEPTTL` on a key that no longer exists
+/// they once made keys with no expiry at all, which nothing would ever erase. (Each is one
+/// script; taking its liveness check out makes this fail. `set_handshake` reads the record
+/// first, then writes through the same check.)
+#[tokio::test]
+async fn writes_that_race_an_erasure_bring_back_no_key() {
+    use lifeline::store::ChatStore;
+    use lifeline::store::chat::Way;
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let v = relay.visitor().await;
+    let session = v.session;
+    drop(v);
+    let store = &relay.relay.store;
+    store.remove(&session).await.expect("erased");
+    let _ = store.assign(&session, 7, "elsewhere").await;
+    let _ = store.set_handshake(&session, vec![1; 32]).await;
+    let _ = store.discard_pending(&session, Way::ToVisitor).await;
+    let _ = store.discard_pending(&session, Way::ToCoordinator).await;
+    let id = hex(&session.0);
+    let left: Vec<String> = redis
+        .cli(&["KEYS", "*"])
+        .lines()
+        .filter(|k| k.contains(&id))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        left.is_empty(),
+        "keys of an erased session came back: {left:?}"
+    );
+}
+
 /// A claim of a fresh visitor's session made while every write (the claim script among
 /// them) is held up for a while, longer than the relay waits for an answer.
 struct HeldUp {
