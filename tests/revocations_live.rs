@@ -12,9 +12,10 @@ use std::time::Duration;
 use common::{RedisServer, TestRelay, capture_logs, claim_and_connect, cut_off, is_queued};
 use lifeline::client::coordinator::CoordinatorClient;
 use lifeline::clock::Clock;
+use lifeline::crypto::certificate::RevocationList;
 use lifeline::crypto::keys::SigningKey;
 use lifeline::keyfile::{self, KeyPaths};
-use lifeline::relay::revocations::RELOAD_EVERY;
+use lifeline::relay::revocations::{Offered, RELOAD_EVERY};
 
 const DAY: u64 = 86_400;
 
@@ -385,4 +386,39 @@ async fn the_inbox_certificate_warning_comes_a_retention_ahead() {
     let warned = || async { logs.text().contains(INBOX_WARNING) };
     assert!(eventually(warned).await, "warned");
     node.stop().await;
+}
+
+/// F-30: a list adopted while a sign-in awaits the store, after its certificate was checked
+/// and before it is registered, still shuts it out (4006): the registration reads the list
+/// again under the lock the cut-off takes. Every Redis write is held up for a moment (less
+/// than the relay waits for an answer), so the sign-in waits on its keys-in-use record while
+/// the list is adopted.
+#[tokio::test]
+async fn a_list_adopted_while_a_sign_in_awaits_the_store_still_shuts_it_out() {
+    let redis = RedisServer::start();
+    let relay = common::relay_on(&redis).await;
+    let list = RevocationList::sign(&relay.org_key(), Clock::system().unix_s() + 10, &[310]);
+    assert_eq!(redis.cli(&["CLIENT", "PAUSE", "400", "WRITE"]), "OK");
+    let (url, organisation) = (
+        relay.coordinator_url(),
+        relay.relay.keys.organisation.fingerprint(),
+    );
+    let keys = relay.coordinator_keys(310, "Revoked while signing in");
+    let signing_in =
+        tokio::spawn(async move { CoordinatorClient::connect(&url, organisation, keys).await });
+    // Past the certificate's check by now, waiting on the held-up write (the pause ends at
+    // 400 ms; an answer later than 500 ms would be a store failure, not this race).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(!signing_in.is_finished(), "the sign-in waits on the store");
+    assert_eq!(
+        relay.relay.offer_revocations(list.as_bytes(), "test"),
+        Offered::Adopted
+    );
+    let signed_in = signing_in.await.expect("the sign-in task");
+    assert_eq!(
+        signed_in.err().and_then(|e| e.close_code()),
+        Some(4006),
+        "revoked while signing in: shut out, not left connected until the certificate expires"
+    );
+    relay.stop().await;
 }
