@@ -112,8 +112,9 @@ struct ConsoleArgs {
     /// Lock after this many idle seconds.
     #[arg(long, default_value_t = 300)]
     lock_after: u64,
-    /// Go off duty after this many seconds locked (1-3600), so that visitors are not told
-    /// someone is there while no one is at the console.
+    /// Go off duty after this many seconds locked (1-3600), and give the conversations held
+    /// back to the queue, so that visitors are neither told someone is there nor left
+    /// waiting on no one.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=3600))]
     off_duty_after: u64,
 }

@@ -34,8 +34,9 @@ pub struct Settings {
     pub langs: Vec<String>,
     /// Quiet time after which the console locks itself.
     pub idle_lock: Duration,
-    /// Time locked after which the console goes off duty by itself: nobody is answering,
-    /// and visitors must be shown the numbers they can call instead of a wait.
+    /// Time locked after which the console goes off duty by itself and gives back what it
+    /// holds: nobody is answering, and visitors must be shown a colleague or the numbers
+    /// they can call instead of a wait.
     pub off_duty_when_locked: Duration,
 }
 
