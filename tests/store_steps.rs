@@ -107,6 +107,40 @@ async fn a_session_owned_by_the_queue_in_no_entry_is_put_back() {
     round_trip(&mut b, &mut v, "answered after all").await;
 }
 
+/// F-11: a coordinator whose node still lists a session the store now gives to someone else
+/// (another node requeued it during a partition, and a colleague claimed it) can neither end
+/// that conversation nor write to its visitor: the bare `end` frame (no authenticated close
+/// first, which the store's own check would refuse) is answered `released` at once, not
+/// after the heartbeat's two readings, and the session, its visitor and its new owner are
+/// untouched.
+#[tokio::test]
+async fn a_coordinator_the_store_no_longer_names_cannot_end_the_conversation() {
+    use lifeline::protocol::frames::CoordinatorFrame;
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let mut a = relay.on_duty(905, "A", 1).await;
+    let mut v = relay.visitor().await;
+    claim_and_connect(&mut a, &mut v).await;
+    let session = v.session;
+    redis.cli(&["SET", &key(&session, "owner"), "906", "KEEPTTL"]);
+
+    a.wire()
+        .send(CoordinatorFrame::End { session })
+        .await
+        .expect("sent");
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        a.wait_for(|e| matches!(e, CoordinatorEvent::Released(s) if *s == session)),
+    )
+    .await
+    .expect("told at once, not by the heartbeat")
+    .expect("released");
+    let heard = tokio::time::timeout(Duration::from_secs(2), v.wait_for(|_| false)).await;
+    assert!(heard.is_err(), "the visitor heard of it: {heard:?}");
+    assert!(relay.has_session(&session).await, "not ended by A");
+    assert_eq!(redis.cli(&["GET", &key(&session, "owner")]), "906");
+}
+
 /// The claim script made the coordinator the owner, then Redis refused to take the queue
 /// entry out: the claim is theirs (before: `claim_lost` for a session the store gave
 /// them), and the entry left behind is mended away by the heartbeat.
