@@ -245,8 +245,9 @@ pub async fn peer_to_visitor(relay: &Arc<Relay>, session: &SessionId, event: Pee
     relay.to_visitor(session, ForVisitor::Frame { frame }).await;
 }
 
-/// Puts a conversation of a departed coordinator back at the front of the queue, if they
-/// still hold it, and tells the visitor (who answers with a fresh handshake).
+/// Puts a conversation back at the front of the queue if coordinator `serial` still holds it
+/// (they departed, or gave it back with `release`), and tells the visitor (who answers with a
+/// fresh handshake). Whether it went back: `false` if it was not theirs or the store failed.
 pub async fn release(relay: &Arc<Relay>, session: &SessionId, serial: u64) -> bool {
     let back = matches!(relay.store.requeue(session, serial).await, Ok(true));
     if back {
