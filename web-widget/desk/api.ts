@@ -7,7 +7,7 @@ export type Target = { conversation: Id } | { tip: Id };
 export interface Line { who: 'visitor' | 'me' | 'system'; text: string; note: unknown; mark: 'pending' | 'sent' | 'undelivered' | 'delivered' | 'not_sent' }
 export interface Conversation {
   session: Id; number: number; kind: string; lang: string | null; open_s: number; transferred_from: string | null;
-  unread: number; kept_unread: number; draft: string; state: string; writable: unknown; transferable: unknown; lines: Line[];
+  unread: number; kept_unread: number; draft: string; handover_note: string; state: string; writable: unknown; transferable: unknown; lines: Line[];
 }
 export interface QueueRow { session: Id; waited_s: number; kind: string; lang: string | null }
 export interface Colleague { serial: number; alias: string; load: number; capacity: number }

@@ -116,7 +116,7 @@ function conversationPane(s: State, c: Conversation): HTMLElement {
         'div',
         { class: 'actions' },
         h('button', { type: 'button', 'data-key': 'res', disabled: c.writable !== null || !s.resources.length, onclick: () => pickResource(target, s.resources) }, t('resources')),
-        h('button', { type: 'button', 'data-key': 'xfer', disabled: c.transferable !== null, title: c.transferable ? worded(c.transferable) : undefined, onclick: () => pickColleague(c.session, s.colleagues) }, t('transfer')),
+        h('button', { type: 'button', 'data-key': 'xfer', disabled: c.transferable !== null, title: c.transferable ? worded(c.transferable) : undefined, onclick: () => pickColleague(c.session, s.colleagues, c.handover_note) }, t('transfer')),
         h(
           'button',
           {

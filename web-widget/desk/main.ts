@@ -200,7 +200,7 @@ addEventListener('keydown', (e) => {
   else if (e.code === 'KeyL') ask({ type: 'lock' });
   else if (e.code === 'KeyK') ask({ type: 'show', screen: s.screen === 'chats' ? 'tips' : 'chats' });
   else if (e.code === 'KeyR' && shown && shown.writable === null) pickResource({ conversation: shown.session }, s.resources);
-  else if (e.code === 'KeyT' && shown && shown.transferable === null) pickColleague(shown.session, s.colleagues);
+  else if (e.code === 'KeyT' && shown && shown.transferable === null) pickColleague(shown.session, s.colleagues, shown.handover_note);
   else if (key === 'enter') sendDraft();
   else done = false;
   if (done) e.preventDefault();

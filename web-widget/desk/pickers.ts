@@ -63,9 +63,11 @@ export function pickResource(target: Target, resources: Resource[]): void {
  * The colleague picker for handing `session` over, with the note's own box: the note goes
  * sealed to the colleague picked, and never to the visitor (it once came from the visitor's
  * draft, where one Enter would have sent it to them). The visitor's draft is left as it is.
+ * `kept` is the note of a hand-over that did not go through, offered again.
  */
-export function pickColleague(session: string, colleagues: Colleague[]): void {
+export function pickColleague(session: string, colleagues: Colleague[], kept: string): void {
   const note = h('textarea', { id: 'handover-note', rows: 2, maxlength: 240, 'aria-describedby': 'handover-hint' });
+  note.value = kept;
   // Enter in the note picks no one by accident; it moves on to the first colleague.
   note.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

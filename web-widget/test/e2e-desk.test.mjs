@@ -186,6 +186,15 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await screenOk(page, 'transfer picker');
   await shot(page, '06-transfer');
   await colleagues.getByRole('button', { name: /Bastien/ }).click();
+  // The visitor would rather stay: the note is offered again at the next hand-over, not
+  // typed twice, and still never shown to the visitor or put in their draft.
+  await two.page.getByRole('button', { name: `Stay with ${coord.alias}` }).click();
+  await awake(page, page.getByText(/transfer declined/).first());
+  await page.getByRole('button', { name: 'Transfer' }).click();
+  await colleagues.waitFor();
+  assert.equal(await colleagues.getByLabel(/Note for the colleague/).inputValue(), 'Prefers short messages.', 'the declined hand-over\'s note is there again');
+  assert.equal(await page.getByLabel('Message').inputValue(), 'Half a message, not for now', 'the draft is as it was');
+  await colleagues.getByRole('button', { name: /Bastien/ }).click();
   await two.page.getByRole('button', { name: 'Accept' }).click();
   await awake(page, page.getByText(/Visitor 2 is now with Bastien/));
   await bastien.untilOnScreen(`transferred to you by ${coord.alias}`);

@@ -112,6 +112,8 @@ struct ConversationView<'a> {
     /// "what the server keeps" line, as the terminal counts them).
     kept_unread: usize,
     draft: &'a str,
+    /// The note of the last hand-over that did not go through, for the next picker.
+    handover_note: &'a str,
     state: &'static str,
     /// Why writing is refused, if it is.
     writable: Option<Notice>,
@@ -177,6 +179,7 @@ fn conversation<'a>(shift: &Shift, c: &'a Conversation, now: Instant) -> Convers
         unread: c.unread,
         kept_unread: c.kept_unread(),
         draft: &c.draft,
+        handover_note: &c.handover_note,
         state: match c.state {
             ConvState::Ended => "ended",
             // Held by the relay while the desk signs in again and resumes it, as the

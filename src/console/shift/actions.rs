@@ -373,13 +373,14 @@ impl Shift {
             self.status = Notice::NoteTooLong;
             return Vec::new();
         }
-        let note = (!text.is_empty()).then_some(text);
         if let Some(c) = self.conversation_mut(&session) {
+            c.handover_note.clone_from(&text);
             c.state = ConvState::Transferring;
             c.transfer_to = Some(alias.clone());
             c.note(Note::HandingOver { to: alias.clone() });
         }
         self.status = Notice::Transferring { to: alias };
+        let note = (!text.is_empty()).then_some(text);
         vec![Command::Transfer { session, to, note }]
     }
 

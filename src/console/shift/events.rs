@@ -8,6 +8,8 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
+use zeroize::Zeroize;
+
 use super::Shift;
 use super::commands::Command;
 use super::notice::{Note, Notice};
@@ -309,6 +311,7 @@ impl Shift {
                     draft: String::new(),
                     state: ConvState::Open,
                     transfer_to: None,
+                    handover_note: String::new(),
                 };
                 // The sidebar lists conversations by number, the key that selects them.
                 let at = self.conversations.partition_point(|c| c.number < number);
@@ -357,7 +360,10 @@ impl Shift {
         c.note(Note::Transfer(status));
         match status {
             TransferStatus::Waiting => c.state = ConvState::Open,
-            TransferStatus::Accepted => c.state = ConvState::Transferring,
+            TransferStatus::Accepted => {
+                c.state = ConvState::Transferring;
+                c.handover_note.zeroize();
+            }
             TransferStatus::Declined | TransferStatus::Expired => {
                 c.state = ConvState::Open;
                 c.transfer_to = None;

@@ -166,6 +166,10 @@ pub struct Conversation {
     pub state: ConvState,
     /// The colleague it is being handed to, while transferring.
     pub(super) transfer_to: Option<String>,
+    /// The note of the last hand-over that did not go through (declined, unanswered,
+    /// failed): offered again in the next colleague picker, so a note written for one
+    /// colleague is not typed twice for the next. Emptied once a hand-over is accepted.
+    pub handover_note: String,
 }
 
 impl Conversation {

@@ -179,8 +179,16 @@ impl App {
                 .get(index)
                 .map(|c| (c.serial, c.alias.clone()));
             if let Some((to, alias)) = chosen {
-                self.note.clear();
-                self.note_cursor = 0;
+                // The note of a hand-over that did not go through is offered again.
+                self.note = match self.subject {
+                    Some(Target::Conversation(session)) => self
+                        .shift
+                        .conversation(&session)
+                        .map(|c| c.handover_note.clone())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                self.note_cursor = self.note.chars().count();
                 self.mode = Mode::WriteNote { to, alias };
             }
         }

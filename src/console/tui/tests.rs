@@ -10,7 +10,7 @@ use super::*;
 use crate::client::coordinator::CoordinatorEvent;
 use crate::console::shift::tests::{self as core, PASS, claimed, queue, roster, sid, text};
 use crate::console::shift::{ConvState, Notice, Screen, Selected};
-use crate::protocol::frames::TipSummary;
+use crate::protocol::frames::{TipSummary, TransferStatus};
 
 pub(crate) struct Kit {
     pub app: App,
@@ -190,6 +190,42 @@ fn the_hand_over_note_has_its_own_box_and_enter_there_never_messages_the_visitor
             .iter()
             .all(|l| l.who != crate::console::shift::Who::Me)
     );
+}
+
+#[test]
+fn a_declined_hand_overs_note_is_in_the_box_again_for_the_next_colleague() {
+    let mut k = kit();
+    k.two_conversations();
+    k.on(relay(roster()));
+    k.on(ctrl_key('x'));
+    k.on(key(KeyCode::Enter));
+    k.typing("Scared");
+    assert_eq!(k.on(key(KeyCode::Enter)).len(), 1);
+    k.on(relay(CoordinatorEvent::TransferStatus {
+        session: sid(2),
+        status: TransferStatus::Declined,
+    }));
+    assert_eq!(k.app.mode, Mode::Normal);
+    // Picked again: the note is there, the cursor after it, ready to be added to.
+    k.on(ctrl_key('x'));
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.note(), ("Scared", 6));
+    let screen = super::ui::tests::screen(&k.app, k.now);
+    assert!(super::ui::tests::contains(&screen, "Scared"), "{screen:#?}");
+    k.typing(", speaks French");
+    assert_eq!(
+        k.on(key(KeyCode::Enter)),
+        vec![Command::Transfer {
+            session: sid(2),
+            to: 102,
+            note: Some("Scared, speaks French".into()),
+        }]
+    );
+    // The other conversation's picker starts empty.
+    k.on(alt('1'));
+    k.on(ctrl_key('x'));
+    k.on(key(KeyCode::Enter));
+    assert_eq!(k.app.note(), ("", 0));
 }
 
 #[test]

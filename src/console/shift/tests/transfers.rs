@@ -192,3 +192,50 @@ fn a_conversation_that_ends_while_the_visitor_decides_is_over_not_handed_over() 
     assert_eq!(c.state, ConvState::Ended);
     assert!(!matches!(k.shift.status, Notice::HandedOver { .. }));
 }
+
+#[test]
+fn the_note_of_a_hand_over_that_did_not_go_through_is_offered_again_until_one_is_accepted() {
+    let failures = [
+        status(1, TransferStatus::Declined),
+        status(1, TransferStatus::Expired),
+        CoordinatorEvent::TransferFailed(sid(1)),
+    ];
+    for failure in failures {
+        let mut k = kit();
+        k.two_conversations();
+        k.relay(roster());
+        let note = "Speaks French; do not call.";
+        k.act(Action::Transfer {
+            session: sid(1),
+            to: 102,
+            note: format!(" {note} "),
+        });
+        k.relay(status(1, TransferStatus::Waiting));
+        k.relay(failure);
+        let c = k.shift.conversation(&sid(1)).unwrap();
+        assert_eq!(c.state, ConvState::Open);
+        assert_eq!(c.handover_note, note, "kept, as it was sent");
+        assert_eq!(c.draft, "", "never put in the visitor's draft");
+        assert!(
+            c.lines.iter().all(|l| l.text != note),
+            "never in the transcript"
+        );
+        assert!(
+            k.shift
+                .conversation(&sid(2))
+                .unwrap()
+                .handover_note
+                .is_empty(),
+            "only that conversation's"
+        );
+        // Proposed again with it, then accepted: nothing of it stays here.
+        k.act(Action::Transfer {
+            session: sid(1),
+            to: 102,
+            note: note.into(),
+        });
+        k.relay(status(1, TransferStatus::Accepted));
+        let c = k.shift.conversation(&sid(1)).unwrap();
+        assert_eq!(c.handover_note, "", "emptied once accepted");
+    }
+}
