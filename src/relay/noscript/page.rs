@@ -259,6 +259,8 @@ pub fn replies(words: &Words, replies: &[String], code: &str, token: &str) -> St
 pub const STYLE: &str = "body{font:1.05rem/1.5 system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:0 1rem 2rem}\
 textarea,input[type=text],select{box-sizing:border-box;width:100%;font:inherit;padding:.4rem}\
 button{font:inherit;padding:.5rem 1rem}\
+textarea,input[type=text],select,button{min-height:2.75rem}\
+.langs a,main a,a[href^=\"tel:\"]{display:inline-block;min-height:2.75rem;min-width:2.75rem;line-height:2.75rem}\
 .langs{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.2rem .8rem}\
 .code{font:1.4rem/1.4 monospace;letter-spacing:.05em;overflow-wrap:anywhere}\
 .notice{border-inline-start:4px solid;padding-inline-start:.6rem}\

@@ -1,0 +1,40 @@
+// A survivor on a cheap phone (360×640 and 320×568, device scale 2, touch): every target a
+// thumb must hit is at least 44 px each way, and the chat's sticky footer (message box, Send,
+// End) never covers the screen's last lines, however tall the notices above it grow.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSuite } from './suite.mjs';
+
+const s = browserSuite();
+let coord;
+before(async () => ({ coord } = await s.ready));
+
+const phone = (width, height) => ({ viewport: { width, height }, deviceScaleFactor: 2 });
+
+/** Every visible control of the widget smaller than 44×44 CSS px. */
+const smallTargets = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('.lifeline :is(button, a[href], select, input, textarea, summary)')]
+      .map((el) => ({ el, b: el.getBoundingClientRect() }))
+      .filter(({ b }) => b.width && (b.width < 43.5 || b.height < 43.5))
+      .map(({ el, b }) => `${el.tagName.toLowerCase()} "${(el.textContent || el.id).trim().slice(0, 30)}" ${Math.round(b.width)}×${Math.round(b.height)}`),
+  );
+
+test('without JavaScript (Tor Browser at Safest): the no-script tip pages have 44 px targets too', async () => {
+  const context = await s.browser.newContext({ ...phone(320, 568), isMobile: true, hasTouch: true, javaScriptEnabled: false });
+  const page = await context.newPage();
+  for (const path of ['/tip', '/tip/replies']) {
+    await page.goto(s.relay.base + path);
+    // a language link a thumb misses by a few pixels leaves the form and what was typed in it
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll('button, a[href], select, input, textarea')]
+        .map((el) => ({ el, b: el.getBoundingClientRect() }))
+        .filter(({ b }) => b.width && (b.width < 43.5 || b.height < 43.5))
+        .map(({ el, b }) => `${el.tagName.toLowerCase()} "${(el.textContent || el.name).trim().slice(0, 20)}" ${Math.round(b.width)}×${Math.round(b.height)}`),
+    );
+    await page.screenshot({ path: `${s.shots}/phone-04-noscript${path.replaceAll('/', '-')}.png`, fullPage: true });
+    assert.deepEqual(small, [], path);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), `${path}: no horizontal scroll`);
+  }
+  await context.close();
+});
