@@ -20,6 +20,42 @@ const smallTargets = (page) =>
       .map(({ el, b }) => `${el.tagName.toLowerCase()} "${(el.textContent || el.id).trim().slice(0, 30)}" ${Math.round(b.width)}×${Math.round(b.height)}`),
   );
 
+test('touch targets: the help numbers, the category list and "What the server keeps" are 44 px at least', async () => {
+  const { context, page } = await s.open('/help', phone(360, 640));
+  await page.getByText('No one can answer right now').waitFor();
+  assert.ok(await page.getByRole('link', { name: '112' }).isVisible());
+  assert.deepEqual(await smallTargets(page), [], 'home, nobody on duty');
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('Category (optional)').waitFor();
+  assert.deepEqual(await smallTargets(page), [], 'the tip form');
+  await s.shot(page, 'phone-01-tip-form');
+  await context.close();
+});
+
+for (const [width, height] of [
+  [320, 568],
+  [360, 640],
+]) {
+  test(`${width}×${height}, waiting in line: scrolled to its end, nothing is under the sticky footer`, async () => {
+    await coord.cmd('duty');
+    const { context, page } = await s.open('/help', phone(width, height));
+    await page.getByRole('button', { name: 'Talk to someone now' }).click();
+    await page.getByText('You can already type.').waitFor();
+    const covered = await page.evaluate(() => {
+      for (const el of [document.querySelector('.ll-panel'), document.scrollingElement]) el.scrollTop = 1e6;
+      const footer = document.querySelector('.ll-footer').getBoundingClientRect();
+      const above = [...document.querySelector('.ll-body').children].filter((el) => !el.classList.contains('ll-footer') && el.getClientRects().length);
+      return above.filter((el) => el.getBoundingClientRect().bottom > footer.top + 0.5).map((el) => `${el.className || el.tagName}: ${Math.round(el.getBoundingClientRect().bottom - footer.top)} px under`);
+    });
+    await s.shot(page, `phone-02-waiting-${width}`);
+    assert.deepEqual(covered, [], 'the end of the screen shows above the footer');
+    assert.ok(await page.getByText('What the server keeps').isVisible());
+    await page.getByRole('button', { name: 'End and wipe' }).click();
+    await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
+    await context.close();
+  });
+}
+
 test('without JavaScript (Tor Browser at Safest): the no-script tip pages have 44 px targets too', async () => {
   const context = await s.browser.newContext({ ...phone(320, 568), isMobile: true, hasTouch: true, javaScriptEnabled: false });
   const page = await context.newPage();
