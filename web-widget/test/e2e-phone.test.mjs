@@ -32,6 +32,37 @@ test('touch targets: the help numbers, the category list and "What the server ke
   await context.close();
 });
 
+test('a follow-up on a slow phone: while it is prepared and sent the screen says so, not a silent Send', async () => {
+  const { context, page } = await s.open('/help', phone(360, 640));
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill('A van takes the workers away at five every morning.');
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 60000 });
+  const code = (await page.locator('.ll-code .ll-group').allTextContents()).join('-');
+  await page.getByRole('button', { name: 'I have it' }).click();
+  await page.getByRole('button', { name: 'I have a receipt code' }).click();
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByLabel('Add more information or answer').waitFor({ timeout: 60000 });
+  // the relay is slow to answer, as on a bad network
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route(s.relay.base + '/v1/receipt/followup', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByLabel('Add more information or answer').fill('There are about twenty people.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const status = page.locator('#ll-followup-status');
+  await page.waitForTimeout(300);
+  await s.shot(page, 'phone-03-followup-sending');
+  assert.match((await status.textContent()) ?? '', /sending/i, 'the visitor sees that it is being sent');
+  assert.ok(await status.isVisible());
+  release();
+  await page.getByText('Sent. Thank you.').waitFor({ timeout: 60000 });
+  await context.close();
+});
+
 for (const [width, height] of [
   [320, 568],
   [360, 640],

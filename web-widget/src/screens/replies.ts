@@ -20,6 +20,8 @@ export function repliesScreen(w: Widget): Child[] {
     }
     const button = (e.target as HTMLElement).querySelector('button') as HTMLButtonElement;
     button.disabled = true;
+    // The proof-of-work takes seconds on a slow phone: say it is under way, not a dead button.
+    status.textContent = t('tip_sending');
     try {
       await w.relay.followUp(state.config.inbox, state.keys, text.value, () => {}, state.life.signal);
       text.value = '';
