@@ -277,6 +277,9 @@ fn neutral_page_title() -> String {
     "Information".into()
 }
 
+/// The shipped file: every key there is, commented, with its default.
+const SHIPPED: &str = include_str!("../config/lifeline.toml");
+
 /// Environment variables that are not config keys.
 const NON_KEY_VARIABLES: [&str; 1] = ["LIFELINE_CONFIG"];
 
@@ -284,8 +287,7 @@ impl Config {
     /// The defaults shipped in `config/lifeline.toml`, compiled in so a test or a bare binary
     /// has the same values.
     pub fn defaults() -> Self {
-        Self::parse(include_str!("../config/lifeline.toml"), std::iter::empty())
-            .expect("shipped config is valid")
+        Self::parse(SHIPPED, std::iter::empty()).expect("shipped config is valid")
     }
 
     /// Reads a file and applies the process environment.
@@ -531,24 +533,28 @@ impl Config {
 }
 
 /// `SERVER_LISTEN` → table["server"]["listen"], matching section and key case-insensitively.
-/// The value is read as TOML (numbers, booleans, arrays) and otherwise as a plain string.
+/// A key is one the shipped file names, so a file that leaves an optional key to its default
+/// (one from an older release) still takes its variable. The value is read as TOML (numbers,
+/// booleans, arrays) and otherwise as a plain string.
 fn apply_override(table: &mut toml::Table, name: &str, value: &str) -> Option<()> {
+    let shipped: toml::Table = SHIPPED.parse().ok()?;
     let lower = name.to_ascii_lowercase();
-    for (section, inner) in table.iter_mut() {
+    for (section, known) in &shipped {
         let Some(rest) = lower.strip_prefix(&format!("{section}_")) else {
             continue;
         };
-        let inner = inner.as_table_mut()?;
-        if !inner.contains_key(rest) {
-            return None;
-        }
+        let inner = table
+            .entry(section.as_str())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()?;
+        let kind = inner.get(rest).or_else(|| known.as_table()?.get(rest))?;
         let parsed = format!("v = {value}")
             .parse::<toml::Table>()
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(value.to_owned()));
         // Keep strings strings: LIFELINE_KEYS_ORGANISATION_PUBLIC=123 must not become a number.
-        let parsed = match (&inner[rest], parsed) {
+        let parsed = match (kind, parsed) {
             (toml::Value::String(_), other) if !other.is_str() => {
                 toml::Value::String(value.to_owned())
             }

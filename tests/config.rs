@@ -297,3 +297,62 @@ fn a_console_language_that_is_no_tag_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains("--langs") && said.contains("fr FR"), "{said}");
 }
+
+/// A key the file leaves out takes its default, and its `LIFELINE_*` variable still sets it
+/// (an `/etc/lifeline/lifeline.toml` from an older release lacks the newer keys): the value
+/// reaches the key and is checked there, while a name that is no key is still refused.
+#[test]
+fn a_variable_sets_a_key_the_file_leaves_to_its_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let older: String = SHIPPED
+        .lines()
+        .filter(|line| {
+            !["metrics_listen", "coordinator_grace_s", "hold_release_s"]
+                .iter()
+                .any(|key| line.starts_with(&format!("{key} =")))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let config = dir.path().join("lifeline.toml");
+    std::fs::write(&config, older).unwrap();
+    let run = |name: &str, value: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .env("LIFELINE_SERVER_DATA_DIR", dir.path())
+            .env(name, value)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for (name, value, key) in [
+        (
+            "LIFELINE_SERVER_METRICS_LISTEN",
+            "metrics-please",
+            "`server.metrics_listen`",
+        ),
+        (
+            "LIFELINE_SESSIONS_COORDINATOR_GRACE_S",
+            "999999",
+            "`sessions.coordinator_grace_s`",
+        ),
+        ("LIFELINE_TIPS_HOLD_RELEASE_S", "5", "`tips.hold_release_s`"),
+    ] {
+        let (code, said) = run(name, value);
+        assert_eq!(code, Some(2), "{name}: {said}");
+        assert!(
+            said.contains(key) && !said.contains("no such config key"),
+            "{name} reaches {key}: {said}"
+        );
+    }
+    let (code, said) = run("LIFELINE_SERVER_METRICS_LISTN", "127.0.0.1:0");
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("LIFELINE_SERVER_METRICS_LISTN") && said.contains("no such config key"),
+        "{said}"
+    );
+}
