@@ -400,19 +400,28 @@ pub fn load_relay_keys(
         (OrgPublicKey(key), false)
     };
     let now = clock.unix_s();
+    // Which file failed, and for a foreign signature which key it was checked against.
+    let refused = |path: &Path, e: CertificateError| {
+        let hint = match (&e, development) {
+            (CertificateError::WrongSigner, false) => {
+                " (checked against keys.organisation_public: is it the organisation's key, \
+                 and the file the organisation's?)"
+            }
+            _ => "",
+        };
+        file_error(path, format!("{e}{hint}"))
+    };
     let inbox = Certificate::decode_verified(
         &read_key(&paths.inbox_certificate())?,
         &organisation,
         now,
         None,
         Role::TipInbox,
-    )?;
-    let revocations = RevocationList::decode_verified(
-        &read_key(&paths.revocations())?,
-        &organisation,
-        now,
-        None,
-    )?;
+    )
+    .map_err(|e| refused(&paths.inbox_certificate(), e))?;
+    let revocations =
+        RevocationList::decode_verified(&read_key(&paths.revocations())?, &organisation, now, None)
+            .map_err(|e| refused(&paths.revocations(), e))?;
     // A dev key set is re-signed on every start so its list never looks stale.
     let revocations = if development {
         publish_revocations(

@@ -356,3 +356,53 @@ fn a_variable_sets_a_key_the_file_leaves_to_its_default() {
         "{said}"
     );
 }
+
+/// Key files that do not verify against `keys.organisation_public` (another organisation's,
+/// or a pasted key of the wrong one) stop the relay naming the file and the key to check,
+/// not just "not signed by the pinned organisation key".
+#[test]
+fn key_files_of_another_organisation_are_named_at_start_with_the_key_to_check() {
+    let bin = env!("CARGO_BIN_EXE_lifeline");
+    let dir = tempfile::tempdir().unwrap();
+    let keys = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .arg("keys")
+            .args(args)
+            .arg("--unsealed")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ours = dir.path().join("ours");
+    let theirs = dir.path().join("theirs");
+    keys(&["init-organisation", "--dir", ours.to_str().unwrap()]);
+    keys(&["create-inbox", "--dir", ours.to_str().unwrap()]);
+    let printed = keys(&["init-organisation", "--dir", theirs.to_str().unwrap()]);
+    let other_public = printed.lines().last().unwrap().trim().to_owned();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("keys")).unwrap();
+    for file in ["inbox.cert", "revocations.list"] {
+        std::fs::copy(ours.join(file), data.join("keys").join(file)).unwrap();
+    }
+    let out = std::process::Command::new(bin)
+        .args([
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config/lifeline.toml"),
+        ])
+        .arg("serve")
+        .env("LIFELINE_SERVER_LISTEN", "127.0.0.1:0")
+        .env("LIFELINE_SERVER_METRICS_LISTEN", "")
+        .env("LIFELINE_SERVER_DATA_DIR", &data)
+        .env("LIFELINE_KEYS_ORGANISATION_PUBLIC", &other_public)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains(&data.join("keys").join("inbox.cert").display().to_string())
+            && said.contains("not signed by the pinned organisation key")
+            && said.contains("keys.organisation_public"),
+        "{said}"
+    );
+}
