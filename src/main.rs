@@ -334,10 +334,16 @@ fn serve(path: &std::path::Path) -> ExitCode {
     };
     match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast_ref::<lifeline::config::ConfigError>() {
+            Some(mistake) => {
+                eprintln!("configuration error: {mistake}");
+                ExitCode::from(2)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -390,6 +396,16 @@ fn console_options(args: ConsoleArgs) -> lifeline::console::runner::Options {
 
 async fn run(config: Config) -> anyhow::Result<()> {
     let addr = config.listen_addr()?;
+    // TLS files the relay cannot use are a mistake in the configuration: refused (exit 2)
+    // before anything is created or announced. `relay::serve` loads them again to serve.
+    let tls = !config.server.tls_cert.is_empty();
+    if tls {
+        lifeline::relay::listener::acceptor(
+            std::path::Path::new(&config.server.tls_cert),
+            std::path::Path::new(&config.server.tls_key),
+        )
+        .map_err(lifeline::config::ConfigError::from)?;
+    }
     let (keys, created) = keyfile::load_relay_keys(
         &config.server.data_dir,
         &config.keys.organisation_public,
@@ -477,7 +493,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
-    println!("Lifeline relay listening on http://{addr}");
+    let scheme = if tls { "https" } else { "http" };
+    let bound = listener.local_addr().unwrap_or(addr);
+    println!("Lifeline relay listening on {scheme}://{bound}");
     if let Ok(Some(metrics)) = metrics {
         println!("Metrics (keep private) on http://{metrics}/metrics");
     }

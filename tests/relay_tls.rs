@@ -140,3 +140,61 @@ async fn a_missing_certificate_fails_at_start_naming_the_key() {
         .unwrap_err();
     assert!(err.to_string().contains("server.tls_cert"), "{err}");
 }
+
+/// `lifeline serve` itself: TLS files it cannot use are a configuration mistake, refused
+/// before the relay says it listens (exit 2, naming the key, so systemd does not restart it
+/// every two seconds); usable ones make it say it listens on https://.
+#[test]
+fn the_binary_refuses_unusable_tls_files_before_announcing_and_announces_https() {
+    let bin = env!("CARGO_BIN_EXE_lifeline");
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/lifeline.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let missing = dir.path().join("missing.pem");
+    let command = |cert: &std::path::Path, key: &std::path::Path| {
+        let mut command = std::process::Command::new(bin);
+        command
+            .args(["--config", config, "serve"])
+            .env("LIFELINE_SERVER_LISTEN", "127.0.0.1:0")
+            .env("LIFELINE_SERVER_METRICS_LISTEN", "")
+            .env("LIFELINE_SERVER_DATA_DIR", dir.path().join("data"))
+            .env("LIFELINE_SERVER_TLS_CERT", cert)
+            .env("LIFELINE_SERVER_TLS_KEY", key)
+            .stdin(std::process::Stdio::null());
+        command
+    };
+    for (cert, key, named) in [
+        (&missing, &key, "server.tls_cert"),
+        (&cert, &missing, "server.tls_key"),
+        (&cert, &cert, "server.tls_key"),
+    ] {
+        let out = command(cert, key).output().unwrap();
+        let (said, printed) = (
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout),
+        );
+        assert_eq!(out.status.code(), Some(2), "{named}: {printed}{said}");
+        assert!(said.contains(named), "{named}: {said}");
+        assert!(!printed.contains("listening"), "{named}: {printed}");
+    }
+    let mut child = command(&cert, &key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let announced = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let announced = announced.unwrap_or_default();
+    assert!(
+        announced.contains("listening on https://127.0.0.1:"),
+        "{announced}"
+    );
+}

@@ -39,6 +39,24 @@ pub enum TlsError {
     Config(String),
 }
 
+/// Unusable TLS files are a configuration mistake: the key, and what is wrong with its file.
+impl From<TlsError> for crate::config::ConfigError {
+    fn from(e: TlsError) -> Self {
+        let (key, reason) = match e {
+            TlsError::Certificate(path, why) => ("server.tls_cert", format!("{path}: {why}")),
+            TlsError::Key(path, why) => ("server.tls_key", format!("{path}: {why}")),
+            TlsError::Config(why) => (
+                "server.tls_key",
+                format!("TLS configuration refused (is it the certificate's key?): {why}"),
+            ),
+        };
+        crate::config::ConfigError {
+            key: key.into(),
+            reason,
+        }
+    }
+}
+
 /// Loads a PEM certificate chain and private key into a rustls acceptor (TLS 1.2 and 1.3,
 /// ring provider, HTTP/1.1 only since WebSockets upgrade over it).
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
