@@ -302,9 +302,16 @@ impl Config {
         text: &str,
         env: impl Iterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| err("(file)", e.message().to_string()))?;
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            // The line to look at: the message alone does not say where.
+            let at = e.span().map_or(0, |span| span.start).min(text.len());
+            let line = text.as_bytes()[..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            err("(file)", format!("line {line}: {}", e.message()))
+        })?;
         for (name, value) in env {
             // The shorthand the operators' guide uses for the Redis URL.
             let name = if name == "LIFELINE_REDIS_URL" {

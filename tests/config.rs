@@ -406,3 +406,26 @@ fn key_files_of_another_organisation_are_named_at_start_with_the_key_to_check() 
         "{said}"
     );
 }
+
+/// A file that is not TOML (a typo in a hand edit) is refused naming the line to look at.
+#[test]
+fn a_file_that_is_not_toml_is_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lifeline.toml");
+    let broken = SHIPPED.replacen("[limits]", "[limits", 1);
+    let line = broken
+        .lines()
+        .position(|l| l == "[limits")
+        .map(|i| i + 1)
+        .unwrap();
+    std::fs::write(&config, broken).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+        .arg("--config")
+        .arg(&config)
+        .arg("serve")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains(&format!("line {line}")), "{said}");
+}
