@@ -297,6 +297,11 @@ async fn a_chat_and_a_tip_through_nginx_on_the_shipped_redis_leave_no_trace_of_a
             "probe.sh missed `{expected}`:\n{said}"
         );
     }
+    // Plain HTTP has no TLS to check: no "ok" for a handshake that never happened.
+    assert!(
+        !said.contains("TLS handshake") && !said.contains("TLS 1.1"),
+        "probe.sh checked TLS on plain HTTP:\n{said}"
+    );
 
     // Nobody's address, agent or forwarded header in nginx's or the relay's logs; the
     // control site's log shows the scan would have found them.

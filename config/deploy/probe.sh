@@ -28,13 +28,15 @@ status() { fetch -o /dev/null -w '%{http_code}' "$@" 2>/dev/null; }
 # An onion service is encrypted and authenticated by Tor, not TLS: give curl Tor's proxy,
 # e.g. `probe.sh http://xyz.onion --socks5-hostname 127.0.0.1:9050`.
 onion=""
+tls=""
 case "$url" in
-  https://*) ok "served over https" ;;
+  https://*) tls=1; ok "served over https" ;;
   http://*.onion | http://*.onion:*) onion=1; ok "onion service (Tor, not TLS, protects it)" ;;
   *) bad "not https: $url" ;;
 esac
 
-if [ -z "$onion" ]; then
+# Plain HTTP has no handshake to check (already a FAIL above).
+if [ -n "$tls" ]; then
   # TLS: the certificate verifies (curl refuses otherwise), 1.2 or newer only.
   if fetch -o /dev/null "$url/healthz" 2>/dev/null; then
     ok "TLS handshake and certificate"
