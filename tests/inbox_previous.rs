@@ -3,6 +3,8 @@
 //! replies sealed before it; a foreign, too old or current certificate in that folder is not
 //! served as "previous", and `/v1/config` keeps sealing to the current one only.
 
+#[path = "common/binary.rs"]
+mod binary;
 mod common;
 #[path = "common/noscript.rs"]
 mod noscript;
@@ -152,4 +154,39 @@ async fn the_no_script_receipt_page_shows_a_reply_sent_before_the_rotation() {
     relay.relay.reload_previous_inbox_certificates();
     let replies = read().await;
     assert!(replies.contains("Sent before."), "{replies}");
+}
+
+/// `lifeline serve` warns about a private key copied into `keys/inbox/` when it arrives, also
+/// when the certificates there are already in use and unchanged (`cp org-keys/inbox/*` after
+/// an earlier copy of the `.cert` files): operations.md promises the warning.
+#[tokio::test]
+async fn a_private_key_copied_beside_certificates_already_there_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", binary::free_port());
+    let metrics = format!("127.0.0.1:{}", binary::free_port());
+    let relay = binary::RelayProcess::start(
+        &listen,
+        dir.path(),
+        &[("LIFELINE_SERVER_METRICS_LISTEN", metrics.as_str())],
+    )
+    .await;
+    let folder = dir.path().join("keys").join("inbox");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("1.cert"), "AAAA\n").unwrap();
+    let warned = |what: &str| relay.logs().contains(what);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !warned("retired inbox certificate refused") {
+        assert!(std::time::Instant::now() < deadline, "{}", relay.logs());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    std::fs::write(folder.join("1.key"), "AAAA\n").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !warned("a private key file lies among the relay's retired inbox certificates") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no warning about the .key:\n{}",
+            relay.logs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

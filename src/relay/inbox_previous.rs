@@ -119,6 +119,8 @@ impl Relay {
                 };
                 [name.as_bytes(), &[0], &bytes, &[0]].concat()
             })
+            // A `.key` arriving beside unchanged certificates is a change too: warned about.
+            .chain([u8::from(key_present)])
             .collect();
         let folder_changed = changed(&book.seen, &fingerprint);
         if folder_changed && key_present {
