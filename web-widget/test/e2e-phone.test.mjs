@@ -3,7 +3,7 @@
 // End) never covers the screen's last lines, however tall the notices above it grow.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite } from './suite.mjs';
+import { browserSuite, unreachable } from './suite.mjs';
 
 const s = browserSuite();
 let coord;
@@ -86,6 +86,43 @@ for (const [width, height] of [
     await context.close();
   });
 }
+
+test('320×568, the phone offline for over 20 s mid-chat: the newest message stays in sight above the footer, and nothing offers to wipe the conversation', async () => {
+  await coord.cmd('duty');
+  // The queue updates of the waits above, drained first, are not claimed.
+  await coord.cmd('texts');
+  const { context, page } = await s.open('/help', phone(320, 568));
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await coord.cmd('wait_claim');
+  await page.locator('.ll-verified').waitFor();
+  await page.getByLabel('Your message').fill('I am not safe');
+  await page.keyboard.press('Enter');
+  await coord.cmd('expect I am not safe');
+  await context.setOffline(true);
+  await unreachable(page);
+  await page.getByLabel('Your message').fill('still here');
+  await page.keyboard.press('Enter');
+  const newest = page.getByRole('log').getByText('still here');
+  await newest.waitFor();
+  const seen = await page.evaluate(() => {
+    const lines = document.querySelectorAll('.ll-log > .ll-msg');
+    const last = lines[lines.length - 1].getBoundingClientRect();
+    const log = document.querySelector('.ll-log').getBoundingClientRect();
+    const footer = document.querySelector('.ll-footer').getBoundingClientRect();
+    return { lastBottom: Math.round(last.bottom), logBottom: Math.round(log.bottom), footerTop: Math.round(footer.top), logHeight: Math.round(log.height), screen: innerHeight };
+  });
+  await s.shot(page, 'phone-05-offline-mid-chat');
+  assert.ok(seen.lastBottom <= seen.footerTop + 0.5 && seen.lastBottom <= seen.logBottom + 0.5, `the newest message is above the footer: ${JSON.stringify(seen)}`);
+  assert.ok(seen.logHeight >= 96, `the conversation keeps room on the screen: ${JSON.stringify(seen)}`);
+  assert.equal(await page.getByRole('button', { name: 'Leave a tip instead' }).count(), 0);
+  assert.ok(await page.getByRole('link', { name: '112' }).isVisible(), 'the first number in sight too');
+  const numberBox = await page.getByRole('link', { name: '112' }).boundingBox();
+  assert.ok(numberBox.y >= 0 && numberBox.y + numberBox.height <= seen.footerTop, `112 on screen: ${JSON.stringify(numberBox)}`);
+  await context.setOffline(false);
+  await coord.cmd('expect still here');
+  await coord.cmd('end');
+  await context.close();
+});
 
 test('without JavaScript (Tor Browser at Safest): the no-script tip pages have 44 px targets too', async () => {
   const context = await s.browser.newContext({ ...phone(320, 568), isMobile: true, hasTouch: true, javaScriptEnabled: false });

@@ -4,7 +4,7 @@
 // resumes (same keys, §9.6) the line goes and the conversation carries on both ways.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, browserSuite } from './suite.mjs';
+import { axe, browserSuite, unreachable } from './suite.mjs';
 
 const s = browserSuite();
 let coord;
@@ -47,7 +47,7 @@ test('a coordinator who drops and resumes: the visitor sees the reconnecting lin
   await context.close();
 });
 
-test("the visitor's own connection gone for over 20 s mid-chat: the numbers show, the message box stays, and what was written goes out on return", async () => {
+test("the visitor's own connection gone for over 20 s mid-chat: still reconnecting, the numbers show, the message box stays, and what was written goes out on return", async () => {
   // On duty again: the test coordinator's `reconnect` above signs in off duty (the console
   // goes back on duty by itself; this example does only what it is told).
   await coord.cmd('duty');
@@ -60,7 +60,12 @@ test("the visitor's own connection gone for over 20 s mid-chat: the numbers show
   await coord.cmd('expect hi, me again');
 
   await context.setOffline(true);
-  await page.getByText('We cannot reach the service right now').waitFor({ timeout: 30000 });
+  await unreachable(page);
+  // The conversation stays the screen's heart: no block that pushed it away, no tip path
+  // that would end and wipe it.
+  assert.ok(await page.getByText('Connection lost. Reconnecting…').isVisible());
+  assert.equal(await page.getByText('We cannot reach the service right now').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Leave a tip instead' }).count(), 0);
   assert.ok(await page.getByRole('link', { name: '112' }).isVisible(), 'the numbers, while we keep trying');
   assert.ok(await page.getByLabel('Your message').isVisible(), 'a conversation under way keeps its message box');
   assert.deepEqual(await axe(page), [], 'unreachable mid-chat');
@@ -68,7 +73,7 @@ test("the visitor's own connection gone for over 20 s mid-chat: the numbers show
   await page.keyboard.press('Enter');
 
   await context.setOffline(false);
-  await page.getByText('We cannot reach the service right now').waitFor({ state: 'detached', timeout: 30000 });
+  await page.getByText('Connection lost. Reconnecting…').waitFor({ state: 'detached', timeout: 30000 });
   await coord.cmd('expect my phone lost signal');
   await coord.cmd('send Got it, I am here.');
   await page.getByRole('log').getByText('Got it, I am here.').waitFor();
@@ -79,3 +84,4 @@ test("the visitor's own connection gone for over 20 s mid-chat: the numbers show
   assert.deepEqual(problems, []);
   await context.close();
 });
+

@@ -102,3 +102,8 @@ export async function axe(page) {
   assert.ok(result.passes > 5, 'axe actually ran');
   return result.violations;
 }
+
+/** Reconnecting has failed long enough for the widget to count the service unreachable. */
+export async function unreachable(page) {
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.ll-status')?.dataset.key ?? '[]')[2] === true, null, { timeout: 30000 });
+}

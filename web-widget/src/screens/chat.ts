@@ -159,7 +159,9 @@ function statusLines(w: Widget, view: ChatView): string[] {
   const t = w.t;
   if (view.busy) return [t('line_full')];
   if (view.tooSlow) return [t('pow_slow'), t('no_one')];
-  if (view.unreachable) return [t('unreachable')];
+  // A conversation under way stays the screen's heart: "reconnecting" and the numbers, never
+  // a block that pushed its log off a small phone and offered a tip that wiped it.
+  if (view.unreachable && !view.alias) return [t('unreachable')];
   if (view.phase === 'pow' || view.phase === 'connecting') return [t('pow')];
   if (view.phase === 'reconnecting') return [t('reconnecting')];
   if (view.offer) return [t('consent_ask', { alias: view.offer })];
@@ -225,7 +227,7 @@ function endReason(view: ChatView): Key {
 function chatStatus(w: Widget, view: ChatView): Child[] {
   const t = w.t;
   // No one can answer: said first, whatever the connection is doing behind it.
-  if (view.busy || view.unreachable || view.tooSlow) return [noOneBlock(w, null)];
+  if (view.busy || (view.unreachable && !view.alias) || view.tooSlow) return [noOneBlock(w, null)];
   if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress), h('button', { type: 'button', class: 'll-secondary', onclick: () => cancelChat(w) }, t('back'))];
   if (view.phase === 'reconnecting') return [numbers(w)];
   if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.alias ?? '')];
