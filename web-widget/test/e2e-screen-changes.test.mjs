@@ -29,6 +29,9 @@ async function focusIs(page, expected, when) {
 }
 
 /** The ended screen's heading takes the focus and is read with its description: the reason. */
+/** The reason read with the heading when the transcript stays on screen below it. */
+const KEPT = 'The conversation stays on this screen until you leave or wipe it. It is not saved anywhere.';
+
 async function endReasonRead(page, reason) {
   const described = await page.evaluate(() => {
     const id = document.activeElement?.getAttribute('aria-describedby');
@@ -95,6 +98,7 @@ test('focus after every screen change: code not found, follow-up sent, the coord
   await claimedChat(page);
   await page.getByRole('button', { name: 'End and wipe' }).click();
   await focusIs(page, 'h1 "Conversation ended"', 'End and wipe');
+  await endReasonRead(page, 'The conversation has ended and nothing of it is kept on this device.');
   await page.getByRole('button', { name: 'Back to start' }).click();
   await context.close();
 
@@ -195,7 +199,10 @@ test('screen readers hear each change once: one stable live region, the log spea
   await coord.cmd('end');
   await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
   await focusIs(page, 'h1 "Conversation ended"', 'the end');
-  await endReasonRead(page, 'The conversation has ended and nothing of it is kept on this device.');
+  await endReasonRead(page, KEPT);
+  const endedText = await page.locator('.lifeline').innerText();
+  assert.ok(!endedText.includes('nothing of it is kept'), 'no word contradicts the transcript still shown');
+  assert.equal(endedText.split('stays on this screen').length, 2, 'said once');
   await context.close();
 });
 
