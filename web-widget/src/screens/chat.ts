@@ -273,7 +273,8 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
   const kept = view.messages.some((m) => m.from !== 'system');
   // With the transcript still below, "nothing of it is kept on this device" read as a
   // contradiction: what stays, and where, is said instead.
-  const reason = kept && endReason(view) === 'ended' ? 'ended_kept' : endReason(view);
+  const reason = endReason(view);
+  const said = kept && reason == 'ended';
   // The server lost it (4014): the visitor did nothing wrong and can start again at once.
   const again = () => {
     chat.forgetMessages();
@@ -284,9 +285,9 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
     // A status created with the screen is often not heard: the reason is the heading's
     // description instead, read when the heading takes the focus.
     heading(w.t('ended_title'), 'll-ended-reason'),
-    h('p', { id: 'll-ended-reason' }, w.t(reason)),
+    h('p', { id: 'll-ended-reason' }, w.t(said ? 'ended_kept' : reason)),
     view.endReason === 'lost' ? h('button', { type: 'button', class: 'll-primary', onclick: again }, w.t('lost_again')) : null,
-    kept && reason !== 'ended_kept' ? h('p', { class: 'll-hint' }, w.t('ended_kept')) : null,
+    kept && !said ? h('p', { class: 'll-hint' }, w.t('ended_kept')) : null,
     kept ? log(w, view) : null,
     kept ? h('button', { type: 'button', class: 'll-secondary', onclick: wipe }, w.t('wipe_now')) : null,
     numbers(w),
