@@ -384,3 +384,77 @@ async fn tips_on_the_shipped_redis_outlive_a_crash_of_redis() {
     let refused: redis::RedisResult<String> = redis::cmd("PING").query(&mut anonymous);
     assert!(refused.is_err(), "a client without a password was served");
 }
+
+/// The kit's `tls-watch-copy.sh` run as certbot runs a `--deploy-hook`.
+fn tls_watch_copy(lineage: &Path, dest: &Path, arg: Option<&Path>) -> std::process::Output {
+    let mut command = Command::new("sh");
+    command
+        .arg(kit_file("tls-watch-copy.sh"))
+        .env("RENEWED_LINEAGE", lineage)
+        .env("LIFELINE_TLS_WATCH_COPY", dest);
+    if let Some(arg) = arg {
+        command.arg(arg);
+    }
+    command.output().expect("sh runs the script")
+}
+
+/// Behind nginx and certbot the relay cannot read `/etc/letsencrypt/live` (root only), so it
+/// could not watch the certificate's expiry. The kit's deploy hook copies the chain, and only
+/// the chain, where it can: the relay started on that copy says its days left.
+#[tokio::test]
+async fn certbots_deploy_hook_gives_the_relay_the_certificate_to_watch_and_never_a_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let lineage = dir.path().join("live/help.example.org");
+    std::fs::create_dir_all(&lineage).unwrap();
+    let (cert, key) = self_signed(&lineage);
+    std::fs::rename(&cert, lineage.join("fullchain.pem")).unwrap();
+    std::fs::rename(&key, lineage.join("privkey.pem")).unwrap();
+    let chain = std::fs::read(lineage.join("fullchain.pem")).unwrap();
+    let dest = dir.path().join("etc-lifeline/tls-watch.pem");
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+
+    let copied = tls_watch_copy(&lineage, &dest, None);
+    assert!(copied.status.success(), "{copied:?}");
+    assert_eq!(std::fs::read(&dest).unwrap(), chain, "the chain, as it is");
+    let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "readable by the relay's made-up user");
+
+    // A key named by mistake, or a file that holds one, is refused; the copy stays as it was.
+    let both = lineage.join("both.pem");
+    let mut mixed = chain.clone();
+    mixed.extend(std::fs::read(lineage.join("privkey.pem")).unwrap());
+    std::fs::write(&both, mixed).unwrap();
+    for wrong in [lineage.join("privkey.pem"), both] {
+        let refused = tls_watch_copy(&lineage, &dest, Some(&wrong));
+        assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            said.contains("nothing copied"),
+            "{}: {said}",
+            wrong.display()
+        );
+        assert_eq!(std::fs::read(&dest).unwrap(), chain, "left as it was");
+    }
+    let leftovers = std::fs::read_dir(dest.parent().unwrap()).unwrap().count();
+    assert_eq!(leftovers, 1, "no half-written file beside it");
+
+    let watched = dest.display().to_string();
+    let relay = RelayProcess::start(
+        &format!("127.0.0.1:{}", free_port()),
+        &dir.path().join("data"),
+        &[("LIFELINE_SERVER_TLS_WATCH_CERT", &watched)],
+    )
+    .await;
+    let (status, detail) =
+        lifeline::client::tipster::request(&relay.addr, "GET", "/readyz", None, &[])
+            .await
+            .expect("readyz");
+    assert_eq!(status, 200, "{detail}");
+    assert!(
+        detail.contains("tls certificate: ") && detail.contains(" days left"),
+        "the relay watches the copy: {detail}\n{}",
+        relay.logs()
+    );
+    assert!(!relay.logs().contains("cannot read the TLS certificate"));
+}
