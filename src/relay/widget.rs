@@ -164,8 +164,10 @@ fn fallback(numbers: &[EmergencyNumber], mode: Mode, exit_url: &str) -> String {
 }
 
 /// The embed snippet an organisation copies into its own site: the fallback, then the script
-/// with the same numbers for the widget to show whenever no one can answer, and the revocation
-/// list's maximum age the widget enforces (§2.2: the page pins it, the relay cannot loosen it).
+/// with the same numbers for the widget to show whenever no one can answer, the revocation
+/// list's maximum age the widget enforces (§2.2: the page pins it, the relay cannot loosen it),
+/// and the quick exit's target: pinned by the page, it holds even when `/v1/config` never
+/// loads (the widget left for `about:blank` then, a blank tab that draws the eye).
 fn snippet(
     numbers: &[EmergencyNumber],
     organisation: &str,
@@ -181,10 +183,11 @@ fn snippet(
     format!(
         "{fallback}\n<script src=\"/widget/lifeline.js\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
          data-organisation=\"{organisation}\" data-mode=\"{mode_name}\" \
-         data-revocation-max-age=\"{max_age_s}\" \
+         data-revocation-max-age=\"{max_age_s}\" data-exit-url=\"{exit}\" \
          data-numbers=\"{numbers}\"{tip} defer></script>",
         fallback = fallback(numbers, mode, exit_url),
         sri = *SCRIPT_SRI,
+        exit = escape(exit_url),
         numbers = escape(&json),
     )
 }
@@ -445,6 +448,10 @@ mod tests {
         assert!(
             tag.contains("data-revocation-max-age=\"1728000\""),
             "the page pins the list's maximum age"
+        );
+        assert!(
+            tag.contains("data-exit-url=\"https://exit.example/\""),
+            "and the quick exit's target"
         );
         assert!(
             !snippet(

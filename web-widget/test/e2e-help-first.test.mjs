@@ -77,3 +77,19 @@ test('the widget takes over without moving the quick exit, and nothing on screen
   assert.ok(shift < 0.1, `cumulative layout shift ${shift} (0.1 is "good")`);
   await context.close();
 });
+
+for (const how of ['Escape', 'button']) {
+  test(`the service's settings never loading, the quick exit (${how}) still leaves for the neutral page, not a blank tab`, async () => {
+    const context = await s.browser.newContext(PHONE);
+    const page = await context.newPage();
+    // a network that lets the page through but not the widget's first request
+    await page.route('**/v1/config', (route) => route.abort('connectionfailed'));
+    await page.goto(s.relay.base + '/help');
+    await page.locator('.ll-exit').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-lifeline-fallback]') && document.querySelector('.ll-body')?.textContent);
+    if (how === 'Escape') await page.keyboard.press('Escape');
+    else await page.getByRole('button', { name: 'Emergency exit: leave this site now' }).click();
+    await page.waitForURL(s.relay.base + '/healthz');
+    await context.close();
+  });
+}
