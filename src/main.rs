@@ -495,11 +495,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {addr}"))?;
     let scheme = if tls { "https" } else { "http" };
     let bound = listener.local_addr().unwrap_or(addr);
-    println!("Lifeline relay listening on {scheme}://{bound}");
-    if let Ok(Some(metrics)) = metrics {
-        println!("Metrics (keep private) on http://{metrics}/metrics");
-    }
-    lifeline::relay::serve(relay, listener, shutdown_signal()).await?;
+    let announce = move || {
+        println!("Lifeline relay listening on {scheme}://{bound}");
+        if let Ok(Some(metrics)) = metrics {
+            println!("Metrics (keep private) on http://{metrics}/metrics");
+        }
+    };
+    lifeline::relay::serve_announced(relay, listener, shutdown_signal(), announce).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 #[path = "common/binary.rs"]
 mod binary;
 
-use binary::{RelayProcess, free_port, run_to_exit};
+use binary::{RelayProcess, free_port, run_to_exit_printing};
 use lifeline::client::tipster::request;
 
 async fn get(addr: &str, path: &str) -> (u16, String) {
@@ -77,7 +77,7 @@ async fn a_wrong_or_busy_metrics_address_stops_the_relay_naming_the_key() {
         (&busy_addr, Some(1)),
     ];
     for (value, code) in cases {
-        let (exit, stderr) = run_to_exit(
+        let (exit, stdout, stderr) = run_to_exit_printing(
             dir.path(),
             &[
                 ("LIFELINE_SERVER_LISTEN", &public),
@@ -88,6 +88,11 @@ async fn a_wrong_or_busy_metrics_address_stops_the_relay_naming_the_key() {
         assert!(
             stderr.contains("server.metrics_listen"),
             "{value}: the error names the key: {stderr}"
+        );
+        // An operator reading the log is never told it listens when it is about to stop.
+        assert!(
+            !stdout.contains("listening on"),
+            "{value}: said it listened: {stdout}"
         );
     }
     drop(busy);

@@ -175,6 +175,17 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    serve_announced(relay, listener, shutdown, || {}).await
+}
+
+/// [`serve`], calling `announce` once every listener is open (the metrics one too): an
+/// operator is never told the relay listens when a taken port is about to stop it.
+pub async fn serve_announced(
+    relay: Arc<Relay>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    announce: impl FnOnce(),
+) -> Result<(), ServeError> {
     let server = &relay.config.server;
     let tls = if server.tls_cert.is_empty() {
         None
@@ -193,6 +204,7 @@ pub async fn serve(
         Ok(None) => None,
         Err(e) => return Err(ServeError::Config(e)),
     };
+    announce();
     // Every node must issue and accept the same proof-of-work seeds.
     relay.seeds.sync_key().await;
     let metrics_server = metrics_listener.map(|l| {

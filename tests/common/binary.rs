@@ -119,19 +119,31 @@ impl Drop for RelayProcess {
 
 /// Runs the binary to completion with `env` (for start-up failures): exit code and stderr.
 pub fn run_to_exit(data_dir: &std::path::Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let (code, _, stderr) = run_to_exit_printing(data_dir, env);
+    (code, stderr)
+}
+
+/// [`run_to_exit`], with what the binary printed on stdout too: exit code, stdout, stderr.
+pub fn run_to_exit_printing(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (Option<i32>, String, String) {
     let mut child = serve_command(data_dir, env)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("lifeline binary starts");
+    let stdout = collect(child.stdout.take().expect("stdout"));
+    let stderr = collect(child.stderr.take().expect("stderr"));
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            let mut stderr = String::new();
-            if let Some(mut s) = child.stderr.take() {
-                let _ = s.read_to_string(&mut stderr);
-            }
-            return (status.code(), stderr);
+            // The collecting threads end with the streams; give them a moment to.
+            std::thread::sleep(Duration::from_millis(100));
+            let text = |o: &Arc<Mutex<Vec<u8>>>| {
+                String::from_utf8_lossy(&o.lock().expect("log buffer")).into_owned()
+            };
+            return (status.code(), text(&stdout), text(&stderr));
         }
         if Instant::now() > deadline {
             let _ = child.kill();
