@@ -158,6 +158,8 @@ fn the_binary_refuses_unusable_tls_files_before_announcing_and_announces_https()
         let mut command = std::process::Command::new(bin);
         command
             .args(["--config", config, "serve"])
+            // The suite's own switch (the Redis run sets it) is not a config key.
+            .env_remove("LIFELINE_TEST_STORE")
             .env("LIFELINE_SERVER_LISTEN", "127.0.0.1:0")
             .env("LIFELINE_SERVER_METRICS_LISTEN", "")
             .env("LIFELINE_SERVER_DATA_DIR", dir.path().join("data"))
