@@ -312,6 +312,8 @@ impl Config {
                 + 1;
             err("(file)", format!("line {line}: {}", e.message()))
         })?;
+        // The keys an override may name; parsed once, and only when a variable is set.
+        let mut shipped: Option<toml::Table> = None;
         for (name, value) in env {
             // The shorthand the operators' guide uses for the Redis URL.
             let name = if name == "LIFELINE_REDIS_URL" {
@@ -325,7 +327,15 @@ impl Config {
             if NON_KEY_VARIABLES.contains(&name.as_str()) {
                 continue;
             }
-            apply_override(&mut table, rest, &value)
+            let known = match &mut shipped {
+                Some(known) => known,
+                slot => slot.insert(
+                    SHIPPED
+                        .parse()
+                        .map_err(|_| err("(file)", "the shipped defaults do not parse"))?,
+                ),
+            };
+            apply_override(&mut table, known, rest, &value)
                 .ok_or_else(|| err(&name, "no such config key"))?;
         }
         let config: Config =
@@ -543,10 +553,14 @@ impl Config {
 /// A key is one the shipped file names, so a file that leaves an optional key to its default
 /// (one from an older release) still takes its variable. The value is read as TOML (numbers,
 /// booleans, arrays) and otherwise as a plain string.
-fn apply_override(table: &mut toml::Table, name: &str, value: &str) -> Option<()> {
-    let shipped: toml::Table = SHIPPED.parse().ok()?;
+fn apply_override(
+    table: &mut toml::Table,
+    shipped: &toml::Table,
+    name: &str,
+    value: &str,
+) -> Option<()> {
     let lower = name.to_ascii_lowercase();
-    for (section, known) in &shipped {
+    for (section, known) in shipped {
         let Some(rest) = lower.strip_prefix(&format!("{section}_")) else {
             continue;
         };
