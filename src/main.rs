@@ -436,16 +436,30 @@ async fn run(config: Config) -> anyhow::Result<()> {
             paths.inbox_key().display()
         );
     }
-    let store = lifeline::store::Store::open(&config)
-        .await
-        .with_context(|| match config.store.kind {
-            lifeline::config::StoreKind::Redis => format!(
-                "connecting to the store: Redis at {} (is it running there, and do the user and \
+    let store = match lifeline::store::Store::open(&config).await {
+        // A configuration mistake: exit 2, so a supervisor does not restart into it again.
+        Err(lifeline::store::chat::StoreError::CredentialsRefused) => {
+            return Err(lifeline::config::ConfigError {
+                key: "store.redis_url".to_owned(),
+                reason: format!(
+                    "Redis at {} refused the user and password given (LIFELINE_REDIS_URL, if \
+                     set, is the one used): they must match the ACL user in its config \
+                     (docs/redis.md)",
+                    config.store.redis_targets()
+                ),
+            }
+            .into());
+        }
+        other => other,
+    }
+    .with_context(|| match config.store.kind {
+        lifeline::config::StoreKind::Redis => format!(
+            "connecting to the store: Redis at {} (is it running there, and do the user and \
                  password in store.redis_url / LIFELINE_REDIS_URL match its config?)",
-                config.store.redis_targets()
-            ),
-            lifeline::config::StoreKind::Memory => "opening the store".to_owned(),
-        })?;
+            config.store.redis_targets()
+        ),
+        lifeline::config::StoreKind::Memory => "opening the store".to_owned(),
+    })?;
     match store.persistence().await {
         Some(Ok(p)) if p.persistent() => println!("Redis store: {}.", p.describe()),
         Some(Ok(p)) => eprintln!(

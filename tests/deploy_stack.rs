@@ -17,7 +17,7 @@ mod deploy;
 use std::path::Path;
 use std::process::Command;
 
-use binary::{RelayProcess, free_port};
+use binary::{RelayProcess, free_port, run_to_exit};
 use common::*;
 use deploy::*;
 use lifeline::client::coordinator::{CoordinatorClient, CoordinatorEvent};
@@ -383,6 +383,56 @@ async fn tips_on_the_shipped_redis_outlive_a_crash_of_redis() {
     let mut anonymous = redis.connect_as("", "").expect("a TCP connection");
     let refused: redis::RedisResult<String> = redis::cmd("PING").query(&mut anonymous);
     assert!(refused.is_err(), "a client without a password was served");
+}
+
+/// A password or user the kit's Redis does not know is a configuration mistake: the relay
+/// names the key at once and exits 2, so systemd does not restart into it (it once retried
+/// for about 9.5 s and exited 1, as if Redis were down). Redis not answering is not one.
+#[test]
+fn credentials_the_shipped_redis_refuses_stop_the_relay_as_a_configuration_error() {
+    let Some(_) = program("redis-server") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let redis = KitRedis::start(&dir.path().join("redis"));
+    let listen = format!("127.0.0.1:{}", free_port());
+    let wrong_password = format!(
+        "redis://lifeline:not-{}@127.0.0.1:{}/0",
+        redis.password, redis.port
+    );
+    let unknown_user = format!(
+        "redis://nobody:{}@127.0.0.1:{}/0",
+        redis.password, redis.port
+    );
+    for url in [&wrong_password, &unknown_user] {
+        let (code, stderr) = run_to_exit(
+            &dir.path().join("data"),
+            &[
+                ("LIFELINE_SERVER_LISTEN", &listen),
+                ("LIFELINE_STORE_KIND", "redis"),
+                ("LIFELINE_REDIS_URL", url),
+            ],
+        );
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("configuration error: config key `store.redis_url`")
+                && stderr.contains("refused the user and password"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(&redis.password), "a password was echoed");
+    }
+    // Nobody there: not a configuration error (systemd's restarts wait for Redis).
+    let nobody = format!("redis://lifeline:x@127.0.0.1:{}/0", free_port());
+    let (code, stderr) = run_to_exit(
+        &dir.path().join("data"),
+        &[
+            ("LIFELINE_SERVER_LISTEN", &listen),
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", &nobody),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("is it running there"), "{stderr}");
 }
 
 /// The kit's `tls-watch-copy.sh` run as certbot runs a `--deploy-hook`.

@@ -173,6 +173,10 @@ pub enum StoreError {
     #[error("tip storage failed: {0}")]
     /// Sealed tips could not be read or written.
     Tips(String),
+    #[error("Redis refused the user and password")]
+    /// The backend answered, and refused the credentials: a configuration mistake that no
+    /// retry mends.
+    CredentialsRefused,
 }
 
 // A tip file's path names the tip: only the kind of failure goes into the error.

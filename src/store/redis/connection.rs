@@ -30,6 +30,14 @@ impl RedisConnection {
             let client = redis::cluster::ClusterClient::new(urls.to_vec())?;
             Self::Cluster(client.get_async_connection().await?)
         } else {
+            // A refused password will not mend itself: say so at once rather than after the
+            // manager's backoff (about 9.5 s of retries). A server not up yet, or still
+            // loading, is left to those retries.
+            if let Err(e) = subscriber.get_multiplexed_async_connection().await
+                && refused_credentials(&e)
+            {
+                return Err(e);
+            }
             Self::Single(ConnectionManager::new(subscriber.clone()).await?)
         };
         Ok((connection, subscriber))
@@ -64,7 +72,17 @@ impl ConnectionLike for RedisConnection {
     }
 }
 
+/// Whether Redis answered and turned the credentials down (a wrong password or user, or a
+/// password given to a server that has none), as opposed to not answering at all.
+fn refused_credentials(e: &redis::RedisError) -> bool {
+    e.kind() == redis::ErrorKind::AuthenticationFailed
+        || (e.code() == Some("ERR") && e.detail().is_some_and(|d| d.contains("AUTH")))
+}
+
 pub(crate) fn unavailable(e: redis::RedisError) -> StoreError {
+    if refused_credentials(&e) {
+        return StoreError::CredentialsRefused;
+    }
     // The kind only: a Redis error can quote the server address.
     StoreError::Unavailable(format!("{:?}", e.kind()))
 }
