@@ -44,10 +44,16 @@ async fn a_tip_without_script_is_sealed_like_the_browsers_and_its_reply_read_bac
     let shown = shown_code(&receipt);
     let code = ReceiptCode::parse(&shown).expect("a valid receipt code is shown");
 
-    // Replayed, the same form is refused and files nothing.
+    // Sent again (its answer lost on a dropped circuit), the same form files nothing and
+    // says the truth: received, the code not shown again, the words back to send anew.
     let (status, again) = post_form(&addr, "/tip", &fields, &[]).await;
-    assert_eq!(status, 403, "{again}");
-    assert!(again.contains("déjà été envoyé"), "{again}");
+    assert_eq!(status, 409, "{again}");
+    assert!(again.contains("déjà été reçu"), "{again}");
+    assert!(!again.contains("rien n'a été envoyé"), "{again}");
+    assert!(
+        again.contains("passeports &amp; &lt;les&gt; téléphones</textarea>"),
+        "the words back, to send anew if the code was lost: {again}"
+    );
     assert_eq!(relay.tips_held().await, 1);
 
     // The console opens it with the inbox key, as any tip: marked sealed by the relay, with
@@ -119,6 +125,30 @@ async fn a_tip_without_script_is_sealed_like_the_browsers_and_its_reply_read_bac
     .await;
     assert_eq!(status, 200, "{sent}");
     assert!(sent.contains("role=\"status\""), "{sent}");
+    // The same follow-up form again (its answer lost): filed once, and said so.
+    let (status, again) = post_form(
+        &addr,
+        "/tip/replies",
+        &[
+            ("token", &hidden(&replies, "token")),
+            ("lang", "fr"),
+            ("code", &hidden(&replies, "code")),
+            ("text", "Ils sont partis vers le nord"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 409, "{again}");
+    assert!(again.contains("déjà été reçu, une fois"), "{again}");
+    assert!(
+        !again.contains("Ils sont partis"),
+        "nothing to send again: {again}"
+    );
+    assert!(
+        again.contains("name=\"code\""),
+        "the code form, to read the replies"
+    );
+    // Opened with exactly one follow-up (two would never match): filed once.
     let (_, followups) = open_tip(&mut c, id, 1).await;
     let (followup, by) = sealed_tip::open_followup_marked(
         &org,
@@ -283,7 +313,7 @@ async fn every_page_without_script_opens_with_the_quick_exit_and_a_replay_spends
         "Emergency — sortie d'urgence : quitter ce site",
     );
     let (status, refused) = post_form(&addr, "/tip", &fields, &[]).await;
-    assert_eq!(status, 403, "{refused}");
+    assert_eq!(status, 409, "{refused}");
     leads_out(
         "a refusal",
         &refused,

@@ -108,6 +108,35 @@ impl SeedBook {
         }
     }
 
+    /// Notes that the form `token`, used up, filed what it carried: a form sent again after
+    /// its answer was lost is told so, instead of "nothing was sent" (which invited the same
+    /// words twice). Forgotten with the token. Best effort: a mark not kept only loses that.
+    pub async fn mark_filed(&self, token: &[u8; 16]) {
+        match &self.shared {
+            Some(shared) => shared.mark_filed(token).await,
+            None => {
+                let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
+                if redeemed.held.contains(token) {
+                    redeemed.filed.insert(*token);
+                }
+            }
+        }
+    }
+
+    /// Whether the used-up form `token` filed what it carried ([`SeedBook::mark_filed`]);
+    /// `false` when unknown.
+    pub async fn was_filed(&self, token: &[u8; 16]) -> bool {
+        match &self.shared {
+            Some(shared) => shared.was_filed(token).await,
+            None => self
+                .redeemed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .filed
+                .contains(token),
+        }
+    }
+
     /// Adopts the key every node shares (creating it if none exists yet) and renews it.
     /// Without Redis, nothing to do.
     pub async fn sync_key(&self) {
@@ -126,6 +155,8 @@ impl SeedBook {
 struct Redeemed {
     held: HashSet<[u8; 16]>,
     by_expiry: BTreeMap<u64, Vec<[u8; 16]>>,
+    /// Form tokens among `held` whose form filed what it carried.
+    filed: HashSet<[u8; 16]>,
 }
 
 impl Redeemed {
@@ -137,6 +168,7 @@ impl Redeemed {
             }
             for gone in entry.remove() {
                 self.held.remove(&gone);
+                self.filed.remove(&gone);
             }
         }
         if self.held.len() >= MAX_REDEEMED || !self.held.insert(token) {

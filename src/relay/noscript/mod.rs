@@ -219,6 +219,9 @@ enum Refusal {
     Empty,
     TooLong,
     Stale,
+    /// This very form was sent before and filed what it carried: its answer was lost on the
+    /// way (a dropped circuit), and it came again. Filed once, and said so.
+    AlreadyFiled,
     Spent,
     /// The store cannot count the hour's budget: nothing to do with this form.
     Unavailable,
@@ -233,7 +236,9 @@ fn down(words: &Words) -> String {
 /// The checks every submission passes before the slow derivation, in this order: the
 /// text's size, the token (checked), the budget (has room), the token (used up), then the
 /// budget (taken).
-async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refusal> {
+/// Checks and uses up the form's token, and takes one from the hour's budget; the token,
+/// to mark once what the form carried is filed.
+async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<token::Valid, Refusal> {
     if needs_text && form.text.trim().is_empty() {
         return Err(Refusal::Empty);
     }
@@ -255,14 +260,18 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<(), Refus
     // (one token sent again and again closed the path for everyone). Every form shown
     // again after this point carries a fresh token, so nothing is lost by using it first.
     if !valid.spend(&relay.seeds).await {
-        return Err(Refusal::Stale);
+        return Err(if valid.was_filed(&relay.seeds).await {
+            Refusal::AlreadyFiled
+        } else {
+            Refusal::Stale
+        });
     }
     match relay.noscript.take(now).await {
         Room::Left => {}
         Room::Spent => return Err(Refusal::Spent),
         Room::Unknown => return Err(Refusal::Unavailable),
     }
-    Ok(())
+    Ok(valid)
 }
 
 fn refusal_notice(words: &Words, refusal: &Refusal) -> String {
@@ -270,6 +279,8 @@ fn refusal_notice(words: &Words, refusal: &Refusal) -> String {
         Refusal::Empty => words.get("tip_empty").to_owned(),
         Refusal::TooLong => words.fill("ns_too_long", "n", MAX_CHARS),
         Refusal::Stale | Refusal::Spent => words.get("ns_stale").to_owned(),
+        // Said where the form is answered: a tip and a follow-up differ.
+        Refusal::AlreadyFiled => words.get("ns_tip_already").to_owned(),
         Refusal::Unavailable => words.get("tip_error").to_owned(),
     };
     page::notice("alert", &text)
@@ -279,6 +290,7 @@ fn refusal_status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::Empty | Refusal::TooLong => StatusCode::BAD_REQUEST,
         Refusal::Stale => StatusCode::FORBIDDEN,
+        Refusal::AlreadyFiled => StatusCode::CONFLICT,
         Refusal::Spent | Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
@@ -326,13 +338,14 @@ async fn seal_new_tip(
 async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
     let mut form = Form::read(body);
     let words = texts::of(Some(form.lang.as_str()));
-    if let Err(refusal) = admit(&relay, &form, true).await {
-        if let Refusal::Spent = refusal {
-            return spent(&relay, words, "/tip", &form.text);
+    let used = match admit(&relay, &form, true).await {
+        Ok(used) => used,
+        Err(Refusal::Spent) => return spent(&relay, words, "/tip", &form.text),
+        Err(refusal) => {
+            let notice = refusal_notice(words, &refusal);
+            return tip_form(&relay, words, refusal_status(&refusal), &notice, &form.text);
         }
-        let notice = refusal_notice(words, &refusal);
-        return tip_form(&relay, words, refusal_status(&refusal), &notice, &form.text);
-    }
+    };
     let category = relay
         .config
         .widget
@@ -385,6 +398,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         );
     }
     drop(kept);
+    used.mark_filed(&relay.seeds).await;
     Metrics::inc(&relay.metrics.tips_received);
     tracing::debug!("sealed tip received (no-script path)");
     relay.tips_changed();
@@ -443,9 +457,9 @@ struct Opened {
 /// Every read comes before the one write, on purpose: a replies read failing after the
 /// follow-up was filed showed "try again", and the tipster sending the same words again
 /// filed them twice. Now "try again" means nothing was filed (the page hands the words
-/// back), and nothing that can fail follows a follow-up filed. This needs no state: an
-/// idempotency value in the form would have to be stored beside each follow-up. It leaves
-/// only a write whose answer is lost on its way back, one command's window, to chance.
+/// back), and nothing that can fail follows a follow-up filed. The one write whose answer
+/// is lost on its way back (a dropped circuit) is covered by the form's token: marked once
+/// the follow-up is filed, the same form sent again is told it was, and files nothing.
 async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: &str) -> Option<Opened> {
     let org = relay.keys.organisation.fingerprint();
     let inbox = relay.inbox_certificate().body().x25519_public;
@@ -545,14 +559,21 @@ async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
             );
         }
     };
-    if let Err(refusal) = admit(&relay, &form, false).await {
-        if let Refusal::Spent = refusal {
-            return spent(&relay, words, "/tip/replies", &form.text);
+    let used = match admit(&relay, &form, false).await {
+        Ok(used) => used,
+        Err(Refusal::Spent) => return spent(&relay, words, "/tip/replies", &form.text),
+        // Its follow-up was filed; the replies are one code away, and opening them again
+        // here would let a replayed form make the relay stretch keys outside the budget.
+        Err(Refusal::AlreadyFiled) => {
+            let notice = page::notice("status", words.get("ns_followup_already"));
+            return code_form(&relay, words, StatusCode::CONFLICT, &notice);
         }
-        // A follow-up's words come back with the code form (its code is not shown again).
-        let notice = refusal_notice(words, &refusal) + &page::kept_text(words, &form.text);
-        return code_form(&relay, words, refusal_status(&refusal), &notice);
-    }
+        Err(refusal) => {
+            // A follow-up's words come back with the code form (its code is not shown again).
+            let notice = refusal_notice(words, &refusal) + &page::kept_text(words, &form.text);
+            return code_form(&relay, words, refusal_status(&refusal), &notice);
+        }
+    };
     let shown = code.display();
     // Words not filed come back on the page ("nothing was sent"), whatever the reason: a
     // tipster sends them again knowing they were not kept, and never loses them.
@@ -561,7 +582,10 @@ async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
         return code_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &notice);
     };
     let kept = match opened.followup {
-        Some(Followup::Added) => String::new(),
+        Some(Followup::Added) => {
+            used.mark_filed(&relay.seeds).await;
+            String::new()
+        }
         _ => page::kept_text(words, &form.text),
     };
     let Some(mut replies) = opened.replies else {

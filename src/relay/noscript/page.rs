@@ -14,6 +14,8 @@ use crate::relay::widget::{escape, number_item};
 /// Every word key these pages use: the test of [`texts`] checks each language has each.
 pub const KEYS: &[&str] = &[
     "_dir",
+    "ns_tip_already",
+    "ns_followup_already",
     "quick_exit",
     "language",
     "numbers_title",

@@ -54,7 +54,7 @@ const LOCALES: [(&str, &str); 10] = [
 
 /// The sentences only the no-script pages say: `(key, [text per language in LOCALES order])`.
 /// `{days}` and `{n}` are filled from the configuration.
-const OWN: [(&str, [&str; 10]); 8] = [
+const OWN: [(&str, [&str; 10]); 10] = [
     (
         "ns_relay_saw",
         [
@@ -173,6 +173,36 @@ const OWN: [(&str, [&str; 10]); 8] = [
             "لا شيء عنك: لا عنوان ولا ملفات تعريف ارتباط ولا رمز إيصال. لا يحتفظ جهازك بشيء من هذه الصفحات.",
             "Không có gì về bạn: không địa chỉ, không cookie, không mã biên nhận. Thiết bị của bạn không lưu gì từ các trang này.",
             "不保存任何关于您的信息：没有地址，没有 Cookie，没有回执码。您的设备不会保留这些页面的任何内容。",
+        ],
+    ),
+    (
+        "ns_tip_already",
+        [
+            "This tip was already received. If you did not see its receipt code, the page that carried it did not reach you, and the code cannot be shown again. To get a new code for replies, send your words again below; the coordinators will then see them twice.",
+            "Ce signalement a déjà été reçu. Si vous n'avez pas vu son code de reçu, la page qui le portait ne vous est pas parvenue, et ce code ne peut pas être affiché à nouveau. Pour obtenir un nouveau code et lire les réponses, envoyez vos mots à nouveau ci-dessous ; les coordinateurs les verront alors deux fois.",
+            "Este aviso ya se recibió. Si no vio su código de recibo, la página que lo traía no le llegó, y ese código no se puede mostrar de nuevo. Para obtener un código nuevo y leer las respuestas, envíe sus palabras otra vez abajo; los coordinadores las verán dos veces.",
+            "Esta denúncia já foi recebida. Se não viu o seu código de recibo, a página que o trazia não lhe chegou, e esse código não pode ser mostrado de novo. Para obter um código novo e ler as respostas, envie as suas palavras outra vez abaixo; os coordenadores vão vê-las duas vezes.",
+            "Această sesizare a fost deja primită. Dacă nu i-ai văzut codul de confirmare, pagina care îl aducea nu a ajuns la tine, iar codul nu mai poate fi afișat. Ca să primești un cod nou pentru răspunsuri, trimite din nou cuvintele de mai jos; coordonatorii le vor vedea de două ori.",
+            "Този сигнал вече е получен. Ако не сте видели кода му за потвърждение, страницата с него не е стигнала до вас и кодът не може да бъде показан отново. За да получите нов код за отговорите, изпратете думите си отново по-долу; координаторите ще ги видят два пъти.",
+            "Це повідомлення вже отримано. Якщо ви не бачили його коду квитанції, сторінка з ним до вас не дійшла, і цей код не можна показати ще раз. Щоб отримати новий код для відповідей, надішліть свої слова ще раз нижче; координатори побачать їх двічі.",
+            "وصل هذا البلاغ من قبل. إن لم ترَ رمز الإيصال الخاص به، فالصفحة التي تحمله لم تصل إليك، ولا يمكن عرض الرمز مرة أخرى. للحصول على رمز جديد لقراءة الردود، أرسل كلماتك مرة أخرى أدناه؛ وسيراها المنسقون مرتين.",
+            "Tin báo này đã được nhận. Nếu bạn chưa thấy mã biên nhận, trang chứa mã đã không đến được với bạn và mã đó không thể hiển thị lại. Để có mã mới đọc phản hồi, hãy gửi lại lời của bạn bên dưới; điều phối viên sẽ thấy chúng hai lần.",
+            "此举报已收到。如果您没有看到它的回执码，说明带有回执码的页面没有送达您，该回执码无法再次显示。如需新的回执码以查看回复，请在下方再次发送您的文字；协调员会看到两次。",
+        ],
+    ),
+    (
+        "ns_followup_already",
+        [
+            "Your message was already received, once; it was not sent twice. Enter your receipt code to read the replies.",
+            "Votre message a déjà été reçu, une fois ; il n'a pas été envoyé deux fois. Saisissez votre code de reçu pour lire les réponses.",
+            "Su mensaje ya se recibió, una vez; no se envió dos veces. Escriba su código de recibo para leer las respuestas.",
+            "A sua mensagem já foi recebida, uma vez; não foi enviada duas vezes. Escreva o seu código de recibo para ler as respostas.",
+            "Mesajul tău a fost deja primit, o singură dată; nu a fost trimis de două ori. Introdu codul de confirmare ca să citești răspunsurile.",
+            "Съобщението ви вече е получено, веднъж; не е изпратено два пъти. Въведете кода си за потвърждение, за да прочетете отговорите.",
+            "Ваше повідомлення вже отримано, один раз; його не надіслано двічі. Введіть код квитанції, щоб прочитати відповіді.",
+            "وصلت رسالتك من قبل، مرة واحدة؛ لم تُرسَل مرتين. أدخل رمز الإيصال لقراءة الردود.",
+            "Tin nhắn của bạn đã được nhận, một lần; không bị gửi hai lần. Nhập mã biên nhận để đọc phản hồi.",
+            "您的消息已收到，仅一次；没有被发送两次。请输入您的回执码查看回复。",
         ],
     ),
 ];

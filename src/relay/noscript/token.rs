@@ -5,7 +5,9 @@
 //! being the seed book's HMAC under the key every node shares (`docs/protocol.md` §9.11).
 //! The marker byte is above any proof-of-work difficulty, so a token is never a seed and a
 //! seed never a token. A used token is remembered (through Redis with several nodes) until
-//! it expires. Must never carry or be derived from anything about the person.
+//! it expires, with whether its form filed what it carried (so a form sent again after its
+//! answer was lost is told the truth). Must never carry or be derived from anything about
+//! the person.
 
 use std::time::Duration;
 
@@ -48,8 +50,19 @@ pub fn check(seeds: &SeedBook, text: &str, now_s: u64) -> Option<Valid> {
 
 impl Valid {
     /// Uses the token up; `false` if it was used before.
-    pub async fn spend(self, seeds: &SeedBook) -> bool {
+    pub async fn spend(&self, seeds: &SeedBook) -> bool {
         seeds.use_once(&self.token, self.expiry).await
+    }
+
+    /// Notes that the form of this used-up token filed what it carried.
+    pub async fn mark_filed(&self, seeds: &SeedBook) {
+        seeds.mark_filed(&self.token).await;
+    }
+
+    /// Whether the form of this used-up token filed what it carried: sent again, its
+    /// answer having been lost on the way.
+    pub async fn was_filed(&self, seeds: &SeedBook) -> bool {
+        seeds.was_filed(&self.token).await
     }
 }
 
@@ -67,6 +80,15 @@ mod tests {
         assert!(check(&book, &token, now).unwrap().spend(&book).await);
         let again = check(&book, &token, now).expect("still authentic");
         assert!(!again.spend(&book).await, "replayed");
+        assert!(!again.was_filed(&book).await, "spent is not filed");
+        again.mark_filed(&book).await;
+        assert!(again.was_filed(&book).await, "filed");
+        let unused = check(&book, &issue(&book, now), now).expect("fresh");
+        unused.mark_filed(&book).await;
+        assert!(
+            !unused.was_filed(&book).await,
+            "only a used token is marked"
+        );
 
         let late = issue(&book, now);
         assert!(

@@ -2,7 +2,8 @@
 //! that authenticates seeds, so a seed fetched through one node is accepted by another, and
 //! the seeds already redeemed, so none is accepted twice anywhere.
 //!
-//! Must never hold anything but a random key and the ids of spent seeds.
+//! Must never hold anything but a random key and the ids of spent seeds (with, for a form
+//! token, whether its form filed what it carried).
 
 use redis::AsyncCommands;
 
@@ -11,6 +12,12 @@ use super::deadline::Deadlines;
 use crate::crypto::keys::hex;
 
 const SHARED_KEY: &str = "ll:pow:key";
+/// The value of a spent form token whose form filed what it carried (a spent one holds `1`).
+const FILED: &str = "2";
+
+fn used_key(seed: &[u8; 16]) -> String {
+    format!("ll:pow:used:{}", hex(seed))
+}
 
 /// The seed key and the redeemed seeds, shared by every node.
 pub struct SharedSeeds {
@@ -32,7 +39,7 @@ impl SharedSeeds {
             return false;
         };
         let first: Option<String> = redis::cmd("SET")
-            .arg(format!("ll:pow:used:{}", hex(seed)))
+            .arg(used_key(seed))
             .arg(1)
             .arg("NX")
             .arg("EXAT")
@@ -41,6 +48,26 @@ impl SharedSeeds {
             .await
             .unwrap_or(None);
         first.is_some()
+    }
+
+    /// Marks the redeemed form token `token` as having filed what its form carried (`2`
+    /// where `1` is merely spent), keeping its expiry; nothing if it is not recorded.
+    pub async fn mark_filed(&self, token: &[u8; 16]) {
+        let mut con = self.con.clone();
+        let _: Result<Option<String>, _> = redis::cmd("SET")
+            .arg(used_key(token))
+            .arg(FILED)
+            .arg("XX")
+            .arg("KEEPTTL")
+            .query_async(&mut con)
+            .await;
+    }
+
+    /// Whether the form token `token` filed what its form carried; `false` if Redis cannot say.
+    pub async fn was_filed(&self, token: &[u8; 16]) -> bool {
+        let mut con = self.con.clone();
+        let value: Option<String> = con.get(used_key(token)).await.unwrap_or(None);
+        value.as_deref() == Some(FILED)
     }
 
     /// The key every node shares: `mine` if none was set yet. Renews it for `ttl_s` seconds
