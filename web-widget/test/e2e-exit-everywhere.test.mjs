@@ -5,7 +5,7 @@
 // stored for the exit to wipe.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, markHistory, noTrace, PHONE, watch } from './suite.mjs';
+import { browserSuite, markHistory, noTrace, PHONE, watch, claimedChat } from './suite.mjs';
 
 const s = browserSuite({ env: { LIFELINE_WIDGET_RESUME_IN_SESSION_STORAGE: 'true' } });
 let coord;
@@ -158,9 +158,7 @@ test('chat live with a verified coordinator, a message each way: Esc while typin
   await drain();
   const v = await openHelp();
   const { page } = v;
-  await page.getByRole('button', { name: TALK }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await claimedChat(page, coord, TALK);
   assert.ok(await page.getByText('verified by the organisation').isVisible());
   await page.getByLabel('Your message').fill('I need help, please.');
   await page.getByRole('button', { name: 'Send', exact: true }).click();
@@ -178,9 +176,7 @@ test('chat ended by the coordinator, the transcript shown: the button', async ()
   await drain();
   const v = await openHelp();
   const { page } = v;
-  await page.getByRole('button', { name: TALK }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await claimedChat(page, coord, TALK);
   await coord.cmd('send Take care. I am closing this now.');
   await page.getByRole('log').getByText('Take care. I am closing this now.').waitFor();
   await coord.cmd('end');

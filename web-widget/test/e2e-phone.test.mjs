@@ -3,7 +3,7 @@
 // End) never covers the screen's last lines, however tall the notices above it grow.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, unreachable } from './suite.mjs';
+import { browserSuite, claimedChat, unreachable } from './suite.mjs';
 
 const s = browserSuite();
 let coord;
@@ -92,9 +92,7 @@ test('320×568, the phone offline for over 20 s mid-chat: the newest message sta
   // The queue updates of the waits above, drained first, are not claimed.
   await coord.cmd('texts');
   const { context, page } = await s.open('/help', phone(320, 568));
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.locator('.ll-verified').waitFor();
+  await claimedChat(page, coord);
   await page.getByLabel('Your message').fill('I am not safe');
   await page.keyboard.press('Enter');
   await coord.cmd('expect I am not safe');

@@ -4,7 +4,7 @@
 // resumes (same keys, §9.6) the line goes and the conversation carries on both ways.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, browserSuite, unreachable } from './suite.mjs';
+import { axe, browserSuite, claimedChat, unreachable } from './suite.mjs';
 
 const s = browserSuite();
 let coord;
@@ -17,9 +17,7 @@ const AWAY = 'The person you are talking to lost their connection. They are reco
 
 test('a coordinator who drops and resumes: the visitor sees the reconnecting line, then carries on', async () => {
   const { context, page, problems } = await s.open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.locator('.ll-verified').waitFor();
+  await claimedChat(page, coord);
   const say = async (text) => {
     await page.getByLabel('Your message').fill(text);
     await page.keyboard.press('Enter');
@@ -52,9 +50,7 @@ test("the visitor's own connection gone for over 20 s mid-chat: still reconnecti
   // goes back on duty by itself; this example does only what it is told).
   await coord.cmd('duty');
   const { context, page, problems } = await s.open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.locator('.ll-verified').waitFor();
+  await claimedChat(page, coord);
   await page.getByLabel('Your message').fill('hi, me again');
   await page.keyboard.press('Enter');
   await coord.cmd('expect hi, me again');

@@ -5,7 +5,7 @@
 // resend what it refused (protocol §9.4).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite } from './suite.mjs';
+import { browserSuite, claimedChat } from './suite.mjs';
 import { startRedis } from './redis-server.mjs';
 
 const redis = await startRedis();
@@ -24,9 +24,7 @@ test('Redis frozen for 3 s mid-conversation: no close, every message once and in
     sockets.push(seen);
     ws.on('close', () => (seen.closed = true));
   });
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await claimedChat(page, coord);
   const log = page.getByRole('log');
   const say = async (text) => {
     await page.getByLabel('Your message').fill(text);

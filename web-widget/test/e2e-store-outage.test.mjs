@@ -6,7 +6,7 @@
 // acknowledged (stored or not) reads "not delivered", so the visitor knows to say it again.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, browserSuite } from './suite.mjs';
+import { axe, browserSuite, claimedChat } from './suite.mjs';
 import { startRedis } from './redis-server.mjs';
 
 const redis = await startRedis();
@@ -20,9 +20,7 @@ test('Redis frozen for 8 s: a calm status line, gone when it answers; then lost:
   const { coord } = await s.ready;
   await coord.cmd('duty');
   const { context, page, problems } = await s.open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await claimedChat(page, coord);
   const say = async (text) => {
     await page.getByLabel('Your message').fill(text);
     await page.keyboard.press('Enter');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startRelay } from './harness.mjs';
-import { axe, browserSuite, markHistory, noTrace, PHONE } from './suite.mjs';
+import { axe, browserSuite, markHistory, noTrace, PHONE, claimedChat } from './suite.mjs';
 
 const s = browserSuite();
 let relay, coord, browser;
@@ -101,9 +101,7 @@ test('live chat both ways with a Rust coordinator: alias, marks, reconnect witho
 
 test('the coordinator ends: its authenticated Close makes an orderly end, not a truncation', async () => {
   const { context, page, problems } = await open('/help');
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await claimedChat(page, coord);
   await coord.cmd('send Take care. I am closing this now.');
   await page.getByRole('log').getByText('Take care. I am closing this now.').waitFor();
   await coord.cmd('end');

@@ -53,6 +53,13 @@ export function browserSuite({ coordinator = true, env = {} } = {}) {
   return s;
 }
 
+/** Asks for a live chat on `page` and waits until `coord` has claimed it and the visitor sees who answers. */
+export async function claimedChat(page, coord, talk = 'Talk to someone now') {
+  await page.getByRole('button', { name: talk }).click();
+  await coord.cmd('wait_claim');
+  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+}
+
 /** Collects CSP violations, page errors and any request that is not to the relay. */
 export function watch(page, base) {
   const problems = [];
