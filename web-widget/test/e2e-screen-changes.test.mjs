@@ -4,7 +4,7 @@
 // that waits for Enter, and the chat screen on a 390×844 phone.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, browserSuite } from './suite.mjs';
+import { axe, browserSuite, claimedChat } from './suite.mjs';
 import { startRelay } from './harness.mjs';
 
 const s = browserSuite();
@@ -38,12 +38,6 @@ async function endReasonRead(page, reason) {
     return id ? document.getElementById(id)?.textContent : null;
   });
   assert.equal(described, reason, 'the focused heading describes why the chat ended');
-}
-
-async function claimedChat(page) {
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
 }
 
 test('focus after every screen change: code not found, follow-up sent, the coordinator ending mid-typing, End and wipe, a relay restart', async () => {
@@ -85,7 +79,7 @@ test('focus after every screen change: code not found, follow-up sent, the coord
   await focusIs(page, 'h1 "Lifeline — confidential help"', 'back to start');
 
   // the coordinator ends while the visitor is typing
-  await claimedChat(page);
+  await claimedChat(page, coord);
   await page.getByLabel('Your message').focus();
   await page.keyboard.type('I was about to s');
   await coord.cmd('end');
@@ -95,7 +89,7 @@ test('focus after every screen change: code not found, follow-up sent, the coord
   await page.getByRole('button', { name: 'Back to start' }).click();
 
   // End and wipe
-  await claimedChat(page);
+  await claimedChat(page, coord);
   await page.getByRole('button', { name: 'End and wipe' }).click();
   await focusIs(page, 'h1 "Conversation ended"', 'End and wipe');
   await endReasonRead(page, 'The conversation has ended and nothing of it is kept on this device.');
@@ -112,7 +106,7 @@ test('focus after every screen change: code not found, follow-up sent, the coord
     server.onMessage((m) => ws.send(m));
     socket ??= { ws, server };
   });
-  await claimedChat(second.page);
+  await claimedChat(second.page, coord);
   await second.page.getByLabel('Your message').focus();
   await second.page.keyboard.type('still here');
   socket.ws.close({ code: 1012, reason: 'restart' });
@@ -138,9 +132,7 @@ test('the open launcher: the page behind is inert, the chat ending inside it put
   assert.equal(await page.locator('.ll-panel[inert], .ll-panel [inert]').count(), 0, 'the panel itself is not');
   assert.deepEqual(await axe(page), [], 'axe on the open launcher over the host page');
   assert.ok(await page.locator('a[href="/widget/sri.json"]').evaluate((a) => a.closest('[inert]') !== null), "the host page's links are inert");
-  await page.getByRole('button', { name: 'Talk to someone now' }).click();
-  await coord.cmd('wait_claim');
-  await page.getByText(`You are talking to ${coord.alias}`).waitFor();
+  await claimedChat(page, coord);
   await page.getByLabel('Your message').focus();
   await coord.cmd('end');
   await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
@@ -206,9 +198,10 @@ test('screen readers hear each change once: one stable live region, the log spea
   await context.close();
 });
 
-test('nobody on duty in a chat: no message box is offered, the numbers and the tip path are', async () => {
-  // a relay of its own, with no coordinator at all
-  const empty = await startRelay();
+test('nobody on duty in a chat: no message box is offered, the numbers and the tip path are, and Back leaves the line', async () => {
+  // a relay of its own, with no coordinator at all, and a line of one: whether the next
+  // visitor finds it full says whether the first left it
+  const empty = await startRelay({ LIFELINE_SESSIONS_QUEUE_MAX: '1' });
   try {
     const { context, page } = await s.open('/help', {}, { base: empty.base });
     await page.getByRole('button', { name: 'Talk to someone now' }).click();
@@ -217,7 +210,18 @@ test('nobody on duty in a chat: no message box is offered, the numbers and the t
     assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
     assert.ok(await page.getByRole('link', { name: '112' }).isVisible());
     await s.shot(page, '50-chat-no-one-on-duty');
-    await page.getByRole('button', { name: 'End and wipe' }).click();
+    // A conversation that never began: Back goes home, not to a "Conversation ended" screen.
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
+    assert.equal(await page.getByText('Conversation ended').count(), 0);
+    await focusIs(page, 'h1 "Lifeline — confidential help"', 'Back from the line');
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'no resume token left');
+    // Left, not abandoned to expire: the one place in the line is free for the next visitor.
+    const next = await s.open('/help', {}, { base: empty.base });
+    await next.page.getByRole('button', { name: 'Talk to someone now' }).click();
+    await next.page.getByText(/No one can answer right now|The line is full right now/).first().waitFor({ timeout: 15000 });
+    assert.equal(await next.page.getByText('The line is full right now').count(), 0, 'the place was given back');
+    await next.context.close();
     await context.close();
   } finally {
     empty.stop();

@@ -228,13 +228,14 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   const t = w.t;
   // No one can answer: said first, whatever the connection is doing behind it.
   if (view.busy || (view.unreachable && !view.alias) || view.tooSlow) return [noOneBlock(w, null)];
-  if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress), h('button', { type: 'button', class: 'll-secondary', onclick: () => cancelChat(w) }, t('back'))];
+  const back = h('button', { type: 'button', class: 'll-secondary', onclick: () => cancelChat(w) }, t('back'));
+  if (view.phase === 'pow' || view.phase === 'connecting') return [progressBar(w, view.powProgress), back];
   if (view.phase === 'reconnecting') return [numbers(w)];
   if (view.offer && w.state.chat) return [consent(w, w.state.chat, view.alias ?? '')];
   if (view.phase === 'chatting' && view.alias) {
     return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
   }
-  if (view.onDuty === 0) return [noOneBlock(w, null)];
+  if (view.onDuty === 0) return [noOneBlock(w, null), back];
   const out: Child[] = [h('p', {}, view.waitEstimate ? t('wait', { m: Math.max(1, Math.round(view.waitEstimate / 60)) }) : t('wait_unknown'))];
   if (view.onDuty) out.push(h('p', {}, view.onDuty === 1 ? t('on_duty_one') : t('on_duty', { n: view.onDuty })));
   out.push(h('p', { class: 'll-hint' }, t('typing_ahead')), numbers(w));
@@ -296,10 +297,16 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
   ];
 }
 
-/** Back during the proof-of-work: nothing was sent, so there is nothing to end; home again. */
+/**
+ * Back: home again. From the line, the relay forgets the place in it, and no "ended" screen
+ * follows a conversation that never began; during the proof-of-work nothing was sent.
+ */
 function cancelChat(w: Widget): void {
-  w.state.chat?.cancel();
+  const chat = w.state.chat;
   w.state.chat = null;
+  chat?.forgetMessages();
+  if (chat?.view.phase === 'waiting') chat.end();
+  else chat?.cancel();
   w.go('home');
 }
 
