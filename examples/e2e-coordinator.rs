@@ -23,6 +23,7 @@
 //! | `reconnect` | signs in again and resumes the conversation under the same keys (§9.6) |
 //! | `reply_tip <text>` | opens the newest tip, returns its text, category and whether the relay sealed it, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
+//! | `tip_count` | how many tips the relay lists (`count`), and their follow-ups in all (`followups`) |
 //! | `colleague` | signs a second coordinator ("Bastien", serial 4242) in, on duty |
 //! | `transfer [note]` | proposes handing the visitor to Bastien, with a sealed note; waits for `waiting` |
 //! | `transfer_status` | waits for the visitor's answer: `accepted`, `declined` or `expired` |
@@ -207,6 +208,17 @@ impl Driver {
                 Ok(
                     json!({"ok": "replied", "text": tip.text, "category": tip.category, "sealed_by_relay": by_relay}),
                 )
+            }
+            "tip_count" => {
+                self.client.list_tips().await?;
+                let CoordinatorEvent::Tips(items) = self
+                    .until(|e| matches!(e, CoordinatorEvent::Tips(_)))
+                    .await?
+                else {
+                    unreachable!()
+                };
+                let followups: u32 = items.iter().map(|t| t.followups).sum();
+                Ok(json!({"ok": "tips", "count": items.len(), "followups": followups}))
             }
             "followups" => {
                 let (id, tipster) = self

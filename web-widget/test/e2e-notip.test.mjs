@@ -1,7 +1,8 @@
 // Issue 19, in Chromium with JavaScript off against a real relay and the Rust coordinator:
 // the help page links the no-script tip form; a tip sent there is opened by the coordinator
 // (marked sealed by the relay) and answered; the reply is read back on /tip/replies and a
-// follow-up sent from there; a replayed form is refused; a spent budget shows the help
+// follow-up sent from there; a form sent again after its answer was lost files nothing
+// and says so (F-57); a spent budget shows the help
 // numbers. The pages pass axe, fit 320 px, and are driven by the keyboard alone.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,15 +61,62 @@ test('JavaScript off: a tip on /tip is answered, and the reply read back on /tip
   await context.close();
 });
 
-test('a replayed form is refused and files nothing', async () => {
+/** The next POST to `path` reaches the relay, but its answer is lost on the way (a Tor circuit dropping). */
+async function loseNextAnswer(page, path) {
+  let lost = false;
+  await page.route(relay.base + path, async (route) => {
+    if (lost || route.request().method() !== 'POST') return route.continue();
+    lost = true;
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  return () => lost;
+}
+
+/** Waits for the browser's own error page (waitForURL throws on the failed navigation). */
+async function browserErrorPage(page) {
+  for (let i = 0; i < 100 && !page.url().startsWith('chrome-error:'); i++) await page.waitForTimeout(50);
+  assert.match(page.url(), /^chrome-error:/, 'the answer never arrived');
+}
+
+test("a tip and a follow-up whose answers are lost, sent again by the browser's Try again: each filed once, and the page says so", async () => {
   const context = await browser.newContext(NO_SCRIPT);
-  const form = await context.request.get(relay.base + '/tip');
-  const token = /name="token" value="([^"]+)"/.exec(await form.text())[1];
-  const post = () => context.request.post(relay.base + '/tip', { form: { token, lang: 'en', text: 'sent twice?' } });
-  assert.equal((await post()).status(), 200);
-  const again = await post();
-  assert.equal(again.status(), 403);
-  assert.match(await again.text(), /already sent or is too old, so nothing was sent/);
+  const page = await context.newPage();
+  const before = (await coord.cmd('tip_count')).count;
+  await page.goto(relay.base + '/tip');
+  await page.getByLabel('What would you like to tell us?').fill('The van comes on Tuesdays');
+  const lost = await loseNextAnswer(page, '/tip');
+  await page.getByRole('button', { name: 'Send the tip' }).click({ noWaitAfter: true });
+  await browserErrorPage(page);
+  assert.ok(lost(), 'the answer was lost');
+  // The browser's own "Try again" sends the same form, token and words, again.
+  await page.reload();
+  await page.getByText('This tip was already received').waitFor();
+  assert.doesNotMatch(await page.textContent('body'), /nothing was sent/i, 'never "nothing was sent" for a tip that was filed');
+  assert.equal(await page.getByLabel('What would you like to tell us?').inputValue(), 'The van comes on Tuesdays', 'the words, to send anew for a new code');
+  assert.equal((await coord.cmd('tip_count')).count, before + 1, 'filed once');
+
+  // Sent anew from that page (a fresh token): a second tip, with the code this time.
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor();
+  const code = (await page.locator('#code').textContent()).trim();
+  assert.equal((await coord.cmd('tip_count')).count, before + 2);
+
+  // A follow-up from the replies page, its answer lost too.
+  const followups = (await coord.cmd('tip_count')).followups;
+  await page.goto(relay.base + '/tip/replies');
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('heading', { name: 'Replies' }).waitFor();
+  await page.getByLabel('Add more information or answer').fill('Two of them are children');
+  const lostFollowup = await loseNextAnswer(page, '/tip/replies');
+  await page.getByRole('button', { name: 'Send' }).click({ noWaitAfter: true });
+  await browserErrorPage(page);
+  assert.ok(lostFollowup(), 'the answer was lost');
+  await page.reload();
+  await page.getByText('Your message was already received, once').waitFor();
+  assert.equal((await coord.cmd('tip_count')).followups, followups + 1, 'filed once');
+  assert.ok(await page.getByLabel('Receipt code').isVisible(), 'the code form, to read the replies');
   await context.close();
 });
 
