@@ -42,6 +42,7 @@ use lifeline::clock::Clock;
 use lifeline::crypto::keys::{DhPublicKey, Fingerprint};
 use lifeline::crypto::sealed_tip::{self, TipMessage};
 use lifeline::keyfile::{CoordinatorFiles, read_dh_secret, read_signing_key};
+use lifeline::protocol::frames::TipSummary;
 use lifeline::protocol::{SessionId, TipId};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -73,6 +74,18 @@ impl Driver {
             self.texts.push(text.clone());
         }
         Ok(event)
+    }
+
+    /// The tips the relay lists now.
+    async fn tips(&mut self) -> Result<Vec<TipSummary>, ClientError> {
+        self.client.list_tips().await?;
+        match self
+            .until(|e| matches!(e, CoordinatorEvent::Tips(_)))
+            .await?
+        {
+            CoordinatorEvent::Tips(items) => Ok(items),
+            _ => unreachable!(),
+        }
     }
 
     async fn until(
@@ -160,13 +173,7 @@ impl Driver {
                 Ok(json!({"ok": "ended"}))
             }
             "reply_tip" => {
-                self.client.list_tips().await?;
-                let CoordinatorEvent::Tips(items) = self
-                    .until(|e| matches!(e, CoordinatorEvent::Tips(_)))
-                    .await?
-                else {
-                    unreachable!()
-                };
+                let items = self.tips().await?;
                 let newest = items
                     .iter()
                     .max_by_key(|t| t.received)
@@ -210,13 +217,7 @@ impl Driver {
                 )
             }
             "tip_count" => {
-                self.client.list_tips().await?;
-                let CoordinatorEvent::Tips(items) = self
-                    .until(|e| matches!(e, CoordinatorEvent::Tips(_)))
-                    .await?
-                else {
-                    unreachable!()
-                };
+                let items = self.tips().await?;
                 let followups: u32 = items.iter().map(|t| t.followups).sum();
                 Ok(json!({"ok": "tips", "count": items.len(), "followups": followups}))
             }

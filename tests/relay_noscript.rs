@@ -111,33 +111,18 @@ async fn a_tip_without_script_is_sealed_like_the_browsers_and_its_reply_read_bac
     );
 
     // And follows up from there: the page carries the code and a fresh token.
-    let (status, sent) = post_form(
-        &addr,
-        "/tip/replies",
-        &[
-            ("token", &hidden(&replies, "token")),
-            ("lang", "fr"),
-            ("code", &hidden(&replies, "code")),
-            ("text", "Ils sont partis vers le nord"),
-        ],
-        &[],
-    )
-    .await;
+    let (token, code) = (hidden(&replies, "token"), hidden(&replies, "code"));
+    let followup = [
+        ("token", token.as_str()),
+        ("lang", "fr"),
+        ("code", code.as_str()),
+        ("text", "Ils sont partis vers le nord"),
+    ];
+    let (status, sent) = post_form(&addr, "/tip/replies", &followup, &[]).await;
     assert_eq!(status, 200, "{sent}");
     assert!(sent.contains("role=\"status\""), "{sent}");
     // The same follow-up form again (its answer lost): filed once, and said so.
-    let (status, again) = post_form(
-        &addr,
-        "/tip/replies",
-        &[
-            ("token", &hidden(&replies, "token")),
-            ("lang", "fr"),
-            ("code", &hidden(&replies, "code")),
-            ("text", "Ils sont partis vers le nord"),
-        ],
-        &[],
-    )
-    .await;
+    let (status, again) = post_form(&addr, "/tip/replies", &followup, &[]).await;
     assert_eq!(status, 409, "{again}");
     assert!(again.contains("déjà été reçu, une fois"), "{again}");
     assert!(
