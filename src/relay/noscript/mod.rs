@@ -235,9 +235,7 @@ fn down(words: &Words) -> String {
 
 /// The checks every submission passes before the slow derivation, in this order: the
 /// text's size, the token (checked), the budget (has room), the token (used up), then the
-/// budget (taken).
-/// Checks and uses up the form's token, and takes one from the hour's budget; the token,
-/// to mark once what the form carried is filed.
+/// budget (taken). Gives back the used token, to mark once what the form carried is filed.
 async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<token::Valid, Refusal> {
     if needs_text && form.text.trim().is_empty() {
         return Err(Refusal::Empty);
