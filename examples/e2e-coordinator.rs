@@ -20,6 +20,7 @@
 //! | `texts` | every visitor text received so far, in order (duplicates would show) |
 //! | `end` | authenticated close, then ends the conversation |
 //! | `cut` | drops the connection as a failing network would (no close frame) |
+//! | `release_off` | gives the conversation back to the line, then goes off duty |
 //! | `reconnect` | signs in again and resumes the conversation under the same keys (§9.6) |
 //! | `reply_tip <text>` | opens the newest tip, returns its text, category and whether the relay sealed it, seals `<text>` as a reply |
 //! | `followups` | opens that tip again and returns its follow-ups' texts |
@@ -171,6 +172,17 @@ impl Driver {
                     .ok_or(ClientError::Protocol("no session".into()))?;
                 self.client.end(session).await?;
                 Ok(json!({"ok": "ended"}))
+            }
+            "release_off" => {
+                let session = self
+                    .session
+                    .take()
+                    .ok_or(ClientError::Protocol("no session".into()))?;
+                self.client.release(session).await?;
+                self.until(|e| matches!(e, CoordinatorEvent::Released(_)))
+                    .await?;
+                self.client.duty(false, 4, &[]).await?;
+                Ok(json!({"ok": "released"}))
             }
             "reply_tip" => {
                 let items = self.tips().await?;

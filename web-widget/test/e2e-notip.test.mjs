@@ -107,7 +107,7 @@ test("a tip and a follow-up whose answers are lost, sent again by the browser's 
   await page.getByRole('heading', { name: 'Replies' }).waitFor();
   await page.getByLabel('Add more information or answer').fill('Two of them are children');
   await sendLosingTheAnswer(page, '/tip/replies', 'Send');
-  await page.getByText('Your message was already received, once').waitFor();
+  await page.getByText('Your message was already received, and it is kept once').waitFor();
   assert.equal((await coord.cmd('tip_count')).followups, followups + 1, 'filed once');
   assert.ok(await page.getByLabel('Receipt code').isVisible(), 'the code form, to read the replies');
   await context.close();

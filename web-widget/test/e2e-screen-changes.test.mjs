@@ -200,8 +200,8 @@ test('screen readers hear each change once: one stable live region, the log spea
 
 test('nobody on duty in a chat: no message box is offered, the numbers and the tip path are, and Back leaves the line', async () => {
   // a relay of its own, with no coordinator at all, and a line of one: whether the next
-  // visitor finds it full says whether the first left it
-  const empty = await startRelay({ LIFELINE_SESSIONS_QUEUE_MAX: '1' });
+  // visitor finds it full says whether the first left it; the resume token kept, to see it go
+  const empty = await startRelay({ LIFELINE_SESSIONS_QUEUE_MAX: '1', LIFELINE_WIDGET_RESUME_IN_SESSION_STORAGE: 'true' });
   try {
     const { context, page } = await s.open('/help', {}, { base: empty.base });
     await page.getByRole('button', { name: 'Talk to someone now' }).click();
@@ -210,6 +210,7 @@ test('nobody on duty in a chat: no message box is offered, the numbers and the t
     assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
     assert.ok(await page.getByRole('link', { name: '112' }).isVisible());
     await s.shot(page, '50-chat-no-one-on-duty');
+    assert.equal(await page.evaluate(() => sessionStorage.length), 1, 'in the line: its resume token kept');
     // A conversation that never began: Back goes home, not to a "Conversation ended" screen.
     await page.getByRole('button', { name: 'Back', exact: true }).click();
     await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
@@ -226,6 +227,21 @@ test('nobody on duty in a chat: no message box is offered, the numbers and the t
   } finally {
     empty.stop();
   }
+});
+
+test('a conversation handed back to the line with no one left on duty keeps its transcript, and offers no Back that would wipe it', async () => {
+  const { context, page } = await s.open('/help');
+  await claimedChat(page, coord);
+  await coord.cmd('send We will find someone for you.');
+  await page.getByRole('log').getByText('We will find someone for you.').waitFor();
+  await coord.cmd('release_off');
+  await page.getByText('No one can answer right now').waitFor({ timeout: 15000 });
+  assert.ok(await page.getByRole('log').getByText('We will find someone for you.').isVisible(), 'the transcript stays');
+  assert.equal(await page.getByRole('button', { name: 'Back', exact: true }).count(), 0, 'no Back that would wipe it');
+  assert.ok(await page.getByRole('button', { name: 'End and wipe' }).isVisible());
+  await page.getByRole('button', { name: 'End and wipe' }).click();
+  await coord.cmd('duty');
+  await context.close();
 });
 
 /** The newest message is on screen: inside the log, above the footer (never behind it), with room. */

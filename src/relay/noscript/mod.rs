@@ -234,8 +234,9 @@ fn down(words: &Words) -> String {
 }
 
 /// The checks every submission passes before the slow derivation, in this order: the
-/// text's size, the token (checked), the budget (has room), the token (used up), then the
-/// budget (taken). Gives back the used token, to mark once what the form carried is filed.
+/// text's size, the token (checked, and not one whose form filed what it carried), the
+/// budget (has room), the token (used up), then the budget (taken). Gives back the used
+/// token, to mark once what the form carried is filed.
 async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<token::Valid, Refusal> {
     if needs_text && form.text.trim().is_empty() {
         return Err(Refusal::Empty);
@@ -245,6 +246,11 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<token::Va
     }
     let now = relay.clock.unix_s();
     let valid = token::check(&relay.seeds, &form.token, now).ok_or(Refusal::Stale)?;
+    // First, before the budget: a form that filed what it carried, sent again, is told so
+    // even in an hour that is spent or a store that cannot count (a read: records nothing).
+    if valid.was_filed(&relay.seeds).await {
+        return Err(Refusal::AlreadyFiled);
+    }
     // Nothing is recorded once the hour is spent: tokens cost no work to get, and each one
     // used up is held for its lifetime in the record every proof of work shares (bounded:
     // filled, it would refuse the widget's tips and chats too). So the path records at most
@@ -258,11 +264,7 @@ async fn admit(relay: &Relay, form: &Form, needs_text: bool) -> Result<token::Va
     // (one token sent again and again closed the path for everyone). Every form shown
     // again after this point carries a fresh token, so nothing is lost by using it first.
     if !valid.spend(&relay.seeds).await {
-        return Err(if valid.was_filed(&relay.seeds).await {
-            Refusal::AlreadyFiled
-        } else {
-            Refusal::Stale
-        });
+        return Err(Refusal::Stale);
     }
     match relay.noscript.take(now).await {
         Room::Left => {}
@@ -386,7 +388,11 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         holder: None,
     };
     sealed.lookup.zeroize();
-    if relay.tips.put(record).await.is_err() {
+    let put = {
+        let relay = relay.clone();
+        async move { relay.tips.put(record).await.is_ok() }
+    };
+    if filed_and_marked(&relay, used, put, |filed| *filed).await != Some(true) {
         return tip_form(
             &relay,
             words,
@@ -396,7 +402,6 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         );
     }
     drop(kept);
-    used.mark_filed(&relay.seeds).await;
     Metrics::inc(&relay.metrics.tips_received);
     tracing::debug!("sealed tip received (no-script path)");
     relay.tips_changed();
@@ -458,7 +463,12 @@ struct Opened {
 /// back), and nothing that can fail follows a follow-up filed. The one write whose answer
 /// is lost on its way back (a dropped circuit) is covered by the form's token: marked once
 /// the follow-up is filed, the same form sent again is told it was, and files nothing.
-async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: &str) -> Option<Opened> {
+async fn open_with_code(
+    relay: &Arc<Relay>,
+    used: token::Valid,
+    code: ReceiptCode,
+    text: &str,
+) -> Option<Opened> {
     let org = relay.keys.organisation.fingerprint();
     let inbox = relay.inbox_certificate().body().x25519_public;
     // Replies sealed before a rotation came from a retired inbox key (§2.5): tried after it.
@@ -502,7 +512,7 @@ async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: &str) -> Op
         .collect();
     let followup = match fits {
         Some(Followup::Added) => {
-            Some(file_followup(relay, &hash, &inbox, &keys.tipster_key, text).await?)
+            Some(file_followup(relay, used, &hash, &inbox, &keys.tipster_key, text).await?)
         }
         verdict => verdict,
     };
@@ -515,10 +525,32 @@ async fn open_with_code(relay: &Arc<Relay>, code: ReceiptCode, text: &str) -> Op
     })
 }
 
-/// Seals `text` as a follow-up from the receipt's key and files it; `None` if it could not
-/// be sealed or the store could not say.
+/// Runs `write` (filing a tip or a follow-up) and, if `filed` says it filed, marks the form's
+/// token so: in a task of its own, so that a connection dropped meanwhile (the lost answer
+/// F-57 is about) cannot leave a filing without its mark. `None` if the task died.
+async fn filed_and_marked<T: Send + 'static>(
+    relay: &Arc<Relay>,
+    used: token::Valid,
+    write: impl Future<Output = T> + Send + 'static,
+    filed: fn(&T) -> bool,
+) -> Option<T> {
+    let relay = relay.clone();
+    tokio::spawn(async move {
+        let outcome = write.await;
+        if filed(&outcome) {
+            used.mark_filed(&relay.seeds).await;
+        }
+        outcome
+    })
+    .await
+    .ok()
+}
+
+/// Seals `text` as a follow-up from the receipt's key and files it, marking the form's token
+/// once it is; `None` if it could not be sealed or the store could not say.
 async fn file_followup(
-    relay: &Relay,
+    relay: &Arc<Relay>,
+    used: token::Valid,
     hash: &[u8; 32],
     inbox: &DhPublicKey,
     tipster_key: &DhSecret,
@@ -540,7 +572,14 @@ async fn file_followup(
     );
     // Wiped on every path, a failed one too.
     drop(Zeroizing::new(message.text));
-    relay.tips.add_followup(hash, sealed.ok()?).await.ok()
+    let sealed = sealed.ok()?;
+    let add = {
+        let (relay, hash) = (relay.clone(), *hash);
+        async move { relay.tips.add_followup(&hash, sealed).await.ok() }
+    };
+    filed_and_marked(relay, used, add, |f| *f == Some(Followup::Added))
+        .await
+        .flatten()
 }
 
 async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> Response {
@@ -575,15 +614,12 @@ async fn open_receipt(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) 
     let shown = code.display();
     // Words not filed come back on the page ("nothing was sent"), whatever the reason: a
     // tipster sends them again knowing they were not kept, and never loses them.
-    let Some(opened) = open_with_code(&relay, code, &form.text).await else {
+    let Some(opened) = open_with_code(&relay, used, code, &form.text).await else {
         let notice = down(words) + &page::kept_text(words, &form.text);
         return code_form(&relay, words, StatusCode::SERVICE_UNAVAILABLE, &notice);
     };
     let kept = match opened.followup {
-        Some(Followup::Added) => {
-            used.mark_filed(&relay.seeds).await;
-            String::new()
-        }
+        Some(Followup::Added) => String::new(),
         _ => page::kept_text(words, &form.text),
     };
     let Some(mut replies) = opened.replies else {

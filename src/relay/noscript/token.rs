@@ -34,6 +34,7 @@ pub fn issue(seeds: &SeedBook, now_s: u64) -> String {
 }
 
 /// A token that this relay issued and that has not expired: not yet spent.
+#[derive(Clone, Copy)]
 pub struct Valid {
     token: [u8; 16],
     expiry: u64,

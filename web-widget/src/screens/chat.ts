@@ -235,7 +235,9 @@ function chatStatus(w: Widget, view: ChatView): Child[] {
   if (view.phase === 'chatting' && view.alias) {
     return [h('p', { class: 'll-verified' }, '✔ ' + t('verified')), view.transferring ? h('p', {}, t('transferring')) : null];
   }
-  if (view.onDuty === 0) return [noOneBlock(w, null), back];
+  // Back only from a line that never became a conversation: one handed back to the line
+  // (its coordinator gone, F-54) keeps its transcript, and ends by End and wipe.
+  if (view.onDuty === 0) return [noOneBlock(w, null), view.messages.length ? null : back];
   const out: Child[] = [h('p', {}, view.waitEstimate ? t('wait', { m: Math.max(1, Math.round(view.waitEstimate / 60)) }) : t('wait_unknown'))];
   if (view.onDuty) out.push(h('p', {}, view.onDuty === 1 ? t('on_duty_one') : t('on_duty', { n: view.onDuty })));
   out.push(h('p', { class: 'll-hint' }, t('typing_ahead')), numbers(w));
@@ -298,8 +300,8 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
 }
 
 /**
- * Back: home again. From the line, the relay forgets the place in it, and no "ended" screen
- * follows a conversation that never began; during the proof-of-work nothing was sent.
+ * Back: home again. From a line that never became a conversation, the relay forgets the
+ * place in it, and no "ended" screen follows; during the proof-of-work nothing was sent.
  */
 function cancelChat(w: Widget): void {
   const chat = w.state.chat;
