@@ -77,6 +77,13 @@ impl Driver {
         Ok(event)
     }
 
+    /// The claimed conversation, no longer this coordinator's to act on after this command.
+    fn take_session(&mut self) -> Result<SessionId, ClientError> {
+        self.session
+            .take()
+            .ok_or(ClientError::Protocol("no session".into()))
+    }
+
     /// The tips the relay lists now.
     async fn tips(&mut self) -> Result<Vec<TipSummary>, ClientError> {
         self.client.list_tips().await?;
@@ -166,18 +173,12 @@ impl Driver {
                 Ok(json!({"ok": "resumed"}))
             }
             "end" => {
-                let session = self
-                    .session
-                    .take()
-                    .ok_or(ClientError::Protocol("no session".into()))?;
+                let session = self.take_session()?;
                 self.client.end(session).await?;
                 Ok(json!({"ok": "ended"}))
             }
             "release_off" => {
-                let session = self
-                    .session
-                    .take()
-                    .ok_or(ClientError::Protocol("no session".into()))?;
+                let session = self.take_session()?;
                 self.client.release(session).await?;
                 self.until(|e| matches!(e, CoordinatorEvent::Released(_)))
                     .await?;
