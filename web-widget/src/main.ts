@@ -13,7 +13,6 @@ import { CertError } from './crypto/certificate';
 import { fromB64url } from './crypto/encoding';
 import { append, h } from './dom';
 import type { Child } from './dom';
-import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
 import { workerSolver } from './pow-solver';
 import { quickExit, wipeAll } from './quick_exit';
 import { chatScreen, endStaleSession } from './screens/chat';
@@ -29,6 +28,9 @@ import { parseNumbers, httpUrl } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
 import { leaveTip } from './tip-work';
+// Last: the bundle then places the locale tables right after the screens, and en.json's keys
+// within gzip's reach of the same keys in the screens' code (about 110 bytes gzipped).
+import { chooseLang, Key, languageLabels, LANGS, LOCALES, pickLang, translate } from './i18n';
 
 declare const __CSS_INTEGRITY__: string;
 
@@ -60,13 +62,7 @@ function pageHeading(views: Child[]): void {
 /** The stylesheet, with its own integrity hash baked in at build time. */
 function loadStylesheet(scriptUrl: string) {
   if (document.querySelector('link[data-lifeline]')) return;
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL('lifeline.css', scriptUrl).href;
-  link.integrity = __CSS_INTEGRITY__;
-  link.crossOrigin = 'anonymous';
-  link.dataset.lifeline = '';
-  document.head.append(link);
+  document.head.append(h('link', { rel: 'stylesheet', href: new URL('lifeline.css', scriptUrl).href, integrity: __CSS_INTEGRITY__, crossorigin: 'anonymous', 'data-lifeline': '' }));
 }
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';

@@ -91,11 +91,7 @@ export class Relay {
   }
 
   private async json(path: string, body?: unknown): Promise<any> {
-    const res = await this.fetcher(this.base + path, {
-      method: body === undefined ? 'GET' : 'POST',
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-    });
+    const res = await this.fetcher(this.base + path, body === undefined ? { method: 'GET' } : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     const text = await res.text();
     let parsed: any = null;
     try {

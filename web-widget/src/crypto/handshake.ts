@@ -34,13 +34,11 @@ function hkdf2(ck: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
 }
 
 class Symmetric {
-  h: Uint8Array;
-  ck: Uint8Array;
+  h = utf8(PROTOCOL_NAME);
+  ck = this.h.slice();
   k: Uint8Array | null = null;
   n = 0;
   constructor(prologueBytes: Uint8Array) {
-    this.h = utf8(PROTOCOL_NAME);
-    this.ck = this.h.slice();
     this.mixHash(prologueBytes);
   }
   mixHash(x: Uint8Array) {

@@ -88,9 +88,9 @@ export function receiptSalt(orgFp: Uint8Array): Uint8Array {
   return labelled(RECEIPT_SALT_LABEL, orgFp);
 }
 
-async function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, forceNoble: boolean): Promise<Uint8Array> {
   const subtle = globalThis.crypto?.subtle;
-  if (subtle) {
+  if (subtle && !forceNoble) {
     try {
       const key = await subtle.importKey('raw', password as BufferSource, 'PBKDF2', false, ['deriveBits']);
       const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations }, key, 256);
@@ -106,9 +106,7 @@ async function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number
 export async function deriveReceipt(r: Receipt, orgFp: Uint8Array, iterations = ITERATIONS, forceNoble = false): Promise<ReceiptKeys> {
   const password = utf8(r.canonical());
   const salt = receiptSalt(orgFp);
-  const master = forceNoble
-    ? await pbkdf2Async(nobleSha256, password, salt, { c: iterations, dkLen: 32 })
-    : await pbkdf2(password, salt, iterations);
+  const master = await pbkdf2(password, salt, iterations, forceNoble);
   wipe(password);
   const lookupId = hkdfExpand(master, utf8(RECEIPT_LOOKUP_INFO), 32);
   const tipsterSecret = hkdfExpand(master, utf8(RECEIPT_KEY_INFO), 32);

@@ -47,9 +47,6 @@ export class SessionCipher {
   get sendClosed(): boolean {
     return this.send.closed;
   }
-  get peerClosed(): boolean {
-    return this.recv.closed;
-  }
 
   encryptText(text: string): Uint8Array {
     return this.encrypt(1, utf8(text));

@@ -257,9 +257,13 @@ function consent(w: Widget, chat: Chat, current: string): HTMLElement {
   );
 }
 
-/** Read-only conversation: what was said stays readable after the end, until wiped. */
-function log(w: Widget, view: ChatView): HTMLElement {
-  return h('div', { class: 'll-log', role: 'region', 'aria-label': w.t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view)));
+/**
+ * The conversation: live, a log whose additions are read out (`role: 'log'`); after the end,
+ * a read-only region, readable until wiped.
+ */
+function log(w: Widget, view: ChatView, live: boolean): HTMLElement {
+  const role = live ? { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' } : { role: 'region' };
+  return h('div', { class: 'll-log', ...role, 'aria-label': w.t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view)));
 }
 
 function endedScreen(w: Widget, chat: Chat): Child[] {
@@ -291,7 +295,7 @@ function endedScreen(w: Widget, chat: Chat): Child[] {
     h('p', { id: 'll-ended-reason' }, w.t(said ? 'ended_kept' : reason)),
     view.endReason === 'lost' ? h('button', { type: 'button', class: 'll-primary', onclick: again }, w.t('lost_again')) : null,
     kept && !said ? h('p', { class: 'll-hint' }, w.t('ended_kept')) : null,
-    kept ? log(w, view) : null,
+    kept ? log(w, view, false) : null,
     kept ? h('button', { type: 'button', class: 'll-secondary', onclick: wipe }, w.t('wipe_now')) : null,
     numbers(w),
     tipOption(w),
@@ -352,7 +356,7 @@ export function chatScreen(w: Widget): Child[] {
     h('div', { class: 'll-status', 'data-key': statusKey(view) }, ...chatStatus(w, view)),
     // Above the log, not below it: the sticky footer would cover its last line on a phone.
     holdsPanel(w, 'chat'),
-    h('div', { class: 'll-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('messages_label'), tabindex: '0' }, ...view.messages.map((m) => messageNode(w, m, view))),
+    log(w, view, true),
     // Kept at the bottom of the screen: on a phone, Send and End stay in reach however long the chat.
     h('div', { class: 'll-footer' }, compose, h('button', { type: 'button', class: 'll-secondary ll-end', onclick: () => endAndWipe(w, chat) }, t('end'))),
   ];
