@@ -4,6 +4,10 @@
 // request; sent at once, it waits for what is left. The stretching and the search cost what
 // they always did: they are overlapped with the writing, never cut.
 //
+// A send whose answer never came (the line dropped after the relay had it, F-57) keeps its
+// code: the same words sent again are the same tip, and the relay's 409 for that code says it
+// was filed, so the visitor gets that one code, not a second tip under a second code.
+//
 // It must never send anything of the tip before "Send" (only `GET /v1/pow`, which carries
 // nothing), let the receipt code outlive a cancel (it is wiped), or search on once the
 // visitor has left the tip form (the search would compete with a chat's).
@@ -30,6 +34,8 @@ export class TipWork {
   private shown: (fraction: number) => void = () => {};
   /** Sealed and on its way: too late to call back. */
   filing = false;
+  /** The words (category and text) of a send under this code that got no 200: the relay may hold them. */
+  private sent?: string;
 
   constructor(
     private readonly relay: Relay,
@@ -68,6 +74,13 @@ export class TipWork {
     this.start();
     this.shown = progress;
     this.report(this.stretched, this.searched);
+    const words = `${category}\0${text}`;
+    // Other words than those sent unanswered: another tip, so another code.
+    if (this.sent && this.sent !== words) {
+      this.keys!.then(forget, () => {});
+      this.stretch();
+      this.sent = undefined;
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const keys = await this.keys!;
       // A search that failed (offline while writing) or a seed too old is done again now.
@@ -85,17 +98,27 @@ export class TipWork {
       const sealed = sealTip(this.relay.orgFp, inbox, { replyKey: keys.tipsterPublic, category: category || undefined, text });
       try {
         await this.relay.fileTip(pow, keys.lookupId, sealed);
-        forget(keys);
-        const receipt = this.receipt!;
-        this.receipt = null;
-        return receipt;
       } catch (e) {
-        forget(keys);
-        // 409: astronomically unlikely collision; another code, the same seed (a 409 comes
-        // before the proof-of-work is spent, §9.9)
-        if (!(e instanceof TipError && e.status === 409)) throw e;
-        this.stretch();
+        if (!(e instanceof TipError && e.status === 409)) {
+          // Kept for the next Send; its seed may be spent, so another is solved meanwhile.
+          this.sent = words;
+          this.filing = false;
+          this.solve();
+          throw e;
+        }
+        // A 409 comes before the proof-of-work is spent (§9.9). After an unanswered send
+        // under this code, it is that send, filed; on a first send, an astronomically
+        // unlikely collision: another code, the same seed.
+        if (!this.sent) {
+          forget(keys);
+          this.stretch();
+          continue;
+        }
       }
+      forget(keys);
+      const receipt = this.receipt!;
+      this.receipt = null;
+      return receipt;
     }
     throw new Error('could not file the tip');
   }
@@ -114,9 +137,9 @@ export class TipWork {
   }
 }
 
-/** Leaving the tip form (but for its progress screen) or the progress screen ends the work. */
+/** Leaving the tip form and its progress screen ends the work (Back from progress ends it too, tip.ts). */
 export function leaveTip(state: State, next: Screen): void {
-  if (next !== state.screen && !(state.screen === 'tip' && next === 'tip-sending')) dropTipWork(state);
+  if (!next.startsWith('tip')) dropTipWork(state);
 }
 
 export function dropTipWork(state: State): void {

@@ -95,6 +95,40 @@ test('a second tip that cannot be sent leaves the first receipt code intact, sho
   await context.close();
 });
 
+test('a tip whose answer is lost on the way back, sent again: filed once under one code, and that code opens it (F-57)', async () => {
+  await s.ready;
+  easy ??= await startRelay();
+  const context = await s.browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watch(page, easy.base);
+  // The relay files the first send; its answer never reaches the phone (the line dropped).
+  const sent = [];
+  await page.route(easy.base + '/v1/tips', async (route) => {
+    const response = await route.fetch();
+    sent.push({ lookup: JSON.parse(route.request().postData()).lookup, status: response.status() });
+    if (sent.length === 1) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  await page.goto(easy.base + '/help');
+  await page.getByRole('button', { name: 'Report a tip' }).click();
+  await page.getByLabel('What would you like to tell us?').fill(TIP);
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The tip could not be sent' }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByLabel('What would you like to tell us?').inputValue(), TIP, 'the words are kept');
+  await page.getByRole('button', { name: 'Send the tip' }).click();
+  await page.getByRole('heading', { name: 'Your tip was received' }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(sent.map((x) => x.status), [200, 409], 'filed by the first send; the second was told it is there');
+  assert.equal(sent[1].lookup, sent[0].lookup, 'sent again under the same code');
+  const code = (await page.locator('.ll-code [aria-hidden]').textContent()).trim();
+  await page.getByRole('button', { name: 'I have it' }).click();
+  await page.getByRole('button', { name: 'I have a receipt code' }).click();
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('heading', { name: 'Replies' }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('opening a receipt code says so in any language, Back returns to the code, and a late answer does nothing', async () => {
   const { context, page, problems, code } = await withFiledTip();
   // the relay's answer is held back until the visitor has left

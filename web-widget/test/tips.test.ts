@@ -170,6 +170,61 @@ test('a seed older than four minutes is solved afresh at Send; a 409 draws anoth
   assert.equal(second.seeds.length, 1);
 });
 
+/** A relay that files each lookup once (409 after, §9.9), whose answers can be lost on the way back. */
+function losingRelay() {
+  const filed: string[] = [];
+  const seeds: number[] = [];
+  let lose = 0;
+  const inner = fakeRelay();
+  const fetcher = async (url: string, init?: { method?: string; body?: string }) => {
+    const path = new URL(url).pathname;
+    if (path !== '/v1/tips') {
+      if (path === '/v1/pow') seeds.push(filed.length);
+      return (inner.relay as any).fetcher(url, init);
+    }
+    const { lookup } = JSON.parse(init!.body!);
+    if (filed.includes(lookup)) return { status: 409, text: async () => JSON.stringify({ v: 1, error: 'this receipt already has a tip; send a follow-up' }) };
+    filed.push(lookup);
+    if (lose-- > 0) throw new TypeError('Failed to fetch');
+    return { status: 200, text: async () => JSON.stringify({ v: 1, id: b64url(new Uint8Array(16)) }) };
+  };
+  const relay = new Relay('http://relay.test', ORG, fetcher, solveTip, () => NOW);
+  return { relay, filed, seeds, loseNext: () => (lose = 1) };
+}
+
+test('a tip whose answer was lost, sent again with the same words, is filed once and shows the one code filed (F-57)', async () => {
+  const { relay, filed, seeds, loseNext } = losingRelay();
+  const config = await relay.config();
+  const work = new TipWork(relay);
+  loseNext();
+  await assert.rejects(work.send(config.inbox, 'Sent on a dropping line.', 'labour', () => {}), /Failed to fetch/);
+  assert.equal(filed.length, 1, 'the relay had it');
+  assert.equal(work.filing, false, 'Back is offered again');
+  const receipt = await work.send(config.inbox, 'Sent on a dropping line.', 'labour', () => {});
+  assert.equal(filed.length, 1, 'not filed a second time');
+  assert.equal(b64url((await deriveReceipt(receipt, sha256(ORG))).lookupId), filed[0], 'the code shown is the one filed');
+  assert.equal(seeds.length, 2, 'a fresh seed was solved after the failure (the first may be spent)');
+
+  // Other words after a lost answer are another tip: another code, the earlier one not shown as theirs.
+  const other = losingRelay();
+  const again = new TipWork(other.relay);
+  other.loseNext();
+  await assert.rejects(again.send(config.inbox, 'First words.', undefined, () => {}));
+  const second = await again.send(config.inbox, 'First words, and more.', undefined, () => {});
+  assert.equal(other.filed.length, 2);
+  assert.equal(b64url((await deriveReceipt(second, sha256(ORG))).lookupId), other.filed[1]);
+
+  // A refusal the relay did answer (503): the same code files when sent again.
+  const { relay: refusing, posts } = fakeRelay();
+  let down = true;
+  const flaky = new Relay('http://relay.test', ORG, async (url, init) => (down && url.endsWith('/v1/tips') ? ((down = false), { status: 503, text: async () => '{"v":1,"error":"tip store unavailable, retry later"}' }) : (refusing as any).fetcher(url, init)), solveTip, () => NOW);
+  const retried = new TipWork(flaky);
+  await assert.rejects(retried.send(config.inbox, 'Store was down.', undefined, () => {}), (e) => e instanceof TipError && e.status === 503);
+  const kept = await retried.send(config.inbox, 'Store was down.', undefined, () => {});
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0].body.lookup, b64url((await deriveReceipt(kept, sha256(ORG))).lookupId));
+});
+
 test('leaving the form, or Back after Send, calls the search off and sends nothing', async () => {
   let aborted = false;
   const endless = (_s: Uint8Array, _c: Uint8Array, _d: number, _p: (p: number) => void, signal?: AbortSignal) =>

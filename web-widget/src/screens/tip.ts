@@ -8,7 +8,7 @@ import type { Child } from '../dom';
 import type { Key } from '../i18n';
 import type { Widget } from '../state';
 import { holdsPanel } from './holds';
-import { TipWork } from '../tip-work';
+import { dropTipWork, TipWork } from '../tip-work';
 import { backButton, heading, limited, progressBar, TIP_LIMIT } from './common';
 
 export function tipScreen(w: Widget): Child[] {
@@ -52,9 +52,8 @@ export function tipScreen(w: Widget): Child[] {
       state.tipDraft = { text: '', category: '' };
       if (state.screen === 'tip-sending') w.go('receipt');
     } catch {
-      // spent or dead: the form starts afresh with what was written
-      work.cancel();
-      if (state.tipWork === work) state.tipWork = null;
+      // The form again with what was written, and the work kept: the same words sent again
+      // file once (tip-work.ts). Called back (Back, the quick exit), the work is gone already.
       if (state.screen === 'tip-sending') failed('tip_error');
     }
   };
@@ -84,6 +83,6 @@ export function progressScreen(w: Widget, label: Key = 'tip_sending'): Child[] {
 
 /** A tip's progress: Back (to the form, the words kept) until it is sealed and sent. */
 export function tipSendingScreen(w: Widget): Child[] {
-  const back = h('button', { type: 'button', class: 'll-secondary ll-tip-back', onclick: () => w.go('tip') }, w.t('back'));
+  const back = h('button', { type: 'button', class: 'll-secondary ll-tip-back', onclick: () => (dropTipWork(w.state), w.go('tip')) }, w.t('back'));
   return [...progressScreen(w), w.state.tipWork?.filing ? null : back];
 }
