@@ -114,6 +114,49 @@ async fn tip_submissions_need_fresh_proof_of_work_and_valid_sizes() {
     assert!(matches!(unknown, ClientError::Http { status: 404, .. }));
 }
 
+/// A follow-up whose answer was lost, sent again as it was (its seed and solution: the
+/// widget's retry), is accepted and kept once, even after the tip is handled; a seed spent
+/// by something else is not taken for a filed follow-up (F-57).
+#[tokio::test]
+async fn a_followup_sent_again_with_its_seed_is_accepted_and_kept_once() {
+    let relay = TestRelay::start().await;
+    let addr = relay.addr.to_string();
+    let (_, tip) = file_first_tip(&relay, &Tipster::new(&addr), "Locked in at night", None).await;
+    let post = |body: String| post_status(&addr, "/v1/receipt/followup", body);
+    let followup = solved_seed(&addr)
+        .await
+        .body(tip.keys.lookup_id, smallest_sealed());
+    assert_eq!(post(followup.clone()).await, 200);
+    assert_eq!(post(followup.clone()).await, 200, "sent again: accepted");
+    let mut c = relay.on_duty(400, "Amara", 1).await;
+    let listed = listed_tips(&mut c).await;
+    assert_eq!(listed[0].followups, 1, "kept once");
+
+    // A seed a tip spent is only spent: as a follow-up's, refused, and nothing filed.
+    let spent = solved_seed(&addr).await;
+    assert_eq!(
+        post_status(&addr, "/v1/tips", spent.body([7; 32], smallest_sealed())).await,
+        200
+    );
+    assert_eq!(
+        post(spent.body(tip.keys.lookup_id, smallest_sealed())).await,
+        403
+    );
+
+    // Handled since: the follow-up was filed before, so the resend still hears so.
+    c.close_tip(listed[0].id).await.unwrap();
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Tips(i) if i.len() == 1))
+        .await
+        .unwrap();
+    assert_eq!(post(followup).await, 200);
+    let fresh = solved_seed(&addr).await;
+    assert_eq!(
+        post(fresh.body(tip.keys.lookup_id, smallest_sealed())).await,
+        410,
+        "a new one is refused: closed"
+    );
+}
+
 #[tokio::test]
 async fn the_sweep_reads_the_relays_clock_so_a_test_can_live_past_retention() {
     let relay = TestRelay::start().await;

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::filed_once::filed_and_marked;
 use super::metrics::Metrics;
 use super::state::Relay;
 use crate::protocol::VERSION;
@@ -360,6 +361,12 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
         Ok(tip) => tip,
         Err((status, reason)) => return refuse(status, reason),
     };
+    // The same follow-up sent again, its answer lost on the way (F-57): its seed marks it
+    // filed, so it is accepted again and kept once. Read first: the tip may have been
+    // handled since, and the seed is spent either way.
+    if relay.seeds.was_filed(&tip.seed.0).await {
+        return axum::Json(FollowupAccepted { v: VERSION }).into_response();
+    }
     let hash = lookup_hash(&tip.lookup.0);
     match relay
         .tips
@@ -373,12 +380,20 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
     if let Err((status, reason)) = spend_proof_of_work(&relay, &tip).await {
         return refuse(status, reason);
     }
-    match relay.tips.add_followup(&hash, tip.sealed.0).await {
-        Ok(Followup::Added) => {
+    let add = {
+        let relay = relay.clone();
+        async move { relay.tips.add_followup(&hash, tip.sealed.0).await }
+    };
+    match filed_and_marked(&relay, tip.seed.0, add, |r| {
+        matches!(r, Ok(Followup::Added))
+    })
+    .await
+    {
+        Some(Ok(Followup::Added)) => {
             relay.tips_changed();
             axum::Json(FollowupAccepted { v: VERSION }).into_response()
         }
-        Ok(refused) => followup_refused(refused),
-        Err(_) => store_unavailable(),
+        Some(Ok(refused)) => followup_refused(refused),
+        Some(Err(_)) | None => store_unavailable(),
     }
 }

@@ -39,6 +39,7 @@
 //! - [`widget`]: the widget's static files.
 //! - [`metrics_endpoint`]: `/metrics`, on its own listener and, if configured, the public one;
 //!   what visitors did as it stood at the latest whole minute, the store's health live.
+//! - [`filed_once`]: a tip or follow-up filed with the mark that tells a resend so.
 //! - [`noscript`]: `/tip`, the tip pages for a browser with JavaScript off.
 //! - [`http`]: the router, security headers, and the HTTP endpoints.
 //! - this file: serving, the queue broadcaster and the sweep that wire them together.
@@ -54,6 +55,7 @@ pub mod coordinator;
 pub mod delivery;
 pub mod erase;
 pub mod events;
+pub mod filed_once;
 pub mod forward;
 pub mod generation;
 pub mod grace;

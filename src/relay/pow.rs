@@ -108,9 +108,10 @@ impl SeedBook {
         }
     }
 
-    /// Notes that the form `token`, used up, filed what it carried: a form sent again after
-    /// its answer was lost is told so, instead of "nothing was sent" (which invited the same
-    /// words twice). Forgotten with the token. Best effort: a mark not kept only loses that.
+    /// Notes that the used-up `token` (a no-script form's, or a follow-up's seed) filed what it
+    /// carried: the same submission sent again after its answer was lost is told so, instead
+    /// of being filed twice or told "nothing was sent" (F-57, [`super::filed_once`]).
+    /// Forgotten with the token. Best effort: a mark not kept only loses that.
     pub async fn mark_filed(&self, token: &[u8; 16]) {
         match &self.shared {
             Some(shared) => shared.mark_filed(token).await,
@@ -123,8 +124,8 @@ impl SeedBook {
         }
     }
 
-    /// Whether the used-up form `token` filed what it carried ([`SeedBook::mark_filed`]);
-    /// `false` when unknown.
+    /// Whether the used-up `token` filed what it carried ([`SeedBook::mark_filed`]); `false`
+    /// when unknown.
     pub async fn was_filed(&self, token: &[u8; 16]) -> bool {
         match &self.shared {
             Some(shared) => shared.was_filed(token).await,
@@ -155,7 +156,7 @@ impl SeedBook {
 struct Redeemed {
     held: HashSet<[u8; 16]>,
     by_expiry: BTreeMap<u64, Vec<[u8; 16]>>,
-    /// Form tokens among `held` whose form filed what it carried.
+    /// Tokens among `held` (forms' tokens, follow-ups' seeds) that filed what they carried.
     filed: HashSet<[u8; 16]>,
 }
 

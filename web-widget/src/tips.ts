@@ -77,6 +77,9 @@ export class TipError extends Error {
 }
 
 export class Relay {
+  /** The last follow-up, while it has no answer: sent again as it was (see followUp). */
+  private unanswered?: { keys: ReceiptKeys; text: string; body: object; until: number };
+
   constructor(
     readonly base: string,
     readonly org: Uint8Array,
@@ -178,12 +181,30 @@ export class Relay {
     }
   }
 
-  /** `life` aborted (the quick exit, the page left): the search stops and nothing is sent, even a search already done (the keys are wiped by then). */
+  /**
+   * `life` aborted (the quick exit, the page left): the search stops and nothing is sent, even
+   * a search already done (the keys are wiped by then). A follow-up that got no answer (the
+   * line dropped) is sent again as it was, its seed included, when the same words go to the
+   * same code within the seed's life: the relay then files it once (§9.9, F-57).
+   */
   async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void, life?: AbortSignal): Promise<void> {
-    const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
-    const { seed, nonce } = await this.proofOfWork(progress, life);
-    if (life?.aborted) throw new Error(CANCELLED);
-    await this.json('/v1/receipt/followup', { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) });
+    let sending = this.unanswered;
+    if (sending?.keys !== keys || sending.text !== text || Date.now() > sending.until) {
+      const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
+      const { seed, nonce } = await this.proofOfWork(progress, life);
+      if (life?.aborted) throw new Error(CANCELLED);
+      // The seed is good for 300 s from its issue: past 240 s, a fresh one (as tip-work.ts).
+      sending = { keys, text, until: Date.now() + 240_000, body: { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) } };
+    }
+    this.unanswered = sending;
+    try {
+      await this.json('/v1/receipt/followup', sending.body);
+      this.unanswered = undefined;
+    } catch (e) {
+      // An answer, even a refusal, says where it stands: the next send starts afresh.
+      if (e instanceof TipError) this.unanswered = undefined;
+      throw e;
+    }
   }
 }
 

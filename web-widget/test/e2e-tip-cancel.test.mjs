@@ -13,6 +13,7 @@ import { startRelay } from './harness.mjs';
 // 16 M tries expected: no device here finishes while the test looks
 const s = browserSuite({ coordinator: false, env: { LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' } });
 const TIP = 'They are kept in the basement at night.';
+const FOLLOWUP_SENT = JSON.parse(readFileSync(new URL('../src/locales/en.json', import.meta.url), 'utf8')).followup_sent;
 
 /** Waits for the search's four workers; `closed` resolves once all of them are gone. */
 async function searchUnderWay(page) {
@@ -95,7 +96,7 @@ test('a second tip that cannot be sent leaves the first receipt code intact, sho
   await context.close();
 });
 
-test('a tip whose answer is lost on the way back, sent again: filed once under one code, and that code opens it (F-57)', async () => {
+test('a tip and a follow-up whose answers are lost on the way back, sent again: each filed once, the tip under one code that opens it (F-57)', async () => {
   await s.ready;
   easy ??= await startRelay();
   const context = await s.browser.newContext(PHONE);
@@ -125,6 +126,22 @@ test('a tip whose answer is lost on the way back, sent again: filed once under o
   await page.getByLabel('Receipt code').fill(code);
   await page.getByRole('button', { name: 'Open' }).click();
   await page.getByRole('heading', { name: 'Replies' }).waitFor({ timeout: 60_000 });
+
+  // A follow-up whose answer is lost the same way: sent again as it was, which the relay keeps once.
+  const followups = [];
+  await page.route(easy.base + '/v1/receipt/followup', async (route) => {
+    const response = await route.fetch();
+    followups.push({ body: route.request().postData(), status: response.status() });
+    if (followups.length === 1) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  await page.getByLabel('Add more information or answer').fill('Two of them are children.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.locator('#ll-followup-status').filter({ hasText: 'could not be sent' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.locator('#ll-followup-status').filter({ hasText: FOLLOWUP_SENT }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(followups.map((x) => x.status), [200, 200]);
+  assert.equal(followups[1].body, followups[0].body, 'the same seed and sealed words: filed once (tests/relay_tips.rs)');
   assert.deepEqual(problems, []);
   await context.close();
 });

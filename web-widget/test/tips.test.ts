@@ -225,6 +225,36 @@ test('a tip whose answer was lost, sent again with the same words, is filed once
   assert.equal(posts[0].body.lookup, b64url((await deriveReceipt(kept, sha256(ORG))).lookupId));
 });
 
+test('a follow-up whose answer was lost is sent again as it was, seed included (the relay keeps it once); other words, or an answer, start afresh (F-57)', async () => {
+  const posted: string[] = [];
+  const answers: (number | 'lost')[] = ['lost', 200, 'lost', 409, 200];
+  const inner = fakeRelay();
+  let seeds = 0;
+  const relay = new Relay('http://relay.test', ORG, async (url, init) => {
+    if (url.endsWith('/v1/pow')) seeds++;
+    if (!url.endsWith('/v1/receipt/followup')) return (inner.relay as any).fetcher(url, init);
+    posted.push(init!.body!);
+    const answer = answers.shift();
+    if (answer === 'lost') throw new TypeError('Failed to fetch');
+    return { status: answer!, text: async () => JSON.stringify({ v: 1, error: answer === 200 ? undefined : 'this tip has all the follow-ups it can hold until a coordinator answers it' }) };
+  }, solveTip, () => NOW);
+  const config = await relay.config();
+  const keys = await deriveReceipt(await new TipWork(relay).send(config.inbox, 'The tip.', undefined, () => {}), sha256(ORG));
+  seeds = 0;
+  await assert.rejects(relay.followUp(config.inbox, keys, 'More.', () => {}), /Failed to fetch/);
+  await relay.followUp(config.inbox, keys, 'More.', () => {});
+  assert.equal(posted[1], posted[0], 'the same body again: the same seed, the same sealed words');
+  assert.equal(seeds, 1, 'no second search');
+  // lost again, then other words: a new body
+  await assert.rejects(relay.followUp(config.inbox, keys, 'And more.', () => {}));
+  await assert.rejects(relay.followUp(config.inbox, keys, 'And more, edited.', () => {}), (e) => e instanceof TipError && e.status === 409);
+  assert.notEqual(JSON.parse(posted[3]).sealed, JSON.parse(posted[2]).sealed);
+  // the 409 was an answer: the same words next time are sealed and solved afresh
+  await relay.followUp(config.inbox, keys, 'And more, edited.', () => {});
+  assert.notEqual(JSON.parse(posted[4]).seed + JSON.parse(posted[4]).sealed, JSON.parse(posted[3]).seed + JSON.parse(posted[3]).sealed);
+  assert.equal(seeds, 4);
+});
+
 test('leaving the form, or Back after Send, calls the search off and sends nothing', async () => {
   let aborted = false;
   const endless = (_s: Uint8Array, _c: Uint8Array, _d: number, _p: (p: number) => void, signal?: AbortSignal) =>

@@ -29,6 +29,7 @@ use rand_core::OsRng;
 use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::filed_once::filed_and_marked;
 use super::metrics::Metrics;
 use super::state::Relay;
 use crate::crypto::keys::{DhPublicKey, DhSecret};
@@ -392,7 +393,7 @@ async fn send_tip(State(relay): State<Arc<Relay>>, body: axum::body::Bytes) -> R
         let relay = relay.clone();
         async move { relay.tips.put(record).await.is_ok() }
     };
-    if filed_and_marked(&relay, used, put, |filed| *filed).await != Some(true) {
+    if filed_and_marked(&relay, used.token(), put, |filed| *filed).await != Some(true) {
         return tip_form(
             &relay,
             words,
@@ -525,27 +526,6 @@ async fn open_with_code(
     })
 }
 
-/// Runs `write` (filing a tip or a follow-up) and, if `filed` says it filed, marks the form's
-/// token so: in a task of its own, so that a connection dropped meanwhile (the lost answer
-/// F-57 is about) cannot leave a filing without its mark. `None` if the task died.
-async fn filed_and_marked<T: Send + 'static>(
-    relay: &Arc<Relay>,
-    used: token::Valid,
-    write: impl Future<Output = T> + Send + 'static,
-    filed: fn(&T) -> bool,
-) -> Option<T> {
-    let relay = relay.clone();
-    tokio::spawn(async move {
-        let outcome = write.await;
-        if filed(&outcome) {
-            used.mark_filed(&relay.seeds).await;
-        }
-        outcome
-    })
-    .await
-    .ok()
-}
-
 /// Seals `text` as a follow-up from the receipt's key and files it, marking the form's token
 /// once it is; `None` if it could not be sealed or the store could not say.
 async fn file_followup(
@@ -577,7 +557,7 @@ async fn file_followup(
         let (relay, hash) = (relay.clone(), *hash);
         async move { relay.tips.add_followup(&hash, sealed).await.ok() }
     };
-    filed_and_marked(relay, used, add, |f| *f == Some(Followup::Added))
+    filed_and_marked(relay, used.token(), add, |f| *f == Some(Followup::Added))
         .await
         .flatten()
 }

@@ -12,7 +12,7 @@ use super::deadline::Deadlines;
 use crate::crypto::keys::hex;
 
 const SHARED_KEY: &str = "ll:pow:key";
-/// The value of a spent form token whose form filed what it carried (a spent one holds `1`).
+/// The value of a spent token (a form's, a follow-up's seed) whose submission was filed (a spent one holds `1`).
 const FILED: &str = "2";
 
 fn used_key(seed: &[u8; 16]) -> String {
@@ -50,8 +50,9 @@ impl SharedSeeds {
         first.is_some()
     }
 
-    /// Marks the redeemed form token `token` as having filed what its form carried (`2`
-    /// where `1` is merely spent), keeping its expiry; nothing if it is not recorded.
+    /// Marks the redeemed `token` (a form's token, a follow-up's seed) as having filed what it
+    /// carried (`2` where `1` is merely spent), keeping its expiry; nothing if it is not
+    /// recorded.
     pub async fn mark_filed(&self, token: &[u8; 16]) {
         let mut con = self.con.clone();
         let _: Result<Option<String>, _> = redis::cmd("SET")
@@ -63,7 +64,7 @@ impl SharedSeeds {
             .await;
     }
 
-    /// Whether the form token `token` filed what its form carried; `false` if Redis cannot say.
+    /// Whether the redeemed `token` filed what it carried; `false` if Redis cannot say.
     pub async fn was_filed(&self, token: &[u8; 16]) -> bool {
         let mut con = self.con.clone();
         let value: Option<String> = con.get(used_key(token)).await.unwrap_or(None);
