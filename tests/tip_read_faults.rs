@@ -180,3 +180,48 @@ async fn a_followup_sent_again_after_a_failed_replies_read_is_filed_once() {
         "the words are handed back: {failed}"
     );
 }
+
+/// Redis failing at the listing, once the tip and its receipt are written: the receipt is
+/// taken back. A tipster whose answer was lost sends again under the same receipt (the
+/// widget does, F-57); that must be filed and listed, not told "already filed" (409) for a
+/// tip no coordinator sees.
+#[tokio::test]
+async fn a_tip_redis_could_not_list_gives_its_receipt_back() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let addr = relay.addr.to_string();
+    let lookup = [6; 32];
+    let record = lifeline::store::TipRecord {
+        id: lifeline::store::TipId(lifeline::crypto::keys::random_bytes()),
+        lookup_hash: lifeline::store::tips::lookup_hash(&lookup),
+        received_minute: relay.relay.clock.unix_minute(),
+        sealed: smallest_sealed(),
+        followups: vec![],
+        replies: vec![],
+        reply_copies: vec![],
+        handled: false,
+        holder: None,
+    };
+    // Every key but the index of waiting tips (`ll:tips`).
+    let answer = redis.cli(&[
+        "ACL",
+        "SETUSER",
+        "default",
+        "resetkeys",
+        "~ll:[^t]*",
+        "~ll:tip:*",
+    ]);
+    assert_eq!(answer, "OK", "ACL SETUSER");
+    assert!(relay.relay.tips.put(record).await.is_err(), "not listed");
+    tip_keys_readable(&redis, true);
+
+    let solved = solved_seed(&addr).await;
+    let again = solved.body(lookup, smallest_sealed());
+    assert_eq!(
+        post_status(&addr, "/v1/tips", again).await,
+        200,
+        "the receipt was free again"
+    );
+    let mut c = relay.on_duty(500, "Amara", 1).await;
+    assert_eq!(listed_tips(&mut c).await.len(), 1);
+}

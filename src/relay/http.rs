@@ -316,7 +316,13 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
         handled: false,
         holder: None,
     };
-    if relay.tips.put(record).await.is_err() {
+    // In a task of its own: a connection dropped meanwhile (the lost answer a resend under
+    // the same receipt then meets as 409, F-57) must not cut the filing between its steps.
+    let put = {
+        let relay = relay.clone();
+        tokio::spawn(async move { relay.tips.put(record).await.is_ok() })
+    };
+    if !put.await.unwrap_or(false) {
         return store_unavailable();
     }
     Metrics::inc(&relay.metrics.tips_received);
@@ -364,7 +370,7 @@ async fn submit_followup(State(relay): State<Arc<Relay>>, Body(body): Body) -> R
     // The same follow-up sent again, its answer lost on the way (F-57): its seed marks it
     // filed, so it is accepted again and kept once. Read first: the tip may have been
     // handled since, and the seed is spent either way.
-    if relay.seeds.was_filed(&tip.seed.0).await {
+    if relay.seeds.filed_followup(&tip.seed.0).await {
         return axum::Json(FollowupAccepted { v: VERSION }).into_response();
     }
     let hash = lookup_hash(&tip.lookup.0);

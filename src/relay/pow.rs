@@ -8,7 +8,7 @@
 //! redeemed seeds are shared, so a seed fetched through one node is accepted by another.
 //! (A chat's challenge lives in its connection and dies with it.)
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -117,8 +117,8 @@ impl SeedBook {
             Some(shared) => shared.mark_filed(token).await,
             None => {
                 let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
-                if redeemed.held.contains(token) {
-                    redeemed.filed.insert(*token);
+                if let Some(filed) = redeemed.held.get_mut(token) {
+                    *filed = true;
                 }
             }
         }
@@ -129,13 +129,24 @@ impl SeedBook {
     pub async fn was_filed(&self, token: &[u8; 16]) -> bool {
         match &self.shared {
             Some(shared) => shared.was_filed(token).await,
-            None => self
-                .redeemed
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .filed
-                .contains(token),
+            None => {
+                self.redeemed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .held
+                    .get(token)
+                    == Some(&true)
+            }
         }
+    }
+
+    /// Whether `seed`, one of this relay's proof-of-work seeds, carried a follow-up that was
+    /// filed: the same follow-up sent again after its answer was lost. Only an authentic seed
+    /// counts, never a form token (its marker byte is above any difficulty): a form's mark
+    /// says nothing of a follow-up.
+    pub async fn filed_followup(&self, seed: &[u8; 16]) -> bool {
+        let authentic: bool = self.mac(&seed[..8]).ct_eq(&seed[8..]).into();
+        authentic && seed[4] <= proof_of_work::MAX_DIFFICULTY && self.was_filed(seed).await
     }
 
     /// Adopts the key every node shares (creating it if none exists yet) and renews it.
@@ -154,10 +165,10 @@ impl SeedBook {
 /// scan of every entry on each one was O(n) once chat arrivals redeemed tickets here).
 #[derive(Default)]
 struct Redeemed {
-    held: HashSet<[u8; 16]>,
+    /// Each token held, and whether it filed what it carried (forms' tokens, follow-ups'
+    /// seeds: [`SeedBook::mark_filed`]).
+    held: HashMap<[u8; 16], bool>,
     by_expiry: BTreeMap<u64, Vec<[u8; 16]>>,
-    /// Tokens among `held` (forms' tokens, follow-ups' seeds) that filed what they carried.
-    filed: HashSet<[u8; 16]>,
 }
 
 impl Redeemed {
@@ -169,12 +180,12 @@ impl Redeemed {
             }
             for gone in entry.remove() {
                 self.held.remove(&gone);
-                self.filed.remove(&gone);
             }
         }
-        if self.held.len() >= MAX_REDEEMED || !self.held.insert(token) {
+        if self.held.len() >= MAX_REDEEMED || self.held.contains_key(&token) {
             return false;
         }
+        self.held.insert(token, false);
         self.by_expiry.entry(expiry).or_default().push(token);
         true
     }
@@ -211,6 +222,36 @@ mod tests {
             !book.redeem(&other, b"tip", solve(&other)).await,
             "another relay's seed"
         );
+    }
+
+    #[tokio::test]
+    async fn only_a_redeemed_seed_marked_filed_and_never_a_form_token_counts_as_a_filed_followup() {
+        let book = SeedBook::new(None, Clock::system());
+        let seed = book.issue(8);
+        assert!(book.redeem(&seed, b"tip", solve(&seed)).await);
+        assert!(!book.filed_followup(&seed).await, "redeemed is not filed");
+        book.mark_filed(&seed).await;
+        assert!(book.filed_followup(&seed).await);
+
+        // A form token of this relay (marker byte above any difficulty), used and marked.
+        let now = Clock::system().unix_s();
+        let text = crate::relay::noscript::token::issue(&book, now);
+        let token = crate::relay::noscript::token::check(&book, &text, now).unwrap();
+        assert!(token.spend(&book).await);
+        book.mark_filed(&token.token()).await;
+        assert!(book.was_filed(&token.token()).await);
+        assert!(
+            !book.filed_followup(&token.token()).await,
+            "a form's mark is not a follow-up's"
+        );
+
+        // Marked as filed, but not a seed this relay issued.
+        let mut forged = seed;
+        forged[15] ^= 1;
+        assert!(book.use_once(&forged, now + 60).await);
+        book.mark_filed(&forged).await;
+        assert!(book.was_filed(&forged).await);
+        assert!(!book.filed_followup(&forged).await, "not this relay's");
     }
 
     #[test]

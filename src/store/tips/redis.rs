@@ -264,13 +264,18 @@ impl RedisTips {
         self.file_lookup(&record.lookup_hash, &id, &format!("{id}@{ends}"))
             .await?;
         // Filed first, listed second, and the cap checked in the same step as the listing:
-        // tips arriving together cannot overfill the store.
-        if !self.admit(&id, record.received_minute).await? {
+        // tips arriving together cannot overfill the store. A tip not listed (full, or Redis
+        // failing at the listing) takes its receipt back: a lookup left to an unlisted tip
+        // would answer the tipster's resend "already filed" (409) for a tip no coordinator
+        // sees. If Redis fails that too, the error stands.
+        let listed = self.admit(&id, record.received_minute).await;
+        if listed != Ok(true) {
             let _: () = con
                 .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
                 .await
                 .map_err(unavailable)?;
             self.file_lookup(&record.lookup_hash, &id, "").await?;
+            listed?;
             return Err(StoreError::Tips("tip store full".into()));
         }
         Ok(())
