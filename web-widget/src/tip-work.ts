@@ -72,6 +72,7 @@ export class TipWork {
   /** Seals the words and files the tip under the prepared receipt; returns the receipt to show. */
   async send(inbox: Uint8Array, text: string, category: string | undefined, progress: (fraction: number) => void): Promise<Receipt> {
     this.start();
+    this.filing = false;
     this.shown = progress;
     this.report(this.stretched, this.searched);
     const words = `${category}\0${text}`;

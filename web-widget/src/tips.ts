@@ -76,10 +76,13 @@ export class TipError extends Error {
   }
 }
 
-export class Relay {
-  /** The last follow-up, while it has no answer: sent again as it was (see followUp). */
-  private unanswered?: { keys: ReceiptKeys; text: string; body: object; until: number };
+/**
+ * The last follow-up while it has no answer: sent again as it was (Relay.followUp). Forgotten
+ * with its receipt's keys (leaving the replies, the quick exit, `pagehide`: `forget`).
+ */
+let unanswered: { keys: ReceiptKeys; text: string; until: number; body: object } | undefined;
 
+export class Relay {
   constructor(
     readonly base: string,
     readonly org: Uint8Array,
@@ -188,21 +191,23 @@ export class Relay {
    * same code within the seed's life: the relay then files it once (§9.9, F-57).
    */
   async followUp(inbox: Uint8Array, keys: ReceiptKeys, text: string, progress: (p: number) => void, life?: AbortSignal): Promise<void> {
-    let sending = this.unanswered;
+    let sending = unanswered;
     if (sending?.keys !== keys || sending.text !== text || Date.now() > sending.until) {
+      // The seed is good for 300 s from its issue, asked for now: sent again within 240 s.
+      const until = Date.now() + 240_000;
       const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
       const { seed, nonce } = await this.proofOfWork(progress, life);
       if (life?.aborted) throw new Error(CANCELLED);
-      // The seed is good for 300 s from its issue: past 240 s, a fresh one (as tip-work.ts).
-      sending = { keys, text, until: Date.now() + 240_000, body: { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) } };
+      sending = { keys, text, until, body: { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) } };
     }
-    this.unanswered = sending;
+    unanswered = sending;
     try {
       await this.json('/v1/receipt/followup', sending.body);
-      this.unanswered = undefined;
+      unanswered = undefined;
     } catch (e) {
-      // An answer, even a refusal, says where it stands: the next send starts afresh.
-      if (e instanceof TipError) this.unanswered = undefined;
+      // The relay's refusal says where it stands: the next send starts afresh. A 5xx may be
+      // a proxy's page for an answer lost on the way: the body is kept.
+      if (e instanceof TipError && e.status < 500) unanswered = undefined;
       throw e;
     }
   }
@@ -214,6 +219,7 @@ function objectOr(x: unknown): object {
 
 export function forget(keys: ReceiptKeys): void {
   wipe(keys.master, keys.tipsterSecret, keys.lookupId);
+  if (unanswered?.keys === keys) unanswered = undefined;
 }
 
 export { fromUtf8 };

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Relay, TipError } from '../src/tips';
+import { forget, Relay, TipError } from '../src/tips';
 import { SEED_USABLE_MS, TipWork } from '../src/tip-work';
 import { b64url, concat, fromB64url, fromHex, hex, labelled } from '../src/crypto/encoding';
 import { ed25519Sign, sha256, x25519Public } from '../src/crypto/primitives';
@@ -227,7 +227,7 @@ test('a tip whose answer was lost, sent again with the same words, is filed once
 
 test('a follow-up whose answer was lost is sent again as it was, seed included (the relay keeps it once); other words, or an answer, start afresh (F-57)', async () => {
   const posted: string[] = [];
-  const answers: (number | 'lost')[] = ['lost', 200, 'lost', 409, 200];
+  const answers: (number | 'lost')[] = ['lost', 200, 'lost', 409, 502, 200];
   const inner = fakeRelay();
   let seeds = 0;
   const relay = new Relay('http://relay.test', ORG, async (url, init) => {
@@ -249,10 +249,39 @@ test('a follow-up whose answer was lost is sent again as it was, seed included (
   await assert.rejects(relay.followUp(config.inbox, keys, 'And more.', () => {}));
   await assert.rejects(relay.followUp(config.inbox, keys, 'And more, edited.', () => {}), (e) => e instanceof TipError && e.status === 409);
   assert.notEqual(JSON.parse(posted[3]).sealed, JSON.parse(posted[2]).sealed);
-  // the 409 was an answer: the same words next time are sealed and solved afresh
-  await relay.followUp(config.inbox, keys, 'And more, edited.', () => {});
-  assert.notEqual(JSON.parse(posted[4]).seed + JSON.parse(posted[4]).sealed, JSON.parse(posted[3]).seed + JSON.parse(posted[3]).sealed);
+  // the 409 was the relay's answer: the same words next time are sealed and solved afresh
+  await assert.rejects(relay.followUp(config.inbox, keys, 'And more, edited.', () => {}), (e) => e instanceof TipError && e.status === 502);
+  assert.notEqual(JSON.parse(posted[4]).sealed, JSON.parse(posted[3]).sealed);
   assert.equal(seeds, 4);
+  // a 502 may be a proxy's page for a lost answer: sent again as it was
+  await relay.followUp(config.inbox, keys, 'And more, edited.', () => {});
+  assert.equal(posted[5], posted[4]);
+  assert.equal(seeds, 4);
+});
+
+test('a follow-up kept for sending again is forgotten with its keys (leaving the replies, the quick exit)', async () => {
+  const posted: string[] = [];
+  let lose = true;
+  const inner = fakeRelay();
+  const relay = new Relay('http://relay.test', ORG, async (url, init) => {
+    if (!url.endsWith('/v1/receipt/followup')) return (inner.relay as any).fetcher(url, init);
+    posted.push(init!.body!);
+    if (lose) throw new TypeError('Failed to fetch');
+    return { status: 200, text: async () => '{"v":1}' };
+  }, solveTip, () => NOW);
+  const config = await relay.config();
+  const receipt = await new TipWork(relay).send(config.inbox, 'The tip.', undefined, () => {});
+  const keys = await deriveReceipt(receipt, sha256(ORG));
+  await assert.rejects(relay.followUp(config.inbox, keys, 'More.', () => {}));
+  forget(keys);
+  lose = false;
+  // Asked again with the same (now wiped) keys: the kept body went with them, so it is not
+  // what is sent (the wiped keys seal something else, or nothing).
+  await relay.followUp(config.inbox, keys, 'More.', () => {}).catch(() => {});
+  assert.ok(!posted.slice(1).includes(posted[0]), 'the kept body was forgotten');
+  // the code opened again: its follow-up goes, sealed afresh
+  await relay.followUp(config.inbox, await deriveReceipt(receipt, sha256(ORG)), 'More.', () => {});
+  assert.notEqual(posted[posted.length - 1], posted[0]);
 });
 
 test('leaving the form, or Back after Send, calls the search off and sends nothing', async () => {
