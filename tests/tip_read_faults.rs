@@ -191,7 +191,7 @@ async fn a_tip_redis_could_not_list_gives_its_receipt_back() {
     let relay = relay_on(&redis).await;
     let addr = relay.addr.to_string();
     let lookup = [6; 32];
-    let record = lifeline::store::TipRecord {
+    let record = || lifeline::store::TipRecord {
         id: lifeline::store::TipId(lifeline::crypto::keys::random_bytes()),
         lookup_hash: lifeline::store::tips::lookup_hash(&lookup),
         received_minute: relay.relay.clock.unix_minute(),
@@ -202,18 +202,18 @@ async fn a_tip_redis_could_not_list_gives_its_receipt_back() {
         handled: false,
         holder: None,
     };
-    // Every key but the index of waiting tips (`ll:tips`).
-    let answer = redis.cli(&[
-        "ACL",
-        "SETUSER",
-        "default",
-        "resetkeys",
-        "~ll:[^t]*",
-        "~ll:tip:*",
-    ]);
-    assert_eq!(answer, "OK", "ACL SETUSER");
-    assert!(relay.relay.tips.put(record).await.is_err(), "not listed");
-    tip_keys_readable(&redis, true);
+    // Every key but the receipts' lookups, then every key but the index of waiting tips
+    // (`ll:tips`): the tip written is taken out again, and its receipt with it.
+    let but_lookups = ["~ll:[^t]*", "~ll:tips*", "~ll:tip:{*"];
+    let but_index = ["~ll:[^t]*", "~ll:tip:*", "~ll:tip:*"];
+    for keys in [but_lookups, but_index] {
+        let setuser = [&["ACL", "SETUSER", "default", "resetkeys"][..], &keys].concat();
+        assert_eq!(redis.cli(&setuser), "OK", "ACL SETUSER");
+        assert!(relay.relay.tips.put(record()).await.is_err(), "not listed");
+        tip_keys_readable(&redis, true);
+        let left = redis.cli(&["KEYS", "ll:tip:{*"]);
+        assert_eq!(left, "", "nothing of the tip is left");
+    }
 
     let solved = solved_seed(&addr).await;
     let again = solved.body(lookup, smallest_sealed());

@@ -81,6 +81,8 @@ export class TipError extends Error {
  * with its receipt's keys (leaving the replies, the quick exit, `pagehide`: `forget`).
  */
 let unanswered: { keys: ReceiptKeys; text: string; until: number; body: object } | undefined;
+/** Keys `forget` wiped: a follow-up whose search ends after its screen was left is not sent. */
+const forgotten = new WeakSet<ReceiptKeys>();
 
 export class Relay {
   constructor(
@@ -197,7 +199,7 @@ export class Relay {
       const until = Date.now() + 240_000;
       const sealed = sealFollowup(this.orgFp, inbox, keys.tipsterSecret, { text });
       const { seed, nonce } = await this.proofOfWork(progress, life);
-      if (life?.aborted) throw new Error(CANCELLED);
+      if (life?.aborted || forgotten.has(keys)) throw new Error(CANCELLED);
       sending = { keys, text, until, body: { v: 1, seed, nonce, lookup: b64url(keys.lookupId), sealed: b64url(sealed) } };
     }
     unanswered = sending;
@@ -219,6 +221,7 @@ function objectOr(x: unknown): object {
 
 export function forget(keys: ReceiptKeys): void {
   wipe(keys.master, keys.tipsterSecret, keys.lookupId);
+  forgotten.add(keys);
   if (unanswered?.keys === keys) unanswered = undefined;
 }
 

@@ -259,6 +259,20 @@ test('a follow-up whose answer was lost is sent again as it was, seed included (
   assert.equal(seeds, 4);
 });
 
+test('a follow-up whose search ends after its keys were forgotten (Home during the search) is not sent', async () => {
+  let solved: (n: number) => void = () => {};
+  const slow = (_s: Uint8Array, _c: Uint8Array, _d: number, _p: (p: number) => void) => new Promise<number>((r) => (solved = r));
+  const { relay, posts } = fakeRelay({}, slow);
+  const config = await relay.config();
+  const keys = await deriveReceipt((await new TipWork(fakeRelay().relay).send(config.inbox, 'The tip.', undefined, () => {})), sha256(ORG));
+  const sending = relay.followUp(config.inbox, keys, 'More.', () => {});
+  await settle();
+  forget(keys);
+  solved(7);
+  await assert.rejects(sending, /cancelled/);
+  assert.equal(posts.length, 0, 'nothing sent');
+});
+
 test('a follow-up kept for sending again is forgotten with its keys (leaving the replies, the quick exit)', async () => {
   const posted: string[] = [];
   let lose = true;

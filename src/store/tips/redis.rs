@@ -261,21 +261,26 @@ impl RedisTips {
             .await
             .map_err(unavailable)?;
         let ends = record.received_minute + self.retention_minutes;
-        self.file_lookup(&record.lookup_hash, &id, &format!("{id}@{ends}"))
-            .await?;
+        let entry = format!("{id}@{ends}");
         // Filed first, listed second, and the cap checked in the same step as the listing:
-        // tips arriving together cannot overfill the store. A tip not listed (full, or Redis
-        // failing at the listing) takes its receipt back: a lookup left to an unlisted tip
-        // would answer the tipster's resend "already filed" (409) for a tip no coordinator
-        // sees. If Redis fails that too, the error stands.
-        let listed = self.admit(&id, record.received_minute).await;
+        // tips arriving together cannot overfill the store.
+        let listed = match self.file_lookup(&record.lookup_hash, &id, &entry).await {
+            Ok(()) => self.admit(&id, record.received_minute).await,
+            Err(e) => Err(e),
+        };
         if listed != Ok(true) {
-            let _: () = con
+            // A tip not listed (full, or Redis failing at a step whose reply may have been
+            // lost after it ran) takes its receipt back: a lookup left to an unlisted tip
+            // would answer the tipster's resend "already filed" (409) for a tip no
+            // coordinator sees. Either undo frees it (the receipt is answered from the
+            // record it names), so both are tried whatever the other did.
+            let deleted: Result<(), _> = con
                 .del(&[&keys.record, &keys.followups, &keys.replies, &keys.copies])
-                .await
-                .map_err(unavailable)?;
-            self.file_lookup(&record.lookup_hash, &id, "").await?;
+                .await;
+            let unfiled = self.file_lookup(&record.lookup_hash, &id, "").await;
             listed?;
+            deleted.map_err(unavailable)?;
+            unfiled?;
             return Err(StoreError::Tips("tip store full".into()));
         }
         Ok(())
