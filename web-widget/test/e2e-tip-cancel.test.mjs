@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { browserSuite, PHONE, watch } from './suite.mjs';
 import { startRelay } from './harness.mjs';
 
-// 16 M tries expected: no device here finishes while the test looks
-const s = browserSuite({ coordinator: false, env: { LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' } });
+// 268 M tries expected (2^28, the most a seed may ask): no device here finishes while the test
+// looks; at 2^24 a fast machine sometimes did, filing the tip before Back
+const s = browserSuite({ coordinator: false, env: { LIFELINE_POW_BASE_DIFFICULTY: '28', LIFELINE_POW_MAX_DIFFICULTY: '28' } });
 const TIP = 'They are kept in the basement at night.';
 const FOLLOWUP_SENT = JSON.parse(readFileSync(new URL('../src/locales/en.json', import.meta.url), 'utf8')).followup_sent;
 
