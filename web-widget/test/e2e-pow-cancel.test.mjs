@@ -2,7 +2,8 @@
 // bar moves, and "Back" stops the search (the worker is gone), sends nothing (no hello: the
 // relay holds nothing of this visitor) and shows the home screen again. The phone here has
 // eight cores, so the search runs in four workers, and all of them stop. A search given up as
-// too slow still leaves the visitor a way out: "End and wipe" goes home.
+// too slow still leaves the visitor a way out: "End and wipe" goes home. Both ask the most a
+// seed may (2^28 tries expected): at 2^24 a fast machine sometimes found a solution before Back.
 // The quick exit while the config is still loading: the config that comes after is dropped
 // and no ticket search starts.
 import { test, after } from 'node:test';
@@ -12,14 +13,12 @@ import { startRelay } from './harness.mjs';
 
 const s = browserSuite({ coordinator: false });
 let hard;
-let hardest;
 after(() => hard?.stop());
-after(() => hardest?.stop());
+const HARDEST = { LIFELINE_POW_BASE_DIFFICULTY: '28', LIFELINE_POW_MAX_DIFFICULTY: '28' };
 
 test('Back during a long proof-of-work: the search stops, nothing is sent, home again', async () => {
   await s.ready;
-  // a challenge no device here finishes while the test looks (16 M tries expected)
-  hard = await startRelay({ LIFELINE_POW_BASE_DIFFICULTY: '24', LIFELINE_POW_MAX_DIFFICULTY: '24' });
+  hard ??= await startRelay(HARDEST);
   const context = await s.browser.newContext(PHONE);
   await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 8 }));
   const page = await context.newPage();
@@ -78,27 +77,40 @@ test('four workers find a solution the relay accepts', async () => {
 
 test('a proof-of-work given up as too slow: the numbers and the tip path, and End and wipe goes home', { timeout: 120_000 }, async () => {
   await s.ready;
-  // The hardest the widget takes (28 bits, 2^28 tries expected): at 24 bits a fast machine
-  // found a solution within the 20 s often enough to fail this test now and then (a CI run of
-  // 2026-12-01); at 28 the chance is about 16 times smaller.
-  hardest ??= await startRelay({ LIFELINE_POW_BASE_DIFFICULTY: '28', LIFELINE_POW_MAX_DIFFICULTY: '28' });
+  hard ??= await startRelay(HARDEST);
   const context = await s.browser.newContext(PHONE);
   const page = await context.newPage();
-  const problems = watch(page, hardest.base);
+  const problems = watch(page, hard.base);
+  // The phone too slow for the line: its search never finds a solution. Even at 2^28 a fast
+  // machine's real search found one within the 20 s about once in seventy runs (a CI run of
+  // 2026-12-02), and the chat then opened. Giving up is the widget's own timer; the worker is
+  // only the slow phone, so it reports progress and never a nonce.
+  let slowWorkers = 0;
+  await page.route(
+    (url) => url.pathname.endsWith('/pow-worker.js'),
+    (route) => {
+      slowWorkers++;
+      return route.fulfill({
+        contentType: 'text/javascript',
+        body: "onmessage = () => { let tried = 0; setInterval(() => postMessage({ type: 'progress', tried: (tried += 4096) }), 200); };",
+      });
+    },
+  );
   // launcher mode: Esc leaves only while the focus is in the widget
-  await page.goto(hardest.base + '/');
+  await page.goto(hard.base + '/');
   await page.getByRole('button', { name: 'Get help' }).click();
   await page.getByRole('button', { name: 'Talk to someone now' }).click();
   await page.getByRole('button', { name: 'Back', exact: true }).focus();
   // POW_MAX_MS (20 s) later
   await page.getByText('The line is too busy for this device').waitFor({ timeout: 60_000 });
+  assert.ok(slowWorkers > 0, 'the search ran in the slow worker');
   assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
   // Back, which held the focus, is gone: the focus stays in the widget, so Esc still leaves
   assert.ok(await page.evaluate(() => !!document.activeElement?.closest('.ll-panel')), 'the focus stayed in the widget');
   await page.getByRole('button', { name: 'End and wipe' }).click();
   await page.getByRole('button', { name: 'Talk to someone now' }).waitFor({ timeout: 5_000 });
   await page.keyboard.press('Escape');
-  await page.waitForURL(hardest.base + '/healthz');
+  await page.waitForURL(hard.base + '/healthz');
   assert.deepEqual(problems, []);
   await context.close();
 });
