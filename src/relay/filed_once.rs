@@ -25,7 +25,7 @@ pub async fn filed_and_marked<T: Send + 'static>(
     filed: fn(&T) -> bool,
 ) -> Option<T> {
     let relay = relay.clone();
-    tokio::spawn(async move {
+    uncut(async move {
         let outcome = write.await;
         if filed(&outcome) {
             relay.seeds.mark_filed(&token).await;
@@ -33,5 +33,12 @@ pub async fn filed_and_marked<T: Send + 'static>(
         outcome
     })
     .await
-    .ok()
+}
+
+/// Runs `write` in a task of its own, which a handler dropped with its connection cannot cut
+/// between its steps; `None` if the task died.
+pub async fn uncut<T: Send + 'static>(
+    write: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    tokio::spawn(write).await.ok()
 }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::filed_once::filed_and_marked;
+use super::filed_once::{filed_and_marked, uncut};
 use super::metrics::Metrics;
 use super::state::Relay;
 use crate::protocol::VERSION;
@@ -318,11 +318,11 @@ async fn submit_tip(State(relay): State<Arc<Relay>>, Body(body): Body) -> Respon
     };
     // In a task of its own: a connection dropped meanwhile (the lost answer a resend under
     // the same receipt then meets as 409, F-57) must not cut the filing between its steps.
-    let put = {
-        let relay = relay.clone();
-        tokio::spawn(async move { relay.tips.put(record).await.is_ok() })
-    };
-    if !put.await.unwrap_or(false) {
+    let filing = relay.clone();
+    if !uncut(async move { filing.tips.put(record).await.is_ok() })
+        .await
+        .unwrap_or(false)
+    {
         return store_unavailable();
     }
     Metrics::inc(&relay.metrics.tips_received);

@@ -15,11 +15,9 @@ import { Receipt } from './crypto/receipt';
 import type { ReceiptKeys } from './crypto/receipt';
 import { sealTip } from './crypto/sealed_tip';
 import { CANCELLED } from './pow-solver';
-import { forget, Relay, TipError } from './tips';
+import { forget, Relay, SEED_USABLE_MS, TipError } from './tips';
 import type { Screen, State } from './state';
 
-/** The relay takes a seed for 300 s (§9.9); past 240 s a fresh one is solved, so the tip never arrives with a dead one. */
-export const SEED_USABLE_MS = 240_000;
 
 type Solved = { seed: string; nonce: number; at: number };
 

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { forget, Relay, TipError } from '../src/tips';
-import { SEED_USABLE_MS, TipWork } from '../src/tip-work';
+import { forget, Relay, SEED_USABLE_MS, TipError } from '../src/tips';
+import { TipWork } from '../src/tip-work';
 import { b64url, concat, fromB64url, fromHex, hex, labelled } from '../src/crypto/encoding';
 import { ed25519Sign, sha256, x25519Public } from '../src/crypto/primitives';
 import { CERTIFICATE_LABEL } from '../src/crypto/labels';
