@@ -54,7 +54,7 @@ enum Command {
 #[derive(clap::Args)]
 struct DeskArgs {
     #[command(flatten)]
-    console: ConsoleArgs,
+    shift: ShiftArgs,
     /// Where the desk listens: 127.0.0.1 only; port 0 takes a free one.
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: std::net::SocketAddr,
@@ -63,32 +63,15 @@ struct DeskArgs {
     no_browser: bool,
 }
 
+/// The console: a shift, or one of the identity's steps (then exit), which the desk leaves
+/// to it.
 #[derive(clap::Args)]
 struct ConsoleArgs {
-    /// The relay: wss://host[:port], or ws://host:port on loopback or an onion service.
-    #[arg(long, default_value = "ws://127.0.0.1:8080")]
-    relay: String,
-    /// For a wss:// relay whose certificate comes from the organisation's own CA: that CA's
-    /// certificate (PEM). Public CAs are trusted without it.
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
-    /// The passphrase-encrypted identity file (created on first run).
-    /// Default: ~/.config/lifeline/console.identity.
-    #[arg(long, conflicts_with = "dev_keys")]
-    identity: Option<PathBuf>,
-    /// Development only: an unencrypted coordinator key folder (data/keys/dev-coordinator).
-    #[arg(long)]
-    dev_keys: Option<PathBuf>,
-    /// Development only (loopback relays): a tip-inbox key file. Otherwise the inbox keys
-    /// come from a grant imported into the identity (--import-grant).
-    #[arg(long)]
-    inbox_key: Option<PathBuf>,
+    #[command(flatten)]
+    shift: ShiftArgs,
     /// Import the inbox grant `lifeline keys grant-inbox` wrote into the identity, then exit.
     #[arg(long, conflicts_with_all = ["dev_keys", "install_certificate", "renewal_request"])]
     import_grant: Option<PathBuf>,
-    /// Ready-made resources.
-    #[arg(long, default_value = "config/resources.toml")]
-    resources: PathBuf,
     /// Install the certificate `lifeline keys enrol` printed into the identity, then exit.
     #[arg(long, conflicts_with = "dev_keys")]
     install_certificate: Option<String>,
@@ -100,6 +83,33 @@ struct ConsoleArgs {
     /// identity until it is installed; asking again repeats the same request).
     #[arg(long, requires = "renewal_request")]
     new_keys: bool,
+}
+
+/// What a shift needs, in the terminal or the desk.
+#[derive(clap::Args)]
+struct ShiftArgs {
+    /// The relay: wss://host[:port], or ws://host:port on loopback or an onion service.
+    #[arg(long, default_value = "ws://127.0.0.1:8080")]
+    relay: String,
+    /// For a wss:// relay whose certificate comes from the organisation's own CA: that CA's
+    /// certificate (PEM). Public CAs are trusted without it.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+    /// The passphrase-encrypted identity file (created on first run by the console).
+    /// Default: $XDG_CONFIG_HOME/lifeline/console.identity, or
+    /// ~/.config/lifeline/console.identity.
+    #[arg(long, conflicts_with = "dev_keys")]
+    identity: Option<PathBuf>,
+    /// Development only: an unencrypted coordinator key folder (data/keys/dev-coordinator).
+    #[arg(long)]
+    dev_keys: Option<PathBuf>,
+    /// Development only (loopback relays): a tip-inbox key file. Otherwise the inbox keys
+    /// come from a grant imported into the identity (console --import-grant).
+    #[arg(long)]
+    inbox_key: Option<PathBuf>,
+    /// Ready-made resources.
+    #[arg(long, default_value = "config/resources.toml")]
+    resources: PathBuf,
     /// Alias for a new identity (asked for when missing).
     #[arg(long)]
     alias: Option<String>,
@@ -109,7 +119,7 @@ struct ConsoleArgs {
     /// Languages you answer in, comma-separated (tags such as en, fr, pt-BR).
     #[arg(long, value_delimiter = ',', default_value = "en", value_parser = lang_tag)]
     langs: Vec<String>,
-    /// Lock after this many idle seconds.
+    /// Lock after this many idle seconds (10 at least).
     #[arg(long, default_value_t = 300)]
     lock_after: u64,
     /// Go off duty after this many seconds locked (1-3600), and give the conversations held
@@ -349,7 +359,13 @@ fn serve(path: &std::path::Path) -> ExitCode {
 
 /// `lifeline console`: no tracing subscriber here, so nothing of a shift is ever logged.
 fn console(args: ConsoleArgs) -> anyhow::Result<()> {
-    let options = console_options(args);
+    let options = lifeline::console::runner::Options {
+        install_certificate: args.install_certificate,
+        renewal_request: args.renewal_request,
+        new_keys: args.new_keys,
+        import_grant: args.import_grant,
+        ..shift_options(args.shift)
+    };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(lifeline::console::runner::run(options))?;
     Ok(())
@@ -357,12 +373,8 @@ fn console(args: ConsoleArgs) -> anyhow::Result<()> {
 
 /// `lifeline desk`: like the console, no tracing subscriber, nothing of a shift logged.
 fn desk(args: DeskArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.console.install_certificate.is_none(),
-        "install a certificate with `lifeline console --install-certificate`"
-    );
     let options = lifeline::console::desk::DeskOptions {
-        console: console_options(args.console),
+        console: shift_options(args.shift),
         listen: args.listen,
         no_browser: args.no_browser,
     };
@@ -371,17 +383,18 @@ fn desk(args: DeskArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn console_options(args: ConsoleArgs) -> lifeline::console::runner::Options {
+/// A shift's options, none of the identity's one-off steps.
+fn shift_options(args: ShiftArgs) -> lifeline::console::runner::Options {
     lifeline::console::runner::Options {
         relay: args.relay,
         identity: args.identity,
         dev_keys: args.dev_keys,
         inbox_key: args.inbox_key,
         resources: args.resources,
-        install_certificate: args.install_certificate,
-        renewal_request: args.renewal_request,
-        new_keys: args.new_keys,
-        import_grant: args.import_grant,
+        install_certificate: None,
+        renewal_request: false,
+        new_keys: false,
+        import_grant: None,
         alias: args.alias,
         ca_cert: args.ca_cert,
         settings: lifeline::console::shift::Settings {

@@ -298,6 +298,75 @@ fn a_console_language_that_is_no_tag_is_refused_at_start() {
     assert!(said.contains("--langs") && said.contains("fr FR"), "{said}");
 }
 
+/// A plain `ws://` relay elsewhere than this machine or an onion service would carry a
+/// shift unencrypted: the console and the desk refuse it at start, naming the address and
+/// the reason, before a passphrase is asked for (stdin is closed: a prompt would fail
+/// otherwise) or any connection made.
+#[test]
+fn a_plain_ws_relay_elsewhere_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity = dir.path().join("console.identity");
+    std::fs::write(&identity, b"not opened").unwrap();
+    for front in ["console", "desk"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+            .args([
+                front,
+                "--relay",
+                "ws://relay.example.org:8080",
+                "--identity",
+            ])
+            .arg(&identity)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{front}: {said}");
+        assert!(
+            said.contains("ws://relay.example.org:8080") && said.contains("use wss://"),
+            "{front}: {said}"
+        );
+        assert!(!said.contains("assphrase"), "{front}: {said}");
+    }
+}
+
+/// The identity's one-off steps are the console's: the desk does not offer them (it once
+/// listed them and then started a shift as if they were not there).
+#[test]
+fn the_desk_refuses_the_consoles_identity_steps() {
+    for step in [
+        &["--import-grant", "100.grant"][..],
+        &["--install-certificate", "CERT"],
+        &["--renewal-request"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+            .arg("desk")
+            .args(step)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{step:?}: {said}");
+        assert!(said.contains(step[0]), "{step:?}: {said}");
+    }
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+        .args(["desk", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--relay") && help.contains("--listen"),
+        "{help}"
+    );
+    for step in [
+        "--import-grant",
+        "--install-certificate",
+        "--renewal-request",
+        "--new-keys",
+    ] {
+        let offered = help.lines().any(|line| line.trim_start().starts_with(step));
+        assert!(!offered, "{step} offered: {help}");
+    }
+}
+
 /// A key the file leaves out takes its default, and its `LIFELINE_*` variable still sets it
 /// (an `/etc/lifeline/lifeline.toml` from an older release lacks the newer keys): the value
 /// reaches the key and is checked there, while a name that is no key is still refused.

@@ -1,6 +1,6 @@
 //! The relay side of the console: logging in (the organisation key the relay's challenge
 //! names, checked against our certificate and pinned key, then the signed response), over
-//! `ws://` or `wss://`, and one task that owns the
+//! `wss://`, or `ws://` to this machine or an onion service, and one task that owns the
 //! [`CoordinatorClient`], runs the app's [`Command`]s, forwards relay events as
 //! [`NetEvent`]s and keeps the connection alive with pings.
 //!
@@ -32,6 +32,12 @@ pub enum LoginError {
     )]
     /// The relay address is not a `wss://` or `ws://` host and port.
     Url(String),
+    /// A `ws://` relay elsewhere than this machine or an onion service: nothing would
+    /// encrypt the connection (who signs in, when, the tips read), so it is never made.
+    #[error(
+        "relay address {0:?}: ws:// is unencrypted, for a relay on this machine or an onion service only; use wss://"
+    )]
+    Unencrypted(String),
     /// Our certificate does not verify under the organisation key the relay named.
     #[error("our certificate does not verify under the relay's organisation key: {0}")]
     Certificate(#[from] crate::crypto::CertificateError),
@@ -43,16 +49,45 @@ pub enum LoginError {
     Client(#[from] ClientError),
 }
 
-/// `wss://host:port[/]` (or `ws://`) → `wss://host:port/v1/coordinator`.
+/// `wss://host:port[/]` (or `ws://` on loopback or an onion service) →
+/// `wss://host:port/v1/coordinator`.
 pub fn coordinator_url(relay: &str) -> Result<String, LoginError> {
     let base = relay.trim().trim_end_matches('/');
     let base = base.strip_suffix("/v1/coordinator").unwrap_or(base);
-    ["wss://", "ws://"]
-        .iter()
-        .find_map(|scheme| base.strip_prefix(scheme))
-        .filter(|h| !h.is_empty() && !h.contains('/'))
+    let (scheme, authority) = base
+        .split_once("://")
+        .filter(|(scheme, authority)| {
+            matches!(*scheme, "wss" | "ws") && !authority.is_empty() && !authority.contains('/')
+        })
         .ok_or_else(|| LoginError::Url(relay.to_owned()))?;
+    let host = host_of(authority);
+    if scheme == "ws" && !is_loopback_host(host) && !host.to_ascii_lowercase().ends_with(".onion") {
+        return Err(LoginError::Unencrypted(relay.to_owned()));
+    }
     Ok(format!("{base}/v1/coordinator"))
+}
+
+/// Whether a relay address (`ws[s]://host[:port][/…]`) names this machine.
+pub fn relay_is_loopback(relay: &str) -> bool {
+    let rest = relay.trim().split_once("://").map_or("", |(_, rest)| rest);
+    is_loopback_host(host_of(rest.split('/').next().unwrap_or_default()))
+}
+
+/// The host of `host[:port]`; an IPv6 address without its brackets.
+fn host_of(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or(v6, |(host, _)| host),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The organisation key the relay names in its challenge. Not trusted by itself: the caller
@@ -433,11 +468,61 @@ mod tests {
             "wss://relay.example.org/v1/coordinator"
         );
         assert_eq!(
-            coordinator_url("ws://h:1/v1/coordinator").unwrap(),
-            "ws://h:1/v1/coordinator"
+            coordinator_url("ws://127.0.0.1:1/v1/coordinator").unwrap(),
+            "ws://127.0.0.1:1/v1/coordinator"
         );
         assert!(coordinator_url("http://h:1").is_err());
         assert!(coordinator_url("ws://").is_err());
-        assert!(coordinator_url("ws://h:1/elsewhere").is_err());
+        assert!(coordinator_url("ws://127.0.0.1:1/elsewhere").is_err());
+    }
+
+    #[test]
+    fn plain_ws_only_to_this_machine_or_an_onion_service() {
+        for fine in [
+            "ws://localhost:8080",
+            "ws://[::1]:8080/",
+            "ws://[::1]",
+            "ws://127.0.0.2:80",
+            "ws://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion",
+            "ws://ABCDEF.ONION:80",
+            "wss://relay.example.org",
+            "wss://10.0.0.1:8443",
+        ] {
+            assert!(coordinator_url(fine).is_ok(), "{fine}");
+        }
+        for plain in [
+            "ws://relay.example.org",
+            "ws://relay:8080",
+            "ws://10.0.0.1:8080",
+            "ws://localhost.example.org:1",
+            "ws://onion.example.org",
+            "ws://[2001:db8::1]:80",
+        ] {
+            assert!(
+                matches!(coordinator_url(plain), Err(LoginError::Unencrypted(_))),
+                "{plain}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_relay_on_this_machine_counts_as_loopback() {
+        for local in [
+            "ws://127.0.0.1:8080",
+            "ws://localhost:8080/",
+            "ws://[::1]:80",
+            "ws://[::1]",
+            "wss://127.0.0.2",
+        ] {
+            assert!(relay_is_loopback(local), "{local}");
+        }
+        for remote in [
+            "wss://relay.example.org",
+            "ws://10.0.0.1:8080",
+            "ws://localhost.example.org:1",
+            "garbage",
+        ] {
+            assert!(!relay_is_loopback(remote), "{remote}");
+        }
     }
 }

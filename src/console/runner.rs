@@ -135,7 +135,7 @@ fn enrolment_instructions(identity: &Identity, path: &Path) -> Result<(), Consol
     );
     println!("and send you back the certificate it prints. Install it with:");
     println!(
-        "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
+        "  lifeline console --identity {} --relay <wss://relay.example.org> --install-certificate <CERTIFICATE>",
         path.display()
     );
     Ok(())
@@ -331,7 +331,7 @@ fn print_renewal_request(path: &Path, new_keys: bool) -> Result<(), ConsoleError
     );
     println!("and send you back the certificate it prints. Install it with:");
     println!(
-        "  lifeline console --identity {} --relay <ws://relay:port> --install-certificate <CERTIFICATE>",
+        "  lifeline console --identity {} --relay <wss://relay.example.org> --install-certificate <CERTIFICATE>",
         path.display()
     );
     println!(
@@ -354,25 +354,6 @@ pub fn import_grant(
         .map_err(|e| ConsoleError::Setup(format!("{}: {e}", grant.display())))?;
     identity.write_file(path, passphrase, Identity::file_params(path)?)?;
     Ok(header)
-}
-
-/// Whether the relay address is on this machine: development keys (a plain `--inbox-key`)
-/// are accepted only then.
-fn relay_is_loopback(relay: &str) -> bool {
-    let host = relay
-        .split("://")
-        .nth(1)
-        .unwrap_or_default()
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `lifeline console`.
@@ -398,6 +379,8 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
         return print_renewal_request(&path, opts.new_keys);
     }
+    // A relay address that cannot be used is said before any passphrase is asked for.
+    net::coordinator_url(&opts.relay)?;
     if let Some(certificate) = &opts.install_certificate {
         let path = opts.identity.clone().unwrap_or_else(default_identity_path);
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate, &opts.clock)
@@ -531,7 +514,7 @@ async fn start_signing_in(
 /// A plain `--inbox-key` is for development relays on this machine; anywhere else the inbox
 /// key comes from a grant inside the sealed identity.
 fn check_inbox_key_use(opts: &Options) -> Result<(), ConsoleError> {
-    if opts.inbox_key.is_some() && !relay_is_loopback(&opts.relay) {
+    if opts.inbox_key.is_some() && !net::relay_is_loopback(&opts.relay) {
         return Err(ConsoleError::Setup(
             "--inbox-key is for development relays on this machine: import an inbox grant \
              (lifeline console --import-grant) instead"
@@ -539,29 +522,4 @@ fn check_inbox_key_use(opts: &Options) -> Result<(), ConsoleError> {
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::relay_is_loopback;
-
-    #[test]
-    fn only_a_relay_on_this_machine_counts_as_loopback() {
-        for local in [
-            "ws://127.0.0.1:8080",
-            "ws://localhost:8080/",
-            "ws://[::1]:80",
-            "wss://127.0.0.2",
-        ] {
-            assert!(relay_is_loopback(local), "{local}");
-        }
-        for remote in [
-            "wss://relay.example.org",
-            "ws://10.0.0.1:8080",
-            "ws://localhost.example.org:1",
-            "garbage",
-        ] {
-            assert!(!relay_is_loopback(remote), "{remote}");
-        }
-    }
 }

@@ -68,6 +68,7 @@ pub async fn run(opts: DeskOptions) -> Result<(), ConsoleError> {
             opts.listen.ip()
         )));
     }
+    super::net::coordinator_url(&opts.console.relay)?;
     if opts.console.dev_keys.is_none() {
         let path = opts
             .console
