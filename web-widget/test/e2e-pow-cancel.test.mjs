@@ -2,13 +2,14 @@
 // bar moves, and "Back" stops the search (the worker is gone), sends nothing (no hello: the
 // relay holds nothing of this visitor) and shows the home screen again. The phone here has
 // eight cores, so the search runs in four workers, and all of them stop. A search given up as
-// too slow still leaves the visitor a way out: "End and wipe" goes home. Both ask the most a
-// seed may (2^28 tries expected): at 2^24 a fast machine sometimes found a solution before Back.
+// too slow still leaves the visitor a way out: "End and wipe" goes home. In both the relay
+// asks the most a seed may (2^28) and the phone is too slow for it (suite.mjs, slowPhone):
+// its search never ends by luck before the test looks.
 // The quick exit while the config is still loading: the config that comes after is dropped
 // and no ticket search starts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSuite, markHistory, PHONE, watch } from './suite.mjs';
+import { browserSuite, markHistory, PHONE, slowPhone, watch } from './suite.mjs';
 import { startRelay } from './harness.mjs';
 
 const s = browserSuite({ coordinator: false });
@@ -23,6 +24,7 @@ test('Back during a long proof-of-work: the search stops, nothing is sent, home 
   await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 8 }));
   const page = await context.newPage();
   const problems = watch(page, hard.base);
+  await slowPhone(page);
   await page.goto(hard.base + '/help');
   await markHistory(page);
   const sent = [];
@@ -81,21 +83,7 @@ test('a proof-of-work given up as too slow: the numbers and the tip path, and En
   const context = await s.browser.newContext(PHONE);
   const page = await context.newPage();
   const problems = watch(page, hard.base);
-  // The phone too slow for the line: its search never finds a solution. Even at 2^28 a fast
-  // machine's real search found one within the 20 s about once in seventy runs (a CI run of
-  // 2026-12-02), and the chat then opened. Giving up is the widget's own timer; the worker is
-  // only the slow phone, so it reports progress and never a nonce.
-  let slowWorkers = 0;
-  await page.route(
-    (url) => url.pathname.endsWith('/pow-worker.js'),
-    (route) => {
-      slowWorkers++;
-      return route.fulfill({
-        contentType: 'text/javascript',
-        body: "onmessage = () => { let tried = 0; setInterval(() => postMessage({ type: 'progress', tried: (tried += 4096) }), 200); };",
-      });
-    },
-  );
+  const slow = await slowPhone(page);
   // launcher mode: Esc leaves only while the focus is in the widget
   await page.goto(hard.base + '/');
   await page.getByRole('button', { name: 'Get help' }).click();
@@ -103,7 +91,7 @@ test('a proof-of-work given up as too slow: the numbers and the tip path, and En
   await page.getByRole('button', { name: 'Back', exact: true }).focus();
   // POW_MAX_MS (20 s) later
   await page.getByText('The line is too busy for this device').waitFor({ timeout: 60_000 });
-  assert.ok(slowWorkers > 0, 'the search ran in the slow worker');
+  assert.ok(slow.count > 0, 'the search ran in the slow worker');
   assert.ok(await page.getByRole('button', { name: 'Leave a tip instead' }).isVisible());
   // Back, which held the focus, is gone: the focus stays in the widget, so Esc still leaves
   assert.ok(await page.evaluate(() => !!document.activeElement?.closest('.ll-panel')), 'the focus stayed in the widget');

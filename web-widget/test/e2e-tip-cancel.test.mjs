@@ -7,11 +7,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { browserSuite, PHONE, watch } from './suite.mjs';
+import { browserSuite, PHONE, slowPhone, watch } from './suite.mjs';
 import { startRelay } from './harness.mjs';
 
-// 268 M tries expected (2^28, the most a seed may ask): no device here finishes while the test
-// looks; at 2^24 a fast machine sometimes did, filing the tip before Back
+// The most a seed may ask (2^28), of a phone too slow for it (suite.mjs, slowPhone): a real
+// search, even at 2^28, sometimes found a solution before Back, filing the tip
 const s = browserSuite({ coordinator: false, env: { LIFELINE_POW_BASE_DIFFICULTY: '28', LIFELINE_POW_MAX_DIFFICULTY: '28' } });
 const TIP = 'They are kept in the basement at night.';
 const FOLLOWUP_SENT = JSON.parse(readFileSync(new URL('../src/locales/en.json', import.meta.url), 'utf8')).followup_sent;
@@ -29,6 +29,7 @@ test('Back while a hard tip search runs after Send: the search stops, nothing is
   await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 8 }));
   const page = await context.newPage();
   const problems = watch(page, s.relay.base);
+  await slowPhone(page);
   const filed = [];
   page.on('request', (r) => r.url().endsWith('/v1/tips') && filed.push(r.postData()));
   await page.goto(s.relay.base + '/help');

@@ -74,6 +74,29 @@ export function watch(page, base) {
   return problems;
 }
 
+/**
+ * A phone too slow for the line: its proof-of-work workers report progress (about 1.5% of a
+ * 2^28 search every 200 ms, so the bar moves) and never find a solution. For the tests of
+ * stopping and giving up, whose outcome must not depend on luck: a real search at 2^28 found
+ * a solution before the test looked about once in seventy runs (a CI run of 2026-12-02). The
+ * widget and the relay are the real ones; only the device's speed is not. Returns how many
+ * such workers the page has started.
+ */
+export async function slowPhone(page) {
+  const made = { count: 0 };
+  await page.route(
+    (url) => url.pathname.endsWith('/pow-worker.js'),
+    (route) => {
+      made.count++;
+      return route.fulfill({
+        contentType: 'text/javascript',
+        body: "onmessage = () => { let tried = 0; setInterval(() => postMessage({ type: 'progress', tried: (tried += 1 << 22) }), 200); };",
+      });
+    },
+  );
+  return made;
+}
+
 /** Remembers how many history entries the visitor's own navigation made, before the widget. */
 export async function markHistory(page) {
   page.historyAtLoad = await page.evaluate(() => history.length);
