@@ -385,7 +385,23 @@ async fn main() -> anyhow::Result<()> {
         tipster: None,
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Some(line) = lines.next_line().await? {
+    // Pinged between commands too, as the console does: a test that gives it nothing to do
+    // for over the relay's 90 s idle timeout must still find it signed in.
+    let mut keepalive = tokio::time::interval(Duration::from_secs(30));
+    keepalive.tick().await;
+    loop {
+        let line = tokio::select! {
+            line = lines.next_line() => line?,
+            _ = keepalive.tick() => {
+                let _ = driver
+                    .client
+                    .wire()
+                    .send(lifeline::protocol::CoordinatorFrame::Ping {})
+                    .await;
+                continue;
+            }
+        };
+        let Some(line) = line else { break };
         let line = line.trim();
         if line == "quit" {
             break;

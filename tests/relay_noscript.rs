@@ -168,6 +168,7 @@ async fn a_tip_without_script_is_sealed_like_the_browsers_and_its_reply_read_bac
 
 #[tokio::test]
 async fn a_spent_budget_shows_the_help_numbers_and_sizes_are_held() {
+    clear_of_the_hour_turn().await;
     let relay = TestRelay::start_with(|c| c.tips.noscript_per_hour = 1).await;
     let addr = relay.addr.to_string();
     let (_, _, token) = get_form(&addr, "/tip").await;
@@ -258,6 +259,7 @@ fn first_link(page: &str) -> (String, String) {
 
 #[tokio::test]
 async fn every_page_without_script_opens_with_the_quick_exit_and_a_replay_spends_no_budget() {
+    clear_of_the_hour_turn().await;
     let neutral = "https://weather.example/today";
     let relay = TestRelay::start_with(|c| {
         c.widget.neutral_url = neutral.into();

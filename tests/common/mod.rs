@@ -644,6 +644,16 @@ pub async fn metric(relay: &TestRelay, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no metric {name} in\n{body}"))
 }
 
+/// Waits, when the wall clock's hour turns within 30 s, until it has turned: a test of a
+/// budget counted per clock hour (the no-script tips') must run its steps inside one hour,
+/// or the budget it spent is new again halfway.
+pub async fn clear_of_the_hour_turn() {
+    let into_the_hour = Clock::system().unix_s() % 3600;
+    if into_the_hour >= 3600 - 30 {
+        tokio::time::sleep(Duration::from_secs(3600 - into_the_hour + 1)).await;
+    }
+}
+
 /// Moves `relay`'s clock to the start of its next minute: what `/metrics` waits for before
 /// it shows what visitors did (its figures are taken once a minute, at the whole minute).
 pub fn next_minute(relay: &TestRelay) {

@@ -77,8 +77,8 @@ const PHONE_CORES = 4;
  * emulation either); `pauseMs`: how long the visitor reads the home screen before "Talk".
  */
 async function visit({ cpu, ticket = true, pauseMs = 0, chatOnly = false, browser = s.browser, tipsInWorkers = false }) {
-  // The scripted coordinator speaks only when told: a command per visit keeps it past the
-  // relay's idle timeout (90 s), so a long run still finds someone on duty.
+  // On duty for every visit, whatever an earlier visit left (the scripted coordinator pings
+  // between commands, so the relay's 90 s idle timeout never signs it out).
   await s.coord.cmd('duty');
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();

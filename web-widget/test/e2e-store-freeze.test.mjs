@@ -45,7 +45,9 @@ test('Redis frozen for 3 s mid-conversation: no close, every message once and in
     }
     // The drill is real: while Redis is frozen nothing is stored, so nothing passes.
     assert.deepEqual((await coord.cmd('texts')).texts, ['before 0'], 'nothing passes while the store is frozen');
-    assert.ok(Date.now() - frozen < 3000, 'still frozen');
+    // A blip, however slow this machine ran the steps above: well under the widget's 5 s
+    // before it speaks of an outage (OUTAGE_AFTER_MS), counted from its first refused message.
+    assert.ok(Date.now() - frozen < 4500, 'still a blip');
     await sleep(Math.max(0, 3000 - (Date.now() - frozen)));
     assert.equal(await page.getByText('Trouble on our side').count(), 0, 'a blip says nothing (e2e-store-outage: a long run does)');
   } finally {
