@@ -153,9 +153,10 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
 
     let frozen = tokio::time::Instant::now();
     let thaw = freeze_for(&redis, Duration::from_secs(3));
-    // Readiness tells the truth within a second.
+    // Readiness tells the truth while the freeze lasts: its own wait for an answer is half a
+    // second (READY_WITHIN); the rest of the bound is for a busy test machine.
     let mut unready_after = None;
-    while frozen.elapsed() < Duration::from_millis(1500) {
+    while frozen.elapsed() < Duration::from_millis(2500) {
         if ready(&relay).await == 503 {
             unready_after = Some(frozen.elapsed());
             break;
@@ -164,7 +165,7 @@ async fn redis_frozen_for_three_seconds_closes_nothing_and_loses_nothing() {
     }
     let unready_after = unready_after.expect("/readyz fails while Redis is frozen");
     assert!(
-        unready_after < Duration::from_millis(1200),
+        unready_after < Duration::from_millis(2000),
         "{unready_after:?}"
     );
 

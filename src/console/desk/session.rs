@@ -290,14 +290,15 @@ async fn shift_loop(
         // Granted keys count as much as a development `--inbox-key`.
         let inbox = shift.opens_tips();
         show(&mut link, &mut shift, inbox, &throttle, clock);
-        let now = clock.instant();
+        // Each arm reads the time when it runs, not when the wait began (up to a tick ago):
+        // the passphrase throttle and the idle lock count from the moment a thing happened.
         let input = tokio::select! {
             heard = link.next(&mut pages) => match heard {
                 None => break,
                 Some(Heard::Page(page)) => {
                     // A reload or another tab: whoever is there now types the passphrase.
                     link.attach(page);
-                    shift.lock_now(now);
+                    shift.lock_now(clock.instant());
                     continue;
                 }
                 Some(Heard::Gone) => {
@@ -307,12 +308,12 @@ async fn shift_loop(
                 Some(Heard::Text(text)) => match PageMessage::parse(&text) {
                     Some(PageMessage::Touch {}) => {
                         if !shift.is_locked() {
-                            shift.touch(now);
+                            shift.touch(clock.instant());
                         }
                         continue;
                     }
                     Some(message) => match message.into_action() {
-                        Some(Action::Unlock(_)) if throttle.wait(now) > 0 => continue,
+                        Some(Action::Unlock(_)) if throttle.wait(clock.instant()) > 0 => continue,
                         Some(action) => Input::Act(action),
                         None => continue,
                     },
@@ -323,7 +324,10 @@ async fn shift_loop(
                 Some(e) => Input::Net(e),
                 None => {
                     net_open = false;
-                    shift.handle(Input::Net(NetEvent::Disconnected(String::new())), now);
+                    shift.handle(
+                        Input::Net(NetEvent::Disconnected(String::new())),
+                        clock.instant(),
+                    );
                     shift.status = Notice::NotDone {
                         reason: Reason::GoneForGood,
                     };
@@ -331,10 +335,11 @@ async fn shift_loop(
                 }
             },
             _ = tick.tick() => {
-                renewals.tick(&mut shift, now);
+                renewals.tick(&mut shift, clock.instant());
                 Input::Tick
             }
         };
+        let now = clock.instant();
         let unlocking = matches!(input, Input::Act(Action::Unlock(_)));
         let commands = shift.handle(input, now);
         if unlocking {
