@@ -8,7 +8,7 @@
 //! a coordinator that never reads, a proof-of-work solution for another connection's
 //! challenge, a coordinator auth frame replayed on a new connection, certificate misuse.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

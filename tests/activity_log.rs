@@ -2,9 +2,8 @@
 //! chat opened, claimed and ended shows up as one "activity" line with those counts, and no
 //! per-session event is logged above `debug`; nor is a tip sent without script.
 
-mod common;
-#[path = "common/noscript.rs"]
-mod noscript;
+use crate::common;
+use crate::noscript;
 
 use std::time::Duration;
 

@@ -5,11 +5,8 @@
 //! the queue (told the coordinator left) for any colleague, the one waiting stays queued;
 //! the unlock says what happened, and the coordinator back on duty claims the visitor again.
 
-mod common;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::terminal;
 
 use common::*;
 use lifeline::client::reach::Reach;

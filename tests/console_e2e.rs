@@ -7,11 +7,8 @@
 //! runs the real `lifeline console` binary in a pseudo-terminal (`script(1)`), typing keys
 //! into it: prompts, the terminal loop, the key mapping and the relay connection together.
 
-mod common;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::terminal;
 
 use lifeline::client::reach::Reach;
 use lifeline::client::wire::TlsTrust;

@@ -2,7 +2,7 @@
 //! until when, from the relay's configuration: the very values `/v1/config` gives the widget,
 //! and they follow the configuration.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -7,17 +7,10 @@
 //! is refused for a new sign-in, and the identity file holds no old private key. Bad input:
 //! a wrong passphrase, a certificate for other keys, and asking for new keys twice.
 
-mod common;
-#[path = "common/desk.rs"]
-mod desk;
-#[path = "common/key_scan.rs"]
-mod key_scan;
-#[path = "common/renewing.rs"]
-mod renewing;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::desk;
+use crate::key_scan;
+use crate::renewing;
 
 use std::time::Duration;
 

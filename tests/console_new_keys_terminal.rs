@@ -5,13 +5,9 @@
 //! connection to the new keys: the visitor's next message reaches the screen and the reply
 //! typed there reaches the visitor. The old certificate then no longer signs in.
 
-mod common;
-#[path = "common/renewing.rs"]
-mod renewing;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::renewing;
+use crate::terminal;
 
 use std::path::Path;
 use std::time::Duration;

@@ -5,13 +5,9 @@
 //! (SIGCONT) it says messages go through again and the message is marked stored (✓); when
 //! the visitor then ends without having read it, the line says it was not delivered.
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::faults;
+use crate::terminal;
 
 use std::time::Duration;
 

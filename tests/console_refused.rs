@@ -2,7 +2,7 @@
 //! mid-shift: the relay cuts it off (4006) and refuses it when it signs in again, and the
 //! shift is told why with the relay's close code, not only "reconnecting" for ever.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! Runs on the memory store, and on Redis with `LIFELINE_TEST_STORE=redis`; the two-node
 //! cases always run on Redis.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -5,10 +5,8 @@
 //! message; `.ci/test` installs them all.
 //! `tests/deploy_stack.rs` runs the relay behind the nginx site on the Redis config.
 
-#[path = "common/binary.rs"]
-mod binary;
-#[path = "common/deploy.rs"]
-mod deploy;
+use crate::binary;
+use crate::deploy;
 
 use std::process::Command;
 

@@ -4,10 +4,8 @@
 //! client's address and headers, so the Caddyfile keeps them out). nginx runs the shipped site,
 //! Caddy the shipped Caddyfile, each with test ports and a self-signed certificate only.
 
-#[path = "common/binary.rs"]
-mod binary;
-#[path = "common/deploy.rs"]
-mod deploy;
+use crate::binary;
+use crate::deploy;
 
 use std::io::{Read, Write};
 use std::path::Path;

@@ -8,11 +8,9 @@
 //! refused to the relay; `/metrics` is counted but not public; and `config/deploy/probe.sh`
 //! passes against the site (and fails against a site that logs and sets a cookie).
 
-#[path = "common/binary.rs"]
-mod binary;
-mod common;
-#[path = "common/deploy.rs"]
-mod deploy;
+use crate::binary;
+use crate::common;
+use crate::deploy;
 
 use std::path::Path;
 use std::process::Command;

@@ -6,9 +6,8 @@
 //! certificate that is not newer is refused, and the page is told why as data. A grant
 //! imported meanwhile is taken the same way, with nothing refused.
 
-mod common;
-#[path = "common/desk.rs"]
-mod desk;
+use crate::common;
+use crate::desk;
 
 use std::path::Path;
 use std::time::Duration;

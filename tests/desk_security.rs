@@ -5,8 +5,7 @@
 //! listen anywhere but 127.0.0.1; a wrong passphrase posted by the page is told so; and the
 //! script and style go out compressed when the browser accepts it.
 
-#[path = "common/desk.rs"]
-mod desk;
+use crate::desk;
 
 use std::io::Read;
 use std::path::Path;

@@ -6,7 +6,7 @@
 //!
 //! These run on Redis whatever `LIFELINE_TEST_STORE` says: each starts its own server.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! conversation that ended. On Redis the coordinator is on another node, where the erasure
 //! happens, so the resume races it; on the memory store, one node.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

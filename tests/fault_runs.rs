@@ -15,13 +15,10 @@
 //!
 //! `LIFELINE_FAULT_RUNS` changes the number of runs of each kind (10).
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
-#[path = "common/killed_node.rs"]
-mod killed_node;
-#[path = "common/node_process.rs"]
-mod node_process;
+use crate::common;
+use crate::faults;
+use crate::killed_node;
+use crate::node_process;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

@@ -4,19 +4,9 @@
 //! (`lifeline console --import-grant`), locks and unlocks, and the running console opens a
 //! tip sealed to the new key: no restart, and no renewal refused on the way.
 
-#[path = "common/binary.rs"]
-mod binary;
-mod common;
-#[path = "common/inbox_relay.rs"]
-mod inbox_relay;
-#[path = "common/keys_tool.rs"]
-mod keys_tool;
-#[path = "common/organisation.rs"]
-mod organisation;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::inbox_relay;
+use crate::keys_tool;
+use crate::organisation;
 
 use std::time::Duration;
 

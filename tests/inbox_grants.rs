@@ -5,12 +5,10 @@
 
 use std::path::Path;
 
-#[path = "common/keys_tool.rs"]
-mod keys_tool;
+use crate::keys_tool;
 use keys_tool::{keys, printed};
 
-#[path = "common/organisation.rs"]
-mod organisation;
+use crate::organisation;
 use organisation::{CONSOLE_PASS, organisation_and_coordinator};
 
 use lifeline::console::identity::Identity;

@@ -3,11 +3,9 @@
 //! replies sealed before it; a foreign, too old or current certificate in that folder is not
 //! served as "previous", and `/v1/config` keeps sealing to the current one only.
 
-#[path = "common/binary.rs"]
-mod binary;
-mod common;
-#[path = "common/noscript.rs"]
-mod noscript;
+use crate::binary;
+use crate::common;
+use crate::noscript;
 
 use lifeline::client::tipster::request;
 use lifeline::clock::Clock;

@@ -5,19 +5,10 @@
 //! tip sealed before the rotation and one sealed after it. A grant made past the old key's
 //! retention drops it, and the console then says so plainly. Bad input changes nothing.
 
-#[path = "common/binary.rs"]
-mod binary;
-mod common;
-#[path = "common/inbox_relay.rs"]
-mod inbox_relay;
-#[path = "common/keys_tool.rs"]
-mod keys_tool;
-#[path = "common/organisation.rs"]
-mod organisation;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::inbox_relay;
+use crate::keys_tool;
+use crate::organisation;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -7,13 +7,9 @@
 //! console's connection task says so plainly and signs in again by itself, on the new keys;
 //! the terminal console started during the outage says so and signs in once Redis answers.
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::faults;
+use crate::terminal;
 
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 //! sender moves to another node and back, the frames that node stored are read from Redis
 //! (a gap in what was handed) and the order still holds.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::coordinator::CoordinatorClient;

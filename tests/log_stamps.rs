@@ -2,7 +2,7 @@
 //! at its most verbose level, a chat opened, claimed, exchanged and ended through it, then
 //! every line it wrote is checked. Written to a file, it carries no terminal colour codes.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

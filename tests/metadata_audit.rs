@@ -13,9 +13,8 @@
 //! ends from either side) and a tipster (tip, reply read back with the receipt code, a
 //! follow-up read by the coordinator). A second test audits the no-script tip path (`/tip`).
 
-mod common;
-#[path = "common/noscript.rs"]
-mod noscript;
+use crate::common;
+use crate::noscript;
 
 use common::redis_disk::{DiskRedis, session_secrets, sessions_in};
 use common::*;

@@ -3,8 +3,7 @@
 //! `server.metrics_public` says so. A wrong or busy metrics address stops the relay at start,
 //! naming the key.
 
-#[path = "common/binary.rs"]
-mod binary;
+use crate::binary;
 
 use binary::{RelayProcess, free_port, run_to_exit_printing};
 use lifeline::client::tipster::request;

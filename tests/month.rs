@@ -24,11 +24,9 @@
 //! wrote holds a private key unsealed (`common/key_scan.rs` says what that means per format,
 //! and the scan is itself tested on planted keys).
 
-mod common;
-#[path = "common/key_scan.rs"]
-mod key_scan;
-#[path = "common/keys_tool.rs"]
-mod keys_binary;
+use crate::common;
+use crate::key_scan;
+use crate::keys_tool as keys_binary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -2,11 +2,8 @@
 //! restarted node, is told `peer ended` and `released` every time, whichever node the
 //! visitor came back through.
 
-mod common;
-#[path = "common/killed_node.rs"]
-mod killed_node;
-#[path = "common/node_process.rs"]
-mod node_process;
+use crate::common;
+use crate::killed_node;
 
 use std::time::Duration;
 

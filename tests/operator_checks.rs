@@ -5,9 +5,8 @@
 //! at start about the sealed tips left in `data/tips`, which the Redis store never serves, and
 //! deletes each of them when its retention ends, as the file store would have.
 
-#[path = "common/binary.rs"]
-mod binary;
-mod common;
+use crate::binary;
+use crate::common;
 
 use binary::{RelayProcess, free_port};
 use lifeline::client::tipster::request;

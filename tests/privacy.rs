@@ -3,7 +3,7 @@
 //! dump of the store and the tip files contain no peer address, no header value, no
 //! plaintext and no receipt code.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::tipster::{Tipster, request};

@@ -3,7 +3,7 @@
 //!
 //! Runs on Redis whatever `LIFELINE_TEST_STORE` says: it starts its own server.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::store::{ChatStore, SessionId};

@@ -6,7 +6,7 @@
 //!
 //! Runs on Redis whatever `LIFELINE_TEST_STORE` says: it starts its own server.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::protocol::frames::PayloadKind;

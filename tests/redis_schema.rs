@@ -5,7 +5,7 @@
 //!
 //! Runs on Redis whatever `LIFELINE_TEST_STORE` says: it starts its own server.
 
-mod common;
+use crate::common;
 
 use common::redis_disk::DiskRedis;
 use common::*;

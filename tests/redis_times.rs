@@ -14,10 +14,8 @@
 //! a hold ends when its grace does; the next rewrite is due), and they name no visitor and
 //! no tip.
 
-mod common;
-#[path = "common/noscript.rs"]
-#[allow(dead_code)] // the tip form only
-mod noscript;
+use crate::common;
+use crate::noscript;
 
 use common::redis_disk::DiskRedis;
 use common::*;

@@ -1,7 +1,7 @@
 //! Live chat over real sockets, real crypto on both sides: claim, both directions, the
 //! claim race, transfer, resume with no loss or duplicate, requeue, end and wipe, expiry.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;

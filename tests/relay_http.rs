@@ -1,7 +1,7 @@
 //! The HTTP surface: security headers on every response, never a cookie, counts-only
 //! metrics, readiness, and the widget's public configuration.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Bad input and abuse: every violation closes that one connection with its code, and the
 //! relay keeps serving everyone else.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,9 +2,8 @@
 //! a hand-over to a coordinator on the other node, a visitor resuming on the other node,
 //! and a node killed outright (its clients carry on through the other).
 
-mod common;
-#[path = "common/node_process.rs"]
-mod node_process;
+use crate::common;
+use crate::node_process;
 
 use std::time::Duration;
 

@@ -4,9 +4,8 @@
 //! is read back on `/tip/replies`, a follow-up sent from there; a replayed form is refused;
 //! a spent budget shows the help numbers.
 
-mod common;
-#[path = "common/noscript.rs"]
-mod noscript;
+use crate::common;
+use crate::noscript;
 
 use common::*;
 use lifeline::client::tipster::Tipster;

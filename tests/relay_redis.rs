@@ -1,7 +1,7 @@
 //! The Redis store under faults: readiness reports Redis down, the relay keeps its sockets,
 //! and the conversation carries on when Redis comes back with its data (persistence on).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! in the order the spec gives (challenge, welcome, queue) with the queue position at once.
 //! A ticket opens one session, for the session it names, and nothing else stands in for it.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! opens and answers it, the tipster reads the reply with the same code; tips survive a
 //! restart; proof-of-work seeds cannot be replayed.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::ClientError;

@@ -1,7 +1,7 @@
 //! Optional TLS: with a certificate and key in the config the relay serves HTTPS and WSS
 //! through rustls and adds HSTS; a wrong path fails at start naming the key.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,9 +3,8 @@
 //! serial, and a signed-in coordinator installs it on its live connection without losing a
 //! conversation; the relay then holds it to the new expiry, not the old one.
 
-mod common;
-#[path = "common/keys_tool.rs"]
-mod keys_tool;
+use crate::common;
+use crate::keys_tool;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! on one node is served by the other within seconds; `/readyz`, `/metrics` and the daily
 //! warning follow the list's age. Runs on the store `LIFELINE_TEST_STORE` names.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

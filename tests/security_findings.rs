@@ -1,7 +1,7 @@
 //! Regression tests for the proven findings of issue 27 (docs/SECURITY.md F-6 to F-9), each
 //! through the real listener, on the memory store or (`LIFELINE_TEST_STORE=redis`) Redis.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

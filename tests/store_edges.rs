@@ -6,9 +6,8 @@
 //! as lost. The store's own tombstone tells an end from a loss: sessions ended or expired
 //! at once never look like a rewind (run on both stores).
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
+use crate::common;
+use crate::faults;
 
 use std::time::Duration;
 

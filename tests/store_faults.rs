@@ -4,13 +4,9 @@
 //!
 //! Each test starts its own Redis where it needs one; every fault lasts seconds.
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
-#[path = "common/screen.rs"]
-mod screen;
-#[path = "common/terminal.rs"]
-mod terminal;
+use crate::common;
+use crate::faults;
+use crate::terminal;
 
 use std::time::Duration;
 

@@ -3,9 +3,8 @@
 //! yet; and a coordinator whose connection dropped, resuming after the store lost their
 //! conversations. Each side hears 4014 / `peer lost`, never 4010, 4007 or a bare `released`.
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
+use crate::common;
+use crate::faults;
 
 use std::time::Duration;
 

@@ -5,9 +5,8 @@
 //! back in the queue is told and answered, a claim the store made is the claimer's, a hello
 //! the store failed leaves nothing queued, a failed erasure hides no other.
 
-mod common;
-#[path = "common/faults.rs"]
-mod faults;
+use crate::common;
+use crate::faults;
 
 use std::time::Duration;
 

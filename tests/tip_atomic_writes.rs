@@ -7,10 +7,8 @@
 //! Read off Redis's MONITOR while tips go in (widget and no-script paths) and a coordinator
 //! closes one: every such write is inside MULTI/EXEC or a script.
 
-mod common;
-#[path = "common/noscript.rs"]
-#[allow(dead_code)] // the tip form only
-mod noscript;
+use crate::common;
+use crate::noscript;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

@@ -8,7 +8,7 @@
 //! Filed through the real `/v1/tips` and `/v1/receipt/followup` over loopback HTTP, on the
 //! memory store (whose tips are files) whatever `LIFELINE_TEST_STORE` says.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! The memory store's tip files; Redis's tip keys are held to `docs/redis.md` by
 //! `tests/redis_schema.rs` and its files by `tests/disk_erasure.rs`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;

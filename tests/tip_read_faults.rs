@@ -7,10 +7,8 @@
 //! the relay's user: every tip read fails at once, while chats, seeds and the no-script
 //! budget (other keys) keep working. (A frozen Redis would only be slow, not failing.)
 
-mod common;
-#[path = "common/noscript.rs"]
-#[allow(dead_code)] // the receipt page only
-mod noscript;
+use crate::common;
+use crate::noscript;
 
 use std::time::Duration;
 

@@ -4,9 +4,8 @@
 //! a colleague reads the whole thread; a tip its holder leaves untouched is released. On the
 //! memory store and, with `LIFELINE_TEST_STORE=redis`, on Redis.
 
-mod common;
-#[path = "common/tip_replies.rs"]
-mod tip_replies;
+use crate::common;
+use crate::tip_replies;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! (copies sealed to the inbox key), and once the tip is handled a tipster's follow-up is
 //! refused with a clear reason, never accepted into a tip nobody can read.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::ClientError;

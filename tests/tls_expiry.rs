@@ -3,7 +3,7 @@
 //! days before `notAfter`, `/metrics` shows the days left, and `/readyz` says it; the relay's
 //! own `server.tls_cert` is watched like a proxy's `server.tls_watch_cert`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

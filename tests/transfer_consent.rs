@@ -3,7 +3,7 @@
 //! verified alias and accepts, declines or says nothing; the receiving coordinator sees the
 //! visitor's language and a note only it can open.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

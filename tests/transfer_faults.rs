@@ -5,7 +5,7 @@
 //!
 //! (A relay node killed mid-chat is the two-node Redis suite's: see docs/threat-model.md.)
 
-mod common;
+use crate::common;
 
 use common::*;
 use lifeline::client::coordinator::CoordinatorEvent;

@@ -5,7 +5,7 @@
 //! coordinator on the third node, the visitor's wakes follow them there and no longer reach
 //! the first holder's node.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

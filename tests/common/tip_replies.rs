@@ -7,7 +7,7 @@ use lifeline::crypto::sealed_tip;
 
 /// The replies under `keys`' receipt as the tipster reads them (each must open).
 pub async fn tipster_reads(
-    relay: &super::TestRelay,
+    relay: &crate::common::TestRelay,
     tipster: &Tipster,
     keys: &ReceiptKeys,
 ) -> Vec<String> {
