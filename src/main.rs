@@ -359,15 +359,24 @@ fn serve(path: &std::path::Path) -> ExitCode {
 
 /// `lifeline console`: no tracing subscriber here, so nothing of a shift is ever logged.
 fn console(args: ConsoleArgs) -> anyhow::Result<()> {
-    let options = lifeline::console::runner::Options {
-        install_certificate: args.install_certificate,
-        renewal_request: args.renewal_request,
-        new_keys: args.new_keys,
-        import_grant: args.import_grant,
-        ..shift_options(args.shift)
+    use lifeline::console::runner::IdentityStep;
+    // clap lets at most one of them through (conflicts_with_all above).
+    let step = if let Some(grant) = args.import_grant {
+        Some(IdentityStep::ImportGrant(grant))
+    } else if let Some(certificate) = args.install_certificate {
+        Some(IdentityStep::InstallCertificate(certificate))
+    } else if args.renewal_request {
+        Some(IdentityStep::RenewalRequest {
+            new_keys: args.new_keys,
+        })
+    } else {
+        None
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    runtime.block_on(lifeline::console::runner::run(options))?;
+    runtime.block_on(lifeline::console::runner::run(
+        shift_options(args.shift),
+        step,
+    ))?;
     Ok(())
 }
 
@@ -383,7 +392,7 @@ fn desk(args: DeskArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A shift's options, none of the identity's one-off steps.
+/// A shift's options, the same for the console and the desk.
 fn shift_options(args: ShiftArgs) -> lifeline::console::runner::Options {
     lifeline::console::runner::Options {
         relay: args.relay,
@@ -391,10 +400,6 @@ fn shift_options(args: ShiftArgs) -> lifeline::console::runner::Options {
         dev_keys: args.dev_keys,
         inbox_key: args.inbox_key,
         resources: args.resources,
-        install_certificate: None,
-        renewal_request: false,
-        new_keys: false,
-        import_grant: None,
         alias: args.alias,
         ca_cert: args.ca_cert,
         settings: lifeline::console::shift::Settings {

@@ -38,14 +38,6 @@ pub struct Options {
     pub inbox_key: Option<PathBuf>,
     /// The resources file (hotlines, shelters) the coordinator can send from.
     pub resources: PathBuf,
-    /// A base64url certificate to install into the identity instead of starting a shift.
-    pub install_certificate: Option<String>,
-    /// Print a renewal request for the identity's certificate instead of starting a shift.
-    pub renewal_request: bool,
-    /// With `renewal_request`: for fresh keys, kept in the identity until certified.
-    pub new_keys: bool,
-    /// An inbox grant file to import into the identity instead of starting a shift.
-    pub import_grant: Option<PathBuf>,
     /// The alias for a new identity; asked for when not given.
     pub alias: Option<String>,
     /// An organisation's own CA for a `wss://` relay (PEM), besides the Web PKI roots.
@@ -55,6 +47,20 @@ pub struct Options {
     /// The time the shift's idle lock and certificate checks run on; a test injects a
     /// [`Clock::manual`] one.
     pub clock: Clock,
+}
+
+/// A one-off step on the identity that `lifeline console` takes instead of a shift, then
+/// exits. Not part of [`Options`]: the desk takes none of them (F-59).
+pub enum IdentityStep {
+    /// Import the inbox grant file `lifeline keys grant-inbox` wrote.
+    ImportGrant(PathBuf),
+    /// Install the base64url certificate `lifeline keys enrol` or `keys renew` printed.
+    InstallCertificate(String),
+    /// Print a renewal request for the identity's certificate.
+    RenewalRequest {
+        /// For fresh keys, kept sealed in the identity until their certificate is installed.
+        new_keys: bool,
+    },
 }
 
 impl Options {
@@ -356,10 +362,11 @@ pub fn import_grant(
     Ok(header)
 }
 
-/// `lifeline console`.
-pub async fn run(opts: Options) -> Result<(), ConsoleError> {
-    if let Some(grant) = &opts.import_grant {
-        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+/// `lifeline console`: the identity's one-off `step` if one is given, else a shift.
+pub async fn run(opts: Options, step: Option<IdentityStep>) -> Result<(), ConsoleError> {
+    let identity_path = || opts.identity.clone().unwrap_or_else(default_identity_path);
+    if let Some(IdentityStep::ImportGrant(grant)) = &step {
+        let path = identity_path();
         let passphrase = prompt_secret(&format!("Passphrase for {}: ", path.display()))?;
         let header = import_grant(&path, grant, &passphrase)?;
         println!(
@@ -375,14 +382,13 @@ pub async fn run(opts: Options) -> Result<(), ConsoleError> {
         );
         return Ok(());
     }
-    if opts.renewal_request {
-        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
-        return print_renewal_request(&path, opts.new_keys);
+    if let Some(IdentityStep::RenewalRequest { new_keys }) = step {
+        return print_renewal_request(&identity_path(), new_keys);
     }
     // A relay address that cannot be used is said before any passphrase is asked for.
     net::coordinator_url(&opts.relay)?;
-    if let Some(certificate) = &opts.install_certificate {
-        let path = opts.identity.clone().unwrap_or_else(default_identity_path);
+    if let Some(IdentityStep::InstallCertificate(certificate)) = &step {
+        let path = identity_path();
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate, &opts.clock)
             .await;
     }
