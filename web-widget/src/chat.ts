@@ -91,6 +91,11 @@ export interface ChatTicket {
 }
 
 const RETRYABLE = new Set([1001, 1005, 1006, 4008, 4012, 4013]);
+// A visitor holding a session resumes after any close that does not end it (§8.5): a frame
+// refused or a slow read cost that one connection, not the conversation. Not after these: the
+// relay speaks another protocol version (every resume would meet the same), or another
+// connection took this session over (taking it back would be a tug of war with no end).
+const NEVER_RESUMED = new Set([4000, 4011]);
 const BUSY = 4008;
 const UNREACHABLE_AFTER_MS = 20_000;
 /** Past a blip (the relay's store refusing for a second or three), long enough to be felt. */
@@ -513,7 +518,7 @@ export class Chat {
       this.ticketSocket = this.session = null;
       return this.open();
     }
-    const canResume = this.session && this.token;
+    const canResume = this.session && this.token && !NEVER_RESUMED.has(code);
     if (canResume || RETRYABLE.has(code) || (!this.session && code === 1006)) {
       // The search for this socket's challenge is of no use now; a ticket's goes on.
       if (!this.ticketSearch) this.powSearch?.abort();

@@ -588,6 +588,26 @@ test("a socket dropped during the chat's own proof-of-work: that search stops, t
   assert.equal(relay.sentOf('hello').length, 1);
 });
 
+test('a session taken over on another connection (4011) or a relay of another version (4000) is not resumed; a slow read (4009) is (§8.5)', async () => {
+  for (const code of [4011, 4000]) {
+    const { relay, chat, message1 } = await openedChat();
+    relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coordinatorAnswer(message1).message2) });
+    relay.current.h.onClose(code);
+    assert.equal(chat.view.phase, 'failed', `${code}`);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(relay.sockets.length, 1, `no resume after ${code}`);
+  }
+  const { relay, chat, message1 } = await openedChat();
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(coordinatorAnswer(message1).message2) });
+  relay.current.h.onClose(4009);
+  assert.equal(chat.view.phase, 'reconnecting');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(relay.sockets.length, 2, 'resumed after 4009');
+  relay.push({ type: 'challenge', session: b64url(new Uint8Array(16).fill(1)), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  assert.equal(relay.current.sent[0].type, 'resume');
+  chat.end();
+});
+
 test('no ping before the relay welcomed this socket (it would close 4004), pings after; again after a reconnect until the resume is welcomed', async () => {
   const relay = new FakeRelay();
   const { calls, solve } = manualSolver();
