@@ -777,3 +777,34 @@ async fn garbage_ciphertext_is_refused_by_the_coordinator_and_contained_to_its_s
         Some(2)
     );
 }
+
+/// §8.1: an `auth` whose signature is not 64 bytes is a malformed frame (4001), however good
+/// its certificate; a 64-byte signature that does not verify is refused authentication (4006).
+#[tokio::test]
+async fn an_auth_with_a_signature_of_the_wrong_length_is_malformed() {
+    let relay = TestRelay::start().await;
+    let keys = relay.coordinator_keys(807, "Short");
+    let org = relay.relay.keys.organisation.fingerprint();
+    for (length, code) in [(63, 4001), (65, 4001), (0, 4001), (64, 4006)] {
+        let mut wire = Wire::connect(&relay.coordinator_url(), &[]).await.unwrap();
+        let RelayFrame::AuthChallenge { nonce, .. } = wire.recv().await.unwrap() else {
+            panic!("an auth challenge first")
+        };
+        let mut signature = keys
+            .signing
+            .sign(&lifeline::crypto::coordinator_auth::auth_message(
+                &nonce.0, &org,
+            ))
+            .to_vec();
+        // Resized (and so, at 64, changed): never the signature of this challenge.
+        signature[0] ^= 1;
+        signature.resize(length, 0);
+        wire.send(CoordinatorFrame::Auth {
+            certificate: Bytes(keys.certificate.as_bytes().to_vec()),
+            signature: Bytes(signature),
+        })
+        .await
+        .unwrap();
+        assert_eq!(close_code(&mut wire).await, Some(code), "{length} bytes");
+    }
+}

@@ -186,3 +186,77 @@ async fn a_visitor_opening_with_a_ticket_chats_with_a_coordinator() {
     assert_eq!(claim_and_connect(&mut c, &mut v).await, "Ada");
     round_trip(&mut c, &mut v, "ticketed").await;
 }
+
+/// §8.1: a malformed `ticket_hello` (a message 1 of the wrong length, a `lang` that is no
+/// language tag) is refused at parse with 4001, before its ticket is checked: the ticket is
+/// not spent, and the same visitor's well-formed `ticket_hello` gets in with it. A malformed
+/// `hello` with a wrong proof-of-work is 4001 too, not 4005.
+#[tokio::test]
+async fn a_malformed_ticket_hello_is_refused_at_parse_and_does_not_spend_its_ticket() {
+    let relay = TestRelay::start().await;
+    let refused = |frame: VisitorFrame| {
+        let url = relay.visitor_url();
+        async move {
+            let mut wire = Wire::connect(&url, &[]).await.unwrap();
+            wire.send(frame).await.unwrap();
+            close_code(&mut wire).await
+        }
+    };
+    let t = ticket(&relay).await;
+    let with =
+        |handshake: Vec<u8>, lang: &str| match ticket_hello(t.session, t.seed.0, t.difficulty) {
+            VisitorFrame::TicketHello {
+                session,
+                seed,
+                pow_nonce,
+                kind,
+                ..
+            } => VisitorFrame::TicketHello {
+                session,
+                seed,
+                pow_nonce,
+                kind,
+                lang: Some(lang.into()),
+                handshake: Bytes(handshake),
+            },
+            _ => unreachable!(),
+        };
+    assert_eq!(
+        refused(with(vec![9; 31], "en")).await,
+        Some(4001),
+        "31 bytes"
+    );
+    assert_eq!(
+        refused(with(vec![9; 33], "en")).await,
+        Some(4001),
+        "33 bytes"
+    );
+    assert_eq!(
+        refused(with(vec![9; 32], "e n")).await,
+        Some(4001),
+        "bad lang"
+    );
+    let (frames, _) = arrive(&relay, &t).await;
+    assert!(
+        matches!(frames[1], RelayFrame::Welcome { .. }),
+        "the ticket was not spent: {frames:?}"
+    );
+
+    let mut wire = Wire::connect(&relay.visitor_url(), &[]).await.unwrap();
+    let Ok(RelayFrame::Challenge { .. }) = wire.recv().await else {
+        panic!("a challenge first");
+    };
+    wire.send(VisitorFrame::Hello {
+        pow_nonce: 0,
+        kind: ConversationKind::Chat,
+        lang: None,
+        handshake: Bytes(vec![9; 31]),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        close_code(&mut wire).await,
+        Some(4001),
+        "malformed before unsolved"
+    );
+}

@@ -1,6 +1,6 @@
 //! A new visitor's arrival, once its proof-of-work was accepted (from the connection's
-//! `challenge` or a chat ticket, §9.1): the message 1 and language checked, the session
-//! created and queued, the `welcome` sent first, the queue told.
+//! `challenge` or a chat ticket, §9.1): the message 1 and language checked (before the
+//! proof-of-work, [`Asked`]), the session created and queued, the `welcome` sent first, the queue told.
 //!
 //! It must never create a session whose message 1 no coordinator could answer, nor let any
 //! frame overtake the `welcome`.
@@ -18,27 +18,48 @@ use crate::protocol::frames::{ConversationKind, is_lang_tag};
 use crate::protocol::{Bytes, CloseCode};
 use crate::store::{Assignment, ChatStore, SessionId, SessionInfo, StoreError};
 
+/// What a `hello` or `ticket_hello` asks for, checked as part of parsing, before its
+/// proof-of-work (§8.1: a malformed frame is refused with 4001, whatever else it carries), so
+/// a malformed one never spends a chat ticket.
+pub struct Asked {
+    kind: ConversationKind,
+    lang: Option<String>,
+    handshake: Bytes,
+}
+
+impl Asked {
+    /// `None` (close with 4001) for a message 1 of the wrong length or with a low-order key,
+    /// which no coordinator could ever answer, or a `lang` that is not a language tag.
+    pub fn checked(kind: ConversationKind, lang: Option<String>, handshake: Bytes) -> Option<Self> {
+        check_message1(&handshake.0).ok()?;
+        let lang = match lang {
+            Some(l) if is_lang_tag(&l) => Some(l),
+            // No language asked, as an absent one (§8.1).
+            Some(l) if l.is_empty() => None,
+            Some(_) => return None,
+            None => None,
+        };
+        Some(Self {
+            kind,
+            lang,
+            handshake,
+        })
+    }
+}
+
 /// Opens `session` for a visitor whose proof-of-work was accepted; `None` once the
 /// connection is refused (the close code is queued).
 pub async fn arrive(
     relay: &Arc<Relay>,
     inbox: &mut Inbox,
     session: SessionId,
-    kind: ConversationKind,
-    lang: Option<String>,
-    handshake: Bytes,
+    asked: Asked,
 ) -> Option<SessionId> {
-    // A wrong length or a low-order key: no coordinator could ever answer it.
-    if check_message1(&handshake.0).is_err() {
-        return close(relay, inbox, CloseCode::Malformed);
-    }
-    let lang = match lang {
-        Some(l) if is_lang_tag(&l) => Some(l),
-        // No language asked, as an absent one (§8.1).
-        Some(l) if l.is_empty() => None,
-        Some(_) => return close(relay, inbox, CloseCode::Malformed),
-        None => None,
-    };
+    let Asked {
+        kind,
+        lang,
+        handshake,
+    } = asked;
     let generation = relay.store.generation();
     let token = new_token(generation);
     let info = SessionInfo {

@@ -123,7 +123,7 @@ async fn ready(State(relay): State<Arc<Relay>>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
     // Past the widget's maximum age every visitor is refused: this node cannot help anyone.
-    if relay.revocations_seconds_left() <= 0 {
+    if relay.revocations_seconds_left() < 0 {
         return (StatusCode::SERVICE_UNAVAILABLE, "revocation list stale").into_response();
     }
     // A frozen store answers nothing: not ready within half a second, whatever the client

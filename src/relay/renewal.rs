@@ -28,6 +28,9 @@ pub(super) enum Refusal {
     /// The check could not be completed: the store did not answer (4013: try again).
     #[error("{0}")]
     Unchecked(KeysInUseError),
+    /// A signature that is not 64 bytes: a malformed frame, refused as at parse (4001, §8.1).
+    #[error("a signature of {0} bytes, not 64")]
+    Malformed(usize),
 }
 
 impl Refusal {
@@ -35,6 +38,7 @@ impl Refusal {
         match self {
             Refusal::Refused(_) => CloseCode::AuthFailed,
             Refusal::Unchecked(_) => CloseCode::StoreUnavailable,
+            Refusal::Malformed(_) => CloseCode::Malformed,
         }
     }
 }
@@ -57,6 +61,8 @@ pub(super) async fn check_sign_in(
     signature: &[u8],
     nonce: &[u8; 32],
 ) -> Result<Certificate, Refusal> {
+    let signature =
+        <[u8; 64]>::try_from(signature).map_err(|_| Refusal::Malformed(signature.len()))?;
     let organisation = &relay.keys.organisation;
     let cert = Certificate::decode_verified(
         certificate,
@@ -66,12 +72,10 @@ pub(super) async fn check_sign_in(
         Role::Coordinator,
     )
     .map_err(|e| Refusal::Refused(e.to_string()))?;
-    let signed = <[u8; 64]>::try_from(signature).is_ok_and(|signature| {
-        cert.body().ed25519_public.verify(
-            &auth_message(nonce, &organisation.fingerprint()),
-            &signature,
-        )
-    });
+    let signed = cert.body().ed25519_public.verify(
+        &auth_message(nonce, &organisation.fingerprint()),
+        &signature,
+    );
     if !signed {
         return Err(Refusal::Refused("bad challenge signature".into()));
     }

@@ -104,10 +104,13 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             lang,
             handshake,
         } => {
+            let Some(asked) = arrival::Asked::checked(kind, lang, handshake) else {
+                return close(relay, inbox, CloseCode::Malformed);
+            };
             if !proof_of_work::verify(&seed, &session.0, pow_nonce, difficulty) {
                 return close(relay, inbox, CloseCode::ProofOfWork);
             }
-            arrival::arrive(relay, inbox, session, kind, lang, handshake).await
+            arrival::arrive(relay, inbox, session, asked).await
         }
         VisitorFrame::TicketHello {
             session,
@@ -117,10 +120,13 @@ async fn open_session(relay: &Arc<Relay>, inbox: &mut Inbox) -> Option<SessionId
             lang,
             handshake,
         } => {
+            let Some(asked) = arrival::Asked::checked(kind, lang, handshake) else {
+                return close(relay, inbox, CloseCode::Malformed);
+            };
             if !ticket::redeem(relay, &session, &seed.0, pow_nonce).await {
                 return close(relay, inbox, CloseCode::ProofOfWork);
             }
-            arrival::arrive(relay, inbox, session, kind, lang, handshake).await
+            arrival::arrive(relay, inbox, session, asked).await
         }
         VisitorFrame::Resume {
             session,

@@ -16,7 +16,9 @@
 //!
 //! What this must never do: build a page from anything in the request (no query, header,
 //! cookie or path is read; `Accept-Encoding` only picks which of three fixed byte strings
-//! goes out, and is neither logged nor kept), serve an inline script or style (the strict CSP forbids them and
+//! goes out, and is neither logged nor kept; the one exception is the demo page `/`, which
+//! shows its snippet with the `Host` the browser used, only if it is a plain host name or
+//! address, escaped, and neither logged nor kept), serve an inline script or style (the strict CSP forbids them and
 //! the pages need none), set a cookie, or serve anything but the committed bundle. The pinned
 //! organisation key on the demo pages comes from the relay's own config: a real deployment
 //! pins it in the organisation's own site with the SRI hash, because a relay must not be the
@@ -74,7 +76,8 @@ pub fn sri(bytes: &[u8]) -> String {
 static SCRIPT_SRI: LazyLock<String> = LazyLock::new(|| sri(SCRIPT));
 static STYLESHEET_SRI: LazyLock<String> = LazyLock::new(|| sri(STYLESHEET));
 
-/// The routes serving the widget's files (cacheable, unlike everything else).
+/// The routes serving the widget's files, its demo page and its no-script help page; like
+/// every response, never kept by the browser ([`crate::precompressed::NOT_KEPT`]).
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new()
         .route("/", get(demo))
