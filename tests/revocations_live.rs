@@ -430,3 +430,79 @@ async fn a_list_adopted_while_a_sign_in_awaits_the_store_still_shuts_it_out() {
     );
     relay.stop().await;
 }
+
+/// §2.2 in the Rust visitor client, as in the widget: a visitor never skips revocation. Past
+/// the list's maximum age, with no newer list, a coordinator's message 2 is refused
+/// (`no_list`); once a fresh list is adopted the next visitor's `welcome` brings it and the
+/// chat opens.
+#[tokio::test]
+async fn a_visitor_trusts_no_coordinator_without_a_list_within_its_maximum_age() {
+    use lifeline::client::visitor::{REVOCATION_MAX_AGE_S, VisitorEvent};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = Clock::manual(Clock::system().unix_s());
+    let relay = TestRelay::start_on_clock(
+        dir.path().to_path_buf(),
+        "127.0.0.1:0",
+        clock.clone(),
+        |_| {},
+    )
+    .await;
+    clock.advance(Duration::from_secs(REVOCATION_MAX_AGE_S + 60));
+    let mut c = relay.on_duty(320, "Past", 4).await;
+
+    let mut stale = visitor_on(&relay, &clock).await;
+    claimed(&mut c, stale.session).await;
+    let refused = stale
+        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+        .await;
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("no_list")),
+        "{:?}",
+        refused.map(|_| ())
+    );
+
+    let fresh = RevocationList::sign(&relay.org_key(), clock.unix_s(), &[]);
+    assert_eq!(
+        relay.relay.offer_revocations(fresh.as_bytes(), "test"),
+        Offered::Adopted
+    );
+    let mut v = visitor_on(&relay, &clock).await;
+    claimed(&mut c, v.session).await;
+    let connected = v
+        .wait_for(|e| matches!(e, VisitorEvent::Connected(_)))
+        .await;
+    assert!(connected.is_ok(), "{:?}", connected.map(|_| ()));
+    relay.stop().await;
+}
+
+/// A visitor whose device reads `clock`.
+async fn visitor_on(relay: &TestRelay, clock: &Clock) -> lifeline::client::visitor::VisitorClient {
+    lifeline::client::visitor::VisitorClient::connect(
+        &relay.visitor_url(),
+        relay.relay.keys.organisation,
+        lifeline::protocol::frames::ConversationKind::Chat,
+        Some("en"),
+        lifeline::client::reach::Reach {
+            clock: clock.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("queued: a stale list does not stop a visitor waiting")
+}
+
+/// Claims `session` once it is listed.
+async fn claimed(c: &mut CoordinatorClient, session: lifeline::protocol::SessionId) {
+    use lifeline::client::coordinator::CoordinatorEvent;
+    c.wait_for(|e| {
+        matches!(e, CoordinatorEvent::Queue(items) if items.iter().any(|i| i.session == session))
+    })
+    .await
+    .expect("queued");
+    c.claim(session).await.expect("claim");
+    // Its message 2 goes out as the claim is taken.
+    c.wait_for(|e| matches!(e, CoordinatorEvent::Claimed { session: s, .. } if *s == session))
+        .await
+        .expect("claimed");
+}

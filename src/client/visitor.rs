@@ -6,7 +6,7 @@ use super::ClientError;
 use super::outbox::Outbox;
 use super::reach::Reach;
 use super::wire::Wire;
-use crate::crypto::certificate::{Certificate, RevocationList, Role};
+use crate::crypto::certificate::{Certificate, CertificateError, RevocationList, Role};
 use crate::crypto::handshake::{VerifiedCoordinator, VisitorHandshake};
 use crate::crypto::keys::{DhSecret, OrgPublicKey};
 use crate::crypto::proof_of_work;
@@ -59,6 +59,10 @@ pub enum Consent {
     Ask,
 }
 
+/// How old a revocation list a visitor still trusts: the widget's default maximum age (an
+/// embed may pin another; docs/protocol.md §2.2).
+pub const REVOCATION_MAX_AGE_S: u64 = 30 * 86_400;
+
 /// A visitor's connection, as the widget would hold it: session, resume token, cipher.
 pub struct VisitorClient {
     wire: Option<Wire>,
@@ -69,6 +73,7 @@ pub struct VisitorClient {
     /// The session the relay gave us.
     pub session: SessionId,
     token: [u8; 32],
+    /// The newest verified revocation list a `welcome` brought (§2.2).
     revocations: Option<RevocationList>,
     handshake: Option<VisitorHandshake>,
     cipher: Option<SessionCipher>,
@@ -238,17 +243,51 @@ impl VisitorClient {
         self.token = token.0;
         self.next_seq = next_seq;
         self.undelivered.retain(|seq, _| *seq > delivered);
-        // Visitors refuse a revocation list not signed by the pinned organisation key.
-        self.revocations = Some(
-            RevocationList::decode_verified(
-                &revocations.0,
-                &self.org,
-                self.reach.clock.unix_s(),
-                None,
-            )
-            .map_err(|e| ClientError::Protocol(format!("revocation list: {e}")))?,
-        );
+        self.offer_revocations(&revocations.0)
+    }
+
+    /// §2.2, as the widget: a `welcome`'s list replaces the one held only when newer; one
+    /// missing or merely stale is passed over (the one held still counts); one not signed by
+    /// the pinned organisation key fails the chat.
+    fn offer_revocations(&mut self, encoded: &[u8]) -> Result<(), ClientError> {
+        if encoded.is_empty() {
+            return Ok(());
+        }
+        let now = self.reach.clock.unix_s();
+        let list = match RevocationList::decode_verified(
+            encoded,
+            &self.org,
+            now,
+            Some(REVOCATION_MAX_AGE_S),
+        ) {
+            Ok(list) => list,
+            Err(CertificateError::StaleRevocationList) => return Ok(()),
+            Err(e) => return Err(ClientError::Protocol(format!("revocation list: {e}"))),
+        };
+        if self
+            .revocations
+            .as_ref()
+            .is_none_or(|held| list.issued_at > held.issued_at)
+        {
+            self.revocations = Some(list);
+        }
         Ok(())
+    }
+
+    /// The newest verified list, if still within the maximum age now: a visitor never skips
+    /// revocation, so without one no coordinator's message 2 is taken (§2.2, `no_list`).
+    fn fresh_revocations(&self) -> Result<&RevocationList, ClientError> {
+        let now = self.reach.clock.unix_s();
+        self.revocations
+            .as_ref()
+            .filter(|list| now.saturating_sub(list.issued_at) <= REVOCATION_MAX_AGE_S)
+            .ok_or_else(|| {
+                ClientError::Protocol(
+                    "no revocation list within its maximum age (no_list): no coordinator \
+                     can be trusted"
+                        .into(),
+                )
+            })
     }
 
     /// Sends the next [`VisitorClient::resume`] to this relay URL: another node of the same
@@ -435,7 +474,7 @@ impl VisitorClient {
                             let (cipher, who) = handshake.finish(
                                 &body.0,
                                 self.reach.clock.unix_s(),
-                                self.revocations.as_ref(),
+                                Some(self.fresh_revocations()?),
                             )?;
                             self.cipher = Some(cipher);
                             let alias = who.alias.clone();
