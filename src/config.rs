@@ -223,7 +223,8 @@ pub struct Tips {
     pub max_followups: usize,
     /// Most bytes of sealed follow-ups one tip takes until it is handled (F-7).
     pub max_followup_bytes: usize,
-    /// Requests the no-script tip pages serve per hour on this node; 0 turns them off.
+    /// Requests the no-script tip pages serve per hour over the whole deployment (counted in
+    /// the shared store when nodes share one); 0 turns them off.
     #[serde(default = "default_noscript_per_hour")]
     pub noscript_per_hour: u32,
     /// Seconds a coordinator holds a tip they took without answering it; then it is free
@@ -242,7 +243,12 @@ fn default_hold_release_s() -> u64 {
 
 pub use crate::protocol::http::EmergencyNumber;
 
+use crate::crypto::encoding::check_display_text;
+use crate::crypto::sealed_tip::MAX_CATEGORY_BYTES;
 use crate::crypto::sealed_tip::MAX_SEALED_LEN as MAX_SEALED_TIP_BYTES;
+
+/// The most days `tips.retention_days` and `widget.revocations_max_age_days` take.
+const MAX_DAYS: u64 = 3650;
 
 /// The most follow-ups `tips.max_followups` may allow: a tip and all its follow-ups, each
 /// of the largest size, must fit one `tip` frame within the clients' relay-frame limit, so
@@ -393,6 +399,18 @@ impl Config {
                 "set both tls_cert and tls_key, or neither",
             ));
         }
+        // Empty means development keys, made on first start: fit for a laptop, never for a
+        // relay others reach (keyfile refuses them too; said here with the keys to set).
+        if self.keys.organisation_public.is_empty() && !listen.ip().is_loopback() {
+            return Err(err(
+                "keys.organisation_public",
+                format!(
+                    "empty means development keys, and development keys are refused on \
+                     {listen} (they only work on a loopback server.listen): set the \
+                     organisation's public key"
+                ),
+            ));
+        }
         if !self.keys.organisation_public.is_empty() {
             let ok = crate::protocol::b64::decode(&self.keys.organisation_public)
                 .is_some_and(|k| k.len() == 32);
@@ -539,6 +557,52 @@ impl Config {
                 "pow.base_difficulty",
                 "must not exceed pow.max_difficulty",
             ));
+        }
+        // A tip of the largest size, base64url inside its JSON: a smaller limit would refuse
+        // honest tips with 413 (and 0 every request with a body).
+        let largest_tip_body = MAX_SEALED_TIP_BYTES.div_ceil(3) * 4 + 1024;
+        if self.limits.max_body_bytes < largest_tip_body {
+            return Err(err(
+                "limits.max_body_bytes",
+                format!("must be at least {largest_tip_body} (a tip of the largest size)"),
+            ));
+        }
+        // Days become seconds and minutes in unchecked arithmetic elsewhere: a bound keeps a
+        // typo from wrapping silently.
+        for (key, days) in [
+            ("tips.retention_days", self.tips.retention_days),
+            (
+                "widget.revocations_max_age_days",
+                self.widget.revocations_max_age_days,
+            ),
+        ] {
+            if days > MAX_DAYS {
+                return Err(err(key, format!("at most {MAX_DAYS} (ten years)")));
+            }
+        }
+        // The category is sealed into the tip as it is written here: one the tip cannot carry
+        // would fail every tip that picks it, long after start.
+        for category in &self.widget.tip_categories {
+            if check_display_text(category, MAX_CATEGORY_BYTES, "category").is_err() {
+                return Err(err(
+                    "widget.tip_categories",
+                    format!(
+                        "{category:?}: each must be 1 to {MAX_CATEGORY_BYTES} bytes, without \
+                         control characters"
+                    ),
+                ));
+            }
+        }
+        for (lang, labels) in &self.widget.tip_category_labels {
+            if let Some(unknown) = labels
+                .keys()
+                .find(|category| !self.widget.tip_categories.contains(category))
+            {
+                return Err(err(
+                    "widget.tip_category_labels",
+                    format!("{lang}: {unknown:?} is not one of widget.tip_categories"),
+                ));
+            }
         }
         if !(self.widget.neutral_url.starts_with("https://")
             || self.widget.neutral_url.starts_with("http://"))

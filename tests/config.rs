@@ -156,12 +156,74 @@ fn the_binary_exits_2_on_a_bad_value_and_refuses_dev_keys_off_loopback() {
         .env("LIFELINE_SERVER_DATA_DIR", dir.path())
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("development keys are refused"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // A mistake in the configuration like any other: exit 2 (which the systemd unit does not
+    // restart), naming the key to set.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("development keys are refused"), "{stderr}");
+    assert!(stderr.contains("keys.organisation_public"), "{stderr}");
+}
+
+/// What the tip path and the day counts need, checked at start with the key and the reason
+/// rather than met later: a body limit below one tip of the largest size (every such tip
+/// refused with 413), a category the tip cannot carry (every tip that picks it failing), a
+/// label for a category that is not offered (a typo, never shown), a day count that would
+/// wrap when made seconds.
+#[test]
+fn what_tips_and_day_counts_need_is_checked_at_start() {
+    let long = format!("[\"{}\"]", "x".repeat(65));
+    let cases: [(&[(&str, &str)], &str); 7] = [
+        (
+            &[("LIFELINE_LIMITS_MAX_BODY_BYTES", "0")],
+            "limits.max_body_bytes",
+        ),
+        (
+            &[("LIFELINE_LIMITS_MAX_BODY_BYTES", "100000")],
+            "limits.max_body_bytes",
+        ),
+        (
+            &[("LIFELINE_TIPS_RETENTION_DAYS", "100000")],
+            "tips.retention_days",
+        ),
+        (
+            &[("LIFELINE_WIDGET_REVOCATIONS_MAX_AGE_DAYS", "3651")],
+            "widget.revocations_max_age_days",
+        ),
+        (
+            &[("LIFELINE_WIDGET_TIP_CATEGORIES", &long)],
+            "widget.tip_categories",
+        ),
+        (
+            &[("LIFELINE_WIDGET_TIP_CATEGORIES", "[\"labour\", \"\"]")],
+            "widget.tip_categories",
+        ),
+        // The shipped labels name "other" too: no longer offered, a label for nothing.
+        (
+            &[(
+                "LIFELINE_WIDGET_TIP_CATEGORIES",
+                "[\"labour\", \"sexual exploitation\", \"domestic servitude\"]",
+            )],
+            "widget.tip_category_labels",
+        ),
+    ];
+    for (vars, key) in cases {
+        let err = Config::parse(SHIPPED, env(vars)).unwrap_err();
+        assert!(err.to_string().contains(key), "{vars:?}: {err}");
+    }
+    // The shipped values and the bounds themselves pass.
+    for vars in [
+        &[("LIFELINE_LIMITS_MAX_BODY_BYTES", "524288")][..],
+        &[("LIFELINE_TIPS_RETENTION_DAYS", "3650")],
+        &[(
+            "LIFELINE_WIDGET_TIP_CATEGORIES",
+            &format!(
+                "[\"{}\", \"labour\", \"sexual exploitation\", \"domestic servitude\", \"other\"]",
+                "x".repeat(64)
+            ),
+        )],
+    ] {
+        Config::parse(SHIPPED, env(vars)).unwrap_or_else(|e| panic!("{vars:?}: {e}"));
+    }
 }
 
 #[test]
