@@ -38,6 +38,13 @@ fn ticket_hello(session: SessionId, seed: [u8; 16], difficulty: u8) -> VisitorFr
     }
 }
 
+/// Sends `frame` first on a fresh visitor connection; the code it is closed with.
+async fn refused(relay: &TestRelay, frame: VisitorFrame) -> Option<u16> {
+    let mut wire = Wire::connect(&relay.visitor_url(), &[]).await.unwrap();
+    wire.send(frame).await.unwrap();
+    close_code(&mut wire).await
+}
+
 /// Sends `ticket_hello` before reading anything; returns the frames up to the first queue
 /// position and how long that position came after the welcome.
 async fn arrive(relay: &TestRelay, t: &ChatTicket) -> (Vec<RelayFrame>, Duration) {
@@ -102,14 +109,7 @@ async fn a_ticket_hello_is_answered_challenge_welcome_queue_and_the_position_com
 #[tokio::test]
 async fn a_ticket_opens_one_session_for_the_session_it_names_and_nothing_stands_in_for_it() {
     let relay = TestRelay::start().await;
-    let refused = |frame: VisitorFrame| {
-        let url = relay.visitor_url();
-        async move {
-            let mut wire = Wire::connect(&url, &[]).await.unwrap();
-            wire.send(frame).await.unwrap();
-            close_code(&mut wire).await
-        }
-    };
+    let refused = |frame| refused(&relay, frame);
 
     let t = ticket(&relay).await;
     arrive(&relay, &t).await;
@@ -194,14 +194,7 @@ async fn a_visitor_opening_with_a_ticket_chats_with_a_coordinator() {
 #[tokio::test]
 async fn a_malformed_ticket_hello_is_refused_at_parse_and_does_not_spend_its_ticket() {
     let relay = TestRelay::start().await;
-    let refused = |frame: VisitorFrame| {
-        let url = relay.visitor_url();
-        async move {
-            let mut wire = Wire::connect(&url, &[]).await.unwrap();
-            wire.send(frame).await.unwrap();
-            close_code(&mut wire).await
-        }
-    };
+    let refused = |frame| refused(&relay, frame);
     let t = ticket(&relay).await;
     let with =
         |handshake: Vec<u8>, lang: &str| match ticket_hello(t.session, t.seed.0, t.difficulty) {
