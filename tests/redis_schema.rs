@@ -81,12 +81,12 @@ fn fits(pattern: &str, key: &str) -> bool {
 #[test]
 fn the_pattern_matcher_is_strict() {
     assert!(fits("ll:{sid}:record", "ll:{0a1b}:record"));
-    assert!(fits("ll:pow:used:<seed>", "ll:pow:used:ff00"));
+    assert!(fits("ll:pow:used:<digest>", "ll:pow:used:ff00"));
     assert!(fits("ll:tip:{tip-<id>}:record", "ll:tip:{tip-12ab}:record"));
     assert!(!fits("ll:{sid}:record", "ll:{0a1b}:records"));
     assert!(!fits("ll:{sid}:record", "ll:{}:record"));
     assert!(!fits("ll:queue", "ll:queue:order"));
-    assert!(!fits("ll:pow:used:<seed>", "ll:pow:used:zz"));
+    assert!(!fits("ll:pow:used:<digest>", "ll:pow:used:zz"));
 }
 
 #[tokio::test]
@@ -210,7 +210,7 @@ async fn every_key_after_a_day_on_two_nodes_is_in_the_documented_schema() {
         "ll:node:<id>:roster",
         "ll:nodes:live",
         "ll:pow:key",
-        "ll:pow:used:<seed>",
+        "ll:pow:used:<digest>",
         "ll:rewrite:lock",
     ] {
         assert!(

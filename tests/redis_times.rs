@@ -207,3 +207,36 @@ async fn a_relay_puts_the_ends_an_older_one_left_on_the_minute() {
         .collect();
     assert!(finer.is_empty(), "ends an older relay left: {finer:#?}");
 }
+
+/// A visitor's activity (a touch: every 30 s while they write or ping, and at a resume)
+/// keeps their session's keys alive, but never the hold's grace key: it ends with the grace,
+/// so when the holding coordinator's node died, another node finds the grace over and puts
+/// the visitor back in the queue instead of leaving them "reconnecting" for ever.
+#[tokio::test]
+async fn a_touch_keeps_the_session_but_not_the_hold_s_grace() {
+    use lifeline::store::ChatStore;
+
+    let redis = RedisServer::start();
+    let store = redis.store(1800).await;
+    let info = queued_session(&store, 7);
+    let id = info.id;
+    store.create(info, 10).await.unwrap();
+    assert!(store.claim(&id, 42, "node-a").await.unwrap().is_some());
+    assert!(store.hold(&id, 42, 120).await.unwrap());
+    let grace = format!("ll:{{{}}}:grace", "07".repeat(16));
+    let ttl = |key: &str| -> i64 { redis.cli(&["TTL", key]).parse().unwrap() };
+    assert!((1..=120).contains(&ttl(&grace)), "{}", ttl(&grace));
+    store.touch(&id, 1).await.unwrap();
+    assert!(
+        (1..=120).contains(&ttl(&grace)),
+        "the grace key still ends with the grace: {}",
+        ttl(&grace)
+    );
+    assert!(store.in_grace(&id).await.unwrap());
+    let record = format!("ll:{{{}}}:record", "07".repeat(16));
+    assert!(
+        ttl(&record) > 1800,
+        "the session lives on: {}",
+        ttl(&record)
+    );
+}

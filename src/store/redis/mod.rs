@@ -745,8 +745,10 @@ impl ChatStore for RedisStore {
         let keys = Keys::of(id);
         let mut script = self.touch.key(&keys.record);
         script.key(&keys.active);
+        // Not the grace key: it ends with the hold's grace, however active the visitor, or a
+        // hold whose node died would never be found over (docs/redis.md).
         for key in keys.all() {
-            if key != keys.record && key != keys.active {
+            if key != keys.record && key != keys.active && key != keys.grace {
                 script.key(key);
             }
         }

@@ -141,7 +141,8 @@ redis.call('HDEL', KEYS[2], 'head')
 return 1
 "#;
 
-// KEYS[1] is the record, KEYS[2] the activity key, then every key of the session. Checked
+// KEYS[1] is the record, KEYS[2] the activity key, then every key of the session but the
+// hold's grace key (it ends with the grace, not with the session). Checked
 // and written in one step, so a touch racing a removal cannot re-create the activity key.
 pub(super) const TOUCH: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

@@ -2,8 +2,8 @@
 //! that authenticates seeds, so a seed fetched through one node is accepted by another, and
 //! the seeds already redeemed, so none is accepted twice anywhere.
 //!
-//! Must never hold anything but a random key and the ids of spent seeds (with, for a form
-//! token, whether its form filed what it carried).
+//! Must never hold anything but a random key and digests of spent seeds (with, for a form
+//! token, whether its form filed what it carried): never a seed, which carries its time.
 
 use redis::AsyncCommands;
 
@@ -15,8 +15,18 @@ const SHARED_KEY: &str = "ll:pow:key";
 /// The value of a spent token (a form's, a follow-up's seed) whose submission was filed (a spent one holds `1`).
 const FILED: &str = "2";
 
+/// Domain separation: this digest is never a fingerprint of anything else.
+const USED_LABEL: &[u8] = b"lifeline spent seed v1";
+
+/// A spent seed's key, named by 16 bytes of SHA-256 over a label and the seed: the seed
+/// itself begins with its expiry to the second (when it was issued), a precise time a dump
+/// of Redis must not hold; and a chat ticket's seed would let whoever holds the dump (and
+/// `ll:pow:key`) test a known session id against it.
 fn used_key(seed: &[u8; 16]) -> String {
-    format!("ll:pow:used:{}", hex(seed))
+    let mut input = USED_LABEL.to_vec();
+    input.extend_from_slice(seed);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &input);
+    format!("ll:pow:used:{}", hex(&digest.as_ref()[..16]))
 }
 
 /// The seed key and the redeemed seeds, shared by every node.
