@@ -253,3 +253,26 @@ async fn a_malformed_ticket_hello_is_refused_at_parse_and_does_not_spend_its_tic
         "malformed before unsolved"
     );
 }
+
+/// On Redis, a redeemed ticket is remembered under a digest of its seed, never the seed: a
+/// seed begins with its expiry to the second, which a dump of Redis must not hold (F-64).
+#[tokio::test]
+async fn a_spent_ticket_is_remembered_by_a_digest_not_its_seed() {
+    let redis = RedisServer::start();
+    let relay = relay_on(&redis).await;
+    let t = ticket(&relay).await;
+    let (frames, _) = arrive(&relay, &t).await;
+    assert!(matches!(frames[1], RelayFrame::Welcome { .. }));
+    let spent = redis.cli(&["KEYS", "ll:pow:used:*"]);
+    assert!(
+        spent.starts_with("ll:pow:used:"),
+        "the ticket is spent: {spent:?}"
+    );
+    let seed = lifeline::crypto::keys::hex(&t.seed.0);
+    assert!(!spent.contains(&seed), "{spent} names the seed {seed}");
+    assert_eq!(
+        refused(&relay, ticket_hello(t.session, t.seed.0, t.difficulty)).await,
+        Some(4005),
+        "and still used once"
+    );
+}
