@@ -132,7 +132,9 @@ impl NodeLink {
         pipe.expire(&key, ttl_s as i64).ignore();
         let mut con = self.con.clone();
         let _ = pipe.query_async::<()>(&mut con).await;
+        // Atomic, as the roster's: a cut between the two would leave the set without an end.
         let _ = redis::pipe()
+            .atomic()
             .sadd(NODES, node)
             .ignore()
             .expire(NODES, (ttl_s * 3) as i64)
