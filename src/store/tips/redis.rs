@@ -354,17 +354,13 @@ impl RedisTips {
             .ignore()
             .expire_at(&keys.replies, end as i64)
             .ignore();
-        let handled: Option<String> = self
-            .con()
-            .hget(&keys.record, "handled")
-            .await
-            .map_err(unavailable)?;
         pipe.query_async::<()>(&mut self.con())
             .await
             .map_err(unavailable)?;
-        if let Some(copy) = reply.copy.filter(|_| handled.as_deref() != Some("1")) {
+        if let Some(copy) = reply.copy {
             let _kept: i32 = self
                 .copy
+                .key(&keys.record)
                 .key(&keys.copies)
                 .arg(encode_copy(&copy)?)
                 .arg(MAX_REPLY_COPIES)

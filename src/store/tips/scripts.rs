@@ -23,12 +23,16 @@ end
 return 1
 "#;
 
-/// Capped push of a reply's copy (the first ones are kept, §5). KEYS: the copies list.
-/// ARGV: the item, the cap, the list's end (Unix seconds, a whole minute). 1 if kept, 0 if the list is full.
+/// Capped push of a reply's copy (the first ones are kept, §5). KEYS: the tip's record, its
+/// copies list. ARGV: the item, the cap, the list's end (Unix seconds, a whole minute). 1 if
+/// kept, 0 if the list is full or the tip is gone or handled: read in the same step as the
+/// push, so a copy racing the tip's handling never re-creates the list handling erased.
 pub(super) const COPY: &str = r#"
-if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('EXPIREAT', KEYS[1], ARGV[3])
+local handled = redis.call('HGET', KEYS[1], 'handled')
+if handled == false or handled == '1' then return 0 end
+if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('EXPIREAT', KEYS[2], ARGV[3])
 return 1
 "#;
 
