@@ -280,7 +280,7 @@ impl VisitorClient {
         let now = self.reach.clock.unix_s();
         self.revocations
             .as_ref()
-            .filter(|list| now.saturating_sub(list.issued_at) <= REVOCATION_MAX_AGE_S)
+            .filter(|list| list.within(now, REVOCATION_MAX_AGE_S))
             .ok_or_else(|| {
                 ClientError::Protocol(
                     "no revocation list within its maximum age (no_list): no coordinator \

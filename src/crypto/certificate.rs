@@ -310,16 +310,21 @@ impl RevocationList {
         if !org.verify(&labelled(REVOCATION_LABEL, &[body]), &signature) {
             return Err(CertificateError::WrongSigner);
         }
-        if let Some(max_age) = max_age
-            && now.saturating_sub(issued_at) > max_age
-        {
-            return Err(CertificateError::StaleRevocationList);
-        }
-        Ok(Self {
+        let list = Self {
             issued_at,
             serials,
             encoded: bytes.to_vec(),
-        })
+        };
+        if max_age.is_some_and(|max_age| !list.within(now, max_age)) {
+            return Err(CertificateError::StaleRevocationList);
+        }
+        Ok(list)
+    }
+
+    /// Whether a visitor still takes this list at `now`: no older than `max_age` seconds
+    /// (§2.2; exactly `max_age` old is still taken).
+    pub fn within(&self, now: u64, max_age: u64) -> bool {
+        now.saturating_sub(self.issued_at) <= max_age
     }
 }
 
