@@ -15,6 +15,12 @@ pub struct NodeProcess {
 
 impl NodeProcess {
     pub async fn start(data_dir: &std::path::Path, redis_url: &str) -> Self {
+        Self::start_on(data_dir, redis_url, false).await
+    }
+
+    /// A node on one Redis server, or (`cluster`) on the Redis Cluster whose seed nodes
+    /// `redis_url` lists.
+    pub async fn start_on(data_dir: &std::path::Path, redis_url: &str, cluster: bool) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -33,6 +39,7 @@ impl NodeProcess {
             .env("LIFELINE_SERVER_DATA_DIR", data_dir)
             .env("LIFELINE_STORE_KIND", "redis")
             .env("LIFELINE_REDIS_URL", redis_url)
+            .env("LIFELINE_STORE_REDIS_CLUSTER", cluster.to_string())
             .env("LIFELINE_POW_BASE_DIFFICULTY", "8")
             .env("LIFELINE_POW_MAX_DIFFICULTY", "10")
             .stdout(std::process::Stdio::null())

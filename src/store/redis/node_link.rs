@@ -41,6 +41,12 @@ fn roster_key(node: &str) -> String {
     format!("ll:node:{node}:roster")
 }
 
+/// Present while node `node` is alive: written at each announce with the roster's lifetime,
+/// whether or not it has coordinators (an empty roster is no key at all).
+fn up_key(node: &str) -> String {
+    format!("ll:node:{node}:up")
+}
+
 /// One node's handle on the others.
 #[derive(Clone)]
 pub struct NodeLink {
@@ -69,17 +75,33 @@ impl NodeLink {
         }
     }
 
-    /// Sends `text` to node `node`; `false` if Redis did not take it, or (one server) if no
-    /// node listens on that channel: the node died, and a roster naming it is stale. (A
-    /// Cluster counts only the subscribers of the server it was published on, so there a
-    /// count of none proves nothing.)
+    /// Sends `text` to node `node`; `false` if Redis did not take it, or if the node is dead:
+    /// on one server, no node listens on its channel; on a Cluster, its `up` key has lapsed.
+    /// (A Cluster counts only the subscribers of the server it was published on, so there a
+    /// count of none proves nothing: a dead holder's node was taken for alive, and a
+    /// visitor's `end` waited for the idle sweep instead of erasing at once, F-65.)
     pub async fn send_to(&self, node: &str, text: String) -> bool {
         let mut con = self.con.clone();
         match con.publish::<_, _, i64>(&node_channel(node), text).await {
-            Ok(0) => matches!(self.con, RedisConnection::Cluster(_)),
+            Ok(0) => matches!(self.con, RedisConnection::Cluster(_)) && self.is_up(node).await,
             Ok(_) => true,
             Err(_) => false,
         }
+    }
+
+    /// Whether node `node` announced itself within the roster's lifetime. A node of an older
+    /// version writes no `up` key: its roster, when it has coordinators, stands for it. If
+    /// Redis cannot say, the node is taken for alive, as before this check: the publish got
+    /// through, and an alive holder must deliver the last frames before it erases.
+    async fn is_up(&self, node: &str) -> bool {
+        let mut con = self.con.clone();
+        for key in [up_key(node), roster_key(node)] {
+            match con.exists::<_, bool>(&key).await {
+                Ok(false) => {}
+                Ok(true) | Err(_) => return true,
+            }
+        }
+        false
     }
 
     /// Tells node `node` that node `from` has published `total` wakes to it so far, after
@@ -132,6 +154,9 @@ impl NodeLink {
         pipe.expire(&key, ttl_s as i64).ignore();
         let mut con = self.con.clone();
         let _ = pipe.query_async::<()>(&mut con).await;
+        // A key of its own, apart from the roster's: on a Cluster the two are in different
+        // slots, and a MULTI may not span slots.
+        let _ = con.set_ex::<_, _, ()>(up_key(node), 1, ttl_s).await;
         // Atomic, as the roster's: a cut between the two would leave the set without an end.
         let _ = redis::pipe()
             .atomic()
