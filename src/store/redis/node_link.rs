@@ -156,7 +156,15 @@ impl NodeLink {
         let _ = pipe.query_async::<()>(&mut con).await;
         // A key of its own, apart from the roster's: on a Cluster the two are in different
         // slots, and a MULTI may not span slots.
-        let _ = con.set_ex::<_, _, ()>(up_key(node), 1, ttl_s).await;
+        // SET with EX, not SETEX: the deploy kit's ACL grants the relay's user only the
+        // commands it uses (config/deploy/redis.conf).
+        let _ = con
+            .set_options::<_, _, ()>(
+                up_key(node),
+                1,
+                redis::SetOptions::default().with_expiration(redis::SetExpiry::EX(ttl_s)),
+            )
+            .await;
         // Atomic, as the roster's: a cut between the two would leave the set without an end.
         let _ = redis::pipe()
             .atomic()
