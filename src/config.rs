@@ -422,6 +422,22 @@ impl Config {
             }
         }
         match self.store.kind {
+            // Set for a reason: nodes that each keep their own memory would never see one
+            // another's visitors or coordinators, and nothing would say so.
+            StoreKind::Memory if !self.store.redis_url.trim().is_empty() => {
+                return Err(err(
+                    "store.kind",
+                    "store.redis_url is set but store.kind is \"memory\", which never uses it: \
+                     set store.kind = \"redis\" (LIFELINE_STORE_KIND=redis), or leave redis_url empty",
+                ));
+            }
+            StoreKind::Memory if self.store.redis_cluster => {
+                return Err(err(
+                    "store.kind",
+                    "store.redis_cluster = true needs store.kind = \"redis\" and the seed nodes in \
+                     store.redis_url",
+                ));
+            }
             StoreKind::Memory => {}
             StoreKind::Redis => {
                 let urls = self.store.redis_urls();

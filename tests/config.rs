@@ -1,6 +1,7 @@
 //! Configuration: shipped defaults are valid, `LIFELINE_*` overrides apply, and every
 //! mistake names the key and the reason; the binary exits 2 on one.
 
+use crate::binary;
 use lifeline::config::{Config, StoreKind};
 
 const SHIPPED: &str = include_str!("../config/lifeline.toml");
@@ -559,4 +560,38 @@ fn a_file_that_is_not_toml_is_refused_naming_the_line() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains(&format!("line {line}")), "{said}");
+}
+
+/// A Redis URL (or Cluster mode) given to a memory store is a deployment half-done: several
+/// nodes would each keep their own visitors and coordinators, never meeting, and nothing
+/// would say so. The binary stops at start naming `store.kind`, and never echoes the URL,
+/// which carries the password.
+#[test]
+fn a_redis_setting_the_memory_store_would_ignore_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value) in [
+        (
+            "LIFELINE_REDIS_URL",
+            "redis://lifeline:s3cret-pw@127.0.0.1:6379/0",
+        ),
+        ("LIFELINE_STORE_REDIS_CLUSTER", "true"),
+    ] {
+        let (code, stderr) = binary::run_to_exit(
+            dir.path(),
+            &[
+                ("LIFELINE_SERVER_LISTEN", "127.0.0.1:0"),
+                ("LIFELINE_SERVER_METRICS_LISTEN", ""),
+                (name, value),
+            ],
+        );
+        assert_eq!(code, Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("`store.kind`") && stderr.contains("store.kind = \"redis\""),
+            "{name}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("s3cret-pw"),
+            "the password was echoed: {stderr}"
+        );
+    }
 }
