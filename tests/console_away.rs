@@ -37,16 +37,6 @@ async fn told_on_duty(v: &mut VisitorClient) -> u32 {
     }
 }
 
-/// `on_duty` in `/v1/config`, what the widget's home screen reads.
-async fn config_on_duty(relay: &TestRelay) -> Option<u64> {
-    let (_, body) =
-        lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/v1/config", None, &[])
-            .await
-            .expect("config");
-    let config: serde_json::Value = serde_json::from_str(&body).expect("json");
-    config["on_duty"].as_u64()
-}
-
 #[tokio::test]
 async fn a_console_locked_past_its_limit_goes_off_duty_and_new_visitors_are_told_no_one_is_there() {
     let relay = TestRelay::start().await;
@@ -60,7 +50,7 @@ async fn a_console_locked_past_its_limit_goes_off_duty_and_new_visitors_are_told
     assert_eq!(connected_to(&mut held).await, "Dev coordinator");
     let mut waiting = visitor(&relay).await;
     assert_eq!(told_on_duty(&mut waiting).await, 1);
-    assert_eq!(config_on_duty(&relay).await, Some(1));
+    assert_eq!(on_duty_count(&relay).await, Some(1));
 
     // Ctrl-L, and the coordinator walks away. Past the limit the waiting visitor is told no
     // one is on duty, and so is anyone arriving now, in `queue` and in `/v1/config` alike.
@@ -75,7 +65,7 @@ async fn a_console_locked_past_its_limit_goes_off_duty_and_new_visitors_are_told
     );
     let mut late = visitor(&relay).await;
     assert_eq!(told_on_duty(&mut late).await, 0);
-    assert_eq!(config_on_duty(&relay).await, Some(0));
+    assert_eq!(on_duty_count(&relay).await, Some(0));
     // Nobody waits on the locked console: the held visitor is told the coordinator left and
     // is queued again, for a colleague; nobody is dropped.
     held.wait_for(|e| matches!(e, VisitorEvent::Peer(PeerEvent::Left)))
@@ -96,7 +86,7 @@ async fn a_console_locked_past_its_limit_goes_off_duty_and_new_visitors_are_told
         .until_on_screen("Back in the queue while you were away")
         .await;
     assert!(console.screen().shows(" off duty "));
-    assert_eq!(config_on_duty(&relay).await, Some(0));
+    assert_eq!(on_duty_count(&relay).await, Some(0));
     // Ctrl-D (out of the message box first) puts the coordinator back on duty, as always,
     // and Ctrl-N answers the visitor who waited longest: the one given back, claimed again
     // with a fresh handshake.

@@ -97,6 +97,7 @@ mod relay_tls;
 mod renewal;
 mod revocations_live;
 mod security_findings;
+mod signed_in_twice;
 mod store_edges;
 mod store_faults;
 mod store_lost_told;

@@ -62,4 +62,10 @@ pub enum ConsoleError {
     /// Starting the shift failed for the reason given (passphrases, a CA file).
     #[error("{0}")]
     Setup(String),
+    /// The relay let this identity in on another console or desk and closed this one (4011).
+    #[error(
+        "this identity signed in on another console or desk, so this one stopped; \
+         what it held went to that one, or back to the queue"
+    )]
+    SignedInElsewhere,
 }

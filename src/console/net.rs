@@ -284,6 +284,8 @@ async fn execute(
 enum Stopped {
     Quit,
     Lost,
+    /// The relay closed it with 4011: this identity signed in on another console or desk.
+    Replaced,
 }
 
 async fn run(
@@ -297,10 +299,20 @@ async fn run(
     // ended first thing after it (never left held, their visitors' words read by no one).
     let mut ends = Vec::new();
     loop {
-        if let Stopped::Quit = serve(&mut client, &mut commands, &events, &mut ends).await {
-            // A clean sign-out: the relay requeues our visitors now rather than hold them.
-            client.sign_out().await;
-            return;
+        match serve(&mut client, &mut commands, &events, &mut ends).await {
+            Stopped::Quit => {
+                // A clean sign-out: the relay requeues our visitors now rather than hold them.
+                client.sign_out().await;
+                return;
+            }
+            // Never signed in again: the other console would be replaced in turn, and the
+            // two would take the identity (and requeue its visitors) from each other for
+            // as long as both ran.
+            Stopped::Replaced => {
+                let _ = events.send(NetEvent::Replaced);
+                return;
+            }
+            Stopped::Lost => {}
         }
         let Some(how) = &reconnect else { return };
         if !sign_in_again(&mut client, how, &mut commands, &events, &mut ends).await {
@@ -383,6 +395,9 @@ async fn serve(
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let lost = |e: ClientError| {
+        if e.close_code() == Some(CloseCode::Replaced.code()) {
+            return Stopped::Replaced;
+        }
         let _ = events.send(NetEvent::Disconnected(e.to_string()));
         Stopped::Lost
     };

@@ -79,6 +79,19 @@ impl Desk {
         }
     }
 
+    /// The desk's exit code once it has exited, waiting `within` at most (`None`: still
+    /// running, or killed by a signal).
+    pub fn exit_code(&mut self, within: Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }

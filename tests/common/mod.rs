@@ -895,3 +895,13 @@ pub fn hello(
         handshake: lifeline::protocol::Bytes(vec![9; 32]),
     }
 }
+
+/// How many coordinators `/v1/config` says are on duty, as a visitor's widget reads it.
+pub async fn on_duty_count(relay: &TestRelay) -> Option<u64> {
+    let (_, body) =
+        lifeline::client::tipster::request(&relay.addr.to_string(), "GET", "/v1/config", None, &[])
+            .await
+            .expect("config");
+    let config: serde_json::Value = serde_json::from_str(&body).expect("json");
+    config["on_duty"].as_u64()
+}

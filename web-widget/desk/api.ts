@@ -28,7 +28,7 @@ export type FromDesk =
   | { type: 'locked'; failed: boolean; retry_in: number }
   | State
   | { type: 'bell' }
-  | { type: 'ended' };
+  | { type: 'ended'; why?: 'signed_in_elsewhere' };
 
 let socket: WebSocket | null = null;
 

@@ -160,7 +160,7 @@ function onMessage(m: FromDesk): void {
     case 'ended':
       forget();
       screenKey = 'ended';
-      message(app, t('endedTitle'), t('endedText'));
+      message(app, t('endedTitle'), t(m.why === 'signed_in_elsewhere' ? 'endedElsewhereText' : 'endedText'));
       break;
   }
 }

@@ -92,9 +92,16 @@ pub async fn run(opts: DeskOptions) -> Result<(), ConsoleError> {
         .launch_url()
         .ok_or_else(|| ConsoleError::Setup("no launch token".into()))?;
     announce(&opts, &guard, &url);
+    // Closing the tab does not end the shift, and a second desk would end this one.
+    println!(
+        "Closed the tab? Open http://127.0.0.1:{port}/ again in the same browser (the shift \
+         goes on meanwhile); the desk locks until your passphrase."
+    );
     let result = session::run(opts.console, pages).await;
     server.abort();
-    println!("The shift is over; the desk has stopped.");
+    if result.is_ok() {
+        println!("The shift is over; the desk has stopped.");
+    }
     result
 }
 

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::api::PageMessage;
 use super::start_error::StartError;
 use super::throttle::Throttle;
-use super::view::{Locked, Starting, State, ToPage};
+use super::view::{Ended, Locked, Starting, State, ToPage};
 use crate::console::ConsoleError;
 use crate::console::identity::IdentityError;
 use crate::console::runner::{self, Options, Ready, Started};
@@ -350,9 +350,16 @@ async fn shift_loop(
         }
         net.send(renewals.resolve(&mut shift, commands));
         if shift.quit {
-            link.show(&ToPage::Ended);
+            let elsewhere = shift.status == Notice::SignedInElsewhere;
+            link.show(&ToPage::Ended(Ended {
+                why: elsewhere.then_some("signed_in_elsewhere"),
+            }));
             link.let_go().await;
-            break;
+            net.finish(Duration::from_secs(2)).await;
+            return match elsewhere {
+                true => Err(ConsoleError::SignedInElsewhere),
+                false => Ok(()),
+            };
         }
     }
     net.finish(Duration::from_secs(2)).await;

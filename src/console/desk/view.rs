@@ -53,7 +53,16 @@ pub enum ToPage<'a> {
     /// A new visitor, or one handed to me: the page may ring (never with any text).
     Bell,
     /// The shift is over; the desk stops.
-    Ended,
+    Ended(Ended),
+}
+
+/// Why the shift is over, when the coordinator did not end it.
+#[derive(Serialize)]
+pub struct Ended {
+    /// `signed_in_elsewhere`: this identity signed in on another console or desk, and the
+    /// relay closed this one (4011); absent when the coordinator ended the shift.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<&'static str>,
 }
 
 /// The unlocked shift.

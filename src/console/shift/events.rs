@@ -50,6 +50,9 @@ pub enum NetEvent {
     Disconnected(String),
     /// Signed in again after a lost connection.
     Reconnected,
+    /// The relay closed the connection because this identity signed in on another console
+    /// or desk (4011): the net task has stopped, and the shift ends.
+    Replaced,
 }
 
 /// A command the connection could not carry out, named so that the shift can take back what
@@ -117,6 +120,13 @@ impl Shift {
             }
             NetEvent::Disconnected(_) => {
                 self.connection_lost();
+                Vec::new()
+            }
+            NetEvent::Replaced => {
+                self.connection_lost();
+                self.duty_before_loss = false;
+                self.status = Notice::SignedInElsewhere;
+                self.quit = true;
                 Vec::new()
             }
             NetEvent::Reconnected => {

@@ -172,6 +172,10 @@ pub enum Notice {
     Reconnecting,
     /// Something that needs the relay was asked while offline; nothing was done.
     Offline,
+    /// This identity signed in on another console or desk: the relay let that one in and
+    /// closed this one, which stops (signing in again would close the other in turn). What
+    /// it held went to the new connection, or back to the queue.
+    SignedInElsewhere,
     /// A message, reply, hand-over or tip action was asked while offline: nothing went, and
     /// what was written stays in its box, to send once reconnected.
     OfflineKept,

@@ -59,6 +59,10 @@ pub async fn run(
     let result = shift_loop(&mut app, &mut net, &clock, &mut renewals).await;
     drop(screen);
     net.finish(Duration::from_secs(2)).await;
+    // Said on the main screen too: the alternate one, where the notice was, is gone.
+    if result.is_ok() && app.shift.status == Notice::SignedInElsewhere {
+        return Err(ConsoleError::SignedInElsewhere);
+    }
     result
 }
 

@@ -95,6 +95,9 @@ pub fn notice(notice: &Notice) -> String {
         ),
         Notice::NotDone { reason } => format!("Not done: {reason}"),
         Notice::Reconnecting => "Offline. Reconnecting… your visitors wait safely.".into(),
+        Notice::SignedInElsewhere => {
+            "Signed in on another console or desk with this identity: this one stopped.".into()
+        }
         Notice::Offline => "Offline: duty waits until the console is reconnected.".into(),
         Notice::OfflineKept => {
             "Offline: nothing was sent; what you wrote is kept. Reconnecting…".into()
