@@ -15,9 +15,14 @@ export function wipe(app: HTMLElement): void {
 /** The passphrase form: at start (`keys` says how) or at the idle lock. */
 export function unlockScreen(app: HTMLElement, o: { title: string; text: string; twice: boolean; inbox: boolean; error: unknown; retryIn: number }): void {
   wipe(app);
-  const pass = h('input', { type: 'password', id: 'pass', autocomplete: 'current-password', required: true });
-  const again = o.twice ? h('input', { type: 'password', id: 'again', autocomplete: 'new-password', required: true }) : null;
-  const inbox = o.inbox ? h('input', { type: 'password', id: 'inbox-pass', autocomplete: 'off' }) : null;
+  // Never offered to a password manager: a saved passphrase would sit in the browser's
+  // profile (synced, perhaps), and its autofill would let anyone at the machine past the
+  // idle lock. `off` for the browser's own; the others' documented opt-outs beside it.
+  const secret = (id: string, required: boolean) =>
+    h('input', { type: 'password', id, required, autocomplete: 'off', 'data-1p-ignore': true, 'data-lpignore': 'true', 'data-bwignore': true, 'data-form-type': 'other' });
+  const pass = secret('pass', true);
+  const again = o.twice ? secret('again', true) : null;
+  const inbox = o.inbox ? secret('inbox-pass', false) : null;
   const error = h('p', { class: 'error', id: 'unlock-error', role: 'alert' }, o.error ? startWords(o.error) : '');
   // The countdown has a line of its own, so the alert above is not read out every second.
   const wait = h('p', { class: 'meta', id: 'unlock-wait' }, waitWords(o.retryIn));

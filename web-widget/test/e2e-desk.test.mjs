@@ -256,6 +256,8 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   // still lets it in.
   await page.reload();
   await page.getByRole('heading', { name: 'The desk is locked' }).waitFor();
+  // The passphrase is never offered to a password manager (its autofill would open the lock).
+  assert.deepEqual(await page.locator('input[type=password]').evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete'))), ['off']);
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await awake(page, page.locator('.line.them').getByText('Hello, I need help.'));
