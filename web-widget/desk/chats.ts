@@ -5,7 +5,7 @@ import { h, duration } from './dom';
 import { ask, Conversation, State } from './api';
 import { composer } from './composer';
 import { keepsChat } from './keeps';
-import { pickColleague, pickResource } from './pickers';
+import { askFirst, pickColleague, pickResource } from './pickers';
 import { t, worded } from './strings';
 
 const lang = (l: string | null) => (l ? l : t('langUnknown'));
@@ -127,7 +127,9 @@ function conversationPane(s: State, c: Conversation): HTMLElement {
               // Messages the relay has not stored may never arrive once it is over: said first.
               const unstored = c.lines.filter((l) => l.who === 'me' && l.mark === 'pending').length;
               const question = unstored ? `${t('confirmEnd')} ${t('endUnstored', { n: unstored })}` : t('confirmEnd');
-              if (c.state === 'ended' || confirm(question)) ask({ type: 'end', session: c.session });
+              const end = () => ask({ type: 'end', session: c.session });
+              if (c.state === 'ended') end();
+              else askFirst(question, t('end'), end);
             },
           },
           c.state === 'ended' ? t('close') : t('end'),

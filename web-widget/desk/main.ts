@@ -7,7 +7,7 @@ import { ask, connect, FromDesk, State } from './api';
 import { alertsOn, ring, toggleAlerts } from './alerts';
 import { chats, tickDurations } from './chats';
 import { clearComposer, sendDraft } from './composer';
-import { closePickers, pickColleague, pickResource } from './pickers';
+import { askFirst, closePickers, pickColleague, pickResource } from './pickers';
 import { pageLang, t, worded } from './strings';
 import { message, unlockNews, unlockScreen, wipe } from './unlock';
 import { tips } from './tips';
@@ -61,7 +61,7 @@ function header(s: State): HTMLElement {
         class: 'danger',
         'data-key': 'quit',
         onclick: () => {
-          if (confirm(t('confirmEndShift'))) ask({ type: 'quit' });
+          askFirst(t('confirmEndShift'), t('endShift'), () => ask({ type: 'quit' }));
         },
       },
       t('endShift'),

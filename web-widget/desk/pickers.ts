@@ -15,7 +15,18 @@ function dialog(title: string, ...body: Node[]): HTMLDialogElement {
   return d;
 }
 
-/** Closes any open picker (a lock, a new screen). */
+/**
+ * Asks `question` before `act`, in a modal dialog of the page whose button says `actWord`.
+ * Never `confirm()`: it stops the page's script while it waits, so the idle lock could not
+ * take the conversations off the screen behind it.
+ */
+export function askFirst(question: string, actWord: string, act: () => void): void {
+  const yes = h('button', { type: 'button', class: 'danger', onclick: () => (closePickers(), act()) }, actWord);
+  dialog(question, yes);
+  yes.focus();
+}
+
+/** Closes any open picker or question (a lock, a new screen). */
 export function closePickers(): void {
   for (const d of document.querySelectorAll('dialog')) d.remove();
 }

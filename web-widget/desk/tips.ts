@@ -5,6 +5,7 @@ import { h } from './dom';
 import { ask, Holder, OpenedTip, State, TipSummary } from './api';
 import { composer } from './composer';
 import { keepsTip } from './keeps';
+import { askFirst } from './pickers';
 import { t, when, worded } from './strings';
 
 /** Who holds a tip, in words. */
@@ -22,7 +23,9 @@ function takeButton(id: string, holder: Holder, key: string): HTMLElement | null
       class: 'small',
       'data-key': key,
       onclick: () => {
-        if (!over || confirm(t('confirmTakeOver', { by }))) ask({ type: 'tip_take', id, over });
+        const take = () => ask({ type: 'tip_take', id, over });
+        if (over) askFirst(t('confirmTakeOver', { by }), t('takeOver'), take);
+        else take();
       },
     },
     over ? t('takeOver') : t('take'),
@@ -78,7 +81,7 @@ function tipPane(s: State): HTMLElement {
             class: 'danger',
             'data-key': 'handled',
             onclick: () => {
-              if (confirm(t('confirmHandled'))) ask({ type: 'tip_handled', id: tip.id });
+              askFirst(t('confirmHandled'), t('handled'), () => ask({ type: 'tip_handled', id: tip.id }));
             },
           },
           t('handled'),

@@ -58,7 +58,6 @@ test('alerts are opt-in, never carry message text, and wrong passphrases wait as
   await context.addInitScript(RECORDER);
   const page = await context.newPage();
   const problems = watch(page, desk.origin);
-  page.on('dialog', (d) => d.accept());
   await page.goto(desk.url);
   await unlockDesk(page, PASSPHRASE);
   await page.getByRole('button', { name: 'Go on duty' }).click();
@@ -87,8 +86,14 @@ test('alerts are opt-in, never carry message text, and wrong passphrases wait as
 
   // The throttle at the lock: two wrong tries are free, the third makes the desk wait.
   await page.evaluate(() => (window.away = false));
-  await page.locator('[data-key="lock"]').click();
+  // A question left open goes with the lock (a native confirm() would have stopped the
+  // page's script, leaving the shift on screen behind it).
+  await page.getByRole('button', { name: 'End shift' }).click();
+  await page.getByRole('dialog', { name: /End your shift/ }).waitFor();
+  await page.keyboard.press('Alt+KeyL');
   await page.getByRole('heading', { name: 'The desk is locked' }).waitFor();
+  assert.equal(await page.getByRole('dialog').count(), 0, 'the question went with the lock');
+  assert.equal(await page.getByText('Waiting (2)').count(), 0, 'nothing of the shift behind it');
   for (let i = 0; i < 3; i++) {
     await page.getByLabel('Passphrase', { exact: true }).fill(`wrong passphrase ${i}`);
     await page.getByRole('button', { name: 'Unlock' }).click();

@@ -44,7 +44,7 @@ async function deskPage(lang, viewport, relayUrl) {
   const context = await browser.newContext({ viewport, locale: lang });
   const page = await context.newPage();
   const problems = watch(page, desk.origin);
-  page.on('dialog', (d) => d.accept());
+  page.on('dialog', (d) => d.dismiss());
   const english = await englishOnly(lang);
   assert.ok(english.length > 100, 'the English phrases were read from the tables');
   const check = async (screen) => {
@@ -109,10 +109,13 @@ for (const [lang, viewport, first, tip] of [
     await page.locator('[data-key="tab-chats"]').click();
     await page.locator('.line.them').getByText(first).waitFor({ timeout: 30000 });
     await page.getByRole('button', { name: w.end, exact: true }).click();
+    await page.getByRole('dialog', { name: w.confirmEnd }).getByRole('button', { name: w.end, exact: true }).click();
     await page.getByText(w.erased({ number: 1 })).waitFor();
     await check('conversation ended');
 
     await page.getByRole('button', { name: w.endShift }).click();
+    await check('asked to end the shift');
+    await page.getByRole('dialog', { name: w.confirmEndShift }).getByRole('button', { name: w.endShift }).click();
     await page.getByRole('heading', { name: w.endedTitle }).waitFor();
     await check('end of shift');
     await new Promise((r) => (desk.proc.exitCode !== null ? r() : desk.proc.on('exit', r)));
