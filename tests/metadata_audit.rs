@@ -448,14 +448,16 @@ async fn the_no_script_tip_path_leaves_no_text_code_or_lookup_id_behind() {
     assert!(leaks.is_empty(), "metadata leaks:\n{}", leaks.join("\n"));
 }
 
-/// Each of `places` (named) that holds a `forbidden` value or any IP address: one line per
-/// leak, naming the place and what it holds.
+/// Each of `places` (named) that holds a `forbidden` value, as written or encoded (see
+/// [`disguises`]), or any IP address: one line per leak, naming the place and what it holds.
 fn leaks_in(places: &[(&str, &String)], forbidden: &[String]) -> Vec<String> {
     let mut leaks = Vec::new();
     for (name, text) in places {
         for needle in forbidden {
-            if text.contains(needle.as_str()) {
-                leaks.push(format!("{name} contain {needle:?}"));
+            for (how, form) in disguises(needle) {
+                if text.contains(form.as_str()) {
+                    leaks.push(format!("{name} contain {needle:?} ({how})"));
+                }
             }
         }
         for address in find_addresses(text) {
@@ -582,4 +584,63 @@ async fn a_held_and_resumed_conversation_leaves_nothing_identifying_and_nothing_
             assert!(!text.contains(secret), "{secret} found");
         }
     }
+}
+
+/// `needle` as written, and as the store and the files encode bytes: base64url and standard
+/// base64 at each of the three alignments it may start at inside a longer value (frames
+/// are kept base64url, tips as files of bytes), and hex. A relay that stored a message's
+/// words inside a frame's body would hide them from a search for the words alone. Encoded
+/// forms of needles under 8 bytes are left out: too short to tell from random ciphertext.
+fn disguises(needle: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let mut forms = vec![("as written", needle.to_owned())];
+    let bytes = needle.as_bytes();
+    if bytes.len() < 8 {
+        return forms;
+    }
+    for (how, engine) in [
+        ("base64url", &URL_SAFE_NO_PAD),
+        ("base64", &STANDARD_NO_PAD),
+    ] {
+        for offset in 0..3 {
+            // `offset` bytes before it: the groups that hold only its own bytes are the same
+            // whatever came before and after.
+            let mut shifted = vec![0u8; offset];
+            shifted.extend_from_slice(bytes);
+            let encoded = engine.encode(&shifted);
+            let first = if offset == 0 { 0 } else { 4 };
+            let last = shifted.len() / 3 * 4;
+            if last > first {
+                forms.push((how, encoded[first..last].to_owned()));
+            }
+        }
+    }
+    forms.push(("hex", lifeline::crypto::keys::hex(bytes)));
+    forms
+}
+
+#[test]
+fn the_scan_finds_words_hidden_in_an_encoded_value() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let words = "Hello, I need help.".to_owned();
+    for prefix in ["", "x", "xy", "xyz"] {
+        let framed = format!("{prefix}{words} and more after it");
+        for stored in [
+            URL_SAFE_NO_PAD.encode(&framed),
+            STANDARD.encode(&framed),
+            lifeline::crypto::keys::hex(framed.as_bytes()),
+        ] {
+            let place = format!("{{\"body\":\"{stored}\"}}");
+            let leaks = leaks_in(&[("store", &place)], std::slice::from_ref(&words));
+            assert!(!leaks.is_empty(), "not found in {place}");
+        }
+    }
+    let sealed = URL_SAFE_NO_PAD.encode(lifeline::crypto::keys::random_bytes::<256>());
+    let place = format!("{{\"body\":\"{sealed}\"}}");
+    assert!(
+        leaks_in(&[("store", &place)], &[words]).is_empty(),
+        "random bytes hold no words"
+    );
 }
