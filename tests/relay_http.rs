@@ -54,6 +54,32 @@ async fn every_response_carries_the_security_headers_and_no_cookie() {
         );
         assert!(!response.contains("unsafe-inline") && !response.contains("unsafe-eval"));
     }
+    // Every other door too, whatever headers of its own it sends: none sets a cookie.
+    for (method, path) in [
+        ("GET", "/help"),
+        ("GET", "/tip"),
+        ("POST", "/tip"),
+        ("GET", "/tip/replies"),
+        ("POST", "/tip/replies"),
+        ("GET", "/v1/pow"),
+        ("POST", "/v1/receipt"),
+        ("POST", "/v1/receipt/followup"),
+        ("GET", "/readyz"),
+        ("GET", "/widget/lifeline.js"),
+        ("GET", "/widget/lifeline.css"),
+        ("GET", "/widget/pow-worker.js"),
+        ("GET", "/widget/sri.json"),
+    ] {
+        let response = raw(&addr, method, path).await.to_ascii_lowercase();
+        assert!(
+            response.starts_with("http/1.1 "),
+            "{method} {path} answered: {response}"
+        );
+        assert!(
+            !response.contains("set-cookie"),
+            "{method} {path} sets a cookie"
+        );
+    }
 }
 
 #[tokio::test]
