@@ -392,6 +392,41 @@ fn a_plain_ws_relay_elsewhere_is_refused_at_start() {
     }
 }
 
+/// A development inbox key (`--inbox-key`) given for a relay elsewhere is refused at start,
+/// naming what to use instead, before a passphrase is asked for: the desk used to ask for
+/// one, then refuse it with a vague "could not start" at every try.
+#[test]
+fn an_inbox_key_for_a_relay_elsewhere_is_refused_before_any_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity = dir.path().join("console.identity");
+    std::fs::write(&identity, b"not opened").unwrap();
+    let inbox = dir.path().join("inbox.key");
+    std::fs::write(&inbox, b"not read").unwrap();
+    for front in ["console", "desk"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
+            .arg(front)
+            .args(if front == "desk" {
+                &["--no-browser"][..]
+            } else {
+                &[]
+            })
+            .args(["--relay", "wss://relay.example.org"])
+            .args(["--identity".as_ref(), identity.as_os_str()])
+            .args(["--inbox-key".as_ref(), inbox.as_os_str()])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{front}: {said}");
+        assert!(
+            said.contains("--inbox-key is for development relays")
+                && said.contains("--import-grant"),
+            "{front}: {said}"
+        );
+        assert!(!said.contains("assphrase"), "{front}: {said}");
+    }
+}
+
 /// The identity's one-off steps are the console's: the desk does not offer them (it once
 /// listed them and then started a shift as if they were not there).
 #[test]

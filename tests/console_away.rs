@@ -99,3 +99,34 @@ async fn a_console_locked_past_its_limit_goes_off_duty_and_new_visitors_are_told
     console.type_keys("sorry, I am back\r").await;
     assert_eq!(next_text_visitor(&mut held).await, "sorry, I am back");
 }
+
+/// A coordinator who closes the desk's tab: nobody watches the shift any more, so the desk
+/// locks at once and goes off duty `--off-duty-after` later (visitors are told no one is
+/// there), instead of after the idle time and that. The relay still has the desk's
+/// connection: only the page went.
+#[tokio::test]
+async fn a_desk_whose_tab_is_closed_locks_at_once_and_goes_off_duty() {
+    use crate::desk::{Desk, dev_desk_command, unlock_on_duty, until_json, websocket};
+    let relay = TestRelay::start().await;
+    let command = dev_desk_command(&relay, &["--lock-after", "60", "--off-duty-after", "1"]);
+    let desk = Desk::spawn(command, None);
+    let cookie = desk.cookie();
+    let origin = desk.origin();
+    let open_page = || websocket(&desk, &origin, Some(&cookie));
+    let mut page = open_page().await.expect("the page's socket");
+    unlock_on_duty(&mut page).await;
+    assert_eq!(on_duty_count(&relay).await, Some(1));
+
+    drop(page);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(8);
+    while on_duty_count(&relay).await != Some(0) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a closed tab left the desk on duty (its idle lock is 60 s away)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The next page finds it locked, and unlocking says what happened meanwhile.
+    let mut page = open_page().await.expect("the page's socket");
+    until_json(&mut page, |m| m["type"] == "locked").await;
+}

@@ -246,3 +246,53 @@ fn script_and_style_go_compressed_only_to_a_browser_that_accepts_it() {
     assert_eq!(refused.status, 403);
     assert_eq!(refused.header("content-encoding"), None);
 }
+
+/// A sealed development inbox key's passphrase is throttled as the identity's is: it used
+/// to be refused without counting, so it could be guessed as fast as Argon2 allowed.
+#[tokio::test]
+async fn wrong_inbox_key_passphrases_are_throttled_like_the_identity_s() {
+    // Development keys: they open with any passphrase (it only sets the lock's), so the
+    // inbox key's is the one that can be wrong.
+    let dir = tempfile::tempdir().unwrap();
+    let paths = lifeline::keyfile::KeyPaths {
+        dir: dir.path().join("keys"),
+    };
+    lifeline::keyfile::create_development_keys(&paths, &lifeline::clock::Clock::system()).unwrap();
+    let inbox = dir.path().join("inbox.key");
+    lifeline::keyfile::write_sealed_key(&inbox, &[7u8; 32], "the inbox passphrase", CHEAP).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lifeline"));
+    command
+        .args([
+            "desk",
+            "--no-browser",
+            "--relay",
+            "ws://127.0.0.1:9",
+            "--dev-keys",
+        ])
+        .arg(paths.dev_coordinator())
+        .arg("--inbox-key")
+        .arg(&inbox)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    let desk = Desk::spawn(command, Some(dir));
+    let mut ws = desk.page().await;
+    let first = next_json(&mut ws).await;
+    assert_eq!(first["inbox_sealed"], true);
+    // The desk sends `starting` again only when it differs from the last one it sent.
+    for i in 0..3 {
+        send_json(
+            &mut ws,
+            serde_json::json!({"type": "unlock", "passphrase": PASSPHRASE, "inbox_passphrase": format!("wrong {i}")}),
+        )
+        .await;
+        if i == 0 {
+            let told = next_json(&mut ws).await;
+            assert_eq!(told["error"], "inbox_key_does_not_open", "{told}");
+            assert_eq!(told["retry_in"], 0, "a first wrong try is free");
+        }
+        // Each try is heard before the next is sent (Argon2 takes a moment).
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let waiting = desk::until_json(&mut ws, |m| m["retry_in"].as_u64().unwrap_or(0) > 0).await;
+    assert_eq!(waiting["error"], "inbox_key_does_not_open", "{waiting}");
+}

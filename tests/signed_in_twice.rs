@@ -12,7 +12,7 @@ use crate::terminal;
 use std::time::Duration;
 
 use common::*;
-use desk::{Desk, send_json, until_json};
+use desk::{Desk, dev_desk_command, unlock_on_duty, until_json};
 use terminal::TerminalConsole;
 
 /// Longer than the console's first wait before signing in again (1 s) and its next (2 s):
@@ -48,26 +48,9 @@ async fn a_terminal_console_signed_in_elsewhere_stops_and_leaves_the_identity_to
 #[tokio::test]
 async fn a_desk_signed_in_elsewhere_tells_its_page_and_stops() {
     let relay = TestRelay::start().await;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"));
-    command
-        .args(["desk", "--no-browser", "--relay"])
-        .arg(relay.coordinator_url())
-        .arg("--dev-keys")
-        .arg(relay.paths().dev_coordinator())
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut desk = Desk::spawn(command, None);
+    let mut desk = Desk::spawn(dev_desk_command(&relay, &[]), None);
     let mut page = desk.page().await;
-    let first = until_json(&mut page, |m| m["type"] == "starting").await;
-    assert_eq!(first["keys"], "development");
-    send_json(
-        &mut page,
-        serde_json::json!({"type": "unlock", "passphrase": "desk passphrase"}),
-    )
-    .await;
-    until_json(&mut page, |m| m["type"] == "state").await;
-    send_json(&mut page, serde_json::json!({"type": "duty", "on": true})).await;
-    until_json(&mut page, |m| m["type"] == "state" && m["on_duty"] == true).await;
+    unlock_on_duty(&mut page).await;
 
     // The same serial (the development coordinator's) signs in from elsewhere.
     let mut newer = relay.on_duty(100, "Dev coordinator", 1).await;

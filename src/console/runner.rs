@@ -385,8 +385,10 @@ pub async fn run(opts: Options, step: Option<IdentityStep>) -> Result<(), Consol
     if let Some(IdentityStep::RenewalRequest { new_keys }) = step {
         return print_renewal_request(&identity_path(), new_keys);
     }
-    // A relay address that cannot be used is said before any passphrase is asked for.
+    // A relay address that cannot be used is said before any passphrase is asked for, and
+    // so is a development inbox key meant for another relay.
     net::coordinator_url(&opts.relay)?;
+    check_inbox_key_use(&opts)?;
     if let Some(IdentityStep::InstallCertificate(certificate)) = &step {
         let path = identity_path();
         return install_certificate(&path, &opts.relay, &opts.trust()?, certificate, &opts.clock)
@@ -519,7 +521,7 @@ async fn start_signing_in(
 
 /// A plain `--inbox-key` is for development relays on this machine; anywhere else the inbox
 /// key comes from a grant inside the sealed identity.
-fn check_inbox_key_use(opts: &Options) -> Result<(), ConsoleError> {
+pub(crate) fn check_inbox_key_use(opts: &Options) -> Result<(), ConsoleError> {
     if opts.inbox_key.is_some() && !net::relay_is_loopback(&opts.relay) {
         return Err(ConsoleError::Setup(
             "--inbox-key is for development relays on this machine: import an inbox grant \

@@ -36,6 +36,35 @@ pub fn desk_command(relay: &str, identity: &Path) -> Command {
     command
 }
 
+/// `lifeline desk --no-browser` on a test relay's development coordinator (serial 100),
+/// with `more` arguments.
+pub fn dev_desk_command(relay: &crate::common::TestRelay, more: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lifeline"));
+    command
+        .args(["desk", "--no-browser", "--relay"])
+        .arg(relay.coordinator_url())
+        .arg("--dev-keys")
+        .arg(relay.paths().dev_coordinator())
+        .args(more)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// At a development desk's start screen: chooses the lock passphrase, then goes on duty.
+pub async fn unlock_on_duty(page: &mut DeskSocket) {
+    let first = until_json(page, |m| m["type"] == "starting").await;
+    assert_eq!(first["keys"], "development");
+    send_json(
+        page,
+        serde_json::json!({"type": "unlock", "passphrase": "desk passphrase"}),
+    )
+    .await;
+    until_json(page, |m| m["type"] == "state").await;
+    send_json(page, serde_json::json!({"type": "duty", "on": true})).await;
+    until_json(page, |m| m["type"] == "state" && m["on_duty"] == true).await;
+}
+
 /// The page's socket to the desk.
 pub type DeskSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

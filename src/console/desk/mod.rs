@@ -69,6 +69,8 @@ pub async fn run(opts: DeskOptions) -> Result<(), ConsoleError> {
         )));
     }
     super::net::coordinator_url(&opts.console.relay)?;
+    // Said here, before the page asks for a passphrase it would then refuse every time.
+    super::runner::check_inbox_key_use(&opts.console)?;
     if opts.console.dev_keys.is_none() {
         let path = opts
             .console

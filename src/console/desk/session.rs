@@ -195,9 +195,9 @@ async fn start(
         };
         let (ready, inbox) = match unlocked {
             Ok(opened) => opened,
-            Err(Refused::Wrong) => {
+            Err(Refused::Wrong(code)) => {
                 throttle.failed(opts.clock.instant());
-                error = Some(StartError::Code("wrong_passphrase"));
+                error = Some(StartError::Code(code));
                 continue;
             }
             Err(Refused::Other(reason)) => {
@@ -218,8 +218,9 @@ async fn start(
 
 /// Why the keys did not open.
 enum Refused {
-    /// The passphrase was wrong (counts against the throttle).
-    Wrong,
+    /// A passphrase was wrong (counts against the throttle): `wrong_passphrase`, or
+    /// `inbox_key_does_not_open` for the sealed inbox key's.
+    Wrong(&'static str),
     /// Anything else, in the page's words.
     Other(StartError),
 }
@@ -245,7 +246,9 @@ fn open_keys(
             match Ready::identity(&path, passphrase, opts.clock.unix_s()) {
                 Ok(Some(ready)) => ready,
                 Ok(None) => return Err(Refused::Other(StartError::Code("not_enrolled"))),
-                Err(ConsoleError::Identity(IdentityError::Decrypt)) => return Err(Refused::Wrong),
+                Err(ConsoleError::Identity(IdentityError::Decrypt)) => {
+                    return Err(Refused::Wrong("wrong_passphrase"));
+                }
                 Err(e) => return Err(other(e)),
             }
         }
@@ -257,7 +260,7 @@ fn open_keys(
                 .map_or(passphrase, |p| p.as_str());
             Some(
                 keyfile::read_dh_secret_with(path, Some(inbox_passphrase))
-                    .map_err(|_| Refused::Other(StartError::Code("inbox_key_does_not_open")))?,
+                    .map_err(|_| Refused::Wrong("inbox_key_does_not_open"))?,
             )
         }
         Some(path) => Some(keyfile::read_dh_secret(path).map_err(|e| other(e.into()))?),
@@ -302,7 +305,11 @@ async fn shift_loop(
                     continue;
                 }
                 Some(Heard::Gone) => {
+                    // A closed tab leaves nobody watching the shift: locked now, so it goes
+                    // off duty after `--off-duty-after` rather than the idle time and that.
+                    // (A reload locks anyway; the time locked runs on from the first lock.)
                     link.page = None;
+                    shift.lock_now(clock.instant());
                     continue;
                 }
                 Some(Heard::Text(text)) => match PageMessage::parse(&text) {
