@@ -905,3 +905,20 @@ pub async fn on_duty_count(relay: &TestRelay) -> Option<u64> {
     let config: serde_json::Value = serde_json::from_str(&body).expect("json");
     config["on_duty"].as_u64()
 }
+
+/// Waits (5 s at most) until `/v1/config` counts `n` coordinators on duty: a duty frame is
+/// counted once the relay has it, a moment after the client or page shows it.
+pub async fn until_on_duty_count(relay: &TestRelay, n: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let count = on_duty_count(relay).await;
+        if count == Some(n) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "on duty: {count:?}, not {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
