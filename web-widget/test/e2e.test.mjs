@@ -121,6 +121,11 @@ test('the coordinator ends: its authenticated Close makes an orderly end, not a 
 
 test('a tip with a receipt code, a reply read back, and a follow-up', async () => {
   const { context, page, problems } = await open('/help');
+  // Everything the page sends, to check at the end that the code and the words never left
+  // the browser as they were typed (the relay gets a lookup id and ciphertext only).
+  const sent = [];
+  page.on('request', (r) => sent.push(`${r.url()} ${JSON.stringify(r.headers())} ${r.postData() ?? ''}`));
+  page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
   await page.getByRole('button', { name: 'Report a tip' }).click();
   await page.getByLabel('What would you like to tell us?').fill('Workers at the farm on the north road are locked in at night.');
   await page.getByLabel('Category (optional)').selectOption('labour');
@@ -157,6 +162,10 @@ test('a tip with a receipt code, a reply read back, and a follow-up', async () =
   await page.getByText('Sent. Thank you.').waitFor({ timeout: 30000 });
   await shot(page, '10-replies');
   assert.deepEqual((await coord.cmd('followups')).texts, ['There are about twenty people.']);
+  const plain = code.replaceAll('-', '');
+  const secrets = [code, plain, plain.toLowerCase(), code.toLowerCase().replaceAll('-', ' '), 'locked in at night', 'about twenty people'];
+  assert.ok(sent.some((r) => r.includes('/v1/receipt')), 'the replies were read over the network');
+  for (const secret of secrets) assert.deepEqual(sent.filter((r) => r.includes(secret)), [], `${secret} left the browser`);
   await noTrace(page, context);
   assert.deepEqual(problems, []);
   await context.close();
