@@ -53,6 +53,7 @@ mod console_new_keys;
 mod console_new_keys_terminal;
 mod console_outage;
 mod console_refused;
+mod console_traces;
 mod coordinator_resume;
 mod crypto_certificates;
 mod crypto_handshake;

@@ -34,19 +34,29 @@ impl TerminalConsole {
 
     /// The console with more `options` (shell words) in a terminal of `cols` × `rows`.
     pub fn start_with(relay: &TestRelay, options: &str, cols: usize, rows: usize) -> Self {
-        let arguments = format!(
+        Self::run(&Self::arguments(relay, options), cols, rows)
+    }
+
+    /// The arguments [`Self::start_with`] gives: the relay, its development coordinator
+    /// keys, the shipped resources, and `options`.
+    pub fn arguments(relay: &TestRelay, options: &str) -> String {
+        format!(
             "console --relay ws://{} --dev-keys {} --resources {} {options}",
             relay.addr,
             relay.paths().dev_coordinator().display(),
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("config/resources.toml")
                 .display()
-        );
-        Self::run(&arguments, cols, rows)
+        )
     }
 
     /// `lifeline <arguments>` (shell words) in a terminal of `cols` × `rows`.
     pub fn run(arguments: &str, cols: usize, rows: usize) -> Self {
+        Self::run_with_env(arguments, &[], cols, rows)
+    }
+
+    /// [`Self::run`] with `env` set for the console (a home folder of the test's own, say).
+    pub fn run_with_env(arguments: &str, env: &[(&str, &Path)], cols: usize, rows: usize) -> Self {
         use std::io::Read;
         use std::process::{Command as Process, Stdio};
         let console = format!(
@@ -55,6 +65,7 @@ impl TerminalConsole {
         );
         let mut child = Process::new("script")
             .args(["-qefc", &console, "/dev/null"])
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
