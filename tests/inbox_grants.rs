@@ -3,8 +3,7 @@
 //! their sealed identity, and never lies in plaintext on disk; damaged or foreign grants are
 //! refused with the file named and nothing changed.
 
-use std::path::Path;
-
+use crate::key_scan;
 use crate::keys_tool;
 use keys_tool::{keys, printed};
 
@@ -14,7 +13,6 @@ use organisation::{CONSOLE_PASS, organisation_and_coordinator};
 use lifeline::console::identity::Identity;
 use lifeline::console::runner::import_grant;
 use lifeline::keyfile;
-use lifeline::protocol::b64;
 
 #[test]
 fn a_granted_inbox_key_opens_into_the_identity_and_never_lies_in_plaintext() {
@@ -60,29 +58,15 @@ fn a_granted_inbox_key_opens_into_the_identity_and_never_lies_in_plaintext() {
         .inbox_keys(header.until);
     assert!(held_later.is_empty());
 
-    // No file anywhere holds the inbox secret in the clear.
-    let secret = b64::encode(&inbox.to_bytes()[..]);
-    for entry in walk(folder.path()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&entry).expect("read")).into_owned();
-        assert!(
-            !text.contains(&secret),
-            "{} holds the inbox key",
-            entry.display()
-        );
-    }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+    // No file anywhere holds the inbox secret in the clear: raw, base64url, base64 or hex,
+    // and no file claims to be sealed without being so (`key_scan`).
+    let known = [("the inbox key".to_owned(), *inbox.to_bytes())];
+    let found = key_scan::unsealed_keys(&[folder.path()], &known);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert!(
+        key_scan::files_under(&[folder.path()]).len() > 3,
+        "the scan read the folder"
+    );
 }
 
 #[test]
