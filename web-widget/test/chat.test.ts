@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Chat, ChatOptions, ChatView, SocketHandlers } from '../src/chat';
 import { decodeRevocations } from '../src/crypto/certificate';
-import { b64url, fromB64url, fromHex } from '../src/crypto/encoding';
+import { b64url, concat, fromB64url, fromHex, labelled } from '../src/crypto/encoding';
+import { CERTIFICATE_LABEL } from '../src/crypto/labels';
 import { ed25519Sign, sha256 } from '../src/crypto/primitives';
 import { respondForTests } from '../src/crypto/handshake';
 import { SessionCipher, DIR_C2V, DIR_V2C } from '../src/crypto/session';
@@ -238,7 +239,7 @@ test('after `left`, a rekey with a fresh ephemeral; undelivered text re-encrypte
   assert.equal(chat.view.phase, 'ended');
 });
 
-test('a message 2 from a key the organisation did not certify fails the chat; wipeNow forgets all', async () => {
+test('a tampered message 2 fails the chat; wipeNow forgets all', async () => {
   const { relay, chat, message1 } = await openedChat();
   const bad = coordinatorAnswer(message1).message2;
   bad[200] ^= 1;
@@ -253,6 +254,27 @@ test('a message 2 from a key the organisation did not certify fails the chat; wi
   assert.equal(again.chat.view.messages.length, 0);
   assert.equal(again.relay.current.sent[again.relay.current.sent.length - 1].type, 'end');
   assert.ok(again.relay.current.closed);
+});
+
+test('a message 2 sealed properly but carrying a certificate another organisation signed fails the chat', async () => {
+  // The same coordinator certificate, its signature made with another organisation's key:
+  // everything in message 2 decrypts and verifies except who vouched for the coordinator.
+  const genuine = H(hs.coordinator_certificate);
+  const body = genuine.slice(0, genuine.length - 64);
+  const forged = concat(body, ed25519Sign(H(certs.other_org_seed), labelled(CERTIFICATE_LABEL, body)));
+  assert.notDeepEqual(forged, genuine);
+  const answer = (certificate: Uint8Array, message1: Uint8Array) =>
+    respondForTests(SESSION, sha256(ORG), H(hs.coordinator_static_secret), H(hs.coordinator_ed25519_seed), ed25519Sign, certificate, H(hs.coordinator_ephemeral_secret), message1).message2;
+
+  const control = await openedChat();
+  control.relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(answer(genuine, control.message1)) });
+  assert.equal(control.chat.view.phase, 'chatting', 'the same message 2 with the genuine certificate opens the chat');
+
+  const { relay, chat, message1 } = await openedChat();
+  relay.push({ type: 'deliver', seq: 1, kind: 'handshake', body: b64url(answer(forged, message1)) });
+  assert.equal(chat.view.phase, 'failed');
+  assert.equal(relay.current.sent[relay.current.sent.length - 1].type, 'end', 'the relay is told to erase it');
+  assert.ok(relay.current.closed);
 });
 
 test('a welcome with a revocation list not signed by the pinned key fails', async () => {

@@ -101,7 +101,7 @@ test('handshake.json: message 1, message 2, handshake hash and all six envelopes
   assert.ok(v.messages.some((m: { envelope: string }) => m.envelope.length / 2 === 1048), 'a 1024-byte bucket');
 });
 
-test('handshake refuses tampering, another session, a wrong org key, a revoked certificate, reuse', () => {
+test('handshake refuses tampering, another session, an expired or revoked certificate, reuse', () => {
   const v = load('handshake.json');
   const org = H(v.org_public);
   const session = H(v.session_id);
