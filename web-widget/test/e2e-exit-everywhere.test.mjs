@@ -154,6 +154,24 @@ test('chat ended by the visitor ("End and wipe"): the button', async () => {
   await drain();
 });
 
+test('chat with the browser refusing storage: the chat opens, End ends it, the button', async () => {
+  // A privacy-minded visitor's browser (site data blocked) throws on sessionStorage: the
+  // resume token is a convenience, and its refusal once left the chat stuck, End dead.
+  const refuse = (page) => page.addInitScript(() => {
+    Storage.prototype.setItem = () => {
+      throw new DOMException('storage refused', 'SecurityError');
+    };
+  });
+  const v = await openHelp({ beforeLoad: refuse });
+  await v.page.getByRole('button', { name: TALK }).click();
+  await v.page.getByText('Waiting for someone to answer').waitFor();
+  await v.page.getByText(/You are number 1 in line/).waitFor();
+  await v.page.getByRole('button', { name: 'End and wipe' }).click();
+  await v.page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
+  await exitAndCheck(v, 'button');
+  await drain();
+});
+
 test('chat live with a verified coordinator, a message each way: Esc while typing', async () => {
   await drain();
   const v = await openHelp();

@@ -104,6 +104,8 @@ test('the coordinator ends: its authenticated Close makes an orderly end, not a 
   await claimedChat(page, coord);
   await coord.cmd('send Take care. I am closing this now.');
   await page.getByRole('log').getByText('Take care. I am closing this now.').waitFor();
+  const translatable = await page.locator('.ll-msg .ll-text').evaluateAll((els) => els.filter((e) => e.getAttribute('translate') !== 'no').length);
+  assert.equal(translatable, 0, 'no message is offered to a page translator');
   await coord.cmd('end');
   await page.getByRole('heading', { name: 'Conversation ended' }).waitFor();
   assert.equal(await page.getByText('cut off').count(), 0);
@@ -137,6 +139,7 @@ test('a tip with a receipt code, a reply read back, and a follow-up', async () =
   assert.ok(await page.getByText('Write it down').isVisible());
   assert.equal(await page.getByRole('button', { name: /copy/i }).count(), 0, 'the code is never offered to the clipboard');
   assert.equal(await page.locator('.ll-code .ll-group').count(), 5, 'shown in groups of four');
+  assert.equal(await page.locator('.ll-code').getAttribute('translate'), 'no', 'never sent to a page translator');
   await shot(page, '09-receipt');
   const tip = await coord.cmd('reply_tip Thank you. We have passed this on.');
   assert.equal(tip.text, 'Workers at the farm on the north road are locked in at night.');

@@ -14,10 +14,19 @@ const TOKEN_KEY = 'lifeline-resume';
 
 /** Quick exit: the resume token (kept only when the operator enabled it) goes too. */
 export function forgetResumeToken(): void {
+  keepQuietly(() => sessionStorage.removeItem(TOKEN_KEY));
+}
+
+/**
+ * A write to sessionStorage that may fail (storage blocked by the browser's settings, a
+ * sandboxed frame, a full quota) without stopping the chat: the token is a convenience,
+ * and a throw here once left the chat stuck with End doing nothing.
+ */
+function keepQuietly(write: () => void): void {
   try {
-    sessionStorage.removeItem(TOKEN_KEY);
+    write();
   } catch {
-    /* storage may be unavailable */
+    /* storage may be unavailable: the chat goes on without a resume across reloads */
   }
 }
 
@@ -52,8 +61,8 @@ export function startChat(w: Widget): void {
         close: () => ws.close(1000),
       };
     },
-    keepToken: keep ? (s, tok) => sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ s, tok })) : undefined,
-    dropToken: keep ? () => sessionStorage.removeItem(TOKEN_KEY) : undefined,
+    keepToken: keep ? (s, tok) => keepQuietly(() => sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ s, tok }))) : undefined,
+    dropToken: keep ? forgetResumeToken : undefined,
     onChange: (view, event) => {
       if (state.chat !== chat || state.screen !== 'chat') return;
       if (event && event.kind === 'message') appendMessage(w, event.message, view);
@@ -105,7 +114,8 @@ function messageNode(w: Widget, m: ChatMessage, view: ChatView): HTMLElement {
   const li = h('div', { class: 'll-msg ll-' + m.from, 'data-id': String(m.id) });
   if (who) li.append(h('span', { class: 'll-sr' }, who + ': '));
   // dir=auto: a message in another script than the interface's reads in its own direction.
-  li.append(h('span', { class: 'll-text', dir: 'auto' }, messageText(w, m, view)));
+  // translate=no: a browser's page translation would send the conversation to its server.
+  li.append(h('span', { class: 'll-text', dir: 'auto', translate: 'no' }, messageText(w, m, view)));
   if (m.from === 'me') {
     // Read when the visitor browses the log, never announced: the log speaks additions only,
     // and a mark changes its text in place (see `updateMarks`).
@@ -343,7 +353,9 @@ export function chatScreen(w: Widget): Child[] {
     input.focus();
   };
   input.addEventListener('keydown', (e) => {
-    if ((e as KeyboardEvent).key === 'Enter' && !(e as KeyboardEvent).shiftKey) submit(e);
+    const key = e as KeyboardEvent;
+    // Enter that commits an input method's composition (Chinese, Japanese…) is not a send.
+    if (key.key === 'Enter' && !key.shiftKey && !key.isComposing && key.keyCode !== 229) submit(e);
   });
   const compose = h('form', { class: 'll-compose', onsubmit: submit }, h('label', { for: 'll-message' }, t('message_label')), input, limit.counter, h('button', { type: 'submit', class: 'll-primary' }, t('send')));
   compose.hidden = noOneCanAnswer(view);

@@ -14,7 +14,8 @@ export function receiptScreen(w: Widget): Child[] {
   return [
     heading(t('receipt_title')),
     h('p', {}, t('receipt_intro')),
-    h('p', { class: 'll-code' }, h('span', { 'aria-hidden': 'true' }, ...code.split('-').map((g) => h('span', { class: 'll-group' }, g))), h('span', { class: 'll-sr' }, t('receipt_label') + ': ' + spoken)),
+    // translate=no: a page translation would send the code to the translator's server.
+    h('p', { class: 'll-code', translate: 'no' }, h('span', { 'aria-hidden': 'true' }, ...code.split('-').map((g) => h('span', { class: 'll-group' }, g))), h('span', { class: 'll-sr' }, t('receipt_label') + ': ' + spoken)),
     h('p', { class: 'll-warn' }, t('receipt_write')),
     h('div', { class: 'll-actions' }, h('button', { type: 'button', class: 'll-primary', onclick: () => w.go('home') }, t('done'))),
   ];
