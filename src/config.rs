@@ -449,7 +449,17 @@ impl Config {
                 if urls.is_empty() || !urls.iter().all(well_formed) {
                     return Err(err(
                         "store.redis_url",
-                        "a redis://, rediss:// or unix:// URL is needed with store.kind = \"redis\"",
+                        "a redis:// or unix:// URL is needed with store.kind = \"redis\"",
+                    ));
+                }
+                // The redis crate is built without TLS: such a URL would fail at every start
+                // with "is it running there?", and systemd would restart it for ever.
+                if urls.iter().any(|u| u.starts_with("rediss://")) {
+                    return Err(err(
+                        "store.redis_url",
+                        "rediss:// (TLS to Redis) is not built into this relay: keep Redis on \
+                         this machine (redis://127.0.0.1, or unix://), or carry it across machines \
+                         over a private tunnel such as WireGuard (docs/redis.md)",
                     ));
                 }
                 if urls.len() > 1 && !self.store.redis_cluster {

@@ -80,6 +80,19 @@ fn mistakes_name_the_key_and_the_reason() {
         redis.store.redis_url, "redis://:secret@127.0.0.1:6380/0",
         "LIFELINE_REDIS_URL is the shorthand"
     );
+    // No TLS to Redis in this build: refused at start rather than failed at every connect.
+    let err = Config::parse(
+        SHIPPED,
+        env(&[
+            ("LIFELINE_STORE_KIND", "redis"),
+            ("LIFELINE_REDIS_URL", "rediss://lifeline:pw@10.0.0.1:6380/0"),
+        ]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("store.redis_url") && err.reason.contains("WireGuard"),
+        "{err}"
+    );
     let seeds = "redis://10.0.0.1:7000, redis://10.0.0.2:7000";
     let err = Config::parse(
         SHIPPED,
