@@ -48,6 +48,12 @@ export function workerSolver(scriptUrl: string | null, mainThreadToo = true): So
   const fallback: Solver = mainThreadToo ? mainThreadSolver() : () => Promise.reject(new Error(NO_WORKERS));
   return (seed, context, difficulty, progress, signal) =>
     new Promise<number>((resolve, reject) => {
+      // Called off before it began (Back while the seed was on its way): no worker starts,
+      // for the abort event has fired already and would never reach them.
+      if (signal?.aborted) {
+        reject(new Error(CANCELLED));
+        return;
+      }
       const workers: Worker[] = [];
       let settled = false;
       const stop = () => {

@@ -60,7 +60,10 @@ export class TipWork {
     this.searched = 0;
     this.pow = this.relay.proofOfWork((p) => this.report(this.stretched, (this.searched = p)), this.stop.signal).then((s) => ({ ...s, at: this.now() }));
     // still writing after 240 s: a fresh seed, solved while they write on
-    this.pow.then(() => (this.renew = setTimeout(() => this.solve(), SEED_USABLE_MS)), () => {});
+    // (Not once the work was cancelled: a renewal set after `cancel` would search for ever.)
+    this.pow.then(() => {
+      if (!this.stop.signal.aborted) this.renew = setTimeout(() => this.solve(), SEED_USABLE_MS);
+    }, () => {});
   }
 
   private report(stretched: number, searched: number): void {

@@ -153,6 +153,8 @@ export class Relay {
   /** A tip seed from the relay, solved; `signal` calls the search off. */
   async proofOfWork(progress: (p: number) => void, signal?: AbortSignal): Promise<{ seed: string; nonce: number }> {
     const p = await this.json('/v1/pow');
+    // Called off while the seed was on its way: no search starts.
+    if (signal?.aborted) throw new Error(CANCELLED);
     const seed = fromB64url(p.seed);
     if (seed.length !== 16 || typeof p.difficulty !== 'number' || p.difficulty > 28) throw new Error('pow');
     const nonce = await this.solve(seed, TIP_CONTEXT, p.difficulty, progress, signal);

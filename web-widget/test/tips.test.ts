@@ -322,6 +322,34 @@ test('leaving the form, or Back after Send, calls the search off and sends nothi
   assert.equal(posts.length, 0, 'nothing filed');
 });
 
+test('Back while the seed is on its way: no search starts, and no fresh seed is fetched later', async (t) => {
+  let release = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  let seeds = 0;
+  const fetcher = async (url: string) => {
+    const path = new URL(url).pathname;
+    if (path !== '/v1/pow') return { status: 404, text: async () => '{}' };
+    seeds++;
+    await gate;
+    return { status: 200, text: async () => JSON.stringify({ v: 1, seed: b64url(new Uint8Array(16).fill(3)), difficulty: 2 }) };
+  };
+  // A search that ignores an abort that fired before it began, as workers started late did.
+  let searches = 0;
+  const deaf = async () => (searches++, 42);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const work = new TipWork(new Relay('http://relay.test', ORG, fetcher as never, deaf, () => NOW));
+  work.start();
+  await Promise.resolve();
+  work.cancel();
+  release();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(searches, 0, 'no search for a seed that came after Back');
+  t.mock.timers.tick(SEED_USABLE_MS * 3);
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(seeds, 1, 'no fresh seed fetched for a form the visitor left');
+  assert.equal(searches, 0);
+});
+
 test('after an inbox rotation: a reply sealed from a retired inbox key opens; a "previous" certificate the organisation did not sign is refused', async () => {
   // The retired key's certificate: the inbox certificate's body with another key, signed by the organisation (§2.1).
   const certified = (x25519Secret: Uint8Array, signer: Uint8Array) => {
