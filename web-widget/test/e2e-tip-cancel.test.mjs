@@ -98,6 +98,29 @@ test('a second tip that cannot be sent leaves the first receipt code intact, sho
   await context.close();
 });
 
+test('Home while a follow-up is searching: the search stops, nothing is sent', async () => {
+  const { context, page, problems, code } = await withFiledTip();
+  // From here the phone is too slow to finish any search.
+  await slowPhone(page);
+  const sent = [];
+  page.on('request', (r) => r.url().endsWith('/v1/receipt/followup') && sent.push(r.postData()));
+  await page.getByRole('button', { name: 'I have a receipt code' }).click();
+  await page.getByLabel('Receipt code').fill(code);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('heading', { name: 'Replies' }).waitFor({ timeout: 60_000 });
+  await page.getByLabel('Add more information or answer').fill('One more thing.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  for (let i = 0; i < 300 && page.workers().length === 0; i++) await page.waitForTimeout(100);
+  assert.ok(page.workers().length > 0, 'the follow-up search runs in workers');
+  const closed = Promise.all(page.workers().map((w) => w.waitForEvent('close', { timeout: 20_000 })));
+  await page.getByRole('button', { name: 'Back to start' }).click();
+  await closed;
+  assert.equal(page.workers().length, 0, 'no worker searches for a screen nobody is on');
+  assert.deepEqual(sent, [], 'nothing sent');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a tip and a follow-up whose answers are lost on the way back, sent again: each filed once, the tip under one code that opens it (F-57)', async () => {
   await s.ready;
   easy ??= await startRelay();
