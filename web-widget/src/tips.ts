@@ -68,7 +68,15 @@ function holdsOf(x: any): Holds | null {
  * 20 s, the chat's limit: a stalled line (Tor, a bad mobile network) then shows the numbers
  * and a way back instead of a wait with no end. A race, as Safari 15 lacks AbortSignal.timeout.
  */
-const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, no) => setTimeout(() => no(new Error('timeout')), 20_000))]);
+const within = <T>(p: Promise<T>, ms = 20_000) => Promise.race([p, new Promise<never>((_, no) => setTimeout(() => no(new Error('timeout')), ms))]);
+
+/**
+ * What a tip or follow-up's upload may take: the relay's own body deadline (60 s, a 512 KiB
+ * tip at 2G speed takes about 40 s) and its answer. A stalled upload then says "could not be
+ * sent", with Back, instead of a full bar for ever; sent again, it goes under the same code
+ * and seed, which the relay files once (F-57).
+ */
+const UPLOAD_MS = 90_000;
 
 export type Fetch = (url: string, init?: { method?: string; body?: string; headers?: Record<string, string> }) => Promise<{ status: number; text(): Promise<string> }>;
 
@@ -152,7 +160,7 @@ export class Relay {
 
   /** A tip seed from the relay, solved; `signal` calls the search off. */
   async proofOfWork(progress: (p: number) => void, signal?: AbortSignal): Promise<{ seed: string; nonce: number }> {
-    const p = await this.json('/v1/pow');
+    const p = await within(this.json('/v1/pow'));
     // Called off while the seed was on its way: no search starts.
     if (signal?.aborted) throw new Error(CANCELLED);
     const seed = fromB64url(p.seed);
@@ -163,7 +171,7 @@ export class Relay {
 
   /** Files a first tip (sealed by tip-work.ts) under its lookup id. */
   async fileTip(pow: { seed: string; nonce: number }, lookup: Uint8Array, sealed: Uint8Array): Promise<void> {
-    await this.json('/v1/tips', { v: 1, seed: pow.seed, nonce: pow.nonce, lookup: b64url(lookup), sealed: b64url(sealed) });
+    await within(this.json('/v1/tips', { v: 1, seed: pow.seed, nonce: pow.nonce, lookup: b64url(lookup), sealed: b64url(sealed) }), UPLOAD_MS);
   }
 
   /** Derives the keys of a typed receipt (slow on purpose). */
@@ -212,7 +220,7 @@ export class Relay {
     }
     unanswered = sending;
     try {
-      await this.json('/v1/receipt/followup', sending.body);
+      await within(this.json('/v1/receipt/followup', sending.body), UPLOAD_MS);
       unanswered = undefined;
     } catch (e) {
       // The relay's refusal says where it stands: the next send starts afresh. A 5xx may be

@@ -21,7 +21,7 @@ const INBOX_SECRET = H(certs.inbox.x25519_secret);
 const INBOX_CERT = H(certs.inbox.certificate);
 const INBOX_PUBLIC = INBOX_CERT.subarray(26, 58);
 
-function fakeRelay(overrides: Record<string, unknown> = {}, solve = solveTip, conflicts = 0) {
+function fakeRelay(overrides: Record<string, unknown> = {}, solve = solveTip, conflicts = 0, stalls = 0) {
   const posts: { path: string; body: any }[] = [];
   const seeds: number[] = [];
   const replies: string[] = [];
@@ -44,6 +44,8 @@ function fakeRelay(overrides: Record<string, unknown> = {}, solve = solveTip, co
     if (path === '/v1/pow') return seeds.push(posts.length), reply(200, { v: 1, seed: b64url(new Uint8Array(16).fill(3)), difficulty: 2 });
     const body = JSON.parse(init!.body!);
     posts.push({ path, body });
+    // An upload the line never carries through: no answer at all.
+    if (path === '/v1/tips' && stalls-- > 0) return new Promise<never>(() => {});
     if (path === '/v1/tips') return conflicts-- > 0 ? reply(409, { v: 1, error: 'this receipt already has a tip' }) : reply(200, { v: 1, id: b64url(new Uint8Array(16)) });
     if (path === '/v1/receipt') return posts.filter((p) => p.path === '/v1/tips').some((p) => p.body.lookup === body.lookup) ? reply(200, { v: 1, replies }) : reply(404, { v: 1, error: 'no tip under this receipt' });
     if (path === '/v1/receipt/followup') return reply(200, { v: 1, error: '' });
@@ -320,6 +322,21 @@ test('leaving the form, or Back after Send, calls the search off and sends nothi
   await assert.rejects(sending, /pow cancelled/);
   assert.ok(aborted, 'the search stopped');
   assert.equal(posts.length, 0, 'nothing filed');
+});
+
+test('a tip upload that stalls gives up with an error after the upload deadline', async (t) => {
+  const { relay, posts } = fakeRelay({}, solveTip, 0, 1);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let failed: unknown = null;
+  const filing = relay.fileTip({ seed: b64url(new Uint8Array(16).fill(3)), nonce: 1 }, new Uint8Array(32).fill(4), new Uint8Array(64)).catch((e) => (failed = e));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(posts.length, 1, 'the upload went out');
+  t.mock.timers.tick(89_000);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(failed, null, 'still waiting within the upload deadline');
+  t.mock.timers.tick(2_000);
+  await filing;
+  assert.ok(failed instanceof Error && !(failed instanceof TipError), `gave up: ${failed}`);
 });
 
 test('Back while the seed is on its way: no search starts, and no fresh seed is fetched later', async (t) => {
