@@ -98,6 +98,12 @@ function boot(script: HTMLScriptElement | null) {
     return;
   }
   const maxAge = Number(data.revocationMaxAge ?? 30 * 86400);
+  // A typo here once failed every load with a generic error and took the fallback away:
+  // the snippet's own numbers and tip link stay, and the console says what to fix.
+  if (!Number.isSafeInteger(maxAge) || maxAge <= 0) {
+    console.error('lifeline: data-revocation-max-age must be a whole number of seconds');
+    return;
+  }
   const solve = workerSolver(scriptUrl);
   const relay = new Relay(base, org, (u, i) => fetch(u, { ...i, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' }), solve, undefined, maxAge);
   // The snippet's plain-HTML fallback (numbers, tip link) stood in for us until now.

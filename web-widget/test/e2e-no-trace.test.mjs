@@ -103,6 +103,29 @@ test('the upgrade procedure: a page listing a stale hash and the new one still l
   await context.close();
 });
 
+test('a snippet with a malformed data-revocation-max-age keeps its fallback and says what to fix', async () => {
+  const sri = JSON.parse(readFileSync(new URL('../dist/sri.json', import.meta.url), 'utf8'));
+  const org = (await (await fetch(relay.base + '/v1/config')).json()).organisation;
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const said = [];
+  page.on('console', (m) => m.type() === 'error' && said.push(m.text()));
+  await page.route(relay.base + '/host', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title></head><body>
+<div data-lifeline-fallback><a href="tel:112">112</a></div>
+<script src="/widget/lifeline.js" integrity="${sri['lifeline.js']}" crossorigin="anonymous" data-organisation="${org}" data-revocation-max-age="30 days" data-mode="page" defer></script></body></html>`,
+    }),
+  );
+  await page.goto(relay.base + '/host');
+  for (let i = 0; i < 50 && !said.length; i++) await page.waitForTimeout(100);
+  assert.ok(said.some((t) => t.includes('data-revocation-max-age')), `the console says what to fix: ${said}`);
+  assert.ok(await page.getByRole('link', { name: '112' }).isVisible(), 'the fallback stays');
+  assert.equal(await page.locator('[data-lifeline-root]').count(), 0);
+  await context.close();
+});
+
 test("a relay sending a javascript: neutral_url: the quick exit never runs it, and leaves for the page's own exit", async () => {
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
