@@ -200,3 +200,52 @@ fn the_binary_refuses_unusable_tls_files_before_announcing_and_announces_https()
         "{announced}"
     );
 }
+
+/// A browser that comes back with a TLS session from an earlier visit (a TLS 1.3 ticket, a
+/// TLS 1.2 session id) would be recognised by it: the relay hands out neither, so every
+/// connection is a full handshake, whatever the client keeps (as nginx's `ssl_session_tickets
+/// off; ssl_session_cache off;` in the deploy kit).
+#[tokio::test]
+async fn no_connection_resumes_an_earlier_tls_session() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::HandshakeKind;
+    use tokio_rustls::rustls::version::{TLS12, TLS13};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (relay, generated) = tls_relay(dir.path()).await;
+    let mut roots = RootCertStore::empty();
+    roots.add(generated.cert.der().clone()).unwrap();
+    for version in [&TLS13, &TLS12] {
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        // The client keeps sessions in memory (rustls's default), as a browser does.
+        let config = Arc::new(
+            ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(&[version])
+                .unwrap()
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth(),
+        );
+        let mut kinds = Vec::new();
+        for _ in 0..3 {
+            let tcp = tokio::net::TcpStream::connect(relay.addr).await.unwrap();
+            let mut tls = tokio_rustls::TlsConnector::from(config.clone())
+                .connect(ServerName::try_from("localhost").unwrap(), tcp)
+                .await
+                .unwrap();
+            kinds.push(tls.get_ref().1.handshake_kind());
+            // A whole exchange, so that whatever the server sends after the handshake (a
+            // TLS 1.3 ticket) reaches the client's cache before the next connection.
+            tls.write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = Vec::new();
+            let _ = tls.read_to_end(&mut answer).await;
+            assert!(answer.starts_with(b"HTTP/1.1 200"), "{version:?}");
+        }
+        assert_eq!(
+            kinds,
+            vec![Some(HandshakeKind::Full); 3],
+            "{version:?}: a connection resumed an earlier session"
+        );
+    }
+}
