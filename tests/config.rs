@@ -374,34 +374,46 @@ fn a_console_language_that_is_no_tag_is_refused_at_start() {
     assert!(said.contains("--langs") && said.contains("fr FR"), "{said}");
 }
 
-/// A plain `ws://` relay elsewhere than this machine or an onion service would carry a
-/// shift unencrypted: the console and the desk refuse it at start, naming the address and
-/// the reason, before a passphrase is asked for (stdin is closed: a prompt would fail
-/// otherwise) or any connection made.
-#[test]
-fn a_plain_ws_relay_elsewhere_is_refused_at_start() {
+/// What the console and the desk each say when started with `relay` and `extra` arguments,
+/// with an identity file they would have to open (stdin closed: a passphrase prompt would
+/// fail, so a refusal said before it is the only way to be told).
+fn refusal_of_each_front(relay: &str, extra: &[&std::ffi::OsStr]) -> Vec<(&'static str, String)> {
     let dir = tempfile::tempdir().unwrap();
     let identity = dir.path().join("console.identity");
     std::fs::write(&identity, b"not opened").unwrap();
+    let mut said = Vec::new();
     for front in ["console", "desk"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
-            .args([
-                front,
-                "--relay",
-                "ws://relay.example.org:8080",
-                "--identity",
-            ])
-            .arg(&identity)
+            .arg(front)
+            .args(if front == "desk" {
+                &["--no-browser"][..]
+            } else {
+                &[]
+            })
+            .args(["--relay", relay])
+            .args(["--identity".as_ref(), identity.as_os_str()])
+            .args(extra)
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
-        let said = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{front}: {said}");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{front}: {text}");
+        assert!(!text.contains("assphrase"), "{front}: {text}");
+        said.push((front, text));
+    }
+    said
+}
+
+/// A plain `ws://` relay elsewhere than this machine or an onion service would carry a
+/// shift unencrypted: the console and the desk refuse it at start, naming the address and
+/// the reason, before a passphrase is asked for or any connection made.
+#[test]
+fn a_plain_ws_relay_elsewhere_is_refused_at_start() {
+    for (front, said) in refusal_of_each_front("ws://relay.example.org:8080", &[]) {
         assert!(
             said.contains("ws://relay.example.org:8080") && said.contains("use wss://"),
             "{front}: {said}"
         );
-        assert!(!said.contains("assphrase"), "{front}: {said}");
     }
 }
 
@@ -411,32 +423,15 @@ fn a_plain_ws_relay_elsewhere_is_refused_at_start() {
 #[test]
 fn an_inbox_key_for_a_relay_elsewhere_is_refused_before_any_passphrase() {
     let dir = tempfile::tempdir().unwrap();
-    let identity = dir.path().join("console.identity");
-    std::fs::write(&identity, b"not opened").unwrap();
     let inbox = dir.path().join("inbox.key");
     std::fs::write(&inbox, b"not read").unwrap();
-    for front in ["console", "desk"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifeline"))
-            .arg(front)
-            .args(if front == "desk" {
-                &["--no-browser"][..]
-            } else {
-                &[]
-            })
-            .args(["--relay", "wss://relay.example.org"])
-            .args(["--identity".as_ref(), identity.as_os_str()])
-            .args(["--inbox-key".as_ref(), inbox.as_os_str()])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        let said = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{front}: {said}");
+    let extra = ["--inbox-key".as_ref(), inbox.as_os_str()];
+    for (front, said) in refusal_of_each_front("wss://relay.example.org", &extra) {
         assert!(
             said.contains("--inbox-key is for development relays")
                 && said.contains("--import-grant"),
             "{front}: {said}"
         );
-        assert!(!said.contains("assphrase"), "{front}: {said}");
     }
 }
 

@@ -285,7 +285,7 @@ async fn shift_loop(
     let mut throttle = Throttle::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut net_open = true;
-    loop {
+    let ended = loop {
         // The certificate's expiry warning counts on the wall time, as in the terminal; so
         // do the granted inbox keys' ends.
         shift.wall_clock(clock.unix_s());
@@ -297,7 +297,7 @@ async fn shift_loop(
         // the passphrase throttle and the idle lock count from the moment a thing happened.
         let input = tokio::select! {
             heard = link.next(&mut pages) => match heard {
-                None => break,
+                None => break Ok(()),
                 Some(Heard::Page(page)) => {
                     // A reload or another tab: whoever is there now types the passphrase.
                     link.attach(page);
@@ -362,15 +362,14 @@ async fn shift_loop(
                 why: elsewhere.then_some("signed_in_elsewhere"),
             }));
             link.let_go().await;
-            net.finish(Duration::from_secs(2)).await;
-            return match elsewhere {
+            break match elsewhere {
                 true => Err(ConsoleError::SignedInElsewhere),
                 false => Ok(()),
             };
         }
-    }
+    };
     net.finish(Duration::from_secs(2)).await;
-    Ok(())
+    ended
 }
 
 /// Sends the page what it may see now, and a bell if one is due.
