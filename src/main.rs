@@ -61,6 +61,10 @@ struct DeskArgs {
     /// Print the address to open instead of opening the default browser.
     #[arg(long)]
     no_browser: bool,
+    /// Stop if the address was not opened within this many seconds (10-3600): it works once,
+    /// and left unused it would stay good in the terminal's scrollback.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=3600))]
+    open_within: u64,
 }
 
 /// The console: a shift, or one of the identity's steps (then exit), which the desk leaves
@@ -386,6 +390,7 @@ fn desk(args: DeskArgs) -> anyhow::Result<()> {
         console: shift_options(args.shift),
         listen: args.listen,
         no_browser: args.no_browser,
+        open_within: std::time::Duration::from_secs(args.open_within),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(lifeline::console::desk::run(options))?;

@@ -10,6 +10,7 @@ use crate::desk;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use desk::{CHEAP, Desk, Response, next_json, request, send_json, websocket};
 use lifeline::console::identity::Identity;
@@ -295,4 +296,32 @@ async fn wrong_inbox_key_passphrases_are_throttled_like_the_identity_s() {
     }
     let waiting = desk::until_json(&mut ws, |m| m["retry_in"].as_u64().unwrap_or(0) > 0).await;
     assert_eq!(waiting["error"], "inbox_key_does_not_open", "{waiting}");
+}
+
+/// The launch address works once; left unused (printed with `--no-browser`, it sits in the
+/// terminal's scrollback) it dies after `--open-within` seconds and the desk stops, saying
+/// so. A desk whose address was opened in time runs on past that.
+#[test]
+fn an_unused_launch_address_dies_and_the_desk_stops() {
+    let (dir, identity) = sealed_identity();
+    let mut unused = desk_command(&identity);
+    unused.args(["--open-within", "10"]).stderr(Stdio::piped());
+    let mut unused = Desk::spawn(unused, None);
+    let mut opened = desk_command(&identity);
+    opened.args(["--open-within", "10"]);
+    let mut opened = Desk::spawn(opened, Some(dir));
+    let cookie = opened.cookie();
+    assert_eq!(unused.exit_code(Duration::from_secs(8)), None, "too early");
+    assert_eq!(unused.exit_code(Duration::from_secs(10)), Some(1));
+    let said = unused.stderr();
+    assert!(
+        said.contains("nobody opened the desk's address within 10 s"),
+        "{said}"
+    );
+    assert_eq!(
+        opened.exit_code(Duration::from_secs(1)),
+        None,
+        "opened in time"
+    );
+    assert_eq!(opened.get("/", &[("Cookie", cookie.as_str())]).status, 200);
 }

@@ -121,6 +121,15 @@ impl Desk {
         None
     }
 
+    /// What the desk wrote to its error output, once it has exited (spawned with it piped).
+    pub fn stderr(&mut self) -> String {
+        let mut said = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut err, &mut said);
+        }
+        said
+    }
+
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }

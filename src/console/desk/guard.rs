@@ -63,6 +63,14 @@ impl Guard {
             .map(|token| format!("{}/launch?token={token}", self.origin()))
     }
 
+    /// Kills the launch token if it was not used; whether it was still unused.
+    pub fn expire_launch(&self) -> bool {
+        self.launch
+            .lock()
+            .map(|mut launch| launch.take().is_some())
+            .unwrap_or(false)
+    }
+
     /// `http://127.0.0.1:PORT`: the only origin the desk answers.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

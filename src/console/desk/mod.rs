@@ -49,6 +49,8 @@ pub struct DeskOptions {
     pub listen: SocketAddr,
     /// Print the launch address instead of opening the browser.
     pub no_browser: bool,
+    /// How long the launch address stays good unused: then it dies and the desk stops.
+    pub open_within: Duration,
 }
 
 impl DeskOptions {
@@ -99,12 +101,28 @@ pub async fn run(opts: DeskOptions) -> Result<(), ConsoleError> {
         "Closed the tab? Open http://127.0.0.1:{port}/ again in the same browser (the shift \
          goes on meanwhile); the desk locks until your passphrase."
     );
-    let result = session::run(opts.console, pages).await;
+    let result = tokio::select! {
+        result = session::run(opts.console, pages) => result,
+        () = launch_unused(&guard, opts.open_within) => Err(ConsoleError::Setup(format!(
+            "nobody opened the desk's address within {} s: it no longer works, and the desk \
+             has stopped; start it again when you are at the computer",
+            opts.open_within.as_secs()
+        ))),
+    };
     server.abort();
     if result.is_ok() {
         println!("The shift is over; the desk has stopped.");
     }
     result
+}
+
+/// Resolves once `within` has passed with the launch token unused, after killing it; never
+/// when it was used in time (the shift is the session's from then on: nothing is cut short).
+async fn launch_unused(guard: &Guard, within: Duration) {
+    tokio::time::sleep(within).await;
+    if !guard.expire_launch() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Prints the address, or opens the browser on it through the launch file.
