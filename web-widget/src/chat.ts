@@ -81,6 +81,8 @@ export interface ChatOptions {
   powMaxMs?: number;
   /** A chat ticket from `/v1/config` (§9.1), used once: solved while the socket opens. */
   ticket?: ChatTicket;
+  /** How long a new socket may stay silent before it counts as failed (OPEN_MS). */
+  openMs?: number;
 }
 
 /** A chat's session id and proof-of-work seed, handed out before the socket (§9.1). */
@@ -106,6 +108,12 @@ const OUTAGE_AFTER_MS = 5_000;
  * tip path and the numbers instead of an endless bar.
  */
 export const POW_MAX_MS = 20_000;
+/**
+ * How long a new socket may take to bring the relay's first frame (its challenge, sent as the
+ * socket opens): a bad mobile line does it in a few seconds. A stalled one was noticed only by
+ * the ping check, about 110 s later, with "Connecting securely…" all that time.
+ */
+export const OPEN_MS = 20_000;
 
 /** A count or sequence number from the relay: a whole number from 0 to 2^53 − 1. */
 function u64(x: unknown): number {
@@ -150,6 +158,8 @@ export class Chat {
   private nextId = 1;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Until the current socket's first frame: past it the socket is given up (OPEN_MS). */
+  private openTimer: ReturnType<typeof setTimeout> | null = null;
   private unreachableTimer: ReturnType<typeof setTimeout> | null = null;
   /** Started by the first `retry` of a run of refusals; ended by `stored` or a welcome. */
   private outageTimer: ReturnType<typeof setTimeout> | null = null;
@@ -163,6 +173,9 @@ export class Chat {
   /** The socket the relay welcomed: a ping before hello or resume is closed as unexpected (4004). */
   private welcomed: Socket | null = null;
   private readonly now: () => number;
+  private readonly life = new AbortController();
+  /** Aborted when the chat stops (ended, failed, cancelled, wiped): what listens for it goes too. */
+  readonly signal = this.life.signal;
 
   constructor(private readonly o: ChatOptions) {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
@@ -214,6 +227,7 @@ export class Chat {
     sock = this.o.connect({
       onMessage: (t) => {
         if (sock !== this.socket) return; // a socket we already gave up on
+        this.opened();
         this.lastHeard = Date.now();
         try {
           this.onFrame(JSON.parse(t));
@@ -227,6 +241,26 @@ export class Chat {
     });
     this.socket = sock;
     this.lastHeard = Date.now();
+    this.opened();
+    this.openTimer = setTimeout(() => this.openTimedOut(), this.o.openMs ?? OPEN_MS);
+  }
+
+  /** The socket's first frame came, or the socket is gone: its opening has no deadline now. */
+  private opened() {
+    if (this.openTimer) clearTimeout(this.openTimer);
+    this.openTimer = null;
+  }
+
+  /**
+   * The socket brought nothing in OPEN_MS: it failed, as a refused one does (retries go on
+   * quietly). The visitor has waited that long already, so the numbers and the tip path
+   * show now rather than after the next 20 s of retrying.
+   */
+  private openTimedOut() {
+    this.networkLost();
+    if (this.stopped) return;
+    this.view.unreachable = true;
+    this.changed();
   }
 
   /** The device says the network is gone (or the relay went silent): drop the socket now. */
@@ -509,6 +543,7 @@ export class Chat {
 
   private onClose(code: number) {
     this.socket = null;
+    this.opened();
     if (this.stopped) return;
     if (code === 4010) return this.finish(this.cipher?.finish() ? 'ended' : 'truncated');
     if (code === 4007) return this.finish('expired');
@@ -625,10 +660,12 @@ export class Chat {
 
   private teardown() {
     this.stopped = true;
+    this.life.abort();
     this.powSearch?.abort();
     this.reachable();
     this.storeAnswers();
     if (this.timer) clearTimeout(this.timer);
+    this.opened();
     if (this.resendTimer) clearTimeout(this.resendTimer);
     if (this.pinger) clearInterval(this.pinger);
     this.socket?.close();

@@ -24,7 +24,7 @@ import { openingScreen, returnScreen } from './screens/returning';
 import { safetyScreen } from './screens/safety';
 import { tipScreen, tipSendingScreen } from './screens/tip';
 import { heading, numbers } from './screens/common';
-import { parseNumbers, httpUrl } from './snippet';
+import { httpUrl, offRelay, parseNumbers } from './snippet';
 import { initialState, Screen, ScreenView, Widget } from './state';
 import { Relay } from './tips';
 import { leaveTip } from './tip-work';
@@ -171,7 +171,7 @@ function boot(script: HTMLScriptElement | null) {
     solve,
     revocationMaxAge: maxAge,
     snippetNumbers: parseNumbers(data.numbers),
-    tipUrl: httpUrl(data.tipUrl),
+    tipUrl: offRelay(httpUrl(data.tipUrl), base, location.href),
     t,
     go(screen: Screen) {
       leaveTip(state, screen);

@@ -57,24 +57,32 @@ export function quickExit(state: State, host: HTMLElement, exitUrl: string | und
     document.title = '';
     location.replace(target);
   };
+  // Shift ×3 counts only three presses in a row: a click, another key or an input method at
+  // work between them starts the count again, so writing never leaves by accident.
   let shifts: number[] = [];
+  const again = () => (shifts = []);
   document.addEventListener(
     'keydown',
     (e) => {
-      if (e.isComposing) return; // Esc cancels an IME composition; it is not for us
-      if (e.key === 'Escape') {
-        if (!fullPage && !host.contains(document.activeElement)) return;
-        e.preventDefault();
-        leave();
-      } else if (e.key === 'Shift' && !e.repeat) {
+      // An input method's keys (Esc cancels a composition; 229 is its "Process") are writing, not for us.
+      if (e.isComposing || e.keyCode === 229) return again();
+      if (e.key === 'Shift') {
+        if (e.repeat) return; // held down: still the one press
         const now = Date.now();
         shifts = shifts.filter((x) => now - x < 1500);
         shifts.push(now);
         if (shifts.length >= 3) leave();
-      } else shifts = [];
+        return;
+      }
+      again();
+      if (e.key === 'Escape' && (fullPage || host.contains(document.activeElement))) {
+        e.preventDefault();
+        leave();
+      }
     },
     true,
   );
+  for (const type of ['pointerdown', 'compositionstart']) document.addEventListener(type, again, true);
   return {
     leave,
     get leaving() {

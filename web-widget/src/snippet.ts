@@ -26,6 +26,18 @@ export function stringMap(x: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * The tip link, unless it is on the relay: it is shown only when the relay's config failed,
+ * and a page there (the relay's own /help, as its launcher snippet gives) fails the same way.
+ */
+export function offRelay(url: string | null, relay: string, page: string): string | null {
+  try {
+    return url && new URL(url, page).origin !== new URL(relay).origin ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Only an http(s) link or a path on the host page's site is followed: a `javascript:` URL must do nothing. */
 export function httpUrl(url: string | undefined): string | null {
   return url && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;

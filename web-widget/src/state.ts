@@ -56,7 +56,7 @@ export interface Widget {
   readonly revocationMaxAge: number;
   /** The help numbers the embed snippet carries: shown even when the relay never answers. */
   readonly snippetNumbers: HelpNumber[];
-  /** The snippet's link to a tip page, for when the relay cannot take a tip itself. */
+  /** The snippet's link to a tip page, for when the relay cannot take a tip itself (never one on the relay: `offRelay`). */
   readonly tipUrl: string | null;
   t(key: Key, vars?: Record<string, string | number>): string;
   /** Shows another screen and moves the focus to its heading. */

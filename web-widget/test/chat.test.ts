@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Chat, ChatOptions, ChatView, SocketHandlers } from '../src/chat';
+import { Chat, ChatOptions, ChatView, OPEN_MS, SocketHandlers } from '../src/chat';
 import { decodeRevocations } from '../src/crypto/certificate';
 import { b64url, concat, fromB64url, fromHex, labelled } from '../src/crypto/encoding';
 import { CERTIFICATE_LABEL } from '../src/crypto/labels';
@@ -306,6 +306,32 @@ test('a full line (4008) says so at once; retries go on quietly and a welcome cl
   assert.equal(chat.view.busy, true, 'still busy until the relay takes the chat');
   relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: b64url(H(certs.revocation_list.encoded)) });
   assert.equal(chat.view.busy, false);
+  chat.end();
+});
+
+test('a first socket that brings nothing in OPEN_MS fails as a refused one: the numbers and the tip path at once, retries behind them', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const relay = new FakeRelay();
+  const views: ChatView[] = [];
+  const chat = newChat(relay, views);
+  chat.start();
+  // a stalled line: the socket never opens, nothing comes and nothing closes it
+  t.mock.timers.tick(OPEN_MS - 1);
+  assert.deepEqual([relay.sockets.length, relay.current.closed, chat.view.phase, chat.view.unreachable], [1, false, 'connecting', false], 'still given its time');
+  t.mock.timers.tick(1);
+  assert.equal(relay.sockets[0].closed, true, 'given up at OPEN_MS, not at the ping check 110 s on');
+  assert.equal(chat.view.phase, 'reconnecting');
+  assert.equal(chat.view.unreachable, true, 'said now: the visitor has waited long enough');
+  assert.ok(views.some((v) => v.unreachable && v.phase === 'reconnecting'), 'the screen was told');
+  t.mock.timers.tick(10);
+  assert.equal(relay.sockets.length, 2, 'tried again behind the notice');
+  relay.push({ type: 'challenge', session: b64url(SESSION), seed: b64url(new Uint8Array(16)), difficulty: 3 });
+  await new Promise((r) => setImmediate(r)); // its proof-of-work done and hello sent
+  assert.equal(relay.sentOf('hello').length, 1);
+  t.mock.timers.tick(2 * OPEN_MS);
+  assert.deepEqual([relay.sockets.length, relay.current.closed], [2, false], 'a socket that answered has no deadline');
+  relay.push({ type: 'welcome', session: b64url(SESSION), token: b64url(new Uint8Array(32).fill(7)), next_seq: 1, delivered: 0, revocations: b64url(H(certs.revocation_list.encoded)) });
+  assert.equal(chat.view.unreachable, false, 'a welcome clears it');
   chat.end();
 });
 

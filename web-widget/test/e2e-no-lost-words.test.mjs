@@ -85,3 +85,32 @@ test('length limits: a counter before the limit, a clear message past it, nothin
   await page.getByRole('button', { name: 'End and wipe' }).click();
   await context.close();
 });
+
+test("Enter that commits an input method's composition is not a send; Enter alone is", async () => {
+  const { context, page } = await s.open('/help');
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  const box = page.getByLabel('Your message');
+  await box.waitFor();
+  await box.focus();
+  const notSent = async (how) => {
+    await page.waitForTimeout(100);
+    assert.equal(await page.locator('.ll-me').count(), 0, `${how}: nothing sent`);
+    assert.match(await box.inputValue(), /\S/, `${how}: the words are still in the box`);
+  };
+  // A composition under way (Chinese pinyin, Japanese…): Chromium's Enter then has isComposing.
+  const ime = await context.newCDPSession(page);
+  await ime.send('Input.imeSetComposition', { text: 'nihao', selectionStart: 5, selectionEnd: 5 });
+  await page.keyboard.press('Enter');
+  await notSent('Enter with a composition open');
+  // As Android keyboards and older Safari report it: the input method's key code, 229.
+  await box.dispatchEvent('keydown', { key: 'Enter', keyCode: 229, bubbles: true, cancelable: true });
+  await notSent('Enter as key code 229');
+  await ime.send('Input.insertText', { text: '你好' });
+  await page.keyboard.press('Enter');
+  await page.locator('.ll-me').waitFor();
+  assert.equal((await page.locator('.ll-me .ll-text').textContent()).includes('你好'), true, 'the committed words, sent by the Enter after them');
+  assert.equal(await page.locator('.ll-me').count(), 1, 'once');
+  assert.equal(await box.inputValue(), '');
+  await page.getByRole('button', { name: 'End and wipe' }).click();
+  await context.close();
+});

@@ -63,15 +63,24 @@ test('the widget replaces the fallback when it runs, and shows the snippet numbe
   await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
   assert.deepEqual(problems.filter((p) => !p.includes('v1/config')), []);
   await context.close();
-  // launcher mode: the same, with the snippet's tip link (the relay cannot take a tip now)
+  // Launcher mode: the relay's snippet gives data-tip-url="/help", a page of the relay that did
+  // not answer, which fails the same way. What the page holds is shown instead, and a retry.
   const other = await browser.newContext(PHONE);
   const embedded = await other.newPage();
-  await embedded.route(relay.base + '/v1/config', (route) => route.abort('connectionrefused'));
+  blocked = true;
+  await embedded.route(relay.base + '/v1/config', (route) => (blocked ? route.abort('connectionrefused') : route.continue()));
   await embedded.goto(relay.base + '/');
   await embedded.getByRole('button', { name: 'Get help' }).click();
   await embedded.getByText('The service could not be reached').waitFor();
   assert.ok(await embedded.getByRole('link', { name: '112' }).isVisible());
-  assert.equal(await embedded.getByRole('link', { name: 'Open the help page to leave a tip' }).getAttribute('href'), '/help');
+  assert.equal(await embedded.getByRole('link', { name: 'Open the help page to leave a tip' }).count(), 0, 'no dead link to the relay');
+  const links = await embedded.locator('[data-lifeline-root] a[href]').evaluateAll((all) => all.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, ['tel:112', 'tel:211'], "the snippet's numbers, and no other link");
+  await s.shot(embedded, '21-relay-unreachable-launcher');
+  assert.deepEqual(await axe(embedded), [], 'the launcher with the relay unreachable');
+  blocked = false;
+  await embedded.getByRole('button', { name: 'Try again' }).click();
+  await embedded.getByRole('button', { name: 'Talk to someone now' }).waitFor();
   await other.close();
 });
 
@@ -87,6 +96,24 @@ test('a stalled connection: after 20 s of "Connecting securely…" the numbers a
   assert.ok(Date.now() - start >= 19_000, 'given its 20 s');
   assert.equal(await page.getByRole('link', { name: '112' }).getAttribute('href'), 'tel:112');
   assert.ok(await page.getByRole('button', { name: 'Try again' }).isVisible());
+  await context.close();
+});
+
+test('a chat whose socket brings nothing (a stalled line): after 20 s the numbers and the tip path, retried behind them', { timeout: 60_000 }, async () => {
+  const { context, page } = await s.open('/help', { bypassCSP: true });
+  let sockets = 0;
+  // taken, never answered: no challenge, no close (a line that stalls, a proxy that holds it)
+  await page.routeWebSocket(/\/v1\/visitor$/, () => sockets++);
+  const start = Date.now();
+  await page.getByRole('button', { name: 'Talk to someone now' }).click();
+  await page.getByText('We cannot reach the service right now').waitFor({ timeout: 40_000 });
+  const waited = Date.now() - start;
+  assert.ok(waited >= 19_000 && waited < 35_000, `given its 20 s, not the ping check's 110 s (${waited} ms)`);
+  assert.ok(await page.getByRole('link', { name: '112' }).isVisible());
+  for (let i = 0; i < 50 && sockets < 2; i++) await page.waitForTimeout(100);
+  assert.ok(sockets >= 2, 'tried again behind the notice');
+  await page.getByRole('button', { name: 'Leave a tip instead' }).click();
+  await page.getByLabel('What would you like to tell us?').waitFor();
   await context.close();
 });
 

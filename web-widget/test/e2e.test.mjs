@@ -338,6 +338,11 @@ test('resume token in sessionStorage only when the operator enables it, and quic
     const context = await browser.newContext(PHONE);
     const page = await context.newPage();
     await page.goto(other.base + '/help');
+    // the safety tips never say "nothing is kept": with the token on, this tab keeps it
+    await page.getByRole('button', { name: 'Safety tips' }).click();
+    await page.getByText('This page saves no cookies and no messages on your device').waitFor();
+    assert.equal(await page.getByText(/keeps nothing/).count(), 0);
+    await page.getByRole('button', { name: 'Back' }).click();
     await page.getByRole('button', { name: 'Talk to someone now' }).click();
     await page.getByText('Waiting for someone to answer').waitFor();
     await page.waitForFunction(() => sessionStorage.length === 1);

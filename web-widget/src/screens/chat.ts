@@ -72,8 +72,11 @@ export function startChat(w: Widget): void {
   state.chat = chat;
   w.go('chat');
   chat.start();
-  addEventListener('offline', () => chat.networkLost());
-  addEventListener('online', () => chat.networkBack());
+  // Gone when this chat stops, however it ends or its screen is left: each chat in the page
+  // once added two more, all kept for as long as the page.
+  const { signal } = chat;
+  addEventListener('offline', () => chat.networkLost(), { signal });
+  addEventListener('online', () => chat.networkBack(), { signal });
 }
 
 /** A session kept by a reloaded page cannot be continued (its keys are gone): end it. */
