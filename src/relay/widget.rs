@@ -179,15 +179,17 @@ fn snippet(
     exit_url: &str,
 ) -> String {
     let json = serde_json::to_string(numbers).unwrap_or_default();
-    let (tip, mode_name) = match mode {
-        Mode::Launcher => (" data-tip-url=\"/help\"", "launcher"),
-        Mode::Page => ("", "page"),
+    // No `data-tip-url`: the widget shows it only when this relay's config failed, and a
+    // page on this relay (its /help) fails the same way, so it drops such a link.
+    let mode_name = match mode {
+        Mode::Launcher => "launcher",
+        Mode::Page => "page",
     };
     format!(
         "{fallback}\n<script src=\"/widget/lifeline.js\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
          data-organisation=\"{organisation}\" data-mode=\"{mode_name}\" \
          data-revocation-max-age=\"{max_age_s}\" data-exit-url=\"{exit}\" \
-         data-numbers=\"{numbers}\"{tip} defer></script>",
+         data-numbers=\"{numbers}\" defer></script>",
         fallback = fallback(numbers, mode, exit_url),
         sri = *SCRIPT_SRI,
         exit = escape(exit_url),
@@ -248,7 +250,6 @@ fn document(title: &str, body: &str) -> String {
 fn for_another_site(tag: &str, origin: &str) -> String {
     tag.replace("src=\"/widget/", &format!("src=\"{origin}/widget/"))
         .replace("href=\"/", &format!("href=\"{origin}/"))
-        .replace("data-tip-url=\"/", &format!("data-tip-url=\"{origin}/"))
         .replace(
             " defer></script>",
             &format!(" data-relay=\"{origin}\" defer></script>"),
@@ -331,7 +332,6 @@ mod tests {
             "src=\"https://help.example.org/widget/lifeline.js\"",
             "href=\"https://help.example.org/help\"",
             "href=\"https://help.example.org/tip\"",
-            "data-tip-url=\"https://help.example.org/help\"",
             "data-relay=\"https://help.example.org\" defer>",
         ] {
             assert!(shown.contains(wanted), "{wanted} in {shown}");
@@ -447,7 +447,10 @@ mod tests {
             hostile(),
             "the attribute decodes back to the config's numbers"
         );
-        assert!(tag.contains("data-tip-url=\"/help\""));
+        assert!(
+            !tag.contains("data-tip-url"),
+            "no link the widget would drop"
+        );
         assert!(
             tag.contains("data-revocation-max-age=\"1728000\""),
             "the page pins the list's maximum age"
@@ -455,16 +458,6 @@ mod tests {
         assert!(
             tag.contains("data-exit-url=\"https://exit.example/\""),
             "and the quick exit's target"
-        );
-        assert!(
-            !snippet(
-                &hostile(),
-                "ORG",
-                1_728_000,
-                Mode::Page,
-                "https://exit.example/"
-            )
-            .contains("data-tip-url")
         );
     }
 }

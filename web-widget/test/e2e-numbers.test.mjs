@@ -63,8 +63,8 @@ test('the widget replaces the fallback when it runs, and shows the snippet numbe
   await page.getByRole('button', { name: 'Talk to someone now' }).waitFor();
   assert.deepEqual(problems.filter((p) => !p.includes('v1/config')), []);
   await context.close();
-  // Launcher mode: the relay's snippet gives data-tip-url="/help", a page of the relay that did
-  // not answer, which fails the same way. What the page holds is shown instead, and a retry.
+  // Launcher mode: no link to a page of the relay that did not answer (it fails the same way;
+  // the relay's snippet gives none, the widget drops one): what the page holds, and a retry.
   const other = await browser.newContext(PHONE);
   const embedded = await other.newPage();
   blocked = true;
