@@ -165,7 +165,8 @@ function onMessage(m: FromDesk): void {
   }
 }
 
-// Any key or touch keeps the idle lock away (at most one word every 5 s).
+// Any key, touch or turn of the wheel keeps the idle lock away (at most one word every 5 s).
+// Not `scroll`: new messages scroll the page by themselves, and an unwatched desk must lock.
 let lastTouch = 0;
 const touch = () => {
   const now = Date.now();
@@ -176,6 +177,7 @@ const touch = () => {
 };
 addEventListener('keydown', touch, true);
 addEventListener('pointerdown', touch, true);
+addEventListener('wheel', touch, { capture: true, passive: true });
 
 addEventListener('keydown', (e) => {
   const s = state;

@@ -241,6 +241,14 @@ test('a whole shift at the desk', { timeout: 300000 }, async () => {
   await awake(page, page.getByRole('heading', { name: 'Visitor 1' }));
   await awake(page, page.locator('.keeps').getByText(/of your messages unread, encrypted\. It erases this chat \S+/));
 
+  // Reading with the wheel (a long tip, a long chat) is activity: no lock while it goes on.
+  await page.mouse.move(200, 300);
+  for (const until = Date.now() + (LOCK_AFTER_S + 6) * 1000; Date.now() < until; ) {
+    await page.mouse.wheel(0, 60);
+    await page.waitForTimeout(2000);
+  }
+  assert.equal(await page.getByRole('heading', { name: 'The desk is locked' }).count(), 0, 'the wheel kept the lock away');
+
   // The idle lock: nothing of the shift stays in the page or the browser.
   await page.getByRole('heading', { name: 'The desk is locked' }).waitFor({ timeout: (LOCK_AFTER_S + 10) * 1000 });
   const html = await page.content();
