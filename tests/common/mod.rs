@@ -80,12 +80,19 @@ impl RedisServer {
 
     /// With `persistent`, an append-only file fsynced on every write, as production runs.
     pub fn start_with(persistent: bool) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        Self::spawn(port, persistent, vec![])
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("free port")
+                .local_addr()
+                .expect("addr")
+                .port();
+            let server = Self::spawn(port, persistent, vec![]);
+            // Taken meanwhile by another test's server: ours exited; another port.
+            if server.owns_its_port() {
+                return server;
+            }
+        }
+        panic!("no free port for redis-server in five tries")
     }
 
     fn spawn(port: u16, persistent: bool, extra: Vec<String>) -> Self {
@@ -136,6 +143,18 @@ impl RedisServer {
         }
     }
 
+    /// Whether the server answering on its port is this one: a port picked free can be taken
+    /// by another test's server before ours binds it, and ours then exits while theirs answers.
+    fn owns_its_port(&self) -> bool {
+        let Some(pid) = self.pid() else {
+            return false;
+        };
+        let ours = format!("process_id:{pid}");
+        self.cli(&["info", "server"])
+            .lines()
+            .any(|l| l.trim() == ours)
+    }
+
     /// The server's process id (to freeze it with SIGSTOP), while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(std::process::Child::id)
@@ -165,23 +184,38 @@ pub struct RedisCluster {
 
 impl RedisCluster {
     pub fn start() -> Self {
-        let ports: Vec<u16> = (0..3).map(|_| free_port_with_bus()).collect();
-        let nodes: Vec<RedisServer> = ports
-            .iter()
-            .map(|port| {
-                let extra = ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"];
-                RedisServer::spawn(*port, false, extra.map(String::from).to_vec())
-            })
-            .collect();
-        let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let created = std::process::Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(&addresses)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("redis-cli is installed with redis-server");
-        assert!(created.success(), "redis-cli --cluster create failed");
+        // Ports picked free may be taken by another test before our servers bind them (their
+        // cluster bus ports too): then the whole cluster is started again on other ports.
+        let mut attempts = 0;
+        let (ports, nodes) = loop {
+            attempts += 1;
+            let ports: Vec<u16> = (0..3).map(|_| free_port_with_bus()).collect();
+            let nodes: Vec<RedisServer> = ports
+                .iter()
+                .map(|port| {
+                    let extra = ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"];
+                    RedisServer::spawn(*port, false, extra.map(String::from).to_vec())
+                })
+                .collect();
+            let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+            let created = nodes.iter().all(RedisServer::owns_its_port)
+                && std::process::Command::new("redis-cli")
+                    .args(["--cluster", "create"])
+                    .args(&addresses)
+                    .args(["--cluster-replicas", "0", "--cluster-yes"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .expect("redis-cli is installed with redis-server")
+                    .success();
+            if created {
+                break (ports, nodes);
+            }
+            assert!(
+                attempts < 5,
+                "redis-cli --cluster create failed {attempts} times"
+            );
+        };
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         for port in &ports {
             loop {
