@@ -12,21 +12,41 @@ use lifeline::protocol::RelayFrame;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
+/// A client trusting `roots`, speaking `versions`; it keeps sessions in memory (rustls's
+/// default), as a browser does.
+fn client_config(
+    roots: &RootCertStore,
+    versions: &[&'static tokio_rustls::rustls::SupportedProtocolVersion],
+) -> Arc<ClientConfig> {
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots.clone())
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+async fn connect_with(
+    addr: std::net::SocketAddr,
+    config: Arc<ClientConfig>,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio_rustls::TlsConnector::from(config)
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
 async fn tls_connect(
     addr: std::net::SocketAddr,
     roots: &RootCertStore,
 ) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots.clone())
-        .with_no_client_auth();
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap()
+    connect_with(
+        addr,
+        client_config(roots, tokio_rustls::rustls::DEFAULT_VERSIONS),
+    )
+    .await
 }
 
 /// A relay serving TLS with a self-signed certificate for `localhost`, written to `dir`.
@@ -216,22 +236,10 @@ async fn no_connection_resumes_an_earlier_tls_session() {
     let mut roots = RootCertStore::empty();
     roots.add(generated.cert.der().clone()).unwrap();
     for version in [&TLS13, &TLS12] {
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        // The client keeps sessions in memory (rustls's default), as a browser does.
-        let config = Arc::new(
-            ClientConfig::builder_with_provider(provider)
-                .with_protocol_versions(&[version])
-                .unwrap()
-                .with_root_certificates(roots.clone())
-                .with_no_client_auth(),
-        );
+        let config = client_config(&roots, &[version]);
         let mut kinds = Vec::new();
         for _ in 0..3 {
-            let tcp = tokio::net::TcpStream::connect(relay.addr).await.unwrap();
-            let mut tls = tokio_rustls::TlsConnector::from(config.clone())
-                .connect(ServerName::try_from("localhost").unwrap(), tcp)
-                .await
-                .unwrap();
+            let mut tls = connect_with(relay.addr, config.clone()).await;
             kinds.push(tls.get_ref().1.handshake_kind());
             // A whole exchange, so that whatever the server sends after the handshake (a
             // TLS 1.3 ticket) reaches the client's cache before the next connection.
